@@ -1,0 +1,115 @@
+/**
+ * Cluster metadata for a single broker: topics, their ids, partition counts and config overrides.
+ * Persisted atomically as a JSON snapshot in the first log dir; only the broker mutates it.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface PartitionMetadata {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export interface TopicMetadata {
+  name: string;
+  /** Kafka textual UUID (base64url, 22 chars). */
+  topicId: string;
+  partitions: PartitionMetadata[];
+  /** Topic-level config overrides, as strings (Kafka keeps them that way). */
+  configs: Record<string, string>;
+  internal: boolean;
+}
+
+interface Snapshot {
+  version: 1;
+  clusterId: string;
+  topics: TopicMetadata[];
+}
+
+const FILE = '__samsa_metadata.json';
+
+export class LocalMetadataStore {
+  private readonly topics = new Map<string, TopicMetadata>();
+  private readonly byId = new Map<string, TopicMetadata>();
+  readonly clusterId: string;
+
+  private constructor(private readonly dir: string, snapshot: Snapshot) {
+    this.clusterId = snapshot.clusterId;
+    for (const t of snapshot.topics) this.index(t);
+  }
+
+  static open(dir: string, newClusterId: () => string): LocalMetadataStore {
+    const path = join(dir, FILE);
+    if (existsSync(path)) {
+      const snapshot = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
+      return new LocalMetadataStore(dir, snapshot);
+    }
+    const store = new LocalMetadataStore(dir, { version: 1, clusterId: newClusterId(), topics: [] });
+    store.persist();
+    return store;
+  }
+
+  topic(name: string): TopicMetadata | undefined {
+    return this.topics.get(name);
+  }
+
+  topicById(id: string): TopicMetadata | undefined {
+    return this.byId.get(id);
+  }
+
+  allTopics(): IterableIterator<TopicMetadata> {
+    return this.topics.values();
+  }
+
+  get topicCount(): number {
+    return this.topics.size;
+  }
+
+  putTopic(t: TopicMetadata): void {
+    const old = this.topics.get(t.name);
+    if (old) this.byId.delete(old.topicId);
+    this.index(t);
+    this.persist();
+  }
+
+  /** Applies several topic changes with one write. */
+  putTopics(ts: TopicMetadata[]): void {
+    for (const t of ts) {
+      const old = this.topics.get(t.name);
+      if (old) this.byId.delete(old.topicId);
+      this.index(t);
+    }
+    if (ts.length > 0) this.persist();
+  }
+
+  deleteTopic(name: string): TopicMetadata | undefined {
+    const t = this.topics.get(name);
+    if (!t) return undefined;
+    this.topics.delete(name);
+    this.byId.delete(t.topicId);
+    this.persist();
+    return t;
+  }
+
+  private index(t: TopicMetadata): void {
+    this.topics.set(t.name, t);
+    this.byId.set(t.topicId, t);
+  }
+
+  private persist(): void {
+    const snapshot: Snapshot = { version: 1, clusterId: this.clusterId, topics: [...this.topics.values()] };
+    const path = join(this.dir, FILE);
+    const tmp = `${path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, JSON.stringify(snapshot));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  }
+}

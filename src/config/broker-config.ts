@@ -1,0 +1,154 @@
+/**
+ * The broker's effective configuration: Kafka property names, read from a server.properties-style
+ * map, validated (unknown or invalid settings stop start-up with a message naming them).
+ */
+import { brokerConfigByName } from './broker-config-defs.js';
+import { ConfigError } from './config-error.js';
+import { parseConfigValue, type ConfigValue } from './config-types.js';
+import { topicConfigByName, topicConfigDefs } from './topic-config.js';
+
+export interface Listener {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export class BrokerConfig {
+  /** Values explicitly set (parsed), keyed by property name. */
+  private readonly explicit: Map<string, ConfigValue>;
+
+  constructor(props: ReadonlyMap<string, string>) {
+    this.explicit = new Map();
+    const errors: string[] = [];
+    for (const [key, raw] of props) {
+      const def = brokerConfigByName.get(key);
+      if (!def) {
+        errors.push(`Unknown configuration '${key}'`);
+        continue;
+      }
+      try {
+        const value = parseConfigValue(def, raw);
+        const problem = def.validate?.(value);
+        if (problem) throw new ConfigError(key, `Invalid value ${raw} for configuration ${key}: ${problem}`);
+        this.explicit.set(key, value);
+      } catch (e) {
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+    if (errors.length > 0) {
+      const first = [...props.keys()].find((k) => errors.some((e) => e.includes(`'${k}'`) || e.includes(` ${k}:`))) ?? '';
+      throw new ConfigError(first, errors.join('\n'));
+    }
+    // Validate listeners eagerly so a typo is reported at start-up.
+    this.listeners();
+  }
+
+  has(key: string): boolean {
+    return this.explicit.has(key);
+  }
+
+  /** Explicit value, else the definition's default. */
+  get(key: string): ConfigValue {
+    if (this.explicit.has(key)) return this.explicit.get(key) ?? null;
+    return brokerConfigByName.get(key)?.defaultValue ?? null;
+  }
+
+  int(key: string): number {
+    const v = this.get(key);
+    if (typeof v !== 'number') throw new ConfigError(key, `Configuration ${key} has no numeric value`);
+    return v;
+  }
+
+  bool(key: string): boolean {
+    return this.get(key) === true;
+  }
+
+  str(key: string): string | null {
+    const v = this.get(key);
+    return v === null ? null : Array.isArray(v) ? v.join(',') : String(v);
+  }
+
+  list(key: string): string[] {
+    const v = this.get(key);
+    return Array.isArray(v) ? v : v === null ? [] : [String(v)];
+  }
+
+  explicitEntries(): IterableIterator<[string, ConfigValue]> {
+    return this.explicit.entries();
+  }
+
+  get nodeId(): number {
+    return this.has('node.id') ? this.int('node.id') : this.int('broker.id') >= 0 ? this.int('broker.id') : this.int('node.id');
+  }
+
+  get logDirs(): string[] {
+    const dirs = this.list('log.dirs');
+    return dirs.length > 0 ? dirs : [this.str('log.dir') ?? '/tmp/kafka-logs'];
+  }
+
+  listeners(): Listener[] {
+    return this.list('listeners').map((l) => parseListener('listeners', l));
+  }
+
+  advertisedListeners(): Listener[] {
+    const adv = this.list('advertised.listeners');
+    return adv.length > 0 ? adv.map((l) => parseListener('advertised.listeners', l)) : this.listeners();
+  }
+
+  /** log.retention.ms, else minutes, else hours (Kafka's precedence). */
+  get retentionMs(): number {
+    if (this.has('log.retention.ms')) return this.int('log.retention.ms');
+    if (this.has('log.retention.minutes')) return this.int('log.retention.minutes') * 60_000;
+    return this.int('log.retention.hours') * 3_600_000;
+  }
+
+  get rollMs(): number {
+    if (this.has('log.roll.ms')) return this.int('log.roll.ms');
+    return this.int('log.roll.hours') * 3_600_000;
+  }
+
+  get flushIntervalMs(): number {
+    if (this.has('log.flush.interval.ms')) return this.int('log.flush.interval.ms');
+    return this.int('log.flush.scheduler.interval.ms');
+  }
+
+  /** The broker-level default of a topic config (from its synonyms), and which synonym supplied it. */
+  topicDefault(name: string): { value: ConfigValue; source: string | null } {
+    const def = topicConfigByName.get(name);
+    if (!def) return { value: null, source: null };
+    switch (name) {
+      case 'retention.ms':
+        return { value: this.retentionMs, source: firstSet(this, def.synonyms) };
+      case 'segment.ms':
+        return { value: this.rollMs, source: firstSet(this, def.synonyms) };
+      case 'flush.ms':
+        return { value: this.flushIntervalMs, source: firstSet(this, ['log.flush.interval.ms']) };
+      default: {
+        const syn = def.synonyms.find((s) => brokerConfigByName.has(s));
+        if (syn === undefined) return { value: def.defaultValue, source: null };
+        return { value: this.get(syn), source: this.has(syn) ? syn : null };
+      }
+    }
+  }
+
+  /** Effective defaults for every topic config, as set on this broker. */
+  topicDefaults(): Map<string, ConfigValue> {
+    const out = new Map<string, ConfigValue>();
+    for (const def of topicConfigDefs) out.set(def.name, this.topicDefault(def.name).value);
+    return out;
+  }
+}
+
+function firstSet(cfg: BrokerConfig, keys: string[]): string | null {
+  return keys.find((k) => cfg.has(k)) ?? null;
+}
+
+export function parseListener(key: string, text: string): Listener {
+  const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(text.trim());
+  if (!m) throw new ConfigError(key, `Invalid value ${text} for configuration ${key}: expected NAME://host:port`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new ConfigError(key, `Invalid port ${port} in ${key}`);
+  let host = m[2] ?? '';
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  return { name: m[1] ?? 'PLAINTEXT', host, port };
+}
