@@ -3,7 +3,7 @@
  * map, validated (unknown or invalid settings stop start-up with a message naming them).
  */
 import { brokerConfigByName } from './broker-config-defs.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../common/errors.js';
 import { parseConfigValue, type ConfigValue } from './config-types.js';
 import { topicConfigByName, topicConfigDefs } from './topic-config.js';
 

@@ -1,5 +1,5 @@
 /** Kafka-style config value types and parsing, shared by broker and topic configs. */
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../common/errors.js';
 
 export const ConfigType = {
   boolean: 1,

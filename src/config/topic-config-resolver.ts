@@ -1,0 +1,48 @@
+/** Validates topic config overrides and resolves a topic's effective configs against broker defaults. */
+import type { BrokerConfig } from './broker-config.js';
+import { ConfigError } from '../common/errors.js';
+import { parseConfigValue, type ConfigValue } from './config-types.js';
+import { topicConfigByName, topicConfigDefs } from './topic-config.js';
+
+/** Throws ConfigError naming the first unknown or invalid override. */
+export function validateTopicOverrides(overrides: Readonly<Record<string, string>>): void {
+  for (const [key, raw] of Object.entries(overrides)) {
+    const def = topicConfigByName.get(key);
+    if (!def) throw new ConfigError(key, `Unknown topic config name: ${key}`);
+    const value = parseConfigValue(def, raw);
+    const problem = def.validate?.(value);
+    if (problem) throw new ConfigError(key, `Invalid value ${raw} for configuration ${key}: ${problem}`);
+  }
+}
+
+export interface ResolvedTopicConfig {
+  name: string;
+  value: ConfigValue;
+  /** Where the value comes from, in DescribeConfigs' terms. */
+  source: 'topic' | 'broker' | 'default';
+  brokerSynonym: string | null;
+}
+
+export function resolveTopicConfigs(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): Map<string, ResolvedTopicConfig> {
+  const out = new Map<string, ResolvedTopicConfig>();
+  for (const def of topicConfigDefs) {
+    const raw = overrides[def.name];
+    const fromBroker = broker.topicDefault(def.name);
+    if (raw !== undefined) {
+      out.set(def.name, { name: def.name, value: parseConfigValue(def, raw), source: 'topic', brokerSynonym: fromBroker.source });
+    } else {
+      out.set(def.name, { name: def.name, value: fromBroker.value, source: fromBroker.source ? 'broker' : 'default', brokerSynonym: fromBroker.source });
+    }
+  }
+  return out;
+}
+
+export function numberConfig(m: ReadonlyMap<string, ResolvedTopicConfig>, key: string): number {
+  const v = m.get(key)?.value;
+  return typeof v === 'number' ? v : Number(v);
+}
+
+export function stringConfig(m: ReadonlyMap<string, ResolvedTopicConfig>, key: string): string {
+  const v = m.get(key)?.value;
+  return Array.isArray(v) ? v.join(',') : String(v);
+}
