@@ -1,0 +1,106 @@
+/**
+ * A Samsa broker: owns the log manager, metadata, partitions and listeners, and wires requests
+ * to handlers. Single node: it is the controller and the leader of every partition.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrokerConfig, Listener } from '../config/broker-config.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import { log } from '../common/logger.js';
+import { LocalMetadataStore } from '../cluster/metadata-store.js';
+import { KafkaServer } from '../network/server.js';
+import { randomUuid } from '../protocol/primitives/uuid.js';
+import { LogManager } from '../storage/log-manager.js';
+import { FetchSessionCache } from './fetch-session.js';
+import { ReplicaManager } from './replica-manager.js';
+import { RequestRouter } from './router.js';
+import { TopicManager } from './topic-manager.js';
+
+export interface BoundListener extends Listener {
+  /** Host and port clients are told to use (advertised.listeners, else the bound address). */
+  advertisedHost: string;
+  advertisedPort: number;
+}
+
+export class Broker {
+  readonly nodeId: number;
+  readonly clock: Clock;
+  readonly replicas = new ReplicaManager();
+  readonly fetchSessions: FetchSessionCache;
+  logs!: LogManager;
+  metadata!: LocalMetadataStore;
+  topics!: TopicManager;
+  listeners: BoundListener[] = [];
+  private servers: KafkaServer[] = [];
+  private stopped = false;
+
+  constructor(readonly config: BrokerConfig, opts: { clock?: Clock } = {}) {
+    this.nodeId = config.nodeId;
+    this.clock = opts.clock ?? systemClock;
+    this.fetchSessions = new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), this.clock);
+  }
+
+  get clusterId(): string {
+    return this.metadata.clusterId;
+  }
+
+  async start(): Promise<void> {
+    const started = performance.now();
+    const dirs = this.config.logDirs;
+    for (const d of dirs) mkdirSync(d, { recursive: true });
+    this.metadata = LocalMetadataStore.open(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid());
+    for (const d of dirs) this.writeMetaProperties(d);
+    this.logs = new LogManager({
+      logDirs: dirs,
+      defaultConfig: undefined as never,
+      now: () => this.clock.now(),
+      retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
+      flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
+    });
+    this.topics = new TopicManager(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
+    this.logs.loadAll((topic) => this.topics.logConfigFor(this.metadata.topic(topic)?.configs ?? {}));
+    this.topics.loadPartitions();
+    this.logs.startBackgroundTasks();
+
+    const router = new RequestRouter(this);
+    const maxFrameBytes = this.config.int('socket.request.max.bytes');
+    const advertised = this.config.advertisedListeners();
+    for (const l of this.config.listeners()) {
+      const server = new KafkaServer(router, { host: l.host, port: l.port, listenerName: l.name, maxFrameBytes, maxConnections: this.config.int('max.connections') });
+      const bound = await server.listen();
+      this.servers.push(server);
+      const adv = advertised.find((a) => a.name === l.name);
+      const advertisedHost = adv && adv.host !== '' ? adv.host : l.host !== '' && l.host !== '0.0.0.0' && l.host !== '::' ? l.host : 'localhost';
+      const advertisedPort = adv && adv.port !== 0 && this.config.has('advertised.listeners') ? adv.port : bound.port;
+      this.listeners.push({ ...l, port: bound.port, advertisedHost, advertisedPort });
+    }
+    log.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
+  }
+
+  /** The listener a connection arrived on, for advertising addresses in Metadata. */
+  listenerNamed(name: string): BoundListener | undefined {
+    return this.listeners.find((l) => l.name === name) ?? this.listeners[0];
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.servers.map((s) => s.close()));
+    this.servers = [];
+    this.fetchSessions.clear();
+    this.logs?.shutdown();
+  }
+
+  private writeMetaProperties(dir: string): void {
+    const path = join(dir, 'meta.properties');
+    if (existsSync(path)) {
+      const text = readFileSync(path, 'utf8');
+      const m = /^node\.id=(\d+)$/m.exec(text);
+      if (m && Number(m[1]) !== this.nodeId) {
+        throw new Error(`Stored node id ${m[1]} in ${path} doesn't match the configured node.id ${this.nodeId}`);
+      }
+      return;
+    }
+    writeFileSync(path, `#\n#${new Date().toString()}\nnode.id=${this.nodeId}\nversion=1\ncluster.id=${this.metadata.clusterId}\n`);
+  }
+}

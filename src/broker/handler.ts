@@ -1,0 +1,48 @@
+/**
+ * What every API handler module provides: its key and version range, the generated codecs it
+ * uses, the work itself, and how to answer with an error code when the work throws.
+ */
+import type { Reader } from '../protocol/primitives/reader.js';
+import type { Writer } from '../protocol/primitives/writer.js';
+import type { Broker } from './broker.js';
+
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly listenerName: string;
+  /** State a handler may keep per connection (e.g. SASL), keyed by the handler. */
+  readonly state: Map<string, unknown>;
+}
+
+export interface RequestContext {
+  readonly broker: Broker;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connection: ConnectionInfo;
+}
+
+/** Returned by a handler that must not answer (Produce with acks=0). */
+export const NO_RESPONSE = Symbol('no-response');
+
+export interface ApiHandler<Req, Res> {
+  readonly apiKey: number;
+  readonly name: string;
+  /** Lowest version advertised (Kafka 4.0's minimum). Older versions the codec knows are still served. */
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  /** Lowest version the codec can decode (defaults to 0). */
+  readonly oldestDecodable?: number;
+  decode(r: Reader, version: number): Req;
+  encode(w: Writer, res: Res, version: number): void;
+  handle(ctx: RequestContext, req: Req): Res | typeof NO_RESPONSE | Promise<Res | typeof NO_RESPONSE>;
+  /** The whole-request error answer (Kafka's getErrorResponse). */
+  errorResponse(req: Req, errorCode: number, ctx: RequestContext): Res;
+}
+
+/** Identity helper that keeps the Req/Res types of a handler literal. */
+export function defineHandler<Req, Res>(h: ApiHandler<Req, Res>): ApiHandler<Req, Res> {
+  return h;
+}
