@@ -31,6 +31,7 @@ export class Broker {
   metadata!: LocalMetadataStore;
   topics!: TopicManager;
   listeners: BoundListener[] = [];
+  router!: RequestRouter;
   private servers: KafkaServer[] = [];
   private stopped = false;
 
@@ -63,6 +64,7 @@ export class Broker {
     this.logs.startBackgroundTasks();
 
     const router = new RequestRouter(this);
+    this.router = router;
     const maxFrameBytes = this.config.int('socket.request.max.bytes');
     const advertised = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {

@@ -1,0 +1,100 @@
+/**
+ * Produce (key 0), v0-11 advertised from v0 as Kafka 4 does (librdkafka needs it); only magic v2
+ * record batches are accepted (older formats get UNSUPPORTED_FOR_MESSAGE_FORMAT... via validation).
+ * Version notes: v3+ carries a transactional id; v8+ record errors; v10+ current leader and node
+ * endpoints (only filled on NOT_LEADER_OR_FOLLOWER, never here on a single broker).
+ * Works per batch: validate headers and CRC, assign offsets by rewriting the header, append the
+ * bytes. acks=0 gets no response. Not implemented yet: idempotent/transactional sequence checks,
+ * broker-side recompression, per-record timestamp bounds.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import { log } from '../../common/logger.js';
+import {
+  decodeProduceRequest,
+  encodeProduceResponse,
+  type ProduceRequest,
+  type ProduceResponseInit,
+} from '../../protocol/generated/messages/produce.js';
+import { validateRecordBatches } from '../../protocol/records/validate.js';
+import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
+import type { Partition } from '../partition.js';
+import { autoCreateTopic } from './03-metadata.js';
+import { INTERNAL_TOPICS } from '../topic-manager.js';
+
+type TopicOut = NonNullable<ProduceResponseInit['responses']>[number];
+type PartitionOut = NonNullable<TopicOut['partitionResponses']>[number];
+
+function partitionError(index: number, errorCode: number, message: string | null = null): PartitionOut {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
+}
+
+function findPartition(ctx: RequestContext, topic: string, index: number): Partition | number {
+  const { broker } = ctx;
+  let parts = broker.replicas.partitions(topic);
+  if (!parts) {
+    if (!broker.config.bool('auto.create.topics.enable')) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    try {
+      autoCreateTopic(ctx, topic);
+    } catch (e) {
+      return e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+    parts = broker.replicas.partitions(topic);
+  }
+  const p = parts?.[index];
+  return p ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+}
+
+function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null): PartitionOut {
+  const found = findPartition(ctx, topic, index);
+  if (typeof found === 'number') return partitionError(index, found);
+  if (INTERNAL_TOPICS.has(topic)) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
+  if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
+  try {
+    const maxBatchBytes = found.log.config.maxMessageBytes ?? ctx.broker.config.int('message.max.bytes');
+    validateRecordBatches(records, { maxBatchBytes });
+    const result = found.appendAsLeader(records);
+    return {
+      index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: BigInt(result.firstOffset),
+      logAppendTimeMs: BigInt(result.logAppendTime),
+      logStartOffset: BigInt(found.logStartOffset),
+      recordErrors: [],
+      errorMessage: null,
+    };
+  } catch (e) {
+    if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
+    log.error(`produce to ${topic}-${index} failed`, e);
+    return partitionError(index, ErrorCode.UNKNOWN_SERVER_ERROR);
+  }
+}
+
+export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInit>({
+  apiKey: 0,
+  name: 'Produce',
+  minVersion: 0,
+  maxVersion: 11,
+  decode: decodeProduceRequest,
+  encode: encodeProduceResponse,
+  handle(ctx, req) {
+    const acks = req.acks;
+    if (acks !== 0 && acks !== 1 && acks !== -1) {
+      return this.errorResponse(req, ErrorCode.INVALID_REQUIRED_ACKS, ctx);
+    }
+    const responses: TopicOut[] = [];
+    for (const t of req.topicData) {
+      const partitionResponses: PartitionOut[] = [];
+      for (const p of t.partitionData) partitionResponses.push(appendPartition(ctx, t.name, p.index, p.records));
+      responses.push({ name: t.name, partitionResponses });
+    }
+    if (acks === 0) return NO_RESPONSE;
+    return { responses, throttleTimeMs: 0 };
+  },
+  errorResponse(req, errorCode) {
+    return {
+      responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => partitionError(p.index, errorCode)) })),
+      throttleTimeMs: 0,
+    };
+  },
+});

@@ -1,0 +1,219 @@
+/**
+ * Fetch (key 1), v4-17 advertised (Kafka 4.0's minimum is 4; older versions still decode).
+ * Version notes: v7+ fetch sessions (KIP-227); v9+ current leader epoch checks; v11+ rack id
+ * (ignored: no follower fetching from consumers); v12+ flexible, diverging epoch; v13+ topic ids
+ * instead of names; v15+ replica state; v16+ node endpoints; v17 replica directory id.
+ * Long poll: waits up to max.wait.ms until min.bytes are available. Serves stored batch bytes as
+ * they are on disk. Not implemented yet: replica (follower) fetches, aborted transaction lists.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import { log } from '../../common/logger.js';
+import {
+  decodeFetchRequest,
+  encodeFetchResponse,
+  type FetchRequest,
+  type FetchResponseInit,
+} from '../../protocol/generated/messages/fetch.js';
+import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
+import { OffsetOutOfRangeError } from '../../storage/partition-log.js';
+import { FetchSession, type SessionPartition } from '../fetch-session.js';
+import { defineHandler, type RequestContext } from '../handler.js';
+import type { Partition } from '../partition.js';
+
+type TopicOut = NonNullable<FetchResponseInit['responses']>[number];
+type PartitionOut = NonNullable<TopicOut['partitions']>[number];
+
+const READ_COMMITTED = 1;
+const EMPTY = Buffer.alloc(0);
+
+interface Target {
+  sp: SessionPartition;
+  partition: Partition | undefined;
+  /** Error decided before reading (unknown topic id, ...). */
+  error: number;
+}
+
+function resolveTargets(ctx: RequestContext, req: FetchRequest, session: FetchSession | null, full: boolean): Target[] {
+  const { broker, apiVersion } = ctx;
+  const useIds = apiVersion >= 13;
+  const requested: SessionPartition[] = [];
+  for (const t of req.topics) {
+    const meta = useIds ? broker.metadata.topicById(t.topicId) : broker.metadata.topic(t.topic);
+    const name = useIds ? (meta?.name ?? '') : t.topic;
+    const topicId = useIds ? t.topicId : (meta?.topicId ?? ZERO_UUID);
+    for (const p of t.partitions) {
+      requested.push({
+        topic: name,
+        topicId,
+        partition: p.partition,
+        fetchOffset: p.fetchOffset,
+        partitionMaxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        lastFetchedEpoch: p.lastFetchedEpoch,
+        logStartOffset: p.logStartOffset,
+        sentHighWatermark: -1n,
+        sentLastStableOffset: -1n,
+        sentLogStartOffset: -1n,
+      });
+    }
+  }
+  let list: SessionPartition[] = requested;
+  if (session) {
+    const key = (sp: SessionPartition): string => FetchSession.key(useIds ? sp.topicId : sp.topic, sp.partition);
+    if (full) session.partitions.clear();
+    for (const sp of requested) {
+      const prev = session.partitions.get(key(sp));
+      if (prev) {
+        prev.fetchOffset = sp.fetchOffset;
+        prev.partitionMaxBytes = sp.partitionMaxBytes;
+        prev.currentLeaderEpoch = sp.currentLeaderEpoch;
+        prev.lastFetchedEpoch = sp.lastFetchedEpoch;
+        prev.logStartOffset = sp.logStartOffset;
+      } else {
+        session.partitions.set(key(sp), sp);
+      }
+    }
+    for (const f of req.forgottenTopicsData) {
+      const id = useIds ? f.topicId : f.topic;
+      for (const p of f.partitions) session.partitions.delete(FetchSession.key(id, p));
+    }
+    list = [...session.partitions.values()];
+  }
+  return list.map((sp) => {
+    if (sp.topic === '') return { sp, partition: undefined, error: ErrorCode.UNKNOWN_TOPIC_ID };
+    const partition = broker.replicas.partition(sp.topic, sp.partition);
+    return { sp, partition, error: partition ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  });
+}
+
+interface ReadResult {
+  target: Target;
+  out: PartitionOut;
+}
+
+function readAll(targets: Target[], req: FetchRequest, maxResponseBytes: number): { results: ReadResult[]; bytes: number; errors: boolean } {
+  let remaining = maxResponseBytes;
+  let bytes = 0;
+  let errors = false;
+  const results: ReadResult[] = [];
+  for (const target of targets) {
+    const { sp, partition } = target;
+    const out: PartitionOut = { partitionIndex: sp.partition, errorCode: target.error, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
+    if (partition && target.error === ErrorCode.NONE) {
+      out.highWatermark = BigInt(partition.highWatermark);
+      out.lastStableOffset = BigInt(partition.lastStableOffset);
+      out.logStartOffset = BigInt(partition.logStartOffset);
+      if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = [];
+      if (sp.currentLeaderEpoch >= 0 && sp.currentLeaderEpoch !== partition.leaderEpoch) {
+        out.errorCode = sp.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+      } else {
+        const maxOffset = req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
+        try {
+          const limit = Math.min(sp.partitionMaxBytes, remaining);
+          const { records } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0);
+          if (records.length > 0) {
+            out.records = records;
+            bytes += records.length;
+            remaining -= records.length;
+          }
+        } catch (e) {
+          if (e instanceof OffsetOutOfRangeError) out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+          else if (e instanceof KafkaError) out.errorCode = e.code;
+          else {
+            log.error(`fetch from ${sp.topic}-${sp.partition} failed`, e);
+            out.errorCode = ErrorCode.UNKNOWN_SERVER_ERROR;
+          }
+        }
+      }
+    }
+    if (out.errorCode !== ErrorCode.NONE) errors = true;
+    results.push({ target, out });
+  }
+  return { results, bytes, errors };
+}
+
+function buildResponse(ctx: RequestContext, results: ReadResult[], session: FetchSession | null, full: boolean): FetchResponseInit {
+  const useIds = ctx.apiVersion >= 13;
+  const responses: TopicOut[] = [];
+  let current: TopicOut | null = null;
+  let currentKey = '';
+  for (const { target, out } of results) {
+    const sp = target.sp;
+    if (session && !full) {
+      const changed =
+        out.errorCode !== ErrorCode.NONE ||
+        (out.records as Buffer).length > 0 ||
+        out.highWatermark !== sp.sentHighWatermark ||
+        out.lastStableOffset !== sp.sentLastStableOffset ||
+        out.logStartOffset !== sp.sentLogStartOffset;
+      if (!changed) continue;
+    }
+    sp.sentHighWatermark = out.highWatermark as bigint;
+    sp.sentLastStableOffset = out.lastStableOffset as bigint;
+    sp.sentLogStartOffset = out.logStartOffset as bigint;
+    const key = useIds ? sp.topicId : sp.topic;
+    if (current === null || currentKey !== key) {
+      current = { topic: sp.topic, topicId: sp.topicId, partitions: [] };
+      currentKey = key;
+      responses.push(current);
+    }
+    (current.partitions as PartitionOut[]).push(out);
+  }
+  if (session) session.epoch = session.epoch >= 0x7fffffff ? 1 : session.epoch + 1;
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses };
+}
+
+export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
+  apiKey: 1,
+  name: 'Fetch',
+  minVersion: 4,
+  maxVersion: 17,
+  decode: decodeFetchRequest,
+  encode: encodeFetchResponse,
+  handle(ctx, req) {
+    const { broker } = ctx;
+    let session: FetchSession | null = null;
+    let full = true;
+    if (ctx.apiVersion >= 7) {
+      try {
+        ({ session, full } = broker.fetchSessions.begin(req.sessionId, req.sessionEpoch));
+      } catch (e) {
+        if (e instanceof KafkaError) return { throttleTimeMs: 0, errorCode: e.code, sessionId: 0, responses: [] };
+        throw e;
+      }
+    }
+    const targets = resolveTargets(ctx, req, session, full);
+    const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, broker.config.int('fetch.max.bytes'));
+    const first = readAll(targets, req, maxResponseBytes);
+    if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.errors || targets.length === 0) {
+      return buildResponse(ctx, first.results, session, full);
+    }
+    // Long poll: wait for appends to any fetched partition, or the deadline.
+    return new Promise((resolve) => {
+      const unsubscribe: (() => void)[] = [];
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        for (const u of unsubscribe) u();
+        resolve(buildResponse(ctx, readAll(targets, req, maxResponseBytes).results, session, full));
+      };
+      const onAppend = (): void => {
+        if (done) return;
+        if (req.minBytes <= 1) {
+          finish();
+          return;
+        }
+        const again = readAll(targets, req, maxResponseBytes);
+        if (again.bytes >= req.minBytes || again.errors) finish();
+      };
+      for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));
+      const timer = setTimeout(finish, req.maxWaitMs);
+    });
+  },
+  errorResponse(_req, errorCode) {
+    return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+  },
+});

@@ -1,0 +1,88 @@
+/**
+ * CreateTopics (key 19), v2-7 advertised (older still decode).
+ * Version notes: v1+ validateOnly; v5+ flexible, returns partitions, replication factor and
+ * configs of the created topic; v7+ topic ids.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import { formatConfigValue } from '../../config/config-types.js';
+import { resolveTopicConfigs } from '../../config/topic-config-resolver.js';
+import { topicConfigByName } from '../../config/topic-config.js';
+import {
+  decodeCreateTopicsRequest,
+  encodeCreateTopicsResponse,
+  type CreateTopicsRequest,
+  type CreateTopicsResponseInit,
+} from '../../protocol/generated/messages/create-topics.js';
+import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
+import { defineHandler, type RequestContext } from '../handler.js';
+import type { CreateTopicSpec } from '../topic-manager.js';
+import { CONFIG_SOURCE } from './config-sources.js';
+
+type TopicOut = NonNullable<CreateTopicsResponseInit['topics']>[number];
+
+function configsOf(ctx: RequestContext, overrides: Record<string, string>): NonNullable<TopicOut['configs']> {
+  const resolved = resolveTopicConfigs(ctx.broker.config, overrides);
+  return [...resolved.values()].map((c) => ({
+    name: c.name,
+    value: formatConfigValue(c.value),
+    readOnly: false,
+    configSource: c.source === 'topic' ? CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG : c.source === 'broker' ? CONFIG_SOURCE.STATIC_BROKER_CONFIG : CONFIG_SOURCE.DEFAULT_CONFIG,
+    isSensitive: topicConfigByName.get(c.name)?.sensitive ?? false,
+  }));
+}
+
+export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopicsResponseInit>({
+  apiKey: 19,
+  name: 'CreateTopics',
+  minVersion: 2,
+  maxVersion: 7,
+  decode: decodeCreateTopicsRequest,
+  encode: encodeCreateTopicsResponse,
+  handle(ctx, req) {
+    const { topics } = ctx.broker;
+    const seen = new Map<string, number>();
+    for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    const results: TopicOut[] = [];
+    const toCreate: { name: string; numPartitions: number; configs: Record<string, string>; out: TopicOut }[] = [];
+    for (const t of req.topics) {
+      const out: TopicOut = { name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: null };
+      results.push(out);
+      if ((seen.get(t.name) ?? 0) > 1) {
+        out.errorCode = ErrorCode.INVALID_REQUEST;
+        out.errorMessage = `Create topics request from client contains a duplicate topic ${t.name}`;
+        continue;
+      }
+      const configs: Record<string, string> = {};
+      for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
+      const spec: CreateTopicSpec = {
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+        configs,
+      };
+      try {
+        const { numPartitions, replicationFactor } = topics.validateCreate(spec);
+        out.numPartitions = numPartitions;
+        out.replicationFactor = replicationFactor;
+        if (ctx.apiVersion >= 5) out.configs = configsOf(ctx, configs);
+        if (!req.validateOnly) toCreate.push({ name: t.name, numPartitions, configs, out });
+      } catch (e) {
+        if (!(e instanceof KafkaError)) throw e;
+        out.errorCode = e.code;
+        out.errorMessage = e.message;
+      }
+    }
+    if (toCreate.length > 0) {
+      const created = topics.createValidated(toCreate);
+      created.forEach((meta, i) => {
+        (toCreate[i] as { out: TopicOut }).out.topicId = meta.topicId;
+      });
+    }
+    return { throttleTimeMs: 0, topics: results };
+  },
+  errorResponse(req, errorCode) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+  },
+});

@@ -1,0 +1,61 @@
+/**
+ * DeleteTopics (key 20), v1-6 advertised.
+ * Version notes: v4+ flexible; v5+ error messages; v6+ topics by name or id.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import {
+  decodeDeleteTopicsRequest,
+  encodeDeleteTopicsResponse,
+  type DeleteTopicsRequest,
+  type DeleteTopicsResponseInit,
+} from '../../protocol/generated/messages/delete-topics.js';
+import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
+import { defineHandler } from '../handler.js';
+import { INTERNAL_TOPICS } from '../topic-manager.js';
+
+type Out = NonNullable<DeleteTopicsResponseInit['responses']>[number];
+
+export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopicsResponseInit>({
+  apiKey: 20,
+  name: 'DeleteTopics',
+  minVersion: 1,
+  maxVersion: 6,
+  decode: decodeDeleteTopicsRequest,
+  encode: encodeDeleteTopicsResponse,
+  handle(ctx, req) {
+    const { broker } = ctx;
+    const wanted: { name: string | null; topicId: string }[] =
+      ctx.apiVersion >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((n) => ({ name: n, topicId: ZERO_UUID }));
+    const responses: Out[] = wanted.map((w) => {
+      const meta = w.name !== null ? broker.metadata.topic(w.name) : broker.metadata.topicById(w.topicId);
+      const out: Out = { name: w.name, topicId: w.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+      if (!meta) {
+        out.errorCode = w.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        return out;
+      }
+      out.name = meta.name;
+      out.topicId = meta.topicId;
+      if (INTERNAL_TOPICS.has(meta.name)) {
+        out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
+        out.errorMessage = `Topic ${meta.name} is an internal topic and cannot be deleted`;
+        return out;
+      }
+      try {
+        broker.topics.delete(meta.name);
+      } catch (e) {
+        if (!(e instanceof KafkaError)) throw e;
+        out.errorCode = e.code;
+        out.errorMessage = e.message;
+      }
+      return out;
+    });
+    return { throttleTimeMs: 0, responses };
+  },
+  errorResponse(req, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      responses: [...req.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode })), ...req.topicNames.map((n) => ({ name: n, errorCode }))],
+    };
+  },
+});

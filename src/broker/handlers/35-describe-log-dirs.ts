@@ -1,0 +1,45 @@
+/**
+ * DescribeLogDirs (key 35), v1-4 advertised.
+ * Version notes: v2+ flexible; v3+ top-level error code; v4+ total and usable bytes per dir.
+ * offsetLag is 0 (no future replicas); isFutureKey is always false.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import {
+  decodeDescribeLogDirsRequest,
+  encodeDescribeLogDirsResponse,
+  type DescribeLogDirsRequest,
+  type DescribeLogDirsResponseInit,
+} from '../../protocol/generated/messages/describe-log-dirs.js';
+import { defineHandler } from '../handler.js';
+
+export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponseInit>({
+  apiKey: 35,
+  name: 'DescribeLogDirs',
+  minVersion: 1,
+  maxVersion: 4,
+  decode: decodeDescribeLogDirsRequest,
+  encode: encodeDescribeLogDirsResponse,
+  handle(ctx, req) {
+    const wanted = req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
+    const results = ctx.broker.logs.logDirUsage().map((d) => {
+      const byTopic = new Map<string, { partitionIndex: number; partitionSize: bigint; offsetLag: bigint; isFutureKey: boolean }[]>();
+      for (const p of d.partitions) {
+        if (wanted !== null && !wanted.get(p.topic)?.has(p.partition)) continue;
+        let list = byTopic.get(p.topic);
+        if (!list) byTopic.set(p.topic, (list = []));
+        list.push({ partitionIndex: p.partition, partitionSize: BigInt(p.size), offsetLag: 0n, isFutureKey: false });
+      }
+      return {
+        errorCode: ErrorCode.NONE,
+        logDir: d.dir,
+        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        totalBytes: BigInt(d.totalBytes ?? -1),
+        usableBytes: BigInt(d.usableBytes ?? -1),
+      };
+    });
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
+  },
+  errorResponse(_req, errorCode) {
+    return { throttleTimeMs: 0, errorCode, results: [] };
+  },
+});

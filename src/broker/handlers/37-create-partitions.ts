@@ -1,0 +1,40 @@
+/**
+ * CreatePartitions (key 37), v0-3.
+ * Version notes: v2+ flexible. Partitions can only be added, never removed.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import {
+  decodeCreatePartitionsRequest,
+  encodeCreatePartitionsResponse,
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponseInit,
+} from '../../protocol/generated/messages/create-partitions.js';
+import { defineHandler } from '../handler.js';
+
+export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInit>({
+  apiKey: 37,
+  name: 'CreatePartitions',
+  minVersion: 0,
+  maxVersion: 3,
+  decode: decodeCreatePartitionsRequest,
+  encode: encodeCreatePartitionsResponse,
+  handle(ctx, req) {
+    const counts = new Map<string, number>();
+    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results = req.topics.map((t) => {
+      if ((counts.get(t.name) ?? 0) > 1) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' };
+      try {
+        ctx.broker.topics.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
+        return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
+      } catch (e) {
+        if (!(e instanceof KafkaError)) throw e;
+        return { name: t.name, errorCode: e.code, errorMessage: e.message };
+      }
+    });
+    return { throttleTimeMs: 0, results };
+  },
+  errorResponse(req, errorCode) {
+    return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+  },
+});

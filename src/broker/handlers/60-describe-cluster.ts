@@ -1,0 +1,42 @@
+/**
+ * DescribeCluster (key 60), v0-1.
+ * Version notes: v1 adds endpoint type (1 = brokers; 2 = controllers, answered with this node
+ * too, since a single Samsa node is its own controller).
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import {
+  decodeDescribeClusterRequest,
+  encodeDescribeClusterResponse,
+  type DescribeClusterRequest,
+  type DescribeClusterResponseInit,
+} from '../../protocol/generated/messages/describe-cluster.js';
+import { defineHandler } from '../handler.js';
+
+export const describeClusterHandler = defineHandler<DescribeClusterRequest, DescribeClusterResponseInit>({
+  apiKey: 60,
+  name: 'DescribeCluster',
+  minVersion: 0,
+  maxVersion: 1,
+  decode: decodeDescribeClusterRequest,
+  encode: encodeDescribeClusterResponse,
+  handle(ctx, req) {
+    const { broker } = ctx;
+    const l = broker.listenerNamed(ctx.connection.listenerName);
+    if (req.endpointType !== 1 && req.endpointType !== 2) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${req.endpointType}`, endpointType: req.endpointType, clusterId: broker.clusterId, controllerId: -1, brokers: [] };
+    }
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      endpointType: req.endpointType,
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      brokers: [{ brokerId: broker.nodeId, host: l?.advertisedHost ?? 'localhost', port: l?.advertisedPort ?? 9092, rack: null }],
+      clusterAuthorizedOperations: -2147483648,
+    };
+  },
+  errorResponse(_req, errorCode) {
+    return { throttleTimeMs: 0, errorCode, clusterId: '', brokers: [] };
+  },
+});
