@@ -161,7 +161,8 @@ export function validateRecordBatches(buf: Buffer, opts?: ValidateOptions): Batc
     const pid = buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET);
     const epoch = buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET);
     const seq = buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET);
-    if (pid >= 0n && seq < 0) throw fail(ErrorCode.INVALID_RECORD, `invalid sequence number ${seq} for producer id ${pid}`);
+    // Markers written by the transaction coordinator carry no sequence; only client batches need one.
+    if (!control && pid >= 0n && seq < 0) throw fail(ErrorCode.INVALID_RECORD, `invalid sequence number ${seq} for producer id ${pid}`);
     if (transactional && pid < 0n) throw fail(ErrorCode.INVALID_RECORD, 'transactional record batch without a producer id');
 
     if (batchCount === 0) {
