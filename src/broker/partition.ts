@@ -7,6 +7,11 @@ import type { AppendResult, PartitionLog } from '../storage/partition-log.js';
 
 export type AppendListener = (partition: Partition) => void;
 
+/** Topic-level settings the broker (not the log) enforces. */
+export interface TopicSettings {
+  maxMessageBytes: number;
+}
+
 export class Partition {
   leaderEpoch: number;
   private readonly listeners = new Set<AppendListener>();
@@ -17,6 +22,7 @@ export class Partition {
     readonly topicId: string,
     readonly log: PartitionLog,
     leaderEpoch: number,
+    public settings: TopicSettings,
   ) {
     this.leaderEpoch = leaderEpoch;
     if (log.leaderEpochs.latestEpoch() < leaderEpoch) log.leaderEpochs.assign(leaderEpoch, log.logEndOffset);

@@ -11,7 +11,7 @@ import type { LocalMetadataStore, TopicMetadata } from '../cluster/metadata-stor
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
-import { Partition } from './partition.js';
+import { Partition, type TopicSettings } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
 
 const LEGAL_TOPIC_CHARS = /^[a-zA-Z0-9._-]+$/;
@@ -49,11 +49,7 @@ export class TopicManager {
   /** Opens a Partition object for every partition in the metadata (logs already loaded or created empty). */
   loadPartitions(): void {
     for (const t of this.store.allTopics()) {
-      const logConfig = this.logConfigFor(t.configs);
-      for (const pm of t.partitions) {
-        const log = this.logs.getLog(t.name, pm.partition) ?? this.logs.createLog(t.name, pm.partition, logConfig);
-        this.replicas.add(new Partition(t.name, pm.partition, t.topicId, log, pm.leaderEpoch));
-      }
+      this.openPartitions(t, 0);
     }
   }
 
@@ -71,6 +67,11 @@ export class TopicManager {
       fileDeleteDelayMs: numberConfig(c, 'file.delete.delay.ms'),
       messageTimestampType: stringConfig(c, 'message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
     };
+  }
+
+  settingsFor(overrides: Readonly<Record<string, string>>): TopicSettings {
+    const c = resolveTopicConfigs(this.config, overrides);
+    return { maxMessageBytes: numberConfig(c, 'max.message.bytes') };
   }
 
   /** Validates a creation request; returns the resolved partition count and replication factor. Throws KafkaError. */
@@ -185,14 +186,19 @@ export class TopicManager {
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
     this.store.putTopic({ ...t, configs });
     const logConfig = this.logConfigFor(configs);
-    for (const p of this.replicas.partitions(name) ?? []) p.log.config = logConfig;
+    const settings = this.settingsFor(configs);
+    for (const p of this.replicas.partitions(name) ?? []) {
+      p.log.config = logConfig;
+      p.settings = settings;
+    }
   }
 
   private openPartitions(meta: TopicMetadata, from: number): void {
     const logConfig = this.logConfigFor(meta.configs);
+    const settings = this.settingsFor(meta.configs);
     for (const pm of meta.partitions.slice(from)) {
       const log = this.logs.getLog(meta.name, pm.partition) ?? this.logs.createLog(meta.name, pm.partition, logConfig);
-      this.replicas.add(new Partition(meta.name, pm.partition, meta.topicId, log, pm.leaderEpoch));
+      this.replicas.add(new Partition(meta.name, pm.partition, meta.topicId, log, pm.leaderEpoch, settings));
     }
   }
 }

@@ -51,8 +51,7 @@ function appendPartition(ctx: RequestContext, topic: string, index: number, reco
   if (INTERNAL_TOPICS.has(topic)) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
   try {
-    const maxBatchBytes = found.log.config.maxMessageBytes ?? ctx.broker.config.int('message.max.bytes');
-    validateRecordBatches(records, { maxBatchBytes });
+    validateRecordBatches(records, { maxBatchBytes: found.settings.maxMessageBytes, produceVersion: ctx.apiVersion });
     const result = found.appendAsLeader(records);
     return {
       index,

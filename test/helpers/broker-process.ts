@@ -1,0 +1,73 @@
+/**
+ * Runs `samsa start` as a child process (so tests can kill -9 it) on a free port, and reports
+ * the port from its startup line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const CLI = resolve('dist/src/cli/samsa.js');
+
+export interface BrokerProcess {
+  port: number;
+  bootstrap: string;
+  dataDir: string;
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+export function tempDir(prefix = 'samsa-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export async function startBrokerProcess(opts: { dataDir?: string; port?: number; overrides?: Record<string, string | number>; args?: string[] } = {}): Promise<BrokerProcess> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const args = [CLI, 'start', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
+  for (const [k, v] of Object.entries(opts.overrides ?? {})) args.push('--override', `${k}=${v}`);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const port = await new Promise<number>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`broker did not start in 15 s:\n${out}`)), 15_000);
+    const check = (): void => {
+      const m = /is up: PLAINTEXT:\/\/[^:\s]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        res(Number(m[1]));
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`broker exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    port,
+    bootstrap: `127.0.0.1:${port}`,
+    dataDir,
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
