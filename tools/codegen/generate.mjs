@@ -127,6 +127,7 @@ const camel = (s) => s.charAt(0).toLowerCase() + s.slice(1);
 const pascal = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 const kebab = (s) =>
   s
+    .replace(/KRaft/g, 'Kraft')
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
     .toLowerCase();
@@ -420,7 +421,8 @@ class MessageGen {
     this.m = model;
     this.uses = new Set(); // helper imports from codec.js
     this.usesZeroUuid = false;
-    this.needDefault = new Set(); // struct tsNames needing default<T>()
+    this.needDefault = new Set(); // structs needing default<T>()
+    this.needIsDefault = new Set(); // structs needing isDefault<T>()
   }
 
   use(name) {
@@ -550,7 +552,10 @@ class MessageGen {
       case 'array':
         return nullable ? `(${x} === null || ${x}.length > 0)` : `${x}.length > 0`;
       case 'struct':
-        return `m.${f.prop} !== undefined`;
+        this.needIsDefault.add(f.type.struct);
+        return nullable
+          ? `${x} !== undefined && (${x} === null || !isDefault${f.type.struct.tsName}(${x}))`
+          : `${x} !== undefined && !isDefault${f.type.struct.tsName}(${x})`;
     }
     throw new Error('unreachable');
   }
@@ -605,7 +610,8 @@ class MessageGen {
       if (tagged.length === 0) {
         out.push(`${pre}r.readTaggedFields();`);
       } else {
-        out.push(`${pre}r.readTaggedFields((t, r) => {`, '    switch (t) {');
+        const pre2 = F0 === 'true' ? '  if (!r.skipEmptyTaggedFields()) ' : '  if (f && !r.skipEmptyTaggedFields()) ';
+        out.push(`${pre2}r.readTaggedFields((t, r) => {`, '    switch (t) {');
         for (const f of tagged) {
           const tc = taggedCond(f);
           const expr = this.decodeValue(s, f, f.type, 'true', this.nullCond(s, f));
@@ -637,13 +643,16 @@ class MessageGen {
         const counts = [];
         tagged.forEach((f, i) => {
           const fw = `${where}.${f.specName}`;
-          lines.push(`const t${i} = ${this.initValue(f, fw)};`);
+          const structDefault = defaultOf(f, fw).kind === 'struct';
+          // non-null struct defaults: keep `undefined` (no allocation) and test it before isDefault
+          lines.push(`const t${i} = ${structDefault ? `m.${f.prop}` : this.initValue(f, fw)};`);
           lines.push(`const c${i} = ${and(taggedCond(f), this.nonDefaultTest(f, `t${i}`, fw))};`);
           counts.push(`(c${i} ? 1 : 0)`);
         });
         lines.push(`w.writeUnsignedVarint(${counts.join(' + ')});`);
         tagged.forEach((f, i) => {
-          const stmt = this.encodeValue(s, f, f.type, 'true', this.nullCond(s, f), `t${i}`);
+          const structDefault = defaultOf(f, `${where}.${f.specName}`).kind === 'struct';
+          const stmt = this.encodeValue(s, f, f.type, 'true', this.nullCond(s, f), structDefault ? `t${i} ?? {}` : `t${i}`);
           lines.push(`if (c${i}) ${this.use('wTagged')}(w, ${f.tag}, (w) => ${stmt.startsWith('if ') ? `{ ${stmt} }` : stmt.replace(/;$/, '')});`);
         });
       }
@@ -653,6 +662,46 @@ class MessageGen {
     }
     out.push('}', '');
     return out;
+  }
+
+  /** isDefault<T>(m): true if every field of the Init value equals its default. */
+  genIsDefault(s) {
+    const tests = [];
+    for (const f of s.fields) {
+      const where = `${this.m.name}.${s.specName}.${f.specName}`;
+      const d = defaultOf(f, where);
+      const x = `m.${f.prop}`;
+      const nullable = nullableAny(f);
+      switch (d.kind) {
+        case 'null':
+          tests.push(`(${x} ?? null) === null`);
+          break;
+        case 'num':
+        case 'bool':
+        case 'big':
+        case 'str':
+          tests.push(`(${x} === undefined || ${x} === ${defaultDecodedExpr(f, where)})`);
+          break;
+        case 'uuid':
+          this.usesZeroUuid = true;
+          tests.push(`(${x} === undefined || ${x} === ZERO_UUID)`);
+          break;
+        case 'bytes':
+        case 'array':
+          tests.push(nullable ? `(${x} === undefined || (${x} !== null && ${x}.length === 0))` : `(${x} === undefined || ${x}.length === 0)`);
+          break;
+        case 'struct':
+          this.needIsDefault.add(f.type.struct);
+          tests.push(
+            nullable
+              ? `(${x} === undefined || (${x} !== null && isDefault${f.type.struct.tsName}(${x})))`
+              : `(${x} === undefined || isDefault${f.type.struct.tsName}(${x}))`,
+          );
+          break;
+      }
+    }
+    const body = tests.length === 0 ? 'true' : tests.join(' &&\n    ');
+    return [`function isDefault${s.tsName}(m: ${s.tsName}Init): boolean {`, `  return ${body};`, '}', ''];
   }
 
   genDefault(s) {
@@ -676,6 +725,16 @@ class MessageGen {
         done.add(s);
         progress = true;
         lines.push(...this.genDefault(s));
+      }
+    }
+    const doneIs = new Set();
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const s of [...this.needIsDefault]) {
+        if (doneIs.has(s)) continue;
+        doneIs.add(s);
+        progress = true;
+        lines.push(...this.genIsDefault(s));
       }
     }
     return lines;

@@ -94,7 +94,7 @@ export * from './messages/incremental-alter-configs.js';
 export * from './messages/init-producer-id.js';
 export * from './messages/initialize-share-group-state.js';
 export * from './messages/join-group.js';
-export * from './messages/k-raft-version-record.js';
+export * from './messages/kraft-version-record.js';
 export * from './messages/leader-and-isr.js';
 export * from './messages/leader-change-message.js';
 export * from './messages/leave-group.js';

@@ -143,7 +143,7 @@ export const schemaMessages: readonly SchemaMessage[] = [
   { name: 'InitializeShareGroupStateResponse', kind: 'response', apiKey: 83, versions: '0', flexibleVersions: '0+', module: 'messages/initialize-share-group-state' },
   { name: 'JoinGroupRequest', kind: 'request', apiKey: 11, versions: '0-9', flexibleVersions: '6+', module: 'messages/join-group' },
   { name: 'JoinGroupResponse', kind: 'response', apiKey: 11, versions: '0-9', flexibleVersions: '6+', module: 'messages/join-group' },
-  { name: 'KRaftVersionRecord', kind: 'data', apiKey: -1, versions: '0', flexibleVersions: '0+', module: 'messages/k-raft-version-record' },
+  { name: 'KRaftVersionRecord', kind: 'data', apiKey: -1, versions: '0', flexibleVersions: '0+', module: 'messages/kraft-version-record' },
   { name: 'LeaderAndIsrRequest', kind: 'request', apiKey: 4, versions: '0-7', flexibleVersions: '4+', module: 'messages/leader-and-isr' },
   { name: 'LeaderAndIsrResponse', kind: 'response', apiKey: 4, versions: '0-7', flexibleVersions: '4+', module: 'messages/leader-and-isr' },
   { name: 'LeaderChangeMessage', kind: 'data', apiKey: -1, versions: '0-1', flexibleVersions: '0+', module: 'messages/leader-change-message' },

@@ -284,6 +284,18 @@ export class Reader {
   }
 
   /**
+   * If the next byte is an empty tagged-field section (count 0), consumes it and returns true;
+   * otherwise consumes nothing and returns false (then call readTaggedFields).
+   */
+  skipEmptyTaggedFields(): boolean {
+    if (this.offset < this.end && this.buf[this.offset] === 0) {
+      this.offset++;
+      return true;
+    }
+    return false;
+  }
+
+  /**
    * Reads a tagged-field section. For each field `onField(tag, sub)` is called with a Reader bounded
    * to that field's bytes; the main reader then advances past the field whatever `onField` read.
    * Without `onField` (or for tags it ignores) the fields are skipped.

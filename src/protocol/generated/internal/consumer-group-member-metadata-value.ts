@@ -40,7 +40,7 @@ export function decodeConsumerGroupMemberMetadataValue(r: Reader, v: number): Co
     serverAssignor: rNStr(r, true),
     classicMemberMetadata: null,
   };
-  r.readTaggedFields((t, r) => {
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         o.classicMemberMetadata = rNStruct(r, (r) => decodeConsumerGroupMemberMetadataValueClassicMemberMetadata(r, v));

@@ -44,7 +44,7 @@ export function decodeTransactionLogValue(r: Reader, v: number): TransactionLogV
     transactionStartTimestampMs: r.readInt64(),
     clientTransactionVersion: 0,
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 1) o.previousProducerId = r.readInt64();

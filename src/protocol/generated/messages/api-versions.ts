@@ -62,7 +62,7 @@ export function decodeApiVersionsResponse(r: Reader, v: number): ApiVersionsResp
     finalizedFeatures: [],
     zkMigrationReady: false,
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 3) o.supportedFeatures = rArr(r, true, (r) => decodeApiVersionsResponseSupportedFeatureKey(r, v));

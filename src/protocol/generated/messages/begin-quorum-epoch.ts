@@ -150,7 +150,7 @@ export function decodeBeginQuorumEpochResponse(r: Reader, v: number): BeginQuoru
     topics: rArr(r, f, (r) => decodeBeginQuorumEpochResponseTopicData(r, v)),
     nodeEndpoints: [],
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 1) o.nodeEndpoints = rArr(r, true, (r) => decodeBeginQuorumEpochResponseNodeEndpoint(r, v));

@@ -31,7 +31,7 @@ export function decodeBrokerHeartbeatRequest(r: Reader, v: number): BrokerHeartb
     wantShutDown: r.readBoolean(),
     offlineLogDirs: [],
   };
-  r.readTaggedFields((t, r) => {
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 1) o.offlineLogDirs = rArr(r, true, rdUuid);

@@ -190,7 +190,7 @@ export function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, v: num
     replicationFactor: v >= 5 ? r.readInt16() : -1,
     configs: v >= 5 ? rNArr(r, f, (r) => decodeCreateTopicsResponseCreatableTopicConfigs(r, v)) : [],
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 5) o.topicConfigErrorCode = r.readInt16();

@@ -175,7 +175,7 @@ export function decodeEndQuorumEpochResponse(r: Reader, v: number): EndQuorumEpo
     topics: rArr(r, f, (r) => decodeEndQuorumEpochResponseTopicData(r, v)),
     nodeEndpoints: [],
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 1) o.nodeEndpoints = rArr(r, true, (r) => decodeEndQuorumEpochResponseNodeEndpoint(r, v));

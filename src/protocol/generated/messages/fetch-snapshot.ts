@@ -26,7 +26,7 @@ export function decodeFetchSnapshotRequest(r: Reader, v: number): FetchSnapshotR
     maxBytes: r.readInt32(),
     topics: rArr(r, true, (r) => decodeFetchSnapshotRequestTopicSnapshot(r, v)),
   };
-  r.readTaggedFields((t, r) => {
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         o.clusterId = rNStr(r, true);
@@ -95,7 +95,7 @@ export function decodeFetchSnapshotRequestPartitionSnapshot(r: Reader, v: number
     position: r.readInt64(),
     replicaDirectoryId: ZERO_UUID,
   };
-  r.readTaggedFields((t, r) => {
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 1) o.replicaDirectoryId = r.readUuid();
@@ -162,7 +162,7 @@ export function decodeFetchSnapshotResponse(r: Reader, v: number): FetchSnapshot
     topics: rArr(r, true, (r) => decodeFetchSnapshotResponseTopicSnapshot(r, v)),
     nodeEndpoints: [],
   };
-  r.readTaggedFields((t, r) => {
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 1) o.nodeEndpoints = rArr(r, true, (r) => decodeFetchSnapshotResponseNodeEndpoint(r, v));
@@ -237,7 +237,7 @@ export function decodeFetchSnapshotResponsePartitionSnapshot(r: Reader, v: numbe
     position: r.readInt64(),
     unalignedRecords: rNBytes(r, true),
   };
-  r.readTaggedFields((t, r) => {
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         o.currentLeader = decodeFetchSnapshotResponseLeaderIdAndEpoch(r, v);
@@ -254,10 +254,10 @@ export function encodeFetchSnapshotResponsePartitionSnapshot(w: Writer, m: Fetch
   w.writeInt64(m.size ?? 0n);
   w.writeInt64(m.position ?? 0n);
   wRecords(w, m.unalignedRecords ?? null, true);
-  const t0 = m.currentLeader ?? {};
-  const c0 = m.currentLeader !== undefined;
+  const t0 = m.currentLeader;
+  const c0 = t0 !== undefined && !isDefaultFetchSnapshotResponseLeaderIdAndEpoch(t0);
   w.writeUnsignedVarint((c0 ? 1 : 0));
-  if (c0) wTagged(w, 0, (w) => encodeFetchSnapshotResponseLeaderIdAndEpoch(w, t0, v));
+  if (c0) wTagged(w, 0, (w) => encodeFetchSnapshotResponseLeaderIdAndEpoch(w, t0 ?? {}, v));
 }
 
 export interface FetchSnapshotResponseSnapshotId {
@@ -344,4 +344,9 @@ function defaultFetchSnapshotResponseLeaderIdAndEpoch(): FetchSnapshotResponseLe
     leaderId: 0,
     leaderEpoch: 0,
   };
+}
+
+function isDefaultFetchSnapshotResponseLeaderIdAndEpoch(m: FetchSnapshotResponseLeaderIdAndEpochInit): boolean {
+  return (m.leaderId === undefined || m.leaderId === 0) &&
+    (m.leaderEpoch === undefined || m.leaderEpoch === 0);
 }

@@ -51,7 +51,7 @@ export function decodeFetchRequest(r: Reader, v: number): FetchRequest {
     forgottenTopicsData: v >= 7 ? rArr(r, f, (r) => decodeFetchRequestForgottenTopic(r, v)) : [],
     rackId: v >= 11 ? rStr(r, f) : "",
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 12) o.clusterId = rNStr(r, true);
@@ -79,11 +79,11 @@ export function encodeFetchRequest(w: Writer, m: FetchRequestInit, v: number): v
   if (f) {
     const t0 = m.clusterId ?? null;
     const c0 = v >= 12 && t0 !== null;
-    const t1 = m.replicaState ?? {};
-    const c1 = v >= 15 && m.replicaState !== undefined;
+    const t1 = m.replicaState;
+    const c1 = v >= 15 && t1 !== undefined && !isDefaultFetchRequestReplicaState(t1);
     w.writeUnsignedVarint((c0 ? 1 : 0) + (c1 ? 1 : 0));
     if (c0) wTagged(w, 0, (w) => wNStr(w, t0, true));
-    if (c1) wTagged(w, 1, (w) => encodeFetchRequestReplicaState(w, t1, v));
+    if (c1) wTagged(w, 1, (w) => encodeFetchRequestReplicaState(w, t1 ?? {}, v));
   }
 }
 
@@ -174,7 +174,7 @@ export function decodeFetchRequestFetchPartition(r: Reader, v: number): FetchReq
     partitionMaxBytes: r.readInt32(),
     replicaDirectoryId: ZERO_UUID,
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 17) o.replicaDirectoryId = r.readUuid();
@@ -238,6 +238,11 @@ function defaultFetchRequestReplicaState(): FetchRequestReplicaState {
   };
 }
 
+function isDefaultFetchRequestReplicaState(m: FetchRequestReplicaStateInit): boolean {
+  return (m.replicaId === undefined || m.replicaId === -1) &&
+    (m.replicaEpoch === undefined || m.replicaEpoch === -1n);
+}
+
 export interface FetchResponse {
   throttleTimeMs: number;
   errorCode: number;
@@ -263,7 +268,7 @@ export function decodeFetchResponse(r: Reader, v: number): FetchResponse {
     responses: rArr(r, f, (r) => decodeFetchResponseFetchableTopicResponse(r, v)),
     nodeEndpoints: [],
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 16) o.nodeEndpoints = rArr(r, true, (r) => decodeFetchResponseNodeEndpoint(r, v));
@@ -361,7 +366,7 @@ export function decodeFetchResponsePartitionData(r: Reader, v: number): FetchRes
     preferredReadReplica: v >= 11 ? r.readInt32() : -1,
     records: rNBytes(r, f),
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 12) o.divergingEpoch = decodeFetchResponseEpochEndOffset(r, v);
@@ -388,16 +393,16 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
   if (v >= 11) w.writeInt32(m.preferredReadReplica ?? -1);
   wRecords(w, m.records ?? null, f);
   if (f) {
-    const t0 = m.divergingEpoch ?? {};
-    const c0 = v >= 12 && m.divergingEpoch !== undefined;
-    const t1 = m.currentLeader ?? {};
-    const c1 = v >= 12 && m.currentLeader !== undefined;
-    const t2 = m.snapshotId ?? {};
-    const c2 = v >= 12 && m.snapshotId !== undefined;
+    const t0 = m.divergingEpoch;
+    const c0 = v >= 12 && t0 !== undefined && !isDefaultFetchResponseEpochEndOffset(t0);
+    const t1 = m.currentLeader;
+    const c1 = v >= 12 && t1 !== undefined && !isDefaultFetchResponseLeaderIdAndEpoch(t1);
+    const t2 = m.snapshotId;
+    const c2 = v >= 12 && t2 !== undefined && !isDefaultFetchResponseSnapshotId(t2);
     w.writeUnsignedVarint((c0 ? 1 : 0) + (c1 ? 1 : 0) + (c2 ? 1 : 0));
-    if (c0) wTagged(w, 0, (w) => encodeFetchResponseEpochEndOffset(w, t0, v));
-    if (c1) wTagged(w, 1, (w) => encodeFetchResponseLeaderIdAndEpoch(w, t1, v));
-    if (c2) wTagged(w, 2, (w) => encodeFetchResponseSnapshotId(w, t2, v));
+    if (c0) wTagged(w, 0, (w) => encodeFetchResponseEpochEndOffset(w, t0 ?? {}, v));
+    if (c1) wTagged(w, 1, (w) => encodeFetchResponseLeaderIdAndEpoch(w, t1 ?? {}, v));
+    if (c2) wTagged(w, 2, (w) => encodeFetchResponseSnapshotId(w, t2 ?? {}, v));
   }
 }
 
@@ -555,4 +560,19 @@ function defaultFetchResponseSnapshotId(): FetchResponseSnapshotId {
     endOffset: -1n,
     epoch: -1,
   };
+}
+
+function isDefaultFetchResponseEpochEndOffset(m: FetchResponseEpochEndOffsetInit): boolean {
+  return (m.epoch === undefined || m.epoch === -1) &&
+    (m.endOffset === undefined || m.endOffset === -1n);
+}
+
+function isDefaultFetchResponseLeaderIdAndEpoch(m: FetchResponseLeaderIdAndEpochInit): boolean {
+  return (m.leaderId === undefined || m.leaderId === -1) &&
+    (m.leaderEpoch === undefined || m.leaderEpoch === -1);
+}
+
+function isDefaultFetchResponseSnapshotId(m: FetchResponseSnapshotIdInit): boolean {
+  return (m.endOffset === undefined || m.endOffset === -1n) &&
+    (m.epoch === undefined || m.epoch === -1);
 }

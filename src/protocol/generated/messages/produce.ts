@@ -112,7 +112,7 @@ export function decodeProduceResponse(r: Reader, v: number): ProduceResponse {
     throttleTimeMs: v >= 1 ? r.readInt32() : 0,
     nodeEndpoints: [],
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 10) o.nodeEndpoints = rArr(r, true, (r) => decodeProduceResponseNodeEndpoint(r, v));
@@ -195,7 +195,7 @@ export function decodeProduceResponsePartitionProduceResponse(r: Reader, v: numb
     errorMessage: v >= 8 ? rNStr(r, f) : null,
     currentLeader: defaultProduceResponseLeaderIdAndEpoch(),
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 10) o.currentLeader = decodeProduceResponseLeaderIdAndEpoch(r, v);
@@ -215,10 +215,10 @@ export function encodeProduceResponsePartitionProduceResponse(w: Writer, m: Prod
   if (v >= 8) wArr(w, m.recordErrors ?? [], f, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, e, v));
   if (v >= 8) wNStr(w, m.errorMessage ?? null, f);
   if (f) {
-    const t0 = m.currentLeader ?? {};
-    const c0 = v >= 10 && m.currentLeader !== undefined;
+    const t0 = m.currentLeader;
+    const c0 = v >= 10 && t0 !== undefined && !isDefaultProduceResponseLeaderIdAndEpoch(t0);
     w.writeUnsignedVarint((c0 ? 1 : 0));
-    if (c0) wTagged(w, 0, (w) => encodeProduceResponseLeaderIdAndEpoch(w, t0, v));
+    if (c0) wTagged(w, 0, (w) => encodeProduceResponseLeaderIdAndEpoch(w, t0 ?? {}, v));
   }
 }
 
@@ -312,4 +312,9 @@ function defaultProduceResponseLeaderIdAndEpoch(): ProduceResponseLeaderIdAndEpo
     leaderId: -1,
     leaderEpoch: -1,
   };
+}
+
+function isDefaultProduceResponseLeaderIdAndEpoch(m: ProduceResponseLeaderIdAndEpochInit): boolean {
+  return (m.leaderId === undefined || m.leaderId === -1) &&
+    (m.leaderEpoch === undefined || m.leaderEpoch === -1);
 }

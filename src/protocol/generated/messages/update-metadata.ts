@@ -39,7 +39,7 @@ export function decodeUpdateMetadataRequest(r: Reader, v: number): UpdateMetadat
     topicStates: v >= 5 ? rArr(r, f, (r) => decodeUpdateMetadataRequestUpdateMetadataTopicState(r, v)) : [],
     liveBrokers: rArr(r, f, (r) => decodeUpdateMetadataRequestUpdateMetadataBroker(r, v)),
   };
-  if (f) r.readTaggedFields((t, r) => {
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 8) o.type = r.readInt8();

@@ -118,7 +118,7 @@ export function decodeUpdateRaftVoterResponse(r: Reader, v: number): UpdateRaftV
     errorCode: r.readInt16(),
     currentLeader: defaultUpdateRaftVoterResponseCurrentLeader(),
   };
-  r.readTaggedFields((t, r) => {
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         o.currentLeader = decodeUpdateRaftVoterResponseCurrentLeader(r, v);
@@ -131,10 +131,10 @@ export function decodeUpdateRaftVoterResponse(r: Reader, v: number): UpdateRaftV
 export function encodeUpdateRaftVoterResponse(w: Writer, m: UpdateRaftVoterResponseInit, v: number): void {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
-  const t0 = m.currentLeader ?? {};
-  const c0 = m.currentLeader !== undefined;
+  const t0 = m.currentLeader;
+  const c0 = t0 !== undefined && !isDefaultUpdateRaftVoterResponseCurrentLeader(t0);
   w.writeUnsignedVarint((c0 ? 1 : 0));
-  if (c0) wTagged(w, 0, (w) => encodeUpdateRaftVoterResponseCurrentLeader(w, t0, v));
+  if (c0) wTagged(w, 0, (w) => encodeUpdateRaftVoterResponseCurrentLeader(w, t0 ?? {}, v));
 }
 
 export interface UpdateRaftVoterResponseCurrentLeader {
@@ -177,4 +177,11 @@ function defaultUpdateRaftVoterResponseCurrentLeader(): UpdateRaftVoterResponseC
     host: "",
     port: 0,
   };
+}
+
+function isDefaultUpdateRaftVoterResponseCurrentLeader(m: UpdateRaftVoterResponseCurrentLeaderInit): boolean {
+  return (m.leaderId === undefined || m.leaderId === -1) &&
+    (m.leaderEpoch === undefined || m.leaderEpoch === -1) &&
+    (m.host === undefined || m.host === "") &&
+    (m.port === undefined || m.port === 0);
 }

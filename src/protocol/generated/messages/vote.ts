@@ -122,7 +122,7 @@ export function decodeVoteResponse(r: Reader, v: number): VoteResponse {
     topics: rArr(r, true, (r) => decodeVoteResponseTopicData(r, v)),
     nodeEndpoints: [],
   };
-  r.readTaggedFields((t, r) => {
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
       case 0:
         if (v >= 1) o.nodeEndpoints = rArr(r, true, (r) => decodeVoteResponseNodeEndpoint(r, v));
