@@ -220,3 +220,13 @@ test('registry', () => {
     assert.equal((ApiKey as Record<string, number>)[c.name], key);
   }
 });
+
+test('decoded values are assignable to the Init types (compile-time) and re-encode identically', () => {
+  const bytes = h('00000001 0003 666f6f');
+  const decoded = decodeMetadataRequest(new Reader(bytes), 1);
+  const init: Parameters<typeof encodeMetadataRequest>[1] = decoded;
+  assert.deepEqual(encode((w) => encodeMetadataRequest(w, init, 1)), bytes);
+  const pBytes = h('ffff ffff 00007530 00000001 0001 74 00000001 00000000 00000003 0a0b0c');
+  const pInit: Parameters<typeof encodeProduceRequest>[1] = decodeProduceRequest(new Reader(pBytes), 3);
+  assert.deepEqual(encode((w) => encodeProduceRequest(w, pInit, 3)), pBytes);
+});
