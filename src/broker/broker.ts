@@ -11,6 +11,7 @@ import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import { KafkaServer } from '../network/server.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import { LogManager } from '../storage/log-manager.js';
+import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestRouter } from './router.js';
@@ -53,7 +54,7 @@ export class Broker {
     for (const d of dirs) this.writeMetaProperties(d);
     this.logs = new LogManager({
       logDirs: dirs,
-      defaultConfig: undefined as never,
+      defaultConfig: this.topicsDefaultLogConfig(),
       now: () => this.clock.now(),
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
@@ -77,6 +78,10 @@ export class Broker {
       this.listeners.push({ ...l, port: bound.port, advertisedHost, advertisedPort });
     }
     log.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
+  }
+
+  private topicsDefaultLogConfig(): LogConfig {
+    return new TopicManager(this.config, undefined as never, undefined as never, this.replicas, this.nodeId).logConfigFor({});
   }
 
   /** The listener a connection arrived on, for advertising addresses in Metadata. */
