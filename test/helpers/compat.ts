@@ -1,0 +1,79 @@
+/** Shared pieces of the real-client compatibility suites (test/compat/*). */
+import { readFileSync } from 'node:fs';
+import { partitionForKey } from '../../src/common/murmur2.js';
+import { runProcess, type RunResult } from './run-process.js';
+
+export const KCAT = 'kcat';
+
+/** Compression codec ids as stored in a batch's attributes. */
+export const CODEC_ID: Record<string, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+
+export interface SentRecord {
+  key: string;
+  value: string;
+  headers: [string, string][];
+}
+
+/** Groups records by the partition Java's default partitioner picks for their key, keeping send order. */
+export function expectedByPartition(records: SentRecord[], numPartitions: number): Map<number, SentRecord[]> {
+  const out = new Map<number, SentRecord[]>();
+  for (let p = 0; p < numPartitions; p++) out.set(p, []);
+  for (const r of records) out.get(partitionForKey(Buffer.from(r.key, 'utf8'), numPartitions))!.push(r);
+  return out;
+}
+
+/** Runs kcat and fails with its stderr when it exits non-zero or times out. */
+export async function kcat(args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
+  const r = await runProcess(KCAT, args, opts);
+  if (r.timedOut) throw new Error(`kcat ${args.join(' ')} timed out after ${opts.timeoutMs ?? 60_000} ms\n${r.stderr}`);
+  if (r.code !== 0) throw new Error(`kcat ${args.join(' ')} exited with ${r.code}\n${r.stderr}`);
+  return r;
+}
+
+/** A Python script's JSON result: the last stdout line. Fails with stderr on a non-zero exit. */
+export function pythonJson<T = any>(r: RunResult, what: string): T {
+  const out = r.stdout.toString('utf8');
+  if (r.timedOut) throw new Error(`${what} timed out\nstdout:\n${out.slice(-4000)}\nstderr:\n${r.stderr.slice(-4000)}`);
+  if (r.code !== 0) throw new Error(`${what} exited with ${r.code}\nstdout:\n${out.slice(-4000)}\nstderr:\n${r.stderr.slice(-4000)}`);
+  const lines = out.trim().split('\n');
+  const last = lines[lines.length - 1] ?? '';
+  try {
+    return JSON.parse(last) as T;
+  } catch {
+    throw new Error(`${what} did not print JSON last\nstdout:\n${out.slice(-4000)}\nstderr:\n${r.stderr.slice(-4000)}`);
+  }
+}
+
+/** Deterministic pseudo-random generator (so a failing run can be reproduced). */
+export function prng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 0x100000000;
+  };
+}
+
+/** Keyed records with headers for a compatibility round trip. */
+export function makeKeyedRecords(prefix: string, count: number, opts: { headers?: boolean } = {}): SentRecord[] {
+  const rnd = prng(count * 7919 + prefix.length);
+  const out: SentRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = `${prefix}-key-${Math.floor(rnd() * 40)}-${i % 7}`;
+    const value = `${prefix}-value-${i}-${'x'.repeat(Math.floor(rnd() * 50))}`;
+    const headers: [string, string][] = opts.headers === false ? [] : [['seq', String(i)], ['origin', prefix]];
+    if (opts.headers !== false && i % 3 === 0) headers.push(['extra', `e${i}`]);
+    out.push({ key, value, headers });
+  }
+  return out;
+}
+
+/** Reads /proc/<pid>/status VmRSS in KiB. */
+export function rssKiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]);
+}
