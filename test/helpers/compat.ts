@@ -8,6 +8,13 @@ export const KCAT = 'kcat';
 /** Compression codec ids as stored in a batch's attributes. */
 export const CODEC_ID: Record<string, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
 
+/**
+ * librdkafka enables its LZ4 feature only when the broker's ApiVersions lists FindCoordinator
+ * (rdkafka_feature.c); otherwise it silently produces LZ4-configured batches uncompressed.
+ */
+export const LZ4_NOTE = (codec: string): string =>
+  codec === 'lz4' ? ' (librdkafka only compresses with LZ4 when ApiVersions advertises FindCoordinator, key 10)' : '';
+
 export interface SentRecord {
   key: string;
   value: string;
