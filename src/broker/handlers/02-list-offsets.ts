@@ -64,7 +64,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
           return { partitionIndex: rp.partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         }
         const r = lookup(p, rp.timestamp, readCommitted);
-        const leaderEpoch = r.offset >= 0n ? p.log.leaderEpochs.epochForOffset?.(Number(r.offset)) ?? p.leaderEpoch : -1;
+        const leaderEpoch = r.offset >= 0n ? p.log.leaderEpochs.epochForOffset(Number(r.offset)) : -1;
         return {
           partitionIndex: rp.partitionIndex,
           errorCode: ErrorCode.NONE,
