@@ -253,13 +253,13 @@ export async function withClient<T>(port: number, fn: (c: WireClient) => Promise
 }
 
 /** Polls `cond` every `intervalMs` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(cond: () => Promise<T> | T, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(cond: () => Promise<T> | T, timeoutMs: number, what: string, intervalMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await cond();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
       last = v;
     } catch (e) {
       last = e;
