@@ -1,0 +1,101 @@
+/** Small synchronous file helpers shared by the storage classes. */
+import * as fs from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Reads up to `length` bytes at `position`, looping over short reads; returns bytes read (less only at EOF). */
+export function readFully(fd: number, buf: Buffer, offset: number, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** Writes all `length` bytes at `position`, looping over short writes. */
+export function writeFully(fd: number, buf: Buffer, offset: number, length: number, position: number): void {
+  let done = 0;
+  while (done < length) {
+    done += fs.writeSync(fd, buf, offset + done, length - done, position + done);
+  }
+}
+
+/** fsync a directory so renames/creations in it are durable. Best effort on platforms without dir fsync. */
+export function fsyncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some platforms/filesystems refuse fsync on directories.
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+/** Writes `data` to `path` atomically: tmp file, fsync, rename, fsync of the directory. */
+export function atomicWriteFile(path: string, data: string): void {
+  const tmp = `${path}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
+
+/** fsync the given files (and their directory) off the event loop; `done` gets the first error, if any. */
+export function fsyncFilesAsync(paths: readonly string[], done: (err: Error | null) => void): void {
+  let pending = paths.length;
+  let firstError: Error | null = null;
+  if (pending === 0) {
+    done(null);
+    return;
+  }
+  const finish = (err: Error | null): void => {
+    if (err !== null && firstError === null) firstError = err;
+    if (--pending === 0) done(firstError);
+  };
+  for (const p of paths) {
+    fs.open(p, 'r', (openErr, fd) => {
+      if (openErr !== null) {
+        // A file deleted or renamed meanwhile needs no flushing.
+        finish(openErr.code === 'ENOENT' ? null : openErr);
+        return;
+      }
+      fs.fsync(fd, (syncErr) => {
+        fs.close(fd, () => finish(syncErr));
+      });
+    });
+  }
+}
+
+export function fileSizeOrZero(path: string): number {
+  try {
+    return fs.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+export function unlinkIfExists(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+export function renameIfExists(from: string, to: string): boolean {
+  try {
+    fs.renameSync(from, to);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return false;
+  }
+}

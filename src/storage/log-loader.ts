@@ -1,0 +1,58 @@
+/**
+ * Loads a partition directory into segments (Kafka's LogLoader): removes leftovers (`*.deleted`,
+ * `*.tmp`, indexes without a log), opens segments lazily, recovers from the recovery point after an
+ * unclean shutdown, and activates the last segment (recovering it if its indexes or tail are bad).
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { DELETED_SUFFIX, TMP_SUFFIX, parseSegmentFileName } from './file-names.js';
+import { unlinkIfExists } from './fs-util.js';
+import type { LeaderEpochCache } from './leader-epoch-cache.js';
+import { activateOrRecover, floorSegmentIndex, recoverSegments } from './recovery.js';
+import { Segment, type SegmentSettings } from './segment.js';
+
+export interface LoadOptions {
+  recover: boolean;
+  recoveryPoint: number;
+  /** Base offset for the first segment of an empty directory. */
+  initialOffset: number;
+}
+
+export interface LoadedSegments {
+  segments: Segment[];
+  /** True when any segment was rescanned (the recovered ones have been fsynced). */
+  recovered: boolean;
+}
+
+export function loadSegments(dir: string, settings: SegmentSettings, now: number, epochs: LeaderEpochCache, opts: LoadOptions): LoadedSegments {
+  const logSizes = new Map<number, number>();
+  const indexFiles: { name: string; baseOffset: number }[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    if (name.endsWith(DELETED_SUFFIX) || name.endsWith(TMP_SUFFIX)) {
+      unlinkIfExists(join(dir, name));
+      continue;
+    }
+    const parsed = parseSegmentFileName(name);
+    if (parsed === undefined) continue;
+    if (parsed.kind === 'log') logSizes.set(parsed.baseOffset, fs.statSync(join(dir, name)).size);
+    else indexFiles.push({ name, baseOffset: parsed.baseOffset });
+  }
+  for (const f of indexFiles) if (!logSizes.has(f.baseOffset)) unlinkIfExists(join(dir, f.name));
+
+  const bases = [...logSizes.keys()].sort((a, b) => a - b);
+  const segments = bases.map((b) => Segment.openExisting(dir, b, logSizes.get(b) as number, settings, now));
+  if (segments.length === 0) {
+    segments.push(Segment.create(dir, opts.initialOffset, settings, now));
+    return { segments, recovered: false };
+  }
+  let recovered = false;
+  if (opts.recover) {
+    const from = floorSegmentIndex(segments, opts.recoveryPoint);
+    const result = recoverSegments(segments, opts.recoveryPoint, epochs);
+    for (const s of result.removed) s.deleteNow();
+    for (let i = from; i < segments.length; i++) (segments[i] as Segment).flushSync();
+    recovered = true;
+  }
+  if (activateOrRecover(segments, segments[segments.length - 1] as Segment, epochs)) recovered = true;
+  return { segments, recovered };
+}

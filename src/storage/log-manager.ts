@@ -1,0 +1,328 @@
+/**
+ * Owns every PartitionLog across the configured log directories: loading (with recovery after an
+ * unclean shutdown), creation, deletion, the root checkpoint files, the clean-shutdown marker and
+ * the background retention / flush / checkpoint tasks.
+ */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { log } from '../common/logger.js';
+import { OffsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.js';
+import {
+  CLEAN_SHUTDOWN_FILE,
+  DELETE_DIR_SUFFIX,
+  LOG_START_OFFSET_CHECKPOINT,
+  RECOVERY_POINT_CHECKPOINT,
+  REPLICATION_OFFSET_CHECKPOINT,
+  isDeleteDirName,
+  parsePartitionDirName,
+  partitionDirName,
+} from './file-names.js';
+import { atomicWriteFile, fsyncDir, unlinkIfExists } from './fs-util.js';
+import { type LogConfig, defaultLogConfig } from './log-config.js';
+import { PartitionLog } from './partition-log.js';
+
+export interface LogManagerOptions {
+  logDirs: string[];
+  defaultConfig?: LogConfig;
+  now?: () => number;
+  /** log.retention.check.interval.ms (default 300000). */
+  retentionCheckIntervalMs?: number;
+  /** How often logs are checked for flush.ms (default 1000). */
+  flushCheckIntervalMs?: number;
+  /** log.flush.offset.checkpoint.interval.ms and log.flush.start.offset.checkpoint.interval.ms (default 60000). */
+  checkpointIntervalMs?: number;
+  /** replica.high.watermark.checkpoint.interval.ms (default 5000). */
+  highWatermarkCheckpointIntervalMs?: number;
+  /** Accepted for Kafka parity (num.recovery.threads.per.data.dir); recovery runs on the calling thread. */
+  recoveryThreads?: number;
+}
+
+export interface LogDirUsage {
+  dir: string;
+  partitions: { topic: string; partition: number; size: number }[];
+  totalBytes?: number;
+  usableBytes?: number;
+}
+
+interface DirCheckpoints {
+  recoveryPoints: OffsetCheckpointFile;
+  highWatermarks: OffsetCheckpointFile;
+  logStartOffsets: OffsetCheckpointFile;
+  /** Last content written per file, to skip rewriting unchanged checkpoints. */
+  written: Map<string, string>;
+}
+
+export class LogManager {
+  readonly logDirs: readonly string[];
+  private readonly defaultConfig: LogConfig;
+  private readonly now: () => number;
+  private readonly opts: LogManagerOptions;
+  private readonly logs = new Map<string, PartitionLog>();
+  private readonly dirOfLog = new Map<string, string>();
+  private readonly checkpoints = new Map<string, DirCheckpoints>();
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private shutDown = false;
+
+  constructor(opts: LogManagerOptions) {
+    if (opts.logDirs.length === 0) throw new Error('LogManager needs at least one log directory');
+    this.opts = opts;
+    this.logDirs = [...opts.logDirs];
+    this.defaultConfig = opts.defaultConfig ?? defaultLogConfig;
+    this.now = opts.now ?? Date.now;
+    for (const d of this.logDirs) {
+      fs.mkdirSync(d, { recursive: true });
+      this.checkpoints.set(d, {
+        recoveryPoints: new OffsetCheckpointFile(join(d, RECOVERY_POINT_CHECKPOINT)),
+        highWatermarks: new OffsetCheckpointFile(join(d, REPLICATION_OFFSET_CHECKPOINT)),
+        logStartOffsets: new OffsetCheckpointFile(join(d, LOG_START_OFFSET_CHECKPOINT)),
+        written: new Map(),
+      });
+    }
+  }
+
+  /**
+   * Loads every partition directory. Without a clean-shutdown marker, segments after each
+   * partition's recovery point are rescanned. The marker is removed once loading is done.
+   */
+  loadAll(configFor: (topic: string) => LogConfig): PartitionLog[] {
+    const loaded: PartitionLog[] = [];
+    for (const dir of this.logDirs) {
+      const cp = this.dirCheckpoints(dir);
+      const marker = join(dir, CLEAN_SHUTDOWN_FILE);
+      const clean = fs.existsSync(marker);
+      const recoveryPoints = readCheckpointMap(cp.recoveryPoints);
+      const highWatermarks = readCheckpointMap(cp.highWatermarks);
+      const logStartOffsets = readCheckpointMap(cp.logStartOffsets);
+      const started = performance.now();
+      let count = 0;
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue;
+        if (isDeleteDirName(entry.name)) {
+          fs.rm(join(dir, entry.name), { recursive: true, force: true }, () => {});
+          continue;
+        }
+        const tp = parsePartitionDirName(entry.name);
+        if (tp === undefined) continue;
+        const key = logKey(tp.topic, tp.partition);
+        if (this.logs.has(key)) continue;
+        const opts: Parameters<typeof PartitionLog.open>[4] = { now: this.now, recover: !clean };
+        const rp = recoveryPoints.get(entry.name);
+        const hw = highWatermarks.get(entry.name);
+        const lso = logStartOffsets.get(entry.name);
+        if (rp !== undefined) opts.recoveryPoint = rp;
+        if (hw !== undefined) opts.highWatermark = hw;
+        if (lso !== undefined) opts.logStartOffset = lso;
+        try {
+          const plog = PartitionLog.open(join(dir, entry.name), tp.topic, tp.partition, configFor(tp.topic), opts);
+          this.logs.set(key, plog);
+          this.dirOfLog.set(key, dir);
+          loaded.push(plog);
+          count++;
+        } catch (e) {
+          log.error(`failed to load log ${entry.name} in ${dir}; skipping it`, e);
+        }
+      }
+      if (clean) unlinkIfExists(marker);
+      log.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
+    }
+    return loaded;
+  }
+
+  getLog(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(logKey(topic, partition));
+  }
+
+  /** Returns the existing log or creates one in the log directory holding the fewest partitions. */
+  createLog(topic: string, partition: number, config: LogConfig): PartitionLog {
+    const key = logKey(topic, partition);
+    const existing = this.logs.get(key);
+    if (existing !== undefined) return existing;
+    const dir = this.leastLoadedDir();
+    const plog = PartitionLog.open(join(dir, partitionDirName(topic, partition)), topic, partition, config, { now: this.now });
+    fsyncDir(dir);
+    this.logs.set(key, plog);
+    this.dirOfLog.set(key, dir);
+    return plog;
+  }
+
+  /** Closes the log, renames its directory to `<topic>-<p>.<uuid>-delete` and removes it in the background. */
+  deleteLog(topic: string, partition: number): void {
+    const key = logKey(topic, partition);
+    const plog = this.logs.get(key);
+    if (plog === undefined) return;
+    this.logs.delete(key);
+    const dir = this.dirOfLog.get(key) as string;
+    this.dirOfLog.delete(key);
+    try {
+      plog.close();
+    } catch (e) {
+      log.warn(`error closing deleted log ${topic}-${partition}`, e);
+    }
+    const target = join(dir, `${partitionDirName(topic, partition)}.${randomUUID().replace(/-/g, '')}${DELETE_DIR_SUFFIX}`);
+    try {
+      fs.renameSync(plog.dir, target);
+      fs.rm(target, { recursive: true, force: true }, () => {});
+    } catch {
+      fs.rmSync(plog.dir, { recursive: true, force: true });
+    }
+    this.checkpointDir(dir);
+  }
+
+  allLogs(): Iterable<PartitionLog> {
+    return this.logs.values();
+  }
+
+  /** Retention, time-based flush and periodic checkpoints. Timers are unref()'d. */
+  startBackgroundTasks(): void {
+    if (this.timers.length > 0 || this.shutDown) return;
+    const every = (ms: number, task: () => void): void => {
+      const t = setInterval(task, Math.max(1, Math.min(ms, 0x7fffffff)));
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.opts.retentionCheckIntervalMs ?? 300000, () => this.runRetention());
+    every(this.opts.flushCheckIntervalMs ?? 1000, () => this.runTimeFlush());
+    every(this.opts.checkpointIntervalMs ?? 60000, () => this.safely('checkpoint', () => this.checkpointAll()));
+    every(this.opts.highWatermarkCheckpointIntervalMs ?? 5000, () => this.safely('high watermark checkpoint', () => this.checkpointHighWatermarks()));
+  }
+
+  /** One retention pass over all logs; returns segments deleted. */
+  runRetention(): number {
+    const now = this.now();
+    let deleted = 0;
+    for (const plog of this.logs.values()) {
+      try {
+        deleted += plog.applyRetention(now);
+      } catch (e) {
+        log.error(`retention failed for ${plog.topic}-${plog.partition}`, e);
+      }
+    }
+    return deleted;
+  }
+
+  private runTimeFlush(): void {
+    const now = this.now();
+    for (const plog of this.logs.values()) {
+      try {
+        plog.maybeFlushByTime(now);
+      } catch (e) {
+        log.error(`flush failed for ${plog.topic}-${plog.partition}`, e);
+      }
+    }
+  }
+
+  /** Writes recovery points, high watermarks and log start offsets of every log dir. */
+  checkpointAll(): void {
+    for (const dir of this.logDirs) this.checkpointDir(dir);
+  }
+
+  private checkpointHighWatermarks(): void {
+    for (const dir of this.logDirs) {
+      const cp = this.dirCheckpoints(dir);
+      this.writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
+    }
+  }
+
+  private checkpointDir(dir: string): void {
+    const cp = this.dirCheckpoints(dir);
+    this.writeIfChanged(cp, cp.recoveryPoints, this.entriesFor(dir, (l) => l.recoveryPoint));
+    this.writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
+    this.writeIfChanged(cp, cp.logStartOffsets, this.entriesFor(dir, (l) => l.logStartOffset));
+  }
+
+  private entriesFor(dir: string, value: (l: PartitionLog) => number): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = [];
+    for (const [key, plog] of this.logs) {
+      if (this.dirOfLog.get(key) === dir) out.push({ topic: plog.topic, partition: plog.partition, offset: value(plog) });
+    }
+    return out;
+  }
+
+  private writeIfChanged(cp: DirCheckpoints, file: OffsetCheckpointFile, entries: TopicPartitionOffset[]): void {
+    const content = file.render(entries);
+    if (cp.written.get(file.path) === content) return;
+    file.writeRendered(content);
+    cp.written.set(file.path, content);
+  }
+
+  /** Flushes and closes every log, writes checkpoints and the clean-shutdown marker, stops timers. */
+  shutdown(): void {
+    if (this.shutDown) return;
+    this.shutDown = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    let failed = false;
+    for (const plog of this.logs.values()) {
+      try {
+        if (!plog.isClosed) {
+          plog.flush();
+          plog.close();
+        }
+      } catch (e) {
+        failed = true;
+        log.error(`error shutting down log ${plog.topic}-${plog.partition}`, e);
+      }
+    }
+    for (const dir of this.logDirs) {
+      try {
+        this.checkpointDir(dir);
+        if (!failed) atomicWriteFile(join(dir, CLEAN_SHUTDOWN_FILE), '');
+      } catch (e) {
+        log.error(`error writing checkpoints to ${dir}`, e);
+      }
+    }
+  }
+
+  /** Per log dir: partitions with their sizes, and the filesystem's capacity (DescribeLogDirs). */
+  logDirUsage(): LogDirUsage[] {
+    return this.logDirs.map((dir) => {
+      const usage: LogDirUsage = { dir, partitions: [] };
+      for (const [key, plog] of this.logs) {
+        if (this.dirOfLog.get(key) === dir) usage.partitions.push({ topic: plog.topic, partition: plog.partition, size: plog.size() });
+      }
+      try {
+        const st = fs.statfsSync(dir);
+        usage.totalBytes = st.blocks * st.bsize;
+        usage.usableBytes = st.bavail * st.bsize;
+      } catch {
+        // capacity unknown
+      }
+      return usage;
+    });
+  }
+
+  private leastLoadedDir(): string {
+    const counts = new Map<string, number>(this.logDirs.map((d) => [d, 0]));
+    for (const d of this.dirOfLog.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
+    let best = this.logDirs[0] as string;
+    for (const d of this.logDirs) if ((counts.get(d) as number) < (counts.get(best) as number)) best = d;
+    return best;
+  }
+
+  private dirCheckpoints(dir: string): DirCheckpoints {
+    return this.checkpoints.get(dir) as DirCheckpoints;
+  }
+
+  private safely(what: string, task: () => void): void {
+    try {
+      task();
+    } catch (e) {
+      log.error(`${what} failed`, e);
+    }
+  }
+}
+
+function logKey(topic: string, partition: number): string {
+  return partitionDirName(topic, partition);
+}
+
+/** A missing file gives an empty map; a corrupt one is reported and ignored (recovery then scans more). */
+function readCheckpointMap(file: OffsetCheckpointFile): Map<string, number> {
+  try {
+    return file.readMap();
+  } catch (e) {
+    log.warn(`ignoring unreadable checkpoint ${file.path}`, e);
+    return new Map();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The ordered segment list of one partition (Kafka's LogSegments) plus delayed deletion of removed
+ * segments: files are renamed to `*.deleted` and unlinked after file.delete.delay.ms.
+ */
+import * as fs from 'node:fs';
+import { unlinkIfExists } from './fs-util.js';
+import { floorSegmentIndex } from './recovery.js';
+import type { Segment } from './segment.js';
+
+export class LogSegments {
+  private list: Segment[];
+  private _size = 0;
+  private readonly pendingDeletes = new Map<ReturnType<typeof setTimeout>, string[]>();
+
+  constructor(segments: Segment[]) {
+    this.list = segments;
+    for (const s of segments) this._size += s.size;
+  }
+
+  /** The live array (sorted by base offset); mutate only through this class. */
+  get all(): readonly Segment[] {
+    return this.list;
+  }
+
+  /** The mutable array, for recovery which may drop trailing segments. */
+  get mutable(): Segment[] {
+    return this.list;
+  }
+
+  get count(): number {
+    return this.list.length;
+  }
+
+  /** Total bytes of all segment logs. */
+  get size(): number {
+    return this._size;
+  }
+
+  get first(): Segment {
+    return this.list[0] as Segment;
+  }
+
+  get last(): Segment {
+    return this.list[this.list.length - 1] as Segment;
+  }
+
+  at(i: number): Segment | undefined {
+    return this.list[i];
+  }
+
+  /** Index of the segment holding `offset` (the last with baseOffset <= offset; 0 if none). */
+  floorIndex(offset: number): number {
+    return floorSegmentIndex(this.list, offset);
+  }
+
+  add(seg: Segment): void {
+    this.list.push(seg);
+    this._size += seg.size;
+  }
+
+  /** Size bookkeeping after an append or truncation of a segment. */
+  grew(bytes: number): void {
+    this._size += bytes;
+  }
+
+  /** Removes segments [from, end) and deletes them after `delayMs`. */
+  deleteFrom(from: number, delayMs: number): void {
+    for (const s of this.list.splice(from)) this.deleteSegment(s, delayMs);
+  }
+
+  /** Removes the `n` oldest segments and deletes them after `delayMs`. */
+  deleteOldest(n: number, delayMs: number): void {
+    for (const s of this.list.splice(0, n)) this.deleteSegment(s, delayMs);
+  }
+
+  /** Drops an empty active segment without delay (it is about to be replaced). */
+  dropLastEmpty(): void {
+    const s = this.list.pop();
+    if (s !== undefined) s.deleteNow();
+  }
+
+  private deleteSegment(seg: Segment, delayMs: number): void {
+    this._size -= seg.size;
+    const paths = seg.renameForDeletion();
+    if (delayMs <= 0) {
+      for (const p of paths) unlinkIfExists(p);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.pendingDeletes.delete(timer);
+      for (const p of paths) fs.rm(p, { force: true }, () => {});
+    }, delayMs);
+    timer.unref();
+    this.pendingDeletes.set(timer, paths);
+  }
+
+  /** Closes every segment and performs pending deletions now. Throws the first close error. */
+  closeAll(): void {
+    let firstError: unknown;
+    for (const s of this.list) {
+      try {
+        s.close();
+      } catch (e) {
+        firstError ??= e;
+      }
+    }
+    for (const [timer, paths] of this.pendingDeletes) {
+      clearTimeout(timer);
+      for (const p of paths) {
+        try {
+          unlinkIfExists(p);
+        } catch {
+          // left for the next load, which removes *.deleted files
+        }
+      }
+    }
+    this.pendingDeletes.clear();
+    if (firstError !== undefined) throw firstError;
+  }
+}

@@ -1,0 +1,471 @@
+/**
+ * The durable log of one partition: an ordered list of segments, the last one active. Appends
+ * are per batch set (one write of the received bytes), reads return whole batches in one buffer.
+ */
+import * as fs from 'node:fs';
+import { dirname } from 'node:path';
+import { CorruptIndexError, CorruptRecordError, LogDirFailureError } from '../common/errors.js';
+import { KafkaError } from '../common/kafka-error.js';
+import { type AppendResult, analyzeFollowerBatches, assignOffsetsAsLeader } from './batch-assign.js';
+import { LogClosedError, OffsetOutOfRangeError } from './errors.js';
+import { LeaderEpochCache } from './leader-epoch-cache.js';
+import type { LogConfig } from './log-config.js';
+import { loadSegments } from './log-loader.js';
+import { LogSegments } from './log-segments.js';
+import { activateOrRecover } from './recovery.js';
+import { planRetention } from './retention.js';
+import { EMPTY_BUFFER, Segment, type SegmentSettings } from './segment.js';
+import { type SegmentResourceCache, segmentResourceCache } from './segment-cache.js';
+
+export type { AppendResult } from './batch-assign.js';
+export { OffsetOutOfRangeError } from './errors.js';
+
+export interface PartitionLogOpenOptions {
+  now?: () => number;
+  /** Rescan (with CRCs) every segment from the recovery point on (unclean shutdown). */
+  recover?: boolean;
+  /** Offset below which everything is known flushed (from recovery-point-offset-checkpoint). */
+  recoveryPoint?: number;
+  /** From log-start-offset-checkpoint. */
+  logStartOffset?: number;
+  /** From replication-offset-checkpoint; clamped to [logStartOffset, logEndOffset]. */
+  highWatermark?: number;
+  /** Resource cache for inactive segments (defaults to the process-wide one). */
+  cache?: SegmentResourceCache;
+}
+
+export interface ReadResult {
+  records: Buffer;
+  firstBatchOffset: number;
+}
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  readonly leaderEpochs: LeaderEpochCache;
+  private _config: LogConfig;
+  private readonly settings: SegmentSettings;
+  private readonly now: () => number;
+  private segments!: LogSegments;
+  private _logStartOffset = 0;
+  private _logEndOffset = 0;
+  private _highWatermark = 0;
+  private _recoveryPoint = 0;
+  private unflushedMessages = 0;
+  private lastFlushTime: number;
+  /** Bumped by truncations so that a background flush started before one cannot advance the recovery point. */
+  private truncations = 0;
+  /** Something was written or truncated since the last flush(). */
+  private dirty = false;
+  private closed = false;
+
+  private constructor(dir: string, topic: string, partition: number, config: LogConfig, opts: PartitionLogOpenOptions) {
+    this.dir = dir;
+    this.topic = topic;
+    this.partition = partition;
+    this._config = config;
+    this.now = opts.now ?? Date.now;
+    this.settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes, cache: opts.cache ?? segmentResourceCache };
+    this.lastFlushTime = this.now();
+    this.leaderEpochs = new LeaderEpochCache(dir, () => this._logEndOffset);
+  }
+
+  /** Loads the partition directory (creating it if needed), recovering when asked or when the tail is malformed. */
+  static open(dir: string, topic: string, partition: number, config: LogConfig, opts: PartitionLogOpenOptions = {}): PartitionLog {
+    fs.mkdirSync(dir, { recursive: true });
+    const log = new PartitionLog(dir, topic, partition, config, opts);
+    const loaded = loadSegments(dir, log.settings, log.now(), log.leaderEpochs, {
+      recover: opts.recover === true,
+      recoveryPoint: opts.recoveryPoint ?? 0,
+      initialOffset: Math.max(0, opts.logStartOffset ?? 0),
+    });
+    log.segments = new LogSegments(loaded.segments);
+    const leo = log.segments.last.nextOffset;
+    const first = log.segments.first.baseOffset;
+    log._logEndOffset = leo;
+    log._logStartOffset = Math.min(Math.max(opts.logStartOffset ?? first, first), leo);
+    log.leaderEpochs.truncateFromEnd(leo);
+    log.leaderEpochs.truncateFromStart(log._logStartOffset);
+    log.highWatermark = opts.highWatermark ?? log._logStartOffset;
+    log._recoveryPoint = loaded.recovered ? leo : Math.min(opts.recoveryPoint ?? leo, leo);
+    return log;
+  }
+
+  get config(): LogConfig {
+    return this._config;
+  }
+
+  set config(c: LogConfig) {
+    this._config = c;
+    this.settings.indexIntervalBytes = c.indexIntervalBytes;
+    this.settings.maxIndexSize = c.segmentIndexBytes;
+  }
+
+  get logStartOffset(): number {
+    return this._logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this._logEndOffset;
+  }
+
+  get highWatermark(): number {
+    return this._highWatermark;
+  }
+
+  /** Clamped to [logStartOffset, logEndOffset]. */
+  set highWatermark(v: number) {
+    this._highWatermark = Math.min(Math.max(v, this._logStartOffset), this._logEndOffset);
+  }
+
+  /** Everything below this offset has been fsynced. */
+  get recoveryPoint(): number {
+    return this._recoveryPoint;
+  }
+
+  /** The log directory holding this partition's directory. */
+  get parentDir(): string {
+    return dirname(this.dir);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  size(): number {
+    return this.segments.size;
+  }
+
+  segmentCount(): number {
+    return this.segments.count;
+  }
+
+  /** Base offsets of all segments, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.segments.all.map((s) => s.baseOffset);
+  }
+
+  // ---------------------------------------------------------------- appends
+
+  /**
+   * Leader append: `buf` holds one or more validated v2 batches. Assigns offsets in place, stamps
+   * `leaderEpoch` (and LogAppendTime when configured), rolls if needed, writes once.
+   */
+  appendAsLeader(buf: Buffer, leaderEpoch: number): AppendResult {
+    this.checkOpen();
+    const now = this.now();
+    const logAppendTime = this._config.messageTimestampType === 'LogAppendTime' ? now : -1;
+    const info = assignOffsetsAsLeader(buf, this._logEndOffset, leaderEpoch, logAppendTime);
+    if (buf.length === 0) return info;
+    this.appendToSegment(buf, info, now);
+    if (leaderEpoch >= 0) this.leaderEpochs.assign(leaderEpoch, info.firstOffset);
+    this.maybeFlush(now);
+    return info;
+  }
+
+  /** Follower/recovery append: offsets already assigned, first must be >= logEndOffset. */
+  appendAsFollower(buf: Buffer): AppendResult {
+    this.checkOpen();
+    const now = this.now();
+    let epochStarts: number[] | undefined;
+    const info = analyzeFollowerBatches(buf, this._logEndOffset, (epoch, baseOffset) => {
+      if (epoch >= 0 && epoch > this.leaderEpochs.latestEpoch()) (epochStarts ??= []).push(epoch, baseOffset);
+    });
+    if (buf.length === 0) return info;
+    this.appendToSegment(buf, info, now);
+    if (epochStarts !== undefined) {
+      for (let i = 0; i < epochStarts.length; i += 2) this.leaderEpochs.assign(epochStarts[i] as number, epochStarts[i + 1] as number);
+    }
+    this.maybeFlush(now);
+    return info;
+  }
+
+  private appendToSegment(buf: Buffer, info: AppendResult, now: number): void {
+    try {
+      let seg = this.segments.last;
+      if (seg.shouldRoll(buf.length, info.maxTimestamp, info.lastOffset, now, this._config.segmentBytes, this._config.segmentMs)) {
+        seg = this.rollAt(info.firstOffset);
+      }
+      seg.append(buf, info.lastOffset);
+    } catch (e) {
+      throw this.storageError(e);
+    }
+    this.segments.grew(buf.length);
+    this.dirty = true;
+    this._logEndOffset = info.lastOffset + 1;
+    this.unflushedMessages += info.recordCount;
+  }
+
+  private maybeFlush(now: number): void {
+    if (this.unflushedMessages >= this._config.flushIntervalMessages || now - this.lastFlushTime >= this._config.flushIntervalMs) this.flush();
+  }
+
+  /** Time-based flush check (called periodically by the LogManager). */
+  maybeFlushByTime(now: number): void {
+    if (!this.closed && this.unflushedMessages > 0 && now - this.lastFlushTime >= this._config.flushIntervalMs) this.flush();
+  }
+
+  roll(): void {
+    this.checkOpen();
+    try {
+      this.rollAt(this._logEndOffset);
+    } catch (e) {
+      throw this.storageError(e);
+    }
+  }
+
+  /** New active segment at `baseOffset`; the previous one is sealed and fsynced in the background. */
+  private rollAt(baseOffset: number): Segment {
+    const old = this.segments.last;
+    if (old.size === 0) {
+      if (old.baseOffset === baseOffset) return old;
+      this.segments.dropLastEmpty();
+    } else {
+      old.deactivate();
+    }
+    const seg = Segment.create(this.dir, baseOffset, this.settings, this.now());
+    this.segments.add(seg);
+    if (old.size > 0) this.flushInBackground(baseOffset);
+    return seg;
+  }
+
+  /** fsync segments [recoveryPoint, upTo) off the event loop, then advance the recovery point. */
+  private flushInBackground(upTo: number): void {
+    const toFlush: Segment[] = [];
+    for (let i = this.segments.floorIndex(this._recoveryPoint); i < this.segments.count; i++) {
+      const s = this.segments.at(i) as Segment;
+      if (s.baseOffset >= upTo) break;
+      toFlush.push(s);
+    }
+    const generation = this.truncations;
+    let pending = toFlush.length;
+    let failed = false;
+    for (const s of toFlush) {
+      s.flushAsync((err) => {
+        if (err !== null) failed = true;
+        if (--pending > 0 || failed || this.closed || generation !== this.truncations) return;
+        this._recoveryPoint = Math.max(this._recoveryPoint, Math.min(upTo, this._logEndOffset));
+      });
+    }
+  }
+
+  /** fsync everything not yet durable; the recovery point becomes the log end offset. */
+  flush(): void {
+    this.checkOpen();
+    if (!this.dirty && this._recoveryPoint >= this._logEndOffset) {
+      this.lastFlushTime = this.now();
+      return;
+    }
+    try {
+      for (let i = this.segments.floorIndex(this._recoveryPoint); i < this.segments.count; i++) (this.segments.at(i) as Segment).flushSync();
+    } catch (e) {
+      throw this.storageError(e);
+    }
+    this._recoveryPoint = this._logEndOffset;
+    this.unflushedMessages = 0;
+    this.dirty = false;
+    this.lastFlushTime = this.now();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * Whole batches starting from the batch containing fetchOffset, up to maxBytes (one whole batch
+   * regardless when minOneMessage), never reaching maxOffset (exclusive). Reads stay within one
+   * segment, like Kafka. Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
+   */
+  read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): ReadResult {
+    this.checkOpen();
+    if (fetchOffset < this._logStartOffset || fetchOffset > this._logEndOffset) {
+      throw new OffsetOutOfRangeError(
+        `Received request for offset ${fetchOffset} for partition ${this.topic}-${this.partition}, but we only have log segments in the range ${this._logStartOffset} to ${this._logEndOffset}.`,
+      );
+    }
+    const limit = Math.min(maxOffset, this._logEndOffset);
+    if (fetchOffset >= limit) return { records: EMPTY_BUFFER, firstBatchOffset: fetchOffset };
+    try {
+      for (let i = this.segments.floorIndex(fetchOffset); i < this.segments.count; i++) {
+        const r = (this.segments.at(i) as Segment).read(fetchOffset, maxBytes, limit, minOneMessage);
+        if (r !== null) return { records: r.records, firstBatchOffset: r.firstBatchOffset };
+      }
+    } catch (e) {
+      throw this.storageError(e);
+    }
+    return { records: EMPTY_BUFFER, firstBatchOffset: fetchOffset };
+  }
+
+  /**
+   * ListOffsets by timestamp: the first batch (at or after logStartOffset) whose maxTimestamp >= ts.
+   * Returns that batch's base offset (clamped to logStartOffset) and its maxTimestamp; the broker
+   * may decode the batch to find the exact record.
+   */
+  offsetForTimestamp(ts: number): { offset: number; timestamp: number } | null {
+    this.checkOpen();
+    try {
+      for (let i = this.segments.floorIndex(this._logStartOffset); i < this.segments.count; i++) {
+        const seg = this.segments.at(i) as Segment;
+        if (seg.maxTimestampSoFar() < ts) continue;
+        const r = seg.findOffsetByTimestamp(ts, this._logStartOffset);
+        if (r !== null) return r;
+      }
+    } catch (e) {
+      throw this.storageError(e);
+    }
+    return null;
+  }
+
+  /** Largest batch maxTimestamp and the lastOffset of the first batch carrying it (ListOffsets -3). */
+  maxTimestampAndOffset(): { offset: number; timestamp: number } | null {
+    this.checkOpen();
+    let best: { offset: number; timestamp: number } | null = null;
+    try {
+      for (let i = this.segments.floorIndex(this._logStartOffset); i < this.segments.count; i++) {
+        const seg = this.segments.at(i) as Segment;
+        const ts = seg.maxTimestampSoFar();
+        if (ts >= 0 && (best === null || ts > best.timestamp)) best = { offset: seg.offsetOfMaxTimestampSoFar(), timestamp: ts };
+      }
+    } catch (e) {
+      throw this.storageError(e);
+    }
+    return best;
+  }
+
+  // ---------------------------------------------------------------- truncation & deletion
+
+  /** Drops every batch with an offset >= `offset` (a batch straddling it goes entirely). */
+  truncateTo(offset: number): void {
+    this.checkOpen();
+    if (offset < 0) throw new OffsetOutOfRangeError(`cannot truncate ${this.topic}-${this.partition} to negative offset ${offset}`);
+    if (offset >= this._logEndOffset) return;
+    if (offset < this._logStartOffset) {
+      this.truncateFullyAndStartAt(offset);
+      return;
+    }
+    this.truncations++;
+    this.dirty = true;
+    try {
+      const idx = this.segments.floorIndex(offset);
+      this.segments.deleteFrom(idx + 1, this._config.fileDeleteDelayMs);
+      const target = this.segments.last;
+      if (!target.active) {
+        const before = target.size;
+        activateOrRecover(this.segments.mutable, target, this.leaderEpochs);
+        this.segments.grew(target.size - before);
+      }
+      this.segments.grew(-target.truncateTo(offset));
+    } catch (e) {
+      throw this.storageError(e);
+    }
+    this._logEndOffset = this.segments.last.nextOffset;
+    this._highWatermark = Math.min(this._highWatermark, this._logEndOffset);
+    this._recoveryPoint = Math.min(this._recoveryPoint, this._logEndOffset);
+    this.leaderEpochs.truncateFromEnd(this._logEndOffset);
+  }
+
+  /** Deletes all data; the log restarts empty at `offset`. */
+  truncateFullyAndStartAt(offset: number): void {
+    this.checkOpen();
+    this.truncations++;
+    this.dirty = true;
+    try {
+      this.segments.deleteFrom(0, this._config.fileDeleteDelayMs);
+      this.segments.add(Segment.create(this.dir, offset, this.settings, this.now()));
+    } catch (e) {
+      throw this.storageError(e);
+    }
+    this._logEndOffset = offset;
+    this._logStartOffset = offset;
+    this._highWatermark = offset;
+    this._recoveryPoint = offset;
+    this.leaderEpochs.clearAndFlush();
+  }
+
+  /** DeleteRecords: raises the log start offset (<= high watermark) and deletes segments wholly below it. */
+  deleteRecordsBefore(offset: number): void {
+    this.checkOpen();
+    if (offset > this._highWatermark) {
+      throw new OffsetOutOfRangeError(
+        `Cannot increment the log start offset to ${offset} of partition ${this.topic}-${this.partition} since it is larger than the high watermark ${this._highWatermark}`,
+      );
+    }
+    if (offset <= this._logStartOffset) return;
+    this._logStartOffset = offset;
+    this.leaderEpochs.truncateFromStart(offset);
+    let n = 0;
+    while (n + 1 < this.segments.count && (this.segments.at(n + 1) as Segment).baseOffset <= offset) n++;
+    this.deleteOldestSegments(n);
+  }
+
+  /** Deletes old segments by retention.ms / retention.bytes / log start offset. Returns how many. */
+  applyRetention(now: number): number {
+    this.checkOpen();
+    let count: number;
+    try {
+      count = planRetention({
+        segments: this.segments.all,
+        config: this._config,
+        now,
+        highWatermark: this._highWatermark,
+        logStartOffset: this._logStartOffset,
+        totalSize: this.segments.size,
+      }).count;
+    } catch (e) {
+      throw this.storageError(e);
+    }
+    this.deleteOldestSegments(count);
+    return count;
+  }
+
+  private deleteOldestSegments(n: number): void {
+    if (n <= 0) return;
+    try {
+      this.segments.deleteOldest(n, this._config.fileDeleteDelayMs);
+    } catch (e) {
+      throw this.storageError(e);
+    }
+    const first = this.segments.first.baseOffset;
+    if (first > this._logStartOffset) {
+      this._logStartOffset = first;
+      this.leaderEpochs.truncateFromStart(first);
+    }
+    if (this._highWatermark < this._logStartOffset) this._highWatermark = this._logStartOffset;
+    if (this._recoveryPoint < this._logStartOffset) this._recoveryPoint = this._logStartOffset;
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /** Persists indexes and closes all files (no fsync: call flush() first for durability). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.segments.closeAll();
+    } catch (e) {
+      throw this.storageError(e);
+    }
+  }
+
+  /** Closes the log and removes its directory. */
+  delete(): void {
+    try {
+      this.close();
+    } catch {
+      // deleting anyway
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
+  }
+
+  /** fs failures become LogDirFailureError; typed errors pass through. */
+  private storageError(e: unknown): Error {
+    if (e instanceof KafkaError || e instanceof CorruptRecordError || e instanceof CorruptIndexError || e instanceof LogDirFailureError) return e;
+    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string') {
+      return new LogDirFailureError(this.parentDir, `I/O error on ${this.topic}-${this.partition}: ${e.message}`, { cause: e });
+    }
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}

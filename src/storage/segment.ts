@@ -1,0 +1,430 @@
+/**
+ * One log segment: a `.log` file of v2 batches plus its sparse `.index` (offset → position) and
+ * `.timeindex` (timestamp → offset). The active (last) segment keeps a writable fd and its indexes
+ * in memory; inactive segments open lazily and register in the shared resource cache so idle
+ * ones can be closed.
+ */
+import { CorruptIndexError, CorruptRecordError } from '../common/errors.js';
+import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
+import { scanBatches } from './batch-scanner.js';
+import { FileRecords } from './file-records.js';
+import { DELETED_SUFFIX, logFile, offsetIndexFile, timeIndexFile } from './file-names.js';
+import { fsyncFilesAsync } from './fs-util.js';
+import { readInt64 } from './int64.js';
+import { OffsetIndex } from './offset-index.js';
+import type { SegmentResourceCache } from './segment-cache.js';
+import {
+  EMPTY_BUFFER,
+  type SegmentRead,
+  findBatch,
+  readBatchesAt,
+  readFirstBatchMaxTimestamp,
+  readLastTimeIndexEntry,
+  scanTail,
+  searchTimestamp,
+} from './segment-reader.js';
+import { TimeIndex } from './time-index.js';
+
+export { EMPTY_BUFFER, type SegmentRead } from './segment-reader.js';
+
+/** Settings shared by all segments of one log (updated when the topic config changes). */
+export interface SegmentSettings {
+  indexIntervalBytes: number;
+  maxIndexSize: number;
+  cache: SegmentResourceCache;
+}
+
+/** Largest offset distance representable in an index entry. */
+const MAX_RELATIVE_OFFSET = 0x7fffffff;
+
+export class Segment {
+  readonly baseOffset: number;
+  readonly offsetIndex: OffsetIndex;
+  readonly timeIndex: TimeIndex;
+  /** Creation (or load) time, for time-based rolling when batches carry no timestamp. */
+  readonly created: number;
+  private readonly log: FileRecords;
+  private _size: number;
+  private _active = false;
+  private _nextOffset: number;
+  private bytesSinceLastIndexEntry = 0;
+  private maxTs = -1;
+  private offsetOfMaxTs = -1;
+  private tsKnown: boolean;
+  /** maxTimestamp of the first batch; undefined until read. */
+  private rollingTs: number | undefined;
+  /** Where the last read ended (offset -> position), so sequential reads skip the index lookup. */
+  private readHintOffset = -1;
+  private readHintPosition = 0;
+
+  private constructor(
+    readonly dir: string,
+    baseOffset: number,
+    log: FileRecords,
+    size: number,
+    private readonly settings: SegmentSettings,
+    now: number,
+    tsKnown: boolean,
+  ) {
+    this.baseOffset = baseOffset;
+    this.log = log;
+    this.offsetIndex = new OffsetIndex(offsetIndexFile(dir, baseOffset), baseOffset, settings.maxIndexSize);
+    this.timeIndex = new TimeIndex(timeIndexFile(dir, baseOffset), baseOffset, settings.maxIndexSize);
+    this._size = size;
+    this._nextOffset = baseOffset;
+    this.created = now;
+    this.tsKnown = tsKnown;
+  }
+
+  /** A new, empty, active segment (files created, any stale ones replaced). */
+  static create(dir: string, baseOffset: number, settings: SegmentSettings, now: number): Segment {
+    const seg = new Segment(dir, baseOffset, FileRecords.create(logFile(dir, baseOffset)), 0, settings, now, true);
+    seg._active = true;
+    for (const idx of [seg.offsetIndex, seg.timeIndex]) {
+      idx.initEmpty();
+      idx.persist(false);
+    }
+    return seg;
+  }
+
+  /** An existing segment, inactive and unopened; nothing is read until needed. */
+  static openExisting(dir: string, baseOffset: number, logSize: number, settings: SegmentSettings, now: number): Segment {
+    return new Segment(dir, baseOffset, new FileRecords(logFile(dir, baseOffset)), logSize, settings, now, false);
+  }
+
+  get size(): number {
+    return this._size;
+  }
+
+  get active(): boolean {
+    return this._active;
+  }
+
+  /** Next offset after the last batch (exact for the active segment and after recovery). */
+  get nextOffset(): number {
+    return this._nextOffset;
+  }
+
+  get logFilePath(): string {
+    return this.log.path;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Makes this the active segment: writable fd, indexes in memory, tail state (next offset, max
+   * timestamp) loaded by scanning from the last index entry. Returns false when the indexes are
+   * missing/corrupt or the tail is malformed: the caller must then run recover().
+   */
+  activate(): boolean {
+    this.settings.cache.remove(this);
+    this._active = true;
+    this.log.writableFd();
+    if (!this.offsetIndex.loaded && !this.tryLoad(this.offsetIndex)) return false;
+    if (!this.timeIndex.loaded && !this.tryLoad(this.timeIndex)) return false;
+    return this.loadTailState();
+  }
+
+  /** Called when a newer segment takes over: seal the time index, persist indexes, become evictable. */
+  deactivate(): void {
+    if (!this._active) return;
+    this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
+    this.offsetIndex.persist(false);
+    this.timeIndex.persist(false);
+    this._active = false;
+    this.settings.cache.touch(this);
+  }
+
+  /** Persists indexes and closes the fd (the active segment's time index gets its final entry). */
+  close(): void {
+    if (this._active && this.tsKnown) this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
+    this.settings.cache.remove(this);
+    this.offsetIndex.unload();
+    this.timeIndex.unload();
+    this.log.close();
+    this._active = false;
+  }
+
+  /** Closes and renames the files to `*.deleted`; returns their new paths (for delayed deletion). */
+  renameForDeletion(): string[] {
+    this.settings.cache.remove(this);
+    this._active = false;
+    const paths: string[] = [];
+    if (this.log.renameTo(this.log.path + DELETED_SUFFIX)) paths.push(this.log.path);
+    for (const idx of [this.offsetIndex, this.timeIndex]) if (idx.renameTo(idx.file + DELETED_SUFFIX)) paths.push(idx.file);
+    return paths;
+  }
+
+  deleteNow(): void {
+    this.settings.cache.remove(this);
+    this._active = false;
+    this.log.delete();
+    this.offsetIndex.deleteFile();
+    this.timeIndex.deleteFile();
+  }
+
+  /** Cache eviction of an inactive segment. */
+  releaseResources(): void {
+    if (this._active) return;
+    this.offsetIndex.unload();
+    this.timeIndex.unload();
+    this.log.close();
+  }
+
+  resourceBytes(): number {
+    return this.offsetIndex.memoryBytes + this.timeIndex.memoryBytes;
+  }
+
+  /** Writes pending index entries and fsyncs log and indexes. */
+  flushSync(): void {
+    this.offsetIndex.flush();
+    this.timeIndex.flush();
+    this.log.fsync();
+  }
+
+  /** Writes pending index entries now, fsyncs the files on the thread pool. */
+  flushAsync(done: (err: Error | null) => void): void {
+    this.offsetIndex.persist(false);
+    this.timeIndex.persist(false);
+    fsyncFilesAsync([this.log.path, this.offsetIndex.file, this.timeIndex.file, this.dir], done);
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Appends batches with assigned offsets (one write), then updates the indexes per batch. */
+  append(buf: Buffer, lastOffset: number): void {
+    const start = this._size;
+    this.log.append(buf, start);
+    let p = 0;
+    while (p < buf.length) {
+      const size = buf.readInt32BE(p + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+      const last = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET);
+      const ts = readInt64(buf, p + MAX_TIMESTAMP_OFFSET);
+      if (start + p === 0) this.rollingTs = ts;
+      this.indexBatch(start + p, last, ts, size);
+      p += size;
+    }
+    this._size = start + buf.length;
+    this._nextOffset = lastOffset + 1;
+  }
+
+  /** Index bookkeeping for one batch (shared by append and recovery), as Kafka's LogSegment.append. */
+  private indexBatch(position: number, lastOffset: number, maxTimestamp: number, size: number): void {
+    if (maxTimestamp > this.maxTs) {
+      this.maxTs = maxTimestamp;
+      this.offsetOfMaxTs = lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.settings.indexIntervalBytes && !this.offsetIndex.isFull()) {
+      this.offsetIndex.append(lastOffset, position);
+      if (!this.timeIndex.isFull()) this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += size;
+  }
+
+  /**
+   * Rebuilds both indexes from the log, validating every batch (CRC included when asked), and
+   * truncates the file at the first invalid batch. Returns the number of bytes truncated.
+   */
+  recover(validateCrc: boolean, maxOffsetExclusive: number, onBatch?: (leaderEpoch: number, baseOffset: number) => void): number {
+    const fd = this.log.writableFd();
+    const fileSize = this.log.fileSize();
+    this.offsetIndex.reset();
+    this.timeIndex.reset();
+    this.readHintOffset = -1;
+    this.maxTs = -1;
+    this.offsetOfMaxTs = -1;
+    this.bytesSinceLastIndexEntry = 0;
+    this.rollingTs = undefined;
+    const limit = Math.min(maxOffsetExclusive, this.baseOffset + MAX_RELATIVE_OFFSET + 1);
+    const res = scanBatches(fd, 0, fileSize, { validateCrc, minBaseOffset: this.baseOffset, maxOffsetExclusive: limit }, (pos, base, last, ts, size, epoch) => {
+      if (pos === 0) this.rollingTs = ts;
+      this.indexBatch(pos, last, ts, size);
+      if (onBatch !== undefined) onBatch(epoch, base);
+      return true;
+    });
+    const truncated = fileSize - res.position;
+    if (truncated > 0) this.log.truncate(res.position);
+    this._size = res.position;
+    this._nextOffset = res.lastOffset >= 0 ? res.lastOffset + 1 : this.baseOffset;
+    this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
+    this.offsetIndex.persist(false);
+    this.timeIndex.persist(false);
+    this.tsKnown = true;
+    if (!this._active) this.settings.cache.touch(this);
+    return truncated;
+  }
+
+  /** Removes every batch with lastOffset >= offset (a batch straddling it goes entirely). Returns bytes removed. */
+  truncateTo(offset: number): number {
+    this.ensureOffsetIndex();
+    this.ensureTimeIndex();
+    const found = findBatch(this.fd(), this.log.path, this.baseOffset, this._size, offset, this.offsetIndex.lookupPosition(offset));
+    if (found === null) return 0;
+    this.readHintOffset = -1;
+    this.offsetIndex.truncateTo(offset);
+    this.timeIndex.truncateTo(offset);
+    this.log.truncate(found.position);
+    const removed = this._size - found.position;
+    this._size = found.position;
+    if (this._size === 0) this.rollingTs = undefined;
+    if (!this.loadTailState()) {
+      throw new CorruptRecordError(`segment ${this.log.path} is malformed after truncation`, { position: found.position });
+    }
+    this.offsetIndex.persist(false);
+    this.timeIndex.persist(false);
+    return removed;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * Whole batches starting with the one containing `startOffset`, at most `maxBytes` (but one whole
+   * batch when `minOneMessage`), stopping before any batch reaching `maxOffset`. Null when this
+   * segment has no batch at or after `startOffset`.
+   */
+  read(startOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): SegmentRead | null {
+    if (this._size === 0) return null;
+    const fd = this.fd();
+    let position: number;
+    let firstSize = 0;
+    if (startOffset === this.readHintOffset && this.readHintPosition < this._size) {
+      // Sequential consumer: the previous read ended exactly where this one starts.
+      position = this.readHintPosition;
+    } else {
+      this.ensureOffsetIndex();
+      const found = findBatch(fd, this.log.path, this.baseOffset, this._size, startOffset, this.offsetIndex.lookupPosition(startOffset));
+      if (found === null) return null;
+      if (found.lastOffset >= maxOffset || (found.size > maxBytes && !minOneMessage)) {
+        return { records: EMPTY_BUFFER, firstBatchOffset: found.baseOffset, endPosition: found.position, lastOffset: -1 };
+      }
+      position = found.position;
+      firstSize = found.size;
+    }
+    const r = readBatchesAt(fd, this.log.path, position, this._size, maxBytes, maxOffset, minOneMessage, firstSize);
+    if (r.lastOffset >= 0) {
+      this.readHintOffset = r.lastOffset + 1;
+      this.readHintPosition = r.endPosition;
+    }
+    return r;
+  }
+
+  /** First batch (at or after `startingOffset`) whose maxTimestamp >= ts: its base offset (clamped) and max timestamp. */
+  findOffsetByTimestamp(ts: number, startingOffset: number): { offset: number; timestamp: number } | null {
+    this.ensureTimeIndex();
+    this.ensureOffsetIndex();
+    const slot = this.timeIndex.slotBefore(ts);
+    const fromOffset = Math.max(slot < 0 ? this.baseOffset : this.timeIndex.offsetAt(slot), startingOffset);
+    return searchTimestamp(this.fd(), this.baseOffset, this.offsetIndex.lookupPosition(fromOffset), this._size, ts, startingOffset);
+  }
+
+  /** Largest batch max timestamp in the segment (-1 if none carries one). */
+  maxTimestampSoFar(): number {
+    this.ensureTimestampInfo();
+    return this.maxTs;
+  }
+
+  /** lastOffset of the (first) batch holding maxTimestampSoFar(). */
+  offsetOfMaxTimestampSoFar(): number {
+    this.ensureTimestampInfo();
+    return this.offsetOfMaxTs;
+  }
+
+  /** For time retention: the max timestamp, or the file's mtime when batches carry none. */
+  largestTimestamp(): number {
+    const ts = this.maxTimestampSoFar();
+    return ts >= 0 ? ts : this.log.lastModified();
+  }
+
+  /** maxTimestamp of the first batch, -1 when empty or unknown. */
+  rollingBasedTimestamp(): number {
+    if (this.rollingTs === undefined) {
+      if (this._size < RECORD_BATCH_OVERHEAD) return -1;
+      this.rollingTs = readFirstBatchMaxTimestamp(this.fd());
+    }
+    return this.rollingTs;
+  }
+
+  /** Kafka's roll conditions for an append of `messagesSize` bytes. */
+  shouldRoll(messagesSize: number, maxTimestampInMessages: number, maxOffsetInMessages: number, now: number, segmentBytes: number, segmentMs: number): boolean {
+    if (this._size === 0) return false;
+    if (this._size > segmentBytes - messagesSize) return true;
+    const rt = this.rollingBasedTimestamp();
+    const waited = rt >= 0 ? maxTimestampInMessages - rt : now - this.created;
+    if (waited > segmentMs) return true;
+    if (this.offsetIndex.isFull() || this.timeIndex.isFull()) return true;
+    return maxOffsetInMessages - this.baseOffset > MAX_RELATIVE_OFFSET;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** The log fd for reading; marks an inactive segment as recently used. */
+  private fd(): number {
+    const fd = this.log.fd();
+    if (!this._active) this.settings.cache.touch(this);
+    return fd;
+  }
+
+  /** Loads the offset index if needed; a missing or corrupt one is rebuilt from the log. */
+  private ensureOffsetIndex(): void {
+    if (this.offsetIndex.loaded) return;
+    if (!this.tryLoad(this.offsetIndex)) this.recover(true, Number.MAX_SAFE_INTEGER);
+    if (!this._active) this.settings.cache.touch(this);
+  }
+
+  private ensureTimeIndex(): void {
+    if (this.timeIndex.loaded) return;
+    if (!this.tryLoad(this.timeIndex)) this.recover(true, Number.MAX_SAFE_INTEGER);
+    if (!this._active) this.settings.cache.touch(this);
+  }
+
+  private tryLoad(index: OffsetIndex | TimeIndex): boolean {
+    try {
+      return index.load(this._size);
+    } catch (e) {
+      if (e instanceof CorruptIndexError) return false;
+      throw e;
+    }
+  }
+
+  /** Max timestamp of an inactive segment: the sealed time index's last entry (one small read), else a full load. */
+  private ensureTimestampInfo(): void {
+    if (this.tsKnown) return;
+    const last = this.timeIndex.loaded ? undefined : readLastTimeIndexEntry(this.timeIndex.file, this.baseOffset);
+    if (last !== undefined && (last.timestamp >= 0 || this._size === 0)) {
+      this.maxTs = last.timestamp;
+      this.offsetOfMaxTs = last.offset;
+    } else {
+      this.ensureTimeIndex();
+      if (this.tsKnown) return;
+      this.maxTs = this.timeIndex.lastTimestamp();
+      this.offsetOfMaxTs = this.timeIndex.entries > 0 ? this.timeIndex.lastOffset() : -1;
+    }
+    this.tsKnown = true;
+  }
+
+  /**
+   * Recomputes next offset, max timestamp and bytes since the last index entry by scanning from the
+   * last offset index entry to the end (the indexes cover everything before it). False if malformed.
+   */
+  private loadTailState(): boolean {
+    const from = this.offsetIndex.lastPosition();
+    const tail = scanTail(
+      this.log.fd(),
+      this.baseOffset,
+      from,
+      this._size,
+      this.offsetIndex.entries > 0,
+      this.offsetIndex.lastOffset(),
+      this.timeIndex.lastTimestamp(),
+      this.timeIndex.entries > 0 ? this.timeIndex.lastOffset() : -1,
+    );
+    if (tail === null) return false;
+    this._nextOffset = tail.nextOffset;
+    this.maxTs = tail.maxTimestamp;
+    this.offsetOfMaxTs = tail.offsetOfMaxTimestamp;
+    this.tsKnown = true;
+    this.bytesSinceLastIndexEntry = this._size - from;
+    return true;
+  }
+}

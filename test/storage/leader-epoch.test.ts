@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { CheckpointFile, LeaderEpochCheckpointFile, OffsetCheckpointFile } from '../../src/storage/checkpoint-file.js';
+import { CorruptCheckpointError } from '../../src/storage/errors.js';
+import { LeaderEpochCache } from '../../src/storage/leader-epoch-cache.js';
+import { PartitionLog } from '../../src/storage/partition-log.js';
+import { config, makeBatch, removeDir, tempDir } from './helpers.js';
+
+const dirs: string[] = [];
+function newDir(): string {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+}
+after(() => dirs.forEach(removeDir));
+
+describe('checkpoint files', () => {
+  it('round-trips offset checkpoints in Kafka text format, atomically', () => {
+    const dir = newDir();
+    const file = new OffsetCheckpointFile(join(dir, 'recovery-point-offset-checkpoint'));
+    assert.deepEqual(file.read(), []);
+    const entries = [
+      { topic: 'orders', partition: 0, offset: 42 },
+      { topic: 'my.topic-with-dash', partition: 12, offset: 9007199254740991 },
+    ];
+    file.write(entries);
+    assert.equal(readFileSync(file.path, 'utf8'), '0\n2\norders 0 42\nmy.topic-with-dash 12 9007199254740991\n');
+    assert.deepEqual(file.read(), entries);
+    assert.equal(file.readMap().get('my.topic-with-dash-12'), 9007199254740991);
+    assert.ok(!existsSync(`${file.path}.tmp`));
+    file.write([]);
+    assert.equal(readFileSync(file.path, 'utf8'), '0\n0\n');
+    assert.deepEqual(file.read(), []);
+  });
+
+  it('rejects malformed checkpoint files', () => {
+    const dir = newDir();
+    const path = join(dir, 'cp');
+    const file = new CheckpointFile(path, 0, { toLine: (n: number) => String(n), fromLine: (l) => (/^\d+$/.test(l) ? Number(l) : undefined) });
+    for (const bad of ['', '1\n0\n', '0\n2\n5\n', '0\nx\n', '0\n1\nabc\n']) {
+      writeFileSync(path, bad);
+      assert.throws(() => file.read(), CorruptCheckpointError, JSON.stringify(bad));
+    }
+    writeFileSync(path, '0\n2\n5\n6\n');
+    assert.deepEqual(file.read(), [5, 6]);
+  });
+});
+
+describe('LeaderEpochCache', () => {
+  it('assigns, answers endOffsetFor/epochForOffset, truncates and persists', () => {
+    const dir = newDir();
+    let leo = 0;
+    const cache = new LeaderEpochCache(dir, () => leo);
+    assert.equal(cache.latestEpoch(), -1);
+    assert.deepEqual(cache.endOffsetFor(0), { epoch: -1, endOffset: -1 });
+    cache.assign(1, 0);
+    cache.assign(1, 5); // same epoch, later offset: no-op
+    cache.assign(3, 10);
+    cache.assign(5, 20);
+    leo = 30;
+    assert.deepEqual(cache.entries(), [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 10 },
+      { epoch: 5, startOffset: 20 },
+    ]);
+    assert.equal(cache.latestEpoch(), 5);
+    assert.deepEqual(cache.endOffsetFor(5), { epoch: 5, endOffset: 30 });
+    assert.deepEqual(cache.endOffsetFor(3), { epoch: 3, endOffset: 20 });
+    assert.deepEqual(cache.endOffsetFor(4), { epoch: 3, endOffset: 20 });
+    assert.deepEqual(cache.endOffsetFor(0), { epoch: 0, endOffset: 0 });
+    assert.deepEqual(cache.endOffsetFor(6), { epoch: -1, endOffset: -1 });
+    assert.deepEqual(cache.endOffsetFor(-1), { epoch: -1, endOffset: -1 });
+    assert.equal(cache.epochForOffset(15), 3);
+    assert.equal(cache.epochForOffset(25), 5);
+    assert.equal(readFileSync(join(dir, 'leader-epoch-checkpoint'), 'utf8'), '0\n3\n1 0\n3 10\n5 20\n');
+
+    // A new epoch starting at an earlier offset replaces conflicting entries.
+    cache.assign(4, 15);
+    assert.deepEqual(cache.entries().map((e) => e.epoch), [1, 3, 4]);
+    cache.truncateFromEnd(15);
+    assert.deepEqual(cache.entries().map((e) => e.epoch), [1, 3]);
+    cache.truncateFromStart(12);
+    assert.deepEqual(cache.entries(), [{ epoch: 3, startOffset: 12 }]);
+
+    const reloaded = new LeaderEpochCache(dir, () => leo);
+    assert.deepEqual(reloaded.entries(), [{ epoch: 3, startOffset: 12 }]);
+    reloaded.clearAndFlush();
+    assert.deepEqual(new LeaderEpochCache(dir, () => leo).entries(), []);
+    assert.deepEqual(new LeaderEpochCheckpointFile(join(dir, 'leader-epoch-checkpoint')).read(), []);
+  });
+
+  it('is maintained by the log: appends, reopen, truncation and retention', () => {
+    const dir = newDir();
+    const log = PartitionLog.open(dir, 't', 0, config());
+    log.appendAsLeader(makeBatch({ count: 5 }), 0);
+    log.appendAsLeader(makeBatch({ count: 5 }), 0);
+    log.roll();
+    log.appendAsLeader(makeBatch({ count: 5 }), 2);
+    log.appendAsLeader(makeBatch({ count: 5 }), 7);
+    assert.deepEqual(log.leaderEpochs.entries(), [
+      { epoch: 0, startOffset: 0 },
+      { epoch: 2, startOffset: 10 },
+      { epoch: 7, startOffset: 15 },
+    ]);
+    assert.deepEqual(log.leaderEpochs.endOffsetFor(2), { epoch: 2, endOffset: 15 });
+    assert.deepEqual(log.leaderEpochs.endOffsetFor(7), { epoch: 7, endOffset: 20 });
+    log.close();
+    const again = PartitionLog.open(dir, 't', 0, config(), { highWatermark: 20 });
+    assert.equal(again.leaderEpochs.latestEpoch(), 7);
+    again.truncateTo(15);
+    assert.equal(again.leaderEpochs.latestEpoch(), 2);
+    again.deleteRecordsBefore(12);
+    assert.deepEqual(again.leaderEpochs.entries(), [{ epoch: 2, startOffset: 12 }]);
+    again.close();
+  });
+
+  it('is rebuilt from batches during recovery when the checkpoint is lost', () => {
+    const dir = newDir();
+    const log = PartitionLog.open(dir, 't', 0, config());
+    log.appendAsLeader(makeBatch({ count: 2 }), 3);
+    log.appendAsLeader(makeBatch({ count: 2 }), 4);
+    log.close();
+    writeFileSync(join(dir, 'leader-epoch-checkpoint'), 'garbage');
+    const again = PartitionLog.open(dir, 't', 0, config(), { recover: true });
+    assert.deepEqual(again.leaderEpochs.entries(), [
+      { epoch: 3, startOffset: 0 },
+      { epoch: 4, startOffset: 2 },
+    ]);
+    again.close();
+  });
+});
