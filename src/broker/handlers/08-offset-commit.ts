@@ -1,0 +1,85 @@
+/**
+ * OffsetCommit (key 8), v0-9 (advertised from v2, Kafka 4.0's minimum).
+ * Version notes: v1 carries a per-partition commit timestamp; v2-v4 a retention time (written
+ * as an explicit expire timestamp, OffsetCommitValue v1); v6+ the committed leader epoch;
+ * v7+ static membership; v9+ answers GROUP_ID_NOT_FOUND (not ILLEGAL_GENERATION) for a member
+ * commit to an unknown group. Generation -1 with no member id is a simple (standalone) commit,
+ * accepted while the group is Empty. The answer is sent after the records are in the log.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import {
+  decodeOffsetCommitRequest,
+  encodeOffsetCommitResponse,
+  type OffsetCommitRequest,
+  type OffsetCommitResponseInit,
+} from '../../protocol/generated/messages/offset-commit.js';
+import { commitOffsets, type CommitPartition, type PartitionCode } from '../../group/offsets.js';
+import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import { defineHandler } from '../handler.js';
+
+function allWith(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponseInit {
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  };
+}
+
+export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetCommitResponseInit>({
+  apiKey: 8,
+  name: 'OffsetCommit',
+  minVersion: 2,
+  maxVersion: 9,
+  decode: decodeOffsetCommitRequest,
+  encode: encodeOffsetCommitResponse,
+  handle(ctx, req) {
+    const c = coordinatorOf(ctx);
+    checkGroupRequest(c, req.groupId);
+    const v = ctx.apiVersion;
+    const generationId = v >= 1 ? req.generationIdOrMemberEpoch : -1;
+    const group = generationId < 0 ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
+    if (!group) return allWith(req, v >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+    const partitions: CommitPartition[] = [];
+    for (const t of req.topics) {
+      for (const p of t.partitions) {
+        partitions.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+          metadata: p.committedMetadata,
+          commitTimestamp: v === 1 ? Number(p.commitTimestamp) : -1,
+        });
+      }
+    }
+    let codes: PartitionCode[];
+    try {
+      codes = commitOffsets(
+        c,
+        group,
+        {
+          memberId: v >= 1 ? req.memberId : '',
+          groupInstanceId: v >= 7 ? req.groupInstanceId : null,
+          generationId,
+          retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
+          partitions,
+        },
+        (topic, partition) => ctx.broker.replicas.partition(topic, partition) !== undefined,
+      );
+    } catch (e) {
+      if (e instanceof KafkaError) return allWith(req, e.code);
+      throw e;
+    }
+    let i = 0;
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: (codes[i++] as PartitionCode).errorCode })),
+      })),
+    };
+  },
+  errorResponse(req, errorCode) {
+    return allWith(req, errorCode);
+  },
+});

@@ -1,0 +1,66 @@
+/**
+ * FindCoordinator (key 10), v0-6.
+ * Version notes: v1+ carries a key type (0 group, 1 transaction, 2 share group); v4+ batches keys
+ * in CoordinatorKeys and answers per key in Coordinators. This broker coordinates every group;
+ * `__consumer_offsets` is created on the first group lookup.
+ * Not implemented: transaction coordinators (key type 1 answers COORDINATOR_NOT_AVAILABLE) and
+ * share groups (key type 2 answers INVALID_REQUEST).
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import {
+  decodeFindCoordinatorRequest,
+  encodeFindCoordinatorResponse,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponseInit,
+} from '../../protocol/generated/messages/find-coordinator.js';
+import { coordinatorOf } from '../../group/request-context.js';
+import { defineHandler, type RequestContext } from '../handler.js';
+
+const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
+
+interface Answer {
+  key: string;
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+function lookup(ctx: RequestContext, key: string, keyType: number): Answer {
+  const none = { key, nodeId: -1, host: '', port: -1 };
+  if (keyType === KEY_TYPE_TRANSACTION) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Transactions are not supported yet' };
+  if (keyType !== KEY_TYPE_GROUP) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported coordinator key type ${keyType}` };
+  try {
+    const c = coordinatorOf(ctx);
+    if (!c.isActive) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    c.ensureOffsetsTopic();
+  } catch (e) {
+    return { ...none, errorCode: e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: e instanceof Error ? e.message : null };
+  }
+  const listener = ctx.broker.listenerNamed(ctx.connection.listenerName);
+  return { key, nodeId: ctx.broker.nodeId, host: listener?.advertisedHost ?? 'localhost', port: listener?.advertisedPort ?? 9092, errorCode: ErrorCode.NONE, errorMessage: null };
+}
+
+export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInit>({
+  apiKey: 10,
+  name: 'FindCoordinator',
+  minVersion: 0,
+  maxVersion: 6,
+  decode: decodeFindCoordinatorRequest,
+  encode: encodeFindCoordinatorResponse,
+  handle(ctx, req) {
+    const keyType = ctx.apiVersion >= 1 ? req.keyType : KEY_TYPE_GROUP;
+    if (ctx.apiVersion >= 4) {
+      return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => lookup(ctx, k, keyType)) };
+    }
+    const a = lookup(ctx, req.key, keyType);
+    return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port };
+  },
+  errorResponse(req, errorCode, ctx) {
+    if (ctx.apiVersion >= 4) return { coordinators: req.coordinatorKeys.map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null })) };
+    return { errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 };
+  },
+});

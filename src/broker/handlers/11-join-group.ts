@@ -1,0 +1,75 @@
+/**
+ * JoinGroup (key 11), v0-9 (advertised from v2, Kafka 4.0's minimum).
+ * Version notes: v0 has no rebalance timeout (the session timeout is used); v4+ makes new
+ * dynamic members rejoin with the id they are given (MEMBER_ID_REQUIRED); v5+ static
+ * membership (group.instance.id); v7+ returns the protocol type; v8+ carries a reason; v9+ lets
+ * a rejoining static leader skip the assignment. The answer is held until the join phase ends.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import {
+  decodeJoinGroupRequest,
+  encodeJoinGroupResponse,
+  type JoinGroupRequest,
+  type JoinGroupResponseInit,
+} from '../../protocol/generated/messages/join-group.js';
+import { joinGroup } from '../../group/join.js';
+import type { JoinResult } from '../../group/member.js';
+import { joinError } from '../../group/rebalance.js';
+import { checkGroupRequest, clientHostOf, coordinatorOf } from '../../group/request-context.js';
+import { defineHandler } from '../handler.js';
+
+function toResponse(r: JoinResult, version: number): JoinGroupResponseInit {
+  return {
+    throttleTimeMs: 0,
+    errorCode: r.errorCode,
+    generationId: r.generationId,
+    protocolType: r.protocolType,
+    protocolName: version >= 7 ? r.protocolName : (r.protocolName ?? ''),
+    leader: r.leader,
+    skipAssignment: r.skipAssignment,
+    memberId: r.memberId,
+    members: r.members,
+  };
+}
+
+export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupResponseInit>({
+  apiKey: 11,
+  name: 'JoinGroup',
+  minVersion: 2,
+  maxVersion: 9,
+  decode: decodeJoinGroupRequest,
+  encode: encodeJoinGroupResponse,
+  handle(ctx, req) {
+    const c = coordinatorOf(ctx);
+    checkGroupRequest(c, req.groupId);
+    const v = ctx.apiVersion;
+    if (req.sessionTimeoutMs < c.settings.minSessionTimeoutMs || req.sessionTimeoutMs > c.settings.maxSessionTimeoutMs) {
+      return toResponse(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT), v);
+    }
+    const group = req.memberId === '' ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
+    if (!group) return toResponse(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID), v);
+    return new Promise<JoinGroupResponseInit>((resolve) => {
+      joinGroup(
+        c,
+        group,
+        {
+          groupId: req.groupId,
+          memberId: req.memberId,
+          groupInstanceId: v >= 5 ? req.groupInstanceId : null,
+          sessionTimeoutMs: req.sessionTimeoutMs,
+          rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+          protocolType: req.protocolType,
+          protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+          clientId: ctx.clientId ?? '',
+          clientHost: clientHostOf(ctx),
+          apiVersion: v,
+          reason: req.reason,
+        },
+        (r) => resolve(toResponse(r, v)),
+      );
+    });
+  },
+  errorResponse(req, errorCode, ctx) {
+    return toResponse(joinError(req.memberId, errorCode), ctx.apiVersion);
+  },
+});

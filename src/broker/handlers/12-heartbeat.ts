@@ -1,0 +1,39 @@
+/**
+ * Heartbeat (key 12), v0-4.
+ * Version notes: v3+ static membership (group.instance.id). REBALANCE_IN_PROGRESS tells a
+ * member to rejoin; heartbeats between JoinGroup and SyncGroup are accepted.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import {
+  decodeHeartbeatRequest,
+  encodeHeartbeatResponse,
+  type HeartbeatRequest,
+  type HeartbeatResponseInit,
+} from '../../protocol/generated/messages/heartbeat.js';
+import { heartbeat } from '../../group/membership.js';
+import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import { defineHandler } from '../handler.js';
+
+export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponseInit>({
+  apiKey: 12,
+  name: 'Heartbeat',
+  minVersion: 0,
+  maxVersion: 4,
+  decode: decodeHeartbeatRequest,
+  encode: encodeHeartbeatResponse,
+  handle(ctx, req) {
+    const c = coordinatorOf(ctx);
+    checkGroupRequest(c, req.groupId);
+    const group = c.group(req.groupId);
+    if (!group) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+    const errorCode = heartbeat(c, group, {
+      memberId: req.memberId,
+      groupInstanceId: ctx.apiVersion >= 3 ? req.groupInstanceId : null,
+      generationId: req.generationId,
+    });
+    return { throttleTimeMs: 0, errorCode };
+  },
+  errorResponse(_req, errorCode) {
+    return { throttleTimeMs: 0, errorCode };
+  },
+});

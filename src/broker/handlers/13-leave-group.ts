@@ -1,0 +1,40 @@
+/**
+ * LeaveGroup (key 13), v0-5.
+ * Version notes: v0-2 name one member and report its error at the top level; v3+ batch members
+ * (by member id and/or group.instance.id) with an error per member; v5+ carries a reason.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import {
+  decodeLeaveGroupRequest,
+  encodeLeaveGroupResponse,
+  type LeaveGroupRequest,
+  type LeaveGroupResponseInit,
+} from '../../protocol/generated/messages/leave-group.js';
+import { leaveGroup, type LeaveOutcome, type LeavingMember } from '../../group/membership.js';
+import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import { defineHandler } from '../handler.js';
+
+export const leaveGroupHandler = defineHandler<LeaveGroupRequest, LeaveGroupResponseInit>({
+  apiKey: 13,
+  name: 'LeaveGroup',
+  minVersion: 0,
+  maxVersion: 5,
+  decode: decodeLeaveGroupRequest,
+  encode: encodeLeaveGroupResponse,
+  handle(ctx, req) {
+    const c = coordinatorOf(ctx);
+    checkGroupRequest(c, req.groupId);
+    const v = ctx.apiVersion;
+    const leaving: LeavingMember[] =
+      v >= 3 ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null })) : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
+    const group = c.group(req.groupId);
+    const outcomes: LeaveOutcome[] = group
+      ? leaveGroup(c, group, leaving)
+      : leaving.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }));
+    if (v < 3) return { throttleTimeMs: 0, errorCode: outcomes[0]?.errorCode ?? ErrorCode.NONE, members: [] };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members: outcomes };
+  },
+  errorResponse(_req, errorCode) {
+    return { throttleTimeMs: 0, errorCode, members: [] };
+  },
+});

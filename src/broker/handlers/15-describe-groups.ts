@@ -1,0 +1,37 @@
+/**
+ * DescribeGroups (key 15), v0-5.
+ * Version notes: v3+ may ask for authorized operations (no ACLs: every group operation — Read,
+ * Delete, Describe — is reported); v4+ returns members' group.instance.id. Member metadata,
+ * assignments and the protocol name are only filled in while the group is Stable; an unknown
+ * group is reported as Dead with no error, as Kafka does.
+ */
+import {
+  decodeDescribeGroupsRequest,
+  encodeDescribeGroupsResponse,
+  type DescribeGroupsRequest,
+  type DescribeGroupsResponseInit,
+} from '../../protocol/generated/messages/describe-groups.js';
+import { describeGroup } from '../../group/admin.js';
+import { coordinatorOf } from '../../group/request-context.js';
+import { defineHandler } from '../handler.js';
+
+const NOT_REQUESTED = -2147483648;
+/** AclOperation codes READ (3), DELETE (6), DESCRIBE (8) as a bit set. */
+const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+
+export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInit>({
+  apiKey: 15,
+  name: 'DescribeGroups',
+  minVersion: 0,
+  maxVersion: 5,
+  decode: decodeDescribeGroupsRequest,
+  encode: encodeDescribeGroupsResponse,
+  handle(ctx, req) {
+    const c = coordinatorOf(ctx);
+    const ops = ctx.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
+    return { throttleTimeMs: 0, groups: req.groups.map((g) => ({ ...describeGroup(c, g), authorizedOperations: ops })) };
+  },
+  errorResponse(req, errorCode) {
+    return { groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NOT_REQUESTED })) };
+  },
+});

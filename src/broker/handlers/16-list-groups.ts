@@ -1,0 +1,32 @@
+/**
+ * ListGroups (key 16), v0-5.
+ * Version notes: v4+ filters by state (case-insensitive); v5+ filters by type and reports each
+ * group's type (always "classic" here: KIP-848 consumer groups are not implemented). While some
+ * `__consumer_offsets` partitions are loading, the loaded groups are listed with
+ * COORDINATOR_LOAD_IN_PROGRESS.
+ */
+import {
+  decodeListGroupsRequest,
+  encodeListGroupsResponse,
+  type ListGroupsRequest,
+  type ListGroupsResponseInit,
+} from '../../protocol/generated/messages/list-groups.js';
+import { listGroups } from '../../group/admin.js';
+import { coordinatorOf } from '../../group/request-context.js';
+import { defineHandler } from '../handler.js';
+
+export const listGroupsHandler = defineHandler<ListGroupsRequest, ListGroupsResponseInit>({
+  apiKey: 16,
+  name: 'ListGroups',
+  minVersion: 0,
+  maxVersion: 5,
+  decode: decodeListGroupsRequest,
+  encode: encodeListGroupsResponse,
+  handle(ctx, req) {
+    const r = listGroups(coordinatorOf(ctx), ctx.apiVersion >= 4 ? req.statesFilter : [], ctx.apiVersion >= 5 ? req.typesFilter : []);
+    return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups };
+  },
+  errorResponse(_req, errorCode) {
+    return { throttleTimeMs: 0, errorCode, groups: [] };
+  },
+});

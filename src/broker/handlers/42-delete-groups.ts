@@ -1,0 +1,35 @@
+/**
+ * DeleteGroups (key 42), v0-2.
+ * Version notes: each group is deleted only when Empty (NON_EMPTY_GROUP otherwise,
+ * GROUP_ID_NOT_FOUND when unknown): tombstones for its offsets and its metadata are written
+ * before it is forgotten.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import {
+  decodeDeleteGroupsRequest,
+  encodeDeleteGroupsResponse,
+  type DeleteGroupsRequest,
+  type DeleteGroupsResponseInit,
+} from '../../protocol/generated/messages/delete-groups.js';
+import { deleteGroup } from '../../group/admin.js';
+import { coordinatorOf } from '../../group/request-context.js';
+import { defineHandler } from '../handler.js';
+
+export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGroupsResponseInit>({
+  apiKey: 42,
+  name: 'DeleteGroups',
+  minVersion: 0,
+  maxVersion: 2,
+  decode: decodeDeleteGroupsRequest,
+  encode: encodeDeleteGroupsResponse,
+  handle(ctx, req) {
+    const c = coordinatorOf(ctx);
+    return {
+      throttleTimeMs: 0,
+      results: req.groupsNames.map((groupId) => ({ groupId, errorCode: groupId === '' ? ErrorCode.INVALID_GROUP_ID : deleteGroup(c, groupId) })),
+    };
+  },
+  errorResponse(req, errorCode) {
+    return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode })) };
+  },
+});

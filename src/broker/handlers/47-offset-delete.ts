@@ -1,0 +1,47 @@
+/**
+ * OffsetDelete (key 47), v0.
+ * Version notes: deletes committed offsets of partitions the group does not consume: allowed
+ * for Empty groups and for consumer-protocol groups on topics none of their members subscribe
+ * to (GROUP_SUBSCRIBED_TO_TOPIC otherwise); other non-empty groups get NON_EMPTY_GROUP.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import {
+  decodeOffsetDeleteRequest,
+  encodeOffsetDeleteResponse,
+  type OffsetDeleteRequest,
+  type OffsetDeleteResponseInit,
+} from '../../protocol/generated/messages/offset-delete.js';
+import { deleteOffsets, type PartitionCode } from '../../group/offsets.js';
+import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import { defineHandler } from '../handler.js';
+
+export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDeleteResponseInit>({
+  apiKey: 47,
+  name: 'OffsetDelete',
+  minVersion: 0,
+  maxVersion: 0,
+  decode: decodeOffsetDeleteRequest,
+  encode: encodeOffsetDeleteResponse,
+  handle(ctx, req) {
+    const c = coordinatorOf(ctx);
+    checkGroupRequest(c, req.groupId);
+    const group = c.group(req.groupId);
+    if (!group) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND);
+    const known = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex).filter((p) => ctx.broker.replicas.partition(t.name, p) !== undefined) }));
+    const codes = deleteOffsets(c, group, known);
+    const codeOf = new Map<string, number>();
+    for (const pc of codes as PartitionCode[]) codeOf.set(`${pc.topic}\u0000${pc.partition}`, pc.errorCode);
+    return {
+      errorCode: ErrorCode.NONE,
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codeOf.get(`${t.name}\u0000${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+      })),
+    };
+  },
+  errorResponse(_req, errorCode) {
+    return { errorCode, throttleTimeMs: 0, topics: [] };
+  },
+});

@@ -1,0 +1,91 @@
+/**
+ * Group administration: ListGroups (with state and type filters), DescribeGroups and
+ * DeleteGroups, as Kafka answers them for classic groups.
+ */
+import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
+import type { GroupCoordinator } from './coordinator.js';
+import { GroupState } from './group.js';
+import { EMPTY_BUFFER } from './member.js';
+import { allOffsetTombstones } from './offsets.js';
+import { groupTombstone } from './records.js';
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  groupState: string;
+  groupType: string;
+}
+
+/** ListGroups: every group not Dead, filtered by state and type (case-insensitive, as Kafka). */
+export function listGroups(c: GroupCoordinator, statesFilter: readonly string[], typesFilter: readonly string[]): { errorCode: number; groups: ListedGroup[] } {
+  const states = new Set(statesFilter.map((s) => s.toLowerCase()));
+  const types = new Set(typesFilter.map((s) => s.toLowerCase()));
+  const groups: ListedGroup[] = [];
+  if (types.size > 0 && !types.has('classic')) return { errorCode: ErrorCode.NONE, groups };
+  for (const g of c.allGroups()) {
+    if (c.availability(g.groupId) !== ErrorCode.NONE) continue;
+    if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+    groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
+  }
+  return { errorCode: c.isLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
+}
+
+export interface DescribedMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  memberMetadata: Buffer;
+  memberAssignment: Buffer;
+}
+
+export interface DescribedGroup {
+  errorCode: number;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: DescribedMember[];
+}
+
+/** DescribeGroups for one group: metadata and assignments only while Stable; unknown groups are Dead. */
+export function describeGroup(c: GroupCoordinator, groupId: string): DescribedGroup {
+  const code = c.availability(groupId);
+  if (code !== ErrorCode.NONE) return { errorCode: code, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
+  const g = c.group(groupId);
+  if (!g) return { errorCode: ErrorCode.NONE, groupId, groupState: GroupState.Dead, protocolType: '', protocolData: '', members: [] };
+  const stable = g.is(GroupState.Stable);
+  const protocol = g.protocolName;
+  return {
+    errorCode: ErrorCode.NONE,
+    groupId,
+    groupState: g.state,
+    protocolType: g.protocolType ?? '',
+    protocolData: stable ? (protocol ?? '') : '',
+    members: [...g.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      memberMetadata: stable && protocol !== null && m.protocols.some((p) => p.name === protocol) ? m.metadataFor(protocol) : EMPTY_BUFFER,
+      memberAssignment: stable ? m.assignment : EMPTY_BUFFER,
+    })),
+  };
+}
+
+/** DeleteGroups for one group: only Empty groups; tombstones its offsets and metadata. */
+export function deleteGroup(c: GroupCoordinator, groupId: string): number {
+  const code = c.availability(groupId);
+  if (code !== ErrorCode.NONE) return code;
+  const g = c.group(groupId);
+  if (!g) return ErrorCode.GROUP_ID_NOT_FOUND;
+  if (!g.is(GroupState.Empty)) return ErrorCode.NON_EMPTY_GROUP;
+  try {
+    c.append(groupId, [...allOffsetTombstones(g), groupTombstone(groupId)]);
+  } catch (e) {
+    return e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+  c.removeGroup(g);
+  return ErrorCode.NONE;
+}

@@ -1,0 +1,22 @@
+/** Small helpers the group API handlers share. */
+import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
+import type { RequestContext } from '../broker/handler.js';
+import type { GroupCoordinator } from './coordinator.js';
+import { groupCoordinator } from './registry.js';
+
+export function coordinatorOf(ctx: RequestContext): GroupCoordinator {
+  return groupCoordinator(ctx.broker);
+}
+
+/** Kafka reports a member's host as InetAddress.toString(): "/127.0.0.1". */
+export function clientHostOf(ctx: RequestContext): string {
+  const addr = ctx.connection.remoteAddress.startsWith('::ffff:') ? ctx.connection.remoteAddress.slice(7) : ctx.connection.remoteAddress;
+  return `/${addr}`;
+}
+
+/** Rejects an empty group id (INVALID_GROUP_ID) and a coordinator that cannot serve the group yet. */
+export function checkGroupRequest(c: GroupCoordinator, groupId: string): void {
+  if (groupId === '') throw new KafkaError(ErrorCode.INVALID_GROUP_ID, 'The group id must not be empty');
+  c.checkAvailable(groupId);
+}
