@@ -29,11 +29,11 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export async function startBrokerProcess(opts: { dataDir?: string; port?: number; overrides?: Record<string, string | number>; args?: string[] } = {}): Promise<BrokerProcess> {
+export async function startBrokerProcess(opts: { dataDir?: string; port?: number; overrides?: Record<string, string | number>; args?: string[]; nodeArgs?: string[] } = {}): Promise<BrokerProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const args = [CLI, 'start', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
   for (const [k, v] of Object.entries(opts.overrides ?? {})) args.push('--override', `${k}=${v}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
