@@ -6,6 +6,10 @@ const usage = `Usage: samsa <command> [options]
 
 Commands:
   start      Start a broker (samsa start --help)
+  topics     List, create, describe, delete topics and add partitions
+  produce    Produce records read from standard input
+  consume    Print records from a topic
+  perf       Producer and consumer load tests (samsa perf produce|consume)
 
 Run 'samsa <command> --help' for a command's options.
 `;
@@ -15,6 +19,15 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'start':
       return runStart(rest);
+    case 'topics':
+      // Client commands load the Kafka client library only when used (keeps 'start' fast).
+      return (await import('./topics-command.js')).runTopics(rest);
+    case 'produce':
+      return (await import('./produce-command.js')).runProduce(rest);
+    case 'consume':
+      return (await import('./consume-command.js')).runConsume(rest);
+    case 'perf':
+      return (await import('./perf-command.js')).runPerf(rest);
     case undefined:
     case '-h':
     case '--help':

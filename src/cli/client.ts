@@ -1,0 +1,88 @@
+/**
+ * Shared connection options and client construction for the `samsa` client commands. Every
+ * command talks the Kafka protocol through @platformatic/kafka, so it works against any
+ * Kafka-compatible cluster, not only Samsa.
+ */
+import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import type { OptionSpec, ParsedArgs } from './args.js';
+import { CliError } from './output.js';
+
+export const DEFAULT_BOOTSTRAP = 'localhost:9092';
+
+export const connectionOptions: readonly OptionSpec[] = [
+  { name: 'bootstrap-server', aliases: ['-b', '--broker-list', '--bootstrap-servers'], arg: 'HOST:PORT[,..]', help: 'Brokers to connect to', default: DEFAULT_BOOTSTRAP },
+  { name: 'client-id', arg: 'ID', help: 'Client id sent to the brokers', default: 'samsa-cli' },
+  { name: 'timeout', arg: 'MS', help: 'Request timeout in milliseconds', default: '30000' },
+];
+
+export interface ConnectionSettings {
+  bootstrap: string[];
+  clientId: string;
+  timeout: number;
+}
+
+export function connectionSettings(a: ParsedArgs): ConnectionSettings {
+  const raw = a.get('bootstrap-server') ?? DEFAULT_BOOTSTRAP;
+  const bootstrap = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => s.replace(/^[a-z_]+:\/\//i, ''));
+  if (bootstrap.length === 0) throw new CliError('--bootstrap-server is empty.', 'Example: --bootstrap-server localhost:9092');
+  for (const b of bootstrap) {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(b);
+    if (!m || Number(m[2]) > 65535) throw new CliError(`Invalid bootstrap server '${b}'.`, 'Use host:port, e.g. --bootstrap-server localhost:9092');
+  }
+  return { bootstrap, clientId: a.get('client-id') ?? 'samsa-cli', timeout: a.int('timeout', 1, 3_600_000) ?? 30_000 };
+}
+
+function base(s: ConnectionSettings): { clientId: string; bootstrapBrokers: string[]; timeout: number; retries: number; retryDelay: number } {
+  return { clientId: s.clientId, bootstrapBrokers: s.bootstrap, timeout: s.timeout, retries: 2, retryDelay: 200 };
+}
+
+export function createAdmin(s: ConnectionSettings): Admin {
+  return new Admin(base(s));
+}
+
+export function createProducer(s: ConnectionSettings, opts: { acks: number; compression?: CompressionName; idempotent?: boolean }): Producer<Buffer, Buffer, Buffer, Buffer> {
+  return new Producer<Buffer, Buffer, Buffer, Buffer>({
+    ...base(s),
+    acks: opts.acks,
+    autocreateTopics: false,
+    ...(opts.compression && opts.compression !== 'none' ? { compression: opts.compression } : {}),
+    ...(opts.idempotent ? { idempotent: true } : {}),
+  });
+}
+
+export function createConsumer(s: ConnectionSettings, groupId: string, extra: { maxWaitTime?: number; maxBytes?: number } = {}): Consumer<Buffer, Buffer, Buffer, Buffer> {
+  return new Consumer<Buffer, Buffer, Buffer, Buffer>({
+    ...base(s),
+    groupId,
+    maxWaitTime: extra.maxWaitTime ?? 500,
+    ...(extra.maxBytes !== undefined ? { maxBytes: extra.maxBytes } : {}),
+    autocommit: false,
+  });
+}
+
+export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type CompressionName = (typeof COMPRESSIONS)[number];
+
+export function parseCompression(v: string | undefined): CompressionName {
+  if (v === undefined) return 'none';
+  const c = v.toLowerCase();
+  if (!(COMPRESSIONS as readonly string[]).includes(c)) throw new CliError(`Unknown compression '${v}'.`, `Use one of: ${COMPRESSIONS.join(', ')}.`);
+  return c as CompressionName;
+}
+
+/** Kafka's acks: 'all' or -1, 0, 1. */
+export function parseAcks(v: string | undefined, def = -1): number {
+  if (v === undefined) return def;
+  if (v === 'all' || v === '-1') return -1;
+  if (v === '0' || v === '1') return Number(v);
+  throw new CliError(`Invalid --acks '${v}'.`, "Use 0, 1, -1 or 'all'.");
+}
+
+/** Closes clients quietly (errors while closing are not the user's problem). */
+export async function closeQuietly(...clients: ({ close(): Promise<void> } | undefined)[]): Promise<void> {
+  await Promise.all(clients.map((c) => (c ? c.close().catch(() => undefined) : undefined)));
+}
