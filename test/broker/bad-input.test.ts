@@ -426,15 +426,19 @@ test('fuzz: thousands of mutated valid frames and random frames; memory stays bo
   assert.ok(rssAfter < rssBefore + 200 * 1024, `broker RSS grew from ${rssBefore} KiB to ${rssAfter} KiB`);
 });
 
-test('CreateTopics asking for 100 million partitions is refused without taking the broker down', async () => {
-  // Kafka refuses more than 10000 partitions per request with POLICY_VIOLATION (44). The heap cap
-  // keeps a broker that tries anyway from eating the machine's memory before it dies.
+/**
+ * Kafka refuses more than 10000 partitions per request with POLICY_VIOLATION (44) ("Excessively
+ * large number of partitions per request."). The heap cap keeps a broker that tries anyway from
+ * eating the machine's memory before it dies.
+ */
+async function hugePartitionRequest(label: string, send: (c: WireClient) => Promise<number>): Promise<void> {
   const b = await startBrokerProcess({ nodeArgs: ['--max-old-space-size=384'] });
   try {
+    await withClient(b.port, async (c) => assert.equal(await c.createTopic('small', 1), 0));
     const t0 = performance.now();
     const code = await withClient(b.port, async (c) => {
       try {
-        return await c.createTopic('huge', 100_000_000);
+        return await send(c);
       } catch (e) {
         return `no answer: ${(e as Error).message}`;
       }
@@ -442,13 +446,24 @@ test('CreateTopics asking for 100 million partitions is refused without taking t
     const ms = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 300));
     const died = b.child.exitCode !== null || b.child.signalCode !== null;
-    assert.ok(!died, `the broker died (${String(code)}):\n${b.output().slice(-600)}`);
-    assert.equal(typeof code, 'number', String(code));
-    assert.notEqual(code, 0, 'the request must be refused');
-    assert.ok(ms < 5000, `answered in ${ms.toFixed(0)} ms`);
+    assert.ok(!died, `${label}: the broker died (${String(code)}):\n${b.output().slice(-600)}`);
+    assert.equal(typeof code, 'number', `${label}: ${String(code)}`);
+    assert.notEqual(code, 0, `${label}: the request must be refused`);
+    assert.ok(ms < 5000, `${label}: answered in ${ms.toFixed(0)} ms`);
     await withClient(b.port, async (c) => assert.equal((await c.apiVersions()).errorCode, 0));
   } finally {
     await b.kill();
     removeDir(b.dataDir);
   }
+}
+
+test('CreateTopics asking for 100 million partitions is refused without taking the broker down', async () => {
+  await hugePartitionRequest('CreateTopics numPartitions=1e8', (c) => c.createTopic('huge', 100_000_000));
+});
+
+test('CreatePartitions to 100 million partitions is refused without taking the broker down', async () => {
+  await hugePartitionRequest('CreatePartitions count=1e8', async (c) => {
+    const res = await c.request(37, 3, { topics: [{ name: 'small', count: 100_000_000, assignments: null }], timeoutMs: 5000, validateOnly: false });
+    return res.results[0].errorCode as number;
+  });
 });
