@@ -160,7 +160,8 @@ function buildResponse(ctx: RequestContext, results: ReadResult[], session: Fetc
     }
     (current.partitions as PartitionOut[]).push(out);
   }
-  if (session) session.epoch = session.epoch >= 0x7fffffff ? 1 : session.epoch + 1;
+  // A new session expects epoch 1 next; each incremental request moves it on by one.
+  if (session && !full) session.epoch = session.epoch >= 0x7fffffff ? 1 : session.epoch + 1;
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses };
 }
 
