@@ -1,0 +1,573 @@
+/**
+ * Producer state of one partition (Kafka's ProducerStateManager): per producer id its epoch, the
+ * metadata of its last 5 batches (for duplicate detection and sequence checks) and the first
+ * offset of its ongoing transaction; the ongoing transactions in offset order (for the last
+ * stable offset); and the aborted transactions (for read_committed fetches).
+ *
+ * Everything is per batch, from header fields only. State survives restarts through
+ * `<offset>.snapshot` files (taken on segment roll, periodically and at clean shutdown) plus a
+ * replay of the log from the newest usable snapshot; aborted transactions are kept in per-segment
+ * `<base>.txnindex` files. Both use Kafka's formats (see producer-state-files.ts).
+ *
+ * Errors follow Kafka 3.x/4.x: an older epoch is INVALID_PRODUCER_EPOCH, a gap or an old
+ * sequence is OUT_OF_ORDER_SEQUENCE_NUMBER, a retry of one of the last 5 batches is a duplicate
+ * (the caller answers with the original offsets), an unknown producer may start at any sequence
+ * (Kafka no longer answers UNKNOWN_PRODUCER_ID or DUPLICATE_SEQUENCE_NUMBER), a plain batch while
+ * the producer's transaction is open is INVALID_TXN_STATE, a marker from an older coordinator is
+ * TRANSACTION_COORDINATOR_FENCED.
+ */
+import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
+import { log } from '../common/logger.js';
+import {
+  ATTRIBUTES_OFFSET,
+  BASE_SEQUENCE_OFFSET,
+  CONTROL_FLAG_MASK,
+  LAST_OFFSET_DELTA_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  RECORD_BATCH_OVERHEAD,
+  TRANSACTIONAL_FLAG_MASK,
+  batchSizeAt,
+} from '../protocol/records/batch-header.js';
+import { RecordReader } from '../protocol/records/varint.js';
+import type { PartitionLog } from './partition-log.js';
+import {
+  type AbortedTxn,
+  type SnapshotEntry,
+  appendTxnIndexEntry,
+  listStateFiles,
+  readSnapshotFile,
+  readTxnIndexFile,
+  snapshotFile,
+  txnIndexFile,
+  writeSnapshotFile,
+  writeTxnIndexFile,
+} from './producer-state-files.js';
+import { unlinkIfExists } from './fs-util.js';
+
+export type { AbortedTxn } from './producer-state-files.js';
+
+export const NUM_BATCHES_TO_RETAIN = 5;
+const INT32_MAX = 0x7fffffff;
+const NO_EPOCH = -1;
+/** Snapshots kept besides the newest one. */
+const SNAPSHOTS_RETAINED = 2;
+const REPLAY_CHUNK_BYTES = 1 << 20;
+const CONTROL_TYPE_ABORT = 0;
+const CONTROL_TYPE_COMMIT = 1;
+
+/** Where an append comes from: clients get sequence checks, coordinators only epoch checks, replication none. */
+export type AppendOrigin = 'client' | 'coordinator' | 'replication';
+
+/** What the producer checks need from a produce request's batch (its header fields). */
+export interface ProducerBatch {
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  lastSequence: number;
+  isTransactional: boolean;
+}
+
+export interface BatchMetadata {
+  lastSeq: number;
+  lastOffset: number;
+  /** lastOffset - firstOffset (= lastSeq - firstSeq). */
+  offsetDelta: number;
+  timestamp: number;
+}
+
+export interface ProducerEntry {
+  readonly producerId: bigint;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  lastTimestamp: number;
+  /** First offset of the producer's open transaction in this partition, -1 when none. */
+  currentTxnFirstOffset: number;
+  /** Oldest first, at most NUM_BATCHES_TO_RETAIN. */
+  batches: BatchMetadata[];
+}
+
+export interface CompletedTxn {
+  producerId: bigint;
+  firstOffset: number;
+  lastOffset: number;
+  isAborted: boolean;
+}
+
+export interface ProducerStateOptions {
+  now?: () => number;
+  /** producer.id.expiration.ms: producers idle this long (with no open transaction) are forgotten. */
+  producerIdExpirationMs?: number;
+}
+
+/** Kafka's DefaultRecordBatch.decrementSequence. */
+export function decrementSequence(sequence: number, decrement: number): number {
+  if (sequence < decrement) return INT32_MAX - (decrement - sequence) + 1;
+  return sequence - decrement;
+}
+
+function firstSeqOf(b: BatchMetadata): number {
+  return decrementSequence(b.lastSeq, b.offsetDelta);
+}
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
+}
+
+function fail(code: number, message: string): KafkaError {
+  return new KafkaError(code, message);
+}
+
+export class ProducerStateManager {
+  private readonly producers = new Map<bigint, ProducerEntry>();
+  /** producerId -> first offset of its open transaction, in first-offset order (Map insertion order). */
+  private readonly ongoing = new Map<bigint, number>();
+  /** Ordered by lastOffset (markers are appended in offset order). */
+  private aborted: AbortedTxn[] = [];
+  /** Largest lastOffset - firstOffset over `aborted`, to bound the search for a fetch range. */
+  private maxAbortedSpan = 0;
+  /** Base offsets of the txn index files that exist. */
+  private readonly txnIndexBases = new Set<number>();
+  private readonly now: () => number;
+  producerIdExpirationMs: number;
+  /** The state covers the log below this offset. */
+  private mapEndOffset = 0;
+  private lastSnapshotOffset = -1;
+  private lastSnapshotTime = 0;
+  /** Changed since the last snapshot. */
+  private dirty = false;
+
+  private constructor(private readonly plog: PartitionLog, opts: ProducerStateOptions) {
+    this.now = opts.now ?? (() => 0);
+    this.producerIdExpirationMs = opts.producerIdExpirationMs ?? 86_400_000;
+  }
+
+  private get name(): string {
+    return `${this.plog.topic}-${this.plog.partition}`;
+  }
+
+  /** Loads the newest usable snapshot and txn indexes of `plog`, then replays the log after it. */
+  static load(plog: PartitionLog, opts: ProducerStateOptions = {}): ProducerStateManager {
+    const m = new ProducerStateManager(plog, opts);
+    m.loadFromDisk();
+    return m;
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  entry(producerId: bigint): ProducerEntry | undefined {
+    return this.producers.get(producerId);
+  }
+
+  activeProducers(): IterableIterator<ProducerEntry> {
+    return this.producers.values();
+  }
+
+  hasOngoingTxn(producerId: bigint): boolean {
+    return this.ongoing.has(producerId);
+  }
+
+  /** First offset of the oldest open transaction, or -1. */
+  firstUnstableOffset(): number {
+    for (const first of this.ongoing.values()) return first;
+    return -1;
+  }
+
+  get ongoingTxnCount(): number {
+    return this.ongoing.size;
+  }
+
+  /** Aborted transactions overlapping [fetchOffset, upperBoundOffset): lastOffset >= fetchOffset and firstOffset < upperBoundOffset. */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    const list = this.aborted;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid] as AbortedTxn).lastOffset < fetchOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: AbortedTxn[] = [];
+    const stopAt = upperBoundOffset + this.maxAbortedSpan;
+    for (let i = lo; i < list.length; i++) {
+      const t = list[i] as AbortedTxn;
+      if (t.lastOffset > stopAt) break;
+      if (t.firstOffset < upperBoundOffset) out.push(t);
+    }
+    return out;
+  }
+
+  allAbortedTxns(): readonly AbortedTxn[] {
+    return this.aborted;
+  }
+
+  // ------------------------------------------------------------------ appends
+
+  /**
+   * A client batch that repeats one of the producer's last 5 batches (same epoch and sequence
+   * range): its metadata, so the caller can answer with the original offsets.
+   */
+  findDuplicate(b: ProducerBatch): { firstOffset: number; lastOffset: number; timestamp: number } | undefined {
+    const e = this.producers.get(b.producerId);
+    if (e === undefined || e.producerEpoch !== b.producerEpoch) return undefined;
+    for (const m of e.batches) {
+      if (m.lastSeq === b.lastSequence && firstSeqOf(m) === b.baseSequence) {
+        return { firstOffset: m.lastOffset - m.offsetDelta, lastOffset: m.lastOffset, timestamp: m.timestamp };
+      }
+    }
+    return undefined;
+  }
+
+  /** Checks epoch, sequence and transaction state of a data batch before it is appended. Throws KafkaError. */
+  validateData(b: ProducerBatch, origin: AppendOrigin): void {
+    if (origin === 'replication') return;
+    const e = this.producers.get(b.producerId);
+    const currentEpoch = e?.producerEpoch ?? NO_EPOCH;
+    if (b.producerEpoch < currentEpoch) {
+      throw fail(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `Epoch of producer ${b.producerId} in ${this.name} is ${b.producerEpoch}, which is smaller than the last seen epoch ${currentEpoch}`,
+      );
+    }
+    if (origin === 'client') {
+      if (b.producerEpoch !== currentEpoch) {
+        if (b.baseSequence !== 0 && currentEpoch !== NO_EPOCH) {
+          throw fail(
+            ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+            `Invalid sequence number for new epoch of producer ${b.producerId} in partition ${this.name}: ${b.producerEpoch} (request epoch), ${b.baseSequence} (seq. number), ${currentEpoch} (current producer epoch)`,
+          );
+        }
+      } else {
+        const last = e?.batches[e.batches.length - 1];
+        const currentLastSeq = last?.lastSeq ?? -1;
+        if (!inSequence(currentLastSeq, b.baseSequence)) {
+          throw fail(
+            ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+            `Out of order sequence number for producer ${b.producerId} in partition ${this.name}: ${b.baseSequence} (incoming seq. number), ${currentLastSeq} (current end sequence number)`,
+          );
+        }
+      }
+    }
+    if (e !== undefined && e.currentTxnFirstOffset >= 0 && !b.isTransactional) {
+      throw fail(ErrorCode.INVALID_TXN_STATE, `Expected transactional write from producer ${b.producerId} in partition ${this.name}`);
+    }
+  }
+
+  /** Records an appended data batch [firstOffset, lastOffset]. */
+  applyData(b: ProducerBatch, firstOffset: number, lastOffset: number, timestamp: number): void {
+    let e = this.producers.get(b.producerId);
+    if (e === undefined) {
+      e = { producerId: b.producerId, producerEpoch: b.producerEpoch, coordinatorEpoch: -1, lastTimestamp: timestamp, currentTxnFirstOffset: -1, batches: [] };
+      this.producers.set(b.producerId, e);
+    } else if (e.producerEpoch !== b.producerEpoch) {
+      e.producerEpoch = b.producerEpoch;
+      e.batches = [];
+    }
+    if (e.batches.length >= NUM_BATCHES_TO_RETAIN) e.batches.shift();
+    e.batches.push({ lastSeq: b.lastSequence, lastOffset, offsetDelta: lastOffset - firstOffset, timestamp });
+    e.lastTimestamp = timestamp;
+    if (b.isTransactional && e.currentTxnFirstOffset < 0) {
+      e.currentTxnFirstOffset = firstOffset;
+      this.ongoing.set(b.producerId, firstOffset);
+    }
+    this.mapEndOffset = Math.max(this.mapEndOffset, lastOffset + 1);
+    this.dirty = true;
+  }
+
+  /** Checks a COMMIT/ABORT marker before it is appended. Throws KafkaError. */
+  validateMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number): void {
+    const e = this.producers.get(producerId);
+    if (e === undefined) return;
+    if (producerEpoch < e.producerEpoch) {
+      throw fail(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `Epoch of producer ${producerId} in ${this.name} is ${producerEpoch}, which is smaller than the last seen epoch ${e.producerEpoch}`,
+      );
+    }
+    if (coordinatorEpoch < e.coordinatorEpoch) {
+      throw fail(
+        ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        `Invalid coordinator epoch for producerId ${producerId} in partition ${this.name}: ${coordinatorEpoch} (zombie), ${e.coordinatorEpoch} (current)`,
+      );
+    }
+  }
+
+  /** Records an appended marker at `offset`; returns the transaction it completed, if the producer had one open. */
+  applyMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number, isAbort: boolean, offset: number, timestamp: number): CompletedTxn | null {
+    let e = this.producers.get(producerId);
+    if (e === undefined) {
+      e = { producerId, producerEpoch, coordinatorEpoch, lastTimestamp: timestamp, currentTxnFirstOffset: -1, batches: [] };
+      this.producers.set(producerId, e);
+    }
+    let completed: CompletedTxn | null = null;
+    if (e.currentTxnFirstOffset >= 0) completed = { producerId, firstOffset: e.currentTxnFirstOffset, lastOffset: offset, isAborted: isAbort };
+    if (e.producerEpoch !== producerEpoch) {
+      e.producerEpoch = producerEpoch;
+      e.batches = [];
+    }
+    e.coordinatorEpoch = coordinatorEpoch;
+    e.currentTxnFirstOffset = -1;
+    e.lastTimestamp = timestamp;
+    if (completed !== null) {
+      this.ongoing.delete(producerId);
+      if (isAbort) {
+        const next = this.firstUnstableOffset();
+        this.addAborted({ producerId, firstOffset: completed.firstOffset, lastOffset: offset, lastStableOffset: next >= 0 ? next : offset + 1 }, true);
+      }
+    }
+    this.mapEndOffset = Math.max(this.mapEndOffset, offset + 1);
+    this.dirty = true;
+    return completed;
+  }
+
+  private addAborted(t: AbortedTxn, persist: boolean): void {
+    this.aborted.push(t);
+    this.maxAbortedSpan = Math.max(this.maxAbortedSpan, t.lastOffset - t.firstOffset);
+    if (!persist) return;
+    const bases = this.plog.segmentBaseOffsets();
+    let base = bases[0] ?? 0;
+    for (const b of bases) if (b <= t.lastOffset) base = b;
+    try {
+      appendTxnIndexEntry(txnIndexFile(this.plog.dir, base), t);
+      this.txnIndexBases.add(base);
+    } catch (e) {
+      log.error(`cannot write the aborted transaction index of ${this.name}`, e);
+    }
+  }
+
+  /**
+   * Applies the batches in `buf` (whole batches with offsets assigned) as read back from the log:
+   * no validation. Used for the replay on load.
+   */
+  replayBatches(buf: Buffer): number {
+    let p = 0;
+    let next = -1;
+    while (p + RECORD_BATCH_OVERHEAD <= buf.length) {
+      const size = batchSizeAt(buf, p);
+      if (p + size > buf.length) break;
+      const base = Number(buf.readBigInt64BE(p));
+      const last = base + buf.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET);
+      const pid = buf.readBigInt64BE(p + PRODUCER_ID_OFFSET);
+      if (pid >= 0n) {
+        const attributes = buf.readInt16BE(p + ATTRIBUTES_OFFSET);
+        const epoch = buf.readInt16BE(p + PRODUCER_EPOCH_OFFSET);
+        const ts = Number(buf.readBigInt64BE(p + MAX_TIMESTAMP_OFFSET));
+        if ((attributes & CONTROL_FLAG_MASK) !== 0) {
+          const marker = readMarker(buf, p, p + size);
+          if (marker !== null) this.applyMarker(pid, epoch, marker.coordinatorEpoch, marker.type === CONTROL_TYPE_ABORT, base, ts);
+        } else {
+          const baseSequence = buf.readInt32BE(p + BASE_SEQUENCE_OFFSET);
+          const delta = last - base;
+          this.applyData(
+            {
+              producerId: pid,
+              producerEpoch: epoch,
+              baseSequence,
+              lastSequence: baseSequence < 0 ? -1 : baseSequence > INT32_MAX - delta ? delta - (INT32_MAX - baseSequence) - 1 : baseSequence + delta,
+              isTransactional: (attributes & TRANSACTIONAL_FLAG_MASK) !== 0,
+            },
+            base,
+            last,
+            ts,
+          );
+        }
+      }
+      next = last + 1;
+      this.mapEndOffset = Math.max(this.mapEndOffset, next);
+      p += size;
+    }
+    return next;
+  }
+
+  // ------------------------------------------------------------------ maintenance
+
+  /** Forgets producers idle for producer.id.expiration.ms with no open transaction. Returns how many. */
+  removeExpiredProducers(now: number = this.now()): number {
+    let n = 0;
+    for (const [pid, e] of this.producers) {
+      if (e.currentTxnFirstOffset < 0 && now - e.lastTimestamp >= this.producerIdExpirationMs) {
+        this.producers.delete(pid);
+        n++;
+      }
+    }
+    if (n > 0) this.dirty = true;
+    return n;
+  }
+
+  /** Drops aborted-transaction entries and txn index files below the log start (after retention). */
+  cleanupBelowLogStart(): void {
+    const start = this.plog.logStartOffset;
+    let drop = 0;
+    while (drop < this.aborted.length && (this.aborted[drop] as AbortedTxn).lastOffset < start) drop++;
+    if (drop > 0) this.aborted = this.aborted.slice(drop);
+    if (this.txnIndexBases.size === 0) return;
+    const bases = new Set(this.plog.segmentBaseOffsets());
+    for (const b of [...this.txnIndexBases]) {
+      if (!bases.has(b) && b < start) {
+        unlinkIfExists(txnIndexFile(this.plog.dir, b));
+        this.txnIndexBases.delete(b);
+      }
+    }
+  }
+
+  get needsSnapshot(): boolean {
+    return this.dirty || this.lastSnapshotOffset !== this.plog.logEndOffset;
+  }
+
+  get lastSnapshotAt(): number {
+    return this.lastSnapshotTime;
+  }
+
+  /** Writes `<offset>.snapshot` for the state as of `offset` (default: the log end) and prunes old ones. */
+  takeSnapshot(offset: number = this.plog.logEndOffset, sync = false): void {
+    const entries: SnapshotEntry[] = [];
+    for (const e of this.producers.values()) {
+      const last = e.batches[e.batches.length - 1];
+      entries.push({
+        producerId: e.producerId,
+        producerEpoch: e.producerEpoch,
+        lastSequence: last?.lastSeq ?? -1,
+        lastOffset: last?.lastOffset ?? -1,
+        offsetDelta: last?.offsetDelta ?? 0,
+        timestamp: e.lastTimestamp,
+        coordinatorEpoch: e.coordinatorEpoch,
+        currentTxnFirstOffset: e.currentTxnFirstOffset,
+      });
+    }
+    try {
+      writeSnapshotFile(this.plog.dir, offset, entries, sync);
+      this.lastSnapshotOffset = offset;
+      this.lastSnapshotTime = this.now();
+      this.dirty = false;
+      const { snapshots } = listStateFiles(this.plog.dir);
+      const keep = snapshots.filter((o) => o <= offset).slice(-(SNAPSHOTS_RETAINED + 1));
+      for (const o of snapshots) if (o < offset && !keep.includes(o)) unlinkIfExists(snapshotFile(this.plog.dir, o));
+    } catch (e) {
+      log.error(`cannot write the producer state snapshot of ${this.name} at offset ${offset}`, e);
+    }
+  }
+
+  // ------------------------------------------------------------------ loading
+
+  private loadFromDisk(): void {
+    const dir = this.plog.dir;
+    const logEnd = this.plog.logEndOffset;
+    const logStart = this.plog.logStartOffset;
+    const { snapshots, txnIndexes } = listStateFiles(dir);
+    let replayFrom = logStart;
+    let loaded = false;
+    for (let i = snapshots.length - 1; i >= 0; i--) {
+      const offset = snapshots[i] as number;
+      if (offset > logEnd) {
+        unlinkIfExists(snapshotFile(dir, offset));
+        continue;
+      }
+      if (loaded) continue;
+      try {
+        const entries = readSnapshotFile(dir, offset);
+        const now = this.now();
+        for (const s of entries) this.loadEntry(s, now);
+        replayFrom = Math.max(offset, logStart);
+        this.lastSnapshotOffset = offset;
+        loaded = true;
+      } catch (e) {
+        log.warn(`ignoring producer snapshot ${snapshotFile(dir, offset)}: ${e instanceof Error ? e.message : String(e)}`);
+        unlinkIfExists(snapshotFile(dir, offset));
+      }
+    }
+    // Transactions already open in the snapshot, in first-offset order.
+    const open = [...this.producers.values()].filter((e) => e.currentTxnFirstOffset >= 0).sort((a, b) => a.currentTxnFirstOffset - b.currentTxnFirstOffset);
+    for (const e of open) this.ongoing.set(e.producerId, e.currentTxnFirstOffset);
+
+    // Aborted transactions below the replay point come from the indexes; the replay adds the rest.
+    const segmentBases = new Set(this.plog.segmentBaseOffsets());
+    const all: AbortedTxn[] = [];
+    for (const base of txnIndexes) {
+      const path = txnIndexFile(dir, base);
+      if (!segmentBases.has(base) && base < logStart) {
+        unlinkIfExists(path);
+        continue;
+      }
+      let entries: AbortedTxn[];
+      try {
+        entries = readTxnIndexFile(path);
+      } catch (e) {
+        log.warn(`rebuilding from the log: ${e instanceof Error ? e.message : String(e)}`);
+        entries = [];
+        replayFrom = Math.min(replayFrom, base);
+      }
+      const kept = entries.filter((t) => t.lastOffset < replayFrom);
+      if (kept.length !== entries.length) writeTxnIndexFile(path, kept);
+      if (kept.length === 0) unlinkIfExists(path);
+      else this.txnIndexBases.add(base);
+      for (const t of kept) if (t.lastOffset >= logStart) all.push(t);
+    }
+    all.sort((a, b) => a.lastOffset - b.lastOffset);
+    for (const t of all) this.addAborted(t, false);
+    this.mapEndOffset = replayFrom;
+
+    if (replayFrom < logEnd) {
+      const started = performance.now();
+      let offset = replayFrom;
+      while (offset < logEnd) {
+        const { records } = this.plog.read(offset, REPLAY_CHUNK_BYTES, logEnd, true);
+        if (records.length === 0) break;
+        const next = this.replayBatches(records);
+        if (next <= offset) break;
+        offset = next;
+      }
+      this.mapEndOffset = logEnd;
+      log.debug(`rebuilt producer state of ${this.name} from offset ${replayFrom} to ${logEnd} in ${(performance.now() - started).toFixed(0)} ms`);
+      this.takeSnapshot(logEnd);
+    }
+    this.mapEndOffset = logEnd;
+    this.dirty = false;
+  }
+
+  private loadEntry(s: SnapshotEntry, now: number): void {
+    if (s.currentTxnFirstOffset < 0 && now - s.timestamp >= this.producerIdExpirationMs) return;
+    const batches: BatchMetadata[] = s.lastSequence >= 0 || s.lastOffset >= 0 ? [{ lastSeq: s.lastSequence, lastOffset: s.lastOffset, offsetDelta: s.offsetDelta, timestamp: s.timestamp }] : [];
+    this.producers.set(s.producerId, {
+      producerId: s.producerId,
+      producerEpoch: s.producerEpoch,
+      coordinatorEpoch: s.coordinatorEpoch,
+      lastTimestamp: s.timestamp,
+      currentTxnFirstOffset: s.currentTxnFirstOffset,
+      batches,
+    });
+  }
+}
+
+/** The type and coordinator epoch of a COMMIT/ABORT control batch in buf[pos, end); null for other control records. */
+export function readMarker(buf: Buffer, pos: number, end: number): { type: number; coordinatorEpoch: number } | null {
+  try {
+    const r = new RecordReader(buf, pos + RECORD_BATCH_OVERHEAD, end);
+    r.readVarint(); // length
+    r.readInt8(); // attributes
+    r.readVarlong(); // timestamp delta
+    r.readVarint(); // offset delta
+    const keyLen = r.readVarint();
+    if (keyLen < 4) return null;
+    const key = r.readSlice(keyLen);
+    const type = key.readInt16BE(2);
+    if (type !== CONTROL_TYPE_ABORT && type !== CONTROL_TYPE_COMMIT) return null;
+    const valueLen = r.readVarint();
+    const coordinatorEpoch = valueLen >= 6 ? r.readSlice(valueLen).readInt32BE(2) : -1;
+    return { type, coordinatorEpoch };
+  } catch {
+    return null;
+  }
+}
+
+/** Removes every producer state file of a partition directory (for tests and full truncation). */
+export function deleteProducerStateFiles(dir: string): void {
+  const { snapshots, txnIndexes } = listStateFiles(dir);
+  for (const o of snapshots) unlinkIfExists(snapshotFile(dir, o));
+  for (const o of txnIndexes) unlinkIfExists(txnIndexFile(dir, o));
+}
