@@ -11,6 +11,8 @@ import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import { KafkaServer } from '../network/server.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import { LogManager } from '../storage/log-manager.js';
+import { TransactionCoordinator } from '../txn/coordinator.js';
+import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
 import { ReplicaManager } from './replica-manager.js';
@@ -33,6 +35,9 @@ export class Broker {
   topics!: TopicManager;
   listeners: BoundListener[] = [];
   router!: RequestRouter;
+  /** Transactions and producer ids (started before the listeners open). */
+  txnCoordinator!: TransactionCoordinator;
+  private producerMaintenance: ProducerStateMaintenance | null = null;
   private servers: KafkaServer[] = [];
   private stopped = false;
 
@@ -63,6 +68,10 @@ export class Broker {
     this.logs.loadAll((topic) => this.topics.logConfigFor(this.metadata.topic(topic)?.configs ?? {}));
     this.topics.loadPartitions();
     this.logs.startBackgroundTasks();
+    this.producerMaintenance = new ProducerStateMaintenance(this.replicas, this.config, this.clock);
+    this.producerMaintenance.start();
+    this.txnCoordinator = new TransactionCoordinator(this);
+    this.txnCoordinator.start();
 
     const router = new RequestRouter(this);
     this.router = router;
@@ -95,6 +104,13 @@ export class Broker {
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
     this.fetchSessions.clear();
+    this.txnCoordinator?.shutdown();
+    this.producerMaintenance?.stop();
+    try {
+      this.producerMaintenance?.snapshotAll();
+    } catch (e) {
+      log.error('snapshotting producer state at shutdown failed', e);
+    }
     this.logs?.shutdown();
   }
 

@@ -4,8 +4,12 @@
  * Version notes: v3+ carries a transactional id; v8+ record errors; v10+ current leader and node
  * endpoints (only filled on NOT_LEADER_OR_FOLLOWER, never here on a single broker).
  * Works per batch: validate headers and CRC, assign offsets by rewriting the header, append the
- * bytes. acks=0 gets no response. Not implemented yet: idempotent/transactional sequence checks,
- * broker-side recompression, per-record timestamp bounds.
+ * bytes. acks=0 gets no response. Batches with a producer id (idempotent/transactional, one batch
+ * per partition as Kafka requires from v3) get the producer state checks of the partition: epoch,
+ * sequence, duplicates (a retry of one of the last 5 batches answers NONE with the original
+ * offsets); a transactional batch needs a transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+ * and its partition in the producer's ongoing transaction (else INVALID_TXN_STATE).
+ * Not implemented yet: broker-side recompression, per-record timestamp bounds.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -16,6 +20,7 @@ import {
   type ProduceRequest,
   type ProduceResponseInit,
 } from '../../protocol/generated/messages/produce.js';
+import { ATTRIBUTES_OFFSET, TRANSACTIONAL_FLAG_MASK } from '../../protocol/records/batch-header.js';
 import { validateRecordBatches } from '../../protocol/records/validate.js';
 import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
@@ -45,14 +50,25 @@ function findPartition(ctx: RequestContext, topic: string, index: number): Parti
   return p ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
 }
 
-function appendPartition(ctx: RequestContext, topic: string, index: number, records: Buffer | null): PartitionOut {
+function appendPartition(ctx: RequestContext, transactionalId: string | null, topic: string, index: number, records: Buffer | null): PartitionOut {
   const found = findPartition(ctx, topic, index);
   if (typeof found === 'number') return partitionError(index, found);
   if (INTERNAL_TOPICS.has(topic)) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
   try {
-    validateRecordBatches(records, { maxBatchBytes: found.settings.maxMessageBytes, produceVersion: ctx.apiVersion });
-    const result = found.appendAsLeader(records);
+    const info = validateRecordBatches(records, { maxBatchBytes: found.settings.maxMessageBytes, produceVersion: ctx.apiVersion });
+    let result;
+    if (info.producerId < 0n) {
+      result = found.appendAsLeader(records);
+    } else {
+      if (info.batchCount > 1) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce requests with a producer id may only contain one record batch per partition');
+      const txn = ctx.broker.txnCoordinator;
+      result = found.appendAsLeader(records, {
+        origin: 'client',
+        batch: info,
+        verifyTxn: (producerId, producerEpoch) => transactionalId !== null && txn.isPartitionInTransaction(transactionalId, producerId, producerEpoch, topic, index),
+      });
+    }
     return {
       index,
       errorCode: ErrorCode.NONE,
@@ -69,6 +85,17 @@ function appendPartition(ctx: RequestContext, topic: string, index: number, reco
   }
 }
 
+/** Kafka's ProduceRequest.hasTransactionalRecords: looks at the first batch of each partition. */
+function hasTransactionalRecords(req: ProduceRequest): boolean {
+  for (const t of req.topicData) {
+    for (const p of t.partitionData) {
+      const r = p.records;
+      if (r !== null && r.length > ATTRIBUTES_OFFSET + 1 && (r.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) !== 0) return true;
+    }
+  }
+  return false;
+}
+
 export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInit>({
   apiKey: 0,
   name: 'Produce',
@@ -81,10 +108,14 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInit>
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       return this.errorResponse(req, ErrorCode.INVALID_REQUIRED_ACKS, ctx);
     }
+    const transactionalId = ctx.apiVersion >= 3 ? req.transactionalId : null;
+    if (transactionalId === null && hasTransactionalRecords(req)) {
+      return this.errorResponse(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
+    }
     const responses: TopicOut[] = [];
     for (const t of req.topicData) {
       const partitionResponses: PartitionOut[] = [];
-      for (const p of t.partitionData) partitionResponses.push(appendPartition(ctx, t.name, p.index, p.records));
+      for (const p of t.partitionData) partitionResponses.push(appendPartition(ctx, transactionalId, t.name, p.index, p.records));
       responses.push({ name: t.name, partitionResponses });
     }
     if (acks === 0) return NO_RESPONSE;

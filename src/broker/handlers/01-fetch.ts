@@ -4,7 +4,9 @@
  * (ignored: no follower fetching from consumers); v12+ flexible, diverging epoch; v13+ topic ids
  * instead of names; v15+ replica state; v16+ node endpoints; v17 replica directory id.
  * Long poll: waits up to max.wait.ms until min.bytes are available. Serves stored batch bytes as
- * they are on disk. Not implemented yet: replica (follower) fetches, aborted transaction lists.
+ * they are on disk. read_committed (isolation level 1) reads stop at the last stable offset and
+ * carry the aborted transactions overlapping the returned batches. Not implemented yet: replica
+ * (follower) fetches.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -16,6 +18,7 @@ import {
   type FetchResponseInit,
 } from '../../protocol/generated/messages/fetch.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
+import { LAST_OFFSET_DELTA_OFFSET, RECORD_BATCH_OVERHEAD, batchSizeAt } from '../../protocol/records/batch-header.js';
 import { OffsetOutOfRangeError } from '../../storage/partition-log.js';
 import { FetchSession, type SessionPartition } from '../fetch-session.js';
 import { defineHandler, type RequestContext } from '../handler.js';
@@ -87,6 +90,15 @@ function resolveTargets(ctx: RequestContext, req: FetchRequest, session: FetchSe
   });
 }
 
+/** The aborted transactions overlapping the fetched batches (Kafka's collectAbortedTxns up to the end of the data read). */
+function abortedIn(partition: Partition, fetchOffset: number, records: Buffer): { producerId: bigint; firstOffset: bigint }[] {
+  let end = fetchOffset;
+  for (let p = 0; p + RECORD_BATCH_OVERHEAD <= records.length; p += batchSizeAt(records, p)) {
+    end = Number(records.readBigInt64BE(p)) + records.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET) + 1;
+  }
+  return partition.producers.collectAbortedTxns(fetchOffset, end).map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }));
+}
+
 interface ReadResult {
   target: Target;
   out: PartitionOut;
@@ -116,6 +128,7 @@ function readAll(targets: Target[], req: FetchRequest, maxResponseBytes: number)
             out.records = records;
             bytes += records.length;
             remaining -= records.length;
+            if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = abortedIn(partition, Number(sp.fetchOffset), records);
           }
         } catch (e) {
           if (e instanceof OffsetOutOfRangeError) out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;

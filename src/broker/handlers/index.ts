@@ -22,6 +22,14 @@ import { describeConfigsHandler } from './32-describe-configs.js';
 import { describeLogDirsHandler } from './35-describe-log-dirs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { initProducerIdHandler } from './22-init-producer-id.js';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
+import { endTxnHandler } from './26-end-txn.js';
+import { writeTxnMarkersHandler } from './27-write-txn-markers.js';
+import { describeProducersHandler } from './61-describe-producers.js';
+import { describeTransactionsHandler } from './65-describe-transactions.js';
+import { listTransactionsHandler } from './66-list-transactions.js';
 
 export const allHandlers: readonly ApiHandler<unknown, unknown>[] = [
   produceHandler,
@@ -46,4 +54,12 @@ export const allHandlers: readonly ApiHandler<unknown, unknown>[] = [
   describeLogDirsHandler,
   createPartitionsHandler,
   describeClusterHandler,
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  describeProducersHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
 ] as unknown as readonly ApiHandler<unknown, unknown>[];

@@ -1,0 +1,40 @@
+/**
+ * AddOffsetsToTxn (key 25), v0-4.
+ * Version notes: v2+ knows PRODUCER_FENCED (older: INVALID_PRODUCER_EPOCH); v3+ flexible; v4 may
+ * see TRANSACTION_ABORTABLE (never sent here).
+ * Adds the group's `__consumer_offsets` partition to the transaction, so the commit/abort marker
+ * also lands there and settles the offsets sent with TxnOffsetCommit.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import {
+  decodeAddOffsetsToTxnRequest,
+  encodeAddOffsetsToTxnResponse,
+  type AddOffsetsToTxnRequest,
+  type AddOffsetsToTxnResponseInit,
+} from '../../protocol/generated/messages/add-offsets-to-txn.js';
+import { fencedCode, txnErrorCode } from '../../txn/errors.js';
+import { CONSUMER_OFFSETS_TOPIC, offsetsPartitionFor } from '../../txn/txn-log.js';
+import { defineHandler } from '../handler.js';
+
+export const addOffsetsToTxnHandler = defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponseInit>({
+  apiKey: 25,
+  name: 'AddOffsetsToTxn',
+  minVersion: 0,
+  maxVersion: 4,
+  decode: decodeAddOffsetsToTxnRequest,
+  encode: encodeAddOffsetsToTxnResponse,
+  handle(ctx, req) {
+    const { broker } = ctx;
+    const numPartitions = broker.metadata.topic(CONSUMER_OFFSETS_TOPIC)?.partitions.length ?? broker.config.int('offsets.topic.num.partitions');
+    const partition = offsetsPartitionFor(req.groupId, numPartitions);
+    try {
+      broker.txnCoordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }]);
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE };
+    } catch (e) {
+      return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'AddOffsetsToTxn') };
+    }
+  },
+  errorResponse(_req, errorCode, ctx) {
+    return { throttleTimeMs: 0, errorCode: fencedCode(errorCode, ctx.apiVersion, 2) };
+  },
+});

@@ -1,0 +1,47 @@
+/**
+ * WriteTxnMarkers (key 27), v0-1 (v1 flexible). Sent by a transaction coordinator to partition
+ * leaders; here the coordinator writes its markers directly, so this serves tools and tests.
+ * Each marker is appended to each listed partition with the producer's epoch and coordinator
+ * epoch checks; errors are per partition (UNKNOWN_TOPIC_OR_PARTITION, INVALID_PRODUCER_EPOCH,
+ * TRANSACTION_COORDINATOR_FENCED, ...).
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import {
+  decodeWriteTxnMarkersRequest,
+  encodeWriteTxnMarkersResponse,
+  type WriteTxnMarkersRequest,
+  type WriteTxnMarkersResponseInit,
+} from '../../protocol/generated/messages/write-txn-markers.js';
+import { defineHandler } from '../handler.js';
+
+export const writeTxnMarkersHandler = defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponseInit>({
+  apiKey: 27,
+  name: 'WriteTxnMarkers',
+  minVersion: 0,
+  maxVersion: 1,
+  decode: decodeWriteTxnMarkersRequest,
+  encode: encodeWriteTxnMarkersResponse,
+  handle(ctx, req) {
+    const writer = ctx.broker.txnCoordinator.markers;
+    return {
+      markers: req.markers.map((m) => {
+        const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult };
+        return {
+          producerId: m.producerId,
+          topics: m.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: writer.write(t.name, p, marker) })),
+          })),
+        };
+      }),
+    };
+  },
+  errorResponse(req, errorCode) {
+    return {
+      markers: req.markers.map((m) => ({
+        producerId: m.producerId,
+        topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode })) })),
+      })),
+    };
+  },
+});

@@ -1,0 +1,52 @@
+/**
+ * DescribeProducers (key 61), v0 (flexible). The active producers of each requested partition
+ * from its producer state: id, epoch, last sequence and timestamp, coordinator epoch and the
+ * first offset of the open transaction (-1 when none).
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import {
+  decodeDescribeProducersRequest,
+  encodeDescribeProducersResponse,
+  type DescribeProducersRequest,
+  type DescribeProducersResponseInit,
+} from '../../protocol/generated/messages/describe-producers.js';
+import { defineHandler } from '../handler.js';
+
+type TopicOut = NonNullable<DescribeProducersResponseInit['topics']>[number];
+type PartitionOut = NonNullable<TopicOut['partitions']>[number];
+
+export const describeProducersHandler = defineHandler<DescribeProducersRequest, DescribeProducersResponseInit>({
+  apiKey: 61,
+  name: 'DescribeProducers',
+  minVersion: 0,
+  maxVersion: 0,
+  decode: decodeDescribeProducersRequest,
+  encode: encodeDescribeProducersResponse,
+  handle(ctx, req) {
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((index): PartitionOut => {
+          const p = ctx.broker.replicas.partition(t.name, index);
+          if (!p) return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
+          const activeProducers = [...p.producers.activeProducers()].map((e) => ({
+            producerId: e.producerId,
+            producerEpoch: e.producerEpoch,
+            lastSequence: e.batches[e.batches.length - 1]?.lastSeq ?? -1,
+            lastTimestamp: BigInt(e.lastTimestamp),
+            coordinatorEpoch: e.coordinatorEpoch,
+            currentTxnStartOffset: BigInt(e.currentTxnFirstOffset),
+          }));
+          return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers };
+        }),
+      })),
+    };
+  },
+  errorResponse(req, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((index) => ({ partitionIndex: index, errorCode, errorMessage: null, activeProducers: [] })) })),
+    };
+  },
+});

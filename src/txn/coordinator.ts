@@ -1,0 +1,445 @@
+/**
+ * The transaction coordinator (Kafka's TransactionCoordinator + TransactionStateManager) for a
+ * single broker: transactional id -> TxnMetadata, persisted in the compacted internal topic
+ * `__transaction_state` (created on demand) and replayed from it at start-up.
+ *
+ * Every operation runs synchronously on the event loop (log appends are synchronous), so there
+ * are no pending transitions: a transition's record is appended, then the in-memory value
+ * replaced. EndTxn writes PrepareCommit/PrepareAbort, the markers into every partition of the
+ * transaction, then CompleteCommit/CompleteAbort, all before answering. A crash in between leaves
+ * a Prepare* state, completed when the coordinator loads. Ongoing transactions past their timeout
+ * are aborted with a bumped epoch (fencing the producer), also those found after a restart.
+ *
+ * Deviations from Kafka (single broker, no pending states): InitProducerId for a transactional id
+ * whose transaction is Ongoing aborts it and answers with the new epoch at once instead of
+ * CONCURRENT_TRANSACTIONS-and-retry. Transaction version 2 (epoch bump per transaction) is not
+ * offered. Markers that fail to append (the partition was deleted, a newer epoch is there) are
+ * skipped with a log line instead of being retried forever.
+ */
+import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
+import { log } from '../common/logger.js';
+import type { Broker } from '../broker/broker.js';
+import { decodeRecordBatches } from '../protocol/records/record.js';
+import { encodeRecordBatch } from '../protocol/records/record.js';
+import { MarkerWriter } from './markers.js';
+import { ProducerIdManager } from './producer-id-manager.js';
+import { TRANSACTION_STATE_TOPIC, decodeTxnLogRecord, partitionForTransactionalId, txnLogKey, txnLogValue } from './txn-log.js';
+import {
+  MAX_PRODUCER_EPOCH,
+  NO_PRODUCER_EPOCH,
+  NO_PRODUCER_ID,
+  TxnState,
+  hasPartition,
+  isComplete,
+  isEpochExhausted,
+  txnStateByName,
+  withPartitions,
+  type TxnMetadata,
+} from './txn-metadata.js';
+
+export interface ProducerIdAndEpoch {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+export interface TopicPartitionRef {
+  topic: string;
+  partition: number;
+}
+
+const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
+const LOAD_CHUNK_BYTES = 1 << 20;
+
+function err(code: number, message?: string): KafkaError {
+  return new KafkaError(code, message);
+}
+
+export class TransactionCoordinator {
+  readonly markers: MarkerWriter;
+  readonly producerIds: ProducerIdManager;
+  private readonly txns = new Map<string, TxnMetadata>();
+  private numPartitions = 0;
+  private active = false;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly broker: Broker) {
+    this.markers = new MarkerWriter(broker.replicas, () => broker.clock.now());
+    this.producerIds = new ProducerIdManager(broker.config.logDirs[0] as string);
+  }
+
+  private now(): number {
+    return this.broker.clock.now();
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** Loads `__transaction_state` if it exists, completes interrupted transactions and starts the timeout checks. */
+  start(): void {
+    this.active = true;
+    if (this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)) this.loadAll();
+    const interval = this.broker.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
+    this.timer = setInterval(() => this.runMaintenance(), Math.max(10, interval));
+    this.timer.unref();
+  }
+
+  shutdown(): void {
+    this.active = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  // ---------------------------------------------------------------- topic and loading
+
+  /** Creates `__transaction_state` (and loads it) when it does not exist yet. */
+  ensureTopic(): void {
+    if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not active');
+    if (this.numPartitions > 0 && this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)) return;
+    if (!this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)) {
+      const numPartitions = this.broker.config.int('transaction.state.log.num.partitions');
+      this.broker.topics.createValidated([
+        {
+          name: TRANSACTION_STATE_TOPIC,
+          numPartitions,
+          configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.broker.config.int('transaction.state.log.segment.bytes')) },
+          internal: true,
+        },
+      ]);
+      log.info(`Created internal topic ${TRANSACTION_STATE_TOPIC} with ${numPartitions} partitions`);
+    }
+    this.loadAll();
+  }
+
+  partitionFor(transactionalId: string): number {
+    const n = this.numPartitions > 0 ? this.numPartitions : this.broker.config.int('transaction.state.log.num.partitions');
+    return partitionForTransactionalId(transactionalId, n);
+  }
+
+  private loadAll(): void {
+    const meta = this.broker.metadata.topic(TRANSACTION_STATE_TOPIC);
+    if (!meta) return;
+    const started = performance.now();
+    this.txns.clear();
+    this.numPartitions = meta.partitions.length;
+    let records = 0;
+    for (let i = 0; i < this.numPartitions; i++) {
+      const p = this.broker.replicas.partition(TRANSACTION_STATE_TOPIC, i);
+      if (!p) continue;
+      let offset = p.logStartOffset;
+      const end = p.logEndOffset;
+      while (offset < end) {
+        const { records: buf } = p.log.read(offset, LOAD_CHUNK_BYTES, end, true);
+        if (buf.length === 0) break;
+        const batches = decodeRecordBatches(buf);
+        for (const b of batches) {
+          offset = Number(b.baseOffset) + b.lastOffsetDelta + 1;
+          if (b.isControl) continue;
+          for (const r of b.records) {
+            if (r.key === null) continue;
+            records++;
+            try {
+              const d = decodeTxnLogRecord(r.key, r.value);
+              if (d.transactionalId === null) continue;
+              if (d.value === null) {
+                this.txns.delete(d.transactionalId);
+              } else {
+                this.txns.set(d.transactionalId, d.value);
+                this.producerIds.ensureAbove(d.value.producerId);
+                if (d.value.previousProducerId >= 0n) this.producerIds.ensureAbove(d.value.previousProducerId);
+              }
+            } catch (e) {
+              log.error(`skipping a malformed record at offset ${r.offset} of ${TRANSACTION_STATE_TOPIC}-${i}`, e);
+            }
+          }
+        }
+      }
+    }
+    log.info(`Loaded ${this.txns.size} transactional ids from ${records} records of ${TRANSACTION_STATE_TOPIC} in ${(performance.now() - started).toFixed(0)} ms`);
+    for (const m of [...this.txns.values()]) {
+      if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) {
+        log.info(`Completing the interrupted ${m.state === TxnState.PrepareCommit ? 'commit' : 'abort'} of transactional id ${m.transactionalId}`);
+        this.tryComplete(m);
+      }
+    }
+  }
+
+  private checkAvailable(): void {
+    if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not active');
+    if (this.numPartitions === 0) {
+      // Clients find the coordinator first, which creates the topic; be lenient with those that skip it.
+      this.ensureTopic();
+    }
+  }
+
+  private coordinatorEpoch(transactionalId: string): number {
+    return this.broker.replicas.partition(TRANSACTION_STATE_TOPIC, this.partitionFor(transactionalId))?.leaderEpoch ?? 0;
+  }
+
+  // ---------------------------------------------------------------- persistence
+
+  private append(transactionalId: string, value: Buffer | null): void {
+    const p = this.broker.replicas.partition(TRANSACTION_STATE_TOPIC, this.partitionFor(transactionalId));
+    if (!p) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
+    const now = BigInt(this.now());
+    const batch = encodeRecordBatch({ baseTimestamp: now, records: [{ key: txnLogKey(transactionalId), value, timestamp: now }] });
+    try {
+      p.appendAsLeader(batch);
+    } catch (e) {
+      if (e instanceof KafkaError && (e.code === ErrorCode.MESSAGE_TOO_LARGE || e.code === ErrorCode.RECORD_LIST_TOO_LARGE)) {
+        throw err(ErrorCode.UNKNOWN_SERVER_ERROR, `the transaction state of ${transactionalId} is too large`);
+      }
+      log.error(`appending to ${TRANSACTION_STATE_TOPIC} for ${transactionalId} failed`, e);
+      throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    }
+  }
+
+  /** Persists `next` and makes it current. */
+  private transition(next: TxnMetadata): TxnMetadata {
+    this.append(next.transactionalId, txnLogValue(next));
+    this.txns.set(next.transactionalId, next);
+    return next;
+  }
+
+  // ---------------------------------------------------------------- InitProducerId
+
+  /** InitProducerId; throws KafkaError. `expected` is the producer's current id and epoch (v3+), if it has one. */
+  initProducerId(transactionalId: string | null, transactionTimeoutMs: number, expected: ProducerIdAndEpoch | null): ProducerIdAndEpoch {
+    if (transactionalId === null) {
+      if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      return { producerId: this.producerIds.generate(), producerEpoch: 0 };
+    }
+    if (transactionalId === '') throw err(ErrorCode.INVALID_REQUEST, 'The transactional id is empty');
+    if (transactionTimeoutMs <= 0 || transactionTimeoutMs > this.broker.config.int('transaction.max.timeout.ms')) {
+      throw err(ErrorCode.INVALID_TRANSACTION_TIMEOUT, `The transaction timeout ${transactionTimeoutMs} ms is not within (0, transaction.max.timeout.ms]`);
+    }
+    this.checkAvailable();
+    let m = this.txns.get(transactionalId) ?? this.fresh(transactionalId, transactionTimeoutMs);
+    if (expected !== null && !isValidProducerId(m, expected)) throw err(ErrorCode.PRODUCER_FENCED, `Producer ${expected.producerId} with epoch ${expected.producerEpoch} is fenced`);
+    for (let round = 0; round < 3; round++) {
+      switch (m.state) {
+        case TxnState.PrepareCommit:
+        case TxnState.PrepareAbort:
+          m = this.tryComplete(m);
+          if (!isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+          continue;
+        case TxnState.Ongoing:
+          // Fence the current producer and abort its transaction (Kafka answers CONCURRENT_TRANSACTIONS and the client retries).
+          m = this.abortOngoing(m);
+          if (!isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+          continue;
+        case TxnState.Empty:
+        case TxnState.CompleteCommit:
+        case TxnState.CompleteAbort: {
+          const next = this.nextProducerEpoch(m, transactionTimeoutMs, expected);
+          this.transition(next);
+          log.debug(`Initialized transactional id ${transactionalId} with producer id ${next.producerId} and epoch ${next.producerEpoch}`);
+          return { producerId: next.producerId, producerEpoch: next.producerEpoch };
+        }
+        default:
+          throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `transactional id ${transactionalId} is in state ${m.state}`);
+      }
+    }
+    throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+  }
+
+  private fresh(transactionalId: string, txnTimeoutMs: number): TxnMetadata {
+    return {
+      transactionalId,
+      producerId: this.producerIds.generate(),
+      previousProducerId: NO_PRODUCER_ID,
+      producerEpoch: NO_PRODUCER_EPOCH,
+      lastProducerEpoch: NO_PRODUCER_EPOCH,
+      txnTimeoutMs,
+      state: TxnState.Empty,
+      partitions: EMPTY_PARTITIONS,
+      txnStartTimestamp: -1,
+      txnLastUpdateTimestamp: this.now(),
+    };
+  }
+
+  /** Kafka's prepareIncrementProducerEpoch / prepareProducerIdRotation. */
+  private nextProducerEpoch(m: TxnMetadata, txnTimeoutMs: number, expected: ProducerIdAndEpoch | null): TxnMetadata {
+    const base = { ...m, txnTimeoutMs, state: TxnState.Empty, partitions: EMPTY_PARTITIONS, txnStartTimestamp: -1, txnLastUpdateTimestamp: this.now() };
+    if (isEpochExhausted(m.producerEpoch) && (expected === null || expected.producerEpoch === m.producerEpoch)) {
+      return { ...base, producerId: this.producerIds.generate(), previousProducerId: m.producerId, producerEpoch: 0, lastProducerEpoch: expected !== null ? m.producerEpoch : NO_PRODUCER_EPOCH };
+    }
+    if (isEpochExhausted(m.producerEpoch)) throw err(ErrorCode.PRODUCER_FENCED, `Producer epoch ${expected?.producerEpoch} is fenced`);
+    if (expected === null) return { ...base, producerEpoch: m.producerEpoch + 1, lastProducerEpoch: NO_PRODUCER_EPOCH };
+    if (m.producerEpoch === NO_PRODUCER_EPOCH || expected.producerEpoch === m.producerEpoch) {
+      return { ...base, producerEpoch: m.producerEpoch + 1, lastProducerEpoch: m.producerEpoch };
+    }
+    if (expected.producerEpoch === m.lastProducerEpoch) return { ...base, producerEpoch: m.producerEpoch, lastProducerEpoch: m.lastProducerEpoch };
+    throw err(ErrorCode.PRODUCER_FENCED, `Expected producer epoch ${expected.producerEpoch} does not match the current epoch ${m.producerEpoch} or the previous epoch ${m.lastProducerEpoch}`);
+  }
+
+  // ---------------------------------------------------------------- AddPartitions / AddOffsets
+
+  private validProducer(transactionalId: string, producerId: bigint, producerEpoch: number): TxnMetadata {
+    if (transactionalId === '') throw err(ErrorCode.INVALID_REQUEST, 'The transactional id is empty');
+    this.checkAvailable();
+    const m = this.txns.get(transactionalId);
+    if (m === undefined || m.producerId !== producerId) throw err(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `Producer id ${producerId} is not the current one of transactional id ${transactionalId}`);
+    if (m.producerEpoch !== producerEpoch) throw err(ErrorCode.PRODUCER_FENCED, `Producer epoch ${producerEpoch} is not the current epoch ${m.producerEpoch} of transactional id ${transactionalId}`);
+    return m;
+  }
+
+  /** AddPartitionsToTxn (and AddOffsetsToTxn's partition); throws KafkaError. */
+  addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionRef[]): void {
+    let m = this.validProducer(transactionalId, producerId, producerEpoch);
+    if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) {
+      m = this.tryComplete(m);
+      if (!isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+    }
+    if (m.state === TxnState.Ongoing && partitions.every((p) => hasPartition(m, p.topic, p.partition))) return;
+    if (m.state !== TxnState.Ongoing && !isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+    const now = this.now();
+    this.transition({
+      ...m,
+      state: TxnState.Ongoing,
+      partitions: withPartitions(m.state === TxnState.Ongoing ? m : { ...m, partitions: EMPTY_PARTITIONS }, partitions),
+      txnStartTimestamp: m.state === TxnState.Ongoing ? m.txnStartTimestamp : now,
+      txnLastUpdateTimestamp: now,
+    });
+  }
+
+  /** AddPartitionsToTxn v4+ verifyOnly: per partition NONE when in the transaction, else TRANSACTION_ABORTABLE; throws for the whole transaction. */
+  verifyPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionRef[]): number[] {
+    const m = this.validProducer(transactionalId, producerId, producerEpoch);
+    if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+    return partitions.map((p) => (m.state === TxnState.Ongoing && hasPartition(m, p.topic, p.partition) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE));
+  }
+
+  /** For Produce: whether the producer's ongoing transaction includes the partition. */
+  isPartitionInTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): boolean {
+    const m = this.txns.get(transactionalId);
+    return m !== undefined && m.producerId === producerId && m.producerEpoch === producerEpoch && m.state === TxnState.Ongoing && hasPartition(m, topic, partition);
+  }
+
+  /** For TxnOffsetCommit: KafkaError code if the producer may not commit offsets for `group` now, else NONE. */
+  checkTxnOffsetCommit(transactionalId: string, producerId: bigint, producerEpoch: number, offsetsTopic: string, offsetsPartition: number): number {
+    const m = this.txns.get(transactionalId);
+    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (m.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
+    if (m.state !== TxnState.Ongoing || !hasPartition(m, offsetsTopic, offsetsPartition)) return ErrorCode.INVALID_TXN_STATE;
+    return ErrorCode.NONE;
+  }
+
+  // ---------------------------------------------------------------- EndTxn
+
+  /** EndTxn from a client; throws KafkaError. */
+  endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): ProducerIdAndEpoch {
+    let m = this.validProducer(transactionalId, producerId, producerEpoch);
+    const invalid = (): KafkaError => err(ErrorCode.INVALID_TXN_STATE, `Transactional id ${transactionalId} is in state ${m.state}; cannot ${commit ? 'commit' : 'abort'}`);
+    switch (m.state) {
+      case TxnState.Ongoing: {
+        const prepared = this.transition({ ...m, state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() });
+        m = this.tryComplete(prepared);
+        return { producerId: m.producerId, producerEpoch: m.producerEpoch };
+      }
+      case TxnState.CompleteCommit:
+        if (commit) return { producerId: m.producerId, producerEpoch: m.producerEpoch };
+        throw invalid();
+      case TxnState.CompleteAbort:
+        if (!commit) return { producerId: m.producerId, producerEpoch: m.producerEpoch };
+        throw invalid();
+      case TxnState.PrepareCommit:
+      case TxnState.PrepareAbort:
+        if ((m.state === TxnState.PrepareCommit) !== commit) throw invalid();
+        m = this.tryComplete(m);
+        if (!isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+        return { producerId: m.producerId, producerEpoch: m.producerEpoch };
+      default:
+        throw invalid();
+    }
+  }
+
+  /** Writes the markers of a Prepare* transaction and then its Complete* state; returns the current metadata (still Prepare* if the last append failed). */
+  private tryComplete(m: TxnMetadata): TxnMetadata {
+    const commit = m.state === TxnState.PrepareCommit;
+    const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: this.coordinatorEpoch(m.transactionalId), commit };
+    for (const [topic, parts] of m.partitions) {
+      for (const partition of parts) {
+        const code = this.markers.write(topic, partition, marker);
+        if (code !== ErrorCode.NONE && code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+          log.warn(`could not write the ${commit ? 'COMMIT' : 'ABORT'} marker of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}) to ${topic}-${partition}: error ${code}`);
+        }
+      }
+    }
+    try {
+      return this.transition({ ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() });
+    } catch (e) {
+      log.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
+      return m;
+    }
+  }
+
+  /** Aborts an Ongoing transaction with a bumped epoch (fencing its producer). */
+  private abortOngoing(m: TxnMetadata): TxnMetadata {
+    const epoch = m.producerEpoch < MAX_PRODUCER_EPOCH ? m.producerEpoch + 1 : m.producerEpoch;
+    const prepared = this.transition({ ...m, producerEpoch: epoch, lastProducerEpoch: NO_PRODUCER_EPOCH, state: TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() });
+    return this.tryComplete(prepared);
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /** Aborts timed-out transactions, retries unfinished completions and expires idle transactional ids. */
+  runMaintenance(now: number = this.now()): void {
+    if (!this.active || this.numPartitions === 0) return;
+    const expirationMs = this.broker.config.int('transactional.id.expiration.ms');
+    for (const m of [...this.txns.values()]) {
+      try {
+        if (m.state === TxnState.Ongoing && m.txnStartTimestamp + m.txnTimeoutMs < now) {
+          log.info(`Aborting the transaction of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}): it exceeded its timeout of ${m.txnTimeoutMs} ms`);
+          this.abortOngoing(m);
+        } else if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) {
+          this.tryComplete(m);
+        } else if (isComplete(m.state) && m.txnLastUpdateTimestamp + expirationMs <= now) {
+          this.append(m.transactionalId, null);
+          this.txns.delete(m.transactionalId);
+          log.info(`Expired transactional id ${m.transactionalId} after ${expirationMs} ms of inactivity`);
+        }
+      } catch (e) {
+        log.error(`transaction maintenance for ${m.transactionalId} failed`, e);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  describe(transactionalId: string): TxnMetadata | undefined {
+    return this.txns.get(transactionalId);
+  }
+
+  /** ListTransactions: Kafka's filters (state names, producer ids, running longer than durationMs when >= 0). */
+  list(stateFilters: readonly string[], producerIdFilters: readonly bigint[], durationMs: number): { unknownStateFilters: string[]; states: TxnMetadata[] } {
+    const unknownStateFilters: string[] = [];
+    const states = new Set<number>();
+    for (const name of stateFilters) {
+      const s = txnStateByName(name);
+      if (s === undefined) unknownStateFilters.push(name);
+      else states.add(s);
+    }
+    const pids = new Set(producerIdFilters);
+    const now = this.now();
+    const out: TxnMetadata[] = [];
+    for (const m of this.txns.values()) {
+      if (m.state === TxnState.Dead) continue;
+      if (pids.size > 0 && !pids.has(m.producerId)) continue;
+      if (stateFilters.length > 0 && !states.has(m.state)) continue;
+      if (durationMs >= 0 && now - m.txnStartTimestamp <= durationMs) continue;
+      out.push(m);
+    }
+    return { unknownStateFilters, states: out };
+  }
+}
+
+/** Kafka's isValidProducerId for InitProducerId with an expected producer id and epoch. */
+function isValidProducerId(m: TxnMetadata, expected: ProducerIdAndEpoch): boolean {
+  return (
+    m.producerEpoch === NO_PRODUCER_EPOCH ||
+    expected.producerId === m.producerId ||
+    (expected.producerId === m.previousProducerId && isEpochExhausted(expected.producerEpoch))
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * Writing COMMIT/ABORT markers into data partitions (and `__consumer_offsets`), shared by the
+ * transaction coordinator and the WriteTxnMarkers handler. Listeners hear about every marker
+ * written, so the group coordinator can complete transactional offset commits.
+ */
+import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
+import { log } from '../common/logger.js';
+import type { ReplicaManager } from '../broker/replica-manager.js';
+import { encodeControlBatch } from '../protocol/records/control-record.js';
+
+export interface TxnMarker {
+  producerId: bigint;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  commit: boolean;
+}
+
+/** Told after a marker is in a partition's log. */
+export type MarkerListener = (topic: string, partition: number, marker: TxnMarker, offset: number) => void;
+
+export class MarkerWriter {
+  private readonly listeners = new Set<MarkerListener>();
+
+  constructor(
+    private readonly replicas: ReplicaManager,
+    private readonly now: () => number,
+  ) {}
+
+  onMarker(l: MarkerListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  /** Appends the marker; returns the partition's error code (UNKNOWN_TOPIC_OR_PARTITION when it is gone). */
+  write(topic: string, partition: number, marker: TxnMarker): number {
+    const p = this.replicas.partition(topic, partition);
+    if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const batch = encodeControlBatch({
+      producerId: marker.producerId,
+      producerEpoch: marker.producerEpoch,
+      timestamp: BigInt(this.now()),
+      type: marker.commit ? 'COMMIT' : 'ABORT',
+      coordinatorEpoch: marker.coordinatorEpoch,
+    });
+    let offset: number;
+    try {
+      offset = p.appendAsLeader(batch, { origin: 'coordinator' }).firstOffset;
+    } catch (e) {
+      if (e instanceof KafkaError) return e.code;
+      log.error(`writing a ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} to ${topic}-${partition} failed`, e);
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+    for (const l of this.listeners) {
+      try {
+        l(topic, partition, marker, offset);
+      } catch (e) {
+        log.error(`transaction marker listener failed for ${topic}-${partition}`, e);
+      }
+    }
+    return ErrorCode.NONE;
+  }
+}

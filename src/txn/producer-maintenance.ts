@@ -1,0 +1,67 @@
+/**
+ * Background upkeep of every partition's producer state: periodic snapshots (bounding the log
+ * replay after a crash), producer id expiration (producer.id.expiration.ms), pruning aborted
+ * transaction indexes below the log start, and a final snapshot at clean shutdown.
+ */
+import type { Clock } from '../common/clock.js';
+import { log } from '../common/logger.js';
+import type { ReplicaManager } from '../broker/replica-manager.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+
+/** How often partitions are looked at. */
+const TICK_MS = 5_000;
+/** Minimum time between two periodic snapshots of a partition. */
+export const SNAPSHOT_INTERVAL_MS = 30_000;
+/** Kafka's producer.id.expiration.check.interval.ms default. */
+const EXPIRATION_CHECK_INTERVAL_MS = 600_000;
+
+export class ProducerStateMaintenance {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private lastExpirationCheck: number;
+
+  constructor(
+    private readonly replicas: ReplicaManager,
+    private readonly config: BrokerConfig,
+    private readonly clock: Clock,
+  ) {
+    this.lastExpirationCheck = clock.now();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  tick(now: number = this.clock.now()): void {
+    const expirationMs = this.config.int('producer.id.expiration.ms');
+    const checkExpiration = now - this.lastExpirationCheck >= Math.min(EXPIRATION_CHECK_INTERVAL_MS, expirationMs);
+    if (checkExpiration) this.lastExpirationCheck = now;
+    for (const p of this.replicas.all()) {
+      if (p.log.isClosed) continue;
+      const ps = p.producers;
+      try {
+        ps.producerIdExpirationMs = expirationMs;
+        if (checkExpiration) {
+          ps.removeExpiredProducers(now);
+          ps.cleanupBelowLogStart();
+        }
+        if (ps.needsSnapshot && now - ps.lastSnapshotAt >= SNAPSHOT_INTERVAL_MS) ps.takeSnapshot();
+      } catch (e) {
+        log.error(`producer state upkeep of ${p.topic}-${p.index} failed`, e);
+      }
+    }
+  }
+
+  /** Snapshots every partition at its log end (clean shutdown), so the next start replays nothing. */
+  snapshotAll(): void {
+    for (const p of this.replicas.all()) {
+      if (p.log.isClosed) continue;
+      if (p.producers.needsSnapshot) p.producers.takeSnapshot(p.log.logEndOffset, true);
+    }
+  }
+}
