@@ -2,9 +2,9 @@
  * FindCoordinator (key 10), v0-6.
  * Version notes: v1+ carries a key type (0 group, 1 transaction, 2 share group); v4+ batches keys
  * in CoordinatorKeys and answers per key in Coordinators. This broker coordinates every group;
- * `__consumer_offsets` is created on the first group lookup.
- * Not implemented: transaction coordinators (key type 1 answers COORDINATOR_NOT_AVAILABLE) and
- * share groups (key type 2 answers INVALID_REQUEST).
+ * `__consumer_offsets` is created on the first group lookup, `__transaction_state` on the first
+ * transaction lookup (key type 1, src/txn).
+ * Not implemented: share groups (key type 2 answers INVALID_REQUEST).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -15,6 +15,7 @@ import {
   type FindCoordinatorResponseInit,
 } from '../../protocol/generated/messages/find-coordinator.js';
 import { coordinatorOf } from '../../group/request-context.js';
+import { findTransactionCoordinator } from '../../txn/index.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
 const KEY_TYPE_GROUP = 0;
@@ -31,12 +32,15 @@ interface Answer {
 
 function lookup(ctx: RequestContext, key: string, keyType: number): Answer {
   const none = { key, nodeId: -1, host: '', port: -1 };
-  if (keyType === KEY_TYPE_TRANSACTION) return { ...none, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'Transactions are not supported yet' };
-  if (keyType !== KEY_TYPE_GROUP) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported coordinator key type ${keyType}` };
+  if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported coordinator key type ${keyType}` };
   try {
-    const c = coordinatorOf(ctx);
-    if (!c.isActive) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    c.ensureOffsetsTopic();
+    if (keyType === KEY_TYPE_TRANSACTION) {
+      findTransactionCoordinator(ctx.broker, key);
+    } else {
+      const c = coordinatorOf(ctx);
+      if (!c.isActive) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      c.ensureOffsetsTopic();
+    }
   } catch (e) {
     return { ...none, errorCode: e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: e instanceof Error ? e.message : null };
   }
