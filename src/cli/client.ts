@@ -3,7 +3,7 @@
  * command talks the Kafka protocol through @platformatic/kafka, so it works against any
  * Kafka-compatible cluster, not only Samsa.
  */
-import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import type { Admin, Consumer, Producer } from '@platformatic/kafka';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { CliError } from './output.js';
 
@@ -40,11 +40,25 @@ function base(s: ConnectionSettings): { clientId: string; bootstrapBrokers: stri
   return { clientId: s.clientId, bootstrapBrokers: s.bootstrap, timeout: s.timeout, retries: 2, retryDelay: 200 };
 }
 
-export function createAdmin(s: ConnectionSettings): Admin {
+type KafkaModule = typeof import('@platformatic/kafka');
+let kafka: Promise<KafkaModule> | undefined;
+
+/**
+ * Loads the client library on first use: importing it costs ~0.5 s (it compiles its option
+ * schemas), which `--help` and command-line mistakes should not pay.
+ */
+export function loadKafka(): Promise<KafkaModule> {
+  kafka ??= import('@platformatic/kafka');
+  return kafka;
+}
+
+export async function createAdmin(s: ConnectionSettings): Promise<Admin> {
+  const { Admin } = await loadKafka();
   return new Admin(base(s));
 }
 
-export function createProducer(s: ConnectionSettings, opts: { acks: number; compression?: CompressionName; idempotent?: boolean }): Producer<Buffer, Buffer, Buffer, Buffer> {
+export async function createProducer(s: ConnectionSettings, opts: { acks: number; compression?: CompressionName; idempotent?: boolean }): Promise<Producer<Buffer, Buffer, Buffer, Buffer>> {
+  const { Producer } = await loadKafka();
   return new Producer<Buffer, Buffer, Buffer, Buffer>({
     ...base(s),
     acks: opts.acks,
@@ -54,7 +68,8 @@ export function createProducer(s: ConnectionSettings, opts: { acks: number; comp
   });
 }
 
-export function createConsumer(s: ConnectionSettings, groupId: string, extra: { maxWaitTime?: number; maxBytes?: number } = {}): Consumer<Buffer, Buffer, Buffer, Buffer> {
+export async function createConsumer(s: ConnectionSettings, groupId: string, extra: { maxWaitTime?: number; maxBytes?: number } = {}): Promise<Consumer<Buffer, Buffer, Buffer, Buffer>> {
+  const { Consumer } = await loadKafka();
   return new Consumer<Buffer, Buffer, Buffer, Buffer>({
     ...base(s),
     groupId,

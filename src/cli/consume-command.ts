@@ -163,7 +163,7 @@ export async function runConsume(args: string[]): Promise<number> {
       throw new CliError('--group cannot be combined with --partition, --offset or --timestamp.', 'A group decides partitions and start offsets itself; use --from-beginning for a group without committed offsets.');
     }
     const limits: Limits = { maxMessages, timeoutMs };
-    const consumer = createConsumer(settings, group ?? 'samsa-cli', { maxWaitTime: maxWait });
+    const consumer = await createConsumer(settings, group ?? 'samsa-cli', { maxWaitTime: maxWait });
     let count = 0;
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();

@@ -157,7 +157,7 @@ export async function producePerf(
   s: ConnectionSettings,
   o: { topic: string; numRecords: number; recordSize: number; throughput: number; acks: number; compression: ReturnType<typeof parseCompression>; batchSize: number; maxInFlight: number; interval: number | undefined },
 ): Promise<ProducePerfResult> {
-  const producer = createProducer(s, { acks: o.acks, compression: o.compression });
+  const producer = await createProducer(s, { acks: o.acks, compression: o.compression });
   const hist = new LatencyHistogram();
   const progress = new ProgressLine();
   try {
@@ -270,7 +270,7 @@ export async function consumePerf(
   s: ConnectionSettings,
   o: { topic: string; messages: number | undefined; fromLatest: boolean; partitions: number[]; timeoutMs: number; maxWaitMs: number; interval: number | undefined },
 ): Promise<ConsumePerfResult> {
-  const consumer = createConsumer(s, 'samsa-perf', { maxWaitTime: o.maxWaitMs });
+  const consumer = await createConsumer(s, 'samsa-perf', { maxWaitTime: o.maxWaitMs });
   const progress = new ProgressLine();
   let records = 0;
   let bytes = 0;

@@ -4,7 +4,8 @@
  * and `parse.headers` properties).
  */
 import { createInterface } from 'node:readline';
-import { compatibilityPartitioner, type MessageToProduce, type Producer } from '@platformatic/kafka';
+import type { MessageToProduce, Producer } from '@platformatic/kafka';
+import { murmur2, toPositive } from '../common/murmur2.js';
 import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { closeQuietly, connectionOptions, connectionSettings, createProducer, parseAcks, parseCompression, type ConnectionSettings } from './client.js';
 import { CliError, reportError, toCliError, toJson, writeOut } from './output.js';
@@ -119,9 +120,9 @@ function truncate(s: string): string {
 }
 
 /** Java-compatible murmur2 placement for keyed records, round robin otherwise. */
-export function cliPartitioner(): (m: MessageToProduce<Buffer, Buffer, Buffer, Buffer>, key: Buffer | undefined) => number {
+export function cliPartitioner(): (key: Buffer | undefined) => number {
   let next = 0;
-  return (m, key) => (key ? compatibilityPartitioner(m as never, key) : next++ & 0x7fffffff);
+  return (key) => (key ? toPositive(murmur2(key)) : next++ & 0x7fffffff);
 }
 
 export async function runProduce(args: string[]): Promise<number> {
@@ -144,7 +145,7 @@ export async function runProduce(args: string[]): Promise<number> {
     const batchSize = a.int('batch-size', 1, 1_000_000) ?? 1000;
     const lingerMs = a.int('linger-ms', 0, 60_000) ?? 5;
 
-    const producer = createProducer(settings, { acks, compression });
+    const producer = await createProducer(settings, { acks, compression });
     try {
       const summary = await produceLines(producer, { topic, format, staticHeaders, partition, acks, batchSize, lingerMs, bootstrap: settings.bootstrap.join(',') });
       if (a.has('json')) await writeOut(toJson(summary) + '\n');
@@ -221,7 +222,7 @@ async function produceLines(
     const m: MessageToProduce<Buffer, Buffer, Buffer, Buffer> = { topic: o.topic, headers: rec.headers };
     if (rec.key !== undefined) m.key = rec.key;
     if (rec.value !== undefined) m.value = rec.value;
-    m.partition = o.partition ?? partitioner(m, rec.key) % partitionCount;
+    m.partition = o.partition ?? partitioner(rec.key) % partitionCount;
     summary.records++;
     summary.bytes += (rec.value?.length ?? 0) + (rec.key?.length ?? 0);
     batch.push(m);

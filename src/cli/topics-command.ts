@@ -189,7 +189,7 @@ function requireTopics(a: ParsedArgs): string[] {
 }
 
 async function withAdmin<T>(s: ConnectionSettings, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = createAdmin(s);
+  const admin = await createAdmin(s);
   try {
     return await fn(admin);
   } catch (e) {
