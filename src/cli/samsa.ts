@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** The `samsa` command line. */
 import { runStart } from './start-command.js';
+import { runGroups } from './groups-command.js';
 
 const usage = `Usage: samsa <command> [options]
 
 Commands:
   start      Start a broker (samsa start --help)
+  groups     List and describe consumer groups (samsa groups --help)
   topics     List, create, describe, delete topics and add partitions
   produce    Produce records read from standard input
   consume    Print records from a topic
@@ -19,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'start':
       return runStart(rest);
+    case 'groups':
+      return runGroups(rest);
     case 'topics':
       // Client commands load the Kafka client library only when used (keeps 'start' fast).
       return (await import('./topics-command.js')).runTopics(rest);
