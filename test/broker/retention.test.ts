@@ -66,7 +66,6 @@ test('retention.bytes (topic config): oldest segments deleted, earliest offset m
   await withClient(broker.port, async (c) => {
     assert.equal(await c.createTopic(topic, 1, { 'segment.bytes': SEGMENT_BYTES, 'retention.bytes': retentionBytes, 'file.delete.delay.ms': 0 }), 0);
     const { values } = await produceBatches(c, topic, 100, { tag: 'b' });
-    const filesWritten = segmentFiles(broker.dataDir, topic).length;
     const earliest = await waitFor(
       async () => {
         const e = await c.listOffset(topic, 0, -2n);
@@ -78,7 +77,7 @@ test('retention.bytes (topic config): oldest segments deleted, earliest offset m
       'size retention to delete old segments',
     );
     const files = segmentFiles(broker.dataDir, topic);
-    assert.ok(files.length < filesWritten, `segments ${filesWritten} -> ${files.length}`);
+    assert.ok(files.length >= 2 && files.length <= 5, `${files.length} segments left`);
     assert.equal(files[0]!.name, `${String(earliest).padStart(20, '0')}.log`, 'the oldest remaining segment starts at the earliest offset');
     assert.equal((await c.listOffset(topic, 0, -1n)).offset, BigInt(values.length), 'latest offset unchanged');
     assert.equal((await c.fetchOnce(topic, 0, 0n)).errorCode, OFFSET_OUT_OF_RANGE, 'fetching a deleted offset');
@@ -133,13 +132,13 @@ test('broker defaults (--override log.segment.bytes / log.retention.bytes) apply
         const offs = await admin.fetchTopicOffsets(topic);
         const p0 = offs.find((o) => o.partition === 0)!;
         assert.equal(p0.high, String(values.length));
-        return Number(p0.low) > 0 ? Number(p0.low) : null;
+        // Retention passes may run while the data is still being produced: wait for one after it.
+        const total = segmentFiles(b.dataDir, topic).reduce((s, f) => s + f.size, 0);
+        return Number(p0.low) > 0 && total <= 3 * SEGMENT_BYTES ? Number(p0.low) : null;
       },
       10_000,
-      'kafkajs fetchTopicOffsets low watermark to move',
+      'kafkajs fetchTopicOffsets low watermark to move and the log to shrink within retention.bytes + one segment',
     );
-    const total = segmentFiles(b.dataDir, topic).reduce((s, f) => s + f.size, 0);
-    assert.ok(total <= 3 * SEGMENT_BYTES, `on-disk size ${total} within retention.bytes + one segment`);
     await withClient(b.port, async (c) => {
       assert.equal((await c.listOffset(topic, 0, -2n)).offset, BigInt(low));
       await checkTail(c, topic, values);
