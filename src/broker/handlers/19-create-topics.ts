@@ -19,6 +19,9 @@ import { defineHandler, type RequestContext } from '../handler.js';
 import type { CreateTopicSpec } from '../topic-manager.js';
 import { CONFIG_SOURCE } from './config-sources.js';
 
+/** Kafka's cap on partitions created by one request (its controller rejects more). */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+
 type TopicOut = NonNullable<CreateTopicsResponseInit['topics']>[number];
 
 function configsOf(ctx: RequestContext, overrides: Record<string, string>): NonNullable<TopicOut['configs']> {
@@ -44,6 +47,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
     const seen = new Map<string, number>();
     for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
     const results: TopicOut[] = [];
+    let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
     const toCreate: { name: string; numPartitions: number; configs: Record<string, string>; out: TopicOut }[] = [];
     for (const t of req.topics) {
       const out: TopicOut = { name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: null };
@@ -63,7 +67,12 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
         configs,
       };
       try {
+        const requested = spec.assignments.length > 0 ? spec.assignments.length : spec.numPartitions;
+        if (requested > partitionBudget) {
+          throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.`);
+        }
         const { numPartitions, replicationFactor } = topics.validateCreate(spec);
+        partitionBudget -= numPartitions;
         out.numPartitions = numPartitions;
         out.replicationFactor = replicationFactor;
         if (ctx.apiVersion >= 5) out.configs = configsOf(ctx, configs);

@@ -11,6 +11,7 @@ import {
   type CreatePartitionsResponseInit,
 } from '../../protocol/generated/messages/create-partitions.js';
 import { defineHandler } from '../handler.js';
+import { MAX_PARTITIONS_PER_REQUEST } from './19-create-topics.js';
 
 export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInit>({
   apiKey: 37,
@@ -22,10 +23,17 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Cr
   handle(ctx, req) {
     const counts = new Map<string, number>();
     for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
     const results = req.topics.map((t) => {
       if ((counts.get(t.name) ?? 0) > 1) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' };
+      const current = ctx.broker.metadata.topic(t.name)?.partitions.length ?? 0;
+      const added = t.count - current;
+      if (added > partitionBudget) {
+        return { name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.` };
+      }
       try {
         ctx.broker.topics.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
+        if (added > 0) partitionBudget -= added;
         return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
       } catch (e) {
         if (!(e instanceof KafkaError)) throw e;
