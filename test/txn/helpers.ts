@@ -7,7 +7,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { FetchResponse } from '../../src/protocol/generated/messages/fetch.js';
 import type { ListOffsetsResponse } from '../../src/protocol/generated/messages/list-offsets.js';
-import { decodeRecordBatches, type RecordBatch } from '../../src/protocol/records/record.js';
+import { decodeRecordBatches, encodeRecordBatch, type RecordBatch } from '../../src/protocol/records/record.js';
 import { decodeControlRecordType } from '../../src/protocol/records/control-record.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -204,5 +204,84 @@ export async function waitFor(fn: () => boolean | Promise<boolean>, ms: number, 
     if (await fn()) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(50);
+  }
+}
+
+// ------------------------------------------------------------------ raw transaction API calls
+
+
+export class TxnWire {
+  private constructor(readonly c: RawClient) {}
+
+  static async connect(port: number): Promise<TxnWire> {
+    return new TxnWire(await RawClient.connect(port));
+  }
+
+  close(): void {
+    this.c.close();
+  }
+
+  async createTopic(name: string, numPartitions = 1): Promise<void> {
+    const res = await this.c.request<{ topics: { errorCode: number }[] }>(19, 5, {
+      topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    const code = res.topics[0]?.errorCode;
+    if (code !== 0 && code !== 36) throw new Error(`CreateTopics ${name}: ${code}`);
+  }
+
+  async initProducerId(transactionalId: string | null, timeoutMs = 60_000, version = 4, expected: { producerId: bigint; producerEpoch: number } | null = null): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }> {
+    return this.c.request(22, version, { transactionalId, transactionTimeoutMs: timeoutMs, producerId: expected?.producerId ?? -1n, producerEpoch: expected?.producerEpoch ?? -1 });
+  }
+
+  /** AddPartitionsToTxn v3; returns the error code per "topic/partition". */
+  async addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partitions: number[], version = 3): Promise<Record<string, number>> {
+    const res = await this.c.request<{ resultsByTopicV3AndBelow: { name: string; resultsByPartition: { partitionIndex: number; partitionErrorCode: number }[] }[] }>(24, version, {
+      v3AndBelowTransactionalId: transactionalId,
+      v3AndBelowProducerId: producerId,
+      v3AndBelowProducerEpoch: producerEpoch,
+      v3AndBelowTopics: [{ name: topic, partitions }],
+    });
+    const out: Record<string, number> = {};
+    for (const t of res.resultsByTopicV3AndBelow) for (const p of t.resultsByPartition) out[`${t.name}/${p.partitionIndex}`] = p.partitionErrorCode;
+    return out;
+  }
+
+  async endTxn(transactionalId: string, producerId: bigint, producerEpoch: number, committed: boolean, version = 3): Promise<number> {
+    const res = await this.c.request<{ errorCode: number }>(26, version, { transactionalId, producerId, producerEpoch, committed });
+    return res.errorCode;
+  }
+
+  /** Produce v9 of one batch; returns [errorCode, baseOffset]. */
+  async produce(
+    topic: string,
+    partition: number,
+    batch: { producerId: bigint; producerEpoch: number; baseSequence: number; transactional?: boolean; values: string[] },
+    transactionalId: string | null = null,
+  ): Promise<[number, bigint]> {
+    const records = encodeRecordBatch({
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+      isTransactional: batch.transactional ?? false,
+      records: batch.values.map((v) => ({ value: v })),
+    });
+    const res = await this.c.request<{ responses: { partitionResponses: { errorCode: number; baseOffset: bigint }[] }[] }>(0, 9, {
+      transactionalId,
+      acks: -1,
+      timeoutMs: 10_000,
+      topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
+    });
+    const p = res.responses[0]?.partitionResponses[0];
+    if (!p) throw new Error('no produce response');
+    return [p.errorCode, p.baseOffset];
+  }
+
+  async describeTxn(transactionalId: string): Promise<{ errorCode: number; transactionState: string; producerId: bigint; producerEpoch: number; topics: { topic: string; partitions: number[] }[] }> {
+    const res = await this.c.request<{ transactionStates: { errorCode: number; transactionState: string; producerId: bigint; producerEpoch: number; topics: { topic: string; partitions: number[] }[] }[] }>(65, 0, {
+      transactionalIds: [transactionalId],
+    });
+    return res.transactionStates[0] as never;
   }
 }
