@@ -15,6 +15,7 @@ import { TransactionCoordinator } from '../txn/coordinator.js';
 import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
+import { GroupCoordinator } from '../group/coordinator.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestRouter } from './router.js';
 import { TopicManager } from './topic-manager.js';
@@ -35,6 +36,7 @@ export class Broker {
   topics!: TopicManager;
   listeners: BoundListener[] = [];
   router!: RequestRouter;
+  groups!: GroupCoordinator;
   /** Transactions and producer ids (started before the listeners open). */
   txnCoordinator!: TransactionCoordinator;
   private producerMaintenance: ProducerStateMaintenance | null = null;
@@ -67,6 +69,8 @@ export class Broker {
     this.topics = new TopicManager(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
     this.logs.loadAll((topic) => this.topics.logConfigFor(this.metadata.topic(topic)?.configs ?? {}));
     this.topics.loadPartitions();
+    this.groups = new GroupCoordinator(this);
+    this.groups.start();
     this.logs.startBackgroundTasks();
     this.producerMaintenance = new ProducerStateMaintenance(this.replicas, this.config, this.clock);
     this.producerMaintenance.start();
@@ -104,6 +108,7 @@ export class Broker {
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
     this.fetchSessions.clear();
+    this.groups?.shutdown();
     this.txnCoordinator?.shutdown();
     this.producerMaintenance?.stop();
     try {
