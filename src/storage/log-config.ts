@@ -20,7 +20,31 @@ export interface LogConfig {
   fileDeleteDelayMs: number;
   /** message.timestamp.type */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** cleanup.policy: delete (time/size retention) and/or compact (the log cleaner). Default delete only. */
+  cleanupPolicy?: CleanupPolicy;
+  /** delete.retention.ms: how long tombstones and transaction markers outlive their first cleaning. */
+  deleteRetentionMs?: number;
+  /** min.cleanable.dirty.ratio */
+  minCleanableDirtyRatio?: number;
+  /** min.compaction.lag.ms: records younger than this are not compacted. */
+  minCompactionLagMs?: number;
+  /** max.compaction.lag.ms: a dirty segment older than this is compacted regardless of the dirty ratio. */
+  maxCompactionLagMs?: number;
 }
+
+export interface CleanupPolicy {
+  delete: boolean;
+  compact: boolean;
+}
+
+/** Defaults of the cleaner-related settings (Kafka's). */
+export const defaultCompactionConfig = Object.freeze({
+  cleanupPolicy: Object.freeze({ delete: true, compact: false }) as CleanupPolicy,
+  deleteRetentionMs: 86400000,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+});
 
 export const defaultLogConfig: LogConfig = Object.freeze({
   segmentBytes: 1073741824,

@@ -1,10 +1,11 @@
 /**
- * Loads a partition directory into segments (Kafka's LogLoader): removes leftovers (`*.deleted`,
- * `*.tmp`, indexes without a log), opens segments lazily, recovers from the recovery point after an
+ * Loads a partition directory into segments (Kafka's LogLoader): completes or rolls back an
+ * interrupted cleaner swap, removes leftovers (`*.deleted`, `*.tmp`, indexes without a log), opens segments lazily, recovers from the recovery point after an
  * unclean shutdown, and activates the last segment (recovering it if its indexes or tail are bad).
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
+import { recoverCleanerFiles } from './cleaner/swap-files.js';
 import { DELETED_SUFFIX, TMP_SUFFIX, parseSegmentFileName } from './file-names.js';
 import { unlinkIfExists } from './fs-util.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
@@ -25,6 +26,8 @@ export interface LoadedSegments {
 }
 
 export function loadSegments(dir: string, settings: SegmentSettings, now: number, epochs: LeaderEpochCache, opts: LoadOptions): LoadedSegments {
+  // An interrupted cleaner swap is finished (committed) or rolled back (not yet committed) first.
+  recoverCleanerFiles(dir);
   const logSizes = new Map<number, number>();
   const indexFiles: { name: string; baseOffset: number }[] = [];
   for (const name of fs.readdirSync(dir)) {

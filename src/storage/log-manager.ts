@@ -1,12 +1,13 @@
 /**
  * Owns every PartitionLog across the configured log directories: loading (with recovery after an
  * unclean shutdown), creation, deletion, the root checkpoint files, the clean-shutdown marker and
- * the background retention / flush / checkpoint tasks.
+ * the background retention / flush / checkpoint / log cleaner tasks.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../common/logger.js';
+import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import { OffsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.js';
 import {
   CLEAN_SHUTDOWN_FILE,
@@ -36,6 +37,8 @@ export interface LogManagerOptions {
   highWatermarkCheckpointIntervalMs?: number;
   /** Accepted for Kafka parity (num.recovery.threads.per.data.dir); recovery runs on the calling thread. */
   recoveryThreads?: number;
+  /** log.cleaner.* settings (the cleaner runs once background tasks start, when enabled). */
+  cleaner?: Partial<LogCleanerOptions>;
 }
 
 export interface LogDirUsage {
@@ -63,6 +66,8 @@ export class LogManager {
   private readonly checkpoints = new Map<string, DirCheckpoints>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private shutDown = false;
+  /** Compaction of logs whose cleanup.policy includes compact. */
+  readonly cleaner: LogCleaner;
 
   constructor(opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('LogManager needs at least one log directory');
@@ -79,6 +84,12 @@ export class LogManager {
         written: new Map(),
       });
     }
+    this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, this.now);
+  }
+
+  /** Changes log.cleaner.* settings at runtime (also before start). */
+  configureCleaner(opts: Partial<LogCleanerOptions>): void {
+    this.cleaner.reconfigure(opts);
   }
 
   /**
@@ -154,6 +165,7 @@ export class LogManager {
     this.logs.delete(key);
     const dir = this.dirOfLog.get(key) as string;
     this.dirOfLog.delete(key);
+    this.cleaner.forget(plog);
     try {
       plog.close();
     } catch (e) {
@@ -185,6 +197,7 @@ export class LogManager {
     every(this.opts.flushCheckIntervalMs ?? 1000, () => this.runTimeFlush());
     every(this.opts.checkpointIntervalMs ?? 60000, () => this.safely('checkpoint', () => this.checkpointAll()));
     every(this.opts.highWatermarkCheckpointIntervalMs ?? 5000, () => this.safely('high watermark checkpoint', () => this.checkpointHighWatermarks()));
+    this.cleaner.start();
   }
 
   /** One retention pass over all logs; returns segments deleted. */
@@ -250,6 +263,7 @@ export class LogManager {
   shutdown(): void {
     if (this.shutDown) return;
     this.shutDown = true;
+    void this.cleaner.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
     let failed = false;

@@ -73,6 +73,27 @@ export class LogSegments {
     for (const s of this.list.splice(0, n)) this.deleteSegment(s, delayMs);
   }
 
+  /**
+   * The cleaner's swap. Checks that `old` is still a contiguous run of inactive segments (else
+   * returns false, nothing done), runs `commit()`, removes `old` (renamed to `*.deleted`, deleted
+   * after `delayMs`), then `install()` puts the cleaned segment's file in place and opens it, and
+   * it takes their position in the list.
+   */
+  replace(old: readonly Segment[], commit: () => void, install: () => Segment, delayMs: number): boolean {
+    const first = old[0];
+    if (first === undefined) return false;
+    const at = this.list.indexOf(first);
+    if (at < 0 || at + old.length >= this.list.length) return false;
+    for (let i = 0; i < old.length; i++) if (this.list[at + i] !== old[i]) return false;
+    commit();
+    this.list.splice(at, old.length);
+    for (const s of old) this.deleteSegment(s, delayMs);
+    const seg = install();
+    this.list.splice(at, 0, seg);
+    this._size += seg.size;
+    return true;
+  }
+
   /** Drops an empty active segment without delay (it is about to be replaced). */
   dropLastEmpty(): void {
     const s = this.list.pop();

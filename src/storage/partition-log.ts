@@ -4,6 +4,8 @@
  */
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import { logFile } from './file-names.js';
+import { fsyncDir } from './fs-util.js';
 import { CorruptIndexError, CorruptRecordError, LogDirFailureError } from '../common/errors.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { type AppendResult, analyzeFollowerBatches, assignOffsetsAsLeader } from './batch-assign.js';
@@ -34,6 +36,17 @@ export interface PartitionLogOpenOptions {
   cache?: SegmentResourceCache;
 }
 
+/**
+ * What the log cleaner needs from the layers above storage (set by the broker for each partition):
+ * Kafka cleans only below the last stable offset, and drops data of aborted transactions.
+ */
+export interface CleanerHooks {
+  /** The last stable offset: the first offset of the oldest open transaction, else the high watermark. */
+  stableOffset(): number;
+  /** Aborted transactions (data from firstOffset, ABORT marker at lastOffset) overlapping [from, to). */
+  abortedTxns(from: number, to: number): readonly { producerId: bigint; firstOffset: number; lastOffset: number }[];
+}
+
 export interface ReadResult {
   records: Buffer;
   firstBatchOffset: number;
@@ -59,6 +72,8 @@ export class PartitionLog {
   /** Something was written or truncated since the last flush(). */
   private dirty = false;
   private closed = false;
+  /** Set by the broker when the partition opens; without it the cleaner stops at the high watermark. */
+  cleanerHooks: CleanerHooks | undefined;
 
   private constructor(dir: string, topic: string, partition: number, config: LogConfig, opts: PartitionLogOpenOptions) {
     this.dir = dir;
@@ -139,6 +154,54 @@ export class PartitionLog {
 
   segmentCount(): number {
     return this.segments.count;
+  }
+
+  /** The live segment list, oldest first, the active one last (the cleaner reads it; never mutate). */
+  get segmentList(): readonly Segment[] {
+    return this.segments.all;
+  }
+
+  /** Changes whenever the log is truncated (a cleaning planned before then is abandoned). */
+  get generation(): number {
+    return this.truncations;
+  }
+
+  /**
+   * The cleaner's swap of `old` (contiguous inactive segments) for the cleaned file `cleanedPath`:
+   * when `old` is still in place, `cleanedPath` is renamed to `swapPath` (the commit point: a crash
+   * from here on finishes the swap at load), the old segments go to `*.deleted`, the swap file
+   * becomes `<base>.log`, and its indexes are built and fsynced. Returns false when the log changed
+   * meanwhile (nothing done; the caller removes `cleanedPath`).
+   */
+  replaceWithCleaned(old: readonly Segment[], cleanedPath: string, swapPath: string, beforeInstall?: () => void): boolean {
+    this.checkOpen();
+    const first = old[0];
+    const last = old[old.length - 1];
+    if (first === undefined || last === undefined) return false;
+    const base = first.baseOffset;
+    const nextBase = this.segments.at(this.segments.all.indexOf(last) + 1)?.baseOffset ?? Number.MAX_SAFE_INTEGER;
+    try {
+      return this.segments.replace(
+        old,
+        () => {
+          fs.renameSync(cleanedPath, swapPath);
+          fsyncDir(this.dir);
+        },
+        () => {
+          beforeInstall?.();
+          const path = logFile(this.dir, base);
+          fs.renameSync(swapPath, path);
+          fsyncDir(this.dir);
+          const seg = Segment.openExisting(this.dir, base, fs.statSync(path).size, this.settings, this.now());
+          seg.recover(false, nextBase);
+          seg.flushSync();
+          return seg;
+        },
+        this._config.fileDeleteDelayMs,
+      );
+    } catch (e) {
+      throw this.storageError(e);
+    }
   }
 
   /** Base offsets of all segments, oldest first. */
@@ -402,9 +465,11 @@ export class PartitionLog {
     this.checkOpen();
     let count: number;
     try {
+      // Time and size retention apply only when cleanup.policy includes delete (Kafka's config.delete).
+      const config = this._config.cleanupPolicy?.delete === false ? { ...this._config, retentionMs: -1, retentionBytes: -1 } : this._config;
       count = planRetention({
         segments: this.segments.all,
-        config: this._config,
+        config,
         now,
         highWatermark: this._highWatermark,
         logStartOffset: this._logStartOffset,

@@ -9,7 +9,7 @@ import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMEST
 import { scanBatches } from './batch-scanner.js';
 import { FileRecords } from './file-records.js';
 import { DELETED_SUFFIX, logFile, offsetIndexFile, timeIndexFile } from './file-names.js';
-import { fsyncFilesAsync } from './fs-util.js';
+import { fsyncFilesAsync, readFully } from './fs-util.js';
 import { readInt64 } from './int64.js';
 import { OffsetIndex } from './offset-index.js';
 import type { SegmentResourceCache } from './segment-cache.js';
@@ -307,6 +307,11 @@ export class Segment {
       this.readHintPosition = r.endPosition;
     }
     return r;
+  }
+
+  /** Raw log bytes [position, position + length) into buf[offset...] (the cleaner's reads); returns bytes read. */
+  readRaw(buf: Buffer, offset: number, length: number, position: number): number {
+    return readFully(this.fd(), buf, offset, length, position);
   }
 
   /** First batch (at or after `startingOffset`) whose maxTimestamp >= ts: its base offset (clamped) and max timestamp. */
