@@ -1,0 +1,362 @@
+/**
+ * The null broker: the benchmark's upper bound. It speaks just enough of the Kafka protocol for a
+ * producer and a consumer — ApiVersions, Metadata, CreateTopics, Produce, ListOffsets, Fetch —
+ * using the project's generated codecs, but stores nothing: Produce only counts records per
+ * partition and acknowledges, and Fetch answers with synthetic record batches (built once, offsets
+ * patched per response) up to the counted high watermark. Driving it with the same client as Samsa
+ * measures what the client and loopback alone can do; Samsa ÷ null broker says how close Samsa
+ * gets to that limit.
+ *
+ * Run standalone: node dist/bench/null-broker.js [port]
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { ErrorCode } from '../src/common/error-codes.js';
+import { FrameSplitter } from '../src/network/frame-splitter.js';
+import { ApiKey } from '../src/protocol/generated/api-keys.js';
+import { apiCodecs } from '../src/protocol/generated/registry.js';
+import { readRequestHeader } from '../src/protocol/header.js';
+import { Reader } from '../src/protocol/primitives/reader.js';
+import { randomUuid } from '../src/protocol/primitives/uuid.js';
+import { Writer } from '../src/protocol/primitives/writer.js';
+import { BASE_OFFSET_OFFSET, RECORDS_COUNT_OFFSET, RECORD_BATCH_OVERHEAD, ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK } from '../src/protocol/records/batch-header.js';
+import { encodeRecordBatch } from '../src/protocol/records/record.js';
+import type { ApiVersionsRequest } from '../src/protocol/generated/messages/api-versions.js';
+import type { MetadataRequest } from '../src/protocol/generated/messages/metadata.js';
+import type { ProduceRequest, ProduceResponseTopicProduceResponseInit } from '../src/protocol/generated/messages/produce.js';
+import type { CreateTopicsRequest } from '../src/protocol/generated/messages/create-topics.js';
+import type { ListOffsetsRequest } from '../src/protocol/generated/messages/list-offsets.js';
+import type { FetchRequest, FetchResponseFetchableTopicResponseInit, FetchResponsePartitionDataInit } from '../src/protocol/generated/messages/fetch.js';
+
+const SUPPORTED = [ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.ApiVersions, ApiKey.CreateTopics] as const;
+/** Records per synthetic fetch batch at most (librdkafka's default batch.num.messages is 10000). */
+const FETCH_BATCH_RECORDS = 1000;
+
+interface TopicState {
+  id: string;
+  /** Records acknowledged per partition: the synthetic high watermark. */
+  counts: number[];
+  /** Value size of the last records produced (what Fetch replays). */
+  valueSize: number;
+}
+
+export interface NullBrokerStats {
+  produceRequests: number;
+  records: number;
+  bytes: number;
+  fetchRequests: number;
+}
+
+export interface NullBrokerOptions {
+  port?: number;
+  host?: string;
+  /** Partitions of auto-created topics. */
+  defaultPartitions?: number;
+}
+
+export class NullBroker {
+  readonly stats: NullBrokerStats = { produceRequests: 0, records: 0, bytes: 0, fetchRequests: 0 };
+  private readonly topics = new Map<string, TopicState>();
+  private readonly byId = new Map<string, string>();
+  private readonly sockets = new Set<Socket>();
+  private readonly templates = new Map<string, Buffer>();
+  private server: Server | undefined;
+  port = 0;
+  readonly host: string;
+
+  constructor(private readonly opts: NullBrokerOptions = {}) {
+    this.host = opts.host ?? '127.0.0.1';
+  }
+
+  async start(): Promise<number> {
+    const server = createServer((s) => this.accept(s));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port ?? 0, this.host, () => resolve());
+    });
+    const addr = server.address();
+    this.port = typeof addr === 'object' && addr ? addr.port : 0;
+    return this.port;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  get bootstrap(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  /** Creates a topic (as CreateTopics would). */
+  createTopic(name: string, partitions: number): TopicState {
+    let t = this.topics.get(name);
+    if (!t) {
+      t = { id: randomUuid(), counts: new Array<number>(partitions).fill(0), valueSize: 100 };
+      this.topics.set(name, t);
+      this.byId.set(t.id, name);
+    }
+    return t;
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const splitter = new FrameSplitter(100 * 1024 * 1024);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        socket.cork();
+        splitter.push(chunk, (frame) => this.onFrame(socket, frame));
+        socket.uncork();
+      } catch {
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private onFrame(socket: Socket, frame: Buffer): void {
+    const r = new Reader(frame);
+    const h = readRequestHeader(r);
+    const codec = apiCodecs.get(h.requestApiKey);
+    const supported = (SUPPORTED as readonly number[]).includes(h.requestApiKey);
+    if (!codec || !supported || h.requestApiVersion < codec.minVersion || h.requestApiVersion > codec.maxVersion) {
+      if (h.requestApiKey === ApiKey.ApiVersions) {
+        // Unknown ApiVersions version: answer v0 with UNSUPPORTED_VERSION and our ranges.
+        this.send(socket, h.correlationId, ApiKey.ApiVersions, 0, this.apiVersions(ErrorCode.UNSUPPORTED_VERSION));
+        return;
+      }
+      socket.destroy();
+      return;
+    }
+    const v = h.requestApiVersion;
+    const req = codec.decodeRequest(r, v);
+    switch (h.requestApiKey) {
+      case ApiKey.ApiVersions:
+        void (req as ApiVersionsRequest);
+        this.send(socket, h.correlationId, ApiKey.ApiVersions, v, this.apiVersions(0));
+        return;
+      case ApiKey.Metadata:
+        this.send(socket, h.correlationId, ApiKey.Metadata, v, this.metadata(req as MetadataRequest));
+        return;
+      case ApiKey.CreateTopics:
+        this.send(socket, h.correlationId, ApiKey.CreateTopics, v, this.createTopics(req as CreateTopicsRequest));
+        return;
+      case ApiKey.Produce: {
+        const res = this.produce(req as ProduceRequest);
+        if ((req as ProduceRequest).acks !== 0) this.send(socket, h.correlationId, ApiKey.Produce, v, res);
+        return;
+      }
+      case ApiKey.ListOffsets:
+        this.send(socket, h.correlationId, ApiKey.ListOffsets, v, this.listOffsets(req as ListOffsetsRequest));
+        return;
+      case ApiKey.Fetch:
+        this.fetch(socket, h.correlationId, v, req as FetchRequest);
+        return;
+    }
+  }
+
+  private send(socket: Socket, correlationId: number, apiKey: number, version: number, body: unknown): void {
+    const codec = apiCodecs.get(apiKey);
+    if (!codec || socket.destroyed) return;
+    const w = new Writer(256);
+    w.writeInt32(0); // size, patched below
+    w.writeInt32(correlationId);
+    if (version >= codec.firstFlexibleVersion && apiKey !== ApiKey.ApiVersions) w.writeUInt8(0);
+    codec.encodeResponse(w, body, version);
+    const chunks = w.toChunks();
+    const first = chunks[0] as Buffer;
+    first.writeInt32BE(w.length - 4, 0);
+    for (const c of chunks) socket.write(c);
+  }
+
+  private apiVersions(errorCode: number): unknown {
+    return {
+      errorCode,
+      apiKeys: SUPPORTED.map((k) => {
+        const c = apiCodecs.get(k);
+        return { apiKey: k, minVersion: c?.minVersion ?? 0, maxVersion: c?.maxVersion ?? 0 };
+      }),
+      throttleTimeMs: 0,
+    };
+  }
+
+  private metadata(req: MetadataRequest): unknown {
+    const names = req.topics === null ? [...this.topics.keys()] : req.topics.map((t) => t.name ?? this.byId.get(t.topicId) ?? '');
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: 1, host: this.host, port: this.port, rack: null }],
+      clusterId: 'null-broker',
+      controllerId: 1,
+      topics: names.map((name) => {
+        let t = this.topics.get(name);
+        if (!t && req.allowAutoTopicCreation && name) t = this.createTopic(name, this.opts.defaultPartitions ?? 1);
+        if (!t) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, partitions: [] };
+        return {
+          errorCode: 0,
+          name,
+          topicId: t.id,
+          isInternal: false,
+          partitions: t.counts.map((_, i) => ({ errorCode: 0, partitionIndex: i, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] })),
+        };
+      }),
+    };
+  }
+
+  private createTopics(req: CreateTopicsRequest): unknown {
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((ct) => {
+        if (this.topics.has(ct.name)) return { name: ct.name, errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${ct.name}' already exists.` };
+        const n = ct.numPartitions > 0 ? ct.numPartitions : (this.opts.defaultPartitions ?? 1);
+        const t = req.validateOnly ? { id: randomUuid() } : this.createTopic(ct.name, n);
+        return { name: ct.name, topicId: t.id, errorCode: 0, errorMessage: null, numPartitions: n, replicationFactor: 1, configs: [] };
+      }),
+    };
+  }
+
+  private produce(req: ProduceRequest): unknown {
+    this.stats.produceRequests++;
+    const responses: ProduceResponseTopicProduceResponseInit[] = req.topicData.map((td) => {
+      const t = this.topics.get(td.name);
+      return {
+        name: td.name,
+        partitionResponses: td.partitionData.map((pd) => {
+          if (!t || pd.index < 0 || pd.index >= t.counts.length) return { index: pd.index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1n };
+          const base = t.counts[pd.index] as number;
+          const recs = pd.records;
+          let n = 0;
+          if (recs) {
+            let pos = 0;
+            while (pos + RECORD_BATCH_OVERHEAD <= recs.length) {
+              const size = recs.readInt32BE(pos + 8) + 12;
+              n += recs.readInt32BE(pos + RECORDS_COUNT_OFFSET);
+              if (pos === 0) {
+                const vs = firstValueSize(recs, pos);
+                if (vs >= 0) t.valueSize = vs;
+              }
+              pos += size;
+            }
+            this.stats.bytes += recs.length;
+          }
+          t.counts[pd.index] = base + n;
+          this.stats.records += n;
+          return { index: pd.index, errorCode: 0, baseOffset: BigInt(base), logAppendTimeMs: -1n, logStartOffset: 0n };
+        }),
+      };
+    });
+    return { responses, throttleTimeMs: 0 };
+  }
+
+  private listOffsets(req: ListOffsetsRequest): unknown {
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((tr) => {
+        const t = this.topics.get(tr.name);
+        return {
+          name: tr.name,
+          partitions: tr.partitions.map((p) => {
+            const hw = t?.counts[p.partitionIndex];
+            if (hw === undefined) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1n, offset: -1n };
+            const offset = p.timestamp === -1n ? BigInt(hw) : 0n;
+            return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: -1n, offset, leaderEpoch: 0, oldStyleOffsets: [offset] };
+          }),
+        };
+      }),
+    };
+  }
+
+  private fetch(socket: Socket, correlationId: number, v: number, req: FetchRequest): void {
+    this.stats.fetchRequests++;
+    let budget = req.maxBytes > 0 ? req.maxBytes : 50 * 1024 * 1024;
+    let any = false;
+    const responses: FetchResponseFetchableTopicResponseInit[] = req.topics.map((ft) => {
+      const name = ft.topic || this.byId.get(ft.topicId) || '';
+      const t = this.topics.get(name);
+      return {
+        topic: name,
+        topicId: ft.topicId,
+        partitions: ft.partitions.map((fp): FetchResponsePartitionDataInit => {
+          const hw = t?.counts[fp.partition];
+          if (t === undefined || hw === undefined) return { partitionIndex: fp.partition, errorCode: v >= 13 ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, records: null };
+          const batches: Buffer[] = [];
+          let offset = Number(fp.fetchOffset);
+          let bytes = 0;
+          const limit = Math.min(fp.partitionMaxBytes, budget);
+          while (offset < hw) {
+            const n = Math.min(FETCH_BATCH_RECORDS, hw - offset);
+            const tpl = this.template(t.valueSize, n);
+            if (bytes > 0 && bytes + tpl.length > limit) break;
+            const b = Buffer.allocUnsafe(tpl.length);
+            tpl.copy(b);
+            b.writeBigInt64BE(BigInt(offset), BASE_OFFSET_OFFSET);
+            batches.push(b);
+            bytes += b.length;
+            offset += n;
+          }
+          budget -= bytes;
+          if (bytes > 0) any = true;
+          return { partitionIndex: fp.partition, errorCode: 0, highWatermark: BigInt(hw), lastStableOffset: BigInt(hw), logStartOffset: 0n, records: batches, abortedTransactions: [] };
+        }),
+      };
+    });
+    const answer = (): void => this.send(socket, correlationId, ApiKey.Fetch, v, { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses });
+    if (any || req.maxWaitMs <= 0) answer();
+    else setTimeout(answer, Math.min(req.maxWaitMs, 500));
+  }
+
+  /** A batch of `n` records with `valueSize`-byte values (valid CRC; baseOffset patched per use). */
+  private template(valueSize: number, n: number): Buffer {
+    const key = `${valueSize}:${n}`;
+    let b = this.templates.get(key);
+    if (!b) {
+      const value = Buffer.alloc(valueSize, 0x61);
+      const ts = BigInt(Date.now());
+      b = encodeRecordBatch({ baseOffset: 0n, baseTimestamp: ts, records: Array.from({ length: n }, () => ({ value, timestamp: ts })) });
+      if (this.templates.size > 64) this.templates.clear();
+      this.templates.set(key, b);
+    }
+    return b;
+  }
+}
+
+/** Value length of the first record of an uncompressed batch at `pos`, or -1. */
+function firstValueSize(buf: Buffer, pos: number): number {
+  if ((buf.readInt16BE(pos + ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK) !== 0) return -1;
+  let p = pos + RECORD_BATCH_OVERHEAD;
+  const varint = (): number => {
+    let shift = 0;
+    let result = 0;
+    for (;;) {
+      if (p >= buf.length) return NaN;
+      const byte = buf[p++] as number;
+      result += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) break;
+      shift += 7;
+    }
+    return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+  };
+  varint(); // record length
+  p += 1; // attributes
+  varint(); // timestamp delta
+  varint(); // offset delta
+  const keyLen = varint();
+  if (keyLen > 0) p += keyLen;
+  const valueLen = varint();
+  return Number.isFinite(valueLen) ? valueLen : -1;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const nb = new NullBroker({ port: Number(process.argv[2] ?? 0), defaultPartitions: 6 });
+  nb.start().then(
+    (port) => process.stdout.write(`Null broker is up: PLAINTEXT://127.0.0.1:${port}\n`),
+    (e: unknown) => {
+      process.stderr.write(`null broker: ${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+  const stop = (): void => void nb.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

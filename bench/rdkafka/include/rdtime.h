@@ -1,0 +1,2 @@
+/* Samsa bench shim: see ../src/rd.h */
+#include "../src/rd.h"

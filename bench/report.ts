@@ -1,0 +1,268 @@
+/**
+ * Benchmark report writer: results → Markdown tables, a JSON file, and a latency-distribution
+ * chart (SVG drawn here, no plotting library).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LatencyHistogram } from '../src/cli/stats.js';
+
+export interface Throughput {
+  records: number;
+  bytes: number;
+  elapsedMs: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  error?: string;
+}
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+/** A latency curve for the chart: [nines, ms] where nines = -log10(1 - quantile). */
+export interface LatencySeries {
+  label: string;
+  points: [number, number][];
+}
+
+export interface ComparedRow {
+  name: string;
+  recordSize: number;
+  acks?: string;
+  records: number;
+  samsa: Throughput;
+  nullBroker: Throughput;
+  /** samsa.recordsPerSec / nullBroker.recordsPerSec */
+  ratio: number;
+}
+
+export interface LatencyRow {
+  rate: number;
+  records: number;
+  samsaEndToEnd: LatencySummary | null;
+  samsaProduceAck: LatencySummary | null;
+  nullProduceAck: LatencySummary | null;
+  /** Records the consumer saw with a latency stamp. */
+  received: number;
+  error?: string;
+}
+
+export interface ScaleResult {
+  createMs: number;
+  rssMB: number;
+  openFds: number;
+  produceMs: number;
+  producedPartitions: number;
+  errors: number;
+  error?: string;
+}
+
+export interface ProfileEntry {
+  functionName: string;
+  location: string;
+  selfMs: number;
+  selfPct: number;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean | null;
+}
+
+export interface BenchResults {
+  meta: {
+    date: string;
+    scale: string;
+    node: string;
+    librdkafka: string;
+    cpus: number;
+    cpuModel: string;
+    loadAvgAtStart: number[];
+    commit: string;
+    durationSec: number;
+    notes: string[];
+  };
+  disk: { path: string; bytes: number; writeMBps: number } | null;
+  produce: ComparedRow[];
+  consume: ComparedRow[];
+  latency: LatencyRow[];
+  latencySeries: LatencySeries[];
+  startup: { samsaColdMs: number | null; samsaWarmMs: number | null; nullMs: number | null };
+  memory: { samsaIdleMB: number | null; samsaLoadMB: number | null; nullIdleMB: number | null; nullLoadMB: number | null };
+  partitions: { count: number; samsa: ScaleResult | null; nullBroker: ScaleResult | null };
+  profile: { workload: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] } | null;
+  targets: Target[];
+}
+
+const NINES_MAX = 3.5;
+
+/** Curve points from a histogram, from p0 to p99.97 on a "nines" axis. */
+export function seriesFrom(label: string, h: LatencyHistogram): LatencySeries {
+  const points: [number, number][] = [];
+  if (h.count === 0) return { label, points };
+  for (let x = 0; x <= NINES_MAX + 1e-9; x += 0.05) {
+    const q = 1 - 10 ** -x;
+    points.push([Number(x.toFixed(2)), h.quantile(q)]);
+  }
+  return { label, points };
+}
+
+function n(v: number, d = 0): string {
+  return v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+}
+
+function mdTable(headers: string[], rows: string[][], align?: ('l' | 'r')[]): string {
+  const a = align ?? headers.map((_, i) => (i === 0 ? 'l' : 'r'));
+  return [`| ${headers.join(' | ')} |`, `|${a.map((x) => (x === 'r' ? '---:' : ':---')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+}
+
+function tp(t: Throughput): string {
+  return t.error ? `error: ${t.error}` : `${n(t.recordsPerSec)} rec/s, ${n(t.mbPerSec, 1)} MB/s`;
+}
+
+function ms(v: number | null | undefined, d = 2): string {
+  return v === null || v === undefined ? 'n/a' : `${n(v, d)}`;
+}
+
+function lat(s: LatencySummary | null): [string, string, string] {
+  return s ? [ms(s.p50), ms(s.p99), ms(s.p999)] : ['n/a', 'n/a', 'n/a'];
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(`# Samsa benchmark (${r.meta.scale})\n`);
+  out.push(
+    `${r.meta.date} · commit ${r.meta.commit} · Node ${r.meta.node} · librdkafka ${r.meta.librdkafka} · ${r.meta.cpus} × ${r.meta.cpuModel} · load average at start ${r.meta.loadAvgAtStart.map((x) => x.toFixed(2)).join(' ')} · ${n(r.meta.durationSec)} s\n`,
+  );
+  out.push('Baseline: the **null broker** (bench/null-broker.ts) answers the same protocol and stores nothing, driven by the same client in the same run. Ratio = Samsa ÷ null broker (1.0 = as fast as client + loopback allow).\n');
+  if (r.meta.notes.length) out.push(r.meta.notes.map((x) => `- ${x}`).join('\n') + '\n');
+
+  if (r.targets.length) {
+    out.push('## Acceptance targets\n');
+    out.push(mdTable(['Target', 'Goal', 'Measured', 'Result'], r.targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? 'not measured' : t.pass ? 'PASS' : 'FAIL']), ['l', 'l', 'r', 'l']));
+  }
+  if (r.produce.length) {
+    out.push('## Produce throughput (rdkafka_performance, 6 partitions)\n');
+    out.push(mdTable(['Workload', 'Records', 'Samsa', 'Null broker', 'Ratio'], r.produce.map((p) => [p.name, n(p.records), tp(p.samsa), tp(p.nullBroker), p.ratio.toFixed(2)])));
+  }
+  if (r.consume.length) {
+    out.push('## Consume throughput (one rdkafka_performance consumer, all partitions from the beginning)\n');
+    out.push(mdTable(['Workload', 'Records', 'Samsa', 'Null broker (synthetic fetch)', 'Ratio'], r.consume.map((p) => [p.name, n(p.records), tp(p.samsa), tp(p.nullBroker), p.ratio.toFixed(2)])));
+  }
+  if (r.latency.length) {
+    out.push('## End-to-end latency (ms; 100-byte records, acks=1, linger.ms=0)\n');
+    out.push('Produce→consume is measured by a consumer that reads the send time stamped into each record; produce→ack is the delivery-report latency on the producer. The null broker stores nothing, so it has only produce→ack. The throughput runs use the batching rdkafka_performance sets (linger.ms=1000, batch.num.messages=10000).\n');
+    out.push(
+      mdTable(
+        ['Rate (rec/s)', 'Records', 'Samsa e2e p50', 'p99', 'p99.9', 'Samsa ack p50', 'p99', 'p99.9', 'Null ack p50', 'p99', 'p99.9'],
+        r.latency.map((l) => [n(l.rate), l.error ? `${n(l.received)} (${l.error})` : n(l.received), ...lat(l.samsaEndToEnd), ...lat(l.samsaProduceAck), ...lat(l.nullProduceAck)]),
+      ),
+    );
+    out.push('![latency distribution](latency.svg)\n');
+  }
+  out.push('## Start-up and memory\n');
+  out.push(
+    mdTable(
+      ['Measure', 'Samsa', 'Null broker'],
+      [
+        ['Launch → first acknowledged produce, empty data dir (ms)', ms(r.startup.samsaColdMs, 0), ms(r.startup.nullMs, 0)],
+        ['Launch → first acknowledged produce, existing data (ms)', ms(r.startup.samsaWarmMs, 0), '—'],
+        ['RSS idle (MB)', ms(r.memory.samsaIdleMB, 1), ms(r.memory.nullIdleMB, 1)],
+        ['RSS peak under 1 KiB produce load (MB)', ms(r.memory.samsaLoadMB, 1), ms(r.memory.nullLoadMB, 1)],
+      ],
+    ),
+  );
+  const ps = r.partitions;
+  out.push(`## Partition scale (${n(ps.count)} partitions on one broker)\n`);
+  const sc = (s: ScaleResult | null, f: (x: ScaleResult) => string): string => (s === null ? 'n/a' : s.error ? `error: ${s.error}` : f(s));
+  out.push(
+    mdTable(
+      ['Measure', 'Samsa', 'Null broker'],
+      [
+        ['CreateTopics time (ms)', sc(ps.samsa, (s) => n(s.createMs)), sc(ps.nullBroker, (s) => n(s.createMs))],
+        ['RSS after creation (MB)', sc(ps.samsa, (s) => n(s.rssMB, 1)), sc(ps.nullBroker, (s) => n(s.rssMB, 1))],
+        ['Open file descriptors', sc(ps.samsa, (s) => n(s.openFds)), sc(ps.nullBroker, (s) => n(s.openFds))],
+        ['One record to every partition (ms)', sc(ps.samsa, (s) => n(s.produceMs)), sc(ps.nullBroker, (s) => n(s.produceMs))],
+        ['Partitions acknowledged / errors', sc(ps.samsa, (s) => `${n(s.producedPartitions)} / ${n(s.errors)}`), sc(ps.nullBroker, (s) => `${n(s.producedPartitions)} / ${n(s.errors)}`)],
+      ],
+    ),
+  );
+  if (r.disk) out.push(`## Disk\n\nSequential write to the data directory's disk (${r.disk.path}, ${n(r.disk.bytes / 1048576)} MiB, 1 MiB writes, fsync at end): **${n(r.disk.writeMBps, 0)} MB/s**.\n`);
+  if (r.profile) {
+    out.push(`## Where the broker's time goes (node --cpu-prof, ${r.profile.workload})\n`);
+    out.push(`Profiled ${n(r.profile.totalMs)} ms of broker CPU samples. Top functions by self time:\n`);
+    out.push(mdTable(['Function', 'Location', 'Self ms', 'Self %'], r.profile.top.map((e) => [`\`${e.functionName}\``, e.location, n(e.selfMs), e.selfPct.toFixed(1)]), ['l', 'l', 'r', 'r']));
+    out.push('By file:\n');
+    out.push(mdTable(['File', 'Self ms', 'Self %'], r.profile.byFile.map((e) => [e.location, n(e.selfMs), e.selfPct.toFixed(1)]), ['l', 'r', 'r']));
+  }
+  out.push('MB = 10^6 bytes of record values. Raw figures: results.json.\n');
+  return out.join('\n');
+}
+
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Latency (log scale) against percentile (nines scale), one line per series. */
+export function renderLatencySvg(series: LatencySeries[], title = 'Latency distribution'): string {
+  const W = 760;
+  const H = 420;
+  const m = { l: 70, r: 20, t: 40, b: 110 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const values = series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => v > 0);
+  const lo = values.length ? 10 ** Math.floor(Math.log10(Math.min(...values))) : 0.1;
+  const hi = values.length ? 10 ** Math.ceil(Math.log10(Math.max(...values))) : 100;
+  const ly0 = Math.log10(lo);
+  const ly1 = Math.max(Math.log10(hi), ly0 + 1);
+  const x = (nines: number): number => m.l + (Math.min(nines, NINES_MAX) / NINES_MAX) * pw;
+  const y = (v: number): number => m.t + ph - ((Math.log10(Math.max(v, lo)) - ly0) / (ly1 - ly0)) * ph;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`);
+  for (const [nines, label] of [[0, 'p0'], [0.30103, 'p50'], [1, 'p90'], [2, 'p99'], [3, 'p99.9']] as const) {
+    parts.push(`<line x1="${x(nines)}" y1="${m.t}" x2="${x(nines)}" y2="${m.t + ph}" stroke="#ddd"/>`);
+    parts.push(`<text x="${x(nines)}" y="${m.t + ph + 16}" text-anchor="middle">${label}</text>`);
+  }
+  for (let e = Math.round(ly0); e <= Math.round(ly1); e++) {
+    const v = 10 ** e;
+    parts.push(`<line x1="${m.l}" y1="${y(v)}" x2="${m.l + pw}" y2="${y(v)}" stroke="#ddd"/>`);
+    parts.push(`<text x="${m.l - 6}" y="${y(v) + 4}" text-anchor="end">${v >= 1 ? n(v) : v.toPrecision(1)}</text>`);
+  }
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
+  parts.push(`<text x="${m.l + pw / 2}" y="${m.t + ph + 34}" text-anchor="middle">percentile</text>`);
+  parts.push(`<text transform="translate(18 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">latency (ms, log scale)</text>`);
+  series.forEach((s, i) => {
+    const color = PALETTE[i % PALETTE.length] as string;
+    const dash = /^null/i.test(s.label) ? ' stroke-dasharray="6 4"' : '';
+    if (s.points.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${s.points.map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ')}"/>`);
+    const col = i % 2;
+    const row = Math.floor(i / 2);
+    const lx = m.l + col * (pw / 2);
+    const ly = m.t + ph + 52 + row * 16;
+    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 22}" y2="${ly - 4}" stroke="${color}" stroke-width="3"${dash}/>`);
+    parts.push(`<text x="${lx + 28}" y="${ly}">${esc(s.label)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+/** Writes report.md, results.json and latency.svg into `dir`; returns the paths. */
+export function writeReport(dir: string, r: BenchResults): { markdown: string; json: string; svg: string } {
+  mkdirSync(dir, { recursive: true });
+  const paths = { markdown: join(dir, 'report.md'), json: join(dir, 'results.json'), svg: join(dir, 'latency.svg') };
+  writeFileSync(paths.markdown, renderMarkdown(r));
+  writeFileSync(paths.json, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(paths.svg, renderLatencySvg(r.latencySeries, 'Latency distribution (100-byte records)'));
+  return paths;
+}

@@ -1,0 +1,625 @@
+/**
+ * `npm run bench` — Samsa against the null broker, same client, same run.
+ *
+ *   node dist/bench/run.js [--quick | --full] [--only a,b] [--skip a,b] [--out DIR] [--partitions N]
+ *
+ * Sections: disk, produce (also consume, memory under load), latency, startup, partitions, profile.
+ * Scale: default (2M × 100 B, 1M × 1 KiB), --quick (smoke, ~2 min), --full (5M records as in the
+ * spec). SAMSA_BENCH_SCALE=quick|default|full and SAMSA_BENCH_RECORDS=N override from the
+ * environment. Results: .bench-out/<timestamp>/{report.md,results.json,latency.svg} and a copy in
+ * .bench-out/latest/.
+ *
+ * The load generator is librdkafka's rdkafka_performance, compiled here from the example source
+ * that librdkafka-dev ships, with bench/rdkafka/ supplying the few internal helpers it includes.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { closeSync, cpSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { LatencyHistogram } from '../src/cli/stats.js';
+import { ApiKey } from '../src/protocol/generated/api-keys.js';
+import { encodeRecordBatch } from '../src/protocol/records/record.js';
+import type { CreateTopicsResponse } from '../src/protocol/generated/messages/create-topics.js';
+import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
+import type { ProduceResponse } from '../src/protocol/generated/messages/produce.js';
+import { summariseProfile } from './profile.js';
+import { seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type ScaleResult, type Target, type Throughput } from './report.js';
+import { WireClient } from './wire-client.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'dist/src/cli/samsa.js');
+const NULL_BROKER = join(ROOT, 'dist/bench/null-broker.js');
+const EXAMPLE_SRC = '/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c';
+const PARTITIONS = 6;
+const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Scale {
+  name: string;
+  smallRecords: number;
+  largeRecords: number;
+  latencySeconds: number;
+  partitions: number;
+  diskMiB: number;
+  startupRuns: number;
+}
+
+const SCALES: Record<string, Scale> = {
+  quick: { name: 'quick', smallRecords: 300_000, largeRecords: 100_000, latencySeconds: 3, partitions: 1_000, diskMiB: 128, startupRuns: 2 },
+  default: { name: 'default', smallRecords: 2_000_000, largeRecords: 1_000_000, latencySeconds: 10, partitions: 10_000, diskMiB: 512, startupRuns: 3 },
+  full: { name: 'full', smallRecords: 5_000_000, largeRecords: 5_000_000, latencySeconds: 20, partitions: 10_000, diskMiB: 1024, startupRuns: 5 },
+};
+
+function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+interface BrokerProc {
+  kind: 'samsa' | 'null';
+  port: number;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const p = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => res(p));
+    });
+  });
+}
+
+function startProc(kind: 'samsa' | 'null', port: number, dataDir: string, nodeArgs: string[] = []): BrokerProc {
+  const args =
+    kind === 'samsa'
+      ? [...nodeArgs, CLI, 'start', '--port', String(port), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true']
+      : [...nodeArgs, NULL_BROKER, String(port)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    kind,
+    port,
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+async function startBroker(kind: 'samsa' | 'null', dataDir: string, nodeArgs: string[] = []): Promise<BrokerProc> {
+  const port = await freePort();
+  const p = startProc(kind, port, dataDir, nodeArgs);
+  const deadline = performance.now() + 20_000;
+  for (;;) {
+    if (/is up: PLAINTEXT/.test(p.output())) return p;
+    if (p.child.exitCode !== null) throw new Error(`${kind} broker exited during start:\n${p.output()}`);
+    if (performance.now() > deadline) {
+      await p.stop();
+      throw new Error(`${kind} broker did not start in 20 s:\n${p.output()}`);
+    }
+    await sleep(10);
+  }
+}
+
+function rssMB(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function openFds(pid: number | undefined): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return -1;
+  }
+}
+
+class RssSampler {
+  max = 0;
+  private timer: NodeJS.Timeout;
+  constructor(pid: number | undefined) {
+    this.timer = setInterval(() => {
+      const v = rssMB(pid);
+      if (v !== null && v > this.max) this.max = v;
+    }, 100);
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    return this.max;
+  }
+}
+
+interface RunOut {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+function run(cmd: string, args: string[], timeoutMs: number): { done: Promise<RunOut>; child: ChildProcess } {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let timedOut = false;
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-50_000)));
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const done = new Promise<RunOut>((res) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      res({ code, stdout, stderr, timedOut });
+    }),
+  );
+  return { done, child };
+}
+
+// ---------------------------------------------------------------------------------------------
+// rdkafka_performance
+
+function buildRdkafkaPerf(buildDir: string): { bin: string; version: string } {
+  if (!existsSync(EXAMPLE_SRC)) throw new Error(`${EXAMPLE_SRC} not found. Install it: apt-get install -y librdkafka-dev`);
+  mkdirSync(buildDir, { recursive: true });
+  const bin = join(buildDir, 'rdkafka_performance');
+  const shim = join(ROOT, 'bench/rdkafka');
+  const stale = !existsSync(bin) || statSync(bin).mtimeMs < Math.max(statSync(EXAMPLE_SRC).mtimeMs, statSync(join(shim, 'src/rd.h')).mtimeMs);
+  if (stale) {
+    log(`compiling ${EXAMPLE_SRC} → ${bin}`);
+    try {
+      execFileSync('gcc', ['-O2', '-w', '-I', join(shim, 'include'), '-I', '/usr/include/librdkafka', '-o', bin, EXAMPLE_SRC, '-lrdkafka', '-lm', '-lpthread'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    } catch (e) {
+      throw new Error(`compiling rdkafka_performance failed (need gcc and librdkafka-dev: apt-get install -y gcc librdkafka-dev): ${(e as Error).message}`);
+    }
+  }
+  let version = 'unknown';
+  try {
+    const out = execFileSync('sh', ['-c', `"${bin}" -h 2>&1 || true`]).toString();
+    version = /librdkafka version (\S+)/.exec(out)?.[1] ?? version;
+  } catch {
+    /* version stays unknown */
+  }
+  return { bin, version };
+}
+
+const NO_WARN = ['-X', 'log_level=3'];
+/**
+ * rdkafka_performance sets linger.ms=1000 (it is a throughput tool); the latency runs send each
+ * record as soon as the client can, so the figures show the broker rather than client batching.
+ */
+const LOW_LATENCY = ['-X', 'linger.ms=0', '-X', 'fetch.wait.max.ms=100'];
+
+function parseProduced(out: string): Throughput | null {
+  const all = [...out.matchAll(/% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \(offset -?\d+, (\d+) failed\) in (\d+)ms/g)];
+  const m = all[all.length - 1];
+  if (!m) return null;
+  const delivered = Number(m[3]);
+  const bytes = (Number(m[2]) / Math.max(Number(m[1]), 1)) * delivered;
+  const ms = Math.max(Number(m[5]), 1);
+  const failed = Number(m[4]);
+  return { records: delivered, bytes, elapsedMs: ms, recordsPerSec: delivered / (ms / 1000), mbPerSec: bytes / 1e6 / (ms / 1000), ...(failed > 0 ? { error: `${failed} failed deliveries` } : {}) };
+}
+
+function parseConsumed(out: string): Throughput | null {
+  const all = [...out.matchAll(/% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms/g)];
+  const m = all[all.length - 1];
+  if (!m) return null;
+  const records = Number(m[1]);
+  const bytes = Number(m[2]);
+  const ms = Math.max(Number(m[3]), 1);
+  return { records, bytes, elapsedMs: ms, recordsPerSec: records / (ms / 1000), mbPerSec: bytes / 1e6 / (ms / 1000) };
+}
+
+function failed(msg: string): Throughput {
+  return { records: 0, bytes: 0, elapsedMs: 0, recordsPerSec: 0, mbPerSec: 0, error: msg };
+}
+
+function partitionArgs(): string[] {
+  return Array.from({ length: PARTITIONS }, (_, i) => ['-p', String(i)]).flat();
+}
+
+async function perfProduce(bin: string, port: number, topic: string, size: number, records: number, acks: string): Promise<Throughput> {
+  const r = await run(bin, ['-P', '-t', topic, '-b', `127.0.0.1:${port}`, '-s', String(size), '-c', String(records), '-a', acks, ...NO_WARN], 30 * 60_000).done;
+  const t = parseProduced(r.stdout);
+  if (!t) return failed(`rdkafka_performance exited ${r.code}${r.timedOut ? ' (timeout)' : ''}: ${(r.stderr || r.stdout).slice(-300)}`);
+  if (t.records < records && !t.error) t.error = `only ${t.records} of ${records} delivered`;
+  return t;
+}
+
+async function perfConsume(bin: string, port: number, topic: string, records: number): Promise<Throughput> {
+  const r = await run(bin, ['-C', '-t', topic, ...partitionArgs(), '-b', `127.0.0.1:${port}`, '-o', 'beginning', '-c', String(records), '-e', ...NO_WARN], 30 * 60_000).done;
+  const t = parseConsumed(r.stdout);
+  if (!t) return failed(`rdkafka_performance exited ${r.code}${r.timedOut ? ' (timeout)' : ''}: ${(r.stderr || r.stdout).slice(-300)}`);
+  if (t.records < records) t.error = `only ${t.records} of ${records} consumed`;
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire helpers
+
+async function createTopic(port: number, name: string, partitions: number, timeoutMs = 600_000): Promise<void> {
+  const c = await WireClient.connect(port);
+  try {
+    const res = await c.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, { topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs, validateOnly: false });
+    const t = res.topics[0];
+    if (!t || t.errorCode !== 0) throw new Error(`CreateTopics ${name}: error ${t?.errorCode} ${t?.errorMessage ?? ''}`);
+  } finally {
+    c.close();
+  }
+}
+
+/** Launch → first acknowledged produce (auto-created topic), in ms. */
+async function timeToFirstProduce(kind: 'samsa' | 'null', dataDir: string): Promise<{ ms: number; proc: BrokerProc }> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const proc = startProc(kind, port, dataDir);
+  const deadline = t0 + 30_000;
+  const c = await WireClient.connectRetry(port, deadline);
+  try {
+    const batch = encodeRecordBatch({ records: [{ value: 'hello' }] });
+    for (;;) {
+      if (performance.now() > deadline) throw new Error(`${kind}: no acknowledged produce within 30 s:\n${proc.output()}`);
+      const md = await c.request<MetadataResponse>(ApiKey.Metadata, 9, { topics: [{ name: 'startup' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+      const t = md.topics[0];
+      if (!t || t.errorCode !== 0 || t.partitions.length === 0 || (t.partitions[0]?.leaderId ?? -1) < 0) {
+        await sleep(2);
+        continue;
+      }
+      const res = await c.request<ProduceResponse>(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ name: 'startup', partitionData: [{ index: 0, records: batch }] }] });
+      if (res.responses[0]?.partitionResponses[0]?.errorCode === 0) return { ms: performance.now() - t0, proc };
+      await sleep(2);
+    }
+  } finally {
+    c.close();
+  }
+}
+
+async function partitionScale(kind: 'samsa' | 'null', dataDir: string, count: number): Promise<ScaleResult> {
+  const proc = await startBroker(kind, dataDir);
+  try {
+    const t0 = performance.now();
+    try {
+      await createTopic(proc.port, 'scale', count);
+    } catch (e) {
+      return { createMs: performance.now() - t0, rssMB: rssMB(proc.child.pid) ?? 0, openFds: openFds(proc.child.pid), produceMs: 0, producedPartitions: 0, errors: 0, error: (e as Error).message };
+    }
+    const createMs = performance.now() - t0;
+    await sleep(500);
+    const rss = rssMB(proc.child.pid) ?? 0;
+    const fds = openFds(proc.child.pid);
+    const c = await WireClient.connect(proc.port);
+    let ok = 0;
+    let errors = 0;
+    const t1 = performance.now();
+    try {
+      const batch = encodeRecordBatch({ records: [{ value: Buffer.alloc(100, 0x61) }] });
+      const per = 1000;
+      for (let start = 0; start < count; start += per) {
+        const partitionData = [];
+        for (let p = start; p < Math.min(count, start + per); p++) partitionData.push({ index: p, records: batch });
+        const res = await c.request<ProduceResponse>(ApiKey.Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 60_000, topicData: [{ name: 'scale', partitionData }] });
+        for (const pr of res.responses[0]?.partitionResponses ?? []) {
+          if (pr.errorCode === 0) ok++;
+          else errors++;
+        }
+      }
+    } catch (e) {
+      return { createMs, rssMB: rss, openFds: fds, produceMs: performance.now() - t1, producedPartitions: ok, errors, error: (e as Error).message };
+    } finally {
+      c.close();
+    }
+    const produceMs = performance.now() - t1;
+    return { createMs, rssMB: Math.max(rss, rssMB(proc.child.pid) ?? 0), openFds: Math.max(fds, openFds(proc.child.pid)), produceMs, producedPartitions: ok, errors };
+  } finally {
+    await proc.stop();
+  }
+}
+
+function diskWrite(dir: string, mib: number): { path: string; bytes: number; writeMBps: number } {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'disk-speed.tmp');
+  const chunk = randomBytes(1024 * 1024);
+  const fd = openSync(file, 'w');
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < mib; i++) writeSync(fd, chunk);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const s = (performance.now() - t0) / 1000;
+  rmSync(file, { force: true });
+  return { path: dir, bytes: mib * 1024 * 1024, writeMBps: (mib * 1024 * 1024) / 1e6 / s };
+}
+
+function readLatencies(file: string, into: LatencyHistogram): number {
+  if (!existsSync(file)) return 0;
+  let n = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const us = Number(line);
+    if (line.length > 0 && Number.isFinite(us)) {
+      into.record(us / 1000);
+      n++;
+    }
+  }
+  return n;
+}
+
+function summary(h: LatencyHistogram): LatencySummary | null {
+  if (h.count === 0) return null;
+  const s = h.summary();
+  return { count: s.count, mean: s.mean, p50: s.p50, p99: s.p99, p999: s.p999, max: s.max };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: string | undefined; partitions: number | undefined } {
+  let scaleName = process.env['SAMSA_BENCH_SCALE'] ?? 'default';
+  let only: string[] | undefined;
+  let skip: string[] = [];
+  let out: string | undefined;
+  let partitions: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--quick') scaleName = 'quick';
+    else if (a === '--full') scaleName = 'full';
+    else if (a === '--only') only = (argv[++i] ?? '').split(',');
+    else if (a === '--skip') skip = (argv[++i] ?? '').split(',');
+    else if (a === '--out') out = argv[++i];
+    else if (a === '--partitions') partitions = Number(argv[++i]);
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]?.replace(/^\/\*\*?|^ \* ?/gm, '') ?? '');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  const base = SCALES[scaleName];
+  if (!base) throw new Error(`unknown scale '${scaleName}' (quick, default, full)`);
+  const scale = { ...base };
+  const env = process.env['SAMSA_BENCH_RECORDS'];
+  if (env) scale.smallRecords = scale.largeRecords = Number(env);
+  for (const s of [...(only ?? []), ...skip]) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section '${s}' (${SECTIONS.join(', ')})`);
+  const sections = new Set<Section>(SECTIONS.filter((s) => (only ? only.includes(s) : true) && !skip.includes(s)));
+  return { scale, sections, out, partitions };
+}
+
+async function main(): Promise<void> {
+  const { scale, sections, out, partitions } = parseCli(process.argv.slice(2));
+  const started = performance.now();
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const outDir = out ?? join(ROOT, '.bench-out', stamp);
+  const work = join(ROOT, '.bench-out', 'work');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const { bin, version } = buildRdkafkaPerf(join(ROOT, '.bench-out', 'build'));
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  } catch {
+    /* not a git checkout */
+  }
+  const results: BenchResults = {
+    meta: { date: new Date().toISOString(), scale: scale.name, node: process.version, librdkafka: version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', loadAvgAtStart: loadavg(), commit, durationSec: 0, notes: [] },
+    disk: null,
+    produce: [],
+    consume: [],
+    latency: [],
+    latencySeries: [],
+    startup: { samsaColdMs: null, samsaWarmMs: null, nullMs: null },
+    memory: { samsaIdleMB: null, samsaLoadMB: null, nullIdleMB: null, nullLoadMB: null },
+    partitions: { count: partitions ?? scale.partitions, samsa: null, nullBroker: null },
+    profile: null,
+    targets: [],
+  };
+  log(`scale ${scale.name}: ${scale.smallRecords} × 100 B, ${scale.largeRecords} × 1 KiB; sections ${[...sections].join(', ')}; output ${outDir}`);
+
+  if (sections.has('disk')) {
+    log('disk: sequential write');
+    results.disk = diskWrite(work, scale.diskMiB);
+  }
+
+  const workloads = [
+    { name: '100 B, acks=1', size: 100, acks: '1', records: scale.smallRecords, consume: true },
+    { name: '100 B, acks=all', size: 100, acks: '-1', records: scale.smallRecords, consume: false },
+    { name: '1 KiB, acks=1', size: 1024, acks: '1', records: scale.largeRecords, consume: true },
+    { name: '1 KiB, acks=all', size: 1024, acks: '-1', records: scale.largeRecords, consume: false },
+  ];
+
+  if (sections.has('produce')) {
+    const samsa = await startBroker('samsa', join(work, 'samsa-produce'));
+    const nul = await startBroker('null', join(work, 'null'));
+    await sleep(2000);
+    results.memory.samsaIdleMB = rssMB(samsa.child.pid);
+    results.memory.nullIdleMB = rssMB(nul.child.pid);
+    try {
+      for (const [i, w] of workloads.entries()) {
+        const topic = `produce-${i}`;
+        const res: Record<'samsa' | 'null', { p: Throughput; c: Throughput | null; rss: number }> = {} as never;
+        for (const b of [samsa, nul]) {
+          await createTopic(b.port, topic, PARTITIONS);
+          log(`produce ${w.name} × ${w.records} → ${b.kind}`);
+          const sampler = new RssSampler(b.child.pid);
+          const p = await perfProduce(bin, b.port, topic, w.size, w.records, w.acks);
+          const rss = sampler.stop();
+          let c: Throughput | null = null;
+          if (w.consume) {
+            log(`consume ${w.name} × ${p.records} ← ${b.kind}`);
+            c = await perfConsume(bin, b.port, topic, p.records);
+          }
+          res[b.kind] = { p, c, rss };
+          log(`  ${b.kind}: produce ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s${c ? `, consume ${Math.round(c.recordsPerSec)} rec/s` : ''}${p.error ? ` (${p.error})` : ''}`);
+        }
+        const s = res.samsa;
+        const nb = res.null;
+        if (w.size === 1024) {
+          results.memory.samsaLoadMB = Math.max(results.memory.samsaLoadMB ?? 0, s.rss);
+          results.memory.nullLoadMB = Math.max(results.memory.nullLoadMB ?? 0, nb.rss);
+        }
+        const row = (a: Throughput, b: Throughput): ComparedRow => ({ name: w.name, recordSize: w.size, acks: w.acks === '-1' ? 'all' : w.acks, records: w.records, samsa: a, nullBroker: b, ratio: b.recordsPerSec > 0 ? a.recordsPerSec / b.recordsPerSec : 0 });
+        results.produce.push(row(s.p, nb.p));
+        if (s.c && nb.c) results.consume.push({ ...row(s.c, nb.c), name: w.name.replace(/, acks=.*/, '') });
+      }
+    } finally {
+      await samsa.stop();
+      await nul.stop();
+      rmSync(join(work, 'samsa-produce'), { recursive: true, force: true });
+    }
+  }
+
+  if (sections.has('latency')) {
+    const samsa = await startBroker('samsa', join(work, 'samsa-latency'));
+    const nul = await startBroker('null', join(work, 'null'));
+    try {
+      for (const rate of [1000, 50_000]) {
+        const records = rate * scale.latencySeconds;
+        const topic = `latency-${rate}`;
+        const e2e = new LatencyHistogram();
+        const ack = new LatencyHistogram();
+        const nack = new LatencyHistogram();
+        const row: LatencyRow = { rate, records, samsaEndToEnd: null, samsaProduceAck: null, nullProduceAck: null, received: 0 };
+        await createTopic(samsa.port, topic, PARTITIONS);
+        await createTopic(nul.port, topic, PARTITIONS);
+        log(`latency ${rate} rec/s × ${scale.latencySeconds} s → samsa`);
+        const cfile = join(work, `lat-${rate}-consumer.txt`);
+        const pfile = join(work, `lat-${rate}-producer.txt`);
+        const consumer = run(bin, ['-C', '-l', '-A', cfile, '-t', topic, ...partitionArgs(), '-b', `127.0.0.1:${samsa.port}`, '-o', 'end', '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (scale.latencySeconds + 60) * 1000);
+        await sleep(3000); // let the consumer reach the end of each partition first
+        const producer = await run(bin, ['-P', '-l', '-A', pfile, '-t', topic, '-b', `127.0.0.1:${samsa.port}`, '-s', '100', '-a', '1', '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (scale.latencySeconds + 60) * 1000).done;
+        const cons = await Promise.race([consumer.done, sleep(15_000).then(() => null)]);
+        if (cons === null) {
+          consumer.child.kill('SIGINT');
+          await Promise.race([consumer.done, sleep(3000)]);
+          consumer.child.kill('SIGKILL');
+        }
+        row.received = readLatencies(cfile, e2e);
+        readLatencies(pfile, ack);
+        if (row.received < records) row.error = `consumer saw ${row.received} of ${records}`;
+        if (producer.code !== 0) row.error = `producer exited ${producer.code}`;
+        log(`latency ${rate} rec/s → null broker`);
+        const npfile = join(work, `lat-${rate}-null-producer.txt`);
+        await run(bin, ['-P', '-l', '-A', npfile, '-t', topic, '-b', `127.0.0.1:${nul.port}`, '-s', '100', '-a', '1', '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (scale.latencySeconds + 60) * 1000).done;
+        readLatencies(npfile, nack);
+        row.samsaEndToEnd = summary(e2e);
+        row.samsaProduceAck = summary(ack);
+        row.nullProduceAck = summary(nack);
+        results.latency.push(row);
+        results.latencySeries.push(seriesFrom(`Samsa produce→consume @ ${rate.toLocaleString('en-US')}/s`, e2e), seriesFrom(`Samsa produce→ack @ ${rate.toLocaleString('en-US')}/s`, ack), seriesFrom(`Null broker produce→ack @ ${rate.toLocaleString('en-US')}/s`, nack));
+        log(`  e2e p50 ${row.samsaEndToEnd?.p50.toFixed(2)} p99 ${row.samsaEndToEnd?.p99.toFixed(2)} ms; received ${row.received}`);
+      }
+    } finally {
+      await samsa.stop();
+      await nul.stop();
+      rmSync(join(work, 'samsa-latency'), { recursive: true, force: true });
+    }
+  }
+
+  if (sections.has('startup')) {
+    const cold: number[] = [];
+    const warm: number[] = [];
+    const nul: number[] = [];
+    for (let i = 0; i < scale.startupRuns; i++) {
+      const dir = join(work, `samsa-startup-${i}`);
+      log(`startup run ${i + 1}/${scale.startupRuns}`);
+      let r = await timeToFirstProduce('samsa', dir);
+      cold.push(r.ms);
+      await r.proc.stop();
+      r = await timeToFirstProduce('samsa', dir);
+      warm.push(r.ms);
+      await r.proc.stop();
+      r = await timeToFirstProduce('null', dir);
+      nul.push(r.ms);
+      await r.proc.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    results.startup = { samsaColdMs: median(cold), samsaWarmMs: median(warm), nullMs: median(nul) };
+    results.meta.notes.push(`Start-up: median of ${scale.startupRuns} runs; cold runs ${cold.map((x) => Math.round(x)).join(', ')} ms; warm ${warm.map((x) => Math.round(x)).join(', ')} ms.`);
+  }
+
+  if (sections.has('partitions')) {
+    const count = results.partitions.count;
+    log(`partition scale: ${count} partitions → samsa`);
+    results.partitions.samsa = await partitionScale('samsa', join(work, 'samsa-scale'), count);
+    rmSync(join(work, 'samsa-scale'), { recursive: true, force: true });
+    log(`partition scale: ${count} partitions → null broker`);
+    results.partitions.nullBroker = await partitionScale('null', join(work, 'null'), count);
+  }
+
+  if (sections.has('profile')) {
+    const profDir = join(work, 'profile');
+    mkdirSync(profDir, { recursive: true });
+    const records = scale.largeRecords;
+    log(`profile: samsa under --cpu-prof, 1 KiB acks=1 × ${records}`);
+    const samsa = await startBroker('samsa', join(work, 'samsa-profile'), ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+    const now = (): number => Number(process.hrtime.bigint() / 1000n);
+    let window: { fromUs: number; toUs: number } | undefined;
+    try {
+      await createTopic(samsa.port, 'profile', PARTITIONS);
+      const fromUs = now();
+      await perfProduce(bin, samsa.port, 'profile', 1024, records, '1');
+      window = { fromUs, toUs: now() };
+    } finally {
+      await samsa.stop();
+    }
+    const prof = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
+    if (prof[0]) {
+      const s = summariseProfile(join(profDir, prof[0]), ROOT, 15, window);
+      results.profile = { workload: `1 KiB acks=1 × ${records.toLocaleString('en-US')} records, samples during the workload only`, ...s };
+      mkdirSync(outDir, { recursive: true });
+      cpSync(join(profDir, prof[0]), join(outDir, 'broker.cpuprofile'));
+    } else results.meta.notes.push('Profile: the broker wrote no .cpuprofile (did it exit cleanly on SIGTERM?).');
+    rmSync(join(work, 'samsa-profile'), { recursive: true, force: true });
+  }
+
+  // Acceptance targets.
+  const targets: Target[] = [];
+  const kib = results.produce.find((p) => p.recordSize === 1024 && p.acks === '1');
+  targets.push({ name: 'Produce 1 KiB acks=1: Samsa ÷ null broker', target: '≥ 0.70', measured: kib ? kib.ratio.toFixed(2) : 'n/a', pass: kib ? kib.ratio >= 0.7 : null });
+  const su = results.startup.samsaColdMs;
+  targets.push({ name: 'Start-up to first acknowledged produce', target: '< 300 ms', measured: su === null ? 'n/a' : `${Math.round(su)} ms`, pass: su === null ? null : su < 300 });
+  const idle = results.memory.samsaIdleMB;
+  targets.push({ name: 'Idle RSS', target: '< 100 MB', measured: idle === null ? 'n/a' : `${idle.toFixed(1)} MB`, pass: idle === null ? null : idle < 100 });
+  results.targets = targets;
+  results.meta.durationSec = (performance.now() - started) / 1000;
+  if (loadavg()[0] !== undefined && (results.meta.loadAvgAtStart[0] ?? 0) > cpus().length) {
+    results.meta.notes.push(`The machine was busy when the run started (load average ${results.meta.loadAvgAtStart[0]?.toFixed(2)} on ${cpus().length} CPUs): absolute figures are pessimistic; ratios are fairer since both brokers ran under the same conditions.`);
+  }
+
+  const paths = writeReport(outDir, results);
+  const latest = join(ROOT, '.bench-out', 'latest');
+  rmSync(latest, { recursive: true, force: true });
+  cpSync(outDir, latest, { recursive: true });
+  rmSync(work, { recursive: true, force: true });
+  process.stdout.write(readFileSync(paths.markdown, 'utf8'));
+  log(`report: ${paths.markdown}\n        json: ${paths.json}\n        chart: ${paths.svg}`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});
