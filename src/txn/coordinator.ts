@@ -24,7 +24,8 @@ import { decodeRecordBatches } from '../protocol/records/record.js';
 import { encodeRecordBatch } from '../protocol/records/record.js';
 import { MarkerWriter } from './markers.js';
 import { ProducerIdManager } from './producer-id-manager.js';
-import { TRANSACTION_STATE_TOPIC, decodeTxnLogRecord, partitionForTransactionalId, txnLogKey, txnLogValue } from './txn-log.js';
+import { PendingTxnOffsets, completeTxnOffsets } from './txn-offsets.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, decodeTxnLogRecord, partitionForTransactionalId, txnLogKey, txnLogValue } from './txn-log.js';
 import {
   MAX_PRODUCER_EPOCH,
   NO_PRODUCER_EPOCH,
@@ -58,6 +59,8 @@ function err(code: number, message?: string): KafkaError {
 export class TransactionCoordinator {
   readonly markers: MarkerWriter;
   readonly producerIds: ProducerIdManager;
+  /** Offsets sent with TxnOffsetCommit, waiting for their transaction's marker. */
+  readonly pendingOffsets = new PendingTxnOffsets();
   private readonly txns = new Map<string, TxnMetadata>();
   private numPartitions = 0;
   private active = false;
@@ -66,6 +69,9 @@ export class TransactionCoordinator {
   constructor(private readonly broker: Broker) {
     this.markers = new MarkerWriter(broker.replicas, () => broker.clock.now());
     this.producerIds = new ProducerIdManager(broker.config.logDirs[0] as string);
+    this.markers.onMarker((topic, partition, marker) => {
+      if (topic === CONSUMER_OFFSETS_TOPIC) completeTxnOffsets(broker, this.pendingOffsets, partition, marker.producerId, marker.commit);
+    });
   }
 
   private now(): number {

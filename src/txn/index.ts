@@ -25,6 +25,11 @@ export function findTransactionCoordinator(broker: Broker, transactionalId: stri
   return c.partitionFor(transactionalId);
 }
 
+/** For OffsetFetch with require_stable: whether an open transaction holds an offset of the group's partition (answer UNSTABLE_OFFSET_COMMIT). */
+export function hasPendingTxnOffset(broker: Broker, groupId: string, topic: string, partition: number): boolean {
+  return broker.txnCoordinator?.pendingOffsets.has(groupId, topic, partition) ?? false;
+}
+
 /** Registers a listener told after every transaction marker the broker writes; returns the unsubscribe function. */
 export function onTransactionMarker(broker: Broker, listener: MarkerListener): () => void {
   return broker.txnCoordinator.markers.onMarker(listener);

@@ -173,3 +173,35 @@ test('WriteTxnMarkers, DescribeProducers and ListTransactions', async () => {
   });
   assert.equal(old.markers[0]?.topics[0]?.partitions[0]?.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
 });
+
+test('TxnOffsetCommit: offsets become visible on commit, are dropped on abort, and need AddOffsetsToTxn and the current epoch', async () => {
+  const id = 'offsets-txn';
+  const group = 'txn-offsets-group';
+  const fetchOffset = async (): Promise<bigint> => {
+    const res = await w.c.request<{ topics: { partitions: { committedOffset: bigint }[] }[] }>(9, 7, { groupId: group, topics: [{ name: 't', partitionIndexes: [0] }], requireStable: false });
+    return res.topics[0]?.partitions[0]?.committedOffset ?? -2n;
+  };
+  const commitOffset = async (producerId: bigint, producerEpoch: number, offset: bigint): Promise<number> => {
+    const res = await w.c.request<{ topics: { partitions: { errorCode: number }[] }[] }>(28, 2, {
+      transactionalId: id, groupId: group, producerId, producerEpoch,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: 'm' }] }],
+    });
+    return res.topics[0]?.partitions[0]?.errorCode ?? -1;
+  };
+  const addOffsets = async (producerId: bigint, producerEpoch: number): Promise<number> =>
+    (await w.c.request<{ errorCode: number }>(25, 3, { transactionalId: id, producerId, producerEpoch, groupId: group })).errorCode;
+
+  const { producerId, producerEpoch } = await w.initProducerId(id);
+  assert.equal(await commitOffset(producerId, producerEpoch, 5n), ErrorCode.INVALID_TXN_STATE, 'AddOffsetsToTxn first');
+  assert.equal(await addOffsets(producerId, producerEpoch), 0);
+  assert.equal(await commitOffset(producerId, producerEpoch + 1, 5n), ErrorCode.INVALID_PRODUCER_EPOCH);
+  assert.equal(await commitOffset(producerId, producerEpoch, 5n), 0);
+  assert.equal(await fetchOffset(), -1n, 'pending until the transaction commits');
+  assert.equal(await w.endTxn(id, producerId, producerEpoch, true), 0);
+  assert.equal(await fetchOffset(), 5n);
+
+  assert.equal(await addOffsets(producerId, producerEpoch), 0);
+  assert.equal(await commitOffset(producerId, producerEpoch, 9n), 0);
+  assert.equal(await w.endTxn(id, producerId, producerEpoch, false), 0);
+  assert.equal(await fetchOffset(), 5n, 'aborted offsets are dropped');
+});

@@ -27,6 +27,7 @@ import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
 import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
 import { endTxnHandler } from './26-end-txn.js';
 import { writeTxnMarkersHandler } from './27-write-txn-markers.js';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
 import { describeProducersHandler } from './61-describe-producers.js';
 import { describeTransactionsHandler } from './65-describe-transactions.js';
 import { listTransactionsHandler } from './66-list-transactions.js';
@@ -59,6 +60,7 @@ export const allHandlers: readonly ApiHandler<unknown, unknown>[] = [
   addOffsetsToTxnHandler,
   endTxnHandler,
   writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
   describeProducersHandler,
   describeTransactionsHandler,
   listTransactionsHandler,

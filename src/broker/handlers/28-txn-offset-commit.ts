@@ -1,0 +1,33 @@
+/**
+ * TxnOffsetCommit (key 28), v0-4.
+ * Version notes: v2+ committed leader epoch; v3+ flexible, with generation, member id and group
+ * instance id (checked like OffsetCommit; without them the member checks are skipped, as Kafka
+ * does for transactional commits); v4 may see TRANSACTION_ABORTABLE (never sent here).
+ * The offsets are written to the group's `__consumer_offsets` partition inside the producer's
+ * transaction and become visible when it commits (src/txn/txn-offsets.ts). Errors: the producer
+ * must own the transactional id (INVALID_PRODUCER_ID_MAPPING), have the current epoch
+ * (INVALID_PRODUCER_EPOCH) and have added the group with AddOffsetsToTxn (INVALID_TXN_STATE).
+ */
+import {
+  decodeTxnOffsetCommitRequest,
+  encodeTxnOffsetCommitResponse,
+  type TxnOffsetCommitRequest,
+  type TxnOffsetCommitResponseInit,
+} from '../../protocol/generated/messages/txn-offset-commit.js';
+import { txnOffsetCommit } from '../../txn/txn-offsets.js';
+import { defineHandler } from '../handler.js';
+
+export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInit>({
+  apiKey: 28,
+  name: 'TxnOffsetCommit',
+  minVersion: 0,
+  maxVersion: 4,
+  decode: decodeTxnOffsetCommitRequest,
+  encode: encodeTxnOffsetCommitResponse,
+  handle(ctx, req) {
+    return { throttleTimeMs: 0, topics: txnOffsetCommit(ctx.broker, ctx.broker.txnCoordinator.pendingOffsets, req) };
+  },
+  errorResponse(req, errorCode) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
+  },
+});
