@@ -24,7 +24,7 @@ import { decodeRecordBatches } from '../protocol/records/record.js';
 import { encodeRecordBatch } from '../protocol/records/record.js';
 import { MarkerWriter } from './markers.js';
 import { ProducerIdManager } from './producer-id-manager.js';
-import { PendingTxnOffsets, completeTxnOffsets } from './txn-offsets.js';
+import { PendingTxnOffsets, completeTxnOffsets, recoverPendingOffsets } from './txn-offsets.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, decodeTxnLogRecord, partitionForTransactionalId, txnLogKey, txnLogValue } from './txn-log.js';
 import {
   MAX_PRODUCER_EPOCH,
@@ -85,6 +85,8 @@ export class TransactionCoordinator {
   /** Loads `__transaction_state` if it exists, completes interrupted transactions and starts the timeout checks. */
   start(): void {
     this.active = true;
+    const recovered = recoverPendingOffsets(this.broker, this.pendingOffsets);
+    if (recovered > 0) log.info(`Recovered ${recovered} offsets of open transactions in ${CONSUMER_OFFSETS_TOPIC}`);
     if (this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)) this.loadAll();
     const interval = this.broker.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
     this.timer = setInterval(() => this.runMaintenance(), Math.max(10, interval));

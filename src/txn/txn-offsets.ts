@@ -9,9 +9,9 @@ import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
 import type { Broker } from '../broker/broker.js';
 import { validateOffsetCommit } from '../group/offsets.js';
-import { offsetCommitRecord, type CommittedOffset } from '../group/records.js';
+import { decodeCoordinatorRecord, offsetCommitRecord, type CommittedOffset } from '../group/records.js';
 import { groupCoordinator } from '../group/registry.js';
-import { encodeRecordBatch } from '../protocol/records/record.js';
+import { decodeRecordBatches, encodeRecordBatch } from '../protocol/records/record.js';
 import { CONSUMER_OFFSETS_TOPIC } from './txn-log.js';
 
 export interface TxnOffsetCommitInput {
@@ -67,6 +67,46 @@ export function completeTxnOffsets(broker: Broker, pending: PendingTxnOffsets, o
   if (!commit || entries.length === 0) return;
   const c = groupCoordinator(broker);
   for (const e of entries) c.getOrCreateGroup(e.groupId).setOffset(e.topic, e.partition, e.value);
+}
+
+/**
+ * After a restart: registers again the offsets of transactions still open in `__consumer_offsets`
+ * (found through each partition's producer state), so a later COMMIT marker still applies them.
+ */
+export function recoverPendingOffsets(broker: Broker, pending: PendingTxnOffsets): number {
+  const meta = broker.metadata.topic(CONSUMER_OFFSETS_TOPIC);
+  if (!meta) return 0;
+  let recovered = 0;
+  for (const pm of meta.partitions) {
+    const p = broker.replicas.partition(CONSUMER_OFFSETS_TOPIC, pm.partition);
+    if (!p) continue;
+    const open = new Map<bigint, number>();
+    for (const e of p.producers.activeProducers()) if (e.currentTxnFirstOffset >= 0) open.set(e.producerId, e.currentTxnFirstOffset);
+    if (open.size === 0) continue;
+    let offset = Math.max(Math.min(...open.values()), p.logStartOffset);
+    const end = p.logEndOffset;
+    try {
+      while (offset < end) {
+        const { records } = p.log.read(offset, 1 << 20, end, true);
+        if (records.length === 0) break;
+        for (const b of decodeRecordBatches(records)) {
+          offset = Number(b.baseOffset) + b.lastOffsetDelta + 1;
+          const first = open.get(b.producerId);
+          if (b.isControl || !b.isTransactional || first === undefined || Number(b.baseOffset) < first) continue;
+          for (const r of b.records) {
+            if (r.key === null) continue;
+            const d = decodeCoordinatorRecord(r.key, r.value);
+            if (d.type !== 'offset' || d.value === null) continue;
+            pending.add(pm.partition, b.producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
+            recovered++;
+          }
+        }
+      }
+    } catch (e) {
+      log.error(`recovering transactional offsets of ${CONSUMER_OFFSETS_TOPIC}-${pm.partition} failed`, e);
+    }
+  }
+  return recovered;
 }
 
 type Codes = { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];

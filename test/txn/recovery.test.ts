@@ -110,3 +110,40 @@ test('a commit interrupted after PrepareCommit is completed when the coordinator
     removeDir(dataDir);
   }
 });
+
+test('offsets sent in a transaction that is still open at a restart are applied when it commits afterwards', async () => {
+  const dataDir = tempDir();
+  const id = 'offsets-across-restart';
+  const group = 'restart-group';
+  try {
+    let running = await startBroker({ port: 0, dataDir, config: OVERRIDES });
+    let w = await TxnWire.connect(running.port);
+    await w.createTopic('src', 1);
+    const { producerId, producerEpoch } = await w.initProducerId(id);
+    assert.equal((await w.c.request<{ errorCode: number }>(25, 3, { transactionalId: id, producerId, producerEpoch, groupId: group })).errorCode, 0);
+    const commit = await w.c.request<{ topics: { partitions: { errorCode: number }[] }[] }>(28, 3, {
+      transactionalId: id, groupId: group, producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
+      topics: [{ name: 'src', partitions: [{ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    assert.equal(commit.topics[0]?.partitions[0]?.errorCode, 0);
+    w.close();
+    await running.stop();
+
+    running = await startBroker({ port: 0, dataDir, config: OVERRIDES });
+    try {
+      w = await TxnWire.connect(running.port);
+      const fetch = async (): Promise<bigint> => {
+        const res = await w.c.request<{ topics: { partitions: { committedOffset: bigint }[] }[] }>(9, 7, { groupId: group, topics: [{ name: 'src', partitionIndexes: [0] }], requireStable: false });
+        return res.topics[0]?.partitions[0]?.committedOffset ?? -2n;
+      };
+      assert.equal(await fetch(), -1n, 'still pending after the restart');
+      assert.equal(await w.endTxn(id, producerId, producerEpoch, true), 0);
+      assert.equal(await fetch(), 42n);
+      w.close();
+    } finally {
+      await running.stop();
+    }
+  } finally {
+    removeDir(dataDir);
+  }
+});
