@@ -2,7 +2,9 @@
  * confluent-kafka-python 1.7 (librdkafka 2.0.2) transactions against a Samsa broker process:
  * committed transactions are seen by a read_committed consumer, aborted ones only by a
  * read_uncommitted consumer; a second producer with the same transactional.id fences the first;
- * an idempotent producer's records arrive once and in order.
+ * an idempotent producer's records arrive once and in order; a consume-transform-produce loop with
+ * send_offsets_to_transaction (TxnOffsetCommit with the consumer's member id and generation)
+ * outputs each record once and commits the group's offsets.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -119,6 +121,38 @@ left = p.flush(30)
 print(json.dumps({'left': left, 'read': consume(topic, 1, 'read_committed'), 'errors': errors}))
 `;
 
+const LOOP = String.raw`
+src, dst, n = job['src'], job['dst'], job['n']
+create(src, 2)
+create(dst, 1)
+feeder = Producer({'bootstrap.servers': bs})
+for i in range(n):
+    feeder.produce(src, value=('in-%d' % i).encode(), partition=i % 2)
+feeder.flush(20)
+consumer = Consumer({'bootstrap.servers': bs, 'group.id': 'ck-eos', 'enable.auto.commit': False, 'auto.offset.reset': 'earliest',
+                     'isolation.level': 'read_committed', 'session.timeout.ms': 6000,
+                     'error_cb': lambda e: errors.append('consumer: ' + str(e))})
+consumer.subscribe([src])
+p = Producer({'bootstrap.servers': bs, 'transactional.id': 'ck-eos-txn', 'error_cb': lambda e: errors.append('producer: ' + str(e))})
+p.init_transactions(20)
+done = 0
+deadline = time.time() + 60
+while done < n and time.time() < deadline:
+    msgs = consumer.consume(20, 0.5)
+    msgs = [m for m in msgs if not m.error()]
+    if not msgs:
+        continue
+    p.begin_transaction()
+    for m in msgs:
+        p.produce(dst, value=b'out-' + m.value(), partition=0)
+    p.send_offsets_to_transaction(consumer.position(consumer.assignment()), consumer.consumer_group_metadata(), 20)
+    p.commit_transaction(20)
+    done += len(msgs)
+committed = consumer.committed([TopicPartition(src, 0), TopicPartition(src, 1)], 10)
+consumer.close()
+print(json.dumps({'done': done, 'committed': [tp.offset for tp in committed], 'out': consume(dst, 1, 'read_committed'), 'errors': errors}))
+`;
+
 async function py<T>(script: string, job: Record<string, unknown>, what: string): Promise<T> {
   const r = await runPython(COMMON + script, [], { input: JSON.stringify({ bootstrap: broker.bootstrap, ...job }), timeoutMs: 90_000 });
   return pythonJson<T>(r, what);
@@ -151,5 +185,15 @@ test('confluent-kafka idempotent producer: 2000 records once each, in order', as
   const res = await py<{ left: number; read: Consumed; errors: string[] }>(IDEMPOTENT, { topic: 'ck-idem' }, 'confluent-kafka idempotence');
   assert.equal(res.left, 0);
   assert.deepEqual(res.read.records['0'], Array.from({ length: 2000 }, (_, i) => `m${i}`));
+  assert.deepEqual(res.errors, []);
+});
+
+test('confluent-kafka consume-transform-produce with send_offsets_to_transaction', async () => {
+  const res = await py<{ done: number; committed: number[]; out: Consumed; errors: string[] }>(LOOP, { src: 'ck-eos-in', dst: 'ck-eos-out', n: 200 }, 'confluent-kafka EOS loop');
+  assert.equal(res.done, 200, `all input consumed (errors: ${res.errors.join('; ')})`);
+  assert.deepEqual(res.committed, [100, 100], 'the group committed the end offsets through the transactions');
+  const out = res.out.records['0'] ?? [];
+  assert.equal(new Set(out).size, 200);
+  assert.deepEqual([...out].sort(), Array.from({ length: 200 }, (_, i) => `out-in-${i}`).sort());
   assert.deepEqual(res.errors, []);
 });
