@@ -97,7 +97,7 @@ export interface BenchResults {
   startup: { samsaColdMs: number | null; samsaWarmMs: number | null; nullMs: number | null };
   memory: { samsaIdleMB: number | null; samsaLoadMB: number | null; nullIdleMB: number | null; nullLoadMB: number | null };
   partitions: { count: number; samsa: ScaleResult | null; nullBroker: ScaleResult | null };
-  profile: { workload: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] } | null;
+  profiles: { workload: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] }[];
   targets: Target[];
 }
 
@@ -195,12 +195,12 @@ export function renderMarkdown(r: BenchResults): string {
     ),
   );
   if (r.disk) out.push(`## Disk\n\nSequential write to the data directory's disk (${r.disk.path}, ${n(r.disk.bytes / 1048576)} MiB, 1 MiB writes, fsync at end): **${n(r.disk.writeMBps, 0)} MB/s**.\n`);
-  if (r.profile) {
-    out.push(`## Where the broker's time goes (node --cpu-prof, ${r.profile.workload})\n`);
-    out.push(`Profiled ${n(r.profile.totalMs)} ms of broker CPU samples. Top functions by self time:\n`);
-    out.push(mdTable(['Function', 'Location', 'Self ms', 'Self %'], r.profile.top.map((e) => [`\`${e.functionName}\``, e.location, n(e.selfMs), e.selfPct.toFixed(1)]), ['l', 'l', 'r', 'r']));
+  for (const prof of r.profiles) {
+    out.push(`## Where the broker's time goes: ${prof.workload}\n`);
+    out.push(`node --cpu-prof; ${n(prof.totalMs)} ms of broker CPU samples inside the workload window. Top functions by self time:\n`);
+    out.push(mdTable(['Function', 'Location', 'Self ms', 'Self %'], prof.top.map((e) => [`\`${e.functionName}\``, e.location, n(e.selfMs), e.selfPct.toFixed(1)]), ['l', 'l', 'r', 'r']));
     out.push('By file:\n');
-    out.push(mdTable(['File', 'Self ms', 'Self %'], r.profile.byFile.map((e) => [e.location, n(e.selfMs), e.selfPct.toFixed(1)]), ['l', 'r', 'r']));
+    out.push(mdTable(['File', 'Self ms', 'Self %'], prof.byFile.map((e) => [e.location, n(e.selfMs), e.selfPct.toFixed(1)]), ['l', 'r', 'r']));
   }
   out.push('MB = 10^6 bytes of record values. Raw figures: results.json.\n');
   return out.join('\n');

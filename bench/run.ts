@@ -433,7 +433,7 @@ async function main(): Promise<void> {
     startup: { samsaColdMs: null, samsaWarmMs: null, nullMs: null },
     memory: { samsaIdleMB: null, samsaLoadMB: null, nullIdleMB: null, nullLoadMB: null },
     partitions: { count: partitions ?? scale.partitions, samsa: null, nullBroker: null },
-    profile: null,
+    profiles: [],
     targets: [],
   };
   log(`scale ${scale.name}: ${scale.smallRecords} × 100 B, ${scale.largeRecords} × 1 KiB; sections ${[...sections].join(', ')}; output ${outDir}`);
@@ -572,28 +572,54 @@ async function main(): Promise<void> {
 
   if (sections.has('profile')) {
     const profDir = join(work, 'profile');
-    mkdirSync(profDir, { recursive: true });
     const records = scale.largeRecords;
-    log(`profile: samsa under --cpu-prof, 1 KiB acks=1 × ${records}`);
-    const samsa = await startBroker('samsa', join(work, 'samsa-profile'), ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
     const now = (): number => Number(process.hrtime.bigint() / 1000n);
-    let window: { fromUs: number; toUs: number } | undefined;
-    try {
-      await createTopic(samsa.port, 'profile', PARTITIONS);
-      const fromUs = now();
-      await perfProduce(bin, samsa.port, 'profile', 1024, records, '1');
-      window = { fromUs, toUs: now() };
-    } finally {
-      await samsa.stop();
+    // Each workload runs in its own broker under --cpu-prof; only samples inside the workload's
+    // time window count, so start-up and shutdown drop out.
+    const workloads: { name: string; file: string; prepare?: (port: number) => Promise<void>; run: (port: number) => Promise<void> }[] = [
+      {
+        name: `produce 1 KiB acks=1 × ${records.toLocaleString('en-US')} records`,
+        file: 'produce',
+        prepare: (port) => createTopic(port, 'profile', PARTITIONS),
+        run: async (port) => void (await perfProduce(bin, port, 'profile', 1024, records, '1')),
+      },
+      {
+        name: `consume 1 KiB × ${records.toLocaleString('en-US')} records`,
+        file: 'consume',
+        prepare: async (port) => {
+          await createTopic(port, 'profile', PARTITIONS);
+          await perfProduce(bin, port, 'profile', 1024, records, '1');
+        },
+        run: async (port) => void (await perfConsume(bin, port, 'profile', records)),
+      },
+      {
+        name: `create a topic of ${results.partitions.count.toLocaleString('en-US')} partitions`,
+        file: 'create-partitions',
+        run: (port) => createTopic(port, 'profile', results.partitions.count),
+      },
+    ];
+    for (const w of workloads) {
+      const dir = join(profDir, w.file);
+      mkdirSync(dir, { recursive: true });
+      log(`profile: samsa under --cpu-prof, ${w.name}`);
+      const samsa = await startBroker('samsa', join(work, 'samsa-profile'), ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+      let window: { fromUs: number; toUs: number } | undefined;
+      try {
+        await w.prepare?.(samsa.port);
+        const fromUs = now();
+        await w.run(samsa.port);
+        window = { fromUs, toUs: now() };
+      } finally {
+        await samsa.stop();
+        rmSync(join(work, 'samsa-profile'), { recursive: true, force: true });
+      }
+      const prof = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+      if (prof[0]) {
+        results.profiles.push({ workload: w.name, ...summariseProfile(join(dir, prof[0]), ROOT, 12, window) });
+        mkdirSync(outDir, { recursive: true });
+        cpSync(join(dir, prof[0]), join(outDir, `broker-${w.file}.cpuprofile`));
+      } else results.meta.notes.push(`Profile of ${w.name}: the broker wrote no .cpuprofile (did it exit cleanly on SIGTERM?).`);
     }
-    const prof = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'));
-    if (prof[0]) {
-      const s = summariseProfile(join(profDir, prof[0]), ROOT, 15, window);
-      results.profile = { workload: `1 KiB acks=1 × ${records.toLocaleString('en-US')} records, samples during the workload only`, ...s };
-      mkdirSync(outDir, { recursive: true });
-      cpSync(join(profDir, prof[0]), join(outDir, 'broker.cpuprofile'));
-    } else results.meta.notes.push('Profile: the broker wrote no .cpuprofile (did it exit cleanly on SIGTERM?).');
-    rmSync(join(work, 'samsa-profile'), { recursive: true, force: true });
   }
 
   // Acceptance targets.

@@ -89,7 +89,7 @@ function sampleResults(): BenchResults {
     startup: { samsaColdMs: 250, samsaWarmMs: 240, nullMs: 100 },
     memory: { samsaIdleMB: 60, samsaLoadMB: 120, nullIdleMB: 50, nullLoadMB: 70 },
     partitions: { count: 10, samsa: { createMs: 5, rssMB: 60, openFds: 40, produceMs: 3, producedPartitions: 10, errors: 0 }, nullBroker: null },
-    profile: { workload: 'w', totalMs: 100, top: [{ functionName: 'f', location: 'x.js:1', selfMs: 50, selfPct: 50 }], byFile: [{ functionName: '', location: 'x.js', selfMs: 50, selfPct: 50 }] },
+    profiles: [{ workload: 'w', totalMs: 100, top: [{ functionName: 'f', location: 'x.js:1', selfMs: 50, selfPct: 50 }], byFile: [{ functionName: '', location: 'x.js', selfMs: 50, selfPct: 50 }] }],
     targets: [{ name: 'Idle RSS', target: '< 100 MB', measured: '60.0 MB', pass: true }],
   };
 }
@@ -101,6 +101,8 @@ test('report writer: Markdown tables, JSON and an SVG chart', () => {
   assert.match(md, /\| Idle RSS \| < 100 MB \| 60\.0 MB \| PASS \|/);
   assert.match(md, /\| 1,000 \| 1,000 \| 5\.00 \| 9\.90 \| 10\.00 \| n\/a/);
   assert.match(md, /\*\*500 MB\/s\*\*/);
+  assert.match(md, /## Where the broker's time goes: w\n/);
+  assert.match(md, /\| `f` \| x\.js:1 \| 50 \| 50\.0 \|/);
   const svg = renderLatencySvg(r.latencySeries);
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.equal((svg.match(/<polyline /g) ?? []).length, 1, 'one curve per non-empty series');
