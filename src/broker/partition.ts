@@ -97,7 +97,8 @@ export class Partition {
     if ('duplicate' in result) return result as PartitionAppendResult;
     this.log.highWatermark = this.log.logEndOffset;
     this.notify();
-    return { ...result, duplicate: false };
+    (result as PartitionAppendResult).duplicate = false;
+    return result as PartitionAppendResult;
   }
 
   private appendWithProducer(records: Buffer, producerId: bigint, opts: AppendOptions): AppendResult | PartitionAppendResult {

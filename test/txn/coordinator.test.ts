@@ -205,3 +205,17 @@ test('TxnOffsetCommit: offsets become visible on commit, are dropped on abort, a
   assert.equal(await w.endTxn(id, producerId, producerEpoch, false), 0);
   assert.equal(await fetchOffset(), 5n, 'aborted offsets are dropped');
 });
+
+test('AddPartitionsToTxn v4+: batched transactions and verifyOnly', async () => {
+  const id = 'batched';
+  const { producerId, producerEpoch } = await w.initProducerId(id);
+  type Res = { errorCode: number; resultsByTransaction: { transactionalId: string; topicResults: { name: string; resultsByPartition: { partitionIndex: number; partitionErrorCode: number }[] }[] }[] };
+  const call = (verifyOnly: boolean, partitions: number[], epoch = producerEpoch): Promise<Res> =>
+    w.c.request<Res>(24, 5, { transactions: [{ transactionalId: id, producerId, producerEpoch: epoch, verifyOnly, topics: [{ name: 't', partitions }] }] });
+  const codes = (r: Res): number[] => r.resultsByTransaction[0]?.topicResults[0]?.resultsByPartition.map((p) => p.partitionErrorCode) ?? [];
+  assert.deepEqual(codes(await call(false, [0])), [0]);
+  assert.deepEqual(codes(await call(true, [0, 1])), [0, ErrorCode.TRANSACTION_ABORTABLE]);
+  assert.deepEqual(codes(await call(true, [0], producerEpoch + 1)), [ErrorCode.PRODUCER_FENCED]);
+  assert.equal((await w.describeTxn(id)).topics.length, 1, 'verifyOnly adds nothing');
+  assert.equal(await w.endTxn(id, producerId, producerEpoch, false), 0);
+});
