@@ -1,10 +1,14 @@
 /**
  * Creates, deletes and grows topics: validates like Kafka, records the change in the metadata
- * store, and creates or removes the partition logs.
+ * store, and creates or removes the partition logs. Also the owner of config changes at runtime:
+ * topic overrides and dynamic broker configs (AlterConfigs, IncrementalAlterConfigs) are
+ * validated, persisted in the metadata store and applied live to the logs (LogConfig), the
+ * partitions' settings and the log cleaner.
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../common/errors.js';
-import { resolveTopicConfigs, validateTopicOverrides, numberConfig, stringConfig } from '../config/topic-config-resolver.js';
+import { BrokerConfigUpdateError, parseDynamicBrokerConfigs } from '../config/dynamic-broker-config.js';
+import { resolveTopicConfigs, validateTopicOverrides, numberConfig, stringConfig, type ResolvedTopicConfig } from '../config/topic-config-resolver.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import type { LocalMetadataStore, TopicMetadata } from '../cluster/metadata-store.js';
@@ -13,10 +17,21 @@ import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
 import { Partition, type TopicSettings } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
+import { log } from '../common/logger.js';
 
 const LEGAL_TOPIC_CHARS = /^[a-zA-Z0-9._-]+$/;
 export const MAX_TOPIC_NAME_LENGTH = 249;
 export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+/** Topic settings the produce path needs beyond TopicSettings (cached per topic). */
+export interface ProducePolicy {
+  /** cleanup.policy includes compact: every record needs a key. */
+  compact: boolean;
+  /** compression.type ('producer' keeps the producer's codec). */
+  compressionType: string;
+  /** compression.<codec>.level for the broker-side recompression (-1/undefined = codec default). */
+  compressionLevel: number | undefined;
+}
 
 export interface CreateTopicSpec {
   name: string;
@@ -38,13 +53,43 @@ export function validateTopicName(name: string): void {
 }
 
 export class TopicManager {
+  private readonly producePolicies = new Map<string, ProducePolicy>();
+
   constructor(
     private readonly config: BrokerConfig,
     private readonly store: LocalMetadataStore,
     private readonly logs: LogManager,
     private readonly replicas: ReplicaManager,
     private readonly nodeId: number,
-  ) {}
+  ) {
+    // The broker constructs its TopicManager right after opening the metadata store and the log
+    // manager: dynamic broker configs are applied here, before any log is loaded.
+    if (store !== undefined) {
+      this.loadDynamicBrokerConfigs();
+      logs?.configureCleaner(this.cleanerOptions());
+    }
+  }
+
+  private loadDynamicBrokerConfigs(): void {
+    for (const [level, name] of [['dynamic-default', ''], ['dynamic-broker', String(this.nodeId)]] as const) {
+      try {
+        this.config.setDynamic(level, parseDynamicBrokerConfigs(this.store.brokerConfigs(name)));
+      } catch (e) {
+        // A stored value that no longer validates must not stop the broker; it is reported and ignored.
+        log.error(`ignoring invalid stored dynamic broker configs for '${name}'`, e);
+      }
+    }
+  }
+
+  /** log.cleaner.* settings from the broker config. */
+  private cleanerOptions(): { enabled: boolean; backoffMs: number; dedupeBufferSize: number; ioBufferSize: number } {
+    return {
+      enabled: this.config.bool('log.cleaner.enable'),
+      backoffMs: this.config.int('log.cleaner.backoff.ms'),
+      dedupeBufferSize: this.config.int('log.cleaner.dedupe.buffer.size'),
+      ioBufferSize: Math.max(64 * 1024, this.config.int('log.cleaner.io.buffer.size')),
+    };
+  }
 
   /** Opens a Partition object for every partition in the metadata (logs already loaded or created empty). */
   loadPartitions(): void {
@@ -55,6 +100,7 @@ export class TopicManager {
 
   logConfigFor(overrides: Readonly<Record<string, string>>): LogConfig {
     const c = resolveTopicConfigs(this.config, overrides);
+    const policy = listConfig(c, 'cleanup.policy');
     return {
       segmentBytes: numberConfig(c, 'segment.bytes'),
       segmentMs: numberConfig(c, 'segment.ms'),
@@ -66,12 +112,37 @@ export class TopicManager {
       flushIntervalMs: numberConfig(c, 'flush.ms'),
       fileDeleteDelayMs: numberConfig(c, 'file.delete.delay.ms'),
       messageTimestampType: stringConfig(c, 'message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
+      cleanupPolicy: { delete: policy.includes('delete'), compact: policy.includes('compact') },
+      deleteRetentionMs: numberConfig(c, 'delete.retention.ms'),
+      minCleanableDirtyRatio: numberConfig(c, 'min.cleanable.dirty.ratio'),
+      minCompactionLagMs: numberConfig(c, 'min.compaction.lag.ms'),
+      maxCompactionLagMs: numberConfig(c, 'max.compaction.lag.ms'),
     };
   }
 
   settingsFor(overrides: Readonly<Record<string, string>>): TopicSettings {
     const c = resolveTopicConfigs(this.config, overrides);
     return { maxMessageBytes: numberConfig(c, 'max.message.bytes') };
+  }
+
+  private producePolicyFor(overrides: Readonly<Record<string, string>>): ProducePolicy {
+    const c = resolveTopicConfigs(this.config, overrides);
+    const compressionType = stringConfig(c, 'compression.type');
+    const levelKey = compressionType === 'gzip' || compressionType === 'lz4' || compressionType === 'zstd' ? `compression.${compressionType}.level` : undefined;
+    const level = levelKey !== undefined ? numberConfig(c, levelKey) : undefined;
+    return { compact: listConfig(c, 'cleanup.policy').includes('compact'), compressionType, compressionLevel: level === -1 ? undefined : level };
+  }
+
+  /** Produce-time settings of a topic (compaction key check, broker-side compression). */
+  producePolicy(topic: string): ProducePolicy | undefined {
+    let p = this.producePolicies.get(topic);
+    if (p === undefined) {
+      const t = this.store.topic(topic);
+      if (t === undefined) return undefined;
+      p = this.producePolicyFor(t.configs);
+      this.producePolicies.set(topic, p);
+    }
+    return p;
   }
 
   /** Validates a creation request; returns the resolved partition count and replication factor. Throws KafkaError. */
@@ -110,7 +181,7 @@ export class TopicManager {
       throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
     }
     try {
-      validateTopicOverrides(spec.configs);
+      validateTopicOverrides(spec.configs, this.config);
     } catch (e) {
       if (e instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, e.message);
       throw e;
@@ -147,6 +218,7 @@ export class TopicManager {
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
     if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
     this.store.deleteTopic(name);
+    this.producePolicies.delete(name);
     for (const p of this.replicas.removeTopic(name)) {
       p.notify();
       this.logs.deleteLog(name, p.index);
@@ -185,20 +257,103 @@ export class TopicManager {
     const t = this.store.topic(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
     this.store.putTopic({ ...t, configs });
+    this.applyTopicConfigs(name, configs);
+  }
+
+  /** Pushes a topic's effective configs to its logs, partitions and produce policy. */
+  private applyTopicConfigs(name: string, configs: Readonly<Record<string, string>>): void {
     const logConfig = this.logConfigFor(configs);
     const settings = this.settingsFor(configs);
+    this.producePolicies.set(name, this.producePolicyFor(configs));
     for (const p of this.replicas.partitions(name) ?? []) {
       p.log.config = logConfig;
       p.settings = settings;
     }
   }
 
+  /** The topic's config overrides (what AlterConfigs replaces). Throws UNKNOWN_TOPIC_OR_PARTITION. */
+  topicConfigs(name: string): Record<string, string> {
+    const t = this.store.topic(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    return { ...t.configs };
+  }
+
+  /**
+   * Replaces a topic's config overrides with `configs` (AlterConfigs semantics; the incremental
+   * API computes the full set first). Invalid names or values: INVALID_CONFIG. Nothing is changed
+   * when `validateOnly`.
+   */
+  alterTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): void {
+    this.topicConfigs(name);
+    try {
+      validateTopicOverrides(configs, this.config);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, e.message);
+      throw e;
+    }
+    if (!validateOnly) this.setConfigs(name, configs);
+  }
+
+  /** Checks a BROKER resource name: '' (cluster default) or this node's id; returns the dynamic level. */
+  brokerResourceLevel(resourceName: string): 'dynamic-default' | 'dynamic-broker' {
+    if (resourceName === '') return 'dynamic-default';
+    if (resourceName === String(this.nodeId)) return 'dynamic-broker';
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.nodeId} or empty string, but received ${resourceName}`);
+  }
+
+  /** The dynamic configs stored for a BROKER resource ('' = cluster default, else this node's id). */
+  brokerConfigs(resourceName: string): Record<string, string> {
+    this.brokerResourceLevel(resourceName);
+    return this.store.brokerConfigs(resourceName);
+  }
+
+  /**
+   * Replaces the dynamic configs of a BROKER resource. Keys that are not dynamically updatable:
+   * INVALID_REQUEST; bad values: INVALID_CONFIG. Applied at once to every topic that inherits the
+   * changed defaults, to the partitions' settings and to the log cleaner, and persisted.
+   */
+  alterBrokerConfigs(resourceName: string, configs: Record<string, string>, validateOnly: boolean): void {
+    const level = this.brokerResourceLevel(resourceName);
+    let parsed;
+    try {
+      parsed = parseDynamicBrokerConfigs(configs);
+    } catch (e) {
+      if (e instanceof BrokerConfigUpdateError) {
+        throw new KafkaError(e.invalidRequest ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG, `Invalid config value for resource ConfigResource(type=BROKER, name='${resourceName}'): ${e.message}`);
+      }
+      throw e;
+    }
+    if (validateOnly) return;
+    this.store.putBrokerConfigs(resourceName, configs);
+    this.config.setDynamic(level, parsed);
+    this.refreshAll();
+  }
+
+  /** Recomputes every topic's effective configs (after a broker default changed). */
+  private refreshAll(): void {
+    for (const t of this.store.allTopics()) this.applyTopicConfigs(t.name, t.configs);
+    this.logs?.configureCleaner(this.cleanerOptions());
+  }
+
   private openPartitions(meta: TopicMetadata, from: number): void {
     const logConfig = this.logConfigFor(meta.configs);
     const settings = this.settingsFor(meta.configs);
+    this.producePolicies.set(meta.name, this.producePolicyFor(meta.configs));
     for (const pm of meta.partitions.slice(from)) {
       const log = this.logs.getLog(meta.name, pm.partition) ?? this.logs.createLog(meta.name, pm.partition, logConfig);
-      this.replicas.add(new Partition(meta.name, pm.partition, meta.topicId, log, pm.leaderEpoch, settings));
+      log.config = logConfig;
+      const partition = new Partition(meta.name, pm.partition, meta.topicId, log, pm.leaderEpoch, settings);
+      // The cleaner stays below the last stable offset and drops data of aborted transactions.
+      log.cleanerHooks = {
+        stableOffset: () => partition.lastStableOffset,
+        abortedTxns: (from, to) => partition.producers.collectAbortedTxns(from, to),
+      };
+      this.replicas.add(partition);
     }
   }
+}
+
+function listConfig(m: ReadonlyMap<string, ResolvedTopicConfig>, key: string): string[] {
+  const v = m.get(key)?.value;
+  return Array.isArray(v) ? v : typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [];
 }

@@ -1,5 +1,6 @@
 /**
- * Cluster metadata for a single broker: topics, their ids, partition counts and config overrides.
+ * Cluster metadata for a single broker: topics, their ids, partition counts and config overrides,
+ * and the dynamic broker configs.
  * Persisted atomically as a JSON snapshot in the first log dir; only the broker mutates it.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
@@ -27,6 +28,8 @@ interface Snapshot {
   version: 1;
   clusterId: string;
   topics: TopicMetadata[];
+  /** Dynamic broker configs as strings, keyed by resource name: '' = cluster default, else a node id. */
+  brokerConfigs?: Record<string, Record<string, string>>;
 }
 
 const FILE = '__samsa_metadata.json';
@@ -34,11 +37,13 @@ const FILE = '__samsa_metadata.json';
 export class LocalMetadataStore {
   private readonly topics = new Map<string, TopicMetadata>();
   private readonly byId = new Map<string, TopicMetadata>();
+  private readonly brokerConfigMap = new Map<string, Record<string, string>>();
   readonly clusterId: string;
 
   private constructor(private readonly dir: string, snapshot: Snapshot) {
     this.clusterId = snapshot.clusterId;
     for (const t of snapshot.topics) this.index(t);
+    for (const [name, configs] of Object.entries(snapshot.brokerConfigs ?? {})) this.brokerConfigMap.set(name, { ...configs });
   }
 
   static open(dir: string, newClusterId: () => string): LocalMetadataStore {
@@ -94,6 +99,18 @@ export class LocalMetadataStore {
     return t;
   }
 
+  /** Dynamic broker configs of a resource ('' = cluster default, else a node id); empty when none. */
+  brokerConfigs(resourceName: string): Record<string, string> {
+    return { ...(this.brokerConfigMap.get(resourceName) ?? {}) };
+  }
+
+  /** Replaces (and persists) the dynamic broker configs of a resource. */
+  putBrokerConfigs(resourceName: string, configs: Record<string, string>): void {
+    if (Object.keys(configs).length === 0) this.brokerConfigMap.delete(resourceName);
+    else this.brokerConfigMap.set(resourceName, { ...configs });
+    this.persist();
+  }
+
   private index(t: TopicMetadata): void {
     this.topics.set(t.name, t);
     this.byId.set(t.topicId, t);
@@ -101,6 +118,7 @@ export class LocalMetadataStore {
 
   private persist(): void {
     const snapshot: Snapshot = { version: 1, clusterId: this.clusterId, topics: [...this.topics.values()] };
+    if (this.brokerConfigMap.size > 0) snapshot.brokerConfigs = Object.fromEntries(this.brokerConfigMap);
     const path = join(this.dir, FILE);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
@@ -111,5 +129,16 @@ export class LocalMetadataStore {
       closeSync(fd);
     }
     renameSync(tmp, path);
+    // The rename must survive a crash too (config changes are acknowledged after this).
+    try {
+      const dfd = openSync(this.dir, 'r');
+      try {
+        fsyncSync(dfd);
+      } finally {
+        closeSync(dfd);
+      }
+    } catch {
+      // directories cannot be fsynced on some platforms
+    }
   }
 }

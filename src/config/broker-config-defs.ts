@@ -1,5 +1,5 @@
 /** Broker properties recognised by Samsa, with Kafka's names and defaults. */
-import { ConfigType, atLeast, oneOf, type ConfigKeyDef } from './config-types.js';
+import { ConfigType, atLeast, between, oneOf, type ConfigKeyDef } from './config-types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
@@ -40,18 +40,24 @@ const own: ConfigKeyDef[] = [
   { name: 'log.message.timestamp.after.max.ms', type: ConfigType.long, defaultValue: LONG_MAX },
   { name: 'log.cleanup.policy', type: ConfigType.list, defaultValue: ['delete'], validate: oneOf('delete', 'compact') },
   { name: 'log.cleaner.enable', type: ConfigType.boolean, defaultValue: true },
-  { name: 'log.cleaner.delete.retention.ms', type: ConfigType.long, defaultValue: 86400000 },
-  { name: 'log.cleaner.min.cleanable.ratio', type: ConfigType.double, defaultValue: 0.5 },
-  { name: 'log.cleaner.min.compaction.lag.ms', type: ConfigType.long, defaultValue: 0 },
-  { name: 'log.cleaner.max.compaction.lag.ms', type: ConfigType.long, defaultValue: LONG_MAX },
+  { name: 'log.cleaner.delete.retention.ms', type: ConfigType.long, defaultValue: 86400000, validate: atLeast(0) },
+  { name: 'log.cleaner.min.cleanable.ratio', type: ConfigType.double, defaultValue: 0.5, validate: between(0, 1) },
+  { name: 'log.cleaner.min.compaction.lag.ms', type: ConfigType.long, defaultValue: 0, validate: atLeast(0) },
+  { name: 'log.cleaner.max.compaction.lag.ms', type: ConfigType.long, defaultValue: LONG_MAX, validate: atLeast(1) },
   { name: 'log.cleaner.threads', type: ConfigType.int, defaultValue: 1, inert: true },
-  { name: 'log.cleaner.dedupe.buffer.size', type: ConfigType.long, defaultValue: 134217728 },
-  { name: 'log.cleaner.backoff.ms', type: ConfigType.long, defaultValue: 15000 },
+  { name: 'log.cleaner.dedupe.buffer.size', type: ConfigType.long, defaultValue: 134217728, validate: atLeast(0) },
+  { name: 'log.cleaner.backoff.ms', type: ConfigType.long, defaultValue: 15000, validate: atLeast(0) },
+  { name: 'log.cleaner.io.buffer.size', type: ConfigType.int, defaultValue: 524288, validate: atLeast(0) },
+  { name: 'log.cleaner.io.buffer.load.factor', type: ConfigType.double, defaultValue: 0.9, inert: true },
+  { name: 'log.cleaner.io.max.bytes.per.second', type: ConfigType.double, defaultValue: 1.7976931348623157e308, inert: true },
   { name: 'log.preallocate', type: ConfigType.boolean, defaultValue: false, inert: true },
   { name: 'log.message.downconversion.enable', type: ConfigType.boolean, defaultValue: true, inert: true },
   { name: 'log.local.retention.ms', type: ConfigType.long, defaultValue: -2, inert: true },
   { name: 'log.local.retention.bytes', type: ConfigType.long, defaultValue: -2, inert: true },
   { name: 'compression.type', type: ConfigType.string, defaultValue: 'producer', validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer') },
+  { name: 'compression.gzip.level', type: ConfigType.int, defaultValue: -1, validate: (v) => (v === -1 || (typeof v === 'number' && v >= 1 && v <= 9) ? undefined : 'Value must be between 1 and 9, or -1') },
+  { name: 'compression.lz4.level', type: ConfigType.int, defaultValue: 9, validate: between(1, 17) },
+  { name: 'compression.zstd.level', type: ConfigType.int, defaultValue: 3, validate: between(-131072, 22) },
   { name: 'min.insync.replicas', type: ConfigType.int, defaultValue: 1, validate: atLeast(1) },
   { name: 'unclean.leader.election.enable', type: ConfigType.boolean, defaultValue: false },
   { name: 'offsets.topic.num.partitions', type: ConfigType.int, defaultValue: 50, validate: atLeast(1) },
@@ -74,6 +80,8 @@ const own: ConfigKeyDef[] = [
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: ConfigType.int, defaultValue: 10000 },
   { name: 'producer.id.expiration.ms', type: ConfigType.int, defaultValue: 86400000 },
   { name: 'max.connections', type: ConfigType.int, defaultValue: 2147483647 },
+  { name: 'max.connections.per.ip', type: ConfigType.int, defaultValue: 2147483647, inert: true },
+  { name: 'background.threads', type: ConfigType.int, defaultValue: 10, validate: atLeast(1), inert: true },
   { name: 'connections.max.idle.ms', type: ConfigType.long, defaultValue: 600000 },
   { name: 'queued.max.requests', type: ConfigType.int, defaultValue: 500, validate: atLeast(1) },
   { name: 'replica.lag.time.max.ms', type: ConfigType.long, defaultValue: 30000 },

@@ -13,9 +13,16 @@ export interface Listener {
   port: number;
 }
 
+/** Where a broker setting comes from, most specific first (Kafka's config sources). */
+export type BrokerConfigLevel = 'dynamic-broker' | 'dynamic-default' | 'static' | 'default';
+
 export class BrokerConfig {
   /** Values explicitly set (parsed), keyed by property name. */
   private readonly explicit: Map<string, ConfigValue>;
+  /** Dynamic settings of this broker (AlterConfigs on BROKER <node id>). */
+  private dynamicBroker = new Map<string, ConfigValue>();
+  /** Dynamic cluster-wide defaults (AlterConfigs on BROKER ''). */
+  private dynamicDefault = new Map<string, ConfigValue>();
 
   constructor(props: ReadonlyMap<string, string>) {
     this.explicit = new Map();
@@ -43,14 +50,49 @@ export class BrokerConfig {
     this.listeners();
   }
 
+  /** Set at any level (dynamic or static). */
   has(key: string): boolean {
-    return this.explicit.has(key);
+    return this.dynamicBroker.has(key) || this.dynamicDefault.has(key) || this.explicit.has(key);
   }
 
-  /** Explicit value, else the definition's default. */
+  /** Dynamic broker value, else dynamic default, else static (server.properties), else the definition's default. */
   get(key: string): ConfigValue {
+    if (this.dynamicBroker.has(key)) return this.dynamicBroker.get(key) ?? null;
+    if (this.dynamicDefault.has(key)) return this.dynamicDefault.get(key) ?? null;
     if (this.explicit.has(key)) return this.explicit.get(key) ?? null;
     return brokerConfigByName.get(key)?.defaultValue ?? null;
+  }
+
+  /** Which level supplies get(key). */
+  level(key: string): BrokerConfigLevel {
+    if (this.dynamicBroker.has(key)) return 'dynamic-broker';
+    if (this.dynamicDefault.has(key)) return 'dynamic-default';
+    if (this.explicit.has(key)) return 'static';
+    return 'default';
+  }
+
+  /** The value set at one level (undefined when not set there). */
+  valueAt(key: string, level: BrokerConfigLevel): ConfigValue | undefined {
+    switch (level) {
+      case 'dynamic-broker':
+        return this.dynamicBroker.get(key);
+      case 'dynamic-default':
+        return this.dynamicDefault.get(key);
+      case 'static':
+        return this.explicit.get(key);
+      default:
+        return brokerConfigByName.get(key)?.defaultValue ?? undefined;
+    }
+  }
+
+  /** Replaces the dynamic settings of one level (values already validated and parsed). */
+  setDynamic(level: 'dynamic-broker' | 'dynamic-default', values: ReadonlyMap<string, ConfigValue>): void {
+    if (level === 'dynamic-broker') this.dynamicBroker = new Map(values);
+    else this.dynamicDefault = new Map(values);
+  }
+
+  dynamicEntries(level: 'dynamic-broker' | 'dynamic-default'): IterableIterator<[string, ConfigValue]> {
+    return (level === 'dynamic-broker' ? this.dynamicBroker : this.dynamicDefault).entries();
   }
 
   int(key: string): number {

@@ -1,17 +1,29 @@
 /** Validates topic config overrides and resolves a topic's effective configs against broker defaults. */
-import type { BrokerConfig } from './broker-config.js';
+import type { BrokerConfig, BrokerConfigLevel } from './broker-config.js';
 import { ConfigError } from '../common/errors.js';
 import { parseConfigValue, type ConfigValue } from './config-types.js';
 import { topicConfigByName, topicConfigDefs } from './topic-config.js';
 
-/** Throws ConfigError naming the first unknown or invalid override. */
-export function validateTopicOverrides(overrides: Readonly<Record<string, string>>): void {
+/**
+ * Throws ConfigError naming the first unknown or invalid override; with `broker`, also checks the
+ * resulting effective configs together (min.compaction.lag.ms <= max.compaction.lag.ms).
+ */
+export function validateTopicOverrides(overrides: Readonly<Record<string, string>>, broker?: BrokerConfig): void {
   for (const [key, raw] of Object.entries(overrides)) {
     const def = topicConfigByName.get(key);
     if (!def) throw new ConfigError(key, `Unknown topic config name: ${key}`);
+    if (raw === null || raw === undefined) throw new ConfigError(key, `Null value not supported for topic configs: ${key}`);
     const value = parseConfigValue(def, raw);
     const problem = def.validate?.(value);
     if (problem) throw new ConfigError(key, `Invalid value ${raw} for configuration ${key}: ${problem}`);
+  }
+  if (broker !== undefined) {
+    const c = resolveTopicConfigs(broker, overrides);
+    const minLag = numberConfig(c, 'min.compaction.lag.ms');
+    const maxLag = numberConfig(c, 'max.compaction.lag.ms');
+    if (minLag > maxLag) {
+      throw new ConfigError('min.compaction.lag.ms', `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`);
+    }
   }
 }
 
@@ -21,6 +33,8 @@ export interface ResolvedTopicConfig {
   /** Where the value comes from, in DescribeConfigs' terms. */
   source: 'topic' | 'broker' | 'default';
   brokerSynonym: string | null;
+  /** The level of the broker synonym that supplies the default (when source is 'broker'). */
+  brokerLevel: BrokerConfigLevel;
 }
 
 export function resolveTopicConfigs(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): Map<string, ResolvedTopicConfig> {
@@ -28,10 +42,11 @@ export function resolveTopicConfigs(broker: BrokerConfig, overrides: Readonly<Re
   for (const def of topicConfigDefs) {
     const raw = overrides[def.name];
     const fromBroker = broker.topicDefault(def.name);
+    const brokerLevel = fromBroker.source !== null ? broker.level(fromBroker.source) : 'default';
     if (raw !== undefined) {
-      out.set(def.name, { name: def.name, value: parseConfigValue(def, raw), source: 'topic', brokerSynonym: fromBroker.source });
+      out.set(def.name, { name: def.name, value: parseConfigValue(def, raw), source: 'topic', brokerSynonym: fromBroker.source, brokerLevel });
     } else {
-      out.set(def.name, { name: def.name, value: fromBroker.value, source: fromBroker.source ? 'broker' : 'default', brokerSynonym: fromBroker.source });
+      out.set(def.name, { name: def.name, value: fromBroker.value, source: fromBroker.source ? 'broker' : 'default', brokerSynonym: fromBroker.source, brokerLevel });
     }
   }
   return out;

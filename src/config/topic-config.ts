@@ -15,6 +15,9 @@ const LONG_MAX = Number.MAX_SAFE_INTEGER;
 export const topicConfigDefs: readonly TopicConfigDef[] = [
   { name: 'cleanup.policy', type: ConfigType.list, defaultValue: ['delete'], synonyms: ['log.cleanup.policy'], validate: oneOf('delete', 'compact') },
   { name: 'compression.type', type: ConfigType.string, defaultValue: 'producer', synonyms: ['compression.type'], validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer') },
+  { name: 'compression.gzip.level', type: ConfigType.int, defaultValue: -1, synonyms: ['compression.gzip.level'], validate: (v) => (v === -1 || (typeof v === 'number' && v >= 1 && v <= 9) ? undefined : 'Value must be between 1 and 9, or -1') },
+  { name: 'compression.lz4.level', type: ConfigType.int, defaultValue: 9, synonyms: ['compression.lz4.level'], validate: between(1, 17) },
+  { name: 'compression.zstd.level', type: ConfigType.int, defaultValue: 3, synonyms: ['compression.zstd.level'], validate: between(-131072, 22) },
   { name: 'delete.retention.ms', type: ConfigType.long, defaultValue: DAY_MS, synonyms: ['log.cleaner.delete.retention.ms'], validate: atLeast(0) },
   { name: 'file.delete.delay.ms', type: ConfigType.long, defaultValue: 60000, synonyms: ['log.segment.delete.delay.ms'], validate: atLeast(0) },
   { name: 'flush.messages', type: ConfigType.long, defaultValue: LONG_MAX, synonyms: ['log.flush.interval.messages'], validate: atLeast(1) },

@@ -9,7 +9,8 @@
  * sequence, duplicates (a retry of one of the last 5 batches answers NONE with the original
  * offsets); a transactional batch needs a transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
  * and its partition in the producer's ongoing transaction (else INVALID_TXN_STATE).
- * Not implemented yet: broker-side recompression, per-record timestamp bounds.
+ * Topic policies (keys required when compacted, compression.type recompression): produce-policy.ts.
+ * Not implemented yet: per-record timestamp bounds.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -26,6 +27,7 @@ import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
 import { autoCreateTopic } from './03-metadata.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
+import { applyProducePolicy } from '../produce-policy.js';
 
 type TopicOut = NonNullable<ProduceResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitionResponses']>[number];
@@ -57,6 +59,7 @@ function appendPartition(ctx: RequestContext, transactionalId: string | null, to
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
   try {
     const info = validateRecordBatches(records, { maxBatchBytes: found.settings.maxMessageBytes, produceVersion: ctx.apiVersion });
+    records = applyProducePolicy(ctx.broker.topics.producePolicy(topic), topic, index, records);
     let result;
     if (info.producerId < 0n) {
       result = found.appendAsLeader(records);

@@ -2,11 +2,15 @@
  * DescribeConfigs (key 32), v1-4 advertised (v0 still decodes).
  * Version notes: v1+ config source and synonyms (when asked); v3+ config type and documentation
  * (documentation is always null); v4+ flexible. Resources: topics (2), brokers (4; name = this
- * node's id, or empty for cluster defaults), broker loggers (8, answered with no entries).
+ * node's id: every property with its source — dynamic per-broker, dynamic cluster default, static,
+ * default — and readOnly unless dynamically updatable; empty name: only the dynamic cluster
+ * defaults), broker loggers (8, answered with no entries). Synonyms list every level at which a
+ * config (and, for topics, its broker synonyms) is set, most specific first, then the default.
  */
 import { ErrorCode } from '../../common/error-codes.js';
-import { brokerConfigDefs } from '../../config/broker-config-defs.js';
-import type { BrokerConfig } from '../../config/broker-config.js';
+import { brokerConfigByName, brokerConfigDefs } from '../../config/broker-config-defs.js';
+import type { BrokerConfig, BrokerConfigLevel } from '../../config/broker-config.js';
+import { isDynamicBrokerConfig } from '../../config/dynamic-broker-config.js';
 import { formatConfigValue } from '../../config/config-types.js';
 import { resolveTopicConfigs } from '../../config/topic-config-resolver.js';
 import { topicConfigByName } from '../../config/topic-config.js';
@@ -21,29 +25,69 @@ import { CONFIG_SOURCE, RESOURCE_TYPE } from './config-sources.js';
 
 type ResultOut = NonNullable<DescribeConfigsResponseInit['results']>[number];
 type EntryOut = NonNullable<ResultOut['configs']>[number];
+type Synonym = { name: string; value: string | null; source: number };
+
+const LEVEL_SOURCE: Record<BrokerConfigLevel, number> = {
+  'dynamic-broker': CONFIG_SOURCE.DYNAMIC_BROKER_CONFIG,
+  'dynamic-default': CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG,
+  static: CONFIG_SOURCE.STATIC_BROKER_CONFIG,
+  default: CONFIG_SOURCE.DEFAULT_CONFIG,
+};
+const SET_LEVELS = ['dynamic-broker', 'dynamic-default', 'static'] as const;
+
+/** Broker properties standing for one another, most specific first (Kafka's broker synonyms). */
+const BROKER_SYNONYMS: readonly (readonly string[])[] = [
+  ['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'],
+  ['log.roll.ms', 'log.roll.hours'],
+  ['log.roll.jitter.ms', 'log.roll.jitter.hours'],
+  ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'],
+];
+
+function brokerFamily(name: string): readonly string[] {
+  for (const f of BROKER_SYNONYMS) {
+    const i = f.indexOf(name);
+    if (i >= 0) return f.slice(i);
+  }
+  return [name];
+}
+
+/** Every level at which the broker properties `names` are set, then the first built-in default. */
+function brokerSynonyms(config: BrokerConfig, names: readonly string[], sensitive: boolean): Synonym[] {
+  const out: Synonym[] = [];
+  for (const n of names) {
+    for (const level of SET_LEVELS) {
+      const v = config.valueAt(n, level);
+      if (v !== undefined) out.push({ name: n, value: sensitive ? null : formatConfigValue(v), source: LEVEL_SOURCE[level] });
+    }
+  }
+  for (const n of names) {
+    const d = brokerConfigByName.get(n);
+    if (d !== undefined && d.defaultValue !== null) {
+      out.push({ name: n, value: sensitive ? null : formatConfigValue(d.defaultValue), source: CONFIG_SOURCE.DEFAULT_CONFIG });
+      break;
+    }
+  }
+  return out;
+}
 
 function topicEntries(config: BrokerConfig, overrides: Record<string, string>, withSynonyms: boolean): EntryOut[] {
   const out: EntryOut[] = [];
   for (const c of resolveTopicConfigs(config, overrides).values()) {
     const def = topicConfigByName.get(c.name);
-    const source = c.source === 'topic' ? CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG : c.source === 'broker' ? CONFIG_SOURCE.STATIC_BROKER_CONFIG : CONFIG_SOURCE.DEFAULT_CONFIG;
-    const synonyms: { name: string; value: string | null; source: number }[] = [];
+    const sensitive = def?.sensitive ?? false;
+    const source = c.source === 'topic' ? CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG : c.source === 'broker' ? LEVEL_SOURCE[c.brokerLevel] : CONFIG_SOURCE.DEFAULT_CONFIG;
+    const synonyms: Synonym[] = [];
     if (withSynonyms) {
-      if (c.source === 'topic') synonyms.push({ name: c.name, value: overrides[c.name] ?? null, source: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG });
-      if (c.brokerSynonym !== null) synonyms.push({ name: c.brokerSynonym, value: formatConfigValue(config.get(c.brokerSynonym)), source: CONFIG_SOURCE.STATIC_BROKER_CONFIG });
-      const first = def?.synonyms[0];
-      if (first !== undefined) {
-        const d = brokerConfigDefs.find((b) => b.name === first);
-        if (d && d.defaultValue !== null) synonyms.push({ name: first, value: formatConfigValue(d.defaultValue), source: CONFIG_SOURCE.DEFAULT_CONFIG });
-      }
+      if (c.source === 'topic') synonyms.push({ name: c.name, value: sensitive ? null : (overrides[c.name] ?? null), source: CONFIG_SOURCE.DYNAMIC_TOPIC_CONFIG });
+      synonyms.push(...brokerSynonyms(config, def?.synonyms ?? [], sensitive));
     }
     out.push({
       name: c.name,
-      value: def?.sensitive ? null : formatConfigValue(c.value),
+      value: sensitive ? null : formatConfigValue(c.value),
       readOnly: false,
       isDefault: c.source !== 'topic',
       configSource: source,
-      isSensitive: def?.sensitive ?? false,
+      isSensitive: sensitive,
       synonyms,
       configType: def?.type ?? 0,
       documentation: null,
@@ -52,23 +96,45 @@ function topicEntries(config: BrokerConfig, overrides: Record<string, string>, w
   return out;
 }
 
+/** BROKER <node id>: every broker property with its effective value and source. */
 function brokerEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
   return brokerConfigDefs.map((def) => {
-    const set = config.has(def.name);
-    const value = def.sensitive ? null : formatConfigValue(config.get(def.name));
-    const source = set ? CONFIG_SOURCE.STATIC_BROKER_CONFIG : CONFIG_SOURCE.DEFAULT_CONFIG;
+    const sensitive = def.sensitive ?? false;
+    const level = config.level(def.name);
     return {
       name: def.name,
-      value,
-      readOnly: def.readOnly ?? true,
-      isDefault: !set,
-      configSource: source,
-      isSensitive: def.sensitive ?? false,
-      synonyms: withSynonyms && value !== null ? [{ name: def.name, value, source }] : [],
+      value: sensitive ? null : formatConfigValue(config.get(def.name)),
+      readOnly: !isDynamicBrokerConfig(def.name),
+      isDefault: level === 'default',
+      configSource: LEVEL_SOURCE[level],
+      isSensitive: sensitive,
+      synonyms: withSynonyms ? brokerSynonyms(config, brokerFamily(def.name), sensitive) : [],
       configType: def.type,
       documentation: null,
     };
   });
+}
+
+/** BROKER '' (cluster default): only the dynamic cluster-wide defaults, as Kafka. */
+function clusterDefaultEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
+  const out: EntryOut[] = [];
+  for (const [name, v] of config.dynamicEntries('dynamic-default')) {
+    const def = brokerConfigByName.get(name);
+    const sensitive = def?.sensitive ?? false;
+    const value = sensitive ? null : formatConfigValue(v);
+    out.push({
+      name,
+      value,
+      readOnly: false,
+      isDefault: false,
+      configSource: CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG,
+      isSensitive: sensitive,
+      synonyms: withSynonyms ? [{ name, value, source: CONFIG_SOURCE.DYNAMIC_DEFAULT_BROKER_CONFIG }] : [],
+      configType: def?.type ?? 0,
+      documentation: null,
+    });
+  }
+  return out;
 }
 
 export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInit>({
@@ -92,7 +158,7 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
         if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
           return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
         }
-        entries = brokerEntries(broker.config, withSynonyms);
+        entries = r.resourceName === '' ? clusterDefaultEntries(broker.config, withSynonyms) : brokerEntries(broker.config, withSynonyms);
       } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
         entries = [];
       } else {

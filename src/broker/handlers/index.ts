@@ -19,6 +19,9 @@ import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
+import { deleteRecordsHandler } from './21-delete-records.js';
+import { alterConfigsHandler } from './33-alter-configs.js';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { describeLogDirsHandler } from './35-describe-log-dirs.js';
 import { createPartitionsHandler } from './37-create-partitions.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
@@ -52,6 +55,9 @@ export const allHandlers: readonly ApiHandler<unknown, unknown>[] = [
   createTopicsHandler,
   deleteTopicsHandler,
   describeConfigsHandler,
+  deleteRecordsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
   describeLogDirsHandler,
   createPartitionsHandler,
   describeClusterHandler,

@@ -1,0 +1,64 @@
+/**
+ * DeleteRecords (key 21), v0-2 (v2+ flexible). Moves each partition's log start offset up to the
+ * requested offset (-1 = the high watermark); whole segments below it are deleted, and Fetch and
+ * ListOffsets stop serving what lies below (OFFSET_OUT_OF_RANGE / the new earliest offset).
+ * Errors per partition: UNKNOWN_TOPIC_OR_PARTITION; OFFSET_OUT_OF_RANGE for an offset above the
+ * high watermark or below -1; POLICY_VIOLATION when cleanup.policy lacks delete (compact only);
+ * INVALID_TOPIC_EXCEPTION for internal topics. Single broker: no waiting for followers, timeoutMs
+ * is not used. The new log start offsets are checkpointed at once.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import { log } from '../../common/logger.js';
+import {
+  decodeDeleteRecordsRequest,
+  encodeDeleteRecordsResponse,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResponseInit,
+} from '../../protocol/generated/messages/delete-records.js';
+import { defineHandler, type RequestContext } from '../handler.js';
+import { INTERNAL_TOPICS } from '../topic-manager.js';
+
+type TopicOut = NonNullable<DeleteRecordsResponseInit['topics']>[number];
+type PartitionOut = NonNullable<TopicOut['partitions']>[number];
+
+const HIGH_WATERMARK = -1n;
+
+function deletePartition(ctx: RequestContext, topic: string, index: number, offset: bigint): PartitionOut {
+  const fail = (errorCode: number): PartitionOut => ({ partitionIndex: index, lowWatermark: -1n, errorCode });
+  const p = ctx.broker.replicas.partition(topic, index);
+  if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (INTERNAL_TOPICS.has(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
+  if (p.log.config.cleanupPolicy?.delete === false) return fail(ErrorCode.POLICY_VIOLATION);
+  const target = offset === HIGH_WATERMARK ? BigInt(p.highWatermark) : offset;
+  if (target < 0n || target > BigInt(p.highWatermark)) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+  try {
+    p.log.deleteRecordsBefore(Number(target));
+  } catch (e) {
+    if (e instanceof KafkaError) return fail(e.code);
+    log.error(`delete records of ${topic}-${index} below ${target} failed`, e);
+    return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
+  }
+  return { partitionIndex: index, lowWatermark: BigInt(p.logStartOffset), errorCode: ErrorCode.NONE };
+}
+
+export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInit>({
+  apiKey: 21,
+  name: 'DeleteRecords',
+  minVersion: 0,
+  maxVersion: 2,
+  decode: decodeDeleteRecordsRequest,
+  encode: encodeDeleteRecordsResponse,
+  handle(ctx, req) {
+    const topics: TopicOut[] = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => deletePartition(ctx, t.name, p.partitionIndex, p.offset)) }));
+    try {
+      ctx.broker.logs.checkpointAll();
+    } catch (e) {
+      log.error('checkpointing log start offsets after DeleteRecords failed', e);
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(req, errorCode) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })) })) };
+  },
+});

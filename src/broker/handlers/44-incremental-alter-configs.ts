@@ -1,0 +1,38 @@
+/**
+ * IncrementalAlterConfigs (key 44), v0-1 (v1+ flexible). Per resource, a list of operations on
+ * single configs: SET, DELETE, APPEND and SUBTRACT (the last two on LIST configs such as
+ * cleanup.policy; they start from the current override, else the config's default). Resources:
+ * TOPIC, BROKER <this node id> (per-broker dynamic) and BROKER '' (cluster default). Errors as in
+ * AlterConfigs, plus INVALID_REQUEST for duplicate keys, null values and unknown operations.
+ * validateOnly checks without applying.
+ */
+import { brokerConfigByName } from '../../config/broker-config-defs.js';
+import { applyIncrementalOps } from '../../config/config-alter.js';
+import { topicConfigByName } from '../../config/topic-config.js';
+import {
+  decodeIncrementalAlterConfigsRequest,
+  encodeIncrementalAlterConfigsResponse,
+  type IncrementalAlterConfigsRequest,
+  type IncrementalAlterConfigsResponseInit,
+} from '../../protocol/generated/messages/incremental-alter-configs.js';
+import { defineHandler } from '../handler.js';
+import { RESOURCE_TYPE } from './config-sources.js';
+import { alterResources } from './config-resources.js';
+
+export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInit>({
+  apiKey: 44,
+  name: 'IncrementalAlterConfigs',
+  minVersion: 0,
+  maxVersion: 1,
+  decode: decodeIncrementalAlterConfigsRequest,
+  encode: encodeIncrementalAlterConfigsResponse,
+  handle(ctx, req) {
+    const responses = alterResources(ctx, req.resources, req.validateOnly, (r, current) =>
+      applyIncrementalOps(current, r.configs, (name) => (r.resourceType === RESOURCE_TYPE.TOPIC ? topicConfigByName.get(name) : brokerConfigByName.get(name))),
+    );
+    return { throttleTimeMs: 0, responses };
+  },
+  errorResponse(req, errorCode) {
+    return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+  },
+});

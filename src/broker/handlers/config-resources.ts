@@ -1,0 +1,58 @@
+/**
+ * Shared by AlterConfigs and IncrementalAlterConfigs: resource dispatch (TOPIC, BROKER), the
+ * duplicate-resource rule, and error-to-response mapping.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import { log } from '../../common/logger.js';
+import type { RequestContext } from '../handler.js';
+import { RESOURCE_TYPE } from './config-sources.js';
+
+export interface ResourceResult {
+  errorCode: number;
+  errorMessage: string | null;
+  resourceType: number;
+  resourceName: string;
+}
+
+/**
+ * Runs `alter(current) -> next` for each resource and stores `next` (or only validates). Resources
+ * named twice in one request all fail with INVALID_REQUEST, as in Kafka.
+ */
+export function alterResources<R extends { resourceType: number; resourceName: string }>(
+  ctx: RequestContext,
+  resources: readonly R[],
+  validateOnly: boolean,
+  next: (r: R, current: Record<string, string>) => Record<string, string>,
+): ResourceResult[] {
+  const count = new Map<string, number>();
+  for (const r of resources) count.set(`${r.resourceType}:${r.resourceName}`, (count.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1);
+  const { topics } = ctx.broker;
+  return resources.map((r) => {
+    const out: ResourceResult = { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
+    try {
+      if ((count.get(`${r.resourceType}:${r.resourceName}`) ?? 0) > 1) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config resources');
+      }
+      if (r.resourceType === RESOURCE_TYPE.TOPIC) {
+        topics.alterTopicConfigs(r.resourceName, next(r, topics.topicConfigs(r.resourceName)), validateOnly);
+      } else if (r.resourceType === RESOURCE_TYPE.BROKER) {
+        topics.alterBrokerConfigs(r.resourceName, next(r, topics.brokerConfigs(r.resourceName)), validateOnly);
+      } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker logger levels cannot be changed on this broker');
+      } else {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
+      }
+    } catch (e) {
+      if (e instanceof KafkaError) {
+        out.errorCode = e.code;
+        out.errorMessage = e.message;
+      } else {
+        log.error(`altering configs of ${r.resourceType}:${r.resourceName} failed`, e);
+        out.errorCode = ErrorCode.UNKNOWN_SERVER_ERROR;
+        out.errorMessage = e instanceof Error ? e.message : String(e);
+      }
+    }
+    return out;
+  });
+}
