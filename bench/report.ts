@@ -92,6 +92,8 @@ export interface BenchResults {
   disk: { path: string; bytes: number; writeMBps: number } | null;
   produce: ComparedRow[];
   consume: ComparedRow[];
+  /** Every throughput run (the tables show the best per workload and broker). */
+  runs: { workload: string; broker: string; run: number; produce: Throughput; consume: Throughput | null }[];
   latency: LatencyRow[];
   latencySeries: LatencySeries[];
   startup: { samsaColdMs: number | null; samsaWarmMs: number | null; nullMs: number | null };

@@ -83,6 +83,7 @@ function sampleResults(): BenchResults {
     meta: { date: '2024-01-01T00:00:00Z', scale: 'test', node: 'v20', librdkafka: '2.0.2', cpus: 2, cpuModel: 'cpu', loadAvgAtStart: [0.5, 0.5, 0.5], commit: 'abc', durationSec: 1, notes: ['a note'] },
     disk: { path: '/tmp', bytes: 1048576, writeMBps: 500 },
     produce: [{ name: '1 KiB, acks=1', recordSize: 1024, acks: '1', records: 1000, samsa: t(800), nullBroker: t(1000), ratio: 0.8 }],
+    runs: [],
     consume: [{ name: '1 KiB', recordSize: 1024, records: 1000, samsa: t(900), nullBroker: t(1000), ratio: 0.9 }],
     latency: [{ rate: 1000, records: 1000, received: 1000, samsaEndToEnd: { count: 1000, mean: 5, p50: 5, p99: 9.9, p999: 10, max: 10 }, samsaProduceAck: null, nullProduceAck: null }],
     latencySeries: [seriesFrom('Samsa produce→consume', h), seriesFrom('Null broker produce→ack', new LatencyHistogram())],
