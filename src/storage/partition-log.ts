@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import { log } from '../common/logger.js';
 import { logFile } from './file-names.js';
 import { fsyncDir } from './fs-util.js';
 import { CorruptIndexError, CorruptRecordError, LogDirFailureError } from '../common/errors.js';
@@ -194,7 +195,11 @@ export class PartitionLog {
           fsyncDir(this.dir);
           const seg = Segment.openExisting(this.dir, base, fs.statSync(path).size, this.settings, this.now());
           seg.recover(false, nextBase);
-          seg.flushSync();
+          // The log file was fsynced before the commit; the rebuilt indexes are flushed off the
+          // event loop (a torn index is detected and rebuilt at load).
+          seg.flushAsync((err) => {
+            if (err !== null) log.warn(`cannot fsync the indexes of cleaned segment ${path}`, err);
+          });
           return seg;
         },
         this._config.fileDeleteDelayMs,

@@ -233,10 +233,10 @@ export class CleanedFileWriter {
     this.pendingBytes = 0;
   }
 
-  /** Writes what is buffered, fsyncs and closes. */
-  finish(): void {
+  /** Writes what is buffered, fsyncs (on the thread pool) and closes. */
+  async finish(): Promise<void> {
     this.flush();
-    fs.fsyncSync(this.fd);
+    await new Promise<void>((resolve, reject) => fs.fsync(this.fd, (e) => (e ? reject(e) : resolve())));
     this.close();
   }
 

@@ -65,6 +65,8 @@ import { TxnTracker } from './txn-tracker.js';
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 
 const INT32_MAX = 0x7fffffff;
+/** cleanBatch's answer for a batch kept byte for byte. */
+const UNCHANGED: unique symbol = Symbol('unchanged');
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
 
 export interface LogCleanerOptions {
@@ -405,7 +407,7 @@ export class LogCleaner {
     }
     const first = toClean[0];
     const tracker = new TxnTracker(hooks !== undefined && first !== undefined ? hooks.abortedTxns(first.baseOffset, endOffset) : []);
-    const ctx: CopyContext = { map, tracker, now, deleteRetentionMs, stats, pendingHorizon: Number.POSITIVE_INFINITY };
+    const ctx: CopyContext = { map, tracker, now, deleteRetentionMs, stats, pendingHorizon: Number.POSITIVE_INFINITY, changed: false };
     // Groups are formed as Kafka's groupSegmentsBySize does, except that the segments already
     // copied count with their cleaned size: the next segment joins while its whole (uncleaned)
     // size still fits segment.bytes and its offsets fit 32-bit relative offsets.
@@ -416,6 +418,7 @@ export class LogCleaner {
       const base = (group[0] as Segment).baseOffset;
       const writer = new CleanedFileWriter(cleanedFile(plog.dir, base), this.opts.ioBufferSize);
       let keepFiles = false;
+      ctx.changed = false;
       try {
         await this.copySegment(plog, group[0] as Segment, writer, ctx, generation);
         i++;
@@ -427,7 +430,12 @@ export class LogCleaner {
           i++;
         }
         const end = nextBase.get(group[group.length - 1] as Segment) as number;
-        writer.finish();
+        if (group.length === 1 && !ctx.changed) {
+          // Every batch would be copied unchanged: keep the segment as it is (saves the swap's fsyncs).
+          stats.bytesWritten += writer.size;
+          continue;
+        }
+        await writer.finish();
         stats.bytesWritten += writer.size;
         this.step('cleaned-written', plog, () => (keepFiles = true));
         this.checkStillValid(plog, generation);
@@ -493,7 +501,12 @@ export class LogCleaner {
     const reader = new SegmentBatchReader(seg, this.opts.ioBufferSize, true);
     for (let v = reader.next(); v !== null; v = reader.next()) {
       const out = cleanBatch(v, ctx);
-      if (out !== null) writer.write(out);
+      if (out === UNCHANGED) {
+        writer.write(Buffer.from(v.buf.subarray(v.pos, v.pos + v.size)));
+      } else {
+        ctx.changed = true;
+        if (out !== null) writer.write(out);
+      }
       await this.maybeYield(plog, generation);
     }
     ctx.stats.bytesRead += reader.bytesRead;
@@ -540,6 +553,8 @@ interface CopyContext {
   stats: CleanStats;
   /** Earliest delete horizon among retained tombstones and markers. */
   pendingHorizon: number;
+  /** Some batch of the current group was dropped or rebuilt. */
+  changed: boolean;
 }
 
 function tpKey(plog: PartitionLog): string {
@@ -562,8 +577,8 @@ function controlTypeOf(v: BatchView): number {
 
 const keep: boolean[] = [];
 
-/** The cleaned form of one batch: the same bytes, a rebuilt batch, or null (dropped). */
-function cleanBatch(v: BatchView, ctx: CopyContext): Buffer | null {
+/** The cleaned form of one batch: UNCHANGED, a rebuilt batch, or null (dropped). */
+function cleanBatch(v: BatchView, ctx: CopyContext): Buffer | null | typeof UNCHANGED {
   const { buf, pos, size, attributes } = v;
   const producerId = buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET);
   const hasHorizon = (attributes & DELETE_HORIZON_FLAG_MASK) !== 0;
@@ -582,7 +597,7 @@ function cleanBatch(v: BatchView, ctx: CopyContext): Buffer | null {
       return withDeleteHorizon(v, null, h);
     }
     if (canDiscard) ctx.pendingHorizon = Math.min(ctx.pendingHorizon, horizon);
-    return Buffer.from(buf.subarray(pos, pos + size));
+    return UNCHANGED;
   }
 
   stats.recordsRead += v.recordsCount;
@@ -624,7 +639,7 @@ function cleanBatch(v: BatchView, ctx: CopyContext): Buffer | null {
     }
     ctx.pendingHorizon = Math.min(ctx.pendingHorizon, horizon);
   }
-  if (kept === v.recordsCount) return Buffer.from(buf.subarray(pos, pos + size));
+  if (kept === v.recordsCount) return UNCHANGED;
 
   // Rebuild from the kept records' bytes: offsets and timestamps are deltas from the unchanged
   // baseOffset and baseTimestamp, so the record bytes stay valid as they are.
