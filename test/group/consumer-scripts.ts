@@ -32,8 +32,16 @@ def on_assign(consumer, parts):
 def on_revoke(consumer, parts):
     emit({'ev': 'revoke', 'parts': [p.partition for p in parts]})
 c.subscribe([job['topic']], on_assign=on_assign, on_revoke=on_revoke)
+# librdkafka 2.0.2's batch consume API (Consumer.consume) skips queued records of partitions kept
+# across an incremental rebalance (fixed in librdkafka 2.1.0; evidence in
+# test/compat/groups-confluent.test.ts), so cooperative consumers poll one message at a time.
+batch = job.get('strategy', 'range') != 'cooperative-sticky'
 while not stop[0]:
-    msgs = c.consume(num_messages=50, timeout=0.1)
+    if batch:
+        msgs = c.consume(num_messages=50, timeout=0.1)
+    else:
+        m1 = c.poll(0.1)
+        msgs = [m1] if m1 is not None else []
     offs = {}
     for m in msgs:
         if m.error():
