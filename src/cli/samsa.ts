@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
       return runStart(rest);
     case 'groups':
       return runGroups(rest);
+    case 'configs': return (await import('./configs-command.js')).runConfigs(rest);
     case 'topics':
       // Client commands load the Kafka client library only when used (keeps 'start' fast).
       return (await import('./topics-command.js')).runTopics(rest);

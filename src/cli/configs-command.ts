@@ -1,0 +1,297 @@
+/**
+ * `samsa configs` — describe and change topic and broker configs, with kafka-configs.sh's flags:
+ *
+ *   samsa configs --entity-type topics --entity-name T --describe [--all]
+ *   samsa configs --entity-type brokers --entity-name 1 --describe
+ *   samsa configs --entity-type brokers --entity-default --describe
+ *   samsa configs --entity-type topics --entity-name T --alter --add-config k=v,k2=[a,b] --delete-config k3
+ *
+ * Speaks the protocol directly with the generated codecs (DescribeConfigs v1, IncrementalAlterConfigs
+ * v0, both in every Kafka since 2.3) over one connection to the first bootstrap server; per-broker
+ * configs must be asked of that broker itself, as with Kafka.
+ */
+import { connect, type Socket } from 'node:net';
+import { apiCodecs } from '../protocol/generated/registry.js';
+import { responseHeaderVersion, writeRequestHeader } from '../protocol/header.js';
+import { Reader } from '../protocol/primitives/reader.js';
+import { Writer } from '../protocol/primitives/writer.js';
+import { errorInfo } from '../common/error-codes.js';
+import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
+import { connectionOptions, connectionSettings, type ConnectionSettings } from './client.js';
+import { CliError, ExitCode, formatTable, reportError, toJson, writeOut } from './output.js';
+
+const RESOURCE = { topics: 2, brokers: 4 } as const;
+const SOURCE_NAMES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG'];
+const OP = { SET: 0, DELETE: 1 } as const;
+
+const options: readonly OptionSpec[] = [
+  { name: 'entity-type', arg: 'topics|brokers', help: 'Kind of entity' },
+  { name: 'entity-name', arg: 'NAME', help: 'Topic name or broker id' },
+  { name: 'entity-default', value: false, help: 'The cluster-wide default (brokers only)' },
+  { name: 'topic', arg: 'NAME', help: 'Same as --entity-type topics --entity-name NAME' },
+  { name: 'broker', arg: 'ID', help: 'Same as --entity-type brokers --entity-name ID' },
+  { name: 'describe', value: false, help: 'Show the configs (dynamic ones only, unless --all)' },
+  { name: 'all', value: false, help: 'With --describe: every config, defaults included' },
+  { name: 'alter', value: false, help: 'Change configs (with --add-config / --delete-config)' },
+  { name: 'add-config', arg: 'K=V,K2=[A,B]', repeat: true, help: 'Configs to set; a list value goes in brackets' },
+  { name: 'delete-config', arg: 'K,K2', repeat: true, help: 'Configs to remove (back to their default)' },
+  { name: 'validate-only', value: false, help: 'With --alter: let the broker check the change without applying it' },
+  { name: 'json', value: false, help: 'Print JSON instead of text' },
+  ...connectionOptions,
+  { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
+];
+
+const usage = `Usage: samsa configs --entity-type topics|brokers (--entity-name NAME | --entity-default) (--describe [--all] | --alter [--add-config K=V,...] [--delete-config K,...])
+
+Describe or change topic and broker configs (like kafka-configs.sh).
+
+Options:
+${formatOptions(options)}
+
+Examples:
+  samsa configs --entity-type topics --entity-name orders --describe
+  samsa configs --entity-type topics --entity-name orders --alter --add-config retention.ms=3600000,cleanup.policy=[compact,delete]
+  samsa configs --entity-type brokers --entity-default --alter --add-config log.retention.ms=86400000
+  samsa configs --entity-type brokers --entity-name 1 --alter --delete-config log.retention.ms
+`;
+
+interface ConfigOut {
+  name: string;
+  value: string | null;
+  source: string;
+  readOnly: boolean;
+  sensitive: boolean;
+  synonyms: { name: string; value: string | null; source: string }[];
+}
+
+/** Splits `k=v,k2=[a,b]` on commas outside brackets. */
+export function parseAddConfig(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  let depth = 0;
+  let start = 0;
+  const parts: string[] = [];
+  for (let i = 0; i <= text.length; i++) {
+    const ch = text[i];
+    if (ch === '[') depth++;
+    else if (ch === ']') depth = Math.max(0, depth - 1);
+    else if ((ch === ',' && depth === 0) || i === text.length) {
+      const p = text.slice(start, i).trim();
+      if (p !== '') parts.push(p);
+      start = i + 1;
+    }
+  }
+  for (const p of parts) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new CliError(`--add-config expects key=value pairs, got '${p}'.`, 'Example: --add-config retention.ms=86400000,cleanup.policy=[compact,delete]');
+    let v = p.slice(eq + 1).trim();
+    if (v.startsWith('[') && v.endsWith(']')) v = v.slice(1, -1);
+    out.push([p.slice(0, eq).trim(), v]);
+  }
+  return out;
+}
+
+/** One connection speaking request/response with the generated codecs. */
+class Connection {
+  private buf: Buffer = Buffer.alloc(0);
+  private next = 1;
+  private readonly waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (d: Buffer) => {
+      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+      while (this.buf.length >= 4) {
+        const size = this.buf.readInt32BE(0);
+        if (this.buf.length < 4 + size) break;
+        const payload = this.buf.subarray(4, 4 + size);
+        this.buf = this.buf.subarray(4 + size);
+        const w = this.waiting.get(payload.readInt32BE(0));
+        if (w) {
+          this.waiting.delete(payload.readInt32BE(0));
+          w.resolve(payload);
+        }
+      }
+    });
+    const fail = (e: Error): void => {
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('connection closed by the broker')));
+  }
+
+  static open(s: ConnectionSettings): Promise<Connection> {
+    const target = s.bootstrap[0] as string;
+    const colon = target.lastIndexOf(':');
+    const host = target.slice(0, colon).replace(/^\[|\]$/g, '');
+    const port = Number(target.slice(colon + 1));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new CliError(`Cannot connect to the cluster at ${target}: timed out.`, 'Check that a broker is running there, or pass --bootstrap-server host:port.', { exitCode: ExitCode.FAILED }));
+      }, s.timeout);
+      const sock = connect({ host, port }, () => {
+        clearTimeout(timer);
+        sock.off('error', onError);
+        resolve(new Connection(sock));
+      });
+      const onError = (e: Error): void => {
+        clearTimeout(timer);
+        reject(new CliError(`Cannot connect to the cluster at ${target}: ${e.message}.`, 'Check that a broker is running there, or pass --bootstrap-server host:port.', { exitCode: ExitCode.FAILED }));
+      };
+      sock.once('error', onError);
+    });
+  }
+
+  async request<T>(apiKey: number, version: number, body: unknown, clientId: string, timeoutMs: number): Promise<T> {
+    const codec = apiCodecs.get(apiKey);
+    if (!codec) throw new Error(`no codec for API ${apiKey}`);
+    const correlationId = this.next++;
+    const w = new Writer();
+    w.writeInt32(0);
+    writeRequestHeader(w, { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId });
+    codec.encodeRequest(w, body, version);
+    const frame = w.toBuffer();
+    frame.writeInt32BE(frame.length - 4, 0);
+    const payload = await new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new CliError(`No answer from the broker within ${timeoutMs} ms.`, 'Raise --timeout for slow clusters.', { exitCode: ExitCode.FAILED })), timeoutMs);
+      this.waiting.set(correlationId, {
+        resolve: (b) => {
+          clearTimeout(timer);
+          resolve(b);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.socket.write(frame);
+    });
+    const r = new Reader(payload);
+    r.readInt32();
+    if (responseHeaderVersion(apiKey, version) === 1) r.readTaggedFields();
+    return codec.decodeResponse(r, version) as T;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function entity(a: ParsedArgs): { type: 'topics' | 'brokers'; name: string; label: string } {
+  let type = a.get('entity-type');
+  let name = a.get('entity-name');
+  if (a.get('topic') !== undefined) {
+    type ??= 'topics';
+    name ??= a.get('topic');
+  }
+  if (a.get('broker') !== undefined) {
+    type ??= 'brokers';
+    name ??= a.get('broker');
+  }
+  if (type === undefined) throw new CliError('Missing --entity-type (topics or brokers).', "Run 'samsa configs --help' for usage.");
+  if (type === 'topic') type = 'topics';
+  if (type === 'broker') type = 'brokers';
+  if (type !== 'topics' && type !== 'brokers') throw new CliError(`Unsupported --entity-type '${type}'.`, 'Use topics or brokers.');
+  if (a.has('entity-default')) {
+    if (type !== 'brokers') throw new CliError('--entity-default applies to brokers only.');
+    if (name !== undefined) throw new CliError('Use either --entity-name or --entity-default, not both.');
+    return { type, name: '', label: 'brokers in the cluster (default)' };
+  }
+  if (name === undefined || name === '') throw new CliError('Missing --entity-name (or --entity-default for brokers).', "Run 'samsa configs --help' for usage.");
+  return { type, name, label: `${type === 'topics' ? 'topic' : 'broker'} ${name}` };
+}
+
+function kafkaError(code: number, message: string | null, what: string): CliError {
+  const name = errorInfo(code).name;
+  return new CliError(`${what}: ${name}${message ? ` (${message})` : ''}`, undefined, { exitCode: ExitCode.FAILED });
+}
+
+async function describe(conn: Connection, s: ConnectionSettings, e: { type: 'topics' | 'brokers'; name: string }, all: boolean): Promise<ConfigOut[]> {
+  const res = await conn.request<{ results: { errorCode: number; errorMessage: string | null; configs: { name: string; value: string | null; readOnly: boolean; configSource: number; isSensitive: boolean; synonyms: { name: string; value: string | null; source: number }[] }[] }[] }>(
+    32,
+    1,
+    { resources: [{ resourceType: RESOURCE[e.type], resourceName: e.name, configurationKeys: null }], includeSynonyms: true },
+    s.clientId,
+    s.timeout,
+  );
+  const r = res.results[0];
+  if (r === undefined) throw new CliError('The broker sent an empty DescribeConfigs answer.', undefined, { exitCode: ExitCode.FAILED });
+  if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage, `Cannot describe ${e.type === 'topics' ? 'topic' : 'broker'} '${e.name}'`);
+  const dynamic = new Set([1, 2, 3]);
+  return r.configs
+    .filter((c) => all || dynamic.has(c.configSource))
+    .map((c) => ({
+      name: c.name,
+      value: c.value,
+      source: SOURCE_NAMES[c.configSource] ?? String(c.configSource),
+      readOnly: c.readOnly,
+      sensitive: c.isSensitive,
+      synonyms: c.synonyms.map((y) => ({ name: y.name, value: y.value, source: SOURCE_NAMES[y.source] ?? String(y.source) })),
+    }))
+    .sort((x, y) => x.name.localeCompare(y.name));
+}
+
+async function run(a: ParsedArgs): Promise<number> {
+  const e = entity(a);
+  const doDescribe = a.has('describe');
+  const doAlter = a.has('alter');
+  if (doDescribe === doAlter) throw new CliError('Give exactly one of --describe or --alter.', "Run 'samsa configs --help' for usage.");
+  const adds = a.all('add-config').flatMap(parseAddConfig);
+  const deletes = a.all('delete-config').flatMap((d) => d.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+  if (doAlter && adds.length === 0 && deletes.length === 0) throw new CliError('--alter needs --add-config and/or --delete-config.');
+  if (doDescribe && (adds.length > 0 || deletes.length > 0)) throw new CliError('--add-config and --delete-config go with --alter.');
+  const s = connectionSettings(a);
+  const conn = await Connection.open(s);
+  try {
+    if (doDescribe) {
+      const configs = await describe(conn, s, e, a.has('all'));
+      if (a.has('json')) {
+        await writeOut(toJson({ entityType: e.type, entityName: e.name, configs }) + '\n');
+        return 0;
+      }
+      const title = e.name === '' ? 'Default configs for brokers in the cluster are:' : `${a.has('all') ? 'All' : 'Dynamic'} configs for ${e.label} are:`;
+      const lines = configs.map((c) => `  ${c.name}=${c.sensitive ? '(sensitive)' : (c.value ?? 'null')} sensitive=${c.sensitive} synonyms={${c.synonyms.map((y) => `${y.source}:${y.name}=${y.value ?? 'null'}`).join(', ')}}`);
+      await writeOut(`${title}\n${lines.join('\n')}${lines.length ? '\n' : ''}`);
+      return 0;
+    }
+    const ops = [...adds.map(([name, value]) => ({ name, configOperation: OP.SET, value })), ...deletes.map((name) => ({ name, configOperation: OP.DELETE, value: null }))];
+    const res = await conn.request<{ responses: { errorCode: number; errorMessage: string | null }[] }>(
+      44,
+      0,
+      { resources: [{ resourceType: RESOURCE[e.type], resourceName: e.name, configs: ops }], validateOnly: a.has('validate-only') },
+      s.clientId,
+      s.timeout,
+    );
+    const r = res.responses[0];
+    if (r === undefined) throw new CliError('The broker sent an empty IncrementalAlterConfigs answer.', undefined, { exitCode: ExitCode.FAILED });
+    if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage, `Cannot alter configs of ${e.label}`);
+    const what = e.name === '' ? 'default config for brokers in the cluster' : `config for ${e.label}`;
+    if (a.has('json')) {
+      await writeOut(toJson({ entityType: e.type, entityName: e.name, validateOnly: a.has('validate-only'), set: Object.fromEntries(adds), deleted: deletes }) + '\n');
+    } else {
+      await writeOut(a.has('validate-only') ? `Validated the update of ${what} (nothing changed).\n` : `Completed updating ${what}.\n`);
+      if (adds.length + deletes.length > 1) await writeOut(formatTable(['CONFIG', 'CHANGE'], [...adds.map(([k, v]) => [k, `set ${v}`]), ...deletes.map((k) => [k, 'deleted'])]));
+    }
+    return 0;
+  } finally {
+    conn.close();
+  }
+}
+
+export async function runConfigs(args: string[]): Promise<number> {
+  let a: ParsedArgs;
+  try {
+    a = parseArgs('samsa configs', args, options);
+  } catch (e) {
+    return reportError('samsa configs', e);
+  }
+  if (a.has('help')) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  try {
+    return await run(a);
+  } catch (e) {
+    return reportError('samsa configs', e, { bootstrap: a.get('bootstrap-server') ?? 'localhost:9092' });
+  }
+}
