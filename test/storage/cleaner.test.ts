@@ -254,6 +254,43 @@ describe('log cleaner', () => {
     log.close();
   });
 
+  it('max.compaction.lag.ms forces a cleaning below min.cleanable.dirty.ratio', async () => {
+    const dir = newDir();
+    const clock = manualClock(70_000_000);
+    const log = open(dir, compactConfig({ minCleanableDirtyRatio: 0.99, maxCompactionLagMs: 60_000 }), clock.now);
+    const ts = (): bigint => BigInt(clock.now());
+    for (let i = 0; i < 20; i++) log.appendAsLeader(encodeRecordBatch({ records: Array.from({ length: 10 }, (_, j) => ({ key: `k${j}`, value: `v${i}${'m'.repeat(40)}`, timestamp: ts() })) }), 0);
+    log.highWatermark = log.logEndOffset;
+    const cleaner = new LogCleaner(source(dir, [log]), {}, clock.now);
+    // A first cleaning makes most of the log "clean"; new dirty data then stays under the ratio.
+    await cleaner.cleanLog(log);
+    for (let i = 0; i < 3; i++) log.appendAsLeader(encodeRecordBatch({ records: [{ key: 'k1', value: `late${i}${'n'.repeat(300)}`, timestamp: ts() }] }), 0);
+    log.roll();
+    log.appendAsLeader(encodeRecordBatch({ records: [{ key: 'z', value: 'z', timestamp: ts() }] }), 0);
+    log.highWatermark = log.logEndOffset;
+    const info = cleaner.cleanableInfo(log);
+    assert.ok(info !== null && info.dirtyBytes > 0 && info.ratio < 0.99 && !info.mustClean);
+    assert.equal(await cleaner.cleanOnce(), null, 'under the ratio and younger than max.compaction.lag.ms');
+    clock.advance(61_000);
+    assert.equal(cleaner.cleanableInfo(log)?.mustClean, true);
+    assert.ok((await cleaner.cleanOnce()) !== null, 'cleaned once the dirty data is older than max.compaction.lag.ms');
+    log.close();
+  });
+
+  it('compact-only logs are not subject to time or size retention; compact,delete logs are', () => {
+    const dir = newDir();
+    const clock = manualClock(80_000_000);
+    for (const [name, policy] of [['c', { compact: true, delete: false }], ['cd', { compact: true, delete: true }]] as const) {
+      const log = PartitionLog.open(join(dir, `${name}-0`), name, 0, config({ segmentBytes: 1024, retentionMs: 1000, retentionBytes: 100, cleanupPolicy: policy }), { now: clock.now });
+      for (let i = 0; i < 20; i++) log.appendAsLeader(encodeRecordBatch({ records: [{ key: `k${i}`, value: 'r'.repeat(200), timestamp: BigInt(clock.now() - 10_000) }] }), 0);
+      log.highWatermark = log.logEndOffset;
+      const deleted = log.applyRetention(clock.now());
+      if (policy.delete) assert.ok(deleted > 0, 'compact,delete: retention applies');
+      else assert.equal(deleted, 0, 'compact only: nothing deleted by retention');
+      log.close();
+    }
+  });
+
   for (const step of ['cleaned-written', 'swap-committed'] as const) {
     it(`a crash at '${step}' leaves a consistent log at the next load`, async () => {
       const dir = newDir();
