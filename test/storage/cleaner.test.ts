@@ -214,6 +214,36 @@ describe('log cleaner', () => {
     log.close();
   });
 
+  it('tombstones cleaned over several passes never resurrect older values', async () => {
+    // One big segment, an offset map holding ~3000 keys: the first passes end long before the
+    // tombstones, which sit in the same segment and must stay untouched until they are mapped.
+    const dir = newDir();
+    const clock = manualClock(90_000_000);
+    const log = open(dir, compactConfig({ segmentBytes: 1 << 20, deleteRetentionMs: 0 }), clock.now);
+    for (let i = 0; i < 9000; i += 100) append(log, Array.from({ length: 100 }, (_, j) => ({ key: `key-${i + j}`, value: `v${i + j}` })));
+    append(log, Array.from({ length: 100 }, (_, k) => ({ key: `key-${k}`, value: null })));
+    log.roll();
+    append(log, [{ key: 'last', value: 'x' }]);
+    const cleaner = new LogCleaner(source(dir, [log]), { dedupeBufferSize: 100 * 1024 }, clock.now);
+    let passes = 0;
+    for (; passes < 20; passes++) {
+      clock.advance(10);
+      if ((await cleaner.cleanOnce()) === null) break;
+      const { latest } = contents(log);
+      for (let k = 0; k < 100; k++) {
+        const v = latest.get(`key-${k}`);
+        assert.ok(v === undefined || v === null, `pass ${passes}: key-${k} resurrected as ${v}`);
+      }
+    }
+    assert.ok(passes >= 3, `passes: ${passes}`);
+    clock.advance(10);
+    await cleaner.cleanLog(log);
+    const { latest } = contents(log);
+    for (let k = 0; k < 100; k++) assert.ok(!latest.has(`key-${k}`), `key-${k} gone`);
+    assert.equal(latest.size, 9000 - 100 + 1);
+    log.close();
+  });
+
   it('drops aborted transactional data and keeps markers while their data remains', async () => {
     const dir = newDir();
     const log = open(dir, compactConfig());

@@ -407,7 +407,7 @@ export class LogCleaner {
     }
     const first = toClean[0];
     const tracker = new TxnTracker(hooks !== undefined && first !== undefined ? hooks.abortedTxns(first.baseOffset, endOffset) : []);
-    const ctx: CopyContext = { map, tracker, now, deleteRetentionMs, stats, pendingHorizon: Number.POSITIVE_INFINITY, changed: false };
+    const ctx: CopyContext = { map, tracker, now, deleteRetentionMs, stats, pendingHorizon: Number.POSITIVE_INFINITY, changed: false, endOffset };
     // Groups are formed as Kafka's groupSegmentsBySize does, except that the segments already
     // copied count with their cleaned size: the next segment joins while its whole (uncleaned)
     // size still fits segment.bytes and its offsets fit 32-bit relative offsets.
@@ -555,6 +555,8 @@ interface CopyContext {
   pendingHorizon: number;
   /** Some batch of the current group was dropped or rebuilt. */
   changed: boolean;
+  /** End of the mapped range: batches from here on are copied as they are (a batch boundary). */
+  endOffset: number;
 }
 
 function tpKey(plog: PartitionLog): string {
@@ -579,6 +581,9 @@ const keep: boolean[] = [];
 
 /** The cleaned form of one batch: UNCHANGED, a rebuilt batch, or null (dropped). */
 function cleanBatch(v: BatchView, ctx: CopyContext): Buffer | null | typeof UNCHANGED {
+  // Beyond the mapped range nothing is known yet: no record there is superseded, and tombstones
+  // there must not get (or pass) a delete horizon before their key's older values were removed.
+  if (v.baseOffset >= ctx.endOffset) return UNCHANGED;
   const { buf, pos, size, attributes } = v;
   const producerId = buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET);
   const hasHorizon = (attributes & DELETE_HORIZON_FLAG_MASK) !== 0;
