@@ -64,6 +64,7 @@ export class Broker {
       defaultConfig: this.topicsDefaultLogConfig(),
       now: () => this.clock.now(),
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
+      checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
     });
     this.topics = new TopicManager(this.config, this.metadata, this.logs, this.replicas, this.nodeId);

@@ -8,6 +8,7 @@ const usage = `Usage: samsa <command> [options]
 Commands:
   start      Start a broker (samsa start --help)
   groups     List and describe consumer groups (samsa groups --help)
+  configs    Describe and alter topic and broker configs (samsa configs --help)
   topics     List, create, describe, delete topics and add partitions
   produce    Produce records read from standard input
   consume    Print records from a topic
@@ -23,7 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return runStart(rest);
     case 'groups':
       return runGroups(rest);
-    case 'configs': return (await import('./configs-command.js')).runConfigs(rest);
+    case 'configs':
+      return (await import('./configs-command.js')).runConfigs(rest);
     case 'topics':
       // Client commands load the Kafka client library only when used (keeps 'start' fast).
       return (await import('./topics-command.js')).runTopics(rest);
