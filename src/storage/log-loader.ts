@@ -21,7 +21,7 @@ export interface LoadOptions {
 
 export interface LoadedSegments {
   segments: Segment[];
-  /** True when any segment was rescanned (the recovered ones have been fsynced). */
+  /** True when any segment was rescanned (the recovered ones still need an fsync). */
   recovered: boolean;
 }
 
@@ -53,7 +53,9 @@ export function loadSegments(dir: string, settings: SegmentSettings, now: number
     const from = floorSegmentIndex(segments, opts.recoveryPoint);
     const result = recoverSegments(segments, opts.recoveryPoint, epochs);
     for (const s of result.removed) s.deleteNow();
-    for (let i = from; i < segments.length; i++) (segments[i] as Segment).flushSync();
+    // Rebuilt indexes are written now; fsyncing the recovered segments happens off the event loop
+    // afterwards (the recovery point only moves once that is done), so start-up stays fast.
+    for (let i = from; i < segments.length; i++) (segments[i] as Segment).persistIndexes();
     recovered = true;
   }
   if (activateOrRecover(segments, segments[segments.length - 1] as Segment, epochs)) recovered = true;

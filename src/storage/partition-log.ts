@@ -104,7 +104,9 @@ export class PartitionLog {
     log.leaderEpochs.truncateFromEnd(leo);
     log.leaderEpochs.truncateFromStart(log._logStartOffset);
     log.highWatermark = opts.highWatermark ?? log._logStartOffset;
-    log._recoveryPoint = loaded.recovered ? leo : Math.min(opts.recoveryPoint ?? leo, leo);
+    log._recoveryPoint = Math.min(opts.recoveryPoint ?? (loaded.recovered ? 0 : leo), leo);
+    // Recovered segments are made durable in the background; the recovery point follows.
+    if (loaded.recovered && log._recoveryPoint < leo) log.flushInBackground(leo);
     return log;
   }
 

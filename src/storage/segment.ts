@@ -182,6 +182,12 @@ export class Segment {
     this.log.fsync();
   }
 
+  /** Writes pending index entries to their files (no fsync). */
+  persistIndexes(): void {
+    this.offsetIndex.persist(false);
+    this.timeIndex.persist(false);
+  }
+
   /** Writes pending index entries now, fsyncs the files on the thread pool. */
   flushAsync(done: (err: Error | null) => void): void {
     this.offsetIndex.persist(false);

@@ -104,7 +104,7 @@ describe('LogManager', () => {
     again.shutdown();
   });
 
-  it('clamps a checkpointed high watermark to the recovered LEO and survives a corrupt checkpoint', () => {
+  it('clamps a checkpointed high watermark to the recovered LEO and survives a corrupt checkpoint', async () => {
     const d = newDir();
     const cfg = config();
     const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg });
@@ -122,6 +122,9 @@ describe('LogManager', () => {
     const r = again.getLog('t', 0)!;
     assert.equal(r.logEndOffset, 18);
     assert.equal(r.highWatermark, 18);
+    // Recovered segments are fsynced in the background; the recovery point follows once done.
+    const deadline = Date.now() + 5000;
+    while (r.recoveryPoint < 18 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
     assert.equal(r.recoveryPoint, 18);
     again.shutdown();
   });
