@@ -8,7 +8,7 @@ import { ErrorCode } from '../common/error-codes.js';
 import { errorCodeOf } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
-import { isFlexible } from '../protocol/generated/registry.js';
+import { isFlexible } from '../protocol/generated/flexible-versions.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
 import type { Broker } from './broker.js';

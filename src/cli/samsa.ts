@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** The `samsa` command line. */
 import { runStart } from './start-command.js';
-import { runGroups } from './groups-command.js';
 
 const usage = `Usage: samsa <command> [options]
 
@@ -23,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     case 'start':
       return runStart(rest);
     case 'groups':
-      return runGroups(rest);
+      return (await import('./groups-command.js')).runGroups(rest);
     case 'configs':
       return (await import('./configs-command.js')).runConfigs(rest);
     case 'topics':

@@ -912,14 +912,30 @@ function main() {
       '/** Codecs of every API, by API key. */',
       'export const apiCodecs: ReadonlyMap<number, ApiCodec> = new Map(list.map((c) => [c.apiKey, c]));',
       '',
-      '/** True if the given version of the API uses the flexible (compact + tagged fields) encoding. */',
-      'export function isFlexible(apiKey: number, version: number): boolean {',
-      '  const c = apiCodecs.get(apiKey);',
-      '  return c !== undefined && version >= c.firstFlexibleVersion;',
-      '}',
+      "export { isFlexible } from './flexible-versions.js';",
       '',
     );
     files.set('registry.ts', lines.join('\n'));
+  }
+
+  // flexible-versions.ts: which versions are flexible, without loading any codec (the broker's
+  // request router needs only this, so start-up does not import every message module).
+  {
+    const lines = [HEADER.trimEnd()];
+    lines.push('', '/** First flexible (compact, tagged-fields) version of each API key, for APIs that have one. */');
+    lines.push('const firstFlexible: ReadonlyMap<number, number> = new Map([');
+    for (const a of apiList) if (a.request.flex) lines.push(`  [${a.apiKey}, ${a.request.flex.lo}],`);
+    lines.push(
+      ']);',
+      '',
+      '/** True if the given version of the API uses the flexible (compact + tagged fields) encoding. */',
+      'export function isFlexible(apiKey: number, version: number): boolean {',
+      '  const first = firstFlexible.get(apiKey);',
+      '  return first !== undefined && version >= first;',
+      '}',
+      '',
+    );
+    files.set('flexible-versions.ts', lines.join('\n'));
   }
 
   // schemas.ts (compact field descriptors; used by the tests)
@@ -980,7 +996,7 @@ function main() {
 
   // write out (replace the previous generation completely)
   for (const sub of ['messages', 'internal']) fs.rmSync(path.join(outDir, sub), { recursive: true, force: true });
-  for (const f of ['api-keys.ts', 'registry.ts', 'schemas.ts', 'index.ts']) fs.rmSync(path.join(outDir, f), { force: true });
+  for (const f of ['api-keys.ts', 'registry.ts', 'flexible-versions.ts', 'schemas.ts', 'index.ts']) fs.rmSync(path.join(outDir, f), { force: true });
   for (const [rel, content] of [...files.entries()].sort()) {
     const p = path.join(outDir, rel);
     fs.mkdirSync(path.dirname(p), { recursive: true });

@@ -199,8 +199,4 @@ const list: ApiCodec[] = [
 /** Codecs of every API, by API key. */
 export const apiCodecs: ReadonlyMap<number, ApiCodec> = new Map(list.map((c) => [c.apiKey, c]));
 
-/** True if the given version of the API uses the flexible (compact + tagged fields) encoding. */
-export function isFlexible(apiKey: number, version: number): boolean {
-  const c = apiCodecs.get(apiKey);
-  return c !== undefined && version >= c.firstFlexibleVersion;
-}
+export { isFlexible } from './flexible-versions.js';
