@@ -35,7 +35,7 @@ interface Ledger {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Produces from `workers` concurrent loops over one connection until `stop()` or the connection dies. */
-function startProducer(port: number, round: number, ledger: Ledger, workers = 4): { stop: () => Promise<number> } {
+function startProducer(port: number, round: number, ledger: Ledger, workers = 4): { acked: () => number; stop: () => Promise<number> } {
   let stopped = false;
   let sentBatches = 0;
   const run = async (): Promise<void> => {
@@ -75,6 +75,7 @@ function startProducer(port: number, round: number, ledger: Ledger, workers = 4)
   };
   const done = run();
   return {
+    acked: () => sentBatches,
     async stop() {
       stopped = true;
       await done;
@@ -84,7 +85,7 @@ function startProducer(port: number, round: number, ledger: Ledger, workers = 4)
 }
 
 /** A kafkajs producer (acks=-1, no retries) sending small batches to explicit partitions until stopped or failing. */
-function startKafkajsProducer(bootstrap: string, round: number, ledger: Ledger): { stop: () => Promise<number> } {
+function startKafkajsProducer(bootstrap: string, round: number, ledger: Ledger): { acked: () => number; stop: () => Promise<number> } {
   let stopped = false;
   let acked = 0;
   const kafka = new Kafka({ clientId: `samsa-restart-${round}`, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000, requestTimeout: 3000 });
@@ -114,6 +115,7 @@ function startKafkajsProducer(bootstrap: string, round: number, ledger: Ledger):
   };
   const done = run();
   return {
+    acked: () => acked,
     async stop() {
       stopped = true;
       await done;
@@ -183,6 +185,10 @@ async function runRounds(rounds: Stop[]): Promise<string[]> {
       const producer = startProducer(broker.port, round, ledger);
       const real = startKafkajsProducer(broker.bootstrap, round, ledger);
       await sleep(500 + round * 100);
+      // On a loaded machine the clients may need longer to get going: stop only once both have
+      // acknowledged sends in flight (bounded, so a broker that never answers still fails).
+      const deadline = Date.now() + 20_000;
+      while ((producer.acked() <= 10 || real.acked() <= 3) && Date.now() < deadline) await sleep(50);
       const ackedBefore = ledger.acked.length;
       const t0 = performance.now();
       if (how === 'SIGTERM') {
