@@ -252,6 +252,10 @@ function partitionArgs(): string[] {
 }
 
 async function perfProduce(bin: string, port: number, topic: string, size: number, records: number, acks: string): Promise<Throughput> {
+  // Every produce run starts with no dirty pages in the OS cache, so no run pays for the
+  // writeback of the runs before it (after ~2 GB of dirty data the kernel's background writeback
+  // halves a writer's speed on this machine). The null broker writes nothing either way.
+  execFileSync('sync');
   const r = await run(bin, ['-P', '-t', topic, '-b', `127.0.0.1:${port}`, '-s', String(size), '-c', String(records), '-a', acks, ...NO_WARN, ...THROUGHPUT], 30 * 60_000).done;
   const t = parseProduced(r.stdout);
   if (!t) return failed(`rdkafka_performance exited ${r.code}${r.timedOut ? ' (timeout)' : ''}: ${(r.stderr || r.stdout).slice(-300)}`);
@@ -647,6 +651,7 @@ async function main(): Promise<void> {
   const idle = results.memory.samsaIdleMB;
   targets.push({ name: 'Idle RSS', target: '< 100 MB', measured: idle === null ? 'n/a' : `${idle.toFixed(1)} MB`, pass: idle === null ? null : idle < 100 });
   results.targets = targets;
+  results.meta.notes.push('Produce runs each start after `sync` (no dirty pages left from earlier runs), so a run measures its own writes, not the kernel writing back the previous ones.');
   if (scale.repeats > 1) results.meta.notes.push(`Throughput: best of ${scale.repeats} runs per workload and broker, alternating; every run is in results.json (runs).`);
   results.meta.durationSec = (performance.now() - started) / 1000;
   if (loadavg()[0] !== undefined && (results.meta.loadAvgAtStart[0] ?? 0) > cpus().length) {
