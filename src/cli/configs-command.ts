@@ -10,11 +10,7 @@
  * v0, both in every Kafka since 2.3) over one connection to the first bootstrap server; per-broker
  * configs must be asked of that broker itself, as with Kafka.
  */
-import { connect, type Socket } from 'node:net';
-import { apiCodecs } from '../protocol/generated/registry.js';
-import { responseHeaderVersion, writeRequestHeader } from '../protocol/header.js';
-import { Reader } from '../protocol/primitives/reader.js';
-import { Writer } from '../protocol/primitives/writer.js';
+import { ClientConnectionError, KafkaConnection } from '../client/connection.js';
 import { errorInfo } from '../common/error-codes.js';
 import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { connectionOptions, connectionSettings, type ConnectionSettings } from './client.js';
@@ -90,90 +86,30 @@ export function parseAddConfig(text: string): [string, string][] {
   return out;
 }
 
-/** One connection speaking request/response with the generated codecs. */
+/** The shared client connection, with its failures reported as CLI errors naming the fix. */
 class Connection {
-  private buf: Buffer = Buffer.alloc(0);
-  private next = 1;
-  private readonly waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
+  private constructor(private readonly conn: KafkaConnection) {}
 
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-      while (this.buf.length >= 4) {
-        const size = this.buf.readInt32BE(0);
-        if (this.buf.length < 4 + size) break;
-        const payload = this.buf.subarray(4, 4 + size);
-        this.buf = this.buf.subarray(4 + size);
-        const w = this.waiting.get(payload.readInt32BE(0));
-        if (w) {
-          this.waiting.delete(payload.readInt32BE(0));
-          w.resolve(payload);
-        }
-      }
-    });
-    const fail = (e: Error): void => {
-      for (const w of this.waiting.values()) w.reject(e);
-      this.waiting.clear();
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('connection closed by the broker')));
-  }
-
-  static open(s: ConnectionSettings): Promise<Connection> {
+  static async open(s: ConnectionSettings): Promise<Connection> {
     const target = s.bootstrap[0] as string;
-    const colon = target.lastIndexOf(':');
-    const host = target.slice(0, colon).replace(/^\[|\]$/g, '');
-    const port = Number(target.slice(colon + 1));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        sock.destroy();
-        reject(new CliError(`Cannot connect to the cluster at ${target}: timed out.`, 'Check that a broker is running there, or pass --bootstrap-server host:port.', { exitCode: ExitCode.FAILED }));
-      }, s.timeout);
-      const sock = connect({ host, port }, () => {
-        clearTimeout(timer);
-        sock.off('error', onError);
-        resolve(new Connection(sock));
-      });
-      const onError = (e: Error): void => {
-        clearTimeout(timer);
-        reject(new CliError(`Cannot connect to the cluster at ${target}: ${e.message}.`, 'Check that a broker is running there, or pass --bootstrap-server host:port.', { exitCode: ExitCode.FAILED }));
-      };
-      sock.once('error', onError);
-    });
+    try {
+      return new Connection(await KafkaConnection.open(target, { clientId: s.clientId, timeoutMs: s.timeout }));
+    } catch (e) {
+      throw new CliError(`Cannot connect to the cluster at ${target}: ${(e as Error).message}.`, 'Check that a broker is running there, or pass --bootstrap-server host:port.', { exitCode: ExitCode.FAILED });
+    }
   }
 
-  async request<T>(apiKey: number, version: number, body: unknown, clientId: string, timeoutMs: number): Promise<T> {
-    const codec = apiCodecs.get(apiKey);
-    if (!codec) throw new Error(`no codec for API ${apiKey}`);
-    const correlationId = this.next++;
-    const w = new Writer();
-    w.writeInt32(0);
-    writeRequestHeader(w, { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId });
-    codec.encodeRequest(w, body, version);
-    const frame = w.toBuffer();
-    frame.writeInt32BE(frame.length - 4, 0);
-    const payload = await new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CliError(`No answer from the broker within ${timeoutMs} ms.`, 'Raise --timeout for slow clusters.', { exitCode: ExitCode.FAILED })), timeoutMs);
-      this.waiting.set(correlationId, {
-        resolve: (b) => {
-          clearTimeout(timer);
-          resolve(b);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      this.socket.write(frame);
-    });
-    const r = new Reader(payload);
-    r.readInt32();
-    if (responseHeaderVersion(apiKey, version) === 1) r.readTaggedFields();
-    return codec.decodeResponse(r, version) as T;
+  async request<T>(apiKey: number, version: number, body: unknown, timeoutMs: number): Promise<T> {
+    try {
+      return await this.conn.request<T>(apiKey, version, body, timeoutMs);
+    } catch (e) {
+      if (e instanceof ClientConnectionError) throw new CliError(`No answer from the broker: ${e.message}.`, 'Raise --timeout for slow clusters.', { exitCode: ExitCode.FAILED });
+      throw e;
+    }
   }
 
   close(): void {
-    this.socket.destroy();
+    this.conn.close();
   }
 }
 
@@ -211,7 +147,6 @@ async function describe(conn: Connection, s: ConnectionSettings, e: { type: 'top
     32,
     1,
     { resources: [{ resourceType: RESOURCE[e.type], resourceName: e.name, configurationKeys: null }], includeSynonyms: true },
-    s.clientId,
     s.timeout,
   );
   const r = res.results[0];
@@ -259,7 +194,6 @@ async function run(a: ParsedArgs): Promise<number> {
       44,
       0,
       { resources: [{ resourceType: RESOURCE[e.type], resourceName: e.name, configs: ops }], validateOnly: a.has('validate-only') },
-      s.clientId,
       s.timeout,
     );
     const r = res.responses[0];
