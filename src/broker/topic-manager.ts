@@ -340,7 +340,7 @@ export class TopicManager {
     const settings = this.settingsFor(meta.configs);
     this.producePolicies.set(meta.name, this.producePolicyFor(meta.configs));
     for (const pm of meta.partitions.slice(from)) {
-      const log = this.logs.getLog(meta.name, pm.partition) ?? this.logs.createLog(meta.name, pm.partition, logConfig);
+      const log = this.logs.getLog(meta.name, pm.partition) ?? this.logs.createLog(meta.name, pm.partition, logConfig, false);
       log.config = logConfig;
       const partition = new Partition(meta.name, pm.partition, meta.topicId, log, pm.leaderEpoch, settings);
       // The cleaner stays below the last stable offset and drops data of aborted transactions.
@@ -350,6 +350,7 @@ export class TopicManager {
       };
       this.replicas.add(partition);
     }
+    this.logs.syncNewLogDirs();
   }
 }
 

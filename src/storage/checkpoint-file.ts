@@ -26,8 +26,9 @@ export class CheckpointFile<T> {
     return `${this.version}\n${lines.length}\n${lines.length > 0 ? `${lines.join('\n')}\n` : ''}`;
   }
 
-  write(entries: Iterable<T>): void {
-    atomicWriteFile(this.path, this.render(entries));
+  /** Replaces the file atomically; `sync` = false skips the fsyncs (still crash-consistent for a process crash). */
+  write(entries: Iterable<T>, sync = true): void {
+    atomicWriteFile(this.path, this.render(entries), sync);
   }
 
   /** Writes pre-rendered content (see render()). */

@@ -35,17 +35,17 @@ export function fsyncDir(dir: string): void {
 }
 
 /** Writes `data` to `path` atomically: tmp file, fsync, rename, fsync of the directory. */
-export function atomicWriteFile(path: string, data: string): void {
+export function atomicWriteFile(path: string, data: string, sync = true): void {
   const tmp = `${path}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
+    if (sync) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  if (sync) fsyncDir(dirname(path));
 }
 
 /** fsync the given files (and their directory) off the event loop; `done` gets the first error, if any. */

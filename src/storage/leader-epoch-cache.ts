@@ -56,7 +56,9 @@ export class LeaderEpochCache {
     const latest = this.latestEntry();
     if (latest !== undefined && latest.epoch === epoch && latest.startOffset <= startOffset) return;
     this.insert({ epoch, startOffset });
-    this.flush();
+    // No fsync for a new epoch (as Kafka since 3.7): a lost entry is rebuilt from the batches'
+    // partition leader epochs when the log is recovered. Truncations below still fsync.
+    this.checkpoint.write(this.epochs, false);
   }
 
   private insert(entry: EpochEntry): void {

@@ -66,6 +66,7 @@ export class LogManager {
   private readonly checkpoints = new Map<string, DirCheckpoints>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private shutDown = false;
+  private readonly unsyncedDirs = new Set<string>();
   /** Compaction of logs whose cleanup.policy includes compact. */
   readonly cleaner: LogCleaner;
 
@@ -144,14 +145,15 @@ export class LogManager {
     return this.logs.get(logKey(topic, partition));
   }
 
-  /** Returns the existing log or creates one in the log directory holding the fewest partitions. */
-  createLog(topic: string, partition: number, config: LogConfig): PartitionLog {
+  /** Creates a partition log in the log directory holding the fewest partitions; with `syncDir` false the caller batches the directory fsync (syncNewLogDirs). */
+  createLog(topic: string, partition: number, config: LogConfig, syncDir = true): PartitionLog {
     const key = logKey(topic, partition);
     const existing = this.logs.get(key);
     if (existing !== undefined) return existing;
     const dir = this.leastLoadedDir();
     const plog = PartitionLog.open(join(dir, partitionDirName(topic, partition)), topic, partition, config, { now: this.now });
-    fsyncDir(dir);
+    if (syncDir) fsyncDir(dir);
+    else this.unsyncedDirs.add(dir);
     this.logs.set(key, plog);
     this.dirOfLog.set(key, dir);
     return plog;
@@ -306,7 +308,14 @@ export class LogManager {
     });
   }
 
+  /** fsyncs the log dirs that got new partition directories through createLog(..., false). */
+  syncNewLogDirs(): void {
+    for (const d of this.unsyncedDirs) fsyncDir(d);
+    this.unsyncedDirs.clear();
+  }
+
   private leastLoadedDir(): string {
+    if (this.logDirs.length === 1) return this.logDirs[0] as string;
     const counts = new Map<string, number>(this.logDirs.map((d) => [d, 0]));
     for (const d of this.dirOfLog.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
     let best = this.logDirs[0] as string;
