@@ -27,6 +27,8 @@ export type AppendListener = (partition: Partition) => void;
 /** Topic-level settings the broker (not the log) enforces. */
 export interface TopicSettings {
   maxMessageBytes: number;
+  /** min.insync.replicas: acks=all produce needs at least this many in-sync replicas. */
+  minInsyncReplicas: number;
 }
 
 export interface AppendOptions {
@@ -65,6 +67,11 @@ export class Partition {
     // advances its high watermark to the log end offset as soon as the ISR allows it).
     log.highWatermark = log.logEndOffset;
     this.producers = ProducerStateManager.load(log, { now: () => systemClock.now() });
+  }
+
+  /** In-sync replicas: this broker alone until replication exists. */
+  get isrSize(): number {
+    return 1;
   }
 
   get highWatermark(): number {

@@ -122,7 +122,7 @@ export class TopicManager {
 
   settingsFor(overrides: Readonly<Record<string, string>>): TopicSettings {
     const c = resolveTopicConfigs(this.config, overrides);
-    return { maxMessageBytes: numberConfig(c, 'max.message.bytes') };
+    return { maxMessageBytes: numberConfig(c, 'max.message.bytes'), minInsyncReplicas: numberConfig(c, 'min.insync.replicas') };
   }
 
   private producePolicyFor(overrides: Readonly<Record<string, string>>): ProducePolicy {

@@ -217,3 +217,13 @@ test('Produce: unknown partition, acks validation, corrupt batch, message too la
   assert.equal(r.responses[0]?.partitionResponses[0]?.errorCode, 0);
   assert.equal(r.responses[0]?.partitionResponses[0]?.baseOffset, 0n, 'rejected batches took no offsets');
 });
+
+test('Produce acks=all below min.insync.replicas gets NOT_ENOUGH_REPLICAS; acks=1 is still accepted', async () => {
+  await createTopic('minisr', 1, { 'min.insync.replicas': '2' });
+  const records = encodeRecordBatch({ records: [{ value: 'v' }] });
+  let r = await c.request<ProduceResponse>(0, 9, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 'minisr', partitionData: [{ index: 0, records }] }] });
+  assert.equal(r.responses[0]?.partitionResponses[0]?.errorCode, ErrorCode.NOT_ENOUGH_REPLICAS);
+  r = await c.request<ProduceResponse>(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'minisr', partitionData: [{ index: 0, records: encodeRecordBatch({ records: [{ value: 'w' }] }) }] }] });
+  assert.equal(r.responses[0]?.partitionResponses[0]?.errorCode, 0);
+  assert.equal(r.responses[0]?.partitionResponses[0]?.baseOffset, 0n);
+});

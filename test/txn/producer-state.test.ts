@@ -23,7 +23,7 @@ function tmp(): string {
 
 function open(dir: string, config = defaultLogConfig): Partition {
   const log = PartitionLog.open(join(dir, 't-0'), 't', 0, config);
-  return new Partition('t', 0, 'id', log, 0, { maxMessageBytes: 1 << 20 });
+  return new Partition('t', 0, 'id', log, 0, { maxMessageBytes: 1 << 20, minInsyncReplicas: 1 });
 }
 
 function batch(pid: bigint, epoch: number, seq: number, count = 1, transactional = false): Buffer {

@@ -52,11 +52,14 @@ function findPartition(ctx: RequestContext, topic: string, index: number): Parti
   return p ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
 }
 
-function appendPartition(ctx: RequestContext, transactionalId: string | null, topic: string, index: number, records: Buffer | null): PartitionOut {
+function appendPartition(ctx: RequestContext, acks: number, transactionalId: string | null, topic: string, index: number, records: Buffer | null): PartitionOut {
   const found = findPartition(ctx, topic, index);
   if (typeof found === 'number') return partitionError(index, found);
   if (INTERNAL_TOPICS.has(topic)) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
+  if (acks === -1 && found.isrSize < found.settings.minInsyncReplicas) {
+    return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${found.isrSize}) is insufficient to satisfy the min.isr requirement of ${found.settings.minInsyncReplicas} for partition ${topic}-${index}`);
+  }
   try {
     const info = validateRecordBatches(records, { maxBatchBytes: found.settings.maxMessageBytes, produceVersion: ctx.apiVersion });
     records = applyProducePolicy(ctx.broker.topics.producePolicy(topic), topic, index, records);
@@ -118,7 +121,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInit>
     const responses: TopicOut[] = [];
     for (const t of req.topicData) {
       const partitionResponses: PartitionOut[] = [];
-      for (const p of t.partitionData) partitionResponses.push(appendPartition(ctx, transactionalId, t.name, p.index, p.records));
+      for (const p of t.partitionData) partitionResponses.push(appendPartition(ctx, acks, transactionalId, t.name, p.index, p.records));
       responses.push({ name: t.name, partitionResponses });
     }
     if (acks === 0) return NO_RESPONSE;
