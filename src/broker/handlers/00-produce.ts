@@ -61,7 +61,7 @@ function appendPartition(ctx: RequestContext, acks: number, transactionalId: str
     return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${found.isrSize}) is insufficient to satisfy the min.isr requirement of ${found.settings.minInsyncReplicas} for partition ${topic}-${index}`);
   }
   try {
-    const info = validateRecordBatches(records, { maxBatchBytes: found.settings.maxMessageBytes, produceVersion: ctx.apiVersion });
+    const info = validateRecordBatches(records, { maxBatchBytes: found.settings.maxMessageBytes, produceVersion: ctx.apiVersion, requireSingleBatch: ctx.apiVersion >= 3 });
     records = applyProducePolicy(ctx.broker.topics.producePolicy(topic), topic, index, records);
     let result;
     if (info.producerId < 0n) {
