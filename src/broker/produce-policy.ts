@@ -6,14 +6,19 @@
  * - compression.type other than `producer`: batches with another codec are recompressed with the
  *   topic's codec (and its compression.<codec>.level); `uncompressed` stores them uncompressed.
  *   Header fields (producer id/epoch/sequence, transactional flag, timestamps) are kept.
+ * - message.timestamp.before.max.ms / after.max.ms (CreateTime topics, when set): every record's
+ *   timestamp must lie within [now - before, now + after], else INVALID_TIMESTAMP (KIP-937). The
+ *   batch header's base and max timestamps settle most batches without looking at records.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { CorruptRecordError } from '../common/errors.js';
 import { KafkaError } from '../common/kafka-error.js';
 import {
   ATTRIBUTES_OFFSET,
+  BASE_TIMESTAMP_OFFSET,
   BATCH_LENGTH_OFFSET,
   COMPRESSION_CODEC_MASK,
+  MAX_TIMESTAMP_OFFSET,
   CompressionType,
   LOG_OVERHEAD,
   RECORDS_COUNT_OFFSET,
@@ -45,6 +50,8 @@ export function applyProducePolicy(policy: ProducePolicy | undefined, topic: str
 
 function apply(policy: ProducePolicy, topic: string, partition: number, records: Buffer): Buffer {
   const target = policy.compressionType === 'producer' ? undefined : CODEC_BY_NAME[policy.compressionType];
+  const bounded = policy.timestampBeforeMaxMs < Number.MAX_SAFE_INTEGER || policy.timestampAfterMaxMs < Number.MAX_SAFE_INTEGER;
+  if (bounded) checkTimestamps(policy, topic, partition, records, Date.now());
   if (!policy.compact && target === undefined) return records;
   let out: Buffer[] | undefined;
   let pos = 0;
@@ -70,6 +77,33 @@ function apply(policy: ProducePolicy, topic: string, partition: number, records:
     pos += size;
   }
   return out === undefined ? records : Buffer.concat(out);
+}
+
+function checkTimestamps(policy: ProducePolicy, topic: string, partition: number, records: Buffer, now: number): void {
+  const low = now - policy.timestampBeforeMaxMs;
+  const high = now + policy.timestampAfterMaxMs;
+  const reject = (ts: number): never => {
+    throw new KafkaError(ErrorCode.INVALID_TIMESTAMP, `Timestamp ${ts} of a record in ${topic}-${partition} is out of range: message.timestamp.before.max.ms=${policy.timestampBeforeMaxMs}, message.timestamp.after.max.ms=${policy.timestampAfterMaxMs}, broker time ${now}`);
+  };
+  let pos = 0;
+  while (pos + RECORD_BATCH_OVERHEAD <= records.length) {
+    const size = records.readInt32BE(pos + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+    const base = Number(records.readBigInt64BE(pos + BASE_TIMESTAMP_OFFSET));
+    const max = Number(records.readBigInt64BE(pos + MAX_TIMESTAMP_OFFSET));
+    if (max > high) reject(max);
+    if (base < low) reject(base);
+    // Later records may carry timestamps below the first one: with more than one record, look.
+    if (records.readInt32BE(pos + RECORDS_COUNT_OFFSET) > 1) {
+      const codec = records.readInt16BE(pos + ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK;
+      const body = records.subarray(pos + RECORD_BATCH_OVERHEAD, pos + size);
+      const plain = codec === CompressionType.none ? body : decompress(codec, body);
+      walkRecords(plain, 0, plain.length, records.readInt32BE(pos + RECORDS_COUNT_OFFSET), (r) => {
+        const ts = base + Number(r.timestampDelta);
+        if (ts < low || ts > high) reject(ts);
+      });
+    }
+    pos += size;
+  }
 }
 
 function recompressed(records: Buffer, pos: number, plain: Buffer, codec: number, level: number | undefined): Buffer {

@@ -31,6 +31,9 @@ export interface ProducePolicy {
   compressionType: string;
   /** compression.<codec>.level for the broker-side recompression (-1/undefined = codec default). */
   compressionLevel: number | undefined;
+  /** message.timestamp.before.max.ms / after.max.ms for CreateTime topics (MAX_SAFE_INTEGER = no bound). */
+  timestampBeforeMaxMs: number;
+  timestampAfterMaxMs: number;
 }
 
 export interface CreateTopicSpec {
@@ -130,7 +133,14 @@ export class TopicManager {
     const compressionType = stringConfig(c, 'compression.type');
     const levelKey = compressionType === 'gzip' || compressionType === 'lz4' || compressionType === 'zstd' ? `compression.${compressionType}.level` : undefined;
     const level = levelKey !== undefined ? numberConfig(c, levelKey) : undefined;
-    return { compact: listConfig(c, 'cleanup.policy').includes('compact'), compressionType, compressionLevel: level === -1 ? undefined : level };
+    const createTime = stringConfig(c, 'message.timestamp.type') !== 'LogAppendTime';
+    return {
+      compact: listConfig(c, 'cleanup.policy').includes('compact'),
+      compressionType,
+      compressionLevel: level === -1 ? undefined : level,
+      timestampBeforeMaxMs: createTime ? numberConfig(c, 'message.timestamp.before.max.ms') : Number.MAX_SAFE_INTEGER,
+      timestampAfterMaxMs: createTime ? numberConfig(c, 'message.timestamp.after.max.ms') : Number.MAX_SAFE_INTEGER,
+    };
   }
 
   /** Produce-time settings of a topic (compaction key check, broker-side compression). */

@@ -227,3 +227,17 @@ test('Produce acks=all below min.insync.replicas gets NOT_ENOUGH_REPLICAS; acks=
   assert.equal(r.responses[0]?.partitionResponses[0]?.errorCode, 0);
   assert.equal(r.responses[0]?.partitionResponses[0]?.baseOffset, 0n);
 });
+
+test('Produce: message.timestamp.before/after.max.ms reject records outside the window with INVALID_TIMESTAMP', async () => {
+  await createTopic('tsb', 1, { 'message.timestamp.before.max.ms': '60000', 'message.timestamp.after.max.ms': '60000' });
+  const now = BigInt(Date.now());
+  const send = async (records: Buffer) => {
+    const r = await c.request<ProduceResponse>(0, 9, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: 'tsb', partitionData: [{ index: 0, records }] }] });
+    return r.responses[0]?.partitionResponses[0]?.errorCode;
+  };
+  assert.equal(await send(encodeRecordBatch({ baseTimestamp: now, records: [{ value: 'ok', timestamp: now }, { value: 'ok2', timestamp: now + 5n }] })), 0);
+  assert.equal(await send(encodeRecordBatch({ baseTimestamp: now - 3_600_000n, records: [{ value: 'old', timestamp: now - 3_600_000n }] })), ErrorCode.INVALID_TIMESTAMP);
+  assert.equal(await send(encodeRecordBatch({ baseTimestamp: now + 3_600_000n, records: [{ value: 'future', timestamp: now + 3_600_000n }] })), ErrorCode.INVALID_TIMESTAMP);
+  // A later record older than the first one (negative timestamp delta) is found too.
+  assert.equal(await send(encodeRecordBatch({ baseTimestamp: now, records: [{ value: 'a', timestamp: now }, { value: 'b', timestamp: now - 3_600_000n }] })), ErrorCode.INVALID_TIMESTAMP);
+});

@@ -9,8 +9,8 @@
  * sequence, duplicates (a retry of one of the last 5 batches answers NONE with the original
  * offsets); a transactional batch needs a transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
  * and its partition in the producer's ongoing transaction (else INVALID_TXN_STATE).
- * Topic policies (keys required when compacted, compression.type recompression): produce-policy.ts.
- * Not implemented yet: per-record timestamp bounds.
+ * Topic policies (keys required when compacted, compression.type recompression, timestamp
+ * bounds): produce-policy.ts. acks=all needs min.insync.replicas in-sync replicas.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
