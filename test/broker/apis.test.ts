@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { WireClient } from '../helpers/wire.js';
 import type { FetchResponse } from '../../src/protocol/generated/messages/fetch.js';
 import type { ProduceResponse } from '../../src/protocol/generated/messages/produce.js';
 import type { ListOffsetsResponse } from '../../src/protocol/generated/messages/list-offsets.js';
@@ -20,11 +20,11 @@ import type { ApiVersionsResponse } from '../../src/protocol/generated/messages/
 import { ErrorCode } from '../../src/common/error-codes.js';
 
 let broker: RunningBroker;
-let c: RawClient;
+let c: WireClient;
 
 before(async () => {
   broker = await startBroker({ port: 0, config: { 'num.partitions': 2 } });
-  c = await RawClient.connect(broker.port);
+  c = await WireClient.connect(broker.port);
 });
 
 after(async () => {
@@ -126,7 +126,7 @@ test('Fetch: out of range, long poll wakes on produce, partition max bytes', asy
   await produce('fp', 0, ['x']);
   let r = await c.request<FetchResponse>(1, 11, fetchReq([{ topic: 'fp', partitions: [{ partition: 0, fetchOffset: 5n }] }], 0, -1));
   assert.equal(r.responses[0]?.partitions[0]?.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
-  const c2 = await RawClient.connect(broker.port);
+  const c2 = await WireClient.connect(broker.port);
   const started = Date.now();
   const pending = c2.request<FetchResponse>(1, 11, fetchReq([{ topic: 'fp', partitions: [{ partition: 0, fetchOffset: 1n }] }], 0, -1, { maxWaitMs: 5000, minBytes: 1 }));
   await new Promise((res) => setTimeout(res, 100));

@@ -10,7 +10,7 @@ import { Kafka, CompressionTypes, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { partitionForKey } from '../../src/common/murmur2.js';
 import { decodeRecordBatches, type RecordBatch } from '../../src/protocol/records/record.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { WireClient } from '../helpers/wire.js';
 import type { FetchResponse } from '../../src/protocol/generated/messages/fetch.js';
 
 let broker: RunningBroker;
@@ -26,7 +26,7 @@ after(async () => {
 });
 
 async function fetchAll(topic: string, partition: number): Promise<RecordBatch[]> {
-  const c = await RawClient.connect(broker.port);
+  const c = await WireClient.connect(broker.port);
   try {
     const batches: RecordBatch[] = [];
     let offset = 0n;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { prng } from '../helpers/compat.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { WireClient } from '../helpers/wire.js';
 import { latestOffset, readPartition, sleep, TxnWire, visibleRecords, waitFor } from '../txn/helpers.js';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), '../txn/eos-worker.js');
@@ -100,7 +100,7 @@ function startWorker(): { child: ChildProcess; ready: Promise<void>; working: Pr
 }
 
 async function committedOffsets(): Promise<bigint[]> {
-  const c = await RawClient.connect(broker.port);
+  const c = await WireClient.connect(broker.port);
   try {
     const res = await c.request<{ errorCode: number; topics: { partitions: { partitionIndex: number; committedOffset: bigint; errorCode: number }[] }[] }>(9, 7, {
       groupId: GROUP,

@@ -20,10 +20,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../src/group/consumer-protocol.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { WireClient } from '../helpers/wire.js';
 
 let broker: RunningBroker;
-const clients: RawClient[] = [];
+const clients: WireClient[] = [];
 const TOPIC = 'incr-topic';
 const GROUP = 'incr-group';
 
@@ -41,8 +41,8 @@ after(async () => {
   await broker?.stop();
 });
 
-async function client(): Promise<RawClient> {
-  const c = await RawClient.connect(broker.port);
+async function client(): Promise<WireClient> {
+  const c = await WireClient.connect(broker.port);
   clients.push(c);
   return c;
 }
@@ -53,7 +53,7 @@ const assignment = (parts: number[]): Buffer => encodeAssignment({ assignedParti
 class Member {
   memberId = '';
   generation = -1;
-  constructor(readonly c: RawClient) {}
+  constructor(readonly c: WireClient) {}
 
   /** JoinGroup v9 (the MEMBER_ID_REQUIRED round trip included); resolves when the join phase ends. */
   async join(owned: number[]): Promise<any> {
@@ -88,12 +88,12 @@ class Member {
   }
 }
 
-async function groupState(c: RawClient): Promise<string> {
+async function groupState(c: WireClient): Promise<string> {
   const d = await c.request<any>(15, 5, { groups: [GROUP], includeAuthorizedOperations: false });
   return d.groups[0].groupState;
 }
 
-async function committed(c: RawClient): Promise<Map<number, bigint>> {
+async function committed(c: WireClient): Promise<Map<number, bigint>> {
   const r = await c.request<any>(9, 8, { groups: [{ groupId: GROUP, memberId: null, memberEpoch: -1, topics: [{ name: TOPIC, partitionIndexes: [0, 1, 2, 3] }] }], requireStable: false });
   return new Map(r.groups[0].topics[0].partitions.map((p: any) => [p.partitionIndex, p.committedOffset]));
 }

@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { javaStringHashCode, partitionForGroup } from '../../src/group/java-hash.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { WireClient } from '../helpers/wire.js';
 
 let broker: RunningBroker;
-let c: RawClient;
+let c: WireClient;
 
 before(async () => {
   broker = await startBroker({ port: 0, config: { 'group.initial.rebalance.delay.ms': 50, 'group.min.session.timeout.ms': 1000, 'offsets.topic.num.partitions': 5 } });
-  c = await RawClient.connect(broker.port);
+  c = await WireClient.connect(broker.port);
 });
 
 after(async () => {
@@ -24,7 +24,7 @@ after(async () => {
 });
 
 const protocols = [{ name: 'range', metadata: Buffer.from([0, 1, 2]) }];
-const join = (client: RawClient, body: Record<string, unknown>, version = 9): Promise<any> =>
+const join = (client: WireClient, body: Record<string, unknown>, version = 9): Promise<any> =>
   client.request(11, version, { sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 5_000, protocolType: 'consumer', protocols, memberId: '', groupInstanceId: null, reason: null, ...body });
 
 test('Java String.hashCode and Utils.abs placement', () => {

@@ -9,7 +9,7 @@ import type { FetchResponse } from '../../src/protocol/generated/messages/fetch.
 import type { ListOffsetsResponse } from '../../src/protocol/generated/messages/list-offsets.js';
 import { decodeRecordBatches, encodeRecordBatch, type RecordBatch } from '../../src/protocol/records/record.js';
 import { decodeControlRecordType } from '../../src/protocol/records/control-record.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { WireClient } from '../helpers/wire.js';
 
 export interface DropProxy {
   port: number;
@@ -108,7 +108,7 @@ export interface PartitionRead {
 
 /** Reads a whole partition (up to HW or LSO) with Fetch v11 at `isolationLevel` (0 uncommitted, 1 committed). */
 export async function readPartition(port: number, topic: string, partition: number, isolationLevel: 0 | 1): Promise<PartitionRead> {
-  const c = await RawClient.connect(port);
+  const c = await WireClient.connect(port);
   try {
     const out: PartitionRead = { batches: [], aborted: [], highWatermark: -1n, lastStableOffset: -1n };
     const seen = new Set<string>();
@@ -178,7 +178,7 @@ export function visibleRecords(read: PartitionRead, filterAborted: boolean): Vis
 
 /** ListOffsets v7 latest offset at an isolation level. */
 export async function latestOffset(port: number, topic: string, partition: number, isolationLevel: 0 | 1): Promise<bigint> {
-  const c = await RawClient.connect(port);
+  const c = await WireClient.connect(port);
   try {
     const res = await c.request<ListOffsetsResponse>(2, 7, {
       replicaId: -1,
@@ -211,10 +211,10 @@ export async function waitFor(fn: () => boolean | Promise<boolean>, ms: number, 
 
 
 export class TxnWire {
-  private constructor(readonly c: RawClient) {}
+  private constructor(readonly c: WireClient) {}
 
   static async connect(port: number): Promise<TxnWire> {
-    return new TxnWire(await RawClient.connect(port));
+    return new TxnWire(await WireClient.connect(port));
   }
 
   close(): void {
