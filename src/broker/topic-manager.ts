@@ -230,8 +230,9 @@ export class TopicManager {
     this.store.deleteTopic(name);
     this.producePolicies.delete(name);
     for (const p of this.replicas.removeTopic(name)) {
-      p.notify();
       this.logs.deleteLog(name, p.index);
+      // Wake long polls on it: they see the closed log and answer UNKNOWN_TOPIC_OR_PARTITION.
+      p.notify();
     }
   }
 

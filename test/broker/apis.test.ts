@@ -241,3 +241,16 @@ test('Produce: message.timestamp.before/after.max.ms reject records outside the 
   // A later record older than the first one (negative timestamp delta) is found too.
   assert.equal(await send(encodeRecordBatch({ baseTimestamp: now, records: [{ value: 'a', timestamp: now }, { value: 'b', timestamp: now - 3_600_000n }] })), ErrorCode.INVALID_TIMESTAMP);
 });
+
+test('Fetch: a long poll on a topic deleted while waiting answers UNKNOWN_TOPIC_OR_PARTITION at once', async () => {
+  await createTopic('gone', 1);
+  const c2 = await WireClient.connect(broker.port);
+  const started = Date.now();
+  const pending = c2.request<FetchResponse>(1, 11, fetchReq([{ topic: 'gone', partitions: [{ partition: 0, fetchOffset: 0n }] }], 0, -1, { maxWaitMs: 5000, minBytes: 1 }));
+  await new Promise((res) => setTimeout(res, 100));
+  await c.request(20, 6, { topics: [{ name: 'gone', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], timeoutMs: 1000 });
+  const r = await pending;
+  c2.close();
+  assert.ok(Date.now() - started < 4000, 'answered before max.wait.ms');
+  assert.equal(r.responses[0]?.partitions[0]?.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+});

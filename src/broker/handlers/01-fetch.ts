@@ -112,7 +112,9 @@ function readAll(targets: Target[], req: FetchRequest, maxResponseBytes: number)
   for (const target of targets) {
     const { sp, partition } = target;
     const out: PartitionOut = { partitionIndex: sp.partition, errorCode: target.error, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
-    if (partition && target.error === ErrorCode.NONE) {
+    // A long poll may outlive its partition (topic deleted while waiting).
+    if (partition?.log.isClosed === true) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    else if (partition && target.error === ErrorCode.NONE) {
       out.highWatermark = BigInt(partition.highWatermark);
       out.lastStableOffset = BigInt(partition.lastStableOffset);
       out.logStartOffset = BigInt(partition.logStartOffset);
