@@ -254,3 +254,21 @@ test('Fetch: a long poll on a topic deleted while waiting answers UNKNOWN_TOPIC_
   assert.ok(Date.now() - started < 4000, 'answered before max.wait.ms');
   assert.equal(r.responses[0]?.partitions[0]?.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 });
+
+test('OffsetForLeaderEpoch: end offset of the current epoch is the log end; fencing codes; unknown partition', async () => {
+  await createTopic('ofle', 1);
+  await produce('ofle', 0, ['a', 'b', 'c']);
+  const ask = (leaderEpoch: number, currentLeaderEpoch: number, partition = 0) =>
+    c.request<{ topics: { partitions: { errorCode: number; leaderEpoch: number; endOffset: bigint }[] }[] }>(23, 4, {
+      replicaId: -1,
+      topics: [{ topic: 'ofle', partitions: [{ partition, currentLeaderEpoch, leaderEpoch }] }],
+    });
+  let r = await ask(0, 0);
+  assert.deepEqual(r.topics[0]?.partitions[0], { partition: 0, errorCode: 0, leaderEpoch: 0, endOffset: 3n });
+  r = await ask(0, 5);
+  assert.equal(r.topics[0]?.partitions[0]?.errorCode, ErrorCode.UNKNOWN_LEADER_EPOCH);
+  r = await ask(7, -1);
+  assert.equal(r.topics[0]?.partitions[0]?.endOffset, -1n, 'an epoch above the latest is unknown');
+  r = await ask(0, -1, 9);
+  assert.equal(r.topics[0]?.partitions[0]?.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+});

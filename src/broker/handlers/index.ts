@@ -16,6 +16,7 @@ import { listGroupsHandler } from './16-list-groups.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
 import { apiVersionsHandler } from './18-api-versions.js';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
 import { describeConfigsHandler } from './32-describe-configs.js';
@@ -52,6 +53,7 @@ export const allHandlers: readonly ApiHandler<unknown, unknown>[] = [
   deleteGroupsHandler,
   offsetDeleteHandler,
   apiVersionsHandler,
+  offsetForLeaderEpochHandler,
   createTopicsHandler,
   deleteTopicsHandler,
   describeConfigsHandler,
