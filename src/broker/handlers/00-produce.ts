@@ -1,6 +1,6 @@
 /**
  * Produce (key 0), v0-11 advertised from v0 as Kafka 4 does (librdkafka needs it); only magic v2
- * record batches are accepted (older formats get UNSUPPORTED_FOR_MESSAGE_FORMAT... via validation).
+ * record batches are accepted (older message formats get INVALID_RECORD, as in Kafka 4).
  * Version notes: v3+ carries a transactional id; v8+ record errors; v10+ current leader and node
  * endpoints (only filled on NOT_LEADER_OR_FOLLOWER, never here on a single broker).
  * Works per batch: validate headers and CRC, assign offsets by rewriting the header, append the
