@@ -21,6 +21,8 @@ interface Slot {
 }
 
 const MAX_IN_FLIGHT = 64;
+/** Stop reading requests while this many response bytes wait for a slow client to read them. */
+const MAX_UNSENT_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 let nextConnectionId = 1;
 
@@ -33,6 +35,8 @@ export class Connection {
   private readonly queue: Slot[] = [];
   private closed = false;
   private paused = false;
+  private resuming = false;
+  private readonly backlog: Buffer[] = [];
 
   constructor(
     private readonly socket: Socket,
@@ -66,6 +70,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.backlog.length = 0;
     this.onClose(this);
   }
 
@@ -80,12 +85,16 @@ export class Connection {
 
   private onFrame(frame: Buffer): void {
     if (this.closed) return;
+    // While paused, frames already read (the rest of the current chunk) wait here: bounded by
+    // what one read delivered.
+    if (this.paused) this.backlog.push(frame);
+    else this.dispatchFrame(frame);
+  }
+
+  private dispatchFrame(frame: Buffer): void {
     const slot: Slot = { ready: false, chunks: null };
     this.queue.push(slot);
-    if (this.queue.length >= MAX_IN_FLIGHT && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    }
+    if (this.queue.length >= MAX_IN_FLIGHT) this.pause();
     let result: DispatchResult | Promise<DispatchResult>;
     try {
       result = this.dispatcher.dispatch(frame, this);
@@ -101,6 +110,12 @@ export class Connection {
     } else {
       this.complete(slot, result);
     }
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
   }
 
   private complete(slot: Slot, chunks: DispatchResult): void {
@@ -126,13 +141,19 @@ export class Connection {
       for (const c of chunks) this.socket.write(c);
     }
     this.socket.uncork();
-    this.maybeResume();
+    // A client that does not read its responses must not make us buffer without bound.
+    if (this.socket.writableLength >= MAX_UNSENT_RESPONSE_BYTES) this.pause();
+    else this.maybeResume();
   }
 
   private maybeResume(): void {
-    if (this.paused && this.queue.length < MAX_IN_FLIGHT / 2 && this.socket.writableLength < 8 * 1024 * 1024) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    if (!this.paused || this.resuming || this.closed) return;
+    if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.socket.writableLength >= MAX_UNSENT_RESPONSE_BYTES) return;
+    this.paused = false;
+    // Frames read before the pause go first, in order; any of them may pause us again.
+    this.resuming = true;
+    while (!this.paused && !this.closed && this.backlog.length > 0) this.dispatchFrame(this.backlog.shift() as Buffer);
+    this.resuming = false;
+    if (!this.paused && !this.closed) this.socket.resume();
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * A client that pipelines fetches and never reads the answers must not make the broker buffer
+ * responses without bound: the connection stops reading requests once ~8 MB of responses wait,
+ * and resumes when the client reads again.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { removeDir, startBrokerProcess } from '../helpers/broker-process.js';
+import { rssKiB } from '../helpers/compat.js';
+import { WireClient, withClient } from '../helpers/wire.js';
+
+test('pipelined fetches from a client that does not read: broker memory stays bounded, answers resume', { timeout: 60_000 }, async () => {
+  const broker = await startBrokerProcess();
+  try {
+    await withClient(broker.port, async (c) => {
+      assert.equal(await c.createTopic('slow', 1), 0);
+      const value = Buffer.alloc(100_000, 7);
+      for (let i = 0; i < 40; i++) {
+        const r = await c.produce('slow', 0, encodeRecordBatch({ records: [{ value }, { value }, { value }, { value }, { value }] }));
+        assert.equal(r.errorCode, 0);
+      }
+    });
+    const pid = broker.child.pid as number;
+    const before = rssKiB(pid);
+    // 400 fetches of about 1 MB each (about 400 MB of answers if all were buffered).
+    const sock = connect({ port: broker.port, host: '127.0.0.1' });
+    await new Promise<void>((res) => sock.once('connect', () => res()));
+    sock.pause();
+    const fetch = (corr: number): Buffer =>
+      WireClient.encodeRequest(1, 11, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: 'slow', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, logStartOffset: -1n, currentLeaderEpoch: -1 }] }],
+        forgottenTopicsData: [], rackId: '',
+      }, corr);
+    for (let i = 1; i <= 400; i++) sock.write(fetch(i));
+    await new Promise((res) => setTimeout(res, 2000));
+    const during = rssKiB(pid);
+    assert.ok(during - before < 150 * 1024, `broker RSS grew by ${((during - before) / 1024).toFixed(0)} MB while the client was not reading`);
+    // The client reads again: every answer arrives.
+    let received = 0;
+    let head = Buffer.alloc(0); // bytes of a size prefix not yet complete
+    let skip = 0; // payload bytes of the current response still to come
+    const done = new Promise<void>((res) => {
+      sock.on('data', (d: Buffer) => {
+        let pos = 0;
+        while (pos < d.length) {
+          if (skip > 0) {
+            const n = Math.min(skip, d.length - pos);
+            skip -= n;
+            pos += n;
+            if (skip === 0 && ++received === 400) res();
+            continue;
+          }
+          const need = 4 - head.length;
+          head = Buffer.concat([head, d.subarray(pos, pos + need)]);
+          pos += Math.min(need, d.length - pos);
+          if (head.length === 4) {
+            skip = head.readInt32BE(0);
+            head = Buffer.alloc(0);
+          }
+        }
+      });
+    });
+    sock.resume();
+    await done;
+    sock.destroy();
+    assert.equal(received, 400);
+  } finally {
+    await broker.stop();
+    removeDir(broker.dataDir);
+  }
+});
