@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { partitionForKey } from '../../src/common/murmur2.js';
 import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
-import { CODEC_ID, LZ4_NOTE, expectedByPartition, makeKeyedRecords, pythonJson, type SentRecord } from '../helpers/compat.js';
+import { CODEC_ID, LZ4_NOTE, assertReadBackInOrder, makeKeyedRecords, type ConsumedRecord, pythonJson, type SentRecord } from '../helpers/compat.js';
 import { runPython } from '../helpers/run-process.js';
 import { withClient } from '../helpers/wire.js';
 
@@ -80,16 +80,9 @@ consumer.close()
 print(json.dumps({'delivered': delivered, 'consumed': consumed, 'eof': sorted(eof), 'errors': errors}))
 `;
 
-interface Consumed {
-  partition: number;
-  offset: number;
-  key: string | null;
-  value: string | null;
-  headers: [string, string][];
-}
 interface Result {
   delivered: ([number, number] | ['ERR', string])[];
-  consumed: Consumed[];
+  consumed: ConsumedRecord[];
   eof: number[];
   errors: string[];
 }
@@ -111,19 +104,7 @@ function checkRoundTrip(sent: SentRecord[], partitions: number, res: Result): vo
     assert.equal(off, next, `record ${i}: acknowledged offset on partition ${p}`);
     nextOffset.set(p, next + 1);
   });
-  const expected = expectedByPartition(sent, partitions);
-  assert.equal(res.consumed.length, sent.length, 'consumed record count');
-  for (let p = 0; p < partitions; p++) {
-    const got = res.consumed.filter((c) => c.partition === p);
-    const want = expected.get(p)!;
-    assert.equal(got.length, want.length, `partition ${p} count`);
-    got.forEach((g, i) => {
-      assert.equal(g.offset, i, `partition ${p}: offsets dense and in order`);
-      assert.equal(g.key, want[i]!.key, `partition ${p} offset ${i}: key`);
-      assert.equal(g.value, want[i]!.value, `partition ${p} offset ${i}: value`);
-      assert.deepEqual(g.headers, want[i]!.headers, `partition ${p} offset ${i}: headers`);
-    });
-  }
+  assertReadBackInOrder(sent, partitions, res.consumed);
 }
 
 test('confluent-kafka: AdminClient topic, keyed records with headers on murmur2 partitions, read back in order', async () => {

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
-import { CODEC_ID, expectedByPartition, makeKeyedRecords, pythonJson, type SentRecord } from '../helpers/compat.js';
+import { CODEC_ID, assertReadBackInOrder, expectedByPartition, makeKeyedRecords, type ConsumedRecord, pythonJson, type SentRecord } from '../helpers/compat.js';
 import { runPython } from '../helpers/run-process.js';
 import { withClient } from '../helpers/wire.js';
 
@@ -78,21 +78,14 @@ consumer.close()
 print(json.dumps({'delivered': delivered, 'consumed': consumed}))
 `;
 
-interface Consumed {
-  partition: number;
-  offset: number;
-  key: string | null;
-  value: string | null;
-  headers: [string, string][];
-}
 
-async function roundTrip(job: { topic: string; partitions: number; records: SentRecord[]; compression?: string; create?: boolean }): Promise<{ delivered: [number, number][]; consumed: Consumed[] }> {
+async function roundTrip(job: { topic: string; partitions: number; records: SentRecord[]; compression?: string; create?: boolean }): Promise<{ delivered: [number, number][]; consumed: ConsumedRecord[] }> {
   const r = await runPython(ROUND_TRIP, [], { input: JSON.stringify({ bootstrap: broker.bootstrap, ...job }), timeoutMs: 100_000 });
   return pythonJson(r, 'kafka-python round trip');
 }
 
 /** Checks delivery reports and consumed records against Java's partitioning of the sent records. */
-function checkRoundTrip(sent: SentRecord[], partitions: number, res: { delivered: [number, number][]; consumed: Consumed[] }): void {
+function checkRoundTrip(sent: SentRecord[], partitions: number, res: { delivered: [number, number][]; consumed: ConsumedRecord[] }): void {
   const expected = expectedByPartition(sent, partitions);
   assert.equal(res.delivered.length, sent.length);
   const nextOffset = new Map<number, number>();
@@ -104,18 +97,7 @@ function checkRoundTrip(sent: SentRecord[], partitions: number, res: { delivered
     assert.equal(off, next, `record ${i} acknowledged offset on partition ${p}`);
     nextOffset.set(p, next + 1);
   });
-  assert.equal(res.consumed.length, sent.length, 'consumed record count');
-  for (let p = 0; p < partitions; p++) {
-    const got = res.consumed.filter((c) => c.partition === p);
-    const want = expected.get(p)!;
-    assert.equal(got.length, want.length, `partition ${p} count`);
-    got.forEach((g, i) => {
-      assert.equal(g.offset, i, `partition ${p}: offsets dense and in order`);
-      assert.equal(g.key, want[i]!.key, `partition ${p} offset ${i}: key`);
-      assert.equal(g.value, want[i]!.value, `partition ${p} offset ${i}: value`);
-      assert.deepEqual(g.headers, want[i]!.headers, `partition ${p} offset ${i}: headers`);
-    });
-  }
+  assertReadBackInOrder(sent, partitions, res.consumed);
 }
 
 test('kafka-python: admin-created topic, keyed records with headers on murmur2 partitions, read back in order', async () => {

@@ -1,4 +1,5 @@
 /** Shared pieces of the real-client compatibility suites (test/compat/*). */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { partitionForKey } from '../../src/common/murmur2.js';
 import { runProcess, type RunResult } from './run-process.js';
@@ -27,6 +28,35 @@ export function expectedByPartition(records: SentRecord[], numPartitions: number
   for (let p = 0; p < numPartitions; p++) out.set(p, []);
   for (const r of records) out.get(partitionForKey(Buffer.from(r.key, 'utf8'), numPartitions))!.push(r);
   return out;
+}
+
+/** A record as a client consumed it (the Python suites' JSON shape). */
+export interface ConsumedRecord {
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: string | null;
+  headers: [string, string][];
+}
+
+/**
+ * Asserts that exactly the sent records were consumed: each on Java's partition for its key, at
+ * dense offsets from 0, in send order, with key, value and headers intact.
+ */
+export function assertReadBackInOrder(sent: SentRecord[], partitions: number, consumed: ConsumedRecord[]): void {
+  const expected = expectedByPartition(sent, partitions);
+  assert.equal(consumed.length, sent.length, 'consumed record count');
+  for (let p = 0; p < partitions; p++) {
+    const got = consumed.filter((c) => c.partition === p);
+    const want = expected.get(p)!;
+    assert.equal(got.length, want.length, `partition ${p} count`);
+    got.forEach((g, i) => {
+      assert.equal(g.offset, i, `partition ${p}: offsets dense and in order`);
+      assert.equal(g.key, want[i]!.key, `partition ${p} offset ${i}: key`);
+      assert.equal(g.value, want[i]!.value, `partition ${p} offset ${i}: value`);
+      assert.deepEqual(g.headers, want[i]!.headers, `partition ${p} offset ${i}: headers`);
+    });
+  }
 }
 
 /** Runs kcat and fails with its stderr when it exits non-zero or times out. */
