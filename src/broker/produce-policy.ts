@@ -38,20 +38,20 @@ const CODEC_BY_NAME: Record<string, number> = {
 };
 
 /** Returns the records to append (the same buffer unless recompressed); throws KafkaError(INVALID_RECORD) on a keyless record in a compacted topic. */
-export function applyProducePolicy(policy: ProducePolicy | undefined, topic: string, partition: number, records: Buffer): Buffer {
+export function applyProducePolicy(policy: ProducePolicy | undefined, topic: string, partition: number, records: Buffer, now: number): Buffer {
   if (policy === undefined) return records;
   try {
-    return apply(policy, topic, partition, records);
+    return apply(policy, topic, partition, records, now);
   } catch (e) {
     if (e instanceof CorruptRecordError) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `malformed records in ${topic}-${partition}: ${e.message}`);
     throw e;
   }
 }
 
-function apply(policy: ProducePolicy, topic: string, partition: number, records: Buffer): Buffer {
+function apply(policy: ProducePolicy, topic: string, partition: number, records: Buffer, now: number): Buffer {
   const target = policy.compressionType === 'producer' ? undefined : CODEC_BY_NAME[policy.compressionType];
   const bounded = policy.timestampBeforeMaxMs < Number.MAX_SAFE_INTEGER || policy.timestampAfterMaxMs < Number.MAX_SAFE_INTEGER;
-  if (bounded) checkTimestamps(policy, topic, partition, records, Date.now());
+  if (bounded) checkTimestamps(policy, topic, partition, records, now);
   if (!policy.compact && target === undefined) return records;
   let out: Buffer[] | undefined;
   let pos = 0;

@@ -62,7 +62,7 @@ function appendPartition(ctx: RequestContext, acks: number, transactionalId: str
   }
   try {
     const info = validateRecordBatches(records, { maxBatchBytes: found.settings.maxMessageBytes, produceVersion: ctx.apiVersion, requireSingleBatch: ctx.apiVersion >= 3 });
-    records = applyProducePolicy(ctx.broker.topics.producePolicy(topic), topic, index, records);
+    records = applyProducePolicy(ctx.broker.topics.producePolicy(topic), topic, index, records, ctx.broker.clock.now());
     let result;
     if (info.producerId < 0n) {
       result = found.appendAsLeader(records);
