@@ -11,7 +11,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { ErrorCode } from '../src/common/error-codes.js';
-import { FrameSplitter } from '../src/network/frame-splitter.js';
+import { adoptFrameSocket, FrameReader } from '../src/network/frame-reader.js';
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
 import { apiCodecs } from '../src/protocol/generated/registry.js';
 import { readRequestHeader } from '../src/protocol/header.js';
@@ -68,7 +68,7 @@ export class NullBroker {
   }
 
   async start(): Promise<number> {
-    const server = createServer((s) => this.accept(s));
+    const server = createServer({ pauseOnConnect: true }, (s) => this.accept(s));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -99,19 +99,25 @@ export class NullBroker {
     return t;
   }
 
-  private accept(socket: Socket): void {
+  private accept(accepted: Socket): void {
+    // The same input path as Samsa's connections: frames read straight into pooled buffers,
+    // given back once answered (nothing here keeps a view of a request).
+    const reader: FrameReader = new FrameReader(100 * 1024 * 1024, {
+      onFrame: (frame) => {
+        try {
+          socket.cork();
+          this.onFrame(socket, frame);
+          socket.uncork();
+          reader.release(frame);
+        } catch {
+          socket.destroy();
+        }
+      },
+      onError: () => socket.destroy(),
+    });
+    const socket: Socket = adoptFrameSocket(accepted, reader);
     this.sockets.add(socket);
     socket.setNoDelay(true);
-    const splitter = new FrameSplitter(100 * 1024 * 1024);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        socket.cork();
-        splitter.push(chunk, (frame) => this.onFrame(socket, frame));
-        socket.uncork();
-      } catch {
-        socket.destroy();
-      }
-    });
     socket.on('error', () => undefined);
     socket.on('close', () => this.sockets.delete(socket));
   }

@@ -38,6 +38,12 @@ export interface ApiHandler<Req, Res> {
   decode(r: Reader, version: number): Req;
   encode(w: Writer, res: Res, version: number): void;
   handle(ctx: RequestContext, req: Req): Res | typeof NO_RESPONSE | Promise<Res | typeof NO_RESPONSE>;
+  /**
+   * Set when handle() keeps no reference to the request (or its bytes) once it has returned a
+   * result that is not a promise: the connection then reuses the frame's buffer for the next
+   * request. Produce sets it; a handler that stores views of its request must not.
+   */
+  readonly requestFreeAfterReturn?: boolean;
   /** The whole-request error answer (Kafka's getErrorResponse). */
   errorResponse(req: Req, errorCode: number, ctx: RequestContext): Res;
 }

@@ -25,6 +25,10 @@ export class RequestRouter implements FrameDispatcher {
     this.handlers = new Map(handlers.map((h) => [h.apiKey, h]));
   }
 
+  frameFreeAfterReturn(apiKey: number): boolean {
+    return this.handlers.get(apiKey)?.requestFreeAfterReturn === true;
+  }
+
   dispatch(frame: Buffer, conn: Connection): DispatchResult | Promise<DispatchResult> {
     if (frame.length < 8) throw new Error(`request frame of ${frame.length} bytes is too short for a header`);
     const apiKey = frame.readInt16BE(0);

@@ -5,7 +5,8 @@
  */
 import type { Socket } from 'node:net';
 import { log } from '../common/logger.js';
-import { FrameSplitter, FrameTooLargeError } from './frame-splitter.js';
+import { FrameTooLargeError } from './frame-splitter.js';
+import { adoptFrameSocket, FrameReader } from './frame-reader.js';
 
 /** What the dispatcher returns for a frame: response chunks (size prefix excluded), or null for no response. */
 export type DispatchResult = Buffer[] | null;
@@ -13,6 +14,11 @@ export type DispatchResult = Buffer[] | null;
 export interface FrameDispatcher {
   /** Handles one request frame. Throwing (or rejecting) closes the connection. */
   dispatch(frame: Buffer, conn: Connection): DispatchResult | Promise<DispatchResult>;
+  /**
+   * True when a request of this API key, once dispatch() has returned a result (not a promise),
+   * holds no reference to its frame's bytes, so the frame buffer can be reused.
+   */
+  frameFreeAfterReturn?(apiKey: number): boolean;
 }
 
 interface Slot {
@@ -31,7 +37,8 @@ export class Connection {
   readonly state = new Map<string, unknown>();
   readonly remoteAddress: string;
   readonly remotePort: number;
-  private readonly splitter: FrameSplitter;
+  private readonly socket: Socket;
+  private readonly reader: FrameReader;
   private readonly queue: Slot[] = [];
   private closed = false;
   private paused = false;
@@ -39,20 +46,25 @@ export class Connection {
   private readonly backlog: Buffer[] = [];
 
   constructor(
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly dispatcher: FrameDispatcher,
     maxFrameBytes: number,
     readonly listenerName: string,
     private readonly onClose: (c: Connection) => void,
   ) {
-    this.remoteAddress = socket.remoteAddress ?? '';
-    this.remotePort = socket.remotePort ?? 0;
-    this.splitter = new FrameSplitter(maxFrameBytes);
+    this.remoteAddress = accepted.remoteAddress ?? '';
+    this.remotePort = accepted.remotePort ?? 0;
+    this.reader = new FrameReader(maxFrameBytes, {
+      onFrame: (frame) => this.onFrame(frame),
+      onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
+    });
+    const socket = adoptFrameSocket(accepted, this.reader);
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => log.debug(`connection ${this.id} error: ${err.message}`));
     socket.on('close', () => this.teardown());
     socket.on('drain', () => this.maybeResume());
+    if (socket.destroyed) queueMicrotask(() => this.teardown());
   }
 
   get isClosed(): boolean {
@@ -72,15 +84,6 @@ export class Connection {
     this.queue.length = 0;
     this.backlog.length = 0;
     this.onClose(this);
-  }
-
-  private onData(chunk: Buffer): void {
-    try {
-      this.splitter.push(chunk, (frame) => this.onFrame(frame));
-    } catch (e) {
-      if (e instanceof FrameTooLargeError) this.close(e.message);
-      else this.close(`frame error: ${String(e)}`);
-    }
   }
 
   private onFrame(frame: Buffer): void {
@@ -108,6 +111,7 @@ export class Connection {
         (e: unknown) => this.close(`request failed: ${e instanceof Error ? e.message : String(e)}`),
       );
     } else {
+      if (frame.length >= 2 && this.dispatcher.frameFreeAfterReturn?.(frame.readInt16BE(0)) === true) this.reader.release(frame);
       this.complete(slot, result);
     }
   }

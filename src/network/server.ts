@@ -18,8 +18,8 @@ export class KafkaServer {
 
   listen(): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true }, (socket: Socket) => this.accept(socket));
-      if (this.opts.maxConnections !== undefined) server.maxConnections = this.opts.maxConnections;
+      // Paused: the Connection moves the socket into frame-reading mode before anything is read.
+      const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket: Socket) => this.accept(socket));
       server.once('error', reject);
       const host = this.opts.host === '' ? undefined : this.opts.host;
       server.listen({ port: this.opts.port, host }, () => {
@@ -37,6 +37,12 @@ export class KafkaServer {
   }
 
   private accept(socket: Socket): void {
+    // Counted here: the accepted socket objects are handed over (see adoptFrameSocket), so the
+    // net.Server's own count does not see them.
+    if (this.opts.maxConnections !== undefined && this.connections.size >= this.opts.maxConnections) {
+      socket.destroy();
+      return;
+    }
     const conn = new Connection(socket, this.dispatcher, this.opts.maxFrameBytes, this.opts.listenerName, (c) => this.connections.delete(c));
     this.connections.add(conn);
   }

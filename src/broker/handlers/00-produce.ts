@@ -107,6 +107,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInit>
   name: 'Produce',
   minVersion: 0,
   maxVersion: 11,
+  // Appends write the bytes synchronously and keep no view of them: the frame buffer is reused.
+  requestFreeAfterReturn: true,
   decode: decodeProduceRequest,
   encode: encodeProduceResponse,
   handle(ctx, req) {
