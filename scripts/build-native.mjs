@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+/**
+ * `npm install` hook: builds the optional native CRC32C addon (native/crc32c) with node-gyp.
+ * Never fails the install: without a compiler or Node's headers Samsa uses @node-rs/crc32
+ * (about 4x slower on large batches) and says so here.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dir = join(root, 'native', 'crc32c');
+
+function nodeGyp() {
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
+  return candidates.find((c) => c && existsSync(c));
+}
+
+const gyp = nodeGyp();
+if (!existsSync(join(dir, 'binding.gyp'))) process.exit(0);
+if (!gyp) {
+  console.warn('samsa: node-gyp not found; the native CRC32C addon is not built (falling back to @node-rs/crc32)');
+  process.exit(0);
+}
+const args = [gyp, 'rebuild'];
+// Use the headers installed with this Node when they are there (no download needed).
+const prefix = resolve(dirname(process.execPath), '..');
+if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
+const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+if (r.status !== 0) {
+  const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join('\n');
+  console.warn(`samsa: building the native CRC32C addon failed; falling back to @node-rs/crc32\n${tail}`);
+}
