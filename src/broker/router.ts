@@ -4,6 +4,7 @@
  * A frame that cannot be parsed, an unknown API key or an unsupported version (other than
  * ApiVersions) closes the connection, as Kafka does.
  */
+import { logReadPool } from '../common/buffer-pool.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { errorCodeOf } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
@@ -23,6 +24,11 @@ export class RequestRouter implements FrameDispatcher {
 
   constructor(private readonly broker: Broker, handlers: readonly ApiHandler<unknown, unknown>[] = allHandlers) {
     this.handlers = new Map(handlers.map((h) => [h.apiKey, h]));
+  }
+
+  /** Log reads that Fetch sent (and nothing else keeps) go back to their pool. */
+  responseWritten(chunks: Buffer[]): void {
+    for (const c of chunks) logReadPool.give(c);
   }
 
   frameFreeAfterReturn(apiKey: number): boolean {

@@ -19,6 +19,8 @@ export interface FrameDispatcher {
    * holds no reference to its frame's bytes, so the frame buffer can be reused.
    */
   frameFreeAfterReturn?(apiKey: number): boolean;
+  /** Called once a response's chunks have been written to the socket (or the write failed). */
+  responseWritten?(chunks: Buffer[]): void;
 }
 
 interface Slot {
@@ -142,7 +144,13 @@ export class Connection {
       const prefix = Buffer.allocUnsafe(4);
       prefix.writeInt32BE(size, 0);
       this.socket.write(prefix);
-      for (const c of chunks) this.socket.write(c);
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) this.socket.write(chunks[i] as Buffer);
+      if (last >= 0) {
+        const written = this.dispatcher.responseWritten;
+        if (written === undefined) this.socket.write(chunks[last] as Buffer);
+        else this.socket.write(chunks[last] as Buffer, () => written.call(this.dispatcher, chunks));
+      }
     }
     this.socket.uncork();
     // A client that does not read its responses must not make us buffer without bound.

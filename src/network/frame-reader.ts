@@ -8,10 +8,10 @@
  * frame that does not fit in what is left of the staging buffer gets a buffer of its own, sized
  * from its prefix, and the following reads go into it, never past its end. So a 1 MB produce
  * request costs a few large reads, not sixteen 64 KB chunks and a concat. Those buffers come from a
- * FrameBufferPool; release() gives one back once the request handler is done with it.
+ * BufferPool; release() gives one back once the request handler is done with it.
  */
 import { Socket } from 'node:net';
-import { frameBufferPool, type FrameBufferPool } from './frame-buffer-pool.js';
+import { requestFramePool, type BufferPool } from '../common/buffer-pool.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 
 const STAGING_BYTES = 64 * 1024;
@@ -44,7 +44,7 @@ export class FrameReader {
   constructor(
     private readonly maxFrameBytes: number,
     private readonly events: FrameReaderEvents,
-    private readonly pool: FrameBufferPool = frameBufferPool,
+    private readonly pool: BufferPool = requestFramePool,
   ) {}
 
   /**

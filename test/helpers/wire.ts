@@ -57,6 +57,13 @@ export class WireClient {
     if (!this.socket.destroyed) this.socket.write(bytes);
   }
 
+  /** Stops reading from the socket for `ms` (responses pile up in the broker's send buffers). */
+  async pauseReading(ms: number): Promise<void> {
+    this.socket.pause();
+    await new Promise((r) => setTimeout(r, ms));
+    this.socket.resume();
+  }
+
   /** Resolves true when the broker closes the connection, false after `ms` without a close. */
   async waitClosed(ms: number): Promise<boolean> {
     if (this.socket.destroyed || this.closeError) return true;

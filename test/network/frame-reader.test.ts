@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { FrameBufferPool } from '../../src/network/frame-buffer-pool.js';
+import { BufferPool } from '../../src/common/buffer-pool.js';
 import { adoptFrameSocket, FrameReader } from '../../src/network/frame-reader.js';
 import { FrameTooLargeError } from '../../src/network/frame-splitter.js';
 
@@ -49,7 +49,7 @@ test('frames of every size come out whole, in order, for any read pattern; hande
     const reader = new FrameReader(1 << 24, {
       onFrame: (f) => got.push(f),
       onError: (e) => assert.fail(e),
-    }, new FrameBufferPool(0));
+    }, new BufferPool(0));
     feed(reader, stream, pattern);
     assert.equal(got.length, payloads.length);
     // Checked only now: a later read overwriting an earlier frame's bytes would show here.
@@ -58,7 +58,7 @@ test('frames of every size come out whole, in order, for any read pattern; hande
 });
 
 test('a released frame buffer is reused by the next large frame; small frames and second releases are ignored', () => {
-  const pool = new FrameBufferPool(64 << 20);
+  const pool = new BufferPool(64 << 20);
   const got: Buffer[] = [];
   const reader = new FrameReader(1 << 24, { onFrame: (f) => got.push(f), onError: (e) => assert.fail(e) }, pool);
   feed(reader, Buffer.concat([frame(Buffer.alloc(200_000, 1)), frame(Buffer.alloc(10, 2))]), () => 65_536);

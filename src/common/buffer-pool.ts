@@ -1,8 +1,9 @@
 /**
- * Reusable buffers for large request frames. A fresh megabyte-sized buffer per produce request
- * costs a page fault per 4 KiB page when the kernel first writes into it (measured: ~150,000
- * faults and a third more broker CPU for 1 GB of 1 MB requests); buffers given back after the
- * request was handled are taken again by the next frame and stay mapped.
+ * Reusable large buffers. A fresh megabyte-sized buffer per request costs a page fault per 4 KiB
+ * page when it is first written (measured: ~150,000 faults and a third more broker CPU for 1 GB
+ * of 1 MB produce requests); buffers given back once nothing refers to them are taken again and
+ * stay mapped. Two pools: request frames (given back by the connection when the handler is done
+ * with them) and log reads served by Fetch (given back when the response has been written).
  *
  * Buffers come in power-of-two classes from 64 KiB to 16 MiB; larger frames get a buffer of
  * their own. Only buffers this pool handed out, and not yet given back, are accepted back, so a
@@ -18,7 +19,7 @@ function classOf(size: number): number {
   return c;
 }
 
-export class FrameBufferPool {
+export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
   private readonly outstanding = new WeakSet<ArrayBuffer>();
   private pooled = 0;
@@ -63,5 +64,11 @@ export class FrameBufferPool {
   }
 }
 
-/** The process-wide pool the frame readers share. */
-export const frameBufferPool = new FrameBufferPool(32 * 1024 * 1024);
+/** Request frames too large for a connection's staging buffer (src/network/frame-reader.ts). */
+export const requestFramePool = new BufferPool(32 * 1024 * 1024);
+
+/** Log reads of at least POOLED_READ_BYTES, as Fetch sends them (src/storage/segment-reader.ts). */
+export const logReadPool = new BufferPool(32 * 1024 * 1024);
+
+/** Smaller reads come from Node's own allocator (its 8 KiB slabs below 4 KiB). */
+export const POOLED_READ_BYTES = 32 * 1024;
