@@ -44,6 +44,12 @@ export interface ApiHandler<Req, Res> {
    * request. Produce sets it; a handler that stores views of its request must not.
    */
   readonly requestFreeAfterReturn?: boolean;
+  /**
+   * Set when the response carries log reads made for it alone (Fetch): once the response has been
+   * written they go back to the log-read pool. Responses of other handlers may carry views that
+   * something else keeps (e.g. group metadata a coordinator loaded from its log) and never do.
+   */
+  readonly responseReleasesLogReads?: boolean;
   /** The whole-request error answer (Kafka's getErrorResponse). */
   errorResponse(req: Req, errorCode: number, ctx: RequestContext): Res;
 }

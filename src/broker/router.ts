@@ -26,8 +26,12 @@ export class RequestRouter implements FrameDispatcher {
     this.handlers = new Map(handlers.map((h) => [h.apiKey, h]));
   }
 
-  /** Log reads that Fetch sent (and nothing else keeps) go back to their pool. */
+  /** Responses whose log reads go back to the pool once written (see responseReleasesLogReads). */
+  private readonly releasingResponses = new WeakSet<Buffer[]>();
+
+  /** Log reads that a Fetch answer carried (and nothing else keeps) go back to their pool. */
   responseWritten(chunks: Buffer[]): void {
+    if (!this.releasingResponses.delete(chunks)) return;
     for (const c of chunks) logReadPool.give(c);
   }
 
@@ -80,6 +84,8 @@ export class RequestRouter implements FrameDispatcher {
     // Response header v1 (tagged fields) for flexible versions, except ApiVersions which always uses v0.
     if (flexible && handler.apiKey !== API_VERSIONS_KEY) w.writeUInt8(0);
     handler.encode(w, res, ctx.apiVersion);
-    return w.toChunks();
+    const chunks = w.toChunks();
+    if (handler.responseReleasesLogReads === true) this.releasingResponses.add(chunks);
+    return chunks;
   }
 }

@@ -182,6 +182,8 @@ function buildResponse(ctx: RequestContext, results: ReadResult[], session: Fetc
 
 export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
   apiKey: 1,
+  // The records in the answer are reads made for it: their buffers are reused once it is sent.
+  responseReleasesLogReads: true,
   name: 'Fetch',
   minVersion: 4,
   maxVersion: 17,
