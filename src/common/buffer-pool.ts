@@ -56,12 +56,6 @@ export class BufferPool {
     list.push(ab);
     this.pooled += cls;
   }
-
-  /** Drops every pooled buffer. */
-  clear(): void {
-    this.free.clear();
-    this.pooled = 0;
-  }
 }
 
 /** Request frames too large for a connection's staging buffer (src/network/frame-reader.ts). */
