@@ -8,7 +8,9 @@ import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { log } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
-import { KafkaServer } from '../network/server.js';
+import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
+import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
+import { startPoolTrimming } from '../common/buffer-pool.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TransactionCoordinator } from '../txn/coordinator.js';
@@ -31,6 +33,9 @@ export class Broker {
   readonly clock: Clock;
   readonly replicas = new ReplicaManager();
   readonly fetchSessions: FetchSessionCache;
+  /** queued.max.request.bytes / queued.max.requests and unsent responses, shared by all listeners. */
+  readonly requestBudget: RequestBudget;
+  private stopPoolTrimming: (() => void) | null = null;
   logs!: LogManager;
   metadata!: LocalMetadataStore;
   topics!: TopicManager;
@@ -47,6 +52,11 @@ export class Broker {
     this.nodeId = config.nodeId;
     this.clock = opts.clock ?? systemClock;
     this.fetchSessions = new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), this.clock);
+    this.requestBudget = new RequestBudget({
+      maxRequestBytes: config.int('queued.max.request.bytes'),
+      maxRequests: config.int('queued.max.requests'),
+      maxUnsentResponseBytes: DEFAULT_MAX_UNSENT_RESPONSE_BYTES,
+    });
   }
 
   get clusterId(): string {
@@ -78,12 +88,24 @@ export class Broker {
     this.txnCoordinator = new TransactionCoordinator(this);
     this.txnCoordinator.start();
 
+    this.stopPoolTrimming = startPoolTrimming();
     const router = new RequestRouter(this);
     this.router = router;
     const maxFrameBytes = this.config.int('socket.request.max.bytes');
     const advertised = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {
-      const server = new KafkaServer(router, { host: l.host, port: l.port, listenerName: l.name, maxFrameBytes, maxConnections: this.config.int('max.connections') });
+      const server = new KafkaServer(router, {
+        host: l.host,
+        port: l.port,
+        listenerName: l.name,
+        maxFrameBytes,
+        maxConnections: this.config.int('max.connections'),
+        maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
+        maxConnectionsPerIpOverrides: parsePerIpOverrides(this.config.list('max.connections.per.ip.overrides')),
+        idleMs: this.config.int('connections.max.idle.ms'),
+        budget: this.requestBudget,
+        clock: this.clock,
+      });
       const bound = await server.listen();
       this.servers.push(server);
       const adv = advertised.find((a) => a.name === l.name);
@@ -108,6 +130,7 @@ export class Broker {
     this.stopped = true;
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
+    this.stopPoolTrimming?.();
     this.fetchSessions.clear();
     this.groups?.shutdown();
     this.txnCoordinator?.shutdown();

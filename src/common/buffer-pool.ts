@@ -8,7 +8,8 @@
  * Buffers come in power-of-two classes from 64 KiB to 16 MiB; larger frames get a buffer of
  * their own. Only buffers this pool handed out, and not yet given back, are accepted back, so a
  * second give of the same frame cannot make two frames share memory. At most `maxBytes` wait
- * in the pool.
+ * in the pool, and buffers that waited unused through a whole trim interval are dropped (trim()),
+ * so the memory of a burst is given back once the burst is over.
  */
 const MIN_CLASS = 64 * 1024;
 const MAX_CLASS = 16 * 1024 * 1024;
@@ -21,6 +22,8 @@ function classOf(size: number): number {
 
 export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
+  /** Per class: the fewest buffers waiting at any time since the last trim (never needed since). */
+  private readonly lowWater = new Map<number, number>();
   private readonly outstanding = new WeakSet<ArrayBuffer>();
   private pooled = 0;
 
@@ -35,8 +38,13 @@ export class BufferPool {
   take(size: number): Buffer {
     if (size > MAX_CLASS) return Buffer.allocUnsafeSlow(size);
     const cls = classOf(size);
-    let ab = this.free.get(cls)?.pop();
-    if (ab !== undefined) this.pooled -= cls;
+    const list = this.free.get(cls);
+    let ab = list?.pop();
+    if (ab !== undefined) {
+      this.pooled -= cls;
+      const left = (list as ArrayBuffer[]).length;
+      if (left < (this.lowWater.get(cls) ?? 0)) this.lowWater.set(cls, left);
+    }
     else ab = Buffer.allocUnsafeSlow(cls).buffer as ArrayBuffer;
     this.outstanding.add(ab);
     return Buffer.from(ab, 0, size);
@@ -56,6 +64,19 @@ export class BufferPool {
     list.push(ab);
     this.pooled += cls;
   }
+
+  /** Drops the buffers that waited unused since the previous trim; returns the bytes dropped. */
+  trim(): number {
+    let dropped = 0;
+    for (const [cls, list] of this.free) {
+      const unused = Math.min(this.lowWater.get(cls) ?? 0, list.length);
+      if (unused > 0) list.splice(0, unused);
+      dropped += unused * cls;
+      this.lowWater.set(cls, list.length);
+    }
+    this.pooled -= dropped;
+    return dropped;
+  }
 }
 
 /** Request frames too large for a connection's staging buffer (src/network/frame-reader.ts). */
@@ -66,3 +87,29 @@ export const logReadPool = new BufferPool(32 * 1024 * 1024);
 
 /** Smaller reads come from Node's own allocator (its 8 KiB slabs below 4 KiB). */
 export const POOLED_READ_BYTES = 32 * 1024;
+
+/** How often idle pooled buffers are dropped (a buffer unused for one to two intervals goes). */
+const TRIM_INTERVAL_MS = 10_000;
+let trimUsers = 0;
+let trimTimer: NodeJS.Timeout | null = null;
+
+/** Starts trimming both pools periodically (shared by every broker in the process); returns the stop function. */
+export function startPoolTrimming(): () => void {
+  trimUsers++;
+  if (trimTimer === null) {
+    trimTimer = setInterval(() => {
+      requestFramePool.trim();
+      logReadPool.trim();
+    }, TRIM_INTERVAL_MS);
+    trimTimer.unref();
+  }
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    if (--trimUsers === 0 && trimTimer !== null) {
+      clearInterval(trimTimer);
+      trimTimer = null;
+    }
+  };
+}

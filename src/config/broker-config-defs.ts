@@ -80,10 +80,14 @@ const own: ConfigKeyDef[] = [
   { name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms', type: ConfigType.int, defaultValue: 10000 },
   { name: 'producer.id.expiration.ms', type: ConfigType.int, defaultValue: 86400000 },
   { name: 'max.connections', type: ConfigType.int, defaultValue: 2147483647 },
-  { name: 'max.connections.per.ip', type: ConfigType.int, defaultValue: 2147483647, inert: true },
+  { name: 'max.connections.per.ip', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(0) },
+  { name: 'max.connections.per.ip.overrides', type: ConfigType.list, defaultValue: [] },
   { name: 'background.threads', type: ConfigType.int, defaultValue: 10, validate: atLeast(1), inert: true },
   { name: 'connections.max.idle.ms', type: ConfigType.long, defaultValue: 600000 },
   { name: 'queued.max.requests', type: ConfigType.int, defaultValue: 500, validate: atLeast(1) },
+  // Deviation: Kafka's default is -1 (unlimited); one Samsa process holds every connection's
+  // requests, so the request memory pool is bounded by default (src/network/request-budget.ts).
+  { name: 'queued.max.request.bytes', type: ConfigType.long, defaultValue: 268435456 },
   { name: 'replica.lag.time.max.ms', type: ConfigType.long, defaultValue: 30000 },
   { name: 'replica.fetch.max.bytes', type: ConfigType.int, defaultValue: 1048576 },
   { name: 'fetch.max.bytes', type: ConfigType.int, defaultValue: 57671680 },

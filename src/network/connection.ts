@@ -1,12 +1,17 @@
 /**
  * One client connection: splits frames, dispatches each request, and writes responses strictly in
- * request order (requests may be pipelined and complete out of order). Pauses reading when too
- * many requests are outstanding.
+ * request order (requests may be pipelined and complete out of order). Stops reading (socket
+ * paused) when too many of its requests are outstanding, when its unsent responses pile up, and
+ * while the broker-wide RequestBudget (queued.max.request.bytes, queued.max.requests, unsent
+ * responses overall) is exhausted, as Kafka mutes a channel whose request the memory pool cannot
+ * take. A frame's budget is held from its size prefix (large frames) or its dispatch (small ones)
+ * until its request is answered.
  */
 import type { Socket } from 'node:net';
 import { log } from '../common/logger.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
+import type { BudgetWaiter, RequestBudget } from './request-budget.js';
 
 /** What the dispatcher returns for a frame: response chunks (size prefix excluded), or null for no response. */
 export type DispatchResult = Buffer[] | null;
@@ -23,9 +28,24 @@ export interface FrameDispatcher {
   responseWritten?(chunks: Buffer[]): void;
 }
 
+export interface ConnectionOptions {
+  maxFrameBytes: number;
+  listenerName: string;
+  budget: RequestBudget;
+  onClose: (c: Connection) => void;
+}
+
 interface Slot {
   ready: boolean;
   chunks: Buffer[] | null;
+  /** Request bytes charged to the budget; -1 once given back. */
+  charged: number;
+}
+
+/** A complete frame read but not dispatched yet, with the budget already charged for it (0: none). */
+interface Waiting {
+  frame: Buffer;
+  charged: number;
 }
 
 const MAX_IN_FLIGHT = 64;
@@ -34,31 +54,43 @@ const MAX_UNSENT_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 let nextConnectionId = 1;
 
-export class Connection {
+export class Connection implements BudgetWaiter {
   readonly id = nextConnectionId++;
   readonly state = new Map<string, unknown>();
   readonly remoteAddress: string;
   readonly remotePort: number;
+  readonly listenerName: string;
   private readonly socket: Socket;
   private readonly reader: FrameReader;
+  private readonly budget: RequestBudget;
+  private readonly onClose: (c: Connection) => void;
   private readonly queue: Slot[] = [];
   private closed = false;
+  /** Paused for this connection's own reasons (requests in flight, unsent responses). */
   private paused = false;
+  /** Paused until the broker-wide budget has room (registered as a waiter). */
+  private budgetBlocked = false;
   private resuming = false;
-  private readonly backlog: Buffer[] = [];
+  private readonly backlog: Waiting[] = [];
+  /** Charge of the large frame being read (admitted by reserve()), handed to it when complete. */
+  private frameCharge = 0;
+  /** Response bytes written to the socket and not yet taken by the kernel. */
+  private unsent = 0;
+  /** Complete requests read so far (the idle check compares it between sweeps). */
+  private requestsRead = 0;
+  private requestsAtLastCheck = 0;
+  private lastActive = 0;
 
-  constructor(
-    accepted: Socket,
-    private readonly dispatcher: FrameDispatcher,
-    maxFrameBytes: number,
-    readonly listenerName: string,
-    private readonly onClose: (c: Connection) => void,
-  ) {
+  constructor(accepted: Socket, private readonly dispatcher: FrameDispatcher, opts: ConnectionOptions) {
     this.remoteAddress = accepted.remoteAddress ?? '';
     this.remotePort = accepted.remotePort ?? 0;
-    this.reader = new FrameReader(maxFrameBytes, {
+    this.listenerName = opts.listenerName;
+    this.budget = opts.budget;
+    this.onClose = opts.onClose;
+    this.reader = new FrameReader(opts.maxFrameBytes, {
       onFrame: (frame) => this.onFrame(frame),
       onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
+      reserve: (size) => this.reserve(size),
     });
     const socket = adoptFrameSocket(accepted, this.reader);
     this.socket = socket;
@@ -73,6 +105,20 @@ export class Connection {
     return this.closed;
   }
 
+  /**
+   * Idle check (connections.max.idle.ms): as Kafka counts it, a connection is idle when no
+   * complete request arrived for `idleMs` (bytes of an unfinished request do not count); one with
+   * a request still being handled is not idle.
+   */
+  idleFor(now: number, idleMs: number): boolean {
+    if (this.requestsRead !== this.requestsAtLastCheck || this.queue.length > 0 || this.lastActive === 0) {
+      this.requestsAtLastCheck = this.requestsRead;
+      this.lastActive = now;
+      return false;
+    }
+    return now - this.lastActive >= idleMs;
+  }
+
   close(reason?: string): void {
     if (this.closed) return;
     if (reason) log.debug(`closing connection ${this.id} from ${this.remoteAddress}:${this.remotePort}: ${reason}`);
@@ -83,39 +129,106 @@ export class Connection {
   private teardown(): void {
     if (this.closed) return;
     this.closed = true;
+    // Requests still being handled give their budget back when they finish (see finish()).
     this.queue.length = 0;
+    for (const w of this.backlog) this.budget.release(w.charged);
     this.backlog.length = 0;
+    this.budget.release(this.frameCharge);
+    this.frameCharge = 0;
+    this.budget.responseSent(this.unsent);
+    this.unsent = 0;
+    this.budget.cancelWait(this);
     this.onClose(this);
+  }
+
+  /** The reader found a large frame's size prefix: admit it if the pool has memory left. */
+  private reserve(size: number): boolean {
+    if (this.closed) return false;
+    if (this.budget.tryCharge(size)) {
+      this.frameCharge = size;
+      return true;
+    }
+    this.blockOnBudget();
+    return false;
   }
 
   private onFrame(frame: Buffer): void {
     if (this.closed) return;
+    this.requestsRead++;
+    const charged = this.frameCharge;
+    this.frameCharge = 0;
     // While paused, frames already read (the rest of the current chunk) wait here: bounded by
     // what one read delivered.
-    if (this.paused) this.backlog.push(frame);
-    else this.dispatchFrame(frame);
+    if (this.paused || this.budgetBlocked || this.backlog.length > 0) {
+      this.backlog.push({ frame, charged });
+      return;
+    }
+    const admitted = this.admit(frame, charged);
+    if (admitted < 0) {
+      this.backlog.push({ frame, charged });
+      this.blockOnBudget();
+      return;
+    }
+    this.dispatchFrame(frame, admitted);
   }
 
-  private dispatchFrame(frame: Buffer): void {
-    const slot: Slot = { ready: false, chunks: null };
+  /** The charge a frame is dispatched with, or -1 when the budget has no room for it yet. */
+  private admit(frame: Buffer, charged: number): number {
+    if (!this.budget.requestSlotAvailable) return -1;
+    if (charged > 0) return charged;
+    // A small frame, read in the staging buffer: charged now (non-strict, as a large one).
+    return this.budget.tryCharge(frame.length) ? frame.length : -1;
+  }
+
+  private blockOnBudget(): void {
+    if (this.budgetBlocked || this.closed) return;
+    this.budgetBlocked = true;
+    this.socket.pause();
+    this.budget.wait(this);
+  }
+
+  /** The budget has room again (RequestBudget wakes its waiters). */
+  budgetAvailable(): void {
+    if (!this.budgetBlocked || this.closed) return;
+    this.budgetBlocked = false;
+    if (this.reader.isBlocked) this.reader.retry();
+    this.maybeResume();
+  }
+
+  private dispatchFrame(frame: Buffer, charged: number): void {
+    const slot: Slot = { ready: false, chunks: null, charged };
+    this.budget.takeRequest();
     this.queue.push(slot);
     if (this.queue.length >= MAX_IN_FLIGHT) this.pause();
     let result: DispatchResult | Promise<DispatchResult>;
     try {
       result = this.dispatcher.dispatch(frame, this);
     } catch (e) {
+      this.finish(slot);
       this.close(`request failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
     if (result instanceof Promise) {
       result.then(
         (chunks) => this.complete(slot, chunks),
-        (e: unknown) => this.close(`request failed: ${e instanceof Error ? e.message : String(e)}`),
+        (e: unknown) => {
+          this.finish(slot);
+          this.close(`request failed: ${e instanceof Error ? e.message : String(e)}`);
+        },
       );
     } else {
       if (frame.length >= 2 && this.dispatcher.frameFreeAfterReturn?.(frame.readInt16BE(0)) === true) this.reader.release(frame);
       this.complete(slot, result);
     }
+  }
+
+  /** Gives a request's budget back (once). */
+  private finish(slot: Slot): void {
+    if (slot.charged < 0) return;
+    const charged = slot.charged;
+    slot.charged = -1;
+    this.budget.releaseRequest();
+    this.budget.release(charged);
   }
 
   private pause(): void {
@@ -125,10 +238,12 @@ export class Connection {
   }
 
   private complete(slot: Slot, chunks: DispatchResult): void {
-    if (this.closed) return;
-    slot.ready = true;
-    slot.chunks = chunks;
-    this.flush();
+    if (!this.closed) {
+      slot.ready = true;
+      slot.chunks = chunks;
+      this.flush();
+    }
+    this.finish(slot);
   }
 
   private flush(): void {
@@ -146,26 +261,51 @@ export class Connection {
       this.socket.write(prefix);
       const last = chunks.length - 1;
       for (let i = 0; i < last; i++) this.socket.write(chunks[i] as Buffer);
-      if (last >= 0) {
-        const written = this.dispatcher.responseWritten;
-        if (written === undefined) this.socket.write(chunks[last] as Buffer);
-        else this.socket.write(chunks[last] as Buffer, () => written.call(this.dispatcher, chunks));
-      }
+      const total = size + 4;
+      this.unsent += total;
+      this.budget.responseQueued(total);
+      this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(chunks, total));
     }
     this.socket.uncork();
     // A client that does not read its responses must not make us buffer without bound.
-    if (this.socket.writableLength >= MAX_UNSENT_RESPONSE_BYTES) this.pause();
+    if (this.unsentOverLimit()) this.pause();
     else this.maybeResume();
   }
 
+  private responseSent(chunks: Buffer[], total: number): void {
+    if (!this.closed) {
+      this.unsent -= total;
+      this.budget.responseSent(total);
+    }
+    this.dispatcher.responseWritten?.(chunks);
+  }
+
+  /** Unsent responses over this connection's bound, or any while the broker-wide bound is exceeded. */
+  private unsentOverLimit(): boolean {
+    const pending = this.socket.writableLength;
+    return pending >= MAX_UNSENT_RESPONSE_BYTES || (pending > 0 && this.budget.responsesOverLimit);
+  }
+
   private maybeResume(): void {
-    if (!this.paused || this.resuming || this.closed) return;
-    if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.socket.writableLength >= MAX_UNSENT_RESPONSE_BYTES) return;
-    this.paused = false;
+    if (this.closed || this.resuming) return;
+    if (this.paused) {
+      if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.unsentOverLimit()) return;
+      this.paused = false;
+    }
+    if (this.budgetBlocked) return;
     // Frames read before the pause go first, in order; any of them may pause us again.
     this.resuming = true;
-    while (!this.paused && !this.closed && this.backlog.length > 0) this.dispatchFrame(this.backlog.shift() as Buffer);
+    while (!this.paused && !this.budgetBlocked && !this.closed && this.backlog.length > 0) {
+      const w = this.backlog[0] as Waiting;
+      const admitted = this.admit(w.frame, w.charged);
+      if (admitted < 0) {
+        this.blockOnBudget();
+        break;
+      }
+      this.backlog.shift();
+      this.dispatchFrame(w.frame, admitted);
+    }
     this.resuming = false;
-    if (!this.paused && !this.closed) this.socket.resume();
+    if (!this.paused && !this.budgetBlocked && !this.closed && !this.reader.isBlocked) this.socket.resume();
   }
 }

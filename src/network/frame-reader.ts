@@ -9,6 +9,11 @@
  * from its prefix, and the following reads go into it, never past its end. So a 1 MB produce
  * request costs a few large reads, not sixteen 64 KB chunks and a concat. Those buffers come from a
  * BufferPool; release() gives one back once the request handler is done with it.
+ *
+ * A large frame is admitted by `reserve(size)` (the broker's request memory pool) before any of
+ * its bytes are read; a refusal stops parsing until retry(). A frame over GROW_ABOVE bytes does not
+ * get its declared size at once: its buffer starts at GROW_ABOVE and doubles as the bytes arrive,
+ * so a size prefix followed by nothing costs no memory.
  */
 import { Socket } from 'node:net';
 import { requestFramePool, type BufferPool } from '../common/buffer-pool.js';
@@ -17,12 +22,19 @@ import { FrameTooLargeError } from './frame-splitter.js';
 const STAGING_BYTES = 64 * 1024;
 /** A staging buffer with less room than this left is replaced rather than read into. */
 const MIN_STAGING_ROOM = 4 * 1024;
+/** Frames larger than this get a buffer that grows as their bytes arrive. */
+const GROW_ABOVE = 4 * 1024 * 1024;
 
 export interface FrameReaderEvents {
   /** A complete frame (payload without the size prefix). */
   onFrame(frame: Buffer): void;
   /** The stream is corrupt (bad size prefix): the socket should be closed. */
   onError(err: Error): void;
+  /**
+   * Admits a frame too large for the staging buffer, before its bytes are read. False stops
+   * parsing (the caller pauses the socket) until retry(). Absent: every frame is admitted.
+   */
+  reserve?(size: number): boolean;
 }
 
 /**
@@ -39,6 +51,10 @@ export class FrameReader {
   /** A frame too large for the staging buffer, being read into its own buffer. */
   private frame: Buffer | null = null;
   private frameFilled = 0;
+  /** Declared size of `frame` (its buffer may still be smaller: see GROW_ABOVE). */
+  private frameSize = 0;
+  /** Parsing stopped at a frame reserve() refused. */
+  private blocked = false;
   private failed = false;
 
   constructor(
@@ -56,6 +72,23 @@ export class FrameReader {
     this.pool.give(frame);
   }
 
+  /** A frame is being read into a buffer of its own (admitted, not yet complete). */
+  get frameInProgress(): boolean {
+    return this.frame !== null;
+  }
+
+  /** Parsing waits for reserve() to admit a frame. */
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
+
+  /** Parses again after reserve() refused a frame (call when the pool has memory again). */
+  retry(): void {
+    if (!this.blocked || this.failed) return;
+    this.blocked = false;
+    this.parseStaging();
+  }
+
   /** The buffer the next read should fill (never empty). */
   target(): Buffer {
     if (this.frame !== null) return this.frame.subarray(this.frameFilled);
@@ -68,6 +101,13 @@ export class FrameReader {
     if (this.frame !== null) {
       this.frameFilled += n;
       if (this.frameFilled < this.frame.length) return;
+      if (this.frameFilled < this.frameSize) {
+        // Full but the frame is not: grow (doubling, so each byte is copied about once).
+        const next = Buffer.allocUnsafeSlow(Math.min(this.frame.length * 2, this.frameSize));
+        this.frame.copy(next, 0, 0, this.frameFilled);
+        this.frame = next;
+        return;
+      }
       const frame = this.frame;
       this.frame = null;
       this.frameFilled = 0;
@@ -97,8 +137,13 @@ export class FrameReader {
           this.freshStaging(pos, this.filled);
           break;
         }
-        // Large: a buffer of its own, with what has arrived so far.
-        const frame = this.pool.take(size);
+        // Large: a buffer of its own, with what has arrived so far, once the pool admits it.
+        if (this.events.reserve !== undefined && !this.events.reserve(size)) {
+          this.blocked = true;
+          return;
+        }
+        const frame = size > GROW_ABOVE ? Buffer.allocUnsafeSlow(Math.max(GROW_ABOVE, this.filled - pos - 4)) : this.pool.take(size);
+        this.frameSize = size;
         buf.copy(frame, 0, pos + 4, this.filled);
         this.frame = frame;
         this.frameFilled = this.filled - pos - 4;

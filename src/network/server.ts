@@ -1,6 +1,15 @@
-/** TCP listener that hands each accepted socket to a Connection. */
+/**
+ * TCP listener that hands each accepted socket to a Connection, and enforces Kafka's connection
+ * limits: max.connections (per listener here; Kafka counts broker-wide), max.connections.per.ip
+ * with max.connections.per.ip.overrides (a connection over the limit is closed at once, as
+ * Kafka's acceptor does), and connections.max.idle.ms (a connection with no complete request
+ * for that long is closed; checked by a sweep, so it closes within 1.25 times the limit).
+ */
 import { createServer, type Server, type Socket } from 'node:net';
+import { systemClock, type Clock } from '../common/clock.js';
+import { log } from '../common/logger.js';
 import { Connection, type FrameDispatcher } from './connection.js';
+import { unlimitedBudget, type RequestBudget } from './request-budget.js';
 
 export interface ListenOptions {
   host: string;
@@ -8,13 +17,48 @@ export interface ListenOptions {
   listenerName: string;
   maxFrameBytes: number;
   maxConnections?: number;
+  /** max.connections.per.ip (default: unlimited). */
+  maxConnectionsPerIp?: number;
+  /** max.connections.per.ip.overrides, parsed (host or address -> limit). */
+  maxConnectionsPerIpOverrides?: ReadonlyMap<string, number>;
+  /** connections.max.idle.ms; <= 0 or absent: never closed for idleness. */
+  idleMs?: number;
+  /** The broker-wide request budget shared by every listener (default: unlimited). */
+  budget?: RequestBudget;
+  clock?: Clock;
+}
+
+/** Parses max.connections.per.ip.overrides ("host:count,host:count"); throws on a malformed entry. */
+export function parsePerIpOverrides(entries: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of entries) {
+    const entry = e.trim();
+    if (entry === '') continue;
+    const at = entry.lastIndexOf(':');
+    const count = Number(entry.slice(at + 1));
+    if (at <= 0 || !Number.isInteger(count) || count < 0) throw new Error(`Invalid max.connections.per.ip.overrides entry '${entry}': expected host:count`);
+    out.set(entry.slice(0, at), count);
+  }
+  return out;
+}
+
+/** The address as written by a client in overrides: IPv4-mapped IPv6 addresses are compared as IPv4. */
+function plainAddress(addr: string): string {
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
 
 export class KafkaServer {
   private server: Server | null = null;
   private readonly connections = new Set<Connection>();
+  private readonly perIp = new Map<string, number>();
+  private readonly budget: RequestBudget;
+  private readonly clock: Clock;
+  private sweep: NodeJS.Timeout | null = null;
 
-  constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {}
+  constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {
+    this.budget = opts.budget ?? unlimitedBudget();
+    this.clock = opts.clock ?? systemClock;
+  }
 
   listen(): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
@@ -25,6 +69,11 @@ export class KafkaServer {
       server.listen({ port: this.opts.port, host }, () => {
         server.off('error', reject);
         this.server = server;
+        const idleMs = this.opts.idleMs ?? 0;
+        if (idleMs > 0) {
+          this.sweep = setInterval(() => this.closeIdle(idleMs), Math.max(Math.min(Math.floor(idleMs / 4), 30_000), 10));
+          this.sweep.unref();
+        }
         const addr = server.address();
         if (addr === null || typeof addr === 'string') return reject(new Error('listener has no TCP address'));
         resolve({ host: addr.address, port: addr.port });
@@ -36,6 +85,15 @@ export class KafkaServer {
     return this.connections.size;
   }
 
+  private limitFor(ip: string): number {
+    const overrides = this.opts.maxConnectionsPerIpOverrides;
+    if (overrides !== undefined && overrides.size > 0) {
+      const o = overrides.get(ip) ?? overrides.get(plainAddress(ip));
+      if (o !== undefined) return o;
+    }
+    return this.opts.maxConnectionsPerIp ?? Number.MAX_SAFE_INTEGER;
+  }
+
   private accept(socket: Socket): void {
     // Counted here: the accepted socket objects are handed over (see adoptFrameSocket), so the
     // net.Server's own count does not see them.
@@ -43,11 +101,42 @@ export class KafkaServer {
       socket.destroy();
       return;
     }
-    const conn = new Connection(socket, this.dispatcher, this.opts.maxFrameBytes, this.opts.listenerName, (c) => this.connections.delete(c));
+    const ip = socket.remoteAddress ?? '';
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (fromIp >= this.limitFor(ip)) {
+      log.debug(`closing connection from ${ip}: max.connections.per.ip (${this.limitFor(ip)}) reached`);
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, fromIp + 1);
+    const conn = new Connection(socket, this.dispatcher, {
+      maxFrameBytes: this.opts.maxFrameBytes,
+      listenerName: this.opts.listenerName,
+      budget: this.budget,
+      onClose: (c) => this.forget(c, ip),
+    });
     this.connections.add(conn);
+    conn.idleFor(this.clock.now(), 0);
+  }
+
+  private forget(c: Connection, ip: string): void {
+    // Called once per connection (its teardown).
+    this.connections.delete(c);
+    const n = (this.perIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, n);
+  }
+
+  private closeIdle(idleMs: number): void {
+    const now = this.clock.now();
+    for (const c of this.connections) {
+      if (c.idleFor(now, idleMs)) c.close(`no complete request for ${idleMs} ms (connections.max.idle.ms)`);
+    }
   }
 
   close(): Promise<void> {
+    if (this.sweep !== null) clearInterval(this.sweep);
+    this.sweep = null;
     for (const c of [...this.connections]) c.close();
     const server = this.server;
     this.server = null;

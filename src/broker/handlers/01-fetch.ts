@@ -202,7 +202,9 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
       }
     }
     const targets = resolveTargets(ctx, req, session, full);
-    const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, broker.config.int('fetch.max.bytes'));
+    // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
+    // broker-wide bound on unsent responses: a full broker still answers with the first batch.
+    const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, broker.config.int('fetch.max.bytes'), broker.requestBudget.responseRoom);
     const first = readAll(targets, req, maxResponseBytes);
     if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.errors || targets.length === 0) {
       return buildResponse(ctx, first.results, session, full);

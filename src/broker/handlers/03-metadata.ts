@@ -4,6 +4,12 @@
  * named in the request are auto-created when auto.create.topics.enable is true and the request
  * allows it (always before v4). v10+ may name topics by id. Authorized operations are not
  * computed (no ACLs yet): INT32_MIN is returned as Kafka does when they are not requested.
+ * Like Kafka, the requested topics are a set: a name (or id) named twice is answered once, so a
+ * request naming one million empty names costs one INVALID_TOPIC_EXCEPTION entry. Names are
+ * checked without building errors, and a long list is processed in slices that yield to the
+ * event loop (see common/yield.ts). Deviation: one request auto-creates at most
+ * MAX_AUTO_CREATE_PER_REQUEST topics (KRaft likewise bounds the records one controller operation
+ * may write); further unknown names get UNKNOWN_TOPIC_OR_PARTITION and are created on a retry.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -16,9 +22,15 @@ import {
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import type { TopicMetadata } from '../../cluster/metadata-store.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import { validateTopicName } from '../topic-manager.js';
+import { SLICE_ELEMENTS, yieldToEventLoop } from '../../common/yield.js';
+import { isLegalTopicName } from '../topic-manager.js';
 
 type TopicOut = NonNullable<MetadataResponseInit['topics']>[number];
+type RequestTopic = NonNullable<MetadataRequest['topics']>[number];
+
+/** Topics one Metadata request may auto-create (see the header). */
+export const MAX_AUTO_CREATE_PER_REQUEST = 1000;
+const NO_PARTITIONS: TopicOut['partitions'] = [];
 
 function topicEntry(t: TopicMetadata): TopicOut {
   return {
@@ -44,6 +56,60 @@ export function autoCreateTopic(ctx: RequestContext, name: string): TopicMetadat
   return ctx.broker.topics.create({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
 }
 
+/** What answering the named topics of one request needs between slices. */
+interface NamedTopics {
+  readonly ctx: RequestContext;
+  readonly list: readonly RequestTopic[];
+  readonly autoCreate: boolean;
+  readonly seen: Set<string>;
+  readonly out: TopicOut[];
+  created: number;
+}
+
+/** Answers list[from, to): each distinct name or id once, in request order. */
+function answerNamed(s: NamedTopics, from: number, to: number): void {
+  const { ctx, list, seen, out } = s;
+  const metadata = ctx.broker.metadata;
+  for (let i = from; i < to; i++) {
+    const rt = list[i] as RequestTopic;
+    const name = rt.name;
+    if (name === null || name === undefined) {
+      // Ids and names cannot collide in `seen`: ids are 22 base64url characters prefixed with '#'.
+      const key = `#${rt.topicId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const byId = rt.topicId !== ZERO_UUID ? metadata.topicById(rt.topicId) : undefined;
+      out.push(byId ? topicEntry(byId) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: NO_PARTITIONS });
+      continue;
+    }
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const t = metadata.topic(name);
+    if (t) {
+      out.push(topicEntry(t));
+    } else if (!isLegalTopicName(name)) {
+      out.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, isInternal: false, partitions: NO_PARTITIONS });
+    } else if (!s.autoCreate || s.created >= MAX_AUTO_CREATE_PER_REQUEST) {
+      out.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, isInternal: false, partitions: NO_PARTITIONS });
+    } else {
+      s.created++;
+      try {
+        out.push(topicEntry(autoCreateTopic(ctx, name)));
+      } catch (e) {
+        out.push({ errorCode: e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, name, isInternal: false, partitions: NO_PARTITIONS });
+      }
+    }
+  }
+}
+
+/** All named topics, in slices of SLICE_ELEMENTS with a yield between two slices. */
+async function answerNamedSliced(s: NamedTopics): Promise<void> {
+  for (let from = 0; from < s.list.length; from += SLICE_ELEMENTS) {
+    if (from > 0) await yieldToEventLoop();
+    answerNamed(s, from, Math.min(from + SLICE_ELEMENTS, s.list.length));
+  }
+}
+
 export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseInit>({
   apiKey: 3,
   name: 'Metadata',
@@ -54,48 +120,25 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
   handle(ctx, req) {
     const { broker, apiVersion } = ctx;
     const listener = broker.listenerNamed(ctx.connection.listenerName);
-    const brokers = [{ nodeId: broker.nodeId, host: listener?.advertisedHost ?? 'localhost', port: listener?.advertisedPort ?? 9092, rack: null }];
-    const all = req.topics === null || (apiVersion === 0 && req.topics.length === 0);
     const topics: TopicOut[] = [];
-    if (all) {
-      for (const t of broker.metadata.allTopics()) topics.push(topicEntry(t));
-    } else {
-      const autoCreate = broker.config.bool('auto.create.topics.enable') && (apiVersion < 4 || req.allowAutoTopicCreation);
-      for (const rt of req.topics ?? []) {
-        if (rt.name === null || rt.name === undefined) {
-          const byId = rt.topicId !== ZERO_UUID ? broker.metadata.topicById(rt.topicId) : undefined;
-          topics.push(byId ? topicEntry(byId) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [] });
-          continue;
-        }
-        const t = broker.metadata.topic(rt.name);
-        if (t) {
-          topics.push(topicEntry(t));
-          continue;
-        }
-        try {
-          validateTopicName(rt.name);
-        } catch {
-          topics.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name: rt.name, isInternal: false, partitions: [] });
-          continue;
-        }
-        if (!autoCreate) {
-          topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name: rt.name, isInternal: false, partitions: [] });
-          continue;
-        }
-        try {
-          topics.push(topicEntry(autoCreateTopic(ctx, rt.name)));
-        } catch (e) {
-          topics.push({ errorCode: e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, name: rt.name, isInternal: false, partitions: [] });
-        }
-      }
-    }
-    return {
+    const response = (): MetadataResponseInit => ({
       throttleTimeMs: 0,
-      brokers,
+      brokers: [{ nodeId: broker.nodeId, host: listener?.advertisedHost ?? 'localhost', port: listener?.advertisedPort ?? 9092, rack: null }],
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       topics,
-    };
+    });
+    if (req.topics === null || (apiVersion === 0 && req.topics.length === 0)) {
+      for (const t of broker.metadata.allTopics()) topics.push(topicEntry(t));
+      return response();
+    }
+    const autoCreate = broker.config.bool('auto.create.topics.enable') && (apiVersion < 4 || req.allowAutoTopicCreation);
+    const s: NamedTopics = { ctx, list: req.topics, autoCreate, seen: new Set(), out: topics, created: 0 };
+    if (req.topics.length <= SLICE_ELEMENTS) {
+      answerNamed(s, 0, req.topics.length);
+      return response();
+    }
+    return answerNamedSliced(s).then(response);
   },
   errorResponse(req, errorCode) {
     return {
