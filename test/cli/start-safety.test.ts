@@ -55,6 +55,7 @@ async function listeningAddresses(port: number): Promise<string[]> {
 test('no configuration: listens on localhost only, --port keeps the host, the banner says so', { timeout: 60_000 }, async () => {
   const broker = await startBrokerProcess(); // `samsa start --port 0 --data-dir DIR`, nothing else
   try {
+    await waitFor(() => broker.output().includes('Listening on'), 10_000, 'the banner');
     assert.match(broker.output(), /Listening on localhost only.*--listeners PLAINTEXT:\/\/0\.0\.0\.0:/);
     await withClient(broker.port, async (c) => assert.equal((await c.apiVersions()).errorCode, 0));
     const ext = externalAddress();
@@ -72,6 +73,7 @@ test('no configuration: listens on localhost only, --port keeps the host, the ba
 test('--listeners PLAINTEXT://0.0.0.0:N accepts connections on every interface', { timeout: 60_000 }, async () => {
   const broker = await startBrokerProcess({ args: ['--listeners', 'PLAINTEXT://0.0.0.0:0'] });
   try {
+    await waitFor(() => broker.output().includes('Listening on'), 10_000, 'the banner');
     assert.doesNotMatch(broker.output(), /localhost only/);
     assert.match(broker.output(), /Listening on all interfaces/);
     await withClient(broker.port, async (c) => assert.equal((await c.apiVersions()).errorCode, 0));
