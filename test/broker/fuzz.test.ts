@@ -22,7 +22,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, startBrokerProcess, tempDir, type BrokerProcess } from '../helpers/broker-process.js';
 import { rssKiB } from '../helpers/compat.js';
-import { WireClient } from '../helpers/wire.js';
+import { WireClient, waitFor } from '../helpers/wire.js';
 import { FuzzConnection, type ConnStats } from './fuzz/connection.js';
 import { CORPUS_TOPICS, capPerApiKey, datasetFrames, runClientSessions, sampleFrames, servedApis } from './fuzz/corpus.js';
 import { checkDataset, writeDataset, type Dataset } from './fuzz/dataset.js';
@@ -192,7 +192,7 @@ test(`broker fuzz: ${FRAMES} mutated client frames (seed ${SEED})`, { timeout: B
         perConn[s.conn]?.push(s);
         mutations.set(mutation, (mutations.get(mutation) ?? 0) + 1);
       }
-      await Promise.all(
+      const sending = Promise.all(
         conns.map(async (c, ci) => {
           for (const s of perConn[ci] ?? []) {
             recent.push(s);
@@ -207,6 +207,13 @@ test(`broker fuzz: ${FRAMES} mutated client frames (seed ${SEED})`, { timeout: B
           }
         }),
       );
+      try {
+        await sending;
+      } catch (e) {
+        // A connection could not be (re)opened: the broker is gone or refuses connections.
+        await waitFor(() => b.child.exitCode !== null || b.child.signalCode !== null, 2000, 'the broker to exit').catch(() => undefined);
+        fail(`batch ${batchNo}: ${(e as Error).message}; broker exit code ${b.child.exitCode}, signal ${b.child.signalCode}`);
+      }
       stats.sent += n;
       await health(`after batch ${batchNo} (${stats.sent} frames)`);
       if (batchNo % DATASET_EVERY_BATCHES === 0) await datasetCheck(`after batch ${batchNo}`);
