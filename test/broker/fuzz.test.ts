@@ -137,6 +137,9 @@ test(`broker fuzz: ${FRAMES} mutated client frames (seed ${SEED})`, { timeout: B
     const samples = sampleFrames();
     const corpus = [...recorded, ...samples, ...datasetFrames(dataset.topic, dataset.topicId, dataset.partitions)];
     const keys = new Set(recorded.map((f) => f.readInt16BE(4)));
+    const inCorpus = new Set(corpus.map((f) => `${f.readInt16BE(4)}v${f.readInt16BE(6)}`));
+    const missing = servedApis().flatMap((a) => Array.from({ length: a.maxVersion - a.oldestDecodable + 1 }, (_, i) => `${a.apiKey}v${a.oldestDecodable + i}`)).filter((kv) => !inCorpus.has(kv));
+    assert.deepEqual(missing, [], 'the corpus has a frame for every served API key and version');
     t.diagnostic(`corpus: ${recorded.length} recorded client frames (API keys ${[...keys].sort((x, y) => x - y).join(',')}) in ${(performance.now() - t0).toFixed(0)} ms, ${samples.length} sample frames, dataset ${dataset.records.flat().length} records`);
     assert.equal(await checkDataset(port, dataset), null, 'data set intact before fuzzing');
 

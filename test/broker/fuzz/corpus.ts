@@ -147,8 +147,8 @@ export function sampleFrames(): Buffer[] {
 }
 
 /** The API keys and version ranges the broker serves (for header mutations). */
-export function servedApis(): { apiKey: number; maxVersion: number }[] {
-  return allHandlers.map((h) => ({ apiKey: h.apiKey, maxVersion: h.maxVersion }));
+export function servedApis(): { apiKey: number; oldestDecodable: number; maxVersion: number }[] {
+  return allHandlers.map((h) => ({ apiKey: h.apiKey, oldestDecodable: h.oldestDecodable ?? 0, maxVersion: h.maxVersion }));
 }
 
 /** Read-only requests naming the data set, so the fuzzer can reach it (by name and by id). */
