@@ -65,6 +65,7 @@ export class Broker {
 
   async start(): Promise<void> {
     const started = performance.now();
+    for (const w of this.config.ignoredSettingWarnings()) log.warn(w);
     const dirs = this.config.logDirs;
     for (const d of dirs) mkdirSync(d, { recursive: true });
     this.metadata = LocalMetadataStore.open(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid());

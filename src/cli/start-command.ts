@@ -1,10 +1,14 @@
 /**
- * `samsa start [server.properties] [--override key=value]... [--port N] [--data-dir DIR]`
+ * `samsa start [server.properties] [--override key=value]... [--listeners L] [--port N] [--data-dir DIR]`
  * Starts a broker in the foreground; SIGINT/SIGTERM shut it down cleanly.
+ *
+ * Kafka's default listener is PLAINTEXT://:9092 (every interface). Samsa's default is
+ * PLAINTEXT://127.0.0.1:9092: a broker started without configuration is reachable from this
+ * machine only, and the banner says how to open it up (a config file or --listeners).
  */
 import { readFileSync } from 'node:fs';
 import { Broker } from '../broker/broker.js';
-import { BrokerConfig } from '../config/broker-config.js';
+import { BrokerConfig, parseListener } from '../config/broker-config.js';
 import { parseProperties } from '../config/properties-file.js';
 import { ConfigError } from '../common/errors.js';
 
@@ -14,7 +18,11 @@ Starts a Samsa broker in the foreground (Ctrl-C stops it cleanly).
 
 Options:
   --override key=value   Set a broker property (Kafka's names), overriding the file. Repeatable.
-  --port N               Shorthand for listeners=PLAINTEXT://:N (default 9092)
+  --listeners LIST       Shorthand for listeners=LIST, e.g. PLAINTEXT://0.0.0.0:9092 to accept
+                         connections from other machines (default PLAINTEXT://127.0.0.1:9092,
+                         this machine only)
+  --port N               Set the port of the (single) listener, keeping its host
+                         (without other listener settings: PLAINTEXT://127.0.0.1:N)
   --data-dir DIR         Shorthand for log.dirs=DIR
   -h, --help             Show this help
 `;
@@ -23,6 +31,7 @@ export function buildStartConfig(args: string[]): BrokerConfig {
   const props = new Map<string, string>();
   const overrides = new Map<string, string>();
   let file: string | null = null;
+  let port: string | null = null;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const next = (): string => {
@@ -43,7 +52,11 @@ export function buildStartConfig(args: string[]): BrokerConfig {
     } else if (a === '--port') {
       const p = next();
       if (!/^\d+$/.test(p) || Number(p) > 65535) throw new ConfigError('--port', `Invalid port '${p}'`);
-      overrides.set('listeners', `PLAINTEXT://:${p}`);
+      port = p;
+    } else if (a === '--listeners') {
+      overrides.set('listeners', next());
+    } else if (a.startsWith('--listeners=')) {
+      overrides.set('listeners', a.slice('--listeners='.length));
     } else if (a === '--data-dir') {
       overrides.set('log.dirs', next());
     } else if (a.startsWith('-')) {
@@ -64,8 +77,32 @@ export function buildStartConfig(args: string[]): BrokerConfig {
     for (const [k, v] of parseProperties(text)) props.set(k, v);
   }
   for (const [k, v] of overrides) props.set(k, v);
+  if (port !== null) props.set('listeners', withPort(props.get('listeners'), port));
   if (!props.has('log.dirs') && !props.has('log.dir')) props.set('log.dirs', './samsa-data');
   return new BrokerConfig(props);
+}
+
+/** `--port N` applied to the configured listeners (or to the default, localhost-only one). */
+function withPort(listeners: string | undefined, port: string): string {
+  if (listeners === undefined) return `PLAINTEXT://127.0.0.1:${port}`;
+  const list = listeners.split(',').map((l) => l.trim()).filter((l) => l !== '');
+  const only = list[0];
+  if (list.length !== 1 || only === undefined) {
+    throw new ConfigError('--port', `--port is ambiguous with ${list.length} listeners (${listeners}); set the ports in listeners instead`);
+  }
+  const l = parseListener('listeners', only);
+  return `${l.name}://${l.host.includes(':') ? `[${l.host}]` : l.host}:${port}`;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/** The banner's second line: whether other machines can connect, and how to change that. */
+export function reachabilityNote(listeners: readonly { host: string; port: number }[]): string {
+  if (listeners.every((l) => LOOPBACK.test(l.host))) {
+    const port = listeners[0]?.port ?? 9092;
+    return `Listening on localhost only: other machines cannot connect. To open it up, set listeners=PLAINTEXT://0.0.0.0:${port} (and advertised.listeners=PLAINTEXT://<host name>:${port}) in a config file, or pass --listeners PLAINTEXT://0.0.0.0:${port}`;
+  }
+  return `Listening on ${listeners.map((l) => (l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? `all interfaces port ${l.port}` : `${l.host}:${l.port}`)).join(', ')} without encryption or authentication`;
 }
 
 export async function runStart(args: string[]): Promise<number> {
@@ -88,7 +125,7 @@ export async function runStart(args: string[]): Promise<number> {
     await broker.stop().catch(() => undefined);
     return 1;
   }
-  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}`).join(', ')} data in ${config.logDirs.join(', ')}\n`);
+  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {

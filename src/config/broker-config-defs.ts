@@ -7,7 +7,7 @@ const LONG_MAX = Number.MAX_SAFE_INTEGER;
 const own: ConfigKeyDef[] = [
   { name: 'node.id', type: ConfigType.int, defaultValue: 1, validate: atLeast(0) },
   { name: 'broker.id', type: ConfigType.int, defaultValue: -1 },
-  { name: 'listeners', type: ConfigType.list, defaultValue: ['PLAINTEXT://:9092'], readOnly: true },
+  { name: 'listeners', type: ConfigType.list, defaultValue: ['PLAINTEXT://127.0.0.1:9092'], readOnly: true },
   { name: 'advertised.listeners', type: ConfigType.list, defaultValue: null, readOnly: true },
   { name: 'log.dirs', type: ConfigType.list, defaultValue: null, readOnly: true },
   { name: 'log.dir', type: ConfigType.string, defaultValue: '/tmp/kafka-logs', readOnly: true },
@@ -99,7 +99,7 @@ const own: ConfigKeyDef[] = [
   { name: 'controller.quorum.bootstrap.servers', type: ConfigType.list, defaultValue: [], inert: true },
   { name: 'controller.listener.names', type: ConfigType.list, defaultValue: [], inert: true },
   { name: 'inter.broker.listener.name', type: ConfigType.string, defaultValue: null, inert: true },
-  { name: 'listener.security.protocol.map', type: ConfigType.list, defaultValue: [], inert: true },
+  { name: 'listener.security.protocol.map', type: ConfigType.list, defaultValue: ['SASL_SSL:SASL_SSL', 'PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT'], readOnly: true },
   { name: 'num.network.threads', type: ConfigType.int, defaultValue: 3, inert: true },
   { name: 'num.io.threads', type: ConfigType.int, defaultValue: 8, inert: true },
   { name: 'num.recovery.threads.per.data.dir', type: ConfigType.int, defaultValue: 2, inert: true },

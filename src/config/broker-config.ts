@@ -6,6 +6,7 @@ import { brokerConfigByName } from './broker-config-defs.js';
 import { ConfigError } from '../common/errors.js';
 import { parseConfigValue, type ConfigValue } from './config-types.js';
 import { topicConfigByName, topicConfigDefs } from './topic-config.js';
+import { checkListenerSecurity, ignoredSettingWarnings, securityProtocolMap, unimplementedSettingMessage } from './unimplemented.js';
 
 export interface Listener {
   name: string;
@@ -30,7 +31,7 @@ export class BrokerConfig {
     for (const [key, raw] of props) {
       const def = brokerConfigByName.get(key);
       if (!def) {
-        errors.push(`Unknown configuration '${key}'`);
+        errors.push(unimplementedSettingMessage(key) ?? `Unknown configuration '${key}'`);
         continue;
       }
       try {
@@ -46,8 +47,17 @@ export class BrokerConfig {
       const first = [...props.keys()].find((k) => errors.some((e) => e.includes(`'${k}'`) || e.includes(` ${k}:`))) ?? '';
       throw new ConfigError(first, errors.join('\n'));
     }
-    // Validate listeners eagerly so a typo is reported at start-up.
-    this.listeners();
+    // Validate listeners eagerly so a typo (or an unimplemented security protocol) is reported at start-up.
+    const map = securityProtocolMap(this.explicit.has('listener.security.protocol.map') ? this.list('listener.security.protocol.map') : null);
+    checkListenerSecurity(map, [
+      { key: 'listeners', listeners: this.listeners() },
+      { key: 'advertised.listeners', listeners: this.has('advertised.listeners') ? this.advertisedListeners() : [] },
+    ]);
+  }
+
+  /** Warnings for settings given explicitly that Samsa accepts but ignores (logged at start-up). */
+  ignoredSettingWarnings(): string[] {
+    return ignoredSettingWarnings(this.explicit.keys());
   }
 
   /** Set at any level (dynamic or static). */
