@@ -509,7 +509,7 @@ class MessageGen {
     else if (e.prim === 'string') el = `(r) => ${this.use('rStr')}(r, ${F})`;
     else el = `(r) => ${this.use('rBytes')}(r, ${F})`;
     if (sliced) {
-      const [nn, nu] = genEl ? ['rArrG', 'rNArrG'] : ['rArrS', 'rNArrS'];
+      const [nn, nu] = genEl ? ['rArrG', 'rNArrG'] : e.kind === 'struct' ? ['rArrD', 'rNArrD'] : ['rArrS', 'rNArrS'];
       return this.pickNullable(nullC, `(yield* ${this.useSliced(nu)}(r, ${F}, sl, ${el}))`, `(yield* ${this.useSliced(nn)}(r, ${F}, sl, ${el}))`);
     }
     return this.pickNullable(nullC, `${this.use('rNArr')}(r, ${F}, ${el})`, `${this.use('rArr')}(r, ${F}, ${el})`);

@@ -7,6 +7,10 @@
  * Samsa serves every connection from one thread, so a 1,000,000-element request decoded in one
  * go would stall all other clients. Structs without arrays, and tagged fields, are decoded and
  * encoded synchronously (their cost is bounded by the frame's bytes per element).
+ * Consecutive array elements with identical bytes decode to one shared object (rArrD): a frame of
+ * 50 million copies of one small struct (e.g. empty topic names) then costs an array of
+ * references, not 50 million objects. Decoded requests are read-only to handlers, so sharing is
+ * invisible to them.
  */
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
@@ -45,6 +49,48 @@ export function* rNArrS<T>(r: Reader, f: boolean, sl: Slicer, el: (r: Reader) =>
     if (sl.tick()) yield;
   }
   return out;
+}
+
+/** True if buf[a, a+len) equals buf[b, b+len) (b + len within `end`). */
+function sameBytes(buf: Buffer, a: number, b: number, len: number, end: number): boolean {
+  if (b + len > end) return false;
+  if (len > 32) return buf.compare(buf, a, a + len, b, b + len) === 0;
+  for (let i = 0; i < len; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
+
+/** Elements of an array of structs without arrays; an element with the bytes of the previous one is shared. */
+function* sharedElements<T>(r: Reader, n: number, sl: Slicer, el: (r: Reader) => T): Sliced<T[]> {
+  const out: T[] = [];
+  const buf = r.buf;
+  let prevStart = 0;
+  let prevLen = -1;
+  let prev: T | undefined;
+  for (let i = 0; i < n; i++) {
+    const start = r.offset;
+    if (prevLen >= 0 && sameBytes(buf, prevStart, start, prevLen, r.end)) {
+      r.skip(prevLen);
+      out.push(prev as T);
+    } else {
+      prev = el(r);
+      prevStart = start;
+      prevLen = r.offset - start;
+      out.push(prev);
+    }
+    if (sl.tick()) yield;
+  }
+  return out;
+}
+
+/** Array of structs without arrays (consecutive identical elements shared, see the header). */
+export function* rArrD<T>(r: Reader, f: boolean, sl: Slicer, el: (r: Reader) => T): Sliced<T[]> {
+  return yield* sharedElements(r, r.readArrayLength(f, false), sl, el);
+}
+
+export function* rNArrD<T>(r: Reader, f: boolean, sl: Slicer, el: (r: Reader) => T): Sliced<T[] | null> {
+  const n = r.readArrayLength(f, true);
+  if (n < 0) return null;
+  return yield* sharedElements(r, n, sl, el);
 }
 
 /** Array of structs that contain arrays themselves (each element is decoded by a sliced decoder). */

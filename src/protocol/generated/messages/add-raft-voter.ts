@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface AddRaftVoterRequest {
   clusterId: string | null;
@@ -41,7 +41,7 @@ export function* decodeAddRaftVoterRequestSliced(r: Reader, v: number, sl: Slice
     timeoutMs: r.readInt32(),
     voterId: r.readInt32(),
     voterDirectoryId: r.readUuid(),
-    listeners: (yield* rArrS(r, true, sl, (r) => decodeAddRaftVoterRequestListener(r, v))),
+    listeners: (yield* rArrD(r, true, sl, (r) => decodeAddRaftVoterRequestListener(r, v))),
   };
   r.readTaggedFields();
   return o;

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AlterClientQuotasRequest {
   entries: AlterClientQuotasRequestEntryData[];
@@ -66,8 +66,8 @@ export function decodeAlterClientQuotasRequestEntryData(r: Reader, v: number): A
 export function* decodeAlterClientQuotasRequestEntryDataSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterClientQuotasRequestEntryData> {
   const f = v >= 1;
   const o: AlterClientQuotasRequestEntryData = {
-    entity: (yield* rArrS(r, f, sl, (r) => decodeAlterClientQuotasRequestEntityData(r, v))),
-    ops: (yield* rArrS(r, f, sl, (r) => decodeAlterClientQuotasRequestOpData(r, v))),
+    entity: (yield* rArrD(r, f, sl, (r) => decodeAlterClientQuotasRequestEntityData(r, v))),
+    ops: (yield* rArrD(r, f, sl, (r) => decodeAlterClientQuotasRequestOpData(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

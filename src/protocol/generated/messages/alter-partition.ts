@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wStr, wdInt32 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AlterPartitionRequest {
   brokerId: number;
@@ -121,7 +121,7 @@ export function* decodeAlterPartitionRequestPartitionDataSliced(r: Reader, v: nu
     partitionIndex: r.readInt32(),
     leaderEpoch: r.readInt32(),
     newIsr: v <= 2 ? (yield* rArrS(r, true, sl, rdInt32)) : [],
-    newIsrWithEpochs: v >= 3 ? (yield* rArrS(r, true, sl, (r) => decodeAlterPartitionRequestBrokerState(r, v))) : [],
+    newIsrWithEpochs: v >= 3 ? (yield* rArrD(r, true, sl, (r) => decodeAlterPartitionRequestBrokerState(r, v))) : [],
     leaderRecoveryState: v >= 1 ? r.readInt8() : 0,
     partitionEpoch: r.readInt32(),
   };

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AlterUserScramCredentialsRequest {
   deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
@@ -27,8 +27,8 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, v: number): Al
 
 export function* decodeAlterUserScramCredentialsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterUserScramCredentialsRequest> {
   const o: AlterUserScramCredentialsRequest = {
-    deletions: (yield* rArrS(r, true, sl, (r) => decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, v))),
-    upsertions: (yield* rArrS(r, true, sl, (r) => decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v))),
+    deletions: (yield* rArrD(r, true, sl, (r) => decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, v))),
+    upsertions: (yield* rArrD(r, true, sl, (r) => decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v))),
   };
   r.readTaggedFields();
   return o;

@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, wArr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AssignReplicasToDirsRequest {
   brokerId: number;
@@ -102,7 +102,7 @@ export function decodeAssignReplicasToDirsRequestTopicData(r: Reader, v: number)
 export function* decodeAssignReplicasToDirsRequestTopicDataSliced(r: Reader, v: number, sl: Slicer): Sliced<AssignReplicasToDirsRequestTopicData> {
   const o: AssignReplicasToDirsRequestTopicData = {
     topicId: r.readUuid(),
-    partitions: (yield* rArrS(r, true, sl, (r) => decodeAssignReplicasToDirsRequestPartitionData(r, v))),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeAssignReplicasToDirsRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;

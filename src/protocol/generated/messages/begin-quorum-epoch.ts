@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr, wTagged } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface BeginQuorumEpochRequest {
   clusterId: string | null;
@@ -39,7 +39,7 @@ export function* decodeBeginQuorumEpochRequestSliced(r: Reader, v: number, sl: S
     clusterId: rNStr(r, f),
     voterId: v >= 1 ? r.readInt32() : -1,
     topics: (yield* rArrG(r, f, sl, (r) => decodeBeginQuorumEpochRequestTopicDataSliced(r, v, sl))),
-    leaderEndpoints: v >= 1 ? (yield* rArrS(r, f, sl, (r) => decodeBeginQuorumEpochRequestLeaderEndpoint(r, v))) : [],
+    leaderEndpoints: v >= 1 ? (yield* rArrD(r, f, sl, (r) => decodeBeginQuorumEpochRequestLeaderEndpoint(r, v))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -78,7 +78,7 @@ export function* decodeBeginQuorumEpochRequestTopicDataSliced(r: Reader, v: numb
   const f = v >= 1;
   const o: BeginQuorumEpochRequestTopicData = {
     topicName: rStr(r, f),
-    partitions: (yield* rArrS(r, f, sl, (r) => decodeBeginQuorumEpochRequestPartitionData(r, v))),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeBeginQuorumEpochRequestPartitionData(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

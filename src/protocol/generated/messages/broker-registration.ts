@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdUuid, wArr, wNStr, wStr, wdUuid } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrS, rNArrD, rNArrS } from '../../primitives/sliced-codec.js';
 
 export interface BrokerRegistrationRequest {
   brokerId: number;
@@ -52,8 +52,8 @@ export function* decodeBrokerRegistrationRequestSliced(r: Reader, v: number, sl:
     brokerId: r.readInt32(),
     clusterId: rStr(r, true),
     incarnationId: r.readUuid(),
-    listeners: (yield* rArrS(r, true, sl, (r) => decodeBrokerRegistrationRequestListener(r, v))),
-    features: (yield* rArrS(r, true, sl, (r) => decodeBrokerRegistrationRequestFeature(r, v))),
+    listeners: (yield* rArrD(r, true, sl, (r) => decodeBrokerRegistrationRequestListener(r, v))),
+    features: (yield* rArrD(r, true, sl, (r) => decodeBrokerRegistrationRequestFeature(r, v))),
     rack: rNStr(r, true),
     isMigratingZkBroker: v >= 1 ? r.readBoolean() : false,
     logDirs: v >= 2 ? (yield* rArrS(r, true, sl, rdUuid)) : [],

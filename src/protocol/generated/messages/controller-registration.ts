@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface ControllerRegistrationRequest {
   controllerId: number;
@@ -40,8 +40,8 @@ export function* decodeControllerRegistrationRequestSliced(r: Reader, v: number,
     controllerId: r.readInt32(),
     incarnationId: r.readUuid(),
     zkMigrationReady: r.readBoolean(),
-    listeners: (yield* rArrS(r, true, sl, (r) => decodeControllerRegistrationRequestListener(r, v))),
-    features: (yield* rArrS(r, true, sl, (r) => decodeControllerRegistrationRequestFeature(r, v))),
+    listeners: (yield* rArrD(r, true, sl, (r) => decodeControllerRegistrationRequestListener(r, v))),
+    features: (yield* rArrD(r, true, sl, (r) => decodeControllerRegistrationRequestFeature(r, v))),
   };
   r.readTaggedFields();
   return o;

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface CreateAclsRequest {
   creations: CreateAclsRequestAclCreation[];
@@ -26,7 +26,7 @@ export function decodeCreateAclsRequest(r: Reader, v: number): CreateAclsRequest
 export function* decodeCreateAclsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<CreateAclsRequest> {
   const f = v >= 2;
   const o: CreateAclsRequest = {
-    creations: (yield* rArrS(r, f, sl, (r) => decodeCreateAclsRequestAclCreation(r, v))),
+    creations: (yield* rArrD(r, f, sl, (r) => decodeCreateAclsRequestAclCreation(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface CreateDelegationTokenRequest {
   ownerPrincipalType: string | null;
@@ -37,7 +37,7 @@ export function* decodeCreateDelegationTokenRequestSliced(r: Reader, v: number, 
   const o: CreateDelegationTokenRequest = {
     ownerPrincipalType: v >= 3 ? rNStr(r, f) : "",
     ownerPrincipalName: v >= 3 ? rNStr(r, f) : "",
-    renewers: (yield* rArrS(r, f, sl, (r) => decodeCreateDelegationTokenRequestCreatableRenewers(r, v))),
+    renewers: (yield* rArrD(r, f, sl, (r) => decodeCreateDelegationTokenRequestCreatableRenewers(r, v))),
     maxLifetimeMs: r.readInt64(),
   };
   if (f) r.readTaggedFields();

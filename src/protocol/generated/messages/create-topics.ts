@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wNStr, wStr, wTagged, wdInt32 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wNArrS } from '../../primitives/sliced-codec.js';
 
 export interface CreateTopicsRequest {
   topics: CreateTopicsRequestCreatableTopic[];
@@ -85,7 +85,7 @@ export function* decodeCreateTopicsRequestCreatableTopicSliced(r: Reader, v: num
     numPartitions: r.readInt32(),
     replicationFactor: r.readInt16(),
     assignments: (yield* rArrG(r, f, sl, (r) => decodeCreateTopicsRequestCreatableReplicaAssignmentSliced(r, v, sl))),
-    configs: (yield* rArrS(r, f, sl, (r) => decodeCreateTopicsRequestCreatableTopicConfig(r, v))),
+    configs: (yield* rArrD(r, f, sl, (r) => decodeCreateTopicsRequestCreatableTopicConfig(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

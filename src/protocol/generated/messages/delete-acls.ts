@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DeleteAclsRequest {
   filters: DeleteAclsRequestDeleteAclsFilter[];
@@ -26,7 +26,7 @@ export function decodeDeleteAclsRequest(r: Reader, v: number): DeleteAclsRequest
 export function* decodeDeleteAclsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteAclsRequest> {
   const f = v >= 2;
   const o: DeleteAclsRequest = {
-    filters: (yield* rArrS(r, f, sl, (r) => decodeDeleteAclsRequestDeleteAclsFilter(r, v))),
+    filters: (yield* rArrD(r, f, sl, (r) => decodeDeleteAclsRequestDeleteAclsFilter(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

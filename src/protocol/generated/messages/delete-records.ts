@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DeleteRecordsRequest {
   topics: DeleteRecordsRequestDeleteRecordsTopic[];
@@ -67,7 +67,7 @@ export function* decodeDeleteRecordsRequestDeleteRecordsTopicSliced(r: Reader, v
   const f = v >= 2;
   const o: DeleteRecordsRequestDeleteRecordsTopic = {
     name: rStr(r, f),
-    partitions: (yield* rArrS(r, f, sl, (r) => decodeDeleteRecordsRequestDeleteRecordsPartition(r, v))),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeDeleteRecordsRequestDeleteRecordsPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

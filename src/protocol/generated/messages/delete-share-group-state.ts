@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DeleteShareGroupStateRequest {
   groupId: string;
@@ -63,7 +63,7 @@ export function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, v: 
 export function* decodeDeleteShareGroupStateRequestDeleteStateDataSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteShareGroupStateRequestDeleteStateData> {
   const o: DeleteShareGroupStateRequestDeleteStateData = {
     topicId: r.readUuid(),
-    partitions: (yield* rArrS(r, true, sl, (r) => decodeDeleteShareGroupStateRequestPartitionData(r, v))),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeDeleteShareGroupStateRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;

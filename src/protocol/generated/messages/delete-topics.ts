@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrS, rNArrD, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DeleteTopicsRequest {
   topics: DeleteTopicsRequestDeleteTopicState[];
@@ -33,7 +33,7 @@ export function decodeDeleteTopicsRequest(r: Reader, v: number): DeleteTopicsReq
 export function* decodeDeleteTopicsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteTopicsRequest> {
   const f = v >= 4;
   const o: DeleteTopicsRequest = {
-    topics: v >= 6 ? (yield* rArrS(r, f, sl, (r) => decodeDeleteTopicsRequestDeleteTopicState(r, v))) : [],
+    topics: v >= 6 ? (yield* rArrD(r, f, sl, (r) => decodeDeleteTopicsRequestDeleteTopicState(r, v))) : [],
     topicNames: v <= 5 ? (yield* rArrS(r, f, sl, (r) => rStr(r, f))) : [],
     timeoutMs: r.readInt32(),
   };

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrS, wNArrG } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS, wNArrG } from '../../primitives/sliced-codec.js';
 
 export interface DescribeClientQuotasRequest {
   components: DescribeClientQuotasRequestComponentData[];
@@ -29,7 +29,7 @@ export function decodeDescribeClientQuotasRequest(r: Reader, v: number): Describ
 export function* decodeDescribeClientQuotasRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeClientQuotasRequest> {
   const f = v >= 1;
   const o: DescribeClientQuotasRequest = {
-    components: (yield* rArrS(r, f, sl, (r) => decodeDescribeClientQuotasRequestComponentData(r, v))),
+    components: (yield* rArrD(r, f, sl, (r) => decodeDescribeClientQuotasRequestComponentData(r, v))),
     strict: r.readBoolean(),
   };
   if (f) r.readTaggedFields();

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNArr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeDelegationTokenRequest {
   owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
@@ -26,7 +26,7 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, v: number): Desc
 export function* decodeDescribeDelegationTokenRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeDelegationTokenRequest> {
   const f = v >= 2;
   const o: DescribeDelegationTokenRequest = {
-    owners: (yield* rNArrS(r, f, sl, (r) => decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, v))),
+    owners: (yield* rNArrD(r, f, sl, (r) => decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

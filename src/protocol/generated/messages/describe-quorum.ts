@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeQuorumRequest {
   topics: DescribeQuorumRequestTopicData[];
@@ -58,7 +58,7 @@ export function decodeDescribeQuorumRequestTopicData(r: Reader, v: number): Desc
 export function* decodeDescribeQuorumRequestTopicDataSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeQuorumRequestTopicData> {
   const o: DescribeQuorumRequestTopicData = {
     topicName: rStr(r, true),
-    partitions: (yield* rArrS(r, true, sl, (r) => decodeDescribeQuorumRequestPartitionData(r, v))),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeDescribeQuorumRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;

@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rNStruct, rStr, rdInt32, wArr, wNArr, wNStr, wNStruct, wStr, wdInt32 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrG, wArrS, wNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS, wNArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeTopicPartitionsRequest {
   topics: DescribeTopicPartitionsRequestTopicRequest[];
@@ -31,7 +31,7 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, v: number): Desc
 
 export function* decodeDescribeTopicPartitionsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeTopicPartitionsRequest> {
   const o: DescribeTopicPartitionsRequest = {
-    topics: (yield* rArrS(r, true, sl, (r) => decodeDescribeTopicPartitionsRequestTopicRequest(r, v))),
+    topics: (yield* rArrD(r, true, sl, (r) => decodeDescribeTopicPartitionsRequestTopicRequest(r, v))),
     responsePartitionLimit: r.readInt32(),
     cursor: rNStruct(r, (r) => decodeDescribeTopicPartitionsRequestCursor(r, v)),
   };

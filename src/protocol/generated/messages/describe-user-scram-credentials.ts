@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeUserScramCredentialsRequest {
   users: DescribeUserScramCredentialsRequestUserName[] | null;
@@ -24,7 +24,7 @@ export function decodeDescribeUserScramCredentialsRequest(r: Reader, v: number):
 
 export function* decodeDescribeUserScramCredentialsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeUserScramCredentialsRequest> {
   const o: DescribeUserScramCredentialsRequest = {
-    users: (yield* rNArrS(r, true, sl, (r) => decodeDescribeUserScramCredentialsRequestUserName(r, v))),
+    users: (yield* rNArrD(r, true, sl, (r) => decodeDescribeUserScramCredentialsRequestUserName(r, v))),
   };
   r.readTaggedFields();
   return o;

@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNStr, wStr, wTagged, wdInt32 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface EndQuorumEpochRequest {
   clusterId: string | null;
@@ -35,7 +35,7 @@ export function* decodeEndQuorumEpochRequestSliced(r: Reader, v: number, sl: Sli
   const o: EndQuorumEpochRequest = {
     clusterId: rNStr(r, f),
     topics: (yield* rArrG(r, f, sl, (r) => decodeEndQuorumEpochRequestTopicDataSliced(r, v, sl))),
-    leaderEndpoints: v >= 1 ? (yield* rArrS(r, f, sl, (r) => decodeEndQuorumEpochRequestLeaderEndpoint(r, v))) : [],
+    leaderEndpoints: v >= 1 ? (yield* rArrD(r, f, sl, (r) => decodeEndQuorumEpochRequestLeaderEndpoint(r, v))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -122,7 +122,7 @@ export function* decodeEndQuorumEpochRequestPartitionDataSliced(r: Reader, v: nu
     leaderId: r.readInt32(),
     leaderEpoch: r.readInt32(),
     preferredSuccessors: v <= 0 ? (yield* rArrS(r, f, sl, rdInt32)) : [],
-    preferredCandidates: v >= 1 ? (yield* rArrS(r, f, sl, (r) => decodeEndQuorumEpochRequestReplicaInfo(r, v))) : [],
+    preferredCandidates: v >= 1 ? (yield* rArrD(r, f, sl, (r) => decodeEndQuorumEpochRequestReplicaInfo(r, v))) : [],
   };
   if (f) r.readTaggedFields();
   return o;

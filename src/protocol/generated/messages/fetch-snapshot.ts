@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNBytes, rNStr, rNStruct, rStr, wArr, wNStr, wNStruct, wRecords, wStr, wTagged } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface FetchSnapshotRequest {
   clusterId: string | null;
@@ -87,7 +87,7 @@ export function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, v: number): F
 export function* decodeFetchSnapshotRequestTopicSnapshotSliced(r: Reader, v: number, sl: Slicer): Sliced<FetchSnapshotRequestTopicSnapshot> {
   const o: FetchSnapshotRequestTopicSnapshot = {
     name: rStr(r, true),
-    partitions: (yield* rArrS(r, true, sl, (r) => decodeFetchSnapshotRequestPartitionSnapshot(r, v))),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeFetchSnapshotRequestPartitionSnapshot(r, v))),
   };
   r.readTaggedFields();
   return o;

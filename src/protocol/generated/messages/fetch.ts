@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNBytes, rNStr, rNStruct, rStr, rdInt32, wArr, wNArr, wNStr, wNStruct, wRecords, wStr, wTagged, wdInt32 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wNArrS } from '../../primitives/sliced-codec.js';
 
 export interface FetchRequest {
   clusterId: string | null;
@@ -171,7 +171,7 @@ export function* decodeFetchRequestFetchTopicSliced(r: Reader, v: number, sl: Sl
   const o: FetchRequestFetchTopic = {
     topic: v <= 12 ? rStr(r, f) : "",
     topicId: v >= 13 ? r.readUuid() : ZERO_UUID,
-    partitions: (yield* rArrS(r, f, sl, (r) => decodeFetchRequestFetchPartition(r, v))),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeFetchRequestFetchPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface IncrementalAlterConfigsRequest {
   resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
@@ -71,7 +71,7 @@ export function* decodeIncrementalAlterConfigsRequestAlterConfigsResourceSliced(
   const o: IncrementalAlterConfigsRequestAlterConfigsResource = {
     resourceType: r.readInt8(),
     resourceName: rStr(r, f),
-    configs: (yield* rArrS(r, f, sl, (r) => decodeIncrementalAlterConfigsRequestAlterableConfig(r, v))),
+    configs: (yield* rArrD(r, f, sl, (r) => decodeIncrementalAlterConfigsRequestAlterableConfig(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface InitializeShareGroupStateRequest {
   groupId: string;
@@ -63,7 +63,7 @@ export function decodeInitializeShareGroupStateRequestInitializeStateData(r: Rea
 export function* decodeInitializeShareGroupStateRequestInitializeStateDataSliced(r: Reader, v: number, sl: Slicer): Sliced<InitializeShareGroupStateRequestInitializeStateData> {
   const o: InitializeShareGroupStateRequestInitializeStateData = {
     topicId: r.readUuid(),
-    partitions: (yield* rArrS(r, true, sl, (r) => decodeInitializeShareGroupStateRequestPartitionData(r, v))),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeInitializeShareGroupStateRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;

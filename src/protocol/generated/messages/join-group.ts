@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface JoinGroupRequest {
   groupId: string;
@@ -53,7 +53,7 @@ export function* decodeJoinGroupRequestSliced(r: Reader, v: number, sl: Slicer):
     memberId: rStr(r, f),
     groupInstanceId: v >= 5 ? rNStr(r, f) : null,
     protocolType: rStr(r, f),
-    protocols: (yield* rArrS(r, f, sl, (r) => decodeJoinGroupRequestJoinGroupRequestProtocol(r, v))),
+    protocols: (yield* rArrD(r, f, sl, (r) => decodeJoinGroupRequestJoinGroupRequestProtocol(r, v))),
     reason: v >= 8 ? rNStr(r, f) : null,
   };
   if (f) r.readTaggedFields();

@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wStr, wdInt32 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface LeaderAndIsrRequest {
   controllerId: number;
@@ -55,7 +55,7 @@ export function* decodeLeaderAndIsrRequestSliced(r: Reader, v: number, sl: Slice
     type: v >= 5 ? r.readInt8() : 0,
     ungroupedPartitionStates: v <= 1 ? (yield* rArrG(r, f, sl, (r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionStateSliced(r, v, sl))) : [],
     topicStates: v >= 2 ? (yield* rArrG(r, f, sl, (r) => decodeLeaderAndIsrRequestLeaderAndIsrTopicStateSliced(r, v, sl))) : [],
-    liveLeaders: (yield* rArrS(r, f, sl, (r) => decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, v))),
+    liveLeaders: (yield* rArrD(r, f, sl, (r) => decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface LeaveGroupRequest {
   groupId: string;
@@ -34,7 +34,7 @@ export function* decodeLeaveGroupRequestSliced(r: Reader, v: number, sl: Slicer)
   const o: LeaveGroupRequest = {
     groupId: rStr(r, f),
     memberId: v <= 2 ? rStr(r, f) : "",
-    members: v >= 3 ? (yield* rArrS(r, f, sl, (r) => decodeLeaveGroupRequestMemberIdentity(r, v))) : [],
+    members: v >= 3 ? (yield* rArrD(r, f, sl, (r) => decodeLeaveGroupRequestMemberIdentity(r, v))) : [],
   };
   if (f) r.readTaggedFields();
   return o;

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt64, wArr, wStr, wdInt64 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ListOffsetsRequest {
   replicaId: number;
@@ -77,7 +77,7 @@ export function* decodeListOffsetsRequestListOffsetsTopicSliced(r: Reader, v: nu
   const f = v >= 6;
   const o: ListOffsetsRequestListOffsetsTopic = {
     name: rStr(r, f),
-    partitions: (yield* rArrS(r, f, sl, (r) => decodeListOffsetsRequestListOffsetsPartition(r, v))),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeListOffsetsRequestListOffsetsPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

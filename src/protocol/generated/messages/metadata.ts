@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wNStr, wStr, wdInt32 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface MetadataRequest {
   topics: MetadataRequestMetadataRequestTopic[] | null;
@@ -36,7 +36,7 @@ export function decodeMetadataRequest(r: Reader, v: number): MetadataRequest {
 export function* decodeMetadataRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<MetadataRequest> {
   const f = v >= 9;
   const o: MetadataRequest = {
-    topics: (v >= 1 ? (yield* rNArrS(r, f, sl, (r) => decodeMetadataRequestMetadataRequestTopic(r, v))) : (yield* rArrS(r, f, sl, (r) => decodeMetadataRequestMetadataRequestTopic(r, v)))),
+    topics: (v >= 1 ? (yield* rNArrD(r, f, sl, (r) => decodeMetadataRequestMetadataRequestTopic(r, v))) : (yield* rArrD(r, f, sl, (r) => decodeMetadataRequestMetadataRequestTopic(r, v)))),
     allowAutoTopicCreation: v >= 4 ? r.readBoolean() : true,
     includeClusterAuthorizedOperations: v >= 8 && v <= 10 ? r.readBoolean() : false,
     includeTopicAuthorizedOperations: v >= 8 ? r.readBoolean() : false,

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface OffsetDeleteRequest {
   groupId: string;
@@ -58,7 +58,7 @@ export function decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, v: 
 export function* decodeOffsetDeleteRequestOffsetDeleteRequestTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetDeleteRequestOffsetDeleteRequestTopic> {
   const o: OffsetDeleteRequestOffsetDeleteRequestTopic = {
     name: rStr(r, false),
-    partitions: (yield* rArrS(r, false, sl, (r) => decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, v))),
+    partitions: (yield* rArrD(r, false, sl, (r) => decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, v))),
   };
   return o;
 }

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface OffsetForLeaderEpochRequest {
   replicaId: number;
@@ -67,7 +67,7 @@ export function* decodeOffsetForLeaderEpochRequestOffsetForLeaderTopicSliced(r: 
   const f = v >= 4;
   const o: OffsetForLeaderEpochRequestOffsetForLeaderTopic = {
     topic: rStr(r, f),
-    partitions: (yield* rArrS(r, f, sl, (r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, v))),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNBytes, rNStr, rNStruct, rStr, wArr, wNStr, wNStruct, wRecords, wStr, wTagged } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ProduceRequest {
   transactionalId: string | null;
@@ -77,7 +77,7 @@ export function* decodeProduceRequestTopicProduceDataSliced(r: Reader, v: number
   const f = v >= 9;
   const o: ProduceRequestTopicProduceData = {
     name: rStr(r, f),
-    partitionData: (yield* rArrS(r, f, sl, (r) => decodeProduceRequestPartitionProduceData(r, v))),
+    partitionData: (yield* rArrD(r, f, sl, (r) => decodeProduceRequestPartitionProduceData(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ReadShareGroupStateSummaryRequest {
   groupId: string;
@@ -63,7 +63,7 @@ export function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: R
 export function* decodeReadShareGroupStateSummaryRequestReadStateSummaryDataSliced(r: Reader, v: number, sl: Slicer): Sliced<ReadShareGroupStateSummaryRequestReadStateSummaryData> {
   const o: ReadShareGroupStateSummaryRequestReadStateSummaryData = {
     topicId: r.readUuid(),
-    partitions: (yield* rArrS(r, true, sl, (r) => decodeReadShareGroupStateSummaryRequestPartitionData(r, v))),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeReadShareGroupStateSummaryRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;

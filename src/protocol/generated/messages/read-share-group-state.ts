@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ReadShareGroupStateRequest {
   groupId: string;
@@ -63,7 +63,7 @@ export function decodeReadShareGroupStateRequestReadStateData(r: Reader, v: numb
 export function* decodeReadShareGroupStateRequestReadStateDataSliced(r: Reader, v: number, sl: Slicer): Sliced<ReadShareGroupStateRequestReadStateData> {
   const o: ReadShareGroupStateRequestReadStateData = {
     topicId: r.readUuid(),
-    partitions: (yield* rArrS(r, true, sl, (r) => decodeReadShareGroupStateRequestPartitionData(r, v))),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeReadShareGroupStateRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wStr, wdInt32 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface StopReplicaRequest {
   controllerId: number;
@@ -52,7 +52,7 @@ export function* decodeStopReplicaRequestSliced(r: Reader, v: number, sl: Slicer
     controllerEpoch: r.readInt32(),
     brokerEpoch: v >= 1 ? r.readInt64() : -1n,
     deletePartitions: v <= 2 ? r.readBoolean() : false,
-    ungroupedPartitions: v <= 0 ? (yield* rArrS(r, f, sl, (r) => decodeStopReplicaRequestStopReplicaPartitionV0(r, v))) : [],
+    ungroupedPartitions: v <= 0 ? (yield* rArrD(r, f, sl, (r) => decodeStopReplicaRequestStopReplicaPartitionV0(r, v))) : [],
     topics: v >= 1 && v <= 2 ? (yield* rArrG(r, f, sl, (r) => decodeStopReplicaRequestStopReplicaTopicV1Sliced(r, v, sl))) : [],
     topicStates: v >= 3 ? (yield* rArrG(r, f, sl, (r) => decodeStopReplicaRequestStopReplicaTopicStateSliced(r, v, sl))) : [],
   };
@@ -155,7 +155,7 @@ export function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, v: numb
 export function* decodeStopReplicaRequestStopReplicaTopicStateSliced(r: Reader, v: number, sl: Slicer): Sliced<StopReplicaRequestStopReplicaTopicState> {
   const o: StopReplicaRequestStopReplicaTopicState = {
     topicName: rStr(r, true),
-    partitionStates: (yield* rArrS(r, true, sl, (r) => decodeStopReplicaRequestStopReplicaPartitionState(r, v))),
+    partitionStates: (yield* rArrD(r, true, sl, (r) => decodeStopReplicaRequestStopReplicaPartitionState(r, v))),
   };
   r.readTaggedFields();
   return o;

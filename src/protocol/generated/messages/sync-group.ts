@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface SyncGroupRequest {
   groupId: string;
@@ -50,7 +50,7 @@ export function* decodeSyncGroupRequestSliced(r: Reader, v: number, sl: Slicer):
     groupInstanceId: v >= 3 ? rNStr(r, f) : null,
     protocolType: v >= 5 ? rNStr(r, f) : null,
     protocolName: v >= 5 ? rNStr(r, f) : null,
-    assignments: (yield* rArrS(r, f, sl, (r) => decodeSyncGroupRequestSyncGroupRequestAssignment(r, v))),
+    assignments: (yield* rArrD(r, f, sl, (r) => decodeSyncGroupRequestSyncGroupRequestAssignment(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface TxnOffsetCommitRequest {
   transactionalId: string;
@@ -97,7 +97,7 @@ export function* decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicSliced(r
   const f = v >= 3;
   const o: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = {
     name: rStr(r, f),
-    partitions: (yield* rArrS(r, f, sl, (r) => decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, v))),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;

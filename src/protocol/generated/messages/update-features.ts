@@ -4,7 +4,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface UpdateFeaturesRequest {
   timeoutMs: number;
@@ -31,7 +31,7 @@ export function decodeUpdateFeaturesRequest(r: Reader, v: number): UpdateFeature
 export function* decodeUpdateFeaturesRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<UpdateFeaturesRequest> {
   const o: UpdateFeaturesRequest = {
     timeoutMs: r.readInt32(),
-    featureUpdates: (yield* rArrS(r, true, sl, (r) => decodeUpdateFeaturesRequestFeatureUpdateKey(r, v))),
+    featureUpdates: (yield* rArrD(r, true, sl, (r) => decodeUpdateFeaturesRequestFeatureUpdateKey(r, v))),
     validateOnly: v >= 1 ? r.readBoolean() : false,
   };
   r.readTaggedFields();

@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNStr, wStr, wTagged, wdInt32 } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS } from '../../primitives/sliced-codec.js';
 
 export interface UpdateMetadataRequest {
   controllerId: number;
@@ -239,7 +239,7 @@ export function* decodeUpdateMetadataRequestUpdateMetadataBrokerSliced(r: Reader
     id: r.readInt32(),
     v0Host: v <= 0 ? rStr(r, f) : "",
     v0Port: v <= 0 ? r.readInt32() : 0,
-    endpoints: v >= 1 ? (yield* rArrS(r, f, sl, (r) => decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, v))) : [],
+    endpoints: v >= 1 ? (yield* rArrD(r, f, sl, (r) => decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, v))) : [],
     rack: v >= 2 ? rNStr(r, f) : "",
   };
   if (f) r.readTaggedFields();

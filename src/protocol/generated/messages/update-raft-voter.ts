@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rNStruct, rStr, wArr, wNStr, wNStruct, wStr, wTagged } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrS, rNArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface UpdateRaftVoterRequest {
   clusterId: string | null;
@@ -44,7 +44,7 @@ export function* decodeUpdateRaftVoterRequestSliced(r: Reader, v: number, sl: Sl
     currentLeaderEpoch: r.readInt32(),
     voterId: r.readInt32(),
     voterDirectoryId: r.readUuid(),
-    listeners: (yield* rArrS(r, true, sl, (r) => decodeUpdateRaftVoterRequestListener(r, v))),
+    listeners: (yield* rArrD(r, true, sl, (r) => decodeUpdateRaftVoterRequestListener(r, v))),
     kRaftVersionFeature: decodeUpdateRaftVoterRequestKRaftVersionFeature(r, v),
   };
   r.readTaggedFields();

@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr, wTagged } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface VoteRequest {
   clusterId: string | null;
@@ -68,7 +68,7 @@ export function decodeVoteRequestTopicData(r: Reader, v: number): VoteRequestTop
 export function* decodeVoteRequestTopicDataSliced(r: Reader, v: number, sl: Slicer): Sliced<VoteRequestTopicData> {
   const o: VoteRequestTopicData = {
     topicName: rStr(r, true),
-    partitions: (yield* rArrS(r, true, sl, (r) => decodeVoteRequestPartitionData(r, v))),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeVoteRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;

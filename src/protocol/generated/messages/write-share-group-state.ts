@@ -5,7 +5,7 @@ import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
 import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
-import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface WriteShareGroupStateRequest {
   groupId: string;
@@ -109,7 +109,7 @@ export function* decodeWriteShareGroupStateRequestPartitionDataSliced(r: Reader,
     stateEpoch: r.readInt32(),
     leaderEpoch: r.readInt32(),
     startOffset: r.readInt64(),
-    stateBatches: (yield* rArrS(r, true, sl, (r) => decodeWriteShareGroupStateRequestStateBatch(r, v))),
+    stateBatches: (yield* rArrD(r, true, sl, (r) => decodeWriteShareGroupStateRequestStateBatch(r, v))),
   };
   r.readTaggedFields();
   return o;
