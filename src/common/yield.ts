@@ -9,9 +9,6 @@
  */
 import { setImmediate as immediate } from 'node:timers/promises';
 
-/** Elements a long loop handles between two yields (each element costs a few microseconds). */
-export const SLICE_ELEMENTS = 2000;
-
 /** Milliseconds of work between two yields (a concurrent small request waits about this long). */
 export const SLICE_MS = 8;
 
@@ -69,22 +66,31 @@ export function whenDone<T, U>(value: T | Promise<T>, then: (v: T) => U | Promis
 }
 
 /**
- * Calls `each(i)` for i in [0, n) in time slices: synchronously when the loop fits in one slice,
- * otherwise yielding to the event loop between slices. For handlers whose work grows with the
- * request (one element per topic, partition, group or config key).
+ * Runs handler work written as a generator over a fresh TimeSlice: synchronously when it fits in
+ * one slice, else in slices (see runSliced). The generator yields when `slice.tick()` is true,
+ * typically through mapSliced.
  */
-export function forEachSliced(n: number, each: (i: number) => void): void | Promise<void> {
+export function sliceWork<T>(work: (slice: TimeSlice) => Generator<void, T, void>): T | Promise<T> {
   const slice = new TimeSlice();
-  function* loop(): Generator<void, void, void> {
+  return runSliced(work(slice), slice);
+}
+
+/** Maps a list one element per tick; use with `yield*` inside sliceWork. */
+export function* mapSliced<T, U>(list: readonly T[], slice: TimeSlice, fn: (e: T, i: number) => U): Generator<void, U[], void> {
+  const out: U[] = [];
+  for (let i = 0; i < list.length; i++) {
+    out.push(fn(list[i] as T, i));
+    if (slice.tick()) yield;
+  }
+  return out;
+}
+
+/** Calls `each(i)` for i in [0, n), one element per tick, in time slices (see sliceWork). */
+export function forEachSliced(n: number, each: (i: number) => void): void | Promise<void> {
+  return sliceWork(function* (slice) {
     for (let i = 0; i < n; i++) {
       each(i);
       if (slice.tick()) yield;
     }
-  }
-  return runSliced(loop(), slice);
-}
-
-/** forEachSliced over the elements of a list. */
-export function forEachOfSliced<T>(list: readonly T[], each: (e: T, i: number) => void): void | Promise<void> {
-  return forEachSliced(list.length, (i) => each(list[i] as T, i));
+  });
 }
