@@ -13,8 +13,11 @@ import { removeDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { describeRun, responseBody, sendWhileProbing } from '../helpers/liveness.js';
 import { WireClient } from '../helpers/wire.js';
 
-/** Liveness bound asserted (generous; the measured worst is printed). */
-const PROBE_BOUND_MS = 1000;
+/**
+ * Liveness bound asserted: generous (measured worst ~30-170 ms on a loaded 2-core machine), yet
+ * below the 650 ms-6 s stalls of the unsliced code. The measured worst is printed.
+ */
+const PROBE_BOUND_MS = 400;
 
 test('Metadata naming 1,000,000 topics: answered correctly while another connection keeps being served', { timeout: 300_000 }, async () => {
   const broker = await startBrokerProcess({ overrides: { 'auto.create.topics.enable': 'false' } });
@@ -78,7 +81,7 @@ test('Metadata v8 as large as socket.request.max.bytes allows (~52M empty names)
     assert.equal(res.topics[0]?.errorCode, 17); // INVALID_TOPIC_EXCEPTION
     // Known remaining stall: the decoded 52M-element array (shared elements, 8 bytes a slot) grows
     // by copying its backing store, a few hundred ms at the largest steps; hence a wider bound.
-    assert.ok(run.worstProbeMs < 2 * PROBE_BOUND_MS, `a concurrent ApiVersions took ${run.worstProbeMs.toFixed(0)} ms`);
+    assert.ok(run.worstProbeMs < 2000, `a concurrent ApiVersions took ${run.worstProbeMs.toFixed(0)} ms`);
   } finally {
     probe.close();
     await broker.stop();
