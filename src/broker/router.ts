@@ -4,9 +4,11 @@
  * A frame that cannot be parsed, an unknown API key or an unsupported version (other than
  * ApiVersions) closes the connection, as Kafka does.
  * Large requests do not stall other connections: a frame over LARGE_FRAME_BYTES is decoded by the
- * API's generated sliced decoder, and responses (except those of small Produce and Fetch requests,
- * bounded by their request) by its sliced encoder, both run in time slices with yields to the event
- * loop between them (see common/yield.ts); work that fits in one slice stays synchronous.
+ * API's generated sliced decoder, and its response encoded by the sliced encoder, both run in time
+ * slices with yields to the event loop between them (see common/yield.ts); work that fits in one
+ * slice stays synchronous. A small request's response is encoded sliced too when its handler
+ * answered with a promise (it may have sliced long work, e.g. Metadata for all of 100k topics),
+ * except Produce and Fetch (hot path; their responses are bounded by the request).
  */
 import { logReadPool } from '../common/buffer-pool.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -81,14 +83,18 @@ export class RequestRouter implements FrameDispatcher {
     if (codec !== undefined && frame.length > LARGE_FRAME_BYTES) {
       const slice = new TimeSlice();
       const req = runSliced(codec.decodeRequest(r, apiVersion, slice), slice);
-      return whenDone(req, (q) => this.handle(handler, ctx, q, flexible, codec));
+      return whenDone(req, (q) => this.handle(handler, ctx, q, flexible, codec, true));
     }
     const req = handler.decode(r, apiVersion);
-    return this.handle(handler, ctx, req, flexible, HOT_PATH_APIS.has(apiKey) ? undefined : codec);
+    return this.handle(handler, ctx, req, flexible, HOT_PATH_APIS.has(apiKey) ? undefined : codec, false);
   }
 
-  /** Runs the handler and encodes its answer (with `codec`'s sliced encoder when given). */
-  private handle(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, req: unknown, flexible: boolean, codec: SlicedApiCodec | undefined): Answer {
+  /**
+   * Runs the handler and encodes its answer: with `codec`'s sliced encoder for a large request
+   * (`large`) or a handler that answered with a promise (it may have sliced long work); an answer
+   * computed synchronously (bounded work, so a bounded response) is encoded synchronously.
+   */
+  private handle(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, req: unknown, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
     let out: unknown;
     try {
       out = handler.handle(ctx, req);
@@ -101,7 +107,7 @@ export class RequestRouter implements FrameDispatcher {
         (e: unknown) => this.encode(handler, ctx, this.errorAnswer(handler, req, e, ctx), flexible, codec),
       );
     }
-    return this.encode(handler, ctx, out, flexible, codec);
+    return this.encode(handler, ctx, out, flexible, large ? codec : undefined);
   }
 
   private errorAnswer(handler: ApiHandler<unknown, unknown>, req: unknown, e: unknown, ctx: RequestContext): unknown {
