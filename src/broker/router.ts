@@ -3,13 +3,21 @@
  * runs the handler (mapping thrown errors to the API's error response) and encodes the response.
  * A frame that cannot be parsed, an unknown API key or an unsupported version (other than
  * ApiVersions) closes the connection, as Kafka does.
+ * Large requests do not stall other connections: a frame over LARGE_FRAME_BYTES is decoded by the
+ * API's generated sliced decoder, and its response encoded by the sliced encoder, both run in time
+ * slices with yields to the event loop between them (see common/yield.ts); work that fits in one
+ * slice stays synchronous. A small request's response is encoded sliced too when its handler
+ * answered with a promise (it may have sliced long work, e.g. Metadata for all of 100k topics),
+ * except Produce and Fetch (hot path; their responses are bounded by the request).
  */
 import { logReadPool } from '../common/buffer-pool.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { errorCodeOf } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
+import { runSliced, TimeSlice, whenDone } from '../common/yield.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
 import { isFlexible } from '../protocol/generated/flexible-versions.js';
+import { loadSlicedCodec, type SlicedApiCodec } from '../protocol/generated/sliced-codecs.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
 import type { Broker } from './broker.js';
@@ -18,13 +26,29 @@ import { allHandlers } from './handlers/index.js';
 import { encodeApiVersionsUnsupported } from './handlers/18-api-versions.js';
 
 const API_VERSIONS_KEY = 18;
+/** Frames larger than this are decoded in slices (smaller ones decode in well under a slice). */
+export const LARGE_FRAME_BYTES = 1024 * 1024;
+/** Produce and Fetch: for a small request, the response is encoded synchronously (hot path). */
+const HOT_PATH_APIS: ReadonlySet<number> = new Set([0, 1]);
+
+type Answer = DispatchResult | Promise<DispatchResult>;
 
 export class RequestRouter implements FrameDispatcher {
   readonly handlers: ReadonlyMap<number, ApiHandler<unknown, unknown>>;
 
   constructor(private readonly broker: Broker, handlers: readonly ApiHandler<unknown, unknown>[] = allHandlers) {
     this.handlers = new Map(handlers.map((h) => [h.apiKey, h]));
+    // The message modules are already loaded by the handlers: these resolve within a few ticks.
+    for (const h of handlers) {
+      loadSlicedCodec(h.apiKey)?.then(
+        (c) => this.slicedCodecs.set(h.apiKey, c),
+        (e: unknown) => log.error(`cannot load the sliced codecs of ${h.name}`, e),
+      );
+    }
   }
+
+  /** Generated sliced codecs by API key (see protocol/primitives/sliced-codec.ts). */
+  private readonly slicedCodecs = new Map<number, SlicedApiCodec>();
 
   /** Responses whose log reads go back to the pool once written (see responseReleasesLogReads). */
   private readonly releasingResponses = new WeakSet<Buffer[]>();
@@ -54,8 +78,23 @@ export class RequestRouter implements FrameDispatcher {
     const r = new Reader(frame, 8);
     const clientId = r.readNullableString();
     if (flexible) r.readTaggedFields();
-    const req = handler.decode(r, apiVersion);
     const ctx: RequestContext = { broker: this.broker, apiKey, apiVersion, correlationId, clientId, connection: conn };
+    const codec = this.slicedCodecs.get(apiKey);
+    if (codec !== undefined && frame.length > LARGE_FRAME_BYTES) {
+      const slice = new TimeSlice();
+      const req = runSliced(codec.decodeRequest(r, apiVersion, slice), slice);
+      return whenDone(req, (q) => this.handle(handler, ctx, q, flexible, codec, true));
+    }
+    const req = handler.decode(r, apiVersion);
+    return this.handle(handler, ctx, req, flexible, HOT_PATH_APIS.has(apiKey) ? undefined : codec, false);
+  }
+
+  /**
+   * Runs the handler and encodes its answer: with `codec`'s sliced encoder for a large request
+   * (`large`) or a handler that answered with a promise (it may have sliced long work); an answer
+   * computed synchronously (bounded work, so a bounded response) is encoded synchronously.
+   */
+  private handle(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, req: unknown, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
     let out: unknown;
     try {
       out = handler.handle(ctx, req);
@@ -64,11 +103,11 @@ export class RequestRouter implements FrameDispatcher {
     }
     if (out instanceof Promise) {
       return out.then(
-        (res: unknown) => this.encode(handler, ctx, res, flexible),
-        (e: unknown) => this.encode(handler, ctx, this.errorAnswer(handler, req, e, ctx), flexible),
+        (res: unknown) => this.encode(handler, ctx, res, flexible, codec),
+        (e: unknown) => this.encode(handler, ctx, this.errorAnswer(handler, req, e, ctx), flexible, codec),
       );
     }
-    return this.encode(handler, ctx, out, flexible);
+    return this.encode(handler, ctx, out, flexible, large ? codec : undefined);
   }
 
   private errorAnswer(handler: ApiHandler<unknown, unknown>, req: unknown, e: unknown, ctx: RequestContext): unknown {
@@ -77,13 +116,21 @@ export class RequestRouter implements FrameDispatcher {
     return handler.errorResponse(req, code, ctx);
   }
 
-  private encode(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, res: unknown, flexible: boolean): DispatchResult {
+  private encode(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, res: unknown, flexible: boolean, codec: SlicedApiCodec | undefined): Answer {
     if (res === NO_RESPONSE) return null;
     const w = new Writer(256);
     w.writeInt32(ctx.correlationId);
     // Response header v1 (tagged fields) for flexible versions, except ApiVersions which always uses v0.
     if (flexible && handler.apiKey !== API_VERSIONS_KEY) w.writeUInt8(0);
-    handler.encode(w, res, ctx.apiVersion);
+    if (codec === undefined) {
+      handler.encode(w, res, ctx.apiVersion);
+      return this.chunks(handler, w);
+    }
+    const slice = new TimeSlice();
+    return whenDone(runSliced(codec.encodeResponse(w, res, ctx.apiVersion, slice), slice), () => this.chunks(handler, w));
+  }
+
+  private chunks(handler: ApiHandler<unknown, unknown>, w: Writer): Buffer[] {
     const chunks = w.toChunks();
     if (handler.responseReleasesLogReads === true) this.releasingResponses.add(chunks);
     return chunks;

@@ -58,6 +58,11 @@ export class RequestBudget {
     return this.requestsHeld;
   }
 
+  /** Connections with reading paused until the budget has room (for tests and diagnostics). */
+  get waitingCount(): number {
+    return this.waiters.size;
+  }
+
   get unsentResponseBytes(): number {
     return this.unsent;
   }

@@ -1,39 +1,23 @@
 /**
- * A Metadata request naming a million topics must not stall the broker: names are answered once
- * each (Kafka treats them as a set), checked cheaply, and processed in slices, so another
- * connection's ApiVersions is answered while the big request is in progress.
+ * A Metadata request naming a million topics must not stall the broker: the frame is decoded and
+ * the answer encoded in time slices, names are answered once each (Kafka treats them as a set),
+ * checked cheaply, and processed in slices, so another connection's ApiVersions is answered while
+ * the big request is in progress. Also the largest request socket.request.max.bytes (100 MiB)
+ * admits: ~52 million empty names with v8.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { decodeMetadataResponse } from '../../src/protocol/generated/messages/metadata.js';
-import { Reader } from '../../src/protocol/primitives/reader.js';
 import { ZERO_UUID } from '../../src/protocol/primitives/uuid.js';
 import { removeDir, startBrokerProcess } from '../helpers/broker-process.js';
-import { rssKiB } from '../helpers/compat.js';
+import { describeRun, responseBody, sendWhileProbing } from '../helpers/liveness.js';
 import { WireClient } from '../helpers/wire.js';
 
-/** Sends `frame` on its own connection; resolves with the response payload (chunks collected, joined once). */
-function sendBig(port: number, frame: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ port, host: '127.0.0.1' }, () => s.write(frame));
-    const chunks: Buffer[] = [];
-    let got = 0;
-    let need = -1;
-    s.on('error', reject);
-    s.on('close', () => reject(new Error('closed before the answer')));
-    s.on('data', (d: Buffer) => {
-      chunks.push(d);
-      got += d.length;
-      if (need < 0 && got >= 4) need = Buffer.concat(chunks).readInt32BE(0) + 4;
-      if (need >= 0 && got >= need) {
-        s.removeAllListeners('close');
-        s.destroy();
-        resolve(Buffer.concat(chunks, got).subarray(4, need));
-      }
-    });
-  });
-}
+/**
+ * Liveness bound asserted: generous (measured worst ~30-170 ms on a loaded 2-core machine), yet
+ * below the 650 ms-6 s stalls of the unsliced code. The measured worst is printed.
+ */
+const PROBE_BOUND_MS = 400;
 
 test('Metadata naming 1,000,000 topics: answered correctly while another connection keeps being served', { timeout: 300_000 }, async () => {
   const broker = await startBrokerProcess({ overrides: { 'auto.create.topics.enable': 'false' } });
@@ -44,29 +28,11 @@ test('Metadata naming 1,000,000 topics: answered correctly while another connect
       const n = 1_000_000;
       const topics = Array.from({ length: n }, (_, i) => ({ topicId: ZERO_UUID, name: kind === 'empty' ? '' : `t${i}` }));
       const frame = WireClient.encodeRequest(3, 12, { topics, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, 7);
-      let done = false;
-      let peakRss = rssKiB(pid);
-      let worst = 0;
-      let probes = 0;
-      const started = performance.now();
-      const answer = sendBig(broker.port, frame).finally(() => (done = true));
-      while (!done) {
-        const t = performance.now();
-        await Promise.race([probe.apiVersions(), answer]);
-        if (!done) {
-          worst = Math.max(worst, performance.now() - t);
-          probes++;
-        }
-        peakRss = Math.max(peakRss, rssKiB(pid));
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      const payload = await answer;
-      const elapsed = performance.now() - started;
-      const r = new Reader(payload);
-      assert.equal(r.readInt32(), 7);
-      r.readTaggedFields();
+      const run = await sendWhileProbing(broker.port, pid, frame, probe);
+      console.log(describeRun(`Metadata v12 with ${n} ${kind} names`, frame, run));
+      const { correlationId, r } = responseBody(run.payload, true);
+      assert.equal(correlationId, 7);
       const res = decodeMetadataResponse(r, 12);
-      console.log(`Metadata v12 with ${n} ${kind} names (${(frame.length / 1e6).toFixed(1)} MB): answered in ${elapsed.toFixed(0)} ms (${(payload.length / 1e6).toFixed(1)} MB), broker peak RSS ${peakRss >> 10} MB, slowest concurrent ApiVersions ${worst.toFixed(0)} ms over ${probes} probes`);
       if (kind === 'empty') {
         assert.equal(res.topics.length, 1);
         assert.equal(res.topics[0]?.errorCode, 17); // INVALID_TOPIC_EXCEPTION
@@ -75,8 +41,47 @@ test('Metadata naming 1,000,000 topics: answered correctly while another connect
         assert.ok(res.topics.every((t) => t.errorCode === 3)); // UNKNOWN_TOPIC_OR_PARTITION
         assert.equal(res.topics[n - 1]?.name, `t${n - 1}`);
       }
-      assert.ok(worst < 1000, `a concurrent ApiVersions took ${worst.toFixed(0)} ms`);
+      assert.ok(run.worstProbeMs < PROBE_BOUND_MS, `a concurrent ApiVersions took ${run.worstProbeMs.toFixed(0)} ms`);
     }
+  } finally {
+    probe.close();
+    await broker.stop();
+    removeDir(broker.dataDir);
+  }
+});
+
+/** A Metadata v8 frame (request header v1, no client id) naming `n` empty topics, built directly. */
+function emptyNamesV8(n: number, correlationId: number): Buffer {
+  const size = 2 + 2 + 4 + 2 + 4 + 2 * n + 3;
+  const frame = Buffer.alloc(4 + size); // zeros: every name is an int16 length of 0
+  let o = frame.writeInt32BE(size, 0);
+  o = frame.writeInt16BE(3, o);
+  o = frame.writeInt16BE(8, o);
+  o = frame.writeInt32BE(correlationId, o);
+  o = frame.writeInt16BE(-1, o); // client id: null
+  frame.writeInt32BE(n, o);
+  // allowAutoTopicCreation, includeClusterAuthorizedOperations, includeTopicAuthorizedOperations: false
+  return frame;
+}
+
+test('Metadata v8 as large as socket.request.max.bytes allows (~52M empty names): answered while ApiVersions keeps being served', { timeout: 600_000 }, async () => {
+  const maxBytes = 104_857_600;
+  const n = Math.floor((maxBytes - 17) / 2);
+  const frame = emptyNamesV8(n, 9);
+  assert.ok(frame.length - 4 <= maxBytes);
+  const broker = await startBrokerProcess({ overrides: { 'auto.create.topics.enable': 'false' } });
+  const probe = await WireClient.connect(broker.port);
+  try {
+    const run = await sendWhileProbing(broker.port, broker.child.pid as number, frame, probe);
+    console.log(describeRun(`Metadata v8 with ${n} empty names`, frame, run));
+    const { correlationId, r } = responseBody(run.payload, false);
+    assert.equal(correlationId, 9);
+    const res = decodeMetadataResponse(r, 8);
+    assert.equal(res.topics.length, 1);
+    assert.equal(res.topics[0]?.errorCode, 17); // INVALID_TOPIC_EXCEPTION
+    // Known remaining stall: the decoded 52M-element array (shared elements, 8 bytes a slot) grows
+    // by copying its backing store, a few hundred ms at the largest steps; hence a wider bound.
+    assert.ok(run.worstProbeMs < 2000, `a concurrent ApiVersions took ${run.worstProbeMs.toFixed(0)} ms`);
   } finally {
     probe.close();
     await broker.stop();

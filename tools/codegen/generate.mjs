@@ -420,6 +420,8 @@ class MessageGen {
   constructor(model) {
     this.m = model;
     this.uses = new Set(); // helper imports from codec.js
+    this.slicedUses = new Set(); // helper imports from sliced-codec.js
+    this.arrays = new Map(); // struct -> contains an array (itself or in a nested struct)
     this.usesZeroUuid = false;
     this.needDefault = new Set(); // structs needing default<T>()
     this.needIsDefault = new Set(); // structs needing isDefault<T>()
@@ -428,6 +430,30 @@ class MessageGen {
   use(name) {
     this.uses.add(name);
     return name;
+  }
+
+  useSliced(name) {
+    this.slicedUses.add(name);
+    return name;
+  }
+
+  /** True if struct s has an array field, directly or in a nested struct (its sliced codec may yield). */
+  hasArrays(s) {
+    const known = this.arrays.get(s);
+    if (known !== undefined) return known;
+    this.arrays.set(s, false);
+    const yes = s.fields.some((f) => f.type.kind === 'array' || (f.type.kind === 'struct' && this.hasArrays(f.type.struct)));
+    this.arrays.set(s, yes);
+    return yes;
+  }
+
+  /** Which sliced codecs this message gets: decoders for requests, encoders for responses. */
+  get slicedDecode() {
+    return this.m.spec.type === 'request' && this.m.spec.apiKey !== undefined;
+  }
+
+  get slicedEncode() {
+    return this.m.spec.type === 'response' && this.m.spec.apiKey !== undefined;
   }
 
   /** Flex expression for a field inside struct s: 'f', 'true' or 'false'. */
@@ -451,8 +477,11 @@ class MessageGen {
     return cond(f.nullable, within);
   }
 
-  /** Decode expression for a (non-array) value of type t. */
-  decodeValue(s, f, t, F, nullC) {
+  /**
+   * Decode expression for a value of type t. `sliced`: inside a sliced decoder (a generator with
+   * a Slicer `sl`), where arrays and structs containing arrays are decoded with `yield*`.
+   */
+  decodeValue(s, f, t, F, nullC, sliced = false) {
     if (t.kind === 'prim') {
       const p = t.prim;
       if (READ_METHOD[p]) return `r.${READ_METHOD[p]}()`;
@@ -461,18 +490,28 @@ class MessageGen {
       return this.pickNullable(nullC, `${this.use(nu)}(r, ${F})`, `${this.use(nn)}(r, ${F})`);
     }
     if (t.kind === 'struct') {
+      if (sliced && this.hasArrays(t.struct)) {
+        const gen = `decode${t.struct.tsName}Sliced(r, v, sl)`;
+        return this.pickNullable(nullC, `(yield* ${this.useSliced('rNStructG')}(r, (r) => ${gen}))`, `(yield* ${gen})`);
+      }
       const call = `decode${t.struct.tsName}(r, v)`;
       return this.pickNullable(nullC, `${this.use('rNStruct')}(r, (r) => ${call})`, call);
     }
     // array
     const e = t.elem;
     let el;
-    if (e.kind === 'struct') el = `(r) => decode${e.struct.tsName}(r, v)`;
+    const genEl = sliced && e.kind === 'struct' && this.hasArrays(e.struct);
+    if (genEl) el = `(r) => decode${e.struct.tsName}Sliced(r, v, sl)`;
+    else if (e.kind === 'struct') el = `(r) => decode${e.struct.tsName}(r, v)`;
     else if (ELEM_READER[e.prim]) el = this.use(ELEM_READER[e.prim]);
     else if (e.prim === 'string' && F === 'true') el = this.use('rdCStr');
     else if (e.prim === 'string' && F === 'false') el = this.use('rdStr');
     else if (e.prim === 'string') el = `(r) => ${this.use('rStr')}(r, ${F})`;
     else el = `(r) => ${this.use('rBytes')}(r, ${F})`;
+    if (sliced) {
+      const [nn, nu] = genEl ? ['rArrG', 'rNArrG'] : e.kind === 'struct' ? ['rArrD', 'rNArrD'] : ['rArrS', 'rNArrS'];
+      return this.pickNullable(nullC, `(yield* ${this.useSliced(nu)}(r, ${F}, sl, ${el}))`, `(yield* ${this.useSliced(nn)}(r, ${F}, sl, ${el}))`);
+    }
     return this.pickNullable(nullC, `${this.use('rNArr')}(r, ${F}, ${el})`, `${this.use('rArr')}(r, ${F}, ${el})`);
   }
 
@@ -482,8 +521,8 @@ class MessageGen {
     return `(${nullC} ? ${yes} : ${no})`;
   }
 
-  /** Encode statement for value expression `val`. */
-  encodeValue(s, f, t, F, nullC, val) {
+  /** Encode statement for value expression `val` (`sliced`: as in decodeValue). */
+  encodeValue(s, f, t, F, nullC, val, sliced = false) {
     if (t.kind === 'prim') {
       const p = t.prim;
       if (WRITE_METHOD[p]) return `w.${WRITE_METHOD[p]}(${val});`;
@@ -495,6 +534,12 @@ class MessageGen {
     }
     if (t.kind === 'struct') {
       const name = t.struct.tsName;
+      if (sliced && this.hasArrays(t.struct)) {
+        const yes = `yield* ${this.useSliced('wNStructG')}(w, ${val}, (w, e) => encode${name}Sliced(w, e, v, sl));`;
+        if (nullC === 'true') return yes;
+        if (nullC === 'false') return `yield* encode${name}Sliced(w, ${val}, v, sl);`;
+        return `if (${nullC}) ${yes} else yield* encode${name}Sliced(w, ${val}, v, sl);`;
+      }
       const yes = `${this.use('wNStruct')}(w, ${val}, (w, e) => encode${name}(w, e, v));`;
       if (nullC === 'true') return yes;
       if (nullC === 'false') return `encode${name}(w, ${val}, v);`;
@@ -502,12 +547,20 @@ class MessageGen {
     }
     const e = t.elem;
     let el;
-    if (e.kind === 'struct') el = `(w, e) => encode${e.struct.tsName}(w, e, v)`;
+    const genEl = sliced && e.kind === 'struct' && this.hasArrays(e.struct);
+    if (genEl) el = `(w, e) => encode${e.struct.tsName}Sliced(w, e, v, sl)`;
+    else if (e.kind === 'struct') el = `(w, e) => encode${e.struct.tsName}(w, e, v)`;
     else if (ELEM_WRITER[e.prim]) el = this.use(ELEM_WRITER[e.prim]);
     else if (e.prim === 'string' && F === 'true') el = this.use('wdCStr');
     else if (e.prim === 'string' && F === 'false') el = this.use('wdStr');
     else if (e.prim === 'string') el = `(w, e) => ${this.use('wStr')}(w, e, ${F})`;
     else el = `(w, e) => ${this.use('wBytes')}(w, e, ${F})`;
+    if (sliced) {
+      const [nn, nu] = genEl ? ['wArrG', 'wNArrG'] : ['wArrS', 'wNArrS'];
+      if (nullC === 'true') return `yield* ${this.useSliced(nu)}(w, ${val}, ${F}, sl, ${el});`;
+      if (nullC === 'false') return `yield* ${this.useSliced(nn)}(w, ${val}, ${F}, sl, ${el});`;
+      return `yield* (${nullC} ? ${this.useSliced(nu)} : ${this.useSliced(nn)})(w, ${val}, ${F}, sl, ${el});`;
+    }
     if (nullC === 'true') return `${this.use('wNArr')}(w, ${val}, ${F}, ${el});`;
     if (nullC === 'false') return `${this.use('wArr')}(w, ${val}, ${F}, ${el});`;
     return `(${nullC} ? ${this.use('wNArr')} : ${this.use('wArr')})(w, ${val}, ${F}, ${el});`;
@@ -587,8 +640,20 @@ class MessageGen {
     };
     const tagged = s.fields.filter((f) => f.tag !== undefined && taggedCond(f) !== 'false').sort((a, b) => a.tag - b.tag);
 
-    // decode
-    out.push(`export function decode${name}(r: Reader, v: number): ${name} {`);
+    const ctx = { name, where, flexC, hasFlexVar, F0, taggedCond, regularCond, tagged };
+    out.push(...this.genDecode(s, ctx, false));
+    if (this.slicedDecode && (s === this.m.root || this.hasArrays(s))) out.push(...this.genDecode(s, ctx, true));
+    out.push(...this.genEncode(s, ctx, false));
+    if (this.slicedEncode && (s === this.m.root || this.hasArrays(s))) out.push(...this.genEncode(s, ctx, true));
+    return out;
+  }
+
+  /** decode<Struct>, or (sliced) the generator decode<Struct>Sliced that yields when `sl` says so. */
+  genDecode(s, ctx, sliced) {
+    const { name, where, flexC, hasFlexVar, F0, taggedCond, regularCond, tagged } = ctx;
+    const out = [];
+    if (sliced) out.push(`export function* decode${name}Sliced(r: Reader, v: number, sl: Slicer): Sliced<${name}> {`);
+    else out.push(`export function decode${name}(r: Reader, v: number): ${name} {`);
     if (hasFlexVar) out.push(`  const f = ${flexC};`);
     out.push(`  const o: ${name} = {`);
     for (const f of s.fields) {
@@ -599,7 +664,7 @@ class MessageGen {
         e = this.decodedDefault(f, fw);
       } else {
         const F = this.flexExpr(s, f);
-        const expr = this.decodeValue(s, f, f.type, F, this.nullCond(s, f));
+        const expr = this.decodeValue(s, f, f.type, F, this.nullCond(s, f), sliced);
         e = rc === 'true' ? expr : `${rc} ? ${expr} : ${this.decodedDefault(f, fw)}`;
       }
       out.push(`    ${f.prop}: ${e},`);
@@ -623,16 +688,22 @@ class MessageGen {
       }
     }
     out.push('  return o;', '}', '');
+    return out;
+  }
 
-    // encode
-    out.push(`export function encode${name}(w: Writer, m: ${name}Init, v: number): void {`);
+  /** encode<Struct>, or (sliced) the generator encode<Struct>Sliced that yields when `sl` says so. */
+  genEncode(s, ctx, sliced) {
+    const { name, where, flexC, hasFlexVar, F0, taggedCond, regularCond, tagged } = ctx;
+    const out = [];
+    if (sliced) out.push(`export function* encode${name}Sliced(w: Writer, m: ${name}Init, v: number, sl: Slicer): Sliced<void> {`);
+    else out.push(`export function encode${name}(w: Writer, m: ${name}Init, v: number): void {`);
     if (hasFlexVar) out.push(`  const f = ${flexC};`);
     for (const f of s.fields) {
       const fw = `${where}.${f.specName}`;
       const rc = regularCond(f);
       if (rc === 'false') continue;
       const F = this.flexExpr(s, f);
-      const stmt = this.encodeValue(s, f, f.type, F, this.nullCond(s, f), this.initValue(f, fw));
+      const stmt = this.encodeValue(s, f, f.type, F, this.nullCond(s, f), this.initValue(f, fw), sliced);
       out.push(rc === 'true' ? `  ${stmt}` : `  if (${rc}) ${stmt.startsWith('if ') ? `{ ${stmt} }` : stmt}`);
     }
     if (F0 !== 'false') {
@@ -748,9 +819,11 @@ function renderFile(models) {
   const body = [];
   for (const g of gens) body.push(...g.generate());
   const uses = new Set();
+  const slicedUses = new Set();
   let zero = false;
   for (const g of gens) {
     for (const u of g.uses) uses.add(u);
+    for (const u of g.slicedUses) slicedUses.add(u);
     zero ||= g.usesZeroUuid;
   }
   const text = body.join('\n');
@@ -761,6 +834,8 @@ function renderFile(models) {
   if (/\bReader\b/.test(text)) head.push(`import type { Reader } from '../../primitives/reader.js';`);
   if (/\bWriter\b/.test(text)) head.push(`import type { Writer } from '../../primitives/writer.js';`);
   if (uses.size) head.push(`import { ${[...uses].sort().join(', ')} } from '../../primitives/codec.js';`);
+  if (/\bSlicer\b/.test(text)) head.push(`import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';`);
+  if (slicedUses.size) head.push(`import { ${[...slicedUses].sort().join(', ')} } from '../../primitives/sliced-codec.js';`);
   return head.join('\n') + '\n\n' + text.replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 
@@ -938,6 +1013,37 @@ function main() {
     files.set('flexible-versions.ts', lines.join('\n'));
   }
 
+  // sliced-codecs.ts: the resumable request decoder and response encoder of each API, loaded on
+  // demand (a module the broker's handler already imported loads without evaluating anything).
+  {
+    const lines = [HEADER.trimEnd()];
+    lines.push(
+      "import type { Reader } from '../primitives/reader.js';",
+      "import type { Writer } from '../primitives/writer.js';",
+      "import type { Sliced, Slicer } from '../primitives/sliced-codec.js';",
+      '',
+      '/** The sliced (generator) request decoder and response encoder of one API. */',
+      'export interface SlicedApiCodec {',
+      '  decodeRequest(r: Reader, v: number, sl: Slicer): Sliced<unknown>;',
+      '  encodeResponse(w: Writer, m: unknown, v: number, sl: Slicer): Sliced<void>;',
+      '}',
+      '',
+      "type Enc = SlicedApiCodec['encodeResponse'];",
+      '',
+      '/** Loads the sliced codecs of an API key; null for an unknown key. */',
+      'export function loadSlicedCodec(apiKey: number): Promise<SlicedApiCodec> | null {',
+      '  switch (apiKey) {',
+    );
+    for (const a of apiList) {
+      lines.push(
+        `    case ${a.apiKey}:`,
+        `      return import('./messages/${kebab(a.apiName)}.js').then((m) => ({ decodeRequest: m.decode${a.request.name}Sliced, encodeResponse: m.encode${a.response.name}Sliced as Enc }));`,
+      );
+    }
+    lines.push('    default:', '      return null;', '  }', '}', '');
+    files.set('sliced-codecs.ts', lines.join('\n'));
+  }
+
   // schemas.ts (compact field descriptors; used by the tests)
   {
     const lines = [HEADER.trimEnd()];
@@ -996,7 +1102,7 @@ function main() {
 
   // write out (replace the previous generation completely)
   for (const sub of ['messages', 'internal']) fs.rmSync(path.join(outDir, sub), { recursive: true, force: true });
-  for (const f of ['api-keys.ts', 'registry.ts', 'flexible-versions.ts', 'schemas.ts', 'index.ts']) fs.rmSync(path.join(outDir, f), { force: true });
+  for (const f of ['api-keys.ts', 'registry.ts', 'flexible-versions.ts', 'sliced-codecs.ts', 'schemas.ts', 'index.ts']) fs.rmSync(path.join(outDir, f), { force: true });
   for (const [rel, content] of [...files.entries()].sort()) {
     const p = path.join(outDir, rel);
     fs.mkdirSync(path.dirname(p), { recursive: true });

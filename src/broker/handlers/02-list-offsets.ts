@@ -11,11 +11,13 @@ import {
   type ListOffsetsRequest,
   type ListOffsetsResponseInit,
 } from '../../protocol/generated/messages/list-offsets.js';
-import { defineHandler } from '../handler.js';
+import { mapSliced, sliceWork } from '../../common/yield.js';
+import { defineHandler, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
 
 type TopicOut = NonNullable<ListOffsetsResponseInit['topics']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
+type RequestPartition = ListOffsetsRequest['topics'][number]['partitions'][number];
 
 export const LATEST_TIMESTAMP = -1n;
 export const EARLIEST_TIMESTAMP = -2n;
@@ -45,6 +47,26 @@ function lookup(p: Partition, timestamp: bigint, readCommitted: boolean): { offs
   }
 }
 
+/** The answer for one requested partition. */
+function answerPartition(ctx: RequestContext, topic: string, rp: RequestPartition, readCommitted: boolean): PartitionOut {
+  const p = ctx.broker.replicas.partition(topic, rp.partitionIndex);
+  if (!p) return { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+  if (rp.currentLeaderEpoch >= 0 && rp.currentLeaderEpoch !== p.leaderEpoch) {
+    const errorCode = rp.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+    return { partitionIndex: rp.partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+  }
+  const r = lookup(p, rp.timestamp, readCommitted);
+  const leaderEpoch = r.offset >= 0n ? p.log.leaderEpochs.epochForOffset(Number(r.offset)) : -1;
+  return {
+    partitionIndex: rp.partitionIndex,
+    errorCode: ErrorCode.NONE,
+    oldStyleOffsets: r.offset >= 0n ? [r.offset] : [],
+    timestamp: r.timestamp,
+    offset: r.offset,
+    leaderEpoch,
+  };
+}
+
 export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsResponseInit>({
   apiKey: 2,
   name: 'ListOffsets',
@@ -54,28 +76,15 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
   encode: encodeListOffsetsResponse,
   handle(ctx, req) {
     const readCommitted = ctx.apiVersion >= 2 && req.isolationLevel === 1;
-    const topics: TopicOut[] = req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((rp): PartitionOut => {
-        const p = ctx.broker.replicas.partition(t.name, rp.partitionIndex);
-        if (!p) return { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-        if (rp.currentLeaderEpoch >= 0 && rp.currentLeaderEpoch !== p.leaderEpoch) {
-          const errorCode = rp.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-          return { partitionIndex: rp.partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
-        }
-        const r = lookup(p, rp.timestamp, readCommitted);
-        const leaderEpoch = r.offset >= 0n ? p.log.leaderEpochs.epochForOffset(Number(r.offset)) : -1;
-        return {
-          partitionIndex: rp.partitionIndex,
-          errorCode: ErrorCode.NONE,
-          oldStyleOffsets: r.offset >= 0n ? [r.offset] : [],
-          timestamp: r.timestamp,
-          offset: r.offset,
-          leaderEpoch,
-        };
-      }),
-    }));
-    return { throttleTimeMs: 0, topics };
+    // In time slices (common/yield.ts): a request may name a million partitions.
+    return sliceWork(function* (slice) {
+      const topics: TopicOut[] = [];
+      for (const t of req.topics) {
+        topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (rp) => answerPartition(ctx, t.name, rp, readCommitted)) });
+        if (slice.tick()) yield;
+      }
+      return { throttleTimeMs: 0, topics };
+    });
   },
   errorResponse(req, errorCode) {
     return {

@@ -6,8 +6,8 @@
  * computed (no ACLs yet): INT32_MIN is returned as Kafka does when they are not requested.
  * Like Kafka, the requested topics are a set: a name (or id) named twice is answered once, so a
  * request naming one million empty names costs one INVALID_TOPIC_EXCEPTION entry. Names are
- * checked without building errors, and a long list is processed in slices that yield to the
- * event loop (see common/yield.ts). Deviation: one request auto-creates at most
+ * checked without building errors, and a long list is processed in time slices that yield to
+ * the event loop (see common/yield.ts). Deviation: one request auto-creates at most
  * MAX_AUTO_CREATE_PER_REQUEST topics (KRaft likewise bounds the records one controller operation
  * may write); further unknown names get UNKNOWN_TOPIC_OR_PARTITION and are created on a retry.
  */
@@ -22,7 +22,7 @@ import {
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import type { TopicMetadata } from '../../cluster/metadata-store.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import { SLICE_ELEMENTS, yieldToEventLoop } from '../../common/yield.js';
+import { forEachSliced, whenDone } from '../../common/yield.js';
 import { isLegalTopicName } from '../topic-manager.js';
 
 type TopicOut = NonNullable<MetadataResponseInit['topics']>[number];
@@ -66,47 +66,37 @@ interface NamedTopics {
   created: number;
 }
 
-/** Answers list[from, to): each distinct name or id once, in request order. */
-function answerNamed(s: NamedTopics, from: number, to: number): void {
+/** Answers list[i] unless its name or id was answered already (request order is kept). */
+function answerNamed(s: NamedTopics, i: number): void {
   const { ctx, list, seen, out } = s;
   const metadata = ctx.broker.metadata;
-  for (let i = from; i < to; i++) {
-    const rt = list[i] as RequestTopic;
-    const name = rt.name;
-    if (name === null || name === undefined) {
-      // Ids and names cannot collide in `seen`: ids are 22 base64url characters prefixed with '#'.
-      const key = `#${rt.topicId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const byId = rt.topicId !== ZERO_UUID ? metadata.topicById(rt.topicId) : undefined;
-      out.push(byId ? topicEntry(byId) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: NO_PARTITIONS });
-      continue;
-    }
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const t = metadata.topic(name);
-    if (t) {
-      out.push(topicEntry(t));
-    } else if (!isLegalTopicName(name)) {
-      out.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, isInternal: false, partitions: NO_PARTITIONS });
-    } else if (!s.autoCreate || s.created >= MAX_AUTO_CREATE_PER_REQUEST) {
-      out.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, isInternal: false, partitions: NO_PARTITIONS });
-    } else {
-      s.created++;
-      try {
-        out.push(topicEntry(autoCreateTopic(ctx, name)));
-      } catch (e) {
-        out.push({ errorCode: e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, name, isInternal: false, partitions: NO_PARTITIONS });
-      }
-    }
+  const rt = list[i] as RequestTopic;
+  const name = rt.name;
+  if (name === null || name === undefined) {
+    // Ids and names cannot collide in `seen`: ids are 22 base64url characters prefixed with '#'.
+    const key = `#${rt.topicId}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const byId = rt.topicId !== ZERO_UUID ? metadata.topicById(rt.topicId) : undefined;
+    out.push(byId ? topicEntry(byId) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: NO_PARTITIONS });
+    return;
   }
-}
-
-/** All named topics, in slices of SLICE_ELEMENTS with a yield between two slices. */
-async function answerNamedSliced(s: NamedTopics): Promise<void> {
-  for (let from = 0; from < s.list.length; from += SLICE_ELEMENTS) {
-    if (from > 0) await yieldToEventLoop();
-    answerNamed(s, from, Math.min(from + SLICE_ELEMENTS, s.list.length));
+  if (seen.has(name)) return;
+  seen.add(name);
+  const t = metadata.topic(name);
+  if (t) {
+    out.push(topicEntry(t));
+  } else if (!isLegalTopicName(name)) {
+    out.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, isInternal: false, partitions: NO_PARTITIONS });
+  } else if (!s.autoCreate || s.created >= MAX_AUTO_CREATE_PER_REQUEST) {
+    out.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, isInternal: false, partitions: NO_PARTITIONS });
+  } else {
+    s.created++;
+    try {
+      out.push(topicEntry(autoCreateTopic(ctx, name)));
+    } catch (e) {
+      out.push({ errorCode: e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, name, isInternal: false, partitions: NO_PARTITIONS });
+    }
   }
 }
 
@@ -129,16 +119,13 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
       topics,
     });
     if (req.topics === null || (apiVersion === 0 && req.topics.length === 0)) {
-      for (const t of broker.metadata.allTopics()) topics.push(topicEntry(t));
-      return response();
+      const all = [...broker.metadata.allTopics()];
+      return whenDone(forEachSliced(all.length, (i) => topics.push(topicEntry(all[i] as TopicMetadata))), response);
     }
     const autoCreate = broker.config.bool('auto.create.topics.enable') && (apiVersion < 4 || req.allowAutoTopicCreation);
     const s: NamedTopics = { ctx, list: req.topics, autoCreate, seen: new Set(), out: topics, created: 0 };
-    if (req.topics.length <= SLICE_ELEMENTS) {
-      answerNamed(s, 0, req.topics.length);
-      return response();
-    }
-    return answerNamedSliced(s).then(response);
+    // In time slices: a long list yields to other connections between slices (common/yield.ts).
+    return whenDone(forEachSliced(req.topics.length, (i) => answerNamed(s, i)), response);
   },
   errorResponse(req, errorCode) {
     return {

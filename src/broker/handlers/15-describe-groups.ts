@@ -13,6 +13,7 @@ import {
 } from '../../protocol/generated/messages/describe-groups.js';
 import { describeGroup } from '../../group/admin.js';
 import { coordinatorOf } from '../../group/request-context.js';
+import { mapSliced, sliceWork } from '../../common/yield.js';
 import { defineHandler } from '../handler.js';
 
 const NOT_REQUESTED = -2147483648;
@@ -29,7 +30,10 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Descri
   handle(ctx, req) {
     const c = coordinatorOf(ctx);
     const ops = ctx.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
-    return { throttleTimeMs: 0, groups: req.groups.map((g) => ({ ...describeGroup(c, g), authorizedOperations: ops })) };
+    // In time slices (common/yield.ts): a request may name a million groups.
+    return sliceWork(function* (slice) {
+      return { throttleTimeMs: 0, groups: yield* mapSliced(req.groups, slice, (g) => ({ ...describeGroup(c, g), authorizedOperations: ops })) };
+    });
   },
   errorResponse(req, errorCode) {
     return { groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NOT_REQUESTED })) };

@@ -15,6 +15,7 @@ import {
   type CreateTopicsResponseInit,
 } from '../../protocol/generated/messages/create-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
+import { sliceWork } from '../../common/yield.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import type { CreateTopicSpec } from '../topic-manager.js';
 import { CONFIG_SOURCE } from './config-sources.js';
@@ -44,52 +45,66 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
   encode: encodeCreateTopicsResponse,
   handle(ctx, req) {
     const { topics } = ctx.broker;
-    const seen = new Map<string, number>();
-    for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
-    const results: TopicOut[] = [];
-    let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
-    const toCreate: { name: string; numPartitions: number; configs: Record<string, string>; out: TopicOut }[] = [];
-    for (const t of req.topics) {
-      const out: TopicOut = { name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: null };
-      results.push(out);
-      if ((seen.get(t.name) ?? 0) > 1) {
-        out.errorCode = ErrorCode.INVALID_REQUEST;
-        out.errorMessage = `Create topics request from client contains a duplicate topic ${t.name}`;
-        continue;
+    // In time slices (common/yield.ts): a request may name a million topics.
+    return sliceWork(function* (slice) {
+      const seen = new Map<string, number>();
+      for (const t of req.topics) {
+        seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+        if (slice.tick()) yield;
       }
-      const configs: Record<string, string> = {};
-      for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
-      const spec: CreateTopicSpec = {
-        name: t.name,
-        numPartitions: t.numPartitions,
-        replicationFactor: t.replicationFactor,
-        assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
-        configs,
-      };
-      try {
-        const requested = spec.assignments.length > 0 ? spec.assignments.length : spec.numPartitions;
-        if (requested > partitionBudget) {
-          throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.`);
+      const results: TopicOut[] = [];
+      let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
+      const toCreate: { name: string; numPartitions: number; configs: Record<string, string>; out: TopicOut }[] = [];
+      for (const t of req.topics) {
+        const out: TopicOut = { name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: null };
+        results.push(out);
+        if (slice.tick()) yield;
+        if ((seen.get(t.name) ?? 0) > 1) {
+          out.errorCode = ErrorCode.INVALID_REQUEST;
+          out.errorMessage = `Create topics request from client contains a duplicate topic ${t.name}`;
+          continue;
         }
-        const { numPartitions, replicationFactor } = topics.validateCreate(spec);
-        partitionBudget -= numPartitions;
-        out.numPartitions = numPartitions;
-        out.replicationFactor = replicationFactor;
-        if (ctx.apiVersion >= 5) out.configs = configsOf(ctx, configs);
-        if (!req.validateOnly) toCreate.push({ name: t.name, numPartitions, configs, out });
-      } catch (e) {
-        if (!(e instanceof KafkaError)) throw e;
-        out.errorCode = e.code;
-        out.errorMessage = e.message;
+        const configs: Record<string, string> = {};
+        for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
+        const spec: CreateTopicSpec = {
+          name: t.name,
+          numPartitions: t.numPartitions,
+          replicationFactor: t.replicationFactor,
+          assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+          configs,
+        };
+        try {
+          const requested = spec.assignments.length > 0 ? spec.assignments.length : spec.numPartitions;
+          if (requested > partitionBudget) {
+            throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.`);
+          }
+          const { numPartitions, replicationFactor } = topics.validateCreate(spec);
+          partitionBudget -= numPartitions;
+          out.numPartitions = numPartitions;
+          out.replicationFactor = replicationFactor;
+          if (ctx.apiVersion >= 5) out.configs = configsOf(ctx, configs);
+          if (!req.validateOnly) toCreate.push({ name: t.name, numPartitions, configs, out });
+        } catch (e) {
+          if (!(e instanceof KafkaError)) throw e;
+          out.errorCode = e.code;
+          out.errorMessage = e.message;
+        }
       }
-    }
-    if (toCreate.length > 0) {
-      const created = topics.createValidated(toCreate);
-      created.forEach((meta, i) => {
-        (toCreate[i] as { out: TopicOut }).out.topicId = meta.topicId;
+      // A topic created by another request while this one yielded is not created twice.
+      const fresh = toCreate.filter((c) => {
+        if (ctx.broker.metadata.topic(c.name) === undefined) return true;
+        c.out.errorCode = ErrorCode.TOPIC_ALREADY_EXISTS;
+        c.out.errorMessage = `Topic '${c.name}' already exists.`;
+        return false;
       });
-    }
-    return { throttleTimeMs: 0, topics: results };
+      if (fresh.length > 0) {
+        const created = topics.createValidated(fresh);
+        created.forEach((meta, i) => {
+          (fresh[i] as { out: TopicOut }).out.topicId = meta.topicId;
+        });
+      }
+      return { throttleTimeMs: 0, topics: results };
+    });
   },
   errorResponse(req, errorCode) {
     return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };

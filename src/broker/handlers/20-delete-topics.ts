@@ -11,6 +11,7 @@ import {
   type DeleteTopicsResponseInit,
 } from '../../protocol/generated/messages/delete-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
+import { mapSliced, sliceWork } from '../../common/yield.js';
 import { defineHandler } from '../handler.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 
@@ -27,30 +28,33 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopi
     const { broker } = ctx;
     const wanted: { name: string | null; topicId: string }[] =
       ctx.apiVersion >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((n) => ({ name: n, topicId: ZERO_UUID }));
-    const responses: Out[] = wanted.map((w) => {
-      const meta = w.name !== null ? broker.metadata.topic(w.name) : broker.metadata.topicById(w.topicId);
-      const out: Out = { name: w.name, topicId: w.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
-      if (!meta) {
-        out.errorCode = w.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    // In time slices (common/yield.ts): a request may name a million topics.
+    return sliceWork(function* (slice) {
+      const responses = yield* mapSliced(wanted, slice, (w): Out => {
+        const meta = w.name !== null ? broker.metadata.topic(w.name) : broker.metadata.topicById(w.topicId);
+        const out: Out = { name: w.name, topicId: w.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+        if (!meta) {
+          out.errorCode = w.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          return out;
+        }
+        out.name = meta.name;
+        out.topicId = meta.topicId;
+        if (INTERNAL_TOPICS.has(meta.name)) {
+          out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
+          out.errorMessage = `Topic ${meta.name} is an internal topic and cannot be deleted`;
+          return out;
+        }
+        try {
+          broker.topics.delete(meta.name);
+        } catch (e) {
+          if (!(e instanceof KafkaError)) throw e;
+          out.errorCode = e.code;
+          out.errorMessage = e.message;
+        }
         return out;
-      }
-      out.name = meta.name;
-      out.topicId = meta.topicId;
-      if (INTERNAL_TOPICS.has(meta.name)) {
-        out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
-        out.errorMessage = `Topic ${meta.name} is an internal topic and cannot be deleted`;
-        return out;
-      }
-      try {
-        broker.topics.delete(meta.name);
-      } catch (e) {
-        if (!(e instanceof KafkaError)) throw e;
-        out.errorCode = e.code;
-        out.errorMessage = e.message;
-      }
-      return out;
+      });
+      return { throttleTimeMs: 0, responses };
     });
-    return { throttleTimeMs: 0, responses };
   },
   errorResponse(req, errorCode) {
     return {

@@ -16,6 +16,7 @@ import {
   type DeleteRecordsRequest,
   type DeleteRecordsResponseInit,
 } from '../../protocol/generated/messages/delete-records.js';
+import { mapSliced, sliceWork } from '../../common/yield.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 
@@ -50,13 +51,20 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRe
   decode: decodeDeleteRecordsRequest,
   encode: encodeDeleteRecordsResponse,
   handle(ctx, req) {
-    const topics: TopicOut[] = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => deletePartition(ctx, t.name, p.partitionIndex, p.offset)) }));
-    try {
-      ctx.broker.logs.checkpointAll();
-    } catch (e) {
-      log.error('checkpointing log start offsets after DeleteRecords failed', e);
-    }
-    return { throttleTimeMs: 0, topics };
+    // In time slices (common/yield.ts): a request may name a million partitions.
+    return sliceWork(function* (slice) {
+      const topics: TopicOut[] = [];
+      for (const t of req.topics) {
+        topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (p) => deletePartition(ctx, t.name, p.partitionIndex, p.offset)) });
+        if (slice.tick()) yield;
+      }
+      try {
+        ctx.broker.logs.checkpointAll();
+      } catch (e) {
+        log.error('checkpointing log start offsets after DeleteRecords failed', e);
+      }
+      return { throttleTimeMs: 0, topics };
+    });
   },
   errorResponse(req, errorCode) {
     return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })) })) };

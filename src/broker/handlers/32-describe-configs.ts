@@ -20,6 +20,8 @@ import {
   type DescribeConfigsRequest,
   type DescribeConfigsResponseInit,
 } from '../../protocol/generated/messages/describe-configs.js';
+import { sliceWork } from '../../common/yield.js';
+import type { Broker } from '../broker.js';
 import { defineHandler } from '../handler.js';
 import { CONFIG_SOURCE, RESOURCE_TYPE } from './config-sources.js';
 
@@ -137,6 +139,30 @@ function clusterDefaultEntries(config: BrokerConfig, withSynonyms: boolean): Ent
   return out;
 }
 
+type Resource = DescribeConfigsRequest['resources'][number];
+
+/** One resource's answer; `keys`: the configuration keys asked for (null: all). */
+function describeResource(broker: Broker, r: Resource, withSynonyms: boolean, keys: ReadonlySet<string> | null): ResultOut {
+  const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorCode: ErrorCode.NONE, errorMessage: null as string | null };
+  let entries: EntryOut[];
+  if (r.resourceType === RESOURCE_TYPE.TOPIC) {
+    const t = broker.metadata.topic(r.resourceName);
+    if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${r.resourceName}' does not exist`, configs: [] };
+    entries = topicEntries(broker.config, t.configs, withSynonyms);
+  } else if (r.resourceType === RESOURCE_TYPE.BROKER) {
+    if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
+    }
+    entries = r.resourceName === '' ? clusterDefaultEntries(broker.config, withSynonyms) : brokerEntries(broker.config, withSynonyms);
+  } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
+    entries = [];
+  } else {
+    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
+  }
+  if (keys !== null) entries = entries.filter((e) => keys.has(e.name as string));
+  return { ...base, configs: entries };
+}
+
 export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInit>({
   apiKey: 32,
   name: 'DescribeConfigs',
@@ -147,30 +173,23 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
   handle(ctx, req) {
     const { broker } = ctx;
     const withSynonyms = ctx.apiVersion >= 1 && req.includeSynonyms;
-    const results: ResultOut[] = req.resources.map((r) => {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorCode: ErrorCode.NONE, errorMessage: null as string | null };
-      let entries: EntryOut[];
-      if (r.resourceType === RESOURCE_TYPE.TOPIC) {
-        const t = broker.metadata.topic(r.resourceName);
-        if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${r.resourceName}' does not exist`, configs: [] };
-        entries = topicEntries(broker.config, t.configs, withSynonyms);
-      } else if (r.resourceType === RESOURCE_TYPE.BROKER) {
-        if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
-          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
+    // In time slices (common/yield.ts): a request may name a million resources or keys.
+    return sliceWork(function* (slice) {
+      const results: ResultOut[] = [];
+      for (const r of req.resources) {
+        let keys: Set<string> | null = null;
+        if (r.configurationKeys !== null) {
+          keys = new Set();
+          for (const k of r.configurationKeys) {
+            keys.add(k);
+            if (slice.tick()) yield;
+          }
         }
-        entries = r.resourceName === '' ? clusterDefaultEntries(broker.config, withSynonyms) : brokerEntries(broker.config, withSynonyms);
-      } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
-        entries = [];
-      } else {
-        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
+        results.push(describeResource(broker, r, withSynonyms, keys));
+        if (slice.tick()) yield;
       }
-      if (r.configurationKeys !== null) {
-        const keys = new Set(r.configurationKeys);
-        entries = entries.filter((e) => keys.has(e.name as string));
-      }
-      return { ...base, configs: entries };
+      return { throttleTimeMs: 0, results };
     });
-    return { throttleTimeMs: 0, results };
   },
   errorResponse(req, errorCode) {
     return { throttleTimeMs: 0, results: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })) };

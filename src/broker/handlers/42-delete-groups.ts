@@ -13,6 +13,7 @@ import {
 } from '../../protocol/generated/messages/delete-groups.js';
 import { deleteGroup } from '../../group/admin.js';
 import { coordinatorOf } from '../../group/request-context.js';
+import { mapSliced, sliceWork } from '../../common/yield.js';
 import { defineHandler } from '../handler.js';
 
 export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGroupsResponseInit>({
@@ -24,10 +25,13 @@ export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGrou
   encode: encodeDeleteGroupsResponse,
   handle(ctx, req) {
     const c = coordinatorOf(ctx);
-    return {
-      throttleTimeMs: 0,
-      results: req.groupsNames.map((groupId) => ({ groupId, errorCode: groupId === '' ? ErrorCode.INVALID_GROUP_ID : deleteGroup(c, groupId) })),
-    };
+    // In time slices (common/yield.ts): groups are deleted independently of one another.
+    return sliceWork(function* (slice) {
+      return {
+        throttleTimeMs: 0,
+        results: yield* mapSliced(req.groupsNames, slice, (groupId) => ({ groupId, errorCode: groupId === '' ? ErrorCode.INVALID_GROUP_ID : deleteGroup(c, groupId) })),
+      };
+    });
   },
   errorResponse(req, errorCode) {
     return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode })) };

@@ -10,10 +10,26 @@ import {
   type DescribeProducersRequest,
   type DescribeProducersResponseInit,
 } from '../../protocol/generated/messages/describe-producers.js';
-import { defineHandler } from '../handler.js';
+import { mapSliced, sliceWork } from '../../common/yield.js';
+import { defineHandler, type RequestContext } from '../handler.js';
 
 type TopicOut = NonNullable<DescribeProducersResponseInit['topics']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
+
+/** The producers of one requested partition. */
+function describePartition(ctx: RequestContext, topic: string, index: number): PartitionOut {
+  const p = ctx.broker.replicas.partition(topic, index);
+  if (!p) return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
+  const activeProducers = [...p.producers.activeProducers()].map((e) => ({
+    producerId: e.producerId,
+    producerEpoch: e.producerEpoch,
+    lastSequence: e.batches[e.batches.length - 1]?.lastSeq ?? -1,
+    lastTimestamp: BigInt(e.lastTimestamp),
+    coordinatorEpoch: e.coordinatorEpoch,
+    currentTxnStartOffset: BigInt(e.currentTxnFirstOffset),
+  }));
+  return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers };
+}
 
 export const describeProducersHandler = defineHandler<DescribeProducersRequest, DescribeProducersResponseInit>({
   apiKey: 61,
@@ -23,25 +39,15 @@ export const describeProducersHandler = defineHandler<DescribeProducersRequest, 
   decode: decodeDescribeProducersRequest,
   encode: encodeDescribeProducersResponse,
   handle(ctx, req) {
-    return {
-      throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitionIndexes.map((index): PartitionOut => {
-          const p = ctx.broker.replicas.partition(t.name, index);
-          if (!p) return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
-          const activeProducers = [...p.producers.activeProducers()].map((e) => ({
-            producerId: e.producerId,
-            producerEpoch: e.producerEpoch,
-            lastSequence: e.batches[e.batches.length - 1]?.lastSeq ?? -1,
-            lastTimestamp: BigInt(e.lastTimestamp),
-            coordinatorEpoch: e.coordinatorEpoch,
-            currentTxnStartOffset: BigInt(e.currentTxnFirstOffset),
-          }));
-          return { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers };
-        }),
-      })),
-    };
+    // In time slices (common/yield.ts): a request may name a million partitions.
+    return sliceWork(function* (slice) {
+      const topics: TopicOut[] = [];
+      for (const t of req.topics) {
+        topics.push({ name: t.name, partitions: yield* mapSliced(t.partitionIndexes, slice, (index) => describePartition(ctx, t.name, index)) });
+        if (slice.tick()) yield;
+      }
+      return { throttleTimeMs: 0, topics };
+    });
   },
   errorResponse(req, errorCode) {
     return {

@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rNStr, rStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface AddOffsetsToTxnRequest {
   transactionalId: string;
@@ -19,6 +20,18 @@ export interface AddOffsetsToTxnRequestInit {
 }
 
 export function decodeAddOffsetsToTxnRequest(r: Reader, v: number): AddOffsetsToTxnRequest {
+  const f = v >= 3;
+  const o: AddOffsetsToTxnRequest = {
+    transactionalId: rStr(r, f),
+    producerId: r.readInt64(),
+    producerEpoch: r.readInt16(),
+    groupId: rStr(r, f),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAddOffsetsToTxnRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AddOffsetsToTxnRequest> {
   const f = v >= 3;
   const o: AddOffsetsToTxnRequest = {
     transactionalId: rStr(r, f),
@@ -60,6 +73,13 @@ export function decodeAddOffsetsToTxnResponse(r: Reader, v: number): AddOffsetsT
 }
 
 export function encodeAddOffsetsToTxnResponse(w: Writer, m: AddOffsetsToTxnResponseInit, v: number): void {
+  const f = v >= 3;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeAddOffsetsToTxnResponseSliced(w: Writer, m: AddOffsetsToTxnResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 3;
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AddPartitionsToTxnRequest {
   transactions: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
@@ -28,6 +30,19 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, v: number): AddPartit
     v3AndBelowProducerId: v <= 3 ? r.readInt64() : 0n,
     v3AndBelowProducerEpoch: v <= 3 ? r.readInt16() : 0,
     v3AndBelowTopics: v <= 3 ? rArr(r, f, (r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v)) : [],
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAddPartitionsToTxnRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AddPartitionsToTxnRequest> {
+  const f = v >= 3;
+  const o: AddPartitionsToTxnRequest = {
+    transactions: v >= 4 ? (yield* rArrG(r, f, sl, (r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransactionSliced(r, v, sl))) : [],
+    v3AndBelowTransactionalId: v <= 3 ? rStr(r, f) : "",
+    v3AndBelowProducerId: v <= 3 ? r.readInt64() : 0n,
+    v3AndBelowProducerEpoch: v <= 3 ? r.readInt16() : 0,
+    v3AndBelowTopics: v <= 3 ? (yield* rArrG(r, f, sl, (r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopicSliced(r, v, sl))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -63,6 +78,16 @@ export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader
   return o;
 }
 
+export function* decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<AddPartitionsToTxnRequestAddPartitionsToTxnTopic> {
+  const f = v >= 3;
+  const o: AddPartitionsToTxnRequestAddPartitionsToTxnTopic = {
+    name: rStr(r, f),
+    partitions: (yield* rArrS(r, f, sl, rdInt32)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, m: AddPartitionsToTxnRequestAddPartitionsToTxnTopicInit, v: number): void {
   const f = v >= 3;
   wStr(w, m.name ?? "", f);
@@ -93,6 +118,18 @@ export function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: 
     producerEpoch: r.readInt16(),
     verifyOnly: r.readBoolean(),
     topics: rArr(r, true, (r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransactionSliced(r: Reader, v: number, sl: Slicer): Sliced<AddPartitionsToTxnRequestAddPartitionsToTxnTransaction> {
+  const o: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction = {
+    transactionalId: rStr(r, true),
+    producerId: r.readInt64(),
+    producerEpoch: r.readInt16(),
+    verifyOnly: r.readBoolean(),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopicSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -142,6 +179,15 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTx
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeAddPartitionsToTxnResponseSliced(w: Writer, m: AddPartitionsToTxnResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 3;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  if (v >= 4) w.writeInt16(m.errorCode ?? 0);
+  if (v >= 4) yield* wArrG(w, m.resultsByTransaction ?? [], f, sl, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnResultSliced(w, e, v, sl));
+  if (v <= 3) yield* wArrG(w, m.resultsByTopicV3AndBelow ?? [], f, sl, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   name: string;
   resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
@@ -166,6 +212,13 @@ export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w:
   const f = v >= 3;
   wStr(w, m.name ?? "", f);
   wArr(w, m.resultsByPartition ?? [], f, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultSliced(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 3;
+  wStr(w, m.name ?? "", f);
+  yield* wArrS(w, m.resultsByPartition ?? [], f, sl, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, e, v));
   if (f) w.writeUInt8(0);
 }
 
@@ -218,5 +271,11 @@ export function decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Read
 export function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnResultInit, v: number): void {
   wStr(w, m.transactionalId ?? "", true);
   wArr(w, m.topicResults ?? [], true, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeAddPartitionsToTxnResponseAddPartitionsToTxnResultSliced(w: Writer, m: AddPartitionsToTxnResponseAddPartitionsToTxnResultInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.transactionalId ?? "", true);
+  yield* wArrG(w, m.topicResults ?? [], true, sl, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResultSliced(w, e, v, sl));
   w.writeUInt8(0);
 }

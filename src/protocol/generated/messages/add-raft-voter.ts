@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface AddRaftVoterRequest {
   clusterId: string | null;
@@ -28,6 +30,18 @@ export function decodeAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterReq
     voterId: r.readInt32(),
     voterDirectoryId: r.readUuid(),
     listeners: rArr(r, true, (r) => decodeAddRaftVoterRequestListener(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAddRaftVoterRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AddRaftVoterRequest> {
+  const o: AddRaftVoterRequest = {
+    clusterId: rNStr(r, true),
+    timeoutMs: r.readInt32(),
+    voterId: r.readInt32(),
+    voterDirectoryId: r.readUuid(),
+    listeners: (yield* rArrD(r, true, sl, (r) => decodeAddRaftVoterRequestListener(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -94,6 +108,13 @@ export function decodeAddRaftVoterResponse(r: Reader, v: number): AddRaftVoterRe
 }
 
 export function encodeAddRaftVoterResponse(w: Writer, m: AddRaftVoterResponseInit, v: number): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  w.writeUInt8(0);
+}
+
+export function* encodeAddRaftVoterResponseSliced(w: Writer, m: AddRaftVoterResponseInit, v: number, sl: Slicer): Sliced<void> {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);

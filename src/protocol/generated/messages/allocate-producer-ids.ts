@@ -2,6 +2,7 @@
 /* eslint-disable */
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface AllocateProducerIdsRequest {
   brokerId: number;
@@ -14,6 +15,15 @@ export interface AllocateProducerIdsRequestInit {
 }
 
 export function decodeAllocateProducerIdsRequest(r: Reader, v: number): AllocateProducerIdsRequest {
+  const o: AllocateProducerIdsRequest = {
+    brokerId: r.readInt32(),
+    brokerEpoch: r.readInt64(),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAllocateProducerIdsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AllocateProducerIdsRequest> {
   const o: AllocateProducerIdsRequest = {
     brokerId: r.readInt32(),
     brokerEpoch: r.readInt64(),
@@ -54,6 +64,14 @@ export function decodeAllocateProducerIdsResponse(r: Reader, v: number): Allocat
 }
 
 export function encodeAllocateProducerIdsResponse(w: Writer, m: AllocateProducerIdsResponseInit, v: number): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.producerIdStart ?? 0n);
+  w.writeInt32(m.producerIdLen ?? 0);
+  w.writeUInt8(0);
+}
+
+export function* encodeAllocateProducerIdsResponseSliced(w: Writer, m: AllocateProducerIdsResponseInit, v: number, sl: Slicer): Sliced<void> {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeInt64(m.producerIdStart ?? 0n);

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AlterClientQuotasRequest {
   entries: AlterClientQuotasRequestEntryData[];
@@ -18,6 +20,16 @@ export function decodeAlterClientQuotasRequest(r: Reader, v: number): AlterClien
   const f = v >= 1;
   const o: AlterClientQuotasRequest = {
     entries: rArr(r, f, (r) => decodeAlterClientQuotasRequestEntryData(r, v)),
+    validateOnly: r.readBoolean(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterClientQuotasRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterClientQuotasRequest> {
+  const f = v >= 1;
+  const o: AlterClientQuotasRequest = {
+    entries: (yield* rArrG(r, f, sl, (r) => decodeAlterClientQuotasRequestEntryDataSliced(r, v, sl))),
     validateOnly: r.readBoolean(),
   };
   if (f) r.readTaggedFields();
@@ -46,6 +58,16 @@ export function decodeAlterClientQuotasRequestEntryData(r: Reader, v: number): A
   const o: AlterClientQuotasRequestEntryData = {
     entity: rArr(r, f, (r) => decodeAlterClientQuotasRequestEntityData(r, v)),
     ops: rArr(r, f, (r) => decodeAlterClientQuotasRequestOpData(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterClientQuotasRequestEntryDataSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterClientQuotasRequestEntryData> {
+  const f = v >= 1;
+  const o: AlterClientQuotasRequestEntryData = {
+    entity: (yield* rArrD(r, f, sl, (r) => decodeAlterClientQuotasRequestEntityData(r, v))),
+    ops: (yield* rArrD(r, f, sl, (r) => decodeAlterClientQuotasRequestOpData(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -143,6 +165,13 @@ export function encodeAlterClientQuotasResponse(w: Writer, m: AlterClientQuotasR
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeAlterClientQuotasResponseSliced(w: Writer, m: AlterClientQuotasResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.entries ?? [], f, sl, (w, e) => encodeAlterClientQuotasResponseEntryDataSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface AlterClientQuotasResponseEntryData {
   errorCode: number;
   errorMessage: string | null;
@@ -171,6 +200,14 @@ export function encodeAlterClientQuotasResponseEntryData(w: Writer, m: AlterClie
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
   wArr(w, m.entity ?? [], f, (w, e) => encodeAlterClientQuotasResponseEntityData(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeAlterClientQuotasResponseEntryDataSliced(w: Writer, m: AlterClientQuotasResponseEntryDataInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
+  yield* wArrS(w, m.entity ?? [], f, sl, (w, e) => encodeAlterClientQuotasResponseEntityData(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AlterConfigsRequest {
   resources: AlterConfigsRequestAlterConfigsResource[];
@@ -18,6 +20,16 @@ export function decodeAlterConfigsRequest(r: Reader, v: number): AlterConfigsReq
   const f = v >= 2;
   const o: AlterConfigsRequest = {
     resources: rArr(r, f, (r) => decodeAlterConfigsRequestAlterConfigsResource(r, v)),
+    validateOnly: r.readBoolean(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterConfigsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterConfigsRequest> {
+  const f = v >= 2;
+  const o: AlterConfigsRequest = {
+    resources: (yield* rArrG(r, f, sl, (r) => decodeAlterConfigsRequestAlterConfigsResourceSliced(r, v, sl))),
     validateOnly: r.readBoolean(),
   };
   if (f) r.readTaggedFields();
@@ -49,6 +61,17 @@ export function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, v: numb
     resourceType: r.readInt8(),
     resourceName: rStr(r, f),
     configs: rArr(r, f, (r) => decodeAlterConfigsRequestAlterableConfig(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterConfigsRequestAlterConfigsResourceSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterConfigsRequestAlterConfigsResource> {
+  const f = v >= 2;
+  const o: AlterConfigsRequestAlterConfigsResource = {
+    resourceType: r.readInt8(),
+    resourceName: rStr(r, f),
+    configs: (yield* rArrD(r, f, sl, (r) => decodeAlterConfigsRequestAlterableConfig(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -113,6 +136,13 @@ export function encodeAlterConfigsResponse(w: Writer, m: AlterConfigsResponseIni
   const f = v >= 2;
   w.writeInt32(m.throttleTimeMs ?? 0);
   wArr(w, m.responses ?? [], f, (w, e) => encodeAlterConfigsResponseAlterConfigsResourceResponse(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeAlterConfigsResponseSliced(w: Writer, m: AlterConfigsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrS(w, m.responses ?? [], f, sl, (w, e) => encodeAlterConfigsResponseAlterConfigsResourceResponse(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

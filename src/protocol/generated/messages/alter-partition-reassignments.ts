@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wNStr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AlterPartitionReassignmentsRequest {
   timeoutMs: number;
@@ -18,6 +20,15 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, v: number): 
   const o: AlterPartitionReassignmentsRequest = {
     timeoutMs: r.readInt32(),
     topics: rArr(r, true, (r) => decodeAlterPartitionReassignmentsRequestReassignableTopic(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterPartitionReassignmentsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterPartitionReassignmentsRequest> {
+  const o: AlterPartitionReassignmentsRequest = {
+    timeoutMs: r.readInt32(),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeAlterPartitionReassignmentsRequestReassignableTopicSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -48,6 +59,15 @@ export function decodeAlterPartitionReassignmentsRequestReassignableTopic(r: Rea
   return o;
 }
 
+export function* decodeAlterPartitionReassignmentsRequestReassignableTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterPartitionReassignmentsRequestReassignableTopic> {
+  const o: AlterPartitionReassignmentsRequestReassignableTopic = {
+    name: rStr(r, true),
+    partitions: (yield* rArrG(r, true, sl, (r) => decodeAlterPartitionReassignmentsRequestReassignablePartitionSliced(r, v, sl))),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
 export function encodeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, m: AlterPartitionReassignmentsRequestReassignableTopicInit, v: number): void {
   wStr(w, m.name ?? "", true);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeAlterPartitionReassignmentsRequestReassignablePartition(w, e, v));
@@ -68,6 +88,15 @@ export function decodeAlterPartitionReassignmentsRequestReassignablePartition(r:
   const o: AlterPartitionReassignmentsRequestReassignablePartition = {
     partitionIndex: r.readInt32(),
     replicas: rNArr(r, true, rdInt32),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterPartitionReassignmentsRequestReassignablePartitionSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterPartitionReassignmentsRequestReassignablePartition> {
+  const o: AlterPartitionReassignmentsRequestReassignablePartition = {
+    partitionIndex: r.readInt32(),
+    replicas: (yield* rNArrS(r, true, sl, rdInt32)),
   };
   r.readTaggedFields();
   return o;
@@ -112,6 +141,14 @@ export function encodeAlterPartitionReassignmentsResponse(w: Writer, m: AlterPar
   w.writeUInt8(0);
 }
 
+export function* encodeAlterPartitionReassignmentsResponseSliced(w: Writer, m: AlterPartitionReassignmentsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  yield* wArrG(w, m.responses ?? [], true, sl, (w, e) => encodeAlterPartitionReassignmentsResponseReassignableTopicResponseSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
   name: string;
   partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
@@ -134,6 +171,12 @@ export function decodeAlterPartitionReassignmentsResponseReassignableTopicRespon
 export function encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, m: AlterPartitionReassignmentsResponseReassignableTopicResponseInit, v: number): void {
   wStr(w, m.name ?? "", true);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeAlterPartitionReassignmentsResponseReassignableTopicResponseSliced(w: Writer, m: AlterPartitionReassignmentsResponseReassignableTopicResponseInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.name ?? "", true);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, e, v));
   w.writeUInt8(0);
 }
 

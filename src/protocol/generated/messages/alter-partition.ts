@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AlterPartitionRequest {
   brokerId: number;
@@ -22,6 +24,16 @@ export function decodeAlterPartitionRequest(r: Reader, v: number): AlterPartitio
     brokerId: r.readInt32(),
     brokerEpoch: r.readInt64(),
     topics: rArr(r, true, (r) => decodeAlterPartitionRequestTopicData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterPartitionRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterPartitionRequest> {
+  const o: AlterPartitionRequest = {
+    brokerId: r.readInt32(),
+    brokerEpoch: r.readInt64(),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeAlterPartitionRequestTopicDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -51,6 +63,16 @@ export function decodeAlterPartitionRequestTopicData(r: Reader, v: number): Alte
     topicName: v <= 1 ? rStr(r, true) : "",
     topicId: v >= 2 ? r.readUuid() : ZERO_UUID,
     partitions: rArr(r, true, (r) => decodeAlterPartitionRequestPartitionData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterPartitionRequestTopicDataSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterPartitionRequestTopicData> {
+  const o: AlterPartitionRequestTopicData = {
+    topicName: v <= 1 ? rStr(r, true) : "",
+    topicId: v >= 2 ? r.readUuid() : ZERO_UUID,
+    partitions: (yield* rArrG(r, true, sl, (r) => decodeAlterPartitionRequestPartitionDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -87,6 +109,19 @@ export function decodeAlterPartitionRequestPartitionData(r: Reader, v: number): 
     leaderEpoch: r.readInt32(),
     newIsr: v <= 2 ? rArr(r, true, rdInt32) : [],
     newIsrWithEpochs: v >= 3 ? rArr(r, true, (r) => decodeAlterPartitionRequestBrokerState(r, v)) : [],
+    leaderRecoveryState: v >= 1 ? r.readInt8() : 0,
+    partitionEpoch: r.readInt32(),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterPartitionRequestPartitionDataSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterPartitionRequestPartitionData> {
+  const o: AlterPartitionRequestPartitionData = {
+    partitionIndex: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+    newIsr: v <= 2 ? (yield* rArrS(r, true, sl, rdInt32)) : [],
+    newIsrWithEpochs: v >= 3 ? (yield* rArrD(r, true, sl, (r) => decodeAlterPartitionRequestBrokerState(r, v))) : [],
     leaderRecoveryState: v >= 1 ? r.readInt8() : 0,
     partitionEpoch: r.readInt32(),
   };
@@ -158,6 +193,13 @@ export function encodeAlterPartitionResponse(w: Writer, m: AlterPartitionRespons
   w.writeUInt8(0);
 }
 
+export function* encodeAlterPartitionResponseSliced(w: Writer, m: AlterPartitionResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeAlterPartitionResponseTopicDataSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface AlterPartitionResponseTopicData {
   topicName: string;
   topicId: string;
@@ -184,6 +226,13 @@ export function encodeAlterPartitionResponseTopicData(w: Writer, m: AlterPartiti
   if (v <= 1) wStr(w, m.topicName ?? "", true);
   if (v >= 2) w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeAlterPartitionResponsePartitionData(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeAlterPartitionResponseTopicDataSliced(w: Writer, m: AlterPartitionResponseTopicDataInit, v: number, sl: Slicer): Sliced<void> {
+  if (v <= 1) wStr(w, m.topicName ?? "", true);
+  if (v >= 2) w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrG(w, m.partitions ?? [], true, sl, (w, e) => encodeAlterPartitionResponsePartitionDataSliced(w, e, v, sl));
   w.writeUInt8(0);
 }
 
@@ -227,6 +276,17 @@ export function encodeAlterPartitionResponsePartitionData(w: Writer, m: AlterPar
   w.writeInt32(m.leaderId ?? 0);
   w.writeInt32(m.leaderEpoch ?? 0);
   wArr(w, m.isr ?? [], true, wdInt32);
+  if (v >= 1) w.writeInt8(m.leaderRecoveryState ?? 0);
+  w.writeInt32(m.partitionEpoch ?? 0);
+  w.writeUInt8(0);
+}
+
+export function* encodeAlterPartitionResponsePartitionDataSliced(w: Writer, m: AlterPartitionResponsePartitionDataInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  yield* wArrS(w, m.isr ?? [], true, sl, wdInt32);
   if (v >= 1) w.writeInt8(m.leaderRecoveryState ?? 0);
   w.writeInt32(m.partitionEpoch ?? 0);
   w.writeUInt8(0);

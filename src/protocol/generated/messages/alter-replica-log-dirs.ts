@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AlterReplicaLogDirsRequest {
   dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
@@ -16,6 +18,15 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, v: number): AlterRep
   const f = v >= 2;
   const o: AlterReplicaLogDirsRequest = {
     dirs: rArr(r, f, (r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterReplicaLogDirsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterReplicaLogDirsRequest> {
+  const f = v >= 2;
+  const o: AlterReplicaLogDirsRequest = {
+    dirs: (yield* rArrG(r, f, sl, (r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDirSliced(r, v, sl))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -47,6 +58,16 @@ export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, v:
   return o;
 }
 
+export function* decodeAlterReplicaLogDirsRequestAlterReplicaLogDirSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterReplicaLogDirsRequestAlterReplicaLogDir> {
+  const f = v >= 2;
+  const o: AlterReplicaLogDirsRequestAlterReplicaLogDir = {
+    path: rStr(r, f),
+    topics: (yield* rArrG(r, f, sl, (r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicSliced(r, v, sl))),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, m: AlterReplicaLogDirsRequestAlterReplicaLogDirInit, v: number): void {
   const f = v >= 2;
   wStr(w, m.path ?? "", f);
@@ -69,6 +90,16 @@ export function decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reade
   const o: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic = {
     name: rStr(r, f),
     partitions: rArr(r, f, rdInt32),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterReplicaLogDirsRequestAlterReplicaLogDirTopic> {
+  const f = v >= 2;
+  const o: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic = {
+    name: rStr(r, f),
+    partitions: (yield* rArrS(r, f, sl, rdInt32)),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -108,6 +139,13 @@ export function encodeAlterReplicaLogDirsResponse(w: Writer, m: AlterReplicaLogD
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeAlterReplicaLogDirsResponseSliced(w: Writer, m: AlterReplicaLogDirsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.results ?? [], f, sl, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
   topicName: string;
   partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
@@ -132,6 +170,13 @@ export function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w
   const f = v >= 2;
   wStr(w, m.topicName ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultSliced(w: Writer, m: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  wStr(w, m.topicName ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AlterUserScramCredentialsRequest {
   deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
@@ -18,6 +20,15 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, v: number): Al
   const o: AlterUserScramCredentialsRequest = {
     deletions: rArr(r, true, (r) => decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, v)),
     upsertions: rArr(r, true, (r) => decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAlterUserScramCredentialsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AlterUserScramCredentialsRequest> {
+  const o: AlterUserScramCredentialsRequest = {
+    deletions: (yield* rArrD(r, true, sl, (r) => decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, v))),
+    upsertions: (yield* rArrD(r, true, sl, (r) => decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -113,6 +124,12 @@ export function decodeAlterUserScramCredentialsResponse(r: Reader, v: number): A
 export function encodeAlterUserScramCredentialsResponse(w: Writer, m: AlterUserScramCredentialsResponseInit, v: number): void {
   w.writeInt32(m.throttleTimeMs ?? 0);
   wArr(w, m.results ?? [], true, (w, e) => encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeAlterUserScramCredentialsResponseSliced(w: Writer, m: AlterUserScramCredentialsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrS(w, m.results ?? [], true, sl, (w, e) => encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, e, v));
   w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr, wTagged } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ApiVersionsRequest {
   clientSoftwareName: string;
@@ -15,6 +17,16 @@ export interface ApiVersionsRequestInit {
 }
 
 export function decodeApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest {
+  const f = v >= 3;
+  const o: ApiVersionsRequest = {
+    clientSoftwareName: v >= 3 ? rStr(r, f) : "",
+    clientSoftwareVersion: v >= 3 ? rStr(r, f) : "",
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeApiVersionsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ApiVersionsRequest> {
   const f = v >= 3;
   const o: ApiVersionsRequest = {
     clientSoftwareName: v >= 3 ? rStr(r, f) : "",
@@ -85,6 +97,28 @@ export function encodeApiVersionsResponse(w: Writer, m: ApiVersionsResponseInit,
   const f = v >= 3;
   w.writeInt16(m.errorCode ?? 0);
   wArr(w, m.apiKeys ?? [], f, (w, e) => encodeApiVersionsResponseApiVersion(w, e, v));
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  if (f) {
+    const t0 = m.supportedFeatures ?? [];
+    const c0 = v >= 3 && t0.length > 0;
+    const t1 = m.finalizedFeaturesEpoch ?? -1n;
+    const c1 = v >= 3 && t1 !== -1n;
+    const t2 = m.finalizedFeatures ?? [];
+    const c2 = v >= 3 && t2.length > 0;
+    const t3 = m.zkMigrationReady ?? false;
+    const c3 = v >= 3 && t3 !== false;
+    w.writeUnsignedVarint((c0 ? 1 : 0) + (c1 ? 1 : 0) + (c2 ? 1 : 0) + (c3 ? 1 : 0));
+    if (c0) wTagged(w, 0, (w) => wArr(w, t0, true, (w, e) => encodeApiVersionsResponseSupportedFeatureKey(w, e, v)));
+    if (c1) wTagged(w, 1, (w) => w.writeInt64(t1));
+    if (c2) wTagged(w, 2, (w) => wArr(w, t2, true, (w, e) => encodeApiVersionsResponseFinalizedFeatureKey(w, e, v)));
+    if (c3) wTagged(w, 3, (w) => w.writeBoolean(t3));
+  }
+}
+
+export function* encodeApiVersionsResponseSliced(w: Writer, m: ApiVersionsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 3;
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrS(w, m.apiKeys ?? [], f, sl, (w, e) => encodeApiVersionsResponseApiVersion(w, e, v));
   if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
   if (f) {
     const t0 = m.supportedFeatures ?? [];

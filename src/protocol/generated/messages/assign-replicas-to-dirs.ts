@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, wArr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface AssignReplicasToDirsRequest {
   brokerId: number;
@@ -22,6 +24,16 @@ export function decodeAssignReplicasToDirsRequest(r: Reader, v: number): AssignR
     brokerId: r.readInt32(),
     brokerEpoch: r.readInt64(),
     directories: rArr(r, true, (r) => decodeAssignReplicasToDirsRequestDirectoryData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAssignReplicasToDirsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<AssignReplicasToDirsRequest> {
+  const o: AssignReplicasToDirsRequest = {
+    brokerId: r.readInt32(),
+    brokerEpoch: r.readInt64(),
+    directories: (yield* rArrG(r, true, sl, (r) => decodeAssignReplicasToDirsRequestDirectoryDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -53,6 +65,15 @@ export function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, v: num
   return o;
 }
 
+export function* decodeAssignReplicasToDirsRequestDirectoryDataSliced(r: Reader, v: number, sl: Slicer): Sliced<AssignReplicasToDirsRequestDirectoryData> {
+  const o: AssignReplicasToDirsRequestDirectoryData = {
+    id: r.readUuid(),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeAssignReplicasToDirsRequestTopicDataSliced(r, v, sl))),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
 export function encodeAssignReplicasToDirsRequestDirectoryData(w: Writer, m: AssignReplicasToDirsRequestDirectoryDataInit, v: number): void {
   w.writeUuid(m.id ?? ZERO_UUID);
   wArr(w, m.topics ?? [], true, (w, e) => encodeAssignReplicasToDirsRequestTopicData(w, e, v));
@@ -73,6 +94,15 @@ export function decodeAssignReplicasToDirsRequestTopicData(r: Reader, v: number)
   const o: AssignReplicasToDirsRequestTopicData = {
     topicId: r.readUuid(),
     partitions: rArr(r, true, (r) => decodeAssignReplicasToDirsRequestPartitionData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeAssignReplicasToDirsRequestTopicDataSliced(r: Reader, v: number, sl: Slicer): Sliced<AssignReplicasToDirsRequestTopicData> {
+  const o: AssignReplicasToDirsRequestTopicData = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeAssignReplicasToDirsRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -134,6 +164,13 @@ export function encodeAssignReplicasToDirsResponse(w: Writer, m: AssignReplicasT
   w.writeUInt8(0);
 }
 
+export function* encodeAssignReplicasToDirsResponseSliced(w: Writer, m: AssignReplicasToDirsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrG(w, m.directories ?? [], true, sl, (w, e) => encodeAssignReplicasToDirsResponseDirectoryDataSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface AssignReplicasToDirsResponseDirectoryData {
   id: string;
   topics: AssignReplicasToDirsResponseTopicData[];
@@ -159,6 +196,12 @@ export function encodeAssignReplicasToDirsResponseDirectoryData(w: Writer, m: As
   w.writeUInt8(0);
 }
 
+export function* encodeAssignReplicasToDirsResponseDirectoryDataSliced(w: Writer, m: AssignReplicasToDirsResponseDirectoryDataInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.id ?? ZERO_UUID);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeAssignReplicasToDirsResponseTopicDataSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface AssignReplicasToDirsResponseTopicData {
   topicId: string;
   partitions: AssignReplicasToDirsResponsePartitionData[];
@@ -181,6 +224,12 @@ export function decodeAssignReplicasToDirsResponseTopicData(r: Reader, v: number
 export function encodeAssignReplicasToDirsResponseTopicData(w: Writer, m: AssignReplicasToDirsResponseTopicDataInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeAssignReplicasToDirsResponsePartitionData(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeAssignReplicasToDirsResponseTopicDataSliced(w: Writer, m: AssignReplicasToDirsResponseTopicDataInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeAssignReplicasToDirsResponsePartitionData(w, e, v));
   w.writeUInt8(0);
 }
 

@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr, wTagged } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface BeginQuorumEpochRequest {
   clusterId: string | null;
@@ -26,6 +28,18 @@ export function decodeBeginQuorumEpochRequest(r: Reader, v: number): BeginQuorum
     voterId: v >= 1 ? r.readInt32() : -1,
     topics: rArr(r, f, (r) => decodeBeginQuorumEpochRequestTopicData(r, v)),
     leaderEndpoints: v >= 1 ? rArr(r, f, (r) => decodeBeginQuorumEpochRequestLeaderEndpoint(r, v)) : [],
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeBeginQuorumEpochRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<BeginQuorumEpochRequest> {
+  const f = v >= 1;
+  const o: BeginQuorumEpochRequest = {
+    clusterId: rNStr(r, f),
+    voterId: v >= 1 ? r.readInt32() : -1,
+    topics: (yield* rArrG(r, f, sl, (r) => decodeBeginQuorumEpochRequestTopicDataSliced(r, v, sl))),
+    leaderEndpoints: v >= 1 ? (yield* rArrD(r, f, sl, (r) => decodeBeginQuorumEpochRequestLeaderEndpoint(r, v))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -55,6 +69,16 @@ export function decodeBeginQuorumEpochRequestTopicData(r: Reader, v: number): Be
   const o: BeginQuorumEpochRequestTopicData = {
     topicName: rStr(r, f),
     partitions: rArr(r, f, (r) => decodeBeginQuorumEpochRequestPartitionData(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeBeginQuorumEpochRequestTopicDataSliced(r: Reader, v: number, sl: Slicer): Sliced<BeginQuorumEpochRequestTopicData> {
+  const f = v >= 1;
+  const o: BeginQuorumEpochRequestTopicData = {
+    topicName: rStr(r, f),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeBeginQuorumEpochRequestPartitionData(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -172,6 +196,18 @@ export function encodeBeginQuorumEpochResponse(w: Writer, m: BeginQuorumEpochRes
   }
 }
 
+export function* encodeBeginQuorumEpochResponseSliced(w: Writer, m: BeginQuorumEpochResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeBeginQuorumEpochResponseTopicDataSliced(w, e, v, sl));
+  if (f) {
+    const t0 = m.nodeEndpoints ?? [];
+    const c0 = v >= 1 && t0.length > 0;
+    w.writeUnsignedVarint((c0 ? 1 : 0));
+    if (c0) wTagged(w, 0, (w) => wArr(w, t0, true, (w, e) => encodeBeginQuorumEpochResponseNodeEndpoint(w, e, v)));
+  }
+}
+
 export interface BeginQuorumEpochResponseTopicData {
   topicName: string;
   partitions: BeginQuorumEpochResponsePartitionData[];
@@ -196,6 +232,13 @@ export function encodeBeginQuorumEpochResponseTopicData(w: Writer, m: BeginQuoru
   const f = v >= 1;
   wStr(w, m.topicName ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeBeginQuorumEpochResponsePartitionData(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeBeginQuorumEpochResponseTopicDataSliced(w: Writer, m: BeginQuorumEpochResponseTopicDataInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  wStr(w, m.topicName ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeBeginQuorumEpochResponsePartitionData(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rdUuid, wArr, wTagged, wdUuid } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface BrokerHeartbeatRequest {
   brokerId: number;
@@ -23,6 +24,25 @@ export interface BrokerHeartbeatRequestInit {
 }
 
 export function decodeBrokerHeartbeatRequest(r: Reader, v: number): BrokerHeartbeatRequest {
+  const o: BrokerHeartbeatRequest = {
+    brokerId: r.readInt32(),
+    brokerEpoch: r.readInt64(),
+    currentMetadataOffset: r.readInt64(),
+    wantFence: r.readBoolean(),
+    wantShutDown: r.readBoolean(),
+    offlineLogDirs: [],
+  };
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
+    switch (t) {
+      case 0:
+        if (v >= 1) o.offlineLogDirs = rArr(r, true, rdUuid);
+        break;
+    }
+  });
+  return o;
+}
+
+export function* decodeBrokerHeartbeatRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<BrokerHeartbeatRequest> {
   const o: BrokerHeartbeatRequest = {
     brokerId: r.readInt32(),
     brokerEpoch: r.readInt64(),
@@ -82,6 +102,15 @@ export function decodeBrokerHeartbeatResponse(r: Reader, v: number): BrokerHeart
 }
 
 export function encodeBrokerHeartbeatResponse(w: Writer, m: BrokerHeartbeatResponseInit, v: number): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeBoolean(m.isCaughtUp ?? false);
+  w.writeBoolean(m.isFenced ?? true);
+  w.writeBoolean(m.shouldShutDown ?? false);
+  w.writeUInt8(0);
+}
+
+export function* encodeBrokerHeartbeatResponseSliced(w: Writer, m: BrokerHeartbeatResponseInit, v: number, sl: Slicer): Sliced<void> {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeBoolean(m.isCaughtUp ?? false);

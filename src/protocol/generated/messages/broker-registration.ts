@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdUuid, wArr, wNStr, wStr, wdUuid } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrS, rNArrD, rNArrS } from '../../primitives/sliced-codec.js';
 
 export interface BrokerRegistrationRequest {
   brokerId: number;
@@ -39,6 +41,22 @@ export function decodeBrokerRegistrationRequest(r: Reader, v: number): BrokerReg
     rack: rNStr(r, true),
     isMigratingZkBroker: v >= 1 ? r.readBoolean() : false,
     logDirs: v >= 2 ? rArr(r, true, rdUuid) : [],
+    previousBrokerEpoch: v >= 3 ? r.readInt64() : -1n,
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeBrokerRegistrationRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<BrokerRegistrationRequest> {
+  const o: BrokerRegistrationRequest = {
+    brokerId: r.readInt32(),
+    clusterId: rStr(r, true),
+    incarnationId: r.readUuid(),
+    listeners: (yield* rArrD(r, true, sl, (r) => decodeBrokerRegistrationRequestListener(r, v))),
+    features: (yield* rArrD(r, true, sl, (r) => decodeBrokerRegistrationRequestFeature(r, v))),
+    rack: rNStr(r, true),
+    isMigratingZkBroker: v >= 1 ? r.readBoolean() : false,
+    logDirs: v >= 2 ? (yield* rArrS(r, true, sl, rdUuid)) : [],
     previousBrokerEpoch: v >= 3 ? r.readInt64() : -1n,
   };
   r.readTaggedFields();
@@ -143,6 +161,13 @@ export function decodeBrokerRegistrationResponse(r: Reader, v: number): BrokerRe
 }
 
 export function encodeBrokerRegistrationResponse(w: Writer, m: BrokerRegistrationResponseInit, v: number): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.brokerEpoch ?? -1n);
+  w.writeUInt8(0);
+}
+
+export function* encodeBrokerRegistrationResponseSliced(w: Writer, m: BrokerRegistrationResponseInit, v: number, sl: Slicer): Sliced<void> {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeInt64(m.brokerEpoch ?? -1n);

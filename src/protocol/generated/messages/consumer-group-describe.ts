@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rNStruct, rStr, rdCStr, rdInt32, wArr, wNStr, wNStruct, wStr, wdCStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrS, rNArrS, wArrG, wArrS, wNStructG } from '../../primitives/sliced-codec.js';
 
 export interface ConsumerGroupDescribeRequest {
   groupIds: string[];
@@ -18,6 +20,15 @@ export interface ConsumerGroupDescribeRequestInit {
 export function decodeConsumerGroupDescribeRequest(r: Reader, v: number): ConsumerGroupDescribeRequest {
   const o: ConsumerGroupDescribeRequest = {
     groupIds: rArr(r, true, rdCStr),
+    includeAuthorizedOperations: r.readBoolean(),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeConsumerGroupDescribeRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ConsumerGroupDescribeRequest> {
+  const o: ConsumerGroupDescribeRequest = {
+    groupIds: (yield* rArrS(r, true, sl, rdCStr)),
     includeAuthorizedOperations: r.readBoolean(),
   };
   r.readTaggedFields();
@@ -55,6 +66,12 @@ export function encodeConsumerGroupDescribeResponse(w: Writer, m: ConsumerGroupD
   w.writeUInt8(0);
 }
 
+export function* encodeConsumerGroupDescribeResponseSliced(w: Writer, m: ConsumerGroupDescribeResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.groups ?? [], true, sl, (w, e) => encodeConsumerGroupDescribeResponseDescribedGroupSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface ConsumerGroupDescribeResponseTopicPartitions {
   topicId: string;
   topicName: string;
@@ -84,6 +101,13 @@ export function encodeConsumerGroupDescribeResponseTopicPartitions(w: Writer, m:
   w.writeUInt8(0);
 }
 
+export function* encodeConsumerGroupDescribeResponseTopicPartitionsSliced(w: Writer, m: ConsumerGroupDescribeResponseTopicPartitionsInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  wStr(w, m.topicName ?? "", true);
+  yield* wArrS(w, m.partitions ?? [], true, sl, wdInt32);
+  w.writeUInt8(0);
+}
+
 export interface ConsumerGroupDescribeResponseAssignment {
   topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
 }
@@ -102,6 +126,11 @@ export function decodeConsumerGroupDescribeResponseAssignment(r: Reader, v: numb
 
 export function encodeConsumerGroupDescribeResponseAssignment(w: Writer, m: ConsumerGroupDescribeResponseAssignmentInit, v: number): void {
   wArr(w, m.topicPartitions ?? [], true, (w, e) => encodeConsumerGroupDescribeResponseTopicPartitions(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeConsumerGroupDescribeResponseAssignmentSliced(w: Writer, m: ConsumerGroupDescribeResponseAssignmentInit, v: number, sl: Slicer): Sliced<void> {
+  yield* wArrG(w, m.topicPartitions ?? [], true, sl, (w, e) => encodeConsumerGroupDescribeResponseTopicPartitionsSliced(w, e, v, sl));
   w.writeUInt8(0);
 }
 
@@ -154,6 +183,19 @@ export function encodeConsumerGroupDescribeResponseDescribedGroup(w: Writer, m: 
   w.writeInt32(m.assignmentEpoch ?? 0);
   wStr(w, m.assignorName ?? "", true);
   wArr(w, m.members ?? [], true, (w, e) => encodeConsumerGroupDescribeResponseMember(w, e, v));
+  w.writeInt32(m.authorizedOperations ?? -2147483648);
+  w.writeUInt8(0);
+}
+
+export function* encodeConsumerGroupDescribeResponseDescribedGroupSliced(w: Writer, m: ConsumerGroupDescribeResponseDescribedGroupInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  wStr(w, m.groupId ?? "", true);
+  wStr(w, m.groupState ?? "", true);
+  w.writeInt32(m.groupEpoch ?? 0);
+  w.writeInt32(m.assignmentEpoch ?? 0);
+  wStr(w, m.assignorName ?? "", true);
+  yield* wArrG(w, m.members ?? [], true, sl, (w, e) => encodeConsumerGroupDescribeResponseMemberSliced(w, e, v, sl));
   w.writeInt32(m.authorizedOperations ?? -2147483648);
   w.writeUInt8(0);
 }
@@ -212,5 +254,19 @@ export function encodeConsumerGroupDescribeResponseMember(w: Writer, m: Consumer
   wNStr(w, m.subscribedTopicRegex ?? null, true);
   encodeConsumerGroupDescribeResponseAssignment(w, m.assignment ?? {}, v);
   encodeConsumerGroupDescribeResponseAssignment(w, m.targetAssignment ?? {}, v);
+  w.writeUInt8(0);
+}
+
+export function* encodeConsumerGroupDescribeResponseMemberSliced(w: Writer, m: ConsumerGroupDescribeResponseMemberInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.memberId ?? "", true);
+  wNStr(w, m.instanceId ?? null, true);
+  wNStr(w, m.rackId ?? null, true);
+  w.writeInt32(m.memberEpoch ?? 0);
+  wStr(w, m.clientId ?? "", true);
+  wStr(w, m.clientHost ?? "", true);
+  yield* wArrS(w, m.subscribedTopicNames ?? [], true, sl, wdCStr);
+  wNStr(w, m.subscribedTopicRegex ?? null, true);
+  yield* encodeConsumerGroupDescribeResponseAssignmentSliced(w, m.assignment ?? {}, v, sl);
+  yield* encodeConsumerGroupDescribeResponseAssignmentSliced(w, m.targetAssignment ?? {}, v, sl);
   w.writeUInt8(0);
 }

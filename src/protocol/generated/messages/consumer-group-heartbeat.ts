@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rNStruct, rStr, rdCStr, rdInt32, wArr, wNArr, wNStr, wNStruct, wStr, wdCStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS, wNStructG } from '../../primitives/sliced-codec.js';
 
 export interface ConsumerGroupHeartbeatRequest {
   groupId: string;
@@ -48,6 +50,23 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, v: number): Consu
   return o;
 }
 
+export function* decodeConsumerGroupHeartbeatRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ConsumerGroupHeartbeatRequest> {
+  const o: ConsumerGroupHeartbeatRequest = {
+    groupId: rStr(r, true),
+    memberId: rStr(r, true),
+    memberEpoch: r.readInt32(),
+    instanceId: rNStr(r, true),
+    rackId: rNStr(r, true),
+    rebalanceTimeoutMs: r.readInt32(),
+    subscribedTopicNames: (yield* rNArrS(r, true, sl, rdCStr)),
+    subscribedTopicRegex: v >= 1 ? rNStr(r, true) : null,
+    serverAssignor: rNStr(r, true),
+    topicPartitions: (yield* rNArrG(r, true, sl, (r) => decodeConsumerGroupHeartbeatRequestTopicPartitionsSliced(r, v, sl))),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
 export function encodeConsumerGroupHeartbeatRequest(w: Writer, m: ConsumerGroupHeartbeatRequestInit, v: number): void {
   wStr(w, m.groupId ?? "", true);
   wStr(w, m.memberId ?? "", true);
@@ -76,6 +95,15 @@ export function decodeConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, v:
   const o: ConsumerGroupHeartbeatRequestTopicPartitions = {
     topicId: r.readUuid(),
     partitions: rArr(r, true, rdInt32),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeConsumerGroupHeartbeatRequestTopicPartitionsSliced(r: Reader, v: number, sl: Slicer): Sliced<ConsumerGroupHeartbeatRequestTopicPartitions> {
+  const o: ConsumerGroupHeartbeatRequestTopicPartitions = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrS(r, true, sl, rdInt32)),
   };
   r.readTaggedFields();
   return o;
@@ -132,6 +160,17 @@ export function encodeConsumerGroupHeartbeatResponse(w: Writer, m: ConsumerGroup
   w.writeUInt8(0);
 }
 
+export function* encodeConsumerGroupHeartbeatResponseSliced(w: Writer, m: ConsumerGroupHeartbeatResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  wNStr(w, m.memberId ?? null, true);
+  w.writeInt32(m.memberEpoch ?? 0);
+  w.writeInt32(m.heartbeatIntervalMs ?? 0);
+  yield* wNStructG(w, m.assignment ?? null, (w, e) => encodeConsumerGroupHeartbeatResponseAssignmentSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface ConsumerGroupHeartbeatResponseTopicPartitions {
   topicId: string;
   partitions: number[];
@@ -157,6 +196,12 @@ export function encodeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, m
   w.writeUInt8(0);
 }
 
+export function* encodeConsumerGroupHeartbeatResponseTopicPartitionsSliced(w: Writer, m: ConsumerGroupHeartbeatResponseTopicPartitionsInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrS(w, m.partitions ?? [], true, sl, wdInt32);
+  w.writeUInt8(0);
+}
+
 export interface ConsumerGroupHeartbeatResponseAssignment {
   topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
 }
@@ -175,5 +220,10 @@ export function decodeConsumerGroupHeartbeatResponseAssignment(r: Reader, v: num
 
 export function encodeConsumerGroupHeartbeatResponseAssignment(w: Writer, m: ConsumerGroupHeartbeatResponseAssignmentInit, v: number): void {
   wArr(w, m.topicPartitions ?? [], true, (w, e) => encodeConsumerGroupHeartbeatResponseTopicPartitions(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeConsumerGroupHeartbeatResponseAssignmentSliced(w: Writer, m: ConsumerGroupHeartbeatResponseAssignmentInit, v: number, sl: Slicer): Sliced<void> {
+  yield* wArrG(w, m.topicPartitions ?? [], true, sl, (w, e) => encodeConsumerGroupHeartbeatResponseTopicPartitionsSliced(w, e, v, sl));
   w.writeUInt8(0);
 }

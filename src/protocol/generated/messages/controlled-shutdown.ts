@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ControlledShutdownRequest {
   brokerId: number;
@@ -15,6 +17,16 @@ export interface ControlledShutdownRequestInit {
 }
 
 export function decodeControlledShutdownRequest(r: Reader, v: number): ControlledShutdownRequest {
+  const f = v >= 3;
+  const o: ControlledShutdownRequest = {
+    brokerId: r.readInt32(),
+    brokerEpoch: v >= 2 ? r.readInt64() : -1n,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeControlledShutdownRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ControlledShutdownRequest> {
   const f = v >= 3;
   const o: ControlledShutdownRequest = {
     brokerId: r.readInt32(),
@@ -55,6 +67,13 @@ export function encodeControlledShutdownResponse(w: Writer, m: ControlledShutdow
   const f = v >= 3;
   w.writeInt16(m.errorCode ?? 0);
   wArr(w, m.remainingPartitions ?? [], f, (w, e) => encodeControlledShutdownResponseRemainingPartition(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeControlledShutdownResponseSliced(w: Writer, m: ControlledShutdownResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 3;
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrS(w, m.remainingPartitions ?? [], f, sl, (w, e) => encodeControlledShutdownResponseRemainingPartition(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface ControllerRegistrationRequest {
   controllerId: number;
@@ -28,6 +30,18 @@ export function decodeControllerRegistrationRequest(r: Reader, v: number): Contr
     zkMigrationReady: r.readBoolean(),
     listeners: rArr(r, true, (r) => decodeControllerRegistrationRequestListener(r, v)),
     features: rArr(r, true, (r) => decodeControllerRegistrationRequestFeature(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeControllerRegistrationRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ControllerRegistrationRequest> {
+  const o: ControllerRegistrationRequest = {
+    controllerId: r.readInt32(),
+    incarnationId: r.readUuid(),
+    zkMigrationReady: r.readBoolean(),
+    listeners: (yield* rArrD(r, true, sl, (r) => decodeControllerRegistrationRequestListener(r, v))),
+    features: (yield* rArrD(r, true, sl, (r) => decodeControllerRegistrationRequestFeature(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -127,6 +141,13 @@ export function decodeControllerRegistrationResponse(r: Reader, v: number): Cont
 }
 
 export function encodeControllerRegistrationResponse(w: Writer, m: ControllerRegistrationResponseInit, v: number): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  w.writeUInt8(0);
+}
+
+export function* encodeControllerRegistrationResponseSliced(w: Writer, m: ControllerRegistrationResponseInit, v: number, sl: Slicer): Sliced<void> {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);

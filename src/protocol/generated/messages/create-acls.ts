@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface CreateAclsRequest {
   creations: CreateAclsRequestAclCreation[];
@@ -16,6 +18,15 @@ export function decodeCreateAclsRequest(r: Reader, v: number): CreateAclsRequest
   const f = v >= 2;
   const o: CreateAclsRequest = {
     creations: rArr(r, f, (r) => decodeCreateAclsRequestAclCreation(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeCreateAclsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<CreateAclsRequest> {
+  const f = v >= 2;
+  const o: CreateAclsRequest = {
+    creations: (yield* rArrD(r, f, sl, (r) => decodeCreateAclsRequestAclCreation(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -98,6 +109,13 @@ export function encodeCreateAclsResponse(w: Writer, m: CreateAclsResponseInit, v
   const f = v >= 2;
   w.writeInt32(m.throttleTimeMs ?? 0);
   wArr(w, m.results ?? [], f, (w, e) => encodeCreateAclsResponseAclCreationResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeCreateAclsResponseSliced(w: Writer, m: CreateAclsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrS(w, m.results ?? [], f, sl, (w, e) => encodeCreateAclsResponseAclCreationResult(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

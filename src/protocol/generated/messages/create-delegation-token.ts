@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface CreateDelegationTokenRequest {
   ownerPrincipalType: string | null;
@@ -24,6 +26,18 @@ export function decodeCreateDelegationTokenRequest(r: Reader, v: number): Create
     ownerPrincipalType: v >= 3 ? rNStr(r, f) : "",
     ownerPrincipalName: v >= 3 ? rNStr(r, f) : "",
     renewers: rArr(r, f, (r) => decodeCreateDelegationTokenRequestCreatableRenewers(r, v)),
+    maxLifetimeMs: r.readInt64(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeCreateDelegationTokenRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<CreateDelegationTokenRequest> {
+  const f = v >= 2;
+  const o: CreateDelegationTokenRequest = {
+    ownerPrincipalType: v >= 3 ? rNStr(r, f) : "",
+    ownerPrincipalName: v >= 3 ? rNStr(r, f) : "",
+    renewers: (yield* rArrD(r, f, sl, (r) => decodeCreateDelegationTokenRequestCreatableRenewers(r, v))),
     maxLifetimeMs: r.readInt64(),
   };
   if (f) r.readTaggedFields();
@@ -114,6 +128,22 @@ export function decodeCreateDelegationTokenResponse(r: Reader, v: number): Creat
 }
 
 export function encodeCreateDelegationTokenResponse(w: Writer, m: CreateDelegationTokenResponseInit, v: number): void {
+  const f = v >= 2;
+  w.writeInt16(m.errorCode ?? 0);
+  wStr(w, m.principalType ?? "", f);
+  wStr(w, m.principalName ?? "", f);
+  if (v >= 3) wStr(w, m.tokenRequesterPrincipalType ?? "", f);
+  if (v >= 3) wStr(w, m.tokenRequesterPrincipalName ?? "", f);
+  w.writeInt64(m.issueTimestampMs ?? 0n);
+  w.writeInt64(m.expiryTimestampMs ?? 0n);
+  w.writeInt64(m.maxTimestampMs ?? 0n);
+  wStr(w, m.tokenId ?? "", f);
+  wBytes(w, m.hmac ?? EMPTY_BYTES, f);
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeCreateDelegationTokenResponseSliced(w: Writer, m: CreateDelegationTokenResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 2;
   w.writeInt16(m.errorCode ?? 0);
   wStr(w, m.principalType ?? "", f);

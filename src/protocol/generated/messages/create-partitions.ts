@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wNStr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface CreatePartitionsRequest {
   topics: CreatePartitionsRequestCreatePartitionsTopic[];
@@ -20,6 +22,17 @@ export function decodeCreatePartitionsRequest(r: Reader, v: number): CreateParti
   const f = v >= 2;
   const o: CreatePartitionsRequest = {
     topics: rArr(r, f, (r) => decodeCreatePartitionsRequestCreatePartitionsTopic(r, v)),
+    timeoutMs: r.readInt32(),
+    validateOnly: r.readBoolean(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeCreatePartitionsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<CreatePartitionsRequest> {
+  const f = v >= 2;
+  const o: CreatePartitionsRequest = {
+    topics: (yield* rArrG(r, f, sl, (r) => decodeCreatePartitionsRequestCreatePartitionsTopicSliced(r, v, sl))),
     timeoutMs: r.readInt32(),
     validateOnly: r.readBoolean(),
   };
@@ -58,6 +71,17 @@ export function decodeCreatePartitionsRequestCreatePartitionsTopic(r: Reader, v:
   return o;
 }
 
+export function* decodeCreatePartitionsRequestCreatePartitionsTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<CreatePartitionsRequestCreatePartitionsTopic> {
+  const f = v >= 2;
+  const o: CreatePartitionsRequestCreatePartitionsTopic = {
+    name: rStr(r, f),
+    count: r.readInt32(),
+    assignments: (yield* rNArrG(r, f, sl, (r) => decodeCreatePartitionsRequestCreatePartitionsAssignmentSliced(r, v, sl))),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, m: CreatePartitionsRequestCreatePartitionsTopicInit, v: number): void {
   const f = v >= 2;
   wStr(w, m.name ?? "", f);
@@ -78,6 +102,15 @@ export function decodeCreatePartitionsRequestCreatePartitionsAssignment(r: Reade
   const f = v >= 2;
   const o: CreatePartitionsRequestCreatePartitionsAssignment = {
     brokerIds: rArr(r, f, rdInt32),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeCreatePartitionsRequestCreatePartitionsAssignmentSliced(r: Reader, v: number, sl: Slicer): Sliced<CreatePartitionsRequestCreatePartitionsAssignment> {
+  const f = v >= 2;
+  const o: CreatePartitionsRequestCreatePartitionsAssignment = {
+    brokerIds: (yield* rArrS(r, f, sl, rdInt32)),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -113,6 +146,13 @@ export function encodeCreatePartitionsResponse(w: Writer, m: CreatePartitionsRes
   const f = v >= 2;
   w.writeInt32(m.throttleTimeMs ?? 0);
   wArr(w, m.results ?? [], f, (w, e) => encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeCreatePartitionsResponseSliced(w: Writer, m: CreatePartitionsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrS(w, m.results ?? [], f, sl, (w, e) => encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

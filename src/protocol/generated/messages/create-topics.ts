@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wNStr, wStr, wTagged, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wNArrS } from '../../primitives/sliced-codec.js';
 
 export interface CreateTopicsRequest {
   topics: CreateTopicsRequestCreatableTopic[];
@@ -21,6 +23,17 @@ export function decodeCreateTopicsRequest(r: Reader, v: number): CreateTopicsReq
   const f = v >= 5;
   const o: CreateTopicsRequest = {
     topics: rArr(r, f, (r) => decodeCreateTopicsRequestCreatableTopic(r, v)),
+    timeoutMs: r.readInt32(),
+    validateOnly: v >= 1 ? r.readBoolean() : false,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeCreateTopicsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<CreateTopicsRequest> {
+  const f = v >= 5;
+  const o: CreateTopicsRequest = {
+    topics: (yield* rArrG(r, f, sl, (r) => decodeCreateTopicsRequestCreatableTopicSliced(r, v, sl))),
     timeoutMs: r.readInt32(),
     validateOnly: v >= 1 ? r.readBoolean() : false,
   };
@@ -65,6 +78,19 @@ export function decodeCreateTopicsRequestCreatableTopic(r: Reader, v: number): C
   return o;
 }
 
+export function* decodeCreateTopicsRequestCreatableTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<CreateTopicsRequestCreatableTopic> {
+  const f = v >= 5;
+  const o: CreateTopicsRequestCreatableTopic = {
+    name: rStr(r, f),
+    numPartitions: r.readInt32(),
+    replicationFactor: r.readInt16(),
+    assignments: (yield* rArrG(r, f, sl, (r) => decodeCreateTopicsRequestCreatableReplicaAssignmentSliced(r, v, sl))),
+    configs: (yield* rArrD(r, f, sl, (r) => decodeCreateTopicsRequestCreatableTopicConfig(r, v))),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeCreateTopicsRequestCreatableTopic(w: Writer, m: CreateTopicsRequestCreatableTopicInit, v: number): void {
   const f = v >= 5;
   wStr(w, m.name ?? "", f);
@@ -90,6 +116,16 @@ export function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, v
   const o: CreateTopicsRequestCreatableReplicaAssignment = {
     partitionIndex: r.readInt32(),
     brokerIds: rArr(r, f, rdInt32),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeCreateTopicsRequestCreatableReplicaAssignmentSliced(r: Reader, v: number, sl: Slicer): Sliced<CreateTopicsRequestCreatableReplicaAssignment> {
+  const f = v >= 5;
+  const o: CreateTopicsRequestCreatableReplicaAssignment = {
+    partitionIndex: r.readInt32(),
+    brokerIds: (yield* rArrS(r, f, sl, rdInt32)),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -156,6 +192,13 @@ export function encodeCreateTopicsResponse(w: Writer, m: CreateTopicsResponseIni
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeCreateTopicsResponseSliced(w: Writer, m: CreateTopicsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 5;
+  if (v >= 2) w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeCreateTopicsResponseCreatableTopicResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface CreateTopicsResponseCreatableTopicResult {
   name: string;
   topicId: string;
@@ -209,6 +252,23 @@ export function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, m: Cre
   if (v >= 5) w.writeInt32(m.numPartitions ?? -1);
   if (v >= 5) w.writeInt16(m.replicationFactor ?? -1);
   if (v >= 5) wNArr(w, (m.configs === undefined ? [] : m.configs), f, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, e, v));
+  if (f) {
+    const t0 = m.topicConfigErrorCode ?? 0;
+    const c0 = v >= 5 && t0 !== 0;
+    w.writeUnsignedVarint((c0 ? 1 : 0));
+    if (c0) wTagged(w, 0, (w) => w.writeInt16(t0));
+  }
+}
+
+export function* encodeCreateTopicsResponseCreatableTopicResultSliced(w: Writer, m: CreateTopicsResponseCreatableTopicResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 5;
+  wStr(w, m.name ?? "", f);
+  if (v >= 7) w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeInt16(m.errorCode ?? 0);
+  if (v >= 1) wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
+  if (v >= 5) w.writeInt32(m.numPartitions ?? -1);
+  if (v >= 5) w.writeInt16(m.replicationFactor ?? -1);
+  if (v >= 5) yield* wNArrS(w, (m.configs === undefined ? [] : m.configs), f, sl, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, e, v));
   if (f) {
     const t0 = m.topicConfigErrorCode ?? 0;
     const c0 = v >= 5 && t0 !== 0;

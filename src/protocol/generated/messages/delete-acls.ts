@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DeleteAclsRequest {
   filters: DeleteAclsRequestDeleteAclsFilter[];
@@ -16,6 +18,15 @@ export function decodeDeleteAclsRequest(r: Reader, v: number): DeleteAclsRequest
   const f = v >= 2;
   const o: DeleteAclsRequest = {
     filters: rArr(r, f, (r) => decodeDeleteAclsRequestDeleteAclsFilter(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDeleteAclsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteAclsRequest> {
+  const f = v >= 2;
+  const o: DeleteAclsRequest = {
+    filters: (yield* rArrD(r, f, sl, (r) => decodeDeleteAclsRequestDeleteAclsFilter(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -101,6 +112,13 @@ export function encodeDeleteAclsResponse(w: Writer, m: DeleteAclsResponseInit, v
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeDeleteAclsResponseSliced(w: Writer, m: DeleteAclsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.filterResults ?? [], f, sl, (w, e) => encodeDeleteAclsResponseDeleteAclsFilterResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface DeleteAclsResponseDeleteAclsFilterResult {
   errorCode: number;
   errorMessage: string | null;
@@ -129,6 +147,14 @@ export function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, m: Del
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
   wArr(w, m.matchingAcls ?? [], f, (w, e) => encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDeleteAclsResponseDeleteAclsFilterResultSliced(w: Writer, m: DeleteAclsResponseDeleteAclsFilterResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
+  yield* wArrS(w, m.matchingAcls ?? [], f, sl, (w, e) => encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

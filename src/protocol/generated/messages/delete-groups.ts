@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DeleteGroupsRequest {
   groupsNames: string[];
@@ -16,6 +18,15 @@ export function decodeDeleteGroupsRequest(r: Reader, v: number): DeleteGroupsReq
   const f = v >= 2;
   const o: DeleteGroupsRequest = {
     groupsNames: rArr(r, f, (r) => rStr(r, f)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDeleteGroupsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteGroupsRequest> {
+  const f = v >= 2;
+  const o: DeleteGroupsRequest = {
+    groupsNames: (yield* rArrS(r, f, sl, (r) => rStr(r, f))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -51,6 +62,13 @@ export function encodeDeleteGroupsResponse(w: Writer, m: DeleteGroupsResponseIni
   const f = v >= 2;
   w.writeInt32(m.throttleTimeMs ?? 0);
   wArr(w, m.results ?? [], f, (w, e) => encodeDeleteGroupsResponseDeletableGroupResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDeleteGroupsResponseSliced(w: Writer, m: DeleteGroupsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrS(w, m.results ?? [], f, sl, (w, e) => encodeDeleteGroupsResponseDeletableGroupResult(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

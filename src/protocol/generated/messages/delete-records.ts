@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DeleteRecordsRequest {
   topics: DeleteRecordsRequestDeleteRecordsTopic[];
@@ -18,6 +20,16 @@ export function decodeDeleteRecordsRequest(r: Reader, v: number): DeleteRecordsR
   const f = v >= 2;
   const o: DeleteRecordsRequest = {
     topics: rArr(r, f, (r) => decodeDeleteRecordsRequestDeleteRecordsTopic(r, v)),
+    timeoutMs: r.readInt32(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDeleteRecordsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteRecordsRequest> {
+  const f = v >= 2;
+  const o: DeleteRecordsRequest = {
+    topics: (yield* rArrG(r, f, sl, (r) => decodeDeleteRecordsRequestDeleteRecordsTopicSliced(r, v, sl))),
     timeoutMs: r.readInt32(),
   };
   if (f) r.readTaggedFields();
@@ -46,6 +58,16 @@ export function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, v: numbe
   const o: DeleteRecordsRequestDeleteRecordsTopic = {
     name: rStr(r, f),
     partitions: rArr(r, f, (r) => decodeDeleteRecordsRequestDeleteRecordsPartition(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDeleteRecordsRequestDeleteRecordsTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteRecordsRequestDeleteRecordsTopic> {
+  const f = v >= 2;
+  const o: DeleteRecordsRequestDeleteRecordsTopic = {
+    name: rStr(r, f),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeDeleteRecordsRequestDeleteRecordsPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -112,6 +134,13 @@ export function encodeDeleteRecordsResponse(w: Writer, m: DeleteRecordsResponseI
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeDeleteRecordsResponseSliced(w: Writer, m: DeleteRecordsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeDeleteRecordsResponseDeleteRecordsTopicResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface DeleteRecordsResponseDeleteRecordsTopicResult {
   name: string;
   partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
@@ -136,6 +165,13 @@ export function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, m
   const f = v >= 2;
   wStr(w, m.name ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDeleteRecordsResponseDeleteRecordsTopicResultSliced(w: Writer, m: DeleteRecordsResponseDeleteRecordsTopicResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  wStr(w, m.name ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

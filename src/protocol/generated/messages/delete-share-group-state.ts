@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DeleteShareGroupStateRequest {
   groupId: string;
@@ -19,6 +21,15 @@ export function decodeDeleteShareGroupStateRequest(r: Reader, v: number): Delete
   const o: DeleteShareGroupStateRequest = {
     groupId: rStr(r, true),
     topics: rArr(r, true, (r) => decodeDeleteShareGroupStateRequestDeleteStateData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDeleteShareGroupStateRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteShareGroupStateRequest> {
+  const o: DeleteShareGroupStateRequest = {
+    groupId: rStr(r, true),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeDeleteShareGroupStateRequestDeleteStateDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -44,6 +55,15 @@ export function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, v: 
   const o: DeleteShareGroupStateRequestDeleteStateData = {
     topicId: r.readUuid(),
     partitions: rArr(r, true, (r) => decodeDeleteShareGroupStateRequestPartitionData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDeleteShareGroupStateRequestDeleteStateDataSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteShareGroupStateRequestDeleteStateData> {
+  const o: DeleteShareGroupStateRequestDeleteStateData = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeDeleteShareGroupStateRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -97,6 +117,11 @@ export function encodeDeleteShareGroupStateResponse(w: Writer, m: DeleteShareGro
   w.writeUInt8(0);
 }
 
+export function* encodeDeleteShareGroupStateResponseSliced(w: Writer, m: DeleteShareGroupStateResponseInit, v: number, sl: Slicer): Sliced<void> {
+  yield* wArrG(w, m.results ?? [], true, sl, (w, e) => encodeDeleteShareGroupStateResponseDeleteStateResultSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface DeleteShareGroupStateResponseDeleteStateResult {
   topicId: string;
   partitions: DeleteShareGroupStateResponsePartitionResult[];
@@ -119,6 +144,12 @@ export function decodeDeleteShareGroupStateResponseDeleteStateResult(r: Reader, 
 export function encodeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, m: DeleteShareGroupStateResponseDeleteStateResultInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeDeleteShareGroupStateResponsePartitionResult(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeDeleteShareGroupStateResponseDeleteStateResultSliced(w: Writer, m: DeleteShareGroupStateResponseDeleteStateResultInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeDeleteShareGroupStateResponsePartitionResult(w, e, v));
   w.writeUInt8(0);
 }
 

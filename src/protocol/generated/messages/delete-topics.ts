@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrS, rNArrD, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DeleteTopicsRequest {
   topics: DeleteTopicsRequestDeleteTopicState[];
@@ -22,6 +24,17 @@ export function decodeDeleteTopicsRequest(r: Reader, v: number): DeleteTopicsReq
   const o: DeleteTopicsRequest = {
     topics: v >= 6 ? rArr(r, f, (r) => decodeDeleteTopicsRequestDeleteTopicState(r, v)) : [],
     topicNames: v <= 5 ? rArr(r, f, (r) => rStr(r, f)) : [],
+    timeoutMs: r.readInt32(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDeleteTopicsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DeleteTopicsRequest> {
+  const f = v >= 4;
+  const o: DeleteTopicsRequest = {
+    topics: v >= 6 ? (yield* rArrD(r, f, sl, (r) => decodeDeleteTopicsRequestDeleteTopicState(r, v))) : [],
+    topicNames: v <= 5 ? (yield* rArrS(r, f, sl, (r) => rStr(r, f))) : [],
     timeoutMs: r.readInt32(),
   };
   if (f) r.readTaggedFields();
@@ -85,6 +98,13 @@ export function encodeDeleteTopicsResponse(w: Writer, m: DeleteTopicsResponseIni
   const f = v >= 4;
   if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
   wArr(w, m.responses ?? [], f, (w, e) => encodeDeleteTopicsResponseDeletableTopicResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDeleteTopicsResponseSliced(w: Writer, m: DeleteTopicsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 4;
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrS(w, m.responses ?? [], f, sl, (w, e) => encodeDeleteTopicsResponseDeletableTopicResult(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

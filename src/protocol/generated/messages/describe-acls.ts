@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeAclsRequest {
   resourceTypeFilter: number;
@@ -25,6 +27,21 @@ export interface DescribeAclsRequestInit {
 }
 
 export function decodeDescribeAclsRequest(r: Reader, v: number): DescribeAclsRequest {
+  const f = v >= 2;
+  const o: DescribeAclsRequest = {
+    resourceTypeFilter: r.readInt8(),
+    resourceNameFilter: rNStr(r, f),
+    patternTypeFilter: v >= 1 ? r.readInt8() : 3,
+    principalFilter: rNStr(r, f),
+    hostFilter: rNStr(r, f),
+    operation: r.readInt8(),
+    permissionType: r.readInt8(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeAclsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeAclsRequest> {
   const f = v >= 2;
   const o: DescribeAclsRequest = {
     resourceTypeFilter: r.readInt8(),
@@ -86,6 +103,15 @@ export function encodeDescribeAclsResponse(w: Writer, m: DescribeAclsResponseIni
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeDescribeAclsResponseSliced(w: Writer, m: DescribeAclsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
+  yield* wArrG(w, m.resources ?? [], f, sl, (w, e) => encodeDescribeAclsResponseDescribeAclsResourceSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface DescribeAclsResponseDescribeAclsResource {
   resourceType: number;
   resourceName: string;
@@ -118,6 +144,15 @@ export function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, m: Des
   wStr(w, m.resourceName ?? "", f);
   if (v >= 1) w.writeInt8(m.patternType ?? 3);
   wArr(w, m.acls ?? [], f, (w, e) => encodeDescribeAclsResponseAclDescription(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDescribeAclsResponseDescribeAclsResourceSliced(w: Writer, m: DescribeAclsResponseDescribeAclsResourceInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt8(m.resourceType ?? 0);
+  wStr(w, m.resourceName ?? "", f);
+  if (v >= 1) w.writeInt8(m.patternType ?? 3);
+  yield* wArrS(w, m.acls ?? [], f, sl, (w, e) => encodeDescribeAclsResponseAclDescription(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

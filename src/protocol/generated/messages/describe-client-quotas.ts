@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS, wNArrG } from '../../primitives/sliced-codec.js';
 
 export interface DescribeClientQuotasRequest {
   components: DescribeClientQuotasRequestComponentData[];
@@ -18,6 +20,16 @@ export function decodeDescribeClientQuotasRequest(r: Reader, v: number): Describ
   const f = v >= 1;
   const o: DescribeClientQuotasRequest = {
     components: rArr(r, f, (r) => decodeDescribeClientQuotasRequestComponentData(r, v)),
+    strict: r.readBoolean(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeClientQuotasRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeClientQuotasRequest> {
+  const f = v >= 1;
+  const o: DescribeClientQuotasRequest = {
+    components: (yield* rArrD(r, f, sl, (r) => decodeDescribeClientQuotasRequestComponentData(r, v))),
     strict: r.readBoolean(),
   };
   if (f) r.readTaggedFields();
@@ -97,6 +109,15 @@ export function encodeDescribeClientQuotasResponse(w: Writer, m: DescribeClientQ
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeDescribeClientQuotasResponseSliced(w: Writer, m: DescribeClientQuotasResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
+  yield* wNArrG(w, (m.entries === undefined ? [] : m.entries), f, sl, (w, e) => encodeDescribeClientQuotasResponseEntryDataSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface DescribeClientQuotasResponseEntryData {
   entity: DescribeClientQuotasResponseEntityData[];
   values: DescribeClientQuotasResponseValueData[];
@@ -121,6 +142,13 @@ export function encodeDescribeClientQuotasResponseEntryData(w: Writer, m: Descri
   const f = v >= 1;
   wArr(w, m.entity ?? [], f, (w, e) => encodeDescribeClientQuotasResponseEntityData(w, e, v));
   wArr(w, m.values ?? [], f, (w, e) => encodeDescribeClientQuotasResponseValueData(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDescribeClientQuotasResponseEntryDataSliced(w: Writer, m: DescribeClientQuotasResponseEntryDataInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  yield* wArrS(w, m.entity ?? [], f, sl, (w, e) => encodeDescribeClientQuotasResponseEntityData(w, e, v));
+  yield* wArrS(w, m.values ?? [], f, sl, (w, e) => encodeDescribeClientQuotasResponseValueData(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

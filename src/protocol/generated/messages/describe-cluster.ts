@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
@@ -15,6 +17,15 @@ export interface DescribeClusterRequestInit {
 }
 
 export function decodeDescribeClusterRequest(r: Reader, v: number): DescribeClusterRequest {
+  const o: DescribeClusterRequest = {
+    includeClusterAuthorizedOperations: r.readBoolean(),
+    endpointType: v >= 1 ? r.readInt8() : 1,
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeClusterRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeClusterRequest> {
   const o: DescribeClusterRequest = {
     includeClusterAuthorizedOperations: r.readBoolean(),
     endpointType: v >= 1 ? r.readInt8() : 1,
@@ -74,6 +85,18 @@ export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterRespo
   wStr(w, m.clusterId ?? "", true);
   w.writeInt32(m.controllerId ?? -1);
   wArr(w, m.brokers ?? [], true, (w, e) => encodeDescribeClusterResponseDescribeClusterBroker(w, e, v));
+  w.writeInt32(m.clusterAuthorizedOperations ?? -2147483648);
+  w.writeUInt8(0);
+}
+
+export function* encodeDescribeClusterResponseSliced(w: Writer, m: DescribeClusterResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  if (v >= 1) w.writeInt8(m.endpointType ?? 1);
+  wStr(w, m.clusterId ?? "", true);
+  w.writeInt32(m.controllerId ?? -1);
+  yield* wArrS(w, m.brokers ?? [], true, sl, (w, e) => encodeDescribeClusterResponseDescribeClusterBroker(w, e, v));
   w.writeInt32(m.clusterAuthorizedOperations ?? -2147483648);
   w.writeUInt8(0);
 }

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeConfigsRequest {
   resources: DescribeConfigsRequestDescribeConfigsResource[];
@@ -20,6 +22,17 @@ export function decodeDescribeConfigsRequest(r: Reader, v: number): DescribeConf
   const f = v >= 4;
   const o: DescribeConfigsRequest = {
     resources: rArr(r, f, (r) => decodeDescribeConfigsRequestDescribeConfigsResource(r, v)),
+    includeSynonyms: v >= 1 ? r.readBoolean() : false,
+    includeDocumentation: v >= 3 ? r.readBoolean() : false,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeConfigsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeConfigsRequest> {
+  const f = v >= 4;
+  const o: DescribeConfigsRequest = {
+    resources: (yield* rArrG(r, f, sl, (r) => decodeDescribeConfigsRequestDescribeConfigsResourceSliced(r, v, sl))),
     includeSynonyms: v >= 1 ? r.readBoolean() : false,
     includeDocumentation: v >= 3 ? r.readBoolean() : false,
   };
@@ -53,6 +66,17 @@ export function decodeDescribeConfigsRequestDescribeConfigsResource(r: Reader, v
     resourceType: r.readInt8(),
     resourceName: rStr(r, f),
     configurationKeys: rNArr(r, f, (r) => rStr(r, f)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeConfigsRequestDescribeConfigsResourceSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeConfigsRequestDescribeConfigsResource> {
+  const f = v >= 4;
+  const o: DescribeConfigsRequestDescribeConfigsResource = {
+    resourceType: r.readInt8(),
+    resourceName: rStr(r, f),
+    configurationKeys: (yield* rNArrS(r, f, sl, (r) => rStr(r, f))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -93,6 +117,13 @@ export function encodeDescribeConfigsResponse(w: Writer, m: DescribeConfigsRespo
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeDescribeConfigsResponseSliced(w: Writer, m: DescribeConfigsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 4;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.results ?? [], f, sl, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface DescribeConfigsResponseDescribeConfigsResult {
   errorCode: number;
   errorMessage: string | null;
@@ -129,6 +160,16 @@ export function encodeDescribeConfigsResponseDescribeConfigsResult(w: Writer, m:
   w.writeInt8(m.resourceType ?? 0);
   wStr(w, m.resourceName ?? "", f);
   wArr(w, m.configs ?? [], f, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDescribeConfigsResponseDescribeConfigsResultSliced(w: Writer, m: DescribeConfigsResponseDescribeConfigsResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 4;
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
+  w.writeInt8(m.resourceType ?? 0);
+  wStr(w, m.resourceName ?? "", f);
+  yield* wArrG(w, m.configs ?? [], f, sl, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResourceResultSliced(w, e, v, sl));
   if (f) w.writeUInt8(0);
 }
 
@@ -182,6 +223,20 @@ export function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Wr
   if (v >= 1) w.writeInt8(m.configSource ?? -1);
   w.writeBoolean(m.isSensitive ?? false);
   if (v >= 1) wArr(w, m.synonyms ?? [], f, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, e, v));
+  if (v >= 3) w.writeInt8(m.configType ?? 0);
+  if (v >= 3) wNStr(w, (m.documentation === undefined ? "" : m.documentation), f);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDescribeConfigsResponseDescribeConfigsResourceResultSliced(w: Writer, m: DescribeConfigsResponseDescribeConfigsResourceResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 4;
+  wStr(w, m.name ?? "", f);
+  wNStr(w, (m.value === undefined ? "" : m.value), f);
+  w.writeBoolean(m.readOnly ?? false);
+  if (v <= 0) w.writeBoolean(m.isDefault ?? false);
+  if (v >= 1) w.writeInt8(m.configSource ?? -1);
+  w.writeBoolean(m.isSensitive ?? false);
+  if (v >= 1) yield* wArrS(w, m.synonyms ?? [], f, sl, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, e, v));
   if (v >= 3) w.writeInt8(m.configType ?? 0);
   if (v >= 3) wNStr(w, (m.documentation === undefined ? "" : m.documentation), f);
   if (f) w.writeUInt8(0);

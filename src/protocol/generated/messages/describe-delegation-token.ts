@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNArr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeDelegationTokenRequest {
   owners: DescribeDelegationTokenRequestDescribeDelegationTokenOwner[] | null;
@@ -16,6 +18,15 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, v: number): Desc
   const f = v >= 2;
   const o: DescribeDelegationTokenRequest = {
     owners: rNArr(r, f, (r) => decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeDelegationTokenRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeDelegationTokenRequest> {
+  const f = v >= 2;
+  const o: DescribeDelegationTokenRequest = {
+    owners: (yield* rNArrD(r, f, sl, (r) => decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -85,6 +96,14 @@ export function encodeDescribeDelegationTokenResponse(w: Writer, m: DescribeDele
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeDescribeDelegationTokenResponseSliced(w: Writer, m: DescribeDelegationTokenResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrG(w, m.tokens ?? [], f, sl, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationTokenSliced(w, e, v, sl));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  if (f) w.writeUInt8(0);
+}
+
 export interface DescribeDelegationTokenResponseDescribedDelegationToken {
   principalType: string;
   principalName: string;
@@ -141,6 +160,21 @@ export function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w:
   wStr(w, m.tokenId ?? "", f);
   wBytes(w, m.hmac ?? EMPTY_BYTES, f);
   wArr(w, m.renewers ?? [], f, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDescribeDelegationTokenResponseDescribedDelegationTokenSliced(w: Writer, m: DescribeDelegationTokenResponseDescribedDelegationTokenInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  wStr(w, m.principalType ?? "", f);
+  wStr(w, m.principalName ?? "", f);
+  if (v >= 3) wStr(w, m.tokenRequesterPrincipalType ?? "", f);
+  if (v >= 3) wStr(w, m.tokenRequesterPrincipalName ?? "", f);
+  w.writeInt64(m.issueTimestamp ?? 0n);
+  w.writeInt64(m.expiryTimestamp ?? 0n);
+  w.writeInt64(m.maxTimestamp ?? 0n);
+  wStr(w, m.tokenId ?? "", f);
+  wBytes(w, m.hmac ?? EMPTY_BYTES, f);
+  yield* wArrS(w, m.renewers ?? [], f, sl, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

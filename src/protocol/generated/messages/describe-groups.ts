@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrS, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeGroupsRequest {
   groups: string[];
@@ -18,6 +20,16 @@ export function decodeDescribeGroupsRequest(r: Reader, v: number): DescribeGroup
   const f = v >= 5;
   const o: DescribeGroupsRequest = {
     groups: rArr(r, f, (r) => rStr(r, f)),
+    includeAuthorizedOperations: v >= 3 ? r.readBoolean() : false,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeGroupsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeGroupsRequest> {
+  const f = v >= 5;
+  const o: DescribeGroupsRequest = {
+    groups: (yield* rArrS(r, f, sl, (r) => rStr(r, f))),
     includeAuthorizedOperations: v >= 3 ? r.readBoolean() : false,
   };
   if (f) r.readTaggedFields();
@@ -55,6 +67,13 @@ export function encodeDescribeGroupsResponse(w: Writer, m: DescribeGroupsRespons
   const f = v >= 5;
   if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
   wArr(w, m.groups ?? [], f, (w, e) => encodeDescribeGroupsResponseDescribedGroup(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDescribeGroupsResponseSliced(w: Writer, m: DescribeGroupsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 5;
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.groups ?? [], f, sl, (w, e) => encodeDescribeGroupsResponseDescribedGroupSliced(w, e, v, sl));
   if (f) w.writeUInt8(0);
 }
 
@@ -101,6 +120,18 @@ export function encodeDescribeGroupsResponseDescribedGroup(w: Writer, m: Describ
   wStr(w, m.protocolType ?? "", f);
   wStr(w, m.protocolData ?? "", f);
   wArr(w, m.members ?? [], f, (w, e) => encodeDescribeGroupsResponseDescribedGroupMember(w, e, v));
+  if (v >= 3) w.writeInt32(m.authorizedOperations ?? -2147483648);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDescribeGroupsResponseDescribedGroupSliced(w: Writer, m: DescribeGroupsResponseDescribedGroupInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 5;
+  w.writeInt16(m.errorCode ?? 0);
+  wStr(w, m.groupId ?? "", f);
+  wStr(w, m.groupState ?? "", f);
+  wStr(w, m.protocolType ?? "", f);
+  wStr(w, m.protocolData ?? "", f);
+  yield* wArrS(w, m.members ?? [], f, sl, (w, e) => encodeDescribeGroupsResponseDescribedGroupMember(w, e, v));
   if (v >= 3) w.writeInt32(m.authorizedOperations ?? -2147483648);
   if (f) w.writeUInt8(0);
 }

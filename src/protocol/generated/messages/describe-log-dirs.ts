@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeLogDirsRequest {
   topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
@@ -16,6 +18,15 @@ export function decodeDescribeLogDirsRequest(r: Reader, v: number): DescribeLogD
   const f = v >= 2;
   const o: DescribeLogDirsRequest = {
     topics: rNArr(r, f, (r) => decodeDescribeLogDirsRequestDescribableLogDirTopic(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeLogDirsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeLogDirsRequest> {
+  const f = v >= 2;
+  const o: DescribeLogDirsRequest = {
+    topics: (yield* rNArrG(r, f, sl, (r) => decodeDescribeLogDirsRequestDescribableLogDirTopicSliced(r, v, sl))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -42,6 +53,16 @@ export function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, v:
   const o: DescribeLogDirsRequestDescribableLogDirTopic = {
     topic: rStr(r, f),
     partitions: rArr(r, f, rdInt32),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeLogDirsRequestDescribableLogDirTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeLogDirsRequestDescribableLogDirTopic> {
+  const f = v >= 2;
+  const o: DescribeLogDirsRequestDescribableLogDirTopic = {
+    topic: rStr(r, f),
+    partitions: (yield* rArrS(r, f, sl, rdInt32)),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -85,6 +106,14 @@ export function encodeDescribeLogDirsResponse(w: Writer, m: DescribeLogDirsRespo
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeDescribeLogDirsResponseSliced(w: Writer, m: DescribeLogDirsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  if (v >= 3) w.writeInt16(m.errorCode ?? 0);
+  yield* wArrG(w, m.results ?? [], f, sl, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface DescribeLogDirsResponseDescribeLogDirsResult {
   errorCode: number;
   logDir: string;
@@ -124,6 +153,16 @@ export function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, m:
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeDescribeLogDirsResponseDescribeLogDirsResultSliced(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt16(m.errorCode ?? 0);
+  wStr(w, m.logDir ?? "", f);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsTopicSliced(w, e, v, sl));
+  if (v >= 4) w.writeInt64(m.totalBytes ?? -1n);
+  if (v >= 4) w.writeInt64(m.usableBytes ?? -1n);
+  if (f) w.writeUInt8(0);
+}
+
 export interface DescribeLogDirsResponseDescribeLogDirsTopic {
   name: string;
   partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
@@ -148,6 +187,13 @@ export function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, m: 
   const f = v >= 2;
   wStr(w, m.name ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeDescribeLogDirsResponseDescribeLogDirsTopicSliced(w: Writer, m: DescribeLogDirsResponseDescribeLogDirsTopicInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  wStr(w, m.name ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNStr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeProducersRequest {
   topics: DescribeProducersRequestTopicRequest[];
@@ -15,6 +17,14 @@ export interface DescribeProducersRequestInit {
 export function decodeDescribeProducersRequest(r: Reader, v: number): DescribeProducersRequest {
   const o: DescribeProducersRequest = {
     topics: rArr(r, true, (r) => decodeDescribeProducersRequestTopicRequest(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeProducersRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeProducersRequest> {
+  const o: DescribeProducersRequest = {
+    topics: (yield* rArrG(r, true, sl, (r) => decodeDescribeProducersRequestTopicRequestSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -39,6 +49,15 @@ export function decodeDescribeProducersRequestTopicRequest(r: Reader, v: number)
   const o: DescribeProducersRequestTopicRequest = {
     name: rStr(r, true),
     partitionIndexes: rArr(r, true, rdInt32),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeProducersRequestTopicRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeProducersRequestTopicRequest> {
+  const o: DescribeProducersRequestTopicRequest = {
+    name: rStr(r, true),
+    partitionIndexes: (yield* rArrS(r, true, sl, rdInt32)),
   };
   r.readTaggedFields();
   return o;
@@ -75,6 +94,12 @@ export function encodeDescribeProducersResponse(w: Writer, m: DescribeProducersR
   w.writeUInt8(0);
 }
 
+export function* encodeDescribeProducersResponseSliced(w: Writer, m: DescribeProducersResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeDescribeProducersResponseTopicResponseSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface DescribeProducersResponseTopicResponse {
   name: string;
   partitions: DescribeProducersResponsePartitionResponse[];
@@ -97,6 +122,12 @@ export function decodeDescribeProducersResponseTopicResponse(r: Reader, v: numbe
 export function encodeDescribeProducersResponseTopicResponse(w: Writer, m: DescribeProducersResponseTopicResponseInit, v: number): void {
   wStr(w, m.name ?? "", true);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeDescribeProducersResponsePartitionResponse(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeDescribeProducersResponseTopicResponseSliced(w: Writer, m: DescribeProducersResponseTopicResponseInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.name ?? "", true);
+  yield* wArrG(w, m.partitions ?? [], true, sl, (w, e) => encodeDescribeProducersResponsePartitionResponseSliced(w, e, v, sl));
   w.writeUInt8(0);
 }
 
@@ -130,6 +161,14 @@ export function encodeDescribeProducersResponsePartitionResponse(w: Writer, m: D
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, m.errorMessage ?? null, true);
   wArr(w, m.activeProducers ?? [], true, (w, e) => encodeDescribeProducersResponseProducerState(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeDescribeProducersResponsePartitionResponseSliced(w: Writer, m: DescribeProducersResponsePartitionResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  yield* wArrS(w, m.activeProducers ?? [], true, sl, (w, e) => encodeDescribeProducersResponseProducerState(w, e, v));
   w.writeUInt8(0);
 }
 

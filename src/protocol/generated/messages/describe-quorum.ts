@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeQuorumRequest {
   topics: DescribeQuorumRequestTopicData[];
@@ -16,6 +18,14 @@ export interface DescribeQuorumRequestInit {
 export function decodeDescribeQuorumRequest(r: Reader, v: number): DescribeQuorumRequest {
   const o: DescribeQuorumRequest = {
     topics: rArr(r, true, (r) => decodeDescribeQuorumRequestTopicData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeQuorumRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeQuorumRequest> {
+  const o: DescribeQuorumRequest = {
+    topics: (yield* rArrG(r, true, sl, (r) => decodeDescribeQuorumRequestTopicDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -40,6 +50,15 @@ export function decodeDescribeQuorumRequestTopicData(r: Reader, v: number): Desc
   const o: DescribeQuorumRequestTopicData = {
     topicName: rStr(r, true),
     partitions: rArr(r, true, (r) => decodeDescribeQuorumRequestPartitionData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeQuorumRequestTopicDataSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeQuorumRequestTopicData> {
+  const o: DescribeQuorumRequestTopicData = {
+    topicName: rStr(r, true),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeDescribeQuorumRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -105,6 +124,14 @@ export function encodeDescribeQuorumResponse(w: Writer, m: DescribeQuorumRespons
   w.writeUInt8(0);
 }
 
+export function* encodeDescribeQuorumResponseSliced(w: Writer, m: DescribeQuorumResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt16(m.errorCode ?? 0);
+  if (v >= 2) wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeDescribeQuorumResponseTopicDataSliced(w, e, v, sl));
+  if (v >= 2) yield* wArrG(w, m.nodes ?? [], true, sl, (w, e) => encodeDescribeQuorumResponseNodeSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface DescribeQuorumResponseReplicaState {
   replicaId: number;
   replicaDirectoryId: string;
@@ -167,6 +194,12 @@ export function encodeDescribeQuorumResponseTopicData(w: Writer, m: DescribeQuor
   w.writeUInt8(0);
 }
 
+export function* encodeDescribeQuorumResponseTopicDataSliced(w: Writer, m: DescribeQuorumResponseTopicDataInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.topicName ?? "", true);
+  yield* wArrG(w, m.partitions ?? [], true, sl, (w, e) => encodeDescribeQuorumResponsePartitionDataSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface DescribeQuorumResponsePartitionData {
   partitionIndex: number;
   errorCode: number;
@@ -216,6 +249,18 @@ export function encodeDescribeQuorumResponsePartitionData(w: Writer, m: Describe
   w.writeUInt8(0);
 }
 
+export function* encodeDescribeQuorumResponsePartitionDataSliced(w: Writer, m: DescribeQuorumResponsePartitionDataInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (v >= 2) wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  w.writeInt64(m.highWatermark ?? 0n);
+  yield* wArrS(w, m.currentVoters ?? [], true, sl, (w, e) => encodeDescribeQuorumResponseReplicaState(w, e, v));
+  yield* wArrS(w, m.observers ?? [], true, sl, (w, e) => encodeDescribeQuorumResponseReplicaState(w, e, v));
+  w.writeUInt8(0);
+}
+
 export interface DescribeQuorumResponseNode {
   nodeId: number;
   listeners: DescribeQuorumResponseListener[];
@@ -238,6 +283,12 @@ export function decodeDescribeQuorumResponseNode(r: Reader, v: number): Describe
 export function encodeDescribeQuorumResponseNode(w: Writer, m: DescribeQuorumResponseNodeInit, v: number): void {
   w.writeInt32(m.nodeId ?? 0);
   wArr(w, m.listeners ?? [], true, (w, e) => encodeDescribeQuorumResponseListener(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeDescribeQuorumResponseNodeSliced(w: Writer, m: DescribeQuorumResponseNodeInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.nodeId ?? 0);
+  yield* wArrS(w, m.listeners ?? [], true, sl, (w, e) => encodeDescribeQuorumResponseListener(w, e, v));
   w.writeUInt8(0);
 }
 

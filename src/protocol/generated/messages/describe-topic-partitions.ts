@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rNStruct, rStr, rdInt32, wArr, wNArr, wNStr, wNStruct, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS, wNArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeTopicPartitionsRequest {
   topics: DescribeTopicPartitionsRequestTopicRequest[];
@@ -20,6 +22,16 @@ export interface DescribeTopicPartitionsRequestInit {
 export function decodeDescribeTopicPartitionsRequest(r: Reader, v: number): DescribeTopicPartitionsRequest {
   const o: DescribeTopicPartitionsRequest = {
     topics: rArr(r, true, (r) => decodeDescribeTopicPartitionsRequestTopicRequest(r, v)),
+    responsePartitionLimit: r.readInt32(),
+    cursor: rNStruct(r, (r) => decodeDescribeTopicPartitionsRequestCursor(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeTopicPartitionsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeTopicPartitionsRequest> {
+  const o: DescribeTopicPartitionsRequest = {
+    topics: (yield* rArrD(r, true, sl, (r) => decodeDescribeTopicPartitionsRequestTopicRequest(r, v))),
     responsePartitionLimit: r.readInt32(),
     cursor: rNStruct(r, (r) => decodeDescribeTopicPartitionsRequestCursor(r, v)),
   };
@@ -109,6 +121,13 @@ export function encodeDescribeTopicPartitionsResponse(w: Writer, m: DescribeTopi
   w.writeUInt8(0);
 }
 
+export function* encodeDescribeTopicPartitionsResponseSliced(w: Writer, m: DescribeTopicPartitionsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicSliced(w, e, v, sl));
+  wNStruct(w, m.nextCursor ?? null, (w, e) => encodeDescribeTopicPartitionsResponseCursor(w, e, v));
+  w.writeUInt8(0);
+}
+
 export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic {
   errorCode: number;
   name: string | null;
@@ -146,6 +165,16 @@ export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   w.writeUuid(m.topicId ?? ZERO_UUID);
   w.writeBoolean(m.isInternal ?? false);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(w, e, v));
+  w.writeInt32(m.topicAuthorizedOperations ?? -2147483648);
+  w.writeUInt8(0);
+}
+
+export function* encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicSliced(w: Writer, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.name === undefined ? "" : m.name), true);
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeBoolean(m.isInternal ?? false);
+  yield* wArrG(w, m.partitions ?? [], true, sl, (w, e) => encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionSliced(w, e, v, sl));
   w.writeInt32(m.topicAuthorizedOperations ?? -2147483648);
   w.writeUInt8(0);
 }
@@ -200,6 +229,19 @@ export function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResp
   wNArr(w, m.eligibleLeaderReplicas ?? null, true, wdInt32);
   wNArr(w, m.lastKnownElr ?? null, true, wdInt32);
   wArr(w, m.offlineReplicas ?? [], true, wdInt32);
+  w.writeUInt8(0);
+}
+
+export function* encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionSliced(w: Writer, m: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? -1);
+  yield* wArrS(w, m.replicaNodes ?? [], true, sl, wdInt32);
+  yield* wArrS(w, m.isrNodes ?? [], true, sl, wdInt32);
+  yield* wNArrS(w, m.eligibleLeaderReplicas ?? null, true, sl, wdInt32);
+  yield* wNArrS(w, m.lastKnownElr ?? null, true, sl, wdInt32);
+  yield* wArrS(w, m.offlineReplicas ?? [], true, sl, wdInt32);
   w.writeUInt8(0);
 }
 

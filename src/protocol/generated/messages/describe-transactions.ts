@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdCStr, rdInt32, wArr, wStr, wdCStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrS, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeTransactionsRequest {
   transactionalIds: string[];
@@ -15,6 +17,14 @@ export interface DescribeTransactionsRequestInit {
 export function decodeDescribeTransactionsRequest(r: Reader, v: number): DescribeTransactionsRequest {
   const o: DescribeTransactionsRequest = {
     transactionalIds: rArr(r, true, rdCStr),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeTransactionsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeTransactionsRequest> {
+  const o: DescribeTransactionsRequest = {
+    transactionalIds: (yield* rArrS(r, true, sl, rdCStr)),
   };
   r.readTaggedFields();
   return o;
@@ -47,6 +57,12 @@ export function decodeDescribeTransactionsResponse(r: Reader, v: number): Descri
 export function encodeDescribeTransactionsResponse(w: Writer, m: DescribeTransactionsResponseInit, v: number): void {
   w.writeInt32(m.throttleTimeMs ?? 0);
   wArr(w, m.transactionStates ?? [], true, (w, e) => encodeDescribeTransactionsResponseTransactionState(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeDescribeTransactionsResponseSliced(w: Writer, m: DescribeTransactionsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.transactionStates ?? [], true, sl, (w, e) => encodeDescribeTransactionsResponseTransactionStateSliced(w, e, v, sl));
   w.writeUInt8(0);
 }
 
@@ -99,6 +115,18 @@ export function encodeDescribeTransactionsResponseTransactionState(w: Writer, m:
   w.writeUInt8(0);
 }
 
+export function* encodeDescribeTransactionsResponseTransactionStateSliced(w: Writer, m: DescribeTransactionsResponseTransactionStateInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt16(m.errorCode ?? 0);
+  wStr(w, m.transactionalId ?? "", true);
+  wStr(w, m.transactionState ?? "", true);
+  w.writeInt32(m.transactionTimeoutMs ?? 0);
+  w.writeInt64(m.transactionStartTimeMs ?? 0n);
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeInt16(m.producerEpoch ?? 0);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeDescribeTransactionsResponseTopicDataSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface DescribeTransactionsResponseTopicData {
   topic: string;
   partitions: number[];
@@ -121,5 +149,11 @@ export function decodeDescribeTransactionsResponseTopicData(r: Reader, v: number
 export function encodeDescribeTransactionsResponseTopicData(w: Writer, m: DescribeTransactionsResponseTopicDataInit, v: number): void {
   wStr(w, m.topic ?? "", true);
   wArr(w, m.partitions ?? [], true, wdInt32);
+  w.writeUInt8(0);
+}
+
+export function* encodeDescribeTransactionsResponseTopicDataSliced(w: Writer, m: DescribeTransactionsResponseTopicDataInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.topic ?? "", true);
+  yield* wArrS(w, m.partitions ?? [], true, sl, wdInt32);
   w.writeUInt8(0);
 }

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface DescribeUserScramCredentialsRequest {
   users: DescribeUserScramCredentialsRequestUserName[] | null;
@@ -15,6 +17,14 @@ export interface DescribeUserScramCredentialsRequestInit {
 export function decodeDescribeUserScramCredentialsRequest(r: Reader, v: number): DescribeUserScramCredentialsRequest {
   const o: DescribeUserScramCredentialsRequest = {
     users: rNArr(r, true, (r) => decodeDescribeUserScramCredentialsRequestUserName(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeDescribeUserScramCredentialsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<DescribeUserScramCredentialsRequest> {
+  const o: DescribeUserScramCredentialsRequest = {
+    users: (yield* rNArrD(r, true, sl, (r) => decodeDescribeUserScramCredentialsRequestUserName(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -79,6 +89,14 @@ export function encodeDescribeUserScramCredentialsResponse(w: Writer, m: Describ
   w.writeUInt8(0);
 }
 
+export function* encodeDescribeUserScramCredentialsResponseSliced(w: Writer, m: DescribeUserScramCredentialsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  yield* wArrG(w, m.results ?? [], true, sl, (w, e) => encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult {
   user: string;
   errorCode: number;
@@ -109,6 +127,14 @@ export function encodeDescribeUserScramCredentialsResponseDescribeUserScramCrede
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
   wArr(w, m.credentialInfos ?? [], true, (w, e) => encodeDescribeUserScramCredentialsResponseCredentialInfo(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultSliced(w: Writer, m: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.user ?? "", true);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  yield* wArrS(w, m.credentialInfos ?? [], true, sl, (w, e) => encodeDescribeUserScramCredentialsResponseCredentialInfo(w, e, v));
   w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wNStr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ElectLeadersRequest {
   electionType: number;
@@ -21,6 +23,17 @@ export function decodeElectLeadersRequest(r: Reader, v: number): ElectLeadersReq
   const o: ElectLeadersRequest = {
     electionType: v >= 1 ? r.readInt8() : 0,
     topicPartitions: rNArr(r, f, (r) => decodeElectLeadersRequestTopicPartitions(r, v)),
+    timeoutMs: r.readInt32(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeElectLeadersRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ElectLeadersRequest> {
+  const f = v >= 2;
+  const o: ElectLeadersRequest = {
+    electionType: v >= 1 ? r.readInt8() : 0,
+    topicPartitions: (yield* rNArrG(r, f, sl, (r) => decodeElectLeadersRequestTopicPartitionsSliced(r, v, sl))),
     timeoutMs: r.readInt32(),
   };
   if (f) r.readTaggedFields();
@@ -50,6 +63,16 @@ export function decodeElectLeadersRequestTopicPartitions(r: Reader, v: number): 
   const o: ElectLeadersRequestTopicPartitions = {
     topic: rStr(r, f),
     partitions: rArr(r, f, rdInt32),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeElectLeadersRequestTopicPartitionsSliced(r: Reader, v: number, sl: Slicer): Sliced<ElectLeadersRequestTopicPartitions> {
+  const f = v >= 2;
+  const o: ElectLeadersRequestTopicPartitions = {
+    topic: rStr(r, f),
+    partitions: (yield* rArrS(r, f, sl, rdInt32)),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -93,6 +116,14 @@ export function encodeElectLeadersResponse(w: Writer, m: ElectLeadersResponseIni
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeElectLeadersResponseSliced(w: Writer, m: ElectLeadersResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  if (v >= 1) w.writeInt16(m.errorCode ?? 0);
+  yield* wArrG(w, m.replicaElectionResults ?? [], f, sl, (w, e) => encodeElectLeadersResponseReplicaElectionResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface ElectLeadersResponseReplicaElectionResult {
   topic: string;
   partitionResult: ElectLeadersResponsePartitionResult[];
@@ -117,6 +148,13 @@ export function encodeElectLeadersResponseReplicaElectionResult(w: Writer, m: El
   const f = v >= 2;
   wStr(w, m.topic ?? "", f);
   wArr(w, m.partitionResult ?? [], f, (w, e) => encodeElectLeadersResponsePartitionResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeElectLeadersResponseReplicaElectionResultSliced(w: Writer, m: ElectLeadersResponseReplicaElectionResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  wStr(w, m.topic ?? "", f);
+  yield* wArrS(w, m.partitionResult ?? [], f, sl, (w, e) => encodeElectLeadersResponsePartitionResult(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNStr, wStr, wTagged, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface EndQuorumEpochRequest {
   clusterId: string | null;
@@ -23,6 +25,17 @@ export function decodeEndQuorumEpochRequest(r: Reader, v: number): EndQuorumEpoc
     clusterId: rNStr(r, f),
     topics: rArr(r, f, (r) => decodeEndQuorumEpochRequestTopicData(r, v)),
     leaderEndpoints: v >= 1 ? rArr(r, f, (r) => decodeEndQuorumEpochRequestLeaderEndpoint(r, v)) : [],
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeEndQuorumEpochRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<EndQuorumEpochRequest> {
+  const f = v >= 1;
+  const o: EndQuorumEpochRequest = {
+    clusterId: rNStr(r, f),
+    topics: (yield* rArrG(r, f, sl, (r) => decodeEndQuorumEpochRequestTopicDataSliced(r, v, sl))),
+    leaderEndpoints: v >= 1 ? (yield* rArrD(r, f, sl, (r) => decodeEndQuorumEpochRequestLeaderEndpoint(r, v))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -51,6 +64,16 @@ export function decodeEndQuorumEpochRequestTopicData(r: Reader, v: number): EndQ
   const o: EndQuorumEpochRequestTopicData = {
     topicName: rStr(r, f),
     partitions: rArr(r, f, (r) => decodeEndQuorumEpochRequestPartitionData(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeEndQuorumEpochRequestTopicDataSliced(r: Reader, v: number, sl: Slicer): Sliced<EndQuorumEpochRequestTopicData> {
+  const f = v >= 1;
+  const o: EndQuorumEpochRequestTopicData = {
+    topicName: rStr(r, f),
+    partitions: (yield* rArrG(r, f, sl, (r) => decodeEndQuorumEpochRequestPartitionDataSliced(r, v, sl))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -87,6 +110,19 @@ export function decodeEndQuorumEpochRequestPartitionData(r: Reader, v: number): 
     leaderEpoch: r.readInt32(),
     preferredSuccessors: v <= 0 ? rArr(r, f, rdInt32) : [],
     preferredCandidates: v >= 1 ? rArr(r, f, (r) => decodeEndQuorumEpochRequestReplicaInfo(r, v)) : [],
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeEndQuorumEpochRequestPartitionDataSliced(r: Reader, v: number, sl: Slicer): Sliced<EndQuorumEpochRequestPartitionData> {
+  const f = v >= 1;
+  const o: EndQuorumEpochRequestPartitionData = {
+    partitionIndex: r.readInt32(),
+    leaderId: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+    preferredSuccessors: v <= 0 ? (yield* rArrS(r, f, sl, rdInt32)) : [],
+    preferredCandidates: v >= 1 ? (yield* rArrD(r, f, sl, (r) => decodeEndQuorumEpochRequestReplicaInfo(r, v))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -197,6 +233,18 @@ export function encodeEndQuorumEpochResponse(w: Writer, m: EndQuorumEpochRespons
   }
 }
 
+export function* encodeEndQuorumEpochResponseSliced(w: Writer, m: EndQuorumEpochResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeEndQuorumEpochResponseTopicDataSliced(w, e, v, sl));
+  if (f) {
+    const t0 = m.nodeEndpoints ?? [];
+    const c0 = v >= 1 && t0.length > 0;
+    w.writeUnsignedVarint((c0 ? 1 : 0));
+    if (c0) wTagged(w, 0, (w) => wArr(w, t0, true, (w, e) => encodeEndQuorumEpochResponseNodeEndpoint(w, e, v)));
+  }
+}
+
 export interface EndQuorumEpochResponseTopicData {
   topicName: string;
   partitions: EndQuorumEpochResponsePartitionData[];
@@ -221,6 +269,13 @@ export function encodeEndQuorumEpochResponseTopicData(w: Writer, m: EndQuorumEpo
   const f = v >= 1;
   wStr(w, m.topicName ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeEndQuorumEpochResponsePartitionData(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeEndQuorumEpochResponseTopicDataSliced(w: Writer, m: EndQuorumEpochResponseTopicDataInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  wStr(w, m.topicName ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeEndQuorumEpochResponsePartitionData(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

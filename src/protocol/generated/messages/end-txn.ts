@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rNStr, rStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface EndTxnRequest {
   transactionalId: string;
@@ -19,6 +20,18 @@ export interface EndTxnRequestInit {
 }
 
 export function decodeEndTxnRequest(r: Reader, v: number): EndTxnRequest {
+  const f = v >= 3;
+  const o: EndTxnRequest = {
+    transactionalId: rStr(r, f),
+    producerId: r.readInt64(),
+    producerEpoch: r.readInt16(),
+    committed: r.readBoolean(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeEndTxnRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<EndTxnRequest> {
   const f = v >= 3;
   const o: EndTxnRequest = {
     transactionalId: rStr(r, f),
@@ -66,6 +79,15 @@ export function decodeEndTxnResponse(r: Reader, v: number): EndTxnResponse {
 }
 
 export function encodeEndTxnResponse(w: Writer, m: EndTxnResponseInit, v: number): void {
+  const f = v >= 3;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (v >= 5) w.writeInt64(m.producerId ?? -1n);
+  if (v >= 5) w.writeInt16(m.producerEpoch ?? -1);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeEndTxnResponseSliced(w: Writer, m: EndTxnResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 3;
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);

@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rBytes, rNBytes, wBytes, wNBytes } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface EnvelopeRequest {
   requestData: Buffer;
@@ -17,6 +18,16 @@ export interface EnvelopeRequestInit {
 }
 
 export function decodeEnvelopeRequest(r: Reader, v: number): EnvelopeRequest {
+  const o: EnvelopeRequest = {
+    requestData: rBytes(r, true),
+    requestPrincipal: rNBytes(r, true),
+    clientHostAddress: rBytes(r, true),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeEnvelopeRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<EnvelopeRequest> {
   const o: EnvelopeRequest = {
     requestData: rBytes(r, true),
     requestPrincipal: rNBytes(r, true),
@@ -53,6 +64,12 @@ export function decodeEnvelopeResponse(r: Reader, v: number): EnvelopeResponse {
 }
 
 export function encodeEnvelopeResponse(w: Writer, m: EnvelopeResponseInit, v: number): void {
+  wNBytes(w, m.responseData ?? null, true);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeUInt8(0);
+}
+
+export function* encodeEnvelopeResponseSliced(w: Writer, m: EnvelopeResponseInit, v: number, sl: Slicer): Sliced<void> {
   wNBytes(w, m.responseData ?? null, true);
   w.writeInt16(m.errorCode ?? 0);
   w.writeUInt8(0);

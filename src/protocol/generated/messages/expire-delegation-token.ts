@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rBytes, rNBytes, wBytes } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface ExpireDelegationTokenRequest {
   hmac: Buffer;
@@ -15,6 +16,16 @@ export interface ExpireDelegationTokenRequestInit {
 }
 
 export function decodeExpireDelegationTokenRequest(r: Reader, v: number): ExpireDelegationTokenRequest {
+  const f = v >= 2;
+  const o: ExpireDelegationTokenRequest = {
+    hmac: rBytes(r, f),
+    expiryTimePeriodMs: r.readInt64(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeExpireDelegationTokenRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ExpireDelegationTokenRequest> {
   const f = v >= 2;
   const o: ExpireDelegationTokenRequest = {
     hmac: rBytes(r, f),
@@ -55,6 +66,14 @@ export function decodeExpireDelegationTokenResponse(r: Reader, v: number): Expir
 }
 
 export function encodeExpireDelegationTokenResponse(w: Writer, m: ExpireDelegationTokenResponseInit, v: number): void {
+  const f = v >= 2;
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.expiryTimestampMs ?? 0n);
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeExpireDelegationTokenResponseSliced(w: Writer, m: ExpireDelegationTokenResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 2;
   w.writeInt16(m.errorCode ?? 0);
   w.writeInt64(m.expiryTimestampMs ?? 0n);

@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNBytes, rNStr, rNStruct, rStr, wArr, wNStr, wNStruct, wRecords, wStr, wTagged } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface FetchSnapshotRequest {
   clusterId: string | null;
@@ -25,6 +27,23 @@ export function decodeFetchSnapshotRequest(r: Reader, v: number): FetchSnapshotR
     replicaId: r.readInt32(),
     maxBytes: r.readInt32(),
     topics: rArr(r, true, (r) => decodeFetchSnapshotRequestTopicSnapshot(r, v)),
+  };
+  if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
+    switch (t) {
+      case 0:
+        o.clusterId = rNStr(r, true);
+        break;
+    }
+  });
+  return o;
+}
+
+export function* decodeFetchSnapshotRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<FetchSnapshotRequest> {
+  const o: FetchSnapshotRequest = {
+    clusterId: null,
+    replicaId: r.readInt32(),
+    maxBytes: r.readInt32(),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeFetchSnapshotRequestTopicSnapshotSliced(r, v, sl))),
   };
   if (!r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
@@ -60,6 +79,15 @@ export function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, v: number): F
   const o: FetchSnapshotRequestTopicSnapshot = {
     name: rStr(r, true),
     partitions: rArr(r, true, (r) => decodeFetchSnapshotRequestPartitionSnapshot(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeFetchSnapshotRequestTopicSnapshotSliced(r: Reader, v: number, sl: Slicer): Sliced<FetchSnapshotRequestTopicSnapshot> {
+  const o: FetchSnapshotRequestTopicSnapshot = {
+    name: rStr(r, true),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeFetchSnapshotRequestPartitionSnapshot(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -182,6 +210,16 @@ export function encodeFetchSnapshotResponse(w: Writer, m: FetchSnapshotResponseI
   if (c0) wTagged(w, 0, (w) => wArr(w, t0, true, (w, e) => encodeFetchSnapshotResponseNodeEndpoint(w, e, v)));
 }
 
+export function* encodeFetchSnapshotResponseSliced(w: Writer, m: FetchSnapshotResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeFetchSnapshotResponseTopicSnapshotSliced(w, e, v, sl));
+  const t0 = m.nodeEndpoints ?? [];
+  const c0 = v >= 1 && t0.length > 0;
+  w.writeUnsignedVarint((c0 ? 1 : 0));
+  if (c0) wTagged(w, 0, (w) => wArr(w, t0, true, (w, e) => encodeFetchSnapshotResponseNodeEndpoint(w, e, v)));
+}
+
 export interface FetchSnapshotResponseTopicSnapshot {
   name: string;
   partitions: FetchSnapshotResponsePartitionSnapshot[];
@@ -204,6 +242,12 @@ export function decodeFetchSnapshotResponseTopicSnapshot(r: Reader, v: number): 
 export function encodeFetchSnapshotResponseTopicSnapshot(w: Writer, m: FetchSnapshotResponseTopicSnapshotInit, v: number): void {
   wStr(w, m.name ?? "", true);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeFetchSnapshotResponsePartitionSnapshot(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeFetchSnapshotResponseTopicSnapshotSliced(w: Writer, m: FetchSnapshotResponseTopicSnapshotInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.name ?? "", true);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeFetchSnapshotResponsePartitionSnapshot(w, e, v));
   w.writeUInt8(0);
 }
 

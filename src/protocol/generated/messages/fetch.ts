@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNBytes, rNStr, rNStruct, rStr, rdInt32, wArr, wNArr, wNStr, wNStruct, wRecords, wStr, wTagged, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wNArrS } from '../../primitives/sliced-codec.js';
 
 export interface FetchRequest {
   clusterId: string | null;
@@ -49,6 +51,35 @@ export function decodeFetchRequest(r: Reader, v: number): FetchRequest {
     sessionEpoch: v >= 7 ? r.readInt32() : -1,
     topics: rArr(r, f, (r) => decodeFetchRequestFetchTopic(r, v)),
     forgottenTopicsData: v >= 7 ? rArr(r, f, (r) => decodeFetchRequestForgottenTopic(r, v)) : [],
+    rackId: v >= 11 ? rStr(r, f) : "",
+  };
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
+    switch (t) {
+      case 0:
+        if (v >= 12) o.clusterId = rNStr(r, true);
+        break;
+      case 1:
+        if (v >= 15) o.replicaState = decodeFetchRequestReplicaState(r, v);
+        break;
+    }
+  });
+  return o;
+}
+
+export function* decodeFetchRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<FetchRequest> {
+  const f = v >= 12;
+  const o: FetchRequest = {
+    clusterId: null,
+    replicaId: v <= 14 ? r.readInt32() : -1,
+    replicaState: defaultFetchRequestReplicaState(),
+    maxWaitMs: r.readInt32(),
+    minBytes: r.readInt32(),
+    maxBytes: v >= 3 ? r.readInt32() : 2147483647,
+    isolationLevel: v >= 4 ? r.readInt8() : 0,
+    sessionId: v >= 7 ? r.readInt32() : 0,
+    sessionEpoch: v >= 7 ? r.readInt32() : -1,
+    topics: (yield* rArrG(r, f, sl, (r) => decodeFetchRequestFetchTopicSliced(r, v, sl))),
+    forgottenTopicsData: v >= 7 ? (yield* rArrG(r, f, sl, (r) => decodeFetchRequestForgottenTopicSliced(r, v, sl))) : [],
     rackId: v >= 11 ? rStr(r, f) : "",
   };
   if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
@@ -130,6 +161,17 @@ export function decodeFetchRequestFetchTopic(r: Reader, v: number): FetchRequest
     topic: v <= 12 ? rStr(r, f) : "",
     topicId: v >= 13 ? r.readUuid() : ZERO_UUID,
     partitions: rArr(r, f, (r) => decodeFetchRequestFetchPartition(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeFetchRequestFetchTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<FetchRequestFetchTopic> {
+  const f = v >= 12;
+  const o: FetchRequestFetchTopic = {
+    topic: v <= 12 ? rStr(r, f) : "",
+    topicId: v >= 13 ? r.readUuid() : ZERO_UUID,
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeFetchRequestFetchPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -223,6 +265,17 @@ export function decodeFetchRequestForgottenTopic(r: Reader, v: number): FetchReq
   return o;
 }
 
+export function* decodeFetchRequestForgottenTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<FetchRequestForgottenTopic> {
+  const f = v >= 12;
+  const o: FetchRequestForgottenTopic = {
+    topic: v <= 12 ? rStr(r, f) : "",
+    topicId: v >= 13 ? r.readUuid() : ZERO_UUID,
+    partitions: (yield* rArrS(r, f, sl, rdInt32)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeFetchRequestForgottenTopic(w: Writer, m: FetchRequestForgottenTopicInit, v: number): void {
   const f = v >= 12;
   if (v <= 12) wStr(w, m.topic ?? "", f);
@@ -292,6 +345,20 @@ export function encodeFetchResponse(w: Writer, m: FetchResponseInit, v: number):
   }
 }
 
+export function* encodeFetchResponseSliced(w: Writer, m: FetchResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 12;
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  if (v >= 7) w.writeInt16(m.errorCode ?? 0);
+  if (v >= 7) w.writeInt32(m.sessionId ?? 0);
+  yield* wArrG(w, m.responses ?? [], f, sl, (w, e) => encodeFetchResponseFetchableTopicResponseSliced(w, e, v, sl));
+  if (f) {
+    const t0 = m.nodeEndpoints ?? [];
+    const c0 = v >= 16 && t0.length > 0;
+    w.writeUnsignedVarint((c0 ? 1 : 0));
+    if (c0) wTagged(w, 0, (w) => wArr(w, t0, true, (w, e) => encodeFetchResponseNodeEndpoint(w, e, v)));
+  }
+}
+
 export interface FetchResponseFetchableTopicResponse {
   topic: string;
   topicId: string;
@@ -320,6 +387,14 @@ export function encodeFetchResponseFetchableTopicResponse(w: Writer, m: FetchRes
   if (v <= 12) wStr(w, m.topic ?? "", f);
   if (v >= 13) w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeFetchResponsePartitionData(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeFetchResponseFetchableTopicResponseSliced(w: Writer, m: FetchResponseFetchableTopicResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 12;
+  if (v <= 12) wStr(w, m.topic ?? "", f);
+  if (v >= 13) w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrG(w, m.partitions ?? [], f, sl, (w, e) => encodeFetchResponsePartitionDataSliced(w, e, v, sl));
   if (f) w.writeUInt8(0);
 }
 
@@ -390,6 +465,30 @@ export function encodeFetchResponsePartitionData(w: Writer, m: FetchResponsePart
   if (v >= 4) w.writeInt64(m.lastStableOffset ?? -1n);
   if (v >= 5) w.writeInt64(m.logStartOffset ?? -1n);
   if (v >= 4) wNArr(w, (m.abortedTransactions === undefined ? [] : m.abortedTransactions), f, (w, e) => encodeFetchResponseAbortedTransaction(w, e, v));
+  if (v >= 11) w.writeInt32(m.preferredReadReplica ?? -1);
+  wRecords(w, m.records ?? null, f);
+  if (f) {
+    const t0 = m.divergingEpoch;
+    const c0 = v >= 12 && t0 !== undefined && !isDefaultFetchResponseEpochEndOffset(t0);
+    const t1 = m.currentLeader;
+    const c1 = v >= 12 && t1 !== undefined && !isDefaultFetchResponseLeaderIdAndEpoch(t1);
+    const t2 = m.snapshotId;
+    const c2 = v >= 12 && t2 !== undefined && !isDefaultFetchResponseSnapshotId(t2);
+    w.writeUnsignedVarint((c0 ? 1 : 0) + (c1 ? 1 : 0) + (c2 ? 1 : 0));
+    if (c0) wTagged(w, 0, (w) => encodeFetchResponseEpochEndOffset(w, t0 ?? {}, v));
+    if (c1) wTagged(w, 1, (w) => encodeFetchResponseLeaderIdAndEpoch(w, t1 ?? {}, v));
+    if (c2) wTagged(w, 2, (w) => encodeFetchResponseSnapshotId(w, t2 ?? {}, v));
+  }
+}
+
+export function* encodeFetchResponsePartitionDataSliced(w: Writer, m: FetchResponsePartitionDataInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 12;
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.highWatermark ?? 0n);
+  if (v >= 4) w.writeInt64(m.lastStableOffset ?? -1n);
+  if (v >= 5) w.writeInt64(m.logStartOffset ?? -1n);
+  if (v >= 4) yield* wNArrS(w, (m.abortedTransactions === undefined ? [] : m.abortedTransactions), f, sl, (w, e) => encodeFetchResponseAbortedTransaction(w, e, v));
   if (v >= 11) w.writeInt32(m.preferredReadReplica ?? -1);
   wRecords(w, m.records ?? null, f);
   if (f) {

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface FindCoordinatorRequest {
   key: string;
@@ -22,6 +24,17 @@ export function decodeFindCoordinatorRequest(r: Reader, v: number): FindCoordina
     key: v <= 3 ? rStr(r, f) : "",
     keyType: v >= 1 ? r.readInt8() : 0,
     coordinatorKeys: v >= 4 ? rArr(r, f, (r) => rStr(r, f)) : [],
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeFindCoordinatorRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<FindCoordinatorRequest> {
+  const f = v >= 3;
+  const o: FindCoordinatorRequest = {
+    key: v <= 3 ? rStr(r, f) : "",
+    keyType: v >= 1 ? r.readInt8() : 0,
+    coordinatorKeys: v >= 4 ? (yield* rArrS(r, f, sl, (r) => rStr(r, f))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -79,6 +92,18 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
   if (v <= 3) wStr(w, m.host ?? "", f);
   if (v <= 3) w.writeInt32(m.port ?? 0);
   if (v >= 4) wArr(w, m.coordinators ?? [], f, (w, e) => encodeFindCoordinatorResponseCoordinator(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeFindCoordinatorResponseSliced(w: Writer, m: FindCoordinatorResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 3;
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  if (v <= 3) w.writeInt16(m.errorCode ?? 0);
+  if (v >= 1 && v <= 3) wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
+  if (v <= 3) w.writeInt32(m.nodeId ?? 0);
+  if (v <= 3) wStr(w, m.host ?? "", f);
+  if (v <= 3) w.writeInt32(m.port ?? 0);
+  if (v >= 4) yield* wArrS(w, m.coordinators ?? [], f, sl, (w, e) => encodeFindCoordinatorResponseCoordinator(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rdCStr, rdInt8, wArr, wdCStr, wdInt8 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { wArrS } from '../../primitives/sliced-codec.js';
 
 export interface GetTelemetrySubscriptionsRequest {
   clientInstanceId: string;
@@ -14,6 +16,14 @@ export interface GetTelemetrySubscriptionsRequestInit {
 }
 
 export function decodeGetTelemetrySubscriptionsRequest(r: Reader, v: number): GetTelemetrySubscriptionsRequest {
+  const o: GetTelemetrySubscriptionsRequest = {
+    clientInstanceId: r.readUuid(),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeGetTelemetrySubscriptionsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<GetTelemetrySubscriptionsRequest> {
   const o: GetTelemetrySubscriptionsRequest = {
     clientInstanceId: r.readUuid(),
   };
@@ -76,5 +86,18 @@ export function encodeGetTelemetrySubscriptionsResponse(w: Writer, m: GetTelemet
   w.writeInt32(m.telemetryMaxBytes ?? 0);
   w.writeBoolean(m.deltaTemporality ?? false);
   wArr(w, m.requestedMetrics ?? [], true, wdCStr);
+  w.writeUInt8(0);
+}
+
+export function* encodeGetTelemetrySubscriptionsResponseSliced(w: Writer, m: GetTelemetrySubscriptionsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeUuid(m.clientInstanceId ?? ZERO_UUID);
+  w.writeInt32(m.subscriptionId ?? 0);
+  yield* wArrS(w, m.acceptedCompressionTypes ?? [], true, sl, wdInt8);
+  w.writeInt32(m.pushIntervalMs ?? 0);
+  w.writeInt32(m.telemetryMaxBytes ?? 0);
+  w.writeBoolean(m.deltaTemporality ?? false);
+  yield* wArrS(w, m.requestedMetrics ?? [], true, sl, wdCStr);
   w.writeUInt8(0);
 }

@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rNStr, rStr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface HeartbeatRequest {
   groupId: string;
@@ -19,6 +20,18 @@ export interface HeartbeatRequestInit {
 }
 
 export function decodeHeartbeatRequest(r: Reader, v: number): HeartbeatRequest {
+  const f = v >= 4;
+  const o: HeartbeatRequest = {
+    groupId: rStr(r, f),
+    generationId: r.readInt32(),
+    memberId: rStr(r, f),
+    groupInstanceId: v >= 3 ? rNStr(r, f) : null,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeHeartbeatRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<HeartbeatRequest> {
   const f = v >= 4;
   const o: HeartbeatRequest = {
     groupId: rStr(r, f),
@@ -60,6 +73,13 @@ export function decodeHeartbeatResponse(r: Reader, v: number): HeartbeatResponse
 }
 
 export function encodeHeartbeatResponse(w: Writer, m: HeartbeatResponseInit, v: number): void {
+  const f = v >= 4;
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeHeartbeatResponseSliced(w: Writer, m: HeartbeatResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 4;
   if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);

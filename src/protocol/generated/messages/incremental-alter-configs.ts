@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface IncrementalAlterConfigsRequest {
   resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
@@ -18,6 +20,16 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, v: number): Incr
   const f = v >= 1;
   const o: IncrementalAlterConfigsRequest = {
     resources: rArr(r, f, (r) => decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, v)),
+    validateOnly: r.readBoolean(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeIncrementalAlterConfigsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<IncrementalAlterConfigsRequest> {
+  const f = v >= 1;
+  const o: IncrementalAlterConfigsRequest = {
+    resources: (yield* rArrG(r, f, sl, (r) => decodeIncrementalAlterConfigsRequestAlterConfigsResourceSliced(r, v, sl))),
     validateOnly: r.readBoolean(),
   };
   if (f) r.readTaggedFields();
@@ -49,6 +61,17 @@ export function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Read
     resourceType: r.readInt8(),
     resourceName: rStr(r, f),
     configs: rArr(r, f, (r) => decodeIncrementalAlterConfigsRequestAlterableConfig(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeIncrementalAlterConfigsRequestAlterConfigsResourceSliced(r: Reader, v: number, sl: Slicer): Sliced<IncrementalAlterConfigsRequestAlterConfigsResource> {
+  const f = v >= 1;
+  const o: IncrementalAlterConfigsRequestAlterConfigsResource = {
+    resourceType: r.readInt8(),
+    resourceName: rStr(r, f),
+    configs: (yield* rArrD(r, f, sl, (r) => decodeIncrementalAlterConfigsRequestAlterableConfig(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -117,6 +140,13 @@ export function encodeIncrementalAlterConfigsResponse(w: Writer, m: IncrementalA
   const f = v >= 1;
   w.writeInt32(m.throttleTimeMs ?? 0);
   wArr(w, m.responses ?? [], f, (w, e) => encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeIncrementalAlterConfigsResponseSliced(w: Writer, m: IncrementalAlterConfigsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrS(w, m.responses ?? [], f, sl, (w, e) => encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

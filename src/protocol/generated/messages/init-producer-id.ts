@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rNStr, rStr, wNStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface InitProducerIdRequest {
   transactionalId: string | null;
@@ -19,6 +20,18 @@ export interface InitProducerIdRequestInit {
 }
 
 export function decodeInitProducerIdRequest(r: Reader, v: number): InitProducerIdRequest {
+  const f = v >= 2;
+  const o: InitProducerIdRequest = {
+    transactionalId: rNStr(r, f),
+    transactionTimeoutMs: r.readInt32(),
+    producerId: v >= 3 ? r.readInt64() : -1n,
+    producerEpoch: v >= 3 ? r.readInt16() : -1,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeInitProducerIdRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<InitProducerIdRequest> {
   const f = v >= 2;
   const o: InitProducerIdRequest = {
     transactionalId: rNStr(r, f),
@@ -66,6 +79,15 @@ export function decodeInitProducerIdResponse(r: Reader, v: number): InitProducer
 }
 
 export function encodeInitProducerIdResponse(w: Writer, m: InitProducerIdResponseInit, v: number): void {
+  const f = v >= 2;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.producerId ?? -1n);
+  w.writeInt16(m.producerEpoch ?? 0);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeInitProducerIdResponseSliced(w: Writer, m: InitProducerIdResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 2;
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);

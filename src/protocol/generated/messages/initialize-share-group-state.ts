@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface InitializeShareGroupStateRequest {
   groupId: string;
@@ -19,6 +21,15 @@ export function decodeInitializeShareGroupStateRequest(r: Reader, v: number): In
   const o: InitializeShareGroupStateRequest = {
     groupId: rStr(r, true),
     topics: rArr(r, true, (r) => decodeInitializeShareGroupStateRequestInitializeStateData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeInitializeShareGroupStateRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<InitializeShareGroupStateRequest> {
+  const o: InitializeShareGroupStateRequest = {
+    groupId: rStr(r, true),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeInitializeShareGroupStateRequestInitializeStateDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -44,6 +55,15 @@ export function decodeInitializeShareGroupStateRequestInitializeStateData(r: Rea
   const o: InitializeShareGroupStateRequestInitializeStateData = {
     topicId: r.readUuid(),
     partitions: rArr(r, true, (r) => decodeInitializeShareGroupStateRequestPartitionData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeInitializeShareGroupStateRequestInitializeStateDataSliced(r: Reader, v: number, sl: Slicer): Sliced<InitializeShareGroupStateRequestInitializeStateData> {
+  const o: InitializeShareGroupStateRequestInitializeStateData = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeInitializeShareGroupStateRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -105,6 +125,11 @@ export function encodeInitializeShareGroupStateResponse(w: Writer, m: Initialize
   w.writeUInt8(0);
 }
 
+export function* encodeInitializeShareGroupStateResponseSliced(w: Writer, m: InitializeShareGroupStateResponseInit, v: number, sl: Slicer): Sliced<void> {
+  yield* wArrG(w, m.results ?? [], true, sl, (w, e) => encodeInitializeShareGroupStateResponseInitializeStateResultSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface InitializeShareGroupStateResponseInitializeStateResult {
   topicId: string;
   partitions: InitializeShareGroupStateResponsePartitionResult[];
@@ -127,6 +152,12 @@ export function decodeInitializeShareGroupStateResponseInitializeStateResult(r: 
 export function encodeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, m: InitializeShareGroupStateResponseInitializeStateResultInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeInitializeShareGroupStateResponsePartitionResult(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeInitializeShareGroupStateResponseInitializeStateResultSliced(w: Writer, m: InitializeShareGroupStateResponseInitializeStateResultInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeInitializeShareGroupStateResponsePartitionResult(w, e, v));
   w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface JoinGroupRequest {
   groupId: string;
@@ -36,6 +38,22 @@ export function decodeJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
     groupInstanceId: v >= 5 ? rNStr(r, f) : null,
     protocolType: rStr(r, f),
     protocols: rArr(r, f, (r) => decodeJoinGroupRequestJoinGroupRequestProtocol(r, v)),
+    reason: v >= 8 ? rNStr(r, f) : null,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeJoinGroupRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<JoinGroupRequest> {
+  const f = v >= 6;
+  const o: JoinGroupRequest = {
+    groupId: rStr(r, f),
+    sessionTimeoutMs: r.readInt32(),
+    rebalanceTimeoutMs: v >= 1 ? r.readInt32() : -1,
+    memberId: rStr(r, f),
+    groupInstanceId: v >= 5 ? rNStr(r, f) : null,
+    protocolType: rStr(r, f),
+    protocols: (yield* rArrD(r, f, sl, (r) => decodeJoinGroupRequestJoinGroupRequestProtocol(r, v))),
     reason: v >= 8 ? rNStr(r, f) : null,
   };
   if (f) r.readTaggedFields();
@@ -134,6 +152,20 @@ export function encodeJoinGroupResponse(w: Writer, m: JoinGroupResponseInit, v: 
   if (v >= 9) w.writeBoolean(m.skipAssignment ?? false);
   wStr(w, m.memberId ?? "", f);
   wArr(w, m.members ?? [], f, (w, e) => encodeJoinGroupResponseJoinGroupResponseMember(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeJoinGroupResponseSliced(w: Writer, m: JoinGroupResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 6;
+  if (v >= 2) w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.generationId ?? -1);
+  if (v >= 7) wNStr(w, m.protocolType ?? null, f);
+  (v >= 7 ? wNStr : wStr)(w, (m.protocolName === undefined ? "" : m.protocolName), f);
+  wStr(w, m.leader ?? "", f);
+  if (v >= 9) w.writeBoolean(m.skipAssignment ?? false);
+  wStr(w, m.memberId ?? "", f);
+  yield* wArrS(w, m.members ?? [], f, sl, (w, e) => encodeJoinGroupResponseJoinGroupResponseMember(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

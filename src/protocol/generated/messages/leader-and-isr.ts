@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface LeaderAndIsrRequest {
   controllerId: number;
@@ -38,6 +40,22 @@ export function decodeLeaderAndIsrRequest(r: Reader, v: number): LeaderAndIsrReq
     ungroupedPartitionStates: v <= 1 ? rArr(r, f, (r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, v)) : [],
     topicStates: v >= 2 ? rArr(r, f, (r) => decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r, v)) : [],
     liveLeaders: rArr(r, f, (r) => decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeLeaderAndIsrRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<LeaderAndIsrRequest> {
+  const f = v >= 4;
+  const o: LeaderAndIsrRequest = {
+    controllerId: r.readInt32(),
+    isKRaftController: v >= 7 ? r.readBoolean() : false,
+    controllerEpoch: r.readInt32(),
+    brokerEpoch: v >= 2 ? r.readInt64() : -1n,
+    type: v >= 5 ? r.readInt8() : 0,
+    ungroupedPartitionStates: v <= 1 ? (yield* rArrG(r, f, sl, (r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionStateSliced(r, v, sl))) : [],
+    topicStates: v >= 2 ? (yield* rArrG(r, f, sl, (r) => decodeLeaderAndIsrRequestLeaderAndIsrTopicStateSliced(r, v, sl))) : [],
+    liveLeaders: (yield* rArrD(r, f, sl, (r) => decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -106,6 +124,26 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v
   return o;
 }
 
+export function* decodeLeaderAndIsrRequestLeaderAndIsrPartitionStateSliced(r: Reader, v: number, sl: Slicer): Sliced<LeaderAndIsrRequestLeaderAndIsrPartitionState> {
+  const f = v >= 4;
+  const o: LeaderAndIsrRequestLeaderAndIsrPartitionState = {
+    topicName: v <= 1 ? rStr(r, f) : "",
+    partitionIndex: r.readInt32(),
+    controllerEpoch: r.readInt32(),
+    leader: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+    isr: (yield* rArrS(r, f, sl, rdInt32)),
+    partitionEpoch: r.readInt32(),
+    replicas: (yield* rArrS(r, f, sl, rdInt32)),
+    addingReplicas: v >= 3 ? (yield* rArrS(r, f, sl, rdInt32)) : [],
+    removingReplicas: v >= 3 ? (yield* rArrS(r, f, sl, rdInt32)) : [],
+    isNew: v >= 1 ? r.readBoolean() : false,
+    leaderRecoveryState: v >= 6 ? r.readInt8() : 0,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, m: LeaderAndIsrRequestLeaderAndIsrPartitionStateInit, v: number): void {
   const f = v >= 4;
   if (v <= 1) wStr(w, m.topicName ?? "", f);
@@ -141,6 +179,17 @@ export function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, v: nu
     topicName: rStr(r, f),
     topicId: v >= 5 ? r.readUuid() : ZERO_UUID,
     partitionStates: rArr(r, f, (r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeLeaderAndIsrRequestLeaderAndIsrTopicStateSliced(r: Reader, v: number, sl: Slicer): Sliced<LeaderAndIsrRequestLeaderAndIsrTopicState> {
+  const f = v >= 4;
+  const o: LeaderAndIsrRequestLeaderAndIsrTopicState = {
+    topicName: rStr(r, f),
+    topicId: v >= 5 ? r.readUuid() : ZERO_UUID,
+    partitionStates: (yield* rArrG(r, f, sl, (r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionStateSliced(r, v, sl))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -216,6 +265,14 @@ export function encodeLeaderAndIsrResponse(w: Writer, m: LeaderAndIsrResponseIni
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeLeaderAndIsrResponseSliced(w: Writer, m: LeaderAndIsrResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 4;
+  w.writeInt16(m.errorCode ?? 0);
+  if (v <= 4) yield* wArrS(w, m.partitionErrors ?? [], f, sl, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, v));
+  if (v >= 5) yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrTopicErrorSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface LeaderAndIsrResponseLeaderAndIsrPartitionError {
   topicName: string;
   partitionIndex: number;
@@ -269,5 +326,11 @@ export function decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, v: n
 export function encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, m: LeaderAndIsrResponseLeaderAndIsrTopicErrorInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitionErrors ?? [], true, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeLeaderAndIsrResponseLeaderAndIsrTopicErrorSliced(w: Writer, m: LeaderAndIsrResponseLeaderAndIsrTopicErrorInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrS(w, m.partitionErrors ?? [], true, sl, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, v));
   w.writeUInt8(0);
 }

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface LeaveGroupRequest {
   groupId: string;
@@ -22,6 +24,17 @@ export function decodeLeaveGroupRequest(r: Reader, v: number): LeaveGroupRequest
     groupId: rStr(r, f),
     memberId: v <= 2 ? rStr(r, f) : "",
     members: v >= 3 ? rArr(r, f, (r) => decodeLeaveGroupRequestMemberIdentity(r, v)) : [],
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeLeaveGroupRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<LeaveGroupRequest> {
+  const f = v >= 4;
+  const o: LeaveGroupRequest = {
+    groupId: rStr(r, f),
+    memberId: v <= 2 ? rStr(r, f) : "",
+    members: v >= 3 ? (yield* rArrD(r, f, sl, (r) => decodeLeaveGroupRequestMemberIdentity(r, v))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -94,6 +107,14 @@ export function encodeLeaveGroupResponse(w: Writer, m: LeaveGroupResponseInit, v
   if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   if (v >= 3) wArr(w, m.members ?? [], f, (w, e) => encodeLeaveGroupResponseMemberResponse(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeLeaveGroupResponseSliced(w: Writer, m: LeaveGroupResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 4;
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (v >= 3) yield* wArrS(w, m.members ?? [], f, sl, (w, e) => encodeLeaveGroupResponseMemberResponse(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

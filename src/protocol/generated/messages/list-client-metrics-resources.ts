@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ListClientMetricsResourcesRequest {
 }
@@ -11,6 +13,13 @@ export interface ListClientMetricsResourcesRequestInit {
 }
 
 export function decodeListClientMetricsResourcesRequest(r: Reader, v: number): ListClientMetricsResourcesRequest {
+  const o: ListClientMetricsResourcesRequest = {
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeListClientMetricsResourcesRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ListClientMetricsResourcesRequest> {
   const o: ListClientMetricsResourcesRequest = {
   };
   r.readTaggedFields();
@@ -47,6 +56,13 @@ export function encodeListClientMetricsResourcesResponse(w: Writer, m: ListClien
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   wArr(w, m.clientMetricsResources ?? [], true, (w, e) => encodeListClientMetricsResourcesResponseClientMetricsResource(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeListClientMetricsResourcesResponseSliced(w: Writer, m: ListClientMetricsResourcesResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrS(w, m.clientMetricsResources ?? [], true, sl, (w, e) => encodeListClientMetricsResourcesResponseClientMetricsResource(w, e, v));
   w.writeUInt8(0);
 }
 

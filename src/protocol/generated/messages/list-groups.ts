@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ListGroupsRequest {
   statesFilter: string[];
@@ -19,6 +21,16 @@ export function decodeListGroupsRequest(r: Reader, v: number): ListGroupsRequest
   const o: ListGroupsRequest = {
     statesFilter: v >= 4 ? rArr(r, f, (r) => rStr(r, f)) : [],
     typesFilter: v >= 5 ? rArr(r, f, (r) => rStr(r, f)) : [],
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeListGroupsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ListGroupsRequest> {
+  const f = v >= 3;
+  const o: ListGroupsRequest = {
+    statesFilter: v >= 4 ? (yield* rArrS(r, f, sl, (r) => rStr(r, f))) : [],
+    typesFilter: v >= 5 ? (yield* rArrS(r, f, sl, (r) => rStr(r, f))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -59,6 +71,14 @@ export function encodeListGroupsResponse(w: Writer, m: ListGroupsResponseInit, v
   if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   wArr(w, m.groups ?? [], f, (w, e) => encodeListGroupsResponseListedGroup(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeListGroupsResponseSliced(w: Writer, m: ListGroupsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 3;
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrS(w, m.groups ?? [], f, sl, (w, e) => encodeListGroupsResponseListedGroup(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

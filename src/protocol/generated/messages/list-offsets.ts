@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt64, wArr, wStr, wdInt64 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ListOffsetsRequest {
   replicaId: number;
@@ -24,6 +26,18 @@ export function decodeListOffsetsRequest(r: Reader, v: number): ListOffsetsReque
     replicaId: r.readInt32(),
     isolationLevel: v >= 2 ? r.readInt8() : 0,
     topics: rArr(r, f, (r) => decodeListOffsetsRequestListOffsetsTopic(r, v)),
+    timeoutMs: v >= 10 ? r.readInt32() : 0,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeListOffsetsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ListOffsetsRequest> {
+  const f = v >= 6;
+  const o: ListOffsetsRequest = {
+    replicaId: r.readInt32(),
+    isolationLevel: v >= 2 ? r.readInt8() : 0,
+    topics: (yield* rArrG(r, f, sl, (r) => decodeListOffsetsRequestListOffsetsTopicSliced(r, v, sl))),
     timeoutMs: v >= 10 ? r.readInt32() : 0,
   };
   if (f) r.readTaggedFields();
@@ -54,6 +68,16 @@ export function decodeListOffsetsRequestListOffsetsTopic(r: Reader, v: number): 
   const o: ListOffsetsRequestListOffsetsTopic = {
     name: rStr(r, f),
     partitions: rArr(r, f, (r) => decodeListOffsetsRequestListOffsetsPartition(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeListOffsetsRequestListOffsetsTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<ListOffsetsRequestListOffsetsTopic> {
+  const f = v >= 6;
+  const o: ListOffsetsRequestListOffsetsTopic = {
+    name: rStr(r, f),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeListOffsetsRequestListOffsetsPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -128,6 +152,13 @@ export function encodeListOffsetsResponse(w: Writer, m: ListOffsetsResponseInit,
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeListOffsetsResponseSliced(w: Writer, m: ListOffsetsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 6;
+  if (v >= 2) w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeListOffsetsResponseListOffsetsTopicResponseSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface ListOffsetsResponseListOffsetsTopicResponse {
   name: string;
   partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
@@ -152,6 +183,13 @@ export function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, m: 
   const f = v >= 6;
   wStr(w, m.name ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeListOffsetsResponseListOffsetsPartitionResponse(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeListOffsetsResponseListOffsetsTopicResponseSliced(w: Writer, m: ListOffsetsResponseListOffsetsTopicResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 6;
+  wStr(w, m.name ?? "", f);
+  yield* wArrG(w, m.partitions ?? [], f, sl, (w, e) => encodeListOffsetsResponseListOffsetsPartitionResponseSliced(w, e, v, sl));
   if (f) w.writeUInt8(0);
 }
 
@@ -192,6 +230,17 @@ export function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer,
   w.writeInt32(m.partitionIndex ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   if (v <= 0) wArr(w, m.oldStyleOffsets ?? [], f, wdInt64);
+  if (v >= 1) w.writeInt64(m.timestamp ?? -1n);
+  if (v >= 1) w.writeInt64(m.offset ?? -1n);
+  if (v >= 4) w.writeInt32(m.leaderEpoch ?? -1);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeListOffsetsResponseListOffsetsPartitionResponseSliced(w: Writer, m: ListOffsetsResponseListOffsetsPartitionResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 6;
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (v <= 0) yield* wArrS(w, m.oldStyleOffsets ?? [], f, sl, wdInt64);
   if (v >= 1) w.writeInt64(m.timestamp ?? -1n);
   if (v >= 1) w.writeInt64(m.offset ?? -1n);
   if (v >= 4) w.writeInt32(m.leaderEpoch ?? -1);

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wNStr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ListPartitionReassignmentsRequest {
   timeoutMs: number;
@@ -18,6 +20,15 @@ export function decodeListPartitionReassignmentsRequest(r: Reader, v: number): L
   const o: ListPartitionReassignmentsRequest = {
     timeoutMs: r.readInt32(),
     topics: rNArr(r, true, (r) => decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeListPartitionReassignmentsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ListPartitionReassignmentsRequest> {
+  const o: ListPartitionReassignmentsRequest = {
+    timeoutMs: r.readInt32(),
+    topics: (yield* rNArrG(r, true, sl, (r) => decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopicsSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -43,6 +54,15 @@ export function decodeListPartitionReassignmentsRequestListPartitionReassignment
   const o: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics = {
     name: rStr(r, true),
     partitionIndexes: rArr(r, true, rdInt32),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopicsSliced(r: Reader, v: number, sl: Slicer): Sliced<ListPartitionReassignmentsRequestListPartitionReassignmentsTopics> {
+  const o: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics = {
+    name: rStr(r, true),
+    partitionIndexes: (yield* rArrS(r, true, sl, rdInt32)),
   };
   r.readTaggedFields();
   return o;
@@ -87,6 +107,14 @@ export function encodeListPartitionReassignmentsResponse(w: Writer, m: ListParti
   w.writeUInt8(0);
 }
 
+export function* encodeListPartitionReassignmentsResponseSliced(w: Writer, m: ListPartitionReassignmentsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeListPartitionReassignmentsResponseOngoingTopicReassignmentSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface ListPartitionReassignmentsResponseOngoingTopicReassignment {
   name: string;
   partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
@@ -109,6 +137,12 @@ export function decodeListPartitionReassignmentsResponseOngoingTopicReassignment
 export function encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writer, m: ListPartitionReassignmentsResponseOngoingTopicReassignmentInit, v: number): void {
   wStr(w, m.name ?? "", true);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeListPartitionReassignmentsResponseOngoingTopicReassignmentSliced(w: Writer, m: ListPartitionReassignmentsResponseOngoingTopicReassignmentInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.name ?? "", true);
+  yield* wArrG(w, m.partitions ?? [], true, sl, (w, e) => encodeListPartitionReassignmentsResponseOngoingPartitionReassignmentSliced(w, e, v, sl));
   w.writeUInt8(0);
 }
 
@@ -142,5 +176,13 @@ export function encodeListPartitionReassignmentsResponseOngoingPartitionReassign
   wArr(w, m.replicas ?? [], true, wdInt32);
   wArr(w, m.addingReplicas ?? [], true, wdInt32);
   wArr(w, m.removingReplicas ?? [], true, wdInt32);
+  w.writeUInt8(0);
+}
+
+export function* encodeListPartitionReassignmentsResponseOngoingPartitionReassignmentSliced(w: Writer, m: ListPartitionReassignmentsResponseOngoingPartitionReassignmentInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.partitionIndex ?? 0);
+  yield* wArrS(w, m.replicas ?? [], true, sl, wdInt32);
+  yield* wArrS(w, m.addingReplicas ?? [], true, sl, wdInt32);
+  yield* wArrS(w, m.removingReplicas ?? [], true, sl, wdInt32);
   w.writeUInt8(0);
 }

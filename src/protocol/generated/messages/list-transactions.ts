@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdCStr, rdInt64, wArr, wStr, wdCStr, wdInt64 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrS, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ListTransactionsRequest {
   stateFilters: string[];
@@ -20,6 +22,16 @@ export function decodeListTransactionsRequest(r: Reader, v: number): ListTransac
   const o: ListTransactionsRequest = {
     stateFilters: rArr(r, true, rdCStr),
     producerIdFilters: rArr(r, true, rdInt64),
+    durationFilter: v >= 1 ? r.readInt64() : -1n,
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeListTransactionsRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ListTransactionsRequest> {
+  const o: ListTransactionsRequest = {
+    stateFilters: (yield* rArrS(r, true, sl, rdCStr)),
+    producerIdFilters: (yield* rArrS(r, true, sl, rdInt64)),
     durationFilter: v >= 1 ? r.readInt64() : -1n,
   };
   r.readTaggedFields();
@@ -63,6 +75,14 @@ export function encodeListTransactionsResponse(w: Writer, m: ListTransactionsRes
   w.writeInt16(m.errorCode ?? 0);
   wArr(w, m.unknownStateFilters ?? [], true, wdCStr);
   wArr(w, m.transactionStates ?? [], true, (w, e) => encodeListTransactionsResponseTransactionState(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeListTransactionsResponseSliced(w: Writer, m: ListTransactionsResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrS(w, m.unknownStateFilters ?? [], true, sl, wdCStr);
+  yield* wArrS(w, m.transactionStates ?? [], true, sl, (w, e) => encodeListTransactionsResponseTransactionState(w, e, v));
   w.writeUInt8(0);
 }
 

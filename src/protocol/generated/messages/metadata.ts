@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wNStr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface MetadataRequest {
   topics: MetadataRequestMetadataRequestTopic[] | null;
@@ -23,6 +25,18 @@ export function decodeMetadataRequest(r: Reader, v: number): MetadataRequest {
   const f = v >= 9;
   const o: MetadataRequest = {
     topics: (v >= 1 ? rNArr(r, f, (r) => decodeMetadataRequestMetadataRequestTopic(r, v)) : rArr(r, f, (r) => decodeMetadataRequestMetadataRequestTopic(r, v))),
+    allowAutoTopicCreation: v >= 4 ? r.readBoolean() : true,
+    includeClusterAuthorizedOperations: v >= 8 && v <= 10 ? r.readBoolean() : false,
+    includeTopicAuthorizedOperations: v >= 8 ? r.readBoolean() : false,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeMetadataRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<MetadataRequest> {
+  const f = v >= 9;
+  const o: MetadataRequest = {
+    topics: (v >= 1 ? (yield* rNArrD(r, f, sl, (r) => decodeMetadataRequestMetadataRequestTopic(r, v))) : (yield* rArrD(r, f, sl, (r) => decodeMetadataRequestMetadataRequestTopic(r, v)))),
     allowAutoTopicCreation: v >= 4 ? r.readBoolean() : true,
     includeClusterAuthorizedOperations: v >= 8 && v <= 10 ? r.readBoolean() : false,
     includeTopicAuthorizedOperations: v >= 8 ? r.readBoolean() : false,
@@ -110,6 +124,17 @@ export function encodeMetadataResponse(w: Writer, m: MetadataResponseInit, v: nu
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeMetadataResponseSliced(w: Writer, m: MetadataResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 9;
+  if (v >= 3) w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrS(w, m.brokers ?? [], f, sl, (w, e) => encodeMetadataResponseMetadataResponseBroker(w, e, v));
+  if (v >= 2) wNStr(w, m.clusterId ?? null, f);
+  if (v >= 1) w.writeInt32(m.controllerId ?? -1);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeMetadataResponseMetadataResponseTopicSliced(w, e, v, sl));
+  if (v >= 8 && v <= 10) w.writeInt32(m.clusterAuthorizedOperations ?? -2147483648);
+  if (f) w.writeUInt8(0);
+}
+
 export interface MetadataResponseMetadataResponseBroker {
   nodeId: number;
   host: string;
@@ -188,6 +213,17 @@ export function encodeMetadataResponseMetadataResponseTopic(w: Writer, m: Metada
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeMetadataResponseMetadataResponseTopicSliced(w: Writer, m: MetadataResponseMetadataResponseTopicInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 9;
+  w.writeInt16(m.errorCode ?? 0);
+  (v >= 12 ? wNStr : wStr)(w, (m.name === undefined ? "" : m.name), f);
+  if (v >= 10) w.writeUuid(m.topicId ?? ZERO_UUID);
+  if (v >= 1) w.writeBoolean(m.isInternal ?? false);
+  yield* wArrG(w, m.partitions ?? [], f, sl, (w, e) => encodeMetadataResponseMetadataResponsePartitionSliced(w, e, v, sl));
+  if (v >= 8) w.writeInt32(m.topicAuthorizedOperations ?? -2147483648);
+  if (f) w.writeUInt8(0);
+}
+
 export interface MetadataResponseMetadataResponsePartition {
   errorCode: number;
   partitionIndex: number;
@@ -232,5 +268,17 @@ export function encodeMetadataResponseMetadataResponsePartition(w: Writer, m: Me
   wArr(w, m.replicaNodes ?? [], f, wdInt32);
   wArr(w, m.isrNodes ?? [], f, wdInt32);
   if (v >= 5) wArr(w, m.offlineReplicas ?? [], f, wdInt32);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeMetadataResponseMetadataResponsePartitionSliced(w: Writer, m: MetadataResponseMetadataResponsePartitionInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 9;
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
+  if (v >= 7) w.writeInt32(m.leaderEpoch ?? -1);
+  yield* wArrS(w, m.replicaNodes ?? [], f, sl, wdInt32);
+  yield* wArrS(w, m.isrNodes ?? [], f, sl, wdInt32);
+  if (v >= 5) yield* wArrS(w, m.offlineReplicas ?? [], f, sl, wdInt32);
   if (f) w.writeUInt8(0);
 }

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface OffsetCommitRequest {
   groupId: string;
@@ -36,6 +38,20 @@ export function decodeOffsetCommitRequest(r: Reader, v: number): OffsetCommitReq
   return o;
 }
 
+export function* decodeOffsetCommitRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetCommitRequest> {
+  const f = v >= 8;
+  const o: OffsetCommitRequest = {
+    groupId: rStr(r, f),
+    generationIdOrMemberEpoch: v >= 1 ? r.readInt32() : -1,
+    memberId: v >= 1 ? rStr(r, f) : "",
+    groupInstanceId: v >= 7 ? rNStr(r, f) : null,
+    retentionTimeMs: v >= 2 && v <= 4 ? r.readInt64() : -1n,
+    topics: (yield* rArrG(r, f, sl, (r) => decodeOffsetCommitRequestOffsetCommitRequestTopicSliced(r, v, sl))),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeOffsetCommitRequest(w: Writer, m: OffsetCommitRequestInit, v: number): void {
   const f = v >= 8;
   wStr(w, m.groupId ?? "", f);
@@ -62,6 +78,16 @@ export function decodeOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, v: 
   const o: OffsetCommitRequestOffsetCommitRequestTopic = {
     name: rStr(r, f),
     partitions: rArr(r, f, (r) => decodeOffsetCommitRequestOffsetCommitRequestPartition(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeOffsetCommitRequestOffsetCommitRequestTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetCommitRequestOffsetCommitRequestTopic> {
+  const f = v >= 8;
+  const o: OffsetCommitRequestOffsetCommitRequestTopic = {
+    name: rStr(r, f),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeOffsetCommitRequestOffsetCommitRequestPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -140,6 +166,13 @@ export function encodeOffsetCommitResponse(w: Writer, m: OffsetCommitResponseIni
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeOffsetCommitResponseSliced(w: Writer, m: OffsetCommitResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 8;
+  if (v >= 3) w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeOffsetCommitResponseOffsetCommitResponseTopicSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface OffsetCommitResponseOffsetCommitResponseTopic {
   name: string;
   partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
@@ -164,6 +197,13 @@ export function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, m
   const f = v >= 8;
   wStr(w, m.name ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeOffsetCommitResponseOffsetCommitResponsePartition(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeOffsetCommitResponseOffsetCommitResponseTopicSliced(w: Writer, m: OffsetCommitResponseOffsetCommitResponseTopicInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 8;
+  wStr(w, m.name ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeOffsetCommitResponseOffsetCommitResponsePartition(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface OffsetDeleteRequest {
   groupId: string;
@@ -18,6 +20,14 @@ export function decodeOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteReq
   const o: OffsetDeleteRequest = {
     groupId: rStr(r, false),
     topics: rArr(r, false, (r) => decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r, v)),
+  };
+  return o;
+}
+
+export function* decodeOffsetDeleteRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetDeleteRequest> {
+  const o: OffsetDeleteRequest = {
+    groupId: rStr(r, false),
+    topics: (yield* rArrG(r, false, sl, (r) => decodeOffsetDeleteRequestOffsetDeleteRequestTopicSliced(r, v, sl))),
   };
   return o;
 }
@@ -41,6 +51,14 @@ export function decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, v: 
   const o: OffsetDeleteRequestOffsetDeleteRequestTopic = {
     name: rStr(r, false),
     partitions: rArr(r, false, (r) => decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, v)),
+  };
+  return o;
+}
+
+export function* decodeOffsetDeleteRequestOffsetDeleteRequestTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetDeleteRequestOffsetDeleteRequestTopic> {
+  const o: OffsetDeleteRequestOffsetDeleteRequestTopic = {
+    name: rStr(r, false),
+    partitions: (yield* rArrD(r, false, sl, (r) => decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, v))),
   };
   return o;
 }
@@ -96,6 +114,12 @@ export function encodeOffsetDeleteResponse(w: Writer, m: OffsetDeleteResponseIni
   wArr(w, m.topics ?? [], false, (w, e) => encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w, e, v));
 }
 
+export function* encodeOffsetDeleteResponseSliced(w: Writer, m: OffsetDeleteResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.topics ?? [], false, sl, (w, e) => encodeOffsetDeleteResponseOffsetDeleteResponseTopicSliced(w, e, v, sl));
+}
+
 export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
   name: string;
   partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
@@ -117,6 +141,11 @@ export function decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, v
 export function encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, m: OffsetDeleteResponseOffsetDeleteResponseTopicInit, v: number): void {
   wStr(w, m.name ?? "", false);
   wArr(w, m.partitions ?? [], false, (w, e) => encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w, e, v));
+}
+
+export function* encodeOffsetDeleteResponseOffsetDeleteResponseTopicSliced(w: Writer, m: OffsetDeleteResponseOffsetDeleteResponseTopicInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.name ?? "", false);
+  yield* wArrS(w, m.partitions ?? [], false, sl, (w, e) => encodeOffsetDeleteResponseOffsetDeleteResponsePartition(w, e, v));
 }
 
 export interface OffsetDeleteResponseOffsetDeleteResponsePartition {

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNArr, wNStr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface OffsetFetchRequest {
   groupId: string;
@@ -24,6 +26,18 @@ export function decodeOffsetFetchRequest(r: Reader, v: number): OffsetFetchReque
     groupId: v <= 7 ? rStr(r, f) : "",
     topics: v <= 7 ? (v >= 2 ? rNArr(r, f, (r) => decodeOffsetFetchRequestOffsetFetchRequestTopic(r, v)) : rArr(r, f, (r) => decodeOffsetFetchRequestOffsetFetchRequestTopic(r, v))) : [],
     groups: v >= 8 ? rArr(r, f, (r) => decodeOffsetFetchRequestOffsetFetchRequestGroup(r, v)) : [],
+    requireStable: v >= 7 ? r.readBoolean() : false,
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeOffsetFetchRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetFetchRequest> {
+  const f = v >= 6;
+  const o: OffsetFetchRequest = {
+    groupId: v <= 7 ? rStr(r, f) : "",
+    topics: v <= 7 ? (v >= 2 ? (yield* rNArrG(r, f, sl, (r) => decodeOffsetFetchRequestOffsetFetchRequestTopicSliced(r, v, sl))) : (yield* rArrG(r, f, sl, (r) => decodeOffsetFetchRequestOffsetFetchRequestTopicSliced(r, v, sl)))) : [],
+    groups: v >= 8 ? (yield* rArrG(r, f, sl, (r) => decodeOffsetFetchRequestOffsetFetchRequestGroupSliced(r, v, sl))) : [],
     requireStable: v >= 7 ? r.readBoolean() : false,
   };
   if (f) r.readTaggedFields();
@@ -54,6 +68,16 @@ export function decodeOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, v: nu
   const o: OffsetFetchRequestOffsetFetchRequestTopic = {
     name: rStr(r, f),
     partitionIndexes: rArr(r, f, rdInt32),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeOffsetFetchRequestOffsetFetchRequestTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetFetchRequestOffsetFetchRequestTopic> {
+  const f = v >= 6;
+  const o: OffsetFetchRequestOffsetFetchRequestTopic = {
+    name: rStr(r, f),
+    partitionIndexes: (yield* rArrS(r, f, sl, rdInt32)),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -91,6 +115,17 @@ export function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, v: nu
   return o;
 }
 
+export function* decodeOffsetFetchRequestOffsetFetchRequestGroupSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetFetchRequestOffsetFetchRequestGroup> {
+  const o: OffsetFetchRequestOffsetFetchRequestGroup = {
+    groupId: rStr(r, true),
+    memberId: v >= 9 ? rNStr(r, true) : null,
+    memberEpoch: v >= 9 ? r.readInt32() : -1,
+    topics: (yield* rNArrG(r, true, sl, (r) => decodeOffsetFetchRequestOffsetFetchRequestTopicsSliced(r, v, sl))),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
 export function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, m: OffsetFetchRequestOffsetFetchRequestGroupInit, v: number): void {
   wStr(w, m.groupId ?? "", true);
   if (v >= 9) wNStr(w, m.memberId ?? null, true);
@@ -113,6 +148,15 @@ export function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, v: n
   const o: OffsetFetchRequestOffsetFetchRequestTopics = {
     name: rStr(r, true),
     partitionIndexes: rArr(r, true, rdInt32),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeOffsetFetchRequestOffsetFetchRequestTopicsSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetFetchRequestOffsetFetchRequestTopics> {
+  const o: OffsetFetchRequestOffsetFetchRequestTopics = {
+    name: rStr(r, true),
+    partitionIndexes: (yield* rArrS(r, true, sl, rdInt32)),
   };
   r.readTaggedFields();
   return o;
@@ -159,6 +203,15 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponseInit,
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeOffsetFetchResponseSliced(w: Writer, m: OffsetFetchResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 6;
+  if (v >= 3) w.writeInt32(m.throttleTimeMs ?? 0);
+  if (v <= 7) yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeOffsetFetchResponseOffsetFetchResponseTopicSliced(w, e, v, sl));
+  if (v >= 2 && v <= 7) w.writeInt16(m.errorCode ?? 0);
+  if (v >= 8) yield* wArrG(w, m.groups ?? [], f, sl, (w, e) => encodeOffsetFetchResponseOffsetFetchResponseGroupSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface OffsetFetchResponseOffsetFetchResponseTopic {
   name: string;
   partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
@@ -183,6 +236,13 @@ export function encodeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, m: 
   const f = v >= 6;
   wStr(w, m.name ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeOffsetFetchResponseOffsetFetchResponsePartition(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeOffsetFetchResponseOffsetFetchResponseTopicSliced(w: Writer, m: OffsetFetchResponseOffsetFetchResponseTopicInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 6;
+  wStr(w, m.name ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeOffsetFetchResponseOffsetFetchResponsePartition(w, e, v));
   if (f) w.writeUInt8(0);
 }
 
@@ -254,6 +314,13 @@ export function encodeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, m: 
   w.writeUInt8(0);
 }
 
+export function* encodeOffsetFetchResponseOffsetFetchResponseGroupSliced(w: Writer, m: OffsetFetchResponseOffsetFetchResponseGroupInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.groupId ?? "", true);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeOffsetFetchResponseOffsetFetchResponseTopicsSliced(w, e, v, sl));
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeUInt8(0);
+}
+
 export interface OffsetFetchResponseOffsetFetchResponseTopics {
   name: string;
   partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
@@ -276,6 +343,12 @@ export function decodeOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, v:
 export function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, m: OffsetFetchResponseOffsetFetchResponseTopicsInit, v: number): void {
   wStr(w, m.name ?? "", true);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeOffsetFetchResponseOffsetFetchResponsePartitions(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeOffsetFetchResponseOffsetFetchResponseTopicsSliced(w: Writer, m: OffsetFetchResponseOffsetFetchResponseTopicsInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.name ?? "", true);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeOffsetFetchResponseOffsetFetchResponsePartitions(w, e, v));
   w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface OffsetForLeaderEpochRequest {
   replicaId: number;
@@ -19,6 +21,16 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, v: number): OffsetF
   const o: OffsetForLeaderEpochRequest = {
     replicaId: v >= 3 ? r.readInt32() : -2,
     topics: rArr(r, f, (r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeOffsetForLeaderEpochRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetForLeaderEpochRequest> {
+  const f = v >= 4;
+  const o: OffsetForLeaderEpochRequest = {
+    replicaId: v >= 3 ? r.readInt32() : -2,
+    topics: (yield* rArrG(r, f, sl, (r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderTopicSliced(r, v, sl))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -46,6 +58,16 @@ export function decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader,
   const o: OffsetForLeaderEpochRequestOffsetForLeaderTopic = {
     topic: rStr(r, f),
     partitions: rArr(r, f, (r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeOffsetForLeaderEpochRequestOffsetForLeaderTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<OffsetForLeaderEpochRequestOffsetForLeaderTopic> {
+  const f = v >= 4;
+  const o: OffsetForLeaderEpochRequestOffsetForLeaderTopic = {
+    topic: rStr(r, f),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -116,6 +138,13 @@ export function encodeOffsetForLeaderEpochResponse(w: Writer, m: OffsetForLeader
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeOffsetForLeaderEpochResponseSliced(w: Writer, m: OffsetForLeaderEpochResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 4;
+  if (v >= 2) w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   topic: string;
   partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
@@ -140,6 +169,13 @@ export function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: 
   const f = v >= 4;
   wStr(w, m.topic ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeOffsetForLeaderEpochResponseEpochEndOffset(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResultSliced(w: Writer, m: OffsetForLeaderEpochResponseOffsetForLeaderTopicResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 4;
+  wStr(w, m.topic ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeOffsetForLeaderEpochResponseEpochEndOffset(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNBytes, rNStr, rNStruct, rStr, wArr, wNStr, wNStruct, wRecords, wStr, wTagged } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ProduceRequest {
   transactionalId: string | null;
@@ -25,6 +27,18 @@ export function decodeProduceRequest(r: Reader, v: number): ProduceRequest {
     acks: r.readInt16(),
     timeoutMs: r.readInt32(),
     topicData: rArr(r, f, (r) => decodeProduceRequestTopicProduceData(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeProduceRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ProduceRequest> {
+  const f = v >= 9;
+  const o: ProduceRequest = {
+    transactionalId: v >= 3 ? rNStr(r, f) : null,
+    acks: r.readInt16(),
+    timeoutMs: r.readInt32(),
+    topicData: (yield* rArrG(r, f, sl, (r) => decodeProduceRequestTopicProduceDataSliced(r, v, sl))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -54,6 +68,16 @@ export function decodeProduceRequestTopicProduceData(r: Reader, v: number): Prod
   const o: ProduceRequestTopicProduceData = {
     name: rStr(r, f),
     partitionData: rArr(r, f, (r) => decodeProduceRequestPartitionProduceData(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeProduceRequestTopicProduceDataSliced(r: Reader, v: number, sl: Slicer): Sliced<ProduceRequestTopicProduceData> {
+  const f = v >= 9;
+  const o: ProduceRequestTopicProduceData = {
+    name: rStr(r, f),
+    partitionData: (yield* rArrD(r, f, sl, (r) => decodeProduceRequestPartitionProduceData(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -134,6 +158,18 @@ export function encodeProduceResponse(w: Writer, m: ProduceResponseInit, v: numb
   }
 }
 
+export function* encodeProduceResponseSliced(w: Writer, m: ProduceResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 9;
+  yield* wArrG(w, m.responses ?? [], f, sl, (w, e) => encodeProduceResponseTopicProduceResponseSliced(w, e, v, sl));
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  if (f) {
+    const t0 = m.nodeEndpoints ?? [];
+    const c0 = v >= 10 && t0.length > 0;
+    w.writeUnsignedVarint((c0 ? 1 : 0));
+    if (c0) wTagged(w, 0, (w) => wArr(w, t0, true, (w, e) => encodeProduceResponseNodeEndpoint(w, e, v)));
+  }
+}
+
 export interface ProduceResponseTopicProduceResponse {
   name: string;
   partitionResponses: ProduceResponsePartitionProduceResponse[];
@@ -158,6 +194,13 @@ export function encodeProduceResponseTopicProduceResponse(w: Writer, m: ProduceR
   const f = v >= 9;
   wStr(w, m.name ?? "", f);
   wArr(w, m.partitionResponses ?? [], f, (w, e) => encodeProduceResponsePartitionProduceResponse(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeProduceResponseTopicProduceResponseSliced(w: Writer, m: ProduceResponseTopicProduceResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 9;
+  wStr(w, m.name ?? "", f);
+  yield* wArrG(w, m.partitionResponses ?? [], f, sl, (w, e) => encodeProduceResponsePartitionProduceResponseSliced(w, e, v, sl));
   if (f) w.writeUInt8(0);
 }
 
@@ -213,6 +256,23 @@ export function encodeProduceResponsePartitionProduceResponse(w: Writer, m: Prod
   if (v >= 2) w.writeInt64(m.logAppendTimeMs ?? -1n);
   if (v >= 5) w.writeInt64(m.logStartOffset ?? -1n);
   if (v >= 8) wArr(w, m.recordErrors ?? [], f, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, e, v));
+  if (v >= 8) wNStr(w, m.errorMessage ?? null, f);
+  if (f) {
+    const t0 = m.currentLeader;
+    const c0 = v >= 10 && t0 !== undefined && !isDefaultProduceResponseLeaderIdAndEpoch(t0);
+    w.writeUnsignedVarint((c0 ? 1 : 0));
+    if (c0) wTagged(w, 0, (w) => encodeProduceResponseLeaderIdAndEpoch(w, t0 ?? {}, v));
+  }
+}
+
+export function* encodeProduceResponsePartitionProduceResponseSliced(w: Writer, m: ProduceResponsePartitionProduceResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 9;
+  w.writeInt32(m.index ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.baseOffset ?? 0n);
+  if (v >= 2) w.writeInt64(m.logAppendTimeMs ?? -1n);
+  if (v >= 5) w.writeInt64(m.logStartOffset ?? -1n);
+  if (v >= 8) yield* wArrS(w, m.recordErrors ?? [], f, sl, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, e, v));
   if (v >= 8) wNStr(w, m.errorMessage ?? null, f);
   if (f) {
     const t0 = m.currentLeader;

@@ -4,6 +4,7 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rBytes, rNBytes, wBytes } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface PushTelemetryRequest {
   clientInstanceId: string;
@@ -22,6 +23,18 @@ export interface PushTelemetryRequestInit {
 }
 
 export function decodePushTelemetryRequest(r: Reader, v: number): PushTelemetryRequest {
+  const o: PushTelemetryRequest = {
+    clientInstanceId: r.readUuid(),
+    subscriptionId: r.readInt32(),
+    terminating: r.readBoolean(),
+    compressionType: r.readInt8(),
+    metrics: rBytes(r, true),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodePushTelemetryRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<PushTelemetryRequest> {
   const o: PushTelemetryRequest = {
     clientInstanceId: r.readUuid(),
     subscriptionId: r.readInt32(),
@@ -62,6 +75,12 @@ export function decodePushTelemetryResponse(r: Reader, v: number): PushTelemetry
 }
 
 export function encodePushTelemetryResponse(w: Writer, m: PushTelemetryResponseInit, v: number): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeUInt8(0);
+}
+
+export function* encodePushTelemetryResponseSliced(w: Writer, m: PushTelemetryResponseInit, v: number, sl: Slicer): Sliced<void> {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeUInt8(0);

@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ReadShareGroupStateSummaryRequest {
   groupId: string;
@@ -19,6 +21,15 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, v: number): R
   const o: ReadShareGroupStateSummaryRequest = {
     groupId: rStr(r, true),
     topics: rArr(r, true, (r) => decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeReadShareGroupStateSummaryRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ReadShareGroupStateSummaryRequest> {
+  const o: ReadShareGroupStateSummaryRequest = {
+    groupId: rStr(r, true),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeReadShareGroupStateSummaryRequestReadStateSummaryDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -44,6 +55,15 @@ export function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: R
   const o: ReadShareGroupStateSummaryRequestReadStateSummaryData = {
     topicId: r.readUuid(),
     partitions: rArr(r, true, (r) => decodeReadShareGroupStateSummaryRequestPartitionData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeReadShareGroupStateSummaryRequestReadStateSummaryDataSliced(r: Reader, v: number, sl: Slicer): Sliced<ReadShareGroupStateSummaryRequestReadStateSummaryData> {
+  const o: ReadShareGroupStateSummaryRequestReadStateSummaryData = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeReadShareGroupStateSummaryRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -101,6 +121,11 @@ export function encodeReadShareGroupStateSummaryResponse(w: Writer, m: ReadShare
   w.writeUInt8(0);
 }
 
+export function* encodeReadShareGroupStateSummaryResponseSliced(w: Writer, m: ReadShareGroupStateSummaryResponseInit, v: number, sl: Slicer): Sliced<void> {
+  yield* wArrG(w, m.results ?? [], true, sl, (w, e) => encodeReadShareGroupStateSummaryResponseReadStateSummaryResultSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   topicId: string;
   partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
@@ -123,6 +148,12 @@ export function decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r
 export function encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, m: ReadShareGroupStateSummaryResponseReadStateSummaryResultInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeReadShareGroupStateSummaryResponsePartitionResult(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeReadShareGroupStateSummaryResponseReadStateSummaryResultSliced(w: Writer, m: ReadShareGroupStateSummaryResponseReadStateSummaryResultInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeReadShareGroupStateSummaryResponsePartitionResult(w, e, v));
   w.writeUInt8(0);
 }
 

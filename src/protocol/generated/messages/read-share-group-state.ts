@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ReadShareGroupStateRequest {
   groupId: string;
@@ -19,6 +21,15 @@ export function decodeReadShareGroupStateRequest(r: Reader, v: number): ReadShar
   const o: ReadShareGroupStateRequest = {
     groupId: rStr(r, true),
     topics: rArr(r, true, (r) => decodeReadShareGroupStateRequestReadStateData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeReadShareGroupStateRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ReadShareGroupStateRequest> {
+  const o: ReadShareGroupStateRequest = {
+    groupId: rStr(r, true),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeReadShareGroupStateRequestReadStateDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -44,6 +55,15 @@ export function decodeReadShareGroupStateRequestReadStateData(r: Reader, v: numb
   const o: ReadShareGroupStateRequestReadStateData = {
     topicId: r.readUuid(),
     partitions: rArr(r, true, (r) => decodeReadShareGroupStateRequestPartitionData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeReadShareGroupStateRequestReadStateDataSliced(r: Reader, v: number, sl: Slicer): Sliced<ReadShareGroupStateRequestReadStateData> {
+  const o: ReadShareGroupStateRequestReadStateData = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeReadShareGroupStateRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -101,6 +121,11 @@ export function encodeReadShareGroupStateResponse(w: Writer, m: ReadShareGroupSt
   w.writeUInt8(0);
 }
 
+export function* encodeReadShareGroupStateResponseSliced(w: Writer, m: ReadShareGroupStateResponseInit, v: number, sl: Slicer): Sliced<void> {
+  yield* wArrG(w, m.results ?? [], true, sl, (w, e) => encodeReadShareGroupStateResponseReadStateResultSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface ReadShareGroupStateResponseReadStateResult {
   topicId: string;
   partitions: ReadShareGroupStateResponsePartitionResult[];
@@ -123,6 +148,12 @@ export function decodeReadShareGroupStateResponseReadStateResult(r: Reader, v: n
 export function encodeReadShareGroupStateResponseReadStateResult(w: Writer, m: ReadShareGroupStateResponseReadStateResultInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeReadShareGroupStateResponsePartitionResult(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeReadShareGroupStateResponseReadStateResultSliced(w: Writer, m: ReadShareGroupStateResponseReadStateResultInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrG(w, m.partitions ?? [], true, sl, (w, e) => encodeReadShareGroupStateResponsePartitionResultSliced(w, e, v, sl));
   w.writeUInt8(0);
 }
 
@@ -164,6 +195,16 @@ export function encodeReadShareGroupStateResponsePartitionResult(w: Writer, m: R
   w.writeInt32(m.stateEpoch ?? 0);
   w.writeInt64(m.startOffset ?? 0n);
   wArr(w, m.stateBatches ?? [], true, (w, e) => encodeReadShareGroupStateResponseStateBatch(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeReadShareGroupStateResponsePartitionResultSliced(w: Writer, m: ReadShareGroupStateResponsePartitionResultInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  w.writeInt32(m.stateEpoch ?? 0);
+  w.writeInt64(m.startOffset ?? 0n);
+  yield* wArrS(w, m.stateBatches ?? [], true, sl, (w, e) => encodeReadShareGroupStateResponseStateBatch(w, e, v));
   w.writeUInt8(0);
 }
 

@@ -4,6 +4,7 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rNStr, rStr, wNStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface RemoveRaftVoterRequest {
   clusterId: string | null;
@@ -18,6 +19,16 @@ export interface RemoveRaftVoterRequestInit {
 }
 
 export function decodeRemoveRaftVoterRequest(r: Reader, v: number): RemoveRaftVoterRequest {
+  const o: RemoveRaftVoterRequest = {
+    clusterId: rNStr(r, true),
+    voterId: r.readInt32(),
+    voterDirectoryId: r.readUuid(),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeRemoveRaftVoterRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<RemoveRaftVoterRequest> {
   const o: RemoveRaftVoterRequest = {
     clusterId: rNStr(r, true),
     voterId: r.readInt32(),
@@ -57,6 +68,13 @@ export function decodeRemoveRaftVoterResponse(r: Reader, v: number): RemoveRaftV
 }
 
 export function encodeRemoveRaftVoterResponse(w: Writer, m: RemoveRaftVoterResponseInit, v: number): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  w.writeUInt8(0);
+}
+
+export function* encodeRemoveRaftVoterResponseSliced(w: Writer, m: RemoveRaftVoterResponseInit, v: number, sl: Slicer): Sliced<void> {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);

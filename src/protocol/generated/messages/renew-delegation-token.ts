@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rBytes, rNBytes, wBytes } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface RenewDelegationTokenRequest {
   hmac: Buffer;
@@ -15,6 +16,16 @@ export interface RenewDelegationTokenRequestInit {
 }
 
 export function decodeRenewDelegationTokenRequest(r: Reader, v: number): RenewDelegationTokenRequest {
+  const f = v >= 2;
+  const o: RenewDelegationTokenRequest = {
+    hmac: rBytes(r, f),
+    renewPeriodMs: r.readInt64(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeRenewDelegationTokenRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<RenewDelegationTokenRequest> {
   const f = v >= 2;
   const o: RenewDelegationTokenRequest = {
     hmac: rBytes(r, f),
@@ -55,6 +66,14 @@ export function decodeRenewDelegationTokenResponse(r: Reader, v: number): RenewD
 }
 
 export function encodeRenewDelegationTokenResponse(w: Writer, m: RenewDelegationTokenResponseInit, v: number): void {
+  const f = v >= 2;
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.expiryTimestampMs ?? 0n);
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeRenewDelegationTokenResponseSliced(w: Writer, m: RenewDelegationTokenResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 2;
   w.writeInt16(m.errorCode ?? 0);
   w.writeInt64(m.expiryTimestampMs ?? 0n);

@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rBytes, rNBytes, rNStr, rStr, wBytes, wNStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface SaslAuthenticateRequest {
   authBytes: Buffer;
@@ -13,6 +14,15 @@ export interface SaslAuthenticateRequestInit {
 }
 
 export function decodeSaslAuthenticateRequest(r: Reader, v: number): SaslAuthenticateRequest {
+  const f = v >= 2;
+  const o: SaslAuthenticateRequest = {
+    authBytes: rBytes(r, f),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeSaslAuthenticateRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<SaslAuthenticateRequest> {
   const f = v >= 2;
   const o: SaslAuthenticateRequest = {
     authBytes: rBytes(r, f),
@@ -54,6 +64,15 @@ export function decodeSaslAuthenticateResponse(r: Reader, v: number): SaslAuthen
 }
 
 export function encodeSaslAuthenticateResponse(w: Writer, m: SaslAuthenticateResponseInit, v: number): void {
+  const f = v >= 2;
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);
+  wBytes(w, m.authBytes ?? EMPTY_BYTES, f);
+  if (v >= 1) w.writeInt64(m.sessionLifetimeMs ?? 0n);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeSaslAuthenticateResponseSliced(w: Writer, m: SaslAuthenticateResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 2;
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), f);

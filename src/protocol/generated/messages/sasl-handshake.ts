@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdStr, wArr, wStr, wdStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { wArrS } from '../../primitives/sliced-codec.js';
 
 export interface SaslHandshakeRequest {
   mechanism: string;
@@ -13,6 +15,13 @@ export interface SaslHandshakeRequestInit {
 }
 
 export function decodeSaslHandshakeRequest(r: Reader, v: number): SaslHandshakeRequest {
+  const o: SaslHandshakeRequest = {
+    mechanism: rStr(r, false),
+  };
+  return o;
+}
+
+export function* decodeSaslHandshakeRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<SaslHandshakeRequest> {
   const o: SaslHandshakeRequest = {
     mechanism: rStr(r, false),
   };
@@ -44,4 +53,9 @@ export function decodeSaslHandshakeResponse(r: Reader, v: number): SaslHandshake
 export function encodeSaslHandshakeResponse(w: Writer, m: SaslHandshakeResponseInit, v: number): void {
   w.writeInt16(m.errorCode ?? 0);
   wArr(w, m.mechanisms ?? [], false, wdStr);
+}
+
+export function* encodeSaslHandshakeResponseSliced(w: Writer, m: SaslHandshakeResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrS(w, m.mechanisms ?? [], false, sl, wdStr);
 }

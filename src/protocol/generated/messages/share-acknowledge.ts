@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rNStruct, rStr, rdInt8, wArr, wNStr, wNStruct, wStr, wdInt8 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ShareAcknowledgeRequest {
   groupId: string | null;
@@ -25,6 +27,17 @@ export function decodeShareAcknowledgeRequest(r: Reader, v: number): ShareAcknow
     memberId: rNStr(r, true),
     shareSessionEpoch: r.readInt32(),
     topics: rArr(r, true, (r) => decodeShareAcknowledgeRequestAcknowledgeTopic(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeShareAcknowledgeRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareAcknowledgeRequest> {
+  const o: ShareAcknowledgeRequest = {
+    groupId: rNStr(r, true),
+    memberId: rNStr(r, true),
+    shareSessionEpoch: r.readInt32(),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeShareAcknowledgeRequestAcknowledgeTopicSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -57,6 +70,15 @@ export function decodeShareAcknowledgeRequestAcknowledgeTopic(r: Reader, v: numb
   return o;
 }
 
+export function* decodeShareAcknowledgeRequestAcknowledgeTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareAcknowledgeRequestAcknowledgeTopic> {
+  const o: ShareAcknowledgeRequestAcknowledgeTopic = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrG(r, true, sl, (r) => decodeShareAcknowledgeRequestAcknowledgePartitionSliced(r, v, sl))),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
 export function encodeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, m: ShareAcknowledgeRequestAcknowledgeTopicInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeShareAcknowledgeRequestAcknowledgePartition(w, e, v));
@@ -77,6 +99,15 @@ export function decodeShareAcknowledgeRequestAcknowledgePartition(r: Reader, v: 
   const o: ShareAcknowledgeRequestAcknowledgePartition = {
     partitionIndex: r.readInt32(),
     acknowledgementBatches: rArr(r, true, (r) => decodeShareAcknowledgeRequestAcknowledgementBatch(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeShareAcknowledgeRequestAcknowledgePartitionSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareAcknowledgeRequestAcknowledgePartition> {
+  const o: ShareAcknowledgeRequestAcknowledgePartition = {
+    partitionIndex: r.readInt32(),
+    acknowledgementBatches: (yield* rArrG(r, true, sl, (r) => decodeShareAcknowledgeRequestAcknowledgementBatchSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -105,6 +136,16 @@ export function decodeShareAcknowledgeRequestAcknowledgementBatch(r: Reader, v: 
     firstOffset: r.readInt64(),
     lastOffset: r.readInt64(),
     acknowledgeTypes: rArr(r, true, rdInt8),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeShareAcknowledgeRequestAcknowledgementBatchSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareAcknowledgeRequestAcknowledgementBatch> {
+  const o: ShareAcknowledgeRequestAcknowledgementBatch = {
+    firstOffset: r.readInt64(),
+    lastOffset: r.readInt64(),
+    acknowledgeTypes: (yield* rArrS(r, true, sl, rdInt8)),
   };
   r.readTaggedFields();
   return o;
@@ -154,6 +195,15 @@ export function encodeShareAcknowledgeResponse(w: Writer, m: ShareAcknowledgeRes
   w.writeUInt8(0);
 }
 
+export function* encodeShareAcknowledgeResponseSliced(w: Writer, m: ShareAcknowledgeResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  yield* wArrG(w, m.responses ?? [], true, sl, (w, e) => encodeShareAcknowledgeResponseShareAcknowledgeTopicResponseSliced(w, e, v, sl));
+  yield* wArrS(w, m.nodeEndpoints ?? [], true, sl, (w, e) => encodeShareAcknowledgeResponseNodeEndpoint(w, e, v));
+  w.writeUInt8(0);
+}
+
 export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   topicId: string;
   partitions: ShareAcknowledgeResponsePartitionData[];
@@ -176,6 +226,12 @@ export function decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: R
 export function encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, m: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeShareAcknowledgeResponsePartitionData(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeShareAcknowledgeResponseShareAcknowledgeTopicResponseSliced(w: Writer, m: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeShareAcknowledgeResponsePartitionData(w, e, v));
   w.writeUInt8(0);
 }
 

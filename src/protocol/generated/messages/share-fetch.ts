@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNBytes, rNStr, rNStruct, rStr, rdInt32, rdInt8, wArr, wNStr, wNStruct, wRecords, wStr, wdInt32, wdInt8 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface ShareFetchRequest {
   groupId: string | null;
@@ -42,6 +44,21 @@ export function decodeShareFetchRequest(r: Reader, v: number): ShareFetchRequest
   return o;
 }
 
+export function* decodeShareFetchRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareFetchRequest> {
+  const o: ShareFetchRequest = {
+    groupId: rNStr(r, true),
+    memberId: rNStr(r, true),
+    shareSessionEpoch: r.readInt32(),
+    maxWaitMs: r.readInt32(),
+    minBytes: r.readInt32(),
+    maxBytes: r.readInt32(),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeShareFetchRequestFetchTopicSliced(r, v, sl))),
+    forgottenTopicsData: (yield* rArrG(r, true, sl, (r) => decodeShareFetchRequestForgottenTopicSliced(r, v, sl))),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
 export function encodeShareFetchRequest(w: Writer, m: ShareFetchRequestInit, v: number): void {
   wNStr(w, m.groupId ?? null, true);
   wNStr(w, (m.memberId === undefined ? "" : m.memberId), true);
@@ -73,6 +90,15 @@ export function decodeShareFetchRequestFetchTopic(r: Reader, v: number): ShareFe
   return o;
 }
 
+export function* decodeShareFetchRequestFetchTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareFetchRequestFetchTopic> {
+  const o: ShareFetchRequestFetchTopic = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrG(r, true, sl, (r) => decodeShareFetchRequestFetchPartitionSliced(r, v, sl))),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
 export function encodeShareFetchRequestFetchTopic(w: Writer, m: ShareFetchRequestFetchTopicInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeShareFetchRequestFetchPartition(w, e, v));
@@ -96,6 +122,16 @@ export function decodeShareFetchRequestFetchPartition(r: Reader, v: number): Sha
     partitionIndex: r.readInt32(),
     partitionMaxBytes: r.readInt32(),
     acknowledgementBatches: rArr(r, true, (r) => decodeShareFetchRequestAcknowledgementBatch(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeShareFetchRequestFetchPartitionSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareFetchRequestFetchPartition> {
+  const o: ShareFetchRequestFetchPartition = {
+    partitionIndex: r.readInt32(),
+    partitionMaxBytes: r.readInt32(),
+    acknowledgementBatches: (yield* rArrG(r, true, sl, (r) => decodeShareFetchRequestAcknowledgementBatchSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -130,6 +166,16 @@ export function decodeShareFetchRequestAcknowledgementBatch(r: Reader, v: number
   return o;
 }
 
+export function* decodeShareFetchRequestAcknowledgementBatchSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareFetchRequestAcknowledgementBatch> {
+  const o: ShareFetchRequestAcknowledgementBatch = {
+    firstOffset: r.readInt64(),
+    lastOffset: r.readInt64(),
+    acknowledgeTypes: (yield* rArrS(r, true, sl, rdInt8)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
 export function encodeShareFetchRequestAcknowledgementBatch(w: Writer, m: ShareFetchRequestAcknowledgementBatchInit, v: number): void {
   w.writeInt64(m.firstOffset ?? 0n);
   w.writeInt64(m.lastOffset ?? 0n);
@@ -151,6 +197,15 @@ export function decodeShareFetchRequestForgottenTopic(r: Reader, v: number): Sha
   const o: ShareFetchRequestForgottenTopic = {
     topicId: r.readUuid(),
     partitions: rArr(r, true, rdInt32),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeShareFetchRequestForgottenTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareFetchRequestForgottenTopic> {
+  const o: ShareFetchRequestForgottenTopic = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrS(r, true, sl, rdInt32)),
   };
   r.readTaggedFields();
   return o;
@@ -199,6 +254,15 @@ export function encodeShareFetchResponse(w: Writer, m: ShareFetchResponseInit, v
   w.writeUInt8(0);
 }
 
+export function* encodeShareFetchResponseSliced(w: Writer, m: ShareFetchResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  yield* wArrG(w, m.responses ?? [], true, sl, (w, e) => encodeShareFetchResponseShareFetchableTopicResponseSliced(w, e, v, sl));
+  yield* wArrS(w, m.nodeEndpoints ?? [], true, sl, (w, e) => encodeShareFetchResponseNodeEndpoint(w, e, v));
+  w.writeUInt8(0);
+}
+
 export interface ShareFetchResponseShareFetchableTopicResponse {
   topicId: string;
   partitions: ShareFetchResponsePartitionData[];
@@ -221,6 +285,12 @@ export function decodeShareFetchResponseShareFetchableTopicResponse(r: Reader, v
 export function encodeShareFetchResponseShareFetchableTopicResponse(w: Writer, m: ShareFetchResponseShareFetchableTopicResponseInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeShareFetchResponsePartitionData(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeShareFetchResponseShareFetchableTopicResponseSliced(w: Writer, m: ShareFetchResponseShareFetchableTopicResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrG(w, m.partitions ?? [], true, sl, (w, e) => encodeShareFetchResponsePartitionDataSliced(w, e, v, sl));
   w.writeUInt8(0);
 }
 
@@ -270,6 +340,18 @@ export function encodeShareFetchResponsePartitionData(w: Writer, m: ShareFetchRe
   encodeShareFetchResponseLeaderIdAndEpoch(w, m.currentLeader ?? {}, v);
   wRecords(w, m.records ?? null, true);
   wArr(w, m.acquiredRecords ?? [], true, (w, e) => encodeShareFetchResponseAcquiredRecords(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeShareFetchResponsePartitionDataSliced(w: Writer, m: ShareFetchResponsePartitionDataInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  w.writeInt16(m.acknowledgeErrorCode ?? 0);
+  wNStr(w, m.acknowledgeErrorMessage ?? null, true);
+  encodeShareFetchResponseLeaderIdAndEpoch(w, m.currentLeader ?? {}, v);
+  wRecords(w, m.records ?? null, true);
+  yield* wArrS(w, m.acquiredRecords ?? [], true, sl, (w, e) => encodeShareFetchResponseAcquiredRecords(w, e, v));
   w.writeUInt8(0);
 }
 

@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rNStruct, rStr, rdCStr, rdInt32, wArr, wNStr, wNStruct, wStr, wdCStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrS, rNArrS, wArrG, wArrS, wNStructG } from '../../primitives/sliced-codec.js';
 
 export interface ShareGroupDescribeRequest {
   groupIds: string[];
@@ -18,6 +20,15 @@ export interface ShareGroupDescribeRequestInit {
 export function decodeShareGroupDescribeRequest(r: Reader, v: number): ShareGroupDescribeRequest {
   const o: ShareGroupDescribeRequest = {
     groupIds: rArr(r, true, rdCStr),
+    includeAuthorizedOperations: r.readBoolean(),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeShareGroupDescribeRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareGroupDescribeRequest> {
+  const o: ShareGroupDescribeRequest = {
+    groupIds: (yield* rArrS(r, true, sl, rdCStr)),
     includeAuthorizedOperations: r.readBoolean(),
   };
   r.readTaggedFields();
@@ -55,6 +66,12 @@ export function encodeShareGroupDescribeResponse(w: Writer, m: ShareGroupDescrib
   w.writeUInt8(0);
 }
 
+export function* encodeShareGroupDescribeResponseSliced(w: Writer, m: ShareGroupDescribeResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.groups ?? [], true, sl, (w, e) => encodeShareGroupDescribeResponseDescribedGroupSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface ShareGroupDescribeResponseTopicPartitions {
   topicId: string;
   topicName: string;
@@ -84,6 +101,13 @@ export function encodeShareGroupDescribeResponseTopicPartitions(w: Writer, m: Sh
   w.writeUInt8(0);
 }
 
+export function* encodeShareGroupDescribeResponseTopicPartitionsSliced(w: Writer, m: ShareGroupDescribeResponseTopicPartitionsInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  wStr(w, m.topicName ?? "", true);
+  yield* wArrS(w, m.partitions ?? [], true, sl, wdInt32);
+  w.writeUInt8(0);
+}
+
 export interface ShareGroupDescribeResponseAssignment {
   topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
 }
@@ -102,6 +126,11 @@ export function decodeShareGroupDescribeResponseAssignment(r: Reader, v: number)
 
 export function encodeShareGroupDescribeResponseAssignment(w: Writer, m: ShareGroupDescribeResponseAssignmentInit, v: number): void {
   wArr(w, m.topicPartitions ?? [], true, (w, e) => encodeShareGroupDescribeResponseTopicPartitions(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeShareGroupDescribeResponseAssignmentSliced(w: Writer, m: ShareGroupDescribeResponseAssignmentInit, v: number, sl: Slicer): Sliced<void> {
+  yield* wArrG(w, m.topicPartitions ?? [], true, sl, (w, e) => encodeShareGroupDescribeResponseTopicPartitionsSliced(w, e, v, sl));
   w.writeUInt8(0);
 }
 
@@ -158,6 +187,19 @@ export function encodeShareGroupDescribeResponseDescribedGroup(w: Writer, m: Sha
   w.writeUInt8(0);
 }
 
+export function* encodeShareGroupDescribeResponseDescribedGroupSliced(w: Writer, m: ShareGroupDescribeResponseDescribedGroupInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  wStr(w, m.groupId ?? "", true);
+  wStr(w, m.groupState ?? "", true);
+  w.writeInt32(m.groupEpoch ?? 0);
+  w.writeInt32(m.assignmentEpoch ?? 0);
+  wStr(w, m.assignorName ?? "", true);
+  yield* wArrG(w, m.members ?? [], true, sl, (w, e) => encodeShareGroupDescribeResponseMemberSliced(w, e, v, sl));
+  w.writeInt32(m.authorizedOperations ?? -2147483648);
+  w.writeUInt8(0);
+}
+
 export interface ShareGroupDescribeResponseMember {
   memberId: string;
   rackId: string | null;
@@ -200,5 +242,16 @@ export function encodeShareGroupDescribeResponseMember(w: Writer, m: ShareGroupD
   wStr(w, m.clientHost ?? "", true);
   wArr(w, m.subscribedTopicNames ?? [], true, wdCStr);
   encodeShareGroupDescribeResponseAssignment(w, m.assignment ?? {}, v);
+  w.writeUInt8(0);
+}
+
+export function* encodeShareGroupDescribeResponseMemberSliced(w: Writer, m: ShareGroupDescribeResponseMemberInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.memberId ?? "", true);
+  wNStr(w, m.rackId ?? null, true);
+  w.writeInt32(m.memberEpoch ?? 0);
+  wStr(w, m.clientId ?? "", true);
+  wStr(w, m.clientHost ?? "", true);
+  yield* wArrS(w, m.subscribedTopicNames ?? [], true, sl, wdCStr);
+  yield* encodeShareGroupDescribeResponseAssignmentSliced(w, m.assignment ?? {}, v, sl);
   w.writeUInt8(0);
 }

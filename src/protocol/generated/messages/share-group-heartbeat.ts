@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rNStruct, rStr, rdCStr, rdInt32, wArr, wNArr, wNStr, wNStruct, wStr, wdCStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrS, rNArrS, wArrG, wArrS, wNStructG } from '../../primitives/sliced-codec.js';
 
 export interface ShareGroupHeartbeatRequest {
   groupId: string;
@@ -28,6 +30,18 @@ export function decodeShareGroupHeartbeatRequest(r: Reader, v: number): ShareGro
     memberEpoch: r.readInt32(),
     rackId: rNStr(r, true),
     subscribedTopicNames: rNArr(r, true, rdCStr),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeShareGroupHeartbeatRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<ShareGroupHeartbeatRequest> {
+  const o: ShareGroupHeartbeatRequest = {
+    groupId: rStr(r, true),
+    memberId: rStr(r, true),
+    memberEpoch: r.readInt32(),
+    rackId: rNStr(r, true),
+    subscribedTopicNames: (yield* rNArrS(r, true, sl, rdCStr)),
   };
   r.readTaggedFields();
   return o;
@@ -87,6 +101,17 @@ export function encodeShareGroupHeartbeatResponse(w: Writer, m: ShareGroupHeartb
   w.writeUInt8(0);
 }
 
+export function* encodeShareGroupHeartbeatResponseSliced(w: Writer, m: ShareGroupHeartbeatResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, m.errorMessage ?? null, true);
+  wNStr(w, m.memberId ?? null, true);
+  w.writeInt32(m.memberEpoch ?? 0);
+  w.writeInt32(m.heartbeatIntervalMs ?? 0);
+  yield* wNStructG(w, m.assignment ?? null, (w, e) => encodeShareGroupHeartbeatResponseAssignmentSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface ShareGroupHeartbeatResponseTopicPartitions {
   topicId: string;
   partitions: number[];
@@ -112,6 +137,12 @@ export function encodeShareGroupHeartbeatResponseTopicPartitions(w: Writer, m: S
   w.writeUInt8(0);
 }
 
+export function* encodeShareGroupHeartbeatResponseTopicPartitionsSliced(w: Writer, m: ShareGroupHeartbeatResponseTopicPartitionsInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrS(w, m.partitions ?? [], true, sl, wdInt32);
+  w.writeUInt8(0);
+}
+
 export interface ShareGroupHeartbeatResponseAssignment {
   topicPartitions: ShareGroupHeartbeatResponseTopicPartitions[];
 }
@@ -130,5 +161,10 @@ export function decodeShareGroupHeartbeatResponseAssignment(r: Reader, v: number
 
 export function encodeShareGroupHeartbeatResponseAssignment(w: Writer, m: ShareGroupHeartbeatResponseAssignmentInit, v: number): void {
   wArr(w, m.topicPartitions ?? [], true, (w, e) => encodeShareGroupHeartbeatResponseTopicPartitions(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeShareGroupHeartbeatResponseAssignmentSliced(w: Writer, m: ShareGroupHeartbeatResponseAssignmentInit, v: number, sl: Slicer): Sliced<void> {
+  yield* wArrG(w, m.topicPartitions ?? [], true, sl, (w, e) => encodeShareGroupHeartbeatResponseTopicPartitionsSliced(w, e, v, sl));
   w.writeUInt8(0);
 }

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface StopReplicaRequest {
   controllerId: number;
@@ -37,6 +39,22 @@ export function decodeStopReplicaRequest(r: Reader, v: number): StopReplicaReque
     ungroupedPartitions: v <= 0 ? rArr(r, f, (r) => decodeStopReplicaRequestStopReplicaPartitionV0(r, v)) : [],
     topics: v >= 1 && v <= 2 ? rArr(r, f, (r) => decodeStopReplicaRequestStopReplicaTopicV1(r, v)) : [],
     topicStates: v >= 3 ? rArr(r, f, (r) => decodeStopReplicaRequestStopReplicaTopicState(r, v)) : [],
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeStopReplicaRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<StopReplicaRequest> {
+  const f = v >= 2;
+  const o: StopReplicaRequest = {
+    controllerId: r.readInt32(),
+    isKRaftController: v >= 4 ? r.readBoolean() : false,
+    controllerEpoch: r.readInt32(),
+    brokerEpoch: v >= 1 ? r.readInt64() : -1n,
+    deletePartitions: v <= 2 ? r.readBoolean() : false,
+    ungroupedPartitions: v <= 0 ? (yield* rArrD(r, f, sl, (r) => decodeStopReplicaRequestStopReplicaPartitionV0(r, v))) : [],
+    topics: v >= 1 && v <= 2 ? (yield* rArrG(r, f, sl, (r) => decodeStopReplicaRequestStopReplicaTopicV1Sliced(r, v, sl))) : [],
+    topicStates: v >= 3 ? (yield* rArrG(r, f, sl, (r) => decodeStopReplicaRequestStopReplicaTopicStateSliced(r, v, sl))) : [],
   };
   if (f) r.readTaggedFields();
   return o;
@@ -98,6 +116,16 @@ export function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, v: number)
   return o;
 }
 
+export function* decodeStopReplicaRequestStopReplicaTopicV1Sliced(r: Reader, v: number, sl: Slicer): Sliced<StopReplicaRequestStopReplicaTopicV1> {
+  const f = v >= 2;
+  const o: StopReplicaRequestStopReplicaTopicV1 = {
+    name: rStr(r, f),
+    partitionIndexes: (yield* rArrS(r, f, sl, rdInt32)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeStopReplicaRequestStopReplicaTopicV1(w: Writer, m: StopReplicaRequestStopReplicaTopicV1Init, v: number): void {
   const f = v >= 2;
   wStr(w, m.name ?? "", f);
@@ -119,6 +147,15 @@ export function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, v: numb
   const o: StopReplicaRequestStopReplicaTopicState = {
     topicName: rStr(r, true),
     partitionStates: rArr(r, true, (r) => decodeStopReplicaRequestStopReplicaPartitionState(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeStopReplicaRequestStopReplicaTopicStateSliced(r: Reader, v: number, sl: Slicer): Sliced<StopReplicaRequestStopReplicaTopicState> {
+  const o: StopReplicaRequestStopReplicaTopicState = {
+    topicName: rStr(r, true),
+    partitionStates: (yield* rArrD(r, true, sl, (r) => decodeStopReplicaRequestStopReplicaPartitionState(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -183,6 +220,13 @@ export function encodeStopReplicaResponse(w: Writer, m: StopReplicaResponseInit,
   const f = v >= 2;
   w.writeInt16(m.errorCode ?? 0);
   wArr(w, m.partitionErrors ?? [], f, (w, e) => encodeStopReplicaResponseStopReplicaPartitionError(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeStopReplicaResponseSliced(w: Writer, m: StopReplicaResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 2;
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrS(w, m.partitionErrors ?? [], f, sl, (w, e) => encodeStopReplicaResponseStopReplicaPartitionError(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { EMPTY_BYTES, rArr, rBytes, rNArr, rNBytes, rNStr, rStr, wArr, wBytes, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface SyncGroupRequest {
   groupId: string;
@@ -34,6 +36,21 @@ export function decodeSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
     protocolType: v >= 5 ? rNStr(r, f) : null,
     protocolName: v >= 5 ? rNStr(r, f) : null,
     assignments: rArr(r, f, (r) => decodeSyncGroupRequestSyncGroupRequestAssignment(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeSyncGroupRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<SyncGroupRequest> {
+  const f = v >= 4;
+  const o: SyncGroupRequest = {
+    groupId: rStr(r, f),
+    generationId: r.readInt32(),
+    memberId: rStr(r, f),
+    groupInstanceId: v >= 3 ? rNStr(r, f) : null,
+    protocolType: v >= 5 ? rNStr(r, f) : null,
+    protocolName: v >= 5 ? rNStr(r, f) : null,
+    assignments: (yield* rArrD(r, f, sl, (r) => decodeSyncGroupRequestSyncGroupRequestAssignment(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -108,6 +125,16 @@ export function decodeSyncGroupResponse(r: Reader, v: number): SyncGroupResponse
 }
 
 export function encodeSyncGroupResponse(w: Writer, m: SyncGroupResponseInit, v: number): void {
+  const f = v >= 4;
+  if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (v >= 5) wNStr(w, m.protocolType ?? null, f);
+  if (v >= 5) wNStr(w, m.protocolName ?? null, f);
+  wBytes(w, m.assignment ?? EMPTY_BYTES, f);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeSyncGroupResponseSliced(w: Writer, m: SyncGroupResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 4;
   if (v >= 1) w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface TxnOffsetCommitRequest {
   transactionalId: string;
@@ -42,6 +44,22 @@ export function decodeTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCom
   return o;
 }
 
+export function* decodeTxnOffsetCommitRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<TxnOffsetCommitRequest> {
+  const f = v >= 3;
+  const o: TxnOffsetCommitRequest = {
+    transactionalId: rStr(r, f),
+    groupId: rStr(r, f),
+    producerId: r.readInt64(),
+    producerEpoch: r.readInt16(),
+    generationId: v >= 3 ? r.readInt32() : -1,
+    memberId: v >= 3 ? rStr(r, f) : "",
+    groupInstanceId: v >= 3 ? rNStr(r, f) : null,
+    topics: (yield* rArrG(r, f, sl, (r) => decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicSliced(r, v, sl))),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeTxnOffsetCommitRequest(w: Writer, m: TxnOffsetCommitRequestInit, v: number): void {
   const f = v >= 3;
   wStr(w, m.transactionalId ?? "", f);
@@ -70,6 +88,16 @@ export function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reade
   const o: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = {
     name: rStr(r, f),
     partitions: rArr(r, f, (r) => decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<TxnOffsetCommitRequestTxnOffsetCommitRequestTopic> {
+  const f = v >= 3;
+  const o: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic = {
+    name: rStr(r, f),
+    partitions: (yield* rArrD(r, f, sl, (r) => decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, v))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -144,6 +172,13 @@ export function encodeTxnOffsetCommitResponse(w: Writer, m: TxnOffsetCommitRespo
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeTxnOffsetCommitResponseSliced(w: Writer, m: TxnOffsetCommitResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 3;
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
   name: string;
   partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
@@ -168,6 +203,13 @@ export function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Wri
   const f = v >= 3;
   wStr(w, m.name ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopicSliced(w: Writer, m: TxnOffsetCommitResponseTxnOffsetCommitResponseTopicInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 3;
+  wStr(w, m.name ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(w, e, v));
   if (f) w.writeUInt8(0);
 }
 

@@ -3,6 +3,7 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rNStr, rStr, wNStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
 
 export interface UnregisterBrokerRequest {
   brokerId: number;
@@ -13,6 +14,14 @@ export interface UnregisterBrokerRequestInit {
 }
 
 export function decodeUnregisterBrokerRequest(r: Reader, v: number): UnregisterBrokerRequest {
+  const o: UnregisterBrokerRequest = {
+    brokerId: r.readInt32(),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeUnregisterBrokerRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<UnregisterBrokerRequest> {
   const o: UnregisterBrokerRequest = {
     brokerId: r.readInt32(),
   };
@@ -48,6 +57,13 @@ export function decodeUnregisterBrokerResponse(r: Reader, v: number): Unregister
 }
 
 export function encodeUnregisterBrokerResponse(w: Writer, m: UnregisterBrokerResponseInit, v: number): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  w.writeUInt8(0);
+}
+
+export function* encodeUnregisterBrokerResponseSliced(w: Writer, m: UnregisterBrokerResponseInit, v: number, sl: Slicer): Sliced<void> {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);

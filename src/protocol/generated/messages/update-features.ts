@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface UpdateFeaturesRequest {
   timeoutMs: number;
@@ -20,6 +22,16 @@ export function decodeUpdateFeaturesRequest(r: Reader, v: number): UpdateFeature
   const o: UpdateFeaturesRequest = {
     timeoutMs: r.readInt32(),
     featureUpdates: rArr(r, true, (r) => decodeUpdateFeaturesRequestFeatureUpdateKey(r, v)),
+    validateOnly: v >= 1 ? r.readBoolean() : false,
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeUpdateFeaturesRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<UpdateFeaturesRequest> {
+  const o: UpdateFeaturesRequest = {
+    timeoutMs: r.readInt32(),
+    featureUpdates: (yield* rArrD(r, true, sl, (r) => decodeUpdateFeaturesRequestFeatureUpdateKey(r, v))),
     validateOnly: v >= 1 ? r.readBoolean() : false,
   };
   r.readTaggedFields();
@@ -96,6 +108,14 @@ export function encodeUpdateFeaturesResponse(w: Writer, m: UpdateFeaturesRespons
   w.writeInt16(m.errorCode ?? 0);
   wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
   if (v <= 1) wArr(w, m.results ?? [], true, (w, e) => encodeUpdateFeaturesResponseUpdatableFeatureResult(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeUpdateFeaturesResponseSliced(w: Writer, m: UpdateFeaturesResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  wNStr(w, (m.errorMessage === undefined ? "" : m.errorMessage), true);
+  if (v <= 1) yield* wArrS(w, m.results ?? [], true, sl, (w, e) => encodeUpdateFeaturesResponseUpdatableFeatureResult(w, e, v));
   w.writeUInt8(0);
 }
 

@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wNStr, wStr, wTagged, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rArrS, rNArrD, rNArrG, rNArrS } from '../../primitives/sliced-codec.js';
 
 export interface UpdateMetadataRequest {
   controllerId: number;
@@ -38,6 +40,28 @@ export function decodeUpdateMetadataRequest(r: Reader, v: number): UpdateMetadat
     ungroupedPartitionStates: v <= 4 ? rArr(r, f, (r) => decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, v)) : [],
     topicStates: v >= 5 ? rArr(r, f, (r) => decodeUpdateMetadataRequestUpdateMetadataTopicState(r, v)) : [],
     liveBrokers: rArr(r, f, (r) => decodeUpdateMetadataRequestUpdateMetadataBroker(r, v)),
+  };
+  if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
+    switch (t) {
+      case 0:
+        if (v >= 8) o.type = r.readInt8();
+        break;
+    }
+  });
+  return o;
+}
+
+export function* decodeUpdateMetadataRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<UpdateMetadataRequest> {
+  const f = v >= 6;
+  const o: UpdateMetadataRequest = {
+    controllerId: r.readInt32(),
+    isKRaftController: v >= 8 ? r.readBoolean() : false,
+    type: 0,
+    controllerEpoch: r.readInt32(),
+    brokerEpoch: v >= 5 ? r.readInt64() : -1n,
+    ungroupedPartitionStates: v <= 4 ? (yield* rArrG(r, f, sl, (r) => decodeUpdateMetadataRequestUpdateMetadataPartitionStateSliced(r, v, sl))) : [],
+    topicStates: v >= 5 ? (yield* rArrG(r, f, sl, (r) => decodeUpdateMetadataRequestUpdateMetadataTopicStateSliced(r, v, sl))) : [],
+    liveBrokers: (yield* rArrG(r, f, sl, (r) => decodeUpdateMetadataRequestUpdateMetadataBrokerSliced(r, v, sl))),
   };
   if (f && !r.skipEmptyTaggedFields()) r.readTaggedFields((t, r) => {
     switch (t) {
@@ -107,6 +131,23 @@ export function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reade
   return o;
 }
 
+export function* decodeUpdateMetadataRequestUpdateMetadataPartitionStateSliced(r: Reader, v: number, sl: Slicer): Sliced<UpdateMetadataRequestUpdateMetadataPartitionState> {
+  const f = v >= 6;
+  const o: UpdateMetadataRequestUpdateMetadataPartitionState = {
+    topicName: v <= 4 ? rStr(r, f) : "",
+    partitionIndex: r.readInt32(),
+    controllerEpoch: r.readInt32(),
+    leader: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+    isr: (yield* rArrS(r, f, sl, rdInt32)),
+    zkVersion: r.readInt32(),
+    replicas: (yield* rArrS(r, f, sl, rdInt32)),
+    offlineReplicas: v >= 4 ? (yield* rArrS(r, f, sl, rdInt32)) : [],
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, m: UpdateMetadataRequestUpdateMetadataPartitionStateInit, v: number): void {
   const f = v >= 6;
   if (v <= 4) wStr(w, m.topicName ?? "", f);
@@ -144,6 +185,17 @@ export function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, v
   return o;
 }
 
+export function* decodeUpdateMetadataRequestUpdateMetadataTopicStateSliced(r: Reader, v: number, sl: Slicer): Sliced<UpdateMetadataRequestUpdateMetadataTopicState> {
+  const f = v >= 6;
+  const o: UpdateMetadataRequestUpdateMetadataTopicState = {
+    topicName: rStr(r, f),
+    topicId: v >= 7 ? r.readUuid() : ZERO_UUID,
+    partitionStates: (yield* rArrG(r, f, sl, (r) => decodeUpdateMetadataRequestUpdateMetadataPartitionStateSliced(r, v, sl))),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, m: UpdateMetadataRequestUpdateMetadataTopicStateInit, v: number): void {
   const f = v >= 6;
   wStr(w, m.topicName ?? "", f);
@@ -175,6 +227,19 @@ export function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, v: nu
     v0Host: v <= 0 ? rStr(r, f) : "",
     v0Port: v <= 0 ? r.readInt32() : 0,
     endpoints: v >= 1 ? rArr(r, f, (r) => decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, v)) : [],
+    rack: v >= 2 ? rNStr(r, f) : "",
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeUpdateMetadataRequestUpdateMetadataBrokerSliced(r: Reader, v: number, sl: Slicer): Sliced<UpdateMetadataRequestUpdateMetadataBroker> {
+  const f = v >= 6;
+  const o: UpdateMetadataRequestUpdateMetadataBroker = {
+    id: r.readInt32(),
+    v0Host: v <= 0 ? rStr(r, f) : "",
+    v0Port: v <= 0 ? r.readInt32() : 0,
+    endpoints: v >= 1 ? (yield* rArrD(r, f, sl, (r) => decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, v))) : [],
     rack: v >= 2 ? rNStr(r, f) : "",
   };
   if (f) r.readTaggedFields();
@@ -244,6 +309,12 @@ export function decodeUpdateMetadataResponse(r: Reader, v: number): UpdateMetada
 }
 
 export function encodeUpdateMetadataResponse(w: Writer, m: UpdateMetadataResponseInit, v: number): void {
+  const f = v >= 6;
+  w.writeInt16(m.errorCode ?? 0);
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeUpdateMetadataResponseSliced(w: Writer, m: UpdateMetadataResponseInit, v: number, sl: Slicer): Sliced<void> {
   const f = v >= 6;
   w.writeInt16(m.errorCode ?? 0);
   if (f) w.writeUInt8(0);

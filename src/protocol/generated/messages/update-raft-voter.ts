@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rNStruct, rStr, wArr, wNStr, wNStruct, wStr, wTagged } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rNArrD } from '../../primitives/sliced-codec.js';
 
 export interface UpdateRaftVoterRequest {
   clusterId: string | null;
@@ -30,6 +32,19 @@ export function decodeUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVo
     voterId: r.readInt32(),
     voterDirectoryId: r.readUuid(),
     listeners: rArr(r, true, (r) => decodeUpdateRaftVoterRequestListener(r, v)),
+    kRaftVersionFeature: decodeUpdateRaftVoterRequestKRaftVersionFeature(r, v),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeUpdateRaftVoterRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<UpdateRaftVoterRequest> {
+  const o: UpdateRaftVoterRequest = {
+    clusterId: rNStr(r, true),
+    currentLeaderEpoch: r.readInt32(),
+    voterId: r.readInt32(),
+    voterDirectoryId: r.readUuid(),
+    listeners: (yield* rArrD(r, true, sl, (r) => decodeUpdateRaftVoterRequestListener(r, v))),
     kRaftVersionFeature: decodeUpdateRaftVoterRequestKRaftVersionFeature(r, v),
   };
   r.readTaggedFields();
@@ -129,6 +144,15 @@ export function decodeUpdateRaftVoterResponse(r: Reader, v: number): UpdateRaftV
 }
 
 export function encodeUpdateRaftVoterResponse(w: Writer, m: UpdateRaftVoterResponseInit, v: number): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  const t0 = m.currentLeader;
+  const c0 = t0 !== undefined && !isDefaultUpdateRaftVoterResponseCurrentLeader(t0);
+  w.writeUnsignedVarint((c0 ? 1 : 0));
+  if (c0) wTagged(w, 0, (w) => encodeUpdateRaftVoterResponseCurrentLeader(w, t0 ?? {}, v));
+}
+
+export function* encodeUpdateRaftVoterResponseSliced(w: Writer, m: UpdateRaftVoterResponseInit, v: number, sl: Slicer): Sliced<void> {
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   const t0 = m.currentLeader;

@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr, wTagged } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface VoteRequest {
   clusterId: string | null;
@@ -22,6 +24,16 @@ export function decodeVoteRequest(r: Reader, v: number): VoteRequest {
     clusterId: rNStr(r, true),
     voterId: v >= 1 ? r.readInt32() : -1,
     topics: rArr(r, true, (r) => decodeVoteRequestTopicData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeVoteRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<VoteRequest> {
+  const o: VoteRequest = {
+    clusterId: rNStr(r, true),
+    voterId: v >= 1 ? r.readInt32() : -1,
+    topics: (yield* rArrG(r, true, sl, (r) => decodeVoteRequestTopicDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -48,6 +60,15 @@ export function decodeVoteRequestTopicData(r: Reader, v: number): VoteRequestTop
   const o: VoteRequestTopicData = {
     topicName: rStr(r, true),
     partitions: rArr(r, true, (r) => decodeVoteRequestPartitionData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeVoteRequestTopicDataSliced(r: Reader, v: number, sl: Slicer): Sliced<VoteRequestTopicData> {
+  const o: VoteRequestTopicData = {
+    topicName: rStr(r, true),
+    partitions: (yield* rArrD(r, true, sl, (r) => decodeVoteRequestPartitionData(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -141,6 +162,15 @@ export function encodeVoteResponse(w: Writer, m: VoteResponseInit, v: number): v
   if (c0) wTagged(w, 0, (w) => wArr(w, t0, true, (w, e) => encodeVoteResponseNodeEndpoint(w, e, v)));
 }
 
+export function* encodeVoteResponseSliced(w: Writer, m: VoteResponseInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeInt16(m.errorCode ?? 0);
+  yield* wArrG(w, m.topics ?? [], true, sl, (w, e) => encodeVoteResponseTopicDataSliced(w, e, v, sl));
+  const t0 = m.nodeEndpoints ?? [];
+  const c0 = v >= 1 && t0.length > 0;
+  w.writeUnsignedVarint((c0 ? 1 : 0));
+  if (c0) wTagged(w, 0, (w) => wArr(w, t0, true, (w, e) => encodeVoteResponseNodeEndpoint(w, e, v)));
+}
+
 export interface VoteResponseTopicData {
   topicName: string;
   partitions: VoteResponsePartitionData[];
@@ -163,6 +193,12 @@ export function decodeVoteResponseTopicData(r: Reader, v: number): VoteResponseT
 export function encodeVoteResponseTopicData(w: Writer, m: VoteResponseTopicDataInit, v: number): void {
   wStr(w, m.topicName ?? "", true);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeVoteResponsePartitionData(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeVoteResponseTopicDataSliced(w: Writer, m: VoteResponseTopicDataInit, v: number, sl: Slicer): Sliced<void> {
+  wStr(w, m.topicName ?? "", true);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeVoteResponsePartitionData(w, e, v));
   w.writeUInt8(0);
 }
 

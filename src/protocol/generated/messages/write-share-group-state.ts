@@ -4,6 +4,8 @@ import { ZERO_UUID } from '../../primitives/reader.js';
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, wArr, wNStr, wStr } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrD, rArrG, rNArrD, rNArrG, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface WriteShareGroupStateRequest {
   groupId: string;
@@ -19,6 +21,15 @@ export function decodeWriteShareGroupStateRequest(r: Reader, v: number): WriteSh
   const o: WriteShareGroupStateRequest = {
     groupId: rStr(r, true),
     topics: rArr(r, true, (r) => decodeWriteShareGroupStateRequestWriteStateData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeWriteShareGroupStateRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<WriteShareGroupStateRequest> {
+  const o: WriteShareGroupStateRequest = {
+    groupId: rStr(r, true),
+    topics: (yield* rArrG(r, true, sl, (r) => decodeWriteShareGroupStateRequestWriteStateDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -44,6 +55,15 @@ export function decodeWriteShareGroupStateRequestWriteStateData(r: Reader, v: nu
   const o: WriteShareGroupStateRequestWriteStateData = {
     topicId: r.readUuid(),
     partitions: rArr(r, true, (r) => decodeWriteShareGroupStateRequestPartitionData(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeWriteShareGroupStateRequestWriteStateDataSliced(r: Reader, v: number, sl: Slicer): Sliced<WriteShareGroupStateRequestWriteStateData> {
+  const o: WriteShareGroupStateRequestWriteStateData = {
+    topicId: r.readUuid(),
+    partitions: (yield* rArrG(r, true, sl, (r) => decodeWriteShareGroupStateRequestPartitionDataSliced(r, v, sl))),
   };
   r.readTaggedFields();
   return o;
@@ -78,6 +98,18 @@ export function decodeWriteShareGroupStateRequestPartitionData(r: Reader, v: num
     leaderEpoch: r.readInt32(),
     startOffset: r.readInt64(),
     stateBatches: rArr(r, true, (r) => decodeWriteShareGroupStateRequestStateBatch(r, v)),
+  };
+  r.readTaggedFields();
+  return o;
+}
+
+export function* decodeWriteShareGroupStateRequestPartitionDataSliced(r: Reader, v: number, sl: Slicer): Sliced<WriteShareGroupStateRequestPartitionData> {
+  const o: WriteShareGroupStateRequestPartitionData = {
+    partition: r.readInt32(),
+    stateEpoch: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+    startOffset: r.readInt64(),
+    stateBatches: (yield* rArrD(r, true, sl, (r) => decodeWriteShareGroupStateRequestStateBatch(r, v))),
   };
   r.readTaggedFields();
   return o;
@@ -146,6 +178,11 @@ export function encodeWriteShareGroupStateResponse(w: Writer, m: WriteShareGroup
   w.writeUInt8(0);
 }
 
+export function* encodeWriteShareGroupStateResponseSliced(w: Writer, m: WriteShareGroupStateResponseInit, v: number, sl: Slicer): Sliced<void> {
+  yield* wArrG(w, m.results ?? [], true, sl, (w, e) => encodeWriteShareGroupStateResponseWriteStateResultSliced(w, e, v, sl));
+  w.writeUInt8(0);
+}
+
 export interface WriteShareGroupStateResponseWriteStateResult {
   topicId: string;
   partitions: WriteShareGroupStateResponsePartitionResult[];
@@ -168,6 +205,12 @@ export function decodeWriteShareGroupStateResponseWriteStateResult(r: Reader, v:
 export function encodeWriteShareGroupStateResponseWriteStateResult(w: Writer, m: WriteShareGroupStateResponseWriteStateResultInit, v: number): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
   wArr(w, m.partitions ?? [], true, (w, e) => encodeWriteShareGroupStateResponsePartitionResult(w, e, v));
+  w.writeUInt8(0);
+}
+
+export function* encodeWriteShareGroupStateResponseWriteStateResultSliced(w: Writer, m: WriteShareGroupStateResponseWriteStateResultInit, v: number, sl: Slicer): Sliced<void> {
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  yield* wArrS(w, m.partitions ?? [], true, sl, (w, e) => encodeWriteShareGroupStateResponsePartitionResult(w, e, v));
   w.writeUInt8(0);
 }
 

@@ -3,6 +3,8 @@
 import type { Reader } from '../../primitives/reader.js';
 import type { Writer } from '../../primitives/writer.js';
 import { rArr, rNArr, rNStr, rStr, rdInt32, wArr, wStr, wdInt32 } from '../../primitives/codec.js';
+import type { Sliced, Slicer } from '../../primitives/sliced-codec.js';
+import { rArrG, rArrS, rNArrG, rNArrS, wArrG, wArrS } from '../../primitives/sliced-codec.js';
 
 export interface WriteTxnMarkersRequest {
   markers: WriteTxnMarkersRequestWritableTxnMarker[];
@@ -16,6 +18,15 @@ export function decodeWriteTxnMarkersRequest(r: Reader, v: number): WriteTxnMark
   const f = v >= 1;
   const o: WriteTxnMarkersRequest = {
     markers: rArr(r, f, (r) => decodeWriteTxnMarkersRequestWritableTxnMarker(r, v)),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeWriteTxnMarkersRequestSliced(r: Reader, v: number, sl: Slicer): Sliced<WriteTxnMarkersRequest> {
+  const f = v >= 1;
+  const o: WriteTxnMarkersRequest = {
+    markers: (yield* rArrG(r, f, sl, (r) => decodeWriteTxnMarkersRequestWritableTxnMarkerSliced(r, v, sl))),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -56,6 +67,19 @@ export function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, v: numb
   return o;
 }
 
+export function* decodeWriteTxnMarkersRequestWritableTxnMarkerSliced(r: Reader, v: number, sl: Slicer): Sliced<WriteTxnMarkersRequestWritableTxnMarker> {
+  const f = v >= 1;
+  const o: WriteTxnMarkersRequestWritableTxnMarker = {
+    producerId: r.readInt64(),
+    producerEpoch: r.readInt16(),
+    transactionResult: r.readBoolean(),
+    topics: (yield* rArrG(r, f, sl, (r) => decodeWriteTxnMarkersRequestWritableTxnMarkerTopicSliced(r, v, sl))),
+    coordinatorEpoch: r.readInt32(),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
 export function encodeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, m: WriteTxnMarkersRequestWritableTxnMarkerInit, v: number): void {
   const f = v >= 1;
   w.writeInt64(m.producerId ?? 0n);
@@ -81,6 +105,16 @@ export function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, v:
   const o: WriteTxnMarkersRequestWritableTxnMarkerTopic = {
     name: rStr(r, f),
     partitionIndexes: rArr(r, f, rdInt32),
+  };
+  if (f) r.readTaggedFields();
+  return o;
+}
+
+export function* decodeWriteTxnMarkersRequestWritableTxnMarkerTopicSliced(r: Reader, v: number, sl: Slicer): Sliced<WriteTxnMarkersRequestWritableTxnMarkerTopic> {
+  const f = v >= 1;
+  const o: WriteTxnMarkersRequestWritableTxnMarkerTopic = {
+    name: rStr(r, f),
+    partitionIndexes: (yield* rArrS(r, f, sl, rdInt32)),
   };
   if (f) r.readTaggedFields();
   return o;
@@ -116,6 +150,12 @@ export function encodeWriteTxnMarkersResponse(w: Writer, m: WriteTxnMarkersRespo
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeWriteTxnMarkersResponseSliced(w: Writer, m: WriteTxnMarkersResponseInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  yield* wArrG(w, m.markers ?? [], f, sl, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface WriteTxnMarkersResponseWritableTxnMarkerResult {
   producerId: bigint;
   topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
@@ -143,6 +183,13 @@ export function encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, 
   if (f) w.writeUInt8(0);
 }
 
+export function* encodeWriteTxnMarkersResponseWritableTxnMarkerResultSliced(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  w.writeInt64(m.producerId ?? 0n);
+  yield* wArrG(w, m.topics ?? [], f, sl, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResultSliced(w, e, v, sl));
+  if (f) w.writeUInt8(0);
+}
+
 export interface WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
   name: string;
   partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[];
@@ -167,6 +214,13 @@ export function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Wri
   const f = v >= 1;
   wStr(w, m.name ?? "", f);
   wArr(w, m.partitions ?? [], f, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, e, v));
+  if (f) w.writeUInt8(0);
+}
+
+export function* encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResultSliced(w: Writer, m: WriteTxnMarkersResponseWritableTxnMarkerTopicResultInit, v: number, sl: Slicer): Sliced<void> {
+  const f = v >= 1;
+  wStr(w, m.name ?? "", f);
+  yield* wArrS(w, m.partitions ?? [], f, sl, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, e, v));
   if (f) w.writeUInt8(0);
 }
 
