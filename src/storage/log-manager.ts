@@ -118,7 +118,7 @@ export class LogManager {
         if (tp === undefined) continue;
         const key = logKey(tp.topic, tp.partition);
         if (this.logs.has(key)) continue;
-        const opts: Parameters<typeof PartitionLog.open>[4] = { now: this.now, recover: !clean };
+        const opts: Parameters<typeof PartitionLog.open>[4] = { now: this.now, recover: !clean, cleanShutdown: clean };
         const rp = recoveryPoints.get(entry.name);
         const hw = highWatermarks.get(entry.name);
         const lso = logStartOffsets.get(entry.name);
