@@ -148,7 +148,7 @@ export class LogManager {
   /**
    * Creates a partition log in the log directory holding the fewest partitions; with `syncDir` false
    * the caller batches the directory fsync (syncNewLogDirs). When making the directory or its files
-   * fails, whatever was made is removed before the error is rethrown.
+   * fails, the directory is removed (if this call made it) before the error is rethrown.
    */
   createLog(topic: string, partition: number, config: LogConfig, syncDir = true): PartitionLog {
     const key = logKey(topic, partition);
@@ -156,11 +156,13 @@ export class LogManager {
     if (existing !== undefined) return existing;
     const dir = this.leastLoadedDir();
     const path = join(dir, partitionDirName(topic, partition));
+    const existed = fs.existsSync(path);
     let plog: PartitionLog;
     try {
       plog = PartitionLog.open(path, topic, partition, config, { now: this.now });
     } catch (e) {
-      removeQuietly(path);
+      // Only what this call made goes (never a file or directory that was in the way).
+      if (!existed) removeQuietly(path);
       throw e;
     }
     if (syncDir) fsyncDir(dir);
