@@ -1,9 +1,11 @@
 /**
  * `npm run bench` — Samsa against the null broker, same client, same run.
  *
- *   node dist/bench/run.js [--quick | --full] [--only a,b] [--skip a,b] [--out DIR] [--partitions N]
+ *   node dist/bench/run.js [--quick | --full] [--only a,b] [--skip a,b] [--out DIR] [--partitions N] [--topics N]
  *
- * Sections: disk, produce (also consume, memory under load), latency, startup, partitions, profile.
+ * Sections: disk, produce (also consume, memory under load), latency, startup, partitions, profile,
+ * and partitions100k (100,000 single-partition topics created, written, restarted cleanly and after
+ * kill -9; minutes long, so only with --only partitions100k; --topics N changes the count).
  * Scale: default (2M × 100 B, 1M × 1 KiB), --quick (smoke, ~2 min), --full (5M records as in the
  * spec). SAMSA_BENCH_SCALE=quick|default|full and SAMSA_BENCH_RECORDS=N override from the
  * environment. Results: .bench-out/<timestamp>/{report.md,results.json,latency.svg} and a copy in
@@ -26,6 +28,7 @@ import { encodeRecordBatch } from '../src/protocol/records/record.js';
 import type { CreateTopicsResponse } from '../src/protocol/generated/messages/create-topics.js';
 import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
 import type { ProduceResponse } from '../src/protocol/generated/messages/produce.js';
+import { manyTopicsScenario } from './many-topics.js';
 import { summariseProfile } from './profile.js';
 import { seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type ScaleResult, type Target, type Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
@@ -35,7 +38,9 @@ const CLI = join(ROOT, 'dist/src/cli/samsa.js');
 const NULL_BROKER = join(ROOT, 'dist/bench/null-broker.js');
 const EXAMPLE_SRC = '/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c';
 const PARTITIONS = 6;
-const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile'] as const;
+const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'partitions100k'] as const;
+/** Sections run only when named in --only. */
+const OPT_IN_SECTIONS: readonly string[] = ['partitions100k'];
 type Section = (typeof SECTIONS)[number];
 
 interface Scale {
@@ -403,12 +408,13 @@ function summary(h: LatencyHistogram): LatencySummary | null {
 
 // ---------------------------------------------------------------------------------------------
 
-function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: string | undefined; partitions: number | undefined } {
+function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: string | undefined; partitions: number | undefined; topics: number } {
   let scaleName = process.env['SAMSA_BENCH_SCALE'] ?? 'default';
   let only: string[] | undefined;
   let skip: string[] = [];
   let out: string | undefined;
   let partitions: number | undefined;
+  let topics = 100_000;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--quick') scaleName = 'quick';
@@ -417,6 +423,7 @@ function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: 
     else if (a === '--skip') skip = (argv[++i] ?? '').split(',');
     else if (a === '--out') out = argv[++i];
     else if (a === '--partitions') partitions = Number(argv[++i]);
+    else if (a === '--topics') topics = Number(argv[++i]);
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]?.replace(/^\/\*\*?|^ \* ?/gm, '') ?? '');
       process.exit(0);
@@ -428,19 +435,21 @@ function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: 
   const env = process.env['SAMSA_BENCH_RECORDS'];
   if (env) scale.smallRecords = scale.largeRecords = Number(env);
   for (const s of [...(only ?? []), ...skip]) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section '${s}' (${SECTIONS.join(', ')})`);
-  const sections = new Set<Section>(SECTIONS.filter((s) => (only ? only.includes(s) : true) && !skip.includes(s)));
-  return { scale, sections, out, partitions };
+  const sections = new Set<Section>(SECTIONS.filter((s) => (only ? only.includes(s) : !OPT_IN_SECTIONS.includes(s)) && !skip.includes(s)));
+  return { scale, sections, out, partitions, topics };
 }
 
 async function main(): Promise<void> {
-  const { scale, sections, out, partitions } = parseCli(process.argv.slice(2));
+  const { scale, sections, out, partitions, topics } = parseCli(process.argv.slice(2));
   const started = performance.now();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const outDir = out ?? join(ROOT, '.bench-out', stamp);
   const work = join(ROOT, '.bench-out', 'work');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const { bin, version } = buildRdkafkaPerf(join(ROOT, '.bench-out', 'build'));
+  // partitions100k uses only the wire client: no need for librdkafka's tool when it runs alone.
+  const needsPerf = [...sections].some((x) => !OPT_IN_SECTIONS.includes(x));
+  const { bin, version } = needsPerf ? buildRdkafkaPerf(join(ROOT, '.bench-out', 'build')) : { bin: '', version: 'not used' };
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
@@ -601,6 +610,15 @@ async function main(): Promise<void> {
     rmSync(join(work, 'samsa-scale'), { recursive: true, force: true });
     log(`partition scale: ${count} partitions → null broker`);
     results.partitions.nullBroker = await partitionScale('null', join(work, 'null'), count);
+  }
+
+  if (sections.has('partitions100k')) {
+    const dataDir = join(work, 'samsa-100k');
+    const limit = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim());
+    log(`partitions100k: ${topics} single-partition topics on one broker (fd limit ${Number.isFinite(limit) ? limit : 'unlimited'})`);
+    results.manyTopics = await manyTopicsScenario({ cli: CLI, cwd: ROOT, dataDir, port: freePort, count: topics, fdLimit: null, log });
+    if (Number.isFinite(limit)) results.manyTopics.fdLimit = limit;
+    rmSync(dataDir, { recursive: true, force: true });
   }
 
   if (sections.has('profile')) {

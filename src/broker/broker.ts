@@ -14,6 +14,7 @@ import { startPoolTrimming } from '../common/buffer-pool.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TransactionCoordinator } from '../txn/coordinator.js';
+import { effectiveMaxOpenSegments, segmentResourceCache } from '../storage/segment-cache.js';
 import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
@@ -78,6 +79,7 @@ export class Broker {
       checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
     });
+    segmentResourceCache.resizeLimits(effectiveMaxOpenSegments(this.config.int('log.open.files.max')));
     this.topics = new TopicManager(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
     this.logs.loadAll((topic) => this.topics.logConfigFor(this.metadata.topic(topic)?.configs ?? {}));
     this.topics.loadPartitions();

@@ -4,6 +4,13 @@
  * topic overrides and dynamic broker configs (AlterConfigs, IncrementalAlterConfigs) are
  * validated, persisted in the metadata store and applied live to the logs (LogConfig), the
  * partitions' settings and the log cleaner.
+ *
+ * Creation is atomic with respect to metadata and disk: every partition's directory and files are
+ * made (and the log dirs fsynced) before the topic is written to the metadata store, so a topic in
+ * metadata always has its directories. A failure (EMFILE, ENOSPC, ...) removes what was made and
+ * answers KAFKA_STORAGE_ERROR for that topic (retriable: Kafka's code for a log dir that cannot
+ * serve a partition; its KRaft controller never touches disks, so it has no exact equivalent).
+ * A crash between the steps leaves at most orphan directories, which start-up removes.
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../common/errors.js';
@@ -47,6 +54,14 @@ export interface CreateTopicSpec {
 /** True when `name` is a legal topic name (validateTopicName without building an error: cheap enough to call per name of a huge request). */
 export function isLegalTopicName(name: string): boolean {
   return name.length > 0 && name.length <= MAX_TOPIC_NAME_LENGTH && name !== '.' && name !== '..' && LEGAL_TOPIC_CHARS.test(name);
+}
+
+/** A topic to create, already validated. */
+export interface NewTopicSpec {
+  name: string;
+  numPartitions: number;
+  configs: Record<string, string>;
+  internal?: boolean;
 }
 
 export function validateTopicName(name: string): void {
@@ -101,6 +116,8 @@ export class TopicManager {
 
   /** Opens a Partition object for every partition in the metadata (logs already loaded or created empty). */
   loadPartitions(): void {
+    // Directories whose topic never reached the metadata (a crash mid-creation) are not kept.
+    this.logs.removeStrayLogs((topic, partition) => (this.store.topic(topic)?.partitions.length ?? 0) > partition);
     for (const t of this.store.allTopics()) {
       this.openPartitions(t, 0);
     }
@@ -164,12 +181,8 @@ export class TopicManager {
   validateCreate(spec: CreateTopicSpec): { numPartitions: number; replicationFactor: number } {
     validateTopicName(spec.name);
     if (this.store.topic(spec.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
-    const normalized = spec.name.replace(/\./g, '_');
-    for (const t of this.store.allTopics()) {
-      if (t.name.replace(/\./g, '_') === normalized) {
-        throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${t.name}`);
-      }
-    }
+    const collision = this.store.collidingTopic(spec.name);
+    if (collision !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${collision}`);
     let numPartitions = spec.numPartitions;
     let replicationFactor = spec.replicationFactor;
     if (spec.assignments.length > 0) {
@@ -204,9 +217,22 @@ export class TopicManager {
     return { numPartitions, replicationFactor };
   }
 
-  /** Creates topics that already passed validateCreate, persisting all of them with one metadata write. */
-  createValidated(specs: { name: string; numPartitions: number; configs: Record<string, string>; internal?: boolean }[]): TopicMetadata[] {
-    const created: TopicMetadata[] = [];
+  /** Creates topics that already passed validateCreate (all or nothing); throws the first topic's error. */
+  createValidated(specs: NewTopicSpec[]): TopicMetadata[] {
+    const results = this.createEach(specs);
+    for (const r of results) if (r instanceof KafkaError) throw r;
+    return results as TopicMetadata[];
+  }
+
+  /**
+   * Creates topics that already passed validateCreate: for each, its metadata, or the error that
+   * stopped it (then nothing of it is left on disk or in metadata). Disk first (directories, files,
+   * one fsync per log dir), then one metadata write for all topics whose logs exist, then the
+   * partitions go live.
+   */
+  createEach(specs: NewTopicSpec[]): (TopicMetadata | KafkaError)[] {
+    const results: (TopicMetadata | KafkaError)[] = [];
+    const prepared: { meta: TopicMetadata; partitions: Partition[] }[] = [];
     for (const s of specs) {
       const meta: TopicMetadata = {
         name: s.name,
@@ -215,11 +241,40 @@ export class TopicManager {
         configs: s.configs,
         internal: s.internal ?? INTERNAL_TOPICS.has(s.name),
       };
-      created.push(meta);
+      try {
+        prepared.push({ meta, partitions: this.preparePartitions(meta, 0) });
+        results.push(meta);
+      } catch (e) {
+        results.push(this.creationError(s.name, e));
+      }
     }
-    this.store.putTopics(created);
-    for (const meta of created) this.openPartitions(meta, 0);
-    return created;
+    try {
+      this.logs.syncNewLogDirs();
+      this.store.putTopics(prepared.map((p) => p.meta));
+    } catch (e) {
+      for (const p of prepared) this.abandonPartitions(p.meta.name, 0, p.meta.partitions.length);
+      const err = this.creationError(prepared.map((p) => p.meta.name).join(', '), e);
+      return results.map((r) => (r instanceof KafkaError ? r : err));
+    }
+    for (const p of prepared) this.registerPartitions(p.meta, p.partitions);
+    return results;
+  }
+
+  /** Removes the logs of partitions [from, to) of a topic whose creation failed. */
+  private abandonPartitions(name: string, from: number, to: number): void {
+    for (let p = from; p < to; p++) this.logs.abandonNewLog(name, p);
+  }
+
+  /** A failure while creating: the partial topic is gone; fs errors become KAFKA_STORAGE_ERROR. */
+  private creationError(name: string, e: unknown): KafkaError {
+    if (e instanceof KafkaError) return e;
+    log.error(`creating topic(s) ${name} failed; nothing of them was kept`, e);
+    const code = (e as { code?: unknown } | null)?.code;
+    const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
+    const errno = typeof code === 'string' ? code : typeof cause === 'string' ? cause : undefined;
+    const message = e instanceof Error ? e.message : String(e);
+    if (errno !== undefined) return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Cannot create the log directories of ${name}: ${message}`);
+    return new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `Creating ${name} failed: ${message}`);
   }
 
   create(spec: CreateTopicSpec): TopicMetadata {
@@ -264,8 +319,17 @@ export class TopicManager {
         ...Array.from({ length: count - current }, (_, i) => ({ partition: current + i, leader: this.nodeId, leaderEpoch: 0, replicas: [this.nodeId], isr: [this.nodeId] })),
       ],
     };
-    this.store.putTopic(grown);
-    this.openPartitions(grown, current);
+    // As for creation: the new partitions' directories exist before the metadata names them.
+    let partitions: Partition[];
+    try {
+      partitions = this.preparePartitions(grown, current);
+      this.logs.syncNewLogDirs();
+      this.store.putTopic(grown);
+    } catch (e) {
+      this.abandonPartitions(name, current, count);
+      throw this.creationError(name, e);
+    }
+    this.registerPartitions(grown, partitions);
   }
 
   /** Applies new config overrides (already validated) to a topic and its open logs. */
@@ -352,21 +416,46 @@ export class TopicManager {
   }
 
   private openPartitions(meta: TopicMetadata, from: number): void {
+    const partitions = this.preparePartitions(meta, from);
+    this.logs.syncNewLogDirs();
+    this.registerPartitions(meta, partitions);
+  }
+
+  /**
+   * Loads or creates the logs of partitions [from, end) and their Partition objects, not yet
+   * registered. On failure, the logs this call created are removed again and the error rethrown.
+   */
+  private preparePartitions(meta: TopicMetadata, from: number): Partition[] {
     const logConfig = this.logConfigFor(meta.configs);
     const settings = this.settingsFor(meta.configs);
-    this.producePolicies.set(meta.name, this.producePolicyFor(meta.configs));
-    for (const pm of meta.partitions.slice(from)) {
-      const log = this.logs.getLog(meta.name, pm.partition) ?? this.logs.createLog(meta.name, pm.partition, logConfig, false);
-      log.config = logConfig;
-      const partition = new Partition(meta.name, pm.partition, meta.topicId, log, pm.leaderEpoch, settings);
-      // The cleaner stays below the last stable offset and drops data of aborted transactions.
-      log.cleanerHooks = {
-        stableOffset: () => partition.lastStableOffset,
-        abortedTxns: (from, to) => partition.producers.collectAbortedTxns(from, to),
-      };
-      this.replicas.add(partition);
+    const out: Partition[] = [];
+    const createdHere: number[] = [];
+    try {
+      for (const pm of meta.partitions.slice(from)) {
+        let log = this.logs.getLog(meta.name, pm.partition);
+        if (log === undefined) {
+          log = this.logs.createLog(meta.name, pm.partition, logConfig, false);
+          createdHere.push(pm.partition);
+        }
+        log.config = logConfig;
+        const partition = new Partition(meta.name, pm.partition, meta.topicId, log, pm.leaderEpoch, settings);
+        // The cleaner stays below the last stable offset and drops data of aborted transactions.
+        log.cleanerHooks = {
+          stableOffset: () => partition.lastStableOffset,
+          abortedTxns: (lo, hi) => partition.producers.collectAbortedTxns(lo, hi),
+        };
+        out.push(partition);
+      }
+    } catch (e) {
+      for (const p of createdHere) this.logs.abandonNewLog(meta.name, p);
+      throw e;
     }
-    this.logs.syncNewLogDirs();
+    return out;
+  }
+
+  private registerPartitions(meta: TopicMetadata, partitions: readonly Partition[]): void {
+    this.producePolicies.set(meta.name, this.producePolicyFor(meta.configs));
+    for (const p of partitions) this.replicas.add(p);
   }
 }
 

@@ -37,6 +37,8 @@ const FILE = '__samsa_metadata.json';
 export class LocalMetadataStore {
   private readonly topics = new Map<string, TopicMetadata>();
   private readonly byId = new Map<string, TopicMetadata>();
+  /** Topic name with '.' replaced by '_' → topic name (Kafka rejects names colliding this way). */
+  private readonly byNormalizedName = new Map<string, string>();
   private readonly brokerConfigMap = new Map<string, Record<string, string>>();
   readonly clusterId: string;
 
@@ -73,21 +75,37 @@ export class LocalMetadataStore {
     return this.topics.size;
   }
 
-  putTopic(t: TopicMetadata): void {
-    const old = this.topics.get(t.name);
-    if (old) this.byId.delete(old.topicId);
-    this.index(t);
-    this.persist();
+  /** The existing topic whose name differs from `name` only by '.' versus '_', if any. */
+  collidingTopic(name: string): string | undefined {
+    const other = this.byNormalizedName.get(normalizeName(name));
+    return other !== undefined && other !== name ? other : undefined;
   }
 
-  /** Applies several topic changes with one write. */
+  putTopic(t: TopicMetadata): void {
+    this.putTopics([t]);
+  }
+
+  /** Applies several topic changes with one write; if the write fails, nothing changes. */
   putTopics(ts: TopicMetadata[]): void {
+    const previous: (TopicMetadata | undefined)[] = [];
     for (const t of ts) {
       const old = this.topics.get(t.name);
+      previous.push(old);
       if (old) this.byId.delete(old.topicId);
       this.index(t);
     }
-    if (ts.length > 0) this.persist();
+    if (ts.length === 0) return;
+    try {
+      this.persist();
+    } catch (e) {
+      for (let i = ts.length - 1; i >= 0; i--) {
+        const t = ts[i] as TopicMetadata;
+        const old = previous[i];
+        this.unindex(t);
+        if (old) this.index(old);
+      }
+      throw e;
+    }
   }
 
   deleteTopic(name: string): TopicMetadata | undefined {
@@ -95,6 +113,7 @@ export class LocalMetadataStore {
     if (!t) return undefined;
     this.topics.delete(name);
     this.byId.delete(t.topicId);
+    if (this.byNormalizedName.get(normalizeName(name)) === name) this.byNormalizedName.delete(normalizeName(name));
     this.persist();
     return t;
   }
@@ -114,6 +133,13 @@ export class LocalMetadataStore {
   private index(t: TopicMetadata): void {
     this.topics.set(t.name, t);
     this.byId.set(t.topicId, t);
+    this.byNormalizedName.set(normalizeName(t.name), t.name);
+  }
+
+  private unindex(t: TopicMetadata): void {
+    this.topics.delete(t.name);
+    this.byId.delete(t.topicId);
+    if (this.byNormalizedName.get(normalizeName(t.name)) === t.name) this.byNormalizedName.delete(normalizeName(t.name));
   }
 
   private persist(): void {
@@ -141,4 +167,8 @@ export class LocalMetadataStore {
       // directories cannot be fsynced on some platforms
     }
   }
+}
+
+function normalizeName(name: string): string {
+  return name.replace(/\./g, '_');
 }

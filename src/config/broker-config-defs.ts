@@ -93,6 +93,8 @@ const own: ConfigKeyDef[] = [
   { name: 'fetch.max.bytes', type: ConfigType.int, defaultValue: 57671680 },
   { name: 'max.incremental.fetch.session.cache.slots', type: ConfigType.int, defaultValue: 1000, validate: atLeast(0) },
   { name: 'cluster.id', type: ConfigType.string, defaultValue: null, readOnly: true },
+  // Samsa's own: segment files kept open at once (LRU; clamped to half of the fd limit).
+  { name: 'log.open.files.max', type: ConfigType.int, defaultValue: 4096, validate: atLeast(16), readOnly: true },
   // Recognised for compatibility with Kafka's sample server.properties; no effect on a Samsa broker.
   { name: 'process.roles', type: ConfigType.list, defaultValue: [], inert: true },
   { name: 'controller.quorum.voters', type: ConfigType.list, defaultValue: [], inert: true },

@@ -48,7 +48,51 @@ export function atomicWriteFile(path: string, data: string, sync = true): void {
   if (sync) fsyncDir(dirname(path));
 }
 
-/** fsync the given files (and their directory) off the event loop; `done` gets the first error, if any. */
+/**
+ * Background fsyncs hold an fd from open to close; at most this many are in flight at once
+ * (thousands of partitions rolling or recovering together must not exhaust the fd limit).
+ */
+const MAX_ASYNC_FSYNCS = 16;
+let asyncFsyncsInFlight = 0;
+let asyncFsyncQueue: (() => void)[] = [];
+let asyncFsyncQueueHead = 0;
+
+/** The next queued fsync (a head index, so draining a long queue stays linear). */
+function nextQueuedFsync(): (() => void) | undefined {
+  if (asyncFsyncQueueHead >= asyncFsyncQueue.length) return undefined;
+  const next = asyncFsyncQueue[asyncFsyncQueueHead++];
+  if (asyncFsyncQueueHead >= 1024 && asyncFsyncQueueHead * 2 >= asyncFsyncQueue.length) {
+    asyncFsyncQueue = asyncFsyncQueue.slice(asyncFsyncQueueHead);
+    asyncFsyncQueueHead = 0;
+  }
+  return next;
+}
+
+function runAsyncFsync(path: string, done: (err: Error | null) => void): void {
+  if (asyncFsyncsInFlight >= MAX_ASYNC_FSYNCS) {
+    asyncFsyncQueue.push(() => runAsyncFsync(path, done));
+    return;
+  }
+  asyncFsyncsInFlight++;
+  const finish = (err: Error | null): void => {
+    asyncFsyncsInFlight--;
+    const next = nextQueuedFsync();
+    if (next !== undefined) next();
+    done(err);
+  };
+  fs.open(path, 'r', (openErr, fd) => {
+    if (openErr !== null) {
+      // A file deleted or renamed meanwhile needs no flushing.
+      finish(openErr.code === 'ENOENT' ? null : openErr);
+      return;
+    }
+    fs.fsync(fd, (syncErr) => {
+      fs.close(fd, () => finish(syncErr));
+    });
+  });
+}
+
+/** fsync the given files (and their directory) off the event loop, a bounded number at a time; `done` gets the first error, if any. */
 export function fsyncFilesAsync(paths: readonly string[], done: (err: Error | null) => void): void {
   let pending = paths.length;
   let firstError: Error | null = null;
@@ -60,18 +104,7 @@ export function fsyncFilesAsync(paths: readonly string[], done: (err: Error | nu
     if (err !== null && firstError === null) firstError = err;
     if (--pending === 0) done(firstError);
   };
-  for (const p of paths) {
-    fs.open(p, 'r', (openErr, fd) => {
-      if (openErr !== null) {
-        // A file deleted or renamed meanwhile needs no flushing.
-        finish(openErr.code === 'ENOENT' ? null : openErr);
-        return;
-      }
-      fs.fsync(fd, (syncErr) => {
-        fs.close(fd, () => finish(syncErr));
-      });
-    });
-  }
+  for (const p of paths) runAsyncFsync(p, finish);
 }
 
 export function fileSizeOrZero(path: string): number {

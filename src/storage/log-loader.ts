@@ -2,6 +2,8 @@
  * Loads a partition directory into segments (Kafka's LogLoader): completes or rolls back an
  * interrupted cleaner swap, removes leftovers (`*.deleted`, `*.tmp`, indexes without a log), opens segments lazily, recovers from the recovery point after an
  * unclean shutdown, and activates the last segment (recovering it if its indexes or tail are bad).
+ * After a clean shutdown the last segment's activation is deferred (Kafka activates it at load):
+ * the log end offset is the recovery-point checkpoint, so loading opens no segment file.
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,8 @@ export interface LoadOptions {
   recoveryPoint: number;
   /** Base offset for the first segment of an empty directory. */
   initialOffset: number;
+  /** After a clean shutdown: the log end offset from the recovery-point checkpoint (activation is then deferred). */
+  cleanLogEndOffset?: number;
 }
 
 export interface LoadedSegments {
@@ -58,6 +62,17 @@ export function loadSegments(dir: string, settings: SegmentSettings, now: number
     for (let i = from; i < segments.length; i++) (segments[i] as Segment).persistIndexes();
     recovered = true;
   }
-  if (activateOrRecover(segments, segments[segments.length - 1] as Segment, epochs)) recovered = true;
+  const last = segments[segments.length - 1] as Segment;
+  const end = opts.cleanLogEndOffset;
+  if (!opts.recover && end !== undefined && plausibleEnd(last, end)) {
+    last.markActiveLazily(end);
+    return { segments, recovered: false };
+  }
+  if (activateOrRecover(segments, last, epochs)) recovered = true;
   return { segments, recovered };
+}
+
+/** A checkpointed end offset the last segment can hold: its base offset when empty, above it otherwise. */
+function plausibleEnd(last: Segment, end: number): boolean {
+  return last.size === 0 ? end === last.baseOffset : end > last.baseOffset;
 }

@@ -118,7 +118,7 @@ export class LogManager {
         if (tp === undefined) continue;
         const key = logKey(tp.topic, tp.partition);
         if (this.logs.has(key)) continue;
-        const opts: Parameters<typeof PartitionLog.open>[4] = { now: this.now, recover: !clean };
+        const opts: Parameters<typeof PartitionLog.open>[4] = { now: this.now, recover: !clean, cleanShutdown: clean };
         const rp = recoveryPoints.get(entry.name);
         const hw = highWatermarks.get(entry.name);
         const lso = logStartOffsets.get(entry.name);
@@ -145,18 +145,65 @@ export class LogManager {
     return this.logs.get(logKey(topic, partition));
   }
 
-  /** Creates a partition log in the log directory holding the fewest partitions; with `syncDir` false the caller batches the directory fsync (syncNewLogDirs). */
+  /**
+   * Creates a partition log in the log directory holding the fewest partitions; with `syncDir` false
+   * the caller batches the directory fsync (syncNewLogDirs). When making the directory or its files
+   * fails, the directory is removed (if this call made it) before the error is rethrown.
+   */
   createLog(topic: string, partition: number, config: LogConfig, syncDir = true): PartitionLog {
     const key = logKey(topic, partition);
     const existing = this.logs.get(key);
     if (existing !== undefined) return existing;
     const dir = this.leastLoadedDir();
-    const plog = PartitionLog.open(join(dir, partitionDirName(topic, partition)), topic, partition, config, { now: this.now });
+    const path = join(dir, partitionDirName(topic, partition));
+    const existed = fs.existsSync(path);
+    let plog: PartitionLog;
+    try {
+      plog = PartitionLog.open(path, topic, partition, config, { now: this.now });
+    } catch (e) {
+      // Only what this call made goes (never a file or directory that was in the way).
+      if (!existed) removeQuietly(path);
+      throw e;
+    }
     if (syncDir) fsyncDir(dir);
     else this.unsyncedDirs.add(dir);
     this.logs.set(key, plog);
     this.dirOfLog.set(key, dir);
     return plog;
+  }
+
+  /**
+   * Undoes createLog for a topic whose creation failed (nothing was ever written to it): closes the
+   * log and removes its directory at once. A missing log is a no-op.
+   */
+  abandonNewLog(topic: string, partition: number): void {
+    const key = logKey(topic, partition);
+    const plog = this.logs.get(key);
+    if (plog === undefined) return;
+    this.logs.delete(key);
+    this.dirOfLog.delete(key);
+    try {
+      plog.close();
+    } catch {
+      // removed below anyway
+    }
+    removeQuietly(plog.dir);
+  }
+
+  /**
+   * Start-up: removes loaded logs that `keep` rejects (directories of topics that are not in the
+   * metadata, e.g. left by a crash between a topic's directory creation and its metadata write).
+   * Returns how many were removed.
+   */
+  removeStrayLogs(keep: (topic: string, partition: number) => boolean): number {
+    let removed = 0;
+    for (const plog of [...this.logs.values()]) {
+      if (keep(plog.topic, plog.partition)) continue;
+      log.warn(`removing stray log ${plog.dir}: its topic is not in the metadata`);
+      this.deleteLog(plog.topic, plog.partition);
+      removed++;
+    }
+    return removed;
   }
 
   /** Closes the log, renames its directory to `<topic>-<p>.<uuid>-delete` and removes it in the background. */
@@ -333,6 +380,14 @@ export class LogManager {
     } catch (e) {
       log.error(`${what} failed`, e);
     }
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    fs.rmSync(path, { recursive: true, force: true });
+  } catch (e) {
+    log.warn(`cannot remove ${path}`, e);
   }
 }
 

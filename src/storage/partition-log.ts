@@ -33,8 +33,13 @@ export interface PartitionLogOpenOptions {
   logStartOffset?: number;
   /** From replication-offset-checkpoint; clamped to [logStartOffset, logEndOffset]. */
   highWatermark?: number;
-  /** Resource cache for inactive segments (defaults to the process-wide one). */
+  /** Handle cache for segment fds (defaults to the process-wide one). */
   cache?: SegmentResourceCache;
+  /**
+   * The directory was shut down cleanly (with `recoveryPoint` from the checkpoint written then, which
+   * is the log end offset): the active segment is opened on first use instead of at load.
+   */
+  cleanShutdown?: boolean;
 }
 
 /**
@@ -95,6 +100,7 @@ export class PartitionLog {
       recover: opts.recover === true,
       recoveryPoint: opts.recoveryPoint ?? 0,
       initialOffset: Math.max(0, opts.logStartOffset ?? 0),
+      ...(opts.cleanShutdown === true && opts.recover !== true && opts.recoveryPoint !== undefined ? { cleanLogEndOffset: opts.recoveryPoint } : {}),
     });
     log.segments = new LogSegments(loaded.segments);
     const leo = log.segments.last.nextOffset;
@@ -224,6 +230,7 @@ export class PartitionLog {
    */
   appendAsLeader(buf: Buffer, leaderEpoch: number): AppendResult {
     this.checkOpen();
+    this.prepareActive();
     const now = this.now();
     const logAppendTime = this._config.messageTimestampType === 'LogAppendTime' ? now : -1;
     const info = assignOffsetsAsLeader(buf, this._logEndOffset, leaderEpoch, logAppendTime);
@@ -237,6 +244,7 @@ export class PartitionLog {
   /** Follower/recovery append: offsets already assigned, first must be >= logEndOffset. */
   appendAsFollower(buf: Buffer): AppendResult {
     this.checkOpen();
+    this.prepareActive();
     const now = this.now();
     let epochStarts: number[] | undefined;
     const info = analyzeFollowerBatches(buf, this._logEndOffset, (epoch, baseOffset) => {
@@ -249,6 +257,34 @@ export class PartitionLog {
     }
     this.maybeFlush(now);
     return info;
+  }
+
+  /**
+   * The active segment, its deferred activation completed. Should its real end differ from the
+   * checkpointed one (files changed behind the broker's back), the log end follows the files.
+   */
+  private prepareActive(): void {
+    if (!this.segments.last.activationPending) return;
+    try {
+      this.activeSegment();
+    } catch (e) {
+      throw this.storageError(e);
+    }
+  }
+
+  private activeSegment(): Segment {
+    const seg = this.segments.last;
+    if (!seg.activationPending) return seg;
+    const before = seg.size;
+    seg.ensureActivated();
+    this.segments.grew(seg.size - before);
+    if (seg.nextOffset !== this._logEndOffset) {
+      log.warn(`log end offset of ${this.topic}-${this.partition} is ${seg.nextOffset} on disk, not the checkpointed ${this._logEndOffset}`);
+      this._logEndOffset = seg.nextOffset;
+      this._highWatermark = Math.min(this._highWatermark, this._logEndOffset);
+      this._recoveryPoint = Math.min(this._recoveryPoint, this._logEndOffset);
+    }
+    return seg;
   }
 
   private appendToSegment(buf: Buffer, info: AppendResult, now: number): void {
@@ -278,6 +314,7 @@ export class PartitionLog {
 
   roll(): void {
     this.checkOpen();
+    this.prepareActive();
     try {
       this.rollAt(this._logEndOffset);
     } catch (e) {
@@ -407,6 +444,7 @@ export class PartitionLog {
   truncateTo(offset: number): void {
     this.checkOpen();
     if (offset < 0) throw new OffsetOutOfRangeError(`cannot truncate ${this.topic}-${this.partition} to negative offset ${offset}`);
+    this.prepareActive();
     if (offset >= this._logEndOffset) return;
     if (offset < this._logStartOffset) {
       this.truncateFullyAndStartAt(offset);

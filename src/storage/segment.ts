@@ -1,8 +1,10 @@
 /**
  * One log segment: a `.log` file of v2 batches plus its sparse `.index` (offset → position) and
- * `.timeindex` (timestamp → offset). The active (last) segment keeps a writable fd and its indexes
- * in memory; inactive segments open lazily and register in the shared resource cache so idle
- * ones can be closed.
+ * `.timeindex` (timestamp → offset). The active (last) segment keeps its indexes and tail state in
+ * memory; every segment opens its `.log` fd lazily and registers in the shared handle cache, which
+ * closes the least recently used ones (an active segment keeps its in-memory state and reopens
+ * its fd on the next append or read). After a clean shutdown the active segment is not even
+ * activated at load: its end offset comes from the checkpoint and its files are first opened on use.
  */
 import { CorruptIndexError, CorruptRecordError } from '../common/errors.js';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
@@ -46,6 +48,8 @@ export class Segment {
   private readonly log: FileRecords;
   private _size: number;
   private _active = false;
+  /** Active, but activation (fd, indexes, tail scan) deferred to first use (clean shutdown load). */
+  private lazy = false;
   private _nextOffset: number;
   private bytesSinceLastIndexEntry = 0;
   private maxTs = -1;
@@ -80,6 +84,7 @@ export class Segment {
   static create(dir: string, baseOffset: number, settings: SegmentSettings, now: number): Segment {
     const seg = new Segment(dir, baseOffset, FileRecords.create(logFile(dir, baseOffset)), 0, settings, now, true);
     seg._active = true;
+    settings.cache.touch(seg);
     for (const idx of [seg.offsetIndex, seg.timeIndex]) {
       idx.initEmpty();
       idx.persist(false);
@@ -100,6 +105,16 @@ export class Segment {
     return this._active;
   }
 
+  /** Active with activation still deferred (see markActiveLazily). */
+  get activationPending(): boolean {
+    return this.lazy;
+  }
+
+  /** Whether the `.log` fd is open (for tests and fd accounting). */
+  get fdOpen(): boolean {
+    return this.log.isOpen;
+  }
+
   /** Next offset after the last batch (exact for the active segment and after recovery). */
   get nextOffset(): number {
     return this._nextOffset;
@@ -117,17 +132,43 @@ export class Segment {
    * missing/corrupt or the tail is malformed: the caller must then run recover().
    */
   activate(): boolean {
-    this.settings.cache.remove(this);
     this._active = true;
+    this.lazy = false;
     this.log.writableFd();
+    this.settings.cache.touch(this);
     if (!this.offsetIndex.loaded && !this.tryLoad(this.offsetIndex)) return false;
     if (!this.timeIndex.loaded && !this.tryLoad(this.timeIndex)) return false;
     return this.loadTailState();
   }
 
+  /**
+   * Makes this the active segment without opening anything: after a clean shutdown the log end
+   * offset is known from the recovery-point checkpoint, and the indexes and tail are loaded on
+   * first use (ensureActivated). Opens no file, so start-up needs no fd per partition.
+   */
+  markActiveLazily(nextOffset: number): void {
+    this._active = true;
+    this.lazy = true;
+    this._nextOffset = nextOffset;
+  }
+
+  /**
+   * Completes a deferred activation (recovering this segment if its indexes or tail turn out to be
+   * bad). Returns true when the segment had to be recovered. The caller checks nextOffset.
+   */
+  ensureActivated(): boolean {
+    if (!this.lazy) return false;
+    if (this.activate()) return false;
+    this.recover(true, Number.MAX_SAFE_INTEGER);
+    if (!this.activate()) throw new CorruptRecordError(`cannot recover ${this.log.path}`);
+    this.flushSync();
+    return true;
+  }
+
   /** Called when a newer segment takes over: seal the time index, persist indexes, become evictable. */
   deactivate(): void {
     if (!this._active) return;
+    this.ensureActivated();
     this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
     this.offsetIndex.persist(false);
     this.timeIndex.persist(false);
@@ -137,18 +178,21 @@ export class Segment {
 
   /** Persists indexes and closes the fd (the active segment's time index gets its final entry). */
   close(): void {
-    if (this._active && this.tsKnown) this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
+    // A never-activated segment's time index already holds its final entry (from the last close).
+    if (this._active && !this.lazy && this.tsKnown) this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
     this.settings.cache.remove(this);
     this.offsetIndex.unload();
     this.timeIndex.unload();
     this.log.close();
     this._active = false;
+    this.lazy = false;
   }
 
   /** Closes and renames the files to `*.deleted`; returns their new paths (for delayed deletion). */
   renameForDeletion(): string[] {
     this.settings.cache.remove(this);
     this._active = false;
+    this.lazy = false;
     const paths: string[] = [];
     if (this.log.renameTo(this.log.path + DELETED_SUFFIX)) paths.push(this.log.path);
     for (const idx of [this.offsetIndex, this.timeIndex]) if (idx.renameTo(idx.file + DELETED_SUFFIX)) paths.push(idx.file);
@@ -158,21 +202,28 @@ export class Segment {
   deleteNow(): void {
     this.settings.cache.remove(this);
     this._active = false;
+    this.lazy = false;
     this.log.delete();
     this.offsetIndex.deleteFile();
     this.timeIndex.deleteFile();
   }
 
-  /** Cache eviction of an inactive segment. */
+  /**
+   * Cache eviction: closes the `.log` fd. An inactive segment also persists and drops its indexes;
+   * the active one keeps them and its tail state in memory (nothing to reload when it is next
+   * written). Written bytes stay in the page cache: a later flush fsyncs the file by path, and the
+   * recovery point only advances after that fsync.
+   */
   releaseResources(): void {
-    if (this._active) return;
-    this.offsetIndex.unload();
-    this.timeIndex.unload();
+    if (!this._active) {
+      this.offsetIndex.unload();
+      this.timeIndex.unload();
+    }
     this.log.close();
   }
 
   resourceBytes(): number {
-    return this.offsetIndex.memoryBytes + this.timeIndex.memoryBytes;
+    return this._active ? 0 : this.offsetIndex.memoryBytes + this.timeIndex.memoryBytes;
   }
 
   /** Writes pending index entries and fsyncs log and indexes. */
@@ -199,8 +250,10 @@ export class Segment {
 
   /** Appends batches with assigned offsets (one write), then updates the indexes per batch. */
   append(buf: Buffer, lastOffset: number): void {
+    this.ensureActivated();
     const start = this._size;
     this.log.append(buf, start);
+    this.settings.cache.touch(this);
     let p = 0;
     while (p < buf.length) {
       const size = buf.readInt32BE(p + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
@@ -257,12 +310,13 @@ export class Segment {
     this.offsetIndex.persist(false);
     this.timeIndex.persist(false);
     this.tsKnown = true;
-    if (!this._active) this.settings.cache.touch(this);
+    this.settings.cache.touch(this);
     return truncated;
   }
 
   /** Removes every batch with lastOffset >= offset (a batch straddling it goes entirely). Returns bytes removed. */
   truncateTo(offset: number): number {
+    this.ensureActivated();
     this.ensureOffsetIndex();
     this.ensureTimeIndex();
     const found = findBatch(this.fd(), this.log.path, this.baseOffset, this._size, offset, this.offsetIndex.lookupPosition(offset));
@@ -360,6 +414,7 @@ export class Segment {
   shouldRoll(messagesSize: number, maxTimestampInMessages: number, maxOffsetInMessages: number, now: number, segmentBytes: number, segmentMs: number): boolean {
     if (this._size === 0) return false;
     if (this._size > segmentBytes - messagesSize) return true;
+    this.ensureActivated();
     const rt = this.rollingBasedTimestamp();
     const waited = rt >= 0 ? maxTimestampInMessages - rt : now - this.created;
     if (waited > segmentMs) return true;
@@ -372,7 +427,7 @@ export class Segment {
   /** The log fd for reading; marks an inactive segment as recently used. */
   private fd(): number {
     const fd = this.log.fd();
-    if (!this._active) this.settings.cache.touch(this);
+    this.settings.cache.touch(this);
     return fd;
   }
 
@@ -380,13 +435,13 @@ export class Segment {
   private ensureOffsetIndex(): void {
     if (this.offsetIndex.loaded) return;
     if (!this.tryLoad(this.offsetIndex)) this.recover(true, Number.MAX_SAFE_INTEGER);
-    if (!this._active) this.settings.cache.touch(this);
+    this.settings.cache.touch(this);
   }
 
   private ensureTimeIndex(): void {
     if (this.timeIndex.loaded) return;
     if (!this.tryLoad(this.timeIndex)) this.recover(true, Number.MAX_SAFE_INTEGER);
-    if (!this._active) this.settings.cache.touch(this);
+    this.settings.cache.touch(this);
   }
 
   private tryLoad(index: OffsetIndex | TimeIndex): boolean {

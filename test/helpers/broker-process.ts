@@ -29,17 +29,35 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export async function startBrokerProcess(opts: { dataDir?: string; port?: number; overrides?: Record<string, string | number>; args?: string[]; nodeArgs?: string[] } = {}): Promise<BrokerProcess> {
+export interface BrokerProcessOptions {
+  dataDir?: string;
+  port?: number;
+  overrides?: Record<string, string | number>;
+  args?: string[];
+  nodeArgs?: string[];
+  /** RLIMIT_NOFILE (soft and hard) of the broker process, set through prlimit(1). */
+  fdLimit?: number;
+  /** How long to wait for the startup line (default 15 s). */
+  startTimeoutMs?: number;
+}
+
+export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   const dataDir = opts.dataDir ?? tempDir();
   const args = [CLI, 'start', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
   for (const [k, v] of Object.entries(opts.overrides ?? {})) args.push('--override', `${k}=${v}`);
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [...(opts.nodeArgs ?? []), ...args];
+  // prlimit execs the command, so child.pid is the broker's own pid.
+  const child =
+    opts.fdLimit === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('prlimit', [`--nofile=${opts.fdLimit}:${opts.fdLimit}`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   const port = await new Promise<number>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`broker did not start in 15 s:\n${out}`)), 15_000);
+    const startMs = opts.startTimeoutMs ?? 15_000;
+    const timer = setTimeout(() => rej(new Error(`broker did not start in ${startMs / 1000} s:\n${out}`)), startMs);
     const check = (): void => {
       const m = /is up: PLAINTEXT:\/\/[^:\s]+:(\d+)/.exec(out);
       if (m) {

@@ -2,6 +2,8 @@
  * CreateTopics (key 19), v2-7 advertised (older still decode).
  * Version notes: v1+ validateOnly; v5+ flexible, returns partitions, replication factor and
  * configs of the created topic; v7+ topic ids.
+ * A topic whose directories cannot be made (EMFILE, ENOSPC) is not created and gets
+ * KAFKA_STORAGE_ERROR; the other topics of the request are unaffected.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -98,9 +100,14 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
         return false;
       });
       if (fresh.length > 0) {
-        const created = topics.createValidated(fresh);
-        created.forEach((meta, i) => {
-          (fresh[i] as { out: TopicOut }).out.topicId = meta.topicId;
+        // Each topic is created whole or not at all (a storage failure answers KAFKA_STORAGE_ERROR).
+        topics.createEach(fresh).forEach((r, i) => {
+          const out = (fresh[i] as { out: TopicOut }).out;
+          if (r instanceof KafkaError) {
+            Object.assign(out, { errorCode: r.code, errorMessage: r.message, numPartitions: -1, replicationFactor: -1, configs: null });
+          } else {
+            out.topicId = r.topicId;
+          }
         });
       }
       return { throttleTimeMs: 0, topics: results };
