@@ -387,7 +387,7 @@ export class PartitionLog {
 
   /**
    * ListOffsets MAX_TIMESTAMP: the first record carrying the largest timestamp, in the first
-   * segment holding it (Kafka's rule; it may precede logStartOffset, as in Kafka).
+   * segment holding it, as Kafka (which does not clamp it to logStartOffset either).
    */
   maxTimestampAndOffset(): { offset: number; timestamp: number } | null {
     this.checkOpen();
