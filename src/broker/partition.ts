@@ -50,23 +50,42 @@ export interface PartitionAppendResult extends AppendResult {
 
 export class Partition {
   leaderEpoch: number;
-  readonly producers: ProducerStateManager;
+  private _log: PartitionLog;
+  private _producers: ProducerStateManager;
   private readonly listeners = new Set<AppendListener>();
 
   constructor(
     readonly topic: string,
     readonly index: number,
     readonly topicId: string,
-    readonly log: PartitionLog,
+    log: PartitionLog,
     leaderEpoch: number,
     public settings: TopicSettings,
   ) {
+    this._log = log;
     this.leaderEpoch = leaderEpoch;
     if (log.leaderEpochs.latestEpoch() < leaderEpoch) log.leaderEpochs.assign(leaderEpoch, log.logEndOffset);
     // The ISR is this broker alone, so everything in the local log is committed (Kafka's leader
     // advances its high watermark to the log end offset as soon as the ISR allows it).
     log.highWatermark = log.logEndOffset;
-    this.producers = ProducerStateManager.load(log, { now: () => systemClock.now() });
+    this._producers = ProducerStateManager.load(log, { now: () => systemClock.now() });
+  }
+
+  get log(): PartitionLog {
+    return this._log;
+  }
+
+  get producers(): ProducerStateManager {
+    return this._producers;
+  }
+
+  /**
+   * Serves the partition from `log`, the same log reopened elsewhere (AlterReplicaLogDirs moved
+   * its directory); producer state is reloaded from the snapshot taken before the move.
+   */
+  relocated(log: PartitionLog): void {
+    this._log = log;
+    this._producers = ProducerStateManager.load(log, { now: () => systemClock.now() });
   }
 
   /** In-sync replicas: this broker alone until replication exists. */

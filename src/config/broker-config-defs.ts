@@ -37,7 +37,7 @@ const own: ConfigKeyDef[] = [
   { name: 'log.segment.delete.delay.ms', type: ConfigType.long, defaultValue: 60000 },
   { name: 'log.message.timestamp.type', type: ConfigType.string, defaultValue: 'CreateTime', validate: oneOf('CreateTime', 'LogAppendTime') },
   { name: 'log.message.timestamp.before.max.ms', type: ConfigType.long, defaultValue: LONG_MAX },
-  { name: 'log.message.timestamp.after.max.ms', type: ConfigType.long, defaultValue: LONG_MAX },
+  { name: 'log.message.timestamp.after.max.ms', type: ConfigType.long, defaultValue: 3_600_000 }, // Kafka 4.0 (KIP-1030)
   { name: 'log.cleanup.policy', type: ConfigType.list, defaultValue: ['delete'], validate: oneOf('delete', 'compact') },
   { name: 'log.cleaner.enable', type: ConfigType.boolean, defaultValue: true },
   { name: 'log.cleaner.delete.retention.ms', type: ConfigType.long, defaultValue: 86400000, validate: atLeast(0) },

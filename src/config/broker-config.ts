@@ -168,19 +168,14 @@ export class BrokerConfig {
   topicDefault(name: string): { value: ConfigValue; source: string | null } {
     const def = topicConfigByName.get(name);
     if (!def) return { value: null, source: null };
-    switch (name) {
-      case 'retention.ms':
-        return { value: this.retentionMs, source: firstSet(this, def.synonyms) };
-      case 'segment.ms':
-        return { value: this.rollMs, source: firstSet(this, def.synonyms) };
-      case 'flush.ms':
-        return { value: this.flushIntervalMs, source: firstSet(this, ['log.flush.interval.ms']) };
-      default: {
-        const syn = def.synonyms.find((s) => brokerConfigByName.has(s));
-        if (syn === undefined) return { value: def.defaultValue, source: null };
-        return { value: this.get(syn), source: this.has(syn) ? syn : null };
-      }
-    }
+    const known = def.synonyms.filter((s) => brokerConfigByName.has(s));
+    if (known.length === 0) return { value: def.defaultValue, source: null };
+    // Kafka's synonyms, most specific first: the first one set wins, else the first with a default
+    // (log.roll.jitter.ms has none, so segment.jitter.ms comes from log.roll.jitter.hours).
+    const source = firstSet(this, known);
+    const syn = source ?? known.find((s) => this.get(s) !== null);
+    if (syn === undefined) return { value: def.defaultValue, source: null };
+    return { value: inMillis(syn, this.get(syn)), source };
   }
 
   /** Effective defaults for every topic config, as set on this broker. */
@@ -189,6 +184,14 @@ export class BrokerConfig {
     for (const def of topicConfigDefs) out.set(def.name, this.topicDefault(def.name).value);
     return out;
   }
+}
+
+/** A broker synonym's value in the topic config's unit (`.hours` and `.minutes` synonyms are converted to ms). */
+function inMillis(synonym: string, v: ConfigValue): ConfigValue {
+  if (typeof v !== 'number') return v;
+  if (synonym.endsWith('.hours')) return v * 3_600_000;
+  if (synonym.endsWith('.minutes')) return v * 60_000;
+  return v;
 }
 
 function firstSet(cfg: BrokerConfig, keys: string[]): string | null {

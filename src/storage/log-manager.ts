@@ -230,6 +230,51 @@ export class LogManager {
     this.checkpointDir(dir);
   }
 
+  /** The configured log directory holding a partition's log (undefined when not hosted). */
+  logDirOf(topic: string, partition: number): string | undefined {
+    return this.dirOfLog.get(logKey(topic, partition));
+  }
+
+  /**
+   * Moves a partition's log to another configured log directory (AlterReplicaLogDirs) and returns
+   * the reopened log; the caller must stop using the old PartitionLog. Kafka copies into a future
+   * replica in the background and swaps; a single node moves the closed directory in one step
+   * (a rename, or a copy then delete across filesystems), so the move is done when this returns.
+   */
+  moveLog(topic: string, partition: number, destDir: string, config: LogConfig): PartitionLog {
+    const key = logKey(topic, partition);
+    const plog = this.logs.get(key);
+    const from = this.dirOfLog.get(key);
+    if (plog === undefined || from === undefined) throw new Error(`no log for ${topic}-${partition}`);
+    if (!this.logDirs.includes(destDir)) throw new Error(`${destDir} is not a configured log directory`);
+    if (from === destDir) return plog;
+    const state = { highWatermark: plog.highWatermark, logStartOffset: plog.logStartOffset, recoveryPoint: plog.logEndOffset };
+    this.cleaner.forget(plog);
+    plog.flush();
+    plog.close();
+    const target = join(destDir, partitionDirName(topic, partition));
+    let moved: PartitionLog;
+    try {
+      fs.rmSync(target, { recursive: true, force: true });
+      moveDir(plog.dir, target);
+      fsyncDir(destDir);
+      fsyncDir(from);
+      moved = PartitionLog.open(target, topic, partition, config, { now: this.now, ...state });
+    } catch (e) {
+      // Nothing moved (or the copy failed): keep serving the partition from where it was.
+      if (fs.existsSync(plog.dir)) {
+        this.logs.set(key, PartitionLog.open(plog.dir, topic, partition, config, { now: this.now, ...state }));
+        fs.rmSync(target, { recursive: true, force: true });
+      }
+      throw e;
+    }
+    this.logs.set(key, moved);
+    this.dirOfLog.set(key, destDir);
+    this.checkpointDir(from);
+    this.checkpointDir(destDir);
+    return moved;
+  }
+
   allLogs(): Iterable<PartitionLog> {
     return this.logs.values();
   }
@@ -388,6 +433,17 @@ function removeQuietly(path: string): void {
     fs.rmSync(path, { recursive: true, force: true });
   } catch (e) {
     log.warn(`cannot remove ${path}`, e);
+  }
+}
+
+/** rename(2), or a recursive copy then delete when the directories are on different filesystems. */
+function moveDir(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (e) {
+    if (!(e instanceof Error && 'code' in e && e.code === 'EXDEV')) throw e;
+    fs.cpSync(from, to, { recursive: true });
+    fs.rmSync(from, { recursive: true, force: true });
   }
 }
 

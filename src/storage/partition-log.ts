@@ -403,9 +403,9 @@ export class PartitionLog {
   }
 
   /**
-   * ListOffsets by timestamp: the first batch (at or after logStartOffset) whose maxTimestamp >= ts.
-   * Returns that batch's base offset (clamped to logStartOffset) and its maxTimestamp; the broker
-   * may decode the batch to find the exact record.
+   * ListOffsets by timestamp: the first record (at or after logStartOffset) whose timestamp >= ts,
+   * with its timestamp. The segment and batch are found from batch max timestamps and the time
+   * index; the record inside the batch (see record-timestamps.ts).
    */
   offsetForTimestamp(ts: number): { offset: number; timestamp: number } | null {
     this.checkOpen();
@@ -422,20 +422,23 @@ export class PartitionLog {
     return null;
   }
 
-  /** Largest batch maxTimestamp and the lastOffset of the first batch carrying it (ListOffsets -3). */
+  /**
+   * ListOffsets MAX_TIMESTAMP: the first record carrying the largest timestamp, in the first
+   * segment holding it, as Kafka (which does not clamp it to logStartOffset either).
+   */
   maxTimestampAndOffset(): { offset: number; timestamp: number } | null {
     this.checkOpen();
-    let best: { offset: number; timestamp: number } | null = null;
     try {
+      let best: Segment | null = null;
       for (let i = this.segments.floorIndex(this._logStartOffset); i < this.segments.count; i++) {
         const seg = this.segments.at(i) as Segment;
         const ts = seg.maxTimestampSoFar();
-        if (ts >= 0 && (best === null || ts > best.timestamp)) best = { offset: seg.offsetOfMaxTimestampSoFar(), timestamp: ts };
+        if (ts >= 0 && (best === null || ts > best.maxTimestampSoFar())) best = seg;
       }
+      return best === null ? null : best.findMaxTimestampRecord();
     } catch (e) {
       throw this.storageError(e);
     }
-    return best;
   }
 
   // ---------------------------------------------------------------- truncation & deletion

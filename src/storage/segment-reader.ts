@@ -9,6 +9,7 @@ import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFS
 import { CURRENT_MAGIC, MIN_BATCH_LENGTH, ScanStatus, scanBatches } from './batch-scanner.js';
 import { readFully } from './fs-util.js';
 import { readInt64 } from './int64.js';
+import { firstRecordAtOrAfter, recordOfMaxTimestamp, type RecordTimestamp } from './record-timestamps.js';
 import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
 
 /**
@@ -111,7 +112,17 @@ export function readBatchesAt(
   return { records: endPos === buf.length ? buf : buf.subarray(0, endPos), firstBatchOffset: base0, endPosition: position + endPos, lastOffset };
 }
 
-/** First batch in [startPosition, end) at or after `startingOffset` whose maxTimestamp >= ts. */
+/** The whole batch at `position` (`size` bytes), read for a record-level look inside it. */
+function readWholeBatch(fd: number, position: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  if (readFully(fd, buf, 0, size, position) < size) throw new CorruptRecordError(`short read of a ${size}-byte batch at ${position}`, { position });
+  return buf;
+}
+
+/**
+ * ListOffsets by timestamp in [startPosition, end): in the first batch whose maxTimestamp >= ts,
+ * the first record with timestamp >= ts at or after `startingOffset` (see record-timestamps.ts).
+ */
 export function searchTimestamp(
   fd: number,
   baseOffset: number,
@@ -119,11 +130,25 @@ export function searchTimestamp(
   end: number,
   ts: number,
   startingOffset: number,
-): { offset: number; timestamp: number } | null {
-  let result: { offset: number; timestamp: number } | null = null;
-  scanBatches(fd, startPosition, end, { validateCrc: false, minBaseOffset: baseOffset, maxOffsetExclusive: NO_LIMIT }, (_pos, base, last, maxTimestamp) => {
+): RecordTimestamp | null {
+  let result: RecordTimestamp | null = null;
+  scanBatches(fd, startPosition, end, { validateCrc: false, minBaseOffset: baseOffset, maxOffsetExclusive: NO_LIMIT }, (pos, _base, last, maxTimestamp, size) => {
     if (maxTimestamp < ts || last < startingOffset) return true;
-    result = { offset: Math.max(base, startingOffset), timestamp: maxTimestamp };
+    result = firstRecordAtOrAfter(readWholeBatch(fd, pos, size), ts, startingOffset);
+    return result === null;
+  });
+  return result;
+}
+
+/**
+ * ListOffsets MAX_TIMESTAMP in [startPosition, end): the first batch whose maxTimestamp is `ts`,
+ * and in it the first record carrying that timestamp.
+ */
+export function searchMaxTimestampRecord(fd: number, baseOffset: number, startPosition: number, end: number, ts: number): RecordTimestamp | null {
+  let result: RecordTimestamp | null = null;
+  scanBatches(fd, startPosition, end, { validateCrc: false, minBaseOffset: baseOffset, maxOffsetExclusive: NO_LIMIT }, (pos, _base, _last, maxTimestamp, size) => {
+    if (maxTimestamp !== ts) return true;
+    result = recordOfMaxTimestamp(readWholeBatch(fd, pos, size));
     return false;
   });
   return result;

@@ -23,6 +23,7 @@ import {
   readFirstBatchMaxTimestamp,
   readLastTimeIndexEntry,
   scanTail,
+  searchMaxTimestampRecord,
   searchTimestamp,
 } from './segment-reader.js';
 import { TimeIndex } from './time-index.js';
@@ -374,13 +375,21 @@ export class Segment {
     return readFully(this.fd(), buf, offset, length, position);
   }
 
-  /** First batch (at or after `startingOffset`) whose maxTimestamp >= ts: its base offset (clamped) and max timestamp. */
+  /** First record (at or after `startingOffset`) whose timestamp >= ts, found from the time index. */
   findOffsetByTimestamp(ts: number, startingOffset: number): { offset: number; timestamp: number } | null {
     this.ensureTimeIndex();
     this.ensureOffsetIndex();
     const slot = this.timeIndex.slotBefore(ts);
     const fromOffset = Math.max(slot < 0 ? this.baseOffset : this.timeIndex.offsetAt(slot), startingOffset);
     return searchTimestamp(this.fd(), this.baseOffset, this.offsetIndex.lookupPosition(fromOffset), this._size, ts, startingOffset);
+  }
+
+  /** The record holding maxTimestampSoFar() (ListOffsets MAX_TIMESTAMP), or null if none does. */
+  findMaxTimestampRecord(): { offset: number; timestamp: number } | null {
+    const ts = this.maxTimestampSoFar();
+    if (ts < 0) return null;
+    this.ensureOffsetIndex();
+    return searchMaxTimestampRecord(this.fd(), this.baseOffset, this.offsetIndex.lookupPosition(this.offsetOfMaxTs), this._size, ts);
   }
 
   /** Largest batch max timestamp in the segment (-1 if none carries one). */

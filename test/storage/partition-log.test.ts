@@ -3,6 +3,8 @@ import { readdirSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { OffsetOutOfRangeError, PartitionLog } from '../../src/storage/partition-log.js';
 import { UnexpectedAppendOffsetError } from '../../src/storage/errors.js';
+import { CompressionType } from '../../src/protocol/records/batch-header.js';
+import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { config, makeBatch, manualClock, parseBatches, removeDir, tempDir } from './helpers.js';
 
 const dirs: string[] = [];
@@ -176,7 +178,8 @@ describe('PartitionLog append/read', () => {
       assert.equal(b.attributes & 0x08, 0x08);
       assert.ok(b.crcOk);
     }
-    assert.deepEqual(log.maxTimestampAndOffset(), { offset: 1, timestamp: 77_777 });
+    // Every record of a LogAppendTime batch carries the batch's timestamp: the first one is the answer (Kafka).
+    assert.deepEqual(log.maxTimestampAndOffset(), { offset: 0, timestamp: 77_777 });
     log.close();
   });
 
@@ -226,15 +229,16 @@ describe('PartitionLog tailing reads', () => {
 describe('PartitionLog timestamps', () => {
   it('finds offsets by timestamp across segments through the time index', () => {
     const log = PartitionLog.open(newDir(), 't', 0, config({ segmentBytes: 2000, indexIntervalBytes: 150 }));
-    // batch i: offsets 2i..2i+1, timestamps 1000*(i+1) and 1000*(i+1)+1
+    // batch i: offsets 2i..2i+1, timestamps 1000*(i+1) and 1000*(i+1)+1; answers are per record
     for (let i = 0; i < 100; i++) log.appendAsLeader(makeBatch({ count: 2, timestamp: 1000 * (i + 1) }), 0);
     assert.ok(log.segmentCount() > 3);
-    assert.deepEqual(log.offsetForTimestamp(0), { offset: 0, timestamp: 1001 });
-    assert.deepEqual(log.offsetForTimestamp(1001), { offset: 0, timestamp: 1001 });
-    assert.deepEqual(log.offsetForTimestamp(1002), { offset: 2, timestamp: 2001 });
+    assert.deepEqual(log.offsetForTimestamp(0), { offset: 0, timestamp: 1000 });
+    assert.deepEqual(log.offsetForTimestamp(1001), { offset: 1, timestamp: 1001 });
+    assert.deepEqual(log.offsetForTimestamp(1002), { offset: 2, timestamp: 2000 });
     for (let i = 0; i < 100; i++) {
-      assert.deepEqual(log.offsetForTimestamp(1000 * (i + 1)), { offset: 2 * i, timestamp: 1000 * (i + 1) + 1 });
-      assert.deepEqual(log.offsetForTimestamp(1000 * (i + 1) - 500), { offset: 2 * i, timestamp: 1000 * (i + 1) + 1 });
+      assert.deepEqual(log.offsetForTimestamp(1000 * (i + 1)), { offset: 2 * i, timestamp: 1000 * (i + 1) });
+      assert.deepEqual(log.offsetForTimestamp(1000 * (i + 1) + 1), { offset: 2 * i + 1, timestamp: 1000 * (i + 1) + 1 });
+      assert.deepEqual(log.offsetForTimestamp(1000 * (i + 1) - 500), { offset: 2 * i, timestamp: 1000 * (i + 1) });
     }
     assert.equal(log.offsetForTimestamp(100_002), null);
     assert.deepEqual(log.maxTimestampAndOffset(), { offset: 199, timestamp: 100_001 });
@@ -249,6 +253,40 @@ describe('PartitionLog timestamps', () => {
     assert.deepEqual(log.offsetForTimestamp(7000), { offset: 2, timestamp: 7000 });
     assert.equal(log.offsetForTimestamp(7001), null);
     assert.deepEqual(log.maxTimestampAndOffset(), { offset: 2, timestamp: 7000 });
+    log.close();
+  });
+
+  it('looks inside the batch: first record with timestamp >= target, record of the max timestamp (issue 11 example)', () => {
+    const T = 1_700_000_000_000;
+    for (const compression of [CompressionType.none, CompressionType.gzip, CompressionType.zstd]) {
+      const log = PartitionLog.open(newDir(), 't', 0, config({ indexIntervalBytes: 1 }));
+      const records = [100, 400, 250].map((d, i) => ({ value: `v${i}`, timestamp: BigInt(T + d) }));
+      log.appendAsLeader(encodeRecordBatch({ records, compression }), 0);
+      const at = (d: number) => log.offsetForTimestamp(T + d);
+      assert.deepEqual([at(50), at(150), at(300), at(400)], [{ offset: 0, timestamp: T + 100 }, { offset: 1, timestamp: T + 400 }, { offset: 1, timestamp: T + 400 }, { offset: 1, timestamp: T + 400 }], `codec ${compression}`);
+      assert.equal(at(401), null);
+      assert.deepEqual(log.maxTimestampAndOffset(), { offset: 1, timestamp: T + 400 }, `codec ${compression}`);
+      // A later batch whose max is smaller leaves the answer in the first batch.
+      log.appendAsLeader(encodeRecordBatch({ records: [{ value: 'x', timestamp: BigInt(T + 300) }, { value: 'y', timestamp: BigInt(T + 120) }], compression }), 0);
+      assert.deepEqual(log.maxTimestampAndOffset(), { offset: 1, timestamp: T + 400 });
+      // A later batch with a larger max: its record carrying the max.
+      log.appendAsLeader(encodeRecordBatch({ records: [{ value: 'z', timestamp: BigInt(T + 100) }, { value: 'w', timestamp: BigInt(T + 900) }, { value: 'u', timestamp: BigInt(T + 900) }], compression }), 0);
+      assert.deepEqual(log.maxTimestampAndOffset(), { offset: 6, timestamp: T + 900 });
+      assert.deepEqual(log.offsetForTimestamp(T + 500), { offset: 6, timestamp: T + 900 });
+      log.close();
+    }
+  });
+
+  it('skips records before the log start offset inside the batch the lookup lands on', () => {
+    const log = PartitionLog.open(newDir(), 't', 0, config({ indexIntervalBytes: 1 }));
+    log.appendAsLeader(makeBatch({ timestamps: [1000, 5000, 2000, 3000] }), 0);
+    log.appendAsLeader(makeBatch({ timestamps: [6000] }), 0);
+    log.highWatermark = log.logEndOffset;
+    log.deleteRecordsBefore(2);
+    assert.equal(log.logStartOffset, 2);
+    assert.deepEqual(log.offsetForTimestamp(500), { offset: 2, timestamp: 2000 });
+    assert.deepEqual(log.offsetForTimestamp(1500), { offset: 2, timestamp: 2000 });
+    assert.deepEqual(log.offsetForTimestamp(4000), { offset: 4, timestamp: 6000 });
     log.close();
   });
 

@@ -64,7 +64,7 @@ describe('reopen and recovery', () => {
     assert.ok(log.segmentCount() > 1);
     assert.equal(verify(log), leo);
     assert.equal(statSync(indexFile).mtimeMs, before.mtimeMs);
-    assert.deepEqual(log.offsetForTimestamp(1030), { offset: 58, timestamp: 1030 });
+    assert.deepEqual(log.offsetForTimestamp(1030), { offset: 59, timestamp: 1030 }, 'the record of batch 29 carrying 1030');
     assert.deepEqual(log.maxTimestampAndOffset(), { offset: 119, timestamp: 1060 });
     appendMore(log);
     log.close();
@@ -147,7 +147,7 @@ describe('reopen and recovery', () => {
     assert.equal(log.logEndOffset, leo);
     assert.equal(verify(log), leo);
     assert.equal(statSync(index0).size, good);
-    assert.deepEqual(log.offsetForTimestamp(1059), { offset: 116, timestamp: 1059 });
+    assert.deepEqual(log.offsetForTimestamp(1059), { offset: 117, timestamp: 1059 }, 'the record of batch 58 carrying 1059');
     appendMore(log);
     log.close();
     // An index whose entries point past the log is rebuilt too (inactive segment, lazily).

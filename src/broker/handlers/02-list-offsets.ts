@@ -3,6 +3,8 @@
  * Version notes: v0 returns old-style offset lists; v2+ isolation level; v4+ leader epochs;
  * v6+ flexible; v7+ MAX_TIMESTAMP (-3); v8+ EARLIEST_LOCAL (-4); v9+ LATEST_TIERED (-5, no tiered
  * storage here: answered like EARLIEST_LOCAL's end, i.e. -1 when nothing is tiered); v10 timeout.
+ * Timestamp queries answer with a record, as Kafka: the first one whose timestamp >= the target,
+ * and for MAX_TIMESTAMP the first one carrying the largest timestamp (storage/record-timestamps.ts).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import {

@@ -2,8 +2,8 @@
  * Metadata (key 3), v0-12.
  * Version notes: v0 with an empty topic list and v1+ with a null list mean "all topics". Topics
  * named in the request are auto-created when auto.create.topics.enable is true and the request
- * allows it (always before v4). v10+ may name topics by id. Authorized operations are not
- * computed (no ACLs yet): INT32_MIN is returned as Kafka does when they are not requested.
+ * allows it (always before v4). v10+ may name topics by id. v8+ authorized operations, when
+ * asked (cluster: v8-10 only): no authorizer, so every operation the resource type supports.
  * Like Kafka, the requested topics are a set: a name (or id) named twice is answered once, so a
  * request naming one million empty names costs one INVALID_TOPIC_EXCEPTION entry. Names are
  * checked without building errors, and a long list is processed in time slices that yield to
@@ -24,6 +24,7 @@ import type { TopicMetadata } from '../../cluster/metadata-store.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { forEachSliced, whenDone } from '../../common/yield.js';
 import { isLegalTopicName } from '../topic-manager.js';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.js';
 
 type TopicOut = NonNullable<MetadataResponseInit['topics']>[number];
 type RequestTopic = NonNullable<MetadataRequest['topics']>[number];
@@ -111,13 +112,18 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
     const { broker, apiVersion } = ctx;
     const listener = broker.listenerNamed(ctx.connection.listenerName);
     const topics: TopicOut[] = [];
-    const response = (): MetadataResponseInit => ({
-      throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: listener?.advertisedHost ?? 'localhost', port: listener?.advertisedPort ?? 9092, rack: null }],
-      clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
-      topics,
-    });
+    const topicOps = apiVersion >= 8 && req.includeTopicAuthorizedOperations;
+    const response = (): MetadataResponseInit => {
+      if (topicOps) for (const t of topics) t.topicAuthorizedOperations = TOPIC_OPERATIONS;
+      return {
+        throttleTimeMs: 0,
+        brokers: [{ nodeId: broker.nodeId, host: listener?.advertisedHost ?? 'localhost', port: listener?.advertisedPort ?? 9092, rack: null }],
+        clusterId: broker.clusterId,
+        controllerId: broker.nodeId,
+        topics,
+        clusterAuthorizedOperations: apiVersion >= 8 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_NOT_REQUESTED,
+      };
+    };
     if (req.topics === null || (apiVersion === 0 && req.topics.length === 0)) {
       const all = [...broker.metadata.allTopics()];
       return whenDone(forEachSliced(all.length, (i) => topics.push(topicEntry(all[i] as TopicMetadata))), response);

@@ -1,7 +1,7 @@
 /**
  * DescribeGroups (key 15), v0-5.
  * Version notes: v3+ may ask for authorized operations (no ACLs: every group operation — Read,
- * Delete, Describe — is reported); v4+ returns members' group.instance.id. Member metadata,
+ * Describe, Delete, DescribeConfigs, AlterConfigs — is reported, as Kafka 4); v4+ returns members' group.instance.id. Member metadata,
  * assignments and the protocol name are only filled in while the group is Stable; an unknown
  * group is reported as Dead with no error, as Kafka does.
  */
@@ -15,10 +15,7 @@ import { describeGroup } from '../../group/admin.js';
 import { coordinatorOf } from '../../group/request-context.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
 import { defineHandler } from '../handler.js';
-
-const NOT_REQUESTED = -2147483648;
-/** AclOperation codes READ (3), DELETE (6), DESCRIBE (8) as a bit set. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED as NOT_REQUESTED, GROUP_OPERATIONS } from '../authorized-operations.js';
 
 export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInit>({
   apiKey: 15,

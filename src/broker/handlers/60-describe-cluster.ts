@@ -1,7 +1,8 @@
 /**
  * DescribeCluster (key 60), v0-1.
  * Version notes: v1 adds endpoint type (1 = brokers; 2 = controllers, answered with this node
- * too, since a single Samsa node is its own controller).
+ * too, since a single Samsa node is its own controller). Authorized operations, when asked: no
+ * authorizer, so every cluster operation (see authorized-operations.ts).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import {
@@ -11,6 +12,7 @@ import {
   type DescribeClusterResponseInit,
 } from '../../protocol/generated/messages/describe-cluster.js';
 import { defineHandler } from '../handler.js';
+import { CLUSTER_OPERATIONS, authorizedOperations } from '../authorized-operations.js';
 
 export const describeClusterHandler = defineHandler<DescribeClusterRequest, DescribeClusterResponseInit>({
   apiKey: 60,
@@ -33,7 +35,7 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
       clusterId: broker.clusterId,
       controllerId: broker.nodeId,
       brokers: [{ brokerId: broker.nodeId, host: l?.advertisedHost ?? 'localhost', port: l?.advertisedPort ?? 9092, rack: null }],
-      clusterAuthorizedOperations: -2147483648,
+      clusterAuthorizedOperations: authorizedOperations(req.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),
     };
   },
   errorResponse(_req, errorCode) {

@@ -35,6 +35,11 @@ import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
 import { describeProducersHandler } from './61-describe-producers.js';
 import { describeTransactionsHandler } from './65-describe-transactions.js';
 import { listTransactionsHandler } from './66-list-transactions.js';
+import { alterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.js';
+import { electLeadersHandler } from './43-elect-leaders.js';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
+import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
 
 export const allHandlers: readonly ApiHandler<unknown, unknown>[] = [
   produceHandler,
@@ -72,4 +77,9 @@ export const allHandlers: readonly ApiHandler<unknown, unknown>[] = [
   describeProducersHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
+  alterReplicaLogDirsHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  describeTopicPartitionsHandler,
 ] as unknown as readonly ApiHandler<unknown, unknown>[];

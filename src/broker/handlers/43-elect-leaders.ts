@@ -1,0 +1,86 @@
+/**
+ * ElectLeaders (key 43), v0-2.
+ * Version notes: v1+ election type (0 preferred, 1 unclean; v0 is always preferred) and a
+ * top-level error code; v2+ flexible. Kafka's controller rule per partition: unknown topic or
+ * partition -> UNKNOWN_TOPIC_OR_PARTITION; leader already the preferred replica (unclean: a leader
+ * exists) -> ELECTION_NOT_NEEDED; otherwise a new leader is elected. A null partition list means
+ * every partition, and then partitions that need no election are left out of the answer (each
+ * topic still listed). An unknown election type fails the request with INVALID_REQUEST.
+ * Samsa is one node, its own preferred replica and leader of everything, so no election is ever
+ * needed; the multi-broker controller will fill in the election itself.
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import type { LocalMetadataStore, PartitionMetadata } from '../../cluster/metadata-store.js';
+import {
+  decodeElectLeadersRequest,
+  encodeElectLeadersResponse,
+  type ElectLeadersRequest,
+  type ElectLeadersResponseInit,
+} from '../../protocol/generated/messages/elect-leaders.js';
+import { defineHandler } from '../handler.js';
+
+export const ElectionType = { preferred: 0, unclean: 1 } as const;
+export type ElectionType = (typeof ElectionType)[keyof typeof ElectionType];
+
+type PartitionResult = { partitionId: number; errorCode: number; errorMessage: string | null };
+
+/** Kafka's default messages for the election outcomes (ApiError without a message of its own). */
+const OUTCOME_MESSAGE: Readonly<Record<number, string>> = {
+  [ErrorCode.ELECTION_NOT_NEEDED]: 'Leader election not needed for topic partition.',
+  [ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE]: 'The preferred leader was not available.',
+  [ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE]: 'Eligible topic partition leaders are not available.',
+};
+
+function electionOutcome(p: PartitionMetadata, type: ElectionType): number {
+  const notNeeded = type === ElectionType.preferred ? p.leader >= 0 && p.leader === p.replicas[0] : p.leader >= 0;
+  if (notNeeded) return ErrorCode.ELECTION_NOT_NEEDED;
+  // A single node is always the preferred leader of its partitions; no other replica can take over.
+  return type === ElectionType.preferred ? ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE : ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE;
+}
+
+function electOne(metadata: LocalMetadataStore, topic: string, partition: number, type: ElectionType): PartitionResult {
+  const t = metadata.topic(topic);
+  if (!t) return { partitionId: partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such topic as ${topic}` };
+  const p = t.partitions[partition];
+  if (!p) return { partitionId: partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such partition as ${topic}-${partition}` };
+  const errorCode = electionOutcome(p, type);
+  return { partitionId: partition, errorCode, errorMessage: OUTCOME_MESSAGE[errorCode] ?? null };
+}
+
+export const electLeadersHandler = defineHandler<ElectLeadersRequest, ElectLeadersResponseInit>({
+  apiKey: 43,
+  name: 'ElectLeaders',
+  minVersion: 0,
+  maxVersion: 2,
+  decode: decodeElectLeadersRequest,
+  encode: encodeElectLeadersResponse,
+  handle(ctx, req) {
+    const raw = ctx.apiVersion >= 1 ? req.electionType : ElectionType.preferred;
+    if (raw !== ElectionType.preferred && raw !== ElectionType.unclean) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${raw}`);
+    const type: ElectionType = raw;
+    const metadata = ctx.broker.metadata;
+    if (req.topicPartitions === null) {
+      const replicaElectionResults = [...metadata.allTopics()].map((t) => ({
+        topic: t.name,
+        partitionResult: t.partitions.map((p) => electOne(metadata, t.name, p.partition, type)).filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED),
+      }));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
+    }
+    const replicaElectionResults = req.topicPartitions.map((t) => ({
+      topic: t.topic,
+      partitionResult: t.partitions.map((p) => electOne(metadata, t.topic, p, type)),
+    }));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
+  },
+  errorResponse(req, errorCode) {
+    return {
+      throttleTimeMs: 0,
+      errorCode,
+      replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
+        topic: t.topic,
+        partitionResult: t.partitions.map((p) => ({ partitionId: p, errorCode, errorMessage: null })),
+      })),
+    };
+  },
+});
