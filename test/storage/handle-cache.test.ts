@@ -61,7 +61,8 @@ describe('segment handle cache', () => {
     // Index state survived eviction: lookups by offset and by timestamp land on the right batch.
     for (const [p, log] of logs.entries()) {
       assert.equal(parseBatches(log.read(6, 1 << 20, Number.MAX_SAFE_INTEGER, true).records)[0]?.baseOffset, 5);
-      assert.deepEqual(log.offsetForTimestamp(5000 + p), { offset: 2, timestamp: 5002 + p });
+      // Per record (Kafka): the first record at or after the target, with its own timestamp.
+      assert.deepEqual(log.offsetForTimestamp(5000 + p), { offset: 2, timestamp: 5000 + p });
     }
     for (const log of logs) log.close();
     assert.equal(fdsUnder(root), 0);
