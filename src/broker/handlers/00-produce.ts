@@ -9,8 +9,15 @@
  * sequence, duplicates (a retry of one of the last 5 batches answers NONE with the original
  * offsets); a transactional batch needs a transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
  * and its partition in the producer's ongoing transaction (else INVALID_TXN_STATE).
- * Topic policies (keys required when compacted, compression.type recompression, timestamp
- * bounds): produce-policy.ts. acks=all needs min.insync.replicas in-sync replicas.
+ * Record contents (every record's structure, decompressed size) and topic policies (keys required
+ * when compacted, compression.type recompression, timestamp bounds): produce-policy.ts.
+ * acks=all needs min.insync.replicas in-sync replicas.
+ *
+ * Large compressed batches are validated off the event loop, which makes such a request
+ * asynchronous: its partitions are appended, in request order, once every one of them is
+ * validated. Requests on one connection are appended in the order they arrived (Kafka handles
+ * one request per connection at a time): while an asynchronous Produce of a connection is
+ * pending, the connection's later Produce requests wait for it, even small ones.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -22,12 +29,12 @@ import {
   type ProduceResponseInit,
 } from '../../protocol/generated/messages/produce.js';
 import { ATTRIBUTES_OFFSET, TRANSACTIONAL_FLAG_MASK } from '../../protocol/records/batch-header.js';
-import { validateRecordBatches } from '../../protocol/records/validate.js';
-import { defineHandler, NO_RESPONSE, type RequestContext } from '../handler.js';
+import { validateRecordBatches, type BatchSetInfo } from '../../protocol/records/validate.js';
+import { defineHandler, NO_RESPONSE, type ConnectionInfo, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
 import { autoCreateTopic } from './03-metadata.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
-import { applyProducePolicy } from '../produce-policy.js';
+import { checkProduceRecords } from '../produce-policy.js';
 
 type TopicOut = NonNullable<ProduceResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitionResponses']>[number];
@@ -52,7 +59,25 @@ function findPartition(ctx: RequestContext, topic: string, index: number): Parti
   return p ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
 }
 
-function appendPartition(ctx: RequestContext, acks: number, transactionalId: string | null, topic: string, index: number, records: Buffer | null): PartitionOut {
+/** A partition whose records passed the checks that do not touch the log. */
+interface Prepared {
+  index: number;
+  partition: Partition;
+  info: BatchSetInfo;
+  /** What to append; a promise while the batch is validated off the event loop. */
+  records: Buffer | Promise<Buffer>;
+  /** Set once `records` settled (asynchronous requests). */
+  settled?: { records: Buffer } | { error: unknown };
+}
+
+function errorOut(index: number, topic: string, e: unknown): PartitionOut {
+  if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
+  log.error(`produce to ${topic}-${index} failed`, e);
+  return partitionError(index, ErrorCode.UNKNOWN_SERVER_ERROR);
+}
+
+/** Validation of one partition's records: header/CRC, record contents, topic policy. */
+function preparePartition(ctx: RequestContext, acks: number, topic: string, index: number, records: Buffer | null): PartitionOut | Prepared {
   const found = findPartition(ctx, topic, index);
   if (typeof found === 'number') return partitionError(index, found);
   if (INTERNAL_TOPICS.has(topic)) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
@@ -61,13 +86,25 @@ function appendPartition(ctx: RequestContext, acks: number, transactionalId: str
     return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${found.isrSize}) is insufficient to satisfy the min.isr requirement of ${found.settings.minInsyncReplicas} for partition ${topic}-${index}`);
   }
   try {
-    const info = validateRecordBatches(records, { maxBatchBytes: found.settings.maxMessageBytes, produceVersion: ctx.apiVersion, requireSingleBatch: ctx.apiVersion >= 3 });
-    records = applyProducePolicy(ctx.broker.topics.producePolicy(topic), topic, index, records, ctx.broker.clock.now());
+    const maxMessageBytes = found.settings.maxMessageBytes;
+    const info = validateRecordBatches(records, { maxBatchBytes: maxMessageBytes, produceVersion: ctx.apiVersion, requireSingleBatch: ctx.apiVersion >= 3 });
+    if (info.producerId >= 0n && info.batchCount > 1) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce requests with a producer id may only contain one record batch per partition');
+    const checked = checkProduceRecords(ctx.broker.topics.producePolicy(topic), topic, index, records, maxMessageBytes, ctx.broker.clock.now());
+    return { index, partition: found, info, records: checked };
+  } catch (e) {
+    return errorOut(index, topic, e);
+  }
+}
+
+function appendPrepared(ctx: RequestContext, transactionalId: string | null, topic: string, p: Prepared, records: Buffer): PartitionOut {
+  const { index, partition: found, info } = p;
+  // An asynchronous request may find its partition deleted (or recreated) meanwhile.
+  if (ctx.broker.replicas.partitions(topic)?.[index] !== found) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  try {
     let result;
     if (info.producerId < 0n) {
       result = found.appendAsLeader(records);
     } else {
-      if (info.batchCount > 1) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce requests with a producer id may only contain one record batch per partition');
       const txn = ctx.broker.txnCoordinator;
       result = found.appendAsLeader(records, {
         origin: 'client',
@@ -85,10 +122,68 @@ function appendPartition(ctx: RequestContext, acks: number, transactionalId: str
       errorMessage: null,
     };
   } catch (e) {
-    if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
-    log.error(`produce to ${topic}-${index} failed`, e);
-    return partitionError(index, ErrorCode.UNKNOWN_SERVER_ERROR);
+    return errorOut(index, topic, e);
   }
+}
+
+type Slot = PartitionOut | Prepared;
+
+function isPrepared(s: Slot): s is Prepared {
+  return 'info' in s;
+}
+
+/** Validates every partition, then appends them in request order: synchronously, or once the asynchronous validations settled. */
+function produce(ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null): ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit | typeof NO_RESPONSE> {
+  const slots: Slot[][] = [];
+  let waits: Promise<void>[] | undefined;
+  for (const t of req.topicData) {
+    const row: Slot[] = [];
+    for (const p of t.partitionData) {
+      const s = preparePartition(ctx, acks, t.name, p.index, p.records);
+      if (isPrepared(s) && s.records instanceof Promise) {
+        (waits ??= []).push(
+          s.records.then(
+            (records) => void (s.settled = { records }),
+            (error: unknown) => void (s.settled = { error }),
+          ),
+        );
+      }
+      row.push(s);
+    }
+    slots.push(row);
+  }
+  const finish = (): ProduceResponseInit | typeof NO_RESPONSE => {
+    const responses: TopicOut[] = [];
+    req.topicData.forEach((t, ti) => {
+      const row = slots[ti] as Slot[];
+      const partitionResponses = row.map((s) => {
+        if (!isPrepared(s)) return s;
+        if (s.settled === undefined) return appendPrepared(ctx, transactionalId, t.name, s, s.records as Buffer);
+        if ('error' in s.settled) return errorOut(s.index, t.name, s.settled.error);
+        return appendPrepared(ctx, transactionalId, t.name, s, s.settled.records);
+      });
+      responses.push({ name: t.name, partitionResponses });
+    });
+    if (acks === 0) return NO_RESPONSE;
+    return { responses, throttleTimeMs: 0 };
+  };
+  if (waits === undefined) return finish();
+  return Promise.all(waits).then(finish);
+}
+
+const PRODUCE_TAIL = 'produce.tail';
+
+/** Makes `work` the connection's last pending Produce; later requests chain behind it. */
+function enqueue<T>(conn: ConnectionInfo, work: Promise<T>): Promise<T> {
+  const tail = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  conn.state.set(PRODUCE_TAIL, tail);
+  void tail.then(() => {
+    if (conn.state.get(PRODUCE_TAIL) === tail) conn.state.delete(PRODUCE_TAIL);
+  });
+  return work;
 }
 
 /** Kafka's ProduceRequest.hasTransactionalRecords: looks at the first batch of each partition. */
@@ -120,14 +215,11 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInit>
     if (transactionalId === null && hasTransactionalRecords(req)) {
       return this.errorResponse(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
     }
-    const responses: TopicOut[] = [];
-    for (const t of req.topicData) {
-      const partitionResponses: PartitionOut[] = [];
-      for (const p of t.partitionData) partitionResponses.push(appendPartition(ctx, acks, transactionalId, t.name, p.index, p.records));
-      responses.push({ name: t.name, partitionResponses });
-    }
-    if (acks === 0) return NO_RESPONSE;
-    return { responses, throttleTimeMs: 0 };
+    const conn = ctx.connection;
+    const pending = conn.state.get(PRODUCE_TAIL) as Promise<void> | undefined;
+    if (pending !== undefined) return enqueue(conn, pending.then(() => produce(ctx, req, acks, transactionalId)));
+    const out = produce(ctx, req, acks, transactionalId);
+    return out instanceof Promise ? enqueue(conn, out) : out;
   },
   errorResponse(req, errorCode) {
     return {

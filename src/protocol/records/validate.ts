@@ -1,5 +1,7 @@
 /**
- * Validation of a produce request's `records` field, batch by batch, without parsing records.
+ * Validation of a produce request's `records` field, batch by batch: the batch headers and CRCs.
+ * The records inside each batch are checked next, by record-scan.ts (called from the Produce
+ * path's broker/produce-policy.ts, which also decompresses with a size limit).
  *
  * Work per batch: a handful of header reads and one CRC32C over the batch; no per-record work
  * and no allocation beyond one Buffer view per batch. Error mapping follows the Kafka broker
