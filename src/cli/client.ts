@@ -82,13 +82,15 @@ export async function createProducer(s: ConnectionSettings, opts: { acks: number
   });
 }
 
-export async function createConsumer(s: ConnectionSettings, groupId: string, extra: { maxWaitTime?: number; maxBytes?: number } = {}): Promise<Consumer<Buffer, Buffer, Buffer, Buffer>> {
+export async function createConsumer(s: ConnectionSettings, groupId: string, extra: { maxWaitTime?: number; maxBytes?: number; isolationLevel?: 0 | 1 } = {}): Promise<Consumer<Buffer, Buffer, Buffer, Buffer>> {
   const { Consumer } = await loadKafka();
   return new Consumer<Buffer, Buffer, Buffer, Buffer>({
     ...base(s),
     groupId,
     maxWaitTime: extra.maxWaitTime ?? 500,
     ...(extra.maxBytes !== undefined ? { maxBytes: extra.maxBytes } : {}),
+    // Kafka's consumers default to read_uncommitted (the client library's default is read_committed).
+    isolationLevel: extra.isolationLevel ?? 0,
     autocommit: false,
   });
 }
