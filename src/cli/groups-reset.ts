@@ -63,7 +63,11 @@ function parseSpec(a: ParsedArgs, now: number): Spec {
 async function scope(admin: GroupAdmin, a: ParsedArgs, committed: Map<string, Map<number, bigint>>): Promise<{ topic: string; partition: number }[]> {
   const topics = a.all('topic');
   if (a.has('all-topics') === (topics.length > 0)) throw new CliError('--reset-offsets needs either --topic or --all-topics.', 'Example: --topic orders, --topic orders:0,1 or --all-topics.');
-  if (a.has('all-topics')) return [...committed].flatMap(([topic, ps]) => [...ps.keys()].map((partition) => ({ topic, partition })));
+  if (a.has('all-topics')) {
+    return [...committed]
+      .flatMap(([topic, ps]) => [...ps.keys()].map((partition) => ({ topic, partition })))
+      .sort((x, y) => x.topic.localeCompare(y.topic) || x.partition - y.partition);
+  }
   const whole = topics.filter((t) => !t.includes(':'));
   const md = whole.length > 0 ? await fetchMetadata(admin.bootstrap, whole) : null;
   const out: { topic: string; partition: number }[] = [];
