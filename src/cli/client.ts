@@ -4,8 +4,10 @@
  * Kafka-compatible cluster, not only Samsa.
  */
 import type { Admin, Consumer, Producer } from '@platformatic/kafka';
+import { openFirst } from '../client/admin.js';
+import type { KafkaConnection } from '../client/connection.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
-import { CliError } from './output.js';
+import { CliError, ExitCode } from './output.js';
 
 export const DEFAULT_BOOTSTRAP = 'localhost:9092';
 
@@ -40,6 +42,18 @@ function base(s: ConnectionSettings): { clientId: string; bootstrapBrokers: stri
   return { clientId: s.clientId, bootstrapBrokers: s.bootstrap, timeout: s.timeout, retries: 2, retryDelay: 200 };
 }
 
+/**
+ * A protocol connection (src/client) to the first reachable bootstrap server; an unreachable
+ * cluster is reported as "Cannot connect to the cluster at ..." like every other command.
+ */
+export async function openConnection(s: ConnectionSettings): Promise<KafkaConnection> {
+  try {
+    return await openFirst(s.bootstrap, { clientId: s.clientId, timeoutMs: Math.min(s.timeout, 10_000) });
+  } catch (e) {
+    throw new CliError(`Cannot connect to the cluster at ${s.bootstrap.join(',')}.`, 'Check that a broker is running there, or pass --bootstrap-server host:port.', { exitCode: ExitCode.FAILED, cause: e });
+  }
+}
+
 type KafkaModule = typeof import('@platformatic/kafka');
 let kafka: Promise<KafkaModule> | undefined;
 
@@ -68,13 +82,15 @@ export async function createProducer(s: ConnectionSettings, opts: { acks: number
   });
 }
 
-export async function createConsumer(s: ConnectionSettings, groupId: string, extra: { maxWaitTime?: number; maxBytes?: number } = {}): Promise<Consumer<Buffer, Buffer, Buffer, Buffer>> {
+export async function createConsumer(s: ConnectionSettings, groupId: string, extra: { maxWaitTime?: number; maxBytes?: number; isolationLevel?: 0 | 1 } = {}): Promise<Consumer<Buffer, Buffer, Buffer, Buffer>> {
   const { Consumer } = await loadKafka();
   return new Consumer<Buffer, Buffer, Buffer, Buffer>({
     ...base(s),
     groupId,
     maxWaitTime: extra.maxWaitTime ?? 500,
     ...(extra.maxBytes !== undefined ? { maxBytes: extra.maxBytes } : {}),
+    // Kafka's consumers default to read_uncommitted (the client library's default is read_committed).
+    isolationLevel: extra.isolationLevel ?? 0,
     autocommit: false,
   });
 }

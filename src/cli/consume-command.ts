@@ -7,13 +7,17 @@
 import type { Consumer, MessagesStream } from '@platformatic/kafka';
 import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { closeQuietly, connectionOptions, connectionSettings, createConsumer, type ConnectionSettings } from './client.js';
+import { consumerProperties, isConnectionLoss, topicsToConsume, type IsolationLevel } from './consume-options.js';
 import { CliError, reportError, toCliError, toJson, writeOut } from './output.js';
 
 const FORMATS = ['value', 'key-value', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 
 const options: readonly OptionSpec[] = [
-  { name: 'topic', aliases: ['-t'], arg: 'NAME', help: 'Topic to consume (required)' },
+  { name: 'topic', aliases: ['-t'], arg: 'NAME', help: 'Topic to consume (this or --include)' },
+  { name: 'include', aliases: ['--whitelist'], arg: 'REGEX', help: 'Consume every topic whose whole name matches this regular expression' },
+  { name: 'isolation-level', arg: 'LEVEL', help: 'read_uncommitted or read_committed (hide aborted and open transactions)', default: 'read_uncommitted' },
+  { name: 'consumer-property', arg: 'KEY=VALUE', repeat: true, help: 'Kafka consumer property: group.id, auto.offset.reset, isolation.level, client.id, fetch.max.wait.ms' },
   { name: 'from-beginning', value: false, help: 'Start at the earliest offset (with --group: when the group has no committed offset)' },
   { name: 'offset', aliases: ['-o'], arg: 'N|earliest|latest', help: 'Start offset for each consumed partition' },
   { name: 'timestamp', arg: 'MS|ISO-DATE', help: 'Start at the first record with this timestamp or later' },
@@ -30,7 +34,7 @@ const options: readonly OptionSpec[] = [
   { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
 ];
 
-const usage = `Usage: samsa consume --topic NAME [options]
+const usage = `Usage: samsa consume (--topic NAME | --include REGEX) [options]
 
 Prints records from a topic, one per line, until interrupted, --max-messages or --timeout-ms.
 By default it starts at the end of each partition (new records only).
@@ -148,22 +152,25 @@ export async function runConsume(args: string[]): Promise<number> {
     }
     if (a.positional.length > 0) throw new CliError(`Unexpected argument '${a.positional[0]}'.`, `Run '${command} --help' for usage.`);
     settings = connectionSettings(a);
-    const topic = a.require('topic');
+    const props = consumerProperties(a);
     const p = printer(a);
-    const start = parseStart(a);
+    const start = props.fromBeginning && !a.has('offset') && !a.has('timestamp') ? ({ kind: 'earliest' } as const) : parseStart(a);
     const maxMessages = a.int('max-messages', 1);
     const timeoutMs = a.int('timeout-ms', 1);
-    const maxWait = a.int('max-wait-ms', 0, 60_000) ?? 500;
+    const maxWait = props.maxWait ?? a.int('max-wait-ms', 0, 60_000) ?? 500;
     const partitions = a.all('partition').map((v) => {
       if (!/^\d+$/.test(v)) throw new CliError(`Invalid --partition '${v}'.`, 'Use a partition number such as 0.');
       return Number(v);
     });
-    const group = a.get('group');
+    const group = a.get('group') ?? props.group;
     if (group !== undefined && (partitions.length > 0 || start.kind === 'offset' || start.kind === 'timestamp')) {
       throw new CliError('--group cannot be combined with --partition, --offset or --timestamp.', 'A group decides partitions and start offsets itself; use --from-beginning for a group without committed offsets.');
     }
     const limits: Limits = { maxMessages, timeoutMs };
-    const consumer = await createConsumer(settings, group ?? 'samsa-cli', { maxWaitTime: maxWait });
+    if (props.clientId !== undefined) settings = { ...settings, clientId: props.clientId };
+    const topics = await topicsToConsume(settings, a);
+    const consumer = await createConsumer(settings, group ?? 'samsa-cli', { maxWaitTime: maxWait, isolationLevel: props.isolationLevel });
+    const topic = topics.join(',');
     let count = 0;
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
@@ -174,8 +181,23 @@ export async function runConsume(args: string[]): Promise<number> {
         count++;
         await writeOut(formatRecord(r, p));
       };
-      if (group !== undefined) await consumeGroup(consumer, topic, start.kind === 'earliest', limits, stop.signal, emit);
-      else count = await consumeAssigned(consumer, topic, partitions, start, limits, stop.signal, emit, maxWait);
+      if (group !== undefined) await consumeGroup(consumer, topics, start.kind === 'earliest', limits, stop.signal, emit);
+      else {
+        // One fetch loop per topic; --max-messages counts across all of them.
+        const all = new AbortController();
+        const onStop = (): void => all.abort();
+        stop.signal.addEventListener('abort', onStop);
+        const shared = async (r: OutRecord): Promise<void> => {
+          if (limits.maxMessages !== undefined && count >= limits.maxMessages) return;
+          await emit(r);
+          if (limits.maxMessages !== undefined && count >= limits.maxMessages) all.abort();
+        };
+        try {
+          await Promise.all(topics.map((tp) => consumeAssigned(consumer, tp, partitions, start, { maxMessages: undefined, timeoutMs }, all.signal, shared, maxWait, props.isolationLevel)));
+        } finally {
+          stop.signal.removeEventListener('abort', onStop);
+        }
+      }
     } catch (e) {
       throw toCliError(e, { bootstrap: settings.bootstrap.join(','), what: `Cannot consume '${topic}'` });
     } finally {
@@ -205,6 +227,7 @@ export async function consumeAssigned(
   signal: AbortSignal,
   emit: (r: OutRecord) => Promise<void>,
   maxWait: number,
+  isolationLevel: IsolationLevel = 0,
 ): Promise<number> {
   const md = await consumer.metadata({ topics: [topic] });
   const t = md.topics.get(topic);
@@ -245,16 +268,37 @@ export async function consumeAssigned(
   }
   const done = (): boolean => signal.aborted || (limits.maxMessages !== undefined && emitted >= limits.maxMessages);
   const wait = limits.timeoutMs !== undefined ? Math.min(maxWait, limits.timeoutMs) : maxWait;
+  let lostSince: number | null = null;
   while (!done()) {
-    const results = await Promise.all(
-      [...byLeader].map(([node, ps]) =>
-        consumer.fetch({
-          node,
-          maxWaitTime: wait,
-          topics: [{ topicId: t.id, partitions: ps.map((p) => ({ partition: p, currentLeaderEpoch: -1, fetchOffset: positions.get(p) as bigint, lastFetchedEpoch: -1, partitionMaxBytes: 1 << 20 })) }],
-        }),
-      ),
-    );
+    let results;
+    try {
+      results = await Promise.all(
+        [...byLeader].map(([node, ps]) =>
+          consumer.fetch({
+            node,
+            maxWaitTime: wait,
+            isolationLevel,
+            topics: [{ topicId: t.id, partitions: ps.map((p) => ({ partition: p, currentLeaderEpoch: -1, fetchOffset: positions.get(p) as bigint, lastFetchedEpoch: -1, partitionMaxBytes: 1 << 20 })) }],
+          }),
+        ),
+      );
+    } catch (e) {
+      // kafka-console-consumer keeps retrying through a broker restart; so does this, from the
+      // same positions, until the user stops it (or --timeout-ms passes without records).
+      if (!isConnectionLoss(e) || signal.aborted) throw e;
+      const now = Date.now();
+      if (lostSince === null) {
+        lostSince = now;
+        process.stderr.write(`WARN: lost the connection to the cluster; reconnecting...\n`);
+      }
+      if (limits.timeoutMs !== undefined && now - lastActivity >= limits.timeoutMs) break;
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    if (lostSince !== null) {
+      process.stderr.write('Reconnected.\n');
+      lostSince = null;
+    }
     let got = 0;
     for (const res of results) {
       for (const tr of res.responses) {
@@ -294,14 +338,14 @@ export async function consumeAssigned(
 
 async function consumeGroup(
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
-  topic: string,
+  topics: string[],
   fromBeginning: boolean,
   limits: Limits,
   signal: AbortSignal,
   emit: (r: OutRecord) => Promise<void>,
 ): Promise<void> {
   const stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> = await consumer.consume({
-    topics: [topic],
+    topics,
     mode: 'committed',
     fallbackMode: fromBeginning ? 'earliest' : 'latest',
     autocommit: false,

@@ -1,274 +1,243 @@
 /**
- * `samsa groups [--bootstrap-server host:port] (--list | --describe --group G) [--json]`
- * Lists consumer groups, or describes one: state, members with their assignments (decoded from
- * the consumer protocol), and per partition the committed offset, log end offset and lag —
- * like Kafka's kafka-consumer-groups.sh.
+ * `samsa groups` — consumer group administration with kafka-consumer-groups.sh's flags:
+ *
+ *   samsa groups --list                                     (or: samsa groups list)
+ *   samsa groups --describe --group G [--offsets | --members [--verbose] | --state]
+ *   samsa groups --reset-offsets --group G --topic T[:P,..] | --all-topics  <spec> [--dry-run | --execute]
+ *   samsa groups --delete --group G ...   |   --delete-offsets --group G --topic T[:P,..]
+ *   --all-groups in place of --group for --describe, --delete and --reset-offsets.
+ *
+ * Kafka's behaviour kept: a group the coordinator does not know is reported as "Consumer group 'G'
+ * does not exist." (exit 1); offsets are reset only while the group is inactive (Empty or Dead);
+ * without --execute a reset is a dry run. Output adds --json; errors never print stack traces.
  */
-import { KafkaConnection } from '../client/connection.js';
-import { errorInfo } from '../common/error-codes.js';
-import { decodeAssignment, type TopicPartitions } from '../group/consumer-protocol.js';
-import type { DescribeGroupsResponse } from '../protocol/generated/messages/describe-groups.js';
-import type { FindCoordinatorResponse } from '../protocol/generated/messages/find-coordinator.js';
-import type { ListGroupsResponse } from '../protocol/generated/messages/list-groups.js';
-import type { ListOffsetsResponse } from '../protocol/generated/messages/list-offsets.js';
-import type { OffsetFetchResponse } from '../protocol/generated/messages/offset-fetch.js';
+import { GroupAdmin, type GroupInfo, type OffsetRow } from '../client/group-admin.js';
+import { errorName } from '../common/error-codes.js';
+import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
+import { connectionOptions, connectionSettings, openConnection, type ConnectionSettings } from './client.js';
+import { planReset, RESET_SPECS } from './groups-reset.js';
+import { CliError, ExitCode, formatTable, reportError, toJson, writeOut, type Cell } from './output.js';
 
-export const groupsUsage = `Usage: samsa groups [options] (--list | --describe --group GROUP)
+const ACTIONS = ['list', 'describe', 'delete', 'delete-offsets', 'reset-offsets'] as const;
+type Action = (typeof ACTIONS)[number];
 
-Lists consumer groups, or describes one group: its state, members and their assigned
-partitions, and for each partition the committed offset, the log end offset and the lag.
+const options: readonly OptionSpec[] = [
+  { name: 'list', value: false, help: 'List all consumer groups' },
+  { name: 'describe', value: false, help: 'Describe groups: offsets and lag (default), --members or --state' },
+  { name: 'delete', value: false, help: 'Delete groups (they must have no members)' },
+  { name: 'delete-offsets', value: false, help: "Delete a group's committed offsets for --topic" },
+  { name: 'reset-offsets', value: false, help: "Reset a group's committed offsets (dry run unless --execute)" },
+  { name: 'group', aliases: ['-g'], arg: 'GROUP', repeat: true, help: 'Group to act on, repeatable' },
+  { name: 'all-groups', value: false, help: 'Act on every group (--describe, --delete, --reset-offsets)' },
+  { name: 'topic', aliases: ['-t'], arg: 'TOPIC[:P,..]', repeat: true, help: 'Topic, or topic:partitions, for --reset-offsets and --delete-offsets' },
+  { name: 'all-topics', value: false, help: 'With --reset-offsets: every partition the group has committed' },
+  { name: 'offsets', value: false, help: 'With --describe: committed offset, log end and lag per partition (default)' },
+  { name: 'members', value: false, help: 'With --describe: the members' },
+  { name: 'verbose', value: false, help: 'With --members: each member\'s assigned partitions' },
+  { name: 'state', value: false, help: 'With --describe: coordinator, assignment strategy, state and member count' },
+  { name: 'to-earliest', value: false, help: 'Reset to the log start offset' },
+  { name: 'to-latest', value: false, help: 'Reset to the log end offset' },
+  { name: 'to-current', value: false, help: 'Reset to the committed offset (log end where none)' },
+  { name: 'to-offset', arg: 'N', help: 'Reset to offset N (clamped to the log range)' },
+  { name: 'shift-by', arg: 'N', help: 'Move the committed offset by N (may be negative)' },
+  { name: 'to-datetime', arg: 'YYYY-MM-DDTHH:mm:SS.sss', help: 'Reset to the first record at or after this time' },
+  { name: 'by-duration', arg: 'PnDTnHnMnS', help: 'Reset to the first record at or after now minus this duration' },
+  { name: 'dry-run', value: false, help: 'Show the new offsets without committing them (the default)' },
+  { name: 'execute', value: false, help: 'Commit the new offsets' },
+  { name: 'json', value: false, help: 'Print JSON instead of tables' },
+  ...connectionOptions,
+  { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
+];
+
+export const groupsUsage = `Usage: samsa groups (--list | --describe | --delete | --delete-offsets | --reset-offsets) [options]
+       samsa groups list | describe | delete | delete-offsets | reset-offsets [options]
+
+Consumer group administration, like kafka-consumer-groups.sh.
 
 Options:
-  --bootstrap-server HOST:PORT   Broker to ask (default localhost:9092)
-  --list                         List all groups
-  --describe                     Describe the group named by --group
-  --group GROUP                  The group to describe
-  --json                         Print JSON instead of tables
-  -h, --help                     Show this help
+${formatOptions(options)}
+
+Examples:
+  samsa groups --list
+  samsa groups --describe --group my-group --members --verbose
+  samsa groups --reset-offsets --group my-group --topic orders --to-earliest --execute
+  samsa groups --reset-offsets --group my-group --topic orders:0,1 --shift-by -10
+  samsa groups --delete --group my-group
 `;
 
-const API = { ListOffsets: 2, OffsetFetch: 9, FindCoordinator: 10, DescribeGroups: 15, ListGroups: 16 } as const;
-
-class UsageError extends Error {}
-
-interface Options {
-  bootstrap: string;
-  mode: 'list' | 'describe';
-  group: string | null;
-  json: boolean;
-}
-
-function parseArgs(args: string[]): Options | 'help' {
-  let bootstrap = 'localhost:9092';
-  let list = false;
-  let describe = false;
-  let group: string | null = null;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '-h' || a === '--help') return 'help';
-    else if (a === '--bootstrap-server') bootstrap = value();
-    else if (a.startsWith('--bootstrap-server=')) bootstrap = a.slice('--bootstrap-server='.length);
-    else if (a === '--list') list = true;
-    else if (a === '--describe') describe = true;
-    else if (a === '--group') group = value();
-    else if (a.startsWith('--group=')) group = a.slice('--group='.length);
-    else if (a === '--json') json = true;
-    else throw new UsageError(`unknown option '${a}'`);
+/** Accepts `samsa groups describe ...` as well as `samsa groups --describe ...`. */
+function action(a: ParsedArgs): Action {
+  const sub = a.positional[0];
+  if (sub !== undefined) {
+    if (!(ACTIONS as readonly string[]).includes(sub)) throw new CliError(`Unknown command '${sub}'.`, `Use one of: ${ACTIONS.join(', ')}.`);
+    if (a.positional.length > 1) throw new CliError(`Unexpected argument '${a.positional[1]}'.`, "Run 'samsa groups --help' for usage.");
   }
-  if (list === describe) throw new UsageError('give exactly one of --list or --describe');
-  if (describe && group === null) throw new UsageError('--describe needs --group GROUP');
-  return { bootstrap, mode: list ? 'list' : 'describe', group, json };
+  const flags = ACTIONS.filter((x) => a.has(x));
+  const all = sub !== undefined && !flags.includes(sub as Action) ? [sub as Action, ...flags] : flags;
+  if (all.length !== 1) throw new CliError(all.length === 0 ? 'No action given.' : `Options ${all.map((x) => `--${x}`).join(' and ')} cannot be combined.`, 'Give exactly one of --list, --describe, --delete, --delete-offsets, --reset-offsets.');
+  return all[0] as Action;
 }
 
-function errorName(code: number): string {
-  return errorInfo(code).name;
-}
-
-export interface ListedGroupRow {
-  group: string;
-  state: string;
-  protocolType: string;
-}
-
-export interface PartitionRow {
-  topic: string;
-  partition: number;
-  committedOffset: number | null;
-  logEndOffset: number | null;
-  lag: number | null;
-  metadata: string | null;
-  memberId: string | null;
-  host: string | null;
-  clientId: string | null;
-}
-
-export interface GroupDescription {
-  group: string;
-  state: string;
-  protocolType: string;
-  protocol: string;
-  coordinator: { nodeId: number; host: string; port: number };
-  members: { memberId: string; groupInstanceId: string | null; clientId: string; host: string; assignment: TopicPartitions[] | null }[];
-  partitions: PartitionRow[];
-}
-
-export async function listGroups(conn: KafkaConnection): Promise<ListedGroupRow[]> {
-  const res = await conn.request<ListGroupsResponse>(API.ListGroups, 4, { statesFilter: [] });
-  if (res.errorCode !== 0) throw new Error(`ListGroups failed: ${errorName(res.errorCode)}`);
-  return res.groups.map((g) => ({ group: g.groupId, state: g.groupState, protocolType: g.protocolType })).sort((a, b) => a.group.localeCompare(b.group));
-}
-
-async function coordinatorFor(conn: KafkaConnection, group: string): Promise<{ nodeId: number; host: string; port: number }> {
-  for (let attempt = 0; ; attempt++) {
-    const res = await conn.request<FindCoordinatorResponse>(API.FindCoordinator, 4, { keyType: 0, coordinatorKeys: [group] });
-    const c = res.coordinators[0];
-    if (c && c.errorCode === 0) return { nodeId: c.nodeId, host: c.host, port: c.port };
-    const code = c?.errorCode ?? -1;
-    if (attempt >= 20 || !errorInfo(code).retriable) throw new Error(`FindCoordinator for group ${group} failed: ${errorName(code)}`);
-    await new Promise((r) => setTimeout(r, 250));
+async function groupsToUse(admin: GroupAdmin, a: ParsedArgs, allowAll: boolean): Promise<string[]> {
+  const groups = a.all('group');
+  if (a.has('all-groups')) {
+    if (!allowAll) throw new CliError('--all-groups cannot be used with this action.');
+    if (groups.length > 0) throw new CliError('--group and --all-groups cannot be combined.');
+    return (await admin.list()).map((g) => g.group);
   }
+  if (groups.length === 0) throw new CliError('Missing required option --group.', allowAll ? 'Name a group with --group, or use --all-groups.' : 'Name a group with --group.');
+  return groups;
 }
 
-async function withRetry<T>(what: string, fn: () => Promise<{ code: number; value: T }>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    const { code, value } = await fn();
-    if (code === 0) return value;
-    if (attempt >= 20 || !errorInfo(code).retriable) throw new Error(`${what} failed: ${errorName(code)}`);
-    await new Promise((r) => setTimeout(r, 250));
+const notExists = (group: string): CliError => new CliError(`Consumer group '${group}' does not exist.`, "List the groups with 'samsa groups --list'.", { exitCode: ExitCode.FAILED });
+
+async function runList(admin: GroupAdmin, a: ParsedArgs): Promise<number> {
+  const groups = await admin.list();
+  if (a.has('json')) await writeOut(toJson(groups) + '\n');
+  else if (groups.length === 0) process.stderr.write('No groups.\n');
+  else await writeOut(formatTable(['GROUP', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.group, g.state, g.protocolType || '-'])));
+  return 0;
+}
+
+async function runDescribe(admin: GroupAdmin, a: ParsedArgs): Promise<number> {
+  const views = ['offsets', 'members', 'state'].filter((v) => a.has(v));
+  if (views.length > 1) throw new CliError(`Options ${views.map((v) => `--${v}`).join(' and ')} cannot be combined.`);
+  if (a.has('verbose') && !a.has('members')) throw new CliError('--verbose needs --members.');
+  const view = views[0] ?? 'offsets';
+  const groups = await groupsToUse(admin, a, true);
+  const described: (GroupInfo & { partitions?: OffsetRow[] })[] = [];
+  for (const g of groups) {
+    const info = await admin.describe(g);
+    if (!info.exists) {
+      // kafka-consumer-groups.sh reports an unknown group and carries on with the others.
+      reportError('samsa groups', notExists(g));
+      continue;
+    }
+    described.push(view === 'offsets' ? { ...info, partitions: await admin.offsets(info) } : info);
   }
-}
-
-export async function describeGroup(bootstrap: KafkaConnection, group: string): Promise<GroupDescription> {
-  const coordinator = await coordinatorFor(bootstrap, group);
-  // A single-broker cluster: the coordinator is the broker we are talking to. Otherwise connect to it.
-  let conn = bootstrap;
-  let own: KafkaConnection | null = null;
-  try {
-    const described = await withRetry('DescribeGroups', async () => {
-      const res = await conn.request<DescribeGroupsResponse>(API.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false }).catch(async (e: unknown) => {
-        if (own !== null) throw e;
-        own = await KafkaConnection.open(`${coordinator.host}:${coordinator.port}`);
-        conn = own;
-        return conn.request<DescribeGroupsResponse>(API.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false });
+  const failed = described.length < groups.length ? ExitCode.FAILED : 0;
+  if (a.has('json')) {
+    await writeOut(toJson(a.has('all-groups') || groups.length > 1 ? described : (described[0] ?? null), 2) + '\n');
+    return failed;
+  }
+  for (const d of described) {
+    if (d.members.length === 0 && view !== 'state') process.stderr.write(`Consumer group '${d.group}' has no active members.\n`);
+    if (view === 'state') {
+      await writeOut(formatTable(['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [[d.group, `${d.coordinator.host}:${d.coordinator.port} (${d.coordinator.nodeId})`, d.protocol || '-', d.state, d.members.length]]) + '\n');
+    } else if (view === 'members') {
+      const headers = ['GROUP', 'CONSUMER-ID', 'GROUP-INSTANCE-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', ...(a.has('verbose') ? ['ASSIGNMENT'] : [])];
+      const rows = d.members.map((m): Cell[] => {
+        const n = m.assignment?.reduce((s, tp) => s + tp.partitions.length, 0) ?? 0;
+        const assignment = (m.assignment ?? []).map((tp) => `${tp.topic}(${[...tp.partitions].sort((x, y) => x - y).join(',')})`).join(', ') || '-';
+        return [d.group, m.memberId, m.groupInstanceId, m.host, m.clientId, n, ...(a.has('verbose') ? [assignment] : [])];
       });
-      const g = res.groups[0];
-      return { code: g?.errorCode ?? -1, value: g };
-    });
-    if (!described) throw new Error(`DescribeGroups returned no group ${group}`);
-    const fetched = await withRetry('OffsetFetch', async () => {
-      const res = await conn.request<OffsetFetchResponse>(API.OffsetFetch, 8, { groups: [{ groupId: group, topics: null }], requireStable: false });
-      const g = res.groups[0];
-      return { code: g?.errorCode ?? -1, value: g?.topics ?? [] };
-    });
-    const members = described.members.map((m) => ({
-      memberId: m.memberId,
-      groupInstanceId: m.groupInstanceId,
-      clientId: m.clientId,
-      host: m.clientHost,
-      assignment: described.protocolType === 'consumer' ? decodeAssignment(m.memberAssignment) : null,
-    }));
-    const rows = new Map<string, PartitionRow>();
-    const rowFor = (topic: string, partition: number): PartitionRow => {
-      const key = `${topic}\u0000${partition}`;
-      let r = rows.get(key);
-      if (!r) rows.set(key, (r = { topic, partition, committedOffset: null, logEndOffset: null, lag: null, metadata: null, memberId: null, host: null, clientId: null }));
-      return r;
-    };
-    for (const t of fetched) {
-      for (const p of t.partitions) {
-        if (p.committedOffset < 0n) continue;
-        const r = rowFor(t.name, p.partitionIndex);
-        r.committedOffset = Number(p.committedOffset);
-        r.metadata = p.metadata;
-      }
-    }
-    for (const m of members) {
-      for (const tp of m.assignment ?? []) {
-        for (const p of tp.partitions) {
-          const r = rowFor(tp.topic, p);
-          r.memberId = m.memberId;
-          r.host = m.host;
-          r.clientId = m.clientId;
-        }
-      }
-    }
-    await fillLogEndOffsets(bootstrap, [...rows.values()]);
-    for (const r of rows.values()) if (r.committedOffset !== null && r.logEndOffset !== null) r.lag = Math.max(0, r.logEndOffset - r.committedOffset);
-    return {
-      group,
-      state: described.groupState,
-      protocolType: described.protocolType,
-      protocol: described.protocolData,
-      coordinator,
-      members,
-      partitions: [...rows.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
-    };
-  } finally {
-    (own as KafkaConnection | null)?.close();
-  }
-}
-
-async function fillLogEndOffsets(conn: KafkaConnection, rows: PartitionRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const byTopic = new Map<string, number[]>();
-  for (const r of rows) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r.partition]);
-  const res = await conn.request<ListOffsetsResponse>(API.ListOffsets, 7, {
-    replicaId: -1,
-    isolationLevel: 0,
-    topics: [...byTopic].map(([name, partitions]) => ({ name, partitions: partitions.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 })) })),
-  });
-  for (const t of res.topics) {
-    for (const p of t.partitions) {
-      if (p.errorCode !== 0) continue;
-      const r = rows.find((x) => x.topic === t.name && x.partition === p.partitionIndex);
-      if (r) r.logEndOffset = Number(p.offset);
+      if (rows.length > 0) await writeOut(formatTable(headers, rows) + '\n');
+    } else {
+      const rows = (d.partitions ?? []).map((r): Cell[] => [d.group, r.topic, r.partition, r.committedOffset, r.logEndOffset, r.lag, r.memberId, r.host, r.clientId]);
+      await writeOut(formatTable(['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'], rows) + '\n');
     }
   }
+  return failed;
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
-}
-
-const dash = (v: number | string | null): string => (v === null ? '-' : String(v));
-
-export function formatDescription(d: GroupDescription): string {
-  let out = `Group '${d.group}': state ${d.state}, protocol type ${d.protocolType || '-'}, protocol ${d.protocol || '-'}, ${d.members.length} member(s), coordinator ${d.coordinator.nodeId} (${d.coordinator.host}:${d.coordinator.port})\n\n`;
-  out += table(
-    ['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
-    d.partitions.map((r) => [d.group, r.topic, String(r.partition), dash(r.committedOffset), dash(r.logEndOffset), dash(r.lag), dash(r.memberId), dash(r.host), dash(r.clientId)]),
-  );
-  if (d.members.length > 0) {
-    out += '\n';
-    out += table(
-      ['CONSUMER-ID', 'GROUP-INSTANCE-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS', 'ASSIGNMENT'],
-      d.members.map((m) => [
-        m.memberId,
-        dash(m.groupInstanceId),
-        m.host,
-        m.clientId,
-        m.assignment === null ? '-' : String(m.assignment.reduce((n, tp) => n + tp.partitions.length, 0)),
-        m.assignment === null ? '(not a consumer assignment)' : m.assignment.map((tp) => `${tp.topic}(${[...tp.partitions].sort((a, b) => a - b).join(',')})`).join(' '),
-      ]),
-    );
+async function runReset(admin: GroupAdmin, a: ParsedArgs): Promise<number> {
+  if (a.has('dry-run') && a.has('execute')) throw new CliError('Options --dry-run and --execute cannot be combined.');
+  if (!RESET_SPECS.some((k) => a.has(k))) throw new CliError('--reset-offsets needs a reset spec.', `Give one of ${RESET_SPECS.map((k) => `--${k}`).join(', ')}.`);
+  const groups = await groupsToUse(admin, a, true);
+  if (!a.has('dry-run') && !a.has('execute')) {
+    process.stderr.write('WARN: No action will be performed as the --execute option is missing. Add --execute to commit the new offsets, or --dry-run to say so explicitly.\n');
   }
-  return out;
+  const all = [];
+  for (const group of groups) {
+    const info = await admin.describe(group);
+    if (info.state !== 'Empty' && info.state !== 'Dead') {
+      throw new CliError(`Assignments can only be reset if the group '${group}' is inactive, but the current state is ${info.state}.`, 'Stop the consumers of the group first.', { exitCode: ExitCode.FAILED });
+    }
+    const plan = await planReset(admin, a, group, Date.now());
+    if (a.has('execute') && plan.length > 0) {
+      const failed = (await admin.commit(group, plan)).filter((r) => r.errorCode !== 0);
+      if (failed.length > 0) throw new CliError(`Resetting offsets of group '${group}' failed: ${failed.map((f) => `${f.topic}-${f.partition}: ${errorName(f.errorCode)}`).join(', ')}.`, undefined, { exitCode: ExitCode.FAILED });
+    }
+    all.push(...plan);
+  }
+  if (a.has('json')) await writeOut(toJson(all) + '\n');
+  else await writeOut(formatTable(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], all.map((p) => [p.group, p.topic, p.partition, p.offset])));
+  return 0;
+}
+
+async function runDelete(admin: GroupAdmin, a: ParsedArgs): Promise<number> {
+  const groups = await groupsToUse(admin, a, true);
+  const results = await admin.deleteGroups(groups);
+  const failed = results.filter((r) => r.errorCode !== 0);
+  if (a.has('json')) await writeOut(toJson(results.map((r) => ({ group: r.group, error: r.errorCode === 0 ? null : errorName(r.errorCode) }))) + '\n');
+  else {
+    const ok = results.filter((r) => r.errorCode === 0);
+    if (ok.length > 0) await writeOut(`Deletion of requested consumer groups (${ok.map((r) => `'${r.group}'`).join(', ')}) was successful.\n`);
+    if (failed.length > 0) {
+      const why = (code: number): string => (code === 69 ? 'it does not exist' : code === 68 ? 'it still has active members (NON_EMPTY_GROUP)' : errorName(code));
+      process.stderr.write(`Deletion of some consumer groups failed:\n${failed.map((r) => `* Group '${r.group}' could not be deleted: ${why(r.errorCode)}.\n`).join('')}`);
+    }
+  }
+  return failed.length > 0 ? ExitCode.FAILED : 0;
+}
+
+async function runDeleteOffsets(admin: GroupAdmin, a: ParsedArgs): Promise<number> {
+  const [group, ...more] = await groupsToUse(admin, a, false);
+  if (group === undefined || more.length > 0) throw new CliError('--delete-offsets takes exactly one --group.');
+  const topics = a.all('topic');
+  if (topics.length === 0) throw new CliError('--delete-offsets needs --topic TOPIC[:P,..].');
+  const committed = await admin.committed(group);
+  const parts: { topic: string; partition: number }[] = [];
+  for (const t of topics) {
+    const colon = t.indexOf(':');
+    if (colon < 0) {
+      // A whole topic: the partitions the group has committed (Kafka asks the metadata; same set for offsets).
+      for (const p of committed.get(t)?.keys() ?? []) parts.push({ topic: t, partition: p });
+      if (!committed.has(t)) parts.push({ topic: t, partition: 0 });
+    } else for (const p of t.slice(colon + 1).split(',')) parts.push({ topic: t.slice(0, colon), partition: Number(p) });
+  }
+  const res = await admin.deleteOffsets(group, parts);
+  if (res.errorCode === 69) throw notExists(group);
+  if (res.errorCode !== 0) throw new CliError(`Deleting offsets of group '${group}' failed: ${errorName(res.errorCode)}.`, res.errorCode === 86 ? 'The group is subscribed to the topic; stop its consumers first.' : undefined, { exitCode: ExitCode.FAILED });
+  const failed = res.partitions.filter((p) => p.errorCode !== 0);
+  if (a.has('json')) await writeOut(toJson(res.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error: p.errorCode === 0 ? null : errorName(p.errorCode) }))) + '\n');
+  else {
+    await writeOut(failed.length === 0 ? `Request succeeded for deleting offsets of group '${group}'.\n` : `Request failed for some partitions of group '${group}'.\n`);
+    await writeOut(formatTable(['TOPIC', 'PARTITION', 'STATUS'], res.partitions.map((p) => [p.topic, p.partition, p.errorCode === 0 ? 'Successful' : `Error: ${errorName(p.errorCode)}`])));
+  }
+  return failed.length > 0 ? ExitCode.FAILED : 0;
 }
 
 export async function runGroups(args: string[]): Promise<number> {
-  let opts: Options | 'help';
+  const command = 'samsa groups';
+  let settings: ConnectionSettings | undefined;
   try {
-    opts = parseArgs(args);
+    const a = parseArgs(command, args, options);
+    if (a.has('help') || args.length === 0 || a.positional[0] === 'help') {
+      process.stdout.write(groupsUsage);
+      return args.length === 0 ? ExitCode.USAGE : 0;
+    }
+    const act = action(a);
+    settings = connectionSettings(a);
+    const admin = new GroupAdmin(await openConnection(settings));
+    try {
+      switch (act) {
+        case 'list':
+          return await runList(admin, a);
+        case 'describe':
+          return await runDescribe(admin, a);
+        case 'reset-offsets':
+          return await runReset(admin, a);
+        case 'delete':
+          return await runDelete(admin, a);
+        case 'delete-offsets':
+          return await runDeleteOffsets(admin, a);
+      }
+    } finally {
+      admin.close();
+      admin.bootstrap.close();
+    }
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`samsa groups: ${e.message}\n\n${groupsUsage}`);
-      return 2;
-    }
-    throw e;
-  }
-  if (opts === 'help') {
-    process.stdout.write(groupsUsage);
-    return 0;
-  }
-  const conn = await KafkaConnection.open(opts.bootstrap, { clientId: 'samsa-groups' });
-  try {
-    if (opts.mode === 'list') {
-      const groups = await listGroups(conn);
-      process.stdout.write(opts.json ? `${JSON.stringify(groups, null, 2)}\n` : table(['GROUP', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.group, g.state, g.protocolType || '-'])));
-      return 0;
-    }
-    const d = await describeGroup(conn, opts.group as string);
-    process.stdout.write(opts.json ? `${JSON.stringify(d, null, 2)}\n` : formatDescription(d));
-    return d.state === 'Dead' ? 1 : 0;
-  } finally {
-    conn.close();
+    return reportError(command, e, settings ? { bootstrap: settings.bootstrap.join(',') } : {});
   }
 }

@@ -2,6 +2,7 @@
  * Output helpers for the `samsa` client commands: aligned tables for people, JSON for scripts,
  * and errors that say what went wrong and how to fix it.
  */
+import { AdminError } from '../client/admin.js';
 
 /** Exit codes: 1 = the operation failed, 2 = the command line was wrong. */
 export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -60,6 +61,7 @@ function leafErrors(e: unknown, out: KafkaLikeError[] = [], depth = 0): KafkaLik
 /** Turns any thrown value (client library errors included) into a CliError. */
 export function toCliError(e: unknown, context: { bootstrap?: string; what?: string } = {}): CliError {
   if (e instanceof CliError) return e;
+  if (e instanceof AdminError) return new CliError(`${context.what ? `${context.what}: ` : ''}${e.message}`, KAFKA_HINTS[e.errorName], { exitCode: ExitCode.FAILED, cause: e });
   const leaves = leafErrors(e);
   const first = leaves[0] ?? (e as KafkaLikeError);
   const prefix = context.what ? `${context.what}: ` : '';

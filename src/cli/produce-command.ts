@@ -20,6 +20,7 @@ const options: readonly OptionSpec[] = [
   { name: 'acks', aliases: ['--request-required-acks'], arg: 'ACKS', help: '0, 1 or all (-1)', default: 'all' },
   { name: 'batch-size', arg: 'N', help: 'Records per produce request at most', default: '1000' },
   { name: 'linger-ms', arg: 'MS', help: 'Wait this long for more lines before sending a partial batch', default: '5' },
+  { name: 'producer-property', arg: 'KEY=VALUE', repeat: true, help: 'Kafka producer property: acks, compression.type, linger.ms, enable.idempotence, client.id' },
   { name: 'json', value: false, help: 'Print a JSON summary (records, bytes, last offsets) when done' },
   ...connectionOptions,
   { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
@@ -140,12 +141,20 @@ export async function runProduce(args: string[]): Promise<number> {
     const format = lineFormat(a);
     const staticHeaders = a.pairs('header');
     const partition = a.int('partition', 0, 1_000_000);
-    const acks = parseAcks(a.get('acks'));
-    const compression = parseCompression(a.get('compression'));
+    const pp = new Map(a.pairs('producer-property'));
+    for (const k of pp.keys()) {
+      if (!['acks', 'compression.type', 'linger.ms', 'enable.idempotence', 'client.id'].includes(k)) process.stderr.write(`WARN: the producer property '${k}' is not used by samsa produce; ignoring it.\n`);
+    }
+    const acks = parseAcks(pp.get('acks') ?? a.get('acks'));
+    const compression = parseCompression(pp.get('compression.type') ?? a.get('compression'));
     const batchSize = a.int('batch-size', 1, 1_000_000) ?? 1000;
-    const lingerMs = a.int('linger-ms', 0, 60_000) ?? 5;
+    const lingerRaw = pp.get('linger.ms');
+    if (lingerRaw !== undefined && !/^\d+$/.test(lingerRaw)) throw new CliError(`Invalid linger.ms '${lingerRaw}'.`);
+    const lingerMs = lingerRaw !== undefined ? Number(lingerRaw) : (a.int('linger-ms', 0, 60_000) ?? 5);
+    const idempotent = pp.get('enable.idempotence') === 'true';
+    if (pp.has('client.id')) settings = { ...settings, clientId: pp.get('client.id') as string };
 
-    const producer = await createProducer(settings, { acks, compression });
+    const producer = await createProducer(settings, { acks, compression, idempotent });
     try {
       const summary = await produceLines(producer, { topic, format, staticHeaders, partition, acks, batchSize, lingerMs, bootstrap: settings.bootstrap.join(',') });
       if (a.has('json')) await writeOut(toJson(summary) + '\n');
@@ -170,12 +179,17 @@ async function produceLines(
   producer: Producer<Buffer, Buffer, Buffer, Buffer>,
   o: { topic: string; format: LineFormat; staticHeaders: [string, string][]; partition: number | undefined; acks: number; batchSize: number; lingerMs: number; bootstrap: string },
 ): Promise<ProduceSummary> {
-  // Fail fast (with a clear message) when the topic does not exist.
+  // Like Kafka's producers, ask for the topic with auto-creation allowed: the broker's
+  // auto.create.topics.enable decides. Fail fast (with a clear message) when it still does not exist.
   let partitionCount: number;
   try {
-    const md = await producer.metadata({ topics: [o.topic] });
+    let md = await producer.metadata({ topics: [o.topic], autocreateTopics: true });
+    for (let attempt = 0; attempt < 20 && !md.topics.get(o.topic); attempt++) {
+      await new Promise((r) => setTimeout(r, 100));
+      md = await producer.metadata({ topics: [o.topic], autocreateTopics: true, forceUpdate: true });
+    }
     const t = md.topics.get(o.topic);
-    if (!t) throw new CliError(`Topic '${o.topic}' does not exist.`, "Create it with 'samsa topics create'.", { exitCode: 1 });
+    if (!t) throw new CliError(`Topic '${o.topic}' does not exist and the broker did not create it (auto.create.topics.enable=false).`, "Create it with 'samsa topics create'.", { exitCode: 1 });
     partitionCount = t.partitionsCount;
     if (o.partition !== undefined && o.partition >= partitionCount) {
       throw new CliError(`Partition ${o.partition} does not exist: topic '${o.topic}' has ${partitionCount} partitions.`);

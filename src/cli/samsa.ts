@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `samsa` command line. */
+import { readFileSync } from 'node:fs';
 import { runStart } from './start-command.js';
 
 const usage = `Usage: samsa <command> [options]
@@ -8,12 +9,16 @@ Commands:
   start      Start a broker (samsa start --help)
   groups     List and describe consumer groups (samsa groups --help)
   configs    Describe and alter topic and broker configs (samsa configs --help)
-  topics     List, create, describe, delete topics and add partitions
-  produce    Produce records read from standard input
-  consume    Print records from a topic
-  perf       Producer and consumer load tests (samsa perf produce|consume)
+  topics          List, create, describe, delete topics and add partitions
+  produce         Produce records read from standard input
+  consume         Print records from topics
+  perf            Producer and consumer load tests (samsa perf produce|consume)
+  cluster         Cluster id, controller, brokers and features
+  delete-records  Delete records below an offset (kafka-delete-records.sh's JSON file)
+  log-dirs        Log directories and partition sizes (samsa log-dirs --describe)
+  transactions    List, describe, describe-producers and abort transactions
 
-Run 'samsa <command> --help' for a command's options.
+Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -34,6 +39,19 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./consume-command.js')).runConsume(rest);
     case 'perf':
       return (await import('./perf-command.js')).runPerf(rest);
+    case 'cluster':
+      return (await import('./cluster-command.js')).runCluster(rest);
+    case 'delete-records':
+      return (await import('./delete-records-command.js')).runDeleteRecords(rest);
+    case 'log-dirs':
+      return (await import('./log-dirs-command.js')).runLogDirs(rest);
+    case 'transactions':
+      return (await import('./transactions-command.js')).runTransactions(rest);
+    case '--version':
+    case '-V':
+    case 'version':
+      process.stdout.write(`${version()}\n`);
+      return 0;
     case undefined:
     case '-h':
     case '--help':
@@ -46,12 +64,32 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The package version, read from the package.json next to dist/. */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+// `samsa consume ... | head -1`: the reader went away; stop quietly as Kafka's tools do on SIGPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`samsa: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // Commands report expected failures themselves; anything else is one line (the stack with SAMSA_DEBUG).
+    const text = e instanceof Error ? (process.env['SAMSA_DEBUG'] ? (e.stack ?? e.message) : e.message) : String(e);
+    process.stderr.write(`samsa: error: ${text}\n`);
     process.exitCode = 1;
   },
 );

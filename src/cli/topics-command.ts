@@ -4,7 +4,10 @@
  */
 import type { Admin } from '@platformatic/kafka';
 import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
-import { closeQuietly, connectionOptions, connectionSettings, createAdmin, type ConnectionSettings } from './client.js';
+import { closeQuietly, connectionOptions, connectionSettings, createAdmin, openConnection, type ConnectionSettings } from './client.js';
+import { ApiKey, fetchMetadata, type TopicInfo } from '../client/admin.js';
+import type { KafkaConnection } from '../client/connection.js';
+import type { DescribeConfigsResponse } from '../protocol/generated/messages/describe-configs.js';
 import { CliError, formatTable, reportError, toCliError, toJson, writeOut, type Cell } from './output.js';
 
 const jsonOpt: OptionSpec = { name: 'json', value: false, help: 'Print JSON instead of a table' };
@@ -24,16 +27,14 @@ const subs: Record<string, Sub> = {
   list: {
     summary: 'List topics',
     usage: 'samsa topics list [options]',
-    options: [{ name: 'exclude-internal', value: false, help: 'Hide internal topics (names starting with __)' }, jsonOpt, ...connectionOptions, helpOpt],
+    options: [{ name: 'exclude-internal', value: false, help: 'Hide internal topics (__consumer_offsets, __transaction_state)' }, jsonOpt, ...connectionOptions, helpOpt],
     run: async (a, s) => {
-      const rows = await withAdmin(s, async (admin) => {
-        let names = (await admin.listTopics({ includeInternals: !a.has('exclude-internal') })).sort();
-        if (a.has('exclude-internal')) names = names.filter((n) => !n.startsWith('__'));
-        if (names.length === 0) return [];
-        const md = await admin.metadata({ topics: names });
+      const rows = await withConnection(s, async (conn) => {
+        const md = await fetchMetadata(conn, null);
+        const names = [...md.topics.values()].filter((t) => !(a.has('exclude-internal') && t.internal)).map((t) => t.name).sort();
         return names.map((name) => {
-          const t = md.topics.get(name);
-          return { name, partitions: t?.partitionsCount ?? 0, replicationFactor: t?.partitions[0]?.replicas.length ?? 0, topicId: t?.id ?? null };
+          const t = md.topics.get(name) as TopicInfo;
+          return { name, partitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 0, topicId: t.topicId, internal: t.internal };
         });
       });
       if (a.has('json')) await writeOut(toJson(rows) + '\n');
@@ -84,34 +85,31 @@ const subs: Record<string, Sub> = {
   describe: {
     summary: 'Show partitions, leaders, replicas and configuration overrides',
     usage: 'samsa topics describe [--topic NAME]... [options]',
-    options: [topicOpt, { name: 'all-configs', value: false, help: 'Show every configuration value, not only overrides' }, jsonOpt, ...connectionOptions, helpOpt],
+    options: [
+      topicOpt,
+      { name: 'all-configs', value: false, help: 'Show every configuration value, not only overrides' },
+      { name: 'exclude-internal', value: false, help: 'Without --topic: leave out internal topics (__consumer_offsets, __transaction_state)' },
+      jsonOpt,
+      ...connectionOptions,
+      helpOpt,
+    ],
     run: async (a, s) => {
-      const described = await withAdmin(s, async (admin) => {
-        let names = a.all('topic');
-        const explicit = names.length > 0;
-        if (!explicit) names = (await admin.listTopics({ includeInternals: true })).sort();
-        if (names.length === 0) return [];
-        const md = await admin.metadata({ topics: names });
+      const described = await withConnection(s, async (conn) => {
+        const explicit = a.all('topic');
+        const md = await fetchMetadata(conn, explicit.length > 0 ? explicit : null);
+        const names = explicit.length > 0 ? explicit : [...md.topics.values()].filter((t) => !(a.has('exclude-internal') && t.internal)).map((t) => t.name).sort();
         const out = [];
         for (const name of names) {
           const t = md.topics.get(name);
-          if (!t) throw new CliError(`Topic '${name}' does not exist.`, "Check the name with 'samsa topics list'.", { exitCode: 1 });
-          let configs: Record<string, string | null> = {};
-          try {
-            const [desc] = await admin.describeConfigs({ resources: [{ resourceType: 2, resourceName: name }] });
-            for (const c of desc?.configs ?? []) {
-              if (a.has('all-configs') || c.configSource !== CONFIG_SOURCE_DEFAULT) configs[c.name] = c.value ?? null;
-            }
-          } catch {
-            configs = {};
-          }
+          if (!t || t.errorCode !== 0) throw new CliError(`Topic '${name}' does not exist.`, "Check the name with 'samsa topics list'.", { exitCode: 1 });
           out.push({
             name,
-            topicId: t.id,
-            partitionCount: t.partitionsCount,
+            topicId: t.topicId,
+            internal: t.internal,
+            partitionCount: t.partitions.length,
             replicationFactor: t.partitions[0]?.replicas.length ?? 0,
-            configs,
-            partitions: t.partitions.map((p, i) => ({ partition: i, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, offlineReplicas: p.offlineReplicas })),
+            configs: await topicConfigs(conn, name, a.has('all-configs')),
+            partitions: t.partitions.map((p) => ({ partition: p.partition, leader: p.leader, leaderEpoch: p.leaderEpoch, replicas: p.replicas, isr: p.isr, offlineReplicas: p.offline })),
           });
         }
         return out;
@@ -188,6 +186,27 @@ function requireTopics(a: ParsedArgs): string[] {
   return topics;
 }
 
+/** The topic's configs: overrides only, or every value with `all`. An error answer leaves them empty. */
+async function topicConfigs(conn: KafkaConnection, name: string, all: boolean): Promise<Record<string, string | null>> {
+  const configs: Record<string, string | null> = {};
+  const res = await conn.request<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 1, { resources: [{ resourceType: 2, resourceName: name, configurationKeys: null }], includeSynonyms: false });
+  const r = res.results[0];
+  if (!r || r.errorCode !== 0) return configs;
+  for (const c of r.configs) if (all || c.configSource !== CONFIG_SOURCE_DEFAULT) configs[c.name] = c.value;
+  return configs;
+}
+
+async function withConnection<T>(s: ConnectionSettings, fn: (conn: KafkaConnection) => Promise<T>): Promise<T> {
+  const conn = await openConnection(s);
+  try {
+    return await fn(conn);
+  } catch (e) {
+    throw toCliError(e, { bootstrap: s.bootstrap.join(',') });
+  } finally {
+    conn.close();
+  }
+}
+
 async function withAdmin<T>(s: ConnectionSettings, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = await createAdmin(s);
   try {
@@ -208,11 +227,31 @@ ${Object.entries(subs)
   .map(([k, v]) => `  ${k.padEnd(w)}  ${v.summary}`)
   .join('\n')}
 
+Kafka's action flags work too: samsa topics --list, --create, --describe, --delete, --alter.
 Run 'samsa topics <command> --help' for a command's options.
 `;
 }
 
-export async function runTopics(args: string[]): Promise<number> {
+/** kafka-topics.sh's action flags, accepted anywhere in place of the subcommand. */
+const ACTION_FLAGS: Record<string, string> = { '--list': 'list', '--create': 'create', '--describe': 'describe', '--delete': 'delete', '--alter': 'alter-partitions' };
+
+/** `--create --topic t ...` becomes `create --topic t ...`; two actions are a usage error. */
+export function kafkaStyleArgs(args: readonly string[]): string[] {
+  if (args[0] !== undefined && !args[0].startsWith('-')) return [...args];
+  const actions = args.filter((x) => ACTION_FLAGS[x] !== undefined);
+  if (actions.length === 0) return [...args];
+  if (actions.length > 1) throw new CliError(`Options ${actions.join(' and ')} cannot be combined.`, 'Give exactly one of --list, --create, --describe, --delete, --alter.');
+  const action = actions[0] as string;
+  return [ACTION_FLAGS[action] as string, ...args.filter((x) => x !== action)];
+}
+
+export async function runTopics(argv: string[]): Promise<number> {
+  let args: string[];
+  try {
+    args = kafkaStyleArgs(argv);
+  } catch (e) {
+    return reportError('samsa topics', e);
+  }
   const [name, ...rest] = args;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(topicsUsage());

@@ -1,0 +1,37 @@
+/**
+ * The frame every protocol-client command shares: parse the options, print help, open one
+ * connection to the cluster, run, and turn any failure into a one-line error with a hint and an
+ * exit code (never a stack trace, unless SAMSA_DEBUG is set).
+ */
+import type { KafkaConnection } from '../client/connection.js';
+import { parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
+import { connectionSettings, openConnection, type ConnectionSettings } from './client.js';
+import { CliError, reportError } from './output.js';
+
+export async function runConnected(
+  command: string,
+  args: readonly string[],
+  options: readonly OptionSpec[],
+  usage: string,
+  run: (a: ParsedArgs, conn: KafkaConnection, s: ConnectionSettings) => Promise<number>,
+  opts: { positional?: number } = {},
+): Promise<number> {
+  let settings: ConnectionSettings | undefined;
+  try {
+    const a = parseArgs(command, args, options);
+    if (a.has('help')) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    if (a.positional.length > (opts.positional ?? 0)) throw new CliError(`Unexpected argument '${a.positional[opts.positional ?? 0]}'.`, `Run '${command} --help' for usage.`);
+    settings = connectionSettings(a);
+    const conn = await openConnection(settings);
+    try {
+      return await run(a, conn, settings);
+    } finally {
+      conn.close();
+    }
+  } catch (e) {
+    return reportError(command, e, settings ? { bootstrap: settings.bootstrap.join(',') } : {});
+  }
+}
