@@ -250,6 +250,7 @@ export class Segment {
       return true;
     });
     const truncated = fileSize - res.position;
+    this.lastTruncatedLastOffset = truncated > 0 ? this.claimedLastOffsetAt(fd, res.position, fileSize) : null;
     if (truncated > 0) this.log.truncate(res.position);
     this._size = res.position;
     this._nextOffset = res.lastOffset >= 0 ? res.lastOffset + 1 : this.baseOffset;
@@ -259,6 +260,20 @@ export class Segment {
     this.tsKnown = true;
     if (!this._active) this.settings.cache.touch(this);
     return truncated;
+  }
+
+  /**
+   * The last offset the first cut batch claimed in its header (for the recovery log line), when
+   * its header was there and plausible; null otherwise. Set by recover().
+   */
+  lastTruncatedLastOffset: number | null = null;
+
+  private claimedLastOffsetAt(fd: number, position: number, fileSize: number): number | null {
+    if (fileSize - position < RECORD_BATCH_OVERHEAD) return null;
+    const head = Buffer.alloc(LAST_OFFSET_DELTA_OFFSET + 4);
+    if (readFully(fd, head, 0, head.length, position) < head.length) return null;
+    const last = readInt64(head, 0) + head.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
+    return last >= this._nextOffset && last - this._nextOffset < 1_000_000_000 ? last : null;
   }
 
   /** Removes every batch with lastOffset >= offset (a batch straddling it goes entirely). Returns bytes removed. */

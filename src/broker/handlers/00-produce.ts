@@ -11,6 +11,8 @@
  * and its partition in the producer's ongoing transaction (else INVALID_TXN_STATE).
  * Topic policies (keys required when compacted, compression.type recompression, timestamp
  * bounds): produce-policy.ts. acks=all needs min.insync.replicas in-sync replicas.
+ * A write failing for lack of space or an I/O error answers KAFKA_STORAGE_ERROR (logged once per
+ * state change by the log manager's StorageErrorLog); the next successful write ends that state.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -28,6 +30,7 @@ import type { Partition } from '../partition.js';
 import { autoCreateTopic } from './03-metadata.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import { applyProducePolicy } from '../produce-policy.js';
+import { storageFailureCode } from '../../storage/storage-error-log.js';
 
 type TopicOut = NonNullable<ProduceResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitionResponses']>[number];
@@ -75,6 +78,7 @@ function appendPartition(ctx: RequestContext, acks: number, transactionalId: str
         verifyTxn: (producerId, producerEpoch) => transactionalId !== null && txn.isPartitionInTransaction(transactionalId, producerId, producerEpoch, topic, index),
       });
     }
+    ctx.broker.logs.storageErrors.succeeded();
     return {
       index,
       errorCode: ErrorCode.NONE,
@@ -86,6 +90,11 @@ function appendPartition(ctx: RequestContext, acks: number, transactionalId: str
     };
   } catch (e) {
     if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
+    if (storageFailureCode(e) !== undefined) {
+      // Disk full / I/O error: reported once per state change, not once per request.
+      ctx.broker.logs.storageErrors.failed(`append to ${topic}-${index}`, e);
+      return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `Storage error on ${topic}-${index}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     log.error(`produce to ${topic}-${index} failed`, e);
     return partitionError(index, ErrorCode.UNKNOWN_SERVER_ERROR);
   }
