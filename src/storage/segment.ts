@@ -250,7 +250,7 @@ export class Segment {
       return true;
     });
     const truncated = fileSize - res.position;
-    this.lastTruncatedLastOffset = truncated > 0 ? this.claimedLastOffsetAt(fd, res.position, fileSize) : null;
+    this.lastTruncatedLastOffset = truncated > 0 ? this.claimedLastOffsetAt(fd, res.position, fileSize, res.lastOffset >= 0 ? res.lastOffset + 1 : this.baseOffset) : null;
     if (truncated > 0) this.log.truncate(res.position);
     this._size = res.position;
     this._nextOffset = res.lastOffset >= 0 ? res.lastOffset + 1 : this.baseOffset;
@@ -268,12 +268,12 @@ export class Segment {
    */
   lastTruncatedLastOffset: number | null = null;
 
-  private claimedLastOffsetAt(fd: number, position: number, fileSize: number): number | null {
-    if (fileSize - position < RECORD_BATCH_OVERHEAD) return null;
+  private claimedLastOffsetAt(fd: number, position: number, fileSize: number, nextOffset: number): number | null {
     const head = Buffer.alloc(LAST_OFFSET_DELTA_OFFSET + 4);
-    if (readFully(fd, head, 0, head.length, position) < head.length) return null;
-    const last = readInt64(head, 0) + head.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
-    return last >= this._nextOffset && last - this._nextOffset < 1_000_000_000 ? last : null;
+    if (fileSize - position < head.length || readFully(fd, head, 0, head.length, position) < head.length) return null;
+    const base = readInt64(head, 0);
+    const last = base + head.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
+    return base === nextOffset && last >= base && last - base < 1_000_000_000 ? last : null;
   }
 
   /** Removes every batch with lastOffset >= offset (a batch straddling it goes entirely). Returns bytes removed. */
