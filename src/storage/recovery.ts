@@ -9,7 +9,7 @@ import { basename, dirname } from 'node:path';
 import { CorruptRecordError } from '../common/errors.js';
 import { log } from '../common/logger.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
-import type { Segment } from './segment.js';
+import { isOutOfSpace, type Segment } from './segment.js';
 
 export interface RecoveryResult {
   /** Segments rescanned. */
@@ -73,7 +73,13 @@ export function activateOrRecover(segments: Segment[], seg: Segment, epochs: Lea
   const result = recoverSegments(segments, seg.baseOffset, epochs);
   for (const s of result.removed) s.deleteNow();
   if (!seg.activate()) throw new CorruptRecordError(`cannot recover ${seg.logFilePath}`);
-  seg.flushSync();
+  try {
+    seg.flushSync();
+  } catch (e) {
+    // On a full disk the broker still starts: the recovered tail is rescanned at the next unclean start.
+    if (!isOutOfSpace(e)) throw e;
+    log.warn(`cannot make the recovered segment ${seg.logFilePath} durable (disk full); it is recovered again after an unclean shutdown`);
+  }
   return true;
 }
 

@@ -188,10 +188,29 @@ export class Segment {
     this.timeIndex.persist(false);
   }
 
-  /** Writes pending index entries now, fsyncs the files on the thread pool. */
+  /**
+   * Writes pending index entries unless the disk is full (ENOSPC/EDQUOT: they stay pending in
+   * memory, and a torn index is rebuilt at load anyway). Recovery uses it so that a broker starts
+   * on a full disk. Returns false when nothing could be written.
+   */
+  persistIndexesIfSpace(): boolean {
+    try {
+      this.persistIndexes();
+      return true;
+    } catch (e) {
+      if (!isOutOfSpace(e)) throw e;
+      return false;
+    }
+  }
+
+  /** Writes pending index entries now, fsyncs the files on the thread pool; a failure of either goes to `done`. */
   flushAsync(done: (err: Error | null) => void): void {
-    this.offsetIndex.persist(false);
-    this.timeIndex.persist(false);
+    try {
+      this.persistIndexes();
+    } catch (e) {
+      done(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
     fsyncFilesAsync([this.log.path, this.offsetIndex.file, this.timeIndex.file, this.dir], done);
   }
 
@@ -255,8 +274,7 @@ export class Segment {
     this._size = res.position;
     this._nextOffset = res.lastOffset >= 0 ? res.lastOffset + 1 : this.baseOffset;
     this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
-    this.offsetIndex.persist(false);
-    this.timeIndex.persist(false);
+    this.persistIndexesIfSpace();
     this.tsKnown = true;
     if (!this._active) this.settings.cache.touch(this);
     return truncated;
@@ -453,4 +471,10 @@ export class Segment {
     this.bytesSinceLastIndexEntry = this._size - from;
     return true;
   }
+}
+
+/** The disk (or quota) is full: writes may succeed again once space is freed. */
+export function isOutOfSpace(e: unknown): boolean {
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
