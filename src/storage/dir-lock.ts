@@ -6,12 +6,14 @@
  * process start time (from /proc/<pid>/stat, so a reused pid is not mistaken for the holder) and
  * hostname. A lock whose holder no longer runs (kill -9) is stale and taken over. Locks held by
  * brokers in this process are kept in an in-process registry too (several embedded brokers in one
- * process must not share a directory either). Known limit: two processes taking over the same
+ * process must not share a directory either). A clean stop leaves the file marked `released`
+ * (like Kafka, which never removes `.lock`). Known limit: two processes taking over the same
  * stale lock at the same instant can both succeed (there is no atomic compare-and-swap on a file).
  */
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { log } from '../common/logger.js';
 
 export const LOCK_FILE = '.lock';
 
@@ -27,6 +29,30 @@ interface Holder {
   pid: number;
   start: string;
   host: string;
+}
+
+/** The content of a lock file whose holder stopped cleanly. */
+const RELEASED = 'released\n';
+
+function readIfExists(path: string): string | undefined {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Replaces the file's content in place (same blocks) and fsyncs it. */
+function overwrite(path: string, content: string): void {
+  const fd = fs.openSync(path, 'r+');
+  try {
+    fs.writeSync(fd, content, 0);
+    fs.ftruncateSync(fd, Buffer.byteLength(content));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Directories locked by this process (resolved paths). */
@@ -77,7 +103,7 @@ function holderAlive(h: Holder): boolean {
 
 export interface DirLock {
   readonly dir: string;
-  /** Removes the lock file (when it still names this process) and the in-process entry. */
+  /** Marks the lock file released (when it still names this process) and drops the in-process entry. */
   release(): void;
 }
 
@@ -94,33 +120,36 @@ export function lockLogDir(dir: string): { lock: DirLock; tookOverFrom: string |
   const path = join(dir, LOCK_FILE);
   let tookOverFrom: string | null = null;
   for (let attempt = 0; ; attempt++) {
+    let fd: number;
     try {
-      const fd = fs.openSync(path, 'wx');
-      try {
-        fs.writeSync(fd, content);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      break;
+      fd = fs.openSync(path, 'wx');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw e;
+      const text = readIfExists(path);
+      if (text === undefined) continue;
+      const holder = parseHolder(text);
+      const ours = holder !== null && holder.pid === me.pid && holder.host === me.host;
+      // A file naming this process but not in the registry is left from a broker of this process that never stopped.
+      if (holder !== null && !ours && holderAlive(holder)) throw new LogDirLockedError(dir, holder.pid, describe(holder));
+      tookOverFrom = holder === null ? null : describe(holder);
+      // Overwritten in place (no new space needed: a broker starts on a full disk); re-checked
+      // just before, so a broker that took the stale lock meanwhile is not evicted.
+      if (readIfExists(path) !== text) continue;
+      overwrite(path, content);
+      if (readIfExists(path) !== content) continue;
+      break;
     }
-    let text: string;
     try {
-      text = fs.readFileSync(path, 'utf8');
+      fs.writeSync(fd, content);
+      fs.fsyncSync(fd);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
+      log.warn(`cannot write the holder into ${path} (disk full): the lock names no holder`);
+    } finally {
+      fs.closeSync(fd);
     }
-    const holder = parseHolder(text);
-    const ours = holder !== null && holder.pid === me.pid && holder.host === me.host;
-    // A file naming this process but not in the registry is left from a broker of this process that never stopped.
-    if (holder !== null && !ours && holderAlive(holder)) throw new LogDirLockedError(dir, holder.pid, describe(holder));
-    tookOverFrom = holder === null ? 'an unreadable lock file' : describe(holder);
-    // Re-read just before removing: a broker that took the stale lock meanwhile is not evicted.
-    if (fs.readFileSync(path, 'utf8') !== text) continue;
-    fs.rmSync(path, { force: true });
+    break;
   }
   heldHere.add(key);
   let released = false;
@@ -132,11 +161,11 @@ export function lockLogDir(dir: string): { lock: DirLock; tookOverFrom: string |
         if (released) return;
         released = true;
         heldHere.delete(key);
+        // Marked released in place rather than removed: re-creating it must not need free space.
         try {
-          const holder = parseHolder(fs.readFileSync(path, 'utf8'));
-          if (holder !== null && holder.pid === me.pid) fs.rmSync(path, { force: true });
+          if (readIfExists(path) === content) overwrite(path, RELEASED);
         } catch {
-          // already gone
+          // a stale lock naming a stopped process is taken over anyway
         }
       },
     },

@@ -7,7 +7,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { startBroker } from '../../src/index.js';
@@ -58,7 +58,7 @@ describe('log dir lock', { timeout: 60_000 }, () => {
     // The first broker still serves, and what it acknowledged is all there.
     assert.deepEqual(await produceAndRead(first.port, 'locked', 'b'), ['a', 'b']);
     assert.equal(await first.stop(), 0);
-    assert.ok(!existsSync(join(dataDir, '.lock')), 'the lock is released on a clean stop');
+    assert.equal(readFileSync(join(dataDir, '.lock'), 'utf8'), 'released\n', 'the lock is released on a clean stop');
   });
 
   it('a second in-process broker on the same data dir is refused; after the first stops it starts', async () => {
@@ -102,7 +102,8 @@ describe('log dir lock', { timeout: 60_000 }, () => {
     try {
       const dataDir = newDir();
       await assert.rejects(startBroker({ port: holder.port, dataDir }), /EADDRINUSE/);
-      assert.deepEqual(readdirSync(dataDir), [], 'nothing written to the data dir (lock released)');
+      assert.deepEqual(readdirSync(dataDir), ['.lock'], 'nothing but the (released) lock in the data dir');
+      assert.equal(readFileSync(join(dataDir, '.lock'), 'utf8'), 'released\n');
     } finally {
       await holder.stop();
     }
