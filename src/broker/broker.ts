@@ -11,6 +11,8 @@ import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
 import { startPoolTrimming } from '../common/buffer-pool.js';
+import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
+import { lockLogDir, type DirLock } from '../storage/dir-lock.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TransactionCoordinator } from '../txn/coordinator.js';
@@ -48,6 +50,7 @@ export class Broker {
   private producerMaintenance: ProducerStateMaintenance | null = null;
   private servers: KafkaServer[] = [];
   private stopped = false;
+  private dirLocks: DirLock[] = [];
 
   constructor(readonly config: BrokerConfig, opts: { clock?: Clock } = {}) {
     this.nodeId = config.nodeId;
@@ -69,6 +72,15 @@ export class Broker {
     for (const w of this.config.ignoredSettingWarnings()) log.warn(w);
     const dirs = this.config.logDirs;
     for (const d of dirs) mkdirSync(d, { recursive: true });
+    // Kafka's order: lock every log dir before reading it, then bind (a port conflict fails
+    // before any data is touched); requests wait for the start-up to finish (see StartupGate).
+    for (const d of dirs) {
+      const { lock, tookOverFrom } = lockLogDir(d);
+      this.dirLocks.push(lock);
+      if (tookOverFrom !== null) log.info(`Took over the stale lock of ${d} (held by ${tookOverFrom}, no longer running)`);
+    }
+    const gate = new StartupGate();
+    await this.bindListeners(gate);
     this.metadata = LocalMetadataStore.open(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid());
     for (const d of dirs) this.writeMetaProperties(d);
     this.logs = new LogManager({
@@ -81,7 +93,13 @@ export class Broker {
     });
     segmentResourceCache.resizeLimits(effectiveMaxOpenSegments(this.config.int('log.open.files.max')));
     this.topics = new TopicManager(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
-    this.logs.loadAll((topic) => this.topics.logConfigFor(this.metadata.topic(topic)?.configs ?? {}));
+    this.logs.loadAll(
+      (topic) => this.topics.logConfigFor(this.metadata.topic(topic)?.configs ?? {}),
+      (topic, partition) => {
+        const t = this.metadata.topic(topic);
+        return t !== undefined && partition < t.partitions.length ? t.topicId : null;
+      },
+    );
     this.topics.loadPartitions();
     this.groups = new GroupCoordinator(this);
     this.groups.start();
@@ -90,14 +108,17 @@ export class Broker {
     this.producerMaintenance.start();
     this.txnCoordinator = new TransactionCoordinator(this);
     this.txnCoordinator.start();
-
     this.stopPoolTrimming = startPoolTrimming();
-    const router = new RequestRouter(this);
-    this.router = router;
+    gate.open(this.router);
+    log.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
+  }
+
+  private async bindListeners(gate: StartupGate): Promise<void> {
+    this.router = new RequestRouter(this);
     const maxFrameBytes = this.config.int('socket.request.max.bytes');
     const advertised = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {
-      const server = new KafkaServer(router, {
+      const server = new KafkaServer(gate, {
         host: l.host,
         port: l.port,
         listenerName: l.name,
@@ -116,7 +137,6 @@ export class Broker {
       const advertisedPort = adv && adv.port !== 0 && this.config.has('advertised.listeners') ? adv.port : bound.port;
       this.listeners.push({ ...l, port: bound.port, advertisedHost, advertisedPort });
     }
-    log.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
   private topicsDefaultLogConfig(): LogConfig {
@@ -144,6 +164,8 @@ export class Broker {
       log.error('snapshotting producer state at shutdown failed', e);
     }
     this.logs?.shutdown();
+    for (const l of this.dirLocks) l.release();
+    this.dirLocks = [];
   }
 
   private writeMetaProperties(dir: string): void {
@@ -157,5 +179,38 @@ export class Broker {
       return;
     }
     writeFileSync(path, `#\n#${new Date().toString()}\nnode.id=${this.nodeId}\nversion=1\ncluster.id=${this.metadata.clusterId}\n`);
+  }
+}
+
+/**
+ * The listeners' dispatcher while the broker starts: requests that arrive before the logs are
+ * loaded wait (in order, per connection) and are routed once start-up has finished.
+ */
+class StartupGate implements FrameDispatcher {
+  private router: RequestRouter | null = null;
+  private readonly ready: Promise<void>;
+  private resolveReady!: () => void;
+
+  constructor() {
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+  }
+
+  open(router: RequestRouter): void {
+    this.router = router;
+    this.resolveReady();
+  }
+
+  dispatch(frame: Buffer, conn: Connection): DispatchResult | Promise<DispatchResult> {
+    const router = this.router;
+    if (router !== null) return router.dispatch(frame, conn);
+    return this.ready.then(() => (this.router as RequestRouter).dispatch(frame, conn));
+  }
+
+  frameFreeAfterReturn(apiKey: number): boolean {
+    return this.router !== null && this.router.frameFreeAfterReturn(apiKey);
+  }
+
+  responseWritten(chunks: Buffer[]): void {
+    this.router?.responseWritten(chunks);
   }
 }

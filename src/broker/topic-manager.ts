@@ -77,6 +77,8 @@ export function validateTopicName(name: string): void {
 
 export class TopicManager {
   private readonly producePolicies = new Map<string, ProducePolicy>();
+  /** Called while a topic is deleted, after its logs are gone and before it leaves the metadata. */
+  readonly deleteListeners: ((topic: TopicMetadata) => void)[] = [];
 
   constructor(
     private readonly config: BrokerConfig,
@@ -283,17 +285,31 @@ export class TopicManager {
     return meta as TopicMetadata;
   }
 
+  /**
+   * Deletes a topic crash-safely, in Kafka's order: the partition directories are renamed to
+   * `-delete` first (durably), then the deletion listeners run (committed offsets are removed),
+   * then the topic leaves the metadata, and the directories are removed in the background. A
+   * crash at any point leaves either the topic (with empty logs) or nothing: never a directory
+   * that a re-created topic could load (start-up also checks each directory's topic id).
+   */
   delete(name: string): void {
     const t = this.store.topic(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
     if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    const partitions = this.replicas.removeTopic(name);
+    const doomed = this.logs.markForDeletion(t.partitions.map((p) => ({ topic: name, partition: p.partition })));
+    for (const listener of this.deleteListeners) {
+      try {
+        listener(t);
+      } catch (e) {
+        log.warn(`topic deletion listener failed for ${name}`, e);
+      }
+    }
     this.store.deleteTopic(name);
     this.producePolicies.delete(name);
-    for (const p of this.replicas.removeTopic(name)) {
-      this.logs.deleteLog(name, p.index);
-      // Wake long polls on it: they see the closed log and answer UNKNOWN_TOPIC_OR_PARTITION.
-      p.notify();
-    }
+    this.logs.removeDeleted(doomed);
+    // Wake long polls on it: they see the closed log and answer UNKNOWN_TOPIC_OR_PARTITION.
+    for (const p of partitions) p.notify();
   }
 
   /** CreatePartitions: grows a topic to `count` partitions. */
@@ -434,7 +450,7 @@ export class TopicManager {
       for (const pm of meta.partitions.slice(from)) {
         let log = this.logs.getLog(meta.name, pm.partition);
         if (log === undefined) {
-          log = this.logs.createLog(meta.name, pm.partition, logConfig, false);
+          log = this.logs.createLog(meta.name, pm.partition, logConfig, false, meta.topicId);
           createdHere.push(pm.partition);
         }
         log.config = logConfig;

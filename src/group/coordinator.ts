@@ -52,6 +52,7 @@ export class GroupCoordinator implements GroupRuntime {
 
   /** Replays the existing `__consumer_offsets` partitions and starts the retention checks. */
   start(): void {
+    this.broker.topics.deleteListeners.push((t) => this.onTopicDeleted(t.name));
     for (const p of this.broker.replicas.partitions(OFFSETS_TOPIC) ?? []) if (p) this.load(p);
     this.scheduleRetention();
   }
@@ -173,6 +174,9 @@ export class GroupCoordinator implements GroupRuntime {
           return;
         }
         for (const g of loaded) this.onGroupLoaded(g);
+        // Offsets are only committed for existing topics: any left for a missing topic belong to
+        // one deleted while this partition was loading, or just before a crash.
+        this.removeOffsetsOf([...loaded], (topic) => this.broker.metadata.topic(topic) === undefined, 'of deleted topics');
         if (stats.records > 0) log.info(`Loaded ${stats.records} records (${stats.bytes} bytes) from ${OFFSETS_TOPIC}-${p.index} in ${stats.ms.toFixed(0)} ms: ${loaded.size} groups`);
       },
       () => !this.active,
@@ -275,6 +279,39 @@ export class GroupCoordinator implements GroupRuntime {
       }
     }
     return expired;
+  }
+
+  // ------------------------------------------------------------------------------ deleted topics
+
+  /**
+   * Kafka's onPartitionsDeleted: a deleted topic's committed offsets are tombstoned in every
+   * group (so a re-created topic of the same name starts without them, also after a restart);
+   * an Empty group left without offsets is removed.
+   */
+  onTopicDeleted(topic: string): void {
+    if (!this.active) return;
+    this.removeOffsetsOf(this.allGroups(), (t) => t === topic, `of deleted topic ${topic}`);
+  }
+
+  private removeOffsetsOf(groups: readonly ClassicGroup[], doomed: (topic: string) => boolean, why: string): void {
+    for (const g of groups) {
+      if (this.groups.get(g.groupId) !== g) continue;
+      const gone: { topic: string; partition: number }[] = [];
+      for (const [topic, parts] of g.offsets) if (doomed(topic)) for (const partition of parts.keys()) gone.push({ topic, partition });
+      if (gone.length === 0) continue;
+      const records: CoordinatorRecord[] = gone.map((o) => offsetTombstone(g.groupId, o.topic, o.partition));
+      const removeGroup = g.is(GroupState.Empty) && countOffsets(g) === gone.length && g.pendingMembers.size === 0;
+      if (removeGroup) records.push(groupTombstone(g.groupId));
+      try {
+        this.append(g.groupId, records);
+      } catch (e) {
+        // The offsets are dropped from memory anyway; at the next load they are dropped again.
+        log.warn(`Could not write offset tombstones for group ${g.groupId}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      for (const o of gone) g.deleteOffset(o.topic, o.partition);
+      log.info(`Removed ${gone.length} committed offsets ${why} from group ${g.groupId}`);
+      if (removeGroup) this.removeGroup(g);
+    }
   }
 
   /** Persists the group's current metadata (used where no state change writes it otherwise). */

@@ -59,7 +59,7 @@ export function loadSegments(dir: string, settings: SegmentSettings, now: number
     for (const s of result.removed) s.deleteNow();
     // Rebuilt indexes are written now; fsyncing the recovered segments happens off the event loop
     // afterwards (the recovery point only moves once that is done), so start-up stays fast.
-    for (let i = from; i < segments.length; i++) (segments[i] as Segment).persistIndexes();
+    for (let i = from; i < segments.length; i++) (segments[i] as Segment).persistIndexesIfSpace();
     recovered = true;
   }
   const last = segments[segments.length - 1] as Segment;

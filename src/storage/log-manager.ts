@@ -22,6 +22,19 @@ import {
 import { atomicWriteFile, fsyncDir, unlinkIfExists } from './fs-util.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import { PartitionMetadataError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
+import { StorageErrorLog, storageFailureCode } from './storage-error-log.js';
+
+/**
+ * What the metadata says about a partition directory found at start-up: the topic id it must
+ * carry, or null when the topic (or that partition of it) does not exist.
+ */
+export type ExpectedTopicId = (topic: string, partition: number) => string | null;
+
+/** A partition directory renamed to `-delete` (removed in the background by removeDeleted). */
+export interface DeletedLogDir {
+  path: string;
+}
 
 export interface LogManagerOptions {
   logDirs: string[];
@@ -69,6 +82,8 @@ export class LogManager {
   private readonly unsyncedDirs = new Set<string>();
   /** Compaction of logs whose cleanup.policy includes compact. */
   readonly cleaner: LogCleaner;
+  /** Rate-limited reporting of write failures (disk full), shared by appends and checkpoints. */
+  readonly storageErrors: StorageErrorLog;
 
   constructor(opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('LogManager needs at least one log directory');
@@ -86,6 +101,7 @@ export class LogManager {
       });
     }
     this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, this.now);
+    this.storageErrors = new StorageErrorLog(this.now);
   }
 
   /** Changes log.cleaner.* settings at runtime (also before start). */
@@ -96,8 +112,12 @@ export class LogManager {
   /**
    * Loads every partition directory. Without a clean-shutdown marker, segments after each
    * partition's recovery point are rescanned. The marker is removed once loading is done.
+   * `-delete` directories are removed, never loaded. With `expectedTopicId` (the metadata), a
+   * directory whose topic or partition is not in the metadata, or whose partition.metadata names
+   * another topic id (a deleted topic's leftover), is renamed to `-delete` and removed instead of
+   * loaded; a directory without partition.metadata is adopted by the topic of its name.
    */
-  loadAll(configFor: (topic: string) => LogConfig): PartitionLog[] {
+  loadAll(configFor: (topic: string) => LogConfig, expectedTopicId?: ExpectedTopicId): PartitionLog[] {
     const loaded: PartitionLog[] = [];
     for (const dir of this.logDirs) {
       const cp = this.dirCheckpoints(dir);
@@ -118,6 +138,7 @@ export class LogManager {
         if (tp === undefined) continue;
         const key = logKey(tp.topic, tp.partition);
         if (this.logs.has(key)) continue;
+        if (expectedTopicId !== undefined && !this.belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId)) continue;
         const opts: Parameters<typeof PartitionLog.open>[4] = { now: this.now, recover: !clean, cleanShutdown: clean };
         const rp = recoveryPoints.get(entry.name);
         const hw = highWatermarks.get(entry.name);
@@ -141,16 +162,49 @@ export class LogManager {
     return loaded;
   }
 
+  /** Whether `<dir>/<name>` is the log of the metadata's topic; if not it is renamed to `-delete` and removed. */
+  private belongsToMetadata(dir: string, name: string, topic: string, partition: number, expectedTopicId: ExpectedTopicId): boolean {
+    const path = join(dir, name);
+    const expected = expectedTopicId(topic, partition);
+    let recorded: string | undefined;
+    try {
+      recorded = readPartitionMetadata(path);
+    } catch (e) {
+      if (!(e instanceof PartitionMetadataError)) throw e;
+      log.warn(`ignoring unreadable ${e.file}`, e);
+    }
+    let reason: string | null = null;
+    if (expected === null) reason = `topic ${topic} partition ${partition} is not in the metadata`;
+    else if (recorded !== undefined && recorded !== expected) reason = `it holds topic id ${recorded}, but topic ${topic} has id ${expected} (a deleted topic's log)`;
+    if (reason === null) {
+      if (recorded === undefined && expected !== null) {
+        try {
+          writePartitionMetadata(path, expected);
+          log.info(`Recorded topic id ${expected} in ${path} (directory without partition.metadata)`);
+        } catch (e) {
+          log.warn(`cannot write partition.metadata in ${path}; loading it anyway`, e);
+        }
+      }
+      return true;
+    }
+    log.warn(`Not loading log directory ${path}: ${reason}; deleting it`);
+    const doomed = this.renameForDeletion(dir, path, topic, partition);
+    fsyncDir(dir);
+    this.removeDeleted([doomed]);
+    return false;
+  }
+
   getLog(topic: string, partition: number): PartitionLog | undefined {
     return this.logs.get(logKey(topic, partition));
   }
 
   /**
    * Creates a partition log in the log directory holding the fewest partitions; with `syncDir` false
-   * the caller batches the directory fsync (syncNewLogDirs). When making the directory or its files
-   * fails, the directory is removed (if this call made it) before the error is rethrown.
+   * the caller batches the directory fsync (syncNewLogDirs). With `topicId`, the directory's
+   * partition.metadata records it before any segment is created. When making the directory or its
+   * files fails, the directory is removed (if this call made it) before the error is rethrown.
    */
-  createLog(topic: string, partition: number, config: LogConfig, syncDir = true): PartitionLog {
+  createLog(topic: string, partition: number, config: LogConfig, syncDir = true, topicId?: string): PartitionLog {
     const key = logKey(topic, partition);
     const existing = this.logs.get(key);
     if (existing !== undefined) return existing;
@@ -159,6 +213,10 @@ export class LogManager {
     const existed = fs.existsSync(path);
     let plog: PartitionLog;
     try {
+      if (topicId !== undefined) {
+        fs.mkdirSync(path, { recursive: true });
+        writePartitionMetadata(path, topicId);
+      }
       plog = PartitionLog.open(path, topic, partition, config, { now: this.now });
     } catch (e) {
       // Only what this call made goes (never a file or directory that was in the way).
@@ -208,26 +266,57 @@ export class LogManager {
 
   /** Closes the log, renames its directory to `<topic>-<p>.<uuid>-delete` and removes it in the background. */
   deleteLog(topic: string, partition: number): void {
-    const key = logKey(topic, partition);
-    const plog = this.logs.get(key);
-    if (plog === undefined) return;
-    this.logs.delete(key);
-    const dir = this.dirOfLog.get(key) as string;
-    this.dirOfLog.delete(key);
-    this.cleaner.forget(plog);
-    try {
-      plog.close();
-    } catch (e) {
-      log.warn(`error closing deleted log ${topic}-${partition}`, e);
+    this.removeDeleted(this.markForDeletion([{ topic, partition }]));
+  }
+
+  /**
+   * The first step of deleting partitions (Kafka's asyncDelete): closes their logs and renames
+   * their directories to `<topic>-<p>.<uuid>-delete`, fsyncing the parent directories, so that
+   * after a crash from here on they are never loaded again. The caller then removes the topic
+   * from the metadata and calls removeDeleted.
+   */
+  markForDeletion(partitions: readonly { topic: string; partition: number }[]): DeletedLogDir[] {
+    const out: DeletedLogDir[] = [];
+    const parents = new Set<string>();
+    for (const { topic, partition } of partitions) {
+      const key = logKey(topic, partition);
+      const plog = this.logs.get(key);
+      if (plog === undefined) continue;
+      this.logs.delete(key);
+      const dir = this.dirOfLog.get(key) as string;
+      this.dirOfLog.delete(key);
+      this.cleaner.forget(plog);
+      try {
+        plog.close();
+      } catch (e) {
+        log.warn(`error closing deleted log ${topic}-${partition}`, e);
+      }
+      out.push(this.renameForDeletion(dir, plog.dir, topic, partition));
+      parents.add(dir);
     }
+    for (const dir of parents) fsyncDir(dir);
+    for (const dir of parents) this.safely(`checkpoint of ${dir}`, () => this.checkpointDir(dir));
+    return out;
+  }
+
+  private renameForDeletion(dir: string, path: string, topic: string, partition: number): DeletedLogDir {
     const target = join(dir, `${partitionDirName(topic, partition)}.${randomUUID().replace(/-/g, '')}${DELETE_DIR_SUFFIX}`);
     try {
-      fs.renameSync(plog.dir, target);
-      fs.rm(target, { recursive: true, force: true }, () => {});
-    } catch {
-      fs.rmSync(plog.dir, { recursive: true, force: true });
+      fs.renameSync(path, target);
+      return { path: target };
+    } catch (e) {
+      log.warn(`cannot rename ${path} for deletion; removing it in place`, e);
+      return { path };
     }
-    this.checkpointDir(dir);
+  }
+
+  /** Removes directories marked by markForDeletion, off the event loop. */
+  removeDeleted(dirs: readonly DeletedLogDir[]): void {
+    for (const d of dirs) {
+      fs.rm(d.path, { recursive: true, force: true }, (err) => {
+        if (err !== null) log.warn(`cannot remove deleted log directory ${d.path} (removed at the next start)`, err);
+      });
+    }
   }
 
   /** The configured log directory holding a partition's log (undefined when not hosted). */
@@ -423,7 +512,8 @@ export class LogManager {
     try {
       task();
     } catch (e) {
-      log.error(`${what} failed`, e);
+      if (storageFailureCode(e) !== undefined) this.storageErrors.failed(what, e);
+      else log.error(`${what} failed`, e);
     }
   }
 }

@@ -2,10 +2,14 @@
  * Log recovery after an unclean shutdown: every segment from the one holding the recovery point
  * on is rescanned with CRC validation, its indexes rebuilt, and the log truncated at the first torn
  * or corrupt batch (a partial batch, a zero-filled tail, a bad CRC); all later segments are dropped.
+ * Every truncation is logged (WARN, one line per partition): partition, the offsets cut (from the
+ * new log end offset to the last offset the cut data claimed, when readable) and the bytes.
  */
+import { basename, dirname } from 'node:path';
 import { CorruptRecordError } from '../common/errors.js';
+import { log } from '../common/logger.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
-import type { Segment } from './segment.js';
+import { isOutOfSpace, type Segment } from './segment.js';
 
 export interface RecoveryResult {
   /** Segments rescanned. */
@@ -53,6 +57,7 @@ export function recoverSegments(segments: Segment[], recoveryPoint: number, epoc
     if (truncated > 0) {
       result.truncatedBytes += truncated;
       result.removed = segments.splice(i + 1);
+      logTruncation(seg, truncated, result.removed);
       break;
     }
   }
@@ -68,6 +73,25 @@ export function activateOrRecover(segments: Segment[], seg: Segment, epochs: Lea
   const result = recoverSegments(segments, seg.baseOffset, epochs);
   for (const s of result.removed) s.deleteNow();
   if (!seg.activate()) throw new CorruptRecordError(`cannot recover ${seg.logFilePath}`);
-  seg.flushSync();
+  try {
+    seg.flushSync();
+  } catch (e) {
+    // On a full disk the broker still starts: the recovered tail is rescanned at the next unclean start.
+    if (!isOutOfSpace(e)) throw e;
+    log.warn(`cannot make the recovered segment ${seg.logFilePath} durable (disk full); it is recovered again after an unclean shutdown`);
+  }
   return true;
+}
+
+function logTruncation(seg: Segment, truncated: number, removed: readonly Segment[]): void {
+  let bytes = truncated;
+  for (const s of removed) bytes += s.size;
+  const claimed = seg.lastTruncatedLastOffset;
+  const lastRemovedBase = removed.length > 0 ? (removed[removed.length - 1] as Segment).baseOffset : null;
+  const to = Math.max(claimed ?? -1, lastRemovedBase ?? -1);
+  const range = to >= seg.nextOffset ? `offsets ${seg.nextOffset} to ${to}${removed.length > 0 ? ' or later' : ''}` : `from offset ${seg.nextOffset} (the cut data had no readable offsets)`;
+  log.warn(
+    `Recovery truncated partition ${basename(dirname(seg.logFilePath))}: removed ${range}, ${bytes} bytes ` +
+      `(${truncated} at position ${seg.size} of ${basename(seg.logFilePath)}${removed.length > 0 ? ` and ${removed.length} later segments` : ''}); log end offset is now ${seg.nextOffset}`,
+  );
 }

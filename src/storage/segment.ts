@@ -240,10 +240,29 @@ export class Segment {
     this.timeIndex.persist(false);
   }
 
-  /** Writes pending index entries now, fsyncs the files on the thread pool. */
+  /**
+   * Writes pending index entries unless the disk is full (ENOSPC/EDQUOT: they stay pending in
+   * memory, and a torn index is rebuilt at load anyway). Recovery uses it so that a broker starts
+   * on a full disk. Returns false when nothing could be written.
+   */
+  persistIndexesIfSpace(): boolean {
+    try {
+      this.persistIndexes();
+      return true;
+    } catch (e) {
+      if (!isOutOfSpace(e)) throw e;
+      return false;
+    }
+  }
+
+  /** Writes pending index entries now, fsyncs the files on the thread pool; a failure of either goes to `done`. */
   flushAsync(done: (err: Error | null) => void): void {
-    this.offsetIndex.persist(false);
-    this.timeIndex.persist(false);
+    try {
+      this.persistIndexes();
+    } catch (e) {
+      done(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
     fsyncFilesAsync([this.log.path, this.offsetIndex.file, this.timeIndex.file, this.dir], done);
   }
 
@@ -304,15 +323,29 @@ export class Segment {
       return true;
     });
     const truncated = fileSize - res.position;
+    this.lastTruncatedLastOffset = truncated > 0 ? this.claimedLastOffsetAt(fd, res.position, fileSize, res.lastOffset >= 0 ? res.lastOffset + 1 : this.baseOffset) : null;
     if (truncated > 0) this.log.truncate(res.position);
     this._size = res.position;
     this._nextOffset = res.lastOffset >= 0 ? res.lastOffset + 1 : this.baseOffset;
     this.timeIndex.maybeAppend(this.maxTs, this.offsetOfMaxTs, true);
-    this.offsetIndex.persist(false);
-    this.timeIndex.persist(false);
+    this.persistIndexesIfSpace();
     this.tsKnown = true;
     this.settings.cache.touch(this);
     return truncated;
+  }
+
+  /**
+   * The last offset the first cut batch claimed in its header (for the recovery log line), when
+   * its header was there and plausible; null otherwise. Set by recover().
+   */
+  lastTruncatedLastOffset: number | null = null;
+
+  private claimedLastOffsetAt(fd: number, position: number, fileSize: number, nextOffset: number): number | null {
+    const head = Buffer.alloc(LAST_OFFSET_DELTA_OFFSET + 4);
+    if (fileSize - position < head.length || readFully(fd, head, 0, head.length, position) < head.length) return null;
+    const base = readInt64(head, 0);
+    const last = base + head.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
+    return base === nextOffset && last >= base && last - base < 1_000_000_000 ? last : null;
   }
 
   /** Removes every batch with lastOffset >= offset (a batch straddling it goes entirely). Returns bytes removed. */
@@ -502,4 +535,10 @@ export class Segment {
     this.bytesSinceLastIndexEntry = this._size - from;
     return true;
   }
+}
+
+/** The disk (or quota) is full: writes may succeed again once space is freed. */
+export function isOutOfSpace(e: unknown): boolean {
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }

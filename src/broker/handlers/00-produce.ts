@@ -12,6 +12,8 @@
  * Record contents (every record's structure, decompressed size) and topic policies (keys required
  * when compacted, compression.type recompression, timestamp bounds): produce-policy.ts.
  * acks=all needs min.insync.replicas in-sync replicas.
+ * A write failing for lack of space or an I/O error answers KAFKA_STORAGE_ERROR (logged once per
+ * state change by the log manager's StorageErrorLog); the next successful write ends that state.
  *
  * Large compressed batches are validated off the event loop, which makes such a request
  * asynchronous: its partitions are appended, in request order, once every one of them is
@@ -35,6 +37,7 @@ import type { Partition } from '../partition.js';
 import { autoCreateTopic } from './03-metadata.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import { checkProduceRecords } from '../produce-policy.js';
+import { storageFailureCode } from '../../storage/storage-error-log.js';
 
 type TopicOut = NonNullable<ProduceResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitionResponses']>[number];
@@ -70,8 +73,13 @@ interface Prepared {
   settled?: { records: Buffer } | { error: unknown };
 }
 
-function errorOut(index: number, topic: string, e: unknown): PartitionOut {
+function errorOut(ctx: RequestContext, index: number, topic: string, e: unknown): PartitionOut {
   if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
+  if (storageFailureCode(e) !== undefined) {
+    // Disk full / I/O error: reported once per state change, not once per request.
+    ctx.broker.logs.storageErrors.failed(`append to ${topic}-${index}`, e);
+    return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `Storage error on ${topic}-${index}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   log.error(`produce to ${topic}-${index} failed`, e);
   return partitionError(index, ErrorCode.UNKNOWN_SERVER_ERROR);
 }
@@ -92,7 +100,7 @@ function preparePartition(ctx: RequestContext, acks: number, topic: string, inde
     const checked = checkProduceRecords(ctx.broker.topics.producePolicy(topic), topic, index, records, maxMessageBytes, ctx.broker.clock.now());
     return { index, partition: found, info, records: checked };
   } catch (e) {
-    return errorOut(index, topic, e);
+    return errorOut(ctx, index, topic, e);
   }
 }
 
@@ -112,6 +120,7 @@ function appendPrepared(ctx: RequestContext, transactionalId: string | null, top
         verifyTxn: (producerId, producerEpoch) => transactionalId !== null && txn.isPartitionInTransaction(transactionalId, producerId, producerEpoch, topic, index),
       });
     }
+    ctx.broker.logs.storageErrors.succeeded();
     return {
       index,
       errorCode: ErrorCode.NONE,
@@ -122,7 +131,7 @@ function appendPrepared(ctx: RequestContext, transactionalId: string | null, top
       errorMessage: null,
     };
   } catch (e) {
-    return errorOut(index, topic, e);
+    return errorOut(ctx, index, topic, e);
   }
 }
 
@@ -159,7 +168,7 @@ function produce(ctx: RequestContext, req: ProduceRequest, acks: number, transac
       const partitionResponses = row.map((s) => {
         if (!isPrepared(s)) return s;
         if (s.settled === undefined) return appendPrepared(ctx, transactionalId, t.name, s, s.records as Buffer);
-        if ('error' in s.settled) return errorOut(s.index, t.name, s.settled.error);
+        if ('error' in s.settled) return errorOut(ctx, s.index, t.name, s.settled.error);
         return appendPrepared(ctx, transactionalId, t.name, s, s.settled.records);
       });
       responses.push({ name: t.name, partitionResponses });
