@@ -43,7 +43,8 @@ test('queued.max.requests: with 2 long polls in progress, a third request on ano
     for (let i = 0; i < 2; i++) {
       const c = await WireClient.connect(b.port);
       clients.push(c);
-      polls.push(longPoll(c, 'q', 4000).then(() => order.push(`fetch${i}`)));
+      // Far apart (2 s and 6 s), so the waiting request is answered between them.
+      polls.push(longPoll(c, 'q', 2000 + i * 4000).then(() => order.push(`fetch${i}`)));
     }
     await waitFor(() => budget.heldRequests === 2, 5_000, 'both long polls to be in progress', 10);
     const late = await WireClient.connect(b.port);
@@ -55,7 +56,7 @@ test('queued.max.requests: with 2 long polls in progress, a third request on ano
     assert.equal(budget.heldRequests, 2);
     await Promise.all([...polls, answered]);
     assert.equal(order.length, 3);
-    assert.equal(order[2], 'apiVersions', `answer order: ${order.join(', ')}`);
+    assert.deepEqual(order, ['fetch0', 'apiVersions', 'fetch1'], `answer order: ${order.join(', ')}`);
     await waitFor(() => budget.heldRequests === 0 && budget.waitingCount === 0, 5_000, 'the queue to drain', 10);
   } finally {
     for (const c of clients) c.close();
