@@ -29,6 +29,7 @@ import {
   type ProduceResponseInit,
 } from '../../protocol/generated/messages/produce.js';
 import { ATTRIBUTES_OFFSET, TRANSACTIONAL_FLAG_MASK } from '../../protocol/records/batch-header.js';
+import { RecordValidationError } from '../../protocol/records/record-errors.js';
 import { validateRecordBatches, type BatchSetInfo } from '../../protocol/records/validate.js';
 import { defineHandler, NO_RESPONSE, type ConnectionInfo, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
@@ -71,6 +72,9 @@ interface Prepared {
 }
 
 function errorOut(index: number, topic: string, e: unknown): PartitionOut {
+  if (e instanceof RecordValidationError) {
+    return { ...partitionError(index, e.code, e.message), recordErrors: e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })) };
+  }
   if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
   log.error(`produce to ${topic}-${index} failed`, e);
   return partitionError(index, ErrorCode.UNKNOWN_SERVER_ERROR);
