@@ -10,9 +10,19 @@
  * second give of the same frame cannot make two frames share memory. At most `maxBytes` wait
  * in the pool, and buffers that waited unused through a whole trim interval are dropped (trim()),
  * so the memory of a burst is given back once the burst is over.
+ *
+ * A buffer given back that the pool does not keep (too large for a class, the pool full, or
+ * dropped by trim()) is released at once by detaching its ArrayBuffer (`transfer(0)`), instead of
+ * waiting for a garbage collection that an idle broker may not run for a long time. give()'s
+ * contract (nothing refers to the bytes any more) is what makes that safe.
  */
 const MIN_CLASS = 64 * 1024;
 const MAX_CLASS = 16 * 1024 * 1024;
+
+/** Frees an ArrayBuffer's memory now (ES2024 transfer; Node 22+), where the runtime can. */
+function release(ab: ArrayBuffer): void {
+  (ab as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }).transfer?.(0);
+}
 
 function classOf(size: number): number {
   let c = MIN_CLASS;
@@ -36,7 +46,11 @@ export class BufferPool {
 
   /** A buffer of exactly `size` bytes (contents undefined). */
   take(size: number): Buffer {
-    if (size > MAX_CLASS) return Buffer.allocUnsafeSlow(size);
+    if (size > MAX_CLASS) {
+      const own = Buffer.allocUnsafeSlow(size);
+      this.outstanding.add(own.buffer as ArrayBuffer);
+      return own;
+    }
     const cls = classOf(size);
     const list = this.free.get(cls);
     let ab = list?.pop();
@@ -58,7 +72,10 @@ export class BufferPool {
     const ab = buf.buffer as ArrayBuffer;
     if (!this.outstanding.delete(ab)) return;
     const cls = ab.byteLength;
-    if (this.pooled + cls > this.maxBytes) return;
+    if (cls > MAX_CLASS || this.pooled + cls > this.maxBytes) {
+      release(ab);
+      return;
+    }
     let list = this.free.get(cls);
     if (list === undefined) this.free.set(cls, (list = []));
     list.push(ab);
@@ -70,7 +87,7 @@ export class BufferPool {
     let dropped = 0;
     for (const [cls, list] of this.free) {
       const unused = Math.min(this.lowWater.get(cls) ?? 0, list.length);
-      if (unused > 0) list.splice(0, unused);
+      if (unused > 0) for (const ab of list.splice(0, unused)) release(ab);
       dropped += unused * cls;
       this.lowWater.set(cls, list.length);
     }
