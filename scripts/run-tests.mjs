@@ -1,7 +1,10 @@
 // Runs every compiled test file under dist/test with Node's built-in test runner.
-// Usage: node scripts/run-tests.mjs [substring-filter...]
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// Usage: node scripts/run-tests.mjs [substring-filter | path/to/file.js ...]
+// Broker logs are held back and printed only for failing tests (dist/test/helpers/quiet-logs.js,
+// preloaded into every test process); SAMSA_TEST_LOGS=live prints them as they are written.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 function collect(dir, out) {
@@ -16,11 +19,17 @@ function collect(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = collect('dist/test', []).sort().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+// An argument naming a .js file is run as given (even outside the *.test.js files collected).
+const explicit = filters.filter((f) => f.endsWith('.js') && existsSync(f));
+const substrings = filters.filter((f) => !explicit.includes(f));
+const collected = filters.length > 0 && substrings.length === 0 ? [] : collect('dist/test', []).sort().filter((f) => substrings.length === 0 || substrings.some((s) => f.includes(s)));
+const files = [...explicit, ...collected];
 if (files.length === 0) {
   console.error('no test files found under dist/test');
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const quiet = resolve('dist/test/helpers/quiet-logs.js');
+const preload = existsSync(quiet) ? ['--import', pathToFileURL(quiet).href] : [];
+const r = spawnSync(process.execPath, [...preload, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -4,12 +4,18 @@
  *   const broker = await startBroker({ port: 0 });
  *   // ... point clients at `${broker.host}:${broker.port}` ...
  *   await broker.stop();
+ *
+ * Logging: `logger: { sink, level }` sends the broker's log lines to `sink` instead of stderr.
+ * The logger is process-wide today (a per-broker logger comes with the architecture work): the
+ * sink serves every broker in the process from `startBroker` until that broker stops, when the
+ * previous sink comes back (if no other broker installed one since).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from './broker/broker.js';
 import { BrokerConfig } from './config/broker-config.js';
+import { setLogLevel, setLogSink, type LogLevel, type LogSink } from './common/logger.js';
 
 export interface StartBrokerOptions {
   /** TCP port; 0 picks a free one. Default 9092. */
@@ -20,6 +26,8 @@ export interface StartBrokerOptions {
   dataDir?: string;
   /** Further broker properties by Kafka name, e.g. { 'num.partitions': '3' }. */
   config?: Record<string, string | number | boolean>;
+  /** Where log lines go (default stderr) and from which level (default SAMSA_LOG_LEVEL, else info). */
+  logger?: { sink?: LogSink; level?: LogLevel };
 }
 
 export interface RunningBroker {
@@ -39,12 +47,22 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
   props.set('listeners', `PLAINTEXT://${host.includes(':') ? `[${host}]` : host}:${port}`);
   props.set('log.dirs', opts.dataDir ?? (tempDir as string));
   for (const [k, v] of Object.entries(opts.config ?? {})) props.set(k, String(v));
+  const sink = opts.logger?.sink;
+  const previousSink = sink === undefined ? null : setLogSink(sink);
+  if (opts.logger?.level !== undefined) setLogLevel(opts.logger.level);
+  const restoreSink = (): void => {
+    if (sink === undefined || previousSink === null) return;
+    // Only if ours is still installed: another broker may have put its own in since.
+    const current = setLogSink(previousSink);
+    if (current !== sink) setLogSink(current);
+  };
   const broker = new Broker(new BrokerConfig(props));
   try {
     await broker.start();
   } catch (e) {
     await broker.stop().catch(() => undefined);
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    restoreSink();
     throw e;
   }
   const bound = broker.listeners[0];
@@ -55,11 +73,16 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
     bootstrap: `${host}:${boundPort}`,
     broker,
     async stop() {
-      await broker.stop();
-      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      try {
+        await broker.stop();
+      } finally {
+        if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+        restoreSink();
+      }
     },
   };
 }
 
 export { Broker } from './broker/broker.js';
 export { BrokerConfig } from './config/broker-config.js';
+export type { LogLevel, LogSink } from './common/logger.js';

@@ -1,5 +1,6 @@
 /**
- * Minimal leveled logger writing to stderr; level from SAMSA_LOG_LEVEL (error|warn|info|debug).
+ * Minimal leveled logger writing to stderr (or an installed sink, see setLogSink); level from
+ * SAMSA_LOG_LEVEL (error|warn|info|debug).
  *
  * Log injection: messages embed client-supplied strings (client.id, member ids, group, topic and
  * transactional ids, error texts built from them), so every message has its control characters
@@ -11,6 +12,22 @@
  */
 const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
 type Level = keyof typeof LEVELS;
+export type LogLevel = Level;
+
+/**
+ * Where finished log lines go (each ends with a newline). Process-wide, like the level: the
+ * embedded API (`startBroker({ logger })`) and the test runner install one; default stderr.
+ */
+export type LogSink = (line: string) => void;
+const stderrSink: LogSink = (line) => void process.stderr.write(line);
+let sink: LogSink = stderrSink;
+
+/** Installs `s` as the process's log sink (null: back to stderr); returns the previous one. */
+export function setLogSink(s: LogSink | null): LogSink {
+  const previous = sink;
+  sink = s ?? stderrSink;
+  return previous;
+}
 
 function currentLevel(): number {
   const env = process.env['SAMSA_LOG_LEVEL'];
@@ -62,7 +79,7 @@ function describeError(err: unknown): string {
 function emit(level: Level, msg: string, err?: unknown): void {
   if (LEVELS[level] > threshold) return;
   const line = `[${new Date().toISOString()}] ${level.toUpperCase()} ${escapeControl(msg)}`;
-  process.stderr.write(err === undefined ? `${line}\n` : `${line}: ${describeError(err)}\n`);
+  sink(err === undefined ? `${line}\n` : `${line}: ${describeError(err)}\n`);
 }
 
 export const log = {

@@ -45,7 +45,7 @@ export class ClassicGroup {
   readonly pendingMembers = new Map<string, TimerHandle>();
   /** Members that joined the current generation but have not sent SyncGroup yet. */
   readonly pendingSyncMembers = new Set<string>();
-  /** Set when a member joins during the initial (generation 0) delayed rebalance. */
+  /** Set when a member joins during an initial (delayed) rebalance, one that started from Empty. */
   newMemberAdded = false;
   joinTimer: TimerHandle | null = null;
   syncTimer: TimerHandle | null = null;

@@ -3,6 +3,11 @@
  * MEMBER_ID_REQUIRED round trip from v4), new and returning static members (fencing the
  * previous holder of a group.instance.id), and rejoining members in every group state.
  * The answer may come later (when the join phase completes), so it is delivered through `respond`.
+ *
+ * Join-phase timing as in Kafka: a group leaving Empty (new, or every member gone, at any
+ * generation) waits group.initial.rebalance.delay.ms, extended while new members keep arriving,
+ * up to the largest rebalance timeout; any other join phase ends as soon as every known member
+ * (static members included) and every pending member id has rejoined, or at the rebalance timeout.
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../common/error-codes.js';
@@ -11,7 +16,6 @@ import { log } from '../common/logger.js';
 import { ClassicGroup, GroupState } from './group.js';
 import { ClassicMember, type JoinResult, type MemberProtocol } from './member.js';
 import {
-  completeGroupJoin,
   completeJoin,
   completeSync,
   currentJoinResult,
@@ -80,8 +84,11 @@ export function joinGroup(rt: GroupRuntime, group: ClassicGroup, req: JoinReques
   } else {
     joinExistingMember(rt, group, req, respond);
   }
-  // The join phase may now be complete (never short-cut the initial, delayed rebalance).
-  if (group.is(GroupState.PreparingRebalance) && group.hasAllMembersJoined() && group.generationId !== 0) completeGroupJoin(rt, group);
+  // Each path above already completed the join phase if it could (maybeCompleteJoinPhase). The
+  // initial rebalance of a group that was Empty is never cut short, whatever its generation: a
+  // group whose members all expired or left waits group.initial.rebalance.delay.ms again, so
+  // members starting together (e.g. static members restarted after their sessions expired) land
+  // in one generation, as in Kafka.
 }
 
 function joinNewMember(rt: GroupRuntime, group: ClassicGroup, req: JoinRequest, respond: Respond): void {
@@ -195,7 +202,8 @@ function addMemberAndRebalance(rt: GroupRuntime, group: ClassicGroup, req: JoinR
     rt.scheduler.now(),
   );
   member.isNew = true;
-  if (group.is(GroupState.PreparingRebalance) && group.generationId === 0) group.newMemberAdded = true;
+  // A member arriving during an initial rebalance (the group was Empty, at any generation) extends its delay.
+  if (group.is(GroupState.PreparingRebalance) && group.previousState === GroupState.Empty) group.newMemberAdded = true;
   group.add(member);
   setAwaitingJoin(member, respond);
   // New members cannot heartbeat until they have their answer, so they get a longer timeout.

@@ -446,8 +446,9 @@ async function hugePartitionRequest(label: string, send: (c: WireClient) => Prom
       }
     });
     const ms = performance.now() - t0;
-    await new Promise((r) => setTimeout(r, 300));
-    const died = b.child.exitCode !== null || b.child.signalCode !== null;
+    // The broker still serves a later request (no fixed wait): whatever the bad one set off has run.
+    const alive = await withClient(b.port, async (c) => (await c.apiVersions()).errorCode === 0).catch(() => false);
+    const died = !alive || b.child.exitCode !== null || b.child.signalCode !== null;
     assert.ok(!died, `${label}: the broker died (${String(code)}):\n${b.output().slice(-600)}`);
     assert.equal(typeof code, 'number', `${label}: ${String(code)}`);
     assert.notEqual(code, 0, `${label}: the request must be refused`);

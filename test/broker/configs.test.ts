@@ -129,10 +129,17 @@ describe('topic configs', () => {
     }
     const before = segmentCount('cfg-ret');
     assert.ok(before > 3);
-    await new Promise((r) => setTimeout(r, 500));
+    // A witness topic with the same hour-old data and retention.ms=60000: once a retention check
+    // has emptied it, that check has also looked at cfg-ret (no fixed sleep).
+    assert.equal(await c.createTopic('cfg-ret-witness', 1, { 'segment.bytes': 2048, 'retention.ms': 60000 }), 0);
+    for (let i = 0; i < 10; i++) {
+      const res = await c.produce('cfg-ret-witness', 0, encodeRecordBatch({ records: Array.from({ length: 5 }, (_, j) => ({ value: `w${i}-${j}-${'p'.repeat(60)}`, timestamp: old })) }));
+      assert.equal(res.errorCode, 0);
+    }
+    await waitFor(() => segmentCount('cfg-ret-witness') === 1, 10_000, 'a retention check on the witness topic');
     assert.equal(segmentCount('cfg-ret'), before, 'default retention (7 days) keeps hour-old data');
     assert.equal((await incremental(TOPIC, 'cfg-ret', [{ name: 'retention.ms', op: OP.SET, value: '60000' }])).errorCode, E.NONE);
-    await waitFor(() => segmentCount('cfg-ret') === 1, 5000, 'retention after lowering retention.ms');
+    await waitFor(() => segmentCount('cfg-ret') === 1, 10_000, 'retention after lowering retention.ms');
     assert.ok((await c.listOffset('cfg-ret', 0, -2n)).offset > 0n);
   });
 

@@ -16,7 +16,7 @@ import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { kcat, prng, rssKiB } from '../helpers/compat.js';
 import { batchAround, bombBody, zstdStreamBomb } from '../helpers/records.js';
-import { API, WireClient, withClient } from '../helpers/wire.js';
+import { API, WireClient, waitFor, withClient } from '../helpers/wire.js';
 
 const MiB = 1024 * 1024;
 let broker: BrokerProcess;
@@ -143,7 +143,7 @@ async function produceWhileProbing(c: WireClient, topic: string, batch: Buffer):
       await new Promise((r) => setTimeout(r, 2));
     }
   })();
-  await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => probes.length > 0, 10_000, 'the liveness prober to get an answer', 1);
   const t0 = performance.now();
   const res = await c.produce(topic, 0, batch);
   const ms = performance.now() - t0;

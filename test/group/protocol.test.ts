@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { javaStringHashCode, partitionForGroup } from '../../src/group/java-hash.js';
-import { WireClient } from '../helpers/wire.js';
+import { WireClient, waitFor } from '../helpers/wire.js';
 
 let broker: RunningBroker;
 let c: WireClient;
@@ -106,9 +106,9 @@ test('session expiry removes a silent member and the group rebalances to Empty',
   const j = await join(c, { groupId: g, memberId: first.memberId, sessionTimeoutMs: 1000 });
   assert.equal(j.errorCode, 0);
   await c.request<any>(14, 5, { groupId: g, generationId: j.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] });
-  await new Promise((r) => setTimeout(r, 1600));
-  const d = await c.request<any>(15, 5, { groups: [g], includeAuthorizedOperations: false });
-  assert.equal(d.groups[0].groupState, 'Empty');
+  // No heartbeats: the session (1 s) expires on the broker's timer; wait for its effect.
+  const describe = async (): Promise<string> => (await c.request<any>(15, 5, { groups: [g], includeAuthorizedOperations: false })).groups[0].groupState;
+  await waitFor(async () => (await describe()) === 'Empty', 15_000, 'the group to be Empty after session expiry', 50);
   assert.equal((await c.request<any>(12, 4, { groupId: g, generationId: j.generationId, memberId: j.memberId, groupInstanceId: null })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   const listed = await c.request<any>(16, 5, { statesFilter: ['empty'], typesFilter: [] });
   assert.ok(listed.groups.some((x: any) => x.groupId === g && x.groupState === 'Empty' && x.groupType === 'classic'));

@@ -1,11 +1,13 @@
 /**
  * Runs `samsa start` as a child process (so tests can kill -9 it) on a free port, and reports
- * the port from its startup line.
+ * the port from its startup line. Its output is captured (output()) and printed only when a test
+ * fails (log-capture.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { captureChildOutput } from './log-capture.js';
 
 export const CLI = resolve('dist/src/cli/samsa.js');
 
@@ -54,6 +56,7 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  captureChildOutput(`broker process ${child.pid ?? '?'} (${dataDir})`, () => out);
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   const port = await new Promise<number>((res, rej) => {
     const startMs = opts.startTimeoutMs ?? 15_000;

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker } from '../../src/index.js';
+import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { API, WireClient, waitFor } from '../helpers/wire.js';
 
 /** A Fetch that waits (minBytes 1, empty partition) up to `maxWaitMs` before answering. */
@@ -43,8 +44,9 @@ test('queued.max.requests: with 2 long polls in progress, a third request on ano
     for (let i = 0; i < 2; i++) {
       const c = await WireClient.connect(b.port);
       clients.push(c);
-      // Far apart (2 s and 6 s), so the waiting request is answered between them.
-      polls.push(longPoll(c, 'q', 2000 + i * 4000).then(() => order.push(`fetch${i}`)));
+      // The first poll times out; the second waits until a record arrives (after the third
+      // request is answered), so the answer order does not depend on two timers racing.
+      polls.push(longPoll(c, 'q', i === 0 ? 2000 : 30_000).then(() => order.push(`fetch${i}`)));
     }
     await waitFor(() => budget.heldRequests === 2, 5_000, 'both long polls to be in progress', 10);
     const late = await WireClient.connect(b.port);
@@ -54,9 +56,11 @@ test('queued.max.requests: with 2 long polls in progress, a third request on ano
     await waitFor(() => budget.waitingCount === 1, 3_000, 'the third connection to wait for the request queue', 5);
     assert.deepEqual(order, []);
     assert.equal(budget.heldRequests, 2);
-    await Promise.all([...polls, answered]);
-    assert.equal(order.length, 3);
-    assert.deepEqual(order, ['fetch0', 'apiVersions', 'fetch1'], `answer order: ${order.join(', ')}`);
+    await answered;
+    assert.deepEqual(order, ['fetch0', 'apiVersions'], 'the waiting request is served once the first long poll is answered');
+    assert.equal((await admin.produce('q', 0, encodeRecordBatch({ records: [{ value: 'wake' }] }))).errorCode, 0);
+    await Promise.all(polls);
+    assert.deepEqual(order, ['fetch0', 'apiVersions', 'fetch1']);
     await waitFor(() => budget.heldRequests === 0 && budget.waitingCount === 0, 5_000, 'the queue to drain', 10);
   } finally {
     for (const c of clients) c.close();

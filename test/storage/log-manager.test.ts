@@ -5,6 +5,7 @@ import { after, describe, it } from 'node:test';
 import { LogManager } from '../../src/storage/log-manager.js';
 import type { PartitionLog } from '../../src/storage/partition-log.js';
 import { config, makeBatch, parseBatches, removeDir, tempDir } from './helpers.js';
+import { waitFor } from '../helpers/wire.js';
 
 const dirs: string[] = [];
 function newDir(): string {
@@ -14,7 +15,8 @@ function newDir(): string {
 }
 after(() => dirs.forEach(removeDir));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Background work (renames, fsyncs, timers) finishes when it finishes: wait for its effect, with a generous deadline. */
+const eventually = (cond: () => boolean, what: string): Promise<boolean> => waitFor(() => cond(), 10_000, what, 5);
 
 function produce(log: PartitionLog, batches: number, count = 2): void {
   for (let i = 0; i < batches; i++) {
@@ -123,8 +125,7 @@ describe('LogManager', () => {
     assert.equal(r.logEndOffset, 18);
     assert.equal(r.highWatermark, 18);
     // Recovered segments are fsynced in the background; the recovery point follows once done.
-    const deadline = Date.now() + 5000;
-    while (r.recoveryPoint < 18 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+    await eventually(() => r.recoveryPoint >= 18, 'the recovery point after background fsync');
     assert.equal(r.recoveryPoint, 18);
     again.shutdown();
   });
@@ -145,14 +146,14 @@ describe('LogManager', () => {
     // Recreating the same partition starts empty.
     const fresh = mgr.createLog('gone', 0, cfg);
     assert.equal(fresh.logEndOffset, 0);
-    for (let i = 0; i < 50 && readdirSync(d).some((n) => n.endsWith('-delete')); i++) await sleep(10);
+    await eventually(() => !readdirSync(d).some((n) => n.endsWith('-delete')), 'the -delete directory to be removed');
     assert.ok(!readdirSync(d).some((n) => n.endsWith('-delete')));
     // Leftover *-delete dirs are removed at load.
     mgr.shutdown();
     mkdirSync(join(d, 'x-0.0123456789abcdef0123456789abcdef-delete'));
     const again = new LogManager({ logDirs: [d], defaultConfig: cfg });
     assert.equal(again.loadAll(() => cfg).length, 2);
-    for (let i = 0; i < 50 && existsSync(join(d, 'x-0.0123456789abcdef0123456789abcdef-delete')); i++) await sleep(10);
+    await eventually(() => !existsSync(join(d, 'x-0.0123456789abcdef0123456789abcdef-delete')), 'the leftover -delete directory to be removed');
     assert.ok(!existsSync(join(d, 'x-0.0123456789abcdef0123456789abcdef-delete')));
     again.shutdown();
   });
@@ -182,11 +183,11 @@ describe('LogManager', () => {
     assert.equal(timed.recoveryPoint, 0);
     mgr.startBackgroundTasks();
     now += 10_000;
-    for (let i = 0; i < 100 && (log.segmentCount() > 1 || timed.recoveryPoint < 1); i++) await sleep(10);
+    await eventually(() => log.segmentCount() === 1 && timed.recoveryPoint >= 1, 'retention and the timed flush');
     assert.equal(log.segmentCount(), 1);
     assert.equal(log.logStartOffset, 5);
     assert.equal(timed.recoveryPoint, 1);
-    for (let i = 0; i < 100 && !readFileSync(join(d, 'log-start-offset-checkpoint'), 'utf8').includes('t 0 5'); i++) await sleep(10);
+    await eventually(() => readFileSync(join(d, 'log-start-offset-checkpoint'), 'utf8').includes('t 0 5'), 'the log start offset checkpoint');
     assert.ok(readFileSync(join(d, 'log-start-offset-checkpoint'), 'utf8').includes('t 0 5'));
     mgr.shutdown();
     const again = new LogManager({ logDirs: [d], defaultConfig: cfg });
@@ -207,7 +208,7 @@ describe('LogManager', () => {
     assert.equal(lazy.recoveryPoint, 0);
     lazy.roll();
     lazy.appendAsLeader(makeBatch({ count: 3 }), 0);
-    for (let i = 0; i < 100 && lazy.recoveryPoint < 3; i++) await sleep(5);
+    await eventually(() => lazy.recoveryPoint >= 3, 'the recovery point after the roll');
     assert.equal(lazy.recoveryPoint, 3);
     mgr.shutdown();
   });
