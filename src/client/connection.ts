@@ -1,20 +1,10 @@
 /**
- * A minimal Kafka protocol client connection for Samsa's command-line tools: one TCP
- * connection, requests encoded and responses decoded with the generated codecs, answers matched
- * by correlation id.
+ * The CLI's connection: a ProtocolClient (protocol-client.ts) opened from a "host:port" string,
+ * with client id 'samsa-cli' and a 30 s request timeout unless told otherwise.
  */
-import { connect, type Socket } from 'node:net';
-import { apiCodecs } from '../protocol/generated/registry.js';
-import { responseHeaderVersion, writeRequestHeader } from '../protocol/header.js';
-import { Reader } from '../protocol/primitives/reader.js';
-import { Writer } from '../protocol/primitives/writer.js';
+import { ClientConnectionError, ProtocolClient } from './protocol-client.js';
 
-export class ClientConnectionError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ClientConnectionError';
-  }
-}
+export { ClientConnectionError, RequestTimeoutError } from './protocol-client.js';
 
 /** Parses "host:port" (IPv6 as "[::1]:9092"). */
 export function parseHostPort(s: string, defaultPort = 9092): { host: string; port: number } {
@@ -24,94 +14,24 @@ export function parseHostPort(s: string, defaultPort = 9092): { host: string; po
 }
 
 export class KafkaConnection {
-  private buf: Buffer = Buffer.alloc(0);
-  private nextCorrelation = 1;
-  private readonly waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
-  private failure: Error | null = null;
+  private constructor(readonly client: ProtocolClient) {}
 
-  private constructor(private readonly socket: Socket, readonly clientId: string) {
-    socket.on('data', (d: Buffer) => this.onData(d));
-    socket.on('error', (e) => this.fail(new ClientConnectionError(e.message, { cause: e })));
-    socket.on('close', () => this.fail(new ClientConnectionError('connection closed by the broker')));
+  get clientId(): string {
+    return this.client.clientId ?? '';
   }
 
-  static open(address: string, opts: { clientId?: string; timeoutMs?: number } = {}): Promise<KafkaConnection> {
+  static async open(address: string, opts: { clientId?: string; timeoutMs?: number } = {}): Promise<KafkaConnection> {
     const { host, port } = parseHostPort(address);
-    return new Promise((resolve, reject) => {
-      const s = connect({ host, port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new ClientConnectionError(`could not connect to ${address} within ${opts.timeoutMs ?? 10_000} ms`));
-      }, opts.timeoutMs ?? 10_000);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        s.removeAllListeners('error');
-        resolve(new KafkaConnection(s, opts.clientId ?? 'samsa-cli'));
-      });
-      s.once('error', (e) => {
-        clearTimeout(timer);
-        reject(new ClientConnectionError(`could not connect to ${address}: ${e.message}`, { cause: e }));
-      });
-    });
-  }
-
-  private fail(e: Error): void {
-    if (!this.failure) this.failure = e;
-    for (const w of this.waiting.values()) w.reject(e);
-    this.waiting.clear();
+    const client = await ProtocolClient.connect({ host, port, clientId: opts.clientId ?? 'samsa-cli', connectTimeoutMs: opts.timeoutMs ?? 10_000 });
+    return new KafkaConnection(client);
   }
 
   /** Sends a request and resolves with the decoded response body. */
-  async request<T>(apiKey: number, version: number, body: unknown, timeoutMs = 30_000): Promise<T> {
-    const codec = apiCodecs.get(apiKey);
-    if (!codec) throw new Error(`no codec for API key ${apiKey}`);
-    if (this.failure) throw this.failure;
-    const correlationId = this.nextCorrelation++;
-    const w = new Writer(256);
-    w.writeInt32(0);
-    writeRequestHeader(w, { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: this.clientId });
-    codec.encodeRequest(w, body, version);
-    const frame = w.toBuffer();
-    frame.writeInt32BE(frame.length - 4, 0);
-    const payload = await new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(correlationId);
-        reject(new ClientConnectionError(`${codec.name} request timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting.set(correlationId, {
-        resolve: (b) => {
-          clearTimeout(timer);
-          resolve(b);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      this.socket.write(frame);
-    });
-    const r = new Reader(payload);
-    r.readInt32();
-    if (responseHeaderVersion(apiKey, version) === 1) r.readTaggedFields();
-    return codec.decodeResponse(r, version) as T;
-  }
-
-  private onData(d: Buffer): void {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    while (this.buf.length >= 4) {
-      const size = this.buf.readInt32BE(0);
-      if (this.buf.length < 4 + size) break;
-      const payload = this.buf.subarray(4, 4 + size);
-      this.buf = this.buf.subarray(4 + size);
-      const w = this.waiting.get(payload.readInt32BE(0));
-      if (w) {
-        this.waiting.delete(payload.readInt32BE(0));
-        w.resolve(payload);
-      }
-    }
+  request<T>(apiKey: number, version: number, body: unknown, timeoutMs = 30_000): Promise<T> {
+    return this.client.request<T>(apiKey, version, body, timeoutMs);
   }
 
   close(): void {
-    this.socket.destroy();
+    this.client.close();
   }
 }

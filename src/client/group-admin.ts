@@ -9,7 +9,7 @@
  * UNKNOWN_MEMBER_ID otherwise). Samsa asks the coordinator found by FindCoordinator, falling
  * back to the bootstrap connection when that address is the one already open.
  */
-import { decodeAssignment, type TopicPartitions } from '../group/consumer-protocol.js';
+import { decodeAssignment, type TopicPartitions } from '../protocol/consumer-protocol.js';
 import type { DeleteGroupsResponse } from '../protocol/generated/messages/delete-groups.js';
 import type { DescribeGroupsResponse } from '../protocol/generated/messages/describe-groups.js';
 import type { ListGroupsResponse } from '../protocol/generated/messages/list-groups.js';

@@ -1,166 +1,94 @@
 /**
- * A small Kafka wire client for black-box broker tests: one TCP connection, requests encoded with
- * the generated codecs, raw frame access for malformed input, and helpers for the APIs the broker
- * tests need (Metadata, CreateTopics, Produce, Fetch, ListOffsets).
+ * The black-box test client: a thin wrapper over src/client/protocol-client.ts (the project's one
+ * protocol client) that keeps the API the broker tests were written against: raw frame access for
+ * malformed input, a queue of unsolicited frames, and helpers for the APIs the broker tests need
+ * (Metadata, CreateTopics, Produce, Fetch, ListOffsets).
  */
-import { connect, type Socket } from 'node:net';
-import { apiCodecs } from '../../src/protocol/generated/registry.js';
-import { responseHeaderVersion, writeRequestHeader } from '../../src/protocol/header.js';
-import { Reader } from '../../src/protocol/primitives/reader.js';
-import { Writer } from '../../src/protocol/primitives/writer.js';
+import { ProtocolClient, encodeRequestFrame } from '../../src/client/protocol-client.js';
 import { decodeRecordBatches, type RecordBatch } from '../../src/protocol/records/record.js';
 
 export const API = { Produce: 0, Fetch: 1, ListOffsets: 2, Metadata: 3, ApiVersions: 18, CreateTopics: 19 } as const;
 
+const CLIENT_ID = 'samsa-test';
+
 export class WireClient {
-  private buf: Buffer = Buffer.alloc(0);
-  private nextCorrelation = 1;
-  private readonly waiting = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
   /** Frames that arrived with no waiter (e.g. answers to raw requests). */
   readonly unsolicited: Buffer[] = [];
-  private closeError: Error | null = null;
-  private readonly closedPromise: Promise<void>;
+  private unsolicitedWaiter: (() => void) | null = null;
 
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => this.onData(d));
-    let onClosed!: () => void;
-    this.closedPromise = new Promise<void>((res) => (onClosed = res));
-    socket.on('error', (e) => this.fail(e));
-    socket.on('close', () => {
-      this.fail(new Error('connection closed by broker'));
-      onClosed();
-    });
+  private constructor(private readonly client: ProtocolClient) {
+    client.onUnsolicited = (frame) => {
+      this.unsolicited.push(frame);
+      this.unsolicitedWaiter?.();
+    };
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<WireClient> {
-    return new Promise((resolve, reject) => {
-      const s = connect({ port, host }, () => {
-        s.off('error', reject);
-        resolve(new WireClient(s));
-      });
-      s.once('error', reject);
-    });
+  static async connect(port: number, host = '127.0.0.1'): Promise<WireClient> {
+    return new WireClient(await ProtocolClient.connect({ port, host, clientId: CLIENT_ID, requestTimeoutMs: 15_000 }));
   }
 
   get closed(): boolean {
-    return this.closeError !== null;
-  }
-
-  private fail(e: Error): void {
-    if (!this.closeError) this.closeError = e;
-    for (const w of this.waiting.values()) w.reject(e);
-    this.waiting.clear();
+    return this.client.closed;
   }
 
   /** Writes raw bytes (a complete frame with its size prefix, or anything at all). */
   writeRaw(bytes: Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(bytes);
+    this.client.writeRaw(bytes);
   }
 
   /** Stops reading from the socket for `ms` (responses pile up in the broker's send buffers). */
   async pauseReading(ms: number): Promise<void> {
-    this.socket.pause();
+    this.client.pause();
     await new Promise((r) => setTimeout(r, ms));
-    this.socket.resume();
+    this.client.resume();
   }
 
   /** Resolves true when the broker closes the connection, false after `ms` without a close. */
   async waitClosed(ms: number): Promise<boolean> {
-    if (this.socket.destroyed || this.closeError) return true;
+    if (this.client.closed) return true;
     let t: NodeJS.Timeout | undefined;
-    const r = await Promise.race([this.closedPromise.then(() => true), new Promise<boolean>((res) => (t = setTimeout(() => res(false), ms)))]);
+    const r = await Promise.race([this.client.whenClosed().then(() => true), new Promise<boolean>((res) => (t = setTimeout(() => res(false), ms)))]);
     clearTimeout(t);
     return r;
   }
 
   /** Waits for the next frame that has no registered waiter, or null on close/timeout. */
   async nextUnsolicited(ms: number): Promise<Buffer | null> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      const f = this.unsolicited.shift();
-      if (f) return f;
-      if (this.closed) return null;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const first = this.unsolicited.shift();
+    if (first || this.closed) return first ?? null;
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((res) => (this.unsolicitedWaiter = res)),
+      this.client.whenClosed(),
+      new Promise<void>((res) => (t = setTimeout(res, ms))),
+    ]);
+    clearTimeout(t);
+    this.unsolicitedWaiter = null;
     return this.unsolicited.shift() ?? null;
   }
 
   /** Encodes a request frame (size prefix included) without sending it. */
-  static encodeRequest(apiKey: number, version: number, body: unknown, correlationId: number, clientId: string | null = 'samsa-test'): Buffer {
-    const codec = apiCodecs.get(apiKey);
-    if (!codec) throw new Error(`no codec for API ${apiKey}`);
-    const w = new Writer();
-    w.writeInt32(0);
-    writeRequestHeader(w, { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId });
-    codec.encodeRequest(w, body, version);
-    const frame = w.toBuffer();
-    frame.writeInt32BE(frame.length - 4, 0);
-    return frame;
+  static encodeRequest(apiKey: number, version: number, body: unknown, correlationId: number, clientId: string | null = CLIENT_ID): Buffer {
+    const chunks = encodeRequestFrame(apiKey, version, body, correlationId, clientId);
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   }
 
   newCorrelationId(): number {
-    return this.nextCorrelation++;
+    return this.client.newCorrelationId();
   }
 
   /** Sends a request and returns the decoded response body. */
   async request<T = any>(apiKey: number, version: number, body: unknown, timeoutMs = 15_000): Promise<T> {
-    const correlationId = this.newCorrelationId();
-    const frame = WireClient.encodeRequest(apiKey, version, body, correlationId);
-    const payload = await this.sendFrame(correlationId, frame, timeoutMs);
-    const codec = apiCodecs.get(apiKey)!;
-    const r = new Reader(payload);
-    r.readInt32();
-    if (responseHeaderVersion(apiKey, version) === 1) r.readTaggedFields();
-    return codec.decodeResponse(r, version) as T;
+    return this.client.request<T>(apiKey, version, body, timeoutMs);
   }
 
   /** Sends a frame for which a response with `correlationId` is expected; resolves with the raw payload. */
   sendFrame(correlationId: number, frame: Buffer, timeoutMs = 15_000): Promise<Buffer> {
-    if (this.closeError) return Promise.reject(this.closeError);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.waiting.delete(correlationId);
-        reject(new Error(`no response to correlation id ${correlationId} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting.set(correlationId, {
-        resolve: (b) => {
-          clearTimeout(t);
-          resolve(b);
-        },
-        reject: (e) => {
-          clearTimeout(t);
-          reject(e);
-        },
-      });
-      this.socket.write(frame);
-    });
-  }
-
-  private onData(d: Buffer): void {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    while (this.buf.length >= 4) {
-      const size = this.buf.readInt32BE(0);
-      if (size < 4) {
-        this.fail(new Error(`broker sent an invalid frame size ${size}`));
-        this.socket.destroy();
-        return;
-      }
-      if (this.buf.length < 4 + size) break;
-      const payload = Buffer.from(this.buf.subarray(4, 4 + size));
-      this.buf = this.buf.subarray(4 + size);
-      const corr = payload.readInt32BE(0);
-      const w = this.waiting.get(corr);
-      if (w) {
-        this.waiting.delete(corr);
-        w.resolve(payload);
-      } else {
-        this.unsolicited.push(payload);
-      }
-    }
+    return this.client.sendFrame(correlationId, frame, timeoutMs);
   }
 
   close(): void {
-    this.socket.destroy();
+    this.client.close();
   }
 
   // ---- convenience wrappers --------------------------------------------------------------

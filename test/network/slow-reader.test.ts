@@ -5,11 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { ProtocolClient } from '../../src/client/protocol-client.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { removeDir, startBrokerProcess } from '../helpers/broker-process.js';
 import { rssKiB } from '../helpers/compat.js';
-import { WireClient, withClient } from '../helpers/wire.js';
+import { withClient } from '../helpers/wire.js';
 
 test('pipelined fetches from a client that does not read: broker memory stays bounded, answers resume', { timeout: 60_000 }, async () => {
   const broker = await startBrokerProcess();
@@ -24,49 +24,31 @@ test('pipelined fetches from a client that does not read: broker memory stays bo
     });
     const pid = broker.child.pid as number;
     const before = rssKiB(pid);
-    // 400 fetches of about 1 MB each (about 400 MB of answers if all were buffered).
-    const sock = connect({ port: broker.port, host: '127.0.0.1' });
-    await new Promise<void>((res) => sock.once('connect', () => res()));
-    sock.pause();
-    const fetch = (corr: number): Buffer =>
-      WireClient.encodeRequest(1, 11, {
+    // 400 fetches of about 1 MB each (about 400 MB of answers if all were buffered), pipelined
+    // on one connection that does not read.
+    const client = await ProtocolClient.connect({ port: broker.port, requestTimeoutMs: 0 });
+    try {
+      client.pause();
+      const fetch = {
         replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
         topics: [{ topic: 'slow', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20, logStartOffset: -1n, currentLeaderEpoch: -1 }] }],
         forgottenTopicsData: [], rackId: '',
-      }, corr);
-    for (let i = 1; i <= 400; i++) sock.write(fetch(i));
-    await new Promise((res) => setTimeout(res, 2000));
-    const during = rssKiB(pid);
-    assert.ok(during - before < 150 * 1024, `broker RSS grew by ${((during - before) / 1024).toFixed(0)} MB while the client was not reading`);
-    // The client reads again: every answer arrives.
-    let received = 0;
-    let head = Buffer.alloc(0); // bytes of a size prefix not yet complete
-    let skip = 0; // payload bytes of the current response still to come
-    const done = new Promise<void>((res) => {
-      sock.on('data', (d: Buffer) => {
-        let pos = 0;
-        while (pos < d.length) {
-          if (skip > 0) {
-            const n = Math.min(skip, d.length - pos);
-            skip -= n;
-            pos += n;
-            if (skip === 0 && ++received === 400) res();
-            continue;
-          }
-          const need = 4 - head.length;
-          head = Buffer.concat([head, d.subarray(pos, pos + need)]);
-          pos += Math.min(need, d.length - pos);
-          if (head.length === 4) {
-            skip = head.readInt32BE(0);
-            head = Buffer.alloc(0);
-          }
-        }
-      });
-    });
-    sock.resume();
-    await done;
-    sock.destroy();
-    assert.equal(received, 400);
+      };
+      let received = 0;
+      const answers: Promise<void>[] = [];
+      for (let i = 1; i <= 400; i++) answers.push(client.request(1, 11, fetch).then(() => void received++));
+      const all = Promise.all(answers);
+      all.catch(() => undefined); // awaited below; rejects only if the connection breaks
+      await new Promise((res) => setTimeout(res, 2000));
+      const during = rssKiB(pid);
+      assert.ok(during - before < 150 * 1024, `broker RSS grew by ${((during - before) / 1024).toFixed(0)} MB while the client was not reading`);
+      // The client reads again: every answer arrives.
+      client.resume();
+      await all;
+      assert.equal(received, 400);
+    } finally {
+      client.close();
+    }
   } finally {
     await broker.stop();
     removeDir(broker.dataDir);

@@ -1,0 +1,286 @@
+/**
+ * Samsa's one Kafka protocol client: a TCP connection that sends requests encoded with the
+ * generated codecs and matches the answers by correlation id. The CLI (connection.ts), the test
+ * helper (test/helpers/wire.ts) and the bench (bench/wire-client.ts) are thin wrappers over it.
+ *
+ * Kafka's rule: a broker answers a connection's requests in the order it received them, each
+ * answer a size-prefixed frame that starts with the request's correlation id (response header v0,
+ * plus tagged fields from v1 for flexible versions, never for ApiVersions); a request with acks=0
+ * gets no answer at all. Kafka's clients match answers to the head of an in-flight queue.
+ *
+ * Samsa's deviations, all for testing a broker rather than for running applications:
+ * - answers are matched by correlation id through a map, not by position, so a hand-made frame
+ *   (writeRaw, sendFrame) and an answer that arrives after its request timed out do not shift
+ *   every later answer; a frame nobody waits for goes to the `onUnsolicited` hook;
+ * - one connection, no metadata, no retries, no reconnect: a timeout rejects the request and
+ *   leaves the connection open, a broken stream rejects everything pending and closes it;
+ * - frames are split by the broker's own FrameSplitter; a size prefix below 4 (no room for a
+ *   correlation id) or above `maxResponseBytes` is a broken stream.
+ */
+import { connect, type Socket } from 'node:net';
+import { FrameSplitter, FrameTooLargeError } from '../network/frame-splitter.js';
+import { apiCodecs, type ApiCodec } from '../protocol/generated/registry.js';
+import { readResponseHeader, responseHeaderVersion, writeRequestHeader } from '../protocol/header.js';
+import { Reader } from '../protocol/primitives/reader.js';
+import { Writer } from '../protocol/primitives/writer.js';
+
+/** The connection could not be made, broke, or was closed; the cause is attached. */
+export class ClientConnectionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ClientConnectionError';
+  }
+}
+
+/** No answer within the request's timeout (the connection stays open). */
+export class RequestTimeoutError extends ClientConnectionError {
+  constructor(
+    /** What was sent, e.g. "Metadata request". */
+    readonly what: string,
+    readonly correlationId: number,
+    readonly timeoutMs: number,
+  ) {
+    super(`${what} timed out after ${timeoutMs} ms (no response to correlation id ${correlationId})`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+export interface ProtocolClientOptions {
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Client id in every request header this client encodes; default 'samsa'. */
+  clientId?: string | null;
+  /** Default 10,000 ms. */
+  connectTimeoutMs?: number;
+  /** Default per-request timeout; 0 means none. Default 30,000 ms. */
+  requestTimeoutMs?: number;
+  /** Largest answer accepted; a larger size prefix breaks the connection. Default 1 GiB. */
+  maxResponseBytes?: number;
+  /** TCP_NODELAY; default true. */
+  noDelay?: boolean;
+  /** Called with every frame (payload after the size prefix) no request waits for. */
+  onUnsolicited?: (frame: Buffer) => void;
+}
+
+interface Waiter {
+  resolve(frame: Buffer): void;
+  reject(e: Error): void;
+}
+
+function codecOf(apiKey: number): ApiCodec {
+  const codec = apiCodecs.get(apiKey);
+  if (!codec) throw new Error(`no codec for API key ${apiKey}`);
+  return codec;
+}
+
+/**
+ * Encodes a request frame, size prefix included, as a list of chunks (large fields such as record
+ * batches by reference, not copied). `Buffer.concat` them for one buffer.
+ */
+export function encodeRequestFrame(apiKey: number, version: number, body: unknown, correlationId: number, clientId: string | null): Buffer[] {
+  const codec = codecOf(apiKey);
+  const w = new Writer(256);
+  w.writeInt32(0);
+  writeRequestHeader(w, { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId });
+  codec.encodeRequest(w, body, version);
+  const chunks = w.toChunks();
+  // The first chunk holds at least the 4-byte prefix (the writer starts with room for it).
+  (chunks[0] as Buffer).writeInt32BE(w.length - 4, 0);
+  return chunks;
+}
+
+/** Decodes an answer frame (payload after the size prefix: response header, then body). */
+export function decodeResponseFrame<T>(apiKey: number, version: number, frame: Buffer): T {
+  const codec = codecOf(apiKey);
+  const r = new Reader(frame);
+  readResponseHeader(r, responseHeaderVersion(apiKey, version));
+  return codec.decodeResponse(r, version) as T;
+}
+
+export class ProtocolClient {
+  readonly clientId: string | null;
+  /** Frames no request waits for; replace to observe them (the default drops them). */
+  onUnsolicited: (frame: Buffer) => void;
+  private readonly splitter: FrameSplitter;
+  private readonly waiting = new Map<number, Waiter>();
+  private readonly requestTimeoutMs: number;
+  private nextCorrelation = 1;
+  private failure: Error | null = null;
+  private readonly closedPromise: Promise<void>;
+
+  private constructor(
+    private readonly socket: Socket,
+    opts: ProtocolClientOptions,
+  ) {
+    this.clientId = opts.clientId === undefined ? 'samsa' : opts.clientId;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.onUnsolicited = opts.onUnsolicited ?? (() => undefined);
+    this.splitter = new FrameSplitter(opts.maxResponseBytes ?? 1024 * 1024 * 1024);
+    socket.setNoDelay(opts.noDelay ?? true);
+    let onClosed!: () => void;
+    this.closedPromise = new Promise<void>((res) => (onClosed = res));
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('error', (e) => this.fail(new ClientConnectionError(e.message, { cause: e })));
+    socket.on('close', () => {
+      this.fail(new ClientConnectionError('connection closed by the broker'));
+      onClosed();
+    });
+  }
+
+  /** Opens a connection; rejects with ClientConnectionError when it cannot be made in time. */
+  static connect(opts: ProtocolClientOptions): Promise<ProtocolClient> {
+    const host = opts.host ?? '127.0.0.1';
+    const address = `${host.includes(':') ? `[${host}]` : host}:${opts.port}`;
+    const timeoutMs = opts.connectTimeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const s = connect({ host, port: opts.port });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new ClientConnectionError(`could not connect to ${address} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        s.removeAllListeners('error');
+        resolve(new ProtocolClient(s, opts));
+      });
+      s.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new ClientConnectionError(`could not connect to ${address}: ${e.message}`, { cause: e }));
+      });
+    });
+  }
+
+  /** The connection broke or was closed (pending and later requests reject). */
+  get closed(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Why the connection is unusable, or null while it is open. */
+  get closeError(): Error | null {
+    return this.failure;
+  }
+
+  /** Resolves once the socket has closed, whoever closed it. */
+  whenClosed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  /** Requests waiting for an answer. */
+  get inFlight(): number {
+    return this.waiting.size;
+  }
+
+  /** Takes the next correlation id (for frames built by hand and sent with sendFrame). */
+  newCorrelationId(): number {
+    const id = this.nextCorrelation;
+    this.nextCorrelation = id === 0x7fffffff ? 1 : id + 1;
+    return id;
+  }
+
+  /**
+   * Sends a request and resolves with the decoded response body. Requests may be pipelined.
+   * `timeoutMs` overrides the client's default (0: wait as long as the connection lives).
+   */
+  async request<T>(apiKey: number, version: number, body: unknown, timeoutMs = this.requestTimeoutMs): Promise<T> {
+    const correlationId = this.newCorrelationId();
+    const frame = encodeRequestFrame(apiKey, version, body, correlationId, this.clientId);
+    const answer = await this.sendFrame(correlationId, frame, timeoutMs, `${codecOf(apiKey).name} request`);
+    return decodeResponseFrame<T>(apiKey, version, answer);
+  }
+
+  /**
+   * Sends a frame (size prefix included; one buffer or chunks) that the broker answers with
+   * `correlationId`, and resolves with the raw answer (payload after the size prefix).
+   */
+  sendFrame(correlationId: number, frame: Buffer | readonly Buffer[], timeoutMs = this.requestTimeoutMs, what = 'request'): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.waiting.has(correlationId)) return Promise.reject(new Error(`correlation id ${correlationId} is already waiting for an answer`));
+    return new Promise((resolve, reject) => {
+      const timer = timeoutMs > 0 ? setTimeout(() => {
+        this.waiting.delete(correlationId);
+        reject(new RequestTimeoutError(what, correlationId, timeoutMs));
+      }, timeoutMs) : undefined;
+      this.waiting.set(correlationId, {
+        resolve: (b) => {
+          clearTimeout(timer);
+          resolve(b);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.write(frame);
+    });
+  }
+
+  /** Writes bytes as they are: a frame nobody waits for (acks=0), or malformed input. */
+  writeRaw(bytes: Buffer | readonly Buffer[]): void {
+    this.write(bytes);
+  }
+
+  /** Stops reading answers (they pile up in the broker's send buffers) until resume(). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Closes the connection; pending requests reject with ClientConnectionError. */
+  close(): void {
+    this.fail(new ClientConnectionError('connection closed by the client'));
+    this.socket.destroy();
+  }
+
+  private write(bytes: Buffer | readonly Buffer[]): void {
+    if (this.socket.destroyed) return;
+    if (Buffer.isBuffer(bytes)) {
+      this.socket.write(bytes);
+      return;
+    }
+    this.socket.cork();
+    for (const c of bytes) this.socket.write(c);
+    this.socket.uncork();
+  }
+
+  private fail(e: Error): void {
+    if (!this.failure) this.failure = e;
+    const waiters = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of waiters) w.reject(this.failure);
+  }
+
+  private broken(reason: string, cause?: unknown): void {
+    this.fail(new ClientConnectionError(`broker sent a malformed stream: ${reason}`, cause === undefined ? undefined : { cause }));
+    this.socket.destroy();
+  }
+
+  private onData(d: Buffer): void {
+    if (this.failure) return;
+    try {
+      this.splitter.push(d, (frame) => this.onFrame(frame));
+    } catch (e) {
+      if (!(e instanceof FrameTooLargeError)) throw e;
+      this.broken(`size prefix ${e.size} (accepted: 4 to ${e.max})`, e);
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.failure) return;
+    if (frame.length < 4) {
+      this.broken(`a frame of ${frame.length} bytes has no correlation id`);
+      return;
+    }
+    const correlationId = frame.readInt32BE(0);
+    const w = this.waiting.get(correlationId);
+    if (w) {
+      this.waiting.delete(correlationId);
+      w.resolve(frame);
+    } else {
+      this.onUnsolicited(frame);
+    }
+  }
+}
