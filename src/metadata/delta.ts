@@ -9,7 +9,7 @@
  * Samsa deviation: configs are replaced whole per resource (Kafka writes one ConfigRecord per key);
  * what the store writes is the same.
  */
-import { freezeTopic, MetadataImage, type BrokerImage, type PartitionImage, type TopicImage } from './image.js';
+import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from './image.js';
 
 export interface MetadataDelta {
   /** New topics (names and ids not in the image). */
@@ -48,12 +48,12 @@ export function changesDurableState(d: MetadataDelta): boolean {
 /** The image after `delta`, with the epoch one higher. Throws MetadataDeltaError when it does not fit. */
 export function applyDelta(image: MetadataImage, delta: MetadataDelta): MetadataImage {
   const next = image.parts();
-  const byId = new Map<string, TopicImage>();
-  for (const t of next.topics.values()) byId.set(t.topicId, t);
+  const { byId, byNormalizedName } = next.indexes;
   const put = (t: TopicImage): void => {
     const frozen = freezeTopic(t);
     next.topics.set(frozen.name, frozen);
     byId.set(frozen.topicId, frozen);
+    byNormalizedName.set(normalizeTopicName(frozen.name), frozen.name);
   };
   const existing = (topicId: string, what: string): TopicImage => {
     const t = byId.get(topicId);
@@ -64,6 +64,8 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
     const t = existing(id, 'deleting a topic');
     next.topics.delete(t.name);
     byId.delete(id);
+    const normalized = normalizeTopicName(t.name);
+    if (byNormalizedName.get(normalized) === t.name) byNormalizedName.delete(normalized);
   }
   for (const t of delta.createdTopics ?? []) {
     if (next.topics.has(t.name)) throw new MetadataDeltaError(`creating topic ${t.name}: the name exists`);

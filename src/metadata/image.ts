@@ -50,6 +50,14 @@ export interface MetadataImageParts {
   readonly brokers: ReadonlyMap<number, BrokerImage>;
   /** Dynamic broker configs keyed by resource name: '' = cluster default, else a node id. */
   readonly brokerConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The topic indexes, when the caller kept them up to date (applyDelta); built from `topics` otherwise. */
+  readonly indexes?: TopicIndexes;
+}
+
+/** Topics by id, and normalized name ('.' → '_') → name. */
+export interface TopicIndexes {
+  readonly byId: Map<string, TopicImage>;
+  readonly byNormalizedName: Map<string, string>;
 }
 
 const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
@@ -58,9 +66,9 @@ export class MetadataImage {
   readonly epoch: number;
   readonly clusterId: string;
   private readonly byName: ReadonlyMap<string, TopicImage>;
-  private readonly byId = new Map<string, TopicImage>();
+  private readonly byId: ReadonlyMap<string, TopicImage>;
   /** Topic name with '.' replaced by '_' → topic name (Kafka rejects names colliding this way). */
-  private readonly byNormalizedName = new Map<string, string>();
+  private readonly byNormalizedName: ReadonlyMap<string, string>;
   private readonly brokerMap: ReadonlyMap<number, BrokerImage>;
   private readonly brokerConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
 
@@ -71,10 +79,16 @@ export class MetadataImage {
     this.byName = parts.topics;
     this.brokerMap = parts.brokers;
     this.brokerConfigMap = parts.brokerConfigs;
-    for (const t of parts.topics.values()) {
-      this.byId.set(t.topicId, t);
-      this.byNormalizedName.set(normalizeTopicName(t.name), t.name);
+    let indexes = parts.indexes;
+    if (indexes === undefined) {
+      indexes = { byId: new Map(), byNormalizedName: new Map() };
+      for (const t of parts.topics.values()) {
+        indexes.byId.set(t.topicId, t);
+        indexes.byNormalizedName.set(normalizeTopicName(t.name), t.name);
+      }
     }
+    this.byId = indexes.byId;
+    this.byNormalizedName = indexes.byNormalizedName;
     Object.freeze(this);
   }
 
@@ -82,14 +96,22 @@ export class MetadataImage {
     return new MetadataImage({ epoch: 0, clusterId, topics: new Map(), brokers: new Map(), brokerConfigs: new Map() });
   }
 
-  /** The parts of this image, as copies a new image may change. */
-  parts(): { epoch: number; clusterId: string; topics: Map<string, TopicImage>; brokers: Map<number, BrokerImage>; brokerConfigs: Map<string, Readonly<Record<string, string>>> } {
+  /** The parts of this image, as copies a new image may change (the indexes must be kept consistent with `topics`). */
+  parts(): {
+    epoch: number;
+    clusterId: string;
+    topics: Map<string, TopicImage>;
+    brokers: Map<number, BrokerImage>;
+    brokerConfigs: Map<string, Readonly<Record<string, string>>>;
+    indexes: TopicIndexes;
+  } {
     return {
       epoch: this.epoch,
       clusterId: this.clusterId,
       topics: new Map(this.byName),
       brokers: new Map(this.brokerMap),
       brokerConfigs: new Map(this.brokerConfigMap),
+      indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
     };
   }
 
