@@ -8,6 +8,7 @@ import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { log } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
+import type { SyncMetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
 import { startPoolTrimming } from '../common/buffer-pool.js';
@@ -24,7 +25,8 @@ import { GroupCoordinator } from '../group/coordinator.js';
 import { ConversionStats } from './conversion-stats.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestRouter } from './router.js';
-import { TopicManager } from './topic-manager.js';
+import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
+import { TopicController } from './topic-controller.js';
 
 export interface BoundListener extends Listener {
   /** Host and port clients are told to use (advertised.listeners, else the bound address). */
@@ -43,8 +45,12 @@ export class Broker {
   readonly requestBudget: RequestBudget;
   private stopPoolTrimming: (() => void) | null = null;
   logs!: LogManager;
-  metadata!: LocalMetadataStore;
-  topics!: TopicManager;
+  /** The cluster metadata: read image(), change through the controller (topics). */
+  metadata!: SyncMetadataStore;
+  /** The controller side of topics and configs (validate, commit a delta). */
+  topics!: TopicController;
+  /** Follows the metadata images: opens and removes logs, applies configs. */
+  applier!: MetadataApplier;
   listeners: BoundListener[] = [];
   router!: RequestRouter;
   groups!: GroupCoordinator;
@@ -67,7 +73,7 @@ export class Broker {
   }
 
   get clusterId(): string {
-    return this.metadata.clusterId;
+    return this.metadata.image().clusterId;
   }
 
   async start(): Promise<void> {
@@ -95,15 +101,18 @@ export class Broker {
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
     });
     segmentResourceCache.resizeLimits(effectiveMaxOpenSegments(this.config.int('log.open.files.max')));
-    this.topics = new TopicManager(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
+    this.registerSelf();
+    this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
+    this.topics = new TopicController(this.config, this.metadata, this.applier, this.nodeId);
+    const image = this.metadata.image();
     this.logs.loadAll(
-      (topic) => this.topics.logConfigFor(this.metadata.topic(topic)?.configs ?? {}),
+      (topic) => this.applier.logConfigFor(image.topic(topic)?.configs ?? {}),
       (topic, partition) => {
-        const t = this.metadata.topic(topic);
+        const t = image.topic(topic);
         return t !== undefined && partition < t.partitions.length ? t.topicId : null;
       },
     );
-    this.topics.loadPartitions();
+    this.applier.loadPartitions();
     this.groups = new GroupCoordinator(this);
     this.groups.start();
     this.logs.startBackgroundTasks();
@@ -143,7 +152,13 @@ export class Broker {
   }
 
   private topicsDefaultLogConfig(): LogConfig {
-    return new TopicManager(this.config, undefined as never, undefined as never, this.replicas, this.nodeId).logConfigFor({});
+    return new TopicConfigs(this.config).logConfigFor({});
+  }
+
+  /** Registers this node and its advertised listeners in the metadata (not persisted by the local store). */
+  private registerSelf(): void {
+    const endpoints = this.listeners.map((l) => ({ listenerName: l.name, host: l.advertisedHost, port: l.advertisedPort }));
+    this.metadata.commitSync({ registeredBrokers: [{ nodeId: this.nodeId, rack: null, endpoints }] });
   }
 
   /** The listener a connection arrived on, for advertising addresses in Metadata. */
@@ -166,6 +181,7 @@ export class Broker {
     } catch (e) {
       log.error('snapshotting producer state at shutdown failed', e);
     }
+    this.applier?.stop();
     this.logs?.shutdown();
     for (const l of this.dirLocks) l.release();
     this.dirLocks = [];
@@ -181,7 +197,7 @@ export class Broker {
       }
       return;
     }
-    writeFileSync(path, `#\n#${new Date().toString()}\nnode.id=${this.nodeId}\nversion=1\ncluster.id=${this.metadata.clusterId}\n`);
+    writeFileSync(path, `#\n#${new Date().toString()}\nnode.id=${this.nodeId}\nversion=1\ncluster.id=${this.clusterId}\n`);
   }
 }
 

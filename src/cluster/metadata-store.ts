@@ -1,151 +1,120 @@
 /**
- * Cluster metadata for a single broker: topics, their ids, partition counts and config overrides,
- * and the dynamic broker configs.
- * Persisted atomically as a JSON snapshot in the first log dir; only the broker mutates it.
+ * The single-node MetadataStore: the image kept in memory and persisted as a JSON snapshot in the
+ * first log dir (written to a temporary file, fsynced, renamed, directory fsynced), so a commit is
+ * durable before its image is published. Kafka keeps this in its KRaft metadata log; one node with
+ * no quorum needs only the latest snapshot.
+ * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?}`. `epoch` was added with
+ * the image and is optional: files written before it load with epoch 0, and older Samsa versions
+ * ignore it. Broker registrations are not written: a broker registers again when it starts (like
+ * a KRaft broker, which is fenced until it does), so a commit that only registers brokers skips
+ * the write and its epoch is not persisted.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { log } from '../common/logger.js';
+import { applyDelta, changesDurableState, type MetadataDelta } from '../metadata/delta.js';
+import { freezeTopic, MetadataImage, type PartitionImage, type TopicImage } from '../metadata/image.js';
+import type { MetadataListener, SyncMetadataStore } from '../metadata/store.js';
 
-export interface PartitionMetadata {
-  partition: number;
-  leader: number;
-  leaderEpoch: number;
-  replicas: number[];
-  isr: number[];
-}
-
-export interface TopicMetadata {
-  name: string;
-  /** Kafka textual UUID (base64url, 22 chars). */
-  topicId: string;
-  partitions: PartitionMetadata[];
-  /** Topic-level config overrides, as strings (Kafka keeps them that way). */
-  configs: Record<string, string>;
-  internal: boolean;
-}
+/** The names the store used before the image existed (kept for code that still says them). */
+export type PartitionMetadata = PartitionImage;
+export type TopicMetadata = TopicImage;
 
 interface Snapshot {
   version: 1;
   clusterId: string;
-  topics: TopicMetadata[];
+  topics: TopicImage[];
   /** Dynamic broker configs as strings, keyed by resource name: '' = cluster default, else a node id. */
   brokerConfigs?: Record<string, Record<string, string>>;
+  /** The image's epoch (absent in files written before it existed). */
+  epoch?: number;
 }
 
-const FILE = '__samsa_metadata.json';
+export const METADATA_FILE = '__samsa_metadata.json';
 
-export class LocalMetadataStore {
-  private readonly topics = new Map<string, TopicMetadata>();
-  private readonly byId = new Map<string, TopicMetadata>();
-  /** Topic name with '.' replaced by '_' → topic name (Kafka rejects names colliding this way). */
-  private readonly byNormalizedName = new Map<string, string>();
-  private readonly brokerConfigMap = new Map<string, Record<string, string>>();
-  readonly clusterId: string;
+export class LocalMetadataStore implements SyncMetadataStore {
+  private current: MetadataImage;
+  private readonly listeners = new Set<MetadataListener>();
+  /** Commits made by a watcher while others are being told of an earlier one (told afterwards, in order). */
+  private readonly pending: [MetadataImage, MetadataDelta, MetadataImage][] = [];
+  private notifying = false;
 
-  private constructor(private readonly dir: string, snapshot: Snapshot) {
-    this.clusterId = snapshot.clusterId;
-    for (const t of snapshot.topics) this.index(t);
-    for (const [name, configs] of Object.entries(snapshot.brokerConfigs ?? {})) this.brokerConfigMap.set(name, { ...configs });
+  private constructor(private readonly dir: string, image: MetadataImage) {
+    this.current = image;
   }
 
   static open(dir: string, newClusterId: () => string): LocalMetadataStore {
-    const path = join(dir, FILE);
+    const path = join(dir, METADATA_FILE);
     if (existsSync(path)) {
       const snapshot = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
-      return new LocalMetadataStore(dir, snapshot);
+      return new LocalMetadataStore(dir, imageOf(snapshot));
     }
-    const store = new LocalMetadataStore(dir, { version: 1, clusterId: newClusterId(), topics: [] });
-    store.persist();
+    const store = new LocalMetadataStore(dir, MetadataImage.empty(newClusterId()));
+    store.persist(store.current);
     return store;
   }
 
-  topic(name: string): TopicMetadata | undefined {
-    return this.topics.get(name);
+  get clusterId(): string {
+    return this.current.clusterId;
   }
 
-  topicById(id: string): TopicMetadata | undefined {
-    return this.byId.get(id);
+  image(): MetadataImage {
+    return this.current;
   }
 
-  allTopics(): IterableIterator<TopicMetadata> {
-    return this.topics.values();
+  commitSync(delta: MetadataDelta): MetadataImage {
+    const previous = this.current;
+    const next = applyDelta(previous, delta);
+    if (changesDurableState(delta)) this.persist(next);
+    this.current = next;
+    this.pending.push([next, delta, previous]);
+    this.notify();
+    return next;
   }
 
-  get topicCount(): number {
-    return this.topics.size;
-  }
-
-  /** The existing topic whose name differs from `name` only by '.' versus '_', if any. */
-  collidingTopic(name: string): string | undefined {
-    const other = this.byNormalizedName.get(normalizeName(name));
-    return other !== undefined && other !== name ? other : undefined;
-  }
-
-  putTopic(t: TopicMetadata): void {
-    this.putTopics([t]);
-  }
-
-  /** Applies several topic changes with one write; if the write fails, nothing changes. */
-  putTopics(ts: TopicMetadata[]): void {
-    const previous: (TopicMetadata | undefined)[] = [];
-    for (const t of ts) {
-      const old = this.topics.get(t.name);
-      previous.push(old);
-      if (old) this.byId.delete(old.topicId);
-      this.index(t);
-    }
-    if (ts.length === 0) return;
+  commit(delta: MetadataDelta): Promise<MetadataImage> {
     try {
-      this.persist();
+      return Promise.resolve(this.commitSync(delta));
     } catch (e) {
-      for (let i = ts.length - 1; i >= 0; i--) {
-        const t = ts[i] as TopicMetadata;
-        const old = previous[i];
-        this.unindex(t);
-        if (old) this.index(old);
-      }
-      throw e;
+      return Promise.reject(e);
     }
   }
 
-  deleteTopic(name: string): TopicMetadata | undefined {
-    const t = this.topics.get(name);
-    if (!t) return undefined;
-    this.topics.delete(name);
-    this.byId.delete(t.topicId);
-    if (this.byNormalizedName.get(normalizeName(name)) === name) this.byNormalizedName.delete(normalizeName(name));
-    this.persist();
-    return t;
+  watch(listener: MetadataListener): () => void {
+    // A wrapper, so that watching twice with one function gives two independent subscriptions.
+    const entry: MetadataListener = (image, delta, previous) => listener(image, delta, previous);
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
   }
 
-  /** Dynamic broker configs of a resource ('' = cluster default, else a node id); empty when none. */
-  brokerConfigs(resourceName: string): Record<string, string> {
-    return { ...(this.brokerConfigMap.get(resourceName) ?? {}) };
+  private notify(): void {
+    if (this.notifying) return;
+    this.notifying = true;
+    try {
+      for (let change = this.pending.shift(); change !== undefined; change = this.pending.shift()) {
+        for (const l of [...this.listeners]) {
+          try {
+            l(...change);
+          } catch (e) {
+            // The delta is committed; a watcher that fails must not hide it from the others.
+            log.error(`metadata watcher failed on epoch ${change[0].epoch}`, e);
+          }
+        }
+      }
+    } finally {
+      this.notifying = false;
+    }
   }
 
-  /** Replaces (and persists) the dynamic broker configs of a resource. */
-  putBrokerConfigs(resourceName: string, configs: Record<string, string>): void {
-    if (Object.keys(configs).length === 0) this.brokerConfigMap.delete(resourceName);
-    else this.brokerConfigMap.set(resourceName, { ...configs });
-    this.persist();
-  }
-
-  private index(t: TopicMetadata): void {
-    this.topics.set(t.name, t);
-    this.byId.set(t.topicId, t);
-    this.byNormalizedName.set(normalizeName(t.name), t.name);
-  }
-
-  private unindex(t: TopicMetadata): void {
-    this.topics.delete(t.name);
-    this.byId.delete(t.topicId);
-    if (this.byNormalizedName.get(normalizeName(t.name)) === t.name) this.byNormalizedName.delete(normalizeName(t.name));
-  }
-
-  private persist(): void {
-    const snapshot: Snapshot = { version: 1, clusterId: this.clusterId, topics: [...this.topics.values()] };
-    if (this.brokerConfigMap.size > 0) snapshot.brokerConfigs = Object.fromEntries(this.brokerConfigMap);
-    const path = join(this.dir, FILE);
+  private persist(image: MetadataImage): void {
+    const snapshot: Snapshot = { version: 1, clusterId: image.clusterId, topics: [...image.topics()] };
+    const brokerConfigs: Record<string, Record<string, string>> = {};
+    for (const name of image.brokerConfigResources()) brokerConfigs[name] = { ...image.brokerConfigs(name) };
+    if (Object.keys(brokerConfigs).length > 0) snapshot.brokerConfigs = brokerConfigs;
+    snapshot.epoch = image.epoch;
+    const path = join(this.dir, METADATA_FILE);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
     try {
@@ -169,6 +138,10 @@ export class LocalMetadataStore {
   }
 }
 
-function normalizeName(name: string): string {
-  return name.replace(/\./g, '_');
+function imageOf(s: Snapshot): MetadataImage {
+  const topics = new Map<string, TopicImage>();
+  for (const t of s.topics) topics.set(t.name, freezeTopic(t));
+  const brokerConfigs = new Map<string, Readonly<Record<string, string>>>();
+  for (const [name, configs] of Object.entries(s.brokerConfigs ?? {})) brokerConfigs.set(name, Object.freeze({ ...configs }));
+  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs });
 }

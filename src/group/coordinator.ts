@@ -72,7 +72,7 @@ export class GroupCoordinator implements GroupRuntime {
   // ------------------------------------------------------------------------------ placement
 
   numPartitions(): number {
-    return this.broker.metadata.topic(OFFSETS_TOPIC)?.partitions.length ?? this.broker.config.int('offsets.topic.num.partitions');
+    return this.broker.metadata.image().topic(OFFSETS_TOPIC)?.partitions.length ?? this.broker.config.int('offsets.topic.num.partitions');
   }
 
   partitionFor(groupId: string): number {
@@ -81,7 +81,7 @@ export class GroupCoordinator implements GroupRuntime {
 
   /** Creates `__consumer_offsets` when it does not exist yet (as Kafka does on the first FindCoordinator). */
   ensureOffsetsTopic(): void {
-    if (this.broker.metadata.topic(OFFSETS_TOPIC)) return;
+    if (this.broker.metadata.image().topic(OFFSETS_TOPIC)) return;
     const numPartitions = this.broker.config.int('offsets.topic.num.partitions');
     this.broker.topics.createValidated([
       {
@@ -176,7 +176,7 @@ export class GroupCoordinator implements GroupRuntime {
         for (const g of loaded) this.onGroupLoaded(g);
         // Offsets are only committed for existing topics: any left for a missing topic belong to
         // one deleted while this partition was loading, or just before a crash.
-        this.removeOffsetsOf([...loaded], (topic) => this.broker.metadata.topic(topic) === undefined, 'of deleted topics');
+        this.removeOffsetsOf([...loaded], (topic) => this.broker.metadata.image().topic(topic) === undefined, 'of deleted topics');
         if (stats.records > 0) log.info(`Loaded ${stats.records} records (${stats.bytes} bytes) from ${OFFSETS_TOPIC}-${p.index} in ${stats.ms.toFixed(0)} ms: ${loaded.size} groups`);
       },
       () => !this.active,

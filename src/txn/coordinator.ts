@@ -87,7 +87,7 @@ export class TransactionCoordinator {
     this.active = true;
     const recovered = recoverPendingOffsets(this.broker, this.pendingOffsets);
     if (recovered > 0) log.info(`Recovered ${recovered} offsets of open transactions in ${CONSUMER_OFFSETS_TOPIC}`);
-    if (this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)) this.loadAll();
+    if (this.broker.metadata.image().topic(TRANSACTION_STATE_TOPIC)) this.loadAll();
     const interval = this.broker.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
     this.timer = setInterval(() => this.runMaintenance(), Math.max(10, interval));
     this.timer.unref();
@@ -104,8 +104,8 @@ export class TransactionCoordinator {
   /** Creates `__transaction_state` (and loads it) when it does not exist yet. */
   ensureTopic(): void {
     if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not active');
-    if (this.numPartitions > 0 && this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)) return;
-    if (!this.broker.metadata.topic(TRANSACTION_STATE_TOPIC)) {
+    if (this.numPartitions > 0 && this.broker.metadata.image().topic(TRANSACTION_STATE_TOPIC)) return;
+    if (!this.broker.metadata.image().topic(TRANSACTION_STATE_TOPIC)) {
       const numPartitions = this.broker.config.int('transaction.state.log.num.partitions');
       this.broker.topics.createValidated([
         {
@@ -126,7 +126,7 @@ export class TransactionCoordinator {
   }
 
   private loadAll(): void {
-    const meta = this.broker.metadata.topic(TRANSACTION_STATE_TOPIC);
+    const meta = this.broker.metadata.image().topic(TRANSACTION_STATE_TOPIC);
     if (!meta) return;
     const started = performance.now();
     this.txns.clear();

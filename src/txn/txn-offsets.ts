@@ -74,7 +74,7 @@ export function completeTxnOffsets(broker: Broker, pending: PendingTxnOffsets, o
  * (found through each partition's producer state), so a later COMMIT marker still applies them.
  */
 export function recoverPendingOffsets(broker: Broker, pending: PendingTxnOffsets): number {
-  const meta = broker.metadata.topic(CONSUMER_OFFSETS_TOPIC);
+  const meta = broker.metadata.image().topic(CONSUMER_OFFSETS_TOPIC);
   if (!meta) return 0;
   let recovered = 0;
   for (const pm of meta.partitions) {

@@ -42,7 +42,7 @@ function resolveTargets(ctx: RequestContext, req: FetchRequest, session: FetchSe
   const useIds = apiVersion >= 13;
   const requested: SessionPartition[] = [];
   for (const t of req.topics) {
-    const meta = useIds ? broker.metadata.topicById(t.topicId) : broker.metadata.topic(t.topic);
+    const meta = useIds ? broker.metadata.image().topicById(t.topicId) : broker.metadata.image().topic(t.topic);
     const name = useIds ? (meta?.name ?? '') : t.topic;
     const topicId = useIds ? t.topicId : (meta?.topicId ?? ZERO_UUID);
     for (const p of t.partitions) {

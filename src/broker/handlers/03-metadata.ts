@@ -20,7 +20,7 @@ import {
   type MetadataResponseInit,
 } from '../../protocol/generated/messages/metadata.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
-import type { TopicMetadata } from '../../cluster/metadata-store.js';
+import { endpointFor, type BrokerImage, type TopicImage } from '../../metadata/image.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { forEachSliced, whenDone } from '../../common/yield.js';
 import { isLegalTopicName } from '../topic-manager.js';
@@ -33,7 +33,13 @@ type RequestTopic = NonNullable<MetadataRequest['topics']>[number];
 export const MAX_AUTO_CREATE_PER_REQUEST = 1000;
 const NO_PARTITIONS: TopicOut['partitions'] = [];
 
-function topicEntry(t: TopicMetadata): TopicOut {
+/** A registered broker as a client on `listenerName` must reach it. */
+function brokerEntry(b: BrokerImage, listenerName: string): NonNullable<MetadataResponseInit['brokers']>[number] {
+  const e = endpointFor(b, listenerName);
+  return { nodeId: b.nodeId, host: e?.host ?? 'localhost', port: e?.port ?? 9092, rack: b.rack };
+}
+
+function topicEntry(t: TopicImage): TopicOut {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
@@ -51,8 +57,8 @@ function topicEntry(t: TopicMetadata): TopicOut {
   };
 }
 
-export function autoCreateTopic(ctx: RequestContext, name: string): TopicMetadata {
-  const existing = ctx.broker.metadata.topic(name);
+export function autoCreateTopic(ctx: RequestContext, name: string): TopicImage {
+  const existing = ctx.broker.metadata.image().topic(name);
   if (existing) return existing;
   return ctx.broker.topics.create({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
 }
@@ -70,7 +76,7 @@ interface NamedTopics {
 /** Answers list[i] unless its name or id was answered already (request order is kept). */
 function answerNamed(s: NamedTopics, i: number): void {
   const { ctx, list, seen, out } = s;
-  const metadata = ctx.broker.metadata;
+  const metadata = ctx.broker.metadata.image();
   const rt = list[i] as RequestTopic;
   const name = rt.name;
   if (name === null || name === undefined) {
@@ -110,23 +116,23 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
   encode: encodeMetadataResponse,
   handle(ctx, req) {
     const { broker, apiVersion } = ctx;
-    const listener = broker.listenerNamed(ctx.connection.listenerName);
     const topics: TopicOut[] = [];
     const topicOps = apiVersion >= 8 && req.includeTopicAuthorizedOperations;
     const response = (): MetadataResponseInit => {
       if (topicOps) for (const t of topics) t.topicAuthorizedOperations = TOPIC_OPERATIONS;
+      const image = broker.metadata.image();
       return {
         throttleTimeMs: 0,
-        brokers: [{ nodeId: broker.nodeId, host: listener?.advertisedHost ?? 'localhost', port: listener?.advertisedPort ?? 9092, rack: null }],
-        clusterId: broker.clusterId,
+        brokers: image.brokers().map((b) => brokerEntry(b, ctx.connection.listenerName)),
+        clusterId: image.clusterId,
         controllerId: broker.nodeId,
         topics,
         clusterAuthorizedOperations: apiVersion >= 8 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_NOT_REQUESTED,
       };
     };
     if (req.topics === null || (apiVersion === 0 && req.topics.length === 0)) {
-      const all = [...broker.metadata.allTopics()];
-      return whenDone(forEachSliced(all.length, (i) => topics.push(topicEntry(all[i] as TopicMetadata))), response);
+      const all = [...broker.metadata.image().topics()];
+      return whenDone(forEachSliced(all.length, (i) => topics.push(topicEntry(all[i] as TopicImage))), response);
     }
     const autoCreate = broker.config.bool('auto.create.topics.enable') && (apiVersion < 4 || req.allowAutoTopicCreation);
     const s: NamedTopics = { ctx, list: req.topics, autoCreate, seen: new Set(), out: topics, created: 0 };

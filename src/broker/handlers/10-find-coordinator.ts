@@ -16,6 +16,7 @@ import {
 } from '../../protocol/generated/messages/find-coordinator.js';
 import { coordinatorOf } from '../../group/request-context.js';
 import { findTransactionCoordinator } from '../../txn/index.js';
+import { endpointFor } from '../../metadata/image.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
 const KEY_TYPE_GROUP = 0;
@@ -44,8 +45,10 @@ function lookup(ctx: RequestContext, key: string, keyType: number): Answer {
   } catch (e) {
     return { ...none, errorCode: e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: e instanceof Error ? e.message : null };
   }
-  const listener = ctx.broker.listenerNamed(ctx.connection.listenerName);
-  return { key, nodeId: ctx.broker.nodeId, host: listener?.advertisedHost ?? 'localhost', port: listener?.advertisedPort ?? 9092, errorCode: ErrorCode.NONE, errorMessage: null };
+  // Single node: this broker coordinates everything; its address comes from its registration.
+  const self = ctx.broker.metadata.image().broker(ctx.broker.nodeId);
+  const e = self !== undefined ? endpointFor(self, ctx.connection.listenerName) : undefined;
+  return { key, nodeId: ctx.broker.nodeId, host: e?.host ?? 'localhost', port: e?.port ?? 9092, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
 export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInit>({

@@ -94,7 +94,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
       }
       // A topic created by another request while this one yielded is not created twice.
       const fresh = toCreate.filter((c) => {
-        if (ctx.broker.metadata.topic(c.name) === undefined) return true;
+        if (ctx.broker.metadata.image().topic(c.name) === undefined) return true;
         c.out.errorCode = ErrorCode.TOPIC_ALREADY_EXISTS;
         c.out.errorMessage = `Topic '${c.name}' already exists.`;
         return false;

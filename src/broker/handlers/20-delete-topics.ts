@@ -31,7 +31,7 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopi
     // In time slices (common/yield.ts): a request may name a million topics.
     return sliceWork(function* (slice) {
       const responses = yield* mapSliced(wanted, slice, (w): Out => {
-        const meta = w.name !== null ? broker.metadata.topic(w.name) : broker.metadata.topicById(w.topicId);
+        const meta = w.name !== null ? broker.metadata.image().topic(w.name) : broker.metadata.image().topicById(w.topicId);
         const out: Out = { name: w.name, topicId: w.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
         if (!meta) {
           out.errorCode = w.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

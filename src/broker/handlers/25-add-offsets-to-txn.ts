@@ -25,7 +25,7 @@ export const addOffsetsToTxnHandler = defineHandler<AddOffsetsToTxnRequest, AddO
   encode: encodeAddOffsetsToTxnResponse,
   handle(ctx, req) {
     const { broker } = ctx;
-    const numPartitions = broker.metadata.topic(CONSUMER_OFFSETS_TOPIC)?.partitions.length ?? broker.config.int('offsets.topic.num.partitions');
+    const numPartitions = broker.metadata.image().topic(CONSUMER_OFFSETS_TOPIC)?.partitions.length ?? broker.config.int('offsets.topic.num.partitions');
     const partition = offsetsPartitionFor(req.groupId, numPartitions);
     try {
       broker.txnCoordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }]);

@@ -146,7 +146,7 @@ function describeResource(broker: Broker, r: Resource, withSynonyms: boolean, ke
   const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorCode: ErrorCode.NONE, errorMessage: null as string | null };
   let entries: EntryOut[];
   if (r.resourceType === RESOURCE_TYPE.TOPIC) {
-    const t = broker.metadata.topic(r.resourceName);
+    const t = broker.metadata.image().topic(r.resourceName);
     if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${r.resourceName}' does not exist`, configs: [] };
     entries = topicEntries(broker.config, t.configs, withSynonyms);
   } else if (r.resourceType === RESOURCE_TYPE.BROKER) {

@@ -26,7 +26,7 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Cr
     let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
     const results = req.topics.map((t) => {
       if ((counts.get(t.name) ?? 0) > 1) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' };
-      const current = ctx.broker.metadata.topic(t.name)?.partitions.length ?? 0;
+      const current = ctx.broker.metadata.image().topic(t.name)?.partitions.length ?? 0;
       const added = t.count - current;
       if (added > partitionBudget) {
         return { name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.` };

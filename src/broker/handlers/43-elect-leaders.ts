@@ -11,7 +11,7 @@
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
-import type { LocalMetadataStore, PartitionMetadata } from '../../cluster/metadata-store.js';
+import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import {
   decodeElectLeadersRequest,
   encodeElectLeadersResponse,
@@ -32,14 +32,14 @@ const OUTCOME_MESSAGE: Readonly<Record<number, string>> = {
   [ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE]: 'Eligible topic partition leaders are not available.',
 };
 
-function electionOutcome(p: PartitionMetadata, type: ElectionType): number {
+function electionOutcome(p: PartitionImage, type: ElectionType): number {
   const notNeeded = type === ElectionType.preferred ? p.leader >= 0 && p.leader === p.replicas[0] : p.leader >= 0;
   if (notNeeded) return ErrorCode.ELECTION_NOT_NEEDED;
   // A single node is always the preferred leader of its partitions; no other replica can take over.
   return type === ElectionType.preferred ? ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE : ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE;
 }
 
-function electOne(metadata: LocalMetadataStore, topic: string, partition: number, type: ElectionType): PartitionResult {
+function electOne(metadata: MetadataImage, topic: string, partition: number, type: ElectionType): PartitionResult {
   const t = metadata.topic(topic);
   if (!t) return { partitionId: partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such topic as ${topic}` };
   const p = t.partitions[partition];
@@ -59,9 +59,9 @@ export const electLeadersHandler = defineHandler<ElectLeadersRequest, ElectLeade
     const raw = ctx.apiVersion >= 1 ? req.electionType : ElectionType.preferred;
     if (raw !== ElectionType.preferred && raw !== ElectionType.unclean) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${raw}`);
     const type: ElectionType = raw;
-    const metadata = ctx.broker.metadata;
+    const metadata = ctx.broker.metadata.image();
     if (req.topicPartitions === null) {
-      const replicaElectionResults = [...metadata.allTopics()].map((t) => ({
+      const replicaElectionResults = [...metadata.topics()].map((t) => ({
         topic: t.name,
         partitionResult: t.partitions.map((p) => electOne(metadata, t.name, p.partition, type)).filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED),
       }));

@@ -9,7 +9,7 @@
  * in progress. The multi-broker controller builds the moves themselves on this handler.
  */
 import { ErrorCode } from '../../common/error-codes.js';
-import type { LocalMetadataStore } from '../../cluster/metadata-store.js';
+import type { MetadataImage } from '../../metadata/image.js';
 import {
   decodeAlterPartitionReassignmentsRequest,
   encodeAlterPartitionReassignmentsResponse,
@@ -33,7 +33,7 @@ function invalidTarget(replicas: readonly number[], registered: ReadonlySet<numb
   return null;
 }
 
-function reassignOne(metadata: LocalMetadataStore, registered: ReadonlySet<number>, topic: string, partition: number, replicas: readonly number[] | null): PartitionResult {
+function reassignOne(metadata: MetadataImage, registered: ReadonlySet<number>, topic: string, partition: number, replicas: readonly number[] | null): PartitionResult {
   const t = metadata.topic(topic);
   if (!t) return { partitionIndex: partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unable to find a topic named ${topic}.` };
   if (!t.partitions[partition]) return { partitionIndex: partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unable to find partition ${topic}:${partition}.` };
@@ -55,7 +55,7 @@ export const alterPartitionReassignmentsHandler = defineHandler<AlterPartitionRe
     const registered = new Set([ctx.broker.nodeId]);
     const responses = req.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => reassignOne(ctx.broker.metadata, registered, t.name, p.partitionIndex, p.replicas)),
+      partitions: t.partitions.map((p) => reassignOne(ctx.broker.metadata.image(), registered, t.name, p.partitionIndex, p.replicas)),
     }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
   },

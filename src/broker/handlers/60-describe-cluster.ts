@@ -11,6 +11,7 @@ import {
   type DescribeClusterRequest,
   type DescribeClusterResponseInit,
 } from '../../protocol/generated/messages/describe-cluster.js';
+import { endpointFor } from '../../metadata/image.js';
 import { defineHandler } from '../handler.js';
 import { CLUSTER_OPERATIONS, authorizedOperations } from '../authorized-operations.js';
 
@@ -23,18 +24,21 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
   encode: encodeDescribeClusterResponse,
   handle(ctx, req) {
     const { broker } = ctx;
-    const l = broker.listenerNamed(ctx.connection.listenerName);
+    const image = broker.metadata.image();
     if (req.endpointType !== 1 && req.endpointType !== 2) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${req.endpointType}`, endpointType: req.endpointType, clusterId: broker.clusterId, controllerId: -1, brokers: [] };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${req.endpointType}`, endpointType: req.endpointType, clusterId: image.clusterId, controllerId: -1, brokers: [] };
     }
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType: req.endpointType,
-      clusterId: broker.clusterId,
+      clusterId: image.clusterId,
       controllerId: broker.nodeId,
-      brokers: [{ brokerId: broker.nodeId, host: l?.advertisedHost ?? 'localhost', port: l?.advertisedPort ?? 9092, rack: null }],
+      brokers: image.brokers().map((b) => {
+        const e = endpointFor(b, ctx.connection.listenerName);
+        return { brokerId: b.nodeId, host: e?.host ?? 'localhost', port: e?.port ?? 9092, rack: b.rack };
+      }),
       clusterAuthorizedOperations: authorizedOperations(req.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),
     };
   },

@@ -12,7 +12,7 @@
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
-import type { TopicMetadata } from '../../cluster/metadata-store.js';
+import type { TopicImage } from '../../metadata/image.js';
 import {
   decodeDescribeTopicPartitionsRequest,
   encodeDescribeTopicPartitionsResponse,
@@ -31,7 +31,7 @@ type PartitionOut = NonNullable<TopicOut['partitions']>[number];
 export const MAX_RESPONSE_PARTITIONS = 2000;
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 
-function partitionsFrom(t: TopicMetadata, start: number, max: number): PartitionOut[] {
+function partitionsFrom(t: TopicImage, start: number, max: number): PartitionOut[] {
   return t.partitions.slice(start, start + max).map((p) => ({
     errorCode: ErrorCode.NONE,
     partitionIndex: p.partition,
@@ -53,13 +53,13 @@ export const describeTopicPartitionsHandler = defineHandler<DescribeTopicPartiti
   decode: decodeDescribeTopicPartitionsRequest,
   encode: encodeDescribeTopicPartitionsResponse,
   handle(ctx, req) {
-    const metadata = ctx.broker.metadata;
+    const metadata = ctx.broker.metadata.image();
     const all = req.topics.length === 0;
     const cursor = req.cursor;
     const from = cursor?.topicName ?? '';
     const names = new Set<string>();
     if (all) {
-      for (const t of metadata.allTopics()) if (t.name >= from) names.add(t.name);
+      for (const t of metadata.topics()) if (t.name >= from) names.add(t.name);
     } else {
       for (const t of req.topics) if (t.name >= from) names.add(t.name);
       if (cursor && !names.has(cursor.topicName)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `DescribeTopicPartitionsRequest topic list should contain the cursor topic: ${cursor.topicName}`);

@@ -1,0 +1,277 @@
+/**
+ * Makes this broker match the metadata image (Kafka's BrokerMetadataPublisher → ReplicaManager /
+ * LogManager / DynamicConfigPublisher): on every committed delta it opens the partitions of new
+ * topics and new partitions, closes and removes the logs of deleted topics, pushes changed topic
+ * configs to logs, partitions and produce policies, and applies changed dynamic broker configs
+ * (then every topic inheriting them and the log cleaner).
+ *
+ * Crash safety needs some disk work *before* a delta is committed, which the controller asks for
+ * explicitly: prepareLogs (directories of new partitions exist and are fsynced before the metadata
+ * names them) and prepareDeletion (partition directories renamed to `-delete`, durably, before
+ * the topic leaves the metadata). The applier then finishes the work when the image arrives; for
+ * a change it did not prepare (another writer, later: another controller) it does it all itself.
+ * Single node: this broker leads every partition; becoming follower arrives with replication.
+ */
+import type { BrokerConfig } from '../config/broker-config.js';
+import { parseDynamicBrokerConfigs } from '../config/dynamic-broker-config.js';
+import { resolveTopicConfigs, numberConfig, stringConfig, type ResolvedTopicConfig } from '../config/topic-config-resolver.js';
+import { log } from '../common/logger.js';
+import { deletedTopics, type MetadataDelta } from '../metadata/delta.js';
+import type { MetadataImage, TopicImage } from '../metadata/image.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { LogConfig } from '../storage/log-config.js';
+import type { DeletedLogDir, LogManager } from '../storage/log-manager.js';
+import { Partition, type TopicSettings } from './partition.js';
+import type { ReplicaManager } from './replica-manager.js';
+import type { ProducePolicy } from './topic-manager.js';
+
+/** A deletion prepared before its commit: the partitions taken offline and their renamed directories. */
+interface PreparedDeletion {
+  partitions: Partition[];
+  doomed: DeletedLogDir[];
+}
+
+/** Effective topic settings from the broker config and a topic's overrides (no store, no logs). */
+export class TopicConfigs {
+  constructor(private readonly config: BrokerConfig) {}
+
+  logConfigFor(overrides: Readonly<Record<string, string>>): LogConfig {
+    const c = resolveTopicConfigs(this.config, overrides);
+    const policy = listConfig(c, 'cleanup.policy');
+    return {
+      segmentBytes: numberConfig(c, 'segment.bytes'),
+      segmentMs: numberConfig(c, 'segment.ms'),
+      retentionMs: numberConfig(c, 'retention.ms'),
+      retentionBytes: numberConfig(c, 'retention.bytes'),
+      indexIntervalBytes: numberConfig(c, 'index.interval.bytes'),
+      segmentIndexBytes: numberConfig(c, 'segment.index.bytes'),
+      flushIntervalMessages: numberConfig(c, 'flush.messages'),
+      flushIntervalMs: numberConfig(c, 'flush.ms'),
+      fileDeleteDelayMs: numberConfig(c, 'file.delete.delay.ms'),
+      messageTimestampType: stringConfig(c, 'message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
+      cleanupPolicy: { delete: policy.includes('delete'), compact: policy.includes('compact') },
+      deleteRetentionMs: numberConfig(c, 'delete.retention.ms'),
+      minCleanableDirtyRatio: numberConfig(c, 'min.cleanable.dirty.ratio'),
+      minCompactionLagMs: numberConfig(c, 'min.compaction.lag.ms'),
+      maxCompactionLagMs: numberConfig(c, 'max.compaction.lag.ms'),
+    };
+  }
+
+  settingsFor(overrides: Readonly<Record<string, string>>): TopicSettings {
+    const c = resolveTopicConfigs(this.config, overrides);
+    return { maxMessageBytes: numberConfig(c, 'max.message.bytes'), minInsyncReplicas: numberConfig(c, 'min.insync.replicas') };
+  }
+
+  producePolicyFor(overrides: Readonly<Record<string, string>>): ProducePolicy {
+    const c = resolveTopicConfigs(this.config, overrides);
+    const compressionType = stringConfig(c, 'compression.type');
+    const levelKey = compressionType === 'gzip' || compressionType === 'lz4' || compressionType === 'zstd' ? `compression.${compressionType}.level` : undefined;
+    const level = levelKey !== undefined ? numberConfig(c, levelKey) : undefined;
+    const createTime = stringConfig(c, 'message.timestamp.type') !== 'LogAppendTime';
+    return {
+      compact: listConfig(c, 'cleanup.policy').includes('compact'),
+      compressionType,
+      compressionLevel: level === -1 ? undefined : level,
+      timestampBeforeMaxMs: createTime ? numberConfig(c, 'message.timestamp.before.max.ms') : Number.MAX_SAFE_INTEGER,
+      timestampAfterMaxMs: createTime ? numberConfig(c, 'message.timestamp.after.max.ms') : Number.MAX_SAFE_INTEGER,
+      logAppendTime: !createTime,
+    };
+  }
+
+  /** log.cleaner.* settings from the broker config. */
+  cleanerOptions(): { enabled: boolean; backoffMs: number; dedupeBufferSize: number; ioBufferSize: number } {
+    return {
+      enabled: this.config.bool('log.cleaner.enable'),
+      backoffMs: this.config.int('log.cleaner.backoff.ms'),
+      dedupeBufferSize: this.config.int('log.cleaner.dedupe.buffer.size'),
+      ioBufferSize: Math.max(64 * 1024, this.config.int('log.cleaner.io.buffer.size')),
+    };
+  }
+}
+
+export class MetadataApplier {
+  readonly topicConfigs: TopicConfigs;
+  private readonly producePolicies = new Map<string, ProducePolicy>();
+  /** Deletions prepared by the controller, by topic id, finished when the image without the topic arrives. */
+  private readonly preparedDeletions = new Map<string, PreparedDeletion>();
+  private unwatch: (() => void) | null = null;
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly store: MetadataStore,
+    private readonly logs: LogManager,
+    private readonly replicas: ReplicaManager,
+    private readonly nodeId: number,
+  ) {
+    this.topicConfigs = new TopicConfigs(config);
+    // Constructed right after the store and the log manager open: dynamic broker configs are
+    // applied before any log is loaded.
+    this.applyDynamicBrokerConfigs(store.image());
+    logs.configureCleaner(this.topicConfigs.cleanerOptions());
+  }
+
+  logConfigFor(overrides: Readonly<Record<string, string>>): LogConfig {
+    return this.topicConfigs.logConfigFor(overrides);
+  }
+
+  /**
+   * Opens a Partition for every partition in the image (logs already loaded, or created empty),
+   * then follows the store's later images.
+   */
+  loadPartitions(): void {
+    const image = this.store.image();
+    // Directories whose topic never reached the metadata (a crash mid-creation) are not kept.
+    this.logs.removeStrayLogs((topic, partition) => (image.topic(topic)?.partitions.length ?? 0) > partition);
+    for (const t of image.topics()) this.openPartitions(t, 0);
+    this.unwatch = this.store.watch((next, delta, previous) => this.apply(next, delta, previous));
+  }
+
+  stop(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+  }
+
+  /** Produce-time settings of a topic (compaction key check, broker-side compression). */
+  producePolicy(topic: string): ProducePolicy | undefined {
+    let p = this.producePolicies.get(topic);
+    if (p === undefined) {
+      const t = this.store.image().topic(topic);
+      if (t === undefined) return undefined;
+      p = this.topicConfigs.producePolicyFor(t.configs);
+      this.producePolicies.set(topic, p);
+    }
+    return p;
+  }
+
+  /**
+   * Before a commit that creates partitions [from, end) of `t`: makes their directories and files
+   * and fsyncs the log dirs, so that the metadata never names a partition without a directory. On
+   * failure the directories this call made are removed and the error is rethrown.
+   */
+  prepareLogs(t: TopicImage, from: number): void {
+    const logConfig = this.logConfigFor(t.configs);
+    const createdHere: number[] = [];
+    try {
+      for (const pm of t.partitions.slice(from)) {
+        if (this.logs.getLog(t.name, pm.partition) !== undefined) continue;
+        this.logs.createLog(t.name, pm.partition, logConfig, false, t.topicId);
+        createdHere.push(pm.partition);
+      }
+    } catch (e) {
+      for (const p of createdHere) this.logs.abandonNewLog(t.name, p);
+      throw e;
+    }
+  }
+
+  /** fsyncs the log dirs that prepareLogs added directories to. */
+  syncPreparedLogs(): void {
+    this.logs.syncNewLogDirs();
+  }
+
+  /** Undoes prepareLogs for partitions [from, to) of a topic whose commit failed. */
+  abandonLogs(name: string, from: number, to: number): void {
+    for (let p = from; p < to; p++) this.logs.abandonNewLog(name, p);
+  }
+
+  /**
+   * Before a commit that deletes `t`: takes its partitions offline and renames their directories
+   * to `-delete` (durably), so a crash from here on never loads them again.
+   */
+  prepareDeletion(t: TopicImage): void {
+    const partitions = this.replicas.removeTopic(t.name);
+    const doomed = this.logs.markForDeletion(t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+    const earlier = this.preparedDeletions.get(t.topicId);
+    this.preparedDeletions.set(t.topicId, { partitions: [...(earlier?.partitions ?? []), ...partitions], doomed: [...(earlier?.doomed ?? []), ...doomed] });
+  }
+
+  private apply(image: MetadataImage, delta: MetadataDelta, previous: MetadataImage): void {
+    for (const t of deletedTopics(previous, image)) this.finishDeletion(t);
+    for (const t of delta.createdTopics ?? []) this.openNew(image, t.topicId, 0);
+    for (const a of delta.addedPartitions ?? []) {
+      const before = previous.topicById(a.topicId)?.partitions.length ?? 0;
+      this.openNew(image, a.topicId, before);
+    }
+    for (const c of delta.topicConfigs ?? []) {
+      const t = image.topicById(c.topicId);
+      if (t !== undefined) this.applyTopicConfigs(t.name, t.configs);
+    }
+    if ((delta.brokerConfigs?.length ?? 0) > 0) {
+      this.applyDynamicBrokerConfigs(image);
+      for (const t of image.topics()) this.applyTopicConfigs(t.name, t.configs);
+      this.logs.configureCleaner(this.topicConfigs.cleanerOptions());
+    }
+  }
+
+  private openNew(image: MetadataImage, topicId: string, from: number): void {
+    const t = image.topicById(topicId);
+    if (t === undefined) return;
+    try {
+      this.openPartitions(t, from);
+    } catch (e) {
+      // Only for partitions nobody prepared (the controller makes the directories first).
+      log.error(`cannot open the partitions of ${t.name} from ${from}`, e);
+    }
+  }
+
+  private finishDeletion(t: TopicImage): void {
+    let prepared = this.preparedDeletions.get(t.topicId);
+    this.preparedDeletions.delete(t.topicId);
+    if (prepared === undefined) {
+      this.prepareDeletion(t);
+      prepared = this.preparedDeletions.get(t.topicId) as PreparedDeletion;
+      this.preparedDeletions.delete(t.topicId);
+    }
+    this.producePolicies.delete(t.name);
+    this.logs.removeDeleted(prepared.doomed);
+    // Wake long polls on it: they see the closed log and answer UNKNOWN_TOPIC_OR_PARTITION.
+    for (const p of prepared.partitions) p.notify();
+  }
+
+  /** Pushes a topic's effective configs to its logs, partitions and produce policy. */
+  private applyTopicConfigs(name: string, configs: Readonly<Record<string, string>>): void {
+    const logConfig = this.logConfigFor(configs);
+    const settings = this.topicConfigs.settingsFor(configs);
+    this.producePolicies.set(name, this.topicConfigs.producePolicyFor(configs));
+    for (const p of this.replicas.partitions(name) ?? []) {
+      p.log.config = logConfig;
+      p.settings = settings;
+    }
+  }
+
+  private applyDynamicBrokerConfigs(image: MetadataImage): void {
+    for (const [level, name] of [['dynamic-default', ''], ['dynamic-broker', String(this.nodeId)]] as const) {
+      try {
+        this.config.setDynamic(level, parseDynamicBrokerConfigs({ ...image.brokerConfigs(name) }));
+      } catch (e) {
+        // A stored value that no longer validates must not stop the broker; it is reported and ignored.
+        log.error(`ignoring invalid stored dynamic broker configs for '${name}'`, e);
+      }
+    }
+  }
+
+  /** Loads or creates the logs of partitions [from, end) of `t` and registers their Partition objects. */
+  private openPartitions(t: TopicImage, from: number): void {
+    this.prepareLogs(t, from);
+    this.logs.syncNewLogDirs();
+    const logConfig = this.logConfigFor(t.configs);
+    const settings = this.topicConfigs.settingsFor(t.configs);
+    this.producePolicies.set(t.name, this.topicConfigs.producePolicyFor(t.configs));
+    for (const pm of t.partitions.slice(from)) {
+      const plog = this.logs.getLog(t.name, pm.partition);
+      if (plog === undefined) continue;
+      plog.config = logConfig;
+      const partition = new Partition(t.name, pm.partition, t.topicId, plog, pm.leaderEpoch, settings);
+      // The cleaner stays below the last stable offset and drops data of aborted transactions.
+      plog.cleanerHooks = {
+        stableOffset: () => partition.lastStableOffset,
+        abortedTxns: (lo, hi) => partition.producers.collectAbortedTxns(lo, hi),
+      };
+      this.replicas.add(partition);
+    }
+  }
+}
+
+function listConfig(m: ReadonlyMap<string, ResolvedTopicConfig>, key: string): string[] {
+  const v = m.get(key)?.value;
+  return Array.isArray(v) ? v : typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [];
+}

@@ -1,0 +1,259 @@
+/**
+ * The controller side of topics and configs (Kafka's ReplicationControlManager and
+ * ConfigurationControlManager): validates CreateTopics, DeleteTopics, CreatePartitions,
+ * AlterConfigs and IncrementalAlterConfigs against the metadata image with Kafka's error codes,
+ * turns an accepted request into a MetadataDelta and commits it. What the broker does with a
+ * committed change (open or remove logs, apply configs) is MetadataApplier's, which follows the
+ * store's images.
+ *
+ * Disk work that crash safety needs before a commit is asked of the applier explicitly:
+ * - creation (topics, partitions): every new partition's directory and files are made and the log
+ *   dirs fsynced before the delta is committed, so a topic in metadata always has its directories.
+ *   A failure (EMFILE, ENOSPC, ...) removes what was made and answers KAFKA_STORAGE_ERROR for that
+ *   topic (retriable: Kafka's code for a log dir that cannot serve a partition; its KRaft
+ *   controller never touches disks, so it has no exact equivalent). A crash between the steps
+ *   leaves at most orphan directories, which start-up removes.
+ * - deletion: the partition directories are renamed to `-delete` (durably) and the deletion
+ *   listeners run (committed offsets are removed) before the topic leaves the metadata; the
+ *   directories are removed in the background once it has. A crash at any point leaves either the
+ *   topic (with empty logs) or nothing: never a directory a re-created topic could load.
+ * Samsa deviation: commits use the store's commitSync (single node; see metadata/store.ts).
+ */
+import type { BrokerConfig } from '../config/broker-config.js';
+import { ConfigError } from '../common/errors.js';
+import { BrokerConfigUpdateError, parseDynamicBrokerConfigs } from '../config/dynamic-broker-config.js';
+import { validateTopicOverrides } from '../config/topic-config-resolver.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
+import { log } from '../common/logger.js';
+import type { PartitionImage, TopicImage } from '../metadata/image.js';
+import type { SyncMetadataStore } from '../metadata/store.js';
+import { randomUuid } from '../protocol/primitives/uuid.js';
+import type { MetadataApplier } from './metadata-applier.js';
+import { INTERNAL_TOPICS, validateTopicName, type CreateTopicSpec, type NewTopicSpec, type ProducePolicy } from './topic-manager.js';
+
+export class TopicController {
+  /** Called while a topic is deleted, after its logs are gone and before it leaves the metadata. */
+  readonly deleteListeners: ((topic: TopicImage) => void)[] = [];
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly store: SyncMetadataStore,
+    private readonly applier: MetadataApplier,
+    private readonly nodeId: number,
+  ) {}
+
+  /** Produce-time settings of a topic (kept by the applier; here for the Produce handler). */
+  producePolicy(topic: string): ProducePolicy | undefined {
+    return this.applier.producePolicy(topic);
+  }
+
+  /** Validates a creation request; returns the resolved partition count and replication factor. Throws KafkaError. */
+  validateCreate(spec: CreateTopicSpec): { numPartitions: number; replicationFactor: number } {
+    validateTopicName(spec.name);
+    const image = this.store.image();
+    if (image.topic(spec.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    const collision = image.collidingTopic(spec.name);
+    if (collision !== undefined) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${spec.name}' collides with existing topic: ${collision}`);
+    let numPartitions = spec.numPartitions;
+    let replicationFactor = spec.replicationFactor;
+    if (spec.assignments.length > 0) {
+      if (numPartitions !== -1 || replicationFactor !== -1) {
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+      }
+      const indexes = spec.assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
+      indexes.forEach((p, i) => {
+        if (p !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
+      });
+      for (const a of spec.assignments) {
+        if (a.brokerIds.length === 0 || a.brokerIds.some((b) => b !== this.nodeId) || new Set(a.brokerIds).size !== a.brokerIds.length) {
+          throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment ${JSON.stringify(a.brokerIds)} for partition ${a.partitionIndex} names unknown or duplicate brokers`);
+        }
+      }
+      numPartitions = spec.assignments.length;
+      replicationFactor = spec.assignments[0]?.brokerIds.length ?? 1;
+    }
+    if (numPartitions === -1) numPartitions = this.config.int('num.partitions');
+    if (replicationFactor === -1) replicationFactor = this.config.int('default.replication.factor');
+    if (numPartitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
+    if (replicationFactor <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
+    if (replicationFactor > 1) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+    }
+    this.validateTopicConfigs(spec.configs);
+    return { numPartitions, replicationFactor };
+  }
+
+  /** Creates topics that already passed validateCreate (all or nothing); throws the first topic's error. */
+  createValidated(specs: NewTopicSpec[]): TopicImage[] {
+    const results = this.createEach(specs);
+    for (const r of results) if (r instanceof KafkaError) throw r;
+    return results as TopicImage[];
+  }
+
+  /**
+   * Creates topics that already passed validateCreate: for each, its metadata, or the error that
+   * stopped it (then nothing of it is left on disk or in metadata). Disk first (directories, files,
+   * one fsync per log dir), then one commit for all topics whose logs exist; the applier then
+   * opens their partitions.
+   */
+  createEach(specs: NewTopicSpec[]): (TopicImage | KafkaError)[] {
+    const results: (TopicImage | KafkaError)[] = [];
+    const prepared: TopicImage[] = [];
+    for (const s of specs) {
+      const meta: TopicImage = {
+        name: s.name,
+        topicId: randomUuid(),
+        partitions: this.newPartitions(0, s.numPartitions),
+        configs: s.configs,
+        internal: s.internal ?? INTERNAL_TOPICS.has(s.name),
+      };
+      try {
+        this.applier.prepareLogs(meta, 0);
+        prepared.push(meta);
+        results.push(meta);
+      } catch (e) {
+        results.push(this.creationError(s.name, e));
+      }
+    }
+    if (prepared.length === 0) return results;
+    let image;
+    try {
+      this.applier.syncPreparedLogs();
+      image = this.store.commitSync({ createdTopics: prepared });
+    } catch (e) {
+      for (const t of prepared) this.applier.abandonLogs(t.name, 0, t.partitions.length);
+      const err = this.creationError(prepared.map((t) => t.name).join(', '), e);
+      return results.map((r) => (r instanceof KafkaError ? r : err));
+    }
+    return results.map((r) => (r instanceof KafkaError ? r : (image.topic(r.name) ?? r)));
+  }
+
+  /** A failure while creating: the partial topic is gone; fs errors become KAFKA_STORAGE_ERROR. */
+  private creationError(name: string, e: unknown): KafkaError {
+    if (e instanceof KafkaError) return e;
+    log.error(`creating topic(s) ${name} failed; nothing of them was kept`, e);
+    const code = (e as { code?: unknown } | null)?.code;
+    const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
+    const errno = typeof code === 'string' ? code : typeof cause === 'string' ? cause : undefined;
+    const message = e instanceof Error ? e.message : String(e);
+    if (errno !== undefined) return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `Cannot create the log directories of ${name}: ${message}`);
+    return new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `Creating ${name} failed: ${message}`);
+  }
+
+  create(spec: CreateTopicSpec): TopicImage {
+    const { numPartitions } = this.validateCreate(spec);
+    const [meta] = this.createValidated([{ name: spec.name, numPartitions, configs: spec.configs }]);
+    return meta as TopicImage;
+  }
+
+  /** Deletes a topic crash-safely, in Kafka's order (see the header). */
+  delete(name: string): void {
+    const t = this.store.image().topic(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
+    if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    this.applier.prepareDeletion(t);
+    for (const listener of this.deleteListeners) {
+      try {
+        listener(t);
+      } catch (e) {
+        log.warn(`topic deletion listener failed for ${name}`, e);
+      }
+    }
+    this.store.commitSync({ deletedTopics: [t.topicId] });
+  }
+
+  /** CreatePartitions: grows a topic to `count` partitions. */
+  createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): void {
+    const t = this.store.image().topic(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    const current = t.partitions.length;
+    if (count < current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${count}.`);
+    if (count === current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+    if (assignments !== null) {
+      if (assignments.length !== count - current) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - current} but ${assignments.length} assignments provided.`);
+      }
+      for (const a of assignments) {
+        if (a.length === 0 || a.some((b) => b !== this.nodeId)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker in assignment ${JSON.stringify(a)}`);
+      }
+    }
+    if (validateOnly) return;
+    const added = this.newPartitions(current, count);
+    // As for creation: the new partitions' directories exist before the metadata names them.
+    try {
+      this.applier.prepareLogs({ ...t, partitions: [...t.partitions, ...added] }, current);
+      this.applier.syncPreparedLogs();
+      this.store.commitSync({ addedPartitions: [{ topicId: t.topicId, partitions: added }] });
+    } catch (e) {
+      this.applier.abandonLogs(name, current, count);
+      throw this.creationError(name, e);
+    }
+  }
+
+  /** The topic's config overrides (what AlterConfigs replaces). Throws UNKNOWN_TOPIC_OR_PARTITION. */
+  topicConfigs(name: string): Record<string, string> {
+    const t = this.store.image().topic(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    return { ...t.configs };
+  }
+
+  /**
+   * Replaces a topic's config overrides with `configs` (AlterConfigs semantics; the incremental
+   * API computes the full set first). Invalid names or values: INVALID_CONFIG. Nothing is changed
+   * when `validateOnly`.
+   */
+  alterTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): void {
+    this.topicConfigs(name);
+    this.validateTopicConfigs(configs);
+    if (validateOnly) return;
+    const t = this.store.image().topic(name) as TopicImage;
+    this.store.commitSync({ topicConfigs: [{ topicId: t.topicId, configs }] });
+  }
+
+  /** Checks a BROKER resource name: '' (cluster default) or this node's id; returns the dynamic level. */
+  brokerResourceLevel(resourceName: string): 'dynamic-default' | 'dynamic-broker' {
+    if (resourceName === '') return 'dynamic-default';
+    if (resourceName === String(this.nodeId)) return 'dynamic-broker';
+    throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.nodeId} or empty string, but received ${resourceName}`);
+  }
+
+  /** The dynamic configs stored for a BROKER resource ('' = cluster default, else this node's id). */
+  brokerConfigs(resourceName: string): Record<string, string> {
+    this.brokerResourceLevel(resourceName);
+    return { ...this.store.image().brokerConfigs(resourceName) };
+  }
+
+  /**
+   * Replaces the dynamic configs of a BROKER resource. Keys that are not dynamically updatable:
+   * INVALID_REQUEST; bad values: INVALID_CONFIG. Once committed, the applier applies them to every
+   * topic that inherits the changed defaults, to the partitions' settings and to the log cleaner.
+   */
+  alterBrokerConfigs(resourceName: string, configs: Record<string, string>, validateOnly: boolean): void {
+    this.brokerResourceLevel(resourceName);
+    try {
+      parseDynamicBrokerConfigs(configs);
+    } catch (e) {
+      if (e instanceof BrokerConfigUpdateError) {
+        throw new KafkaError(e.invalidRequest ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG, `Invalid config value for resource ConfigResource(type=BROKER, name='${resourceName}'): ${e.message}`);
+      }
+      throw e;
+    }
+    if (validateOnly) return;
+    this.store.commitSync({ brokerConfigs: [{ resourceName, configs }] });
+  }
+
+  private validateTopicConfigs(configs: Record<string, string>): void {
+    try {
+      validateTopicOverrides(configs, this.config);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new KafkaError(ErrorCode.INVALID_CONFIG, e.message);
+      throw e;
+    }
+  }
+
+  /** Partitions [from, to), led by this node (single node: it is every partition's only replica). */
+  private newPartitions(from: number, to: number): PartitionImage[] {
+    return Array.from({ length: to - from }, (_, i) => ({ partition: from + i, leader: this.nodeId, leaderEpoch: 0, replicas: [this.nodeId], isr: [this.nodeId] }));
+  }
+}

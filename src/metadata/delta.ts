@@ -1,0 +1,104 @@
+/**
+ * A change to the cluster metadata (Kafka's `MetadataDelta`, built from records such as
+ * TopicRecord, PartitionRecord, RemoveTopicRecord, ConfigRecord, RegisterBrokerRecord) and the pure
+ * function that applies it to an image. A delta is all or nothing: applyDelta checks every part
+ * against the image first and throws MetadataDeltaError (changing nothing) when one does not fit,
+ * e.g. a created topic whose name exists or a deletion of a topic the image does not have. The
+ * controller validates requests with Kafka's error codes before it builds a delta, so such an
+ * error means two writers raced or a bug, never a client mistake.
+ * Samsa deviation: configs are replaced whole per resource (Kafka writes one ConfigRecord per key);
+ * what the store writes is the same.
+ */
+import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from './image.js';
+
+export interface MetadataDelta {
+  /** New topics (names and ids not in the image). */
+  readonly createdTopics?: readonly TopicImage[];
+  /** Topic ids to remove. */
+  readonly deletedTopics?: readonly string[];
+  /** Partitions appended to existing topics (indexes continue the topic's list). */
+  readonly addedPartitions?: readonly { readonly topicId: string; readonly partitions: readonly PartitionImage[] }[];
+  /** Topic config overrides, each replacing the topic's whole set. */
+  readonly topicConfigs?: readonly { readonly topicId: string; readonly configs: Readonly<Record<string, string>> }[];
+  /** Dynamic broker configs, each replacing a resource's whole set ('' = cluster default, else a node id); {} clears. */
+  readonly brokerConfigs?: readonly { readonly resourceName: string; readonly configs: Readonly<Record<string, string>> }[];
+  /** Broker registrations (replacing an earlier registration of the same node). */
+  readonly registeredBrokers?: readonly BrokerImage[];
+}
+
+/** A delta that does not fit the image it is applied to. */
+export class MetadataDeltaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MetadataDeltaError';
+  }
+}
+
+/** True when the delta changes anything besides broker registrations (which a local store need not persist). */
+export function changesDurableState(d: MetadataDelta): boolean {
+  return (
+    (d.createdTopics?.length ?? 0) > 0 ||
+    (d.deletedTopics?.length ?? 0) > 0 ||
+    (d.addedPartitions?.length ?? 0) > 0 ||
+    (d.topicConfigs?.length ?? 0) > 0 ||
+    (d.brokerConfigs?.length ?? 0) > 0
+  );
+}
+
+/** The image after `delta`, with the epoch one higher. Throws MetadataDeltaError when it does not fit. */
+export function applyDelta(image: MetadataImage, delta: MetadataDelta): MetadataImage {
+  const next = image.parts();
+  const { byId, byNormalizedName } = next.indexes;
+  const put = (t: TopicImage): void => {
+    const frozen = freezeTopic(t);
+    next.topics.set(frozen.name, frozen);
+    byId.set(frozen.topicId, frozen);
+    byNormalizedName.set(normalizeTopicName(frozen.name), frozen.name);
+  };
+  const existing = (topicId: string, what: string): TopicImage => {
+    const t = byId.get(topicId);
+    if (t === undefined) throw new MetadataDeltaError(`${what}: no topic with id ${topicId}`);
+    return t;
+  };
+  for (const id of delta.deletedTopics ?? []) {
+    const t = existing(id, 'deleting a topic');
+    next.topics.delete(t.name);
+    byId.delete(id);
+    const normalized = normalizeTopicName(t.name);
+    if (byNormalizedName.get(normalized) === t.name) byNormalizedName.delete(normalized);
+  }
+  for (const t of delta.createdTopics ?? []) {
+    if (next.topics.has(t.name)) throw new MetadataDeltaError(`creating topic ${t.name}: the name exists`);
+    if (byId.has(t.topicId)) throw new MetadataDeltaError(`creating topic ${t.name}: id ${t.topicId} exists`);
+    t.partitions.forEach((p, i) => {
+      if (p.partition !== i) throw new MetadataDeltaError(`creating topic ${t.name}: partition ${p.partition} at index ${i}`);
+    });
+    put({ ...t, partitions: t.partitions.map((p) => ({ ...p })), configs: { ...t.configs } });
+  }
+  for (const a of delta.addedPartitions ?? []) {
+    const t = existing(a.topicId, 'adding partitions');
+    a.partitions.forEach((p, i) => {
+      if (p.partition !== t.partitions.length + i) throw new MetadataDeltaError(`adding partition ${p.partition} to ${t.name}, which has ${t.partitions.length}`);
+    });
+    put({ ...t, partitions: [...t.partitions, ...a.partitions.map((p) => ({ ...p }))] });
+  }
+  for (const c of delta.topicConfigs ?? []) {
+    const t = existing(c.topicId, 'changing topic configs');
+    put({ ...t, configs: { ...c.configs } });
+  }
+  for (const c of delta.brokerConfigs ?? []) {
+    if (Object.keys(c.configs).length === 0) next.brokerConfigs.delete(c.resourceName);
+    else next.brokerConfigs.set(c.resourceName, Object.freeze({ ...c.configs }));
+  }
+  for (const b of delta.registeredBrokers ?? []) {
+    next.brokers.set(b.nodeId, Object.freeze({ ...b, endpoints: Object.freeze(b.endpoints.map((e) => Object.freeze({ ...e }))) }));
+  }
+  return new MetadataImage({ ...next, epoch: image.epoch + 1 });
+}
+
+/** Topics of `previous` that `next` no longer has (by id: a re-created namesake counts as deleted). */
+export function deletedTopics(previous: MetadataImage, next: MetadataImage): TopicImage[] {
+  const out: TopicImage[] = [];
+  for (const t of previous.topics()) if (next.topicById(t.topicId) === undefined) out.push(t);
+  return out;
+}

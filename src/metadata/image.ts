@@ -1,0 +1,180 @@
+/**
+ * The cluster metadata as an immutable snapshot (Kafka's KRaft `MetadataImage`): topics by name and
+ * id with their partitions (leader, leader epoch, replicas, ISR), the registered brokers, the
+ * cluster id, topic config overrides and dynamic broker configs, and an `epoch` that grows by one
+ * with every committed delta. Only a MetadataStore makes new images (applyDelta in delta.ts);
+ * readers keep the image they got for as long as they need a consistent view.
+ * Samsa deviations: the epoch is a plain counter (Kafka's image carries the offset and epoch of
+ * the metadata log record that produced it); producer-id blocks and ACLs are not in the image yet.
+ * Images are frozen at run time (objects and arrays), so an accidental write throws in strict mode.
+ */
+
+/** One partition's replica state. */
+export interface PartitionImage {
+  readonly partition: number;
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+export interface TopicImage {
+  readonly name: string;
+  /** Kafka textual UUID (base64url, 22 chars). */
+  readonly topicId: string;
+  readonly partitions: readonly PartitionImage[];
+  /** Topic-level config overrides, as strings (Kafka keeps them that way). */
+  readonly configs: Readonly<Record<string, string>>;
+  readonly internal: boolean;
+}
+
+export interface BrokerEndpoint {
+  readonly listenerName: string;
+  /** The advertised host and port clients are told to use. */
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A broker registration (Kafka's RegisterBrokerRecord, without features and incarnation id). */
+export interface BrokerImage {
+  readonly nodeId: number;
+  readonly rack: string | null;
+  readonly endpoints: readonly BrokerEndpoint[];
+}
+
+/** Everything an image is made of (what a store loads and what applyDelta produces). */
+export interface MetadataImageParts {
+  readonly epoch: number;
+  readonly clusterId: string;
+  readonly topics: ReadonlyMap<string, TopicImage>;
+  readonly brokers: ReadonlyMap<number, BrokerImage>;
+  /** Dynamic broker configs keyed by resource name: '' = cluster default, else a node id. */
+  readonly brokerConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The topic indexes, when the caller kept them up to date (applyDelta); built from `topics` otherwise. */
+  readonly indexes?: TopicIndexes;
+}
+
+/** Topics by id, and normalized name ('.' → '_') → name. */
+export interface TopicIndexes {
+  readonly byId: Map<string, TopicImage>;
+  readonly byNormalizedName: Map<string, string>;
+}
+
+const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
+
+export class MetadataImage {
+  readonly epoch: number;
+  readonly clusterId: string;
+  private readonly byName: ReadonlyMap<string, TopicImage>;
+  private readonly byId: ReadonlyMap<string, TopicImage>;
+  /** Topic name with '.' replaced by '_' → topic name (Kafka rejects names colliding this way). */
+  private readonly byNormalizedName: ReadonlyMap<string, string>;
+  private readonly brokerMap: ReadonlyMap<number, BrokerImage>;
+  private readonly brokerConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
+
+  /** Takes ownership of the maps in `parts` (they must not change afterwards). */
+  constructor(parts: MetadataImageParts) {
+    this.epoch = parts.epoch;
+    this.clusterId = parts.clusterId;
+    this.byName = parts.topics;
+    this.brokerMap = parts.brokers;
+    this.brokerConfigMap = parts.brokerConfigs;
+    let indexes = parts.indexes;
+    if (indexes === undefined) {
+      indexes = { byId: new Map(), byNormalizedName: new Map() };
+      for (const t of parts.topics.values()) {
+        indexes.byId.set(t.topicId, t);
+        indexes.byNormalizedName.set(normalizeTopicName(t.name), t.name);
+      }
+    }
+    this.byId = indexes.byId;
+    this.byNormalizedName = indexes.byNormalizedName;
+    Object.freeze(this);
+  }
+
+  static empty(clusterId: string): MetadataImage {
+    return new MetadataImage({ epoch: 0, clusterId, topics: new Map(), brokers: new Map(), brokerConfigs: new Map() });
+  }
+
+  /** The parts of this image, as copies a new image may change (the indexes must be kept consistent with `topics`). */
+  parts(): {
+    epoch: number;
+    clusterId: string;
+    topics: Map<string, TopicImage>;
+    brokers: Map<number, BrokerImage>;
+    brokerConfigs: Map<string, Readonly<Record<string, string>>>;
+    indexes: TopicIndexes;
+  } {
+    return {
+      epoch: this.epoch,
+      clusterId: this.clusterId,
+      topics: new Map(this.byName),
+      brokers: new Map(this.brokerMap),
+      brokerConfigs: new Map(this.brokerConfigMap),
+      indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
+    };
+  }
+
+  topic(name: string): TopicImage | undefined {
+    return this.byName.get(name);
+  }
+
+  topicById(id: string): TopicImage | undefined {
+    return this.byId.get(id);
+  }
+
+  topics(): IterableIterator<TopicImage> {
+    return this.byName.values();
+  }
+
+  get topicCount(): number {
+    return this.byName.size;
+  }
+
+  /** The existing topic whose name differs from `name` only by '.' versus '_', if any. */
+  collidingTopic(name: string): string | undefined {
+    const other = this.byNormalizedName.get(normalizeTopicName(name));
+    return other !== undefined && other !== name ? other : undefined;
+  }
+
+  broker(nodeId: number): BrokerImage | undefined {
+    return this.brokerMap.get(nodeId);
+  }
+
+  /** Registered brokers in node id order. */
+  brokers(): BrokerImage[] {
+    return [...this.brokerMap.values()].sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /** Dynamic broker configs of a resource ('' = cluster default, else a node id); empty when none. */
+  brokerConfigs(resourceName: string): Readonly<Record<string, string>> {
+    return this.brokerConfigMap.get(resourceName) ?? NO_CONFIGS;
+  }
+
+  /** Resource names that have dynamic broker configs. */
+  brokerConfigResources(): IterableIterator<string> {
+    return this.brokerConfigMap.keys();
+  }
+}
+
+/** The endpoint of `broker` for a listener, else its first endpoint (Kafka answers per listener). */
+export function endpointFor(broker: BrokerImage, listenerName: string): BrokerEndpoint | undefined {
+  return broker.endpoints.find((e) => e.listenerName === listenerName) ?? broker.endpoints[0];
+}
+
+export function normalizeTopicName(name: string): string {
+  return name.replace(/\./g, '_');
+}
+
+/** Freezes a topic (and its partitions and configs) so that it can go into an image. */
+export function freezeTopic(t: TopicImage): TopicImage {
+  if (Object.isFrozen(t)) return t;
+  for (const p of t.partitions) {
+    Object.freeze(p.replicas);
+    Object.freeze(p.isr);
+    Object.freeze(p);
+  }
+  Object.freeze(t.partitions);
+  Object.freeze(t.configs);
+  return Object.freeze(t);
+}
