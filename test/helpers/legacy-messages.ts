@@ -1,12 +1,11 @@
 /**
  * Test-side reader of magic 0/1 message sets (what Fetch v0-v3 carries), written from the format
  * description, independent of the broker's code: checks each message's CRC-32 and opens
- * compressed wrappers (gzip, snappy, lz4; an lz4 wrapper on magic 0 must carry the pre-0.10
- * descriptor checksum Kafka writes there, which is checked and then fixed for the decompressor).
+ * compressed wrappers (gzip, snappy, lz4 frames with the spec's descriptor checksum: the
+ * decompressor verifies it, also on magic 0 where Kafka writes the pre-0.10 one).
  */
 import { crc32 } from 'node:zlib';
 import { decompress } from '../../src/protocol/records/compression.js';
-import { xxhash32 } from '../../src/protocol/records/xxhash32.js';
 
 export interface LegacyMessage {
   offset: bigint;
@@ -55,25 +54,12 @@ export function readLegacyMessages(buf: Buffer): LegacyMessage[] {
     const codec = attributes & 0x07;
     let inner: LegacyMessage[] | null = null;
     if (codec !== 0) {
-      let payload = value ?? Buffer.alloc(0);
-      if (codec === 3 && magic === 0) payload = fixLegacyLz4Checksum(payload);
-      inner = readLegacyMessages(decompress(codec, payload));
+      inner = readLegacyMessages(decompress(codec, value ?? Buffer.alloc(0)));
     }
     out.push({ offset, magic, attributes, codec, timestamp, key, value, inner });
     p += 12 + size;
   }
   return out;
-}
-
-/** Checks the magic-0 (pre-0.10) LZ4 descriptor checksum and returns the frame with the spec's checksum. */
-function fixLegacyLz4Checksum(frame: Buffer): Buffer {
-  const flg = frame[4] as number;
-  const hc = 6 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0);
-  const legacy = (xxhash32(frame.subarray(0, hc)) >>> 8) & 0xff;
-  if (frame[hc] !== legacy) throw new Error(`lz4 wrapper on magic 0 without Kafka's legacy descriptor checksum (${frame[hc]} != ${legacy})`);
-  const fixed = Buffer.from(frame);
-  fixed[hc] = (xxhash32(frame.subarray(4, hc)) >>> 8) & 0xff;
-  return fixed;
 }
 
 /** Flattens wrappers into the records a client delivers: absolute offsets, as old clients compute them. */

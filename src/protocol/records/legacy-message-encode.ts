@@ -20,8 +20,12 @@
  *
  * Headers are dropped (no legacy form). Aborted transactional records are not dropped: Fetch
  * v0-v3 carries no isolation level, so an old client reads uncommitted, as it does from Kafka.
- * lz4 wrappers on magic 0 carry the frame-descriptor checksum that Kafka before 0.10 computed
- * (over the frame magic as well, KAFKA-3160), as Kafka writes them for magic 0.
+ * Samsa deviation: lz4 wrappers carry the LZ4 spec's frame-descriptor checksum on magic 0 too,
+ * where Kafka writes the one Kafka 0.8/0.9 computed (over the frame magic as well, KAFKA-3160).
+ * Java clients from 0.10 ignore that checksum on magic 0, librdkafka accepts both, kafka-python
+ * recomputes it, but sarama (pierrec/lz4) rejects the broken one ("lz4: invalid header checksum"),
+ * and sarama with a Version below 0.10 fetches magic 0; only Java 0.8/0.9 consumers, which
+ * verified the broken checksum, are left out.
  * Memory: one batch is decoded and converted at a time (the caller bounds how many).
  */
 import { crc32 } from 'node:zlib';
@@ -30,7 +34,6 @@ import { KafkaError } from '../../common/kafka-error.js';
 import { CompressionType, CONTROL_FLAG_MASK, ATTRIBUTES_OFFSET } from './batch-header.js';
 import { compress } from './compression.js';
 import { decodeRecordBatch, type Record } from './record.js';
-import { xxhash32 } from './xxhash32.js';
 
 export type LegacyMagic = 0 | 1;
 
@@ -81,25 +84,6 @@ function writeMessage(out: Buffer, pos: number, magic: LegacyMagic, offset: bigi
   return p;
 }
 
-/**
- * The LZ4 frame with the descriptor checksum Kafka 0.8/0.9 wrote (xxhash32 of the frame magic and
- * the descriptor, where the LZ4 spec hashes the descriptor alone): what Kafka sends on magic 0.
- */
-function withLegacyLz4HeaderChecksum(frame: Buffer): Buffer {
-  if (frame.length < 7) return frame;
-  const flg = frame[4] as number;
-  // FLG bit 3: 8-byte content size follows BD; bit 0: 4-byte dictionary id.
-  const hcPos = 6 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0);
-  if (frame.length <= hcPos) return frame;
-  frame[hcPos] = (xxhash32(frame.subarray(0, hcPos), 0) >>> 8) & 0xff;
-  return frame;
-}
-
-function wrapperPayload(codec: number, magic: LegacyMagic, inner: Buffer): Buffer {
-  const data = compress(codec, inner);
-  return codec === CompressionType.lz4 && magic === 0 ? withLegacyLz4HeaderChecksum(data) : data;
-}
-
 export interface LegacyConversion {
   /** The converted message set (empty when nothing of the batch is sent). */
   data: Buffer;
@@ -146,7 +130,7 @@ export function downConvertBatch(batch: Buffer, magic: LegacyMagic, fetchOffset:
     if (ts > maxTimestamp) maxTimestamp = ts;
     p = writeMessage(inner, p, magic, magic === 1 ? r.offset - first.offset : r.offset, typeBit, ts, r.key, r.value);
   }
-  const payload = wrapperPayload(codec, magic, inner);
+  const payload = compress(codec, inner);
   const out = Buffer.allocUnsafe(legacyMessageSize(magic, null, payload));
   writeMessage(out, 0, magic, last.offset, codec | typeBit, maxTimestamp, null, payload);
   return { data: out, records: b.records.length };
