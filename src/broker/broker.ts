@@ -19,6 +19,7 @@ import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
 import { GroupCoordinator } from '../group/coordinator.js';
+import { ConversionStats } from './conversion-stats.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestRouter } from './router.js';
 import { TopicManager } from './topic-manager.js';
@@ -33,6 +34,8 @@ export class Broker {
   readonly nodeId: number;
   readonly clock: Clock;
   readonly replicas = new ReplicaManager();
+  /** Message-format conversions (old-format produce), see conversion-stats.ts. */
+  readonly conversions = new ConversionStats();
   readonly fetchSessions: FetchSessionCache;
   /** queued.max.request.bytes / queued.max.requests and unsent responses, shared by all listeners. */
   readonly requestBudget: RequestBudget;

@@ -8,7 +8,10 @@
  * - cleanup.policy includes compact: every record needs a key (Kafka's LogValidator rejects the
  *   batch with INVALID_RECORD);
  * - message.timestamp.before.max.ms / after.max.ms (CreateTime topics, when set): every record's
- *   timestamp must lie within [now - before, now + after], else INVALID_TIMESTAMP (KIP-937);
+ *   timestamp (other than -1, "none") must lie within [now - before, now + after], else
+ *   INVALID_TIMESTAMP (KIP-937);
+ * - both are per-record checks: the scan collects the failing records' indexes and the batch is
+ *   rejected with Kafka's record_errors and error_message (record-errors.ts);
  * - compression.type other than `producer`: batches with another codec are recompressed with the
  *   topic's codec (and its compression.<codec>.level); `uncompressed` stores them uncompressed.
  *   Header fields (producer id/epoch/sequence, transactional flag, timestamps) are kept. A result
@@ -20,7 +23,6 @@
  * or whose recompression is expensive goes to the worker pool (scan-pool.ts) and the result is a
  * promise; the Produce handler keeps appends in request order per connection.
  */
-import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import {
   ATTRIBUTES_OFFSET,
@@ -34,6 +36,7 @@ import {
 } from '../protocol/records/batch-header.js';
 import { DecompressBudgetExceeded, DEFAULT_MAX_DECOMPRESSED_BYTES, decompressInto, type DecompressSink } from '../protocol/records/compression.js';
 import { rewriteBatchCrc } from '../protocol/records/record.js';
+import { batchRecordErrors } from '../protocol/records/record-errors.js';
 import { RecordScanner, scanRecords, type RecordScanStats } from '../protocol/records/record-scan.js';
 import { recompressPayload, type ScanJob, type ScanJobResult } from '../protocol/records/scan-job.js';
 import { scanPool } from '../protocol/records/scan-pool.js';
@@ -181,33 +184,34 @@ function checkBatch(env: Env, records: Buffer, pos: number, size: number): Buffe
   const start = pos + RECORD_BATCH_OVERHEAD;
   const end = pos + size;
   const recompressTo = env.target !== undefined && env.target !== codec ? env.target : undefined;
+  const checks = recordChecks(env, records, pos);
 
   if (codec === CompressionType.none) {
-    checkPolicy(env, scanRecords(records, start, end, count), records, pos);
+    checkPolicy(env, scanRecords(records, start, end, count, checks), records, pos);
     if (recompressTo === undefined) return undefined;
     const body = records.subarray(start, end);
     if (body.length <= syncRecompressBytes(recompressTo, env.level)) return rebuild(env, records, pos, body, recompressTo);
-    return offLoop(env, records, pos, { codec, body, count, limit: env.limit, scan: false, recompress: recompressJob(env, recompressTo) }, false);
+    return offLoop(env, records, pos, { codec, body, count, limit: env.limit, scan: false, checks, recompress: recompressJob(env, recompressTo) }, false);
   }
 
   const body = records.subarray(start, end);
   if (body.length <= SYNC_MAX_COMPRESSED_BYTES) {
-    const scanner = syncScanner.reset(count, env.limit);
+    const scanner = syncScanner.reset(count, env.limit).check(checks.keyless, checks.low, checks.high);
     const collector = recompressTo !== undefined ? new Collector(scanner) : undefined;
     try {
       decompressInto(codec, body, collector ?? scanner, env.limit, codec === CompressionType.gzip ? SYNC_MAX_GZIP_DECOMPRESSED_BYTES : SYNC_MAX_DECOMPRESSED_BYTES);
       scanner.finish();
     } catch (e) {
       if (!(e instanceof DecompressBudgetExceeded)) throw e;
-      return offLoop(env, records, pos, { codec, body, count, limit: env.limit, scan: true, ...(recompressTo === undefined ? {} : { recompress: recompressJob(env, recompressTo) }) }, true);
+      return offLoop(env, records, pos, { codec, body, count, limit: env.limit, scan: true, checks, ...(recompressTo === undefined ? {} : { recompress: recompressJob(env, recompressTo) }) }, true);
     }
     checkPolicy(env, scanner, records, pos);
     if (collector === undefined || recompressTo === undefined) return undefined;
     const plain = Buffer.concat(collector.chunks, collector.size);
     if (plain.length <= syncRecompressBytes(recompressTo, env.level)) return rebuild(env, records, pos, plain, recompressTo);
-    return offLoop(env, records, pos, { codec: CompressionType.none, body: plain, count, limit: env.limit, scan: false, recompress: recompressJob(env, recompressTo) }, false);
+    return offLoop(env, records, pos, { codec: CompressionType.none, body: plain, count, limit: env.limit, scan: false, checks, recompress: recompressJob(env, recompressTo) }, false);
   }
-  return offLoop(env, records, pos, { codec, body, count, limit: env.limit, scan: true, ...(recompressTo === undefined ? {} : { recompress: recompressJob(env, recompressTo) }) }, true);
+  return offLoop(env, records, pos, { codec, body, count, limit: env.limit, scan: true, checks, ...(recompressTo === undefined ? {} : { recompress: recompressJob(env, recompressTo) }) }, true);
 }
 
 function recompressJob(env: Env, codec: number): NonNullable<ScanJob['recompress']> {
@@ -220,28 +224,35 @@ function offLoop(env: Env, records: Buffer, pos: number, job: ScanJob, scanned: 
     .run(job)
     .then((r: ScanJobResult) => {
       if (!r.ok) throw new KafkaError(r.code, r.message);
-      if (scanned) checkPolicy(env, { index: job.count, nullKeys: r.nullKeys, minTimestampDelta: r.minTimestampDelta, maxTimestampDelta: r.maxTimestampDelta }, records, pos);
+      if (scanned) checkPolicy(env, { index: job.count, nullKeys: r.nullKeys, minTimestampDelta: r.minTimestampDelta, maxTimestampDelta: r.maxTimestampDelta, keyless: r.keyless, tsFaults: r.tsFaults }, records, pos);
       if (r.payload === null || job.recompress === undefined) return undefined;
       return withPayload(records, pos, Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength), job.recompress.codec);
     });
 }
 
-function checkPolicy(env: Env, s: RecordScanStats, records: Buffer, pos: number): void {
-  if (env.compact && s.nullKeys > 0) {
-    throw new KafkaError(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${env.topic}-${env.partition}.`);
-  }
-  if (env.bounded && s.index > 0) {
-    const base = Number(records.readBigInt64BE(pos + BASE_TIMESTAMP_OFFSET));
-    const min = base + s.minTimestampDelta;
-    const max = base + s.maxTimestampDelta;
-    if (min < env.low) rejectTimestamp(env, min);
-    if (max > env.high) rejectTimestamp(env, max);
-  }
+/** The per-record checks of the topic policy for the batch at `pos`, as the scanner takes them (timestampDelta bounds). */
+function recordChecks(env: Env, records: Buffer, pos: number): { keyless: boolean; low: number; high: number } {
+  if (!env.bounded) return { keyless: env.compact, low: -Infinity, high: Infinity };
+  const base = Number(records.readBigInt64BE(pos + BASE_TIMESTAMP_OFFSET));
+  return { keyless: env.compact, low: env.low - base, high: env.high - base };
 }
 
-function rejectTimestamp(env: Env, ts: number): never {
-  const p = env.policy;
-  throw new KafkaError(ErrorCode.INVALID_TIMESTAMP, `Timestamp ${ts} of a record in ${env.topic}-${env.partition} is out of range: message.timestamp.before.max.ms=${p?.timestampBeforeMaxMs}, message.timestamp.after.max.ms=${p?.timestampAfterMaxMs}, broker time ${env.now}`);
+/** Rejects the batch at `pos` with Kafka's record errors when the scan found keyless records (compacted topic) or timestamps out of range. */
+function checkPolicy(env: Env, s: RecordScanStats, records: Buffer, pos: number): void {
+  const keyless = env.compact && s.nullKeys > 0 ? (s.keyless ?? []) : [];
+  const faults: { index: number; timestamp: number; offset: bigint }[] = [];
+  if (env.bounded && s.tsFaults !== null) {
+    const base = Number(records.readBigInt64BE(pos + BASE_TIMESTAMP_OFFSET));
+    const baseOffset = records.readBigInt64BE(pos);
+    for (let i = 0; i + 1 < s.tsFaults.length; i += 2) {
+      const index = s.tsFaults[i] as number;
+      const timestamp = base + (s.tsFaults[i + 1] as number);
+      // Kafka leaves records without a timestamp (-1) alone.
+      if (timestamp !== -1) faults.push({ index, timestamp, offset: baseOffset + BigInt(index) });
+    }
+  }
+  const error = batchRecordErrors(env.topic, env.partition, keyless, faults, env.low, env.high);
+  if (error !== null) throw error;
 }
 
 function rebuild(env: Env, records: Buffer, pos: number, plain: Buffer, codec: number): Buffer {

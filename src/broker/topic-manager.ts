@@ -41,6 +41,8 @@ export interface ProducePolicy {
   /** message.timestamp.before.max.ms / after.max.ms for CreateTime topics (MAX_SAFE_INTEGER = no bound). */
   timestampBeforeMaxMs: number;
   timestampAfterMaxMs: number;
+  /** message.timestamp.type is LogAppendTime (checked by the old-format up-conversion). */
+  logAppendTime?: boolean;
 }
 
 export interface CreateTopicSpec {
@@ -166,6 +168,7 @@ export class TopicManager {
       compressionLevel: level === -1 ? undefined : level,
       timestampBeforeMaxMs: createTime ? numberConfig(c, 'message.timestamp.before.max.ms') : Number.MAX_SAFE_INTEGER,
       timestampAfterMaxMs: createTime ? numberConfig(c, 'message.timestamp.after.max.ms') : Number.MAX_SAFE_INTEGER,
+      logAppendTime: !createTime,
     };
   }
 

@@ -1,6 +1,8 @@
 /**
- * Produce (key 0), v0-11 advertised from v0 as Kafka 4 does (librdkafka needs it); only magic v2
- * record batches are accepted (older message formats get INVALID_RECORD, as in Kafka 4).
+ * Produce (key 0), v0-11 advertised from v0. v0-v2 may carry old-format (magic 0/1) message sets:
+ * they are validated and up-converted to one v2 batch as Kafka 3.x does (legacy-up-convert.ts,
+ * counted in broker.conversions); v3+ accepts magic v2 batches only (INVALID_RECORD otherwise, as
+ * Kafka's ProduceRequest.validateRecords).
  * Version notes: v3+ carries a transactional id; v8+ record errors; v10+ current leader and node
  * endpoints (only filled on NOT_LEADER_OR_FOLLOWER, never here on a single broker).
  * Works per batch: validate headers and CRC, assign offsets by rewriting the header, append the
@@ -28,13 +30,16 @@ import {
   type ProduceRequest,
   type ProduceResponseInit,
 } from '../../protocol/generated/messages/produce.js';
-import { ATTRIBUTES_OFFSET, TRANSACTIONAL_FLAG_MASK } from '../../protocol/records/batch-header.js';
+import { ATTRIBUTES_OFFSET, CompressionType, MAGIC_OFFSET, TRANSACTIONAL_FLAG_MASK } from '../../protocol/records/batch-header.js';
+import { isLegacyMessageSet } from '../../protocol/records/legacy-message-set.js';
+import { upConvertLegacyMessageSet } from '../../protocol/records/legacy-up-convert.js';
+import { RecordValidationError } from '../../protocol/records/record-errors.js';
 import { validateRecordBatches, type BatchSetInfo } from '../../protocol/records/validate.js';
 import { defineHandler, NO_RESPONSE, type ConnectionInfo, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
 import { autoCreateTopic } from './03-metadata.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
-import { checkProduceRecords } from '../produce-policy.js';
+import { checkProduceRecords, maxDecompressedBytes } from '../produce-policy.js';
 
 type TopicOut = NonNullable<ProduceResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitionResponses']>[number];
@@ -71,6 +76,9 @@ interface Prepared {
 }
 
 function errorOut(index: number, topic: string, e: unknown): PartitionOut {
+  if (e instanceof RecordValidationError) {
+    return { ...partitionError(index, e.code, e.message), recordErrors: e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })) };
+  }
   if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
   log.error(`produce to ${topic}-${index} failed`, e);
   return partitionError(index, ErrorCode.UNKNOWN_SERVER_ERROR);
@@ -87,6 +95,7 @@ function preparePartition(ctx: RequestContext, acks: number, topic: string, inde
   }
   try {
     const maxMessageBytes = found.settings.maxMessageBytes;
+    if (isLegacyMessageSet(records)) return upConvert(ctx, topic, index, found, records);
     const info = validateRecordBatches(records, { maxBatchBytes: maxMessageBytes, produceVersion: ctx.apiVersion, requireSingleBatch: ctx.apiVersion >= 3 });
     if (info.producerId >= 0n && info.batchCount > 1) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce requests with a producer id may only contain one record batch per partition');
     const checked = checkProduceRecords(ctx.broker.topics.producePolicy(topic), topic, index, records, maxMessageBytes, ctx.broker.clock.now());
@@ -95,6 +104,45 @@ function preparePartition(ctx: RequestContext, acks: number, topic: string, inde
     return errorOut(index, topic, e);
   }
 }
+
+/** Old-format message set: Produce v0-v2 only; validated and converted to one v2 batch. */
+function upConvert(ctx: RequestContext, topic: string, index: number, found: Partition, records: Buffer): Prepared | PartitionOut {
+  if (ctx.apiVersion >= 3) {
+    return partitionError(index, ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} are only allowed to contain record batches with magic version 2`);
+  }
+  const policy = ctx.broker.topics.producePolicy(topic);
+  const now = ctx.broker.clock.now();
+  const maxMessageBytes = found.settings.maxMessageBytes;
+  const before = policy?.timestampBeforeMaxMs ?? Number.MAX_SAFE_INTEGER;
+  const after = policy?.timestampAfterMaxMs ?? Number.MAX_SAFE_INTEGER;
+  const started = performance.now();
+  const target = policy === undefined || policy.compressionType === 'producer' ? undefined : LEGACY_TARGET[policy.compressionType];
+  const out = upConvertLegacyMessageSet(records, {
+    topic,
+    partition: index,
+    compact: policy?.compact ?? false,
+    logAppendTime: policy?.logAppendTime ?? false,
+    low: before >= Number.MAX_SAFE_INTEGER ? -Infinity : now - before,
+    high: after >= Number.MAX_SAFE_INTEGER ? Infinity : now + after,
+    target,
+    level: policy?.compressionLevel,
+    limit: maxDecompressedBytes(maxMessageBytes),
+    maxMessageBytes,
+  });
+  const ms = performance.now() - started;
+  ctx.broker.conversions.recordProduce(out.records, records.length, ms);
+  log.debug(`produce to ${topic}-${index}: up-converted ${out.records} magic ${out.sourceMagic} messages (${records.length} bytes, codec ${out.sourceCodec}) to a v2 batch (codec ${out.codec}) in ${ms.toFixed(2)} ms`);
+  const info = validateRecordBatches(out.batch, { maxBatchBytes: maxMessageBytes });
+  return { index, partition: found, info, records: out.batch };
+}
+
+const LEGACY_TARGET: Record<string, number> = {
+  uncompressed: CompressionType.none,
+  gzip: CompressionType.gzip,
+  snappy: CompressionType.snappy,
+  lz4: CompressionType.lz4,
+  zstd: CompressionType.zstd,
+};
 
 function appendPrepared(ctx: RequestContext, transactionalId: string | null, topic: string, p: Prepared, records: Buffer): PartitionOut {
   const { index, partition: found, info } = p;
@@ -191,7 +239,8 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
   for (const t of req.topicData) {
     for (const p of t.partitionData) {
       const r = p.records;
-      if (r !== null && r.length > ATTRIBUTES_OFFSET + 1 && (r.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) !== 0) return true;
+      // Old-format message sets have no transactional flag (their byte 21 is key or timestamp data).
+      if (r !== null && r.length > ATTRIBUTES_OFFSET + 1 && r[MAGIC_OFFSET] === 2 && (r.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) !== 0) return true;
     }
   }
   return false;

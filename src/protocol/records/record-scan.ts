@@ -3,8 +3,9 @@
  * iterating the batch (DefaultRecord.readFrom, or readPartiallyFrom over the decompressed stream
  * for compressed batches). The scan walks the varints directly over the bytes: no record objects,
  * no closures and no allocation per record. It also collects what the topic policy needs (whether
- * a record has a null key, the smallest and largest timestampDelta), so nothing else has to walk
- * the records again.
+ * a record has a null key, the smallest and largest timestampDelta) and, when asked (`check`), the
+ * indexes of the keyless records and of those whose timestampDelta is out of bounds, for the
+ * per-record errors of Produce v8+ (record-errors.ts); so nothing else has to walk the records again.
  *
  * Two entry points share one implementation:
  * - {@link scanRecords}: a whole records section in one buffer (uncompressed batches);
@@ -138,6 +139,10 @@ export interface RecordScanStats {
   /** Smallest / largest timestampDelta (a double; +/-Infinity before the first record). */
   readonly minTimestampDelta: number;
   readonly maxTimestampDelta: number;
+  /** Indexes of the keyless records, when collected (see {@link RecordScanner.collectKeyless}); else null. */
+  readonly keyless: readonly number[] | null;
+  /** [index, timestampDelta] pairs of the records outside [tsLow, tsHigh]; null when none. */
+  readonly tsFaults: readonly number[] | null;
 }
 
 /**
@@ -152,6 +157,12 @@ export class RecordScanner implements RecordScanStats {
   nullKeys = 0;
   minTimestampDelta = Infinity;
   maxTimestampDelta = -Infinity;
+  /** Keyless record indexes are collected here when non-null (compacted topics: record errors). */
+  keyless: number[] | null = null;
+  /** timestampDelta bounds: a record outside them is noted in tsFaults (per-record timestamp errors). */
+  tsLow = -Infinity;
+  tsHigh = Infinity;
+  tsFaults: number[] | null = null;
   /** Largest allowed size of the records section; a record ending beyond it is MESSAGE_TOO_LARGE. */
   limit = Infinity;
   /** Bytes written so far. */
@@ -167,12 +178,27 @@ export class RecordScanner implements RecordScanStats {
   private skip = 0;
   private headersLeft = 0;
 
+  /**
+   * Per-record checks of the policy, after reset(): collect keyless indexes (`collectKeyless`) and
+   * the records whose timestampDelta lies outside [low, high].
+   */
+  check(collectKeyless: boolean, low = -Infinity, high = Infinity): this {
+    this.keyless = collectKeyless ? [] : null;
+    this.tsLow = low;
+    this.tsHigh = high;
+    return this;
+  }
+
   reset(count: number, limit = Infinity): this {
     this.count = count;
     this.index = 0;
     this.nullKeys = 0;
     this.minTimestampDelta = Infinity;
     this.maxTimestampDelta = -Infinity;
+    this.keyless = null;
+    this.tsLow = -Infinity;
+    this.tsHigh = Infinity;
+    this.tsFaults = null;
     this.limit = limit;
     this.total = 0;
     this.state = S_LEN;
@@ -254,6 +280,7 @@ export class RecordScanner implements RecordScanStats {
         const ts = raw % 2 === 0 ? half : -half - 1;
         if (ts < this.minTimestampDelta) this.minTimestampDelta = ts;
         if (ts > this.maxTimestampDelta) this.maxTimestampDelta = ts;
+        if (ts < this.tsLow || ts > this.tsHigh) (this.tsFaults ??= []).push(this.index, ts);
         this.state = S_OFF;
         continue;
       }
@@ -277,7 +304,10 @@ export class RecordScanner implements RecordScanStats {
         case S_VLEN:
           if (v < -1) throw invalid(`Found invalid record structure: ${state === S_KLEN ? 'key' : 'value'} length ${v}`);
           if (v > this.recLeft) throw overrun(state === S_KLEN ? 'key' : 'value');
-          if (state === S_KLEN && v < 0) this.nullKeys++;
+          if (state === S_KLEN && v < 0) {
+            this.nullKeys++;
+            this.keyless?.push(this.index);
+          }
           this.skip = v > 0 ? v : 0;
           // Zero-length fields move straight on, so a record never waits in a skip state.
           this.state = v > 0 ? state + 1 : state + 2;
@@ -352,6 +382,8 @@ function scanWhole(s: RecordScanner, buf: Buffer, p: number, end: number, base: 
   let nullKeys = s.nullKeys;
   let minTs = s.minTimestampDelta;
   let maxTs = s.maxTimestampDelta;
+  const tsLow = s.tsLow;
+  const tsHigh = s.tsHigh;
   while (p < end) {
     if (index >= count) throw invalid(`Incorrect declared batch size, records still remaining in file (${end - p} bytes after ${count} records)`);
     let b = buf[p] as number;
@@ -396,6 +428,7 @@ function scanWhole(s: RecordScanner, buf: Buffer, p: number, end: number, base: 
     }
     if (ts < minTs) minTs = ts;
     if (ts > maxTs) maxTs = ts;
+    if (ts < tsLow || ts > tsHigh) (s.tsFaults ??= []).push(index, ts);
 
     // offsetDelta: must be the record's index. Compare with its usual 1- or 2-byte encoding first.
     b = buf[q] as number;
@@ -431,6 +464,7 @@ function scanWhole(s: RecordScanner, buf: Buffer, p: number, end: number, base: 
     if (v < 0) {
       if (v !== -1) throw invalid(`Found invalid record structure: key length ${v}`);
       nullKeys++;
+      s.keyless?.push(index);
     } else {
       if (v > recEnd - q) throw overrun('key');
       q += v;
@@ -524,8 +558,9 @@ const flat = new RecordScanner();
  * Scans the `count` records of the records section buf[start, end) (an uncompressed batch's body).
  * Returns the statistics (a shared object: read it before the next scan). Throws KafkaError.
  */
-export function scanRecords(buf: Buffer, start: number, end: number, count: number): RecordScanStats {
+export function scanRecords(buf: Buffer, start: number, end: number, count: number, checks?: { keyless: boolean; low: number; high: number }): RecordScanStats {
   const s = flat.reset(count, Infinity);
+  if (checks !== undefined) s.check(checks.keyless, checks.low, checks.high);
   s.total = end - start;
   const p = scanWhole(s, buf, start, end, -start, true);
   if (p !== end) throw invalid(`Incorrect declared batch size, premature EOF reached (inside record ${s.index})`);

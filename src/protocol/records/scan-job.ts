@@ -21,12 +21,14 @@ export interface ScanJob {
   limit: number;
   /** Scan the records (false when the caller scanned an uncompressed body already). */
   scan: boolean;
+  /** Per-record checks while scanning: collect keyless indexes; timestampDelta bounds (see RecordScanner.check). */
+  checks?: { keyless: boolean; low: number; high: number };
   /** Recompress the records with this codec; the payload may take at most `maxPayloadBytes`. */
   recompress?: { codec: number; level: number | undefined; maxPayloadBytes: number };
 }
 
 export type ScanJobResult =
-  | { ok: true; nullKeys: number; minTimestampDelta: number; maxTimestampDelta: number; payload: Uint8Array | null }
+  | { ok: true; nullKeys: number; minTimestampDelta: number; maxTimestampDelta: number; keyless: number[] | null; tsFaults: number[] | null; payload: Uint8Array | null }
   | { ok: false; code: number; message: string };
 
 const NULL_SINK: DecompressSink = { write() {} };
@@ -54,6 +56,7 @@ export async function runScanJob(job: ScanJob): Promise<ScanJobResult> {
   try {
     const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
     const scanner = job.scan ? new RecordScanner().reset(job.count, job.limit) : null;
+    if (scanner !== null && job.checks !== undefined) scanner.check(job.checks.keyless, job.checks.low, job.checks.high);
     let plain: Buffer | null = null;
     if (job.recompress === undefined) {
       await decompressIntoAsync(job.codec, body, scanner ?? NULL_SINK, job.limit);
@@ -78,6 +81,8 @@ export async function runScanJob(job: ScanJob): Promise<ScanJobResult> {
       nullKeys: scanner?.nullKeys ?? 0,
       minTimestampDelta: scanner?.minTimestampDelta ?? Infinity,
       maxTimestampDelta: scanner?.maxTimestampDelta ?? -Infinity,
+      keyless: scanner?.keyless ?? null,
+      tsFaults: scanner?.tsFaults ?? null,
       payload,
     };
   } catch (e) {

@@ -11,8 +11,8 @@
  * |---------------------------------------------------------------|-------------------------------|
  * | no batch at all                                               | INVALID_RECORD                |
  * | total size over `maxTotalBytes` (segment.bytes)               | RECORD_LIST_TOO_LARGE         |
+ * | magic != 2 (checked first; Produce v0-v2 old-format sets go to legacy-up-convert.ts before) | INVALID_RECORD |
  * | batchLength < 49, truncated batch, trailing partial bytes     | CORRUPT_MESSAGE               |
- * | magic != 2 (Kafka: "only allowed to contain magic v2")        | INVALID_RECORD                |
  * | batch size over `maxBatchBytes` (max.message.bytes)           | MESSAGE_TOO_LARGE             |
  * | CRC32C mismatch                                               | CORRUPT_MESSAGE               |
  * | codec id 5-7, or zstd with produce version < 7                | UNSUPPORTED_COMPRESSION_TYPE  |
@@ -123,6 +123,11 @@ export function validateRecordBatches(buf: Buffer, opts?: ValidateOptions): Batc
   while (pos < len) {
     const remaining = len - pos;
     if (remaining < LOG_OVERHEAD) throw fail(ErrorCode.CORRUPT_MESSAGE, `${remaining} trailing bytes do not form a record batch`);
+    // The magic first: an old-format message set (whose magic sits at the same byte) is never read as a v2 header.
+    if (remaining > MAGIC_OFFSET) {
+      const magic = buf.readInt8(pos + MAGIC_OFFSET);
+      if (magic !== 2) throw fail(ErrorCode.INVALID_RECORD, `record batch magic ${magic} is not supported here; only magic 2 is accepted`);
+    }
     const batchLength = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
     if (batchLength < MIN_BATCH_LENGTH) {
       throw fail(ErrorCode.CORRUPT_MESSAGE, `record batch length ${batchLength} is below the minimum ${MIN_BATCH_LENGTH}`);
@@ -130,8 +135,6 @@ export function validateRecordBatches(buf: Buffer, opts?: ValidateOptions): Batc
     const size = batchLength + LOG_OVERHEAD;
     if (remaining < size) throw fail(ErrorCode.CORRUPT_MESSAGE, `record batch of ${size} bytes is truncated to ${remaining}`);
 
-    const magic = buf.readInt8(pos + MAGIC_OFFSET);
-    if (magic !== 2) throw fail(ErrorCode.INVALID_RECORD, `record batch magic ${magic} is not supported; only magic 2 is accepted`);
     if (batchCount > 0 && opts?.requireSingleBatch === true) {
       throw fail(ErrorCode.INVALID_RECORD, 'only one record batch per partition is allowed');
     }
