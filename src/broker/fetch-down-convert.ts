@@ -19,7 +19,7 @@
  * Control batches are dropped; an old client reads uncommitted (Fetch v0-v3 has no isolation
  * level), so aborted records reach it, as from Kafka. A later zstd batch ends the converted data
  * there (the client's next fetch starting at it gets UNSUPPORTED_COMPRESSION_TYPE).
- * Costs are counted per broker (downConversionStats) and logged at debug level.
+ * Costs are counted in the broker's ConversionStats (conversion-stats.ts) and logged at debug level.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -32,27 +32,6 @@ import type { Partition } from './partition.js';
 
 /** Fetch versions below this carry magic 0/1 messages. */
 export const FIRST_V2_FETCH_VERSION = 4;
-
-export interface DownConversionStats {
-  /** Partition reads converted. */
-  reads: number;
-  /** Stored v2 batches converted (control batches included: they are dropped). */
-  batches: number;
-  /** Records sent in the old format. */
-  records: number;
-  /** Stored bytes converted, and the bytes sent for them. */
-  bytesIn: number;
-  bytesOut: number;
-}
-
-const statsByBroker = new WeakMap<Broker, DownConversionStats>();
-
-/** The down-conversion counters of a broker (all zero until an old client fetches). */
-export function downConversionStats(broker: Broker): DownConversionStats {
-  let s = statsByBroker.get(broker);
-  if (s === undefined) statsByBroker.set(broker, (s = { reads: 0, batches: 0, records: 0, bytesIn: 0, bytesOut: 0 }));
-  return s;
-}
 
 /** The message format a Fetch version carries: 0 or 1, or -1 for record batches (v4+). */
 export function legacyMagicOf(fetchVersion: number): LegacyMagic | -1 {
@@ -83,6 +62,7 @@ export function downConvertRead(broker: Broker, partition: Partition, records: B
   let batches = 0;
   let converted = 0;
   let bytesIn = 0;
+  const started = performance.now();
   try {
     for (let p = 0; p + RECORD_BATCH_OVERHEAD <= records.length; ) {
       const batchSize = batchSizeAt(records, p);
@@ -108,12 +88,7 @@ export function downConvertRead(broker: Broker, partition: Partition, records: B
   } finally {
     logReadPool.give(records);
   }
-  const s = downConversionStats(broker);
-  s.reads++;
-  s.batches += batches;
-  s.records += converted;
-  s.bytesIn += bytesIn;
-  s.bytesOut += size;
+  broker.conversions.recordFetch(batches, converted, bytesIn, size, performance.now() - started);
   if (log.enabled('debug')) {
     log.debug(`down-converted ${batches} batches (${converted} records, ${bytesIn} -> ${size} bytes) of ${partition.topic}-${partition.index} from offset ${fetchOffset} to magic ${magic} for ${clientId ?? '?'}`);
   }

@@ -9,7 +9,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { downConversionStats } from '../../src/broker/fetch-down-convert.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { legacyRecords, readLegacyMessages, type LegacyMessage } from '../helpers/legacy-messages.js';
@@ -92,7 +91,7 @@ test('Fetch v0-v1 carry magic 0 and v2-v3 magic 1 messages, never v2 batches; an
     assert.deepEqual(got.map((r) => r.timestamp), magic === 1 ? [1_700_000_000_002n, 1_700_000_000_003n, 1_700_000_000_100n, 1_700_000_000_101n] : [null, null, null, null]);
     assert.ok(got.every((r) => (r.attributes & 0x08) === 0), 'CreateTime: no timestamp-type bit');
   }
-  assert.ok(downConversionStats(broker.broker).batches > 0, 'conversions are counted');
+  assert.ok(broker.broker.conversions.fetchBatches > 0, 'conversions are counted');
 });
 
 for (const codec of ['gzip', 'snappy', 'lz4'] as const) {

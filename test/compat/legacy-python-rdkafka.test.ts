@@ -10,7 +10,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { downConversionStats } from '../../src/broker/fetch-down-convert.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { pythonJson } from '../helpers/compat.js';
 import { runPython } from '../helpers/run-process.js';
@@ -101,11 +100,11 @@ for (const api of [[0, 10], [0, 10, 1]]) {
   test(`kafka-python api_version=${JSON.stringify(api)} consumes through a group what a modern client wrote (Fetch v${api.length === 2 ? 2 : 3}, magic 1; gzip wrappers: Debian's kafka-python has no snappy or lz4 module)`, async () => {
     const topic = `kpy-old-${api.join('')}`;
     await modernTopic(topic, 'm', 8, [0, 1, 0, 1]);
-    const before = downConversionStats(broker.broker).reads;
+    const before = broker.broker.conversions.fetchReads;
     const got = await run(KAFKA_PYTHON, 'kafka-python', { api, topic, group: `g-${topic}`, count: 8 });
     assert.deepEqual(got.map((r) => r.slice(0, 3)), expected('m', 8));
     assert.ok(got.every((r) => r[3] > 0), 'magic 1 timestamps');
-    assert.ok(downConversionStats(broker.broker).reads > before, 'served by down-conversion');
+    assert.ok(broker.broker.conversions.fetchReads > before, 'served by down-conversion');
   });
 }
 
