@@ -59,7 +59,11 @@ export class TopicConfigs {
 
   settingsFor(overrides: Readonly<Record<string, string>>): TopicSettings {
     const c = resolveTopicConfigs(this.config, overrides);
-    return { maxMessageBytes: numberConfig(c, 'max.message.bytes'), minInsyncReplicas: numberConfig(c, 'min.insync.replicas') };
+    return {
+      maxMessageBytes: numberConfig(c, 'max.message.bytes'),
+      minInsyncReplicas: numberConfig(c, 'min.insync.replicas'),
+      downConversionEnable: c.get('message.downconversion.enable')?.value !== false,
+    };
   }
 
   producePolicyFor(overrides: Readonly<Record<string, string>>): ProducePolicy {

@@ -29,6 +29,8 @@ export interface TopicSettings {
   maxMessageBytes: number;
   /** min.insync.replicas: acks=all produce needs at least this many in-sync replicas. */
   minInsyncReplicas: number;
+  /** message.downconversion.enable: Fetch v0-v3 is served by down-conversion (absent: true, Kafka 3.x's default). */
+  downConversionEnable?: boolean;
 }
 
 export interface AppendOptions {

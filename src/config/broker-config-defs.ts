@@ -51,7 +51,7 @@ const own: ConfigKeyDef[] = [
   { name: 'log.cleaner.io.buffer.load.factor', type: ConfigType.double, defaultValue: 0.9, inert: true },
   { name: 'log.cleaner.io.max.bytes.per.second', type: ConfigType.double, defaultValue: 1.7976931348623157e308, inert: true },
   { name: 'log.preallocate', type: ConfigType.boolean, defaultValue: false, inert: true },
-  { name: 'log.message.downconversion.enable', type: ConfigType.boolean, defaultValue: true, inert: true },
+  { name: 'log.message.downconversion.enable', type: ConfigType.boolean, defaultValue: true },
   { name: 'log.local.retention.ms', type: ConfigType.long, defaultValue: -2, inert: true },
   { name: 'log.local.retention.bytes', type: ConfigType.long, defaultValue: -2, inert: true },
   { name: 'compression.type', type: ConfigType.string, defaultValue: 'producer', validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer') },

@@ -40,7 +40,7 @@ export const topicConfigDefs: readonly TopicConfigDef[] = [
   { name: 'segment.jitter.ms', type: ConfigType.long, defaultValue: 0, synonyms: ['log.roll.jitter.ms', 'log.roll.jitter.hours'], validate: atLeast(0) },
   { name: 'segment.ms', type: ConfigType.long, defaultValue: 7 * DAY_MS, synonyms: ['log.roll.ms', 'log.roll.hours'], validate: atLeast(1) },
   { name: 'unclean.leader.election.enable', type: ConfigType.boolean, defaultValue: false, synonyms: ['unclean.leader.election.enable'] },
-  { name: 'message.downconversion.enable', type: ConfigType.boolean, defaultValue: true, synonyms: ['log.message.downconversion.enable'], inert: true },
+  { name: 'message.downconversion.enable', type: ConfigType.boolean, defaultValue: true, synonyms: ['log.message.downconversion.enable'] },
   { name: 'local.retention.ms', type: ConfigType.long, defaultValue: -2, synonyms: ['log.local.retention.ms'], inert: true },
   { name: 'local.retention.bytes', type: ConfigType.long, defaultValue: -2, synonyms: ['log.local.retention.bytes'], inert: true },
   { name: 'remote.storage.enable', type: ConfigType.boolean, defaultValue: false, synonyms: [], inert: true },

@@ -437,6 +437,11 @@ export class Segment {
     return this.offsetOfMaxTs;
   }
 
+  /** The `.log` file's mtime in ms (0 if it cannot be read): ListOffsets v0 answers with it. */
+  lastModified(): number {
+    return this.log.lastModified();
+  }
+
   /** For time retention: the max timestamp, or the file's mtime when batches carry none. */
   largestTimestamp(): number {
     const ts = this.maxTimestampSoFar();

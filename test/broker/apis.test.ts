@@ -56,12 +56,12 @@ function fetchReq(topics: { topic: string; partitions: { partition: number; fetc
   };
 }
 
-test('ApiVersions advertises Kafka 4 minimums and the spec maxima', async () => {
+test('ApiVersions advertises Kafka 4 minimums (Fetch: Kafka 3.x, served by down-conversion) and the spec maxima', async () => {
   const res = await c.request<ApiVersionsResponse>(18, 3, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
   assert.equal(res.errorCode, 0);
   const byKey = new Map(res.apiKeys.map((k) => [k.apiKey, k]));
   assert.deepEqual([byKey.get(0)?.minVersion, byKey.get(0)?.maxVersion], [0, 11]);
-  assert.deepEqual([byKey.get(1)?.minVersion, byKey.get(1)?.maxVersion], [4, 17]);
+  assert.deepEqual([byKey.get(1)?.minVersion, byKey.get(1)?.maxVersion], [0, 17]);
   assert.deepEqual([byKey.get(3)?.minVersion, byKey.get(3)?.maxVersion], [0, 12]);
   assert.deepEqual([byKey.get(18)?.minVersion, byKey.get(18)?.maxVersion], [0, 4]);
 });

@@ -1,10 +1,13 @@
 /**
- * Fetch (key 1), v4-17 advertised (Kafka 4.0's minimum is 4; older versions still decode).
- * Version notes: v7+ fetch sessions (KIP-227); v9+ current leader epoch checks; v11+ rack id
- * (ignored: no follower fetching from consumers); v12+ flexible, diverging epoch; v13+ topic ids
- * instead of names; v15+ replica state; v16+ node endpoints; v17 replica directory id.
+ * Fetch (key 1), v0-17.
+ * Version notes: v0-v3 carry messages of the old formats (v0-v1 magic 0, v2-v3 magic 1): the
+ * stored batches are down-converted (fetch-down-convert.ts; message.downconversion.enable=false
+ * answers UNSUPPORTED_VERSION, as Kafka 3.x; Kafka 4.0 dropped these versions); v3+ response
+ * max_bytes; v4+ isolation level; v7+ fetch sessions (KIP-227); v9+ current leader epoch checks;
+ * v11+ rack id (ignored: no follower fetching from consumers); v12+ flexible, diverging epoch;
+ * v13+ topic ids instead of names; v15+ replica state; v16+ node endpoints; v17 replica directory id.
  * Long poll: waits up to max.wait.ms until min.bytes are available. Serves stored batch bytes as
- * they are on disk. read_committed (isolation level 1) reads stop at the last stable offset and
+ * they are on disk (v4+). read_committed (isolation level 1) reads stop at the last stable offset and
  * carry the aborted transactions overlapping the returned batches. Not implemented yet: replica
  * (follower) fetches.
  */
@@ -20,6 +23,7 @@ import {
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { LAST_OFFSET_DELTA_OFFSET, RECORD_BATCH_OVERHEAD, batchSizeAt } from '../../protocol/records/batch-header.js';
 import { OffsetOutOfRangeError } from '../../storage/partition-log.js';
+import { downConvertRead, legacyFetchError, legacyMagicOf } from '../fetch-down-convert.js';
 import { FetchSession, type SessionPartition } from '../fetch-session.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
@@ -104,7 +108,9 @@ interface ReadResult {
   out: PartitionOut;
 }
 
-function readAll(targets: Target[], req: FetchRequest, maxResponseBytes: number): { results: ReadResult[]; bytes: number; errors: boolean } {
+function readAll(ctx: RequestContext, targets: Target[], req: FetchRequest, maxResponseBytes: number): { results: ReadResult[]; bytes: number; errors: boolean } {
+  // Fetch v0-v3: old message formats, converted from the stored batches.
+  const legacyMagic = legacyMagicOf(ctx.apiVersion);
   let remaining = maxResponseBytes;
   let bytes = 0;
   let errors = false;
@@ -119,14 +125,23 @@ function readAll(targets: Target[], req: FetchRequest, maxResponseBytes: number)
       out.lastStableOffset = BigInt(partition.lastStableOffset);
       out.logStartOffset = BigInt(partition.logStartOffset);
       if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = [];
-      if (sp.currentLeaderEpoch >= 0 && sp.currentLeaderEpoch !== partition.leaderEpoch) {
+      const legacyError = legacyMagic === -1 ? ErrorCode.NONE : legacyFetchError(ctx.broker, partition);
+      if (legacyError !== ErrorCode.NONE) {
+        out.errorCode = legacyError;
+        out.highWatermark = out.lastStableOffset = out.logStartOffset = -1n;
+      } else if (sp.currentLeaderEpoch >= 0 && sp.currentLeaderEpoch !== partition.leaderEpoch) {
         out.errorCode = sp.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
       } else {
         const maxOffset = req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
         try {
           const limit = Math.min(sp.partitionMaxBytes, remaining);
           const { records } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0);
-          if (records.length > 0) {
+          if (legacyMagic !== -1 && records.length > 0) {
+            const c = downConvertRead(ctx.broker, partition, records, legacyMagic, sp.fetchOffset, Math.max(limit, 0), bytes === 0, ctx.clientId);
+            out.records = c.chunks;
+            bytes += c.size;
+            remaining -= c.size;
+          } else if (records.length > 0) {
             out.records = records;
             bytes += records.length;
             remaining -= records.length;
@@ -185,7 +200,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
   // The records in the answer are reads made for it: their buffers are reused once it is sent.
   responseReleasesLogReads: true,
   name: 'Fetch',
-  minVersion: 4,
+  minVersion: 0,
   maxVersion: 17,
   decode: decodeFetchRequest,
   encode: encodeFetchResponse,
@@ -205,7 +220,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
     // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
     // broker-wide bound on unsent responses: a full broker still answers with the first batch.
     const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, broker.config.int('fetch.max.bytes'), broker.requestBudget.responseRoom);
-    const first = readAll(targets, req, maxResponseBytes);
+    const first = readAll(ctx, targets, req, maxResponseBytes);
     if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.errors || targets.length === 0) {
       return buildResponse(ctx, first.results, session, full);
     }
@@ -218,7 +233,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
         done = true;
         clearTimeout(timer);
         for (const u of unsubscribe) u();
-        resolve(buildResponse(ctx, readAll(targets, req, maxResponseBytes).results, session, full));
+        resolve(buildResponse(ctx, readAll(ctx, targets, req, maxResponseBytes).results, session, full));
       };
       const onAppend = (): void => {
         if (done) return;
@@ -226,7 +241,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
           finish();
           return;
         }
-        const again = readAll(targets, req, maxResponseBytes);
+        const again = readAll(ctx, targets, req, maxResponseBytes);
         if (again.bytes >= req.minBytes || again.errors) finish();
       };
       for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));

@@ -1,6 +1,7 @@
 /**
- * ListOffsets (key 2), v1-10 advertised (v0 still decodes).
- * Version notes: v0 returns old-style offset lists; v2+ isolation level; v4+ leader epochs;
+ * ListOffsets (key 2), v0-10.
+ * Version notes: v0 returns old-style offset lists (segment boundaries, max_num_offsets, as Kafka
+ * 3.x: legacy-offsets.ts; Kafka 4.0 dropped v0); v2+ isolation level; v4+ leader epochs;
  * v6+ flexible; v7+ MAX_TIMESTAMP (-3); v8+ EARLIEST_LOCAL (-4); v9+ LATEST_TIERED (-5, no tiered
  * storage here: answered like EARLIEST_LOCAL's end, i.e. -1 when nothing is tiered); v10 timeout.
  * Timestamp queries answer with a record, as Kafka: the first one whose timestamp >= the target,
@@ -15,6 +16,7 @@ import {
 } from '../../protocol/generated/messages/list-offsets.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
 import { defineHandler, type RequestContext } from '../handler.js';
+import { CONSUMER_REPLICA_ID, legacyOffsetsBefore } from '../legacy-offsets.js';
 import type { Partition } from '../partition.js';
 
 type TopicOut = NonNullable<ListOffsetsResponseInit['topics']>[number];
@@ -50,9 +52,13 @@ function lookup(p: Partition, timestamp: bigint, readCommitted: boolean): { offs
 }
 
 /** The answer for one requested partition. */
-function answerPartition(ctx: RequestContext, topic: string, rp: RequestPartition, readCommitted: boolean): PartitionOut {
+function answerPartition(ctx: RequestContext, topic: string, rp: RequestPartition, readCommitted: boolean, replicaId: number): PartitionOut {
   const p = ctx.broker.replicas.partition(topic, rp.partitionIndex);
   if (!p) return { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+  if (ctx.apiVersion === 0) {
+    const oldStyleOffsets = legacyOffsetsBefore(p, rp.timestamp, rp.maxNumOffsets, replicaId === CONSUMER_REPLICA_ID, ctx.broker.clock.now());
+    return { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets };
+  }
   if (rp.currentLeaderEpoch >= 0 && rp.currentLeaderEpoch !== p.leaderEpoch) {
     const errorCode = rp.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
     return { partitionIndex: rp.partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
@@ -72,7 +78,7 @@ function answerPartition(ctx: RequestContext, topic: string, rp: RequestPartitio
 export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsResponseInit>({
   apiKey: 2,
   name: 'ListOffsets',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 10,
   decode: decodeListOffsetsRequest,
   encode: encodeListOffsetsResponse,
@@ -82,7 +88,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
     return sliceWork(function* (slice) {
       const topics: TopicOut[] = [];
       for (const t of req.topics) {
-        topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (rp) => answerPartition(ctx, t.name, rp, readCommitted)) });
+        topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (rp) => answerPartition(ctx, t.name, rp, readCommitted, req.replicaId)) });
         if (slice.tick()) yield;
       }
       return { throttleTimeMs: 0, topics };

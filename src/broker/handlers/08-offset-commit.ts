@@ -1,6 +1,8 @@
 /**
  * OffsetCommit (key 8), v0-9 (advertised from v2, Kafka 4.0's minimum).
- * Version notes: v1 carries a per-partition commit timestamp; v2-v4 a retention time (written
+ * Version notes: v0 commits went to ZooKeeper, apart from the group coordinator's offsets; Kafka
+ * 3.x without ZooKeeper (KRaft), like Samsa, answers them UNSUPPORTED_VERSION for every partition
+ * (UNKNOWN_TOPIC_OR_PARTITION for all when none of the topics exists); v1 carries a per-partition commit timestamp; v2-v4 a retention time (written
  * as an explicit expire timestamp, OffsetCommitValue v1); v6+ the committed leader epoch;
  * v7+ static membership; v9+ answers GROUP_ID_NOT_FOUND (not ILLEGAL_GENERATION) for a member
  * commit to an unknown group. Generation -1 with no member id is a simple (standalone) commit,
@@ -33,9 +35,14 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
   decode: decodeOffsetCommitRequest,
   encode: encodeOffsetCommitResponse,
   handle(ctx, req) {
+    const v = ctx.apiVersion;
+    if (v === 0) {
+      const known = req.topics.some((t) => t.partitions.some((p) => ctx.broker.replicas.partition(t.name, p.partitionIndex) !== undefined));
+      if (!known) return allWith(req, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'Version 0 offset commit requests (stored in ZooKeeper) are not supported');
+    }
     const c = coordinatorOf(ctx);
     checkGroupRequest(c, req.groupId);
-    const v = ctx.apiVersion;
     const generationId = v >= 1 ? req.generationIdOrMemberEpoch : -1;
     const group = generationId < 0 ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
     if (!group) return allWith(req, v >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);

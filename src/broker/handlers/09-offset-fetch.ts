@@ -1,11 +1,13 @@
 /**
  * OffsetFetch (key 9), v0-9 (advertised from v1, Kafka 4.0's minimum).
- * Version notes: v0-1 report errors per partition only; v2+ add a top-level error and accept a
+ * Version notes: v0 read offsets from ZooKeeper; Kafka 3.x without ZooKeeper (KRaft), like Samsa,
+ * answers it UNSUPPORTED_VERSION for every partition; v0-1 report errors per partition only; v2+ add a top-level error and accept a
  * null topic list meaning "all committed offsets"; v5+ return the committed leader epoch; v7+
  * carry require_stable (nothing is ever pending: transactional offset commits are not
  * implemented); v8+ fetch several groups at once. Partitions without a commit answer offset -1.
  */
 import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
 import {
   decodeOffsetFetchRequest,
   encodeOffsetFetchResponse,
@@ -52,6 +54,7 @@ export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchR
   decode: decodeOffsetFetchRequest,
   encode: encodeOffsetFetchResponse,
   handle(ctx, req) {
+    if (ctx.apiVersion === 0) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'Version 0 offset fetch requests (read from ZooKeeper) are not supported');
     const c = coordinatorOf(ctx);
     if (ctx.apiVersion >= 8) {
       return {
