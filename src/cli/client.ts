@@ -61,8 +61,16 @@ let kafka: Promise<KafkaModule> | undefined;
  * Loads the client library on first use: importing it costs ~0.5 s (it compiles its option
  * schemas), which `--help` and command-line mistakes should not pay.
  */
+/**
+ * The client library behind produce, consume, perf and topics create/delete/alter. It is an
+ * optional dependency, so that embedding the broker installs no client library: without it these
+ * commands say how to get it.
+ */
 export function loadKafka(): Promise<KafkaModule> {
-  kafka ??= import('@platformatic/kafka');
+  kafka ??= import('@platformatic/kafka').catch((e: unknown) => {
+    kafka = undefined;
+    throw new CliError('This command needs the optional dependency @platformatic/kafka, which is not installed.', 'Install it with: npm install @platformatic/kafka', { exitCode: ExitCode.FAILED, cause: e });
+  });
   return kafka;
 }
 
