@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { realScheduler, type Scheduler } from '../common/scheduler.js';
 import { log } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
@@ -34,7 +35,10 @@ export interface BoundListener extends Listener {
 
 export class Broker {
   readonly nodeId: number;
+  /** The broker's time (its scheduler's clock). */
   readonly clock: Clock;
+  /** Every timer of this broker (storage, long polls, coordinators, idle sweeps); a ManualScheduler in tests. */
+  readonly scheduler: Scheduler;
   readonly replicas = new ReplicaManager();
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
   readonly conversions = new ConversionStats();
@@ -55,9 +59,10 @@ export class Broker {
   private stopped = false;
   private dirLocks: DirLock[] = [];
 
-  constructor(readonly config: BrokerConfig, opts: { clock?: Clock } = {}) {
+  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler } = {}) {
     this.nodeId = config.nodeId;
-    this.clock = opts.clock ?? systemClock;
+    this.scheduler = opts.scheduler ?? realScheduler(opts.clock ?? systemClock);
+    this.clock = this.scheduler;
     this.fetchSessions = new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), this.clock);
     this.requestBudget = new RequestBudget({
       maxRequestBytes: config.int('queued.max.request.bytes'),
@@ -89,7 +94,7 @@ export class Broker {
     this.logs = new LogManager({
       logDirs: dirs,
       defaultConfig: this.topicsDefaultLogConfig(),
-      now: () => this.clock.now(),
+      scheduler: this.scheduler,
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
       checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
@@ -104,10 +109,10 @@ export class Broker {
       },
     );
     this.topics.loadPartitions();
-    this.groups = new GroupCoordinator(this);
+    this.groups = new GroupCoordinator(this, { scheduler: this.scheduler });
     this.groups.start();
     this.logs.startBackgroundTasks();
-    this.producerMaintenance = new ProducerStateMaintenance(this.replicas, this.config, this.clock);
+    this.producerMaintenance = new ProducerStateMaintenance(this.replicas, this.config, this.scheduler);
     this.producerMaintenance.start();
     this.txnCoordinator = new TransactionCoordinator(this);
     this.txnCoordinator.start();
@@ -131,7 +136,7 @@ export class Broker {
         maxConnectionsPerIpOverrides: parsePerIpOverrides(this.config.list('max.connections.per.ip.overrides')),
         idleMs: this.config.int('connections.max.idle.ms'),
         budget: this.requestBudget,
-        clock: this.clock,
+        scheduler: this.scheduler,
       });
       const bound = await server.listen();
       this.servers.push(server);
