@@ -6,18 +6,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { systemClock, type Clock } from '../common/clock.js';
-import { realScheduler, type Scheduler } from '../common/scheduler.js';
+import { realScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
-import { startPoolTrimming } from '../common/buffer-pool.js';
+import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
 import { lockLogDir, type DirLock } from '../storage/dir-lock.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TransactionCoordinator } from '../txn/coordinator.js';
-import { effectiveMaxOpenSegments, segmentResourceCache } from '../storage/segment-cache.js';
+import { newSegmentResourceCache, type SegmentResourceCache } from '../storage/segment-cache.js';
 import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
@@ -45,7 +45,13 @@ export class Broker {
   readonly fetchSessions: FetchSessionCache;
   /** queued.max.request.bytes / queued.max.requests and unsent responses, shared by all listeners. */
   readonly requestBudget: RequestBudget;
-  private stopPoolTrimming: (() => void) | null = null;
+  /** This broker's reusable buffers (request frames, log reads), trimmed on its scheduler. */
+  readonly pools = new BrokerBufferPools();
+  /** This broker's bound on open segment files (log.open.files.max). */
+  readonly segmentCache: SegmentResourceCache;
+  private poolTrimming: TimerHandle | null = null;
+  /** Connection ids, unique across this broker's listeners. */
+  private lastConnectionId = 0;
   logs!: LogManager;
   metadata!: LocalMetadataStore;
   topics!: TopicManager;
@@ -63,6 +69,7 @@ export class Broker {
     this.nodeId = config.nodeId;
     this.scheduler = opts.scheduler ?? realScheduler(opts.clock ?? systemClock);
     this.clock = this.scheduler;
+    this.segmentCache = newSegmentResourceCache(config.int('log.open.files.max'));
     this.fetchSessions = new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), this.clock);
     this.requestBudget = new RequestBudget({
       maxRequestBytes: config.int('queued.max.request.bytes'),
@@ -95,11 +102,12 @@ export class Broker {
       logDirs: dirs,
       defaultConfig: this.topicsDefaultLogConfig(),
       scheduler: this.scheduler,
+      cache: this.segmentCache,
+      readPool: this.pools.logReads,
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
       checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
     });
-    segmentResourceCache.resizeLimits(effectiveMaxOpenSegments(this.config.int('log.open.files.max')));
     this.topics = new TopicManager(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
     this.logs.loadAll(
       (topic) => this.topics.logConfigFor(this.metadata.topic(topic)?.configs ?? {}),
@@ -116,7 +124,7 @@ export class Broker {
     this.producerMaintenance.start();
     this.txnCoordinator = new TransactionCoordinator(this);
     this.txnCoordinator.start();
-    this.stopPoolTrimming = startPoolTrimming();
+    this.poolTrimming = this.pools.startTrimming(this.scheduler);
     gate.open(this.router);
     log.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
@@ -137,6 +145,8 @@ export class Broker {
         idleMs: this.config.int('connections.max.idle.ms'),
         budget: this.requestBudget,
         scheduler: this.scheduler,
+        framePool: this.pools.requestFrames,
+        nextConnectionId: () => ++this.lastConnectionId,
       });
       const bound = await server.listen();
       this.servers.push(server);
@@ -161,7 +171,8 @@ export class Broker {
     this.stopped = true;
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
-    this.stopPoolTrimming?.();
+    this.poolTrimming?.cancel();
+    this.poolTrimming = null;
     this.fetchSessions.clear();
     this.groups?.shutdown();
     this.txnCoordinator?.shutdown();

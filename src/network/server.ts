@@ -7,6 +7,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { scheduleRepeating, systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
+import { BufferPool, POOL_MAX_BYTES } from '../common/buffer-pool.js';
 import { log } from '../common/logger.js';
 import { Connection, type FrameDispatcher } from './connection.js';
 import { unlimitedBudget, type RequestBudget } from './request-budget.js';
@@ -27,6 +28,10 @@ export interface ListenOptions {
   budget?: RequestBudget;
   /** Time and the idle sweep's timer (default real time). */
   scheduler?: Scheduler;
+  /** The broker's pool for large request frames (default: one for this listener). */
+  framePool?: BufferPool;
+  /** The broker's connection id sequence, shared by its listeners (default: this listener's own). */
+  nextConnectionId?: () => number;
 }
 
 /** Parses max.connections.per.ip.overrides ("host:count,host:count"); throws on a malformed entry. */
@@ -54,11 +59,16 @@ export class KafkaServer {
   private readonly perIp = new Map<string, number>();
   private readonly budget: RequestBudget;
   private readonly clock: Scheduler;
+  private readonly framePool: BufferPool;
+  private readonly nextConnectionId: () => number;
   private sweep: TimerHandle | null = null;
 
   constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {
     this.budget = opts.budget ?? unlimitedBudget();
     this.clock = opts.scheduler ?? systemScheduler;
+    this.framePool = opts.framePool ?? new BufferPool(POOL_MAX_BYTES);
+    let seq = 0;
+    this.nextConnectionId = opts.nextConnectionId ?? (() => ++seq);
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -114,6 +124,8 @@ export class KafkaServer {
       listenerName: this.opts.listenerName,
       budget: this.budget,
       onClose: (c) => this.forget(c, ip),
+      id: this.nextConnectionId(),
+      framePool: this.framePool,
     });
     this.connections.add(conn);
     conn.idleFor(this.clock.now(), 0);

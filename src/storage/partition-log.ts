@@ -20,7 +20,8 @@ import { LogSegments } from './log-segments.js';
 import { activateOrRecover } from './recovery.js';
 import { planRetention } from './retention.js';
 import { EMPTY_BUFFER, Segment, type SegmentSettings } from './segment.js';
-import { type SegmentResourceCache, segmentResourceCache } from './segment-cache.js';
+import { type SegmentResourceCache, newSegmentResourceCache } from './segment-cache.js';
+import type { BufferPool } from '../common/buffer-pool.js';
 
 export type { AppendResult } from './batch-assign.js';
 export { OffsetOutOfRangeError } from './errors.js';
@@ -38,8 +39,10 @@ export interface PartitionLogOpenOptions {
   logStartOffset?: number;
   /** From replication-offset-checkpoint; clamped to [logStartOffset, logEndOffset]. */
   highWatermark?: number;
-  /** Handle cache for segment fds (defaults to the process-wide one). */
+  /** Handle cache for segment fds (the log manager's; default: one for this log alone). */
   cache?: SegmentResourceCache;
+  /** Pool for large reads (the broker's; default: none, plain allocations). */
+  readPool?: BufferPool;
   /**
    * The directory was shut down cleanly (with `recoveryPoint` from the checkpoint written then, which
    * is the log end offset): the active segment is opened on first use instead of at load.
@@ -99,7 +102,7 @@ export class PartitionLog {
     this.now = opts.now ?? (() => scheduler.now());
     const now = this.now;
     this.clock = { now: () => now() };
-    this.settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes, cache: opts.cache ?? segmentResourceCache };
+    this.settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes, cache: opts.cache ?? newSegmentResourceCache(), readPool: opts.readPool };
     this.lastFlushTime = this.now();
     this.leaderEpochs = new LeaderEpochCache(dir, () => this._logEndOffset);
   }
