@@ -35,8 +35,10 @@ function files(topic: string, suffix: string): string[] {
   return readdirSync(join(dataDir, `${topic}-0`)).filter((f) => f.endsWith(suffix)).sort();
 }
 
-async function produce(topic: string, values: string[]): Promise<bigint> {
-  const r = await c.produce(topic, 0, encodeRecordBatch({ baseTimestamp: BigInt(scheduler.now()), records: values.map((v) => ({ value: v, timestamp: BigInt(scheduler.now()) })) }));
+/** Record timestamps are the broker clock's now, or `timestamp` when given. */
+async function produce(topic: string, values: string[], timestamp = scheduler.now()): Promise<bigint> {
+  const ts = BigInt(timestamp);
+  const r = await c.produce(topic, 0, encodeRecordBatch({ baseTimestamp: ts, records: values.map((v) => ({ value: v, timestamp: ts })) }));
   assert.equal(r.errorCode, 0, `produce: ${r.errorMessage}`);
   return r.baseOffset;
 }
@@ -79,14 +81,17 @@ test('Fetch long poll with no data is answered when the broker clock passes max.
   }
 });
 
-test('segment.ms: the next append rolls a new segment once the broker clock passed segment.ms', async () => {
-  assert.equal(await c.createTopic('roll', 1, { 'segment.ms': 60_000 }), 0);
-  await produce('roll', ['a']);
+test('segment.ms (LogAppendTime): the next append rolls a new segment once the broker clock passed segment.ms', async () => {
+  // LogAppendTime: the broker clock stamps the batches, and segment.ms is measured on those stamps
+  // (the client's timestamps, all the same here, do not matter).
+  assert.equal(await c.createTopic('roll', 1, { 'segment.ms': 60_000, 'message.timestamp.type': 'LogAppendTime' }), 0);
+  const t0 = scheduler.now();
+  await produce('roll', ['a'], t0);
   scheduler.advance(59_000);
-  await produce('roll', ['b']);
+  await produce('roll', ['b'], t0);
   assert.equal(files('roll', '.log').length, 1, 'no roll before segment.ms');
   scheduler.advance(1_001);
-  const offset = await produce('roll', ['c']);
+  const offset = await produce('roll', ['c'], t0);
   assert.deepEqual(files('roll', '.log'), ['00000000000000000000.log', `${String(offset).padStart(20, '0')}.log`], 'rolled at the first append after segment.ms');
 });
 
