@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Broker } from './broker/broker.js';
 import { BrokerConfig } from './config/broker-config.js';
 import { setLogLevel, setLogSink, type LogLevel, type LogSink } from './common/logger.js';
+import type { Scheduler } from './common/scheduler.js';
 
 export interface StartBrokerOptions {
   /** TCP port; 0 picks a free one. Default 9092. */
@@ -28,6 +29,12 @@ export interface StartBrokerOptions {
   config?: Record<string, string | number | boolean>;
   /** Where log lines go (default stderr) and from which level (default SAMSA_LOG_LEVEL, else info). */
   logger?: { sink?: LogSink; level?: LogLevel };
+  /**
+   * The broker's time and timers (default real time). Tests pass a ManualScheduler and advance it
+   * instead of sleeping: retention, segment roll, delayed deletion, long polls, idle connections,
+   * group and transaction timeouts all follow it.
+   */
+  scheduler?: Scheduler;
 }
 
 export interface RunningBroker {
@@ -56,7 +63,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
     const current = setLogSink(previousSink);
     if (current !== sink) setLogSink(current);
   };
-  const broker = new Broker(new BrokerConfig(props));
+  const broker = new Broker(new BrokerConfig(props), opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {});
   try {
     await broker.start();
   } catch (e) {
@@ -86,3 +93,4 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
 export { Broker } from './broker/broker.js';
 export { BrokerConfig } from './config/broker-config.js';
 export type { LogLevel, LogSink } from './common/logger.js';
+export { ManualScheduler, realScheduler, type Scheduler, type TimerHandle } from './common/scheduler.js';

@@ -6,18 +6,19 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { realScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { SyncMetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
-import { startPoolTrimming } from '../common/buffer-pool.js';
+import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
 import { lockLogDir, type DirLock } from '../storage/dir-lock.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import { LogManager } from '../storage/log-manager.js';
 import { TransactionCoordinator } from '../txn/coordinator.js';
-import { effectiveMaxOpenSegments, segmentResourceCache } from '../storage/segment-cache.js';
+import { newSegmentResourceCache, type SegmentResourceCache } from '../storage/segment-cache.js';
 import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
@@ -36,14 +37,23 @@ export interface BoundListener extends Listener {
 
 export class Broker {
   readonly nodeId: number;
+  /** The broker's time (its scheduler's clock). */
   readonly clock: Clock;
+  /** Every timer of this broker (storage, long polls, coordinators, idle sweeps); a ManualScheduler in tests. */
+  readonly scheduler: Scheduler;
   readonly replicas = new ReplicaManager();
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
   readonly conversions = new ConversionStats();
   readonly fetchSessions: FetchSessionCache;
   /** queued.max.request.bytes / queued.max.requests and unsent responses, shared by all listeners. */
   readonly requestBudget: RequestBudget;
-  private stopPoolTrimming: (() => void) | null = null;
+  /** This broker's reusable buffers (request frames, log reads), trimmed on its scheduler. */
+  readonly pools = new BrokerBufferPools();
+  /** This broker's bound on open segment files (log.open.files.max). */
+  readonly segmentCache: SegmentResourceCache;
+  private poolTrimming: TimerHandle | null = null;
+  /** Connection ids, unique across this broker's listeners. */
+  private lastConnectionId = 0;
   logs!: LogManager;
   /** The cluster metadata: read image(), change through the controller (topics). */
   metadata!: SyncMetadataStore;
@@ -61,9 +71,11 @@ export class Broker {
   private stopped = false;
   private dirLocks: DirLock[] = [];
 
-  constructor(readonly config: BrokerConfig, opts: { clock?: Clock } = {}) {
+  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler } = {}) {
     this.nodeId = config.nodeId;
-    this.clock = opts.clock ?? systemClock;
+    this.scheduler = opts.scheduler ?? realScheduler(opts.clock ?? systemClock);
+    this.clock = this.scheduler;
+    this.segmentCache = newSegmentResourceCache(config.int('log.open.files.max'));
     this.fetchSessions = new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), this.clock);
     this.requestBudget = new RequestBudget({
       maxRequestBytes: config.int('queued.max.request.bytes'),
@@ -95,12 +107,13 @@ export class Broker {
     this.logs = new LogManager({
       logDirs: dirs,
       defaultConfig: this.topicsDefaultLogConfig(),
-      now: () => this.clock.now(),
+      scheduler: this.scheduler,
+      cache: this.segmentCache,
+      readPool: this.pools.logReads,
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
       checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
     });
-    segmentResourceCache.resizeLimits(effectiveMaxOpenSegments(this.config.int('log.open.files.max')));
     this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
     this.topics = new TopicController(this.config, this.metadata, this.applier, this.nodeId);
@@ -113,14 +126,14 @@ export class Broker {
       },
     );
     this.applier.loadPartitions();
-    this.groups = new GroupCoordinator(this);
+    this.groups = new GroupCoordinator(this, { scheduler: this.scheduler });
     this.groups.start();
     this.logs.startBackgroundTasks();
-    this.producerMaintenance = new ProducerStateMaintenance(this.replicas, this.config, this.clock);
+    this.producerMaintenance = new ProducerStateMaintenance(this.replicas, this.config, this.scheduler);
     this.producerMaintenance.start();
     this.txnCoordinator = new TransactionCoordinator(this);
     this.txnCoordinator.start();
-    this.stopPoolTrimming = startPoolTrimming();
+    this.poolTrimming = this.pools.startTrimming(this.scheduler);
     gate.open(this.router);
     log.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
@@ -140,7 +153,9 @@ export class Broker {
         maxConnectionsPerIpOverrides: parsePerIpOverrides(this.config.list('max.connections.per.ip.overrides')),
         idleMs: this.config.int('connections.max.idle.ms'),
         budget: this.requestBudget,
-        clock: this.clock,
+        scheduler: this.scheduler,
+        framePool: this.pools.requestFrames,
+        nextConnectionId: () => ++this.lastConnectionId,
       });
       const bound = await server.listen();
       this.servers.push(server);
@@ -171,7 +186,8 @@ export class Broker {
     this.stopped = true;
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
-    this.stopPoolTrimming?.();
+    this.poolTrimming?.cancel();
+    this.poolTrimming = null;
     this.fetchSessions.clear();
     this.groups?.shutdown();
     this.txnCoordinator?.shutdown();

@@ -24,7 +24,6 @@
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
-import { logReadPool } from '../common/buffer-pool.js';
 import { batchSizeAt, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
 import { downConvertBatch, type LegacyMagic } from '../protocol/records/legacy-message-encode.js';
 import type { Broker } from './broker.js';
@@ -86,7 +85,7 @@ export function downConvertRead(broker: Broker, partition: Partition, records: B
       p += batchSize;
     }
   } finally {
-    logReadPool.give(records);
+    broker.pools.logReads.give(records);
   }
   broker.conversions.recordFetch(batches, converted, bytesIn, size, performance.now() - started);
   if (log.enabled('debug')) {

@@ -4,7 +4,6 @@
  * data arrives. Single-broker for now: this broker is always the leader and the ISR is itself, so
  * the high watermark follows the log end offset.
  */
-import { systemClock } from '../common/clock.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import {
@@ -70,7 +69,7 @@ export class Partition {
     // The ISR is this broker alone, so everything in the local log is committed (Kafka's leader
     // advances its high watermark to the log end offset as soon as the ISR allows it).
     log.highWatermark = log.logEndOffset;
-    this._producers = ProducerStateManager.load(log, { now: () => systemClock.now() });
+    this._producers = ProducerStateManager.load(log, { now: () => log.clock.now() });
   }
 
   get log(): PartitionLog {
@@ -87,7 +86,7 @@ export class Partition {
    */
   relocated(log: PartitionLog): void {
     this._log = log;
-    this._producers = ProducerStateManager.load(log, { now: () => systemClock.now() });
+    this._producers = ProducerStateManager.load(log, { now: () => log.clock.now() });
   }
 
   /** In-sync replicas: this broker alone until replication exists. */

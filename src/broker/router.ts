@@ -10,7 +10,6 @@
  * answered with a promise (it may have sliced long work, e.g. Metadata for all of 100k topics),
  * except Produce and Fetch (hot path; their responses are bounded by the request).
  */
-import { logReadPool } from '../common/buffer-pool.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { errorCodeOf } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
@@ -56,7 +55,8 @@ export class RequestRouter implements FrameDispatcher {
   /** Log reads that a Fetch answer carried (and nothing else keeps) go back to their pool. */
   responseWritten(chunks: Buffer[]): void {
     if (!this.releasingResponses.delete(chunks)) return;
-    for (const c of chunks) logReadPool.give(c);
+    const pool = this.broker.pools.logReads;
+    for (const c of chunks) pool.give(c);
   }
 
   frameFreeAfterReturn(apiKey: number): boolean {

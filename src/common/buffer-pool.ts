@@ -11,11 +11,16 @@
  * in the pool, and buffers that waited unused through a whole trim interval are dropped (trim()),
  * so the memory of a burst is given back once the burst is over.
  *
+ * Each broker owns its pools (BrokerBufferPools): two brokers in one process never share buffers,
+ * limits or statistics.
+ *
  * A buffer given back that the pool does not keep (too large for a class, the pool full, or
  * dropped by trim()) is released at once by detaching its ArrayBuffer (`transfer(0)`), instead of
  * waiting for a garbage collection that an idle broker may not run for a long time. give()'s
  * contract (nothing refers to the bytes any more) is what makes that safe.
  */
+import { scheduleRepeating, type Scheduler, type TimerHandle } from './scheduler.js';
+
 const MIN_CLASS = 64 * 1024;
 const MAX_CLASS = 16 * 1024 * 1024;
 
@@ -96,37 +101,27 @@ export class BufferPool {
   }
 }
 
-/** Request frames too large for a connection's staging buffer (src/network/frame-reader.ts). */
-export const requestFramePool = new BufferPool(32 * 1024 * 1024);
-
-/** Log reads of at least POOLED_READ_BYTES, as Fetch sends them (src/storage/segment-reader.ts). */
-export const logReadPool = new BufferPool(32 * 1024 * 1024);
+/** Bytes each of a broker's pools keeps for reuse at most. */
+export const POOL_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Smaller reads come from Node's own allocator (its 8 KiB slabs below 4 KiB). */
 export const POOLED_READ_BYTES = 32 * 1024;
 
 /** How often idle pooled buffers are dropped (a buffer unused for one to two intervals goes). */
-const TRIM_INTERVAL_MS = 10_000;
-let trimUsers = 0;
-let trimTimer: NodeJS.Timeout | null = null;
+export const TRIM_INTERVAL_MS = 10_000;
 
-/** Starts trimming both pools periodically (shared by every broker in the process); returns the stop function. */
-export function startPoolTrimming(): () => void {
-  trimUsers++;
-  if (trimTimer === null) {
-    trimTimer = setInterval(() => {
-      requestFramePool.trim();
-      logReadPool.trim();
-    }, TRIM_INTERVAL_MS);
-    trimTimer.unref();
+/** The buffer pools of one broker. */
+export class BrokerBufferPools {
+  /** Request frames too large for a connection's staging buffer (src/network/frame-reader.ts). */
+  readonly requestFrames = new BufferPool(POOL_MAX_BYTES);
+  /** Log reads of at least POOLED_READ_BYTES, as Fetch sends them (src/storage/segment-reader.ts). */
+  readonly logReads = new BufferPool(POOL_MAX_BYTES);
+
+  /** Trims both pools every TRIM_INTERVAL_MS on `scheduler` until the handle is cancelled. */
+  startTrimming(scheduler: Scheduler): TimerHandle {
+    return scheduleRepeating(scheduler, TRIM_INTERVAL_MS, () => {
+      this.requestFrames.trim();
+      this.logReads.trim();
+    });
   }
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    if (--trimUsers === 0 && trimTimer !== null) {
-      clearInterval(trimTimer);
-      trimTimer = null;
-    }
-  };
 }

@@ -8,6 +8,7 @@
  * until its request is answered.
  */
 import type { Socket } from 'node:net';
+import type { BufferPool } from '../common/buffer-pool.js';
 import { log } from '../common/logger.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
@@ -33,6 +34,10 @@ export interface ConnectionOptions {
   listenerName: string;
   budget: RequestBudget;
   onClose: (c: Connection) => void;
+  /** Unique among the connections of one broker (its listeners share the sequence). */
+  id: number;
+  /** The broker's pool for large request frames. */
+  framePool: BufferPool;
 }
 
 interface Slot {
@@ -52,10 +57,8 @@ const MAX_IN_FLIGHT = 64;
 /** Stop reading requests while this many response bytes wait for a slow client to read them. */
 const MAX_UNSENT_RESPONSE_BYTES = 8 * 1024 * 1024;
 
-let nextConnectionId = 1;
-
 export class Connection implements BudgetWaiter {
-  readonly id = nextConnectionId++;
+  readonly id: number;
   readonly state = new Map<string, unknown>();
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -82,6 +85,7 @@ export class Connection implements BudgetWaiter {
   private lastActive = 0;
 
   constructor(accepted: Socket, private readonly dispatcher: FrameDispatcher, opts: ConnectionOptions) {
+    this.id = opts.id;
     this.remoteAddress = accepted.remoteAddress ?? '';
     this.remotePort = accepted.remotePort ?? 0;
     this.listenerName = opts.listenerName;
@@ -91,7 +95,7 @@ export class Connection implements BudgetWaiter {
       onFrame: (frame) => this.onFrame(frame),
       onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
       reserve: (size) => this.reserve(size),
-    });
+    }, opts.framePool);
     const socket = adoptFrameSocket(accepted, this.reader);
     this.socket = socket;
     socket.setNoDelay(true);

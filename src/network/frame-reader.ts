@@ -16,7 +16,7 @@
  * so a size prefix followed by nothing costs no memory.
  */
 import { Socket } from 'node:net';
-import { requestFramePool, type BufferPool } from '../common/buffer-pool.js';
+import { BufferPool, POOL_MAX_BYTES } from '../common/buffer-pool.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 
 const STAGING_BYTES = 64 * 1024;
@@ -60,7 +60,8 @@ export class FrameReader {
   constructor(
     private readonly maxFrameBytes: number,
     private readonly events: FrameReaderEvents,
-    private readonly pool: BufferPool = requestFramePool,
+    /** Where large frames' buffers come from and go back to (the broker's; default a pool of its own). */
+    private readonly pool: BufferPool = new BufferPool(POOL_MAX_BYTES),
   ) {}
 
   /**

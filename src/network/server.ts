@@ -6,7 +6,8 @@
  * for that long is closed; checked by a sweep, so it closes within 1.25 times the limit).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { systemClock, type Clock } from '../common/clock.js';
+import { scheduleRepeating, systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
+import { BufferPool, POOL_MAX_BYTES } from '../common/buffer-pool.js';
 import { log } from '../common/logger.js';
 import { Connection, type FrameDispatcher } from './connection.js';
 import { unlimitedBudget, type RequestBudget } from './request-budget.js';
@@ -25,7 +26,12 @@ export interface ListenOptions {
   idleMs?: number;
   /** The broker-wide request budget shared by every listener (default: unlimited). */
   budget?: RequestBudget;
-  clock?: Clock;
+  /** Time and the idle sweep's timer (default real time). */
+  scheduler?: Scheduler;
+  /** The broker's pool for large request frames (default: one for this listener). */
+  framePool?: BufferPool;
+  /** The broker's connection id sequence, shared by its listeners (default: this listener's own). */
+  nextConnectionId?: () => number;
 }
 
 /** Parses max.connections.per.ip.overrides ("host:count,host:count"); throws on a malformed entry. */
@@ -52,12 +58,17 @@ export class KafkaServer {
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
   private readonly budget: RequestBudget;
-  private readonly clock: Clock;
-  private sweep: NodeJS.Timeout | null = null;
+  private readonly clock: Scheduler;
+  private readonly framePool: BufferPool;
+  private readonly nextConnectionId: () => number;
+  private sweep: TimerHandle | null = null;
 
   constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {
     this.budget = opts.budget ?? unlimitedBudget();
-    this.clock = opts.clock ?? systemClock;
+    this.clock = opts.scheduler ?? systemScheduler;
+    this.framePool = opts.framePool ?? new BufferPool(POOL_MAX_BYTES);
+    let seq = 0;
+    this.nextConnectionId = opts.nextConnectionId ?? (() => ++seq);
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -71,8 +82,7 @@ export class KafkaServer {
         this.server = server;
         const idleMs = this.opts.idleMs ?? 0;
         if (idleMs > 0) {
-          this.sweep = setInterval(() => this.closeIdle(idleMs), Math.max(Math.min(Math.floor(idleMs / 4), 30_000), 10));
-          this.sweep.unref();
+          this.sweep = scheduleRepeating(this.clock, Math.max(Math.min(Math.floor(idleMs / 4), 30_000), 10), () => this.closeIdle(idleMs));
         }
         const addr = server.address();
         if (addr === null || typeof addr === 'string') return reject(new Error('listener has no TCP address'));
@@ -114,6 +124,8 @@ export class KafkaServer {
       listenerName: this.opts.listenerName,
       budget: this.budget,
       onClose: (c) => this.forget(c, ip),
+      id: this.nextConnectionId(),
+      framePool: this.framePool,
     });
     this.connections.add(conn);
     conn.idleFor(this.clock.now(), 0);
@@ -135,7 +147,7 @@ export class KafkaServer {
   }
 
   close(): Promise<void> {
-    if (this.sweep !== null) clearInterval(this.sweep);
+    this.sweep?.cancel();
     this.sweep = null;
     for (const c of [...this.connections]) c.close();
     const server = this.server;

@@ -5,4 +5,4 @@ export { LogManager, type LogManagerOptions, type LogDirUsage } from './log-mana
 export { LeaderEpochCache, type EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
 export { CheckpointFile, OffsetCheckpointFile, LeaderEpochCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.js';
 export { OffsetOutOfRangeError, UnexpectedAppendOffsetError, CorruptCheckpointError, LogClosedError } from './errors.js';
-export { SegmentResourceCache, segmentResourceCache } from './segment-cache.js';
+export { SegmentResourceCache, newSegmentResourceCache } from './segment-cache.js';

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../common/logger.js';
+import { scheduleRepeating, systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import { OffsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.js';
 import {
@@ -24,6 +25,8 @@ import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
 import { PartitionMetadataError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
 import { StorageErrorLog, storageFailureCode } from './storage-error-log.js';
+import { type SegmentResourceCache, newSegmentResourceCache } from './segment-cache.js';
+import type { BufferPool } from '../common/buffer-pool.js';
 
 /**
  * What the metadata says about a partition directory found at start-up: the topic id it must
@@ -39,7 +42,14 @@ export interface DeletedLogDir {
 export interface LogManagerOptions {
   logDirs: string[];
   defaultConfig?: LogConfig;
+  /** Time and the background tasks' timers (default real time). */
+  scheduler?: Scheduler;
+  /** Overrides the scheduler's clock (older tests drive only the time). */
   now?: () => number;
+  /** The bound on open segment files of every log here (default: a cache of its own with the default log.open.files.max). */
+  cache?: SegmentResourceCache;
+  /** The broker's pool for large log reads (default: none). */
+  readPool?: BufferPool;
   /** log.retention.check.interval.ms (default 300000). */
   retentionCheckIntervalMs?: number;
   /** How often logs are checked for flush.ms (default 1000). */
@@ -77,7 +87,10 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private readonly dirOfLog = new Map<string, string>();
   private readonly checkpoints = new Map<string, DirCheckpoints>();
-  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private readonly scheduler: Scheduler;
+  /** The open-segment-file bound shared by this manager's logs (log.open.files.max). */
+  readonly segmentCache: SegmentResourceCache;
+  private readonly timers: TimerHandle[] = [];
   private shutDown = false;
   private readonly unsyncedDirs = new Set<string>();
   /** Compaction of logs whose cleanup.policy includes compact. */
@@ -90,7 +103,10 @@ export class LogManager {
     this.opts = opts;
     this.logDirs = [...opts.logDirs];
     this.defaultConfig = opts.defaultConfig ?? defaultLogConfig;
-    this.now = opts.now ?? Date.now;
+    const scheduler = opts.scheduler ?? systemScheduler;
+    this.scheduler = scheduler;
+    this.now = opts.now ?? (() => scheduler.now());
+    this.segmentCache = opts.cache ?? newSegmentResourceCache();
     for (const d of this.logDirs) {
       fs.mkdirSync(d, { recursive: true });
       this.checkpoints.set(d, {
@@ -100,8 +116,15 @@ export class LogManager {
         written: new Map(),
       });
     }
-    this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, this.now);
+    this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, opts.now === undefined ? scheduler : { now: this.now, schedule: (ms, fn) => scheduler.schedule(ms, fn) });
     this.storageErrors = new StorageErrorLog(this.now);
+  }
+
+  /** What every log opened here shares: time, timers, the segment file bound and the read pool. */
+  private logOpenOptions(): { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool } {
+    const o: { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool } = { scheduler: this.scheduler, now: this.now, cache: this.segmentCache };
+    if (this.opts.readPool !== undefined) o.readPool = this.opts.readPool;
+    return o;
   }
 
   /** Changes log.cleaner.* settings at runtime (also before start). */
@@ -139,7 +162,7 @@ export class LogManager {
         const key = logKey(tp.topic, tp.partition);
         if (this.logs.has(key)) continue;
         if (expectedTopicId !== undefined && !this.belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId)) continue;
-        const opts: Parameters<typeof PartitionLog.open>[4] = { now: this.now, recover: !clean, cleanShutdown: clean };
+        const opts: Parameters<typeof PartitionLog.open>[4] = { ...this.logOpenOptions(), recover: !clean, cleanShutdown: clean };
         const rp = recoveryPoints.get(entry.name);
         const hw = highWatermarks.get(entry.name);
         const lso = logStartOffsets.get(entry.name);
@@ -217,7 +240,7 @@ export class LogManager {
         fs.mkdirSync(path, { recursive: true });
         writePartitionMetadata(path, topicId);
       }
-      plog = PartitionLog.open(path, topic, partition, config, { now: this.now });
+      plog = PartitionLog.open(path, topic, partition, config, { ...this.logOpenOptions() });
     } catch (e) {
       // Only what this call made goes (never a file or directory that was in the way).
       if (!existed) removeQuietly(path);
@@ -348,11 +371,11 @@ export class LogManager {
       moveDir(plog.dir, target);
       fsyncDir(destDir);
       fsyncDir(from);
-      moved = PartitionLog.open(target, topic, partition, config, { now: this.now, ...state });
+      moved = PartitionLog.open(target, topic, partition, config, { ...this.logOpenOptions(), ...state });
     } catch (e) {
       // Nothing moved (or the copy failed): keep serving the partition from where it was.
       if (fs.existsSync(plog.dir)) {
-        this.logs.set(key, PartitionLog.open(plog.dir, topic, partition, config, { now: this.now, ...state }));
+        this.logs.set(key, PartitionLog.open(plog.dir, topic, partition, config, { ...this.logOpenOptions(), ...state }));
         fs.rmSync(target, { recursive: true, force: true });
       }
       throw e;
@@ -372,9 +395,7 @@ export class LogManager {
   startBackgroundTasks(): void {
     if (this.timers.length > 0 || this.shutDown) return;
     const every = (ms: number, task: () => void): void => {
-      const t = setInterval(task, Math.max(1, Math.min(ms, 0x7fffffff)));
-      t.unref();
-      this.timers.push(t);
+      this.timers.push(scheduleRepeating(this.scheduler, ms, task));
     };
     every(this.opts.retentionCheckIntervalMs ?? 300000, () => this.runRetention());
     every(this.opts.flushCheckIntervalMs ?? 1000, () => this.runTimeFlush());
@@ -447,7 +468,7 @@ export class LogManager {
     if (this.shutDown) return;
     this.shutDown = true;
     void this.cleaner.stop();
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) t.cancel();
     this.timers.length = 0;
     let failed = false;
     for (const plog of this.logs.values()) {

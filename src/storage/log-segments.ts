@@ -3,6 +3,7 @@
  * segments: files are renamed to `*.deleted` and unlinked after file.delete.delay.ms.
  */
 import * as fs from 'node:fs';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { unlinkIfExists } from './fs-util.js';
 import { floorSegmentIndex } from './recovery.js';
 import type { Segment } from './segment.js';
@@ -10,9 +11,9 @@ import type { Segment } from './segment.js';
 export class LogSegments {
   private list: Segment[];
   private _size = 0;
-  private readonly pendingDeletes = new Map<ReturnType<typeof setTimeout>, string[]>();
+  private readonly pendingDeletes = new Map<TimerHandle, string[]>();
 
-  constructor(segments: Segment[]) {
+  constructor(segments: Segment[], private readonly scheduler: Scheduler = systemScheduler) {
     this.list = segments;
     for (const s of segments) this._size += s.size;
   }
@@ -107,11 +108,10 @@ export class LogSegments {
       for (const p of paths) unlinkIfExists(p);
       return;
     }
-    const timer = setTimeout(() => {
+    const timer = this.scheduler.schedule(delayMs, () => {
       this.pendingDeletes.delete(timer);
       for (const p of paths) fs.rm(p, { force: true }, () => {});
-    }, delayMs);
-    timer.unref();
+    });
     this.pendingDeletes.set(timer, paths);
   }
 
@@ -126,7 +126,7 @@ export class LogSegments {
       }
     }
     for (const [timer, paths] of this.pendingDeletes) {
-      clearTimeout(timer);
+      timer.cancel();
       for (const p of paths) {
         try {
           unlinkIfExists(p);

@@ -4,7 +4,9 @@
  */
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import type { Clock } from '../common/clock.js';
 import { log } from '../common/logger.js';
+import { systemScheduler, type Scheduler } from '../common/scheduler.js';
 import { logFile } from './file-names.js';
 import { fsyncDir } from './fs-util.js';
 import { CorruptIndexError, CorruptRecordError, LogDirFailureError } from '../common/errors.js';
@@ -18,12 +20,16 @@ import { LogSegments } from './log-segments.js';
 import { activateOrRecover } from './recovery.js';
 import { planRetention } from './retention.js';
 import { EMPTY_BUFFER, Segment, type SegmentSettings } from './segment.js';
-import { type SegmentResourceCache, segmentResourceCache } from './segment-cache.js';
+import { type SegmentResourceCache, newSegmentResourceCache } from './segment-cache.js';
+import type { BufferPool } from '../common/buffer-pool.js';
 
 export type { AppendResult } from './batch-assign.js';
 export { OffsetOutOfRangeError } from './errors.js';
 
 export interface PartitionLogOpenOptions {
+  /** Time and timers (delayed segment deletion); default real time. */
+  scheduler?: Scheduler;
+  /** Overrides the scheduler's clock (older tests drive only the time). */
   now?: () => number;
   /** Rescan (with CRCs) every segment from the recovery point on (unclean shutdown). */
   recover?: boolean;
@@ -33,8 +39,10 @@ export interface PartitionLogOpenOptions {
   logStartOffset?: number;
   /** From replication-offset-checkpoint; clamped to [logStartOffset, logEndOffset]. */
   highWatermark?: number;
-  /** Handle cache for segment fds (defaults to the process-wide one). */
+  /** Handle cache for segment fds (the log manager's; default: one for this log alone). */
   cache?: SegmentResourceCache;
+  /** Pool for large reads (the broker's; default: none, plain allocations). */
+  readPool?: BufferPool;
   /**
    * The directory was shut down cleanly (with `recoveryPoint` from the checkpoint written then, which
    * is the log end offset): the active segment is opened on first use instead of at load.
@@ -66,6 +74,9 @@ export class PartitionLog {
   private _config: LogConfig;
   private readonly settings: SegmentSettings;
   private readonly now: () => number;
+  private readonly scheduler: Scheduler;
+  /** The time this log runs on (for state kept beside it, e.g. producer state). */
+  readonly clock: Clock;
   private segments!: LogSegments;
   private _logStartOffset = 0;
   private _logEndOffset = 0;
@@ -86,8 +97,12 @@ export class PartitionLog {
     this.topic = topic;
     this.partition = partition;
     this._config = config;
-    this.now = opts.now ?? Date.now;
-    this.settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes, cache: opts.cache ?? segmentResourceCache };
+    this.scheduler = opts.scheduler ?? systemScheduler;
+    const scheduler = this.scheduler;
+    this.now = opts.now ?? (() => scheduler.now());
+    const now = this.now;
+    this.clock = { now: () => now() };
+    this.settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes, cache: opts.cache ?? newSegmentResourceCache(), readPool: opts.readPool };
     this.lastFlushTime = this.now();
     this.leaderEpochs = new LeaderEpochCache(dir, () => this._logEndOffset);
   }
@@ -102,7 +117,7 @@ export class PartitionLog {
       initialOffset: Math.max(0, opts.logStartOffset ?? 0),
       ...(opts.cleanShutdown === true && opts.recover !== true && opts.recoveryPoint !== undefined ? { cleanLogEndOffset: opts.recoveryPoint } : {}),
     });
-    log.segments = new LogSegments(loaded.segments);
+    log.segments = new LogSegments(loaded.segments, log.scheduler);
     const leo = log.segments.last.nextOffset;
     const first = log.segments.first.baseOffset;
     log._logEndOffset = leo;

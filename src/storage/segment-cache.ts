@@ -1,5 +1,5 @@
 /**
- * The process-wide bound on open segment files: an LRU of segments that hold a file descriptor
+ * A broker's bound on open segment files: an LRU of segments that hold a file descriptor
  * (and, for inactive ones, in-memory indexes). Active segments are members too: a partition that
  * has not been written or read recently gives its `.log` fd back and reopens it on next use, so
  * the number of fds the broker holds does not grow with the number of partitions.
@@ -120,5 +120,10 @@ export function effectiveMaxOpenSegments(configured: number, softLimit = openFil
   return Math.max(16, cap);
 }
 
-/** Process-wide cache used by every PartitionLog (the broker applies its limits at start). */
-export const segmentResourceCache = new SegmentResourceCache(effectiveMaxOpenSegments(DEFAULT_MAX_OPEN_SEGMENT_FILES), 256 * 1024 * 1024);
+/** Default bound on the index memory the cache's inactive segments hold. */
+export const DEFAULT_SEGMENT_CACHE_BYTES = 256 * 1024 * 1024;
+
+/** A cache with the given `log.open.files.max` (default DEFAULT_MAX_OPEN_SEGMENT_FILES), clamped to the fd limit. */
+export function newSegmentResourceCache(maxOpenFiles = DEFAULT_MAX_OPEN_SEGMENT_FILES): SegmentResourceCache {
+  return new SegmentResourceCache(effectiveMaxOpenSegments(maxOpenFiles), DEFAULT_SEGMENT_CACHE_BYTES);
+}

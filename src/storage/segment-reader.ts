@@ -3,7 +3,7 @@
  * holding an offset, reading whole batches into one Buffer, timestamp search and tail scans.
  */
 import * as fs from 'node:fs';
-import { logReadPool, POOLED_READ_BYTES } from '../common/buffer-pool.js';
+import { POOLED_READ_BYTES, type BufferPool } from '../common/buffer-pool.js';
 import { CorruptRecordError } from '../common/errors.js';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
 import { CURRENT_MAGIC, MIN_BATCH_LENGTH, ScanStatus, scanBatches } from './batch-scanner.js';
@@ -16,8 +16,8 @@ import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
  * A buffer for a batch read. Large ones come from the log-read pool: when Fetch has written them
  * to a client the connection gives them back (other readers simply drop theirs).
  */
-function readBuffer(size: number): Buffer {
-  return size >= POOLED_READ_BYTES ? logReadPool.take(size) : Buffer.allocUnsafe(size);
+function readBuffer(size: number, pool: BufferPool | undefined): Buffer {
+  return pool !== undefined && size >= POOLED_READ_BYTES ? pool.take(size) : Buffer.allocUnsafe(size);
 }
 
 /** Location of the batch containing (or first following) an offset. */
@@ -72,12 +72,13 @@ export function readBatchesAt(
   maxOffset: number,
   minOneMessage: boolean,
   firstSize: number,
+  pool?: BufferPool,
 ): SegmentRead {
   const available = end - position;
   let toRead = Math.min(maxBytes, available);
   if (firstSize > 0 && toRead < firstSize) toRead = minOneMessage ? firstSize : Math.min(available, RECORD_BATCH_OVERHEAD);
   if (toRead < RECORD_BATCH_OVERHEAD) toRead = Math.min(available, RECORD_BATCH_OVERHEAD);
-  let buf = readBuffer(toRead);
+  let buf = readBuffer(toRead, pool);
   let n = readFully(fd, buf, 0, toRead, position);
   if (n < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError(`short read in ${path} at ${position}`, { position });
   const batchLength = buf.readInt32BE(BATCH_LENGTH_OFFSET);
@@ -90,7 +91,7 @@ export function readBatchesAt(
   if (last0 >= maxOffset) return empty(base0, position);
   if (size0 > n) {
     if (!minOneMessage && size0 > maxBytes) return empty(base0, position);
-    buf = readBuffer(size0);
+    buf = readBuffer(size0, pool);
     n = readFully(fd, buf, 0, size0, position);
     if (n < size0) throw new CorruptRecordError(`short read in ${path} at ${position}`, { position });
   } else if (size0 > maxBytes && !minOneMessage) {

@@ -6,6 +6,7 @@
  * its fd on the next append or read). After a clean shutdown the active segment is not even
  * activated at load: its end offset comes from the checkpoint and its files are first opened on use.
  */
+import type { BufferPool } from '../common/buffer-pool.js';
 import { CorruptIndexError, CorruptRecordError } from '../common/errors.js';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
 import { scanBatches } from './batch-scanner.js';
@@ -35,6 +36,8 @@ export interface SegmentSettings {
   indexIntervalBytes: number;
   maxIndexSize: number;
   cache: SegmentResourceCache;
+  /** The broker's pool for large reads (given back once Fetch has written them); none: plain allocations. */
+  readPool?: BufferPool | undefined;
 }
 
 /** Largest offset distance representable in an index entry. */
@@ -395,7 +398,7 @@ export class Segment {
       position = found.position;
       firstSize = found.size;
     }
-    const r = readBatchesAt(fd, this.log.path, position, this._size, maxBytes, maxOffset, minOneMessage, firstSize);
+    const r = readBatchesAt(fd, this.log.path, position, this._size, maxBytes, maxOffset, minOneMessage, firstSize, this.settings.readPool);
     if (r.lastOffset >= 0) {
       this.readHintOffset = r.lastOffset + 1;
       this.readHintPosition = r.endPosition;

@@ -19,6 +19,7 @@
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
+import { scheduleRepeating, type TimerHandle } from '../common/scheduler.js';
 import type { Broker } from '../broker/broker.js';
 import { decodeRecordBatches } from '../protocol/records/record.js';
 import { encodeRecordBatch } from '../protocol/records/record.js';
@@ -64,7 +65,7 @@ export class TransactionCoordinator {
   private readonly txns = new Map<string, TxnMetadata>();
   private numPartitions = 0;
   private active = false;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: TimerHandle | null = null;
 
   constructor(private readonly broker: Broker) {
     this.markers = new MarkerWriter(broker.replicas, () => broker.clock.now());
@@ -89,13 +90,12 @@ export class TransactionCoordinator {
     if (recovered > 0) log.info(`Recovered ${recovered} offsets of open transactions in ${CONSUMER_OFFSETS_TOPIC}`);
     if (this.broker.metadata.image().topic(TRANSACTION_STATE_TOPIC)) this.loadAll();
     const interval = this.broker.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
-    this.timer = setInterval(() => this.runMaintenance(), Math.max(10, interval));
-    this.timer.unref();
+    this.timer = scheduleRepeating(this.broker.scheduler, Math.max(10, interval), () => this.runMaintenance());
   }
 
   shutdown(): void {
     this.active = false;
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
   }
 

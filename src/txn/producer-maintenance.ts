@@ -3,7 +3,7 @@
  * replay after a crash), producer id expiration (producer.id.expiration.ms), pruning aborted
  * transaction indexes below the log start, and a final snapshot at clean shutdown.
  */
-import type { Clock } from '../common/clock.js';
+import { scheduleRepeating, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log } from '../common/logger.js';
 import type { ReplicaManager } from '../broker/replica-manager.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -16,24 +16,23 @@ export const SNAPSHOT_INTERVAL_MS = 30_000;
 const EXPIRATION_CHECK_INTERVAL_MS = 600_000;
 
 export class ProducerStateMaintenance {
-  private timer: ReturnType<typeof setInterval> | null = null;
+  private timer: TimerHandle | null = null;
   private lastExpirationCheck: number;
 
   constructor(
     private readonly replicas: ReplicaManager,
     private readonly config: BrokerConfig,
-    private readonly clock: Clock,
+    private readonly clock: Scheduler,
   ) {
     this.lastExpirationCheck = clock.now();
   }
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), TICK_MS);
-    this.timer.unref();
+    this.timer = scheduleRepeating(this.clock, TICK_MS, () => this.tick());
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = null;
   }
 

@@ -7,7 +7,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { logReadPool, requestFramePool } from '../../src/common/buffer-pool.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { API, WireClient } from '../helpers/wire.js';
 
@@ -43,7 +42,7 @@ test('pipelined large produces and fetches on one connection: every record reads
       ),
     );
     produced.forEach((r, b) => assert.equal(r.responses[0].partitionResponses[0].errorCode, 0, `produce ${b}`));
-    assert.ok(requestFramePool.pooledBytes > 0, 'produce frames went back to their pool');
+    assert.ok(broker.broker.pools.requestFrames.pooledBytes > 0, 'produce frames went back to their pool');
 
     // Pipelined fetches, each from a different batch, each limited to about two batches, three
     // rounds of them, while this client reads nothing for a while: ~12 MB of answers wait in the
@@ -68,7 +67,7 @@ test('pipelined large produces and fetches on one connection: every record reads
     });
     // The last response's write callback may run after its data event: give it a turn.
     await new Promise((r) => setImmediate(r));
-    assert.ok(logReadPool.pooledBytes > 0, 'fetched log reads went back to their pool');
+    assert.ok(broker.broker.pools.logReads.pooledBytes > 0, 'fetched log reads went back to their pool');
 
     // And once more, now that the pools hand out reused memory.
     const all = await c.fetchAll('reuse', 0);

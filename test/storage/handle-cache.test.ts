@@ -9,7 +9,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { LogManager } from '../../src/storage/log-manager.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
-import { SegmentResourceCache, effectiveMaxOpenSegments, segmentResourceCache } from '../../src/storage/segment-cache.js';
+import { SegmentResourceCache, effectiveMaxOpenSegments } from '../../src/storage/segment-cache.js';
 import { config, makeBatch, parseBatches, removeDir, tempDir } from './helpers.js';
 
 const dirs: string[] = [];
@@ -99,7 +99,6 @@ describe('segment handle cache', () => {
 
   it('loads a cleanly shut-down log dir without opening segment files, and opens them on first use', () => {
     const root = newDir();
-    const before = { open: segmentResourceCache.maxOpen, bytes: segmentResourceCache.maxBytes };
     const first = new LogManager({ logDirs: [root] });
     for (let p = 0; p < 40; p++) {
       const log = first.createLog('t', p, config());
@@ -127,7 +126,6 @@ describe('segment handle cache', () => {
     third.loadAll(() => config());
     assert.equal(third.getLog('t', 7)?.logEndOffset, 10);
     third.shutdown();
-    segmentResourceCache.resizeLimits(before.open, before.bytes);
   });
 
   it('clamps log.open.files.max to half of the fd limit', () => {

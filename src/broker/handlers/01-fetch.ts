@@ -231,7 +231,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
       const finish = (): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        timer.cancel();
         for (const u of unsubscribe) u();
         resolve(buildResponse(ctx, readAll(ctx, targets, req, maxResponseBytes).results, session, full));
       };
@@ -245,7 +245,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
         if (again.bytes >= req.minBytes || again.errors) finish();
       };
       for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));
-      const timer = setTimeout(finish, req.maxWaitMs);
+      const timer = ctx.broker.scheduler.schedule(req.maxWaitMs, finish);
     });
   },
   errorResponse(_req, errorCode) {

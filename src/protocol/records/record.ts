@@ -4,6 +4,7 @@
  * This is for tooling, tests, compaction and the group/transaction coordinators — NOT the
  * produce/fetch hot path, which moves batches as opaque bytes (see validate.ts).
  */
+import { systemClock } from '../../common/clock.js';
 import { CorruptRecordError } from '../../common/errors.js';
 import {
   ATTRIBUTES_OFFSET,
@@ -317,7 +318,7 @@ function sizeOfBytes(b: Buffer | null): number {
 export function encodeRecordBatch(input: RecordBatchInput): Buffer {
   const compression = input.compression ?? CompressionType.none;
   const first = input.records[0];
-  const baseTimestamp = input.baseTimestamp ?? first?.timestamp ?? BigInt(Date.now());
+  const baseTimestamp = input.baseTimestamp ?? first?.timestamp ?? BigInt(systemClock.now());
 
   let maxTimestamp: bigint | null = null;
   let recordsSize = 0;

@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CorruptRecordError } from '../../common/errors.js';
 import { log } from '../../common/logger.js';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../../common/scheduler.js';
 import {
   BASE_TIMESTAMP_OFFSET,
   BATCH_LENGTH_OFFSET,
@@ -136,13 +137,14 @@ export class CleanAbortedError extends Error {
 export class LogCleaner {
   private opts: LogCleanerOptions;
   private readonly now: () => number;
+  private readonly scheduler: Scheduler;
   private readonly checkpoints = new Map<string, Map<string, number>>();
   private readonly horizons = new Map<PartitionLog, number>();
   private readonly failed = new WeakSet<PartitionLog>();
   private map: OffsetMap | undefined;
   private running = false;
   private stopped = true;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: TimerHandle | undefined;
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private sliceStart = 0;
@@ -155,10 +157,13 @@ export class LogCleaner {
   constructor(
     private readonly source: CleanerLogSource,
     opts: Partial<LogCleanerOptions> = {},
-    now: () => number = Date.now,
+    /** Time and the backoff timer; a bare function sets only the time (real timers). */
+    time: Scheduler | (() => number) = systemScheduler,
   ) {
     this.opts = { ...defaultCleanerOptions, ...opts };
-    this.now = now;
+    const scheduler = typeof time === 'function' ? systemScheduler : time;
+    this.scheduler = scheduler;
+    this.now = typeof time === 'function' ? time : () => scheduler.now();
     for (const dir of source.logDirs) this.checkpoints.set(dir, readCheckpoint(dir));
   }
 
@@ -191,7 +196,7 @@ export class LogCleaner {
   /** Stops the task; an in-progress cleaning is abandoned at its next slice. Resolves when it has ended. */
   stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.wake?.();
     return this.loopDone;
   }
@@ -228,14 +233,13 @@ export class LogCleaner {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
-        if (this.timer !== undefined) clearTimeout(this.timer);
+        this.timer?.cancel();
         this.timer = undefined;
         this.wake = undefined;
         resolve();
       };
       this.wake = done;
-      this.timer = setTimeout(done, Math.max(1, Math.min(ms, INT32_MAX)));
-      this.timer.unref();
+      this.timer = this.scheduler.schedule(Math.max(1, Math.min(ms, INT32_MAX)), done);
     });
   }
 
