@@ -8,8 +8,7 @@
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
-import type { Broker } from '../broker/broker.js';
-import type { Partition } from '../broker/partition.js';
+import type { CoordinatorDeps, InternalPartition } from '../coordinator/deps.js';
 import { encodeRecordBatch } from '../protocol/records/record.js';
 import { ClassicGroup, GroupState } from './group.js';
 import { partitionForGroup } from './java-hash.js';
@@ -18,42 +17,33 @@ import { ClassicMember } from './member.js';
 import { expiredOffsets } from './offsets.js';
 import { rescheduleHeartbeat, shutdownGroup } from './rebalance.js';
 import { groupMetadataRecord, groupTombstone, offsetTombstone, type CoordinatorRecord, type DecodedCoordinatorRecord } from './records.js';
-import type { GroupRuntime, GroupSettings } from './runtime.js';
-import { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
+import type { GroupCoordinatorSettings, GroupRuntime, GroupSettings } from './runtime.js';
+import type { Scheduler, TimerHandle } from './scheduler.js';
+import { PendingTxnOffsets } from './txn-offsets.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
-const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
 
-export function groupSettingsFrom(broker: Broker): GroupSettings {
-  const c = broker.config;
-  return {
-    initialRebalanceDelayMs: c.int('group.initial.rebalance.delay.ms'),
-    minSessionTimeoutMs: c.int('group.min.session.timeout.ms'),
-    maxSessionTimeoutMs: c.int('group.max.session.timeout.ms'),
-    maxGroupSize: c.int('group.max.size'),
-    offsetMetadataMaxBytes: c.int('offset.metadata.max.bytes'),
-    offsetsRetentionMs: c.int('offsets.retention.minutes') * 60_000,
-    newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
-  };
-}
+export type GroupCoordinatorDeps = CoordinatorDeps<GroupCoordinatorSettings>;
 
 export class GroupCoordinator implements GroupRuntime {
   readonly scheduler: Scheduler;
   readonly settings: GroupSettings;
+  /** Offsets sent with TxnOffsetCommit, waiting for their transaction's marker. */
+  readonly pendingTxnOffsets = new PendingTxnOffsets();
   private readonly groups = new Map<string, ClassicGroup>();
   private readonly loadingPartitions = new Set<number>();
   private active = true;
   private retentionTimer: TimerHandle | null = null;
 
-  constructor(private readonly broker: Broker, opts: { scheduler?: Scheduler; settings?: Partial<GroupSettings> } = {}) {
-    this.scheduler = opts.scheduler ?? realScheduler(broker.clock);
-    this.settings = { ...groupSettingsFrom(broker), ...opts.settings };
+  constructor(private readonly deps: GroupCoordinatorDeps, opts: { settings?: Partial<GroupSettings> } = {}) {
+    this.scheduler = deps.scheduler;
+    this.settings = { ...deps.settings, ...opts.settings };
   }
 
   /** Replays the existing `__consumer_offsets` partitions and starts the retention checks. */
   start(): void {
-    this.broker.topics.deleteListeners.push((t) => this.onTopicDeleted(t.name));
-    for (const p of this.broker.replicas.partitions(OFFSETS_TOPIC) ?? []) if (p) this.load(p);
+    this.deps.metadata.onTopicDeleted((t) => this.onTopicDeleted(t));
+    for (const p of this.deps.internal.partitions(OFFSETS_TOPIC)) this.load(p);
     this.scheduleRetention();
   }
 
@@ -72,7 +62,7 @@ export class GroupCoordinator implements GroupRuntime {
   // ------------------------------------------------------------------------------ placement
 
   numPartitions(): number {
-    return this.broker.metadata.topic(OFFSETS_TOPIC)?.partitions.length ?? this.broker.config.int('offsets.topic.num.partitions');
+    return this.deps.metadata.partitionCount(OFFSETS_TOPIC) ?? this.deps.settings.offsetsTopicNumPartitions;
   }
 
   partitionFor(groupId: string): number {
@@ -81,16 +71,13 @@ export class GroupCoordinator implements GroupRuntime {
 
   /** Creates `__consumer_offsets` when it does not exist yet (as Kafka does on the first FindCoordinator). */
   ensureOffsetsTopic(): void {
-    if (this.broker.metadata.topic(OFFSETS_TOPIC)) return;
-    const numPartitions = this.broker.config.int('offsets.topic.num.partitions');
-    this.broker.topics.createValidated([
-      {
-        name: OFFSETS_TOPIC,
-        numPartitions,
-        configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.broker.config.int('offsets.topic.segment.bytes')) },
-        internal: true,
-      },
-    ]);
+    if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) !== undefined) return;
+    const numPartitions = this.deps.settings.offsetsTopicNumPartitions;
+    this.deps.internal.create({
+      name: OFFSETS_TOPIC,
+      numPartitions,
+      configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.offsetsTopicSegmentBytes) },
+    });
     log.info(`Created internal topic ${OFFSETS_TOPIC} with ${numPartitions} partitions`);
   }
 
@@ -145,11 +132,11 @@ export class GroupCoordinator implements GroupRuntime {
 
   // ------------------------------------------------------------------------------ log
 
-  private offsetsPartition(groupId: string): Partition {
+  private offsetsPartition(groupId: string): number {
     this.ensureOffsetsTopic();
-    const p = this.broker.replicas.partition(OFFSETS_TOPIC, this.partitionFor(groupId));
-    if (!p) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `No ${OFFSETS_TOPIC} partition for group ${groupId}`);
-    return p;
+    const index = this.partitionFor(groupId);
+    if (!this.deps.internal.partition(OFFSETS_TOPIC, index)) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `No ${OFFSETS_TOPIC} partition for group ${groupId}`);
+    return index;
   }
 
   append(groupId: string, records: readonly CoordinatorRecord[]): void {
@@ -157,10 +144,42 @@ export class GroupCoordinator implements GroupRuntime {
     if (records.length === 0) return;
     const now = BigInt(this.scheduler.now());
     const batch = encodeRecordBatch({ baseTimestamp: now, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
-    this.offsetsPartition(groupId).appendAsLeader(batch);
+    this.deps.writer.append(OFFSETS_TOPIC, this.offsetsPartition(groupId), batch);
   }
 
-  private load(p: Partition): void {
+  /** Appends `records` as a transactional batch of the producer (TxnOffsetCommit); throws KafkaError. */
+  appendTransactional(groupId: string, producerId: bigint, producerEpoch: number, records: readonly CoordinatorRecord[]): void {
+    if (!this.active) throw new KafkaError(ErrorCode.NOT_COORDINATOR, 'The group coordinator is shutting down');
+    const now = BigInt(this.scheduler.now());
+    const batch = encodeRecordBatch({
+      producerId,
+      producerEpoch,
+      baseSequence: -1,
+      isTransactional: true,
+      baseTimestamp: now,
+      records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })),
+    });
+    this.deps.writer.append(OFFSETS_TOPIC, this.offsetsPartition(groupId), batch);
+  }
+
+  /** Whether this broker hosts `topic`-`partition` (offsets are only committed for those). */
+  hasPartition(topic: string, partition: number): boolean {
+    return this.deps.metadata.hasPartition(topic, partition);
+  }
+
+  /**
+   * A COMMIT/ABORT marker reached `__consumer_offsets`-`partition`: the producer's pending
+   * transactional offsets become committed (or are dropped). A partition still loading replays
+   * the marker from its log instead.
+   */
+  onTransactionMarker(partition: number, producerId: bigint, commit: boolean): void {
+    if (this.loadingPartitions.has(partition)) return;
+    const entries = this.pendingTxnOffsets.take(partition, producerId);
+    if (!commit) return;
+    for (const e of entries) this.getOrCreateGroup(e.groupId).setOffset(e.topic, e.partition, e.value);
+  }
+
+  private load(p: InternalPartition): void {
     this.loadingPartitions.add(p.index);
     const loaded = new Set<ClassicGroup>();
     const target = { replay: (d: DecodedCoordinatorRecord) => this.replay(d, loaded) };
@@ -173,10 +192,19 @@ export class GroupCoordinator implements GroupRuntime {
           log.error(`Loading ${OFFSETS_TOPIC}-${p.index} failed after ${stats.records} records`, err);
           return;
         }
+        let open = 0;
+        for (const [producerId, records] of stats.openTransactions) {
+          for (const d of records) {
+            if (d.type !== 'offset' || d.value === null) continue;
+            this.pendingTxnOffsets.add(p.index, producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
+            open++;
+          }
+        }
+        if (open > 0) log.info(`Recovered ${open} offsets of open transactions in ${OFFSETS_TOPIC}-${p.index}`);
         for (const g of loaded) this.onGroupLoaded(g);
         // Offsets are only committed for existing topics: any left for a missing topic belong to
         // one deleted while this partition was loading, or just before a crash.
-        this.removeOffsetsOf([...loaded], (topic) => this.broker.metadata.topic(topic) === undefined, 'of deleted topics');
+        this.removeOffsetsOf([...loaded], (topic) => this.deps.metadata.partitionCount(topic) === undefined, 'of deleted topics');
         if (stats.records > 0) log.info(`Loaded ${stats.records} records (${stats.bytes} bytes) from ${OFFSETS_TOPIC}-${p.index} in ${stats.ms.toFixed(0)} ms: ${loaded.size} groups`);
       },
       () => !this.active,
@@ -242,7 +270,7 @@ export class GroupCoordinator implements GroupRuntime {
 
   private scheduleRetention(): void {
     if (!this.active) return;
-    const interval = this.broker.config.int('offsets.retention.check.interval.ms');
+    const interval = this.deps.settings.offsetsRetentionCheckIntervalMs;
     this.retentionTimer = this.scheduler.schedule(interval, () => {
       try {
         this.cleanupGroupMetadata();

@@ -41,3 +41,11 @@ export function tryAppend(rt: GroupRuntime, groupId: string, records: readonly C
     return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   }
 }
+
+/** Everything the group coordinator reads from the broker config. */
+export interface GroupCoordinatorSettings extends GroupSettings {
+  /** offsets.topic.num.partitions (used when `__consumer_offsets` does not exist yet). */
+  readonly offsetsTopicNumPartitions: number;
+  readonly offsetsTopicSegmentBytes: number;
+  readonly offsetsRetentionCheckIntervalMs: number;
+}

@@ -15,7 +15,7 @@ import {
   type OffsetCommitResponseInit,
 } from '../../protocol/generated/messages/offset-commit.js';
 import { commitOffsets, type CommitPartition, type PartitionCode } from '../../group/offsets.js';
-import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import { checkGroupRequest, coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 function allWith(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponseInit {

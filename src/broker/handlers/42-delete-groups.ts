@@ -12,7 +12,7 @@ import {
   type DeleteGroupsResponseInit,
 } from '../../protocol/generated/messages/delete-groups.js';
 import { deleteGroup } from '../../group/admin.js';
-import { coordinatorOf } from '../../group/request-context.js';
+import { coordinatorOf } from './group-context.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
 import { defineHandler } from '../handler.js';
 

@@ -13,7 +13,7 @@ import {
   type OffsetDeleteResponseInit,
 } from '../../protocol/generated/messages/offset-delete.js';
 import { deleteOffsets, type PartitionCode } from '../../group/offsets.js';
-import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import { checkGroupRequest, coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDeleteResponseInit>({
