@@ -10,7 +10,8 @@ import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
 import type { GroupCoordinator } from './coordinator.js';
 import { validateOffsetCommit } from './offsets.js';
-import { offsetCommitRecord, type CommittedOffset } from './records.js';
+import type { CoordinatorResult } from '../coordinator/runtime.js';
+import { offsetCommitRecord, type CommittedOffset, type CoordinatorRecord } from './records.js';
 
 export interface TxnOffsetCommitInput {
   transactionalId: string;
@@ -71,32 +72,59 @@ function all(input: TxnOffsetCommitInput, errorCode: number): Codes {
  */
 export type TxnOffsetCheck = (transactionalId: string, producerId: bigint, producerEpoch: number, offsetsPartition: number) => number;
 
-/** TxnOffsetCommit; returns the per-partition error codes. */
-export function txnOffsetCommit(c: GroupCoordinator, checkTxn: TxnOffsetCheck, input: TxnOffsetCommitInput): Codes {
-  if (input.groupId === '') return all(input, ErrorCode.INVALID_GROUP_ID);
+/**
+ * TxnOffsetCommit as a coordinator operation: the offsets are written as a transactional batch of
+ * the producer; replaying it makes them pending (the COMMIT marker makes them committed).
+ * Resolves with the per-partition error codes.
+ */
+export function txnOffsetCommit(c: GroupCoordinator, checkTxn: TxnOffsetCheck, input: TxnOffsetCommitInput): Promise<Codes> {
+  if (input.groupId === '') return Promise.resolve(all(input, ErrorCode.INVALID_GROUP_ID));
   let offsetsPartition: number;
   try {
     c.checkAvailable(input.groupId);
     c.ensureOffsetsTopic();
     offsetsPartition = c.partitionFor(input.groupId);
   } catch (e) {
-    return all(input, e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return Promise.resolve(all(input, e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE));
   }
+  return new Promise((resolve) =>
+    c.run(
+      input.groupId,
+      () => operation(c, checkTxn, input, offsetsPartition),
+      (o) => {
+        if (o.ok) return resolve(o.response);
+        const e = o.error;
+        if (o.response === undefined) return resolve(all(input, e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR));
+        let failure: number;
+        if (e instanceof KafkaError && (e.code === ErrorCode.INVALID_PRODUCER_EPOCH || e.code === ErrorCode.NOT_COORDINATOR)) failure = e.code;
+        else {
+          if (!(e instanceof KafkaError)) log.error(`appending transactional offsets of group ${input.groupId} failed`, e);
+          failure = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        }
+        for (const t of o.response) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = failure;
+        resolve(o.response);
+      },
+    ),
+  );
+}
+
+function operation(c: GroupCoordinator, checkTxn: TxnOffsetCheck, input: TxnOffsetCommitInput, offsetsPartition: number): CoordinatorResult<Codes> {
+  const none = (response: Codes): CoordinatorResult<Codes> => ({ records: [], response });
   // The producer must have the group's partition in its ongoing transaction (AddOffsetsToTxn).
   const txnCode = checkTxn(input.transactionalId, input.producerId, input.producerEpoch, offsetsPartition);
-  if (txnCode !== ErrorCode.NONE) return all(input, txnCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : txnCode);
+  if (txnCode !== ErrorCode.NONE) return none(all(input, txnCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : txnCode));
   // Old clients send no member information: Kafka skips the member checks for transactional commits then.
   if (input.generationId >= 0 || input.memberId !== '' || input.groupInstanceId !== null) {
     const group = c.group(input.groupId);
-    if (!group) return all(input, input.generationId >= 0 ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.UNKNOWN_MEMBER_ID);
+    if (!group) return none(all(input, input.generationId >= 0 ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.UNKNOWN_MEMBER_ID));
     try {
       validateOffsetCommit(group, { memberId: input.memberId, groupInstanceId: input.groupInstanceId, generationId: input.generationId, retentionTimeMs: -1, partitions: [] });
     } catch (e) {
-      return all(input, e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR);
+      return none(all(input, e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR));
     }
   }
   const now = c.scheduler.now();
-  const entries: PendingOffset[] = [];
+  const records: CoordinatorRecord[] = [];
   const out: Codes = input.topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
@@ -104,31 +132,11 @@ export function txnOffsetCommit(c: GroupCoordinator, checkTxn: TxnOffsetCheck, i
       if (!c.hasPartition(t.name, p.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata, 'utf8') > c.settings.offsetMetadataMaxBytes) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
       else {
-        entries.push({
-          groupId: input.groupId,
-          topic: t.name,
-          partition: p.partitionIndex,
-          value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '', commitTimestamp: now, expireTimestamp: null },
-        });
+        const value = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '', commitTimestamp: now, expireTimestamp: null };
+        records.push(offsetCommitRecord(input.groupId, t.name, p.partitionIndex, value));
       }
       return { partitionIndex: p.partitionIndex, errorCode };
     }),
   }));
-  if (entries.length === 0) return out;
-  let failure: number = ErrorCode.NONE;
-  try {
-    c.appendTransactional(input.groupId, input.producerId, input.producerEpoch, entries.map((e) => offsetCommitRecord(e.groupId, e.topic, e.partition, e.value)));
-  } catch (e) {
-    if (e instanceof KafkaError && (e.code === ErrorCode.INVALID_PRODUCER_EPOCH || e.code === ErrorCode.NOT_COORDINATOR)) failure = e.code;
-    else {
-      if (!(e instanceof KafkaError)) log.error(`appending transactional offsets of group ${input.groupId} failed`, e);
-      failure = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    }
-  }
-  if (failure !== ErrorCode.NONE) {
-    for (const t of out) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = failure;
-    return out;
-  }
-  c.pendingTxnOffsets.add(offsetsPartition, input.producerId, entries);
-  return out;
+  return { records, response: out, txn: { producerId: input.producerId, producerEpoch: input.producerEpoch } };
 }

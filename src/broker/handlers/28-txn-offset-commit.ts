@@ -29,7 +29,7 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnO
     const txn = ctx.broker.txnCoordinator;
     const check = (transactionalId: string, producerId: bigint, producerEpoch: number, offsetsPartition: number): number =>
       txn.checkTxnOffsetCommit(transactionalId, producerId, producerEpoch, CONSUMER_OFFSETS_TOPIC, offsetsPartition);
-    return { throttleTimeMs: 0, topics: txnOffsetCommit(ctx.broker.groups, check, req) };
+    return txnOffsetCommit(ctx.broker.groups, check, req).then((topics) => ({ throttleTimeMs: 0, topics }));
   },
   errorResponse(req, errorCode) {
     return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
