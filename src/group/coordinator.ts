@@ -267,7 +267,11 @@ export class GroupCoordinator implements GroupRuntime {
     const v = d.value;
     if (loaded === null && prior) {
       // A live group: its membership is in memory; the record carries the generation's assignments.
-      if (v.generation === prior.generationId) for (const m of v.members) { const member = prior.members.get(m.memberId); if (member) member.assignment = m.assignment; }
+      if (v.generation !== prior.generationId) return;
+      for (const m of v.members) {
+        const member = prior.members.get(m.memberId);
+        if (member) member.assignment = m.assignment;
+      }
       return;
     }
     const g = new ClassicGroup(d.group, v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : null);

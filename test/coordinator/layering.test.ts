@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +27,7 @@ function specifiers(source: string): string[] {
 /** Upward imports of the files in `dir` (relative to the repository root). */
 function violationsIn(dir: string): string[] {
   const out: string[] = [];
+  if (!existsSync(join(ROOT, dir))) return out;
   for (const f of readdirSync(join(ROOT, dir)).filter((x) => x.endsWith('.ts'))) {
     const path = join(ROOT, dir, f);
     for (const spec of specifiers(readFileSync(path, 'utf8'))) {
@@ -41,7 +42,7 @@ function violationsIn(dir: string): string[] {
 test('src/group, src/txn and src/coordinator never import src/broker (nor cli, client, index.ts)', () => {
   const violations = LAYERS.flatMap(violationsIn);
   assert.deepEqual(violations, []);
-  assert.ok(readdirSync(join(ROOT, 'src/coordinator')).includes('deps.ts'), 'the coordinators take CoordinatorDeps');
+  assert.ok(existsSync(join(ROOT, 'src/coordinator/deps.ts')), 'the coordinators take CoordinatorDeps');
 });
 
 test('the check sees an upward import, type-only and multi-line ones included', () => {
