@@ -22,7 +22,8 @@ import { newSegmentResourceCache, type SegmentResourceCache } from '../storage/s
 import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
-import { GroupCoordinator } from '../group/coordinator.js';
+import { GroupCoordinator, OFFSETS_TOPIC } from '../group/coordinator.js';
+import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter, txnCoordinatorSettings } from './coordinator-deps.js';
 import { ConversionStats } from './conversion-stats.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestRouter } from './router.js';
@@ -126,12 +127,23 @@ export class Broker {
       },
     );
     this.applier.loadPartitions();
-    this.groups = new GroupCoordinator(this, { scheduler: this.scheduler });
+    // The coordinators get narrow dependencies (coordinator/deps.ts), never the Broker.
+    const deps = {
+      writer: partitionWriter(this.replicas),
+      internal: internalTopics(this.replicas, this.topics),
+      metadata: metadataView(this.metadata, this.replicas, this.topics),
+      scheduler: this.scheduler,
+    };
+    this.groups = new GroupCoordinator({ ...deps, settings: groupCoordinatorSettings(this.config) });
     this.groups.start();
     this.logs.startBackgroundTasks();
-    this.producerMaintenance = new ProducerStateMaintenance(this.replicas, this.config, this.scheduler);
+    this.producerMaintenance = new ProducerStateMaintenance(() => this.replicas.all(), () => this.config.int('producer.id.expiration.ms'), this.scheduler);
     this.producerMaintenance.start();
-    this.txnCoordinator = new TransactionCoordinator(this);
+    this.txnCoordinator = new TransactionCoordinator({ ...deps, settings: txnCoordinatorSettings(this.config) });
+    const groups = this.groups;
+    this.txnCoordinator.markers.onMarker((topic, partition, marker) => {
+      if (topic === OFFSETS_TOPIC) groups.onTransactionMarker(partition, marker.producerId, marker.commit);
+    });
     this.txnCoordinator.start();
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
     gate.open(this.router);

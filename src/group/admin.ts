@@ -74,18 +74,21 @@ export function describeGroup(c: GroupCoordinator, groupId: string): DescribedGr
   };
 }
 
-/** DeleteGroups for one group: only Empty groups; tombstones its offsets and metadata. */
-export function deleteGroup(c: GroupCoordinator, groupId: string): number {
+/** DeleteGroups for one group: only Empty groups; tombstones its offsets and metadata (replaying them removes it). */
+export function deleteGroup(c: GroupCoordinator, groupId: string): Promise<number> {
   const code = c.availability(groupId);
-  if (code !== ErrorCode.NONE) return code;
-  const g = c.group(groupId);
-  if (!g) return ErrorCode.GROUP_ID_NOT_FOUND;
-  if (!g.is(GroupState.Empty)) return ErrorCode.NON_EMPTY_GROUP;
-  try {
-    c.append(groupId, [...allOffsetTombstones(g), groupTombstone(groupId)]);
-  } catch (e) {
-    return e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  }
-  c.removeGroup(g);
-  return ErrorCode.NONE;
+  if (code !== ErrorCode.NONE) return Promise.resolve(code);
+  if (!c.group(groupId)) return Promise.resolve(ErrorCode.GROUP_ID_NOT_FOUND);
+  return new Promise((resolve) =>
+    c.run(
+      groupId,
+      () => {
+        const g = c.group(groupId);
+        if (!g) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND);
+        if (!g.is(GroupState.Empty)) throw new KafkaError(ErrorCode.NON_EMPTY_GROUP);
+        return { records: [...allOffsetTombstones(g), groupTombstone(groupId)], response: ErrorCode.NONE as number };
+      },
+      (o) => resolve(o.ok ? o.response : o.error instanceof KafkaError ? o.error.code : ErrorCode.COORDINATOR_NOT_AVAILABLE),
+    ),
+  );
 }

@@ -1,59 +1,73 @@
 /**
  * The group coordinator: owns every classic group this broker coordinates (all of them, since
  * this broker leads every `__consumer_offsets` partition), creates the offsets topic on demand,
- * appends group records to it, replays it on start (answering COORDINATOR_LOAD_IN_PROGRESS for
- * partitions still loading), and expires offsets by retention. The per-API logic lives in
- * join.ts, membership.ts, offsets.ts and admin.ts; handlers call the methods here.
+ * and is the shard its partitions' records are replayed into (Kafka's GroupCoordinatorShard).
+ *
+ * Writes go through a CoordinatorRuntime (coordinator/runtime.ts): an operation returns its
+ * records and response, the runtime appends them, and `replay` applies them once committed.
+ * `replay` is the only way committed offsets (OffsetCommit, TxnOffsetCommit on its COMMIT
+ * marker, OffsetDelete, retention, deleted topics), assignments (SyncGroup) and group removal
+ * (DeleteGroups, retention) change, and loading a partition at start-up is replay of its log
+ * (answering COORDINATOR_LOAD_IN_PROGRESS meanwhile). As in Kafka's classic groups, membership
+ * itself (members joining, leaving, expiring; generations; heartbeats and pending JoinGroup /
+ * SyncGroup answers) is in-memory bookkeeping: the GroupMetadata record is a snapshot of it
+ * written at generation boundaries, and a live group is not rebuilt from it.
+ * The per-API logic lives in join.ts, membership.ts, offsets.ts and admin.ts.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
-import type { Broker } from '../broker/broker.js';
-import type { Partition } from '../broker/partition.js';
-import { encodeRecordBatch } from '../protocol/records/record.js';
+import type { CoordinatorDeps, InternalPartition } from '../coordinator/deps.js';
+import { CoordinatorRuntime, type CoordinatorResult, type WriteOutcome } from '../coordinator/runtime.js';
 import { ClassicGroup, GroupState } from './group.js';
 import { partitionForGroup } from './java-hash.js';
 import { loadPartition } from './loader.js';
 import { ClassicMember } from './member.js';
-import { expiredOffsets } from './offsets.js';
+import { expireOffsets, removeOffsetsOf } from './offset-cleanup.js';
+import { commitOffsets, deleteOffsets, failedCommitCodes, type CommitRequest, type PartitionCode } from './offsets.js';
 import { rescheduleHeartbeat, shutdownGroup } from './rebalance.js';
-import { groupMetadataRecord, groupTombstone, offsetTombstone, type CoordinatorRecord, type DecodedCoordinatorRecord } from './records.js';
-import type { GroupRuntime, GroupSettings } from './runtime.js';
-import { realScheduler, type Scheduler, type TimerHandle } from './scheduler.js';
+import { decodeCoordinatorRecord, type CoordinatorRecord, type DecodedCoordinatorRecord } from './records.js';
+import { appendErrorCode, type GroupCoordinatorSettings, type GroupRuntime, type GroupSettings } from './runtime.js';
+import type { Scheduler, TimerHandle } from './scheduler.js';
+import { PendingTxnOffsets } from './txn-offsets.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
-const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
 
-export function groupSettingsFrom(broker: Broker): GroupSettings {
-  const c = broker.config;
-  return {
-    initialRebalanceDelayMs: c.int('group.initial.rebalance.delay.ms'),
-    minSessionTimeoutMs: c.int('group.min.session.timeout.ms'),
-    maxSessionTimeoutMs: c.int('group.max.session.timeout.ms'),
-    maxGroupSize: c.int('group.max.size'),
-    offsetMetadataMaxBytes: c.int('offset.metadata.max.bytes'),
-    offsetsRetentionMs: c.int('offsets.retention.minutes') * 60_000,
-    newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
-  };
-}
+export type GroupCoordinatorDeps = CoordinatorDeps<GroupCoordinatorSettings>;
 
 export class GroupCoordinator implements GroupRuntime {
   readonly scheduler: Scheduler;
   readonly settings: GroupSettings;
+  /** Offsets sent with TxnOffsetCommit, waiting for their transaction's marker. */
+  readonly pendingTxnOffsets = new PendingTxnOffsets();
   private readonly groups = new Map<string, ClassicGroup>();
   private readonly loadingPartitions = new Set<number>();
   private active = true;
   private retentionTimer: TimerHandle | null = null;
+  private readonly runtime: CoordinatorRuntime;
 
-  constructor(private readonly broker: Broker, opts: { scheduler?: Scheduler; settings?: Partial<GroupSettings> } = {}) {
-    this.scheduler = opts.scheduler ?? realScheduler(broker.clock);
-    this.settings = { ...groupSettingsFrom(broker), ...opts.settings };
+  constructor(private readonly deps: GroupCoordinatorDeps, opts: { settings?: Partial<GroupSettings> } = {}) {
+    this.scheduler = deps.scheduler;
+    this.settings = { ...deps.settings, ...opts.settings };
+    const writer = deps.writer;
+    this.runtime = new CoordinatorRuntime(
+      OFFSETS_TOPIC,
+      {
+        append: (topic, partition, batch) => {
+          if (!this.active) throw new KafkaError(ErrorCode.NOT_COORDINATOR, 'The group coordinator is shutting down');
+          if (!deps.internal.partition(topic, partition)) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `No ${topic} partition ${partition}`);
+          return writer.append(topic, partition, batch);
+        },
+      },
+      { replay: (partition, record, producerId) => this.replayRecord(partition, record, producerId) },
+      () => this.scheduler.now(),
+    );
   }
 
   /** Replays the existing `__consumer_offsets` partitions and starts the retention checks. */
   start(): void {
-    this.broker.topics.deleteListeners.push((t) => this.onTopicDeleted(t.name));
-    for (const p of this.broker.replicas.partitions(OFFSETS_TOPIC) ?? []) if (p) this.load(p);
+    this.deps.metadata.onTopicDeleted((t) => this.onTopicDeleted(t));
+    for (const p of this.deps.internal.partitions(OFFSETS_TOPIC)) this.load(p);
     this.scheduleRetention();
   }
 
@@ -72,7 +86,7 @@ export class GroupCoordinator implements GroupRuntime {
   // ------------------------------------------------------------------------------ placement
 
   numPartitions(): number {
-    return this.broker.metadata.image().topic(OFFSETS_TOPIC)?.partitions.length ?? this.broker.config.int('offsets.topic.num.partitions');
+    return this.deps.metadata.partitionCount(OFFSETS_TOPIC) ?? this.deps.settings.offsetsTopicNumPartitions;
   }
 
   partitionFor(groupId: string): number {
@@ -81,16 +95,13 @@ export class GroupCoordinator implements GroupRuntime {
 
   /** Creates `__consumer_offsets` when it does not exist yet (as Kafka does on the first FindCoordinator). */
   ensureOffsetsTopic(): void {
-    if (this.broker.metadata.image().topic(OFFSETS_TOPIC)) return;
-    const numPartitions = this.broker.config.int('offsets.topic.num.partitions');
-    this.broker.topics.createValidated([
-      {
-        name: OFFSETS_TOPIC,
-        numPartitions,
-        configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.broker.config.int('offsets.topic.segment.bytes')) },
-        internal: true,
-      },
-    ]);
+    if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) !== undefined) return;
+    const numPartitions = this.deps.settings.offsetsTopicNumPartitions;
+    this.deps.internal.create({
+      name: OFFSETS_TOPIC,
+      numPartitions,
+      configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.offsetsTopicSegmentBytes) },
+    });
     log.info(`Created internal topic ${OFFSETS_TOPIC} with ${numPartitions} partitions`);
   }
 
@@ -136,83 +147,133 @@ export class GroupCoordinator implements GroupRuntime {
     return [...this.groups.values()].filter((g) => !g.is(GroupState.Dead));
   }
 
-  /** Marks a group Dead and forgets it (after DeleteGroups or retention emptied it). */
-  removeGroup(group: ClassicGroup): void {
+  /** Marks a group Dead and forgets it (replaying its tombstone: DeleteGroups, retention). */
+  private removeGroup(group: ClassicGroup): void {
     shutdownGroup(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     group.transitionTo(GroupState.Dead, this.scheduler.now());
     if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
   }
 
-  // ------------------------------------------------------------------------------ log
+  // ------------------------------------------------------------------------------ writes
 
-  private offsetsPartition(groupId: string): Partition {
-    this.ensureOffsetsTopic();
-    const p = this.broker.replicas.partition(OFFSETS_TOPIC, this.partitionFor(groupId));
-    if (!p) throw new KafkaError(ErrorCode.NOT_COORDINATOR, `No ${OFFSETS_TOPIC} partition for group ${groupId}`);
-    return p;
+  /**
+   * Runs a coordinator operation for `groupId` on its `__consumer_offsets` partition's queue:
+   * its records are appended, replayed once committed, and then `done` gets the outcome.
+   */
+  run<T>(groupId: string, op: () => CoordinatorResult<T>, done: (outcome: WriteOutcome<T>) => void): void {
+    let partition: number;
+    try {
+      this.ensureOffsetsTopic();
+      partition = this.partitionFor(groupId);
+    } catch (e) {
+      done({ ok: false, error: e, response: undefined });
+      return;
+    }
+    this.runtime.write(partition, op, done);
   }
 
-  append(groupId: string, records: readonly CoordinatorRecord[]): void {
-    if (!this.active) throw new KafkaError(ErrorCode.NOT_COORDINATOR, 'The group coordinator is shutting down');
-    if (records.length === 0) return;
-    const now = BigInt(this.scheduler.now());
-    const batch = encodeRecordBatch({ baseTimestamp: now, records: records.map((r) => ({ key: r.key, value: r.value, timestamp: now })) });
-    this.offsetsPartition(groupId).appendAsLeader(batch);
+  /** `run` as a promise (rejects with the operation's or the append's error). */
+  runAsync<T>(groupId: string, op: () => CoordinatorResult<T>): Promise<T> {
+    return new Promise((resolve, reject) => this.run(groupId, op, (o) => (o.ok ? resolve(o.response) : reject(o.error))));
   }
 
-  private load(p: Partition): void {
-    this.loadingPartitions.add(p.index);
-    const loaded = new Set<ClassicGroup>();
-    const target = { replay: (d: DecodedCoordinatorRecord) => this.replay(d, loaded) };
-    loadPartition(
-      p,
-      target,
-      (err, stats) => {
-        this.loadingPartitions.delete(p.index);
-        if (err) {
-          log.error(`Loading ${OFFSETS_TOPIC}-${p.index} failed after ${stats.records} records`, err);
-          return;
-        }
-        for (const g of loaded) this.onGroupLoaded(g);
-        // Offsets are only committed for existing topics: any left for a missing topic belong to
-        // one deleted while this partition was loading, or just before a crash.
-        this.removeOffsetsOf([...loaded], (topic) => this.broker.metadata.image().topic(topic) === undefined, 'of deleted topics');
-        if (stats.records > 0) log.info(`Loaded ${stats.records} records (${stats.bytes} bytes) from ${OFFSETS_TOPIC}-${p.index} in ${stats.ms.toFixed(0)} ms: ${loaded.size} groups`);
-      },
-      () => !this.active,
+  /** GroupRuntime: writes records for the group; `done` gets NONE or the error code the group API reports. */
+  write(groupId: string, records: readonly CoordinatorRecord[], done: (errorCode: number) => void): void {
+    this.run(groupId, () => ({ records, response: undefined }), (o) => done(o.ok ? ErrorCode.NONE : appendErrorCode(o.error, `${records.length} record(s) for group ${groupId}`)));
+  }
+
+  /** OffsetCommit: resolves with one code per partition; rejects with the KafkaError of a failed validation. */
+  commitOffsets(group: ClassicGroup, req: CommitRequest, known: (topic: string, partition: number) => boolean): Promise<PartitionCode[]> {
+    return new Promise((resolve, reject) =>
+      this.run(group.groupId, () => commitOffsets(this, group, req, known), (o) => {
+        if (o.ok) resolve(o.response);
+        else if (o.response !== undefined) resolve(failedCommitCodes(o.response, o.error));
+        else reject(o.error);
+      }),
     );
   }
 
-  private replay(d: DecodedCoordinatorRecord, loaded: Set<ClassicGroup>): void {
+  /** OffsetDelete: resolves with one code per partition; rejects with the group-level error. */
+  deleteOffsets(group: ClassicGroup, topics: { name: string; partitions: number[] }[]): Promise<PartitionCode[]> {
+    return this.runAsync(group.groupId, () => deleteOffsets(group, topics));
+  }
+
+  /** Whether this broker hosts `topic`-`partition` (offsets are only committed for those). */
+  hasPartition(topic: string, partition: number): boolean {
+    return this.deps.metadata.hasPartition(topic, partition);
+  }
+
+  // ------------------------------------------------------------------------------ replay
+
+  /** The shard's replay: a committed record of `partition` (transactional ones wait for their marker). */
+  private replayRecord(partition: number, record: CoordinatorRecord, producerId: bigint): void {
+    const d = decodeCoordinatorRecord(record.key, record.value);
+    if (producerId >= 0n) {
+      if (d.type === 'offset' && d.value !== null) this.pendingTxnOffsets.add(partition, producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
+      return;
+    }
+    this.replay(d, null);
+  }
+
+  /**
+   * A COMMIT/ABORT marker reached `__consumer_offsets`-`partition`: the producer's pending
+   * transactional offsets become committed (or are dropped). A partition still loading replays
+   * the marker from its log instead.
+   */
+  onTransactionMarker(partition: number, producerId: bigint, commit: boolean): void {
+    if (this.loadingPartitions.has(partition)) return;
+    const entries = this.pendingTxnOffsets.take(partition, producerId);
+    if (!commit) return;
+    for (const e of entries) this.replayOffset(e.groupId, e.topic, e.partition, e.value, null);
+  }
+
+  private replayOffset(groupId: string, topic: string, partition: number, value: DecodedOffsetValue, loaded: Set<ClassicGroup> | null): void {
+    if (value === null) {
+      this.groups.get(groupId)?.deleteOffset(topic, partition);
+      return;
+    }
+    let g = this.groups.get(groupId);
+    if (!g) {
+      g = new ClassicGroup(groupId, loaded ? null : this.scheduler.now());
+      this.groups.set(groupId, g);
+    }
+    g.setOffset(topic, partition, value);
+    loaded?.add(g);
+  }
+
+  /** Applies one record; `loaded` collects the groups a partition load touched (null for live writes). */
+  private replay(d: DecodedCoordinatorRecord, loaded: Set<ClassicGroup> | null): void {
     if (d.type === 'other') return;
     if (d.type === 'offset') {
-      if (d.value === null) {
-        this.groups.get(d.group)?.deleteOffset(d.topic, d.partition);
-        return;
-      }
-      let g = this.groups.get(d.group);
-      if (!g) {
-        g = new ClassicGroup(d.group, null);
-        this.groups.set(d.group, g);
-      }
-      g.setOffset(d.topic, d.partition, d.value);
-      loaded.add(g);
+      this.replayOffset(d.group, d.topic, d.partition, d.value, loaded);
       return;
     }
     const prior = this.groups.get(d.group);
     if (d.value === null) {
       // Offsets of a deleted group were tombstoned first; any left form a simple group.
-      if (prior) loaded.delete(prior);
-      this.groups.delete(d.group);
+      if (prior) {
+        loaded?.delete(prior);
+        if (loaded === null) this.removeGroup(prior);
+        else this.groups.delete(d.group);
+      }
       if (prior && prior.hasOffsets()) {
         const g = new ClassicGroup(d.group, null);
         for (const [topic, parts] of prior.offsets) for (const [partition, o] of parts) g.setOffset(topic, partition, o);
         this.groups.set(d.group, g);
-        loaded.add(g);
+        loaded?.add(g);
       }
       return;
     }
     const v = d.value;
+    if (loaded === null && prior) {
+      // A live group: its membership is in memory; the record carries the generation's assignments.
+      if (v.generation !== prior.generationId) return;
+      for (const m of v.members) {
+        const member = prior.members.get(m.memberId);
+        if (member) member.assignment = m.assignment;
+      }
+      return;
+    }
     const g = new ClassicGroup(d.group, v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : null);
     if (prior) for (const [topic, parts] of prior.offsets) for (const [partition, o] of parts) g.setOffset(topic, partition, o);
     g.protocolType = v.protocolType === '' ? null : v.protocolType;
@@ -226,9 +287,43 @@ export class GroupCoordinator implements GroupRuntime {
     }
     g.leaderId = v.leader;
     g.state = v.members.length > 0 ? GroupState.Stable : GroupState.Empty;
-    if (prior) loaded.delete(prior);
+    if (prior) loaded?.delete(prior);
     this.groups.set(d.group, g);
-    loaded.add(g);
+    loaded?.add(g);
+  }
+
+  // ------------------------------------------------------------------------------ loading
+
+  private load(p: InternalPartition): void {
+    this.loadingPartitions.add(p.index);
+    const loaded = new Set<ClassicGroup>();
+    const target = { replay: (d: DecodedCoordinatorRecord) => this.replay(d, loaded) };
+    loadPartition(
+      p,
+      target,
+      (err, stats) => {
+        this.loadingPartitions.delete(p.index);
+        if (err) {
+          log.error(`Loading ${OFFSETS_TOPIC}-${p.index} failed after ${stats.records} records`, err);
+          return;
+        }
+        let open = 0;
+        for (const [producerId, records] of stats.openTransactions) {
+          for (const d of records) {
+            if (d.type !== 'offset' || d.value === null) continue;
+            this.pendingTxnOffsets.add(p.index, producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
+            open++;
+          }
+        }
+        if (open > 0) log.info(`Recovered ${open} offsets of open transactions in ${OFFSETS_TOPIC}-${p.index}`);
+        for (const g of loaded) this.onGroupLoaded(g);
+        // Offsets are only committed for existing topics: any left for a missing topic belong to
+        // one deleted while this partition was loading, or just before a crash.
+        removeOffsetsOf(this, [...loaded], (topic) => this.deps.metadata.partitionCount(topic) === undefined, 'of deleted topics');
+        if (stats.records > 0) log.info(`Loaded ${stats.records} records (${stats.bytes} bytes) from ${OFFSETS_TOPIC}-${p.index} in ${stats.ms.toFixed(0)} ms: ${loaded.size} groups`);
+      },
+      () => !this.active,
+    );
   }
 
   /** Kafka's onLoaded: loaded members must heartbeat within their session timeout or they are removed. */
@@ -238,11 +333,11 @@ export class GroupCoordinator implements GroupRuntime {
     if (g.size > 0) log.info(`Loaded group ${g.groupId} generation ${g.generationId} in state ${g.state} with ${g.size} members`);
   }
 
-  // ------------------------------------------------------------------------------ retention
+  // ------------------------------------------------------------------------------ retention, deleted topics
 
   private scheduleRetention(): void {
     if (!this.active) return;
-    const interval = this.broker.config.int('offsets.retention.check.interval.ms');
+    const interval = this.deps.settings.offsetsRetentionCheckIntervalMs;
     this.retentionTimer = this.scheduler.schedule(interval, () => {
       try {
         this.cleanupGroupMetadata();
@@ -253,35 +348,10 @@ export class GroupCoordinator implements GroupRuntime {
     });
   }
 
-  /** Expires offsets past retention and removes Empty groups left without offsets. Returns how many offsets expired. */
+  /** Expires offsets past retention and removes Empty groups left without offsets. Returns how many offsets expired (once written). */
   cleanupGroupMetadata(): number {
-    let expired = 0;
-    const now = this.scheduler.now();
-    for (const g of this.allGroups()) {
-      if (this.availability(g.groupId) !== ErrorCode.NONE) continue;
-      const gone = expiredOffsets(g, now, this.settings.offsetsRetentionMs);
-      const records: CoordinatorRecord[] = gone.map((o) => offsetTombstone(g.groupId, o.topic, o.partition));
-      const removeGroup = g.is(GroupState.Empty) && countOffsets(g) === gone.length && g.pendingMembers.size === 0;
-      if (removeGroup) records.push(groupTombstone(g.groupId));
-      if (records.length === 0) continue;
-      try {
-        this.append(g.groupId, records);
-      } catch (e) {
-        log.warn(`Could not expire offsets of group ${g.groupId}: ${e instanceof Error ? e.message : String(e)}`);
-        continue;
-      }
-      for (const o of gone) g.deleteOffset(o.topic, o.partition);
-      expired += gone.length;
-      if (gone.length > 0) log.info(`Removed ${gone.length} expired offsets of group ${g.groupId}`);
-      if (removeGroup) {
-        this.removeGroup(g);
-        log.info(`Group ${g.groupId} transitioned to Dead and was removed (no members, no offsets)`);
-      }
-    }
-    return expired;
+    return expireOffsets(this, this.allGroups(), this.scheduler.now());
   }
-
-  // ------------------------------------------------------------------------------ deleted topics
 
   /**
    * Kafka's onPartitionsDeleted: a deleted topic's committed offsets are tombstoned in every
@@ -290,38 +360,8 @@ export class GroupCoordinator implements GroupRuntime {
    */
   onTopicDeleted(topic: string): void {
     if (!this.active) return;
-    this.removeOffsetsOf(this.allGroups(), (t) => t === topic, `of deleted topic ${topic}`);
-  }
-
-  private removeOffsetsOf(groups: readonly ClassicGroup[], doomed: (topic: string) => boolean, why: string): void {
-    for (const g of groups) {
-      if (this.groups.get(g.groupId) !== g) continue;
-      const gone: { topic: string; partition: number }[] = [];
-      for (const [topic, parts] of g.offsets) if (doomed(topic)) for (const partition of parts.keys()) gone.push({ topic, partition });
-      if (gone.length === 0) continue;
-      const records: CoordinatorRecord[] = gone.map((o) => offsetTombstone(g.groupId, o.topic, o.partition));
-      const removeGroup = g.is(GroupState.Empty) && countOffsets(g) === gone.length && g.pendingMembers.size === 0;
-      if (removeGroup) records.push(groupTombstone(g.groupId));
-      try {
-        this.append(g.groupId, records);
-      } catch (e) {
-        // The offsets are dropped from memory anyway; at the next load they are dropped again.
-        log.warn(`Could not write offset tombstones for group ${g.groupId}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      for (const o of gone) g.deleteOffset(o.topic, o.partition);
-      log.info(`Removed ${gone.length} committed offsets ${why} from group ${g.groupId}`);
-      if (removeGroup) this.removeGroup(g);
-    }
-  }
-
-  /** Persists the group's current metadata (used where no state change writes it otherwise). */
-  writeGroupMetadata(g: ClassicGroup): void {
-    this.append(g.groupId, [groupMetadataRecord(g.groupId, g.toRecordValue(this.scheduler.now()))]);
+    removeOffsetsOf(this, this.allGroups(), (t) => t === topic, `of deleted topic ${topic}`);
   }
 }
 
-function countOffsets(g: ClassicGroup): number {
-  let n = 0;
-  for (const m of g.offsets.values()) n += m.size;
-  return n;
-}
+type DecodedOffsetValue = Extract<DecodedCoordinatorRecord, { type: 'offset' }>['value'];

@@ -4,7 +4,7 @@
  * member id and must rejoin with it, members that still owe a SyncGroup, and its committed
  * offsets. The rebalance logic that drives it lives in rebalance.ts.
  */
-import type { GroupMetadataValueInit } from '../protocol/generated/internal/group-metadata-value.js';
+import type { GroupMetadataValue } from '../protocol/generated/internal/group-metadata-value.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import type { CommittedOffset } from './records.js';
@@ -176,6 +176,31 @@ export class ClassicGroup {
     return best;
   }
 
+  /** What selectProtocol would pick if `memberId` supported `protocols` instead of its own; null when no protocol would be common. */
+  selectProtocolIf(memberId: string, protocols: readonly MemberProtocol[]): string | null {
+    const counts = new Map(this.supportedProtocols);
+    for (const p of this.members.get(memberId)?.protocols ?? []) counts.set(p.name, (counts.get(p.name) ?? 0) - 1);
+    for (const p of protocols) counts.set(p.name, (counts.get(p.name) ?? 0) + 1);
+    const candidates = new Set<string>();
+    for (const [name, n] of counts) if (n === this.members.size) candidates.add(name);
+    if (candidates.size === 0) return null;
+    const votes = new Map<string, number>();
+    for (const m of this.members.values()) {
+      const choice = (m.memberId === memberId ? protocols : m.protocols).find((p) => candidates.has(p.name));
+      if (!choice) return null;
+      votes.set(choice.name, (votes.get(choice.name) ?? 0) + 1);
+    }
+    let best: string | null = null;
+    let bestVotes = -1;
+    for (const [name, n] of votes) {
+      if (n > bestVotes) {
+        best = name;
+        bestVotes = n;
+      }
+    }
+    return best;
+  }
+
   /** Largest rebalance timeout of any member (how long a join phase may wait). */
   rebalanceTimeoutMs(): number {
     let max = 0;
@@ -237,7 +262,7 @@ export class ClassicGroup {
   }
 
   /** The GroupMetadataValue persisted for this group (assignments included). */
-  toRecordValue(now: number): GroupMetadataValueInit {
+  toRecordValue(now: number): GroupMetadataValue {
     return {
       protocolType: this.protocolType ?? '',
       generation: this.generationId,

@@ -28,7 +28,7 @@ import {
   syncError,
 } from './rebalance.js';
 import { groupMetadataRecord } from './records.js';
-import { tryAppend, type GroupRuntime } from './runtime.js';
+import type { GroupRuntime } from './runtime.js';
 
 export interface JoinRequest {
   groupId: string;
@@ -227,34 +227,33 @@ function updateStaticMemberAndRebalance(rt: GroupRuntime, group: ClassicGroup, r
   const old = group.member(oldMemberId);
   completeJoin(old, joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
   completeSync(old, syncError(ErrorCode.FENCED_INSTANCE_ID));
-  const oldProtocols = old.protocols;
-  const oldRebalanceTimeout = old.rebalanceTimeoutMs;
-  const oldSessionTimeout = old.sessionTimeoutMs;
-  const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId, rt.scheduler.now());
-  group.updateProtocols(member, req.protocols);
-  member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-  member.sessionTimeoutMs = req.sessionTimeoutMs;
-  member.awaitingJoin = respond;
-  rescheduleHeartbeat(rt, group, member);
   const reason = `static member ${instanceId} rejoined with new member id ${newMemberId}`;
-  switch (group.state) {
-    case GroupState.Stable: {
-      if (group.selectProtocol() !== group.protocolName) {
-        maybePrepareRebalanceOrCompleteJoin(rt, group, `${reason} and a change of protocol`);
+  const replace = (): ClassicMember => {
+    const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId, rt.scheduler.now());
+    group.updateProtocols(member, req.protocols);
+    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    member.sessionTimeoutMs = req.sessionTimeoutMs;
+    member.awaitingJoin = respond;
+    rescheduleHeartbeat(rt, group, member);
+    return member;
+  };
+  if (group.is(GroupState.Stable) && group.selectProtocolIf(oldMemberId, req.protocols) === group.protocolName) {
+    // Same protocol: persist the new member id first, then hand back the current generation without a rebalance.
+    const protocol = group.protocolName as string;
+    const value = group.toRecordValue(rt.scheduler.now());
+    const members = value.members.map((m) =>
+      m.memberId !== oldMemberId
+        ? m
+        : { ...m, memberId: newMemberId, rebalanceTimeout: req.rebalanceTimeoutMs, sessionTimeout: req.sessionTimeoutMs, subscription: req.protocols.find((p) => p.name === protocol)?.metadata ?? Buffer.alloc(0) },
+    );
+    rt.write(group.groupId, [groupMetadataRecord(group.groupId, { ...value, leader: value.leader === oldMemberId ? newMemberId : value.leader, members })], (code) => {
+      if (code !== ErrorCode.NONE || group.members.get(oldMemberId) !== old) {
+        // Not written: the old member id stays (its session restarts), the new one is refused.
+        if (group.members.get(oldMemberId) === old) rescheduleHeartbeat(rt, group, old);
+        respond({ ...currentJoinResult(group, '', false), leader: currentLeader, errorCode: code !== ErrorCode.NONE ? code : ErrorCode.UNKNOWN_MEMBER_ID });
         return;
       }
-      // Same protocol: persist the new member id and hand back the current generation without a rebalance.
-      const code = tryAppend(rt, group.groupId, [groupMetadataRecord(group.groupId, group.toRecordValue(rt.scheduler.now()))]);
-      if (code !== ErrorCode.NONE) {
-        member.awaitingJoin = null;
-        group.updateProtocols(member, oldProtocols);
-        member.rebalanceTimeoutMs = oldRebalanceTimeout;
-        member.sessionTimeoutMs = oldSessionTimeout;
-        const restored = group.replaceStaticMember(instanceId, newMemberId, oldMemberId, rt.scheduler.now());
-        rescheduleHeartbeat(rt, group, restored);
-        respond({ ...currentJoinResult(group, '', false), leader: currentLeader, errorCode: code });
-        return;
-      }
+      const member = replace();
       const isLeader = group.isLeader(newMemberId);
       if (supportsSkippingAssignment(req.apiVersion)) {
         completeJoin(member, currentJoinResult(group, newMemberId, isLeader, isLeader));
@@ -263,8 +262,14 @@ function updateStaticMemberAndRebalance(rt: GroupRuntime, group: ClassicGroup, r
         // a Stable group would ignore anyway.
         completeJoin(member, { ...currentJoinResult(group, newMemberId, false), leader: currentLeader });
       }
+    });
+    return;
+  }
+  replace();
+  switch (group.state) {
+    case GroupState.Stable:
+      maybePrepareRebalanceOrCompleteJoin(rt, group, `${reason} and a change of protocol`);
       return;
-    }
     case GroupState.CompletingRebalance:
       // The leader may already be assigning for the old member id: start over.
       prepareRebalance(rt, group, reason);

@@ -1,13 +1,14 @@
 /**
  * Replays one `__consumer_offsets` partition into group state when the coordinator starts:
  * offset commits and tombstones, group metadata and group tombstones, in log order. Records of
- * a transaction are held until its commit marker (and dropped on abort). Reads in bounded slices
+ * a transaction are held until its commit marker (and dropped on abort); those of transactions
+ * still open at the end are handed back (they become pending transactional offsets). Reads in bounded slices
  * so a large partition does not block the event loop; the caller answers
  * COORDINATOR_LOAD_IN_PROGRESS for its groups meanwhile.
  */
 import { log } from '../common/logger.js';
 import { decodeRecordBatches, type KafkaRecord } from '../protocol/records/record.js';
-import type { Partition } from '../broker/partition.js';
+import type { InternalPartition } from '../coordinator/deps.js';
 import { decodeCoordinatorRecord, type DecodedCoordinatorRecord } from './records.js';
 
 const SLICE_BYTES = 4 * 1024 * 1024;
@@ -21,6 +22,8 @@ export interface LoadStats {
   records: number;
   bytes: number;
   ms: number;
+  /** Records of transactions still open at the log end, by producer id (their marker is yet to come). */
+  openTransactions: Map<bigint, DecodedCoordinatorRecord[]>;
 }
 
 function decodeRecord(r: KafkaRecord): DecodedCoordinatorRecord | null {
@@ -37,19 +40,20 @@ function decodeRecord(r: KafkaRecord): DecodedCoordinatorRecord | null {
  * Loads `partition` into `target`, calling `done` when the log end (as of the start) is reached.
  * Runs the first slice synchronously, so a small partition is loaded before this returns.
  */
-export function loadPartition(partition: Partition, target: ReplayTarget, done: (err: Error | null, stats: LoadStats) => void, isCancelled: () => boolean): void {
+export function loadPartition(partition: InternalPartition, target: ReplayTarget, done: (err: Error | null, stats: LoadStats) => void, isCancelled: () => boolean): void {
   const started = performance.now();
-  const end = partition.logEndOffset;
+  // Up to the log end as it moves: a marker appended while loading is replayed here too.
+  let end = partition.logEndOffset;
   let offset = partition.logStartOffset;
   const pendingTxn = new Map<bigint, DecodedCoordinatorRecord[]>();
-  const stats: LoadStats = { records: 0, bytes: 0, ms: 0 };
+  const stats: LoadStats = { records: 0, bytes: 0, ms: 0, openTransactions: pendingTxn };
   let exhausted = false;
   const step = (): void => {
     try {
       let budget = SLICE_BYTES;
       while (offset < end && budget > 0) {
         if (isCancelled()) return;
-        const { records: buf } = partition.log.read(offset, 1024 * 1024, end, true);
+        const buf = partition.read(offset, 1024 * 1024, end);
         if (buf.length === 0) {
           exhausted = true;
           break;
@@ -87,6 +91,7 @@ export function loadPartition(partition: Partition, target: ReplayTarget, done: 
       done(e instanceof Error ? e : new Error(String(e)), stats);
       return;
     }
+    end = Math.max(end, partition.logEndOffset);
     if (offset < end && !exhausted && !isCancelled()) {
       setImmediate(step);
       return;

@@ -1,7 +1,9 @@
 /**
  * SyncGroup, Heartbeat and LeaveGroup for classic groups (Kafka 4.0's classicGroupSync,
- * classicGroupHeartbeat and classicGroupLeave). The leader's SyncGroup persists the new
- * assignment before anyone receives it.
+ * classicGroupHeartbeat and classicGroupLeave). The leader's SyncGroup writes the new assignment
+ * as a GroupMetadata record; it becomes the members' assignment when the record is replayed
+ * (after its commit), and only then is anyone answered. Member liveness (heartbeats, pending
+ * JoinGroup/SyncGroup answers) is in-memory bookkeeping that is never persisted.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { ClassicGroup, GroupState } from './group.js';
@@ -18,7 +20,7 @@ import {
   syncError,
 } from './rebalance.js';
 import { groupMetadataRecord } from './records.js';
-import { tryAppend, type GroupRuntime } from './runtime.js';
+import type { GroupRuntime } from './runtime.js';
 
 export interface SyncRequest {
   memberId: string;
@@ -50,23 +52,24 @@ export function syncGroup(rt: GroupRuntime, group: ClassicGroup, req: SyncReques
       removePendingSyncMember(group, req.memberId);
       rescheduleHeartbeat(rt, group, member);
       if (!group.isLeader(req.memberId)) return;
-      // The leader's assignment: members it left out get an empty one.
+      // The leader's assignment (members it left out get an empty one) is written first; the
+      // members receive it once its GroupMetadata record is committed and replayed.
       const given = new Map<string, Buffer>();
       for (const a of req.assignments) given.set(a.memberId, a.assignment);
-      const previous = new Map<string, Buffer>();
-      for (const m of group.members.values()) {
-        previous.set(m.memberId, m.assignment);
-        m.assignment = given.get(m.memberId) ?? EMPTY_BUFFER;
-      }
-      const appended = tryAppend(rt, group.groupId, [groupMetadataRecord(group.groupId, group.toRecordValue(rt.scheduler.now()))]);
-      if (appended !== ErrorCode.NONE) {
-        for (const m of group.members.values()) m.assignment = previous.get(m.memberId) ?? EMPTY_BUFFER;
-        resetAndPropagateAssignmentWithError(rt, group, appended);
-        maybePrepareRebalanceOrCompleteJoin(rt, group, `error ${appended} when storing group assignment during SyncGroup (member ${req.memberId})`);
-        return;
-      }
-      propagateAssignment(rt, group, ErrorCode.NONE);
-      group.transitionTo(GroupState.Stable, rt.scheduler.now());
+      const value = group.toRecordValue(rt.scheduler.now());
+      const record = groupMetadataRecord(group.groupId, { ...value, members: value.members.map((m) => ({ ...m, assignment: given.get(m.memberId) ?? EMPTY_BUFFER })) });
+      const generation = group.generationId;
+      rt.write(group.groupId, [record], (appended) => {
+        // Stale by the time it is committed (the group moved on): the new generation answers instead.
+        if (group.generationId !== generation || !group.is(GroupState.CompletingRebalance)) return;
+        if (appended !== ErrorCode.NONE) {
+          resetAndPropagateAssignmentWithError(rt, group, appended);
+          maybePrepareRebalanceOrCompleteJoin(rt, group, `error ${appended} when storing group assignment during SyncGroup (member ${req.memberId})`);
+          return;
+        }
+        propagateAssignment(rt, group, ErrorCode.NONE);
+        group.transitionTo(GroupState.Stable, rt.scheduler.now());
+      });
       return;
     }
     case GroupState.Stable:

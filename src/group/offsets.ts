@@ -1,7 +1,8 @@
 /**
  * Committed offsets (Kafka's OffsetMetadataManager for classic and simple groups): validating
  * and applying OffsetCommit, answering OffsetFetch, OffsetDelete, and expiring offsets by
- * retention. Records are appended before the in-memory state changes.
+ * retention. Commits and deletions are coordinator operations: they return the records to write
+ * and the response, and the offsets change only when the coordinator replays those records.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -9,6 +10,7 @@ import { ClassicGroup, GroupState } from './group.js';
 import { validateMember } from './join.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { offsetCommitRecord, offsetTombstone, type CommittedOffset, type CoordinatorRecord } from './records.js';
+import type { CoordinatorResult } from '../coordinator/runtime.js';
 import type { GroupRuntime } from './runtime.js';
 
 export interface CommitPartition {
@@ -52,14 +54,15 @@ export interface PartitionCode {
 }
 
 /**
- * Validates and appends a commit whose partitions have already been checked against topic
- * metadata (`known`). Returns one code per partition, in request order.
+ * OffsetCommit as a coordinator operation: validates the commit (throwing the KafkaError every
+ * partition reports) and returns the records to write with one code per partition, in request
+ * order. Partitions have already been checked against topic metadata (`known`). Nothing changes
+ * here: the offsets become the group's when the records are replayed.
  */
-export function commitOffsets(rt: GroupRuntime, group: ClassicGroup, req: CommitRequest, known: (topic: string, partition: number) => boolean): PartitionCode[] {
+export function commitOffsets(rt: Pick<GroupRuntime, 'scheduler' | 'settings'>, group: ClassicGroup, req: CommitRequest, known: (topic: string, partition: number) => boolean): CoordinatorResult<PartitionCode[]> {
   validateOffsetCommit(group, req);
   const now = rt.scheduler.now();
   const records: CoordinatorRecord[] = [];
-  const applied: { topic: string; partition: number; value: CommittedOffset }[] = [];
   const codes = req.partitions.map((p): PartitionCode => {
     if (!known(p.topic, p.partition)) return { topic: p.topic, partition: p.partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
     if (p.metadata !== null && Buffer.byteLength(p.metadata, 'utf8') > rt.settings.offsetMetadataMaxBytes) {
@@ -74,19 +77,15 @@ export function commitOffsets(rt: GroupRuntime, group: ClassicGroup, req: Commit
       expireTimestamp: req.retentionTimeMs >= 0 ? commitTimestamp + req.retentionTimeMs : null,
     };
     records.push(offsetCommitRecord(group.groupId, p.topic, p.partition, value));
-    applied.push({ topic: p.topic, partition: p.partition, value });
     return { topic: p.topic, partition: p.partition, errorCode: ErrorCode.NONE };
   });
-  if (records.length > 0) {
-    try {
-      rt.append(group.groupId, records);
-    } catch (e) {
-      const code = e instanceof KafkaError && (e.code === ErrorCode.NOT_COORDINATOR || e.code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE;
-      return codes.map((c) => (c.errorCode === ErrorCode.NONE ? { ...c, errorCode: code } : c));
-    }
-    for (const a of applied) group.setOffset(a.topic, a.partition, a.value);
-  }
-  return codes;
+  return { records, response: codes };
+}
+
+/** The codes of a commit whose append failed: partitions that would have been committed report the append's error. */
+export function failedCommitCodes(codes: readonly PartitionCode[], e: unknown): PartitionCode[] {
+  const code = e instanceof KafkaError && (e.code === ErrorCode.NOT_COORDINATOR || e.code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  return codes.map((c) => (c.errorCode === ErrorCode.NONE ? { ...c, errorCode: code } : c));
 }
 
 export interface FetchedOffset {
@@ -130,12 +129,11 @@ function isSubscribedTo(group: ClassicGroup, topic: string): boolean {
   return topics === null ? true : topics.has(topic);
 }
 
-/** OffsetDelete: tombstones the given partitions' offsets. Throws the group-level error. */
-export function deleteOffsets(rt: GroupRuntime, group: ClassicGroup, topics: { name: string; partitions: number[] }[]): PartitionCode[] {
+/** OffsetDelete as a coordinator operation: the tombstones to write and the per-partition codes. Throws the group-level error. */
+export function deleteOffsets(group: ClassicGroup, topics: { name: string; partitions: number[] }[]): CoordinatorResult<PartitionCode[]> {
   if (group.is(GroupState.Dead)) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND);
   if (!group.is(GroupState.Empty) && group.protocolType !== CONSUMER_PROTOCOL_TYPE) throw new KafkaError(ErrorCode.NON_EMPTY_GROUP);
   const records: CoordinatorRecord[] = [];
-  const deleted: { topic: string; partition: number }[] = [];
   const codes: PartitionCode[] = [];
   for (const t of topics) {
     const subscribed = isSubscribedTo(group, t.name);
@@ -145,17 +143,10 @@ export function deleteOffsets(rt: GroupRuntime, group: ClassicGroup, topics: { n
         continue;
       }
       codes.push({ topic: t.name, partition, errorCode: ErrorCode.NONE });
-      if (group.offset(t.name, partition)) {
-        records.push(offsetTombstone(group.groupId, t.name, partition));
-        deleted.push({ topic: t.name, partition });
-      }
+      if (group.offset(t.name, partition)) records.push(offsetTombstone(group.groupId, t.name, partition));
     }
   }
-  if (records.length > 0) {
-    rt.append(group.groupId, records);
-    for (const d of deleted) group.deleteOffset(d.topic, d.partition);
-  }
-  return codes;
+  return { records, response: codes };
 }
 
 /** Tombstones for every committed offset of the group (DeleteGroups). */

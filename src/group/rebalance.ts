@@ -9,7 +9,7 @@ import { log } from '../common/logger.js';
 import { ClassicGroup, GroupState } from './group.js';
 import { EMPTY_BUFFER, type ClassicMember, type JoinMemberInfo, type JoinResult, type SyncResult } from './member.js';
 import { groupMetadataRecord } from './records.js';
-import { tryAppend, type GroupRuntime } from './runtime.js';
+import type { GroupRuntime } from './runtime.js';
 
 export function joinError(memberId: string, errorCode: number): JoinResult {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId, members: [] };
@@ -217,7 +217,7 @@ export function completeGroupJoin(rt: GroupRuntime, group: ClassicGroup): void {
   if (group.is(GroupState.Empty)) {
     log.info(`Group ${group.groupId} with generation ${group.generationId} is now empty`);
     // A failure here is harmless: the previous generation had no live members either way.
-    tryAppend(rt, group.groupId, [groupMetadataRecord(group.groupId, group.toRecordValue(rt.scheduler.now()))]);
+    rt.write(group.groupId, [groupMetadataRecord(group.groupId, group.toRecordValue(rt.scheduler.now()))], () => undefined);
     return;
   }
   log.info(`Stabilized group ${group.groupId} generation ${group.generationId} with ${group.size} members (protocol ${group.protocolName})`);

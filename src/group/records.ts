@@ -4,6 +4,7 @@
  * and 1 are offset commits, 2 is group metadata; later key versions (KIP-848 consumer groups,
  * share groups) are recognised and ignored. A null value is a tombstone.
  */
+import type { CoordinatorRecord } from '../coordinator/runtime.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
 import { decodeOffsetCommitKey, encodeOffsetCommitKey } from '../protocol/generated/internal/offset-commit-key.js';
@@ -33,10 +34,7 @@ export interface CommittedOffset {
   expireTimestamp: number | null;
 }
 
-export interface CoordinatorRecord {
-  key: Buffer;
-  value: Buffer | null;
-}
+export type { CoordinatorRecord } from '../coordinator/runtime.js';
 
 export type DecodedCoordinatorRecord =
   | { type: 'offset'; group: string; topic: string; partition: number; value: CommittedOffset | null }

@@ -19,14 +19,13 @@
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
-import { scheduleRepeating, type TimerHandle } from '../common/scheduler.js';
-import type { Broker } from '../broker/broker.js';
+import type { CoordinatorDeps } from '../coordinator/deps.js';
+import type { TimerHandle } from '../common/scheduler.js';
 import { decodeRecordBatches } from '../protocol/records/record.js';
 import { encodeRecordBatch } from '../protocol/records/record.js';
 import { MarkerWriter } from './markers.js';
 import { ProducerIdManager } from './producer-id-manager.js';
-import { PendingTxnOffsets, completeTxnOffsets, recoverPendingOffsets } from './txn-offsets.js';
-import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, decodeTxnLogRecord, partitionForTransactionalId, txnLogKey, txnLogValue } from './txn-log.js';
+import { TRANSACTION_STATE_TOPIC, decodeTxnLogRecord, partitionForTransactionalId, txnLogKey, txnLogValue } from './txn-log.js';
 import {
   MAX_PRODUCER_EPOCH,
   NO_PRODUCER_EPOCH,
@@ -50,6 +49,22 @@ export interface TopicPartitionRef {
   partition: number;
 }
 
+/** Everything the transaction coordinator reads from the broker config (getters: some are dynamic). */
+export interface TxnCoordinatorSettings {
+  /** Where the producer id block file lives (the first log dir). */
+  readonly producerIdDir: string;
+  readonly stateLogNumPartitions: number;
+  readonly stateLogSegmentBytes: number;
+  /** transaction.abort.timed.out.transaction.cleanup.interval.ms */
+  readonly cleanupIntervalMs: number;
+  /** transaction.max.timeout.ms */
+  readonly maxTimeoutMs: number;
+  /** transactional.id.expiration.ms */
+  readonly idExpirationMs: number;
+}
+
+export type TxnCoordinatorDeps = CoordinatorDeps<TxnCoordinatorSettings>;
+
 const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
 const LOAD_CHUNK_BYTES = 1 << 20;
 
@@ -60,23 +75,22 @@ function err(code: number, message?: string): KafkaError {
 export class TransactionCoordinator {
   readonly markers: MarkerWriter;
   readonly producerIds: ProducerIdManager;
-  /** Offsets sent with TxnOffsetCommit, waiting for their transaction's marker. */
-  readonly pendingOffsets = new PendingTxnOffsets();
   private readonly txns = new Map<string, TxnMetadata>();
   private numPartitions = 0;
   private active = false;
   private timer: TimerHandle | null = null;
 
-  constructor(private readonly broker: Broker) {
-    this.markers = new MarkerWriter(broker.replicas, () => broker.clock.now());
-    this.producerIds = new ProducerIdManager(broker.config.logDirs[0] as string);
-    this.markers.onMarker((topic, partition, marker) => {
-      if (topic === CONSUMER_OFFSETS_TOPIC) completeTxnOffsets(broker, this.pendingOffsets, partition, marker.producerId, marker.commit);
-    });
+  constructor(private readonly deps: TxnCoordinatorDeps) {
+    this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now());
+    this.producerIds = new ProducerIdManager(deps.settings.producerIdDir);
   }
 
   private now(): number {
-    return this.broker.clock.now();
+    return this.deps.scheduler.now();
+  }
+
+  private topicExists(): boolean {
+    return this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC) !== undefined;
   }
 
   get isActive(): boolean {
@@ -86,11 +100,8 @@ export class TransactionCoordinator {
   /** Loads `__transaction_state` if it exists, completes interrupted transactions and starts the timeout checks. */
   start(): void {
     this.active = true;
-    const recovered = recoverPendingOffsets(this.broker, this.pendingOffsets);
-    if (recovered > 0) log.info(`Recovered ${recovered} offsets of open transactions in ${CONSUMER_OFFSETS_TOPIC}`);
-    if (this.broker.metadata.image().topic(TRANSACTION_STATE_TOPIC)) this.loadAll();
-    const interval = this.broker.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
-    this.timer = scheduleRepeating(this.broker.scheduler, Math.max(10, interval), () => this.runMaintenance());
+    if (this.topicExists()) this.loadAll();
+    this.scheduleMaintenance();
   }
 
   shutdown(): void {
@@ -99,46 +110,52 @@ export class TransactionCoordinator {
     this.timer = null;
   }
 
+  /** Every transaction.abort.timed.out.transaction.cleanup.interval.ms (at least 10 ms), on the injected scheduler. */
+  private scheduleMaintenance(): void {
+    if (!this.active) return;
+    this.timer = this.deps.scheduler.schedule(Math.max(10, this.deps.settings.cleanupIntervalMs), () => {
+      this.runMaintenance();
+      this.scheduleMaintenance();
+    });
+  }
+
   // ---------------------------------------------------------------- topic and loading
 
   /** Creates `__transaction_state` (and loads it) when it does not exist yet. */
   ensureTopic(): void {
     if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not active');
-    if (this.numPartitions > 0 && this.broker.metadata.image().topic(TRANSACTION_STATE_TOPIC)) return;
-    if (!this.broker.metadata.image().topic(TRANSACTION_STATE_TOPIC)) {
-      const numPartitions = this.broker.config.int('transaction.state.log.num.partitions');
-      this.broker.topics.createValidated([
-        {
-          name: TRANSACTION_STATE_TOPIC,
-          numPartitions,
-          configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.broker.config.int('transaction.state.log.segment.bytes')) },
-          internal: true,
-        },
-      ]);
+    if (this.numPartitions > 0 && this.topicExists()) return;
+    if (!this.topicExists()) {
+      const numPartitions = this.deps.settings.stateLogNumPartitions;
+      this.deps.internal.create({
+        name: TRANSACTION_STATE_TOPIC,
+        numPartitions,
+        configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.stateLogSegmentBytes) },
+      });
       log.info(`Created internal topic ${TRANSACTION_STATE_TOPIC} with ${numPartitions} partitions`);
     }
     this.loadAll();
   }
 
   partitionFor(transactionalId: string): number {
-    const n = this.numPartitions > 0 ? this.numPartitions : this.broker.config.int('transaction.state.log.num.partitions');
+    const n = this.numPartitions > 0 ? this.numPartitions : this.deps.settings.stateLogNumPartitions;
     return partitionForTransactionalId(transactionalId, n);
   }
 
   private loadAll(): void {
-    const meta = this.broker.metadata.image().topic(TRANSACTION_STATE_TOPIC);
-    if (!meta) return;
+    const count = this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC);
+    if (count === undefined) return;
     const started = performance.now();
     this.txns.clear();
-    this.numPartitions = meta.partitions.length;
+    this.numPartitions = count;
     let records = 0;
     for (let i = 0; i < this.numPartitions; i++) {
-      const p = this.broker.replicas.partition(TRANSACTION_STATE_TOPIC, i);
+      const p = this.deps.internal.partition(TRANSACTION_STATE_TOPIC, i);
       if (!p) continue;
       let offset = p.logStartOffset;
       const end = p.logEndOffset;
       while (offset < end) {
-        const { records: buf } = p.log.read(offset, LOAD_CHUNK_BYTES, end, true);
+        const buf = p.read(offset, LOAD_CHUNK_BYTES, end);
         if (buf.length === 0) break;
         const batches = decodeRecordBatches(buf);
         for (const b of batches) {
@@ -182,18 +199,18 @@ export class TransactionCoordinator {
   }
 
   private coordinatorEpoch(transactionalId: string): number {
-    return this.broker.replicas.partition(TRANSACTION_STATE_TOPIC, this.partitionFor(transactionalId))?.leaderEpoch ?? 0;
+    return this.deps.internal.partition(TRANSACTION_STATE_TOPIC, this.partitionFor(transactionalId))?.leaderEpoch ?? 0;
   }
 
   // ---------------------------------------------------------------- persistence
 
   private append(transactionalId: string, value: Buffer | null): void {
-    const p = this.broker.replicas.partition(TRANSACTION_STATE_TOPIC, this.partitionFor(transactionalId));
-    if (!p) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
+    const partition = this.partitionFor(transactionalId);
+    if (!this.deps.internal.partition(TRANSACTION_STATE_TOPIC, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
     const now = BigInt(this.now());
     const batch = encodeRecordBatch({ baseTimestamp: now, records: [{ key: txnLogKey(transactionalId), value, timestamp: now }] });
     try {
-      p.appendAsLeader(batch);
+      this.deps.writer.append(TRANSACTION_STATE_TOPIC, partition, batch);
     } catch (e) {
       if (e instanceof KafkaError && (e.code === ErrorCode.MESSAGE_TOO_LARGE || e.code === ErrorCode.RECORD_LIST_TOO_LARGE)) {
         throw err(ErrorCode.UNKNOWN_SERVER_ERROR, `the transaction state of ${transactionalId} is too large`);
@@ -219,7 +236,7 @@ export class TransactionCoordinator {
       return { producerId: this.producerIds.generate(), producerEpoch: 0 };
     }
     if (transactionalId === '') throw err(ErrorCode.INVALID_REQUEST, 'The transactional id is empty');
-    if (transactionTimeoutMs <= 0 || transactionTimeoutMs > this.broker.config.int('transaction.max.timeout.ms')) {
+    if (transactionTimeoutMs <= 0 || transactionTimeoutMs > this.deps.settings.maxTimeoutMs) {
       throw err(ErrorCode.INVALID_TRANSACTION_TIMEOUT, `The transaction timeout ${transactionTimeoutMs} ms is not within (0, transaction.max.timeout.ms]`);
     }
     this.checkAvailable();
@@ -395,7 +412,7 @@ export class TransactionCoordinator {
   /** Aborts timed-out transactions, retries unfinished completions and expires idle transactional ids. */
   runMaintenance(now: number = this.now()): void {
     if (!this.active || this.numPartitions === 0) return;
-    const expirationMs = this.broker.config.int('transactional.id.expiration.ms');
+    const expirationMs = this.deps.settings.idExpirationMs;
     for (const m of [...this.txns.values()]) {
       try {
         if (m.state === TxnState.Ongoing && m.txnStartTimestamp + m.txnTimeoutMs < now) {

@@ -6,7 +6,7 @@
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
-import type { ReplicaManager } from '../broker/replica-manager.js';
+import type { PartitionWriter } from '../coordinator/deps.js';
 import { encodeControlBatch } from '../protocol/records/control-record.js';
 
 export interface TxnMarker {
@@ -23,7 +23,7 @@ export class MarkerWriter {
   private readonly listeners = new Set<MarkerListener>();
 
   constructor(
-    private readonly replicas: ReplicaManager,
+    private readonly writer: PartitionWriter,
     private readonly now: () => number,
   ) {}
 
@@ -34,8 +34,6 @@ export class MarkerWriter {
 
   /** Appends the marker; returns the partition's error code (UNKNOWN_TOPIC_OR_PARTITION when it is gone). */
   write(topic: string, partition: number, marker: TxnMarker): number {
-    const p = this.replicas.partition(topic, partition);
-    if (!p) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const batch = encodeControlBatch({
       producerId: marker.producerId,
       producerEpoch: marker.producerEpoch,
@@ -45,7 +43,7 @@ export class MarkerWriter {
     });
     let offset: number;
     try {
-      offset = p.appendAsLeader(batch, { origin: 'coordinator' }).firstOffset;
+      offset = this.writer.append(topic, partition, batch).firstOffset;
     } catch (e) {
       if (e instanceof KafkaError) return e.code;
       log.error(`writing a ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} to ${topic}-${partition} failed`, e);

@@ -5,8 +5,15 @@
  */
 import { scheduleRepeating, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log } from '../common/logger.js';
-import type { ReplicaManager } from '../broker/replica-manager.js';
-import type { BrokerConfig } from '../config/broker-config.js';
+import type { ProducerStateManager } from '../storage/producer-state.js';
+
+/** A partition whose producer state is kept up (the broker's partitions satisfy this). */
+export interface MaintainedPartition {
+  readonly topic: string;
+  readonly index: number;
+  readonly log: { readonly isClosed: boolean; readonly logEndOffset: number };
+  readonly producers: ProducerStateManager;
+}
 
 /** How often partitions are looked at. */
 const TICK_MS = 5_000;
@@ -20,8 +27,9 @@ export class ProducerStateMaintenance {
   private lastExpirationCheck: number;
 
   constructor(
-    private readonly replicas: ReplicaManager,
-    private readonly config: BrokerConfig,
+    private readonly partitions: () => Iterable<MaintainedPartition>,
+    /** producer.id.expiration.ms, read at each tick (it is a dynamic broker config). */
+    private readonly expirationMs: () => number,
     private readonly clock: Scheduler,
   ) {
     this.lastExpirationCheck = clock.now();
@@ -37,10 +45,10 @@ export class ProducerStateMaintenance {
   }
 
   tick(now: number = this.clock.now()): void {
-    const expirationMs = this.config.int('producer.id.expiration.ms');
+    const expirationMs = this.expirationMs();
     const checkExpiration = now - this.lastExpirationCheck >= Math.min(EXPIRATION_CHECK_INTERVAL_MS, expirationMs);
     if (checkExpiration) this.lastExpirationCheck = now;
-    for (const p of this.replicas.all()) {
+    for (const p of this.partitions()) {
       if (p.log.isClosed) continue;
       const ps = p.producers;
       try {
@@ -58,7 +66,7 @@ export class ProducerStateMaintenance {
 
   /** Snapshots every partition at its log end (clean shutdown), so the next start replays nothing. */
   snapshotAll(): void {
-    for (const p of this.replicas.all()) {
+    for (const p of this.partitions()) {
       if (p.log.isClosed) continue;
       if (p.producers.needsSnapshot) p.producers.takeSnapshot(p.log.logEndOffset, true);
     }

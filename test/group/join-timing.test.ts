@@ -33,7 +33,7 @@ function runtime(): { rt: GroupRuntime; clock: ManualScheduler } {
     offsetsRetentionMs: 7 * 24 * 3600 * 1000,
     newMemberJoinTimeoutMs: 300_000,
   };
-  return { rt: { scheduler: clock, settings, append: () => undefined }, clock };
+  return { rt: { scheduler: clock, settings, write: (_groupId, _records, done) => done(ErrorCode.NONE) }, clock };
 }
 
 /** One JoinGroup; `answer` is set once the coordinator responds. */

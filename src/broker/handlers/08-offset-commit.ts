@@ -16,8 +16,8 @@ import {
   type OffsetCommitRequest,
   type OffsetCommitResponseInit,
 } from '../../protocol/generated/messages/offset-commit.js';
-import { commitOffsets, type CommitPartition, type PartitionCode } from '../../group/offsets.js';
-import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import type { CommitPartition, PartitionCode } from '../../group/offsets.js';
+import { checkGroupRequest, coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 function allWith(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponseInit {
@@ -59,32 +59,33 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
         });
       }
     }
-    let codes: PartitionCode[];
-    try {
-      codes = commitOffsets(
-        c,
-        group,
-        {
-          memberId: v >= 1 ? req.memberId : '',
-          groupInstanceId: v >= 7 ? req.groupInstanceId : null,
-          generationId,
-          retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
-          partitions,
-        },
-        (topic, partition) => ctx.broker.replicas.partition(topic, partition) !== undefined,
-      );
-    } catch (e) {
-      if (e instanceof KafkaError) return allWith(req, e.code);
-      throw e;
-    }
-    let i = 0;
-    return {
-      throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: (codes[i++] as PartitionCode).errorCode })),
-      })),
-    };
+    const commit = c.commitOffsets(
+      group,
+      {
+        memberId: v >= 1 ? req.memberId : '',
+        groupInstanceId: v >= 7 ? req.groupInstanceId : null,
+        generationId,
+        retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
+        partitions,
+      },
+      (topic, partition) => ctx.broker.replicas.partition(topic, partition) !== undefined,
+    );
+    return commit.then(
+      (codes) => {
+        let i = 0;
+        return {
+          throttleTimeMs: 0,
+          topics: req.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: (codes[i++] as PartitionCode).errorCode })),
+          })),
+        };
+      },
+      (e: unknown) => {
+        if (e instanceof KafkaError) return allWith(req, e.code);
+        throw e;
+      },
+    );
   },
   errorResponse(req, errorCode) {
     return allWith(req, errorCode);

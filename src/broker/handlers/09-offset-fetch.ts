@@ -16,7 +16,7 @@ import {
 } from '../../protocol/generated/messages/offset-fetch.js';
 import type { GroupCoordinator } from '../../group/coordinator.js';
 import { fetchOffsets, type FetchedOffset } from '../../group/offsets.js';
-import { coordinatorOf } from '../../group/request-context.js';
+import { coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 interface TopicOut {

@@ -14,7 +14,7 @@ import {
   type FindCoordinatorRequest,
   type FindCoordinatorResponseInit,
 } from '../../protocol/generated/messages/find-coordinator.js';
-import { coordinatorOf } from '../../group/request-context.js';
+import { coordinatorOf } from './group-context.js';
 import { findTransactionCoordinator } from '../../txn/index.js';
 import { endpointFor } from '../../metadata/image.js';
 import { defineHandler, type RequestContext } from '../handler.js';
@@ -36,7 +36,7 @@ function lookup(ctx: RequestContext, key: string, keyType: number): Answer {
   if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported coordinator key type ${keyType}` };
   try {
     if (keyType === KEY_TYPE_TRANSACTION) {
-      findTransactionCoordinator(ctx.broker, key);
+      findTransactionCoordinator(ctx.broker.txnCoordinator, key);
     } else {
       const c = coordinatorOf(ctx);
       if (!c.isActive) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);

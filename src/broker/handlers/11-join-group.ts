@@ -15,7 +15,7 @@ import {
 import { joinGroup } from '../../group/join.js';
 import type { JoinResult } from '../../group/member.js';
 import { joinError } from '../../group/rebalance.js';
-import { checkGroupRequest, clientHostOf, coordinatorOf } from '../../group/request-context.js';
+import { checkGroupRequest, clientHostOf, coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 function toResponse(r: JoinResult, version: number): JoinGroupResponseInit {

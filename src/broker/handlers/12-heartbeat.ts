@@ -11,7 +11,7 @@ import {
   type HeartbeatResponseInit,
 } from '../../protocol/generated/messages/heartbeat.js';
 import { heartbeat } from '../../group/membership.js';
-import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import { checkGroupRequest, coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponseInit>({

@@ -11,7 +11,7 @@ import {
   type LeaveGroupResponseInit,
 } from '../../protocol/generated/messages/leave-group.js';
 import { leaveGroup, type LeaveOutcome, type LeavingMember } from '../../group/membership.js';
-import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import { checkGroupRequest, coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 export const leaveGroupHandler = defineHandler<LeaveGroupRequest, LeaveGroupResponseInit>({

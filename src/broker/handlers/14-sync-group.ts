@@ -15,7 +15,7 @@ import {
 import type { SyncResult } from '../../group/member.js';
 import { syncGroup } from '../../group/membership.js';
 import { syncError } from '../../group/rebalance.js';
-import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import { checkGroupRequest, coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 function toResponse(r: SyncResult): SyncGroupResponseInit {

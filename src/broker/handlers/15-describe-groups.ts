@@ -12,7 +12,7 @@ import {
   type DescribeGroupsResponseInit,
 } from '../../protocol/generated/messages/describe-groups.js';
 import { describeGroup } from '../../group/admin.js';
-import { coordinatorOf } from '../../group/request-context.js';
+import { coordinatorOf } from './group-context.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
 import { defineHandler } from '../handler.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED as NOT_REQUESTED, GROUP_OPERATIONS } from '../authorized-operations.js';

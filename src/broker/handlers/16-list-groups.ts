@@ -12,7 +12,7 @@ import {
   type ListGroupsResponseInit,
 } from '../../protocol/generated/messages/list-groups.js';
 import { listGroups } from '../../group/admin.js';
-import { coordinatorOf } from '../../group/request-context.js';
+import { coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 export const listGroupsHandler = defineHandler<ListGroupsRequest, ListGroupsResponseInit>({

@@ -4,7 +4,7 @@
  * instance id (checked like OffsetCommit; without them the member checks are skipped, as Kafka
  * does for transactional commits); v4 may see TRANSACTION_ABORTABLE (never sent here).
  * The offsets are written to the group's `__consumer_offsets` partition inside the producer's
- * transaction and become visible when it commits (src/txn/txn-offsets.ts). Errors: the producer
+ * transaction and become visible when it commits (src/group/txn-offsets.ts). Errors: the producer
  * must own the transactional id (INVALID_PRODUCER_ID_MAPPING), have the current epoch
  * (INVALID_PRODUCER_EPOCH) and have added the group with AddOffsetsToTxn (INVALID_TXN_STATE).
  */
@@ -14,7 +14,8 @@ import {
   type TxnOffsetCommitRequest,
   type TxnOffsetCommitResponseInit,
 } from '../../protocol/generated/messages/txn-offset-commit.js';
-import { txnOffsetCommit } from '../../txn/txn-offsets.js';
+import { txnOffsetCommit } from '../../group/txn-offsets.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../../txn/txn-log.js';
 import { defineHandler } from '../handler.js';
 
 export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInit>({
@@ -25,7 +26,10 @@ export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnO
   decode: decodeTxnOffsetCommitRequest,
   encode: encodeTxnOffsetCommitResponse,
   handle(ctx, req) {
-    return { throttleTimeMs: 0, topics: txnOffsetCommit(ctx.broker, ctx.broker.txnCoordinator.pendingOffsets, req) };
+    const txn = ctx.broker.txnCoordinator;
+    const check = (transactionalId: string, producerId: bigint, producerEpoch: number, offsetsPartition: number): number =>
+      txn.checkTxnOffsetCommit(transactionalId, producerId, producerEpoch, CONSUMER_OFFSETS_TOPIC, offsetsPartition);
+    return txnOffsetCommit(ctx.broker.groups, check, req).then((topics) => ({ throttleTimeMs: 0, topics }));
   },
   errorResponse(req, errorCode) {
     return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };

@@ -12,7 +12,7 @@ import {
   type DeleteGroupsResponseInit,
 } from '../../protocol/generated/messages/delete-groups.js';
 import { deleteGroup } from '../../group/admin.js';
-import { coordinatorOf } from '../../group/request-context.js';
+import { coordinatorOf } from './group-context.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
 import { defineHandler } from '../handler.js';
 
@@ -26,12 +26,12 @@ export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGrou
   handle(ctx, req) {
     const c = coordinatorOf(ctx);
     // In time slices (common/yield.ts): groups are deleted independently of one another.
-    return sliceWork(function* (slice) {
-      return {
-        throttleTimeMs: 0,
-        results: yield* mapSliced(req.groupsNames, slice, (groupId) => ({ groupId, errorCode: groupId === '' ? ErrorCode.INVALID_GROUP_ID : deleteGroup(c, groupId) })),
-      };
+    const started = sliceWork(function* (slice) {
+      return yield* mapSliced(req.groupsNames, slice, (groupId) => (groupId === '' ? Promise.resolve<number>(ErrorCode.INVALID_GROUP_ID) : deleteGroup(c, groupId)));
     });
+    return Promise.resolve(started)
+      .then((codes) => Promise.all(codes))
+      .then((codes) => ({ throttleTimeMs: 0, results: req.groupsNames.map((groupId, i) => ({ groupId, errorCode: codes[i] as number })) }));
   },
   errorResponse(req, errorCode) {
     return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode })) };

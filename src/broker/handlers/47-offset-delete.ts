@@ -12,8 +12,8 @@ import {
   type OffsetDeleteRequest,
   type OffsetDeleteResponseInit,
 } from '../../protocol/generated/messages/offset-delete.js';
-import { deleteOffsets, type PartitionCode } from '../../group/offsets.js';
-import { checkGroupRequest, coordinatorOf } from '../../group/request-context.js';
+import type { PartitionCode } from '../../group/offsets.js';
+import { checkGroupRequest, coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
 export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDeleteResponseInit>({
@@ -29,17 +29,18 @@ export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDele
     const group = c.group(req.groupId);
     if (!group) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND);
     const known = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex).filter((p) => ctx.broker.replicas.partition(t.name, p) !== undefined) }));
-    const codes = deleteOffsets(c, group, known);
-    const codeOf = new Map<string, number>();
-    for (const pc of codes as PartitionCode[]) codeOf.set(`${pc.topic}\u0000${pc.partition}`, pc.errorCode);
-    return {
-      errorCode: ErrorCode.NONE,
-      throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codeOf.get(`${t.name}\u0000${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
-      })),
-    };
+    return c.deleteOffsets(group, known).then((codes: PartitionCode[]) => {
+      const codeOf = new Map<string, number>();
+      for (const pc of codes) codeOf.set(`${pc.topic}\u0000${pc.partition}`, pc.errorCode);
+      return {
+        errorCode: ErrorCode.NONE,
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codeOf.get(`${t.name}\u0000${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+        })),
+      };
+    });
   },
   errorResponse(_req, errorCode) {
     return { errorCode, throttleTimeMs: 0, topics: [] };

@@ -1,12 +1,11 @@
-/** Small helpers the group API handlers share. */
-import { ErrorCode } from '../common/error-codes.js';
-import { KafkaError } from '../common/kafka-error.js';
-import type { RequestContext } from '../broker/handler.js';
-import type { GroupCoordinator } from './coordinator.js';
-import { groupCoordinator } from './registry.js';
+/** Small helpers the group API handlers share (not a handler: no NN- prefix). */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import type { GroupCoordinator } from '../../group/coordinator.js';
+import type { RequestContext } from '../handler.js';
 
 export function coordinatorOf(ctx: RequestContext): GroupCoordinator {
-  return groupCoordinator(ctx.broker);
+  return ctx.broker.groups;
 }
 
 /** Kafka reports a member's host as InetAddress.toString(): "/127.0.0.1". */

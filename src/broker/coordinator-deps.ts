@@ -1,0 +1,108 @@
+/**
+ * Builds the coordinators' narrow dependencies (coordinator/deps.ts) from the broker's replica
+ * manager, metadata store, topic controller and config. The coordinators never see the Broker.
+ */
+import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { CoordinatorAppend, InternalPartition, InternalTopics, MetadataView, PartitionWriter } from '../coordinator/deps.js';
+import type { GroupCoordinatorSettings } from '../group/runtime.js';
+import type { TxnCoordinatorSettings } from '../txn/coordinator.js';
+import type { Partition } from './partition.js';
+import type { ReplicaManager } from './replica-manager.js';
+import type { SyncMetadataStore } from '../metadata/store.js';
+import type { TopicController } from './topic-controller.js';
+
+/** Single node: an append is committed once it is in the local log. */
+export function partitionWriter(replicas: ReplicaManager): PartitionWriter {
+  return {
+    append(topic, partition, batch): CoordinatorAppend {
+      const p = replicas.partition(topic, partition);
+      if (!p) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `No partition ${topic}-${partition} on this broker`);
+      const r = p.appendAsLeader(batch, { origin: 'coordinator' });
+      return { firstOffset: r.firstOffset, lastOffset: r.lastOffset, committed: null };
+    },
+  };
+}
+
+function internalPartition(p: Partition): InternalPartition {
+  return {
+    index: p.index,
+    get logStartOffset() {
+      return p.logStartOffset;
+    },
+    get logEndOffset() {
+      return p.logEndOffset;
+    },
+    get leaderEpoch() {
+      return p.leaderEpoch;
+    },
+    read: (offset, maxBytes, maxOffset) => p.log.read(offset, maxBytes, maxOffset, true).records,
+  };
+}
+
+export function internalTopics(replicas: ReplicaManager, topics: TopicController): InternalTopics {
+  return {
+    partition(topic, index) {
+      const p = replicas.partition(topic, index);
+      return p ? internalPartition(p) : undefined;
+    },
+    partitions(topic) {
+      return (replicas.partitions(topic) ?? []).filter((p): p is Partition => p !== undefined).map(internalPartition);
+    },
+    create(spec) {
+      topics.createValidated([{ ...spec, internal: true }]);
+    },
+  };
+}
+
+export function metadataView(metadata: SyncMetadataStore, replicas: ReplicaManager, topics: TopicController): MetadataView {
+  return {
+    partitionCount: (topic) => metadata.image().topic(topic)?.partitions.length,
+    hasPartition: (topic, partition) => replicas.partition(topic, partition) !== undefined,
+    onTopicDeleted: (listener) => void topics.deleteListeners.push((t) => listener(t.name)),
+  };
+}
+
+/** Group coordinator settings; the ones Kafka reads at each use are getters (dynamic broker configs). */
+export function groupCoordinatorSettings(config: BrokerConfig): GroupCoordinatorSettings {
+  return {
+    initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
+    minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
+    maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
+    maxGroupSize: config.int('group.max.size'),
+    offsetMetadataMaxBytes: config.int('offset.metadata.max.bytes'),
+    offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
+    newMemberJoinTimeoutMs: 5 * 60 * 1000,
+    get offsetsTopicNumPartitions() {
+      return config.int('offsets.topic.num.partitions');
+    },
+    get offsetsTopicSegmentBytes() {
+      return config.int('offsets.topic.segment.bytes');
+    },
+    get offsetsRetentionCheckIntervalMs() {
+      return config.int('offsets.retention.check.interval.ms');
+    },
+  };
+}
+
+export function txnCoordinatorSettings(config: BrokerConfig): TxnCoordinatorSettings {
+  return {
+    producerIdDir: config.logDirs[0] as string,
+    get stateLogNumPartitions() {
+      return config.int('transaction.state.log.num.partitions');
+    },
+    get stateLogSegmentBytes() {
+      return config.int('transaction.state.log.segment.bytes');
+    },
+    get cleanupIntervalMs() {
+      return config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
+    },
+    get maxTimeoutMs() {
+      return config.int('transaction.max.timeout.ms');
+    },
+    get idExpirationMs() {
+      return config.int('transactional.id.expiration.ms');
+    },
+  };
+}

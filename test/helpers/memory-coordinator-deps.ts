@@ -1,0 +1,104 @@
+/**
+ * CoordinatorDeps in memory, for driving the group and transaction coordinators without a broker
+ * or a socket: partitions are lists of record batches (offsets assigned on append), topics are a
+ * map, time is a ManualScheduler. The writer can be told to fail appends, or to hold commits
+ * until the test releases them (what a replicated writer does until the high watermark moves).
+ */
+import { ErrorCode } from '../../src/common/error-codes.js';
+import { KafkaError } from '../../src/common/kafka-error.js';
+import type { CoordinatorAppend, CoordinatorDeps, InternalPartition } from '../../src/coordinator/deps.js';
+import { ManualScheduler } from '../../src/group/scheduler.js';
+import { decodeRecordBatches, type RecordBatch } from '../../src/protocol/records/record.js';
+
+const LAST_OFFSET_DELTA = 23;
+
+export class MemoryPartition implements InternalPartition {
+  readonly batches: Buffer[] = [];
+  logStartOffset = 0;
+  logEndOffset = 0;
+  leaderEpoch = 0;
+
+  constructor(readonly index: number) {}
+
+  append(batch: Buffer): { firstOffset: number; lastOffset: number } {
+    const copy = Buffer.from(batch);
+    const first = this.logEndOffset;
+    copy.writeBigInt64BE(BigInt(first), 0);
+    const last = first + copy.readInt32BE(LAST_OFFSET_DELTA);
+    this.batches.push(copy);
+    this.logEndOffset = last + 1;
+    return { firstOffset: first, lastOffset: last };
+  }
+
+  read(offset: number, _maxBytes: number, maxOffset: number): Buffer {
+    const out = this.batches.filter((b) => {
+      const base = Number(b.readBigInt64BE(0));
+      return base + b.readInt32BE(LAST_OFFSET_DELTA) >= offset && base < maxOffset;
+    });
+    return Buffer.concat(out);
+  }
+
+  decoded(): RecordBatch[] {
+    return decodeRecordBatches(Buffer.concat(this.batches));
+  }
+}
+
+export class MemoryCluster {
+  readonly topics = new Map<string, MemoryPartition[]>();
+  readonly deleteListeners: ((topic: string) => void)[] = [];
+  /** Appends still to fail (each throws this KafkaError code). */
+  failAppends: { code: number; count: number } | null = null;
+  /** When set, commits wait until `releaseCommits()`. */
+  holdCommits = false;
+  private held: (() => void)[] = [];
+
+  constructor(readonly scheduler = new ManualScheduler()) {}
+
+  createTopic(name: string, numPartitions: number): void {
+    if (!this.topics.has(name)) this.topics.set(name, Array.from({ length: numPartitions }, (_, i) => new MemoryPartition(i)));
+  }
+
+  partition(topic: string, index: number): MemoryPartition | undefined {
+    return this.topics.get(topic)?.[index];
+  }
+
+  releaseCommits(): void {
+    const held = this.held;
+    this.held = [];
+    for (const r of held) r();
+  }
+
+  get heldCommits(): number {
+    return this.held.length;
+  }
+
+  deps<S>(settings: S): CoordinatorDeps<S> {
+    return {
+      scheduler: this.scheduler,
+      settings,
+      writer: {
+        append: (topic, index, batch): CoordinatorAppend => {
+          const p = this.partition(topic, index);
+          if (!p) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          if (this.failAppends && this.failAppends.count > 0) {
+            this.failAppends.count--;
+            throw new KafkaError(this.failAppends.code, 'append failed (test)');
+          }
+          const r = p.append(batch);
+          const committed = this.holdCommits ? new Promise<void>((resolve) => this.held.push(resolve)) : null;
+          return { ...r, committed };
+        },
+      },
+      internal: {
+        partition: (topic, index) => this.partition(topic, index),
+        partitions: (topic) => this.topics.get(topic) ?? [],
+        create: (spec) => this.createTopic(spec.name, spec.numPartitions),
+      },
+      metadata: {
+        partitionCount: (topic) => this.topics.get(topic)?.length,
+        hasPartition: (topic, index) => this.partition(topic, index) !== undefined,
+        onTopicDeleted: (l) => void this.deleteListeners.push(l),
+      },
+    };
+  }
+}
