@@ -123,7 +123,7 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
       const image = broker.metadata.image();
       return {
         throttleTimeMs: 0,
-        brokers: image.brokers().map((b) => brokerEntry(b, ctx.connection.listenerName)),
+        brokers: image.brokers().map((b) => brokerEntry(b, ctx.session.listenerName)),
         clusterId: image.clusterId,
         controllerId: broker.nodeId,
         topics,
