@@ -17,6 +17,7 @@ import { Broker } from './broker/broker.js';
 import { BrokerConfig } from './config/broker-config.js';
 import { setLogLevel, setLogSink, type LogLevel, type LogSink } from './common/logger.js';
 import type { Scheduler } from './common/scheduler.js';
+import type { GateOptions } from './broker/gate/gate.js';
 
 export interface StartBrokerOptions {
   /** TCP port; 0 picks a free one. Default 9092. */
@@ -35,6 +36,11 @@ export interface StartBrokerOptions {
    * group and transaction timeouts all follow it.
    */
   scheduler?: Scheduler;
+  /**
+   * The request gate: authenticator, authorizer and quota manager (default: every connection
+   * `User:ANONYMOUS`, everything allowed, no quotas). See src/broker/gate/.
+   */
+  gate?: GateOptions;
 }
 
 export interface RunningBroker {
@@ -63,7 +69,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
     const current = setLogSink(previousSink);
     if (current !== sink) setLogSink(current);
   };
-  const broker = new Broker(new BrokerConfig(props), opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {});
+  const broker = new Broker(new BrokerConfig(props), {
+    ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
+    ...(opts.gate !== undefined ? { gate: opts.gate } : {}),
+  });
   try {
     await broker.start();
   } catch (e) {
@@ -94,3 +103,8 @@ export { Broker } from './broker/broker.js';
 export { BrokerConfig } from './config/broker-config.js';
 export type { LogLevel, LogSink } from './common/logger.js';
 export { ManualScheduler, realScheduler, type Scheduler, type TimerHandle } from './common/scheduler.js';
+export type { GateOptions } from './broker/gate/gate.js';
+export type { Authenticator } from './broker/gate/authenticator.js';
+export { allowAllAuthorizer, CLUSTER_NAME, ResourceType, type Action, type Authorizer, type Resource } from './broker/gate/authorizer.js';
+export { unlimitedQuotas, type QuotaManager } from './broker/gate/quota.js';
+export { ANONYMOUS, SecurityProtocol, type KafkaPrincipal, type Session } from './broker/gate/session.js';

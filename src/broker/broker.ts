@@ -26,6 +26,8 @@ import { GroupCoordinator, OFFSETS_TOPIC } from '../group/coordinator.js';
 import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter, txnCoordinatorSettings } from './coordinator-deps.js';
 import { ConversionStats } from './conversion-stats.js';
 import { ReplicaManager } from './replica-manager.js';
+import { RequestGate, type GateOptions } from './gate/gate.js';
+import { allHandlers } from './handlers/index.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
@@ -72,7 +74,11 @@ export class Broker {
   private stopped = false;
   private dirLocks: DirLock[] = [];
 
-  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler } = {}) {
+  /** The request gate's authenticator, authorizer and quotas (default: anonymous, allow-all, unlimited). */
+  private readonly gateOptions: GateOptions;
+
+  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler; gate?: GateOptions } = {}) {
+    this.gateOptions = opts.gate ?? {};
     this.nodeId = config.nodeId;
     this.scheduler = opts.scheduler ?? realScheduler(opts.clock ?? systemClock);
     this.clock = this.scheduler;
@@ -151,7 +157,7 @@ export class Broker {
   }
 
   private async bindListeners(gate: StartupGate): Promise<void> {
-    this.router = new RequestRouter(this);
+    this.router = new RequestRouter(this, allHandlers, new RequestGate(this.gateOptions));
     const maxFrameBytes = this.config.int('socket.request.max.bytes');
     const advertised = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {

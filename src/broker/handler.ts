@@ -5,6 +5,7 @@
 import type { Reader } from '../protocol/primitives/reader.js';
 import type { Writer } from '../protocol/primitives/writer.js';
 import type { Broker } from './broker.js';
+import type { Session } from './gate/session.js';
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -15,13 +16,23 @@ export interface ConnectionInfo {
   readonly state: Map<string, unknown>;
 }
 
+/**
+ * What a handler knows about the request beside its body. `session` is the connection's identity
+ * from the gate's authenticator (single node: `User:ANONYMOUS` over PLAINTEXT).
+ * `broker` (the whole Broker) is still here while handlers move to narrow services passed
+ * explicitly (architecture issue, item 1); new code should not reach further through it.
+ */
 export interface RequestContext {
-  readonly broker: Broker;
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
+  readonly session: Session;
+  /** When the router took the frame (process.hrtime.bigint(), monotonic nanoseconds). */
+  readonly receivedAtNs: bigint;
+  /** The connection itself: per-connection handler state (Produce's ordering queue). */
   readonly connection: ConnectionInfo;
+  readonly broker: Broker;
 }
 
 /** Returned by a handler that must not answer (Produce with acks=0). */

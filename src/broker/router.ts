@@ -1,6 +1,8 @@
 /**
  * Routes request frames to API handlers: parses the request header, gates the version, decodes,
- * runs the handler (mapping thrown errors to the API's error response) and encodes the response.
+ * passes the request through the gate (gate/gate.ts: authenticate → authorize → quota), runs the
+ * handler (mapping thrown errors to the API's error response) and encodes the response, with the
+ * quota step's throttle time in every response that has the field.
  * A frame that cannot be parsed, an unknown API key or an unsupported version (other than
  * ApiVersions) closes the connection, as Kafka does.
  * Large requests do not stall other connections: a frame over LARGE_FRAME_BYTES is decoded by the
@@ -20,6 +22,9 @@ import { loadSlicedCodec, type SlicedApiCodec } from '../protocol/generated/slic
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
 import type { Broker } from './broker.js';
+import type { GateOutcome } from './gate/access-rule.js';
+import { RequestGate } from './gate/gate.js';
+import { RESPONSES_WITHOUT_THROTTLE } from './gate/quota.js';
 import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js';
 import { allHandlers } from './handlers/index.js';
 import { encodeApiVersionsUnsupported } from './handlers/18-api-versions.js';
@@ -35,7 +40,11 @@ type Answer = DispatchResult | Promise<DispatchResult>;
 export class RequestRouter implements FrameDispatcher {
   readonly handlers: ReadonlyMap<number, ApiHandler<unknown, unknown>>;
 
-  constructor(private readonly broker: Broker, handlers: readonly ApiHandler<unknown, unknown>[] = allHandlers) {
+  constructor(
+    private readonly broker: Broker,
+    handlers: readonly ApiHandler<unknown, unknown>[] = allHandlers,
+    readonly gate: RequestGate = new RequestGate(),
+  ) {
     this.handlers = new Map(handlers.map((h) => [h.apiKey, h]));
     // The message modules are already loaded by the handlers: these resolve within a few ticks.
     for (const h of handlers) {
@@ -78,15 +87,31 @@ export class RequestRouter implements FrameDispatcher {
     const r = new Reader(frame, 8);
     const clientId = r.readNullableString();
     if (flexible) r.readTaggedFields();
-    const ctx: RequestContext = { broker: this.broker, apiKey, apiVersion, correlationId, clientId, connection: conn };
+    const ctx: RequestContext = {
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      session: this.gate.session(conn),
+      receivedAtNs: process.hrtime.bigint(),
+      connection: conn,
+      broker: this.broker,
+    };
     const codec = this.slicedCodecs.get(apiKey);
     if (codec !== undefined && frame.length > LARGE_FRAME_BYTES) {
       const slice = new TimeSlice();
       const req = runSliced(codec.decodeRequest(r, apiVersion, slice), slice);
-      return whenDone(req, (q) => this.handle(handler, ctx, q, flexible, codec, true));
+      return whenDone(req, (q) => this.admit(handler, ctx, q, frame.length, flexible, codec, true));
     }
     const req = handler.decode(r, apiVersion);
-    return this.handle(handler, ctx, req, flexible, HOT_PATH_APIS.has(apiKey) ? undefined : codec, false);
+    return this.admit(handler, ctx, req, frame.length, flexible, HOT_PATH_APIS.has(apiKey) ? undefined : codec, false);
+  }
+
+  /** The gate after decoding: authorize (the session is in ctx), then the quota, then the handler. */
+  private admit(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, req: unknown, bytes: number, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
+    const outcome = this.gate.authorize(ctx, req);
+    const throttleTimeMs = this.gate.throttleTimeMs(ctx, bytes);
+    return this.handle(handler, ctx, req, outcome, throttleTimeMs, flexible, codec, large);
   }
 
   /**
@@ -94,20 +119,49 @@ export class RequestRouter implements FrameDispatcher {
    * (`large`) or a handler that answered with a promise (it may have sliced long work); an answer
    * computed synchronously (bounded work, so a bounded response) is encoded synchronously.
    */
-  private handle(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, req: unknown, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
+  private handle(
+    handler: ApiHandler<unknown, unknown>,
+    ctx: RequestContext,
+    req: unknown,
+    outcome: GateOutcome<unknown, unknown> | undefined,
+    throttleTimeMs: number,
+    flexible: boolean,
+    codec: SlicedApiCodec | undefined,
+    large: boolean,
+  ): Answer {
     let out: unknown;
-    try {
-      out = handler.handle(ctx, req);
-    } catch (e) {
-      out = this.errorAnswer(handler, req, e, ctx);
+    // A filtered request goes on without its denied resources (their answers are added by complete).
+    const work = outcome?.kind === 'filtered' ? outcome.request : req;
+    if (outcome?.kind === 'deny') {
+      out = handler.errorResponse(req, outcome.errorCode, ctx);
+    } else {
+      try {
+        out = handler.handle(ctx, work);
+      } catch (e) {
+        out = this.errorAnswer(handler, work, e, ctx);
+      }
     }
+    const complete = outcome?.kind === 'filtered' ? outcome.complete : undefined;
     if (out instanceof Promise) {
       return out.then(
-        (res: unknown) => this.encode(handler, ctx, res, flexible, codec),
-        (e: unknown) => this.encode(handler, ctx, this.errorAnswer(handler, req, e, ctx), flexible, codec),
+        (res: unknown) => this.encode(handler, ctx, this.finish(res, complete, throttleTimeMs, ctx), flexible, codec),
+        (e: unknown) => this.encode(handler, ctx, this.finish(this.errorAnswer(handler, work, e, ctx), complete, throttleTimeMs, ctx), flexible, codec),
       );
     }
-    return this.encode(handler, ctx, out, flexible, large ? codec : undefined);
+    return this.encode(handler, ctx, this.finish(out, complete, throttleTimeMs, ctx), flexible, large ? codec : undefined);
+  }
+
+  /**
+   * The answer as sent: the denied resources' entries added (a filtered request) and the quota
+   * step's throttle time set, the one source of `throttleTimeMs` (a handler's own value is replaced).
+   */
+  private finish(res: unknown, complete: ((res: unknown) => unknown) | undefined, throttleTimeMs: number, ctx: RequestContext): unknown {
+    if (res === NO_RESPONSE || res === null || typeof res !== 'object') return res;
+    const out = complete === undefined ? res : complete(res);
+    if (RESPONSES_WITHOUT_THROTTLE.has(ctx.apiKey)) return out;
+    // Handlers still write a placeholder 0: the object is copied only when the quota says otherwise.
+    if ((out as { throttleTimeMs?: unknown }).throttleTimeMs === throttleTimeMs) return out;
+    return { ...(out as object), throttleTimeMs };
   }
 
   private errorAnswer(handler: ApiHandler<unknown, unknown>, req: unknown, e: unknown, ctx: RequestContext): unknown {

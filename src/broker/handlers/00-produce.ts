@@ -39,7 +39,7 @@ import { RecordValidationError } from '../../protocol/records/record-errors.js';
 import { validateRecordBatches, type BatchSetInfo } from '../../protocol/records/validate.js';
 import { defineHandler, NO_RESPONSE, type ConnectionInfo, type RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
-import { autoCreateTopic } from './03-metadata.js';
+import { autoCreateTopic } from './topic-creation.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import { checkProduceRecords, maxDecompressedBytes } from '../produce-policy.js';
 import { storageFailureCode } from '../../storage/storage-error-log.js';

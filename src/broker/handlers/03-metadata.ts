@@ -24,6 +24,7 @@ import { endpointFor, type BrokerImage, type TopicImage } from '../../metadata/i
 import { defineHandler, type RequestContext } from '../handler.js';
 import { forEachSliced, whenDone } from '../../common/yield.js';
 import { isLegalTopicName } from '../topic-manager.js';
+import { autoCreateTopic } from './topic-creation.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.js';
 
 type TopicOut = NonNullable<MetadataResponseInit['topics']>[number];
@@ -55,12 +56,6 @@ function topicEntry(t: TopicImage): TopicOut {
       offlineReplicas: [],
     })),
   };
-}
-
-export function autoCreateTopic(ctx: RequestContext, name: string): TopicImage {
-  const existing = ctx.broker.metadata.image().topic(name);
-  if (existing) return existing;
-  return ctx.broker.topics.create({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
 }
 
 /** What answering the named topics of one request needs between slices. */
@@ -123,7 +118,7 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseIn
       const image = broker.metadata.image();
       return {
         throttleTimeMs: 0,
-        brokers: image.brokers().map((b) => brokerEntry(b, ctx.connection.listenerName)),
+        brokers: image.brokers().map((b) => brokerEntry(b, ctx.session.listenerName)),
         clusterId: image.clusterId,
         controllerId: broker.nodeId,
         topics,

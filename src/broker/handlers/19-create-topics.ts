@@ -21,9 +21,8 @@ import { sliceWork } from '../../common/yield.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import type { CreateTopicSpec } from '../topic-manager.js';
 import { CONFIG_SOURCE } from './config-sources.js';
+import { MAX_PARTITIONS_PER_REQUEST } from './topic-creation.js';
 
-/** Kafka's cap on partitions created by one request (its controller rejects more). */
-export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
 type TopicOut = NonNullable<CreateTopicsResponseInit['topics']>[number];
 

@@ -11,7 +11,7 @@ import {
   type CreatePartitionsResponseInit,
 } from '../../protocol/generated/messages/create-partitions.js';
 import { defineHandler } from '../handler.js';
-import { MAX_PARTITIONS_PER_REQUEST } from './19-create-topics.js';
+import { MAX_PARTITIONS_PER_REQUEST } from './topic-creation.js';
 
 export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInit>({
   apiKey: 37,

@@ -36,7 +36,7 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
       clusterId: image.clusterId,
       controllerId: broker.nodeId,
       brokers: image.brokers().map((b) => {
-        const e = endpointFor(b, ctx.connection.listenerName);
+        const e = endpointFor(b, ctx.session.listenerName);
         return { brokerId: b.nodeId, host: e?.host ?? 'localhost', port: e?.port ?? 9092, rack: b.rack };
       }),
       clusterAuthorizedOperations: authorizedOperations(req.includeClusterAuthorizedOperations, CLUSTER_OPERATIONS),

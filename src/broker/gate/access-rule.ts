@@ -1,0 +1,82 @@
+/**
+ * What an API asks of the authorizer, and what a denial does to the request and its response.
+ * Kafka's rule (KafkaApis): a resource the whole request is about (the cluster, a group, a
+ * transactional id) denied fails the whole request with that resource's error
+ * (CLUSTER_AUTHORIZATION_FAILED, GROUP_AUTHORIZATION_FAILED, TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+ * topics are checked one by one: the denied ones are answered with TOPIC_AUTHORIZATION_FAILED and
+ * never reach the work, the others are served as usual.
+ * Samsa: the rules of each API are in access-rules.ts; the router applies them (only when the
+ * authorizer does not allow everything).
+ */
+import type { RequestContext } from '../handler.js';
+import { topicResource, type Action } from './authorizer.js';
+
+/** Asks the authorizer about some actions: one answer per action, true = allowed. */
+export type Check = (actions: readonly Action[]) => readonly boolean[];
+
+export type GateOutcome<Req, Res> =
+  /** The whole request is denied: answered with the handler's errorResponse(req, errorCode). */
+  | { readonly kind: 'deny'; readonly errorCode: number }
+  /** Some resources are denied: the handler gets `request`, and its answer goes through `complete`. */
+  | { readonly kind: 'filtered'; readonly request: Req; complete(res: Res): Res };
+
+export interface AccessRule<Req, Res> {
+  readonly apiKey: number;
+  /** undefined: everything the request names is allowed; it goes to the handler unchanged. */
+  check(ctx: RequestContext, req: Req, authorize: Check): GateOutcome<Req, Res> | undefined;
+}
+
+/** Identity helper that keeps a rule's Req/Res types literal. */
+export function defineRule<Req, Res>(r: AccessRule<Req, Res>): AccessRule<Req, Res> {
+  return r;
+}
+
+/** One action on one resource the whole request is about (undefined: the request needs none). */
+export function wholeRequest<Req, Res>(apiKey: number, errorCode: number, actionOf: (req: Req, ctx: RequestContext) => Action | undefined): AccessRule<Req, Res> {
+  return {
+    apiKey,
+    check(ctx, req, authorize) {
+      const action = actionOf(req, ctx);
+      if (action === undefined || authorize([action])[0] === true) return undefined;
+      return { kind: 'deny', errorCode };
+    },
+  };
+}
+
+/** How a per-topic rule reads and rebuilds one API's request and response. */
+export interface TopicList<Req, Res, T> {
+  topics(req: Req): readonly T[] | null;
+  /** The topic's name (resolving an id through the metadata); undefined: let the handler answer it. */
+  nameOf(t: T, ctx: RequestContext): string | undefined;
+  withTopics(req: Req, topics: T[]): Req;
+  /** The response with the denied topics' TOPIC_AUTHORIZATION_FAILED entries added. */
+  addDenied(res: Res, denied: readonly T[], ctx: RequestContext): Res;
+}
+
+/** `operation` on each topic the request names; denied topics are answered by `list.addDenied`. */
+export function perTopic<Req, Res, T>(apiKey: number, operation: Action['operation'], list: TopicList<Req, Res, T>): AccessRule<Req, Res> {
+  return {
+    apiKey,
+    check(ctx, req, authorize) {
+      const all = list.topics(req);
+      if (all === null || all.length === 0) return undefined;
+      const named: T[] = [];
+      const actions: Action[] = [];
+      for (const t of all) {
+        const name = list.nameOf(t, ctx);
+        if (name === undefined) continue;
+        named.push(t);
+        actions.push({ operation, resource: topicResource(name) });
+      }
+      const answers = authorize(actions);
+      const denied = new Set<T>();
+      named.forEach((t, i) => {
+        if (answers[i] !== true) denied.add(t);
+      });
+      if (denied.size === 0) return undefined;
+      const allowed = all.filter((t) => !denied.has(t));
+      const deniedList = [...denied];
+      return { kind: 'filtered', request: list.withTopics(req, allowed), complete: (res) => list.addDenied(res, deniedList, ctx) };
+    },
+  };
+}

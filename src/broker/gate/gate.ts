@@ -1,0 +1,59 @@
+/**
+ * The gate between decoding a request and its handler (Kafka: the SocketServer's authenticated
+ * channel, then KafkaApis' authorization, then the quota managers):
+ *   authenticate (once per connection) → authorize(operation, resource) → quota → handler.
+ * The router asks the gate for the session of a connection, for the authorization outcome of a
+ * decoded request, and for the throttle time it writes into the response.
+ * Samsa today: anonymous sessions over PLAINTEXT, the allow-all authorizer, unlimited quotas;
+ * each is replaceable (`new Broker(config, { gate: {...} })`, `startBroker({ gate })`).
+ */
+import type { ConnectionInfo, RequestContext } from '../handler.js';
+import type { GateOutcome } from './access-rule.js';
+import { accessRules } from './access-rules.js';
+import { anonymousAuthenticator, type Authenticator } from './authenticator.js';
+import { allowAllAuthorizer, type Action, type Authorizer } from './authorizer.js';
+import { unlimitedQuotas, type QuotaManager } from './quota.js';
+import type { Session } from './session.js';
+
+export interface GateOptions {
+  readonly authenticator?: Authenticator;
+  readonly authorizer?: Authorizer;
+  readonly quotas?: QuotaManager;
+}
+
+export class RequestGate {
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  readonly quotas: QuotaManager;
+  private readonly sessions = new WeakMap<ConnectionInfo, Session>();
+
+  constructor(opts: GateOptions = {}) {
+    this.authenticator = opts.authenticator ?? anonymousAuthenticator;
+    this.authorizer = opts.authorizer ?? allowAllAuthorizer;
+    this.quotas = opts.quotas ?? unlimitedQuotas;
+  }
+
+  /** The connection's session, authenticated on its first request. */
+  session(conn: ConnectionInfo): Session {
+    let s = this.sessions.get(conn);
+    if (s === undefined) {
+      s = this.authenticator.authenticate(conn);
+      this.sessions.set(conn, s);
+    }
+    return s;
+  }
+
+  /** undefined: the request goes to its handler as it is (always so with the allow-all authorizer). */
+  authorize(ctx: RequestContext, req: unknown): GateOutcome<unknown, unknown> | undefined {
+    if (this.authorizer.allowsEverything) return undefined;
+    const rule = accessRules.get(ctx.apiKey);
+    if (rule === undefined) return undefined;
+    const authorizer = this.authorizer;
+    return rule.check(ctx, req, (actions: readonly Action[]) => (actions.length === 0 ? [] : authorizer.authorize(ctx.session, actions)));
+  }
+
+  /** The response's throttle time: the quota step is its only source. */
+  throttleTimeMs(ctx: RequestContext, requestBytes: number): number {
+    return this.quotas.throttleTimeMs(ctx, requestBytes);
+  }
+}

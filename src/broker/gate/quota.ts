@@ -1,0 +1,32 @@
+/**
+ * The third step of the gate: is this client over its quota? Kafka's rule (KIP-13, KIP-124,
+ * KIP-219): produce/fetch byte rates and request-time percentages are measured per user and/or
+ * client id; a client over its quota gets the delay in the response's `throttleTimeMs`, and the
+ * broker mutes the channel for that long after sending it (responses of v2+ Produce/Fetch etc.
+ * are sent at once; older ones are delayed).
+ * Samsa today: `unlimitedQuotas`, no quota, throttle 0, no muting. The router writes the quota
+ * step's throttle time into every response that has the field: it is the only source of
+ * `throttleTimeMs` (a handler's own value is overwritten).
+ */
+import type { RequestContext } from '../handler.js';
+
+export interface QuotaManager {
+  /**
+   * Records one request of `requestBytes` (the frame) and answers the throttle time, in
+   * milliseconds, its response carries (0 = not throttled).
+   */
+  throttleTimeMs(ctx: RequestContext, requestBytes: number): number;
+}
+
+export const unlimitedQuotas: QuotaManager = {
+  throttleTimeMs() {
+    return 0;
+  },
+};
+
+/**
+ * API keys (among the generated messages) whose response has no top-level ThrottleTimeMs field:
+ * SaslHandshake (17), WriteTxnMarkers (27), SaslAuthenticate (36), and the controller/broker
+ * internal APIs Samsa does not serve. Checked against the schemas by test/broker/gate.
+ */
+export const RESPONSES_WITHOUT_THROTTLE: ReadonlySet<number> = new Set([17, 27, 36]);

@@ -1,0 +1,37 @@
+/**
+ * Who sent a request, and over what: Kafka's RequestContext identity (principal, listener,
+ * security protocol, connection id, client address). Kafka's rule: the principal is established
+ * once per connection by the listener's authenticator (SASL/SSL), and is `User:ANONYMOUS` on a
+ * PLAINTEXT listener. Samsa today has PLAINTEXT listeners only, so every session is anonymous.
+ */
+
+/** Kafka's SecurityProtocol names. Samsa listens with PLAINTEXT only today. */
+export const SecurityProtocol = {
+  PLAINTEXT: 'PLAINTEXT',
+  SSL: 'SSL',
+  SASL_PLAINTEXT: 'SASL_PLAINTEXT',
+  SASL_SSL: 'SASL_SSL',
+} as const;
+export type SecurityProtocol = (typeof SecurityProtocol)[keyof typeof SecurityProtocol];
+
+/** Kafka's KafkaPrincipal: a type and a name, written `User:alice`. */
+export interface KafkaPrincipal {
+  readonly principalType: string;
+  readonly name: string;
+}
+
+export const ANONYMOUS: KafkaPrincipal = Object.freeze({ principalType: 'User', name: 'ANONYMOUS' });
+
+export function principalToString(p: KafkaPrincipal): string {
+  return `${p.principalType}:${p.name}`;
+}
+
+/** The identity of one connection, fixed once it is authenticated. */
+export interface Session {
+  readonly principal: KafkaPrincipal;
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  readonly connectionId: number;
+  /** The peer's IP address (IPv4-mapped IPv6 addresses as sent by the socket). */
+  readonly clientAddress: string;
+}
