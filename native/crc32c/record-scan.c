@@ -43,6 +43,12 @@ static inline int read_varint(const uint8_t* buf, size_t* q, size_t lim, int32_t
     *q = p + 1;
     return 1;
   }
+  if (p + 1 < lim && buf[p + 1] < 0x80) {
+    uint32_t r = (b & 0x7f) | ((uint32_t)buf[p + 1] << 7);
+    *out = (int32_t)((r >> 1) ^ (0u - (r & 1)));
+    *q = p + 2;
+    return 1;
+  }
   uint64_t raw = b & 0x7f;
   for (int i = 1; i < 5; i++) {
     if (++p >= lim) return 0;
@@ -101,6 +107,61 @@ static inline int read_varlong(const uint8_t* buf, size_t* q, size_t lim, double
   return 0;
 }
 
+
+/*
+ * Bytes after a record's declared end that the fast path may read: it reads at most 2 bytes per
+ * field and checks every skip against the record's end, so it never gets further than this past it.
+ */
+#define FAST_SLACK 16
+
+/* Unchecked 1- or 2-byte zig-zag varint at q into dst; leaves the fast path on anything longer. */
+#define FAST_VARINT(dst)                                 \
+  do {                                                   \
+    uint32_t b0_ = buf[q];                               \
+    if (b0_ < 0x80) {                                    \
+      q += 1;                                            \
+    } else {                                             \
+      uint32_t b1_ = buf[q + 1];                         \
+      if (b1_ >= 0x80) return 0;                         \
+      b0_ = (b0_ & 0x7f) | (b1_ << 7);                   \
+      q += 2;                                            \
+    }                                                    \
+    dst = (int32_t)((b0_ >> 1) ^ (0u - (b0_ & 1)));      \
+  } while (0)
+
+/*
+ * The common record (1- or 2-byte varints, no headers) whose body is buf[q, rec_end), with at
+ * least FAST_SLACK readable bytes after rec_end. Returns 1 when the record is valid (null key
+ * counted in *null_key, timestampDelta in *ts), else 0: the checked path then reads it again and
+ * decides. Positions only grow and every skip is checked against what is left of the record, as in
+ * the JavaScript scanner, so a field running past the record is caught by the final check.
+ */
+static inline int fast_record(const uint8_t* buf, size_t q, size_t rec_end, int64_t index, int* null_key, double* ts_out) {
+  int32_t ts, v;
+  q++; /* attributes */
+  FAST_VARINT(ts);
+  FAST_VARINT(v);
+  if ((int64_t)v != index) return 0;
+  FAST_VARINT(v);
+  if (v < 0) {
+    if (v != -1) return 0;
+    *null_key = 1;
+  } else {
+    if ((ptrdiff_t)v > (ptrdiff_t)(rec_end - q)) return 0;
+    q += (size_t)v;
+  }
+  FAST_VARINT(v);
+  if (v < 0) {
+    if (v != -1) return 0;
+  } else {
+    if ((ptrdiff_t)v > (ptrdiff_t)(rec_end - q)) return 0;
+    q += (size_t)v;
+  }
+  if (buf[q] != 0 || q + 1 != rec_end) return 0; /* no headers, and the end of the record */
+  *ts_out = (double)ts;
+  return 1;
+}
+
 typedef struct {
   int64_t index;
   int64_t null_keys;
@@ -126,6 +187,18 @@ static int scan(const uint8_t* buf, size_t start, size_t end, int64_t count, sca
       break;
     }
     const size_t rec_end = q + (size_t)len;
+    if (end - rec_end >= FAST_SLACK) {
+      int null_key = 0;
+      double ts;
+      if (fast_record(buf, q, rec_end, index, &null_key, &ts)) {
+        if (ts < min_ts) min_ts = ts;
+        if (ts > max_ts) max_ts = ts;
+        null_keys += null_key;
+        index++;
+        p = rec_end;
+        continue;
+      }
+    }
     if (q >= rec_end) { /* no room for the attributes byte */
       status = SCAN_FAULT;
       break;

@@ -144,6 +144,16 @@ function expectInvalid(label: string, body: Buffer, count: number, message?: Reg
   if (message !== undefined) assert.match(e.message, message, label);
 }
 
+/**
+ * expectInvalid on `body`, and on `body` followed by four valid records: a fault in a record that
+ * is not the last one goes through the addon's fast path (which needs bytes after the record).
+ */
+function expectInvalidMidway(label: string, body: Buffer, count: number, message?: RegExp): void {
+  expectInvalid(label, body, count, message);
+  const tail = Array.from({ length: 4 }, (_, i) => record(count + i));
+  expectInvalid(`${label}, followed by records`, Buffer.concat([body, ...tail]), count + 4);
+}
+
 test('valid records from the encoder: stats, whole and chunked', () => {
   const records: RecordInput[] = [
     { key: 'a', value: 'x', headers: [{ key: 'h', value: 'v' }, { key: '', value: null }], timestamp: 1000n },
@@ -171,46 +181,46 @@ test('hand-built records: the defaults are valid, including many and long fields
 });
 
 test('record length: negative, past the end, truncated, over-long and overflowing varints', () => {
-  expectInvalid('negative length', section(record(0, { length: zz(-1) })), 1);
+  expectInvalidMidway('negative length', section(record(0, { length: zz(-1) })), 1);
   expectInvalid('negative length -2^31', section(record(0, { length: [0xff, 0xff, 0xff, 0xff, 0x0f] })), 1);
-  expectInvalid('length past the end', section(record(0, { lengthDelta: 1 })), 1);
+  expectInvalidMidway('length past the end', section(record(0, { lengthDelta: 1 })), 1);
   expectInvalid('length far past the end', section(record(0, { length: zz(1_000_000) })), 1);
   expectInvalid('length varint cut off', Buffer.from([0x80]), 1, /premature EOF/);
   expectInvalid('length varint cut off after a record', Buffer.concat([record(0), Buffer.from([0x81])]), 2, /premature EOF/);
   expectInvalid('six-byte length varint', Buffer.concat([Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x00]), record(0).subarray(1)]), 1, /longer than 5 bytes/);
   expectInvalid('length varint over 32 bits', Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, 0x7f]), record(0).subarray(1)]), 1, /overflows 32 bits/);
-  expectInvalid('zero length', Buffer.from([0]), 1);
+  expectInvalidMidway('zero length', Buffer.from([0]), 1);
 });
 
 test('fields inside the record: timestampDelta, offsetDelta, key, value, headers', () => {
   const eleven = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00];
-  expectInvalid('timestampDelta varlong over 10 bytes', section(record(0, { ts: eleven })), 1, /longer than 10 bytes/);
-  expectInvalid('offsetDelta varint over 5 bytes', section(record(0, { offset: [0x80, 0x80, 0x80, 0x80, 0x80, 0x00] })), 1);
-  expectInvalid('offsetDelta varint over 32 bits', section(record(0, { offset: [0xff, 0xff, 0xff, 0xff, 0x7f] })), 1);
-  expectInvalid('offsetDelta 1 for the first record', section(record(0, { offset: zz(1) })), 1, /offsetDelta/);
-  expectInvalid('offsetDeltas out of order', section(record(1), record(0)), 2, /offsetDelta/);
-  expectInvalid('offsetDelta repeated', section(record(0), record(0)), 2, /offsetDelta/);
-  expectInvalid('negative offsetDelta', section(record(0, { offset: zz(-1) })), 1, /offsetDelta/);
-  expectInvalid('offsetDelta skipping one', section(record(0), record(2)), 2, /offsetDelta/);
-  expectInvalid('key length -2', section(record(0, { key: zz(-2) })), 1, /key length -2/);
-  expectInvalid('key length past the record', section(record(0, { key: [...zz(50), 0x6b] })), 1);
-  expectInvalid('key length varint over 5 bytes', section(record(0, { key: [0x80, 0x80, 0x80, 0x80, 0x80, 0x00] })), 1);
-  expectInvalid('value length -5', section(record(0, { value: zz(-5) })), 1, /value length -5/);
-  expectInvalid('value length past the record', section(record(0, { value: [...zz(4), 0x61, 0x62, 0x63] })), 1);
-  expectInvalid('negative header count', section(record(0, { headers: zz(-1) })), 1, /number of record headers -1/);
-  expectInvalid('header count larger than the record', section(record(0, { headers: zz(100) })), 1, /number of record headers/);
-  expectInvalid('header count with a header missing', section(record(0, { headers: [...zz(2), ...zz(1), 0x68, ...zz(0)] })), 1);
-  expectInvalid('null header key', section(record(0, { headers: [...zz(1), ...zz(-1), ...zz(1), 0x76] })), 1, /negative header key size/);
-  expectInvalid('header key length past the record', section(record(0, { headers: [...zz(1), ...zz(9), 0x68] })), 1);
-  expectInvalid('header value length -2', section(record(0, { headers: [...zz(1), ...zz(1), 0x68, ...zz(-2)] })), 1, /header value length -2/);
-  expectInvalid('header value length past the record', section(record(0, { headers: [...zz(1), ...zz(1), 0x68, ...zz(9), 0x76] })), 1);
-  expectInvalid('header value length missing', section(record(0, { headers: [...zz(1), ...zz(1), 0x68] })), 1);
+  expectInvalidMidway('timestampDelta varlong over 10 bytes', section(record(0, { ts: eleven })), 1, /longer than 10 bytes/);
+  expectInvalidMidway('offsetDelta varint over 5 bytes', section(record(0, { offset: [0x80, 0x80, 0x80, 0x80, 0x80, 0x00] })), 1);
+  expectInvalidMidway('offsetDelta varint over 32 bits', section(record(0, { offset: [0xff, 0xff, 0xff, 0xff, 0x7f] })), 1);
+  expectInvalidMidway('offsetDelta 1 for the first record', section(record(0, { offset: zz(1) })), 1, /offsetDelta/);
+  expectInvalidMidway('offsetDeltas out of order', section(record(1), record(0)), 2, /offsetDelta/);
+  expectInvalidMidway('offsetDelta repeated', section(record(0), record(0)), 2, /offsetDelta/);
+  expectInvalidMidway('negative offsetDelta', section(record(0, { offset: zz(-1) })), 1, /offsetDelta/);
+  expectInvalidMidway('offsetDelta skipping one', section(record(0), record(2)), 2, /offsetDelta/);
+  expectInvalidMidway('key length -2', section(record(0, { key: zz(-2) })), 1, /key length -2/);
+  expectInvalidMidway('key length past the record', section(record(0, { key: [...zz(50), 0x6b] })), 1);
+  expectInvalidMidway('key length varint over 5 bytes', section(record(0, { key: [0x80, 0x80, 0x80, 0x80, 0x80, 0x00] })), 1);
+  expectInvalidMidway('value length -5', section(record(0, { value: zz(-5) })), 1, /value length -5/);
+  expectInvalidMidway('value length past the record', section(record(0, { value: [...zz(4), 0x61, 0x62, 0x63] })), 1);
+  expectInvalidMidway('negative header count', section(record(0, { headers: zz(-1) })), 1, /number of record headers -1/);
+  expectInvalidMidway('header count larger than the record', section(record(0, { headers: zz(100) })), 1, /number of record headers/);
+  expectInvalidMidway('header count with a header missing', section(record(0, { headers: [...zz(2), ...zz(1), 0x68, ...zz(0)] })), 1);
+  expectInvalidMidway('null header key', section(record(0, { headers: [...zz(1), ...zz(-1), ...zz(1), 0x76] })), 1, /negative header key size/);
+  expectInvalidMidway('header key length past the record', section(record(0, { headers: [...zz(1), ...zz(9), 0x68] })), 1);
+  expectInvalidMidway('header value length -2', section(record(0, { headers: [...zz(1), ...zz(1), 0x68, ...zz(-2)] })), 1, /header value length -2/);
+  expectInvalidMidway('header value length past the record', section(record(0, { headers: [...zz(1), ...zz(1), 0x68, ...zz(9), 0x76] })), 1);
+  expectInvalidMidway('header value length missing', section(record(0, { headers: [...zz(1), ...zz(1), 0x68] })), 1);
 });
 
 test('declared record length must equal what the fields take', () => {
-  expectInvalid('a spare byte inside the record', section(record(0, { extra: [0] })), 1, /expected to read/);
-  expectInvalid('fields longer than the declared length', section(record(0, { lengthDelta: -1 }), Buffer.from([0])), 1);
-  expectInvalid('fields longer than the declared length (no next record)', section(record(0, { lengthDelta: -2 })), 1);
+  expectInvalidMidway('a spare byte inside the record', section(record(0, { extra: [0] })), 1, /expected to read/);
+  expectInvalidMidway('fields longer than the declared length', section(record(0, { lengthDelta: -1 }), Buffer.from([0])), 1);
+  expectInvalidMidway('fields longer than the declared length (no next record)', section(record(0, { lengthDelta: -2 })), 1);
 });
 
 test('recordsCount must match the records, both ways; no trailing bytes', () => {
