@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm install` hook: builds the optional native CRC32C addon (native/crc32c) with node-gyp.
- * Never fails the install: without a compiler or Node's headers Samsa uses @node-rs/crc32
- * (about 4x slower on large batches) and says so here.
+ * `npm install` hook: builds the optional native addons of native/crc32c with node-gyp: CRC32C
+ * and the record scan of uncompressed produced batches (record-scan.c). Never fails the install:
+ * without a compiler or Node's headers Samsa uses @node-rs/crc32 (about 4x slower on large
+ * batches) and the JavaScript record scanner (about 2.5x slower per record), and says so here.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,7 +24,7 @@ function nodeGyp() {
 const gyp = nodeGyp();
 if (!existsSync(join(dir, 'binding.gyp'))) process.exit(0);
 if (!gyp) {
-  console.warn('samsa: node-gyp not found; the native CRC32C addon is not built (falling back to @node-rs/crc32)');
+  console.warn('samsa: node-gyp not found; the native addons are not built (falling back to @node-rs/crc32 and the JavaScript record scanner)');
   process.exit(0);
 }
 const args = [gyp, 'rebuild'];
@@ -33,5 +34,5 @@ if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--node
 const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status !== 0) {
   const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join('\n');
-  console.warn(`samsa: building the native CRC32C addon failed; falling back to @node-rs/crc32\n${tail}`);
+  console.warn(`samsa: building the native addons failed; falling back to @node-rs/crc32 and the JavaScript record scanner\n${tail}`);
 }

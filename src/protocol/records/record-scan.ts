@@ -8,7 +8,9 @@
  * per-record errors of Produce v8+ (record-errors.ts); so nothing else has to walk the records again.
  *
  * Two entry points share one implementation:
- * - {@link scanRecords}: a whole records section in one buffer (uncompressed batches);
+ * - {@link scanRecords}: a whole records section in one buffer (uncompressed batches); batches of
+ *   more than a few records go to the same scan in C (record-scan-native.ts) when the addon is
+ *   built, which settles valid batches and hands anything else back to this scanner;
  * - {@link RecordScanner}: a resumable scanner fed chunk by chunk (the output of a streaming
  *   decompressor); a record may straddle any number of chunks, including a chunk boundary inside a
  *   varint. Whole records inside a chunk take the same fast path as {@link scanRecords}; only a
@@ -41,6 +43,7 @@
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
+import { nativeRecordScan, NativeScanStatus } from './record-scan-native.js';
 
 /** 128^i for the varint decoders (exact in a double up to i = 7). */
 const POW7 = [1, 2 ** 7, 2 ** 14, 2 ** 21, 2 ** 28, 2 ** 35, 2 ** 42, 2 ** 49, 2 ** 56, 2 ** 63];
@@ -554,11 +557,55 @@ function scanWhole(s: RecordScanner, buf: Buffer, p: number, end: number, base: 
 
 const flat = new RecordScanner();
 
+/** Below this many records the JavaScript scan costs less than a call into the addon. */
+export const NATIVE_MIN_RECORDS = 16;
+const nativeOut = new Float64Array(4);
+
+/** Per-record checks of the topic policy: collect keyless indexes; timestampDelta bounds (see RecordScanner.check). */
+export interface ScanChecks {
+  keyless: boolean;
+  low: number;
+  high: number;
+}
+
 /**
  * Scans the `count` records of the records section buf[start, end) (an uncompressed batch's body).
  * Returns the statistics (a shared object: read it before the next scan). Throws KafkaError.
+ * Uses the native scan (record-scan-native.ts) when it is built and the batch has at least
+ * {@link NATIVE_MIN_RECORDS} records; the result is the same either way.
  */
-export function scanRecords(buf: Buffer, start: number, end: number, count: number, checks?: { keyless: boolean; low: number; high: number }): RecordScanStats {
+export function scanRecords(buf: Buffer, start: number, end: number, count: number, checks?: ScanChecks): RecordScanStats {
+  if (nativeRecordScan !== null && count >= NATIVE_MIN_RECORDS) return scanRecordsNative(buf, start, end, count, checks);
+  return scanRecordsPortable(buf, start, end, count, checks);
+}
+
+/**
+ * {@link scanRecords} through the addon whatever the record count (the JavaScript scan when the
+ * addon is missing). The addon settles the common case, a valid batch that the policy accepts;
+ * when it finds a fault, keyless records on a compacted topic, or a timestampDelta outside the
+ * bounds, the JavaScript scanner runs again to build the exact error or the per-record lists.
+ */
+export function scanRecordsNative(buf: Buffer, start: number, end: number, count: number, checks?: ScanChecks): RecordScanStats {
+  if (nativeRecordScan !== null && nativeRecordScan(buf, start, end, count, nativeOut) === NativeScanStatus.ok) {
+    const nullKeys = nativeOut[1] as number;
+    const min = nativeOut[2] as number;
+    const max = nativeOut[3] as number;
+    if (checks === undefined || (!(checks.keyless && nullKeys > 0) && !(min < checks.low) && !(max > checks.high))) {
+      const s = flat.reset(count, Infinity);
+      if (checks !== undefined) s.check(checks.keyless, checks.low, checks.high);
+      s.total = end - start;
+      s.index = count;
+      s.nullKeys = nullKeys;
+      s.minTimestampDelta = min;
+      s.maxTimestampDelta = max;
+      return s;
+    }
+  }
+  return scanRecordsPortable(buf, start, end, count, checks);
+}
+
+/** {@link scanRecords} in JavaScript only: the reference implementation. */
+export function scanRecordsPortable(buf: Buffer, start: number, end: number, count: number, checks?: ScanChecks): RecordScanStats {
   const s = flat.reset(count, Infinity);
   if (checks !== undefined) s.check(checks.keyless, checks.low, checks.high);
   s.total = end - start;
