@@ -39,9 +39,6 @@ export const rules = [
     from: ['group', 'txn', 'coordinator'],
     to: ['broker', 'cli'],
     why: 'the group and transaction coordinators receive CoordinatorDeps, never the Broker',
-    // TODO(lead): enable after merging branch `coordinators` (it removes every import of broker/
-    // from group/ and txn/: today 9 files, e.g. group/coordinator.ts, txn/coordinator.ts).
-    pending: 'branch `coordinators` removes the broker/ imports of group/ and txn/',
   },
   {
     name: 'handler-never-imports-handler',
