@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, startBrokerProcess, tempDir, type BrokerProcess } from '../helpers/broker-process.js';
-import { CODEC_ID, LZ4_NOTE, expectedByPartition, kcat, type SentRecord } from '../helpers/compat.js';
+import { assertStoredWithCodec, expectedByPartition, kcat, type SentRecord } from '../helpers/compat.js';
 import { WireClient, withClient } from '../helpers/wire.js';
 
 const PARTITIONS = 5;
@@ -112,7 +112,7 @@ for (const codec of ['gzip', 'snappy', 'lz4', 'zstd']) {
     const stored = await withClient(broker.port, (c) => c.fetchAll(topic, 0));
     assert.ok(stored.batches.length > 0);
     assert.ok(stored.batches.length < values.length / 10, `records were batched (${stored.batches.length} batches)`);
-    for (const b of stored.batches) assert.equal(b.compression, CODEC_ID[codec], `batch at ${b.baseOffset} codec${LZ4_NOTE(codec)}`);
+    assertStoredWithCodec(stored.batches, codec);
     assert.equal(stored.batches.reduce((n, b) => n + b.records.length, 0), values.length);
   });
 }

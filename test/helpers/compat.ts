@@ -16,6 +16,20 @@ export const CODEC_ID: Record<string, number> = { none: 0, gzip: 1, snappy: 2, l
 export const LZ4_NOTE = (codec: string): string =>
   codec === 'lz4' ? ' (librdkafka only compresses with LZ4 when ApiVersions advertises FindCoordinator, key 10)' : '';
 
+/**
+ * Checks that librdkafka's stored batches use `codec`. librdkafka sends a batch uncompressed when
+ * compressing would not make it smaller (a lone short record), so only single-record batches may
+ * be stored uncompressed; at least one batch must carry the codec.
+ */
+export function assertStoredWithCodec(batches: readonly { baseOffset: bigint | number; compression: number; records: readonly unknown[] }[], codec: string): void {
+  const id = CODEC_ID[codec];
+  for (const b of batches) {
+    if (b.compression === 0 && b.records.length === 1) continue;
+    assert.equal(b.compression, id, `stored batch at ${b.baseOffset} (${b.records.length} records): codec${LZ4_NOTE(codec)}`);
+  }
+  assert.ok(batches.some((b) => b.compression === id), `no ${codec} batch stored${LZ4_NOTE(codec)}`);
+}
+
 export interface SentRecord {
   key: string;
   value: string;
