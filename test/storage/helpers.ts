@@ -109,11 +109,11 @@ export function removeDir(dir: string): void {
 }
 
 /** A maker of temporary dirs for one test file: every dir it made is removed after the file. */
-export function tempDirs(): () => string {
+export function tempDirs(prefix?: string): () => string {
   const dirs: string[] = [];
   after(() => dirs.forEach(removeDir));
   return () => {
-    const d = tempDir();
+    const d = tempDir(prefix);
     dirs.push(d);
     return d;
   };
