@@ -37,8 +37,8 @@ export const rules = [
     name: 'coordinators-never-import-broker',
     kind: 'forbid',
     from: ['group', 'txn', 'coordinator'],
-    to: ['broker', 'cli'],
-    why: 'the group and transaction coordinators receive CoordinatorDeps, never the Broker',
+    to: ['broker', 'cli', 'client', 'index.ts'],
+    why: 'the group and transaction coordinators receive CoordinatorDeps, never the Broker (also test/coordinator/layering.test.ts)',
   },
   {
     name: 'handler-never-imports-handler',

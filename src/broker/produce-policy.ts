@@ -28,6 +28,7 @@ import {
   ATTRIBUTES_OFFSET,
   BASE_TIMESTAMP_OFFSET,
   BATCH_LENGTH_OFFSET,
+  CODEC_BY_TOPIC_COMPRESSION,
   COMPRESSION_CODEC_MASK,
   CompressionType,
   LOG_OVERHEAD,
@@ -41,14 +42,6 @@ import { RecordScanner, scanRecords, type RecordScanStats } from '../protocol/re
 import { recompressPayload, type ScanJob, type ScanJobResult } from '../protocol/records/scan-job.js';
 import { scanPool } from '../protocol/records/scan-pool.js';
 import type { ProducePolicy } from './topic-manager.js';
-
-const CODEC_BY_NAME: Record<string, number> = {
-  uncompressed: CompressionType.none,
-  gzip: CompressionType.gzip,
-  snappy: CompressionType.snappy,
-  lz4: CompressionType.lz4,
-  zstd: CompressionType.zstd,
-};
 
 /** A batch may decompress to this many times max.message.bytes ... */
 export const DECOMPRESSED_LIMIT_FACTOR = 64;
@@ -119,7 +112,7 @@ class Collector implements DecompressSink {
  * KafkaError.
  */
 export function checkProduceRecords(policy: ProducePolicy | undefined, topic: string, partition: number, records: Buffer, maxMessageBytes: number, now: number): Buffer | Promise<Buffer> {
-  const target = policy === undefined || policy.compressionType === 'producer' ? undefined : CODEC_BY_NAME[policy.compressionType];
+  const target = policy === undefined || policy.compressionType === 'producer' ? undefined : CODEC_BY_TOPIC_COMPRESSION[policy.compressionType];
   const before = policy?.timestampBeforeMaxMs ?? Number.MAX_SAFE_INTEGER;
   const after = policy?.timestampAfterMaxMs ?? Number.MAX_SAFE_INTEGER;
   const env: Env = {

@@ -8,13 +8,22 @@ import { parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
 import { connectionSettings, openConnection, type ConnectionSettings } from './client.js';
 import { CliError, reportError } from './output.js';
 
-export async function runConnected(
+/** What a command may adjust in the shared frame. */
+export interface CommandOptions {
+  /** Positional arguments the command takes (default 0: any is an error). */
+  readonly positional?: number;
+  /** The hint printed for an unexpected positional argument (default: see --help). */
+  readonly unexpectedHint?: string;
+}
+
+/** Parses the options, prints help, resolves the connection settings and runs; any failure becomes a one-line error. */
+export async function runCommand(
   command: string,
   args: readonly string[],
   options: readonly OptionSpec[],
   usage: string,
-  run: (a: ParsedArgs, conn: KafkaConnection, s: ConnectionSettings) => Promise<number>,
-  opts: { positional?: number } = {},
+  run: (a: ParsedArgs, s: ConnectionSettings) => Promise<number>,
+  opts: CommandOptions = {},
 ): Promise<number> {
   let settings: ConnectionSettings | undefined;
   try {
@@ -23,15 +32,36 @@ export async function runConnected(
       process.stdout.write(usage);
       return 0;
     }
-    if (a.positional.length > (opts.positional ?? 0)) throw new CliError(`Unexpected argument '${a.positional[opts.positional ?? 0]}'.`, `Run '${command} --help' for usage.`);
+    if (a.positional.length > (opts.positional ?? 0)) throw new CliError(`Unexpected argument '${a.positional[opts.positional ?? 0]}'.`, opts.unexpectedHint ?? `Run '${command} --help' for usage.`);
     settings = connectionSettings(a);
-    const conn = await openConnection(settings);
-    try {
-      return await run(a, conn, settings);
-    } finally {
-      conn.close();
-    }
+    return await run(a, settings);
   } catch (e) {
     return reportError(command, e, settings ? { bootstrap: settings.bootstrap.join(',') } : {});
   }
+}
+
+/** runCommand with one connection to the cluster open while `run` runs. */
+export async function runConnected(
+  command: string,
+  args: readonly string[],
+  options: readonly OptionSpec[],
+  usage: string,
+  run: (a: ParsedArgs, conn: KafkaConnection, s: ConnectionSettings) => Promise<number>,
+  opts: CommandOptions = {},
+): Promise<number> {
+  return runCommand(
+    command,
+    args,
+    options,
+    usage,
+    async (a, settings) => {
+      const conn = await openConnection(settings);
+      try {
+        return await run(a, conn, settings);
+      } finally {
+        conn.close();
+      }
+    },
+    opts,
+  );
 }

@@ -5,10 +5,11 @@
  * (no group coordinator needed); with --group it joins a consumer group and commits offsets.
  */
 import type { Consumer, MessagesStream } from '@platformatic/kafka';
-import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
-import { closeQuietly, connectionOptions, connectionSettings, createConsumer, type ConnectionSettings } from './client.js';
+import { formatOptions, type OptionSpec, type ParsedArgs } from './args.js';
+import { closeQuietly, connectionOptions, createConsumer } from './client.js';
 import { consumerProperties, isConnectionLoss, topicsToConsume, type IsolationLevel } from './consume-options.js';
-import { CliError, reportError, toCliError, toJson, writeOut } from './output.js';
+import { CliError, toCliError, toJson, writeOut } from './output.js';
+import { runCommand } from './command.js';
 
 const FORMATS = ['value', 'key-value', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -142,16 +143,8 @@ export function parseStart(a: ParsedArgs): StartSpec {
 }
 
 export async function runConsume(args: string[]): Promise<number> {
-  const command = 'samsa consume';
-  let settings: ConnectionSettings | undefined;
-  try {
-    const a = parseArgs(command, args, options);
-    if (a.has('help')) {
-      process.stdout.write(usage);
-      return 0;
-    }
-    if (a.positional.length > 0) throw new CliError(`Unexpected argument '${a.positional[0]}'.`, `Run '${command} --help' for usage.`);
-    settings = connectionSettings(a);
+  return runCommand('samsa consume', args, options, usage, async (a, initial) => {
+    let settings = initial;
     const props = consumerProperties(a);
     const p = printer(a);
     const start = props.fromBeginning && !a.has('offset') && !a.has('timestamp') ? ({ kind: 'earliest' } as const) : parseStart(a);
@@ -207,9 +200,7 @@ export async function runConsume(args: string[]): Promise<number> {
     }
     process.stderr.write(`Processed a total of ${count} messages\n`);
     return 0;
-  } catch (e) {
-    return reportError(command, e, settings ? { bootstrap: settings.bootstrap.join(',') } : {});
-  }
+  });
 }
 
 interface Limits {

@@ -6,9 +6,10 @@
 import { createInterface } from 'node:readline';
 import type { MessageToProduce, Producer } from '@platformatic/kafka';
 import { murmur2, toPositive } from '../common/murmur2.js';
-import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
-import { closeQuietly, connectionOptions, connectionSettings, createProducer, parseAcks, parseCompression, type ConnectionSettings } from './client.js';
-import { CliError, reportError, toCliError, toJson, writeOut } from './output.js';
+import { formatOptions, type OptionSpec, type ParsedArgs } from './args.js';
+import { closeQuietly, connectionOptions, createProducer, parseAcks, parseCompression } from './client.js';
+import { CliError, toCliError, toJson, writeOut } from './output.js';
+import { runCommand } from './command.js';
 
 const options: readonly OptionSpec[] = [
   { name: 'topic', aliases: ['-t'], arg: 'NAME', help: 'Topic to produce to (required)' },
@@ -127,16 +128,8 @@ export function cliPartitioner(): (key: Buffer | undefined) => number {
 }
 
 export async function runProduce(args: string[]): Promise<number> {
-  const command = 'samsa produce';
-  let settings: ConnectionSettings | undefined;
-  try {
-    const a = parseArgs(command, args, options);
-    if (a.has('help')) {
-      process.stdout.write(usage);
-      return 0;
-    }
-    if (a.positional.length > 0) throw new CliError(`Unexpected argument '${a.positional[0]}'.`, 'Records are read from standard input; see --help.');
-    settings = connectionSettings(a);
+  return runCommand('samsa produce', args, options, usage, async (a, initial) => {
+    let settings = initial;
     const topic = a.require('topic');
     const format = lineFormat(a);
     const staticHeaders = a.pairs('header');
@@ -162,9 +155,7 @@ export async function runProduce(args: string[]): Promise<number> {
       await closeQuietly(producer);
     }
     return 0;
-  } catch (e) {
-    return reportError(command, e, settings ? { bootstrap: settings.bootstrap.join(',') } : {});
-  }
+  }, { unexpectedHint: 'Records are read from standard input; see --help.' });
 }
 
 interface ProduceSummary {

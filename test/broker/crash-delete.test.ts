@@ -12,12 +12,13 @@
  *   topic id.
  * Both must stay 0. Prints a summary line (rounds, resurrected: 0, orphans: 0).
  */
-import { after, it } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
-import { removeDir, startBrokerProcess, tempDir, type BrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { crashDataDir, crashSeed, prng } from '../helpers/crash.js';
 import { waitFor, WireClient } from '../helpers/wire.js';
 
 const ROUNDS = 20;
@@ -27,21 +28,8 @@ const RECORDS = 100;
 const MAX_STARTUP_MS = 10_000;
 const TOPIC_ALREADY_EXISTS = 36;
 
-const dataDir = tempDir('samsa-crash-del-');
 let broker: BrokerProcess | undefined;
-
-after(async () => {
-  await broker?.kill();
-  removeDir(dataDir);
-});
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return s / 0x100000000;
-  };
-}
+const dataDir = crashDataDir('samsa-crash-del-', () => broker);
 
 interface Generation {
   tag: string;
@@ -67,7 +55,7 @@ function recordedTopicId(partitionDir: string): string | undefined {
 }
 
 it(`${ROUNDS} SIGKILLs during DeleteTopics/CreateTopics: nothing deleted comes back, no orphan directories`, { timeout: 120_000 }, async () => {
-  const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
+  const seed = crashSeed();
   const rand = prng(seed);
   const gens = new Map<string, Generation>(); // by topic id
   let genCount = 0;

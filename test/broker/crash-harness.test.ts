@@ -10,12 +10,13 @@
  *   offset = equal value).
  * Prints a summary line (rounds, records acknowledged, lost: 0).
  */
-import { after, it } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
-import { removeDir, startBrokerProcess, tempDir, type BrokerProcess } from '../helpers/broker-process.js';
+import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { crashDataDir, crashSeed, prng } from '../helpers/crash.js';
 import { WireClient } from '../helpers/wire.js';
 
 const ROUNDS = 22;
@@ -25,21 +26,8 @@ const KEYS = 2000;
 const MAX_STARTUP_MS = 10_000;
 const OVERRIDES = { 'log.cleaner.backoff.ms': 50, 'log.segment.delete.delay.ms': 0 };
 
-const dataDir = tempDir('samsa-crash-');
 let broker: BrokerProcess | undefined;
-
-after(async () => {
-  await broker?.kill();
-  removeDir(dataDir);
-});
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
-    return s / 0x100000000;
-  };
-}
+const dataDir = crashDataDir('samsa-crash-', () => broker);
 
 interface Rec {
   key: string;
@@ -55,7 +43,7 @@ async function readAll(c: WireClient, topic: string): Promise<{ offset: bigint; 
 }
 
 it(`survives ${ROUNDS} SIGKILLs during produce, segment rolls and compaction without losing acknowledged records`, { timeout: 150_000 }, async () => {
-  const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
+  const seed = crashSeed();
   const rand = prng(seed);
   const ackedPlain = new Map<bigint, Rec>();
   const ackedCompact = new Map<bigint, Rec>();

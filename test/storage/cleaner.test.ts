@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CompressionType } from '../../src/protocol/records/batch-header.js';
 import { encodeControlBatch } from '../../src/protocol/records/control-record.js';
 import { decodeRecordBatches, encodeRecordBatch, type RecordBatch } from '../../src/protocol/records/record.js';
@@ -15,15 +15,9 @@ import { murmur3x86_128, OffsetMap } from '../../src/storage/cleaner/offset-map.
 import { recoverCleanerFiles, swapFile } from '../../src/storage/cleaner/swap-files.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
-import { config, manualClock, removeDir, tempDir } from './helpers.js';
+import { config, manualClock, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-function newDir(): string {
-  const d = tempDir('samsa-cleaner-');
-  dirs.push(d);
-  return d;
-}
-after(() => dirs.forEach(removeDir));
+const newDir = tempDirs('samsa-cleaner-');
 
 const compactConfig = (o: Partial<LogConfig> = {}): LogConfig =>
   config({ segmentBytes: 4096, cleanupPolicy: { compact: true, delete: false }, minCleanableDirtyRatio: 0, deleteRetentionMs: 1000, ...o });

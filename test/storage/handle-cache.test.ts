@@ -6,19 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readlinkSync } from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { LogManager } from '../../src/storage/log-manager.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { SegmentResourceCache, effectiveMaxOpenSegments } from '../../src/storage/segment-cache.js';
-import { config, makeBatch, parseBatches, removeDir, tempDir } from './helpers.js';
+import { config, makeBatch, parseBatches, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-function newDir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-after(() => dirs.forEach(removeDir));
+const newDir = tempDirs();
 
 /** Fds of this process that point into `dir`. */
 function fdsUnder(dir: string): number {

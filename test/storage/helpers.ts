@@ -1,5 +1,6 @@
 /** Test helpers: a minimal valid v2 record batch builder (CRC via crc32c) and temp dirs. */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { after } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32c } from '../../src/protocol/records/crc32c.js';
@@ -105,6 +106,17 @@ export function tempDir(prefix = 'samsa-storage-'): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** A maker of temporary dirs for one test file: every dir it made is removed after the file. */
+export function tempDirs(prefix?: string): () => string {
+  const dirs: string[] = [];
+  after(() => dirs.forEach(removeDir));
+  return () => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
 }
 
 /** A controllable clock. */

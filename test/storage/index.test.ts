@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CorruptIndexError } from '../../src/common/errors.js';
 import { OffsetIndex } from '../../src/storage/offset-index.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { SegmentResourceCache } from '../../src/storage/segment-cache.js';
 import { TimeIndex } from '../../src/storage/time-index.js';
 import { setHeaderChunkSizeForTests } from '../../src/storage/batch-scanner.js';
-import { config, makeBatch, parseBatches, removeDir, tempDir } from './helpers.js';
+import { config, makeBatch, parseBatches, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-function newDir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-after(() => dirs.forEach(removeDir));
+const newDir = tempDirs();
 
 describe('OffsetIndex', () => {
   it('appends, looks up, truncates and persists 8-byte entries', () => {

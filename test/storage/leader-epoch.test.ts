@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CheckpointFile, LeaderEpochCheckpointFile, OffsetCheckpointFile } from '../../src/storage/checkpoint-file.js';
 import { CorruptCheckpointError } from '../../src/storage/errors.js';
 import { LeaderEpochCache } from '../../src/storage/leader-epoch-cache.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
-import { config, makeBatch, removeDir, tempDir } from './helpers.js';
+import { config, makeBatch, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-function newDir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-after(() => dirs.forEach(removeDir));
+const newDir = tempDirs();
 
 describe('checkpoint files', () => {
   it('round-trips offset checkpoints in Kafka text format, atomically', () => {

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { LogManager } from '../../src/storage/log-manager.js';
 import type { PartitionLog } from '../../src/storage/partition-log.js';
-import { config, makeBatch, parseBatches, removeDir, tempDir } from './helpers.js';
+import { config, makeBatch, parseBatches, tempDirs } from './helpers.js';
 import { waitFor } from '../helpers/wire.js';
 
-const dirs: string[] = [];
-function newDir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-after(() => dirs.forEach(removeDir));
+const newDir = tempDirs();
 
 /** Background work (renames, fsyncs, timers) finishes when it finishes: wait for its effect, with a generous deadline. */
 const eventually = (cond: () => boolean, what: string): Promise<boolean> => waitFor(() => cond(), 10_000, what, 5);

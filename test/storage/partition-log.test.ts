@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OffsetOutOfRangeError, PartitionLog } from '../../src/storage/partition-log.js';
 import { UnexpectedAppendOffsetError } from '../../src/storage/errors.js';
 import { CompressionType } from '../../src/protocol/records/batch-header.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
-import { config, makeBatch, manualClock, parseBatches, removeDir, tempDir } from './helpers.js';
+import { config, makeBatch, manualClock, parseBatches, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-function newDir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-after(() => dirs.forEach(removeDir));
+const newDir = tempDirs();
 
 /** Reads the whole log sequentially in chunks of maxBytes; returns every batch. */
 function readAll(log: PartitionLog, maxBytes: number) {

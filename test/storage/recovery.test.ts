@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, openSync, readSync, writeSync, closeSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
-import { config, makeBatch, parseBatches, removeDir, tempDir } from './helpers.js';
+import { config, makeBatch, parseBatches, tempDirs } from './helpers.js';
 
-const dirs: string[] = [];
-function newDir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-after(() => dirs.forEach(removeDir));
+const newDir = tempDirs();
 
 const cfg: LogConfig = config({ segmentBytes: 4000, indexIntervalBytes: 200 });
 const LOG0 = '00000000000000000000';

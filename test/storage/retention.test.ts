@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OffsetOutOfRangeError, PartitionLog } from '../../src/storage/partition-log.js';
-import { config, makeBatch, manualClock, parseBatches, removeDir, tempDir } from './helpers.js';
+import { config, makeBatch, manualClock, parseBatches, tempDirs } from './helpers.js';
 import { waitFor } from '../helpers/wire.js';
 
-const dirs: string[] = [];
-function newDir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-after(() => dirs.forEach(removeDir));
+const newDir = tempDirs();
 
 /** 10 segments of 5 single-record batches, batch i has timestamp 1000*i. */
 function fill(log: PartitionLog): void {

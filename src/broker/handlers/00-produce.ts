@@ -32,7 +32,7 @@ import {
   type ProduceRequest,
   type ProduceResponseInit,
 } from '../../protocol/generated/messages/produce.js';
-import { ATTRIBUTES_OFFSET, CompressionType, MAGIC_OFFSET, TRANSACTIONAL_FLAG_MASK } from '../../protocol/records/batch-header.js';
+import { ATTRIBUTES_OFFSET, CODEC_BY_TOPIC_COMPRESSION, MAGIC_OFFSET, TRANSACTIONAL_FLAG_MASK } from '../../protocol/records/batch-header.js';
 import { isLegacyMessageSet } from '../../protocol/records/legacy-message-set.js';
 import { upConvertLegacyMessageSet } from '../../protocol/records/legacy-up-convert.js';
 import { RecordValidationError } from '../../protocol/records/record-errors.js';
@@ -124,7 +124,7 @@ function upConvert(ctx: RequestContext, topic: string, index: number, found: Par
   const before = policy?.timestampBeforeMaxMs ?? Number.MAX_SAFE_INTEGER;
   const after = policy?.timestampAfterMaxMs ?? Number.MAX_SAFE_INTEGER;
   const started = performance.now();
-  const target = policy === undefined || policy.compressionType === 'producer' ? undefined : LEGACY_TARGET[policy.compressionType];
+  const target = policy === undefined || policy.compressionType === 'producer' ? undefined : CODEC_BY_TOPIC_COMPRESSION[policy.compressionType];
   const out = upConvertLegacyMessageSet(records, {
     topic,
     partition: index,
@@ -143,14 +143,6 @@ function upConvert(ctx: RequestContext, topic: string, index: number, found: Par
   const info = validateRecordBatches(out.batch, { maxBatchBytes: maxMessageBytes });
   return { index, partition: found, info, records: out.batch };
 }
-
-const LEGACY_TARGET: Record<string, number> = {
-  uncompressed: CompressionType.none,
-  gzip: CompressionType.gzip,
-  snappy: CompressionType.snappy,
-  lz4: CompressionType.lz4,
-  zstd: CompressionType.zstd,
-};
 
 function appendPrepared(ctx: RequestContext, transactionalId: string | null, topic: string, p: Prepared, records: Buffer): PartitionOut {
   const { index, partition: found, info } = p;

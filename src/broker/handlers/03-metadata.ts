@@ -25,6 +25,7 @@ import { defineHandler, type RequestContext } from '../handler.js';
 import { forEachSliced, whenDone } from '../../common/yield.js';
 import { isLegalTopicName } from '../topic-manager.js';
 import { autoCreateTopic } from './topic-creation.js';
+import { partitionEntry } from './partition-entry.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.js';
 
 type TopicOut = NonNullable<MetadataResponseInit['topics']>[number];
@@ -46,15 +47,7 @@ function topicEntry(t: TopicImage): TopicOut {
     name: t.name,
     topicId: t.topicId,
     isInternal: t.internal,
-    partitions: t.partitions.map((p) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p.partition,
-      leaderId: p.leader,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: p.replicas,
-      isrNodes: p.isr,
-      offlineReplicas: [],
-    })),
+    partitions: t.partitions.map(partitionEntry),
   };
 }
 

@@ -23,6 +23,7 @@ import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { TOPIC_OPERATIONS } from '../authorized-operations.js';
 import { defineHandler } from '../handler.js';
 import { isLegalTopicName } from '../topic-manager.js';
+import { partitionEntry } from './partition-entry.js';
 
 type TopicOut = NonNullable<DescribeTopicPartitionsResponseInit['topics']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
@@ -32,17 +33,7 @@ export const MAX_RESPONSE_PARTITIONS = 2000;
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 
 function partitionsFrom(t: TopicImage, start: number, max: number): PartitionOut[] {
-  return t.partitions.slice(start, start + max).map((p) => ({
-    errorCode: ErrorCode.NONE,
-    partitionIndex: p.partition,
-    leaderId: p.leader,
-    leaderEpoch: p.leaderEpoch,
-    replicaNodes: p.replicas,
-    isrNodes: p.isr,
-    eligibleLeaderReplicas: [],
-    lastKnownElr: [],
-    offlineReplicas: [],
-  }));
+  return t.partitions.slice(start, start + max).map((p) => ({ ...partitionEntry(p), eligibleLeaderReplicas: [], lastKnownElr: [] }));
 }
 
 export const describeTopicPartitionsHandler = defineHandler<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponseInit>({

@@ -29,6 +29,18 @@ export const DELETE_HORIZON_FLAG_MASK = 0x40;
 export const CompressionType = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType];
 
+/**
+ * The codec a topic's compression.type names (other than `producer`, which keeps the producer's):
+ * Kafka's config says `uncompressed` where the batch attribute says none.
+ */
+export const CODEC_BY_TOPIC_COMPRESSION: Readonly<Record<string, CompressionType>> = {
+  uncompressed: CompressionType.none,
+  gzip: CompressionType.gzip,
+  snappy: CompressionType.snappy,
+  lz4: CompressionType.lz4,
+  zstd: CompressionType.zstd,
+};
+
 export const NO_PRODUCER_ID = -1n;
 export const NO_PRODUCER_EPOCH = -1;
 export const NO_SEQUENCE = -1;
