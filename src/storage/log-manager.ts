@@ -3,7 +3,6 @@
  * unclean shutdown), creation, deletion, the root checkpoint files, the clean-shutdown marker and
  * the background retention / flush / checkpoint / log cleaner tasks.
  */
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../common/logger.js';
@@ -12,7 +11,6 @@ import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import { OffsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.js';
 import {
   CLEAN_SHUTDOWN_FILE,
-  DELETE_DIR_SUFFIX,
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
   REPLICATION_OFFSET_CHECKPOINT,
@@ -23,21 +21,25 @@ import {
 import { atomicWriteFile, fsyncDir, unlinkIfExists } from './fs-util.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
-import { PartitionMetadataError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
+import { writePartitionMetadata } from './partition-metadata.js';
 import { StorageErrorLog, storageFailureCode } from './storage-error-log.js';
 import { type SegmentResourceCache, newSegmentResourceCache } from './segment-cache.js';
 import type { BufferPool } from '../common/buffer-pool.js';
+import {
+  belongsToMetadata,
+  type DeletedLogDir,
+  type DirCheckpoints,
+  type ExpectedTopicId,
+  logKey,
+  moveDir,
+  readCheckpointMap,
+  removeDeletedDirs,
+  removeQuietly,
+  renameForDeletion,
+  writeIfChanged,
+} from './log-dirs.js';
 
-/**
- * What the metadata says about a partition directory found at start-up: the topic id it must
- * carry, or null when the topic (or that partition of it) does not exist.
- */
-export type ExpectedTopicId = (topic: string, partition: number) => string | null;
-
-/** A partition directory renamed to `-delete` (removed in the background by removeDeleted). */
-export interface DeletedLogDir {
-  path: string;
-}
+export type { DeletedLogDir, ExpectedTopicId } from './log-dirs.js';
 
 export interface LogManagerOptions {
   logDirs: string[];
@@ -69,14 +71,6 @@ export interface LogDirUsage {
   partitions: { topic: string; partition: number; size: number }[];
   totalBytes?: number;
   usableBytes?: number;
-}
-
-interface DirCheckpoints {
-  recoveryPoints: OffsetCheckpointFile;
-  highWatermarks: OffsetCheckpointFile;
-  logStartOffsets: OffsetCheckpointFile;
-  /** Last content written per file, to skip rewriting unchanged checkpoints. */
-  written: Map<string, string>;
 }
 
 export class LogManager {
@@ -161,7 +155,7 @@ export class LogManager {
         if (tp === undefined) continue;
         const key = logKey(tp.topic, tp.partition);
         if (this.logs.has(key)) continue;
-        if (expectedTopicId !== undefined && !this.belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId)) continue;
+        if (expectedTopicId !== undefined && !belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId)) continue;
         const opts: Parameters<typeof PartitionLog.open>[4] = { ...this.logOpenOptions(), recover: !clean, cleanShutdown: clean };
         const rp = recoveryPoints.get(entry.name);
         const hw = highWatermarks.get(entry.name);
@@ -183,38 +177,6 @@ export class LogManager {
       log.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
     }
     return loaded;
-  }
-
-  /** Whether `<dir>/<name>` is the log of the metadata's topic; if not it is renamed to `-delete` and removed. */
-  private belongsToMetadata(dir: string, name: string, topic: string, partition: number, expectedTopicId: ExpectedTopicId): boolean {
-    const path = join(dir, name);
-    const expected = expectedTopicId(topic, partition);
-    let recorded: string | undefined;
-    try {
-      recorded = readPartitionMetadata(path);
-    } catch (e) {
-      if (!(e instanceof PartitionMetadataError)) throw e;
-      log.warn(`ignoring unreadable ${e.file}`, e);
-    }
-    let reason: string | null = null;
-    if (expected === null) reason = `topic ${topic} partition ${partition} is not in the metadata`;
-    else if (recorded !== undefined && recorded !== expected) reason = `it holds topic id ${recorded}, but topic ${topic} has id ${expected} (a deleted topic's log)`;
-    if (reason === null) {
-      if (recorded === undefined && expected !== null) {
-        try {
-          writePartitionMetadata(path, expected);
-          log.info(`Recorded topic id ${expected} in ${path} (directory without partition.metadata)`);
-        } catch (e) {
-          log.warn(`cannot write partition.metadata in ${path}; loading it anyway`, e);
-        }
-      }
-      return true;
-    }
-    log.warn(`Not loading log directory ${path}: ${reason}; deleting it`);
-    const doomed = this.renameForDeletion(dir, path, topic, partition);
-    fsyncDir(dir);
-    this.removeDeleted([doomed]);
-    return false;
   }
 
   getLog(topic: string, partition: number): PartitionLog | undefined {
@@ -314,7 +276,7 @@ export class LogManager {
       } catch (e) {
         log.warn(`error closing deleted log ${topic}-${partition}`, e);
       }
-      out.push(this.renameForDeletion(dir, plog.dir, topic, partition));
+      out.push(renameForDeletion(dir, plog.dir, topic, partition));
       parents.add(dir);
     }
     for (const dir of parents) fsyncDir(dir);
@@ -322,24 +284,9 @@ export class LogManager {
     return out;
   }
 
-  private renameForDeletion(dir: string, path: string, topic: string, partition: number): DeletedLogDir {
-    const target = join(dir, `${partitionDirName(topic, partition)}.${randomUUID().replace(/-/g, '')}${DELETE_DIR_SUFFIX}`);
-    try {
-      fs.renameSync(path, target);
-      return { path: target };
-    } catch (e) {
-      log.warn(`cannot rename ${path} for deletion; removing it in place`, e);
-      return { path };
-    }
-  }
-
   /** Removes directories marked by markForDeletion, off the event loop. */
   removeDeleted(dirs: readonly DeletedLogDir[]): void {
-    for (const d of dirs) {
-      fs.rm(d.path, { recursive: true, force: true }, (err) => {
-        if (err !== null) log.warn(`cannot remove deleted log directory ${d.path} (removed at the next start)`, err);
-      });
-    }
+    removeDeletedDirs(dirs);
   }
 
   /** The configured log directory holding a partition's log (undefined when not hosted). */
@@ -437,15 +384,15 @@ export class LogManager {
   private checkpointHighWatermarks(): void {
     for (const dir of this.logDirs) {
       const cp = this.dirCheckpoints(dir);
-      this.writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
+      writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
     }
   }
 
   private checkpointDir(dir: string): void {
     const cp = this.dirCheckpoints(dir);
-    this.writeIfChanged(cp, cp.recoveryPoints, this.entriesFor(dir, (l) => l.recoveryPoint));
-    this.writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
-    this.writeIfChanged(cp, cp.logStartOffsets, this.entriesFor(dir, (l) => l.logStartOffset));
+    writeIfChanged(cp, cp.recoveryPoints, this.entriesFor(dir, (l) => l.recoveryPoint));
+    writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
+    writeIfChanged(cp, cp.logStartOffsets, this.entriesFor(dir, (l) => l.logStartOffset));
   }
 
   private entriesFor(dir: string, value: (l: PartitionLog) => number): TopicPartitionOffset[] {
@@ -454,13 +401,6 @@ export class LogManager {
       if (this.dirOfLog.get(key) === dir) out.push({ topic: plog.topic, partition: plog.partition, offset: value(plog) });
     }
     return out;
-  }
-
-  private writeIfChanged(cp: DirCheckpoints, file: OffsetCheckpointFile, entries: TopicPartitionOffset[]): void {
-    const content = file.render(entries);
-    if (cp.written.get(file.path) === content) return;
-    file.writeRendered(content);
-    cp.written.set(file.path, content);
   }
 
   /** Flushes and closes every log, writes checkpoints and the clean-shutdown marker, stops timers. */
@@ -536,38 +476,5 @@ export class LogManager {
       if (storageFailureCode(e) !== undefined) this.storageErrors.failed(what, e);
       else log.error(`${what} failed`, e);
     }
-  }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    fs.rmSync(path, { recursive: true, force: true });
-  } catch (e) {
-    log.warn(`cannot remove ${path}`, e);
-  }
-}
-
-/** rename(2), or a recursive copy then delete when the directories are on different filesystems. */
-function moveDir(from: string, to: string): void {
-  try {
-    fs.renameSync(from, to);
-  } catch (e) {
-    if (!(e instanceof Error && 'code' in e && e.code === 'EXDEV')) throw e;
-    fs.cpSync(from, to, { recursive: true });
-    fs.rmSync(from, { recursive: true, force: true });
-  }
-}
-
-function logKey(topic: string, partition: number): string {
-  return partitionDirName(topic, partition);
-}
-
-/** A missing file gives an empty map; a corrupt one is reported and ignored (recovery then scans more). */
-function readCheckpointMap(file: OffsetCheckpointFile): Map<string, number> {
-  try {
-    return file.readMap();
-  } catch (e) {
-    log.warn(`ignoring unreadable checkpoint ${file.path}`, e);
-    return new Map();
   }
 }
