@@ -3,26 +3,33 @@
  * single broker: transactional id -> TxnMetadata, persisted in the compacted internal topic
  * `__transaction_state` (created on demand) and replayed from it at start-up.
  *
- * Every operation runs synchronously on the event loop (log appends are synchronous), so there
- * are no pending transitions: a transition's record is appended, then the in-memory value
- * replaced. EndTxn writes PrepareCommit/PrepareAbort, the markers into every partition of the
- * transaction, then CompleteCommit/CompleteAbort, all before answering. A crash in between leaves
- * a Prepare* state, completed when the coordinator loads. Ongoing transactions past their timeout
- * are aborted with a bumped epoch (fencing the producer), also those found after a restart.
+ * State changes only by replay (Kafka's CoordinatorShard.replay): a transition builds the next
+ * TxnMetadata, its `__transaction_state` record goes through a CoordinatorRuntime (one serial
+ * queue per partition), and the value becomes current when the committed record is replayed;
+ * loading a partition at start-up is replay of its log. A failed append changes nothing. EndTxn
+ * writes PrepareCommit/PrepareAbort; once that is committed, the markers into every partition of
+ * the transaction, then CompleteCommit/CompleteAbort, all before answering (single node: every
+ * commit is immediate, so it all runs synchronously). A crash in between leaves a Prepare* state,
+ * completed when the coordinator loads. Ongoing transactions past their timeout are aborted with
+ * a bumped epoch (fencing the producer), also those found after a restart.
  *
  * Deviations from Kafka (single broker, no pending states): InitProducerId for a transactional id
  * whose transaction is Ongoing aborts it and answers with the new epoch at once instead of
  * CONCURRENT_TRANSACTIONS-and-retry. Transaction version 2 (epoch bump per transaction) is not
  * offered. Markers that fail to append (the partition was deleted, a newer epoch is there) are
- * skipped with a log line instead of being retried forever.
+ * skipped with a log line instead of being retried forever. The operations answer synchronously:
+ * while a write to a `__transaction_state` partition waits for its commit (a replicated writer),
+ * requests whose transactional ids live there get CONCURRENT_TRANSACTIONS (retriable) instead of
+ * waiting, and a Prepare* record committed after its request was answered goes on to its markers
+ * when it is replayed.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
 import type { CoordinatorDeps } from '../coordinator/deps.js';
+import { CoordinatorRuntime, type CoordinatorRecord, type CoordinatorResult, type WriteOutcome } from '../coordinator/runtime.js';
 import type { TimerHandle } from '../common/scheduler.js';
 import { decodeRecordBatches } from '../protocol/records/record.js';
-import { encodeRecordBatch } from '../protocol/records/record.js';
 import { MarkerWriter } from './markers.js';
 import { ProducerIdManager } from './producer-id-manager.js';
 import { TRANSACTION_STATE_TOPIC, decodeTxnLogRecord, partitionForTransactionalId, txnLogKey, txnLogValue } from './txn-log.js';
@@ -72,6 +79,23 @@ function err(code: number, message?: string): KafkaError {
   return new KafkaError(code, message);
 }
 
+/**
+ * A `__transaction_state` record written by this coordinator. It carries the one field the log
+ * does not hold (lastProducerEpoch, as in Kafka: not persisted), which its replay applies; a
+ * record loaded from the log has none.
+ */
+interface TxnLogRecord extends CoordinatorRecord {
+  readonly lastProducerEpoch: number;
+}
+
+function isTxnLogRecord(r: CoordinatorRecord): r is TxnLogRecord {
+  return typeof (r as Partial<TxnLogRecord>).lastProducerEpoch === 'number';
+}
+
+function isPrepare(s: TxnState): boolean {
+  return s === TxnState.PrepareCommit || s === TxnState.PrepareAbort;
+}
+
 export class TransactionCoordinator {
   readonly markers: MarkerWriter;
   readonly producerIds: ProducerIdManager;
@@ -79,10 +103,22 @@ export class TransactionCoordinator {
   private numPartitions = 0;
   private active = false;
   private timer: TimerHandle | null = null;
+  private readonly runtime: CoordinatorRuntime;
 
   constructor(private readonly deps: TxnCoordinatorDeps) {
     this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now());
     this.producerIds = new ProducerIdManager(deps.settings.producerIdDir);
+    this.runtime = new CoordinatorRuntime(
+      TRANSACTION_STATE_TOPIC,
+      {
+        append: (topic, partition, batch) => {
+          if (!deps.internal.partition(topic, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${topic} partition ${partition}`);
+          return deps.writer.append(topic, partition, batch);
+        },
+      },
+      { replay: (_partition, record) => this.replay(record) },
+      () => deps.scheduler.now(),
+    );
   }
 
   private now(): number {
@@ -165,15 +201,7 @@ export class TransactionCoordinator {
             if (r.key === null) continue;
             records++;
             try {
-              const d = decodeTxnLogRecord(r.key, r.value);
-              if (d.transactionalId === null) continue;
-              if (d.value === null) {
-                this.txns.delete(d.transactionalId);
-              } else {
-                this.txns.set(d.transactionalId, d.value);
-                this.producerIds.ensureAbove(d.value.producerId);
-                if (d.value.previousProducerId >= 0n) this.producerIds.ensureAbove(d.value.previousProducerId);
-              }
+              this.replay({ key: r.key, value: r.value });
             } catch (e) {
               log.error(`skipping a malformed record at offset ${r.offset} of ${TRANSACTION_STATE_TOPIC}-${i}`, e);
             }
@@ -183,7 +211,7 @@ export class TransactionCoordinator {
     }
     log.info(`Loaded ${this.txns.size} transactional ids from ${records} records of ${TRANSACTION_STATE_TOPIC} in ${(performance.now() - started).toFixed(0)} ms`);
     for (const m of [...this.txns.values()]) {
-      if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) {
+      if (isPrepare(m.state)) {
         log.info(`Completing the interrupted ${m.state === TxnState.PrepareCommit ? 'commit' : 'abort'} of transactional id ${m.transactionalId}`);
         this.tryComplete(m);
       }
@@ -202,29 +230,80 @@ export class TransactionCoordinator {
     return this.deps.internal.partition(TRANSACTION_STATE_TOPIC, this.partitionFor(transactionalId))?.leaderEpoch ?? 0;
   }
 
-  // ---------------------------------------------------------------- persistence
+  // ---------------------------------------------------------------- records and replay
 
-  private append(transactionalId: string, value: Buffer | null): void {
-    const partition = this.partitionFor(transactionalId);
-    if (!this.deps.internal.partition(TRANSACTION_STATE_TOPIC, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
-    const now = BigInt(this.now());
-    const batch = encodeRecordBatch({ baseTimestamp: now, records: [{ key: txnLogKey(transactionalId), value, timestamp: now }] });
-    try {
-      this.deps.writer.append(TRANSACTION_STATE_TOPIC, partition, batch);
-    } catch (e) {
-      if (e instanceof KafkaError && (e.code === ErrorCode.MESSAGE_TOO_LARGE || e.code === ErrorCode.RECORD_LIST_TOO_LARGE)) {
-        throw err(ErrorCode.UNKNOWN_SERVER_ERROR, `the transaction state of ${transactionalId} is too large`);
-      }
-      log.error(`appending to ${TRANSACTION_STATE_TOPIC} for ${transactionalId} failed`, e);
-      throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  /**
+   * The shard's replay: the only way `txns` changes, for the records this coordinator writes
+   * (once committed) and for those loaded from the log. Throws on a malformed record.
+   */
+  private replay(record: CoordinatorRecord): void {
+    const d = decodeTxnLogRecord(record.key, record.value);
+    if (d.transactionalId === null) return;
+    if (d.value === null) {
+      this.txns.delete(d.transactionalId);
+      return;
     }
+    const m = isTxnLogRecord(record) ? { ...d.value, lastProducerEpoch: record.lastProducerEpoch } : d.value;
+    this.txns.set(d.transactionalId, m);
+    this.producerIds.ensureAbove(m.producerId);
+    if (m.previousProducerId >= 0n) this.producerIds.ensureAbove(m.previousProducerId);
   }
 
-  /** Persists `next` and makes it current. */
+  /** The record of `next` (its state), or the tombstone of `transactionalId` when `next` is null. */
+  private record(transactionalId: string, next: TxnMetadata | null): CoordinatorResult<undefined> {
+    const key = txnLogKey(transactionalId);
+    const record: CoordinatorRecord | TxnLogRecord = next === null ? { key, value: null } : { key, value: txnLogValue(next), lastProducerEpoch: next.lastProducerEpoch };
+    return { records: [record], response: undefined };
+  }
+
+  /**
+   * Writes the record of `next` (or the tombstone) through the runtime; `done` gets the outcome
+   * once it is committed and replayed (synchronously when the commit is immediate). Throws
+   * NOT_COORDINATOR when this broker has no partition for the transactional id.
+   */
+  private submit(transactionalId: string, next: TxnMetadata | null, done: (outcome: WriteOutcome<undefined>) => void): void {
+    const partition = this.partitionFor(transactionalId);
+    if (!this.deps.internal.partition(TRANSACTION_STATE_TOPIC, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
+    this.runtime.write(partition, () => this.record(transactionalId, next), done);
+  }
+
+  /** The KafkaError a client gets for a failed append of `transactionalId`'s state. */
+  private appendError(transactionalId: string, e: unknown): KafkaError {
+    if (e instanceof KafkaError && (e.code === ErrorCode.MESSAGE_TOO_LARGE || e.code === ErrorCode.RECORD_LIST_TOO_LARGE)) {
+      return err(ErrorCode.UNKNOWN_SERVER_ERROR, `the transaction state of ${transactionalId} is too large`);
+    }
+    if (e instanceof KafkaError && e.code === ErrorCode.NOT_COORDINATOR) return e;
+    log.error(`appending to ${TRANSACTION_STATE_TOPIC} for ${transactionalId} failed`, e);
+    return err(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  }
+
+  /**
+   * Writes `next` (or the tombstone, when null) and returns the state its replay left. Throws
+   * KafkaError when the append fails (the state is unchanged) and CONCURRENT_TRANSACTIONS
+   * (retriable) while a write to the partition waits for its commit; a write whose own commit
+   * is still pending is replayed later, and a Prepare* state then goes on to its markers.
+   */
+  private write(transactionalId: string, next: TxnMetadata | null): TxnMetadata | undefined {
+    if (this.runtime.isBusy(this.partitionFor(transactionalId))) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `a write for ${transactionalId} is waiting for its commit`);
+    let outcome: WriteOutcome<undefined> | undefined;
+    let returned = false;
+    this.submit(transactionalId, next, (o) => {
+      outcome = o;
+      if (!returned) return;
+      // Committed after we answered: finish what the caller would have done.
+      const m = this.txns.get(transactionalId);
+      if (o.ok && m !== undefined && isPrepare(m.state)) this.complete(m);
+      else if (!o.ok) log.error(`a write to ${TRANSACTION_STATE_TOPIC} for ${transactionalId} failed`, o.error);
+    });
+    returned = true;
+    if (outcome === undefined) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `the write for ${transactionalId} is waiting for its commit`);
+    if (!outcome.ok) throw this.appendError(transactionalId, outcome.error);
+    return this.txns.get(transactionalId);
+  }
+
+  /** Persists `next`; it is current once replayed. Returns the replayed state. */
   private transition(next: TxnMetadata): TxnMetadata {
-    this.append(next.transactionalId, txnLogValue(next));
-    this.txns.set(next.transactionalId, next);
-    return next;
+    return this.write(next.transactionalId, next) ?? next;
   }
 
   // ---------------------------------------------------------------- InitProducerId
@@ -380,8 +459,18 @@ export class TransactionCoordinator {
     }
   }
 
-  /** Writes the markers of a Prepare* transaction and then its Complete* state; returns the current metadata (still Prepare* if the last append failed). */
+  /**
+   * Writes the markers of a (committed) Prepare* transaction and then its Complete* state;
+   * returns the current metadata (still Prepare* if that write failed or waits for its commit,
+   * or another write to the partition does).
+   */
   private tryComplete(m: TxnMetadata): TxnMetadata {
+    if (this.runtime.isBusy(this.partitionFor(m.transactionalId))) return m;
+    this.complete(m);
+    return this.txns.get(m.transactionalId) ?? m;
+  }
+
+  private complete(m: TxnMetadata): void {
     const commit = m.state === TxnState.PrepareCommit;
     const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: this.coordinatorEpoch(m.transactionalId), commit };
     for (const [topic, parts] of m.partitions) {
@@ -392,11 +481,14 @@ export class TransactionCoordinator {
         }
       }
     }
+    const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
     try {
-      return this.transition({ ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() });
+      // Queued behind a write waiting for its commit, if any (the runtime's queue, not CONCURRENT_TRANSACTIONS).
+      this.submit(m.transactionalId, next, (o) => {
+        if (!o.ok) log.error(`could not complete the transaction of ${m.transactionalId}; will retry`, o.error);
+      });
     } catch (e) {
       log.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
-      return m;
     }
   }
 
@@ -418,11 +510,10 @@ export class TransactionCoordinator {
         if (m.state === TxnState.Ongoing && m.txnStartTimestamp + m.txnTimeoutMs < now) {
           log.info(`Aborting the transaction of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}): it exceeded its timeout of ${m.txnTimeoutMs} ms`);
           this.abortOngoing(m);
-        } else if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) {
+        } else if (isPrepare(m.state)) {
           this.tryComplete(m);
         } else if (isComplete(m.state) && m.txnLastUpdateTimestamp + expirationMs <= now) {
-          this.append(m.transactionalId, null);
-          this.txns.delete(m.transactionalId);
+          this.write(m.transactionalId, null);
           log.info(`Expired transactional id ${m.transactionalId} after ${expirationMs} ms of inactivity`);
         }
       } catch (e) {
