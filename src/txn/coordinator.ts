@@ -218,6 +218,11 @@ export class TransactionCoordinator {
     }
   }
 
+  /** Kafka answers CONCURRENT_TRANSACTIONS while a transition is pending; here: while a write to the id's partition waits for its commit. */
+  private checkNotWaiting(transactionalId: string): void {
+    if (this.runtime.isBusy(this.partitionFor(transactionalId))) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `a write for ${transactionalId} is waiting for its commit`);
+  }
+
   private checkAvailable(): void {
     if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not active');
     if (this.numPartitions === 0) {
@@ -284,7 +289,7 @@ export class TransactionCoordinator {
    * is still pending is replayed later, and a Prepare* state then goes on to its markers.
    */
   private write(transactionalId: string, next: TxnMetadata | null): TxnMetadata | undefined {
-    if (this.runtime.isBusy(this.partitionFor(transactionalId))) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `a write for ${transactionalId} is waiting for its commit`);
+    this.checkNotWaiting(transactionalId);
     let outcome: WriteOutcome<undefined> | undefined;
     let returned = false;
     this.submit(transactionalId, next, (o) => {
@@ -319,6 +324,7 @@ export class TransactionCoordinator {
       throw err(ErrorCode.INVALID_TRANSACTION_TIMEOUT, `The transaction timeout ${transactionTimeoutMs} ms is not within (0, transaction.max.timeout.ms]`);
     }
     this.checkAvailable();
+    this.checkNotWaiting(transactionalId);
     let m = this.txns.get(transactionalId) ?? this.fresh(transactionalId, transactionTimeoutMs);
     if (expected !== null && !isValidProducerId(m, expected)) throw err(ErrorCode.PRODUCER_FENCED, `Producer ${expected.producerId} with epoch ${expected.producerEpoch} is fenced`);
     for (let round = 0; round < 3; round++) {
@@ -383,6 +389,7 @@ export class TransactionCoordinator {
   private validProducer(transactionalId: string, producerId: bigint, producerEpoch: number): TxnMetadata {
     if (transactionalId === '') throw err(ErrorCode.INVALID_REQUEST, 'The transactional id is empty');
     this.checkAvailable();
+    this.checkNotWaiting(transactionalId);
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.producerId !== producerId) throw err(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `Producer id ${producerId} is not the current one of transactional id ${transactionalId}`);
     if (m.producerEpoch !== producerEpoch) throw err(ErrorCode.PRODUCER_FENCED, `Producer epoch ${producerEpoch} is not the current epoch ${m.producerEpoch} of transactional id ${transactionalId}`);
