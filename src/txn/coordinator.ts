@@ -27,12 +27,12 @@ import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
 import type { CoordinatorDeps } from '../coordinator/deps.js';
-import { CoordinatorRuntime, type CoordinatorRecord, type CoordinatorResult, type WriteOutcome } from '../coordinator/runtime.js';
+import { CoordinatorRuntime, type WriteOutcome } from '../coordinator/runtime.js';
 import type { TimerHandle } from '../common/scheduler.js';
-import { decodeRecordBatches } from '../protocol/records/record.js';
 import { MarkerWriter } from './markers.js';
 import { ProducerIdManager } from './producer-id-manager.js';
-import { TRANSACTION_STATE_TOPIC, decodeTxnLogRecord, partitionForTransactionalId, txnLogKey, txnLogValue } from './txn-log.js';
+import { TRANSACTION_STATE_TOPIC, partitionForTransactionalId } from './txn-log.js';
+import { TxnStateShard, txnRecord } from './txn-state.js';
 import {
   MAX_PRODUCER_EPOCH,
   NO_PRODUCER_EPOCH,
@@ -73,23 +73,9 @@ export interface TxnCoordinatorSettings {
 export type TxnCoordinatorDeps = CoordinatorDeps<TxnCoordinatorSettings>;
 
 const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
-const LOAD_CHUNK_BYTES = 1 << 20;
 
 function err(code: number, message?: string): KafkaError {
   return new KafkaError(code, message);
-}
-
-/**
- * A `__transaction_state` record written by this coordinator. It carries the one field the log
- * does not hold (lastProducerEpoch, as in Kafka: not persisted), which its replay applies; a
- * record loaded from the log has none.
- */
-interface TxnLogRecord extends CoordinatorRecord {
-  readonly lastProducerEpoch: number;
-}
-
-function isTxnLogRecord(r: CoordinatorRecord): r is TxnLogRecord {
-  return typeof (r as Partial<TxnLogRecord>).lastProducerEpoch === 'number';
 }
 
 function isPrepare(s: TxnState): boolean {
@@ -99,7 +85,7 @@ function isPrepare(s: TxnState): boolean {
 export class TransactionCoordinator {
   readonly markers: MarkerWriter;
   readonly producerIds: ProducerIdManager;
-  private readonly txns = new Map<string, TxnMetadata>();
+  private readonly txns: TxnStateShard;
   private numPartitions = 0;
   private active = false;
   private timer: TimerHandle | null = null;
@@ -108,6 +94,7 @@ export class TransactionCoordinator {
   constructor(private readonly deps: TxnCoordinatorDeps) {
     this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now());
     this.producerIds = new ProducerIdManager(deps.settings.producerIdDir);
+    this.txns = new TxnStateShard(this.producerIds);
     this.runtime = new CoordinatorRuntime(
       TRANSACTION_STATE_TOPIC,
       {
@@ -116,7 +103,7 @@ export class TransactionCoordinator {
           return deps.writer.append(topic, partition, batch);
         },
       },
-      { replay: (_partition, record) => this.replay(record) },
+      { replay: (_partition, record) => this.txns.replay(record) },
       () => deps.scheduler.now(),
     );
   }
@@ -187,30 +174,10 @@ export class TransactionCoordinator {
     let records = 0;
     for (let i = 0; i < this.numPartitions; i++) {
       const p = this.deps.internal.partition(TRANSACTION_STATE_TOPIC, i);
-      if (!p) continue;
-      let offset = p.logStartOffset;
-      const end = p.logEndOffset;
-      while (offset < end) {
-        const buf = p.read(offset, LOAD_CHUNK_BYTES, end);
-        if (buf.length === 0) break;
-        const batches = decodeRecordBatches(buf);
-        for (const b of batches) {
-          offset = Number(b.baseOffset) + b.lastOffsetDelta + 1;
-          if (b.isControl) continue;
-          for (const r of b.records) {
-            if (r.key === null) continue;
-            records++;
-            try {
-              this.replay({ key: r.key, value: r.value });
-            } catch (e) {
-              log.error(`skipping a malformed record at offset ${r.offset} of ${TRANSACTION_STATE_TOPIC}-${i}`, e);
-            }
-          }
-        }
-      }
+      if (p) records += this.txns.load(p);
     }
     log.info(`Loaded ${this.txns.size} transactional ids from ${records} records of ${TRANSACTION_STATE_TOPIC} in ${(performance.now() - started).toFixed(0)} ms`);
-    for (const m of [...this.txns.values()]) {
+    for (const m of this.txns.values()) {
       if (isPrepare(m.state)) {
         log.info(`Completing the interrupted ${m.state === TxnState.PrepareCommit ? 'commit' : 'abort'} of transactional id ${m.transactionalId}`);
         this.tryComplete(m);
@@ -238,30 +205,6 @@ export class TransactionCoordinator {
   // ---------------------------------------------------------------- records and replay
 
   /**
-   * The shard's replay: the only way `txns` changes, for the records this coordinator writes
-   * (once committed) and for those loaded from the log. Throws on a malformed record.
-   */
-  private replay(record: CoordinatorRecord): void {
-    const d = decodeTxnLogRecord(record.key, record.value);
-    if (d.transactionalId === null) return;
-    if (d.value === null) {
-      this.txns.delete(d.transactionalId);
-      return;
-    }
-    const m = isTxnLogRecord(record) ? { ...d.value, lastProducerEpoch: record.lastProducerEpoch } : d.value;
-    this.txns.set(d.transactionalId, m);
-    this.producerIds.ensureAbove(m.producerId);
-    if (m.previousProducerId >= 0n) this.producerIds.ensureAbove(m.previousProducerId);
-  }
-
-  /** The record of `next` (its state), or the tombstone of `transactionalId` when `next` is null. */
-  private record(transactionalId: string, next: TxnMetadata | null): CoordinatorResult<undefined> {
-    const key = txnLogKey(transactionalId);
-    const record: CoordinatorRecord | TxnLogRecord = next === null ? { key, value: null } : { key, value: txnLogValue(next), lastProducerEpoch: next.lastProducerEpoch };
-    return { records: [record], response: undefined };
-  }
-
-  /**
    * Writes the record of `next` (or the tombstone) through the runtime; `done` gets the outcome
    * once it is committed and replayed (synchronously when the commit is immediate). Throws
    * NOT_COORDINATOR when this broker has no partition for the transactional id.
@@ -269,7 +212,7 @@ export class TransactionCoordinator {
   private submit(transactionalId: string, next: TxnMetadata | null, done: (outcome: WriteOutcome<undefined>) => void): void {
     const partition = this.partitionFor(transactionalId);
     if (!this.deps.internal.partition(TRANSACTION_STATE_TOPIC, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
-    this.runtime.write(partition, () => this.record(transactionalId, next), done);
+    this.runtime.write(partition, () => ({ records: [txnRecord(transactionalId, next)], response: undefined }), done);
   }
 
   /** The KafkaError a client gets for a failed append of `transactionalId`'s state. */
@@ -512,7 +455,7 @@ export class TransactionCoordinator {
   runMaintenance(now: number = this.now()): void {
     if (!this.active || this.numPartitions === 0) return;
     const expirationMs = this.deps.settings.idExpirationMs;
-    for (const m of [...this.txns.values()]) {
+    for (const m of this.txns.values()) {
       try {
         if (m.state === TxnState.Ongoing && m.txnStartTimestamp + m.txnTimeoutMs < now) {
           log.info(`Aborting the transaction of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}): it exceeded its timeout of ${m.txnTimeoutMs} ms`);
