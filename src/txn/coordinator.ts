@@ -3,29 +3,36 @@
  * single broker: transactional id -> TxnMetadata, persisted in the compacted internal topic
  * `__transaction_state` (created on demand) and replayed from it at start-up.
  *
- * Every operation runs synchronously on the event loop (log appends are synchronous), so there
- * are no pending transitions: a transition's record is appended, then the in-memory value
- * replaced. EndTxn writes PrepareCommit/PrepareAbort, the markers into every partition of the
- * transaction, then CompleteCommit/CompleteAbort, all before answering. A crash in between leaves
- * a Prepare* state, completed when the coordinator loads. Ongoing transactions past their timeout
- * are aborted with a bumped epoch (fencing the producer), also those found after a restart.
+ * State changes only by replay (Kafka's CoordinatorShard.replay): a transition builds the next
+ * TxnMetadata, its `__transaction_state` record goes through a CoordinatorRuntime (one serial
+ * queue per partition), and the value becomes current when the committed record is replayed;
+ * loading a partition at start-up is replay of its log. A failed append changes nothing. EndTxn
+ * writes PrepareCommit/PrepareAbort; once that is committed, the markers into every partition of
+ * the transaction, then CompleteCommit/CompleteAbort, all before answering (single node: every
+ * commit is immediate, so it all runs synchronously). A crash in between leaves a Prepare* state,
+ * completed when the coordinator loads. Ongoing transactions past their timeout are aborted with
+ * a bumped epoch (fencing the producer), also those found after a restart.
  *
  * Deviations from Kafka (single broker, no pending states): InitProducerId for a transactional id
  * whose transaction is Ongoing aborts it and answers with the new epoch at once instead of
  * CONCURRENT_TRANSACTIONS-and-retry. Transaction version 2 (epoch bump per transaction) is not
  * offered. Markers that fail to append (the partition was deleted, a newer epoch is there) are
- * skipped with a log line instead of being retried forever.
+ * skipped with a log line instead of being retried forever. The operations answer synchronously:
+ * while a write to a `__transaction_state` partition waits for its commit (a replicated writer),
+ * requests whose transactional ids live there get CONCURRENT_TRANSACTIONS (retriable) instead of
+ * waiting, and a Prepare* record committed after its request was answered goes on to its markers
+ * when it is replayed.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
 import type { CoordinatorDeps } from '../coordinator/deps.js';
+import { CoordinatorRuntime, type WriteOutcome } from '../coordinator/runtime.js';
 import type { TimerHandle } from '../common/scheduler.js';
-import { decodeRecordBatches } from '../protocol/records/record.js';
-import { encodeRecordBatch } from '../protocol/records/record.js';
 import { MarkerWriter } from './markers.js';
 import { ProducerIdManager } from './producer-id-manager.js';
-import { TRANSACTION_STATE_TOPIC, decodeTxnLogRecord, partitionForTransactionalId, txnLogKey, txnLogValue } from './txn-log.js';
+import { TRANSACTION_STATE_TOPIC, partitionForTransactionalId } from './txn-log.js';
+import { TxnStateShard, txnRecord } from './txn-state.js';
 import {
   MAX_PRODUCER_EPOCH,
   NO_PRODUCER_EPOCH,
@@ -66,23 +73,39 @@ export interface TxnCoordinatorSettings {
 export type TxnCoordinatorDeps = CoordinatorDeps<TxnCoordinatorSettings>;
 
 const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
-const LOAD_CHUNK_BYTES = 1 << 20;
 
 function err(code: number, message?: string): KafkaError {
   return new KafkaError(code, message);
 }
 
+function isPrepare(s: TxnState): boolean {
+  return s === TxnState.PrepareCommit || s === TxnState.PrepareAbort;
+}
+
 export class TransactionCoordinator {
   readonly markers: MarkerWriter;
   readonly producerIds: ProducerIdManager;
-  private readonly txns = new Map<string, TxnMetadata>();
+  private readonly txns: TxnStateShard;
   private numPartitions = 0;
   private active = false;
   private timer: TimerHandle | null = null;
+  private readonly runtime: CoordinatorRuntime;
 
   constructor(private readonly deps: TxnCoordinatorDeps) {
     this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now());
     this.producerIds = new ProducerIdManager(deps.settings.producerIdDir);
+    this.txns = new TxnStateShard(this.producerIds);
+    this.runtime = new CoordinatorRuntime(
+      TRANSACTION_STATE_TOPIC,
+      {
+        append: (topic, partition, batch) => {
+          if (!deps.internal.partition(topic, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${topic} partition ${partition}`);
+          return deps.writer.append(topic, partition, batch);
+        },
+      },
+      { replay: (_partition, record) => this.txns.replay(record) },
+      () => deps.scheduler.now(),
+    );
   }
 
   private now(): number {
@@ -151,43 +174,20 @@ export class TransactionCoordinator {
     let records = 0;
     for (let i = 0; i < this.numPartitions; i++) {
       const p = this.deps.internal.partition(TRANSACTION_STATE_TOPIC, i);
-      if (!p) continue;
-      let offset = p.logStartOffset;
-      const end = p.logEndOffset;
-      while (offset < end) {
-        const buf = p.read(offset, LOAD_CHUNK_BYTES, end);
-        if (buf.length === 0) break;
-        const batches = decodeRecordBatches(buf);
-        for (const b of batches) {
-          offset = Number(b.baseOffset) + b.lastOffsetDelta + 1;
-          if (b.isControl) continue;
-          for (const r of b.records) {
-            if (r.key === null) continue;
-            records++;
-            try {
-              const d = decodeTxnLogRecord(r.key, r.value);
-              if (d.transactionalId === null) continue;
-              if (d.value === null) {
-                this.txns.delete(d.transactionalId);
-              } else {
-                this.txns.set(d.transactionalId, d.value);
-                this.producerIds.ensureAbove(d.value.producerId);
-                if (d.value.previousProducerId >= 0n) this.producerIds.ensureAbove(d.value.previousProducerId);
-              }
-            } catch (e) {
-              log.error(`skipping a malformed record at offset ${r.offset} of ${TRANSACTION_STATE_TOPIC}-${i}`, e);
-            }
-          }
-        }
-      }
+      if (p) records += this.txns.load(p);
     }
     log.info(`Loaded ${this.txns.size} transactional ids from ${records} records of ${TRANSACTION_STATE_TOPIC} in ${(performance.now() - started).toFixed(0)} ms`);
-    for (const m of [...this.txns.values()]) {
-      if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) {
+    for (const m of this.txns.values()) {
+      if (isPrepare(m.state)) {
         log.info(`Completing the interrupted ${m.state === TxnState.PrepareCommit ? 'commit' : 'abort'} of transactional id ${m.transactionalId}`);
         this.tryComplete(m);
       }
     }
+  }
+
+  /** Kafka answers CONCURRENT_TRANSACTIONS while a transition is pending; here: while a write to the id's partition waits for its commit. */
+  private checkNotWaiting(transactionalId: string): void {
+    if (this.runtime.isBusy(this.partitionFor(transactionalId))) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `a write for ${transactionalId} is waiting for its commit`);
   }
 
   private checkAvailable(): void {
@@ -202,29 +202,56 @@ export class TransactionCoordinator {
     return this.deps.internal.partition(TRANSACTION_STATE_TOPIC, this.partitionFor(transactionalId))?.leaderEpoch ?? 0;
   }
 
-  // ---------------------------------------------------------------- persistence
+  // ---------------------------------------------------------------- records and replay
 
-  private append(transactionalId: string, value: Buffer | null): void {
+  /**
+   * Writes the record of `next` (or the tombstone) through the runtime; `done` gets the outcome
+   * once it is committed and replayed (synchronously when the commit is immediate). Throws
+   * NOT_COORDINATOR when this broker has no partition for the transactional id.
+   */
+  private submit(transactionalId: string, next: TxnMetadata | null, done: (outcome: WriteOutcome<undefined>) => void): void {
     const partition = this.partitionFor(transactionalId);
     if (!this.deps.internal.partition(TRANSACTION_STATE_TOPIC, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
-    const now = BigInt(this.now());
-    const batch = encodeRecordBatch({ baseTimestamp: now, records: [{ key: txnLogKey(transactionalId), value, timestamp: now }] });
-    try {
-      this.deps.writer.append(TRANSACTION_STATE_TOPIC, partition, batch);
-    } catch (e) {
-      if (e instanceof KafkaError && (e.code === ErrorCode.MESSAGE_TOO_LARGE || e.code === ErrorCode.RECORD_LIST_TOO_LARGE)) {
-        throw err(ErrorCode.UNKNOWN_SERVER_ERROR, `the transaction state of ${transactionalId} is too large`);
-      }
-      log.error(`appending to ${TRANSACTION_STATE_TOPIC} for ${transactionalId} failed`, e);
-      throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    }
+    this.runtime.write(partition, () => ({ records: [txnRecord(transactionalId, next)], response: undefined }), done);
   }
 
-  /** Persists `next` and makes it current. */
+  /** The KafkaError a client gets for a failed append of `transactionalId`'s state. */
+  private appendError(transactionalId: string, e: unknown): KafkaError {
+    if (e instanceof KafkaError && (e.code === ErrorCode.MESSAGE_TOO_LARGE || e.code === ErrorCode.RECORD_LIST_TOO_LARGE)) {
+      return err(ErrorCode.UNKNOWN_SERVER_ERROR, `the transaction state of ${transactionalId} is too large`);
+    }
+    if (e instanceof KafkaError && e.code === ErrorCode.NOT_COORDINATOR) return e;
+    log.error(`appending to ${TRANSACTION_STATE_TOPIC} for ${transactionalId} failed`, e);
+    return err(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  }
+
+  /**
+   * Writes `next` (or the tombstone, when null) and returns the state its replay left. Throws
+   * KafkaError when the append fails (the state is unchanged) and CONCURRENT_TRANSACTIONS
+   * (retriable) while a write to the partition waits for its commit; a write whose own commit
+   * is still pending is replayed later, and a Prepare* state then goes on to its markers.
+   */
+  private write(transactionalId: string, next: TxnMetadata | null): TxnMetadata | undefined {
+    this.checkNotWaiting(transactionalId);
+    let outcome: WriteOutcome<undefined> | undefined;
+    let returned = false;
+    this.submit(transactionalId, next, (o) => {
+      outcome = o;
+      if (!returned) return;
+      // Committed after we answered: finish what the caller would have done.
+      const m = this.txns.get(transactionalId);
+      if (o.ok && m !== undefined && isPrepare(m.state)) this.complete(m);
+      else if (!o.ok) log.error(`a write to ${TRANSACTION_STATE_TOPIC} for ${transactionalId} failed`, o.error);
+    });
+    returned = true;
+    if (outcome === undefined) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `the write for ${transactionalId} is waiting for its commit`);
+    if (!outcome.ok) throw this.appendError(transactionalId, outcome.error);
+    return this.txns.get(transactionalId);
+  }
+
+  /** Persists `next`; it is current once replayed. Returns the replayed state. */
   private transition(next: TxnMetadata): TxnMetadata {
-    this.append(next.transactionalId, txnLogValue(next));
-    this.txns.set(next.transactionalId, next);
-    return next;
+    return this.write(next.transactionalId, next) ?? next;
   }
 
   // ---------------------------------------------------------------- InitProducerId
@@ -240,6 +267,7 @@ export class TransactionCoordinator {
       throw err(ErrorCode.INVALID_TRANSACTION_TIMEOUT, `The transaction timeout ${transactionTimeoutMs} ms is not within (0, transaction.max.timeout.ms]`);
     }
     this.checkAvailable();
+    this.checkNotWaiting(transactionalId);
     let m = this.txns.get(transactionalId) ?? this.fresh(transactionalId, transactionTimeoutMs);
     if (expected !== null && !isValidProducerId(m, expected)) throw err(ErrorCode.PRODUCER_FENCED, `Producer ${expected.producerId} with epoch ${expected.producerEpoch} is fenced`);
     for (let round = 0; round < 3; round++) {
@@ -304,6 +332,7 @@ export class TransactionCoordinator {
   private validProducer(transactionalId: string, producerId: bigint, producerEpoch: number): TxnMetadata {
     if (transactionalId === '') throw err(ErrorCode.INVALID_REQUEST, 'The transactional id is empty');
     this.checkAvailable();
+    this.checkNotWaiting(transactionalId);
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.producerId !== producerId) throw err(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `Producer id ${producerId} is not the current one of transactional id ${transactionalId}`);
     if (m.producerEpoch !== producerEpoch) throw err(ErrorCode.PRODUCER_FENCED, `Producer epoch ${producerEpoch} is not the current epoch ${m.producerEpoch} of transactional id ${transactionalId}`);
@@ -380,8 +409,18 @@ export class TransactionCoordinator {
     }
   }
 
-  /** Writes the markers of a Prepare* transaction and then its Complete* state; returns the current metadata (still Prepare* if the last append failed). */
+  /**
+   * Writes the markers of a (committed) Prepare* transaction and then its Complete* state;
+   * returns the current metadata (still Prepare* if that write failed or waits for its commit,
+   * or another write to the partition does).
+   */
   private tryComplete(m: TxnMetadata): TxnMetadata {
+    if (this.runtime.isBusy(this.partitionFor(m.transactionalId))) return m;
+    this.complete(m);
+    return this.txns.get(m.transactionalId) ?? m;
+  }
+
+  private complete(m: TxnMetadata): void {
     const commit = m.state === TxnState.PrepareCommit;
     const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: this.coordinatorEpoch(m.transactionalId), commit };
     for (const [topic, parts] of m.partitions) {
@@ -392,11 +431,14 @@ export class TransactionCoordinator {
         }
       }
     }
+    const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
     try {
-      return this.transition({ ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() });
+      // Queued behind a write waiting for its commit, if any (the runtime's queue, not CONCURRENT_TRANSACTIONS).
+      this.submit(m.transactionalId, next, (o) => {
+        if (!o.ok) log.error(`could not complete the transaction of ${m.transactionalId}; will retry`, o.error);
+      });
     } catch (e) {
       log.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
-      return m;
     }
   }
 
@@ -413,16 +455,15 @@ export class TransactionCoordinator {
   runMaintenance(now: number = this.now()): void {
     if (!this.active || this.numPartitions === 0) return;
     const expirationMs = this.deps.settings.idExpirationMs;
-    for (const m of [...this.txns.values()]) {
+    for (const m of this.txns.values()) {
       try {
         if (m.state === TxnState.Ongoing && m.txnStartTimestamp + m.txnTimeoutMs < now) {
           log.info(`Aborting the transaction of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}): it exceeded its timeout of ${m.txnTimeoutMs} ms`);
           this.abortOngoing(m);
-        } else if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) {
+        } else if (isPrepare(m.state)) {
           this.tryComplete(m);
         } else if (isComplete(m.state) && m.txnLastUpdateTimestamp + expirationMs <= now) {
-          this.append(m.transactionalId, null);
-          this.txns.delete(m.transactionalId);
+          this.write(m.transactionalId, null);
           log.info(`Expired transactional id ${m.transactionalId} after ${expirationMs} ms of inactivity`);
         }
       } catch (e) {

@@ -1,12 +1,13 @@
 /**
  * Writing COMMIT/ABORT markers into data partitions (and `__consumer_offsets`), shared by the
  * transaction coordinator and the WriteTxnMarkers handler. Listeners hear about every marker
- * written, so the group coordinator can complete transactional offset commits.
+ * written, once it is committed (at once on a single node), so the group coordinator can complete
+ * transactional offset commits.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
-import type { PartitionWriter } from '../coordinator/deps.js';
+import type { CoordinatorAppend, PartitionWriter } from '../coordinator/deps.js';
 import { encodeControlBatch } from '../protocol/records/control-record.js';
 
 export interface TxnMarker {
@@ -16,7 +17,7 @@ export interface TxnMarker {
   commit: boolean;
 }
 
-/** Told after a marker is in a partition's log. */
+/** Told after a marker is committed in a partition's log. */
 export type MarkerListener = (topic: string, partition: number, marker: TxnMarker, offset: number) => void;
 
 export class MarkerWriter {
@@ -41,21 +42,26 @@ export class MarkerWriter {
       type: marker.commit ? 'COMMIT' : 'ABORT',
       coordinatorEpoch: marker.coordinatorEpoch,
     });
-    let offset: number;
+    let appended: CoordinatorAppend;
     try {
-      offset = this.writer.append(topic, partition, batch).firstOffset;
+      appended = this.writer.append(topic, partition, batch);
     } catch (e) {
       if (e instanceof KafkaError) return e.code;
       log.error(`writing a ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} to ${topic}-${partition} failed`, e);
       return ErrorCode.UNKNOWN_SERVER_ERROR;
     }
-    for (const l of this.listeners) {
-      try {
-        l(topic, partition, marker, offset);
-      } catch (e) {
-        log.error(`transaction marker listener failed for ${topic}-${partition}`, e);
+    const offset = appended.firstOffset;
+    const notify = (): void => {
+      for (const l of this.listeners) {
+        try {
+          l(topic, partition, marker, offset);
+        } catch (e) {
+          log.error(`transaction marker listener failed for ${topic}-${partition}`, e);
+        }
       }
-    }
+    };
+    if (appended.committed === null) notify();
+    else appended.committed.then(notify, (e: unknown) => log.error(`the ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} in ${topic}-${partition} was not committed`, e));
     return ErrorCode.NONE;
   }
 }

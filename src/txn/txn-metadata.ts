@@ -1,8 +1,8 @@
 /**
  * The coordinator's view of one transactional id (Kafka's TransactionMetadata): its producer id
  * and epoch, timeout, state and the partitions of the open transaction. Values are immutable:
- * a transition builds the next value, which replaces the current one only once its record is in
- * `__transaction_state`.
+ * a transition builds the next value, which replaces the current one only when its record is
+ * committed to `__transaction_state` and replayed.
  */
 
 /** Kafka's TransactionState, with the ids stored in the transaction log. */

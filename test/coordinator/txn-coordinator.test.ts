@@ -54,3 +54,138 @@ test('transaction timeout: an ongoing transaction past transaction.timeout.ms is
   assert.deepEqual(reloaded.describe('tid'), m);
   reloaded.shutdown();
 });
+
+/** Polls `cond` (microtasks and immediates, no timers) until it holds, with a deadline. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function markersIn(cluster: MemoryCluster, topic: string, partition: number): [string, bigint, number][] {
+  return (cluster.partition(topic, partition)?.decoded() ?? []).filter((b) => b.isControl).map((b) => [decodeControlRecordType(b), b.producerId, b.producerEpoch]);
+}
+
+function isCode(code: number): (e: unknown) => boolean {
+  return (e) => e instanceof KafkaError && e.code === code;
+}
+
+test('a failed append leaves the transaction state unchanged: InitProducerId, AddPartitionsToTxn, EndTxn, expiry', () => {
+  const cluster = new MemoryCluster();
+  cluster.createTopic('data', 2);
+  const txn = new TransactionCoordinator(cluster.deps({ ...settings(), idExpirationMs: 60_000 }));
+  txn.start();
+  const first = txn.initProducerId('tid', TIMEOUT_MS, null);
+  const before = txn.describe('tid');
+
+  cluster.failAppends = { code: ErrorCode.NOT_ENOUGH_REPLICAS, count: 1 };
+  assert.throws(() => txn.initProducerId('tid', TIMEOUT_MS, null), isCode(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  assert.deepEqual(txn.describe('tid'), before, 'InitProducerId: the epoch is not bumped');
+
+  cluster.failAppends = { code: ErrorCode.NOT_ENOUGH_REPLICAS, count: 1 };
+  assert.throws(() => txn.addPartitions('tid', first.producerId, first.producerEpoch, [{ topic: 'data', partition: 0 }]), isCode(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  assert.deepEqual(txn.describe('tid'), before, 'AddPartitionsToTxn: still Empty, no partitions');
+  assert.equal(txn.isPartitionInTransaction('tid', first.producerId, first.producerEpoch, 'data', 0), false);
+
+  txn.addPartitions('tid', first.producerId, first.producerEpoch, [{ topic: 'data', partition: 0 }]);
+  const ongoing = txn.describe('tid');
+  assert.equal(ongoing?.state, TxnState.Ongoing);
+  cluster.failAppends = { code: ErrorCode.NOT_ENOUGH_REPLICAS, count: 1 };
+  assert.throws(() => txn.endTransaction('tid', first.producerId, first.producerEpoch, true), isCode(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+  assert.deepEqual(txn.describe('tid'), ongoing, 'EndTxn: the PrepareCommit record failed, so the transaction is still Ongoing');
+  assert.deepEqual(markersIn(cluster, 'data', 0), [], 'no marker before the PrepareCommit record is committed');
+
+  cluster.failAppends = { code: ErrorCode.MESSAGE_TOO_LARGE, count: 1 };
+  assert.throws(() => txn.addPartitions('tid', first.producerId, first.producerEpoch, [{ topic: 'data', partition: 1 }]), isCode(ErrorCode.UNKNOWN_SERVER_ERROR));
+  assert.deepEqual(txn.describe('tid'), ongoing);
+
+  txn.endTransaction('tid', first.producerId, first.producerEpoch, true);
+  const done = txn.describe('tid');
+  assert.equal(done?.state, TxnState.CompleteCommit);
+  assert.deepEqual(markersIn(cluster, 'data', 0), [['COMMIT', first.producerId, first.producerEpoch]]);
+
+  // Expiry: the tombstone fails, so the transactional id stays; the next check removes it.
+  cluster.failAppends = { code: ErrorCode.NOT_ENOUGH_REPLICAS, count: 1 };
+  txn.runMaintenance(cluster.scheduler.now() + 60_000);
+  assert.deepEqual(txn.describe('tid'), done);
+  txn.runMaintenance(cluster.scheduler.now() + 60_000);
+  assert.equal(txn.describe('tid'), undefined);
+  txn.shutdown();
+});
+
+test('replay of the log rebuilds the same state: a new coordinator loads every transactional id as it was (expired ids stay gone)', () => {
+  const cluster = new MemoryCluster();
+  cluster.createTopic('data', 3);
+  const s = { ...settings(), stateLogNumPartitions: 3, idExpirationMs: 50_000 };
+  const txn = new TransactionCoordinator(cluster.deps(s));
+  txn.start();
+  const ids = ['committed', 'aborted', 'ongoing', 'empty', 'bumped', 'expired'];
+  const timeoutMs = 40_000; // the ongoing transaction must outlive the maintenance run below
+  const p: Record<string, { producerId: bigint; producerEpoch: number }> = {};
+  p.expired = txn.initProducerId('expired', timeoutMs, null);
+  cluster.scheduler.advance(30_000);
+  for (const id of ids.filter((i) => i !== 'expired')) p[id] = txn.initProducerId(id, timeoutMs, null);
+  p.bumped = txn.initProducerId('bumped', timeoutMs, null);
+  for (const id of ['committed', 'aborted', 'ongoing']) {
+    const { producerId, producerEpoch } = p[id] as { producerId: bigint; producerEpoch: number };
+    txn.addPartitions(id, producerId, producerEpoch, [{ topic: 'data', partition: 0 }, { topic: 'data', partition: 2 }]);
+  }
+  txn.endTransaction('committed', p.committed!.producerId, p.committed!.producerEpoch, true);
+  txn.endTransaction('aborted', p.aborted!.producerId, p.aborted!.producerEpoch, false);
+  txn.runMaintenance(cluster.scheduler.now() + 25_000); // expires 'expired' only
+  assert.equal(txn.describe('expired'), undefined);
+  txn.shutdown();
+
+  const reloaded = new TransactionCoordinator(cluster.deps(s));
+  reloaded.start();
+  for (const id of ids) {
+    const live = txn.describe(id);
+    // lastProducerEpoch is not in the log (nor in Kafka's): a loaded value has none.
+    assert.deepEqual(reloaded.describe(id), live && { ...live, lastProducerEpoch: -1 }, id);
+  }
+  assert.equal(txn.describe('bumped')?.producerEpoch, 1);
+  assert.equal(txn.describe('ongoing')?.state, TxnState.Ongoing);
+  // The reloaded coordinator hands out producer ids above every one in the log.
+  const fresh = reloaded.initProducerId(null, timeoutMs, null);
+  assert.ok(ids.every((id) => (p[id]?.producerId ?? 0n) < fresh.producerId));
+  reloaded.shutdown();
+});
+
+test('a held commit: EndTxn waits for the PrepareCommit record, markers are written only after it commits, marker listeners after theirs', async () => {
+  const cluster = new MemoryCluster();
+  cluster.createTopic('data', 1);
+  const txn = new TransactionCoordinator(cluster.deps(settings()));
+  txn.start();
+  const heard: [string, number, boolean][] = [];
+  txn.markers.onMarker((topic, partition, marker) => void heard.push([topic, partition, marker.commit]));
+  const { producerId, producerEpoch } = txn.initProducerId('tid', TIMEOUT_MS, null);
+  txn.addPartitions('tid', producerId, producerEpoch, [{ topic: 'data', partition: 0 }]);
+  const ongoing = txn.describe('tid');
+
+  cluster.holdCommits = true;
+  assert.throws(() => txn.endTransaction('tid', producerId, producerEpoch, true), isCode(ErrorCode.CONCURRENT_TRANSACTIONS));
+  assert.deepEqual(txn.describe('tid'), ongoing, 'the state changes only when the PrepareCommit record is committed and replayed');
+  assert.deepEqual(markersIn(cluster, 'data', 0), [], 'no marker before the PrepareCommit record is committed');
+  assert.equal(cluster.heldCommits, 1);
+  // Another request for the partition while its write waits: retriable, and nothing is written.
+  const end = cluster.partition(TRANSACTION_STATE_TOPIC, txn.partitionFor('tid'))?.logEndOffset;
+  assert.throws(() => txn.addPartitions('tid', producerId, producerEpoch, [{ topic: 'data', partition: 0 }]), isCode(ErrorCode.CONCURRENT_TRANSACTIONS));
+  assert.equal(cluster.partition(TRANSACTION_STATE_TOPIC, txn.partitionFor('tid'))?.logEndOffset, end);
+
+  // The PrepareCommit commits: replayed, then the marker (its commit held too) and the CompleteCommit record.
+  cluster.releaseCommits();
+  await until(() => markersIn(cluster, 'data', 0).length === 1, 'the COMMIT marker');
+  assert.deepEqual(markersIn(cluster, 'data', 0), [['COMMIT', producerId, producerEpoch]]);
+  assert.deepEqual(heard, [], 'the marker listener waits for the marker to be committed');
+  await until(() => cluster.heldCommits === 2, 'the CompleteCommit append');
+  assert.equal(txn.describe('tid')?.state, TxnState.PrepareCommit);
+  cluster.holdCommits = false;
+  cluster.releaseCommits();
+  await until(() => txn.describe('tid')?.state === TxnState.CompleteCommit, 'CompleteCommit');
+  assert.deepEqual(heard, [['data', 0, true]]);
+  // The client's retry of EndTxn now succeeds.
+  assert.deepEqual(txn.endTransaction('tid', producerId, producerEpoch, true), { producerId, producerEpoch });
+  txn.shutdown();
+});
