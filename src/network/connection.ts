@@ -6,6 +6,9 @@
  * responses overall) is exhausted, as Kafka mutes a channel whose request the memory pool cannot
  * take. A frame's budget is held from its size prefix (large frames) or its dispatch (small ones)
  * until its request is answered.
+ * A Produce answered asynchronously (a large batch validated off the event loop) holds the
+ * requests behind it until it is done, as Kafka handles one request per connection at a time: a
+ * later request on the connection (a ListOffsets, a Fetch) never overtakes the append.
  */
 import type { Socket } from 'node:net';
 import type { BufferPool } from '../common/buffer-pool.js';
@@ -13,6 +16,8 @@ import { log } from '../common/logger.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
+
+const PRODUCE_API_KEY = 0;
 
 /** What the dispatcher returns for a frame: response chunks (size prefix excluded), or null for no response. */
 export type DispatchResult = Buffer[] | null;
@@ -74,6 +79,8 @@ export class Connection implements BudgetWaiter {
   /** Paused until the broker-wide budget has room (registered as a waiter). */
   private budgetBlocked = false;
   private resuming = false;
+  /** Asynchronous Produce requests in progress: later frames wait (see the module comment). */
+  private produceBarrier = 0;
   private readonly backlog: Waiting[] = [];
   /** Charge of the large frame being read (admitted by reserve()), handed to it when complete. */
   private frameCharge = 0;
@@ -213,8 +220,21 @@ export class Connection implements BudgetWaiter {
       return;
     }
     if (result instanceof Promise) {
+      const barrier = frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_API_KEY;
+      if (barrier) {
+        this.produceBarrier++;
+        this.pause();
+      }
+      const lift = (): void => {
+        if (!barrier) return;
+        this.produceBarrier--;
+        this.maybeResume();
+      };
       result.then(
-        (chunks) => this.complete(slot, chunks),
+        (chunks) => {
+          this.complete(slot, chunks);
+          lift();
+        },
         (e: unknown) => {
           this.finish(slot);
           this.close(`request failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -293,7 +313,7 @@ export class Connection implements BudgetWaiter {
   private maybeResume(): void {
     if (this.closed || this.resuming) return;
     if (this.paused) {
-      if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.unsentOverLimit()) return;
+      if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.unsentOverLimit() || this.produceBarrier > 0) return;
       this.paused = false;
     }
     if (this.budgetBlocked) return;

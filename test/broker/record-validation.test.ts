@@ -273,6 +273,24 @@ test('large batches validated off the event loop append in request order with sm
   }
 });
 
+test('requests pipelined behind a produce validated off the event loop wait for it (Kafka handles one request per connection at a time)', async () => {
+  const topic = 'pipelined-read';
+  await withClient(broker.port, async (setup) => assert.equal(await setup.createTopic(topic, 1), 0));
+  const c = await WireClient.connect(broker.port);
+  try {
+    const big = bigRecords('rd', 6, CompressionType.zstd);
+    // Sent back to back, before any answer: the produce goes off the event loop, ListOffsets not.
+    const produced = c.produce(topic, 0, big.batch);
+    const latest = c.listOffset(topic, 0, -1n);
+    const [p, l] = await Promise.all([produced, latest]);
+    assert.equal(p.errorCode, 0, p.errorMessage ?? '');
+    assert.equal(l.errorCode, 0);
+    assert.equal(l.offset, BigInt(big.count), 'ListOffsets sent after the produce sees its records');
+  } finally {
+    c.close();
+  }
+});
+
 test('topic policy on batches validated off the event loop: compacted topics need keys, timestamps within bounds, recompression', async () => {
   await withClient(broker.port, async (c) => {
     assert.equal(await c.createTopic('compacted-big', 1, { 'cleanup.policy': 'compact' }), 0);
