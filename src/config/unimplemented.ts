@@ -18,13 +18,7 @@ import { ConfigError } from '../common/errors.js';
 import { brokerConfigByName } from './broker-config-defs.js';
 import type { Listener } from './broker-config.js';
 
-export const SecurityProtocol = {
-  PLAINTEXT: 'PLAINTEXT',
-  SSL: 'SSL',
-  SASL_PLAINTEXT: 'SASL_PLAINTEXT',
-  SASL_SSL: 'SASL_SSL',
-} as const;
-export type SecurityProtocolName = (typeof SecurityProtocol)[keyof typeof SecurityProtocol];
+import { SecurityProtocol } from '../common/security-protocol.js';
 
 const PROTOCOLS: readonly string[] = Object.values(SecurityProtocol);
 const IMPLEMENTED: ReadonlySet<string> = new Set([SecurityProtocol.PLAINTEXT]);

@@ -5,14 +5,9 @@
  * PLAINTEXT listener. Samsa today has PLAINTEXT listeners only, so every session is anonymous.
  */
 
-/** Kafka's SecurityProtocol names. Samsa listens with PLAINTEXT only today. */
-export const SecurityProtocol = {
-  PLAINTEXT: 'PLAINTEXT',
-  SSL: 'SSL',
-  SASL_PLAINTEXT: 'SASL_PLAINTEXT',
-  SASL_SSL: 'SASL_SSL',
-} as const;
-export type SecurityProtocol = (typeof SecurityProtocol)[keyof typeof SecurityProtocol];
+import { SecurityProtocol } from '../../common/security-protocol.js';
+
+export { SecurityProtocol };
 
 /** Kafka's KafkaPrincipal: a type and a name, written `User:alice`. */
 export interface KafkaPrincipal {
