@@ -46,6 +46,25 @@ export function isXerialSnappy(data: Buffer): boolean {
 }
 
 /** Reads the uncompressed-length varint preamble of a raw snappy block. */
+/**
+ * The blocks of a snappy-java (xerial) stream, as views of `data`: the whole framing is checked
+ * (header, every int32 block length within the input) before any block is inflated.
+ */
+export function xerialBlocks(data: Buffer): Buffer[] {
+  if (data.length < XERIAL_HEADER_SIZE) throw corrupt('snappy: truncated xerial stream header');
+  const blocks: Buffer[] = [];
+  let pos = XERIAL_HEADER_SIZE;
+  while (pos < data.length) {
+    if (data.length - pos < 4) throw corrupt('snappy: truncated xerial block length');
+    const len = data.readInt32BE(pos);
+    pos += 4;
+    if (len < 0 || len > data.length - pos) throw corrupt(`snappy: xerial block length ${len} out of range`);
+    blocks.push(data.subarray(pos, pos + len));
+    pos += len;
+  }
+  return blocks;
+}
+
 export function rawSnappyLength(block: Buffer): number {
   let result = 0;
   for (let i = 0; i < 5; i++) {

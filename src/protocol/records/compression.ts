@@ -20,7 +20,7 @@ import type * as ZstdBindingModule from 'zstd-napi/binding.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import { CompressionType } from './batch-header.js';
-import { corrupt, DEFAULT_MAX_DECOMPRESSED_BYTES, isXerialSnappy, rawSnappyBlock, scanLz4Frame, tooLarge, XERIAL_BLOCK_SIZE, XERIAL_HEADER_SIZE, XERIAL_MAGIC, zstd } from './codec-framing.js';
+import { corrupt, DEFAULT_MAX_DECOMPRESSED_BYTES, isXerialSnappy, rawSnappyBlock, scanLz4Frame, tooLarge, xerialBlocks, XERIAL_BLOCK_SIZE, XERIAL_HEADER_SIZE, XERIAL_MAGIC, zstd } from './codec-framing.js';
 
 export { DEFAULT_MAX_DECOMPRESSED_BYTES, isXerialSnappy, XERIAL_BLOCK_SIZE, XERIAL_MAGIC } from './codec-framing.js';
 export { DecompressBudgetExceeded, decompressInto, decompressIntoAsync, type DecompressSink } from './decompress-into.js';
@@ -138,17 +138,10 @@ export function rawSnappyCompress(data: Buffer): Buffer {
 /** Decode either xerial-framed or raw snappy. */
 export function snappyDecompress(data: Buffer, max = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
   if (!isXerialSnappy(data)) return rawSnappyBlock(data, max, 'snappy');
-  if (data.length < XERIAL_HEADER_SIZE) throw corrupt('snappy: truncated xerial stream header');
   const parts: Buffer[] = [];
   let total = 0;
-  let pos = XERIAL_HEADER_SIZE;
-  while (pos < data.length) {
-    if (data.length - pos < 4) throw corrupt('snappy: truncated xerial block length');
-    const len = data.readInt32BE(pos);
-    pos += 4;
-    if (len < 0 || len > data.length - pos) throw corrupt(`snappy: xerial block length ${len} out of range`);
-    const block = rawSnappyBlock(data.subarray(pos, pos + len), max - total, 'snappy (xerial)');
-    pos += len;
+  for (const b of xerialBlocks(data)) {
+    const block = rawSnappyBlock(b, max - total, 'snappy (xerial)');
     total += block.length;
     parts.push(block);
   }

@@ -23,7 +23,7 @@ import type * as ZstdBindingModule from 'zstd-napi/binding.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import { CompressionType } from './batch-header.js';
-import { corrupt, isXerialSnappy, rawSnappyBlock, rawSnappyLength, scanLz4Frame, XERIAL_HEADER_SIZE, zstd } from './codec-framing.js';
+import { corrupt, isXerialSnappy, rawSnappyBlock, rawSnappyLength, scanLz4Frame, xerialBlocks, zstd } from './codec-framing.js';
 
 /** Receives decompressed output in order. The chunk may be reused once write() returns. */
 export interface DecompressSink {
@@ -143,26 +143,14 @@ function snappyInto(data: Buffer, sink: DecompressSink, limit: number, budget: n
     sink.write(out, 0, out.length);
     return out.length;
   }
-  if (data.length < XERIAL_HEADER_SIZE) throw corrupt('snappy: truncated xerial stream header');
-  // Walk the framing first: the preambles give the exact output size before anything is inflated.
+  // The framing first: the preambles give the exact output size before anything is inflated.
+  const blocks = xerialBlocks(data);
   let total = 0;
-  let pos = XERIAL_HEADER_SIZE;
-  while (pos < data.length) {
-    if (data.length - pos < 4) throw corrupt('snappy: truncated xerial block length');
-    const len = data.readInt32BE(pos);
-    pos += 4;
-    if (len < 0 || len > data.length - pos) throw corrupt(`snappy: xerial block length ${len} out of range`);
-    total += rawSnappyLength(data.subarray(pos, pos + len));
-    pos += len;
-  }
+  for (const block of blocks) total += rawSnappyLength(block);
   checkSize('snappy (xerial)', total, limit, budget);
-  pos = XERIAL_HEADER_SIZE;
   let written = 0;
-  while (pos < data.length) {
-    const len = data.readInt32BE(pos);
-    pos += 4;
-    const block = rawSnappyBlock(data.subarray(pos, pos + len), limit - written, 'snappy (xerial)');
-    pos += len;
+  for (const b of blocks) {
+    const block = rawSnappyBlock(b, limit - written, 'snappy (xerial)');
     written += block.length;
     sink.write(block, 0, block.length);
   }
