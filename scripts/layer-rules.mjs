@@ -9,7 +9,7 @@
 /** The layers below broker/ and the coordinators. */
 const LOWER = ['protocol', 'storage', 'network', 'config', 'common', 'metadata', 'client'];
 /** What composes the broker, and what sits on it. */
-const UPPER = ['broker', 'group', 'txn', 'coordinator', 'cli', 'cluster'];
+const UPPER = ['broker', 'group', 'txn', 'coordinator', 'cli', 'cluster', 'replication'];
 
 export const rules = [
   {
@@ -32,6 +32,13 @@ export const rules = [
     from: ['cluster'],
     to: ['broker', 'group', 'txn', 'coordinator', 'cli'],
     why: 'cluster/ (metadata store implementations) receives narrow dependencies',
+  },
+  {
+    name: 'replication-never-imports-broker',
+    kind: 'forbid',
+    from: ['replication'],
+    to: ['broker', 'group', 'txn', 'coordinator', 'cli', 'cluster'],
+    why: 'replication/ (leader and follower state, the replica fetcher) works on narrow partition interfaces',
   },
   {
     name: 'coordinators-never-import-broker',
