@@ -1,8 +1,17 @@
 /**
  * One partition hosted by this broker: its log, leader epoch and watermarks, its producer state
  * (idempotence, transactions, last stable offset), and the waiters (delayed fetches) to wake when
- * data arrives. Single-broker for now: this broker is always the leader and the ISR is itself, so
- * the high watermark follows the log end offset.
+ * data arrives.
+ *
+ * Its role (docs/replication.md):
+ * - sole leader (a single node, no replication): the ISR is this broker alone and the high
+ *   watermark follows the log end offset on every append (no follower bookkeeping at all);
+ * - leader of a replicated partition (`becomeLeader`): a LeaderState tracks the followers' log end
+ *   offsets and the ISR; the high watermark is the lowest log end offset of the ISR; appends
+ *   waiting for it (acks=all, coordinator writes) sit in `commitWaiters`;
+ * - follower (`becomeFollower`): refuses produce (NOT_LEADER_OR_FOLLOWER), appends what the leader
+ *   sends (`appendFromLeader`, producer state rebuilt from the batches), truncates where its log
+ *   diverges from the leader's, and takes the leader's high watermark.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -18,6 +27,9 @@ import {
   batchSizeAt,
 } from '../protocol/records/batch-header.js';
 import { incrementSequence } from '../protocol/records/validate.js';
+import type { Clock } from '../common/clock.js';
+import { CommitWaiters } from '../replication/commit-waiters.js';
+import { LeaderState } from '../replication/leader-state.js';
 import type { AppendResult, PartitionLog } from '../storage/partition-log.js';
 import { type AppendOrigin, type ProducerBatch, ProducerStateManager, readMarker } from '../storage/producer-state.js';
 
@@ -49,8 +61,15 @@ export interface PartitionAppendResult extends AppendResult {
   duplicate: boolean;
 }
 
+export type PartitionRole = 'sole-leader' | 'leader' | 'follower';
+
 export class Partition {
   leaderEpoch: number;
+  private _role: PartitionRole = 'sole-leader';
+  /** The leader's view of its followers (role 'leader' only). */
+  private leaderState: LeaderState | null = null;
+  /** Appends waiting for the high watermark (role 'leader'). */
+  readonly commitWaiters = new CommitWaiters();
   private _log: PartitionLog;
   private _producers: ProducerStateManager;
   private readonly listeners = new Set<AppendListener>();
@@ -89,9 +108,109 @@ export class Partition {
     this._producers = ProducerStateManager.load(log, { now: () => log.clock.now() });
   }
 
-  /** In-sync replicas: this broker alone until replication exists. */
+  get role(): PartitionRole {
+    return this._role;
+  }
+
+  /** Whether this broker leads the partition (serves produce and consumer fetches). */
+  get isLeader(): boolean {
+    return this._role !== 'follower';
+  }
+
+  /** In-sync replicas as the leader knows them (1 for a sole leader, 0 on a follower). */
   get isrSize(): number {
-    return 1;
+    if (this._role === 'sole-leader') return 1;
+    return this.leaderState?.isr.length ?? 0;
+  }
+
+  get isr(): readonly number[] | null {
+    return this.leaderState?.isr ?? null;
+  }
+
+  /** The leader's view of its followers (null unless role 'leader'). */
+  get leader(): LeaderState | null {
+    return this.leaderState;
+  }
+
+  /**
+   * Becomes the leader of a replicated partition at `epoch` with the metadata's replicas and ISR.
+   * The epoch starts at the current log end offset; the high watermark starts where it was
+   * (checkpointed, or learnt as a follower) and moves once every ISR member has fetched.
+   */
+  becomeLeader(epoch: number, localId: number, replicas: readonly number[], isr: readonly number[], clock: Clock): void {
+    const log = this._log;
+    if (epoch !== this.leaderEpoch || this._role !== 'leader') {
+      this.leaderEpoch = epoch;
+      if (log.leaderEpochs.latestEpoch() < epoch) log.leaderEpochs.assign(epoch, log.logEndOffset);
+      this.leaderState = new LeaderState({ localId, replicas, isr, leaderEpochStartOffset: log.logEndOffset, highWatermark: log.highWatermark, clock });
+      this._role = 'leader';
+    } else {
+      this.leaderState?.setReplicas(replicas);
+    }
+    this.isrChanged(isr);
+  }
+
+  /** The metadata now holds `isr` for this partition (this broker leads it). */
+  isrChanged(isr: readonly number[]): void {
+    if (this.leaderState?.setIsr(isr, this._log.logEndOffset) === true) this.highWatermarkMoved();
+  }
+
+  /** Becomes a follower at `epoch`: waiting appends fail with `errorCode` (NOT_LEADER_OR_FOLLOWER). */
+  becomeFollower(epoch: number, errorCode: number): void {
+    this.leaderEpoch = epoch;
+    this._role = 'follower';
+    this.leaderState = null;
+    this.commitWaiters.failAll(errorCode);
+    this.notify();
+  }
+
+  /** A replica fetched at `fetchOffset` (leader side). Returns whether the high watermark moved. */
+  recordFollowerFetch(replicaId: number, fetchOffset: number): boolean {
+    const moved = this.leaderState?.recordFetch(replicaId, fetchOffset, this._log.logEndOffset) === true;
+    if (moved) this.highWatermarkMoved();
+    return moved;
+  }
+
+  private highWatermarkMoved(): void {
+    const hw = (this.leaderState as LeaderState).highWatermark;
+    this._log.highWatermark = hw;
+    this.commitWaiters.advance(this._log.highWatermark);
+    this.notify();
+  }
+
+  /** Follower: appends the leader's batches as they are and replays their producer fields. */
+  appendFromLeader(records: Buffer): void {
+    const segments = this._log.segmentCount();
+    const result = this._log.appendAsFollower(records);
+    if (this._log.segmentCount() > segments) this._producers.takeSnapshot(result.firstOffset);
+    this._producers.replayBatches(records);
+    this.notify();
+  }
+
+  /** Follower: the leader's high watermark (capped by what this log holds) and log start offset. */
+  leaderProgress(highWatermark: number, logStartOffset: number): void {
+    const log = this._log;
+    const hw = Math.min(highWatermark, log.logEndOffset);
+    const moved = hw !== log.highWatermark;
+    if (moved) log.highWatermark = hw;
+    if (logStartOffset > log.logStartOffset && logStartOffset <= log.highWatermark) {
+      log.deleteRecordsBefore(logStartOffset);
+      this._producers.cleanupBelowLogStart();
+    }
+    if (moved) this.notify();
+  }
+
+  /** Follower: cuts the log at `offset` (where it diverges from the leader's) and rebuilds producer state. */
+  truncateTo(offset: number): void {
+    if (offset >= this._log.logEndOffset) return;
+    this._log.truncateTo(offset);
+    this._producers = ProducerStateManager.load(this._log, { now: () => this._log.clock.now() });
+  }
+
+  /** Follower: empties the log and restarts it at `offset` (below the leader's log start). */
+  truncateFullyAndStartAt(offset: number): void {
+    this._log.truncateFullyAndStartAt(offset);
+    this._producers = ProducerStateManager.load(this._log, { now: () => this._log.clock.now() });
   }
 
   get highWatermark(): number {
@@ -119,11 +238,15 @@ export class Partition {
    * `duplicate`); throws KafkaError when a check fails.
    */
   appendAsLeader(records: Buffer, opts: AppendOptions = {}): PartitionAppendResult {
+    if (this._role === 'follower') throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${this.topic}-${this.index}`);
     const producerId = opts.batch?.producerId ?? (records.length >= RECORD_BATCH_OVERHEAD ? records.readBigInt64BE(PRODUCER_ID_OFFSET) : -1n);
     const result = producerId < 0n ? this.log.appendAsLeader(records, this.leaderEpoch) : this.appendWithProducer(records, producerId, opts);
     if ('duplicate' in result) return result as PartitionAppendResult;
-    this.log.highWatermark = this.log.logEndOffset;
-    this.notify();
+    if (this._role === 'sole-leader') {
+      this.log.highWatermark = this.log.logEndOffset;
+      this.notify();
+    } else if (this.leaderState?.leaderAppended(this.log.logEndOffset) === true) this.highWatermarkMoved();
+    else this.notify();
     (result as PartitionAppendResult).duplicate = false;
     return result as PartitionAppendResult;
   }
