@@ -2,7 +2,8 @@
  * Routes request frames to API handlers: parses the request header, gates the version, decodes,
  * passes the request through the gate (gate/gate.ts: authenticate → authorize → quota), runs the
  * handler (mapping thrown errors to the API's error response) and encodes the response, with the
- * quota step's throttle time in every response that has the field.
+ * quota step's throttle time in every response that has the field; a throttled request mutes its
+ * connection for that time (Connection.throttle, KIP-219).
  * A frame that cannot be parsed, an unknown API key or an unsupported version (other than
  * ApiVersions) closes the connection, as Kafka does.
  * Large requests do not stall other connections: a frame over LARGE_FRAME_BYTES is decoded by the
@@ -101,16 +102,21 @@ export class RequestRouter implements FrameDispatcher {
     if (codec !== undefined && frame.length > LARGE_FRAME_BYTES) {
       const slice = new TimeSlice();
       const req = runSliced(codec.decodeRequest(r, apiVersion, slice), slice);
-      return whenDone(req, (q) => this.admit(handler, ctx, q, frame.length, flexible, codec, true));
+      return whenDone(req, (q) => this.admit(handler, ctx, conn, q, frame.length, flexible, codec, true));
     }
     const req = handler.decode(r, apiVersion);
-    return this.admit(handler, ctx, req, frame.length, flexible, HOT_PATH_APIS.has(apiKey) ? undefined : codec, false);
+    return this.admit(handler, ctx, conn, req, frame.length, flexible, HOT_PATH_APIS.has(apiKey) ? undefined : codec, false);
   }
 
-  /** The gate after decoding: authorize (the session is in ctx), then the quota, then the handler. */
-  private admit(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, req: unknown, bytes: number, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
+  /**
+   * The gate after decoding: authorize (the session is in ctx), then the quota, then the handler.
+   * A throttled request mutes its connection (KIP-219) from now, before the handler runs; its own
+   * answer still goes out at once. APIs whose response has no throttle field are not muted.
+   */
+  private admit(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, conn: Connection, req: unknown, bytes: number, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
     const outcome = this.gate.authorize(ctx, req);
     const throttleTimeMs = this.gate.throttleTimeMs(ctx, bytes);
+    if (throttleTimeMs > 0 && !RESPONSES_WITHOUT_THROTTLE.has(ctx.apiKey)) conn.throttle(throttleTimeMs);
     return this.handle(handler, ctx, req, outcome, throttleTimeMs, flexible, codec, large);
   }
 

@@ -9,10 +9,19 @@
  * A Produce answered asynchronously (a large batch validated off the event loop) holds the
  * requests behind it until it is done, as Kafka handles one request per connection at a time: a
  * later request on the connection (a ListOffsets, a Fetch) never overtakes the append.
+ * Quota throttling (KIP-219): a request whose quota step answers a throttle time is answered at
+ * once with `throttleTimeMs` set, and the dispatcher calls throttle(ms): the channel is muted (no
+ * further request is read or dispatched; responses already due still go out) until the broker's
+ * scheduler has advanced by that time. A later throttle while muted extends the mute to the later
+ * end. Kafka starts the mute when the response is handed to the network thread and, for request
+ * versions older than KIP-219's, delays the response instead; Samsa mutes from the moment the
+ * quota is computed (before the handler runs, so a request pipelined behind it is never
+ * dispatched early) and answers every version at once.
  */
 import type { Socket } from 'node:net';
 import type { BufferPool } from '../common/buffer-pool.js';
 import { log } from '../common/logger.js';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
@@ -43,6 +52,8 @@ export interface ConnectionOptions {
   id: number;
   /** The broker's pool for large request frames. */
   framePool: BufferPool;
+  /** The broker's time, for quota mutes (default real time). */
+  scheduler?: Scheduler;
 }
 
 interface Slot {
@@ -78,6 +89,11 @@ export class Connection implements BudgetWaiter {
   private paused = false;
   /** Paused until the broker-wide budget has room (registered as a waiter). */
   private budgetBlocked = false;
+  /** Muted by a quota throttle until the scheduler reaches `throttledUntil` (see throttle()). */
+  private throttled = false;
+  private throttledUntil = 0;
+  private throttleTimer: TimerHandle | null = null;
+  private readonly scheduler: Scheduler;
   private resuming = false;
   /** Asynchronous Produce requests in progress: later frames wait (see the module comment). */
   private produceBarrier = 0;
@@ -98,6 +114,7 @@ export class Connection implements BudgetWaiter {
     this.listenerName = opts.listenerName;
     this.budget = opts.budget;
     this.onClose = opts.onClose;
+    this.scheduler = opts.scheduler ?? systemScheduler;
     this.reader = new FrameReader(opts.maxFrameBytes, {
       onFrame: (frame) => this.onFrame(frame),
       onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
@@ -149,6 +166,8 @@ export class Connection implements BudgetWaiter {
     this.budget.responseSent(this.unsent);
     this.unsent = 0;
     this.budget.cancelWait(this);
+    this.throttleTimer?.cancel();
+    this.throttleTimer = null;
     this.onClose(this);
   }
 
@@ -170,7 +189,7 @@ export class Connection implements BudgetWaiter {
     this.frameCharge = 0;
     // While paused, frames already read (the rest of the current chunk) wait here: bounded by
     // what one read delivered.
-    if (this.paused || this.budgetBlocked || this.backlog.length > 0) {
+    if (this.paused || this.budgetBlocked || this.throttled || this.backlog.length > 0) {
       this.backlog.push({ frame, charged });
       return;
     }
@@ -196,6 +215,28 @@ export class Connection implements BudgetWaiter {
     this.budgetBlocked = true;
     this.socket.pause();
     this.budget.wait(this);
+  }
+
+  /**
+   * Mutes the channel for `delayMs` of broker time (a quota throttle, see the module comment):
+   * nothing more is read or dispatched until then; responses keep going out.
+   */
+  throttle(delayMs: number): void {
+    if (this.closed || !(delayMs > 0)) return;
+    const until = this.scheduler.now() + delayMs;
+    if (this.throttled && until <= this.throttledUntil) return;
+    this.throttleTimer?.cancel();
+    this.throttled = true;
+    this.throttledUntil = until;
+    this.throttleTimer = this.scheduler.schedule(delayMs, () => this.unthrottle());
+    this.socket.pause();
+  }
+
+  private unthrottle(): void {
+    this.throttleTimer = null;
+    if (!this.throttled || this.closed) return;
+    this.throttled = false;
+    this.maybeResume();
   }
 
   /** The budget has room again (RequestBudget wakes its waiters). */
@@ -316,10 +357,10 @@ export class Connection implements BudgetWaiter {
       if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.unsentOverLimit() || this.produceBarrier > 0) return;
       this.paused = false;
     }
-    if (this.budgetBlocked) return;
+    if (this.budgetBlocked || this.throttled) return;
     // Frames read before the pause go first, in order; any of them may pause us again.
     this.resuming = true;
-    while (!this.paused && !this.budgetBlocked && !this.closed && this.backlog.length > 0) {
+    while (!this.paused && !this.budgetBlocked && !this.throttled && !this.closed && this.backlog.length > 0) {
       const w = this.backlog[0] as Waiting;
       const admitted = this.admit(w.frame, w.charged);
       if (admitted < 0) {
@@ -330,6 +371,6 @@ export class Connection implements BudgetWaiter {
       this.dispatchFrame(w.frame, admitted);
     }
     this.resuming = false;
-    if (!this.paused && !this.budgetBlocked && !this.closed && !this.reader.isBlocked) this.socket.resume();
+    if (!this.paused && !this.budgetBlocked && !this.throttled && !this.closed && !this.reader.isBlocked) this.socket.resume();
   }
 }

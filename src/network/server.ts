@@ -126,6 +126,7 @@ export class KafkaServer {
       onClose: (c) => this.forget(c, ip),
       id: this.nextConnectionId(),
       framePool: this.framePool,
+      scheduler: this.clock,
     });
     this.connections.add(conn);
     conn.idleFor(this.clock.now(), 0);

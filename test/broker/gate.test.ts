@@ -146,18 +146,28 @@ test('the session a request carries: User:ANONYMOUS over PLAINTEXT on its listen
 });
 
 test('throttleTimeMs in every response comes from the quota manager', async () => {
+  // Each throttled request on its own connection: a throttled answer mutes its connection for the
+  // throttle time (test/broker/quota-mute.test.ts), which would make every later request wait.
+  const fresh = async <T>(f: (w: WireClient) => Promise<T>): Promise<T> => {
+    const w = await WireClient.connect(broker.port);
+    try {
+      return await f(w);
+    } finally {
+      w.close();
+    }
+  };
   throttle = 250;
   try {
-    const produced = await c.request<ProduceResponse>(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'open', partitionData: [{ index: 0, records: batch() }] }] });
+    const produced = await fresh((w) => w.request<ProduceResponse>(0, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 'open', partitionData: [{ index: 0, records: batch() }] }] }));
     assert.equal(produced.throttleTimeMs, 250);
-    assert.equal((await c.request<FetchResponse>(1, 12, fetchBody(['open']))).throttleTimeMs, 250);
-    assert.equal((await c.metadata(['open'])).throttleTimeMs, 250);
-    assert.equal((await c.apiVersions(3)).throttleTimeMs, 250);
+    assert.equal((await fresh((w) => w.request<FetchResponse>(1, 12, fetchBody(['open'])))).throttleTimeMs, 250);
+    assert.equal((await fresh((w) => w.metadata(['open']))).throttleTimeMs, 250);
+    assert.equal((await fresh((w) => w.apiVersions(3))).throttleTimeMs, 250);
     // An error answer too (unknown member of an unknown group).
-    const hb = await c.request<{ throttleTimeMs: number; errorCode: number }>(12, 4, { groupId: 'nope', generationId: 1, memberId: 'm', groupInstanceId: null });
+    const hb = await fresh((w) => w.request<{ throttleTimeMs: number; errorCode: number }>(12, 4, { groupId: 'nope', generationId: 1, memberId: 'm', groupInstanceId: null }));
     assert.notEqual(hb.errorCode, ErrorCode.NONE);
     assert.equal(hb.throttleTimeMs, 250);
-    const created = await c.request<{ throttleTimeMs: number }>(19, 7, { topics: [], timeoutMs: 1000, validateOnly: false });
+    const created = await fresh((w) => w.request<{ throttleTimeMs: number }>(19, 7, { topics: [], timeoutMs: 1000, validateOnly: false }));
     assert.equal(created.throttleTimeMs, 250);
   } finally {
     throttle = 0;

@@ -4,9 +4,12 @@
  * client id; a client over its quota gets the delay in the response's `throttleTimeMs`, and the
  * broker mutes the channel for that long after sending it (responses of v2+ Produce/Fetch etc.
  * are sent at once; older ones are delayed).
- * Samsa today: `unlimitedQuotas`, no quota, throttle 0, no muting. The router writes the quota
- * step's throttle time into every response that has the field: it is the only source of
- * `throttleTimeMs` (a handler's own value is overwritten).
+ * Samsa today: `unlimitedQuotas`, no quota, throttle 0. The router writes the quota step's
+ * throttle time into every response that has the field: it is the only source of
+ * `throttleTimeMs` (a handler's own value is overwritten). A throttle above 0 also mutes the
+ * request's connection for that long on the broker's scheduler (Connection.throttle): the answer
+ * goes out at once, for every request version (Kafka delays the answer of pre-KIP-219 versions),
+ * and the APIs in RESPONSES_WITHOUT_THROTTLE never mute.
  */
 import type { RequestContext } from '../handler.js';
 
