@@ -16,6 +16,7 @@
  */
 import { encodeRecordBatch } from '../protocol/records/record.js';
 import type { PartitionWriter } from './deps.js';
+import type { MaybePromise } from './maybe-async.js';
 
 export interface CoordinatorRecord {
   key: Buffer;
@@ -64,6 +65,22 @@ export class CoordinatorRuntime {
   /** `write` as a promise: resolves with the response, rejects with the error (the append's included). */
   writeAsync<T>(partition: number, op: () => CoordinatorResult<T>): Promise<T> {
     return new Promise((resolve, reject) => this.write(partition, op, (o) => (o.ok ? resolve(o.response) : reject(o.error))));
+  }
+
+  /**
+   * `write` as a value when it finished at once (idle queue, immediate commit), else as a promise:
+   * returns or resolves with the response; throws or rejects with the error (the append's included).
+   */
+  writeNow<T>(partition: number, op: () => CoordinatorResult<T>): MaybePromise<T> {
+    let outcome: WriteOutcome<T> | undefined;
+    let later: ((o: WriteOutcome<T>) => void) | undefined;
+    this.write(partition, op, (o) => (later ? later(o) : (outcome = o)));
+    const settle = (o: WriteOutcome<T>): T => {
+      if (o.ok) return o.response;
+      throw o.error;
+    };
+    if (outcome !== undefined) return settle(outcome);
+    return new Promise<WriteOutcome<T>>((resolve) => (later = resolve)).then(settle);
   }
 
   /** Whether a write to `partition` is waiting for its commit. */

@@ -10,6 +10,7 @@ import { ClassicGroup, GroupState } from './group.js';
 import { validateMember } from './join.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { offsetCommitRecord, offsetTombstone, type CommittedOffset, type CoordinatorRecord } from './records.js';
+import { groupAppendErrorCode } from '../coordinator/append-errors.js';
 import type { CoordinatorResult } from '../coordinator/runtime.js';
 import type { GroupRuntime } from './runtime.js';
 
@@ -82,9 +83,9 @@ export function commitOffsets(rt: Pick<GroupRuntime, 'scheduler' | 'settings'>, 
   return { records, response: codes };
 }
 
-/** The codes of a commit whose append failed: partitions that would have been committed report the append's error. */
+/** The codes of a commit whose append or commit failed: partitions that would have been committed report Kafka's mapping of the error. */
 export function failedCommitCodes(codes: readonly PartitionCode[], e: unknown): PartitionCode[] {
-  const code = e instanceof KafkaError && (e.code === ErrorCode.NOT_COORDINATOR || e.code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  const code = groupAppendErrorCode(e, 'committed offsets');
   return codes.map((c) => (c.errorCode === ErrorCode.NONE ? { ...c, errorCode: code } : c));
 }
 

@@ -2,9 +2,7 @@
  * What the group state machine needs from its surroundings: time, timers, settings, and a way to
  * write records (which change the state only by being replayed once committed).
  */
-import { ErrorCode } from '../common/error-codes.js';
-import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
+import { groupAppendErrorCode } from '../coordinator/append-errors.js';
 import type { CoordinatorRecord } from '../coordinator/runtime.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -30,14 +28,9 @@ export interface GroupRuntime {
   write(groupId: string, records: readonly CoordinatorRecord[], done: (errorCode: number) => void): void;
 }
 
-/** Kafka's appendGroupMetadataErrorToResponseError: the code a group API reports for a failed append. */
+/** Kafka's appendGroupMetadataErrorToResponseError: the code a group API reports for a failed append or commit. */
 export function appendErrorCode(e: unknown, what: string): number {
-  if (e instanceof KafkaError) {
-    if (e.code === ErrorCode.NOT_COORDINATOR || e.code === ErrorCode.COORDINATOR_NOT_AVAILABLE || e.code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return e.code;
-    if (e.code === ErrorCode.MESSAGE_TOO_LARGE || e.code === ErrorCode.RECORD_LIST_TOO_LARGE) return ErrorCode.UNKNOWN_SERVER_ERROR;
-  }
-  log.error(`appending ${what} to __consumer_offsets failed`, e);
-  return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  return groupAppendErrorCode(e, `${what} to __consumer_offsets`);
 }
 
 /** Everything the group coordinator reads from the broker config. */

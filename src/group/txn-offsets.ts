@@ -10,6 +10,7 @@ import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
 import type { GroupCoordinator } from './coordinator.js';
 import { validateOffsetCommit } from './offsets.js';
+import { groupAppendErrorCode } from '../coordinator/append-errors.js';
 import type { CoordinatorResult } from '../coordinator/runtime.js';
 import { offsetCommitRecord, type CommittedOffset, type CoordinatorRecord } from './records.js';
 
@@ -95,12 +96,7 @@ export function txnOffsetCommit(c: GroupCoordinator, checkTxn: TxnOffsetCheck, i
         if (o.ok) return resolve(o.response);
         const e = o.error;
         if (o.response === undefined) return resolve(all(input, e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR));
-        let failure: number;
-        if (e instanceof KafkaError && (e.code === ErrorCode.INVALID_PRODUCER_EPOCH || e.code === ErrorCode.NOT_COORDINATOR)) failure = e.code;
-        else {
-          if (!(e instanceof KafkaError)) log.error(`appending transactional offsets of group ${input.groupId} failed`, e);
-          failure = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-        }
+        const failure = groupAppendErrorCode(e, `transactional offsets of group ${input.groupId}`);
         for (const t of o.response) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = failure;
         resolve(o.response);
       },

@@ -6,28 +6,31 @@
  * State changes only by replay (Kafka's CoordinatorShard.replay): a transition builds the next
  * TxnMetadata, its `__transaction_state` record goes through a CoordinatorRuntime (one serial
  * queue per partition), and the value becomes current when the committed record is replayed;
- * loading a partition at start-up is replay of its log. A failed append changes nothing. EndTxn
- * writes PrepareCommit/PrepareAbort; once that is committed, the markers into every partition of
- * the transaction, then CompleteCommit/CompleteAbort, all before answering (single node: every
- * commit is immediate, so it all runs synchronously). A crash in between leaves a Prepare* state,
+ * loading a partition at start-up is replay of its log. A failed append (or commit) changes
+ * nothing. Every operation answers once its record is committed and replayed: it returns its
+ * answer synchronously when the commit is immediate (single node) and a promise otherwise, and
+ * while it is in flight the transactional id's other requests get CONCURRENT_TRANSACTIONS (Kafka's
+ * pending state). EndTxn answers once PrepareCommit/PrepareAbort is committed; then the markers go
+ * into every partition of the transaction and, once they are committed, CompleteCommit/
+ * CompleteAbort (the id stays in flight until then). A crash in between leaves a Prepare* state,
  * completed when the coordinator loads. Ongoing transactions past their timeout are aborted with
- * a bumped epoch (fencing the producer), also those found after a restart.
+ * a bumped epoch (fencing the producer), also those found after a restart. A failed write answers
+ * Kafka's mapping of the log error (coordinator/append-errors.ts: NOT_LEADER_OR_FOLLOWER ->
+ * NOT_COORDINATOR, NOT_ENOUGH_REPLICAS -> COORDINATOR_NOT_AVAILABLE, ...).
  *
- * Deviations from Kafka (single broker, no pending states): InitProducerId for a transactional id
- * whose transaction is Ongoing aborts it and answers with the new epoch at once instead of
+ * Deviations from Kafka (single broker): InitProducerId for a transactional id whose transaction
+ * is Ongoing aborts it and answers with the new epoch once the abort is complete, instead of
  * CONCURRENT_TRANSACTIONS-and-retry. Transaction version 2 (epoch bump per transaction) is not
  * offered. Markers that fail to append (the partition was deleted, a newer epoch is there) are
- * skipped with a log line instead of being retried forever. The operations answer synchronously:
- * while a write to a `__transaction_state` partition waits for its commit (a replicated writer),
- * requests whose transactional ids live there get CONCURRENT_TRANSACTIONS (retriable) instead of
- * waiting, and a Prepare* record committed after its request was answered goes on to its markers
- * when it is replayed.
+ * skipped with a log line instead of being retried forever.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
 import type { CoordinatorDeps } from '../coordinator/deps.js';
-import { CoordinatorRuntime, type WriteOutcome } from '../coordinator/runtime.js';
+import { txnAppendErrorCode } from '../coordinator/append-errors.js';
+import { always, chain, type MaybePromise } from '../coordinator/maybe-async.js';
+import { CoordinatorRuntime } from '../coordinator/runtime.js';
 import type { TimerHandle } from '../common/scheduler.js';
 import { MarkerWriter } from './markers.js';
 import { ProducerIdManager } from './producer-id-manager.js';
@@ -90,6 +93,12 @@ export class TransactionCoordinator {
   private active = false;
   private timer: TimerHandle | null = null;
   private readonly runtime: CoordinatorRuntime;
+  /**
+   * Transactional ids with an operation in flight (Kafka's pending state), with how many holders:
+   * a request, and after EndTxn's answer the completion (markers, then Complete*). Other requests
+   * for the id get CONCURRENT_TRANSACTIONS meanwhile.
+   */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly deps: TxnCoordinatorDeps) {
     this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now());
@@ -180,14 +189,31 @@ export class TransactionCoordinator {
     for (const m of this.txns.values()) {
       if (isPrepare(m.state)) {
         log.info(`Completing the interrupted ${m.state === TxnState.PrepareCommit ? 'commit' : 'abort'} of transactional id ${m.transactionalId}`);
-        this.tryComplete(m);
+        if (!this.inFlight.has(m.transactionalId)) this.completeHeld(m);
       }
     }
   }
 
-  /** Kafka answers CONCURRENT_TRANSACTIONS while a transition is pending; here: while a write to the id's partition waits for its commit. */
-  private checkNotWaiting(transactionalId: string): void {
-    if (this.runtime.isBusy(this.partitionFor(transactionalId))) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `a write for ${transactionalId} is waiting for its commit`);
+  /** Kafka answers CONCURRENT_TRANSACTIONS while a transition is pending: here while an operation for the id is in flight. */
+  private checkNotInFlight(transactionalId: string): void {
+    if (this.inFlight.has(transactionalId)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `an operation for ${transactionalId} is waiting for its commit`);
+  }
+
+  private hold(transactionalId: string): void {
+    this.inFlight.set(transactionalId, (this.inFlight.get(transactionalId) ?? 0) + 1);
+  }
+
+  private release(transactionalId: string): void {
+    const n = (this.inFlight.get(transactionalId) ?? 1) - 1;
+    if (n > 0) this.inFlight.set(transactionalId, n);
+    else this.inFlight.delete(transactionalId);
+  }
+
+  /** Runs `body` as the id's one operation in flight (CONCURRENT_TRANSACTIONS when there is one already). */
+  private exclusive<T>(transactionalId: string, body: () => MaybePromise<T>): MaybePromise<T> {
+    this.checkNotInFlight(transactionalId);
+    this.hold(transactionalId);
+    return always(body, () => this.release(transactionalId));
   }
 
   private checkAvailable(): void {
@@ -205,59 +231,41 @@ export class TransactionCoordinator {
   // ---------------------------------------------------------------- records and replay
 
   /**
-   * Writes the record of `next` (or the tombstone) through the runtime; `done` gets the outcome
-   * once it is committed and replayed (synchronously when the commit is immediate). Throws
-   * NOT_COORDINATOR when this broker has no partition for the transactional id.
+   * Writes the record of `next` (or the tombstone, when null) and returns (or resolves with) the
+   * state its replay left, once it is committed: at once when the commit is immediate. Throws (or
+   * rejects with) the KafkaError the client gets when the append or its commit fails; the state is
+   * then unchanged. Writes to one partition queue behind a write waiting for its commit.
    */
-  private submit(transactionalId: string, next: TxnMetadata | null, done: (outcome: WriteOutcome<undefined>) => void): void {
+  private write(transactionalId: string, next: TxnMetadata | null): MaybePromise<TxnMetadata | undefined> {
     const partition = this.partitionFor(transactionalId);
     if (!this.deps.internal.partition(TRANSACTION_STATE_TOPIC, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
-    this.runtime.write(partition, () => ({ records: [txnRecord(transactionalId, next)], response: undefined }), done);
-  }
-
-  /** The KafkaError a client gets for a failed append of `transactionalId`'s state. */
-  private appendError(transactionalId: string, e: unknown): KafkaError {
-    if (e instanceof KafkaError && (e.code === ErrorCode.MESSAGE_TOO_LARGE || e.code === ErrorCode.RECORD_LIST_TOO_LARGE)) {
-      return err(ErrorCode.UNKNOWN_SERVER_ERROR, `the transaction state of ${transactionalId} is too large`);
+    const failed = (e: unknown): never => {
+      throw err(txnAppendErrorCode(e, `the transaction state of ${transactionalId}`), `writing the transaction state of ${transactionalId} failed`);
+    };
+    const replayed = (): TxnMetadata | undefined => this.txns.get(transactionalId);
+    let written: MaybePromise<undefined>;
+    try {
+      written = this.runtime.writeNow(partition, () => ({ records: [txnRecord(transactionalId, next)], response: undefined }));
+    } catch (e) {
+      return failed(e);
     }
-    if (e instanceof KafkaError && e.code === ErrorCode.NOT_COORDINATOR) return e;
-    log.error(`appending to ${TRANSACTION_STATE_TOPIC} for ${transactionalId} failed`, e);
-    return err(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  }
-
-  /**
-   * Writes `next` (or the tombstone, when null) and returns the state its replay left. Throws
-   * KafkaError when the append fails (the state is unchanged) and CONCURRENT_TRANSACTIONS
-   * (retriable) while a write to the partition waits for its commit; a write whose own commit
-   * is still pending is replayed later, and a Prepare* state then goes on to its markers.
-   */
-  private write(transactionalId: string, next: TxnMetadata | null): TxnMetadata | undefined {
-    this.checkNotWaiting(transactionalId);
-    let outcome: WriteOutcome<undefined> | undefined;
-    let returned = false;
-    this.submit(transactionalId, next, (o) => {
-      outcome = o;
-      if (!returned) return;
-      // Committed after we answered: finish what the caller would have done.
-      const m = this.txns.get(transactionalId);
-      if (o.ok && m !== undefined && isPrepare(m.state)) this.complete(m);
-      else if (!o.ok) log.error(`a write to ${TRANSACTION_STATE_TOPIC} for ${transactionalId} failed`, o.error);
-    });
-    returned = true;
-    if (outcome === undefined) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `the write for ${transactionalId} is waiting for its commit`);
-    if (!outcome.ok) throw this.appendError(transactionalId, outcome.error);
-    return this.txns.get(transactionalId);
+    if (written instanceof Promise) return written.then(replayed, failed);
+    return replayed();
   }
 
   /** Persists `next`; it is current once replayed. Returns the replayed state. */
-  private transition(next: TxnMetadata): TxnMetadata {
-    return this.write(next.transactionalId, next) ?? next;
+  private transition(next: TxnMetadata): MaybePromise<TxnMetadata> {
+    return chain(this.write(next.transactionalId, next), (m) => m ?? next);
   }
 
   // ---------------------------------------------------------------- InitProducerId
 
-  /** InitProducerId; throws KafkaError. `expected` is the producer's current id and epoch (v3+), if it has one. */
-  initProducerId(transactionalId: string | null, transactionTimeoutMs: number, expected: ProducerIdAndEpoch | null): ProducerIdAndEpoch {
+  /**
+   * InitProducerId; throws (or rejects with) KafkaError. Answers once its record is committed:
+   * synchronously when the commit is immediate. `expected` is the producer's current id and epoch
+   * (v3+), if it has one.
+   */
+  initProducerId(transactionalId: string | null, transactionTimeoutMs: number, expected: ProducerIdAndEpoch | null): MaybePromise<ProducerIdAndEpoch> {
     if (transactionalId === null) {
       if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       return { producerId: this.producerIds.generate(), producerEpoch: 0 };
@@ -267,34 +275,39 @@ export class TransactionCoordinator {
       throw err(ErrorCode.INVALID_TRANSACTION_TIMEOUT, `The transaction timeout ${transactionTimeoutMs} ms is not within (0, transaction.max.timeout.ms]`);
     }
     this.checkAvailable();
-    this.checkNotWaiting(transactionalId);
-    let m = this.txns.get(transactionalId) ?? this.fresh(transactionalId, transactionTimeoutMs);
-    if (expected !== null && !isValidProducerId(m, expected)) throw err(ErrorCode.PRODUCER_FENCED, `Producer ${expected.producerId} with epoch ${expected.producerEpoch} is fenced`);
-    for (let round = 0; round < 3; round++) {
-      switch (m.state) {
-        case TxnState.PrepareCommit:
-        case TxnState.PrepareAbort:
-          m = this.tryComplete(m);
-          if (!isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
-          continue;
-        case TxnState.Ongoing:
-          // Fence the current producer and abort its transaction (Kafka answers CONCURRENT_TRANSACTIONS and the client retries).
-          m = this.abortOngoing(m);
-          if (!isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
-          continue;
-        case TxnState.Empty:
-        case TxnState.CompleteCommit:
-        case TxnState.CompleteAbort: {
-          const next = this.nextProducerEpoch(m, transactionTimeoutMs, expected);
-          this.transition(next);
-          log.debug(`Initialized transactional id ${transactionalId} with producer id ${next.producerId} and epoch ${next.producerEpoch}`);
+    return this.exclusive(transactionalId, () => {
+      const m = this.txns.get(transactionalId) ?? this.fresh(transactionalId, transactionTimeoutMs);
+      if (expected !== null && !isValidProducerId(m, expected)) throw err(ErrorCode.PRODUCER_FENCED, `Producer ${expected.producerId} with epoch ${expected.producerEpoch} is fenced`);
+      return this.initRound(m, transactionTimeoutMs, expected, 0);
+    });
+  }
+
+  /** One step of InitProducerId: finish (or abort) what is in the way, then bump the epoch. */
+  private initRound(m: TxnMetadata, transactionTimeoutMs: number, expected: ProducerIdAndEpoch | null, round: number): MaybePromise<ProducerIdAndEpoch> {
+    if (round >= 3) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+    const again = (c: TxnMetadata): MaybePromise<ProducerIdAndEpoch> => {
+      if (!isComplete(c.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+      return this.initRound(c, transactionTimeoutMs, expected, round + 1);
+    };
+    switch (m.state) {
+      case TxnState.PrepareCommit:
+      case TxnState.PrepareAbort:
+        return chain(this.completeNow(m), again);
+      case TxnState.Ongoing:
+        // Fence the current producer and abort its transaction (Kafka answers CONCURRENT_TRANSACTIONS and the client retries).
+        return chain(this.abortOngoing(m), again);
+      case TxnState.Empty:
+      case TxnState.CompleteCommit:
+      case TxnState.CompleteAbort: {
+        const next = this.nextProducerEpoch(m, transactionTimeoutMs, expected);
+        return chain(this.transition(next), () => {
+          log.debug(`Initialized transactional id ${m.transactionalId} with producer id ${next.producerId} and epoch ${next.producerEpoch}`);
           return { producerId: next.producerId, producerEpoch: next.producerEpoch };
-        }
-        default:
-          throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `transactional id ${transactionalId} is in state ${m.state}`);
+        });
       }
+      default:
+        throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `transactional id ${m.transactionalId} is in state ${m.state}`);
     }
-    throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
   }
 
   private fresh(transactionalId: string, txnTimeoutMs: number): TxnMetadata {
@@ -332,30 +345,31 @@ export class TransactionCoordinator {
   private validProducer(transactionalId: string, producerId: bigint, producerEpoch: number): TxnMetadata {
     if (transactionalId === '') throw err(ErrorCode.INVALID_REQUEST, 'The transactional id is empty');
     this.checkAvailable();
-    this.checkNotWaiting(transactionalId);
+    this.checkNotInFlight(transactionalId);
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.producerId !== producerId) throw err(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `Producer id ${producerId} is not the current one of transactional id ${transactionalId}`);
     if (m.producerEpoch !== producerEpoch) throw err(ErrorCode.PRODUCER_FENCED, `Producer epoch ${producerEpoch} is not the current epoch ${m.producerEpoch} of transactional id ${transactionalId}`);
     return m;
   }
 
-  /** AddPartitionsToTxn (and AddOffsetsToTxn's partition); throws KafkaError. */
-  addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionRef[]): void {
-    let m = this.validProducer(transactionalId, producerId, producerEpoch);
-    if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) {
-      m = this.tryComplete(m);
-      if (!isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
-    }
+  /** AddPartitionsToTxn (and AddOffsetsToTxn's partition); throws (or rejects with) KafkaError once the Ongoing record is committed. */
+  addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionRef[]): MaybePromise<void> {
+    const m = this.validProducer(transactionalId, producerId, producerEpoch);
     if (m.state === TxnState.Ongoing && partitions.every((p) => hasPartition(m, p.topic, p.partition))) return;
-    if (m.state !== TxnState.Ongoing && !isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
-    const now = this.now();
-    this.transition({
-      ...m,
-      state: TxnState.Ongoing,
-      partitions: withPartitions(m.state === TxnState.Ongoing ? m : { ...m, partitions: EMPTY_PARTITIONS }, partitions),
-      txnStartTimestamp: m.state === TxnState.Ongoing ? m.txnStartTimestamp : now,
-      txnLastUpdateTimestamp: now,
-    });
+    return this.exclusive(transactionalId, () =>
+      chain(isPrepare(m.state) ? this.completeNow(m) : m, (c) => {
+        if (c.state !== TxnState.Ongoing && !isComplete(c.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+        const now = this.now();
+        const next = {
+          ...c,
+          state: TxnState.Ongoing,
+          partitions: withPartitions(c.state === TxnState.Ongoing ? c : { ...c, partitions: EMPTY_PARTITIONS }, partitions),
+          txnStartTimestamp: c.state === TxnState.Ongoing ? c.txnStartTimestamp : now,
+          txnLastUpdateTimestamp: now,
+        };
+        return chain(this.transition(next), () => undefined);
+      }),
+    );
   }
 
   /** AddPartitionsToTxn v4+ verifyOnly: per partition NONE when in the transaction, else TRANSACTION_ABORTABLE; throws for the whole transaction. */
@@ -382,92 +396,131 @@ export class TransactionCoordinator {
 
   // ---------------------------------------------------------------- EndTxn
 
-  /** EndTxn from a client; throws KafkaError. */
-  endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): ProducerIdAndEpoch {
-    let m = this.validProducer(transactionalId, producerId, producerEpoch);
+  /**
+   * EndTxn from a client; throws (or rejects with) KafkaError. Answers once the Prepare* record is
+   * committed; the markers and the Complete* record follow (before the answer when every commit is
+   * immediate), and until the Complete* record is committed the id's other requests get
+   * CONCURRENT_TRANSACTIONS.
+   */
+  endTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, commit: boolean): MaybePromise<ProducerIdAndEpoch> {
+    const m = this.validProducer(transactionalId, producerId, producerEpoch);
     const invalid = (): KafkaError => err(ErrorCode.INVALID_TXN_STATE, `Transactional id ${transactionalId} is in state ${m.state}; cannot ${commit ? 'commit' : 'abort'}`);
+    const ids = { producerId: m.producerId, producerEpoch: m.producerEpoch };
     switch (m.state) {
-      case TxnState.Ongoing: {
-        const prepared = this.transition({ ...m, state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() });
-        m = this.tryComplete(prepared);
-        return { producerId: m.producerId, producerEpoch: m.producerEpoch };
-      }
+      case TxnState.Ongoing:
+        return this.exclusive(transactionalId, () =>
+          chain(this.transition({ ...m, state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() }), (prepared) => {
+            this.completeHeld(prepared);
+            return { producerId: prepared.producerId, producerEpoch: prepared.producerEpoch };
+          }),
+        );
       case TxnState.CompleteCommit:
-        if (commit) return { producerId: m.producerId, producerEpoch: m.producerEpoch };
+        if (commit) return ids;
         throw invalid();
       case TxnState.CompleteAbort:
-        if (!commit) return { producerId: m.producerId, producerEpoch: m.producerEpoch };
+        if (!commit) return ids;
         throw invalid();
       case TxnState.PrepareCommit:
       case TxnState.PrepareAbort:
         if ((m.state === TxnState.PrepareCommit) !== commit) throw invalid();
-        m = this.tryComplete(m);
-        if (!isComplete(m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
-        return { producerId: m.producerId, producerEpoch: m.producerEpoch };
+        // A completion that did not finish (its Complete* write failed): run it again; the client retries until it has.
+        this.completeHeld(m);
+        if (!isComplete(this.txns.get(transactionalId)?.state ?? m.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
+        return ids;
       default:
         throw invalid();
     }
   }
 
-  /**
-   * Writes the markers of a (committed) Prepare* transaction and then its Complete* state;
-   * returns the current metadata (still Prepare* if that write failed or waits for its commit,
-   * or another write to the partition does).
-   */
-  private tryComplete(m: TxnMetadata): TxnMetadata {
-    if (this.runtime.isBusy(this.partitionFor(m.transactionalId))) return m;
-    this.complete(m);
-    return this.txns.get(m.transactionalId) ?? m;
+  /** `complete` holding the id: its requests get CONCURRENT_TRANSACTIONS until the Complete* record is committed (or failed). */
+  private completeHeld(m: TxnMetadata): void {
+    this.hold(m.transactionalId);
+    this.complete(m, () => this.release(m.transactionalId));
   }
 
-  private complete(m: TxnMetadata): void {
+  /** `complete` as a value (or a promise): the state once the Complete* record is committed, or still Prepare* when it failed. */
+  private completeNow(m: TxnMetadata): MaybePromise<TxnMetadata> {
+    let finished = false;
+    let wake: (() => void) | undefined;
+    this.complete(m, () => {
+      finished = true;
+      wake?.();
+    });
+    const current = (): TxnMetadata => this.txns.get(m.transactionalId) ?? m;
+    if (finished) return current();
+    return new Promise<void>((resolve) => (wake = resolve)).then(current);
+  }
+
+  /**
+   * Writes the markers of a (committed) Prepare* transaction and, once they are committed, its
+   * Complete* record; `done` is called when that record is committed or failed (synchronously
+   * when every commit is immediate). A marker that fails is skipped with a log line.
+   */
+  private complete(m: TxnMetadata, done: () => void): void {
     const commit = m.state === TxnState.PrepareCommit;
     const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: this.coordinatorEpoch(m.transactionalId), commit };
+    const waiting: Promise<void>[] = [];
     for (const [topic, parts] of m.partitions) {
       for (const partition of parts) {
-        const code = this.markers.write(topic, partition, marker);
-        if (code !== ErrorCode.NONE && code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-          log.warn(`could not write the ${commit ? 'COMMIT' : 'ABORT'} marker of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}) to ${topic}-${partition}: error ${code}`);
+        const r = this.markers.append(topic, partition, marker);
+        if (r.committed !== null) waiting.push(r.committed);
+        if (r.code !== ErrorCode.NONE && r.code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+          log.warn(`could not write the ${commit ? 'COMMIT' : 'ABORT'} marker of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}) to ${topic}-${partition}: error ${r.code}`);
         }
       }
     }
-    const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
-    try {
-      // Queued behind a write waiting for its commit, if any (the runtime's queue, not CONCURRENT_TRANSACTIONS).
-      this.submit(m.transactionalId, next, (o) => {
-        if (!o.ok) log.error(`could not complete the transaction of ${m.transactionalId}; will retry`, o.error);
-      });
-    } catch (e) {
-      log.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
-    }
+    const writeComplete = (): void => {
+      const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
+      const failed = (e: unknown): void => {
+        log.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
+        done();
+      };
+      try {
+        const written = this.write(m.transactionalId, next);
+        if (written instanceof Promise) written.then(done, failed);
+        else done();
+      } catch (e) {
+        failed(e);
+      }
+    };
+    if (waiting.length === 0) writeComplete();
+    else void Promise.allSettled(waiting).then(writeComplete);
   }
 
-  /** Aborts an Ongoing transaction with a bumped epoch (fencing its producer). */
-  private abortOngoing(m: TxnMetadata): TxnMetadata {
+  /** Aborts an Ongoing transaction with a bumped epoch (fencing its producer); the caller holds the id. */
+  private abortOngoing(m: TxnMetadata): MaybePromise<TxnMetadata> {
     const epoch = m.producerEpoch < MAX_PRODUCER_EPOCH ? m.producerEpoch + 1 : m.producerEpoch;
     const prepared = this.transition({ ...m, producerEpoch: epoch, lastProducerEpoch: NO_PRODUCER_EPOCH, state: TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() });
-    return this.tryComplete(prepared);
+    return chain(prepared, (p) => this.completeNow(p));
   }
 
   // ---------------------------------------------------------------- maintenance
 
-  /** Aborts timed-out transactions, retries unfinished completions and expires idle transactional ids. */
+  /**
+   * Aborts timed-out transactions, retries unfinished completions and expires idle transactional
+   * ids, skipping ids with an operation in flight. Each write finishes synchronously when its
+   * commit is immediate; otherwise it goes on in the background.
+   */
   runMaintenance(now: number = this.now()): void {
     if (!this.active || this.numPartitions === 0) return;
     const expirationMs = this.deps.settings.idExpirationMs;
     for (const m of this.txns.values()) {
+      const id = m.transactionalId;
+      if (this.inFlight.has(id)) continue;
+      const failed = (e: unknown): void => log.error(`transaction maintenance for ${id} failed`, e);
       try {
+        let r: MaybePromise<unknown> = undefined;
         if (m.state === TxnState.Ongoing && m.txnStartTimestamp + m.txnTimeoutMs < now) {
-          log.info(`Aborting the transaction of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}): it exceeded its timeout of ${m.txnTimeoutMs} ms`);
-          this.abortOngoing(m);
+          log.info(`Aborting the transaction of ${id} (producer ${m.producerId}, epoch ${m.producerEpoch}): it exceeded its timeout of ${m.txnTimeoutMs} ms`);
+          r = this.exclusive(id, () => this.abortOngoing(m));
         } else if (isPrepare(m.state)) {
-          this.tryComplete(m);
+          this.completeHeld(m);
         } else if (isComplete(m.state) && m.txnLastUpdateTimestamp + expirationMs <= now) {
-          this.write(m.transactionalId, null);
-          log.info(`Expired transactional id ${m.transactionalId} after ${expirationMs} ms of inactivity`);
+          r = this.exclusive(id, () => chain(this.write(id, null), () => log.info(`Expired transactional id ${id} after ${expirationMs} ms of inactivity`)));
         }
+        if (r instanceof Promise) r.catch(failed);
       } catch (e) {
-        log.error(`transaction maintenance for ${m.transactionalId} failed`, e);
+        failed(e);
       }
     }
   }

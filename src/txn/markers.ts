@@ -35,6 +35,14 @@ export class MarkerWriter {
 
   /** Appends the marker; returns the partition's error code (UNKNOWN_TOPIC_OR_PARTITION when it is gone). */
   write(topic: string, partition: number, marker: TxnMarker): number {
+    return this.append(topic, partition, marker).code;
+  }
+
+  /**
+   * Appends the marker; returns the partition's error code and, when it was appended but is not
+   * committed yet, a promise that settles once it is (rejections are logged here).
+   */
+  append(topic: string, partition: number, marker: TxnMarker): { code: number; committed: Promise<void> | null } {
     const batch = encodeControlBatch({
       producerId: marker.producerId,
       producerEpoch: marker.producerEpoch,
@@ -46,9 +54,9 @@ export class MarkerWriter {
     try {
       appended = this.writer.append(topic, partition, batch);
     } catch (e) {
-      if (e instanceof KafkaError) return e.code;
+      if (e instanceof KafkaError) return { code: e.code, committed: null };
       log.error(`writing a ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} to ${topic}-${partition} failed`, e);
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
+      return { code: ErrorCode.UNKNOWN_SERVER_ERROR, committed: null };
     }
     const offset = appended.firstOffset;
     const notify = (): void => {
@@ -60,8 +68,11 @@ export class MarkerWriter {
         }
       }
     };
-    if (appended.committed === null) notify();
-    else appended.committed.then(notify, (e: unknown) => log.error(`the ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} in ${topic}-${partition} was not committed`, e));
-    return ErrorCode.NONE;
+    if (appended.committed === null) {
+      notify();
+      return { code: ErrorCode.NONE, committed: null };
+    }
+    const committed = appended.committed.then(notify, (e: unknown) => log.error(`the ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} in ${topic}-${partition} was not committed`, e));
+    return { code: ErrorCode.NONE, committed };
   }
 }

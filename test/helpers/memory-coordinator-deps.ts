@@ -2,7 +2,8 @@
  * CoordinatorDeps in memory, for driving the group and transaction coordinators without a broker
  * or a socket: partitions are lists of record batches (offsets assigned on append), topics are a
  * map, time is a ManualScheduler. The writer can be told to fail appends, or to hold commits
- * until the test releases them (what a replicated writer does until the high watermark moves).
+ * until the test releases them (what a replicated writer does until the high watermark moves) or
+ * rejects them (what it does when the leadership is lost before they are replicated).
  */
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { KafkaError } from '../../src/common/kafka-error.js';
@@ -50,7 +51,7 @@ export class MemoryCluster {
   failAppends: { code: number; count: number } | null = null;
   /** When set, commits wait until `releaseCommits()`. */
   holdCommits = false;
-  private held: (() => void)[] = [];
+  private held: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
   constructor(readonly scheduler = new ManualScheduler()) {}
 
@@ -62,10 +63,18 @@ export class MemoryCluster {
     return this.topics.get(topic)?.[index];
   }
 
+  /** Commits every held append (in append order). */
   releaseCommits(): void {
     const held = this.held;
     this.held = [];
-    for (const r of held) r();
+    for (const h of held) h.resolve();
+  }
+
+  /** Fails the commit of every held append with a KafkaError of `code` (the records stay in the memory log, as on a deposed leader before truncation). */
+  rejectCommits(code: number): void {
+    const held = this.held;
+    this.held = [];
+    for (const h of held) h.reject(new KafkaError(code, 'commit failed (test)'));
   }
 
   get heldCommits(): number {
@@ -85,7 +94,7 @@ export class MemoryCluster {
             throw new KafkaError(this.failAppends.code, 'append failed (test)');
           }
           const r = p.append(batch);
-          const committed = this.holdCommits ? new Promise<void>((resolve) => this.held.push(resolve)) : null;
+          const committed = this.holdCommits ? new Promise<void>((resolve, reject) => this.held.push({ resolve, reject })) : null;
           return { ...r, committed };
         },
       },

@@ -24,13 +24,13 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitPr
   maxVersion: 5,
   decode: decodeInitProducerIdRequest,
   encode: encodeInitProducerIdResponse,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const noId = req.producerId === -1n;
     const noEpoch = req.producerEpoch === -1;
     if (noId !== noEpoch) return this.errorResponse(req, ErrorCode.INVALID_REQUEST, ctx);
     const expected = noId ? null : { producerId: req.producerId, producerEpoch: req.producerEpoch };
     try {
-      const r = ctx.broker.txnCoordinator.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
+      const r = await ctx.broker.txnCoordinator.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
     } catch (e) {
       return this.errorResponse(req, txnErrorCode(e, ctx.apiVersion, 4, 'InitProducerId'), ctx);

@@ -31,7 +31,7 @@ function topicResults(topics: TxnInput['topics'], codeOf: (topic: string, partit
   return topics.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: codeOf(t.name, p) })) }));
 }
 
-function handleTxn(ctx: RequestContext, t: TxnInput): TopicResult[] {
+async function handleTxn(ctx: RequestContext, t: TxnInput): Promise<TopicResult[]> {
   const { broker, apiVersion } = ctx;
   const refs: TopicPartitionRef[] = [];
   const unknown = new Set<string>();
@@ -50,7 +50,7 @@ function handleTxn(ctx: RequestContext, t: TxnInput): TopicResult[] {
       const byKey = new Map(refs.map((r, i) => [`${r.topic}\u0000${r.partition}`, codes[i] as number]));
       return topicResults(t.topics, (topic, p) => byKey.get(`${topic}\u0000${p}`) ?? ErrorCode.NONE);
     }
-    broker.txnCoordinator.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, refs);
+    await broker.txnCoordinator.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, refs);
     return topicResults(t.topics, () => ErrorCode.NONE);
   } catch (e) {
     const code = txnErrorCode(e, apiVersion, 2, 'AddPartitionsToTxn');
@@ -65,9 +65,9 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
   maxVersion: 5,
   decode: decodeAddPartitionsToTxnRequest,
   encode: encodeAddPartitionsToTxnResponse,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     if (ctx.apiVersion <= 3) {
-      const results = handleTxn(ctx, {
+      const results = await handleTxn(ctx, {
         transactionalId: req.v3AndBelowTransactionalId,
         producerId: req.v3AndBelowProducerId,
         producerEpoch: req.v3AndBelowProducerEpoch,
@@ -79,7 +79,7 @@ export const addPartitionsToTxnHandler = defineHandler<AddPartitionsToTxnRequest
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
-      resultsByTransaction: req.transactions.map((t) => ({ transactionalId: t.transactionalId, topicResults: handleTxn(ctx, t) })),
+      resultsByTransaction: await Promise.all(req.transactions.map(async (t) => ({ transactionalId: t.transactionalId, topicResults: await handleTxn(ctx, t) }))),
     };
   },
   errorResponse(req, errorCode, ctx) {

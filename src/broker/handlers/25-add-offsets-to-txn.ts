@@ -23,12 +23,12 @@ export const addOffsetsToTxnHandler = defineHandler<AddOffsetsToTxnRequest, AddO
   maxVersion: 4,
   decode: decodeAddOffsetsToTxnRequest,
   encode: encodeAddOffsetsToTxnResponse,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     const { broker } = ctx;
     const numPartitions = broker.metadata.image().topic(CONSUMER_OFFSETS_TOPIC)?.partitions.length ?? broker.config.int('offsets.topic.num.partitions');
     const partition = offsetsPartitionFor(req.groupId, numPartitions);
     try {
-      broker.txnCoordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }]);
+      await broker.txnCoordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }]);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE };
     } catch (e) {
       return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'AddOffsetsToTxn') };

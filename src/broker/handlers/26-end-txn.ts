@@ -3,8 +3,9 @@
  * Version notes: v2+ knows PRODUCER_FENCED (older: INVALID_PRODUCER_EPOCH); v3+ flexible; v4 may
  * see TRANSACTION_ABORTABLE. Not offered: v5 (transaction version 2, an epoch bump on every
  * transaction, KIP-890 part 2).
- * Commits or aborts: the coordinator writes PrepareCommit/PrepareAbort, the markers into every
- * partition of the transaction and then CompleteCommit/CompleteAbort before answering.
+ * Commits or aborts: the coordinator writes PrepareCommit/PrepareAbort and answers once it is
+ * committed; the markers into every partition of the transaction and then CompleteCommit/
+ * CompleteAbort follow (single node: before the answer, every commit being immediate).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import {
@@ -23,9 +24,9 @@ export const endTxnHandler = defineHandler<EndTxnRequest, EndTxnResponseInit>({
   maxVersion: 4,
   decode: decodeEndTxnRequest,
   encode: encodeEndTxnResponse,
-  handle(ctx, req) {
+  async handle(ctx, req) {
     try {
-      const r = ctx.broker.txnCoordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
+      const r = await ctx.broker.txnCoordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
     } catch (e) {
       return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'EndTxn'), producerId: -1n, producerEpoch: -1 };
