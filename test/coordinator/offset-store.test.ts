@@ -12,6 +12,10 @@ import { GroupCoordinator, OFFSETS_TOPIC } from '../../src/group/coordinator.js'
 import { GroupState } from '../../src/group/group.js';
 import { GroupType } from '../../src/group/groups.js';
 import { deleteGroup, describeGroup, listGroups } from '../../src/group/admin.js';
+import { encodeSubscription } from '../../src/group/consumer-protocol.js';
+import { joinGroup } from '../../src/group/join.js';
+import type { JoinResult, SyncResult } from '../../src/group/member.js';
+import { heartbeat, syncGroup } from '../../src/group/membership.js';
 import { OffsetStore } from '../../src/group/offset-store.js';
 import type { CommitRequest } from '../../src/group/offsets.js';
 import type { CommittedOffset } from '../../src/group/records.js';
@@ -151,6 +155,56 @@ test('retention on the manual clock: a simple group expires retention after its 
   assert.equal(reloaded.offsets.hasOffsets('g-old'), false);
   assert.equal(reloaded.group('g-old'), undefined);
   reloaded.shutdown();
+});
+
+const SESSION_MS = 6_000;
+
+/** One consumer-protocol member subscribed to `topics`, joined and synced: a Stable group at generation 1. */
+function stableConsumerGroup(c: GroupCoordinator, cluster: MemoryCluster, groupId: string, topics: string[]): string {
+  const group = c.getOrCreateGroup(groupId);
+  let joined: JoinResult | null = null;
+  const metadata = encodeSubscription({ topics, userData: null, ownedPartitions: [] });
+  const request = { groupId, memberId: '', groupInstanceId: null, sessionTimeoutMs: SESSION_MS, rebalanceTimeoutMs: 10_000, protocolType: 'consumer', protocols: [{ name: 'range', metadata }], clientId: 'c', clientHost: '/127.0.0.1', apiVersion: 3, reason: null };
+  joinGroup(c, group, request, (r) => (joined = r));
+  cluster.scheduler.advance(SETTINGS.initialRebalanceDelayMs);
+  const memberId = (joined as JoinResult | null)?.memberId;
+  assert.ok(memberId);
+  let synced: SyncResult | null = null;
+  syncGroup(c, group, { memberId, groupInstanceId: null, generationId: 1, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId, assignment: Buffer.alloc(0) }] }, (r) => (synced = r));
+  assert.equal((synced as SyncResult | null)?.errorCode, ErrorCode.NONE);
+  assert.equal(group.state, GroupState.Stable);
+  return memberId;
+}
+
+test('retention of a consumer group: a Stable group keeps offsets of subscribed topics; once Empty they count from when it became empty', async () => {
+  const { c, cluster } = coordinator();
+  const memberId = stableConsumerGroup(c, cluster, 'g-consumer', ['data']);
+  const group = c.group('g-consumer');
+  assert.ok(group);
+  const codes = await c.commitOffsets(
+    group,
+    { memberId, groupInstanceId: null, generationId: 1, retentionTimeMs: -1, partitions: [{ topic: 'data', partition: 0, offset: 4n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }, { topic: 'other', partition: 0, offset: 9n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] },
+    () => true,
+  );
+  assert.deepEqual(codes.map((x) => x.errorCode), [ErrorCode.NONE, ErrorCode.NONE]);
+  // The member keeps heartbeating for longer than the retention: only the unsubscribed topic expires.
+  for (let t = 0; t < RETENTION_MS + CHECK_MS; t += SESSION_MS / 2) {
+    cluster.scheduler.advance(SESSION_MS / 2);
+    assert.equal(heartbeat(c, group, { memberId, groupInstanceId: null, generationId: 1 }), ErrorCode.NONE);
+  }
+  assert.equal(c.offsets.offset('g-consumer', 'other', 0), undefined, 'a topic the group does not subscribe to expired after its commit');
+  assert.equal(c.offsets.offset('g-consumer', 'data', 0)?.offset, 4n, 'a subscribed topic does not expire while the group is Stable');
+
+  // The member goes silent: Empty after its session; the offsets expire retention after that, not after the commit.
+  cluster.scheduler.advance(SESSION_MS);
+  assert.equal(group.state, GroupState.Empty);
+  const emptySince = group.currentStateTimestamp as number;
+  cluster.scheduler.advance(emptySince + RETENTION_MS - cluster.scheduler.now() - 1);
+  assert.equal(c.offsets.offset('g-consumer', 'data', 0)?.offset, 4n, 'kept until retention after the group became empty');
+  cluster.scheduler.advance(CHECK_MS + 1);
+  assert.equal(c.offsets.hasOffsets('g-consumer'), false);
+  assert.equal(c.group('g-consumer'), undefined, 'and the group is removed');
+  c.shutdown();
 });
 
 /** Writes the producer's COMMIT/ABORT marker into the group's `__consumer_offsets` partition and tells the coordinator, as the transaction coordinator's marker writer does. */
