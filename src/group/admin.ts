@@ -1,11 +1,13 @@
 /**
  * Group administration: ListGroups (with state and type filters), DescribeGroups and
- * DeleteGroups, as Kafka answers them for classic groups.
+ * DeleteGroups, as Kafka answers them for classic groups (the only kind of the `Group` union so
+ * far, groups.ts). A group id with committed offsets but no members is an Empty group.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import type { GroupCoordinator } from './coordinator.js';
 import { GroupState } from './group.js';
+import { GroupType } from './groups.js';
 import { EMPTY_BUFFER } from './member.js';
 import { allOffsetTombstones } from './offsets.js';
 import { groupTombstone } from './records.js';
@@ -22,11 +24,11 @@ export function listGroups(c: GroupCoordinator, statesFilter: readonly string[],
   const states = new Set(statesFilter.map((s) => s.toLowerCase()));
   const types = new Set(typesFilter.map((s) => s.toLowerCase()));
   const groups: ListedGroup[] = [];
-  if (types.size > 0 && !types.has('classic')) return { errorCode: ErrorCode.NONE, groups };
+  if (types.size > 0 && !types.has(GroupType.Classic)) return { errorCode: ErrorCode.NONE, groups };
   for (const g of c.allGroups()) {
     if (c.availability(g.groupId) !== ErrorCode.NONE) continue;
     if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
-    groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
+    groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: g.type });
   }
   return { errorCode: c.isLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
 }
@@ -86,7 +88,7 @@ export function deleteGroup(c: GroupCoordinator, groupId: string): Promise<numbe
         const g = c.group(groupId);
         if (!g) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND);
         if (!g.is(GroupState.Empty)) throw new KafkaError(ErrorCode.NON_EMPTY_GROUP);
-        return { records: [...allOffsetTombstones(g), groupTombstone(groupId)], response: ErrorCode.NONE as number };
+        return { records: [...allOffsetTombstones(c.offsets, groupId), groupTombstone(groupId)], response: ErrorCode.NONE as number };
       },
       (o) => resolve(o.ok ? o.response : o.error instanceof KafkaError ? o.error.code : ErrorCode.COORDINATOR_NOT_AVAILABLE),
     ),

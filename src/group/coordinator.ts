@@ -1,7 +1,9 @@
 /**
- * The group coordinator: owns every classic group this broker coordinates (all of them, since
- * this broker leads every `__consumer_offsets` partition), creates the offsets topic on demand,
- * and is the shard its partitions' records are replayed into (Kafka's GroupCoordinatorShard).
+ * The group coordinator: owns every group this broker coordinates (all of them, since this
+ * broker leads every `__consumer_offsets` partition) in one map typed by the `Group` union
+ * (groups.ts; classic groups only today) and their committed offsets in an OffsetStore keyed by
+ * group id (offset-store.ts), creates the offsets topic on demand, and is the shard its
+ * partitions' records are replayed into (Kafka's GroupCoordinatorShard).
  *
  * Writes go through a CoordinatorRuntime (coordinator/runtime.ts): an operation returns its
  * records and response, the runtime appends them, and `replay` applies them once committed.
@@ -12,6 +14,8 @@
  * itself (members joining, leaving, expiring; generations; heartbeats and pending JoinGroup /
  * SyncGroup answers) is in-memory bookkeeping: the GroupMetadata record is a snapshot of it
  * written at generation boundaries, and a live group is not rebuilt from it.
+ * A committed offset of a group id with no group yet (a simple consumer's commit, replayed or
+ * loaded) creates an Empty classic group for it, as Kafka does, so it is listed and described.
  * The per-API logic lives in join.ts, membership.ts, offsets.ts and admin.ts.
  */
 import { ErrorCode } from '../common/error-codes.js';
@@ -20,16 +24,17 @@ import { log } from '../common/logger.js';
 import type { CoordinatorDeps, InternalPartition } from '../coordinator/deps.js';
 import { CoordinatorRuntime, type CoordinatorResult, type WriteOutcome } from '../coordinator/runtime.js';
 import { ClassicGroup, GroupState } from './group.js';
+import { asClassic, GroupType, type Group } from './groups.js';
 import { partitionForGroup } from './java-hash.js';
 import { loadPartition } from './loader.js';
 import { ClassicMember } from './member.js';
 import { expireOffsets, removeOffsetsOf } from './offset-cleanup.js';
-import { commitOffsets, deleteOffsets, failedCommitCodes, type CommitRequest, type PartitionCode } from './offsets.js';
+import { OffsetStore } from './offset-store.js';
+import { commitOffsets, deleteOffsets, failedCommitCodes, fetchOffsets, type CommitRequest, type FetchedOffset, type PartitionCode } from './offsets.js';
 import { rescheduleHeartbeat, shutdownGroup } from './rebalance.js';
-import { decodeCoordinatorRecord, type CoordinatorRecord, type DecodedCoordinatorRecord } from './records.js';
+import { decodeCoordinatorRecord, type CommittedOffset, type CoordinatorRecord, type DecodedCoordinatorRecord } from './records.js';
 import { appendErrorCode, type GroupCoordinatorSettings, type GroupRuntime, type GroupSettings } from './runtime.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
-import { PendingTxnOffsets } from './txn-offsets.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -38,9 +43,9 @@ export type GroupCoordinatorDeps = CoordinatorDeps<GroupCoordinatorSettings>;
 export class GroupCoordinator implements GroupRuntime {
   readonly scheduler: Scheduler;
   readonly settings: GroupSettings;
-  /** Offsets sent with TxnOffsetCommit, waiting for their transaction's marker. */
-  readonly pendingTxnOffsets = new PendingTxnOffsets();
-  private readonly groups = new Map<string, ClassicGroup>();
+  /** Committed offsets of every group, and those of open transactions (changed only by replay). */
+  readonly offsets = new OffsetStore();
+  private readonly groups = new Map<string, Group>();
   private readonly loadingPartitions = new Set<number>();
   private active = true;
   private retentionTimer: TimerHandle | null = null;
@@ -75,8 +80,9 @@ export class GroupCoordinator implements GroupRuntime {
     if (!this.active) return;
     this.active = false;
     this.retentionTimer?.cancel();
-    for (const g of this.groups.values()) shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
+    for (const g of this.groups.values()) if (g.type === GroupType.Classic) shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
     this.groups.clear();
+    this.offsets.clear();
   }
 
   get isActive(): boolean {
@@ -129,11 +135,13 @@ export class GroupCoordinator implements GroupRuntime {
 
   // ------------------------------------------------------------------------------ groups
 
+  /** The classic group `groupId` (not Dead); throws GROUP_ID_NOT_FOUND when the group is of another kind. */
   group(groupId: string): ClassicGroup | undefined {
     const g = this.groups.get(groupId);
-    return g && !g.is(GroupState.Dead) ? g : undefined;
+    return g && !g.is(GroupState.Dead) ? asClassic(g) : undefined;
   }
 
+  /** The classic group `groupId`, created Empty when there is none (throws as `group` does). */
   getOrCreateGroup(groupId: string): ClassicGroup {
     const existing = this.group(groupId);
     if (existing) return existing;
@@ -143,13 +151,14 @@ export class GroupCoordinator implements GroupRuntime {
     return g;
   }
 
-  allGroups(): ClassicGroup[] {
+  /** Every group that is not Dead, of any kind. */
+  allGroups(): Group[] {
     return [...this.groups.values()].filter((g) => !g.is(GroupState.Dead));
   }
 
   /** Marks a group Dead and forgets it (replaying its tombstone: DeleteGroups, retention). */
-  private removeGroup(group: ClassicGroup): void {
-    shutdownGroup(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  private removeGroup(group: Group): void {
+    if (group.type === GroupType.Classic) shutdownGroup(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     group.transitionTo(GroupState.Dead, this.scheduler.now());
     if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
   }
@@ -195,7 +204,12 @@ export class GroupCoordinator implements GroupRuntime {
 
   /** OffsetDelete: resolves with one code per partition; rejects with the group-level error. */
   deleteOffsets(group: ClassicGroup, topics: { name: string; partitions: number[] }[]): Promise<PartitionCode[]> {
-    return this.runAsync(group.groupId, () => deleteOffsets(group, topics));
+    return this.runAsync(group.groupId, () => deleteOffsets(this.offsets, group, topics));
+  }
+
+  /** OffsetFetch for one group: the requested partitions (-1 where none is committed), or all when `topics` is null. */
+  fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null): FetchedOffset[] {
+    return fetchOffsets(this.offsets, groupId, topics);
   }
 
   /** Whether this broker hosts `topic`-`partition` (offsets are only committed for those). */
@@ -209,7 +223,7 @@ export class GroupCoordinator implements GroupRuntime {
   private replayRecord(partition: number, record: CoordinatorRecord, producerId: bigint): void {
     const d = decodeCoordinatorRecord(record.key, record.value);
     if (producerId >= 0n) {
-      if (d.type === 'offset' && d.value !== null) this.pendingTxnOffsets.add(partition, producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
+      if (d.type === 'offset' && d.value !== null) this.offsets.addPending(partition, producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
       return;
     }
     this.replay(d, null);
@@ -222,27 +236,30 @@ export class GroupCoordinator implements GroupRuntime {
    */
   onTransactionMarker(partition: number, producerId: bigint, commit: boolean): void {
     if (this.loadingPartitions.has(partition)) return;
-    const entries = this.pendingTxnOffsets.take(partition, producerId);
-    if (!commit) return;
-    for (const e of entries) this.replayOffset(e.groupId, e.topic, e.partition, e.value, null);
+    for (const e of this.offsets.replayMarker(partition, producerId, commit)) this.groupForOffsets(e.groupId, null);
   }
 
-  private replayOffset(groupId: string, topic: string, partition: number, value: DecodedOffsetValue, loaded: Set<ClassicGroup> | null): void {
+  private replayOffset(groupId: string, topic: string, partition: number, value: CommittedOffset | null, loaded: Set<Group> | null): void {
     if (value === null) {
-      this.groups.get(groupId)?.deleteOffset(topic, partition);
+      this.offsets.replayTombstone(groupId, topic, partition);
       return;
     }
+    this.offsets.replayCommit(groupId, topic, partition, value);
+    this.groupForOffsets(groupId, loaded);
+  }
+
+  /** A group id with committed offsets has a group: an Empty classic one when it had none (a simple group). */
+  private groupForOffsets(groupId: string, loaded: Set<Group> | null): void {
     let g = this.groups.get(groupId);
     if (!g) {
       g = new ClassicGroup(groupId, loaded ? null : this.scheduler.now());
       this.groups.set(groupId, g);
     }
-    g.setOffset(topic, partition, value);
     loaded?.add(g);
   }
 
   /** Applies one record; `loaded` collects the groups a partition load touched (null for live writes). */
-  private replay(d: DecodedCoordinatorRecord, loaded: Set<ClassicGroup> | null): void {
+  private replay(d: DecodedCoordinatorRecord, loaded: Set<Group> | null): void {
     if (d.type === 'other') return;
     if (d.type === 'offset') {
       this.replayOffset(d.group, d.topic, d.partition, d.value, loaded);
@@ -256,16 +273,15 @@ export class GroupCoordinator implements GroupRuntime {
         if (loaded === null) this.removeGroup(prior);
         else this.groups.delete(d.group);
       }
-      if (prior && prior.hasOffsets()) {
+      if (this.offsets.hasOffsets(d.group)) {
         const g = new ClassicGroup(d.group, null);
-        for (const [topic, parts] of prior.offsets) for (const [partition, o] of parts) g.setOffset(topic, partition, o);
         this.groups.set(d.group, g);
         loaded?.add(g);
       }
       return;
     }
     const v = d.value;
-    if (loaded === null && prior) {
+    if (loaded === null && prior?.type === GroupType.Classic) {
       // A live group: its membership is in memory; the record carries the generation's assignments.
       if (v.generation !== prior.generationId) return;
       for (const m of v.members) {
@@ -275,7 +291,6 @@ export class GroupCoordinator implements GroupRuntime {
       return;
     }
     const g = new ClassicGroup(d.group, v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : null);
-    if (prior) for (const [topic, parts] of prior.offsets) for (const [partition, o] of parts) g.setOffset(topic, partition, o);
     g.protocolType = v.protocolType === '' ? null : v.protocolType;
     g.generationId = v.generation;
     g.protocolName = v.protocol;
@@ -296,7 +311,7 @@ export class GroupCoordinator implements GroupRuntime {
 
   private load(p: InternalPartition): void {
     this.loadingPartitions.add(p.index);
-    const loaded = new Set<ClassicGroup>();
+    const loaded = new Set<Group>();
     const target = { replay: (d: DecodedCoordinatorRecord) => this.replay(d, loaded) };
     loadPartition(
       p,
@@ -311,7 +326,7 @@ export class GroupCoordinator implements GroupRuntime {
         for (const [producerId, records] of stats.openTransactions) {
           for (const d of records) {
             if (d.type !== 'offset' || d.value === null) continue;
-            this.pendingTxnOffsets.add(p.index, producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
+            this.offsets.addPending(p.index, producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
             open++;
           }
         }
@@ -327,8 +342,8 @@ export class GroupCoordinator implements GroupRuntime {
   }
 
   /** Kafka's onLoaded: loaded members must heartbeat within their session timeout or they are removed. */
-  private onGroupLoaded(g: ClassicGroup): void {
-    if (this.groups.get(g.groupId) !== g) return;
+  private onGroupLoaded(g: Group): void {
+    if (this.groups.get(g.groupId) !== g || g.type !== GroupType.Classic) return;
     for (const m of g.members.values()) rescheduleHeartbeat(this, g, m);
     if (g.size > 0) log.info(`Loaded group ${g.groupId} generation ${g.generationId} in state ${g.state} with ${g.size} members`);
   }
@@ -363,5 +378,3 @@ export class GroupCoordinator implements GroupRuntime {
     removeOffsetsOf(this, this.allGroups(), (t) => t === topic, `of deleted topic ${topic}`);
   }
 }
-
-type DecodedOffsetValue = Extract<DecodedCoordinatorRecord, { type: 'offset' }>['value'];

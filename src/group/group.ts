@@ -1,13 +1,16 @@
 /**
  * A classic consumer group's state (Kafka's ClassicGroup): its state machine position,
  * generation, chosen protocol, leader, members (dynamic and static), members that were handed a
- * member id and must rejoin with it, members that still owe a SyncGroup, and its committed
- * offsets. The rebalance logic that drives it lives in rebalance.ts.
+ * member id and must rejoin with it, and members that still owe a SyncGroup. Its committed
+ * offsets are not here: they live in the coordinator's OffsetStore (offset-store.ts), keyed by
+ * group id. One kind of the `Group` union (groups.ts). The rebalance logic that drives it lives
+ * in rebalance.ts.
  */
 import type { GroupMetadataValue } from '../protocol/generated/internal/group-metadata-value.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import type { CommittedOffset } from './records.js';
+import { GroupType } from './groups.js';
+import type { RetentionStart } from './offset-store.js';
 import { ClassicMember, type MemberProtocol } from './member.js';
 import type { TimerHandle } from './scheduler.js';
 import { CONSUMER_PROTOCOL_TYPE, decodeSubscription } from './consumer-protocol.js';
@@ -30,6 +33,7 @@ const VALID_PREVIOUS: Record<GroupState, readonly GroupState[]> = {
 };
 
 export class ClassicGroup {
+  readonly type = GroupType.Classic;
   state: GroupState = GroupState.Empty;
   previousState: GroupState = GroupState.Empty;
   generationId = 0;
@@ -49,8 +53,6 @@ export class ClassicGroup {
   newMemberAdded = false;
   joinTimer: TimerHandle | null = null;
   syncTimer: TimerHandle | null = null;
-  /** Committed offsets: topic → partition → offset. */
-  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
   /** Protocol name → how many members support it. */
   private readonly supportedProtocols = new Map<string, number>();
 
@@ -237,28 +239,22 @@ export class ClassicGroup {
     return topics;
   }
 
-  offset(topic: string, partition: number): CommittedOffset | undefined {
-    return this.offsets.get(topic)?.get(partition);
-  }
-
-  setOffset(topic: string, partition: number, o: CommittedOffset): void {
-    let m = this.offsets.get(topic);
-    if (!m) {
-      m = new Map();
-      this.offsets.set(topic, m);
+  /**
+   * When retention starts for an offset without an explicit expire timestamp (Kafka's
+   * ClassicGroup.offsetExpirationCondition): an Empty group's offsets count from when it became
+   * empty (from their commit when it never had a protocol type: a simple group); a Stable
+   * consumer-protocol group's offsets of topics it no longer subscribes to count from their
+   * commit; otherwise they do not expire.
+   */
+  offsetRetentionStart(): RetentionStart {
+    if (this.is(GroupState.Empty)) {
+      const emptySince = this.protocolType !== null && this.protocolType !== '' ? this.currentStateTimestamp : null;
+      return (_topic, commitTimestamp) => emptySince ?? commitTimestamp;
     }
-    m.set(partition, o);
-  }
-
-  deleteOffset(topic: string, partition: number): void {
-    const m = this.offsets.get(topic);
-    if (!m) return;
-    m.delete(partition);
-    if (m.size === 0) this.offsets.delete(topic);
-  }
-
-  hasOffsets(): boolean {
-    return this.offsets.size > 0;
+    if (this.protocolType !== CONSUMER_PROTOCOL_TYPE || !this.is(GroupState.Stable)) return () => null;
+    const subscribed = this.subscribedTopics();
+    if (subscribed === null) return () => null;
+    return (topic, commitTimestamp) => (subscribed.has(topic) ? null : commitTimestamp);
   }
 
   /** The GroupMetadataValue persisted for this group (assignments included). */

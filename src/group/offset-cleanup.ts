@@ -10,19 +10,12 @@ import { ErrorCode } from '../common/error-codes.js';
 import { log } from '../common/logger.js';
 import type { GroupCoordinator } from './coordinator.js';
 import { GroupState, type ClassicGroup } from './group.js';
-import { expiredOffsets } from './offsets.js';
 import { groupTombstone, offsetTombstone, type CoordinatorRecord } from './records.js';
-
-function countOffsets(g: ClassicGroup): number {
-  let n = 0;
-  for (const m of g.offsets.values()) n += m.size;
-  return n;
-}
 
 /** Writes tombstones for `gone` (and the group's, when nothing would be left of it); `done` gets whether they were written. */
 function tombstone(c: GroupCoordinator, g: ClassicGroup, gone: readonly { topic: string; partition: number }[], done: (ok: boolean, groupRemoved: boolean) => void): void {
   const records: CoordinatorRecord[] = gone.map((o) => offsetTombstone(g.groupId, o.topic, o.partition));
-  const removeGroup = g.is(GroupState.Empty) && countOffsets(g) === gone.length && g.pendingMembers.size === 0;
+  const removeGroup = g.is(GroupState.Empty) && c.offsets.count(g.groupId) === gone.length && g.pendingMembers.size === 0;
   if (removeGroup) records.push(groupTombstone(g.groupId));
   if (records.length === 0) return;
   c.run(
@@ -40,7 +33,7 @@ export function expireOffsets(c: GroupCoordinator, groups: readonly ClassicGroup
   let expired = 0;
   for (const g of groups) {
     if (c.availability(g.groupId) !== ErrorCode.NONE) continue;
-    const gone = expiredOffsets(g, now, c.settings.offsetsRetentionMs);
+    const gone = c.offsets.expired(g.groupId, now, c.settings.offsetsRetentionMs, g.offsetRetentionStart());
     tombstone(c, g, gone, (ok, groupRemoved) => {
       if (!ok) return;
       expired += gone.length;
@@ -55,8 +48,7 @@ export function expireOffsets(c: GroupCoordinator, groups: readonly ClassicGroup
 export function removeOffsetsOf(c: GroupCoordinator, groups: readonly ClassicGroup[], doomed: (topic: string) => boolean, why: string): void {
   for (const g of groups) {
     if (c.group(g.groupId) !== g) continue;
-    const gone: { topic: string; partition: number }[] = [];
-    for (const [topic, parts] of g.offsets) if (doomed(topic)) for (const partition of parts.keys()) gone.push({ topic, partition });
+    const gone = c.offsets.partitionsOf(g.groupId, doomed);
     if (gone.length === 0) continue;
     tombstone(c, g, gone, (ok) => {
       if (ok) log.info(`Removed ${gone.length} committed offsets ${why} from group ${g.groupId}`);

@@ -1,8 +1,9 @@
 /**
- * Committed offsets (Kafka's OffsetMetadataManager for classic and simple groups): validating
- * and applying OffsetCommit, answering OffsetFetch, OffsetDelete, and expiring offsets by
- * retention. Commits and deletions are coordinator operations: they return the records to write
- * and the response, and the offsets change only when the coordinator replays those records.
+ * The offset APIs (Kafka's OffsetMetadataManager operations for classic and simple groups):
+ * validating OffsetCommit, answering OffsetFetch and OffsetDelete from the OffsetStore
+ * (offset-store.ts). Commits and deletions are coordinator operations: they return the records
+ * to write and the response, and the store changes only when the coordinator replays those
+ * records.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -11,6 +12,7 @@ import { validateMember } from './join.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { offsetCommitRecord, offsetTombstone, type CommittedOffset, type CoordinatorRecord } from './records.js';
 import { groupAppendErrorCode } from '../coordinator/append-errors.js';
+import type { OffsetStore } from './offset-store.js';
 import type { CoordinatorResult } from '../coordinator/runtime.js';
 import type { GroupRuntime } from './runtime.js';
 
@@ -98,21 +100,15 @@ export interface FetchedOffset {
   errorCode: number;
 }
 
-/** Offsets for the requested partitions (-1 where none is committed), or all of them when `topics` is null. */
-export function fetchOffsets(group: ClassicGroup | undefined, topics: { name: string; partitions: number[] }[] | null): FetchedOffset[] {
-  const out: FetchedOffset[] = [];
+/** The group's offsets for the requested partitions (-1 where none is committed), or all of them when `topics` is null. */
+export function fetchOffsets(store: OffsetStore, groupId: string, topics: { name: string; partitions: number[] }[] | null): FetchedOffset[] {
   if (topics === null) {
-    if (!group) return out;
-    for (const [topic, parts] of group.offsets) {
-      for (const [partition, o] of parts) {
-        out.push({ topic, partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE });
-      }
-    }
-    return out;
+    return store.offsetsOf(groupId).map(({ topic, partition, value: o }) => ({ topic, partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }));
   }
+  const out: FetchedOffset[] = [];
   for (const t of topics) {
     for (const partition of t.partitions) {
-      const o = group?.offset(t.name, partition);
+      const o = store.offset(groupId, t.name, partition);
       out.push(
         o
           ? { topic: t.name, partition, offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }
@@ -131,7 +127,7 @@ function isSubscribedTo(group: ClassicGroup, topic: string): boolean {
 }
 
 /** OffsetDelete as a coordinator operation: the tombstones to write and the per-partition codes. Throws the group-level error. */
-export function deleteOffsets(group: ClassicGroup, topics: { name: string; partitions: number[] }[]): CoordinatorResult<PartitionCode[]> {
+export function deleteOffsets(store: OffsetStore, group: ClassicGroup, topics: { name: string; partitions: number[] }[]): CoordinatorResult<PartitionCode[]> {
   if (group.is(GroupState.Dead)) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND);
   if (!group.is(GroupState.Empty) && group.protocolType !== CONSUMER_PROTOCOL_TYPE) throw new KafkaError(ErrorCode.NON_EMPTY_GROUP);
   const records: CoordinatorRecord[] = [];
@@ -144,50 +140,13 @@ export function deleteOffsets(group: ClassicGroup, topics: { name: string; parti
         continue;
       }
       codes.push({ topic: t.name, partition, errorCode: ErrorCode.NONE });
-      if (group.offset(t.name, partition)) records.push(offsetTombstone(group.groupId, t.name, partition));
+      if (store.offset(group.groupId, t.name, partition)) records.push(offsetTombstone(group.groupId, t.name, partition));
     }
   }
   return { records, response: codes };
 }
 
 /** Tombstones for every committed offset of the group (DeleteGroups). */
-export function allOffsetTombstones(group: ClassicGroup): CoordinatorRecord[] {
-  const out: CoordinatorRecord[] = [];
-  for (const [topic, parts] of group.offsets) for (const partition of parts.keys()) out.push(offsetTombstone(group.groupId, topic, partition));
-  return out;
-}
-
-/**
- * Offsets past retention (Kafka 2.1+ semantics): an explicit expire timestamp wins; otherwise an
- * Empty group's offsets expire `retentionMs` after the group became empty (after the commit for
- * groups that never had members), and a consumer group's offsets for topics it no longer
- * subscribes to expire `retentionMs` after their commit.
- */
-export function expiredOffsets(group: ClassicGroup, now: number, retentionMs: number): { topic: string; partition: number }[] {
-  const out: { topic: string; partition: number }[] = [];
-  let subscribed: Set<string> | null = null;
-  let checkSubscription = false;
-  if (!group.is(GroupState.Empty)) {
-    if (group.protocolType !== CONSUMER_PROTOCOL_TYPE || !group.is(GroupState.Stable)) {
-      // Only explicit expire timestamps apply while a non-consumer group is active.
-    } else {
-      subscribed = group.subscribedTopics();
-      checkSubscription = subscribed !== null;
-    }
-  }
-  for (const [topic, parts] of group.offsets) {
-    for (const [partition, o] of parts) {
-      let expired = false;
-      if (o.expireTimestamp !== null) {
-        expired = now >= o.expireTimestamp;
-      } else if (group.is(GroupState.Empty)) {
-        const base = group.protocolType !== null && group.protocolType !== '' && group.currentStateTimestamp !== null ? group.currentStateTimestamp : o.commitTimestamp;
-        expired = now - base >= retentionMs;
-      } else if (checkSubscription && !(subscribed as Set<string>).has(topic)) {
-        expired = now - o.commitTimestamp >= retentionMs;
-      }
-      if (expired) out.push({ topic, partition });
-    }
-  }
-  return out;
+export function allOffsetTombstones(store: OffsetStore, groupId: string): CoordinatorRecord[] {
+  return store.partitionsOf(groupId).map((tp) => offsetTombstone(groupId, tp.topic, tp.partition));
 }

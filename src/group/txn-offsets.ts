@@ -1,9 +1,10 @@
 /**
  * Transactional offset commits (TxnOffsetCommit): the offsets are appended to the group's
- * `__consumer_offsets` partition as a transactional batch of the producer, held here as pending,
- * and become the group's committed offsets when the COMMIT marker lands in that partition (they
- * are dropped on ABORT). The group coordinator's loader does the same from the log at start-up
- * (records of transactions still open at the log end become pending offsets again).
+ * `__consumer_offsets` partition as a transactional batch of the producer, held as pending in the
+ * OffsetStore (offset-store.ts), and become the group's committed offsets when the COMMIT marker
+ * lands in that partition (they are dropped on ABORT). The group coordinator's loader does the
+ * same from the log at start-up (records of transactions still open at the log end become
+ * pending offsets again).
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -12,7 +13,7 @@ import type { GroupCoordinator } from './coordinator.js';
 import { validateOffsetCommit } from './offsets.js';
 import { groupAppendErrorCode } from '../coordinator/append-errors.js';
 import type { CoordinatorResult } from '../coordinator/runtime.js';
-import { offsetCommitRecord, type CommittedOffset, type CoordinatorRecord } from './records.js';
+import { offsetCommitRecord, type CoordinatorRecord } from './records.js';
 
 export interface TxnOffsetCommitInput {
   transactionalId: string;
@@ -23,42 +24,6 @@ export interface TxnOffsetCommitInput {
   memberId: string;
   groupInstanceId: string | null;
   topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
-}
-
-export interface PendingOffset {
-  groupId: string;
-  topic: string;
-  partition: number;
-  value: CommittedOffset;
-}
-
-/** Offsets of open transactions, by `__consumer_offsets` partition and producer id. */
-export class PendingTxnOffsets {
-  private readonly byPartition = new Map<number, Map<bigint, PendingOffset[]>>();
-
-  add(offsetsPartition: number, producerId: bigint, entries: readonly PendingOffset[]): void {
-    let m = this.byPartition.get(offsetsPartition);
-    if (!m) this.byPartition.set(offsetsPartition, (m = new Map()));
-    const list = m.get(producerId);
-    if (list) list.push(...entries);
-    else m.set(producerId, [...entries]);
-  }
-
-  /** Removes and returns the producer's pending offsets in the partition. */
-  take(offsetsPartition: number, producerId: bigint): PendingOffset[] {
-    const m = this.byPartition.get(offsetsPartition);
-    const list = m?.get(producerId) ?? [];
-    m?.delete(producerId);
-    return list;
-  }
-
-  /** Whether an open transaction holds an offset for the group's partition (OffsetFetch require_stable). */
-  has(groupId: string, topic: string, partition: number): boolean {
-    for (const m of this.byPartition.values()) {
-      for (const list of m.values()) if (list.some((e) => e.groupId === groupId && e.topic === topic && e.partition === partition)) return true;
-    }
-    return false;
-  }
 }
 
 type Codes = { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];

@@ -241,14 +241,14 @@ test("OffsetCommit is answered once its records are committed; a rejected commit
     cluster.rejectCommits(failure);
     await settle();
     assert.deepEqual(commit.value?.map((x) => x.errorCode), [answer], `commit failed with ${failure}`);
-    assert.equal(g.offset('data', 0)?.offset, 5n, 'the committed offset is unchanged');
+    assert.equal(c.offsets.offset('g', 'data', 0)?.offset, 5n, 'the committed offset is unchanged');
   }
   const commit = track(() => c.commitOffsets(g, commitReq(9n), () => true));
   await settle();
   cluster.releaseCommits();
   await settle();
   assert.deepEqual(commit.value?.map((x) => x.errorCode), [ErrorCode.NONE]);
-  assert.equal(g.offset('data', 0)?.offset, 9n);
+  assert.equal(c.offsets.offset('g', 'data', 0)?.offset, 9n);
   c.shutdown();
 });
 
@@ -278,7 +278,7 @@ test('TxnOffsetCommit is answered once its records are committed; a rejected com
   cluster.rejectCommits(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   await settle();
   assert.deepEqual(codes(rejected), [ErrorCode.NOT_COORDINATOR]);
-  assert.equal(c.pendingTxnOffsets.has('g', 'data', 0), false, 'nothing pending');
+  assert.equal(c.offsets.hasPendingOffset('g', 'data', 0), false, 'nothing pending');
 
   const ok = track(() => txnOffsetCommit(c, check, input));
   await settle();
@@ -286,7 +286,7 @@ test('TxnOffsetCommit is answered once its records are committed; a rejected com
   cluster.releaseCommits();
   await settle();
   assert.deepEqual(codes(ok), [ErrorCode.NONE]);
-  assert.equal(c.pendingTxnOffsets.has('g', 'data', 0), true, 'pending until the COMMIT marker');
+  assert.equal(c.offsets.hasPendingOffset('g', 'data', 0), true, 'pending until the COMMIT marker');
   assert.equal(cluster.partition(CONSUMER_OFFSETS_TOPIC, c.partitionFor('g')) !== undefined, true);
   c.shutdown();
 });

@@ -13,7 +13,7 @@ import { GroupState, type ClassicGroup } from '../../src/group/group.js';
 import { joinGroup } from '../../src/group/join.js';
 import type { JoinResult, SyncResult } from '../../src/group/member.js';
 import { heartbeat, syncGroup } from '../../src/group/membership.js';
-import { fetchOffsets, type CommitRequest } from '../../src/group/offsets.js';
+import type { CommitRequest } from '../../src/group/offsets.js';
 import type { GroupCoordinatorSettings } from '../../src/group/runtime.js';
 import { MemoryCluster } from '../helpers/memory-coordinator-deps.js';
 
@@ -142,15 +142,16 @@ test('offset commit → replay → reload: a new coordinator over the same log h
   await c.commitOffsets(group, { ...commitReq(memberId, 1, 43n), partitions: [{ topic: 'data', partition: 1, offset: 7n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] }, () => true);
   const simple = c.getOrCreateGroup('g-simple');
   await c.commitOffsets(simple, commitReq('', -1, 5n), () => true);
-  const before = { offsets: fetchOffsets(c.group('g-reload'), null), simple: fetchOffsets(c.group('g-simple'), null), generation: group.generationId, assignment: group.members.get(memberId)?.assignment };
+  const before = { offsets: c.fetchOffsets('g-reload', null), simple: c.fetchOffsets('g-simple', null), generation: group.generationId, assignment: group.members.get(memberId)?.assignment };
   c.shutdown();
 
   const reloaded = new GroupCoordinator(cluster.deps(SETTINGS));
   reloaded.start();
   const g = reloaded.group('g-reload');
   assert.ok(g);
-  assert.deepEqual(fetchOffsets(g, null), before.offsets);
-  assert.deepEqual(fetchOffsets(reloaded.group('g-simple'), null), before.simple);
+  assert.deepEqual(reloaded.fetchOffsets('g-reload', null), before.offsets);
+  assert.ok(reloaded.group('g-simple'));
+  assert.deepEqual(reloaded.fetchOffsets('g-simple', null), before.simple);
   assert.equal(g.generationId, before.generation);
   assert.equal(g.state, GroupState.Stable);
   assert.deepEqual(g.members.get(memberId)?.assignment, before.assignment, 'the assignment written by SyncGroup was replayed');
@@ -167,7 +168,7 @@ test('a failed append changes nothing: OffsetCommit, SyncGroup and DeleteGroups 
   cluster.failAppends = { code: ErrorCode.NOT_ENOUGH_REPLICAS, count: 1 };
   const codes = await c.commitOffsets(group, commitReq(memberId, 1, 99n), () => true);
   assert.deepEqual(codes.map((x) => x.errorCode), [ErrorCode.COORDINATOR_NOT_AVAILABLE]);
-  assert.equal(group.offset('data', 0)?.offset, 10n, 'the committed offset is unchanged');
+  assert.equal(c.offsets.offset('g-fail', 'data', 0)?.offset, 10n, 'the committed offset is unchanged');
   assert.equal(groupRecordsIn(cluster), records, 'nothing was written');
 
   // SyncGroup of a new generation whose GroupMetadata cannot be written: the members keep no new assignment.
@@ -186,7 +187,7 @@ test('a failed append changes nothing: OffsetCommit, SyncGroup and DeleteGroups 
   const { deleteGroup } = await import('../../src/group/admin.js');
   assert.equal(await deleteGroup(c, 'g-empty'), ErrorCode.NOT_ENOUGH_REPLICAS);
   assert.equal(c.group('g-empty'), empty);
-  assert.equal(empty.offset('data', 0)?.offset, 3n);
+  assert.equal(c.offsets.offset('g-empty', 'data', 0)?.offset, 3n);
   assert.equal(await deleteGroup(c, 'g-empty'), ErrorCode.NONE);
   assert.equal(c.group('g-empty'), undefined);
   c.shutdown();
@@ -203,16 +204,16 @@ test('a held commit: the response and the state change wait for it, and later wr
   void c.commitOffsets(g, commitReq('', -1, 2n), () => true).then((r) => (second = r.map((x) => x.errorCode)));
   await new Promise((r) => setImmediate(r));
   assert.equal(first, null, 'no answer before the commit');
-  assert.equal(g.offset('data', 0), undefined, 'no state change before the commit');
+  assert.equal(c.offsets.offset('g-held', 'data', 0), undefined, 'no state change before the commit');
   assert.equal(cluster.heldCommits, 1, 'the second write waits behind the first (one write in flight per partition)');
   cluster.releaseCommits();
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(first, [ErrorCode.NONE]);
-  assert.equal(g.offset('data', 0)?.offset, 1n);
+  assert.equal(c.offsets.offset('g-held', 'data', 0)?.offset, 1n);
   assert.equal(second, null);
   cluster.releaseCommits();
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(second, [ErrorCode.NONE]);
-  assert.equal(g.offset('data', 0)?.offset, 2n);
+  assert.equal(c.offsets.offset('g-held', 'data', 0)?.offset, 2n);
   c.shutdown();
 });

@@ -15,7 +15,7 @@ import {
   type OffsetFetchResponseInit,
 } from '../../protocol/generated/messages/offset-fetch.js';
 import type { GroupCoordinator } from '../../group/coordinator.js';
-import { fetchOffsets, type FetchedOffset } from '../../group/offsets.js';
+import type { FetchedOffset } from '../../group/offsets.js';
 import { coordinatorOf } from './group-context.js';
 import { defineHandler } from '../handler.js';
 
@@ -43,7 +43,7 @@ function fetchGroup(c: GroupCoordinator, groupId: string, topics: Topics): { err
     const rows = (wanted ?? []).flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: code })));
     return { errorCode: code, topics: byTopic(rows) };
   }
-  return { errorCode: ErrorCode.NONE, topics: byTopic(fetchOffsets(c.group(groupId), wanted)) };
+  return { errorCode: ErrorCode.NONE, topics: byTopic(c.fetchOffsets(groupId, wanted)) };
 }
 
 export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchResponseInit>({
