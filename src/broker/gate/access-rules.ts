@@ -29,7 +29,6 @@ import type { MetadataRequest, MetadataResponseInit } from '../../protocol/gener
 import type { ProduceRequest, ProduceResponseInit } from '../../protocol/generated/messages/produce.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { AclOperation } from '../authorized-operations.js';
-import type { RequestContext } from '../handler.js';
 import { perTopic, wholeRequest, type AccessRule, type Check, type GateOutcome, type TopicNames } from './access-rule.js';
 import { CLUSTER_RESOURCE, ResourceType, topicResource, type Action } from './authorizer.js';
 

@@ -58,7 +58,7 @@ function partitionError(index: number, errorCode: number, message: string | null
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-function findPartition(deps: ProduceDeps, ctx: RequestContext, topic: string, index: number): Partition | number {
+function findPartition(deps: ProduceDeps, topic: string, index: number): Partition | number {
   let parts = deps.replicas.partitions(topic);
   if (!parts) {
     if (!deps.config.bool('auto.create.topics.enable')) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -84,7 +84,7 @@ interface Prepared {
   settled?: { records: Buffer } | { error: unknown };
 }
 
-function errorOut(deps: ProduceDeps, ctx: RequestContext, index: number, topic: string, e: unknown): PartitionOut {
+function errorOut(deps: ProduceDeps, index: number, topic: string, e: unknown): PartitionOut {
   if (e instanceof RecordValidationError) {
     return { ...partitionError(index, e.code, e.message), recordErrors: e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })) };
   }
@@ -100,7 +100,7 @@ function errorOut(deps: ProduceDeps, ctx: RequestContext, index: number, topic: 
 
 /** Validation of one partition's records: header/CRC, record contents, topic policy. */
 function preparePartition(deps: ProduceDeps, ctx: RequestContext, acks: number, topic: string, index: number, records: Buffer | null): PartitionOut | Prepared {
-  const found = findPartition(deps, ctx, topic, index);
+  const found = findPartition(deps, topic, index);
   if (typeof found === 'number') return partitionError(index, found);
   if (INTERNAL_TOPICS.has(topic)) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
@@ -115,7 +115,7 @@ function preparePartition(deps: ProduceDeps, ctx: RequestContext, acks: number, 
     const checked = checkProduceRecords(deps.topics.producePolicy(topic), topic, index, records, maxMessageBytes, deps.clock.now());
     return { index, partition: found, info, records: checked };
   } catch (e) {
-    return errorOut(deps, ctx, index, topic, e);
+    return errorOut(deps, index, topic, e);
   }
 }
 
@@ -177,7 +177,7 @@ function appendPrepared(deps: ProduceDeps, ctx: RequestContext, transactionalId:
       errorMessage: null,
     };
   } catch (e) {
-    return errorOut(deps, ctx, index, topic, e);
+    return errorOut(deps, index, topic, e);
   }
 }
 
@@ -214,7 +214,7 @@ function produce(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, ac
       const partitionResponses = row.map((s) => {
         if (!isPrepared(s)) return s;
         if (s.settled === undefined) return appendPrepared(deps, ctx, transactionalId, t.name, s, s.records as Buffer);
-        if ('error' in s.settled) return errorOut(deps, ctx, s.index, t.name, s.settled.error);
+        if ('error' in s.settled) return errorOut(deps, s.index, t.name, s.settled.error);
         return appendPrepared(deps, ctx, transactionalId, t.name, s, s.settled.records);
       });
       responses.push({ name: t.name, partitionResponses });

@@ -21,7 +21,7 @@ import {
 } from '../../protocol/generated/messages/metadata.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { endpointFor, type BrokerImage, type TopicImage } from '../../metadata/image.js';
-import { defineHandler, type RequestContext, type ApiHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import { forEachSliced, whenDone } from '../../common/yield.js';
 import { isLegalTopicName } from '../topic-manager.js';
 import { autoCreateTopic, type TopicCreationDeps } from './topic-creation.js';

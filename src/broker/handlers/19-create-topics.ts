@@ -18,7 +18,7 @@ import {
 } from '../../protocol/generated/messages/create-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { sliceWork } from '../../common/yield.js';
-import { defineHandler, type RequestContext, type ApiHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import type { CreateTopicSpec } from '../topic-manager.js';
 import { CONFIG_SOURCE } from './config-sources.js';
 import { MAX_PARTITIONS_PER_REQUEST } from './topic-creation.js';
@@ -29,7 +29,7 @@ import type { TopicController } from '../topic-controller.js';
 
 type TopicOut = NonNullable<CreateTopicsResponseInit['topics']>[number];
 
-function configsOf(deps: CreateTopicsDeps, ctx: RequestContext, overrides: Record<string, string>): NonNullable<TopicOut['configs']> {
+function configsOf(deps: CreateTopicsDeps, overrides: Record<string, string>): NonNullable<TopicOut['configs']> {
   const resolved = resolveTopicConfigs(deps.config, overrides);
   return [...resolved.values()].map((c) => ({
     name: c.name,
@@ -94,7 +94,7 @@ export function createTopicsHandler(deps: CreateTopicsDeps): ApiHandler<CreateTo
             partitionBudget -= numPartitions;
             out.numPartitions = numPartitions;
             out.replicationFactor = replicationFactor;
-            if (ctx.apiVersion >= 5) out.configs = configsOf(deps, ctx, configs);
+            if (ctx.apiVersion >= 5) out.configs = configsOf(deps, configs);
             if (!req.validateOnly) toCreate.push({ name: t.name, numPartitions, configs, out });
           } catch (e) {
             if (!(e instanceof KafkaError)) throw e;

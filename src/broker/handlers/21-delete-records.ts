@@ -17,7 +17,7 @@ import {
   type DeleteRecordsResponseInit,
 } from '../../protocol/generated/messages/delete-records.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
-import { defineHandler, type RequestContext, type ApiHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import type { LogManager } from '../../storage/log-manager.js';
 import type { ReplicaManager } from '../replica-manager.js';
@@ -27,7 +27,7 @@ type PartitionOut = NonNullable<TopicOut['partitions']>[number];
 
 const HIGH_WATERMARK = -1n;
 
-function deletePartition(deps: DeleteRecordsDeps, ctx: RequestContext, topic: string, index: number, offset: bigint): PartitionOut {
+function deletePartition(deps: DeleteRecordsDeps, topic: string, index: number, offset: bigint): PartitionOut {
   const fail = (errorCode: number): PartitionOut => ({ partitionIndex: index, lowWatermark: -1n, errorCode });
   const p = deps.replicas.partition(topic, index);
   if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -64,7 +64,7 @@ export function deleteRecordsHandler(deps: DeleteRecordsDeps): ApiHandler<Delete
       return sliceWork(function* (slice) {
         const topics: TopicOut[] = [];
         for (const t of req.topics) {
-          topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (p) => deletePartition(deps, ctx, t.name, p.partitionIndex, p.offset)) });
+          topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (p) => deletePartition(deps, t.name, p.partitionIndex, p.offset)) });
           if (slice.tick()) yield;
         }
         try {

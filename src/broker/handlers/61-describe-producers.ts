@@ -11,14 +11,14 @@ import {
   type DescribeProducersResponseInit,
 } from '../../protocol/generated/messages/describe-producers.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
-import { defineHandler, type RequestContext, type ApiHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import type { ReplicaManager } from '../replica-manager.js';
 
 type TopicOut = NonNullable<DescribeProducersResponseInit['topics']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
 
 /** The producers of one requested partition. */
-function describePartition(deps: DescribeProducersDeps, ctx: RequestContext, topic: string, index: number): PartitionOut {
+function describePartition(deps: DescribeProducersDeps, topic: string, index: number): PartitionOut {
   const p = deps.replicas.partition(topic, index);
   if (!p) return { partitionIndex: index, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
   const activeProducers = [...p.producers.activeProducers()].map((e) => ({
@@ -50,7 +50,7 @@ export function describeProducersHandler(deps: DescribeProducersDeps): ApiHandle
       return sliceWork(function* (slice) {
         const topics: TopicOut[] = [];
         for (const t of req.topics) {
-          topics.push({ name: t.name, partitions: yield* mapSliced(t.partitionIndexes, slice, (index) => describePartition(deps, ctx, t.name, index)) });
+          topics.push({ name: t.name, partitions: yield* mapSliced(t.partitionIndexes, slice, (index) => describePartition(deps, t.name, index)) });
           if (slice.tick()) yield;
         }
         return { throttleTimeMs: 0, topics };

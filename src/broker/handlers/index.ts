@@ -49,36 +49,36 @@ import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
 
 /** The services all handlers together use (ApiVersions' handler list is built here). */
-export type HandlerServices = ProduceDeps
-  & FetchDeps
-  & ListOffsetsDeps
-  & MetadataDeps
-  & OffsetCommitDeps
-  & GroupDeps
-  & FindCoordinatorDeps
-  & OffsetDeleteDeps
-  & OffsetForLeaderEpochDeps
-  & CreateTopicsDeps
-  & DeleteTopicsDeps
-  & DescribeConfigsDeps
-  & DeleteRecordsDeps
-  & ConfigResourceDeps
-  & DescribeLogDirsDeps
-  & CreatePartitionsDeps
-  & DescribeClusterDeps
-  & InitProducerIdDeps
-  & AddPartitionsToTxnDeps
-  & AddOffsetsToTxnDeps
-  & EndTxnDeps
-  & WriteTxnMarkersDeps
-  & TxnOffsetCommitDeps
-  & DescribeProducersDeps
-  & DescribeTransactionsDeps
-  & ListTransactionsDeps
-  & AlterReplicaLogDirsDeps
-  & ElectLeadersDeps
-  & AlterPartitionReassignmentsDeps
-  & DescribeTopicPartitionsDeps;
+export type HandlerServices = ProduceDeps &
+  FetchDeps &
+  ListOffsetsDeps &
+  MetadataDeps &
+  OffsetCommitDeps &
+  GroupDeps &
+  FindCoordinatorDeps &
+  OffsetDeleteDeps &
+  OffsetForLeaderEpochDeps &
+  CreateTopicsDeps &
+  DeleteTopicsDeps &
+  DescribeConfigsDeps &
+  DeleteRecordsDeps &
+  ConfigResourceDeps &
+  DescribeLogDirsDeps &
+  CreatePartitionsDeps &
+  DescribeClusterDeps &
+  InitProducerIdDeps &
+  AddPartitionsToTxnDeps &
+  AddOffsetsToTxnDeps &
+  EndTxnDeps &
+  WriteTxnMarkersDeps &
+  TxnOffsetCommitDeps &
+  DescribeProducersDeps &
+  DescribeTransactionsDeps &
+  ListTransactionsDeps &
+  AlterReplicaLogDirsDeps &
+  ElectLeadersDeps &
+  AlterPartitionReassignmentsDeps &
+  DescribeTopicPartitionsDeps;
 
 /** The handlers of every API key served, given the broker's services. */
 export function buildHandlers(services: HandlerServices): readonly ApiHandler<unknown, unknown>[] {
