@@ -1,7 +1,7 @@
 // The layering rules of src/ (docs/architecture.md, "The layers"), checked by
 // scripts/check-layers.mjs in `npm test`. A layer is a top-level directory of src/.
 // Kinds:
-//   forbid:  files in `from` import nothing in `to`;
+//   forbid:  files in `from` import nothing in `to` (entries: layers, folders or files under src/);
 //   only:    files in `from` import only `allow` (layers, or paths relative to src/) and their own layer;
 //   handlers: a handler (broker/handlers/NN-*.ts) imports no other NN- handler.
 // A rule with `pending` is listed by the script but not enforced yet.
@@ -46,6 +46,13 @@ export const rules = [
     from: ['group', 'txn', 'coordinator'],
     to: ['broker', 'cli', 'client', 'index.ts'],
     why: 'the group and transaction coordinators receive CoordinatorDeps, never the Broker (also test/coordinator/layering.test.ts)',
+  },
+  {
+    name: 'handlers-never-import-broker',
+    kind: 'forbid',
+    from: ['broker/handlers', 'broker/gate', 'broker/handler.ts'],
+    to: ['broker/broker.ts'],
+    why: 'handlers and the gate receive narrow services (handlers/index.ts buildHandlers), never the Broker',
   },
   {
     name: 'handler-never-imports-handler',

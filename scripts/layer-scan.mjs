@@ -54,15 +54,16 @@ export function importsOf(root, file) {
     .map(({ spec, line }) => ({ spec, line, target: rel(root, resolve(dirname(file), spec.replace(/\.js$/, '.ts'))) }));
 }
 
+/** An entry names a file (ends in .ts), a folder (contains a /, e.g. "broker/handlers") or a layer. */
 function matches(target, entries) {
-  return entries.some((e) => (e.endsWith('.ts') ? target === e : layerOf(target) === e));
+  return entries.some((e) => (e.endsWith('.ts') ? target === e : e.includes('/') ? target.startsWith(`${e}/`) : layerOf(target) === e));
 }
 
 function violates(rule, from, target) {
   const fromLayer = layerOf(from);
   switch (rule.kind) {
     case 'forbid':
-      return rule.from.includes(fromLayer) && matches(target, rule.to);
+      return matches(from, rule.from) && matches(target, rule.to);
     case 'only':
       return rule.from.includes(fromLayer) && layerOf(target) !== fromLayer && !matches(target, rule.allow);
     case 'handlers':

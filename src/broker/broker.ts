@@ -27,7 +27,7 @@ import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter
 import { ConversionStats } from './conversion-stats.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestGate, type GateOptions } from './gate/gate.js';
-import { allHandlers } from './handlers/index.js';
+import { buildHandlers, type HandlerServices } from './handlers/index.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
@@ -65,6 +65,7 @@ export class Broker {
   /** Follows the metadata images: opens and removes logs, applies configs. */
   applier!: MetadataApplier;
   listeners: BoundListener[] = [];
+  /** Built once the services exist (end of start()); requests before that wait in the StartupGate. */
   router!: RequestRouter;
   groups!: GroupCoordinator;
   /** Transactions and producer ids (started before the listeners open). */
@@ -152,12 +153,38 @@ export class Broker {
     });
     this.txnCoordinator.start();
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
+    this.router = this.buildRouter();
     gate.open(this.router);
     log.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
+  /**
+   * The handlers get the services they use, passed explicitly (handlers/index.ts), never the
+   * Broker; the gate resolves topic ids through the metadata image.
+   */
+  private buildRouter(): RequestRouter {
+    const metadata = this.metadata;
+    const services: HandlerServices = {
+      nodeId: this.nodeId,
+      config: this.config,
+      clock: this.clock,
+      scheduler: this.scheduler,
+      metadata,
+      topics: this.topics,
+      replicas: this.replicas,
+      logs: this.logs,
+      groups: this.groups,
+      txnCoordinator: this.txnCoordinator,
+      fetchSessions: this.fetchSessions,
+      requestBudget: this.requestBudget,
+      conversions: this.conversions,
+      pools: this.pools,
+    };
+    const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
+    return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads);
+  }
+
   private async bindListeners(gate: StartupGate): Promise<void> {
-    this.router = new RequestRouter(this, allHandlers, new RequestGate(this.gateOptions));
     const maxFrameBytes = this.config.int('socket.request.max.bytes');
     const advertised = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {

@@ -26,7 +26,9 @@ import { KafkaError } from '../common/kafka-error.js';
 import { log } from '../common/logger.js';
 import { batchSizeAt, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
 import { downConvertBatch, type LegacyMagic } from '../protocol/records/legacy-message-encode.js';
-import type { Broker } from './broker.js';
+import type { BrokerBufferPools } from '../common/buffer-pool.js';
+import type { ConversionStats } from './conversion-stats.js';
+import type { TopicController } from './topic-controller.js';
 import type { Partition } from './partition.js';
 
 /** Fetch versions below this carry magic 0/1 messages. */
@@ -38,9 +40,16 @@ export function legacyMagicOf(fetchVersion: number): LegacyMagic | -1 {
   return fetchVersion <= 1 ? 0 : 1;
 }
 
+/** What down-conversion uses: produce policies (compression), the log-read pool and the stats. */
+export interface DownConvertDeps {
+  readonly topics: Pick<TopicController, 'producePolicy'>;
+  readonly pools: { readonly logReads: Pick<BrokerBufferPools['logReads'], 'give'> };
+  readonly conversions: Pick<ConversionStats, 'recordFetch'>;
+}
+
 /** The error a v0-v3 fetch of `partition` gets before anything is read (NONE when it is served). */
-export function legacyFetchError(broker: Broker, partition: Partition): number {
-  if (broker.topics.producePolicy(partition.topic)?.compressionType === 'zstd') return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+export function legacyFetchError(deps: DownConvertDeps, partition: Partition): number {
+  if (deps.topics.producePolicy(partition.topic)?.compressionType === 'zstd') return ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
   if (partition.settings.downConversionEnable === false) return ErrorCode.UNSUPPORTED_VERSION;
   return ErrorCode.NONE;
 }
@@ -55,7 +64,7 @@ export interface Converted {
  * `fetchOffset`) to `magic`: batches are converted while the output stays within `maxBytes`,
  * the first one regardless when `minOne`. The read buffer goes back to the log-read pool.
  */
-export function downConvertRead(broker: Broker, partition: Partition, records: Buffer, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOne: boolean, clientId: string | null): Converted {
+export function downConvertRead(deps: DownConvertDeps, partition: Partition, records: Buffer, magic: LegacyMagic, fetchOffset: bigint, maxBytes: number, minOne: boolean, clientId: string | null): Converted {
   const chunks: Buffer[] = [];
   let size = 0;
   let batches = 0;
@@ -85,9 +94,9 @@ export function downConvertRead(broker: Broker, partition: Partition, records: B
       p += batchSize;
     }
   } finally {
-    broker.pools.logReads.give(records);
+    deps.pools.logReads.give(records);
   }
-  broker.conversions.recordFetch(batches, converted, bytesIn, size, performance.now() - started);
+  deps.conversions.recordFetch(batches, converted, bytesIn, size, performance.now() - started);
   if (log.enabled('debug')) {
     log.debug(`down-converted ${batches} batches (${converted} records, ${bytesIn} -> ${size} bytes) of ${partition.topic}-${partition.index} from offset ${fetchOffset} to magic ${magic} for ${clientId ?? '?'}`);
   }

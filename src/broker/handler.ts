@@ -4,7 +4,6 @@
  */
 import type { Reader } from '../protocol/primitives/reader.js';
 import type { Writer } from '../protocol/primitives/writer.js';
-import type { Broker } from './broker.js';
 import type { Session } from './gate/session.js';
 
 export interface ConnectionInfo {
@@ -19,8 +18,8 @@ export interface ConnectionInfo {
 /**
  * What a handler knows about the request beside its body. `session` is the connection's identity
  * from the gate's authenticator (single node: `User:ANONYMOUS` over PLAINTEXT).
- * `broker` (the whole Broker) is still here while handlers move to narrow services passed
- * explicitly (architecture issue, item 1); new code should not reach further through it.
+ * The broker's services are not here: a handler that needs some is built by a factory taking
+ * them, narrowed to what it uses (its `...Deps` interface; handlers/index.ts `buildHandlers`).
  */
 export interface RequestContext {
   readonly apiKey: number;
@@ -32,7 +31,6 @@ export interface RequestContext {
   readonly receivedAtNs: bigint;
   /** The connection itself: per-connection handler state (Produce's ordering queue). */
   readonly connection: ConnectionInfo;
-  readonly broker: Broker;
 }
 
 /** Returned by a handler that must not answer (Produce with acks=0). */

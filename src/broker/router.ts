@@ -22,12 +22,11 @@ import { isFlexible } from '../protocol/generated/flexible-versions.js';
 import { loadSlicedCodec, type SlicedApiCodec } from '../protocol/generated/sliced-codecs.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
-import type { Broker } from './broker.js';
+import type { BufferPool } from '../common/buffer-pool.js';
 import type { GateOutcome } from './gate/access-rule.js';
-import { RequestGate } from './gate/gate.js';
+import type { RequestGate } from './gate/gate.js';
 import { RESPONSES_WITHOUT_THROTTLE } from './gate/quota.js';
 import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js';
-import { allHandlers } from './handlers/index.js';
 import { encodeApiVersionsUnsupported } from './handlers/18-api-versions.js';
 
 const API_VERSIONS_KEY = 18;
@@ -41,10 +40,11 @@ type Answer = DispatchResult | Promise<DispatchResult>;
 export class RequestRouter implements FrameDispatcher {
   readonly handlers: ReadonlyMap<number, ApiHandler<unknown, unknown>>;
 
+  /** `logReads`: the pool the log reads of a written Fetch answer go back to. */
   constructor(
-    private readonly broker: Broker,
-    handlers: readonly ApiHandler<unknown, unknown>[] = allHandlers,
-    readonly gate: RequestGate = new RequestGate(),
+    handlers: readonly ApiHandler<unknown, unknown>[],
+    readonly gate: RequestGate,
+    private readonly logReads: Pick<BufferPool, 'give'>,
   ) {
     this.handlers = new Map(handlers.map((h) => [h.apiKey, h]));
     // The message modules are already loaded by the handlers: these resolve within a few ticks.
@@ -65,7 +65,7 @@ export class RequestRouter implements FrameDispatcher {
   /** Log reads that a Fetch answer carried (and nothing else keeps) go back to their pool. */
   responseWritten(chunks: Buffer[]): void {
     if (!this.releasingResponses.delete(chunks)) return;
-    const pool = this.broker.pools.logReads;
+    const pool = this.logReads;
     for (const c of chunks) pool.give(c);
   }
 
@@ -96,7 +96,6 @@ export class RequestRouter implements FrameDispatcher {
       session: this.gate.session(conn),
       receivedAtNs: process.hrtime.bigint(),
       connection: conn,
-      broker: this.broker,
     };
     const codec = this.slicedCodecs.get(apiKey);
     if (codec !== undefined && frame.length > LARGE_FRAME_BYTES) {

@@ -1,8 +1,8 @@
 /**
  * The layering lint of `npm test` (scripts/check-layers.mjs with scripts/layer-rules.mjs): it
  * passes on the tree, and fails with the file and the rule named when a temporary copy of src/
- * gets a deliberate upward import (storage → broker, protocol → cli by dynamic import) or a
- * handler importing another handler.
+ * gets a deliberate upward import (storage → broker, protocol → cli by dynamic import), a
+ * handler importing another handler, or a handler, the gate or handler.ts importing the Broker.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +61,23 @@ test('a handler importing another handler fails the lint; a shared non-NN file d
   assert.notEqual(r.status, 0, r.out);
   assert.match(r.out, /broker\/handlers\/12-heartbeat\.ts:\d+ imports '\.\/01-fetch\.js'.*handler-never-imports-handler/);
   const ok = copyWith({ 'broker/handlers/12-heartbeat.ts': "\nimport { MAX_PARTITIONS_PER_REQUEST } from './topic-creation.js';\nexport const sharedForTest = MAX_PARTITIONS_PER_REQUEST;\n" });
+  assert.equal(run(ok).status, 0);
+});
+
+test('a handler, the gate or handler.ts importing broker.ts (type-only too) fails the lint; other broker/ files do not', () => {
+  const cases: [string, string, RegExp][] = [
+    ['broker/handlers/12-heartbeat.ts', '../broker.js', /broker\/handlers\/12-heartbeat\.ts:\d+ imports '\.\.\/broker\.js'.*handlers-never-import-broker/],
+    ['broker/handlers/group-context.ts', '../broker.js', /broker\/handlers\/group-context\.ts:\d+ imports '\.\.\/broker\.js'.*handlers-never-import-broker/],
+    ['broker/gate/access-rules.ts', '../broker.js', /broker\/gate\/access-rules\.ts:\d+ imports '\.\.\/broker\.js'.*handlers-never-import-broker/],
+    ['broker/handler.ts', './broker.js', /broker\/handler\.ts:\d+ imports '\.\/broker\.js'.*handlers-never-import-broker/],
+  ];
+  for (const [file, spec, expected] of cases) {
+    const r = run(copyWith({ [file]: `\nimport type { Broker } from '${spec}';\nexport type BrokerForTest = Broker;\n` }));
+    assert.notEqual(r.status, 0, `${file}: ${r.out}`);
+    assert.match(r.out, expected);
+  }
+  // broker/ itself composes: its other files may still name the Broker.
+  const ok = copyWith({ 'broker/router.ts': "\nimport type { Broker } from './broker.js';\nexport type BrokerForTest = Broker;\n" });
   assert.equal(run(ok).status, 0);
 });
 

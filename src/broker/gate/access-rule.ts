@@ -14,6 +14,11 @@ import { topicResource, type Action } from './authorizer.js';
 /** Asks the authorizer about some actions: one answer per action, true = allowed. */
 export type Check = (actions: readonly Action[]) => readonly boolean[];
 
+/** What the rules look up beside the request: a topic's name from its id (the metadata image). */
+export interface TopicNames {
+  nameOfId(topicId: string): string | undefined;
+}
+
 export type GateOutcome<Req, Res> =
   /** The whole request is denied: answered with the handler's errorResponse(req, errorCode). */
   | { readonly kind: 'deny'; readonly errorCode: number }
@@ -23,7 +28,7 @@ export type GateOutcome<Req, Res> =
 export interface AccessRule<Req, Res> {
   readonly apiKey: number;
   /** undefined: everything the request names is allowed; it goes to the handler unchanged. */
-  check(ctx: RequestContext, req: Req, authorize: Check): GateOutcome<Req, Res> | undefined;
+  check(ctx: RequestContext, req: Req, authorize: Check, names: TopicNames): GateOutcome<Req, Res> | undefined;
 }
 
 /** Identity helper that keeps a rule's Req/Res types literal. */
@@ -47,7 +52,7 @@ export function wholeRequest<Req, Res>(apiKey: number, errorCode: number, action
 export interface TopicList<Req, Res, T> {
   topics(req: Req): readonly T[] | null;
   /** The topic's name (resolving an id through the metadata); undefined: let the handler answer it. */
-  nameOf(t: T, ctx: RequestContext): string | undefined;
+  nameOf(t: T, ctx: RequestContext, names: TopicNames): string | undefined;
   withTopics(req: Req, topics: T[]): Req;
   /** The response with the denied topics' TOPIC_AUTHORIZATION_FAILED entries added. */
   addDenied(res: Res, denied: readonly T[], ctx: RequestContext): Res;
@@ -57,13 +62,13 @@ export interface TopicList<Req, Res, T> {
 export function perTopic<Req, Res, T>(apiKey: number, operation: Action['operation'], list: TopicList<Req, Res, T>): AccessRule<Req, Res> {
   return {
     apiKey,
-    check(ctx, req, authorize) {
+    check(ctx, req, authorize, names) {
       const all = list.topics(req);
       if (all === null || all.length === 0) return undefined;
       const named: T[] = [];
       const actions: Action[] = [];
       for (const t of all) {
-        const name = list.nameOf(t, ctx);
+        const name = list.nameOf(t, ctx, names);
         if (name === undefined) continue;
         named.push(t);
         actions.push({ operation, resource: topicResource(name) });

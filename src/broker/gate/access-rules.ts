@@ -29,8 +29,7 @@ import type { MetadataRequest, MetadataResponseInit } from '../../protocol/gener
 import type { ProduceRequest, ProduceResponseInit } from '../../protocol/generated/messages/produce.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { AclOperation } from '../authorized-operations.js';
-import type { RequestContext } from '../handler.js';
-import { perTopic, wholeRequest, type AccessRule, type Check, type GateOutcome } from './access-rule.js';
+import { perTopic, wholeRequest, type AccessRule, type Check, type GateOutcome, type TopicNames } from './access-rule.js';
 import { CLUSTER_RESOURCE, ResourceType, topicResource, type Action } from './authorizer.js';
 
 const DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
@@ -50,24 +49,24 @@ const produceTopics = perTopic<ProduceRequest, ProduceResponseInit, ProduceReque
 
 const produce: AccessRule<ProduceRequest, ProduceResponseInit> = {
   apiKey: 0,
-  check(ctx, req, authorize) {
+  check(ctx, req, authorize, names) {
     const txn = req.transactionalId;
     if (txn !== null && authorize([{ operation: AclOperation.WRITE, resource: { type: ResourceType.TRANSACTIONAL_ID, name: txn } }])[0] !== true) {
       return { kind: 'deny', errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     }
-    return produceTopics.check(ctx, req, authorize);
+    return produceTopics.check(ctx, req, authorize, names);
   },
 };
 
 /** A topic named by id (ZERO_UUID: by name) resolved through the metadata image. */
-function topicName(ctx: RequestContext, name: string | null, topicId: string): string | undefined {
-  if (topicId !== ZERO_UUID && (name === null || name === '')) return ctx.broker.metadata.image().topicById(topicId)?.name;
+function topicName(names: TopicNames, name: string | null, topicId: string): string | undefined {
+  if (topicId !== ZERO_UUID && (name === null || name === '')) return names.nameOfId(topicId);
   return name ?? undefined;
 }
 
 const fetch = perTopic<FetchRequest, FetchResponseInit, FetchRequest['topics'][number]>(1, AclOperation.READ, {
   topics: (req) => req.topics,
-  nameOf: (t, ctx) => topicName(ctx, ctx.apiVersion >= 13 ? null : t.topic, ctx.apiVersion >= 13 ? t.topicId : ZERO_UUID),
+  nameOf: (t, ctx, names) => topicName(names, ctx.apiVersion >= 13 ? null : t.topic, ctx.apiVersion >= 13 ? t.topicId : ZERO_UUID),
   withTopics: (req, topics) => ({ ...req, topics }),
   addDenied: (res, denied) => ({
     ...res,
@@ -101,7 +100,7 @@ const listOffsets = perTopic<ListOffsetsRequest, ListOffsetsResponseInit, ListOf
 type MetadataTopic = NonNullable<MetadataRequest['topics']>[number];
 const metadataNamed = perTopic<MetadataRequest, MetadataResponseInit, MetadataTopic>(3, AclOperation.DESCRIBE, {
   topics: (req) => req.topics,
-  nameOf: (t, ctx) => topicName(ctx, t.name, t.topicId),
+  nameOf: (t, ctx, names) => topicName(names, t.name, t.topicId),
   withTopics: (req, topics) => ({ ...req, topics }),
   addDenied: (res, denied) => ({
     ...res,
@@ -111,10 +110,10 @@ const metadataNamed = perTopic<MetadataRequest, MetadataResponseInit, MetadataTo
 
 const metadata: AccessRule<MetadataRequest, MetadataResponseInit> = {
   apiKey: 3,
-  check(ctx, req, authorize): GateOutcome<MetadataRequest, MetadataResponseInit> | undefined {
+  check(ctx, req, authorize, names): GateOutcome<MetadataRequest, MetadataResponseInit> | undefined {
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     if (all) return { kind: 'filtered', request: req, complete: (res) => describedOnly(res, authorize) };
-    const out = metadataNamed.check(ctx, req, authorize);
+    const out = metadataNamed.check(ctx, req, authorize, names);
     // v0: an empty list means "all topics"; when every named topic is denied, none is answered.
     if (out?.kind === 'filtered' && ctx.apiVersion === 0 && out.request.topics?.length === 0) {
       return { kind: 'filtered', request: out.request, complete: (res) => out.complete({ ...res, topics: [] }) };
@@ -146,13 +145,13 @@ const deleteTopicsByName = perTopic<DeleteTopicsRequest, DeleteTopicsResponseIni
 });
 const deleteTopicsV6 = perTopic<DeleteTopicsRequest, DeleteTopicsResponseInit, DeleteTopicsRequest['topics'][number]>(20, AclOperation.DELETE, {
   topics: (req) => req.topics,
-  nameOf: (t, ctx) => topicName(ctx, t.name, t.topicId),
+  nameOf: (t, ctx, names) => topicName(names, t.name, t.topicId),
   withTopics: (req, topics) => ({ ...req, topics }),
   addDenied: (res, denied) => ({ ...res, responses: [...(res.responses ?? []), ...denied.map((t): DeletedTopic => ({ name: t.name, topicId: t.topicId, errorCode: DENIED, errorMessage: null }))] }),
 });
 const deleteTopics: AccessRule<DeleteTopicsRequest, DeleteTopicsResponseInit> = {
   apiKey: 20,
-  check: (ctx, req, authorize) => (ctx.apiVersion >= 6 ? deleteTopicsV6 : deleteTopicsByName).check(ctx, req, authorize),
+  check: (ctx, req, authorize, names) => (ctx.apiVersion >= 6 ? deleteTopicsV6 : deleteTopicsByName).check(ctx, req, authorize, names),
 };
 
 const deleteRecords = perTopic<DeleteRecordsRequest, DeleteRecordsResponseInit, DeleteRecordsRequest['topics'][number]>(21, AclOperation.DELETE, {

@@ -8,7 +8,7 @@
  * each is replaceable (`new Broker(config, { gate: {...} })`, `startBroker({ gate })`).
  */
 import type { ConnectionInfo, RequestContext } from '../handler.js';
-import type { GateOutcome } from './access-rule.js';
+import type { GateOutcome, TopicNames } from './access-rule.js';
 import { accessRules } from './access-rules.js';
 import { anonymousAuthenticator, type Authenticator } from './authenticator.js';
 import { allowAllAuthorizer, type Action, type Authorizer } from './authorizer.js';
@@ -27,7 +27,11 @@ export class RequestGate {
   readonly quotas: QuotaManager;
   private readonly sessions = new WeakMap<ConnectionInfo, Session>();
 
-  constructor(opts: GateOptions = {}) {
+  /** `topicNames` resolves the topic ids some requests name (the broker gives its metadata image's). */
+  constructor(
+    private readonly topicNames: TopicNames,
+    opts: GateOptions = {},
+  ) {
     this.authenticator = opts.authenticator ?? anonymousAuthenticator;
     this.authorizer = opts.authorizer ?? allowAllAuthorizer;
     this.quotas = opts.quotas ?? unlimitedQuotas;
@@ -49,7 +53,7 @@ export class RequestGate {
     const rule = accessRules.get(ctx.apiKey);
     if (rule === undefined) return undefined;
     const authorizer = this.authorizer;
-    return rule.check(ctx, req, (actions: readonly Action[]) => (actions.length === 0 ? [] : authorizer.authorize(ctx.session, actions)));
+    return rule.check(ctx, req, (actions: readonly Action[]) => (actions.length === 0 ? [] : authorizer.authorize(ctx.session, actions)), this.topicNames);
   }
 
   /** The response's throttle time: the quota step is its only source. */

@@ -37,12 +37,19 @@ import { isLegacyMessageSet } from '../../protocol/records/legacy-message-set.js
 import { upConvertLegacyMessageSet } from '../../protocol/records/legacy-up-convert.js';
 import { RecordValidationError } from '../../protocol/records/record-errors.js';
 import { validateRecordBatches, type BatchSetInfo } from '../../protocol/records/validate.js';
-import { defineHandler, NO_RESPONSE, type ConnectionInfo, type RequestContext } from '../handler.js';
+import { defineHandler, NO_RESPONSE, type ConnectionInfo, type RequestContext, type ApiHandler } from '../handler.js';
 import type { Partition } from '../partition.js';
-import { autoCreateTopic } from './topic-creation.js';
+import { autoCreateTopic, type TopicCreationDeps } from './topic-creation.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import { checkProduceRecords, maxDecompressedBytes } from '../produce-policy.js';
 import { storageFailureCode } from '../../storage/storage-error-log.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
+import type { Clock } from '../../common/clock.js';
+import type { ConversionStats } from '../conversion-stats.js';
+import type { LogManager } from '../../storage/log-manager.js';
+import type { ReplicaManager } from '../replica-manager.js';
+import type { TopicController } from '../topic-controller.js';
+import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
 type TopicOut = NonNullable<ProduceResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitionResponses']>[number];
@@ -51,17 +58,16 @@ function partitionError(index: number, errorCode: number, message: string | null
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-function findPartition(ctx: RequestContext, topic: string, index: number): Partition | number {
-  const { broker } = ctx;
-  let parts = broker.replicas.partitions(topic);
+function findPartition(deps: ProduceDeps, topic: string, index: number): Partition | number {
+  let parts = deps.replicas.partitions(topic);
   if (!parts) {
-    if (!broker.config.bool('auto.create.topics.enable')) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (!deps.config.bool('auto.create.topics.enable')) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     try {
-      autoCreateTopic(ctx, topic);
+      autoCreateTopic(deps, topic);
     } catch (e) {
       return e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
     }
-    parts = broker.replicas.partitions(topic);
+    parts = deps.replicas.partitions(topic);
   }
   const p = parts?.[index];
   return p ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -78,14 +84,14 @@ interface Prepared {
   settled?: { records: Buffer } | { error: unknown };
 }
 
-function errorOut(ctx: RequestContext, index: number, topic: string, e: unknown): PartitionOut {
+function errorOut(deps: ProduceDeps, index: number, topic: string, e: unknown): PartitionOut {
   if (e instanceof RecordValidationError) {
     return { ...partitionError(index, e.code, e.message), recordErrors: e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })) };
   }
   if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
   if (storageFailureCode(e) !== undefined) {
     // Disk full / I/O error: reported once per state change, not once per request.
-    ctx.broker.logs.storageErrors.failed(`append to ${topic}-${index}`, e);
+    deps.logs.storageErrors.failed(`append to ${topic}-${index}`, e);
     return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `Storage error on ${topic}-${index}: ${e instanceof Error ? e.message : String(e)}`);
   }
   log.error(`produce to ${topic}-${index} failed`, e);
@@ -93,8 +99,8 @@ function errorOut(ctx: RequestContext, index: number, topic: string, e: unknown)
 }
 
 /** Validation of one partition's records: header/CRC, record contents, topic policy. */
-function preparePartition(ctx: RequestContext, acks: number, topic: string, index: number, records: Buffer | null): PartitionOut | Prepared {
-  const found = findPartition(ctx, topic, index);
+function preparePartition(deps: ProduceDeps, ctx: RequestContext, acks: number, topic: string, index: number, records: Buffer | null): PartitionOut | Prepared {
+  const found = findPartition(deps, topic, index);
   if (typeof found === 'number') return partitionError(index, found);
   if (INTERNAL_TOPICS.has(topic)) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
@@ -103,23 +109,23 @@ function preparePartition(ctx: RequestContext, acks: number, topic: string, inde
   }
   try {
     const maxMessageBytes = found.settings.maxMessageBytes;
-    if (isLegacyMessageSet(records)) return upConvert(ctx, topic, index, found, records);
+    if (isLegacyMessageSet(records)) return upConvert(deps, ctx, topic, index, found, records);
     const info = validateRecordBatches(records, { maxBatchBytes: maxMessageBytes, produceVersion: ctx.apiVersion, requireSingleBatch: ctx.apiVersion >= 3 });
     if (info.producerId >= 0n && info.batchCount > 1) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce requests with a producer id may only contain one record batch per partition');
-    const checked = checkProduceRecords(ctx.broker.topics.producePolicy(topic), topic, index, records, maxMessageBytes, ctx.broker.clock.now());
+    const checked = checkProduceRecords(deps.topics.producePolicy(topic), topic, index, records, maxMessageBytes, deps.clock.now());
     return { index, partition: found, info, records: checked };
   } catch (e) {
-    return errorOut(ctx, index, topic, e);
+    return errorOut(deps, index, topic, e);
   }
 }
 
 /** Old-format message set: Produce v0-v2 only; validated and converted to one v2 batch. */
-function upConvert(ctx: RequestContext, topic: string, index: number, found: Partition, records: Buffer): Prepared | PartitionOut {
+function upConvert(deps: ProduceDeps, ctx: RequestContext, topic: string, index: number, found: Partition, records: Buffer): Prepared | PartitionOut {
   if (ctx.apiVersion >= 3) {
     return partitionError(index, ErrorCode.INVALID_RECORD, `Produce requests with version ${ctx.apiVersion} are only allowed to contain record batches with magic version 2`);
   }
-  const policy = ctx.broker.topics.producePolicy(topic);
-  const now = ctx.broker.clock.now();
+  const policy = deps.topics.producePolicy(topic);
+  const now = deps.clock.now();
   const maxMessageBytes = found.settings.maxMessageBytes;
   const before = policy?.timestampBeforeMaxMs ?? Number.MAX_SAFE_INTEGER;
   const after = policy?.timestampAfterMaxMs ?? Number.MAX_SAFE_INTEGER;
@@ -138,29 +144,29 @@ function upConvert(ctx: RequestContext, topic: string, index: number, found: Par
     maxMessageBytes,
   });
   const ms = performance.now() - started;
-  ctx.broker.conversions.recordProduce(out.records, records.length, ms);
+  deps.conversions.recordProduce(out.records, records.length, ms);
   log.debug(`produce to ${topic}-${index}: up-converted ${out.records} magic ${out.sourceMagic} messages (${records.length} bytes, codec ${out.sourceCodec}) to a v2 batch (codec ${out.codec}) in ${ms.toFixed(2)} ms`);
   const info = validateRecordBatches(out.batch, { maxBatchBytes: maxMessageBytes });
   return { index, partition: found, info, records: out.batch };
 }
 
-function appendPrepared(ctx: RequestContext, transactionalId: string | null, topic: string, p: Prepared, records: Buffer): PartitionOut {
+function appendPrepared(deps: ProduceDeps, ctx: RequestContext, transactionalId: string | null, topic: string, p: Prepared, records: Buffer): PartitionOut {
   const { index, partition: found, info } = p;
   // An asynchronous request may find its partition deleted (or recreated) meanwhile.
-  if (ctx.broker.replicas.partitions(topic)?.[index] !== found) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (deps.replicas.partitions(topic)?.[index] !== found) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   try {
     let result;
     if (info.producerId < 0n) {
       result = found.appendAsLeader(records);
     } else {
-      const txn = ctx.broker.txnCoordinator;
+      const txn = deps.txnCoordinator;
       result = found.appendAsLeader(records, {
         origin: 'client',
         batch: info,
         verifyTxn: (producerId, producerEpoch) => transactionalId !== null && txn.isPartitionInTransaction(transactionalId, producerId, producerEpoch, topic, index),
       });
     }
-    ctx.broker.logs.storageErrors.succeeded();
+    deps.logs.storageErrors.succeeded();
     return {
       index,
       errorCode: ErrorCode.NONE,
@@ -171,7 +177,7 @@ function appendPrepared(ctx: RequestContext, transactionalId: string | null, top
       errorMessage: null,
     };
   } catch (e) {
-    return errorOut(ctx, index, topic, e);
+    return errorOut(deps, index, topic, e);
   }
 }
 
@@ -182,13 +188,13 @@ function isPrepared(s: Slot): s is Prepared {
 }
 
 /** Validates every partition, then appends them in request order: synchronously, or once the asynchronous validations settled. */
-function produce(ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null): ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit | typeof NO_RESPONSE> {
+function produce(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null): ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit | typeof NO_RESPONSE> {
   const slots: Slot[][] = [];
   let waits: Promise<void>[] | undefined;
   for (const t of req.topicData) {
     const row: Slot[] = [];
     for (const p of t.partitionData) {
-      const s = preparePartition(ctx, acks, t.name, p.index, p.records);
+      const s = preparePartition(deps, ctx, acks, t.name, p.index, p.records);
       if (isPrepared(s) && s.records instanceof Promise) {
         (waits ??= []).push(
           s.records.then(
@@ -207,9 +213,9 @@ function produce(ctx: RequestContext, req: ProduceRequest, acks: number, transac
       const row = slots[ti] as Slot[];
       const partitionResponses = row.map((s) => {
         if (!isPrepared(s)) return s;
-        if (s.settled === undefined) return appendPrepared(ctx, transactionalId, t.name, s, s.records as Buffer);
-        if ('error' in s.settled) return errorOut(ctx, s.index, t.name, s.settled.error);
-        return appendPrepared(ctx, transactionalId, t.name, s, s.settled.records);
+        if (s.settled === undefined) return appendPrepared(deps, ctx, transactionalId, t.name, s, s.records as Buffer);
+        if ('error' in s.settled) return errorOut(deps, s.index, t.name, s.settled.error);
+        return appendPrepared(deps, ctx, transactionalId, t.name, s, s.settled.records);
       });
       responses.push({ name: t.name, partitionResponses });
     });
@@ -247,34 +253,47 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
   return false;
 }
 
-export const produceHandler = defineHandler<ProduceRequest, ProduceResponseInit>({
-  apiKey: 0,
-  name: 'Produce',
-  minVersion: 0,
-  maxVersion: 11,
-  // Appends write the bytes synchronously and keep no view of them: the frame buffer is reused.
-  requestFreeAfterReturn: true,
-  decode: decodeProduceRequest,
-  encode: encodeProduceResponse,
-  handle(ctx, req) {
-    const acks = req.acks;
-    if (acks !== 0 && acks !== 1 && acks !== -1) {
-      return this.errorResponse(req, ErrorCode.INVALID_REQUIRED_ACKS, ctx);
-    }
-    const transactionalId = ctx.apiVersion >= 3 ? req.transactionalId : null;
-    if (transactionalId === null && hasTransactionalRecords(req)) {
-      return this.errorResponse(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
-    }
-    const conn = ctx.connection;
-    const pending = conn.state.get(PRODUCE_TAIL) as Promise<void> | undefined;
-    if (pending !== undefined) return enqueue(conn, pending.then(() => produce(ctx, req, acks, transactionalId)));
-    const out = produce(ctx, req, acks, transactionalId);
-    return out instanceof Promise ? enqueue(conn, out) : out;
-  },
-  errorResponse(req, errorCode) {
-    return {
-      responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => partitionError(p.index, errorCode)) })),
-      throttleTimeMs: 0,
-    };
-  },
-});
+/** What Produce uses: partitions, auto-creation, produce policies, the transaction check, storage errors, conversions. */
+export interface ProduceDeps extends TopicCreationDeps {
+  readonly replicas: Pick<ReplicaManager, 'partitions'>;
+  readonly config: Pick<BrokerConfig, 'bool'>;
+  readonly topics: Pick<TopicController, 'producePolicy' | 'create'>;
+  readonly txnCoordinator: Pick<TransactionCoordinator, 'isPartitionInTransaction'>;
+  readonly logs: Pick<LogManager, 'storageErrors'>;
+  readonly conversions: Pick<ConversionStats, 'recordProduce'>;
+  readonly clock: Clock;
+}
+
+export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest, ProduceResponseInit> {
+  return defineHandler<ProduceRequest, ProduceResponseInit>({
+    apiKey: 0,
+    name: 'Produce',
+    minVersion: 0,
+    maxVersion: 11,
+    // Appends write the bytes synchronously and keep no view of them: the frame buffer is reused.
+    requestFreeAfterReturn: true,
+    decode: decodeProduceRequest,
+    encode: encodeProduceResponse,
+    handle(ctx, req) {
+      const acks = req.acks;
+      if (acks !== 0 && acks !== 1 && acks !== -1) {
+        return this.errorResponse(req, ErrorCode.INVALID_REQUIRED_ACKS, ctx);
+      }
+      const transactionalId = ctx.apiVersion >= 3 ? req.transactionalId : null;
+      if (transactionalId === null && hasTransactionalRecords(req)) {
+        return this.errorResponse(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ctx);
+      }
+      const conn = ctx.connection;
+      const pending = conn.state.get(PRODUCE_TAIL) as Promise<void> | undefined;
+      if (pending !== undefined) return enqueue(conn, pending.then(() => produce(deps, ctx, req, acks, transactionalId)));
+      const out = produce(deps, ctx, req, acks, transactionalId);
+      return out instanceof Promise ? enqueue(conn, out) : out;
+    },
+    errorResponse(req, errorCode) {
+      return {
+        responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => partitionError(p.index, errorCode)) })),
+        throttleTimeMs: 0,
+      };
+    },
+  });
+}

@@ -23,10 +23,16 @@ import {
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { LAST_OFFSET_DELTA_OFFSET, RECORD_BATCH_OVERHEAD, batchSizeAt } from '../../protocol/records/batch-header.js';
 import { OffsetOutOfRangeError } from '../../storage/partition-log.js';
-import { downConvertRead, legacyFetchError, legacyMagicOf } from '../fetch-down-convert.js';
+import { downConvertRead, legacyFetchError, legacyMagicOf, type DownConvertDeps } from '../fetch-down-convert.js';
 import { FetchSession, type SessionPartition } from '../fetch-session.js';
-import { defineHandler, type RequestContext } from '../handler.js';
+import { defineHandler, type RequestContext, type ApiHandler } from '../handler.js';
 import type { Partition } from '../partition.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
+import type { FetchSessionCache } from '../fetch-session.js';
+import type { MetadataStore } from '../../metadata/store.js';
+import type { ReplicaManager } from '../replica-manager.js';
+import type { RequestBudget } from '../../network/request-budget.js';
+import type { Scheduler } from '../../common/scheduler.js';
 
 type TopicOut = NonNullable<FetchResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
@@ -41,12 +47,12 @@ interface Target {
   error: number;
 }
 
-function resolveTargets(ctx: RequestContext, req: FetchRequest, session: FetchSession | null, full: boolean): Target[] {
-  const { broker, apiVersion } = ctx;
+function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest, session: FetchSession | null, full: boolean): Target[] {
+  const { apiVersion } = ctx;
   const useIds = apiVersion >= 13;
   const requested: SessionPartition[] = [];
   for (const t of req.topics) {
-    const meta = useIds ? broker.metadata.image().topicById(t.topicId) : broker.metadata.image().topic(t.topic);
+    const meta = useIds ? deps.metadata.image().topicById(t.topicId) : deps.metadata.image().topic(t.topic);
     const name = useIds ? (meta?.name ?? '') : t.topic;
     const topicId = useIds ? t.topicId : (meta?.topicId ?? ZERO_UUID);
     for (const p of t.partitions) {
@@ -89,7 +95,7 @@ function resolveTargets(ctx: RequestContext, req: FetchRequest, session: FetchSe
   }
   return list.map((sp) => {
     if (sp.topic === '') return { sp, partition: undefined, error: ErrorCode.UNKNOWN_TOPIC_ID };
-    const partition = broker.replicas.partition(sp.topic, sp.partition);
+    const partition = deps.replicas.partition(sp.topic, sp.partition);
     return { sp, partition, error: partition ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   });
 }
@@ -108,7 +114,7 @@ interface ReadResult {
   out: PartitionOut;
 }
 
-function readAll(ctx: RequestContext, targets: Target[], req: FetchRequest, maxResponseBytes: number): { results: ReadResult[]; bytes: number; errors: boolean } {
+function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: FetchRequest, maxResponseBytes: number): { results: ReadResult[]; bytes: number; errors: boolean } {
   // Fetch v0-v3: old message formats, converted from the stored batches.
   const legacyMagic = legacyMagicOf(ctx.apiVersion);
   let remaining = maxResponseBytes;
@@ -125,7 +131,7 @@ function readAll(ctx: RequestContext, targets: Target[], req: FetchRequest, maxR
       out.lastStableOffset = BigInt(partition.lastStableOffset);
       out.logStartOffset = BigInt(partition.logStartOffset);
       if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = [];
-      const legacyError = legacyMagic === -1 ? ErrorCode.NONE : legacyFetchError(ctx.broker, partition);
+      const legacyError = legacyMagic === -1 ? ErrorCode.NONE : legacyFetchError(deps, partition);
       if (legacyError !== ErrorCode.NONE) {
         out.errorCode = legacyError;
         out.highWatermark = out.lastStableOffset = out.logStartOffset = -1n;
@@ -137,7 +143,7 @@ function readAll(ctx: RequestContext, targets: Target[], req: FetchRequest, maxR
           const limit = Math.min(sp.partitionMaxBytes, remaining);
           const { records } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0);
           if (legacyMagic !== -1 && records.length > 0) {
-            const c = downConvertRead(ctx.broker, partition, records, legacyMagic, sp.fetchOffset, Math.max(limit, 0), bytes === 0, ctx.clientId);
+            const c = downConvertRead(deps, partition, records, legacyMagic, sp.fetchOffset, Math.max(limit, 0), bytes === 0, ctx.clientId);
             out.records = c.chunks;
             bytes += c.size;
             remaining -= c.size;
@@ -195,60 +201,71 @@ function buildResponse(ctx: RequestContext, results: ReadResult[], session: Fetc
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses };
 }
 
-export const fetchHandler = defineHandler<FetchRequest, FetchResponseInit>({
-  apiKey: 1,
-  // The records in the answer are reads made for it: their buffers are reused once it is sent.
-  responseReleasesLogReads: true,
-  name: 'Fetch',
-  minVersion: 0,
-  maxVersion: 17,
-  decode: decodeFetchRequest,
-  encode: encodeFetchResponse,
-  handle(ctx, req) {
-    const { broker } = ctx;
-    let session: FetchSession | null = null;
-    let full = true;
-    if (ctx.apiVersion >= 7) {
-      try {
-        ({ session, full } = broker.fetchSessions.begin(req.sessionId, req.sessionEpoch));
-      } catch (e) {
-        if (e instanceof KafkaError) return { throttleTimeMs: 0, errorCode: e.code, sessionId: 0, responses: [] };
-        throw e;
-      }
-    }
-    const targets = resolveTargets(ctx, req, session, full);
-    // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
-    // broker-wide bound on unsent responses: a full broker still answers with the first batch.
-    const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, broker.config.int('fetch.max.bytes'), broker.requestBudget.responseRoom);
-    const first = readAll(ctx, targets, req, maxResponseBytes);
-    if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.errors || targets.length === 0) {
-      return buildResponse(ctx, first.results, session, full);
-    }
-    // Long poll: wait for appends to any fetched partition, or the deadline.
-    return new Promise((resolve) => {
-      const unsubscribe: (() => void)[] = [];
-      let done = false;
-      const finish = (): void => {
-        if (done) return;
-        done = true;
-        timer.cancel();
-        for (const u of unsubscribe) u();
-        resolve(buildResponse(ctx, readAll(ctx, targets, req, maxResponseBytes).results, session, full));
-      };
-      const onAppend = (): void => {
-        if (done) return;
-        if (req.minBytes <= 1) {
-          finish();
-          return;
+/** What Fetch uses: topics and partitions, fetch sessions, the response budget, long-poll timers, down-conversion. */
+export interface FetchDeps extends DownConvertDeps {
+  readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly replicas: Pick<ReplicaManager, 'partition'>;
+  readonly config: Pick<BrokerConfig, 'int'>;
+  readonly fetchSessions: Pick<FetchSessionCache, 'begin'>;
+  readonly requestBudget: Pick<RequestBudget, 'responseRoom'>;
+  readonly scheduler: Pick<Scheduler, 'schedule'>;
+}
+
+export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchResponseInit> {
+  return defineHandler<FetchRequest, FetchResponseInit>({
+    apiKey: 1,
+    // The records in the answer are reads made for it: their buffers are reused once it is sent.
+    responseReleasesLogReads: true,
+    name: 'Fetch',
+    minVersion: 0,
+    maxVersion: 17,
+    decode: decodeFetchRequest,
+    encode: encodeFetchResponse,
+    handle(ctx, req) {
+      let session: FetchSession | null = null;
+      let full = true;
+      if (ctx.apiVersion >= 7) {
+        try {
+          ({ session, full } = deps.fetchSessions.begin(req.sessionId, req.sessionEpoch));
+        } catch (e) {
+          if (e instanceof KafkaError) return { throttleTimeMs: 0, errorCode: e.code, sessionId: 0, responses: [] };
+          throw e;
         }
-        const again = readAll(ctx, targets, req, maxResponseBytes);
-        if (again.bytes >= req.minBytes || again.errors) finish();
-      };
-      for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));
-      const timer = ctx.broker.scheduler.schedule(req.maxWaitMs, finish);
-    });
-  },
-  errorResponse(_req, errorCode) {
-    return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
-  },
-});
+      }
+      const targets = resolveTargets(deps, ctx, req, session, full);
+      // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
+      // broker-wide bound on unsent responses: a full broker still answers with the first batch.
+      const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, deps.config.int('fetch.max.bytes'), deps.requestBudget.responseRoom);
+      const first = readAll(deps, ctx, targets, req, maxResponseBytes);
+      if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.errors || targets.length === 0) {
+        return buildResponse(ctx, first.results, session, full);
+      }
+      // Long poll: wait for appends to any fetched partition, or the deadline.
+      return new Promise((resolve) => {
+        const unsubscribe: (() => void)[] = [];
+        let done = false;
+        const finish = (): void => {
+          if (done) return;
+          done = true;
+          timer.cancel();
+          for (const u of unsubscribe) u();
+          resolve(buildResponse(ctx, readAll(deps, ctx, targets, req, maxResponseBytes).results, session, full));
+        };
+        const onAppend = (): void => {
+          if (done) return;
+          if (req.minBytes <= 1) {
+            finish();
+            return;
+          }
+          const again = readAll(deps, ctx, targets, req, maxResponseBytes);
+          if (again.bytes >= req.minBytes || again.errors) finish();
+        };
+        for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));
+        const timer = deps.scheduler.schedule(req.maxWaitMs, finish);
+      });
+    },
+    errorResponse(_req, errorCode) {
+      return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [] };
+    },
+  });
+}

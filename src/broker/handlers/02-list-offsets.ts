@@ -15,9 +15,11 @@ import {
   type ListOffsetsResponseInit,
 } from '../../protocol/generated/messages/list-offsets.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
-import { defineHandler, type RequestContext } from '../handler.js';
+import { defineHandler, type RequestContext, type ApiHandler } from '../handler.js';
 import { CONSUMER_REPLICA_ID, legacyOffsetsBefore } from '../legacy-offsets.js';
 import type { Partition } from '../partition.js';
+import type { Clock } from '../../common/clock.js';
+import type { ReplicaManager } from '../replica-manager.js';
 
 type TopicOut = NonNullable<ListOffsetsResponseInit['topics']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
@@ -52,11 +54,11 @@ function lookup(p: Partition, timestamp: bigint, readCommitted: boolean): { offs
 }
 
 /** The answer for one requested partition. */
-function answerPartition(ctx: RequestContext, topic: string, rp: RequestPartition, readCommitted: boolean, replicaId: number): PartitionOut {
-  const p = ctx.broker.replicas.partition(topic, rp.partitionIndex);
+function answerPartition(deps: ListOffsetsDeps, ctx: RequestContext, topic: string, rp: RequestPartition, readCommitted: boolean, replicaId: number): PartitionOut {
+  const p = deps.replicas.partition(topic, rp.partitionIndex);
   if (!p) return { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
   if (ctx.apiVersion === 0) {
-    const oldStyleOffsets = legacyOffsetsBefore(p, rp.timestamp, rp.maxNumOffsets, replicaId === CONSUMER_REPLICA_ID, ctx.broker.clock.now());
+    const oldStyleOffsets = legacyOffsetsBefore(p, rp.timestamp, rp.maxNumOffsets, replicaId === CONSUMER_REPLICA_ID, deps.clock.now());
     return { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets };
   }
   if (rp.currentLeaderEpoch >= 0 && rp.currentLeaderEpoch !== p.leaderEpoch) {
@@ -75,29 +77,37 @@ function answerPartition(ctx: RequestContext, topic: string, rp: RequestPartitio
   };
 }
 
-export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsResponseInit>({
-  apiKey: 2,
-  name: 'ListOffsets',
-  minVersion: 0,
-  maxVersion: 10,
-  decode: decodeListOffsetsRequest,
-  encode: encodeListOffsetsResponse,
-  handle(ctx, req) {
-    const readCommitted = ctx.apiVersion >= 2 && req.isolationLevel === 1;
-    // In time slices (common/yield.ts): a request may name a million partitions.
-    return sliceWork(function* (slice) {
-      const topics: TopicOut[] = [];
-      for (const t of req.topics) {
-        topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (rp) => answerPartition(ctx, t.name, rp, readCommitted, req.replicaId)) });
-        if (slice.tick()) yield;
-      }
-      return { throttleTimeMs: 0, topics };
-    });
-  },
-  errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, timestamp: -1n, offset: -1n })) })),
-    };
-  },
-});
+/** What ListOffsets uses: the partitions and the clock. */
+export interface ListOffsetsDeps {
+  readonly replicas: Pick<ReplicaManager, 'partition'>;
+  readonly clock: Clock;
+}
+
+export function listOffsetsHandler(deps: ListOffsetsDeps): ApiHandler<ListOffsetsRequest, ListOffsetsResponseInit> {
+  return defineHandler<ListOffsetsRequest, ListOffsetsResponseInit>({
+    apiKey: 2,
+    name: 'ListOffsets',
+    minVersion: 0,
+    maxVersion: 10,
+    decode: decodeListOffsetsRequest,
+    encode: encodeListOffsetsResponse,
+    handle(ctx, req) {
+      const readCommitted = ctx.apiVersion >= 2 && req.isolationLevel === 1;
+      // In time slices (common/yield.ts): a request may name a million partitions.
+      return sliceWork(function* (slice) {
+        const topics: TopicOut[] = [];
+        for (const t of req.topics) {
+          topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (rp) => answerPartition(deps, ctx, t.name, rp, readCommitted, req.replicaId)) });
+          if (slice.tick()) yield;
+        }
+        return { throttleTimeMs: 0, topics };
+      });
+    },
+    errorResponse(req, errorCode) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, timestamp: -1n, offset: -1n })) })),
+      };
+    },
+  });
+}

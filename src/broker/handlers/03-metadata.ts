@@ -21,12 +21,13 @@ import {
 } from '../../protocol/generated/messages/metadata.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { endpointFor, type BrokerImage, type TopicImage } from '../../metadata/image.js';
-import { defineHandler, type RequestContext } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import { forEachSliced, whenDone } from '../../common/yield.js';
 import { isLegalTopicName } from '../topic-manager.js';
-import { autoCreateTopic } from './topic-creation.js';
+import { autoCreateTopic, type TopicCreationDeps } from './topic-creation.js';
 import { partitionEntry } from './partition-entry.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from '../authorized-operations.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
 
 type TopicOut = NonNullable<MetadataResponseInit['topics']>[number];
 type RequestTopic = NonNullable<MetadataRequest['topics']>[number];
@@ -53,7 +54,7 @@ function topicEntry(t: TopicImage): TopicOut {
 
 /** What answering the named topics of one request needs between slices. */
 interface NamedTopics {
-  readonly ctx: RequestContext;
+  readonly deps: MetadataDeps;
   readonly list: readonly RequestTopic[];
   readonly autoCreate: boolean;
   readonly seen: Set<string>;
@@ -63,8 +64,8 @@ interface NamedTopics {
 
 /** Answers list[i] unless its name or id was answered already (request order is kept). */
 function answerNamed(s: NamedTopics, i: number): void {
-  const { ctx, list, seen, out } = s;
-  const metadata = ctx.broker.metadata.image();
+  const { deps, list, seen, out } = s;
+  const metadata = deps.metadata.image();
   const rt = list[i] as RequestTopic;
   const name = rt.name;
   if (name === null || name === undefined) {
@@ -88,49 +89,57 @@ function answerNamed(s: NamedTopics, i: number): void {
   } else {
     s.created++;
     try {
-      out.push(topicEntry(autoCreateTopic(ctx, name)));
+      out.push(topicEntry(autoCreateTopic(deps, name)));
     } catch (e) {
       out.push({ errorCode: e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, name, isInternal: false, partitions: NO_PARTITIONS });
     }
   }
 }
 
-export const metadataHandler = defineHandler<MetadataRequest, MetadataResponseInit>({
-  apiKey: 3,
-  name: 'Metadata',
-  minVersion: 0,
-  maxVersion: 12,
-  decode: decodeMetadataRequest,
-  encode: encodeMetadataResponse,
-  handle(ctx, req) {
-    const { broker, apiVersion } = ctx;
-    const topics: TopicOut[] = [];
-    const topicOps = apiVersion >= 8 && req.includeTopicAuthorizedOperations;
-    const response = (): MetadataResponseInit => {
-      if (topicOps) for (const t of topics) t.topicAuthorizedOperations = TOPIC_OPERATIONS;
-      const image = broker.metadata.image();
-      return {
-        throttleTimeMs: 0,
-        brokers: image.brokers().map((b) => brokerEntry(b, ctx.session.listenerName)),
-        clusterId: image.clusterId,
-        controllerId: broker.nodeId,
-        topics,
-        clusterAuthorizedOperations: apiVersion >= 8 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_NOT_REQUESTED,
+/** What Metadata uses: the metadata image, auto-creation and this node id. */
+export interface MetadataDeps extends TopicCreationDeps {
+  readonly config: Pick<BrokerConfig, 'bool'>;
+  readonly nodeId: number;
+}
+
+export function metadataHandler(deps: MetadataDeps): ApiHandler<MetadataRequest, MetadataResponseInit> {
+  return defineHandler<MetadataRequest, MetadataResponseInit>({
+    apiKey: 3,
+    name: 'Metadata',
+    minVersion: 0,
+    maxVersion: 12,
+    decode: decodeMetadataRequest,
+    encode: encodeMetadataResponse,
+    handle(ctx, req) {
+      const { apiVersion } = ctx;
+      const topics: TopicOut[] = [];
+      const topicOps = apiVersion >= 8 && req.includeTopicAuthorizedOperations;
+      const response = (): MetadataResponseInit => {
+        if (topicOps) for (const t of topics) t.topicAuthorizedOperations = TOPIC_OPERATIONS;
+        const image = deps.metadata.image();
+        return {
+          throttleTimeMs: 0,
+          brokers: image.brokers().map((b) => brokerEntry(b, ctx.session.listenerName)),
+          clusterId: image.clusterId,
+          controllerId: deps.nodeId,
+          topics,
+          clusterAuthorizedOperations: apiVersion >= 8 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_NOT_REQUESTED,
+        };
       };
-    };
-    if (req.topics === null || (apiVersion === 0 && req.topics.length === 0)) {
-      const all = [...broker.metadata.image().topics()];
-      return whenDone(forEachSliced(all.length, (i) => topics.push(topicEntry(all[i] as TopicImage))), response);
-    }
-    const autoCreate = broker.config.bool('auto.create.topics.enable') && (apiVersion < 4 || req.allowAutoTopicCreation);
-    const s: NamedTopics = { ctx, list: req.topics, autoCreate, seen: new Set(), out: topics, created: 0 };
-    // In time slices: a long list yields to other connections between slices (common/yield.ts).
-    return whenDone(forEachSliced(req.topics.length, (i) => answerNamed(s, i)), response);
-  },
-  errorResponse(req, errorCode) {
-    return {
-      brokers: [],
-      topics: (req.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, partitions: [] })),
-    };
-  },
-});
+      if (req.topics === null || (apiVersion === 0 && req.topics.length === 0)) {
+        const all = [...deps.metadata.image().topics()];
+        return whenDone(forEachSliced(all.length, (i) => topics.push(topicEntry(all[i] as TopicImage))), response);
+      }
+      const autoCreate = deps.config.bool('auto.create.topics.enable') && (apiVersion < 4 || req.allowAutoTopicCreation);
+      const s: NamedTopics = { deps, list: req.topics, autoCreate, seen: new Set(), out: topics, created: 0 };
+      // In time slices: a long list yields to other connections between slices (common/yield.ts).
+      return whenDone(forEachSliced(req.topics.length, (i) => answerNamed(s, i)), response);
+    },
+    errorResponse(req, errorCode) {
+      return {
+        brokers: [],
+        topics: (req.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, partitions: [] })),
+      };
+    },
+  });
+}

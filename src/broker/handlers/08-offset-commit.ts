@@ -17,8 +17,9 @@ import {
   type OffsetCommitResponseInit,
 } from '../../protocol/generated/messages/offset-commit.js';
 import type { CommitPartition, PartitionCode } from '../../group/offsets.js';
-import { checkGroupRequest, coordinatorOf } from './group-context.js';
-import { defineHandler } from '../handler.js';
+import { checkGroupRequest, type GroupDeps } from './group-context.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { ReplicaManager } from '../replica-manager.js';
 
 function allWith(req: OffsetCommitRequest, errorCode: number): OffsetCommitResponseInit {
   return {
@@ -27,67 +28,74 @@ function allWith(req: OffsetCommitRequest, errorCode: number): OffsetCommitRespo
   };
 }
 
-export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetCommitResponseInit>({
-  apiKey: 8,
-  name: 'OffsetCommit',
-  minVersion: 2,
-  maxVersion: 9,
-  decode: decodeOffsetCommitRequest,
-  encode: encodeOffsetCommitResponse,
-  handle(ctx, req) {
-    const v = ctx.apiVersion;
-    if (v === 0) {
-      const known = req.topics.some((t) => t.partitions.some((p) => ctx.broker.replicas.partition(t.name, p.partitionIndex) !== undefined));
-      if (!known) return allWith(req, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'Version 0 offset commit requests (stored in ZooKeeper) are not supported');
-    }
-    const c = coordinatorOf(ctx);
-    checkGroupRequest(c, req.groupId);
-    const generationId = v >= 1 ? req.generationIdOrMemberEpoch : -1;
-    const group = generationId < 0 ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
-    if (!group) return allWith(req, v >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
-    const partitions: CommitPartition[] = [];
-    for (const t of req.topics) {
-      for (const p of t.partitions) {
-        partitions.push({
-          topic: t.name,
-          partition: p.partitionIndex,
-          offset: p.committedOffset,
-          leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
-          metadata: p.committedMetadata,
-          commitTimestamp: v === 1 ? Number(p.commitTimestamp) : -1,
-        });
+/** What OffsetCommit uses: the group coordinator and the partitions hosted here. */
+export interface OffsetCommitDeps extends GroupDeps {
+  readonly replicas: Pick<ReplicaManager, 'partition'>;
+}
+
+export function offsetCommitHandler(deps: OffsetCommitDeps): ApiHandler<OffsetCommitRequest, OffsetCommitResponseInit> {
+  return defineHandler<OffsetCommitRequest, OffsetCommitResponseInit>({
+    apiKey: 8,
+    name: 'OffsetCommit',
+    minVersion: 2,
+    maxVersion: 9,
+    decode: decodeOffsetCommitRequest,
+    encode: encodeOffsetCommitResponse,
+    handle(ctx, req) {
+      const v = ctx.apiVersion;
+      if (v === 0) {
+        const known = req.topics.some((t) => t.partitions.some((p) => deps.replicas.partition(t.name, p.partitionIndex) !== undefined));
+        if (!known) return allWith(req, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'Version 0 offset commit requests (stored in ZooKeeper) are not supported');
       }
-    }
-    const commit = c.commitOffsets(
-      group,
-      {
-        memberId: v >= 1 ? req.memberId : '',
-        groupInstanceId: v >= 7 ? req.groupInstanceId : null,
-        generationId,
-        retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
-        partitions,
-      },
-      (topic, partition) => ctx.broker.replicas.partition(topic, partition) !== undefined,
-    );
-    return commit.then(
-      (codes) => {
-        let i = 0;
-        return {
-          throttleTimeMs: 0,
-          topics: req.topics.map((t) => ({
-            name: t.name,
-            partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: (codes[i++] as PartitionCode).errorCode })),
-          })),
-        };
-      },
-      (e: unknown) => {
-        if (e instanceof KafkaError) return allWith(req, e.code);
-        throw e;
-      },
-    );
-  },
-  errorResponse(req, errorCode) {
-    return allWith(req, errorCode);
-  },
-});
+      const c = deps.groups;
+      checkGroupRequest(c, req.groupId);
+      const generationId = v >= 1 ? req.generationIdOrMemberEpoch : -1;
+      const group = generationId < 0 ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
+      if (!group) return allWith(req, v >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+      const partitions: CommitPartition[] = [];
+      for (const t of req.topics) {
+        for (const p of t.partitions) {
+          partitions.push({
+            topic: t.name,
+            partition: p.partitionIndex,
+            offset: p.committedOffset,
+            leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+            metadata: p.committedMetadata,
+            commitTimestamp: v === 1 ? Number(p.commitTimestamp) : -1,
+          });
+        }
+      }
+      const commit = c.commitOffsets(
+        group,
+        {
+          memberId: v >= 1 ? req.memberId : '',
+          groupInstanceId: v >= 7 ? req.groupInstanceId : null,
+          generationId,
+          retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
+          partitions,
+        },
+        (topic, partition) => deps.replicas.partition(topic, partition) !== undefined,
+      );
+      return commit.then(
+        (codes) => {
+          let i = 0;
+          return {
+            throttleTimeMs: 0,
+            topics: req.topics.map((t) => ({
+              name: t.name,
+              partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: (codes[i++] as PartitionCode).errorCode })),
+            })),
+          };
+        },
+        (e: unknown) => {
+          if (e instanceof KafkaError) return allWith(req, e.code);
+          throw e;
+        },
+      );
+    },
+    errorResponse(req, errorCode) {
+      return allWith(req, errorCode);
+    },
+  });
+}

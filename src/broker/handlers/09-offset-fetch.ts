@@ -16,8 +16,8 @@ import {
 } from '../../protocol/generated/messages/offset-fetch.js';
 import type { GroupCoordinator } from '../../group/coordinator.js';
 import type { FetchedOffset } from '../../group/offsets.js';
-import { coordinatorOf } from './group-context.js';
-import { defineHandler } from '../handler.js';
+import type { GroupDeps } from './group-context.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 
 interface TopicOut {
   name: string;
@@ -46,35 +46,37 @@ function fetchGroup(c: GroupCoordinator, groupId: string, topics: Topics): { err
   return { errorCode: ErrorCode.NONE, topics: byTopic(c.fetchOffsets(groupId, wanted)) };
 }
 
-export const offsetFetchHandler = defineHandler<OffsetFetchRequest, OffsetFetchResponseInit>({
-  apiKey: 9,
-  name: 'OffsetFetch',
-  minVersion: 1,
-  maxVersion: 9,
-  decode: decodeOffsetFetchRequest,
-  encode: encodeOffsetFetchResponse,
-  handle(ctx, req) {
-    if (ctx.apiVersion === 0) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'Version 0 offset fetch requests (read from ZooKeeper) are not supported');
-    const c = coordinatorOf(ctx);
-    if (ctx.apiVersion >= 8) {
-      return {
-        throttleTimeMs: 0,
-        groups: req.groups.map((g) => {
-          const r = fetchGroup(c, g.groupId, g.topics);
-          return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
-        }),
-      };
-    }
-    // Before v2 a null topic list is not allowed; treat it as "all" anyway.
-    const r = fetchGroup(c, req.groupId, req.topics);
-    return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
-  },
-  errorResponse(req, errorCode, ctx) {
-    if (ctx.apiVersion >= 8) return { groups: req.groups.map((g) => ({ groupId: g.groupId, errorCode, topics: [] })) };
-    const topics = (req.topics ?? []).map((t) => ({
-      name: t.name,
-      partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode })),
-    }));
-    return { errorCode, topics };
-  },
-});
+export function offsetFetchHandler(deps: GroupDeps): ApiHandler<OffsetFetchRequest, OffsetFetchResponseInit> {
+  return defineHandler<OffsetFetchRequest, OffsetFetchResponseInit>({
+    apiKey: 9,
+    name: 'OffsetFetch',
+    minVersion: 1,
+    maxVersion: 9,
+    decode: decodeOffsetFetchRequest,
+    encode: encodeOffsetFetchResponse,
+    handle(ctx, req) {
+      if (ctx.apiVersion === 0) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'Version 0 offset fetch requests (read from ZooKeeper) are not supported');
+      const c = deps.groups;
+      if (ctx.apiVersion >= 8) {
+        return {
+          throttleTimeMs: 0,
+          groups: req.groups.map((g) => {
+            const r = fetchGroup(c, g.groupId, g.topics);
+            return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
+          }),
+        };
+      }
+      // Before v2 a null topic list is not allowed; treat it as "all" anyway.
+      const r = fetchGroup(c, req.groupId, req.topics);
+      return { throttleTimeMs: 0, errorCode: r.errorCode, topics: r.topics };
+    },
+    errorResponse(req, errorCode, ctx) {
+      if (ctx.apiVersion >= 8) return { groups: req.groups.map((g) => ({ groupId: g.groupId, errorCode, topics: [] })) };
+      const topics = (req.topics ?? []).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode })),
+      }));
+      return { errorCode, topics };
+    },
+  });
+}

@@ -14,10 +14,13 @@ import {
   type FindCoordinatorRequest,
   type FindCoordinatorResponseInit,
 } from '../../protocol/generated/messages/find-coordinator.js';
-import { coordinatorOf } from './group-context.js';
+
 import { findTransactionCoordinator } from '../../txn/index.js';
 import { endpointFor } from '../../metadata/image.js';
-import { defineHandler, type RequestContext } from '../handler.js';
+import { defineHandler, type RequestContext, type ApiHandler } from '../handler.js';
+import type { GroupDeps } from './group-context.js';
+import type { MetadataStore } from '../../metadata/store.js';
+import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -31,14 +34,14 @@ interface Answer {
   errorMessage: string | null;
 }
 
-function lookup(ctx: RequestContext, key: string, keyType: number): Answer {
+function lookup(deps: FindCoordinatorDeps, ctx: RequestContext, key: string, keyType: number): Answer {
   const none = { key, nodeId: -1, host: '', port: -1 };
   if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported coordinator key type ${keyType}` };
   try {
     if (keyType === KEY_TYPE_TRANSACTION) {
-      findTransactionCoordinator(ctx.broker.txnCoordinator, key);
+      findTransactionCoordinator(deps.txnCoordinator, key);
     } else {
-      const c = coordinatorOf(ctx);
+      const c = deps.groups;
       if (!c.isActive) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       c.ensureOffsetsTopic();
     }
@@ -46,28 +49,37 @@ function lookup(ctx: RequestContext, key: string, keyType: number): Answer {
     return { ...none, errorCode: e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: e instanceof Error ? e.message : null };
   }
   // Single node: this broker coordinates everything; its address comes from its registration.
-  const self = ctx.broker.metadata.image().broker(ctx.broker.nodeId);
+  const self = deps.metadata.image().broker(deps.nodeId);
   const e = self !== undefined ? endpointFor(self, ctx.connection.listenerName) : undefined;
-  return { key, nodeId: ctx.broker.nodeId, host: e?.host ?? 'localhost', port: e?.port ?? 9092, errorCode: ErrorCode.NONE, errorMessage: null };
+  return { key, nodeId: deps.nodeId, host: e?.host ?? 'localhost', port: e?.port ?? 9092, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
-export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInit>({
-  apiKey: 10,
-  name: 'FindCoordinator',
-  minVersion: 0,
-  maxVersion: 6,
-  decode: decodeFindCoordinatorRequest,
-  encode: encodeFindCoordinatorResponse,
-  handle(ctx, req) {
-    const keyType = ctx.apiVersion >= 1 ? req.keyType : KEY_TYPE_GROUP;
-    if (ctx.apiVersion >= 4) {
-      return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => lookup(ctx, k, keyType)) };
-    }
-    const a = lookup(ctx, req.key, keyType);
-    return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port };
-  },
-  errorResponse(req, errorCode, ctx) {
-    if (ctx.apiVersion >= 4) return { coordinators: req.coordinatorKeys.map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null })) };
-    return { errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 };
-  },
-});
+/** What FindCoordinator uses: both coordinators, the metadata image and this node id. */
+export interface FindCoordinatorDeps extends GroupDeps {
+  readonly txnCoordinator: TransactionCoordinator;
+  readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly nodeId: number;
+}
+
+export function findCoordinatorHandler(deps: FindCoordinatorDeps): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponseInit> {
+  return defineHandler<FindCoordinatorRequest, FindCoordinatorResponseInit>({
+    apiKey: 10,
+    name: 'FindCoordinator',
+    minVersion: 0,
+    maxVersion: 6,
+    decode: decodeFindCoordinatorRequest,
+    encode: encodeFindCoordinatorResponse,
+    handle(ctx, req) {
+      const keyType = ctx.apiVersion >= 1 ? req.keyType : KEY_TYPE_GROUP;
+      if (ctx.apiVersion >= 4) {
+        return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => lookup(deps, ctx, k, keyType)) };
+      }
+      const a = lookup(deps, ctx, req.key, keyType);
+      return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port };
+    },
+    errorResponse(req, errorCode, ctx) {
+      if (ctx.apiVersion >= 4) return { coordinators: req.coordinatorKeys.map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage: null })) };
+      return { errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 };
+    },
+  });
+}

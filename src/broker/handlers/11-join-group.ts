@@ -15,8 +15,8 @@ import {
 import { joinGroup } from '../../group/join.js';
 import type { JoinResult } from '../../group/member.js';
 import { joinError } from '../../group/rebalance.js';
-import { checkGroupRequest, clientHostOf, coordinatorOf } from './group-context.js';
-import { defineHandler } from '../handler.js';
+import { checkGroupRequest, clientHostOf, type GroupDeps } from './group-context.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 
 function toResponse(r: JoinResult, version: number): JoinGroupResponseInit {
   return {
@@ -32,44 +32,46 @@ function toResponse(r: JoinResult, version: number): JoinGroupResponseInit {
   };
 }
 
-export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupResponseInit>({
-  apiKey: 11,
-  name: 'JoinGroup',
-  minVersion: 2,
-  maxVersion: 9,
-  decode: decodeJoinGroupRequest,
-  encode: encodeJoinGroupResponse,
-  handle(ctx, req) {
-    const c = coordinatorOf(ctx);
-    checkGroupRequest(c, req.groupId);
-    const v = ctx.apiVersion;
-    if (req.sessionTimeoutMs < c.settings.minSessionTimeoutMs || req.sessionTimeoutMs > c.settings.maxSessionTimeoutMs) {
-      return toResponse(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT), v);
-    }
-    const group = req.memberId === '' ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
-    if (!group) return toResponse(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID), v);
-    return new Promise<JoinGroupResponseInit>((resolve) => {
-      joinGroup(
-        c,
-        group,
-        {
-          groupId: req.groupId,
-          memberId: req.memberId,
-          groupInstanceId: v >= 5 ? req.groupInstanceId : null,
-          sessionTimeoutMs: req.sessionTimeoutMs,
-          rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
-          protocolType: req.protocolType,
-          protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
-          clientId: ctx.clientId ?? '',
-          clientHost: clientHostOf(ctx),
-          apiVersion: v,
-          reason: req.reason,
-        },
-        (r) => resolve(toResponse(r, v)),
-      );
-    });
-  },
-  errorResponse(req, errorCode, ctx) {
-    return toResponse(joinError(req.memberId, errorCode), ctx.apiVersion);
-  },
-});
+export function joinGroupHandler(deps: GroupDeps): ApiHandler<JoinGroupRequest, JoinGroupResponseInit> {
+  return defineHandler<JoinGroupRequest, JoinGroupResponseInit>({
+    apiKey: 11,
+    name: 'JoinGroup',
+    minVersion: 2,
+    maxVersion: 9,
+    decode: decodeJoinGroupRequest,
+    encode: encodeJoinGroupResponse,
+    handle(ctx, req) {
+      const c = deps.groups;
+      checkGroupRequest(c, req.groupId);
+      const v = ctx.apiVersion;
+      if (req.sessionTimeoutMs < c.settings.minSessionTimeoutMs || req.sessionTimeoutMs > c.settings.maxSessionTimeoutMs) {
+        return toResponse(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT), v);
+      }
+      const group = req.memberId === '' ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
+      if (!group) return toResponse(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID), v);
+      return new Promise<JoinGroupResponseInit>((resolve) => {
+        joinGroup(
+          c,
+          group,
+          {
+            groupId: req.groupId,
+            memberId: req.memberId,
+            groupInstanceId: v >= 5 ? req.groupInstanceId : null,
+            sessionTimeoutMs: req.sessionTimeoutMs,
+            rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+            protocolType: req.protocolType,
+            protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+            clientId: ctx.clientId ?? '',
+            clientHost: clientHostOf(ctx),
+            apiVersion: v,
+            reason: req.reason,
+          },
+          (r) => resolve(toResponse(r, v)),
+        );
+      });
+    },
+    errorResponse(req, errorCode, ctx) {
+      return toResponse(joinError(req.memberId, errorCode), ctx.apiVersion);
+    },
+  });
+}

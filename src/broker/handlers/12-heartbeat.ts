@@ -11,29 +11,31 @@ import {
   type HeartbeatResponseInit,
 } from '../../protocol/generated/messages/heartbeat.js';
 import { heartbeat } from '../../group/membership.js';
-import { checkGroupRequest, coordinatorOf } from './group-context.js';
-import { defineHandler } from '../handler.js';
+import { checkGroupRequest, type GroupDeps } from './group-context.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 
-export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponseInit>({
-  apiKey: 12,
-  name: 'Heartbeat',
-  minVersion: 0,
-  maxVersion: 4,
-  decode: decodeHeartbeatRequest,
-  encode: encodeHeartbeatResponse,
-  handle(ctx, req) {
-    const c = coordinatorOf(ctx);
-    checkGroupRequest(c, req.groupId);
-    const group = c.group(req.groupId);
-    if (!group) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
-    const errorCode = heartbeat(c, group, {
-      memberId: req.memberId,
-      groupInstanceId: ctx.apiVersion >= 3 ? req.groupInstanceId : null,
-      generationId: req.generationId,
-    });
-    return { throttleTimeMs: 0, errorCode };
-  },
-  errorResponse(_req, errorCode) {
-    return { throttleTimeMs: 0, errorCode };
-  },
-});
+export function heartbeatHandler(deps: GroupDeps): ApiHandler<HeartbeatRequest, HeartbeatResponseInit> {
+  return defineHandler<HeartbeatRequest, HeartbeatResponseInit>({
+    apiKey: 12,
+    name: 'Heartbeat',
+    minVersion: 0,
+    maxVersion: 4,
+    decode: decodeHeartbeatRequest,
+    encode: encodeHeartbeatResponse,
+    handle(ctx, req) {
+      const c = deps.groups;
+      checkGroupRequest(c, req.groupId);
+      const group = c.group(req.groupId);
+      if (!group) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+      const errorCode = heartbeat(c, group, {
+        memberId: req.memberId,
+        groupInstanceId: ctx.apiVersion >= 3 ? req.groupInstanceId : null,
+        generationId: req.generationId,
+      });
+      return { throttleTimeMs: 0, errorCode };
+    },
+    errorResponse(_req, errorCode) {
+      return { throttleTimeMs: 0, errorCode };
+    },
+  });
+}

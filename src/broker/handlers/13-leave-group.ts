@@ -11,30 +11,32 @@ import {
   type LeaveGroupResponseInit,
 } from '../../protocol/generated/messages/leave-group.js';
 import { leaveGroup, type LeaveOutcome, type LeavingMember } from '../../group/membership.js';
-import { checkGroupRequest, coordinatorOf } from './group-context.js';
-import { defineHandler } from '../handler.js';
+import { checkGroupRequest, type GroupDeps } from './group-context.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 
-export const leaveGroupHandler = defineHandler<LeaveGroupRequest, LeaveGroupResponseInit>({
-  apiKey: 13,
-  name: 'LeaveGroup',
-  minVersion: 0,
-  maxVersion: 5,
-  decode: decodeLeaveGroupRequest,
-  encode: encodeLeaveGroupResponse,
-  handle(ctx, req) {
-    const c = coordinatorOf(ctx);
-    checkGroupRequest(c, req.groupId);
-    const v = ctx.apiVersion;
-    const leaving: LeavingMember[] =
-      v >= 3 ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null })) : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
-    const group = c.group(req.groupId);
-    const outcomes: LeaveOutcome[] = group
-      ? leaveGroup(c, group, leaving)
-      : leaving.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }));
-    if (v < 3) return { throttleTimeMs: 0, errorCode: outcomes[0]?.errorCode ?? ErrorCode.NONE, members: [] };
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members: outcomes };
-  },
-  errorResponse(_req, errorCode) {
-    return { throttleTimeMs: 0, errorCode, members: [] };
-  },
-});
+export function leaveGroupHandler(deps: GroupDeps): ApiHandler<LeaveGroupRequest, LeaveGroupResponseInit> {
+  return defineHandler<LeaveGroupRequest, LeaveGroupResponseInit>({
+    apiKey: 13,
+    name: 'LeaveGroup',
+    minVersion: 0,
+    maxVersion: 5,
+    decode: decodeLeaveGroupRequest,
+    encode: encodeLeaveGroupResponse,
+    handle(ctx, req) {
+      const c = deps.groups;
+      checkGroupRequest(c, req.groupId);
+      const v = ctx.apiVersion;
+      const leaving: LeavingMember[] =
+        v >= 3 ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null })) : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
+      const group = c.group(req.groupId);
+      const outcomes: LeaveOutcome[] = group
+        ? leaveGroup(c, group, leaving)
+        : leaving.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: ErrorCode.UNKNOWN_MEMBER_ID }));
+      if (v < 3) return { throttleTimeMs: 0, errorCode: outcomes[0]?.errorCode ?? ErrorCode.NONE, members: [] };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members: outcomes };
+    },
+    errorResponse(_req, errorCode) {
+      return { throttleTimeMs: 0, errorCode, members: [] };
+    },
+  });
+}

@@ -15,43 +15,45 @@ import {
 import type { SyncResult } from '../../group/member.js';
 import { syncGroup } from '../../group/membership.js';
 import { syncError } from '../../group/rebalance.js';
-import { checkGroupRequest, coordinatorOf } from './group-context.js';
-import { defineHandler } from '../handler.js';
+import { checkGroupRequest, type GroupDeps } from './group-context.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 
 function toResponse(r: SyncResult): SyncGroupResponseInit {
   return { throttleTimeMs: 0, errorCode: r.errorCode, protocolType: r.protocolType, protocolName: r.protocolName, assignment: r.assignment };
 }
 
-export const syncGroupHandler = defineHandler<SyncGroupRequest, SyncGroupResponseInit>({
-  apiKey: 14,
-  name: 'SyncGroup',
-  minVersion: 0,
-  maxVersion: 5,
-  decode: decodeSyncGroupRequest,
-  encode: encodeSyncGroupResponse,
-  handle(ctx, req) {
-    const c = coordinatorOf(ctx);
-    checkGroupRequest(c, req.groupId);
-    const group = c.group(req.groupId);
-    if (!group) return toResponse(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
-    const v = ctx.apiVersion;
-    return new Promise<SyncGroupResponseInit>((resolve) => {
-      syncGroup(
-        c,
-        group,
-        {
-          memberId: req.memberId,
-          groupInstanceId: v >= 3 ? req.groupInstanceId : null,
-          generationId: req.generationId,
-          protocolType: v >= 5 ? req.protocolType : null,
-          protocolName: v >= 5 ? req.protocolName : null,
-          assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })),
-        },
-        (r) => resolve(toResponse(r)),
-      );
-    });
-  },
-  errorResponse(_req, errorCode) {
-    return toResponse(syncError(errorCode));
-  },
-});
+export function syncGroupHandler(deps: GroupDeps): ApiHandler<SyncGroupRequest, SyncGroupResponseInit> {
+  return defineHandler<SyncGroupRequest, SyncGroupResponseInit>({
+    apiKey: 14,
+    name: 'SyncGroup',
+    minVersion: 0,
+    maxVersion: 5,
+    decode: decodeSyncGroupRequest,
+    encode: encodeSyncGroupResponse,
+    handle(ctx, req) {
+      const c = deps.groups;
+      checkGroupRequest(c, req.groupId);
+      const group = c.group(req.groupId);
+      if (!group) return toResponse(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+      const v = ctx.apiVersion;
+      return new Promise<SyncGroupResponseInit>((resolve) => {
+        syncGroup(
+          c,
+          group,
+          {
+            memberId: req.memberId,
+            groupInstanceId: v >= 3 ? req.groupInstanceId : null,
+            generationId: req.generationId,
+            protocolType: v >= 5 ? req.protocolType : null,
+            protocolName: v >= 5 ? req.protocolName : null,
+            assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: Buffer.from(a.assignment) })),
+          },
+          (r) => resolve(toResponse(r)),
+        );
+      });
+    },
+    errorResponse(_req, errorCode) {
+      return toResponse(syncError(errorCode));
+    },
+  });
+}

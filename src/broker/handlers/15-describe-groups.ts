@@ -12,27 +12,29 @@ import {
   type DescribeGroupsResponseInit,
 } from '../../protocol/generated/messages/describe-groups.js';
 import { describeGroup } from '../../group/admin.js';
-import { coordinatorOf } from './group-context.js';
+import type { GroupDeps } from './group-context.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED as NOT_REQUESTED, GROUP_OPERATIONS } from '../authorized-operations.js';
 
-export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInit>({
-  apiKey: 15,
-  name: 'DescribeGroups',
-  minVersion: 0,
-  maxVersion: 5,
-  decode: decodeDescribeGroupsRequest,
-  encode: encodeDescribeGroupsResponse,
-  handle(ctx, req) {
-    const c = coordinatorOf(ctx);
-    const ops = ctx.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
-    // In time slices (common/yield.ts): a request may name a million groups.
-    return sliceWork(function* (slice) {
-      return { throttleTimeMs: 0, groups: yield* mapSliced(req.groups, slice, (g) => ({ ...describeGroup(c, g), authorizedOperations: ops })) };
-    });
-  },
-  errorResponse(req, errorCode) {
-    return { groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NOT_REQUESTED })) };
-  },
-});
+export function describeGroupsHandler(deps: GroupDeps): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponseInit> {
+  return defineHandler<DescribeGroupsRequest, DescribeGroupsResponseInit>({
+    apiKey: 15,
+    name: 'DescribeGroups',
+    minVersion: 0,
+    maxVersion: 5,
+    decode: decodeDescribeGroupsRequest,
+    encode: encodeDescribeGroupsResponse,
+    handle(ctx, req) {
+      const c = deps.groups;
+      const ops = ctx.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
+      // In time slices (common/yield.ts): a request may name a million groups.
+      return sliceWork(function* (slice) {
+        return { throttleTimeMs: 0, groups: yield* mapSliced(req.groups, slice, (g) => ({ ...describeGroup(c, g), authorizedOperations: ops })) };
+      });
+    },
+    errorResponse(req, errorCode) {
+      return { groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NOT_REQUESTED })) };
+    },
+  });
+}

@@ -12,21 +12,23 @@ import {
   type ListGroupsResponseInit,
 } from '../../protocol/generated/messages/list-groups.js';
 import { listGroups } from '../../group/admin.js';
-import { coordinatorOf } from './group-context.js';
-import { defineHandler } from '../handler.js';
+import type { GroupDeps } from './group-context.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 
-export const listGroupsHandler = defineHandler<ListGroupsRequest, ListGroupsResponseInit>({
-  apiKey: 16,
-  name: 'ListGroups',
-  minVersion: 0,
-  maxVersion: 5,
-  decode: decodeListGroupsRequest,
-  encode: encodeListGroupsResponse,
-  handle(ctx, req) {
-    const r = listGroups(coordinatorOf(ctx), ctx.apiVersion >= 4 ? req.statesFilter : [], ctx.apiVersion >= 5 ? req.typesFilter : []);
-    return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups };
-  },
-  errorResponse(_req, errorCode) {
-    return { throttleTimeMs: 0, errorCode, groups: [] };
-  },
-});
+export function listGroupsHandler(deps: GroupDeps): ApiHandler<ListGroupsRequest, ListGroupsResponseInit> {
+  return defineHandler<ListGroupsRequest, ListGroupsResponseInit>({
+    apiKey: 16,
+    name: 'ListGroups',
+    minVersion: 0,
+    maxVersion: 5,
+    decode: decodeListGroupsRequest,
+    encode: encodeListGroupsResponse,
+    handle(ctx, req) {
+      const r = listGroups(deps.groups, ctx.apiVersion >= 4 ? req.statesFilter : [], ctx.apiVersion >= 5 ? req.typesFilter : []);
+      return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups };
+    },
+    errorResponse(_req, errorCode) {
+      return { throttleTimeMs: 0, errorCode, groups: [] };
+    },
+  });
+}

@@ -21,25 +21,32 @@ function apiList(handlers: Iterable<ApiHandler<unknown, unknown>>): { apiKey: nu
     .sort((a, b) => a.apiKey - b.apiKey);
 }
 
-export const apiVersionsHandler = defineHandler<ApiVersionsRequest, ApiVersionsResponseInit>({
-  apiKey: 18,
-  name: 'ApiVersions',
-  minVersion: 0,
-  maxVersion: 4,
-  decode: decodeApiVersionsRequest,
-  encode: encodeApiVersionsResponse,
-  handle(ctx) {
-    return {
-      errorCode: ErrorCode.NONE,
-      apiKeys: apiList(ctx.broker.router.handlers.values()),
-      throttleTimeMs: 0,
-      finalizedFeaturesEpoch: -1n,
-    };
-  },
-  errorResponse(_req, errorCode) {
-    return { errorCode, apiKeys: [] };
-  },
-});
+/** What ApiVersions answers from: the handlers registered beside it. */
+export interface ApiVersionsDeps {
+  readonly handlers: () => Iterable<ApiHandler<unknown, unknown>>;
+}
+
+export function apiVersionsHandler(deps: ApiVersionsDeps): ApiHandler<ApiVersionsRequest, ApiVersionsResponseInit> {
+  return defineHandler<ApiVersionsRequest, ApiVersionsResponseInit>({
+    apiKey: 18,
+    name: 'ApiVersions',
+    minVersion: 0,
+    maxVersion: 4,
+    decode: decodeApiVersionsRequest,
+    encode: encodeApiVersionsResponse,
+    handle(ctx) {
+      return {
+        errorCode: ErrorCode.NONE,
+        apiKeys: apiList(deps.handlers()),
+        throttleTimeMs: 0,
+        finalizedFeaturesEpoch: -1n,
+      };
+    },
+    errorResponse(_req, errorCode) {
+      return { errorCode, apiKeys: [] };
+    },
+  });
+}
 
 /** The v0-shaped UNSUPPORTED_VERSION answer to an ApiVersions request of an unknown version. */
 export function encodeApiVersionsUnsupported(correlationId: number, handlers: Iterable<ApiHandler<unknown, unknown>>): Buffer[] {

@@ -18,16 +18,19 @@ import {
 } from '../../protocol/generated/messages/create-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { sliceWork } from '../../common/yield.js';
-import { defineHandler, type RequestContext } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import type { CreateTopicSpec } from '../topic-manager.js';
 import { CONFIG_SOURCE } from './config-sources.js';
 import { MAX_PARTITIONS_PER_REQUEST } from './topic-creation.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
+import type { MetadataStore } from '../../metadata/store.js';
+import type { TopicController } from '../topic-controller.js';
 
 
 type TopicOut = NonNullable<CreateTopicsResponseInit['topics']>[number];
 
-function configsOf(ctx: RequestContext, overrides: Record<string, string>): NonNullable<TopicOut['configs']> {
-  const resolved = resolveTopicConfigs(ctx.broker.config, overrides);
+function configsOf(deps: CreateTopicsDeps, overrides: Record<string, string>): NonNullable<TopicOut['configs']> {
+  const resolved = resolveTopicConfigs(deps.config, overrides);
   return [...resolved.values()].map((c) => ({
     name: c.name,
     value: formatConfigValue(c.value),
@@ -37,82 +40,91 @@ function configsOf(ctx: RequestContext, overrides: Record<string, string>): NonN
   }));
 }
 
-export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopicsResponseInit>({
-  apiKey: 19,
-  name: 'CreateTopics',
-  minVersion: 2,
-  maxVersion: 7,
-  decode: decodeCreateTopicsRequest,
-  encode: encodeCreateTopicsResponse,
-  handle(ctx, req) {
-    const { topics } = ctx.broker;
-    // In time slices (common/yield.ts): a request may name a million topics.
-    return sliceWork(function* (slice) {
-      const seen = new Map<string, number>();
-      for (const t of req.topics) {
-        seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
-        if (slice.tick()) yield;
-      }
-      const results: TopicOut[] = [];
-      let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
-      const toCreate: { name: string; numPartitions: number; configs: Record<string, string>; out: TopicOut }[] = [];
-      for (const t of req.topics) {
-        const out: TopicOut = { name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: null };
-        results.push(out);
-        if (slice.tick()) yield;
-        if ((seen.get(t.name) ?? 0) > 1) {
-          out.errorCode = ErrorCode.INVALID_REQUEST;
-          out.errorMessage = `Create topics request from client contains a duplicate topic ${t.name}`;
-          continue;
+/** What CreateTopics uses: the topic controller, the image and the broker configs (topic defaults). */
+export interface CreateTopicsDeps {
+  readonly topics: Pick<TopicController, 'validateCreate' | 'createEach'>;
+  readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly config: BrokerConfig;
+}
+
+export function createTopicsHandler(deps: CreateTopicsDeps): ApiHandler<CreateTopicsRequest, CreateTopicsResponseInit> {
+  return defineHandler<CreateTopicsRequest, CreateTopicsResponseInit>({
+    apiKey: 19,
+    name: 'CreateTopics',
+    minVersion: 2,
+    maxVersion: 7,
+    decode: decodeCreateTopicsRequest,
+    encode: encodeCreateTopicsResponse,
+    handle(ctx, req) {
+      const { topics } = deps;
+      // In time slices (common/yield.ts): a request may name a million topics.
+      return sliceWork(function* (slice) {
+        const seen = new Map<string, number>();
+        for (const t of req.topics) {
+          seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+          if (slice.tick()) yield;
         }
-        const configs: Record<string, string> = {};
-        for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
-        const spec: CreateTopicSpec = {
-          name: t.name,
-          numPartitions: t.numPartitions,
-          replicationFactor: t.replicationFactor,
-          assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
-          configs,
-        };
-        try {
-          const requested = spec.assignments.length > 0 ? spec.assignments.length : spec.numPartitions;
-          if (requested > partitionBudget) {
-            throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.`);
+        const results: TopicOut[] = [];
+        let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
+        const toCreate: { name: string; numPartitions: number; configs: Record<string, string>; out: TopicOut }[] = [];
+        for (const t of req.topics) {
+          const out: TopicOut = { name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: null };
+          results.push(out);
+          if (slice.tick()) yield;
+          if ((seen.get(t.name) ?? 0) > 1) {
+            out.errorCode = ErrorCode.INVALID_REQUEST;
+            out.errorMessage = `Create topics request from client contains a duplicate topic ${t.name}`;
+            continue;
           }
-          const { numPartitions, replicationFactor } = topics.validateCreate(spec);
-          partitionBudget -= numPartitions;
-          out.numPartitions = numPartitions;
-          out.replicationFactor = replicationFactor;
-          if (ctx.apiVersion >= 5) out.configs = configsOf(ctx, configs);
-          if (!req.validateOnly) toCreate.push({ name: t.name, numPartitions, configs, out });
-        } catch (e) {
-          if (!(e instanceof KafkaError)) throw e;
-          out.errorCode = e.code;
-          out.errorMessage = e.message;
+          const configs: Record<string, string> = {};
+          for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
+          const spec: CreateTopicSpec = {
+            name: t.name,
+            numPartitions: t.numPartitions,
+            replicationFactor: t.replicationFactor,
+            assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+            configs,
+          };
+          try {
+            const requested = spec.assignments.length > 0 ? spec.assignments.length : spec.numPartitions;
+            if (requested > partitionBudget) {
+              throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.`);
+            }
+            const { numPartitions, replicationFactor } = topics.validateCreate(spec);
+            partitionBudget -= numPartitions;
+            out.numPartitions = numPartitions;
+            out.replicationFactor = replicationFactor;
+            if (ctx.apiVersion >= 5) out.configs = configsOf(deps, configs);
+            if (!req.validateOnly) toCreate.push({ name: t.name, numPartitions, configs, out });
+          } catch (e) {
+            if (!(e instanceof KafkaError)) throw e;
+            out.errorCode = e.code;
+            out.errorMessage = e.message;
+          }
         }
-      }
-      // A topic created by another request while this one yielded is not created twice.
-      const fresh = toCreate.filter((c) => {
-        if (ctx.broker.metadata.image().topic(c.name) === undefined) return true;
-        c.out.errorCode = ErrorCode.TOPIC_ALREADY_EXISTS;
-        c.out.errorMessage = `Topic '${c.name}' already exists.`;
-        return false;
-      });
-      if (fresh.length > 0) {
-        // Each topic is created whole or not at all (a storage failure answers KAFKA_STORAGE_ERROR).
-        topics.createEach(fresh).forEach((r, i) => {
-          const out = (fresh[i] as { out: TopicOut }).out;
-          if (r instanceof KafkaError) {
-            Object.assign(out, { errorCode: r.code, errorMessage: r.message, numPartitions: -1, replicationFactor: -1, configs: null });
-          } else {
-            out.topicId = r.topicId;
-          }
+        // A topic created by another request while this one yielded is not created twice.
+        const fresh = toCreate.filter((c) => {
+          if (deps.metadata.image().topic(c.name) === undefined) return true;
+          c.out.errorCode = ErrorCode.TOPIC_ALREADY_EXISTS;
+          c.out.errorMessage = `Topic '${c.name}' already exists.`;
+          return false;
         });
-      }
-      return { throttleTimeMs: 0, topics: results };
-    });
-  },
-  errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
-  },
-});
+        if (fresh.length > 0) {
+          // Each topic is created whole or not at all (a storage failure answers KAFKA_STORAGE_ERROR).
+          topics.createEach(fresh).forEach((r, i) => {
+            const out = (fresh[i] as { out: TopicOut }).out;
+            if (r instanceof KafkaError) {
+              Object.assign(out, { errorCode: r.code, errorMessage: r.message, numPartitions: -1, replicationFactor: -1, configs: null });
+            } else {
+              out.topicId = r.topicId;
+            }
+          });
+        }
+        return { throttleTimeMs: 0, topics: results };
+      });
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+    },
+  });
+}

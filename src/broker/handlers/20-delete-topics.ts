@@ -12,54 +12,63 @@ import {
 } from '../../protocol/generated/messages/delete-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
+import type { MetadataStore } from '../../metadata/store.js';
+import type { TopicController } from '../topic-controller.js';
 
 type Out = NonNullable<DeleteTopicsResponseInit['responses']>[number];
 
-export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopicsResponseInit>({
-  apiKey: 20,
-  name: 'DeleteTopics',
-  minVersion: 1,
-  maxVersion: 6,
-  decode: decodeDeleteTopicsRequest,
-  encode: encodeDeleteTopicsResponse,
-  handle(ctx, req) {
-    const { broker } = ctx;
-    const wanted: { name: string | null; topicId: string }[] =
-      ctx.apiVersion >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((n) => ({ name: n, topicId: ZERO_UUID }));
-    // In time slices (common/yield.ts): a request may name a million topics.
-    return sliceWork(function* (slice) {
-      const responses = yield* mapSliced(wanted, slice, (w): Out => {
-        const meta = w.name !== null ? broker.metadata.image().topic(w.name) : broker.metadata.image().topicById(w.topicId);
-        const out: Out = { name: w.name, topicId: w.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
-        if (!meta) {
-          out.errorCode = w.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+/** What DeleteTopics uses: the image and the topic controller. */
+export interface DeleteTopicsDeps {
+  readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly topics: Pick<TopicController, 'delete'>;
+}
+
+export function deleteTopicsHandler(deps: DeleteTopicsDeps): ApiHandler<DeleteTopicsRequest, DeleteTopicsResponseInit> {
+  return defineHandler<DeleteTopicsRequest, DeleteTopicsResponseInit>({
+    apiKey: 20,
+    name: 'DeleteTopics',
+    minVersion: 1,
+    maxVersion: 6,
+    decode: decodeDeleteTopicsRequest,
+    encode: encodeDeleteTopicsResponse,
+    handle(ctx, req) {
+      const wanted: { name: string | null; topicId: string }[] =
+        ctx.apiVersion >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((n) => ({ name: n, topicId: ZERO_UUID }));
+      // In time slices (common/yield.ts): a request may name a million topics.
+      return sliceWork(function* (slice) {
+        const responses = yield* mapSliced(wanted, slice, (w): Out => {
+          const meta = w.name !== null ? deps.metadata.image().topic(w.name) : deps.metadata.image().topicById(w.topicId);
+          const out: Out = { name: w.name, topicId: w.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+          if (!meta) {
+            out.errorCode = w.name === null ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            return out;
+          }
+          out.name = meta.name;
+          out.topicId = meta.topicId;
+          if (INTERNAL_TOPICS.has(meta.name)) {
+            out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
+            out.errorMessage = `Topic ${meta.name} is an internal topic and cannot be deleted`;
+            return out;
+          }
+          try {
+            deps.topics.delete(meta.name);
+          } catch (e) {
+            if (!(e instanceof KafkaError)) throw e;
+            out.errorCode = e.code;
+            out.errorMessage = e.message;
+          }
           return out;
-        }
-        out.name = meta.name;
-        out.topicId = meta.topicId;
-        if (INTERNAL_TOPICS.has(meta.name)) {
-          out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
-          out.errorMessage = `Topic ${meta.name} is an internal topic and cannot be deleted`;
-          return out;
-        }
-        try {
-          broker.topics.delete(meta.name);
-        } catch (e) {
-          if (!(e instanceof KafkaError)) throw e;
-          out.errorCode = e.code;
-          out.errorMessage = e.message;
-        }
-        return out;
+        });
+        return { throttleTimeMs: 0, responses };
       });
-      return { throttleTimeMs: 0, responses };
-    });
-  },
-  errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      responses: [...req.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode })), ...req.topicNames.map((n) => ({ name: n, errorCode }))],
-    };
-  },
-});
+    },
+    errorResponse(req, errorCode) {
+      return {
+        throttleTimeMs: 0,
+        responses: [...req.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode })), ...req.topicNames.map((n) => ({ name: n, errorCode }))],
+      };
+    },
+  });
+}

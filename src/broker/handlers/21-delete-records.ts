@@ -17,17 +17,19 @@ import {
   type DeleteRecordsResponseInit,
 } from '../../protocol/generated/messages/delete-records.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
-import { defineHandler, type RequestContext } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
+import type { LogManager } from '../../storage/log-manager.js';
+import type { ReplicaManager } from '../replica-manager.js';
 
 type TopicOut = NonNullable<DeleteRecordsResponseInit['topics']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
 
 const HIGH_WATERMARK = -1n;
 
-function deletePartition(ctx: RequestContext, topic: string, index: number, offset: bigint): PartitionOut {
+function deletePartition(deps: DeleteRecordsDeps, topic: string, index: number, offset: bigint): PartitionOut {
   const fail = (errorCode: number): PartitionOut => ({ partitionIndex: index, lowWatermark: -1n, errorCode });
-  const p = ctx.broker.replicas.partition(topic, index);
+  const p = deps.replicas.partition(topic, index);
   if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (INTERNAL_TOPICS.has(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
   if (p.log.config.cleanupPolicy?.delete === false) return fail(ErrorCode.POLICY_VIOLATION);
@@ -43,30 +45,38 @@ function deletePartition(ctx: RequestContext, topic: string, index: number, offs
   return { partitionIndex: index, lowWatermark: BigInt(p.logStartOffset), errorCode: ErrorCode.NONE };
 }
 
-export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInit>({
-  apiKey: 21,
-  name: 'DeleteRecords',
-  minVersion: 0,
-  maxVersion: 2,
-  decode: decodeDeleteRecordsRequest,
-  encode: encodeDeleteRecordsResponse,
-  handle(ctx, req) {
-    // In time slices (common/yield.ts): a request may name a million partitions.
-    return sliceWork(function* (slice) {
-      const topics: TopicOut[] = [];
-      for (const t of req.topics) {
-        topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (p) => deletePartition(ctx, t.name, p.partitionIndex, p.offset)) });
-        if (slice.tick()) yield;
-      }
-      try {
-        ctx.broker.logs.checkpointAll();
-      } catch (e) {
-        log.error('checkpointing log start offsets after DeleteRecords failed', e);
-      }
-      return { throttleTimeMs: 0, topics };
-    });
-  },
-  errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })) })) };
-  },
-});
+/** What DeleteRecords uses: the partitions and the log manager (checkpoints). */
+export interface DeleteRecordsDeps {
+  readonly replicas: Pick<ReplicaManager, 'partition'>;
+  readonly logs: Pick<LogManager, 'checkpointAll'>;
+}
+
+export function deleteRecordsHandler(deps: DeleteRecordsDeps): ApiHandler<DeleteRecordsRequest, DeleteRecordsResponseInit> {
+  return defineHandler<DeleteRecordsRequest, DeleteRecordsResponseInit>({
+    apiKey: 21,
+    name: 'DeleteRecords',
+    minVersion: 0,
+    maxVersion: 2,
+    decode: decodeDeleteRecordsRequest,
+    encode: encodeDeleteRecordsResponse,
+    handle(ctx, req) {
+      // In time slices (common/yield.ts): a request may name a million partitions.
+      return sliceWork(function* (slice) {
+        const topics: TopicOut[] = [];
+        for (const t of req.topics) {
+          topics.push({ name: t.name, partitions: yield* mapSliced(t.partitions, slice, (p) => deletePartition(deps, t.name, p.partitionIndex, p.offset)) });
+          if (slice.tick()) yield;
+        }
+        try {
+          deps.logs.checkpointAll();
+        } catch (e) {
+          log.error('checkpointing log start offsets after DeleteRecords failed', e);
+        }
+        return { throttleTimeMs: 0, topics };
+      });
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })) })) };
+    },
+  });
+}

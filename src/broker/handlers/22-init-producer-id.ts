@@ -15,28 +15,36 @@ import {
   type InitProducerIdResponseInit,
 } from '../../protocol/generated/messages/init-producer-id.js';
 import { fencedCode, txnErrorCode } from '../../txn/errors.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
-export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitProducerIdResponseInit>({
-  apiKey: 22,
-  name: 'InitProducerId',
-  minVersion: 0,
-  maxVersion: 5,
-  decode: decodeInitProducerIdRequest,
-  encode: encodeInitProducerIdResponse,
-  async handle(ctx, req) {
-    const noId = req.producerId === -1n;
-    const noEpoch = req.producerEpoch === -1;
-    if (noId !== noEpoch) return this.errorResponse(req, ErrorCode.INVALID_REQUEST, ctx);
-    const expected = noId ? null : { producerId: req.producerId, producerEpoch: req.producerEpoch };
-    try {
-      const r = await ctx.broker.txnCoordinator.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
-    } catch (e) {
-      return this.errorResponse(req, txnErrorCode(e, ctx.apiVersion, 4, 'InitProducerId'), ctx);
-    }
-  },
-  errorResponse(_req, errorCode, ctx) {
-    return { throttleTimeMs: 0, errorCode: fencedCode(errorCode, ctx.apiVersion, 4), producerId: -1n, producerEpoch: -1 };
-  },
-});
+/** What InitProducerId uses: the transaction coordinator. */
+export interface InitProducerIdDeps {
+  readonly txnCoordinator: Pick<TransactionCoordinator, 'initProducerId'>;
+}
+
+export function initProducerIdHandler(deps: InitProducerIdDeps): ApiHandler<InitProducerIdRequest, InitProducerIdResponseInit> {
+  return defineHandler<InitProducerIdRequest, InitProducerIdResponseInit>({
+    apiKey: 22,
+    name: 'InitProducerId',
+    minVersion: 0,
+    maxVersion: 5,
+    decode: decodeInitProducerIdRequest,
+    encode: encodeInitProducerIdResponse,
+    async handle(ctx, req) {
+      const noId = req.producerId === -1n;
+      const noEpoch = req.producerEpoch === -1;
+      if (noId !== noEpoch) return this.errorResponse(req, ErrorCode.INVALID_REQUEST, ctx);
+      const expected = noId ? null : { producerId: req.producerId, producerEpoch: req.producerEpoch };
+      try {
+        const r = await deps.txnCoordinator.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
+      } catch (e) {
+        return this.errorResponse(req, txnErrorCode(e, ctx.apiVersion, 4, 'InitProducerId'), ctx);
+      }
+    },
+    errorResponse(_req, errorCode, ctx) {
+      return { throttleTimeMs: 0, errorCode: fencedCode(errorCode, ctx.apiVersion, 4), producerId: -1n, producerEpoch: -1 };
+    },
+  });
+}

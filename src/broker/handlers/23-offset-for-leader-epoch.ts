@@ -12,38 +12,46 @@ import {
   type OffsetForLeaderEpochRequest,
   type OffsetForLeaderEpochResponseInit,
 } from '../../protocol/generated/messages/offset-for-leader-epoch.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { ReplicaManager } from '../replica-manager.js';
 
 type TopicOut = NonNullable<OffsetForLeaderEpochResponseInit['topics']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
 
-export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponseInit>({
-  apiKey: 23,
-  name: 'OffsetForLeaderEpoch',
-  minVersion: 2,
-  maxVersion: 4,
-  decode: decodeOffsetForLeaderEpochRequest,
-  encode: encodeOffsetForLeaderEpochResponse,
-  handle(ctx, req) {
-    const topics: TopicOut[] = req.topics.map((t) => ({
-      topic: t.topic,
-      partitions: t.partitions.map((rp): PartitionOut => {
-        const none = { partition: rp.partition, leaderEpoch: -1, endOffset: -1n };
-        const p = ctx.broker.replicas.partition(t.topic, rp.partition);
-        if (!p) return { ...none, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-        if (rp.currentLeaderEpoch >= 0 && rp.currentLeaderEpoch !== p.leaderEpoch) {
-          return { ...none, errorCode: rp.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
-        }
-        const r = p.log.leaderEpochs.endOffsetFor(rp.leaderEpoch);
-        return { partition: rp.partition, errorCode: ErrorCode.NONE, leaderEpoch: r.epoch, endOffset: BigInt(r.endOffset) };
-      }),
-    }));
-    return { throttleTimeMs: 0, topics };
-  },
-  errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, leaderEpoch: -1, endOffset: -1n })) })),
-    };
-  },
-});
+/** What OffsetForLeaderEpoch uses: the partitions. */
+export interface OffsetForLeaderEpochDeps {
+  readonly replicas: Pick<ReplicaManager, 'partition'>;
+}
+
+export function offsetForLeaderEpochHandler(deps: OffsetForLeaderEpochDeps): ApiHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponseInit> {
+  return defineHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponseInit>({
+    apiKey: 23,
+    name: 'OffsetForLeaderEpoch',
+    minVersion: 2,
+    maxVersion: 4,
+    decode: decodeOffsetForLeaderEpochRequest,
+    encode: encodeOffsetForLeaderEpochResponse,
+    handle(ctx, req) {
+      const topics: TopicOut[] = req.topics.map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((rp): PartitionOut => {
+          const none = { partition: rp.partition, leaderEpoch: -1, endOffset: -1n };
+          const p = deps.replicas.partition(t.topic, rp.partition);
+          if (!p) return { ...none, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+          if (rp.currentLeaderEpoch >= 0 && rp.currentLeaderEpoch !== p.leaderEpoch) {
+            return { ...none, errorCode: rp.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
+          }
+          const r = p.log.leaderEpochs.endOffsetFor(rp.leaderEpoch);
+          return { partition: rp.partition, errorCode: ErrorCode.NONE, leaderEpoch: r.epoch, endOffset: BigInt(r.endOffset) };
+        }),
+      }));
+      return { throttleTimeMs: 0, topics };
+    },
+    errorResponse(req, errorCode) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, leaderEpoch: -1, endOffset: -1n })) })),
+      };
+    },
+  });
+}

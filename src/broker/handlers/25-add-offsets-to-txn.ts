@@ -14,27 +14,38 @@ import {
 } from '../../protocol/generated/messages/add-offsets-to-txn.js';
 import { fencedCode, txnErrorCode } from '../../txn/errors.js';
 import { CONSUMER_OFFSETS_TOPIC, offsetsPartitionFor } from '../../txn/txn-log.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { BrokerConfig } from '../../config/broker-config.js';
+import type { MetadataStore } from '../../metadata/store.js';
+import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
-export const addOffsetsToTxnHandler = defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponseInit>({
-  apiKey: 25,
-  name: 'AddOffsetsToTxn',
-  minVersion: 0,
-  maxVersion: 4,
-  decode: decodeAddOffsetsToTxnRequest,
-  encode: encodeAddOffsetsToTxnResponse,
-  async handle(ctx, req) {
-    const { broker } = ctx;
-    const numPartitions = broker.metadata.image().topic(CONSUMER_OFFSETS_TOPIC)?.partitions.length ?? broker.config.int('offsets.topic.num.partitions');
-    const partition = offsetsPartitionFor(req.groupId, numPartitions);
-    try {
-      await broker.txnCoordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }]);
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE };
-    } catch (e) {
-      return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'AddOffsetsToTxn') };
-    }
-  },
-  errorResponse(_req, errorCode, ctx) {
-    return { throttleTimeMs: 0, errorCode: fencedCode(errorCode, ctx.apiVersion, 2) };
-  },
-});
+/** What AddOffsetsToTxn uses: the image, offsets.topic.num.partitions and the transaction coordinator. */
+export interface AddOffsetsToTxnDeps {
+  readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly config: Pick<BrokerConfig, 'int'>;
+  readonly txnCoordinator: Pick<TransactionCoordinator, 'addPartitions'>;
+}
+
+export function addOffsetsToTxnHandler(deps: AddOffsetsToTxnDeps): ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponseInit> {
+  return defineHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponseInit>({
+    apiKey: 25,
+    name: 'AddOffsetsToTxn',
+    minVersion: 0,
+    maxVersion: 4,
+    decode: decodeAddOffsetsToTxnRequest,
+    encode: encodeAddOffsetsToTxnResponse,
+    async handle(ctx, req) {
+      const numPartitions = deps.metadata.image().topic(CONSUMER_OFFSETS_TOPIC)?.partitions.length ?? deps.config.int('offsets.topic.num.partitions');
+      const partition = offsetsPartitionFor(req.groupId, numPartitions);
+      try {
+        await deps.txnCoordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }]);
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE };
+      } catch (e) {
+        return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'AddOffsetsToTxn') };
+      }
+    },
+    errorResponse(_req, errorCode, ctx) {
+      return { throttleTimeMs: 0, errorCode: fencedCode(errorCode, ctx.apiVersion, 2) };
+    },
+  });
+}

@@ -15,24 +15,32 @@ import {
   type EndTxnResponseInit,
 } from '../../protocol/generated/messages/end-txn.js';
 import { fencedCode, txnErrorCode } from '../../txn/errors.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
-export const endTxnHandler = defineHandler<EndTxnRequest, EndTxnResponseInit>({
-  apiKey: 26,
-  name: 'EndTxn',
-  minVersion: 0,
-  maxVersion: 4,
-  decode: decodeEndTxnRequest,
-  encode: encodeEndTxnResponse,
-  async handle(ctx, req) {
-    try {
-      const r = await ctx.broker.txnCoordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
-    } catch (e) {
-      return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'EndTxn'), producerId: -1n, producerEpoch: -1 };
-    }
-  },
-  errorResponse(_req, errorCode, ctx) {
-    return { throttleTimeMs: 0, errorCode: fencedCode(errorCode, ctx.apiVersion, 2), producerId: -1n, producerEpoch: -1 };
-  },
-});
+/** What EndTxn uses: the transaction coordinator. */
+export interface EndTxnDeps {
+  readonly txnCoordinator: Pick<TransactionCoordinator, 'endTransaction'>;
+}
+
+export function endTxnHandler(deps: EndTxnDeps): ApiHandler<EndTxnRequest, EndTxnResponseInit> {
+  return defineHandler<EndTxnRequest, EndTxnResponseInit>({
+    apiKey: 26,
+    name: 'EndTxn',
+    minVersion: 0,
+    maxVersion: 4,
+    decode: decodeEndTxnRequest,
+    encode: encodeEndTxnResponse,
+    async handle(ctx, req) {
+      try {
+        const r = await deps.txnCoordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
+      } catch (e) {
+        return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'EndTxn'), producerId: -1n, producerEpoch: -1 };
+      }
+    },
+    errorResponse(_req, errorCode, ctx) {
+      return { throttleTimeMs: 0, errorCode: fencedCode(errorCode, ctx.apiVersion, 2), producerId: -1n, producerEpoch: -1 };
+    },
+  });
+}

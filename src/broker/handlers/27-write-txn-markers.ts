@@ -12,36 +12,44 @@ import {
   type WriteTxnMarkersRequest,
   type WriteTxnMarkersResponseInit,
 } from '../../protocol/generated/messages/write-txn-markers.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
-export const writeTxnMarkersHandler = defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponseInit>({
-  apiKey: 27,
-  name: 'WriteTxnMarkers',
-  minVersion: 0,
-  maxVersion: 1,
-  decode: decodeWriteTxnMarkersRequest,
-  encode: encodeWriteTxnMarkersResponse,
-  handle(ctx, req) {
-    const writer = ctx.broker.txnCoordinator.markers;
-    return {
-      markers: req.markers.map((m) => {
-        const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult };
-        return {
+/** What WriteTxnMarkers uses: the transaction coordinator's marker writer. */
+export interface WriteTxnMarkersDeps {
+  readonly txnCoordinator: Pick<TransactionCoordinator, 'markers'>;
+}
+
+export function writeTxnMarkersHandler(deps: WriteTxnMarkersDeps): ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponseInit> {
+  return defineHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponseInit>({
+    apiKey: 27,
+    name: 'WriteTxnMarkers',
+    minVersion: 0,
+    maxVersion: 1,
+    decode: decodeWriteTxnMarkersRequest,
+    encode: encodeWriteTxnMarkersResponse,
+    handle(ctx, req) {
+      const writer = deps.txnCoordinator.markers;
+      return {
+        markers: req.markers.map((m) => {
+          const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: m.coordinatorEpoch, commit: m.transactionResult };
+          return {
+            producerId: m.producerId,
+            topics: m.topics.map((t) => ({
+              name: t.name,
+              partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: writer.write(t.name, p, marker) })),
+            })),
+          };
+        }),
+      };
+    },
+    errorResponse(req, errorCode) {
+      return {
+        markers: req.markers.map((m) => ({
           producerId: m.producerId,
-          topics: m.topics.map((t) => ({
-            name: t.name,
-            partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: writer.write(t.name, p, marker) })),
-          })),
-        };
-      }),
-    };
-  },
-  errorResponse(req, errorCode) {
-    return {
-      markers: req.markers.map((m) => ({
-        producerId: m.producerId,
-        topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode })) })),
-      })),
-    };
-  },
-});
+          topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode })) })),
+        })),
+      };
+    },
+  });
+}

@@ -16,22 +16,31 @@ import {
 } from '../../protocol/generated/messages/txn-offset-commit.js';
 import { txnOffsetCommit } from '../../group/txn-offsets.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../txn/txn-log.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { GroupDeps } from './group-context.js';
+import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
-export const txnOffsetCommitHandler = defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInit>({
-  apiKey: 28,
-  name: 'TxnOffsetCommit',
-  minVersion: 0,
-  maxVersion: 4,
-  decode: decodeTxnOffsetCommitRequest,
-  encode: encodeTxnOffsetCommitResponse,
-  handle(ctx, req) {
-    const txn = ctx.broker.txnCoordinator;
-    const check = (transactionalId: string, producerId: bigint, producerEpoch: number, offsetsPartition: number): number =>
-      txn.checkTxnOffsetCommit(transactionalId, producerId, producerEpoch, CONSUMER_OFFSETS_TOPIC, offsetsPartition);
-    return txnOffsetCommit(ctx.broker.groups, check, req).then((topics) => ({ throttleTimeMs: 0, topics }));
-  },
-  errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
-  },
-});
+/** What TxnOffsetCommit uses: the transaction and group coordinators. */
+export interface TxnOffsetCommitDeps extends GroupDeps {
+  readonly txnCoordinator: Pick<TransactionCoordinator, 'checkTxnOffsetCommit'>;
+}
+
+export function txnOffsetCommitHandler(deps: TxnOffsetCommitDeps): ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInit> {
+  return defineHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponseInit>({
+    apiKey: 28,
+    name: 'TxnOffsetCommit',
+    minVersion: 0,
+    maxVersion: 4,
+    decode: decodeTxnOffsetCommitRequest,
+    encode: encodeTxnOffsetCommitResponse,
+    handle(ctx, req) {
+      const txn = deps.txnCoordinator;
+      const check = (transactionalId: string, producerId: bigint, producerEpoch: number, offsetsPartition: number): number =>
+        txn.checkTxnOffsetCommit(transactionalId, producerId, producerEpoch, CONSUMER_OFFSETS_TOPIC, offsetsPartition);
+      return txnOffsetCommit(deps.groups, check, req).then((topics) => ({ throttleTimeMs: 0, topics }));
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })) };
+    },
+  });
+}

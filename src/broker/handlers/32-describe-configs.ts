@@ -21,9 +21,9 @@ import {
   type DescribeConfigsResponseInit,
 } from '../../protocol/generated/messages/describe-configs.js';
 import { sliceWork } from '../../common/yield.js';
-import type { Broker } from '../broker.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import { CONFIG_SOURCE, RESOURCE_TYPE } from './config-sources.js';
+import type { MetadataStore } from '../../metadata/store.js';
 
 type ResultOut = NonNullable<DescribeConfigsResponseInit['results']>[number];
 type EntryOut = NonNullable<ResultOut['configs']>[number];
@@ -142,18 +142,18 @@ function clusterDefaultEntries(config: BrokerConfig, withSynonyms: boolean): Ent
 type Resource = DescribeConfigsRequest['resources'][number];
 
 /** One resource's answer; `keys`: the configuration keys asked for (null: all). */
-function describeResource(broker: Broker, r: Resource, withSynonyms: boolean, keys: ReadonlySet<string> | null): ResultOut {
+function describeResource(deps: DescribeConfigsDeps, r: Resource, withSynonyms: boolean, keys: ReadonlySet<string> | null): ResultOut {
   const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorCode: ErrorCode.NONE, errorMessage: null as string | null };
   let entries: EntryOut[];
   if (r.resourceType === RESOURCE_TYPE.TOPIC) {
-    const t = broker.metadata.image().topic(r.resourceName);
+    const t = deps.metadata.image().topic(r.resourceName);
     if (!t) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${r.resourceName}' does not exist`, configs: [] };
-    entries = topicEntries(broker.config, t.configs, withSynonyms);
+    entries = topicEntries(deps.config, t.configs, withSynonyms);
   } else if (r.resourceType === RESOURCE_TYPE.BROKER) {
-    if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
-      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
+    if (r.resourceName !== '' && r.resourceName !== String(deps.nodeId)) {
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${deps.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
     }
-    entries = r.resourceName === '' ? clusterDefaultEntries(broker.config, withSynonyms) : brokerEntries(broker.config, withSynonyms);
+    entries = r.resourceName === '' ? clusterDefaultEntries(deps.config, withSynonyms) : brokerEntries(deps.config, withSynonyms);
   } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
     entries = [];
   } else {
@@ -163,35 +163,43 @@ function describeResource(broker: Broker, r: Resource, withSynonyms: boolean, ke
   return { ...base, configs: entries };
 }
 
-export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInit>({
-  apiKey: 32,
-  name: 'DescribeConfigs',
-  minVersion: 1,
-  maxVersion: 4,
-  decode: decodeDescribeConfigsRequest,
-  encode: encodeDescribeConfigsResponse,
-  handle(ctx, req) {
-    const { broker } = ctx;
-    const withSynonyms = ctx.apiVersion >= 1 && req.includeSynonyms;
-    // In time slices (common/yield.ts): a request may name a million resources or keys.
-    return sliceWork(function* (slice) {
-      const results: ResultOut[] = [];
-      for (const r of req.resources) {
-        let keys: Set<string> | null = null;
-        if (r.configurationKeys !== null) {
-          keys = new Set();
-          for (const k of r.configurationKeys) {
-            keys.add(k);
-            if (slice.tick()) yield;
+/** What DescribeConfigs reads: the image (topic overrides), the broker configs and this node id. */
+export interface DescribeConfigsDeps {
+  readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly config: BrokerConfig;
+  readonly nodeId: number;
+}
+
+export function describeConfigsHandler(deps: DescribeConfigsDeps): ApiHandler<DescribeConfigsRequest, DescribeConfigsResponseInit> {
+  return defineHandler<DescribeConfigsRequest, DescribeConfigsResponseInit>({
+    apiKey: 32,
+    name: 'DescribeConfigs',
+    minVersion: 1,
+    maxVersion: 4,
+    decode: decodeDescribeConfigsRequest,
+    encode: encodeDescribeConfigsResponse,
+    handle(ctx, req) {
+      const withSynonyms = ctx.apiVersion >= 1 && req.includeSynonyms;
+      // In time slices (common/yield.ts): a request may name a million resources or keys.
+      return sliceWork(function* (slice) {
+        const results: ResultOut[] = [];
+        for (const r of req.resources) {
+          let keys: Set<string> | null = null;
+          if (r.configurationKeys !== null) {
+            keys = new Set();
+            for (const k of r.configurationKeys) {
+              keys.add(k);
+              if (slice.tick()) yield;
+            }
           }
+          results.push(describeResource(deps, r, withSynonyms, keys));
+          if (slice.tick()) yield;
         }
-        results.push(describeResource(broker, r, withSynonyms, keys));
-        if (slice.tick()) yield;
-      }
-      return { throttleTimeMs: 0, results };
-    });
-  },
-  errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, results: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })) };
-  },
-});
+        return { throttleTimeMs: 0, results };
+      });
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, results: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })) };
+    },
+  });
+}

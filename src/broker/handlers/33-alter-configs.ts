@@ -12,26 +12,28 @@ import {
   type AlterConfigsResponseInit,
 } from '../../protocol/generated/messages/alter-configs.js';
 import { checkDuplicateKeys } from '../../config/config-alter.js';
-import { defineHandler } from '../handler.js';
-import { alterResources } from './config-resources.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import { alterResources, type ConfigResourceDeps } from './config-resources.js';
 
-export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfigsResponseInit>({
-  apiKey: 33,
-  name: 'AlterConfigs',
-  minVersion: 0,
-  maxVersion: 2,
-  decode: decodeAlterConfigsRequest,
-  encode: encodeAlterConfigsResponse,
-  handle(ctx, req) {
-    const responses = alterResources(ctx, req.resources, req.validateOnly, (r) => {
-      checkDuplicateKeys(r.configs.map((c) => c.name));
-      const next: Record<string, string> = {};
-      for (const c of r.configs) if (c.value !== null) next[c.name] = c.value;
-      return next;
-    });
-    return { throttleTimeMs: 0, responses };
-  },
-  errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
-  },
-});
+export function alterConfigsHandler(deps: ConfigResourceDeps): ApiHandler<AlterConfigsRequest, AlterConfigsResponseInit> {
+  return defineHandler<AlterConfigsRequest, AlterConfigsResponseInit>({
+    apiKey: 33,
+    name: 'AlterConfigs',
+    minVersion: 0,
+    maxVersion: 2,
+    decode: decodeAlterConfigsRequest,
+    encode: encodeAlterConfigsResponse,
+    handle(ctx, req) {
+      const responses = alterResources(deps, req.resources, req.validateOnly, (r) => {
+        checkDuplicateKeys(r.configs.map((c) => c.name));
+        const next: Record<string, string> = {};
+        for (const c of r.configs) if (c.value !== null) next[c.name] = c.value;
+        return next;
+      });
+      return { throttleTimeMs: 0, responses };
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+    },
+  });
+}

@@ -10,36 +10,44 @@ import {
   type DescribeLogDirsRequest,
   type DescribeLogDirsResponseInit,
 } from '../../protocol/generated/messages/describe-log-dirs.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { LogManager } from '../../storage/log-manager.js';
 
-export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponseInit>({
-  apiKey: 35,
-  name: 'DescribeLogDirs',
-  minVersion: 1,
-  maxVersion: 4,
-  decode: decodeDescribeLogDirsRequest,
-  encode: encodeDescribeLogDirsResponse,
-  handle(ctx, req) {
-    const wanted = req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
-    const results = ctx.broker.logs.logDirUsage().map((d) => {
-      const byTopic = new Map<string, { partitionIndex: number; partitionSize: bigint; offsetLag: bigint; isFutureKey: boolean }[]>();
-      for (const p of d.partitions) {
-        if (wanted !== null && !wanted.get(p.topic)?.has(p.partition)) continue;
-        let list = byTopic.get(p.topic);
-        if (!list) byTopic.set(p.topic, (list = []));
-        list.push({ partitionIndex: p.partition, partitionSize: BigInt(p.size), offsetLag: 0n, isFutureKey: false });
-      }
-      return {
-        errorCode: ErrorCode.NONE,
-        logDir: d.dir,
-        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-        totalBytes: BigInt(d.totalBytes ?? -1),
-        usableBytes: BigInt(d.usableBytes ?? -1),
-      };
-    });
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
-  },
-  errorResponse(_req, errorCode) {
-    return { throttleTimeMs: 0, errorCode, results: [] };
-  },
-});
+/** What DescribeLogDirs reads: the log manager. */
+export interface DescribeLogDirsDeps {
+  readonly logs: Pick<LogManager, 'logDirUsage'>;
+}
+
+export function describeLogDirsHandler(deps: DescribeLogDirsDeps): ApiHandler<DescribeLogDirsRequest, DescribeLogDirsResponseInit> {
+  return defineHandler<DescribeLogDirsRequest, DescribeLogDirsResponseInit>({
+    apiKey: 35,
+    name: 'DescribeLogDirs',
+    minVersion: 1,
+    maxVersion: 4,
+    decode: decodeDescribeLogDirsRequest,
+    encode: encodeDescribeLogDirsResponse,
+    handle(ctx, req) {
+      const wanted = req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
+      const results = deps.logs.logDirUsage().map((d) => {
+        const byTopic = new Map<string, { partitionIndex: number; partitionSize: bigint; offsetLag: bigint; isFutureKey: boolean }[]>();
+        for (const p of d.partitions) {
+          if (wanted !== null && !wanted.get(p.topic)?.has(p.partition)) continue;
+          let list = byTopic.get(p.topic);
+          if (!list) byTopic.set(p.topic, (list = []));
+          list.push({ partitionIndex: p.partition, partitionSize: BigInt(p.size), offsetLag: 0n, isFutureKey: false });
+        }
+        return {
+          errorCode: ErrorCode.NONE,
+          logDir: d.dir,
+          topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+          totalBytes: BigInt(d.totalBytes ?? -1),
+          usableBytes: BigInt(d.usableBytes ?? -1),
+        };
+      });
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
+    },
+    errorResponse(_req, errorCode) {
+      return { throttleTimeMs: 0, errorCode, results: [] };
+    },
+  });
+}

@@ -10,39 +10,49 @@ import {
   type CreatePartitionsRequest,
   type CreatePartitionsResponseInit,
 } from '../../protocol/generated/messages/create-partitions.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import { MAX_PARTITIONS_PER_REQUEST } from './topic-creation.js';
+import type { MetadataStore } from '../../metadata/store.js';
+import type { TopicController } from '../topic-controller.js';
 
-export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInit>({
-  apiKey: 37,
-  name: 'CreatePartitions',
-  minVersion: 0,
-  maxVersion: 3,
-  decode: decodeCreatePartitionsRequest,
-  encode: encodeCreatePartitionsResponse,
-  handle(ctx, req) {
-    const counts = new Map<string, number>();
-    for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-    let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
-    const results = req.topics.map((t) => {
-      if ((counts.get(t.name) ?? 0) > 1) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' };
-      const current = ctx.broker.metadata.image().topic(t.name)?.partitions.length ?? 0;
-      const added = t.count - current;
-      if (added > partitionBudget) {
-        return { name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.` };
-      }
-      try {
-        ctx.broker.topics.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
-        if (added > 0) partitionBudget -= added;
-        return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
-      } catch (e) {
-        if (!(e instanceof KafkaError)) throw e;
-        return { name: t.name, errorCode: e.code, errorMessage: e.message };
-      }
-    });
-    return { throttleTimeMs: 0, results };
-  },
-  errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
-  },
-});
+/** What CreatePartitions uses: the image and the topic controller. */
+export interface CreatePartitionsDeps {
+  readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly topics: Pick<TopicController, 'createPartitions'>;
+}
+
+export function createPartitionsHandler(deps: CreatePartitionsDeps): ApiHandler<CreatePartitionsRequest, CreatePartitionsResponseInit> {
+  return defineHandler<CreatePartitionsRequest, CreatePartitionsResponseInit>({
+    apiKey: 37,
+    name: 'CreatePartitions',
+    minVersion: 0,
+    maxVersion: 3,
+    decode: decodeCreatePartitionsRequest,
+    encode: encodeCreatePartitionsResponse,
+    handle(ctx, req) {
+      const counts = new Map<string, number>();
+      for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+      let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
+      const results = req.topics.map((t) => {
+        if ((counts.get(t.name) ?? 0) > 1) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' };
+        const current = deps.metadata.image().topic(t.name)?.partitions.length ?? 0;
+        const added = t.count - current;
+        if (added > partitionBudget) {
+          return { name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.` };
+        }
+        try {
+          deps.topics.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
+          if (added > 0) partitionBudget -= added;
+          return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
+        } catch (e) {
+          if (!(e instanceof KafkaError)) throw e;
+          return { name: t.name, errorCode: e.code, errorMessage: e.message };
+        }
+      });
+      return { throttleTimeMs: 0, results };
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+    },
+  });
+}

@@ -12,28 +12,30 @@ import {
   type DeleteGroupsResponseInit,
 } from '../../protocol/generated/messages/delete-groups.js';
 import { deleteGroup } from '../../group/admin.js';
-import { coordinatorOf } from './group-context.js';
+import type { GroupDeps } from './group-context.js';
 import { mapSliced, sliceWork } from '../../common/yield.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 
-export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGroupsResponseInit>({
-  apiKey: 42,
-  name: 'DeleteGroups',
-  minVersion: 0,
-  maxVersion: 2,
-  decode: decodeDeleteGroupsRequest,
-  encode: encodeDeleteGroupsResponse,
-  handle(ctx, req) {
-    const c = coordinatorOf(ctx);
-    // In time slices (common/yield.ts): groups are deleted independently of one another.
-    const started = sliceWork(function* (slice) {
-      return yield* mapSliced(req.groupsNames, slice, (groupId) => (groupId === '' ? Promise.resolve<number>(ErrorCode.INVALID_GROUP_ID) : deleteGroup(c, groupId)));
-    });
-    return Promise.resolve(started)
-      .then((codes) => Promise.all(codes))
-      .then((codes) => ({ throttleTimeMs: 0, results: req.groupsNames.map((groupId, i) => ({ groupId, errorCode: codes[i] as number })) }));
-  },
-  errorResponse(req, errorCode) {
-    return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode })) };
-  },
-});
+export function deleteGroupsHandler(deps: GroupDeps): ApiHandler<DeleteGroupsRequest, DeleteGroupsResponseInit> {
+  return defineHandler<DeleteGroupsRequest, DeleteGroupsResponseInit>({
+    apiKey: 42,
+    name: 'DeleteGroups',
+    minVersion: 0,
+    maxVersion: 2,
+    decode: decodeDeleteGroupsRequest,
+    encode: encodeDeleteGroupsResponse,
+    handle(ctx, req) {
+      const c = deps.groups;
+      // In time slices (common/yield.ts): groups are deleted independently of one another.
+      const started = sliceWork(function* (slice) {
+        return yield* mapSliced(req.groupsNames, slice, (groupId) => (groupId === '' ? Promise.resolve<number>(ErrorCode.INVALID_GROUP_ID) : deleteGroup(c, groupId)));
+      });
+      return Promise.resolve(started)
+        .then((codes) => Promise.all(codes))
+        .then((codes) => ({ throttleTimeMs: 0, results: req.groupsNames.map((groupId, i) => ({ groupId, errorCode: codes[i] as number })) }));
+    },
+    errorResponse(req, errorCode) {
+      return { results: req.groupsNames.map((groupId) => ({ groupId, errorCode })) };
+    },
+  });
+}

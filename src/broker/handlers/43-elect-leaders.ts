@@ -18,7 +18,8 @@ import {
   type ElectLeadersRequest,
   type ElectLeadersResponseInit,
 } from '../../protocol/generated/messages/elect-leaders.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { MetadataStore } from '../../metadata/store.js';
 
 export const ElectionType = { preferred: 0, unclean: 1 } as const;
 export type ElectionType = (typeof ElectionType)[keyof typeof ElectionType];
@@ -48,39 +49,46 @@ function electOne(metadata: MetadataImage, topic: string, partition: number, typ
   return { partitionId: partition, errorCode, errorMessage: OUTCOME_MESSAGE[errorCode] ?? null };
 }
 
-export const electLeadersHandler = defineHandler<ElectLeadersRequest, ElectLeadersResponseInit>({
-  apiKey: 43,
-  name: 'ElectLeaders',
-  minVersion: 0,
-  maxVersion: 2,
-  decode: decodeElectLeadersRequest,
-  encode: encodeElectLeadersResponse,
-  handle(ctx, req) {
-    const raw = ctx.apiVersion >= 1 ? req.electionType : ElectionType.preferred;
-    if (raw !== ElectionType.preferred && raw !== ElectionType.unclean) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${raw}`);
-    const type: ElectionType = raw;
-    const metadata = ctx.broker.metadata.image();
-    if (req.topicPartitions === null) {
-      const replicaElectionResults = [...metadata.topics()].map((t) => ({
-        topic: t.name,
-        partitionResult: t.partitions.map((p) => electOne(metadata, t.name, p.partition, type)).filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED),
+/** What ElectLeaders reads: the metadata image. */
+export interface ElectLeadersDeps {
+  readonly metadata: Pick<MetadataStore, 'image'>;
+}
+
+export function electLeadersHandler(deps: ElectLeadersDeps): ApiHandler<ElectLeadersRequest, ElectLeadersResponseInit> {
+  return defineHandler<ElectLeadersRequest, ElectLeadersResponseInit>({
+    apiKey: 43,
+    name: 'ElectLeaders',
+    minVersion: 0,
+    maxVersion: 2,
+    decode: decodeElectLeadersRequest,
+    encode: encodeElectLeadersResponse,
+    handle(ctx, req) {
+      const raw = ctx.apiVersion >= 1 ? req.electionType : ElectionType.preferred;
+      if (raw !== ElectionType.preferred && raw !== ElectionType.unclean) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${raw}`);
+      const type: ElectionType = raw;
+      const metadata = deps.metadata.image();
+      if (req.topicPartitions === null) {
+        const replicaElectionResults = [...metadata.topics()].map((t) => ({
+          topic: t.name,
+          partitionResult: t.partitions.map((p) => electOne(metadata, t.name, p.partition, type)).filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED),
+        }));
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
+      }
+      const replicaElectionResults = req.topicPartitions.map((t) => ({
+        topic: t.topic,
+        partitionResult: t.partitions.map((p) => electOne(metadata, t.topic, p, type)),
       }));
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
-    }
-    const replicaElectionResults = req.topicPartitions.map((t) => ({
-      topic: t.topic,
-      partitionResult: t.partitions.map((p) => electOne(metadata, t.topic, p, type)),
-    }));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
-  },
-  errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      errorCode,
-      replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
-        topic: t.topic,
-        partitionResult: t.partitions.map((p) => ({ partitionId: p, errorCode, errorMessage: null })),
-      })),
-    };
-  },
-});
+    },
+    errorResponse(req, errorCode) {
+      return {
+        throttleTimeMs: 0,
+        errorCode,
+        replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
+          topic: t.topic,
+          partitionResult: t.partitions.map((p) => ({ partitionId: p, errorCode, errorMessage: null })),
+        })),
+      };
+    },
+  });
+}

@@ -15,24 +15,26 @@ import {
   type IncrementalAlterConfigsRequest,
   type IncrementalAlterConfigsResponseInit,
 } from '../../protocol/generated/messages/incremental-alter-configs.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
 import { RESOURCE_TYPE } from './config-sources.js';
-import { alterResources } from './config-resources.js';
+import { alterResources, type ConfigResourceDeps } from './config-resources.js';
 
-export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInit>({
-  apiKey: 44,
-  name: 'IncrementalAlterConfigs',
-  minVersion: 0,
-  maxVersion: 1,
-  decode: decodeIncrementalAlterConfigsRequest,
-  encode: encodeIncrementalAlterConfigsResponse,
-  handle(ctx, req) {
-    const responses = alterResources(ctx, req.resources, req.validateOnly, (r, current) =>
-      applyIncrementalOps(current, r.configs, (name) => (r.resourceType === RESOURCE_TYPE.TOPIC ? topicConfigByName.get(name) : brokerConfigByName.get(name))),
-    );
-    return { throttleTimeMs: 0, responses };
-  },
-  errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
-  },
-});
+export function incrementalAlterConfigsHandler(deps: ConfigResourceDeps): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInit> {
+  return defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInit>({
+    apiKey: 44,
+    name: 'IncrementalAlterConfigs',
+    minVersion: 0,
+    maxVersion: 1,
+    decode: decodeIncrementalAlterConfigsRequest,
+    encode: encodeIncrementalAlterConfigsResponse,
+    handle(ctx, req) {
+      const responses = alterResources(deps, req.resources, req.validateOnly, (r, current) =>
+        applyIncrementalOps(current, r.configs, (name) => (r.resourceType === RESOURCE_TYPE.TOPIC ? topicConfigByName.get(name) : brokerConfigByName.get(name))),
+      );
+      return { throttleTimeMs: 0, responses };
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+    },
+  });
+}

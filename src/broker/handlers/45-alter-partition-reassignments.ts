@@ -16,7 +16,8 @@ import {
   type AlterPartitionReassignmentsRequest,
   type AlterPartitionReassignmentsResponseInit,
 } from '../../protocol/generated/messages/alter-partition-reassignments.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { MetadataStore } from '../../metadata/store.js';
 
 type PartitionResult = { partitionIndex: number; errorCode: number; errorMessage: string | null };
 
@@ -44,27 +45,35 @@ function reassignOne(metadata: MetadataImage, registered: ReadonlySet<number>, t
   return { partitionIndex: partition, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
-export const alterPartitionReassignmentsHandler = defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponseInit>({
-  apiKey: 45,
-  name: 'AlterPartitionReassignments',
-  minVersion: 0,
-  maxVersion: 0,
-  decode: decodeAlterPartitionReassignmentsRequest,
-  encode: encodeAlterPartitionReassignmentsResponse,
-  handle(ctx, req) {
-    const registered = new Set([ctx.broker.nodeId]);
-    const responses = req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => reassignOne(ctx.broker.metadata.image(), registered, t.name, p.partitionIndex, p.replicas)),
-    }));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
-  },
-  errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      errorCode,
-      errorMessage: null,
-      responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage: null })) })),
-    };
-  },
-});
+/** What AlterPartitionReassignments reads: the image and this node id. */
+export interface AlterPartitionReassignmentsDeps {
+  readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly nodeId: number;
+}
+
+export function alterPartitionReassignmentsHandler(deps: AlterPartitionReassignmentsDeps): ApiHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponseInit> {
+  return defineHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponseInit>({
+    apiKey: 45,
+    name: 'AlterPartitionReassignments',
+    minVersion: 0,
+    maxVersion: 0,
+    decode: decodeAlterPartitionReassignmentsRequest,
+    encode: encodeAlterPartitionReassignmentsResponse,
+    handle(ctx, req) {
+      const registered = new Set([deps.nodeId]);
+      const responses = req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => reassignOne(deps.metadata.image(), registered, t.name, p.partitionIndex, p.replicas)),
+      }));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
+    },
+    errorResponse(req, errorCode) {
+      return {
+        throttleTimeMs: 0,
+        errorCode,
+        errorMessage: null,
+        responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage: null })) })),
+      };
+    },
+  });
+}

@@ -11,28 +11,36 @@ import {
   type ListTransactionsResponseInit,
 } from '../../protocol/generated/messages/list-transactions.js';
 import { txnStateName } from '../../txn/txn-metadata.js';
-import { defineHandler } from '../handler.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
-export const listTransactionsHandler = defineHandler<ListTransactionsRequest, ListTransactionsResponseInit>({
-  apiKey: 66,
-  name: 'ListTransactions',
-  minVersion: 0,
-  maxVersion: 1,
-  decode: decodeListTransactionsRequest,
-  encode: encodeListTransactionsResponse,
-  handle(ctx, req) {
-    const c = ctx.broker.txnCoordinator;
-    if (!c.isActive) return this.errorResponse(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, ctx);
-    const duration = ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1;
-    const r = c.list(req.stateFilters, req.producerIdFilters, duration);
-    return {
-      throttleTimeMs: 0,
-      errorCode: ErrorCode.NONE,
-      unknownStateFilters: r.unknownStateFilters,
-      transactionStates: r.states.map((m) => ({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: txnStateName(m.state) })),
-    };
-  },
-  errorResponse(_req, errorCode) {
-    return { throttleTimeMs: 0, errorCode, unknownStateFilters: [], transactionStates: [] };
-  },
-});
+/** What ListTransactions reads: the transaction coordinator. */
+export interface ListTransactionsDeps {
+  readonly txnCoordinator: Pick<TransactionCoordinator, 'isActive' | 'list'>;
+}
+
+export function listTransactionsHandler(deps: ListTransactionsDeps): ApiHandler<ListTransactionsRequest, ListTransactionsResponseInit> {
+  return defineHandler<ListTransactionsRequest, ListTransactionsResponseInit>({
+    apiKey: 66,
+    name: 'ListTransactions',
+    minVersion: 0,
+    maxVersion: 1,
+    decode: decodeListTransactionsRequest,
+    encode: encodeListTransactionsResponse,
+    handle(ctx, req) {
+      const c = deps.txnCoordinator;
+      if (!c.isActive) return this.errorResponse(req, ErrorCode.COORDINATOR_NOT_AVAILABLE, ctx);
+      const duration = ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1;
+      const r = c.list(req.stateFilters, req.producerIdFilters, duration);
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        unknownStateFilters: r.unknownStateFilters,
+        transactionStates: r.states.map((m) => ({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: txnStateName(m.state) })),
+      };
+    },
+    errorResponse(_req, errorCode) {
+      return { throttleTimeMs: 0, errorCode, unknownStateFilters: [], transactionStates: [] };
+    },
+  });
+}

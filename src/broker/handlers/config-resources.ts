@@ -5,8 +5,13 @@
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import { log } from '../../common/logger.js';
-import type { RequestContext } from '../handler.js';
+import type { TopicController } from '../topic-controller.js';
 import { RESOURCE_TYPE } from './config-sources.js';
+
+/** What AlterConfigs and IncrementalAlterConfigs change configs through: the topic controller. */
+export interface ConfigResourceDeps {
+  readonly topics: Pick<TopicController, 'topicConfigs' | 'alterTopicConfigs' | 'brokerConfigs' | 'alterBrokerConfigs'>;
+}
 
 export interface ResourceResult {
   errorCode: number;
@@ -20,14 +25,14 @@ export interface ResourceResult {
  * named twice in one request all fail with INVALID_REQUEST, as in Kafka.
  */
 export function alterResources<R extends { resourceType: number; resourceName: string }>(
-  ctx: RequestContext,
+  deps: ConfigResourceDeps,
   resources: readonly R[],
   validateOnly: boolean,
   next: (r: R, current: Record<string, string>) => Record<string, string>,
 ): ResourceResult[] {
   const count = new Map<string, number>();
   for (const r of resources) count.set(`${r.resourceType}:${r.resourceName}`, (count.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1);
-  const { topics } = ctx.broker;
+  const { topics } = deps;
   return resources.map((r) => {
     const out: ResourceResult = { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
     try {

@@ -4,8 +4,9 @@ import { KafkaError } from '../../common/kafka-error.js';
 import type { GroupCoordinator } from '../../group/coordinator.js';
 import type { RequestContext } from '../handler.js';
 
-export function coordinatorOf(ctx: RequestContext): GroupCoordinator {
-  return ctx.broker.groups;
+/** What the group API handlers use: the group coordinator. */
+export interface GroupDeps {
+  readonly groups: GroupCoordinator;
 }
 
 /** Kafka reports a member's host as InetAddress.toString(): "/127.0.0.1". */

@@ -1,12 +1,17 @@
-/** Every API handler this broker serves; the router and ApiVersions are built from this list. */
+/**
+ * Every API handler this broker serves, built from the services `broker.ts` composes: each handler
+ * that needs some names them in its own `...Deps` interface (narrow views of the real classes),
+ * and `HandlerServices` is what all of them need together. The router and ApiVersions are built
+ * from the returned list (ApiVersions receives the list itself, never the broker).
+ */
 import type { ApiHandler } from '../handler.js';
-import { produceHandler } from './00-produce.js';
-import { fetchHandler } from './01-fetch.js';
-import { listOffsetsHandler } from './02-list-offsets.js';
-import { metadataHandler } from './03-metadata.js';
-import { offsetCommitHandler } from './08-offset-commit.js';
+import { produceHandler, type ProduceDeps } from './00-produce.js';
+import { fetchHandler, type FetchDeps } from './01-fetch.js';
+import { listOffsetsHandler, type ListOffsetsDeps } from './02-list-offsets.js';
+import { metadataHandler, type MetadataDeps } from './03-metadata.js';
+import { offsetCommitHandler, type OffsetCommitDeps } from './08-offset-commit.js';
 import { offsetFetchHandler } from './09-offset-fetch.js';
-import { findCoordinatorHandler } from './10-find-coordinator.js';
+import { findCoordinatorHandler, type FindCoordinatorDeps } from './10-find-coordinator.js';
 import { joinGroupHandler } from './11-join-group.js';
 import { heartbeatHandler } from './12-heartbeat.js';
 import { leaveGroupHandler } from './13-leave-group.js';
@@ -14,72 +19,112 @@ import { syncGroupHandler } from './14-sync-group.js';
 import { describeGroupsHandler } from './15-describe-groups.js';
 import { listGroupsHandler } from './16-list-groups.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
-import { offsetDeleteHandler } from './47-offset-delete.js';
+import { offsetDeleteHandler, type OffsetDeleteDeps } from './47-offset-delete.js';
 import { apiVersionsHandler } from './18-api-versions.js';
-import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.js';
-import { createTopicsHandler } from './19-create-topics.js';
-import { deleteTopicsHandler } from './20-delete-topics.js';
-import { describeConfigsHandler } from './32-describe-configs.js';
-import { deleteRecordsHandler } from './21-delete-records.js';
+import { offsetForLeaderEpochHandler, type OffsetForLeaderEpochDeps } from './23-offset-for-leader-epoch.js';
+import { createTopicsHandler, type CreateTopicsDeps } from './19-create-topics.js';
+import { deleteTopicsHandler, type DeleteTopicsDeps } from './20-delete-topics.js';
+import { describeConfigsHandler, type DescribeConfigsDeps } from './32-describe-configs.js';
+import { deleteRecordsHandler, type DeleteRecordsDeps } from './21-delete-records.js';
 import { alterConfigsHandler } from './33-alter-configs.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
-import { describeLogDirsHandler } from './35-describe-log-dirs.js';
-import { createPartitionsHandler } from './37-create-partitions.js';
-import { describeClusterHandler } from './60-describe-cluster.js';
-import { initProducerIdHandler } from './22-init-producer-id.js';
-import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.js';
-import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.js';
-import { endTxnHandler } from './26-end-txn.js';
-import { writeTxnMarkersHandler } from './27-write-txn-markers.js';
-import { txnOffsetCommitHandler } from './28-txn-offset-commit.js';
-import { describeProducersHandler } from './61-describe-producers.js';
-import { describeTransactionsHandler } from './65-describe-transactions.js';
-import { listTransactionsHandler } from './66-list-transactions.js';
-import { alterReplicaLogDirsHandler } from './34-alter-replica-log-dirs.js';
-import { electLeadersHandler } from './43-elect-leaders.js';
-import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
+import { describeLogDirsHandler, type DescribeLogDirsDeps } from './35-describe-log-dirs.js';
+import { createPartitionsHandler, type CreatePartitionsDeps } from './37-create-partitions.js';
+import { describeClusterHandler, type DescribeClusterDeps } from './60-describe-cluster.js';
+import { initProducerIdHandler, type InitProducerIdDeps } from './22-init-producer-id.js';
+import { addPartitionsToTxnHandler, type AddPartitionsToTxnDeps } from './24-add-partitions-to-txn.js';
+import { addOffsetsToTxnHandler, type AddOffsetsToTxnDeps } from './25-add-offsets-to-txn.js';
+import { endTxnHandler, type EndTxnDeps } from './26-end-txn.js';
+import { writeTxnMarkersHandler, type WriteTxnMarkersDeps } from './27-write-txn-markers.js';
+import { txnOffsetCommitHandler, type TxnOffsetCommitDeps } from './28-txn-offset-commit.js';
+import { describeProducersHandler, type DescribeProducersDeps } from './61-describe-producers.js';
+import { describeTransactionsHandler, type DescribeTransactionsDeps } from './65-describe-transactions.js';
+import { listTransactionsHandler, type ListTransactionsDeps } from './66-list-transactions.js';
+import { alterReplicaLogDirsHandler, type AlterReplicaLogDirsDeps } from './34-alter-replica-log-dirs.js';
+import { electLeadersHandler, type ElectLeadersDeps } from './43-elect-leaders.js';
+import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDeps } from './45-alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
-import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
+import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
+import type { ConfigResourceDeps } from './config-resources.js';
+import type { GroupDeps } from './group-context.js';
 
-export const allHandlers: readonly ApiHandler<unknown, unknown>[] = [
-  produceHandler,
-  fetchHandler,
-  listOffsetsHandler,
-  metadataHandler,
-  offsetCommitHandler,
-  offsetFetchHandler,
-  findCoordinatorHandler,
-  joinGroupHandler,
-  heartbeatHandler,
-  leaveGroupHandler,
-  syncGroupHandler,
-  describeGroupsHandler,
-  listGroupsHandler,
-  deleteGroupsHandler,
-  offsetDeleteHandler,
-  apiVersionsHandler,
-  offsetForLeaderEpochHandler,
-  createTopicsHandler,
-  deleteTopicsHandler,
-  describeConfigsHandler,
-  deleteRecordsHandler,
-  alterConfigsHandler,
-  incrementalAlterConfigsHandler,
-  describeLogDirsHandler,
-  createPartitionsHandler,
-  describeClusterHandler,
-  initProducerIdHandler,
-  addPartitionsToTxnHandler,
-  addOffsetsToTxnHandler,
-  endTxnHandler,
-  writeTxnMarkersHandler,
-  txnOffsetCommitHandler,
-  describeProducersHandler,
-  describeTransactionsHandler,
-  listTransactionsHandler,
-  alterReplicaLogDirsHandler,
-  electLeadersHandler,
-  alterPartitionReassignmentsHandler,
-  listPartitionReassignmentsHandler,
-  describeTopicPartitionsHandler,
-] as unknown as readonly ApiHandler<unknown, unknown>[];
+/** The services all handlers together use (ApiVersions' handler list is built here). */
+export type HandlerServices = ProduceDeps &
+  FetchDeps &
+  ListOffsetsDeps &
+  MetadataDeps &
+  OffsetCommitDeps &
+  GroupDeps &
+  FindCoordinatorDeps &
+  OffsetDeleteDeps &
+  OffsetForLeaderEpochDeps &
+  CreateTopicsDeps &
+  DeleteTopicsDeps &
+  DescribeConfigsDeps &
+  DeleteRecordsDeps &
+  ConfigResourceDeps &
+  DescribeLogDirsDeps &
+  CreatePartitionsDeps &
+  DescribeClusterDeps &
+  InitProducerIdDeps &
+  AddPartitionsToTxnDeps &
+  AddOffsetsToTxnDeps &
+  EndTxnDeps &
+  WriteTxnMarkersDeps &
+  TxnOffsetCommitDeps &
+  DescribeProducersDeps &
+  DescribeTransactionsDeps &
+  ListTransactionsDeps &
+  AlterReplicaLogDirsDeps &
+  ElectLeadersDeps &
+  AlterPartitionReassignmentsDeps &
+  DescribeTopicPartitionsDeps;
+
+/** The handlers of every API key served, given the broker's services. */
+export function buildHandlers(services: HandlerServices): readonly ApiHandler<unknown, unknown>[] {
+  const handlers: ApiHandler<unknown, unknown>[] = [];
+  const built = [
+    produceHandler(services),
+    fetchHandler(services),
+    listOffsetsHandler(services),
+    metadataHandler(services),
+    offsetCommitHandler(services),
+    offsetFetchHandler(services),
+    findCoordinatorHandler(services),
+    joinGroupHandler(services),
+    heartbeatHandler(services),
+    leaveGroupHandler(services),
+    syncGroupHandler(services),
+    describeGroupsHandler(services),
+    listGroupsHandler(services),
+    deleteGroupsHandler(services),
+    offsetDeleteHandler(services),
+    apiVersionsHandler({ handlers: () => handlers }),
+    offsetForLeaderEpochHandler(services),
+    createTopicsHandler(services),
+    deleteTopicsHandler(services),
+    describeConfigsHandler(services),
+    deleteRecordsHandler(services),
+    alterConfigsHandler(services),
+    incrementalAlterConfigsHandler(services),
+    describeLogDirsHandler(services),
+    createPartitionsHandler(services),
+    describeClusterHandler(services),
+    initProducerIdHandler(services),
+    addPartitionsToTxnHandler(services),
+    addOffsetsToTxnHandler(services),
+    endTxnHandler(services),
+    writeTxnMarkersHandler(services),
+    txnOffsetCommitHandler(services),
+    describeProducersHandler(services),
+    describeTransactionsHandler(services),
+    listTransactionsHandler(services),
+    alterReplicaLogDirsHandler(services),
+    electLeadersHandler(services),
+    alterPartitionReassignmentsHandler(services),
+    listPartitionReassignmentsHandler,
+    describeTopicPartitionsHandler(services),
+  ] as unknown as readonly ApiHandler<unknown, unknown>[];
+  handlers.push(...built);
+  return handlers;
+}

@@ -4,14 +4,21 @@
  * one request may create (CreateTopics, CreatePartitions).
  */
 import type { TopicImage } from '../../metadata/image.js';
-import type { RequestContext } from '../handler.js';
+import type { MetadataStore } from '../../metadata/store.js';
+import type { TopicController } from '../topic-controller.js';
 
 /** Kafka's cap on partitions created by one request (its controller rejects more). */
 export const MAX_PARTITIONS_PER_REQUEST = 10_000;
 
+/** What auto-creation reads and changes: the metadata image and the topic controller. */
+export interface TopicCreationDeps {
+  readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly topics: Pick<TopicController, 'create'>;
+}
+
 /** The topic named `name`, created with the broker's defaults when it does not exist. */
-export function autoCreateTopic(ctx: RequestContext, name: string): TopicImage {
-  const existing = ctx.broker.metadata.image().topic(name);
+export function autoCreateTopic(deps: TopicCreationDeps, name: string): TopicImage {
+  const existing = deps.metadata.image().topic(name);
   if (existing) return existing;
-  return ctx.broker.topics.create({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
+  return deps.topics.create({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
 }

@@ -13,7 +13,7 @@ import { Admin, Consumer, Producer, stringSerializers } from '@platformatic/kafk
 import kafkajs from 'kafkajs';
 
 const { CompressionTypes, ConfigResourceTypes, Kafka, logLevel } = kafkajs;
-import { allHandlers } from '../../../src/broker/handlers/index.js';
+import { servedHandlers } from '../../helpers/served-handlers.js';
 import { schemaMessages } from '../../../src/protocol/generated/schemas.js';
 import { ZERO_UUID } from '../../../src/protocol/primitives/uuid.js';
 import { WireClient, waitFor } from '../../helpers/wire.js';
@@ -133,7 +133,7 @@ export function capPerApiKey(frames: readonly Buffer[], perKey: number): Buffer[
 export function sampleFrames(): Buffer[] {
   const out: Buffer[] = [];
   let correlation = 1000;
-  for (const h of allHandlers) {
+  for (const h of servedHandlers()) {
     const msg = schemaMessages.find((m) => m.kind === 'request' && m.apiKey === h.apiKey);
     if (!msg) throw new Error(`no request schema for API key ${h.apiKey}`);
     for (let v = h.oldestDecodable ?? 0; v <= h.maxVersion; v++) {
@@ -148,7 +148,7 @@ export function sampleFrames(): Buffer[] {
 
 /** The API keys and version ranges the broker serves (for header mutations). */
 export function servedApis(): { apiKey: number; oldestDecodable: number; maxVersion: number }[] {
-  return allHandlers.map((h) => ({ apiKey: h.apiKey, oldestDecodable: h.oldestDecodable ?? 0, maxVersion: h.maxVersion }));
+  return servedHandlers().map((h) => ({ apiKey: h.apiKey, oldestDecodable: h.oldestDecodable ?? 0, maxVersion: h.maxVersion }));
 }
 
 /** Read-only requests naming the data set, so the fuzzer can reach it (by name and by id). */
