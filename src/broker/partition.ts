@@ -81,13 +81,21 @@ export class Partition {
     log: PartitionLog,
     leaderEpoch: number,
     public settings: TopicSettings,
+    /** Whether other brokers hold replicas: then the role comes from the metadata (PartitionRoles). */
+    replicated = false,
   ) {
     this._log = log;
     this.leaderEpoch = leaderEpoch;
-    if (log.leaderEpochs.latestEpoch() < leaderEpoch) log.leaderEpochs.assign(leaderEpoch, log.logEndOffset);
-    // The ISR is this broker alone, so everything in the local log is committed (Kafka's leader
-    // advances its high watermark to the log end offset as soon as the ISR allows it).
-    log.highWatermark = log.logEndOffset;
+    if (replicated) {
+      // Until the metadata says otherwise: no produce, and the high watermark stays as
+      // checkpointed (what the ISR had, not what this log holds).
+      this._role = 'follower';
+    } else {
+      if (log.leaderEpochs.latestEpoch() < leaderEpoch) log.leaderEpochs.assign(leaderEpoch, log.logEndOffset);
+      // The ISR is this broker alone, so everything in the local log is committed (Kafka's leader
+      // advances its high watermark to the log end offset as soon as the ISR allows it).
+      log.highWatermark = log.logEndOffset;
+    }
     this._producers = ProducerStateManager.load(log, { now: () => log.clock.now() });
   }
 
@@ -162,6 +170,16 @@ export class Partition {
     this.leaderState = null;
     this.commitWaiters.failAll(errorCode);
     this.notify();
+  }
+
+  /** The latest epoch of the local epoch cache (-1: none). */
+  latestLocalEpoch(): number {
+    return this._log.leaderEpochs.latestEpoch();
+  }
+
+  /** The largest local epoch ≤ `epoch` and the offset where it ends (Kafka's endOffsetForEpoch). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this._log.leaderEpochs.endOffsetFor(epoch);
   }
 
   /** A replica fetched at `fetchOffset` (leader side). Returns whether the high watermark moved. */

@@ -13,6 +13,8 @@
  *   leader reads up to its own log end, not its high watermark. Batches are appended as they are
  *   (offsets, epochs and producer fields kept). A `diverging_epoch` in the answer (KIP-320) truncates
  *   the same way as OffsetForLeaderEpoch.
+ * An answer that names no epoch (the leader has none at or below the follower's) truncates to the
+ * follower's high watermark, as Kafka does.
  * - NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION:
  *   the partition waits (`backoffMs`) for the metadata to catch up. OFFSET_OUT_OF_RANGE: below the
  *   leader's log start → the local log restarts there; above its end (after an unclean election)
@@ -39,6 +41,7 @@ export interface FollowerPartition {
   readonly partition: number;
   readonly logStartOffset: number;
   readonly logEndOffset: number;
+  readonly highWatermark: number;
   /** The leader epoch this broker follows (from the metadata). */
   readonly leaderEpoch: number;
   /** The latest epoch in the local epoch cache, -1 when it has none. */
@@ -197,7 +200,13 @@ export class ReplicaFetcher {
    */
   private truncateToLeader(p: FollowerPartition, leaderEpoch: number, leaderEndOffset: number): boolean {
     const leo = p.logEndOffset;
-    if (leaderEndOffset < 0) return true; // the leader knows no such epoch: nothing to compare
+    // The leader has no epoch at or below ours: keep only what was committed (Kafka truncates to
+    // the follower's high watermark then).
+    if (leaderEndOffset < 0) {
+      const hw = Math.min(p.highWatermark, leo);
+      if (hw < leo) p.truncateTo(hw);
+      return true;
+    }
     if (leaderEpoch < 0) {
       if (leaderEndOffset < leo) p.truncateTo(leaderEndOffset);
       return true;

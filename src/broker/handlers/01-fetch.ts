@@ -45,6 +45,36 @@ interface Target {
   partition: Partition | undefined;
   /** Error decided before reading (unknown topic id, ...). */
   error: number;
+  /** Replica fetch: where the follower's log diverges from this leader's (KIP-320), answered instead of records. */
+  diverging?: { epoch: number; endOffset: number };
+}
+
+/**
+ * The replica side of a follower's Fetch (replica_id ≥ 0), before reading: the partition must be
+ * led here at the follower's epoch; a follower whose last fetched epoch this leader does not end
+ * where it expects gets the diverging epoch (and no records); otherwise the fetch offset is the
+ * follower's log end offset, which may move the ISR's high watermark.
+ */
+function acceptReplicaFetch(targets: Target[], replicaId: number): void {
+  for (const t of targets) {
+    const p = t.partition;
+    if (p === undefined || t.error !== ErrorCode.NONE) continue;
+    if (!p.isLeader || p.leader === null || !p.leader.isFollower(replicaId)) {
+      t.error = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      continue;
+    }
+    const { sp } = t;
+    if (sp.currentLeaderEpoch >= 0 && sp.currentLeaderEpoch !== p.leaderEpoch) continue; // answered by readAll's epoch check
+    const fetchOffset = Number(sp.fetchOffset);
+    if (sp.lastFetchedEpoch >= 0) {
+      const end = p.log.leaderEpochs.endOffsetFor(sp.lastFetchedEpoch);
+      if (end.epoch < sp.lastFetchedEpoch || end.endOffset < fetchOffset) {
+        t.diverging = end;
+        continue;
+      }
+    }
+    p.recordFollowerFetch(replicaId, fetchOffset);
+  }
 }
 
 function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest, session: FetchSession | null, full: boolean): Target[] {
@@ -114,7 +144,7 @@ interface ReadResult {
   out: PartitionOut;
 }
 
-function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: FetchRequest, maxResponseBytes: number): { results: ReadResult[]; bytes: number; errors: boolean } {
+function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: FetchRequest, maxResponseBytes: number, replica: boolean): { results: ReadResult[]; bytes: number; errors: boolean } {
   // Fetch v0-v3: old message formats, converted from the stored batches.
   const legacyMagic = legacyMagicOf(ctx.apiVersion);
   let remaining = maxResponseBytes;
@@ -137,8 +167,14 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
         out.highWatermark = out.lastStableOffset = out.logStartOffset = -1n;
       } else if (sp.currentLeaderEpoch >= 0 && sp.currentLeaderEpoch !== partition.leaderEpoch) {
         out.errorCode = sp.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+      } else if (!replica && !partition.isLeader) {
+        out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      } else if (target.diverging !== undefined) {
+        out.divergingEpoch = { epoch: target.diverging.epoch, endOffset: BigInt(target.diverging.endOffset) };
+        errors = true; // answered at once, like an error
       } else {
-        const maxOffset = req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
+        // A follower reads up to the log end; consumers up to the high watermark (or the LSO).
+        const maxOffset = replica ? partition.logEndOffset : req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
         try {
           const limit = Math.min(sp.partitionMaxBytes, remaining);
           const { records } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0);
@@ -233,10 +269,14 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
         }
       }
       const targets = resolveTargets(deps, ctx, req, session, full);
+      // A follower's fetch (replica_id in the body before v15, in ReplicaState from v15).
+      const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
+      const replica = replicaId >= 0;
+      if (replica) acceptReplicaFetch(targets, replicaId);
       // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
       // broker-wide bound on unsent responses: a full broker still answers with the first batch.
       const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, deps.config.int('fetch.max.bytes'), deps.requestBudget.responseRoom);
-      const first = readAll(deps, ctx, targets, req, maxResponseBytes);
+      const first = readAll(deps, ctx, targets, req, maxResponseBytes, replica);
       if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.errors || targets.length === 0) {
         return buildResponse(ctx, first.results, session, full);
       }
@@ -249,7 +289,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           done = true;
           timer.cancel();
           for (const u of unsubscribe) u();
-          resolve(buildResponse(ctx, readAll(deps, ctx, targets, req, maxResponseBytes).results, session, full));
+          resolve(buildResponse(ctx, readAll(deps, ctx, targets, req, maxResponseBytes, replica).results, session, full));
         };
         const onAppend = (): void => {
           if (done) return;
@@ -257,7 +297,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
             finish();
             return;
           }
-          const again = readAll(deps, ctx, targets, req, maxResponseBytes);
+          const again = readAll(deps, ctx, targets, req, maxResponseBytes, replica);
           if (again.bytes >= req.minBytes || again.errors) finish();
         };
         for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));
