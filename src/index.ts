@@ -5,17 +5,19 @@
  *   // ... point clients at `${broker.host}:${broker.port}` ...
  *   await broker.stop();
  *
- * Logging: `logger: { sink, level }` sends the broker's log lines to `sink` instead of stderr.
- * The logger is process-wide today (a per-broker logger comes with the architecture work): the
- * sink serves every broker in the process from `startBroker` until that broker stops, when the
- * previous sink comes back (if no other broker installed one since).
+ * Logging: `logger: { sink, level }` gives this broker a logger of its own: its lines (tagged
+ * `[broker <node.id>]`) go to `sink` from `level` on, and no other broker's do. Nothing is
+ * installed process-wide (before, the sink and level were installed for the whole process until
+ * the broker stopped). Without a sink the lines go to the process sink (stderr, or what
+ * setLogSink installed); without a level, SAMSA_LOG_LEVEL, else info. `logger` may also be a
+ * `Logger` (common/logger.ts), which the broker tags with its node id.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from './broker/broker.js';
 import { BrokerConfig } from './config/broker-config.js';
-import { setLogLevel, setLogSink, type LogLevel, type LogSink } from './common/logger.js';
+import { Logger, type LogLevel, type LogSink } from './common/logger.js';
 import type { Scheduler } from './common/scheduler.js';
 import type { GateOptions } from './broker/gate/gate.js';
 
@@ -28,8 +30,11 @@ export interface StartBrokerOptions {
   dataDir?: string;
   /** Further broker properties by Kafka name, e.g. { 'num.partitions': '3' }. */
   config?: Record<string, string | number | boolean>;
-  /** Where log lines go (default stderr) and from which level (default SAMSA_LOG_LEVEL, else info). */
-  logger?: { sink?: LogSink; level?: LogLevel };
+  /**
+   * This broker's logger: where its lines go (default the process sink, stderr) and from which
+   * level (default SAMSA_LOG_LEVEL, else info); per broker, never installed process-wide.
+   */
+  logger?: { sink?: LogSink; level?: LogLevel } | Logger;
   /**
    * The broker's time and timers (default real time). Tests pass a ManualScheduler and advance it
    * instead of sleeping: retention, segment roll, delayed deletion, long polls, idle connections,
@@ -60,16 +65,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
   props.set('listeners', `PLAINTEXT://${host.includes(':') ? `[${host}]` : host}:${port}`);
   props.set('log.dirs', opts.dataDir ?? (tempDir as string));
   for (const [k, v] of Object.entries(opts.config ?? {})) props.set(k, String(v));
-  const sink = opts.logger?.sink;
-  const previousSink = sink === undefined ? null : setLogSink(sink);
-  if (opts.logger?.level !== undefined) setLogLevel(opts.logger.level);
-  const restoreSink = (): void => {
-    if (sink === undefined || previousSink === null) return;
-    // Only if ours is still installed: another broker may have put its own in since.
-    const current = setLogSink(previousSink);
-    if (current !== sink) setLogSink(current);
-  };
+  const logger = opts.logger === undefined || opts.logger instanceof Logger ? opts.logger : new Logger(opts.logger);
   const broker = new Broker(new BrokerConfig(props), {
+    ...(logger !== undefined ? { logger } : {}),
     ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
     ...(opts.gate !== undefined ? { gate: opts.gate } : {}),
   });
@@ -78,7 +76,6 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
   } catch (e) {
     await broker.stop().catch(() => undefined);
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-    restoreSink();
     throw e;
   }
   const bound = broker.listeners[0];
@@ -93,7 +90,6 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
         await broker.stop();
       } finally {
         if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-        restoreSink();
       }
     },
   };
@@ -101,7 +97,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
 
 export { Broker } from './broker/broker.js';
 export { BrokerConfig } from './config/broker-config.js';
-export type { LogLevel, LogSink } from './common/logger.js';
+export { Logger, type LoggerOptions, type LogLevel, type LogSink } from './common/logger.js';
 export { ManualScheduler, realScheduler, type Scheduler, type TimerHandle } from './common/scheduler.js';
 export type { GateOptions } from './broker/gate/gate.js';
 export type { Authenticator } from './broker/gate/authenticator.js';

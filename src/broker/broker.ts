@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { realScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
-import { log } from '../common/logger.js';
+import { log as processLog, type Logger } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { SyncMetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
@@ -44,6 +44,11 @@ export class Broker {
   readonly clock: Clock;
   /** Every timer of this broker (storage, long polls, coordinators, idle sweeps); a ManualScheduler in tests. */
   readonly scheduler: Scheduler;
+  /**
+   * This broker's logger, its lines tagged `[broker <node.id>]` (components add a tag of their
+   * own); passed down like the scheduler. From `opts.logger`, else the process logger.
+   */
+  readonly logger: Logger;
   readonly replicas = new ReplicaManager();
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
   readonly conversions = new ConversionStats();
@@ -78,9 +83,10 @@ export class Broker {
   /** The request gate's authenticator, authorizer and quotas (default: anonymous, allow-all, unlimited). */
   private readonly gateOptions: GateOptions;
 
-  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler; gate?: GateOptions } = {}) {
+  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler; gate?: GateOptions; logger?: Logger } = {}) {
     this.gateOptions = opts.gate ?? {};
     this.nodeId = config.nodeId;
+    this.logger = (opts.logger ?? processLog).child(`broker ${this.nodeId}`);
     this.scheduler = opts.scheduler ?? realScheduler(opts.clock ?? systemClock);
     this.clock = this.scheduler;
     this.segmentCache = newSegmentResourceCache(config.int('log.open.files.max'));
@@ -98,19 +104,19 @@ export class Broker {
 
   async start(): Promise<void> {
     const started = performance.now();
-    for (const w of this.config.ignoredSettingWarnings()) log.warn(w);
+    for (const w of this.config.ignoredSettingWarnings()) this.logger.warn(w);
     const dirs = this.config.logDirs;
     for (const d of dirs) mkdirSync(d, { recursive: true });
     // Kafka's order: lock every log dir before reading it, then bind (a port conflict fails
     // before any data is touched); requests wait for the start-up to finish (see StartupGate).
     for (const d of dirs) {
-      const { lock, tookOverFrom } = lockLogDir(d);
+      const { lock, tookOverFrom } = lockLogDir(d, this.logger);
       this.dirLocks.push(lock);
-      if (tookOverFrom !== null) log.info(`Took over the stale lock of ${d} (held by ${tookOverFrom}, no longer running)`);
+      if (tookOverFrom !== null) this.logger.info(`Took over the stale lock of ${d} (held by ${tookOverFrom}, no longer running)`);
     }
     const gate = new StartupGate();
     await this.bindListeners(gate);
-    this.metadata = LocalMetadataStore.open(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid());
+    this.metadata = LocalMetadataStore.open(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid(), this.logger.child('metadata'));
     for (const d of dirs) this.writeMetaProperties(d);
     this.logs = new LogManager({
       logDirs: dirs,
@@ -121,10 +127,11 @@ export class Broker {
       retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
       checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
+      logger: this.logger.child('log-manager'),
     });
     this.registerSelf();
-    this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
-    this.topics = new TopicController(this.config, this.metadata, this.applier, this.nodeId);
+    this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
+    this.topics = new TopicController(this.config, this.metadata, this.applier, this.nodeId, this.logger);
     const image = this.metadata.image();
     this.logs.loadAll(
       (topic) => this.applier.logConfigFor(image.topic(topic)?.configs ?? {}),
@@ -141,12 +148,12 @@ export class Broker {
       metadata: metadataView(this.metadata, this.replicas, this.topics),
       scheduler: this.scheduler,
     };
-    this.groups = new GroupCoordinator({ ...deps, settings: groupCoordinatorSettings(this.config) });
+    this.groups = new GroupCoordinator({ ...deps, logger: this.logger.child('group-coordinator'), settings: groupCoordinatorSettings(this.config) });
     this.groups.start();
     this.logs.startBackgroundTasks();
-    this.producerMaintenance = new ProducerStateMaintenance(() => this.replicas.all(), () => this.config.int('producer.id.expiration.ms'), this.scheduler);
+    this.producerMaintenance = new ProducerStateMaintenance(() => this.replicas.all(), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
-    this.txnCoordinator = new TransactionCoordinator({ ...deps, settings: txnCoordinatorSettings(this.config) });
+    this.txnCoordinator = new TransactionCoordinator({ ...deps, logger: this.logger.child('txn-coordinator'), settings: txnCoordinatorSettings(this.config) });
     const groups = this.groups;
     this.txnCoordinator.markers.onMarker((topic, partition, marker) => {
       if (topic === OFFSETS_TOPIC) groups.onTransactionMarker(partition, marker.producerId, marker.commit);
@@ -155,7 +162,7 @@ export class Broker {
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
     this.router = this.buildRouter();
     gate.open(this.router);
-    log.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
+    this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
   /**
@@ -179,9 +186,10 @@ export class Broker {
       requestBudget: this.requestBudget,
       conversions: this.conversions,
       pools: this.pools,
+      logger: this.logger,
     };
     const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
-    return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads);
+    return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);
   }
 
   private async bindListeners(gate: StartupGate): Promise<void> {
@@ -201,6 +209,7 @@ export class Broker {
         scheduler: this.scheduler,
         framePool: this.pools.requestFrames,
         nextConnectionId: () => ++this.lastConnectionId,
+        logger: this.logger.child('network'),
       });
       const bound = await server.listen();
       this.servers.push(server);
@@ -240,7 +249,7 @@ export class Broker {
     try {
       this.producerMaintenance?.snapshotAll();
     } catch (e) {
-      log.error('snapshotting producer state at shutdown failed', e);
+      this.logger.error('snapshotting producer state at shutdown failed', e);
     }
     this.applier?.stop();
     this.logs?.shutdown();

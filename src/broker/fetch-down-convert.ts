@@ -23,7 +23,7 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { batchSizeAt, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
 import { downConvertBatch, type LegacyMagic } from '../protocol/records/legacy-message-encode.js';
 import type { BrokerBufferPools } from '../common/buffer-pool.js';
@@ -45,6 +45,7 @@ export interface DownConvertDeps {
   readonly topics: Pick<TopicController, 'producePolicy'>;
   readonly pools: { readonly logReads: Pick<BrokerBufferPools['logReads'], 'give'> };
   readonly conversions: Pick<ConversionStats, 'recordFetch'>;
+  readonly logger: Logger;
 }
 
 /** The error a v0-v3 fetch of `partition` gets before anything is read (NONE when it is served). */
@@ -97,8 +98,8 @@ export function downConvertRead(deps: DownConvertDeps, partition: Partition, rec
     deps.pools.logReads.give(records);
   }
   deps.conversions.recordFetch(batches, converted, bytesIn, size, performance.now() - started);
-  if (log.enabled('debug')) {
-    log.debug(`down-converted ${batches} batches (${converted} records, ${bytesIn} -> ${size} bytes) of ${partition.topic}-${partition.index} from offset ${fetchOffset} to magic ${magic} for ${clientId ?? '?'}`);
+  if (deps.logger.enabled('debug')) {
+    deps.logger.debug(`down-converted ${batches} batches (${converted} records, ${bytesIn} -> ${size} bytes) of ${partition.topic}-${partition.index} from offset ${fetchOffset} to magic ${magic} for ${clientId ?? '?'}`);
   }
   return { chunks, size };
 }

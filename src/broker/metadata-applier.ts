@@ -15,7 +15,7 @@
 import type { BrokerConfig } from '../config/broker-config.js';
 import { parseDynamicBrokerConfigs } from '../config/dynamic-broker-config.js';
 import { resolveTopicConfigs, numberConfig, stringConfig, type ResolvedTopicConfig } from '../config/topic-config-resolver.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { deletedTopics, type MetadataDelta } from '../metadata/delta.js';
 import type { MetadataImage, TopicImage } from '../metadata/image.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -106,6 +106,7 @@ export class MetadataApplier {
     private readonly logs: LogManager,
     private readonly replicas: ReplicaManager,
     private readonly nodeId: number,
+    private readonly logger: Logger,
   ) {
     this.topicConfigs = new TopicConfigs(config);
     // Constructed right after the store and the log manager open: dynamic broker configs are
@@ -213,7 +214,7 @@ export class MetadataApplier {
       this.openPartitions(t, from);
     } catch (e) {
       // Only for partitions nobody prepared (the controller makes the directories first).
-      log.error(`cannot open the partitions of ${t.name} from ${from}`, e);
+      this.logger.error(`cannot open the partitions of ${t.name} from ${from}`, e);
     }
   }
 
@@ -248,7 +249,7 @@ export class MetadataApplier {
         this.config.setDynamic(level, parseDynamicBrokerConfigs({ ...image.brokerConfigs(name) }));
       } catch (e) {
         // A stored value that no longer validates must not stop the broker; it is reported and ignored.
-        log.error(`ignoring invalid stored dynamic broker configs for '${name}'`, e);
+        this.logger.error(`ignoring invalid stored dynamic broker configs for '${name}'`, e);
       }
     }
   }

@@ -15,7 +15,7 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { errorCodeOf } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { runSliced, TimeSlice, whenDone } from '../common/yield.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
 import { isFlexible } from '../protocol/generated/flexible-versions.js';
@@ -40,18 +40,19 @@ type Answer = DispatchResult | Promise<DispatchResult>;
 export class RequestRouter implements FrameDispatcher {
   readonly handlers: ReadonlyMap<number, ApiHandler<unknown, unknown>>;
 
-  /** `logReads`: the pool the log reads of a written Fetch answer go back to. */
+  /** `logReads`: the pool the log reads of a written Fetch answer go back to; `logger`: the broker's. */
   constructor(
     handlers: readonly ApiHandler<unknown, unknown>[],
     readonly gate: RequestGate,
     private readonly logReads: Pick<BufferPool, 'give'>,
+    private readonly logger: Logger,
   ) {
     this.handlers = new Map(handlers.map((h) => [h.apiKey, h]));
     // The message modules are already loaded by the handlers: these resolve within a few ticks.
     for (const h of handlers) {
       loadSlicedCodec(h.apiKey)?.then(
         (c) => this.slicedCodecs.set(h.apiKey, c),
-        (e: unknown) => log.error(`cannot load the sliced codecs of ${h.name}`, e),
+        (e: unknown) => this.logger.error(`cannot load the sliced codecs of ${h.name}`, e),
       );
     }
   }
@@ -171,7 +172,7 @@ export class RequestRouter implements FrameDispatcher {
 
   private errorAnswer(handler: ApiHandler<unknown, unknown>, req: unknown, e: unknown, ctx: RequestContext): unknown {
     const code = errorCodeOf(e);
-    if (code === ErrorCode.UNKNOWN_SERVER_ERROR) log.error(`${handler.name} v${ctx.apiVersion} from ${ctx.clientId ?? '?'} failed`, e);
+    if (code === ErrorCode.UNKNOWN_SERVER_ERROR) this.logger.error(`${handler.name} v${ctx.apiVersion} from ${ctx.clientId ?? '?'} failed`, e);
     return handler.errorResponse(req, code, ctx);
   }
 

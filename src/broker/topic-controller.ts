@@ -25,7 +25,7 @@ import { BrokerConfigUpdateError, parseDynamicBrokerConfigs } from '../config/dy
 import { validateTopicOverrides } from '../config/topic-config-resolver.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { PartitionImage, TopicImage } from '../metadata/image.js';
 import type { SyncMetadataStore } from '../metadata/store.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
@@ -41,6 +41,7 @@ export class TopicController {
     private readonly store: SyncMetadataStore,
     private readonly applier: MetadataApplier,
     private readonly nodeId: number,
+    private readonly logger: Logger,
   ) {}
 
   /** Produce-time settings of a topic (kept by the applier; here for the Produce handler). */
@@ -132,7 +133,7 @@ export class TopicController {
   /** A failure while creating: the partial topic is gone; fs errors become KAFKA_STORAGE_ERROR. */
   private creationError(name: string, e: unknown): KafkaError {
     if (e instanceof KafkaError) return e;
-    log.error(`creating topic(s) ${name} failed; nothing of them was kept`, e);
+    this.logger.error(`creating topic(s) ${name} failed; nothing of them was kept`, e);
     const code = (e as { code?: unknown } | null)?.code;
     const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
     const errno = typeof code === 'string' ? code : typeof cause === 'string' ? cause : undefined;
@@ -157,7 +158,7 @@ export class TopicController {
       try {
         listener(t);
       } catch (e) {
-        log.warn(`topic deletion listener failed for ${name}`, e);
+        this.logger.warn(`topic deletion listener failed for ${name}`, e);
       }
     }
     this.store.commitSync({ deletedTopics: [t.topicId] });

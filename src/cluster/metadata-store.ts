@@ -11,7 +11,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { log } from '../common/logger.js';
+import { log as processLog, type Logger } from '../common/logger.js';
 import { applyDelta, changesDurableState, type MetadataDelta } from '../metadata/delta.js';
 import { freezeTopic, MetadataImage, type PartitionImage, type TopicImage } from '../metadata/image.js';
 import type { MetadataListener, SyncMetadataStore } from '../metadata/store.js';
@@ -39,17 +39,22 @@ export class LocalMetadataStore implements SyncMetadataStore {
   private readonly pending: [MetadataImage, MetadataDelta, MetadataImage][] = [];
   private notifying = false;
 
-  private constructor(private readonly dir: string, image: MetadataImage) {
+  private constructor(
+    private readonly dir: string,
+    image: MetadataImage,
+    private readonly logger: Logger,
+  ) {
     this.current = image;
   }
 
-  static open(dir: string, newClusterId: () => string): LocalMetadataStore {
+  /** `logger`: the broker's (default the process logger), for watchers that fail. */
+  static open(dir: string, newClusterId: () => string, logger: Logger = processLog): LocalMetadataStore {
     const path = join(dir, METADATA_FILE);
     if (existsSync(path)) {
       const snapshot = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
-      return new LocalMetadataStore(dir, imageOf(snapshot));
+      return new LocalMetadataStore(dir, imageOf(snapshot), logger);
     }
-    const store = new LocalMetadataStore(dir, MetadataImage.empty(newClusterId()));
+    const store = new LocalMetadataStore(dir, MetadataImage.empty(newClusterId()), logger);
     store.persist(store.current);
     return store;
   }
@@ -99,7 +104,7 @@ export class LocalMetadataStore implements SyncMetadataStore {
             l(...change);
           } catch (e) {
             // The delta is committed; a watcher that fails must not hide it from the others.
-            log.error(`metadata watcher failed on epoch ${change[0].epoch}`, e);
+            this.logger.error(`metadata watcher failed on epoch ${change[0].epoch}`, e);
           }
         }
       }

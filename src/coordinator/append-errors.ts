@@ -14,17 +14,17 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 
-function codeOf(e: unknown, what: string): number | undefined {
+function codeOf(e: unknown, what: string, logger: Logger): number | undefined {
   if (e instanceof KafkaError) return e.code;
-  log.error(`writing ${what} failed`, e);
+  logger.error(`writing ${what} failed`, e);
   return undefined;
 }
 
 /** The code a transaction API answers for a failed write of `what` to `__transaction_state`. */
-export function txnAppendErrorCode(e: unknown, what: string): number {
-  const code = codeOf(e, what);
+export function txnAppendErrorCode(e: unknown, what: string, logger: Logger): number {
+  const code = codeOf(e, what, logger);
   switch (code) {
     case undefined:
     case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
@@ -44,8 +44,8 @@ export function txnAppendErrorCode(e: unknown, what: string): number {
 }
 
 /** The code a group API (OffsetCommit, TxnOffsetCommit, SyncGroup, ...) answers for a failed write of `what` to `__consumer_offsets`. */
-export function groupAppendErrorCode(e: unknown, what: string): number {
-  const code = codeOf(e, what);
+export function groupAppendErrorCode(e: unknown, what: string, logger: Logger): number {
+  const code = codeOf(e, what, logger);
   switch (code) {
     case undefined:
     case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:

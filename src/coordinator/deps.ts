@@ -9,6 +9,7 @@
  * record is committed as soon as it is appended, so `committed` is null today; a replicated
  * writer returns a promise that settles when the high watermark passes the append.
  */
+import type { Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
 
 /** Where an append landed. */
@@ -73,5 +74,7 @@ export interface CoordinatorDeps<Settings> {
   internal: InternalTopics;
   metadata: MetadataView;
   scheduler: Scheduler;
+  /** The broker's logger (lines tagged with its node id). */
+  logger: Logger;
   settings: Settings;
 }

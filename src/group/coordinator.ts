@@ -20,7 +20,7 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { CoordinatorDeps, InternalPartition } from '../coordinator/deps.js';
 import { CoordinatorRuntime, type CoordinatorResult, type WriteOutcome } from '../coordinator/runtime.js';
 import { ClassicGroup, GroupState } from './group.js';
@@ -42,6 +42,7 @@ export type GroupCoordinatorDeps = CoordinatorDeps<GroupCoordinatorSettings>;
 
 export class GroupCoordinator implements GroupRuntime {
   readonly scheduler: Scheduler;
+  readonly logger: Logger;
   readonly settings: GroupSettings;
   /** Committed offsets of every group, and those of open transactions (changed only by replay). */
   readonly offsets = new OffsetStore();
@@ -53,6 +54,7 @@ export class GroupCoordinator implements GroupRuntime {
 
   constructor(private readonly deps: GroupCoordinatorDeps, opts: { settings?: Partial<GroupSettings> } = {}) {
     this.scheduler = deps.scheduler;
+    this.logger = deps.logger;
     this.settings = { ...deps.settings, ...opts.settings };
     const writer = deps.writer;
     this.runtime = new CoordinatorRuntime(
@@ -108,7 +110,7 @@ export class GroupCoordinator implements GroupRuntime {
       numPartitions,
       configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.offsetsTopicSegmentBytes) },
     });
-    log.info(`Created internal topic ${OFFSETS_TOPIC} with ${numPartitions} partitions`);
+    this.logger.info(`Created internal topic ${OFFSETS_TOPIC} with ${numPartitions} partitions`);
   }
 
   /** Throws the error a group request gets when this coordinator cannot serve `groupId` right now. */
@@ -188,7 +190,7 @@ export class GroupCoordinator implements GroupRuntime {
 
   /** GroupRuntime: writes records for the group; `done` gets NONE or the error code the group API reports. */
   write(groupId: string, records: readonly CoordinatorRecord[], done: (errorCode: number) => void): void {
-    this.run(groupId, () => ({ records, response: undefined }), (o) => done(o.ok ? ErrorCode.NONE : appendErrorCode(o.error, `${records.length} record(s) for group ${groupId}`)));
+    this.run(groupId, () => ({ records, response: undefined }), (o) => done(o.ok ? ErrorCode.NONE : appendErrorCode(o.error, `${records.length} record(s) for group ${groupId}`, this.logger)));
   }
 
   /** OffsetCommit: resolves with one code per partition; rejects with the KafkaError of a failed validation. */
@@ -196,7 +198,7 @@ export class GroupCoordinator implements GroupRuntime {
     return new Promise((resolve, reject) =>
       this.run(group.groupId, () => commitOffsets(this, group, req, known), (o) => {
         if (o.ok) resolve(o.response);
-        else if (o.response !== undefined) resolve(failedCommitCodes(o.response, o.error));
+        else if (o.response !== undefined) resolve(failedCommitCodes(o.response, o.error, this.logger));
         else reject(o.error);
       }),
     );
@@ -319,7 +321,7 @@ export class GroupCoordinator implements GroupRuntime {
       (err, stats) => {
         this.loadingPartitions.delete(p.index);
         if (err) {
-          log.error(`Loading ${OFFSETS_TOPIC}-${p.index} failed after ${stats.records} records`, err);
+          this.logger.error(`Loading ${OFFSETS_TOPIC}-${p.index} failed after ${stats.records} records`, err);
           return;
         }
         let open = 0;
@@ -330,14 +332,15 @@ export class GroupCoordinator implements GroupRuntime {
             open++;
           }
         }
-        if (open > 0) log.info(`Recovered ${open} offsets of open transactions in ${OFFSETS_TOPIC}-${p.index}`);
+        if (open > 0) this.logger.info(`Recovered ${open} offsets of open transactions in ${OFFSETS_TOPIC}-${p.index}`);
         for (const g of loaded) this.onGroupLoaded(g);
         // Offsets are only committed for existing topics: any left for a missing topic belong to
         // one deleted while this partition was loading, or just before a crash.
         removeOffsetsOf(this, [...loaded], (topic) => this.deps.metadata.partitionCount(topic) === undefined, 'of deleted topics');
-        if (stats.records > 0) log.info(`Loaded ${stats.records} records (${stats.bytes} bytes) from ${OFFSETS_TOPIC}-${p.index} in ${stats.ms.toFixed(0)} ms: ${loaded.size} groups`);
+        if (stats.records > 0) this.logger.info(`Loaded ${stats.records} records (${stats.bytes} bytes) from ${OFFSETS_TOPIC}-${p.index} in ${stats.ms.toFixed(0)} ms: ${loaded.size} groups`);
       },
       () => !this.active,
+      this.logger,
     );
   }
 
@@ -345,7 +348,7 @@ export class GroupCoordinator implements GroupRuntime {
   private onGroupLoaded(g: Group): void {
     if (this.groups.get(g.groupId) !== g || g.type !== GroupType.Classic) return;
     for (const m of g.members.values()) rescheduleHeartbeat(this, g, m);
-    if (g.size > 0) log.info(`Loaded group ${g.groupId} generation ${g.generationId} in state ${g.state} with ${g.size} members`);
+    if (g.size > 0) this.logger.info(`Loaded group ${g.groupId} generation ${g.generationId} in state ${g.state} with ${g.size} members`);
   }
 
   // ------------------------------------------------------------------------------ retention, deleted topics
@@ -357,7 +360,7 @@ export class GroupCoordinator implements GroupRuntime {
       try {
         this.cleanupGroupMetadata();
       } catch (e) {
-        log.error('Offset retention check failed', e);
+        this.logger.error('Offset retention check failed', e);
       }
       this.scheduleRetention();
     });

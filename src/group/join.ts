@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
 import { ClassicGroup, GroupState } from './group.js';
 import { ClassicMember, type JoinResult, type MemberProtocol } from './member.js';
 import {
@@ -162,7 +161,7 @@ function joinExistingMember(rt: GroupRuntime, group: ClassicGroup, req: JoinRequ
       }
       return;
     default:
-      log.warn(`Attempt to add rejoining member ${memberId} of group ${group.groupId} in unexpected group state ${group.state}`);
+      rt.logger.warn(`Attempt to add rejoining member ${memberId} of group ${group.groupId} in unexpected group state ${group.state}`);
       respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
   }
 }

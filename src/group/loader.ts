@@ -6,7 +6,7 @@
  * so a large partition does not block the event loop; the caller answers
  * COORDINATOR_LOAD_IN_PROGRESS for its groups meanwhile.
  */
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { decodeRecordBatches, type KafkaRecord } from '../protocol/records/record.js';
 import type { InternalPartition } from '../coordinator/deps.js';
 import { decodeCoordinatorRecord, type DecodedCoordinatorRecord } from './records.js';
@@ -26,12 +26,12 @@ export interface LoadStats {
   openTransactions: Map<bigint, DecodedCoordinatorRecord[]>;
 }
 
-function decodeRecord(r: KafkaRecord): DecodedCoordinatorRecord | null {
+function decodeRecord(r: KafkaRecord, logger: Logger): DecodedCoordinatorRecord | null {
   if (r.key === null) return null;
   try {
     return decodeCoordinatorRecord(r.key, r.value);
   } catch (e) {
-    log.warn(`skipping undecodable record at offset ${r.offset} of __consumer_offsets: ${e instanceof Error ? e.message : String(e)}`);
+    logger.warn(`skipping undecodable record at offset ${r.offset} of __consumer_offsets: ${e instanceof Error ? e.message : String(e)}`);
     return null;
   }
 }
@@ -40,7 +40,7 @@ function decodeRecord(r: KafkaRecord): DecodedCoordinatorRecord | null {
  * Loads `partition` into `target`, calling `done` when the log end (as of the start) is reached.
  * Runs the first slice synchronously, so a small partition is loaded before this returns.
  */
-export function loadPartition(partition: InternalPartition, target: ReplayTarget, done: (err: Error | null, stats: LoadStats) => void, isCancelled: () => boolean): void {
+export function loadPartition(partition: InternalPartition, target: ReplayTarget, done: (err: Error | null, stats: LoadStats) => void, isCancelled: () => boolean, logger: Logger): void {
   const started = performance.now();
   // Up to the log end as it moves: a marker appended while loading is replayed here too.
   let end = partition.logEndOffset;
@@ -71,7 +71,7 @@ export function loadPartition(partition: InternalPartition, target: ReplayTarget
           } else {
             for (const r of batch.records) {
               if (Number(r.offset) < offset) continue;
-              const d = decodeRecord(r);
+              const d = decodeRecord(r, logger);
               if (!d) continue;
               stats.records++;
               if (batch.isTransactional) {

@@ -7,7 +7,6 @@
  * (the next retention check, or the next load, tries again).
  */
 import { ErrorCode } from '../common/error-codes.js';
-import { log } from '../common/logger.js';
 import type { GroupCoordinator } from './coordinator.js';
 import { GroupState, type ClassicGroup } from './group.js';
 import { groupTombstone, offsetTombstone, type CoordinatorRecord } from './records.js';
@@ -22,7 +21,7 @@ function tombstone(c: GroupCoordinator, g: ClassicGroup, gone: readonly { topic:
     g.groupId,
     () => ({ records, response: removeGroup }),
     (o) => {
-      if (!o.ok) log.warn(`Could not write tombstones for group ${g.groupId}: ${o.error instanceof Error ? o.error.message : String(o.error)}`);
+      if (!o.ok) c.logger.warn(`Could not write tombstones for group ${g.groupId}: ${o.error instanceof Error ? o.error.message : String(o.error)}`);
       done(o.ok, removeGroup);
     },
   );
@@ -37,8 +36,8 @@ export function expireOffsets(c: GroupCoordinator, groups: readonly ClassicGroup
     tombstone(c, g, gone, (ok, groupRemoved) => {
       if (!ok) return;
       expired += gone.length;
-      if (gone.length > 0) log.info(`Removed ${gone.length} expired offsets of group ${g.groupId}`);
-      if (groupRemoved) log.info(`Group ${g.groupId} transitioned to Dead and was removed (no members, no offsets)`);
+      if (gone.length > 0) c.logger.info(`Removed ${gone.length} expired offsets of group ${g.groupId}`);
+      if (groupRemoved) c.logger.info(`Group ${g.groupId} transitioned to Dead and was removed (no members, no offsets)`);
     });
   }
   return expired;
@@ -51,7 +50,7 @@ export function removeOffsetsOf(c: GroupCoordinator, groups: readonly ClassicGro
     const gone = c.offsets.partitionsOf(g.groupId, doomed);
     if (gone.length === 0) continue;
     tombstone(c, g, gone, (ok) => {
-      if (ok) log.info(`Removed ${gone.length} committed offsets ${why} from group ${g.groupId}`);
+      if (ok) c.logger.info(`Removed ${gone.length} committed offsets ${why} from group ${g.groupId}`);
     });
   }
 }

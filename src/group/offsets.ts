@@ -15,6 +15,7 @@ import { groupAppendErrorCode } from '../coordinator/append-errors.js';
 import type { OffsetStore } from './offset-store.js';
 import type { CoordinatorResult } from '../coordinator/runtime.js';
 import type { GroupRuntime } from './runtime.js';
+import type { Logger } from '../common/logger.js';
 
 export interface CommitPartition {
   topic: string;
@@ -86,8 +87,8 @@ export function commitOffsets(rt: Pick<GroupRuntime, 'scheduler' | 'settings'>, 
 }
 
 /** The codes of a commit whose append or commit failed: partitions that would have been committed report Kafka's mapping of the error. */
-export function failedCommitCodes(codes: readonly PartitionCode[], e: unknown): PartitionCode[] {
-  const code = groupAppendErrorCode(e, 'committed offsets');
+export function failedCommitCodes(codes: readonly PartitionCode[], e: unknown, logger: Logger): PartitionCode[] {
+  const code = groupAppendErrorCode(e, 'committed offsets', logger);
   return codes.map((c) => (c.errorCode === ErrorCode.NONE ? { ...c, errorCode: code } : c));
 }
 

@@ -5,7 +5,6 @@
  * members. Follows Kafka 4.0's GroupMetadataManager for classic groups.
  */
 import { ErrorCode } from '../common/error-codes.js';
-import { log } from '../common/logger.js';
 import { ClassicGroup, GroupState } from './group.js';
 import { EMPTY_BUFFER, type ClassicMember, type JoinMemberInfo, type JoinResult, type SyncResult } from './member.js';
 import { groupMetadataRecord } from './records.js';
@@ -69,7 +68,7 @@ export function rescheduleHeartbeat(rt: GroupRuntime, group: ClassicGroup, membe
       rescheduleHeartbeat(rt, group, member);
       return;
     }
-    log.info(`Member ${member.memberId} in group ${group.groupId} has failed, removing it from the group (session timeout ${member.sessionTimeoutMs} ms)`);
+    rt.logger.info(`Member ${member.memberId} in group ${group.groupId} has failed, removing it from the group (session timeout ${member.sessionTimeoutMs} ms)`);
     removeMemberAndUpdateGroup(rt, group, member, 'removing member on heartbeat expiration');
   });
 }
@@ -142,7 +141,7 @@ export function prepareRebalance(rt: GroupRuntime, group: ClassicGroup, reason: 
   group.pendingSyncMembers.clear();
   cancelJoinTimer(group);
   const initial = group.is(GroupState.Empty);
-  log.info(`Preparing to rebalance group ${group.groupId} in state ${group.state} with old generation ${group.generationId} (reason: ${reason})`);
+  rt.logger.info(`Preparing to rebalance group ${group.groupId} in state ${group.state} with old generation ${group.generationId} (reason: ${reason})`);
   group.transitionTo(GroupState.PreparingRebalance, rt.scheduler.now());
   if (initial) {
     group.newMemberAdded = false;
@@ -202,25 +201,25 @@ export function completeGroupJoin(rt: GroupRuntime, group: ClassicGroup): void {
   // Dynamic members that did not rejoin in time are gone (static ones stay until their session expires).
   for (const m of group.notYetRejoined()) {
     if (m.isStatic) continue;
-    log.info(`Member ${m.memberId} of group ${group.groupId} did not rejoin in time; removing it`);
+    rt.logger.info(`Member ${m.memberId} of group ${group.groupId} did not rejoin in time; removing it`);
     m.cancelHeartbeat();
     completeSync(m, syncError(ErrorCode.UNKNOWN_MEMBER_ID));
     group.remove(m.memberId);
   }
   if (!maybeElectNewJoinedLeader(group) && group.size > 0) {
     // Nobody rejoined: wait another rebalance timeout for session expiry to clear the members.
-    log.warn(`Group ${group.groupId} could not complete rebalance because no members rejoined`);
+    rt.logger.warn(`Group ${group.groupId} could not complete rebalance because no members rejoined`);
     scheduleJoinTimeout(rt, group);
     return;
   }
   initNextGeneration(rt, group);
   if (group.is(GroupState.Empty)) {
-    log.info(`Group ${group.groupId} with generation ${group.generationId} is now empty`);
+    rt.logger.info(`Group ${group.groupId} with generation ${group.generationId} is now empty`);
     // A failure here is harmless: the previous generation had no live members either way.
     rt.write(group.groupId, [groupMetadataRecord(group.groupId, group.toRecordValue(rt.scheduler.now()))], () => undefined);
     return;
   }
-  log.info(`Stabilized group ${group.groupId} generation ${group.generationId} with ${group.size} members (protocol ${group.protocolName})`);
+  rt.logger.info(`Stabilized group ${group.groupId} generation ${group.generationId} with ${group.size} members (protocol ${group.protocolName})`);
   for (const m of group.members.values()) {
     completeJoin(m, currentJoinResult(group, m.memberId, group.isLeader(m.memberId)));
     m.isNew = false;
@@ -253,7 +252,7 @@ function schedulePendingSync(rt: GroupRuntime, group: ClassicGroup): void {
     if (!group.is(GroupState.CompletingRebalance) && !group.is(GroupState.Stable)) return;
     if (group.pendingSyncMembers.size === 0) return;
     const missing = [...group.pendingSyncMembers];
-    log.info(`Members ${missing.join(', ')} of group ${group.groupId} did not send SyncGroup in time; removing them`);
+    rt.logger.info(`Members ${missing.join(', ')} of group ${group.groupId} did not send SyncGroup in time; removing them`);
     for (const id of missing) {
       const m = group.members.get(id);
       if (!m) continue;

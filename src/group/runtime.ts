@@ -4,6 +4,7 @@
  */
 import { groupAppendErrorCode } from '../coordinator/append-errors.js';
 import type { CoordinatorRecord } from '../coordinator/runtime.js';
+import type { Logger } from '../common/logger.js';
 import type { Scheduler } from './scheduler.js';
 
 export interface GroupSettings {
@@ -19,6 +20,7 @@ export interface GroupSettings {
 
 export interface GroupRuntime {
   readonly scheduler: Scheduler;
+  readonly logger: Logger;
   readonly settings: GroupSettings;
   /**
    * Writes records for `groupId` to its `__consumer_offsets` partition. Once they are committed
@@ -29,8 +31,8 @@ export interface GroupRuntime {
 }
 
 /** Kafka's appendGroupMetadataErrorToResponseError: the code a group API reports for a failed append or commit. */
-export function appendErrorCode(e: unknown, what: string): number {
-  return groupAppendErrorCode(e, `${what} to __consumer_offsets`);
+export function appendErrorCode(e: unknown, what: string, logger: Logger): number {
+  return groupAppendErrorCode(e, `${what} to __consumer_offsets`, logger);
 }
 
 /** Everything the group coordinator reads from the broker config. */

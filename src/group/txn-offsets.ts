@@ -8,7 +8,6 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
 import type { GroupCoordinator } from './coordinator.js';
 import { validateOffsetCommit } from './offsets.js';
 import { groupAppendErrorCode } from '../coordinator/append-errors.js';
@@ -61,7 +60,7 @@ export function txnOffsetCommit(c: GroupCoordinator, checkTxn: TxnOffsetCheck, i
         if (o.ok) return resolve(o.response);
         const e = o.error;
         if (o.response === undefined) return resolve(all(input, e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR));
-        const failure = groupAppendErrorCode(e, `transactional offsets of group ${input.groupId}`);
+        const failure = groupAppendErrorCode(e, `transactional offsets of group ${input.groupId}`, c.logger);
         for (const t of o.response) for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = failure;
         resolve(o.response);
       },

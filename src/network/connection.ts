@@ -20,7 +20,7 @@
  */
 import type { Socket } from 'node:net';
 import type { BufferPool } from '../common/buffer-pool.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
@@ -54,6 +54,8 @@ export interface ConnectionOptions {
   framePool: BufferPool;
   /** The broker's time, for quota mutes (default real time). */
   scheduler?: Scheduler;
+  /** The broker's logger. */
+  logger: Logger;
 }
 
 interface Slot {
@@ -94,6 +96,7 @@ export class Connection implements BudgetWaiter {
   private throttledUntil = 0;
   private throttleTimer: TimerHandle | null = null;
   private readonly scheduler: Scheduler;
+  private readonly logger: Logger;
   private resuming = false;
   /** Asynchronous Produce requests in progress: later frames wait (see the module comment). */
   private produceBarrier = 0;
@@ -115,6 +118,7 @@ export class Connection implements BudgetWaiter {
     this.budget = opts.budget;
     this.onClose = opts.onClose;
     this.scheduler = opts.scheduler ?? systemScheduler;
+    this.logger = opts.logger;
     this.reader = new FrameReader(opts.maxFrameBytes, {
       onFrame: (frame) => this.onFrame(frame),
       onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
@@ -123,7 +127,7 @@ export class Connection implements BudgetWaiter {
     const socket = adoptFrameSocket(accepted, this.reader);
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('error', (err) => log.debug(`connection ${this.id} error: ${err.message}`));
+    socket.on('error', (err) => this.logger.debug(`connection ${this.id} error: ${err.message}`));
     socket.on('close', () => this.teardown());
     socket.on('drain', () => this.maybeResume());
     if (socket.destroyed) queueMicrotask(() => this.teardown());
@@ -149,7 +153,7 @@ export class Connection implements BudgetWaiter {
 
   close(reason?: string): void {
     if (this.closed) return;
-    if (reason) log.debug(`closing connection ${this.id} from ${this.remoteAddress}:${this.remotePort}: ${reason}`);
+    if (reason) this.logger.debug(`closing connection ${this.id} from ${this.remoteAddress}:${this.remotePort}: ${reason}`);
     this.teardown();
     this.socket.destroy();
   }

@@ -8,7 +8,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { scheduleRepeating, systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { BufferPool, POOL_MAX_BYTES } from '../common/buffer-pool.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { Connection, type FrameDispatcher } from './connection.js';
 import { unlimitedBudget, type RequestBudget } from './request-budget.js';
 
@@ -32,6 +32,8 @@ export interface ListenOptions {
   framePool?: BufferPool;
   /** The broker's connection id sequence, shared by its listeners (default: this listener's own). */
   nextConnectionId?: () => number;
+  /** The broker's logger, shared with the connections. */
+  logger: Logger;
 }
 
 /** Parses max.connections.per.ip.overrides ("host:count,host:count"); throws on a malformed entry. */
@@ -114,7 +116,7 @@ export class KafkaServer {
     const ip = socket.remoteAddress ?? '';
     const fromIp = this.perIp.get(ip) ?? 0;
     if (fromIp >= this.limitFor(ip)) {
-      log.debug(`closing connection from ${ip}: max.connections.per.ip (${this.limitFor(ip)}) reached`);
+      this.opts.logger.debug(`closing connection from ${ip}: max.connections.per.ip (${this.limitFor(ip)}) reached`);
       socket.destroy();
       return;
     }
@@ -127,6 +129,7 @@ export class KafkaServer {
       id: this.nextConnectionId(),
       framePool: this.framePool,
       scheduler: this.clock,
+      logger: this.opts.logger,
     });
     this.connections.add(conn);
     conn.idleFor(this.clock.now(), 0);

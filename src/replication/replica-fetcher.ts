@@ -23,7 +23,7 @@
  * log end offset).
  */
 import { ErrorCode } from '../common/error-codes.js';
-import { log } from '../common/logger.js';
+import { log as processLog, type Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
 import type { ProtocolClient } from '../client/protocol-client.js';
 import type { FetchResponse } from '../protocol/generated/messages/fetch.js';
@@ -72,6 +72,8 @@ export interface ReplicaFetcherOptions {
   partitionMaxBytes: number;
   /** replica.fetch.backoff.ms */
   backoffMs: number;
+  /** The broker's logger (default the process logger). */
+  logger?: Logger;
 }
 
 interface Fetching {
@@ -157,7 +159,7 @@ export class ReplicaFetcher {
         else await this.fetch(this.client, ready);
       } catch (e) {
         if (this.stopped) break;
-        log.warn(`replica fetcher of broker ${this.opts.localId} from broker ${this.opts.sourceId}: ${e instanceof Error ? e.message : String(e)}`);
+        (this.opts.logger ?? processLog).warn(`replica fetcher of broker ${this.opts.localId} from broker ${this.opts.sourceId}: ${e instanceof Error ? e.message : String(e)}`);
         this.client?.close();
         this.client = null;
         await this.sleep(this.opts.backoffMs);

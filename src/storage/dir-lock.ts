@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { log } from '../common/logger.js';
+import { log as processLog, type Logger } from '../common/logger.js';
 
 export const LOCK_FILE = '.lock';
 
@@ -112,7 +112,7 @@ export interface DirLock {
  * (in this or another process) holds it; takes over a stale lock. Returns the lock and whether a
  * stale one was taken over (for the caller's log).
  */
-export function lockLogDir(dir: string): { lock: DirLock; tookOverFrom: string | null } {
+export function lockLogDir(dir: string, logger: Logger = processLog): { lock: DirLock; tookOverFrom: string | null } {
   const key = resolve(dir);
   if (heldHere.has(key)) throw new LogDirLockedError(dir, process.pid, `another broker in this process (pid ${process.pid})`);
   const me: Holder = { pid: process.pid, start: processStart(process.pid) ?? '', host: hostname() };
@@ -145,7 +145,7 @@ export function lockLogDir(dir: string): { lock: DirLock; tookOverFrom: string |
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOSPC' && code !== 'EDQUOT') throw e;
-      log.warn(`cannot write the holder into ${path} (disk full): the lock names no holder`);
+      logger.warn(`cannot write the holder into ${path} (disk full): the lock names no holder`);
     } finally {
       fs.closeSync(fd);
     }

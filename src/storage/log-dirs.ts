@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { OffsetCheckpointFile, TopicPartitionOffset } from './checkpoint-file.js';
 import { DELETE_DIR_SUFFIX, partitionDirName } from './file-names.js';
 import { fsyncDir } from './fs-util.js';
@@ -39,7 +39,7 @@ export interface DirCheckpoints {
 }
 
 /** Whether `<dir>/<name>` is the log of the metadata's topic; if not it is renamed to `-delete` and removed. */
-export function belongsToMetadata(dir: string, name: string, topic: string, partition: number, expectedTopicId: ExpectedTopicId): boolean {
+export function belongsToMetadata(dir: string, name: string, topic: string, partition: number, expectedTopicId: ExpectedTopicId, logger: Logger): boolean {
   const path = join(dir, name);
   const expected = expectedTopicId(topic, partition);
   let recorded: string | undefined;
@@ -47,7 +47,7 @@ export function belongsToMetadata(dir: string, name: string, topic: string, part
     recorded = readPartitionMetadata(path);
   } catch (e) {
     if (!(e instanceof PartitionMetadataError)) throw e;
-    log.warn(`ignoring unreadable ${e.file}`, e);
+    logger.warn(`ignoring unreadable ${e.file}`, e);
   }
   let reason: string | null = null;
   if (expected === null) reason = `topic ${topic} partition ${partition} is not in the metadata`;
@@ -56,36 +56,36 @@ export function belongsToMetadata(dir: string, name: string, topic: string, part
     if (recorded === undefined && expected !== null) {
       try {
         writePartitionMetadata(path, expected);
-        log.info(`Recorded topic id ${expected} in ${path} (directory without partition.metadata)`);
+        logger.info(`Recorded topic id ${expected} in ${path} (directory without partition.metadata)`);
       } catch (e) {
-        log.warn(`cannot write partition.metadata in ${path}; loading it anyway`, e);
+        logger.warn(`cannot write partition.metadata in ${path}; loading it anyway`, e);
       }
     }
     return true;
   }
-  log.warn(`Not loading log directory ${path}: ${reason}; deleting it`);
-  const doomed = renameForDeletion(dir, path, topic, partition);
+  logger.warn(`Not loading log directory ${path}: ${reason}; deleting it`);
+  const doomed = renameForDeletion(dir, path, topic, partition, logger);
   fsyncDir(dir);
-  removeDeletedDirs([doomed]);
+  removeDeletedDirs([doomed], logger);
   return false;
 }
 
-export function renameForDeletion(dir: string, path: string, topic: string, partition: number): DeletedLogDir {
+export function renameForDeletion(dir: string, path: string, topic: string, partition: number, logger: Logger): DeletedLogDir {
   const target = join(dir, `${partitionDirName(topic, partition)}.${randomUUID().replace(/-/g, '')}${DELETE_DIR_SUFFIX}`);
   try {
     fs.renameSync(path, target);
     return { path: target };
   } catch (e) {
-    log.warn(`cannot rename ${path} for deletion; removing it in place`, e);
+    logger.warn(`cannot rename ${path} for deletion; removing it in place`, e);
     return { path };
   }
 }
 
 /** Removes directories marked by markForDeletion, off the event loop. */
-export function removeDeletedDirs(dirs: readonly DeletedLogDir[]): void {
+export function removeDeletedDirs(dirs: readonly DeletedLogDir[], logger: Logger): void {
   for (const d of dirs) {
     fs.rm(d.path, { recursive: true, force: true }, (err) => {
-      if (err !== null) log.warn(`cannot remove deleted log directory ${d.path} (removed at the next start)`, err);
+      if (err !== null) logger.warn(`cannot remove deleted log directory ${d.path} (removed at the next start)`, err);
     });
   }
 }
@@ -97,11 +97,11 @@ export function writeIfChanged(cp: DirCheckpoints, file: OffsetCheckpointFile, e
   cp.written.set(file.path, content);
 }
 
-export function removeQuietly(path: string): void {
+export function removeQuietly(path: string, logger: Logger): void {
   try {
     fs.rmSync(path, { recursive: true, force: true });
   } catch (e) {
-    log.warn(`cannot remove ${path}`, e);
+    logger.warn(`cannot remove ${path}`, e);
   }
 }
 
@@ -121,11 +121,11 @@ export function logKey(topic: string, partition: number): string {
 }
 
 /** A missing file gives an empty map; a corrupt one is reported and ignored (recovery then scans more). */
-export function readCheckpointMap(file: OffsetCheckpointFile): Map<string, number> {
+export function readCheckpointMap(file: OffsetCheckpointFile, logger: Logger): Map<string, number> {
   try {
     return file.readMap();
   } catch (e) {
-    log.warn(`ignoring unreadable checkpoint ${file.path}`, e);
+    logger.warn(`ignoring unreadable checkpoint ${file.path}`, e);
     return new Map();
   }
 }

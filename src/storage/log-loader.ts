@@ -11,6 +11,7 @@ import { recoverCleanerFiles } from './cleaner/swap-files.js';
 import { DELETED_SUFFIX, TMP_SUFFIX, parseSegmentFileName } from './file-names.js';
 import { unlinkIfExists } from './fs-util.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
+import type { Logger } from '../common/logger.js';
 import { activateOrRecover, floorSegmentIndex, recoverSegments } from './recovery.js';
 import { Segment, type SegmentSettings } from './segment.js';
 
@@ -21,6 +22,8 @@ export interface LoadOptions {
   initialOffset: number;
   /** After a clean shutdown: the log end offset from the recovery-point checkpoint (activation is then deferred). */
   cleanLogEndOffset?: number;
+  /** The owner's logger (default the process logger). */
+  logger?: Logger;
 }
 
 export interface LoadedSegments {
@@ -55,7 +58,7 @@ export function loadSegments(dir: string, settings: SegmentSettings, now: number
   let recovered = false;
   if (opts.recover) {
     const from = floorSegmentIndex(segments, opts.recoveryPoint);
-    const result = recoverSegments(segments, opts.recoveryPoint, epochs);
+    const result = recoverSegments(segments, opts.recoveryPoint, epochs, opts.logger);
     for (const s of result.removed) s.deleteNow();
     // Rebuilt indexes are written now; fsyncing the recovered segments happens off the event loop
     // afterwards (the recovery point only moves once that is done), so start-up stays fast.
@@ -68,7 +71,7 @@ export function loadSegments(dir: string, settings: SegmentSettings, now: number
     last.markActiveLazily(end);
     return { segments, recovered: false };
   }
-  if (activateOrRecover(segments, last, epochs)) recovered = true;
+  if (activateOrRecover(segments, last, epochs, opts.logger)) recovered = true;
   return { segments, recovered };
 }
 

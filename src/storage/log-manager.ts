@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { log } from '../common/logger.js';
+import { log as processLog, type Logger } from '../common/logger.js';
 import { scheduleRepeating, systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
 import { OffsetCheckpointFile, type TopicPartitionOffset } from './checkpoint-file.js';
@@ -64,6 +64,8 @@ export interface LogManagerOptions {
   recoveryThreads?: number;
   /** log.cleaner.* settings (the cleaner runs once background tasks start, when enabled). */
   cleaner?: Partial<LogCleanerOptions>;
+  /** The owner's logger, given to every log here (default the process logger). */
+  logger?: Logger;
 }
 
 export interface LogDirUsage {
@@ -91,10 +93,12 @@ export class LogManager {
   readonly cleaner: LogCleaner;
   /** Rate-limited reporting of write failures (disk full), shared by appends and checkpoints. */
   readonly storageErrors: StorageErrorLog;
+  private readonly logger: Logger;
 
   constructor(opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('LogManager needs at least one log directory');
     this.opts = opts;
+    this.logger = opts.logger ?? processLog;
     this.logDirs = [...opts.logDirs];
     this.defaultConfig = opts.defaultConfig ?? defaultLogConfig;
     const scheduler = opts.scheduler ?? systemScheduler;
@@ -110,13 +114,13 @@ export class LogManager {
         written: new Map(),
       });
     }
-    this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, opts.now === undefined ? scheduler : { now: this.now, schedule: (ms, fn) => scheduler.schedule(ms, fn) });
-    this.storageErrors = new StorageErrorLog(this.now);
+    this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, opts.now === undefined ? scheduler : { now: this.now, schedule: (ms, fn) => scheduler.schedule(ms, fn) }, this.logger);
+    this.storageErrors = new StorageErrorLog(this.now, undefined, this.logger);
   }
 
   /** What every log opened here shares: time, timers, the segment file bound and the read pool. */
-  private logOpenOptions(): { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool } {
-    const o: { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool } = { scheduler: this.scheduler, now: this.now, cache: this.segmentCache };
+  private logOpenOptions(): { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger } {
+    const o: { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger } = { scheduler: this.scheduler, now: this.now, cache: this.segmentCache, logger: this.logger };
     if (this.opts.readPool !== undefined) o.readPool = this.opts.readPool;
     return o;
   }
@@ -140,9 +144,9 @@ export class LogManager {
       const cp = this.dirCheckpoints(dir);
       const marker = join(dir, CLEAN_SHUTDOWN_FILE);
       const clean = fs.existsSync(marker);
-      const recoveryPoints = readCheckpointMap(cp.recoveryPoints);
-      const highWatermarks = readCheckpointMap(cp.highWatermarks);
-      const logStartOffsets = readCheckpointMap(cp.logStartOffsets);
+      const recoveryPoints = readCheckpointMap(cp.recoveryPoints, this.logger);
+      const highWatermarks = readCheckpointMap(cp.highWatermarks, this.logger);
+      const logStartOffsets = readCheckpointMap(cp.logStartOffsets, this.logger);
       const started = performance.now();
       let count = 0;
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -155,7 +159,7 @@ export class LogManager {
         if (tp === undefined) continue;
         const key = logKey(tp.topic, tp.partition);
         if (this.logs.has(key)) continue;
-        if (expectedTopicId !== undefined && !belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId)) continue;
+        if (expectedTopicId !== undefined && !belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId, this.logger)) continue;
         const opts: Parameters<typeof PartitionLog.open>[4] = { ...this.logOpenOptions(), recover: !clean, cleanShutdown: clean };
         const rp = recoveryPoints.get(entry.name);
         const hw = highWatermarks.get(entry.name);
@@ -170,11 +174,11 @@ export class LogManager {
           loaded.push(plog);
           count++;
         } catch (e) {
-          log.error(`failed to load log ${entry.name} in ${dir}; skipping it`, e);
+          this.logger.error(`failed to load log ${entry.name} in ${dir}; skipping it`, e);
         }
       }
       if (clean) unlinkIfExists(marker);
-      log.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
+      this.logger.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
     }
     return loaded;
   }
@@ -205,7 +209,7 @@ export class LogManager {
       plog = PartitionLog.open(path, topic, partition, config, { ...this.logOpenOptions() });
     } catch (e) {
       // Only what this call made goes (never a file or directory that was in the way).
-      if (!existed) removeQuietly(path);
+      if (!existed) removeQuietly(path, this.logger);
       throw e;
     }
     if (syncDir) fsyncDir(dir);
@@ -230,7 +234,7 @@ export class LogManager {
     } catch {
       // removed below anyway
     }
-    removeQuietly(plog.dir);
+    removeQuietly(plog.dir, this.logger);
   }
 
   /**
@@ -242,7 +246,7 @@ export class LogManager {
     let removed = 0;
     for (const plog of [...this.logs.values()]) {
       if (keep(plog.topic, plog.partition)) continue;
-      log.warn(`removing stray log ${plog.dir}: its topic is not in the metadata`);
+      this.logger.warn(`removing stray log ${plog.dir}: its topic is not in the metadata`);
       this.deleteLog(plog.topic, plog.partition);
       removed++;
     }
@@ -274,9 +278,9 @@ export class LogManager {
       try {
         plog.close();
       } catch (e) {
-        log.warn(`error closing deleted log ${topic}-${partition}`, e);
+        this.logger.warn(`error closing deleted log ${topic}-${partition}`, e);
       }
-      out.push(renameForDeletion(dir, plog.dir, topic, partition));
+      out.push(renameForDeletion(dir, plog.dir, topic, partition, this.logger));
       parents.add(dir);
     }
     for (const dir of parents) fsyncDir(dir);
@@ -286,7 +290,7 @@ export class LogManager {
 
   /** Removes directories marked by markForDeletion, off the event loop. */
   removeDeleted(dirs: readonly DeletedLogDir[]): void {
-    removeDeletedDirs(dirs);
+    removeDeletedDirs(dirs, this.logger);
   }
 
   /** The configured log directory holding a partition's log (undefined when not hosted). */
@@ -359,7 +363,7 @@ export class LogManager {
       try {
         deleted += plog.applyRetention(now);
       } catch (e) {
-        log.error(`retention failed for ${plog.topic}-${plog.partition}`, e);
+        this.logger.error(`retention failed for ${plog.topic}-${plog.partition}`, e);
       }
     }
     return deleted;
@@ -371,7 +375,7 @@ export class LogManager {
       try {
         plog.maybeFlushByTime(now);
       } catch (e) {
-        log.error(`flush failed for ${plog.topic}-${plog.partition}`, e);
+        this.logger.error(`flush failed for ${plog.topic}-${plog.partition}`, e);
       }
     }
   }
@@ -419,7 +423,7 @@ export class LogManager {
         }
       } catch (e) {
         failed = true;
-        log.error(`error shutting down log ${plog.topic}-${plog.partition}`, e);
+        this.logger.error(`error shutting down log ${plog.topic}-${plog.partition}`, e);
       }
     }
     for (const dir of this.logDirs) {
@@ -427,7 +431,7 @@ export class LogManager {
         this.checkpointDir(dir);
         if (!failed) atomicWriteFile(join(dir, CLEAN_SHUTDOWN_FILE), '');
       } catch (e) {
-        log.error(`error writing checkpoints to ${dir}`, e);
+        this.logger.error(`error writing checkpoints to ${dir}`, e);
       }
     }
   }
@@ -474,7 +478,7 @@ export class LogManager {
       task();
     } catch (e) {
       if (storageFailureCode(e) !== undefined) this.storageErrors.failed(what, e);
-      else log.error(`${what} failed`, e);
+      else this.logger.error(`${what} failed`, e);
     }
   }
 }

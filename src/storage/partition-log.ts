@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../common/clock.js';
-import { log } from '../common/logger.js';
+import { log as processLog, type Logger } from '../common/logger.js';
 import { systemScheduler, type Scheduler } from '../common/scheduler.js';
 import { logFile } from './file-names.js';
 import { fsyncDir } from './fs-util.js';
@@ -48,6 +48,8 @@ export interface PartitionLogOpenOptions {
    * is the log end offset): the active segment is opened on first use instead of at load.
    */
   cleanShutdown?: boolean;
+  /** The owner's logger (the log manager's; default the process logger). */
+  logger?: Logger;
 }
 
 /**
@@ -77,6 +79,8 @@ export class PartitionLog {
   private readonly scheduler: Scheduler;
   /** The time this log runs on (for state kept beside it, e.g. producer state). */
   readonly clock: Clock;
+  /** Where this log (and state kept beside it, e.g. producer state) logs. */
+  readonly logger: Logger;
   private segments!: LogSegments;
   private _logStartOffset = 0;
   private _logEndOffset = 0;
@@ -102,6 +106,7 @@ export class PartitionLog {
     this.now = opts.now ?? (() => scheduler.now());
     const now = this.now;
     this.clock = { now: () => now() };
+    this.logger = opts.logger ?? processLog;
     this.settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes, cache: opts.cache ?? newSegmentResourceCache(), readPool: opts.readPool };
     this.lastFlushTime = this.now();
     this.leaderEpochs = new LeaderEpochCache(dir, () => this._logEndOffset);
@@ -116,6 +121,7 @@ export class PartitionLog {
       recoveryPoint: opts.recoveryPoint ?? 0,
       initialOffset: Math.max(0, opts.logStartOffset ?? 0),
       ...(opts.cleanShutdown === true && opts.recover !== true && opts.recoveryPoint !== undefined ? { cleanLogEndOffset: opts.recoveryPoint } : {}),
+      logger: log.logger,
     });
     log.segments = new LogSegments(loaded.segments, log.scheduler);
     const leo = log.segments.last.nextOffset;
@@ -221,7 +227,7 @@ export class PartitionLog {
           // The log file was fsynced before the commit; the rebuilt indexes are flushed off the
           // event loop (a torn index is detected and rebuilt at load).
           seg.flushAsync((err) => {
-            if (err !== null) log.warn(`cannot fsync the indexes of cleaned segment ${path}`, err);
+            if (err !== null) this.logger.warn(`cannot fsync the indexes of cleaned segment ${path}`, err);
           });
           return seg;
         },
@@ -294,7 +300,7 @@ export class PartitionLog {
     seg.ensureActivated();
     this.segments.grew(seg.size - before);
     if (seg.nextOffset !== this._logEndOffset) {
-      log.warn(`log end offset of ${this.topic}-${this.partition} is ${seg.nextOffset} on disk, not the checkpointed ${this._logEndOffset}`);
+      this.logger.warn(`log end offset of ${this.topic}-${this.partition} is ${seg.nextOffset} on disk, not the checkpointed ${this._logEndOffset}`);
       this._logEndOffset = seg.nextOffset;
       this._highWatermark = Math.min(this._highWatermark, this._logEndOffset);
       this._recoveryPoint = Math.min(this._recoveryPoint, this._logEndOffset);
@@ -476,7 +482,7 @@ export class PartitionLog {
       const target = this.segments.last;
       if (!target.active) {
         const before = target.size;
-        activateOrRecover(this.segments.mutable, target, this.leaderEpochs);
+        activateOrRecover(this.segments.mutable, target, this.leaderEpochs, this.logger);
         this.segments.grew(target.size - before);
       }
       this.segments.grew(-target.truncateTo(offset));

@@ -18,7 +18,6 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
 import {
   ATTRIBUTES_OFFSET,
   BASE_SEQUENCE_OFFSET,
@@ -337,7 +336,7 @@ export class ProducerStateManager {
       appendTxnIndexEntry(txnIndexFile(this.plog.dir, base), t);
       this.txnIndexBases.add(base);
     } catch (e) {
-      log.error(`cannot write the aborted transaction index of ${this.name}`, e);
+      this.plog.logger.error(`cannot write the aborted transaction index of ${this.name}`, e);
     }
   }
 
@@ -449,7 +448,7 @@ export class ProducerStateManager {
       const keep = snapshots.filter((o) => o <= offset).slice(-(SNAPSHOTS_RETAINED + 1));
       for (const o of snapshots) if (o < offset && !keep.includes(o)) unlinkIfExists(snapshotFile(this.plog.dir, o));
     } catch (e) {
-      log.error(`cannot write the producer state snapshot of ${this.name} at offset ${offset}`, e);
+      this.plog.logger.error(`cannot write the producer state snapshot of ${this.name} at offset ${offset}`, e);
     }
   }
 
@@ -477,7 +476,7 @@ export class ProducerStateManager {
         this.lastSnapshotOffset = offset;
         loaded = true;
       } catch (e) {
-        log.warn(`ignoring producer snapshot ${snapshotFile(dir, offset)}: ${e instanceof Error ? e.message : String(e)}`);
+        this.plog.logger.warn(`ignoring producer snapshot ${snapshotFile(dir, offset)}: ${e instanceof Error ? e.message : String(e)}`);
         unlinkIfExists(snapshotFile(dir, offset));
       }
     }
@@ -498,7 +497,7 @@ export class ProducerStateManager {
       try {
         entries = readTxnIndexFile(path);
       } catch (e) {
-        log.warn(`rebuilding from the log: ${e instanceof Error ? e.message : String(e)}`);
+        this.plog.logger.warn(`rebuilding from the log: ${e instanceof Error ? e.message : String(e)}`);
         entries = [];
         replayFrom = Math.min(replayFrom, base);
       }
@@ -523,7 +522,7 @@ export class ProducerStateManager {
         offset = next;
       }
       this.mapEndOffset = logEnd;
-      log.debug(`rebuilt producer state of ${this.name} from offset ${replayFrom} to ${logEnd} in ${(performance.now() - started).toFixed(0)} ms`);
+      this.plog.logger.debug(`rebuilt producer state of ${this.name} from offset ${replayFrom} to ${logEnd} in ${(performance.now() - started).toFixed(0)} ms`);
       this.takeSnapshot(logEnd);
     }
     this.mapEndOffset = logEnd;

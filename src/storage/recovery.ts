@@ -7,7 +7,7 @@
  */
 import { basename, dirname } from 'node:path';
 import { CorruptRecordError } from '../common/errors.js';
-import { log } from '../common/logger.js';
+import { log as processLog, type Logger } from '../common/logger.js';
 import type { LeaderEpochCache } from './leader-epoch-cache.js';
 import { isOutOfSpace, type Segment } from './segment.js';
 
@@ -41,7 +41,7 @@ export function floorSegmentIndex(segments: readonly Segment[], offset: number):
  * Recovers `segments` (sorted, mutated in place) from the one containing `recoveryPoint`.
  * Leader epochs found in recovered batches are (re)assigned to `epochs`.
  */
-export function recoverSegments(segments: Segment[], recoveryPoint: number, epochs: LeaderEpochCache | undefined): RecoveryResult {
+export function recoverSegments(segments: Segment[], recoveryPoint: number, epochs: LeaderEpochCache | undefined, logger: Logger = processLog): RecoveryResult {
   const result: RecoveryResult = { recovered: 0, truncatedBytes: 0, removed: [] };
   const onBatch =
     epochs === undefined
@@ -57,7 +57,7 @@ export function recoverSegments(segments: Segment[], recoveryPoint: number, epoc
     if (truncated > 0) {
       result.truncatedBytes += truncated;
       result.removed = segments.splice(i + 1);
-      logTruncation(seg, truncated, result.removed);
+      logTruncation(seg, truncated, result.removed, logger);
       break;
     }
   }
@@ -68,9 +68,9 @@ export function recoverSegments(segments: Segment[], recoveryPoint: number, epoc
  * Makes `seg` (the last of `segments`) the active segment; if its indexes or tail are not
  * trustworthy it is recovered first (CRC scan, index rebuild, tail truncation).
  */
-export function activateOrRecover(segments: Segment[], seg: Segment, epochs: LeaderEpochCache | undefined): boolean {
+export function activateOrRecover(segments: Segment[], seg: Segment, epochs: LeaderEpochCache | undefined, logger: Logger = processLog): boolean {
   if (seg.activate()) return false;
-  const result = recoverSegments(segments, seg.baseOffset, epochs);
+  const result = recoverSegments(segments, seg.baseOffset, epochs, logger);
   for (const s of result.removed) s.deleteNow();
   if (!seg.activate()) throw new CorruptRecordError(`cannot recover ${seg.logFilePath}`);
   try {
@@ -78,19 +78,19 @@ export function activateOrRecover(segments: Segment[], seg: Segment, epochs: Lea
   } catch (e) {
     // On a full disk the broker still starts: the recovered tail is rescanned at the next unclean start.
     if (!isOutOfSpace(e)) throw e;
-    log.warn(`cannot make the recovered segment ${seg.logFilePath} durable (disk full); it is recovered again after an unclean shutdown`);
+    logger.warn(`cannot make the recovered segment ${seg.logFilePath} durable (disk full); it is recovered again after an unclean shutdown`);
   }
   return true;
 }
 
-function logTruncation(seg: Segment, truncated: number, removed: readonly Segment[]): void {
+function logTruncation(seg: Segment, truncated: number, removed: readonly Segment[], logger: Logger): void {
   let bytes = truncated;
   for (const s of removed) bytes += s.size;
   const claimed = seg.lastTruncatedLastOffset;
   const lastRemovedBase = removed.length > 0 ? (removed[removed.length - 1] as Segment).baseOffset : null;
   const to = Math.max(claimed ?? -1, lastRemovedBase ?? -1);
   const range = to >= seg.nextOffset ? `offsets ${seg.nextOffset} to ${to}${removed.length > 0 ? ' or later' : ''}` : `from offset ${seg.nextOffset} (the cut data had no readable offsets)`;
-  log.warn(
+  logger.warn(
     `Recovery truncated partition ${basename(dirname(seg.logFilePath))}: removed ${range}, ${bytes} bytes ` +
       `(${truncated} at position ${seg.size} of ${basename(seg.logFilePath)}${removed.length > 0 ? ` and ${removed.length} later segments` : ''}); log end offset is now ${seg.nextOffset}`,
   );

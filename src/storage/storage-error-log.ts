@@ -8,7 +8,7 @@
  * one WARN with the cause, the first success after it one INFO "resumed" line.
  */
 import { LogDirFailureError } from '../common/errors.js';
-import { log } from '../common/logger.js';
+import { log as processLog, type Logger } from '../common/logger.js';
 
 /** errno codes that mean the storage, not the request, is at fault. */
 const STORAGE_CODES = new Set(['ENOSPC', 'EIO', 'EROFS', 'EDQUOT']);
@@ -29,7 +29,7 @@ export class StorageErrorLog {
   private suppressed = 0;
   private total = 0;
 
-  constructor(private readonly now: () => number, private readonly intervalMs = 10_000) {}
+  constructor(private readonly now: () => number, private readonly intervalMs = 10_000, private readonly logger: Logger = processLog) {}
 
   get isFailing(): boolean {
     return this.failing;
@@ -45,12 +45,12 @@ export class StorageErrorLog {
       this.lastLine = now;
       this.suppressed = 0;
       this.total = 1;
-      log.warn(`Storage error (${storageFailureCode(e) ?? 'I/O'}) on ${what}: writes answer KAFKA_STORAGE_ERROR until they succeed again; reads are still served: ${e instanceof Error ? e.message : String(e)}`);
+      this.logger.warn(`Storage error (${storageFailureCode(e) ?? 'I/O'}) on ${what}: writes answer KAFKA_STORAGE_ERROR until they succeed again; reads are still served: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
     this.suppressed++;
     if (now - this.lastLine >= this.intervalMs) {
-      log.warn(`Storage still failing (${storageFailureCode(e) ?? 'I/O'}): ${this.suppressed} more failed writes in the last ${Math.round((now - this.lastLine) / 1000)} s, latest on ${what}`);
+      this.logger.warn(`Storage still failing (${storageFailureCode(e) ?? 'I/O'}): ${this.suppressed} more failed writes in the last ${Math.round((now - this.lastLine) / 1000)} s, latest on ${what}`);
       this.lastLine = now;
       this.suppressed = 0;
     }
@@ -60,6 +60,6 @@ export class StorageErrorLog {
   succeeded(): void {
     if (!this.failing) return;
     this.failing = false;
-    log.info(`Storage writes resumed after ${Math.round((this.now() - this.since) / 1000)} s and ${this.total} failed writes`);
+    this.logger.info(`Storage writes resumed after ${Math.round((this.now() - this.since) / 1000)} s and ${this.total} failed writes`);
   }
 }

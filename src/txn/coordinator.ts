@@ -26,7 +26,7 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { CoordinatorDeps } from '../coordinator/deps.js';
 import { txnAppendErrorCode } from '../coordinator/append-errors.js';
 import { always, chain, type MaybePromise } from '../coordinator/maybe-async.js';
@@ -101,9 +101,9 @@ export class TransactionCoordinator {
   private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly deps: TxnCoordinatorDeps) {
-    this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now());
+    this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now(), deps.logger);
     this.producerIds = new ProducerIdManager(deps.settings.producerIdDir);
-    this.txns = new TxnStateShard(this.producerIds);
+    this.txns = new TxnStateShard(this.producerIds, deps.logger);
     this.runtime = new CoordinatorRuntime(
       TRANSACTION_STATE_TOPIC,
       {
@@ -164,7 +164,7 @@ export class TransactionCoordinator {
         numPartitions,
         configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.stateLogSegmentBytes) },
       });
-      log.info(`Created internal topic ${TRANSACTION_STATE_TOPIC} with ${numPartitions} partitions`);
+      this.deps.logger.info(`Created internal topic ${TRANSACTION_STATE_TOPIC} with ${numPartitions} partitions`);
     }
     this.loadAll();
   }
@@ -185,10 +185,10 @@ export class TransactionCoordinator {
       const p = this.deps.internal.partition(TRANSACTION_STATE_TOPIC, i);
       if (p) records += this.txns.load(p);
     }
-    log.info(`Loaded ${this.txns.size} transactional ids from ${records} records of ${TRANSACTION_STATE_TOPIC} in ${(performance.now() - started).toFixed(0)} ms`);
+    this.deps.logger.info(`Loaded ${this.txns.size} transactional ids from ${records} records of ${TRANSACTION_STATE_TOPIC} in ${(performance.now() - started).toFixed(0)} ms`);
     for (const m of this.txns.values()) {
       if (isPrepare(m.state)) {
-        log.info(`Completing the interrupted ${m.state === TxnState.PrepareCommit ? 'commit' : 'abort'} of transactional id ${m.transactionalId}`);
+        this.deps.logger.info(`Completing the interrupted ${m.state === TxnState.PrepareCommit ? 'commit' : 'abort'} of transactional id ${m.transactionalId}`);
         if (!this.inFlight.has(m.transactionalId)) this.completeHeld(m);
       }
     }
@@ -240,7 +240,7 @@ export class TransactionCoordinator {
     const partition = this.partitionFor(transactionalId);
     if (!this.deps.internal.partition(TRANSACTION_STATE_TOPIC, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
     const failed = (e: unknown): never => {
-      throw err(txnAppendErrorCode(e, `the transaction state of ${transactionalId}`), `writing the transaction state of ${transactionalId} failed`);
+      throw err(txnAppendErrorCode(e, `the transaction state of ${transactionalId}`, this.deps.logger), `writing the transaction state of ${transactionalId} failed`);
     };
     const replayed = (): TxnMetadata | undefined => this.txns.get(transactionalId);
     let written: MaybePromise<undefined>;
@@ -301,7 +301,7 @@ export class TransactionCoordinator {
       case TxnState.CompleteAbort: {
         const next = this.nextProducerEpoch(m, transactionTimeoutMs, expected);
         return chain(this.transition(next), () => {
-          log.debug(`Initialized transactional id ${m.transactionalId} with producer id ${next.producerId} and epoch ${next.producerEpoch}`);
+          this.deps.logger.debug(`Initialized transactional id ${m.transactionalId} with producer id ${next.producerId} and epoch ${next.producerEpoch}`);
           return { producerId: next.producerId, producerEpoch: next.producerEpoch };
         });
       }
@@ -465,14 +465,14 @@ export class TransactionCoordinator {
         const r = this.markers.append(topic, partition, marker);
         if (r.committed !== null) waiting.push(r.committed);
         if (r.code !== ErrorCode.NONE && r.code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-          log.warn(`could not write the ${commit ? 'COMMIT' : 'ABORT'} marker of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}) to ${topic}-${partition}: error ${r.code}`);
+          this.deps.logger.warn(`could not write the ${commit ? 'COMMIT' : 'ABORT'} marker of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}) to ${topic}-${partition}: error ${r.code}`);
         }
       }
     }
     const writeComplete = (): void => {
       const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
       const failed = (e: unknown): void => {
-        log.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
+        this.deps.logger.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
         done();
       };
       try {
@@ -507,16 +507,16 @@ export class TransactionCoordinator {
     for (const m of this.txns.values()) {
       const id = m.transactionalId;
       if (this.inFlight.has(id)) continue;
-      const failed = (e: unknown): void => log.error(`transaction maintenance for ${id} failed`, e);
+      const failed = (e: unknown): void => this.deps.logger.error(`transaction maintenance for ${id} failed`, e);
       try {
         let r: MaybePromise<unknown> = undefined;
         if (m.state === TxnState.Ongoing && m.txnStartTimestamp + m.txnTimeoutMs < now) {
-          log.info(`Aborting the transaction of ${id} (producer ${m.producerId}, epoch ${m.producerEpoch}): it exceeded its timeout of ${m.txnTimeoutMs} ms`);
+          this.deps.logger.info(`Aborting the transaction of ${id} (producer ${m.producerId}, epoch ${m.producerEpoch}): it exceeded its timeout of ${m.txnTimeoutMs} ms`);
           r = this.exclusive(id, () => this.abortOngoing(m));
         } else if (isPrepare(m.state)) {
           this.completeHeld(m);
         } else if (isComplete(m.state) && m.txnLastUpdateTimestamp + expirationMs <= now) {
-          r = this.exclusive(id, () => chain(this.write(id, null), () => log.info(`Expired transactional id ${id} after ${expirationMs} ms of inactivity`)));
+          r = this.exclusive(id, () => chain(this.write(id, null), () => this.deps.logger.info(`Expired transactional id ${id} after ${expirationMs} ms of inactivity`)));
         }
         if (r instanceof Promise) r.catch(failed);
       } catch (e) {

@@ -6,7 +6,7 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { CoordinatorAppend, PartitionWriter } from '../coordinator/deps.js';
 import { encodeControlBatch } from '../protocol/records/control-record.js';
 
@@ -26,6 +26,7 @@ export class MarkerWriter {
   constructor(
     private readonly writer: PartitionWriter,
     private readonly now: () => number,
+    private readonly logger: Logger,
   ) {}
 
   onMarker(l: MarkerListener): () => void {
@@ -55,7 +56,7 @@ export class MarkerWriter {
       appended = this.writer.append(topic, partition, batch);
     } catch (e) {
       if (e instanceof KafkaError) return { code: e.code, committed: null };
-      log.error(`writing a ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} to ${topic}-${partition} failed`, e);
+      this.logger.error(`writing a ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} to ${topic}-${partition} failed`, e);
       return { code: ErrorCode.UNKNOWN_SERVER_ERROR, committed: null };
     }
     const offset = appended.firstOffset;
@@ -64,7 +65,7 @@ export class MarkerWriter {
         try {
           l(topic, partition, marker, offset);
         } catch (e) {
-          log.error(`transaction marker listener failed for ${topic}-${partition}`, e);
+          this.logger.error(`transaction marker listener failed for ${topic}-${partition}`, e);
         }
       }
     };
@@ -72,7 +73,7 @@ export class MarkerWriter {
       notify();
       return { code: ErrorCode.NONE, committed: null };
     }
-    const committed = appended.committed.then(notify, (e: unknown) => log.error(`the ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} in ${topic}-${partition} was not committed`, e));
+    const committed = appended.committed.then(notify, (e: unknown) => this.logger.error(`the ${marker.commit ? 'COMMIT' : 'ABORT'} marker for producer ${marker.producerId} in ${topic}-${partition} was not committed`, e));
     return { code: ErrorCode.NONE, committed };
   }
 }

@@ -4,7 +4,7 @@
  * transaction indexes below the log start, and a final snapshot at clean shutdown.
  */
 import { scheduleRepeating, type Scheduler, type TimerHandle } from '../common/scheduler.js';
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { ProducerStateManager } from '../storage/producer-state.js';
 
 /** A partition whose producer state is kept up (the broker's partitions satisfy this). */
@@ -31,6 +31,7 @@ export class ProducerStateMaintenance {
     /** producer.id.expiration.ms, read at each tick (it is a dynamic broker config). */
     private readonly expirationMs: () => number,
     private readonly clock: Scheduler,
+    private readonly logger: Logger,
   ) {
     this.lastExpirationCheck = clock.now();
   }
@@ -59,7 +60,7 @@ export class ProducerStateMaintenance {
         }
         if (ps.needsSnapshot && now - ps.lastSnapshotAt >= SNAPSHOT_INTERVAL_MS) ps.takeSnapshot();
       } catch (e) {
-        log.error(`producer state upkeep of ${p.topic}-${p.index} failed`, e);
+        this.logger.error(`producer state upkeep of ${p.topic}-${p.index} failed`, e);
       }
     }
   }

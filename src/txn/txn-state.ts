@@ -8,7 +8,7 @@
  * only in memory (a loaded value has none). Samsa's written records carry it to their replay
  * (TxnLogRecord); records read back from the log do not.
  */
-import { log } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import type { InternalPartition } from '../coordinator/deps.js';
 import type { CoordinatorRecord } from '../coordinator/runtime.js';
 import { decodeRecordBatches } from '../protocol/records/record.js';
@@ -38,7 +38,10 @@ export function txnRecord(transactionalId: string, next: TxnMetadata | null): Co
 export class TxnStateShard {
   private readonly txns = new Map<string, TxnMetadata>();
 
-  constructor(private readonly producerIds: ProducerIdManager) {}
+  constructor(
+    private readonly producerIds: ProducerIdManager,
+    private readonly logger: Logger,
+  ) {}
 
   get(transactionalId: string): TxnMetadata | undefined {
     return this.txns.get(transactionalId);
@@ -88,7 +91,7 @@ export class TxnStateShard {
           try {
             this.replay({ key: r.key, value: r.value });
           } catch (e) {
-            log.error(`skipping a malformed record at offset ${r.offset} of ${TRANSACTION_STATE_TOPIC}-${p.index}`, e);
+            this.logger.error(`skipping a malformed record at offset ${r.offset} of ${TRANSACTION_STATE_TOPIC}-${p.index}`, e);
           }
         }
       }

@@ -45,8 +45,8 @@ it('logs partition, offsets and bytes of a torn tail cut by recovery', { timeout
 
   broker = await startBrokerProcess({ dataDir });
   const out = broker.output();
-  assert.match(out, /WARN Recovery truncated partition torn-0: removed offsets 10 to 14, 40 bytes \(40 at position \d+ of 0+\.log\); log end offset is now 10/, out);
-  assert.match(out, /WARN Recovery truncated partition torn-1: removed from offset 10 \(the cut data had no readable offsets\), 100 bytes/, out);
+  assert.match(out, /WARN (?:\[[^\]]*\] )*Recovery truncated partition torn-0: removed offsets 10 to 14, 40 bytes \(40 at position \d+ of 0+\.log\); log end offset is now 10/, out);
+  assert.match(out, /WARN (?:\[[^\]]*\] )*Recovery truncated partition torn-1: removed from offset 10 \(the cut data had no readable offsets\), 100 bytes/, out);
   assert.equal((out.match(/Recovery truncated partition torn-0/g) ?? []).length, 1, 'one line per partition');
   assert.equal(statSync(seg0).size, size0);
   await withClient(broker.port, async (c) => {

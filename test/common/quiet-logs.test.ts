@@ -11,7 +11,7 @@ import { runProcess } from '../helpers/run-process.js';
 import { startBroker, type StartBrokerOptions } from '../../src/index.js';
 
 const FIXTURE = resolve('dist/test/helpers/fixtures/quiet-logs-fixture.js');
-/** A Samsa log line: "[ISO time] LEVEL message". */
+/** A Samsa log line: "[ISO time] LEVEL [tag] ... message" (a broker's lines carry [broker <id>] and a component). */
 const LOG_LINE = /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] (ERROR|WARN|INFO|DEBUG) /;
 
 async function runFixture(fail: boolean): Promise<{ code: number | null; out: string }> {
@@ -29,7 +29,7 @@ test('startBroker({ logger: { sink } }) sends the broker log to the sink', async
   const opts: StartBrokerOptions & Record<string, unknown> = { port: 0, logger: { sink: (l: string) => void lines.push(l), level: 'info' } };
   const b = await startBroker(opts);
   await b.stop();
-  assert.ok(lines.some((l) => / INFO Samsa broker 1 started in \d+ ms: listeners PLAINTEXT:\/\/127\.0\.0\.1:\d+/.test(l)), `sink got: ${JSON.stringify(lines)}`);
+  assert.ok(lines.some((l) => / INFO (?:\[[^\]]*\] )*Samsa broker 1 started in \d+ ms: listeners PLAINTEXT:\/\/127\.0\.0\.1:\d+/.test(l)), `sink got: ${JSON.stringify(lines)}`);
   assert.ok(lines.every((l) => LOG_LINE.test(l) && l.endsWith('\n')), JSON.stringify(lines));
 });
 
@@ -45,8 +45,8 @@ test('a failing test prints its broker logs (both brokers), and only its own', {
   const { code, out } = await runFixture(true);
   assert.equal(code, 1, out);
   assert.match(out, /✖ maybe failing test/);
-  assert.match(out, /INFO Preparing to rebalance group quiet-failing-in-process /, out);
-  assert.match(out, /INFO Preparing to rebalance group quiet-failing-child /, out);
+  assert.match(out, /INFO (?:\[[^\]]*\] )*Preparing to rebalance group quiet-failing-in-process /, out);
+  assert.match(out, /INFO (?:\[[^\]]*\] )*Preparing to rebalance group quiet-failing-child /, out);
   assert.match(out, /broker log for failing test "maybe failing test"/, out);
   assert.doesNotMatch(out, /quiet-passing-/, 'the passing test\'s log is not printed');
 });

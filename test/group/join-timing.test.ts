@@ -11,6 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/common/error-codes.js';
+import { log } from '../../src/common/logger.js';
 import { ClassicGroup, GroupState } from '../../src/group/group.js';
 import { joinGroup, type JoinRequest } from '../../src/group/join.js';
 import type { JoinResult } from '../../src/group/member.js';
@@ -33,7 +34,7 @@ function runtime(): { rt: GroupRuntime; clock: ManualScheduler } {
     offsetsRetentionMs: 7 * 24 * 3600 * 1000,
     newMemberJoinTimeoutMs: 300_000,
   };
-  return { rt: { scheduler: clock, settings, write: (_groupId, _records, done) => done(ErrorCode.NONE) }, clock };
+  return { rt: { scheduler: clock, logger: log, settings, write: (_groupId, _records, done) => done(ErrorCode.NONE) }, clock };
 }
 
 /** One JoinGroup; `answer` is set once the coordinator responds. */

@@ -1,7 +1,8 @@
 /**
  * Broker logs of a test process, held back and printed only for a test that fails (see
  * quiet-logs.ts, which scripts/run-tests.mjs preloads into every test process). Two sources:
- *   - in-process brokers: the process-wide logger's lines (installed as the log sink);
+ *   - in-process brokers started without a logger of their own: they write to the process sink
+ *     (installed as the log sink), tagged [broker <id>];
  *   - child-process brokers (broker-process.ts): their captured stdout/stderr, registered here.
  * Without the preload nothing is installed and brokers log to stderr as usual.
  */

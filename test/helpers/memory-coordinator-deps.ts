@@ -7,6 +7,7 @@
  */
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { KafkaError } from '../../src/common/kafka-error.js';
+import { log } from '../../src/common/logger.js';
 import type { CoordinatorAppend, CoordinatorDeps, InternalPartition } from '../../src/coordinator/deps.js';
 import { ManualScheduler } from '../../src/group/scheduler.js';
 import { decodeRecordBatches, type RecordBatch } from '../../src/protocol/records/record.js';
@@ -84,6 +85,7 @@ export class MemoryCluster {
   deps<S>(settings: S): CoordinatorDeps<S> {
     return {
       scheduler: this.scheduler,
+      logger: log,
       settings,
       writer: {
         append: (topic, index, batch): CoordinatorAppend => {

@@ -25,7 +25,7 @@
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
-import { log } from '../../common/logger.js';
+import type { Logger } from '../../common/logger.js';
 import {
   decodeProduceRequest,
   encodeProduceResponse,
@@ -94,7 +94,7 @@ function errorOut(deps: ProduceDeps, index: number, topic: string, e: unknown): 
     deps.logs.storageErrors.failed(`append to ${topic}-${index}`, e);
     return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `Storage error on ${topic}-${index}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  log.error(`produce to ${topic}-${index} failed`, e);
+  deps.logger.error(`produce to ${topic}-${index} failed`, e);
   return partitionError(index, ErrorCode.UNKNOWN_SERVER_ERROR);
 }
 
@@ -145,7 +145,7 @@ function upConvert(deps: ProduceDeps, ctx: RequestContext, topic: string, index:
   });
   const ms = performance.now() - started;
   deps.conversions.recordProduce(out.records, records.length, ms);
-  log.debug(`produce to ${topic}-${index}: up-converted ${out.records} magic ${out.sourceMagic} messages (${records.length} bytes, codec ${out.sourceCodec}) to a v2 batch (codec ${out.codec}) in ${ms.toFixed(2)} ms`);
+  deps.logger.debug(`produce to ${topic}-${index}: up-converted ${out.records} magic ${out.sourceMagic} messages (${records.length} bytes, codec ${out.sourceCodec}) to a v2 batch (codec ${out.codec}) in ${ms.toFixed(2)} ms`);
   const info = validateRecordBatches(out.batch, { maxBatchBytes: maxMessageBytes });
   return { index, partition: found, info, records: out.batch };
 }
@@ -262,6 +262,7 @@ export interface ProduceDeps extends TopicCreationDeps {
   readonly logs: Pick<LogManager, 'storageErrors'>;
   readonly conversions: Pick<ConversionStats, 'recordProduce'>;
   readonly clock: Clock;
+  readonly logger: Logger;
 }
 
 export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest, ProduceResponseInit> {

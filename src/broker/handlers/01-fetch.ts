@@ -13,7 +13,7 @@
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
-import { log } from '../../common/logger.js';
+import type { Logger } from '../../common/logger.js';
 import {
   decodeFetchRequest,
   encodeFetchResponse,
@@ -193,7 +193,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
           if (e instanceof OffsetOutOfRangeError) out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
           else if (e instanceof KafkaError) out.errorCode = e.code;
           else {
-            log.error(`fetch from ${sp.topic}-${sp.partition} failed`, e);
+            deps.logger.error(`fetch from ${sp.topic}-${sp.partition} failed`, e);
             out.errorCode = ErrorCode.UNKNOWN_SERVER_ERROR;
           }
         }
@@ -245,6 +245,7 @@ export interface FetchDeps extends DownConvertDeps {
   readonly fetchSessions: Pick<FetchSessionCache, 'begin'>;
   readonly requestBudget: Pick<RequestBudget, 'responseRoom'>;
   readonly scheduler: Pick<Scheduler, 'schedule'>;
+  readonly logger: Logger;
 }
 
 export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchResponseInit> {

@@ -9,7 +9,7 @@
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
-import { log } from '../../common/logger.js';
+import type { Logger } from '../../common/logger.js';
 import {
   decodeDeleteRecordsRequest,
   encodeDeleteRecordsResponse,
@@ -39,7 +39,7 @@ function deletePartition(deps: DeleteRecordsDeps, topic: string, index: number, 
     p.log.deleteRecordsBefore(Number(target));
   } catch (e) {
     if (e instanceof KafkaError) return fail(e.code);
-    log.error(`delete records of ${topic}-${index} below ${target} failed`, e);
+    deps.logger.error(`delete records of ${topic}-${index} below ${target} failed`, e);
     return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
   }
   return { partitionIndex: index, lowWatermark: BigInt(p.logStartOffset), errorCode: ErrorCode.NONE };
@@ -49,6 +49,7 @@ function deletePartition(deps: DeleteRecordsDeps, topic: string, index: number, 
 export interface DeleteRecordsDeps {
   readonly replicas: Pick<ReplicaManager, 'partition'>;
   readonly logs: Pick<LogManager, 'checkpointAll'>;
+  readonly logger: Logger;
 }
 
 export function deleteRecordsHandler(deps: DeleteRecordsDeps): ApiHandler<DeleteRecordsRequest, DeleteRecordsResponseInit> {
@@ -70,7 +71,7 @@ export function deleteRecordsHandler(deps: DeleteRecordsDeps): ApiHandler<Delete
         try {
           deps.logs.checkpointAll();
         } catch (e) {
-          log.error('checkpointing log start offsets after DeleteRecords failed', e);
+          deps.logger.error('checkpointing log start offsets after DeleteRecords failed', e);
         }
         return { throttleTimeMs: 0, topics };
       });

@@ -16,11 +16,13 @@ import {
 } from '../../protocol/generated/messages/init-producer-id.js';
 import { fencedCode, txnErrorCode } from '../../txn/errors.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
+import type { Logger } from '../../common/logger.js';
 import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
 /** What InitProducerId uses: the transaction coordinator. */
 export interface InitProducerIdDeps {
   readonly txnCoordinator: Pick<TransactionCoordinator, 'initProducerId'>;
+  readonly logger: Logger;
 }
 
 export function initProducerIdHandler(deps: InitProducerIdDeps): ApiHandler<InitProducerIdRequest, InitProducerIdResponseInit> {
@@ -40,7 +42,7 @@ export function initProducerIdHandler(deps: InitProducerIdDeps): ApiHandler<Init
         const r = await deps.txnCoordinator.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
       } catch (e) {
-        return this.errorResponse(req, txnErrorCode(e, ctx.apiVersion, 4, 'InitProducerId'), ctx);
+        return this.errorResponse(req, txnErrorCode(e, ctx.apiVersion, 4, 'InitProducerId', deps.logger), ctx);
       }
     },
     errorResponse(_req, errorCode, ctx) {

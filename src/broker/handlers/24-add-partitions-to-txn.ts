@@ -17,6 +17,7 @@ import type { TopicPartitionRef } from '../../txn/coordinator.js';
 import { fencedCode, txnErrorCode } from '../../txn/errors.js';
 import { defineHandler, type RequestContext, type ApiHandler } from '../handler.js';
 import type { ReplicaManager } from '../replica-manager.js';
+import type { Logger } from '../../common/logger.js';
 import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
 type TopicResult = NonNullable<AddPartitionsToTxnResponseInit['resultsByTopicV3AndBelow']>[number];
@@ -55,7 +56,7 @@ async function handleTxn(deps: AddPartitionsToTxnDeps, ctx: RequestContext, t: T
     await deps.txnCoordinator.addPartitions(t.transactionalId, t.producerId, t.producerEpoch, refs);
     return topicResults(t.topics, () => ErrorCode.NONE);
   } catch (e) {
-    const code = txnErrorCode(e, apiVersion, 2, 'AddPartitionsToTxn');
+    const code = txnErrorCode(e, apiVersion, 2, 'AddPartitionsToTxn', deps.logger);
     return topicResults(t.topics, () => code);
   }
 }
@@ -64,6 +65,7 @@ async function handleTxn(deps: AddPartitionsToTxnDeps, ctx: RequestContext, t: T
 export interface AddPartitionsToTxnDeps {
   readonly replicas: Pick<ReplicaManager, 'partition'>;
   readonly txnCoordinator: Pick<TransactionCoordinator, 'addPartitions' | 'verifyPartitions'>;
+  readonly logger: Logger;
 }
 
 export function addPartitionsToTxnHandler(deps: AddPartitionsToTxnDeps): ApiHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponseInit> {

@@ -17,6 +17,7 @@ import { CONSUMER_OFFSETS_TOPIC, offsetsPartitionFor } from '../../txn/txn-log.j
 import { defineHandler, type ApiHandler } from '../handler.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { MetadataStore } from '../../metadata/store.js';
+import type { Logger } from '../../common/logger.js';
 import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
 /** What AddOffsetsToTxn uses: the image, offsets.topic.num.partitions and the transaction coordinator. */
@@ -24,6 +25,7 @@ export interface AddOffsetsToTxnDeps {
   readonly metadata: Pick<MetadataStore, 'image'>;
   readonly config: Pick<BrokerConfig, 'int'>;
   readonly txnCoordinator: Pick<TransactionCoordinator, 'addPartitions'>;
+  readonly logger: Logger;
 }
 
 export function addOffsetsToTxnHandler(deps: AddOffsetsToTxnDeps): ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponseInit> {
@@ -41,7 +43,7 @@ export function addOffsetsToTxnHandler(deps: AddOffsetsToTxnDeps): ApiHandler<Ad
         await deps.txnCoordinator.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }]);
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE };
       } catch (e) {
-        return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'AddOffsetsToTxn') };
+        return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'AddOffsetsToTxn', deps.logger) };
       }
     },
     errorResponse(_req, errorCode, ctx) {

@@ -16,11 +16,13 @@ import {
 } from '../../protocol/generated/messages/end-txn.js';
 import { fencedCode, txnErrorCode } from '../../txn/errors.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
+import type { Logger } from '../../common/logger.js';
 import type { TransactionCoordinator } from '../../txn/coordinator.js';
 
 /** What EndTxn uses: the transaction coordinator. */
 export interface EndTxnDeps {
   readonly txnCoordinator: Pick<TransactionCoordinator, 'endTransaction'>;
+  readonly logger: Logger;
 }
 
 export function endTxnHandler(deps: EndTxnDeps): ApiHandler<EndTxnRequest, EndTxnResponseInit> {
@@ -36,7 +38,7 @@ export function endTxnHandler(deps: EndTxnDeps): ApiHandler<EndTxnRequest, EndTx
         const r = await deps.txnCoordinator.endTransaction(req.transactionalId, req.producerId, req.producerEpoch, req.committed);
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
       } catch (e) {
-        return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'EndTxn'), producerId: -1n, producerEpoch: -1 };
+        return { throttleTimeMs: 0, errorCode: txnErrorCode(e, ctx.apiVersion, 2, 'EndTxn', deps.logger), producerId: -1n, producerEpoch: -1 };
       }
     },
     errorResponse(_req, errorCode, ctx) {

@@ -11,7 +11,7 @@
  */
 import { resolve } from 'node:path';
 import { ErrorCode } from '../../common/error-codes.js';
-import { log } from '../../common/logger.js';
+import type { Logger } from '../../common/logger.js';
 import {
   decodeAlterReplicaLogDirsRequest,
   encodeAlterReplicaLogDirsResponse,
@@ -40,7 +40,7 @@ function moveReplica(deps: AlterReplicaLogDirsDeps, topic: string, index: number
     deps.logs.moveLog(topic, index, dest, old.config);
     return ErrorCode.NONE;
   } catch (e) {
-    log.warn(`Unable to alter log dir of ${topic}-${index} to ${dest}`, e);
+    deps.logger.warn(`Unable to alter log dir of ${topic}-${index} to ${dest}`, e);
     return ErrorCode.KAFKA_STORAGE_ERROR;
   } finally {
     const now = deps.logs.getLog(topic, index);
@@ -55,6 +55,7 @@ function moveReplica(deps: AlterReplicaLogDirsDeps, topic: string, index: number
 export interface AlterReplicaLogDirsDeps {
   readonly replicas: Pick<ReplicaManager, 'partition'>;
   readonly logs: Pick<LogManager, 'logDirs' | 'logDirOf' | 'moveLog' | 'getLog'>;
+  readonly logger: Logger;
 }
 
 export function alterReplicaLogDirsHandler(deps: AlterReplicaLogDirsDeps): ApiHandler<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponseInit> {

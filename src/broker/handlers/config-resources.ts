@@ -4,13 +4,14 @@
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
-import { log } from '../../common/logger.js';
+import type { Logger } from '../../common/logger.js';
 import type { TopicController } from '../topic-controller.js';
 import { RESOURCE_TYPE } from './config-sources.js';
 
 /** What AlterConfigs and IncrementalAlterConfigs change configs through: the topic controller. */
 export interface ConfigResourceDeps {
   readonly topics: Pick<TopicController, 'topicConfigs' | 'alterTopicConfigs' | 'brokerConfigs' | 'alterBrokerConfigs'>;
+  readonly logger: Logger;
 }
 
 export interface ResourceResult {
@@ -32,7 +33,7 @@ export function alterResources<R extends { resourceType: number; resourceName: s
 ): ResourceResult[] {
   const count = new Map<string, number>();
   for (const r of resources) count.set(`${r.resourceType}:${r.resourceName}`, (count.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1);
-  const { topics } = deps;
+  const { topics, logger } = deps;
   return resources.map((r) => {
     const out: ResourceResult = { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
     try {
@@ -53,7 +54,7 @@ export function alterResources<R extends { resourceType: number; resourceName: s
         out.errorCode = e.code;
         out.errorMessage = e.message;
       } else {
-        log.error(`altering configs of ${r.resourceType}:${r.resourceName} failed`, e);
+        logger.error(`altering configs of ${r.resourceType}:${r.resourceName} failed`, e);
         out.errorCode = ErrorCode.UNKNOWN_SERVER_ERROR;
         out.errorMessage = e instanceof Error ? e.message : String(e);
       }

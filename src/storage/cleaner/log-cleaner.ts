@@ -33,7 +33,7 @@
 import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { CorruptRecordError } from '../../common/errors.js';
-import { log } from '../../common/logger.js';
+import { log as processLog, type Logger } from '../../common/logger.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../../common/scheduler.js';
 import {
   BASE_TIMESTAMP_OFFSET,
@@ -159,12 +159,13 @@ export class LogCleaner {
     opts: Partial<LogCleanerOptions> = {},
     /** Time and the backoff timer; a bare function sets only the time (real timers). */
     time: Scheduler | (() => number) = systemScheduler,
+    private readonly logger: Logger = processLog,
   ) {
     this.opts = { ...defaultCleanerOptions, ...opts };
     const scheduler = typeof time === 'function' ? systemScheduler : time;
     this.scheduler = scheduler;
     this.now = typeof time === 'function' ? time : () => scheduler.now();
-    for (const dir of source.logDirs) this.checkpoints.set(dir, readCheckpoint(dir));
+    for (const dir of source.logDirs) this.checkpoints.set(dir, readCheckpoint(dir, this.logger));
   }
 
   get options(): Readonly<LogCleanerOptions> {
@@ -220,7 +221,7 @@ export class LogCleaner {
         try {
           stats = await this.cleanOnce();
         } catch (e) {
-          log.error('log cleaner round failed', e);
+          this.logger.error('log cleaner round failed', e);
         }
         if (this.stopped || !this.opts.enabled) break;
         if (stats === null) await this.sleep(this.opts.backoffMs);
@@ -291,7 +292,7 @@ export class LogCleaner {
       try {
         info = this.cleanableInfo(plog, now);
       } catch (e) {
-        log.warn(`cannot compute the dirty ratio of ${plog.topic}-${plog.partition}`, e);
+        this.logger.warn(`cannot compute the dirty ratio of ${plog.topic}-${plog.partition}`, e);
         continue;
       }
       if (info === null) continue;
@@ -319,7 +320,7 @@ export class LogCleaner {
       this.totals.bytesRead += stats.bytesRead;
       this.totals.bytesWritten += stats.bytesWritten;
       this.lastStats = stats;
-      log.debug(
+      this.logger.debug(
         `cleaned ${stats.topic}-${stats.partition} [${stats.firstDirty}, ${stats.endOffset}): ${stats.recordsRetained}/${stats.recordsRead} records kept, ` +
           `${stats.bytesRead} -> ${stats.bytesWritten} bytes, ${stats.segmentsBefore} -> ${stats.segmentsAfter} segments in ${stats.durationMs.toFixed(0)} ms`,
       );
@@ -327,12 +328,12 @@ export class LogCleaner {
     } catch (e) {
       if (e instanceof CleanAbortedError) {
         this.totals.aborted++;
-        log.debug(`cleaning of ${plog.topic}-${plog.partition} abandoned: ${e.message}`);
+        this.logger.debug(`cleaning of ${plog.topic}-${plog.partition} abandoned: ${e.message}`);
         return null;
       }
       this.totals.failures++;
       this.failed.add(plog);
-      log.error(`cleaning of ${plog.topic}-${plog.partition} failed; the log is marked uncleanable until restart`, e);
+      this.logger.error(`cleaning of ${plog.topic}-${plog.partition} failed; the log is marked uncleanable until restart`, e);
       return null;
     }
   }
@@ -544,7 +545,7 @@ export class LogCleaner {
     try {
       new OffsetCheckpointFile(join(dir, CLEANER_OFFSET_CHECKPOINT)).write(entries);
     } catch (e) {
-      log.error(`cannot write ${CLEANER_OFFSET_CHECKPOINT} in ${dir}`, e);
+      this.logger.error(`cannot write ${CLEANER_OFFSET_CHECKPOINT} in ${dir}`, e);
     }
   }
 }
@@ -567,11 +568,11 @@ function tpKey(plog: PartitionLog): string {
   return `${plog.topic}-${plog.partition}`;
 }
 
-function readCheckpoint(dir: string): Map<string, number> {
+function readCheckpoint(dir: string, logger: Logger): Map<string, number> {
   try {
     return new OffsetCheckpointFile(join(dir, CLEANER_OFFSET_CHECKPOINT)).readMap();
   } catch (e) {
-    log.warn(`ignoring unreadable ${CLEANER_OFFSET_CHECKPOINT} in ${dir}`, e);
+    logger.warn(`ignoring unreadable ${CLEANER_OFFSET_CHECKPOINT} in ${dir}`, e);
     return new Map();
   }
 }
