@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { realScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
-import type { SyncMetadataStore } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
@@ -31,6 +31,7 @@ import { allHandlers } from './handlers/index.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
+import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
 
 export interface BoundListener extends Listener {
   /** Host and port clients are told to use (advertised.listeners, else the bound address). */
@@ -59,7 +60,7 @@ export class Broker {
   private lastConnectionId = 0;
   logs!: LogManager;
   /** The cluster metadata: read image(), change through the controller (topics). */
-  metadata!: SyncMetadataStore;
+  metadata!: MetadataStore;
   /** The controller side of topics and configs (validate, commit a delta). */
   topics!: TopicController;
   /** Follows the metadata images: opens and removes logs, applies configs. */
@@ -121,7 +122,7 @@ export class Broker {
       checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
     });
-    this.registerSelf();
+    await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId);
     this.topics = new TopicController(this.config, this.metadata, this.applier, this.nodeId);
     const image = this.metadata.image();
@@ -145,12 +146,15 @@ export class Broker {
     this.logs.startBackgroundTasks();
     this.producerMaintenance = new ProducerStateMaintenance(() => this.replicas.all(), () => this.config.int('producer.id.expiration.ms'), this.scheduler);
     this.producerMaintenance.start();
-    this.txnCoordinator = new TransactionCoordinator({ ...deps, settings: txnCoordinatorSettings(this.config) });
+    const idFloor = upgradeFloor(dirs[0] as string, this.replicas.all());
+    this.txnCoordinator = new TransactionCoordinator({ ...deps, settings: txnCoordinatorSettings(this.config), producerIdBlocks: producerIdBlocks(this.metadata, this.nodeId, idFloor) });
     const groups = this.groups;
     this.txnCoordinator.markers.onMarker((topic, partition, marker) => {
       if (topic === OFFSETS_TOPIC) groups.onTransactionMarker(partition, marker.producerId, marker.commit);
     });
     this.txnCoordinator.start();
+    // The first producer-id block, before the listeners open (after the transaction log is loaded: its ids are never reissued).
+    await this.txnCoordinator.producerIds.start();
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
     gate.open(this.router);
     log.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
@@ -189,9 +193,9 @@ export class Broker {
   }
 
   /** Registers this node and its advertised listeners in the metadata (not persisted by the local store). */
-  private registerSelf(): void {
+  private async registerSelf(): Promise<void> {
     const endpoints = this.listeners.map((l) => ({ listenerName: l.name, host: l.advertisedHost, port: l.advertisedPort }));
-    this.metadata.commitSync({ registeredBrokers: [{ nodeId: this.nodeId, rack: null, endpoints }] });
+    await this.metadata.commit({ registeredBrokers: [{ nodeId: this.nodeId, rack: null, endpoints }] });
   }
 
   /** The listener a connection arrived on, for advertising addresses in Metadata. */

@@ -17,7 +17,7 @@ import {
   type CreateTopicsResponseInit,
 } from '../../protocol/generated/messages/create-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
-import { sliceWork } from '../../common/yield.js';
+import { sliceWork, whenDone } from '../../common/yield.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import type { CreateTopicSpec } from '../topic-manager.js';
 import { CONFIG_SOURCE } from './config-sources.js';
@@ -47,7 +47,7 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
   handle(ctx, req) {
     const { topics } = ctx.broker;
     // In time slices (common/yield.ts): a request may name a million topics.
-    return sliceWork(function* (slice) {
+    const checked = sliceWork(function* (slice) {
       const seen = new Map<string, number>();
       for (const t of req.topics) {
         seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
@@ -91,17 +91,14 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
           out.errorMessage = e.message;
         }
       }
-      // A topic created by another request while this one yielded is not created twice.
-      const fresh = toCreate.filter((c) => {
-        if (ctx.broker.metadata.image().topic(c.name) === undefined) return true;
-        c.out.errorCode = ErrorCode.TOPIC_ALREADY_EXISTS;
-        c.out.errorMessage = `Topic '${c.name}' already exists.`;
-        return false;
-      });
-      if (fresh.length > 0) {
-        // Each topic is created whole or not at all (a storage failure answers KAFKA_STORAGE_ERROR).
-        topics.createEach(fresh).forEach((r, i) => {
-          const out = (fresh[i] as { out: TopicOut }).out;
+      return { results, toCreate };
+    });
+    return whenDone(checked, async ({ results, toCreate }) => {
+      if (toCreate.length > 0) {
+        // Each topic is created whole or not at all (a storage failure answers KAFKA_STORAGE_ERROR);
+        // a topic another request created meanwhile gets TOPIC_ALREADY_EXISTS.
+        (await topics.createEach(toCreate)).forEach((r, i) => {
+          const out = (toCreate[i] as { out: TopicOut }).out;
           if (r instanceof KafkaError) {
             Object.assign(out, { errorCode: r.code, errorMessage: r.message, numPartitions: -1, replicationFactor: -1, configs: null });
           } else {

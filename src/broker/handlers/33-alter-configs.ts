@@ -22,8 +22,8 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfi
   maxVersion: 2,
   decode: decodeAlterConfigsRequest,
   encode: encodeAlterConfigsResponse,
-  handle(ctx, req) {
-    const responses = alterResources(ctx, req.resources, req.validateOnly, (r) => {
+  async handle(ctx, req) {
+    const responses = await alterResources(ctx, req.resources, req.validateOnly, (r) => {
       checkDuplicateKeys(r.configs.map((c) => c.name));
       const next: Record<string, string> = {};
       for (const c of r.configs) if (c.value !== null) next[c.name] = c.value;

@@ -26,8 +26,8 @@ export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConf
   maxVersion: 1,
   decode: decodeIncrementalAlterConfigsRequest,
   encode: encodeIncrementalAlterConfigsResponse,
-  handle(ctx, req) {
-    const responses = alterResources(ctx, req.resources, req.validateOnly, (r, current) =>
+  async handle(ctx, req) {
+    const responses = await alterResources(ctx, req.resources, req.validateOnly, (r, current) =>
       applyIncrementalOps(current, r.configs, (name) => (r.resourceType === RESOURCE_TYPE.TOPIC ? topicConfigByName.get(name) : brokerConfigByName.get(name))),
     );
     return { throttleTimeMs: 0, responses };
