@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Broker } from './broker/broker.js';
+import { Broker, type OpenMetadataStore } from './broker/broker.js';
 import { BrokerConfig } from './config/broker-config.js';
 import { setLogLevel, setLogSink, type LogLevel, type LogSink } from './common/logger.js';
 import type { Scheduler } from './common/scheduler.js';
@@ -41,6 +41,8 @@ export interface StartBrokerOptions {
    * `User:ANONYMOUS`, everything allowed, no quotas). See src/broker/gate/.
    */
   gate?: GateOptions;
+  /** Opens the metadata store in the first log dir (default: LocalMetadataStore.open); tests pass a store whose commits take time. */
+  openMetadata?: OpenMetadataStore;
 }
 
 export interface RunningBroker {
@@ -72,6 +74,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
   const broker = new Broker(new BrokerConfig(props), {
     ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
     ...(opts.gate !== undefined ? { gate: opts.gate } : {}),
+    ...(opts.openMetadata !== undefined ? { openMetadata: opts.openMetadata } : {}),
   });
   try {
     await broker.start();

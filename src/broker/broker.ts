@@ -33,6 +33,9 @@ import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
 import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
 
+/** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
+export type OpenMetadataStore = (dir: string, newClusterId: () => string) => MetadataStore;
+
 export interface BoundListener extends Listener {
   /** Host and port clients are told to use (advertised.listeners, else the bound address). */
   advertisedHost: string;
@@ -77,9 +80,11 @@ export class Broker {
 
   /** The request gate's authenticator, authorizer and quotas (default: anonymous, allow-all, unlimited). */
   private readonly gateOptions: GateOptions;
+  private readonly openMetadata: OpenMetadataStore;
 
-  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler; gate?: GateOptions } = {}) {
+  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler; gate?: GateOptions; openMetadata?: OpenMetadataStore } = {}) {
     this.gateOptions = opts.gate ?? {};
+    this.openMetadata = opts.openMetadata ?? ((dir, newClusterId) => LocalMetadataStore.open(dir, newClusterId));
     this.nodeId = config.nodeId;
     this.scheduler = opts.scheduler ?? realScheduler(opts.clock ?? systemClock);
     this.clock = this.scheduler;
@@ -110,7 +115,7 @@ export class Broker {
     }
     const gate = new StartupGate();
     await this.bindListeners(gate);
-    this.metadata = LocalMetadataStore.open(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid());
+    this.metadata = this.openMetadata(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid());
     for (const d of dirs) this.writeMetaProperties(d);
     this.logs = new LogManager({
       logDirs: dirs,
