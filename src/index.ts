@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Broker } from './broker/broker.js';
+import { Broker, type OpenMetadataStore } from './broker/broker.js';
 import { BrokerConfig } from './config/broker-config.js';
 import { Logger, type LogLevel, type LogSink } from './common/logger.js';
 import type { Scheduler } from './common/scheduler.js';
@@ -46,6 +46,8 @@ export interface StartBrokerOptions {
    * `User:ANONYMOUS`, everything allowed, no quotas). See src/broker/gate/.
    */
   gate?: GateOptions;
+  /** Opens the metadata store in the first log dir (default: LocalMetadataStore.open); tests pass a store whose commits take time. */
+  openMetadata?: OpenMetadataStore;
 }
 
 export interface RunningBroker {
@@ -70,6 +72,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
     ...(logger !== undefined ? { logger } : {}),
     ...(opts.scheduler !== undefined ? { scheduler: opts.scheduler } : {}),
     ...(opts.gate !== undefined ? { gate: opts.gate } : {}),
+    ...(opts.openMetadata !== undefined ? { openMetadata: opts.openMetadata } : {}),
   });
   try {
     await broker.start();

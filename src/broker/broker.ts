@@ -9,7 +9,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { realScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log as processLog, type Logger } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
-import type { SyncMetadataStore } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
@@ -31,6 +31,10 @@ import { buildHandlers, type HandlerServices } from './handlers/index.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
+import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
+
+/** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
+export type OpenMetadataStore = (dir: string, newClusterId: () => string, logger: Logger) => MetadataStore;
 
 export interface BoundListener extends Listener {
   /** Host and port clients are told to use (advertised.listeners, else the bound address). */
@@ -64,7 +68,7 @@ export class Broker {
   private lastConnectionId = 0;
   logs!: LogManager;
   /** The cluster metadata: read image(), change through the controller (topics). */
-  metadata!: SyncMetadataStore;
+  metadata!: MetadataStore;
   /** The controller side of topics and configs (validate, commit a delta). */
   topics!: TopicController;
   /** Follows the metadata images: opens and removes logs, applies configs. */
@@ -82,9 +86,11 @@ export class Broker {
 
   /** The request gate's authenticator, authorizer and quotas (default: anonymous, allow-all, unlimited). */
   private readonly gateOptions: GateOptions;
+  private readonly openMetadata: OpenMetadataStore;
 
-  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler; gate?: GateOptions; logger?: Logger } = {}) {
+  constructor(readonly config: BrokerConfig, opts: { clock?: Clock; scheduler?: Scheduler; gate?: GateOptions; logger?: Logger; openMetadata?: OpenMetadataStore } = {}) {
     this.gateOptions = opts.gate ?? {};
+    this.openMetadata = opts.openMetadata ?? ((dir, newClusterId, logger) => LocalMetadataStore.open(dir, newClusterId, logger));
     this.nodeId = config.nodeId;
     this.logger = (opts.logger ?? processLog).child(`broker ${this.nodeId}`);
     this.scheduler = opts.scheduler ?? realScheduler(opts.clock ?? systemClock);
@@ -116,7 +122,7 @@ export class Broker {
     }
     const gate = new StartupGate();
     await this.bindListeners(gate);
-    this.metadata = LocalMetadataStore.open(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid(), this.logger.child('metadata'));
+    this.metadata = this.openMetadata(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid(), this.logger.child('metadata'));
     for (const d of dirs) this.writeMetaProperties(d);
     this.logs = new LogManager({
       logDirs: dirs,
@@ -129,7 +135,7 @@ export class Broker {
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
       logger: this.logger.child('log-manager'),
     });
-    this.registerSelf();
+    await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
     this.topics = new TopicController(this.config, this.metadata, this.applier, this.nodeId, this.logger);
     const image = this.metadata.image();
@@ -153,12 +159,15 @@ export class Broker {
     this.logs.startBackgroundTasks();
     this.producerMaintenance = new ProducerStateMaintenance(() => this.replicas.all(), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
-    this.txnCoordinator = new TransactionCoordinator({ ...deps, logger: this.logger.child('txn-coordinator'), settings: txnCoordinatorSettings(this.config) });
+    const idFloor = upgradeFloor(dirs[0] as string, this.replicas.all());
+    this.txnCoordinator = new TransactionCoordinator({ ...deps, logger: this.logger.child('txn-coordinator'), settings: txnCoordinatorSettings(this.config), producerIdBlocks: producerIdBlocks(this.metadata, this.nodeId, idFloor) });
     const groups = this.groups;
     this.txnCoordinator.markers.onMarker((topic, partition, marker) => {
       if (topic === OFFSETS_TOPIC) groups.onTransactionMarker(partition, marker.producerId, marker.commit);
     });
     this.txnCoordinator.start();
+    // The first producer-id block, before the listeners open (after the transaction log is loaded: its ids are never reissued).
+    await this.txnCoordinator.producerIds.start();
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
     this.router = this.buildRouter();
     gate.open(this.router);
@@ -225,9 +234,9 @@ export class Broker {
   }
 
   /** Registers this node and its advertised listeners in the metadata (not persisted by the local store). */
-  private registerSelf(): void {
+  private async registerSelf(): Promise<void> {
     const endpoints = this.listeners.map((l) => ({ listenerName: l.name, host: l.advertisedHost, port: l.advertisedPort }));
-    this.metadata.commitSync({ registeredBrokers: [{ nodeId: this.nodeId, rack: null, endpoints }] });
+    await this.metadata.commit({ registeredBrokers: [{ nodeId: this.nodeId, rack: null, endpoints }] });
   }
 
   /** The listener a connection arrived on, for advertising addresses in Metadata. */

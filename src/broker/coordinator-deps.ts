@@ -10,7 +10,7 @@ import type { GroupCoordinatorSettings } from '../group/runtime.js';
 import type { TxnCoordinatorSettings } from '../txn/coordinator.js';
 import type { Partition } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
-import type { SyncMetadataStore } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
 import type { TopicController } from './topic-controller.js';
 
 /** Single node: an append is committed once it is in the local log. */
@@ -50,13 +50,18 @@ export function internalTopics(replicas: ReplicaManager, topics: TopicController
     partitions(topic) {
       return (replicas.partitions(topic) ?? []).filter((p): p is Partition => p !== undefined).map(internalPartition);
     },
-    create(spec) {
-      topics.createValidated([{ ...spec, internal: true }]);
+    async create(spec) {
+      try {
+        await topics.createValidated([{ ...spec, internal: true }]);
+      } catch (e) {
+        // Created by another request meanwhile: what the caller wanted.
+        if (!(e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw e;
+      }
     },
   };
 }
 
-export function metadataView(metadata: SyncMetadataStore, replicas: ReplicaManager, topics: TopicController): MetadataView {
+export function metadataView(metadata: MetadataStore, replicas: ReplicaManager, topics: TopicController): MetadataView {
   return {
     partitionCount: (topic) => metadata.image().topic(topic)?.partitions.length,
     hasPartition: (topic, partition) => replicas.partition(topic, partition) !== undefined,
@@ -88,7 +93,6 @@ export function groupCoordinatorSettings(config: BrokerConfig): GroupCoordinator
 
 export function txnCoordinatorSettings(config: BrokerConfig): TxnCoordinatorSettings {
   return {
-    producerIdDir: config.logDirs[0] as string,
     get stateLogNumPartitions() {
       return config.int('transaction.state.log.num.partitions');
     },

@@ -17,7 +17,12 @@
  *   listeners run (committed offsets are removed) before the topic leaves the metadata; the
  *   directories are removed in the background once it has. A crash at any point leaves either the
  *   topic (with empty logs) or nothing: never a directory a re-created topic could load.
- * Samsa deviation: commits use the store's commitSync (single node; see metadata/store.ts).
+ * Commits are asynchronous (`await store.commit(delta)`: a replicated store answers after a round
+ * trip), so every operation runs on one serial queue: its checks against the image and its commit
+ * finish before the next operation looks at the image (Kafka's controller also handles one event
+ * at a time). Two CreateTopics racing for one name thus get one success and one
+ * TOPIC_ALREADY_EXISTS. An operation that finds the queue idle starts at once (synchronously up to
+ * its commit).
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import { ConfigError } from '../common/errors.js';
@@ -27,18 +32,24 @@ import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import type { Logger } from '../common/logger.js';
 import type { PartitionImage, TopicImage } from '../metadata/image.js';
-import type { SyncMetadataStore } from '../metadata/store.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import type { MetadataApplier } from './metadata-applier.js';
 import { INTERNAL_TOPICS, validateTopicName, type CreateTopicSpec, type NewTopicSpec, type ProducePolicy } from './topic-manager.js';
 
+/** New configs of a resource: the whole set, or a function of the current set (run on the controller's queue). */
+export type ConfigUpdate = Record<string, string> | ((current: Record<string, string>) => Record<string, string>);
+
 export class TopicController {
   /** Called while a topic is deleted, after its logs are gone and before it leaves the metadata. */
   readonly deleteListeners: ((topic: TopicImage) => void)[] = [];
+  /** The last queued operation, settled (see the header); `queued` counts those not finished. */
+  private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
 
   constructor(
     private readonly config: BrokerConfig,
-    private readonly store: SyncMetadataStore,
+    private readonly store: MetadataStore,
     private readonly applier: MetadataApplier,
     private readonly nodeId: number,
     private readonly logger: Logger,
@@ -47,6 +58,17 @@ export class TopicController {
   /** Produce-time settings of a topic (kept by the applier; here for the Produce handler). */
   producePolicy(topic: string): ProducePolicy | undefined {
     return this.applier.producePolicy(topic);
+  }
+
+  /** Runs `op` after every operation queued before it (at once when none is pending). */
+  private serialize<T>(op: () => Promise<T>): Promise<T> {
+    this.queued++;
+    const result = this.queued === 1 ? op() : this.tail.then(op);
+    this.tail = result.then(
+      () => void this.queued--,
+      () => void this.queued--,
+    );
+    return result;
   }
 
   /** Validates a creation request; returns the resolved partition count and replication factor. Throws KafkaError. */
@@ -85,9 +107,9 @@ export class TopicController {
     return { numPartitions, replicationFactor };
   }
 
-  /** Creates topics that already passed validateCreate (all or nothing); throws the first topic's error. */
-  createValidated(specs: NewTopicSpec[]): TopicImage[] {
-    const results = this.createEach(specs);
+  /** Creates topics that already passed validateCreate (all or nothing); rejects with the first topic's error. */
+  async createValidated(specs: NewTopicSpec[]): Promise<TopicImage[]> {
+    const results = await this.createEach(specs);
     for (const r of results) if (r instanceof KafkaError) throw r;
     return results as TopicImage[];
   }
@@ -96,12 +118,29 @@ export class TopicController {
    * Creates topics that already passed validateCreate: for each, its metadata, or the error that
    * stopped it (then nothing of it is left on disk or in metadata). Disk first (directories, files,
    * one fsync per log dir), then one commit for all topics whose logs exist; the applier then
-   * opens their partitions.
+   * opens their partitions. A name that exists (or collides) once this operation's turn comes
+   * gets TOPIC_ALREADY_EXISTS (INVALID_TOPIC_EXCEPTION): another request created it meanwhile.
    */
-  createEach(specs: NewTopicSpec[]): (TopicImage | KafkaError)[] {
+  createEach(specs: NewTopicSpec[]): Promise<(TopicImage | KafkaError)[]> {
+    return this.serialize(() => this.createNow(specs));
+  }
+
+  private async createNow(specs: NewTopicSpec[]): Promise<(TopicImage | KafkaError)[]> {
     const results: (TopicImage | KafkaError)[] = [];
     const prepared: TopicImage[] = [];
+    const current = this.store.image();
+    const names = new Set<string>();
     for (const s of specs) {
+      if (current.topic(s.name) !== undefined || names.has(s.name)) {
+        results.push(new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${s.name}' already exists.`));
+        continue;
+      }
+      const collision = current.collidingTopic(s.name);
+      if (collision !== undefined) {
+        results.push(new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${s.name}' collides with existing topic: ${collision}`));
+        continue;
+      }
+      names.add(s.name);
       const meta: TopicImage = {
         name: s.name,
         topicId: randomUuid(),
@@ -121,7 +160,7 @@ export class TopicController {
     let image;
     try {
       this.applier.syncPreparedLogs();
-      image = this.store.commitSync({ createdTopics: prepared });
+      image = await this.store.commit({ createdTopics: prepared });
     } catch (e) {
       for (const t of prepared) this.applier.abandonLogs(t.name, 0, t.partitions.length);
       const err = this.creationError(prepared.map((t) => t.name).join(', '), e);
@@ -142,14 +181,24 @@ export class TopicController {
     return new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `Creating ${name} failed: ${message}`);
   }
 
-  create(spec: CreateTopicSpec): TopicImage {
-    const { numPartitions } = this.validateCreate(spec);
-    const [meta] = this.createValidated([{ name: spec.name, numPartitions, configs: spec.configs }]);
-    return meta as TopicImage;
+  /** Validates and creates one topic; rejects with KafkaError. With `existingOk`, a topic of that name is the answer. */
+  create(spec: CreateTopicSpec, existingOk = false): Promise<TopicImage> {
+    return this.serialize(async () => {
+      const existing = this.store.image().topic(spec.name);
+      if (existing !== undefined && existingOk) return existing;
+      const { numPartitions } = this.validateCreate(spec);
+      const [meta] = await this.createNow([{ name: spec.name, numPartitions, configs: spec.configs }]);
+      if (meta instanceof KafkaError) throw meta;
+      return meta as TopicImage;
+    });
   }
 
   /** Deletes a topic crash-safely, in Kafka's order (see the header). */
-  delete(name: string): void {
+  delete(name: string): Promise<void> {
+    return this.serialize(() => this.deleteNow(name));
+  }
+
+  private async deleteNow(name: string): Promise<void> {
     const t = this.store.image().topic(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
     if (!this.config.bool('delete.topic.enable')) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
@@ -161,11 +210,15 @@ export class TopicController {
         this.logger.warn(`topic deletion listener failed for ${name}`, e);
       }
     }
-    this.store.commitSync({ deletedTopics: [t.topicId] });
+    await this.store.commit({ deletedTopics: [t.topicId] });
   }
 
   /** CreatePartitions: grows a topic to `count` partitions. */
-  createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): void {
+  createPartitions(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
+    return this.serialize(() => this.createPartitionsNow(name, count, assignments, validateOnly));
+  }
+
+  private async createPartitionsNow(name: string, count: number, assignments: number[][] | null, validateOnly: boolean): Promise<void> {
     const t = this.store.image().topic(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
     const current = t.partitions.length;
@@ -185,7 +238,7 @@ export class TopicController {
     try {
       this.applier.prepareLogs({ ...t, partitions: [...t.partitions, ...added] }, current);
       this.applier.syncPreparedLogs();
-      this.store.commitSync({ addedPartitions: [{ topicId: t.topicId, partitions: added }] });
+      await this.store.commit({ addedPartitions: [{ topicId: t.topicId, partitions: added }] });
     } catch (e) {
       this.applier.abandonLogs(name, current, count);
       throw this.creationError(name, e);
@@ -204,12 +257,15 @@ export class TopicController {
    * API computes the full set first). Invalid names or values: INVALID_CONFIG. Nothing is changed
    * when `validateOnly`.
    */
-  alterTopicConfigs(name: string, configs: Record<string, string>, validateOnly: boolean): void {
-    this.topicConfigs(name);
-    this.validateTopicConfigs(configs);
-    if (validateOnly) return;
-    const t = this.store.image().topic(name) as TopicImage;
-    this.store.commitSync({ topicConfigs: [{ topicId: t.topicId, configs }] });
+  alterTopicConfigs(name: string, update: ConfigUpdate, validateOnly: boolean): Promise<void> {
+    return this.serialize(async () => {
+      const current = this.topicConfigs(name);
+      const configs = typeof update === 'function' ? update(current) : update;
+      this.validateTopicConfigs(configs);
+      if (validateOnly) return;
+      const t = this.store.image().topic(name) as TopicImage;
+      await this.store.commit({ topicConfigs: [{ topicId: t.topicId, configs }] });
+    });
   }
 
   /** Checks a BROKER resource name: '' (cluster default) or this node's id; returns the dynamic level. */
@@ -230,8 +286,12 @@ export class TopicController {
    * INVALID_REQUEST; bad values: INVALID_CONFIG. Once committed, the applier applies them to every
    * topic that inherits the changed defaults, to the partitions' settings and to the log cleaner.
    */
-  alterBrokerConfigs(resourceName: string, configs: Record<string, string>, validateOnly: boolean): void {
-    this.brokerResourceLevel(resourceName);
+  alterBrokerConfigs(resourceName: string, update: ConfigUpdate, validateOnly: boolean): Promise<void> {
+    return this.serialize(async () => this.alterBrokerConfigsNow(resourceName, update, validateOnly));
+  }
+
+  private async alterBrokerConfigsNow(resourceName: string, update: ConfigUpdate, validateOnly: boolean): Promise<void> {
+    const configs = typeof update === 'function' ? update(this.brokerConfigs(resourceName)) : update;
     try {
       parseDynamicBrokerConfigs(configs);
     } catch (e) {
@@ -241,7 +301,7 @@ export class TopicController {
       throw e;
     }
     if (validateOnly) return;
-    this.store.commitSync({ brokerConfigs: [{ resourceName, configs }] });
+    await this.store.commit({ brokerConfigs: [{ resourceName, configs }] });
   }
 
   private validateTopicConfigs(configs: Record<string, string>): void {

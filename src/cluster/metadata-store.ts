@@ -3,9 +3,12 @@
  * first log dir (written to a temporary file, fsynced, renamed, directory fsynced), so a commit is
  * durable before its image is published. Kafka keeps this in its KRaft metadata log; one node with
  * no quorum needs only the latest snapshot.
- * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?}`. `epoch` was added with
- * the image and is optional: files written before it load with epoch 0, and older Samsa versions
- * ignore it. Broker registrations are not written: a broker registers again when it starts (like
+ * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?, nextProducerId?}`. `epoch`
+ * was added with the image and `nextProducerId` (a decimal string: int64) with producer-id blocks;
+ * both are optional: files written before them load with epoch 0 and nextProducerId 0 (the
+ * producer-id allocator then starts above every id the broker issued before, see
+ * broker/producer-id-blocks.ts), and older Samsa versions ignore them (they read only the fields
+ * they know). Broker registrations are not written: a broker registers again when it starts (like
  * a KRaft broker, which is fenced until it does), so a commit that only registers brokers skips
  * the write and its epoch is not persisted.
  */
@@ -14,7 +17,7 @@ import { join } from 'node:path';
 import { log as processLog, type Logger } from '../common/logger.js';
 import { applyDelta, changesDurableState, type MetadataDelta } from '../metadata/delta.js';
 import { freezeTopic, MetadataImage, type PartitionImage, type TopicImage } from '../metadata/image.js';
-import type { MetadataListener, SyncMetadataStore } from '../metadata/store.js';
+import type { MetadataListener, MetadataStore } from '../metadata/store.js';
 
 /** The names the store used before the image existed (kept for code that still says them). */
 export type PartitionMetadata = PartitionImage;
@@ -28,11 +31,13 @@ interface Snapshot {
   brokerConfigs?: Record<string, Record<string, string>>;
   /** The image's epoch (absent in files written before it existed). */
   epoch?: number;
+  /** The image's nextProducerId as a decimal string (absent before producer-id blocks were in the image, or while 0). */
+  nextProducerId?: string;
 }
 
 export const METADATA_FILE = '__samsa_metadata.json';
 
-export class LocalMetadataStore implements SyncMetadataStore {
+export class LocalMetadataStore implements MetadataStore {
   private current: MetadataImage;
   private readonly listeners = new Set<MetadataListener>();
   /** Commits made by a watcher while others are being told of an earlier one (told afterwards, in order). */
@@ -67,6 +72,7 @@ export class LocalMetadataStore implements SyncMetadataStore {
     return this.current;
   }
 
+  /** commit(), done before returning (this store needs no round trip); for tests and commit() itself. */
   commitSync(delta: MetadataDelta): MetadataImage {
     const previous = this.current;
     const next = applyDelta(previous, delta);
@@ -119,6 +125,7 @@ export class LocalMetadataStore implements SyncMetadataStore {
     for (const name of image.brokerConfigResources()) brokerConfigs[name] = { ...image.brokerConfigs(name) };
     if (Object.keys(brokerConfigs).length > 0) snapshot.brokerConfigs = brokerConfigs;
     snapshot.epoch = image.epoch;
+    if (image.nextProducerId > 0n) snapshot.nextProducerId = image.nextProducerId.toString();
     const path = join(this.dir, METADATA_FILE);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
@@ -148,5 +155,6 @@ function imageOf(s: Snapshot): MetadataImage {
   for (const t of s.topics) topics.set(t.name, freezeTopic(t));
   const brokerConfigs = new Map<string, Readonly<Record<string, string>>>();
   for (const [name, configs] of Object.entries(s.brokerConfigs ?? {})) brokerConfigs.set(name, Object.freeze({ ...configs }));
-  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs });
+  const nextProducerId = typeof s.nextProducerId === 'string' && /^\d{1,19}$/.test(s.nextProducerId) ? BigInt(s.nextProducerId) : 0n;
+  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId });
 }

@@ -52,8 +52,12 @@ export interface InternalTopics {
   partition(topic: string, index: number): InternalPartition | undefined;
   /** The partitions of `topic` this broker leads (empty when the topic does not exist). */
   partitions(topic: string): readonly InternalPartition[];
-  /** Creates an internal topic; throws KafkaError when it cannot. */
-  create(spec: InternalTopicSpec): void;
+  /**
+   * Creates an internal topic; resolves once its creation is committed (an asynchronous metadata
+   * commit: callers answer COORDINATOR_NOT_AVAILABLE meanwhile, as Kafka does). Resolves too when
+   * the topic exists already; rejects with KafkaError when it cannot be created.
+   */
+  create(spec: InternalTopicSpec): Promise<void>;
 }
 
 /**

@@ -50,6 +50,8 @@ export class GroupCoordinator implements GroupRuntime {
   private readonly loadingPartitions = new Set<number>();
   private active = true;
   private retentionTimer: TimerHandle | null = null;
+  /** The creation of `__consumer_offsets` under way, if any. */
+  private creatingOffsetsTopic: Promise<void> | null = null;
   private readonly runtime: CoordinatorRuntime;
 
   constructor(private readonly deps: GroupCoordinatorDeps, opts: { settings?: Partial<GroupSettings> } = {}) {
@@ -101,16 +103,41 @@ export class GroupCoordinator implements GroupRuntime {
     return partitionForGroup(groupId, this.numPartitions());
   }
 
-  /** Creates `__consumer_offsets` when it does not exist yet (as Kafka does on the first FindCoordinator). */
+  /**
+   * Starts creating `__consumer_offsets` when it does not exist yet (as Kafka does on the first
+   * FindCoordinator) and throws COORDINATOR_NOT_AVAILABLE until the creation is committed (an
+   * asynchronous metadata commit), as Kafka answers meanwhile.
+   */
   ensureOffsetsTopic(): void {
     if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) !== undefined) return;
+    void this.createOffsetsTopic().catch(() => undefined);
+    // (A store that commits at once has created it by now.)
+    if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) === undefined) {
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} is being created`);
+    }
+  }
+
+  /** Resolves once `__consumer_offsets` exists, creating it if needed (FindCoordinator waits for it). */
+  async offsetsTopicReady(): Promise<void> {
+    if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) === undefined) await this.createOffsetsTopic();
+  }
+
+  /** Creates `__consumer_offsets` (one creation at a time); rejects with the creation's error. */
+  private createOffsetsTopic(): Promise<void> {
+    if (this.creatingOffsetsTopic !== null) return this.creatingOffsetsTopic;
     const numPartitions = this.deps.settings.offsetsTopicNumPartitions;
-    this.deps.internal.create({
-      name: OFFSETS_TOPIC,
-      numPartitions,
-      configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.offsetsTopicSegmentBytes) },
-    });
-    this.logger.info(`Created internal topic ${OFFSETS_TOPIC} with ${numPartitions} partitions`);
+    const creating = this.deps.internal
+      .create({
+        name: OFFSETS_TOPIC,
+        numPartitions,
+        configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.offsetsTopicSegmentBytes) },
+      })
+      .then(() => this.logger.info(`Created internal topic ${OFFSETS_TOPIC} with ${numPartitions} partitions`))
+      .finally(() => {
+        if (this.creatingOffsetsTopic === creating) this.creatingOffsetsTopic = null;
+      });
+    this.creatingOffsetsTopic = creating;
+    return creating;
   }
 
   /** Throws the error a group request gets when this coordinator cannot serve `groupId` right now. */

@@ -1,11 +1,16 @@
 /**
  * A change to the cluster metadata (Kafka's `MetadataDelta`, built from records such as
- * TopicRecord, PartitionRecord, RemoveTopicRecord, ConfigRecord, RegisterBrokerRecord) and the pure
+ * TopicRecord, PartitionRecord, RemoveTopicRecord, ConfigRecord, RegisterBrokerRecord,
+ * ProducerIdsRecord) and the pure
  * function that applies it to an image. A delta is all or nothing: applyDelta checks every part
  * against the image first and throws MetadataDeltaError (changing nothing) when one does not fit,
  * e.g. a created topic whose name exists or a deletion of a topic the image does not have. The
  * controller validates requests with Kafka's error codes before it builds a delta, so such an
  * error means two writers raced or a bug, never a client mistake.
+ * A producer-id block is allocated by naming its first id and size: the first id must not be below
+ * the image's nextProducerId (so two brokers racing for a block cannot both get it; the loser
+ * retries on the newer image), and may be above it (a broker upgraded from a version that kept
+ * its own producer-id file starts above every id it had issued).
  * Samsa deviation: configs are replaced whole per resource (Kafka writes one ConfigRecord per key);
  * what the store writes is the same.
  */
@@ -24,7 +29,18 @@ export interface MetadataDelta {
   readonly brokerConfigs?: readonly { readonly resourceName: string; readonly configs: Readonly<Record<string, string>> }[];
   /** Broker registrations (replacing an earlier registration of the same node). */
   readonly registeredBrokers?: readonly BrokerImage[];
+  /** A producer-id block [firstProducerId, firstProducerId + size) for `brokerId` (Kafka's ProducerIdsRecord). */
+  readonly producerIdBlock?: ProducerIdBlock;
 }
+
+export interface ProducerIdBlock {
+  readonly brokerId: number;
+  readonly firstProducerId: bigint;
+  readonly size: number;
+}
+
+/** Kafka's largest producer id (int64). */
+export const MAX_PRODUCER_ID = 0x7fffffffffffffffn;
 
 /** A delta that does not fit the image it is applied to. */
 export class MetadataDeltaError extends Error {
@@ -41,7 +57,8 @@ export function changesDurableState(d: MetadataDelta): boolean {
     (d.deletedTopics?.length ?? 0) > 0 ||
     (d.addedPartitions?.length ?? 0) > 0 ||
     (d.topicConfigs?.length ?? 0) > 0 ||
-    (d.brokerConfigs?.length ?? 0) > 0
+    (d.brokerConfigs?.length ?? 0) > 0 ||
+    d.producerIdBlock !== undefined
   );
 }
 
@@ -92,6 +109,17 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
   }
   for (const b of delta.registeredBrokers ?? []) {
     next.brokers.set(b.nodeId, Object.freeze({ ...b, endpoints: Object.freeze(b.endpoints.map((e) => Object.freeze({ ...e }))) }));
+  }
+  const block = delta.producerIdBlock;
+  if (block !== undefined) {
+    if (block.firstProducerId < image.nextProducerId) {
+      throw new MetadataDeltaError(`producer-id block at ${block.firstProducerId}: ids below ${image.nextProducerId} are allocated`);
+    }
+    const end = block.firstProducerId + BigInt(block.size);
+    if (!Number.isSafeInteger(block.size) || block.size <= 0 || end > MAX_PRODUCER_ID) {
+      throw new MetadataDeltaError(`producer-id block of ${block.size} at ${block.firstProducerId}: out of range`);
+    }
+    next.nextProducerId = end;
   }
   return new MetadataImage({ ...next, epoch: image.epoch + 1 });
 }

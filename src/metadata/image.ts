@@ -1,11 +1,13 @@
 /**
  * The cluster metadata as an immutable snapshot (Kafka's KRaft `MetadataImage`): topics by name and
  * id with their partitions (leader, leader epoch, replicas, ISR), the registered brokers, the
- * cluster id, topic config overrides and dynamic broker configs, and an `epoch` that grows by one
- * with every committed delta. Only a MetadataStore makes new images (applyDelta in delta.ts);
- * readers keep the image they got for as long as they need a consistent view.
+ * cluster id, topic config overrides and dynamic broker configs, the start of the next producer-id
+ * block (Kafka's ProducerIdsImage, from ProducerIdsRecord.nextProducerId: every id below it may
+ * have been handed out), and an `epoch` that grows by one with every committed delta. Only a
+ * MetadataStore makes new images (applyDelta in delta.ts); readers keep the image they got for as
+ * long as they need a consistent view.
  * Samsa deviations: the epoch is a plain counter (Kafka's image carries the offset and epoch of
- * the metadata log record that produced it); producer-id blocks and ACLs are not in the image yet.
+ * the metadata log record that produced it); ACLs and features are not in the image yet.
  * Images are frozen at run time (objects and arrays), so an accidental write throws in strict mode.
  */
 
@@ -50,6 +52,8 @@ export interface MetadataImageParts {
   readonly brokers: ReadonlyMap<number, BrokerImage>;
   /** Dynamic broker configs keyed by resource name: '' = cluster default, else a node id. */
   readonly brokerConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /** The first producer id of the next block to allocate (0 when none was ever allocated). */
+  readonly nextProducerId?: bigint;
   /** The topic indexes, when the caller kept them up to date (applyDelta); built from `topics` otherwise. */
   readonly indexes?: TopicIndexes;
 }
@@ -65,6 +69,8 @@ const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
 export class MetadataImage {
   readonly epoch: number;
   readonly clusterId: string;
+  /** The first producer id of the next block (Kafka's ProducerIdsImage.nextProducerId). */
+  readonly nextProducerId: bigint;
   private readonly byName: ReadonlyMap<string, TopicImage>;
   private readonly byId: ReadonlyMap<string, TopicImage>;
   /** Topic name with '.' replaced by '_' → topic name (Kafka rejects names colliding this way). */
@@ -76,6 +82,7 @@ export class MetadataImage {
   constructor(parts: MetadataImageParts) {
     this.epoch = parts.epoch;
     this.clusterId = parts.clusterId;
+    this.nextProducerId = parts.nextProducerId ?? 0n;
     this.byName = parts.topics;
     this.brokerMap = parts.brokers;
     this.brokerConfigMap = parts.brokerConfigs;
@@ -103,6 +110,7 @@ export class MetadataImage {
     topics: Map<string, TopicImage>;
     brokers: Map<number, BrokerImage>;
     brokerConfigs: Map<string, Readonly<Record<string, string>>>;
+    nextProducerId: bigint;
     indexes: TopicIndexes;
   } {
     return {
@@ -111,6 +119,7 @@ export class MetadataImage {
       topics: new Map(this.byName),
       brokers: new Map(this.brokerMap),
       brokerConfigs: new Map(this.brokerConfigMap),
+      nextProducerId: this.nextProducerId,
       indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
     };
   }

@@ -5,10 +5,9 @@
  * an etcd store for clusters next.
  *
  * commit() is asynchronous because a replicated store (etcd) learns that a delta is committed
- * only after a round trip. The local store is synchronous and also offers commitSync() (the
- * SyncMetadataStore interface), which today's controller uses: topic auto-creation runs inside
- * Metadata and Produce, and the coordinators create their internal topics, all synchronously.
- * Those callers move to commit() when the etcd store arrives.
+ * only after a round trip; every caller awaits it (the topic controller serializes its
+ * validate-then-commit steps, see broker/topic-controller.ts). The local store happens to commit
+ * before commit() returns, but no caller may rely on that.
  *
  * Rules every implementation keeps: a delta is durable before its image is published (image()
  * returns it) and before any watcher hears of it; watchers are called once per committed delta, in
@@ -27,10 +26,4 @@ export interface MetadataStore {
   commit(delta: MetadataDelta): Promise<MetadataImage>;
   /** Calls `listener` for every later commit; returns the function that stops it. */
   watch(listener: MetadataListener): () => void;
-}
-
-/** A store that commits without waiting for anyone else (the local JSON store). */
-export interface SyncMetadataStore extends MetadataStore {
-  /** commit(), done before returning: the new image, durable and published. Throws when it cannot. */
-  commitSync(delta: MetadataDelta): MetadataImage;
 }

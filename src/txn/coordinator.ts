@@ -33,7 +33,7 @@ import { always, chain, type MaybePromise } from '../coordinator/maybe-async.js'
 import { CoordinatorRuntime } from '../coordinator/runtime.js';
 import type { TimerHandle } from '../common/scheduler.js';
 import { MarkerWriter } from './markers.js';
-import { ProducerIdManager } from './producer-id-manager.js';
+import { ProducerIdManager, type ProducerIdBlockSource } from './producer-id-manager.js';
 import { TRANSACTION_STATE_TOPIC, partitionForTransactionalId } from './txn-log.js';
 import { TxnStateShard, txnRecord } from './txn-state.js';
 import {
@@ -61,8 +61,6 @@ export interface TopicPartitionRef {
 
 /** Everything the transaction coordinator reads from the broker config (getters: some are dynamic). */
 export interface TxnCoordinatorSettings {
-  /** Where the producer id block file lives (the first log dir). */
-  readonly producerIdDir: string;
   readonly stateLogNumPartitions: number;
   readonly stateLogSegmentBytes: number;
   /** transaction.abort.timed.out.transaction.cleanup.interval.ms */
@@ -73,7 +71,10 @@ export interface TxnCoordinatorSettings {
   readonly idExpirationMs: number;
 }
 
-export type TxnCoordinatorDeps = CoordinatorDeps<TxnCoordinatorSettings>;
+export type TxnCoordinatorDeps = CoordinatorDeps<TxnCoordinatorSettings> & {
+  /** Producer-id blocks (committed to the cluster metadata by the broker). */
+  producerIdBlocks: ProducerIdBlockSource;
+};
 
 const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
 
@@ -100,9 +101,12 @@ export class TransactionCoordinator {
    */
   private readonly inFlight = new Map<string, number>();
 
+  /** The creation of `__transaction_state` under way, if any. */
+  private creating: Promise<void> | null = null;
+
   constructor(private readonly deps: TxnCoordinatorDeps) {
     this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now(), deps.logger);
-    this.producerIds = new ProducerIdManager(deps.settings.producerIdDir);
+    this.producerIds = new ProducerIdManager(deps.producerIdBlocks);
     this.txns = new TxnStateShard(this.producerIds, deps.logger);
     this.runtime = new CoordinatorRuntime(
       TRANSACTION_STATE_TOPIC,
@@ -153,20 +157,44 @@ export class TransactionCoordinator {
 
   // ---------------------------------------------------------------- topic and loading
 
-  /** Creates `__transaction_state` (and loads it) when it does not exist yet. */
+  /**
+   * Loads `__transaction_state` when it exists and is not loaded yet; else starts its creation
+   * (an asynchronous metadata commit) and throws COORDINATOR_NOT_AVAILABLE until it exists, as
+   * Kafka answers while the topic is being created.
+   */
   ensureTopic(): void {
     if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not active');
     if (this.numPartitions > 0 && this.topicExists()) return;
     if (!this.topicExists()) {
-      const numPartitions = this.deps.settings.stateLogNumPartitions;
-      this.deps.internal.create({
+      void this.createTopic().catch(() => undefined);
+      // (A store that commits at once has created it by now.)
+      if (!this.topicExists()) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${TRANSACTION_STATE_TOPIC} is being created`);
+    }
+    this.loadAll();
+  }
+
+  /** ensureTopic(), after waiting for the topic's creation (FindCoordinator waits rather than answer COORDINATOR_NOT_AVAILABLE). */
+  async topicReady(): Promise<void> {
+    if (this.active && !this.topicExists()) await this.createTopic();
+    this.ensureTopic();
+  }
+
+  /** Creates `__transaction_state` (one creation at a time); rejects with the creation's error. */
+  private createTopic(): Promise<void> {
+    if (this.creating !== null) return this.creating;
+    const numPartitions = this.deps.settings.stateLogNumPartitions;
+    const creating = this.deps.internal
+      .create({
         name: TRANSACTION_STATE_TOPIC,
         numPartitions,
         configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.stateLogSegmentBytes) },
+      })
+      .then(() => this.deps.logger.info(`Created internal topic ${TRANSACTION_STATE_TOPIC} with ${numPartitions} partitions`))
+      .finally(() => {
+        if (this.creating === creating) this.creating = null;
       });
-      this.deps.logger.info(`Created internal topic ${TRANSACTION_STATE_TOPIC} with ${numPartitions} partitions`);
-    }
-    this.loadAll();
+    this.creating = creating;
+    return creating;
   }
 
   partitionFor(transactionalId: string): number {

@@ -14,11 +14,11 @@ export { TRANSACTION_STATE_TOPIC, partitionForTransactionalId } from './txn-log.
 /**
  * FindCoordinator with key type 1 (TRANSACTION): this broker coordinates every transactional id.
  * Creates `__transaction_state` on first use (as Kafka does) and returns the partition holding
- * `transactionalId`; throws KafkaError (COORDINATOR_NOT_AVAILABLE) when the coordinator is not
+ * `transactionalId` once the topic exists; rejects with KafkaError (COORDINATOR_NOT_AVAILABLE) when the coordinator is not
  * running. The caller answers with this broker's node id and advertised address.
  */
-export function findTransactionCoordinator(c: TransactionCoordinator | undefined, transactionalId: string): number {
+export async function findTransactionCoordinator(c: TransactionCoordinator | undefined, transactionalId: string): Promise<number> {
   if (c === undefined || !c.isActive) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not available');
-  c.ensureTopic();
+  await c.topicReady();
   return c.partitionFor(transactionalId);
 }

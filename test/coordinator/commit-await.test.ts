@@ -30,7 +30,7 @@ const TIMEOUT_MS = 60_000;
 const STATE_PARTITIONS = 4;
 
 function txnSettings(): TxnCoordinatorSettings {
-  return { producerIdDir: dir, stateLogNumPartitions: STATE_PARTITIONS, stateLogSegmentBytes: 1 << 20, cleanupIntervalMs: 10_000, maxTimeoutMs: TIMEOUT_MS, idExpirationMs: 7 * 24 * 3600 * 1000 };
+  return { stateLogNumPartitions: STATE_PARTITIONS, stateLogSegmentBytes: 1 << 20, cleanupIntervalMs: 10_000, maxTimeoutMs: TIMEOUT_MS, idExpirationMs: 7 * 24 * 3600 * 1000 };
 }
 
 const GROUP_SETTINGS: GroupCoordinatorSettings = {

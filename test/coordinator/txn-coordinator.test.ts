@@ -24,7 +24,7 @@ const TIMEOUT_MS = 5_000;
 const CHECK_MS = 1_000;
 
 function settings(): TxnCoordinatorSettings {
-  return { producerIdDir: dir, stateLogNumPartitions: 2, stateLogSegmentBytes: 1 << 20, cleanupIntervalMs: CHECK_MS, maxTimeoutMs: 60_000, idExpirationMs: 7 * 24 * 3600 * 1000 };
+  return { stateLogNumPartitions: 2, stateLogSegmentBytes: 1 << 20, cleanupIntervalMs: CHECK_MS, maxTimeoutMs: 60_000, idExpirationMs: 7 * 24 * 3600 * 1000 };
 }
 
 test('transaction timeout: an ongoing transaction past transaction.timeout.ms is aborted with a bumped epoch', async () => {

@@ -10,6 +10,7 @@ import { KafkaError } from '../../src/common/kafka-error.js';
 import { log } from '../../src/common/logger.js';
 import type { CoordinatorAppend, CoordinatorDeps, InternalPartition } from '../../src/coordinator/deps.js';
 import { ManualScheduler } from '../../src/group/scheduler.js';
+import { PRODUCER_ID_BLOCK_SIZE, type ProducerIdBlockSource } from '../../src/txn/producer-id-manager.js';
 import { decodeRecordBatches, type RecordBatch } from '../../src/protocol/records/record.js';
 
 const LAST_OFFSET_DELTA = 23;
@@ -53,6 +54,8 @@ export class MemoryCluster {
   /** When set, commits wait until `releaseCommits()`. */
   holdCommits = false;
   private held: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** The next producer-id block's first id (the metadata image's nextProducerId); blocks are handed out synchronously. */
+  nextProducerId = 0n;
 
   constructor(readonly scheduler = new ManualScheduler()) {}
 
@@ -82,8 +85,15 @@ export class MemoryCluster {
     return this.held.length;
   }
 
-  deps<S>(settings: S): CoordinatorDeps<S> {
+  deps<S>(settings: S): CoordinatorDeps<S> & { producerIdBlocks: ProducerIdBlockSource } {
     return {
+      producerIdBlocks: {
+        allocate: (floor) => {
+          const first = floor > this.nextProducerId ? floor : this.nextProducerId;
+          this.nextProducerId = first + BigInt(PRODUCER_ID_BLOCK_SIZE);
+          return { firstProducerId: first, size: PRODUCER_ID_BLOCK_SIZE };
+        },
+      },
       scheduler: this.scheduler,
       logger: log,
       settings,
@@ -103,7 +113,10 @@ export class MemoryCluster {
       internal: {
         partition: (topic, index) => this.partition(topic, index),
         partitions: (topic) => this.topics.get(topic) ?? [],
-        create: (spec) => this.createTopic(spec.name, spec.numPartitions),
+        create: (spec) => {
+          this.createTopic(spec.name, spec.numPartitions);
+          return Promise.resolve();
+        },
       },
       metadata: {
         partitionCount: (topic) => this.topics.get(topic)?.length,

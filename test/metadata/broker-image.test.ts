@@ -75,7 +75,8 @@ test('a data dir whose metadata file predates the image starts and serves its to
   writeFileSync(join(dataDir, '__samsa_metadata.json'), JSON.stringify({ version: 1, clusterId: 'old-format-cluster', topics: [{ name: 'legacy', topicId, partitions, configs: {}, internal: false }] }));
   mkdirSync(join(dataDir, 'legacy-0'));
   const { broker, c } = await start(dataDir);
-  assert.equal(broker.broker.metadata.image().epoch, 1, 'the stored image (epoch 0) plus this broker registering');
+  assert.equal(broker.broker.metadata.image().epoch, 2, 'the stored image (epoch 0) plus this broker registering and its first producer-id block');
+  assert.equal(broker.broker.metadata.image().nextProducerId, 1000n, 'no id was issued before: the first block starts at 0');
   const md = await c.metadata(['legacy']);
   assert.equal(md.clusterId, 'old-format-cluster');
   assert.equal(md.topics[0].errorCode, ErrorCode.NONE);

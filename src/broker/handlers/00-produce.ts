@@ -21,7 +21,8 @@
  * asynchronous: its partitions are appended, in request order, once every one of them is
  * validated. Requests on one connection are appended in the order they arrived (Kafka handles
  * one request per connection at a time): while an asynchronous Produce of a connection is
- * pending, the connection's later Produce requests wait for it, even small ones.
+ * pending, the connection's later Produce requests wait for it, even small ones. Auto-creating a
+ * topic (its metadata commit is asynchronous) makes the request asynchronous the same way.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -58,19 +59,31 @@ function partitionError(index: number, errorCode: number, message: string | null
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage: message };
 }
 
-function findPartition(deps: ProduceDeps, topic: string, index: number): Partition | number {
-  let parts = deps.replicas.partitions(topic);
-  if (!parts) {
-    if (!deps.config.bool('auto.create.topics.enable')) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    try {
-      autoCreateTopic(deps, topic);
-    } catch (e) {
-      return e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-    }
-    parts = deps.replicas.partitions(topic);
-  }
-  const p = parts?.[index];
+/** Error codes of topics whose auto-creation failed, by name. */
+type CreationErrors = ReadonlyMap<string, number>;
+const NO_CREATION_ERRORS: CreationErrors = new Map();
+
+function findPartition(deps: ProduceDeps, topic: string, index: number, creationErrors: CreationErrors): Partition | number {
+  const parts = deps.replicas.partitions(topic);
+  if (!parts) return creationErrors.get(topic) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const p = parts[index];
   return p ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+}
+
+/** Auto-creates the request's unknown topics (when enabled); resolves to the failures' codes. Undefined when none is missing. */
+function createMissingTopics(deps: ProduceDeps, req: ProduceRequest): Promise<CreationErrors> | undefined {
+  let missing: Set<string> | undefined;
+  for (const t of req.topicData) if (!deps.replicas.partitions(t.name)) (missing ??= new Set()).add(t.name);
+  if (missing === undefined || !deps.config.bool('auto.create.topics.enable')) return undefined;
+  const errors = new Map<string, number>();
+  return Promise.all(
+    [...missing].map((name) =>
+      autoCreateTopic(deps, name).then(
+        () => undefined,
+        (e: unknown) => void errors.set(name, e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR),
+      ),
+    ),
+  ).then(() => errors);
 }
 
 /** A partition whose records passed the checks that do not touch the log. */
@@ -99,8 +112,8 @@ function errorOut(deps: ProduceDeps, index: number, topic: string, e: unknown): 
 }
 
 /** Validation of one partition's records: header/CRC, record contents, topic policy. */
-function preparePartition(deps: ProduceDeps, ctx: RequestContext, acks: number, topic: string, index: number, records: Buffer | null): PartitionOut | Prepared {
-  const found = findPartition(deps, topic, index);
+function preparePartition(deps: ProduceDeps, ctx: RequestContext, acks: number, topic: string, index: number, records: Buffer | null, creationErrors: CreationErrors): PartitionOut | Prepared {
+  const found = findPartition(deps, topic, index, creationErrors);
   if (typeof found === 'number') return partitionError(index, found);
   if (INTERNAL_TOPICS.has(topic)) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
@@ -187,14 +200,23 @@ function isPrepared(s: Slot): s is Prepared {
   return 'info' in s;
 }
 
+type ProduceResult = ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit | typeof NO_RESPONSE>;
+
+/** Auto-creates missing topics (asynchronously), then validates and appends (see produceExisting). */
+function produce(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null): ProduceResult {
+  const creating = createMissingTopics(deps, req);
+  if (creating === undefined) return produceExisting(deps, ctx, req, acks, transactionalId, NO_CREATION_ERRORS);
+  return creating.then((errors) => produceExisting(deps, ctx, req, acks, transactionalId, errors));
+}
+
 /** Validates every partition, then appends them in request order: synchronously, or once the asynchronous validations settled. */
-function produce(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null): ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit | typeof NO_RESPONSE> {
+function produceExisting(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null, creationErrors: CreationErrors): ProduceResult {
   const slots: Slot[][] = [];
   let waits: Promise<void>[] | undefined;
   for (const t of req.topicData) {
     const row: Slot[] = [];
     for (const p of t.partitionData) {
-      const s = preparePartition(deps, ctx, acks, t.name, p.index, p.records);
+      const s = preparePartition(deps, ctx, acks, t.name, p.index, p.records, creationErrors);
       if (isPrepared(s) && s.records instanceof Promise) {
         (waits ??= []).push(
           s.records.then(

@@ -10,6 +10,8 @@
  * the event loop (see common/yield.ts). Deviation: one request auto-creates at most
  * MAX_AUTO_CREATE_PER_REQUEST topics (KRaft likewise bounds the records one controller operation
  * may write); further unknown names get UNKNOWN_TOPIC_OR_PARTITION and are created on a retry.
+ * Auto-creation commits asynchronously: the answer waits for the created topics (as before, a
+ * client sees the new topic in the response that created it).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -60,6 +62,8 @@ interface NamedTopics {
   readonly seen: Set<string>;
   readonly out: TopicOut[];
   created: number;
+  /** Auto-creations under way; each fills its entry of `out` when it settles. */
+  readonly creating: Promise<void>[];
 }
 
 /** Answers list[i] unless its name or id was answered already (request order is kept). */
@@ -88,11 +92,13 @@ function answerNamed(s: NamedTopics, i: number): void {
     out.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, isInternal: false, partitions: NO_PARTITIONS });
   } else {
     s.created++;
-    try {
-      out.push(topicEntry(autoCreateTopic(deps, name)));
-    } catch (e) {
-      out.push({ errorCode: e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, name, isInternal: false, partitions: NO_PARTITIONS });
-    }
+    const at = out.push({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, name, isInternal: false, partitions: NO_PARTITIONS }) - 1;
+    s.creating.push(
+      autoCreateTopic(deps, name).then(
+        (created) => void (out[at] = topicEntry(created)),
+        (e: unknown) => void (out[at] = { errorCode: e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, name, isInternal: false, partitions: NO_PARTITIONS }),
+      ),
+    );
   }
 }
 
@@ -131,9 +137,9 @@ export function metadataHandler(deps: MetadataDeps): ApiHandler<MetadataRequest,
         return whenDone(forEachSliced(all.length, (i) => topics.push(topicEntry(all[i] as TopicImage))), response);
       }
       const autoCreate = deps.config.bool('auto.create.topics.enable') && (apiVersion < 4 || req.allowAutoTopicCreation);
-      const s: NamedTopics = { deps, list: req.topics, autoCreate, seen: new Set(), out: topics, created: 0 };
+      const s: NamedTopics = { deps, list: req.topics, autoCreate, seen: new Set(), out: topics, created: 0, creating: [] };
       // In time slices: a long list yields to other connections between slices (common/yield.ts).
-      return whenDone(forEachSliced(req.topics.length, (i) => answerNamed(s, i)), response);
+      return whenDone(forEachSliced(req.topics.length, (i) => answerNamed(s, i)), () => (s.creating.length > 0 ? Promise.all(s.creating).then(response) : response()));
     },
     errorResponse(req, errorCode) {
       return {

@@ -3,7 +3,7 @@
  * Version notes: v1+ carries a key type (0 group, 1 transaction, 2 share group); v4+ batches keys
  * in CoordinatorKeys and answers per key in Coordinators. This broker coordinates every group;
  * `__consumer_offsets` is created on the first group lookup, `__transaction_state` on the first
- * transaction lookup (key type 1, src/txn).
+ * transaction lookup (key type 1, src/txn); the answer waits for the creation's commit.
  * Not implemented: share groups (key type 2 answers INVALID_REQUEST).
  */
 import { ErrorCode } from '../../common/error-codes.js';
@@ -34,16 +34,16 @@ interface Answer {
   errorMessage: string | null;
 }
 
-function lookup(deps: FindCoordinatorDeps, ctx: RequestContext, key: string, keyType: number): Answer {
+async function lookup(deps: FindCoordinatorDeps, ctx: RequestContext, key: string, keyType: number): Promise<Answer> {
   const none = { key, nodeId: -1, host: '', port: -1 };
   if (keyType !== KEY_TYPE_GROUP && keyType !== KEY_TYPE_TRANSACTION) return { ...none, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported coordinator key type ${keyType}` };
   try {
     if (keyType === KEY_TYPE_TRANSACTION) {
-      findTransactionCoordinator(deps.txnCoordinator, key);
+      await findTransactionCoordinator(deps.txnCoordinator, key);
     } else {
       const c = deps.groups;
       if (!c.isActive) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      c.ensureOffsetsTopic();
+      await c.offsetsTopicReady();
     }
   } catch (e) {
     return { ...none, errorCode: e instanceof KafkaError ? e.code : ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: e instanceof Error ? e.message : null };
@@ -69,12 +69,12 @@ export function findCoordinatorHandler(deps: FindCoordinatorDeps): ApiHandler<Fi
     maxVersion: 6,
     decode: decodeFindCoordinatorRequest,
     encode: encodeFindCoordinatorResponse,
-    handle(ctx, req) {
+    async handle(ctx, req) {
       const keyType = ctx.apiVersion >= 1 ? req.keyType : KEY_TYPE_GROUP;
       if (ctx.apiVersion >= 4) {
-        return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => lookup(deps, ctx, k, keyType)) };
+        return { throttleTimeMs: 0, coordinators: await Promise.all(req.coordinatorKeys.map((k) => lookup(deps, ctx, k, keyType))) };
       }
-      const a = lookup(deps, ctx, req.key, keyType);
+      const a = await lookup(deps, ctx, req.key, keyType);
       return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port };
     },
     errorResponse(req, errorCode, ctx) {

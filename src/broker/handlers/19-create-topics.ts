@@ -17,13 +17,12 @@ import {
   type CreateTopicsResponseInit,
 } from '../../protocol/generated/messages/create-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
-import { sliceWork } from '../../common/yield.js';
+import { sliceWork, whenDone } from '../../common/yield.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
 import type { CreateTopicSpec } from '../topic-manager.js';
 import { CONFIG_SOURCE } from './config-sources.js';
 import { MAX_PARTITIONS_PER_REQUEST } from './topic-creation.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
-import type { MetadataStore } from '../../metadata/store.js';
 import type { TopicController } from '../topic-controller.js';
 
 
@@ -40,10 +39,9 @@ function configsOf(deps: CreateTopicsDeps, overrides: Record<string, string>): N
   }));
 }
 
-/** What CreateTopics uses: the topic controller, the image and the broker configs (topic defaults). */
+/** What CreateTopics uses: the topic controller and the broker configs (topic defaults). */
 export interface CreateTopicsDeps {
   readonly topics: Pick<TopicController, 'validateCreate' | 'createEach'>;
-  readonly metadata: Pick<MetadataStore, 'image'>;
   readonly config: BrokerConfig;
 }
 
@@ -58,7 +56,7 @@ export function createTopicsHandler(deps: CreateTopicsDeps): ApiHandler<CreateTo
     handle(ctx, req) {
       const { topics } = deps;
       // In time slices (common/yield.ts): a request may name a million topics.
-      return sliceWork(function* (slice) {
+      const checked = sliceWork(function* (slice) {
         const seen = new Map<string, number>();
         for (const t of req.topics) {
           seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
@@ -102,17 +100,14 @@ export function createTopicsHandler(deps: CreateTopicsDeps): ApiHandler<CreateTo
             out.errorMessage = e.message;
           }
         }
-        // A topic created by another request while this one yielded is not created twice.
-        const fresh = toCreate.filter((c) => {
-          if (deps.metadata.image().topic(c.name) === undefined) return true;
-          c.out.errorCode = ErrorCode.TOPIC_ALREADY_EXISTS;
-          c.out.errorMessage = `Topic '${c.name}' already exists.`;
-          return false;
-        });
-        if (fresh.length > 0) {
-          // Each topic is created whole or not at all (a storage failure answers KAFKA_STORAGE_ERROR).
-          topics.createEach(fresh).forEach((r, i) => {
-            const out = (fresh[i] as { out: TopicOut }).out;
+        return { results, toCreate };
+      });
+      return whenDone(checked, async ({ results, toCreate }) => {
+        if (toCreate.length > 0) {
+          // Each topic is created whole or not at all (a storage failure answers KAFKA_STORAGE_ERROR);
+          // a topic another request created meanwhile gets TOPIC_ALREADY_EXISTS.
+          (await topics.createEach(toCreate)).forEach((r, i) => {
+            const out = (toCreate[i] as { out: TopicOut }).out;
             if (r instanceof KafkaError) {
               Object.assign(out, { errorCode: r.code, errorMessage: r.message, numPartitions: -1, replicationFactor: -1, configs: null });
             } else {

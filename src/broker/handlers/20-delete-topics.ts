@@ -11,8 +11,8 @@ import {
   type DeleteTopicsResponseInit,
 } from '../../protocol/generated/messages/delete-topics.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
-import { mapSliced, sliceWork } from '../../common/yield.js';
-import { defineHandler, type ApiHandler } from '../handler.js';
+import { mapSliced, sliceWork, whenDone } from '../../common/yield.js';
+import { type ApiHandler, defineHandler } from '../handler.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import type { MetadataStore } from '../../metadata/store.js';
 import type { TopicController } from '../topic-controller.js';
@@ -34,10 +34,13 @@ export function deleteTopicsHandler(deps: DeleteTopicsDeps): ApiHandler<DeleteTo
     decode: decodeDeleteTopicsRequest,
     encode: encodeDeleteTopicsResponse,
     handle(ctx, req) {
+
       const wanted: { name: string | null; topicId: string }[] =
         ctx.apiVersion >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((n) => ({ name: n, topicId: ZERO_UUID }));
+      // Deletions run on the controller's queue, in request order; the answer waits for all of them.
+      const deleting: Promise<void>[] = [];
       // In time slices (common/yield.ts): a request may name a million topics.
-      return sliceWork(function* (slice) {
+      const answered = sliceWork(function* (slice) {
         const responses = yield* mapSliced(wanted, slice, (w): Out => {
           const meta = w.name !== null ? deps.metadata.image().topic(w.name) : deps.metadata.image().topicById(w.topicId);
           const out: Out = { name: w.name, topicId: w.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
@@ -52,16 +55,20 @@ export function deleteTopicsHandler(deps: DeleteTopicsDeps): ApiHandler<DeleteTo
             out.errorMessage = `Topic ${meta.name} is an internal topic and cannot be deleted`;
             return out;
           }
-          try {
-            deps.topics.delete(meta.name);
-          } catch (e) {
-            if (!(e instanceof KafkaError)) throw e;
-            out.errorCode = e.code;
-            out.errorMessage = e.message;
-          }
+          deleting.push(
+            deps.topics.delete(meta.name).catch((e: unknown) => {
+              if (!(e instanceof KafkaError)) throw e;
+              out.errorCode = e.code;
+              out.errorMessage = e.message;
+            }),
+          );
           return out;
         });
         return { throttleTimeMs: 0, responses };
+      });
+      return whenDone(answered, async (response) => {
+        await Promise.all(deleting);
+        return response;
       });
     },
     errorResponse(req, errorCode) {

@@ -12,7 +12,7 @@ import {
   type AlterConfigsResponseInit,
 } from '../../protocol/generated/messages/alter-configs.js';
 import { checkDuplicateKeys } from '../../config/config-alter.js';
-import { defineHandler, type ApiHandler } from '../handler.js';
+import { type ApiHandler, defineHandler } from '../handler.js';
 import { alterResources, type ConfigResourceDeps } from './config-resources.js';
 
 export function alterConfigsHandler(deps: ConfigResourceDeps): ApiHandler<AlterConfigsRequest, AlterConfigsResponseInit> {
@@ -23,8 +23,8 @@ export function alterConfigsHandler(deps: ConfigResourceDeps): ApiHandler<AlterC
     maxVersion: 2,
     decode: decodeAlterConfigsRequest,
     encode: encodeAlterConfigsResponse,
-    handle(ctx, req) {
-      const responses = alterResources(deps, req.resources, req.validateOnly, (r) => {
+    async handle(ctx, req) {
+      const responses = await alterResources(deps, req.resources, req.validateOnly, (r) => {
         checkDuplicateKeys(r.configs.map((c) => c.name));
         const next: Record<string, string> = {};
         for (const c of r.configs) if (c.value !== null) next[c.name] = c.value;

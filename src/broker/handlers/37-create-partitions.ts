@@ -10,7 +10,7 @@ import {
   type CreatePartitionsRequest,
   type CreatePartitionsResponseInit,
 } from '../../protocol/generated/messages/create-partitions.js';
-import { defineHandler, type ApiHandler } from '../handler.js';
+import { type ApiHandler, defineHandler } from '../handler.js';
 import { MAX_PARTITIONS_PER_REQUEST } from './topic-creation.js';
 import type { MetadataStore } from '../../metadata/store.js';
 import type { TopicController } from '../topic-controller.js';
@@ -29,11 +29,12 @@ export function createPartitionsHandler(deps: CreatePartitionsDeps): ApiHandler<
     maxVersion: 3,
     decode: decodeCreatePartitionsRequest,
     encode: encodeCreatePartitionsResponse,
-    handle(ctx, req) {
+    async handle(ctx, req) {
       const counts = new Map<string, number>();
       for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
       let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
-      const results = req.topics.map((t) => {
+      const results: { name: string; errorCode: number; errorMessage: string | null }[] = [];
+      for (const t of req.topics) results.push(await (async () => {
         if ((counts.get(t.name) ?? 0) > 1) return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' };
         const current = deps.metadata.image().topic(t.name)?.partitions.length ?? 0;
         const added = t.count - current;
@@ -41,14 +42,14 @@ export function createPartitionsHandler(deps: CreatePartitionsDeps): ApiHandler<
           return { name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.` };
         }
         try {
-          deps.topics.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
+          await deps.topics.createPartitions(t.name, t.count, t.assignments?.map((a) => a.brokerIds) ?? null, req.validateOnly);
           if (added > 0) partitionBudget -= added;
           return { name: t.name, errorCode: ErrorCode.NONE, errorMessage: null };
         } catch (e) {
           if (!(e instanceof KafkaError)) throw e;
           return { name: t.name, errorCode: e.code, errorMessage: e.message };
         }
-      });
+      })());
       return { throttleTimeMs: 0, results };
     },
     errorResponse(req, errorCode) {

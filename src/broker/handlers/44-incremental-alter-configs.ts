@@ -15,7 +15,7 @@ import {
   type IncrementalAlterConfigsRequest,
   type IncrementalAlterConfigsResponseInit,
 } from '../../protocol/generated/messages/incremental-alter-configs.js';
-import { defineHandler, type ApiHandler } from '../handler.js';
+import { type ApiHandler, defineHandler } from '../handler.js';
 import { RESOURCE_TYPE } from './config-sources.js';
 import { alterResources, type ConfigResourceDeps } from './config-resources.js';
 
@@ -27,8 +27,8 @@ export function incrementalAlterConfigsHandler(deps: ConfigResourceDeps): ApiHan
     maxVersion: 1,
     decode: decodeIncrementalAlterConfigsRequest,
     encode: encodeIncrementalAlterConfigsResponse,
-    handle(ctx, req) {
-      const responses = alterResources(deps, req.resources, req.validateOnly, (r, current) =>
+    async handle(ctx, req) {
+      const responses = await alterResources(deps, req.resources, req.validateOnly, (r, current) =>
         applyIncrementalOps(current, r.configs, (name) => (r.resourceType === RESOURCE_TYPE.TOPIC ? topicConfigByName.get(name) : brokerConfigByName.get(name))),
       );
       return { throttleTimeMs: 0, responses };

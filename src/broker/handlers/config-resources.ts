@@ -22,28 +22,30 @@ export interface ResourceResult {
 }
 
 /**
- * Runs `alter(current) -> next` for each resource and stores `next` (or only validates). Resources
- * named twice in one request all fail with INVALID_REQUEST, as in Kafka.
+ * Runs `alter(current) -> next` for each resource and stores `next` (or only validates), one
+ * resource after the other. Resources named twice in one request all fail with INVALID_REQUEST,
+ * as in Kafka.
  */
-export function alterResources<R extends { resourceType: number; resourceName: string }>(
+export async function alterResources<R extends { resourceType: number; resourceName: string }>(
   deps: ConfigResourceDeps,
   resources: readonly R[],
   validateOnly: boolean,
   next: (r: R, current: Record<string, string>) => Record<string, string>,
-): ResourceResult[] {
+): Promise<ResourceResult[]> {
   const count = new Map<string, number>();
   for (const r of resources) count.set(`${r.resourceType}:${r.resourceName}`, (count.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1);
   const { topics, logger } = deps;
-  return resources.map((r) => {
+  const results: ResourceResult[] = [];
+  for (const r of resources) {
     const out: ResourceResult = { errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
     try {
       if ((count.get(`${r.resourceType}:${r.resourceName}`) ?? 0) > 1) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config resources');
       }
       if (r.resourceType === RESOURCE_TYPE.TOPIC) {
-        topics.alterTopicConfigs(r.resourceName, next(r, topics.topicConfigs(r.resourceName)), validateOnly);
+        await topics.alterTopicConfigs(r.resourceName, (current) => next(r, current), validateOnly);
       } else if (r.resourceType === RESOURCE_TYPE.BROKER) {
-        topics.alterBrokerConfigs(r.resourceName, next(r, topics.brokerConfigs(r.resourceName)), validateOnly);
+        await topics.alterBrokerConfigs(r.resourceName, (current) => next(r, current), validateOnly);
       } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker logger levels cannot be changed on this broker');
       } else {
@@ -59,6 +61,7 @@ export function alterResources<R extends { resourceType: number; resourceName: s
         out.errorMessage = e instanceof Error ? e.message : String(e);
       }
     }
-    return out;
-  });
+    results.push(out);
+  }
+  return results;
 }

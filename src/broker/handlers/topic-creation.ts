@@ -16,9 +16,12 @@ export interface TopicCreationDeps {
   readonly topics: Pick<TopicController, 'create'>;
 }
 
-/** The topic named `name`, created with the broker's defaults when it does not exist. */
-export function autoCreateTopic(deps: TopicCreationDeps, name: string): TopicImage {
+/**
+ * The topic named `name`, created with the broker's defaults when it does not exist (resolves once
+ * the creation is committed; a topic another request created meanwhile is the answer too).
+ */
+export function autoCreateTopic(deps: TopicCreationDeps, name: string): Promise<TopicImage> {
   const existing = deps.metadata.image().topic(name);
-  if (existing) return existing;
-  return deps.topics.create({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
+  if (existing) return Promise.resolve(existing);
+  return deps.topics.create({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} }, true);
 }
