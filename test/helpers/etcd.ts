@@ -129,3 +129,44 @@ export async function startEtcd(): Promise<EtcdProcess> {
   }
   throw new Error(`could not start etcd: ${last}`);
 }
+
+/**
+ * One etcd for a test file: started in before(), stopped in after(), with a fresh key prefix per
+ * call of prefix() and every session and store opened through it closed in after().
+ */
+export interface EtcdFixture {
+  readonly etcd: EtcdProcess;
+  prefix(): string;
+  /** Registers something to close in after() (before etcd stops). */
+  closeLater(c: () => unknown): void;
+}
+
+export function useEtcd(hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }): EtcdFixture {
+  let etcd: EtcdProcess | undefined;
+  let n = 0;
+  const closers: (() => unknown)[] = [];
+  hooks.before(async () => {
+    etcd = await startEtcd();
+    console.log(`# etcd started in ${etcd.startMs} ms at ${etcd.endpoints}`);
+  });
+  hooks.after(async () => {
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch {
+        // closing after the test: already closed or etcd gone
+      }
+    }
+    await etcd?.stop();
+  });
+  return {
+    get etcd(): EtcdProcess {
+      if (etcd === undefined) throw new Error('etcd is not started (use the fixture inside a test)');
+      return etcd;
+    },
+    prefix: () => `/samsa-test-${process.pid}-${++n}`,
+    closeLater: (c) => {
+      closers.push(c);
+    },
+  };
+}
