@@ -170,3 +170,44 @@ export function useEtcd(hooks: { before: (fn: () => Promise<void>) => void; afte
     },
   };
 }
+
+export interface LeaseHolder {
+  /** The JSON line it printed once it held the lease. */
+  readonly ready: Record<string, number>;
+  /** SIGKILL: keep-alives stop, the lease expires after its TTL. */
+  kill(): Promise<void>;
+}
+
+/** Runs test/helpers/etcd-lease-holder.ts in a child process (so a test can kill -9 the holder). */
+export async function holdLease(endpoints: string, prefix: string, mode: 'register' | 'campaign', nodeId: number, ttlMs: number): Promise<LeaseHolder> {
+  const script = new URL('./etcd-lease-holder.js', import.meta.url);
+  const child = spawn(process.execPath, [script.pathname, endpoints, prefix, mode, String(nodeId), String(ttlMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited(child);
+  };
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`lease holder not ready within 20 s; stderr:\n${err}`)), 20_000);
+      child.stdout?.on('data', (c: Buffer) => {
+        out += c.toString();
+        const nl = out.indexOf('\n');
+        if (nl >= 0) {
+          clearTimeout(timer);
+          resolve(out.slice(0, nl));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`lease holder exited (${code}); stderr:\n${err}`));
+      });
+    });
+    return { ready: JSON.parse(line) as Record<string, number>, kill };
+  } catch (e) {
+    await kill();
+    throw e;
+  }
+}

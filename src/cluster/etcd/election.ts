@@ -48,6 +48,7 @@ export async function controllerEpoch(session: EtcdSession): Promise<number> {
 export function campaignForController(session: EtcdSession, nodeId: number, ttlMs: number): ControllerCandidate {
   const election = session.client.namespace(session.keys.root).election(ELECTION, Math.max(1, Math.ceil(ttlMs / 1000)));
   const campaign: Campaign = election.campaign(String(nodeId));
+  session.onClose(() => void campaign.resign().catch(() => undefined));
   const lostListeners: ((err: Error) => void)[] = [];
   let lost: Error | undefined;
   campaign.on('error', (err) => {

@@ -38,6 +38,7 @@ export async function registerBroker(session: EtcdSession, broker: BrokerImage, 
     const holder = res.responses[0]?.response_range.kvs[0]?.lease ?? 'unknown';
     throw new KafkaError(ErrorCode.DUPLICATE_BROKER_REGISTRATION, `node.id ${broker.nodeId} is already registered by a live broker (etcd key ${key}, lease ${holder}); node.id must be unique in the cluster`);
   }
+  session.onClose(() => lease.release());
   const listeners: ((err: Error) => void)[] = [];
   let closed = false;
   lease.on('lost', (err) => {

@@ -19,6 +19,7 @@ export class EtcdSession {
   readonly client: Etcd3;
   readonly keys: EtcdKeys;
   private closed = false;
+  private readonly closeHooks: (() => void)[] = [];
 
   constructor(options: EtcdSessionOptions) {
     const hosts = (typeof options.endpoints === 'string' ? options.endpoints.split(',') : [...options.endpoints]).map((h) => h.trim()).filter((h) => h !== '');
@@ -31,10 +32,26 @@ export class EtcdSession {
     return this.closed;
   }
 
-  /** Closes the client without revoking anything: leases this session kept alive expire after their TTL. */
+  /** Runs `hook` when the session closes (stops the keep-alive timers of a lease, say). */
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
+  }
+
+  /**
+   * Closes the client. Registrations stop their keep-alives without revoking (they expire after
+   * their TTL, as after a crash); a controller candidate resigns. The etcd3 client's own close()
+   * leaves keep-alive streams running, hence the hooks.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const h of this.closeHooks) {
+      try {
+        h();
+      } catch {
+        // closing anyway
+      }
+    }
     this.client.close();
   }
 }
