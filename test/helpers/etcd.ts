@@ -17,6 +17,8 @@ export interface EtcdProcess {
   endpoints: string;
   /** How long the start took (spawn to healthy), in ms. */
   startMs: number;
+  /** Its temporary directory (removed by stop()). */
+  dir: string;
   output(): string;
   stop(): Promise<void>;
 }
@@ -24,8 +26,7 @@ export interface EtcdProcess {
 const START_DEADLINE_MS = 20_000;
 
 /** The etcd binary: /usr/bin/etcd, else the first `etcd` on PATH; throws when there is none. */
-export function etcdBinary(): string {
-  const candidates = ['/usr/bin/etcd', ...(process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'etcd'))];
+export function etcdBinary(candidates = ['/usr/bin/etcd', ...(process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'etcd'))]): string {
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -108,7 +109,7 @@ async function tryStart(bin: string): Promise<EtcdProcess | { failed: string }> 
   while (performance.now() < deadline) {
     if (spawnError !== undefined || child.exitCode !== null || child.signalCode !== null) break;
     if (await healthy(client)) {
-      return { endpoints: client, startMs: Math.round(performance.now() - started), output, stop };
+      return { endpoints: client, startMs: Math.round(performance.now() - started), dir, output, stop };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
