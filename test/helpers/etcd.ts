@@ -100,7 +100,14 @@ async function tryStart(bin: string): Promise<EtcdProcess | { failed: string }> 
   child.once('error', (e) => {
     spawnError = e;
   });
+  // Should the test process end without stop() (a failed before(), an uncaught error), etcd goes too.
+  const onExit = (): void => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const stop = async (): Promise<void> => {
+    process.removeListener('exit', onExit);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited(child);
     rmSync(dir, { recursive: true, force: true });
@@ -183,7 +190,12 @@ export interface LeaseHolder {
 export async function holdLease(endpoints: string, prefix: string, mode: 'register' | 'campaign', nodeId: number, ttlMs: number): Promise<LeaseHolder> {
   const script = new URL('./etcd-lease-holder.js', import.meta.url);
   const child = spawn(process.execPath, [script.pathname, endpoints, prefix, mode, String(nodeId), String(ttlMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const onExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
   const kill = async (): Promise<void> => {
+    process.removeListener('exit', onExit);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited(child);
   };
