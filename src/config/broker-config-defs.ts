@@ -7,6 +7,10 @@ const LONG_MAX = Number.MAX_SAFE_INTEGER;
 const own: ConfigKeyDef[] = [
   { name: 'node.id', type: ConfigType.int, defaultValue: 1, validate: atLeast(0) },
   { name: 'broker.id', type: ConfigType.int, defaultValue: -1 },
+  // Clusters (docs/cluster.md): with etcd.endpoints set, node.id must be set explicitly (checked in broker-config.ts).
+  { name: 'etcd.endpoints', type: ConfigType.list, defaultValue: [], readOnly: true },
+  { name: 'etcd.prefix', type: ConfigType.string, defaultValue: '/samsa', readOnly: true, validate: (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : "must start with '/'") },
+  { name: 'broker.rack', type: ConfigType.string, defaultValue: null, readOnly: true },
   { name: 'listeners', type: ConfigType.list, defaultValue: ['PLAINTEXT://127.0.0.1:9092'], readOnly: true },
   { name: 'advertised.listeners', type: ConfigType.list, defaultValue: null, readOnly: true },
   { name: 'log.dirs', type: ConfigType.list, defaultValue: null, readOnly: true },

@@ -53,6 +53,11 @@ export class BrokerConfig {
       { key: 'listeners', listeners: this.listeners() },
       { key: 'advertised.listeners', listeners: this.has('advertised.listeners') ? this.advertisedListeners() : [] },
     ]);
+    // In a cluster the node id names this broker to the others: a default of 1 on every broker would collide.
+    const etcd = this.explicit.get('etcd.endpoints');
+    if (Array.isArray(etcd) && etcd.length > 0 && !this.explicit.has('node.id')) {
+      throw new ConfigError('node.id', 'node.id must be set explicitly (and be unique in the cluster) when etcd.endpoints is set');
+    }
   }
 
   /** Warnings for settings given explicitly that Samsa accepts but ignores (logged at start-up). */

@@ -12,8 +12,11 @@
  * retries on the newer image), and may be above it (a broker upgraded from a version that kept
  * its own producer-id file starts above every id it had issued).
  * Samsa deviation: configs are replaced whole per resource (Kafka writes one ConfigRecord per key);
- * what the store writes is the same.
+ * what the store writes is the same. The error carries the Kafka code a client would get for the
+ * same conflict (TOPIC_ALREADY_EXISTS, UNKNOWN_TOPIC_ID, INVALID_PARTITIONS), for a store that finds
+ * the conflict only when it re-validates after losing a race (the etcd store).
  */
+import { ErrorCode } from '../common/error-codes.js';
 import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from './image.js';
 
 export interface MetadataDelta {
@@ -31,6 +34,10 @@ export interface MetadataDelta {
   readonly registeredBrokers?: readonly BrokerImage[];
   /** A producer-id block [firstProducerId, firstProducerId + size) for `brokerId` (Kafka's ProducerIdsRecord). */
   readonly producerIdBlock?: ProducerIdBlock;
+  /** Node ids whose registration ended (Kafka's UnregisterBrokerRecord; in etcd: the lease expired). */
+  readonly unregisteredBrokers?: readonly number[];
+  /** Existing partitions whose leader, leader epoch, ISR or partition epoch changed (Kafka's PartitionChangeRecord). */
+  readonly changedPartitions?: readonly { readonly topicId: string; readonly partitions: readonly PartitionImage[] }[];
 }
 
 export interface ProducerIdBlock {
@@ -44,9 +51,12 @@ export const MAX_PRODUCER_ID = 0x7fffffffffffffffn;
 
 /** A delta that does not fit the image it is applied to. */
 export class MetadataDeltaError extends Error {
-  constructor(message: string) {
+  /** The Kafka error code of the conflict (ErrorCode). */
+  readonly code: number;
+  constructor(message: string, code: number = ErrorCode.UNKNOWN_SERVER_ERROR) {
     super(message);
     this.name = 'MetadataDeltaError';
+    this.code = code;
   }
 }
 
@@ -56,6 +66,7 @@ export function changesDurableState(d: MetadataDelta): boolean {
     (d.createdTopics?.length ?? 0) > 0 ||
     (d.deletedTopics?.length ?? 0) > 0 ||
     (d.addedPartitions?.length ?? 0) > 0 ||
+    (d.changedPartitions?.length ?? 0) > 0 ||
     (d.topicConfigs?.length ?? 0) > 0 ||
     (d.brokerConfigs?.length ?? 0) > 0 ||
     d.producerIdBlock !== undefined
@@ -74,7 +85,7 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
   };
   const existing = (topicId: string, what: string): TopicImage => {
     const t = byId.get(topicId);
-    if (t === undefined) throw new MetadataDeltaError(`${what}: no topic with id ${topicId}`);
+    if (t === undefined) throw new MetadataDeltaError(`${what}: no topic with id ${topicId}`, ErrorCode.UNKNOWN_TOPIC_ID);
     return t;
   };
   for (const id of delta.deletedTopics ?? []) {
@@ -85,19 +96,28 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
     if (byNormalizedName.get(normalized) === t.name) byNormalizedName.delete(normalized);
   }
   for (const t of delta.createdTopics ?? []) {
-    if (next.topics.has(t.name)) throw new MetadataDeltaError(`creating topic ${t.name}: the name exists`);
-    if (byId.has(t.topicId)) throw new MetadataDeltaError(`creating topic ${t.name}: id ${t.topicId} exists`);
+    if (next.topics.has(t.name)) throw new MetadataDeltaError(`creating topic ${t.name}: the name exists`, ErrorCode.TOPIC_ALREADY_EXISTS);
+    if (byId.has(t.topicId)) throw new MetadataDeltaError(`creating topic ${t.name}: id ${t.topicId} exists`, ErrorCode.TOPIC_ALREADY_EXISTS);
     t.partitions.forEach((p, i) => {
-      if (p.partition !== i) throw new MetadataDeltaError(`creating topic ${t.name}: partition ${p.partition} at index ${i}`);
+      if (p.partition !== i) throw new MetadataDeltaError(`creating topic ${t.name}: partition ${p.partition} at index ${i}`, ErrorCode.INVALID_PARTITIONS);
     });
     put({ ...t, partitions: t.partitions.map((p) => ({ ...p })), configs: { ...t.configs } });
   }
   for (const a of delta.addedPartitions ?? []) {
     const t = existing(a.topicId, 'adding partitions');
     a.partitions.forEach((p, i) => {
-      if (p.partition !== t.partitions.length + i) throw new MetadataDeltaError(`adding partition ${p.partition} to ${t.name}, which has ${t.partitions.length}`);
+      if (p.partition !== t.partitions.length + i) throw new MetadataDeltaError(`adding partition ${p.partition} to ${t.name}, which has ${t.partitions.length}`, ErrorCode.INVALID_PARTITIONS);
     });
     put({ ...t, partitions: [...t.partitions, ...a.partitions.map((p) => ({ ...p }))] });
+  }
+  for (const c of delta.changedPartitions ?? []) {
+    const t = existing(c.topicId, 'changing partitions');
+    const partitions = [...t.partitions];
+    for (const p of c.partitions) {
+      if (partitions[p.partition] === undefined) throw new MetadataDeltaError(`changing partition ${p.partition} of ${t.name}, which has ${t.partitions.length}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      partitions[p.partition] = { ...p };
+    }
+    put({ ...t, partitions });
   }
   for (const c of delta.topicConfigs ?? []) {
     const t = existing(c.topicId, 'changing topic configs');
@@ -121,6 +141,7 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
     }
     next.nextProducerId = end;
   }
+  for (const id of delta.unregisteredBrokers ?? []) next.brokers.delete(id);
   return new MetadataImage({ ...next, epoch: image.epoch + 1 });
 }
 

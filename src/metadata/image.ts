@@ -18,6 +18,8 @@ export interface PartitionImage {
   readonly leaderEpoch: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
+  /** Bumped by every change of leader or ISR (Kafka's partition epoch; the etcd store keeps it, the local store need not). */
+  readonly partitionEpoch?: number;
 }
 
 export interface TopicImage {

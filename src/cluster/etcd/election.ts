@@ -1,0 +1,97 @@
+/**
+ * Controller election on etcd (Kafka's /controller and /controller_epoch znodes): candidates
+ * campaign with etcd's election recipe (etcd3's Election: a key per candidate under
+ * <prefix>/election/controller/, bound to the candidate's lease; the oldest key leads). The winner
+ * then increments <prefix>/controller_epoch in a transaction that also checks its campaign key
+ * still exists, so every win gets a new, larger epoch and a deposed candidate cannot take one.
+ * A controller writes through EtcdMetadataStore.fenced(epoch): each of its transactions compares
+ * the epoch, so once another candidate has won, the old controller's writes are refused
+ * (NOT_CONTROLLER), as Kafka's zkVersion check on /controller_epoch refused them.
+ * Leadership ends when the lease does (keep-alives stop for the TTL) or on resign().
+ */
+import type { Campaign } from 'etcd3';
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import type { EtcdSession } from './session.js';
+
+export interface ControllerLeadership {
+  readonly nodeId: number;
+  /** The controller epoch this win got (Kafka's controller epoch). */
+  readonly epoch: number;
+  /** Calls `listener` when the leadership is lost (the campaign's lease expired or failed). */
+  onLost(listener: (err: Error) => void): void;
+  /** Steps down (revokes the campaign's lease); another candidate may win. */
+  resign(): Promise<void>;
+}
+
+export interface ControllerCandidate {
+  /** Resolves when this candidate has won and taken a new controller epoch. */
+  elected(): Promise<ControllerLeadership>;
+  /** Withdraws (and resigns if elected). */
+  cancel(): Promise<void>;
+}
+
+const ELECTION = 'controller';
+
+/** The current controller's node id, if any candidate leads. */
+export async function currentController(session: EtcdSession): Promise<number | undefined> {
+  const v = await session.client.namespace(session.keys.root).election(ELECTION).leader();
+  return v === undefined ? undefined : Number(v);
+}
+
+/** The current controller epoch (0 before any election). */
+export async function controllerEpoch(session: EtcdSession): Promise<number> {
+  const v = await session.client.get(session.keys.controllerEpoch).string();
+  return v === null ? 0 : Number(v);
+}
+
+export function campaignForController(session: EtcdSession, nodeId: number, ttlMs: number): ControllerCandidate {
+  const election = session.client.namespace(session.keys.root).election(ELECTION, Math.max(1, Math.ceil(ttlMs / 1000)));
+  const campaign: Campaign = election.campaign(String(nodeId));
+  session.onClose(() => void campaign.resign().catch(() => undefined));
+  const lostListeners: ((err: Error) => void)[] = [];
+  let lost: Error | undefined;
+  campaign.on('error', (err) => {
+    lost = err;
+    for (const l of lostListeners) l(err);
+  });
+  let result: Promise<ControllerLeadership> | undefined;
+  const elected = async (): Promise<ControllerLeadership> => {
+    await campaign.wait();
+    const epoch = await takeEpoch(session, await campaign.getCampaignKey());
+    return {
+      nodeId,
+      epoch,
+      onLost: (l) => {
+        if (lost !== undefined) l(lost);
+        else lostListeners.push(l);
+      },
+      resign: () => campaign.resign(),
+    };
+  };
+  return {
+    elected: () => (result ??= elected()),
+    cancel: () => campaign.resign(),
+  };
+}
+
+/** Increments the controller epoch while `campaignKey` (this candidate's) still exists. */
+async function takeEpoch(session: EtcdSession, campaignKey: string): Promise<number> {
+  const { client, keys } = session;
+  for (;;) {
+    const r = await client.get(keys.controllerEpoch).exec();
+    const kv = r.kvs[0];
+    const epoch = kv === undefined ? 0 : Number(kv.value.toString());
+    const mod = kv === undefined ? 0 : Number(kv.mod_revision);
+    const t = await client
+      .if(campaignKey, 'Create', '>', 0)
+      .and(keys.controllerEpoch, 'Mod', '==', mod)
+      .then(client.put(keys.controllerEpoch).value(String(epoch + 1)))
+      .else(client.get(campaignKey))
+      .commit();
+    if (t.succeeded) return epoch + 1;
+    if ((t.responses[0]?.response_range.kvs.length ?? 0) === 0) {
+      throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'lost the controller election (campaign lease expired) before taking an epoch');
+    }
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The key layout of the cluster metadata in etcd (docs/cluster.md), under a prefix (default
+ * `/samsa`), and the JSON values stored there. Kafka kept the same things in ZooKeeper znodes;
+ * the names follow them:
+ *   <prefix>/cluster/id                                     cluster id (created once)
+ *   <prefix>/brokers/ids/<nodeId>                           broker registration, bound to its lease
+ *   <prefix>/brokers/topics/<topic>                         topic id, internal flag, replica assignment
+ *   <prefix>/brokers/topics/<topic>/partitions/<p>/state    leader, leader epoch, ISR, partition epoch
+ *   <prefix>/config/topics/<topic>                          topic config overrides
+ *   <prefix>/config/brokers/<default>|<nodeId>              dynamic broker configs
+ *   <prefix>/latest_producer_id_block                       reserved (producer-id blocks, next step)
+ *   <prefix>/election/controller/<leaseId>                  controller candidates (Kafka's /controller)
+ *   <prefix>/controller_epoch                               controller epoch
+ *   <prefix>/metadata_version                               bumped by every commit (its compare-and-swap guard)
+ * Values are read from etcd, which other processes write: every decoder checks the shape and
+ * throws EtcdValueError naming the key rather than trusting it.
+ */
+import type { BrokerEndpoint, BrokerImage } from '../../metadata/image.js';
+
+/** Kafka's ZooKeeper name of the cluster-default dynamic broker config. */
+export const DEFAULT_BROKER_RESOURCE = '<default>';
+
+export class EtcdValueError extends Error {
+  constructor(key: string, what: string) {
+    super(`etcd key ${key}: ${what}`);
+    this.name = 'EtcdValueError';
+  }
+}
+
+/** A prefix as given by etcd.prefix: must start with '/', a trailing '/' is dropped. */
+export function normalizePrefix(prefix: string): string {
+  if (!prefix.startsWith('/')) throw new Error(`etcd.prefix must start with '/': ${JSON.stringify(prefix)}`);
+  const p = prefix.replace(/\/+$/, '');
+  return p;
+}
+
+export class EtcdKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Everything of this cluster (the watch range): the prefix and a '/'. */
+  get root(): string {
+    return `${this.prefix}/`;
+  }
+  get clusterId(): string {
+    return `${this.prefix}/cluster/id`;
+  }
+  get metadataVersion(): string {
+    return `${this.prefix}/metadata_version`;
+  }
+  get controllerEpoch(): string {
+    return `${this.prefix}/controller_epoch`;
+  }
+  get producerIdBlock(): string {
+    return `${this.prefix}/latest_producer_id_block`;
+  }
+  broker(nodeId: number): string {
+    return `${this.prefix}/brokers/ids/${nodeId}`;
+  }
+  topic(name: string): string {
+    return `${this.prefix}/brokers/topics/${name}`;
+  }
+  partitionState(topic: string, partition: number): string {
+    return `${this.prefix}/brokers/topics/${topic}/partitions/${partition}/state`;
+  }
+  topicConfig(name: string): string {
+    return `${this.prefix}/config/topics/${name}`;
+  }
+  /** '' (the cluster default) is stored as <default>, as Kafka did. */
+  brokerConfig(resourceName: string): string {
+    return `${this.prefix}/config/brokers/${resourceName === '' ? DEFAULT_BROKER_RESOURCE : resourceName}`;
+  }
+
+  /** What a key under the prefix is, or undefined for keys the image does not hold. */
+  parse(key: string): ParsedKey | undefined {
+    if (!key.startsWith(this.root)) return undefined;
+    const parts = key.slice(this.root.length).split('/');
+    const [a, b, c, d, e, f] = parts;
+    if (parts.length === 2 && a === 'cluster' && b === 'id') return { kind: 'clusterId' };
+    if (parts.length === 1 && a === 'metadata_version') return { kind: 'metadataVersion' };
+    if (parts.length === 3 && a === 'brokers' && b === 'ids' && c !== undefined && /^\d{1,10}$/.test(c)) return { kind: 'broker', nodeId: Number(c) };
+    if (a === 'brokers' && b === 'topics' && c !== undefined && c !== '') {
+      if (parts.length === 3) return { kind: 'topic', topic: c };
+      if (parts.length === 6 && d === 'partitions' && e !== undefined && /^\d{1,10}$/.test(e) && f === 'state') return { kind: 'partitionState', topic: c, partition: Number(e) };
+    }
+    if (parts.length === 3 && a === 'config' && b === 'topics' && c !== undefined && c !== '') return { kind: 'topicConfig', topic: c };
+    if (parts.length === 3 && a === 'config' && b === 'brokers' && c !== undefined && c !== '') return { kind: 'brokerConfig', resourceName: c === DEFAULT_BROKER_RESOURCE ? '' : c };
+    return undefined;
+  }
+}
+
+export type ParsedKey =
+  | { kind: 'clusterId' }
+  | { kind: 'metadataVersion' }
+  | { kind: 'broker'; nodeId: number }
+  | { kind: 'topic'; topic: string }
+  | { kind: 'partitionState'; topic: string; partition: number }
+  | { kind: 'topicConfig'; topic: string }
+  | { kind: 'brokerConfig'; resourceName: string };
+
+/** /brokers/topics/<t>: Kafka's znode held {version, partitions: {p: replicas}, topic_id}. */
+export interface TopicValue {
+  readonly version: 1;
+  readonly topicId: string;
+  readonly internal: boolean;
+  /** Replicas of partition i at index i. */
+  readonly replicas: readonly (readonly number[])[];
+}
+
+/** .../partitions/<p>/state: Kafka's znode held {leader, leader_epoch, isr, controller_epoch}, versioned by zkVersion. */
+export interface PartitionStateValue {
+  readonly version: 1;
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly partitionEpoch: number;
+}
+
+function parseObject(key: string, raw: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new EtcdValueError(key, 'not JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new EtcdValueError(key, 'not a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function isInt(v: unknown, min = -1): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+}
+
+function intArray(key: string, v: unknown, what: string): number[] {
+  if (!Array.isArray(v) || !v.every((x) => isInt(x, 0))) throw new EtcdValueError(key, `${what} is not a list of node ids`);
+  return v as number[];
+}
+
+function stringMap(key: string, v: unknown): Record<string, string> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new EtcdValueError(key, 'config is not an object');
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'string') throw new EtcdValueError(key, `config ${k} is not a string`);
+    out[k] = x;
+  }
+  return out;
+}
+
+export function decodeTopic(key: string, raw: string): TopicValue {
+  const o = parseObject(key, raw);
+  if (o['version'] !== 1) throw new EtcdValueError(key, `unknown version ${String(o['version'])}`);
+  if (typeof o['topicId'] !== 'string' || o['topicId'] === '') throw new EtcdValueError(key, 'no topicId');
+  if (typeof o['internal'] !== 'boolean') throw new EtcdValueError(key, 'no internal flag');
+  if (!Array.isArray(o['replicas'])) throw new EtcdValueError(key, 'no replicas');
+  const replicas = (o['replicas'] as unknown[]).map((r, i) => intArray(key, r, `replicas of partition ${i}`));
+  return { version: 1, topicId: o['topicId'], internal: o['internal'], replicas };
+}
+
+export function decodePartitionState(key: string, raw: string): PartitionStateValue {
+  const o = parseObject(key, raw);
+  if (o['version'] !== 1) throw new EtcdValueError(key, `unknown version ${String(o['version'])}`);
+  const { leader, leaderEpoch, partitionEpoch } = o;
+  if (!isInt(leader) || !isInt(leaderEpoch, 0) || !isInt(partitionEpoch, 0)) throw new EtcdValueError(key, 'leader, leaderEpoch or partitionEpoch is not an integer');
+  return { version: 1, leader, leaderEpoch, isr: intArray(key, o['isr'], 'isr'), partitionEpoch };
+}
+
+export function decodeConfig(key: string, raw: string): Record<string, string> {
+  const o = parseObject(key, raw);
+  if (o['version'] !== 1) throw new EtcdValueError(key, `unknown version ${String(o['version'])}`);
+  return stringMap(key, o['config']);
+}
+
+export function encodeConfig(configs: Readonly<Record<string, string>>): string {
+  return JSON.stringify({ version: 1, config: configs });
+}
+
+export function decodeBroker(key: string, raw: string): BrokerImage {
+  const o = parseObject(key, raw);
+  if (o['version'] !== 1) throw new EtcdValueError(key, `unknown version ${String(o['version'])}`);
+  const { nodeId, rack, endpoints } = o;
+  if (!isInt(nodeId, 0)) throw new EtcdValueError(key, 'nodeId is not an integer');
+  if (rack !== null && typeof rack !== 'string') throw new EtcdValueError(key, 'rack is not a string or null');
+  if (!Array.isArray(endpoints)) throw new EtcdValueError(key, 'no endpoints');
+  const eps: BrokerEndpoint[] = endpoints.map((e: unknown) => {
+    if (typeof e !== 'object' || e === null) throw new EtcdValueError(key, 'an endpoint is not an object');
+    const { listenerName, host, port } = e as Record<string, unknown>;
+    if (typeof listenerName !== 'string' || typeof host !== 'string' || !isInt(port, 0) || port > 65535) throw new EtcdValueError(key, 'an endpoint lacks listenerName, host or port');
+    return { listenerName, host, port };
+  });
+  return { nodeId, rack, endpoints: eps };
+}
+
+export function encodeBroker(b: BrokerImage): string {
+  return JSON.stringify({ version: 1, nodeId: b.nodeId, rack: b.rack, endpoints: b.endpoints.map((e) => ({ listenerName: e.listenerName, host: e.host, port: e.port })) });
+}

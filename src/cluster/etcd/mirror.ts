@@ -1,0 +1,207 @@
+/**
+ * The etcd store's copy of the keys under its prefix, decoded (keys.ts), and how a set of changed
+ * keys becomes the next MetadataImage and the MetadataDelta between the two. Kafka's brokers did
+ * the same with ZooKeeper watches (and KRaft brokers with MetadataDelta from records); here the
+ * delta is derived from what changed, so a watcher sees one delta per etcd revision whoever wrote
+ * it. A key whose value does not decode is logged and treated as absent (a bad write by another
+ * process must not stop this broker from following the cluster).
+ */
+import { log } from '../../common/logger.js';
+import type { MetadataDelta } from '../../metadata/delta.js';
+import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from '../../metadata/image.js';
+import { decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
+
+interface TopicEntry {
+  value?: TopicValue;
+  states: Map<number, { state: PartitionStateValue; modRevision: number }>;
+  configs?: Record<string, string>;
+}
+
+/** What one batch of key changes touched. */
+export interface Touched {
+  topics: Set<string>;
+  brokers: Set<number>;
+  brokerConfigs: Set<string>;
+  clusterId: boolean;
+}
+
+export function nothingTouched(): Touched {
+  return { topics: new Set(), brokers: new Set(), brokerConfigs: new Set(), clusterId: false };
+}
+
+export class EtcdMirror {
+  clusterId = '';
+  /** Mod revision of <prefix>/metadata_version (0: absent), the guard of commits. */
+  versionModRevision = 0;
+  version = 0;
+  private readonly topicEntries = new Map<string, TopicEntry>();
+  private readonly brokers = new Map<number, BrokerImage>();
+  private readonly brokerConfigs = new Map<string, Record<string, string>>();
+
+  constructor(private readonly keys: EtcdKeys) {}
+
+  /** Mod revision of a partition's state key (0: absent). */
+  partitionStateRevision(topic: string, partition: number): number {
+    return this.topicEntries.get(topic)?.states.get(partition)?.modRevision ?? 0;
+  }
+
+  partitionState(topic: string, partition: number): PartitionStateValue | undefined {
+    return this.topicEntries.get(topic)?.states.get(partition)?.state;
+  }
+
+  /** Records a put (value) or a delete (undefined) of `key` at `modRevision`. */
+  apply(key: string, value: string | undefined, modRevision: number, touched: Touched): void {
+    const k = this.keys.parse(key);
+    if (k === undefined) return;
+    try {
+      switch (k.kind) {
+        case 'clusterId':
+          this.clusterId = value ?? '';
+          touched.clusterId = true;
+          return;
+        case 'metadataVersion':
+          this.versionModRevision = value === undefined ? 0 : modRevision;
+          this.version = value === undefined ? 0 : Number(value) || 0;
+          return;
+        case 'broker':
+          if (value === undefined) this.brokers.delete(k.nodeId);
+          else this.brokers.set(k.nodeId, decodeBroker(key, value));
+          touched.brokers.add(k.nodeId);
+          return;
+        case 'brokerConfig':
+          if (value === undefined) this.brokerConfigs.delete(k.resourceName);
+          else this.brokerConfigs.set(k.resourceName, decodeConfig(key, value));
+          touched.brokerConfigs.add(k.resourceName);
+          return;
+        case 'topic':
+        case 'partitionState':
+        case 'topicConfig': {
+          touched.topics.add(k.topic);
+          let e = this.topicEntries.get(k.topic);
+          if (e === undefined) {
+            e = { states: new Map() };
+            this.topicEntries.set(k.topic, e);
+          }
+          if (k.kind === 'topic') {
+            if (value === undefined) delete e.value;
+            else e.value = decodeTopic(key, value);
+          } else if (k.kind === 'partitionState') {
+            if (value === undefined) e.states.delete(k.partition);
+            else e.states.set(k.partition, { state: decodePartitionState(key, value), modRevision });
+          } else if (value === undefined) delete e.configs;
+          else e.configs = decodeConfig(key, value);
+          if (e.value === undefined && e.states.size === 0 && e.configs === undefined) this.topicEntries.delete(k.topic);
+          return;
+        }
+      }
+    } catch (err) {
+      log.warn(`etcd metadata: ignoring ${key}`, err);
+    }
+  }
+
+  topicImage(name: string): TopicImage | undefined {
+    const e = this.topicEntries.get(name);
+    if (e?.value === undefined) return undefined;
+    const partitions: PartitionImage[] = e.value.replicas.map((replicas, partition) => {
+      const s = e.states.get(partition)?.state;
+      return { partition, leader: s?.leader ?? -1, leaderEpoch: s?.leaderEpoch ?? 0, replicas: [...replicas], isr: [...(s?.isr ?? [])], partitionEpoch: s?.partitionEpoch ?? 0 };
+    });
+    return freezeTopic({ name, topicId: e.value.topicId, partitions, configs: { ...(e.configs ?? {}) }, internal: e.value.internal });
+  }
+
+  /** The image of everything mirrored (at open). */
+  image(epoch: number): MetadataImage {
+    const touched = nothingTouched();
+    for (const name of this.topicEntries.keys()) touched.topics.add(name);
+    for (const id of this.brokers.keys()) touched.brokers.add(id);
+    for (const r of this.brokerConfigs.keys()) touched.brokerConfigs.add(r);
+    return this.next(MetadataImage.empty(this.clusterId), touched, epoch).image;
+  }
+
+  /** The image after the touched keys changed, and the delta from `previous` to it. */
+  next(previous: MetadataImage, touched: Touched, epoch: number): { image: MetadataImage; delta: MetadataDelta } {
+    const parts = previous.parts();
+    const { byId, byNormalizedName } = parts.indexes;
+    const created: TopicImage[] = [];
+    const deleted: string[] = [];
+    const added: { topicId: string; partitions: PartitionImage[] }[] = [];
+    const changed: { topicId: string; partitions: PartitionImage[] }[] = [];
+    const topicConfigs: { topicId: string; configs: Readonly<Record<string, string>> }[] = [];
+    for (const name of [...touched.topics].sort()) {
+      const before = previous.topic(name);
+      const after = this.topicImage(name);
+      if (before !== undefined && (after === undefined || after.topicId !== before.topicId)) {
+        deleted.push(before.topicId);
+        parts.topics.delete(name);
+        byId.delete(before.topicId);
+        if (byNormalizedName.get(normalizeTopicName(name)) === name) byNormalizedName.delete(normalizeTopicName(name));
+      }
+      if (after === undefined) continue;
+      parts.topics.set(name, after);
+      byId.set(after.topicId, after);
+      byNormalizedName.set(normalizeTopicName(name), name);
+      if (before === undefined || before.topicId !== after.topicId) {
+        created.push(after);
+        continue;
+      }
+      const more = after.partitions.slice(before.partitions.length);
+      if (more.length > 0) added.push({ topicId: after.topicId, partitions: more });
+      const diff = after.partitions.slice(0, before.partitions.length).filter((p, i) => !samePartition(p, before.partitions[i]));
+      if (diff.length > 0) changed.push({ topicId: after.topicId, partitions: diff });
+      if (!sameConfigs(before.configs, after.configs)) topicConfigs.push({ topicId: after.topicId, configs: after.configs });
+    }
+    const registered: BrokerImage[] = [];
+    const unregistered: number[] = [];
+    for (const id of [...touched.brokers].sort((a, b) => a - b)) {
+      const b = this.brokers.get(id);
+      if (b !== undefined) {
+        const frozen = Object.freeze({ ...b, endpoints: Object.freeze(b.endpoints.map((e) => Object.freeze({ ...e }))) });
+        parts.brokers.set(id, frozen);
+        registered.push(frozen);
+      } else if (parts.brokers.delete(id)) unregistered.push(id);
+    }
+    const brokerConfigs: { resourceName: string; configs: Readonly<Record<string, string>> }[] = [];
+    for (const r of [...touched.brokerConfigs].sort()) {
+      const c = this.brokerConfigs.get(r);
+      if (c === undefined || Object.keys(c).length === 0) parts.brokerConfigs.delete(r);
+      else parts.brokerConfigs.set(r, Object.freeze({ ...c }));
+      brokerConfigs.push({ resourceName: r, configs: Object.freeze({ ...(c ?? {}) }) });
+    }
+    const delta: Mutable<MetadataDelta> = {};
+    if (created.length > 0) delta.createdTopics = created;
+    if (deleted.length > 0) delta.deletedTopics = deleted;
+    if (added.length > 0) delta.addedPartitions = added;
+    if (changed.length > 0) delta.changedPartitions = changed;
+    if (topicConfigs.length > 0) delta.topicConfigs = topicConfigs;
+    if (brokerConfigs.length > 0) delta.brokerConfigs = brokerConfigs;
+    if (registered.length > 0) delta.registeredBrokers = registered;
+    if (unregistered.length > 0) delta.unregisteredBrokers = unregistered;
+    const image = new MetadataImage({ ...parts, clusterId: this.clusterId, epoch });
+    return { image, delta };
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function samePartition(a: PartitionImage, b: PartitionImage | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.leader === b.leader &&
+    a.leaderEpoch === b.leaderEpoch &&
+    a.partitionEpoch === b.partitionEpoch &&
+    a.replicas.length === b.replicas.length &&
+    a.replicas.every((r, i) => r === b.replicas[i]) &&
+    a.isr.length === b.isr.length &&
+    a.isr.every((r, i) => r === b.isr[i])
+  );
+}
+
+function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** True when the delta changes nothing (a revision that touched only keys the image does not show). */
+export function isEmptyDelta(d: MetadataDelta): boolean {
+  return Object.keys(d).length === 0;
+}
