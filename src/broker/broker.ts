@@ -150,7 +150,7 @@ export class Broker {
     // The coordinators get narrow dependencies (coordinator/deps.ts), never the Broker.
     const deps = {
       writer: partitionWriter(this.replicas),
-      internal: internalTopics(this.replicas, this.topics),
+      internal: internalTopics(this.replicas, this.topics, this.config),
       metadata: metadataView(this.metadata, this.replicas, this.topics),
       scheduler: this.scheduler,
     };

@@ -41,7 +41,21 @@ function internalPartition(p: Partition): InternalPartition {
   };
 }
 
-export function internalTopics(replicas: ReplicaManager, topics: TopicController): InternalTopics {
+/**
+ * Replication of the internal topics: on a single node one replica; in a cluster
+ * offsets.topic.replication.factor / transaction.state.log.replication.factor (creation fails, and
+ * the coordinator answers COORDINATOR_NOT_AVAILABLE, while fewer brokers are registered, as in
+ * Kafka), with min.insync.replicas = transaction.state.log.min.isr for __transaction_state.
+ */
+function internalReplication(config: BrokerConfig, topic: string): { replicationFactor: number; configs: Record<string, string> } {
+  if (config.list('etcd.endpoints').length === 0) return { replicationFactor: 1, configs: {} };
+  if (topic === '__transaction_state') {
+    return { replicationFactor: config.int('transaction.state.log.replication.factor'), configs: { 'min.insync.replicas': String(config.int('transaction.state.log.min.isr')) } };
+  }
+  return { replicationFactor: config.int('offsets.topic.replication.factor'), configs: {} };
+}
+
+export function internalTopics(replicas: ReplicaManager, topics: TopicController, config: BrokerConfig): InternalTopics {
   return {
     partition(topic, index) {
       const p = replicas.partition(topic, index);
@@ -52,7 +66,8 @@ export function internalTopics(replicas: ReplicaManager, topics: TopicController
     },
     async create(spec) {
       try {
-        await topics.createValidated([{ ...spec, internal: true }]);
+        const r = internalReplication(config, spec.name);
+        await topics.createValidated([{ ...spec, configs: { ...spec.configs, ...r.configs }, replicationFactor: r.replicationFactor, internal: true }]);
       } catch (e) {
         // Created by another request meanwhile: what the caller wanted.
         if (!(e instanceof KafkaError && e.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw e;

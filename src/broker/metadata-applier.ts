@@ -10,7 +10,9 @@
  * names them) and prepareDeletion (partition directories renamed to `-delete`, durably, before
  * the topic leaves the metadata). The applier then finishes the work when the image arrives; for
  * a change it did not prepare (another writer, later: another controller) it does it all itself.
- * Single node: this broker leads every partition; becoming follower arrives with replication.
+ * Only partitions with this broker among their replicas are opened here. Each opened partition,
+ * and each partition whose leader or ISR changes, gets its role from PartitionRoles (leader,
+ * follower; a single node leads every partition as its only replica).
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import { parseDynamicBrokerConfigs } from '../config/dynamic-broker-config.js';
@@ -23,6 +25,7 @@ import type { LogConfig } from '../storage/log-config.js';
 import type { DeletedLogDir, LogManager } from '../storage/log-manager.js';
 import { Partition, type TopicSettings } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
+import type { PartitionRoles } from './partition-roles.js';
 import type { ProducePolicy } from './topic-manager.js';
 
 /** A deletion prepared before its commit: the partitions taken offline and their renamed directories. */
@@ -99,6 +102,7 @@ export class MetadataApplier {
   /** Deletions prepared by the controller, by topic id, finished when the image without the topic arrives. */
   private readonly preparedDeletions = new Map<string, PreparedDeletion>();
   private unwatch: (() => void) | null = null;
+  private roles: PartitionRoles | null = null;
 
   constructor(
     private readonly config: BrokerConfig,
@@ -113,6 +117,11 @@ export class MetadataApplier {
     // applied before any log is loaded.
     this.applyDynamicBrokerConfigs(store.image());
     logs.configureCleaner(this.topicConfigs.cleanerOptions());
+  }
+
+  /** Leader/follower roles of replicated partitions (set before loadPartitions). */
+  useRoles(roles: PartitionRoles): void {
+    this.roles = roles;
   }
 
   logConfigFor(overrides: Readonly<Record<string, string>>): LogConfig {
@@ -158,6 +167,7 @@ export class MetadataApplier {
     const createdHere: number[] = [];
     try {
       for (const pm of t.partitions.slice(from)) {
+        if (!pm.replicas.includes(this.nodeId)) continue;
         if (this.logs.getLog(t.name, pm.partition) !== undefined) continue;
         this.logs.createLog(t.name, pm.partition, logConfig, false, t.topicId);
         createdHere.push(pm.partition);
@@ -195,6 +205,15 @@ export class MetadataApplier {
     for (const a of delta.addedPartitions ?? []) {
       const before = previous.topicById(a.topicId)?.partitions.length ?? 0;
       this.openNew(image, a.topicId, before);
+    }
+    for (const c of delta.changedPartitions ?? []) {
+      const t = image.topicById(c.topicId);
+      if (t === undefined || this.roles === null) continue;
+      for (const pm of c.partitions) {
+        const p = this.replicas.partition(t.name, pm.partition);
+        const now = t.partitions[pm.partition];
+        if (p !== undefined && now !== undefined) this.roles.applyTo(p, now);
+      }
     }
     for (const c of delta.topicConfigs ?? []) {
       const t = image.topicById(c.topicId);
@@ -262,16 +281,18 @@ export class MetadataApplier {
     const settings = this.topicConfigs.settingsFor(t.configs);
     this.producePolicies.set(t.name, this.topicConfigs.producePolicyFor(t.configs));
     for (const pm of t.partitions.slice(from)) {
+      if (!pm.replicas.includes(this.nodeId)) continue;
       const plog = this.logs.getLog(t.name, pm.partition);
       if (plog === undefined) continue;
       plog.config = logConfig;
-      const partition = new Partition(t.name, pm.partition, t.topicId, plog, pm.leaderEpoch, settings);
+      const partition = new Partition(t.name, pm.partition, t.topicId, plog, pm.leaderEpoch, settings, pm.replicas.length > 1);
       // The cleaner stays below the last stable offset and drops data of aborted transactions.
       plog.cleanerHooks = {
         stableOffset: () => partition.lastStableOffset,
         abortedTxns: (lo, hi) => partition.producers.collectAbortedTxns(lo, hi),
       };
       this.replicas.add(partition);
+      this.roles?.applyTo(partition, pm);
     }
   }
 }

@@ -77,6 +77,7 @@ export class PartitionRoles {
   applyTo(p: Partition, meta: PartitionImage): void {
     const { localId, fetchers } = this.deps;
     const wasLeader = p.isLeader;
+    p.partitionEpoch = meta.partitionEpoch ?? 0;
     if (meta.leader === localId) {
       fetchers?.unfollow(p.topic, p.index);
       if (meta.replicas.length <= 1 && p.role === 'sole-leader') {

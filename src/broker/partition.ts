@@ -70,6 +70,10 @@ export class Partition {
   private leaderState: LeaderState | null = null;
   /** Appends waiting for the high watermark (role 'leader'). */
   readonly commitWaiters = new CommitWaiters();
+  /** The partition epoch of the metadata this role came from (AlterPartition compares it). */
+  partitionEpoch = 0;
+  /** Told when a follower outside the ISR has caught up to the high watermark (ISR expansion). */
+  isrCandidateListener: ((p: Partition) => void) | null = null;
   private _log: PartitionLog;
   private _producers: ProducerStateManager;
   private readonly listeners = new Set<AppendListener>();
@@ -184,8 +188,11 @@ export class Partition {
 
   /** A replica fetched at `fetchOffset` (leader side). Returns whether the high watermark moved. */
   recordFollowerFetch(replicaId: number, fetchOffset: number): boolean {
-    const moved = this.leaderState?.recordFetch(replicaId, fetchOffset, this._log.logEndOffset) === true;
+    const state = this.leaderState;
+    if (state === null) return false;
+    const moved = state.recordFetch(replicaId, fetchOffset, this._log.logEndOffset);
     if (moved) this.highWatermarkMoved();
+    if (this.isrCandidateListener !== null && fetchOffset >= state.highWatermark && !state.isr.includes(replicaId)) this.isrCandidateListener(this);
     return moved;
   }
 

@@ -31,7 +31,9 @@ import { validateTopicOverrides } from '../config/topic-config-resolver.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import type { Logger } from '../common/logger.js';
-import type { PartitionImage, TopicImage } from '../metadata/image.js';
+import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
+import { initialState } from '../cluster/partition-elections.js';
+import { assignReplicas } from '../cluster/replica-assignment.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import type { MetadataApplier } from './metadata-applier.js';
@@ -72,7 +74,7 @@ export class TopicController {
   }
 
   /** Validates a creation request; returns the resolved partition count and replication factor. Throws KafkaError. */
-  validateCreate(spec: CreateTopicSpec): { numPartitions: number; replicationFactor: number } {
+  validateCreate(spec: CreateTopicSpec): { numPartitions: number; replicationFactor: number; assignments: number[][] | null } {
     validateTopicName(spec.name);
     const image = this.store.image();
     if (image.topic(spec.name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
@@ -89,7 +91,7 @@ export class TopicController {
         if (p !== i) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
       });
       for (const a of spec.assignments) {
-        if (a.brokerIds.length === 0 || a.brokerIds.some((b) => b !== this.nodeId) || new Set(a.brokerIds).size !== a.brokerIds.length) {
+        if (a.brokerIds.length === 0 || a.brokerIds.some((b) => image.broker(b) === undefined) || new Set(a.brokerIds).size !== a.brokerIds.length) {
           throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Replica assignment ${JSON.stringify(a.brokerIds)} for partition ${a.partitionIndex} names unknown or duplicate brokers`);
         }
       }
@@ -100,11 +102,13 @@ export class TopicController {
     if (replicationFactor === -1) replicationFactor = this.config.int('default.replication.factor');
     if (numPartitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
     if (replicationFactor <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
-    if (replicationFactor > 1) {
-      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+    const registered = image.brokers().length;
+    if (replicationFactor > registered) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${registered} broker(s) are registered.`);
     }
     this.validateTopicConfigs(spec.configs);
-    return { numPartitions, replicationFactor };
+    const assignments = spec.assignments.length > 0 ? [...spec.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => [...a.brokerIds]) : null;
+    return { numPartitions, replicationFactor, assignments };
   }
 
   /** Creates topics that already passed validateCreate (all or nothing); rejects with the first topic's error. */
@@ -144,7 +148,7 @@ export class TopicController {
       const meta: TopicImage = {
         name: s.name,
         topicId: randomUuid(),
-        partitions: this.newPartitions(0, s.numPartitions),
+        partitions: this.newPartitions(current, 0, s.numPartitions, s.replicationFactor ?? 1, s.assignments ?? null),
         configs: s.configs,
         internal: s.internal ?? INTERNAL_TOPICS.has(s.name),
       };
@@ -186,8 +190,8 @@ export class TopicController {
     return this.serialize(async () => {
       const existing = this.store.image().topic(spec.name);
       if (existing !== undefined && existingOk) return existing;
-      const { numPartitions } = this.validateCreate(spec);
-      const [meta] = await this.createNow([{ name: spec.name, numPartitions, configs: spec.configs }]);
+      const { numPartitions, replicationFactor, assignments } = this.validateCreate(spec);
+      const [meta] = await this.createNow([{ name: spec.name, numPartitions, replicationFactor, assignments, configs: spec.configs }]);
       if (meta instanceof KafkaError) throw meta;
       return meta as TopicImage;
     });
@@ -228,12 +232,22 @@ export class TopicController {
       if (assignments.length !== count - current) {
         throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - current} but ${assignments.length} assignments provided.`);
       }
+      const image = this.store.image();
+      const rf = t.partitions[0]?.replicas.length ?? 1;
       for (const a of assignments) {
-        if (a.length === 0 || a.some((b) => b !== this.nodeId)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker in assignment ${JSON.stringify(a)}`);
+        if (a.length === 0 || a.some((b) => image.broker(b) === undefined) || new Set(a).size !== a.length) {
+          throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown or duplicate broker in assignment ${JSON.stringify(a)}`);
+        }
+        if (a.length !== rf) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Inconsistent replication factor between partitions, partition 0 has ${rf} while partitions [${current}] has replication factor ${a.length}`);
       }
     }
+    const rf = t.partitions[0]?.replicas.length ?? 1;
+    const image = this.store.image();
+    if (assignments === null && rf > image.brokers().length) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): only ${image.brokers().length} broker(s) are registered.`);
+    }
     if (validateOnly) return;
-    const added = this.newPartitions(current, count);
+    const added = this.newPartitions(image, current, count, rf, assignments);
     // As for creation: the new partitions' directories exist before the metadata names them.
     try {
       this.applier.prepareLogs({ ...t, partitions: [...t.partitions, ...added] }, current);
@@ -313,8 +327,25 @@ export class TopicController {
     }
   }
 
-  /** Partitions [from, to), led by this node (single node: it is every partition's only replica). */
-  private newPartitions(from: number, to: number): PartitionImage[] {
-    return Array.from({ length: to - from }, (_, i) => ({ partition: from + i, leader: this.nodeId, leaderEpoch: 0, replicas: [this.nodeId], isr: [this.nodeId] }));
+  /**
+   * Partitions [from, to): replicas from `assignments` or placed on the registered brokers (Kafka's
+   * assignment, rack-aware); the first live replica leads, the live replicas are the ISR.
+   * A single node is the only registered broker: it is every partition's leader and only replica.
+   */
+  private newPartitions(image: MetadataImage, from: number, to: number, replicationFactor: number, assignments: readonly (readonly number[])[] | null): PartitionImage[] {
+    const brokers = image.brokers();
+    const alive = new Set(brokers.map((b) => b.nodeId));
+    const lists =
+      assignments ??
+      (brokers.length <= 1 && replicationFactor === 1
+        ? Array.from({ length: to - from }, () => [this.nodeId])
+        : assignReplicas(
+            brokers.map((b) => ({ id: b.nodeId, rack: b.rack })),
+            { numPartitions: to - from, replicationFactor, startPartition: from },
+          ));
+    return lists.map((replicas, i) => {
+      const s = initialState(replicas, alive);
+      return { partition: from + i, leader: s.leader, leaderEpoch: 0, replicas: s.replicas, isr: s.isr, partitionEpoch: 0 };
+    });
   }
 }

@@ -48,6 +48,10 @@ export interface NewTopicSpec {
   numPartitions: number;
   configs: Record<string, string>;
   internal?: boolean;
+  /** Replicas per partition (default 1); placed on the registered brokers as Kafka does. */
+  replicationFactor?: number;
+  /** Explicit replica lists, one per partition (CreateTopics' assignments), instead of placement. */
+  assignments?: readonly (readonly number[])[] | null;
 }
 
 export function validateTopicName(name: string): void {

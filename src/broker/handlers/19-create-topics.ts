@@ -64,7 +64,7 @@ export function createTopicsHandler(deps: CreateTopicsDeps): ApiHandler<CreateTo
         }
         const results: TopicOut[] = [];
         let partitionBudget = MAX_PARTITIONS_PER_REQUEST;
-        const toCreate: { name: string; numPartitions: number; configs: Record<string, string>; out: TopicOut }[] = [];
+        const toCreate: { name: string; numPartitions: number; replicationFactor: number; assignments: number[][] | null; configs: Record<string, string>; out: TopicOut }[] = [];
         for (const t of req.topics) {
           const out: TopicOut = { name: t.name, topicId: ZERO_UUID, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: null };
           results.push(out);
@@ -88,12 +88,12 @@ export function createTopicsHandler(deps: CreateTopicsDeps): ApiHandler<CreateTo
             if (requested > partitionBudget) {
               throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.`);
             }
-            const { numPartitions, replicationFactor } = topics.validateCreate(spec);
+            const { numPartitions, replicationFactor, assignments } = topics.validateCreate(spec);
             partitionBudget -= numPartitions;
             out.numPartitions = numPartitions;
             out.replicationFactor = replicationFactor;
             if (ctx.apiVersion >= 5) out.configs = configsOf(deps, configs);
-            if (!req.validateOnly) toCreate.push({ name: t.name, numPartitions, configs, out });
+            if (!req.validateOnly) toCreate.push({ name: t.name, numPartitions, replicationFactor, assignments, configs, out });
           } catch (e) {
             if (!(e instanceof KafkaError)) throw e;
             out.errorCode = e.code;

@@ -8,7 +8,7 @@
  *   <prefix>/brokers/topics/<topic>/partitions/<p>/state    leader, leader epoch, ISR, partition epoch
  *   <prefix>/config/topics/<topic>                          topic config overrides
  *   <prefix>/config/brokers/<default>|<nodeId>              dynamic broker configs
- *   <prefix>/latest_producer_id_block                       reserved (producer-id blocks, next step)
+ *   <prefix>/latest_producer_id_block                       {version, nextProducerId (decimal string), brokerId}: the last block handed out
  *   <prefix>/election/controller/<leaseId>                  controller candidates (Kafka's /controller)
  *   <prefix>/controller_epoch                               controller epoch
  *   <prefix>/metadata_version                               bumped by every commit (its compare-and-swap guard)
@@ -77,6 +77,7 @@ export class EtcdKeys {
     const [a, b, c, d, e, f] = parts;
     if (parts.length === 2 && a === 'cluster' && b === 'id') return { kind: 'clusterId' };
     if (parts.length === 1 && a === 'metadata_version') return { kind: 'metadataVersion' };
+    if (parts.length === 1 && a === 'latest_producer_id_block') return { kind: 'producerIdBlock' };
     if (parts.length === 3 && a === 'brokers' && b === 'ids' && c !== undefined && /^\d{1,10}$/.test(c)) return { kind: 'broker', nodeId: Number(c) };
     if (a === 'brokers' && b === 'topics' && c !== undefined && c !== '') {
       if (parts.length === 3) return { kind: 'topic', topic: c };
@@ -91,6 +92,7 @@ export class EtcdKeys {
 export type ParsedKey =
   | { kind: 'clusterId' }
   | { kind: 'metadataVersion' }
+  | { kind: 'producerIdBlock' }
   | { kind: 'broker'; nodeId: number }
   | { kind: 'topic'; topic: string }
   | { kind: 'partitionState'; topic: string; partition: number }

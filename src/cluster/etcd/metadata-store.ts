@@ -209,6 +209,10 @@ export class EtcdMetadataStore implements MetadataStore {
       if (Object.keys(after.configs).length > 0) ops.push(client.put(keys.topicConfig(name)).value(encodeConfig(after.configs)));
       else if (before !== undefined && Object.keys(before.configs).length > 0) ops.push(client.delete().key(keys.topicConfig(name)));
     }
+    if (delta.producerIdBlock !== undefined) {
+      // Guarded like every commit by metadata_version: two brokers never get the same block.
+      ops.push(client.put(keys.producerIdBlock).value(JSON.stringify({ version: 1, nextProducerId: String(next.nextProducerId), brokerId: delta.producerIdBlock.brokerId })));
+    }
     const resources = new Set((delta.brokerConfigs ?? []).map((c) => c.resourceName));
     for (const r of resources) {
       const c = next.brokerConfigs(r);

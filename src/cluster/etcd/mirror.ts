@@ -23,6 +23,7 @@ export interface Touched {
   brokers: Set<number>;
   brokerConfigs: Set<string>;
   clusterId: boolean;
+  producerIds?: boolean;
 }
 
 export function nothingTouched(): Touched {
@@ -33,6 +34,8 @@ export class EtcdMirror {
   clusterId = '';
   /** Mod revision of <prefix>/metadata_version (0: absent), the guard of commits. */
   versionModRevision = 0;
+  /** The first producer id of the next block (Kafka's ProducerIdsImage.nextProducerId). */
+  nextProducerId = 0n;
   version = 0;
   private readonly topicEntries = new Map<string, TopicEntry>();
   private readonly brokers = new Map<number, BrokerImage>();
@@ -59,6 +62,14 @@ export class EtcdMirror {
           this.clusterId = value ?? '';
           touched.clusterId = true;
           return;
+        case 'producerIdBlock': {
+          touched.producerIds = true;
+          if (value === undefined) return;
+          const o = JSON.parse(value) as { nextProducerId?: unknown };
+          if (typeof o.nextProducerId !== 'string' || !/^\d{1,19}$/.test(o.nextProducerId)) throw new Error('nextProducerId is not a decimal string');
+          this.nextProducerId = BigInt(o.nextProducerId);
+          return;
+        }
         case 'metadataVersion':
           this.versionModRevision = value === undefined ? 0 : modRevision;
           this.version = value === undefined ? 0 : Number(value) || 0;
@@ -176,7 +187,10 @@ export class EtcdMirror {
     if (brokerConfigs.length > 0) delta.brokerConfigs = brokerConfigs;
     if (registered.length > 0) delta.registeredBrokers = registered;
     if (unregistered.length > 0) delta.unregisteredBrokers = unregistered;
-    const image = new MetadataImage({ ...parts, clusterId: this.clusterId, epoch });
+    if (touched.producerIds === true && this.nextProducerId !== previous.nextProducerId) {
+      delta.producerIdBlock = { brokerId: -1, firstProducerId: previous.nextProducerId, size: Number(this.nextProducerId - previous.nextProducerId) };
+    }
+    const image = new MetadataImage({ ...parts, clusterId: this.clusterId, nextProducerId: this.nextProducerId, epoch });
     return { image, delta };
   }
 }

@@ -1,0 +1,161 @@
+/**
+ * The controller's work while this broker holds the controller election (Kafka's controller
+ * reacting to broker changes): it keeps every partition's leader and ISR consistent with which
+ * brokers are alive (registered, their lease current).
+ *
+ * On start and on every image where brokers came or went (or partitions appeared), each partition
+ * is checked with `electAfterFailures` (partition-elections.ts): a dead broker leaves the ISR, a
+ * dead or missing leader is replaced by the first live ISR member in assignment order, an offline
+ * partition whose last ISR member returned gets it back as leader, and unclean election applies
+ * where the topic (or broker) allows it. Each change is written with AlterPartition semantics
+ * (compare-and-swap on the partition's epoch) through the store fenced by the controller epoch: if
+ * another controller won meanwhile the write fails with NOT_CONTROLLER and this one stops.
+ * A lost compare-and-swap (a leader changed the ISR meanwhile) is retried on the next image.
+ * Brokers shutting down in a controlled way are handled by `moveLeadershipOff`.
+ */
+import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
+import type { Logger } from '../common/logger.js';
+import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
+import type { MetadataDelta } from '../metadata/delta.js';
+import type { FencedMetadataStore } from './etcd/metadata-store.js';
+import { electAfterFailures, electForShutdown, electPreferred, type PartitionState } from './partition-elections.js';
+
+export interface ControllerOptions {
+  /** Whether unclean leader election is allowed for `topic` (topic config, else broker config). */
+  uncleanAllowed(topic: TopicImage): boolean;
+  logger: Logger;
+}
+
+function stateOf(p: PartitionImage): PartitionState {
+  return { replicas: p.replicas, isr: p.isr, leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch ?? 0 };
+}
+
+export class ControllerRole {
+  private unwatch: (() => void) | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  /** Brokers shutting down (controlled): not eligible as leaders. */
+  private readonly leaving = new Set<number>();
+
+  constructor(
+    private readonly store: FencedMetadataStore,
+    private readonly opts: ControllerOptions,
+  ) {}
+
+  start(): void {
+    this.unwatch = this.store.watch((_image, delta) => {
+      // A broker that registers again is back (a new start after its controlled shutdown).
+      for (const b of delta.registeredBrokers ?? []) this.leaving.delete(b.nodeId);
+      if (relevant(delta)) this.schedule();
+    });
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unwatch?.();
+    this.unwatch = null;
+  }
+
+  /** Resolves once the elections scheduled so far have been written (tests, controlled shutdown). */
+  async settled(): Promise<void> {
+    while (this.running !== null) await this.running;
+  }
+
+  /**
+   * Controlled shutdown of `brokerId`: leadership of its partitions moves to other ISR members and
+   * it leaves their ISRs. Returns the number of partitions it still leads (0: done).
+   */
+  async moveLeadershipOff(brokerId: number): Promise<number> {
+    this.leaving.add(brokerId);
+    const image = this.store.image();
+    const alive = aliveOf(image, this.leaving);
+    alive.add(brokerId); // still registered while it shuts down
+    for (const t of image.topics()) {
+      for (const p of t.partitions) {
+        if (!p.isr.includes(brokerId)) continue;
+        const next = electForShutdown(stateOf(p), brokerId, alive);
+        if (next !== null) await this.write(t, p, next);
+      }
+    }
+    let still = 0;
+    for (const t of this.store.image().topics()) for (const p of t.partitions) if (p.leader === brokerId) still++;
+    return still;
+  }
+
+  /** Preferred leaders back where they are alive and in sync (auto.leader.rebalance / ElectLeaders). Returns how many moved. */
+  async electPreferredLeaders(): Promise<number> {
+    const image = this.store.image();
+    const alive = aliveOf(image, this.leaving);
+    let moved = 0;
+    for (const t of image.topics()) {
+      for (const p of t.partitions) {
+        const next = electPreferred(stateOf(p), alive);
+        if (next !== null && (await this.write(t, p, next))) moved++;
+      }
+    }
+    return moved;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    if (this.running !== null) {
+      this.again = true;
+      return;
+    }
+    this.running = this.reconcile()
+      .catch((e: unknown) => this.opts.logger.error('controller: elections failed', e))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+  }
+
+  private async reconcile(): Promise<void> {
+    const image = this.store.image();
+    const alive = aliveOf(image, this.leaving);
+    for (const t of image.topics()) {
+      const unclean = this.opts.uncleanAllowed(t);
+      for (const p of t.partitions) {
+        if (this.stopped) return;
+        const next = electAfterFailures(stateOf(p), alive, unclean);
+        if (next !== null) await this.write(t, p, next);
+      }
+    }
+  }
+
+  /** Writes one partition's new leader and ISR; false when a compare-and-swap was lost (retried on the next image). */
+  private async write(t: TopicImage, p: PartitionImage, next: PartitionState): Promise<boolean> {
+    try {
+      await this.store.alterPartition(t.topicId, p.partition, p.partitionEpoch ?? 0, { leader: next.leader, leaderEpoch: next.leaderEpoch, isr: next.isr });
+      if (next.leader !== p.leader) this.opts.logger.info(`controller: ${t.name}-${p.partition} leader ${p.leader} -> ${next.leader} (epoch ${next.leaderEpoch}), ISR [${next.isr.join(',')}]`);
+      return true;
+    } catch (e) {
+      if (e instanceof KafkaError && e.code === ErrorCode.NOT_CONTROLLER) {
+        this.opts.logger.warn('controller: another broker won the controller election; stopping');
+        this.stop();
+        return false;
+      }
+      if (e instanceof KafkaError && (e.code === ErrorCode.INVALID_UPDATE_VERSION || e.code === ErrorCode.FENCED_LEADER_EPOCH || e.code === ErrorCode.UNKNOWN_TOPIC_ID || e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)) {
+        this.again = true; // someone else changed it (or the topic went): look again
+        return false;
+      }
+      throw e;
+    }
+  }
+}
+
+function aliveOf(image: MetadataImage, leaving: ReadonlySet<number>): Set<number> {
+  const alive = new Set<number>();
+  for (const b of image.brokers()) if (!leaving.has(b.nodeId)) alive.add(b.nodeId);
+  return alive;
+}
+
+function relevant(d: MetadataDelta): boolean {
+  return (d.registeredBrokers?.length ?? 0) > 0 || (d.unregisteredBrokers?.length ?? 0) > 0 || (d.createdTopics?.length ?? 0) > 0 || (d.addedPartitions?.length ?? 0) > 0 || (d.changedPartitions?.length ?? 0) > 0;
+}
