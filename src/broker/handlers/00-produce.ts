@@ -30,7 +30,9 @@
  * pending, the connection's later Produce requests wait for it, even small ones. Auto-creating a
  * topic (its metadata commit is asynchronous) makes the request asynchronous the same way. Only
  * the appends are ordered: an acks=all answer waiting for the high watermark does not hold back
- * the next request's append (the connection still sends the answers in request order).
+ * the next request's append (the connection still sends the answers in request order). Kafka
+ * differs here: it mutes a connection until its request is answered, so a pipelined acks=all
+ * request is only read once the previous one is committed.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
