@@ -5,6 +5,8 @@
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import type { BrokerConfig } from '../config/broker-config.js';
+import { systemScheduler, type Scheduler } from '../common/scheduler.js';
+import { commitPromise } from '../replication/delayed-commit.js';
 import type { CoordinatorAppend, InternalPartition, InternalTopics, MetadataView, PartitionWriter } from '../coordinator/deps.js';
 import type { GroupCoordinatorSettings } from '../group/runtime.js';
 import type { TxnCoordinatorSettings } from '../txn/coordinator.js';
@@ -13,14 +15,38 @@ import type { ReplicaManager } from './replica-manager.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { TopicController } from './topic-controller.js';
 
-/** Single node: an append is committed once it is in the local log. */
-export function partitionWriter(replicas: ReplicaManager): PartitionWriter {
+export interface PartitionWriterOptions {
+  /** Times the commit waits out (default: the system scheduler). */
+  scheduler?: Pick<Scheduler, 'schedule'>;
+  /** How long a write on a replicated leader may wait for the high watermark (default: offsets.commit.timeout.ms's 5000). */
+  commitTimeoutMs?: number;
+}
+
+/** Kafka's offsets.commit.timeout.ms default: its group coordinator's bound on a write's commit. */
+const DEFAULT_COMMIT_TIMEOUT_MS = 5000;
+
+/**
+ * Coordinator writes, with Kafka's acks=all rules (its coordinators append with acks=-1):
+ * - sole leader (single node): committed once in the local log, `committed` is null;
+ * - replicated leader: NOT_ENOUGH_REPLICAS (thrown, nothing written) when the ISR is below
+ *   min.insync.replicas; otherwise `committed` settles when the high watermark passes the append,
+ *   rejecting with KafkaError NOT_ENOUGH_REPLICAS_AFTER_APPEND (ISR below the minimum by then),
+ *   NOT_LEADER_OR_FOLLOWER (leadership lost first) or REQUEST_TIMED_OUT (after `commitTimeoutMs`).
+ */
+export function partitionWriter(replicas: ReplicaManager, opts: PartitionWriterOptions = {}): PartitionWriter {
+  const scheduler = opts.scheduler ?? systemScheduler;
+  const timeoutMs = opts.commitTimeoutMs ?? DEFAULT_COMMIT_TIMEOUT_MS;
   return {
     append(topic, partition, batch): CoordinatorAppend {
       const p = replicas.partition(topic, partition);
       if (!p) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `No partition ${topic}-${partition} on this broker`);
+      const replicated = p.role === 'leader';
+      if (replicated && p.isrSize < p.settings.minInsyncReplicas) {
+        throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${p.isrSize}) is insufficient to satisfy the min.isr requirement of ${p.settings.minInsyncReplicas} for partition ${topic}-${partition}`);
+      }
       const r = p.appendAsLeader(batch, { origin: 'coordinator' });
-      return { firstOffset: r.firstOffset, lastOffset: r.lastOffset, committed: null };
+      const committed = replicated ? commitPromise(p, r.lastOffset + 1, scheduler, timeoutMs, (code) => new KafkaError(code, `Write to ${topic}-${partition} at ${r.firstOffset}..${r.lastOffset} not committed`)) : null;
+      return { firstOffset: r.firstOffset, lastOffset: r.lastOffset, committed };
     },
   };
 }

@@ -5,9 +5,10 @@
  * replicas, metadata store and config (broker/coordinator-deps.ts); tests build them in memory.
  *
  * Kafka's rule: a coordinator's state is its internal topic; the response to a write is sent
- * once the records are committed (the high watermark passed them). Samsa is a single node: a
- * record is committed as soon as it is appended, so `committed` is null today; a replicated
- * writer returns a promise that settles when the high watermark passes the append.
+ * once the records are committed (the high watermark passed them). On a sole leader (single
+ * node) a record is committed as soon as it is appended, so `committed` is null; on a replicated
+ * leader it is a promise that settles when the high watermark passes the append (rejected with a
+ * KafkaError when it will not: broker/coordinator-deps.ts).
  */
 import type { Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
@@ -16,7 +17,10 @@ import type { Scheduler } from '../common/scheduler.js';
 export interface CoordinatorAppend {
   firstOffset: number;
   lastOffset: number;
-  /** Settles once the records are committed; null when they already are (single node). */
+  /**
+   * Settles once the records are committed; null when they already are (single node). Rejects
+   * with KafkaError NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS_AFTER_APPEND or REQUEST_TIMED_OUT.
+   */
   committed: Promise<void> | null;
 }
 

@@ -13,7 +13,13 @@
  * and its partition in the producer's ongoing transaction (else INVALID_TXN_STATE).
  * Record contents (every record's structure, decompressed size) and topic policies (keys required
  * when compacted, compression.type recompression, timestamp bounds): produce-policy.ts.
- * acks=all needs min.insync.replicas in-sync replicas.
+ * acks=all needs min.insync.replicas in-sync replicas before the append (NOT_ENOUGH_REPLICAS). On a
+ * replicated leader its answer then waits (Kafka's DelayedProduce, replication/delayed-commit.ts)
+ * until the high watermark passes every appended partition: NOT_ENOUGH_REPLICAS_AFTER_APPEND when
+ * the ISR is below min.insync.replicas by then, NOT_LEADER_OR_FOLLOWER when leadership is lost
+ * meanwhile, REQUEST_TIMED_OUT for the partitions still waiting after the request's timeout_ms (the
+ * records stay in the log in all three cases). A sole leader (single node) commits on append, so
+ * nothing waits there and that path allocates nothing more.
  * A write failing for lack of space or an I/O error answers KAFKA_STORAGE_ERROR (logged once per
  * state change by the log manager's StorageErrorLog); the next successful write ends that state.
  *
@@ -22,7 +28,11 @@
  * validated. Requests on one connection are appended in the order they arrived (Kafka handles
  * one request per connection at a time): while an asynchronous Produce of a connection is
  * pending, the connection's later Produce requests wait for it, even small ones. Auto-creating a
- * topic (its metadata commit is asynchronous) makes the request asynchronous the same way.
+ * topic (its metadata commit is asynchronous) makes the request asynchronous the same way. Only
+ * the appends are ordered: an acks=all answer waiting for the high watermark does not hold back
+ * the next request's append (the connection still sends the answers in request order). Kafka
+ * differs here: it mutes a connection until its request is answered, so a pipelined acks=all
+ * request is only read once the previous one is committed.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -46,6 +56,8 @@ import { checkProduceRecords, maxDecompressedBytes } from '../produce-policy.js'
 import { storageFailureCode } from '../../storage/storage-error-log.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { Clock } from '../../common/clock.js';
+import type { Scheduler } from '../../common/scheduler.js';
+import { DelayedCommit } from '../../replication/delayed-commit.js';
 import type { ConversionStats } from '../conversion-stats.js';
 import type { LogManager } from '../../storage/log-manager.js';
 import type { ReplicaManager } from '../replica-manager.js';
@@ -95,6 +107,8 @@ interface Prepared {
   records: Buffer | Promise<Buffer>;
   /** Set once `records` settled (asynchronous requests). */
   settled?: { records: Buffer } | { error: unknown };
+  /** The last offset of the append (or of the duplicate it repeated); -1 before it. */
+  lastOffset: number;
 }
 
 function errorOut(deps: ProduceDeps, index: number, topic: string, e: unknown): PartitionOut {
@@ -126,7 +140,7 @@ function preparePartition(deps: ProduceDeps, ctx: RequestContext, acks: number, 
     const info = validateRecordBatches(records, { maxBatchBytes: maxMessageBytes, produceVersion: ctx.apiVersion, requireSingleBatch: ctx.apiVersion >= 3 });
     if (info.producerId >= 0n && info.batchCount > 1) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce requests with a producer id may only contain one record batch per partition');
     const checked = checkProduceRecords(deps.topics.producePolicy(topic), topic, index, records, maxMessageBytes, deps.clock.now());
-    return { index, partition: found, info, records: checked };
+    return { index, partition: found, info, records: checked, lastOffset: -1 };
   } catch (e) {
     return errorOut(deps, index, topic, e);
   }
@@ -160,7 +174,21 @@ function upConvert(deps: ProduceDeps, ctx: RequestContext, topic: string, index:
   deps.conversions.recordProduce(out.records, records.length, ms);
   deps.logger.debug(`produce to ${topic}-${index}: up-converted ${out.records} magic ${out.sourceMagic} messages (${records.length} bytes, codec ${out.sourceCodec}) to a v2 batch (codec ${out.codec}) in ${ms.toFixed(2)} ms`);
   const info = validateRecordBatches(out.batch, { maxBatchBytes: maxMessageBytes });
-  return { index, partition: found, info, records: out.batch };
+  return { index, partition: found, info, records: out.batch, lastOffset: -1 };
+}
+
+function commitFailureMessage(code: number, topic: string, s: Prepared): string {
+  const tp = `${topic}-${s.index}`;
+  switch (code) {
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return `The size of the current ISR (${s.partition.isrSize}) is insufficient to satisfy the min.isr requirement of ${s.partition.settings.minInsyncReplicas} for partition ${tp}; the records were appended`;
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return `Timed out waiting for the in-sync replicas of ${tp}; the records were appended`;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+      return `This broker stopped leading ${tp} before the records were committed`;
+    default:
+      return `The records appended to ${tp} were not committed`;
+  }
 }
 
 function appendPrepared(deps: ProduceDeps, ctx: RequestContext, transactionalId: string | null, topic: string, p: Prepared, records: Buffer): PartitionOut {
@@ -180,6 +208,7 @@ function appendPrepared(deps: ProduceDeps, ctx: RequestContext, transactionalId:
       });
     }
     deps.logs.storageErrors.succeeded();
+    p.lastOffset = result.lastOffset;
     return {
       index,
       errorCode: ErrorCode.NONE,
@@ -200,7 +229,32 @@ function isPrepared(s: Slot): s is Prepared {
   return 'info' in s;
 }
 
-type ProduceResult = ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit | typeof NO_RESPONSE>;
+/**
+ * A request whose appends are done but whose answer waits for the high watermark (acks=all on a
+ * replicated leader). Not a promise on purpose: the connection's append order (PRODUCE_TAIL)
+ * follows the appends only, never this wait.
+ */
+class AwaitingCommit {
+  constructor(readonly answer: Promise<ProduceResponseInit>) {}
+}
+
+/** The outcome once the appends ran: the answer, none (acks=0), or an answer still waiting for the high watermark. */
+type Appended = ProduceResponseInit | typeof NO_RESPONSE | AwaitingCommit;
+
+type ProduceResult = Appended | Promise<Appended>;
+
+/** Makes partition `out` (appended, NONE) wait until committed; a failed wait replaces it with its error (records stay in the log). */
+function waitForCommit(delayed: DelayedCommit, topic: string, s: Prepared, out: PartitionOut): void {
+  // A retried duplicate answers its original offsets, and waits for those to be committed too.
+  delayed.add(s.partition, s.lastOffset + 1, (code) => {
+    if (code === ErrorCode.NONE) return;
+    out.errorCode = code;
+    out.baseOffset = -1n;
+    out.logAppendTimeMs = -1n;
+    out.logStartOffset = -1n;
+    out.errorMessage = commitFailureMessage(code, topic, s);
+  });
+}
 
 /** Auto-creates missing topics (asynchronously), then validates and appends (see produceExisting). */
 function produce(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null): ProduceResult {
@@ -229,19 +283,36 @@ function produceExisting(deps: ProduceDeps, ctx: RequestContext, req: ProduceReq
     }
     slots.push(row);
   }
-  const finish = (): ProduceResponseInit | typeof NO_RESPONSE => {
+  const finish = (): Appended => {
     const responses: TopicOut[] = [];
+    let delayed: DelayedCommit | undefined;
+    let answer: Promise<ProduceResponseInit> | undefined;
     req.topicData.forEach((t, ti) => {
       const row = slots[ti] as Slot[];
       const partitionResponses = row.map((s) => {
         if (!isPrepared(s)) return s;
-        if (s.settled === undefined) return appendPrepared(deps, ctx, transactionalId, t.name, s, s.records as Buffer);
-        if ('error' in s.settled) return errorOut(deps, s.index, t.name, s.settled.error);
-        return appendPrepared(deps, ctx, transactionalId, t.name, s, s.settled.records);
+        let out: PartitionOut;
+        if (s.settled === undefined) out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.records as Buffer);
+        else if ('error' in s.settled) return errorOut(deps, s.index, t.name, s.settled.error);
+        else out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.settled.records);
+        // acks=all on a replicated leader: the answer waits for the high watermark (never on a sole leader).
+        if (acks === -1 && s.partition.role === 'leader' && out.errorCode === ErrorCode.NONE) {
+          if (delayed === undefined) {
+            let complete!: () => void;
+            answer = new Promise<ProduceResponseInit>((resolve) => (complete = () => resolve({ responses, throttleTimeMs: 0 })));
+            delayed = new DelayedCommit(() => complete());
+          }
+          waitForCommit(delayed, t.name, s, out);
+        }
+        return out;
       });
       responses.push({ name: t.name, partitionResponses });
     });
     if (acks === 0) return NO_RESPONSE;
+    if (delayed !== undefined) {
+      delayed.start(deps.scheduler, req.timeoutMs);
+      return new AwaitingCommit(answer as Promise<ProduceResponseInit>);
+    }
     return { responses, throttleTimeMs: 0 };
   };
   if (waits === undefined) return finish();
@@ -261,6 +332,11 @@ function enqueue<T>(conn: ConnectionInfo, work: Promise<T>): Promise<T> {
     if (conn.state.get(PRODUCE_TAIL) === tail) conn.state.delete(PRODUCE_TAIL);
   });
   return work;
+}
+
+/** The answer of appended partitions, once committed when they wait for the high watermark. */
+function answerOf(a: Appended): ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit> {
+  return a instanceof AwaitingCommit ? a.answer : a;
 }
 
 /** Kafka's ProduceRequest.hasTransactionalRecords: looks at the first batch of each partition. */
@@ -284,6 +360,8 @@ export interface ProduceDeps extends TopicCreationDeps {
   readonly logs: Pick<LogManager, 'storageErrors'>;
   readonly conversions: Pick<ConversionStats, 'recordProduce'>;
   readonly clock: Clock;
+  /** Times acks=all waits out (the request's timeout_ms). */
+  readonly scheduler: Pick<Scheduler, 'schedule'>;
   readonly logger: Logger;
 }
 
@@ -308,9 +386,10 @@ export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest, Pr
       }
       const conn = ctx.connection;
       const pending = conn.state.get(PRODUCE_TAIL) as Promise<void> | undefined;
-      if (pending !== undefined) return enqueue(conn, pending.then(() => produce(deps, ctx, req, acks, transactionalId)));
+      if (pending !== undefined) return enqueue(conn, pending.then(() => produce(deps, ctx, req, acks, transactionalId))).then(answerOf);
       const out = produce(deps, ctx, req, acks, transactionalId);
-      return out instanceof Promise ? enqueue(conn, out) : out;
+      if (out instanceof Promise) return enqueue(conn, out).then(answerOf);
+      return out instanceof AwaitingCommit ? out.answer : out;
     },
     errorResponse(req, errorCode) {
       return {
