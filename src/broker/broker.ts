@@ -32,6 +32,12 @@ import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
 import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
+import { ClusterNode } from './cluster-node.js';
+import { IsrUpdater } from './isr-updater.js';
+import { PartitionRoles } from './partition-roles.js';
+import { ProtocolClient } from '../client/protocol-client.js';
+import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
+import type { TopicImage } from '../metadata/image.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
 export type OpenMetadataStore = (dir: string, newClusterId: () => string, logger: Logger) => MetadataStore;
@@ -80,6 +86,12 @@ export class Broker {
   /** Transactions and producer ids (started before the listeners open). */
   txnCoordinator!: TransactionCoordinator;
   private producerMaintenance: ProducerStateMaintenance | null = null;
+  /** With etcd.endpoints: this broker's membership of the cluster (store, registration, controller candidacy). */
+  cluster: ClusterNode | null = null;
+  /** Leader/follower roles of the partitions hosted here. */
+  roles!: PartitionRoles;
+  private fetchers: ReplicaFetcherManager | null = null;
+  private isrUpdater: IsrUpdater | null = null;
   private servers: KafkaServer[] = [];
   private stopped = false;
   private dirLocks: DirLock[] = [];
@@ -122,7 +134,23 @@ export class Broker {
     }
     const gate = new StartupGate();
     await this.bindListeners(gate);
-    this.metadata = this.openMetadata(dirs[0] as string, () => this.config.str('cluster.id') ?? randomUuid(), this.logger.child('metadata'));
+    const newClusterId = (): string => this.config.str('cluster.id') ?? randomUuid();
+    const endpoints = this.config.list('etcd.endpoints');
+    if (endpoints.length > 0) {
+      this.cluster = await ClusterNode.open({
+        endpoints,
+        prefix: this.config.str('etcd.prefix') ?? '/samsa',
+        nodeId: this.nodeId,
+        sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
+        newClusterId,
+        uncleanAllowed: (t) => this.uncleanAllowed(t),
+        scheduler: this.scheduler,
+        logger: this.logger.child('cluster'),
+      });
+      this.metadata = this.cluster.store;
+    } else {
+      this.metadata = this.openMetadata(dirs[0] as string, newClusterId, this.logger.child('metadata'));
+    }
     for (const d of dirs) this.writeMetaProperties(d);
     this.logs = new LogManager({
       logDirs: dirs,
@@ -135,8 +163,17 @@ export class Broker {
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
       logger: this.logger.child('log-manager'),
     });
-    await this.registerSelf();
+    if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
+    this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock });
+    this.applier.useRoles(this.roles);
+    const updater = this.isrUpdater;
+    if (updater !== null) {
+      this.roles.onRoleChange({
+        becameLeader: (p) => (p.isrCandidateListener = updater.onCandidate),
+        becameFollower: (p) => (p.isrCandidateListener = null),
+      });
+    }
     this.topics = new TopicController(this.config, this.metadata, this.applier, this.nodeId, this.logger);
     const image = this.metadata.image();
     this.logs.loadAll(
@@ -147,9 +184,14 @@ export class Broker {
       },
     );
     this.applier.loadPartitions();
+    if (this.cluster !== null) {
+      // Logs loaded and roles applied (followers of the current leaders): now join (cluster-node.ts).
+      await this.cluster.register({ nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() });
+      this.cluster.startCampaign();
+    }
     // The coordinators get narrow dependencies (coordinator/deps.ts), never the Broker.
     const deps = {
-      writer: partitionWriter(this.replicas),
+      writer: partitionWriter(this.replicas, { scheduler: this.scheduler, commitTimeoutMs: this.config.int('offsets.commit.timeout.ms') }),
       internal: internalTopics(this.replicas, this.topics, this.config),
       metadata: metadataView(this.metadata, this.replicas, this.topics),
       scheduler: this.scheduler,
@@ -233,10 +275,57 @@ export class Broker {
     return new TopicConfigs(this.config).logConfigFor({});
   }
 
+  private endpoints(): { listenerName: string; host: string; port: number }[] {
+    return this.listeners.map((l) => ({ listenerName: l.name, host: l.advertisedHost, port: l.advertisedPort }));
+  }
+
   /** Registers this node and its advertised listeners in the metadata (not persisted by the local store). */
   private async registerSelf(): Promise<void> {
-    const endpoints = this.listeners.map((l) => ({ listenerName: l.name, host: l.advertisedHost, port: l.advertisedPort }));
-    await this.metadata.commit({ registeredBrokers: [{ nodeId: this.nodeId, rack: null, endpoints }] });
+    await this.metadata.commit({ registeredBrokers: [{ nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() }] });
+  }
+
+  /** unclean.leader.election.enable of `t` (topic override, else the broker's). */
+  private uncleanAllowed(t: TopicImage): boolean {
+    const v = t.configs['unclean.leader.election.enable'];
+    return v !== undefined ? v === 'true' : this.config.bool('unclean.leader.election.enable');
+  }
+
+  /**
+   * In a cluster: the replica fetchers (one per source broker, over the inter-broker listener) and
+   * the ISR updater of the partitions this broker leads. Null on a single node.
+   */
+  private startReplication(): ReplicaFetcherManager | null {
+    const cluster = this.cluster;
+    if (cluster === null) return null;
+    const listenerName = this.config.str('inter.broker.listener.name') ?? this.listeners[0]?.name ?? 'PLAINTEXT';
+    const c = this.config;
+    this.fetchers = new ReplicaFetcherManager({
+      localId: this.nodeId,
+      scheduler: this.scheduler,
+      maxWaitMs: c.int('replica.fetch.wait.max.ms'),
+      minBytes: c.int('replica.fetch.min.bytes'),
+      maxBytes: c.int('replica.fetch.response.max.bytes'),
+      partitionMaxBytes: c.int('replica.fetch.max.bytes'),
+      backoffMs: c.int('replica.fetch.backoff.ms'),
+      logger: this.logger.child('replica-fetcher'),
+      connect: (brokerId) => {
+        const b = this.metadata.image().broker(brokerId);
+        const e = b?.endpoints.find((x) => x.listenerName === listenerName) ?? b?.endpoints[0];
+        if (e === undefined) return Promise.reject(new Error(`broker ${brokerId} is not registered (no endpoint for ${listenerName})`));
+        return ProtocolClient.connect({ host: e.host, port: e.port, clientId: `samsa-replica-${this.nodeId}`, requestTimeoutMs: c.int('replica.socket.timeout.ms') + c.int('replica.fetch.wait.max.ms') });
+      },
+    });
+    const store = cluster.store;
+    this.isrUpdater = new IsrUpdater({
+      localId: this.nodeId,
+      replicas: this.replicas,
+      writer: store,
+      scheduler: this.scheduler,
+      lagTimeMaxMs: () => c.int('replica.lag.time.max.ms'),
+      logger: this.logger.child('isr'),
+    });
+    this.isrUpdater.start();
+    return this.fetchers;
   }
 
   /** The listener a connection arrived on, for advertising addresses in Metadata. */
@@ -260,6 +349,9 @@ export class Broker {
     } catch (e) {
       this.logger.error('snapshotting producer state at shutdown failed', e);
     }
+    this.isrUpdater?.stop();
+    await this.fetchers?.stop();
+    await this.cluster?.close();
     this.applier?.stop();
     this.logs?.shutdown();
     for (const l of this.dirLocks) l.release();

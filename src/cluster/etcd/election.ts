@@ -95,3 +95,16 @@ async function takeEpoch(session: EtcdSession, campaignKey: string): Promise<num
     }
   }
 }
+
+/**
+ * Follows who the controller is: `onChange` with its node id (undefined while there is none), at
+ * once and on every change. Returns a function that stops observing.
+ */
+export async function observeController(session: EtcdSession, onChange: (nodeId: number | undefined) => void): Promise<() => Promise<void>> {
+  const observer = await session.client.namespace(session.keys.root).election(ELECTION).observe();
+  const parse = (v: string | undefined): number | undefined => (v === undefined || !/^\d+$/.test(v) ? undefined : Number(v));
+  onChange(parse(observer.leader()));
+  observer.on('change', (v) => onChange(parse(v)));
+  observer.on('error', () => onChange(undefined));
+  return () => observer.cancel();
+}

@@ -1,0 +1,206 @@
+/**
+ * A broker's membership of a cluster on etcd (docs/replication.md): the metadata store, the
+ * broker's registration on a lease, and its candidacy for controller.
+ *
+ * Start-up order, so that a broker restarted after a crash never leads with stale data:
+ * 1. open the store (the cluster id is created by the first broker);
+ * 2. wait until the registration of this node id from its previous run has expired (a second
+ *    live broker with the same node.id is refused: DUPLICATE_BROKER_REGISTRATION);
+ * 3. step down from every partition the metadata still says this broker leads (AlterPartition
+ *    with compare-and-swap: another live ISR member takes over, or the partition goes offline
+ *    keeping this broker as its last ISR member), because its log may miss what it acknowledged
+ *    with acks=1 or hold what was never committed;
+ * 4. register (advertised listeners, rack) on a lease of `broker.session.timeout.ms`; the
+ *    controller then elects it where it is the only one left, with a new leader epoch;
+ * 5. campaign for controller; while elected, run the ControllerRole (fenced by its epoch).
+ * A registration lost while running (the process was frozen past its lease) is made again.
+ */
+import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
+import type { Logger } from '../common/logger.js';
+import type { Scheduler } from '../common/scheduler.js';
+import type { BrokerImage, MetadataImage, TopicImage } from '../metadata/image.js';
+import { ControllerRole } from '../cluster/controller.js';
+import { campaignForController, observeController, type ControllerLeadership } from '../cluster/etcd/election.js';
+import { EtcdMetadataStore } from '../cluster/etcd/metadata-store.js';
+import { registerBroker, type BrokerRegistration } from '../cluster/etcd/registration.js';
+import { EtcdSession } from '../cluster/etcd/session.js';
+import { electAfterFailures } from '../cluster/partition-elections.js';
+
+export interface ClusterNodeOptions {
+  endpoints: readonly string[];
+  prefix: string;
+  nodeId: number;
+  /** broker.session.timeout.ms: the registration lease. */
+  sessionTimeoutMs: number;
+  newClusterId: () => string;
+  uncleanAllowed(topic: TopicImage): boolean;
+  scheduler: Scheduler;
+  logger: Logger;
+}
+
+export class ClusterNode {
+  private registration: BrokerRegistration | null = null;
+  private leadership: ControllerLeadership | null = null;
+  private role: ControllerRole | null = null;
+  private stopObserving: (() => Promise<void>) | null = null;
+  private closed = false;
+  private campaigning: Promise<void> | null = null;
+  /** The controller's node id (-1 while none is elected). */
+  controllerId = -1;
+
+  private constructor(
+    readonly session: EtcdSession,
+    readonly store: EtcdMetadataStore,
+    private readonly opts: ClusterNodeOptions,
+  ) {}
+
+  static async open(opts: ClusterNodeOptions): Promise<ClusterNode> {
+    const session = new EtcdSession({ endpoints: opts.endpoints, prefix: opts.prefix });
+    try {
+      const store = await EtcdMetadataStore.open(session, opts.newClusterId);
+      const node = new ClusterNode(session, store, opts);
+      node.stopObserving = await observeController(session, (id) => (node.controllerId = id ?? -1));
+      return node;
+    } catch (e) {
+      session.close();
+      throw e;
+    }
+  }
+
+  /** Steps 2-4: waits out an old registration, steps down from stale leadership, registers. */
+  async register(broker: BrokerImage): Promise<void> {
+    await this.waitUntilUnregistered();
+    await this.stepDownFromStaleLeadership();
+    await this.registerOnce(broker);
+  }
+
+  /** Step 5: campaigns for controller (in the background) for as long as the node is open. */
+  startCampaign(): void {
+    this.campaigning ??= this.campaign();
+  }
+
+  /**
+   * The running controller role when this broker is the controller (controlled shutdown and
+   * preferred-leader elections go through it), else null.
+   */
+  get controller(): ControllerRole | null {
+    return this.role;
+  }
+
+  private async waitUntilUnregistered(): Promise<void> {
+    const { nodeId, sessionTimeoutMs } = this.opts;
+    if (this.store.image().broker(nodeId) === undefined) return;
+    this.opts.logger.info(`waiting for the registration of node ${nodeId} from a previous run to expire (up to broker.session.timeout.ms = ${sessionTimeoutMs} ms)`);
+    await this.waitForImage((img) => img.broker(nodeId) === undefined, sessionTimeoutMs * 2 + 5_000, `node.id ${nodeId} is registered by another live broker`);
+  }
+
+  /** Resolves once `ready(image)` holds, checking every image; rejects with DUPLICATE_BROKER_REGISTRATION after `timeoutMs`. */
+  private waitForImage(ready: (img: MetadataImage) => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (ready(this.store.image())) {
+        resolve();
+        return;
+      }
+      const unwatch = this.store.watch((img) => {
+        if (!ready(img)) return;
+        timer.cancel();
+        unwatch();
+        resolve();
+      });
+      const timer = this.opts.scheduler.schedule(timeoutMs, () => {
+        unwatch();
+        reject(new KafkaError(ErrorCode.DUPLICATE_BROKER_REGISTRATION, what));
+      });
+    });
+  }
+
+  private async stepDownFromStaleLeadership(): Promise<void> {
+    const { nodeId } = this.opts;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const image = this.store.image();
+      const alive = new Set(image.brokers().map((b) => b.nodeId));
+      alive.delete(nodeId);
+      let pending = 0;
+      for (const t of image.topics()) {
+        for (const p of t.partitions) {
+          if (p.leader !== nodeId) continue;
+          const next = electAfterFailures({ replicas: p.replicas, isr: p.isr, leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch ?? 0 }, alive, false);
+          if (next === null) continue;
+          try {
+            await this.store.alterPartition(t.topicId, p.partition, p.partitionEpoch ?? 0, { leader: next.leader, leaderEpoch: next.leaderEpoch, isr: next.isr });
+          } catch (e) {
+            if (!(e instanceof KafkaError)) throw e;
+            pending++; // changed meanwhile: look again
+          }
+        }
+      }
+      if (pending === 0) return;
+    }
+  }
+
+  private async registerOnce(broker: BrokerImage): Promise<void> {
+    const reg = await registerBroker(this.session, broker, this.opts.sessionTimeoutMs);
+    this.registration = reg;
+    await this.waitForImage((img) => img.broker(broker.nodeId) !== undefined, 30_000, `registration of node ${broker.nodeId} not seen`);
+    reg.onLost(() => {
+      if (this.closed || this.registration !== reg) return;
+      this.registration = null;
+      this.opts.logger.warn(`the etcd lease of node ${broker.nodeId} was lost (frozen or cut off past broker.session.timeout.ms); registering again`);
+      void this.reregister(broker);
+    });
+  }
+
+  private async reregister(broker: BrokerImage): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.register(broker);
+        this.opts.logger.info(`node ${broker.nodeId} registered again`);
+        return;
+      } catch (e) {
+        this.opts.logger.warn(`registering node ${broker.nodeId} again failed; retrying`, e);
+        await new Promise<void>((r) => this.opts.scheduler.schedule(1000, r));
+      }
+    }
+  }
+
+  private async campaign(): Promise<void> {
+    while (!this.closed) {
+      try {
+        const candidate = campaignForController(this.session, this.opts.nodeId, this.opts.sessionTimeoutMs);
+        const leadership = await candidate.elected();
+        if (this.closed) {
+          await leadership.resign().catch(() => undefined);
+          return;
+        }
+        this.leadership = leadership;
+        this.opts.logger.info(`node ${this.opts.nodeId} is the controller (controller epoch ${leadership.epoch})`);
+        const role = new ControllerRole(this.store.fenced(leadership.epoch), { uncleanAllowed: this.opts.uncleanAllowed, logger: this.opts.logger.child('controller') });
+        this.role = role;
+        role.start();
+        await new Promise<void>((resolve) => leadership.onLost(() => resolve()));
+        role.stop();
+        if (this.role === role) this.role = null;
+        this.leadership = null;
+        this.opts.logger.warn(`node ${this.opts.nodeId} lost the controller election`);
+      } catch (e) {
+        if (this.closed) return;
+        this.opts.logger.warn('controller campaign failed; retrying', e);
+        await new Promise<void>((r) => this.opts.scheduler.schedule(1000, r));
+      }
+    }
+  }
+
+  /** Leaves the cluster: resigns as controller, ends the registration (revoking its lease), closes etcd. */
+  async close(revoke = true): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.role?.stop();
+    this.role = null;
+    await this.leadership?.resign().catch(() => undefined);
+    if (revoke) await this.registration?.close().catch(() => undefined);
+    await this.stopObserving?.().catch(() => undefined);
+    await this.store.close();
+    this.session.close();
+  }
+}
