@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
+import { ConfigError } from '../common/errors.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { realScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log as processLog, type Logger } from '../common/logger.js';
@@ -133,6 +134,10 @@ export class Broker {
       if (tookOverFrom !== null) this.logger.info(`Took over the stale lock of ${d} (held by ${tookOverFrom}, no longer running)`);
     }
     const gate = new StartupGate();
+    const interBroker = this.config.str('inter.broker.listener.name');
+    if (interBroker !== null && !this.config.listeners().some((l) => l.name === interBroker)) {
+      throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name must be a listener name defined in listeners: ${interBroker} is not one of ${this.config.listeners().map((l) => l.name).join(', ')}`);
+    }
     await this.bindListeners(gate);
     const newClusterId = (): string => this.config.str('cluster.id') ?? randomUuid();
     const endpoints = this.config.list('etcd.endpoints');

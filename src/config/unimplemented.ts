@@ -72,13 +72,12 @@ export function unimplementedSettingMessage(key: string): string | null {
   return `Configuration '${key}' is a security setting that Samsa does not implement yet (no TLS, SASL or ACLs: it serves PLAINTEXT without authentication); remove it`;
 }
 
-/** KRaft and cluster settings: ignored because Samsa is a single combined broker+controller node. */
+/** KRaft settings: ignored because Samsa has no KRaft quorum (a cluster keeps its metadata in etcd: etcd.endpoints). */
 const CLUSTER_SETTINGS = new Set([
   'process.roles',
   'controller.quorum.voters',
   'controller.quorum.bootstrap.servers',
   'controller.listener.names',
-  'inter.broker.listener.name',
   'metadata.log.dir',
 ]);
 
@@ -92,7 +91,7 @@ export function ignoredSettingWarnings(explicitKeys: Iterable<string>): string[]
   }
   const out: string[] = [];
   if (cluster.length > 0) {
-    out.push(`Ignoring ${cluster.join(', ')}: Samsa runs as a single node that is both broker and controller (no KRaft quorum, no inter-broker listener), so these settings have no effect`);
+    out.push(`Ignoring ${cluster.join(', ')}: Samsa runs as a single node that is both broker and controller, or as a cluster whose metadata and controller election live in etcd (etcd.endpoints); there is no KRaft quorum, so these settings have no effect`);
   }
   if (other.length > 0) out.push(`Ignoring ${other.join(', ')}: accepted for compatibility with Kafka but not used by Samsa`);
   return out;

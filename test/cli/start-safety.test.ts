@@ -168,7 +168,7 @@ test("Kafka's sample KRaft server.properties starts, warning about the settings 
     await waitFor(() => /Listening on/.test(out) || child.exitCode !== null, 20_000, 'the broker to start');
     assert.equal(child.exitCode, null, `the broker exited ${child.exitCode}:\n${out}${err}`);
     assert.match(out, /is up: PLAINTEXT:\/\/localhost:9092, CONTROLLER:\/\/localhost:9093/);
-    assert.match(err, /WARN (?:\[[^\]]*\] )*Ignoring process\.roles, controller\.quorum\.bootstrap\.servers, controller\.quorum\.voters, inter\.broker\.listener\.name, controller\.listener\.names: Samsa runs as a single node/);
+    assert.match(err, /WARN (?:\[[^\]]*\] )*Ignoring process\.roles, controller\.quorum\.bootstrap\.servers, controller\.quorum\.voters, controller\.listener\.names: Samsa runs as a single node/);
     assert.match(err, /WARN (?:\[[^\]]*\] )*Ignoring num\.network\.threads, num\.io\.threads, socket\.send\.buffer\.bytes, socket\.receive\.buffer\.bytes, num\.recovery\.threads\.per\.data\.dir, share\.coordinator\.state\.topic\.replication\.factor, share\.coordinator\.state\.topic\.min\.isr: accepted for compatibility/);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
