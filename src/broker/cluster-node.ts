@@ -21,7 +21,7 @@ import type { Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
 import type { BrokerImage, MetadataImage, TopicImage } from '../metadata/image.js';
 import { ControllerRole } from '../cluster/controller.js';
-import { campaignForController, observeController, type ControllerLeadership } from '../cluster/etcd/election.js';
+import { campaignForController, observeController, type ControllerCandidate, type ControllerLeadership } from '../cluster/etcd/election.js';
 import { EtcdMetadataStore } from '../cluster/etcd/metadata-store.js';
 import { registerBroker, type BrokerRegistration } from '../cluster/etcd/registration.js';
 import { EtcdSession } from '../cluster/etcd/session.js';
@@ -42,6 +42,7 @@ export interface ClusterNodeOptions {
 export class ClusterNode {
   private registration: BrokerRegistration | null = null;
   private leadership: ControllerLeadership | null = null;
+  private candidate: ControllerCandidate | null = null;
   private role: ControllerRole | null = null;
   private stopObserving: (() => Promise<void>) | null = null;
   private closed = false;
@@ -168,6 +169,7 @@ export class ClusterNode {
     while (!this.closed) {
       try {
         const candidate = campaignForController(this.session, this.opts.nodeId, this.opts.sessionTimeoutMs);
+        this.candidate = candidate;
         const leadership = await candidate.elected();
         if (this.closed) {
           await leadership.resign().catch(() => undefined);
@@ -198,6 +200,9 @@ export class ClusterNode {
     this.role?.stop();
     this.role = null;
     await this.leadership?.resign().catch(() => undefined);
+    // A candidate still waiting watches its predecessor's key: withdraw it before the client
+    // closes, or etcd3 keeps re-establishing that watch (and the process alive) forever.
+    await this.candidate?.cancel().catch(() => undefined);
     if (revoke) await this.registration?.close().catch(() => undefined);
     await this.stopObserving?.().catch(() => undefined);
     await this.store.close();

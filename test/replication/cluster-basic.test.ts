@@ -8,26 +8,22 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { WireClient, API } from '../helpers/wire.js';
+import { WireClient, API, waitFor } from '../helpers/wire.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 
 const batch = (value: string): Buffer => encodeRecordBatch({ baseTimestamp: 1_000n, records: [{ value, timestamp: 1_000n }] });
 
 const fx = useEtcd({ before, after });
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Polls `fn` (every 50 ms, up to 20 s) until it returns a value. */
+const waitFor_ = <T>(what: string, fn: () => T | undefined | Promise<T | undefined>): Promise<NonNullable<T>> => waitFor(fn, 20_000, what, 50) as Promise<NonNullable<T>>;
 
-test('three brokers replicate a topic with RF 3 and fail over when the leader stops', async (t) => {
+test('three brokers replicate a topic with RF 3 and fail over when the leader stops', { timeout: 90_000 }, async (t) => {
   const cluster: TestCluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 3 });
   t.after(() => cluster.stop());
+  // A stall shows the brokers' logs before the test times out.
+  const stall = setTimeout(() => console.log(`stalled:\n${cluster.dumpLogs()}`), 60_000);
+  t.after(() => clearTimeout(stall));
   try {
     const b1 = cluster.broker(1);
     const admin = await WireClient.connect(b1.port);
@@ -39,7 +35,7 @@ test('three brokers replicate a topic with RF 3 and fail over when the leader st
     });
     assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
     // Every broker sees the topic with 3 replicas and a full ISR.
-    const state = await until('the ISR of r3-0 to hold 3 replicas on every broker', () => {
+    const state = await waitFor_('the ISR of r3-0 to hold 3 replicas on every broker', () => {
       const images = cluster.brokers.map((b) => b.running?.broker.metadata.image().topic('r3')?.partitions[0]);
       return images.every((p) => p !== undefined && p.isr.length === 3) ? images[0] : undefined;
     });
@@ -55,19 +51,19 @@ test('three brokers replicate a topic with RF 3 and fail over when the leader st
     }
     // The followers hold the same records.
     for (const b of cluster.brokers) {
-      await until(`broker ${b.nodeId} to have 10 records`, () => (b.running?.broker.replicas.partition('r3', 0)?.logEndOffset === 10 ? true : undefined));
+      await waitFor_(`broker ${b.nodeId} to have 10 records`, () => (b.running?.broker.replicas.partition('r3', 0)?.logEndOffset === 10 ? true : undefined));
     }
     // The leader stops: another ISR member leads with a higher epoch; the records are all there.
     await cluster.stopBroker(leaderId);
     const survivor = cluster.brokers.find((b) => b.running !== null) as { running: NonNullable<unknown> } & (typeof cluster.brokers)[number];
-    const after = await until('a new leader', () => {
+    const after = await waitFor_('a new leader', () => {
       const p = survivor.running?.broker.metadata.image().topic('r3')?.partitions[0];
       return p !== undefined && p.leader !== leaderId && p.leader >= 0 ? p : undefined;
     });
     assert.ok(after.leaderEpoch > (state?.leaderEpoch ?? 0));
     const next = await WireClient.connect(cluster.broker(after.leader).port);
     t.after(() => next.close());
-    const got = await until('the new leader to serve the 10 records', async () => {
+    const got = await waitFor_('the new leader to serve the 10 records', async () => {
       const f = await next.fetchAll('r3', 0).catch(() => undefined);
       return f !== undefined && f.highWatermark === 10n ? f : undefined;
     });
