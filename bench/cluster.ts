@@ -12,7 +12,7 @@
  * documents no expected ratio. Samsa's goal on the 2-core development VM is ≥ 0.5: here the
  * three brokers, etcd and the client share the same two cores and the same disk.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEtcd, type EtcdProcess } from '../src/cluster/etcd/etcd-process.js';
@@ -25,6 +25,7 @@ import { WireClient } from './wire-client.js';
 /** A broker process started by the harness (bench/run.ts). */
 export interface ClusterBenchBroker {
   port: number;
+  pid: number | undefined;
   output(): string;
   stop(): Promise<void>;
 }
@@ -57,6 +58,8 @@ export interface ClusterBenchRun {
   target: 'single' | 'cluster';
   run: number;
   produce: Throughput;
+  /** CPU seconds (user + system) the broker process(es) used during the run. */
+  brokerCpuSec: number;
 }
 
 export interface ClusterBenchResult {
@@ -76,6 +79,19 @@ export interface ClusterBenchResult {
   runs: ClusterBenchRun[];
   latency: { rate: number; records: number; recordSize: number; single: LatencyOutcome | null; cluster: LatencyOutcome | null } | null;
   error?: string;
+}
+
+/** CPU seconds (utime + stime) of a process so far, from /proc/<pid>/stat; 0 when unknown. */
+function cpuSec(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5), counted from after the command name (field 3 is f[0]).
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 const BROKERS = 3;
@@ -177,9 +193,12 @@ export async function clusterScenario(d: ClusterBenchDeps): Promise<ClusterBench
       for (const target of ['single', 'cluster'] as const) {
         const to = target === 'single' ? `127.0.0.1:${single.port}` : bootstrap;
         d.log(`cluster: produce ${d.recordSize} B acks=all × ${d.records} → ${target === 'single' ? 'single broker' : `3 brokers, RF ${RF}`}${d.repeats > 1 ? ` (run ${rep + 1}/${d.repeats})` : ''}`);
+        const pids = target === 'single' ? [single.pid] : brokers.map((b) => b.pid);
+        const cpu0 = pids.reduce<number>((a, pid) => a + cpuSec(pid), 0);
         const p = await d.produce(to, topic, d.recordSize, d.records, '-1');
-        d.log(`  ${target}: ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s${p.error ? ` (${p.error})` : ''}`);
-        result.runs.push({ target, run: rep + 1, produce: p });
+        const brokerCpuSec = pids.reduce<number>((a, pid) => a + cpuSec(pid), 0) - cpu0;
+        d.log(`  ${target}: ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s, broker CPU ${brokerCpuSec.toFixed(2)} s${p.error ? ` (${p.error})` : ''}`);
+        result.runs.push({ target, run: rep + 1, produce: p, brokerCpuSec });
         result[target] = best(result[target], p);
       }
     }

@@ -245,7 +245,7 @@ function renderCluster(c: ClusterBenchResult): string {
   if (c.single && c.cluster) {
     out.push(mdTable(['Workload', 'Records', 'Single broker', '3 brokers, RF 3', 'Cluster ÷ single'], [[`${n(c.recordSize)} B, acks=all`, n(c.records), tp(c.single), tp(c.cluster), c.ratio === null ? 'n/a' : c.ratio.toFixed(2)]]));
   }
-  if (c.runs.length > 2) out.push(`Every run: ${c.runs.map((x) => `${x.target} ${x.run}: ${x.produce.error ? 'error' : `${n(x.produce.recordsPerSec)} rec/s`}`).join('; ')}.\n`);
+  out.push(`Every run (broker CPU = user + system seconds of the broker process(es) during the run): ${c.runs.map((x) => `${x.target} ${x.run}: ${x.produce.error ? 'error' : `${n(x.produce.recordsPerSec)} rec/s`}, broker CPU ${n(x.brokerCpuSec, 2)} s`).join('; ')}.\n`);
   const l = c.latency;
   if (l) {
     out.push(`Latency at ${n(l.rate)} records/s for ${n(l.records / l.rate)} s (${n(l.recordSize)} B records, acks=all, linger.ms=0), ms:\n`);

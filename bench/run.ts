@@ -676,7 +676,10 @@ async function main(): Promise<void> {
       partitions: PARTITIONS,
       latencyRate: 1000,
       latencySeconds: scale.latencySeconds,
-      startBroker: (dataDir, overrides) => startBroker('samsa', dataDir, [], overrides),
+      startBroker: async (dataDir, overrides) => {
+        const b = await startBroker('samsa', dataDir, [], overrides);
+        return { port: b.port, pid: b.child.pid, output: b.output, stop: b.stop };
+      },
       produce: (bootstrap, topic, size, records, acks) => perfProduce(bin, bootstrap, topic, size, records, acks),
       latency: (bootstrap, topic, rate, records, size, acks, tag) => e2eLatency(bin, work, bootstrap, topic, rate, records, size, acks, tag),
       onAbort,
