@@ -90,7 +90,7 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Broker processes not yet stopped: killed when the bench exits (an error, Ctrl-C). */
+/** Child processes (brokers, load generators) still running: killed when the bench exits (an error, Ctrl-C). */
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
@@ -196,6 +196,8 @@ interface RunOut {
 
 function run(cmd: string, args: string[], timeoutMs: number): { done: Promise<RunOut>; child: ChildProcess } {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let stdout = '';
   let stderr = '';
   let timedOut = false;
@@ -677,7 +679,9 @@ async function main(): Promise<void> {
       latencyRate: 1000,
       latencySeconds: scale.latencySeconds,
       startBroker: async (dataDir, overrides) => {
-        const b = await startBroker('samsa', dataDir, [], overrides);
+        // SAMSA_BENCH_CLUSTER_PROFILE=DIR: every broker of the section under node --cpu-prof, profiles in DIR.
+        const prof = process.env['SAMSA_BENCH_CLUSTER_PROFILE'];
+        const b = await startBroker('samsa', dataDir, prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof, String(overrides['node.id'] ?? 'single'))}`] : [], overrides);
         return { port: b.port, pid: b.child.pid, output: b.output, stop: b.stop };
       },
       produce: (bootstrap, topic, size, records, acks) => perfProduce(bin, bootstrap, topic, size, records, acks),
