@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatencyHistogram } from '../src/cli/stats.js';
+import type { ClusterBenchResult, LatencyOutcome } from './cluster.js';
 import type { ManyTopicsResult } from './many-topics.js';
 
 export interface Throughput {
@@ -102,6 +103,8 @@ export interface BenchResults {
   partitions: { count: number; samsa: ScaleResult | null; nullBroker: ScaleResult | null };
   /** The partitions100k section (opt-in). */
   manyTopics?: ManyTopicsResult;
+  /** The cluster section: three brokers on etcd, RF 3, against one broker. */
+  cluster?: ClusterBenchResult;
   profiles: { workload: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] }[];
   targets: Target[];
 }
@@ -172,6 +175,7 @@ export function renderMarkdown(r: BenchResults): string {
     );
     out.push('![latency distribution](latency.svg)\n');
   }
+  if (r.cluster !== undefined) out.push(renderCluster(r.cluster));
   out.push('## Start-up and memory\n');
   out.push(
     mdTable(
@@ -230,6 +234,24 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(mdTable(['File', 'Self ms', 'Self %'], prof.byFile.map((e) => [e.location, n(e.selfMs), e.selfPct.toFixed(1)]), ['l', 'r', 'r']));
   }
   out.push('MB = 10^6 bytes of record values. Raw figures: results.json.\n');
+  return out.join('\n');
+}
+
+function renderCluster(c: ClusterBenchResult): string {
+  const out: string[] = [];
+  out.push(`## Cluster: ${c.brokers} brokers on etcd, RF ${c.replicationFactor}, min.insync.replicas=${c.minInsyncReplicas}, against one broker\n`);
+  out.push(`Three \`samsa start\` processes (node.id 1–3, etcd.endpoints, default settings otherwise) and one etcd on this machine; the single broker runs without etcd, its topic has replication factor 1. Same rdkafka_performance workload against both (${c.partitions} partitions, ${n(c.recordSize)} B records, acks=all, linger.ms=5), alternating. etcd start ${ms(c.etcdStartMs, 0)} ms; first broker spawned → all three up and a topic fully replicated ${ms(c.clusterReadyMs, 0)} ms.\n`);
+  if (c.error) out.push(`Failed: ${c.error}\n`);
+  if (c.single && c.cluster) {
+    out.push(mdTable(['Workload', 'Records', 'Single broker', '3 brokers, RF 3', 'Cluster ÷ single'], [[`${n(c.recordSize)} B, acks=all`, n(c.records), tp(c.single), tp(c.cluster), c.ratio === null ? 'n/a' : c.ratio.toFixed(2)]]));
+  }
+  out.push(`Every run (broker CPU = user + system seconds of the broker process(es) during the run): ${c.runs.map((x) => `${x.target} ${x.run}: ${x.produce.error ? 'error' : `${n(x.produce.recordsPerSec)} rec/s`}, broker CPU ${n(x.brokerCpuSec, 2)} s`).join('; ')}.\n`);
+  const l = c.latency;
+  if (l) {
+    out.push(`Latency at ${n(l.rate)} records/s for ${n(l.records / l.rate)} s (${n(l.recordSize)} B records, acks=all, linger.ms=0), ms:\n`);
+    const row = (name: string, o: LatencyOutcome | null): string[] => [name, o === null ? 'n/a' : o.error ? `${n(o.received)} (${o.error})` : n(o.received), ...lat(o?.endToEnd ?? null), ...lat(o?.produceAck ?? null)];
+    out.push(mdTable(['Target', 'Received', 'e2e p50', 'p99', 'p99.9', 'ack p50', 'p99', 'p99.9'], [row('Single broker', l.single), row('3 brokers, RF 3', l.cluster)]));
+  }
   return out.join('\n');
 }
 

@@ -4,6 +4,7 @@
  *   node dist/bench/run.js [--quick | --full] [--only a,b] [--skip a,b] [--out DIR] [--partitions N] [--topics N]
  *
  * Sections: disk, produce (also consume, memory under load), latency, startup, partitions, profile,
+ * cluster (etcd + three brokers, RF 3, min.insync.replicas=2, 1 KiB acks=all against one broker),
  * and partitions100k (100,000 single-partition topics created, written, restarted cleanly and after
  * kill -9; minutes long, so only with --only partitions100k; --topics N changes the count).
  * Scale: default (2M × 100 B, 1M × 1 KiB), --quick (smoke, ~2 min), --full (5M records as in the
@@ -28,6 +29,7 @@ import { encodeRecordBatch } from '../src/protocol/records/record.js';
 import type { CreateTopicsResponse } from '../src/protocol/generated/messages/create-topics.js';
 import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
 import type { ProduceResponse } from '../src/protocol/generated/messages/produce.js';
+import { clusterScenario, type LatencyOutcome } from './cluster.js';
 import { manyTopicsScenario } from './many-topics.js';
 import { summariseProfile } from './profile.js';
 import { seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type ScaleResult, type Target, type Throughput } from './report.js';
@@ -38,7 +40,7 @@ const CLI = join(ROOT, 'dist/src/cli/samsa.js');
 const NULL_BROKER = join(ROOT, 'dist/bench/null-broker.js');
 const EXAMPLE_SRC = '/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c';
 const PARTITIONS = 6;
-const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'partitions100k'] as const;
+const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'partitions100k'] as const;
 /** Sections run only when named in --only. */
 const OPT_IN_SECTIONS: readonly string[] = ['partitions100k'];
 type Section = (typeof SECTIONS)[number];
@@ -88,16 +90,40 @@ function freePort(): Promise<number> {
   });
 }
 
-function startProc(kind: 'samsa' | 'null', port: number, dataDir: string, nodeArgs: string[] = []): BrokerProc {
+/** Child processes (brokers, load generators) still running: killed when the bench exits (an error, Ctrl-C). */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+/** Cleanups of the running section, run on Ctrl-C / SIGTERM before the bench exits. */
+const aborts = new Set<() => Promise<void>>();
+function onAbort(fn: () => Promise<void>): () => void {
+  aborts.add(fn);
+  return () => void aborts.delete(fn);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`\nbench: ${sig}, cleaning up\n`);
+    void Promise.allSettled([...aborts].map((f) => f())).then(() => process.exit(130));
+  });
+}
+
+function startProc(kind: 'samsa' | 'null', port: number, dataDir: string, nodeArgs: string[] = [], overrides: Record<string, string> = {}): BrokerProc {
   const args =
     kind === 'samsa'
-      ? [...nodeArgs, CLI, 'start', '--port', String(port), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true']
+      ? [...nodeArgs, CLI, 'start', '--port', String(port), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])]
       : [...nodeArgs, NULL_BROKER, String(port)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  live.add(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<void>((r) =>
+    child.once('exit', () => {
+      live.delete(child);
+      r();
+    }),
+  );
   return {
     kind,
     port,
@@ -113,9 +139,9 @@ function startProc(kind: 'samsa' | 'null', port: number, dataDir: string, nodeAr
   };
 }
 
-async function startBroker(kind: 'samsa' | 'null', dataDir: string, nodeArgs: string[] = []): Promise<BrokerProc> {
+async function startBroker(kind: 'samsa' | 'null', dataDir: string, nodeArgs: string[] = [], overrides: Record<string, string> = {}): Promise<BrokerProc> {
   const port = await freePort();
-  const p = startProc(kind, port, dataDir, nodeArgs);
+  const p = startProc(kind, port, dataDir, nodeArgs, overrides);
   const deadline = performance.now() + 20_000;
   for (;;) {
     if (/is up: PLAINTEXT/.test(p.output())) return p;
@@ -170,6 +196,8 @@ interface RunOut {
 
 function run(cmd: string, args: string[], timeoutMs: number): { done: Promise<RunOut>; child: ChildProcess } {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let stdout = '';
   let stderr = '';
   let timedOut = false;
@@ -272,9 +300,10 @@ function settlePageCache(): void {
   }
 }
 
-async function perfProduce(bin: string, port: number, topic: string, size: number, records: number, acks: string): Promise<Throughput> {
+/** `to`: a port on 127.0.0.1 or a bootstrap list. */
+async function perfProduce(bin: string, to: number | string, topic: string, size: number, records: number, acks: string): Promise<Throughput> {
   settlePageCache();
-  const r = await run(bin, ['-P', '-t', topic, '-b', `127.0.0.1:${port}`, '-s', String(size), '-c', String(records), '-a', acks, ...NO_WARN, ...THROUGHPUT], 30 * 60_000).done;
+  const r = await run(bin, ['-P', '-t', topic, '-b', typeof to === 'number' ? `127.0.0.1:${to}` : to, '-s', String(size), '-c', String(records), '-a', acks, ...NO_WARN, ...THROUGHPUT], 30 * 60_000).done;
   const t = parseProduced(r.stdout);
   if (!t) return failed(`rdkafka_performance exited ${r.code}${r.timedOut ? ' (timeout)' : ''}: ${(r.stderr || r.stdout).slice(-300)}`);
   if (t.records < records && !t.error) t.error = `only ${t.records} of ${records} delivered`;
@@ -404,6 +433,33 @@ function summary(h: LatencyHistogram): LatencySummary | null {
   if (h.count === 0) return null;
   const s = h.summary();
   return { count: s.count, mean: s.mean, p50: s.p50, p99: s.p99, p999: s.p999, max: s.max };
+}
+
+/**
+ * Produce→consume and produce→ack latency at a fixed rate, as in the latency section: a consumer at
+ * the end of every partition reads the send time stamped into each record.
+ */
+async function e2eLatency(bin: string, work: string, bootstrap: string, topic: string, rate: number, records: number, size: number, acks: string, tag: string): Promise<LatencyOutcome> {
+  const seconds = records / rate;
+  const e2e = new LatencyHistogram();
+  const ack = new LatencyHistogram();
+  const cfile = join(work, `lat-${tag}-${rate}-consumer.txt`);
+  const pfile = join(work, `lat-${tag}-${rate}-producer.txt`);
+  const consumer = run(bin, ['-C', '-l', '-A', cfile, '-t', topic, ...partitionArgs(), '-b', bootstrap, '-o', 'end', '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (seconds + 60) * 1000);
+  await sleep(3000); // let the consumer reach the end of each partition first
+  const producer = await run(bin, ['-P', '-l', '-A', pfile, '-t', topic, '-b', bootstrap, '-s', String(size), '-a', acks, '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (seconds + 60) * 1000).done;
+  const cons = await Promise.race([consumer.done, sleep(15_000).then(() => null)]);
+  if (cons === null) {
+    consumer.child.kill('SIGINT');
+    await Promise.race([consumer.done, sleep(3000)]);
+    consumer.child.kill('SIGKILL');
+  }
+  const received = readLatencies(cfile, e2e);
+  readLatencies(pfile, ack);
+  const out: LatencyOutcome = { endToEnd: summary(e2e), produceAck: summary(ack), received };
+  if (received < records) out.error = `consumer saw ${received} of ${records}`;
+  if (producer.code !== 0) out.error = `producer exited ${producer.code}`;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -612,6 +668,28 @@ async function main(): Promise<void> {
     results.partitions.nullBroker = await partitionScale('null', join(work, 'null'), count);
   }
 
+  if (sections.has('cluster')) {
+    results.cluster = await clusterScenario({
+      log,
+      work,
+      recordSize: 1024,
+      records: scale.largeRecords,
+      repeats: scale.repeats,
+      partitions: PARTITIONS,
+      latencyRate: 1000,
+      latencySeconds: scale.latencySeconds,
+      startBroker: async (dataDir, overrides) => {
+        // SAMSA_BENCH_CLUSTER_PROFILE=DIR: every broker of the section under node --cpu-prof, profiles in DIR.
+        const prof = process.env['SAMSA_BENCH_CLUSTER_PROFILE'];
+        const b = await startBroker('samsa', dataDir, prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(prof, String(overrides['node.id'] ?? 'single'))}`] : [], overrides);
+        return { port: b.port, pid: b.child.pid, output: b.output, stop: b.stop };
+      },
+      produce: (bootstrap, topic, size, records, acks) => perfProduce(bin, bootstrap, topic, size, records, acks),
+      latency: (bootstrap, topic, rate, records, size, acks, tag) => e2eLatency(bin, work, bootstrap, topic, rate, records, size, acks, tag),
+      onAbort,
+    });
+  }
+
   if (sections.has('partitions100k')) {
     const dataDir = join(work, 'samsa-100k');
     const limit = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim());
@@ -681,6 +759,8 @@ async function main(): Promise<void> {
   targets.push({ name: 'Start-up to first acknowledged produce', target: '< 300 ms', measured: su === null ? 'n/a' : `${Math.round(su)} ms`, pass: su === null ? null : su < 300 });
   const idle = results.memory.samsaIdleMB;
   targets.push({ name: 'Idle RSS', target: '< 100 MB', measured: idle === null ? 'n/a' : `${idle.toFixed(1)} MB`, pass: idle === null ? null : idle < 100 });
+  const cl = results.cluster;
+  if (cl !== undefined) targets.push({ name: 'Produce 1 KiB acks=all: 3 brokers, RF 3, min.insync.replicas=2 ÷ single broker', target: '≥ 0.50', measured: cl.ratio === null ? `n/a${cl.error ? ' (error)' : ''}` : cl.ratio.toFixed(2), pass: cl.ratio === null ? (cl.error ? false : null) : cl.ratio >= 0.5 });
   results.targets = targets;
   results.meta.notes.push('Produce runs each start from a settled page cache (`sync`, and `drop_caches` when run as root), so a run measures its own writes, not the kernel writing back or reclaiming what earlier runs wrote.');
   if (scale.repeats > 1) results.meta.notes.push(`Throughput: best of ${scale.repeats} runs per workload and broker, alternating; every run is in results.json (runs).`);
