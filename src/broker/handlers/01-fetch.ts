@@ -294,6 +294,10 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
         };
         const onAppend = (): void => {
           if (done) return;
+          // A follower waits for records past its fetch offset, not for high watermark moves
+          // (those reach it with its next fetch): otherwise every ISR member's fetch would wake
+          // the others' and the fetches would ping-pong without data.
+          if (replica && !targets.some((t) => t.partition !== undefined && (t.partition.logEndOffset > Number(t.sp.fetchOffset) || !t.partition.isLeader || t.partition.log.isClosed))) return;
           if (req.minBytes <= 1) {
             finish();
             return;
