@@ -98,6 +98,7 @@ test('a leader frozen past its lease learns it was replaced, acknowledges nothin
 
   cluster.pause(old);
   const frozenAt = performance.now();
+  const frozenWall = new Date().toISOString();
   // Requests that reach the frozen leader: acks=all and acks=1, answered only after SIGCONT.
   const queued = [-1, 1, -1, 1, -1].map((acks, i) => ({ value: `queued-${i}-acks${acks}`, res: direct.request(0, 9, { transactionalId: null, acks, timeoutMs: 20_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch(`queued-${i}-acks${acks}`) }] }] }, 60_000) }));
   const others = cluster.brokers.filter((b) => b.nodeId !== old).map((b) => b.nodeId);
@@ -107,7 +108,7 @@ test('a leader frozen past its lease learns it was replaced, acknowledges nothin
   });
   const ackedWhileFrozen = acked().length;
   await until('the producer to be acknowledged by the new leader', () => acked().length >= ackedWhileFrozen + 50);
-  console.log(`# leader ${old} frozen; broker ${replaced.leader} leads at epoch ${replaced.leaderEpoch} after ${Math.round(performance.now() - frozenAt)} ms`);
+  console.log(`# leader ${old} frozen at ${frozenWall}; broker ${replaced.leader} leads at epoch ${replaced.leaderEpoch} after ${Math.round(performance.now() - frozenAt)} ms`);
 
   cluster.resume(old);
   const answers = await Promise.all(queued.map(async (q) => ({ value: q.value, r: (await q.res.catch((e: unknown) => ({ error: String(e) }))) as { responses?: { partitionResponses: { errorCode: number; baseOffset: bigint }[] }[]; error?: string } })));
