@@ -96,19 +96,23 @@ test('a leader frozen past its lease learns it was replaced, acknowledges nothin
   const acked = (): { o: number; v: string }[] => (producer as LineProcess).lines.filter((l) => typeof l.msg['o'] === 'number').map((l) => l.msg as unknown as { o: number; v: string });
   await until('the producer to be acknowledged', () => acked().length >= 20);
 
+  const wasController = (await cluster.metadata([topic])).controllerId === old;
   cluster.pause(old);
   const frozenAt = performance.now();
   const frozenWall = new Date().toISOString();
   // Requests that reach the frozen leader: acks=all and acks=1, answered only after SIGCONT.
   const queued = [-1, 1, -1, 1, -1].map((acks, i) => ({ value: `queued-${i}-acks${acks}`, res: direct.request(0, 9, { transactionalId: null, acks, timeoutMs: 20_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch(`queued-${i}-acks${acks}`) }] }] }, 60_000) }));
   const others = cluster.brokers.filter((b) => b.nodeId !== old).map((b) => b.nodeId);
+  await until('the frozen broker to leave the registered brokers', async () => !(await cluster.metadata([topic], others[0])).brokers.includes(old));
+  const unregisteredMs = Math.round(performance.now() - frozenAt);
   const replaced = await until('another leader with a higher epoch', async () => {
     const s = (await cluster.metadata([topic], others[0])).partitions.get(`${topic}-0`);
     return s !== undefined && s.leader >= 0 && s.leader !== old && s.leaderEpoch > before.leaderEpoch ? s : undefined;
   });
+  const replacedMs = Math.round(performance.now() - frozenAt);
   const ackedWhileFrozen = acked().length;
   await until('the producer to be acknowledged by the new leader', () => acked().length >= ackedWhileFrozen + 50);
-  console.log(`# leader ${old} frozen at ${frozenWall}; broker ${replaced.leader} leads at epoch ${replaced.leaderEpoch} after ${Math.round(performance.now() - frozenAt)} ms`);
+  console.log(`# leader ${old} frozen at ${frozenWall}; broker ${replaced.leader} leads at epoch ${replaced.leaderEpoch}; unregistered after ${unregisteredMs} ms, replaced after ${replacedMs} ms (was controller: ${wasController})`);
 
   cluster.resume(old);
   const answers = await Promise.all(queued.map(async (q) => ({ value: q.value, r: (await q.res.catch((e: unknown) => ({ error: String(e) }))) as { responses?: { partitionResponses: { errorCode: number; baseOffset: bigint }[] }[]; error?: string } })));
