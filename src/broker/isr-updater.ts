@@ -67,10 +67,11 @@ export class IsrUpdater {
     if (isr === null) return;
     this.inFlight.add(p);
     const epoch = p.leaderEpoch;
+    const before = state.isr.join(',');
     this.deps.writer
       .alterPartition(p.topicId, p.index, p.partitionEpoch, { leader: this.deps.localId, leaderEpoch: epoch, isr })
       .then(
-        () => this.deps.logger.info(`${p.topic}-${p.index}: ISR [${state.isr.join(',')}] -> [${isr.join(',')}] (leader epoch ${epoch})`),
+        () => this.deps.logger.info(`${p.topic}-${p.index}: ISR [${before}] -> [${isr.join(',')}] (leader epoch ${epoch})`),
         (e: unknown) => {
           if (e instanceof KafkaError && (e.code === ErrorCode.INVALID_UPDATE_VERSION || e.code === ErrorCode.FENCED_LEADER_EPOCH)) {
             this.deps.logger.info(`${p.topic}-${p.index}: ISR change to [${isr.join(',')}] refused (${e.message}); waiting for the newer metadata`);

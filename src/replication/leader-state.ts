@@ -9,7 +9,9 @@
  *   it was caught up at the time of the previous fetch.
  * - A member of the ISR not caught up for `replica.lag.time.max.ms` is out of sync (shrink).
  * - A replica outside the ISR whose log end offset reached the high watermark and the start of the
- *   leader's current epoch may join it (expand).
+ *   leader's current epoch may join it (expand) — judged on a fetch it made since it left the ISR
+ *   (Kafka expands only on a follower's fetch): a dead broker the controller dropped from the ISR,
+ *   whose last offset still equals an idle partition's high watermark, is not added back.
  * - High watermark = the lowest log end offset in the ISR (the leader's included); it never moves
  *   back while this broker stays leader, and it cannot move while an ISR member's offset is
  *   unknown (right after becoming leader, until that follower fetches).
@@ -31,6 +33,8 @@ interface MutableFollower {
   lastCaughtUpMs: number;
   lastFetchLeaderLogEndOffset: number;
   lastFetchMs: number;
+  /** Whether it fetched since it was last outside the ISR (only then may it join). */
+  fetchedSinceOut: boolean;
 }
 
 export interface LeaderStateOptions {
@@ -63,7 +67,7 @@ export class LeaderState {
       if (id === opts.localId) continue;
       // Kafka resets a follower on a leader change: offset unknown; an ISR member counts as
       // caught up now, so it gets a full lag period to fetch from the new leader.
-      this.followers.set(id, { replicaId: id, logEndOffset: -1, lastCaughtUpMs: opts.isr.includes(id) ? now : 0, lastFetchLeaderLogEndOffset: -1, lastFetchMs: 0 });
+      this.followers.set(id, { replicaId: id, logEndOffset: -1, lastCaughtUpMs: opts.isr.includes(id) ? now : 0, lastFetchLeaderLogEndOffset: -1, lastFetchMs: 0, fetchedSinceOut: false });
     }
   }
 
@@ -88,13 +92,14 @@ export class LeaderState {
     for (const id of [...this.followers.keys()]) if (!replicas.includes(id)) this.followers.delete(id);
     for (const id of replicas) {
       if (id !== this.localId && !this.followers.has(id)) {
-        this.followers.set(id, { replicaId: id, logEndOffset: -1, lastCaughtUpMs: 0, lastFetchLeaderLogEndOffset: -1, lastFetchMs: 0 });
+        this.followers.set(id, { replicaId: id, logEndOffset: -1, lastCaughtUpMs: 0, lastFetchLeaderLogEndOffset: -1, lastFetchMs: 0, fetchedSinceOut: false });
       }
     }
   }
 
   /** The ISR the metadata now holds. Returns whether the high watermark moved. */
   setIsr(isr: readonly number[], leaderLogEndOffset: number): boolean {
+    for (const f of this.followers.values()) if (this._isr.includes(f.replicaId) && !isr.includes(f.replicaId)) f.fetchedSinceOut = false;
     this._isr = [...isr];
     return this.maybeAdvanceHighWatermark(leaderLogEndOffset);
   }
@@ -112,6 +117,7 @@ export class LeaderState {
     f.logEndOffset = fetchOffset;
     f.lastFetchLeaderLogEndOffset = leaderLogEndOffset;
     f.lastFetchMs = now;
+    f.fetchedSinceOut = true;
     return this.maybeAdvanceHighWatermark(leaderLogEndOffset);
   }
 
@@ -143,7 +149,7 @@ export class LeaderState {
     // Shrink first; expansion is judged against the high watermark the smaller ISR gives.
     if (changed) return next;
     for (const f of this.followers.values()) {
-      if (next.includes(f.replicaId)) continue;
+      if (next.includes(f.replicaId) || !f.fetchedSinceOut) continue;
       if (f.logEndOffset >= this._highWatermark && f.logEndOffset >= this.epochStartOffset) {
         next.push(f.replicaId);
         changed = true;

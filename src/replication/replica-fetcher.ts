@@ -206,26 +206,32 @@ export class ReplicaFetcher {
     // the follower's high watermark then).
     if (leaderEndOffset < 0) {
       const hw = Math.min(p.highWatermark, leo);
-      if (hw < leo) p.truncateTo(hw);
+      if (hw < leo) this.cut(p, hw);
       return true;
     }
     if (leaderEpoch < 0) {
-      if (leaderEndOffset < leo) p.truncateTo(leaderEndOffset);
+      if (leaderEndOffset < leo) this.cut(p, leaderEndOffset);
       return true;
     }
     const local = p.endOffsetForEpoch(leaderEpoch);
     if (local.epoch < 0) {
-      if (leaderEndOffset < leo) p.truncateTo(leaderEndOffset);
+      if (leaderEndOffset < leo) this.cut(p, leaderEndOffset);
       return true;
     }
     if (local.epoch === leaderEpoch) {
       const to = Math.min(leaderEndOffset, local.endOffset);
-      if (to < leo) p.truncateTo(to);
+      if (to < leo) this.cut(p, to);
       return true;
     }
     // The leader's epoch is unknown here: cut at the end of our largest epoch below it, ask again.
-    if (local.endOffset < leo) p.truncateTo(local.endOffset);
+    if (local.endOffset < leo) this.cut(p, local.endOffset);
     return false;
+  }
+
+  /** Truncates `p` to `offset` and says so (Kafka logs every follower truncation at INFO). */
+  private cut(p: FollowerPartition, offset: number): void {
+    (this.opts.logger ?? processLog).info(`${p.topic}-${p.partition}: truncating the log from ${p.logEndOffset} to ${offset} to match leader ${this.opts.sourceId} (leader epoch ${p.leaderEpoch})`);
+    p.truncateTo(offset);
   }
 
   private async fetch(client: ProtocolClient, list: Fetching[]): Promise<void> {

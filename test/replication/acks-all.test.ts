@@ -200,6 +200,16 @@ test('acks=all: NOT_LEADER_OR_FOLLOWER when the partition becomes a follower whi
   assert.equal(s.clock.pending, 0, 'the timeout timer was cancelled');
 }));
 
+test('a follower answers NOT_LEADER_OR_FOLLOWER to acks=all and acks=1 (not NOT_ENOUGH_REPLICAS), appending nothing', withSetup({}, async (s) => {
+  const p = s.parts[0] as Partition;
+  p.becomeFollower(2, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  for (const acks of [-1, 1]) {
+    const r = produce(s, connection(), acks, [{ index: 0, records: records(1) }]);
+    assert.deepEqual(partitionsOf(await r.answer), [{ index: 0, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, baseOffset: -1n }], `acks=${acks}`);
+  }
+  assert.equal(p.logEndOffset, 0);
+}));
+
 test('acks=all: a pipelined request on the same connection is appended while the previous one waits', withSetup({}, async (s) => {
   const p = s.parts[0] as Partition;
   const conn = connection();

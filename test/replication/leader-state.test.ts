@@ -71,6 +71,19 @@ test('a follower that fetches steadily but never reaches the log end stays in sy
   assert.equal(state.isrChangeNeeded(LAG_MS, leo), null);
 });
 
+test('a replica dropped from the ISR (dead broker) joins again only after a new fetch, even on an idle partition', () => {
+  const { state } = leader([1, 2, 3]);
+  state.leaderAppended(10);
+  state.recordFetch(2, 10, 10);
+  state.recordFetch(3, 10, 10);
+  assert.equal(state.highWatermark, 10);
+  // Broker 3 dies; the controller drops it from the ISR. Its last offset equals the (idle) HW.
+  state.setIsr([1, 2], 10);
+  assert.equal(state.isrChangeNeeded(LAG_MS, 10), null, 'not proposed back without fetching');
+  state.recordFetch(3, 10, 10); // it restarted and fetches again
+  assert.deepEqual(state.isrChangeNeeded(LAG_MS, 10), [1, 2, 3]);
+});
+
 test('expansion waits for the start of the leader epoch', () => {
   const { state } = leader([1], 0, 50);
   state.leaderAppended(60);

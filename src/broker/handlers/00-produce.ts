@@ -13,6 +13,7 @@
  * and its partition in the producer's ongoing transaction (else INVALID_TXN_STATE).
  * Record contents (every record's structure, decompressed size) and topic policies (keys required
  * when compacted, compression.type recompression, timestamp bounds): produce-policy.ts.
+ * A follower answers NOT_LEADER_OR_FOLLOWER before any other check of the partition (whatever acks).
  * acks=all needs min.insync.replicas in-sync replicas before the append (NOT_ENOUGH_REPLICAS). On a
  * replicated leader its answer then waits (Kafka's DelayedProduce, replication/delayed-commit.ts)
  * until the high watermark passes every appended partition: NOT_ENOUGH_REPLICAS_AFTER_APPEND when
@@ -131,6 +132,9 @@ function preparePartition(deps: ProduceDeps, ctx: RequestContext, acks: number, 
   if (typeof found === 'number') return partitionError(index, found);
   if (INTERNAL_TOPICS.has(topic)) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
+  // Leadership first, as Kafka's appendRecordsToLeader: a follower has no ISR of its own, and a
+  // client retrying NOT_ENOUGH_REPLICAS would stay on the old leader instead of refreshing metadata.
+  if (!found.isLeader) return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${index}`);
   if (acks === -1 && found.isrSize < found.settings.minInsyncReplicas) {
     return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${found.isrSize}) is insufficient to satisfy the min.isr requirement of ${found.settings.minInsyncReplicas} for partition ${topic}-${index}`);
   }
