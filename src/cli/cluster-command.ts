@@ -105,7 +105,7 @@ export function runCluster(args: string[]): Promise<number> {
       return 0;
     }
     let text = `Cluster ID: ${out.clusterId}\nController: ${out.controllerId}\n\n`;
-    text += formatTable(['BROKER', 'HOST', 'PORT', 'RACK', 'CONTROLLER', 'STATUS'], out.brokers.map((b) => [b.id, b.host, b.port, b.rack, b.controller ? 'yes' : 'no', b.alive ? 'alive' : 'down']));
+    text += formatTable(['BROKER', 'HOST', 'PORT', 'RACK', 'CONTROLLER', 'STATUS'], out.brokers.map((b) => [b.id, b.host ?? '-', b.port ?? '-', b.rack ?? '-', b.controller ? 'yes' : 'no', b.alive ? 'alive' : 'down']));
     text += '\n' + partitionTable('Under-replicated partitions', out.underReplicatedPartitions);
     text += '\n' + partitionTable('Offline partitions', out.offlinePartitions);
     text += '\n';
