@@ -227,8 +227,10 @@ export class Broker {
    */
   private buildRouter(): RequestRouter {
     const metadata = this.metadata;
+    const cluster = this.cluster;
     const services: HandlerServices = {
       nodeId: this.nodeId,
+      controllerId: cluster !== null ? () => cluster.controllerId : () => this.nodeId,
       config: this.config,
       clock: this.clock,
       scheduler: this.scheduler,

@@ -46,7 +46,8 @@ test('samsa cluster: cluster id, controller and brokers', async () => {
   let r = await samsaCli(['cluster', ...b()]);
   assertOk(r, 'cluster');
   assert.match(r.stdout, /^Cluster ID: \S+\nController: 1\n/);
-  assert.match(r.stdout, new RegExp(`BROKER\\s+HOST\\s+PORT\\s+RACK\\s+CONTROLLER\\n\\s*1\\s+127\\.0\\.0\\.1\\s+${broker.port}\\s+-\\s+yes`));
+  assert.match(r.stdout, new RegExp(`BROKER\\s+HOST\\s+PORT\\s+RACK\\s+CONTROLLER\\s+STATUS\\n\\s*1\\s+127\\.0\\.0\\.1\\s+${broker.port}\\s+-\\s+yes\\s+alive`));
+  assert.match(r.stdout, /\nUnder-replicated partitions: none\n\nOffline partitions: none\n/);
   r = await samsaCli(['cluster', '--json', ...b()]);
   const j = JSON.parse(r.stdout) as { clusterId: string; controllerId: number; brokers: { id: number; port: number }[]; features: unknown[] };
   assert.equal(j.controllerId, 1);

@@ -12,6 +12,10 @@
  * may write); further unknown names get UNKNOWN_TOPIC_OR_PARTITION and are created on a retry.
  * Auto-creation commits asynchronously: the answer waits for the created topics (as before, a
  * client sees the new topic in the response that created it).
+ * In a cluster (Kafka's MetadataCache): `brokers` are the live (registered) brokers with their
+ * endpoint for the listener the request came in on, `controller_id` is the elected controller
+ * (-1 while there is none), and partitions carry offline replicas and LEADER_NOT_AVAILABLE when
+ * their leader is not alive (partition-entry.ts); a topic's own error stays NONE.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -22,7 +26,7 @@ import {
   type MetadataResponseInit,
 } from '../../protocol/generated/messages/metadata.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
-import { endpointFor, type BrokerImage, type TopicImage } from '../../metadata/image.js';
+import { endpointFor, type BrokerImage, type MetadataImage, type TopicImage } from '../../metadata/image.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
 import { forEachSliced, whenDone } from '../../common/yield.js';
 import { isLegalTopicName } from '../topic-manager.js';
@@ -44,13 +48,14 @@ function brokerEntry(b: BrokerImage, listenerName: string): NonNullable<Metadata
   return { nodeId: b.nodeId, host: e?.host ?? 'localhost', port: e?.port ?? 9092, rack: b.rack };
 }
 
-function topicEntry(t: TopicImage): TopicOut {
+/** `t` with its partitions as the brokers alive in `image` serve them (partition-entry.ts). */
+function topicEntry(t: TopicImage, image: MetadataImage): TopicOut {
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.topicId,
     isInternal: t.internal,
-    partitions: t.partitions.map(partitionEntry),
+    partitions: t.partitions.map((p) => partitionEntry(p, image)),
   };
 }
 
@@ -78,14 +83,14 @@ function answerNamed(s: NamedTopics, i: number): void {
     if (seen.has(key)) return;
     seen.add(key);
     const byId = rt.topicId !== ZERO_UUID ? metadata.topicById(rt.topicId) : undefined;
-    out.push(byId ? topicEntry(byId) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: NO_PARTITIONS });
+    out.push(byId ? topicEntry(byId, metadata) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: NO_PARTITIONS });
     return;
   }
   if (seen.has(name)) return;
   seen.add(name);
   const t = metadata.topic(name);
   if (t) {
-    out.push(topicEntry(t));
+    out.push(topicEntry(t, metadata));
   } else if (!isLegalTopicName(name)) {
     out.push({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, name, isInternal: false, partitions: NO_PARTITIONS });
   } else if (!s.autoCreate || s.created >= MAX_AUTO_CREATE_PER_REQUEST) {
@@ -95,17 +100,18 @@ function answerNamed(s: NamedTopics, i: number): void {
     const at = out.push({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, name, isInternal: false, partitions: NO_PARTITIONS }) - 1;
     s.creating.push(
       autoCreateTopic(deps, name).then(
-        (created) => void (out[at] = topicEntry(created)),
+        (created) => void (out[at] = topicEntry(created, deps.metadata.image())),
         (e: unknown) => void (out[at] = { errorCode: e instanceof KafkaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR, name, isInternal: false, partitions: NO_PARTITIONS }),
       ),
     );
   }
 }
 
-/** What Metadata uses: the metadata image, auto-creation and this node id. */
+/** What Metadata uses: the metadata image, auto-creation and the current controller. */
 export interface MetadataDeps extends TopicCreationDeps {
   readonly config: Pick<BrokerConfig, 'bool'>;
-  readonly nodeId: number;
+  /** The controller's node id (-1 while none is elected; a single node is its own controller). */
+  controllerId(): number;
 }
 
 export function metadataHandler(deps: MetadataDeps): ApiHandler<MetadataRequest, MetadataResponseInit> {
@@ -127,14 +133,15 @@ export function metadataHandler(deps: MetadataDeps): ApiHandler<MetadataRequest,
           throttleTimeMs: 0,
           brokers: image.brokers().map((b) => brokerEntry(b, ctx.session.listenerName)),
           clusterId: image.clusterId,
-          controllerId: deps.nodeId,
+          controllerId: deps.controllerId(),
           topics,
           clusterAuthorizedOperations: apiVersion >= 8 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_NOT_REQUESTED,
         };
       };
       if (req.topics === null || (apiVersion === 0 && req.topics.length === 0)) {
-        const all = [...deps.metadata.image().topics()];
-        return whenDone(forEachSliced(all.length, (i) => topics.push(topicEntry(all[i] as TopicImage))), response);
+        const image = deps.metadata.image();
+        const all = [...image.topics()];
+        return whenDone(forEachSliced(all.length, (i) => topics.push(topicEntry(all[i] as TopicImage, image))), response);
       }
       const autoCreate = deps.config.bool('auto.create.topics.enable') && (apiVersion < 4 || req.allowAutoTopicCreation);
       const s: NamedTopics = { deps, list: req.topics, autoCreate, seen: new Set(), out: topics, created: 0, creating: [] };

@@ -1,8 +1,12 @@
 /**
  * DescribeCluster (key 60), v0-1.
- * Version notes: v1 adds endpoint type (1 = brokers; 2 = controllers, answered with this node
- * too, since a single Samsa node is its own controller). Authorized operations, when asked: no
- * authorizer, so every cluster operation (see authorized-operations.ts).
+ * Version notes: v1 adds endpoint type (1 = brokers; 2 = controllers). Kafka's rule: the live
+ * brokers with their rack and their endpoint for the listener the request came in on, the
+ * controller id and the cluster id. Samsa's controller is one of the brokers (elected in etcd, as
+ * in Kafka's ZooKeeper mode; a single node is its own controller), so `controller_id` is that
+ * broker (-1 while none is elected) and endpoint type 2 answers with that broker alone.
+ * Authorized operations, when asked: no authorizer, so every cluster operation
+ * (see authorized-operations.ts).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import {
@@ -16,10 +20,11 @@ import { defineHandler, type ApiHandler } from '../handler.js';
 import { CLUSTER_OPERATIONS, authorizedOperations } from '../authorized-operations.js';
 import type { MetadataStore } from '../../metadata/store.js';
 
-/** What DescribeCluster reads: the image and this node id. */
+/** What DescribeCluster reads: the image and the current controller. */
 export interface DescribeClusterDeps {
   readonly metadata: Pick<MetadataStore, 'image'>;
-  readonly nodeId: number;
+  /** The controller's node id (-1 while none is elected). */
+  controllerId(): number;
 }
 
 export function describeClusterHandler(deps: DescribeClusterDeps): ApiHandler<DescribeClusterRequest, DescribeClusterResponseInit> {
@@ -35,14 +40,16 @@ export function describeClusterHandler(deps: DescribeClusterDeps): ApiHandler<De
       if (req.endpointType !== 1 && req.endpointType !== 2) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${req.endpointType}`, endpointType: req.endpointType, clusterId: image.clusterId, controllerId: -1, brokers: [] };
       }
+      const controllerId = deps.controllerId();
+      const brokers = req.endpointType === 1 ? image.brokers() : image.brokers().filter((b) => b.nodeId === controllerId);
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
         endpointType: req.endpointType,
         clusterId: image.clusterId,
-        controllerId: deps.nodeId,
-        brokers: image.brokers().map((b) => {
+        controllerId,
+        brokers: brokers.map((b) => {
           const e = endpointFor(b, ctx.session.listenerName);
           return { brokerId: b.nodeId, host: e?.host ?? 'localhost', port: e?.port ?? 9092, rack: b.rack };
         }),

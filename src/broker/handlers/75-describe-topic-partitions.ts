@@ -8,11 +8,12 @@
  * illegal name); with all topics, only existing ones are listed. A cursor whose topic is not in
  * the list, or whose partition is negative, fails the request with INVALID_REQUEST. Eligible
  * leader replicas (KIP-966 ELR) are empty lists: one node has no ELR. Authorized operations are
- * always filled in (no authorizer: every topic operation).
+ * always filled in (no authorizer: every topic operation). Partitions carry offline replicas and
+ * LEADER_NOT_AVAILABLE as Metadata does (partition-entry.ts).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
-import type { TopicImage } from '../../metadata/image.js';
+import type { MetadataImage, TopicImage } from '../../metadata/image.js';
 import {
   decodeDescribeTopicPartitionsRequest,
   encodeDescribeTopicPartitionsResponse,
@@ -33,8 +34,8 @@ type PartitionOut = NonNullable<TopicOut['partitions']>[number];
 export const MAX_RESPONSE_PARTITIONS = 2000;
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 
-function partitionsFrom(t: TopicImage, start: number, max: number): PartitionOut[] {
-  return t.partitions.slice(start, start + max).map((p) => ({ ...partitionEntry(p), eligibleLeaderReplicas: [], lastKnownElr: [] }));
+function partitionsFrom(t: TopicImage, image: MetadataImage, start: number, max: number): PartitionOut[] {
+  return t.partitions.slice(start, start + max).map((p) => ({ ...partitionEntry(p, image), eligibleLeaderReplicas: [], lastKnownElr: [] }));
 }
 
 /** What DescribeTopicPartitions reads: the metadata image. */
@@ -80,7 +81,7 @@ export function describeTopicPartitionsHandler(deps: DescribeTopicPartitionsDeps
           continue;
         }
         const start = cursor !== null && name === cursor.topicName ? cursor.partitionIndex : 0;
-        const partitions = partitionsFrom(t, start, remaining);
+        const partitions = partitionsFrom(t, metadata, start, remaining);
         topics.push({ errorCode: ErrorCode.NONE, name, topicId: t.topicId, isInternal: t.internal, partitions, topicAuthorizedOperations: TOPIC_OPERATIONS });
         const end = Math.min(t.partitions.length, start + remaining);
         if (end < t.partitions.length) {
