@@ -140,5 +140,8 @@ export async function runStart(args: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  // The broker has stopped (logs flushed, locks released). The etcd client can keep a socket
+  // open for a while after it is closed; do not let it hold the process.
+  setTimeout(() => process.exit(0), 2000).unref();
   return 0;
 }
