@@ -446,14 +446,26 @@ export class TransactionCoordinator {
     return partitions.map((p) => (m.state === TxnState.Ongoing && hasPartition(m, p.topic, p.partition) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE));
   }
 
-  /** For Produce: whether the producer's ongoing transaction includes the partition. */
+  /**
+   * Whether another broker coordinates `transactionalId` (its partition is not loaded here): then
+   * this broker cannot check its transaction, and a partition leader or group coordinator accepts
+   * its writes as Kafka's do without KIP-890 verification.
+   */
+  private coordinatedElsewhere(transactionalId: string): boolean {
+    const count = this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC);
+    return this.markers.routing !== null && count !== undefined && !this.loaded.has(partitionForTransactionalId(transactionalId, count));
+  }
+
+  /** For Produce: whether the producer's ongoing transaction includes the partition (true when another broker coordinates the id). */
   isPartitionInTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): boolean {
+    if (this.coordinatedElsewhere(transactionalId)) return true;
     const m = this.txns.get(transactionalId);
     return m !== undefined && m.producerId === producerId && m.producerEpoch === producerEpoch && m.state === TxnState.Ongoing && hasPartition(m, topic, partition);
   }
 
   /** For TxnOffsetCommit: KafkaError code if the producer may not commit offsets for `group` now, else NONE. */
   checkTxnOffsetCommit(transactionalId: string, producerId: bigint, producerEpoch: number, offsetsTopic: string, offsetsPartition: number): number {
+    if (this.coordinatedElsewhere(transactionalId)) return ErrorCode.NONE;
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (m.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
