@@ -38,6 +38,8 @@ import { IsrUpdater } from './isr-updater.js';
 import { PartitionRoles } from './partition-roles.js';
 import { ProtocolClient } from '../client/protocol-client.js';
 import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
+import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
+import { TxnMarkerRouting } from './txn-marker-routing.js';
 import type { TopicImage } from '../metadata/image.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
@@ -92,6 +94,7 @@ export class Broker {
   /** Leader/follower roles of the partitions hosted here. */
   roles!: PartitionRoles;
   private fetchers: ReplicaFetcherManager | null = null;
+  private markerRouting: TxnMarkerRouting | null = null;
   private isrUpdater: IsrUpdater | null = null;
   private servers: KafkaServer[] = [];
   private stopped = false;
@@ -207,12 +210,19 @@ export class Broker {
     this.producerMaintenance = new ProducerStateMaintenance(() => this.replicas.all(), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
     const idFloor = upgradeFloor(dirs[0] as string, this.replicas.all());
-    this.txnCoordinator = new TransactionCoordinator({ ...deps, logger: this.logger.child('txn-coordinator'), settings: txnCoordinatorSettings(this.config), producerIdBlocks: producerIdBlocks(this.metadata, this.nodeId, idFloor) });
+    this.markerRouting = this.cluster === null ? null : this.txnMarkerRouting();
+    this.txnCoordinator = new TransactionCoordinator({ ...deps, logger: this.logger.child('txn-coordinator'), settings: txnCoordinatorSettings(this.config), producerIdBlocks: producerIdBlocks(this.metadata, this.nodeId, idFloor), markerRouting: this.markerRouting });
     const groups = this.groups;
     this.txnCoordinator.markers.onMarker((topic, partition, marker) => {
       if (topic === OFFSETS_TOPIC) groups.onTransactionMarker(partition, marker.producerId, marker.commit);
     });
     this.txnCoordinator.start();
+    // From now on the coordinators follow the leadership of their partitions (they loaded those led at start).
+    const txn = this.txnCoordinator;
+    this.roles.onRoleChange({
+      becameLeader: (p) => (p.topic === OFFSETS_TOPIC ? groups.onBecameLeader(p.index) : p.topic === TRANSACTION_STATE_TOPIC ? txn.onBecameLeader(p.index) : undefined),
+      becameFollower: (p) => (p.topic === OFFSETS_TOPIC ? groups.onBecameFollower(p.index) : p.topic === TRANSACTION_STATE_TOPIC ? txn.onBecameFollower(p.index) : undefined),
+    });
     // The first producer-id block, before the listeners open (after the transaction log is loaded: its ids are never reissued).
     await this.txnCoordinator.producerIds.start();
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
@@ -335,6 +345,20 @@ export class Broker {
     return this.fetchers;
   }
 
+  /** In a cluster: the transaction coordinator's WriteTxnMarkers channel to other leaders. */
+  private txnMarkerRouting(): TxnMarkerRouting {
+    return new TxnMarkerRouting({
+      localId: this.nodeId,
+      metadata: this.metadata,
+      replicas: this.replicas,
+      listenerName: this.config.str('inter.broker.listener.name') ?? this.listeners[0]?.name ?? 'PLAINTEXT',
+      scheduler: this.scheduler,
+      backoffMs: 100,
+      requestTimeoutMs: this.config.int('replica.socket.timeout.ms'),
+      logger: this.logger.child('txn-markers'),
+    });
+  }
+
   /** The listener a connection arrived on, for advertising addresses in Metadata. */
   listenerNamed(name: string): BoundListener | undefined {
     return this.listeners.find((l) => l.name === name) ?? this.listeners[0];
@@ -350,6 +374,7 @@ export class Broker {
     this.fetchSessions.clear();
     this.groups?.shutdown();
     this.txnCoordinator?.shutdown();
+    this.markerRouting?.close();
     this.producerMaintenance?.stop();
     try {
       this.producerMaintenance?.snapshotAll();

@@ -81,14 +81,18 @@ function internalReplication(config: BrokerConfig, topic: string): { replication
   return { replicationFactor: config.int('offsets.topic.replication.factor'), configs: {} };
 }
 
+/**
+ * The internal partitions this broker leads (a coordinator serves only those: Kafka's rule); a
+ * follower replica is not the coordinator's to read or write.
+ */
 export function internalTopics(replicas: ReplicaManager, topics: TopicController, config: BrokerConfig): InternalTopics {
   return {
     partition(topic, index) {
       const p = replicas.partition(topic, index);
-      return p ? internalPartition(p) : undefined;
+      return p?.isLeader === true ? internalPartition(p) : undefined;
     },
     partitions(topic) {
-      return (replicas.partitions(topic) ?? []).filter((p): p is Partition => p !== undefined).map(internalPartition);
+      return (replicas.partitions(topic) ?? []).filter((p): p is Partition => p !== undefined && p.isLeader).map(internalPartition);
     },
     async create(spec) {
       try {
@@ -102,10 +106,11 @@ export function internalTopics(replicas: ReplicaManager, topics: TopicController
   };
 }
 
+/** `hasPartition` asks the metadata (in a cluster a group's coordinator need not host the partitions it commits offsets for). */
 export function metadataView(metadata: MetadataStore, replicas: ReplicaManager, topics: TopicController): MetadataView {
   return {
     partitionCount: (topic) => metadata.image().topic(topic)?.partitions.length,
-    hasPartition: (topic, partition) => replicas.partition(topic, partition) !== undefined,
+    hasPartition: (topic, partition) => replicas.partition(topic, partition) !== undefined || (partition >= 0 && partition < (metadata.image().topic(topic)?.partitions.length ?? 0)),
     onTopicDeleted: (listener) => void topics.deleteListeners.push((t) => listener(t.name)),
   };
 }

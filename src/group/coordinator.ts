@@ -17,6 +17,12 @@
  * A committed offset of a group id with no group yet (a simple consumer's commit, replayed or
  * loaded) creates an Empty classic group for it, as Kafka does, so it is listed and described.
  * The per-API logic lives in join.ts, membership.ts, offsets.ts and admin.ts.
+ *
+ * Kafka's rule in a cluster: this broker coordinates the groups of the `__consumer_offsets`
+ * partitions it leads. Becoming leader of one loads it (replay of its log; the partition's groups
+ * get COORDINATOR_LOAD_IN_PROGRESS meanwhile); losing the leadership unloads it (its groups are
+ * shut down, pending JoinGroup/SyncGroup answers and later requests get NOT_COORDINATOR, so
+ * clients find the new coordinator). On a single node every partition is led here.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -48,6 +54,9 @@ export class GroupCoordinator implements GroupRuntime {
   readonly offsets = new OffsetStore();
   private readonly groups = new Map<string, Group>();
   private readonly loadingPartitions = new Set<number>();
+  /** Per partition, the token of its latest load: an unload (or a newer load) cancels the one under way. */
+  private readonly loadTokens = new Map<number, number>();
+  private lastLoadToken = 0;
   private active = true;
   private retentionTimer: TimerHandle | null = null;
   /** The creation of `__consumer_offsets` under way, if any. */
@@ -143,6 +152,9 @@ export class GroupCoordinator implements GroupRuntime {
   /** Throws the error a group request gets when this coordinator cannot serve `groupId` right now. */
   checkAvailable(groupId: string): void {
     if (!this.active) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The group coordinator is shutting down');
+    if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) !== undefined && !this.deps.internal.partition(OFFSETS_TOPIC, this.partitionFor(groupId))) {
+      throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker does not lead ${OFFSETS_TOPIC}-${this.partitionFor(groupId)}, the partition of group ${groupId}`);
+    }
     if (this.loadingPartitions.size > 0 && this.loadingPartitions.has(this.partitionFor(groupId))) {
       throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `Group ${groupId} is being loaded`);
     }
@@ -338,14 +350,46 @@ export class GroupCoordinator implements GroupRuntime {
 
   // ------------------------------------------------------------------------------ loading
 
+  /** This broker became leader of `__consumer_offsets`-`index`: loads its groups and offsets (Kafka's onElection). */
+  onBecameLeader(index: number): void {
+    if (!this.active) return;
+    const p = this.deps.internal.partition(OFFSETS_TOPIC, index);
+    if (!p) return;
+    this.unload(index);
+    this.load(p);
+  }
+
+  /** This broker no longer leads `__consumer_offsets`-`index`: forgets its groups and offsets (Kafka's onResignation). */
+  onBecameFollower(index: number): void {
+    if (!this.active) return;
+    this.unload(index);
+    this.logger.info(`Unloaded ${OFFSETS_TOPIC}-${index}: another broker coordinates its groups`);
+  }
+
+  private unload(index: number): void {
+    this.loadTokens.delete(index);
+    this.loadingPartitions.delete(index);
+    const n = this.numPartitions();
+    const inPartition = (groupId: string): boolean => partitionForGroup(groupId, n) === index;
+    for (const g of [...this.groups.values()]) {
+      if (!inPartition(g.groupId)) continue;
+      if (g.type === GroupType.Classic) shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
+      this.groups.delete(g.groupId);
+    }
+    this.offsets.unload(index, inPartition);
+  }
+
   private load(p: InternalPartition): void {
     this.loadingPartitions.add(p.index);
+    const token = ++this.lastLoadToken;
+    this.loadTokens.set(p.index, token);
     const loaded = new Set<Group>();
     const target = { replay: (d: DecodedCoordinatorRecord) => this.replay(d, loaded) };
     loadPartition(
       p,
       target,
       (err, stats) => {
+        if (this.loadTokens.get(p.index) !== token) return;
         this.loadingPartitions.delete(p.index);
         if (err) {
           this.logger.error(`Loading ${OFFSETS_TOPIC}-${p.index} failed after ${stats.records} records`, err);
@@ -366,7 +410,7 @@ export class GroupCoordinator implements GroupRuntime {
         removeOffsetsOf(this, [...loaded], (topic) => this.deps.metadata.partitionCount(topic) === undefined, 'of deleted topics');
         if (stats.records > 0) this.logger.info(`Loaded ${stats.records} records (${stats.bytes} bytes) from ${OFFSETS_TOPIC}-${p.index} in ${stats.ms.toFixed(0)} ms: ${loaded.size} groups`);
       },
-      () => !this.active,
+      () => !this.active || this.loadTokens.get(p.index) !== token,
       this.logger,
     );
   }

@@ -155,6 +155,15 @@ export class OffsetStore {
     return list;
   }
 
+  /**
+   * Forgets the offsets of the groups `inPartition` picks and the pending offsets of
+   * `__consumer_offsets`-`offsetsPartition` (the partition was unloaded: another broker leads it).
+   */
+  unload(offsetsPartition: number, inPartition: (groupId: string) => boolean): void {
+    for (const groupId of [...this.committed.keys()]) if (inPartition(groupId)) this.committed.delete(groupId);
+    this.pending.delete(offsetsPartition);
+  }
+
   /** Forgets everything (coordinator shutdown). */
   clear(): void {
     this.committed.clear();

@@ -18,6 +18,13 @@
  * Kafka's mapping of the log error (coordinator/append-errors.ts: NOT_LEADER_OR_FOLLOWER ->
  * NOT_COORDINATOR, NOT_ENOUGH_REPLICAS -> COORDINATOR_NOT_AVAILABLE, ...).
  *
+ * In a cluster (Kafka's rule) this broker coordinates the transactional ids of the
+ * `__transaction_state` partitions it leads: becoming leader of one loads it (and completes its
+ * Prepare* transactions), losing it unloads it; requests for ids of partitions not loaded here
+ * get NOT_COORDINATOR. Markers for partitions led by other brokers go to those leaders as
+ * WriteTxnMarkers requests (markers.ts `deliver`), retried until acknowledged; Complete* is written
+ * only once every marker is.
+ *
  * Deviations from Kafka (single broker): InitProducerId for a transactional id whose transaction
  * is Ongoing aborts it and answers with the new epoch once the abort is complete, instead of
  * CONCURRENT_TRANSACTIONS-and-retry. Transaction version 2 (epoch bump per transaction) is not
@@ -32,7 +39,7 @@ import { txnAppendErrorCode } from '../coordinator/append-errors.js';
 import { always, chain, type MaybePromise } from '../coordinator/maybe-async.js';
 import { CoordinatorRuntime } from '../coordinator/runtime.js';
 import type { TimerHandle } from '../common/scheduler.js';
-import { MarkerWriter } from './markers.js';
+import { MarkerWriter, type MarkerRouting, type TxnMarker } from './markers.js';
 import { ProducerIdManager, type ProducerIdBlockSource } from './producer-id-manager.js';
 import { TRANSACTION_STATE_TOPIC, partitionForTransactionalId } from './txn-log.js';
 import { TxnStateShard, txnRecord } from './txn-state.js';
@@ -74,6 +81,8 @@ export interface TxnCoordinatorSettings {
 export type TxnCoordinatorDeps = CoordinatorDeps<TxnCoordinatorSettings> & {
   /** Producer-id blocks (committed to the cluster metadata by the broker). */
   producerIdBlocks: ProducerIdBlockSource;
+  /** In a cluster: where the partitions' leaders are (markers for other leaders are sent to them). */
+  markerRouting?: MarkerRouting | null;
 };
 
 const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
@@ -91,6 +100,8 @@ export class TransactionCoordinator {
   readonly producerIds: ProducerIdManager;
   private readonly txns: TxnStateShard;
   private numPartitions = 0;
+  /** The `__transaction_state` partitions loaded here (those this broker leads). */
+  private readonly loaded = new Set<number>();
   private active = false;
   private timer: TimerHandle | null = null;
   private readonly runtime: CoordinatorRuntime;
@@ -105,7 +116,7 @@ export class TransactionCoordinator {
   private creating: Promise<void> | null = null;
 
   constructor(private readonly deps: TxnCoordinatorDeps) {
-    this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now(), deps.logger);
+    this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now(), deps.logger, deps.markerRouting ?? null);
     this.producerIds = new ProducerIdManager(deps.producerIdBlocks);
     this.txns = new TxnStateShard(this.producerIds, deps.logger);
     this.runtime = new CoordinatorRuntime(
@@ -136,7 +147,7 @@ export class TransactionCoordinator {
   /** Loads `__transaction_state` if it exists, completes interrupted transactions and starts the timeout checks. */
   start(): void {
     this.active = true;
-    if (this.topicExists()) this.loadAll();
+    if (this.topicExists()) this.loadLed();
     this.scheduleMaintenance();
   }
 
@@ -170,7 +181,7 @@ export class TransactionCoordinator {
       // (A store that commits at once has created it by now.)
       if (!this.topicExists()) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${TRANSACTION_STATE_TOPIC} is being created`);
     }
-    this.loadAll();
+    this.loadLed();
   }
 
   /** ensureTopic(), after waiting for the topic's creation (FindCoordinator waits rather than answer COORDINATOR_NOT_AVAILABLE). */
@@ -202,19 +213,45 @@ export class TransactionCoordinator {
     return partitionForTransactionalId(transactionalId, n);
   }
 
-  private loadAll(): void {
+  /** Loads every `__transaction_state` partition this broker leads and has not loaded yet. */
+  private loadLed(): void {
     const count = this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC);
     if (count === undefined) return;
-    const started = performance.now();
-    this.txns.clear();
     this.numPartitions = count;
-    let records = 0;
-    for (let i = 0; i < this.numPartitions; i++) {
-      const p = this.deps.internal.partition(TRANSACTION_STATE_TOPIC, i);
-      if (p) records += this.txns.load(p);
-    }
-    this.deps.logger.info(`Loaded ${this.txns.size} transactional ids from ${records} records of ${TRANSACTION_STATE_TOPIC} in ${(performance.now() - started).toFixed(0)} ms`);
-    for (const m of this.txns.values()) {
+    for (const p of this.deps.internal.partitions(TRANSACTION_STATE_TOPIC)) if (!this.loaded.has(p.index)) this.loadPartition(p.index);
+  }
+
+  /** This broker became leader of `__transaction_state`-`index`: loads its transactional ids (Kafka's onElection). */
+  onBecameLeader(index: number): void {
+    if (!this.active) return;
+    const count = this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC);
+    if (count === undefined) return;
+    this.numPartitions = count;
+    this.unload(index);
+    this.loadPartition(index);
+  }
+
+  /** This broker no longer leads `__transaction_state`-`index`: forgets its transactional ids (Kafka's onResignation). */
+  onBecameFollower(index: number): void {
+    if (!this.loaded.has(index)) return;
+    this.unload(index);
+    this.deps.logger.info(`Unloaded ${TRANSACTION_STATE_TOPIC}-${index}: another broker coordinates its transactional ids`);
+  }
+
+  private unload(index: number): void {
+    this.loaded.delete(index);
+    for (const m of this.txns.values()) if (this.partitionFor(m.transactionalId) === index) this.txns.delete(m.transactionalId);
+  }
+
+  private loadPartition(index: number): void {
+    const p = this.deps.internal.partition(TRANSACTION_STATE_TOPIC, index);
+    if (!p) return;
+    const started = performance.now();
+    const records = this.txns.load(p);
+    this.loaded.add(index);
+    const ids = this.txns.values().filter((m) => this.partitionFor(m.transactionalId) === index);
+    if (records > 0) this.deps.logger.info(`Loaded ${ids.length} transactional ids from ${records} records of ${TRANSACTION_STATE_TOPIC}-${index} in ${(performance.now() - started).toFixed(0)} ms`);
+    for (const m of ids) {
       if (isPrepare(m.state)) {
         this.deps.logger.info(`Completing the interrupted ${m.state === TxnState.PrepareCommit ? 'commit' : 'abort'} of transactional id ${m.transactionalId}`);
         if (!this.inFlight.has(m.transactionalId)) this.completeHeld(m);
@@ -244,12 +281,14 @@ export class TransactionCoordinator {
     return always(body, () => this.release(transactionalId));
   }
 
-  private checkAvailable(): void {
+  private checkAvailable(transactionalId: string): void {
     if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not active');
     if (this.numPartitions === 0) {
       // Clients find the coordinator first, which creates the topic; be lenient with those that skip it.
       this.ensureTopic();
     }
+    const partition = this.partitionFor(transactionalId);
+    if (!this.loaded.has(partition)) throw err(ErrorCode.NOT_COORDINATOR, `This broker does not lead ${TRANSACTION_STATE_TOPIC}-${partition}, the partition of ${transactionalId}`);
   }
 
   private coordinatorEpoch(transactionalId: string): number {
@@ -302,7 +341,7 @@ export class TransactionCoordinator {
     if (transactionTimeoutMs <= 0 || transactionTimeoutMs > this.deps.settings.maxTimeoutMs) {
       throw err(ErrorCode.INVALID_TRANSACTION_TIMEOUT, `The transaction timeout ${transactionTimeoutMs} ms is not within (0, transaction.max.timeout.ms]`);
     }
-    this.checkAvailable();
+    this.checkAvailable(transactionalId);
     return this.exclusive(transactionalId, () => {
       const m = this.txns.get(transactionalId) ?? this.fresh(transactionalId, transactionTimeoutMs);
       if (expected !== null && !isValidProducerId(m, expected)) throw err(ErrorCode.PRODUCER_FENCED, `Producer ${expected.producerId} with epoch ${expected.producerEpoch} is fenced`);
@@ -372,7 +411,7 @@ export class TransactionCoordinator {
 
   private validProducer(transactionalId: string, producerId: bigint, producerEpoch: number): TxnMetadata {
     if (transactionalId === '') throw err(ErrorCode.INVALID_REQUEST, 'The transactional id is empty');
-    this.checkAvailable();
+    this.checkAvailable(transactionalId);
     this.checkNotInFlight(transactionalId);
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.producerId !== producerId) throw err(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `Producer id ${producerId} is not the current one of transactional id ${transactionalId}`);
@@ -407,14 +446,26 @@ export class TransactionCoordinator {
     return partitions.map((p) => (m.state === TxnState.Ongoing && hasPartition(m, p.topic, p.partition) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE));
   }
 
-  /** For Produce: whether the producer's ongoing transaction includes the partition. */
+  /**
+   * Whether another broker coordinates `transactionalId` (its partition is not loaded here): then
+   * this broker cannot check its transaction, and a partition leader or group coordinator accepts
+   * its writes as Kafka's do without KIP-890 verification.
+   */
+  private coordinatedElsewhere(transactionalId: string): boolean {
+    const count = this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC);
+    return this.markers.routing !== null && count !== undefined && !this.loaded.has(partitionForTransactionalId(transactionalId, count));
+  }
+
+  /** For Produce: whether the producer's ongoing transaction includes the partition (true when another broker coordinates the id). */
   isPartitionInTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): boolean {
+    if (this.coordinatedElsewhere(transactionalId)) return true;
     const m = this.txns.get(transactionalId);
     return m !== undefined && m.producerId === producerId && m.producerEpoch === producerEpoch && m.state === TxnState.Ongoing && hasPartition(m, topic, partition);
   }
 
   /** For TxnOffsetCommit: KafkaError code if the producer may not commit offsets for `group` now, else NONE. */
   checkTxnOffsetCommit(transactionalId: string, producerId: bigint, producerEpoch: number, offsetsTopic: string, offsetsPartition: number): number {
+    if (this.coordinatedElsewhere(transactionalId)) return ErrorCode.NONE;
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (m.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
@@ -487,6 +538,10 @@ export class TransactionCoordinator {
   private complete(m: TxnMetadata, done: () => void): void {
     const commit = m.state === TxnState.PrepareCommit;
     const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: this.coordinatorEpoch(m.transactionalId), commit };
+    if (this.markers.routing !== null) {
+      this.completeRouted(m, marker, done);
+      return;
+    }
     const waiting: Promise<void>[] = [];
     for (const [topic, parts] of m.partitions) {
       for (const partition of parts) {
@@ -513,6 +568,47 @@ export class TransactionCoordinator {
     };
     if (waiting.length === 0) writeComplete();
     else void Promise.allSettled(waiting).then(writeComplete);
+  }
+
+  /**
+   * `complete` in a cluster: each marker is delivered to its partition's leader (retried until
+   * acknowledged), then Complete* is written, unless this broker stopped coordinating the id
+   * meanwhile (its new coordinator completes the transaction when it loads it).
+   */
+  private completeRouted(m: TxnMetadata, marker: TxnMarker, done: () => void): void {
+    const commit = marker.commit;
+    const txnPartition = this.partitionFor(m.transactionalId);
+    const valid = (): boolean => this.active && this.loaded.has(txnPartition) && this.coordinatorEpoch(m.transactionalId) === marker.coordinatorEpoch;
+    const sends: Promise<void>[] = [];
+    for (const [topic, parts] of m.partitions) {
+      for (const partition of parts) {
+        sends.push(
+          this.markers.deliver(topic, partition, marker, valid).then((code) => {
+            if (code !== ErrorCode.NONE && code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && code !== ErrorCode.NOT_COORDINATOR) {
+              this.deps.logger.warn(`could not write the ${commit ? 'COMMIT' : 'ABORT'} marker of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}) to ${topic}-${partition}: error ${code}`);
+            }
+          }),
+        );
+      }
+    }
+    void Promise.all(sends).then(() => {
+      if (!valid()) {
+        done();
+        return;
+      }
+      const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
+      const failed = (e: unknown): void => {
+        this.deps.logger.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
+        done();
+      };
+      try {
+        const written = this.write(m.transactionalId, next);
+        if (written instanceof Promise) written.then(done, failed);
+        else done();
+      } catch (e) {
+        failed(e);
+      }
+    });
   }
 
   /** Aborts an Ongoing transaction with a bumped epoch (fencing its producer); the caller holds the id. */

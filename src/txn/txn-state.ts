@@ -59,6 +59,11 @@ export class TxnStateShard {
     this.txns.clear();
   }
 
+  /** Forgets one id (its partition was unloaded); not a state change of the id. */
+  delete(transactionalId: string): void {
+    this.txns.delete(transactionalId);
+  }
+
   /** The only way the state changes. Throws on a malformed record. */
   replay(record: CoordinatorRecord): void {
     const d = decodeTxnLogRecord(record.key, record.value);

@@ -54,6 +54,8 @@ export class MemoryCluster {
   /** When set, commits wait until `releaseCommits()`. */
   holdCommits = false;
   private held: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** Partitions ("topic-index") another broker leads: the coordinators neither read nor write them. */
+  readonly notLed = new Set<string>();
   /** The next producer-id block's first id (the metadata image's nextProducerId); blocks are handed out synchronously. */
   nextProducerId = 0n;
 
@@ -111,8 +113,8 @@ export class MemoryCluster {
         },
       },
       internal: {
-        partition: (topic, index) => this.partition(topic, index),
-        partitions: (topic) => this.topics.get(topic) ?? [],
+        partition: (topic, index) => (this.notLed.has(`${topic}-${index}`) ? undefined : this.partition(topic, index)),
+        partitions: (topic) => (this.topics.get(topic) ?? []).filter((p) => !this.notLed.has(`${topic}-${p.index}`)),
         create: (spec) => {
           this.createTopic(spec.name, spec.numPartitions);
           return Promise.resolve();
