@@ -41,6 +41,9 @@ import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
 import { TxnMarkerRouting } from './txn-marker-routing.js';
 import type { TopicImage } from '../metadata/image.js';
+import { electLeader } from '../cluster/leader-elections.js';
+import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
+import type { LeaderElector } from './handlers/43-elect-leaders.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
 export type OpenMetadataStore = (dir: string, newClusterId: () => string, logger: Logger) => MetadataStore;
@@ -152,6 +155,9 @@ export class Broker {
         sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
         newClusterId,
         uncleanAllowed: (t) => this.uncleanAllowed(t),
+        rebalance: this.config.bool('auto.leader.rebalance.enable')
+          ? { intervalMs: this.config.int('leader.imbalance.check.interval.seconds') * 1000, percentage: this.config.int('leader.imbalance.per.broker.percentage') }
+          : null,
         scheduler: this.scheduler,
         logger: this.logger.child('cluster'),
       });
@@ -255,6 +261,7 @@ export class Broker {
       conversions: this.conversions,
       pools: this.pools,
       logger: this.logger,
+      elections: this.cluster === null ? null : leaderElector(this.cluster.store),
     };
     const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
     return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);
@@ -367,6 +374,7 @@ export class Broker {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    await this.controlledShutdown();
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
     this.poolTrimming?.cancel();
@@ -390,6 +398,24 @@ export class Broker {
     this.dirLocks = [];
   }
 
+  /**
+   * controlled.shutdown.enable in a cluster (cluster/controlled-shutdown.ts): while the listeners
+   * still answer (clients learn the new leaders), the replica fetchers stop (no leader adds this
+   * broker back to an ISR) and leadership and ISR membership move to the other brokers.
+   */
+  private async controlledShutdown(): Promise<void> {
+    const cluster = this.cluster;
+    if (cluster === null || !this.config.bool('controlled.shutdown.enable')) return;
+    const started = performance.now();
+    try {
+      await this.fetchers?.stop();
+      const r = await cluster.controlledShutdown(this.config.int('controlled.shutdown.max.retries'), this.config.int('controlled.shutdown.retry.backoff.ms'));
+      this.logger.info(`controlled shutdown: ${r.moved} partition change(s) in ${r.attempts} attempt(s), ${r.remaining} left, ${(performance.now() - started).toFixed(0)} ms`);
+    } catch (e) {
+      this.logger.error('controlled shutdown failed; shutting down anyway', e);
+    }
+  }
+
   private writeMetaProperties(dir: string): void {
     const path = join(dir, 'meta.properties');
     if (existsSync(path)) {
@@ -402,6 +428,11 @@ export class Broker {
     }
     writeFileSync(path, `#\n#${new Date().toString()}\nnode.id=${this.nodeId}\nversion=1\ncluster.id=${this.clusterId}\n`);
   }
+}
+
+/** ElectLeaders' elections in a cluster: the controller's rules, written with compare-and-swap. */
+function leaderElector(store: PartitionStateWriter): LeaderElector {
+  return { elect: (topic, partition, type) => electLeader(store, topic, partition, type) };
 }
 
 /**

@@ -14,6 +14,8 @@
  *    controller then elects it where it is the only one left, with a new leader epoch;
  * 5. campaign for controller; while elected, run the ControllerRole (fenced by its epoch).
  * A registration lost while running (the process was frozen past its lease) is made again.
+ * Stopping (controlled.shutdown.enable): `controlledShutdown` moves leadership and ISR membership
+ * off this broker (cluster/controlled-shutdown.ts) before `close` revokes the registration.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -26,6 +28,7 @@ import { EtcdMetadataStore } from '../cluster/etcd/metadata-store.js';
 import { registerBroker, type BrokerRegistration } from '../cluster/etcd/registration.js';
 import { EtcdSession } from '../cluster/etcd/session.js';
 import { electAfterFailures } from '../cluster/partition-elections.js';
+import { controlledShutdown, type ControlledShutdownResult } from '../cluster/controlled-shutdown.js';
 
 export interface ClusterNodeOptions {
   endpoints: readonly string[];
@@ -35,6 +38,8 @@ export interface ClusterNodeOptions {
   sessionTimeoutMs: number;
   newClusterId: () => string;
   uncleanAllowed(topic: TopicImage): boolean;
+  /** auto.leader.rebalance.enable with its check interval and percentage; null: disabled. */
+  rebalance: { intervalMs: number; percentage: number } | null;
   scheduler: Scheduler;
   logger: Logger;
 }
@@ -177,7 +182,12 @@ export class ClusterNode {
         }
         this.leadership = leadership;
         this.opts.logger.info(`node ${this.opts.nodeId} is the controller (controller epoch ${leadership.epoch})`);
-        const role = new ControllerRole(this.store.fenced(leadership.epoch), { uncleanAllowed: this.opts.uncleanAllowed, logger: this.opts.logger.child('controller') });
+        const { rebalance, scheduler } = this.opts;
+        const role = new ControllerRole(this.store.fenced(leadership.epoch), {
+          uncleanAllowed: this.opts.uncleanAllowed,
+          logger: this.opts.logger.child('controller'),
+          ...(rebalance !== null ? { rebalance: { ...rebalance, scheduler } } : {}),
+        });
         this.role = role;
         role.start();
         await new Promise<void>((resolve) => leadership.onLost(() => resolve()));
@@ -191,6 +201,15 @@ export class ClusterNode {
         await new Promise<void>((r) => this.opts.scheduler.schedule(1000, r));
       }
     }
+  }
+
+  /**
+   * Controlled shutdown: leadership of the partitions this broker leads moves to other ISR
+   * members and it leaves their ISRs, retried `maxRetries` times `retryBackoffMs` apart while some
+   * remain. The registration stays until `close`.
+   */
+  controlledShutdown(maxRetries: number, retryBackoffMs: number): Promise<ControlledShutdownResult> {
+    return controlledShutdown(this.store, { nodeId: this.opts.nodeId, maxRetries, retryBackoffMs, scheduler: this.opts.scheduler, logger: this.opts.logger });
   }
 
   /** Leaves the cluster: resigns as controller, ends the registration (revoking its lease), closes etcd. */

@@ -12,19 +12,25 @@
  * another controller won meanwhile the write fails with NOT_CONTROLLER and this one stops.
  * A lost compare-and-swap (a leader changed the ISR meanwhile) is retried on the next image.
  * Brokers shutting down in a controlled way are handled by `moveLeadershipOff`.
+ * With `rebalance` (auto.leader.rebalance.enable), every `leader.imbalance.check.interval.seconds`
+ * leadership goes back to preferred replicas where a broker is imbalanced (leader-elections.ts).
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import type { Logger } from '../common/logger.js';
+import type { Scheduler, TimerHandle } from '../common/scheduler.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
 import type { MetadataDelta } from '../metadata/delta.js';
 import type { FencedMetadataStore } from './etcd/metadata-store.js';
 import { electAfterFailures, electForShutdown, electPreferred, type PartitionState } from './partition-elections.js';
+import { rebalancePreferredLeaders } from './leader-elections.js';
 
 export interface ControllerOptions {
   /** Whether unclean leader election is allowed for `topic` (topic config, else broker config). */
   uncleanAllowed(topic: TopicImage): boolean;
   logger: Logger;
+  /** auto.leader.rebalance.enable: the periodic preferred-leader check (absent: disabled). */
+  rebalance?: { scheduler: Scheduler; intervalMs: number; percentage: number };
 }
 
 function stateOf(p: PartitionImage): PartitionState {
@@ -38,6 +44,7 @@ export class ControllerRole {
   private stopped = false;
   /** Brokers shutting down (controlled): not eligible as leaders. */
   private readonly leaving = new Set<number>();
+  private rebalanceTimer: TimerHandle | null = null;
 
   constructor(
     private readonly store: FencedMetadataStore,
@@ -51,10 +58,28 @@ export class ControllerRole {
       if (relevant(delta)) this.schedule();
     });
     this.schedule();
+    this.scheduleRebalance();
+  }
+
+  private scheduleRebalance(): void {
+    const r = this.opts.rebalance;
+    if (r === undefined || this.stopped) return;
+    this.rebalanceTimer = r.scheduler.schedule(r.intervalMs, () => {
+      this.rebalanceTimer = null;
+      if (this.stopped) return;
+      rebalancePreferredLeaders(this.store, r.percentage)
+        .then((moved) => {
+          if (moved > 0) this.opts.logger.info(`controller: auto leader rebalance moved ${moved} partition(s) back to their preferred replica`);
+        })
+        .catch((e: unknown) => this.opts.logger.error('controller: auto leader rebalance failed', e))
+        .finally(() => this.scheduleRebalance());
+    });
   }
 
   stop(): void {
     this.stopped = true;
+    this.rebalanceTimer?.cancel();
+    this.rebalanceTimer = null;
     this.unwatch?.();
     this.unwatch = null;
   }

@@ -18,12 +18,15 @@ export class ReplicaFetcherManager {
   private readonly fetchers = new Map<number, ReplicaFetcher>();
   /** Which source each followed partition is fetched from. */
   private readonly sourceOf = new Map<string, number>();
+  /** Stopped (the broker is shutting down): partitions becoming followers are not fetched any more. */
+  private stopped = false;
 
   constructor(private readonly opts: FetcherManagerOptions) {}
 
   /** Fetches `p` from `leaderId` from now on (truncating first), wherever it was fetched before. */
   follow(p: FollowerPartition, leaderId: number): void {
     this.unfollow(p.topic, p.partition);
+    if (this.stopped) return;
     let f = this.fetchers.get(leaderId);
     if (f === undefined) {
       f = new ReplicaFetcher({ ...this.opts, sourceId: leaderId, connect: () => this.opts.connect(leaderId) });
@@ -54,6 +57,7 @@ export class ReplicaFetcherManager {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const all = [...this.fetchers.values()];
     this.fetchers.clear();
     this.sourceOf.clear();

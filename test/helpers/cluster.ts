@@ -46,6 +46,8 @@ export const FAST_CLUSTER_CONFIG: Record<string, string | number> = {
   'offsets.topic.num.partitions': 3,
   'transaction.state.log.num.partitions': 3,
   'group.initial.rebalance.delay.ms': 0,
+  // Controlled shutdown retries quickly (brokers of a test cluster often stop together).
+  'controlled.shutdown.retry.backoff.ms': 200,
 };
 
 export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {

@@ -6,8 +6,12 @@
  * exists) -> ELECTION_NOT_NEEDED; otherwise a new leader is elected. A null partition list means
  * every partition, and then partitions that need no election are left out of the answer (each
  * topic still listed). An unknown election type fails the request with INVALID_REQUEST.
- * Samsa is one node, its own preferred replica and leader of everything, so no election is ever
- * needed; the multi-broker controller will fill in the election itself.
+ * A single node is its own preferred replica and leader of everything, so no election is ever
+ * needed. In a cluster each election goes through `elections` (cluster/leader-elections.ts: the
+ * controller's rules, written with compare-and-swap): NONE when a new leader was written,
+ * PREFERRED_LEADER_NOT_AVAILABLE (the first replica is not alive or not in the ISR),
+ * ELIGIBLE_LEADERS_NOT_AVAILABLE (unclean: no live replica). Samsa deviation: the broker that
+ * receives the request writes the elections (Kafka forwards it to the controller).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -40,7 +44,18 @@ function electionOutcome(p: PartitionImage, type: ElectionType): number {
   return type === ElectionType.preferred ? ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE : ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE;
 }
 
-function electOne(metadata: MetadataImage, topic: string, partition: number, type: ElectionType): PartitionResult {
+/** Elects one partition's leader in a cluster; resolves with the partition's error code. */
+export interface LeaderElector {
+  elect(topic: string, partition: number, type: ElectionType): Promise<number>;
+}
+
+async function electOne(deps: ElectLeadersDeps, metadata: MetadataImage, topic: string, partition: number, type: ElectionType): Promise<PartitionResult> {
+  const elections = deps.elections ?? null;
+  if (elections !== null) {
+    const errorCode = await elections.elect(topic, partition, type);
+    const message = errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? `No such topic or partition as ${topic}-${partition}` : (OUTCOME_MESSAGE[errorCode] ?? null);
+    return { partitionId: partition, errorCode, errorMessage: message };
+  }
   const t = metadata.topic(topic);
   if (!t) return { partitionId: partition, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such topic as ${topic}` };
   const p = t.partitions[partition];
@@ -49,9 +64,10 @@ function electOne(metadata: MetadataImage, topic: string, partition: number, typ
   return { partitionId: partition, errorCode, errorMessage: OUTCOME_MESSAGE[errorCode] ?? null };
 }
 
-/** What ElectLeaders reads: the metadata image. */
+/** What ElectLeaders reads: the metadata image; in a cluster, the elections (null on a single node). */
 export interface ElectLeadersDeps {
   readonly metadata: Pick<MetadataStore, 'image'>;
+  readonly elections?: LeaderElector | null;
 }
 
 export function electLeadersHandler(deps: ElectLeadersDeps): ApiHandler<ElectLeadersRequest, ElectLeadersResponseInit> {
@@ -62,22 +78,26 @@ export function electLeadersHandler(deps: ElectLeadersDeps): ApiHandler<ElectLea
     maxVersion: 2,
     decode: decodeElectLeadersRequest,
     encode: encodeElectLeadersResponse,
-    handle(ctx, req) {
+    async handle(ctx, req) {
       const raw = ctx.apiVersion >= 1 ? req.electionType : ElectionType.preferred;
       if (raw !== ElectionType.preferred && raw !== ElectionType.unclean) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown election type ${raw}`);
       const type: ElectionType = raw;
       const metadata = deps.metadata.image();
       if (req.topicPartitions === null) {
-        const replicaElectionResults = [...metadata.topics()].map((t) => ({
-          topic: t.name,
-          partitionResult: t.partitions.map((p) => electOne(metadata, t.name, p.partition, type)).filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED),
-        }));
+        const replicaElectionResults = [];
+        for (const t of metadata.topics()) {
+          const partitionResult: PartitionResult[] = [];
+          for (const p of t.partitions) partitionResult.push(await electOne(deps, metadata, t.name, p.partition, type));
+          replicaElectionResults.push({ topic: t.name, partitionResult: partitionResult.filter((r) => r.errorCode !== ErrorCode.ELECTION_NOT_NEEDED) });
+        }
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
       }
-      const replicaElectionResults = req.topicPartitions.map((t) => ({
-        topic: t.topic,
-        partitionResult: t.partitions.map((p) => electOne(metadata, t.topic, p, type)),
-      }));
+      const replicaElectionResults = [];
+      for (const t of req.topicPartitions) {
+        const partitionResult: PartitionResult[] = [];
+        for (const p of t.partitions) partitionResult.push(await electOne(deps, metadata, t.topic, p, type));
+        replicaElectionResults.push({ topic: t.topic, partitionResult });
+      }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults };
     },
     errorResponse(req, errorCode) {
