@@ -98,13 +98,36 @@ async function takeEpoch(session: EtcdSession, campaignKey: string): Promise<num
 
 /**
  * Follows who the controller is: `onChange` with its node id (undefined while there is none), at
- * once and on every change. Returns a function that stops observing.
+ * once and on every change. An observer that fails (etcd3 ends it on an unrecoverable watch error,
+ * e.g. under load or while etcd restarts) is made again after a short pause, so the answer never
+ * stays stale. Returns a function that stops observing.
  */
 export async function observeController(session: EtcdSession, onChange: (nodeId: number | undefined) => void): Promise<() => Promise<void>> {
-  const observer = await session.client.namespace(session.keys.root).election(ELECTION).observe();
   const parse = (v: string | undefined): number | undefined => (v === undefined || !/^\d+$/.test(v) ? undefined : Number(v));
-  onChange(parse(observer.leader()));
-  observer.on('change', (v) => onChange(parse(v)));
-  observer.on('error', () => onChange(undefined));
-  return () => observer.cancel();
+  let stopped = false;
+  let current: { cancel(): Promise<void> } | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  const start = async (): Promise<void> => {
+    const observer = await session.client.namespace(session.keys.root).election(ELECTION).observe();
+    if (stopped) {
+      await observer.cancel().catch(() => undefined);
+      return;
+    }
+    current = observer;
+    onChange(parse(observer.leader()));
+    observer.on('change', (v) => onChange(parse(v)));
+    observer.on('error', () => {
+      void observer.cancel().catch(() => undefined);
+      if (stopped || current !== observer) return;
+      current = null;
+      retry = setTimeout(() => void start().catch(() => undefined), 500);
+      retry.unref();
+    });
+  };
+  await start();
+  return async () => {
+    stopped = true;
+    if (retry !== null) clearTimeout(retry);
+    await current?.cancel().catch(() => undefined);
+  };
 }
