@@ -23,7 +23,7 @@ import type { Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
 import type { BrokerImage, MetadataImage, TopicImage } from '../metadata/image.js';
 import { ControllerRole } from '../cluster/controller.js';
-import { campaignForController, observeController, type ControllerLeadership } from '../cluster/etcd/election.js';
+import { campaignForController, observeController, type ControllerCandidate, type ControllerLeadership } from '../cluster/etcd/election.js';
 import { EtcdMetadataStore } from '../cluster/etcd/metadata-store.js';
 import { registerBroker, type BrokerRegistration } from '../cluster/etcd/registration.js';
 import { EtcdSession } from '../cluster/etcd/session.js';
@@ -51,6 +51,7 @@ export class ClusterNode {
   private stopObserving: (() => Promise<void>) | null = null;
   private closed = false;
   private campaigning: Promise<void> | null = null;
+  private candidate: ControllerCandidate | null = null;
   /** The controller's node id (-1 while none is elected). */
   controllerId = -1;
 
@@ -173,6 +174,7 @@ export class ClusterNode {
     while (!this.closed) {
       try {
         const candidate = campaignForController(this.session, this.opts.nodeId, this.opts.sessionTimeoutMs);
+        this.candidate = candidate;
         const leadership = await candidate.elected();
         if (this.closed) {
           await leadership.resign().catch(() => undefined);
@@ -217,6 +219,8 @@ export class ClusterNode {
     this.role?.stop();
     this.role = null;
     await this.leadership?.resign().catch(() => undefined);
+    // A candidate still waiting: withdraw and cancel its watchers before the client closes.
+    await this.candidate?.cancel().catch(() => undefined);
     if (revoke) await this.registration?.close().catch(() => undefined);
     await this.stopObserving?.().catch(() => undefined);
     await this.store.close();
