@@ -47,11 +47,11 @@ export interface ClusterNodeOptions {
 export class ClusterNode {
   private registration: BrokerRegistration | null = null;
   private leadership: ControllerLeadership | null = null;
+  private candidate: ControllerCandidate | null = null;
   private role: ControllerRole | null = null;
   private stopObserving: (() => Promise<void>) | null = null;
   private closed = false;
   private campaigning: Promise<void> | null = null;
-  private candidate: ControllerCandidate | null = null;
   /** The controller's node id (-1 while none is elected). */
   controllerId = -1;
 
@@ -219,7 +219,8 @@ export class ClusterNode {
     this.role?.stop();
     this.role = null;
     await this.leadership?.resign().catch(() => undefined);
-    // A candidate still waiting: withdraw and cancel its watchers before the client closes.
+    // A candidate still waiting watches its predecessor's key: withdraw it before the client
+    // closes, or etcd3 keeps re-establishing that watch (and the process alive) forever.
     await this.candidate?.cancel().catch(() => undefined);
     if (revoke) await this.registration?.close().catch(() => undefined);
     await this.stopObserving?.().catch(() => undefined);
