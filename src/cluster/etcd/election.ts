@@ -9,7 +9,7 @@
  * (NOT_CONTROLLER), as Kafka's zkVersion check on /controller_epoch refused them.
  * Leadership ends when the lease does (keep-alives stop for the TTL) or on resign().
  */
-import type { Campaign } from 'etcd3';
+import { Campaign, type Watcher } from 'etcd3';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import type { EtcdSession } from './session.js';
@@ -46,8 +46,24 @@ export async function controllerEpoch(session: EtcdSession): Promise<number> {
 }
 
 export function campaignForController(session: EtcdSession, nodeId: number, ttlMs: number): ControllerCandidate {
-  const election = session.client.namespace(session.keys.root).election(ELECTION, Math.max(1, Math.ceil(ttlMs / 1000)));
-  const campaign: Campaign = election.campaign(String(nodeId));
+  // election(ELECTION).campaign(value), built by hand so that the watchers the campaign opens
+  // (waiting for the candidates ahead of it) can be cancelled when the node closes: etcd3's
+  // resign() leaves them, and once the client is closed they retry forever on timers.
+  const ns = session.client.namespace(session.keys.root).namespace(`election/${ELECTION}/`);
+  const watchers = new Set<Watcher>();
+  const watch = ns.watch.bind(ns);
+  ns.watch = () => {
+    const builder = watch();
+    const create = builder.create.bind(builder);
+    builder.create = async () => {
+      const w = await create();
+      watchers.add(w);
+      w.on('end', () => watchers.delete(w));
+      return w;
+    };
+    return builder;
+  };
+  const campaign = new Campaign(ns, String(nodeId), Math.max(1, Math.ceil(ttlMs / 1000)));
   session.onClose(() => void campaign.resign().catch(() => undefined));
   const lostListeners: ((err: Error) => void)[] = [];
   let lost: Error | undefined;
@@ -71,7 +87,10 @@ export function campaignForController(session: EtcdSession, nodeId: number, ttlM
   };
   return {
     elected: () => (result ??= elected()),
-    cancel: () => campaign.resign(),
+    cancel: async () => {
+      await campaign.resign();
+      await Promise.all([...watchers].map((w) => w.cancel().catch(() => undefined)));
+    },
   };
 }
 
