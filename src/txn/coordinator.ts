@@ -552,22 +552,24 @@ export class TransactionCoordinator {
         }
       }
     }
-    const writeComplete = (): void => {
-      const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
-      const failed = (e: unknown): void => {
-        this.deps.logger.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
-        done();
-      };
-      try {
-        const written = this.write(m.transactionalId, next);
-        if (written instanceof Promise) written.then(done, failed);
-        else done();
-      } catch (e) {
-        failed(e);
-      }
+    if (waiting.length === 0) this.writeComplete(m, commit, done);
+    else void Promise.allSettled(waiting).then(() => this.writeComplete(m, commit, done));
+  }
+
+  /** Writes CompleteCommit/CompleteAbort once the markers are in; `done` either way (a failure is retried later). */
+  private writeComplete(m: TxnMetadata, commit: boolean, done: () => void): void {
+    const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
+    const failed = (e: unknown): void => {
+      this.deps.logger.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
+      done();
     };
-    if (waiting.length === 0) writeComplete();
-    else void Promise.allSettled(waiting).then(writeComplete);
+    try {
+      const written = this.write(m.transactionalId, next);
+      if (written instanceof Promise) written.then(done, failed);
+      else done();
+    } catch (e) {
+      failed(e);
+    }
   }
 
   /**
@@ -596,18 +598,7 @@ export class TransactionCoordinator {
         done();
         return;
       }
-      const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
-      const failed = (e: unknown): void => {
-        this.deps.logger.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
-        done();
-      };
-      try {
-        const written = this.write(m.transactionalId, next);
-        if (written instanceof Promise) written.then(done, failed);
-        else done();
-      } catch (e) {
-        failed(e);
-      }
+      this.writeComplete(m, commit, done);
     });
   }
 
