@@ -11,74 +11,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { useEtcd } from '../helpers/etcd.js';
-import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import type { TestCluster } from '../helpers/cluster.js';
+import { until, withCluster as withClusterOn, kafkaFor, leaderOf, createTopic, type Defer } from '../helpers/coordinator-failover.js';
 import { partitionForGroup } from '../../src/group/java-hash.js';
 import { partitionForTransactionalId } from '../../src/txn/txn-log.js';
 import { readPartition, visibleRecords } from '../txn/helpers.js';
 
 const fx = useEtcd({ before, after });
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-type Defer = (cleanup: () => Promise<unknown>) => void;
-
-/**
- * Three brokers for `body`; what it defers (clients) is closed first, newest first, and then the
- * brokers are stopped (a client closed after its brokers would keep retrying). Their logs are
- * printed when it fails.
- */
-async function withCluster(body: (cluster: TestCluster, defer: Defer) => Promise<void>): Promise<void> {
-  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 3 });
-  const cleanups: (() => Promise<unknown>)[] = [];
-  try {
-    await body(cluster, (c) => void cleanups.push(c));
-  } catch (e) {
-    console.log(cluster.dumpLogs());
-    throw e;
-  } finally {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
-    await cluster.stop();
-  }
-}
-
-function kafkaFor(cluster: TestCluster, clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: cluster.bootstrap().split(','), logLevel: process.env["KJS_DEBUG"] ? logLevel.DEBUG : logLevel.NOTHING, retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 30 } });
-}
-
-/** The leader of `topic`-`partition` as any running broker sees it (-1 when none). */
-function leaderOf(cluster: TestCluster, topic: string, partition: number): number {
-  for (const b of cluster.brokers) {
-    const p = b.running?.broker.metadata.image().topic(topic)?.partitions[partition];
-    if (p !== undefined) return p.leader;
-  }
-  return -1;
-}
-
-async function createTopic(kafka: Kafka, cluster: TestCluster, topic: string, numPartitions: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-  await until(`a full ISR on every partition of ${topic}`, () =>
-    cluster.brokers.every((b) => {
-      const t = b.running?.broker.metadata.image().topic(topic);
-      return t !== undefined && t.partitions.every((p) => p.isr.length === 3);
-    }),
-  );
-}
+const withCluster = (body: (cluster: TestCluster, defer: Defer) => Promise<void>): Promise<void> => withClusterOn(fx, body);
 
 test('a transactional producer carries on when its transaction coordinator stops; read_committed sees exactly the committed transactions', () => withCluster(txnFailover));
 
