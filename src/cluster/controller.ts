@@ -11,7 +11,7 @@
  * (compare-and-swap on the partition's epoch) through the store fenced by the controller epoch: if
  * another controller won meanwhile the write fails with NOT_CONTROLLER and this one stops.
  * A lost compare-and-swap (a leader changed the ISR meanwhile) is retried on the next image.
- * Brokers shutting down in a controlled way are handled by `moveLeadershipOff`.
+ * Brokers shutting down in a controlled way move their own leaderships first (controlled-shutdown.ts).
  * With `rebalance` (auto.leader.rebalance.enable), every `leader.imbalance.check.interval.seconds`
  * leadership goes back to preferred replicas where a broker is imbalanced (leader-elections.ts).
  */
@@ -22,7 +22,7 @@ import type { Scheduler, TimerHandle } from '../common/scheduler.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
 import type { MetadataDelta } from '../metadata/delta.js';
 import type { FencedMetadataStore } from './etcd/metadata-store.js';
-import { electAfterFailures, electForShutdown, electPreferred, type PartitionState } from './partition-elections.js';
+import { electAfterFailures, type PartitionState } from './partition-elections.js';
 import { rebalancePreferredLeaders } from './leader-elections.js';
 
 export interface ControllerOptions {
@@ -42,8 +42,6 @@ export class ControllerRole {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  /** Brokers shutting down (controlled): not eligible as leaders. */
-  private readonly leaving = new Set<number>();
   private rebalanceTimer: TimerHandle | null = null;
 
   constructor(
@@ -53,8 +51,6 @@ export class ControllerRole {
 
   start(): void {
     this.unwatch = this.store.watch((_image, delta) => {
-      // A broker that registers again is back (a new start after its controlled shutdown).
-      for (const b of delta.registeredBrokers ?? []) this.leaving.delete(b.nodeId);
       if (relevant(delta)) this.schedule();
     });
     this.schedule();
@@ -89,41 +85,6 @@ export class ControllerRole {
     while (this.running !== null) await this.running;
   }
 
-  /**
-   * Controlled shutdown of `brokerId`: leadership of its partitions moves to other ISR members and
-   * it leaves their ISRs. Returns the number of partitions it still leads (0: done).
-   */
-  async moveLeadershipOff(brokerId: number): Promise<number> {
-    this.leaving.add(brokerId);
-    const image = this.store.image();
-    const alive = aliveOf(image, this.leaving);
-    alive.add(brokerId); // still registered while it shuts down
-    for (const t of image.topics()) {
-      for (const p of t.partitions) {
-        if (!p.isr.includes(brokerId)) continue;
-        const next = electForShutdown(stateOf(p), brokerId, alive);
-        if (next !== null) await this.write(t, p, next);
-      }
-    }
-    let still = 0;
-    for (const t of this.store.image().topics()) for (const p of t.partitions) if (p.leader === brokerId) still++;
-    return still;
-  }
-
-  /** Preferred leaders back where they are alive and in sync (auto.leader.rebalance / ElectLeaders). Returns how many moved. */
-  async electPreferredLeaders(): Promise<number> {
-    const image = this.store.image();
-    const alive = aliveOf(image, this.leaving);
-    let moved = 0;
-    for (const t of image.topics()) {
-      for (const p of t.partitions) {
-        const next = electPreferred(stateOf(p), alive);
-        if (next !== null && (await this.write(t, p, next))) moved++;
-      }
-    }
-    return moved;
-  }
-
   private schedule(): void {
     if (this.stopped) return;
     if (this.running !== null) {
@@ -143,7 +104,7 @@ export class ControllerRole {
 
   private async reconcile(): Promise<void> {
     const image = this.store.image();
-    const alive = aliveOf(image, this.leaving);
+    const alive = aliveOf(image);
     for (const t of image.topics()) {
       const unclean = this.opts.uncleanAllowed(t);
       for (const p of t.partitions) {
@@ -175,10 +136,8 @@ export class ControllerRole {
   }
 }
 
-function aliveOf(image: MetadataImage, leaving: ReadonlySet<number>): Set<number> {
-  const alive = new Set<number>();
-  for (const b of image.brokers()) if (!leaving.has(b.nodeId)) alive.add(b.nodeId);
-  return alive;
+function aliveOf(image: MetadataImage): Set<number> {
+  return new Set(image.brokers().map((b) => b.nodeId));
 }
 
 function relevant(d: MetadataDelta): boolean {

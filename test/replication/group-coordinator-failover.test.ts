@@ -12,7 +12,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Producer } from 'kafkajs';
 import { useEtcd } from '../helpers/etcd.js';
 import type { TestCluster } from '../helpers/cluster.js';
 import { until, withCluster as withClusterOn, kafkaFor, leaderOf, createTopic, type Defer } from '../helpers/coordinator-failover.js';
