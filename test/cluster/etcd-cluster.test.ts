@@ -19,7 +19,7 @@ import { EtcdSession } from '../../src/cluster/etcd/session.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { KafkaError } from '../../src/common/kafka-error.js';
 import type { BrokerImage, MetadataImage, TopicImage } from '../../src/metadata/image.js';
-import { holdLease, useEtcd } from '../helpers/etcd.js';
+import { holdLease, useEtcd, imageWhen } from '../helpers/etcd.js';
 
 const fx = useEtcd({ before, after });
 
@@ -45,21 +45,7 @@ function topic(name: string, id: string, partitions = 1): TopicImage {
   };
 }
 
-function until(store: EtcdMetadataStore, cond: (i: MetadataImage) => boolean, what: string, ms = 15_000): Promise<MetadataImage> {
-  if (cond(store.image())) return Promise.resolve(store.image());
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, ms);
-    const stop = store.watch((image) => {
-      if (!cond(image)) return;
-      clearTimeout(timer);
-      stop();
-      resolve(image);
-    });
-  });
-}
+const until = (store: EtcdMetadataStore, cond: (i: MetadataImage) => boolean, what: string, ms = 15_000): Promise<MetadataImage> => imageWhen(store, cond, what, ms);
 
 const isCode = (code: number) => (e: unknown) => e instanceof KafkaError && e.code === code;
 

@@ -12,7 +12,7 @@ import { EtcdSession } from '../../src/cluster/etcd/session.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { applyDelta, MetadataDeltaError, type MetadataDelta } from '../../src/metadata/delta.js';
 import type { MetadataImage, TopicImage } from '../../src/metadata/image.js';
-import { useEtcd } from '../helpers/etcd.js';
+import { useEtcd, imageWhen } from '../helpers/etcd.js';
 
 const fx = useEtcd({ before, after });
 
@@ -38,22 +38,7 @@ function topic(name: string, id: string, partitions = 1, configs: Record<string,
   };
 }
 
-/** Resolves when `store`'s image satisfies `cond` (polled through its watch, with a deadline). */
-function until(store: EtcdMetadataStore, cond: (i: MetadataImage) => boolean, what: string, ms = 10_000): Promise<MetadataImage> {
-  if (cond(store.image())) return Promise.resolve(store.image());
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, ms);
-    const stop = store.watch((image) => {
-      if (!cond(image)) return;
-      clearTimeout(timer);
-      stop();
-      resolve(image);
-    });
-  });
-}
+const until = (store: EtcdMetadataStore, cond: (i: MetadataImage) => boolean, what: string, ms = 10_000): Promise<MetadataImage> => imageWhen(store, cond, what, ms);
 
 /** The image's durable content, for comparing two images. */
 function content(i: MetadataImage): unknown {

@@ -6,6 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startEtcd, type EtcdProcess } from '../../src/cluster/etcd/etcd-process.js';
+import type { MetadataImage } from '../../src/metadata/image.js';
+import type { MetadataStore } from '../../src/metadata/store.js';
 
 export { etcdBinary, startEtcd, type EtcdProcess } from '../../src/cluster/etcd/etcd-process.js';
 
@@ -101,4 +103,21 @@ export async function holdLease(endpoints: string, prefix: string, mode: 'regist
     await kill();
     throw e;
   }
+}
+
+/** Resolves with `store`'s image once it satisfies `cond` (checked at once, then on every image of its watch); rejects after `ms`. */
+export function imageWhen(store: MetadataStore, cond: (i: MetadataImage) => boolean, what: string, ms: number): Promise<MetadataImage> {
+  if (cond(store.image())) return Promise.resolve(store.image());
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, ms);
+    const stop = store.watch((image) => {
+      if (!cond(image)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(image);
+    });
+  });
 }
