@@ -8,11 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { captureChildOutput } from './log-capture.js';
 import { DEBIAN_PYTHON } from './run-process.js';
 
-/** Idempotent acks=all producer: value `v<i>` to partition i % partitions, one every `intervalMs`. */
-const PRODUCER_PY = String.raw`
-import json, sys, threading, time
-from confluent_kafka import Producer
-job = json.loads(sys.argv[1])
+/**
+ * What both scripts start with: the job (argv[1] as JSON), `stop` set when stdin closes (the test
+ * ends the client by closing it), `emit` of one JSON line, and librdkafka's error callback.
+ */
+const PY_PRELUDE = String.raw`job = json.loads(sys.argv[1])
 stop = threading.Event()
 def watch():
     sys.stdin.read()
@@ -23,7 +23,13 @@ def emit(o):
     sys.stdout.flush()
 def on_error(e):
     emit({'error': str(e), 'fatal': e.fatal()})
-p = Producer({'bootstrap.servers': job['bootstrap'], 'enable.idempotence': True, 'acks': 'all',
+`;
+
+/** Idempotent acks=all producer: value `v<i>` to partition i % partitions, one every `intervalMs`. */
+const PRODUCER_PY = String.raw`
+import json, sys, threading, time
+from confluent_kafka import Producer
+${PY_PRELUDE}p = Producer({'bootstrap.servers': job['bootstrap'], 'enable.idempotence': True, 'acks': 'all',
               'linger.ms': 2, 'message.timeout.ms': 120000, 'retry.backoff.ms': 50,
               'reconnect.backoff.ms': 50, 'reconnect.backoff.max.ms': 500,
               'topic.metadata.refresh.interval.ms': 5000, 'error_cb': on_error, **job.get('config', {})})
@@ -51,18 +57,7 @@ emit({'done': i, 'undelivered': left})
 const CONSUMER_PY = String.raw`
 import json, sys, threading, time
 from confluent_kafka import Consumer, TopicPartition, KafkaException
-job = json.loads(sys.argv[1])
-stop = threading.Event()
-def watch():
-    sys.stdin.read()
-    stop.set()
-threading.Thread(target=watch, daemon=True).start()
-def emit(o):
-    sys.stdout.write(json.dumps(o) + '\n')
-    sys.stdout.flush()
-def on_error(e):
-    emit({'error': str(e), 'fatal': e.fatal()})
-topic = job['topic']
+${PY_PRELUDE}topic = job['topic']
 c = Consumer({'bootstrap.servers': job['bootstrap'], 'group.id': job['group'], 'enable.auto.commit': False,
               'auto.offset.reset': 'earliest', 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500,
               'reconnect.backoff.ms': 50, 'reconnect.backoff.max.ms': 500, 'error_cb': on_error,
