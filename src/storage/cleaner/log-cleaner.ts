@@ -23,52 +23,35 @@
  *    - Data of aborted transactions (from the partition's aborted-transaction list) is dropped; a
  *      COMMIT/ABORT marker is kept while any batch of its transaction remains.
  *    - Each group is swapped in crash-safely (see swap-files.ts).
- * 4. The end of the mapped range is saved in `cleaner-offset-checkpoint` (Kafka's format).
+ * 4. The end of the mapped range is saved in `cleaner-offset-checkpoint` (Kafka's format;
+ *    cleaner-checkpoints.ts).
+ *
+ * The per-batch rules of steps 2 and 3 are in batch-cleaning.ts.
  *
  * Differences from Kafka: an idempotent producer's last batch is not kept as an empty batch when
  * all its records are superseded (producer state comes from snapshots here); the pending delete
  * horizons are remembered in memory only, so after a restart a log with expired tombstones is
  * cleaned again only once it is dirty enough.
  */
-import { join } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { CorruptRecordError } from '../../common/errors.js';
 import { log as processLog, type Logger } from '../../common/logger.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../../common/scheduler.js';
-import {
-  BASE_TIMESTAMP_OFFSET,
-  BATCH_LENGTH_OFFSET,
-  COMPRESSION_CODEC_MASK,
-  CONTROL_FLAG_MASK,
-  CompressionType,
-  DELETE_HORIZON_FLAG_MASK,
-  LOG_OVERHEAD,
-  MAX_TIMESTAMP_OFFSET,
-  PRODUCER_ID_OFFSET,
-  RECORDS_COUNT_OFFSET,
-  RECORD_BATCH_OVERHEAD,
-  TIMESTAMP_TYPE_MASK,
-  TRANSACTIONAL_FLAG_MASK,
-} from '../../protocol/records/batch-header.js';
-import { compress } from '../../protocol/records/compression.js';
-import { ControlRecordType, readControlRecordTypeAt } from '../../protocol/records/control-record.js';
-import { decodeRecordBatch, encodeRecordBatch, rewriteBatchCrc } from '../../protocol/records/record.js';
-import { OffsetCheckpointFile } from '../checkpoint-file.js';
-import { readInt64 } from '../int64.js';
 import { defaultCompactionConfig } from '../log-config.js';
 import type { PartitionLog } from '../partition-log.js';
 import type { Segment } from '../segment.js';
-import { type BatchView, CleanedFileWriter, type RecordSlot, SegmentBatchReader, recordsSection, walkRecords } from './batch-io.js';
+import { CleanedFileWriter, SegmentBatchReader } from './batch-io.js';
+import { type CopyContext, UNCHANGED, cleanBatch, mapBatch } from './batch-cleaning.js';
+import { type CleanableInfo, cleanableInfo } from './cleanable-info.js';
+import { type CheckpointedLogs, CleanerCheckpoints } from './cleaner-checkpoints.js';
 import { OffsetMap } from './offset-map.js';
 import { cleanedFile, swapFile } from './swap-files.js';
 import { TxnTracker } from './txn-tracker.js';
 
-export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
+export { CLEANER_OFFSET_CHECKPOINT } from './cleaner-checkpoints.js';
+export type { CleanableInfo } from './cleanable-info.js';
 
 const INT32_MAX = 0x7fffffff;
 /** cleanBatch's answer for a batch kept byte for byte. */
-const UNCHANGED: unique symbol = Symbol('unchanged');
-const LONG_MAX = Number.MAX_SAFE_INTEGER;
 
 export interface LogCleanerOptions {
   /** log.cleaner.enable */
@@ -91,21 +74,9 @@ export const defaultCleanerOptions: Readonly<LogCleanerOptions> = Object.freeze(
 });
 
 /** Where the cleaner finds logs. */
-export interface CleanerLogSource {
-  readonly logDirs: readonly string[];
-  allLogs(): Iterable<PartitionLog>;
-}
+/** The logs the cleaner looks at (the log manager). */
+export type CleanerLogSource = CheckpointedLogs;
 
-export interface CleanableInfo {
-  firstDirty: number;
-  /** End (exclusive) of the cleanable range: the base offset of the first segment not to clean. */
-  dirtyEnd: number;
-  cleanBytes: number;
-  dirtyBytes: number;
-  ratio: number;
-  /** max.compaction.lag.ms passed or a delete horizon is due: clean regardless of the ratio. */
-  mustClean: boolean;
-}
 
 export interface CleanStats {
   topic: string;
@@ -138,7 +109,7 @@ export class LogCleaner {
   private opts: LogCleanerOptions;
   private readonly now: () => number;
   private readonly scheduler: Scheduler;
-  private readonly checkpoints = new Map<string, Map<string, number>>();
+  private readonly checkpoints: CleanerCheckpoints;
   private readonly horizons = new Map<PartitionLog, number>();
   private readonly failed = new WeakSet<PartitionLog>();
   private map: OffsetMap | undefined;
@@ -165,7 +136,7 @@ export class LogCleaner {
     const scheduler = typeof time === 'function' ? systemScheduler : time;
     this.scheduler = scheduler;
     this.now = typeof time === 'function' ? time : () => scheduler.now();
-    for (const dir of source.logDirs) this.checkpoints.set(dir, readCheckpoint(dir, this.logger));
+    this.checkpoints = new CleanerCheckpoints(source, logger);
   }
 
   get options(): Readonly<LogCleanerOptions> {
@@ -205,13 +176,12 @@ export class LogCleaner {
   /** Forgets a deleted log's checkpoint. */
   forget(plog: PartitionLog): void {
     this.horizons.delete(plog);
-    const m = this.checkpoints.get(plog.parentDir);
-    if (m !== undefined && m.delete(tpKey(plog))) this.writeCheckpoint(plog.parentDir);
+    this.checkpoints.forget(plog);
   }
 
   /** The cleaner checkpoint of a log (first dirty offset), if any. */
   checkpointOf(plog: PartitionLog): number | undefined {
-    return this.checkpoints.get(plog.parentDir)?.get(tpKey(plog));
+    return this.checkpoints.of(plog);
   }
 
   private async loop(): Promise<void> {
@@ -246,41 +216,7 @@ export class LogCleaner {
 
   /** Cleaning state of a compacted log (null when it is not compacted or has nothing cleanable). */
   cleanableInfo(plog: PartitionLog, now: number = this.now()): CleanableInfo | null {
-    const cfg = plog.config;
-    if (plog.isClosed || cfg.cleanupPolicy?.compact !== true) return null;
-    const segs = plog.segmentList;
-    if (segs.length < 2) return null;
-    const logStart = plog.logStartOffset;
-    const cp = this.checkpointOf(plog);
-    const firstDirty = cp === undefined || cp < logStart || cp > plog.logEndOffset ? logStart : cp;
-    const hooks = plog.cleanerHooks;
-    const upper = Math.min((segs[segs.length - 1] as Segment).baseOffset, plog.highWatermark, hooks !== undefined ? hooks.stableOffset() : LONG_MAX);
-    const minLag = cfg.minCompactionLagMs ?? defaultCompactionConfig.minCompactionLagMs;
-    const maxLag = cfg.maxCompactionLagMs ?? defaultCompactionConfig.maxCompactionLagMs;
-    let cleanBytes = 0;
-    let dirtyBytes = 0;
-    let dirtyEnd = (segs[0] as Segment).baseOffset;
-    let firstDirtyTimestamp = -1;
-    for (let i = 0; i + 1 < segs.length; i++) {
-      const s = segs[i] as Segment;
-      const next = segs[i + 1] as Segment;
-      if (next.baseOffset > upper) break;
-      if (next.baseOffset <= firstDirty) {
-        cleanBytes += s.size;
-        dirtyEnd = next.baseOffset;
-        continue;
-      }
-      if (minLag > 0 && s.largestTimestamp() > now - minLag) break;
-      if (firstDirtyTimestamp < 0) firstDirtyTimestamp = s.rollingBasedTimestamp();
-      dirtyBytes += s.size;
-      dirtyEnd = next.baseOffset;
-    }
-    const total = cleanBytes + dirtyBytes;
-    const ratio = total > 0 ? dirtyBytes / total : 0;
-    const lagPassed = dirtyBytes > 0 && maxLag < LONG_MAX && firstDirtyTimestamp >= 0 && now - firstDirtyTimestamp > maxLag;
-    const horizon = this.horizons.get(plog);
-    const horizonDue = horizon !== undefined && horizon <= now && cleanBytes > 0;
-    return { firstDirty, dirtyEnd, cleanBytes, dirtyBytes, ratio, mustClean: lagPassed || horizonDue };
+    return cleanableInfo(plog, now, this.checkpointOf(plog), this.horizons.get(plog));
   }
 
   /** The log most in need of cleaning, if any. */
@@ -454,7 +390,7 @@ export class LogCleaner {
     if (Number.isFinite(pendingHorizon)) this.horizons.set(plog, pendingHorizon);
     else this.horizons.delete(plog);
 
-    this.setCheckpoint(plog, endOffset);
+    this.checkpoints.set(plog, endOffset);
     stats.segmentsAfter = plog.segmentCount();
     stats.durationMs = performance.now() - started;
     return stats;
@@ -477,21 +413,9 @@ export class LogCleaner {
       for (let v = reader.next(); v !== null; v = reader.next()) {
         if (v.lastOffset < firstDirty) continue;
         if (v.baseOffset >= dirtyEnd) break;
-        const producerId = v.buf.readBigInt64BE(v.pos + PRODUCER_ID_OFFSET);
-        if ((v.attributes & CONTROL_FLAG_MASK) !== 0) {
-          tracker.onControlBatch(producerId, controlTypeOf(v), v.lastOffset);
-        } else if (!((v.attributes & TRANSACTIONAL_FLAG_MASK) !== 0 && tracker.isAbortedData(producerId, v.lastOffset))) {
-          if (map.remaining < v.recordsCount) {
-            if (map.size === 0) throw new Error(`log.cleaner.dedupe.buffer.size is too small for one batch of ${v.recordsCount} records`);
-            stats.bytesRead += reader.bytesRead;
-            return end;
-          }
-          const sec = recordsSection(v);
-          const base = v.baseOffset;
-          walkRecords(sec.data, sec.start, sec.end, v.recordsCount, (r) => {
-            const offset = base + r.offsetDelta;
-            if (r.keyLength >= 0 && offset >= firstDirty) map.put(sec.data, r.keyStart, r.keyStart + r.keyLength, offset);
-          });
+        if (!mapBatch(v, tracker, map, firstDirty)) {
+          stats.bytesRead += reader.bytesRead;
+          return end;
         }
         end = v.lastOffset + 1;
         await this.maybeYield(plog, generation);
@@ -516,188 +440,4 @@ export class LogCleaner {
     }
     ctx.stats.bytesRead += reader.bytesRead;
   }
-
-  private setCheckpoint(plog: PartitionLog, offset: number): void {
-    const dir = plog.parentDir;
-    let m = this.checkpoints.get(dir);
-    if (m === undefined) {
-      m = new Map();
-      this.checkpoints.set(dir, m);
-    }
-    m.set(tpKey(plog), offset);
-    this.writeCheckpoint(dir);
-  }
-
-  private writeCheckpoint(dir: string): void {
-    const m = this.checkpoints.get(dir);
-    if (m === undefined) return;
-    const live = new Set<string>();
-    for (const plog of this.source.allLogs()) if (plog.parentDir === dir) live.add(tpKey(plog));
-    const entries: { topic: string; partition: number; offset: number }[] = [];
-    for (const [key, offset] of m) {
-      if (!live.has(key)) {
-        m.delete(key);
-        continue;
-      }
-      const dash = key.lastIndexOf('-');
-      entries.push({ topic: key.slice(0, dash), partition: Number(key.slice(dash + 1)), offset });
-    }
-    try {
-      new OffsetCheckpointFile(join(dir, CLEANER_OFFSET_CHECKPOINT)).write(entries);
-    } catch (e) {
-      this.logger.error(`cannot write ${CLEANER_OFFSET_CHECKPOINT} in ${dir}`, e);
-    }
-  }
-}
-
-interface CopyContext {
-  map: OffsetMap;
-  tracker: TxnTracker;
-  now: number;
-  deleteRetentionMs: number;
-  stats: CleanStats;
-  /** Earliest delete horizon among retained tombstones and markers. */
-  pendingHorizon: number;
-  /** Some batch of the current group was dropped or rebuilt. */
-  changed: boolean;
-  /** End of the mapped range: batches from here on are copied as they are (a batch boundary). */
-  endOffset: number;
-}
-
-function tpKey(plog: PartitionLog): string {
-  return `${plog.topic}-${plog.partition}`;
-}
-
-function readCheckpoint(dir: string, logger: Logger): Map<string, number> {
-  try {
-    return new OffsetCheckpointFile(join(dir, CLEANER_OFFSET_CHECKPOINT)).readMap();
-  } catch (e) {
-    logger.warn(`ignoring unreadable ${CLEANER_OFFSET_CHECKPOINT} in ${dir}`, e);
-    return new Map();
-  }
-}
-
-function controlTypeOf(v: BatchView): number {
-  const name = readControlRecordTypeAt(v.buf, v.pos);
-  return name === null || name === 'UNKNOWN' ? -1 : ControlRecordType[name];
-}
-
-const keep: boolean[] = [];
-
-/** The cleaned form of one batch: UNCHANGED, a rebuilt batch, or null (dropped). */
-function cleanBatch(v: BatchView, ctx: CopyContext): Buffer | null | typeof UNCHANGED {
-  // Beyond the mapped range nothing is known yet: no record there is superseded, and tombstones
-  // there must not get (or pass) a delete horizon before their key's older values were removed.
-  if (v.baseOffset >= ctx.endOffset) return UNCHANGED;
-  const { buf, pos, size, attributes } = v;
-  const producerId = buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET);
-  const hasHorizon = (attributes & DELETE_HORIZON_FLAG_MASK) !== 0;
-  const horizon = hasHorizon ? readInt64(buf, pos + BASE_TIMESTAMP_OFFSET) : -1;
-  const horizonPassed = hasHorizon && horizon <= ctx.now;
-  const stats = ctx.stats;
-
-  if ((attributes & CONTROL_FLAG_MASK) !== 0) {
-    stats.recordsRead += v.recordsCount;
-    const canDiscard = ctx.tracker.onControlBatch(producerId, controlTypeOf(v), v.lastOffset);
-    if (canDiscard && horizonPassed) return null;
-    stats.recordsRetained += v.recordsCount;
-    if (canDiscard && !hasHorizon) {
-      const h = ctx.now + ctx.deleteRetentionMs;
-      ctx.pendingHorizon = Math.min(ctx.pendingHorizon, h);
-      return withDeleteHorizon(v, null, h);
-    }
-    if (canDiscard) ctx.pendingHorizon = Math.min(ctx.pendingHorizon, horizon);
-    return UNCHANGED;
-  }
-
-  stats.recordsRead += v.recordsCount;
-  if ((attributes & TRANSACTIONAL_FLAG_MASK) !== 0 && ctx.tracker.isAbortedData(producerId, v.lastOffset)) return null;
-
-  const sec = recordsSection(v);
-  const map = ctx.map;
-  const base = v.baseOffset;
-  const baseTimestamp = readInt64(buf, pos + BASE_TIMESTAMP_OFFSET);
-  let kept = 0;
-  let keptBytes = 0;
-  let tombstones = 0;
-  let maxTs = -1;
-  let i = 0;
-  keep.length = v.recordsCount;
-  walkRecords(sec.data, sec.start, sec.end, v.recordsCount, (r: RecordSlot) => {
-    let retain = r.keyLength >= 0;
-    if (retain) {
-      const latest = map.get(sec.data, r.keyStart, r.keyStart + r.keyLength);
-      if (latest > base + r.offsetDelta) retain = false;
-      else if (r.valueLength < 0 && horizonPassed) retain = false;
-    }
-    keep[i++] = retain;
-    if (retain) {
-      kept++;
-      keptBytes += r.end - r.start;
-      if (r.valueLength < 0) tombstones++;
-      const ts = baseTimestamp + r.timestampDelta;
-      if (ts > maxTs) maxTs = ts;
-    }
-  });
-  stats.recordsRetained += kept;
-  if (kept === 0) return null;
-  if (tombstones > 0) {
-    if (!hasHorizon) {
-      const h = ctx.now + ctx.deleteRetentionMs;
-      ctx.pendingHorizon = Math.min(ctx.pendingHorizon, h);
-      return withDeleteHorizon(v, keep, h);
-    }
-    ctx.pendingHorizon = Math.min(ctx.pendingHorizon, horizon);
-  }
-  if (kept === v.recordsCount) return UNCHANGED;
-
-  // Rebuild from the kept records' bytes: offsets and timestamps are deltas from the unchanged
-  // baseOffset and baseTimestamp, so the record bytes stay valid as they are.
-  const body = Buffer.allocUnsafe(keptBytes);
-  let p = 0;
-  i = 0;
-  walkRecords(sec.data, sec.start, sec.end, v.recordsCount, (r: RecordSlot) => {
-    if (keep[i++] === true) p += sec.data.copy(body, p, r.start, r.end);
-  });
-  const codec = attributes & COMPRESSION_CODEC_MASK;
-  const payload = codec === CompressionType.none ? body : compress(codec, body);
-  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + payload.length);
-  buf.copy(out, 0, pos, pos + RECORD_BATCH_OVERHEAD);
-  payload.copy(out, RECORD_BATCH_OVERHEAD);
-  out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
-  out.writeInt32BE(kept, RECORDS_COUNT_OFFSET);
-  if ((attributes & TIMESTAMP_TYPE_MASK) === 0) out.writeBigInt64BE(BigInt(maxTs), MAX_TIMESTAMP_OFFSET);
-  rewriteBatchCrc(out, 0);
-  return out;
-}
-
-/** Re-encodes the batch (its kept records, all when `keepMask` is null) with a delete horizon. */
-function withDeleteHorizon(v: BatchView, keepMask: boolean[] | null, horizon: number): Buffer {
-  const batch = decodeRecordBatch(v.buf, v.pos, { verifyCrc: false });
-  const records = batch.records
-    .filter((_, i) => keepMask === null || keepMask[i] === true)
-    .map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: Number(r.offset - batch.baseOffset) }));
-  let maxTimestamp = batch.maxTimestamp;
-  if (batch.timestampType === 0) {
-    maxTimestamp = -1n;
-    for (const r of records) if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
-  }
-  const out = encodeRecordBatch({
-    baseOffset: batch.baseOffset,
-    records,
-    compression: batch.compression,
-    producerId: batch.producerId,
-    producerEpoch: batch.producerEpoch,
-    baseSequence: batch.baseSequence,
-    isTransactional: batch.isTransactional,
-    isControl: batch.isControl,
-    partitionLeaderEpoch: batch.partitionLeaderEpoch,
-    timestampType: batch.timestampType,
-    baseTimestamp: BigInt(horizon),
-    maxTimestamp,
-    lastOffsetDelta: batch.lastOffsetDelta,
-    extraAttributes: DELETE_HORIZON_FLAG_MASK,
-  });
-  if (out.length < RECORD_BATCH_OVERHEAD) throw new CorruptRecordError('re-encoded batch is too short');
-  return out;
 }
