@@ -180,7 +180,7 @@ export class Broker {
     if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
     this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock });
-    this.applier.useRoles(this.roles);
+    this.applier.useRoles(this.roles, this.cluster !== null);
     const updater = this.isrUpdater;
     if (updater !== null) {
       this.roles.onRoleChange({
@@ -262,6 +262,7 @@ export class Broker {
       pools: this.pools,
       logger: this.logger,
       elections: this.cluster === null ? null : leaderElector(this.cluster.store),
+      assignments: cluster?.store ?? null,
     };
     const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
     return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);

@@ -43,7 +43,7 @@ import { listTransactionsHandler, type ListTransactionsDeps } from './66-list-tr
 import { alterReplicaLogDirsHandler, type AlterReplicaLogDirsDeps } from './34-alter-replica-log-dirs.js';
 import { electLeadersHandler, type ElectLeadersDeps } from './43-elect-leaders.js';
 import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDeps } from './45-alter-partition-reassignments.js';
-import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
+import { listPartitionReassignmentsHandler, type ListPartitionReassignmentsDeps } from './46-list-partition-reassignments.js';
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
@@ -78,6 +78,7 @@ export type HandlerServices = ProduceDeps &
   AlterReplicaLogDirsDeps &
   ElectLeadersDeps &
   AlterPartitionReassignmentsDeps &
+  ListPartitionReassignmentsDeps &
   DescribeTopicPartitionsDeps;
 
 /** The handlers of every API key served, given the broker's services. */
@@ -122,7 +123,7 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     alterReplicaLogDirsHandler(services),
     electLeadersHandler(services),
     alterPartitionReassignmentsHandler(services),
-    listPartitionReassignmentsHandler,
+    listPartitionReassignmentsHandler(services),
     describeTopicPartitionsHandler(services),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);

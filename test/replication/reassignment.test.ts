@@ -1,0 +1,176 @@
+/**
+ * Partition reassignment in a four-broker cluster on a real etcd, over the wire
+ * (AlterPartitionReassignments key 45, ListPartitionReassignments key 46), with Kafka's semantics:
+ * - moving [1,2,3] → [4,2,3]: broker 4 gets an empty log, catches up, joins the ISR; the
+ *   controller then completes the move (replicas [4,2,3], leadership off broker 1, which deletes
+ *   its log) and every record is read back from the new leader;
+ * - a reassignment waiting for a replica that never catches up (a registration with no broker
+ *   behind it) is listed with its adding and removing replicas, replaced by a new target,
+ *   cancelled with a null target (the original replicas back, in Kafka's revert order; nothing listed), and a second cancel answers
+ *   NO_REASSIGNMENT_IN_PROGRESS; unknown brokers, duplicates and an empty list are
+ *   INVALID_REPLICA_ASSIGNMENT, an unknown partition UNKNOWN_TOPIC_OR_PARTITION;
+ * - dropping a replica whose target is in the ISR completes at once.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { holdLease, useEtcd } from '../helpers/etcd.js';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { WireClient } from '../helpers/wire.js';
+import { createTopic, partitionOn, until } from '../helpers/cluster-partitions.js';
+import { encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { ErrorCode } from '../../src/common/error-codes.js';
+
+const fx = useEtcd({ before, after });
+const ALTER = 45;
+const LIST = 46;
+
+type AlterResult = { name: string; partitions: { partitionIndex: number; errorCode: number; errorMessage: string | null }[] }[];
+type Ongoing = { name: string; partitions: { partitionIndex: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }[] }[];
+
+async function alter(port: number, topics: { name: string; partitions: { partitionIndex: number; replicas: number[] | null }[] }[]): Promise<AlterResult> {
+  const c = await WireClient.connect(port);
+  try {
+    const res = await c.request<{ errorCode: number; responses: AlterResult }>(ALTER, 0, { timeoutMs: 30_000, topics });
+    assert.equal(res.errorCode, 0);
+    return res.responses;
+  } finally {
+    c.close();
+  }
+}
+
+async function list(port: number, topics: { name: string; partitionIndexes: number[] }[] | null = null): Promise<Ongoing> {
+  const c = await WireClient.connect(port);
+  try {
+    const res = await c.request<{ errorCode: number; topics: Ongoing }>(LIST, 0, { timeoutMs: 30_000, topics });
+    assert.equal(res.errorCode, 0);
+    return res.topics;
+  } finally {
+    c.close();
+  }
+}
+
+const codeOf = (r: AlterResult, topic: string, partition = 0): number | undefined => r.find((t) => t.name === topic)?.partitions.find((p) => p.partitionIndex === partition)?.errorCode;
+
+function onAll(cluster: TestCluster, topic: string, check: (p: NonNullable<ReturnType<typeof partitionOn>>) => boolean): boolean {
+  return cluster.brokers.every((b) => {
+    const p = partitionOn(cluster, b.nodeId, topic);
+    return p !== undefined && check(p);
+  });
+}
+
+test('moving a partition to a new broker: it catches up, joins the ISR, takes leadership; the old replica deletes its log; nothing is lost', async (t) => {
+  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 4, config: { 'auto.leader.rebalance.enable': false } });
+  t.after(() => cluster.stop());
+  try {
+    await createTopic(cluster.broker(1).port, 'mv', [1, 2, 3], { 'min.insync.replicas': '2' });
+    await until('a full ISR of mv-0 led by 1', () => onAll(cluster, 'mv', (p) => p.isr.length === 3 && p.leader === 1));
+    assert.equal(cluster.broker(4).broker.replicas.partition('mv', 0), undefined, 'broker 4 hosts nothing before the reassignment');
+    const c1 = await WireClient.connect(cluster.broker(1).port);
+    t.after(() => c1.close());
+    const values: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const batch = Array.from({ length: 10 }, (_, j) => `v-${i * 10 + j}`);
+      values.push(...batch);
+      const r = await c1.produce('mv', 0, encodeRecordBatch({ baseTimestamp: 1_000n, records: batch.map((value) => ({ value, timestamp: 1_000n })) }), -1);
+      assert.equal(r.errorCode, 0);
+    }
+    const oldDir = cluster.broker(1).broker.replicas.partition('mv', 0)?.log.dir as string;
+    assert.ok(existsSync(oldDir));
+
+    const r = await alter(cluster.broker(2).port, [{ name: 'mv', partitions: [{ partitionIndex: 0, replicas: [4, 2, 3] }] }]);
+    assert.equal(codeOf(r, 'mv'), ErrorCode.NONE);
+    const done = await until('the reassignment of mv-0 completed on every broker', () =>
+      onAll(cluster, 'mv', (p) => p.replicas.join() === '4,2,3' && (p.addingReplicas?.length ?? 0) === 0 && (p.removingReplicas?.length ?? 0) === 0) ? partitionOn(cluster, 2, 'mv') : undefined,
+    );
+    assert.equal(done?.leader, 4, 'leadership moves to the first target replica (the old leader is not in the target)');
+    assert.deepEqual([...(done?.isr ?? [])].sort(), [2, 3, 4]);
+    assert.deepEqual(await list(cluster.broker(3).port), [], 'nothing in progress any more');
+    await until('broker 1 no longer hosts mv-0 and its log directory is gone', () => cluster.broker(1).broker.replicas.partition('mv', 0) === undefined && !existsSync(oldDir));
+
+    const c4 = await WireClient.connect(cluster.broker(4).port);
+    t.after(() => c4.close());
+    await until('broker 4 leads mv-0', () => cluster.broker(4).broker.replicas.partition('mv', 0)?.isLeader === true);
+    const read = await c4.fetchAll('mv', 0);
+    const got = read.batches.flatMap((b) => b.records.map((x) => x.value?.toString()));
+    assert.deepEqual(got, values, 'every acknowledged record, in order, from the new leader');
+    const more = await c4.produce('mv', 0, encodeRecordBatch({ baseTimestamp: 1_000n, records: [{ value: 'after', timestamp: 1_000n }] }), -1);
+    assert.equal(more.errorCode, 0);
+    assert.equal(more.baseOffset, 200n);
+  } catch (e) {
+    console.log(cluster.dumpLogs());
+    throw e;
+  }
+});
+
+test('a reassignment in progress is listed, replaced and cancelled; invalid targets are refused; a pure removal completes at once', async (t) => {
+  const prefix = fx.prefix();
+  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix, size: 4, config: { 'auto.leader.rebalance.enable': false } });
+  t.after(() => cluster.stop());
+  // A registration with no broker behind it: a live-looking target that never catches up.
+  const ghost = await holdLease(fx.etcd.endpoints, prefix, 'register', 9, 30_000);
+  t.after(() => ghost.kill());
+  try {
+    const port = cluster.broker(1).port;
+    await createTopic(port, 'rb', [1, 2, 3]);
+    await createTopic(port, 'shrink', [1, 2, 3]);
+    await until('full ISRs', () => onAll(cluster, 'rb', (p) => p.isr.length === 3) && onAll(cluster, 'shrink', (p) => p.isr.length === 3));
+    await until('broker 9 registered', () => cluster.brokers.every((b) => b.running?.broker.metadata.image().broker(9) !== undefined));
+
+    let r = await alter(port, [
+      { name: 'rb', partitions: [{ partitionIndex: 0, replicas: [1, 2, 9] }, { partitionIndex: 3, replicas: [1] }] },
+      { name: 'nope', partitions: [{ partitionIndex: 0, replicas: [1] }] },
+      { name: 'shrink', partitions: [{ partitionIndex: 0, replicas: [1, 42] }] },
+    ]);
+    assert.equal(codeOf(r, 'rb'), ErrorCode.NONE);
+    assert.equal(codeOf(r, 'rb', 3), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assert.equal(codeOf(r, 'nope'), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assert.equal(codeOf(r, 'shrink'), ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'broker 42 is not registered');
+    r = await alter(port, [{ name: 'shrink', partitions: [{ partitionIndex: 0, replicas: [1, 1] }] }]);
+    assert.equal(codeOf(r, 'shrink'), ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'a broker twice');
+    r = await alter(port, [{ name: 'shrink', partitions: [{ partitionIndex: 0, replicas: [] }] }]);
+    assert.equal(codeOf(r, 'shrink'), ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'an empty list');
+
+    await until('every broker sees the reassignment of rb-0', () => onAll(cluster, 'rb', (p) => (p.addingReplicas ?? []).join() === '9'));
+    let ongoing = await list(cluster.broker(4).port);
+    assert.deepEqual(ongoing, [{ name: 'rb', partitions: [{ partitionIndex: 0, replicas: [1, 2, 9, 3], addingReplicas: [9], removingReplicas: [3] }] }]);
+    assert.deepEqual(await list(cluster.broker(4).port, [{ name: 'shrink', partitionIndexes: [0] }, { name: 'nope', partitionIndexes: [0] }]), []);
+    const during = partitionOn(cluster, 4, 'rb');
+    assert.equal(during?.leader, 1, 'the leader stays while the new replica catches up');
+    assert.deepEqual(during?.isr, [1, 2, 3]);
+
+    // A new target replaces the one in progress (computed from the original replicas).
+    r = await alter(port, [{ name: 'rb', partitions: [{ partitionIndex: 0, replicas: [9, 2, 3] }] }]);
+    assert.equal(codeOf(r, 'rb'), ErrorCode.NONE);
+    ongoing = await until('the new target listed', async () => {
+      const l = await list(cluster.broker(2).port, [{ name: 'rb', partitionIndexes: [0, 5] }]);
+      return l[0]?.partitions[0]?.removingReplicas.join() === '1' ? l : undefined;
+    });
+    assert.deepEqual(ongoing[0]?.partitions[0], { partitionIndex: 0, replicas: [9, 2, 3, 1], addingReplicas: [9], removingReplicas: [1] });
+
+    r = await alter(cluster.broker(3).port, [{ name: 'rb', partitions: [{ partitionIndex: 0, replicas: null }] }]);
+    assert.equal(codeOf(r, 'rb'), ErrorCode.NONE);
+    // Kafka's revert: the replicas minus the adding ones, in the order of the reassignment's list.
+    await until('rb-0 back on its original replicas everywhere', () => onAll(cluster, 'rb', (p) => p.replicas.join() === '2,3,1' && (p.addingReplicas?.length ?? 0) === 0 && (p.removingReplicas?.length ?? 0) === 0));
+    assert.equal(partitionOn(cluster, 1, 'rb')?.leader, 1, 'the leader never moved');
+    assert.deepEqual(await list(port), []);
+    r = await alter(port, [{ name: 'rb', partitions: [{ partitionIndex: 0, replicas: null }] }]);
+    assert.equal(codeOf(r, 'rb'), ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
+    const epoch = partitionOn(cluster, 1, 'rb')?.partitionEpoch;
+    r = await alter(port, [{ name: 'rb', partitions: [{ partitionIndex: 0, replicas: [2, 3, 1] }] }]);
+    assert.equal(codeOf(r, 'rb'), ErrorCode.NONE, 'the current assignment: nothing to do');
+    assert.equal(partitionOn(cluster, 1, 'rb')?.partitionEpoch, epoch, 'nothing written');
+
+    // Dropping replica 3 (RF 3 → 2): the target is in the ISR, so it completes in the same write.
+    r = await alter(port, [{ name: 'shrink', partitions: [{ partitionIndex: 0, replicas: [2, 1] }] }]);
+    assert.equal(codeOf(r, 'shrink'), ErrorCode.NONE);
+    const shrunk = partitionOn(cluster, 1, 'shrink');
+    assert.deepEqual(shrunk?.replicas, [2, 1], 'already complete in the image the answering broker has');
+    assert.deepEqual(shrunk?.isr, [1, 2]);
+    assert.equal(shrunk?.leader, 1, 'the leader is in the target: it stays');
+    await until('broker 3 dropped shrink-0', () => cluster.broker(3).broker.replicas.partition('shrink', 0) === undefined);
+  } catch (e) {
+    console.log(cluster.dumpLogs());
+    throw e;
+  }
+});
