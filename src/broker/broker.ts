@@ -263,6 +263,7 @@ export class Broker {
       logger: this.logger,
       elections: this.cluster === null ? null : leaderElector(this.cluster.store),
       assignments: cluster?.store ?? null,
+      registrations: cluster === null ? null : { unregister: (id: number) => cluster.unregister(id) },
     };
     const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
     return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);

@@ -174,3 +174,38 @@ test('a reassignment in progress is listed, replaced and cancelled; invalid targ
     throw e;
   }
 });
+
+test('UnregisterBroker removes a dead broker\'s registration at once; a live broker registers again; an unknown id is BROKER_ID_NOT_REGISTERED', async (t) => {
+  const prefix = fx.prefix();
+  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix, size: 3, config: { 'auto.leader.rebalance.enable': false } });
+  t.after(() => cluster.stop());
+  // A registration whose holder dies: without UnregisterBroker it would stay for its 60 s lease.
+  const ghost = await holdLease(fx.etcd.endpoints, prefix, 'register', 9, 60_000);
+  t.after(() => ghost.kill());
+  const unregister = async (port: number, brokerId: number): Promise<{ errorCode: number; errorMessage: string | null }> => {
+    const c = await WireClient.connect(port);
+    try {
+      return await c.request(64, 0, { brokerId });
+    } finally {
+      c.close();
+    }
+  };
+  try {
+    await until('broker 9 registered', () => cluster.brokers.every((b) => b.running?.broker.metadata.image().broker(9) !== undefined));
+    await ghost.kill();
+    const started = Date.now();
+    let r = await unregister(cluster.broker(2).port, 9);
+    assert.equal(r.errorCode, ErrorCode.NONE, r.errorMessage ?? '');
+    await until('broker 9 gone from every image', () => cluster.brokers.every((b) => b.running?.broker.metadata.image().broker(9) === undefined), 10_000);
+    assert.ok(Date.now() - started < 30_000, 'gone well before its lease would have expired');
+    r = await unregister(cluster.broker(2).port, 9);
+    assert.equal(r.errorCode, ErrorCode.BROKER_ID_NOT_REGISTERED);
+    r = await unregister(cluster.broker(1).port, 3);
+    assert.equal(r.errorCode, ErrorCode.NONE);
+    await until('live broker 3 to notice and register again', () => cluster.brokers[2]?.lines.some((l) => l.includes('node 3 registered again')), 20_000);
+    await until('broker 3 registered in every image', () => cluster.brokers.every((b) => b.running?.broker.metadata.image().broker(3) !== undefined), 20_000);
+  } catch (e) {
+    console.log(cluster.dumpLogs());
+    throw e;
+  }
+});

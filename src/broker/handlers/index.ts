@@ -44,6 +44,7 @@ import { alterReplicaLogDirsHandler, type AlterReplicaLogDirsDeps } from './34-a
 import { electLeadersHandler, type ElectLeadersDeps } from './43-elect-leaders.js';
 import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDeps } from './45-alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler, type ListPartitionReassignmentsDeps } from './46-list-partition-reassignments.js';
+import { unregisterBrokerHandler, type UnregisterBrokerDeps } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
@@ -79,6 +80,7 @@ export type HandlerServices = ProduceDeps &
   ElectLeadersDeps &
   AlterPartitionReassignmentsDeps &
   ListPartitionReassignmentsDeps &
+  UnregisterBrokerDeps &
   DescribeTopicPartitionsDeps;
 
 /** The handlers of every API key served, given the broker's services. */
@@ -124,6 +126,7 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     electLeadersHandler(services),
     alterPartitionReassignmentsHandler(services),
     listPartitionReassignmentsHandler(services),
+    unregisterBrokerHandler(services),
     describeTopicPartitionsHandler(services),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
