@@ -209,3 +209,70 @@ test('UnregisterBroker removes a dead broker\'s registration at once; a live bro
     throw e;
   }
 });
+
+test('replication throttles: a throttled new replica out of the ISR stops catching up while its follower (or the leader\'s) rate is over the bound, and finishes once the throttle is lifted', async (t) => {
+  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 3, config: { 'auto.leader.rebalance.enable': false, 'replica.fetch.max.bytes': 65536 } });
+  t.after(() => cluster.stop());
+  // A broker's own configs are altered on that broker (Kafka's rule); topic configs on any.
+  const alterConfigs = async (resources: { resourceType: number; resourceName: string; configs: { name: string; configOperation: number; value: string | null }[] }[]): Promise<void> => {
+    const via = resources[0]?.resourceType === BROKER ? Number(resources[0].resourceName) : 1;
+    const c = await WireClient.connect(cluster.broker(via).port);
+    try {
+      const res = await c.request<{ responses: { errorCode: number; errorMessage: string | null }[] }>(44, 1, { resources, validateOnly: false });
+      for (const r of res.responses) assert.equal(r.errorCode, 0, r.errorMessage ?? '');
+    } finally {
+      c.close();
+    }
+  };
+  const BROKER = 4;
+  const TOPIC = 2;
+  const SET = 0;
+  const DELETE = 1;
+  try {
+    const port = cluster.broker(1).port;
+    const c1 = await WireClient.connect(port);
+    t.after(() => c1.close());
+    const value = 'x'.repeat(10_000);
+    for (const topic of ['slow-f', 'slow-l']) {
+      await createTopic(port, topic, [1, 2]);
+      await until(`${topic}: ISR [1,2]`, () => partitionOn(cluster, 1, topic)?.isr.length === 2);
+      for (let i = 0; i < 40; i++) {
+        const r = await c1.produce(topic, 0, encodeRecordBatch({ baseTimestamp: 1_000n, records: Array.from({ length: 5 }, () => ({ value, timestamp: 1_000n })) }), -1);
+        assert.equal(r.errorCode, 0);
+      }
+    }
+    const leo = (topic: string): number => cluster.broker(1).broker.replicas.partition(topic, 0)?.logEndOffset ?? -1;
+    const leoOn3 = (topic: string): number => cluster.broker(3).broker.replicas.partition(topic, 0)?.logEndOffset ?? -1;
+    // Follower side on broker 3 for slow-f; leader side on broker 1 for slow-l (1 byte/s: held back after the first fetch).
+    await alterConfigs([{ resourceType: BROKER, resourceName: '3', configs: [{ name: 'follower.replication.throttled.rate', configOperation: SET, value: '1' }] }]);
+    await alterConfigs([{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'leader.replication.throttled.rate', configOperation: SET, value: '1' }] }]);
+    await alterConfigs([
+      { resourceType: TOPIC, resourceName: 'slow-f', configs: [{ name: 'follower.replication.throttled.replicas', configOperation: SET, value: '0:3' }] },
+      { resourceType: TOPIC, resourceName: 'slow-l', configs: [{ name: 'leader.replication.throttled.replicas', configOperation: SET, value: '0:1,0:2' }] },
+    ]);
+    const r = await alter(port, [
+      { name: 'slow-f', partitions: [{ partitionIndex: 0, replicas: [1, 2, 3] }] },
+      { name: 'slow-l', partitions: [{ partitionIndex: 0, replicas: [1, 2, 3] }] },
+    ]);
+    assert.equal(codeOf(r, 'slow-f'), ErrorCode.NONE);
+    assert.equal(codeOf(r, 'slow-l'), ErrorCode.NONE);
+    await until('broker 3 fetched a first chunk of both', () => leoOn3('slow-f') > 0 && leoOn3('slow-l') > 0);
+    const stuck = { f: leoOn3('slow-f'), l: leoOn3('slow-l') };
+    const deadline = Date.now() + 1500;
+    while (Date.now() < deadline) {
+      assert.ok(leoOn3('slow-f') < leo('slow-f') && leoOn3('slow-l') < leo('slow-l'), 'a throttled replica caught up');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    console.log(`# throttled at 1 B/s: broker 3 holds ${leoOn3('slow-f')}/${leo('slow-f')} (follower throttle) and ${leoOn3('slow-l')}/${leo('slow-l')} (leader throttle) records after 1.5 s (first chunks ${stuck.f}, ${stuck.l})`);
+    assert.equal((await list(port)).length, 2, 'both reassignments still in progress');
+
+    await alterConfigs([{ resourceType: TOPIC, resourceName: 'slow-f', configs: [{ name: 'follower.replication.throttled.replicas', configOperation: DELETE, value: null }] }]);
+    await alterConfigs([{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'leader.replication.throttled.rate', configOperation: DELETE, value: null }] }]);
+    await until('both reassignments completed once the throttles are lifted', () => ['slow-f', 'slow-l'].every((tp) => partitionOn(cluster, 1, tp)?.replicas.join() === '1,2,3' && (partitionOn(cluster, 1, tp)?.addingReplicas?.length ?? 0) === 0), 30_000);
+    assert.equal(leoOn3('slow-f'), leo('slow-f'));
+    assert.equal(leoOn3('slow-l'), leo('slow-l'));
+  } catch (e) {
+    console.log(cluster.dumpLogs());
+    throw e;
+  }
+});
