@@ -15,18 +15,23 @@
  * (log_dirs other than "any" are refused: Samsa moves replicas between brokers only).
  * Exit codes: 0, or 1 when a request or partition failed (Kafka's tool also exits 0 from --verify
  * while moves are in progress; --verify here exits 0 as well, its text says which).
- * Not implemented: --throttle / --replica-alter-log-dirs-throttle (the throttle configs are not
- * enforced yet), --additional, --preserve-throttles.
+ * --execute --throttle N (bytes/s), as Kafka's tool: every broker of the moving partitions' old
+ * and new replicas gets leader.replication.throttled.rate and follower.replication.throttled.rate
+ * = N (each on its own broker), and each moving topic gets leader.replication.throttled.replicas
+ * (its moving partitions' current replicas) and follower.replication.throttled.replicas (their
+ * new replicas); --verify removes them once every partition of the plan is done, unless
+ * --preserve-throttles.
+ * Not implemented: --replica-alter-log-dirs-throttle, --additional.
  */
 import { readFileSync } from 'node:fs';
-import { AdminError, fetchMetadata, type ClusterMetadata } from '../client/admin.js';
+import { AdminError, fetchMetadata, openFirst, type ClusterMetadata } from '../client/admin.js';
 import type { KafkaConnection } from '../client/connection.js';
 import { errorName } from '../common/error-codes.js';
 import { assignReplicas, type PlacementBroker } from '../cluster/replica-assignment.js';
 import type { AlterPartitionReassignmentsResponse } from '../protocol/generated/messages/alter-partition-reassignments.js';
 import type { ListPartitionReassignmentsResponse } from '../protocol/generated/messages/list-partition-reassignments.js';
 import { formatOptions, type OptionSpec, type ParsedArgs } from './args.js';
-import { connectionOptions } from './client.js';
+import { connectionOptions, type ConnectionSettings } from './client.js';
 import { runConnected } from './command.js';
 import { CliError, ExitCode, writeOut } from './output.js';
 
@@ -42,6 +47,8 @@ const options: readonly OptionSpec[] = [
   { name: 'topics-to-move-json-file', arg: 'FILE', help: 'With --generate: {"version":1,"topics":[{"topic":"t"}]}' },
   { name: 'broker-list', arg: 'IDS', help: 'With --generate: the brokers to place replicas on, e.g. 1,2,3,4' },
   { name: 'disable-rack-aware', value: false, help: 'With --generate: ignore broker racks' },
+  { name: 'throttle', arg: 'BYTES/S', help: 'With --execute: bound the replication traffic of the moves (removed by --verify once done)' },
+  { name: 'preserve-throttles', value: false, help: 'With --verify: keep the throttles after the moves completed' },
   { name: 'reassignment-json-file', arg: 'FILE', help: 'With --execute, --verify, --cancel: the plan (Kafka\'s format; "-" reads stdin)' },
   // --broker-list names the target brokers here (as in kafka-reassign-partitions.sh), not the bootstrap servers.
   ...connectionOptions.map((o) => (o.name === 'bootstrap-server' ? { ...o, aliases: (o.aliases ?? []).filter((x) => x !== '--broker-list') } : o)),
@@ -199,13 +206,96 @@ async function ongoing(conn: KafkaConnection, timeoutMs: number): Promise<Map<st
   return out;
 }
 
-async function execute(a: ParsedArgs, conn: KafkaConnection, timeoutMs: number, cancel: boolean): Promise<number> {
+const THROTTLE_RATES = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'] as const;
+const THROTTLED_REPLICAS = ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas'] as const;
+const RESOURCE_TOPIC = 2;
+const RESOURCE_BROKER = 4;
+const OP_SET = 0;
+const OP_DELETE = 1;
+
+type ConfigOp = { name: string; configOperation: number; value: string | null };
+
+/** IncrementalAlterConfigs of one resource on `conn`. */
+async function alterConfigs(conn: KafkaConnection, resourceType: number, resourceName: string, configs: ConfigOp[], timeoutMs: number): Promise<void> {
+  const res = await conn.request<{ responses: { errorCode: number; errorMessage: string | null }[] }>(44, 0, { resources: [{ resourceType, resourceName, configs }], validateOnly: false }, timeoutMs);
+  const r = res.responses[0];
+  if (r !== undefined && r.errorCode !== 0) throw new AdminError(`IncrementalAlterConfigs of ${resourceType === RESOURCE_BROKER ? 'broker' : 'topic'} ${resourceName}`, r.errorCode, r.errorMessage);
+}
+
+/**
+ * A broker's own configs are changed on that broker: one connection to each (from the metadata).
+ * Returns the brokers that could not be changed, with why (the caller decides whether that fails).
+ */
+async function alterBrokerConfigs(md: ClusterMetadata, brokerIds: readonly number[], configs: ConfigOp[], timeoutMs: number, clientId: string): Promise<string[]> {
+  const failed: string[] = [];
+  for (const id of brokerIds) {
+    const b = md.brokers.find((x) => x.nodeId === id);
+    if (b === undefined) continue; // not registered (gone): nothing to change there
+    try {
+      const c = await openFirst([`${b.host}:${b.port}`], { clientId, timeoutMs: Math.min(timeoutMs, 10_000) });
+      try {
+        await alterConfigs(c, RESOURCE_BROKER, String(id), configs, timeoutMs);
+      } finally {
+        c.close();
+      }
+    } catch (e) {
+      failed.push(`broker ${id} (${b.host}:${b.port}): ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return failed;
+}
+
+/** --throttle: the rates on every broker involved, the throttled replica lists on every moving topic. */
+async function setThrottles(md: ClusterMetadata, plan: readonly PlannedPartition[], current: readonly PlannedPartition[], rate: number, timeoutMs: number, clientId: string): Promise<string> {
+  const leader = new Map<string, string[]>();
+  const follower = new Map<string, string[]>();
+  const brokers = new Set<number>();
+  for (const p of plan) {
+    const now = current.find((c) => c.topic === p.topic && c.partition === p.partition)?.replicas ?? [];
+    if (now.join(',') === p.replicas.join(',')) continue;
+    for (const b of now) leader.set(p.topic, [...(leader.get(p.topic) ?? []), `${p.partition}:${b}`]);
+    for (const b of p.replicas.filter((r) => !now.includes(r))) follower.set(p.topic, [...(follower.get(p.topic) ?? []), `${p.partition}:${b}`]);
+    for (const b of [...now, ...p.replicas]) brokers.add(b);
+  }
+  const ids = [...brokers].sort((x, y) => x - y);
+  const failed = await alterBrokerConfigs(md, ids, THROTTLE_RATES.map((name) => ({ name, configOperation: OP_SET, value: String(rate) })), timeoutMs, clientId);
+  if (failed.length > 0) throw new CliError(`Cannot set the throttle on ${failed.join('; ')}.`, 'Nothing was moved; check that every broker of the plan is reachable.', { exitCode: ExitCode.FAILED });
+  const topics = [...new Set([...leader.keys(), ...follower.keys()])].sort();
+  for (const t of topics) {
+    const ops: ConfigOp[] = [];
+    if (leader.has(t)) ops.push({ name: THROTTLED_REPLICAS[0], configOperation: OP_SET, value: (leader.get(t) as string[]).join(',') });
+    if (follower.has(t)) ops.push({ name: THROTTLED_REPLICAS[1], configOperation: OP_SET, value: (follower.get(t) as string[]).join(',') });
+    const c = await openFirst([`${md.brokers[0]?.host ?? ''}:${md.brokers[0]?.port ?? 0}`], { clientId, timeoutMs: Math.min(timeoutMs, 10_000) });
+    try {
+      await alterConfigs(c, RESOURCE_TOPIC, t, ops, timeoutMs);
+    } finally {
+      c.close();
+    }
+  }
+  return `Warning: You must run --verify periodically, until the reassignment completes, to ensure the throttle is removed.\nThe inter-broker throttle limit was set to ${rate} B/s on brokers ${ids.join(',')}\n`;
+}
+
+/** --verify once done: the throttled replica lists off the plan's topics, the rates off every broker. */
+async function clearThrottles(conn: KafkaConnection, md: ClusterMetadata, topics: readonly string[], timeoutMs: number, clientId: string): Promise<string> {
+  const ids = md.brokers.map((b) => b.nodeId).sort((x, y) => x - y);
+  const failed = await alterBrokerConfigs(md, ids, THROTTLE_RATES.map((name) => ({ name, configOperation: OP_DELETE, value: null })), timeoutMs, clientId);
+  for (const t of topics) await alterConfigs(conn, RESOURCE_TOPIC, t, THROTTLED_REPLICAS.map((name) => ({ name, configOperation: OP_DELETE, value: null })), timeoutMs);
+  let text = `Clearing broker-level throttles on brokers ${ids.join(',')}\nClearing topic-level throttles on topics ${topics.join(',')}\n`;
+  for (const f of failed) text += `Warning: could not clear the throttle on ${f}\n`;
+  return text;
+}
+
+async function execute(a: ParsedArgs, conn: KafkaConnection, s: ConnectionSettings, cancel: boolean): Promise<number> {
+  const timeoutMs = s.timeout;
   const plan = parseReassignmentJson(readJson(a.require('reassignment-json-file'), 'reassignment JSON file'));
+  const throttle = a.int('throttle', 1);
+  if (throttle !== undefined && cancel) throw new CliError('--throttle goes with --execute.', undefined, { exitCode: ExitCode.USAGE });
   let text = '';
   if (!cancel) {
     const md = await fetchMetadata(conn, [...new Set(plan.map((p) => p.topic))]);
     const current = plan.map((p) => ({ ...p, replicas: [...(md.topics.get(p.topic)?.partitions[p.partition]?.replicas ?? [])] })).filter((p) => p.replicas.length > 0);
     text += `Current partition replica assignment\n\n${planJson(current)}\n\nSave this to use as the --reassignment-json-file option during rollback\n`;
+    if (throttle !== undefined) text += await setThrottles(md, plan, current, throttle, timeoutMs, s.clientId);
   }
   const { ok, failed } = await alter(conn, plan, cancel, timeoutMs);
   if (ok.length > 0) text += cancel ? `Successfully cancelled partition reassignments for: ${ok.join(',')}\n` : `Successfully started partition reassignments for ${ok.join(',')}\n`;
@@ -214,7 +304,8 @@ async function execute(a: ParsedArgs, conn: KafkaConnection, timeoutMs: number, 
   return failed.length > 0 ? ExitCode.FAILED : 0;
 }
 
-async function verify(a: ParsedArgs, conn: KafkaConnection, timeoutMs: number): Promise<number> {
+async function verify(a: ParsedArgs, conn: KafkaConnection, s: ConnectionSettings): Promise<number> {
+  const timeoutMs = s.timeout;
   const plan = parseReassignmentJson(readJson(a.require('reassignment-json-file'), 'reassignment JSON file'));
   const inProgress = await ongoing(conn, timeoutMs);
   const md = await fetchMetadata(conn, [...new Set(plan.map((p) => p.topic))]);
@@ -229,7 +320,10 @@ async function verify(a: ParsedArgs, conn: KafkaConnection, timeoutMs: number): 
       done++;
     } else text += `There is no active reassignment of partition ${name}, but replica set is ${now === undefined ? 'unknown' : `[${now.join(', ')}]`} rather than [${p.replicas.join(', ')}].\n`;
   }
-  if (done === plan.length) text += '\nAll partition reassignments are complete.\n';
+  if (done === plan.length) {
+    text += '\nAll partition reassignments are complete.\n';
+    if (!a.has('preserve-throttles')) text += await clearThrottles(conn, md, [...new Set(plan.map((p) => p.topic))], timeoutMs, s.clientId);
+  }
   await writeOut(text);
   return 0;
 }
@@ -254,11 +348,11 @@ export function runReassign(args: string[]): Promise<number> {
       case 'generate':
         return generate(a, conn);
       case 'execute':
-        return execute(a, conn, s.timeout, false);
+        return execute(a, conn, s, false);
       case 'cancel':
-        return execute(a, conn, s.timeout, true);
+        return execute(a, conn, s, true);
       case 'verify':
-        return verify(a, conn, s.timeout);
+        return verify(a, conn, s);
       default:
         return list(conn, s.timeout);
     }
