@@ -276,3 +276,26 @@ test('replication throttles: a throttled new replica out of the ISR stops catchi
     throw e;
   }
 });
+
+test('replicas moved off a broker while it was down: its stray log is deleted when it starts again', async (t) => {
+  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 3, config: { 'auto.leader.rebalance.enable': false } });
+  t.after(() => cluster.stop());
+  try {
+    const port = cluster.broker(1).port;
+    await createTopic(port, 'away', [1, 2, 3]);
+    await until('a full ISR', () => partitionOn(cluster, 1, 'away')?.isr.length === 3);
+    const dir = cluster.broker(3).broker.replicas.partition('away', 0)?.log.dir as string;
+    await cluster.stopBroker(3);
+    await until('broker 3 out of the ISR', () => partitionOn(cluster, 1, 'away')?.isr.length === 2);
+    const r = await alter(port, [{ name: 'away', partitions: [{ partitionIndex: 0, replicas: [1, 2] }] }]);
+    assert.equal(codeOf(r, 'away'), ErrorCode.NONE);
+    assert.deepEqual(partitionOn(cluster, 1, 'away')?.replicas, [1, 2], 'complete at once: the target is the ISR');
+    assert.ok(existsSync(dir), 'the log is still on the stopped broker');
+    await cluster.startBroker(3);
+    await until('broker 3 deleted its stray log', () => !existsSync(dir));
+    assert.equal(cluster.broker(3).broker.replicas.partition('away', 0), undefined);
+  } catch (e) {
+    console.log(cluster.dumpLogs());
+    throw e;
+  }
+});
