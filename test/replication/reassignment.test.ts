@@ -9,7 +9,11 @@
  *   cancelled with a null target (the original replicas back, in Kafka's revert order; nothing listed), and a second cancel answers
  *   NO_REASSIGNMENT_IN_PROGRESS; unknown brokers, duplicates and an empty list are
  *   INVALID_REPLICA_ASSIGNMENT, an unknown partition UNKNOWN_TOPIC_OR_PARTITION;
- * - dropping a replica whose target is in the ISR completes at once.
+ * - dropping a replica whose target is in the ISR completes at once;
+ * - UnregisterBroker removes a dead registration at once (a live broker registers again);
+ * - replication throttles (leader and follower side) hold a new replica back, lifted they let it finish;
+ * - a broker that was down while its replica was moved away deletes the stray log at start;
+ * - a move started under one controller is completed by the next one.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -294,6 +298,61 @@ test('replicas moved off a broker while it was down: its stray log is deleted wh
     await cluster.startBroker(3);
     await until('broker 3 deleted its stray log', () => !existsSync(dir));
     assert.equal(cluster.broker(3).broker.replicas.partition('away', 0), undefined);
+  } catch (e) {
+    console.log(cluster.dumpLogs());
+    throw e;
+  }
+});
+
+test('a reassignment started under one controller is completed by the next one', async (t) => {
+  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 4, config: { 'auto.leader.rebalance.enable': false, 'replica.fetch.max.bytes': 65536 } });
+  t.after(() => cluster.stop());
+  const alterTopicConfig = async (value: string | null): Promise<void> => {
+    const c = await WireClient.connect(cluster.broker(2).port);
+    try {
+      const res = await c.request<{ responses: { errorCode: number; errorMessage: string | null }[] }>(44, 1, {
+        resources: [{ resourceType: 2, resourceName: 'ctl', configs: [{ name: 'follower.replication.throttled.replicas', configOperation: value === null ? 1 : 0, value }] }],
+        validateOnly: false,
+      });
+      assert.equal(res.responses[0]?.errorCode, 0, res.responses[0]?.errorMessage ?? '');
+    } finally {
+      c.close();
+    }
+  };
+  try {
+    const controller = await until('a controller', () => {
+      const id = cluster.broker(2).broker.cluster?.controllerId ?? -1;
+      return id > 0 ? id : undefined;
+    });
+    const others = [1, 2, 3, 4].filter((n) => n !== controller);
+    const [a, b, joining] = others as [number, number, number];
+    const port = cluster.broker(a).port;
+    await createTopic(port, 'ctl', [a, b]);
+    await until('ISR of ctl-0', () => partitionOn(cluster, a, 'ctl')?.isr.length === 2);
+    const c = await WireClient.connect(port);
+    t.after(() => c.close());
+    for (let i = 0; i < 20; i++) assert.equal((await c.produce('ctl', 0, encodeRecordBatch({ baseTimestamp: 1_000n, records: [{ value: 'y'.repeat(20_000), timestamp: 1_000n }] }), -1)).errorCode, 0);
+    // Hold the joining replica back (1 byte/s on its side) so that the move cannot finish under this controller.
+    const admin = await WireClient.connect(cluster.broker(joining).port);
+    try {
+      const res = await admin.request(44, 1, { resources: [{ resourceType: 4, resourceName: String(joining), configs: [{ name: 'follower.replication.throttled.rate', configOperation: 0, value: '1' }] }], validateOnly: false });
+      assert.equal(res.responses[0].errorCode, 0, res.responses[0].errorMessage);
+    } finally {
+      admin.close();
+    }
+    await alterTopicConfig(`0:${joining}`);
+    const r = await alter(port, [{ name: 'ctl', partitions: [{ partitionIndex: 0, replicas: [a, b, joining] }] }]);
+    assert.equal(codeOf(r, 'ctl'), ErrorCode.NONE);
+    await until('the joining replica got a first chunk', () => (cluster.broker(joining).broker.replicas.partition('ctl', 0)?.logEndOffset ?? 0) > 0);
+    assert.equal((await list(port)).length, 1, 'still in progress');
+    await cluster.stopBroker(controller);
+    await until('another controller', () => {
+      const id = cluster.broker(a).broker.cluster?.controllerId ?? -1;
+      return id > 0 && id !== controller ? id : undefined;
+    });
+    await alterTopicConfig(null);
+    await until('the new controller completed the move', () => partitionOn(cluster, a, 'ctl')?.replicas.join() === [a, b, joining].join() && (partitionOn(cluster, a, 'ctl')?.addingReplicas?.length ?? 0) === 0, 30_000);
+    assert.deepEqual(await list(port), []);
   } catch (e) {
     console.log(cluster.dumpLogs());
     throw e;
