@@ -3,7 +3,8 @@
  * which replicas are throttled comes from each topic's `leader.replication.throttled.replicas` /
  * `follower.replication.throttled.replicas` in the metadata image, the bounds from the dynamic
  * broker configs `leader.replication.throttled.rate` / `follower.replication.throttled.rate`
- * (read at each check, so AlterConfigs applies at once). Rules: replication/replication-quota.ts.
+ * (read at each check, so AlterConfigs applies at once; traffic is counted only while a rate is
+ * set). Rules: replication/replication-quota.ts.
  */
 import type { Clock } from '../common/clock.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -39,21 +40,23 @@ export function replicationThrottles(deps: ReplicationThrottlesDeps): { leader: 
     }
     return set === 'all' || set.has(partition);
   };
+  // Checked first, so that an unthrottled broker (the default) pays one config read per partition.
+  const limited = (side: Side): boolean => deps.config.int(`${side}.replication.throttled.rate`) < Number.MAX_SAFE_INTEGER;
   return {
     leader: {
-      holdBack: (p, replicaId) => throttled('leader', p.topic, p.index) && !(p.isr?.includes(replicaId) ?? false) && quotas.leader.exceeded(),
+      holdBack: (p, replicaId) => limited('leader') && throttled('leader', p.topic, p.index) && !(p.isr?.includes(replicaId) ?? false) && quotas.leader.exceeded(),
       sent: (p, bytes) => {
-        if (throttled('leader', p.topic, p.index)) quotas.leader.record(bytes);
+        if (limited('leader') && throttled('leader', p.topic, p.index)) quotas.leader.record(bytes);
       },
     },
     follower: {
       holdBack: (topic, partition) => {
-        if (!throttled('follower', topic, partition)) return false;
+        if (!limited('follower') || !throttled('follower', topic, partition)) return false;
         const inSync = deps.metadata.image().topic(topic)?.partitions[partition]?.isr.includes(deps.localId) ?? false;
         return !inSync && quotas.follower.exceeded();
       },
       received: (topic, partition, bytes) => {
-        if (throttled('follower', topic, partition)) quotas.follower.record(bytes);
+        if (limited('follower') && throttled('follower', topic, partition)) quotas.follower.record(bytes);
       },
     },
   };
