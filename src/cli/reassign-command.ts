@@ -21,7 +21,8 @@
  * (its moving partitions' current replicas) and follower.replication.throttled.replicas (their
  * new replicas); --verify removes them once every partition of the plan is done, unless
  * --preserve-throttles.
- * Not implemented: --replica-alter-log-dirs-throttle, --additional.
+ * As Kafka's tool, --execute refuses while a reassignment is in progress (any partition) unless
+ * --additional is given. Not implemented: --replica-alter-log-dirs-throttle.
  */
 import { readFileSync } from 'node:fs';
 import { AdminError, fetchMetadata, openFirst, type ClusterMetadata } from '../client/admin.js';
@@ -48,6 +49,7 @@ const options: readonly OptionSpec[] = [
   { name: 'broker-list', arg: 'IDS', help: 'With --generate: the brokers to place replicas on, e.g. 1,2,3,4' },
   { name: 'disable-rack-aware', value: false, help: 'With --generate: ignore broker racks' },
   { name: 'throttle', arg: 'BYTES/S', help: 'With --execute: bound the replication traffic of the moves (removed by --verify once done)' },
+  { name: 'additional', value: false, help: 'With --execute: start the moves even while other reassignments are in progress' },
   { name: 'preserve-throttles', value: false, help: 'With --verify: keep the throttles after the moves completed' },
   { name: 'reassignment-json-file', arg: 'FILE', help: 'With --execute, --verify, --cancel: the plan (Kafka\'s format; "-" reads stdin)' },
   // --broker-list names the target brokers here (as in kafka-reassign-partitions.sh), not the bootstrap servers.
@@ -292,6 +294,9 @@ async function execute(a: ParsedArgs, conn: KafkaConnection, s: ConnectionSettin
   if (throttle !== undefined && cancel) throw new CliError('--throttle goes with --execute.', undefined, { exitCode: ExitCode.USAGE });
   let text = '';
   if (!cancel) {
+    if (!a.has('additional') && (await ongoing(conn, timeoutMs)).size > 0) {
+      throw new CliError('Cannot execute because there is an existing partition assignment.', 'Use --additional to override this and create a new partition assignment in addition to the existing one; --list shows the one in progress.', { exitCode: ExitCode.FAILED });
+    }
     const md = await fetchMetadata(conn, [...new Set(plan.map((p) => p.topic))]);
     const current = plan.map((p) => ({ ...p, replicas: [...(md.topics.get(p.topic)?.partitions[p.partition]?.replicas ?? [])] })).filter((p) => p.replicas.length > 0);
     text += `Current partition replica assignment\n\n${planJson(current)}\n\nSave this to use as the --reassignment-json-file option during rollback\n`;

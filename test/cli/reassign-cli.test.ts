@@ -49,6 +49,9 @@ test('samsa reassign --list, --execute, --verify, --cancel, --throttle and its e
     assert.match(r.stdout, /^Current partition replica assignment\n\n\{"version":1,"partitions":\[\{"topic":"ct","partition":0,"replicas":\[1,2,3\],"log_dirs":\["any","any","any"\]\}\]\}\n\nSave this to use as the --reassignment-json-file option during rollback\nSuccessfully started partition reassignments for ct-0\n$/);
     r = await samsaCli(['reassign', '--list'], { bootstrap });
     assert.equal(r.stdout, 'Current partition reassignments:\nct-0: replicas: 1,2,9,3. adding: 9. removing: 3.\n');
+    r = await samsaCli(['reassign', '--execute', '--reassignment-json-file', file('other.json', plan('th', [2, 1]))], { bootstrap });
+    assert.equal(r.code, 1, 'another reassignment is in progress');
+    assert.match(r.stderr, /Cannot execute because there is an existing partition assignment/);
     r = await samsaCli(['reassign', '--verify', '--reassignment-json-file', stuck], { bootstrap });
     assertOk(r, '--verify');
     assert.equal(r.stdout, 'Status of partition reassignment:\nReassignment of partition ct-0 is still in progress.\n');
