@@ -103,3 +103,32 @@ test('samsa reassign --list, --execute, --verify, --cancel, --throttle and its e
     throw e;
   }
 });
+
+test('samsa reassign --generate places replicas rack-aware over the listed brokers (and ignores racks with --disable-rack-aware)', { timeout: 120_000 }, async (t) => {
+  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 4, config: { 'auto.leader.rebalance.enable': false }, brokerConfig: (id) => ({ 'broker.rack': id <= 2 ? 'rack-a' : 'rack-b' }) });
+  const dir = tempDir('samsa-reassign-gen-');
+  t.after(async () => {
+    await cluster.stop();
+    removeDir(dir);
+  });
+  try {
+    await createTopic(cluster.broker(1).port, 'racked', [1, 2]);
+    const topics = join(dir, 'topics.json');
+    writeFileSync(topics, JSON.stringify({ version: 1, topics: [{ topic: 'racked' }] }));
+    const bootstrap = cluster.broker(1).bootstrap;
+    const r = await samsaCli(['reassign', '--generate', '--topics-to-move-json-file', topics, '--broker-list', '1,2,3,4'], { bootstrap });
+    assertOk(r, '--generate');
+    const [, current, proposed] = /^Current partition replica assignment\n(\{.*\})\n\nProposed partition reassignment configuration\n(\{.*\})\n$/.exec(r.stdout) ?? [];
+    assert.deepEqual(JSON.parse(current as string), { version: 1, partitions: [{ topic: 'racked', partition: 0, replicas: [1, 2], log_dirs: ['any', 'any'] }] });
+    const plan = JSON.parse(proposed as string) as { partitions: { replicas: number[] }[] };
+    const replicas = plan.partitions[0]?.replicas ?? [];
+    assert.equal(replicas.length, 2, 'the replication factor is kept');
+    assert.deepEqual(new Set(replicas.map((id) => (id <= 2 ? 'a' : 'b'))), new Set(['a', 'b']), `one replica per rack: ${replicas.join(',')}`);
+    const plain = await samsaCli(['reassign', '--generate', '--topics-to-move-json-file', topics, '--broker-list', '1,2', '--disable-rack-aware'], { bootstrap });
+    assertOk(plain, '--generate --disable-rack-aware');
+    assert.match(plain.stdout, /"replicas":\[[12],[12]\]/);
+  } catch (e) {
+    console.log(cluster.dumpLogs());
+    throw e;
+  }
+});
