@@ -35,6 +35,7 @@ import { TopicController } from './topic-controller.js';
 import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
 import { ClusterNode } from './cluster-node.js';
 import { IsrUpdater } from './isr-updater.js';
+import { replicationThrottles } from './replication-throttles.js';
 import { PartitionRoles } from './partition-roles.js';
 import { ProtocolClient } from '../client/protocol-client.js';
 import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
@@ -99,6 +100,8 @@ export class Broker {
   private fetchers: ReplicaFetcherManager | null = null;
   private markerRouting: TxnMarkerRouting | null = null;
   private isrUpdater: IsrUpdater | null = null;
+  /** Replication throttling (cluster only). */
+  private throttles: ReturnType<typeof replicationThrottles> | null = null;
   private servers: KafkaServer[] = [];
   private stopped = false;
   private dirLocks: DirLock[] = [];
@@ -180,7 +183,7 @@ export class Broker {
     if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
     this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock });
-    this.applier.useRoles(this.roles);
+    this.applier.useRoles(this.roles, this.cluster !== null);
     const updater = this.isrUpdater;
     if (updater !== null) {
       this.roles.onRoleChange({
@@ -262,6 +265,9 @@ export class Broker {
       pools: this.pools,
       logger: this.logger,
       elections: this.cluster === null ? null : leaderElector(this.cluster.store),
+      assignments: cluster?.store ?? null,
+      registrations: cluster === null ? null : { unregister: (id: number) => cluster.unregister(id) },
+      leaderThrottle: this.throttles?.leader ?? null,
     };
     const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
     return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);
@@ -323,7 +329,9 @@ export class Broker {
     if (cluster === null) return null;
     const listenerName = this.config.str('inter.broker.listener.name') ?? this.listeners[0]?.name ?? 'PLAINTEXT';
     const c = this.config;
+    this.throttles = replicationThrottles({ config: c, metadata: this.metadata, localId: this.nodeId, clock: this.clock });
     this.fetchers = new ReplicaFetcherManager({
+      throttle: this.throttles.follower,
       localId: this.nodeId,
       scheduler: this.scheduler,
       maxWaitMs: c.int('replica.fetch.wait.max.ms'),

@@ -25,7 +25,7 @@ import type { BrokerImage, MetadataImage, TopicImage } from '../metadata/image.j
 import { ControllerRole } from '../cluster/controller.js';
 import { campaignForController, observeController, type ControllerCandidate, type ControllerLeadership } from '../cluster/etcd/election.js';
 import { EtcdMetadataStore } from '../cluster/etcd/metadata-store.js';
-import { registerBroker, type BrokerRegistration } from '../cluster/etcd/registration.js';
+import { registerBroker, unregisterBroker, type BrokerRegistration } from '../cluster/etcd/registration.js';
 import { EtcdSession } from '../cluster/etcd/session.js';
 import { electAfterFailures } from '../cluster/partition-elections.js';
 import { controlledShutdown, type ControlledShutdownResult } from '../cluster/controlled-shutdown.js';
@@ -210,6 +210,11 @@ export class ClusterNode {
    */
   controlledShutdown(maxRetries: number, retryBackoffMs: number): Promise<ControlledShutdownResult> {
     return controlledShutdown(this.store, { nodeId: this.opts.nodeId, maxRetries, retryBackoffMs, scheduler: this.opts.scheduler, logger: this.opts.logger });
+  }
+
+  /** UnregisterBroker: revokes the registration lease of `nodeId` (false: not registered). */
+  unregister(nodeId: number): Promise<boolean> {
+    return unregisterBroker(this.session, nodeId);
   }
 
   /** Leaves the cluster: resigns as controller, ends the registration (revoking its lease), closes etcd. */

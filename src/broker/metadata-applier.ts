@@ -10,7 +10,8 @@
  * names them) and prepareDeletion (partition directories renamed to `-delete`, durably, before
  * the topic leaves the metadata). The applier then finishes the work when the image arrives; for
  * a change it did not prepare (another writer, later: another controller) it does it all itself.
- * Only partitions with this broker among their replicas are opened here. Each opened partition,
+ * Only partitions with this broker among their replicas are opened here; a reassignment that adds
+ * this broker opens an empty log (it then follows), one that removes it deletes the log. Each opened partition,
  * and each partition whose leader or ISR changes, gets its role from PartitionRoles (leader,
  * follower; a single node leads every partition as its only replica).
  */
@@ -19,7 +20,7 @@ import { parseDynamicBrokerConfigs } from '../config/dynamic-broker-config.js';
 import { resolveTopicConfigs, numberConfig, stringConfig, type ResolvedTopicConfig } from '../config/topic-config-resolver.js';
 import type { Logger } from '../common/logger.js';
 import { deletedTopics, type MetadataDelta } from '../metadata/delta.js';
-import type { MetadataImage, TopicImage } from '../metadata/image.js';
+import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { DeletedLogDir, LogManager } from '../storage/log-manager.js';
@@ -103,6 +104,7 @@ export class MetadataApplier {
   private readonly preparedDeletions = new Map<string, PreparedDeletion>();
   private unwatch: (() => void) | null = null;
   private roles: PartitionRoles | null = null;
+  private clustered = false;
 
   constructor(
     private readonly config: BrokerConfig,
@@ -119,9 +121,10 @@ export class MetadataApplier {
     logs.configureCleaner(this.topicConfigs.cleanerOptions());
   }
 
-  /** Leader/follower roles of replicated partitions (set before loadPartitions). */
-  useRoles(roles: PartitionRoles): void {
+  /** Leader/follower roles of replicated partitions (set before loadPartitions); `clustered`: on etcd (replicas move). */
+  useRoles(roles: PartitionRoles, clustered = false): void {
     this.roles = roles;
+    this.clustered = clustered;
   }
 
   logConfigFor(overrides: Readonly<Record<string, string>>): LogConfig {
@@ -135,7 +138,12 @@ export class MetadataApplier {
   loadPartitions(): void {
     const image = this.store.image();
     // Directories whose topic never reached the metadata (a crash mid-creation) are not kept.
-    this.logs.removeStrayLogs((topic, partition) => (image.topic(topic)?.partitions.length ?? 0) > partition);
+    // In a cluster, so are logs of partitions this broker is no longer a replica of (a reassignment
+    // completed while it was down: Kafka deletes such stray logs too).
+    this.logs.removeStrayLogs((topic, partition) => {
+      const pm = image.topic(topic)?.partitions[partition];
+      return pm !== undefined && (this.roles === null || !this.clustered || pm.replicas.includes(this.nodeId));
+    });
     for (const t of image.topics()) this.openPartitions(t, 0);
     this.unwatch = this.store.watch((next, delta, previous) => this.apply(next, delta, previous));
   }
@@ -212,7 +220,14 @@ export class MetadataApplier {
       for (const pm of c.partitions) {
         const p = this.replicas.partition(t.name, pm.partition);
         const now = t.partitions[pm.partition];
-        if (p !== undefined && now !== undefined) this.roles.applyTo(p, now);
+        if (now === undefined) continue;
+        if (!now.replicas.includes(this.nodeId)) {
+          if (p !== undefined) this.removeReplica(p);
+        } else if (p !== undefined) {
+          this.roles.applyTo(p, now);
+        } else {
+          this.openReplica(t, now);
+        }
       }
     }
     for (const c of delta.topicConfigs ?? []) {
@@ -224,6 +239,28 @@ export class MetadataApplier {
       for (const t of image.topics()) this.applyTopicConfigs(t.name, t.configs);
       this.logs.configureCleaner(this.topicConfigs.cleanerOptions());
     }
+  }
+
+  /** A reassignment made this broker a replica of an existing partition: an empty log, then follower. */
+  private openReplica(t: TopicImage, pm: PartitionImage): void {
+    try {
+      this.openPartitionList(t, [pm]);
+      this.logger.info(`${t.name}-${pm.partition}: now a replica (reassignment), replicas [${pm.replicas.join(',')}]`);
+    } catch (e) {
+      this.logger.error(`cannot open ${t.name}-${pm.partition} as a new replica`, e);
+    }
+  }
+
+  /**
+   * A reassignment removed this broker from the partition's replicas (Kafka's StopReplica with
+   * delete): it stops fetching and leading, and its log is deleted.
+   */
+  private removeReplica(p: Partition): void {
+    this.roles?.stopReplica(p);
+    this.replicas.removePartition(p.topic, p.index);
+    this.logs.removeDeleted(this.logs.markForDeletion([{ topic: p.topic, partition: p.index }]));
+    p.notify();
+    this.logger.info(`${p.topic}-${p.index}: no longer a replica (reassignment); log deleted`);
   }
 
   private openNew(image: MetadataImage, topicId: string, from: number): void {
@@ -257,6 +294,7 @@ export class MetadataApplier {
     const settings = this.topicConfigs.settingsFor(configs);
     this.producePolicies.set(name, this.topicConfigs.producePolicyFor(configs));
     for (const p of this.replicas.partitions(name) ?? []) {
+      if (p === undefined) continue;
       p.log.config = logConfig;
       p.settings = settings;
     }
@@ -276,11 +314,19 @@ export class MetadataApplier {
   /** Loads or creates the logs of partitions [from, end) of `t` and registers their Partition objects. */
   private openPartitions(t: TopicImage, from: number): void {
     this.prepareLogs(t, from);
-    this.logs.syncNewLogDirs();
+    this.openPartitionList(t, t.partitions.slice(from));
+  }
+
+  /** Registers Partition objects for `list` (of `t`) hosted here, creating a missing log empty. */
+  private openPartitionList(t: TopicImage, list: readonly PartitionImage[]): void {
     const logConfig = this.logConfigFor(t.configs);
+    for (const pm of list) {
+      if (pm.replicas.includes(this.nodeId) && this.logs.getLog(t.name, pm.partition) === undefined) this.logs.createLog(t.name, pm.partition, logConfig, false, t.topicId);
+    }
+    this.logs.syncNewLogDirs();
     const settings = this.topicConfigs.settingsFor(t.configs);
     this.producePolicies.set(t.name, this.topicConfigs.producePolicyFor(t.configs));
-    for (const pm of t.partitions.slice(from)) {
+    for (const pm of list) {
       if (!pm.replicas.includes(this.nodeId)) continue;
       const plog = this.logs.getLog(t.name, pm.partition);
       if (plog === undefined) continue;

@@ -4,7 +4,8 @@
  * - leader in the image → becomes (or stays) leader at the image's leader epoch with its replicas
  *   and ISR, and stops fetching the partition;
  * - another live leader → becomes follower at that epoch and fetches from it (after truncating);
- * - no leader (offline) → follower of nobody: refuses produce, fetches nothing.
+ * - no leader (offline) → follower of nobody: refuses produce, fetches nothing;
+ * - no longer a replica (reassigned away) → `stopReplica`, before the applier removes the log.
  * A partition whose only replica is this broker stays a sole leader (a single node, RF 1): no
  * follower bookkeeping at all. Listeners hear of leadership gained or lost (the coordinators load
  * and unload the state of their internal partitions there).
@@ -71,6 +72,17 @@ export class PartitionRoles {
       const meta = image.topic(p.topic)?.partitions[p.index];
       if (meta !== undefined) this.applyTo(p, meta);
     }
+  }
+
+  /**
+   * This broker is no longer a replica (a reassignment removed it): no more fetching, no more
+   * leading (waiting appends fail with NOT_LEADER_OR_FOLLOWER, coordinators unload).
+   */
+  stopReplica(p: Partition): void {
+    this.deps.fetchers?.unfollow(p.topic, p.index);
+    const wasLeader = p.isLeader;
+    p.becomeFollower(p.leaderEpoch, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (wasLeader) for (const l of this.listeners) l.becameFollower(p);
   }
 
   /** Applies one partition's metadata. */

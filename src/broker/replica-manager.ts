@@ -1,4 +1,8 @@
-/** The partitions hosted on this broker, looked up by topic name or id and partition index. */
+/**
+ * The partitions hosted on this broker, looked up by topic name or id and partition index. In a
+ * cluster a broker hosts only some partitions of a topic, so a topic's list may have holes
+ * (`partitions()` is indexed by partition; `all()` and `removeTopic()` skip the holes).
+ */
 import { Partition } from './partition.js';
 
 export class ReplicaManager {
@@ -24,10 +28,20 @@ export class ReplicaManager {
   removeTopic(topic: string): Partition[] {
     const list = this.byTopic.get(topic) ?? [];
     this.byTopic.delete(topic);
-    return list;
+    return list.filter((p): p is Partition => p !== undefined);
+  }
+
+  /** Stops hosting one partition (a reassignment moved it off this broker); returns it. */
+  removePartition(topic: string, index: number): Partition | undefined {
+    const list = this.byTopic.get(topic);
+    const p = list?.[index];
+    if (list === undefined || p === undefined) return undefined;
+    delete list[index];
+    if (list.every((x) => x === undefined)) this.byTopic.delete(topic);
+    return p;
   }
 
   *all(): IterableIterator<Partition> {
-    for (const list of this.byTopic.values()) yield* list;
+    for (const list of this.byTopic.values()) for (const p of list) if (p !== undefined) yield p;
   }
 }

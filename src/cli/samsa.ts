@@ -17,6 +17,7 @@ Commands:
   delete-records  Delete records below an offset (kafka-delete-records.sh's JSON file)
   log-dirs        Log directories and partition sizes (samsa log-dirs --describe)
   transactions    List, describe, describe-producers and abort transactions
+  reassign        Move partition replicas between brokers (kafka-reassign-partitions.sh)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -47,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./log-dirs-command.js')).runLogDirs(rest);
     case 'transactions':
       return (await import('./transactions-command.js')).runTransactions(rest);
+    case 'reassign':
+      return (await import('./reassign-command.js')).runReassign(rest);
     case '--version':
     case '-V':
     case 'version':

@@ -11,6 +11,7 @@ import { Broker } from '../broker/broker.js';
 import { BrokerConfig, parseListener } from '../config/broker-config.js';
 import { parseProperties } from '../config/properties-file.js';
 import { ConfigError } from '../common/errors.js';
+import { envToProperty, propertiesFromEnv } from '../config/env-config.js';
 
 export const startUsage = `Usage: samsa start [server.properties] [options]
 
@@ -25,9 +26,17 @@ Options:
                          (without other listener settings: PLAINTEXT://127.0.0.1:N)
   --data-dir DIR         Shorthand for log.dirs=DIR
   -h, --help             Show this help
+
+Environment: SAMSA_<NAME> sets a broker property the way Kafka's Docker images map KAFKA_<NAME>
+(SAMSA_NODE_ID=1 → node.id=1, SAMSA_ETCD_ENDPOINTS → etcd.endpoints; '__' → '_', '___' → '-'),
+over the properties file and under --override.
 `;
 
-export function buildStartConfig(args: string[]): BrokerConfig {
+/**
+ * The broker config of `samsa start`: the properties file, then SAMSA_* environment variables
+ * (Kafka's Docker image mapping, env-config.ts), then --override and the shorthands.
+ */
+export function buildStartConfig(args: string[], env: Readonly<Record<string, string | undefined>> = {}): BrokerConfig {
   const props = new Map<string, string>();
   const overrides = new Map<string, string>();
   let file: string | null = null;
@@ -76,6 +85,7 @@ export function buildStartConfig(args: string[]): BrokerConfig {
     }
     for (const [k, v] of parseProperties(text)) props.set(k, v);
   }
+  for (const [k, v] of propertiesFromEnv(env).properties) props.set(k, v);
   for (const [k, v] of overrides) props.set(k, v);
   if (port !== null) props.set('listeners', withPort(props.get('listeners'), port));
   if (!props.has('log.dirs') && !props.has('log.dir')) props.set('log.dirs', './samsa-data');
@@ -112,7 +122,8 @@ export async function runStart(args: string[]): Promise<number> {
   }
   let config: BrokerConfig;
   try {
-    config = buildStartConfig(args);
+    for (const name of propertiesFromEnv(process.env).ignored) process.stderr.write(`samsa start: ignoring ${name}: ${envToProperty(name) ?? name} is not a broker setting\n`);
+    config = buildStartConfig(args, process.env);
   } catch (e) {
     process.stderr.write(`samsa start: ${(e as Error).message}\n`);
     return 2;

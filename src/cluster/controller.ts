@@ -12,6 +12,9 @@
  * another controller won meanwhile the write fails with NOT_CONTROLLER and this one stops.
  * A lost compare-and-swap (a leader changed the ISR meanwhile) is retried on the next image.
  * Brokers shutting down in a controlled way move their own leaderships first (controlled-shutdown.ts).
+ * Reassignments in progress (started by AlterPartitionReassignments) are completed here as soon as
+ * their target replicas are all in the ISR (reassignment.ts): the controller drives them, as
+ * Kafka's does, on every image that changes a partition.
  * With `rebalance` (auto.leader.rebalance.enable), every `leader.imbalance.check.interval.seconds`
  * leadership goes back to preferred replicas where a broker is imbalanced (leader-elections.ts).
  */
@@ -21,8 +24,9 @@ import type { Logger } from '../common/logger.js';
 import type { Scheduler, TimerHandle } from '../common/scheduler.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
 import type { MetadataDelta } from '../metadata/delta.js';
-import type { FencedMetadataStore } from './etcd/metadata-store.js';
+import type { FencedMetadataStore, PartitionAssignmentChange } from './etcd/metadata-store.js';
 import { electAfterFailures, type PartitionState } from './partition-elections.js';
+import { completeReassignment } from './reassignment.js';
 import { rebalancePreferredLeaders } from './leader-elections.js';
 
 export interface ControllerOptions {
@@ -110,16 +114,36 @@ export class ControllerRole {
       for (const p of t.partitions) {
         if (this.stopped) return;
         const next = electAfterFailures(stateOf(p), alive, unclean);
-        if (next !== null) await this.write(t, p, next);
+        if (next !== null) {
+          await this.write(t, p, next);
+          continue; // a reassignment step waits for the image this write brings
+        }
+        const done = completeReassignment(p, alive);
+        if (done !== null) await this.writeAssignment(t, p, done);
       }
     }
   }
 
   /** Writes one partition's new leader and ISR; false when a compare-and-swap was lost (retried on the next image). */
   private async write(t: TopicImage, p: PartitionImage, next: PartitionState): Promise<boolean> {
-    try {
+    return this.guarded(async () => {
       await this.store.alterPartition(t.topicId, p.partition, p.partitionEpoch ?? 0, { leader: next.leader, leaderEpoch: next.leaderEpoch, isr: next.isr });
       if (next.leader !== p.leader) this.opts.logger.info(`controller: ${t.name}-${p.partition} leader ${p.leader} -> ${next.leader} (epoch ${next.leaderEpoch}), ISR [${next.isr.join(',')}]`);
+    });
+  }
+
+  /** Writes the completion of a reassignment (replicas = target, removing replicas out of the ISR). */
+  private async writeAssignment(t: TopicImage, p: PartitionImage, next: PartitionAssignmentChange): Promise<boolean> {
+    return this.guarded(async () => {
+      await this.store.alterPartitionAssignment(t.topicId, p.partition, p.partitionEpoch ?? 0, next);
+      this.opts.logger.info(`controller: ${t.name}-${p.partition} reassignment completed: replicas [${next.replicas.join(',')}], leader ${next.leader} (epoch ${next.leaderEpoch}), ISR [${next.isr.join(',')}]`);
+    });
+  }
+
+  /** Runs one fenced write; false when a compare-and-swap was lost (looked at again) or this controller was deposed. */
+  private async guarded(write: () => Promise<void>): Promise<boolean> {
+    try {
+      await write();
       return true;
     } catch (e) {
       if (e instanceof KafkaError && e.code === ErrorCode.NOT_CONTROLLER) {

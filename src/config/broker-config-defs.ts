@@ -112,6 +112,13 @@ const own: ConfigKeyDef[] = [
   { name: 'cluster.id', type: ConfigType.string, defaultValue: null, readOnly: true },
   // Samsa's own: segment files kept open at once (LRU; clamped to half of the fd limit).
   { name: 'log.open.files.max', type: ConfigType.int, defaultValue: 4096, validate: atLeast(16), readOnly: true },
+  // Replication throttling (replication/replication-quota.ts; kafka-reassign-partitions.sh --throttle):
+  // bytes per second of replication traffic of the replicas listed in the topics'
+  // *.replication.throttled.replicas, measured over window.num windows of window.size.seconds.
+  { name: 'leader.replication.throttled.rate', type: ConfigType.long, defaultValue: LONG_MAX, validate: atLeast(1) },
+  { name: 'follower.replication.throttled.rate', type: ConfigType.long, defaultValue: LONG_MAX, validate: atLeast(1) },
+  { name: 'replication.quota.window.num', type: ConfigType.int, defaultValue: 11, validate: atLeast(1), readOnly: true },
+  { name: 'replication.quota.window.size.seconds', type: ConfigType.int, defaultValue: 1, validate: atLeast(1), readOnly: true },
   // Recognised for compatibility with Kafka's sample server.properties; no effect on a Samsa broker.
   { name: 'process.roles', type: ConfigType.list, defaultValue: [], inert: true },
   { name: 'controller.quorum.voters', type: ConfigType.list, defaultValue: [], inert: true },

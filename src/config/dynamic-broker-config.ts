@@ -12,7 +12,7 @@ import { topicConfigDefs } from './topic-config.js';
 /** Kafka's DynamicLogConfig: every broker synonym of a topic config. */
 const logConfigs = new Set(topicConfigDefs.flatMap((d) => d.synonyms));
 
-/** Kafka's LogCleaner.ReconfigurableConfigs, DynamicThreadPool and DynamicConnectionQuota (subset known here). */
+/** Kafka's LogCleaner.ReconfigurableConfigs, DynamicThreadPool, DynamicConnectionQuota and the replication throttle rates (subset known here). */
 const otherDynamic = [
   'log.cleaner.threads',
   'log.cleaner.dedupe.buffer.size',
@@ -27,6 +27,9 @@ const otherDynamic = [
   'background.threads',
   'max.connections',
   'max.connections.per.ip',
+  // Kafka's DynamicReplicationConfig (replication throttles, kafka-reassign-partitions.sh --throttle).
+  'leader.replication.throttled.rate',
+  'follower.replication.throttled.rate',
 ];
 
 export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([...logConfigs, ...otherDynamic].filter((k) => brokerConfigByName.has(k)));

@@ -12,6 +12,14 @@ export interface TopicConfigDef extends ConfigKeyDef {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
 
+/** Kafka's ThrottledReplicaListValidator: '*' alone, or a list of [partition]:[broker] entries. */
+function throttledReplicas(v: unknown): string | undefined {
+  const list = Array.isArray(v) ? (v as unknown[]).map((x) => String(x).trim()) : [];
+  if (list.length === 1 && list[0] === '*') return undefined;
+  if (list.every((x) => /^\d+:\d+$/.test(x))) return undefined;
+  return "must be the wildcard (*) or a list of replicas in the form [PartitionId]:[BrokerId],[PartitionId]:[BrokerId],...";
+}
+
 export const topicConfigDefs: readonly TopicConfigDef[] = [
   { name: 'cleanup.policy', type: ConfigType.list, defaultValue: ['delete'], synonyms: ['log.cleanup.policy'], validate: oneOf('delete', 'compact') },
   { name: 'compression.type', type: ConfigType.string, defaultValue: 'producer', synonyms: ['compression.type'], validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer') },
@@ -46,8 +54,9 @@ export const topicConfigDefs: readonly TopicConfigDef[] = [
   { name: 'remote.storage.enable', type: ConfigType.boolean, defaultValue: false, synonyms: [], inert: true },
   { name: 'remote.log.copy.disable', type: ConfigType.boolean, defaultValue: false, synonyms: [], inert: true },
   { name: 'remote.log.delete.on.disable', type: ConfigType.boolean, defaultValue: false, synonyms: [], inert: true },
-  { name: 'follower.replication.throttled.replicas', type: ConfigType.list, defaultValue: [], synonyms: [], inert: true },
-  { name: 'leader.replication.throttled.replicas', type: ConfigType.list, defaultValue: [], synonyms: [], inert: true },
+  // Replication throttling (replication/replication-quota.ts): '*' or partition:broker pairs.
+  { name: 'follower.replication.throttled.replicas', type: ConfigType.list, defaultValue: [], synonyms: [], validate: throttledReplicas },
+  { name: 'leader.replication.throttled.replicas', type: ConfigType.list, defaultValue: [], synonyms: [], validate: throttledReplicas },
 ];
 
 export const topicConfigByName: ReadonlyMap<string, TopicConfigDef> = new Map(topicConfigDefs.map((d) => [d.name, d]));

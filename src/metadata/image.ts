@@ -20,6 +20,13 @@ export interface PartitionImage {
   readonly isr: readonly number[];
   /** Bumped by every change of leader or ISR (Kafka's partition epoch; the etcd store keeps it, the local store need not). */
   readonly partitionEpoch?: number;
+  /**
+   * A reassignment in progress (Kafka's PartitionRecord addingReplicas / removingReplicas): replicas
+   * being added (in `replicas`, catching up) and replicas to drop once the target (replicas minus
+   * removing) is in the ISR. Absent or empty: no reassignment.
+   */
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
 }
 
 export interface TopicImage {
@@ -168,6 +175,11 @@ export class MetadataImage {
   }
 }
 
+/** Whether a partition has a reassignment in progress. */
+export function reassigning(p: PartitionImage): boolean {
+  return (p.addingReplicas?.length ?? 0) > 0 || (p.removingReplicas?.length ?? 0) > 0;
+}
+
 /** The endpoint of `broker` for a listener, else its first endpoint (Kafka answers per listener). */
 export function endpointFor(broker: BrokerImage, listenerName: string): BrokerEndpoint | undefined {
   return broker.endpoints.find((e) => e.listenerName === listenerName) ?? broker.endpoints[0];
@@ -183,6 +195,8 @@ export function freezeTopic(t: TopicImage): TopicImage {
   for (const p of t.partitions) {
     Object.freeze(p.replicas);
     Object.freeze(p.isr);
+    if (p.addingReplicas !== undefined) Object.freeze(p.addingReplicas);
+    if (p.removingReplicas !== undefined) Object.freeze(p.removingReplicas);
     Object.freeze(p);
   }
   Object.freeze(t.partitions);

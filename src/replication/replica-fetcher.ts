@@ -74,6 +74,16 @@ export interface ReplicaFetcherOptions {
   backoffMs: number;
   /** The broker's logger (default the process logger). */
   logger?: Logger;
+  /** Replication throttling of the follower side (absent: none). */
+  throttle?: FollowerThrottle;
+}
+
+/** The follower side of replication throttling (replication-quota.ts). */
+export interface FollowerThrottle {
+  /** Whether `topic`-`partition` is left out of fetches now (throttled, not in the ISR, over the rate). */
+  holdBack(topic: string, partition: number): boolean;
+  /** Record bytes received for `topic`-`partition` (counted when it is throttled here). */
+  received(topic: string, partition: number, bytes: number): void;
 }
 
 interface Fetching {
@@ -146,7 +156,14 @@ export class ReplicaFetcher {
   private async run(): Promise<void> {
     while (!this.stopped) {
       const now = this.opts.scheduler.now();
-      const ready = [...this.partitions.values()].filter((f) => f.delayedUntil <= now);
+      const due = [...this.partitions.values()].filter((f) => f.delayedUntil <= now);
+      const throttle = this.opts.throttle;
+      const ready = throttle === undefined ? due : due.filter((f) => f.truncating || !throttle.holdBack(f.p.topic, f.p.partition));
+      if (ready.length === 0 && due.length > 0) {
+        // Every due partition is throttled: look again after a backoff (Kafka's follower does the same).
+        await this.sleep(Math.max(1, this.opts.backoffMs));
+        continue;
+      }
       if (ready.length === 0) {
         const next = Math.min(...[...this.partitions.values()].map((f) => f.delayedUntil));
         await this.sleep(Number.isFinite(next) ? Math.max(1, next - now) : 3_600_000);
@@ -298,7 +315,10 @@ export class ReplicaFetcher {
     const records = r.records;
     if (records !== null && records.length > 0) {
       const whole = wholeBatches(records);
-      if (whole.length > 0) p.appendFromLeader(whole);
+      if (whole.length > 0) {
+        p.appendFromLeader(whole);
+        this.opts.throttle?.received(p.topic, p.partition, whole.length);
+      }
     }
     p.leaderProgress(Number(r.highWatermark), Number(r.logStartOffset));
   }

@@ -42,7 +42,7 @@ export interface ProcessCluster {
   live(): ProcessBroker[];
   /** kill -9, waiting for the exit. */
   kill(nodeId: number): Promise<void>;
-  /** Starts a killed broker again on its data dir and port. */
+  /** Starts a killed broker again on its data dir and port (or one not started yet: see `initial`). */
   restart(nodeId: number): Promise<void>;
   pause(nodeId: number): void;
   resume(nodeId: number): void;
@@ -67,6 +67,8 @@ export interface ProcessClusterOptions {
   size: number;
   /** Broker properties for every broker (over FAST_CLUSTER_CONFIG). */
   config?: Record<string, string | number>;
+  /** How many brokers start at once (default `size`); the others start with restart(nodeId), as brokers added later. */
+  initial?: number;
 }
 
 const FIND_COORDINATOR = 10;
@@ -165,7 +167,7 @@ export async function startProcessCluster(opts: ProcessClusterOptions): Promise<
   };
   try {
     // One at a time: the first creates the cluster id.
-    for (const b of brokers) await start(b);
+    for (const b of brokers.slice(0, opts.initial ?? opts.size)) await start(b);
   } catch (e) {
     await cluster.stop();
     throw e;

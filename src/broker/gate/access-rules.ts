@@ -11,7 +11,7 @@
  * - InitProducerId (transactional), AddOffsetsToTxn, EndTxn, TxnOffsetCommit: WRITE on the
  *   transactional id; WriteTxnMarkers: CLUSTER_ACTION on the cluster;
  * - DescribeCluster, DescribeLogDirs, ListPartitionReassignments: DESCRIBE on the cluster;
- *   ElectLeaders, AlterPartitionReassignments, AlterReplicaLogDirs: ALTER on the cluster.
+ *   ElectLeaders, AlterPartitionReassignments, AlterReplicaLogDirs, UnregisterBroker: ALTER on the cluster.
  * Deviations (not checked yet, the authorizer allows everything today): CreateTopics' shortcut
  * CREATE on the cluster, Metadata's CREATE for auto-creation, idempotent produce's
  * IDEMPOTENT_WRITE, the topics inside group/transaction requests (OffsetCommit, OffsetFetch,
@@ -192,7 +192,7 @@ export const accessRules: ReadonlyMap<number, AccessRule<unknown, unknown>> = ne
     group(8), group(11), group(12), group(13), group(14),
     transactionalId(22), transactionalId(25), transactionalId(26), transactionalId(28),
     cluster(27, AclOperation.CLUSTER_ACTION),
-    cluster(34, AclOperation.ALTER), cluster(43, AclOperation.ALTER), cluster(45, AclOperation.ALTER),
+    cluster(34, AclOperation.ALTER), cluster(43, AclOperation.ALTER), cluster(45, AclOperation.ALTER), cluster(64, AclOperation.ALTER),
     cluster(35, AclOperation.DESCRIBE), cluster(46, AclOperation.DESCRIBE), cluster(60, AclOperation.DESCRIBE),
   ] as AccessRule<unknown, unknown>[]).map((r) => [r.apiKey, r]),
 );

@@ -144,7 +144,8 @@ interface ReadResult {
   out: PartitionOut;
 }
 
-function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: FetchRequest, maxResponseBytes: number, replica: boolean): { results: ReadResult[]; bytes: number; errors: boolean } {
+function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: FetchRequest, maxResponseBytes: number, replicaId: number): { results: ReadResult[]; bytes: number; errors: boolean } {
+  const replica = replicaId >= 0;
   // Fetch v0-v3: old message formats, converted from the stored batches.
   const legacyMagic = legacyMagicOf(ctx.apiVersion);
   let remaining = maxResponseBytes;
@@ -172,6 +173,8 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
       } else if (target.diverging !== undefined) {
         out.divergingEpoch = { epoch: target.diverging.epoch, endOffset: BigInt(target.diverging.endOffset) };
         errors = true; // answered at once, like an error
+      } else if (replica && deps.leaderThrottle?.holdBack(partition, replicaId) === true) {
+        // A throttled replica out of the ISR while this leader is over leader.replication.throttled.rate: no records this time.
       } else {
         // A follower reads up to the log end; consumers up to the high watermark (or the LSO).
         const maxOffset = replica ? partition.logEndOffset : req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
@@ -187,6 +190,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
             out.records = records;
             bytes += records.length;
             remaining -= records.length;
+            if (replica) deps.leaderThrottle?.sent(partition, records.length);
             if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = abortedIn(partition, Number(sp.fetchOffset), records);
           }
         } catch (e) {
@@ -246,6 +250,16 @@ export interface FetchDeps extends DownConvertDeps {
   readonly requestBudget: Pick<RequestBudget, 'responseRoom'>;
   readonly scheduler: Pick<Scheduler, 'schedule'>;
   readonly logger: Logger;
+  /** Replication throttling of the leader side (absent or null: none). */
+  readonly leaderThrottle?: LeaderThrottle | null;
+}
+
+/** The leader side of replication throttling (replication/replication-quota.ts). */
+export interface LeaderThrottle {
+  /** Whether `p`'s records are held back from follower `replicaId` now. */
+  holdBack(p: Partition, replicaId: number): boolean;
+  /** Record bytes of `p` sent to a follower (counted when `p` is throttled here). */
+  sent(p: Partition, bytes: number): void;
 }
 
 export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchResponseInit> {
@@ -277,7 +291,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
       // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
       // broker-wide bound on unsent responses: a full broker still answers with the first batch.
       const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, deps.config.int('fetch.max.bytes'), deps.requestBudget.responseRoom);
-      const first = readAll(deps, ctx, targets, req, maxResponseBytes, replica);
+      const first = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
       if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.errors || targets.length === 0) {
         return buildResponse(ctx, first.results, session, full);
       }
@@ -290,7 +304,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           done = true;
           timer.cancel();
           for (const u of unsubscribe) u();
-          resolve(buildResponse(ctx, readAll(deps, ctx, targets, req, maxResponseBytes, replica).results, session, full));
+          resolve(buildResponse(ctx, readAll(deps, ctx, targets, req, maxResponseBytes, replicaId).results, session, full));
         };
         const onAppend = (): void => {
           if (done) return;
@@ -302,7 +316,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
             finish();
             return;
           }
-          const again = readAll(deps, ctx, targets, req, maxResponseBytes, replica);
+          const again = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
           if (again.bytes >= req.minBytes || again.errors) finish();
         };
         for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));

@@ -43,7 +43,8 @@ import { listTransactionsHandler, type ListTransactionsDeps } from './66-list-tr
 import { alterReplicaLogDirsHandler, type AlterReplicaLogDirsDeps } from './34-alter-replica-log-dirs.js';
 import { electLeadersHandler, type ElectLeadersDeps } from './43-elect-leaders.js';
 import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDeps } from './45-alter-partition-reassignments.js';
-import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
+import { listPartitionReassignmentsHandler, type ListPartitionReassignmentsDeps } from './46-list-partition-reassignments.js';
+import { unregisterBrokerHandler, type UnregisterBrokerDeps } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
@@ -78,6 +79,8 @@ export type HandlerServices = ProduceDeps &
   AlterReplicaLogDirsDeps &
   ElectLeadersDeps &
   AlterPartitionReassignmentsDeps &
+  ListPartitionReassignmentsDeps &
+  UnregisterBrokerDeps &
   DescribeTopicPartitionsDeps;
 
 /** The handlers of every API key served, given the broker's services. */
@@ -122,7 +125,8 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     alterReplicaLogDirsHandler(services),
     electLeadersHandler(services),
     alterPartitionReassignmentsHandler(services),
-    listPartitionReassignmentsHandler,
+    listPartitionReassignmentsHandler(services),
+    unregisterBrokerHandler(services),
     describeTopicPartitionsHandler(services),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);

@@ -4,7 +4,7 @@
  * the names follow them:
  *   <prefix>/cluster/id                                     cluster id (created once)
  *   <prefix>/brokers/ids/<nodeId>                           broker registration, bound to its lease
- *   <prefix>/brokers/topics/<topic>                         topic id, internal flag, replica assignment
+ *   <prefix>/brokers/topics/<topic>                         topic id, internal flag, replica assignment, reassignments in progress
  *   <prefix>/brokers/topics/<topic>/partitions/<p>/state    leader, leader epoch, ISR, partition epoch
  *   <prefix>/config/topics/<topic>                          topic config overrides
  *   <prefix>/config/brokers/<default>|<nodeId>              dynamic broker configs
@@ -15,7 +15,7 @@
  * Values are read from etcd, which other processes write: every decoder checks the shape and
  * throws EtcdValueError naming the key rather than trusting it.
  */
-import type { BrokerEndpoint, BrokerImage } from '../../metadata/image.js';
+import type { BrokerEndpoint, BrokerImage, PartitionImage } from '../../metadata/image.js';
 
 /** Kafka's ZooKeeper name of the cluster-default dynamic broker config. */
 export const DEFAULT_BROKER_RESOURCE = '<default>';
@@ -106,6 +106,9 @@ export interface TopicValue {
   readonly internal: boolean;
   /** Replicas of partition i at index i. */
   readonly replicas: readonly (readonly number[])[];
+  /** Reassignments in progress (Kafka's znode held adding_replicas / removing_replicas the same way): partition → node ids. */
+  readonly addingReplicas?: Readonly<Record<string, readonly number[]>>;
+  readonly removingReplicas?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** .../partitions/<p>/state: Kafka's znode held {leader, leader_epoch, isr, controller_epoch}, versioned by zkVersion. */
@@ -154,7 +157,33 @@ export function decodeTopic(key: string, raw: string): TopicValue {
   if (typeof o['internal'] !== 'boolean') throw new EtcdValueError(key, 'no internal flag');
   if (!Array.isArray(o['replicas'])) throw new EtcdValueError(key, 'no replicas');
   const replicas = (o['replicas'] as unknown[]).map((r, i) => intArray(key, r, `replicas of partition ${i}`));
-  return { version: 1, topicId: o['topicId'], internal: o['internal'], replicas };
+  const out: { -readonly [K in keyof TopicValue]: TopicValue[K] } = { version: 1, topicId: o['topicId'], internal: o['internal'], replicas };
+  for (const field of ['addingReplicas', 'removingReplicas'] as const) {
+    const v = o[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new EtcdValueError(key, `${field} is not an object`);
+    const m: Record<string, number[]> = {};
+    for (const [p, ids] of Object.entries(v)) {
+      if (!/^\d{1,10}$/.test(p) || Number(p) >= replicas.length) throw new EtcdValueError(key, `${field} names partition ${p}, which does not exist`);
+      m[p] = intArray(key, ids, `${field} of partition ${p}`);
+    }
+    out[field] = m;
+  }
+  return out;
+}
+
+/** The topic value of a topic image (replica lists, and the reassignments in progress when any). */
+export function encodeTopic(t: { topicId: string; internal: boolean; partitions: readonly PartitionImage[] }): string {
+  const value: { -readonly [K in keyof TopicValue]: TopicValue[K] } = { version: 1, topicId: t.topicId, internal: t.internal, replicas: t.partitions.map((p) => [...p.replicas]) };
+  const adding: Record<string, number[]> = {};
+  const removing: Record<string, number[]> = {};
+  for (const p of t.partitions) {
+    if ((p.addingReplicas?.length ?? 0) > 0) adding[String(p.partition)] = [...(p.addingReplicas ?? [])];
+    if ((p.removingReplicas?.length ?? 0) > 0) removing[String(p.partition)] = [...(p.removingReplicas ?? [])];
+  }
+  if (Object.keys(adding).length > 0) value.addingReplicas = adding;
+  if (Object.keys(removing).length > 0) value.removingReplicas = removing;
+  return JSON.stringify(value);
 }
 
 export function decodePartitionState(key: string, raw: string): PartitionStateValue {

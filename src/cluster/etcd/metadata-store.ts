@@ -26,7 +26,7 @@ import { log } from '../../common/logger.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
 import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
-import { encodeConfig, type PartitionStateValue, type TopicValue } from './keys.js';
+import { encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
 
@@ -35,6 +35,13 @@ export interface PartitionStateChange {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly isr: readonly number[];
+}
+
+/** A partition's whole assignment and state (a reassignment step: replicas, adding, removing, leader, ISR). */
+export interface PartitionAssignmentChange extends PartitionStateChange {
+  readonly replicas: readonly number[];
+  readonly addingReplicas: readonly number[];
+  readonly removingReplicas: readonly number[];
 }
 
 export interface WriteOptions {
@@ -114,6 +121,7 @@ export class EtcdMetadataStore implements MetadataStore {
       watch: (l) => this.watch(l),
       commit: (d) => this.commit(d, { controllerEpoch }),
       alterPartition: (id, p, e, s) => this.alterPartition(id, p, e, s, { controllerEpoch }),
+      alterPartitionAssignment: (id, p, e, c) => this.alterPartitionAssignment(id, p, e, c, { controllerEpoch }),
     };
   }
 
@@ -161,6 +169,46 @@ export class EtcdMetadataStore implements MetadataStore {
     throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `AlterPartition lost ${MAX_ATTEMPTS} compare-and-swaps in a row`);
   }
 
+  /**
+   * A reassignment step (Kafka's PartitionChangeRecord with replicas, addingReplicas and
+   * removingReplicas): writes the topic key with this partition's new replica lists and the
+   * partition's state, when its partition epoch is still `expectedPartitionEpoch`. The topic key
+   * is shared by the topic's partitions, so the transaction also compares (and bumps)
+   * metadata_version; a commit elsewhere only makes it rebuild the topic key from the newer image
+   * and try again, while a change of this partition is INVALID_UPDATE_VERSION (the caller decides again).
+   */
+  async alterPartitionAssignment(topicId: string, partition: number, expectedPartitionEpoch: number, change: PartitionAssignmentChange, options: WriteOptions = {}): Promise<MetadataImage> {
+    const { client, keys } = this.session;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      this.checkOpen();
+      const t = this.current.topicById(topicId);
+      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `no topic with id ${topicId}`);
+      const p = t.partitions[partition];
+      if (p === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name} has no partition ${partition}`);
+      const epoch = p.partitionEpoch ?? 0;
+      if (expectedPartitionEpoch !== epoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `${t.name}-${partition}: partition epoch is ${epoch}, not ${expectedPartitionEpoch}`);
+      if (change.leaderEpoch < p.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `${t.name}-${partition}: leader epoch ${change.leaderEpoch} is older than ${p.leaderEpoch}`);
+      const partitions = t.partitions.map((x) =>
+        x.partition !== partition ? x : { ...x, replicas: change.replicas, addingReplicas: change.addingReplicas, removingReplicas: change.removingReplicas },
+      );
+      const stateKey = keys.partitionState(t.name, partition);
+      const guards: Guard[] = [
+        { key: keys.metadataVersion, modRevision: this.mirror.versionModRevision },
+        { key: stateKey, modRevision: this.mirror.partitionStateRevision(t.name, partition) },
+      ];
+      const state: PartitionStateValue = { version: 1, leader: change.leader, leaderEpoch: change.leaderEpoch, isr: [...change.isr], partitionEpoch: epoch + 1 };
+      const ops = [
+        client.put(keys.topic(t.name)).value(encodeTopic({ topicId: t.topicId, internal: t.internal, partitions })),
+        client.put(stateKey).value(JSON.stringify(state)),
+        client.put(keys.metadataVersion).value(String(this.mirror.version + 1)),
+      ];
+      const r = await this.transact(guards, ops, options);
+      if (r.committed) return this.imageAt(r.revision);
+      await this.afterConflict(guards, r.current);
+    }
+    throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `reassignment step lost ${MAX_ATTEMPTS} compare-and-swaps in a row`);
+  }
+
   /** Stops watching (the session stays open; its owner closes it). Pending commits are rejected. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -196,8 +244,7 @@ export class EtcdMetadataStore implements MetadataStore {
         ops.push(client.delete().key(keys.topic(name)), client.delete().key(keys.topicConfig(name)));
         continue;
       }
-      const value: TopicValue = { version: 1, topicId: after.topicId, internal: after.internal, replicas: after.partitions.map((p) => [...p.replicas]) };
-      ops.push(client.put(keys.topic(name)).value(JSON.stringify(value)));
+      ops.push(client.put(keys.topic(name)).value(encodeTopic(after)));
       after.partitions.forEach((p, i) => {
         const old = same ? before.partitions[i] : undefined;
         if (old !== undefined && sameState(old, p)) return;
@@ -315,6 +362,7 @@ export class EtcdMetadataStore implements MetadataStore {
 /** The store as a controller sees it: every write fenced by its controller epoch. */
 export interface FencedMetadataStore extends MetadataStore {
   alterPartition(topicId: string, partition: number, expectedPartitionEpoch: number, change: PartitionStateChange): Promise<MetadataImage>;
+  alterPartitionAssignment(topicId: string, partition: number, expectedPartitionEpoch: number, change: PartitionAssignmentChange): Promise<MetadataImage>;
 }
 
 function sameState(a: PartitionImage, b: PartitionImage): boolean {

@@ -13,6 +13,8 @@ import { decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type Etc
 
 interface TopicEntry {
   value?: TopicValue;
+  /** Mod revision of the topic key (0: absent). */
+  valueRevision?: number;
   states: Map<number, { state: PartitionStateValue; modRevision: number }>;
   configs?: Record<string, string>;
 }
@@ -46,6 +48,11 @@ export class EtcdMirror {
   /** Mod revision of a partition's state key (0: absent). */
   partitionStateRevision(topic: string, partition: number): number {
     return this.topicEntries.get(topic)?.states.get(partition)?.modRevision ?? 0;
+  }
+
+  /** Mod revision of a topic's key (0: absent). */
+  topicRevision(topic: string): number {
+    return this.topicEntries.get(topic)?.valueRevision ?? 0;
   }
 
   partitionState(topic: string, partition: number): PartitionStateValue | undefined {
@@ -94,8 +101,13 @@ export class EtcdMirror {
             this.topicEntries.set(k.topic, e);
           }
           if (k.kind === 'topic') {
-            if (value === undefined) delete e.value;
-            else e.value = decodeTopic(key, value);
+            if (value === undefined) {
+              delete e.value;
+              delete e.valueRevision;
+            } else {
+              e.value = decodeTopic(key, value);
+              e.valueRevision = modRevision;
+            }
           } else if (k.kind === 'partitionState') {
             if (value === undefined) e.states.delete(k.partition);
             else e.states.set(k.partition, { state: decodePartitionState(key, value), modRevision });
@@ -115,7 +127,11 @@ export class EtcdMirror {
     if (e?.value === undefined) return undefined;
     const partitions: PartitionImage[] = e.value.replicas.map((replicas, partition) => {
       const s = e.states.get(partition)?.state;
-      return { partition, leader: s?.leader ?? -1, leaderEpoch: s?.leaderEpoch ?? 0, replicas: [...replicas], isr: [...(s?.isr ?? [])], partitionEpoch: s?.partitionEpoch ?? 0 };
+      const p: PartitionImage = { partition, leader: s?.leader ?? -1, leaderEpoch: s?.leaderEpoch ?? 0, replicas: [...replicas], isr: [...(s?.isr ?? [])], partitionEpoch: s?.partitionEpoch ?? 0 };
+      const adding = e.value?.addingReplicas?.[String(partition)];
+      const removing = e.value?.removingReplicas?.[String(partition)];
+      if (adding === undefined && removing === undefined) return p;
+      return { ...p, addingReplicas: [...(adding ?? [])], removingReplicas: [...(removing ?? [])] };
     });
     return freezeTopic({ name, topicId: e.value.topicId, partitions, configs: { ...(e.configs ?? {}) }, internal: e.value.internal });
   }
@@ -206,8 +222,16 @@ function samePartition(a: PartitionImage, b: PartitionImage | undefined): boolea
     a.replicas.length === b.replicas.length &&
     a.replicas.every((r, i) => r === b.replicas[i]) &&
     a.isr.length === b.isr.length &&
-    a.isr.every((r, i) => r === b.isr[i])
+    a.isr.every((r, i) => r === b.isr[i]) &&
+    sameIds(a.addingReplicas, b.addingReplicas) &&
+    sameIds(a.removingReplicas, b.removingReplicas)
   );
+}
+
+function sameIds(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((r, i) => r === y[i]);
 }
 
 function sameConfigs(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {

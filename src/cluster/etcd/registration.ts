@@ -59,3 +59,25 @@ export async function registerBroker(session: EtcdSession, broker: BrokerImage, 
     },
   };
 }
+
+/**
+ * Kafka's UnregisterBroker: ends the registration of `nodeId` by revoking the lease it is bound
+ * to, so the key goes at once instead of when its TTL runs out (a dead broker's registration is
+ * gone; a live broker loses its lease and registers again, as after a freeze). False when the
+ * node is not registered.
+ */
+export async function unregisterBroker(session: EtcdSession, nodeId: number): Promise<boolean> {
+  const { client, keys } = session;
+  const res = await client.get(keys.broker(nodeId)).exec();
+  const kv = res.kvs[0];
+  if (kv === undefined) return false;
+  if (kv.lease === '0') {
+    await client.delete().key(keys.broker(nodeId));
+    return true;
+  }
+  await client.leaseClient.leaseRevoke({ ID: kv.lease }).catch((e: unknown) => {
+    // Expired meanwhile: the key is gone anyway.
+    if (!(e instanceof Error && /not found/i.test(e.message))) throw e;
+  });
+  return true;
+}
