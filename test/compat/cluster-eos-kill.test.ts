@@ -121,7 +121,7 @@ test(`confluent-kafka EOS consume-transform-produce keeps exactly-once output th
     }
     await fullIsr(cluster, { [IN]: IN_PARTITIONS, [OUT]: OUT_PARTITIONS });
     feeder = startPythonProducer({ bootstrap: cluster.bootstrap(), topic: IN, partitions: IN_PARTITIONS, interval: 0.01 });
-    worker = startEosWorker({ bootstrap: cluster.bootstrap(), in: IN, out: OUT, group: GROUP, txnId: TXN_ID, txnTimeoutMs: 10_000, batch: 50 });
+    worker = startEosWorker({ bootstrap: cluster.bootstrap(), in: IN, out: OUT, group: GROUP, txnId: TXN_ID, txnTimeoutMs: 10_000, batch: 50, pauseMs: 100 });
     const w = worker;
     const commits = (): { at: number; pos: [number, number][] }[] => w.lines.filter((l) => l.msg['txn'] !== undefined).map((l) => ({ at: l.at, pos: l.msg['pos'] as [number, number][] }));
     await until('the worker to commit a transaction', () => commits().length > 0, 60_000);
@@ -201,6 +201,7 @@ test(`confluent-kafka EOS consume-transform-produce keeps exactly-once output th
     assert.deepEqual(missing.slice(0, 20), [], 'input records never transformed');
     assert.deepEqual(extra.slice(0, 20), [], 'output records that match no input');
     assert.equal(outValues.length, inValues.length);
+    if (process.env['EOS_LOGS'] !== undefined) console.log(cluster.output());
   } catch (e) {
     console.log(cluster.output());
     if (worker !== undefined) console.log(`--- worker ---\n${worker.lines.filter((l) => l.msg['txn'] === undefined).map((l) => JSON.stringify(l.msg)).join('\n')}\n${worker.stderr()}`);

@@ -17,7 +17,7 @@ import { PY_PRELUDE, runLines, type LineProcess } from './failover-clients.js';
  * {done:k} after stdin closed and the last transaction ended.
  */
 const WORKER_PY = String.raw`
-import json, sys, threading, time
+import json, random, sys, threading, time
 from confluent_kafka import Consumer, Producer, TopicPartition, KafkaException, OFFSET_BEGINNING
 ${PY_PRELUDE}common = {'bootstrap.servers': job['bootstrap'], 'reconnect.backoff.ms': 50, 'reconnect.backoff.max.ms': 500,
           'topic.metadata.refresh.interval.ms': 5000, 'error_cb': on_error}
@@ -58,8 +58,10 @@ while not stop.is_set():
         p.begin_transaction()
         for m in msgs:
             p.produce(job['out'], value=b'out-' + m.value())
+        time.sleep(random.random() * job['pauseMs'] / 1000)
         offsets = [TopicPartition(job['in'], q, o) for q, o in pos.items()]
         retrying(lambda: p.send_offsets_to_transaction(offsets, c.consumer_group_metadata(), 30))
+        time.sleep(random.random() * job['pauseMs'] / 1000)
         retrying(lambda: p.commit_transaction(30))
         txns += 1
         emit({'txn': txns, 'n': len(msgs), 'pos': sorted(pos.items())})
@@ -116,6 +118,8 @@ export interface EosWorkerJob {
   txnTimeoutMs: number;
   /** Most records per transaction. */
   batch: number;
+  /** Pauses of up to this long after the produce and after send_offsets_to_transaction, so that kills land inside transactions. */
+  pauseMs: number;
 }
 
 export function startEosWorker(job: EosWorkerJob): LineProcess {
