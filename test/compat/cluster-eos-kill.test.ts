@@ -4,10 +4,12 @@
  * and output topics, __transaction_state and __consumer_offsets all have RF 3 and
  * min.insync.replicas 2. A confluent-kafka idempotent producer feeds the input throughout; a
  * confluent-kafka EOS worker (eos-clients.ts: read_committed group consumer + transactional
- * producer, send_offsets_to_transaction) transforms it; EOS_FAILOVER_ROUNDS (default 9) rounds
+ * producer, send_offsets_to_transaction) transforms it; EOS_FAILOVER_ROUNDS (default 12) rounds
  * kill -9 a broker chosen in turn as the transaction coordinator of the worker's transactional id
- * (FindCoordinator key type 1), a leader of an input or output partition, and the controller; the
- * victim restarts on its data dir and the next round waits for full ISRs. Checked at the end: the
+ * (FindCoordinator key type 1), a leader of an input or output partition, and the controller, or
+ * (every fourth round) SIGSTOP the transaction coordinator until another broker coordinates the
+ * id, then SIGCONT it (a zombie coordinator that learns it was replaced); a killed victim restarts on its data dir and
+ * the next round waits for full ISRs. Checked at the end: the
  * output read with read_committed holds `out-<v>` exactly once for every value v in the input log,
  * and nothing else. Printed: rounds by kind, records, transactions, the stall after each kill (kill
  * to the worker's next committed transaction).
@@ -21,7 +23,7 @@ import { startCommittedReader, startEosWorker } from '../helpers/eos-clients.js'
 import { WireClient } from '../helpers/wire.js';
 
 const fx = useEtcd({ before, after });
-const ROUNDS = Number(process.env['EOS_FAILOVER_ROUNDS'] ?? 9);
+const ROUNDS = Number(process.env['EOS_FAILOVER_ROUNDS'] ?? 12);
 const IN = 'eos-in';
 const OUT = 'eos-out';
 const IN_PARTITIONS = 3;
@@ -129,7 +131,7 @@ test(`confluent-kafka EOS consume-transform-produce keeps exactly-once output th
     const all = { [IN]: IN_PARTITIONS, [OUT]: OUT_PARTITIONS, ...INTERNAL };
 
     const stallMs: number[] = [];
-    const kinds = { txnCoordinator: 0, leader: 0, controller: 0 };
+    const kinds = { txnCoordinator: 0, leader: 0, controller: 0, paused: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       await fullIsr(cluster, all);
       const md = await cluster.metadata([IN, OUT]);
@@ -138,26 +140,39 @@ test(`confluent-kafka EOS consume-transform-produce keeps exactly-once output th
         return c >= 0 ? c : undefined;
       });
       const leaders = [...Array(IN_PARTITIONS).keys()].map((p) => (md.partitions.get(`${IN}-${p}`) as { leader: number }).leader).concat([...Array(OUT_PARTITIONS).keys()].map((p) => (md.partitions.get(`${OUT}-${p}`) as { leader: number }).leader));
-      const kind = round % 3;
-      const victim = kind === 0 ? coordinator : kind === 1 ? (leaders[Math.floor(round / 3) % leaders.length] as number) : md.controllerId;
-      if (victim === coordinator) kinds.txnCoordinator++;
-      if (leaders.includes(victim)) kinds.leader++;
-      if (victim === md.controllerId) kinds.controller++;
+      const kind = round % 4;
+      const victim = kind === 0 || kind === 3 ? coordinator : kind === 1 ? (leaders[Math.floor(round / 4) % leaders.length] as number) : md.controllerId;
+      if (kind === 3) kinds.paused++;
+      else {
+        if (victim === coordinator) kinds.txnCoordinator++;
+        if (leaders.includes(victim)) kinds.leader++;
+        if (victim === md.controllerId) kinds.controller++;
+      }
       const before = commits().length;
       const killedAt = performance.now();
-      await cluster.kill(victim);
+      // Kind 3: SIGSTOP past its lease, so that it is replaced, then SIGCONT (a zombie coordinator).
+      if (kind === 3) cluster.pause(victim);
+      else await cluster.kill(victim);
+      if (kind === 3) {
+        // Until another broker coordinates the transactional id, then SIGCONT: the stopped one learns it was replaced.
+        await until(`round ${round}: a new transaction coordinator after broker ${victim} was stopped`, async () => {
+          const c = await txnCoordinator(cluster, TXN_ID);
+          return c >= 0 && c !== victim;
+        }, 60_000);
+        cluster.resume(victim);
+      }
       const resumed = await until(
-        `round ${round}: the worker to commit a transaction after broker ${victim} was killed`,
+        `round ${round}: the worker to commit a transaction after broker ${victim} was ${kind === 3 ? 'stopped' : 'killed'}`,
         () => commits().slice(before).find((c) => c.at - killedAt > OLD_COMMIT_WINDOW_MS)?.at,
         60_000,
       );
       stallMs.push(Math.round(resumed - killedAt));
-      await cluster.restart(victim);
+      if (kind !== 3) await cluster.restart(victim);
     }
     await fullIsr(cluster, all);
-    console.log(`# ${ROUNDS} rounds: victim was the transaction coordinator ${kinds.txnCoordinator}, an input/output leader ${kinds.leader}, the controller ${kinds.controller} times`);
-    console.log(`# kill to the next committed transaction (ms): min ${Math.min(...stallMs)} median ${median(stallMs)} max ${Math.max(...stallMs)}; all: ${stallMs.join(' ')}`);
-    assert.ok(kinds.txnCoordinator > 0 && kinds.leader > 0 && kinds.controller > 0, JSON.stringify(kinds));
+    console.log(`# ${ROUNDS} rounds: kill -9 of the transaction coordinator ${kinds.txnCoordinator}, of an input/output leader ${kinds.leader}, of the controller ${kinds.controller} times; SIGSTOP/SIGCONT of the transaction coordinator ${kinds.paused} times`);
+    console.log(`# kill (or stop) to the next committed transaction (ms): min ${Math.min(...stallMs)} median ${median(stallMs)} max ${Math.max(...stallMs)}; all: ${stallMs.join(' ')}`);
+    assert.ok(kinds.txnCoordinator > 0 && kinds.leader > 0 && kinds.controller > 0 && (ROUNDS < 4 || kinds.paused > 0), JSON.stringify(kinds));
 
     // The input ends; the worker transforms all of it.
     const code = await feeder.finish();

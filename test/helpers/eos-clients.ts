@@ -67,7 +67,7 @@ while not stop.is_set():
         emit({'txn': txns, 'n': len(msgs), 'pos': sorted(pos.items())})
     except KafkaException as e:
         err = e.args[0]
-        emit({'txnErr': str(err), 'abort': err.txn_requires_abort(), 'fatal': err.fatal(), 'retriable': err.retriable()})
+        emit({'ts': time.time(), 'txnErr': str(err), 'abort': err.txn_requires_abort(), 'fatal': err.fatal(), 'retriable': err.retriable()})
         while True:
             try:
                 if err.fatal():
@@ -78,7 +78,7 @@ while not stop.is_set():
                 break
             except KafkaException as e2:
                 err = e2.args[0]
-                emit({'recoverErr': str(err), 'fatal': err.fatal()})
+                emit({'ts': time.time(), 'recoverErr': str(err), 'fatal': err.fatal()})
                 if not err.fatal():
                     time.sleep(0.2)
 c.close()
