@@ -8,9 +8,9 @@
  * kill -9 a broker chosen in turn as the transaction coordinator of the worker's transactional id
  * (FindCoordinator key type 1), a leader of an input or output partition, and the controller, or
  * (every fourth round) SIGSTOP the transaction coordinator until another broker coordinates the
- * id, then SIGCONT it (a zombie coordinator that learns it was replaced); a killed victim restarts on its data dir and
- * the next round waits for full ISRs. Checked at the end: the
- * output read with read_committed holds `out-<v>` exactly once for every value v in the input log,
+ * id, then SIGCONT it (a zombie coordinator that learns it was replaced); a killed victim restarts
+ * on its data dir and the next round waits for full ISRs. Checked at the end: the output read with
+ * read_committed holds `out-<v>` exactly once for every value v in the input log,
  * and nothing else. Printed: rounds by kind, records, transactions, the stall after each kill (kill
  * to the worker's next committed transaction).
  */
@@ -198,6 +198,21 @@ test(`confluent-kafka EOS consume-transform-produce keeps exactly-once output th
       120_000,
     );
     assert.equal(await w.finish(), 0, w.stderr());
+    // The group's committed offsets (as its coordinator has them, stable: no open transaction) are the input's ends.
+    const committedOffsets = await until('the committed offsets from the group coordinator', async () => {
+      const co = await cluster.groupCoordinator(GROUP);
+      if (co < 0) return undefined;
+      const c = await WireClient.connect(cluster.broker(co).port);
+      try {
+        const r = await c.request(9, 8, { groups: [{ groupId: GROUP, topics: [{ name: IN, partitionIndexes: [...Array(IN_PARTITIONS).keys()] }] }], requireStable: true });
+        const g = r.groups[0] as { errorCode: number; topics: { partitions: { partitionIndex: number; committedOffset: bigint; errorCode: number }[] }[] };
+        if (g.errorCode !== 0 || g.topics[0]?.partitions.some((x) => x.errorCode !== 0)) return undefined;
+        return [...(g.topics[0]?.partitions ?? [])].sort((a, b) => a.partitionIndex - b.partitionIndex).map((x) => Number(x.committedOffset));
+      } finally {
+        c.close();
+      }
+    });
+    assert.deepEqual(committedOffsets, ends, 'the group committed every input offset');
     const failures = w.lines.filter((l) => l.msg['txnErr'] !== undefined || l.msg['recoverErr'] !== undefined).map((l) => JSON.stringify(l.msg));
     console.log(`# ${inValues.length} input records, ${commits().length} transactions committed, ${failures.length} failed transaction steps${failures.length > 0 ? `: ${failures.slice(0, 5).join(' ')}` : ''}`);
 
