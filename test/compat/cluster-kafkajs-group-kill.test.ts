@@ -3,7 +3,7 @@
  * a real etcd, a kafkajs consumer group (one member, committing after each record) on an RF 3
  * topic, and rounds of kill -9 of the group's coordinator (the leader of its __consumer_offsets
  * partition, found with FindCoordinator), a kafkajs producer adding records after each kill; the
- * victim restarts before the next round (KAFKAJS_FAILOVER_ROUNDS, default 2). The consumer carries
+ * victim restarts before the next round (KAFKAJS_FAILOVER_ROUNDS, default 1). The consumer carries
  * on with no retry tuning: it reads every record, nothing it had committed (acknowledged) is
  * delivered again, and it never crashes for good. kafkajs keeps sending commits to the node it
  * joined through (its offset manager caches the coordinator by node id) until its retries run out
@@ -19,7 +19,7 @@ import { startProcessCluster, until, type ProcessCluster } from '../helpers/clus
 import { WireClient } from '../helpers/wire.js';
 
 const fx = useEtcd({ before, after });
-const ROUNDS = Number(process.env['KAFKAJS_FAILOVER_ROUNDS'] ?? 2);
+const ROUNDS = Number(process.env['KAFKAJS_FAILOVER_ROUNDS'] ?? 1);
 const TOPIC = 'kjs-failover';
 const PARTITIONS = 3;
 const GROUP = 'kjs-failover-group';
