@@ -68,19 +68,22 @@ while not stop.is_set():
     except KafkaException as e:
         err = e.args[0]
         emit({'ts': time.time(), 'txnErr': str(err), 'abort': err.txn_requires_abort(), 'fatal': err.fatal(), 'retriable': err.retriable()})
-        while True:
+        step = 'replace' if err.fatal() else 'abort'
+        while step != 'done':
             try:
-                if err.fatal():
+                if step == 'replace':
                     p = producer()
-                else:
+                elif step == 'abort':
                     retrying(lambda: p.abort_transaction(30))
-                rewind()
-                break
+                else:
+                    rewind()
+                step = 'done' if step == 'rewind' else 'rewind'
             except KafkaException as e2:
                 err = e2.args[0]
                 emit({'ts': time.time(), 'recoverErr': str(err), 'fatal': err.fatal()})
-                if not err.fatal():
-                    time.sleep(0.2)
+                if err.fatal():
+                    step = 'replace'
+                time.sleep(0.2)
 c.close()
 emit({'done': txns})
 `;
