@@ -12,7 +12,7 @@ import { DEBIAN_PYTHON } from './run-process.js';
  * What both scripts start with: the job (argv[1] as JSON), `stop` set when stdin closes (the test
  * ends the client by closing it), `emit` of one JSON line, and librdkafka's error callback.
  */
-const PY_PRELUDE = String.raw`job = json.loads(sys.argv[1])
+export const PY_PRELUDE = String.raw`job = json.loads(sys.argv[1])
 stop = threading.Event()
 def watch():
     sys.stdin.read()
@@ -102,7 +102,7 @@ export interface LineProcess {
   stderr(): string;
 }
 
-function runLines(script: string, job: Record<string, unknown>, label: string): LineProcess {
+export function runLines(script: string, job: Record<string, unknown>, label: string): LineProcess {
   const child = spawn(DEBIAN_PYTHON, ['-c', script, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: JsonLine[] = [];
   let partial = '';
