@@ -17,7 +17,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
-import { startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
+import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
 import { startCommittedReader, startEosWorker } from '../helpers/eos-clients.js';
 import { WireClient } from '../helpers/wire.js';
@@ -117,17 +117,7 @@ test(`confluent-kafka EOS consume-transform-produce keeps exactly-once output th
     await cluster.stop();
   });
   try {
-    const admin = await WireClient.connect(cluster.broker(1).port);
-    try {
-      const created = await admin.request(19, 7, {
-        topics: [IN, OUT].map((name) => ({ name, numPartitions: name === IN ? IN_PARTITIONS : OUT_PARTITIONS, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: '2' }] })),
-        timeoutMs: 10_000,
-        validateOnly: false,
-      });
-      for (const x of created.topics) assert.equal(x.errorCode, 0, x.errorMessage);
-    } finally {
-      admin.close();
-    }
+    await createReplicatedTopics(cluster.broker(1).port, [{ name: IN, partitions: IN_PARTITIONS }, { name: OUT, partitions: OUT_PARTITIONS }]);
     await fullIsr(cluster, { [IN]: IN_PARTITIONS, [OUT]: OUT_PARTITIONS });
     feeder = startPythonProducer({ bootstrap: cluster.bootstrap(), topic: IN, partitions: IN_PARTITIONS, interval: 0.01 });
     worker = startEosWorker({ bootstrap: cluster.bootstrap(), in: IN, out: OUT, group: GROUP, txnId: TXN_ID, txnTimeoutMs: 10_000, batch: 50, pauseMs: 100 });

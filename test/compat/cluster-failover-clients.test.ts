@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer as PltConsumer, Producer as PltProducer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { useEtcd } from '../helpers/etcd.js';
-import { startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
+import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { KCAT, kcat } from '../helpers/compat.js';
 import { captureChildOutput } from '../helpers/log-capture.js';
 import { DEBIAN_PYTHON } from '../helpers/run-process.js';
@@ -41,21 +41,7 @@ async function createTopic(name: string, replicas?: number[]): Promise<void> {
   await ensureCluster();
   // A failed earlier test may have left its victim down.
   for (const b of cluster.brokers) if (b.proc === null) await cluster.restart(b.nodeId);
-  const admin = await WireClient.connect(cluster.live()[0]?.port ?? 0);
-  try {
-    const created = await admin.request(19, 7, {
-      topics: [
-        replicas === undefined
-          ? { name, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: '2' }] }
-          : { name, numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: replicas }], configs: [{ name: 'min.insync.replicas', value: '2' }] },
-      ],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
-  } finally {
-    admin.close();
-  }
+  await createReplicatedTopics(cluster.live()[0]?.port ?? 0, [replicas === undefined ? { name } : { name, assignments: [replicas] }]);
   await fullIsr(name);
 }
 

@@ -15,7 +15,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
-import { startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
+import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { startPythonConsumer, startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
 import { WireClient } from '../helpers/wire.js';
 
@@ -65,19 +65,7 @@ test(`confluent-kafka idempotent producer and a consumer group through ${ROUNDS}
     await consumer?.kill();
     await cluster.stop();
   });
-  {
-    const admin = await WireClient.connect(cluster.broker(1).port);
-    try {
-      const created = await admin.request(19, 7, {
-        topics: [{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: '2' }] }],
-        timeoutMs: 10_000,
-        validateOnly: false,
-      });
-      assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
-    } finally {
-      admin.close();
-    }
-  }
+  await createReplicatedTopics(cluster.broker(1).port, [{ name: TOPIC, partitions: PARTITIONS }]);
   await fullIsr(cluster, [TOPIC], { [TOPIC]: PARTITIONS });
   producer = startPythonProducer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, interval: 0.01 });
   consumer = startPythonConsumer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, group: GROUP, ...(process.env['CONSUMER_DEBUG'] ? { debug: process.env['CONSUMER_DEBUG'] } : {}) });

@@ -15,8 +15,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { useEtcd } from '../helpers/etcd.js';
-import { startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
-import { WireClient } from '../helpers/wire.js';
+import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 
 const fx = useEtcd({ before, after });
 const ROUNDS = Number(process.env['KAFKAJS_FAILOVER_ROUNDS'] ?? 1);
@@ -54,17 +53,7 @@ test(`a kafkajs consumer group with default retries carries on through ${ROUNDS}
     await cluster.stop();
   });
   try {
-    const admin = await WireClient.connect(cluster.broker(1).port);
-    try {
-      const created = await admin.request(19, 7, {
-        topics: [{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: '2' }] }],
-        timeoutMs: 10_000,
-        validateOnly: false,
-      });
-      assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
-    } finally {
-      admin.close();
-    }
+    await createReplicatedTopics(cluster.broker(1).port, [{ name: TOPIC, partitions: PARTITIONS }]);
     await producer.connect();
     let sent = 0;
     const send = async (n: number): Promise<void> => {

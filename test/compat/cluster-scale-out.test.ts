@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useEtcd } from '../helpers/etcd.js';
-import { startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
+import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
 import { WireClient } from '../helpers/wire.js';
 import { removeDir, tempDir } from '../helpers/broker-process.js';
@@ -75,19 +75,7 @@ test('scale out 3 → 4 brokers and decommission one with samsa reassign while a
     removeDir(dir);
   });
   try {
-    {
-      const admin = await WireClient.connect(cluster.broker(1).port);
-      try {
-        const created = await admin.request(19, 7, {
-          topics: [{ name: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: '2' }] }],
-          timeoutMs: 10_000,
-          validateOnly: false,
-        });
-        assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
-      } finally {
-        admin.close();
-      }
-    }
+    await createReplicatedTopics(cluster.broker(1).port, [{ name: TOPIC, partitions: PARTITIONS }]);
     await until('a full ISR on every partition', async () => {
       const md = await cluster.metadata([TOPIC]);
       return [...Array(PARTITIONS).keys()].every((p) => md.partitions.get(`${TOPIC}-${p}`)?.isr.length === 3);

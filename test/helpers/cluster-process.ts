@@ -190,3 +190,33 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A topic for createReplicatedTopics: `partitions` × RF 3, or explicit `assignments` (one replica list per partition). */
+export interface ReplicatedTopic {
+  name: string;
+  partitions?: number;
+  assignments?: number[][];
+  /** Topic configs; min.insync.replicas defaults to 2. */
+  configs?: Record<string, string>;
+}
+
+/** Creates `topics` through the broker on `port` (CreateTopics v7) and asserts each was created. */
+export async function createReplicatedTopics(port: number, topics: ReplicatedTopic[]): Promise<void> {
+  const admin = await WireClient.connect(port);
+  try {
+    const created = await admin.request(19, 7, {
+      topics: topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.assignments === undefined ? (t.partitions ?? 1) : -1,
+        replicationFactor: t.assignments === undefined ? 3 : -1,
+        assignments: (t.assignments ?? []).map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })),
+        configs: Object.entries({ 'min.insync.replicas': '2', ...t.configs }).map(([name, value]) => ({ name, value })),
+      })),
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    for (const x of created.topics) if (x.errorCode !== 0) throw new Error(`creating ${x.name}: error ${x.errorCode} ${x.errorMessage ?? ''}`);
+  } finally {
+    admin.close();
+  }
+}

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useEtcd } from '../helpers/etcd.js';
-import { startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
+import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
 import { WireClient } from '../helpers/wire.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/records/record.js';
@@ -25,17 +25,7 @@ const fx = useEtcd({ before, after });
 const batch = (value: string): Buffer => encodeRecordBatch({ baseTimestamp: 1_000n, records: [{ value, timestamp: 1_000n }] });
 
 async function createTopic(cluster: ProcessCluster, name: string): Promise<void> {
-  const admin = await WireClient.connect(cluster.broker(1).port);
-  try {
-    const created = await admin.request(19, 7, {
-      topics: [{ name, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: '2' }] }],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
-  } finally {
-    admin.close();
-  }
+  await createReplicatedTopics(cluster.broker(1).port, [{ name }]);
 }
 
 /** Waits until every live broker's Metadata shows `topic`-0 led with an ISR of `isr`; returns the state. */
