@@ -1,0 +1,112 @@
+/**
+ * Process and event-loop metrics of a broker's registry, read at scrape time: CPU, RSS, heap,
+ * GC time per kind, event-loop delay (lag) and utilisation. The names are prom-client's default
+ * metrics' (process_cpu_seconds_total, process_resident_memory_bytes, nodejs_gc_duration_seconds,
+ * nodejs_eventloop_lag_*), plus Kafka's network idle gauge:
+ *   kafka_network_socketserver_networkprocessoravgidle_percent
+ * (Kafka: the share of time its network threads wait for work; here 1 - event-loop utilisation
+ * since the previous scrape, as the one event loop does the network processors' work).
+ *
+ * Not prom-client's collectDefaultMetrics: that installs a GC observer and an event-loop monitor
+ * that are never removed; a broker started and stopped in a test would leak them. These are
+ * started with the metrics listener and stopped with it (`close()`).
+ */
+import { monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+
+export class ProcessMetrics {
+  private readonly delay: IntervalHistogram;
+  private readonly gcObserver: PerformanceObserver;
+  private readonly gcSeconds = new Map<string, number>();
+  private lastElu: EventLoopUtilization = performance.eventLoopUtilization();
+  private closed = false;
+
+  constructor(registry: Registry) {
+    this.delay = monitorEventLoopDelay({ resolution: 20 });
+    this.delay.enable();
+    this.gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const detail = Reflect.get(e, 'detail') as { kind?: number } | undefined;
+        const kind = GC_KINDS[detail?.kind ?? 0] ?? 'other';
+        this.gcSeconds.set(kind, (this.gcSeconds.get(kind) ?? 0) + e.duration / 1000);
+      }
+    });
+    this.gcObserver.observe({ entryTypes: ['gc'] });
+    const registers = [registry];
+    new Counter({
+      name: 'process_cpu_seconds_total',
+      help: 'User and system CPU time spent, in seconds',
+      registers,
+      collect() {
+        const u = process.cpuUsage();
+        this.reset();
+        this.inc((u.user + u.system) / 1e6);
+      },
+    });
+    new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes', registers, collect() {
+      this.set(process.memoryUsage.rss());
+    } });
+    new Gauge({ name: 'nodejs_heap_size_used_bytes', help: 'V8 heap used, in bytes', registers, collect() {
+      this.set(process.memoryUsage().heapUsed);
+    } });
+    new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds', registers, collect() {
+      this.set(Math.round(performance.timeOrigin / 1000));
+    } });
+    const gc = this.gcSeconds;
+    new Counter({
+      name: 'nodejs_gc_duration_seconds_total',
+      help: 'Time spent in garbage collection, per kind, in seconds',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, s] of gc) this.inc({ kind }, s);
+      },
+    });
+    const delay = this.delay;
+    new Gauge({
+      name: 'nodejs_eventloop_lag_seconds',
+      help: 'Event-loop delay since the previous scrape (quantile 0.5, 0.99 and max), in seconds',
+      labelNames: ['quantile'],
+      registers,
+      collect() {
+        this.reset();
+        if (delay.count > 0) {
+          this.set({ quantile: '0.5' }, delay.percentile(50) / 1e9);
+          this.set({ quantile: '0.99' }, delay.percentile(99) / 1e9);
+          this.set({ quantile: '1' }, delay.max / 1e9);
+        }
+        delay.reset();
+      },
+    });
+    const utilisation = (): number => {
+      const now = performance.eventLoopUtilization();
+      const since = performance.eventLoopUtilization(now, this.lastElu);
+      this.lastElu = now;
+      return since.utilization;
+    };
+    let elu = 0;
+    new Gauge({ name: 'nodejs_eventloop_utilization_ratio', help: 'Share of time the event loop was busy since the previous scrape', registers, collect() {
+      elu = utilisation();
+      this.set(elu);
+    } });
+    new Gauge({
+      name: 'kafka_network_socketserver_networkprocessoravgidle_percent',
+      help: 'Share of time the event loop was idle since the previous scrape (NetworkProcessorAvgIdlePercent analogue, 0..1)',
+      registers,
+      collect() {
+        // Read after the utilisation gauge in the same scrape (registration order).
+        this.set(1 - elu);
+      },
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.delay.disable();
+    this.gcObserver.disconnect();
+  }
+}
