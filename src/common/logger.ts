@@ -111,6 +111,8 @@ export type LogFormat = 'json' | 'pretty';
 class LevelSet {
   version = 0;
   readonly overrides = new Map<string, LogLevel>();
+  /** Components that have a logger in this set (the loggers a BROKER_LOGGER request may name). */
+  readonly known = new Set<string>();
   constructor(public root: LogLevel) {}
 
   /** The level of `component` (a dotted path): its own, else its nearest ancestor's, else the root's. */
@@ -143,7 +145,12 @@ function prettifier(colorize: boolean): (line: string) => string {
     colorize,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'broker,component',
-    messageFormat: '{if broker}[broker {broker}] {end}{if component}[{component}] {end}{msg}',
+    messageFormat: (log, key) => {
+      const broker = log['broker'];
+      const component = log['component'];
+      const tag = typeof component === 'string' && component !== 'broker' && component !== 'samsa' ? `[${component}] ` : '';
+      return `${typeof broker === 'number' ? `[broker ${broker}] ` : ''}${tag}${String(log[key])}`;
+    },
   });
 }
 let ttyPretty: ((line: string) => string) | null = null;
@@ -185,6 +192,8 @@ export class Logger {
   readonly component: string;
   private cachedVersion = -1;
   private threshold = 0;
+  /** A `broker N` logger or one of its descendants. */
+  private isBroker = false;
 
   constructor(opts: LoggerOptions = {}) {
     this.levels = new LevelSet(opts.level ?? envLevel());
@@ -192,8 +201,9 @@ export class Logger {
     this.component = '';
   }
 
-  private static derived(pinoLogger: PinoLogger, component: string, levels: LevelSet): Logger {
+  private static derived(pinoLogger: PinoLogger, component: string, levels: LevelSet, isBroker: boolean): Logger {
     const c = Object.create(Logger.prototype) as Logger;
+    c.isBroker = isBroker;
     c.levels = levels;
     c.pino = pinoLogger;
     (c as { component: string }).component = component;
@@ -212,17 +222,19 @@ export class Logger {
     if (broker !== null) {
       const own = new LevelSet(this.levels.root);
       for (const [k, v] of this.levels.overrides) own.overrides.set(k, v);
-      return Logger.derived(this.pino.child({ broker: Number(broker[1]) }), this.component, own);
+      for (const k of this.levels.known) own.known.add(k);
+      return Logger.derived(this.pino.child({ broker: Number(broker[1]) }), this.component, own, true);
     }
     const component = this.component === '' ? escapeControl(name) : `${this.component}.${escapeControl(name)}`;
-    return Logger.derived(this.pino.child({ component }), component, this.levels);
+    this.levels.known.add(component);
+    return Logger.derived(this.pino, component, this.levels, this.isBroker);
   }
 
   /** A logger with context fields on every line (e.g. a connection's id and address); same component and levels. */
   bind(fields: Record<string, string | number | boolean>): Logger {
     const safe: Record<string, string | number | boolean> = {};
     for (const [k, v] of Object.entries(fields)) safe[k] = typeof v === 'string' ? escapeControl(v) : v;
-    return Logger.derived(this.pino.child(safe), this.component, this.levels);
+    return Logger.derived(this.pino.child(safe), this.component, this.levels, this.isBroker);
   }
 
   /**
@@ -240,6 +252,11 @@ export class Logger {
   /** The root level and every component level set, as [component, level] ('root' first). */
   levelSettings(): [string, LogLevel][] {
     return [['root', this.levels.root], ...[...this.levels.overrides].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))];
+  }
+
+  /** Every component with a logger in this logger's level set, sorted. */
+  components(): string[] {
+    return [...this.levels.known].sort();
   }
 
   /** The effective level of `component` (default: this logger's). */
@@ -276,14 +293,11 @@ export class Logger {
   }
 
   private emit(level: Exclude<LogLevel, 'fatal'>, msg: string, err: unknown, fields: Record<string, unknown> | undefined): void {
-    const text = escapeControl(msg);
-    if (err === undefined && fields === undefined) {
-      this.pino[level](text);
-      return;
-    }
-    const obj: Record<string, unknown> = fields === undefined ? {} : { ...fields };
+    // Every line names its component: the logger's path, else `broker` (a broker's own lines) or `samsa` (the process's).
+    const obj: Record<string, unknown> = { component: this.component !== '' ? this.component : this.isBroker ? 'broker' : 'samsa' };
+    if (fields !== undefined) Object.assign(obj, fields);
     if (err !== undefined) obj['err'] = serializeError(err);
-    this.pino[level](obj, text);
+    this.pino[level](obj, escapeControl(msg));
   }
 }
 

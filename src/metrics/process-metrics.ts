@@ -11,20 +11,21 @@
  * that are never removed; a broker started and stopped in a test would leak them. These are
  * started with the metrics listener and stopped with it (`close()`).
  */
-import { monitorEventLoopDelay, performance, PerformanceObserver, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+/** Event-loop delay sampling interval. */
+const RESOLUTION_MS = 20;
 const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
 
 export class ProcessMetrics {
   private readonly delay: IntervalHistogram;
   private readonly gcObserver: PerformanceObserver;
   private readonly gcSeconds = new Map<string, number>();
-  private lastElu: EventLoopUtilization = performance.eventLoopUtilization();
   private closed = false;
 
   constructor(registry: Registry) {
-    this.delay = monitorEventLoopDelay({ resolution: 20 });
+    this.delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     this.delay.enable();
     this.gcObserver = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
@@ -73,32 +74,25 @@ export class ProcessMetrics {
       registers,
       collect() {
         this.reset();
+        // The monitor records the whole interval between its timer's runs: the delay is the excess over the resolution.
+        const excess = (ns: number): number => Math.max(0, ns - RESOLUTION_MS * 1e6) / 1e9;
         if (delay.count > 0) {
-          this.set({ quantile: '0.5' }, delay.percentile(50) / 1e9);
-          this.set({ quantile: '0.99' }, delay.percentile(99) / 1e9);
-          this.set({ quantile: '1' }, delay.max / 1e9);
+          this.set({ quantile: '0.5' }, excess(delay.percentile(50)));
+          this.set({ quantile: '0.99' }, excess(delay.percentile(99)));
+          this.set({ quantile: '1' }, excess(delay.max));
         }
         delay.reset();
       },
     });
-    const utilisation = (): number => {
-      const now = performance.eventLoopUtilization();
-      const since = performance.eventLoopUtilization(now, this.lastElu);
-      this.lastElu = now;
-      return since.utilization;
-    };
-    let elu = 0;
-    new Gauge({ name: 'nodejs_eventloop_utilization_ratio', help: 'Share of time the event loop was busy since the previous scrape', registers, collect() {
-      elu = utilisation();
-      this.set(elu);
-    } });
+    let last = performance.eventLoopUtilization();
     new Gauge({
       name: 'kafka_network_socketserver_networkprocessoravgidle_percent',
       help: 'Share of time the event loop was idle since the previous scrape (NetworkProcessorAvgIdlePercent analogue, 0..1)',
       registers,
       collect() {
-        // Read after the utilisation gauge in the same scrape (registration order).
-        this.set(1 - elu);
+        const now = performance.eventLoopUtilization();
+        this.set(1 - performance.eventLoopUtilization(now, last).utilization);
+        last = now;
       },
     });
   }

@@ -34,7 +34,8 @@ export function logged(text: string | readonly string[], level: string, re: RegE
   return logRecords(text).filter((r) => r.level === level && re.test(r.msg));
 }
 
-/** A record as the old text format printed it ("LEVEL [broker N] [component] msg"), for diagnostics. */
+/** A record as the old text format printed it ("LEVEL [broker N] [component] msg"; the default components `broker` and `samsa` are not shown). */
 export function describeRecord(r: LogRecord): string {
-  return `${r.level.toUpperCase()} ${r.broker !== undefined ? `[broker ${r.broker}] ` : ''}${r.component !== undefined ? `[${r.component}] ` : ''}${r.msg}`;
+  const component = r.component !== undefined && r.component !== 'broker' && r.component !== 'samsa' ? `[${r.component}] ` : '';
+  return `${r.level.toUpperCase()} ${r.broker !== undefined ? `[broker ${r.broker}] ` : ''}${component}${r.msg}`;
 }
