@@ -144,7 +144,9 @@ function prettifier(colorize: boolean): (line: string) => string {
   return prettyFactory({
     colorize,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'broker,component',
+    // The request log's fields repeat its message; other context fields follow on the same line.
+    ignore: 'broker,component,api,apiVersion,ms',
+    singleLine: true,
     messageFormat: (log, key) => {
       const broker = log['broker'];
       const component = log['component'];
