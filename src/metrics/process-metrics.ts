@@ -2,7 +2,7 @@
  * Process and event-loop metrics of a broker's registry, read at scrape time: CPU, RSS, heap,
  * GC time per kind, event-loop delay (lag) and utilisation. The names are prom-client's default
  * metrics' (process_cpu_seconds_total, process_resident_memory_bytes, nodejs_gc_duration_seconds,
- * nodejs_eventloop_lag_*), plus Kafka's network idle gauge:
+ * nodejs_eventloop_lag_p50/p99/max_seconds), plus Kafka's network idle gauge:
  *   kafka_network_socketserver_networkprocessoravgidle_percent
  * (Kafka: the share of time its network threads wait for work; here 1 - event-loop utilisation
  * since the previous scrape, as the one event loop does the network processors' work).
@@ -66,24 +66,20 @@ export class ProcessMetrics {
         for (const [kind, s] of gc) this.inc({ kind }, s);
       },
     });
+    // prom-client's names (nodejs_eventloop_lag_p50_seconds, ...): a gauge may not carry a quantile label.
     const delay = this.delay;
-    new Gauge({
-      name: 'nodejs_eventloop_lag_seconds',
-      help: 'Event-loop delay since the previous scrape (quantile 0.5, 0.99 and max), in seconds',
-      labelNames: ['quantile'],
-      registers,
-      collect() {
-        this.reset();
-        // The monitor records the whole interval between its timer's runs: the delay is the excess over the resolution.
-        const excess = (ns: number): number => Math.max(0, ns - RESOLUTION_MS * 1e6) / 1e9;
-        if (delay.count > 0) {
-          this.set({ quantile: '0.5' }, excess(delay.percentile(50)));
-          this.set({ quantile: '0.99' }, excess(delay.percentile(99)));
-          this.set({ quantile: '1' }, excess(delay.max));
-        }
-        delay.reset();
-      },
-    });
+    // The monitor records the whole interval between its timer's runs: the delay is the excess over the resolution.
+    const excess = (ns: number): number => Math.max(0, ns - RESOLUTION_MS * 1e6) / 1e9;
+    const lag = (name: string, help: string, value: () => number, last = false): void => {
+      new Gauge({ name, help, registers, collect() {
+        this.set(delay.count > 0 ? excess(value()) : 0);
+        // Each scrape reports the delays since the previous one.
+        if (last) delay.reset();
+      } });
+    };
+    lag('nodejs_eventloop_lag_p50_seconds', 'Median event-loop delay since the previous scrape, in seconds', () => delay.percentile(50));
+    lag('nodejs_eventloop_lag_p99_seconds', '99th percentile event-loop delay since the previous scrape, in seconds', () => delay.percentile(99));
+    lag('nodejs_eventloop_lag_max_seconds', 'Largest event-loop delay since the previous scrape, in seconds', () => delay.max, true);
     let last = performance.eventLoopUtilization();
     new Gauge({
       name: 'kafka_network_socketserver_networkprocessoravgidle_percent',

@@ -126,7 +126,7 @@ test('after a known workload, /metrics counters equal what was sent and every AP
   assert.ok((m.value('process_resident_memory_bytes') ?? 0) > 0);
   const idle = m.value('kafka_network_socketserver_networkprocessoravgidle_percent') ?? -1;
   assert.ok(idle >= 0 && idle <= 1, `idle ratio ${idle}`);
-  assert.ok(m.value('kafka_server_socket_server_metrics_connection_count', { listener: 'PLAINTEXT' }) !== undefined);
+  assert.ok(m.value('kafka_server_socketservermetrics_connections', { listener: 'PLAINTEXT' }) !== undefined);
   assert.ok(m.values('samsa_build_info').some(([l, v]) => l['node_id'] === '1' && v === 1));
 });
 
