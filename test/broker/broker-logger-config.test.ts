@@ -15,6 +15,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { WireClient } from '../helpers/wire.js';
 import { logRecords } from '../helpers/log-lines.js';
+import { assertOk, samsaCli } from '../helpers/samsa-cli.js';
 
 const BROKER_LOGGER = 8;
 const SET = 0;
@@ -153,4 +154,17 @@ test('log.level and log.levels in the properties set the root and component leve
     await a.close();
     await b.stop();
   }
+});
+
+test('samsa configs --entity-type broker-loggers describes and alters the levels', { timeout: 60_000 }, async () => {
+  let r = await samsaCli(['configs', '--entity-type', 'broker-loggers', '--entity-name', '3', '--alter', '--add-config', 'request=DEBUG'], { bootstrap: broker.bootstrap });
+  assertOk(r, 'alter');
+  assert.match(r.stdout, /Completed updating config for broker-logger 3/);
+  r = await samsaCli(['configs', '--entity-type', 'broker-loggers', '--entity-name', '3', '--describe'], { bootstrap: broker.bootstrap });
+  assertOk(r, 'describe');
+  assert.match(r.stdout, /^ {2}request=DEBUG /m);
+  assert.match(r.stdout, /^ {2}root=INFO /m);
+  r = await samsaCli(['configs', '--entity-type', 'broker-loggers', '--entity-name', '3', '--alter', '--delete-config', 'request'], { bootstrap: broker.bootstrap });
+  assertOk(r, 'delete');
+  assert.equal((await levels()).get('request')?.value, 'INFO');
 });
