@@ -39,6 +39,7 @@ import { PartitionRoles } from './partition-roles.js';
 import { ProtocolClient } from '../client/protocol-client.js';
 import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
+import { txnStateName } from '../txn/txn-metadata.js';
 import { TxnMarkerRouting } from './txn-marker-routing.js';
 import type { TopicImage } from '../metadata/image.js';
 import { electLeader } from '../cluster/leader-elections.js';
@@ -295,6 +296,8 @@ export class Broker {
       connections: () => this.servers.map((s, i) => ({ listener: this.listeners[i]?.name ?? String(i), count: s.connectionCount })),
       groups: () => this.groups,
       completedRebalances: () => this.groups?.completedRebalances ?? 0,
+      transactions: () => this.txnCoordinator?.list([], [], -1).states.map((m) => txnStateName(m.state)),
+      cleaner: () => (this.logs === undefined ? undefined : { totals: this.logs.cleaner.totals, last: this.logs.cleaner.lastStats }),
       readiness: () => {
         if (this.stopped) return { ready: false, reason: 'stopping' };
         if (!this.started) return { ready: false, reason: 'starting: loading logs and coordinators' };

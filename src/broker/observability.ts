@@ -16,11 +16,12 @@ import { registerGroupMetrics } from '../metrics/group-metrics.js';
 import { registerKafkaMetrics, type KafkaMetricSources } from '../metrics/kafka-metrics.js';
 import { MetricsServer, type Readiness } from '../metrics/metrics-server.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
+import { registerCoordinatorMetrics, type CoordinatorMetricSources } from '../metrics/coordinator-metrics.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
 import type { GroupMetricSources } from '../metrics/group-metrics.js';
 import { SAMSA_VERSION } from '../common/version.js';
 
-export interface ObservabilitySources extends KafkaMetricSources, GroupMetricSources {
+export interface ObservabilitySources extends KafkaMetricSources, GroupMetricSources, CoordinatorMetricSources {
   readonly nodeId: number;
   apiName(apiKey: number): string;
   readiness(): Readiness;
@@ -37,6 +38,7 @@ export class BrokerObservability {
     this.requests = new RequestMetrics(registry, (k) => src.apiName(k));
     registerKafkaMetrics(registry, src);
     registerGroupMetrics(registry, src);
+    registerCoordinatorMetrics(registry, src);
     this.process = new ProcessMetrics(registry);
     const info = new Gauge({ name: 'samsa_build_info', help: 'Samsa version and node id (always 1)', labelNames: ['version', 'node_id'], registers: [registry] });
     info.set({ version: SAMSA_VERSION, node_id: String(src.nodeId) }, 1);

@@ -41,6 +41,7 @@ type Answer = DispatchResult | Promise<DispatchResult>;
 export interface RequestObserver {
   answered(apiKey: number, apiVersion: number, ms: number): void;
   failed(apiKey: number, errorCode: number): void;
+  throttled(apiKey: number, ms: number): void;
 }
 
 export class RequestRouter implements FrameDispatcher {
@@ -131,6 +132,7 @@ export class RequestRouter implements FrameDispatcher {
   private admit(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, conn: Connection, req: unknown, bytes: number, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
     const outcome = this.gate.authorize(ctx, req);
     const throttleTimeMs = this.gate.throttleTimeMs(ctx, bytes);
+    if (throttleTimeMs > 0) this.observer?.throttled(ctx.apiKey, throttleTimeMs);
     if (throttleTimeMs > 0 && !RESPONSES_WITHOUT_THROTTLE.has(ctx.apiKey)) conn.throttle(throttleTimeMs);
     return this.handle(handler, ctx, req, outcome, throttleTimeMs, flexible, codec, large);
   }

@@ -4,6 +4,7 @@
  *   kafka_network_requestmetrics_requests_total{request="Produce",version="9"}
  *   kafka_network_requestmetrics_totaltimems_bucket{request="Produce",le="5"} (+ _sum, _count)
  *   kafka_network_requestmetrics_errors_total{request="Produce",error="UNKNOWN_SERVER_ERROR"}
+ *   kafka_network_requestmetrics_throttletimems_bucket{request="Produce",le="100"} (throttled requests only)
  * Deviation: Kafka exports TotalTimeMs as a Yammer histogram (percentile gauges); here it is a
  * Prometheus histogram (buckets in milliseconds), so percentiles come from histogram_quantile()
  * and aggregate across brokers. Total time runs from the router taking the frame to the answer
@@ -30,6 +31,7 @@ export class RequestMetrics {
   private readonly requests: Counter<'request' | 'version'>;
   private readonly totalTime: Histogram<'request'>;
   private readonly errors: Counter<'request' | 'error'>;
+  private readonly throttle: Histogram<'request'>;
   private readonly byKey = new Map<number, ApiSeries>();
 
   constructor(registry: Registry, private readonly apiName: (apiKey: number) => string) {
@@ -39,6 +41,13 @@ export class RequestMetrics {
       help: 'Time from reading a request to its answer being ready, in milliseconds (TotalTimeMs)',
       labelNames: ['request'],
       buckets: TOTAL_TIME_BUCKETS_MS,
+      registers: [registry],
+    });
+    this.throttle = new Histogram({
+      name: 'kafka_network_requestmetrics_throttletimems',
+      help: 'Throttle time of throttled requests (quotas), in milliseconds (ThrottleTimeMs; requests not throttled are not observed)',
+      labelNames: ['request'],
+      buckets: [1, 10, 100, 1000, 10000, 30000],
       registers: [registry],
     });
     this.errors = new Counter({ name: 'kafka_network_requestmetrics_errors_total', help: 'Requests that failed as a whole, per API and error (ErrorsPerSec)', labelNames: ['request', 'error'], registers: [registry] });
@@ -63,6 +72,11 @@ export class RequestMetrics {
     }
     c.inc();
     s.time.observe(ms);
+  }
+
+  /** A request throttled by a quota for `ms` milliseconds. */
+  throttled(apiKey: number, ms: number): void {
+    this.throttle.observe({ request: this.apiName(apiKey) }, ms);
   }
 
   /** A request answered with a whole-request error (the handler threw, or the gate refused it). */
