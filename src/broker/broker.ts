@@ -287,6 +287,7 @@ export class Broker {
     return {
       nodeId: this.nodeId,
       topicStats: this.topicStats,
+      maxPartitionSeries: this.config.int('metrics.partition.series.max'),
       apiName: (k) => this.router?.handlers.get(k)?.name ?? `api${k}`,
       partitions: () => (this.router === undefined ? none : this.replicas.all()),
       partition: (t, i) => this.replicas.partition(t, i),

@@ -33,6 +33,8 @@ export interface KafkaMetricSources {
   isController(): boolean;
   isrChanges(): { shrinks: number; expands: number };
   connections(): { listener: string; count: number }[];
+  /** metrics.partition.series.max: above this many hosted partitions, no per-partition kafka_log_log_* series. */
+  readonly maxPartitionSeries: number;
 }
 
 const TOPIC_METRIC: Record<keyof TopicCounters, [string, string]> = {
@@ -145,10 +147,12 @@ export function registerKafkaMetrics(registry: Registry, src: KafkaMetricSources
   });
   controllerGauge('globaltopiccount', 'Topics in the cluster (GlobalTopicCount; on the controller)', (image) => image.topicCount);
 
-  // kafka.log:type=Log per partition.
+  // kafka.log:type=Log per partition; a broker hosting more than metrics.partition.series.max
+  // partitions leaves them out (a scrape of 100,000 partitions would block the event loop for seconds).
   const logGauge = (name: string, help: string, value: (p: Partition) => number): void => {
     new Gauge({ name: `kafka_log_log_${name}`, help, labelNames: ['topic', 'partition'], registers, collect() {
       this.reset();
+      if ((counts ?? count()).partitions > src.maxPartitionSeries) return;
       for (const p of src.partitions()) if (!p.log.isClosed) this.set({ topic: p.topic, partition: String(p.index) }, value(p));
     } });
   };

@@ -226,3 +226,23 @@ test('health: /health/ready is 503 while the broker starts (live is 200), 200 on
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('metrics.partition.series.max: above it, no per-partition log series (the broker-wide gauges stay)', { timeout: 60_000 }, async () => {
+  const b = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0', 'metrics.partition.series.max': 2 } });
+  try {
+    const u = b.broker.observability?.listeners[0]?.url ?? '';
+    const c = await WireClient.connect(b.port);
+    try {
+      assert.equal(await c.createTopic('two', 2), 0);
+      assert.equal((await scrape(u)).values('kafka_log_log_size').length, 2, 'at the limit: exported');
+      assert.equal(await c.createTopic('one-more', 1), 0);
+    } finally {
+      c.close();
+    }
+    const m = await scrape(u);
+    assert.equal(m.values('kafka_log_log_size').length, 0, 'over the limit: left out');
+    assert.equal(m.value('kafka_server_replicamanager_partitioncount'), 3);
+  } finally {
+    await b.stop();
+  }
+});
