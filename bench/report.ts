@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatencyHistogram } from '../src/cli/stats.js';
 import type { ClusterBenchResult, LatencyOutcome } from './cluster.js';
+import type { MetricsCostResult } from './metrics-cost.js';
 import type { ManyTopicsResult } from './many-topics.js';
 
 export interface Throughput {
@@ -105,6 +106,8 @@ export interface BenchResults {
   manyTopics?: ManyTopicsResult;
   /** The cluster section: three brokers on etcd, RF 3, against one broker. */
   cluster?: ClusterBenchResult;
+  /** The metrics section: produce with metrics.listeners on vs off. */
+  metricsCost?: MetricsCostResult;
   profiles: { workload: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] }[];
   targets: Target[];
 }
@@ -176,6 +179,7 @@ export function renderMarkdown(r: BenchResults): string {
     out.push('![latency distribution](latency.svg)\n');
   }
   if (r.cluster !== undefined) out.push(renderCluster(r.cluster));
+  if (r.metricsCost !== undefined) out.push(renderMetricsCost(r.metricsCost));
   out.push('## Start-up and memory\n');
   out.push(
     mdTable(
@@ -314,4 +318,14 @@ export function writeReport(dir: string, r: BenchResults): { markdown: string; j
   writeFileSync(paths.json, JSON.stringify(r, null, 2) + '\n');
   writeFileSync(paths.svg, renderLatencySvg(r.latencySeries, 'Latency distribution (100-byte records)'));
   return paths;
+}
+
+/** The metrics section: the same produce workloads with the metrics listener on and off. */
+function renderMetricsCost(m: MetricsCostResult): string {
+  const out: string[] = ['## Metrics cost\n'];
+  out.push('Two `samsa start` processes, one with `metrics.listeners` (its /metrics scraped every second during the runs) and one without; the same rdkafka_performance produce workloads alternate between them, best run kept. Cost = 1 − on ÷ off (negative values are noise).\n');
+  const tpOf = (t: Throughput): string => (t.error ? `error: ${t.error}` : `${Math.round(t.recordsPerSec).toLocaleString('en-US')} rec/s`);
+  out.push(mdTable(['Workload', 'Records', 'Metrics off', 'Metrics on', 'Cost'], m.rows.map((r) => [r.workload, r.records.toLocaleString('en-US'), tpOf(r.off), tpOf(r.on), r.cost === null ? 'n/a' : `${(r.cost * 100).toFixed(1)} %`])));
+  out.push(`Scrapes during the runs: ${m.scrapes}${m.scrapeMs ? `, ${m.scrapeMs.p50.toFixed(1)} ms median (max ${m.scrapeMs.max.toFixed(1)} ms)` : ''}, largest body ${m.maxScrapeBytes.toLocaleString('en-US')} bytes.\n`);
+  return out.join('\n');
 }

@@ -31,6 +31,7 @@ import type { MetadataResponse } from '../src/protocol/generated/messages/metada
 import type { ProduceResponse } from '../src/protocol/generated/messages/produce.js';
 import { clusterScenario, type LatencyOutcome } from './cluster.js';
 import { manyTopicsScenario } from './many-topics.js';
+import { metricsCostScenario } from './metrics-cost.js';
 import { summariseProfile } from './profile.js';
 import { seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type ScaleResult, type Target, type Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
@@ -40,7 +41,7 @@ const CLI = join(ROOT, 'dist/src/cli/samsa.js');
 const NULL_BROKER = join(ROOT, 'dist/bench/null-broker.js');
 const EXAMPLE_SRC = '/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c';
 const PARTITIONS = 6;
-const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'partitions100k'] as const;
+const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'partitions100k'] as const;
 /** Sections run only when named in --only. */
 const OPT_IN_SECTIONS: readonly string[] = ['partitions100k'];
 type Section = (typeof SECTIONS)[number];
@@ -690,6 +691,21 @@ async function main(): Promise<void> {
     });
   }
 
+  if (sections.has('metrics')) {
+    // Metrics on vs off in the same run (bench/metrics-cost.ts): the acks=1 produce workloads.
+    results.metricsCost = await metricsCostScenario({
+      log,
+      work,
+      repeats: Math.max(3, scale.repeats),
+      partitions: PARTITIONS,
+      workloads: workloads.filter((w) => w.acks === '1'),
+      freePort,
+      startBroker: async (dataDir, overrides) => startBroker('samsa', dataDir, [], overrides),
+      createTopic: (port, name, partitions) => createTopic(port, name, partitions),
+      produce: (port, topic, size, records, acks) => perfProduce(bin, port, topic, size, records, acks),
+    });
+  }
+
   if (sections.has('partitions100k')) {
     const dataDir = join(work, 'samsa-100k');
     const limit = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim());
@@ -761,6 +777,9 @@ async function main(): Promise<void> {
   targets.push({ name: 'Idle RSS', target: '< 100 MB', measured: idle === null ? 'n/a' : `${idle.toFixed(1)} MB`, pass: idle === null ? null : idle < 100 });
   const cl = results.cluster;
   if (cl !== undefined) targets.push({ name: 'Produce 1 KiB acks=all: 3 brokers, RF 3, min.insync.replicas=2 ÷ single broker', target: '≥ 0.50', measured: cl.ratio === null ? `n/a${cl.error ? ' (error)' : ''}` : cl.ratio.toFixed(2), pass: cl.ratio === null ? (cl.error ? false : null) : cl.ratio >= 0.5 });
+  for (const row of results.metricsCost?.rows ?? []) {
+    targets.push({ name: `Metrics cost, produce ${row.workload} (metrics.listeners on, scraped every second ÷ off)`, target: '< 3 %', measured: row.cost === null ? 'n/a' : `${(row.cost * 100).toFixed(1)} %`, pass: row.cost === null ? null : row.cost < 0.03 });
+  }
   results.targets = targets;
   results.meta.notes.push('Produce runs each start from a settled page cache (`sync`, and `drop_caches` when run as root), so a run measures its own writes, not the kernel writing back or reclaiming what earlier runs wrote.');
   if (scale.repeats > 1) results.meta.notes.push(`Throughput: best of ${scale.repeats} runs per workload and broker, alternating; every run is in results.json (runs).`);

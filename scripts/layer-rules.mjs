@@ -48,6 +48,13 @@ export const rules = [
     why: 'the group and transaction coordinators receive CoordinatorDeps, never the Broker (also test/coordinator/layering.test.ts)',
   },
   {
+    name: 'metrics-never-import-broker',
+    kind: 'forbid',
+    from: ['metrics'],
+    to: ['broker/broker.ts', 'cli', 'index.ts'],
+    why: 'metrics/ reads narrow sources given at scrape time (broker/observability.ts wires them), never the Broker',
+  },
+  {
     name: 'handlers-never-import-broker',
     kind: 'forbid',
     from: ['broker/handlers', 'broker/gate', 'broker/handler.ts'],

@@ -5,8 +5,9 @@
  *   // ... point clients at `${broker.host}:${broker.port}` ...
  *   await broker.stop();
  *
- * Logging: `logger: { sink, level }` gives this broker a logger of its own: its lines (tagged
- * `[broker <node.id>]`) go to `sink` from `level` on, and no other broker's do. Nothing is
+ * Logging: `logger: { sink, level, format }` gives this broker a logger of its own: its lines (JSON
+ * objects with `broker: <node.id>`, or pino-pretty's lines with format 'pretty') go to `sink` from
+ * `level` on, and no other broker's do (docs/observability.md). Nothing is
  * installed process-wide (before, the sink and level were installed for the whole process until
  * the broker stopped). Without a sink the lines go to the process sink (stderr, or what
  * setLogSink installed); without a level, SAMSA_LOG_LEVEL, else info. `logger` may also be a
@@ -17,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker, type OpenMetadataStore } from './broker/broker.js';
 import { BrokerConfig } from './config/broker-config.js';
-import { Logger, type LogLevel, type LogSink } from './common/logger.js';
+import { Logger, type LogFormat, type LogLevel, type LogSink } from './common/logger.js';
 import type { Scheduler } from './common/scheduler.js';
 import type { GateOptions } from './broker/gate/gate.js';
 
@@ -34,7 +35,7 @@ export interface StartBrokerOptions {
    * This broker's logger: where its lines go (default the process sink, stderr) and from which
    * level (default SAMSA_LOG_LEVEL, else info); per broker, never installed process-wide.
    */
-  logger?: { sink?: LogSink; level?: LogLevel } | Logger;
+  logger?: { sink?: LogSink; level?: LogLevel; format?: LogFormat } | Logger;
   /**
    * The broker's time and timers (default real time). Tests pass a ManualScheduler and advance it
    * instead of sleeping: retention, segment roll, delayed deletion, long polls, idle connections,
@@ -100,7 +101,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Runnin
 
 export { Broker } from './broker/broker.js';
 export { BrokerConfig } from './config/broker-config.js';
-export { Logger, type LoggerOptions, type LogLevel, type LogSink } from './common/logger.js';
+export { Logger, type LoggerOptions, type LogFormat, type LogLevel, type LogSink } from './common/logger.js';
 export { ManualScheduler, realScheduler, type Scheduler, type TimerHandle } from './common/scheduler.js';
 export type { GateOptions } from './broker/gate/gate.js';
 export type { Authenticator } from './broker/gate/authenticator.js';

@@ -40,11 +40,14 @@ import { PartitionRoles } from './partition-roles.js';
 import { ProtocolClient } from '../client/protocol-client.js';
 import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
+import { txnStateName } from '../txn/txn-metadata.js';
 import { TxnMarkerRouting } from './txn-marker-routing.js';
 import type { TopicImage } from '../metadata/image.js';
 import { electLeader } from '../cluster/leader-elections.js';
 import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
 import type { LeaderElector } from './handlers/43-elect-leaders.js';
+import { BrokerTopicStats } from '../metrics/topic-stats.js';
+import { applyLogConfig, BrokerObservability, type ObservabilitySources } from './observability.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
 export type OpenMetadataStore = (dir: string, newClusterId: () => string, logger: Logger) => MetadataStore;
@@ -67,6 +70,12 @@ export class Broker {
    */
   readonly logger: Logger;
   readonly replicas = new ReplicaManager();
+  /** Kafka's BrokerTopicMetrics counters (messages/bytes in and out per topic), see metrics/topic-stats.ts. */
+  readonly topicStats = new BrokerTopicStats();
+  /** The metrics registry and listener (metrics.listeners), null when not configured. */
+  observability: BrokerObservability | null = null;
+  /** Start-up has finished and stop() has not begun (/health/ready). */
+  private started = false;
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
   readonly conversions = new ConversionStats();
   readonly fetchSessions: FetchSessionCache;
@@ -115,6 +124,7 @@ export class Broker {
     this.openMetadata = opts.openMetadata ?? ((dir, newClusterId, logger) => LocalMetadataStore.open(dir, newClusterId, logger));
     this.nodeId = config.nodeId;
     this.logger = (opts.logger ?? processLog).child(`broker ${this.nodeId}`);
+    applyLogConfig(this.logger, config);
     this.scheduler = opts.scheduler ?? realScheduler(opts.clock ?? systemClock);
     this.clock = this.scheduler;
     this.segmentCache = newSegmentResourceCache(config.int('log.open.files.max'));
@@ -148,6 +158,8 @@ export class Broker {
       throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name must be a listener name defined in listeners: ${interBroker} is not one of ${this.config.listeners().map((l) => l.name).join(', ')}`);
     }
     await this.bindListeners(gate);
+    // Before the logs load: /health/live answers (and /health/ready says why not) during recovery.
+    this.observability = await BrokerObservability.start(this.config, this.observabilitySources(), this.logger.child('metrics'));
     const newClusterId = (): string => this.config.str('cluster.id') ?? randomUuid();
     const endpoints = this.config.list('etcd.endpoints');
     if (endpoints.length > 0) {
@@ -237,6 +249,7 @@ export class Broker {
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
     this.router = this.buildRouter();
     gate.open(this.router);
+    this.started = true;
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
@@ -268,9 +281,37 @@ export class Broker {
       assignments: cluster?.store ?? null,
       registrations: cluster === null ? null : { unregister: (id: number) => cluster.unregister(id) },
       leaderThrottle: this.throttles?.leader ?? null,
+      topicStats: this.topicStats,
     };
     const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
-    return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);
+    return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger, this.observability?.requests ?? null);
+  }
+
+  /** What the metrics read at scrape time (broker/observability.ts). */
+  private observabilitySources(): ObservabilitySources {
+    const none: never[] = [];
+    return {
+      nodeId: this.nodeId,
+      topicStats: this.topicStats,
+      maxPartitionSeries: this.config.int('metrics.partition.series.max'),
+      apiName: (k) => this.router?.handlers.get(k)?.name ?? `api${k}`,
+      partitions: () => (this.router === undefined ? none : this.replicas.all()),
+      partition: (t, i) => this.replicas.partition(t, i),
+      image: () => (this.metadata === undefined ? undefined : this.metadata.image()),
+      isController: () => (this.cluster === null ? this.metadata !== undefined : this.cluster.controllerId === this.nodeId),
+      isrChanges: () => ({ shrinks: this.isrUpdater?.shrinks ?? 0, expands: this.isrUpdater?.expands ?? 0 }),
+      connections: () => this.servers.map((s, i) => ({ listener: this.listeners[i]?.name ?? String(i), count: s.connectionCount })),
+      groups: () => this.groups,
+      completedRebalances: () => this.groups?.completedRebalances ?? 0,
+      transactions: () => this.txnCoordinator?.list([], [], -1).states.map((m) => txnStateName(m.state)),
+      cleaner: () => (this.logs === undefined ? undefined : { totals: this.logs.cleaner.totals, last: this.logs.cleaner.lastStats }),
+      readiness: () => {
+        if (this.stopped) return { ready: false, reason: 'stopping' };
+        if (!this.started) return { ready: false, reason: 'starting: loading logs and coordinators' };
+        if (this.metadata.image().broker(this.nodeId) === undefined) return { ready: false, reason: 'not registered in the cluster metadata' };
+        return { ready: true, reason: '' };
+      },
+    };
   }
 
   private async bindListeners(gate: StartupGate): Promise<void> {
@@ -383,6 +424,9 @@ export class Broker {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const stopping = performance.now();
+    const wasStarted = this.started;
+    this.started = false;
     await this.controlledShutdown();
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
@@ -405,6 +449,9 @@ export class Broker {
     this.logs?.shutdown();
     for (const l of this.dirLocks) l.release();
     this.dirLocks = [];
+    await this.observability?.close();
+    this.observability = null;
+    if (wasStarted) this.logger.info(`Samsa broker ${this.nodeId} stopped in ${(performance.now() - stopping).toFixed(0)} ms`);
   }
 
   /**

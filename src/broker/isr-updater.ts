@@ -38,6 +38,9 @@ export class IsrUpdater {
   private readonly inFlight = new Set<Partition>();
   private timer: TimerHandle | null = null;
   private stopped = false;
+  /** ISR changes committed (metrics: IsrShrinksPerSec, IsrExpandsPerSec). */
+  shrinks = 0;
+  expands = 0;
 
   constructor(private readonly deps: IsrUpdaterDeps) {}
 
@@ -70,11 +73,17 @@ export class IsrUpdater {
     if (isr === null) return;
     this.inFlight.add(p);
     const epoch = p.leaderEpoch;
-    const before = state.isr.join(',');
+    const beforeIsr = [...state.isr];
+    const before = beforeIsr.join(',');
     this.deps.writer
       .alterPartition(p.topicId, p.index, p.partitionEpoch, { leader: this.deps.localId, leaderEpoch: epoch, isr })
       .then(
-        () => this.deps.logger.info(`${p.topic}-${p.index}: ISR [${before}] -> [${isr.join(',')}] (leader epoch ${epoch})`),
+        () => {
+          // Kafka's IsrShrinksPerSec / IsrExpandsPerSec: one per committed change.
+          if (beforeIsr.some((id) => !isr.includes(id))) this.shrinks++;
+          else this.expands++;
+          this.deps.logger.info(`${p.topic}-${p.index}: ISR [${before}] -> [${isr.join(',')}] (leader epoch ${epoch})`);
+        },
         (e: unknown) => {
           if (e instanceof KafkaError && (e.code === ErrorCode.INVALID_UPDATE_VERSION || e.code === ErrorCode.FENCED_LEADER_EPOCH)) {
             this.deps.logger.info(`${p.topic}-${p.index}: ISR change to [${isr.join(',')}] refused (${e.message}); waiting for the newer metadata`);

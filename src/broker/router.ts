@@ -37,17 +37,26 @@ const HOT_PATH_APIS: ReadonlySet<number> = new Set([0, 1]);
 
 type Answer = DispatchResult | Promise<DispatchResult>;
 
+/** Told of every answered request (metrics/request-metrics.ts); null: nothing is measured. */
+export interface RequestObserver {
+  answered(apiKey: number, apiVersion: number, ms: number): void;
+  failed(apiKey: number, errorCode: number): void;
+  throttled(apiKey: number, ms: number): void;
+}
+
 export class RequestRouter implements FrameDispatcher {
   readonly handlers: ReadonlyMap<number, ApiHandler<unknown, unknown>>;
 
-  /** `logReads`: the pool the log reads of a written Fetch answer go back to; `logger`: the broker's. */
+  /** `logReads`: the pool the log reads of a written Fetch answer go back to; `logger`: the broker's; `observer`: request metrics. */
   constructor(
     handlers: readonly ApiHandler<unknown, unknown>[],
     readonly gate: RequestGate,
     private readonly logReads: Pick<BufferPool, 'give'>,
     private readonly logger: Logger,
+    private readonly observer: RequestObserver | null = null,
   ) {
     this.handlers = new Map(handlers.map((h) => [h.apiKey, h]));
+    this.requestLog = logger.child('request');
     // The message modules are already loaded by the handlers: these resolve within a few ticks.
     for (const h of handlers) {
       loadSlicedCodec(h.apiKey)?.then(
@@ -56,6 +65,13 @@ export class RequestRouter implements FrameDispatcher {
       );
     }
   }
+
+  /**
+   * The request log (Kafka's kafka.request.logger): one DEBUG line per answered request with API,
+   * version, correlation id, client, connection and time, when the `request` component logs at
+   * debug (log.levels=request=debug, or at runtime on the BROKER_LOGGER resource).
+   */
+  private readonly requestLog: Logger;
 
   /** Generated sliced codecs by API key (see protocol/primitives/sliced-codec.ts). */
   private readonly slicedCodecs = new Map<number, SlicedApiCodec>();
@@ -116,6 +132,7 @@ export class RequestRouter implements FrameDispatcher {
   private admit(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, conn: Connection, req: unknown, bytes: number, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
     const outcome = this.gate.authorize(ctx, req);
     const throttleTimeMs = this.gate.throttleTimeMs(ctx, bytes);
+    if (throttleTimeMs > 0) this.observer?.throttled(ctx.apiKey, throttleTimeMs);
     if (throttleTimeMs > 0 && !RESPONSES_WITHOUT_THROTTLE.has(ctx.apiKey)) conn.throttle(throttleTimeMs);
     return this.handle(handler, ctx, req, outcome, throttleTimeMs, flexible, codec, large);
   }
@@ -139,6 +156,7 @@ export class RequestRouter implements FrameDispatcher {
     // A filtered request goes on without its denied resources (their answers are added by complete).
     const work = outcome?.kind === 'filtered' ? outcome.request : req;
     if (outcome?.kind === 'deny') {
+      this.observer?.failed(ctx.apiKey, outcome.errorCode);
       out = handler.errorResponse(req, outcome.errorCode, ctx);
     } else {
       try {
@@ -172,11 +190,23 @@ export class RequestRouter implements FrameDispatcher {
 
   private errorAnswer(handler: ApiHandler<unknown, unknown>, req: unknown, e: unknown, ctx: RequestContext): unknown {
     const code = errorCodeOf(e);
+    this.observer?.failed(ctx.apiKey, code);
     if (code === ErrorCode.UNKNOWN_SERVER_ERROR) this.logger.error(`${handler.name} v${ctx.apiVersion} from ${ctx.clientId ?? '?'} failed`, e);
     return handler.errorResponse(req, code, ctx);
   }
 
   private encode(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, res: unknown, flexible: boolean, codec: SlicedApiCodec | undefined): Answer {
+    const observer = this.observer;
+    if (observer !== null) observer.answered(ctx.apiKey, ctx.apiVersion, Number(process.hrtime.bigint() - ctx.receivedAtNs) / 1e6);
+    if (this.requestLog.enabled('debug')) {
+      const c = ctx.connection;
+      const ms = Number(process.hrtime.bigint() - ctx.receivedAtNs) / 1e6;
+      this.requestLog.debug(`${handler.name} v${ctx.apiVersion} correlation ${ctx.correlationId} from ${ctx.clientId ?? '-'} (${ctx.session.principal.principalType}:${ctx.session.principal.name}) on connection ${c.id} ${c.remoteAddress}:${c.remotePort} [${c.listenerName}] answered in ${ms.toFixed(3)} ms`, {
+        api: handler.name,
+        apiVersion: ctx.apiVersion,
+        ms,
+      });
+    }
     if (res === NO_RESPONSE) return null;
     const w = new Writer(256);
     w.writeInt32(ctx.correlationId);

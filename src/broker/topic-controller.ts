@@ -170,6 +170,9 @@ export class TopicController {
       const err = this.creationError(prepared.map((t) => t.name).join(', '), e);
       return results.map((r) => (r instanceof KafkaError ? r : err));
     }
+    for (const t of prepared) {
+      this.logger.info(`Created topic ${t.name} with ${t.partitions.length} partitions, replication factor ${t.partitions[0]?.replicas.length ?? 0}${Object.keys(t.configs).length > 0 ? `, configs ${formatConfigs(t.configs)}` : ''}`, { topic: t.name, topicId: t.topicId });
+    }
     return results.map((r) => (r instanceof KafkaError ? r : (image.topic(r.name) ?? r)));
   }
 
@@ -215,6 +218,7 @@ export class TopicController {
       }
     }
     await this.store.commit({ deletedTopics: [t.topicId] });
+    this.logger.info(`Deleted topic ${name} (${t.partitions.length} partitions)`, { topic: name, topicId: t.topicId });
   }
 
   /** CreatePartitions: grows a topic to `count` partitions. */
@@ -257,6 +261,7 @@ export class TopicController {
       this.applier.abandonLogs(name, current, count);
       throw this.creationError(name, e);
     }
+    this.logger.info(`Added partitions ${current} to ${count - 1} to topic ${name} (now ${count})`, { topic: name });
   }
 
   /** The topic's config overrides (what AlterConfigs replaces). Throws UNKNOWN_TOPIC_OR_PARTITION. */
@@ -279,6 +284,7 @@ export class TopicController {
       if (validateOnly) return;
       const t = this.store.image().topic(name) as TopicImage;
       await this.store.commit({ topicConfigs: [{ topicId: t.topicId, configs }] });
+      this.logger.info(`Changed the configs of topic ${name}: ${formatConfigs(configs) || '(no overrides)'}`, { topic: name });
     });
   }
 
@@ -316,6 +322,7 @@ export class TopicController {
     }
     if (validateOnly) return;
     await this.store.commit({ brokerConfigs: [{ resourceName, configs }] });
+    this.logger.info(`Changed the dynamic broker configs of ${resourceName === '' ? 'the cluster default' : `broker ${resourceName}`}: ${formatConfigs(configs, true) || '(none)'}`);
   }
 
   private validateTopicConfigs(configs: Record<string, string>): void {
@@ -348,4 +355,11 @@ export class TopicController {
       return { partition: from + i, leader: s.leader, leaderEpoch: 0, replicas: s.replicas, isr: s.isr, partitionEpoch: 0 };
     });
   }
+}
+
+/** Configs for a log line; values of sensitive-looking keys (passwords, secrets) are masked. */
+function formatConfigs(configs: Record<string, string>, maskSensitive = false): string {
+  return Object.entries(configs)
+    .map(([k, v]) => `${k}=${maskSensitive && /password|secret|sasl\.jaas/i.test(k) ? '[hidden]' : v}`)
+    .join(', ');
 }

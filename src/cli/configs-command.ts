@@ -4,6 +4,7 @@
  *   samsa configs --entity-type topics --entity-name T --describe [--all]
  *   samsa configs --entity-type brokers --entity-name 1 --describe
  *   samsa configs --entity-type brokers --entity-default --describe
+ *   samsa configs --entity-type broker-loggers --entity-name 1 --describe | --alter --add-config network=DEBUG
  *   samsa configs --entity-type topics --entity-name T --alter --add-config k=v,k2=[a,b] --delete-config k3
  *
  * Speaks the protocol directly with the generated codecs (DescribeConfigs v1, IncrementalAlterConfigs
@@ -16,12 +17,13 @@ import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './ar
 import { connectionOptions, connectionSettings, type ConnectionSettings } from './client.js';
 import { CliError, ExitCode, formatTable, reportError, toJson, writeOut } from './output.js';
 
-const RESOURCE = { topics: 2, brokers: 4 } as const;
+const RESOURCE = { topics: 2, brokers: 4, 'broker-loggers': 8 } as const;
+type EntityType = keyof typeof RESOURCE;
 const SOURCE_NAMES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG'];
 const OP = { SET: 0, DELETE: 1 } as const;
 
 const options: readonly OptionSpec[] = [
-  { name: 'entity-type', arg: 'topics|brokers', help: 'Kind of entity' },
+  { name: 'entity-type', arg: 'topics|brokers|broker-loggers', help: 'Kind of entity (broker-loggers: a broker\'s log levels)' },
   { name: 'entity-name', arg: 'NAME', help: 'Topic name or broker id' },
   { name: 'entity-default', value: false, help: 'The cluster-wide default (brokers only)' },
   { name: 'topic', arg: 'NAME', help: 'Same as --entity-type topics --entity-name NAME' },
@@ -37,7 +39,7 @@ const options: readonly OptionSpec[] = [
   { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
 ];
 
-const usage = `Usage: samsa configs --entity-type topics|brokers (--entity-name NAME | --entity-default) (--describe [--all] | --alter [--add-config K=V,...] [--delete-config K,...])
+const usage = `Usage: samsa configs --entity-type topics|brokers|broker-loggers (--entity-name NAME | --entity-default) (--describe [--all] | --alter [--add-config K=V,...] [--delete-config K,...])
 
 Describe or change topic and broker configs (like kafka-configs.sh).
 
@@ -49,6 +51,7 @@ Examples:
   samsa configs --entity-type topics --entity-name orders --alter --add-config retention.ms=3600000,cleanup.policy=[compact,delete]
   samsa configs --entity-type brokers --entity-default --alter --add-config log.retention.ms=86400000
   samsa configs --entity-type brokers --entity-name 1 --alter --delete-config log.retention.ms
+  samsa configs --entity-type broker-loggers --entity-name 1 --alter --add-config network=DEBUG,request=DEBUG
 `;
 
 interface ConfigOut {
@@ -113,7 +116,7 @@ class Connection {
   }
 }
 
-function entity(a: ParsedArgs): { type: 'topics' | 'brokers'; name: string; label: string } {
+function entity(a: ParsedArgs): { type: EntityType; name: string; label: string } {
   let type = a.get('entity-type');
   let name = a.get('entity-name');
   if (a.get('topic') !== undefined) {
@@ -127,14 +130,15 @@ function entity(a: ParsedArgs): { type: 'topics' | 'brokers'; name: string; labe
   if (type === undefined) throw new CliError('Missing --entity-type (topics or brokers).', "Run 'samsa configs --help' for usage.");
   if (type === 'topic') type = 'topics';
   if (type === 'broker') type = 'brokers';
-  if (type !== 'topics' && type !== 'brokers') throw new CliError(`Unsupported --entity-type '${type}'.`, 'Use topics or brokers.');
+  if (type === 'broker-logger') type = 'broker-loggers';
+  if (type !== 'topics' && type !== 'brokers' && type !== 'broker-loggers') throw new CliError(`Unsupported --entity-type '${type}'.`, 'Use topics, brokers or broker-loggers.');
   if (a.has('entity-default')) {
     if (type !== 'brokers') throw new CliError('--entity-default applies to brokers only.');
     if (name !== undefined) throw new CliError('Use either --entity-name or --entity-default, not both.');
     return { type, name: '', label: 'brokers in the cluster (default)' };
   }
   if (name === undefined || name === '') throw new CliError('Missing --entity-name (or --entity-default for brokers).', "Run 'samsa configs --help' for usage.");
-  return { type, name, label: `${type === 'topics' ? 'topic' : 'broker'} ${name}` };
+  return { type, name, label: `${type === 'topics' ? 'topic' : type === 'brokers' ? 'broker' : 'broker-logger'} ${name}` };
 }
 
 function kafkaError(code: number, message: string | null, what: string): CliError {
@@ -142,7 +146,7 @@ function kafkaError(code: number, message: string | null, what: string): CliErro
   return new CliError(`${what}: ${name}${message ? ` (${message})` : ''}`, undefined, { exitCode: ExitCode.FAILED });
 }
 
-async function describe(conn: Connection, s: ConnectionSettings, e: { type: 'topics' | 'brokers'; name: string }, all: boolean): Promise<ConfigOut[]> {
+async function describe(conn: Connection, s: ConnectionSettings, e: { type: EntityType; name: string }, all: boolean): Promise<ConfigOut[]> {
   const res = await conn.request<{ results: { errorCode: number; errorMessage: string | null; configs: { name: string; value: string | null; readOnly: boolean; configSource: number; isSensitive: boolean; synonyms: { name: string; value: string | null; source: number }[] }[] }[] }>(
     32,
     1,
@@ -152,7 +156,8 @@ async function describe(conn: Connection, s: ConnectionSettings, e: { type: 'top
   const r = res.results[0];
   if (r === undefined) throw new CliError('The broker sent an empty DescribeConfigs answer.', undefined, { exitCode: ExitCode.FAILED });
   if (r.errorCode !== 0) throw kafkaError(r.errorCode, r.errorMessage, `Cannot describe ${e.type === 'topics' ? 'topic' : 'broker'} '${e.name}'`);
-  const dynamic = new Set([1, 2, 3]);
+  // Dynamic topic, broker, default broker and broker logger configs.
+  const dynamic = new Set([1, 2, 3, 6]);
   return r.configs
     .filter((c) => all || dynamic.has(c.configSource))
     .map((c) => ({

@@ -12,6 +12,7 @@ import { BrokerConfig, parseListener } from '../config/broker-config.js';
 import { parseProperties } from '../config/properties-file.js';
 import { ConfigError } from '../common/errors.js';
 import { envToProperty, propertiesFromEnv } from '../config/env-config.js';
+import { Logger } from '../common/logger.js';
 
 export const startUsage = `Usage: samsa start [server.properties] [options]
 
@@ -128,7 +129,9 @@ export async function runStart(args: string[]): Promise<number> {
     process.stderr.write(`samsa start: ${(e as Error).message}\n`);
     return 2;
   }
-  const broker = new Broker(config);
+  // Log lines go to stderr: JSON lines, or pino-pretty's on a terminal (log.format=auto), or as log.format says.
+  const format = config.str('log.format');
+  const broker = new Broker(config, { logger: new Logger(format === 'json' || format === 'pretty' ? { format } : {}) });
   try {
     await broker.start();
   } catch (e) {
@@ -136,7 +139,8 @@ export async function runStart(args: string[]): Promise<number> {
     await broker.stop().catch(() => undefined);
     return 1;
   }
-  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n`);
+  const metrics = broker.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [];
+  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n${metrics.length > 0 ? `Metrics on ${metrics.join(', ')}\n` : ''}`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {

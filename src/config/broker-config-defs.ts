@@ -136,6 +136,16 @@ const own: ConfigKeyDef[] = [
   { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
   { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], inert: true },
   { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
+  // Observability (docs/observability.md). Samsa's own: an HTTP listener for /metrics (Prometheus)
+  // and /health/live, /health/ready; off unless set (e.g. http://127.0.0.1:9644).
+  { name: 'metrics.listeners', type: ConfigType.list, defaultValue: [], readOnly: true, validate: (v) => (Array.isArray(v) && v.every((l) => typeof l === 'string' && /^http:\/\/(\[[^\]]*\]|[^:/]*):\d+\/?$/.test(l)) ? undefined : 'each listener must look like http://host:port') },
+  // Per-partition series (kafka_log_log_*) are left out above this many hosted partitions.
+  { name: 'metrics.partition.series.max', type: ConfigType.int, defaultValue: 10000, readOnly: true, validate: atLeast(0) },
+  // Logging: root level, per-component levels (component=level, e.g. network=debug,request=debug),
+  // and the line format of the process log (auto: pretty on a terminal, else JSON lines).
+  { name: 'log.level', type: ConfigType.string, defaultValue: 'info', validate: (v) => (typeof v === 'string' && /^(fatal|error|warn|info|debug|trace)$/i.test(v) ? undefined : 'must be one of fatal, error, warn, info, debug, trace') },
+  { name: 'log.levels', type: ConfigType.list, defaultValue: [], validate: (v) => (Array.isArray(v) && v.every((e) => typeof e === 'string' && /^[\w.-]+=(fatal|error|warn|info|debug|trace)$/i.test(e)) ? undefined : 'entries must be component=level') },
+  { name: 'log.format', type: ConfigType.string, defaultValue: 'auto', readOnly: true, validate: oneOf('auto', 'json', 'pretty') },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

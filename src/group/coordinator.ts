@@ -52,6 +52,8 @@ export class GroupCoordinator implements GroupRuntime {
   readonly settings: GroupSettings;
   /** Committed offsets of every group, and those of open transactions (changed only by replay). */
   readonly offsets = new OffsetStore();
+  /** Rebalances completed by this coordinator's groups (metrics). */
+  completedRebalances = 0;
   private readonly groups = new Map<string, Group>();
   private readonly loadingPartitions = new Set<number>();
   /** Per partition, the token of its latest load: an unload (or a newer load) cancels the one under way. */
@@ -190,6 +192,10 @@ export class GroupCoordinator implements GroupRuntime {
     const g = new ClassicGroup(groupId, this.scheduler.now());
     this.groups.set(groupId, g);
     return g;
+  }
+
+  rebalanceCompleted(): void {
+    this.completedRebalances++;
   }
 
   /** Every group that is not Dead, of any kind. */

@@ -213,6 +213,7 @@ export function completeGroupJoin(rt: GroupRuntime, group: ClassicGroup): void {
     return;
   }
   initNextGeneration(rt, group);
+  rt.rebalanceCompleted?.();
   if (group.is(GroupState.Empty)) {
     rt.logger.info(`Group ${group.groupId} with generation ${group.generationId} is now empty`);
     // A failure here is harmless: the previous generation had no live members either way.

@@ -28,6 +28,8 @@ export interface GroupRuntime {
    * cannot be written, nothing changes and `done` gets the error code a group API reports.
    */
   write(groupId: string, records: readonly CoordinatorRecord[], done: (errorCode: number) => void): void;
+  /** Told when a group completes a rebalance (a new generation), for the coordinator's metrics. */
+  rebalanceCompleted?(): void;
 }
 
 /** Kafka's appendGroupMetadataErrorToResponseError: the code a group API reports for a failed append or commit. */

@@ -553,6 +553,9 @@ export class PartitionLog {
 
   private deleteOldestSegments(n: number): void {
     if (n <= 0) return;
+    const gone = this.segments.all.slice(0, n);
+    const bytes = gone.reduce((sum, s) => sum + s.size, 0);
+    this.logger.info(`Deleting ${n} segment(s) of ${this.topic}-${this.partition} below offset ${this.segments.all[n]?.baseOffset ?? this._logEndOffset} (${bytes} bytes; base offsets ${gone.map((s) => s.baseOffset).join(', ')})`, { topic: this.topic, partition: this.partition });
     try {
       this.segments.deleteOldest(n, this._config.fileDeleteDelayMs);
     } catch (e) {

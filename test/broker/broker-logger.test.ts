@@ -10,6 +10,10 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { waitFor, withClient } from '../helpers/wire.js';
+import { describeRecord, logRecords } from '../helpers/log-lines.js';
+
+/** A sink's lines as the text format printed them ("LEVEL [broker N] [component] msg"). */
+const text = (lines: string[]): string[] => logRecords(lines).map(describeRecord);
 
 const FIND_COORDINATOR = 10;
 const KEY_TYPE_GROUP = 0;
@@ -35,8 +39,8 @@ test('two brokers in one process log to their own sinks, at their own levels, ea
     const [a, b] = brokers as [RunningBroker, RunningBroker];
 
     // Each broker's start-up line went to its own sink.
-    assert.ok(linesA.some((l) => /INFO \[broker 1\] Samsa broker 1 started/.test(l)), `A's sink: ${JSON.stringify(linesA)}`);
-    assert.ok(linesB.some((l) => /INFO \[broker 2\] Samsa broker 2 started/.test(l)), `B's sink: ${JSON.stringify(linesB)}`);
+    assert.ok(text(linesA).some((l) => /^INFO \[broker 1\] Samsa broker 1 started/.test(l)), `A's sink: ${JSON.stringify(linesA)}`);
+    assert.ok(text(linesB).some((l) => /^INFO \[broker 2\] Samsa broker 2 started/.test(l)), `B's sink: ${JSON.stringify(linesB)}`);
 
     // Broker A's activity: its group coordinator creates __consumer_offsets (INFO).
     await withClient(a.port, async (c) => {
@@ -54,19 +58,20 @@ test('two brokers in one process log to their own sinks, at their own levels, ea
     // A bad request to each (a frame over socket.request.max.bytes), logged at DEBUG: A logs at debug, B does not.
     await sendOversizedFrame(a.port);
     await sendOversizedFrame(b.port);
-    await waitFor(() => linesA.some((l) => / DEBUG \[broker 1\] \[network\] closing connection \d+ from 127\.0\.0\.1:\d+: /.test(l)), 10_000, "A's debug line for the oversized frame");
+    await waitFor(() => text(linesA).some((l) => /^DEBUG \[broker 1\] \[network\] closing connection \d+ from 127\.0\.0\.1:\d+: /.test(l)), 10_000, "A's debug line for the oversized frame");
 
-    const offsetsLine = linesA.find((l) => l.includes('Created internal topic __consumer_offsets'));
-    assert.match(offsetsLine ?? '', /^\[[^\]]+\] INFO \[broker 1\] \[group-coordinator\] Created internal topic __consumer_offsets with 1 partitions\n$/);
-    const txnLine = linesB.find((l) => l.includes('Created internal topic __transaction_state'));
-    assert.match(txnLine ?? '', /^\[[^\]]+\] INFO \[broker 2\] \[txn-coordinator\] Created internal topic __transaction_state with 1 partitions\n$/);
+    const offsetsLine = text(linesA).find((l) => l.includes('Created internal topic __consumer_offsets'));
+    assert.equal(offsetsLine, 'INFO [broker 1] [group-coordinator] Created internal topic __consumer_offsets with 1 partitions');
+    const txnLine = text(linesB).find((l) => l.includes('Created internal topic __transaction_state'));
+    assert.equal(txnLine, 'INFO [broker 2] [txn-coordinator] Created internal topic __transaction_state with 1 partitions');
 
     // Nothing crossed over: every line of a sink is its own broker's.
-    assert.deepEqual(linesA.filter((l) => !l.includes('[broker 1]')), [], "lines in A's sink not tagged [broker 1]");
-    assert.deepEqual(linesB.filter((l) => !l.includes('[broker 2]')), [], "lines in B's sink not tagged [broker 2]");
+    assert.deepEqual(logRecords(linesA).filter((r) => r.broker !== 1), [], "lines in A's sink not tagged broker 1");
+    assert.deepEqual(logRecords(linesB).filter((r) => r.broker !== 2), [], "lines in B's sink not tagged broker 2");
+    assert.equal(logRecords(linesA).length, linesA.length, 'every line is a JSON log record');
     assert.ok(!linesB.some((l) => l.includes('__consumer_offsets')), "A's offsets topic line is not in B's sink");
     assert.ok(!linesA.some((l) => l.includes('__transaction_state')), "B's transaction topic line is not in A's sink");
-    assert.deepEqual(linesB.filter((l) => / DEBUG /.test(l)), [], "B's level (info) is its own: no DEBUG line");
+    assert.deepEqual(logRecords(linesB).filter((r) => r.level === 'debug'), [], "B's level (info) is its own: no DEBUG line");
   } finally {
     for (const br of brokers) await br.stop().catch(() => undefined);
   }
@@ -86,7 +91,7 @@ test('stopping one broker leaves the other logging to its own sink', { timeout: 
       const r = await c.request(FIND_COORDINATOR, 3, { key: 'after-stop', keyType: KEY_TYPE_GROUP });
       assert.equal(r.errorCode, 0);
     });
-    await waitFor(() => linesA.some((l) => l.includes('[broker 1] [group-coordinator] Created internal topic __consumer_offsets')), 10_000, "A's line after B stopped");
+    await waitFor(() => text(linesA).some((l) => l.includes('[broker 1] [group-coordinator] Created internal topic __consumer_offsets')), 10_000, "A's line after B stopped");
     assert.equal(linesB.length, before, "the stopped broker's sink gets no more lines");
   } finally {
     await b?.stop().catch(() => undefined);

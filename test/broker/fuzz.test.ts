@@ -21,6 +21,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, startBrokerProcess, tempDir, type BrokerProcess } from '../helpers/broker-process.js';
+import { logRecords } from '../helpers/log-lines.js';
 import { rssKiB } from '../helpers/compat.js';
 import { WireClient, waitFor } from '../helpers/wire.js';
 import { FuzzConnection, type ConnStats } from './fuzz/connection.js';
@@ -230,7 +231,7 @@ test(`broker fuzz: ${FRAMES} mutated client frames (seed ${SEED})`, { timeout: B
     const fresh = await writeDataset(port, 'fuzz-after');
     assert.equal(await checkDataset(port, fresh), null, 'a data set written after fuzzing reads back');
 
-    const errors = b.output().match(/ERROR [^\n]*/g) ?? [];
+    const errors = logRecords(b.output()).filter((r) => r.level === 'error').map((r) => `${r.msg}${r.err !== undefined ? `: ${r.err.message}` : ''}`);
     const distinct = [...new Set(errors.map((e) => e.replace(/\d+/g, 'N').slice(0, 160)))];
     t.diagnostic(`frames sent ${stats.sent} of ${FRAMES} in ${elapsed.toFixed(1)} s (${(stats.sent / elapsed).toFixed(0)} frames/s)${stats.sent < FRAMES ? ' — stopped at the time budget' : ''}`);
     t.diagnostic(`peak broker RSS ${(stats.peakRssKiB / 1024).toFixed(0)} MB (bound ${RSS_BOUND_KIB / 1024} MB); max fresh ApiVersions ${stats.maxApiVersionsMs.toFixed(1)} ms (bound ${LIVENESS_MS} ms)`);

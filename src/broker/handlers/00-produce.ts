@@ -38,6 +38,7 @@
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import type { Logger } from '../../common/logger.js';
+import type { BrokerTopicStats } from '../../metrics/topic-stats.js';
 import {
   decodeProduceRequest,
   encodeProduceResponse,
@@ -291,14 +292,26 @@ function produceExisting(deps: ProduceDeps, ctx: RequestContext, req: ProduceReq
     const responses: TopicOut[] = [];
     let delayed: DelayedCommit | undefined;
     let answer: Promise<ProduceResponseInit> | undefined;
+    const stats = deps.topicStats;
     req.topicData.forEach((t, ti) => {
       const row = slots[ti] as Slot[];
-      const partitionResponses = row.map((s) => {
-        if (!isPrepared(s)) return s;
+      const known = stats !== undefined && deps.replicas.partitions(t.name) !== undefined;
+      const partitionResponses = row.map((s, pi) => {
+        if (!isPrepared(s)) {
+          if (known) stats.produceFailed(t.name, t.partitionData[pi]?.records?.length ?? 0);
+          return s;
+        }
         let out: PartitionOut;
         if (s.settled === undefined) out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.records as Buffer);
-        else if ('error' in s.settled) return errorOut(deps, s.index, t.name, s.settled.error);
+        else if ('error' in s.settled) out = errorOut(deps, s.index, t.name, s.settled.error);
         else out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.settled.records);
+        if (stats !== undefined) {
+          // Bytes as received (Kafka's BytesIn is the request's record bytes, before any recompression).
+          const bytes = t.partitionData[pi]?.records?.length ?? 0;
+          if (out.errorCode === ErrorCode.NONE) stats.produced(t.name, s.info.recordCount, bytes);
+          else stats.produceFailed(t.name, bytes);
+        }
+        if (s.settled !== undefined && 'error' in s.settled) return out;
         // acks=all on a replicated leader: the answer waits for the high watermark (never on a sole leader).
         if (acks === -1 && s.partition.role === 'leader' && out.errorCode === ErrorCode.NONE) {
           if (delayed === undefined) {
@@ -367,6 +380,8 @@ export interface ProduceDeps extends TopicCreationDeps {
   /** Times acks=all waits out (the request's timeout_ms). */
   readonly scheduler: Pick<Scheduler, 'schedule'>;
   readonly logger: Logger;
+  /** Kafka's BrokerTopicMetrics (messages/bytes in, rejected, failed): counted per partition, never per record. */
+  readonly topicStats?: Pick<BrokerTopicStats, 'produced' | 'produceFailed'>;
 }
 
 export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest, ProduceResponseInit> {

@@ -14,6 +14,7 @@
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import type { Logger } from '../../common/logger.js';
+import type { BrokerTopicStats } from '../../metrics/topic-stats.js';
 import {
   decodeFetchRequest,
   encodeFetchResponse,
@@ -209,6 +210,16 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
   return { results, bytes, errors };
 }
 
+/** Kafka's BytesOut / TotalFetchRequests / FailedFetchRequests (consumers), ReplicationBytesOut (followers), per partition answered. */
+function countFetch(stats: FetchStats, results: ReadResult[], replica: boolean): void {
+  for (const { target, out } of results) {
+    const r = out.records;
+    const bytes = r === null || r === undefined ? 0 : Array.isArray(r) ? r.reduce((n: number, b: Buffer) => n + b.length, 0) : (r as Buffer).length;
+    if (replica) stats.replicationBytesOut += bytes;
+    else if (target.partition !== undefined) stats.fetched(target.sp.topic, bytes, out.errorCode !== ErrorCode.NONE);
+  }
+}
+
 function buildResponse(ctx: RequestContext, results: ReadResult[], session: FetchSession | null, full: boolean): FetchResponseInit {
   const useIds = ctx.apiVersion >= 13;
   const responses: TopicOut[] = [];
@@ -252,6 +263,8 @@ export interface FetchDeps extends DownConvertDeps {
   readonly logger: Logger;
   /** Replication throttling of the leader side (absent or null: none). */
   readonly leaderThrottle?: LeaderThrottle | null;
+  /** Kafka's BrokerTopicMetrics for fetches: counted per partition answered, never per record. */
+  readonly topicStats?: FetchStats;
 }
 
 /** The leader side of replication throttling (replication/replication-quota.ts). */
@@ -261,6 +274,8 @@ export interface LeaderThrottle {
   /** Record bytes of `p` sent to a follower (counted when `p` is throttled here). */
   sent(p: Partition, bytes: number): void;
 }
+
+type FetchStats = Pick<BrokerTopicStats, 'fetched' | 'replicationBytesOut'>;
 
 export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchResponseInit> {
   return defineHandler<FetchRequest, FetchResponseInit>({
@@ -292,7 +307,9 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
       // broker-wide bound on unsent responses: a full broker still answers with the first batch.
       const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, deps.config.int('fetch.max.bytes'), deps.requestBudget.responseRoom);
       const first = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
+      const stats = deps.topicStats;
       if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.errors || targets.length === 0) {
+        if (stats !== undefined) countFetch(stats, first.results, replica);
         return buildResponse(ctx, first.results, session, full);
       }
       // Long poll: wait for appends to any fetched partition, or the deadline.
@@ -304,7 +321,9 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           done = true;
           timer.cancel();
           for (const u of unsubscribe) u();
-          resolve(buildResponse(ctx, readAll(deps, ctx, targets, req, maxResponseBytes, replicaId).results, session, full));
+          const last = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId).results;
+          if (stats !== undefined) countFetch(stats, last, replica);
+          resolve(buildResponse(ctx, last, session, full));
         };
         const onAppend = (): void => {
           if (done) return;

@@ -4,7 +4,7 @@
  * (documentation is always null); v4+ flexible. Resources: topics (2), brokers (4; name = this
  * node's id: every property with its source — dynamic per-broker, dynamic cluster default, static,
  * default — and readOnly unless dynamically updatable; empty name: only the dynamic cluster
- * defaults), broker loggers (8, answered with no entries). Synonyms list every level at which a
+ * defaults), broker loggers (8, name = this node's id: every logger with its level, broker-logger.ts). Synonyms list every level at which a
  * config (and, for topics, its broker synonyms) is set, most specific first, then the default.
  */
 import { ErrorCode } from '../../common/error-codes.js';
@@ -23,6 +23,7 @@ import {
 import { sliceWork } from '../../common/yield.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
 import { CONFIG_SOURCE, RESOURCE_TYPE } from './config-sources.js';
+import { checkBrokerLoggerName, describeBrokerLoggers, type BrokerLoggerLevels } from './broker-logger.js';
 import type { MetadataStore } from '../../metadata/store.js';
 
 type ResultOut = NonNullable<DescribeConfigsResponseInit['results']>[number];
@@ -155,7 +156,12 @@ function describeResource(deps: DescribeConfigsDeps, r: Resource, withSynonyms: 
     }
     entries = r.resourceName === '' ? clusterDefaultEntries(deps.config, withSynonyms) : brokerEntries(deps.config, withSynonyms);
   } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
-    entries = [];
+    try {
+      checkBrokerLoggerName(r.resourceName, deps.nodeId);
+    } catch (e) {
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: (e as Error).message, configs: [] };
+    }
+    entries = describeBrokerLoggers(deps.logger);
   } else {
     return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
   }
@@ -168,6 +174,8 @@ export interface DescribeConfigsDeps {
   readonly metadata: Pick<MetadataStore, 'image'>;
   readonly config: BrokerConfig;
   readonly nodeId: number;
+  /** The broker's logger: its components and levels are the BROKER_LOGGER resource (broker-logger.ts). */
+  readonly logger: BrokerLoggerLevels;
 }
 
 export function describeConfigsHandler(deps: DescribeConfigsDeps): ApiHandler<DescribeConfigsRequest, DescribeConfigsResponseInit> {

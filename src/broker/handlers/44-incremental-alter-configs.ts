@@ -2,7 +2,8 @@
  * IncrementalAlterConfigs (key 44), v0-1 (v1+ flexible). Per resource, a list of operations on
  * single configs: SET, DELETE, APPEND and SUBTRACT (the last two on LIST configs such as
  * cleanup.policy; they start from the current override, else the config's default). Resources:
- * TOPIC, BROKER <this node id> (per-broker dynamic) and BROKER '' (cluster default). Errors as in
+ * TOPIC, BROKER <this node id> (per-broker dynamic), BROKER '' (cluster default) and
+ * BROKER_LOGGER <this node id> (log levels, broker-logger.ts). Errors as in
  * AlterConfigs, plus INVALID_REQUEST for duplicate keys, null values and unknown operations.
  * validateOnly checks without applying.
  */
@@ -18,8 +19,9 @@ import {
 import { type ApiHandler, defineHandler } from '../handler.js';
 import { RESOURCE_TYPE } from './config-sources.js';
 import { alterResources, type ConfigResourceDeps } from './config-resources.js';
+import { alterBrokerLoggers, checkBrokerLoggerName } from './broker-logger.js';
 
-export function incrementalAlterConfigsHandler(deps: ConfigResourceDeps): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInit> {
+export function incrementalAlterConfigsHandler(deps: ConfigResourceDeps & { readonly nodeId: number }): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInit> {
   return defineHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInit>({
     apiKey: 44,
     name: 'IncrementalAlterConfigs',
@@ -28,8 +30,16 @@ export function incrementalAlterConfigsHandler(deps: ConfigResourceDeps): ApiHan
     decode: decodeIncrementalAlterConfigsRequest,
     encode: encodeIncrementalAlterConfigsResponse,
     async handle(ctx, req) {
-      const responses = await alterResources(deps, req.resources, req.validateOnly, (r, current) =>
-        applyIncrementalOps(current, r.configs, (name) => (r.resourceType === RESOURCE_TYPE.TOPIC ? topicConfigByName.get(name) : brokerConfigByName.get(name))),
+      const responses = await alterResources(
+        deps,
+        req.resources,
+        req.validateOnly,
+        (r, current) => applyIncrementalOps(current, r.configs, (name) => (r.resourceType === RESOURCE_TYPE.TOPIC ? topicConfigByName.get(name) : brokerConfigByName.get(name))),
+        (r) => {
+          checkBrokerLoggerName(r.resourceName, deps.nodeId);
+          alterBrokerLoggers(deps.logger, r.configs, req.validateOnly);
+          if (!req.validateOnly) deps.logger.info(`Log levels changed (BROKER_LOGGER ${r.resourceName}): ${r.configs.map((c) => `${c.name}=${c.configOperation === 1 ? '(parent)' : (c.value ?? '')}`).join(', ')}`);
+        },
       );
       return { throttleTimeMs: 0, responses };
     },

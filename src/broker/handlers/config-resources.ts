@@ -31,6 +31,8 @@ export async function alterResources<R extends { resourceType: number; resourceN
   resources: readonly R[],
   validateOnly: boolean,
   next: (r: R, current: Record<string, string>) => Record<string, string>,
+  /** BROKER_LOGGER resources (IncrementalAlterConfigs only): absent, they are refused as AlterConfigs refuses them. */
+  brokerLogger?: (r: R) => void,
 ): Promise<ResourceResult[]> {
   const count = new Map<string, number>();
   for (const r of resources) count.set(`${r.resourceType}:${r.resourceName}`, (count.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1);
@@ -47,7 +49,8 @@ export async function alterResources<R extends { resourceType: number; resourceN
       } else if (r.resourceType === RESOURCE_TYPE.BROKER) {
         await topics.alterBrokerConfigs(r.resourceName, (current) => next(r, current), validateOnly);
       } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
-        throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Broker logger levels cannot be changed on this broker');
+        if (brokerLogger === undefined) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown resource type ${r.resourceType}`);
+        brokerLogger(r);
       } else {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);
       }
