@@ -93,6 +93,13 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
   try {
     // One at a time: the first creates the cluster id; all must be registered before topics are placed.
     for (const b of brokers) await start(b);
+    // Registrations reach each broker through its etcd watch: wait until every broker sees all of
+    // them, so that a topic created next (on any broker) can be placed on every node.
+    const deadline = Date.now() + 30_000;
+    while (!brokers.every((b) => brokers.every((o) => b.running?.broker.metadata.image().broker(o.nodeId) !== undefined))) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for every broker to see every registration');
+      await new Promise((r) => setTimeout(r, 20));
+    }
   } catch (e) {
     await cluster.stop();
     throw e;
