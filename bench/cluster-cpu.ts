@@ -13,7 +13,7 @@
  * the workload window only. `--single`: the same against one broker without etcd (RF 1).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -74,9 +74,9 @@ async function waitIsr(ports: number[], topic: string, isr: number): Promise<voi
   }
 }
 
-function produce(bootstrap: string, topic: string, records: number): Promise<string> {
+function produce(bootstrap: string, topic: string, records: number, extra: string[] = ['-X', 'linger.ms=5']): Promise<string> {
   return new Promise((res, rej) => {
-    const child = spawn(PERF, ['-P', '-t', topic, '-b', bootstrap, '-s', '1024', '-c', String(records), '-a', '-1', '-X', 'linger.ms=5', '-X', 'log_level=3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PERF, ['-P', '-t', topic, '-b', bootstrap, '-s', '1024', '-c', String(records), '-a', '-1', '-X', 'log_level=3', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => void (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => void (out += c.toString()));
@@ -85,35 +85,128 @@ function produce(bootstrap: string, topic: string, records: number): Promise<str
   });
 }
 
+interface Member {
+  port: number;
+  bootstrap: string;
+  pid: number | undefined;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** `samsa start` in a child process, as the bench runs it. */
+async function spawnBroker(dataDir: string, overrides: Record<string, string>): Promise<Member> {
+  const port = await freePort();
+  const args = [join(ROOT, 'dist/src/cli/samsa.js'), 'start', '--port', String(port), '--data-dir', dataDir, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000_000)));
+  child.stderr.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000_000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = performance.now() + 30_000;
+  while (!/is up: PLAINTEXT/.test(out)) {
+    if (child.exitCode !== null || performance.now() > deadline) throw new Error(`broker did not start:\n${out}`);
+    await sleep(20);
+  }
+  return {
+    port,
+    bootstrap: `127.0.0.1:${port}`,
+    pid: child.pid,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** CPU seconds (utime + stime) of a process so far. */
+function cpuOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 async function main(): Promise<void> {
   const records = Number(arg('--records') ?? 200_000);
   const profile = arg('--profile');
   const single = process.argv.includes('--single');
   const dirs: string[] = [];
-  const brokers: RunningBroker[] = [];
+  const brokers: (RunningBroker | Member)[] = [];
+  const procs = process.argv.includes('--procs');
+  const cpuNow = (): number => {
+    if (!procs) {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    }
+    return brokers.reduce((a, b) => a + cpuOf((b as Member).pid), 0);
+  };
   let etcd: EtcdProcess | undefined;
   const quiet = { sink: (): void => undefined, level: 'warn' as const };
   try {
     if (single) {
       const dir = mkdtempSync(join(tmpdir(), 'samsa-cpu-single-'));
       dirs.push(dir);
-      brokers.push(await startBroker({ port: 0, dataDir: dir, logger: quiet }));
+      brokers.push(procs ? await spawnBroker(dir, {}) : await startBroker({ port: 0, dataDir: dir, logger: quiet }));
     } else {
       etcd = await startEtcd();
       for (let id = 1; id <= 3; id++) {
         const dir = mkdtempSync(join(tmpdir(), `samsa-cpu-${id}-`));
         dirs.push(dir);
-        brokers.push(await startBroker({ port: 0, dataDir: dir, logger: quiet, config: { 'node.id': id, 'etcd.endpoints': etcd.endpoints } }));
+        brokers.push(procs ? await spawnBroker(dir, { 'node.id': String(id), 'etcd.endpoints': etcd.endpoints }) : await startBroker({ port: 0, dataDir: dir, logger: quiet, config: { 'node.id': id, 'etcd.endpoints': etcd.endpoints } }));
       }
     }
     const ports = brokers.map((b) => b.port);
-    const topic = 'cpu';
+    let topic = 'cpu';
     await createTopic(ports[0] as number, topic, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
     if (!single) await waitIsr(ports, topic, 3);
     const bootstrap = brokers.map((b) => b.bootstrap).join(',');
     // Warm-up: connections, JIT.
     await produce(bootstrap, topic, 20_000);
     await sleep(500);
+    const latency = arg('--latency');
+    if (latency !== undefined && process.argv.includes('--after-load')) await produce(bootstrap, topic, records);
+    if (latency !== undefined) {
+      // --fresh-topic: measured on a topic created just before (as the bench does).
+      if (process.argv.includes('--fresh-topic')) {
+        topic = 'cpu-latency';
+        await createTopic(ports[0] as number, topic, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
+        if (!single) await waitIsr(ports, topic, 3);
+      }
+      // Produce→ack latency at a fixed rate (rdkafka_performance -l prints its own summary).
+      const file = join(dirs[0] as string, 'latency.txt');
+      const cfile = join(dirs[0] as string, 'consumer.txt');
+      // --consumer: a consumer reads along (as the bench's end-to-end measurement does).
+      const consumer = process.argv.includes('--consumer')
+        ? spawn(PERF, ['-C', '-l', '-A', cfile, '-t', topic, ...Array.from({ length: PARTITIONS }, (_, i) => ['-p', String(i)]).flat(), '-b', bootstrap, '-o', 'end', '-c', String(Number(latency) * 3), '-q', '-X', 'log_level=3', '-X', 'linger.ms=0', '-X', 'fetch.wait.max.ms=100'], { stdio: 'ignore' })
+        : null;
+      if (consumer !== null) await sleep(3000);
+      await produce(bootstrap, topic, Number(latency) * 3, ['-l', '-A', file, '-r', latency, '-X', 'linger.ms=0']);
+      const us = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map(Number).sort((a, b) => a - b);
+      const q = (f: number): string => ((us[Math.min(us.length - 1, Math.floor(f * us.length))] ?? 0) / 1000).toFixed(2);
+      console.log(`produce→ack latency, ${us.length} records: p50 ${q(0.5)} ms, p90 ${q(0.9)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms`);
+      if (consumer !== null) {
+        const deadline = performance.now() + 15_000;
+        while (consumer.exitCode === null && performance.now() < deadline) await sleep(100);
+        consumer.kill('SIGKILL');
+        const cs = readFileSync(cfile, 'utf8').split('\n').filter((l) => l !== '').map(Number).sort((a, b) => a - b);
+        const cq = (f: number): string => ((cs[Math.min(cs.length - 1, Math.floor(f * cs.length))] ?? 0) / 1000).toFixed(2);
+        console.log(`produce→consume latency, ${cs.length} records: p50 ${cq(0.5)} ms, p90 ${cq(0.9)} ms, p99 ${cq(0.99)} ms, max ${cq(1)} ms`);
+      }
+      return;
+    }
     const session = new Session();
     if (profile !== undefined) {
       session.connect();
@@ -121,11 +214,13 @@ async function main(): Promise<void> {
       await session.post('Profiler.start');
     }
     replicationStats.reset();
+    const cpuStart = cpuNow();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const out = await produce(bootstrap, topic, records);
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const procCpu = cpuNow() - cpuStart;
     const stats = { ...replicationStats };
     if (profile !== undefined) {
       const { profile: prof } = await session.post('Profiler.stop');
@@ -136,13 +231,14 @@ async function main(): Promise<void> {
     const all = [...out.matchAll(m)];
     const last = all[all.length - 1];
     const gb = (records * 1024) / 1e9;
-    const cpuSec = (cpu.user + cpu.system) / 1e6;
+    const cpuSec = procs ? procCpu : (cpu.user + cpu.system) / 1e6;
     const per = (n: number): string => (n / gb).toFixed(0);
     console.log(`${single ? 'single broker' : '3 brokers RF 3'}: ${records} × 1 KiB acks=all in ${wallMs.toFixed(0)} ms (${last ? `${last[3]} delivered, ${Math.round(Number(last[3]) / (Number(last[4]) / 1000))} rec/s` : `no summary: ${out.slice(-300)}`})`);
-    console.log(`  CPU ${cpuSec.toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)}) = ${(cpuSec / gb).toFixed(2)} CPU s per GB`);
+    console.log(`  CPU ${cpuSec.toFixed(2)} s${procs ? ' (broker processes)' : ` (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)})`} = ${(cpuSec / gb).toFixed(2)} CPU s per GB`);
     console.log(`  per GB: replica fetches ${per(stats.replicaFetches)} (empty ${per(stats.emptyReplicaFetches)}), follower fetches served ${per(stats.followerFetchesServed)}, long-poll wakeups ${per(stats.longPollWakeups)}, high watermark moves ${per(stats.highWatermarkMoves)}, truncation requests ${stats.truncationRequests}`);
     if (stats.replicaFetches > 0) console.log(`  mean replica fetch answer ${(stats.replicaFetchBytes / Math.max(1, stats.replicaFetches - stats.emptyReplicaFetches) / 1024).toFixed(1)} KiB (non-empty)`);
   } finally {
+    if (process.argv.includes('--dump')) for (const b of brokers) if ('output' in b) console.log(b.output());
     await Promise.all(brokers.map((b) => b.stop().catch(() => undefined)));
     await etcd?.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -332,6 +332,8 @@ function enqueue<T>(conn: ConnectionInfo, work: Promise<T>): Promise<T> {
     () => undefined,
   );
   conn.state.set(PRODUCE_TAIL, tail);
+  // Nothing read after this request may overtake its appends (a ListOffsets, a Fetch).
+  conn.holdRequestsUntil?.(tail);
   void tail.then(() => {
     if (conn.state.get(PRODUCE_TAIL) === tail) conn.state.delete(PRODUCE_TAIL);
   });
