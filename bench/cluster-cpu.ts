@@ -108,7 +108,10 @@ async function freePort(): Promise<number> {
 async function spawnBroker(dataDir: string, overrides: Record<string, string>): Promise<Member> {
   const port = await freePort();
   const args = [join(ROOT, 'dist/src/cli/samsa.js'), 'start', '--port', String(port), '--data-dir', dataDir, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // --prof-dir DIR: each broker process under --cpu-prof (windowed with the printed hrtime span).
+  const profDir = arg('--prof-dir');
+  const nodeArgs = profDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000_000)));
   child.stderr.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000_000)));
@@ -214,6 +217,7 @@ async function main(): Promise<void> {
       await session.post('Profiler.start');
     }
     replicationStats.reset();
+    const hr0 = process.hrtime.bigint() / 1000n;
     const cpuStart = cpuNow();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -221,6 +225,7 @@ async function main(): Promise<void> {
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const procCpu = cpuNow() - cpuStart;
+    console.log(`  workload window (µs, monotonic): ${hr0} ${process.hrtime.bigint() / 1000n}`);
     const stats = { ...replicationStats };
     if (profile !== undefined) {
       const { profile: prof } = await session.post('Profiler.stop');
