@@ -134,12 +134,14 @@ async function spawnBroker(dataDir: string, overrides: Record<string, string>): 
   };
 }
 
-/** CPU seconds (utime + stime) of a process so far. */
-function cpuOf(pid: number | undefined): number {
+/** CPU seconds (utime + stime) of a process so far; `part` picks one of the two. */
+function cpuOf(pid: number | undefined, part: 'user' | 'system' | 'both' = 'both'): number {
   if (pid === undefined) return 0;
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  const user = Number(f[11]) / 100;
+  const system = Number(f[12]) / 100;
+  return part === 'user' ? user : part === 'system' ? system : user + system;
 }
 
 async function main(): Promise<void> {
@@ -219,12 +221,14 @@ async function main(): Promise<void> {
     replicationStats.reset();
     const hr0 = process.hrtime.bigint() / 1000n;
     const cpuStart = cpuNow();
+    const userStart = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) : 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const out = await produce(bootstrap, topic, records);
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const procCpu = cpuNow() - cpuStart;
+    const procUser = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) - userStart : 0;
     console.log(`  workload window (µs, monotonic): ${hr0} ${process.hrtime.bigint() / 1000n}`);
     const stats = { ...replicationStats };
     if (profile !== undefined) {
@@ -239,7 +243,7 @@ async function main(): Promise<void> {
     const cpuSec = procs ? procCpu : (cpu.user + cpu.system) / 1e6;
     const per = (n: number): string => (n / gb).toFixed(0);
     console.log(`${single ? 'single broker' : '3 brokers RF 3'}: ${records} × 1 KiB acks=all in ${wallMs.toFixed(0)} ms (${last ? `${last[3]} delivered, ${Math.round(Number(last[3]) / (Number(last[4]) / 1000))} rec/s` : `no summary: ${out.slice(-300)}`})`);
-    console.log(`  CPU ${cpuSec.toFixed(2)} s${procs ? ' (broker processes)' : ` (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)})`} = ${(cpuSec / gb).toFixed(2)} CPU s per GB`);
+    console.log(`  CPU ${cpuSec.toFixed(2)} s${procs ? ` (broker processes: user ${procUser.toFixed(2)}, system ${(procCpu - procUser).toFixed(2)})` : ` (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)})`} = ${(cpuSec / gb).toFixed(2)} CPU s per GB`);
     console.log(`  per GB: replica fetches ${per(stats.replicaFetches)} (empty ${per(stats.emptyReplicaFetches)}), follower fetches served ${per(stats.followerFetchesServed)}, long-poll wakeups ${per(stats.longPollWakeups)}, high watermark moves ${per(stats.highWatermarkMoves)}, truncation requests ${stats.truncationRequests}`);
     if (stats.replicaFetches > 0) console.log(`  mean replica fetch answer ${(stats.replicaFetchBytes / Math.max(1, stats.replicaFetches - stats.emptyReplicaFetches) / 1024).toFixed(1)} KiB (non-empty)`);
   } finally {
