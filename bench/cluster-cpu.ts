@@ -2,7 +2,8 @@
  * CPU per GB of replication (a development tool beside the `cluster` bench section, whose
  * throughput ratio is too noisy on a shared 2-core machine to judge a change by).
  *
- *   node dist/bench/cluster-cpu.js [--records N] [--profile FILE] [--single]
+ *   node dist/bench/cluster-cpu.js [--records N] [--single] [--procs] [--cold] [--profile FILE]
+ *     [--prof-dir DIR] [--latency RATE [--fresh-topic] [--consumer] [--after-load]] [--show] [--dump]
  *
  * One process holds three in-process brokers on a real etcd (default settings, node.id 1..3), a
  * 6-partition topic with replication factor 3 and min.insync.replicas=2; `rdkafka_performance`
@@ -11,6 +12,12 @@
  * which runs nothing else during the workload) per GB of record values, and the replication
  * counters (src/replication/replication-stats.ts) per GB; `--profile` writes a .cpuprofile of
  * the workload window only. `--single`: the same against one broker without etcd (RF 1).
+ * `--procs`: the brokers are `samsa start` child processes, as in the bench (CPU from
+ * /proc/<pid>/stat; the counters are then not visible); `--prof-dir` runs them under --cpu-prof.
+ * `--cold`: no warm-up, the workload runs on the topic just created (as the bench's runs do).
+ * `--latency RATE`: instead, produce→ack latency of RATE records/s for 3 s (linger.ms=0), with
+ * `--consumer` produce→consume too, `--fresh-topic` on a topic created just before.
+ * `--show` prints rdkafka_performance's output, `--dump` the broker processes' output.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -144,6 +151,18 @@ function cpuOf(pid: number | undefined, part: 'user' | 'system' | 'both' = 'both
   return part === 'user' ? user : part === 'system' ? system : user + system;
 }
 
+/** etcd's write counters (its /metrics): proposals committed, puts, txns. */
+async function etcdWrites(endpoints: string | undefined): Promise<Record<string, number>> {
+  if (endpoints === undefined) return {};
+  const text = await (await fetch(`${endpoints.split(',')[0] as string}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const name of ['etcd_server_proposals_committed_total', 'etcd_mvcc_put_total', 'etcd_mvcc_txn_total', 'etcd_mvcc_range_total']) {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    out[name] = m ? Number(m[1]) : NaN;
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const records = Number(arg('--records') ?? 200_000);
   const profile = arg('--profile');
@@ -179,8 +198,11 @@ async function main(): Promise<void> {
     if (!single) await waitIsr(ports, topic, 3);
     const bootstrap = brokers.map((b) => b.bootstrap).join(',');
     // Warm-up: connections, JIT.
-    await produce(bootstrap, topic, 20_000);
-    await sleep(500);
+    // --cold: measured on the topic just created, as the bench's runs are.
+    if (!process.argv.includes('--cold')) {
+      await produce(bootstrap, topic, 20_000);
+      await sleep(500);
+    }
     const latency = arg('--latency');
     if (latency !== undefined && process.argv.includes('--after-load')) await produce(bootstrap, topic, records);
     if (latency !== undefined) {
@@ -219,17 +241,21 @@ async function main(): Promise<void> {
       await session.post('Profiler.start');
     }
     replicationStats.reset();
+    const etcd0 = await etcdWrites(etcd?.endpoints);
     const hr0 = process.hrtime.bigint() / 1000n;
     const cpuStart = cpuNow();
     const userStart = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) : 0;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const out = await produce(bootstrap, topic, records);
+    if (process.argv.includes('--show')) console.log(out);
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const procCpu = cpuNow() - cpuStart;
     const procUser = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) - userStart : 0;
     console.log(`  workload window (µs, monotonic): ${hr0} ${process.hrtime.bigint() / 1000n}`);
+    const etcd1 = await etcdWrites(etcd?.endpoints);
+    if (etcd !== undefined) console.log(`  etcd during the workload: ${Object.keys(etcd1).map((k) => `${k.replace(/^etcd_/, '')} +${(etcd1[k] as number) - (etcd0[k] as number)}`).join(', ')}`);
     const stats = { ...replicationStats };
     if (profile !== undefined) {
       const { profile: prof } = await session.post('Profiler.stop');
