@@ -2,7 +2,7 @@
  * CPU per GB of replication (a development tool beside the `cluster` bench section, whose
  * throughput ratio is too noisy on a shared 2-core machine to judge a change by).
  *
- *   node dist/bench/cluster-cpu.js [--records N] [--single] [--procs] [--cold] [--profile FILE]
+ *   node dist/bench/cluster-cpu.js [--records N] [--single] [--procs] [--cold] [--override k=v]... [--profile FILE]
  *     [--prof-dir DIR] [--latency RATE [--fresh-topic] [--consumer] [--after-load]] [--show] [--dump]
  *
  * One process holds three in-process brokers on a real etcd (default settings, node.id 1..3), a
@@ -37,6 +37,16 @@ import { WireClient } from './wire-client.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PERF = join(ROOT, '.bench-out/build/rdkafka_performance');
 const PARTITIONS = 6;
+
+/** Every `--override k=v` given: broker settings for each broker. */
+function overrides(): Record<string, string> {
+  const out: Record<string, string> = {};
+  process.argv.forEach((a, i) => {
+    const kv = a === '--override' ? process.argv[i + 1] : undefined;
+    if (kv !== undefined && kv.includes('=')) out[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  });
+  return out;
+}
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -183,13 +193,13 @@ async function main(): Promise<void> {
     if (single) {
       const dir = mkdtempSync(join(tmpdir(), 'samsa-cpu-single-'));
       dirs.push(dir);
-      brokers.push(procs ? await spawnBroker(dir, {}) : await startBroker({ port: 0, dataDir: dir, logger: quiet }));
+      brokers.push(procs ? await spawnBroker(dir, overrides()) : await startBroker({ port: 0, dataDir: dir, logger: quiet, config: overrides() }));
     } else {
       etcd = await startEtcd();
       for (let id = 1; id <= 3; id++) {
         const dir = mkdtempSync(join(tmpdir(), `samsa-cpu-${id}-`));
         dirs.push(dir);
-        brokers.push(procs ? await spawnBroker(dir, { 'node.id': String(id), 'etcd.endpoints': etcd.endpoints }) : await startBroker({ port: 0, dataDir: dir, logger: quiet, config: { 'node.id': id, 'etcd.endpoints': etcd.endpoints } }));
+        brokers.push(procs ? await spawnBroker(dir, { ...overrides(), 'node.id': String(id), 'etcd.endpoints': etcd.endpoints }) : await startBroker({ port: 0, dataDir: dir, logger: quiet, config: { ...overrides(), 'node.id': id, 'etcd.endpoints': etcd.endpoints } }));
       }
     }
     const ports = brokers.map((b) => b.port);
