@@ -197,7 +197,8 @@ export async function clusterScenario(d: ClusterBenchDeps): Promise<ClusterBench
         const cpu0 = pids.reduce<number>((a, pid) => a + cpuSec(pid), 0);
         const p = await d.produce(to, topic, d.recordSize, d.records, '-1');
         const brokerCpuSec = pids.reduce<number>((a, pid) => a + cpuSec(pid), 0) - cpu0;
-        d.log(`  ${target}: ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s, broker CPU ${brokerCpuSec.toFixed(2)} s${p.error ? ` (${p.error})` : ''}`);
+        const perGb = p.bytes > 0 ? ` = ${(brokerCpuSec / (p.bytes / 1e9)).toFixed(2)} s per GB` : '';
+        d.log(`  ${target}: ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s, broker CPU ${brokerCpuSec.toFixed(2)} s${perGb}${p.error ? ` (${p.error})` : ''}`);
         result.runs.push({ target, run: rep + 1, produce: p, brokerCpuSec });
         result[target] = best(result[target], p);
       }

@@ -512,7 +512,11 @@ class StartupGate implements FrameDispatcher {
   dispatch(frame: Buffer, conn: Connection): DispatchResult | Promise<DispatchResult> {
     const router = this.router;
     if (router !== null) return router.dispatch(frame, conn);
-    return this.ready.then(() => (this.router as RequestRouter).dispatch(frame, conn));
+    const answer = this.ready.then(() => (this.router as RequestRouter).dispatch(frame, conn));
+    // A Produce read before the broker is ready: nothing read after it runs before its handler
+    // (which holds the connection further while its appends are asynchronous).
+    if (frame.length >= 2 && frame.readInt16BE(0) === 0) conn.holdRequestsUntil(this.ready);
+    return answer;
   }
 
   frameFreeAfterReturn(apiKey: number): boolean {

@@ -13,6 +13,12 @@ export interface ConnectionInfo {
   readonly listenerName: string;
   /** State a handler may keep per connection (e.g. SASL), keyed by the handler. */
   readonly state: Map<string, unknown>;
+  /**
+   * Dispatches none of the connection's later requests until `settled` settles (a Produce whose
+   * appends finish asynchronously: nothing pipelined behind it may overtake them). Absent on
+   * connections made up by tests.
+   */
+  holdRequestsUntil?(settled: Promise<unknown>): void;
 }
 
 /**

@@ -30,6 +30,7 @@ import { incrementSequence } from '../protocol/records/validate.js';
 import type { Clock } from '../common/clock.js';
 import { CommitWaiters } from '../replication/commit-waiters.js';
 import { LeaderState } from '../replication/leader-state.js';
+import { replicationStats } from '../replication/replication-stats.js';
 import type { AppendResult, PartitionLog } from '../storage/partition-log.js';
 import { type AppendOrigin, type ProducerBatch, ProducerStateManager, readMarker } from '../storage/producer-state.js';
 
@@ -197,6 +198,7 @@ export class Partition {
   }
 
   private highWatermarkMoved(): void {
+    replicationStats.highWatermarkMoves++;
     const hw = (this.leaderState as LeaderState).highWatermark;
     this._log.highWatermark = hw;
     this.commitWaiters.advance(this._log.highWatermark);

@@ -30,6 +30,7 @@ import { NO_RESPONSE, type ApiHandler, type RequestContext } from './handler.js'
 import { encodeApiVersionsUnsupported } from './handlers/18-api-versions.js';
 
 const API_VERSIONS_KEY = 18;
+const PRODUCE_KEY = 0;
 /** Frames larger than this are decoded in slices (smaller ones decode in well under a slice). */
 export const LARGE_FRAME_BYTES = 1024 * 1024;
 /** Produce and Fetch: for a small request, the response is encoded synchronously (hot path). */
@@ -118,7 +119,11 @@ export class RequestRouter implements FrameDispatcher {
     if (codec !== undefined && frame.length > LARGE_FRAME_BYTES) {
       const slice = new TimeSlice();
       const req = runSliced(codec.decodeRequest(r, apiVersion, slice), slice);
-      return whenDone(req, (q) => this.admit(handler, ctx, conn, q, frame.length, flexible, codec, true));
+      const answer = whenDone(req, (q) => this.admit(handler, ctx, conn, q, frame.length, flexible, codec, true));
+      // A Produce decoded in slices: nothing read after it may run before its handler (which
+      // holds the connection further while its appends are asynchronous).
+      if (apiKey === PRODUCE_KEY && req instanceof Promise) conn.holdRequestsUntil(req);
+      return answer;
     }
     const req = handler.decode(r, apiVersion);
     return this.admit(handler, ctx, conn, req, frame.length, flexible, HOT_PATH_APIS.has(apiKey) ? undefined : codec, false);

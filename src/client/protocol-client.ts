@@ -14,11 +14,15 @@
  *   every later answer; a frame nobody waits for goes to the `onUnsolicited` hook;
  * - one connection, no metadata, no retries, no reconnect: a timeout rejects the request and
  *   leaves the connection open, a broken stream rejects everything pending and closes it;
- * - frames are split by the broker's own FrameSplitter; a size prefix below 4 (no room for a
- *   correlation id) or above `maxResponseBytes` is a broken stream.
+ * - answers are read by the broker's own FrameReader (socket user-buffer reads, each byte copied
+ *   once into the buffer the caller sees; large answers in pooled buffers that `requestFrame`'s
+ *   caller may give back); a size prefix below 4 (no room for a correlation id) or above
+ *   `maxResponseBytes` is a broken stream.
  */
 import { connect, type Socket } from 'node:net';
-import { FrameSplitter, FrameTooLargeError } from '../network/frame-splitter.js';
+import { BufferPool } from '../common/buffer-pool.js';
+import { FrameReader } from '../network/frame-reader.js';
+import { FrameTooLargeError } from '../network/frame-splitter.js';
 import { apiCodecs, type ApiCodec } from '../protocol/generated/registry.js';
 import { readResponseHeader, responseHeaderVersion, writeRequestHeader } from '../protocol/header.js';
 import { Reader } from '../protocol/primitives/reader.js';
@@ -61,7 +65,22 @@ export interface ProtocolClientOptions {
   noDelay?: boolean;
   /** Called with every frame (payload after the size prefix) no request waits for. */
   onUnsolicited?: (frame: Buffer) => void;
+  /**
+   * Where large answers' buffers come from and go back to (`requestFrame`'s release); default a
+   * pool of this connection's own.
+   */
+  pool?: BufferPool;
 }
+
+/** An answer decoded with the frame it was read into (see ProtocolClient.requestFrame). */
+export interface FramedResponse<T> {
+  readonly body: T;
+  /** Gives the frame's buffer back for reuse: only once nothing refers to the body's bytes (records) any more. */
+  release(): void;
+}
+
+/** Bytes a connection's own pool keeps for reuse at most (answers are read one at a time by most callers). */
+const CLIENT_POOL_BYTES = 16 * 1024 * 1024;
 
 interface Waiter {
   resolve(frame: Buffer): void;
@@ -102,7 +121,7 @@ export class ProtocolClient {
   readonly clientId: string | null;
   /** Frames no request waits for; replace to observe them (the default drops them). */
   onUnsolicited: (frame: Buffer) => void;
-  private readonly splitter: FrameSplitter;
+  private readonly reader: FrameReader;
   private readonly waiting = new Map<number, Waiter>();
   private readonly requestTimeoutMs: number;
   private nextCorrelation = 1;
@@ -111,16 +130,16 @@ export class ProtocolClient {
 
   private constructor(
     private readonly socket: Socket,
+    reader: FrameReader,
     opts: ProtocolClientOptions,
   ) {
     this.clientId = opts.clientId === undefined ? 'samsa' : opts.clientId;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.onUnsolicited = opts.onUnsolicited ?? (() => undefined);
-    this.splitter = new FrameSplitter(opts.maxResponseBytes ?? 1024 * 1024 * 1024);
+    this.reader = reader;
     socket.setNoDelay(opts.noDelay ?? true);
     let onClosed!: () => void;
     this.closedPromise = new Promise<void>((res) => (onClosed = res));
-    socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (e) => this.fail(new ClientConnectionError(e.message, { cause: e })));
     socket.on('close', () => {
       this.fail(new ClientConnectionError('connection closed by the broker'));
@@ -134,7 +153,27 @@ export class ProtocolClient {
     const address = `${host.includes(':') ? `[${host}]` : host}:${opts.port}`;
     const timeoutMs = opts.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
-      const s = connect({ host, port: opts.port });
+      // The reader's events reach the client once it exists (nothing is read before 'connect').
+      let client: ProtocolClient | null = null;
+      const reader = new FrameReader(
+        opts.maxResponseBytes ?? 1024 * 1024 * 1024,
+        {
+          onFrame: (frame) => client?.onFrame(frame),
+          onError: (e) => client?.broken(`size prefix ${(e as FrameTooLargeError).size} (accepted: 4 to ${(e as FrameTooLargeError).max})`, e),
+        },
+        opts.pool ?? new BufferPool(CLIENT_POOL_BYTES),
+      );
+      const s = connect({
+        host,
+        port: opts.port,
+        onread: {
+          buffer: () => reader.target(),
+          callback: (n: number) => {
+            reader.received(n);
+            return true;
+          },
+        },
+      });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new ClientConnectionError(`could not connect to ${address} within ${timeoutMs} ms`));
@@ -142,7 +181,8 @@ export class ProtocolClient {
       s.once('connect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
-        resolve(new ProtocolClient(s, opts));
+        client = new ProtocolClient(s, reader, opts);
+        resolve(client);
       });
       s.once('error', (e) => {
         clearTimeout(timer);
@@ -187,6 +227,25 @@ export class ProtocolClient {
     const frame = encodeRequestFrame(apiKey, version, body, correlationId, this.clientId);
     const answer = await this.sendFrame(correlationId, frame, timeoutMs, `${codecOf(apiKey).name} request`);
     return decodeResponseFrame<T>(apiKey, version, answer);
+  }
+
+  /**
+   * request(), with a way to give the answer's buffer back once the caller is done with the
+   * bytes the body refers to (a replica fetcher after appending the records): the next large
+   * answer is read into it instead of a fresh buffer.
+   */
+  async requestFrame<T>(apiKey: number, version: number, body: unknown, timeoutMs = this.requestTimeoutMs): Promise<FramedResponse<T>> {
+    const correlationId = this.newCorrelationId();
+    const frame = encodeRequestFrame(apiKey, version, body, correlationId, this.clientId);
+    const answer = await this.sendFrame(correlationId, frame, timeoutMs, `${codecOf(apiKey).name} request`);
+    let decoded: T;
+    try {
+      decoded = decodeResponseFrame<T>(apiKey, version, answer);
+    } catch (e) {
+      this.reader.release(answer);
+      throw e;
+    }
+    return { body: decoded, release: () => this.reader.release(answer) };
   }
 
   /**
@@ -256,16 +315,6 @@ export class ProtocolClient {
   private broken(reason: string, cause?: unknown): void {
     this.fail(new ClientConnectionError(`broker sent a malformed stream: ${reason}`, cause === undefined ? undefined : { cause }));
     this.socket.destroy();
-  }
-
-  private onData(d: Buffer): void {
-    if (this.failure) return;
-    try {
-      this.splitter.push(d, (frame) => this.onFrame(frame));
-    } catch (e) {
-      if (!(e instanceof FrameTooLargeError)) throw e;
-      this.broken(`size prefix ${e.size} (accepted: 4 to ${e.max})`, e);
-    }
   }
 
   private onFrame(frame: Buffer): void {

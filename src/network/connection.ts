@@ -6,9 +6,12 @@
  * responses overall) is exhausted, as Kafka mutes a channel whose request the memory pool cannot
  * take. A frame's budget is held from its size prefix (large frames) or its dispatch (small ones)
  * until its request is answered.
- * A Produce answered asynchronously (a large batch validated off the event loop) holds the
- * requests behind it until it is done, as Kafka handles one request per connection at a time: a
- * later request on the connection (a ListOffsets, a Fetch) never overtakes the append.
+ * A Produce whose appends finish asynchronously (a large batch validated off the event loop, a
+ * topic being auto-created) holds the requests behind it until they are done
+ * (holdRequestsUntil), as Kafka handles one request per connection at a time: a later request on
+ * the connection (a ListOffsets, a Fetch) never overtakes the append. An acks=all answer waiting
+ * for replication holds nothing: the next request is read and appended meanwhile (Kafka mutes the
+ * connection until the answer; the deviation is 00-produce.ts's), answers still go in order.
  * Quota throttling (KIP-219): a request whose quota step answers a throttle time is answered at
  * once with `throttleTimeMs` set, and the dispatcher calls throttle(ms): the channel is muted (no
  * further request is read or dispatched; responses already due still go out) until the broker's
@@ -25,8 +28,6 @@ import { systemScheduler, type Scheduler, type TimerHandle } from '../common/sch
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
-
-const PRODUCE_API_KEY = 0;
 
 /** What the dispatcher returns for a frame: response chunks (size prefix excluded), or null for no response. */
 export type DispatchResult = Buffer[] | null;
@@ -98,8 +99,8 @@ export class Connection implements BudgetWaiter {
   private readonly scheduler: Scheduler;
   private readonly logger: Logger;
   private resuming = false;
-  /** Asynchronous Produce requests in progress: later frames wait (see the module comment). */
-  private produceBarrier = 0;
+  /** Holds in force (holdRequestsUntil): later frames wait (see the module comment). */
+  private holds = 0;
   private readonly backlog: Waiting[] = [];
   /** Charge of the large frame being read (admitted by reserve()), handed to it when complete. */
   private frameCharge = 0;
@@ -265,21 +266,8 @@ export class Connection implements BudgetWaiter {
       return;
     }
     if (result instanceof Promise) {
-      const barrier = frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_API_KEY;
-      if (barrier) {
-        this.produceBarrier++;
-        this.pause();
-      }
-      const lift = (): void => {
-        if (!barrier) return;
-        this.produceBarrier--;
-        this.maybeResume();
-      };
       result.then(
-        (chunks) => {
-          this.complete(slot, chunks);
-          lift();
-        },
+        (chunks) => this.complete(slot, chunks),
         (e: unknown) => {
           this.finish(slot);
           this.close(`request failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -289,6 +277,20 @@ export class Connection implements BudgetWaiter {
       if (frame.length >= 2 && this.dispatcher.frameFreeAfterReturn?.(frame.readInt16BE(0)) === true) this.reader.release(frame);
       this.complete(slot, result);
     }
+  }
+
+  /**
+   * Dispatches none of the later requests until `settled` settles (a Produce whose appends finish
+   * asynchronously); frames read meanwhile wait in the backlog, in order.
+   */
+  holdRequestsUntil(settled: Promise<unknown>): void {
+    this.holds++;
+    this.pause();
+    const lift = (): void => {
+      this.holds--;
+      this.maybeResume();
+    };
+    settled.then(lift, lift);
   }
 
   /** Gives a request's budget back (once). */
@@ -358,7 +360,7 @@ export class Connection implements BudgetWaiter {
   private maybeResume(): void {
     if (this.closed || this.resuming) return;
     if (this.paused) {
-      if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.unsentOverLimit() || this.produceBarrier > 0) return;
+      if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.unsentOverLimit() || this.holds > 0) return;
       this.paused = false;
     }
     if (this.budgetBlocked || this.throttled) return;

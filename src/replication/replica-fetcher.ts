@@ -29,6 +29,7 @@ import type { ProtocolClient } from '../client/protocol-client.js';
 import type { FetchResponse } from '../protocol/generated/messages/fetch.js';
 import type { OffsetForLeaderEpochResponse } from '../protocol/generated/messages/offset-for-leader-epoch.js';
 import { RECORD_BATCH_OVERHEAD, batchSizeAt } from '../protocol/records/batch-header.js';
+import { replicationStats } from './replication-stats.js';
 
 const FETCH_KEY = 1;
 const FETCH_VERSION = 12;
@@ -193,6 +194,7 @@ export class ReplicaFetcher {
   private async truncate(client: ProtocolClient, list: Fetching[]): Promise<void> {
     const byTopic = new Map<string, Fetching[]>();
     for (const f of list) byTopic.set(f.p.topic, [...(byTopic.get(f.p.topic) ?? []), f]);
+    replicationStats.truncationRequests++;
     const res = await client.request<OffsetForLeaderEpochResponse>(OFFSET_FOR_LEADER_EPOCH_KEY, OFFSET_FOR_LEADER_EPOCH_VERSION, {
       replicaId: this.opts.localId,
       topics: [...byTopic].map(([topic, fs]) => ({
@@ -255,7 +257,7 @@ export class ReplicaFetcher {
     const byTopic = new Map<string, Fetching[]>();
     for (const f of list) byTopic.set(f.p.topic, [...(byTopic.get(f.p.topic) ?? []), f]);
     const { opts } = this;
-    const res = await client.request<FetchResponse>(
+    const answer = await client.requestFrame<FetchResponse>(
       FETCH_KEY,
       FETCH_VERSION,
       {
@@ -282,13 +284,25 @@ export class ReplicaFetcher {
       },
       opts.maxWaitMs + 30_000,
     );
-    if (res.errorCode !== ErrorCode.NONE) throw new Error(`Fetch answered error ${res.errorCode}`);
-    for (const t of res.responses) {
-      for (const r of t.partitions) {
-        const f = this.partitions.get(key(t.topic, r.partitionIndex));
-        if (f === undefined || f.truncating) continue; // removed or re-added while the fetch was out
-        this.handlePartition(f, r);
+    // The answer's buffer is reused for the next one once its records are in the log (the
+    // append writes them synchronously and keeps no reference).
+    try {
+      const res = answer.body;
+      if (res.errorCode !== ErrorCode.NONE) throw new Error(`Fetch answered error ${res.errorCode}`);
+      replicationStats.replicaFetches++;
+      let received = 0;
+      for (const t of res.responses) for (const r of t.partitions) received += r.records?.length ?? 0;
+      replicationStats.replicaFetchBytes += received;
+      if (received === 0) replicationStats.emptyReplicaFetches++;
+      for (const t of res.responses) {
+        for (const r of t.partitions) {
+          const f = this.partitions.get(key(t.topic, r.partitionIndex));
+          if (f === undefined || f.truncating) continue; // removed or re-added while the fetch was out
+          this.handlePartition(f, r);
+        }
       }
+    } finally {
+      answer.release();
     }
   }
 

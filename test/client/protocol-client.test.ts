@@ -1,17 +1,20 @@
 /**
  * The one protocol client (src/client/protocol-client.ts) against a real broker over TCP:
  * pipelining and correlation, per-request timeouts, the unsolicited-frame hook, raw frames, and
- * what pending requests see when the broker closes the connection.
+ * what pending requests see when the broker closes the connection, and answers read into pooled
+ * buffers given back by the caller (requestFrame).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientConnectionError, ProtocolClient, RequestTimeoutError, encodeRequestFrame } from '../../src/client/protocol-client.js';
+import { ClientConnectionError, ProtocolClient, RequestTimeoutError, encodeRequestFrame, type FramedResponse } from '../../src/client/protocol-client.js';
+import { BufferPool } from '../../src/common/buffer-pool.js';
+import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import type { ApiVersionsResponse } from '../../src/protocol/generated/messages/api-versions.js';
 import type { CreateTopicsResponse } from '../../src/protocol/generated/messages/create-topics.js';
 import type { FetchResponse } from '../../src/protocol/generated/messages/fetch.js';
 import type { MetadataResponse } from '../../src/protocol/generated/messages/metadata.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { waitFor } from '../helpers/wire.js';
+import { WireClient, waitFor } from '../helpers/wire.js';
 
 const API = { Fetch: 1, Metadata: 3, ApiVersions: 18, CreateTopics: 19 } as const;
 
@@ -136,4 +139,46 @@ test('connecting to a port nobody listens on rejects with ClientConnectionError'
   const port = broker.port;
   await broker.stop();
   await assert.rejects(ProtocolClient.connect({ port, connectTimeoutMs: 5000 }), (e: unknown) => e instanceof ClientConnectionError && /could not connect to 127\.0\.0\.1:\d+/.test(e.message));
+});
+
+test('requestFrame: a large answer is read into a pooled buffer; once released, the next large answer reuses it and both read back intact', async () => {
+  const broker = await startBroker({ port: 0 });
+  const pool = new BufferPool(16 << 20);
+  let client: ProtocolClient | undefined;
+  try {
+    client = await ProtocolClient.connect({ port: broker.port, pool });
+    await createTopic(client, 'frames', 1);
+    // About 600 KB of records, fetched whole: an answer far larger than one socket read.
+    const value = Buffer.alloc(600_000, 7);
+    const batch = encodeRecordBatch({ records: [{ value }] });
+    const admin = await WireClient.connect(broker.port);
+    try {
+      assert.equal((await admin.produce('frames', 0, batch, 1)).errorCode, 0);
+    } finally {
+      admin.close();
+    }
+    const fetchAll = (): Promise<FramedResponse<FetchResponse>> => (client as ProtocolClient).requestFrame<FetchResponse>(API.Fetch, 12, longPoll('frames', 0));
+    const first = await fetchAll();
+    const r1 = first.body.responses[0]?.partitions[0]?.records as Buffer;
+    assert.ok(r1.length >= 600_000);
+    assert.ok(r1.subarray(r1.length - 1000, r1.length - 10).every((b) => b === 7));
+    const arena = r1.buffer;
+    first.release();
+    const second = await fetchAll();
+    const r2 = second.body.responses[0]?.partitions[0]?.records as Buffer;
+    assert.equal(r2.buffer, arena, 'the released buffer holds the next answer');
+    assert.equal(r2.length, r1.length);
+    assert.ok(r2.subarray(r2.length - 1000, r2.length - 10).every((b) => b === 7));
+    second.release();
+    // request() answers are never given back: a later answer lands in a buffer of its own.
+    const third = await client.request<FetchResponse>(API.Fetch, 12, longPoll('frames', 0));
+    const r3 = third.responses[0]?.partitions[0]?.records as Buffer;
+    const fourth = await fetchAll();
+    assert.notEqual((fourth.body.responses[0]?.partitions[0]?.records as Buffer).buffer, r3.buffer);
+    assert.ok(r3.subarray(r3.length - 1000, r3.length - 10).every((b) => b === 7), 'an unreleased answer is not overwritten');
+    fourth.release();
+  } finally {
+    client?.close();
+    await broker.stop();
+  }
 });

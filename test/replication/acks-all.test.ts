@@ -225,9 +225,28 @@ test('acks=all: a pipelined request on the same connection is appended while the
   assert.equal(second.settled(), false, 'the second waits for its own offsets');
   followersAt(p, 5);
   assert.deepEqual(partitionsOf(await second.answer), [{ index: 0, errorCode: ErrorCode.NONE, baseOffset: 2n }]);
-  // A third request's append still goes straight in: nothing is left on the connection's queue.
+  // A third request's append still goes straight in once the answers settled: nothing is left on
+  // the connection's queue (an acks=1 request waits for the connection's pending commits only).
+  await flush();
   const third = produce(s, conn, 1, [{ index: 0, records: records(1) }]);
   assert.equal(third.sync, true);
+}));
+
+test('acks=1 behind an acks=all answer still waiting on the same connection: appended only once that one settled (a leader replaced meanwhile acknowledges nothing)', withSetup({}, async (s) => {
+  const p = s.parts[0] as Partition;
+  const conn = connection();
+  const waiting = produce(s, conn, -1, [{ index: 0, records: records(2) }]);
+  const behind = produce(s, conn, 1, [{ index: 0, records: records(1) }]);
+  const other = produce(s, connection(), 1, [{ index: 0, records: records(1) }]);
+  assert.equal(other.sync, true, 'another connection is not held');
+  assert.equal(p.logEndOffset, 3, 'the acks=1 request behind the waiting one is not appended yet');
+  await flush();
+  assert.equal(behind.settled(), false);
+  // The leader is replaced while the acks=all request waits: both answer NOT_LEADER_OR_FOLLOWER.
+  p.becomeFollower(p.leaderEpoch + 1, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.deepEqual(partitionsOf(await waiting.answer), [{ index: 0, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, baseOffset: -1n }]);
+  assert.deepEqual(partitionsOf(await behind.answer), [{ index: 0, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, baseOffset: -1n }]);
+  assert.equal(p.logEndOffset, 3, 'nothing appended after the leadership was lost');
 }));
 
 test('acks=all: a retried duplicate batch waits for its original offsets to be committed', withSetup({}, async (s) => {

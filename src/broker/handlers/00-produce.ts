@@ -31,9 +31,12 @@
  * pending, the connection's later Produce requests wait for it, even small ones. Auto-creating a
  * topic (its metadata commit is asynchronous) makes the request asynchronous the same way. Only
  * the appends are ordered: an acks=all answer waiting for the high watermark does not hold back
- * the next request's append (the connection still sends the answers in request order). Kafka
- * differs here: it mutes a connection until its request is answered, so a pipelined acks=all
- * request is only read once the previous one is committed.
+ * the next acks=all request's append, nor any other API's request (the connection still sends
+ * the answers in request order), so a producer pipelining acks=all requests is not limited to
+ * one replication round trip per request. Kafka differs here: it mutes a connection until its
+ * request is answered, so a pipelined acks=all request is only read once the previous one is
+ * committed. An acks=0/1 request behind waiting acks=all answers is appended only once they
+ * settled, as on Kafka's muted connection: a leader replaced meanwhile does not acknowledge it.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -345,15 +348,33 @@ function enqueue<T>(conn: ConnectionInfo, work: Promise<T>): Promise<T> {
     () => undefined,
   );
   conn.state.set(PRODUCE_TAIL, tail);
+  // Nothing read after this request may overtake its appends (a ListOffsets, a Fetch).
+  conn.holdRequestsUntil?.(tail);
   void tail.then(() => {
     if (conn.state.get(PRODUCE_TAIL) === tail) conn.state.delete(PRODUCE_TAIL);
   });
   return work;
 }
 
-/** The answer of appended partitions, once committed when they wait for the high watermark. */
-function answerOf(a: Appended): ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit> {
-  return a instanceof AwaitingCommit ? a.answer : a;
+const COMMIT_TAIL = 'produce.commit-tail';
+
+/**
+ * The answer of appended partitions, once committed when they wait for the high watermark; such
+ * a wait becomes part of the connection's pending commits (COMMIT_TAIL).
+ */
+function answerOf(conn: ConnectionInfo, a: Appended): ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit> {
+  if (!(a instanceof AwaitingCommit)) return a;
+  const prev = conn.state.get(COMMIT_TAIL) as Promise<void> | undefined;
+  const settled = a.answer.then(
+    () => undefined,
+    () => undefined,
+  );
+  const tail = prev === undefined ? settled : Promise.all([prev, settled]).then(() => undefined);
+  conn.state.set(COMMIT_TAIL, tail);
+  void tail.then(() => {
+    if (conn.state.get(COMMIT_TAIL) === tail) conn.state.delete(COMMIT_TAIL);
+  });
+  return a.answer;
 }
 
 /** Kafka's ProduceRequest.hasTransactionalRecords: looks at the first batch of each partition. */
@@ -405,10 +426,15 @@ export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest, Pr
       }
       const conn = ctx.connection;
       const pending = conn.state.get(PRODUCE_TAIL) as Promise<void> | undefined;
-      if (pending !== undefined) return enqueue(conn, pending.then(() => produce(deps, ctx, req, acks, transactionalId))).then(answerOf);
+      if (pending !== undefined) return enqueue(conn, pending.then(() => produce(deps, ctx, req, acks, transactionalId))).then((a) => answerOf(conn, a));
+      // acks=0/1 behind acks=all answers still waiting on this connection: appended (and so
+      // acknowledged) only once those settled, as Kafka's muted connection would read it, so a
+      // leader that lost its leadership meanwhile answers it NOT_LEADER_OR_FOLLOWER instead.
+      const commits = acks === -1 ? undefined : (conn.state.get(COMMIT_TAIL) as Promise<void> | undefined);
+      if (commits !== undefined) return enqueue(conn, commits.then(() => produce(deps, ctx, req, acks, transactionalId))).then((a) => answerOf(conn, a));
       const out = produce(deps, ctx, req, acks, transactionalId);
-      if (out instanceof Promise) return enqueue(conn, out).then(answerOf);
-      return out instanceof AwaitingCommit ? out.answer : out;
+      if (out instanceof Promise) return enqueue(conn, out).then((a) => answerOf(conn, a));
+      return answerOf(conn, out);
     },
     errorResponse(req, errorCode) {
       return {

@@ -22,6 +22,7 @@ import {
   type FetchResponseInit,
 } from '../../protocol/generated/messages/fetch.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
+import { replicationStats } from '../../replication/replication-stats.js';
 import { LAST_OFFSET_DELTA_OFFSET, RECORD_BATCH_OVERHEAD, batchSizeAt } from '../../protocol/records/batch-header.js';
 import { OffsetOutOfRangeError } from '../../storage/partition-log.js';
 import { downConvertRead, legacyFetchError, legacyMagicOf, type DownConvertDeps } from '../fetch-down-convert.js';
@@ -302,7 +303,10 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
       // A follower's fetch (replica_id in the body before v15, in ReplicaState from v15).
       const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
       const replica = replicaId >= 0;
-      if (replica) acceptReplicaFetch(targets, replicaId);
+      if (replica) {
+        replicationStats.followerFetchesServed++;
+        acceptReplicaFetch(targets, replicaId);
+      }
       // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
       // broker-wide bound on unsent responses: a full broker still answers with the first batch.
       const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, deps.config.int('fetch.max.bytes'), deps.requestBudget.responseRoom);
@@ -327,6 +331,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
         };
         const onAppend = (): void => {
           if (done) return;
+          replicationStats.longPollWakeups++;
           // A follower waits for records past its fetch offset, not for high watermark moves
           // (those reach it with its next fetch): otherwise every ISR member's fetch would wake
           // the others' and the fetches would ping-pong without data.

@@ -1,0 +1,293 @@
+/**
+ * CPU per GB of replication (a development tool beside the `cluster` bench section, whose
+ * throughput ratio is too noisy on a shared 2-core machine to judge a change by).
+ *
+ *   node dist/bench/cluster-cpu.js [--records N] [--single] [--procs] [--cold] [--override k=v]... [--profile FILE]
+ *     [--prof-dir DIR] [--latency RATE [--fresh-topic] [--consumer] [--after-load]] [--show] [--dump]
+ *
+ * One process holds three in-process brokers on a real etcd (default settings, node.id 1..3), a
+ * 6-partition topic with replication factor 3 and min.insync.replicas=2; `rdkafka_performance`
+ * (built by `npm run bench` into .bench-out/build) produces N × 1 KiB records with acks=all
+ * (linger.ms=5) in its own process. Reported: the brokers' CPU (process.cpuUsage of this process,
+ * which runs nothing else during the workload) per GB of record values, and the replication
+ * counters (src/replication/replication-stats.ts) per GB; `--profile` writes a .cpuprofile of
+ * the workload window only. `--single`: the same against one broker without etcd (RF 1).
+ * `--procs`: the brokers are `samsa start` child processes, as in the bench (CPU from
+ * /proc/<pid>/stat; the counters are then not visible); `--prof-dir` runs them under --cpu-prof.
+ * `--cold`: no warm-up, the workload runs on the topic just created (as the bench's runs do).
+ * `--latency RATE`: instead, produce→ack latency of RATE records/s for 3 s (linger.ms=0), with
+ * `--consumer` produce→consume too, `--fresh-topic` on a topic created just before.
+ * `--show` prints rdkafka_performance's output, `--dump` the broker processes' output.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { startEtcd, type EtcdProcess } from '../src/cluster/etcd/etcd-process.js';
+import { startBroker, type RunningBroker } from '../src/index.js';
+import { ApiKey } from '../src/protocol/generated/api-keys.js';
+import type { CreateTopicsResponse } from '../src/protocol/generated/messages/create-topics.js';
+import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
+import { replicationStats } from '../src/replication/replication-stats.js';
+import { WireClient } from './wire-client.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const PERF = join(ROOT, '.bench-out/build/rdkafka_performance');
+const PARTITIONS = 6;
+
+/** Every `--override k=v` given: broker settings for each broker. */
+function overrides(): Record<string, string> {
+  const out: Record<string, string> = {};
+  process.argv.forEach((a, i) => {
+    const kv = a === '--override' ? process.argv[i + 1] : undefined;
+    if (kv !== undefined && kv.includes('=')) out[kv.slice(0, kv.indexOf('='))] = kv.slice(kv.indexOf('=') + 1);
+  });
+  return out;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function createTopic(port: number, name: string, rf: number, configs: { name: string; value: string }[]): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  let last = '';
+  while (performance.now() < deadline) {
+    const c = await WireClient.connect(port);
+    try {
+      const res = await c.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, { topics: [{ name, numPartitions: PARTITIONS, replicationFactor: rf, assignments: [], configs }], timeoutMs: 30_000, validateOnly: false });
+      const t = res.topics[0];
+      if (t && (t.errorCode === 0 || t.errorCode === 36)) return;
+      last = `error ${t?.errorCode} ${t?.errorMessage ?? ''}`;
+    } finally {
+      c.close();
+    }
+    await sleep(200);
+  }
+  throw new Error(`CreateTopics ${name}: ${last}`);
+}
+
+async function waitIsr(ports: number[], topic: string, isr: number): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    let ok = true;
+    for (const port of ports) {
+      const c = await WireClient.connect(port);
+      try {
+        const md = await c.request<MetadataResponse>(ApiKey.Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        const parts = md.topics[0]?.partitions ?? [];
+        if (parts.length !== PARTITIONS || parts.some((p) => p.leaderId < 0 || p.isrNodes.length < isr)) ok = false;
+      } finally {
+        c.close();
+      }
+    }
+    if (ok) return;
+    if (performance.now() > deadline) throw new Error(`${topic}: ISR not ${isr} within 60 s`);
+    await sleep(50);
+  }
+}
+
+function produce(bootstrap: string, topic: string, records: number, extra: string[] = ['-X', 'linger.ms=5']): Promise<string> {
+  return new Promise((res, rej) => {
+    const child = spawn(PERF, ['-P', '-t', topic, '-b', bootstrap, '-s', '1024', '-c', String(records), '-a', '-1', '-X', 'log_level=3', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => void (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => void (out += c.toString()));
+    child.once('error', rej);
+    child.once('exit', () => res(out));
+  });
+}
+
+interface Member {
+  port: number;
+  bootstrap: string;
+  pid: number | undefined;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** `samsa start` in a child process, as the bench runs it. */
+async function spawnBroker(dataDir: string, overrides: Record<string, string>): Promise<Member> {
+  const port = await freePort();
+  const args = [join(ROOT, 'dist/src/cli/samsa.js'), 'start', '--port', String(port), '--data-dir', dataDir, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+  // --prof-dir DIR: each broker process under --cpu-prof (windowed with the printed hrtime span).
+  const profDir = arg('--prof-dir');
+  const nodeArgs = profDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000_000)));
+  child.stderr.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000_000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = performance.now() + 30_000;
+  while (!/is up: PLAINTEXT/.test(out)) {
+    if (child.exitCode !== null || performance.now() > deadline) throw new Error(`broker did not start:\n${out}`);
+    await sleep(20);
+  }
+  return {
+    port,
+    bootstrap: `127.0.0.1:${port}`,
+    pid: child.pid,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** CPU seconds (utime + stime) of a process so far; `part` picks one of the two. */
+function cpuOf(pid: number | undefined, part: 'user' | 'system' | 'both' = 'both'): number {
+  if (pid === undefined) return 0;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const user = Number(f[11]) / 100;
+  const system = Number(f[12]) / 100;
+  return part === 'user' ? user : part === 'system' ? system : user + system;
+}
+
+/** etcd's write counters (its /metrics): proposals committed, puts, txns. */
+async function etcdWrites(endpoints: string | undefined): Promise<Record<string, number>> {
+  if (endpoints === undefined) return {};
+  const text = await (await fetch(`${endpoints.split(',')[0] as string}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const name of ['etcd_server_proposals_committed_total', 'etcd_mvcc_put_total', 'etcd_mvcc_txn_total', 'etcd_mvcc_range_total']) {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    out[name] = m ? Number(m[1]) : NaN;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const records = Number(arg('--records') ?? 200_000);
+  const profile = arg('--profile');
+  const single = process.argv.includes('--single');
+  const dirs: string[] = [];
+  const brokers: (RunningBroker | Member)[] = [];
+  const procs = process.argv.includes('--procs');
+  const cpuNow = (): number => {
+    if (!procs) {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    }
+    return brokers.reduce((a, b) => a + cpuOf((b as Member).pid), 0);
+  };
+  let etcd: EtcdProcess | undefined;
+  const quiet = { sink: (): void => undefined, level: 'warn' as const };
+  try {
+    if (single) {
+      const dir = mkdtempSync(join(tmpdir(), 'samsa-cpu-single-'));
+      dirs.push(dir);
+      brokers.push(procs ? await spawnBroker(dir, overrides()) : await startBroker({ port: 0, dataDir: dir, logger: quiet, config: overrides() }));
+    } else {
+      etcd = await startEtcd();
+      for (let id = 1; id <= 3; id++) {
+        const dir = mkdtempSync(join(tmpdir(), `samsa-cpu-${id}-`));
+        dirs.push(dir);
+        brokers.push(procs ? await spawnBroker(dir, { ...overrides(), 'node.id': String(id), 'etcd.endpoints': etcd.endpoints }) : await startBroker({ port: 0, dataDir: dir, logger: quiet, config: { ...overrides(), 'node.id': id, 'etcd.endpoints': etcd.endpoints } }));
+      }
+    }
+    const ports = brokers.map((b) => b.port);
+    let topic = 'cpu';
+    await createTopic(ports[0] as number, topic, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
+    if (!single) await waitIsr(ports, topic, 3);
+    const bootstrap = brokers.map((b) => b.bootstrap).join(',');
+    // Warm-up: connections, JIT.
+    // --cold: measured on the topic just created, as the bench's runs are.
+    if (!process.argv.includes('--cold')) {
+      await produce(bootstrap, topic, 20_000);
+      await sleep(500);
+    }
+    const latency = arg('--latency');
+    if (latency !== undefined && process.argv.includes('--after-load')) await produce(bootstrap, topic, records);
+    if (latency !== undefined) {
+      // --fresh-topic: measured on a topic created just before (as the bench does).
+      if (process.argv.includes('--fresh-topic')) {
+        topic = 'cpu-latency';
+        await createTopic(ports[0] as number, topic, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
+        if (!single) await waitIsr(ports, topic, 3);
+      }
+      // Produce→ack latency at a fixed rate (rdkafka_performance -l prints its own summary).
+      const file = join(dirs[0] as string, 'latency.txt');
+      const cfile = join(dirs[0] as string, 'consumer.txt');
+      // --consumer: a consumer reads along (as the bench's end-to-end measurement does).
+      const consumer = process.argv.includes('--consumer')
+        ? spawn(PERF, ['-C', '-l', '-A', cfile, '-t', topic, ...Array.from({ length: PARTITIONS }, (_, i) => ['-p', String(i)]).flat(), '-b', bootstrap, '-o', 'end', '-c', String(Number(latency) * 3), '-q', '-X', 'log_level=3', '-X', 'linger.ms=0', '-X', 'fetch.wait.max.ms=100'], { stdio: 'ignore' })
+        : null;
+      if (consumer !== null) await sleep(3000);
+      await produce(bootstrap, topic, Number(latency) * 3, ['-l', '-A', file, '-r', latency, '-X', 'linger.ms=0']);
+      const us = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map(Number).sort((a, b) => a - b);
+      const q = (f: number): string => ((us[Math.min(us.length - 1, Math.floor(f * us.length))] ?? 0) / 1000).toFixed(2);
+      console.log(`produce→ack latency, ${us.length} records: p50 ${q(0.5)} ms, p90 ${q(0.9)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms`);
+      if (consumer !== null) {
+        const deadline = performance.now() + 15_000;
+        while (consumer.exitCode === null && performance.now() < deadline) await sleep(100);
+        consumer.kill('SIGKILL');
+        const cs = readFileSync(cfile, 'utf8').split('\n').filter((l) => l !== '').map(Number).sort((a, b) => a - b);
+        const cq = (f: number): string => ((cs[Math.min(cs.length - 1, Math.floor(f * cs.length))] ?? 0) / 1000).toFixed(2);
+        console.log(`produce→consume latency, ${cs.length} records: p50 ${cq(0.5)} ms, p90 ${cq(0.9)} ms, p99 ${cq(0.99)} ms, max ${cq(1)} ms`);
+      }
+      return;
+    }
+    const session = new Session();
+    if (profile !== undefined) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
+    replicationStats.reset();
+    const etcd0 = await etcdWrites(etcd?.endpoints);
+    const hr0 = process.hrtime.bigint() / 1000n;
+    const cpuStart = cpuNow();
+    const userStart = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) : 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const out = await produce(bootstrap, topic, records);
+    if (process.argv.includes('--show')) console.log(out);
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const procCpu = cpuNow() - cpuStart;
+    const procUser = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) - userStart : 0;
+    console.log(`  workload window (µs, monotonic): ${hr0} ${process.hrtime.bigint() / 1000n}`);
+    const etcd1 = await etcdWrites(etcd?.endpoints);
+    if (etcd !== undefined) console.log(`  etcd during the workload: ${Object.keys(etcd1).map((k) => `${k.replace(/^etcd_/, '')} +${(etcd1[k] as number) - (etcd0[k] as number)}`).join(', ')}`);
+    const stats = { ...replicationStats };
+    if (profile !== undefined) {
+      const { profile: prof } = await session.post('Profiler.stop');
+      writeFileSync(profile, JSON.stringify(prof));
+      session.disconnect();
+    }
+    const m = /(\d+) messages produced \((\d+) bytes\), (\d+) delivered .* in (\d+)ms/g;
+    const all = [...out.matchAll(m)];
+    const last = all[all.length - 1];
+    const gb = (records * 1024) / 1e9;
+    const cpuSec = procs ? procCpu : (cpu.user + cpu.system) / 1e6;
+    const per = (n: number): string => (n / gb).toFixed(0);
+    console.log(`${single ? 'single broker' : '3 brokers RF 3'}: ${records} × 1 KiB acks=all in ${wallMs.toFixed(0)} ms (${last ? `${last[3]} delivered, ${Math.round(Number(last[3]) / (Number(last[4]) / 1000))} rec/s` : `no summary: ${out.slice(-300)}`})`);
+    console.log(`  CPU ${cpuSec.toFixed(2)} s${procs ? ` (broker processes: user ${procUser.toFixed(2)}, system ${(procCpu - procUser).toFixed(2)})` : ` (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)})`} = ${(cpuSec / gb).toFixed(2)} CPU s per GB`);
+    console.log(`  per GB: replica fetches ${per(stats.replicaFetches)} (empty ${per(stats.emptyReplicaFetches)}), follower fetches served ${per(stats.followerFetchesServed)}, long-poll wakeups ${per(stats.longPollWakeups)}, high watermark moves ${per(stats.highWatermarkMoves)}, truncation requests ${stats.truncationRequests}`);
+    if (stats.replicaFetches > 0) console.log(`  mean replica fetch answer ${(stats.replicaFetchBytes / Math.max(1, stats.replicaFetches - stats.emptyReplicaFetches) / 1024).toFixed(1)} KiB (non-empty)`);
+  } finally {
+    if (process.argv.includes('--dump')) for (const b of brokers) if ('output' in b) console.log(b.output());
+    await Promise.all(brokers.map((b) => b.stop().catch(() => undefined)));
+    await etcd?.stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+await main();
