@@ -129,6 +129,8 @@ const own: ConfigKeyDef[] = [
   { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
   { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], inert: true },
   { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
+  // Fetch from follower (KIP-392): the built-in selectors, by Kafka's class names (replica-selector.ts).
+  { name: 'replica.selector.class', type: ConfigType.string, defaultValue: null, readOnly: true, validate: oneOf('org.apache.kafka.common.replica.RackAwareReplicaSelector', 'org.apache.kafka.common.replica.LeaderSelector') },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

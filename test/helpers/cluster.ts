@@ -35,6 +35,8 @@ export interface ClusterOptions {
   size: number;
   /** Broker properties for every broker. */
   config?: Record<string, string | number | boolean>;
+  /** More properties for one broker (e.g. its broker.rack), over `config`. */
+  brokerConfig?: (nodeId: number) => Record<string, string | number | boolean>;
 }
 
 /** Defaults that make failover fast enough for tests (a user would tune them the same way). */
@@ -58,7 +60,7 @@ export async function startCluster(opts: ClusterOptions): Promise<TestCluster> {
       port: 0,
       dataDir: b.dataDir,
       logger: { sink: (line) => void b.lines.push(line), level: 'info' },
-      config: { ...FAST_CLUSTER_CONFIG, ...(opts.config ?? {}), 'node.id': b.nodeId, 'etcd.endpoints': opts.endpoints, 'etcd.prefix': opts.prefix },
+      config: { ...FAST_CLUSTER_CONFIG, ...(opts.config ?? {}), ...(opts.brokerConfig?.(b.nodeId) ?? {}), 'node.id': b.nodeId, 'etcd.endpoints': opts.endpoints, 'etcd.prefix': opts.prefix },
     });
     return b.running;
   };

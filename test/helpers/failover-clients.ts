@@ -102,7 +102,7 @@ export interface LineProcess {
   stderr(): string;
 }
 
-function runLines(script: string, job: Record<string, unknown>, label: string): LineProcess {
+export function runLines(script: string, job: Record<string, unknown>, label: string): LineProcess {
   const child = spawn(DEBIAN_PYTHON, ['-c', script, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: JsonLine[] = [];
   let partial = '';
