@@ -20,7 +20,8 @@ const options: readonly OptionSpec[] = [
   { name: 'describe', value: false, help: 'Describe the log directories (the only action; may be omitted)' },
   { name: 'topic-list', arg: 'T1,T2', help: 'Only these topics (default: all)' },
   { name: 'broker-list', arg: 'ID1,ID2', help: 'Only these brokers (default: all)' },
-  ...connectionOptions,
+  // --broker-list names brokers here (kafka-log-dirs.sh), not bootstrap servers as elsewhere.
+  ...connectionOptions.map((o) => (o.aliases === undefined ? o : { ...o, aliases: o.aliases.filter((x) => x !== '--broker-list') })),
   { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
 ];
 
