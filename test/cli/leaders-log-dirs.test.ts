@@ -84,8 +84,12 @@ test('samsa leaders elect PREFERRED moves leadership back to the first replica; 
   }
 });
 
-test('samsa leaders elect UNCLEAN elects the out-of-sync replica of a partition whose in-sync replica is down', { timeout: 120_000 }, async () => {
+test('samsa leaders elect UNCLEAN elects the out-of-sync replica of a partition whose in-sync replica is down', { timeout: 120_000 }, async (t) => {
   const c = await cluster();
+  // A failure midway must not leave brokers down for the next test.
+  t.after(async () => {
+    for (const x of c.brokers) if (x.running === null) await c.startBroker(x.nodeId);
+  });
   const b = c.broker(3).bootstrap;
   await createTopic(c, 'uc', [1, 2], { 'unclean.leader.election.enable': 'false' });
   await waitFor(() => partitionOf(c, 'uc')?.isr.length === 2 || undefined, 30_000, 'uc-0 with ISR [1,2]', 50);
@@ -101,7 +105,6 @@ test('samsa leaders elect UNCLEAN elects the out-of-sync replica of a partition 
   assertOk(r, 'leaders elect UNCLEAN');
   assert.equal(r.stdout, 'Successfully completed leader election (UNCLEAN) for partitions uc-0\n');
   assert.equal(partitionOf(c, 'uc')?.leader, 2);
-  await c.startBroker(1);
 });
 
 test('samsa log-dirs describes the log directories of every broker', { timeout: 120_000 }, async () => {
