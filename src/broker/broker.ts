@@ -26,6 +26,8 @@ import { FetchSessionCache } from './fetch-session.js';
 import { GroupCoordinator, OFFSETS_TOPIC } from '../group/coordinator.js';
 import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter, txnCoordinatorSettings } from './coordinator-deps.js';
 import { ConversionStats } from './conversion-stats.js';
+import { FollowerReadStats } from './preferred-read-replica.js';
+import { replicaSelectorFor } from '../replication/replica-selector.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestGate, type GateOptions } from './gate/gate.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
@@ -78,6 +80,8 @@ export class Broker {
   private started = false;
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
   readonly conversions = new ConversionStats();
+  /** Fetch from follower (KIP-392): redirections as leader, consumer reads served as follower. */
+  readonly followerReads = new FollowerReadStats();
   readonly fetchSessions: FetchSessionCache;
   /** queued.max.request.bytes / queued.max.requests and unsent responses, shared by all listeners. */
   readonly requestBudget: RequestBudget;
@@ -275,6 +279,8 @@ export class Broker {
       fetchSessions: this.fetchSessions,
       requestBudget: this.requestBudget,
       conversions: this.conversions,
+      replicaSelector: replicaSelectorFor(this.config.str('replica.selector.class')),
+      followerReads: this.followerReads,
       pools: this.pools,
       logger: this.logger,
       elections: this.cluster === null ? null : leaderElector(this.cluster.store),

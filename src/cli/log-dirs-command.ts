@@ -2,10 +2,13 @@
  * `samsa log-dirs --describe [--topic-list t1,t2]` — kafka-log-dirs.sh: each broker's log
  * directories and the size of every partition in them, printed as Kafka's JSON
  * ({"version":1,"brokers":[{"broker":1,"logDirs":[{"logDir":...,"error":null,"partitions":[...]}]}]}).
- * DescribeLogDirs v4 goes to the bootstrap broker (a single broker today); --broker-list is
- * accepted and filters the answer to the listed broker ids.
+ * DescribeLogDirs v4 goes to every live broker (Metadata's broker list), or to those named by
+ * --broker-list, each over its own connection: a broker describes only its own directories. A
+ * broker that cannot be reached is left out and named on stderr (Kafka's tool fails instead);
+ * a broker id in --broker-list that is not live is an error, as in Kafka.
  */
 import { AdminError, ApiKey, fetchMetadata } from '../client/admin.js';
+import { KafkaConnection } from '../client/connection.js';
 import { errorName } from '../common/error-codes.js';
 import type { DescribeLogDirsResponse } from '../protocol/generated/messages/describe-log-dirs.js';
 import { formatOptions, type OptionSpec } from './args.js';
@@ -17,7 +20,8 @@ const options: readonly OptionSpec[] = [
   { name: 'describe', value: false, help: 'Describe the log directories (the only action; may be omitted)' },
   { name: 'topic-list', arg: 'T1,T2', help: 'Only these topics (default: all)' },
   { name: 'broker-list', arg: 'ID1,ID2', help: 'Only these brokers (default: all)' },
-  ...connectionOptions,
+  // --broker-list names brokers here (kafka-log-dirs.sh), not bootstrap servers as elsewhere.
+  ...connectionOptions.map((o) => (o.aliases === undefined ? o : { ...o, aliases: o.aliases.filter((x) => x !== '--broker-list') })),
   { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
 ];
 
@@ -32,7 +36,7 @@ ${formatOptions(options)}
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter((x) => x.length > 0);
 
 export function runLogDirs(args: string[]): Promise<number> {
-  return runConnected('samsa log-dirs', args, options, usage, async (a, conn) => {
+  return runConnected('samsa log-dirs', args, options, usage, async (a, conn, s) => {
     const topics = list(a.get('topic-list'));
     const brokers = list(a.get('broker-list')).map((b) => {
       if (!/^\d+$/.test(b)) throw new CliError(`Invalid broker id '${b}' in --broker-list.`);
@@ -40,16 +44,34 @@ export function runLogDirs(args: string[]): Promise<number> {
     });
     const md = await fetchMetadata(conn, topics.length > 0 ? topics : null);
     const request = topics.length === 0 ? null : topics.map((t) => ({ topic: t, partitions: (md.topics.get(t)?.partitions ?? []).map((p) => p.partition) }));
-    process.stderr.write('Querying brokers for log directories information\n');
-    const res = await conn.request<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, 4, { topics: request });
-    if (res.errorCode !== 0) throw new AdminError('DescribeLogDirs', res.errorCode);
-    // One broker answers for itself: the one we are connected to (the controller on a single node).
-    const self = md.brokers.length === 1 ? (md.brokers[0]?.nodeId ?? md.controllerId) : md.controllerId;
-    const answered = brokers.length === 0 || brokers.includes(self) ? [self] : [];
-    process.stderr.write(`Received log directory information from brokers ${answered.join(',')}\n`);
+    const live = new Map(md.brokers.map((b) => [b.nodeId, b]));
+    const missing = brokers.filter((id) => !live.has(id));
+    if (missing.length > 0) throw new CliError(`ERROR: The given brokers do not exist from --broker-list: ${missing.join(',')}. Current existent brokers: ${[...live.keys()].sort((x, y) => x - y).join(',')}`);
+    const targets = (brokers.length > 0 ? brokers : [...live.keys()]).sort((x, y) => x - y);
+    process.stderr.write(`Querying brokers for log directories information\n`);
+    const answers = await Promise.all(
+      targets.map(async (id) => {
+        const b = live.get(id) as { host: string; port: number };
+        let c: KafkaConnection | null = null;
+        try {
+          c = await KafkaConnection.open(`${b.host}:${b.port}`, { clientId: s.clientId, timeoutMs: Math.min(s.timeout, 10_000) });
+          const res = await c.request<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, 4, { topics: request });
+          if (res.errorCode !== 0) throw new AdminError('DescribeLogDirs', res.errorCode);
+          return { broker: id, res };
+        } catch (e) {
+          if (e instanceof AdminError) throw e;
+          process.stderr.write(`Broker ${id} at ${b.host}:${b.port} did not answer: ${(e as Error).message}\n`);
+          return { broker: id, res: null };
+        } finally {
+          c?.close();
+        }
+      }),
+    );
+    const answered = answers.filter((x): x is { broker: number; res: DescribeLogDirsResponse } => x.res !== null);
+    process.stderr.write(`Received log directory information from brokers ${answered.map((x) => x.broker).join(',')}\n`);
     const doc = {
       version: 1,
-      brokers: answered.map((broker) => ({
+      brokers: answered.map(({ broker, res }) => ({
         broker,
         logDirs: res.results.map((d) => ({
           logDir: d.logDir,

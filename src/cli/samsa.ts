@@ -16,6 +16,7 @@ Commands:
   cluster         Cluster id, controller, brokers and features
   delete-records  Delete records below an offset (kafka-delete-records.sh's JSON file)
   log-dirs        Log directories and partition sizes (samsa log-dirs --describe)
+  leaders         Elect partition leaders (samsa leaders elect --election-type PREFERRED|UNCLEAN)
   transactions    List, describe, describe-producers and abort transactions
   reassign        Move partition replicas between brokers (kafka-reassign-partitions.sh)
 
@@ -46,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./delete-records-command.js')).runDeleteRecords(rest);
     case 'log-dirs':
       return (await import('./log-dirs-command.js')).runLogDirs(rest);
+    case 'leaders':
+      return (await import('./leaders-command.js')).runLeaders(rest);
     case 'transactions':
       return (await import('./transactions-command.js')).runTransactions(rest);
     case 'reassign':

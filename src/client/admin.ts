@@ -27,6 +27,7 @@ export const ApiKey = {
   DescribeConfigs: 32,
   DescribeLogDirs: 35,
   DeleteGroups: 42,
+  ElectLeaders: 43,
   OffsetDelete: 47,
   DescribeCluster: 60,
   DescribeProducers: 61,

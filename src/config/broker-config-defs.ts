@@ -146,6 +146,8 @@ const own: ConfigKeyDef[] = [
   { name: 'log.level', type: ConfigType.string, defaultValue: 'info', validate: (v) => (typeof v === 'string' && /^(fatal|error|warn|info|debug|trace)$/i.test(v) ? undefined : 'must be one of fatal, error, warn, info, debug, trace') },
   { name: 'log.levels', type: ConfigType.list, defaultValue: [], validate: (v) => (Array.isArray(v) && v.every((e) => typeof e === 'string' && /^[\w.-]+=(fatal|error|warn|info|debug|trace)$/i.test(e)) ? undefined : 'entries must be component=level') },
   { name: 'log.format', type: ConfigType.string, defaultValue: 'auto', readOnly: true, validate: oneOf('auto', 'json', 'pretty') },
+  // Fetch from follower (KIP-392): the built-in selectors, by Kafka's class names (replica-selector.ts).
+  { name: 'replica.selector.class', type: ConfigType.string, defaultValue: null, readOnly: true, validate: oneOf('org.apache.kafka.common.replica.RackAwareReplicaSelector', 'org.apache.kafka.common.replica.LeaderSelector') },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

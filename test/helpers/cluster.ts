@@ -35,7 +35,7 @@ export interface ClusterOptions {
   size: number;
   /** Broker properties for every broker. */
   config?: Record<string, string | number | boolean>;
-  /** More properties for one broker (e.g. its broker.rack). */
+  /** More properties for one broker (e.g. its broker.rack), over `config`. */
   brokerConfig?: (nodeId: number) => Record<string, string | number | boolean>;
 }
 

@@ -4,12 +4,14 @@
  * stored batches are down-converted (fetch-down-convert.ts; message.downconversion.enable=false
  * answers UNSUPPORTED_VERSION, as Kafka 3.x; Kafka 4.0 dropped these versions); v3+ response
  * max_bytes; v4+ isolation level; v7+ fetch sessions (KIP-227); v9+ current leader epoch checks;
- * v11+ rack id (ignored: no follower fetching from consumers); v12+ flexible, diverging epoch;
+ * v11+ rack id and preferred read replica (KIP-392: with `replica.selector.class` set, the leader
+ * may answer a consumer's fetch with the replica to read from instead of records; a follower serves
+ * consumer fetches of v11+ up to its high watermark, or its last stable offset for read_committed;
+ * before v11 only the leader serves consumers); v12+ flexible, diverging epoch;
  * v13+ topic ids instead of names; v15+ replica state; v16+ node endpoints; v17 replica directory id.
  * Long poll: waits up to max.wait.ms until min.bytes are available. Serves stored batch bytes as
  * they are on disk (v4+). read_committed (isolation level 1) reads stop at the last stable offset and
- * carry the aborted transactions overlapping the returned batches. Not implemented yet: replica
- * (follower) fetches.
+ * carry the aborted transactions overlapping the returned batches.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -35,6 +37,9 @@ import type { MetadataStore } from '../../metadata/store.js';
 import type { ReplicaManager } from '../replica-manager.js';
 import type { RequestBudget } from '../../network/request-budget.js';
 import type { Scheduler } from '../../common/scheduler.js';
+import type { Clock } from '../../common/clock.js';
+import type { ReplicaSelector } from '../../replication/replica-selector.js';
+import { preferredReadReplica, type FollowerReadStats } from '../preferred-read-replica.js';
 
 type TopicOut = NonNullable<FetchResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
@@ -144,18 +149,27 @@ function abortedIn(partition: Partition, fetchOffset: number, records: Buffer): 
 interface ReadResult {
   target: Target;
   out: PartitionOut;
+  /** A consumer's read served by this broker as a follower (KIP-392). */
+  followerRead: boolean;
 }
 
-function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: FetchRequest, maxResponseBytes: number, replicaId: number): { results: ReadResult[]; bytes: number; errors: boolean } {
+/**
+ * Reads every target. `immediate`: some partition's answer must go out without a long poll (an
+ * error, a diverging epoch, a preferred read replica).
+ */
+function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: FetchRequest, maxResponseBytes: number, replicaId: number): { results: ReadResult[]; bytes: number; immediate: boolean } {
   const replica = replicaId >= 0;
   // Fetch v0-v3: old message formats, converted from the stored batches.
   const legacyMagic = legacyMagicOf(ctx.apiVersion);
   let remaining = maxResponseBytes;
   let bytes = 0;
-  let errors = false;
+  let immediate = false;
   const results: ReadResult[] = [];
+  // Consumers of Fetch v11+ carry client metadata (the rack): they may read from followers.
+  const clientMetadata = !replica && ctx.apiVersion >= 11;
   for (const target of targets) {
     const { sp, partition } = target;
+    let followerRead = false;
     const out: PartitionOut = { partitionIndex: sp.partition, errorCode: target.error, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
     // A long poll may outlive its partition (topic deleted while waiting).
     if (partition?.log.isClosed === true) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -170,14 +184,18 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
         out.highWatermark = out.lastStableOffset = out.logStartOffset = -1n;
       } else if (sp.currentLeaderEpoch >= 0 && sp.currentLeaderEpoch !== partition.leaderEpoch) {
         out.errorCode = sp.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-      } else if (!replica && !partition.isLeader) {
+      } else if (!replica && !partition.isLeader && !clientMetadata) {
         out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
       } else if (target.diverging !== undefined) {
         out.divergingEpoch = { epoch: target.diverging.epoch, endOffset: BigInt(target.diverging.endOffset) };
-        errors = true; // answered at once, like an error
+        immediate = true;
       } else if (replica && deps.leaderThrottle?.holdBack(partition, replicaId) === true) {
         // A throttled replica out of the ISR while this leader is over leader.replication.throttled.rate: no records this time.
+      } else if (clientMetadata && partition.isLeader && (out.preferredReadReplica = preferredReadReplica(partition, deps.replicaSelector, req.rackId, Number(sp.fetchOffset), deps.metadata.image(), deps.nodeId, deps.clock)) >= 0) {
+        // KIP-392: the consumer should read from another replica; no records, answered at once.
+        immediate = true;
       } else {
+        followerRead = !replica && !partition.isLeader;
         // A follower reads up to the log end; consumers up to the high watermark (or the LSO).
         const maxOffset = replica ? partition.logEndOffset : req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
         try {
@@ -205,33 +223,44 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
         }
       }
     }
-    if (out.errorCode !== ErrorCode.NONE) errors = true;
-    results.push({ target, out });
+    if (out.errorCode !== ErrorCode.NONE) immediate = true;
+    results.push({ target, out, followerRead });
   }
-  return { results, bytes, errors };
+  return { results, bytes, immediate };
 }
 
 /** Kafka's BytesOut / TotalFetchRequests / FailedFetchRequests (consumers), ReplicationBytesOut (followers), per partition answered. */
 function countFetch(stats: FetchStats, results: ReadResult[], replica: boolean): void {
   for (const { target, out } of results) {
-    const r = out.records;
-    const bytes = r === null || r === undefined ? 0 : Array.isArray(r) ? r.reduce((n: number, b: Buffer) => n + b.length, 0) : (r as Buffer).length;
+    const bytes = out.records === null || out.records === undefined ? 0 : recordsSize(out.records);
     if (replica) stats.replicationBytesOut += bytes;
     else if (target.partition !== undefined) stats.fetched(target.sp.topic, bytes, out.errorCode !== ErrorCode.NONE);
   }
 }
 
-function buildResponse(ctx: RequestContext, results: ReadResult[], session: FetchSession | null, full: boolean): FetchResponseInit {
+/** Bytes of a partition's records (one buffer, or the chunks of a down-conversion). */
+function recordsSize(records: Uint8Array | readonly Uint8Array[]): number {
+  if (records instanceof Uint8Array) return records.length;
+  let n = 0;
+  for (const c of records) n += c.length;
+  return n;
+}
+
+function buildResponse(deps: FetchDeps, ctx: RequestContext, results: ReadResult[], session: FetchSession | null, full: boolean): FetchResponseInit {
   const useIds = ctx.apiVersion >= 13;
   const responses: TopicOut[] = [];
   let current: TopicOut | null = null;
   let currentKey = '';
-  for (const { target, out } of results) {
+  for (const { target, out, followerRead } of results) {
     const sp = target.sp;
+    const size = out.records == null ? 0 : recordsSize(out.records);
+    if (followerRead && size > 0) deps.followerReads.recordFollowerRead(size);
+    if (out.preferredReadReplica !== undefined && out.preferredReadReplica >= 0) deps.followerReads.redirects++;
     if (session && !full) {
       const changed =
         out.errorCode !== ErrorCode.NONE ||
-        (out.records as Buffer).length > 0 ||
+        size > 0 ||
+        out.preferredReadReplica !== -1 ||
         out.highWatermark !== sp.sentHighWatermark ||
         out.lastStableOffset !== sp.sentLastStableOffset ||
         out.logStartOffset !== sp.sentLogStartOffset;
@@ -266,6 +295,11 @@ export interface FetchDeps extends DownConvertDeps {
   readonly leaderThrottle?: LeaderThrottle | null;
   /** Kafka's BrokerTopicMetrics for fetches: counted per partition answered, never per record. */
   readonly topicStats?: FetchStats;
+  readonly nodeId: number;
+  readonly clock: Clock;
+  /** replica.selector.class (null: consumers always read from the leader). */
+  readonly replicaSelector: ReplicaSelector | null;
+  readonly followerReads: FollowerReadStats;
 }
 
 /** The leader side of replication throttling (replication/replication-quota.ts). */
@@ -312,9 +346,9 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
       const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, deps.config.int('fetch.max.bytes'), deps.requestBudget.responseRoom);
       const first = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
       const stats = deps.topicStats;
-      if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.errors || targets.length === 0) {
+      if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.immediate || targets.length === 0) {
         if (stats !== undefined) countFetch(stats, first.results, replica);
-        return buildResponse(ctx, first.results, session, full);
+        return buildResponse(deps, ctx, first.results, session, full);
       }
       // Long poll: wait for appends to any fetched partition, or the deadline.
       return new Promise((resolve) => {
@@ -327,7 +361,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           for (const u of unsubscribe) u();
           const last = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId).results;
           if (stats !== undefined) countFetch(stats, last, replica);
-          resolve(buildResponse(ctx, last, session, full));
+          resolve(buildResponse(deps, ctx, last, session, full));
         };
         const onAppend = (): void => {
           if (done) return;
@@ -341,7 +375,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
             return;
           }
           const again = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
-          if (again.bytes >= req.minBytes || again.errors) finish();
+          if (again.bytes >= req.minBytes || again.immediate) finish();
         };
         for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));
         const timer = deps.scheduler.schedule(req.maxWaitMs, finish);
