@@ -13,6 +13,8 @@ import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
+import { securedListener } from '../auth/secured-listener.js';
+import type { ScramCredentialSource } from '../auth/sasl/scram.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
 import { lockLogDir, type DirLock } from '../storage/dir-lock.js';
@@ -262,16 +264,28 @@ export class Broker {
       pools: this.pools,
       logger: this.logger,
       elections: this.cluster === null ? null : leaderElector(this.cluster.store),
+      scramStore: metadata,
     };
     const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
     return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);
   }
 
+  /** SCRAM credentials for SASL listeners, from the metadata image (open once start-up gets there). */
+  private readonly scramCredentials: ScramCredentialSource = {
+    scramCredential: (user, mechanism) => {
+      const c = (this.metadata as MetadataStore | undefined)?.image().scramCredential(user, mechanism);
+      return c === undefined ? undefined : { salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64'), iterations: c.iterations };
+    },
+  };
+
   private async bindListeners(gate: StartupGate): Promise<void> {
     const maxFrameBytes = this.config.int('socket.request.max.bytes');
     const advertised = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {
-      const server = new KafkaServer(gate, {
+      // SSL / SASL listeners: the TLS handshake and the SASL exchange (auth/secured-listener.ts).
+      const secured = securedListener(this.config, l, gate, { scram: this.scramCredentials, scheduler: this.scheduler, logger: this.logger.child('auth') });
+      const server = new KafkaServer(secured.dispatcher, {
+        ...secured.options,
         host: l.host,
         port: l.port,
         listenerName: l.name,

@@ -129,6 +129,32 @@ const own: ConfigKeyDef[] = [
   { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
   { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], inert: true },
   { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
+  // Security (src/config/listener-security.ts): TLS key material as PEM or PKCS12 (files or inline PEM), SASL mechanisms.
+  // Each may also be set per listener as listener.name.<listener>.<name> (Kafka's listener prefix).
+  { name: 'ssl.keystore.type', type: ConfigType.string, defaultValue: 'JKS', readOnly: true },
+  { name: 'ssl.keystore.location', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'ssl.keystore.password', type: ConfigType.password, defaultValue: null, readOnly: true, sensitive: true },
+  { name: 'ssl.key.password', type: ConfigType.password, defaultValue: null, readOnly: true, sensitive: true },
+  { name: 'ssl.keystore.certificate.chain', type: ConfigType.password, defaultValue: null, readOnly: true, sensitive: true },
+  { name: 'ssl.keystore.key', type: ConfigType.password, defaultValue: null, readOnly: true, sensitive: true },
+  { name: 'ssl.truststore.type', type: ConfigType.string, defaultValue: 'JKS', readOnly: true },
+  { name: 'ssl.truststore.location', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'ssl.truststore.password', type: ConfigType.password, defaultValue: null, readOnly: true, sensitive: true },
+  { name: 'ssl.truststore.certificates', type: ConfigType.password, defaultValue: null, readOnly: true, sensitive: true },
+  { name: 'ssl.client.auth', type: ConfigType.string, defaultValue: 'none', readOnly: true, validate: oneOf('none', 'requested', 'required') },
+  { name: 'ssl.principal.mapping.rules', type: ConfigType.string, defaultValue: 'DEFAULT', readOnly: true },
+  { name: 'ssl.protocol', type: ConfigType.string, defaultValue: 'TLSv1.3', readOnly: true },
+  { name: 'ssl.enabled.protocols', type: ConfigType.list, defaultValue: ['TLSv1.2', 'TLSv1.3'], readOnly: true },
+  { name: 'ssl.cipher.suites', type: ConfigType.list, defaultValue: [], readOnly: true },
+  { name: 'ssl.endpoint.identification.algorithm', type: ConfigType.string, defaultValue: 'https', inert: true },
+  { name: 'ssl.keymanager.algorithm', type: ConfigType.string, defaultValue: 'SunX509', inert: true },
+  { name: 'ssl.trustmanager.algorithm', type: ConfigType.string, defaultValue: 'PKIX', inert: true },
+  { name: 'ssl.secure.random.implementation', type: ConfigType.string, defaultValue: null, inert: true },
+  { name: 'ssl.provider', type: ConfigType.string, defaultValue: null, inert: true },
+  { name: 'sasl.enabled.mechanisms', type: ConfigType.list, defaultValue: ['GSSAPI'], readOnly: true },
+  { name: 'sasl.mechanism.inter.broker.protocol', type: ConfigType.string, defaultValue: 'GSSAPI', inert: true },
+  { name: 'sasl.server.max.receive.size', type: ConfigType.int, defaultValue: 524288, readOnly: true, validate: atLeast(1) },
+  { name: 'connection.failed.authentication.delay.ms', type: ConfigType.int, defaultValue: 100, validate: atLeast(0) },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

@@ -19,6 +19,8 @@
  * dispatched early) and answers every version at once.
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { SecurityProtocol } from '../common/security-protocol.js';
 import type { BufferPool } from '../common/buffer-pool.js';
 import type { Logger } from '../common/logger.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
@@ -56,6 +58,16 @@ export interface ConnectionOptions {
   scheduler?: Scheduler;
   /** The broker's logger. */
   logger: Logger;
+  /** The listener's security protocol (default PLAINTEXT). */
+  securityProtocol?: SecurityProtocol;
+  /** Authenticated already (an SSL client certificate, or anonymous); null: SASL must run first. */
+  principal?: ConnectionPrincipal | null;
+}
+
+/** Who a connection authenticated as (Kafka's KafkaPrincipal: `User:alice`). */
+export interface ConnectionPrincipal {
+  readonly principalType: string;
+  readonly name: string;
 }
 
 interface Slot {
@@ -81,7 +93,19 @@ export class Connection implements BudgetWaiter {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /**
+   * Who the connection authenticated as: set at accept (PLAINTEXT: anonymous; SSL: from the client
+   * certificate) or by SASL once it succeeds; null while a SASL listener's client has not yet.
+   */
+  principal: ConnectionPrincipal | null;
+  /** The SASL mechanism the connection authenticated with (null: none). */
+  saslMechanism: string | null = null;
   private readonly socket: Socket;
+  /** TLS: bytes decrypted but not yet taken by the reader (it refused a large frame for now). */
+  private pendingInput: Buffer | null = null;
+  /** Close once every queued response has been written (closeAfterResponses). */
+  private closing: string | null = null;
   private readonly reader: FrameReader;
   private readonly budget: RequestBudget;
   private readonly onClose: (c: Connection) => void;
@@ -124,9 +148,18 @@ export class Connection implements BudgetWaiter {
       onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
       reserve: (size) => this.reserve(size),
     }, opts.framePool);
-    const socket = adoptFrameSocket(accepted, this.reader);
+    this.securityProtocol = opts.securityProtocol ?? 'PLAINTEXT';
+    this.principal = opts.principal === undefined ? null : opts.principal;
+    let socket: Socket;
+    if (accepted instanceof TLSSocket) {
+      // TLS: Node decrypts into buffers of its own; their bytes are copied into the reader's.
+      socket = accepted;
+      socket.on('data', (chunk: Buffer) => this.input(chunk));
+    } else {
+      socket = adoptFrameSocket(accepted, this.reader);
+      socket.setNoDelay(true);
+    }
     this.socket = socket;
-    socket.setNoDelay(true);
     socket.on('error', (err) => this.logger.debug(`connection ${this.id} error: ${err.message}`));
     socket.on('close', () => this.teardown());
     socket.on('drain', () => this.maybeResume());
@@ -149,6 +182,46 @@ export class Connection implements BudgetWaiter {
       return false;
     }
     return now - this.lastActive >= idleMs;
+  }
+
+  /** TLS: hands decrypted bytes to the frame reader (keeping them while it waits for memory). */
+  private input(chunk: Buffer): void {
+    this.pendingInput = this.pendingInput === null ? chunk : Buffer.concat([this.pendingInput, chunk]);
+    this.feed();
+  }
+
+  private feed(): void {
+    let buf = this.pendingInput;
+    if (buf === null) return;
+    while (buf.length > 0 && !this.closed && !this.reader.isBlocked) {
+      const target = this.reader.target();
+      const n = Math.min(target.length, buf.length);
+      if (n === 0) break;
+      buf.copy(target, 0, 0, n);
+      buf = buf.subarray(n);
+      this.reader.received(n);
+    }
+    this.pendingInput = buf.length > 0 && !this.closed ? buf : null;
+    if (this.pendingInput !== null) this.socket.pause();
+  }
+
+  /**
+   * Stops reading, and closes the connection once the responses already queued have been written
+   * (a SASL failure: the client reads why before the connection goes).
+   */
+  closeAfterResponses(reason: string): void {
+    if (this.closed || this.closing !== null) return;
+    this.closing = reason;
+    this.socket.pause();
+    for (const w of this.backlog) this.budget.release(w.charged);
+    this.backlog.length = 0;
+    this.maybeEnd();
+  }
+
+  private maybeEnd(): void {
+    if (this.closing === null || this.closed || this.queue.length > 0) return;
+    this.logger.debug(`closing connection ${this.id} from ${this.remoteAddress}:${this.remotePort}: ${this.closing}`);
+    this.socket.end(() => this.close());
   }
 
   close(reason?: string): void {
@@ -187,7 +260,7 @@ export class Connection implements BudgetWaiter {
   }
 
   private onFrame(frame: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.closing !== null) return;
     this.requestsRead++;
     const charged = this.frameCharge;
     this.frameCharge = 0;
@@ -336,6 +409,7 @@ export class Connection implements BudgetWaiter {
       this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(chunks, total));
     }
     this.socket.uncork();
+    if (this.closing !== null) return this.maybeEnd();
     // A client that does not read its responses must not make us buffer without bound.
     if (this.unsentOverLimit()) this.pause();
     else this.maybeResume();
@@ -356,7 +430,7 @@ export class Connection implements BudgetWaiter {
   }
 
   private maybeResume(): void {
-    if (this.closed || this.resuming) return;
+    if (this.closed || this.resuming || this.closing !== null) return;
     if (this.paused) {
       if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.unsentOverLimit() || this.produceBarrier > 0) return;
       this.paused = false;
@@ -375,6 +449,7 @@ export class Connection implements BudgetWaiter {
       this.dispatchFrame(w.frame, admitted);
     }
     this.resuming = false;
-    if (!this.paused && !this.budgetBlocked && !this.throttled && !this.closed && !this.reader.isBlocked) this.socket.resume();
+    if (this.pendingInput !== null && !this.paused && !this.budgetBlocked && !this.throttled && !this.closed) this.feed();
+    if (!this.paused && !this.budgetBlocked && !this.throttled && !this.closed && !this.reader.isBlocked && this.pendingInput === null) this.socket.resume();
   }
 }

@@ -45,6 +45,10 @@ import { electLeadersHandler, type ElectLeadersDeps } from './43-elect-leaders.j
 import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDeps } from './45-alter-partition-reassignments.js';
 import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
+import { saslHandshakeHandler } from './17-sasl-handshake.js';
+import { saslAuthenticateHandler } from './36-sasl-authenticate.js';
+import { describeUserScramCredentialsHandler, type ScramDeps } from './50-describe-user-scram-credentials.js';
+import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
 
@@ -78,7 +82,8 @@ export type HandlerServices = ProduceDeps &
   AlterReplicaLogDirsDeps &
   ElectLeadersDeps &
   AlterPartitionReassignmentsDeps &
-  DescribeTopicPartitionsDeps;
+  DescribeTopicPartitionsDeps &
+  ScramDeps;
 
 /** The handlers of every API key served, given the broker's services. */
 export function buildHandlers(services: HandlerServices): readonly ApiHandler<unknown, unknown>[] {
@@ -124,6 +129,10 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     alterPartitionReassignmentsHandler(services),
     listPartitionReassignmentsHandler,
     describeTopicPartitionsHandler(services),
+    saslHandshakeHandler,
+    saslAuthenticateHandler,
+    describeUserScramCredentialsHandler(services),
+    alterUserScramCredentialsHandler(services),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
   return handlers;
