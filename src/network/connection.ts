@@ -104,6 +104,7 @@ export class Connection implements BudgetWaiter {
   private readonly socket: Socket;
   /** TLS: bytes decrypted but not yet taken by the reader (it refused a large frame for now). */
   private pendingInput: Buffer | null = null;
+  private feeding = false;
   /** Close once every queued response has been written (closeAfterResponses). */
   private closing: string | null = null;
   private readonly reader: FrameReader;
@@ -191,17 +192,23 @@ export class Connection implements BudgetWaiter {
   }
 
   private feed(): void {
-    let buf = this.pendingInput;
-    if (buf === null) return;
-    while (buf.length > 0 && !this.closed && !this.reader.isBlocked) {
-      const target = this.reader.target();
-      const n = Math.min(target.length, buf.length);
-      if (n === 0) break;
-      buf.copy(target, 0, 0, n);
-      buf = buf.subarray(n);
-      this.reader.received(n);
+    // Re-entered from a frame's dispatch (a synchronous answer resumes the connection): the outer loop goes on.
+    if (this.feeding) return;
+    this.feeding = true;
+    try {
+      while (this.pendingInput !== null && !this.closed && !this.reader.isBlocked) {
+        const buf = this.pendingInput;
+        const target = this.reader.target();
+        const n = Math.min(target.length, buf.length);
+        if (n === 0) break;
+        buf.copy(target, 0, 0, n);
+        this.pendingInput = n < buf.length ? buf.subarray(n) : null;
+        this.reader.received(n);
+      }
+    } finally {
+      this.feeding = false;
     }
-    this.pendingInput = buf.length > 0 && !this.closed ? buf : null;
+    if (this.closed) this.pendingInput = null;
     if (this.pendingInput !== null) this.socket.pause();
   }
 
