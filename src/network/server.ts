@@ -185,7 +185,10 @@ export class KafkaServer {
         const cert = t.getPeerX509Certificate();
         if (cert !== undefined) {
           // `requested`: a certificate offered must be trusted (Java's engine refuses it otherwise).
-          if (!t.authorized) throw new Error(`untrusted client certificate: ${String(t.authorizationError)}`);
+          // A TLSSocket made outside tls.Server does not set `authorized`: ask the handle, as tls.Server does.
+          const handle = (t as unknown as { _handle: { verifyError(): Error | null } | null })._handle;
+          const verifyError = handle === null ? new Error('no TLS handle') : handle.verifyError();
+          if (verifyError !== null) throw new Error(`untrusted client certificate: ${verifyError.message}`);
           principal = tls.principalOf(cert.subject);
         } else if (tls.clientAuth === 'required') {
           throw new Error('no client certificate');

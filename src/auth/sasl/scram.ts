@@ -7,7 +7,7 @@
  * HMAC(SaltedPassword, "Server Key"); the password itself is never kept.
  * Kafka's rules: an unknown user fails at the first message; channel binding (`p=` in the GS2
  * header) and delegation tokens (the `tokenauth` extension) are refused; the client-final nonce
- * must be the combined nonce; the proof is checked against StoredKey in constant time. Usernames
+ * must end with the combined nonce (librdkafka repeats its own nonce in front of it); the proof is checked against StoredKey in constant time. Usernames
  * are decoded from SCRAM's `=2C` / `=3D` escapes.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -132,7 +132,8 @@ export class ScramServer implements SaslServerMechanism {
     const withoutProof = message.slice(0, p);
     const attrs = attributes(message);
     if (attrs.get('c') !== Buffer.from(this.gs2Header, 'utf8').toString('base64')) throw new SaslAuthenticationError('Invalid SCRAM client final message: channel binding does not match');
-    if (attrs.get('r') !== this.nonce) throw new SaslAuthenticationError('Invalid SCRAM client final message: nonce does not match');
+    // Kafka's rule is `endsWith`, not equality: librdkafka sends its client nonce before the combined one.
+    if (!(attrs.get('r') ?? '').endsWith(this.nonce)) throw new SaslAuthenticationError('Invalid SCRAM client final message: nonce does not match');
     const cred = this.credential as ScramCredential;
     const proof = Buffer.from(attrs.get('p') ?? '', 'base64');
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
