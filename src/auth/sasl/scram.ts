@@ -70,9 +70,10 @@ function decodeName(s: string): string {
 function attributes(message: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of message.split(',')) {
+    // Attributes are one letter; extensions (Kafka's `tokenauth=true`) may be longer.
     const eq = part.indexOf('=');
-    if (eq !== 1) throw new SaslAuthenticationError(`Invalid SCRAM message attribute '${part}'`);
-    out.set(part.slice(0, 1), part.slice(2));
+    if (eq < 1) throw new SaslAuthenticationError(`Invalid SCRAM message attribute '${part}'`);
+    if (!out.has(part.slice(0, eq))) out.set(part.slice(0, eq), part.slice(eq + 1));
   }
   return out;
 }
@@ -86,9 +87,11 @@ export class ScramServer implements SaslServerMechanism {
   private user = '';
   private credential: ScramCredential | undefined;
 
+  /** `serverNonce`: the random part of the nonce (injected by tests; default 24 random bytes, base64). */
   constructor(
     readonly mechanism: ScramMechanism,
     private readonly credentials: ScramCredentialSource,
+    private readonly serverNonce: () => string = () => randomBytes(24).toString('base64'),
   ) {}
 
   private failed(): SaslAuthenticationError {
@@ -110,16 +113,16 @@ export class ScramServer implements SaslServerMechanism {
     this.gs2Header = message.slice(0, message.length - (m[3] as string).length);
     this.clientFirstBare = m[3] as string;
     const attrs = attributes(this.clientFirstBare);
+    if (attrs.get('tokenauth') === 'true') throw new SaslAuthenticationError('Delegation token authentication is not supported');
     const name = attrs.get('n');
     const clientNonce = attrs.get('r');
     if (name === undefined || clientNonce === undefined || clientNonce === '') throw new SaslAuthenticationError('Invalid SCRAM client first message: missing n or r');
-    if (/(^|,)tokenauth=true(,|$)/.test(this.clientFirstBare)) throw new SaslAuthenticationError('Delegation token authentication is not supported');
     this.user = decodeName(name);
     const authzid = m[2] === undefined ? '' : decodeName((m[2] as string).slice(2));
     if (authzid !== '' && authzid !== this.user) throw new SaslAuthenticationError('Authentication failed: Client requested an authorization id that is different from username');
     this.credential = this.credentials.scramCredential(this.user, this.mechanism);
     if (this.credential === undefined) throw this.failed();
-    this.nonce = clientNonce + randomBytes(24).toString('base64');
+    this.nonce = clientNonce + this.serverNonce();
     this.serverFirst = `r=${this.nonce},s=${this.credential.salt.toString('base64')},i=${this.credential.iterations}`;
     this.state = 'final';
     return { done: false, challenge: Buffer.from(this.serverFirst, 'utf8') };
