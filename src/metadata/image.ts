@@ -190,6 +190,11 @@ export class MetadataImage {
     return this.scramMap.get(user)?.get(mechanism);
   }
 
+  /** One user's SCRAM credentials by mechanism (undefined: none). */
+  scramCredentialsOf(user: string): ReadonlyMap<string, ScramCredentialImage> | undefined {
+    return this.scramMap.get(user);
+  }
+
   /** Users with SCRAM credentials, and theirs by mechanism. */
   scramUsers(): IterableIterator<[string, ReadonlyMap<string, ScramCredentialImage>]> {
     return this.scramMap.entries();

@@ -14,7 +14,7 @@ import {
   type DescribeUserScramCredentialsResponseInit,
 } from '../../protocol/generated/messages/describe-user-scram-credentials.js';
 import { scramMechanismId, type ScramMechanism } from '../../auth/sasl/scram.js';
-import type { MetadataImage, ScramCredentialImage } from '../../metadata/image.js';
+import type { ScramCredentialImage } from '../../metadata/image.js';
 import type { MetadataStore } from '../../metadata/store.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
 
@@ -24,11 +24,6 @@ export interface ScramDeps {
 
 function infos(byMechanism: ReadonlyMap<string, ScramCredentialImage>): { mechanism: number; iterations: number }[] {
   return [...byMechanism].map(([m, c]) => ({ mechanism: scramMechanismId(m as ScramMechanism), iterations: c.iterations })).sort((a, b) => a.mechanism - b.mechanism);
-}
-
-function credentialsOf(image: MetadataImage, user: string): ReadonlyMap<string, ScramCredentialImage> | undefined {
-  for (const [u, byMechanism] of image.scramUsers()) if (u === user) return byMechanism;
-  return undefined;
 }
 
 export function describeUserScramCredentialsHandler(deps: ScramDeps): ApiHandler<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponseInit> {
@@ -49,7 +44,7 @@ export function describeUserScramCredentialsHandler(deps: ScramDeps): ApiHandler
       for (const u of req.users) counts.set(u.name, (counts.get(u.name) ?? 0) + 1);
       const results = [...counts].map(([user, n]) => {
         if (n > 1) return { user, errorCode: ErrorCode.DUPLICATE_RESOURCE, errorMessage: 'Cannot describe SCRAM credentials for the same user twice in a single request', credentialInfos: [] };
-        const mine = credentialsOf(image, user);
+        const mine = image.scramCredentialsOf(user);
         if (mine === undefined) return { user, errorCode: ErrorCode.RESOURCE_NOT_FOUND, errorMessage: 'Attempt to describe a user credential that does not exist', credentialInfos: [] };
         return { user, errorCode: ErrorCode.NONE, errorMessage: null, credentialInfos: infos(mine) };
       });

@@ -15,7 +15,7 @@
  * Values are read from etcd, which other processes write: every decoder checks the shape and
  * throws EtcdValueError naming the key rather than trusting it.
  */
-import type { BrokerEndpoint, BrokerImage } from '../../metadata/image.js';
+import type { BrokerEndpoint, BrokerImage, ScramCredentialImage } from '../../metadata/image.js';
 
 /** Kafka's ZooKeeper name of the cluster-default dynamic broker config. */
 export const DEFAULT_BROKER_RESOURCE = '<default>';
@@ -70,6 +70,11 @@ export class EtcdKeys {
     return `${this.prefix}/config/brokers/${resourceName === '' ? DEFAULT_BROKER_RESOURCE : resourceName}`;
   }
 
+  /** A user's SCRAM credentials (Kafka's /config/users/<user>); the name is URI-encoded (it may hold '/'). */
+  scramUser(user: string): string {
+    return `${this.prefix}/config/users/${encodeURIComponent(user)}`;
+  }
+
   /** What a key under the prefix is, or undefined for keys the image does not hold. */
   parse(key: string): ParsedKey | undefined {
     if (!key.startsWith(this.root)) return undefined;
@@ -85,6 +90,13 @@ export class EtcdKeys {
     }
     if (parts.length === 3 && a === 'config' && b === 'topics' && c !== undefined && c !== '') return { kind: 'topicConfig', topic: c };
     if (parts.length === 3 && a === 'config' && b === 'brokers' && c !== undefined && c !== '') return { kind: 'brokerConfig', resourceName: c === DEFAULT_BROKER_RESOURCE ? '' : c };
+    if (parts.length === 3 && a === 'config' && b === 'users' && c !== undefined && c !== '') {
+      try {
+        return { kind: 'scramUser', user: decodeURIComponent(c) };
+      } catch {
+        return undefined;
+      }
+    }
     return undefined;
   }
 }
@@ -97,7 +109,8 @@ export type ParsedKey =
   | { kind: 'topic'; topic: string }
   | { kind: 'partitionState'; topic: string; partition: number }
   | { kind: 'topicConfig'; topic: string }
-  | { kind: 'brokerConfig'; resourceName: string };
+  | { kind: 'brokerConfig'; resourceName: string }
+  | { kind: 'scramUser'; user: string };
 
 /** /brokers/topics/<t>: Kafka's znode held {version, partitions: {p: replicas}, topic_id}. */
 export interface TopicValue {
@@ -193,4 +206,24 @@ export function decodeBroker(key: string, raw: string): BrokerImage {
 
 export function encodeBroker(b: BrokerImage): string {
   return JSON.stringify({ version: 1, nodeId: b.nodeId, rack: b.rack, endpoints: b.endpoints.map((e) => ({ listenerName: e.listenerName, host: e.host, port: e.port })) });
+}
+
+/** /config/users/<user>: {version: 1, credentials: {<mechanism>: {salt, storedKey, serverKey, iterations}}} (salted, never a password). */
+export function decodeScramUser(key: string, raw: string): Map<string, ScramCredentialImage> {
+  const o = parseObject(key, raw);
+  const creds = o['credentials'];
+  if (typeof creds !== 'object' || creds === null || Array.isArray(creds)) throw new EtcdValueError(key, 'credentials is not an object');
+  const out = new Map<string, ScramCredentialImage>();
+  for (const [mechanism, c] of Object.entries(creds as Record<string, unknown>)) {
+    const v = c as Partial<ScramCredentialImage> | null;
+    if (v === null || typeof v.salt !== 'string' || typeof v.storedKey !== 'string' || typeof v.serverKey !== 'string' || typeof v.iterations !== 'number') {
+      throw new EtcdValueError(key, `credential ${mechanism} is malformed`);
+    }
+    out.set(mechanism, Object.freeze({ salt: v.salt, storedKey: v.storedKey, serverKey: v.serverKey, iterations: v.iterations }));
+  }
+  return out;
+}
+
+export function encodeScramUser(credentials: ReadonlyMap<string, ScramCredentialImage>): string {
+  return JSON.stringify({ version: 1, credentials: Object.fromEntries(credentials) });
 }

@@ -26,7 +26,7 @@ import { log } from '../../common/logger.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
 import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
-import { encodeConfig, type PartitionStateValue, type TopicValue } from './keys.js';
+import { encodeConfig, encodeScramUser, type PartitionStateValue, type TopicValue } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
 
@@ -212,6 +212,10 @@ export class EtcdMetadataStore implements MetadataStore {
     if (delta.producerIdBlock !== undefined) {
       // Guarded like every commit by metadata_version: two brokers never get the same block.
       ops.push(client.put(keys.producerIdBlock).value(JSON.stringify({ version: 1, nextProducerId: String(next.nextProducerId), brokerId: delta.producerIdBlock.brokerId })));
+    }
+    for (const user of new Set((delta.scramCredentials ?? []).map((c) => c.user))) {
+      const creds = next.scramCredentialsOf(user) ?? new Map();
+      ops.push(creds.size > 0 ? client.put(keys.scramUser(user)).value(encodeScramUser(creds)) : client.delete().key(keys.scramUser(user)));
     }
     const resources = new Set((delta.brokerConfigs ?? []).map((c) => c.resourceName));
     for (const r of resources) {
