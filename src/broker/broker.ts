@@ -14,6 +14,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
 import { securedListener } from '../auth/secured-listener.js';
+import { checkInterBrokerListener } from '../config/listener-security.js';
 import type { ScramCredentialSource } from '../auth/sasl/scram.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
@@ -146,6 +147,7 @@ export class Broker {
     if (interBroker !== null && !this.config.listeners().some((l) => l.name === interBroker)) {
       throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name must be a listener name defined in listeners: ${interBroker} is not one of ${this.config.listeners().map((l) => l.name).join(', ')}`);
     }
+    checkInterBrokerListener(this.config);
     await this.bindListeners(gate);
     const newClusterId = (): string => this.config.str('cluster.id') ?? randomUuid();
     const endpoints = this.config.list('etcd.endpoints');

@@ -1,7 +1,7 @@
 /**
  * Real clients over TLS and SASL against one broker with PLAINTEXT, SSL, SASL_PLAINTEXT and
  * SASL_SSL listeners (certificates made with openssl by the test): kcat, confluent-kafka-python
- * (librdkafka), kafka-python and kafkajs, each where it supports the combination:
+ * (librdkafka), kafka-python, kafkajs and @platformatic/kafka, each where it supports the combination:
  * - produce then consume round trips with good credentials, and the session's principal
  *   (mTLS: from the client certificate through ssl.principal.mapping.rules; SASL: the user);
  * - refusals with no data served: wrong password, unknown user, a certificate from an untrusted
@@ -11,6 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import { Consumer as PltConsumer, MessagesStreamModes, Producer as PltProducer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { readFileSync } from 'node:fs';
 import { startBroker } from '../../src/index.js';
 import { KCAT } from '../helpers/compat.js';
@@ -131,6 +132,43 @@ for (const kind of ['ssl', 'mtls', 'plain', 'scram256'] as const) {
     } finally {
       await consumer.disconnect();
     }
+  });
+}
+
+for (const kind of ['mtls', 'scram256', 'plain'] as const) {
+  test(`@platformatic/kafka ${kind}: produce and consume through a group`, { timeout: 90_000 }, async () => {
+    const { listener, props } = security(kind);
+    const tls = props['security.protocol']?.endsWith('SSL') === true ? { ca: [readFileSync(certs.caFile)], ...(kind === 'mtls' ? { cert: readFileSync(certs.client('alice').certFile), key: readFileSync(certs.client('alice').keyFile) } : {}) } : undefined;
+    const mechanism = props['sasl.mechanism'];
+    const sasl = mechanism === undefined ? undefined : { mechanism: mechanism as 'PLAIN' | 'SCRAM-SHA-256', username: props['sasl.username'] as string, password: props['sasl.password'] as string };
+    const common = { bootstrapBrokers: [`127.0.0.1:${b.port(listener)}`], ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) };
+    const topic = `plt-${kind}-${++topicSeq}`;
+    const producer = new PltProducer({ clientId: `plt-${kind}`, serializers: stringSerializers, autocreateTopics: true, ...common });
+    try {
+      await producer.send({ messages: [{ topic, value: 'p1' }, { topic, value: 'p2' }] });
+    } finally {
+      await producer.close();
+    }
+    const consumer = new PltConsumer({ clientId: `plt-${kind}-c`, groupId: `g-${topic}`, deserializers: stringDeserializers, ...common });
+    try {
+      const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
+      const got: string[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        (async () => {
+          for await (const m of stream) {
+            got.push(String(m.value));
+            if (got.length === 2) break;
+          }
+        })(),
+        new Promise((_r, reject) => (timer = setTimeout(() => reject(new Error(`consumed only ${got.join(',')}`)), 60_000))),
+      ]);
+      clearTimeout(timer);
+      assert.deepEqual(got, ['p1', 'p2']);
+    } finally {
+      await consumer.close(true);
+    }
+    assert.ok(b.authorizer.principals(listener).has(PRINCIPAL[kind] as string));
   });
 }
 
