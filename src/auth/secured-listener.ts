@@ -16,7 +16,7 @@ import type { ScramCredentialSource } from './sasl/scram.js';
 
 export interface SecuredListener {
   readonly dispatcher: FrameDispatcher;
-  readonly options: Pick<ListenOptions, 'securityProtocol' | 'tls'>;
+  readonly options: Pick<ListenOptions, 'securityProtocol' | 'tls' | 'preAuthMaxFrameBytes'>;
 }
 
 /** Throws ConfigError when the listener's protocol lacks what it needs (see config/listener-security.ts). */
@@ -24,11 +24,13 @@ export function securedListener(config: BrokerConfig, listener: Listener, router
   const security = listenerSecurity(config, listener);
   const dispatcher = security.sasl === null ? router : new SaslDispatcher(router, security.sasl, deps.scram, deps.scheduler, deps.logger);
   const tls = security.tls;
-  if (tls === null) return { dispatcher, options: { securityProtocol: security.protocol } };
+  const preAuth = security.sasl === null ? {} : { preAuthMaxFrameBytes: security.sasl.maxReceiveSize };
+  if (tls === null) return { dispatcher, options: { securityProtocol: security.protocol, ...preAuth } };
   return {
     dispatcher,
     options: {
       securityProtocol: security.protocol,
+      ...preAuth,
       tls: {
         secureContext: tls.secureContext,
         clientAuth: tls.clientAuth,

@@ -62,6 +62,8 @@ export interface ConnectionOptions {
   securityProtocol?: SecurityProtocol;
   /** Authenticated already (an SSL client certificate, or anonymous); null: SASL must run first. */
   principal?: ConnectionPrincipal | null;
+  /** The largest frame read before authentication (sasl.server.max.receive.size); default maxFrameBytes. */
+  preAuthMaxFrameBytes?: number;
 }
 
 /** Who a connection authenticated as (Kafka's KafkaPrincipal: `User:alice`). */
@@ -101,6 +103,7 @@ export class Connection implements BudgetWaiter {
   principal: ConnectionPrincipal | null;
   /** The SASL mechanism the connection authenticated with (null: none). */
   saslMechanism: string | null = null;
+  private readonly maxFrameBytes: number;
   private readonly socket: Socket;
   /** TLS: bytes decrypted but not yet taken by the reader (it refused a large frame for now). */
   private pendingInput: Buffer | null = null;
@@ -151,6 +154,8 @@ export class Connection implements BudgetWaiter {
     }, opts.framePool);
     this.securityProtocol = opts.securityProtocol ?? 'PLAINTEXT';
     this.principal = opts.principal === undefined ? null : opts.principal;
+    this.maxFrameBytes = opts.maxFrameBytes;
+    if (this.principal === null && opts.preAuthMaxFrameBytes !== undefined) this.reader.setMaxFrameBytes(Math.min(opts.preAuthMaxFrameBytes, opts.maxFrameBytes));
     let socket: Socket;
     if (accepted instanceof TLSSocket) {
       // TLS: Node decrypts into buffers of its own; their bytes are copied into the reader's.
@@ -183,6 +188,13 @@ export class Connection implements BudgetWaiter {
       return false;
     }
     return now - this.lastActive >= idleMs;
+  }
+
+  /** SASL succeeded: the principal is set and frames up to socket.request.max.bytes are read again. */
+  authenticated(principal: ConnectionPrincipal, mechanism: string | null): void {
+    this.principal = principal;
+    this.saslMechanism = mechanism;
+    this.reader.setMaxFrameBytes(this.maxFrameBytes);
   }
 
   /** TLS: hands decrypted bytes to the frame reader (keeping them while it waits for memory). */

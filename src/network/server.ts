@@ -48,6 +48,8 @@ export interface ListenOptions {
   securityProtocol?: SecurityProtocol;
   /** TLS for SSL and SASL_SSL listeners. */
   tls?: ListenerTls;
+  /** SASL listeners: the largest frame read before authentication (sasl.server.max.receive.size). */
+  preAuthMaxFrameBytes?: number;
 }
 
 export interface ListenerTls {
@@ -210,6 +212,7 @@ export class KafkaServer {
     const conn = new Connection(socket, this.dispatcher, {
       securityProtocol: this.opts.securityProtocol ?? SecurityProtocol.PLAINTEXT,
       principal,
+      ...(this.opts.preAuthMaxFrameBytes !== undefined ? { preAuthMaxFrameBytes: this.opts.preAuthMaxFrameBytes } : {}),
       maxFrameBytes: this.opts.maxFrameBytes,
       listenerName: this.opts.listenerName,
       budget: this.budget,

@@ -149,6 +149,31 @@ test('SaslHandshake v0 is followed by raw SASL tokens', { timeout: 60_000 }, asy
   }
 });
 
+test('before authentication a frame over sasl.server.max.receive.size closes the connection at its size prefix', { timeout: 60_000 }, async () => {
+  const c = await WireClient.connect(b.port('SASL_PLAINTEXT'));
+  try {
+    const prefix = Buffer.alloc(4);
+    prefix.writeInt32BE(524288 + 1, 0);
+    c.writeRaw(prefix);
+    assert.equal(await c.waitClosed(10_000), true, 'closed without waiting for the frame body');
+  } finally {
+    c.close();
+  }
+  // The same size is fine once authenticated (socket.request.max.bytes applies again).
+  const d = await WireClient.connect(b.port('SASL_PLAINTEXT'));
+  try {
+    assert.equal((await d.request(17, 1, { mechanism: 'PLAIN' })).errorCode, 0);
+    assert.equal((await d.request(36, 2, { authBytes: plainToken('alice', 'alice-secret') })).errorCode, 0);
+    assert.ok(Array.isArray((await d.metadata(['sasl-wire-topic'])).topics));
+    const prefix = Buffer.alloc(4);
+    prefix.writeInt32BE(524288 + 1, 0);
+    d.writeRaw(prefix);
+    assert.equal(await d.waitClosed(1_000), false, 'an authenticated connection waits for the frame');
+  } finally {
+    d.close();
+  }
+});
+
 test('SaslHandshake on a PLAINTEXT listener gets ILLEGAL_SASL_STATE', { timeout: 60_000 }, async () => {
   const c = await WireClient.connect(b.port('PLAINTEXT'));
   try {

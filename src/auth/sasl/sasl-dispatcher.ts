@@ -12,7 +12,8 @@
  * - bad credentials: SaslAuthenticate answers SASL_AUTHENTICATION_FAILED with the reason, after
  *   connection.failed.authentication.delay.ms, then the connection is closed (v0 tokens: closed);
  *   each failure is logged at INFO;
- * - a frame larger than sasl.server.max.receive.size before authentication closes the connection.
+ * - a frame larger than sasl.server.max.receive.size before authentication closes the connection
+ *   as soon as its size prefix is read (the connection's frame limit until it authenticates).
  * Once authenticated, the connection's principal is `User:<name>` and every frame goes to the
  * router, which answers a second SaslHandshake / SaslAuthenticate with ILLEGAL_SASL_STATE.
  * Not implemented yet: re-authentication (connections.max.reauth.ms, KIP-368), OAUTHBEARER, GSSAPI.
@@ -139,8 +140,7 @@ export class SaslDispatcher implements FrameDispatcher {
   }
 
   private succeeded(conn: Connection, state: SaslState, user: string): void {
-    conn.principal = Object.freeze({ principalType: 'User', name: user });
-    conn.saslMechanism = state.server?.mechanism ?? null;
+    conn.authenticated(Object.freeze({ principalType: 'User', name: user }), state.server?.mechanism ?? null);
     conn.state.delete(STATE_KEY);
   }
 
