@@ -26,6 +26,7 @@ import type { Logger } from '../common/logger.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
+import { CopiedInput } from './copied-input.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
 
 const PRODUCE_API_KEY = 0;
@@ -105,9 +106,8 @@ export class Connection implements BudgetWaiter {
   saslMechanism: string | null = null;
   private readonly maxFrameBytes: number;
   private readonly socket: Socket;
-  /** TLS: bytes decrypted but not yet taken by the reader (it refused a large frame for now). */
-  private pendingInput: Buffer | null = null;
-  private feeding = false;
+  /** TLS: decrypted bytes copied into the reader (kept while it waits for request memory). */
+  private copied: CopiedInput | null = null;
   /** Close once every queued response has been written (closeAfterResponses). */
   private closing: string | null = null;
   private readonly reader: FrameReader;
@@ -160,7 +160,13 @@ export class Connection implements BudgetWaiter {
     if (accepted instanceof TLSSocket) {
       // TLS: Node decrypts into buffers of its own; their bytes are copied into the reader's.
       socket = accepted;
-      socket.on('data', (chunk: Buffer) => this.input(chunk));
+      const copied = new CopiedInput(this.reader);
+      this.copied = copied;
+      socket.on('data', (chunk: Buffer) => {
+        if (this.closed) return;
+        copied.push(chunk);
+        if (copied.hasPending) socket.pause();
+      });
     } else {
       socket = adoptFrameSocket(accepted, this.reader);
       socket.setNoDelay(true);
@@ -195,33 +201,6 @@ export class Connection implements BudgetWaiter {
     this.principal = principal;
     this.saslMechanism = mechanism;
     this.reader.setMaxFrameBytes(this.maxFrameBytes);
-  }
-
-  /** TLS: hands decrypted bytes to the frame reader (keeping them while it waits for memory). */
-  private input(chunk: Buffer): void {
-    this.pendingInput = this.pendingInput === null ? chunk : Buffer.concat([this.pendingInput, chunk]);
-    this.feed();
-  }
-
-  private feed(): void {
-    // Re-entered from a frame's dispatch (a synchronous answer resumes the connection): the outer loop goes on.
-    if (this.feeding) return;
-    this.feeding = true;
-    try {
-      while (this.pendingInput !== null && !this.closed && !this.reader.isBlocked) {
-        const buf = this.pendingInput;
-        const target = this.reader.target();
-        const n = Math.min(target.length, buf.length);
-        if (n === 0) break;
-        buf.copy(target, 0, 0, n);
-        this.pendingInput = n < buf.length ? buf.subarray(n) : null;
-        this.reader.received(n);
-      }
-    } finally {
-      this.feeding = false;
-    }
-    if (this.closed) this.pendingInput = null;
-    if (this.pendingInput !== null) this.socket.pause();
   }
 
   /**
@@ -264,6 +243,7 @@ export class Connection implements BudgetWaiter {
     this.budget.cancelWait(this);
     this.throttleTimer?.cancel();
     this.throttleTimer = null;
+    this.copied?.clear();
     this.onClose(this);
   }
 
@@ -468,7 +448,8 @@ export class Connection implements BudgetWaiter {
       this.dispatchFrame(w.frame, admitted);
     }
     this.resuming = false;
-    if (this.pendingInput !== null && !this.paused && !this.budgetBlocked && !this.throttled && !this.closed) this.feed();
-    if (!this.paused && !this.budgetBlocked && !this.throttled && !this.closed && !this.reader.isBlocked && this.pendingInput === null) this.socket.resume();
+    const copied = this.copied;
+    if (copied?.hasPending === true && !this.paused && !this.budgetBlocked && !this.throttled && !this.closed) copied.feed();
+    if (!this.paused && !this.budgetBlocked && !this.throttled && !this.closed && !this.reader.isBlocked && copied?.hasPending !== true) this.socket.resume();
   }
 }
