@@ -15,12 +15,8 @@ import {
 } from '../../protocol/generated/messages/describe-user-scram-credentials.js';
 import { scramMechanismId, type ScramMechanism } from '../../auth/sasl/scram.js';
 import type { ScramCredentialImage } from '../../metadata/image.js';
-import type { MetadataStore } from '../../metadata/store.js';
+import type { ScramDeps } from './scram-deps.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
-
-export interface ScramDeps {
-  readonly scramStore: Pick<MetadataStore, 'image' | 'commit'>;
-}
 
 function infos(byMechanism: ReadonlyMap<string, ScramCredentialImage>): { mechanism: number; iterations: number }[] {
   return [...byMechanism].map(([m, c]) => ({ mechanism: scramMechanismId(m as ScramMechanism), iterations: c.iterations })).sort((a, b) => a.mechanism - b.mechanism);

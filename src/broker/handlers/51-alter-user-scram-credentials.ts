@@ -20,7 +20,7 @@ import { credentialFromSaltedPassword, MAX_ITERATIONS, MIN_ITERATIONS, SCRAM_MEC
 import type { MetadataDelta } from '../../metadata/delta.js';
 import type { ScramCredentialImage } from '../../metadata/image.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
-import type { ScramDeps } from './50-describe-user-scram-credentials.js';
+import type { ScramDeps } from './scram-deps.js';
 
 type Change = NonNullable<MetadataDelta['scramCredentials']>[number];
 interface Failure {

@@ -47,7 +47,8 @@ import { listPartitionReassignmentsHandler } from './46-list-partition-reassignm
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
 import { saslHandshakeHandler } from './17-sasl-handshake.js';
 import { saslAuthenticateHandler } from './36-sasl-authenticate.js';
-import { describeUserScramCredentialsHandler, type ScramDeps } from './50-describe-user-scram-credentials.js';
+import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js';
+import type { ScramDeps } from './scram-deps.js';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
