@@ -18,6 +18,7 @@ import { KCAT } from '../helpers/compat.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { DEBIAN_PYTHON, runProcess } from '../helpers/run-process.js';
 import { setScramCredentials, startSecureBroker, type SecureBroker } from '../helpers/security.js';
+import { WireClient } from '../helpers/wire.js';
 
 const ROUND_TRIP = fileURLToPath(new URL('../../../test/security/round-trip.py', import.meta.url));
 
@@ -196,6 +197,26 @@ test('refused: wrong password, unknown user (PLAIN and SCRAM), with SASL_AUTHENT
     },
     (e: Error) => e.name === 'KafkaJSSASLAuthenticationError' && /SASL_AUTHENTICATION_FAILED|Authentication failed/.test(e.message),
   );
+});
+
+test('refused through Python clients: confluent-kafka and kafka-python with a wrong password produce nothing', { timeout: 120_000 }, async () => {
+  for (const [client, kind] of [['confluent', 'scram256'], ['kafka-python', 'plain']] as const) {
+    const { listener, props } = security(kind, 'wrong-password');
+    const topic = `refused-${client}-${++topicSeq}`;
+    const cfg = { client, bootstrap: `127.0.0.1:${b.port(listener)}`, topic, group: `g-${topic}`, count: 1, security: props };
+    const r = await runProcess(DEBIAN_PYTHON, [ROUND_TRIP, JSON.stringify(cfg)], { timeoutMs: 80_000 });
+    const out = JSON.parse(r.stdout.toString().trim().split('\n').pop() ?? '{}') as { error?: string; consumed?: string[] };
+    assert.ok(out.error !== undefined, `${client}: no error (${JSON.stringify(out)})`);
+    // librdkafka reports the broker's message; kafka-python gives up with NoBrokersAvailable after the failed handshake.
+    assert.match(out.error, client === 'confluent' ? /SASL authentication error: Authentication failed/ : /NoBrokersAvailable|Authentication/, `${client}: ${out.error}`);
+    const c = await WireClient.connect(b.port('PLAINTEXT'));
+    try {
+      const md = await c.metadata([topic]);
+      assert.notEqual(md.topics[0]?.errorCode, 0, `${client}: topic ${topic} was never created`);
+    } finally {
+      c.close();
+    }
+  }
 });
 
 test('refused: untrusted client certificate, missing certificate with ssl.client.auth=required, plaintext client on the TLS port', { timeout: 90_000 }, async () => {
