@@ -255,6 +255,7 @@ export class Broker {
       clock: this.clock,
       scheduler: this.scheduler,
       metadata,
+      scramStore: metadata,
       topics: this.topics,
       replicas: this.replicas,
       logs: this.logs,
@@ -266,7 +267,6 @@ export class Broker {
       pools: this.pools,
       logger: this.logger,
       elections: this.cluster === null ? null : leaderElector(this.cluster.store),
-      scramStore: metadata,
     };
     const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
     return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);

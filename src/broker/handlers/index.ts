@@ -54,7 +54,8 @@ import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
 
 /** The services all handlers together use (ApiVersions' handler list is built here). */
-export type HandlerServices = ProduceDeps &
+export type HandlerServices = ScramDeps &
+  ProduceDeps &
   FetchDeps &
   ListOffsetsDeps &
   MetadataDeps &
@@ -83,8 +84,7 @@ export type HandlerServices = ProduceDeps &
   AlterReplicaLogDirsDeps &
   ElectLeadersDeps &
   AlterPartitionReassignmentsDeps &
-  DescribeTopicPartitionsDeps &
-  ScramDeps;
+  DescribeTopicPartitionsDeps;
 
 /** The handlers of every API key served, given the broker's services. */
 export function buildHandlers(services: HandlerServices): readonly ApiHandler<unknown, unknown>[] {

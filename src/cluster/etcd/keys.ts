@@ -15,7 +15,8 @@
  * Values are read from etcd, which other processes write: every decoder checks the shape and
  * throws EtcdValueError naming the key rather than trusting it.
  */
-import type { BrokerEndpoint, BrokerImage, ScramCredentialImage } from '../../metadata/image.js';
+import type { BrokerEndpoint, BrokerImage } from '../../metadata/image.js';
+import type { ScramCredentialImage } from '../../metadata/image.js';
 
 /** Kafka's ZooKeeper name of the cluster-default dynamic broker config. */
 export const DEFAULT_BROKER_RESOURCE = '<default>';

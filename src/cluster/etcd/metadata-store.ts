@@ -26,7 +26,8 @@ import { log } from '../../common/logger.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
 import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
-import { encodeConfig, encodeScramUser, type PartitionStateValue, type TopicValue } from './keys.js';
+import { encodeConfig, type PartitionStateValue, type TopicValue } from './keys.js';
+import { encodeScramUser } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
 
