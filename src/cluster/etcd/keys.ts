@@ -16,7 +16,6 @@
  * throws EtcdValueError naming the key rather than trusting it.
  */
 import type { BrokerEndpoint, BrokerImage } from '../../metadata/image.js';
-import type { ScramCredentialImage } from '../../metadata/image.js';
 
 /** Kafka's ZooKeeper name of the cluster-default dynamic broker config. */
 export const DEFAULT_BROKER_RESOURCE = '<default>';
@@ -207,24 +206,4 @@ export function decodeBroker(key: string, raw: string): BrokerImage {
 
 export function encodeBroker(b: BrokerImage): string {
   return JSON.stringify({ version: 1, nodeId: b.nodeId, rack: b.rack, endpoints: b.endpoints.map((e) => ({ listenerName: e.listenerName, host: e.host, port: e.port })) });
-}
-
-/** /config/users/<user>: {version: 1, credentials: {<mechanism>: {salt, storedKey, serverKey, iterations}}} (salted, never a password). */
-export function decodeScramUser(key: string, raw: string): Map<string, ScramCredentialImage> {
-  const o = parseObject(key, raw);
-  const creds = o['credentials'];
-  if (typeof creds !== 'object' || creds === null || Array.isArray(creds)) throw new EtcdValueError(key, 'credentials is not an object');
-  const out = new Map<string, ScramCredentialImage>();
-  for (const [mechanism, c] of Object.entries(creds as Record<string, unknown>)) {
-    const v = c as Partial<ScramCredentialImage> | null;
-    if (v === null || typeof v.salt !== 'string' || typeof v.storedKey !== 'string' || typeof v.serverKey !== 'string' || typeof v.iterations !== 'number') {
-      throw new EtcdValueError(key, `credential ${mechanism} is malformed`);
-    }
-    out.set(mechanism, Object.freeze({ salt: v.salt, storedKey: v.storedKey, serverKey: v.serverKey, iterations: v.iterations }));
-  }
-  return out;
-}
-
-export function encodeScramUser(credentials: ReadonlyMap<string, ScramCredentialImage>): string {
-  return JSON.stringify({ version: 1, credentials: Object.fromEntries(credentials) });
 }

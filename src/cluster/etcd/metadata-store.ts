@@ -27,9 +27,9 @@ import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
 import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
 import { encodeConfig, type PartitionStateValue, type TopicValue } from './keys.js';
-import { encodeScramUser } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
+import { encodeScramUser } from './scram-users.js';
 
 /** The new leader, leader epoch and ISR of a partition (AlterPartition's request). */
 export interface PartitionStateChange {

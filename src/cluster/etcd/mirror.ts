@@ -9,7 +9,8 @@
 import { log } from '../../common/logger.js';
 import type { MetadataDelta } from '../../metadata/delta.js';
 import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type ScramCredentialImage, type TopicImage } from '../../metadata/image.js';
-import { decodeBroker, decodeConfig, decodePartitionState, decodeScramUser, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
+import { decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
+import { decodeScramUser } from './scram-users.js';
 
 interface TopicEntry {
   value?: TopicValue;
