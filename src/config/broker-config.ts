@@ -111,6 +111,11 @@ export class BrokerConfig {
     return this.get(key);
   }
 
+  /** True when the setting is given for this listener with its listener.name.<listener>. prefix. */
+  setForListener(listenerName: string, key: string): boolean {
+    return this.perListener.get(listenerName.toLowerCase())?.has(key) === true;
+  }
+
   /** The JAAS config of one mechanism on one listener (listener.name.<l>.<mechanism>.sasl.jaas.config), else null. */
   jaasConfig(listenerName: string, mechanism: string): string | null {
     const v = this.perListener.get(listenerName.toLowerCase())?.get(`${mechanism.toLowerCase()}.sasl.jaas.config`);

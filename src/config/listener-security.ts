@@ -8,8 +8,9 @@
  *   `ssl.keystore.password`. `ssl.key.password` decrypts an encrypted key. The trust store
  *   (`ssl.truststore.*`, PEM file or inline certificates) checks client certificates; without
  *   one the system CAs do.
- * - `ssl.client.auth` none / requested / required; the principal of a client certificate comes
- *   from ssl.principal.mapping.rules (auth/principal-mapping.ts).
+ * - `ssl.client.auth` none / requested / required (on SASL_SSL only when set with the listener
+ *   prefix, KIP-684); the principal of a client certificate comes from
+ *   ssl.principal.mapping.rules (auth/principal-mapping.ts).
  * - `ssl.enabled.protocols` bounds the TLS versions; `ssl.cipher.suites` (IANA names, as Java
  *   takes them, or OpenSSL names) restricts the TLS 1.2 suites and the TLS 1.3 ones.
  * - SASL_* listeners serve `sasl.enabled.mechanisms` (Kafka's default GSSAPI is not implemented:
@@ -88,7 +89,7 @@ export function listenerSecurity(config: BrokerConfig, listener: Listener): List
   const usesSasl = protocol === SecurityProtocol.SASL_PLAINTEXT || protocol === SecurityProtocol.SASL_SSL;
   return {
     protocol,
-    tls: usesTls ? tlsSettings(config, listener.name) : null,
+    tls: usesTls ? tlsSettings(config, listener.name, protocol) : null,
     sasl: usesSasl ? saslSettings(config, listener.name) : null,
   };
 }
@@ -124,7 +125,7 @@ function inlinePem(text: string): string {
 
 const TLS_VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
-function tlsSettings(config: BrokerConfig, listener: string): TlsSettings {
+function tlsSettings(config: BrokerConfig, listener: string, securityProtocol: SecurityProtocol): TlsSettings {
   const where = `listener ${listener}`;
   const ksType = (str(config, listener, 'ssl.keystore.type') ?? 'JKS').toUpperCase();
   const location = str(config, listener, 'ssl.keystore.location');
@@ -189,7 +190,9 @@ function tlsSettings(config: BrokerConfig, listener: string): TlsSettings {
   } catch (e) {
     throw new ConfigError('ssl.keystore.location', `${where}: cannot load the TLS key material: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const clientAuth = (str(config, listener, 'ssl.client.auth') ?? 'none') as ClientAuth;
+  // KIP-684: on a SASL_SSL listener only a listener-prefixed ssl.client.auth applies (SASL authenticates).
+  const clientAuthSet = securityProtocol !== SecurityProtocol.SASL_SSL || config.setForListener(listener, 'ssl.client.auth');
+  const clientAuth = (clientAuthSet ? (str(config, listener, 'ssl.client.auth') ?? 'none') : 'none') as ClientAuth;
   return { secureContext, clientAuth, principalRules: parsePrincipalMappingRules(str(config, listener, 'ssl.principal.mapping.rules') ?? 'DEFAULT') };
 }
 

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapPrincipal, NoMatchingRuleError, parsePrincipalMappingRules, rfc2253 } from '../../src/auth/principal-mapping.js';
 import { parseJaasConfig, plainUsersOf } from '../../src/auth/jaas.js';
-import { checkInterBrokerListener, openSslName } from '../../src/config/listener-security.js';
+import { checkInterBrokerListener, listenerSecurity, openSslName } from '../../src/config/listener-security.js';
+import { makeTestCerts } from '../helpers/certs.js';
 import { BrokerConfig } from '../../src/config/broker-config.js';
 
 test("principal mapping rules as Kafka's documentation writes them", () => {
@@ -60,4 +61,19 @@ test('in a cluster the inter-broker listener must be PLAINTEXT (inter-broker sec
   assert.throws(() => checkInterBrokerListener(cluster([['listeners', 'SSL://127.0.0.1:0,PLAINTEXT://127.0.0.1:0']])), /inter-broker listener SSL is SSL/);
   assert.doesNotThrow(() => checkInterBrokerListener(cluster([['listeners', 'SSL://127.0.0.1:0,PLAINTEXT://127.0.0.1:0'], ['inter.broker.listener.name', 'PLAINTEXT']])));
   assert.doesNotThrow(() => checkInterBrokerListener(new BrokerConfig(new Map([['listeners', 'SASL_SSL://127.0.0.1:0']]))), 'a single node has no inter-broker traffic');
+});
+
+test('ssl.client.auth applies to SASL_SSL only with the listener prefix (KIP-684)', () => {
+  const certs = makeTestCerts();
+  try {
+    const base: [string, string][] = [['listeners', 'SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0'], ['ssl.keystore.type', 'PEM'], ['ssl.keystore.location', certs.serverPem], ['ssl.client.auth', 'required'], ['sasl.enabled.mechanisms', 'SCRAM-SHA-256']];
+    const c = new BrokerConfig(new Map(base));
+    const [ssl, saslSsl] = c.listeners().map((l) => listenerSecurity(c, l));
+    assert.equal(ssl?.tls?.clientAuth, 'required');
+    assert.equal(saslSsl?.tls?.clientAuth, 'none');
+    const prefixed = new BrokerConfig(new Map([...base, ['listener.name.sasl_ssl.ssl.client.auth', 'requested']]));
+    assert.equal(listenerSecurity(prefixed, prefixed.listeners()[1]!).tls?.clientAuth, 'requested');
+  } finally {
+    certs.remove();
+  }
 });
