@@ -119,16 +119,6 @@ const own: ConfigKeyDef[] = [
   { name: 'controller.listener.names', type: ConfigType.list, defaultValue: [], inert: true },
   { name: 'inter.broker.listener.name', type: ConfigType.string, defaultValue: null, readOnly: true },
   { name: 'listener.security.protocol.map', type: ConfigType.list, defaultValue: ['SASL_SSL:SASL_SSL', 'PLAINTEXT:PLAINTEXT', 'SSL:SSL', 'SASL_PLAINTEXT:SASL_PLAINTEXT'], readOnly: true },
-  { name: 'num.network.threads', type: ConfigType.int, defaultValue: 3, inert: true },
-  { name: 'num.io.threads', type: ConfigType.int, defaultValue: 8, inert: true },
-  { name: 'num.recovery.threads.per.data.dir', type: ConfigType.int, defaultValue: 2, inert: true },
-  { name: 'num.replica.fetchers', type: ConfigType.int, defaultValue: 1, inert: true },
-  { name: 'socket.send.buffer.bytes', type: ConfigType.int, defaultValue: 102400, inert: true },
-  { name: 'socket.receive.buffer.bytes', type: ConfigType.int, defaultValue: 102400, inert: true },
-  { name: 'share.coordinator.state.topic.replication.factor', type: ConfigType.short, defaultValue: 3, inert: true },
-  { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
-  { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], inert: true },
-  { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
   // Security (src/config/listener-security.ts): TLS key material as PEM or PKCS12 (files or inline PEM), SASL mechanisms.
   // Each may also be set per listener as listener.name.<listener>.<name> (Kafka's listener prefix).
   { name: 'ssl.keystore.type', type: ConfigType.string, defaultValue: 'JKS', readOnly: true },
@@ -155,6 +145,16 @@ const own: ConfigKeyDef[] = [
   { name: 'sasl.mechanism.inter.broker.protocol', type: ConfigType.string, defaultValue: 'GSSAPI', inert: true },
   { name: 'sasl.server.max.receive.size', type: ConfigType.int, defaultValue: 524288, readOnly: true, validate: atLeast(1) },
   { name: 'connection.failed.authentication.delay.ms', type: ConfigType.int, defaultValue: 100, validate: atLeast(0) },
+  { name: 'num.network.threads', type: ConfigType.int, defaultValue: 3, inert: true },
+  { name: 'num.io.threads', type: ConfigType.int, defaultValue: 8, inert: true },
+  { name: 'num.recovery.threads.per.data.dir', type: ConfigType.int, defaultValue: 2, inert: true },
+  { name: 'num.replica.fetchers', type: ConfigType.int, defaultValue: 1, inert: true },
+  { name: 'socket.send.buffer.bytes', type: ConfigType.int, defaultValue: 102400, inert: true },
+  { name: 'socket.receive.buffer.bytes', type: ConfigType.int, defaultValue: 102400, inert: true },
+  { name: 'share.coordinator.state.topic.replication.factor', type: ConfigType.short, defaultValue: 3, inert: true },
+  { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
+  { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], inert: true },
+  { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;
