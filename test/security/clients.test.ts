@@ -36,8 +36,12 @@ before(async () => {
 });
 
 after(async () => {
-  await b.stop();
-  certs.remove();
+  try {
+    // A failed `before` leaves them unset: still remove what was made.
+    await (b as SecureBroker | undefined)?.stop();
+  } finally {
+    (certs as TestCerts | undefined)?.remove();
+  }
 });
 
 type Listener = 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';

@@ -32,8 +32,12 @@ before(async () => {
 });
 
 after(async () => {
-  await b.stop();
-  certs.remove();
+  try {
+    // A failed `before` leaves them unset: still remove what was made.
+    await (b as SecureBroker | undefined)?.stop();
+  } finally {
+    (certs as TestCerts | undefined)?.remove();
+  }
 });
 
 const plainToken = (user: string, password: string): Buffer => Buffer.from(`\u0000${user}\u0000${password}`, 'utf8');
