@@ -13,6 +13,9 @@ import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
+import { securedListener } from '../auth/secured-listener.js';
+import { checkInterBrokerListener } from '../config/listener-security.js';
+import type { ScramCredentialSource } from '../auth/sasl/scram.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
 import { lockLogDir, type DirLock } from '../storage/dir-lock.js';
@@ -161,6 +164,7 @@ export class Broker {
     if (interBroker !== null && !this.config.listeners().some((l) => l.name === interBroker)) {
       throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name must be a listener name defined in listeners: ${interBroker} is not one of ${this.config.listeners().map((l) => l.name).join(', ')}`);
     }
+    checkInterBrokerListener(this.config);
     await this.bindListeners(gate);
     // Before the logs load: /health/live answers (and /health/ready says why not) during recovery.
     this.observability = await BrokerObservability.start(this.config, this.observabilitySources(), this.logger.child('metrics'));
@@ -271,6 +275,7 @@ export class Broker {
       clock: this.clock,
       scheduler: this.scheduler,
       metadata,
+      scramStore: metadata,
       topics: this.topics,
       replicas: this.replicas,
       logs: this.logs,
@@ -320,11 +325,22 @@ export class Broker {
     };
   }
 
+  /** SCRAM credentials for SASL listeners, from the metadata image (open once start-up gets there). */
+  private readonly scramCredentials: ScramCredentialSource = {
+    scramCredential: (user, mechanism) => {
+      const c = (this.metadata as MetadataStore | undefined)?.image().scramCredential(user, mechanism);
+      return c === undefined ? undefined : { salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64'), iterations: c.iterations };
+    },
+  };
+
   private async bindListeners(gate: StartupGate): Promise<void> {
     const maxFrameBytes = this.config.int('socket.request.max.bytes');
     const advertised = this.config.advertisedListeners();
     for (const l of this.config.listeners()) {
-      const server = new KafkaServer(gate, {
+      // SSL / SASL listeners: the TLS handshake and the SASL exchange (auth/secured-listener.ts).
+      const secured = securedListener(this.config, l, gate, { scram: this.scramCredentials, scheduler: this.scheduler, logger: this.logger.child('auth') });
+      const server = new KafkaServer(secured.dispatcher, {
+        ...secured.options,
         host: l.host,
         port: l.port,
         listenerName: l.name,

@@ -4,7 +4,7 @@
  */
 import type { Reader } from '../protocol/primitives/reader.js';
 import type { Writer } from '../protocol/primitives/writer.js';
-import type { Session } from './gate/session.js';
+import type { KafkaPrincipal, SecurityProtocol, Session } from './gate/session.js';
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -19,6 +19,10 @@ export interface ConnectionInfo {
    * connections made up by tests.
    */
   holdRequestsUntil?(settled: Promise<unknown>): void;
+  /** The listener's security protocol (absent: PLAINTEXT). */
+  readonly securityProtocol?: SecurityProtocol;
+  /** Who the connection authenticated as; null: not yet (SASL); absent: anonymous. */
+  readonly principal?: KafkaPrincipal | null;
 }
 
 /**

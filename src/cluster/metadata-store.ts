@@ -3,7 +3,7 @@
  * first log dir (written to a temporary file, fsynced, renamed, directory fsynced), so a commit is
  * durable before its image is published. Kafka keeps this in its KRaft metadata log; one node with
  * no quorum needs only the latest snapshot.
- * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?, nextProducerId?}`. `epoch`
+ * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?, nextProducerId?, scramCredentials?}`. `epoch`
  * was added with the image and `nextProducerId` (a decimal string: int64) with producer-id blocks;
  * both are optional: files written before them load with epoch 0 and nextProducerId 0 (the
  * producer-id allocator then starts above every id the broker issued before, see
@@ -16,7 +16,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { join } from 'node:path';
 import { log as processLog, type Logger } from '../common/logger.js';
 import { applyDelta, changesDurableState, type MetadataDelta } from '../metadata/delta.js';
-import { freezeTopic, MetadataImage, type PartitionImage, type TopicImage } from '../metadata/image.js';
+import { freezeTopic, MetadataImage, type PartitionImage, type ScramCredentialImage, type TopicImage } from '../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../metadata/store.js';
 
 /** The names the store used before the image existed (kept for code that still says them). */
@@ -33,6 +33,8 @@ interface Snapshot {
   epoch?: number;
   /** The image's nextProducerId as a decimal string (absent before producer-id blocks were in the image, or while 0). */
   nextProducerId?: string;
+  /** SCRAM credentials by user and mechanism (absent when none; older versions ignore it). */
+  scramCredentials?: Record<string, Record<string, ScramCredentialImage>>;
 }
 
 export const METADATA_FILE = '__samsa_metadata.json';
@@ -124,6 +126,9 @@ export class LocalMetadataStore implements MetadataStore {
     const brokerConfigs: Record<string, Record<string, string>> = {};
     for (const name of image.brokerConfigResources()) brokerConfigs[name] = { ...image.brokerConfigs(name) };
     if (Object.keys(brokerConfigs).length > 0) snapshot.brokerConfigs = brokerConfigs;
+    const scram: Record<string, Record<string, ScramCredentialImage>> = {};
+    for (const [user, byMechanism] of image.scramUsers()) scram[user] = Object.fromEntries(byMechanism);
+    if (Object.keys(scram).length > 0) snapshot.scramCredentials = scram;
     snapshot.epoch = image.epoch;
     if (image.nextProducerId > 0n) snapshot.nextProducerId = image.nextProducerId.toString();
     const path = join(this.dir, METADATA_FILE);
@@ -156,5 +161,7 @@ function imageOf(s: Snapshot): MetadataImage {
   const brokerConfigs = new Map<string, Readonly<Record<string, string>>>();
   for (const [name, configs] of Object.entries(s.brokerConfigs ?? {})) brokerConfigs.set(name, Object.freeze({ ...configs }));
   const nextProducerId = typeof s.nextProducerId === 'string' && /^\d{1,19}$/.test(s.nextProducerId) ? BigInt(s.nextProducerId) : 0n;
-  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId });
+  const scramCredentials = new Map<string, ReadonlyMap<string, ScramCredentialImage>>();
+  for (const [user, byMechanism] of Object.entries(s.scramCredentials ?? {})) scramCredentials.set(user, new Map(Object.entries(byMechanism).map(([m, c]) => [m, Object.freeze({ ...c })])));
+  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId, scramCredentials });
 }

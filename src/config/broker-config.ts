@@ -8,6 +8,10 @@ import { parseConfigValue, type ConfigValue } from './config-types.js';
 import { topicConfigByName, topicConfigDefs } from './topic-config.js';
 import { checkListenerSecurity, ignoredSettingWarnings, securityProtocolMap, unimplementedSettingMessage } from './unimplemented.js';
 
+const LISTENER_PREFIX = 'listener.name.';
+/** Settings Kafka lets a listener override with its prefix. */
+const LISTENER_SCOPED = ['ssl.', 'sasl.', 'connection.failed.authentication.delay.ms'];
+
 export interface Listener {
   name: string;
   host: string;
@@ -25,10 +29,18 @@ export class BrokerConfig {
   /** Dynamic cluster-wide defaults (AlterConfigs on BROKER ''). */
   private dynamicDefault = new Map<string, ConfigValue>();
 
+  /** Listener-prefixed settings (listener.name.<listener>.<key>), by lower-case listener name. */
+  private readonly perListener = new Map<string, Map<string, ConfigValue>>();
+
   constructor(props: ReadonlyMap<string, string>) {
     this.explicit = new Map();
     const errors: string[] = [];
     for (const [key, raw] of props) {
+      if (key.startsWith(LISTENER_PREFIX)) {
+        const problem = this.setListenerSetting(key, raw);
+        if (problem !== undefined) errors.push(problem);
+        continue;
+      }
       const def = brokerConfigByName.get(key);
       if (!def) {
         errors.push(unimplementedSettingMessage(key) ?? `Unknown configuration '${key}'`);
@@ -58,6 +70,56 @@ export class BrokerConfig {
     if (Array.isArray(etcd) && etcd.length > 0 && !this.explicit.has('node.id')) {
       throw new ConfigError('node.id', 'node.id must be set explicitly (and be unique in the cluster) when etcd.endpoints is set');
     }
+  }
+
+  /**
+   * Kafka's listener prefix: `listener.name.<listener>.<key>` where key is a broker setting that
+   * may be set per listener (ssl.*, sasl.enabled.mechanisms, ...) or `<mechanism>.sasl.jaas.config`.
+   */
+  private setListenerSetting(key: string, raw: string): string | undefined {
+    const rest = key.slice(LISTENER_PREFIX.length);
+    const dot = rest.indexOf('.');
+    if (dot <= 0) return `Invalid configuration '${key}': expected listener.name.<listener>.<setting>`;
+    const listener = rest.slice(0, dot).toLowerCase();
+    const name = rest.slice(dot + 1);
+    let value: ConfigValue;
+    if (/^[a-z0-9-]+\.sasl\.jaas\.config$/.test(name)) {
+      value = raw.trim();
+    } else {
+      const def = brokerConfigByName.get(name);
+      if (def === undefined || !LISTENER_SCOPED.some((p) => name.startsWith(p))) {
+        return unimplementedSettingMessage(name) ?? `Unknown configuration '${key}' (${name} cannot be set per listener)`;
+      }
+      try {
+        value = parseConfigValue(def, raw);
+        const problem = def.validate?.(value);
+        if (problem) return `Invalid value ${raw} for configuration ${key}: ${problem}`;
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
+    }
+    let m = this.perListener.get(listener);
+    if (m === undefined) this.perListener.set(listener, (m = new Map()));
+    m.set(name, value);
+    return undefined;
+  }
+
+  /** A setting as one listener sees it: its listener.name.<listener>. value, else the broker's. */
+  forListener(listenerName: string, key: string): ConfigValue {
+    const own = this.perListener.get(listenerName.toLowerCase());
+    if (own?.has(key) === true) return own.get(key) ?? null;
+    return this.get(key);
+  }
+
+  /** True when the setting is given for this listener with its listener.name.<listener>. prefix. */
+  setForListener(listenerName: string, key: string): boolean {
+    return this.perListener.get(listenerName.toLowerCase())?.has(key) === true;
+  }
+
+  /** The JAAS config of one mechanism on one listener (listener.name.<l>.<mechanism>.sasl.jaas.config), else null. */
+  jaasConfig(listenerName: string, mechanism: string): string | null {
+    const v = this.perListener.get(listenerName.toLowerCase())?.get(`${mechanism.toLowerCase()}.sasl.jaas.config`);
+    return typeof v === 'string' ? v : null;
   }
 
   /** Warnings for settings given explicitly that Samsa accepts but ignores (logged at start-up). */

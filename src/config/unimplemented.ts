@@ -5,11 +5,11 @@
  * listener.security.protocol.map (default: each of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL maps
  * to itself; an explicit map replaces the default), and a listener whose name has no mapping stops
  * start-up. Samsa's deviations:
- * - Only PLAINTEXT is implemented. A listener (in listeners or advertised.listeners) whose protocol
- *   is SSL, SASL_PLAINTEXT or SASL_SSL stops start-up instead of silently serving plaintext without
- *   authentication. Unused mappings (Kafka's sample file maps all four) are fine.
- * - Security settings (ssl.*, sasl.*, authorizer.class.name, super.users, ...) are refused with a
- *   message saying so, rather than the generic "unknown configuration".
+ * - All four protocols are served (TLS and SASL: src/config/listener-security.ts checks that each
+ *   listener has what its protocol needs, so nothing is ever silently served in plaintext).
+ * - Security settings Samsa does not implement yet (authorizer.class.name, super.users, GSSAPI's
+ *   sasl.kerberos.*, security.inter.broker.protocol, ...) are refused with a message saying so,
+ *   rather than the generic "unknown configuration".
  * - Settings marked `inert` in broker-config-defs.ts are accepted for compatibility with Kafka's
  *   sample server.properties; setting one explicitly logs a warning that it is ignored (KRaft and
  *   cluster settings: Samsa runs as one combined broker and controller node).
@@ -21,7 +21,7 @@ import type { Listener } from './broker-config.js';
 import { SecurityProtocol } from '../common/security-protocol.js';
 
 const PROTOCOLS: readonly string[] = Object.values(SecurityProtocol);
-const IMPLEMENTED: ReadonlySet<string> = new Set([SecurityProtocol.PLAINTEXT]);
+const IMPLEMENTED: ReadonlySet<string> = new Set(PROTOCOLS);
 
 /** listener.security.protocol.map as Kafka reads it: the explicit map, else every protocol to itself. */
 export function securityProtocolMap(entries: readonly string[] | null): Map<string, string> {
@@ -56,7 +56,7 @@ export function checkListenerSecurity(map: ReadonlyMap<string, string>, lists: r
       }
       if (!IMPLEMENTED.has(protocol)) {
         const mapped = protocol === l.name ? '' : ` (listener ${l.name} is mapped to ${protocol} in listener.security.protocol.map)`;
-        throw new ConfigError(key, `security protocol ${protocol} is not implemented yet: ${where}${mapped}. Samsa serves PLAINTEXT only, without encryption or authentication; use a PLAINTEXT listener`);
+        throw new ConfigError(key, `security protocol ${protocol} is not implemented yet: ${where}${mapped}. use PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL`);
       }
     }
   }
@@ -64,12 +64,12 @@ export function checkListenerSecurity(map: ReadonlyMap<string, string>, lists: r
 
 /** Kafka settings that change security semantics; Samsa refuses them until it implements them. */
 const SECURITY_PREFIXES = ['ssl.', 'sasl.', 'security.', 'listener.name.', 'delegation.token.', 'password.encoder.', 'principal.'];
-const SECURITY_NAMES = new Set(['authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found', 'connections.max.reauth.ms', 'ssl.client.auth']);
+const SECURITY_NAMES = new Set(['authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found', 'connections.max.reauth.ms']);
 
 /** A refusal message for an unrecognised key that is a Kafka security setting, else null. */
 export function unimplementedSettingMessage(key: string): string | null {
   if (!SECURITY_NAMES.has(key) && !SECURITY_PREFIXES.some((p) => key.startsWith(p))) return null;
-  return `Configuration '${key}' is a security setting that Samsa does not implement yet (no TLS, SASL or ACLs: it serves PLAINTEXT without authentication); remove it`;
+  return `Configuration '${key}' is a security setting that Samsa does not implement yet (TLS and SASL PLAIN/SCRAM are implemented; ACLs, quotas, OAUTHBEARER, GSSAPI and re-authentication are not); remove it`;
 }
 
 /** KRaft settings: ignored because Samsa has no KRaft quorum (a cluster keeps its metadata in etcd: etcd.endpoints). */

@@ -17,7 +17,7 @@
  * the conflict only when it re-validates after losing a race (the etcd store).
  */
 import { ErrorCode } from '../common/error-codes.js';
-import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from './image.js';
+import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type ScramCredentialImage, type TopicImage } from './image.js';
 
 export interface MetadataDelta {
   /** New topics (names and ids not in the image). */
@@ -36,6 +36,8 @@ export interface MetadataDelta {
   readonly producerIdBlock?: ProducerIdBlock;
   /** Node ids whose registration ended (Kafka's UnregisterBrokerRecord; in etcd: the lease expired). */
   readonly unregisteredBrokers?: readonly number[];
+  /** SCRAM credentials set (credential) or removed (null) (Kafka's UserScramCredentialRecord / RemoveUserScramCredentialRecord). */
+  readonly scramCredentials?: readonly { readonly user: string; readonly mechanism: string; readonly credential: ScramCredentialImage | null }[];
   /** Existing partitions whose leader, leader epoch, ISR or partition epoch changed (Kafka's PartitionChangeRecord). */
   readonly changedPartitions?: readonly { readonly topicId: string; readonly partitions: readonly PartitionImage[] }[];
 }
@@ -69,6 +71,7 @@ export function changesDurableState(d: MetadataDelta): boolean {
     (d.changedPartitions?.length ?? 0) > 0 ||
     (d.topicConfigs?.length ?? 0) > 0 ||
     (d.brokerConfigs?.length ?? 0) > 0 ||
+    (d.scramCredentials?.length ?? 0) > 0 ||
     d.producerIdBlock !== undefined
   );
 }
@@ -126,6 +129,13 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
   for (const c of delta.brokerConfigs ?? []) {
     if (Object.keys(c.configs).length === 0) next.brokerConfigs.delete(c.resourceName);
     else next.brokerConfigs.set(c.resourceName, Object.freeze({ ...c.configs }));
+  }
+  for (const c of delta.scramCredentials ?? []) {
+    const mine = new Map(next.scramCredentials.get(c.user) ?? []);
+    if (c.credential === null) mine.delete(c.mechanism);
+    else mine.set(c.mechanism, Object.freeze({ ...c.credential }));
+    if (mine.size === 0) next.scramCredentials.delete(c.user);
+    else next.scramCredentials.set(c.user, mine);
   }
   for (const b of delta.registeredBrokers ?? []) {
     next.brokers.set(b.nodeId, Object.freeze({ ...b, endpoints: Object.freeze(b.endpoints.map((e) => Object.freeze({ ...e }))) }));

@@ -63,8 +63,21 @@ export interface MetadataImageParts {
   readonly brokerConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** The first producer id of the next block to allocate (0 when none was ever allocated). */
   readonly nextProducerId?: bigint;
+  /** SCRAM credentials by user, then by mechanism (Kafka's ScramImage / UserScramCredentialRecord). */
+  readonly scramCredentials?: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>>;
   /** The topic indexes, when the caller kept them up to date (applyDelta); built from `topics` otherwise. */
   readonly indexes?: TopicIndexes;
+}
+
+/**
+ * A user's SCRAM credential for one mechanism ('SCRAM-SHA-256' / 'SCRAM-SHA-512'), stored salted as
+ * Kafka stores it (never the password): salt, StoredKey and ServerKey in base64, and iterations.
+ */
+export interface ScramCredentialImage {
+  readonly salt: string;
+  readonly storedKey: string;
+  readonly serverKey: string;
+  readonly iterations: number;
 }
 
 /** Topics by id, and normalized name ('.' → '_') → name. */
@@ -74,6 +87,7 @@ export interface TopicIndexes {
 }
 
 const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_SCRAM: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>> = new Map();
 
 export class MetadataImage {
   readonly epoch: number;
@@ -86,6 +100,7 @@ export class MetadataImage {
   private readonly byNormalizedName: ReadonlyMap<string, string>;
   private readonly brokerMap: ReadonlyMap<number, BrokerImage>;
   private readonly brokerConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  private readonly scramMap: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>>;
 
   /** Takes ownership of the maps in `parts` (they must not change afterwards). */
   constructor(parts: MetadataImageParts) {
@@ -95,6 +110,7 @@ export class MetadataImage {
     this.byName = parts.topics;
     this.brokerMap = parts.brokers;
     this.brokerConfigMap = parts.brokerConfigs;
+    this.scramMap = parts.scramCredentials ?? NO_SCRAM;
     let indexes = parts.indexes;
     if (indexes === undefined) {
       indexes = { byId: new Map(), byNormalizedName: new Map() };
@@ -120,6 +136,7 @@ export class MetadataImage {
     brokers: Map<number, BrokerImage>;
     brokerConfigs: Map<string, Readonly<Record<string, string>>>;
     nextProducerId: bigint;
+    scramCredentials: Map<string, ReadonlyMap<string, ScramCredentialImage>>;
     indexes: TopicIndexes;
   } {
     return {
@@ -129,6 +146,7 @@ export class MetadataImage {
       brokers: new Map(this.brokerMap),
       brokerConfigs: new Map(this.brokerConfigMap),
       nextProducerId: this.nextProducerId,
+      scramCredentials: new Map(this.scramMap),
       indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
     };
   }
@@ -172,6 +190,21 @@ export class MetadataImage {
   /** Resource names that have dynamic broker configs. */
   brokerConfigResources(): IterableIterator<string> {
     return this.brokerConfigMap.keys();
+  }
+
+  /** A user's SCRAM credential for a mechanism, if any. */
+  scramCredential(user: string, mechanism: string): ScramCredentialImage | undefined {
+    return this.scramMap.get(user)?.get(mechanism);
+  }
+
+  /** One user's SCRAM credentials by mechanism (undefined: none). */
+  scramCredentialsOf(user: string): ReadonlyMap<string, ScramCredentialImage> | undefined {
+    return this.scramMap.get(user);
+  }
+
+  /** Users with SCRAM credentials, and theirs by mechanism. */
+  scramUsers(): IterableIterator<[string, ReadonlyMap<string, ScramCredentialImage>]> {
+    return this.scramMap.entries();
   }
 }
 

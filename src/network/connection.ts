@@ -22,11 +22,14 @@
  * dispatched early) and answers every version at once.
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { SecurityProtocol } from '../common/security-protocol.js';
 import type { BufferPool } from '../common/buffer-pool.js';
 import type { Logger } from '../common/logger.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
+import { CopiedInput } from './copied-input.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
 
 /** What the dispatcher returns for a frame: response chunks (size prefix excluded), or null for no response. */
@@ -57,6 +60,18 @@ export interface ConnectionOptions {
   scheduler?: Scheduler;
   /** The broker's logger. */
   logger: Logger;
+  /** The listener's security protocol (default PLAINTEXT). */
+  securityProtocol?: SecurityProtocol;
+  /** Authenticated already (an SSL client certificate, or anonymous); null: SASL must run first. */
+  principal?: ConnectionPrincipal | null;
+  /** The largest frame read before authentication (sasl.server.max.receive.size); default maxFrameBytes. */
+  preAuthMaxFrameBytes?: number;
+}
+
+/** Who a connection authenticated as (Kafka's KafkaPrincipal: `User:alice`). */
+export interface ConnectionPrincipal {
+  readonly principalType: string;
+  readonly name: string;
 }
 
 interface Slot {
@@ -82,7 +97,20 @@ export class Connection implements BudgetWaiter {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /**
+   * Who the connection authenticated as: set at accept (PLAINTEXT: anonymous; SSL: from the client
+   * certificate) or by SASL once it succeeds; null while a SASL listener's client has not yet.
+   */
+  principal: ConnectionPrincipal | null;
+  /** The SASL mechanism the connection authenticated with (null: none). */
+  saslMechanism: string | null = null;
+  private readonly maxFrameBytes: number;
   private readonly socket: Socket;
+  /** TLS: decrypted bytes copied into the reader (kept while it waits for request memory). */
+  private copied: CopiedInput | null = null;
+  /** Close once every queued response has been written (closeAfterResponses). */
+  private closing: string | null = null;
   private readonly reader: FrameReader;
   private readonly budget: RequestBudget;
   private readonly onClose: (c: Connection) => void;
@@ -125,9 +153,26 @@ export class Connection implements BudgetWaiter {
       onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
       reserve: (size) => this.reserve(size),
     }, opts.framePool);
-    const socket = adoptFrameSocket(accepted, this.reader);
+    this.securityProtocol = opts.securityProtocol ?? 'PLAINTEXT';
+    this.principal = opts.principal === undefined ? null : opts.principal;
+    this.maxFrameBytes = opts.maxFrameBytes;
+    if (this.principal === null && opts.preAuthMaxFrameBytes !== undefined) this.reader.setMaxFrameBytes(Math.min(opts.preAuthMaxFrameBytes, opts.maxFrameBytes));
+    let socket: Socket;
+    if (accepted instanceof TLSSocket) {
+      // TLS: Node decrypts into buffers of its own; their bytes are copied into the reader's.
+      socket = accepted;
+      const copied = new CopiedInput(this.reader);
+      this.copied = copied;
+      socket.on('data', (chunk: Buffer) => {
+        if (this.closed) return;
+        copied.push(chunk);
+        if (copied.hasPending) socket.pause();
+      });
+    } else {
+      socket = adoptFrameSocket(accepted, this.reader);
+      socket.setNoDelay(true);
+    }
     this.socket = socket;
-    socket.setNoDelay(true);
     socket.on('error', (err) => this.logger.debug(`connection ${this.id} error: ${err.message}`));
     socket.on('close', () => this.teardown());
     socket.on('drain', () => this.maybeResume());
@@ -152,6 +197,32 @@ export class Connection implements BudgetWaiter {
     return now - this.lastActive >= idleMs;
   }
 
+  /** SASL succeeded: the principal is set and frames up to socket.request.max.bytes are read again. */
+  authenticated(principal: ConnectionPrincipal, mechanism: string | null): void {
+    this.principal = principal;
+    this.saslMechanism = mechanism;
+    this.reader.setMaxFrameBytes(this.maxFrameBytes);
+  }
+
+  /**
+   * Stops reading, and closes the connection once the responses already queued have been written
+   * (a SASL failure: the client reads why before the connection goes).
+   */
+  closeAfterResponses(reason: string): void {
+    if (this.closed || this.closing !== null) return;
+    this.closing = reason;
+    this.socket.pause();
+    for (const w of this.backlog) this.budget.release(w.charged);
+    this.backlog.length = 0;
+    this.maybeEnd();
+  }
+
+  private maybeEnd(): void {
+    if (this.closing === null || this.closed || this.queue.length > 0) return;
+    this.logger.debug(`closing connection ${this.id} from ${this.remoteAddress}:${this.remotePort}: ${this.closing}`);
+    this.socket.end(() => this.close());
+  }
+
   close(reason?: string): void {
     if (this.closed) return;
     if (reason) this.logger.debug(`closing connection ${this.id} from ${this.remoteAddress}:${this.remotePort}: ${reason}`);
@@ -173,6 +244,7 @@ export class Connection implements BudgetWaiter {
     this.budget.cancelWait(this);
     this.throttleTimer?.cancel();
     this.throttleTimer = null;
+    this.copied?.clear();
     this.onClose(this);
   }
 
@@ -188,7 +260,7 @@ export class Connection implements BudgetWaiter {
   }
 
   private onFrame(frame: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.closing !== null) return;
     this.requestsRead++;
     const charged = this.frameCharge;
     this.frameCharge = 0;
@@ -338,6 +410,7 @@ export class Connection implements BudgetWaiter {
       this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(chunks, total));
     }
     this.socket.uncork();
+    if (this.closing !== null) return this.maybeEnd();
     // A client that does not read its responses must not make us buffer without bound.
     if (this.unsentOverLimit()) this.pause();
     else this.maybeResume();
@@ -358,7 +431,7 @@ export class Connection implements BudgetWaiter {
   }
 
   private maybeResume(): void {
-    if (this.closed || this.resuming) return;
+    if (this.closed || this.resuming || this.closing !== null) return;
     if (this.paused) {
       if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.unsentOverLimit() || this.holds > 0) return;
       this.paused = false;
@@ -377,6 +450,8 @@ export class Connection implements BudgetWaiter {
       this.dispatchFrame(w.frame, admitted);
     }
     this.resuming = false;
-    if (!this.paused && !this.budgetBlocked && !this.throttled && !this.closed && !this.reader.isBlocked) this.socket.resume();
+    const copied = this.copied;
+    if (copied?.hasPending === true && !this.paused && !this.budgetBlocked && !this.throttled && !this.closed) copied.feed();
+    if (!this.paused && !this.budgetBlocked && !this.throttled && !this.closed && !this.reader.isBlocked && copied?.hasPending !== true) this.socket.resume();
   }
 }

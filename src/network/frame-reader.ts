@@ -58,7 +58,7 @@ export class FrameReader {
   private failed = false;
 
   constructor(
-    private readonly maxFrameBytes: number,
+    private maxFrameBytes: number,
     private readonly events: FrameReaderEvents,
     /** Where large frames' buffers come from and go back to (the broker's; default a pool of its own). */
     private readonly pool: BufferPool = new BufferPool(POOL_MAX_BYTES),
@@ -71,6 +71,11 @@ export class FrameReader {
    */
   release(frame: Buffer): void {
     this.pool.give(frame);
+  }
+
+  /** Changes the largest frame accepted from the next size prefix on (SASL: small until authenticated). */
+  setMaxFrameBytes(n: number): void {
+    this.maxFrameBytes = n;
   }
 
   /** A frame is being read into a buffer of its own (admitted, not yet complete). */

@@ -4,12 +4,22 @@
  * with max.connections.per.ip.overrides (a connection over the limit is closed at once, as
  * Kafka's acceptor does), and connections.max.idle.ms (a connection with no complete request
  * for that long is closed; checked by a sweep, so it closes within 1.25 times the limit).
+ * An SSL listener runs the TLS handshake on the accepted socket (counted against the limits from
+ * accept, as Kafka does) and hands the Connection the TLSSocket once it is secure, with the
+ * client certificate's principal (ssl.client.auth: `required` refuses a client without a
+ * trusted certificate in the handshake; `requested` takes one if offered, and refuses an
+ * untrusted one, as Java's TLS engine does; `none` never asks). A handshake that does not finish
+ * within the idle limit (connections.max.idle.ms, else 10 s) is dropped.
+ * Samsa: PLAINTEXT and SASL_PLAINTEXT connections keep the raw-socket path (frame-reader.ts);
+ * TLS reads go through Node's TLSSocket and are copied into the frame reader.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
+import { SecurityProtocol } from '../common/security-protocol.js';
 import { scheduleRepeating, systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { BufferPool, POOL_MAX_BYTES } from '../common/buffer-pool.js';
 import type { Logger } from '../common/logger.js';
-import { Connection, type FrameDispatcher } from './connection.js';
+import { Connection, type ConnectionPrincipal, type FrameDispatcher } from './connection.js';
 import { unlimitedBudget, type RequestBudget } from './request-budget.js';
 
 export interface ListenOptions {
@@ -34,7 +44,26 @@ export interface ListenOptions {
   nextConnectionId?: () => number;
   /** The broker's logger, shared with the connections. */
   logger: Logger;
+  /** The listener's security protocol (default PLAINTEXT). */
+  securityProtocol?: SecurityProtocol;
+  /** TLS for SSL and SASL_SSL listeners. */
+  tls?: ListenerTls;
+  /** SASL listeners: the largest frame read before authentication (sasl.server.max.receive.size). */
+  preAuthMaxFrameBytes?: number;
 }
+
+export interface ListenerTls {
+  readonly secureContext: SecureContext;
+  readonly clientAuth: 'none' | 'requested' | 'required';
+  /**
+   * The principal of a client certificate's subject (RFC 2253 DN); throws to refuse the
+   * connection (no ssl.principal.mapping.rules rule applies).
+   */
+  principalOf(subjectDn: string): ConnectionPrincipal;
+}
+
+const ANONYMOUS_PRINCIPAL: ConnectionPrincipal = Object.freeze({ principalType: 'User', name: 'ANONYMOUS' });
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Parses max.connections.per.ip.overrides ("host:count,host:count"); throws on a malformed entry. */
 export function parsePerIpOverrides(entries: readonly string[]): Map<string, number> {
@@ -64,6 +93,8 @@ export class KafkaServer {
   private readonly framePool: BufferPool;
   private readonly nextConnectionId: () => number;
   private sweep: TimerHandle | null = null;
+  /** TLS sockets whose handshake is still running. */
+  private readonly handshaking = new Set<TLSSocket>();
 
   constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {
     this.budget = opts.budget ?? unlimitedBudget();
@@ -121,7 +152,67 @@ export class KafkaServer {
       return;
     }
     this.perIp.set(ip, fromIp + 1);
+    const tls = this.opts.tls;
+    if (tls !== undefined) return this.handshake(socket, tls, ip);
+    this.open(socket, ip, this.opts.securityProtocol === SecurityProtocol.SASL_PLAINTEXT ? null : ANONYMOUS_PRINCIPAL);
+  }
+
+  /** Runs the TLS handshake; the connection opens once it is secure (with the client certificate's principal). */
+  private handshake(socket: Socket, tls: ListenerTls, ip: string): void {
+    const t = new TLSSocket(socket, {
+      isServer: true,
+      secureContext: tls.secureContext,
+      requestCert: tls.clientAuth !== 'none',
+      rejectUnauthorized: tls.clientAuth === 'required',
+    });
+    this.handshaking.add(t);
+    const idle = this.opts.idleMs ?? 0;
+    const timer = this.clock.schedule(idle > 0 ? Math.min(idle, HANDSHAKE_TIMEOUT_MS) : HANDSHAKE_TIMEOUT_MS, () => fail('TLS handshake timed out'));
+    let done = false;
+    const fail = (why: string): void => {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      this.handshaking.delete(t);
+      this.opts.logger.info(`Failed authentication with ${ip} (SSL handshake failed: ${why})`);
+      t.destroy();
+      this.release(ip);
+    };
+    t.once('error', (e: Error) => fail(e.message));
+    t.once('close', () => fail('connection closed'));
+    t.once('secure', () => {
+      if (done) return;
+      let principal: ConnectionPrincipal = ANONYMOUS_PRINCIPAL;
+      try {
+        const cert = t.getPeerX509Certificate();
+        if (cert !== undefined) {
+          // `requested`: a certificate offered must be trusted (Java's engine refuses it otherwise).
+          // A TLSSocket made outside tls.Server does not set `authorized`: ask the handle, as tls.Server does.
+          const handle = (t as unknown as { _handle: { verifyError(): Error | null } | null })._handle;
+          const verifyError = handle === null ? new Error('no TLS handle') : handle.verifyError();
+          if (verifyError !== null) throw new Error(`untrusted client certificate: ${verifyError.message}`);
+          principal = tls.principalOf(cert.subject);
+        } else if (tls.clientAuth === 'required') {
+          throw new Error('no client certificate');
+        }
+      } catch (e) {
+        return fail(e instanceof Error ? e.message : String(e));
+      }
+      done = true;
+      timer.cancel();
+      this.handshaking.delete(t);
+      t.removeAllListeners('error');
+      t.removeAllListeners('close');
+      const sasl = this.opts.securityProtocol === SecurityProtocol.SASL_SSL;
+      this.open(t, ip, sasl ? null : principal);
+    });
+  }
+
+  private open(socket: Socket, ip: string, principal: ConnectionPrincipal | null): void {
     const conn = new Connection(socket, this.dispatcher, {
+      securityProtocol: this.opts.securityProtocol ?? SecurityProtocol.PLAINTEXT,
+      principal,
+      ...(this.opts.preAuthMaxFrameBytes !== undefined ? { preAuthMaxFrameBytes: this.opts.preAuthMaxFrameBytes } : {}),
       maxFrameBytes: this.opts.maxFrameBytes,
       listenerName: this.opts.listenerName,
       budget: this.budget,
@@ -138,6 +229,10 @@ export class KafkaServer {
   private forget(c: Connection, ip: string): void {
     // Called once per connection (its teardown).
     this.connections.delete(c);
+    this.release(ip);
+  }
+
+  private release(ip: string): void {
     const n = (this.perIp.get(ip) ?? 1) - 1;
     if (n <= 0) this.perIp.delete(ip);
     else this.perIp.set(ip, n);
@@ -154,6 +249,7 @@ export class KafkaServer {
     this.sweep?.cancel();
     this.sweep = null;
     for (const c of [...this.connections]) c.close();
+    for (const t of [...this.handshaking]) t.destroy();
     const server = this.server;
     this.server = null;
     if (!server) return Promise.resolve();

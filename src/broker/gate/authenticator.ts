@@ -1,8 +1,9 @@
 /**
  * The first step of the gate: who is this connection? Kafka's rule: authentication happens once
  * per connection (SSL handshake, or SaslHandshake + SaslAuthenticate before any other request);
- * a PLAINTEXT connection is `User:ANONYMOUS`. Samsa today: PLAINTEXT only, so the one
- * implementation is `anonymousAuthenticator`; SASL/SSL plug in here (see docs/architecture.md).
+ * a PLAINTEXT connection is `User:ANONYMOUS`. The network layer authenticates (the TLS handshake
+ * in network/server.ts, SASL in auth/sasl/sasl-dispatcher.ts) and records the principal on the
+ * connection; `connectionAuthenticator` turns that into the session.
  */
 import type { ConnectionInfo } from '../handler.js';
 import { ANONYMOUS, SecurityProtocol, type Session } from './session.js';
@@ -15,14 +16,18 @@ export interface Authenticator {
   authenticate(conn: ConnectionInfo): Session;
 }
 
-export const anonymousAuthenticator: Authenticator = {
+/** The principal the connection authenticated as (anonymous before SASL completes: only ApiVersions gets there). */
+export const connectionAuthenticator: Authenticator = {
   authenticate(conn) {
     return Object.freeze({
-      principal: ANONYMOUS,
+      principal: conn.principal ?? ANONYMOUS,
       listenerName: conn.listenerName,
-      securityProtocol: SecurityProtocol.PLAINTEXT,
+      securityProtocol: conn.securityProtocol ?? SecurityProtocol.PLAINTEXT,
       connectionId: conn.id,
       clientAddress: conn.remoteAddress,
     });
   },
 };
+
+/** Kept for embedders that named it: the same as connectionAuthenticator. */
+export const anonymousAuthenticator: Authenticator = connectionAuthenticator;

@@ -4,13 +4,13 @@
  *   authenticate (once per connection) → authorize(operation, resource) → quota → handler.
  * The router asks the gate for the session of a connection, for the authorization outcome of a
  * decoded request, and for the throttle time it writes into the response.
- * Samsa today: anonymous sessions over PLAINTEXT, the allow-all authorizer, unlimited quotas;
+ * Samsa today: sessions from the connection's TLS or SASL principal, the allow-all authorizer, unlimited quotas;
  * each is replaceable (`new Broker(config, { gate: {...} })`, `startBroker({ gate })`).
  */
 import type { ConnectionInfo, RequestContext } from '../handler.js';
 import type { GateOutcome, TopicNames } from './access-rule.js';
 import { accessRules } from './access-rules.js';
-import { anonymousAuthenticator, type Authenticator } from './authenticator.js';
+import { connectionAuthenticator, type Authenticator } from './authenticator.js';
 import { allowAllAuthorizer, type Action, type Authorizer } from './authorizer.js';
 import { unlimitedQuotas, type QuotaManager } from './quota.js';
 import type { Session } from './session.js';
@@ -32,17 +32,20 @@ export class RequestGate {
     private readonly topicNames: TopicNames,
     opts: GateOptions = {},
   ) {
-    this.authenticator = opts.authenticator ?? anonymousAuthenticator;
+    this.authenticator = opts.authenticator ?? connectionAuthenticator;
     this.authorizer = opts.authorizer ?? allowAllAuthorizer;
     this.quotas = opts.quotas ?? unlimitedQuotas;
   }
 
-  /** The connection's session, authenticated on its first request. */
+  /**
+   * The connection's session, built on its first request once it has authenticated (a SASL
+   * connection's ApiVersions before that gets a session that is not kept).
+   */
   session(conn: ConnectionInfo): Session {
     let s = this.sessions.get(conn);
     if (s === undefined) {
       s = this.authenticator.authenticate(conn);
-      this.sessions.set(conn, s);
+      if (conn.principal !== null) this.sessions.set(conn, s);
     }
     return s;
   }

@@ -2,7 +2,7 @@
  * Who sent a request, and over what: Kafka's RequestContext identity (principal, listener,
  * security protocol, connection id, client address). Kafka's rule: the principal is established
  * once per connection by the listener's authenticator (SASL/SSL), and is `User:ANONYMOUS` on a
- * PLAINTEXT listener. Samsa today has PLAINTEXT listeners only, so every session is anonymous.
+ * PLAINTEXT listener (and on an SSL listener without a client certificate).
  */
 
 import { SecurityProtocol } from '../../common/security-protocol.js';

@@ -46,11 +46,17 @@ import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDep
 import { listPartitionReassignmentsHandler, type ListPartitionReassignmentsDeps } from './46-list-partition-reassignments.js';
 import { unregisterBrokerHandler, type UnregisterBrokerDeps } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
+import { saslHandshakeHandler } from './17-sasl-handshake.js';
+import { saslAuthenticateHandler } from './36-sasl-authenticate.js';
+import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js';
+import type { ScramDeps } from './scram-deps.js';
+import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
 
 /** The services all handlers together use (ApiVersions' handler list is built here). */
-export type HandlerServices = ProduceDeps &
+export type HandlerServices = ScramDeps &
+  ProduceDeps &
   FetchDeps &
   ListOffsetsDeps &
   MetadataDeps &
@@ -128,6 +134,10 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     listPartitionReassignmentsHandler(services),
     unregisterBrokerHandler(services),
     describeTopicPartitionsHandler(services),
+    saslHandshakeHandler,
+    saslAuthenticateHandler,
+    describeUserScramCredentialsHandler(services),
+    alterUserScramCredentialsHandler(services),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
   return handlers;

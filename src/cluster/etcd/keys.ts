@@ -70,6 +70,11 @@ export class EtcdKeys {
     return `${this.prefix}/config/brokers/${resourceName === '' ? DEFAULT_BROKER_RESOURCE : resourceName}`;
   }
 
+  /** A user's SCRAM credentials (Kafka's /config/users/<user>); the name is URI-encoded (it may hold '/'). */
+  scramUser(user: string): string {
+    return `${this.prefix}/config/users/${encodeURIComponent(user)}`;
+  }
+
   /** What a key under the prefix is, or undefined for keys the image does not hold. */
   parse(key: string): ParsedKey | undefined {
     if (!key.startsWith(this.root)) return undefined;
@@ -85,6 +90,13 @@ export class EtcdKeys {
     }
     if (parts.length === 3 && a === 'config' && b === 'topics' && c !== undefined && c !== '') return { kind: 'topicConfig', topic: c };
     if (parts.length === 3 && a === 'config' && b === 'brokers' && c !== undefined && c !== '') return { kind: 'brokerConfig', resourceName: c === DEFAULT_BROKER_RESOURCE ? '' : c };
+    if (parts.length === 3 && a === 'config' && b === 'users' && c !== undefined && c !== '') {
+      try {
+        return { kind: 'scramUser', user: decodeURIComponent(c) };
+      } catch {
+        return undefined;
+      }
+    }
     return undefined;
   }
 }
@@ -97,7 +109,8 @@ export type ParsedKey =
   | { kind: 'topic'; topic: string }
   | { kind: 'partitionState'; topic: string; partition: number }
   | { kind: 'topicConfig'; topic: string }
-  | { kind: 'brokerConfig'; resourceName: string };
+  | { kind: 'brokerConfig'; resourceName: string }
+  | { kind: 'scramUser'; user: string };
 
 /** /brokers/topics/<t>: Kafka's znode held {version, partitions: {p: replicas}, topic_id}. */
 export interface TopicValue {

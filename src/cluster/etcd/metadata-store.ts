@@ -29,6 +29,7 @@ import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
 import { encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
+import { encodeScramUser } from './scram-users.js';
 
 /** The new leader, leader epoch and ISR of a partition (AlterPartition's request). */
 export interface PartitionStateChange {
@@ -259,6 +260,10 @@ export class EtcdMetadataStore implements MetadataStore {
     if (delta.producerIdBlock !== undefined) {
       // Guarded like every commit by metadata_version: two brokers never get the same block.
       ops.push(client.put(keys.producerIdBlock).value(JSON.stringify({ version: 1, nextProducerId: String(next.nextProducerId), brokerId: delta.producerIdBlock.brokerId })));
+    }
+    for (const user of new Set((delta.scramCredentials ?? []).map((c) => c.user))) {
+      const creds = next.scramCredentialsOf(user) ?? new Map();
+      ops.push(creds.size > 0 ? client.put(keys.scramUser(user)).value(encodeScramUser(creds)) : client.delete().key(keys.scramUser(user)));
     }
     const resources = new Set((delta.brokerConfigs ?? []).map((c) => c.resourceName));
     for (const r of resources) {

@@ -8,8 +8,9 @@
  */
 import { log } from '../../common/logger.js';
 import type { MetadataDelta } from '../../metadata/delta.js';
-import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from '../../metadata/image.js';
+import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type ScramCredentialImage, type TopicImage } from '../../metadata/image.js';
 import { decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
+import { decodeScramUser } from './scram-users.js';
 
 interface TopicEntry {
   value?: TopicValue;
@@ -26,6 +27,8 @@ export interface Touched {
   brokerConfigs: Set<string>;
   clusterId: boolean;
   producerIds?: boolean;
+  /** Users whose SCRAM credentials changed. */
+  scramUsers?: Set<string>;
 }
 
 export function nothingTouched(): Touched {
@@ -42,6 +45,7 @@ export class EtcdMirror {
   private readonly topicEntries = new Map<string, TopicEntry>();
   private readonly brokers = new Map<number, BrokerImage>();
   private readonly brokerConfigs = new Map<string, Record<string, string>>();
+  private readonly scramUsers = new Map<string, ReadonlyMap<string, ScramCredentialImage>>();
 
   constructor(private readonly keys: EtcdKeys) {}
 
@@ -90,6 +94,11 @@ export class EtcdMirror {
           if (value === undefined) this.brokerConfigs.delete(k.resourceName);
           else this.brokerConfigs.set(k.resourceName, decodeConfig(key, value));
           touched.brokerConfigs.add(k.resourceName);
+          return;
+        case 'scramUser':
+          if (value === undefined) this.scramUsers.delete(k.user);
+          else this.scramUsers.set(k.user, decodeScramUser(key, value));
+          (touched.scramUsers ??= new Set()).add(k.user);
           return;
         case 'topic':
         case 'partitionState':
@@ -142,6 +151,7 @@ export class EtcdMirror {
     for (const name of this.topicEntries.keys()) touched.topics.add(name);
     for (const id of this.brokers.keys()) touched.brokers.add(id);
     for (const r of this.brokerConfigs.keys()) touched.brokerConfigs.add(r);
+    touched.scramUsers = new Set(this.scramUsers.keys());
     return this.next(MetadataImage.empty(this.clusterId), touched, epoch).image;
   }
 
@@ -194,7 +204,16 @@ export class EtcdMirror {
       else parts.brokerConfigs.set(r, Object.freeze({ ...c }));
       brokerConfigs.push({ resourceName: r, configs: Object.freeze({ ...(c ?? {}) }) });
     }
+    const scram: { user: string; mechanism: string; credential: ScramCredentialImage | null }[] = [];
+    for (const user of [...(touched.scramUsers ?? [])].sort()) {
+      const after = this.scramUsers.get(user);
+      const before = parts.scramCredentials.get(user);
+      for (const m of new Set([...(before?.keys() ?? []), ...(after?.keys() ?? [])])) scram.push({ user, mechanism: m, credential: after?.get(m) ?? null });
+      if (after === undefined || after.size === 0) parts.scramCredentials.delete(user);
+      else parts.scramCredentials.set(user, after);
+    }
     const delta: Mutable<MetadataDelta> = {};
+    if (scram.length > 0) delta.scramCredentials = scram;
     if (created.length > 0) delta.createdTopics = created;
     if (deleted.length > 0) delta.deletedTopics = deleted;
     if (added.length > 0) delta.addedPartitions = added;

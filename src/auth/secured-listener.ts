@@ -1,0 +1,41 @@
+/**
+ * What a listener's security protocol adds to its server: the TLS handshake (SSL, SASL_SSL) with
+ * the client certificate's principal, and the SASL exchange in front of the router
+ * (SASL_PLAINTEXT, SASL_SSL). A PLAINTEXT listener gets neither: its connections keep the
+ * raw-socket path and go straight to the router.
+ */
+import type { Logger } from '../common/logger.js';
+import type { Scheduler } from '../common/scheduler.js';
+import type { BrokerConfig, Listener } from '../config/broker-config.js';
+import { listenerSecurity } from '../config/listener-security.js';
+import type { FrameDispatcher } from '../network/connection.js';
+import type { ListenOptions } from '../network/server.js';
+import { mapPrincipal, rfc2253 } from './principal-mapping.js';
+import { SaslDispatcher } from './sasl/sasl-dispatcher.js';
+import type { ScramCredentialSource } from './sasl/scram.js';
+
+export interface SecuredListener {
+  readonly dispatcher: FrameDispatcher;
+  readonly options: Pick<ListenOptions, 'securityProtocol' | 'tls' | 'preAuthMaxFrameBytes'>;
+}
+
+/** Throws ConfigError when the listener's protocol lacks what it needs (see config/listener-security.ts). */
+export function securedListener(config: BrokerConfig, listener: Listener, router: FrameDispatcher, deps: { scram: ScramCredentialSource; scheduler: Scheduler; logger: Logger }): SecuredListener {
+  const security = listenerSecurity(config, listener);
+  const dispatcher = security.sasl === null ? router : new SaslDispatcher(router, security.sasl, deps.scram, deps.scheduler, deps.logger);
+  const tls = security.tls;
+  const preAuth = security.sasl === null ? {} : { preAuthMaxFrameBytes: security.sasl.maxReceiveSize };
+  if (tls === null) return { dispatcher, options: { securityProtocol: security.protocol, ...preAuth } };
+  return {
+    dispatcher,
+    options: {
+      securityProtocol: security.protocol,
+      ...preAuth,
+      tls: {
+        secureContext: tls.secureContext,
+        clientAuth: tls.clientAuth,
+        principalOf: (subject) => ({ principalType: 'User', name: mapPrincipal(tls.principalRules, rfc2253(subject)) }),
+      },
+    },
+  };
+}
