@@ -125,7 +125,7 @@ export async function runStart(args: string[]): Promise<number> {
     await broker.stop().catch(() => undefined);
     return 1;
   }
-  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n`);
+  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}${l.advertisedPort !== l.port ? ` (bound to port ${l.port})` : ''}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {
