@@ -15,60 +15,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
-import { startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
+import { startProcessCluster, until } from '../helpers/cluster-process.js';
 import { FaultNet } from '../helpers/fault-net.js';
 import { auditPartition, type Ack } from '../helpers/acked-records.js';
 import { API, WireClient } from '../helpers/wire.js';
-import { encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { producerLoop, type Outcome } from '../helpers/wire-producer.js';
 
 const fx = useEtcd({ before, after });
 const TOPIC = 'isolated';
 const NOT_LEADER_OR_FOLLOWER = 6;
-
-interface Outcome {
-  at: number;
-  via: number;
-  v: string;
-  code: number;
-  offset: number;
-}
-
-/** Sends one acks=all produce at a time to broker `target()` until stopped; every answer is recorded. */
-function producerLoop(cluster: ProcessCluster, target: () => number, prefix: string, outcomes: Outcome[]): { stop: () => Promise<void> } {
-  let stopped = false;
-  const run = async (): Promise<void> => {
-    let i = 0;
-    let client: WireClient | null = null;
-    let via = -1;
-    while (!stopped) {
-      const want = target();
-      try {
-        if (client === null || via !== want || client.closed) {
-          client?.close();
-          via = want;
-          client = await WireClient.connect(cluster.broker(want).port);
-        }
-        const v = `${prefix}${i++}`;
-        const r = await client.produce(TOPIC, 0, encodeRecordBatch({ baseTimestamp: 1_000n, records: [{ value: v, timestamp: 1_000n }] }), -1);
-        outcomes.push({ at: performance.now(), via, v, code: r.errorCode, offset: Number(r.baseOffset) });
-        // A few hundred writes a second are plenty (the machine is shared).
-        await new Promise((res) => setTimeout(res, r.errorCode !== 0 ? 50 : 2));
-      } catch {
-        client?.close();
-        client = null;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-    }
-    client?.close();
-  };
-  const done = run();
-  return {
-    stop: async () => {
-      stopped = true;
-      await done;
-    },
-  };
-}
 
 test('a leader cut off from etcd and the other brokers stops acknowledging acks=all writes; no split brain, nothing acknowledged lost', { timeout: 5 * 60_000 }, async (t) => {
   const net = new FaultNet();
@@ -97,8 +52,8 @@ test('a leader cut off from etcd and the other brokers stops acknowledging acks=
   const outcomes: Outcome[] = [];
   // One producer stays on the old leader throughout; the other follows whatever the others say.
   let current = old;
-  const stubborn = producerLoop(cluster, () => old, 'old-', outcomes);
-  const follower = producerLoop(cluster, () => current, 'new-', outcomes);
+  const stubborn = producerLoop((n) => cluster.broker(n).port, TOPIC, () => old, 'old-', outcomes);
+  const follower = producerLoop((n) => cluster.broker(n).port, TOPIC, () => current, 'new-', outcomes);
   await until('acknowledgements from the leader', () => outcomes.filter((o) => o.code === 0).length >= 20);
 
   const cutAt = performance.now();
