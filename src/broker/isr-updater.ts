@@ -6,7 +6,9 @@
  * on the partition epoch (the store's alterPartition); it takes effect only when the new image
  * arrives (PartitionRoles → Partition.isrChanged), so a leader that was replaced meanwhile changes
  * nothing (FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION: it learns of its replacement from the
- * next image). One proposal per partition is in flight at a time.
+ * next image). One proposal per partition is in flight at a time. A follower that is not registered
+ * (its lease expired, it has not registered again yet) is not added (Kafka's KIP-841 rule: fenced
+ * brokers are not ISR-eligible).
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -28,6 +30,8 @@ export interface IsrUpdaterDeps {
   scheduler: Scheduler;
   /** replica.lag.time.max.ms (read at each check: a dynamic config). */
   lagTimeMaxMs(): number;
+  /** Whether a broker may join an ISR: registered in the current metadata (default: all may). */
+  registered?(nodeId: number): boolean;
   logger: Logger;
 }
 
@@ -63,8 +67,14 @@ export class IsrUpdater {
   maybePropose(p: Partition): void {
     const state = p.leader;
     if (this.stopped || state === null || this.inFlight.has(p)) return;
-    const isr = state.isrChangeNeeded(this.deps.lagTimeMaxMs(), p.logEndOffset);
-    if (isr === null) return;
+    const proposed = state.isrChangeNeeded(this.deps.lagTimeMaxMs(), p.logEndOffset);
+    if (proposed === null) return;
+    // A follower joins only while registered (Kafka: only unfenced brokers are ISR-eligible):
+    // one whose lease expired still fetches until it notices, and the controller would drop it
+    // again at once — the two would trade AlterPartitions until it registered again.
+    const registered = this.deps.registered;
+    const isr = registered === undefined ? proposed : proposed.filter((id) => id === this.deps.localId || state.isr.includes(id) || registered(id));
+    if (isr.length === state.isr.length && isr.every((id) => state.isr.includes(id))) return;
     this.inFlight.add(p);
     const epoch = p.leaderEpoch;
     const before = state.isr.join(',');
