@@ -6,7 +6,9 @@
  * on the partition epoch (the store's alterPartition); it takes effect only when the new image
  * arrives (PartitionRoles → Partition.isrChanged), so a leader that was replaced meanwhile changes
  * nothing (FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION: it learns of its replacement from the
- * next image). One proposal per partition is in flight at a time. A follower that is not registered
+ * next image). One proposal per partition is in flight at a time. Until a proposal is answered the
+ * high watermark waits for the members of both ISRs (LeaderState's maximal ISR); one whose outcome
+ * is unknown (etcd unreachable) is sent again at each check until etcd accepts or refuses it. A follower that is not registered
  * (its lease expired, it has not registered again yet) is not added (Kafka's KIP-841 rule: fenced
  * brokers are not ISR-eligible).
  */
@@ -67,7 +69,8 @@ export class IsrUpdater {
   maybePropose(p: Partition): void {
     const state = p.leader;
     if (this.stopped || state === null || this.inFlight.has(p)) return;
-    const proposed = state.isrChangeNeeded(this.deps.lagTimeMaxMs(), p.logEndOffset);
+    // A proposal whose outcome is unknown (etcd did not answer) is sent again until answered.
+    const proposed = state.isrChangeNeeded(this.deps.lagTimeMaxMs(), p.logEndOffset) ?? (state.pendingIsr !== null ? [...state.pendingIsr] : null);
     if (proposed === null) return;
     // A follower joins only while registered (Kafka: only unfenced brokers are ISR-eligible):
     // one whose lease expired still fetches until it notices, and the controller would drop it
@@ -78,12 +81,15 @@ export class IsrUpdater {
     this.inFlight.add(p);
     const epoch = p.leaderEpoch;
     const before = state.isr.join(',');
+    p.isrProposed(isr);
     this.deps.writer
       .alterPartition(p.topicId, p.index, p.partitionEpoch, { leader: this.deps.localId, leaderEpoch: epoch, isr })
       .then(
         () => this.deps.logger.info(`${p.topic}-${p.index}: ISR [${before}] -> [${isr.join(',')}] (leader epoch ${epoch})`),
         (e: unknown) => {
           if (e instanceof KafkaError && (e.code === ErrorCode.INVALID_UPDATE_VERSION || e.code === ErrorCode.FENCED_LEADER_EPOCH)) {
+            // Refused: nothing was written (the newer image brings what was).
+            if (p.leader === state && state.pendingIsr !== null) p.isrProposed(null);
             this.deps.logger.info(`${p.topic}-${p.index}: ISR change to [${isr.join(',')}] refused (${e.message}); waiting for the newer metadata`);
           } else {
             this.deps.logger.warn(`${p.topic}-${p.index}: ISR change to [${isr.join(',')}] failed`, e);

@@ -167,6 +167,11 @@ export class Partition {
     if (this.leaderState?.setIsr(isr, this._log.logEndOffset) === true) this.highWatermarkMoved();
   }
 
+  /** An ISR change was proposed (the high watermark waits for its members too), or (null) refused. */
+  isrProposed(isr: readonly number[] | null): void {
+    if (this.leaderState?.setPendingIsr(isr, this._log.logEndOffset) === true) this.highWatermarkMoved();
+  }
+
   /** Becomes a follower at `epoch`: waiting appends fail with `errorCode` (NOT_LEADER_OR_FOLLOWER). */
   becomeFollower(epoch: number, errorCode: number): void {
     this.leaderEpoch = epoch;
