@@ -232,7 +232,10 @@ export class Partition {
 
   /** Follower: cuts the log at `offset` (where it diverges from the leader's) and rebuilds producer state. */
   truncateTo(offset: number): void {
-    if (offset >= this._log.logEndOffset) return;
+    if (offset >= this._log.logEndOffset) {
+      this._log.truncateTo(offset); // drops an empty epoch at the log end (PartitionLog.truncateTo)
+      return;
+    }
     this._log.truncateTo(offset);
     this._producers = ProducerStateManager.load(this._log, { now: () => this._log.clock.now() });
   }

@@ -224,7 +224,10 @@ export class ReplicaFetcher {
       return true;
     }
     // The leader's epoch is unknown here: cut at the end of our largest epoch below it, ask again.
+    // (Truncating at the log end still drops a later epoch with no records, or the question would
+    // be the same next time.)
     if (local.endOffset < leo) this.cut(p, local.endOffset);
+    else p.truncateTo(leo);
     return false;
   }
 
