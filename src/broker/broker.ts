@@ -346,7 +346,6 @@ export class Broker {
       writer: store,
       scheduler: this.scheduler,
       lagTimeMaxMs: () => c.int('replica.lag.time.max.ms'),
-      registered: (id) => store.image().broker(id) !== undefined,
       logger: this.logger.child('isr'),
     });
     this.isrUpdater.start();

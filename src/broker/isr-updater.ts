@@ -8,9 +8,7 @@
  * nothing (FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION: it learns of its replacement from the
  * next image). One proposal per partition is in flight at a time. Until a proposal is answered the
  * high watermark waits for the members of both ISRs (LeaderState's maximal ISR); one whose outcome
- * is unknown (etcd unreachable) is sent again at each check until etcd accepts or refuses it. A follower that is not registered
- * (its lease expired, it has not registered again yet) is not added (Kafka's KIP-841 rule: fenced
- * brokers are not ISR-eligible).
+ * is unknown (etcd unreachable) is sent again at each check until etcd accepts or refuses it.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -32,8 +30,6 @@ export interface IsrUpdaterDeps {
   scheduler: Scheduler;
   /** replica.lag.time.max.ms (read at each check: a dynamic config). */
   lagTimeMaxMs(): number;
-  /** Whether a broker may join an ISR: registered in the current metadata (default: all may). */
-  registered?(nodeId: number): boolean;
   logger: Logger;
 }
 
@@ -72,12 +68,7 @@ export class IsrUpdater {
     // A proposal whose outcome is unknown (etcd did not answer) is sent again until answered.
     const proposed = state.isrChangeNeeded(this.deps.lagTimeMaxMs(), p.logEndOffset) ?? (state.pendingIsr !== null ? [...state.pendingIsr] : null);
     if (proposed === null) return;
-    // A follower joins only while registered (Kafka: only unfenced brokers are ISR-eligible):
-    // one whose lease expired still fetches until it notices, and the controller would drop it
-    // again at once — the two would trade AlterPartitions until it registered again.
-    const registered = this.deps.registered;
-    const isr = registered === undefined ? proposed : proposed.filter((id) => id === this.deps.localId || state.isr.includes(id) || registered(id));
-    if (isr.length === state.isr.length && isr.every((id) => state.isr.includes(id))) return;
+    const isr = proposed;
     this.inFlight.add(p);
     const epoch = p.leaderEpoch;
     const before = state.isr.join(',');
