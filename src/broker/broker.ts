@@ -346,6 +346,7 @@ export class Broker {
       writer: store,
       scheduler: this.scheduler,
       lagTimeMaxMs: () => c.int('replica.lag.time.max.ms'),
+      isrEligible: (id) => this.metadata.image().broker(id) !== undefined,
       logger: this.logger.child('isr'),
     });
     this.isrUpdater.start();

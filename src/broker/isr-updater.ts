@@ -2,7 +2,8 @@
  * The leader's side of ISR changes (Kafka's Partition.maybeShrinkIsr / maybeExpandIsr and the
  * AlterPartition request): every `replica.lag.time.max.ms / 2` each partition this broker leads is
  * checked for followers that fell out of sync, and a follower outside the ISR that caught up to the
- * high watermark is proposed at once (on its fetch). A proposal is written with a compare-and-swap
+ * high watermark is proposed at once (on its fetch) if its broker is registered (Kafka's
+ * eligibility rule, KIP-841: the controller would drop an unregistered one again at once). A proposal is written with a compare-and-swap
  * on the partition epoch (the store's alterPartition); it takes effect only when the new image
  * arrives (PartitionRoles → Partition.isrChanged), so a leader that was replaced meanwhile changes
  * nothing (FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION: it learns of its replacement from the
@@ -30,6 +31,8 @@ export interface IsrUpdaterDeps {
   scheduler: Scheduler;
   /** replica.lag.time.max.ms (read at each check: a dynamic config). */
   lagTimeMaxMs(): number;
+  /** Whether a broker may join an ISR (registered in the current metadata). */
+  isrEligible(brokerId: number): boolean;
   logger: Logger;
 }
 
@@ -66,9 +69,8 @@ export class IsrUpdater {
     const state = p.leader;
     if (this.stopped || state === null || this.inFlight.has(p)) return;
     // A proposal whose outcome is unknown (etcd did not answer) is sent again until answered.
-    const proposed = state.isrChangeNeeded(this.deps.lagTimeMaxMs(), p.logEndOffset) ?? (state.pendingIsr !== null ? [...state.pendingIsr] : null);
-    if (proposed === null) return;
-    const isr = proposed;
+    const isr = state.isrChangeNeeded(this.deps.lagTimeMaxMs(), p.logEndOffset, this.deps.isrEligible) ?? (state.pendingIsr !== null ? [...state.pendingIsr] : null);
+    if (isr === null) return;
     this.inFlight.add(p);
     const epoch = p.leaderEpoch;
     const before = state.isr.join(',');

@@ -11,7 +11,11 @@
  * - A replica outside the ISR whose log end offset reached the high watermark and the start of the
  *   leader's current epoch may join it (expand) — judged on a fetch it made since it left the ISR
  *   (Kafka expands only on a follower's fetch): a dead broker the controller dropped from the ISR,
- *   whose last offset still equals an idle partition's high watermark, is not added back.
+ *   whose last offset still equals an idle partition's high watermark, is not added back. Nor is
+ *   a replica whose broker is not eligible (KIP-841: Kafka's leader adds only brokers that are
+ *   registered and unfenced, and its controller refuses others with INELIGIBLE_REPLICA): a broker
+ *   that was frozen past its lease still fetches while it registers again, and adding it then
+ *   would only have the controller drop it again at once.
  * - High watermark = the lowest log end offset in the ISR (the leader's included); it never moves
  *   back while this broker stays leader, and it cannot move while an ISR member's offset is
  *   unknown (right after becoming leader, until that follower fetches).
@@ -144,9 +148,9 @@ export class LeaderState {
 
   /**
    * The ISR the leader should propose now, or null when it is right: members not caught up within
-   * `lagTimeMaxMs` leave, caught-up non-members join. The leader itself always stays.
+   * `lagTimeMaxMs` leave, caught-up non-members join if `eligible` (default: all). The leader itself always stays.
    */
-  isrChangeNeeded(lagTimeMaxMs: number, leaderLogEndOffset: number): number[] | null {
+  isrChangeNeeded(lagTimeMaxMs: number, leaderLogEndOffset: number, eligible: (replicaId: number) => boolean = () => true): number[] | null {
     const now = this.clock.now();
     const next: number[] = [];
     let changed = false;
@@ -165,7 +169,7 @@ export class LeaderState {
     // Shrink first; expansion is judged against the high watermark the smaller ISR gives.
     if (changed) return next;
     for (const f of this.followers.values()) {
-      if (next.includes(f.replicaId) || !f.fetchedSinceOut) continue;
+      if (next.includes(f.replicaId) || !f.fetchedSinceOut || !eligible(f.replicaId)) continue;
       if (f.logEndOffset >= this._highWatermark && f.logEndOffset >= this.epochStartOffset) {
         next.push(f.replicaId);
         changed = true;

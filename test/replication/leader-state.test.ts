@@ -114,6 +114,14 @@ test('commit waiters settle in offset order as the high watermark passes them, o
   assert.equal(q.size, 0);
 });
 
+test('a caught-up replica joins the ISR only when its broker is eligible (registered)', () => {
+  const { state } = leader([1, 2]);
+  state.recordFetch(2, 10, 10);
+  state.recordFetch(3, 10, 10);
+  assert.equal(state.isrChangeNeeded(LAG_MS, 10, (id) => id !== 3), null, 'broker 3 unregistered: no change');
+  assert.deepEqual(state.isrChangeNeeded(LAG_MS, 10, () => true), [1, 2, 3]);
+});
+
 test('a pending ISR expansion holds the high watermark for the new member too (KIP-497 maximal ISR) until answered', () => {
   const { state } = leader([1, 2]);
   assert.equal(state.recordFetch(2, 10, 10), true);
