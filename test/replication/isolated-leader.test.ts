@@ -104,3 +104,45 @@ test('a leader cut off from etcd and the other brokers stops acknowledging acks=
     c.close();
   }
 });
+
+test('a leader replaced before it appended anything follows its successor and rejoins the ISR', { timeout: 5 * 60_000 }, async (t) => {
+  const net = new FaultNet();
+  const cluster = await startProcessCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 3, faults: net });
+  t.after(async () => {
+    await cluster.stop();
+    await net.close();
+  });
+  const topic = 'empty-epoch';
+  const admin = await WireClient.connect(cluster.broker(1).port);
+  try {
+    const created = await admin.request(API.CreateTopics, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
+  } finally {
+    admin.close();
+  }
+  const state = async (via?: number) => (await cluster.metadata([topic], via)).partitions.get(`${topic}-0`);
+  const first = await until('a full ISR', async () => {
+    const s = await state();
+    return s !== undefined && s.leader >= 0 && s.isr.length === 3 ? s : undefined;
+  });
+  // Some records at the first leader's epoch, replicated everywhere.
+  const outcomes: Outcome[] = [];
+  const loop = producerLoop((n) => cluster.broker(n).port, topic, () => first.leader, 'r', outcomes);
+  await until('records acknowledged', () => outcomes.filter((o) => o.code === 0).length >= 20);
+  await loop.stop();
+  // The leader dies: another takes over at a new epoch (recording its start) and appends nothing.
+  await cluster.kill(first.leader);
+  const rest = [1, 2, 3].filter((n) => n !== first.leader);
+  const second = await until('a second leader', async () => {
+    const s = await state(rest[0]);
+    return s !== undefined && s.leader >= 0 && s.leader !== first.leader && s.leaderEpoch > first.leaderEpoch ? s : undefined;
+  });
+  const third = rest.find((n) => n !== second.leader) as number;
+  // Before anything is written at its epoch it is cut off; the remaining broker takes over.
+  net.isolate(`b${second.leader}`, [...[1, 2, 3].filter((n) => n !== second.leader).map((n) => `b${n}`), 'etcd']);
+  await until('the third broker to lead', async () => (await state(third))?.leader === third, 60_000);
+  net.heal();
+  const healed = performance.now();
+  await until(`broker ${second.leader} back in the ISR`, async () => (await state(third))?.isr.includes(second.leader) === true, 60_000);
+  console.log(`# the replaced leader rejoined the ISR ${Math.round(performance.now() - healed)} ms after the heal`);
+});
