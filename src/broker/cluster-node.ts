@@ -13,7 +13,9 @@
  * 4. register (advertised listeners, rack) on a lease of `broker.session.timeout.ms`; the
  *    controller then elects it where it is the only one left, with a new leader epoch;
  * 5. campaign for controller; while elected, run the ControllerRole (fenced by its epoch).
- * A registration lost while running (the process was frozen past its lease) is made again.
+ * A registration lost while running (etcd answered that the lease expired: the process was frozen
+ * or cut off from etcd past its lease) is made again; an etcd that does not answer loses nothing
+ * (registration.ts, docs/cluster.md "etcd outages and network faults").
  * Stopping (controlled.shutdown.enable): `controlledShutdown` moves leadership and ISR membership
  * off this broker (cluster/controlled-shutdown.ts) before `close` revokes the registration.
  */
