@@ -197,7 +197,10 @@ export class ClusterNode {
         if (this.role === role) this.role = null;
         this.leadership = null;
         this.opts.logger.warn(`node ${this.opts.nodeId} lost the controller election`);
+        await candidate.cancel().catch(() => undefined);
       } catch (e) {
+        // A failed candidate (its lease lost while etcd was unreachable) is withdrawn, watchers and all.
+        await this.candidate?.cancel().catch(() => undefined);
         if (this.closed) return;
         this.opts.logger.warn('controller campaign failed; retrying', e);
         await new Promise<void>((r) => this.opts.scheduler.schedule(1000, r));
