@@ -13,7 +13,9 @@
  * 4. register (advertised listeners, rack) on a lease of `broker.session.timeout.ms`; the
  *    controller then elects it where it is the only one left, with a new leader epoch;
  * 5. campaign for controller; while elected, run the ControllerRole (fenced by its epoch).
- * A registration lost while running (the process was frozen past its lease) is made again.
+ * A registration lost while running (etcd answered that the lease expired: the process was frozen
+ * or cut off from etcd past its lease) is made again; an etcd that does not answer loses nothing
+ * (registration.ts, docs/cluster.md "etcd outages and network faults").
  * Stopping (controlled.shutdown.enable): `controlledShutdown` moves leadership and ISR membership
  * off this broker (cluster/controlled-shutdown.ts) before `close` revokes the registration.
  */
@@ -195,7 +197,10 @@ export class ClusterNode {
         if (this.role === role) this.role = null;
         this.leadership = null;
         this.opts.logger.warn(`node ${this.opts.nodeId} lost the controller election`);
+        await candidate.cancel().catch(() => undefined);
       } catch (e) {
+        // A failed candidate (its lease lost while etcd was unreachable) is withdrawn, watchers and all.
+        await this.candidate?.cancel().catch(() => undefined);
         if (this.closed) return;
         this.opts.logger.warn('controller campaign failed; retrying', e);
         await new Promise<void>((r) => this.opts.scheduler.schedule(1000, r));

@@ -7,7 +7,9 @@
  * on the partition epoch (the store's alterPartition); it takes effect only when the new image
  * arrives (PartitionRoles → Partition.isrChanged), so a leader that was replaced meanwhile changes
  * nothing (FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION: it learns of its replacement from the
- * next image). One proposal per partition is in flight at a time.
+ * next image). One proposal per partition is in flight at a time. Until a proposal is answered the
+ * high watermark waits for the members of both ISRs (LeaderState's maximal ISR); one whose outcome
+ * is unknown (etcd unreachable) is sent again at each check until etcd accepts or refuses it.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -69,12 +71,14 @@ export class IsrUpdater {
   maybePropose(p: Partition): void {
     const state = p.leader;
     if (this.stopped || state === null || this.inFlight.has(p)) return;
-    const isr = state.isrChangeNeeded(this.deps.lagTimeMaxMs(), p.logEndOffset, this.deps.isrEligible);
+    // A proposal whose outcome is unknown (etcd did not answer) is sent again until answered.
+    const isr = state.isrChangeNeeded(this.deps.lagTimeMaxMs(), p.logEndOffset, this.deps.isrEligible) ?? (state.pendingIsr !== null ? [...state.pendingIsr] : null);
     if (isr === null) return;
     this.inFlight.add(p);
     const epoch = p.leaderEpoch;
     const beforeIsr = [...state.isr];
     const before = beforeIsr.join(',');
+    p.isrProposed(isr);
     this.deps.writer
       .alterPartition(p.topicId, p.index, p.partitionEpoch, { leader: this.deps.localId, leaderEpoch: epoch, isr })
       .then(
@@ -86,6 +90,8 @@ export class IsrUpdater {
         },
         (e: unknown) => {
           if (e instanceof KafkaError && (e.code === ErrorCode.INVALID_UPDATE_VERSION || e.code === ErrorCode.FENCED_LEADER_EPOCH)) {
+            // Refused: nothing was written (the newer image brings what was).
+            if (p.leader === state && state.pendingIsr !== null) p.isrProposed(null);
             this.deps.logger.info(`${p.topic}-${p.index}: ISR change to [${isr.join(',')}] refused (${e.message}); waiting for the newer metadata`);
           } else {
             this.deps.logger.warn(`${p.topic}-${p.index}: ISR change to [${isr.join(',')}] failed`, e);

@@ -168,6 +168,11 @@ export class Partition {
     if (this.leaderState?.setIsr(isr, this._log.logEndOffset) === true) this.highWatermarkMoved();
   }
 
+  /** An ISR change was proposed (the high watermark waits for its members too), or (null) refused. */
+  isrProposed(isr: readonly number[] | null): void {
+    if (this.leaderState?.setPendingIsr(isr, this._log.logEndOffset) === true) this.highWatermarkMoved();
+  }
+
   /** Becomes a follower at `epoch`: waiting appends fail with `errorCode` (NOT_LEADER_OR_FOLLOWER). */
   becomeFollower(epoch: number, errorCode: number): void {
     this.leaderEpoch = epoch;
@@ -229,7 +234,10 @@ export class Partition {
 
   /** Follower: cuts the log at `offset` (where it diverges from the leader's) and rebuilds producer state. */
   truncateTo(offset: number): void {
-    if (offset >= this._log.logEndOffset) return;
+    if (offset >= this._log.logEndOffset) {
+      this._log.truncateTo(offset); // drops an empty epoch at the log end (PartitionLog.truncateTo)
+      return;
+    }
     this._log.truncateTo(offset);
     this._producers = ProducerStateManager.load(this._log, { now: () => this._log.clock.now() });
   }

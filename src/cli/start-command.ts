@@ -140,7 +140,7 @@ export async function runStart(args: string[]): Promise<number> {
     return 1;
   }
   const metrics = broker.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [];
-  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n${metrics.length > 0 ? `Metrics on ${metrics.join(', ')}\n` : ''}`);
+  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}${l.advertisedPort !== l.port ? ` (bound to port ${l.port})` : ''}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n${metrics.length > 0 ? `Metrics on ${metrics.join(', ')}\n` : ''}`);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (sig: string): void => {

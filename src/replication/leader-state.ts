@@ -20,7 +20,10 @@
  *   back while this broker stays leader, and it cannot move while an ISR member's offset is
  *   unknown (right after becoming leader, until that follower fetches).
  * The ISR used here is the one committed to the metadata: shrink and expand only propose a new
- * ISR (`isrChangeNeeded`); it takes effect when the metadata accepts it (`setIsr`).
+ * ISR (`isrChangeNeeded`); it takes effect when the metadata accepts it (`setIsr`). While a
+ * proposal is pending (`setPendingIsr`) the high watermark waits for the union of both (Kafka's
+ * "maximal ISR", KIP-497): an expansion may already be committed, and a new leader elected from it,
+ * before this leader hears of it.
  */
 import type { Clock } from '../common/clock.js';
 
@@ -55,6 +58,7 @@ export interface LeaderStateOptions {
 export class LeaderState {
   private readonly followers = new Map<number, MutableFollower>();
   private _isr: readonly number[];
+  private _pending: readonly number[] | null = null;
   private _highWatermark: number;
   private readonly localId: number;
   private readonly clock: Clock;
@@ -101,10 +105,22 @@ export class LeaderState {
     }
   }
 
-  /** The ISR the metadata now holds. Returns whether the high watermark moved. */
+  /** The ISR the metadata now holds (any pending proposal is answered by it). Returns whether the high watermark moved. */
   setIsr(isr: readonly number[], leaderLogEndOffset: number): boolean {
     for (const f of this.followers.values()) if (this._isr.includes(f.replicaId) && !isr.includes(f.replicaId)) f.fetchedSinceOut = false;
     this._isr = [...isr];
+    this._pending = null;
+    return this.maybeAdvanceHighWatermark(leaderLogEndOffset);
+  }
+
+  /** The ISR proposed and not answered yet (null: none). */
+  get pendingIsr(): readonly number[] | null {
+    return this._pending;
+  }
+
+  /** A proposal was sent (the HW now waits for its members too), or (null) was refused. */
+  setPendingIsr(isr: readonly number[] | null, leaderLogEndOffset: number): boolean {
+    this._pending = isr === null ? null : [...isr];
     return this.maybeAdvanceHighWatermark(leaderLogEndOffset);
   }
 
@@ -164,7 +180,8 @@ export class LeaderState {
 
   private maybeAdvanceHighWatermark(leaderLogEndOffset: number): boolean {
     let low = leaderLogEndOffset;
-    for (const id of this._isr) {
+    const members = this._pending === null ? this._isr : [...new Set([...this._isr, ...this._pending])];
+    for (const id of members) {
       if (id === this.localId) continue;
       const f = this.followers.get(id);
       // An ISR member that is not a replica any more, or whose offset is not known yet, holds it.

@@ -224,27 +224,36 @@ export class ReplicaFetcher {
     // The leader has no epoch at or below ours: keep only what was committed (Kafka truncates to
     // the follower's high watermark then).
     if (leaderEndOffset < 0) {
-      const hw = Math.min(p.highWatermark, leo);
-      if (hw < leo) this.cut(p, hw);
+      this.settle(p, Math.min(p.highWatermark, leo));
       return true;
     }
     if (leaderEpoch < 0) {
-      if (leaderEndOffset < leo) this.cut(p, leaderEndOffset);
+      this.settle(p, leaderEndOffset);
       return true;
     }
     const local = p.endOffsetForEpoch(leaderEpoch);
     if (local.epoch < 0) {
-      if (leaderEndOffset < leo) this.cut(p, leaderEndOffset);
+      this.settle(p, leaderEndOffset);
       return true;
     }
     if (local.epoch === leaderEpoch) {
-      const to = Math.min(leaderEndOffset, local.endOffset);
-      if (to < leo) this.cut(p, to);
+      this.settle(p, Math.min(leaderEndOffset, local.endOffset));
       return true;
     }
     // The leader's epoch is unknown here: cut at the end of our largest epoch below it, ask again.
-    if (local.endOffset < leo) this.cut(p, local.endOffset);
+    this.settle(p, local.endOffset);
     return false;
+  }
+
+  /**
+   * Truncates to `offset`, or, when that is at or past the log end, still drops epochs that start
+   * at the log end with no records (as Kafka's truncateTo does): a broker that became leader and
+   * was replaced before appending anything keeps that empty epoch as its latest, and would send it
+   * as its last fetched epoch, be told it diverges, and truncate nothing — forever.
+   */
+  private settle(p: FollowerPartition, offset: number): void {
+    if (offset < p.logEndOffset) this.cut(p, offset);
+    else p.truncateTo(p.logEndOffset);
   }
 
   /** Truncates `p` to `offset` and says so (Kafka logs every follower truncation at INFO). */

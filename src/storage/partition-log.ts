@@ -469,7 +469,13 @@ export class PartitionLog {
     this.checkOpen();
     if (offset < 0) throw new OffsetOutOfRangeError(`cannot truncate ${this.topic}-${this.partition} to negative offset ${offset}`);
     this.prepareActive();
-    if (offset >= this._logEndOffset) return;
+    if (offset >= this._logEndOffset) {
+      // Nothing to cut, but an epoch entry at the log end goes (Kafka does the same): a broker that
+      // became leader (which records its epoch's start) and was replaced before appending anything
+      // would otherwise keep asking its new leader about that empty epoch and never finish truncating.
+      this.leaderEpochs.truncateFromEnd(this._logEndOffset);
+      return;
+    }
     if (offset < this._logStartOffset) {
       this.truncateFullyAndStartAt(offset);
       return;

@@ -62,10 +62,11 @@ export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promi
     const startMs = opts.startTimeoutMs ?? 15_000;
     const timer = setTimeout(() => rej(new Error(`broker did not start in ${startMs / 1000} s:\n${out}`)), startMs);
     const check = (): void => {
-      const m = /is up: PLAINTEXT:\/\/[^:\s]+:(\d+)/.exec(out);
+      // The advertised port, or the bound one when it differs (advertised.listeners pointing at a proxy).
+      const m = /is up: PLAINTEXT:\/\/[^:\s]+:(\d+)( \(bound to port (\d+)\))?/.exec(out);
       if (m) {
         clearTimeout(timer);
-        res(Number(m[1]));
+        res(Number(m[3] ?? m[1]));
       }
     };
     child.stdout?.on('data', check);

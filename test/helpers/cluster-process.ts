@@ -9,7 +9,12 @@
  * Each process's output is captured and shown only when a test fails (log-capture.ts); stop()
  * kills every process (and the exit hook does, should the test process end early) and removes
  * every data dir.
+ * With `faults` (fault-net.ts) every link goes through a proxy of that FaultNet: each broker's
+ * listener (it advertises the proxy's port, so clients and other brokers connect through it; a
+ * restarted broker binds a new port behind the same proxy) and each broker's link to every etcd
+ * member (party `etcd`), so a test can cut `b1`-`b2`, `b1`-`etcd`, or isolate `b1`.
  */
+import { fixedPeer, kafkaPeer, type FaultNet, type Proxy } from './fault-net.js';
 import { removeDir, startBrokerProcess, tempDir, type BrokerProcess } from './broker-process.js';
 import { FAST_CLUSTER_CONFIG } from './cluster.js';
 import { WireClient } from './wire.js';
@@ -17,7 +22,7 @@ import { WireClient } from './wire.js';
 export interface ProcessBroker {
   readonly nodeId: number;
   readonly dataDir: string;
-  /** Its port (fixed after the first start). */
+  /** Its port (fixed after the first start; with `faults`, its proxy's port). */
   port: number;
   /** The running process, null while killed. */
   proc: BrokerProcess | null;
@@ -69,6 +74,8 @@ export interface ProcessClusterOptions {
   config?: Record<string, string | number>;
   /** How many brokers start at once (default `size`); the others start with restart(nodeId), as brokers added later. */
   initial?: number;
+  /** Route every broker's listener and etcd links through proxies of this FaultNet (parties `b<id>` and `etcd`). */
+  faults?: FaultNet;
 }
 
 const FIND_COORDINATOR = 10;
@@ -81,15 +88,39 @@ export async function startProcessCluster(opts: ProcessClusterOptions): Promise<
     for (const b of brokers) b.proc?.child.kill('SIGKILL');
   };
   process.once('exit', onExit);
+  const proxies = new Map<number, { kafka: Proxy; etcd: string }>();
+  const faults = opts.faults;
+  if (faults !== undefined) {
+    for (const b of brokers) {
+      const kafka = await faults.proxy(`b${b.nodeId}`, { host: '127.0.0.1', port: 0 }, kafkaPeer);
+      const etcd: string[] = [];
+      for (const e of opts.endpoints.split(',')) {
+        const u = new URL(e.trim());
+        const p = await faults.proxy('etcd', { host: u.hostname, port: Number(u.port) }, fixedPeer(`b${b.nodeId}`));
+        etcd.push(`http://127.0.0.1:${p.port}`);
+      }
+      proxies.set(b.nodeId, { kafka, etcd: etcd.join(',') });
+      b.port = kafka.port;
+    }
+  }
   const start = async (b: ProcessBroker): Promise<void> => {
+    const proxy = proxies.get(b.nodeId);
     const proc = await startBrokerProcess({
       dataDir: b.dataDir,
-      port: b.port,
-      overrides: { ...FAST_CLUSTER_CONFIG, ...(opts.config ?? {}), 'node.id': b.nodeId, 'etcd.endpoints': opts.endpoints, 'etcd.prefix': opts.prefix },
+      port: proxy === undefined ? b.port : 0,
+      overrides: {
+        ...FAST_CLUSTER_CONFIG,
+        ...(opts.config ?? {}),
+        'node.id': b.nodeId,
+        'etcd.endpoints': proxy === undefined ? opts.endpoints : proxy.etcd,
+        'etcd.prefix': opts.prefix,
+        ...(proxy === undefined ? {} : { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.kafka.port}` }),
+      },
       startTimeoutMs: 30_000,
     });
     b.proc = proc;
-    b.port = proc.port;
+    if (proxy === undefined) b.port = proc.port;
+    else proxy.kafka.target = { host: '127.0.0.1', port: proc.port };
     b.paused = false;
     (outputs[b.nodeId - 1] as string[]).push('');
   };

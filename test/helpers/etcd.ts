@@ -3,13 +3,15 @@
  * or `etcd` on PATH, on a temporary data dir and free ports, ready when /health answers). When
  * etcd is not installed startEtcd() throws (the test fails with the reason; it is never skipped).
  * Start once per test file and share it (useEtcd): tests keep apart by using their own key prefix.
+ * `useEtcd(hooks, {members: 3})` starts a three-member etcd (endpoints: the three client URLs);
+ * `fx.etcd.members[i].kill()` / `.start()` take a member down and back on its data (etcd outages).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startEtcd, type EtcdProcess } from '../../src/cluster/etcd/etcd-process.js';
+import { startEtcdCluster, type EtcdProcess } from '../../src/cluster/etcd/etcd-process.js';
 import type { MetadataImage } from '../../src/metadata/image.js';
 import type { MetadataStore } from '../../src/metadata/store.js';
 
-export { etcdBinary, startEtcd, type EtcdProcess } from '../../src/cluster/etcd/etcd-process.js';
+export { etcdBinary, startEtcd, startEtcdCluster, type EtcdMember, type EtcdProcess } from '../../src/cluster/etcd/etcd-process.js';
 
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -29,13 +31,13 @@ export interface EtcdFixture {
   closeLater(c: () => unknown): void;
 }
 
-export function useEtcd(hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }): EtcdFixture {
+export function useEtcd(hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }, opts: { members?: number } = {}): EtcdFixture {
   let etcd: EtcdProcess | undefined;
   let n = 0;
   const closers: (() => unknown)[] = [];
   hooks.before(async () => {
-    etcd = await startEtcd();
-    console.log(`# etcd started in ${etcd.startMs} ms at ${etcd.endpoints}`);
+    etcd = await startEtcdCluster(opts.members ?? 1);
+    console.log(`# etcd (${opts.members ?? 1} member(s)) started in ${etcd.startMs} ms at ${etcd.endpoints}`);
   });
   hooks.after(async () => {
     for (const c of closers.reverse()) {

@@ -121,3 +121,29 @@ test('a caught-up replica joins the ISR only when its broker is eligible (regist
   assert.equal(state.isrChangeNeeded(LAG_MS, 10, (id) => id !== 3), null, 'broker 3 unregistered: no change');
   assert.deepEqual(state.isrChangeNeeded(LAG_MS, 10, () => true), [1, 2, 3]);
 });
+
+test('a pending ISR expansion holds the high watermark for the new member too (KIP-497 maximal ISR) until answered', () => {
+  const { state } = leader([1, 2]);
+  assert.equal(state.recordFetch(2, 10, 10), true);
+  assert.equal(state.recordFetch(3, 10, 10), false, 'replica 3 caught up but not in the ISR');
+  assert.equal(state.highWatermark, 10);
+  // The leader proposes [1,2,3]; etcd may have committed it (and a controller may elect 3) before
+  // this leader hears back, so from now on its acknowledgements need replica 3 as well.
+  state.setPendingIsr([1, 2, 3], 10);
+  assert.deepEqual(state.pendingIsr, [1, 2, 3]);
+  assert.equal(state.leaderAppended(15), false);
+  assert.equal(state.recordFetch(2, 15, 15), false, 'replica 3 (pending member) has not fetched 15 yet');
+  assert.equal(state.highWatermark, 10);
+  assert.equal(state.recordFetch(3, 15, 15), true);
+  assert.equal(state.highWatermark, 15);
+  // The metadata answers: the pending proposal is settled.
+  state.setIsr([1, 2, 3], 15);
+  assert.equal(state.pendingIsr, null);
+  // A refused proposal (null) lets the committed ISR alone decide again.
+  state.setIsr([1, 2], 15);
+  state.setPendingIsr([1, 2, 3], 15);
+  state.leaderAppended(20);
+  assert.equal(state.recordFetch(2, 20, 20), false);
+  assert.equal(state.setPendingIsr(null, 20), true, 'refused: the HW follows the committed ISR');
+  assert.equal(state.highWatermark, 20);
+});

@@ -124,4 +124,17 @@ describe('LeaderEpochCache', () => {
     ]);
     again.close();
   });
+
+  it('truncating at or past the log end drops an epoch entry with no records (a leader replaced before it appended)', () => {
+    const dir = newDir();
+    const log = PartitionLog.open(dir, 't', 0, config());
+    log.appendAsLeader(makeBatch({ count: 5 }), 2);
+    // Became leader at epoch 4 (its start recorded at the log end), then replaced before any append.
+    log.leaderEpochs.assign(4, log.logEndOffset);
+    assert.equal(log.leaderEpochs.latestEpoch(), 4);
+    log.truncateTo(log.logEndOffset);
+    assert.equal(log.leaderEpochs.latestEpoch(), 2, 'the empty epoch 4 is gone: the follower asks its leader about epoch 2 next');
+    assert.equal(log.logEndOffset, 5);
+    log.close();
+  });
 });

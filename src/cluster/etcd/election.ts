@@ -88,8 +88,13 @@ export function campaignForController(session: EtcdSession, nodeId: number, ttlM
   return {
     elected: () => (result ??= elected()),
     cancel: async () => {
-      await campaign.resign();
-      await Promise.all([...watchers].map((w) => w.cancel().catch(() => undefined)));
+      try {
+        await campaign.resign();
+      } finally {
+        // Even when resigning fails (the lease already expired): a watcher left behind keeps
+        // re-connecting on timers after the client is closed, and the process never exits.
+        await Promise.all([...watchers].map((w) => w.cancel().catch(() => undefined)));
+      }
     },
   };
 }

@@ -16,6 +16,8 @@
  * epoch is INVALID_UPDATE_VERSION, an older leader epoch FENCED_LEADER_EPOCH.
  * A controller writes through fenced(epoch): each transaction also compares <prefix>/controller_epoch,
  * so a deposed controller's write is refused with NOT_CONTROLLER.
+ * While etcd does not answer, writes fail with REQUEST_TIMED_OUT ("the cluster metadata store (etcd)
+ * is unreachable", etcdUnreachable) after the call deadline (session.ts); the image stays as it was.
  * Samsa deviations: broker registrations are not committed as deltas (registerBroker in
  * registration.ts binds them to a lease); the image epoch grows by the etcd revision, not by one.
  */
@@ -282,7 +284,13 @@ export class EtcdMetadataStore implements MetadataStore {
     for (const g of rest) txn = txn.and(g.key, 'Mod', '==', g.modRevision);
     if (options.controllerEpoch !== undefined) txn = txn.and(keys.controllerEpoch, 'Value', '==', String(options.controllerEpoch));
     const reads = [...guards.map((g) => client.get(g.key)), client.get(keys.controllerEpoch)];
-    const res = await txn.then(...ops).else(...reads).commit();
+    const res = await txn
+      .then(...ops)
+      .else(...reads)
+      .commit()
+      .catch((e: unknown) => {
+        throw etcdUnreachable(e);
+      });
     if (res.succeeded) return { committed: true, revision: Number(res.header.revision) };
     const current = new Map<string, number>();
     res.responses.forEach((r, i) => {
@@ -368,6 +376,18 @@ export class EtcdMetadataStore implements MetadataStore {
 export interface FencedMetadataStore extends MetadataStore {
   alterPartition(topicId: string, partition: number, expectedPartitionEpoch: number, change: PartitionStateChange): Promise<MetadataImage>;
   alterPartitionAssignment(topicId: string, partition: number, expectedPartitionEpoch: number, change: PartitionAssignmentChange): Promise<MetadataImage>;
+}
+
+/**
+ * A failed etcd call (etcd down, or this broker cut off from it) as the Kafka error clients get:
+ * REQUEST_TIMED_OUT (retriable), as Kafka brokers answered metadata changes while ZooKeeper was
+ * unreachable; the message says why. (A call that timed out may still have been applied; the
+ * watch shows it once etcd answers again.)
+ */
+export function etcdUnreachable(e: unknown): KafkaError {
+  if (e instanceof KafkaError) return e;
+  const why = e instanceof Error ? e.message : String(e);
+  return new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster metadata store (etcd) is unreachable, metadata changes wait until it answers: ${why}`, { cause: e });
 }
 
 function sameState(a: PartitionImage, b: PartitionImage): boolean {

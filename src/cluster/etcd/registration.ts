@@ -1,17 +1,26 @@
 /**
  * Broker registration bound to an etcd lease (Kafka's ephemeral znode /brokers/ids/<id>): the key
- * <prefix>/brokers/ids/<nodeId> is created only if absent, attached to a lease the etcd3 client
- * keeps alive, so a broker is alive exactly while its lease is. A second live broker with the same
+ * <prefix>/brokers/ids/<nodeId> is created only if absent, attached to a lease this module keeps
+ * alive, so a broker is alive exactly while its lease is. A second live broker with the same
  * node.id is refused with DUPLICATE_BROKER_REGISTRATION (Kafka: "Error while creating ephemeral at
  * /brokers/ids/<id>, node already exists" at start-up). When the process stops keeping the lease
  * alive (crash, partition from etcd) etcd deletes the key after the TTL and every store watching
  * the prefix drops the broker from its image.
+ *
+ * The lease is lost only when etcd says so (a keep-alive answered with TTL 0: it expired while
+ * this broker could not renew it), never because etcd is unreachable: ZooKeeper's session, too,
+ * was expired by the server, and a client that could not reach it kept its session until it
+ * reconnected and learnt otherwise. While etcd is down for everyone no lease expires (etcd gives
+ * every lease a fresh TTL when a member becomes leader), so the registration simply continues
+ * when it returns, with no leadership change (docs/cluster.md, "etcd outages"). etcd3's own Lease
+ * gives up after 2 TTLs without an answer, hence this keeper.
  * Samsa deviation: etcd counts TTLs in whole seconds (and enforces a minimum of about 2 s), so
  * ttlMs is rounded up to seconds.
  */
-import type { Lease } from 'etcd3';
+import type { IDuplexStream, ILeaseKeepAliveRequest, ILeaseKeepAliveResponse } from 'etcd3';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
+import { systemClock } from '../../common/clock.js';
 import { log } from '../../common/logger.js';
 import type { BrokerImage } from '../../metadata/image.js';
 import { encodeBroker } from './keys.js';
@@ -21,41 +30,35 @@ export interface BrokerRegistration {
   readonly nodeId: number;
   /** The etcd lease id (decimal). */
   readonly leaseId: string;
-  /** Calls `listener` when the lease is lost (keep-alive failed, or it expired): the broker is no longer registered. */
+  /** Calls `listener` when etcd reports the lease expired: the broker is no longer registered. */
   onLost(listener: (err: Error) => void): void;
   /** Ends the registration now (revokes the lease; the key goes at once). */
   close(): Promise<void>;
 }
 
+type KeepAliveStream = IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse>;
+
 export async function registerBroker(session: EtcdSession, broker: BrokerImage, ttlMs: number): Promise<BrokerRegistration> {
   const { client, keys } = session;
   const key = keys.broker(broker.nodeId);
-  const lease: Lease = client.lease(Math.max(1, Math.ceil(ttlMs / 1000)));
-  const leaseId = await lease.grant();
+  const ttl = Math.max(1, Math.ceil(ttlMs / 1000));
+  const leaseId = (await client.leaseClient.leaseGrant({ TTL: ttl })).ID;
   const res = await client.if(key, 'Create', '==', 0).then(client.put(key).value(encodeBroker(broker)).lease(leaseId)).else(client.get(key)).commit();
   if (!res.succeeded) {
-    await lease.revoke().catch(() => undefined);
+    await client.leaseClient.leaseRevoke({ ID: leaseId }).catch(() => undefined);
     const holder = res.responses[0]?.response_range.kvs[0]?.lease ?? 'unknown';
     throw new KafkaError(ErrorCode.DUPLICATE_BROKER_REGISTRATION, `node.id ${broker.nodeId} is already registered by a live broker (etcd key ${key}, lease ${holder}); node.id must be unique in the cluster`);
   }
-  session.onClose(() => lease.release());
-  const listeners: ((err: Error) => void)[] = [];
-  let closed = false;
-  lease.on('lost', (err) => {
-    if (closed) return;
-    log.warn(`broker ${broker.nodeId}: etcd lease ${leaseId} lost, no longer registered`, err);
-    for (const l of listeners) l(err);
-  });
+  const keeper = new LeaseKeeper(session, leaseId, ttl, `broker ${broker.nodeId}`);
+  session.onClose(() => keeper.stop());
   return {
     nodeId: broker.nodeId,
     leaseId,
-    onLost: (l) => {
-      listeners.push(l);
-    },
+    onLost: (l) => keeper.onLost(l),
     close: async () => {
-      if (closed) return;
-      closed = true;
-      await lease.revoke();
+      if (keeper.stopped) return;
+      keeper.stop();
+      await client.leaseClient.leaseRevoke({ ID: leaseId });
     },
   };
 }
@@ -80,4 +83,109 @@ export async function unregisterBroker(session: EtcdSession, nodeId: number): Pr
     if (!(e instanceof Error && /not found/i.test(e.message))) throw e;
   });
   return true;
+}
+
+/**
+ * Sends a keep-alive every TTL/3 on one stream (opened again after any error); reports `lost` only
+ * on an answer with TTL 0. While etcd does not answer it logs once and keeps trying.
+ */
+class LeaseKeeper {
+  stopped = false;
+  private stream: KeepAliveStream | null = null;
+  private opening = false;
+  private lastAnswerMs = systemClock.now();
+  private unreachableLogged = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly lost: ((err: Error) => void)[] = [];
+
+  constructor(
+    private readonly session: EtcdSession,
+    private readonly leaseId: string,
+    private readonly ttl: number,
+    private readonly who: string,
+  ) {
+    this.timer = setInterval(() => this.tick(), Math.max(200, Math.floor((ttl * 1000) / 3)));
+    this.timer.unref();
+    this.tick();
+  }
+
+  onLost(listener: (err: Error) => void): void {
+    this.lost.push(listener);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.drop();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const silentMs = systemClock.now() - this.lastAnswerMs;
+    if (silentMs > this.ttl * 1000) {
+      if (!this.unreachableLogged) {
+        this.unreachableLogged = true;
+        log.warn(`${this.who}: etcd has not answered keep-alives of lease ${this.leaseId} for ${silentMs} ms; still registered as far as this broker knows, retrying`);
+      }
+      // A stream that stopped answering (a dead connection) is opened again.
+      this.drop();
+    }
+    if (this.stream !== null) {
+      try {
+        this.stream.write({ ID: this.leaseId });
+      } catch {
+        this.drop();
+      }
+      return;
+    }
+    if (this.opening) return;
+    this.opening = true;
+    this.session.client.leaseClient.leaseKeepAlive().then(
+      (s) => {
+        this.opening = false;
+        if (this.stopped) {
+          s.cancel();
+          return;
+        }
+        this.stream = s;
+        s.on('data', (r) => this.answered(r));
+        s.on('error', () => {
+          if (this.stream === s) this.stream = null;
+        });
+        s.on('end', () => {
+          if (this.stream === s) this.stream = null;
+        });
+        s.write({ ID: this.leaseId });
+      },
+      () => {
+        this.opening = false;
+      },
+    );
+  }
+
+  private answered(r: ILeaseKeepAliveResponse): void {
+    if (this.stopped) return;
+    if (r.TTL === '0' || Number(r.TTL) <= 0) {
+      this.stop();
+      const err = new Error(`etcd lease ${this.leaseId} expired`);
+      log.warn(`${this.who}: etcd lease ${this.leaseId} expired (not renewed within its TTL of ${this.ttl} s), no longer registered`);
+      for (const l of this.lost) l(err);
+      return;
+    }
+    if (this.unreachableLogged) log.info(`${this.who}: etcd answers again; lease ${this.leaseId} is still valid`);
+    this.unreachableLogged = false;
+    this.lastAnswerMs = systemClock.now();
+  }
+
+  private drop(): void {
+    const s = this.stream;
+    this.stream = null;
+    if (s === null) return;
+    try {
+      s.cancel();
+    } catch {
+      // already closed
+    }
+  }
 }

@@ -1,0 +1,58 @@
+/**
+ * Checks of what an idempotent acks=all producer (failover-clients.ts) was told against the logs:
+ * every acknowledged record at its acknowledged offset with its value, no value twice in a log, and
+ * nothing in a log that was not acknowledged. Used by the fault tests (etcd outage, network
+ * faults, chaos), which report lost and duplicated counts rather than stop at the first.
+ */
+import type { RecordBatch } from '../../src/protocol/records/record.js';
+import type { JsonLine } from './failover-clients.js';
+
+export interface Ack {
+  p: number;
+  o: number;
+  v: string;
+}
+
+/** The acknowledgements among a producer's lines. */
+export function acksOf(lines: readonly JsonLine[]): Ack[] {
+  return lines.filter((l) => typeof l.msg['o'] === 'number').map((l) => l.msg as unknown as Ack);
+}
+
+export interface LogAudit {
+  /** Acknowledged records not in the log at their offset with their value. */
+  lost: string[];
+  /** Values present at more than one offset. */
+  duplicated: string[];
+  /** Records in the log that were never acknowledged (sent, then the producer gave up). */
+  unacknowledged: number;
+  /** Records in the log. */
+  records: number;
+}
+
+/** Audits one partition's log (its batches from offset 0) against the acknowledgements for it. */
+export function auditPartition(partition: number, batches: readonly RecordBatch[], acks: readonly Ack[]): LogAudit {
+  const log = new Map<number, string>();
+  for (const b of batches) b.records.forEach((r, i) => log.set(Number(b.baseOffset) + i, r.value?.toString() ?? ''));
+  const seen = new Map<string, number>();
+  for (const v of log.values()) seen.set(v, (seen.get(v) ?? 0) + 1);
+  const mine = acks.filter((a) => a.p === partition);
+  const lost = mine.filter((a) => log.get(a.o) !== a.v).map((a) => `${partition}@${a.o}=${a.v} (log has ${log.get(a.o) ?? 'nothing'})`);
+  const duplicated = [...seen].filter(([, n]) => n > 1).map(([v]) => `${partition}:${v}`);
+  const ackedValues = new Set(mine.map((a) => a.v));
+  const unacknowledged = [...log.values()].filter((v) => !ackedValues.has(v)).length;
+  return { lost, duplicated, unacknowledged, records: log.size };
+}
+
+/** The longest gap (ms) between consecutive acknowledgements of each partition, the largest over all. */
+export function longestAckGap(lines: readonly JsonLine[], from: number, to: number): number {
+  const last = new Map<number, number>();
+  let gap = 0;
+  for (const l of lines) {
+    if (typeof l.msg['o'] !== 'number' || l.at < from || l.at > to) continue;
+    const p = l.msg['p'] as number;
+    gap = Math.max(gap, l.at - (last.get(p) ?? from));
+    last.set(p, l.at);
+  }
+  for (const t of last.values()) gap = Math.max(gap, to - t);
+  return Math.round(gap);
+}
