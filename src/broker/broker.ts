@@ -28,6 +28,7 @@ import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter
 import { ConversionStats } from './conversion-stats.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestGate, type GateOptions } from './gate/gate.js';
+import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
@@ -247,7 +248,9 @@ export class Broker {
   private buildRouter(): RequestRouter {
     const metadata = this.metadata;
     const cluster = this.cluster;
+    const authorizer = this.gateOptions.authorizer ?? aclAuthorizerOf(this.config, () => metadata.image());
     const services: HandlerServices = {
+      aclsEnabled: authorizer !== undefined && !authorizer.allowsEverything,
       nodeId: this.nodeId,
       controllerId: cluster !== null ? () => cluster.controllerId : () => this.nodeId,
       config: this.config,
@@ -269,8 +272,13 @@ export class Broker {
       registrations: cluster === null ? null : { unregister: (id: number) => cluster.unregister(id) },
       leaderThrottle: this.throttles?.leader ?? null,
     };
-    const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
-    return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);
+    const topicNames = {
+      nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name,
+      exists: (name: string) => metadata.image().topic(name) !== undefined,
+      autoCreateTopics: () => this.config.bool('auto.create.topics.enable'),
+    };
+    const gate = new RequestGate(topicNames, authorizer === undefined ? this.gateOptions : { ...this.gateOptions, authorizer });
+    return new RequestRouter(buildHandlers(services), gate, this.pools.logReads, this.logger);
   }
 
   private async bindListeners(gate: StartupGate): Promise<void> {

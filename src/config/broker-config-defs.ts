@@ -1,7 +1,14 @@
 /** Broker properties recognised by Samsa, with Kafka's names and defaults. */
+import { STANDARD_AUTHORIZER_CLASSES } from '../auth/authorizer-classes.js';
 import { ConfigType, atLeast, between, oneOf, type ConfigKeyDef } from './config-types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
+
+/** authorizer.class.name: empty (no authorizer) or a class whose semantics Samsa implements. */
+function authorizerClass(v: unknown): string | undefined {
+  if (v === null || v === '' || (typeof v === 'string' && STANDARD_AUTHORIZER_CLASSES.includes(v.trim()))) return undefined;
+  return `Samsa implements only Kafka's ACL authorizer: set ${STANDARD_AUTHORIZER_CLASSES.join(' or ')}, or leave it empty (no authorization)`;
+}
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
 
 const own: ConfigKeyDef[] = [
@@ -136,6 +143,10 @@ const own: ConfigKeyDef[] = [
   { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
   { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], inert: true },
   { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
+  // ACLs (src/auth/): Kafka's StandardAuthorizer / AclAuthorizer class names turn enforcement on; any other class is refused.
+  { name: 'authorizer.class.name', type: ConfigType.string, defaultValue: '', readOnly: true, validate: authorizerClass },
+  { name: 'super.users', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'allow.everyone.if.no.acl.found', type: ConfigType.boolean, defaultValue: false, readOnly: true },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

@@ -7,9 +7,12 @@
  * MetadataStore makes new images (applyDelta in delta.ts); readers keep the image they got for as
  * long as they need a consistent view.
  * Samsa deviations: the epoch is a plain counter (Kafka's image carries the offset and epoch of
- * the metadata log record that produced it); ACLs and features are not in the image yet.
+ * the metadata log record that produced it); features are not in the image yet. ACL bindings
+ * (Kafka's AccessControlEntryRecord) are a list in creation order (auth/acl.ts).
  * Images are frozen at run time (objects and arrays), so an accidental write throws in strict mode.
  */
+
+import type { AclBinding } from '../auth/acl.js';
 
 /** One partition's replica state. */
 export interface PartitionImage {
@@ -65,6 +68,8 @@ export interface MetadataImageParts {
   readonly nextProducerId?: bigint;
   /** The topic indexes, when the caller kept them up to date (applyDelta); built from `topics` otherwise. */
   readonly indexes?: TopicIndexes;
+  /** ACL bindings (none when absent). */
+  readonly acls?: readonly AclBinding[];
 }
 
 /** Topics by id, and normalized name ('.' → '_') → name. */
@@ -74,6 +79,7 @@ export interface TopicIndexes {
 }
 
 const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_ACLS: readonly AclBinding[] = Object.freeze([]);
 
 export class MetadataImage {
   readonly epoch: number;
@@ -86,6 +92,7 @@ export class MetadataImage {
   private readonly byNormalizedName: ReadonlyMap<string, string>;
   private readonly brokerMap: ReadonlyMap<number, BrokerImage>;
   private readonly brokerConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  private readonly aclList: readonly AclBinding[];
 
   /** Takes ownership of the maps in `parts` (they must not change afterwards). */
   constructor(parts: MetadataImageParts) {
@@ -95,6 +102,9 @@ export class MetadataImage {
     this.byName = parts.topics;
     this.brokerMap = parts.brokers;
     this.brokerConfigMap = parts.brokerConfigs;
+    // A frozen list is an earlier image's (kept as it is, so readers can cache by identity).
+    const acls = parts.acls;
+    this.aclList = acls === undefined || acls.length === 0 ? NO_ACLS : Object.isFrozen(acls) ? acls : Object.freeze(acls.map((b) => Object.freeze({ ...b })));
     let indexes = parts.indexes;
     if (indexes === undefined) {
       indexes = { byId: new Map(), byNormalizedName: new Map() };
@@ -121,6 +131,7 @@ export class MetadataImage {
     brokerConfigs: Map<string, Readonly<Record<string, string>>>;
     nextProducerId: bigint;
     indexes: TopicIndexes;
+    acls: readonly AclBinding[];
   } {
     return {
       epoch: this.epoch,
@@ -130,6 +141,7 @@ export class MetadataImage {
       brokerConfigs: new Map(this.brokerConfigMap),
       nextProducerId: this.nextProducerId,
       indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
+      acls: this.aclList,
     };
   }
 
@@ -167,6 +179,11 @@ export class MetadataImage {
   /** Dynamic broker configs of a resource ('' = cluster default, else a node id); empty when none. */
   brokerConfigs(resourceName: string): Readonly<Record<string, string>> {
     return this.brokerConfigMap.get(resourceName) ?? NO_CONFIGS;
+  }
+
+  /** The ACL bindings (frozen; the same array until a delta changes them). */
+  acls(): readonly AclBinding[] {
+    return this.aclList;
   }
 
   /** Resource names that have dynamic broker configs. */

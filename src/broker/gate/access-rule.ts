@@ -12,11 +12,24 @@ import type { RequestContext } from '../handler.js';
 import { topicResource, type Action } from './authorizer.js';
 
 /** Asks the authorizer about some actions: one answer per action, true = allowed. */
-export type Check = (actions: readonly Action[]) => readonly boolean[];
+export interface Check {
+  (actions: readonly Action[]): readonly boolean[];
+  /** Kafka's authorizeByResourceType: `operation` allowed on at least one resource of the type. */
+  byResourceType(operation: number, resourceType: number): boolean;
+}
 
-/** What the rules look up beside the request: a topic's name from its id (the metadata image). */
+/** What the rules look up beside the request (the metadata image and the broker's config). */
 export interface TopicNames {
   nameOfId(topicId: string): string | undefined;
+  /** Whether a topic of this name exists. */
+  exists(name: string): boolean;
+  /** auto.create.topics.enable (Metadata's auto-creation then needs CREATE). */
+  autoCreateTopics(): boolean;
+}
+
+/** The single-action form of a check. */
+export function allowed(authorize: Check, action: Action): boolean {
+  return authorize([action])[0] === true;
 }
 
 export type GateOutcome<Req, Res> =

@@ -46,6 +46,9 @@ import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDep
 import { listPartitionReassignmentsHandler, type ListPartitionReassignmentsDeps } from './46-list-partition-reassignments.js';
 import { unregisterBrokerHandler, type UnregisterBrokerDeps } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
+import { describeAclsHandler, type AclDeps } from './29-describe-acls.js';
+import { createAclsHandler } from './30-create-acls.js';
+import { deleteAclsHandler } from './31-delete-acls.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
 
@@ -81,7 +84,8 @@ export type HandlerServices = ProduceDeps &
   AlterPartitionReassignmentsDeps &
   ListPartitionReassignmentsDeps &
   UnregisterBrokerDeps &
-  DescribeTopicPartitionsDeps;
+  DescribeTopicPartitionsDeps &
+  AclDeps;
 
 /** The handlers of every API key served, given the broker's services. */
 export function buildHandlers(services: HandlerServices): readonly ApiHandler<unknown, unknown>[] {
@@ -128,6 +132,9 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     listPartitionReassignmentsHandler(services),
     unregisterBrokerHandler(services),
     describeTopicPartitionsHandler(services),
+    describeAclsHandler(services),
+    createAclsHandler(services),
+    deleteAclsHandler(services),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
   return handlers;

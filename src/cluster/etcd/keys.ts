@@ -8,6 +8,7 @@
  *   <prefix>/brokers/topics/<topic>/partitions/<p>/state    leader, leader epoch, ISR, partition epoch
  *   <prefix>/config/topics/<topic>                          topic config overrides
  *   <prefix>/config/brokers/<default>|<nodeId>              dynamic broker configs
+ *   <prefix>/acls/<id>                                      one ACL binding; id = sha256 of the binding (hex, 32 chars)
  *   <prefix>/latest_producer_id_block                       {version, nextProducerId (decimal string), brokerId}: the last block handed out
  *   <prefix>/election/controller/<leaseId>                  controller candidates (Kafka's /controller)
  *   <prefix>/controller_epoch                               controller epoch
@@ -15,6 +16,8 @@
  * Values are read from etcd, which other processes write: every decoder checks the shape and
  * throws EtcdValueError naming the key rather than trusting it.
  */
+import { createHash } from 'node:crypto';
+import { aclKey, type AclBinding } from '../../auth/acl.js';
 import type { BrokerEndpoint, BrokerImage, PartitionImage } from '../../metadata/image.js';
 
 /** Kafka's ZooKeeper name of the cluster-default dynamic broker config. */
@@ -70,6 +73,11 @@ export class EtcdKeys {
     return `${this.prefix}/config/brokers/${resourceName === '' ? DEFAULT_BROKER_RESOURCE : resourceName}`;
   }
 
+  /** One ACL binding (Kafka's ZooKeeper kept a list per resource under /kafka-acl; here one key each, so no read-modify-write). */
+  acl(b: AclBinding): string {
+    return `${this.prefix}/acls/${aclId(b)}`;
+  }
+
   /** What a key under the prefix is, or undefined for keys the image does not hold. */
   parse(key: string): ParsedKey | undefined {
     if (!key.startsWith(this.root)) return undefined;
@@ -83,6 +91,7 @@ export class EtcdKeys {
       if (parts.length === 3) return { kind: 'topic', topic: c };
       if (parts.length === 6 && d === 'partitions' && e !== undefined && /^\d{1,10}$/.test(e) && f === 'state') return { kind: 'partitionState', topic: c, partition: Number(e) };
     }
+    if (parts.length === 2 && a === 'acls' && b !== undefined && /^[0-9a-f]{32}$/.test(b)) return { kind: 'acl', id: b };
     if (parts.length === 3 && a === 'config' && b === 'topics' && c !== undefined && c !== '') return { kind: 'topicConfig', topic: c };
     if (parts.length === 3 && a === 'config' && b === 'brokers' && c !== undefined && c !== '') return { kind: 'brokerConfig', resourceName: c === DEFAULT_BROKER_RESOURCE ? '' : c };
     return undefined;
@@ -97,7 +106,35 @@ export type ParsedKey =
   | { kind: 'topic'; topic: string }
   | { kind: 'partitionState'; topic: string; partition: number }
   | { kind: 'topicConfig'; topic: string }
-  | { kind: 'brokerConfig'; resourceName: string };
+  | { kind: 'brokerConfig'; resourceName: string }
+  | { kind: 'acl'; id: string };
+
+/** The id of a binding's key: the first 32 hex digits of the sha256 of its identity. */
+export function aclId(b: AclBinding): string {
+  return createHash('sha256').update(aclKey(b)).digest('hex').slice(0, 32);
+}
+
+export function encodeAcl(b: AclBinding): string {
+  return JSON.stringify({
+    version: 1,
+    resourceType: b.resourceType,
+    resourceName: b.resourceName,
+    patternType: b.patternType,
+    principal: b.principal,
+    host: b.host,
+    operation: b.operation,
+    permissionType: b.permissionType,
+  });
+}
+
+export function decodeAcl(key: string, raw: string): AclBinding {
+  const o = parseObject(key, raw);
+  if (o['version'] !== 1) throw new EtcdValueError(key, `unknown version ${String(o['version'])}`);
+  const { resourceType, resourceName, patternType, principal, host, operation, permissionType } = o;
+  if (!isInt(resourceType, 0) || !isInt(patternType, 0) || !isInt(operation, 0) || !isInt(permissionType, 0)) throw new EtcdValueError(key, 'a type, operation or permission is not an integer');
+  if (typeof resourceName !== 'string' || typeof principal !== 'string' || typeof host !== 'string') throw new EtcdValueError(key, 'resourceName, principal or host is not a string');
+  return { resourceType, resourceName, patternType, principal, host, operation, permissionType };
+}
 
 /** /brokers/topics/<t>: Kafka's znode held {version, partitions: {p: replicas}, topic_id}. */
 export interface TopicValue {

@@ -26,7 +26,7 @@ import { log } from '../../common/logger.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
 import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
-import { encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
+import { encodeAcl, encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
 
@@ -259,6 +259,16 @@ export class EtcdMetadataStore implements MetadataStore {
     if (delta.producerIdBlock !== undefined) {
       // Guarded like every commit by metadata_version: two brokers never get the same block.
       ops.push(client.put(keys.producerIdBlock).value(JSON.stringify({ version: 1, nextProducerId: String(next.nextProducerId), brokerId: delta.producerIdBlock.brokerId })));
+    }
+    // ACL bindings: one key each (a binding both deleted and created in one delta is kept).
+    const created = new Set((delta.createdAcls ?? []).map((b) => keys.acl(b)));
+    for (const b of delta.deletedAcls ?? []) if (!created.has(keys.acl(b))) ops.push(client.delete().key(keys.acl(b)));
+    const put = new Set<string>();
+    for (const b of delta.createdAcls ?? []) {
+      const k = keys.acl(b);
+      if (put.has(k)) continue;
+      put.add(k);
+      ops.push(client.put(k).value(encodeAcl(b)));
     }
     const resources = new Set((delta.brokerConfigs ?? []).map((c) => c.resourceName));
     for (const r of resources) {

@@ -9,7 +9,8 @@
 import { log } from '../../common/logger.js';
 import type { MetadataDelta } from '../../metadata/delta.js';
 import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from '../../metadata/image.js';
-import { decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
+import { aclKey, type AclBinding } from '../../auth/acl.js';
+import { decodeAcl, decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
 
 interface TopicEntry {
   value?: TopicValue;
@@ -26,6 +27,7 @@ export interface Touched {
   brokerConfigs: Set<string>;
   clusterId: boolean;
   producerIds?: boolean;
+  acls?: boolean;
 }
 
 export function nothingTouched(): Touched {
@@ -42,6 +44,8 @@ export class EtcdMirror {
   private readonly topicEntries = new Map<string, TopicEntry>();
   private readonly brokers = new Map<number, BrokerImage>();
   private readonly brokerConfigs = new Map<string, Record<string, string>>();
+  /** ACL bindings by key id, in the order they were first seen. */
+  private readonly acls = new Map<string, AclBinding>();
 
   constructor(private readonly keys: EtcdKeys) {}
 
@@ -77,6 +81,11 @@ export class EtcdMirror {
           this.nextProducerId = BigInt(o.nextProducerId);
           return;
         }
+        case 'acl':
+          touched.acls = true;
+          if (value === undefined) this.acls.delete(k.id);
+          else this.acls.set(k.id, decodeAcl(key, value));
+          return;
         case 'metadataVersion':
           this.versionModRevision = value === undefined ? 0 : modRevision;
           this.version = value === undefined ? 0 : Number(value) || 0;
@@ -142,6 +151,7 @@ export class EtcdMirror {
     for (const name of this.topicEntries.keys()) touched.topics.add(name);
     for (const id of this.brokers.keys()) touched.brokers.add(id);
     for (const r of this.brokerConfigs.keys()) touched.brokerConfigs.add(r);
+    touched.acls = true;
     return this.next(MetadataImage.empty(this.clusterId), touched, epoch).image;
   }
 
@@ -206,7 +216,18 @@ export class EtcdMirror {
     if (touched.producerIds === true && this.nextProducerId !== previous.nextProducerId) {
       delta.producerIdBlock = { brokerId: -1, firstProducerId: previous.nextProducerId, size: Number(this.nextProducerId - previous.nextProducerId) };
     }
-    const image = new MetadataImage({ ...parts, clusterId: this.clusterId, nextProducerId: this.nextProducerId, epoch });
+    let acls = parts.acls;
+    if (touched.acls === true) {
+      const before = new Set(previous.acls().map(aclKey));
+      const after = [...this.acls.values()];
+      const now = new Set(after.map(aclKey));
+      const created = after.filter((b) => !before.has(aclKey(b)));
+      const deletedAcls = previous.acls().filter((b) => !now.has(aclKey(b)));
+      if (created.length > 0) delta.createdAcls = created;
+      if (deletedAcls.length > 0) delta.deletedAcls = deletedAcls;
+      if (created.length > 0 || deletedAcls.length > 0) acls = after;
+    }
+    const image = new MetadataImage({ ...parts, acls, clusterId: this.clusterId, nextProducerId: this.nextProducerId, epoch });
     return { image, delta };
   }
 }

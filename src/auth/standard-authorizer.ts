@@ -1,0 +1,144 @@
+/**
+ * Kafka's StandardAuthorizer (and the older AclAuthorizer, same semantics) over the ACL bindings
+ * of the metadata image. Kafka's rules for one action (operation on a resource) by a session:
+ * - a super user (`super.users=User:a;User:b`) is allowed everything;
+ * - the bindings that apply are those whose pattern covers the resource (LITERAL same name or `*`,
+ *   PREFIXED a prefix of the name), whose principal is the session's or `User:*`, and whose host
+ *   is the client's address or `*`;
+ * - a DENY binding for the operation (or ALL) wins over every ALLOW;
+ * - an ALLOW binding for the operation or ALL allows; DESCRIBE is also allowed by READ, WRITE,
+ *   DELETE or ALTER, and DESCRIBE_CONFIGS by ALTER_CONFIGS (implied operations; a DENY never
+ *   implies: DENY READ does not deny DESCRIBE);
+ * - a resource no binding covers at all (whoever the principal) is allowed only when
+ *   `allow.everyone.if.no.acl.found=true`; otherwise everything not allowed is denied.
+ * authorizeByResourceType (Kafka's Authorizer default method, used by InitProducerId without a
+ * transactional id: WRITE on any topic): allowed when some ALLOW binding of that resource type
+ * for the principal and host grants the operation and no DENY of the same principal covers it
+ * (a DENY on LITERAL `*`, or a DENY pattern covering the ALLOW's pattern).
+ * Samsa: the index is rebuilt lazily when the image's binding list changes (it is immutable, so
+ * identity is enough); hosts are compared as the socket reports them, with IPv4-mapped IPv6
+ * addresses (::ffff:1.2.3.4) also matching their IPv4 form.
+ */
+import { AclOperation } from '../broker/authorized-operations.js';
+import type { Action, Authorizer } from '../broker/gate/authorizer.js';
+import { principalToString, type Session } from '../broker/gate/session.js';
+import type { MetadataImage } from '../metadata/image.js';
+import { AclOp, PatternType, PermissionType, WILDCARD_HOST, WILDCARD_PRINCIPAL, WILDCARD_RESOURCE, type AclBinding } from './acl.js';
+
+export interface StandardAuthorizerOptions {
+  /** super.users, already split (`User:admin`). */
+  readonly superUsers: readonly string[];
+  readonly allowEveryoneIfNoAclFound: boolean;
+}
+
+/** Bindings by resource type, then literal name / prefixed list. */
+interface AclIndex {
+  readonly literal: Map<string, AclBinding[]>;
+  readonly prefixed: AclBinding[];
+  readonly byType: Map<number, AclBinding[]>;
+}
+
+function indexOf(acls: readonly AclBinding[]): AclIndex {
+  const literal = new Map<string, AclBinding[]>();
+  const prefixed: AclBinding[] = [];
+  const byType = new Map<number, AclBinding[]>();
+  for (const b of acls) {
+    if (b.patternType === PatternType.LITERAL) {
+      const k = `${b.resourceType}\u0000${b.resourceName}`;
+      const list = literal.get(k);
+      if (list === undefined) literal.set(k, [b]);
+      else list.push(b);
+    } else prefixed.push(b);
+    const t = byType.get(b.resourceType);
+    if (t === undefined) byType.set(b.resourceType, [b]);
+    else t.push(b);
+  }
+  return { literal, prefixed, byType };
+}
+
+/** The operations an ALLOW of `op` also grants (Kafka's implied operations). */
+function allowGrants(aclOp: number, op: number): boolean {
+  if (aclOp === AclOp.ALL || aclOp === op) return true;
+  if (op === AclOperation.DESCRIBE) return aclOp === AclOperation.READ || aclOp === AclOperation.WRITE || aclOp === AclOperation.DELETE || aclOp === AclOperation.ALTER;
+  if (op === AclOperation.DESCRIBE_CONFIGS) return aclOp === AclOperation.ALTER_CONFIGS;
+  return false;
+}
+
+/** Host strings a client address matches (the socket's form and, for IPv4-mapped IPv6, the IPv4 one). */
+function hostsOf(address: string): readonly string[] {
+  return address.startsWith('::ffff:') ? [address, address.slice(7)] : [address];
+}
+
+export class StandardAuthorizer implements Authorizer {
+  readonly allowsEverything = false;
+  private readonly superUsers: ReadonlySet<string>;
+  private cached: { acls: readonly AclBinding[]; index: AclIndex } | undefined;
+
+  constructor(
+    private readonly image: () => MetadataImage,
+    private readonly opts: StandardAuthorizerOptions,
+  ) {
+    this.superUsers = new Set(opts.superUsers);
+  }
+
+  private index(): AclIndex {
+    const acls = this.image().acls();
+    if (this.cached?.acls !== acls) this.cached = { acls, index: indexOf(acls) };
+    return this.cached.index;
+  }
+
+  authorize(session: Session, actions: readonly Action[]): readonly boolean[] {
+    const principal = principalToString(session.principal);
+    if (this.superUsers.has(principal)) return actions.map(() => true);
+    const index = this.index();
+    const hosts = hostsOf(session.clientAddress);
+    return actions.map((a) => this.one(index, principal, hosts, a));
+  }
+
+  private one(index: AclIndex, principal: string, hosts: readonly string[], a: Action): boolean {
+    const { type, name } = a.resource;
+    const candidates = [
+      ...(index.literal.get(`${type}\u0000${name}`) ?? []),
+      ...(name === WILDCARD_RESOURCE ? [] : (index.literal.get(`${type}\u0000${WILDCARD_RESOURCE}`) ?? [])),
+      ...index.prefixed.filter((b) => b.resourceType === type && name.startsWith(b.resourceName)),
+    ];
+    if (candidates.length === 0) return this.opts.allowEveryoneIfNoAclFound;
+    let allowed = false;
+    for (const b of candidates) {
+      if (b.principal !== principal && b.principal !== WILDCARD_PRINCIPAL) continue;
+      if (b.host !== WILDCARD_HOST && !hosts.includes(b.host)) continue;
+      if (b.permissionType === PermissionType.DENY) {
+        if (b.operation === AclOp.ALL || b.operation === a.operation) return false;
+      } else if (allowGrants(b.operation, a.operation)) allowed = true;
+    }
+    return allowed;
+  }
+
+  /** Kafka's authorizeByResourceType: may the session do `operation` on some resource of `resourceType`? */
+  authorizeByResourceType(session: Session, operation: number, resourceType: number): boolean {
+    const principal = principalToString(session.principal);
+    if (this.superUsers.has(principal)) return true;
+    const bindings = this.index().byType.get(resourceType) ?? [];
+    if (bindings.length === 0) return this.opts.allowEveryoneIfNoAclFound;
+    const hosts = hostsOf(session.clientAddress);
+    const mine = bindings.filter(
+      (b) => (b.principal === principal || b.principal === WILDCARD_PRINCIPAL) && (b.host === WILDCARD_HOST || hosts.includes(b.host)) && (b.operation === AclOp.ALL || b.operation === operation),
+    );
+    const denies = mine.filter((b) => b.permissionType === PermissionType.DENY);
+    if (denies.some((d) => d.patternType === PatternType.LITERAL && d.resourceName === WILDCARD_RESOURCE)) return false;
+    return mine.some(
+      (b) =>
+        b.permissionType === PermissionType.ALLOW &&
+        !denies.some((d) => (d.patternType === PatternType.LITERAL ? d.resourceName === b.resourceName && b.patternType === PatternType.LITERAL : b.resourceName.startsWith(d.resourceName))),
+    );
+  }
+}
+
+/** super.users as Kafka reads it: principals separated by ';'. */
+export function parseSuperUsers(value: string | null): string[] {
+  if (value === null) return [];
+  return value
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
