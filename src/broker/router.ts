@@ -140,6 +140,8 @@ export class RequestRouter implements FrameDispatcher {
     const work = outcome?.kind === 'filtered' ? outcome.request : req;
     if (outcome?.kind === 'deny') {
       out = handler.errorResponse(req, outcome.errorCode, ctx);
+    } else if (outcome?.kind === 'answer') {
+      out = outcome.response;
     } else {
       try {
         out = handler.handle(ctx, work);
