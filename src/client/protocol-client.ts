@@ -49,6 +49,8 @@ export interface ProtocolClientOptions {
   port: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** The local address to connect from (e.g. 127.0.0.2, to test host-based ACLs); default any. */
+  localAddress?: string;
   /** Client id in every request header this client encodes; default 'samsa'. */
   clientId?: string | null;
   /** Default 10,000 ms. */
@@ -134,7 +136,7 @@ export class ProtocolClient {
     const address = `${host.includes(':') ? `[${host}]` : host}:${opts.port}`;
     const timeoutMs = opts.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
-      const s = connect({ host, port: opts.port });
+      const s = connect({ host, port: opts.port, ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new ClientConnectionError(`could not connect to ${address} within ${timeoutMs} ms`));
