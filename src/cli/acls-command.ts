@@ -7,7 +7,7 @@
  * and make the exit code 1; SECURITY_DISABLED means the broker has no authorizer.class.name.
  */
 import { describeAcl, operationName, patternTypeName, permissionTypeName, resourceTypeName, type AclBinding, type AclFilter } from '../auth/acl.js';
-import { errorName } from '../common/error-codes.js';
+import { ErrorCode, errorName } from '../common/error-codes.js';
 import type { CreateAclsResponse } from '../protocol/generated/messages/create-acls.js';
 import type { DeleteAclsResponse } from '../protocol/generated/messages/delete-acls.js';
 import type { DescribeAclsResponse } from '../protocol/generated/messages/describe-acls.js';
@@ -83,7 +83,10 @@ async function describe(conn: KafkaConnection, f: AclFilter, timeout: number): P
     { resourceTypeFilter: f.resourceType, resourceNameFilter: f.resourceName, patternTypeFilter: f.patternType, principalFilter: f.principal, hostFilter: f.host, operation: f.operation, permissionType: f.permissionType },
     timeout,
   );
-  if (res.errorCode !== 0) throw new CliError(`DescribeAcls failed: ${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ''}.`);
+  if (res.errorCode !== 0) {
+    const hint = res.errorCode === ErrorCode.SECURITY_DISABLED ? 'Set authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer on the brokers.' : undefined;
+    throw new CliError(`DescribeAcls failed: ${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ''}.`, hint, { exitCode: ExitCode.FAILED });
+  }
   return res.resources.flatMap((r) => r.acls.map((a) => ({ resourceType: r.resourceType, resourceName: r.resourceName, patternType: r.patternType, principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType })));
 }
 
