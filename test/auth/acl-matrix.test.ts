@@ -187,3 +187,22 @@ test('authorization matrix: a DENY wins over an ALLOW, and a topic not described
     await deleteAcls(admin, [...allow, ...deny]);
   }
 });
+
+test('authorization matrix: authorized-operations bit sets hold what the principal is allowed (Metadata, DescribeCluster, DescribeGroups, DescribeTopicPartitions)', async () => {
+  const bits = (...ops: number[]): number => ops.reduce((v, op) => v | (1 << op), 0);
+  const grants = [grant(R.TOPIC, T, AclOp.READ), grant(R.CLUSTER, CLUSTER, AclOp.DESCRIBE), grant(R.GROUP, G, AclOp.READ)];
+  await createAcls(admin, grants);
+  try {
+    const md = await client.request<{ clusterAuthorizedOperations: number; topics: { topicAuthorizedOperations: number }[] }>(3, 10, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: T }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+    assert.equal(md.topics[0]?.topicAuthorizedOperations, bits(AclOp.READ, AclOp.DESCRIBE), 'READ and the DESCRIBE it implies');
+    assert.equal(md.clusterAuthorizedOperations, bits(AclOp.DESCRIBE));
+    const dc = await client.request<{ clusterAuthorizedOperations: number }>(60, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+    assert.equal(dc.clusterAuthorizedOperations, bits(AclOp.DESCRIBE));
+    const dg = await client.request<{ groups: { authorizedOperations: number }[] }>(15, 5, { groups: [G], includeAuthorizedOperations: true });
+    assert.equal(dg.groups[0]?.authorizedOperations, bits(AclOp.READ, AclOp.DESCRIBE));
+    const dtp = await client.request<{ topics: { topicAuthorizedOperations: number }[] }>(75, 0, { topics: [{ name: T }], responsePartitionLimit: 100, cursor: null });
+    assert.equal(dtp.topics[0]?.topicAuthorizedOperations, bits(AclOp.READ, AclOp.DESCRIBE));
+  } finally {
+    await deleteAcls(admin, grants);
+  }
+});

@@ -25,6 +25,8 @@
  * whether it exists or not (existence is not disclosed); UNKNOWN_TOPIC_OR_PARTITION only reaches a
  * principal allowed on the topic. Internal topics (__consumer_offsets, __transaction_state) are
  * authorized like any topic (their deletion is refused by DeleteTopics itself).
+ * The authorized-operations bit sets a client asks for (Metadata, DescribeCluster, DescribeGroups,
+ * DescribeTopicPartitions) hold the operations the principal is allowed (authorized-operations-rule.ts).
  * ApiVersions needs nothing.
  */
 import { ErrorCode } from '../../common/error-codes.js';
@@ -38,9 +40,11 @@ import type { MetadataRequest, MetadataResponseInit } from '../../protocol/gener
 import type { ProduceRequest, ProduceResponseInit } from '../../protocol/generated/messages/produce.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
 import { AclOperation } from '../authorized-operations.js';
+import type { DescribeClusterResponseInit } from '../../protocol/generated/messages/describe-cluster.js';
 import type { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponseInit } from '../../protocol/generated/messages/describe-topic-partitions.js';
 import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponseInit } from '../../protocol/generated/messages/offset-for-leader-epoch.js';
 import { allowed, perTopic, wholeRequest, type AccessRule, type Check, type GateOutcome, type TopicNames } from './access-rule.js';
+import { describeClusterOperations, describeTopicPartitionsOperations, metadataOperations } from './authorized-operations-rule.js';
 import { configAccessRules } from './config-access-rules.js';
 import { groupAccessRules } from './group-access-rules.js';
 import { txnAccessRules } from './txn-access-rules.js';
@@ -309,13 +313,13 @@ function cluster(apiKey: number, operation: Action['operation']): AccessRule<unk
 /** The rules by API key; an API without a rule needs no authorization (ApiVersions). */
 export const accessRules: ReadonlyMap<number, AccessRule<unknown, unknown>> = new Map(
   ([
-    produce, fetch, listOffsets, metadata, offsetForLeaderEpoch, describeTopicPartitions, createTopics, deleteTopics, deleteRecords, createPartitions,
+    produce, fetch, listOffsets, metadataOperations(metadata), offsetForLeaderEpoch, describeTopicPartitionsOperations(describeTopicPartitions), createTopics, deleteTopics, deleteRecords, createPartitions,
     group(11), group(12), group(13), group(14),
     transactionalId(26),
     cluster(27, AclOperation.CLUSTER_ACTION),
     cluster(34, AclOperation.ALTER), cluster(43, AclOperation.ALTER), cluster(45, AclOperation.ALTER), cluster(64, AclOperation.ALTER),
     cluster(30, AclOperation.ALTER), cluster(31, AclOperation.ALTER),
-    cluster(29, AclOperation.DESCRIBE), cluster(35, AclOperation.DESCRIBE), cluster(46, AclOperation.DESCRIBE), cluster(60, AclOperation.DESCRIBE),
+    cluster(29, AclOperation.DESCRIBE), cluster(35, AclOperation.DESCRIBE), cluster(46, AclOperation.DESCRIBE), describeClusterOperations(cluster(60, AclOperation.DESCRIBE) as AccessRule<unknown, DescribeClusterResponseInit>),
     ...groupAccessRules, ...txnAccessRules, ...configAccessRules,
   ] as AccessRule<unknown, unknown>[]).map((r) => [r.apiKey, r]),
 );

@@ -24,6 +24,7 @@ import type { OffsetDeleteRequest, OffsetDeleteResponseInit } from '../../protoc
 import type { OffsetFetchRequest, OffsetFetchResponseInit } from '../../protocol/generated/messages/offset-fetch.js';
 import { AclOperation, AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 import { allowed, filterAfter, perResource, perTopic, thenRule, wholeRequest, type AccessRule, type Check } from './access-rule.js';
+import { describeGroupsOperations } from './authorized-operations-rule.js';
 import { CLUSTER_RESOURCE, ResourceType, topicResource, type Action } from './authorizer.js';
 
 const TOPIC_DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
@@ -178,4 +179,4 @@ const offsetDelete = thenRule<OffsetDeleteRequest, OffsetDeleteResponseInit>(
   }),
 );
 
-export const groupAccessRules: readonly AccessRule<unknown, unknown>[] = [offsetCommit, offsetFetch, findCoordinator, describeGroups, listGroups, deleteGroups, offsetDelete] as AccessRule<unknown, unknown>[];
+export const groupAccessRules: readonly AccessRule<unknown, unknown>[] = [offsetCommit, offsetFetch, findCoordinator, describeGroupsOperations(describeGroups), listGroups, deleteGroups, offsetDelete] as AccessRule<unknown, unknown>[];
