@@ -31,29 +31,57 @@ export interface StandardAuthorizerOptions {
   readonly allowEveryoneIfNoAclFound: boolean;
 }
 
-/** Bindings by resource type, then literal name / prefixed list. */
+/**
+ * Bindings by (resource type, name): literal ones by their name, prefixed ones by their prefix
+ * with the prefix lengths in use per type, so a lookup costs one map probe per distinct prefix
+ * length rather than a scan of every prefixed binding.
+ */
 interface AclIndex {
   readonly literal: Map<string, AclBinding[]>;
-  readonly prefixed: AclBinding[];
+  readonly prefixed: Map<string, AclBinding[]>;
+  readonly prefixLengths: Map<number, number[]>;
   readonly byType: Map<number, AclBinding[]>;
+}
+
+function push<K>(m: Map<K, AclBinding[]>, k: K, b: AclBinding): void {
+  const list = m.get(k);
+  if (list === undefined) m.set(k, [b]);
+  else list.push(b);
 }
 
 function indexOf(acls: readonly AclBinding[]): AclIndex {
   const literal = new Map<string, AclBinding[]>();
-  const prefixed: AclBinding[] = [];
+  const prefixed = new Map<string, AclBinding[]>();
+  const lengths = new Map<number, Set<number>>();
   const byType = new Map<number, AclBinding[]>();
   for (const b of acls) {
-    if (b.patternType === PatternType.LITERAL) {
-      const k = `${b.resourceType}\u0000${b.resourceName}`;
-      const list = literal.get(k);
-      if (list === undefined) literal.set(k, [b]);
-      else list.push(b);
-    } else prefixed.push(b);
-    const t = byType.get(b.resourceType);
-    if (t === undefined) byType.set(b.resourceType, [b]);
-    else t.push(b);
+    const k = `${b.resourceType}\u0000${b.resourceName}`;
+    if (b.patternType === PatternType.LITERAL) push(literal, k, b);
+    else {
+      push(prefixed, k, b);
+      let l = lengths.get(b.resourceType);
+      if (l === undefined) lengths.set(b.resourceType, (l = new Set()));
+      l.add(b.resourceName.length);
+    }
+    push(byType, b.resourceType, b);
   }
-  return { literal, prefixed, byType };
+  const prefixLengths = new Map([...lengths].map(([t, l]) => [t, [...l].sort((x, y) => x - y)]));
+  return { literal, prefixed, prefixLengths, byType };
+}
+
+/** The bindings whose pattern covers the resource (literal name, literal `*`, prefixes of the name). */
+function covering(index: AclIndex, type: number, name: string): AclBinding[] {
+  const out: AclBinding[] = [];
+  const add = (list: AclBinding[] | undefined): void => {
+    if (list !== undefined) for (const b of list) out.push(b);
+  };
+  add(index.literal.get(`${type}\u0000${name}`));
+  if (name !== WILDCARD_RESOURCE) add(index.literal.get(`${type}\u0000${WILDCARD_RESOURCE}`));
+  for (const len of index.prefixLengths.get(type) ?? []) {
+    if (len > name.length) break;
+    add(index.prefixed.get(`${type}\u0000${name.slice(0, len)}`));
+  }
+  return out;
 }
 
 /** The operations an ALLOW of `op` also grants (Kafka's implied operations). */
@@ -96,12 +124,7 @@ export class StandardAuthorizer implements Authorizer {
   }
 
   private one(index: AclIndex, principal: string, hosts: readonly string[], a: Action): boolean {
-    const { type, name } = a.resource;
-    const candidates = [
-      ...(index.literal.get(`${type}\u0000${name}`) ?? []),
-      ...(name === WILDCARD_RESOURCE ? [] : (index.literal.get(`${type}\u0000${WILDCARD_RESOURCE}`) ?? [])),
-      ...index.prefixed.filter((b) => b.resourceType === type && name.startsWith(b.resourceName)),
-    ];
+    const candidates = covering(index, a.resource.type, a.resource.name);
     if (candidates.length === 0) return this.opts.allowEveryoneIfNoAclFound;
     let allowed = false;
     for (const b of candidates) {

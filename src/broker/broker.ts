@@ -249,6 +249,9 @@ export class Broker {
     const metadata = this.metadata;
     const cluster = this.cluster;
     const authorizer = this.gateOptions.authorizer ?? aclAuthorizerOf(this.config, () => metadata.image());
+    if (this.gateOptions.authorizer === undefined && authorizer !== undefined) {
+      this.logger.info(`ACL authorizer on (${String(this.config.get('authorizer.class.name'))}): super.users ${String(this.config.get('super.users') ?? '(none)')}, allow.everyone.if.no.acl.found=${String(this.config.bool('allow.everyone.if.no.acl.found'))}, ${metadata.image().acls().length} ACL bindings`);
+    }
     const services: HandlerServices = {
       aclsEnabled: authorizer !== undefined && !authorizer.allowsEverything,
       nodeId: this.nodeId,
