@@ -175,6 +175,24 @@ test('authorization matrix: Metadata for all topics, ListGroups and ListTransact
   }
 });
 
+test('authorization matrix: CreateTopics v5+ answers a created topic\'s configs only with DESCRIBE_CONFIGS on it', async () => {
+  const create = (name: string) => client.request<{ topics: { errorCode: number; topicConfigErrorCode: number; numPartitions: number; configs: unknown[] }[] }>(19, 7, { topics: [{ name, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: true });
+  const grants = [grant(R.TOPIC, 'acl-cfg-', AclOp.CREATE, { patternType: PatternType.PREFIXED })];
+  await createAcls(admin, grants);
+  try {
+    const hidden = (await create('acl-cfg-a')).topics[0];
+    assert.deepEqual([hidden?.errorCode, hidden?.topicConfigErrorCode, hidden?.numPartitions, hidden?.configs.length], [0, E.TOPIC_AUTHORIZATION_FAILED, -1, 0]);
+    const more = [grant(R.TOPIC, 'acl-cfg-', AclOp.DESCRIBE_CONFIGS, { patternType: PatternType.PREFIXED })];
+    await createAcls(admin, more);
+    grants.push(...more);
+    const shown = (await create('acl-cfg-b')).topics[0];
+    assert.deepEqual([shown?.errorCode, shown?.topicConfigErrorCode, shown?.numPartitions], [0, 0, 2]);
+    assert.ok((shown?.configs.length ?? 0) > 0);
+  } finally {
+    await deleteAcls(admin, grants);
+  }
+});
+
 test('authorization matrix: a DENY wins over an ALLOW, and a topic not described is TOPIC_AUTHORIZATION_FAILED whether it exists or not', async () => {
   const allow = [grant(R.TOPIC, 'acl-', AclOp.ALL, { patternType: PatternType.PREFIXED })];
   const deny = [grant(R.TOPIC, T, AclOp.DESCRIBE, { permissionType: 2 })];

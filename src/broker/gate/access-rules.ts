@@ -12,7 +12,8 @@
  *   left out of the answer; a named topic that does not exist is auto-created (Metadata, when
  *   asked and auto.create.topics.enable) only with CREATE on the cluster or on the topic, else
  *   TOPIC_AUTHORIZATION_FAILED;
- * - CreateTopics: CREATE on the cluster, else CREATE on each topic; DeleteTopics, DeleteRecords:
+ * - CreateTopics: CREATE on the cluster, else CREATE on each topic (v5+: a created topic's configs
+ *   only with DESCRIBE_CONFIGS on it, else topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED); DeleteTopics, DeleteRecords:
  *   DELETE on each topic; CreatePartitions: ALTER on each topic;
  * - JoinGroup, SyncGroup, Heartbeat, LeaveGroup: READ on the group; the other group APIs are in
  *   group-access-rules.ts, the transaction APIs in txn-access-rules.ts, the config APIs in
@@ -205,11 +206,34 @@ const createEachTopic = perTopic<CreateTopicsRequest, CreateTopicsResponseInit, 
 });
 
 /** CREATE on the cluster allows every topic of the request; else CREATE on each topic. */
-const createTopics: AccessRule<CreateTopicsRequest, CreateTopicsResponseInit> = {
+const createTopicsAllowed: AccessRule<CreateTopicsRequest, CreateTopicsResponseInit> = {
   apiKey: 19,
   check(ctx, req, authorize, names) {
     if (allowed(authorize, { operation: AclOperation.CREATE, resource: CLUSTER_RESOURCE })) return undefined;
     return createEachTopic.check(ctx, req, authorize, names);
+  },
+};
+
+/**
+ * v5+ answers a created topic's configs, partitions and replication factor only with
+ * DESCRIBE_CONFIGS on it; else topicConfigErrorCode TOPIC_AUTHORIZATION_FAILED (Kafka's rule).
+ */
+function hideUndescribedConfigs(res: CreateTopicsResponseInit, authorize: Check): CreateTopicsResponseInit {
+  const topics = res.topics ?? [];
+  const created = topics.filter((t) => (t.errorCode ?? 0) === 0);
+  const answers = authorize(created.map((t) => ({ operation: AclOperation.DESCRIBE_CONFIGS, resource: topicResource(t.name ?? '') })));
+  const hidden = new Set(created.filter((_t, i) => answers[i] !== true));
+  if (hidden.size === 0) return res;
+  return { ...res, topics: topics.map((t) => (hidden.has(t) ? { ...t, numPartitions: -1, replicationFactor: -1, configs: [], topicConfigErrorCode: DENIED } : t)) };
+}
+
+const createTopics: AccessRule<CreateTopicsRequest, CreateTopicsResponseInit> = {
+  apiKey: 19,
+  check(ctx, req, authorize, names) {
+    const out = createTopicsAllowed.check(ctx, req, authorize, names);
+    if (ctx.apiVersion < 5 || out?.kind === 'deny' || out?.kind === 'answer') return out;
+    if (out === undefined) return { kind: 'filtered', request: req, complete: (res) => hideUndescribedConfigs(res, authorize) };
+    return { kind: 'filtered', request: out.request, complete: (res) => hideUndescribedConfigs(out.complete(res), authorize) };
   },
 };
 
