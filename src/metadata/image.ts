@@ -14,6 +14,8 @@
 
 import type { AclBinding } from '../auth/acl.js';
 
+const NO_ACLS: readonly AclBinding[] = Object.freeze([]);
+
 /** One partition's replica state. */
 export interface PartitionImage {
   readonly partition: number;
@@ -79,32 +81,32 @@ export interface TopicIndexes {
 }
 
 const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
-const NO_ACLS: readonly AclBinding[] = Object.freeze([]);
 
 export class MetadataImage {
   readonly epoch: number;
   readonly clusterId: string;
   /** The first producer id of the next block (Kafka's ProducerIdsImage.nextProducerId). */
   readonly nextProducerId: bigint;
+  /** ACL bindings (frozen; the same array until a delta changes them). */
+  private readonly aclList: readonly AclBinding[];
   private readonly byName: ReadonlyMap<string, TopicImage>;
   private readonly byId: ReadonlyMap<string, TopicImage>;
   /** Topic name with '.' replaced by '_' → topic name (Kafka rejects names colliding this way). */
   private readonly byNormalizedName: ReadonlyMap<string, string>;
   private readonly brokerMap: ReadonlyMap<number, BrokerImage>;
   private readonly brokerConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
-  private readonly aclList: readonly AclBinding[];
 
   /** Takes ownership of the maps in `parts` (they must not change afterwards). */
   constructor(parts: MetadataImageParts) {
     this.epoch = parts.epoch;
     this.clusterId = parts.clusterId;
     this.nextProducerId = parts.nextProducerId ?? 0n;
-    this.byName = parts.topics;
-    this.brokerMap = parts.brokers;
-    this.brokerConfigMap = parts.brokerConfigs;
     // A frozen list is an earlier image's (kept as it is, so readers can cache by identity).
     const acls = parts.acls;
     this.aclList = acls === undefined || acls.length === 0 ? NO_ACLS : Object.isFrozen(acls) ? acls : Object.freeze(acls.map((b) => Object.freeze({ ...b })));
+    this.byName = parts.topics;
+    this.brokerMap = parts.brokers;
+    this.brokerConfigMap = parts.brokerConfigs;
     let indexes = parts.indexes;
     if (indexes === undefined) {
       indexes = { byId: new Map(), byNormalizedName: new Map() };
