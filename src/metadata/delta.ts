@@ -16,8 +16,8 @@
  * same conflict (TOPIC_ALREADY_EXISTS, UNKNOWN_TOPIC_ID, INVALID_PARTITIONS), for a store that finds
  * the conflict only when it re-validates after losing a race (the etcd store).
  */
-import { ErrorCode } from '../common/error-codes.js';
 import { aclKey, type AclBinding } from '../auth/acl.js';
+import { ErrorCode } from '../common/error-codes.js';
 import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from './image.js';
 
 export interface MetadataDelta {
@@ -73,9 +73,9 @@ export function changesDurableState(d: MetadataDelta): boolean {
     (d.addedPartitions?.length ?? 0) > 0 ||
     (d.changedPartitions?.length ?? 0) > 0 ||
     (d.topicConfigs?.length ?? 0) > 0 ||
-    (d.brokerConfigs?.length ?? 0) > 0 ||
     (d.createdAcls?.length ?? 0) > 0 ||
     (d.deletedAcls?.length ?? 0) > 0 ||
+    (d.brokerConfigs?.length ?? 0) > 0 ||
     d.producerIdBlock !== undefined
   );
 }
