@@ -3,8 +3,7 @@
  * first log dir (written to a temporary file, fsynced, renamed, directory fsynced), so a commit is
  * durable before its image is published. Kafka keeps this in its KRaft metadata log; one node with
  * no quorum needs only the latest snapshot.
- * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?, nextProducerId?, acls?}`
- * (`acls`: the ACL bindings, absent while there are none). `epoch`
+ * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?, nextProducerId?}`. `epoch`
  * was added with the image and `nextProducerId` (a decimal string: int64) with producer-id blocks;
  * both are optional: files written before them load with epoch 0 and nextProducerId 0 (the
  * producer-id allocator then starts above every id the broker issued before, see
@@ -12,12 +11,13 @@
  * they know). Broker registrations are not written: a broker registers again when it starts (like
  * a KRaft broker, which is fenced until it does), so a commit that only registers brokers skips
  * the write and its epoch is not persisted.
+ * `acls` (the ACL bindings, absent while there are none) was added with ACLs; older versions ignore it.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AclBinding } from '../auth/acl.js';
 import { log as processLog, type Logger } from '../common/logger.js';
 import { applyDelta, changesDurableState, type MetadataDelta } from '../metadata/delta.js';
-import type { AclBinding } from '../auth/acl.js';
 import { freezeTopic, MetadataImage, type PartitionImage, type TopicImage } from '../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../metadata/store.js';
 
@@ -31,12 +31,12 @@ interface Snapshot {
   topics: TopicImage[];
   /** Dynamic broker configs as strings, keyed by resource name: '' = cluster default, else a node id. */
   brokerConfigs?: Record<string, Record<string, string>>;
+  /** ACL bindings (absent while there are none, and in files written before ACLs existed). */
+  acls?: AclBinding[];
   /** The image's epoch (absent in files written before it existed). */
   epoch?: number;
   /** The image's nextProducerId as a decimal string (absent before producer-id blocks were in the image, or while 0). */
   nextProducerId?: string;
-  /** ACL bindings (absent while there are none, and in files written before ACLs existed). */
-  acls?: AclBinding[];
 }
 
 export const METADATA_FILE = '__samsa_metadata.json';
@@ -61,7 +61,7 @@ export class LocalMetadataStore implements MetadataStore {
     const path = join(dir, METADATA_FILE);
     if (existsSync(path)) {
       const snapshot = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
-      return new LocalMetadataStore(dir, imageOf(snapshot), logger);
+      return new LocalMetadataStore(dir, withAcls(imageOf(snapshot), snapshot), logger);
     }
     const store = new LocalMetadataStore(dir, MetadataImage.empty(newClusterId()), logger);
     store.persist(store.current);
@@ -128,9 +128,9 @@ export class LocalMetadataStore implements MetadataStore {
     const brokerConfigs: Record<string, Record<string, string>> = {};
     for (const name of image.brokerConfigResources()) brokerConfigs[name] = { ...image.brokerConfigs(name) };
     if (Object.keys(brokerConfigs).length > 0) snapshot.brokerConfigs = brokerConfigs;
+    if (image.acls().length > 0) snapshot.acls = [...image.acls()];
     snapshot.epoch = image.epoch;
     if (image.nextProducerId > 0n) snapshot.nextProducerId = image.nextProducerId.toString();
-    if (image.acls().length > 0) snapshot.acls = [...image.acls()];
     const path = join(this.dir, METADATA_FILE);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
@@ -161,6 +161,11 @@ function imageOf(s: Snapshot): MetadataImage {
   const brokerConfigs = new Map<string, Readonly<Record<string, string>>>();
   for (const [name, configs] of Object.entries(s.brokerConfigs ?? {})) brokerConfigs.set(name, Object.freeze({ ...configs }));
   const nextProducerId = typeof s.nextProducerId === 'string' && /^\d{1,19}$/.test(s.nextProducerId) ? BigInt(s.nextProducerId) : 0n;
-  const acls = Array.isArray(s.acls) ? s.acls : [];
-  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId, acls });
+  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId });
+}
+
+/** The image with the snapshot's ACL bindings (none in files written before ACLs). */
+function withAcls(image: MetadataImage, s: Snapshot): MetadataImage {
+  if (!Array.isArray(s.acls) || s.acls.length === 0) return image;
+  return new MetadataImage({ ...image.parts(), acls: s.acls });
 }
