@@ -128,9 +128,9 @@ export class LocalMetadataStore implements MetadataStore {
     const brokerConfigs: Record<string, Record<string, string>> = {};
     for (const name of image.brokerConfigResources()) brokerConfigs[name] = { ...image.brokerConfigs(name) };
     if (Object.keys(brokerConfigs).length > 0) snapshot.brokerConfigs = brokerConfigs;
-    if (image.acls().length > 0) snapshot.acls = [...image.acls()];
     snapshot.epoch = image.epoch;
     if (image.nextProducerId > 0n) snapshot.nextProducerId = image.nextProducerId.toString();
+    if (image.acls().length > 0) snapshot.acls = [...image.acls()];
     const path = join(this.dir, METADATA_FILE);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
