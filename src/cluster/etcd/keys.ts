@@ -16,8 +16,8 @@
  * Values are read from etcd, which other processes write: every decoder checks the shape and
  * throws EtcdValueError naming the key rather than trusting it.
  */
-import { createHash } from 'node:crypto';
-import { aclKey, type AclBinding } from '../../auth/acl.js';
+import type { AclBinding } from '../../auth/acl.js';
+import { aclId } from './acl-keys.js';
 import type { BrokerEndpoint, BrokerImage, PartitionImage } from '../../metadata/image.js';
 
 /** Kafka's ZooKeeper name of the cluster-default dynamic broker config. */
@@ -43,6 +43,10 @@ export class EtcdKeys {
   /** Everything of this cluster (the watch range): the prefix and a '/'. */
   get root(): string {
     return `${this.prefix}/`;
+  }
+  /** One ACL binding (Kafka's ZooKeeper kept a list per resource under /kafka-acl; here one key each, so no read-modify-write). */
+  acl(b: AclBinding): string {
+    return `${this.prefix}/acls/${aclId(b)}`;
   }
   get clusterId(): string {
     return `${this.prefix}/cluster/id`;
@@ -73,11 +77,6 @@ export class EtcdKeys {
     return `${this.prefix}/config/brokers/${resourceName === '' ? DEFAULT_BROKER_RESOURCE : resourceName}`;
   }
 
-  /** One ACL binding (Kafka's ZooKeeper kept a list per resource under /kafka-acl; here one key each, so no read-modify-write). */
-  acl(b: AclBinding): string {
-    return `${this.prefix}/acls/${aclId(b)}`;
-  }
-
   /** What a key under the prefix is, or undefined for keys the image does not hold. */
   parse(key: string): ParsedKey | undefined {
     if (!key.startsWith(this.root)) return undefined;
@@ -99,6 +98,7 @@ export class EtcdKeys {
 }
 
 export type ParsedKey =
+  | { kind: 'acl'; id: string }
   | { kind: 'clusterId' }
   | { kind: 'metadataVersion' }
   | { kind: 'producerIdBlock' }
@@ -106,35 +106,7 @@ export type ParsedKey =
   | { kind: 'topic'; topic: string }
   | { kind: 'partitionState'; topic: string; partition: number }
   | { kind: 'topicConfig'; topic: string }
-  | { kind: 'brokerConfig'; resourceName: string }
-  | { kind: 'acl'; id: string };
-
-/** The id of a binding's key: the first 32 hex digits of the sha256 of its identity. */
-export function aclId(b: AclBinding): string {
-  return createHash('sha256').update(aclKey(b)).digest('hex').slice(0, 32);
-}
-
-export function encodeAcl(b: AclBinding): string {
-  return JSON.stringify({
-    version: 1,
-    resourceType: b.resourceType,
-    resourceName: b.resourceName,
-    patternType: b.patternType,
-    principal: b.principal,
-    host: b.host,
-    operation: b.operation,
-    permissionType: b.permissionType,
-  });
-}
-
-export function decodeAcl(key: string, raw: string): AclBinding {
-  const o = parseObject(key, raw);
-  if (o['version'] !== 1) throw new EtcdValueError(key, `unknown version ${String(o['version'])}`);
-  const { resourceType, resourceName, patternType, principal, host, operation, permissionType } = o;
-  if (!isInt(resourceType, 0) || !isInt(patternType, 0) || !isInt(operation, 0) || !isInt(permissionType, 0)) throw new EtcdValueError(key, 'a type, operation or permission is not an integer');
-  if (typeof resourceName !== 'string' || typeof principal !== 'string' || typeof host !== 'string') throw new EtcdValueError(key, 'resourceName, principal or host is not a string');
-  return { resourceType, resourceName, patternType, principal, host, operation, permissionType };
-}
+  | { kind: 'brokerConfig'; resourceName: string };
 
 /** /brokers/topics/<t>: Kafka's znode held {version, partitions: {p: replicas}, topic_id}. */
 export interface TopicValue {

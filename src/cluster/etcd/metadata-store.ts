@@ -23,10 +23,11 @@ import type { Watcher } from 'etcd3';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import { log } from '../../common/logger.js';
+import { encodeAcl } from './acl-keys.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
 import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
-import { encodeAcl, encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
+import { encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
 
@@ -260,6 +261,11 @@ export class EtcdMetadataStore implements MetadataStore {
       // Guarded like every commit by metadata_version: two brokers never get the same block.
       ops.push(client.put(keys.producerIdBlock).value(JSON.stringify({ version: 1, nextProducerId: String(next.nextProducerId), brokerId: delta.producerIdBlock.brokerId })));
     }
+    const resources = new Set((delta.brokerConfigs ?? []).map((c) => c.resourceName));
+    for (const r of resources) {
+      const c = next.brokerConfigs(r);
+      ops.push(Object.keys(c).length > 0 ? client.put(keys.brokerConfig(r)).value(encodeConfig(c)) : client.delete().key(keys.brokerConfig(r)));
+    }
     // ACL bindings: one key each (a binding both deleted and created in one delta is kept).
     const created = new Set((delta.createdAcls ?? []).map((b) => keys.acl(b)));
     for (const b of delta.deletedAcls ?? []) if (!created.has(keys.acl(b))) ops.push(client.delete().key(keys.acl(b)));
@@ -269,11 +275,6 @@ export class EtcdMetadataStore implements MetadataStore {
       if (put.has(k)) continue;
       put.add(k);
       ops.push(client.put(k).value(encodeAcl(b)));
-    }
-    const resources = new Set((delta.brokerConfigs ?? []).map((c) => c.resourceName));
-    for (const r of resources) {
-      const c = next.brokerConfigs(r);
-      ops.push(Object.keys(c).length > 0 ? client.put(keys.brokerConfig(r)).value(encodeConfig(c)) : client.delete().key(keys.brokerConfig(r)));
     }
     return ops;
   }

@@ -6,11 +6,12 @@
  * it. A key whose value does not decode is logged and treated as absent (a bad write by another
  * process must not stop this broker from following the cluster).
  */
+import { aclKey, type AclBinding } from '../../auth/acl.js';
+import { decodeAcl } from './acl-keys.js';
 import { log } from '../../common/logger.js';
 import type { MetadataDelta } from '../../metadata/delta.js';
 import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from '../../metadata/image.js';
-import { aclKey, type AclBinding } from '../../auth/acl.js';
-import { decodeAcl, decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
+import { decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
 
 interface TopicEntry {
   value?: TopicValue;
@@ -23,11 +24,11 @@ interface TopicEntry {
 /** What one batch of key changes touched. */
 export interface Touched {
   topics: Set<string>;
+  acls?: boolean;
   brokers: Set<number>;
   brokerConfigs: Set<string>;
   clusterId: boolean;
   producerIds?: boolean;
-  acls?: boolean;
 }
 
 export function nothingTouched(): Touched {
@@ -41,11 +42,11 @@ export class EtcdMirror {
   /** The first producer id of the next block (Kafka's ProducerIdsImage.nextProducerId). */
   nextProducerId = 0n;
   version = 0;
+  /** ACL bindings by key id, in the order they were first seen. */
+  private readonly acls = new Map<string, AclBinding>();
   private readonly topicEntries = new Map<string, TopicEntry>();
   private readonly brokers = new Map<number, BrokerImage>();
   private readonly brokerConfigs = new Map<string, Record<string, string>>();
-  /** ACL bindings by key id, in the order they were first seen. */
-  private readonly acls = new Map<string, AclBinding>();
 
   constructor(private readonly keys: EtcdKeys) {}
 
@@ -148,10 +149,10 @@ export class EtcdMirror {
   /** The image of everything mirrored (at open). */
   image(epoch: number): MetadataImage {
     const touched = nothingTouched();
+    touched.acls = true;
     for (const name of this.topicEntries.keys()) touched.topics.add(name);
     for (const id of this.brokers.keys()) touched.brokers.add(id);
     for (const r of this.brokerConfigs.keys()) touched.brokerConfigs.add(r);
-    touched.acls = true;
     return this.next(MetadataImage.empty(this.clusterId), touched, epoch).image;
   }
 
