@@ -14,6 +14,9 @@ import { offsetFetchHandler } from './09-offset-fetch.js';
 import { findCoordinatorHandler, type FindCoordinatorDeps } from './10-find-coordinator.js';
 import { joinGroupHandler } from './11-join-group.js';
 import { heartbeatHandler } from './12-heartbeat.js';
+import { describeAclsHandler, type AclDeps } from './29-describe-acls.js';
+import { createAclsHandler } from './30-create-acls.js';
+import { deleteAclsHandler } from './31-delete-acls.js';
 import { leaveGroupHandler } from './13-leave-group.js';
 import { syncGroupHandler } from './14-sync-group.js';
 import { describeGroupsHandler } from './15-describe-groups.js';
@@ -46,9 +49,6 @@ import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDep
 import { listPartitionReassignmentsHandler, type ListPartitionReassignmentsDeps } from './46-list-partition-reassignments.js';
 import { unregisterBrokerHandler, type UnregisterBrokerDeps } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
-import { describeAclsHandler, type AclDeps } from './29-describe-acls.js';
-import { createAclsHandler } from './30-create-acls.js';
-import { deleteAclsHandler } from './31-delete-acls.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
 
@@ -122,6 +122,9 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     addOffsetsToTxnHandler(services),
     endTxnHandler(services),
     writeTxnMarkersHandler(services),
+    describeAclsHandler(services),
+    createAclsHandler(services),
+    deleteAclsHandler(services),
     txnOffsetCommitHandler(services),
     describeProducersHandler(services),
     describeTransactionsHandler(services),
@@ -132,9 +135,6 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     listPartitionReassignmentsHandler(services),
     unregisterBrokerHandler(services),
     describeTopicPartitionsHandler(services),
-    describeAclsHandler(services),
-    createAclsHandler(services),
-    deleteAclsHandler(services),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
   return handlers;
