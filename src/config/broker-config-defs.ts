@@ -26,6 +26,10 @@ const own: ConfigKeyDef[] = [
   { name: 'default.replication.factor', type: ConfigType.int, defaultValue: 1, validate: atLeast(1) },
   { name: 'auto.create.topics.enable', type: ConfigType.boolean, defaultValue: true },
   { name: 'delete.topic.enable', type: ConfigType.boolean, defaultValue: true },
+  // ACLs (src/auth/): Kafka's StandardAuthorizer / AclAuthorizer class names turn enforcement on; any other class is refused.
+  { name: 'authorizer.class.name', type: ConfigType.string, defaultValue: '', readOnly: true, validate: authorizerClass },
+  { name: 'super.users', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'allow.everyone.if.no.acl.found', type: ConfigType.boolean, defaultValue: false, readOnly: true },
   { name: 'socket.request.max.bytes', type: ConfigType.int, defaultValue: 104857600, validate: atLeast(1) },
   { name: 'message.max.bytes', type: ConfigType.int, defaultValue: 1048588, validate: atLeast(0) },
   { name: 'log.segment.bytes', type: ConfigType.int, defaultValue: 1073741824, validate: atLeast(14) },
@@ -143,10 +147,6 @@ const own: ConfigKeyDef[] = [
   { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
   { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], inert: true },
   { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
-  // ACLs (src/auth/): Kafka's StandardAuthorizer / AclAuthorizer class names turn enforcement on; any other class is refused.
-  { name: 'authorizer.class.name', type: ConfigType.string, defaultValue: '', readOnly: true, validate: authorizerClass },
-  { name: 'super.users', type: ConfigType.string, defaultValue: null, readOnly: true },
-  { name: 'allow.everyone.if.no.acl.found', type: ConfigType.boolean, defaultValue: false, readOnly: true },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

@@ -8,7 +8,7 @@
  * - Only PLAINTEXT is implemented. A listener (in listeners or advertised.listeners) whose protocol
  *   is SSL, SASL_PLAINTEXT or SASL_SSL stops start-up instead of silently serving plaintext without
  *   authentication. Unused mappings (Kafka's sample file maps all four) are fine.
- * - Security settings (ssl.*, sasl.*, ...) are refused with a
+ * - Security settings (ssl.*, sasl.*, authorizer.class.name, super.users, ...) are refused with a
  *   message saying so, rather than the generic "unknown configuration".
  * - Settings marked `inert` in broker-config-defs.ts are accepted for compatibility with Kafka's
  *   sample server.properties; setting one explicitly logs a warning that it is ignored (KRaft and
@@ -64,7 +64,7 @@ export function checkListenerSecurity(map: ReadonlyMap<string, string>, lists: r
 
 /** Kafka settings that change security semantics; Samsa refuses them until it implements them. */
 const SECURITY_PREFIXES = ['ssl.', 'sasl.', 'security.', 'listener.name.', 'delegation.token.', 'password.encoder.', 'principal.'];
-const SECURITY_NAMES = new Set(['connections.max.reauth.ms', 'ssl.client.auth']);
+const SECURITY_NAMES = new Set(['authorizer.class.name', 'super.users', 'allow.everyone.if.no.acl.found', 'connections.max.reauth.ms', 'ssl.client.auth']);
 
 /** A refusal message for an unrecognised key that is a Kafka security setting, else null. */
 export function unimplementedSettingMessage(key: string): string | null {
