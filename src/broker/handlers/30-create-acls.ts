@@ -17,7 +17,7 @@ import {
   type CreateAclsResponseInit,
 } from '../../protocol/generated/messages/create-acls.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
-import { SECURITY_DISABLED_MESSAGE, type AclDeps } from './29-describe-acls.js';
+import { SECURITY_DISABLED_MESSAGE, type AclDeps } from './acl-deps.js';
 
 export function createAclsHandler(deps: AclDeps): ApiHandler<CreateAclsRequest, CreateAclsResponseInit> {
   return defineHandler<CreateAclsRequest, CreateAclsResponseInit>({

@@ -17,7 +17,7 @@ import {
   type DeleteAclsResponseInit,
 } from '../../protocol/generated/messages/delete-acls.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
-import { SECURITY_DISABLED_MESSAGE, type AclDeps } from './29-describe-acls.js';
+import { SECURITY_DISABLED_MESSAGE, type AclDeps } from './acl-deps.js';
 
 type FilterResult = NonNullable<DeleteAclsResponseInit['filterResults']>[number];
 
