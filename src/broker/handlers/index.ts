@@ -15,6 +15,7 @@ import { findCoordinatorHandler, type FindCoordinatorDeps } from './10-find-coor
 import { joinGroupHandler } from './11-join-group.js';
 import { heartbeatHandler } from './12-heartbeat.js';
 import { describeAclsHandler } from './29-describe-acls.js';
+import type { AclDeps } from './acl-deps.js';
 import { createAclsHandler } from './30-create-acls.js';
 import { deleteAclsHandler } from './31-delete-acls.js';
 import { leaveGroupHandler } from './13-leave-group.js';
@@ -49,7 +50,6 @@ import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDep
 import { listPartitionReassignmentsHandler, type ListPartitionReassignmentsDeps } from './46-list-partition-reassignments.js';
 import { unregisterBrokerHandler, type UnregisterBrokerDeps } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
-import type { AclDeps } from './acl-deps.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
 
