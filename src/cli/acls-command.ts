@@ -6,12 +6,12 @@
  * prompt (kafka-acls.sh asks unless --force; --force is accepted). Errors per binding are printed
  * and make the exit code 1; SECURITY_DISABLED means the broker has no authorizer.class.name.
  */
-import { describeAcl, operationName, patternTypeName, permissionTypeName, resourceTypeName, type AclBinding, type AclFilter } from '../auth/acl.js';
+import { AclOp, describeAcl, operationName, PatternType, PermissionType, patternTypeName, permissionTypeName, resourceTypeName, type AclBinding, type AclFilter } from '../auth/acl.js';
 import { ErrorCode, errorName } from '../common/error-codes.js';
 import type { CreateAclsResponse } from '../protocol/generated/messages/create-acls.js';
 import type { DeleteAclsResponse } from '../protocol/generated/messages/delete-acls.js';
 import type { DescribeAclsResponse } from '../protocol/generated/messages/describe-acls.js';
-import { bindingsToAdd, filtersToList, filtersToRemove, resourcesOf } from './acl-options.js';
+import { bindingsToAdd, filtersToList, filtersToRemove, parsePatternType, resourcesOf } from './acl-options.js';
 import { formatOptions, type OptionSpec } from './args.js';
 import type { KafkaConnection } from '../client/connection.js';
 import { connectionOptions } from './client.js';
@@ -153,7 +153,8 @@ export function runAcls(args: string[]): Promise<number> {
       text += `Removed ${result.removed.length} ACL${result.removed.length === 1 ? '' : 's'}\n\n`;
     }
     // Like kafka-acls.sh: show the resources' ACLs (after --add/--remove), or the listing asked for.
-    const filters = a.has('list') ? filtersToList(a) : resourcesOf(a, a.has('add') ? 3 : 1).map((r) => ({ ...r, principal: null, host: null, operation: 1, permissionType: 1 }));
+    const shown = a.has('add') ? parsePatternType(a.get('resource-pattern-type')) : PatternType.ANY;
+    const filters = a.has('list') ? filtersToList(a) : resourcesOf(a, shown).map((r) => ({ ...r, principal: null, host: null, operation: AclOp.ANY, permissionType: PermissionType.ANY }));
     const seen = new Set<string>();
     const acls: AclBinding[] = [];
     for (const f of filters) {
