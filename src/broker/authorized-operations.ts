@@ -4,7 +4,8 @@
  * AclOperation code the principal may perform on the resource; with no authorizer configured that
  * is every operation the resource type supports (AclEntry.supportedOperations). When the client
  * does not ask, the field keeps the schema default INT32_MIN ("not requested").
- * Samsa has no authorizer yet, so the answer is always the full supported set.
+ * Handlers answer the full supported set; with an ACL authorizer the gate narrows it to the
+ * allowed operations (gate/authorized-operations-rule.ts).
  */
 
 /** AclOperation codes (org.apache.kafka.common.acl.AclOperation). */

@@ -33,6 +33,7 @@ import { FollowerReadStats } from './preferred-read-replica.js';
 import { replicaSelectorFor } from '../replication/replica-selector.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestGate, type GateOptions } from './gate/gate.js';
+import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
@@ -268,7 +269,12 @@ export class Broker {
   private buildRouter(): RequestRouter {
     const metadata = this.metadata;
     const cluster = this.cluster;
+    const authorizer = this.gateOptions.authorizer ?? aclAuthorizerOf(this.config, () => metadata.image());
+    if (this.gateOptions.authorizer === undefined && authorizer !== undefined) {
+      this.logger.info(`ACL authorizer on (${String(this.config.get('authorizer.class.name'))}): super.users ${String(this.config.get('super.users') ?? '(none)')}, allow.everyone.if.no.acl.found=${String(this.config.bool('allow.everyone.if.no.acl.found'))}, ${metadata.image().acls().length} ACL bindings`);
+    }
     const services: HandlerServices = {
+      aclsEnabled: authorizer !== undefined && !authorizer.allowsEverything,
       nodeId: this.nodeId,
       controllerId: cluster !== null ? () => cluster.controllerId : () => this.nodeId,
       config: this.config,
@@ -294,8 +300,13 @@ export class Broker {
       leaderThrottle: this.throttles?.leader ?? null,
       topicStats: this.topicStats,
     };
-    const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
-    return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger, this.observability?.requests ?? null);
+    const topicNames = {
+      nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name,
+      exists: (name: string) => metadata.image().topic(name) !== undefined,
+      autoCreateTopics: () => this.config.bool('auto.create.topics.enable'),
+    };
+    const gate = new RequestGate(topicNames, authorizer === undefined ? this.gateOptions : { ...this.gateOptions, authorizer });
+    return new RequestRouter(buildHandlers(services), gate, this.pools.logReads, this.logger, this.observability?.requests ?? null);
   }
 
   /** What the metrics read at scrape time (broker/observability.ts). */

@@ -163,6 +163,8 @@ export class RequestRouter implements FrameDispatcher {
     if (outcome?.kind === 'deny') {
       this.observer?.failed(ctx.apiKey, outcome.errorCode);
       out = handler.errorResponse(req, outcome.errorCode, ctx);
+    } else if (outcome?.kind === 'answer') {
+      out = outcome.response;
     } else {
       try {
         out = handler.handle(ctx, work);

@@ -19,6 +19,7 @@ Commands:
   leaders         Elect partition leaders (samsa leaders elect --election-type PREFERRED|UNCLEAN)
   transactions    List, describe, describe-producers and abort transactions
   reassign        Move partition replicas between brokers (kafka-reassign-partitions.sh)
+  acls            Add, remove and list ACLs (kafka-acls.sh)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -53,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./transactions-command.js')).runTransactions(rest);
     case 'reassign':
       return (await import('./reassign-command.js')).runReassign(rest);
+    case 'acls':
+      return (await import('./acls-command.js')).runAcls(rest);
     case '--version':
     case '-V':
     case 'version':

@@ -53,6 +53,8 @@ export interface ProtocolClientOptions {
   port: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** The local address to connect from (e.g. 127.0.0.2, to test host-based ACLs); default any. */
+  localAddress?: string;
   /** Client id in every request header this client encodes; default 'samsa'. */
   clientId?: string | null;
   /** Default 10,000 ms. */
@@ -166,6 +168,7 @@ export class ProtocolClient {
       const s = connect({
         host,
         port: opts.port,
+        ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}),
         onread: {
           buffer: () => reader.target(),
           callback: (n: number) => {

@@ -11,9 +11,11 @@
  * they know). Broker registrations are not written: a broker registers again when it starts (like
  * a KRaft broker, which is fenced until it does), so a commit that only registers brokers skips
  * the write and its epoch is not persisted.
+ * `acls` (the ACL bindings, absent while there are none) was added with ACLs; older versions ignore it.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AclBinding } from '../auth/acl.js';
 import { log as processLog, type Logger } from '../common/logger.js';
 import { applyDelta, changesDurableState, type MetadataDelta } from '../metadata/delta.js';
 import { freezeTopic, MetadataImage, type PartitionImage, type ScramCredentialImage, type TopicImage } from '../metadata/image.js';
@@ -29,6 +31,8 @@ interface Snapshot {
   topics: TopicImage[];
   /** Dynamic broker configs as strings, keyed by resource name: '' = cluster default, else a node id. */
   brokerConfigs?: Record<string, Record<string, string>>;
+  /** ACL bindings (absent while there are none, and in files written before ACLs existed). */
+  acls?: AclBinding[];
   /** The image's epoch (absent in files written before it existed). */
   epoch?: number;
   /** The image's nextProducerId as a decimal string (absent before producer-id blocks were in the image, or while 0). */
@@ -59,7 +63,7 @@ export class LocalMetadataStore implements MetadataStore {
     const path = join(dir, METADATA_FILE);
     if (existsSync(path)) {
       const snapshot = JSON.parse(readFileSync(path, 'utf8')) as Snapshot;
-      return new LocalMetadataStore(dir, imageOf(snapshot), logger);
+      return new LocalMetadataStore(dir, withAcls(imageOf(snapshot), snapshot), logger);
     }
     const store = new LocalMetadataStore(dir, MetadataImage.empty(newClusterId()), logger);
     store.persist(store.current);
@@ -131,6 +135,7 @@ export class LocalMetadataStore implements MetadataStore {
     if (Object.keys(scram).length > 0) snapshot.scramCredentials = scram;
     snapshot.epoch = image.epoch;
     if (image.nextProducerId > 0n) snapshot.nextProducerId = image.nextProducerId.toString();
+    if (image.acls().length > 0) snapshot.acls = [...image.acls()];
     const path = join(this.dir, METADATA_FILE);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
@@ -164,4 +169,10 @@ function imageOf(s: Snapshot): MetadataImage {
   const scramCredentials = new Map<string, ReadonlyMap<string, ScramCredentialImage>>();
   for (const [user, byMechanism] of Object.entries(s.scramCredentials ?? {})) scramCredentials.set(user, new Map(Object.entries(byMechanism).map(([m, c]) => [m, Object.freeze({ ...c })])));
   return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId, scramCredentials });
+}
+
+/** The image with the snapshot's ACL bindings (none in files written before ACLs). */
+function withAcls(image: MetadataImage, s: Snapshot): MetadataImage {
+  if (!Array.isArray(s.acls) || s.acls.length === 0) return image;
+  return new MetadataImage({ ...image.parts(), acls: s.acls });
 }

@@ -1,7 +1,14 @@
 /** Broker properties recognised by Samsa, with Kafka's names and defaults. */
+import { STANDARD_AUTHORIZER_CLASSES } from '../auth/authorizer-classes.js';
 import { ConfigType, atLeast, between, oneOf, type ConfigKeyDef } from './config-types.js';
 
 const HOUR_MS = 60 * 60 * 1000;
+
+/** authorizer.class.name: empty (no authorizer) or a class whose semantics Samsa implements. */
+function authorizerClass(v: unknown): string | undefined {
+  if (v === null || v === '' || (typeof v === 'string' && STANDARD_AUTHORIZER_CLASSES.includes(v.trim()))) return undefined;
+  return `Samsa implements only Kafka's ACL authorizer: set ${STANDARD_AUTHORIZER_CLASSES.join(' or ')}, or leave it empty (no authorization)`;
+}
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
 
 const own: ConfigKeyDef[] = [
@@ -19,6 +26,10 @@ const own: ConfigKeyDef[] = [
   { name: 'default.replication.factor', type: ConfigType.int, defaultValue: 1, validate: atLeast(1) },
   { name: 'auto.create.topics.enable', type: ConfigType.boolean, defaultValue: true },
   { name: 'delete.topic.enable', type: ConfigType.boolean, defaultValue: true },
+  // ACLs (src/auth/): Kafka's StandardAuthorizer / AclAuthorizer class names turn enforcement on; any other class is refused.
+  { name: 'authorizer.class.name', type: ConfigType.string, defaultValue: '', readOnly: true, validate: authorizerClass },
+  { name: 'super.users', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'allow.everyone.if.no.acl.found', type: ConfigType.boolean, defaultValue: false, readOnly: true },
   { name: 'socket.request.max.bytes', type: ConfigType.int, defaultValue: 104857600, validate: atLeast(1) },
   { name: 'message.max.bytes', type: ConfigType.int, defaultValue: 1048588, validate: atLeast(0) },
   { name: 'log.segment.bytes', type: ConfigType.int, defaultValue: 1073741824, validate: atLeast(14) },

@@ -16,6 +16,7 @@
  * same conflict (TOPIC_ALREADY_EXISTS, UNKNOWN_TOPIC_ID, INVALID_PARTITIONS), for a store that finds
  * the conflict only when it re-validates after losing a race (the etcd store).
  */
+import { aclKey, type AclBinding } from '../auth/acl.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type ScramCredentialImage, type TopicImage } from './image.js';
 
@@ -40,6 +41,10 @@ export interface MetadataDelta {
   readonly scramCredentials?: readonly { readonly user: string; readonly mechanism: string; readonly credential: ScramCredentialImage | null }[];
   /** Existing partitions whose leader, leader epoch, ISR or partition epoch changed (Kafka's PartitionChangeRecord). */
   readonly changedPartitions?: readonly { readonly topicId: string; readonly partitions: readonly PartitionImage[] }[];
+  /** ACL bindings added (Kafka's AccessControlEntryRecord); one the image has already is left as it is. */
+  readonly createdAcls?: readonly AclBinding[];
+  /** ACL bindings removed (Kafka's RemoveAccessControlEntryRecord); one the image lacks is ignored. */
+  readonly deletedAcls?: readonly AclBinding[];
 }
 
 export interface ProducerIdBlock {
@@ -70,6 +75,8 @@ export function changesDurableState(d: MetadataDelta): boolean {
     (d.addedPartitions?.length ?? 0) > 0 ||
     (d.changedPartitions?.length ?? 0) > 0 ||
     (d.topicConfigs?.length ?? 0) > 0 ||
+    (d.createdAcls?.length ?? 0) > 0 ||
+    (d.deletedAcls?.length ?? 0) > 0 ||
     (d.brokerConfigs?.length ?? 0) > 0 ||
     (d.scramCredentials?.length ?? 0) > 0 ||
     d.producerIdBlock !== undefined
@@ -152,7 +159,22 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
     next.nextProducerId = end;
   }
   for (const id of delta.unregisteredBrokers ?? []) next.brokers.delete(id);
-  return new MetadataImage({ ...next, epoch: image.epoch + 1 });
+  const acls = (delta.createdAcls?.length ?? 0) > 0 || (delta.deletedAcls?.length ?? 0) > 0 ? changeAcls(next.acls, delta) : next.acls;
+  return new MetadataImage({ ...next, acls, epoch: image.epoch + 1 });
+}
+
+/** The bindings after removing `deletedAcls` and adding the `createdAcls` not present. */
+function changeAcls(acls: readonly AclBinding[], delta: MetadataDelta): AclBinding[] {
+  const gone = new Set((delta.deletedAcls ?? []).map(aclKey));
+  const out = acls.filter((b) => !gone.has(aclKey(b)));
+  const have = new Set(out.map(aclKey));
+  for (const b of delta.createdAcls ?? []) {
+    const k = aclKey(b);
+    if (have.has(k)) continue;
+    have.add(k);
+    out.push(b);
+  }
+  return out;
 }
 
 /** Topics of `previous` that `next` no longer has (by id: a re-created namesake counts as deleted). */

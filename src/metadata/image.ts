@@ -7,9 +7,14 @@
  * MetadataStore makes new images (applyDelta in delta.ts); readers keep the image they got for as
  * long as they need a consistent view.
  * Samsa deviations: the epoch is a plain counter (Kafka's image carries the offset and epoch of
- * the metadata log record that produced it); ACLs and features are not in the image yet.
+ * the metadata log record that produced it); features are not in the image yet. ACL bindings
+ * (Kafka's AccessControlEntryRecord) are a list in creation order (auth/acl.ts).
  * Images are frozen at run time (objects and arrays), so an accidental write throws in strict mode.
  */
+
+import type { AclBinding } from '../auth/acl.js';
+
+const NO_ACLS: readonly AclBinding[] = Object.freeze([]);
 
 /** One partition's replica state. */
 export interface PartitionImage {
@@ -67,6 +72,8 @@ export interface MetadataImageParts {
   readonly scramCredentials?: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>>;
   /** The topic indexes, when the caller kept them up to date (applyDelta); built from `topics` otherwise. */
   readonly indexes?: TopicIndexes;
+  /** ACL bindings (none when absent). */
+  readonly acls?: readonly AclBinding[];
 }
 
 /**
@@ -94,6 +101,8 @@ export class MetadataImage {
   readonly clusterId: string;
   /** The first producer id of the next block (Kafka's ProducerIdsImage.nextProducerId). */
   readonly nextProducerId: bigint;
+  /** ACL bindings (frozen; the same array until a delta changes them). */
+  private readonly aclList: readonly AclBinding[];
   private readonly byName: ReadonlyMap<string, TopicImage>;
   private readonly byId: ReadonlyMap<string, TopicImage>;
   /** Topic name with '.' replaced by '_' → topic name (Kafka rejects names colliding this way). */
@@ -107,6 +116,9 @@ export class MetadataImage {
     this.epoch = parts.epoch;
     this.clusterId = parts.clusterId;
     this.nextProducerId = parts.nextProducerId ?? 0n;
+    // A frozen list is an earlier image's (kept as it is, so readers can cache by identity).
+    const acls = parts.acls;
+    this.aclList = acls === undefined || acls.length === 0 ? NO_ACLS : Object.isFrozen(acls) ? acls : Object.freeze(acls.map((b) => Object.freeze({ ...b })));
     this.byName = parts.topics;
     this.brokerMap = parts.brokers;
     this.brokerConfigMap = parts.brokerConfigs;
@@ -138,6 +150,7 @@ export class MetadataImage {
     nextProducerId: bigint;
     scramCredentials: Map<string, ReadonlyMap<string, ScramCredentialImage>>;
     indexes: TopicIndexes;
+    acls: readonly AclBinding[];
   } {
     return {
       epoch: this.epoch,
@@ -148,6 +161,7 @@ export class MetadataImage {
       nextProducerId: this.nextProducerId,
       scramCredentials: new Map(this.scramMap),
       indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
+      acls: this.aclList,
     };
   }
 
@@ -185,6 +199,11 @@ export class MetadataImage {
   /** Dynamic broker configs of a resource ('' = cluster default, else a node id); empty when none. */
   brokerConfigs(resourceName: string): Readonly<Record<string, string>> {
     return this.brokerConfigMap.get(resourceName) ?? NO_CONFIGS;
+  }
+
+  /** The ACL bindings (frozen; the same array until a delta changes them). */
+  acls(): readonly AclBinding[] {
+    return this.aclList;
   }
 
   /** Resource names that have dynamic broker configs. */

@@ -12,18 +12,33 @@ import type { RequestContext } from '../handler.js';
 import { topicResource, type Action } from './authorizer.js';
 
 /** Asks the authorizer about some actions: one answer per action, true = allowed. */
-export type Check = (actions: readonly Action[]) => readonly boolean[];
+export interface Check {
+  (actions: readonly Action[]): readonly boolean[];
+  /** Kafka's authorizeByResourceType: `operation` allowed on at least one resource of the type. */
+  byResourceType(operation: number, resourceType: number): boolean;
+}
 
-/** What the rules look up beside the request: a topic's name from its id (the metadata image). */
+/** What the rules look up beside the request (the metadata image and the broker's config). */
 export interface TopicNames {
   nameOfId(topicId: string): string | undefined;
+  /** Whether a topic of this name exists. */
+  exists(name: string): boolean;
+  /** auto.create.topics.enable (Metadata's auto-creation then needs CREATE). */
+  autoCreateTopics(): boolean;
+}
+
+/** The single-action form of a check. */
+export function allowed(authorize: Check, action: Action): boolean {
+  return authorize([action])[0] === true;
 }
 
 export type GateOutcome<Req, Res> =
   /** The whole request is denied: answered with the handler's errorResponse(req, errorCode). */
   | { readonly kind: 'deny'; readonly errorCode: number }
   /** Some resources are denied: the handler gets `request`, and its answer goes through `complete`. */
-  | { readonly kind: 'filtered'; readonly request: Req; complete(res: Res): Res };
+  | { readonly kind: 'filtered'; readonly request: Req; complete(res: Res): Res }
+  /** The request is not run; this is its answer (Kafka's "OPERATION_NOT_ATTEMPTED for the others" cases). */
+  | { readonly kind: 'answer'; readonly response: Res };
 
 export interface AccessRule<Req, Res> {
   readonly apiKey: number;
@@ -82,6 +97,62 @@ export function perTopic<Req, Res, T>(apiKey: number, operation: Action['operati
       const allowed = all.filter((t) => !denied.has(t));
       const deniedList = [...denied];
       return { kind: 'filtered', request: list.withTopics(req, allowed), complete: (res) => list.addDenied(res, deniedList, ctx) };
+    },
+  };
+}
+
+/** How a rule reads and rebuilds a request whose entries each name one resource (groups, transactional ids, config resources). */
+export interface ResourceList<Req, Res, T> {
+  items(req: Req, ctx: RequestContext): readonly T[] | null;
+  /** The action an entry needs (undefined: none, the handler answers it). */
+  actionOf(t: T, ctx: RequestContext): Action | undefined;
+  withItems(req: Req, items: T[], ctx: RequestContext): Req;
+  /** The response with the denied entries' errors added. */
+  addDenied(res: Res, denied: readonly T[], ctx: RequestContext): Res;
+}
+
+/** Each entry checked on its own: denied entries never reach the handler and are answered by `list.addDenied`. */
+export function perResource<Req, Res, T>(apiKey: number, list: ResourceList<Req, Res, T>): AccessRule<Req, Res> {
+  return {
+    apiKey,
+    check(ctx, req, authorize) {
+      const all = list.items(req, ctx);
+      if (all === null || all.length === 0) return undefined;
+      const named: T[] = [];
+      const actions: Action[] = [];
+      for (const t of all) {
+        const a = list.actionOf(t, ctx);
+        if (a === undefined) continue;
+        named.push(t);
+        actions.push(a);
+      }
+      const answers = authorize(actions);
+      const denied = named.filter((_t, i) => answers[i] !== true);
+      if (denied.length === 0) return undefined;
+      const deniedSet = new Set(denied);
+      return { kind: 'filtered', request: list.withItems(req, all.filter((t) => !deniedSet.has(t)), ctx), complete: (res) => list.addDenied(res, denied, ctx) };
+    },
+  };
+}
+
+/** `first` (a whole-request rule) and then `rest`: a denial by `first` answers the whole request. */
+export function thenRule<Req, Res>(first: AccessRule<Req, Res>, rest: AccessRule<Req, Res>): AccessRule<Req, Res> {
+  return {
+    apiKey: first.apiKey,
+    check(ctx, req, authorize, names) {
+      const out = first.check(ctx, req, authorize, names);
+      if (out !== undefined) return out;
+      return rest.check(ctx, req, authorize, names);
+    },
+  };
+}
+
+/** A response filtered after the handler (nothing is denied up front). */
+export function filterAfter<Req, Res>(apiKey: number, filter: (res: Res, authorize: Check, ctx: RequestContext) => Res): AccessRule<Req, Res> {
+  return {
+    apiKey,
+    check(ctx, req, authorize) {
+      return { kind: 'filtered', request: req, complete: (res) => filter(res, authorize, ctx) };
     },
   };
 }

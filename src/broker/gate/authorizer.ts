@@ -5,8 +5,9 @@
  * Fetch: READ on each topic; CreateTopics: CREATE on the cluster or on each topic; a group API:
  * READ on the group; ...); the result is ALLOWED or DENIED per action. Which actions each API
  * asks and which error a denial gets is in access-rules.ts.
- * Samsa today: no ACLs, so the broker's authorizer is `allowAllAuthorizer` (Kafka with no
- * authorizer configured); the seam is what an ACL authorizer plugs into.
+ * Samsa: with no authorizer.class.name the broker's authorizer is `allowAllAuthorizer` (Kafka with
+ * no authorizer configured); with Kafka's StandardAuthorizer / AclAuthorizer class name it is the
+ * ACL authorizer of src/auth/standard-authorizer.ts.
  */
 import type { AclOperation } from '../authorized-operations.js';
 import type { Session } from './session.js';
@@ -43,6 +44,11 @@ export interface Authorizer {
   readonly allowsEverything: boolean;
   /** One answer per action, in order: true = ALLOWED. */
   authorize(session: Session, actions: readonly Action[]): readonly boolean[];
+  /**
+   * Kafka's Authorizer.authorizeByResourceType: whether `operation` is allowed on at least one
+   * resource of the type (absent: allowed when any literal `*` resource would be).
+   */
+  authorizeByResourceType?(session: Session, operation: number, resourceType: number): boolean;
 }
 
 export const allowAllAuthorizer: Authorizer = {

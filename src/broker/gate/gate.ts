@@ -8,7 +8,7 @@
  * each is replaceable (`new Broker(config, { gate: {...} })`, `startBroker({ gate })`).
  */
 import type { ConnectionInfo, RequestContext } from '../handler.js';
-import type { GateOutcome, TopicNames } from './access-rule.js';
+import type { Check, GateOutcome, TopicNames } from './access-rule.js';
 import { accessRules } from './access-rules.js';
 import { connectionAuthenticator, type Authenticator } from './authenticator.js';
 import { allowAllAuthorizer, type Action, type Authorizer } from './authorizer.js';
@@ -56,7 +56,11 @@ export class RequestGate {
     const rule = accessRules.get(ctx.apiKey);
     if (rule === undefined) return undefined;
     const authorizer = this.authorizer;
-    return rule.check(ctx, req, (actions: readonly Action[]) => (actions.length === 0 ? [] : authorizer.authorize(ctx.session, actions)), this.topicNames);
+    const check = ((actions: readonly Action[]) => (actions.length === 0 ? [] : authorizer.authorize(ctx.session, actions))) as Check;
+    check.byResourceType = (operation, resourceType) =>
+      authorizer.authorizeByResourceType?.(ctx.session, operation, resourceType) ??
+      authorizer.authorize(ctx.session, [{ operation: operation as Action['operation'], resource: { type: resourceType as Action['resource']['type'], name: '*' } }])[0] === true;
+    return rule.check(ctx, req, check, this.topicNames);
   }
 
   /** The response's throttle time: the quota step is its only source. */

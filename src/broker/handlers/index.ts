@@ -14,6 +14,10 @@ import { offsetFetchHandler } from './09-offset-fetch.js';
 import { findCoordinatorHandler, type FindCoordinatorDeps } from './10-find-coordinator.js';
 import { joinGroupHandler } from './11-join-group.js';
 import { heartbeatHandler } from './12-heartbeat.js';
+import { describeAclsHandler } from './29-describe-acls.js';
+import type { AclDeps } from './acl-deps.js';
+import { createAclsHandler } from './30-create-acls.js';
+import { deleteAclsHandler } from './31-delete-acls.js';
 import { leaveGroupHandler } from './13-leave-group.js';
 import { syncGroupHandler } from './14-sync-group.js';
 import { describeGroupsHandler } from './15-describe-groups.js';
@@ -87,7 +91,8 @@ export type HandlerServices = ScramDeps &
   AlterPartitionReassignmentsDeps &
   ListPartitionReassignmentsDeps &
   UnregisterBrokerDeps &
-  DescribeTopicPartitionsDeps;
+  DescribeTopicPartitionsDeps &
+  AclDeps;
 
 /** The handlers of every API key served, given the broker's services. */
 export function buildHandlers(services: HandlerServices): readonly ApiHandler<unknown, unknown>[] {
@@ -124,6 +129,9 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     addOffsetsToTxnHandler(services),
     endTxnHandler(services),
     writeTxnMarkersHandler(services),
+    describeAclsHandler(services),
+    createAclsHandler(services),
+    deleteAclsHandler(services),
     txnOffsetCommitHandler(services),
     describeProducersHandler(services),
     describeTransactionsHandler(services),

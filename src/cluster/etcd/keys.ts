@@ -8,6 +8,7 @@
  *   <prefix>/brokers/topics/<topic>/partitions/<p>/state    leader, leader epoch, ISR, partition epoch
  *   <prefix>/config/topics/<topic>                          topic config overrides
  *   <prefix>/config/brokers/<default>|<nodeId>              dynamic broker configs
+ *   <prefix>/acls/<id>                                      one ACL binding; id = sha256 of the binding (hex, 32 chars)
  *   <prefix>/latest_producer_id_block                       {version, nextProducerId (decimal string), brokerId}: the last block handed out
  *   <prefix>/election/controller/<leaseId>                  controller candidates (Kafka's /controller)
  *   <prefix>/controller_epoch                               controller epoch
@@ -15,6 +16,8 @@
  * Values are read from etcd, which other processes write: every decoder checks the shape and
  * throws EtcdValueError naming the key rather than trusting it.
  */
+import type { AclBinding } from '../../auth/acl.js';
+import { aclId } from './acl-keys.js';
 import type { BrokerEndpoint, BrokerImage, PartitionImage } from '../../metadata/image.js';
 
 /** Kafka's ZooKeeper name of the cluster-default dynamic broker config. */
@@ -40,6 +43,10 @@ export class EtcdKeys {
   /** Everything of this cluster (the watch range): the prefix and a '/'. */
   get root(): string {
     return `${this.prefix}/`;
+  }
+  /** One ACL binding (Kafka's ZooKeeper kept a list per resource under /kafka-acl; here one key each, so no read-modify-write). */
+  acl(b: AclBinding): string {
+    return `${this.prefix}/acls/${aclId(b)}`;
   }
   get clusterId(): string {
     return `${this.prefix}/cluster/id`;
@@ -88,6 +95,7 @@ export class EtcdKeys {
       if (parts.length === 3) return { kind: 'topic', topic: c };
       if (parts.length === 6 && d === 'partitions' && e !== undefined && /^\d{1,10}$/.test(e) && f === 'state') return { kind: 'partitionState', topic: c, partition: Number(e) };
     }
+    if (parts.length === 2 && a === 'acls' && b !== undefined && /^[0-9a-f]{32}$/.test(b)) return { kind: 'acl', id: b };
     if (parts.length === 3 && a === 'config' && b === 'topics' && c !== undefined && c !== '') return { kind: 'topicConfig', topic: c };
     if (parts.length === 3 && a === 'config' && b === 'brokers' && c !== undefined && c !== '') return { kind: 'brokerConfig', resourceName: c === DEFAULT_BROKER_RESOURCE ? '' : c };
     if (parts.length === 3 && a === 'config' && b === 'users' && c !== undefined && c !== '') {
@@ -102,6 +110,7 @@ export class EtcdKeys {
 }
 
 export type ParsedKey =
+  | { kind: 'acl'; id: string }
   | { kind: 'clusterId' }
   | { kind: 'metadataVersion' }
   | { kind: 'producerIdBlock' }

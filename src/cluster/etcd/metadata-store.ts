@@ -25,6 +25,7 @@ import type { Watcher } from 'etcd3';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import { log } from '../../common/logger.js';
+import { encodeAcl } from './acl-keys.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
 import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
@@ -271,6 +272,16 @@ export class EtcdMetadataStore implements MetadataStore {
     for (const r of resources) {
       const c = next.brokerConfigs(r);
       ops.push(Object.keys(c).length > 0 ? client.put(keys.brokerConfig(r)).value(encodeConfig(c)) : client.delete().key(keys.brokerConfig(r)));
+    }
+    // ACL bindings: one key each (a binding both deleted and created in one delta is kept).
+    const created = new Set((delta.createdAcls ?? []).map((b) => keys.acl(b)));
+    for (const b of delta.deletedAcls ?? []) if (!created.has(keys.acl(b))) ops.push(client.delete().key(keys.acl(b)));
+    const put = new Set<string>();
+    for (const b of delta.createdAcls ?? []) {
+      const k = keys.acl(b);
+      if (put.has(k)) continue;
+      put.add(k);
+      ops.push(client.put(k).value(encodeAcl(b)));
     }
     return ops;
   }

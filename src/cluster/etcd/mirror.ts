@@ -6,6 +6,8 @@
  * it. A key whose value does not decode is logged and treated as absent (a bad write by another
  * process must not stop this broker from following the cluster).
  */
+import { aclKey, type AclBinding } from '../../auth/acl.js';
+import { decodeAcl } from './acl-keys.js';
 import { log } from '../../common/logger.js';
 import type { MetadataDelta } from '../../metadata/delta.js';
 import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type ScramCredentialImage, type TopicImage } from '../../metadata/image.js';
@@ -23,6 +25,7 @@ interface TopicEntry {
 /** What one batch of key changes touched. */
 export interface Touched {
   topics: Set<string>;
+  acls?: boolean;
   brokers: Set<number>;
   brokerConfigs: Set<string>;
   clusterId: boolean;
@@ -42,6 +45,8 @@ export class EtcdMirror {
   /** The first producer id of the next block (Kafka's ProducerIdsImage.nextProducerId). */
   nextProducerId = 0n;
   version = 0;
+  /** ACL bindings by key id, in the order they were first seen. */
+  private readonly acls = new Map<string, AclBinding>();
   private readonly topicEntries = new Map<string, TopicEntry>();
   private readonly brokers = new Map<number, BrokerImage>();
   private readonly brokerConfigs = new Map<string, Record<string, string>>();
@@ -81,6 +86,11 @@ export class EtcdMirror {
           this.nextProducerId = BigInt(o.nextProducerId);
           return;
         }
+        case 'acl':
+          touched.acls = true;
+          if (value === undefined) this.acls.delete(k.id);
+          else this.acls.set(k.id, decodeAcl(key, value));
+          return;
         case 'metadataVersion':
           this.versionModRevision = value === undefined ? 0 : modRevision;
           this.version = value === undefined ? 0 : Number(value) || 0;
@@ -148,6 +158,7 @@ export class EtcdMirror {
   /** The image of everything mirrored (at open). */
   image(epoch: number): MetadataImage {
     const touched = nothingTouched();
+    touched.acls = true;
     for (const name of this.topicEntries.keys()) touched.topics.add(name);
     for (const id of this.brokers.keys()) touched.brokers.add(id);
     for (const r of this.brokerConfigs.keys()) touched.brokerConfigs.add(r);
@@ -225,7 +236,18 @@ export class EtcdMirror {
     if (touched.producerIds === true && this.nextProducerId !== previous.nextProducerId) {
       delta.producerIdBlock = { brokerId: -1, firstProducerId: previous.nextProducerId, size: Number(this.nextProducerId - previous.nextProducerId) };
     }
-    const image = new MetadataImage({ ...parts, clusterId: this.clusterId, nextProducerId: this.nextProducerId, epoch });
+    let acls = parts.acls;
+    if (touched.acls === true) {
+      const before = new Set(previous.acls().map(aclKey));
+      const after = [...this.acls.values()];
+      const now = new Set(after.map(aclKey));
+      const created = after.filter((b) => !before.has(aclKey(b)));
+      const deletedAcls = previous.acls().filter((b) => !now.has(aclKey(b)));
+      if (created.length > 0) delta.createdAcls = created;
+      if (deletedAcls.length > 0) delta.deletedAcls = deletedAcls;
+      if (created.length > 0 || deletedAcls.length > 0) acls = after;
+    }
+    const image = new MetadataImage({ ...parts, acls, clusterId: this.clusterId, nextProducerId: this.nextProducerId, epoch });
     return { image, delta };
   }
 }
