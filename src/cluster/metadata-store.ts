@@ -3,7 +3,8 @@
  * first log dir (written to a temporary file, fsynced, renamed, directory fsynced), so a commit is
  * durable before its image is published. Kafka keeps this in its KRaft metadata log; one node with
  * no quorum needs only the latest snapshot.
- * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?, nextProducerId?}`. `epoch`
+ * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?, nextProducerId?, clientQuotas?}`
+ * (clientQuotas: entity key → quota key → number, added with client quotas; older files have none). `epoch`
  * was added with the image and `nextProducerId` (a decimal string: int64) with producer-id blocks;
  * both are optional: files written before them load with epoch 0 and nextProducerId 0 (the
  * producer-id allocator then starts above every id the broker issued before, see
@@ -33,6 +34,8 @@ interface Snapshot {
   epoch?: number;
   /** The image's nextProducerId as a decimal string (absent before producer-id blocks were in the image, or while 0). */
   nextProducerId?: string;
+  /** Client quotas by entity key (absent while none: files of older versions have none). */
+  clientQuotas?: Record<string, Record<string, number>>;
 }
 
 export const METADATA_FILE = '__samsa_metadata.json';
@@ -126,6 +129,11 @@ export class LocalMetadataStore implements MetadataStore {
     if (Object.keys(brokerConfigs).length > 0) snapshot.brokerConfigs = brokerConfigs;
     snapshot.epoch = image.epoch;
     if (image.nextProducerId > 0n) snapshot.nextProducerId = image.nextProducerId.toString();
+    if (image.hasClientQuotas) {
+      const quotas: Record<string, Record<string, number>> = {};
+      for (const [entity, q] of image.clientQuotaEntries()) quotas[entity] = { ...q };
+      snapshot.clientQuotas = quotas;
+    }
     const path = join(this.dir, METADATA_FILE);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
@@ -156,5 +164,7 @@ function imageOf(s: Snapshot): MetadataImage {
   const brokerConfigs = new Map<string, Readonly<Record<string, string>>>();
   for (const [name, configs] of Object.entries(s.brokerConfigs ?? {})) brokerConfigs.set(name, Object.freeze({ ...configs }));
   const nextProducerId = typeof s.nextProducerId === 'string' && /^\d{1,19}$/.test(s.nextProducerId) ? BigInt(s.nextProducerId) : 0n;
-  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId });
+  const clientQuotas = new Map<string, Readonly<Record<string, number>>>();
+  for (const [entity, q] of Object.entries(s.clientQuotas ?? {})) clientQuotas.set(entity, Object.freeze({ ...q }));
+  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId, clientQuotas });
 }

@@ -136,6 +136,12 @@ const own: ConfigKeyDef[] = [
   { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
   { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], inert: true },
   { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
+  // Client quotas (broker/quotas/; DescribeClientQuotas / AlterClientQuotas, `samsa quotas`): rates
+  // measured over quota.window.num windows of quota.window.size.seconds (Kafka's defaults 11 and 1).
+  { name: 'quota.window.num', type: ConfigType.int, defaultValue: 11, validate: atLeast(1), readOnly: true },
+  { name: 'quota.window.size.seconds', type: ConfigType.int, defaultValue: 1, validate: atLeast(1), readOnly: true },
+  // Connections accepted per second, broker-wide (listener.name.<l>.max.connection.creation.rate per listener).
+  { name: 'max.connection.creation.rate', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(0) },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

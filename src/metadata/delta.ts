@@ -38,6 +38,8 @@ export interface MetadataDelta {
   readonly unregisteredBrokers?: readonly number[];
   /** Existing partitions whose leader, leader epoch, ISR or partition epoch changed (Kafka's PartitionChangeRecord). */
   readonly changedPartitions?: readonly { readonly topicId: string; readonly partitions: readonly PartitionImage[] }[];
+  /** Client quotas, each replacing an entity's whole set (entity key of broker/quotas/quota-entity.ts; {} clears). */
+  readonly clientQuotas?: readonly { readonly entity: string; readonly quotas: Readonly<Record<string, number>> }[];
 }
 
 export interface ProducerIdBlock {
@@ -69,6 +71,7 @@ export function changesDurableState(d: MetadataDelta): boolean {
     (d.changedPartitions?.length ?? 0) > 0 ||
     (d.topicConfigs?.length ?? 0) > 0 ||
     (d.brokerConfigs?.length ?? 0) > 0 ||
+    (d.clientQuotas?.length ?? 0) > 0 ||
     d.producerIdBlock !== undefined
   );
 }
@@ -126,6 +129,10 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
   for (const c of delta.brokerConfigs ?? []) {
     if (Object.keys(c.configs).length === 0) next.brokerConfigs.delete(c.resourceName);
     else next.brokerConfigs.set(c.resourceName, Object.freeze({ ...c.configs }));
+  }
+  for (const q of delta.clientQuotas ?? []) {
+    if (Object.keys(q.quotas).length === 0) next.clientQuotas.delete(q.entity);
+    else next.clientQuotas.set(q.entity, Object.freeze({ ...q.quotas }));
   }
   for (const b of delta.registeredBrokers ?? []) {
     next.brokers.set(b.nodeId, Object.freeze({ ...b, endpoints: Object.freeze(b.endpoints.map((e) => Object.freeze({ ...e }))) }));

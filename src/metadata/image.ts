@@ -8,6 +8,8 @@
  * long as they need a consistent view.
  * Samsa deviations: the epoch is a plain counter (Kafka's image carries the offset and epoch of
  * the metadata log record that produced it); ACLs and features are not in the image yet.
+ * Client quotas (Kafka's ClientQuotasImage, from ClientQuotaRecord) are keyed by the entity key of
+ * broker/quotas/quota-entity.ts, each a map of quota key → value.
  * Images are frozen at run time (objects and arrays), so an accidental write throws in strict mode.
  */
 
@@ -63,6 +65,8 @@ export interface MetadataImageParts {
   readonly brokerConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** The first producer id of the next block to allocate (0 when none was ever allocated). */
   readonly nextProducerId?: bigint;
+  /** Client quotas by entity key (broker/quotas/quota-entity.ts); absent = none. */
+  readonly clientQuotas?: ReadonlyMap<string, Readonly<Record<string, number>>>;
   /** The topic indexes, when the caller kept them up to date (applyDelta); built from `topics` otherwise. */
   readonly indexes?: TopicIndexes;
 }
@@ -74,6 +78,7 @@ export interface TopicIndexes {
 }
 
 const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_QUOTAS: ReadonlyMap<string, Readonly<Record<string, number>>> = new Map();
 
 export class MetadataImage {
   readonly epoch: number;
@@ -86,6 +91,7 @@ export class MetadataImage {
   private readonly byNormalizedName: ReadonlyMap<string, string>;
   private readonly brokerMap: ReadonlyMap<number, BrokerImage>;
   private readonly brokerConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  private readonly clientQuotaMap: ReadonlyMap<string, Readonly<Record<string, number>>>;
 
   /** Takes ownership of the maps in `parts` (they must not change afterwards). */
   constructor(parts: MetadataImageParts) {
@@ -95,6 +101,7 @@ export class MetadataImage {
     this.byName = parts.topics;
     this.brokerMap = parts.brokers;
     this.brokerConfigMap = parts.brokerConfigs;
+    this.clientQuotaMap = parts.clientQuotas ?? NO_QUOTAS;
     let indexes = parts.indexes;
     if (indexes === undefined) {
       indexes = { byId: new Map(), byNormalizedName: new Map() };
@@ -120,6 +127,7 @@ export class MetadataImage {
     brokers: Map<number, BrokerImage>;
     brokerConfigs: Map<string, Readonly<Record<string, string>>>;
     nextProducerId: bigint;
+    clientQuotas: Map<string, Readonly<Record<string, number>>>;
     indexes: TopicIndexes;
   } {
     return {
@@ -129,6 +137,7 @@ export class MetadataImage {
       brokers: new Map(this.brokerMap),
       brokerConfigs: new Map(this.brokerConfigMap),
       nextProducerId: this.nextProducerId,
+      clientQuotas: new Map(this.clientQuotaMap),
       indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
     };
   }
@@ -172,6 +181,21 @@ export class MetadataImage {
   /** Resource names that have dynamic broker configs. */
   brokerConfigResources(): IterableIterator<string> {
     return this.brokerConfigMap.keys();
+  }
+
+  /** The quotas of a client quota entity key; undefined when it has none. */
+  clientQuotas(entityKey: string): Readonly<Record<string, number>> | undefined {
+    return this.clientQuotaMap.get(entityKey);
+  }
+
+  /** Every client quota entity key with its quotas. */
+  clientQuotaEntries(): IterableIterator<[string, Readonly<Record<string, number>>]> {
+    return this.clientQuotaMap.entries();
+  }
+
+  /** Whether any client quota is set (the quota step does no work while none is). */
+  get hasClientQuotas(): boolean {
+    return this.clientQuotaMap.size > 0;
   }
 }
 

@@ -8,6 +8,10 @@
  *   <prefix>/brokers/topics/<topic>/partitions/<p>/state    leader, leader epoch, ISR, partition epoch
  *   <prefix>/config/topics/<topic>                          topic config overrides
  *   <prefix>/config/brokers/<default>|<nodeId>              dynamic broker configs
+ *   <prefix>/config/users/<user>                            client quotas of a user (Kafka's /config/users)
+ *   <prefix>/config/users/<user>/clients/<client-id>        client quotas of a (user, client id)
+ *   <prefix>/config/clients/<client-id>                     client quotas of a client id
+ *                                                           (names percent-encoded, the default is <default>)
  *   <prefix>/latest_producer_id_block                       {version, nextProducerId (decimal string), brokerId}: the last block handed out
  *   <prefix>/election/controller/<leaseId>                  controller candidates (Kafka's /controller)
  *   <prefix>/controller_epoch                               controller epoch
@@ -70,6 +74,15 @@ export class EtcdKeys {
     return `${this.prefix}/config/brokers/${resourceName === '' ? DEFAULT_BROKER_RESOURCE : resourceName}`;
   }
 
+  /** The key of a client quota entity, from its entity key (broker/quotas/quota-entity.ts). */
+  clientQuota(entityKey: string): string {
+    const parts = new Map(entityKey.split(',').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const));
+    const user = parts.get('user');
+    const client = parts.get('client-id');
+    if (user !== undefined) return `${this.prefix}/config/users/${user}${client !== undefined ? `/clients/${client}` : ''}`;
+    return `${this.prefix}/config/clients/${client ?? ''}`;
+  }
+
   /** What a key under the prefix is, or undefined for keys the image does not hold. */
   parse(key: string): ParsedKey | undefined {
     if (!key.startsWith(this.root)) return undefined;
@@ -85,6 +98,11 @@ export class EtcdKeys {
     }
     if (parts.length === 3 && a === 'config' && b === 'topics' && c !== undefined && c !== '') return { kind: 'topicConfig', topic: c };
     if (parts.length === 3 && a === 'config' && b === 'brokers' && c !== undefined && c !== '') return { kind: 'brokerConfig', resourceName: c === DEFAULT_BROKER_RESOURCE ? '' : c };
+    if (a === 'config' && b === 'users' && c !== undefined && c !== '') {
+      if (parts.length === 3) return { kind: 'clientQuota', entity: `user=${c}` };
+      if (parts.length === 5 && d === 'clients' && e !== undefined && e !== '') return { kind: 'clientQuota', entity: `user=${c},client-id=${e}` };
+    }
+    if (parts.length === 3 && a === 'config' && b === 'clients' && c !== undefined && c !== '') return { kind: 'clientQuota', entity: `client-id=${c}` };
     return undefined;
   }
 }
@@ -97,7 +115,8 @@ export type ParsedKey =
   | { kind: 'topic'; topic: string }
   | { kind: 'partitionState'; topic: string; partition: number }
   | { kind: 'topicConfig'; topic: string }
-  | { kind: 'brokerConfig'; resourceName: string };
+  | { kind: 'brokerConfig'; resourceName: string }
+  | { kind: 'clientQuota'; entity: string };
 
 /** /brokers/topics/<t>: Kafka's znode held {version, partitions: {p: replicas}, topic_id}. */
 export interface TopicValue {
@@ -202,6 +221,23 @@ export function decodeConfig(key: string, raw: string): Record<string, string> {
 
 export function encodeConfig(configs: Readonly<Record<string, string>>): string {
   return JSON.stringify({ version: 1, config: configs });
+}
+
+/** A client quota value: Kafka's znode held {version: 1, config: {key: "value"}}, values as strings. */
+export function decodeClientQuotas(key: string, raw: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(decodeConfig(key, raw))) {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new EtcdValueError(key, `quota ${k} is not a number`);
+    out[k] = n;
+  }
+  return out;
+}
+
+export function encodeClientQuotas(quotas: Readonly<Record<string, number>>): string {
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries(quotas)) config[k] = String(v);
+  return encodeConfig(config);
 }
 
 export function decodeBroker(key: string, raw: string): BrokerImage {

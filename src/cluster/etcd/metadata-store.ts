@@ -26,7 +26,7 @@ import { log } from '../../common/logger.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
 import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
-import { encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
+import { encodeClientQuotas, encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
 
@@ -259,6 +259,10 @@ export class EtcdMetadataStore implements MetadataStore {
     if (delta.producerIdBlock !== undefined) {
       // Guarded like every commit by metadata_version: two brokers never get the same block.
       ops.push(client.put(keys.producerIdBlock).value(JSON.stringify({ version: 1, nextProducerId: String(next.nextProducerId), brokerId: delta.producerIdBlock.brokerId })));
+    }
+    for (const entity of new Set((delta.clientQuotas ?? []).map((q) => q.entity))) {
+      const q = next.clientQuotas(entity);
+      ops.push(q !== undefined ? client.put(keys.clientQuota(entity)).value(encodeClientQuotas(q)) : client.delete().key(keys.clientQuota(entity)));
     }
     const resources = new Set((delta.brokerConfigs ?? []).map((c) => c.resourceName));
     for (const r of resources) {

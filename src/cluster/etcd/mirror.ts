@@ -9,7 +9,7 @@
 import { log } from '../../common/logger.js';
 import type { MetadataDelta } from '../../metadata/delta.js';
 import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type TopicImage } from '../../metadata/image.js';
-import { decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
+import { decodeBroker, decodeClientQuotas, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
 
 interface TopicEntry {
   value?: TopicValue;
@@ -24,6 +24,7 @@ export interface Touched {
   topics: Set<string>;
   brokers: Set<number>;
   brokerConfigs: Set<string>;
+  clientQuotas?: Set<string>;
   clusterId: boolean;
   producerIds?: boolean;
 }
@@ -42,6 +43,7 @@ export class EtcdMirror {
   private readonly topicEntries = new Map<string, TopicEntry>();
   private readonly brokers = new Map<number, BrokerImage>();
   private readonly brokerConfigs = new Map<string, Record<string, string>>();
+  private readonly clientQuotas = new Map<string, Record<string, number>>();
 
   constructor(private readonly keys: EtcdKeys) {}
 
@@ -90,6 +92,11 @@ export class EtcdMirror {
           if (value === undefined) this.brokerConfigs.delete(k.resourceName);
           else this.brokerConfigs.set(k.resourceName, decodeConfig(key, value));
           touched.brokerConfigs.add(k.resourceName);
+          return;
+        case 'clientQuota':
+          if (value === undefined) this.clientQuotas.delete(k.entity);
+          else this.clientQuotas.set(k.entity, decodeClientQuotas(key, value));
+          (touched.clientQuotas ??= new Set()).add(k.entity);
           return;
         case 'topic':
         case 'partitionState':
@@ -142,6 +149,7 @@ export class EtcdMirror {
     for (const name of this.topicEntries.keys()) touched.topics.add(name);
     for (const id of this.brokers.keys()) touched.brokers.add(id);
     for (const r of this.brokerConfigs.keys()) touched.brokerConfigs.add(r);
+    if (this.clientQuotas.size > 0) touched.clientQuotas = new Set(this.clientQuotas.keys());
     return this.next(MetadataImage.empty(this.clusterId), touched, epoch).image;
   }
 
@@ -194,7 +202,15 @@ export class EtcdMirror {
       else parts.brokerConfigs.set(r, Object.freeze({ ...c }));
       brokerConfigs.push({ resourceName: r, configs: Object.freeze({ ...(c ?? {}) }) });
     }
+    const clientQuotas: { entity: string; quotas: Readonly<Record<string, number>> }[] = [];
+    for (const entity of [...(touched.clientQuotas ?? [])].sort()) {
+      const q = this.clientQuotas.get(entity);
+      if (q === undefined || Object.keys(q).length === 0) parts.clientQuotas.delete(entity);
+      else parts.clientQuotas.set(entity, Object.freeze({ ...q }));
+      clientQuotas.push({ entity, quotas: Object.freeze({ ...(q ?? {}) }) });
+    }
     const delta: Mutable<MetadataDelta> = {};
+    if (clientQuotas.length > 0) delta.clientQuotas = clientQuotas;
     if (created.length > 0) delta.createdTopics = created;
     if (deleted.length > 0) delta.deletedTopics = deleted;
     if (added.length > 0) delta.addedPartitions = added;
