@@ -28,6 +28,7 @@ import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter
 import { ConversionStats } from './conversion-stats.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestGate, type GateOptions } from './gate/gate.js';
+import { ClientQuotaManager } from './quotas/client-quotas.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
@@ -270,7 +271,9 @@ export class Broker {
       leaderThrottle: this.throttles?.leader ?? null,
     };
     const topicNames = { nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name };
-    return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, this.gateOptions), this.pools.logReads, this.logger);
+    // Client quotas from the metadata (AlterClientQuotas), unless the embedder gave its own quota step.
+    const quotas = this.gateOptions.quotas ?? new ClientQuotaManager({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('quota.window.size.seconds') * 1000, numWindows: this.config.int('quota.window.num') });
+    return new RequestRouter(buildHandlers(services), new RequestGate(topicNames, { ...this.gateOptions, quotas }), this.pools.logReads, this.logger);
   }
 
   private async bindListeners(gate: StartupGate): Promise<void> {

@@ -46,6 +46,8 @@ import { alterPartitionReassignmentsHandler, type AlterPartitionReassignmentsDep
 import { listPartitionReassignmentsHandler, type ListPartitionReassignmentsDeps } from './46-list-partition-reassignments.js';
 import { unregisterBrokerHandler, type UnregisterBrokerDeps } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler, type DescribeTopicPartitionsDeps } from './75-describe-topic-partitions.js';
+import { describeClientQuotasHandler, type DescribeClientQuotasDeps } from './48-describe-client-quotas.js';
+import { alterClientQuotasHandler, type AlterClientQuotasDeps } from './49-alter-client-quotas.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
 
@@ -81,7 +83,9 @@ export type HandlerServices = ProduceDeps &
   AlterPartitionReassignmentsDeps &
   ListPartitionReassignmentsDeps &
   UnregisterBrokerDeps &
-  DescribeTopicPartitionsDeps;
+  DescribeTopicPartitionsDeps &
+  DescribeClientQuotasDeps &
+  AlterClientQuotasDeps;
 
 /** The handlers of every API key served, given the broker's services. */
 export function buildHandlers(services: HandlerServices): readonly ApiHandler<unknown, unknown>[] {
@@ -128,6 +132,8 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     listPartitionReassignmentsHandler(services),
     unregisterBrokerHandler(services),
     describeTopicPartitionsHandler(services),
+    describeClientQuotasHandler(services),
+    alterClientQuotasHandler(services),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
   return handlers;
