@@ -79,7 +79,7 @@ done = True
 slow.poll(1)
 slow.purge()
 slow.flush(10)
-print(json.dumps({'measuredBytes': measured, 'warmBytes': first, 'free': free_result,
+print(json.dumps({'measuredBytes': measured, 'perSecond': [sum(n for (t, n) in acked if start + i <= t < start + i + 1) for i in range(int(warm + measure))], 'warmBytes': first, 'free': free_result,
                   'throttleMax': {k: max(v or [0]) for k, v in throttles.items()}, 'errors': errors}))
 `;
 
@@ -95,7 +95,7 @@ test('a confluent-kafka producer over producer_byte_rate is throttled to the quo
     assert.deepEqual(altered.entries.map((e) => e.errorCode), [0]);
   });
   const r = await runPython(SCRIPT, [], { input: JSON.stringify({ bootstrap: broker.bootstrap, topic, warm: WARM_S, measure: MEASURE_S }), timeoutMs: 150_000 });
-  const out = pythonJson<{ measuredBytes: number; warmBytes: number; free: { seconds: number; acked: number } | null; throttleMax: Record<string, number>; errors: string[] }>(r, 'quota producer');
+  const out = pythonJson<{ measuredBytes: number; perSecond: number[]; warmBytes: number; free: { seconds: number; acked: number } | null; throttleMax: Record<string, number>; errors: string[] }>(r, 'quota producer');
   const rate = out.measuredBytes / MEASURE_S;
   const freeRate = out.free === null ? 0 : (out.free.acked * 1000) / out.free.seconds;
   console.log(
@@ -103,6 +103,7 @@ test('a confluent-kafka producer over producer_byte_rate is throttled to the quo
       `${out.warmBytes} B in the first ${WARM_S} s; librdkafka throttle max ${out.throttleMax['throttled']} ms; ` +
       `other client ${freeRate.toFixed(0)} B/s (${out.free?.acked ?? 0} records in ${out.free?.seconds.toFixed(2) ?? '?'} s), throttle max ${out.throttleMax['free']} ms`,
   );
+  console.log(`throttled producer bytes per second: ${out.perSecond.join(' ')}`);
   assert.deepEqual(out.errors, []);
   assert.ok(Math.abs(rate - QUOTA) <= QUOTA * 0.1, `achieved ${rate} B/s, quota ${QUOTA} B/s`);
   assert.ok((out.throttleMax['throttled'] ?? 0) > 0, 'librdkafka saw throttle_time_ms from the broker');
