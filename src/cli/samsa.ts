@@ -18,6 +18,7 @@ Commands:
   log-dirs        Log directories and partition sizes (samsa log-dirs --describe)
   transactions    List, describe, describe-producers and abort transactions
   reassign        Move partition replicas between brokers (kafka-reassign-partitions.sh)
+  quotas          Describe and alter client quotas of users and client ids (kafka-configs.sh style)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -50,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./transactions-command.js')).runTransactions(rest);
     case 'reassign':
       return (await import('./reassign-command.js')).runReassign(rest);
+    case 'quotas':
+      return (await import('./quotas-command.js')).runQuotas(rest);
     case '--version':
     case '-V':
     case 'version':
