@@ -13,6 +13,7 @@ import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
+import { ConnectionRateLimiter } from '../network/connection-rate.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
 import { lockLogDir, type DirLock } from '../storage/dir-lock.js';
@@ -279,6 +280,9 @@ export class Broker {
   private async bindListeners(gate: StartupGate): Promise<void> {
     const maxFrameBytes = this.config.int('socket.request.max.bytes');
     const advertised = this.config.advertisedListeners();
+    // max.connections and max.connection.creation.rate are broker-wide: the listeners share them.
+    const openConnections = { count: 0 };
+    const creationRate = new ConnectionRateLimiter(this.config.int('max.connection.creation.rate'), this.clock, this.config.int('quota.window.size.seconds') * 1000, this.config.int('quota.window.num'));
     for (const l of this.config.listeners()) {
       const server = new KafkaServer(gate, {
         host: l.host,
@@ -286,6 +290,8 @@ export class Broker {
         listenerName: l.name,
         maxFrameBytes,
         maxConnections: this.config.int('max.connections'),
+        openConnections,
+        creationRate,
         maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
         maxConnectionsPerIpOverrides: parsePerIpOverrides(this.config.list('max.connections.per.ip.overrides')),
         idleMs: this.config.int('connections.max.idle.ms'),

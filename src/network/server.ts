@@ -1,6 +1,8 @@
 /**
  * TCP listener that hands each accepted socket to a Connection, and enforces Kafka's connection
- * limits: max.connections (per listener here; Kafka counts broker-wide), max.connections.per.ip
+ * limits: max.connections (broker-wide when the broker passes its shared count, as Kafka counts;
+ * over it a new connection is closed), max.connection.creation.rate (network/connection-rate.ts:
+ * connections wait, unread, until the rate allows them), max.connections.per.ip
  * with max.connections.per.ip.overrides (a connection over the limit is closed at once, as
  * Kafka's acceptor does), and connections.max.idle.ms (a connection with no complete request
  * for that long is closed; checked by a sweep, so it closes within 1.25 times the limit).
@@ -11,6 +13,7 @@ import { BufferPool, POOL_MAX_BYTES } from '../common/buffer-pool.js';
 import type { Logger } from '../common/logger.js';
 import { Connection, type FrameDispatcher } from './connection.js';
 import { unlimitedBudget, type RequestBudget } from './request-budget.js';
+import type { ConnectionRateLimiter } from './connection-rate.js';
 
 export interface ListenOptions {
   host: string;
@@ -30,6 +33,10 @@ export interface ListenOptions {
   scheduler?: Scheduler;
   /** The broker's pool for large request frames (default: one for this listener). */
   framePool?: BufferPool;
+  /** The broker's count of open connections over all its listeners (max.connections is broker-wide). */
+  openConnections?: { count: number };
+  /** max.connection.creation.rate, shared by the broker's listeners. */
+  creationRate?: ConnectionRateLimiter;
   /** The broker's connection id sequence, shared by its listeners (default: this listener's own). */
   nextConnectionId?: () => number;
   /** The broker's logger, shared with the connections. */
@@ -64,6 +71,10 @@ export class KafkaServer {
   private readonly framePool: BufferPool;
   private readonly nextConnectionId: () => number;
   private sweep: TimerHandle | null = null;
+  private readonly open: { count: number };
+  /** Sockets waiting for the connection creation rate, in arrival order (paused, nothing read). */
+  private readonly waiting: Socket[] = [];
+  private waitTimer: TimerHandle | null = null;
 
   constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {
     this.budget = opts.budget ?? unlimitedBudget();
@@ -71,6 +82,7 @@ export class KafkaServer {
     this.framePool = opts.framePool ?? new BufferPool(POOL_MAX_BYTES);
     let seq = 0;
     this.nextConnectionId = opts.nextConnectionId ?? (() => ++seq);
+    this.open = opts.openConnections ?? { count: 0 };
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -107,9 +119,39 @@ export class KafkaServer {
   }
 
   private accept(socket: Socket): void {
+    const rate = this.opts.creationRate;
+    if (rate !== undefined && !rate.unlimited) {
+      this.waiting.push(socket);
+      this.admitWaiting();
+      return;
+    }
+    this.admit(socket);
+  }
+
+  /** Accepts waiting sockets while the creation rate allows; schedules the next try otherwise. */
+  private admitWaiting(): void {
+    const rate = this.opts.creationRate;
+    if (rate === undefined || this.waitTimer !== null) return;
+    while (this.waiting.length > 0) {
+      const delay = rate.delayMs();
+      if (delay > 0) {
+        this.waitTimer = this.clock.schedule(delay, () => {
+          this.waitTimer = null;
+          this.admitWaiting();
+        });
+        return;
+      }
+      const socket = this.waiting.shift() as Socket;
+      if (socket.destroyed) continue;
+      rate.accepted();
+      this.admit(socket);
+    }
+  }
+
+  private admit(socket: Socket): void {
     // Counted here: the accepted socket objects are handed over (see adoptFrameSocket), so the
     // net.Server's own count does not see them.
-    if (this.opts.maxConnections !== undefined && this.connections.size >= this.opts.maxConnections) {
+    if (this.opts.maxConnections !== undefined && this.open.count >= this.opts.maxConnections) {
       socket.destroy();
       return;
     }
@@ -121,6 +163,7 @@ export class KafkaServer {
       return;
     }
     this.perIp.set(ip, fromIp + 1);
+    this.open.count++;
     const conn = new Connection(socket, this.dispatcher, {
       maxFrameBytes: this.opts.maxFrameBytes,
       listenerName: this.opts.listenerName,
@@ -138,6 +181,7 @@ export class KafkaServer {
   private forget(c: Connection, ip: string): void {
     // Called once per connection (its teardown).
     this.connections.delete(c);
+    this.open.count--;
     const n = (this.perIp.get(ip) ?? 1) - 1;
     if (n <= 0) this.perIp.delete(ip);
     else this.perIp.set(ip, n);
@@ -153,6 +197,9 @@ export class KafkaServer {
   close(): Promise<void> {
     this.sweep?.cancel();
     this.sweep = null;
+    this.waitTimer?.cancel();
+    this.waitTimer = null;
+    for (const s of this.waiting.splice(0)) s.destroy();
     for (const c of [...this.connections]) c.close();
     const server = this.server;
     this.server = null;

@@ -9,7 +9,7 @@ import { MetadataImage } from '../../src/metadata/image.js';
 import { applyDelta } from '../../src/metadata/delta.js';
 import { ClientQuotaManager } from '../../src/broker/quotas/client-quotas.js';
 import { entityKey, parseEntityKey, type QuotaEntity } from '../../src/broker/quotas/quota-entity.js';
-import { SampledRate } from '../../src/broker/quotas/sampled-rate.js';
+import { SampledRate } from '../../src/common/sampled-rate.js';
 import { ANONYMOUS } from '../../src/broker/gate/session.js';
 import type { RequestContext } from '../../src/broker/handler.js';
 

@@ -23,7 +23,7 @@ import type { FetchRequest, FetchResponse } from '../../protocol/generated/messa
 import type { RequestContext } from '../handler.js';
 import type { QuotaManager } from '../gate/quota.js';
 import { candidates, QuotaKey } from './quota-entity.js';
-import { SampledRate } from './sampled-rate.js';
+import { SampledRate } from '../../common/sampled-rate.js';
 
 export interface ClientQuotaOptions {
   /** The current metadata image (its client quotas). */
