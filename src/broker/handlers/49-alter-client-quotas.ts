@@ -20,7 +20,8 @@ export interface AlterClientQuotasDeps {
 }
 
 export function alterClientQuotasHandler(deps: AlterClientQuotasDeps): ApiHandler<AlterClientQuotasRequest, AlterClientQuotasResponseInit> {
-  const alterer = new QuotaAlterer(deps.metadata);
+  // The store is reached only when a request comes (the handler list is also built without a broker).
+  const alterer = new QuotaAlterer({ image: () => deps.metadata.image(), commit: (d) => deps.metadata.commit(d) });
   return defineHandler<AlterClientQuotasRequest, AlterClientQuotasResponseInit>({
     apiKey: 49,
     name: 'AlterClientQuotas',
