@@ -4,7 +4,8 @@
  *   authenticate (once per connection) → authorize(operation, resource) → quota → handler.
  * The router asks the gate for the session of a connection, for the authorization outcome of a
  * decoded request, and for the throttle time it writes into the response.
- * Samsa today: anonymous sessions over PLAINTEXT, the allow-all authorizer, unlimited quotas;
+ * Samsa today: anonymous sessions over PLAINTEXT, the allow-all authorizer, and the broker's
+ * client quotas (quotas/client-quotas.ts; `unlimitedQuotas` when built without options);
  * each is replaceable (`new Broker(config, { gate: {...} })`, `startBroker({ gate })`).
  */
 import type { ConnectionInfo, RequestContext } from '../handler.js';
