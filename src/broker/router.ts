@@ -115,7 +115,7 @@ export class RequestRouter implements FrameDispatcher {
    */
   private admit(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, conn: Connection, req: unknown, bytes: number, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
     const outcome = this.gate.authorize(ctx, req);
-    const throttleTimeMs = this.gate.throttleTimeMs(ctx, bytes);
+    const throttleTimeMs = this.gate.throttleTimeMs(ctx, bytes, req);
     if (throttleTimeMs > 0 && !RESPONSES_WITHOUT_THROTTLE.has(ctx.apiKey)) conn.throttle(throttleTimeMs);
     return this.handle(handler, ctx, conn, req, outcome, throttleTimeMs, flexible, codec, large);
   }

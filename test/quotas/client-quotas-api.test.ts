@@ -129,6 +129,37 @@ test('samsa quotas alters and describes with kafka-configs.sh flags', { timeout:
   assert.match(bad.stderr, /INVALID_REQUEST/);
 });
 
+test("a consumer's Fetch asks for at most its quota's window of bytes (Kafka's cap), and is throttled", async () => {
+  const topic = 'q-fetch-cap';
+  await withClient(broker.port, async (c) => {
+    const created = await c.request<{ topics: { errorCode: number }[] }>(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    assert.equal(created.topics[0]?.errorCode, 0);
+    // Ten batches of 10000 bytes.
+    for (let i = 0; i < 10; i++) {
+      const r = await c.produce(topic, 0, encodeRecordBatch({ baseTimestamp: 1n, records: [{ value: 'v'.repeat(10_000), timestamp: 1n }] }));
+      assert.equal(r.errorCode, 0);
+    }
+    const fetchAll = (): Promise<{ throttleTimeMs: number; responses: { partitions: { records: Buffer | null }[] }[] }> =>
+      c.request(1, 12, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 10 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 10 << 20 }] }],
+        forgottenTopicsData: [], rackId: '',
+      });
+    const before = await fetchAll();
+    assert.ok((before.responses[0]?.partitions[0]?.records?.length ?? 0) > 20_000, `no quota: several batches in one answer (${before.responses[0]?.partitions[0]?.records?.length} bytes)`);
+    assert.equal(before.throttleTimeMs, 0);
+    // 1000 B/s for (User:ANONYMOUS, this client id): 1000 × 10 windows of 1 s = 10000 bytes a fetch, so one batch.
+    const altered = await c.request<{ entries: { errorCode: number }[] }>(49, 1, { entries: [{ entity: [user('ANONYMOUS'), client('samsa-test')], ops: [set('consumer_byte_rate', 1000)] }], validateOnly: false });
+    assert.equal(altered.entries[0]?.errorCode, 0);
+    const capped = await fetchAll();
+    const bytes = capped.responses[0]?.partitions[0]?.records?.length ?? 0;
+    assert.ok(bytes > 10_000 && bytes < 20_000, `one batch only (KIP-74: the first batch even over the cap), got ${bytes} bytes`);
+    assert.ok(capped.throttleTimeMs > 0, 'and the answer is throttled');
+    const removed = await c.request<{ entries: { errorCode: number }[] }>(49, 1, { entries: [{ entity: [user('ANONYMOUS'), client('samsa-test')], ops: [{ key: 'consumer_byte_rate', value: 0, remove: true }] }], validateOnly: false });
+    assert.equal(removed.entries[0]?.errorCode, 0);
+  });
+});
+
 test('a user quota applies to User:ANONYMOUS; request_percentage throttles any request; others are unaffected', async () => {
   await withClient(broker.port, async (c) => {
     assert.equal((await alter(c, [{ entity: [user('ANONYMOUS')], ops: [set('producer_byte_rate', 1)] }, { entity: [client('slow-meta')], ops: [set('request_percentage', 0.001)] }])).entries.every((e) => e.errorCode === 0), true);

@@ -58,7 +58,7 @@ export class RequestGate {
   }
 
   /** The response's throttle time: the quota step is its only source. */
-  throttleTimeMs(ctx: RequestContext, requestBytes: number): number {
-    return this.quotas.throttleTimeMs(ctx, requestBytes);
+  throttleTimeMs(ctx: RequestContext, requestBytes: number, req?: unknown): number {
+    return this.quotas.throttleTimeMs(ctx, requestBytes, req);
   }
 }

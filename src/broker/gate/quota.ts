@@ -17,9 +17,10 @@ import type { RequestContext } from '../handler.js';
 export interface QuotaManager {
   /**
    * Records one request of `requestBytes` (the frame) and answers the throttle time, in
-   * milliseconds, its response carries (0 = not throttled).
+   * milliseconds, its response carries (0 = not throttled). `req` is the decoded request, which
+   * the step may narrow before the handler sees it (a quota caps a consumer's Fetch size).
    */
-  throttleTimeMs(ctx: RequestContext, requestBytes: number): number;
+  throttleTimeMs(ctx: RequestContext, requestBytes: number, req?: unknown): number;
   /**
    * Optional second step, once the handler has answered: records what only the answer knows (a
    * Fetch's response bytes, the time the request took, `handlerNs` nanoseconds) and answers a

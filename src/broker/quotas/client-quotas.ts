@@ -10,8 +10,9 @@
  * - A client's quota and the rate it shares are resolved by entity precedence (quota-entity.ts).
  * - Over its bound, the client's response carries the throttle (sampled-rate.ts) and the channel is
  *   muted for it; the larger of the byte-rate and request-time throttles applies.
+ * - A consumer's Fetch asks for at most bound × (quota.window.num − 1) × window bytes.
  * Samsa deviations: a throttled Fetch still carries its records (Kafka answers an empty response
- * and un-records its bytes; the long-run rate is the quota either way); Fetch counts the records
+ * and un-records its bytes; with the size cap the long-run rate is the quota either way); Fetch counts the records
  * bytes of the response (Kafka the whole response); request time is the synchronous handling time
  * on the event loop (decode and handler; Kafka's request-thread time), so time spent waiting (a
  * long-polling Fetch, acks=all) is not counted.
@@ -55,11 +56,29 @@ export class ClientQuotaManager implements QuotaManager {
 
   constructor(private readonly opts: ClientQuotaOptions) {}
 
-  throttleTimeMs(ctx: RequestContext, requestBytes: number): number {
+  throttleTimeMs(ctx: RequestContext, requestBytes: number, req?: unknown): number {
+    if (ctx.apiKey === FETCH && req !== undefined) {
+      const image = this.opts.image();
+      if (image.hasClientQuotas) this.capFetch(image, ctx, req as FetchRequest);
+      return 0;
+    }
     if (ctx.apiKey !== PRODUCE) return 0;
     const image = this.opts.image();
     if (!image.hasClientQuotas) return 0;
     return this.record(image, ctx, QuotaKey.producerByteRate, requestBytes);
+  }
+
+  /**
+   * Kafka's cap on a consumer's Fetch: at most what its quota allows over the measured span,
+   * bound × (quota.window.num − 1) × window (a response may still hold one whole batch, KIP-74),
+   * so a single answer cannot carry many times the quota.
+   */
+  private capFetch(image: MetadataImage, ctx: RequestContext, req: FetchRequest): void {
+    if ((ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId) >= 0) return;
+    const r = this.resolve(image, ctx.session.principal.name, ctx.clientId ?? '', QuotaKey.consumerByteRate);
+    if (r === null) return;
+    const cap = Math.max(1, Math.floor((r.bound * (this.opts.numWindows - 1) * this.opts.windowMs) / 1000));
+    if (req.maxBytes > cap) req.maxBytes = cap;
   }
 
   enabled(): boolean {
