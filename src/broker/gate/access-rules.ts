@@ -12,6 +12,7 @@
  *   transactional id; WriteTxnMarkers: CLUSTER_ACTION on the cluster;
  * - DescribeCluster, DescribeLogDirs, ListPartitionReassignments: DESCRIBE on the cluster;
  *   ElectLeaders, AlterPartitionReassignments, AlterReplicaLogDirs, UnregisterBroker: ALTER on the cluster.
+ * - DescribeClientQuotas: DESCRIBE_CONFIGS on the cluster; AlterClientQuotas: ALTER_CONFIGS on the cluster.
  * Deviations (not checked yet, the authorizer allows everything today): CreateTopics' shortcut
  * CREATE on the cluster, Metadata's CREATE for auto-creation, idempotent produce's
  * IDEMPOTENT_WRITE, the topics inside group/transaction requests (OffsetCommit, OffsetFetch,
@@ -194,5 +195,7 @@ export const accessRules: ReadonlyMap<number, AccessRule<unknown, unknown>> = ne
     cluster(27, AclOperation.CLUSTER_ACTION),
     cluster(34, AclOperation.ALTER), cluster(43, AclOperation.ALTER), cluster(45, AclOperation.ALTER), cluster(64, AclOperation.ALTER),
     cluster(35, AclOperation.DESCRIBE), cluster(46, AclOperation.DESCRIBE), cluster(60, AclOperation.DESCRIBE),
+    // Client quotas: DescribeClientQuotas needs DESCRIBE_CONFIGS, AlterClientQuotas ALTER_CONFIGS on the cluster.
+    cluster(48, AclOperation.DESCRIBE_CONFIGS), cluster(49, AclOperation.ALTER_CONFIGS),
   ] as AccessRule<unknown, unknown>[]).map((r) => [r.apiKey, r]),
 );
