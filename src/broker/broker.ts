@@ -282,18 +282,34 @@ export class Broker {
     const advertised = this.config.advertisedListeners();
     // max.connections and max.connection.creation.rate are broker-wide: the listeners share them.
     const openConnections = { count: 0 };
-    const creationRate = new ConnectionRateLimiter(this.config.int('max.connection.creation.rate'), this.clock, this.config.int('quota.window.size.seconds') * 1000, this.config.int('quota.window.num'));
+    // max.connections.per.ip.overrides, parsed again only when its value changes; a malformed
+    // dynamic value keeps the last good one (a static one was refused at start).
+    const initial = this.config.list('max.connections.per.ip.overrides');
+    let overrides: { value: readonly string[]; parsed: ReadonlyMap<string, number> } = { value: initial, parsed: parsePerIpOverrides(initial) };
+    const perIpOverrides = (): ReadonlyMap<string, number> => {
+      const value = this.config.list('max.connections.per.ip.overrides');
+      if (value === overrides.value) return overrides.parsed;
+      try {
+        overrides = { value, parsed: parsePerIpOverrides(value) };
+      } catch (e) {
+        this.logger.warn('ignoring max.connections.per.ip.overrides', e);
+        overrides = { value, parsed: overrides.parsed };
+      }
+      return overrides.parsed;
+    };
+    // All read at each accept: they are dynamic broker configs (Kafka's DynamicConnectionQuota).
+    const creationRate = new ConnectionRateLimiter(() => this.config.int('max.connection.creation.rate'), this.clock, this.config.int('quota.window.size.seconds') * 1000, this.config.int('quota.window.num'));
     for (const l of this.config.listeners()) {
       const server = new KafkaServer(gate, {
         host: l.host,
         port: l.port,
         listenerName: l.name,
         maxFrameBytes,
-        maxConnections: this.config.int('max.connections'),
+        maxConnections: () => this.config.int('max.connections'),
         openConnections,
         creationRate,
-        maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
-        maxConnectionsPerIpOverrides: parsePerIpOverrides(this.config.list('max.connections.per.ip.overrides')),
+        maxConnectionsPerIp: () => this.config.int('max.connections.per.ip'),
+        maxConnectionsPerIpOverrides: perIpOverrides,
         idleMs: this.config.int('connections.max.idle.ms'),
         budget: this.requestBudget,
         scheduler: this.scheduler,

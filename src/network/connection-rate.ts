@@ -16,8 +16,8 @@ export class ConnectionRateLimiter {
   private readonly rate: SampledRate;
 
   constructor(
-    /** Connections per second (Kafka's default Int.MaxValue: unlimited). */
-    readonly limit: number,
+    /** Connections per second (Kafka's default Int.MaxValue: unlimited), read at each use (a dynamic broker config). */
+    private readonly limit: () => number,
     private readonly clock: Clock,
     windowMs: number,
     numWindows: number,
@@ -27,16 +27,18 @@ export class ConnectionRateLimiter {
 
   /** Whether the limit can ever hold a connection back. */
   get unlimited(): boolean {
-    return this.limit >= 2147483647;
+    return this.limit() >= 2147483647;
   }
 
   /** How long (ms) the next connection must wait; 0: it may be accepted now. */
   delayMs(): number {
-    if (this.unlimited) return 0;
+    const limit = this.limit();
+    if (limit >= 2147483647) return 0;
     const now = this.clock.now();
-    // Accepting one more must keep the rate within the limit.
+    // Accepting one more must keep the rate within the limit (0: none is accepted until it changes).
+    if (limit <= 0) return 1000;
     this.rate.record(1, now);
-    const t = this.rate.throttleMs(this.limit, now);
+    const t = this.rate.throttleMs(limit, now);
     this.rate.record(-1, now);
     return t;
   }

@@ -20,11 +20,12 @@ export interface ListenOptions {
   port: number;
   listenerName: string;
   maxFrameBytes: number;
-  maxConnections?: number;
-  /** max.connections.per.ip (default: unlimited). */
-  maxConnectionsPerIp?: number;
-  /** max.connections.per.ip.overrides, parsed (host or address -> limit). */
-  maxConnectionsPerIpOverrides?: ReadonlyMap<string, number>;
+  /** max.connections, read at each accept (a dynamic broker config). */
+  maxConnections?: number | (() => number);
+  /** max.connections.per.ip (default: unlimited), read at each accept. */
+  maxConnectionsPerIp?: number | (() => number);
+  /** max.connections.per.ip.overrides, parsed (host or address -> limit), read at each accept. */
+  maxConnectionsPerIpOverrides?: ReadonlyMap<string, number> | (() => ReadonlyMap<string, number>);
   /** connections.max.idle.ms; <= 0 or absent: never closed for idleness. */
   idleMs?: number;
   /** The broker-wide request budget shared by every listener (default: unlimited). */
@@ -110,12 +111,14 @@ export class KafkaServer {
   }
 
   private limitFor(ip: string): number {
-    const overrides = this.opts.maxConnectionsPerIpOverrides;
+    const given = this.opts.maxConnectionsPerIpOverrides;
+    const overrides = typeof given === 'function' ? given() : given;
     if (overrides !== undefined && overrides.size > 0) {
       const o = overrides.get(ip) ?? overrides.get(plainAddress(ip));
       if (o !== undefined) return o;
     }
-    return this.opts.maxConnectionsPerIp ?? Number.MAX_SAFE_INTEGER;
+    const limit = this.opts.maxConnectionsPerIp;
+    return (typeof limit === 'function' ? limit() : limit) ?? Number.MAX_SAFE_INTEGER;
   }
 
   private accept(socket: Socket): void {
@@ -151,7 +154,8 @@ export class KafkaServer {
   private admit(socket: Socket): void {
     // Counted here: the accepted socket objects are handed over (see adoptFrameSocket), so the
     // net.Server's own count does not see them.
-    if (this.opts.maxConnections !== undefined && this.open.count >= this.opts.maxConnections) {
+    const max = typeof this.opts.maxConnections === 'function' ? this.opts.maxConnections() : this.opts.maxConnections;
+    if (max !== undefined && this.open.count >= max) {
       socket.destroy();
       return;
     }

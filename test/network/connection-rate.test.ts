@@ -74,3 +74,31 @@ test('max.connections counts the connections of all listeners together', { timeo
     await b.stop();
   }
 });
+
+test('max.connections is a dynamic broker config: lowering it applies to the next connection', { timeout: 60_000 }, async () => {
+  const b = await startBroker({ port: 0 });
+  const conns: { socket: Socket; closed: () => boolean }[] = [];
+  const server = (): ServerView => (b.broker as unknown as { servers: ServerView[] }).servers[0] as ServerView;
+  try {
+    const { WireClient } = await import('../helpers/wire.js');
+    const admin = await WireClient.connect(b.port);
+    try {
+      // IncrementalAlterConfigs v0: BROKER '' (the cluster default), SET max.connections=2.
+      const r = await admin.request<{ responses: { errorCode: number; errorMessage: string | null }[] }>(44, 0, {
+        resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'max.connections', configOperation: 0, value: '2' }] }],
+        validateOnly: false,
+      });
+      assert.equal(r.responses[0]?.errorCode, 0, r.responses[0]?.errorMessage ?? '');
+      conns.push(await rawConnect(b.port));
+      await waitFor(() => server().connectionCount === 2, 10_000, 'the admin and one more connection', 5);
+      const third = await rawConnect(b.port);
+      conns.push(third);
+      await waitFor(() => third.closed(), 10_000, 'the connection over the new max.connections=2 to be closed', 5);
+    } finally {
+      admin.close();
+    }
+  } finally {
+    for (const c of conns) c.socket.destroy();
+    await b.stop();
+  }
+});
