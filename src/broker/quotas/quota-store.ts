@@ -12,7 +12,8 @@
  * - Describe filters: a component matches an entity type by EXACT name (0), the DEFAULT (1), or
  *   ANY specified name (2, not the default); `strict` asks for entities with no other types.
  * Samsa deviation: `ip` entities (connection_creation_rate) are refused with INVALID_REQUEST.
- * Changes are serialized on this broker and committed as one metadata delta.
+ * Changes are serialized on this broker and committed as one metadata delta of operations (set or
+ * remove one key), so concurrent changes on two brokers of a cluster both apply.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -133,20 +134,21 @@ export class QuotaAlterer {
   private async alterNow(entries: readonly QuotaAlteration[], validateOnly: boolean): Promise<{ errorCode: number; errorMessage: string | null }[]> {
     const image = this.store.image();
     const changed = new Map<string, Record<string, number>>();
+    const ops: { entity: string; key: string; value: number | null }[] = [];
     const results = entries.map((e) => {
       try {
         const key = entityKey(entityOf(e.entity));
-        const next = applyOps(changed.get(key) ?? image.clientQuotas(key), e.ops);
+        const next = applyOps(changed.get(key) ?? image.clientQuotas(key), e.ops); // validates
         changed.set(key, next);
+        for (const op of e.ops) ops.push({ entity: key, key: op.key, value: op.remove ? null : op.value });
         return { errorCode: ErrorCode.NONE, errorMessage: null };
       } catch (err) {
         if (err instanceof KafkaError) return { errorCode: err.code, errorMessage: err.message };
         throw err;
       }
     });
-    if (!validateOnly && changed.size > 0) {
-      await this.store.commit({ clientQuotas: [...changed].map(([entity, quotas]) => ({ entity, quotas })) });
-    }
+    // Committed as operations, so a commit retried on a newer image (etcd) keeps other brokers' changes.
+    if (!validateOnly && ops.length > 0) await this.store.commit({ clientQuotaOps: ops });
     return results;
   }
 }

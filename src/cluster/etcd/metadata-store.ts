@@ -260,7 +260,7 @@ export class EtcdMetadataStore implements MetadataStore {
       // Guarded like every commit by metadata_version: two brokers never get the same block.
       ops.push(client.put(keys.producerIdBlock).value(JSON.stringify({ version: 1, nextProducerId: String(next.nextProducerId), brokerId: delta.producerIdBlock.brokerId })));
     }
-    for (const entity of new Set((delta.clientQuotas ?? []).map((q) => q.entity))) {
+    for (const entity of new Set([...(delta.clientQuotas ?? []), ...(delta.clientQuotaOps ?? [])].map((q) => q.entity))) {
       const q = next.clientQuotas(entity);
       ops.push(q !== undefined ? client.put(keys.clientQuota(entity)).value(encodeClientQuotas(q)) : client.delete().key(keys.clientQuota(entity)));
     }
