@@ -12,7 +12,7 @@ import { log as processLog, type Logger } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
-import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
+import { KafkaServer, livePerIpOverrides } from '../network/server.js';
 import { ConnectionRateLimiter } from '../network/connection-rate.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
@@ -282,21 +282,7 @@ export class Broker {
     const advertised = this.config.advertisedListeners();
     // max.connections and max.connection.creation.rate are broker-wide: the listeners share them.
     const openConnections = { count: 0 };
-    // max.connections.per.ip.overrides, parsed again only when its value changes; a malformed
-    // dynamic value keeps the last good one (a static one was refused at start).
-    const initial = this.config.list('max.connections.per.ip.overrides');
-    let overrides: { value: readonly string[]; parsed: ReadonlyMap<string, number> } = { value: initial, parsed: parsePerIpOverrides(initial) };
-    const perIpOverrides = (): ReadonlyMap<string, number> => {
-      const value = this.config.list('max.connections.per.ip.overrides');
-      if (value === overrides.value) return overrides.parsed;
-      try {
-        overrides = { value, parsed: parsePerIpOverrides(value) };
-      } catch (e) {
-        this.logger.warn('ignoring max.connections.per.ip.overrides', e);
-        overrides = { value, parsed: overrides.parsed };
-      }
-      return overrides.parsed;
-    };
+    const perIpOverrides = livePerIpOverrides(() => this.config.list('max.connections.per.ip.overrides'), this.logger);
     // All read at each accept: they are dynamic broker configs (Kafka's DynamicConnectionQuota).
     const creationRate = new ConnectionRateLimiter(() => this.config.int('max.connection.creation.rate'), this.clock, this.config.int('quota.window.size.seconds') * 1000, this.config.int('quota.window.num'));
     for (const l of this.config.listeners()) {

@@ -58,6 +58,27 @@ export function parsePerIpOverrides(entries: readonly string[]): Map<string, num
   return out;
 }
 
+/**
+ * max.connections.per.ip.overrides as read at each accept (a dynamic broker config): parsed again
+ * only when the value changes; a malformed dynamic value keeps the last good one (a static one is
+ * refused here, at start).
+ */
+export function livePerIpOverrides(read: () => readonly string[], logger: Logger): () => ReadonlyMap<string, number> {
+  const initial = read();
+  let last = { value: initial, parsed: parsePerIpOverrides(initial) as ReadonlyMap<string, number> };
+  return () => {
+    const value = read();
+    if (value === last.value) return last.parsed;
+    try {
+      last = { value, parsed: parsePerIpOverrides(value) };
+    } catch (e) {
+      logger.warn('ignoring max.connections.per.ip.overrides', e);
+      last = { value, parsed: last.parsed };
+    }
+    return last.parsed;
+  };
+}
+
 /** The address as written by a client in overrides: IPv4-mapped IPv6 addresses are compared as IPv4. */
 function plainAddress(addr: string): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
