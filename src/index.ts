@@ -44,7 +44,8 @@ export interface StartBrokerOptions {
   scheduler?: Scheduler;
   /**
    * The request gate: authenticator, authorizer and quota manager (default: every connection
-   * `User:ANONYMOUS`, everything allowed, no quotas). See src/broker/gate/.
+   * `User:ANONYMOUS`, everything allowed, the client quotas of the metadata, none until
+   * AlterClientQuotas sets some). See src/broker/gate/.
    */
   gate?: GateOptions;
   /** Opens the metadata store in the first log dir (default: LocalMetadataStore.open); tests pass a store whose commits take time. */

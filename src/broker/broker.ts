@@ -12,7 +12,8 @@ import { log as processLog, type Logger } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
-import { KafkaServer, parsePerIpOverrides } from '../network/server.js';
+import { KafkaServer, livePerIpOverrides } from '../network/server.js';
+import { ConnectionRateLimiter } from '../network/connection-rate.js';
 import { securedListener } from '../auth/secured-listener.js';
 import { checkInterBrokerListener } from '../config/listener-security.js';
 import type { ScramCredentialSource } from '../auth/sasl/scram.js';
@@ -34,6 +35,7 @@ import { replicaSelectorFor } from '../replication/replica-selector.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestGate, type GateOptions } from './gate/gate.js';
 import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
+import { ClientQuotaManager } from './quotas/client-quotas.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
@@ -305,7 +307,9 @@ export class Broker {
       exists: (name: string) => metadata.image().topic(name) !== undefined,
       autoCreateTopics: () => this.config.bool('auto.create.topics.enable'),
     };
-    const gate = new RequestGate(topicNames, authorizer === undefined ? this.gateOptions : { ...this.gateOptions, authorizer });
+    // Client quotas from the metadata (AlterClientQuotas), unless the embedder gave its own quota step.
+    const quotas = this.gateOptions.quotas ?? new ClientQuotaManager({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('quota.window.size.seconds') * 1000, numWindows: this.config.int('quota.window.num') });
+    const gate = new RequestGate(topicNames, { ...this.gateOptions, quotas, ...(authorizer === undefined ? {} : { authorizer }) });
     return new RequestRouter(buildHandlers(services), gate, this.pools.logReads, this.logger, this.observability?.requests ?? null);
   }
 
@@ -347,6 +351,11 @@ export class Broker {
   private async bindListeners(gate: StartupGate): Promise<void> {
     const maxFrameBytes = this.config.int('socket.request.max.bytes');
     const advertised = this.config.advertisedListeners();
+    // max.connections and max.connection.creation.rate are broker-wide: the listeners share them.
+    const openConnections = { count: 0 };
+    const perIpOverrides = livePerIpOverrides(() => this.config.list('max.connections.per.ip.overrides'), this.logger);
+    // All read at each accept: they are dynamic broker configs (Kafka's DynamicConnectionQuota).
+    const creationRate = new ConnectionRateLimiter(() => this.config.int('max.connection.creation.rate'), this.clock, this.config.int('quota.window.size.seconds') * 1000, this.config.int('quota.window.num'));
     for (const l of this.config.listeners()) {
       // SSL / SASL listeners: the TLS handshake and the SASL exchange (auth/secured-listener.ts).
       const secured = securedListener(this.config, l, gate, { scram: this.scramCredentials, scheduler: this.scheduler, logger: this.logger.child('auth') });
@@ -356,9 +365,11 @@ export class Broker {
         port: l.port,
         listenerName: l.name,
         maxFrameBytes,
-        maxConnections: this.config.int('max.connections'),
-        maxConnectionsPerIp: this.config.int('max.connections.per.ip'),
-        maxConnectionsPerIpOverrides: parsePerIpOverrides(this.config.list('max.connections.per.ip.overrides')),
+        maxConnections: () => this.config.int('max.connections'),
+        openConnections,
+        creationRate,
+        maxConnectionsPerIp: () => this.config.int('max.connections.per.ip'),
+        maxConnectionsPerIpOverrides: perIpOverrides,
         idleMs: this.config.int('connections.max.idle.ms'),
         budget: this.requestBudget,
         scheduler: this.scheduler,

@@ -136,10 +136,10 @@ export class RequestRouter implements FrameDispatcher {
    */
   private admit(handler: ApiHandler<unknown, unknown>, ctx: RequestContext, conn: Connection, req: unknown, bytes: number, flexible: boolean, codec: SlicedApiCodec | undefined, large: boolean): Answer {
     const outcome = this.gate.authorize(ctx, req);
-    const throttleTimeMs = this.gate.throttleTimeMs(ctx, bytes);
+    const throttleTimeMs = this.gate.throttleTimeMs(ctx, bytes, req);
     if (throttleTimeMs > 0) this.observer?.throttled(ctx.apiKey, throttleTimeMs);
     if (throttleTimeMs > 0 && !RESPONSES_WITHOUT_THROTTLE.has(ctx.apiKey)) conn.throttle(throttleTimeMs);
-    return this.handle(handler, ctx, req, outcome, throttleTimeMs, flexible, codec, large);
+    return this.handle(handler, ctx, conn, req, outcome, throttleTimeMs, flexible, codec, large);
   }
 
   /**
@@ -150,6 +150,7 @@ export class RequestRouter implements FrameDispatcher {
   private handle(
     handler: ApiHandler<unknown, unknown>,
     ctx: RequestContext,
+    conn: Connection,
     req: unknown,
     outcome: GateOutcome<unknown, unknown> | undefined,
     throttleTimeMs: number,
@@ -173,13 +174,28 @@ export class RequestRouter implements FrameDispatcher {
       }
     }
     const complete = outcome?.kind === 'filtered' ? outcome.complete : undefined;
+    // The quota's second step (quota.ts afterResponse) needs the synchronous handling time: only measured when it has work.
+    const quotas = this.gate.quotas;
+    const after = quotas.afterResponse !== undefined && quotas.enabled?.() !== false ? Number(process.hrtime.bigint() - ctx.receivedAtNs) : -1;
+    const throttled = (res: unknown): number => (after < 0 || res === NO_RESPONSE ? throttleTimeMs : this.throttleAfter(ctx, conn, req, res, throttleTimeMs, after));
     if (out instanceof Promise) {
       return out.then(
-        (res: unknown) => this.encode(handler, ctx, this.finish(res, complete, throttleTimeMs, ctx), flexible, codec),
-        (e: unknown) => this.encode(handler, ctx, this.finish(this.errorAnswer(handler, work, e, ctx), complete, throttleTimeMs, ctx), flexible, codec),
+        (res: unknown) => this.encode(handler, ctx, this.finish(res, complete, throttled(res), ctx), flexible, codec),
+        (e: unknown) => {
+          const res = this.errorAnswer(handler, work, e, ctx);
+          return this.encode(handler, ctx, this.finish(res, complete, throttled(res), ctx), flexible, codec);
+        },
       );
     }
-    return this.encode(handler, ctx, this.finish(out, complete, throttleTimeMs, ctx), flexible, large ? codec : undefined);
+    return this.encode(handler, ctx, this.finish(out, complete, throttled(out), ctx), flexible, large ? codec : undefined);
+  }
+
+  /** The quota's second step: the larger throttle wins, and mutes the connection when it is the answer's. */
+  private throttleAfter(ctx: RequestContext, conn: Connection, req: unknown, res: unknown, before: number, handlerNs: number): number {
+    const t = this.gate.quotas.afterResponse?.(ctx, req, res, handlerNs) ?? 0;
+    if (t <= before) return before;
+    if (!RESPONSES_WITHOUT_THROTTLE.has(ctx.apiKey)) conn.throttle(t);
+    return t;
   }
 
   /**

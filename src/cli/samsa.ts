@@ -20,6 +20,7 @@ Commands:
   transactions    List, describe, describe-producers and abort transactions
   reassign        Move partition replicas between brokers (kafka-reassign-partitions.sh)
   acls            Add, remove and list ACLs (kafka-acls.sh)
+  quotas          Describe and alter client quotas of users and client ids (kafka-configs.sh style)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -56,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./reassign-command.js')).runReassign(rest);
     case 'acls':
       return (await import('./acls-command.js')).runAcls(rest);
+    case 'quotas':
+      return (await import('./quotas-command.js')).runQuotas(rest);
     case '--version':
     case '-V':
     case 'version':

@@ -3,7 +3,8 @@
  * first log dir (written to a temporary file, fsynced, renamed, directory fsynced), so a commit is
  * durable before its image is published. Kafka keeps this in its KRaft metadata log; one node with
  * no quorum needs only the latest snapshot.
- * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?, nextProducerId?, scramCredentials?}`. `epoch`
+ * File format: `{version: 1, clusterId, topics, brokerConfigs?, epoch?, nextProducerId?, scramCredentials?, clientQuotas?}`
+ * (clientQuotas: entity key → quota key → number, added with client quotas; older files have none). `epoch`
  * was added with the image and `nextProducerId` (a decimal string: int64) with producer-id blocks;
  * both are optional: files written before them load with epoch 0 and nextProducerId 0 (the
  * producer-id allocator then starts above every id the broker issued before, see
@@ -39,6 +40,8 @@ interface Snapshot {
   nextProducerId?: string;
   /** SCRAM credentials by user and mechanism (absent when none; older versions ignore it). */
   scramCredentials?: Record<string, Record<string, ScramCredentialImage>>;
+  /** Client quotas by entity key (absent while none: files of older versions have none). */
+  clientQuotas?: Record<string, Record<string, number>>;
 }
 
 export const METADATA_FILE = '__samsa_metadata.json';
@@ -136,6 +139,11 @@ export class LocalMetadataStore implements MetadataStore {
     snapshot.epoch = image.epoch;
     if (image.nextProducerId > 0n) snapshot.nextProducerId = image.nextProducerId.toString();
     if (image.acls().length > 0) snapshot.acls = [...image.acls()];
+    if (image.hasClientQuotas) {
+      const quotas: Record<string, Record<string, number>> = {};
+      for (const [entity, q] of image.clientQuotaEntries()) quotas[entity] = { ...q };
+      snapshot.clientQuotas = quotas;
+    }
     const path = join(this.dir, METADATA_FILE);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
@@ -168,7 +176,9 @@ function imageOf(s: Snapshot): MetadataImage {
   const nextProducerId = typeof s.nextProducerId === 'string' && /^\d{1,19}$/.test(s.nextProducerId) ? BigInt(s.nextProducerId) : 0n;
   const scramCredentials = new Map<string, ReadonlyMap<string, ScramCredentialImage>>();
   for (const [user, byMechanism] of Object.entries(s.scramCredentials ?? {})) scramCredentials.set(user, new Map(Object.entries(byMechanism).map(([m, c]) => [m, Object.freeze({ ...c })])));
-  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId, scramCredentials });
+  const clientQuotas = new Map<string, Readonly<Record<string, number>>>();
+  for (const [entity, q] of Object.entries(s.clientQuotas ?? {})) clientQuotas.set(entity, Object.freeze({ ...q }));
+  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId, scramCredentials, clientQuotas });
 }
 
 /** The image with the snapshot's ACL bindings (none in files written before ACLs). */

@@ -185,6 +185,12 @@ const own: ConfigKeyDef[] = [
   { name: 'log.format', type: ConfigType.string, defaultValue: 'auto', readOnly: true, validate: oneOf('auto', 'json', 'pretty') },
   // Fetch from follower (KIP-392): the built-in selectors, by Kafka's class names (replica-selector.ts).
   { name: 'replica.selector.class', type: ConfigType.string, defaultValue: null, readOnly: true, validate: oneOf('org.apache.kafka.common.replica.RackAwareReplicaSelector', 'org.apache.kafka.common.replica.LeaderSelector') },
+  // Client quotas (broker/quotas/; DescribeClientQuotas / AlterClientQuotas, `samsa quotas`): rates
+  // measured over quota.window.num windows of quota.window.size.seconds (Kafka's defaults 11 and 1).
+  { name: 'quota.window.num', type: ConfigType.int, defaultValue: 11, validate: atLeast(1), readOnly: true },
+  { name: 'quota.window.size.seconds', type: ConfigType.int, defaultValue: 1, validate: atLeast(1), readOnly: true },
+  // Connections accepted per second, broker-wide (listener.name.<l>.max.connection.creation.rate per listener).
+  { name: 'max.connection.creation.rate', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(0) },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

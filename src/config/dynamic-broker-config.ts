@@ -27,6 +27,8 @@ const otherDynamic = [
   'background.threads',
   'max.connections',
   'max.connections.per.ip',
+  'max.connections.per.ip.overrides',
+  'max.connection.creation.rate',
   // Kafka's DynamicReplicationConfig (replication throttles, kafka-reassign-partitions.sh --throttle).
   'leader.replication.throttled.rate',
   'follower.replication.throttled.rate',

@@ -45,6 +45,14 @@ export interface MetadataDelta {
   readonly createdAcls?: readonly AclBinding[];
   /** ACL bindings removed (Kafka's RemoveAccessControlEntryRecord); one the image lacks is ignored. */
   readonly deletedAcls?: readonly AclBinding[];
+  /** Client quotas, each replacing an entity's whole set (entity key of broker/quotas/quota-entity.ts; {} clears). */
+  readonly clientQuotas?: readonly { readonly entity: string; readonly quotas: Readonly<Record<string, number>> }[];
+  /**
+   * Client quota changes as operations on the quotas the image holds when the delta is applied
+   * (Kafka's ClientQuotaRecord: one key set or removed; value null = remove), in order: a store
+   * that re-applies a delta after losing a race keeps what the winner wrote to other keys.
+   */
+  readonly clientQuotaOps?: readonly { readonly entity: string; readonly key: string; readonly value: number | null }[];
 }
 
 export interface ProducerIdBlock {
@@ -79,6 +87,8 @@ export function changesDurableState(d: MetadataDelta): boolean {
     (d.deletedAcls?.length ?? 0) > 0 ||
     (d.brokerConfigs?.length ?? 0) > 0 ||
     (d.scramCredentials?.length ?? 0) > 0 ||
+    (d.clientQuotas?.length ?? 0) > 0 ||
+    (d.clientQuotaOps?.length ?? 0) > 0 ||
     d.producerIdBlock !== undefined
   );
 }
@@ -143,6 +153,17 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
     else mine.set(c.mechanism, Object.freeze({ ...c.credential }));
     if (mine.size === 0) next.scramCredentials.delete(c.user);
     else next.scramCredentials.set(c.user, mine);
+  }
+  for (const q of delta.clientQuotas ?? []) {
+    if (Object.keys(q.quotas).length === 0) next.clientQuotas.delete(q.entity);
+    else next.clientQuotas.set(q.entity, Object.freeze({ ...q.quotas }));
+  }
+  for (const op of delta.clientQuotaOps ?? []) {
+    const quotas: Record<string, number> = { ...(next.clientQuotas.get(op.entity) ?? {}) };
+    if (op.value === null) delete quotas[op.key];
+    else quotas[op.key] = op.value;
+    if (Object.keys(quotas).length === 0) next.clientQuotas.delete(op.entity);
+    else next.clientQuotas.set(op.entity, Object.freeze(quotas));
   }
   for (const b of delta.registeredBrokers ?? []) {
     next.brokers.set(b.nodeId, Object.freeze({ ...b, endpoints: Object.freeze(b.endpoints.map((e) => Object.freeze({ ...e }))) }));

@@ -9,6 +9,8 @@
  * Samsa deviations: the epoch is a plain counter (Kafka's image carries the offset and epoch of
  * the metadata log record that produced it); features are not in the image yet. ACL bindings
  * (Kafka's AccessControlEntryRecord) are a list in creation order (auth/acl.ts).
+ * Client quotas (Kafka's ClientQuotasImage, from ClientQuotaRecord) are keyed by the entity key of
+ * broker/quotas/quota-entity.ts, each a map of quota key → value.
  * Images are frozen at run time (objects and arrays), so an accidental write throws in strict mode.
  */
 
@@ -70,6 +72,8 @@ export interface MetadataImageParts {
   readonly nextProducerId?: bigint;
   /** SCRAM credentials by user, then by mechanism (Kafka's ScramImage / UserScramCredentialRecord). */
   readonly scramCredentials?: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>>;
+  /** Client quotas by entity key (broker/quotas/quota-entity.ts); absent = none. */
+  readonly clientQuotas?: ReadonlyMap<string, Readonly<Record<string, number>>>;
   /** The topic indexes, when the caller kept them up to date (applyDelta); built from `topics` otherwise. */
   readonly indexes?: TopicIndexes;
   /** ACL bindings (none when absent). */
@@ -95,6 +99,7 @@ export interface TopicIndexes {
 
 const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_SCRAM: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>> = new Map();
+const NO_QUOTAS: ReadonlyMap<string, Readonly<Record<string, number>>> = new Map();
 
 export class MetadataImage {
   readonly epoch: number;
@@ -110,6 +115,7 @@ export class MetadataImage {
   private readonly brokerMap: ReadonlyMap<number, BrokerImage>;
   private readonly brokerConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
   private readonly scramMap: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>>;
+  private readonly clientQuotaMap: ReadonlyMap<string, Readonly<Record<string, number>>>;
 
   /** Takes ownership of the maps in `parts` (they must not change afterwards). */
   constructor(parts: MetadataImageParts) {
@@ -123,6 +129,7 @@ export class MetadataImage {
     this.brokerMap = parts.brokers;
     this.brokerConfigMap = parts.brokerConfigs;
     this.scramMap = parts.scramCredentials ?? NO_SCRAM;
+    this.clientQuotaMap = parts.clientQuotas ?? NO_QUOTAS;
     let indexes = parts.indexes;
     if (indexes === undefined) {
       indexes = { byId: new Map(), byNormalizedName: new Map() };
@@ -149,6 +156,7 @@ export class MetadataImage {
     brokerConfigs: Map<string, Readonly<Record<string, string>>>;
     nextProducerId: bigint;
     scramCredentials: Map<string, ReadonlyMap<string, ScramCredentialImage>>;
+    clientQuotas: Map<string, Readonly<Record<string, number>>>;
     indexes: TopicIndexes;
     acls: readonly AclBinding[];
   } {
@@ -160,6 +168,7 @@ export class MetadataImage {
       brokerConfigs: new Map(this.brokerConfigMap),
       nextProducerId: this.nextProducerId,
       scramCredentials: new Map(this.scramMap),
+      clientQuotas: new Map(this.clientQuotaMap),
       indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
       acls: this.aclList,
     };
@@ -224,6 +233,21 @@ export class MetadataImage {
   /** Users with SCRAM credentials, and theirs by mechanism. */
   scramUsers(): IterableIterator<[string, ReadonlyMap<string, ScramCredentialImage>]> {
     return this.scramMap.entries();
+  }
+
+  /** The quotas of a client quota entity key; undefined when it has none. */
+  clientQuotas(entityKey: string): Readonly<Record<string, number>> | undefined {
+    return this.clientQuotaMap.get(entityKey);
+  }
+
+  /** Every client quota entity key with its quotas. */
+  clientQuotaEntries(): IterableIterator<[string, Readonly<Record<string, number>>]> {
+    return this.clientQuotaMap.entries();
+  }
+
+  /** Whether any client quota is set (the quota step does no work while none is). */
+  get hasClientQuotas(): boolean {
+    return this.clientQuotaMap.size > 0;
   }
 }
 

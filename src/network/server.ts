@@ -1,6 +1,8 @@
 /**
  * TCP listener that hands each accepted socket to a Connection, and enforces Kafka's connection
- * limits: max.connections (per listener here; Kafka counts broker-wide), max.connections.per.ip
+ * limits: max.connections (broker-wide when the broker passes its shared count, as Kafka counts;
+ * over it a new connection is closed), max.connection.creation.rate (network/connection-rate.ts:
+ * connections wait, unread, until the rate allows them), max.connections.per.ip
  * with max.connections.per.ip.overrides (a connection over the limit is closed at once, as
  * Kafka's acceptor does), and connections.max.idle.ms (a connection with no complete request
  * for that long is closed; checked by a sweep, so it closes within 1.25 times the limit).
@@ -21,17 +23,23 @@ import { BufferPool, POOL_MAX_BYTES } from '../common/buffer-pool.js';
 import type { Logger } from '../common/logger.js';
 import { Connection, type ConnectionPrincipal, type FrameDispatcher } from './connection.js';
 import { unlimitedBudget, type RequestBudget } from './request-budget.js';
+import type { ConnectionRateLimiter } from './connection-rate.js';
 
 export interface ListenOptions {
   host: string;
   port: number;
   listenerName: string;
   maxFrameBytes: number;
-  maxConnections?: number;
-  /** max.connections.per.ip (default: unlimited). */
-  maxConnectionsPerIp?: number;
-  /** max.connections.per.ip.overrides, parsed (host or address -> limit). */
-  maxConnectionsPerIpOverrides?: ReadonlyMap<string, number>;
+  /** max.connections, read at each accept (a dynamic broker config). */
+  maxConnections?: number | (() => number);
+  /** max.connections.per.ip (default: unlimited), read at each accept. */
+  maxConnectionsPerIp?: number | (() => number);
+  /** max.connections.per.ip.overrides, parsed (host or address -> limit), read at each accept. */
+  maxConnectionsPerIpOverrides?: ReadonlyMap<string, number> | (() => ReadonlyMap<string, number>);
+  /** The broker's count of open connections over all its listeners (max.connections is broker-wide). */
+  openConnections?: { count: number };
+  /** max.connection.creation.rate, shared by the broker's listeners. */
+  creationRate?: ConnectionRateLimiter;
   /** connections.max.idle.ms; <= 0 or absent: never closed for idleness. */
   idleMs?: number;
   /** The broker-wide request budget shared by every listener (default: unlimited). */
@@ -84,6 +92,27 @@ function plainAddress(addr: string): string {
   return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
 }
 
+/**
+ * max.connections.per.ip.overrides as read at each accept (a dynamic broker config): parsed again
+ * only when the value changes; a malformed dynamic value keeps the last good one (a static one is
+ * refused here, at start).
+ */
+export function livePerIpOverrides(read: () => readonly string[], logger: Logger): () => ReadonlyMap<string, number> {
+  const initial = read();
+  let last = { value: initial, parsed: parsePerIpOverrides(initial) as ReadonlyMap<string, number> };
+  return () => {
+    const value = read();
+    if (value === last.value) return last.parsed;
+    try {
+      last = { value, parsed: parsePerIpOverrides(value) };
+    } catch (e) {
+      logger.warn('ignoring max.connections.per.ip.overrides', e);
+      last = { value, parsed: last.parsed };
+    }
+    return last.parsed;
+  };
+}
+
 export class KafkaServer {
   private server: Server | null = null;
   private readonly connections = new Set<Connection>();
@@ -95,6 +124,11 @@ export class KafkaServer {
   private sweep: TimerHandle | null = null;
   /** TLS sockets whose handshake is still running. */
   private readonly handshaking = new Set<TLSSocket>();
+  /** Open connections (TLS handshakes included), shared by the broker's listeners when it passes its count. */
+  private readonly openCount: { count: number };
+  /** Sockets waiting for the connection creation rate, in arrival order (paused, nothing read). */
+  private readonly waiting: Socket[] = [];
+  private waitTimer: TimerHandle | null = null;
 
   constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {
     this.budget = opts.budget ?? unlimitedBudget();
@@ -102,6 +136,7 @@ export class KafkaServer {
     this.framePool = opts.framePool ?? new BufferPool(POOL_MAX_BYTES);
     let seq = 0;
     this.nextConnectionId = opts.nextConnectionId ?? (() => ++seq);
+    this.openCount = opts.openConnections ?? { count: 0 };
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -129,18 +164,51 @@ export class KafkaServer {
   }
 
   private limitFor(ip: string): number {
-    const overrides = this.opts.maxConnectionsPerIpOverrides;
+    const given = this.opts.maxConnectionsPerIpOverrides;
+    const overrides = typeof given === 'function' ? given() : given;
     if (overrides !== undefined && overrides.size > 0) {
       const o = overrides.get(ip) ?? overrides.get(plainAddress(ip));
       if (o !== undefined) return o;
     }
-    return this.opts.maxConnectionsPerIp ?? Number.MAX_SAFE_INTEGER;
+    const limit = this.opts.maxConnectionsPerIp;
+    return (typeof limit === 'function' ? limit() : limit) ?? Number.MAX_SAFE_INTEGER;
   }
 
   private accept(socket: Socket): void {
+    const rate = this.opts.creationRate;
+    if (rate !== undefined && !rate.unlimited) {
+      this.waiting.push(socket);
+      this.admitWaiting();
+      return;
+    }
+    this.admit(socket);
+  }
+
+  /** Accepts waiting sockets while the creation rate allows; schedules the next try otherwise. */
+  private admitWaiting(): void {
+    const rate = this.opts.creationRate;
+    if (rate === undefined || this.waitTimer !== null) return;
+    while (this.waiting.length > 0) {
+      const delay = rate.delayMs();
+      if (delay > 0) {
+        this.waitTimer = this.clock.schedule(delay, () => {
+          this.waitTimer = null;
+          this.admitWaiting();
+        });
+        return;
+      }
+      const socket = this.waiting.shift() as Socket;
+      if (socket.destroyed) continue;
+      rate.accepted();
+      this.admit(socket);
+    }
+  }
+
+  private admit(socket: Socket): void {
     // Counted here: the accepted socket objects are handed over (see adoptFrameSocket), so the
     // net.Server's own count does not see them.
-    if (this.opts.maxConnections !== undefined && this.connections.size >= this.opts.maxConnections) {
+    const max = typeof this.opts.maxConnections === 'function' ? this.opts.maxConnections() : this.opts.maxConnections;
+    if (max !== undefined && this.openCount.count >= max) {
       socket.destroy();
       return;
     }
@@ -152,6 +220,7 @@ export class KafkaServer {
       return;
     }
     this.perIp.set(ip, fromIp + 1);
+    this.openCount.count++;
     const tls = this.opts.tls;
     if (tls !== undefined) return this.handshake(socket, tls, ip);
     this.open(socket, ip, this.opts.securityProtocol === SecurityProtocol.SASL_PLAINTEXT ? null : ANONYMOUS_PRINCIPAL);
@@ -233,6 +302,7 @@ export class KafkaServer {
   }
 
   private release(ip: string): void {
+    this.openCount.count--;
     const n = (this.perIp.get(ip) ?? 1) - 1;
     if (n <= 0) this.perIp.delete(ip);
     else this.perIp.set(ip, n);
@@ -250,6 +320,9 @@ export class KafkaServer {
     this.sweep = null;
     for (const c of [...this.connections]) c.close();
     for (const t of [...this.handshaking]) t.destroy();
+    this.waitTimer?.cancel();
+    this.waitTimer = null;
+    for (const s of this.waiting.splice(0)) s.destroy();
     const server = this.server;
     this.server = null;
     if (!server) return Promise.resolve();

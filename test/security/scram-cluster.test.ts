@@ -1,6 +1,6 @@
 /**
  * SCRAM credentials in a cluster: AlterUserScramCredentials on one broker is committed to etcd
- * (/config/users/<user>, salted) and every broker authenticates with it; a broker restarted later
+ * (/config/user-credentials/<user>, salted) and every broker authenticates with it; a broker restarted later
  * loads it from etcd; a deletion stops authentication everywhere.
  */
 import { test, before, after } from 'node:test';

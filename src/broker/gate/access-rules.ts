@@ -21,7 +21,8 @@
  * - EndTxn: WRITE on the transactional id; WriteTxnMarkers: CLUSTER_ACTION on the cluster;
  * - DescribeCluster, DescribeLogDirs, ListPartitionReassignments, DescribeAcls: DESCRIBE on the
  *   cluster; ElectLeaders, AlterPartitionReassignments, AlterReplicaLogDirs, UnregisterBroker,
- *   CreateAcls, DeleteAcls: ALTER on the cluster.
+ *   CreateAcls, DeleteAcls: ALTER on the cluster;
+ * - DescribeClientQuotas: DESCRIBE_CONFIGS on the cluster; AlterClientQuotas: ALTER_CONFIGS on the cluster.
  * The topic rule: a topic the principal may not describe (or use) answers TOPIC_AUTHORIZATION_FAILED
  * whether it exists or not (existence is not disclosed); UNKNOWN_TOPIC_OR_PARTITION only reaches a
  * principal allowed on the topic. Internal topics (__consumer_offsets, __transaction_state) are
@@ -345,5 +346,7 @@ export const accessRules: ReadonlyMap<number, AccessRule<unknown, unknown>> = ne
     cluster(30, AclOperation.ALTER), cluster(31, AclOperation.ALTER),
     cluster(29, AclOperation.DESCRIBE), cluster(35, AclOperation.DESCRIBE), cluster(46, AclOperation.DESCRIBE), describeClusterOperations(cluster(60, AclOperation.DESCRIBE) as AccessRule<unknown, DescribeClusterResponseInit>),
     ...groupAccessRules, ...txnAccessRules, ...configAccessRules,
+    // Client quotas: DescribeClientQuotas needs DESCRIBE_CONFIGS, AlterClientQuotas ALTER_CONFIGS on the cluster.
+    cluster(48, AclOperation.DESCRIBE_CONFIGS), cluster(49, AclOperation.ALTER_CONFIGS),
   ] as AccessRule<unknown, unknown>[]).map((r) => [r.apiKey, r]),
 );

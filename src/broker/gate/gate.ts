@@ -4,7 +4,9 @@
  *   authenticate (once per connection) → authorize(operation, resource) → quota → handler.
  * The router asks the gate for the session of a connection, for the authorization outcome of a
  * decoded request, and for the throttle time it writes into the response.
- * Samsa today: sessions from the connection's TLS or SASL principal, the allow-all authorizer, unlimited quotas;
+ * Samsa today: sessions from the connection's TLS or SASL principal (anonymous over PLAINTEXT), the
+ * configured authorizer (allow-all without authorizer.class.name), and the broker's client quotas
+ * (quotas/client-quotas.ts; `unlimitedQuotas` when built without options);
  * each is replaceable (`new Broker(config, { gate: {...} })`, `startBroker({ gate })`).
  */
 import type { ConnectionInfo, RequestContext } from '../handler.js';
@@ -64,7 +66,7 @@ export class RequestGate {
   }
 
   /** The response's throttle time: the quota step is its only source. */
-  throttleTimeMs(ctx: RequestContext, requestBytes: number): number {
-    return this.quotas.throttleTimeMs(ctx, requestBytes);
+  throttleTimeMs(ctx: RequestContext, requestBytes: number, req?: unknown): number {
+    return this.quotas.throttleTimeMs(ctx, requestBytes, req);
   }
 }

@@ -4,7 +4,8 @@
  * client id; a client over its quota gets the delay in the response's `throttleTimeMs`, and the
  * broker mutes the channel for that long after sending it (responses of v2+ Produce/Fetch etc.
  * are sent at once; older ones are delayed).
- * Samsa today: `unlimitedQuotas`, no quota, throttle 0. The router writes the quota step's
+ * Samsa: the broker's ClientQuotaManager (quotas/client-quotas.ts) from the client quotas in the
+ * metadata; `unlimitedQuotas` (no quota, throttle 0) is for embedders that want none. The router writes the quota step's
  * throttle time into every response that has the field: it is the only source of
  * `throttleTimeMs` (a handler's own value is overwritten). A throttle above 0 also mutes the
  * request's connection for that long on the broker's scheduler (Connection.throttle): the answer
@@ -16,9 +17,18 @@ import type { RequestContext } from '../handler.js';
 export interface QuotaManager {
   /**
    * Records one request of `requestBytes` (the frame) and answers the throttle time, in
-   * milliseconds, its response carries (0 = not throttled).
+   * milliseconds, its response carries (0 = not throttled). `req` is the decoded request, which
+   * the step may narrow before the handler sees it (a quota caps a consumer's Fetch size).
    */
-  throttleTimeMs(ctx: RequestContext, requestBytes: number): number;
+  throttleTimeMs(ctx: RequestContext, requestBytes: number, req?: unknown): number;
+  /**
+   * Optional second step, once the handler has answered: records what only the answer knows (a
+   * Fetch's response bytes, the time the request took, `handlerNs` nanoseconds) and answers a
+   * throttle time; the response carries the larger of the two steps' times.
+   */
+  /** Whether afterResponse has anything to do now (absent: always); false skips its measurements. */
+  enabled?(): boolean;
+  afterResponse?(ctx: RequestContext, req: unknown, res: unknown, handlerNs: number): number;
 }
 
 export const unlimitedQuotas: QuotaManager = {

@@ -55,6 +55,8 @@ import { saslAuthenticateHandler } from './36-sasl-authenticate.js';
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js';
 import type { ScramDeps } from './scram-deps.js';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js';
+import { describeClientQuotasHandler, type DescribeClientQuotasDeps } from './48-describe-client-quotas.js';
+import { alterClientQuotasHandler, type AlterClientQuotasDeps } from './49-alter-client-quotas.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
 
@@ -92,7 +94,10 @@ export type HandlerServices = ScramDeps &
   ListPartitionReassignmentsDeps &
   UnregisterBrokerDeps &
   DescribeTopicPartitionsDeps &
-  AclDeps;
+  AclDeps &
+
+  DescribeClientQuotasDeps &
+  AlterClientQuotasDeps;
 
 /** The handlers of every API key served, given the broker's services. */
 export function buildHandlers(services: HandlerServices): readonly ApiHandler<unknown, unknown>[] {
@@ -146,6 +151,8 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     saslAuthenticateHandler,
     describeUserScramCredentialsHandler(services),
     alterUserScramCredentialsHandler(services),
+    describeClientQuotasHandler(services),
+    alterClientQuotasHandler(services),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
   return handlers;

@@ -9,6 +9,11 @@
  *   <prefix>/config/topics/<topic>                          topic config overrides
  *   <prefix>/config/brokers/<default>|<nodeId>              dynamic broker configs
  *   <prefix>/acls/<id>                                      one ACL binding; id = sha256 of the binding (hex, 32 chars)
+ *   <prefix>/config/users/<user>                            client quotas of a user (Kafka's /config/users)
+ *   <prefix>/config/users/<user>/clients/<client-id>        client quotas of a (user, client id)
+ *   <prefix>/config/clients/<client-id>                     client quotas of a client id
+ *                                                           (names percent-encoded, the default is <default>)
+ *   <prefix>/config/user-credentials/<user>                 SCRAM credentials of a user, salted (user URI-encoded)
  *   <prefix>/latest_producer_id_block                       {version, nextProducerId (decimal string), brokerId}: the last block handed out
  *   <prefix>/election/controller/<leaseId>                  controller candidates (Kafka's /controller)
  *   <prefix>/controller_epoch                               controller epoch
@@ -77,9 +82,18 @@ export class EtcdKeys {
     return `${this.prefix}/config/brokers/${resourceName === '' ? DEFAULT_BROKER_RESOURCE : resourceName}`;
   }
 
-  /** A user's SCRAM credentials (Kafka's /config/users/<user>); the name is URI-encoded (it may hold '/'). */
+  /** A user's SCRAM credentials (Kafka keeps them in /config/users/<user> beside the user's quotas; Samsa in a key of their own); the name is URI-encoded (it may hold '/'). */
   scramUser(user: string): string {
-    return `${this.prefix}/config/users/${encodeURIComponent(user)}`;
+    return `${this.prefix}/config/user-credentials/${encodeURIComponent(user)}`;
+  }
+
+  /** The key of a client quota entity, from its entity key (broker/quotas/quota-entity.ts). */
+  clientQuota(entityKey: string): string {
+    const parts = new Map(entityKey.split(',').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const));
+    const user = parts.get('user');
+    const client = parts.get('client-id');
+    if (user !== undefined) return `${this.prefix}/config/users/${user}${client !== undefined ? `/clients/${client}` : ''}`;
+    return `${this.prefix}/config/clients/${client ?? ''}`;
   }
 
   /** What a key under the prefix is, or undefined for keys the image does not hold. */
@@ -98,13 +112,18 @@ export class EtcdKeys {
     if (parts.length === 2 && a === 'acls' && b !== undefined && /^[0-9a-f]{32}$/.test(b)) return { kind: 'acl', id: b };
     if (parts.length === 3 && a === 'config' && b === 'topics' && c !== undefined && c !== '') return { kind: 'topicConfig', topic: c };
     if (parts.length === 3 && a === 'config' && b === 'brokers' && c !== undefined && c !== '') return { kind: 'brokerConfig', resourceName: c === DEFAULT_BROKER_RESOURCE ? '' : c };
-    if (parts.length === 3 && a === 'config' && b === 'users' && c !== undefined && c !== '') {
+    if (parts.length === 3 && a === 'config' && b === 'user-credentials' && c !== undefined && c !== '') {
       try {
         return { kind: 'scramUser', user: decodeURIComponent(c) };
       } catch {
         return undefined;
       }
     }
+    if (a === 'config' && b === 'users' && c !== undefined && c !== '') {
+      if (parts.length === 3) return { kind: 'clientQuota', entity: `user=${c}` };
+      if (parts.length === 5 && d === 'clients' && e !== undefined && e !== '') return { kind: 'clientQuota', entity: `user=${c},client-id=${e}` };
+    }
+    if (parts.length === 3 && a === 'config' && b === 'clients' && c !== undefined && c !== '') return { kind: 'clientQuota', entity: `client-id=${c}` };
     return undefined;
   }
 }
@@ -119,7 +138,8 @@ export type ParsedKey =
   | { kind: 'partitionState'; topic: string; partition: number }
   | { kind: 'topicConfig'; topic: string }
   | { kind: 'brokerConfig'; resourceName: string }
-  | { kind: 'scramUser'; user: string };
+  | { kind: 'scramUser'; user: string }
+  | { kind: 'clientQuota'; entity: string };
 
 /** /brokers/topics/<t>: Kafka's znode held {version, partitions: {p: replicas}, topic_id}. */
 export interface TopicValue {
@@ -224,6 +244,23 @@ export function decodeConfig(key: string, raw: string): Record<string, string> {
 
 export function encodeConfig(configs: Readonly<Record<string, string>>): string {
   return JSON.stringify({ version: 1, config: configs });
+}
+
+/** A client quota value: Kafka's znode held {version: 1, config: {key: "value"}}, values as strings. */
+export function decodeClientQuotas(key: string, raw: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(decodeConfig(key, raw))) {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new EtcdValueError(key, `quota ${k} is not a number`);
+    out[k] = n;
+  }
+  return out;
+}
+
+export function encodeClientQuotas(quotas: Readonly<Record<string, number>>): string {
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries(quotas)) config[k] = String(v);
+  return encodeConfig(config);
 }
 
 export function decodeBroker(key: string, raw: string): BrokerImage {

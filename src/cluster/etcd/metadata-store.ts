@@ -29,7 +29,7 @@ import { encodeAcl } from './acl-keys.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
 import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
-import { encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
+import { encodeClientQuotas, encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
 import { encodeScramUser } from './scram-users.js';
@@ -267,6 +267,10 @@ export class EtcdMetadataStore implements MetadataStore {
     for (const user of new Set((delta.scramCredentials ?? []).map((c) => c.user))) {
       const creds = next.scramCredentialsOf(user) ?? new Map();
       ops.push(creds.size > 0 ? client.put(keys.scramUser(user)).value(encodeScramUser(creds)) : client.delete().key(keys.scramUser(user)));
+    }
+    for (const entity of new Set([...(delta.clientQuotas ?? []), ...(delta.clientQuotaOps ?? [])].map((q) => q.entity))) {
+      const q = next.clientQuotas(entity);
+      ops.push(q !== undefined ? client.put(keys.clientQuota(entity)).value(encodeClientQuotas(q)) : client.delete().key(keys.clientQuota(entity)));
     }
     const resources = new Set((delta.brokerConfigs ?? []).map((c) => c.resourceName));
     for (const r of resources) {

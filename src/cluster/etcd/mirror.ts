@@ -11,7 +11,7 @@ import { decodeAcl } from './acl-keys.js';
 import { log } from '../../common/logger.js';
 import type { MetadataDelta } from '../../metadata/delta.js';
 import { freezeTopic, MetadataImage, normalizeTopicName, type BrokerImage, type PartitionImage, type ScramCredentialImage, type TopicImage } from '../../metadata/image.js';
-import { decodeBroker, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
+import { decodeBroker, decodeClientQuotas, decodeConfig, decodePartitionState, decodeTopic, type EtcdKeys, type PartitionStateValue, type TopicValue } from './keys.js';
 import { decodeScramUser } from './scram-users.js';
 
 interface TopicEntry {
@@ -28,6 +28,7 @@ export interface Touched {
   acls?: boolean;
   brokers: Set<number>;
   brokerConfigs: Set<string>;
+  clientQuotas?: Set<string>;
   clusterId: boolean;
   producerIds?: boolean;
   /** Users whose SCRAM credentials changed. */
@@ -51,6 +52,7 @@ export class EtcdMirror {
   private readonly brokers = new Map<number, BrokerImage>();
   private readonly brokerConfigs = new Map<string, Record<string, string>>();
   private readonly scramUsers = new Map<string, ReadonlyMap<string, ScramCredentialImage>>();
+  private readonly clientQuotas = new Map<string, Record<string, number>>();
 
   constructor(private readonly keys: EtcdKeys) {}
 
@@ -110,6 +112,11 @@ export class EtcdMirror {
           else this.scramUsers.set(k.user, decodeScramUser(key, value));
           (touched.scramUsers ??= new Set()).add(k.user);
           return;
+        case 'clientQuota':
+          if (value === undefined) this.clientQuotas.delete(k.entity);
+          else this.clientQuotas.set(k.entity, decodeClientQuotas(key, value));
+          (touched.clientQuotas ??= new Set()).add(k.entity);
+          return;
         case 'topic':
         case 'partitionState':
         case 'topicConfig': {
@@ -163,6 +170,7 @@ export class EtcdMirror {
     for (const id of this.brokers.keys()) touched.brokers.add(id);
     for (const r of this.brokerConfigs.keys()) touched.brokerConfigs.add(r);
     touched.scramUsers = new Set(this.scramUsers.keys());
+    if (this.clientQuotas.size > 0) touched.clientQuotas = new Set(this.clientQuotas.keys());
     return this.next(MetadataImage.empty(this.clusterId), touched, epoch).image;
   }
 
@@ -223,8 +231,16 @@ export class EtcdMirror {
       if (after === undefined || after.size === 0) parts.scramCredentials.delete(user);
       else parts.scramCredentials.set(user, after);
     }
+    const clientQuotas: { entity: string; quotas: Readonly<Record<string, number>> }[] = [];
+    for (const entity of [...(touched.clientQuotas ?? [])].sort()) {
+      const q = this.clientQuotas.get(entity);
+      if (q === undefined || Object.keys(q).length === 0) parts.clientQuotas.delete(entity);
+      else parts.clientQuotas.set(entity, Object.freeze({ ...q }));
+      clientQuotas.push({ entity, quotas: Object.freeze({ ...(q ?? {}) }) });
+    }
     const delta: Mutable<MetadataDelta> = {};
     if (scram.length > 0) delta.scramCredentials = scram;
+    if (clientQuotas.length > 0) delta.clientQuotas = clientQuotas;
     if (created.length > 0) delta.createdTopics = created;
     if (deleted.length > 0) delta.deletedTopics = deleted;
     if (added.length > 0) delta.addedPartitions = added;

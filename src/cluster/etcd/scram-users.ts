@@ -1,6 +1,7 @@
 /**
- * SCRAM credentials in etcd: `<prefix>/config/users/<user>` (Kafka's ZooKeeper path for them;
- * the user name URI-encoded, it may hold '/') holds
+ * SCRAM credentials in etcd: `<prefix>/config/user-credentials/<user>` (Kafka's ZooKeeper kept them
+ * in /config/users/<user> beside the user's quotas; Samsa keeps quotas there and credentials in a
+ * key of their own; the user name URI-encoded, it may hold '/') holds
  * `{version: 1, credentials: {<mechanism>: {salt, storedKey, serverKey, iterations}}}`: salted,
  * never a password. Decoding checks the shape (the value is written by other processes).
  */

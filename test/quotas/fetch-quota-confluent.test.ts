@@ -1,0 +1,131 @@
+/**
+ * Fetch quota: a confluent-kafka consumer (client.id `slow-reader`, principal User:ANONYMOUS) under a
+ * consumer_byte_rate quota of the (user, client id) entity reads at the quota, measured over 10 s
+ * once the rate window is past its first burst (quota.window.num=2, quota.window.size.seconds=1); librdkafka reports the broker's throttle_time_ms.
+ * Another consumer (client id `fast-reader`) reading at the same time is not throttled.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+import { pythonJson } from '../helpers/compat.js';
+import { runPython } from '../helpers/run-process.js';
+import { withClient } from '../helpers/wire.js';
+
+const QUOTA = 200_000;
+const WARM_S = 4;
+const MEASURE_S = 10;
+
+let broker: RunningBroker;
+
+before(async () => {
+  // Two windows of 1 s: a consumer that can read as fast as it likes gets bursts of one window's
+  // quota each time its oldest window expires (Kafka's sampled rate; with the default 11 windows the
+  // bursts are 10 s of quota, every 11 s), so a 10 s measurement needs short windows.
+  broker = await startBroker({ port: 0, config: { 'num.partitions': 1, 'quota.window.num': 2, 'quota.window.size.seconds': 1 } });
+});
+
+after(async () => {
+  await broker?.stop();
+});
+
+const SCRIPT = String.raw`
+import json, sys, time
+from confluent_kafka import Producer, Consumer, TopicPartition, OFFSET_BEGINNING
+job = json.load(sys.stdin)
+bs, topic = job['bootstrap'], job['topic']
+warm, measure = job['warm'], job['measure']
+errors = []
+# 8 MB in batches of 10 records of 1000 bytes (a fetch answers whole batches).
+p = Producer({'bootstrap.servers': bs, 'client.id': 'filler', 'linger.ms': 5, 'batch.num.messages': 10,
+              'error_cb': lambda e: errors.append('producer: ' + str(e))})
+for i in range(8000):
+    while True:
+        try:
+            p.produce(topic, value=b'y' * 1000)
+            break
+        except BufferError:
+            p.poll(0.1)
+    p.poll(0)
+if p.flush(60):
+    raise SystemExit('filler records not delivered')
+throttles = {'slow-reader': [], 'fast-reader': []}
+def stats_cb(name):
+    def cb(s):
+        for b in json.loads(s).get('brokers', {}).values():
+            if b.get('nodeid', -1) >= 0:
+                throttles[name].append(b['throttle']['max'])
+    return cb
+def consumer(cid):
+    c = Consumer({'bootstrap.servers': bs, 'client.id': cid, 'group.id': cid, 'enable.auto.commit': False,
+                  'max.partition.fetch.bytes': 20000, 'fetch.max.bytes': 20000, 'message.max.bytes': 20000,
+                  'statistics.interval.ms': 500, 'stats_cb': stats_cb(cid),
+                  'error_cb': lambda e: errors.append(cid + ': ' + str(e))})
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    return c
+slow = consumer('slow-reader')
+got = []
+start = time.time()
+fast_result = None
+while time.time() < start + warm + measure:
+    m = slow.poll(0.05)
+    if m is not None and m.error() is None:
+        got.append((time.time(), len(m.value())))
+    elif m is not None:
+        errors.append('poll: ' + str(m.error()))
+    if fast_result is None and time.time() > start + warm + 2:
+        fast = consumer('fast-reader')
+        t0 = time.time()
+        n = 0
+        while n < 2000 and time.time() < t0 + 30:
+            f = fast.poll(0.1)
+            if f is not None and f.error() is None:
+                n += 1
+        fast_result = {'seconds': time.time() - t0, 'records': n}
+        fast.poll(0.6)
+        fast.close()
+        fast_result['closedAfter'] = time.time() - start
+lo, hi = start + warm, start + warm + measure
+measured = sum(n for (t, n) in got if lo <= t < hi)
+slow.poll(0.6)
+slow.close()
+print(json.dumps({'measuredBytes': measured, 'warmBytes': sum(n for (t, n) in got if t < lo), 'total': len(got), 'perSecond': [sum(n for (t, n) in got if start + i <= t < start + i + 1) for i in range(int(warm + measure))],
+                  'fast': fast_result, 'throttleMax': {k: max(v or [0]) for k, v in throttles.items()}, 'errors': errors}))
+`;
+
+test('a confluent-kafka consumer over consumer_byte_rate reads at the quota; another client id is not throttled', { timeout: 180_000 }, async () => {
+  const topic = 'quota-fetch';
+  await withClient(broker.port, async (c) => {
+    const created = await c.request<{ topics: { errorCode: number }[] }>(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    assert.equal(created.topics[0]?.errorCode, 0);
+    const altered = await c.request<{ entries: { errorCode: number }[] }>(49, 1, {
+      entries: [
+        {
+          entity: [
+            { entityType: 'user', entityName: 'ANONYMOUS' },
+            { entityType: 'client-id', entityName: 'slow-reader' },
+          ],
+          ops: [{ key: 'consumer_byte_rate', value: QUOTA, remove: false }],
+        },
+      ],
+      validateOnly: false,
+    });
+    assert.deepEqual(altered.entries.map((e) => e.errorCode), [0]);
+  });
+  const r = await runPython(SCRIPT, [], { input: JSON.stringify({ bootstrap: broker.bootstrap, topic, warm: WARM_S, measure: MEASURE_S }), timeoutMs: 150_000 });
+  const out = pythonJson<{ measuredBytes: number; warmBytes: number; total: number; perSecond: number[]; fast: { seconds: number; records: number } | null; throttleMax: Record<string, number>; errors: string[] }>(r, 'quota consumer');
+  const rate = out.measuredBytes / MEASURE_S;
+  const fastRate = out.fast === null ? 0 : (out.fast.records * 1000) / out.fast.seconds;
+  console.log(
+    `fetch quota ${QUOTA} B/s: achieved ${rate.toFixed(0)} B/s of record values over ${MEASURE_S} s (${((rate / QUOTA - 1) * 100).toFixed(1)}%), ` +
+      `${out.warmBytes} B in the first ${WARM_S} s; librdkafka throttle max ${out.throttleMax['slow-reader']} ms; ` +
+      `other consumer ${fastRate.toFixed(0)} B/s (${out.fast?.records ?? 0} records in ${out.fast?.seconds.toFixed(2) ?? '?'} s), throttle max ${out.throttleMax['fast-reader']} ms`,
+  );
+  console.log(`slow-reader bytes per second: ${out.perSecond.join(' ')}`);
+  assert.deepEqual(out.errors, []);
+  assert.ok(out.total < 8000, 'the throttled consumer did not read everything');
+  assert.ok(Math.abs(rate - QUOTA) <= QUOTA * 0.1, `achieved ${rate} B/s, quota ${QUOTA} B/s`);
+  assert.ok((out.throttleMax['slow-reader'] ?? 0) > 0, 'librdkafka saw throttle_time_ms from the broker');
+  assert.equal(out.fast?.records, 2000);
+  assert.equal(out.throttleMax['fast-reader'], 0, 'the other client id was never throttled');
+  assert.ok(fastRate > QUOTA * 3, `the other consumer read at ${fastRate} B/s`);
+});
