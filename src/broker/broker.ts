@@ -3,7 +3,7 @@
  * to handlers. Single node: it is the controller and the leader of every partition.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { ConfigError } from '../common/errors.js';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -44,7 +44,7 @@ import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
 import { txnStateName } from '../txn/txn-metadata.js';
 import { TxnMarkerRouting } from './txn-marker-routing.js';
-import type { TopicImage } from '../metadata/image.js';
+import type { BrokerEndpoint, BrokerImage, OfflineReplica, TopicImage } from '../metadata/image.js';
 import { electLeader } from '../cluster/leader-elections.js';
 import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
 import type { LeaderElector } from './handlers/43-elect-leaders.js';
@@ -200,6 +200,7 @@ export class Broker {
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
     this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock });
     this.applier.useRoles(this.roles, this.cluster !== null);
+    this.logs.dirFailures.onFailure((dir) => this.logDirFailed(dir));
     const updater = this.isrUpdater;
     if (updater !== null) {
       this.roles.onRoleChange({
@@ -219,7 +220,7 @@ export class Broker {
     this.applier.loadPartitions();
     if (this.cluster !== null) {
       // Logs loaded and roles applied (followers of the current leaders): now join (cluster-node.ts).
-      await this.cluster.register({ nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() });
+      await this.cluster.register(this.selfImage());
       this.cluster.startCampaign();
     }
     // The coordinators get narrow dependencies (coordinator/deps.ts), never the Broker.
@@ -232,7 +233,7 @@ export class Broker {
     this.groups = new GroupCoordinator({ ...deps, logger: this.logger.child('group-coordinator'), settings: groupCoordinatorSettings(this.config) });
     this.groups.start();
     this.logs.startBackgroundTasks();
-    this.producerMaintenance = new ProducerStateMaintenance(() => this.replicas.all(), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
+    this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
     const idFloor = upgradeFloor(dirs[0] as string, this.replicas.all());
     this.markerRouting = this.cluster === null ? null : this.txnMarkerRouting();
@@ -358,7 +359,43 @@ export class Broker {
 
   /** Registers this node and its advertised listeners in the metadata (not persisted by the local store). */
   private async registerSelf(): Promise<void> {
-    await this.metadata.commit({ registeredBrokers: [{ nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() }] });
+    await this.metadata.commit({ registeredBrokers: [this.selfImage()] });
+  }
+
+  /** This broker's registration: listeners, rack, and its failed log dirs with the replicas they held. */
+  private selfImage(): BrokerImage {
+    const b: { nodeId: number; rack: string | null; endpoints: BrokerEndpoint[]; offlineLogDirs?: string[]; offlineReplicas?: OfflineReplica[] } = { nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() };
+    const dirs = this.logs?.dirFailures.offlineDirs ?? [];
+    if (dirs.length > 0) {
+      b.offlineLogDirs = [...dirs];
+      b.offlineReplicas = [...this.replicas.all()].filter((p) => p.offline).map((p) => ({ topicId: p.topicId, partition: p.index }));
+    }
+    return b;
+  }
+
+  /**
+   * A log dir failed (storage/log-dir-failures.ts; its logs are closed): its partitions go offline
+   * here, and the registration says so, so that the controller moves their leadership elsewhere
+   * (single node: Metadata shows them offline). With every log dir failed the broker shuts down
+   * (Kafka halts the process).
+   */
+  private logDirFailed(dir: string): void {
+    const roles = this.roles;
+    let count = 0;
+    for (const p of this.replicas.all()) {
+      if (p.offline || !sameDir(p.log.parentDir, dir)) continue;
+      roles.takeOffline(p);
+      count++;
+    }
+    this.logger.warn(`${count} partition(s) of failed log directory ${dir} are offline on broker ${this.nodeId}`);
+    if (this.logs.onlineDirs.length === 0) {
+      this.logger.error(`Shutting down broker ${this.nodeId} because all log dirs in ${this.logs.logDirs.join(', ')} have failed`);
+      void this.stop().catch((e: unknown) => this.logger.error('stopping after every log dir failed', e));
+      return;
+    }
+    const image = this.selfImage();
+    const publish = this.cluster !== null ? this.cluster.updateRegistration(image) : this.metadata.commit({ registeredBrokers: [image] });
+    publish.catch((e: unknown) => this.logger.error(`publishing the offline log dir ${dir}`, e));
   }
 
   /** unclean.leader.election.enable of `t` (topic override, else the broker's). */
@@ -532,4 +569,8 @@ class StartupGate implements FrameDispatcher {
   responseWritten(chunks: Buffer[]): void {
     this.router?.responseWritten(chunks);
   }
+}
+
+function sameDir(a: string, b: string): boolean {
+  return a === b || resolve(a) === resolve(b);
 }

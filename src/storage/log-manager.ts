@@ -4,7 +4,7 @@
  * the background retention / flush / checkpoint / log cleaner tasks.
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { log as processLog, type Logger } from '../common/logger.js';
 import { scheduleRepeating, systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
@@ -22,7 +22,9 @@ import { atomicWriteFile, fsyncDir, unlinkIfExists } from './fs-util.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
 import { writePartitionMetadata } from './partition-metadata.js';
-import { StorageErrorLog, storageFailureCode } from './storage-error-log.js';
+import { StorageErrorLog, isLogDirFailure, storageFailureCode } from './storage-error-log.js';
+import { LogDirFailures } from './log-dir-failures.js';
+import { LogDirFailureError } from '../common/errors.js';
 import { type SegmentResourceCache, newSegmentResourceCache } from './segment-cache.js';
 import type { BufferPool } from '../common/buffer-pool.js';
 import {
@@ -70,6 +72,8 @@ export interface LogManagerOptions {
 
 export interface LogDirUsage {
   dir: string;
+  /** The dir failed (log-dir-failures.ts): no partitions are listed. */
+  offline: boolean;
   partitions: { topic: string; partition: number; size: number }[];
   totalBytes?: number;
   usableBytes?: number;
@@ -94,6 +98,8 @@ export class LogManager {
   /** Rate-limited reporting of write failures (disk full), shared by appends and checkpoints. */
   readonly storageErrors: StorageErrorLog;
   private readonly logger: Logger;
+  /** Failed (offline) log dirs; their logs are closed and left out of everything here. */
+  readonly dirFailures: LogDirFailures;
 
   constructor(opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('LogManager needs at least one log directory');
@@ -116,11 +122,38 @@ export class LogManager {
     }
     this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, opts.now === undefined ? scheduler : { now: this.now, schedule: (ms, fn) => scheduler.schedule(ms, fn) }, this.logger);
     this.storageErrors = new StorageErrorLog(this.now, undefined, this.logger);
+    this.dirFailures = new LogDirFailures(this.logger, (dir) => this.closeDir(dir));
+  }
+
+  /** The log dirs that have not failed. */
+  get onlineDirs(): string[] {
+    return this.logDirs.filter((d) => !this.dirFailures.isOffline(d));
+  }
+
+  /** Closes and forgets the logs of a failed dir (no flush: the dir is not touched again). */
+  private closeDir(dir: string): void {
+    for (const [key, plog] of [...this.logs]) {
+      if (this.dirOfLog.get(key) !== dir) continue;
+      this.logs.delete(key);
+      this.dirOfLog.delete(key);
+      this.cleaner.forget(plog);
+      try {
+        plog.close();
+      } catch {
+        // its files are failing anyway
+      }
+    }
   }
 
   /** What every log opened here shares: time, timers, the segment file bound and the read pool. */
-  private logOpenOptions(): { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger } {
-    const o: { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger } = { scheduler: this.scheduler, now: this.now, cache: this.segmentCache, logger: this.logger };
+  private logOpenOptions(): { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger; onLogDirFailure: (e: LogDirFailureError) => void } {
+    const o: { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger; onLogDirFailure: (e: LogDirFailureError) => void } = {
+      scheduler: this.scheduler,
+      now: this.now,
+      cache: this.segmentCache,
+      logger: this.logger,
+      onLogDirFailure: (e) => this.dirFailures.report(this.configuredDir(e.logDir), e),
+    };
     if (this.opts.readPool !== undefined) o.readPool = this.opts.readPool;
     return o;
   }
@@ -284,7 +317,7 @@ export class LogManager {
       parents.add(dir);
     }
     for (const dir of parents) fsyncDir(dir);
-    for (const dir of parents) this.safely(`checkpoint of ${dir}`, () => this.checkpointDir(dir));
+    for (const dir of parents) this.safely(`checkpoint of ${dir}`, () => this.checkpointDir(dir), dir);
     return out;
   }
 
@@ -310,6 +343,7 @@ export class LogManager {
     const from = this.dirOfLog.get(key);
     if (plog === undefined || from === undefined) throw new Error(`no log for ${topic}-${partition}`);
     if (!this.logDirs.includes(destDir)) throw new Error(`${destDir} is not a configured log directory`);
+    if (this.dirFailures.isOffline(destDir)) throw new LogDirFailureError(destDir, `log directory ${destDir} is offline`);
     if (from === destDir) return plog;
     const state = { highWatermark: plog.highWatermark, logStartOffset: plog.logStartOffset, recoveryPoint: plog.logEndOffset };
     this.cleaner.forget(plog);
@@ -350,8 +384,10 @@ export class LogManager {
     };
     every(this.opts.retentionCheckIntervalMs ?? 300000, () => this.runRetention());
     every(this.opts.flushCheckIntervalMs ?? 1000, () => this.runTimeFlush());
-    every(this.opts.checkpointIntervalMs ?? 60000, () => this.safely('checkpoint', () => this.checkpointAll()));
-    every(this.opts.highWatermarkCheckpointIntervalMs ?? 5000, () => this.safely('high watermark checkpoint', () => this.checkpointHighWatermarks()));
+    every(this.opts.checkpointIntervalMs ?? 60000, () => {
+      for (const dir of this.onlineDirs) this.safely(`checkpoint of ${dir}`, () => this.checkpointDir(dir), dir);
+    });
+    every(this.opts.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
     this.cleaner.start();
   }
 
@@ -382,14 +418,23 @@ export class LogManager {
 
   /** Writes recovery points, high watermarks and log start offsets of every log dir. */
   checkpointAll(): void {
-    for (const dir of this.logDirs) this.checkpointDir(dir);
+    for (const dir of this.onlineDirs) this.checkpointDir(dir);
   }
 
   private checkpointHighWatermarks(): void {
-    for (const dir of this.logDirs) {
-      const cp = this.dirCheckpoints(dir);
-      writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
+    for (const dir of this.onlineDirs) {
+      this.safely(`high watermark checkpoint of ${dir}`, () => {
+        const cp = this.dirCheckpoints(dir);
+        writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
+      }, dir);
     }
+  }
+
+  /** The configured spelling of a log's parent dir (a failure names the path the log was opened at). */
+  private configuredDir(parent: string): string {
+    if (this.logDirs.includes(parent)) return parent;
+    const p = resolve(parent);
+    return this.logDirs.find((d) => resolve(d) === p) ?? parent;
   }
 
   private checkpointDir(dir: string): void {
@@ -426,7 +471,7 @@ export class LogManager {
         this.logger.error(`error shutting down log ${plog.topic}-${plog.partition}`, e);
       }
     }
-    for (const dir of this.logDirs) {
+    for (const dir of this.onlineDirs) {
       try {
         this.checkpointDir(dir);
         if (!failed) atomicWriteFile(join(dir, CLEAN_SHUTDOWN_FILE), '');
@@ -439,7 +484,8 @@ export class LogManager {
   /** Per log dir: partitions with their sizes, and the filesystem's capacity (DescribeLogDirs). */
   logDirUsage(): LogDirUsage[] {
     return this.logDirs.map((dir) => {
-      const usage: LogDirUsage = { dir, partitions: [] };
+      const usage: LogDirUsage = { dir, offline: this.dirFailures.isOffline(dir), partitions: [] };
+      if (usage.offline) return usage;
       for (const [key, plog] of this.logs) {
         if (this.dirOfLog.get(key) === dir) usage.partitions.push({ topic: plog.topic, partition: plog.partition, size: plog.size() });
       }
@@ -461,11 +507,13 @@ export class LogManager {
   }
 
   private leastLoadedDir(): string {
-    if (this.logDirs.length === 1) return this.logDirs[0] as string;
-    const counts = new Map<string, number>(this.logDirs.map((d) => [d, 0]));
-    for (const d of this.dirOfLog.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
-    let best = this.logDirs[0] as string;
-    for (const d of this.logDirs) if ((counts.get(d) as number) < (counts.get(best) as number)) best = d;
+    const online = this.onlineDirs;
+    if (online.length === 0) throw new LogDirFailureError(this.logDirs[0] as string, `every log directory has failed (${this.logDirs.join(', ')})`);
+    if (online.length === 1) return online[0] as string;
+    const counts = new Map<string, number>(online.map((d) => [d, 0]));
+    for (const d of this.dirOfLog.values()) if (counts.has(d)) counts.set(d, (counts.get(d) as number) + 1);
+    let best = online[0] as string;
+    for (const d of online) if ((counts.get(d) as number) < (counts.get(best) as number)) best = d;
     return best;
   }
 
@@ -473,11 +521,13 @@ export class LogManager {
     return this.checkpoints.get(dir) as DirCheckpoints;
   }
 
-  private safely(what: string, task: () => void): void {
+  /** Runs a background task; an I/O failure of `dir` takes it offline, a full disk is reported. */
+  private safely(what: string, task: () => void, dir?: string): void {
     try {
       task();
     } catch (e) {
-      if (storageFailureCode(e) !== undefined) this.storageErrors.failed(what, e);
+      if (dir !== undefined && isLogDirFailure(e)) this.dirFailures.report(dir, e);
+      else if (storageFailureCode(e) !== undefined) this.storageErrors.failed(what, e);
       else this.logger.error(`${what} failed`, e);
     }
   }

@@ -58,7 +58,7 @@ import type { Partition } from '../partition.js';
 import { autoCreateTopic, type TopicCreationDeps } from './topic-creation.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import { checkProduceRecords, maxDecompressedBytes } from '../produce-policy.js';
-import { storageFailureCode } from '../../storage/storage-error-log.js';
+import { isLogDirFailure, storageFailureCode } from '../../storage/storage-error-log.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { Clock } from '../../common/clock.js';
 import type { Scheduler } from '../../common/scheduler.js';
@@ -121,8 +121,12 @@ function errorOut(deps: ProduceDeps, index: number, topic: string, e: unknown): 
     return { ...partitionError(index, e.code, e.message), recordErrors: e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })) };
   }
   if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
+  if (isLogDirFailure(e)) {
+    // The log dir failed: it goes offline (storage/log-dir-failures.ts logs it once).
+    return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `Storage error on ${topic}-${index}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (storageFailureCode(e) !== undefined) {
-    // Disk full / I/O error: reported once per state change, not once per request.
+    // Disk full: reported once per state change, not once per request.
     deps.logs.storageErrors.failed(`append to ${topic}-${index}`, e);
     return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `Storage error on ${topic}-${index}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -138,6 +142,7 @@ function preparePartition(deps: ProduceDeps, ctx: RequestContext, acks: number, 
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
   // Leadership first, as Kafka's appendRecordsToLeader: a follower has no ISR of its own, and a
   // client retrying NOT_ENOUGH_REPLICAS would stay on the old leader instead of refreshing metadata.
+  if (found.offline) return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `The log directory of ${topic}-${index} is offline on this broker`);
   if (!found.isLeader) return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${index}`);
   if (acks === -1 && found.isrSize < found.settings.minInsyncReplicas) {
     return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${found.isrSize}) is insufficient to satisfy the min.isr requirement of ${found.settings.minInsyncReplicas} for partition ${topic}-${index}`);

@@ -23,6 +23,8 @@ export interface BrokerRegistration {
   readonly leaseId: string;
   /** Calls `listener` when the lease is lost (keep-alive failed, or it expired): the broker is no longer registered. */
   onLost(listener: (err: Error) => void): void;
+  /** Rewrites the registration's value on the same lease (offline log dirs changed). */
+  update(broker: BrokerImage): Promise<void>;
   /** Ends the registration now (revokes the lease; the key goes at once). */
   close(): Promise<void>;
 }
@@ -51,6 +53,10 @@ export async function registerBroker(session: EtcdSession, broker: BrokerImage, 
     leaseId,
     onLost: (l) => {
       listeners.push(l);
+    },
+    update: async (b) => {
+      if (closed) return;
+      await client.put(key).value(encodeBroker(b)).lease(leaseId);
     },
     close: async () => {
       if (closed) return;
