@@ -601,6 +601,16 @@ export class PartitionLog {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * An I/O error met by state kept beside this log (producer snapshots): when it means the log dir
+   * failed, the log manager is told (as for the log's own files) and true is returned.
+   */
+  reportIoFailure(e: unknown): boolean {
+    if (!isLogDirFailure(e)) return false;
+    this.onLogDirFailure?.(new LogDirFailureError(this.parentDir, `I/O error on ${this.topic}-${this.partition}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+    return true;
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
   }
