@@ -3,7 +3,7 @@
  * to handlers. Single node: it is the controller and the leader of every partition.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { ConfigError } from '../common/errors.js';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -44,7 +44,8 @@ import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
 import { txnStateName } from '../txn/txn-metadata.js';
 import { TxnMarkerRouting } from './txn-marker-routing.js';
-import type { BrokerEndpoint, BrokerImage, OfflineReplica, TopicImage } from '../metadata/image.js';
+import type { BrokerImage, TopicImage } from '../metadata/image.js';
+import { takePartitionsOffline, withOfflineDirs } from './offline-log-dirs.js';
 import { electLeader } from '../cluster/leader-elections.js';
 import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
 import type { LeaderElector } from './handlers/43-elect-leaders.js';
@@ -118,6 +119,7 @@ export class Broker {
   private servers: KafkaServer[] = [];
   private stopped = false;
   private dirLocks: DirLock[] = [];
+  private readonly haltListeners: (() => void)[] = [];
 
   /** The request gate's authenticator, authorizer and quotas (default: anonymous, allow-all, unlimited). */
   private readonly gateOptions: GateOptions;
@@ -362,35 +364,31 @@ export class Broker {
     await this.metadata.commit({ registeredBrokers: [this.selfImage()] });
   }
 
+  /** `l` is called once the broker has stopped itself because every log dir failed (the CLI exits 1). */
+  onHalt(l: () => void): void {
+    this.haltListeners.push(l);
+  }
+
   /** This broker's registration: listeners, rack, and its failed log dirs with the replicas they held. */
   private selfImage(): BrokerImage {
-    const b: { nodeId: number; rack: string | null; endpoints: BrokerEndpoint[]; offlineLogDirs?: string[]; offlineReplicas?: OfflineReplica[] } = { nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() };
-    const dirs = this.logs?.dirFailures.offlineDirs ?? [];
-    if (dirs.length > 0) {
-      b.offlineLogDirs = [...dirs];
-      b.offlineReplicas = [...this.replicas.all()].filter((p) => p.offline).map((p) => ({ topicId: p.topicId, partition: p.index }));
-    }
-    return b;
+    const base = { nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() };
+    return withOfflineDirs(base, this.logs?.dirFailures.offlineDirs ?? [], this.replicas);
   }
 
   /**
-   * A log dir failed (storage/log-dir-failures.ts; its logs are closed): its partitions go offline
-   * here, and the registration says so, so that the controller moves their leadership elsewhere
-   * (single node: Metadata shows them offline). With every log dir failed the broker shuts down
-   * (Kafka halts the process).
+   * A log dir failed (offline-log-dirs.ts): its partitions go offline here and the registration
+   * says so. With every log dir failed the broker stops (Kafka halts the process).
    */
   private logDirFailed(dir: string): void {
-    const roles = this.roles;
-    let count = 0;
-    for (const p of this.replicas.all()) {
-      if (p.offline || !sameDir(p.log.parentDir, dir)) continue;
-      roles.takeOffline(p);
-      count++;
-    }
+    const count = takePartitionsOffline(dir, this.replicas, this.roles);
     this.logger.warn(`${count} partition(s) of failed log directory ${dir} are offline on broker ${this.nodeId}`);
     if (this.logs.onlineDirs.length === 0) {
       this.logger.error(`Shutting down broker ${this.nodeId} because all log dirs in ${this.logs.logDirs.join(', ')} have failed`);
-      void this.stop().catch((e: unknown) => this.logger.error('stopping after every log dir failed', e));
+      void this.stop()
+        .catch((e: unknown) => this.logger.error('stopping after every log dir failed', e))
+        .finally(() => {
+          for (const l of this.haltListeners) l();
+        });
       return;
     }
     const image = this.selfImage();
@@ -569,8 +567,4 @@ class StartupGate implements FrameDispatcher {
   responseWritten(chunks: Buffer[]): void {
     this.router?.responseWritten(chunks);
   }
-}
-
-function sameDir(a: string, b: string): boolean {
-  return a === b || resolve(a) === resolve(b);
 }

@@ -3,7 +3,8 @@
  * LogDirFailureChannel, KIP-112), on a single broker. Its two log dirs are each on a real ext4
  * disk that is made to fail under it (FS_IOC_SHUTDOWN: every I/O then fails with EIO; see
  * test/helpers/failing-disk.ts). After the first dir's disk fails:
- * - produce and fetch to its partitions answer KAFKA_STORAGE_ERROR (never UNKNOWN_SERVER_ERROR),
+ * - produce, fetch and ListOffsets to its partitions answer KAFKA_STORAGE_ERROR (never
+ *   UNKNOWN_SERVER_ERROR), and AlterReplicaLogDirs moves nothing out of it or into it,
  * - the other dir's partitions keep being written and read,
  * - DescribeLogDirs answers the failed dir with KAFKA_STORAGE_ERROR and no partitions,
  * - Metadata lists this broker in offline_replicas of those partitions (leader -1).
@@ -18,6 +19,7 @@ import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import type { DescribeLogDirsResponse } from '../../src/protocol/generated/messages/describe-log-dirs.js';
 import type { MetadataResponse } from '../../src/protocol/generated/messages/metadata.js';
+import type { AlterReplicaLogDirsResponse } from '../../src/protocol/generated/messages/alter-replica-log-dirs.js';
 import { FailingDisk } from '../helpers/failing-disk.js';
 import { waitFor, WireClient } from '../helpers/wire.js';
 
@@ -75,7 +77,16 @@ it('takes a failed log dir offline (KAFKA_STORAGE_ERROR, DescribeLogDirs, offlin
     for (const p of inB) {
       assert.equal((await c.produce(TOPIC, p, batch('again'))).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
       assert.equal((await c.fetchOnce(TOPIC, p, 0n)).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+      assert.equal((await c.listOffset(TOPIC, p, -1n)).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     }
+    // AlterReplicaLogDirs: neither out of the failed dir nor into it.
+    const moves = await c.request<AlterReplicaLogDirsResponse>(34, 2, {
+      dirs: [
+        { path: dirA, topics: [{ name: TOPIC, partitions: [inB[0]] }] },
+        { path: dirB, topics: [{ name: TOPIC, partitions: [inA[0]] }] },
+      ],
+    });
+    assert.deepEqual(moves.results.flatMap((r) => r.partitions.map((p) => p.errorCode)), [ErrorCode.KAFKA_STORAGE_ERROR, ErrorCode.KAFKA_STORAGE_ERROR]);
     const md = await waitFor(
       async () => {
         const r: MetadataResponse = await c.metadata([TOPIC]);

@@ -28,7 +28,9 @@ import type { MetadataResponse } from '../../src/protocol/generated/messages/met
 
 const fx = useEtcd({ before, after });
 const TOPIC = 'ldf';
-const PARTITIONS = 4;
+const PARTITIONS = 6;
+/** Broker 1 leads partitions 0-3 and follows broker 2 on 4 and 5. */
+const replicasOf = (p: number): number[] => (p < 4 ? [1, 2, 3] : [2, 1, 3]);
 
 test('a failed log dir moves its partitions\' leadership off the broker, which keeps serving its other dir', { timeout: 150_000 }, async (t) => {
   const disk = FailingDisk.create();
@@ -53,21 +55,23 @@ test('a failed log dir moves its partitions\' leadership off the broker, which k
     const admin = await WireClient.connect(cluster.broker(1).port);
     t.after(() => admin.close());
     const created = await admin.request(API.CreateTopics, 7, {
-      topics: [{ name: TOPIC, numPartitions: -1, replicationFactor: -1, assignments: [...Array(PARTITIONS).keys()].map((i) => ({ partitionIndex: i, brokerIds: [1, 2, 3] })), configs: [{ name: 'min.insync.replicas', value: '2' }] }],
+      topics: [{ name: TOPIC, numPartitions: -1, replicationFactor: -1, assignments: [...Array(PARTITIONS).keys()].map((i) => ({ partitionIndex: i, brokerIds: replicasOf(i) })), configs: [{ name: 'min.insync.replicas', value: '2' }] }],
       timeoutMs: 10_000,
       validateOnly: false,
     });
     assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
     await waitFor(
-      () => cluster.brokers.every((b) => b.running?.broker.metadata.image().topic(TOPIC)?.partitions.every((p) => p.isr.length === 3 && p.leader === 1)) || null,
+      () => cluster.brokers.every((b) => b.running?.broker.metadata.image().topic(TOPIC)?.partitions.every((p) => p.isr.length === 3 && p.leader === replicasOf(p.partition)[0])) || null,
       30_000,
-      'every partition led by broker 1 with a full ISR',
+      'every partition led by its first replica with a full ISR',
     );
     const inA = [...Array(PARTITIONS).keys()].filter((p) => existsSync(join(dirA, `${TOPIC}-${p}`)));
     const inB = [...Array(PARTITIONS).keys()].filter((p) => existsSync(join(dirB, `${TOPIC}-${p}`)));
     assert.ok(inA.length > 0 && inB.length > 0, `partitions in both dirs of broker 1: A ${inA}, B ${inB}`);
-    const pA = inA[0] as number;
-    const pB = inB[0] as number;
+    const pA = inA.find((p) => p < 4) as number;
+    const pB = inB.find((p) => p < 4) as number;
+    const followedInB = inB.filter((p) => p >= 4);
+    assert.ok(pA !== undefined && pB !== undefined && followedInB.length > 0, `led and followed partitions in both dirs of broker 1: A ${inA}, B ${inB}`);
 
     const kafka = new Kafka({ clientId: 'ldf', brokers: cluster.bootstrap().split(','), logLevel: logLevel.NOTHING, retry: { initialRetryTime: 100, maxRetryTime: 1000, retries: 30 } });
     const producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -97,7 +101,12 @@ test('a failed log dir moves its partitions\' leadership off the broker, which k
       async () => {
         const r: MetadataResponse = await admin.metadata([TOPIC]);
         const parts = r.topics[0]?.partitions ?? [];
-        return inB.every((p) => parts.find((x) => x.partitionIndex === p)?.leaderId !== 1) ? parts : null;
+        return inB.every((p) => {
+          const x = parts.find((y) => y.partitionIndex === p);
+          return x !== undefined && x.leaderId !== 1 && !x.isrNodes.includes(1);
+        })
+          ? parts
+          : null;
       },
       20_000,
       'every partition of the failed dir to move',
@@ -109,11 +118,13 @@ test('a failed log dir moves its partitions\' leadership off the broker, which k
         assert.ok(!p.isrNodes.includes(1));
       } else {
         assert.deepEqual(p.offlineReplicas, []);
-        assert.equal(p.leaderId, 1);
+        assert.equal(p.leaderId, replicasOf(p.partitionIndex)[0]);
         assert.deepEqual([...p.isrNodes].sort(), [1, 2, 3]);
       }
     }
 
+    // A partition broker 1 followed from the failed dir: it left the ISR, acks=all goes on without it.
+    for (const p of followedInB) await producer.send({ topic: TOPIC, acks: -1, messages: [{ partition: p, value: 'followed' }] });
     // Broker 1 still leads its other dir's partitions: acks=all produce is acknowledged there.
     for (let i = 0; i < 5; i++) await send(pA, `a-after-${i}`);
     const a = (await admin.fetchAll(TOPIC, pA, 0n)).batches.flatMap((b) => b.records.map((r) => r.value?.toString()));
