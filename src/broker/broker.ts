@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError, LogDirFailureError } from '../common/errors.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { realScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log as processLog, type Logger } from '../common/logger.js';
@@ -45,7 +45,7 @@ import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
 import { txnStateName } from '../txn/txn-metadata.js';
 import { TxnMarkerRouting } from './txn-marker-routing.js';
 import type { BrokerImage, TopicImage } from '../metadata/image.js';
-import { takePartitionsOffline, withOfflineDirs } from './offline-log-dirs.js';
+import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline-log-dirs.js';
 import { electLeader } from '../cluster/leader-elections.js';
 import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
 import type { LeaderElector } from './handlers/43-elect-leaders.js';
@@ -150,14 +150,17 @@ export class Broker {
     const started = performance.now();
     for (const w of this.config.ignoredSettingWarnings()) this.logger.warn(w);
     const dirs = this.config.logDirs;
-    for (const d of dirs) mkdirSync(d, { recursive: true });
+    // A dir whose disk fails from the start is offline (offline-log-dirs.ts); the metadata dir must work.
+    const failedDirs = new Map<string, unknown>();
+    eachUsableDir(dirs, failedDirs, (d) => mkdirSync(d, { recursive: true }));
     // Kafka's order: lock every log dir before reading it, then bind (a port conflict fails
     // before any data is touched); requests wait for the start-up to finish (see StartupGate).
-    for (const d of dirs) {
+    eachUsableDir(dirs, failedDirs, (d) => {
       const { lock, tookOverFrom } = lockLogDir(d, this.logger);
       this.dirLocks.push(lock);
       if (tookOverFrom !== null) this.logger.info(`Took over the stale lock of ${d} (held by ${tookOverFrom}, no longer running)`);
-    }
+    });
+    if (failedDirs.size === dirs.length) throw new LogDirFailureError(dirs[0] as string, `every log dir failed: ${[...failedDirs].map(([d, e]) => `${d} (${e instanceof Error ? e.message : String(e)})`).join(', ')}`);
     const gate = new StartupGate();
     const interBroker = this.config.str('inter.broker.listener.name');
     if (interBroker !== null && !this.config.listeners().some((l) => l.name === interBroker)) {
@@ -186,7 +189,7 @@ export class Broker {
     } else {
       this.metadata = this.openMetadata(dirs[0] as string, newClusterId, this.logger.child('metadata'));
     }
-    for (const d of dirs) this.writeMetaProperties(d);
+    eachUsableDir(dirs, failedDirs, (d) => this.writeMetaProperties(d));
     this.logs = new LogManager({
       logDirs: dirs,
       defaultConfig: this.topicsDefaultLogConfig(),
@@ -197,6 +200,7 @@ export class Broker {
       checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
       logger: this.logger.child('log-manager'),
+      failedDirs,
     });
     if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
@@ -220,6 +224,8 @@ export class Broker {
       },
     );
     this.applier.loadPartitions();
+    // A dir that failed before start-up: the registration names the replicas found offline on load.
+    if (this.cluster === null && this.logs.dirFailures.offlineDirs.length > 0) await this.registerSelf();
     if (this.cluster !== null) {
       // Logs loaded and roles applied (followers of the current leaders): now join (cluster-node.ts).
       await this.cluster.register(this.selfImage());

@@ -68,6 +68,8 @@ export interface LogManagerOptions {
   cleaner?: Partial<LogCleanerOptions>;
   /** The owner's logger, given to every log here (default the process logger). */
   logger?: Logger;
+  /** Dirs whose disk failed before the manager was made (start-up): offline from the start, never touched. */
+  failedDirs?: ReadonlyMap<string, unknown>;
 }
 
 export interface LogDirUsage {
@@ -112,6 +114,7 @@ export class LogManager {
     this.now = opts.now ?? (() => scheduler.now());
     this.segmentCache = opts.cache ?? newSegmentResourceCache();
     for (const d of this.logDirs) {
+      if (opts.failedDirs?.has(d) === true) continue;
       fs.mkdirSync(d, { recursive: true });
       this.checkpoints.set(d, {
         recoveryPoints: new OffsetCheckpointFile(join(d, RECOVERY_POINT_CHECKPOINT)),
@@ -123,6 +126,7 @@ export class LogManager {
     this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, opts.now === undefined ? scheduler : { now: this.now, schedule: (ms, fn) => scheduler.schedule(ms, fn) }, this.logger);
     this.storageErrors = new StorageErrorLog(this.now, undefined, this.logger);
     this.dirFailures = new LogDirFailures(this.logger, (dir) => this.closeDir(dir));
+    for (const [d, cause] of opts.failedDirs ?? []) this.dirFailures.fail(d, cause);
   }
 
   /** The log dirs that have not failed. */
@@ -173,47 +177,59 @@ export class LogManager {
    */
   loadAll(configFor: (topic: string) => LogConfig, expectedTopicId?: ExpectedTopicId): PartitionLog[] {
     const loaded: PartitionLog[] = [];
-    for (const dir of this.logDirs) {
-      const cp = this.dirCheckpoints(dir);
-      const marker = join(dir, CLEAN_SHUTDOWN_FILE);
-      const clean = fs.existsSync(marker);
-      const recoveryPoints = readCheckpointMap(cp.recoveryPoints, this.logger);
-      const highWatermarks = readCheckpointMap(cp.highWatermarks, this.logger);
-      const logStartOffsets = readCheckpointMap(cp.logStartOffsets, this.logger);
-      const started = performance.now();
-      let count = 0;
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (!entry.isDirectory()) continue;
-        if (isDeleteDirName(entry.name)) {
-          fs.rm(join(dir, entry.name), { recursive: true, force: true }, () => {});
-          continue;
-        }
-        const tp = parsePartitionDirName(entry.name);
-        if (tp === undefined) continue;
-        const key = logKey(tp.topic, tp.partition);
-        if (this.logs.has(key)) continue;
-        if (expectedTopicId !== undefined && !belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId, this.logger)) continue;
-        const opts: Parameters<typeof PartitionLog.open>[4] = { ...this.logOpenOptions(), recover: !clean, cleanShutdown: clean };
-        const rp = recoveryPoints.get(entry.name);
-        const hw = highWatermarks.get(entry.name);
-        const lso = logStartOffsets.get(entry.name);
-        if (rp !== undefined) opts.recoveryPoint = rp;
-        if (hw !== undefined) opts.highWatermark = hw;
-        if (lso !== undefined) opts.logStartOffset = lso;
-        try {
-          const plog = PartitionLog.open(join(dir, entry.name), tp.topic, tp.partition, configFor(tp.topic), opts);
-          this.logs.set(key, plog);
-          this.dirOfLog.set(key, dir);
-          loaded.push(plog);
-          count++;
-        } catch (e) {
-          this.logger.error(`failed to load log ${entry.name} in ${dir}; skipping it`, e);
-        }
+    for (const dir of this.onlineDirs) {
+      try {
+        this.loadDir(dir, configFor, expectedTopicId, loaded);
+      } catch (e) {
+        // The disk failed while loading (Kafka: the dir is offline from the start).
+        if (!isLogDirFailure(e)) throw e;
+        this.dirFailures.fail(dir, e);
+        for (let i = loaded.length - 1; i >= 0; i--) if ((loaded[i] as PartitionLog).isClosed) loaded.splice(i, 1);
       }
-      if (clean) unlinkIfExists(marker);
-      this.logger.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
     }
     return loaded;
+  }
+
+  private loadDir(dir: string, configFor: (topic: string) => LogConfig, expectedTopicId: ExpectedTopicId | undefined, loaded: PartitionLog[]): void {
+    const cp = this.dirCheckpoints(dir);
+    const marker = join(dir, CLEAN_SHUTDOWN_FILE);
+    const clean = fs.existsSync(marker);
+    const recoveryPoints = readCheckpointMap(cp.recoveryPoints, this.logger);
+    const highWatermarks = readCheckpointMap(cp.highWatermarks, this.logger);
+    const logStartOffsets = readCheckpointMap(cp.logStartOffsets, this.logger);
+    const started = performance.now();
+    let count = 0;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      if (isDeleteDirName(entry.name)) {
+        fs.rm(join(dir, entry.name), { recursive: true, force: true }, () => {});
+        continue;
+      }
+      const tp = parsePartitionDirName(entry.name);
+      if (tp === undefined) continue;
+      const key = logKey(tp.topic, tp.partition);
+      if (this.logs.has(key)) continue;
+      if (expectedTopicId !== undefined && !belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId, this.logger)) continue;
+      const opts: Parameters<typeof PartitionLog.open>[4] = { ...this.logOpenOptions(), recover: !clean, cleanShutdown: clean };
+      const rp = recoveryPoints.get(entry.name);
+      const hw = highWatermarks.get(entry.name);
+      const lso = logStartOffsets.get(entry.name);
+      if (rp !== undefined) opts.recoveryPoint = rp;
+      if (hw !== undefined) opts.highWatermark = hw;
+      if (lso !== undefined) opts.logStartOffset = lso;
+      try {
+        const plog = PartitionLog.open(join(dir, entry.name), tp.topic, tp.partition, configFor(tp.topic), opts);
+        this.logs.set(key, plog);
+        this.dirOfLog.set(key, dir);
+        loaded.push(plog);
+        count++;
+      } catch (e) {
+        if (isLogDirFailure(e)) throw e;
+        this.logger.error(`failed to load log ${entry.name} in ${dir}; skipping it`, e);
+      }
+    }
+    if (clean) unlinkIfExists(marker);
+    this.logger.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
   }
 
   getLog(topic: string, partition: number): PartitionLog | undefined {

@@ -9,10 +9,13 @@
  * - DescribeLogDirs answers the failed dir with KAFKA_STORAGE_ERROR and no partitions,
  * - Metadata lists this broker in offline_replicas of those partitions (leader -1).
  * When the second dir fails too, the broker shuts down (Kafka's rule: every log dir failed).
+ * A broker restarted with a dir whose disk failed while it was down starts with that dir offline;
+ * the partitions it held are offline replicas, not made again empty in the other dir.
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
@@ -121,6 +124,58 @@ it('takes a failed log dir offline (KAFKA_STORAGE_ERROR, DescribeLogDirs, offlin
     assert.equal((await c.produce(TOPIC, inA[0] as number, batch('last'))).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
     await waitFor(async () => (await WireClient.connect(broker!.port).then((x) => (x.close(), false), () => true)) || null, 20_000, 'the broker to shut down');
     t.diagnostic(`dir offline (DescribeLogDirs) ${offlineMs.toFixed(0)} ms after the disk failed`);
+  } finally {
+    c.close();
+  }
+});
+
+it('starts with a log dir whose disk failed while it was down: that dir is offline, its partitions are not made again elsewhere', { timeout: 120_000 }, async (t) => {
+  const disk = FailingDisk.create();
+  const dirA = mkdtempSync(join(tmpdir(), 'samsa-ldf-start-'));
+  const dirB = disk.dir('logs');
+  let b: RunningBroker | undefined;
+  t.after(async () => {
+    await b?.stop();
+    disk.remove();
+    rmSync(dirA, { recursive: true, force: true });
+  });
+  const config = { 'log.dirs': `${dirA},${dirB}` };
+  b = await startBroker({ port: 0, config });
+  let inA: number[];
+  let inB: number[];
+  {
+    const c = await WireClient.connect(b.port);
+    try {
+      assert.equal(await c.createTopic(TOPIC, PARTITIONS), 0);
+      inA = [...Array(PARTITIONS).keys()].filter((p) => existsSync(join(dirA, `${TOPIC}-${p}`)));
+      inB = [...Array(PARTITIONS).keys()].filter((p) => existsSync(join(dirB, `${TOPIC}-${p}`)));
+      assert.ok(inA.length > 0 && inB.length > 0);
+      for (let p = 0; p < PARTITIONS; p++) assert.equal((await c.produce(TOPIC, p, batch(`before-${p}`))).errorCode, 0);
+    } finally {
+      c.close();
+    }
+  }
+  await b.stop();
+  b = undefined;
+  disk.fail();
+  b = await startBroker({ port: 0, config });
+  const c = await WireClient.connect(b.port);
+  try {
+    const dirs = await c.request<DescribeLogDirsResponse>(35, 4, { topics: null });
+    assert.equal(dirs.results.find((d) => d.logDir === dirB)?.errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal(dirs.results.find((d) => d.logDir === dirA)?.errorCode, ErrorCode.NONE);
+    for (const p of inB) {
+      assert.equal((await c.produce(TOPIC, p, batch('lost?'))).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+      assert.equal((await c.fetchOnce(TOPIC, p, 0n)).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+      assert.ok(!existsSync(join(dirA, `${TOPIC}-${p}`)), `no empty ${TOPIC}-${p} made in the online dir`);
+    }
+    const md: MetadataResponse = await c.metadata([TOPIC]);
+    for (const p of md.topics[0]?.partitions ?? []) assert.deepEqual(p.offlineReplicas, inB.includes(p.partitionIndex) ? [1] : [], `offline replicas of ${TOPIC}-${p.partitionIndex}`);
+    for (const p of inA) {
+      assert.equal((await c.produce(TOPIC, p, batch(`after-${p}`))).errorCode, 0);
+      const values = (await c.fetchAll(TOPIC, p, 0n)).batches.flatMap((x) => x.records.map((r) => r.value?.toString()));
+      assert.deepEqual(values, [`before-${p}`, `after-${p}`]);
+    }
   } finally {
     c.close();
   }

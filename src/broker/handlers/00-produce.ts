@@ -82,9 +82,9 @@ const NO_CREATION_ERRORS: CreationErrors = new Map();
 
 function findPartition(deps: ProduceDeps, topic: string, index: number, creationErrors: CreationErrors): Partition | number {
   const parts = deps.replicas.partitions(topic);
-  if (!parts) return creationErrors.get(topic) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  if (!parts) return creationErrors.get(topic) ?? (deps.replicas.isOffline(topic, index) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const p = parts[index];
-  return p ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  return p ?? (deps.replicas.isOffline(topic, index) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 }
 
 /** Auto-creates the request's unknown topics (when enabled); resolves to the failures' codes. Undefined when none is missing. */
@@ -396,7 +396,7 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
 
 /** What Produce uses: partitions, auto-creation, produce policies, the transaction check, storage errors, conversions. */
 export interface ProduceDeps extends TopicCreationDeps {
-  readonly replicas: Pick<ReplicaManager, 'partitions'>;
+  readonly replicas: Pick<ReplicaManager, 'partitions' | 'isOffline'>;
   readonly config: Pick<BrokerConfig, 'bool'>;
   readonly topics: Pick<TopicController, 'producePolicy' | 'create'>;
   readonly txnCoordinator: Pick<TransactionCoordinator, 'isPartitionInTransaction'>;

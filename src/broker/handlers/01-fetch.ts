@@ -134,7 +134,7 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
   return list.map((sp) => {
     if (sp.topic === '') return { sp, partition: undefined, error: ErrorCode.UNKNOWN_TOPIC_ID };
     const partition = deps.replicas.partition(sp.topic, sp.partition);
-    return { sp, partition, error: partition ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    return { sp, partition, error: partition ? ErrorCode.NONE : deps.replicas.isOffline(sp.topic, sp.partition) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   });
 }
 
@@ -288,7 +288,7 @@ function buildResponse(deps: FetchDeps, ctx: RequestContext, results: ReadResult
 /** What Fetch uses: topics and partitions, fetch sessions, the response budget, long-poll timers, down-conversion. */
 export interface FetchDeps extends DownConvertDeps {
   readonly metadata: Pick<MetadataStore, 'image'>;
-  readonly replicas: Pick<ReplicaManager, 'partition'>;
+  readonly replicas: Pick<ReplicaManager, 'partition' | 'isOffline'>;
   readonly config: Pick<BrokerConfig, 'int'>;
   readonly fetchSessions: Pick<FetchSessionCache, 'begin'>;
   readonly requestBudget: Pick<RequestBudget, 'responseRoom'>;
