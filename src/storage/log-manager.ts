@@ -178,58 +178,66 @@ export class LogManager {
   loadAll(configFor: (topic: string) => LogConfig, expectedTopicId?: ExpectedTopicId): PartitionLog[] {
     const loaded: PartitionLog[] = [];
     for (const dir of this.onlineDirs) {
-      try {
-        this.loadDir(dir, configFor, expectedTopicId, loaded);
-      } catch (e) {
-        // The disk failed while loading (Kafka: the dir is offline from the start).
-        if (!isLogDirFailure(e)) throw e;
-        this.dirFailures.fail(dir, e);
-        for (let i = loaded.length - 1; i >= 0; i--) if ((loaded[i] as PartitionLog).isClosed) loaded.splice(i, 1);
+      const cp = this.dirCheckpoints(dir);
+      const marker = join(dir, CLEAN_SHUTDOWN_FILE);
+      const clean = fs.existsSync(marker);
+      const recoveryPoints = readCheckpointMap(cp.recoveryPoints, this.logger);
+      const highWatermarks = readCheckpointMap(cp.highWatermarks, this.logger);
+      const logStartOffsets = readCheckpointMap(cp.logStartOffsets, this.logger);
+      const started = performance.now();
+      let count = 0;
+      for (const entry of this.listDirOrFail(dir)) {
+        if (!entry.isDirectory()) continue;
+        if (isDeleteDirName(entry.name)) {
+          fs.rm(join(dir, entry.name), { recursive: true, force: true }, () => {});
+          continue;
+        }
+        const tp = parsePartitionDirName(entry.name);
+        if (tp === undefined) continue;
+        const key = logKey(tp.topic, tp.partition);
+        if (this.logs.has(key)) continue;
+        if (expectedTopicId !== undefined && !belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId, this.logger)) continue;
+        const opts: Parameters<typeof PartitionLog.open>[4] = { ...this.logOpenOptions(), recover: !clean, cleanShutdown: clean };
+        const rp = recoveryPoints.get(entry.name);
+        const hw = highWatermarks.get(entry.name);
+        const lso = logStartOffsets.get(entry.name);
+        if (rp !== undefined) opts.recoveryPoint = rp;
+        if (hw !== undefined) opts.highWatermark = hw;
+        if (lso !== undefined) opts.logStartOffset = lso;
+        try {
+          const plog = PartitionLog.open(join(dir, entry.name), tp.topic, tp.partition, configFor(tp.topic), opts);
+          this.logs.set(key, plog);
+          this.dirOfLog.set(key, dir);
+          loaded.push(plog);
+          count++;
+        } catch (e) {
+          if (isLogDirFailure(e)) {
+            // The disk failed while loading (Kafka: the dir is offline from the start).
+            this.dirFailures.fail(dir, e);
+            break;
+          }
+          this.logger.error(`failed to load log ${entry.name} in ${dir}; skipping it`, e);
+        }
       }
+      if (this.dirFailures.isOffline(dir)) {
+        for (let i = loaded.length - 1; i >= 0; i--) if ((loaded[i] as PartitionLog).isClosed) loaded.splice(i, 1);
+        continue;
+      }
+      if (clean) unlinkIfExists(marker);
+      this.logger.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
     }
     return loaded;
   }
 
-  private loadDir(dir: string, configFor: (topic: string) => LogConfig, expectedTopicId: ExpectedTopicId | undefined, loaded: PartitionLog[]): void {
-    const cp = this.dirCheckpoints(dir);
-    const marker = join(dir, CLEAN_SHUTDOWN_FILE);
-    const clean = fs.existsSync(marker);
-    const recoveryPoints = readCheckpointMap(cp.recoveryPoints, this.logger);
-    const highWatermarks = readCheckpointMap(cp.highWatermarks, this.logger);
-    const logStartOffsets = readCheckpointMap(cp.logStartOffsets, this.logger);
-    const started = performance.now();
-    let count = 0;
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      if (isDeleteDirName(entry.name)) {
-        fs.rm(join(dir, entry.name), { recursive: true, force: true }, () => {});
-        continue;
-      }
-      const tp = parsePartitionDirName(entry.name);
-      if (tp === undefined) continue;
-      const key = logKey(tp.topic, tp.partition);
-      if (this.logs.has(key)) continue;
-      if (expectedTopicId !== undefined && !belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId, this.logger)) continue;
-      const opts: Parameters<typeof PartitionLog.open>[4] = { ...this.logOpenOptions(), recover: !clean, cleanShutdown: clean };
-      const rp = recoveryPoints.get(entry.name);
-      const hw = highWatermarks.get(entry.name);
-      const lso = logStartOffsets.get(entry.name);
-      if (rp !== undefined) opts.recoveryPoint = rp;
-      if (hw !== undefined) opts.highWatermark = hw;
-      if (lso !== undefined) opts.logStartOffset = lso;
-      try {
-        const plog = PartitionLog.open(join(dir, entry.name), tp.topic, tp.partition, configFor(tp.topic), opts);
-        this.logs.set(key, plog);
-        this.dirOfLog.set(key, dir);
-        loaded.push(plog);
-        count++;
-      } catch (e) {
-        if (isLogDirFailure(e)) throw e;
-        this.logger.error(`failed to load log ${entry.name} in ${dir}; skipping it`, e);
-      }
+  /** The entries of a log dir; none when reading it fails for a disk failure (the dir goes offline). */
+  private listDirOrFail(dir: string): fs.Dirent[] {
+    try {
+      return fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      if (!isLogDirFailure(e)) throw e;
+      this.dirFailures.fail(dir, e);
+      return [];
     }
-    if (clean) unlinkIfExists(marker);
-    this.logger.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
   }
 
   getLog(topic: string, partition: number): PartitionLog | undefined {
