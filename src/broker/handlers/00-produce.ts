@@ -21,8 +21,10 @@
  * meanwhile, REQUEST_TIMED_OUT for the partitions still waiting after the request's timeout_ms (the
  * records stay in the log in all three cases). A sole leader (single node) commits on append, so
  * nothing waits there and that path allocates nothing more.
- * A write failing for lack of space or an I/O error answers KAFKA_STORAGE_ERROR (logged once per
- * state change by the log manager's StorageErrorLog); the next successful write ends that state.
+ * A write failing for lack of space answers KAFKA_STORAGE_ERROR (logged once per state change by
+ * the log manager's StorageErrorLog); the next successful write ends that state. A write failing
+ * because the disk failed (EIO, EROFS, ...) answers KAFKA_STORAGE_ERROR and takes its log dir
+ * offline (storage/log-dir-failures.ts): its partitions answer KAFKA_STORAGE_ERROR from then on.
  *
  * Large compressed batches are validated off the event loop, which makes such a request
  * asynchronous: its partitions are appended, in request order, once every one of them is
