@@ -386,6 +386,7 @@ export class Broker {
    * says so. With every log dir failed the broker stops (Kafka halts the process).
    */
   private logDirFailed(dir: string): void {
+    if (this.stopped) return; // found while stopping: nothing left to move
     const count = takePartitionsOffline(dir, this.replicas, this.roles);
     this.logger.warn(`${count} partition(s) of failed log directory ${dir} are offline on broker ${this.nodeId}`);
     if (this.logs.onlineDirs.length === 0) {
