@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError, LogDirFailureError } from '../common/errors.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { realScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log as processLog, type Logger } from '../common/logger.js';
@@ -50,7 +50,8 @@ import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
 import { txnStateName } from '../txn/txn-metadata.js';
 import { TxnMarkerRouting } from './txn-marker-routing.js';
-import type { TopicImage } from '../metadata/image.js';
+import type { BrokerImage, TopicImage } from '../metadata/image.js';
+import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline-log-dirs.js';
 import { electLeader } from '../cluster/leader-elections.js';
 import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
 import type { LeaderElector } from './handlers/43-elect-leaders.js';
@@ -124,6 +125,7 @@ export class Broker {
   private servers: KafkaServer[] = [];
   private stopped = false;
   private dirLocks: DirLock[] = [];
+  private readonly haltListeners: (() => void)[] = [];
 
   /** The request gate's authenticator, authorizer and quotas (default: anonymous, allow-all, unlimited). */
   private readonly gateOptions: GateOptions;
@@ -154,14 +156,17 @@ export class Broker {
     const started = performance.now();
     for (const w of this.config.ignoredSettingWarnings()) this.logger.warn(w);
     const dirs = this.config.logDirs;
-    for (const d of dirs) mkdirSync(d, { recursive: true });
+    // A dir whose disk fails from the start is offline (offline-log-dirs.ts); the metadata dir must work.
+    const failedDirs = new Map<string, unknown>();
+    eachUsableDir(dirs, failedDirs, (d) => mkdirSync(d, { recursive: true }));
     // Kafka's order: lock every log dir before reading it, then bind (a port conflict fails
     // before any data is touched); requests wait for the start-up to finish (see StartupGate).
-    for (const d of dirs) {
+    eachUsableDir(dirs, failedDirs, (d) => {
       const { lock, tookOverFrom } = lockLogDir(d, this.logger);
       this.dirLocks.push(lock);
       if (tookOverFrom !== null) this.logger.info(`Took over the stale lock of ${d} (held by ${tookOverFrom}, no longer running)`);
-    }
+    });
+    if (failedDirs.size === dirs.length) throw new LogDirFailureError(dirs[0] as string, `every log dir failed: ${[...failedDirs].map(([d, e]) => `${d} (${e instanceof Error ? e.message : String(e)})`).join(', ')}`);
     const gate = new StartupGate();
     const interBroker = this.config.str('inter.broker.listener.name');
     if (interBroker !== null && !this.config.listeners().some((l) => l.name === interBroker)) {
@@ -191,7 +196,7 @@ export class Broker {
     } else {
       this.metadata = this.openMetadata(dirs[0] as string, newClusterId, this.logger.child('metadata'));
     }
-    for (const d of dirs) this.writeMetaProperties(d);
+    eachUsableDir(dirs, failedDirs, (d) => this.writeMetaProperties(d));
     this.logs = new LogManager({
       logDirs: dirs,
       defaultConfig: this.topicsDefaultLogConfig(),
@@ -202,11 +207,13 @@ export class Broker {
       checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
       flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
       logger: this.logger.child('log-manager'),
+      failedDirs,
     });
     if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
     this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock });
     this.applier.useRoles(this.roles, this.cluster !== null);
+    this.logs.dirFailures.onFailure((dir) => this.logDirFailed(dir));
     const updater = this.isrUpdater;
     if (updater !== null) {
       this.roles.onRoleChange({
@@ -224,9 +231,11 @@ export class Broker {
       },
     );
     this.applier.loadPartitions();
+    // A dir that failed before start-up: the registration names the replicas found offline on load.
+    if (this.cluster === null && this.logs.dirFailures.offlineDirs.length > 0) await this.registerSelf();
     if (this.cluster !== null) {
       // Logs loaded and roles applied (followers of the current leaders): now join (cluster-node.ts).
-      await this.cluster.register({ nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() });
+      await this.cluster.register(this.selfImage());
       this.cluster.startCampaign();
     }
     // The coordinators get narrow dependencies (coordinator/deps.ts), never the Broker.
@@ -239,7 +248,7 @@ export class Broker {
     this.groups = new GroupCoordinator({ ...deps, logger: this.logger.child('group-coordinator'), settings: groupCoordinatorSettings(this.config) });
     this.groups.start();
     this.logs.startBackgroundTasks();
-    this.producerMaintenance = new ProducerStateMaintenance(() => this.replicas.all(), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
+    this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
     const idFloor = upgradeFloor(dirs[0] as string, this.replicas.all());
     this.markerRouting = this.cluster === null ? null : this.txnMarkerRouting();
@@ -396,7 +405,40 @@ export class Broker {
 
   /** Registers this node and its advertised listeners in the metadata (not persisted by the local store). */
   private async registerSelf(): Promise<void> {
-    await this.metadata.commit({ registeredBrokers: [{ nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() }] });
+    await this.metadata.commit({ registeredBrokers: [this.selfImage()] });
+  }
+
+  /** `l` is called once the broker has stopped itself because every log dir failed (the CLI exits 1). */
+  onHalt(l: () => void): void {
+    this.haltListeners.push(l);
+  }
+
+  /** This broker's registration: listeners, rack, and its failed log dirs with the replicas they held. */
+  private selfImage(): BrokerImage {
+    const base = { nodeId: this.nodeId, rack: this.config.str('broker.rack'), endpoints: this.endpoints() };
+    return withOfflineDirs(base, this.logs?.dirFailures.offlineDirs ?? [], this.replicas);
+  }
+
+  /**
+   * A log dir failed (offline-log-dirs.ts): its partitions go offline here and the registration
+   * says so. With every log dir failed the broker stops (Kafka halts the process).
+   */
+  private logDirFailed(dir: string): void {
+    if (this.stopped) return; // found while stopping: nothing left to move
+    const count = takePartitionsOffline(dir, this.replicas, this.roles);
+    this.logger.warn(`${count} partition(s) of failed log directory ${dir} are offline on broker ${this.nodeId}`);
+    if (this.logs.onlineDirs.length === 0) {
+      this.logger.error(`Shutting down broker ${this.nodeId} because all log dirs in ${this.logs.logDirs.join(', ')} have failed`);
+      void this.stop()
+        .catch((e: unknown) => this.logger.error('stopping after every log dir failed', e))
+        .finally(() => {
+          for (const l of this.haltListeners) l();
+        });
+      return;
+    }
+    const image = this.selfImage();
+    const publish = this.cluster !== null ? this.cluster.updateRegistration(image) : this.metadata.commit({ registeredBrokers: [image] });
+    publish.catch((e: unknown) => this.logger.error(`publishing the offline log dir ${dir}`, e));
   }
 
   /** unclean.leader.election.enable of `t` (topic override, else the broker's). */

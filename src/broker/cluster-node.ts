@@ -48,6 +48,8 @@ export interface ClusterNodeOptions {
 
 export class ClusterNode {
   private registration: BrokerRegistration | null = null;
+  /** What this broker registered last (with its offline log dirs). */
+  private self: BrokerImage | null = null;
   private leadership: ControllerLeadership | null = null;
   private candidate: ControllerCandidate | null = null;
   private role: ControllerRole | null = null;
@@ -78,9 +80,20 @@ export class ClusterNode {
 
   /** Steps 2-4: waits out an old registration, steps down from stale leadership, registers. */
   async register(broker: BrokerImage): Promise<void> {
+    this.self = broker;
     await this.waitUntilUnregistered();
     await this.stepDownFromStaleLeadership();
     await this.registerOnce(broker);
+  }
+
+  /**
+   * Publishes a new value of this broker's registration (Kafka carries a broker's offline log dirs
+   * in its registration): the controller moves leadership off its offline replicas. A registration
+   * made again later (lost lease) carries it too.
+   */
+  async updateRegistration(broker: BrokerImage): Promise<void> {
+    this.self = broker;
+    await this.registration?.update(broker);
   }
 
   /** Step 5: campaigns for controller (in the background) for as long as the node is open. */
@@ -155,7 +168,7 @@ export class ClusterNode {
       if (this.closed || this.registration !== reg) return;
       this.registration = null;
       this.opts.logger.warn(`the etcd lease of node ${broker.nodeId} was lost (frozen or cut off past broker.session.timeout.ms); registering again`);
-      void this.reregister(broker);
+      void this.reregister(this.self ?? broker);
     });
   }
 

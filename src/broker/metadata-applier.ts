@@ -144,7 +144,18 @@ export class MetadataApplier {
       const pm = image.topic(topic)?.partitions[partition];
       return pm !== undefined && (this.roles === null || !this.clustered || pm.replicas.includes(this.nodeId));
     });
-    for (const t of image.topics()) this.openPartitions(t, 0);
+    const dirsOffline = this.logs.dirFailures.offlineDirs.length > 0;
+    for (const t of image.topics()) {
+      if (!dirsOffline) {
+        this.openPartitions(t, 0);
+        continue;
+      }
+      // A log dir failed before start-up: a hosted partition found in no online dir may be on it,
+      // so no empty log is made for it elsewhere; it is an offline replica (offline-log-dirs.ts).
+      const found = t.partitions.filter((pm) => !pm.replicas.includes(this.nodeId) || this.logs.getLog(t.name, pm.partition) !== undefined);
+      for (const pm of t.partitions) if (!found.includes(pm)) this.replicas.markOffline(t.name, t.topicId, pm.partition);
+      this.openPartitionList(t, found);
+    }
     this.unwatch = this.store.watch((next, delta, previous) => this.apply(next, delta, previous));
   }
 
@@ -220,7 +231,7 @@ export class MetadataApplier {
       for (const pm of c.partitions) {
         const p = this.replicas.partition(t.name, pm.partition);
         const now = t.partitions[pm.partition];
-        if (now === undefined) continue;
+        if (now === undefined || this.replicas.isOffline(t.name, pm.partition)) continue;
         if (!now.replicas.includes(this.nodeId)) {
           if (p !== undefined) this.removeReplica(p);
         } else if (p !== undefined) {

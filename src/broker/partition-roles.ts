@@ -5,7 +5,8 @@
  *   and ISR, and stops fetching the partition;
  * - another live leader → becomes follower at that epoch and fetches from it (after truncating);
  * - no leader (offline) → follower of nobody: refuses produce, fetches nothing;
- * - no longer a replica (reassigned away) → `stopReplica`, before the applier removes the log.
+ * - no longer a replica (reassigned away) → `stopReplica`, before the applier removes the log;
+ * - its log dir failed (`takeOffline`) → neither leads nor fetches again until restart.
  * A partition whose only replica is this broker stays a sole leader (a single node, RF 1): no
  * follower bookkeeping at all. Listeners hear of leadership gained or lost (the coordinators load
  * and unload the state of their internal partitions there).
@@ -85,9 +86,18 @@ export class PartitionRoles {
     if (wasLeader) for (const l of this.listeners) l.becameFollower(p);
   }
 
+  /** Its log dir failed: no more fetching or leading; coordinators unload it. */
+  takeOffline(p: Partition): void {
+    this.deps.fetchers?.unfollow(p.topic, p.index);
+    const wasLeader = p.isLeader;
+    p.goOffline();
+    if (wasLeader) for (const l of this.listeners) l.becameFollower(p);
+  }
+
   /** Applies one partition's metadata. */
   applyTo(p: Partition, meta: PartitionImage): void {
     const { localId, fetchers } = this.deps;
+    if (p.offline) return;
     const wasLeader = p.isLeader;
     p.partitionEpoch = meta.partitionEpoch ?? 0;
     if (meta.leader === localId) {

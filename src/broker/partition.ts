@@ -12,6 +12,8 @@
  * - follower (`becomeFollower`): refuses produce (NOT_LEADER_OR_FOLLOWER), appends what the leader
  *   sends (`appendFromLeader`, producer state rebuilt from the batches), truncates where its log
  *   diverges from the leader's, and takes the leader's high watermark.
+ * - offline (`goOffline`): its log dir failed (storage/log-dir-failures.ts); it neither leads nor
+ *   follows until restart and answers KAFKA_STORAGE_ERROR.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -78,6 +80,7 @@ export class Partition {
   private _log: PartitionLog;
   private _producers: ProducerStateManager;
   private readonly listeners = new Set<AppendListener>();
+  private _offline = false;
 
   constructor(
     readonly topic: string,
@@ -121,6 +124,20 @@ export class Partition {
     this._producers = ProducerStateManager.load(log, { now: () => log.clock.now() });
   }
 
+  /** Its log dir failed: nothing is served from it here until restart. */
+  get offline(): boolean {
+    return this._offline;
+  }
+
+  /** The log dir failed: stops leading (waiting appends fail with KAFKA_STORAGE_ERROR) and wakes long polls. */
+  goOffline(): void {
+    this._offline = true;
+    this._role = 'follower';
+    this.leaderState = null;
+    this.commitWaiters.failAll(ErrorCode.KAFKA_STORAGE_ERROR);
+    this.notify();
+  }
+
   get role(): PartitionRole {
     return this._role;
   }
@@ -151,6 +168,7 @@ export class Partition {
    * (checkpointed, or learnt as a follower) and moves once every ISR member has fetched.
    */
   becomeLeader(epoch: number, localId: number, replicas: readonly number[], isr: readonly number[], clock: Clock): void {
+    if (this._offline) return;
     const log = this._log;
     if (epoch !== this.leaderEpoch || this._role !== 'leader') {
       this.leaderEpoch = epoch;
@@ -273,6 +291,7 @@ export class Partition {
    * `duplicate`); throws KafkaError when a check fails.
    */
   appendAsLeader(records: Buffer, opts: AppendOptions = {}): PartitionAppendResult {
+    if (this._offline) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `The log directory of ${this.topic}-${this.index} is offline on this broker`);
     if (this._role === 'follower') throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${this.topic}-${this.index}`);
     const producerId = opts.batch?.producerId ?? (records.length >= RECORD_BATCH_OVERHEAD ? records.readBigInt64BE(PRODUCER_ID_OFFSET) : -1n);
     const result = producerId < 0n ? this.log.appendAsLeader(records, this.leaderEpoch) : this.appendWithProducer(records, producerId, opts);

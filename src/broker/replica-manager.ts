@@ -7,6 +7,23 @@ import { Partition } from './partition.js';
 
 export class ReplicaManager {
   private readonly byTopic = new Map<string, Partition[]>();
+  /** Hosted here but found in no online log dir at start-up (its dir failed): "topic\u0000index". */
+  private readonly offlineAtStart = new Map<string, { topicId: string; partition: number }>();
+
+  /** A partition hosted here whose log is on a dir that failed before start-up (no Partition object). */
+  markOffline(topic: string, topicId: string, index: number): void {
+    this.offlineAtStart.set(`${topic}\u0000${index}`, { topicId, partition: index });
+  }
+
+  /** Whether `topic`-`index` is hosted here but offline since start-up. */
+  isOffline(topic: string, index: number): boolean {
+    return this.offlineAtStart.size > 0 && this.offlineAtStart.has(`${topic}\u0000${index}`);
+  }
+
+  /** The replicas offline since start-up. */
+  offlineReplicas(): Iterable<{ topicId: string; partition: number }> {
+    return this.offlineAtStart.values();
+  }
 
   partition(topic: string, index: number): Partition | undefined {
     return this.byTopic.get(topic)?.[index];
@@ -26,6 +43,7 @@ export class ReplicaManager {
   }
 
   removeTopic(topic: string): Partition[] {
+    if (this.offlineAtStart.size > 0) for (const k of [...this.offlineAtStart.keys()]) if (k.startsWith(`${topic}\u0000`)) this.offlineAtStart.delete(k);
     const list = this.byTopic.get(topic) ?? [];
     this.byTopic.delete(topic);
     return list.filter((p): p is Partition => p !== undefined);

@@ -141,7 +141,13 @@ export async function runStart(args: string[]): Promise<number> {
   }
   const metrics = broker.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [];
   process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}${l.advertisedPort !== l.port ? ` (bound to port ${l.port})` : ''}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n${metrics.length > 0 ? `Metrics on ${metrics.join(', ')}\n` : ''}`);
+  let halted = false;
   await new Promise<void>((resolve) => {
+    // Every log dir failed: the broker stopped itself (Kafka halts the process); exit 1.
+    broker.onHalt(() => {
+      halted = true;
+      resolve();
+    });
     let stopping = false;
     const stop = (sig: string): void => {
       if (stopping) return;
@@ -157,6 +163,6 @@ export async function runStart(args: string[]): Promise<number> {
   });
   // The broker has stopped (logs flushed, locks released). The etcd client can keep a socket
   // open for a while after it is closed; do not let it hold the process.
-  setTimeout(() => process.exit(0), 2000).unref();
-  return 0;
+  setTimeout(() => process.exit(halted ? 1 : 0), 2000).unref();
+  return halted ? 1 : 0;
 }

@@ -6,7 +6,8 @@
  * On start and on every image where brokers came or went (or partitions appeared), each partition
  * is checked with `electAfterFailures` (partition-elections.ts): a dead broker leaves the ISR, a
  * dead or missing leader is replaced by the first live ISR member in assignment order, an offline
- * partition whose last ISR member returned gets it back as leader, and unclean election applies
+ * partition whose last ISR member returned gets it back as leader, a replica its broker reports
+ * offline (failed log dir, in the broker's registration) is treated as dead for that partition, and unclean election applies
  * where the topic (or broker) allows it. Each change is written with AlterPartition semantics
  * (compare-and-swap on the partition's epoch) through the store fenced by the controller epoch: if
  * another controller won meanwhile the write fails with NOT_CONTROLLER and this one stops.
@@ -25,7 +26,7 @@ import type { Scheduler, TimerHandle } from '../common/scheduler.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
 import type { MetadataDelta } from '../metadata/delta.js';
 import type { FencedMetadataStore, PartitionAssignmentChange } from './etcd/metadata-store.js';
-import { electAfterFailures, type PartitionState } from './partition-elections.js';
+import { aliveFor, electAfterFailures, type PartitionState } from './partition-elections.js';
 import { completeReassignment } from './reassignment.js';
 import { rebalancePreferredLeaders } from './leader-elections.js';
 
@@ -113,12 +114,13 @@ export class ControllerRole {
       const unclean = this.opts.uncleanAllowed(t);
       for (const p of t.partitions) {
         if (this.stopped) return;
-        const next = electAfterFailures(stateOf(p), alive, unclean);
+        const live = aliveFor(image, alive, t.topicId, p.partition, p.replicas);
+        const next = electAfterFailures(stateOf(p), live, unclean);
         if (next !== null) {
           await this.write(t, p, next);
           continue; // a reassignment step waits for the image this write brings
         }
-        const done = completeReassignment(p, alive);
+        const done = completeReassignment(p, live);
         if (done !== null) await this.writeAssignment(t, p, done);
       }
     }

@@ -13,9 +13,27 @@
  * - Controlled shutdown: as a failed leader, but the broker shutting down is not eligible and
  *   leaves the ISR (unless it is the last member).
  * - Preferred leader: the first replica, if it is alive and in the ISR.
+ * - A replica whose log dir failed on its broker (KIP-112: the broker reports it offline) counts
+ *   as dead for that partition alone (`aliveFor`): it loses leadership and leaves the ISR.
  * - A new leader means leader epoch + 1; any change means partition epoch + 1 (the compare-and-swap
  *   version of the partition's state).
  */
+
+import { replicaOffline, type MetadataImage } from '../metadata/image.js';
+
+/**
+ * The brokers alive for one partition: `alive` without those reporting their replica of it
+ * offline (a failed log dir). `alive` itself when none does.
+ */
+export function aliveFor(image: Pick<MetadataImage, 'broker'>, alive: ReadonlySet<number>, topicId: string, partition: number, replicas: readonly number[]): ReadonlySet<number> {
+  let out: Set<number> | null = null;
+  for (const id of replicas) {
+    const b = image.broker(id);
+    if (b === undefined || !replicaOffline(b, topicId, partition)) continue;
+    (out ??= new Set(alive)).delete(id);
+  }
+  return out ?? alive;
+}
 
 export interface PartitionState {
   readonly replicas: readonly number[];

@@ -58,6 +58,24 @@ export interface BrokerImage {
   readonly nodeId: number;
   readonly rack: string | null;
   readonly endpoints: readonly BrokerEndpoint[];
+  /** Its failed log dirs (Kafka's registration/heartbeat offlineLogDirs); absent: none. */
+  readonly offlineLogDirs?: readonly string[];
+  /** The replicas it hosted in those dirs: the controller treats them as dead (absent: none). */
+  readonly offlineReplicas?: readonly OfflineReplica[];
+}
+
+/** A replica whose log dir failed on its broker. */
+export interface OfflineReplica {
+  readonly topicId: string;
+  readonly partition: number;
+}
+
+/** Whether `b` reports its replica of `topicId`-`partition` offline. */
+export function replicaOffline(b: BrokerImage, topicId: string, partition: number): boolean {
+  const list = b.offlineReplicas;
+  if (list === undefined) return false;
+  for (const r of list) if (r.partition === partition && r.topicId === topicId) return true;
+  return false;
 }
 
 /** Everything an image is made of (what a store loads and what applyDelta produces). */

@@ -4,7 +4,7 @@
  * the background retention / flush / checkpoint / log cleaner tasks.
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { log as processLog, type Logger } from '../common/logger.js';
 import { scheduleRepeating, systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
@@ -22,7 +22,9 @@ import { atomicWriteFile, fsyncDir, unlinkIfExists } from './fs-util.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
 import { writePartitionMetadata } from './partition-metadata.js';
-import { StorageErrorLog, storageFailureCode } from './storage-error-log.js';
+import { StorageErrorLog, isLogDirFailure, storageFailureCode } from './storage-error-log.js';
+import { LogDirFailures } from './log-dir-failures.js';
+import { LogDirFailureError } from '../common/errors.js';
 import { type SegmentResourceCache, newSegmentResourceCache } from './segment-cache.js';
 import type { BufferPool } from '../common/buffer-pool.js';
 import {
@@ -66,10 +68,14 @@ export interface LogManagerOptions {
   cleaner?: Partial<LogCleanerOptions>;
   /** The owner's logger, given to every log here (default the process logger). */
   logger?: Logger;
+  /** Dirs whose disk failed before the manager was made (start-up): offline from the start, never touched. */
+  failedDirs?: ReadonlyMap<string, unknown>;
 }
 
 export interface LogDirUsage {
   dir: string;
+  /** The dir failed (log-dir-failures.ts): no partitions are listed. */
+  offline: boolean;
   partitions: { topic: string; partition: number; size: number }[];
   totalBytes?: number;
   usableBytes?: number;
@@ -94,6 +100,8 @@ export class LogManager {
   /** Rate-limited reporting of write failures (disk full), shared by appends and checkpoints. */
   readonly storageErrors: StorageErrorLog;
   private readonly logger: Logger;
+  /** Failed (offline) log dirs; their logs are closed and left out of everything here. */
+  readonly dirFailures: LogDirFailures;
 
   constructor(opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('LogManager needs at least one log directory');
@@ -106,6 +114,7 @@ export class LogManager {
     this.now = opts.now ?? (() => scheduler.now());
     this.segmentCache = opts.cache ?? newSegmentResourceCache();
     for (const d of this.logDirs) {
+      if (opts.failedDirs?.has(d) === true) continue;
       fs.mkdirSync(d, { recursive: true });
       this.checkpoints.set(d, {
         recoveryPoints: new OffsetCheckpointFile(join(d, RECOVERY_POINT_CHECKPOINT)),
@@ -116,11 +125,39 @@ export class LogManager {
     }
     this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, opts.now === undefined ? scheduler : { now: this.now, schedule: (ms, fn) => scheduler.schedule(ms, fn) }, this.logger);
     this.storageErrors = new StorageErrorLog(this.now, undefined, this.logger);
+    this.dirFailures = new LogDirFailures(this.logger, (dir) => this.closeDir(dir));
+    for (const [d, cause] of opts.failedDirs ?? []) this.dirFailures.fail(d, cause);
+  }
+
+  /** The log dirs that have not failed. */
+  get onlineDirs(): string[] {
+    return this.logDirs.filter((d) => !this.dirFailures.isOffline(d));
+  }
+
+  /** Closes and forgets the logs of a failed dir (no flush: the dir is not touched again). */
+  private closeDir(dir: string): void {
+    for (const [key, plog] of [...this.logs]) {
+      if (this.dirOfLog.get(key) !== dir) continue;
+      this.logs.delete(key);
+      this.dirOfLog.delete(key);
+      this.cleaner.forget(plog);
+      try {
+        plog.close();
+      } catch {
+        // its files are failing anyway
+      }
+    }
   }
 
   /** What every log opened here shares: time, timers, the segment file bound and the read pool. */
-  private logOpenOptions(): { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger } {
-    const o: { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger } = { scheduler: this.scheduler, now: this.now, cache: this.segmentCache, logger: this.logger };
+  private logOpenOptions(): { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger; onLogDirFailure: (e: LogDirFailureError) => void } {
+    const o: { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger; onLogDirFailure: (e: LogDirFailureError) => void } = {
+      scheduler: this.scheduler,
+      now: this.now,
+      cache: this.segmentCache,
+      logger: this.logger,
+      onLogDirFailure: (e) => this.dirFailures.report(this.configuredDir(e.logDir), e),
+    };
     if (this.opts.readPool !== undefined) o.readPool = this.opts.readPool;
     return o;
   }
@@ -140,7 +177,7 @@ export class LogManager {
    */
   loadAll(configFor: (topic: string) => LogConfig, expectedTopicId?: ExpectedTopicId): PartitionLog[] {
     const loaded: PartitionLog[] = [];
-    for (const dir of this.logDirs) {
+    for (const dir of this.onlineDirs) {
       const cp = this.dirCheckpoints(dir);
       const marker = join(dir, CLEAN_SHUTDOWN_FILE);
       const clean = fs.existsSync(marker);
@@ -149,7 +186,7 @@ export class LogManager {
       const logStartOffsets = readCheckpointMap(cp.logStartOffsets, this.logger);
       const started = performance.now();
       let count = 0;
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      for (const entry of this.listDirOrFail(dir)) {
         if (!entry.isDirectory()) continue;
         if (isDeleteDirName(entry.name)) {
           fs.rm(join(dir, entry.name), { recursive: true, force: true }, () => {});
@@ -174,13 +211,33 @@ export class LogManager {
           loaded.push(plog);
           count++;
         } catch (e) {
+          if (isLogDirFailure(e)) {
+            // The disk failed while loading (Kafka: the dir is offline from the start).
+            this.dirFailures.fail(dir, e);
+            break;
+          }
           this.logger.error(`failed to load log ${entry.name} in ${dir}; skipping it`, e);
         }
+      }
+      if (this.dirFailures.isOffline(dir)) {
+        for (let i = loaded.length - 1; i >= 0; i--) if ((loaded[i] as PartitionLog).isClosed) loaded.splice(i, 1);
+        continue;
       }
       if (clean) unlinkIfExists(marker);
       this.logger.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
     }
     return loaded;
+  }
+
+  /** The entries of a log dir; none when reading it fails for a disk failure (the dir goes offline). */
+  private listDirOrFail(dir: string): fs.Dirent[] {
+    try {
+      return fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      if (!isLogDirFailure(e)) throw e;
+      this.dirFailures.fail(dir, e);
+      return [];
+    }
   }
 
   getLog(topic: string, partition: number): PartitionLog | undefined {
@@ -284,7 +341,7 @@ export class LogManager {
       parents.add(dir);
     }
     for (const dir of parents) fsyncDir(dir);
-    for (const dir of parents) this.safely(`checkpoint of ${dir}`, () => this.checkpointDir(dir));
+    for (const dir of parents) this.safely(`checkpoint of ${dir}`, () => this.checkpointDir(dir), dir);
     return out;
   }
 
@@ -310,6 +367,7 @@ export class LogManager {
     const from = this.dirOfLog.get(key);
     if (plog === undefined || from === undefined) throw new Error(`no log for ${topic}-${partition}`);
     if (!this.logDirs.includes(destDir)) throw new Error(`${destDir} is not a configured log directory`);
+    if (this.dirFailures.isOffline(destDir)) throw new LogDirFailureError(destDir, `log directory ${destDir} is offline`);
     if (from === destDir) return plog;
     const state = { highWatermark: plog.highWatermark, logStartOffset: plog.logStartOffset, recoveryPoint: plog.logEndOffset };
     this.cleaner.forget(plog);
@@ -350,8 +408,10 @@ export class LogManager {
     };
     every(this.opts.retentionCheckIntervalMs ?? 300000, () => this.runRetention());
     every(this.opts.flushCheckIntervalMs ?? 1000, () => this.runTimeFlush());
-    every(this.opts.checkpointIntervalMs ?? 60000, () => this.safely('checkpoint', () => this.checkpointAll()));
-    every(this.opts.highWatermarkCheckpointIntervalMs ?? 5000, () => this.safely('high watermark checkpoint', () => this.checkpointHighWatermarks()));
+    every(this.opts.checkpointIntervalMs ?? 60000, () => {
+      for (const dir of this.onlineDirs) this.safely(`checkpoint of ${dir}`, () => this.checkpointDir(dir), dir);
+    });
+    every(this.opts.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
     this.cleaner.start();
   }
 
@@ -382,14 +442,23 @@ export class LogManager {
 
   /** Writes recovery points, high watermarks and log start offsets of every log dir. */
   checkpointAll(): void {
-    for (const dir of this.logDirs) this.checkpointDir(dir);
+    for (const dir of this.onlineDirs) this.checkpointDir(dir);
   }
 
   private checkpointHighWatermarks(): void {
-    for (const dir of this.logDirs) {
-      const cp = this.dirCheckpoints(dir);
-      writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
+    for (const dir of this.onlineDirs) {
+      this.safely(`high watermark checkpoint of ${dir}`, () => {
+        const cp = this.dirCheckpoints(dir);
+        writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
+      }, dir);
     }
+  }
+
+  /** The configured spelling of a log's parent dir (a failure names the path the log was opened at). */
+  private configuredDir(parent: string): string {
+    if (this.logDirs.includes(parent)) return parent;
+    const p = resolve(parent);
+    return this.logDirs.find((d) => resolve(d) === p) ?? parent;
   }
 
   private checkpointDir(dir: string): void {
@@ -426,7 +495,7 @@ export class LogManager {
         this.logger.error(`error shutting down log ${plog.topic}-${plog.partition}`, e);
       }
     }
-    for (const dir of this.logDirs) {
+    for (const dir of this.onlineDirs) {
       try {
         this.checkpointDir(dir);
         if (!failed) atomicWriteFile(join(dir, CLEAN_SHUTDOWN_FILE), '');
@@ -439,7 +508,8 @@ export class LogManager {
   /** Per log dir: partitions with their sizes, and the filesystem's capacity (DescribeLogDirs). */
   logDirUsage(): LogDirUsage[] {
     return this.logDirs.map((dir) => {
-      const usage: LogDirUsage = { dir, partitions: [] };
+      const usage: LogDirUsage = { dir, offline: this.dirFailures.isOffline(dir), partitions: [] };
+      if (usage.offline) return usage;
       for (const [key, plog] of this.logs) {
         if (this.dirOfLog.get(key) === dir) usage.partitions.push({ topic: plog.topic, partition: plog.partition, size: plog.size() });
       }
@@ -461,11 +531,13 @@ export class LogManager {
   }
 
   private leastLoadedDir(): string {
-    if (this.logDirs.length === 1) return this.logDirs[0] as string;
-    const counts = new Map<string, number>(this.logDirs.map((d) => [d, 0]));
-    for (const d of this.dirOfLog.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
-    let best = this.logDirs[0] as string;
-    for (const d of this.logDirs) if ((counts.get(d) as number) < (counts.get(best) as number)) best = d;
+    const online = this.onlineDirs;
+    if (online.length === 0) throw new LogDirFailureError(this.logDirs[0] as string, `every log directory has failed (${this.logDirs.join(', ')})`);
+    if (online.length === 1) return online[0] as string;
+    const counts = new Map<string, number>(online.map((d) => [d, 0]));
+    for (const d of this.dirOfLog.values()) if (counts.has(d)) counts.set(d, (counts.get(d) as number) + 1);
+    let best = online[0] as string;
+    for (const d of online) if ((counts.get(d) as number) < (counts.get(best) as number)) best = d;
     return best;
   }
 
@@ -473,11 +545,13 @@ export class LogManager {
     return this.checkpoints.get(dir) as DirCheckpoints;
   }
 
-  private safely(what: string, task: () => void): void {
+  /** Runs a background task; an I/O failure of `dir` takes it offline, a full disk is reported. */
+  private safely(what: string, task: () => void, dir?: string): void {
     try {
       task();
     } catch (e) {
-      if (storageFailureCode(e) !== undefined) this.storageErrors.failed(what, e);
+      if (dir !== undefined && isLogDirFailure(e)) this.dirFailures.report(dir, e);
+      else if (storageFailureCode(e) !== undefined) this.storageErrors.failed(what, e);
       else this.logger.error(`${what} failed`, e);
     }
   }

@@ -13,6 +13,7 @@ import { CorruptIndexError, CorruptRecordError, LogDirFailureError } from '../co
 import { KafkaError } from '../common/kafka-error.js';
 import { type AppendResult, analyzeFollowerBatches, assignOffsetsAsLeader } from './batch-assign.js';
 import { LogClosedError, OffsetOutOfRangeError } from './errors.js';
+import { isLogDirFailure } from './storage-error-log.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
 import { loadSegments } from './log-loader.js';
@@ -48,6 +49,11 @@ export interface PartitionLogOpenOptions {
    * is the log end offset): the active segment is opened on first use instead of at load.
    */
   cleanShutdown?: boolean;
+  /**
+   * Told (once per failure, before the error is thrown) when an I/O error on this log means its log
+   * dir failed (`isLogDirFailure`); the log manager takes the dir offline.
+   */
+  onLogDirFailure?: (e: LogDirFailureError) => void;
   /** The owner's logger (the log manager's; default the process logger). */
   logger?: Logger;
 }
@@ -93,6 +99,7 @@ export class PartitionLog {
   /** Something was written or truncated since the last flush(). */
   private dirty = false;
   private closed = false;
+  private readonly onLogDirFailure: ((e: LogDirFailureError) => void) | undefined;
   /** Set by the broker when the partition opens; without it the cleaner stops at the high watermark. */
   cleanerHooks: CleanerHooks | undefined;
 
@@ -107,6 +114,7 @@ export class PartitionLog {
     const now = this.now;
     this.clock = { now: () => now() };
     this.logger = opts.logger ?? processLog;
+    this.onLogDirFailure = opts.onLogDirFailure;
     this.settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes, cache: opts.cache ?? newSegmentResourceCache(), readPool: opts.readPool };
     this.lastFlushTime = this.now();
     this.leaderEpochs = new LeaderEpochCache(dir, () => this._logEndOffset);
@@ -599,6 +607,16 @@ export class PartitionLog {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * An I/O error met by state kept beside this log (producer snapshots): when it means the log dir
+   * failed, the log manager is told (as for the log's own files) and true is returned.
+   */
+  reportIoFailure(e: unknown): boolean {
+    if (!isLogDirFailure(e)) return false;
+    this.onLogDirFailure?.(new LogDirFailureError(this.parentDir, `I/O error on ${this.topic}-${this.partition}: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+    return true;
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
   }
@@ -607,7 +625,9 @@ export class PartitionLog {
   private storageError(e: unknown): Error {
     if (e instanceof KafkaError || e instanceof CorruptRecordError || e instanceof CorruptIndexError || e instanceof LogDirFailureError) return e;
     if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string') {
-      return new LogDirFailureError(this.parentDir, `I/O error on ${this.topic}-${this.partition}: ${e.message}`, { cause: e });
+      const failure = new LogDirFailureError(this.parentDir, `I/O error on ${this.topic}-${this.partition}: ${e.message}`, { cause: e });
+      if (isLogDirFailure(e)) this.onLogDirFailure?.(failure);
+      return failure;
     }
     return e instanceof Error ? e : new Error(String(e));
   }

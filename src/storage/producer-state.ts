@@ -448,6 +448,8 @@ export class ProducerStateManager {
       const keep = snapshots.filter((o) => o <= offset).slice(-(SNAPSHOTS_RETAINED + 1));
       for (const o of snapshots) if (o < offset && !keep.includes(o)) unlinkIfExists(snapshotFile(this.plog.dir, o));
     } catch (e) {
+      // A failed disk takes the log dir offline (logged once there), not one line per snapshot.
+      if (this.plog.reportIoFailure(e)) return;
       this.plog.logger.error(`cannot write the producer state snapshot of ${this.name} at offset ${offset}`, e);
     }
   }

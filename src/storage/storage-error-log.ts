@@ -1,9 +1,10 @@
 /**
- * Reports log-directory write failures (disk full, I/O errors, read-only filesystem) once per
- * state change instead of once per request. Kafka answers KAFKA_STORAGE_ERROR for a partition
- * whose log dir failed and takes the whole dir offline until restart.
- * Samsa deviation: the dir stays online: reads keep being served, and a write that succeeds again
- * (space freed) ends the failing state. While failing, at most one summary line per
+ * Reports log-directory write failures for lack of space (disk full, quota) once per state change
+ * instead of once per request. Kafka answers KAFKA_STORAGE_ERROR for a partition whose log dir
+ * failed and takes the whole dir offline until restart, whatever the IOException.
+ * Samsa deviation: a full disk (ENOSPC, EDQUOT) leaves the dir online: reads keep being served,
+ * and a write that succeeds again (space freed) ends the failing state. Other I/O errors (EIO,
+ * EROFS, ...: `isLogDirFailure`) take the dir offline as Kafka does (log-manager.ts). While failing, at most one summary line per
  * `intervalMs` (with the count of failures since the last line) is logged; the first failure gets
  * one WARN with the cause, the first success after it one INFO "resumed" line.
  */
@@ -11,7 +12,23 @@ import { LogDirFailureError } from '../common/errors.js';
 import { log as processLog, type Logger } from '../common/logger.js';
 
 /** errno codes that mean the storage, not the request, is at fault. */
-const STORAGE_CODES = new Set(['ENOSPC', 'EIO', 'EROFS', 'EDQUOT']);
+const STORAGE_CODES = new Set(['ENOSPC', 'EIO', 'EROFS', 'EDQUOT', 'ENXIO', 'ENODEV', 'ESTALE', 'EUCLEAN']);
+
+/**
+ * errno codes that mean the device or filesystem under a log dir failed: the dir goes offline
+ * (Kafka's LogDirFailureChannel). ENOENT and the like are not here: a file removed by the broker's
+ * own retention or deletion must not take a dir offline.
+ */
+const DIR_FAILURE_CODES = new Set(['EIO', 'EROFS', 'ENXIO', 'ENODEV', 'ESTALE', 'EUCLEAN']);
+
+/** Whether `e` (or its cause) is an I/O failure that takes its log dir offline (not a full disk). */
+export function isLogDirFailure(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 4; cur = cur.cause, depth++) {
+    const code = (cur as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && DIR_FAILURE_CODES.has(code)) return true;
+  }
+  return false;
+}
 
 /** The errno code when `e` (or its cause) is a storage failure; undefined otherwise. */
 export function storageFailureCode(e: unknown): string | undefined {

@@ -21,8 +21,10 @@
  * meanwhile, REQUEST_TIMED_OUT for the partitions still waiting after the request's timeout_ms (the
  * records stay in the log in all three cases). A sole leader (single node) commits on append, so
  * nothing waits there and that path allocates nothing more.
- * A write failing for lack of space or an I/O error answers KAFKA_STORAGE_ERROR (logged once per
- * state change by the log manager's StorageErrorLog); the next successful write ends that state.
+ * A write failing for lack of space answers KAFKA_STORAGE_ERROR (logged once per state change by
+ * the log manager's StorageErrorLog); the next successful write ends that state. A write failing
+ * because the disk failed (EIO, EROFS, ...) answers KAFKA_STORAGE_ERROR and takes its log dir
+ * offline (storage/log-dir-failures.ts): its partitions answer KAFKA_STORAGE_ERROR from then on.
  *
  * Large compressed batches are validated off the event loop, which makes such a request
  * asynchronous: its partitions are appended, in request order, once every one of them is
@@ -58,7 +60,7 @@ import type { Partition } from '../partition.js';
 import { autoCreateTopic, type TopicCreationDeps } from './topic-creation.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import { checkProduceRecords, maxDecompressedBytes } from '../produce-policy.js';
-import { storageFailureCode } from '../../storage/storage-error-log.js';
+import { isLogDirFailure, storageFailureCode } from '../../storage/storage-error-log.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { Clock } from '../../common/clock.js';
 import type { Scheduler } from '../../common/scheduler.js';
@@ -82,9 +84,9 @@ const NO_CREATION_ERRORS: CreationErrors = new Map();
 
 function findPartition(deps: ProduceDeps, topic: string, index: number, creationErrors: CreationErrors): Partition | number {
   const parts = deps.replicas.partitions(topic);
-  if (!parts) return creationErrors.get(topic) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  if (!parts) return creationErrors.get(topic) ?? (deps.replicas.isOffline(topic, index) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const p = parts[index];
-  return p ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  return p ?? (deps.replicas.isOffline(topic, index) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 }
 
 /** Auto-creates the request's unknown topics (when enabled); resolves to the failures' codes. Undefined when none is missing. */
@@ -121,8 +123,12 @@ function errorOut(deps: ProduceDeps, index: number, topic: string, e: unknown): 
     return { ...partitionError(index, e.code, e.message), recordErrors: e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message })) };
   }
   if (e instanceof KafkaError) return partitionError(index, e.code, e.message);
+  if (isLogDirFailure(e)) {
+    // The log dir failed: it goes offline (storage/log-dir-failures.ts logs it once).
+    return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `Storage error on ${topic}-${index}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (storageFailureCode(e) !== undefined) {
-    // Disk full / I/O error: reported once per state change, not once per request.
+    // Disk full: reported once per state change, not once per request.
     deps.logs.storageErrors.failed(`append to ${topic}-${index}`, e);
     return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `Storage error on ${topic}-${index}: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -138,6 +144,7 @@ function preparePartition(deps: ProduceDeps, ctx: RequestContext, acks: number, 
   if (records === null || records.length === 0) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce request has no records');
   // Leadership first, as Kafka's appendRecordsToLeader: a follower has no ISR of its own, and a
   // client retrying NOT_ENOUGH_REPLICAS would stay on the old leader instead of refreshing metadata.
+  if (found.offline) return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, `The log directory of ${topic}-${index} is offline on this broker`);
   if (!found.isLeader) return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${index}`);
   if (acks === -1 && found.isrSize < found.settings.minInsyncReplicas) {
     return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `The size of the current ISR (${found.isrSize}) is insufficient to satisfy the min.isr requirement of ${found.settings.minInsyncReplicas} for partition ${topic}-${index}`);
@@ -391,7 +398,7 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
 
 /** What Produce uses: partitions, auto-creation, produce policies, the transaction check, storage errors, conversions. */
 export interface ProduceDeps extends TopicCreationDeps {
-  readonly replicas: Pick<ReplicaManager, 'partitions'>;
+  readonly replicas: Pick<ReplicaManager, 'partitions' | 'isOffline'>;
   readonly config: Pick<BrokerConfig, 'bool'>;
   readonly topics: Pick<TopicController, 'producePolicy' | 'create'>;
   readonly txnCoordinator: Pick<TransactionCoordinator, 'isPartitionInTransaction'>;

@@ -13,6 +13,7 @@
  * they are on disk (v4+). read_committed (isolation level 1) reads stop at the last stable offset and
  * carry the aborted transactions overlapping the returned batches.
  */
+import { LogDirFailureError } from '../../common/errors.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import type { Logger } from '../../common/logger.js';
@@ -133,7 +134,7 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
   return list.map((sp) => {
     if (sp.topic === '') return { sp, partition: undefined, error: ErrorCode.UNKNOWN_TOPIC_ID };
     const partition = deps.replicas.partition(sp.topic, sp.partition);
-    return { sp, partition, error: partition ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    return { sp, partition, error: partition ? ErrorCode.NONE : deps.replicas.isOffline(sp.topic, sp.partition) ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   });
 }
 
@@ -172,7 +173,8 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
     let followerRead = false;
     const out: PartitionOut = { partitionIndex: sp.partition, errorCode: target.error, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
     // A long poll may outlive its partition (topic deleted while waiting).
-    if (partition?.log.isClosed === true) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (partition?.offline === true) out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+    else if (partition?.log.isClosed === true) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     else if (partition && target.error === ErrorCode.NONE) {
       out.highWatermark = BigInt(partition.highWatermark);
       out.lastStableOffset = BigInt(partition.lastStableOffset);
@@ -216,6 +218,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
         } catch (e) {
           if (e instanceof OffsetOutOfRangeError) out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
           else if (e instanceof KafkaError) out.errorCode = e.code;
+          else if (e instanceof LogDirFailureError) out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR; // the dir goes offline (log-dir-failures.ts)
           else {
             deps.logger.error(`fetch from ${sp.topic}-${sp.partition} failed`, e);
             out.errorCode = ErrorCode.UNKNOWN_SERVER_ERROR;
@@ -285,7 +288,7 @@ function buildResponse(deps: FetchDeps, ctx: RequestContext, results: ReadResult
 /** What Fetch uses: topics and partitions, fetch sessions, the response budget, long-poll timers, down-conversion. */
 export interface FetchDeps extends DownConvertDeps {
   readonly metadata: Pick<MetadataStore, 'image'>;
-  readonly replicas: Pick<ReplicaManager, 'partition'>;
+  readonly replicas: Pick<ReplicaManager, 'partition' | 'isOffline'>;
   readonly config: Pick<BrokerConfig, 'int'>;
   readonly fetchSessions: Pick<FetchSessionCache, 'begin'>;
   readonly requestBudget: Pick<RequestBudget, 'responseRoom'>;

@@ -57,6 +57,7 @@ function lookup(p: Partition, timestamp: bigint, readCommitted: boolean): { offs
 function answerPartition(deps: ListOffsetsDeps, ctx: RequestContext, topic: string, rp: RequestPartition, readCommitted: boolean, replicaId: number): PartitionOut {
   const p = deps.replicas.partition(topic, rp.partitionIndex);
   if (!p) return { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+  if (p.offline) return { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
   if (ctx.apiVersion === 0) {
     const oldStyleOffsets = legacyOffsetsBefore(p, rp.timestamp, rp.maxNumOffsets, replicaId === CONSUMER_REPLICA_ID, deps.clock.now());
     return { partitionIndex: rp.partitionIndex, errorCode: ErrorCode.NONE, oldStyleOffsets };

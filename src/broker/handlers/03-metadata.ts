@@ -55,7 +55,7 @@ function topicEntry(t: TopicImage, image: MetadataImage): TopicOut {
     name: t.name,
     topicId: t.topicId,
     isInternal: t.internal,
-    partitions: t.partitions.map((p) => partitionEntry(p, image)),
+    partitions: t.partitions.map((p) => partitionEntry(p, image, t.topicId)),
   };
 }
 

@@ -31,6 +31,7 @@ function deletePartition(deps: DeleteRecordsDeps, topic: string, index: number, 
   const fail = (errorCode: number): PartitionOut => ({ partitionIndex: index, lowWatermark: -1n, errorCode });
   const p = deps.replicas.partition(topic, index);
   if (!p) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (p.offline) return fail(ErrorCode.KAFKA_STORAGE_ERROR);
   if (INTERNAL_TOPICS.has(topic)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION);
   if (p.log.config.cleanupPolicy?.delete === false) return fail(ErrorCode.POLICY_VIOLATION);
   const target = offset === HIGH_WATERMARK ? BigInt(p.highWatermark) : offset;

@@ -38,6 +38,7 @@ export function offsetForLeaderEpochHandler(deps: OffsetForLeaderEpochDeps): Api
           const none = { partition: rp.partition, leaderEpoch: -1, endOffset: -1n };
           const p = deps.replicas.partition(t.topic, rp.partition);
           if (!p) return { ...none, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+          if (p.offline) return { ...none, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
           if (rp.currentLeaderEpoch >= 0 && rp.currentLeaderEpoch !== p.leaderEpoch) {
             return { ...none, errorCode: rp.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
           }

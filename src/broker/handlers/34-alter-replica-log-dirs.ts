@@ -30,6 +30,7 @@ const FUTURE_SUFFIX_LENGTH = 1 + 32 + '-future'.length;
 function moveReplica(deps: AlterReplicaLogDirsDeps, topic: string, index: number, dest: string): number {
   const partition = deps.replicas.partition(topic, index);
   const from = deps.logs.logDirOf(topic, index);
+  if (partition?.offline === true) return ErrorCode.KAFKA_STORAGE_ERROR; // its log dir failed
   if (!partition || from === undefined) return ErrorCode.REPLICA_NOT_AVAILABLE;
   if (from === dest) return ErrorCode.NONE;
   const old = partition.log;

@@ -1,7 +1,8 @@
 /**
  * DescribeLogDirs (key 35), v1-4 advertised.
  * Version notes: v2+ flexible; v3+ top-level error code; v4+ total and usable bytes per dir.
- * offsetLag is 0 (no future replicas); isFutureKey is always false.
+ * offsetLag is 0 (no future replicas); isFutureKey is always false. A failed (offline) log dir is
+ * answered with KAFKA_STORAGE_ERROR and no partitions (Kafka's rule).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import {
@@ -37,7 +38,7 @@ export function describeLogDirsHandler(deps: DescribeLogDirsDeps): ApiHandler<De
           list.push({ partitionIndex: p.partition, partitionSize: BigInt(p.size), offsetLag: 0n, isFutureKey: false });
         }
         return {
-          errorCode: ErrorCode.NONE,
+          errorCode: d.offline ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NONE,
           logDir: d.dir,
           topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
           totalBytes: BigInt(d.totalBytes ?? -1),

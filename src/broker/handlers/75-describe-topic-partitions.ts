@@ -35,7 +35,7 @@ export const MAX_RESPONSE_PARTITIONS = 2000;
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 
 function partitionsFrom(t: TopicImage, image: MetadataImage, start: number, max: number): PartitionOut[] {
-  return t.partitions.slice(start, start + max).map((p) => ({ ...partitionEntry(p, image), eligibleLeaderReplicas: [], lastKnownElr: [] }));
+  return t.partitions.slice(start, start + max).map((p) => ({ ...partitionEntry(p, image, t.topicId), eligibleLeaderReplicas: [], lastKnownElr: [] }));
 }
 
 /** What DescribeTopicPartitions reads: the metadata image. */

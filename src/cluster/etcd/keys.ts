@@ -23,7 +23,7 @@
  */
 import type { AclBinding } from '../../auth/acl.js';
 import { aclId } from './acl-keys.js';
-import type { BrokerEndpoint, BrokerImage, PartitionImage } from '../../metadata/image.js';
+import type { BrokerEndpoint, BrokerImage, OfflineReplica, PartitionImage } from '../../metadata/image.js';
 
 /** Kafka's ZooKeeper name of the cluster-default dynamic broker config. */
 export const DEFAULT_BROKER_RESOURCE = '<default>';
@@ -276,9 +276,27 @@ export function decodeBroker(key: string, raw: string): BrokerImage {
     if (typeof listenerName !== 'string' || typeof host !== 'string' || !isInt(port, 0) || port > 65535) throw new EtcdValueError(key, 'an endpoint lacks listenerName, host or port');
     return { listenerName, host, port };
   });
-  return { nodeId, rack, endpoints: eps };
+  const out: { nodeId: number; rack: string | null; endpoints: BrokerEndpoint[]; offlineLogDirs?: string[]; offlineReplicas?: OfflineReplica[] } = { nodeId, rack, endpoints: eps };
+  // Optional (older brokers omit them): the failed log dirs and the replicas they held.
+  const { offlineLogDirs, offlineReplicas } = o;
+  if (offlineLogDirs !== undefined) {
+    if (!Array.isArray(offlineLogDirs) || !offlineLogDirs.every((d) => typeof d === 'string')) throw new EtcdValueError(key, 'offlineLogDirs is not a list of strings');
+    out.offlineLogDirs = offlineLogDirs as string[];
+  }
+  if (offlineReplicas !== undefined) {
+    if (!Array.isArray(offlineReplicas)) throw new EtcdValueError(key, 'offlineReplicas is not a list');
+    out.offlineReplicas = offlineReplicas.map((r: unknown) => {
+      const { topicId, partition } = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
+      if (typeof topicId !== 'string' || !isInt(partition, 0)) throw new EtcdValueError(key, 'an offline replica lacks topicId or partition');
+      return { topicId, partition };
+    });
+  }
+  return out;
 }
 
 export function encodeBroker(b: BrokerImage): string {
-  return JSON.stringify({ version: 1, nodeId: b.nodeId, rack: b.rack, endpoints: b.endpoints.map((e) => ({ listenerName: e.listenerName, host: e.host, port: e.port })) });
+  const o: Record<string, unknown> = { version: 1, nodeId: b.nodeId, rack: b.rack, endpoints: b.endpoints.map((e) => ({ listenerName: e.listenerName, host: e.host, port: e.port })) };
+  if ((b.offlineLogDirs?.length ?? 0) > 0) o['offlineLogDirs'] = b.offlineLogDirs;
+  if ((b.offlineReplicas?.length ?? 0) > 0) o['offlineReplicas'] = b.offlineReplicas?.map((r) => ({ topicId: r.topicId, partition: r.partition }));
+  return JSON.stringify(o);
 }

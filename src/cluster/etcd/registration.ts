@@ -32,6 +32,8 @@ export interface BrokerRegistration {
   readonly leaseId: string;
   /** Calls `listener` when etcd reports the lease expired: the broker is no longer registered. */
   onLost(listener: (err: Error) => void): void;
+  /** Rewrites the registration's value on the same lease (offline log dirs changed). */
+  update(broker: BrokerImage): Promise<void>;
   /** Ends the registration now (revokes the lease; the key goes at once). */
   close(): Promise<void>;
 }
@@ -55,6 +57,10 @@ export async function registerBroker(session: EtcdSession, broker: BrokerImage, 
     nodeId: broker.nodeId,
     leaseId,
     onLost: (l) => keeper.onLost(l),
+    update: async (b) => {
+      if (keeper.stopped) return;
+      await client.put(key).value(encodeBroker(b)).lease(leaseId);
+    },
     close: async () => {
       if (keeper.stopped) return;
       keeper.stop();
