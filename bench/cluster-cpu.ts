@@ -10,10 +10,11 @@
  * (built by `npm run bench` into .bench-out/build) produces N × 1 KiB records with acks=all
  * (linger.ms=5) in its own process. Reported: the brokers' CPU (process.cpuUsage of this process,
  * which runs nothing else during the workload) per GB of record values, and the replication
- * counters (src/replication/replication-stats.ts) per GB; `--profile` writes a .cpuprofile of
- * the workload window only. `--single`: the same against one broker without etcd (RF 1).
- * `--procs`: the brokers are `samsa start` child processes, as in the bench (CPU from
- * /proc/<pid>/stat; the counters are then not visible); `--prof-dir` runs them under --cpu-prof.
+ * counters (src/replication/replication-stats.ts, summed over the brokers) per GB; `--profile`
+ * writes a .cpuprofile of the workload window only. `--single`: the same against one broker
+ * without etcd (RF 1). `--procs`: the brokers are `samsa start` child processes, as in the bench
+ * (CPU from /proc/<pid>/stat; the counters scraped from each one's metrics listener);
+ * `--prof-dir` runs them under --cpu-prof.
  * `--cold`: no warm-up, the workload runs on the topic just created (as the bench's runs do).
  * `--latency RATE`: instead, produce→ack latency of RATE records/s for 3 s (linger.ms=0), with
  * `--consumer` produce→consume too, `--fresh-topic` on a topic created just before.
@@ -31,7 +32,8 @@ import { startBroker, type RunningBroker } from '../src/index.js';
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
 import type { CreateTopicsResponse } from '../src/protocol/generated/messages/create-topics.js';
 import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
-import { replicationStats } from '../src/replication/replication-stats.js';
+import { diffCounters, type ReplicationCounters } from '../src/replication/replication-stats.js';
+import { inProcessCounters, metricsUrlOf, METRICS_OVERRIDE, perGbLine, scrapeCounters } from './replication-counters.js';
 import { WireClient } from './wire-client.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -106,6 +108,8 @@ interface Member {
   port: number;
   bootstrap: string;
   pid: number | undefined;
+  /** Its /metrics URL (metrics.listeners on a free port). */
+  metricsUrl: string;
   output(): string;
   stop(): Promise<void>;
 }
@@ -124,7 +128,7 @@ async function freePort(): Promise<number> {
 /** `samsa start` in a child process, as the bench runs it. */
 async function spawnBroker(dataDir: string, overrides: Record<string, string>): Promise<Member> {
   const port = await freePort();
-  const args = [join(ROOT, 'dist/src/cli/samsa.js'), 'start', '--port', String(port), '--data-dir', dataDir, ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
+  const args = [join(ROOT, 'dist/src/cli/samsa.js'), 'start', '--port', String(port), '--data-dir', dataDir, ...Object.entries({ ...METRICS_OVERRIDE, ...overrides }).flatMap(([k, v]) => ['--override', `${k}=${v}`])];
   // --prof-dir DIR: each broker process under --cpu-prof (windowed with the printed hrtime span).
   const profDir = arg('--prof-dir');
   const nodeArgs = profDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
@@ -134,7 +138,7 @@ async function spawnBroker(dataDir: string, overrides: Record<string, string>): 
   child.stderr.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000_000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = performance.now() + 30_000;
-  while (!/is up: PLAINTEXT/.test(out)) {
+  while (!/is up: PLAINTEXT/.test(out) || metricsUrlOf(out) === undefined) {
     if (child.exitCode !== null || performance.now() > deadline) throw new Error(`broker did not start:\n${out}`);
     await sleep(20);
   }
@@ -142,6 +146,7 @@ async function spawnBroker(dataDir: string, overrides: Record<string, string>): 
     port,
     bootstrap: `127.0.0.1:${port}`,
     pid: child.pid,
+    metricsUrl: metricsUrlOf(out) as string,
     output: () => out,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -250,7 +255,9 @@ async function main(): Promise<void> {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
-    replicationStats.reset();
+    // The brokers' replication counters (their objects in-process, their /metrics as processes).
+    const counters = (): Promise<ReplicationCounters> => (procs ? scrapeCounters(brokers.map((b) => (b as Member).metricsUrl)) : Promise.resolve(inProcessCounters(brokers.map((b) => (b as RunningBroker).broker))));
+    const counters0 = await counters();
     const etcd0 = await etcdWrites(etcd?.endpoints);
     const hr0 = process.hrtime.bigint() / 1000n;
     const cpuStart = cpuNow();
@@ -266,7 +273,7 @@ async function main(): Promise<void> {
     console.log(`  workload window (µs, monotonic): ${hr0} ${process.hrtime.bigint() / 1000n}`);
     const etcd1 = await etcdWrites(etcd?.endpoints);
     if (etcd !== undefined) console.log(`  etcd during the workload: ${Object.keys(etcd1).map((k) => `${k.replace(/^etcd_/, '')} +${(etcd1[k] as number) - (etcd0[k] as number)}`).join(', ')}`);
-    const stats = { ...replicationStats };
+    const stats = diffCounters(await counters(), counters0);
     if (profile !== undefined) {
       const { profile: prof } = await session.post('Profiler.stop');
       writeFileSync(profile, JSON.stringify(prof));
@@ -277,11 +284,9 @@ async function main(): Promise<void> {
     const last = all[all.length - 1];
     const gb = (records * 1024) / 1e9;
     const cpuSec = procs ? procCpu : (cpu.user + cpu.system) / 1e6;
-    const per = (n: number): string => (n / gb).toFixed(0);
     console.log(`${single ? 'single broker' : '3 brokers RF 3'}: ${records} × 1 KiB acks=all in ${wallMs.toFixed(0)} ms (${last ? `${last[3]} delivered, ${Math.round(Number(last[3]) / (Number(last[4]) / 1000))} rec/s` : `no summary: ${out.slice(-300)}`})`);
     console.log(`  CPU ${cpuSec.toFixed(2)} s${procs ? ` (broker processes: user ${procUser.toFixed(2)}, system ${(procCpu - procUser).toFixed(2)})` : ` (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)})`} = ${(cpuSec / gb).toFixed(2)} CPU s per GB`);
-    console.log(`  per GB: replica fetches ${per(stats.replicaFetches)} (empty ${per(stats.emptyReplicaFetches)}), follower fetches served ${per(stats.followerFetchesServed)}, long-poll wakeups ${per(stats.longPollWakeups)}, high watermark moves ${per(stats.highWatermarkMoves)}, truncation requests ${stats.truncationRequests}`);
-    if (stats.replicaFetches > 0) console.log(`  mean replica fetch answer ${(stats.replicaFetchBytes / Math.max(1, stats.replicaFetches - stats.emptyReplicaFetches) / 1024).toFixed(1)} KiB (non-empty)`);
+    console.log(`  ${perGbLine(stats, gb)}`);
   } finally {
     if (process.argv.includes('--dump')) for (const b of brokers) if ('output' in b) console.log(b.output());
     await Promise.all(brokers.map((b) => b.stop().catch(() => undefined)));

@@ -11,6 +11,10 @@
  * at least min.insync.replicas), so a replicated produce pays for the followers' fetches; Kafka
  * documents no expected ratio. Samsa's goal on the 2-core development VM is ≥ 0.5: here the
  * three brokers, etcd and the client share the same two cores and the same disk.
+ *
+ * Each cluster run also reports the brokers' replication counters (replica fetches, follower
+ * fetches served, long-poll wakeups, high-watermark moves per GB), scraped from every broker's
+ * metrics listener (`metrics.listeners` on a free port) before and after the run.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +23,8 @@ import { startEtcd, type EtcdProcess } from '../src/cluster/etcd/etcd-process.js
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
 import type { CreateTopicsResponse } from '../src/protocol/generated/messages/create-topics.js';
 import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
+import { diffCounters, type ReplicationCounters } from '../src/replication/replication-stats.js';
+import { metricsUrlOf, METRICS_OVERRIDE, perGbLine, scrapeCounters } from './replication-counters.js';
 import type { LatencySummary, Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
 
@@ -60,6 +66,8 @@ export interface ClusterBenchRun {
   produce: Throughput;
   /** CPU seconds (user + system) the broker process(es) used during the run. */
   brokerCpuSec: number;
+  /** Cluster runs: the three brokers' replication counters during the run (summed). */
+  replication?: ReplicationCounters;
 }
 
 export interface ClusterBenchResult {
@@ -144,6 +152,17 @@ async function waitReplicated(ports: number[], topic: string, partitions: number
   }
 }
 
+/** A broker process's /metrics URL, from its start-up banner (printed with the "is up" line). */
+async function metricsUrl(b: ClusterBenchBroker): Promise<string> {
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const url = metricsUrlOf(b.output());
+    if (url !== undefined) return url;
+    if (performance.now() > deadline) throw new Error(`broker on ${b.port} printed no metrics URL`);
+    await sleep(20);
+  }
+}
+
 export async function clusterScenario(d: ClusterBenchDeps): Promise<ClusterBenchResult> {
   const result: ClusterBenchResult = { brokers: BROKERS, partitions: d.partitions, replicationFactor: RF, minInsyncReplicas: MIN_ISR, recordSize: d.recordSize, records: d.records, etcdStartMs: null, clusterReadyMs: null, single: null, cluster: null, ratio: null, runs: [], latency: null };
   let etcd: EtcdProcess | undefined;
@@ -169,8 +188,9 @@ export async function clusterScenario(d: ClusterBenchDeps): Promise<ClusterBench
       const dir = join(d.work, `cluster-${id}`);
       mkdirSync(dir, { recursive: true });
       dirs.push(dir);
-      brokers.push(await d.startBroker(dir, { 'node.id': String(id), 'etcd.endpoints': etcd.endpoints }));
+      brokers.push(await d.startBroker(dir, { ...METRICS_OVERRIDE, 'node.id': String(id), 'etcd.endpoints': etcd.endpoints }));
     }
+    const metricsUrls = await Promise.all(brokers.map((b) => metricsUrl(b)));
     const ports = brokers.map((b) => b.port);
     const bootstrap = ports.map((p) => `127.0.0.1:${p}`).join(',');
     const singleDir = join(d.work, 'cluster-single');
@@ -194,12 +214,15 @@ export async function clusterScenario(d: ClusterBenchDeps): Promise<ClusterBench
         const to = target === 'single' ? `127.0.0.1:${single.port}` : bootstrap;
         d.log(`cluster: produce ${d.recordSize} B acks=all × ${d.records} → ${target === 'single' ? 'single broker' : `3 brokers, RF ${RF}`}${d.repeats > 1 ? ` (run ${rep + 1}/${d.repeats})` : ''}`);
         const pids = target === 'single' ? [single.pid] : brokers.map((b) => b.pid);
+        const counters0 = target === 'cluster' ? await scrapeCounters(metricsUrls) : null;
         const cpu0 = pids.reduce<number>((a, pid) => a + cpuSec(pid), 0);
         const p = await d.produce(to, topic, d.recordSize, d.records, '-1');
         const brokerCpuSec = pids.reduce<number>((a, pid) => a + cpuSec(pid), 0) - cpu0;
+        const replication = counters0 === null ? undefined : diffCounters(await scrapeCounters(metricsUrls), counters0);
         const perGb = p.bytes > 0 ? ` = ${(brokerCpuSec / (p.bytes / 1e9)).toFixed(2)} s per GB` : '';
         d.log(`  ${target}: ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s, broker CPU ${brokerCpuSec.toFixed(2)} s${perGb}${p.error ? ` (${p.error})` : ''}`);
-        result.runs.push({ target, run: rep + 1, produce: p, brokerCpuSec });
+        if (replication !== undefined && p.bytes > 0) d.log(`  ${target} replication ${perGbLine(replication, p.bytes / 1e9)}`);
+        result.runs.push({ target, run: rep + 1, produce: p, brokerCpuSec, ...(replication !== undefined ? { replication } : {}) });
         result[target] = best(result[target], p);
       }
     }

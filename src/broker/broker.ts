@@ -56,6 +56,7 @@ import { electLeader } from '../cluster/leader-elections.js';
 import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
 import type { LeaderElector } from './handlers/43-elect-leaders.js';
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
+import { ReplicationStats } from '../replication/replication-stats.js';
 import { applyLogConfig, BrokerObservability, type ObservabilitySources } from './observability.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
@@ -81,6 +82,8 @@ export class Broker {
   readonly replicas = new ReplicaManager();
   /** Kafka's BrokerTopicMetrics counters (messages/bytes in and out per topic), see metrics/topic-stats.ts. */
   readonly topicStats = new BrokerTopicStats();
+  /** This broker's replication counters (fetchers, follower fetches served, high-watermark moves), see replication/replication-stats.ts. */
+  readonly replicationStats = new ReplicationStats();
   /** The metrics registry and listener (metrics.listeners), null when not configured. */
   observability: BrokerObservability | null = null;
   /** Start-up has finished and stop() has not begun (/health/ready). */
@@ -211,7 +214,7 @@ export class Broker {
     });
     if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
-    this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock });
+    this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock, stats: this.replicationStats });
     this.applier.useRoles(this.roles, this.cluster !== null);
     this.logs.dirFailures.onFailure((dir) => this.logDirFailed(dir));
     const updater = this.isrUpdater;
@@ -310,6 +313,7 @@ export class Broker {
       registrations: cluster === null ? null : { unregister: (id: number) => cluster.unregister(id) },
       leaderThrottle: this.throttles?.leader ?? null,
       topicStats: this.topicStats,
+      replicationStats: this.replicationStats,
     };
     const topicNames = {
       nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name,
@@ -328,6 +332,7 @@ export class Broker {
     return {
       nodeId: this.nodeId,
       topicStats: this.topicStats,
+      replicationStats: this.replicationStats,
       maxPartitionSeries: this.config.int('metrics.partition.series.max'),
       apiName: (k) => this.router?.handlers.get(k)?.name ?? `api${k}`,
       partitions: () => (this.router === undefined ? none : this.replicas.all()),
@@ -459,6 +464,7 @@ export class Broker {
     this.throttles = replicationThrottles({ config: c, metadata: this.metadata, localId: this.nodeId, clock: this.clock });
     this.fetchers = new ReplicaFetcherManager({
       throttle: this.throttles.follower,
+      stats: this.replicationStats,
       localId: this.nodeId,
       scheduler: this.scheduler,
       maxWaitMs: c.int('replica.fetch.wait.max.ms'),

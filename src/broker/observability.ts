@@ -1,7 +1,7 @@
 /**
  * A broker's observability wiring: its own Prometheus registry (never prom-client's global one,
  * so two brokers in one process export apart), filled from the broker's parts at scrape time
- * (metrics/kafka-metrics.ts, group-metrics.ts, process-metrics.ts) plus the request metrics the
+ * (metrics/kafka-metrics.ts, replication-metrics.ts, group-metrics.ts, process-metrics.ts) plus the request metrics the
  * router feeds, served on `metrics.listeners` with the health endpoints (metrics/metrics-server.ts).
  * Without `metrics.listeners` nothing is built: the router measures nothing, only the plain
  * BrokerTopicMetrics counters are kept (a few additions per partition of a request).
@@ -14,6 +14,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { Logger, LogLevel } from '../common/logger.js';
 import { registerGroupMetrics } from '../metrics/group-metrics.js';
 import { registerKafkaMetrics, type KafkaMetricSources } from '../metrics/kafka-metrics.js';
+import { registerReplicationMetrics, type ReplicationMetricSources } from '../metrics/replication-metrics.js';
 import { MetricsServer, type Readiness } from '../metrics/metrics-server.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
 import { registerCoordinatorMetrics, type CoordinatorMetricSources } from '../metrics/coordinator-metrics.js';
@@ -21,7 +22,7 @@ import { RequestMetrics } from '../metrics/request-metrics.js';
 import type { GroupMetricSources } from '../metrics/group-metrics.js';
 import { SAMSA_VERSION } from '../common/version.js';
 
-export interface ObservabilitySources extends KafkaMetricSources, GroupMetricSources, CoordinatorMetricSources {
+export interface ObservabilitySources extends KafkaMetricSources, GroupMetricSources, CoordinatorMetricSources, ReplicationMetricSources {
   readonly nodeId: number;
   apiName(apiKey: number): string;
   readiness(): Readiness;
@@ -35,8 +36,9 @@ export class BrokerObservability {
 
   private constructor(private readonly src: ObservabilitySources, logger: Logger) {
     const registry = this.registry;
-    this.requests = new RequestMetrics(registry, (k) => src.apiName(k));
+    this.requests = new RequestMetrics(registry, (k) => src.apiName(k), () => src.replicationStats.followerFetchVersions);
     registerKafkaMetrics(registry, src);
+    registerReplicationMetrics(registry, src);
     registerGroupMetrics(registry, src);
     registerCoordinatorMetrics(registry, src);
     this.process = new ProcessMetrics(registry);

@@ -16,6 +16,7 @@ import type { Clock } from '../common/clock.js';
 import type { MetadataImage, PartitionImage } from '../metadata/image.js';
 import type { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import type { FollowerPartition } from '../replication/replica-fetcher.js';
+import type { LeaderStatsSink } from '../replication/replication-stats.js';
 import type { Partition } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
 
@@ -30,6 +31,8 @@ export interface PartitionRolesDeps {
   /** Null on a single node (nothing to fetch from). */
   fetchers: ReplicaFetcherManager | null;
   clock: Clock;
+  /** The broker's replication counters (leaders count their high-watermark moves); absent: not counted. */
+  stats?: Pick<LeaderStatsSink, 'highWatermarkMoved'>;
 }
 
 /** A Partition as the replica fetcher sees it. */
@@ -105,7 +108,7 @@ export class PartitionRoles {
       if (meta.replicas.length <= 1 && p.role === 'sole-leader') {
         p.leaderEpoch = Math.max(p.leaderEpoch, meta.leaderEpoch);
       } else {
-        p.becomeLeader(meta.leaderEpoch, localId, meta.replicas, meta.isr, this.deps.clock);
+        p.becomeLeader(meta.leaderEpoch, localId, meta.replicas, meta.isr, this.deps.clock, this.deps.stats ?? null);
       }
       if (!wasLeader) for (const l of this.listeners) l.becameLeader(p);
       return;

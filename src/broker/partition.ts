@@ -32,7 +32,7 @@ import { incrementSequence } from '../protocol/records/validate.js';
 import type { Clock } from '../common/clock.js';
 import { CommitWaiters } from '../replication/commit-waiters.js';
 import { LeaderState } from '../replication/leader-state.js';
-import { replicationStats } from '../replication/replication-stats.js';
+import type { LeaderStatsSink } from '../replication/replication-stats.js';
 import type { AppendResult, PartitionLog } from '../storage/partition-log.js';
 import { type AppendOrigin, type ProducerBatch, ProducerStateManager, readMarker } from '../storage/producer-state.js';
 
@@ -75,6 +75,8 @@ export class Partition {
   readonly commitWaiters = new CommitWaiters();
   /** The partition epoch of the metadata this role came from (AlterPartition compares it). */
   partitionEpoch = 0;
+  /** The broker's replication counters, given with the leader role (high-watermark moves). */
+  private leaderStats: Pick<LeaderStatsSink, 'highWatermarkMoved'> | null = null;
   /** Told when a follower outside the ISR has caught up to the high watermark (ISR expansion). */
   isrCandidateListener: ((p: Partition) => void) | null = null;
   private _log: PartitionLog;
@@ -167,9 +169,10 @@ export class Partition {
    * The epoch starts at the current log end offset; the high watermark starts where it was
    * (checkpointed, or learnt as a follower) and moves once every ISR member has fetched.
    */
-  becomeLeader(epoch: number, localId: number, replicas: readonly number[], isr: readonly number[], clock: Clock): void {
+  becomeLeader(epoch: number, localId: number, replicas: readonly number[], isr: readonly number[], clock: Clock, stats: Pick<LeaderStatsSink, 'highWatermarkMoved'> | null = null): void {
     if (this._offline) return;
     const log = this._log;
+    this.leaderStats = stats;
     if (epoch !== this.leaderEpoch || this._role !== 'leader') {
       this.leaderEpoch = epoch;
       if (log.leaderEpochs.latestEpoch() < epoch) log.leaderEpochs.assign(epoch, log.logEndOffset);
@@ -221,7 +224,7 @@ export class Partition {
   }
 
   private highWatermarkMoved(): void {
-    replicationStats.highWatermarkMoves++;
+    this.leaderStats?.highWatermarkMoved();
     const hw = (this.leaderState as LeaderState).highWatermark;
     this._log.highWatermark = hw;
     this.commitWaiters.advance(this._log.highWatermark);

@@ -11,6 +11,10 @@
  * being encoded (a long poll's wait included). Kafka's queue/local/remote/send split is not kept:
  * the frame is dispatched as soon as it is read (no request queue), so queue time is ~0.
  *
+ * Follower fetches also count as request="FetchFollower" (Kafka's split of Fetch into FetchConsumer
+ * and FetchFollower; only the follower side and only RequestsPerSec here): read at scrape time
+ * from the counts the Fetch handler keeps per version (replication/replication-stats.ts).
+ *
  * Hot path: one label lookup per API key and version is cached (prom-client's labels() child), so
  * a request costs a Map lookup, one counter increment and one bucket search.
  */
@@ -34,8 +38,26 @@ export class RequestMetrics {
   private readonly throttle: Histogram<'request'>;
   private readonly byKey = new Map<number, ApiSeries>();
 
-  constructor(registry: Registry, private readonly apiName: (apiKey: number) => string) {
-    this.requests = new Counter({ name: 'kafka_network_requestmetrics_requests_total', help: 'Requests received, per API and version (RequestsPerSec)', labelNames: ['request', 'version'], registers: [registry] });
+  /**
+   * `followerFetches`: follower Fetch requests served so far, per version (the FetchFollower
+   * series, added to the counter at each scrape by what they grew since the previous one).
+   */
+  constructor(registry: Registry, private readonly apiName: (apiKey: number) => string, followerFetches?: () => ReadonlyMap<number, number>) {
+    const exported = new Map<number, number>();
+    this.requests = new Counter({
+      name: 'kafka_network_requestmetrics_requests_total',
+      help: 'Requests received, per API and version (RequestsPerSec)',
+      labelNames: ['request', 'version'],
+      registers: [registry],
+      collect() {
+        if (followerFetches === undefined) return;
+        for (const [version, n] of followerFetches()) {
+          const grown = n - (exported.get(version) ?? 0);
+          if (grown > 0) this.inc({ request: 'FetchFollower', version: String(version) }, grown);
+          exported.set(version, n);
+        }
+      },
+    });
     this.totalTime = new Histogram({
       name: 'kafka_network_requestmetrics_totaltimems',
       help: 'Time from reading a request to its answer being ready, in milliseconds (TotalTimeMs)',

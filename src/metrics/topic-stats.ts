@@ -5,7 +5,8 @@
  * scrape time.
  *
  * Kafka's meanings, kept: MessagesIn / BytesIn count what a leader appended for clients (records
- * and batch bytes as stored; replicas' appends count as ReplicationBytesIn, internal-topic writes
+ * and batch bytes as stored; replicas' appends count as ReplicationBytesIn, kept with the other
+ * replication counters in replication/replication-stats.ts; internal-topic writes
  * of the coordinators are not client traffic and are not counted); BytesOut counts record bytes
  * sent to consumers (followers' fetches: ReplicationBytesOut); BytesRejected the bytes of a
  * partition's records refused by Produce; TotalProduce/FetchRequests and FailedProduce/Fetch
@@ -33,8 +34,6 @@ export class BrokerTopicStats {
   /** All topics together (the MBean without a topic tag). */
   readonly all: TopicCounters = zero();
   private readonly topics = new Map<string, TopicCounters>();
-  /** Bytes a follower appended from its leaders (ReplicationBytesInPerSec). */
-  replicationBytesIn = 0;
   /** Record bytes sent to followers (ReplicationBytesOutPerSec). */
   replicationBytesOut = 0;
 

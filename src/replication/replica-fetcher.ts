@@ -29,7 +29,7 @@ import type { ProtocolClient } from '../client/protocol-client.js';
 import type { FetchResponse } from '../protocol/generated/messages/fetch.js';
 import type { OffsetForLeaderEpochResponse } from '../protocol/generated/messages/offset-for-leader-epoch.js';
 import { RECORD_BATCH_OVERHEAD, batchSizeAt } from '../protocol/records/batch-header.js';
-import { replicationStats } from './replication-stats.js';
+import type { FetcherStatsSink } from './replication-stats.js';
 
 const FETCH_KEY = 1;
 const FETCH_VERSION = 12;
@@ -77,6 +77,8 @@ export interface ReplicaFetcherOptions {
   logger?: Logger;
   /** Replication throttling of the follower side (absent: none). */
   throttle?: FollowerThrottle;
+  /** The broker's replication counters (replication-stats.ts). */
+  stats: FetcherStatsSink;
 }
 
 /** The follower side of replication throttling (replication-quota.ts). */
@@ -122,6 +124,7 @@ export class ReplicaFetcher {
 
   remove(topic: string, partition: number): void {
     this.partitions.delete(key(topic, partition));
+    this.opts.stats.forget(this.opts.sourceId, topic, partition);
   }
 
   has(topic: string, partition: number): boolean {
@@ -130,6 +133,7 @@ export class ReplicaFetcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const f of this.partitions.values()) this.opts.stats.forget(this.opts.sourceId, f.p.topic, f.p.partition);
     this.client?.close();
     this.poke();
     await this.running;
@@ -194,7 +198,7 @@ export class ReplicaFetcher {
   private async truncate(client: ProtocolClient, list: Fetching[]): Promise<void> {
     const byTopic = new Map<string, Fetching[]>();
     for (const f of list) byTopic.set(f.p.topic, [...(byTopic.get(f.p.topic) ?? []), f]);
-    replicationStats.truncationRequests++;
+    this.opts.stats.truncationRequested();
     const res = await client.request<OffsetForLeaderEpochResponse>(OFFSET_FOR_LEADER_EPOCH_KEY, OFFSET_FOR_LEADER_EPOCH_VERSION, {
       replicaId: this.opts.localId,
       topics: [...byTopic].map(([topic, fs]) => ({
@@ -298,24 +302,22 @@ export class ReplicaFetcher {
     try {
       const res = answer.body;
       if (res.errorCode !== ErrorCode.NONE) throw new Error(`Fetch answered error ${res.errorCode}`);
-      replicationStats.replicaFetches++;
-      let received = 0;
-      for (const t of res.responses) for (const r of t.partitions) received += r.records?.length ?? 0;
-      replicationStats.replicaFetchBytes += received;
-      if (received === 0) replicationStats.emptyReplicaFetches++;
+      let appended = 0;
       for (const t of res.responses) {
         for (const r of t.partitions) {
           const f = this.partitions.get(key(t.topic, r.partitionIndex));
           if (f === undefined || f.truncating) continue; // removed or re-added while the fetch was out
-          this.handlePartition(f, r);
+          appended += this.handlePartition(f, r);
         }
       }
+      this.opts.stats.fetched(this.opts.sourceId, appended);
     } finally {
       answer.release();
     }
   }
 
-  private handlePartition(f: Fetching, r: FetchResponse['responses'][number]['partitions'][number]): void {
+  /** Applies one partition of a Fetch answer; returns the record bytes appended (ReplicationBytesIn). */
+  private handlePartition(f: Fetching, r: FetchResponse['responses'][number]['partitions'][number]): number {
     const p = f.p;
     switch (r.errorCode) {
       case ErrorCode.NONE:
@@ -325,25 +327,31 @@ export class ReplicaFetcher {
         if (leaderStart >= 0 && p.logEndOffset < leaderStart) p.truncateFullyAndStartAt(leaderStart);
         else if (r.highWatermark >= 0n) p.truncateTo(Math.min(Number(r.highWatermark), p.logEndOffset));
         else this.delay(f);
-        return;
+        return 0;
       }
       default:
         this.delay(f);
-        return;
+        return 0;
     }
     if (r.divergingEpoch.epoch >= 0) {
       f.truncating = !this.truncateToLeader(p, r.divergingEpoch.epoch, Number(r.divergingEpoch.endOffset));
-      return;
+      return 0;
     }
+    let appended = 0;
     const records = r.records;
     if (records !== null && records.length > 0) {
       const whole = wholeBatches(records);
       if (whole.length > 0) {
         p.appendFromLeader(whole);
+        appended = whole.length;
         this.opts.throttle?.received(p.topic, p.partition, whole.length);
       }
     }
-    p.leaderProgress(Number(r.highWatermark), Number(r.logStartOffset));
+    const hw = Number(r.highWatermark);
+    p.leaderProgress(hw, Number(r.logStartOffset));
+    // Kafka's fetcher lag: the leader's high watermark minus the next offset to fetch.
+    this.opts.stats.lag(this.opts.sourceId, p.topic, p.partition, Math.max(0, hw - p.logEndOffset));
+    return appended;
   }
 }
 

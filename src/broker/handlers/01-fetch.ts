@@ -25,7 +25,7 @@ import {
   type FetchResponseInit,
 } from '../../protocol/generated/messages/fetch.js';
 import { ZERO_UUID } from '../../protocol/primitives/uuid.js';
-import { replicationStats } from '../../replication/replication-stats.js';
+import type { LeaderStatsSink } from '../../replication/replication-stats.js';
 import { LAST_OFFSET_DELTA_OFFSET, RECORD_BATCH_OVERHEAD, batchSizeAt } from '../../protocol/records/batch-header.js';
 import { OffsetOutOfRangeError } from '../../storage/partition-log.js';
 import { downConvertRead, legacyFetchError, legacyMagicOf, type DownConvertDeps } from '../fetch-down-convert.js';
@@ -303,6 +303,8 @@ export interface FetchDeps extends DownConvertDeps {
   /** replica.selector.class (null: consumers always read from the leader). */
   readonly replicaSelector: ReplicaSelector | null;
   readonly followerReads: FollowerReadStats;
+  /** The broker's replication counters: follower fetches served, long-poll wakeups. */
+  readonly replicationStats?: Pick<LeaderStatsSink, 'followerFetchServed' | 'longPollWakeup'>;
 }
 
 /** The leader side of replication throttling (replication/replication-quota.ts). */
@@ -341,7 +343,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
       const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
       const replica = replicaId >= 0;
       if (replica) {
-        replicationStats.followerFetchesServed++;
+        deps.replicationStats?.followerFetchServed(ctx.apiVersion);
         acceptReplicaFetch(targets, replicaId);
       }
       // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
@@ -368,7 +370,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
         };
         const onAppend = (): void => {
           if (done) return;
-          replicationStats.longPollWakeups++;
+          deps.replicationStats?.longPollWakeup();
           // A follower waits for records past its fetch offset, not for high watermark moves
           // (those reach it with its next fetch): otherwise every ISR member's fetch would wake
           // the others' and the fetches would ping-pong without data.
