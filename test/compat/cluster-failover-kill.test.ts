@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { startPythonConsumer, startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
-import { acksOf, assertLogsHoldAcks, type Ack } from '../helpers/acked-records.js';
+import { acksOf, assertLogsHoldAcks, finishProducer, type Ack } from '../helpers/acked-records.js';
 
 const fx = useEtcd({ before, after });
 const ROUNDS = Number(process.env['FAILOVER_ROUNDS'] ?? 30);
@@ -119,14 +119,7 @@ test(`confluent-kafka idempotent producer and a consumer group through ${ROUNDS}
   assert.ok(kinds.coordinator > 0, 'no round killed the group coordinator host');
 
   // Stop producing; every message must have been delivered.
-  const code = await producer.finish();
-  assert.equal(code, 0, `producer exit ${code}: ${producer.stderr()}`);
-  const done = producer.lines.find((l) => l.msg['done'] !== undefined)?.msg;
-  assert.equal(done?.['undelivered'], 0, 'messages left undelivered');
-  const failed = producer.lines.filter((l) => l.msg['err'] !== undefined || l.msg['fatal'] === true);
-  assert.deepEqual(failed.map((l) => l.msg), [], 'delivery failures or fatal producer errors');
-  const acked = acks();
-  assert.equal(acked.length, done?.['done'], 'every produced message acknowledged');
+  const acked = await finishProducer(producer);
 
   // Every acknowledged record at its offset, no duplicates, nothing else in the log.
   const ends = await assertLogsHoldAcks(cluster, TOPIC, PARTITIONS, acked);

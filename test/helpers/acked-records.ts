@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import type { RecordBatch } from '../../src/protocol/records/record.js';
 import type { ProcessCluster } from './cluster-process.js';
-import type { JsonLine } from './failover-clients.js';
+import type { JsonLine, LineProcess } from './failover-clients.js';
 import { WireClient } from './wire.js';
 
 export interface Ack {
@@ -44,6 +44,23 @@ export function auditPartition(partition: number, batches: readonly RecordBatch[
   const ackedValues = new Set(mine.map((a) => a.v));
   const unacknowledged = [...log.values()].filter((v) => !ackedValues.has(v)).length;
   return { lost, duplicated, unacknowledged, records: log.size };
+}
+
+/**
+ * Ends the producer (failover-clients.ts) and asserts it delivered everything: exit code 0, no
+ * message left undelivered, no delivery failure or fatal error, every produced message
+ * acknowledged. The acknowledgements.
+ */
+export async function finishProducer(producer: LineProcess): Promise<Ack[]> {
+  const code = await producer.finish();
+  assert.equal(code, 0, `producer exit ${code}: ${producer.stderr()}`);
+  const done = producer.lines.find((l) => l.msg['done'] !== undefined)?.msg;
+  assert.equal(done?.['undelivered'], 0, 'messages left undelivered');
+  const failed = producer.lines.filter((l) => l.msg['err'] !== undefined || l.msg['fatal'] === true);
+  assert.deepEqual(failed.map((l) => l.msg), [], 'delivery failures or fatal producer errors');
+  const acked = acksOf(producer.lines);
+  assert.equal(acked.length, done?.['done'], 'every produced message acknowledged');
+  return acked;
 }
 
 /**
