@@ -102,6 +102,20 @@ export function perTopic<Req, Res, T>(apiKey: number, operation: Action['operati
   };
 }
 
+/** perTopic for a request whose `topics` entries each carry the topic's `name`; `addDenied` answers the denied ones. */
+export function perNamedTopic<Req extends { topics: readonly { readonly name: string }[] }, Res>(
+  apiKey: number,
+  operation: Action['operation'],
+  addDenied: (res: Res, denied: readonly Req['topics'][number][], ctx: RequestContext) => Res,
+): AccessRule<Req, Res> {
+  return perTopic<Req, Res, Req['topics'][number]>(apiKey, operation, {
+    topics: (req) => req.topics,
+    nameOf: (t) => t.name,
+    withTopics: (req, topics) => ({ ...req, topics }),
+    addDenied,
+  });
+}
+
 /** A request topic of the offset APIs (OffsetCommit, TxnOffsetCommit, OffsetDelete): a name and its partitions. */
 type OffsetTopic = { readonly name: string; readonly partitions: readonly { readonly partitionIndex: number }[] };
 /** Their response topic: each partition answered with an error code. */
@@ -112,15 +126,10 @@ type OffsetTopicResult = { name: string; partitions: { partitionIndex: number; e
  * their partitions: each partition of a denied topic is answered TOPIC_AUTHORIZATION_FAILED.
  */
 export function perOffsetTopic<Req extends { topics: readonly OffsetTopic[] }, Res extends { topics?: OffsetTopicResult[] }>(apiKey: number, operation: Action['operation']): AccessRule<Req, Res> {
-  return perTopic<Req, Res, Req['topics'][number]>(apiKey, operation, {
-    topics: (req) => req.topics,
-    nameOf: (t) => t.name,
-    withTopics: (req, topics) => ({ ...req, topics }),
-    addDenied: (res, denied) => ({
-      ...res,
-      topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) }))],
-    }),
-  });
+  return perNamedTopic<Req, Res>(apiKey, operation, (res, denied) => ({
+    ...res,
+    topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) }))],
+  }));
 }
 
 /** How a rule reads and rebuilds a request whose entries each name one resource (groups, transactional ids, config resources). */

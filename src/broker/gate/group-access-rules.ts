@@ -23,7 +23,7 @@ import type { OffsetCommitRequest, OffsetCommitResponseInit } from '../../protoc
 import type { OffsetDeleteRequest, OffsetDeleteResponseInit } from '../../protocol/generated/messages/offset-delete.js';
 import type { OffsetFetchRequest, OffsetFetchResponseInit } from '../../protocol/generated/messages/offset-fetch.js';
 import { AclOperation, AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
-import { allowed, filterAfter, perOffsetTopic, perResource, perTopic, thenRule, wholeRequest, type AccessRule, type Check } from './access-rule.js';
+import { allowed, filterAfter, perOffsetTopic, perResource, thenRule, wholeRequest, type AccessRule, type Check } from './access-rule.js';
 import { describeGroupsOperations } from './authorized-operations-rule.js';
 import { CLUSTER_RESOURCE, ResourceType, topicResource, type Action } from './authorizer.js';
 
