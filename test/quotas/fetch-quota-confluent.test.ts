@@ -6,21 +6,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunningBroker } from '../../src/index.js';
-import { createTopicWithQuota, MEASURE_S, runQuotaScript, startQuotaBroker, WARM_S } from './quota-confluent-helpers.js';
+import { createTopicWithQuota, MEASURE_S, runQuotaScript, useQuotaBroker, WARM_S } from './quota-confluent-helpers.js';
 
 const QUOTA = 200_000;
 
-let broker: RunningBroker;
-
-before(async () => {
-  // Short windows: a consumer that can read as fast as it likes gets a burst each time its oldest window expires.
-  broker = await startQuotaBroker();
-});
-
-after(async () => {
-  await broker?.stop();
-});
+const quotaBroker = useQuotaBroker({ before, after });
 
 const SCRIPT = String.raw`
 from confluent_kafka import Producer, Consumer, TopicPartition, OFFSET_BEGINNING
@@ -75,6 +65,7 @@ print(json.dumps({'measuredBytes': measured, 'warmBytes': sum(n for (t, n) in go
 `;
 
 test('a confluent-kafka consumer over consumer_byte_rate reads at the quota; another client id is not throttled', { timeout: 180_000 }, async () => {
+  const broker = quotaBroker();
   const topic = 'quota-fetch';
   await createTopicWithQuota(broker.port, topic, [{ entityType: 'user', entityName: 'ANONYMOUS' }, { entityType: 'client-id', entityName: 'slow-reader' }], 'consumer_byte_rate', QUOTA);
   const out = await runQuotaScript<{ measuredBytes: number; warmBytes: number; total: number; perSecond: number[]; fast: { seconds: number; records: number } | null; throttleMax: Record<string, number>; errors: string[] }>(SCRIPT, broker, topic, ['slow-reader', 'fast-reader'], 'quota consumer');

@@ -13,20 +13,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunningBroker } from '../../src/index.js';
-import { createTopicWithQuota, MEASURE_S, runQuotaScript, startQuotaBroker, WARM_S } from './quota-confluent-helpers.js';
+import { createTopicWithQuota, MEASURE_S, runQuotaScript, useQuotaBroker, WARM_S } from './quota-confluent-helpers.js';
 
 const QUOTA = 100_000;
 
-let broker: RunningBroker;
-
-before(async () => {
-  broker = await startQuotaBroker();
-});
-
-after(async () => {
-  await broker?.stop();
-});
+const quotaBroker = useQuotaBroker({ before, after });
 
 const SCRIPT = String.raw`
 from confluent_kafka import Producer
@@ -81,6 +72,7 @@ print(json.dumps({'measuredBytes': measured, 'perSecond': [sum(n for (t, n) in a
 `;
 
 test('a confluent-kafka producer over producer_byte_rate is throttled to the quota; another client id is not', { timeout: 180_000 }, async () => {
+  const broker = quotaBroker();
   const topic = 'quota-produce';
   await createTopicWithQuota(broker.port, topic, [{ entityType: 'client-id', entityName: 'throttled' }], 'producer_byte_rate', QUOTA);
   const out = await runQuotaScript<{ measuredBytes: number; perSecond: number[]; warmBytes: number; free: { seconds: number; acked: number } | null; throttleMax: Record<string, number>; errors: string[] }>(SCRIPT, broker, topic, ['throttled', 'free'], 'quota producer');

@@ -13,13 +13,24 @@ export const WARM_S = 4;
 export const MEASURE_S = 10;
 
 /**
- * A broker with two quota windows of 1 s: Kafka's sampled rate lets a client that always has data
- * use a whole window's allowance at once, so with the default 11 windows its bursts are 10 s of
- * quota every 11 s and a 10 s measurement depends on where they fall; two windows make the bursts
- * 1 s of quota and the rate over any 10 s close to the quota.
+ * A broker for the test file (started in `before`, stopped in `after`) with two quota windows of
+ * 1 s: Kafka's sampled rate lets a client that always has data use a whole window's allowance at
+ * once, so with the default 11 windows its bursts are 10 s of quota every 11 s and a 10 s
+ * measurement depends on where they fall; two windows make the bursts 1 s of quota and the rate
+ * over any 10 s close to the quota.
  */
-export function startQuotaBroker(): Promise<RunningBroker> {
-  return startBroker({ port: 0, config: { 'num.partitions': 1, 'quota.window.num': 2, 'quota.window.size.seconds': 1 } });
+export function useQuotaBroker(hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }): () => RunningBroker {
+  let broker: RunningBroker | undefined;
+  hooks.before(async () => {
+    broker = await startBroker({ port: 0, config: { 'num.partitions': 1, 'quota.window.num': 2, 'quota.window.size.seconds': 1 } });
+  });
+  hooks.after(async () => {
+    await broker?.stop();
+  });
+  return () => {
+    if (broker === undefined) throw new Error('the quota broker has not started');
+    return broker;
+  };
 }
 
 /** Creates a one-partition topic and sets `key` = `value` on the quota entity `entity`. */
