@@ -76,16 +76,26 @@ function row(b: AclBinding): Row {
   };
 }
 
+/** An ACL filter as DescribeAcls and DeleteAcls carry it. */
+function filterFields(f: AclFilter): { resourceTypeFilter: number; resourceNameFilter: string | null; patternTypeFilter: number; principalFilter: string | null; hostFilter: string | null; operation: number; permissionType: number } {
+  return { resourceTypeFilter: f.resourceType, resourceNameFilter: f.resourceName, patternTypeFilter: f.patternType, principalFilter: f.principal, hostFilter: f.host, operation: f.operation, permissionType: f.permissionType };
+}
+
+/** A Kafka error code with the broker's message, if any. */
+function errorText(code: number, message: string | null): string {
+  return `${errorName(code)}${message ? ` (${message})` : ''}`;
+}
+
 async function describe(conn: KafkaConnection, f: AclFilter, timeout: number): Promise<AclBinding[]> {
   const res = await conn.request<DescribeAclsResponse>(
     API.DescribeAcls,
     VERSION,
-    { resourceTypeFilter: f.resourceType, resourceNameFilter: f.resourceName, patternTypeFilter: f.patternType, principalFilter: f.principal, hostFilter: f.host, operation: f.operation, permissionType: f.permissionType },
+    filterFields(f),
     timeout,
   );
   if (res.errorCode !== 0) {
     const hint = res.errorCode === ErrorCode.SECURITY_DISABLED ? 'Set authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer on the brokers.' : undefined;
-    throw new CliError(`DescribeAcls failed: ${errorName(res.errorCode)}${res.errorMessage ? ` (${res.errorMessage})` : ''}.`, hint, { exitCode: ExitCode.FAILED });
+    throw new CliError(`DescribeAcls failed: ${errorText(res.errorCode, res.errorMessage)}.`, hint, { exitCode: ExitCode.FAILED });
   }
   return res.resources.flatMap((r) => r.acls.map((a) => ({ resourceType: r.resourceType, resourceName: r.resourceName, patternType: r.patternType, principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType })));
 }
@@ -129,7 +139,7 @@ export function runAcls(args: string[]): Promise<number> {
         if (r.errorCode === 0) result.added?.push(row(b));
         else {
           failed = true;
-          result.errors.push(`Error while adding ${describeAcl(b)}: ${errorName(r.errorCode)}${r.errorMessage ? ` (${r.errorMessage})` : ''}`);
+          result.errors.push(`Error while adding ${describeAcl(b)}: ${errorText(r.errorCode, r.errorMessage)}`);
         }
       });
       text += `Adding ACLs for resources:\n${bindings.map((b) => `\t${describeAcl(b)}`).join('\n')}\n\n`;
@@ -138,14 +148,14 @@ export function runAcls(args: string[]): Promise<number> {
       const res = await conn.request<DeleteAclsResponse>(
         API.DeleteAcls,
         VERSION,
-        { filters: filters.map((f) => ({ resourceTypeFilter: f.resourceType, resourceNameFilter: f.resourceName, patternTypeFilter: f.patternType, principalFilter: f.principal, hostFilter: f.host, operation: f.operation, permissionType: f.permissionType })) },
+        { filters: filters.map(filterFields) },
         s.timeout,
       );
       result.removed = [];
       for (const r of res.filterResults) {
         if (r.errorCode !== 0) {
           failed = true;
-          result.errors.push(`Error while removing ACLs: ${errorName(r.errorCode)}${r.errorMessage ? ` (${r.errorMessage})` : ''}`);
+          result.errors.push(`Error while removing ACLs: ${errorText(r.errorCode, r.errorMessage)}`);
           continue;
         }
         for (const m of r.matchingAcls) result.removed.push(row({ resourceType: m.resourceType, resourceName: m.resourceName, patternType: m.patternType, principal: m.principal, host: m.host, operation: m.operation, permissionType: m.permissionType }));

@@ -5,7 +5,7 @@
  */
 import type { KafkaConnection } from '../client/connection.js';
 import { parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
-import { connectionSettings, openConnection, type ConnectionSettings } from './client.js';
+import { connectionSettings, DEFAULT_BOOTSTRAP, openConnection, type ConnectionSettings } from './client.js';
 import { CliError, reportError } from './output.js';
 
 /** What a command may adjust in the shared frame. */
@@ -64,4 +64,26 @@ export async function runConnected(
     },
     opts,
   );
+}
+
+/**
+ * The frame of a command that resolves its own connection settings: parse the options, print
+ * help, run; a failure becomes a one-line error naming the --bootstrap-server given.
+ */
+export async function runParsed(command: string, args: readonly string[], options: readonly OptionSpec[], usage: string, run: (a: ParsedArgs) => Promise<number>): Promise<number> {
+  let a: ParsedArgs;
+  try {
+    a = parseArgs(command, args, options);
+  } catch (e) {
+    return reportError(command, e);
+  }
+  if (a.has('help')) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  try {
+    return await run(a);
+  } catch (e) {
+    return reportError(command, e, { bootstrap: a.get('bootstrap-server') ?? DEFAULT_BOOTSTRAP });
+  }
 }

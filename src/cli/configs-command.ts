@@ -13,9 +13,10 @@
  */
 import { ClientConnectionError, KafkaConnection } from '../client/connection.js';
 import { errorInfo } from '../common/error-codes.js';
-import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
+import { formatOptions, type OptionSpec, type ParsedArgs } from './args.js';
+import { runParsed } from './command.js';
 import { connectionOptions, connectionSettings, type ConnectionSettings } from './client.js';
-import { CliError, ExitCode, formatTable, reportError, toJson, writeOut } from './output.js';
+import { CliError, ExitCode, formatTable, toJson, writeOut } from './output.js';
 
 const RESOURCE = { topics: 2, brokers: 4, 'broker-loggers': 8 } as const;
 type EntityType = keyof typeof RESOURCE;
@@ -141,7 +142,8 @@ function entity(a: ParsedArgs): { type: EntityType; name: string; label: string 
   return { type, name, label: `${type === 'topics' ? 'topic' : type === 'brokers' ? 'broker' : 'broker-logger'} ${name}` };
 }
 
-function kafkaError(code: number, message: string | null, what: string): CliError {
+/** A CliError (exit code FAILED) for a Kafka error code a response carried. */
+export function kafkaError(code: number, message: string | null, what: string): CliError {
   const name = errorInfo(code).name;
   return new CliError(`${what}: ${name}${message ? ` (${message})` : ''}`, undefined, { exitCode: ExitCode.FAILED });
 }
@@ -218,19 +220,5 @@ async function run(a: ParsedArgs): Promise<number> {
 }
 
 export async function runConfigs(args: string[]): Promise<number> {
-  let a: ParsedArgs;
-  try {
-    a = parseArgs('samsa configs', args, options);
-  } catch (e) {
-    return reportError('samsa configs', e);
-  }
-  if (a.has('help')) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  try {
-    return await run(a);
-  } catch (e) {
-    return reportError('samsa configs', e, { bootstrap: a.get('bootstrap-server') ?? 'localhost:9092' });
-  }
+  return runParsed('samsa configs', args, options, usage, run);
 }

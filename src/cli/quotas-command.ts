@@ -12,11 +12,11 @@
  * Describe without an entity lists every entity with quotas; with one, the entities made of exactly
  * those types (a name matches that name, a default the default, no name any name).
  */
-import { errorInfo } from '../common/error-codes.js';
-import { formatOptions, parseArgs, type OptionSpec, type ParsedArgs } from './args.js';
+import { formatOptions, type OptionSpec, type ParsedArgs } from './args.js';
+import { runParsed } from './command.js';
 import { connectionOptions, connectionSettings, openConnection } from './client.js';
-import { parseAddConfig } from './configs-command.js';
-import { CliError, ExitCode, reportError, toJson, writeOut } from './output.js';
+import { kafkaError, parseAddConfig } from './configs-command.js';
+import { CliError, ExitCode, toJson, writeOut } from './output.js';
 
 const TYPES: Record<string, 'user' | 'client-id'> = { users: 'user', user: 'user', clients: 'client-id', client: 'client-id' };
 const MATCH = { exact: 0, default: 1, any: 2 } as const;
@@ -83,10 +83,6 @@ function describeEntity(parts: readonly { entityType: string; entityName: string
   return parts.map((p) => `${p.entityType === 'user' ? 'user-principal' : 'client-id'} ${p.entityName === null ? '<default>' : `'${p.entityName}'`}`).join(', ');
 }
 
-function kafkaError(code: number, message: string | null, what: string): CliError {
-  return new CliError(`${what}: ${errorInfo(code).name}${message ? ` (${message})` : ''}`, undefined, { exitCode: ExitCode.FAILED });
-}
-
 async function run(a: ParsedArgs): Promise<number> {
   const doDescribe = a.has('describe');
   const doAlter = a.has('alter');
@@ -148,19 +144,5 @@ async function run(a: ParsedArgs): Promise<number> {
 }
 
 export async function runQuotas(args: string[]): Promise<number> {
-  let a: ParsedArgs;
-  try {
-    a = parseArgs('samsa quotas', args, options);
-  } catch (e) {
-    return reportError('samsa quotas', e);
-  }
-  if (a.has('help')) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  try {
-    return await run(a);
-  } catch (e) {
-    return reportError('samsa quotas', e, { bootstrap: a.get('bootstrap-server') ?? 'localhost:9092' });
-  }
+  return runParsed('samsa quotas', args, options, usage, run);
 }

@@ -9,13 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { removeDir, tempDir } from '../helpers/broker-process.js';
 import { runProcess } from '../helpers/run-process.js';
 import { assertOk, samsaCli, waitFor } from '../helpers/samsa-cli.js';
 import { envToProperty, propertiesFromEnv, propertyToEnv } from '../../src/config/env-config.js';
 import { buildStartConfig } from '../../src/cli/start-command.js';
+import { freePort } from '../../src/common/free-port.js';
 
 const SCRIPT = 'scripts/cluster-up.mjs';
 
@@ -105,17 +105,6 @@ test('SAMSA_* variables map to properties as Kafka images map KAFKA_*; samsa sta
     removeDir(dir);
   }
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr !== null ? addr.port : 0));
-    });
-  });
-}
 
 test('scripts/cluster-up.mjs starts etcd and three brokers configured by environment; they form one cluster with racks; SIGTERM stops them', { timeout: 180_000 }, async (t) => {
   const dir = tempDir('samsa-cluster-up-');

@@ -23,6 +23,7 @@ import { FaultNet } from '../helpers/fault-net.js';
 import { startPythonConsumer, startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
 import { acksOf, auditPartition, longestAckGap } from '../helpers/acked-records.js';
 import { WireClient } from '../helpers/wire.js';
+import { mulberry32 } from '../helpers/mulberry32.js';
 
 const fx = useEtcd({ before, after });
 const ROUNDS = Number(process.env['CHAOS_ROUNDS'] ?? 50);
@@ -33,17 +34,6 @@ const GROUP = 'chaos-group';
 const KINDS = ['kill', 'stop', 'link', 'etcd', 'isolate'] as const;
 type Kind = (typeof KINDS)[number];
 
-/** mulberry32: a small seeded generator, so a failing run can be repeated with its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Keeps a fault in place for `ms` (the length of the fault is the scenario, not a wait for a condition). */
 const hold = (ms: number): Promise<void> => until(`${ms} ms to pass`, (() => {
@@ -113,7 +103,7 @@ test(`chaos: ${ROUNDS} rounds of kill -9, SIGSTOP, link cuts and etcd cuts under
   await until('the producer to be acknowledged on every partition', () => new Set(acksOf(prod.lines).map((a) => a.p)).size === PARTITIONS, 60_000);
   await until('the group to be formed (its offsets topic exists)', async () => (await cluster.metadata(['__consumer_offsets'])).partitions.size === 3, 60_000);
 
-  const random = rng(SEED);
+  const random = mulberry32(SEED);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const counts: Record<Kind, number> = { kill: 0, stop: 0, link: 0, etcd: 0, isolate: 0 };
   const roundMs: number[] = [];

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { startPythonConsumer, startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
-import { WireClient } from '../helpers/wire.js';
+import { acksOf, assertLogsHoldAcks, finishProducer, type Ack } from '../helpers/acked-records.js';
 
 const fx = useEtcd({ before, after });
 const ROUNDS = Number(process.env['FAILOVER_ROUNDS'] ?? 30);
@@ -26,12 +26,6 @@ const PARTITIONS = 3;
 const GROUP = 'failover-group';
 /** Less than half of FAST_CLUSTER_CONFIG's broker.session.timeout.ms (2000). */
 const OLD_ACK_WINDOW_MS = 500;
-
-interface Ack {
-  p: number;
-  o: number;
-  v: string;
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -69,7 +63,7 @@ test(`confluent-kafka idempotent producer and a consumer group through ${ROUNDS}
   await fullIsr(cluster, [TOPIC], { [TOPIC]: PARTITIONS });
   producer = startPythonProducer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, interval: 0.01 });
   consumer = startPythonConsumer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, group: GROUP, ...(process.env['CONSUMER_DEBUG'] ? { debug: process.env['CONSUMER_DEBUG'] } : {}) });
-  const acks = (): Ack[] => (producer as LineProcess).lines.filter((l) => typeof l.msg['o'] === 'number').map((l) => l.msg as unknown as Ack);
+  const acks = (): Ack[] => acksOf((producer as LineProcess).lines);
   await until('the producer to be acknowledged on every partition', () => new Set(acks().map((a) => a.p)).size === PARTITIONS, 60_000);
   // (The consumer is checked at the end, after the producer's guarantees.)
   const resumeMs: number[] = [];
@@ -125,35 +119,10 @@ test(`confluent-kafka idempotent producer and a consumer group through ${ROUNDS}
   assert.ok(kinds.coordinator > 0, 'no round killed the group coordinator host');
 
   // Stop producing; every message must have been delivered.
-  const code = await producer.finish();
-  assert.equal(code, 0, `producer exit ${code}: ${producer.stderr()}`);
-  const done = producer.lines.find((l) => l.msg['done'] !== undefined)?.msg;
-  assert.equal(done?.['undelivered'], 0, 'messages left undelivered');
-  const failed = producer.lines.filter((l) => l.msg['err'] !== undefined || l.msg['fatal'] === true);
-  assert.deepEqual(failed.map((l) => l.msg), [], 'delivery failures or fatal producer errors');
-  const acked = acks();
-  assert.equal(acked.length, done?.['done'], 'every produced message acknowledged');
+  const acked = await finishProducer(producer);
 
   // Every acknowledged record at its offset, no duplicates, nothing else in the log.
-  const md = await cluster.metadata([TOPIC]);
-  const ends: number[] = [];
-  for (let p = 0; p < PARTITIONS; p++) {
-    const leader = (md.partitions.get(`${TOPIC}-${p}`) as { leader: number }).leader;
-    const c = await WireClient.connect(cluster.broker(leader).port);
-    try {
-      const { batches, highWatermark } = await c.fetchAll(TOPIC, p);
-      ends.push(Number(highWatermark));
-      const log = new Map<number, string>();
-      for (const b of batches) b.records.forEach((r, i) => log.set(Number(b.baseOffset) + i, r.value?.toString() ?? ''));
-      const values = [...log.values()];
-      assert.equal(new Set(values).size, values.length, `partition ${p}: a value appears twice`);
-      const mine = acked.filter((a) => a.p === p);
-      for (const a of mine) assert.equal(log.get(a.o), a.v, `partition ${p} offset ${a.o}: acknowledged ${a.v}`);
-      assert.equal(log.size, mine.length, `partition ${p}: the log holds exactly the acknowledged records`);
-    } finally {
-      c.close();
-    }
-  }
+  const ends = await assertLogsHoldAcks(cluster, TOPIC, PARTITIONS, acked);
   console.log(`# ${acked.length} records acknowledged and read back (${ends.join('/')} per partition)`);
 
   // The consumer group reads everything; it never went back below an offset it had committed.

@@ -15,19 +15,13 @@ import { join } from 'node:path';
 import { useEtcd } from '../helpers/etcd.js';
 import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
-import { WireClient } from '../helpers/wire.js';
+import { acksOf, assertLogsHoldAcks, finishProducer, type Ack } from '../helpers/acked-records.js';
 import { removeDir, tempDir } from '../helpers/broker-process.js';
 import { assertOk, samsaCli } from '../helpers/samsa-cli.js';
 
 const fx = useEtcd({ before, after });
 const TOPIC = 'grow';
 const PARTITIONS = 6;
-
-interface Ack {
-  p: number;
-  o: number;
-  v: string;
-}
 
 /** Replica count per broker of TOPIC, as the metadata has it. */
 async function replicaCounts(cluster: ProcessCluster, via?: number): Promise<Map<number, number>> {
@@ -82,7 +76,7 @@ test('scale out 3 → 4 brokers and decommission one with samsa reassign while a
     }, 60_000);
     // Every broker's port is known up front (broker 4 starts later on a port chosen now).
     producer = startPythonProducer({ bootstrap: cluster.brokers.slice(0, 3).map((b) => `127.0.0.1:${b.port}`).join(','), topic: TOPIC, partitions: PARTITIONS, interval: 0.005 });
-    const acks = (): Ack[] => (producer as LineProcess).lines.filter((l) => typeof l.msg['o'] === 'number').map((l) => l.msg as unknown as Ack);
+    const acks = (): Ack[] => acksOf((producer as LineProcess).lines);
     await until('the producer to be acknowledged on every partition', () => new Set(acks().map((a) => a.p)).size === PARTITIONS, 60_000);
 
     // Grow: broker 4 joins and holds nothing until the reassignment.
@@ -110,34 +104,11 @@ test('scale out 3 → 4 brokers and decommission one with samsa reassign while a
     const ackedAtDecommission = acks().length;
     await until('more records acknowledged with broker 1 gone', () => acks().length > ackedAtDecommission + 50, 60_000);
 
-    const code = await producer.finish();
-    assert.equal(code, 0, `producer exit ${code}: ${producer.stderr()}`);
-    const done = producer.lines.find((l) => l.msg['done'] !== undefined)?.msg;
-    assert.equal(done?.['undelivered'], 0, 'messages left undelivered');
-    const failed = producer.lines.filter((l) => l.msg['err'] !== undefined || l.msg['fatal'] === true);
-    assert.deepEqual(failed.map((l) => l.msg), [], 'delivery failures or fatal producer errors');
+    const acked = await finishProducer(producer);
     const retriable = producer.lines.filter((l) => l.msg['error'] !== undefined);
     console.log(`# producer: ${retriable.length} retriable error callbacks${retriable.length > 0 ? ` (${[...new Set(retriable.map((l) => String(l.msg['error'])))].slice(0, 3).join('; ')})` : ''}`);
-    const acked = acks();
-    assert.equal(acked.length, done?.['done'], 'every produced message acknowledged');
 
-    const md = await cluster.metadata([TOPIC], 2);
-    for (let p = 0; p < PARTITIONS; p++) {
-      const leader = (md.partitions.get(`${TOPIC}-${p}`) as { leader: number }).leader;
-      const c = await WireClient.connect(cluster.broker(leader).port);
-      try {
-        const { batches } = await c.fetchAll(TOPIC, p);
-        const log = new Map<number, string>();
-        for (const b of batches) b.records.forEach((r, i) => log.set(Number(b.baseOffset) + i, r.value?.toString() ?? ''));
-        const values = [...log.values()];
-        assert.equal(new Set(values).size, values.length, `partition ${p}: a value appears twice`);
-        const mine = acked.filter((a) => a.p === p);
-        for (const a of mine) assert.equal(log.get(a.o), a.v, `partition ${p} offset ${a.o}: acknowledged ${a.v}`);
-        assert.equal(log.size, mine.length, `partition ${p}: the log holds exactly the acknowledged records`);
-      } finally {
-        c.close();
-      }
-    }
+    await assertLogsHoldAcks(cluster, TOPIC, PARTITIONS, acked, 2);
     console.log(`# ${acked.length} records acknowledged and read back`);
   } catch (e) {
     console.log(cluster.output());

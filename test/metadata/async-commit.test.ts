@@ -12,54 +12,9 @@ import { LocalMetadataStore } from '../../src/cluster/metadata-store.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { KafkaError } from '../../src/common/kafka-error.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import type { MetadataDelta } from '../../src/metadata/delta.js';
-import type { MetadataImage } from '../../src/metadata/image.js';
-import type { MetadataListener, MetadataStore } from '../../src/metadata/store.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { DeferredStore } from '../helpers/deferred-store.js';
 import { WireClient } from '../helpers/wire.js';
-
-/** Commits after a turn of the event loop, or (while `hold`) only when released. */
-class DeferredStore implements MetadataStore {
-  hold = false;
-  commits = 0;
-  private held: (() => void)[] = [];
-
-  constructor(private readonly inner: LocalMetadataStore) {}
-
-  image(): MetadataImage {
-    return this.inner.image();
-  }
-
-  watch(listener: MetadataListener): () => void {
-    return this.inner.watch(listener);
-  }
-
-  commit(delta: MetadataDelta): Promise<MetadataImage> {
-    this.commits++;
-    return new Promise((resolve, reject) => {
-      const run = (): void => {
-        try {
-          resolve(this.inner.commitSync(delta));
-        } catch (e) {
-          reject(e);
-        }
-      };
-      if (this.hold) this.held.push(run);
-      else setImmediate(run);
-    });
-  }
-
-  get heldCount(): number {
-    return this.held.length;
-  }
-
-  release(): void {
-    this.hold = false;
-    const held = this.held;
-    this.held = [];
-    for (const run of held) run();
-  }
-}
 
 const brokers: RunningBroker[] = [];
 const clients: WireClient[] = [];

@@ -10,10 +10,8 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { Broker, BrokerConfig, startBroker, type RunningBroker } from '../../src/index.js';
 import { LocalMetadataStore } from '../../src/cluster/metadata-store.js';
-import type { MetadataDelta } from '../../src/metadata/delta.js';
-import type { MetadataImage } from '../../src/metadata/image.js';
-import type { MetadataListener, MetadataStore } from '../../src/metadata/store.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { DeferredStore } from '../helpers/deferred-store.js';
 import { scrape } from '../helpers/metrics.js';
 import { WireClient, waitFor } from '../helpers/wire.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -173,41 +171,12 @@ test('health: /health/live and /health/ready answer 200 on a running broker; unk
   await assert.rejects(fetch(`${u}/health/live`), 'the listener is closed with the broker');
 });
 
-/** A local store whose commits wait until released: the broker's start-up stops at its registration. */
-class HeldStore implements MetadataStore {
-  private held: (() => void)[] = [];
-  private holding = true;
-  constructor(private readonly inner: LocalMetadataStore) {}
-  image(): MetadataImage {
-    return this.inner.image();
-  }
-  watch(listener: MetadataListener): () => void {
-    return this.inner.watch(listener);
-  }
-  commit(delta: MetadataDelta): Promise<MetadataImage> {
-    return new Promise((resolve, reject) => {
-      const run = (): void => {
-        try {
-          resolve(this.inner.commitSync(delta));
-        } catch (e) {
-          reject(e);
-        }
-      };
-      if (this.holding) this.held.push(run);
-      else run();
-    });
-  }
-  release(): void {
-    this.holding = false;
-    for (const run of this.held.splice(0)) run();
-  }
-}
-
 test('health: /health/ready is 503 while the broker starts (live is 200), 200 once it has started', { timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-ready-'));
-  let store: HeldStore | undefined;
+  // Commits wait until released: the broker's start-up stops at its registration.
+  let store: DeferredStore | undefined;
   const broker2 = new Broker(new BrokerConfig(new Map([['listeners', 'PLAINTEXT://127.0.0.1:0'], ['log.dirs', dir], ['metrics.listeners', 'http://127.0.0.1:0']])), {
-    openMetadata: (d, newClusterId) => (store = new HeldStore(LocalMetadataStore.open(d, newClusterId))),
+    openMetadata: (d, newClusterId) => (store = new DeferredStore(LocalMetadataStore.open(d, newClusterId), { hold: true, deferred: false })),
   });
   const starting = broker2.start();
   try {

@@ -10,9 +10,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../../src/common/free-port.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { runProcess } from '../helpers/run-process.js';
@@ -88,19 +88,6 @@ test('every Grafana panel query is valid PromQL over metrics the broker exports'
     }
   }
 });
-
-/** A port free now (Prometheus' web listener takes a fixed address). */
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => res(port));
-    });
-  });
-}
 
 test('Prometheus with the shipped config scrapes the broker and loads the alert rules', { skip: !HAVE_PROMETHEUS && 'prometheus is not installed', timeout: 120_000 }, async () => {
   const dir = tempDir();

@@ -5,26 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { ManualScheduler, startBroker } from '../../src/index.js';
+import { rawConnect, type RawConnection } from '../helpers/raw-socket.js';
 import { WireClient, waitFor } from '../helpers/wire.js';
-
-function rawConnect(port: number): Promise<{ socket: Socket; closed: () => boolean }> {
-  return new Promise((resolve, reject) => {
-    let closed = false;
-    const socket = connect({ port, host: '127.0.0.1' }, () => resolve({ socket, closed: () => closed }));
-    socket.on('close', () => (closed = true));
-    socket.on('error', () => undefined);
-    socket.once('error', reject);
-  });
-}
 
 test('connections.max.idle.ms: idle and slow-sending connections are closed, a busy kafkajs producer is not disturbed', { timeout: 60_000 }, async () => {
   // The broker runs on a manual clock: 3 s of broker time pass in 100 ms steps, with no sleeping.
   const clock = new ManualScheduler(Date.now());
   const b = await startBroker({ port: 0, scheduler: clock, config: { 'connections.max.idle.ms': 500, 'auto.create.topics.enable': true } });
-  const conns: { socket: Socket; closed: () => boolean }[] = [];
+  const conns: RawConnection[] = [];
   const kafka = new Kafka({ clientId: 'idle-test', brokers: [b.bootstrap], logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: true });
   const server = (): { connectionCount: number } => (b.broker as unknown as { servers: { connectionCount: number }[] }).servers[0] as { connectionCount: number };
@@ -58,7 +48,7 @@ test('connections.max.idle.ms: idle and slow-sending connections are closed, a b
 
 test('max.connections.per.ip=10: exactly 10 of 50 connections from one address stay open, and an override raises the limit', { timeout: 60_000 }, async () => {
   const b = await startBroker({ port: 0, config: { 'max.connections.per.ip': 10 } });
-  const conns: { socket: Socket; closed: () => boolean }[] = [];
+  const conns: RawConnection[] = [];
   try {
     for (let i = 0; i < 50; i++) conns.push(await rawConnect(b.port));
     await waitFor(() => conns.filter((c) => c.closed()).length === 40, 10_000, '40 connections closed', 20);
@@ -75,7 +65,7 @@ test('max.connections.per.ip=10: exactly 10 of 50 connections from one address s
     await b.stop();
   }
   const o = await startBroker({ port: 0, config: { 'max.connections.per.ip': 2, 'max.connections.per.ip.overrides': '127.0.0.1:5' } });
-  const oc: { socket: Socket; closed: () => boolean }[] = [];
+  const oc: RawConnection[] = [];
   try {
     for (let i = 0; i < 8; i++) oc.push(await rawConnect(o.port));
     await waitFor(() => oc.filter((c) => c.closed()).length === 3, 10_000, '3 of 8 connections closed', 20);

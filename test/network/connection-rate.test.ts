@@ -5,19 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { ManualScheduler, startBroker } from '../../src/index.js';
+import { rawConnect, type RawConnection } from '../helpers/raw-socket.js';
 import { waitFor } from '../helpers/wire.js';
-
-function rawConnect(port: number): Promise<{ socket: Socket; closed: () => boolean }> {
-  return new Promise((resolve, reject) => {
-    let closed = false;
-    const socket = connect({ port, host: '127.0.0.1' }, () => resolve({ socket, closed: () => closed }));
-    socket.on('close', () => (closed = true));
-    socket.on('error', () => undefined);
-    socket.once('error', reject);
-  });
-}
 
 interface ServerView {
   connectionCount: number;
@@ -28,7 +18,7 @@ test('max.connection.creation.rate=5: five connections at once, the rest wait an
   const clock = new ManualScheduler(Date.now());
   const b = await startBroker({ port: 0, scheduler: clock, config: { 'max.connection.creation.rate': 5, 'quota.window.num': 2, 'quota.window.size.seconds': 1 } });
   const server = (): ServerView => (b.broker as unknown as { servers: ServerView[] }).servers[0] as ServerView;
-  const conns: { socket: Socket; closed: () => boolean }[] = [];
+  const conns: RawConnection[] = [];
   try {
     for (let i = 0; i < 12; i++) conns.push(await rawConnect(b.port));
     await waitFor(() => server().connectionCount + server().waiting.length === 12, 10_000, 'the broker to see 12 connections', 5);
@@ -57,7 +47,7 @@ test('max.connections counts the connections of all listeners together', { timeo
     config: { listeners: 'PLAINTEXT://127.0.0.1:0,OTHER://127.0.0.1:0', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT', 'max.connections': 2 },
   });
   const ports = b.broker.listeners.map((l) => l.port);
-  const conns: { socket: Socket; closed: () => boolean }[] = [];
+  const conns: RawConnection[] = [];
   const servers = (): ServerView[] => (b.broker as unknown as { servers: ServerView[] }).servers;
   try {
     assert.equal(ports.length, 2);
@@ -77,7 +67,7 @@ test('max.connections counts the connections of all listeners together', { timeo
 
 test('max.connections is a dynamic broker config: lowering it applies to the next connection', { timeout: 60_000 }, async () => {
   const b = await startBroker({ port: 0 });
-  const conns: { socket: Socket; closed: () => boolean }[] = [];
+  const conns: RawConnection[] = [];
   const server = (): ServerView => (b.broker as unknown as { servers: ServerView[] }).servers[0] as ServerView;
   try {
     const { WireClient } = await import('../helpers/wire.js');

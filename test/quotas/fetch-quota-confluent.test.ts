@@ -6,35 +6,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBroker, type RunningBroker } from '../../src/index.js';
-import { pythonJson } from '../helpers/compat.js';
-import { runPython } from '../helpers/run-process.js';
-import { withClient } from '../helpers/wire.js';
+import { createTopicWithQuota, MEASURE_S, runQuotaScript, useQuotaBroker, WARM_S } from './quota-confluent-helpers.js';
 
 const QUOTA = 200_000;
-const WARM_S = 4;
-const MEASURE_S = 10;
 
-let broker: RunningBroker;
-
-before(async () => {
-  // Two windows of 1 s: a consumer that can read as fast as it likes gets bursts of one window's
-  // quota each time its oldest window expires (Kafka's sampled rate; with the default 11 windows the
-  // bursts are 10 s of quota, every 11 s), so a 10 s measurement needs short windows.
-  broker = await startBroker({ port: 0, config: { 'num.partitions': 1, 'quota.window.num': 2, 'quota.window.size.seconds': 1 } });
-});
-
-after(async () => {
-  await broker?.stop();
-});
+const quotaBroker = useQuotaBroker({ before, after });
 
 const SCRIPT = String.raw`
-import json, sys, time
 from confluent_kafka import Producer, Consumer, TopicPartition, OFFSET_BEGINNING
-job = json.load(sys.stdin)
-bs, topic = job['bootstrap'], job['topic']
-warm, measure = job['warm'], job['measure']
-errors = []
 # 8 MB in batches of 10 records of 1000 bytes (a fetch answers whole batches).
 p = Producer({'bootstrap.servers': bs, 'client.id': 'filler', 'linger.ms': 5, 'batch.num.messages': 10,
               'error_cb': lambda e: errors.append('producer: ' + str(e))})
@@ -48,13 +27,6 @@ for i in range(8000):
     p.poll(0)
 if p.flush(60):
     raise SystemExit('filler records not delivered')
-throttles = {'slow-reader': [], 'fast-reader': []}
-def stats_cb(name):
-    def cb(s):
-        for b in json.loads(s).get('brokers', {}).values():
-            if b.get('nodeid', -1) >= 0:
-                throttles[name].append(b['throttle']['max'])
-    return cb
 def consumer(cid):
     c = Consumer({'bootstrap.servers': bs, 'client.id': cid, 'group.id': cid, 'enable.auto.commit': False,
                   'max.partition.fetch.bytes': 20000, 'fetch.max.bytes': 20000, 'message.max.bytes': 20000,
@@ -93,26 +65,10 @@ print(json.dumps({'measuredBytes': measured, 'warmBytes': sum(n for (t, n) in go
 `;
 
 test('a confluent-kafka consumer over consumer_byte_rate reads at the quota; another client id is not throttled', { timeout: 180_000 }, async () => {
+  const broker = quotaBroker();
   const topic = 'quota-fetch';
-  await withClient(broker.port, async (c) => {
-    const created = await c.request<{ topics: { errorCode: number }[] }>(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
-    assert.equal(created.topics[0]?.errorCode, 0);
-    const altered = await c.request<{ entries: { errorCode: number }[] }>(49, 1, {
-      entries: [
-        {
-          entity: [
-            { entityType: 'user', entityName: 'ANONYMOUS' },
-            { entityType: 'client-id', entityName: 'slow-reader' },
-          ],
-          ops: [{ key: 'consumer_byte_rate', value: QUOTA, remove: false }],
-        },
-      ],
-      validateOnly: false,
-    });
-    assert.deepEqual(altered.entries.map((e) => e.errorCode), [0]);
-  });
-  const r = await runPython(SCRIPT, [], { input: JSON.stringify({ bootstrap: broker.bootstrap, topic, warm: WARM_S, measure: MEASURE_S }), timeoutMs: 150_000 });
-  const out = pythonJson<{ measuredBytes: number; warmBytes: number; total: number; perSecond: number[]; fast: { seconds: number; records: number } | null; throttleMax: Record<string, number>; errors: string[] }>(r, 'quota consumer');
+  await createTopicWithQuota(broker.port, topic, [{ entityType: 'user', entityName: 'ANONYMOUS' }, { entityType: 'client-id', entityName: 'slow-reader' }], 'consumer_byte_rate', QUOTA);
+  const out = await runQuotaScript<{ measuredBytes: number; warmBytes: number; total: number; perSecond: number[]; fast: { seconds: number; records: number } | null; throttleMax: Record<string, number>; errors: string[] }>(SCRIPT, broker, topic, ['slow-reader', 'fast-reader'], 'quota consumer');
   const rate = out.measuredBytes / MEASURE_S;
   const fastRate = out.fast === null ? 0 : (out.fast.records * 1000) / out.fast.seconds;
   console.log(

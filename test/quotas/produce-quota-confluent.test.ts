@@ -13,39 +13,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startBroker, type RunningBroker } from '../../src/index.js';
-import { pythonJson } from '../helpers/compat.js';
-import { runPython } from '../helpers/run-process.js';
-import { withClient } from '../helpers/wire.js';
+import { createTopicWithQuota, MEASURE_S, runQuotaScript, useQuotaBroker, WARM_S } from './quota-confluent-helpers.js';
 
 const QUOTA = 100_000;
-const WARM_S = 4;
-const MEASURE_S = 10;
 
-let broker: RunningBroker;
-
-before(async () => {
-  broker = await startBroker({ port: 0, config: { 'num.partitions': 1, 'quota.window.num': 2, 'quota.window.size.seconds': 1 } });
-});
-
-after(async () => {
-  await broker?.stop();
-});
+const quotaBroker = useQuotaBroker({ before, after });
 
 const SCRIPT = String.raw`
-import json, sys, threading, time
 from confluent_kafka import Producer
-job = json.load(sys.stdin)
-bs, topic = job['bootstrap'], job['topic']
-warm, measure = job['warm'], job['measure']
-throttles = {'throttled': [], 'free': []}
-errors = []
-def stats_cb(name):
-    def cb(s):
-        for b in json.loads(s).get('brokers', {}).values():
-            if b.get('nodeid', -1) >= 0:
-                throttles[name].append(b['throttle']['max'])
-    return cb
 def producer(cid, batch):
     return Producer({'bootstrap.servers': bs, 'client.id': cid, 'linger.ms': 5, 'acks': 'all', 'batch.num.messages': batch,
                      'statistics.interval.ms': 500, 'stats_cb': stats_cb(cid), 'message.timeout.ms': 300000,
@@ -97,18 +72,10 @@ print(json.dumps({'measuredBytes': measured, 'perSecond': [sum(n for (t, n) in a
 `;
 
 test('a confluent-kafka producer over producer_byte_rate is throttled to the quota; another client id is not', { timeout: 180_000 }, async () => {
+  const broker = quotaBroker();
   const topic = 'quota-produce';
-  await withClient(broker.port, async (c) => {
-    const created = await c.request<{ topics: { errorCode: number }[] }>(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
-    assert.equal(created.topics[0]?.errorCode, 0);
-    const altered = await c.request<{ entries: { errorCode: number; errorMessage: string | null }[] }>(49, 1, {
-      entries: [{ entity: [{ entityType: 'client-id', entityName: 'throttled' }], ops: [{ key: 'producer_byte_rate', value: QUOTA, remove: false }] }],
-      validateOnly: false,
-    });
-    assert.deepEqual(altered.entries.map((e) => e.errorCode), [0]);
-  });
-  const r = await runPython(SCRIPT, [], { input: JSON.stringify({ bootstrap: broker.bootstrap, topic, warm: WARM_S, measure: MEASURE_S }), timeoutMs: 150_000 });
-  const out = pythonJson<{ measuredBytes: number; perSecond: number[]; warmBytes: number; free: { seconds: number; acked: number } | null; throttleMax: Record<string, number>; errors: string[] }>(r, 'quota producer');
+  await createTopicWithQuota(broker.port, topic, [{ entityType: 'client-id', entityName: 'throttled' }], 'producer_byte_rate', QUOTA);
+  const out = await runQuotaScript<{ measuredBytes: number; perSecond: number[]; warmBytes: number; free: { seconds: number; acked: number } | null; throttleMax: Record<string, number>; errors: string[] }>(SCRIPT, broker, topic, ['throttled', 'free'], 'quota producer');
   const rate = out.measuredBytes / MEASURE_S;
   const freeRate = out.free === null ? 0 : (out.free.acked * 1000) / out.free.seconds;
   console.log(

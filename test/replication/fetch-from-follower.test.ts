@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { runLines } from '../helpers/failover-clients.js';
+import { PY_PRELUDE, runLines } from '../helpers/failover-clients.js';
 import { WireClient, API, waitFor } from '../helpers/wire.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { Kafka, logLevel } from 'kafkajs';
@@ -128,16 +128,7 @@ test('the leader names the follower in the client rack; a follower serves Fetch 
 const CONSUMER_PY = String.raw`
 import json, sys, threading
 from confluent_kafka import Consumer, TopicPartition
-job = json.loads(sys.argv[1])
-stop = threading.Event()
-def watch():
-    sys.stdin.read()
-    stop.set()
-threading.Thread(target=watch, daemon=True).start()
-def emit(o):
-    sys.stdout.write(json.dumps(o) + '\n')
-    sys.stdout.flush()
-c = Consumer({'bootstrap.servers': job['bootstrap'], 'group.id': 'ffr-assign', 'client.rack': job['rack'],
+${PY_PRELUDE}c = Consumer({'bootstrap.servers': job['bootstrap'], 'group.id': 'ffr-assign', 'client.rack': job['rack'],
               'enable.auto.commit': False, 'auto.offset.reset': 'earliest', 'fetch.wait.max.ms': 100,
               'topic.metadata.refresh.interval.ms': 1000, 'reconnect.backoff.ms': 50, 'reconnect.backoff.max.ms': 500,
               'error_cb': lambda e: emit({'error': str(e)})})

@@ -8,6 +8,7 @@
  * Samsa: the rules of each API are in access-rules.ts; the router applies them (only when the
  * authorizer does not allow everything).
  */
+import { ErrorCode } from '../../common/error-codes.js';
 import type { RequestContext } from '../handler.js';
 import { topicResource, type Action } from './authorizer.js';
 
@@ -99,6 +100,36 @@ export function perTopic<Req, Res, T>(apiKey: number, operation: Action['operati
       return { kind: 'filtered', request: list.withTopics(req, allowed), complete: (res) => list.addDenied(res, deniedList, ctx) };
     },
   };
+}
+
+/** perTopic for a request whose `topics` entries each carry the topic's `name`; `addDenied` answers the denied ones. */
+export function perNamedTopic<Req extends { topics: readonly { readonly name: string }[] }, Res>(
+  apiKey: number,
+  operation: Action['operation'],
+  addDenied: (res: Res, denied: readonly Req['topics'][number][], ctx: RequestContext) => Res,
+): AccessRule<Req, Res> {
+  return perTopic<Req, Res, Req['topics'][number]>(apiKey, operation, {
+    topics: (req) => req.topics,
+    nameOf: (t) => t.name,
+    withTopics: (req, topics) => ({ ...req, topics }),
+    addDenied,
+  });
+}
+
+/** A request topic of the offset APIs (OffsetCommit, TxnOffsetCommit, OffsetDelete): a name and its partitions. */
+type OffsetTopic = { readonly name: string; readonly partitions: readonly { readonly partitionIndex: number }[] };
+/** Their response topic: each partition answered with an error code. */
+type OffsetTopicResult = { name: string; partitions: { partitionIndex: number; errorCode: number }[] };
+
+/**
+ * perTopic for the offset APIs, whose request and response both list `topics` by name with
+ * their partitions: each partition of a denied topic is answered TOPIC_AUTHORIZATION_FAILED.
+ */
+export function perOffsetTopic<Req extends { topics: readonly OffsetTopic[] }, Res extends { topics?: OffsetTopicResult[] }>(apiKey: number, operation: Action['operation']): AccessRule<Req, Res> {
+  return perNamedTopic<Req, Res>(apiKey, operation, (res, denied) => ({
+    ...res,
+    topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) }))],
+  }));
 }
 
 /** How a rule reads and rebuilds a request whose entries each name one resource (groups, transactional ids, config resources). */

@@ -45,7 +45,7 @@ import { AclOperation } from '../authorized-operations.js';
 import type { DescribeClusterResponseInit } from '../../protocol/generated/messages/describe-cluster.js';
 import type { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponseInit } from '../../protocol/generated/messages/describe-topic-partitions.js';
 import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponseInit } from '../../protocol/generated/messages/offset-for-leader-epoch.js';
-import { allowed, perTopic, wholeRequest, type AccessRule, type Check, type GateOutcome, type TopicNames } from './access-rule.js';
+import { allowed, perNamedTopic, perTopic, wholeRequest, type AccessRule, type Check, type GateOutcome, type TopicNames } from './access-rule.js';
 import { describeClusterOperations, describeTopicPartitionsOperations, metadataOperations } from './authorized-operations-rule.js';
 import { configAccessRules } from './config-access-rules.js';
 import { groupAccessRules } from './group-access-rules.js';
@@ -101,21 +101,16 @@ const fetchTopics = perTopic<FetchRequest, FetchResponseInit, FetchRequest['topi
   }),
 });
 
-const listOffsets = perTopic<ListOffsetsRequest, ListOffsetsResponseInit, ListOffsetsRequest['topics'][number]>(2, AclOperation.DESCRIBE, {
-  topics: (req) => req.topics,
-  nameOf: (t) => t.name,
-  withTopics: (req, topics) => ({ ...req, topics }),
-  addDenied: (res, denied) => ({
-    ...res,
-    topics: [
-      ...(res.topics ?? []),
-      ...denied.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: DENIED, timestamp: -1n, offset: -1n })),
-      })),
-    ],
-  }),
-});
+const listOffsets = perNamedTopic<ListOffsetsRequest, ListOffsetsResponseInit>(2, AclOperation.DESCRIBE, (res, denied) => ({
+  ...res,
+  topics: [
+    ...(res.topics ?? []),
+    ...denied.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: DENIED, timestamp: -1n, offset: -1n })),
+    })),
+  ],
+}));
 
 /** Every partition of a follower's fetch answered TOPIC_AUTHORIZATION_FAILED (Kafka's rule without CLUSTER_ACTION). */
 const fetch: AccessRule<FetchRequest, FetchResponseInit> = {
@@ -199,12 +194,7 @@ function describedOnly(res: MetadataResponseInit, authorize: Check): MetadataRes
   return { ...res, topics: topics.filter((_t, i) => answers[i] === true) };
 }
 
-const createEachTopic = perTopic<CreateTopicsRequest, CreateTopicsResponseInit, CreateTopicsRequest['topics'][number]>(19, AclOperation.CREATE, {
-  topics: (req) => req.topics,
-  nameOf: (t) => t.name,
-  withTopics: (req, topics) => ({ ...req, topics }),
-  addDenied: (res, denied) => ({ ...res, topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, errorCode: DENIED, errorMessage: null, numPartitions: -1, replicationFactor: -1 }))] }),
-});
+const createEachTopic = perNamedTopic<CreateTopicsRequest, CreateTopicsResponseInit>(19, AclOperation.CREATE, (res, denied) => ({ ...res, topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, errorCode: DENIED, errorMessage: null, numPartitions: -1, replicationFactor: -1 }))] }));
 
 /** CREATE on the cluster allows every topic of the request; else CREATE on each topic. */
 const createTopicsAllowed: AccessRule<CreateTopicsRequest, CreateTopicsResponseInit> = {
@@ -258,12 +248,7 @@ const offsetForLeaderEpoch: AccessRule<OffsetForLeaderEpochRequest, OffsetForLea
   },
 };
 
-const describeTopicPartitionsNamed = perTopic<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponseInit, DescribeTopicPartitionsRequest['topics'][number]>(75, AclOperation.DESCRIBE, {
-  topics: (req) => req.topics,
-  nameOf: (t) => t.name,
-  withTopics: (req, topics) => ({ ...req, topics }),
-  addDenied: (res, denied) => ({ ...res, topics: [...(res.topics ?? []), ...denied.map((t) => ({ errorCode: DENIED, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [] }))] }),
-});
+const describeTopicPartitionsNamed = perNamedTopic<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponseInit>(75, AclOperation.DESCRIBE, (res, denied) => ({ ...res, topics: [...(res.topics ?? []), ...denied.map((t) => ({ errorCode: DENIED, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [] }))] }));
 
 const describeTopicPartitions: AccessRule<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponseInit> = {
   apiKey: 75,
@@ -304,22 +289,12 @@ const deleteTopics: AccessRule<DeleteTopicsRequest, DeleteTopicsResponseInit> = 
   check: (ctx, req, authorize, names) => (ctx.apiVersion >= 6 ? deleteTopicsV6 : deleteTopicsByName).check(ctx, req, authorize, names),
 };
 
-const deleteRecords = perTopic<DeleteRecordsRequest, DeleteRecordsResponseInit, DeleteRecordsRequest['topics'][number]>(21, AclOperation.DELETE, {
-  topics: (req) => req.topics,
-  nameOf: (t) => t.name,
-  withTopics: (req, topics) => ({ ...req, topics }),
-  addDenied: (res, denied) => ({
-    ...res,
-    topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: DENIED })) }))],
-  }),
-});
+const deleteRecords = perNamedTopic<DeleteRecordsRequest, DeleteRecordsResponseInit>(21, AclOperation.DELETE, (res, denied) => ({
+  ...res,
+  topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: DENIED })) }))],
+}));
 
-const createPartitions = perTopic<CreatePartitionsRequest, CreatePartitionsResponseInit, CreatePartitionsRequest['topics'][number]>(37, AclOperation.ALTER, {
-  topics: (req) => req.topics,
-  nameOf: (t) => t.name,
-  withTopics: (req, topics) => ({ ...req, topics }),
-  addDenied: (res, denied) => ({ ...res, results: [...(res.results ?? []), ...denied.map((t) => ({ name: t.name, errorCode: DENIED, errorMessage: null }))] }),
-});
+const createPartitions = perNamedTopic<CreatePartitionsRequest, CreatePartitionsResponseInit>(37, AclOperation.ALTER, (res, denied) => ({ ...res, results: [...(res.results ?? []), ...denied.map((t) => ({ name: t.name, errorCode: DENIED, errorMessage: null }))] }));
 
 function group(apiKey: number): AccessRule<{ groupId: string }, unknown> {
   return wholeRequest(apiKey, ErrorCode.GROUP_AUTHORIZATION_FAILED, (req) => ({ operation: AclOperation.READ, resource: { type: ResourceType.GROUP, name: req.groupId } }));

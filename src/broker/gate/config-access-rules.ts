@@ -22,6 +22,9 @@ interface ConfigResource {
   resourceName: string;
 }
 
+/** A resource's answer in AlterConfigs and IncrementalAlterConfigs responses. */
+type AlterResult = { errorCode?: number | undefined; errorMessage?: string | null | undefined; resourceType?: number | undefined; resourceName?: string | undefined };
+
 function actionOf(operation: Action['operation'], r: ConfigResource): Action | undefined {
   switch (r.resourceType) {
     case ConfigResourceType.TOPIC:
@@ -53,24 +56,20 @@ const describeConfigs = perResource<DescribeConfigsRequest, DescribeConfigsRespo
   }),
 });
 
-const alterConfigs = perResource<AlterConfigsRequest, AlterConfigsResponseInit, AlterConfigsRequest['resources'][number]>(33, {
-  items: (req) => req.resources,
-  actionOf: (r) => actionOf(AclOperation.ALTER_CONFIGS, r),
-  withItems: (req, resources) => ({ ...req, resources }),
-  addDenied: (res, denied) => ({
-    ...res,
-    responses: [...(res.responses ?? []), ...denied.map((r) => ({ errorCode: configDeniedCode(r.resourceType), errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName }))],
-  }),
-});
+/** AlterConfigs and IncrementalAlterConfigs: ALTER_CONFIGS on each resource; a denied one answers its error. */
+function alterRule<Req extends { resources: readonly ConfigResource[] }, Res extends { responses?: readonly AlterResult[] | undefined }>(apiKey: number): AccessRule<Req, Res> {
+  return perResource<Req, Res, Req['resources'][number]>(apiKey, {
+    items: (req) => req.resources,
+    actionOf: (r) => actionOf(AclOperation.ALTER_CONFIGS, r),
+    withItems: (req, resources) => ({ ...req, resources }),
+    addDenied: (res, denied) => ({
+      ...res,
+      responses: [...(res.responses ?? []), ...denied.map((r) => ({ errorCode: configDeniedCode(r.resourceType), errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName }))],
+    }),
+  });
+}
 
-const incrementalAlterConfigs = perResource<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInit, IncrementalAlterConfigsRequest['resources'][number]>(44, {
-  items: (req) => req.resources,
-  actionOf: (r) => actionOf(AclOperation.ALTER_CONFIGS, r),
-  withItems: (req, resources) => ({ ...req, resources }),
-  addDenied: (res, denied) => ({
-    ...res,
-    responses: [...(res.responses ?? []), ...denied.map((r) => ({ errorCode: configDeniedCode(r.resourceType), errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName }))],
-  }),
-});
+const alterConfigs = alterRule<AlterConfigsRequest, AlterConfigsResponseInit>(33);
+const incrementalAlterConfigs = alterRule<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponseInit>(44);
 
 export const configAccessRules: readonly AccessRule<unknown, unknown>[] = [describeConfigs, alterConfigs, incrementalAlterConfigs] as AccessRule<unknown, unknown>[];

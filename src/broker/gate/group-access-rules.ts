@@ -23,7 +23,7 @@ import type { OffsetCommitRequest, OffsetCommitResponseInit } from '../../protoc
 import type { OffsetDeleteRequest, OffsetDeleteResponseInit } from '../../protocol/generated/messages/offset-delete.js';
 import type { OffsetFetchRequest, OffsetFetchResponseInit } from '../../protocol/generated/messages/offset-fetch.js';
 import { AclOperation, AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
-import { allowed, filterAfter, perResource, perTopic, thenRule, wholeRequest, type AccessRule, type Check } from './access-rule.js';
+import { allowed, filterAfter, perOffsetTopic, perResource, thenRule, wholeRequest, type AccessRule, type Check } from './access-rule.js';
 import { describeGroupsOperations } from './authorized-operations-rule.js';
 import { CLUSTER_RESOURCE, ResourceType, topicResource, type Action } from './authorizer.js';
 
@@ -36,15 +36,7 @@ export function groupAction(operation: Action['operation'], groupId: string): Ac
 
 const offsetCommit = thenRule<OffsetCommitRequest, OffsetCommitResponseInit>(
   wholeRequest(8, GROUP_DENIED, (req) => groupAction(AclOperation.READ, req.groupId)),
-  perTopic<OffsetCommitRequest, OffsetCommitResponseInit, OffsetCommitRequest['topics'][number]>(8, AclOperation.READ, {
-    topics: (req) => req.topics,
-    nameOf: (t) => t.name,
-    withTopics: (req, topics) => ({ ...req, topics }),
-    addDenied: (res, denied) => ({
-      ...res,
-      topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: TOPIC_DENIED })) }))],
-    }),
-  }),
+  perOffsetTopic(8, AclOperation.READ),
 );
 
 type FetchTopic = { name: string; partitionIndexes: number[] };
@@ -168,15 +160,7 @@ const deleteGroups = perResource<DeleteGroupsRequest, DeleteGroupsResponseInit, 
 
 const offsetDelete = thenRule<OffsetDeleteRequest, OffsetDeleteResponseInit>(
   wholeRequest(47, GROUP_DENIED, (req) => groupAction(AclOperation.DELETE, req.groupId)),
-  perTopic<OffsetDeleteRequest, OffsetDeleteResponseInit, OffsetDeleteRequest['topics'][number]>(47, AclOperation.READ, {
-    topics: (req) => req.topics,
-    nameOf: (t) => t.name,
-    withTopics: (req, topics) => ({ ...req, topics }),
-    addDenied: (res, denied) => ({
-      ...res,
-      topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: TOPIC_DENIED })) }))],
-    }),
-  }),
+  perOffsetTopic(47, AclOperation.READ),
 );
 
 export const groupAccessRules: readonly AccessRule<unknown, unknown>[] = [offsetCommit, offsetFetch, findCoordinator, describeGroupsOperations(describeGroups), listGroups, deleteGroups, offsetDelete] as AccessRule<unknown, unknown>[];

@@ -25,7 +25,7 @@ import type { InitProducerIdRequest, InitProducerIdResponseInit } from '../../pr
 import type { ListTransactionsResponseInit } from '../../protocol/generated/messages/list-transactions.js';
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponseInit } from '../../protocol/generated/messages/txn-offset-commit.js';
 import { AclOperation } from '../authorized-operations.js';
-import { allowed, filterAfter, perResource, perTopic, thenRule, wholeRequest, type AccessRule, type Check } from './access-rule.js';
+import { allowed, filterAfter, perNamedTopic, perOffsetTopic, perResource, thenRule, wholeRequest, type AccessRule, type Check } from './access-rule.js';
 import { CLUSTER_RESOURCE, ResourceType, topicResource, type Action } from './authorizer.js';
 import { groupAction } from './group-access-rules.js';
 
@@ -73,29 +73,16 @@ const txnOffsetCommit = thenRule<TxnOffsetCommitRequest, TxnOffsetCommitResponse
     wholeRequest(28, TXN_DENIED, (req) => txnAction(AclOperation.WRITE, req.transactionalId)),
     wholeRequest(28, ErrorCode.GROUP_AUTHORIZATION_FAILED, (req) => groupAction(AclOperation.READ, req.groupId)),
   ),
-  perTopic<TxnOffsetCommitRequest, TxnOffsetCommitResponseInit, TxnOffsetCommitRequest['topics'][number]>(28, AclOperation.READ, {
-    topics: (req) => req.topics,
-    nameOf: (t) => t.name,
-    withTopics: (req, topics) => ({ ...req, topics }),
-    addDenied: (res, denied) => ({
-      ...res,
-      topics: [...(res.topics ?? []), ...denied.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) }))],
-    }),
-  }),
+  perOffsetTopic(28, AclOperation.READ),
 );
 
-const describeProducers = perTopic<DescribeProducersRequest, DescribeProducersResponseInit, DescribeProducersRequest['topics'][number]>(61, AclOperation.READ, {
-  topics: (req) => req.topics,
-  nameOf: (t) => t.name,
-  withTopics: (req, topics) => ({ ...req, topics }),
-  addDenied: (res, denied) => ({
-    ...res,
-    topics: [
-      ...(res.topics ?? []),
-      ...denied.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] })) })),
-    ],
-  }),
-});
+const describeProducers = perNamedTopic<DescribeProducersRequest, DescribeProducersResponseInit>(61, AclOperation.READ, (res, denied) => ({
+  ...res,
+  topics: [
+    ...(res.topics ?? []),
+    ...denied.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, activeProducers: [] })) })),
+  ],
+}));
 
 /** A described transaction's topics, without those the principal may not describe. */
 function describedTxnTopics(res: DescribeTransactionsResponseInit, authorize: Check): DescribeTransactionsResponseInit {

@@ -15,7 +15,7 @@ import {
   type DescribeAclsResponseInit,
 } from '../../protocol/generated/messages/describe-acls.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
-import { describeFilter, groupByResource, SECURITY_DISABLED_MESSAGE, type AclDeps } from './acl-deps.js';
+import { requestFilter, groupByResource, SECURITY_DISABLED_MESSAGE, type AclDeps } from './acl-deps.js';
 
 export function describeAclsHandler(deps: AclDeps): ApiHandler<DescribeAclsRequest, DescribeAclsResponseInit> {
   return defineHandler<DescribeAclsRequest, DescribeAclsResponseInit>({
@@ -28,7 +28,7 @@ export function describeAclsHandler(deps: AclDeps): ApiHandler<DescribeAclsReque
     encode: encodeDescribeAclsResponse,
     handle(ctx, req) {
       if (!deps.aclsEnabled) return { throttleTimeMs: 0, errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: SECURITY_DISABLED_MESSAGE, resources: [] };
-      const filter = describeFilter(req, ctx.apiVersion);
+      const filter = requestFilter(req, ctx.apiVersion);
       const invalid = validateFilter(filter);
       if (invalid !== undefined) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: invalid, resources: [] };
       const matching = deps.metadata.image().acls().filter((b) => filterMatches(filter, b));

@@ -7,9 +7,7 @@
  * commit: every broker of a cluster applies them); a binding that exists already succeeds.
  */
 import { ErrorCode } from '../../common/error-codes.js';
-import { KafkaError } from '../../common/kafka-error.js';
 import { PatternType, validateNewAcl, type AclBinding } from '../../auth/acl.js';
-import { MetadataDeltaError } from '../../metadata/delta.js';
 import {
   decodeCreateAclsRequest,
   encodeCreateAclsResponse,
@@ -17,7 +15,7 @@ import {
   type CreateAclsResponseInit,
 } from '../../protocol/generated/messages/create-acls.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
-import { SECURITY_DISABLED_MESSAGE, type AclDeps } from './acl-deps.js';
+import { commitError, SECURITY_DISABLED_MESSAGE, type AclDeps } from './acl-deps.js';
 
 export function createAclsHandler(deps: AclDeps): ApiHandler<CreateAclsRequest, CreateAclsResponseInit> {
   return defineHandler<CreateAclsRequest, CreateAclsResponseInit>({
@@ -58,14 +56,10 @@ export function createAclsHandler(deps: AclDeps): ApiHandler<CreateAclsRequest, 
         try {
           await deps.metadata.commit({ createdAcls: valid });
         } catch (e) {
-          const code = e instanceof KafkaError || e instanceof MetadataDeltaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-          const message = e instanceof Error ? e.message : String(e);
+          const failed = commitError(e);
           for (const i of validAt) {
             const r = results[i];
-            if (r !== undefined) {
-              r.errorCode = code;
-              r.errorMessage = message;
-            }
+            if (r !== undefined) Object.assign(r, failed);
           }
         }
       }

@@ -7,9 +7,7 @@
  * INVALID_REQUEST. The removals of all filters are one metadata commit.
  */
 import { ErrorCode } from '../../common/error-codes.js';
-import { KafkaError } from '../../common/kafka-error.js';
-import { aclKey, filterMatches, PatternType, validateFilter, type AclBinding, type AclFilter } from '../../auth/acl.js';
-import { MetadataDeltaError } from '../../metadata/delta.js';
+import { aclKey, filterMatches, validateFilter, type AclBinding } from '../../auth/acl.js';
 import {
   decodeDeleteAclsRequest,
   encodeDeleteAclsResponse,
@@ -17,7 +15,7 @@ import {
   type DeleteAclsResponseInit,
 } from '../../protocol/generated/messages/delete-acls.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
-import { SECURITY_DISABLED_MESSAGE, type AclDeps } from './acl-deps.js';
+import { commitError, requestFilter, SECURITY_DISABLED_MESSAGE, type AclDeps } from './acl-deps.js';
 
 type FilterResult = NonNullable<DeleteAclsResponseInit['filterResults']>[number];
 
@@ -35,15 +33,7 @@ export function deleteAclsHandler(deps: AclDeps): ApiHandler<DeleteAclsRequest, 
       const acls = deps.metadata.image().acls();
       const doomed = new Map<string, AclBinding>();
       const results: FilterResult[] = req.filters.map((f) => {
-        const filter: AclFilter = {
-          resourceType: f.resourceTypeFilter,
-          resourceName: f.resourceNameFilter,
-          patternType: ctx.apiVersion >= 1 ? f.patternTypeFilter : PatternType.LITERAL,
-          principal: f.principalFilter,
-          host: f.hostFilter,
-          operation: f.operation,
-          permissionType: f.permissionType,
-        };
+        const filter = requestFilter(f, ctx.apiVersion);
         const invalid = validateFilter(filter);
         if (invalid !== undefined) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: invalid, matchingAcls: [] };
         const matching = acls.filter((b) => filterMatches(filter, b));
@@ -58,9 +48,8 @@ export function deleteAclsHandler(deps: AclDeps): ApiHandler<DeleteAclsRequest, 
         try {
           await deps.metadata.commit({ deletedAcls: [...doomed.values()] });
         } catch (e) {
-          const code = e instanceof KafkaError || e instanceof MetadataDeltaError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
-          const message = e instanceof Error ? e.message : String(e);
-          return { throttleTimeMs: 0, filterResults: req.filters.map(() => ({ errorCode: code, errorMessage: message, matchingAcls: [] })) };
+          const failed = commitError(e);
+          return { throttleTimeMs: 0, filterResults: req.filters.map(() => ({ ...failed, matchingAcls: [] })) };
         }
       }
       return { throttleTimeMs: 0, filterResults: results };

@@ -12,9 +12,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freePort } from '../../common/free-port.js';
 
 export interface EtcdProcess {
   /** The client URL(s), comma separated, e.g. http://127.0.0.1:40123. */
@@ -55,18 +55,6 @@ export function etcdBinary(candidates = ['/usr/bin/etcd', ...(process.env['PATH'
     }
   }
   throw new Error('etcd is not installed (no /usr/bin/etcd and no etcd on PATH): install etcd-server (apt-get install etcd-server) to run the cluster tests');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function healthy(url: string): Promise<boolean> {

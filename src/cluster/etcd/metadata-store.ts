@@ -27,7 +27,7 @@ import { KafkaError } from '../../common/kafka-error.js';
 import { log } from '../../common/logger.js';
 import { encodeAcl } from './acl-keys.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
-import type { MetadataImage, PartitionImage } from '../../metadata/image.js';
+import type { MetadataImage, PartitionImage, TopicImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
 import { encodeClientQuotas, encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
@@ -149,6 +149,22 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   /**
+   * The topic and current partition epoch of a partition a caller alters: UNKNOWN_TOPIC_ID /
+   * UNKNOWN_TOPIC_OR_PARTITION when it is gone, INVALID_UPDATE_VERSION when its partition epoch
+   * moved on, FENCED_LEADER_EPOCH when the new leader epoch is older than the current one.
+   */
+  private partitionToAlter(topicId: string, partition: number, expectedPartitionEpoch: number, leaderEpoch: number): { t: TopicImage; epoch: number } {
+    const t = this.current.topicById(topicId);
+    if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `no topic with id ${topicId}`);
+    const p = t.partitions[partition];
+    if (p === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name} has no partition ${partition}`);
+    const epoch = p.partitionEpoch ?? 0;
+    if (expectedPartitionEpoch !== epoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `${t.name}-${partition}: partition epoch is ${epoch}, not ${expectedPartitionEpoch}`);
+    if (leaderEpoch < p.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `${t.name}-${partition}: leader epoch ${leaderEpoch} is older than ${p.leaderEpoch}`);
+    return { t, epoch };
+  }
+
+  /**
    * Kafka's AlterPartition: sets a partition's leader, leader epoch and ISR when its partition epoch
    * is still `expectedPartitionEpoch`, comparing only that partition's key; the partition epoch grows by one.
    */
@@ -156,13 +172,7 @@ export class EtcdMetadataStore implements MetadataStore {
     const { client, keys } = this.session;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       this.checkOpen();
-      const t = this.current.topicById(topicId);
-      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `no topic with id ${topicId}`);
-      const p = t.partitions[partition];
-      if (p === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name} has no partition ${partition}`);
-      const epoch = p.partitionEpoch ?? 0;
-      if (expectedPartitionEpoch !== epoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `${t.name}-${partition}: partition epoch is ${epoch}, not ${expectedPartitionEpoch}`);
-      if (change.leaderEpoch < p.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `${t.name}-${partition}: leader epoch ${change.leaderEpoch} is older than ${p.leaderEpoch}`);
+      const { t, epoch } = this.partitionToAlter(topicId, partition, expectedPartitionEpoch, change.leaderEpoch);
       const key = keys.partitionState(t.name, partition);
       const guards: Guard[] = [{ key, modRevision: this.mirror.partitionStateRevision(t.name, partition) }];
       const state: PartitionStateValue = { version: 1, leader: change.leader, leaderEpoch: change.leaderEpoch, isr: [...change.isr], partitionEpoch: epoch + 1 };
@@ -185,13 +195,7 @@ export class EtcdMetadataStore implements MetadataStore {
     const { client, keys } = this.session;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       this.checkOpen();
-      const t = this.current.topicById(topicId);
-      if (t === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `no topic with id ${topicId}`);
-      const p = t.partitions[partition];
-      if (p === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name} has no partition ${partition}`);
-      const epoch = p.partitionEpoch ?? 0;
-      if (expectedPartitionEpoch !== epoch) throw new KafkaError(ErrorCode.INVALID_UPDATE_VERSION, `${t.name}-${partition}: partition epoch is ${epoch}, not ${expectedPartitionEpoch}`);
-      if (change.leaderEpoch < p.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `${t.name}-${partition}: leader epoch ${change.leaderEpoch} is older than ${p.leaderEpoch}`);
+      const { t, epoch } = this.partitionToAlter(topicId, partition, expectedPartitionEpoch, change.leaderEpoch);
       const partitions = t.partitions.map((x) =>
         x.partition !== partition ? x : { ...x, replicas: change.replicas, addingReplicas: change.addingReplicas, removingReplicas: change.removingReplicas },
       );

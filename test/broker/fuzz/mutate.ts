@@ -7,21 +7,10 @@
 import { crc32c } from '../../../src/protocol/records/crc32c.js';
 import { ATTRIBUTES_OFFSET, CRC_OFFSET, CompressionType, RECORD_BATCH_OVERHEAD } from '../../../src/protocol/records/batch-header.js';
 import { encodeRecordBatch } from '../../../src/protocol/records/record.js';
+import type { Rand } from '../../helpers/mulberry32.js';
 import { WireClient } from '../../helpers/wire.js';
 
-export type Rand = () => number;
-
-/** mulberry32: small, seeded, deterministic. */
-export function mulberry32(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rand } from '../../helpers/mulberry32.js';
 
 const int = (rand: Rand, n: number): number => Math.floor(rand() * n);
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[int(rand, xs.length)] as T;

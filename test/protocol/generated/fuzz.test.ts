@@ -8,18 +8,8 @@ import { Writer } from '../../../src/protocol/primitives/writer.js';
 import { readRequestHeader } from '../../../src/protocol/header.js';
 import { SampleBuilder, decoderOf, encoderOf, inRange, versionsOf } from './sample.js';
 import type { Decoder } from './sample.js';
+import { mulberry32 as rng } from '../../helpers/mulberry32.js';
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Combo {
   name: string;

@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { KafkaError } from '../../../src/common/kafka-error.js';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from '../../helpers/mulberry32.js';
 
 export function randomBytes(rnd: () => number, n: number): Buffer {
   const b = Buffer.allocUnsafe(n);
