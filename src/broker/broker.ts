@@ -35,7 +35,8 @@ import { RequestRouter } from './router.js';
 import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
 import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
-import { ClusterNode } from './cluster-node.js';
+import type { ClusterNode } from './cluster-node.js';
+import { controlledShutdown, leaderElector, openClusterNode } from './cluster-membership.js';
 import { IsrUpdater } from './isr-updater.js';
 import { replicationThrottles } from './replication-throttles.js';
 import { PartitionRoles } from './partition-roles.js';
@@ -44,11 +45,8 @@ import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
 import { txnStateName } from '../txn/txn-metadata.js';
 import { TxnMarkerRouting } from './txn-marker-routing.js';
-import type { BrokerImage, TopicImage } from '../metadata/image.js';
+import type { BrokerImage } from '../metadata/image.js';
 import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline-log-dirs.js';
-import { electLeader } from '../cluster/leader-elections.js';
-import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
-import type { LeaderElector } from './handlers/43-elect-leaders.js';
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
 import { applyLogConfig, BrokerObservability, type ObservabilitySources } from './observability.js';
 import { StartupGate } from './startup-gate.js';
@@ -172,19 +170,7 @@ export class Broker {
     const newClusterId = (): string => this.config.str('cluster.id') ?? randomUuid();
     const endpoints = this.config.list('etcd.endpoints');
     if (endpoints.length > 0) {
-      this.cluster = await ClusterNode.open({
-        endpoints,
-        prefix: this.config.str('etcd.prefix') ?? '/samsa',
-        nodeId: this.nodeId,
-        sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
-        newClusterId,
-        uncleanAllowed: (t) => this.uncleanAllowed(t),
-        rebalance: this.config.bool('auto.leader.rebalance.enable')
-          ? { intervalMs: this.config.int('leader.imbalance.check.interval.seconds') * 1000, percentage: this.config.int('leader.imbalance.per.broker.percentage') }
-          : null,
-        scheduler: this.scheduler,
-        logger: this.logger.child('cluster'),
-      });
+      this.cluster = await openClusterNode(this.config, endpoints, { nodeId: this.nodeId, newClusterId, scheduler: this.scheduler, logger: this.logger.child('cluster') });
       this.metadata = this.cluster.store;
     } else {
       this.metadata = this.openMetadata(dirs[0] as string, newClusterId, this.logger.child('metadata'));
@@ -388,12 +374,6 @@ export class Broker {
     publish.catch((e: unknown) => this.logger.error(`publishing the offline log dir ${dir}`, e));
   }
 
-  /** unclean.leader.election.enable of `t` (topic override, else the broker's). */
-  private uncleanAllowed(t: TopicImage): boolean {
-    const v = t.configs['unclean.leader.election.enable'];
-    return v !== undefined ? v === 'true' : this.config.bool('unclean.leader.election.enable');
-  }
-
   /**
    * In a cluster: the replica fetchers (one per source broker, over the inter-broker listener) and
    * the ISR updater of the partitions this broker leads. Null on a single node.
@@ -460,7 +440,7 @@ export class Broker {
     const stopping = performance.now();
     const wasStarted = this.started;
     this.started = false;
-    await this.controlledShutdown();
+    await controlledShutdown(this.cluster, this.fetchers, this.config, this.logger);
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
     this.poolTrimming?.cancel();
@@ -486,27 +466,4 @@ export class Broker {
     this.observability = null;
     if (wasStarted) this.logger.info(`Samsa broker ${this.nodeId} stopped in ${(performance.now() - stopping).toFixed(0)} ms`);
   }
-
-  /**
-   * controlled.shutdown.enable in a cluster (cluster/controlled-shutdown.ts): while the listeners
-   * still answer (clients learn the new leaders), the replica fetchers stop (no leader adds this
-   * broker back to an ISR) and leadership and ISR membership move to the other brokers.
-   */
-  private async controlledShutdown(): Promise<void> {
-    const cluster = this.cluster;
-    if (cluster === null || !this.config.bool('controlled.shutdown.enable')) return;
-    const started = performance.now();
-    try {
-      await this.fetchers?.stop();
-      const r = await cluster.controlledShutdown(this.config.int('controlled.shutdown.max.retries'), this.config.int('controlled.shutdown.retry.backoff.ms'));
-      this.logger.info(`controlled shutdown: ${r.moved} partition change(s) in ${r.attempts} attempt(s), ${r.remaining} left, ${(performance.now() - started).toFixed(0)} ms`);
-    } catch (e) {
-      this.logger.error('controlled shutdown failed; shutting down anyway', e);
-    }
-  }
-}
-
-/** ElectLeaders' elections in a cluster: the controller's rules, written with compare-and-swap. */
-function leaderElector(store: PartitionStateWriter): LeaderElector {
-  return { elect: (topic, partition, type) => electLeader(store, topic, partition, type) };
 }
