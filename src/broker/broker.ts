@@ -15,13 +15,12 @@ import { checkInterBrokerListener } from '../config/listener-security.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { DirLock } from '../storage/dir-lock.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
-import { LogManager } from '../storage/log-manager.js';
+import type { LogManager } from '../storage/log-manager.js';
 import { TransactionCoordinator } from '../txn/coordinator.js';
 import { newSegmentResourceCache, type SegmentResourceCache } from '../storage/segment-cache.js';
 import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
-import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
-import { GroupCoordinator, OFFSETS_TOPIC } from '../group/coordinator.js';
+import { GroupCoordinator } from '../group/coordinator.js';
 import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter, txnCoordinatorSettings } from './coordinator-deps.js';
 import { ConversionStats } from './conversion-stats.js';
 import { FollowerReadStats } from './preferred-read-replica.js';
@@ -32,7 +31,7 @@ import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
 import { ClientQuotaManager } from './quotas/client-quotas.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
 import { RequestRouter } from './router.js';
-import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
+import { MetadataApplier } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
 import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
 import type { ClusterNode } from './cluster-node.js';
@@ -42,15 +41,15 @@ import { replicationThrottles } from './replication-throttles.js';
 import { PartitionRoles } from './partition-roles.js';
 import { ProtocolClient } from '../client/protocol-client.js';
 import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
-import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
 import { txnStateName } from '../txn/txn-metadata.js';
-import { TxnMarkerRouting } from './txn-marker-routing.js';
+import type { TxnMarkerRouting } from './txn-marker-routing.js';
+import { coordinatorsFollowLeadership, groupsFollowTxnMarkers, txnMarkerRouting } from './coordinator-links.js';
 import type { BrokerImage } from '../metadata/image.js';
 import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline-log-dirs.js';
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
 import { applyLogConfig, BrokerObservability, type ObservabilitySources } from './observability.js';
 import { StartupGate } from './startup-gate.js';
-import { prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
+import { openLogManager, prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
 import { bindListeners, scramCredentialsOf, type BoundListener } from './listener-binding.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
@@ -176,18 +175,7 @@ export class Broker {
       this.metadata = this.openMetadata(dirs[0] as string, newClusterId, this.logger.child('metadata'));
     }
     eachUsableDir(dirs, failedDirs, (d) => writeMetaProperties(d, this.nodeId, this.clusterId));
-    this.logs = new LogManager({
-      logDirs: dirs,
-      defaultConfig: this.topicsDefaultLogConfig(),
-      scheduler: this.scheduler,
-      cache: this.segmentCache,
-      readPool: this.pools.logReads,
-      retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
-      checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
-      flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
-      logger: this.logger.child('log-manager'),
-      failedDirs,
-    });
+    this.logs = openLogManager(this.config, { dirs, failedDirs, scheduler: this.scheduler, cache: this.segmentCache, readPool: this.pools.logReads, logger: this.logger });
     if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
     this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock });
@@ -230,19 +218,11 @@ export class Broker {
     this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
     const idFloor = upgradeFloor(dirs[0] as string, this.replicas.all());
-    this.markerRouting = this.cluster === null ? null : this.txnMarkerRouting();
+    this.markerRouting = this.cluster === null ? null : txnMarkerRouting(this.config, { localId: this.nodeId, metadata: this.metadata, replicas: this.replicas, defaultListener: this.listeners[0]?.name, scheduler: this.scheduler, logger: this.logger });
     this.txnCoordinator = new TransactionCoordinator({ ...deps, logger: this.logger.child('txn-coordinator'), settings: txnCoordinatorSettings(this.config), producerIdBlocks: producerIdBlocks(this.metadata, this.nodeId, idFloor), markerRouting: this.markerRouting });
-    const groups = this.groups;
-    this.txnCoordinator.markers.onMarker((topic, partition, marker) => {
-      if (topic === OFFSETS_TOPIC) groups.onTransactionMarker(partition, marker.producerId, marker.commit);
-    });
+    groupsFollowTxnMarkers(this.txnCoordinator, this.groups);
     this.txnCoordinator.start();
-    // From now on the coordinators follow the leadership of their partitions (they loaded those led at start).
-    const txn = this.txnCoordinator;
-    this.roles.onRoleChange({
-      becameLeader: (p) => (p.topic === OFFSETS_TOPIC ? groups.onBecameLeader(p.index) : p.topic === TRANSACTION_STATE_TOPIC ? txn.onBecameLeader(p.index) : undefined),
-      becameFollower: (p) => (p.topic === OFFSETS_TOPIC ? groups.onBecameFollower(p.index) : p.topic === TRANSACTION_STATE_TOPIC ? txn.onBecameFollower(p.index) : undefined),
-    });
+    coordinatorsFollowLeadership(this.roles, this.groups, this.txnCoordinator);
     // The first producer-id block, before the listeners open (after the transaction log is loaded: its ids are never reissued).
     await this.txnCoordinator.producerIds.start();
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
@@ -328,10 +308,6 @@ export class Broker {
     };
   }
 
-  private topicsDefaultLogConfig(): LogConfig {
-    return new TopicConfigs(this.config).logConfigFor({});
-  }
-
   private endpoints(): { listenerName: string; host: string; port: number }[] {
     return this.listeners.map((l) => ({ listenerName: l.name, host: l.advertisedHost, port: l.advertisedPort }));
   }
@@ -413,20 +389,6 @@ export class Broker {
     });
     this.isrUpdater.start();
     return this.fetchers;
-  }
-
-  /** In a cluster: the transaction coordinator's WriteTxnMarkers channel to other leaders. */
-  private txnMarkerRouting(): TxnMarkerRouting {
-    return new TxnMarkerRouting({
-      localId: this.nodeId,
-      metadata: this.metadata,
-      replicas: this.replicas,
-      listenerName: this.config.str('inter.broker.listener.name') ?? this.listeners[0]?.name ?? 'PLAINTEXT',
-      scheduler: this.scheduler,
-      backoffMs: 100,
-      requestTimeoutMs: this.config.int('replica.socket.timeout.ms'),
-      logger: this.logger.child('txn-markers'),
-    });
   }
 
   /** The listener a connection arrived on, for advertising addresses in Metadata. */

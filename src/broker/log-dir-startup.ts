@@ -4,12 +4,20 @@
  * offline (offline-log-dirs.ts) and start-up fails only when every dir failed; meta.properties
  * records the node id and the cluster id, and a stored node id that differs from node.id stops the
  * broker. Samsa's deviations: a stale lock (its holder no longer running) is taken over and logged,
- * and a dir without meta.properties gets one (no `samsa format` step is required).
+ * and a dir without meta.properties gets one (no `samsa format` step is required). The log manager
+ * over those dirs takes its defaults from the broker's log.* configs (Kafka's topic config
+ * defaults) and checks the flush interval every min(log.flush.interval.ms, 1 s).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogDirFailureError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import type { BufferPool } from '../common/buffer-pool.js';
+import type { Scheduler } from '../common/scheduler.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { LogManager } from '../storage/log-manager.js';
+import type { SegmentResourceCache } from '../storage/segment-cache.js';
+import { TopicConfigs } from './metadata-applier.js';
 import { lockLogDir, type DirLock } from '../storage/dir-lock.js';
 import { eachUsableDir } from './offline-log-dirs.js';
 
@@ -44,4 +52,20 @@ export function writeMetaProperties(dir: string, nodeId: number, clusterId: stri
     return;
   }
   writeFileSync(path, `#\n#${new Date().toString()}\nnode.id=${nodeId}\nversion=1\ncluster.id=${clusterId}\n`);
+}
+
+/** The log manager over `dirs` (those in `failedDirs` offline), its defaults the broker's log.* configs. */
+export function openLogManager(config: BrokerConfig, deps: { dirs: string[]; failedDirs: Map<string, unknown>; scheduler: Scheduler; cache: SegmentResourceCache; readPool: BufferPool; logger: Logger }): LogManager {
+  return new LogManager({
+    logDirs: deps.dirs,
+    defaultConfig: new TopicConfigs(config).logConfigFor({}),
+    scheduler: deps.scheduler,
+    cache: deps.cache,
+    readPool: deps.readPool,
+    retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+    checkpointIntervalMs: config.int('log.flush.offset.checkpoint.interval.ms'),
+    flushCheckIntervalMs: Math.min(config.flushIntervalMs, 1000),
+    logger: deps.logger.child('log-manager'),
+    failedDirs: deps.failedDirs,
+  });
 }
