@@ -2,32 +2,25 @@
  * A Samsa broker: owns the log manager, metadata, partitions and listeners, and wires requests
  * to handlers. Single node: it is the controller and the leader of every partition.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BrokerConfig, Listener } from '../config/broker-config.js';
-import { ConfigError, LogDirFailureError } from '../common/errors.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { ConfigError } from '../common/errors.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { realScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { log as processLog, type Logger } from '../common/logger.js';
 import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
-import { KafkaServer, livePerIpOverrides } from '../network/server.js';
-import { ConnectionRateLimiter } from '../network/connection-rate.js';
-import { securedListener } from '../auth/secured-listener.js';
+import type { KafkaServer } from '../network/server.js';
 import { checkInterBrokerListener } from '../config/listener-security.js';
-import type { ScramCredentialSource } from '../auth/sasl/scram.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
-import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
-import { lockLogDir, type DirLock } from '../storage/dir-lock.js';
+import type { DirLock } from '../storage/dir-lock.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
-import { LogManager } from '../storage/log-manager.js';
+import type { LogManager } from '../storage/log-manager.js';
 import { TransactionCoordinator } from '../txn/coordinator.js';
 import { newSegmentResourceCache, type SegmentResourceCache } from '../storage/segment-cache.js';
 import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
-import type { LogConfig } from '../storage/log-config.js';
 import { FetchSessionCache } from './fetch-session.js';
-import { GroupCoordinator, OFFSETS_TOPIC } from '../group/coordinator.js';
+import { GroupCoordinator } from '../group/coordinator.js';
 import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter, txnCoordinatorSettings } from './coordinator-deps.js';
 import { ConversionStats } from './conversion-stats.js';
 import { FollowerReadStats } from './preferred-read-replica.js';
@@ -38,35 +31,32 @@ import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
 import { ClientQuotaManager } from './quotas/client-quotas.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
 import { RequestRouter } from './router.js';
-import { MetadataApplier, TopicConfigs } from './metadata-applier.js';
+import { MetadataApplier } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
 import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
-import { ClusterNode } from './cluster-node.js';
+import type { ClusterNode } from './cluster-node.js';
+import { controlledShutdown, leaderElector, openClusterNode } from './cluster-membership.js';
 import { IsrUpdater } from './isr-updater.js';
 import { replicationThrottles } from './replication-throttles.js';
 import { PartitionRoles } from './partition-roles.js';
 import { ProtocolClient } from '../client/protocol-client.js';
 import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
-import { TRANSACTION_STATE_TOPIC } from '../txn/txn-log.js';
 import { txnStateName } from '../txn/txn-metadata.js';
-import { TxnMarkerRouting } from './txn-marker-routing.js';
-import type { BrokerImage, TopicImage } from '../metadata/image.js';
+import type { TxnMarkerRouting } from './txn-marker-routing.js';
+import { coordinatorsFollowLeadership, groupsFollowTxnMarkers, txnMarkerRouting } from './coordinator-links.js';
+import type { BrokerImage } from '../metadata/image.js';
 import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline-log-dirs.js';
-import { electLeader } from '../cluster/leader-elections.js';
-import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
-import type { LeaderElector } from './handlers/43-elect-leaders.js';
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
 import { ReplicationStats } from '../replication/replication-stats.js';
 import { applyLogConfig, BrokerObservability, type ObservabilitySources } from './observability.js';
+import { StartupGate } from './startup-gate.js';
+import { openLogManager, prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
+import { bindListeners, scramCredentialsOf, type BoundListener } from './listener-binding.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
 export type OpenMetadataStore = (dir: string, newClusterId: () => string, logger: Logger) => MetadataStore;
 
-export interface BoundListener extends Listener {
-  /** Host and port clients are told to use (advertised.listeners, else the bound address). */
-  advertisedHost: string;
-  advertisedPort: number;
-}
+export type { BoundListener } from './listener-binding.js';
 
 export class Broker {
   readonly nodeId: number;
@@ -159,59 +149,36 @@ export class Broker {
     const started = performance.now();
     for (const w of this.config.ignoredSettingWarnings()) this.logger.warn(w);
     const dirs = this.config.logDirs;
-    // A dir whose disk fails from the start is offline (offline-log-dirs.ts); the metadata dir must work.
-    const failedDirs = new Map<string, unknown>();
-    eachUsableDir(dirs, failedDirs, (d) => mkdirSync(d, { recursive: true }));
-    // Kafka's order: lock every log dir before reading it, then bind (a port conflict fails
-    // before any data is touched); requests wait for the start-up to finish (see StartupGate).
-    eachUsableDir(dirs, failedDirs, (d) => {
-      const { lock, tookOverFrom } = lockLogDir(d, this.logger);
-      this.dirLocks.push(lock);
-      if (tookOverFrom !== null) this.logger.info(`Took over the stale lock of ${d} (held by ${tookOverFrom}, no longer running)`);
-    });
-    if (failedDirs.size === dirs.length) throw new LogDirFailureError(dirs[0] as string, `every log dir failed: ${[...failedDirs].map(([d, e]) => `${d} (${e instanceof Error ? e.message : String(e)})`).join(', ')}`);
+    const failedDirs = prepareLogDirs(dirs, this.dirLocks, this.logger);
     const gate = new StartupGate();
     const interBroker = this.config.str('inter.broker.listener.name');
     if (interBroker !== null && !this.config.listeners().some((l) => l.name === interBroker)) {
       throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name must be a listener name defined in listeners: ${interBroker} is not one of ${this.config.listeners().map((l) => l.name).join(', ')}`);
     }
     checkInterBrokerListener(this.config);
-    await this.bindListeners(gate);
+    await bindListeners(this.config, gate, {
+      servers: this.servers,
+      listeners: this.listeners,
+      budget: this.requestBudget,
+      framePool: this.pools.requestFrames,
+      scram: scramCredentialsOf(() => this.metadata as MetadataStore | undefined),
+      nextConnectionId: () => ++this.lastConnectionId,
+      clock: this.clock,
+      scheduler: this.scheduler,
+      logger: this.logger,
+    });
     // Before the logs load: /health/live answers (and /health/ready says why not) during recovery.
     this.observability = await BrokerObservability.start(this.config, this.observabilitySources(), this.logger.child('metrics'));
     const newClusterId = (): string => this.config.str('cluster.id') ?? randomUuid();
     const endpoints = this.config.list('etcd.endpoints');
     if (endpoints.length > 0) {
-      this.cluster = await ClusterNode.open({
-        endpoints,
-        prefix: this.config.str('etcd.prefix') ?? '/samsa',
-        nodeId: this.nodeId,
-        sessionTimeoutMs: this.config.int('broker.session.timeout.ms'),
-        newClusterId,
-        uncleanAllowed: (t) => this.uncleanAllowed(t),
-        rebalance: this.config.bool('auto.leader.rebalance.enable')
-          ? { intervalMs: this.config.int('leader.imbalance.check.interval.seconds') * 1000, percentage: this.config.int('leader.imbalance.per.broker.percentage') }
-          : null,
-        scheduler: this.scheduler,
-        logger: this.logger.child('cluster'),
-      });
+      this.cluster = await openClusterNode(this.config, endpoints, { nodeId: this.nodeId, newClusterId, scheduler: this.scheduler, logger: this.logger.child('cluster') });
       this.metadata = this.cluster.store;
     } else {
       this.metadata = this.openMetadata(dirs[0] as string, newClusterId, this.logger.child('metadata'));
     }
-    eachUsableDir(dirs, failedDirs, (d) => this.writeMetaProperties(d));
-    this.logs = new LogManager({
-      logDirs: dirs,
-      defaultConfig: this.topicsDefaultLogConfig(),
-      scheduler: this.scheduler,
-      cache: this.segmentCache,
-      readPool: this.pools.logReads,
-      retentionCheckIntervalMs: this.config.int('log.retention.check.interval.ms'),
-      checkpointIntervalMs: this.config.int('log.flush.offset.checkpoint.interval.ms'),
-      flushCheckIntervalMs: Math.min(this.config.flushIntervalMs, 1000),
-      logger: this.logger.child('log-manager'),
-      failedDirs,
-    });
+    eachUsableDir(dirs, failedDirs, (d) => writeMetaProperties(d, this.nodeId, this.clusterId));
+    this.logs = openLogManager(this.config, { dirs, failedDirs, scheduler: this.scheduler, cache: this.segmentCache, readPool: this.pools.logReads, logger: this.logger });
     if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
     this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock, stats: this.replicationStats });
@@ -254,19 +221,11 @@ export class Broker {
     this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
     const idFloor = upgradeFloor(dirs[0] as string, this.replicas.all());
-    this.markerRouting = this.cluster === null ? null : this.txnMarkerRouting();
+    this.markerRouting = this.cluster === null ? null : txnMarkerRouting(this.config, { localId: this.nodeId, metadata: this.metadata, replicas: this.replicas, defaultListener: this.listeners[0]?.name, scheduler: this.scheduler, logger: this.logger });
     this.txnCoordinator = new TransactionCoordinator({ ...deps, logger: this.logger.child('txn-coordinator'), settings: txnCoordinatorSettings(this.config), producerIdBlocks: producerIdBlocks(this.metadata, this.nodeId, idFloor), markerRouting: this.markerRouting });
-    const groups = this.groups;
-    this.txnCoordinator.markers.onMarker((topic, partition, marker) => {
-      if (topic === OFFSETS_TOPIC) groups.onTransactionMarker(partition, marker.producerId, marker.commit);
-    });
+    groupsFollowTxnMarkers(this.txnCoordinator, this.groups);
     this.txnCoordinator.start();
-    // From now on the coordinators follow the leadership of their partitions (they loaded those led at start).
-    const txn = this.txnCoordinator;
-    this.roles.onRoleChange({
-      becameLeader: (p) => (p.topic === OFFSETS_TOPIC ? groups.onBecameLeader(p.index) : p.topic === TRANSACTION_STATE_TOPIC ? txn.onBecameLeader(p.index) : undefined),
-      becameFollower: (p) => (p.topic === OFFSETS_TOPIC ? groups.onBecameFollower(p.index) : p.topic === TRANSACTION_STATE_TOPIC ? txn.onBecameFollower(p.index) : undefined),
-    });
+    coordinatorsFollowLeadership(this.roles, this.groups, this.txnCoordinator);
     // The first producer-id block, before the listeners open (after the transaction log is loaded: its ids are never reissued).
     await this.txnCoordinator.producerIds.start();
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
@@ -354,56 +313,6 @@ export class Broker {
     };
   }
 
-  /** SCRAM credentials for SASL listeners, from the metadata image (open once start-up gets there). */
-  private readonly scramCredentials: ScramCredentialSource = {
-    scramCredential: (user, mechanism) => {
-      const c = (this.metadata as MetadataStore | undefined)?.image().scramCredential(user, mechanism);
-      return c === undefined ? undefined : { salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64'), iterations: c.iterations };
-    },
-  };
-
-  private async bindListeners(gate: StartupGate): Promise<void> {
-    const maxFrameBytes = this.config.int('socket.request.max.bytes');
-    const advertised = this.config.advertisedListeners();
-    // max.connections and max.connection.creation.rate are broker-wide: the listeners share them.
-    const openConnections = { count: 0 };
-    const perIpOverrides = livePerIpOverrides(() => this.config.list('max.connections.per.ip.overrides'), this.logger);
-    // All read at each accept: they are dynamic broker configs (Kafka's DynamicConnectionQuota).
-    const creationRate = new ConnectionRateLimiter(() => this.config.int('max.connection.creation.rate'), this.clock, this.config.int('quota.window.size.seconds') * 1000, this.config.int('quota.window.num'));
-    for (const l of this.config.listeners()) {
-      // SSL / SASL listeners: the TLS handshake and the SASL exchange (auth/secured-listener.ts).
-      const secured = securedListener(this.config, l, gate, { scram: this.scramCredentials, scheduler: this.scheduler, logger: this.logger.child('auth') });
-      const server = new KafkaServer(secured.dispatcher, {
-        ...secured.options,
-        host: l.host,
-        port: l.port,
-        listenerName: l.name,
-        maxFrameBytes,
-        maxConnections: () => this.config.int('max.connections'),
-        openConnections,
-        creationRate,
-        maxConnectionsPerIp: () => this.config.int('max.connections.per.ip'),
-        maxConnectionsPerIpOverrides: perIpOverrides,
-        idleMs: this.config.int('connections.max.idle.ms'),
-        budget: this.requestBudget,
-        scheduler: this.scheduler,
-        framePool: this.pools.requestFrames,
-        nextConnectionId: () => ++this.lastConnectionId,
-        logger: this.logger.child('network'),
-      });
-      const bound = await server.listen();
-      this.servers.push(server);
-      const adv = advertised.find((a) => a.name === l.name);
-      const advertisedHost = adv && adv.host !== '' ? adv.host : l.host !== '' && l.host !== '0.0.0.0' && l.host !== '::' ? l.host : 'localhost';
-      const advertisedPort = adv && adv.port !== 0 && this.config.has('advertised.listeners') ? adv.port : bound.port;
-      this.listeners.push({ ...l, port: bound.port, advertisedHost, advertisedPort });
-    }
-  }
-
-  private topicsDefaultLogConfig(): LogConfig {
-    return new TopicConfigs(this.config).logConfigFor({});
-  }
-
   private endpoints(): { listenerName: string; host: string; port: number }[] {
     return this.listeners.map((l) => ({ listenerName: l.name, host: l.advertisedHost, port: l.advertisedPort }));
   }
@@ -444,12 +353,6 @@ export class Broker {
     const image = this.selfImage();
     const publish = this.cluster !== null ? this.cluster.updateRegistration(image) : this.metadata.commit({ registeredBrokers: [image] });
     publish.catch((e: unknown) => this.logger.error(`publishing the offline log dir ${dir}`, e));
-  }
-
-  /** unclean.leader.election.enable of `t` (topic override, else the broker's). */
-  private uncleanAllowed(t: TopicImage): boolean {
-    const v = t.configs['unclean.leader.election.enable'];
-    return v !== undefined ? v === 'true' : this.config.bool('unclean.leader.election.enable');
   }
 
   /**
@@ -494,20 +397,6 @@ export class Broker {
     return this.fetchers;
   }
 
-  /** In a cluster: the transaction coordinator's WriteTxnMarkers channel to other leaders. */
-  private txnMarkerRouting(): TxnMarkerRouting {
-    return new TxnMarkerRouting({
-      localId: this.nodeId,
-      metadata: this.metadata,
-      replicas: this.replicas,
-      listenerName: this.config.str('inter.broker.listener.name') ?? this.listeners[0]?.name ?? 'PLAINTEXT',
-      scheduler: this.scheduler,
-      backoffMs: 100,
-      requestTimeoutMs: this.config.int('replica.socket.timeout.ms'),
-      logger: this.logger.child('txn-markers'),
-    });
-  }
-
   /** The listener a connection arrived on, for advertising addresses in Metadata. */
   listenerNamed(name: string): BoundListener | undefined {
     return this.listeners.find((l) => l.name === name) ?? this.listeners[0];
@@ -519,7 +408,7 @@ export class Broker {
     const stopping = performance.now();
     const wasStarted = this.started;
     this.started = false;
-    await this.controlledShutdown();
+    await controlledShutdown(this.cluster, this.fetchers, this.config, this.logger);
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];
     this.poolTrimming?.cancel();
@@ -544,78 +433,5 @@ export class Broker {
     await this.observability?.close();
     this.observability = null;
     if (wasStarted) this.logger.info(`Samsa broker ${this.nodeId} stopped in ${(performance.now() - stopping).toFixed(0)} ms`);
-  }
-
-  /**
-   * controlled.shutdown.enable in a cluster (cluster/controlled-shutdown.ts): while the listeners
-   * still answer (clients learn the new leaders), the replica fetchers stop (no leader adds this
-   * broker back to an ISR) and leadership and ISR membership move to the other brokers.
-   */
-  private async controlledShutdown(): Promise<void> {
-    const cluster = this.cluster;
-    if (cluster === null || !this.config.bool('controlled.shutdown.enable')) return;
-    const started = performance.now();
-    try {
-      await this.fetchers?.stop();
-      const r = await cluster.controlledShutdown(this.config.int('controlled.shutdown.max.retries'), this.config.int('controlled.shutdown.retry.backoff.ms'));
-      this.logger.info(`controlled shutdown: ${r.moved} partition change(s) in ${r.attempts} attempt(s), ${r.remaining} left, ${(performance.now() - started).toFixed(0)} ms`);
-    } catch (e) {
-      this.logger.error('controlled shutdown failed; shutting down anyway', e);
-    }
-  }
-
-  private writeMetaProperties(dir: string): void {
-    const path = join(dir, 'meta.properties');
-    if (existsSync(path)) {
-      const text = readFileSync(path, 'utf8');
-      const m = /^node\.id=(\d+)$/m.exec(text);
-      if (m && Number(m[1]) !== this.nodeId) {
-        throw new Error(`Stored node id ${m[1]} in ${path} doesn't match the configured node.id ${this.nodeId}`);
-      }
-      return;
-    }
-    writeFileSync(path, `#\n#${new Date().toString()}\nnode.id=${this.nodeId}\nversion=1\ncluster.id=${this.clusterId}\n`);
-  }
-}
-
-/** ElectLeaders' elections in a cluster: the controller's rules, written with compare-and-swap. */
-function leaderElector(store: PartitionStateWriter): LeaderElector {
-  return { elect: (topic, partition, type) => electLeader(store, topic, partition, type) };
-}
-
-/**
- * The listeners' dispatcher while the broker starts: requests that arrive before the logs are
- * loaded wait (in order, per connection) and are routed once start-up has finished.
- */
-class StartupGate implements FrameDispatcher {
-  private router: RequestRouter | null = null;
-  private readonly ready: Promise<void>;
-  private resolveReady!: () => void;
-
-  constructor() {
-    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
-  }
-
-  open(router: RequestRouter): void {
-    this.router = router;
-    this.resolveReady();
-  }
-
-  dispatch(frame: Buffer, conn: Connection): DispatchResult | Promise<DispatchResult> {
-    const router = this.router;
-    if (router !== null) return router.dispatch(frame, conn);
-    const answer = this.ready.then(() => (this.router as RequestRouter).dispatch(frame, conn));
-    // A Produce read before the broker is ready: nothing read after it runs before its handler
-    // (which holds the connection further while its appends are asynchronous).
-    if (frame.length >= 2 && frame.readInt16BE(0) === 0) conn.holdRequestsUntil(this.ready);
-    return answer;
-  }
-
-  frameFreeAfterReturn(apiKey: number): boolean {
-    return this.router !== null && this.router.frameFreeAfterReturn(apiKey);
-  }
-
-  responseWritten(chunks: Buffer[]): void {
-    this.router?.responseWritten(chunks);
   }
 }

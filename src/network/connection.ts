@@ -24,7 +24,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { SecurityProtocol } from '../common/security-protocol.js';
-import type { BufferPool } from '../common/buffer-pool.js';
 import type { Logger } from '../common/logger.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { FrameTooLargeError } from './frame-splitter.js';
@@ -32,47 +31,10 @@ import { adoptFrameSocket, FrameReader } from './frame-reader.js';
 import { CopiedInput } from './copied-input.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
 
-/** What the dispatcher returns for a frame: response chunks (size prefix excluded), or null for no response. */
-export type DispatchResult = Buffer[] | null;
-
-export interface FrameDispatcher {
-  /** Handles one request frame. Throwing (or rejecting) closes the connection. */
-  dispatch(frame: Buffer, conn: Connection): DispatchResult | Promise<DispatchResult>;
-  /**
-   * True when a request of this API key, once dispatch() has returned a result (not a promise),
-   * holds no reference to its frame's bytes, so the frame buffer can be reused.
-   */
-  frameFreeAfterReturn?(apiKey: number): boolean;
-  /** Called once a response's chunks have been written to the socket (or the write failed). */
-  responseWritten?(chunks: Buffer[]): void;
-}
-
-export interface ConnectionOptions {
-  maxFrameBytes: number;
-  listenerName: string;
-  budget: RequestBudget;
-  onClose: (c: Connection) => void;
-  /** Unique among the connections of one broker (its listeners share the sequence). */
-  id: number;
-  /** The broker's pool for large request frames. */
-  framePool: BufferPool;
-  /** The broker's time, for quota mutes (default real time). */
-  scheduler?: Scheduler;
-  /** The broker's logger. */
-  logger: Logger;
-  /** The listener's security protocol (default PLAINTEXT). */
-  securityProtocol?: SecurityProtocol;
-  /** Authenticated already (an SSL client certificate, or anonymous); null: SASL must run first. */
-  principal?: ConnectionPrincipal | null;
-  /** The largest frame read before authentication (sasl.server.max.receive.size); default maxFrameBytes. */
-  preAuthMaxFrameBytes?: number;
-}
-
-/** Who a connection authenticated as (Kafka's KafkaPrincipal: `User:alice`). */
-export interface ConnectionPrincipal {
-  readonly principalType: string;
-  readonly name: string;
-}
+export type { DispatchResult, FrameDispatcher } from './frame-dispatcher.js';
+export type { ConnectionOptions, ConnectionPrincipal } from './connection-options.js';
+import type { DispatchResult, FrameDispatcher } from './frame-dispatcher.js';
+import type { ConnectionOptions, ConnectionPrincipal } from './connection-options.js';
 
 interface Slot {
   ready: boolean;

@@ -14,13 +14,12 @@ import {
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
   REPLICATION_OFFSET_CHECKPOINT,
-  isDeleteDirName,
-  parsePartitionDirName,
   partitionDirName,
 } from './file-names.js';
-import { atomicWriteFile, fsyncDir, unlinkIfExists } from './fs-util.js';
+import { atomicWriteFile, fsyncDir } from './fs-util.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
+import { loadLogDir } from './log-loading.js';
 import { writePartitionMetadata } from './partition-metadata.js';
 import { StorageErrorLog, isLogDirFailure, storageFailureCode } from './storage-error-log.js';
 import { LogDirFailures } from './log-dir-failures.js';
@@ -28,13 +27,11 @@ import { LogDirFailureError } from '../common/errors.js';
 import { type SegmentResourceCache, newSegmentResourceCache } from './segment-cache.js';
 import type { BufferPool } from '../common/buffer-pool.js';
 import {
-  belongsToMetadata,
   type DeletedLogDir,
   type DirCheckpoints,
   type ExpectedTopicId,
   logKey,
   moveDir,
-  readCheckpointMap,
   removeDeletedDirs,
   removeQuietly,
   renameForDeletion,
@@ -42,44 +39,9 @@ import {
 } from './log-dirs.js';
 
 export type { DeletedLogDir, ExpectedTopicId } from './log-dirs.js';
+import type { LogDirUsage, LogManagerOptions } from './log-manager-options.js';
 
-export interface LogManagerOptions {
-  logDirs: string[];
-  defaultConfig?: LogConfig;
-  /** Time and the background tasks' timers (default real time). */
-  scheduler?: Scheduler;
-  /** Overrides the scheduler's clock (older tests drive only the time). */
-  now?: () => number;
-  /** The bound on open segment files of every log here (default: a cache of its own with the default log.open.files.max). */
-  cache?: SegmentResourceCache;
-  /** The broker's pool for large log reads (default: none). */
-  readPool?: BufferPool;
-  /** log.retention.check.interval.ms (default 300000). */
-  retentionCheckIntervalMs?: number;
-  /** How often logs are checked for flush.ms (default 1000). */
-  flushCheckIntervalMs?: number;
-  /** log.flush.offset.checkpoint.interval.ms and log.flush.start.offset.checkpoint.interval.ms (default 60000). */
-  checkpointIntervalMs?: number;
-  /** replica.high.watermark.checkpoint.interval.ms (default 5000). */
-  highWatermarkCheckpointIntervalMs?: number;
-  /** Accepted for Kafka parity (num.recovery.threads.per.data.dir); recovery runs on the calling thread. */
-  recoveryThreads?: number;
-  /** log.cleaner.* settings (the cleaner runs once background tasks start, when enabled). */
-  cleaner?: Partial<LogCleanerOptions>;
-  /** The owner's logger, given to every log here (default the process logger). */
-  logger?: Logger;
-  /** Dirs whose disk failed before the manager was made (start-up): offline from the start, never touched. */
-  failedDirs?: ReadonlyMap<string, unknown>;
-}
-
-export interface LogDirUsage {
-  dir: string;
-  /** The dir failed (log-dir-failures.ts): no partitions are listed. */
-  offline: boolean;
-  partitions: { topic: string; partition: number; size: number }[];
-  totalBytes?: number;
-  usableBytes?: number;
-}
+export type { LogDirUsage, LogManagerOptions } from './log-manager-options.js';
 
 export class LogManager {
   readonly logDirs: readonly string[];
@@ -168,7 +130,7 @@ export class LogManager {
   }
 
   /**
-   * Loads every partition directory. Without a clean-shutdown marker, segments after each
+   * Loads every partition directory (log-loading.ts). Without a clean-shutdown marker, segments after each
    * partition's recovery point are rescanned. The marker is removed once loading is done.
    * `-delete` directories are removed, never loaded. With `expectedTopicId` (the metadata), a
    * directory whose topic or partition is not in the metadata, or whose partition.metadata names
@@ -178,53 +140,8 @@ export class LogManager {
   loadAll(configFor: (topic: string) => LogConfig, expectedTopicId?: ExpectedTopicId): PartitionLog[] {
     const loaded: PartitionLog[] = [];
     for (const dir of this.onlineDirs) {
-      const cp = this.dirCheckpoints(dir);
-      const marker = join(dir, CLEAN_SHUTDOWN_FILE);
-      const clean = fs.existsSync(marker);
-      const recoveryPoints = readCheckpointMap(cp.recoveryPoints, this.logger);
-      const highWatermarks = readCheckpointMap(cp.highWatermarks, this.logger);
-      const logStartOffsets = readCheckpointMap(cp.logStartOffsets, this.logger);
-      const started = performance.now();
-      let count = 0;
-      for (const entry of this.listDirOrFail(dir)) {
-        if (!entry.isDirectory()) continue;
-        if (isDeleteDirName(entry.name)) {
-          fs.rm(join(dir, entry.name), { recursive: true, force: true }, () => {});
-          continue;
-        }
-        const tp = parsePartitionDirName(entry.name);
-        if (tp === undefined) continue;
-        const key = logKey(tp.topic, tp.partition);
-        if (this.logs.has(key)) continue;
-        if (expectedTopicId !== undefined && !belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId, this.logger)) continue;
-        const opts: Parameters<typeof PartitionLog.open>[4] = { ...this.logOpenOptions(), recover: !clean, cleanShutdown: clean };
-        const rp = recoveryPoints.get(entry.name);
-        const hw = highWatermarks.get(entry.name);
-        const lso = logStartOffsets.get(entry.name);
-        if (rp !== undefined) opts.recoveryPoint = rp;
-        if (hw !== undefined) opts.highWatermark = hw;
-        if (lso !== undefined) opts.logStartOffset = lso;
-        try {
-          const plog = PartitionLog.open(join(dir, entry.name), tp.topic, tp.partition, configFor(tp.topic), opts);
-          this.logs.set(key, plog);
-          this.dirOfLog.set(key, dir);
-          loaded.push(plog);
-          count++;
-        } catch (e) {
-          if (isLogDirFailure(e)) {
-            // The disk failed while loading (Kafka: the dir is offline from the start).
-            this.dirFailures.fail(dir, e);
-            break;
-          }
-          this.logger.error(`failed to load log ${entry.name} in ${dir}; skipping it`, e);
-        }
-      }
-      if (this.dirFailures.isOffline(dir)) {
-        for (let i = loaded.length - 1; i >= 0; i--) if ((loaded[i] as PartitionLog).isClosed) loaded.splice(i, 1);
-        continue;
-      }
-      if (clean) unlinkIfExists(marker);
-      this.logger.debug(`loaded ${count} logs from ${dir} in ${(performance.now() - started).toFixed(0)} ms (${clean ? 'clean' : 'recovery'})`);
+      const load = { dir, checkpoints: this.dirCheckpoints(dir), entries: () => this.listDirOrFail(dir), logs: this.logs, dirOfLog: this.dirOfLog, openOptions: () => this.logOpenOptions(), failures: this.dirFailures, logger: this.logger };
+      loadLogDir(load, loaded, configFor, expectedTopicId);
     }
     return loaded;
   }

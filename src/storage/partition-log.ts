@@ -21,42 +21,12 @@ import { LogSegments } from './log-segments.js';
 import { activateOrRecover } from './recovery.js';
 import { planRetention } from './retention.js';
 import { EMPTY_BUFFER, Segment, type SegmentSettings } from './segment.js';
-import { type SegmentResourceCache, newSegmentResourceCache } from './segment-cache.js';
-import type { BufferPool } from '../common/buffer-pool.js';
+import { newSegmentResourceCache } from './segment-cache.js';
 
 export type { AppendResult } from './batch-assign.js';
 export { OffsetOutOfRangeError } from './errors.js';
-
-export interface PartitionLogOpenOptions {
-  /** Time and timers (delayed segment deletion); default real time. */
-  scheduler?: Scheduler;
-  /** Overrides the scheduler's clock (older tests drive only the time). */
-  now?: () => number;
-  /** Rescan (with CRCs) every segment from the recovery point on (unclean shutdown). */
-  recover?: boolean;
-  /** Offset below which everything is known flushed (from recovery-point-offset-checkpoint). */
-  recoveryPoint?: number;
-  /** From log-start-offset-checkpoint. */
-  logStartOffset?: number;
-  /** From replication-offset-checkpoint; clamped to [logStartOffset, logEndOffset]. */
-  highWatermark?: number;
-  /** Handle cache for segment fds (the log manager's; default: one for this log alone). */
-  cache?: SegmentResourceCache;
-  /** Pool for large reads (the broker's; default: none, plain allocations). */
-  readPool?: BufferPool;
-  /**
-   * The directory was shut down cleanly (with `recoveryPoint` from the checkpoint written then, which
-   * is the log end offset): the active segment is opened on first use instead of at load.
-   */
-  cleanShutdown?: boolean;
-  /**
-   * Told (once per failure, before the error is thrown) when an I/O error on this log means its log
-   * dir failed (`isLogDirFailure`); the log manager takes the dir offline.
-   */
-  onLogDirFailure?: (e: LogDirFailureError) => void;
-  /** The owner's logger (the log manager's; default the process logger). */
-  logger?: Logger;
-}
+export type { PartitionLogOpenOptions } from './partition-log-options.js';
+import type { PartitionLogOpenOptions } from './partition-log-options.js';
 
 /**
  * What the log cleaner needs from the layers above storage (set by the broker for each partition):

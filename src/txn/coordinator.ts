@@ -30,6 +30,10 @@
  * CONCURRENT_TRANSACTIONS-and-retry. Transaction version 2 (epoch bump per transaction) is not
  * offered. Markers that fail to append (the partition was deleted, a newer epoch is there) are
  * skipped with a log line instead of being retried forever.
+ *
+ * Here: the transactional ids' state, loading, InitProducerId/AddPartitions/EndTxn and the
+ * maintenance; the completion (markers, then Complete*) is txn-completion.ts and InitProducerId's
+ * epoch rules are producer-epoch.ts.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
@@ -39,7 +43,9 @@ import { txnAppendErrorCode } from '../coordinator/append-errors.js';
 import { always, chain, type MaybePromise } from '../coordinator/maybe-async.js';
 import { CoordinatorRuntime } from '../coordinator/runtime.js';
 import type { TimerHandle } from '../common/scheduler.js';
-import { MarkerWriter, type MarkerRouting, type TxnMarker } from './markers.js';
+import { MarkerWriter, type MarkerRouting } from './markers.js';
+import { completeTransaction, type TxnCompletionHost } from './txn-completion.js';
+import { isValidProducerId, nextProducerEpoch } from './producer-epoch.js';
 import { ProducerIdManager, type ProducerIdBlockSource } from './producer-id-manager.js';
 import { TRANSACTION_STATE_TOPIC, partitionForTransactionalId } from './txn-log.js';
 import { TxnStateShard, txnRecord } from './txn-state.js';
@@ -50,7 +56,6 @@ import {
   TxnState,
   hasPartition,
   isComplete,
-  isEpochExhausted,
   txnStateByName,
   withPartitions,
   type TxnMetadata,
@@ -114,6 +119,8 @@ export class TransactionCoordinator {
 
   /** The creation of `__transaction_state` under way, if any. */
   private creating: Promise<void> | null = null;
+  /** What the completion of a transaction (txn-completion.ts) uses of this coordinator. */
+  private readonly completion: TxnCompletionHost;
 
   constructor(private readonly deps: TxnCoordinatorDeps) {
     this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now(), deps.logger, deps.markerRouting ?? null);
@@ -130,6 +137,17 @@ export class TransactionCoordinator {
       { replay: (_partition, record) => this.txns.replay(record) },
       () => deps.scheduler.now(),
     );
+    this.completion = {
+      markers: this.markers,
+      logger: deps.logger,
+      now: () => this.now(),
+      coordinatorEpoch: (id) => this.coordinatorEpoch(id),
+      stillCoordinates: (id, coordinatorEpoch) => {
+        const txnPartition = this.partitionFor(id);
+        return () => this.active && this.loaded.has(txnPartition) && this.coordinatorEpoch(id) === coordinatorEpoch;
+      },
+      write: (id, next) => this.write(id, next),
+    };
   }
 
   private now(): number {
@@ -366,7 +384,7 @@ export class TransactionCoordinator {
       case TxnState.Empty:
       case TxnState.CompleteCommit:
       case TxnState.CompleteAbort: {
-        const next = this.nextProducerEpoch(m, transactionTimeoutMs, expected);
+        const next = nextProducerEpoch(m, transactionTimeoutMs, expected, this.now(), () => this.producerIds.generate());
         return chain(this.transition(next), () => {
           this.deps.logger.debug(`Initialized transactional id ${m.transactionalId} with producer id ${next.producerId} and epoch ${next.producerEpoch}`);
           return { producerId: next.producerId, producerEpoch: next.producerEpoch };
@@ -390,21 +408,6 @@ export class TransactionCoordinator {
       txnStartTimestamp: -1,
       txnLastUpdateTimestamp: this.now(),
     };
-  }
-
-  /** Kafka's prepareIncrementProducerEpoch / prepareProducerIdRotation. */
-  private nextProducerEpoch(m: TxnMetadata, txnTimeoutMs: number, expected: ProducerIdAndEpoch | null): TxnMetadata {
-    const base = { ...m, txnTimeoutMs, state: TxnState.Empty, partitions: EMPTY_PARTITIONS, txnStartTimestamp: -1, txnLastUpdateTimestamp: this.now() };
-    if (isEpochExhausted(m.producerEpoch) && (expected === null || expected.producerEpoch === m.producerEpoch)) {
-      return { ...base, producerId: this.producerIds.generate(), previousProducerId: m.producerId, producerEpoch: 0, lastProducerEpoch: expected !== null ? m.producerEpoch : NO_PRODUCER_EPOCH };
-    }
-    if (isEpochExhausted(m.producerEpoch)) throw err(ErrorCode.PRODUCER_FENCED, `Producer epoch ${expected?.producerEpoch} is fenced`);
-    if (expected === null) return { ...base, producerEpoch: m.producerEpoch + 1, lastProducerEpoch: NO_PRODUCER_EPOCH };
-    if (m.producerEpoch === NO_PRODUCER_EPOCH || expected.producerEpoch === m.producerEpoch) {
-      return { ...base, producerEpoch: m.producerEpoch + 1, lastProducerEpoch: m.producerEpoch };
-    }
-    if (expected.producerEpoch === m.lastProducerEpoch) return { ...base, producerEpoch: m.producerEpoch, lastProducerEpoch: m.lastProducerEpoch };
-    throw err(ErrorCode.PRODUCER_FENCED, `Expected producer epoch ${expected.producerEpoch} does not match the current epoch ${m.producerEpoch} or the previous epoch ${m.lastProducerEpoch}`);
   }
 
   // ---------------------------------------------------------------- AddPartitions / AddOffsets
@@ -514,92 +517,20 @@ export class TransactionCoordinator {
   /** `complete` holding the id: its requests get CONCURRENT_TRANSACTIONS until the Complete* record is committed (or failed). */
   private completeHeld(m: TxnMetadata): void {
     this.hold(m.transactionalId);
-    this.complete(m, () => this.release(m.transactionalId));
+    completeTransaction(this.completion, m, () => this.release(m.transactionalId));
   }
 
   /** `complete` as a value (or a promise): the state once the Complete* record is committed, or still Prepare* when it failed. */
   private completeNow(m: TxnMetadata): MaybePromise<TxnMetadata> {
     let finished = false;
     let wake: (() => void) | undefined;
-    this.complete(m, () => {
+    completeTransaction(this.completion, m, () => {
       finished = true;
       wake?.();
     });
     const current = (): TxnMetadata => this.txns.get(m.transactionalId) ?? m;
     if (finished) return current();
     return new Promise<void>((resolve) => (wake = resolve)).then(current);
-  }
-
-  /**
-   * Writes the markers of a (committed) Prepare* transaction and, once they are committed, its
-   * Complete* record; `done` is called when that record is committed or failed (synchronously
-   * when every commit is immediate). A marker that fails is skipped with a log line.
-   */
-  private complete(m: TxnMetadata, done: () => void): void {
-    const commit = m.state === TxnState.PrepareCommit;
-    const marker = { producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch: this.coordinatorEpoch(m.transactionalId), commit };
-    if (this.markers.routing !== null) {
-      this.completeRouted(m, marker, done);
-      return;
-    }
-    const waiting: Promise<void>[] = [];
-    for (const [topic, parts] of m.partitions) {
-      for (const partition of parts) {
-        const r = this.markers.append(topic, partition, marker);
-        if (r.committed !== null) waiting.push(r.committed);
-        if (r.code !== ErrorCode.NONE && r.code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-          this.deps.logger.warn(`could not write the ${commit ? 'COMMIT' : 'ABORT'} marker of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}) to ${topic}-${partition}: error ${r.code}`);
-        }
-      }
-    }
-    if (waiting.length === 0) this.writeComplete(m, commit, done);
-    else void Promise.allSettled(waiting).then(() => this.writeComplete(m, commit, done));
-  }
-
-  /** Writes CompleteCommit/CompleteAbort once the markers are in; `done` either way (a failure is retried later). */
-  private writeComplete(m: TxnMetadata, commit: boolean, done: () => void): void {
-    const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: this.now() };
-    const failed = (e: unknown): void => {
-      this.deps.logger.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
-      done();
-    };
-    try {
-      const written = this.write(m.transactionalId, next);
-      if (written instanceof Promise) written.then(done, failed);
-      else done();
-    } catch (e) {
-      failed(e);
-    }
-  }
-
-  /**
-   * `complete` in a cluster: each marker is delivered to its partition's leader (retried until
-   * acknowledged), then Complete* is written, unless this broker stopped coordinating the id
-   * meanwhile (its new coordinator completes the transaction when it loads it).
-   */
-  private completeRouted(m: TxnMetadata, marker: TxnMarker, done: () => void): void {
-    const commit = marker.commit;
-    const txnPartition = this.partitionFor(m.transactionalId);
-    const valid = (): boolean => this.active && this.loaded.has(txnPartition) && this.coordinatorEpoch(m.transactionalId) === marker.coordinatorEpoch;
-    const sends: Promise<void>[] = [];
-    for (const [topic, parts] of m.partitions) {
-      for (const partition of parts) {
-        sends.push(
-          this.markers.deliver(topic, partition, marker, valid).then((code) => {
-            if (code !== ErrorCode.NONE && code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && code !== ErrorCode.NOT_COORDINATOR) {
-              this.deps.logger.warn(`could not write the ${commit ? 'COMMIT' : 'ABORT'} marker of ${m.transactionalId} (producer ${m.producerId}, epoch ${m.producerEpoch}) to ${topic}-${partition}: error ${code}`);
-            }
-          }),
-        );
-      }
-    }
-    void Promise.all(sends).then(() => {
-      if (!valid()) {
-        done();
-        return;
-      }
-      this.writeComplete(m, commit, done);
-    });
   }
 
   /** Aborts an Ongoing transaction with a bumped epoch (fencing its producer); the caller holds the id. */
@@ -667,13 +598,4 @@ export class TransactionCoordinator {
     }
     return { unknownStateFilters, states: out };
   }
-}
-
-/** Kafka's isValidProducerId for InitProducerId with an expected producer id and epoch. */
-function isValidProducerId(m: TxnMetadata, expected: ProducerIdAndEpoch): boolean {
-  return (
-    m.producerEpoch === NO_PRODUCER_EPOCH ||
-    expected.producerId === m.producerId ||
-    (expected.producerId === m.previousProducerId && isEpochExhausted(expected.producerEpoch))
-  );
 }

@@ -1,0 +1,90 @@
+/**
+ * Binding the broker's listeners (Kafka's SocketServer acceptors): one KafkaServer per entry of
+ * `listeners`, each with its security protocol (auth/secured-listener.ts), and the address clients
+ * are told to use. Kafka's rules kept: advertised.listeners overrides the bound address per
+ * listener name, max.connections and max.connection.creation.rate are broker-wide (shared by the
+ * listeners) and read at each accept, as dynamic broker configs are. Samsa's deviations: a listener
+ * with no advertised entry and a wildcard host advertises `localhost`, and port 0 advertises the
+ * port actually bound (tests bind free ports).
+ */
+import type { BrokerConfig, Listener } from '../config/broker-config.js';
+import type { Clock } from '../common/clock.js';
+import type { Scheduler } from '../common/scheduler.js';
+import type { Logger } from '../common/logger.js';
+import type { BufferPool } from '../common/buffer-pool.js';
+import type { MetadataStore } from '../metadata/store.js';
+import type { RequestBudget } from '../network/request-budget.js';
+import type { FrameDispatcher } from '../network/connection.js';
+import { KafkaServer, livePerIpOverrides } from '../network/server.js';
+import { ConnectionRateLimiter } from '../network/connection-rate.js';
+import { securedListener } from '../auth/secured-listener.js';
+import type { ScramCredentialSource } from '../auth/sasl/scram.js';
+
+export interface BoundListener extends Listener {
+  /** Host and port clients are told to use (advertised.listeners, else the bound address). */
+  advertisedHost: string;
+  advertisedPort: number;
+}
+
+export interface ListenerBindingDeps {
+  /** Each bound server is pushed here as soon as it listens (the broker closes them on stop). */
+  servers: KafkaServer[];
+  /** Each bound listener is pushed here, in the order of `listeners`. */
+  listeners: BoundListener[];
+  budget: RequestBudget;
+  framePool: BufferPool;
+  scram: ScramCredentialSource;
+  nextConnectionId: () => number;
+  clock: Clock;
+  scheduler: Scheduler;
+  logger: Logger;
+}
+
+/** SCRAM credentials for SASL listeners, from the metadata image (open once start-up gets there). */
+export function scramCredentialsOf(metadata: () => MetadataStore | undefined): ScramCredentialSource {
+  return {
+    scramCredential: (user, mechanism) => {
+      const c = metadata()?.image().scramCredential(user, mechanism);
+      return c === undefined ? undefined : { salt: Buffer.from(c.salt, 'base64'), storedKey: Buffer.from(c.storedKey, 'base64'), serverKey: Buffer.from(c.serverKey, 'base64'), iterations: c.iterations };
+    },
+  };
+}
+
+/** Binds every listener of `config` in order, its requests going to `gate`. */
+export async function bindListeners(config: BrokerConfig, gate: FrameDispatcher, deps: ListenerBindingDeps): Promise<void> {
+  const maxFrameBytes = config.int('socket.request.max.bytes');
+  const advertised = config.advertisedListeners();
+  // max.connections and max.connection.creation.rate are broker-wide: the listeners share them.
+  const openConnections = { count: 0 };
+  const perIpOverrides = livePerIpOverrides(() => config.list('max.connections.per.ip.overrides'), deps.logger);
+  // All read at each accept: they are dynamic broker configs (Kafka's DynamicConnectionQuota).
+  const creationRate = new ConnectionRateLimiter(() => config.int('max.connection.creation.rate'), deps.clock, config.int('quota.window.size.seconds') * 1000, config.int('quota.window.num'));
+  for (const l of config.listeners()) {
+    // SSL / SASL listeners: the TLS handshake and the SASL exchange (auth/secured-listener.ts).
+    const secured = securedListener(config, l, gate, { scram: deps.scram, scheduler: deps.scheduler, logger: deps.logger.child('auth') });
+    const server = new KafkaServer(secured.dispatcher, {
+      ...secured.options,
+      host: l.host,
+      port: l.port,
+      listenerName: l.name,
+      maxFrameBytes,
+      maxConnections: () => config.int('max.connections'),
+      openConnections,
+      creationRate,
+      maxConnectionsPerIp: () => config.int('max.connections.per.ip'),
+      maxConnectionsPerIpOverrides: perIpOverrides,
+      idleMs: config.int('connections.max.idle.ms'),
+      budget: deps.budget,
+      scheduler: deps.scheduler,
+      framePool: deps.framePool,
+      nextConnectionId: deps.nextConnectionId,
+      logger: deps.logger.child('network'),
+    });
+    const bound = await server.listen();
+    deps.servers.push(server);
+    const adv = advertised.find((a) => a.name === l.name);
+    const advertisedHost = adv && adv.host !== '' ? adv.host : l.host !== '' && l.host !== '0.0.0.0' && l.host !== '::' ? l.host : 'localhost';
+    const advertisedPort = adv && adv.port !== 0 && config.has('advertised.listeners') ? adv.port : bound.port;
+    deps.listeners.push({ ...l, port: bound.port, advertisedHost, advertisedPort });
+  }
+}
