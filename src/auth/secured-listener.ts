@@ -4,6 +4,7 @@
  * (SASL_PLAINTEXT, SASL_SSL). A PLAINTEXT listener gets neither: its connections keep the
  * raw-socket path and go straight to the router.
  */
+import type { AuthenticationCounts } from '../network/authentication-counts.js';
 import type { Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
@@ -20,9 +21,9 @@ export interface SecuredListener {
 }
 
 /** Throws ConfigError when the listener's protocol lacks what it needs (see config/listener-security.ts). */
-export function securedListener(config: BrokerConfig, listener: Listener, router: FrameDispatcher, deps: { scram: ScramCredentialSource; scheduler: Scheduler; logger: Logger }): SecuredListener {
+export function securedListener(config: BrokerConfig, listener: Listener, router: FrameDispatcher, deps: { scram: ScramCredentialSource; scheduler: Scheduler; logger: Logger; authentications?: AuthenticationCounts }): SecuredListener {
   const security = listenerSecurity(config, listener);
-  const dispatcher = security.sasl === null ? router : new SaslDispatcher(router, security.sasl, deps.scram, deps.scheduler, deps.logger);
+  const dispatcher = security.sasl === null ? router : new SaslDispatcher(router, security.sasl, deps.scram, deps.scheduler, deps.logger, deps.authentications);
   const tls = security.tls;
   const preAuth = security.sasl === null ? {} : { preAuthMaxFrameBytes: security.sasl.maxReceiveSize };
   if (tls === null) return { dispatcher, options: { securityProtocol: security.protocol, ...preAuth } };

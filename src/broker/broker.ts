@@ -300,6 +300,7 @@ export class Broker {
       isController: () => (this.cluster === null ? this.metadata !== undefined : this.cluster.controllerId === this.nodeId),
       isrChanges: () => ({ shrinks: this.isrUpdater?.shrinks ?? 0, expands: this.isrUpdater?.expands ?? 0 }),
       connections: () => this.servers.map((s, i) => ({ listener: this.listeners[i]?.name ?? String(i), count: s.connectionCount })),
+      authentications: () => this.servers.map((s, i) => ({ listener: this.listeners[i]?.name ?? String(i), ...s.authentications })),
       groups: () => this.groups,
       completedRebalances: () => this.groups?.completedRebalances ?? 0,
       transactions: () => this.txnCoordinator?.list([], [], -1).states.map((m) => txnStateName(m.state)),

@@ -7,6 +7,7 @@
  * with no advertised entry and a wildcard host advertises `localhost`, and port 0 advertises the
  * port actually bound (tests bind free ports).
  */
+import { newAuthenticationCounts } from '../network/authentication-counts.js';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import type { Clock } from '../common/clock.js';
 import type { Scheduler } from '../common/scheduler.js';
@@ -61,9 +62,11 @@ export async function bindListeners(config: BrokerConfig, gate: FrameDispatcher,
   const creationRate = new ConnectionRateLimiter(() => config.int('max.connection.creation.rate'), deps.clock, config.int('quota.window.size.seconds') * 1000, config.int('quota.window.num'));
   for (const l of config.listeners()) {
     // SSL / SASL listeners: the TLS handshake and the SASL exchange (auth/secured-listener.ts).
-    const secured = securedListener(config, l, gate, { scram: deps.scram, scheduler: deps.scheduler, logger: deps.logger.child('auth') });
+    const authentications = newAuthenticationCounts();
+    const secured = securedListener(config, l, gate, { scram: deps.scram, scheduler: deps.scheduler, logger: deps.logger.child('auth'), authentications });
     const server = new KafkaServer(secured.dispatcher, {
       ...secured.options,
+      authentications,
       host: l.host,
       port: l.port,
       listenerName: l.name,

@@ -13,7 +13,9 @@
  *   GlobalPartitionCount / GlobalTopicCount → kafka_controller_kafkacontroller_*
  *   kafka.log:type=Log,name=Size|LogEndOffset|LogStartOffset|NumLogSegments,topic=T,partition=P → kafka_log_log_*{topic,partition}
  *   kafka.server:type=socket-server-metrics,listener=L connection-count → kafka_server_socketservermetrics_connections{listener}
- *   (not ..._connection_count: promtool's lint refuses a gauge ending in _count)
+ *   (not ..._connection_count: promtool's lint refuses a gauge ending in _count);
+ *   successful-authentication-total / failed-authentication-total →
+ *   kafka_server_socketservermetrics_{successful,failed}_authentication_total{listener}
  * Nothing here runs on the request path: the gauges walk the hosted partitions when scraped.
  *
  * Deviations: the controller gauges come from the broker that is the controller (1 there, 0
@@ -33,6 +35,8 @@ export interface KafkaMetricSources {
   isController(): boolean;
   isrChanges(): { shrinks: number; expands: number };
   connections(): { listener: string; count: number }[];
+  /** Successful / failed authentications per listener (socket-server-metrics). */
+  authentications(): { listener: string; successes: number; failures: number }[];
   /** metrics.partition.series.max: above this many hosted partitions, no per-partition kafka_log_log_* series. */
   readonly maxPartitionSeries: number;
 }
@@ -164,5 +168,13 @@ export function registerKafkaMetrics(registry: Registry, src: KafkaMetricSources
   new Gauge({ name: 'kafka_server_socketservermetrics_connections', help: 'Open client connections per listener (connection-count)', labelNames: ['listener'], registers, collect() {
     this.reset();
     for (const { listener, count } of src.connections()) this.set({ listener }, count);
+  } });
+  new Counter({ name: 'kafka_server_socketservermetrics_successful_authentication_total', help: 'Connections authenticated per listener (successful-authentication-total: PLAINTEXT and TLS channels ready, SASL exchanges succeeded)', labelNames: ['listener'], registers, collect() {
+    this.reset();
+    for (const { listener, successes } of src.authentications()) this.inc({ listener }, successes);
+  } });
+  new Counter({ name: 'kafka_server_socketservermetrics_failed_authentication_total', help: 'Failed authentications per listener (failed-authentication-total: TLS handshakes and SASL exchanges)', labelNames: ['listener'], registers, collect() {
+    this.reset();
+    for (const { listener, failures } of src.authentications()) this.inc({ listener }, failures);
   } });
 }

@@ -24,6 +24,7 @@ import type { Logger } from '../common/logger.js';
 import { Connection, type ConnectionPrincipal, type FrameDispatcher } from './connection.js';
 import { unlimitedBudget, type RequestBudget } from './request-budget.js';
 import type { ConnectionRateLimiter } from './connection-rate.js';
+import { newAuthenticationCounts, type AuthenticationCounts } from './authentication-counts.js';
 
 export interface ListenOptions {
   host: string;
@@ -56,6 +57,8 @@ export interface ListenOptions {
   securityProtocol?: SecurityProtocol;
   /** TLS for SSL and SASL_SSL listeners. */
   tls?: ListenerTls;
+  /** This listener's authentication counters (the SASL dispatcher shares them; default: its own). */
+  authentications?: AuthenticationCounts;
   /** SASL listeners: the largest frame read before authentication (sasl.server.max.receive.size). */
   preAuthMaxFrameBytes?: number;
 }
@@ -129,6 +132,7 @@ export class KafkaServer {
   /** Sockets waiting for the connection creation rate, in arrival order (paused, nothing read). */
   private readonly waiting: Socket[] = [];
   private waitTimer: TimerHandle | null = null;
+  private readonly authCounts: AuthenticationCounts;
 
   constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {
     this.budget = opts.budget ?? unlimitedBudget();
@@ -137,6 +141,7 @@ export class KafkaServer {
     let seq = 0;
     this.nextConnectionId = opts.nextConnectionId ?? (() => ++seq);
     this.openCount = opts.openConnections ?? { count: 0 };
+    this.authCounts = opts.authentications ?? newAuthenticationCounts();
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -157,6 +162,11 @@ export class KafkaServer {
         resolve({ host: addr.address, port: addr.port });
       });
     });
+  }
+
+  /** Successful and failed authentications on this listener (socket-server-metrics). */
+  get authentications(): AuthenticationCounts {
+    return this.authCounts;
   }
 
   get connectionCount(): number {
@@ -243,6 +253,7 @@ export class KafkaServer {
       done = true;
       timer.cancel();
       this.handshaking.delete(t);
+      this.authCounts.failures++;
       this.opts.logger.info(`Failed authentication with ${ip} (SSL handshake failed: ${why})`);
       t.destroy();
       this.release(ip);
@@ -278,6 +289,8 @@ export class KafkaServer {
   }
 
   private open(socket: Socket, ip: string, principal: ConnectionPrincipal | null): void {
+    // A channel ready without SASL is an authentication as Kafka counts them (PLAINTEXT, a TLS handshake done).
+    if (principal !== null) this.authCounts.successes++;
     const conn = new Connection(socket, this.dispatcher, {
       securityProtocol: this.opts.securityProtocol ?? SecurityProtocol.PLAINTEXT,
       principal,

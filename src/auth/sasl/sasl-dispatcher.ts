@@ -18,6 +18,7 @@
  * router, which answers a second SaslHandshake / SaslAuthenticate with ILLEGAL_SASL_STATE.
  * Not implemented yet: re-authentication (connections.max.reauth.ms, KIP-368), OAUTHBEARER, GSSAPI.
  */
+import { newAuthenticationCounts, type AuthenticationCounts } from '../../network/authentication-counts.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import type { Logger } from '../../common/logger.js';
 import type { Scheduler } from '../../common/scheduler.js';
@@ -49,6 +50,7 @@ export class SaslDispatcher implements FrameDispatcher {
     private readonly scram: ScramCredentialSource,
     private readonly scheduler: Scheduler,
     private readonly logger: Logger,
+    private readonly counts: AuthenticationCounts = newAuthenticationCounts(),
   ) {}
 
   dispatch(frame: Buffer, conn: Connection): DispatchResult | Promise<DispatchResult> {
@@ -93,6 +95,7 @@ export class SaslDispatcher implements FrameDispatcher {
     const server = enabled.includes(mechanism as (typeof enabled)[number]) ? this.serverFor(mechanism) : null;
     encodeSaslHandshakeResponse(w, { errorCode: server === null ? ErrorCode.UNSUPPORTED_SASL_MECHANISM : ErrorCode.NONE, mechanisms: [...enabled] }, version);
     if (server === null) {
+      this.counts.failures++;
       this.logger.info(`Failed authentication with ${conn.remoteAddress} (Unsupported SASL mechanism ${mechanism})`);
       conn.closeAfterResponses(`unsupported SASL mechanism ${mechanism}`);
     } else {
@@ -140,6 +143,7 @@ export class SaslDispatcher implements FrameDispatcher {
   }
 
   private succeeded(conn: Connection, state: SaslState, user: string): void {
+    this.counts.successes++;
     conn.authenticated(Object.freeze({ principalType: 'User', name: user }), state.server?.mechanism ?? null);
     conn.state.delete(STATE_KEY);
   }
@@ -148,6 +152,7 @@ export class SaslDispatcher implements FrameDispatcher {
   private failed(conn: Connection, state: SaslState, message: string, answer: Buffer[] | null): Promise<DispatchResult> {
     state.server = null;
     state.phase = 'handshake';
+    this.counts.failures++;
     this.logger.info(`Failed authentication with ${conn.remoteAddress} (${message})`);
     const delayMs = this.settings.failedAuthDelayMs;
     return new Promise((resolve) => {

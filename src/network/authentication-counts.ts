@@ -1,0 +1,16 @@
+/**
+ * Kafka's socket-server-metrics `successful-authentication-total` and
+ * `failed-authentication-total` of one listener. Kafka counts a success when a channel becomes
+ * ready (so a PLAINTEXT connection and a completed TLS handshake on an SSL listener count, and on
+ * SASL listeners the SASL exchange decides) and a failure for a failed TLS handshake or SASL
+ * exchange (bad credentials, unsupported mechanism). Plain counters, owned by the broker per
+ * listener and read by the metrics at scrape time.
+ */
+export interface AuthenticationCounts {
+  successes: number;
+  failures: number;
+}
+
+export function newAuthenticationCounts(): AuthenticationCounts {
+  return { successes: 0, failures: 0 };
+}
