@@ -102,6 +102,7 @@ class LeaseKeeper {
   private lastAnswerMs = systemClock.now();
   private unreachableLogged = false;
   private readonly timer: NodeJS.Timeout;
+  private readonly intervalMs: number;
   private readonly lost: ((err: Error) => void)[] = [];
 
   constructor(
@@ -110,7 +111,8 @@ class LeaseKeeper {
     private readonly ttl: number,
     private readonly who: string,
   ) {
-    this.timer = setInterval(() => this.tick(), Math.max(200, Math.floor((ttl * 1000) / 3)));
+    this.intervalMs = Math.max(200, Math.floor((ttl * 1000) / 3));
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
     this.tick();
   }
@@ -129,8 +131,10 @@ class LeaseKeeper {
   private tick(): void {
     if (this.stopped) return;
     const silentMs = systemClock.now() - this.lastAnswerMs;
-    if (silentMs > this.ttl * 1000) {
-      if (!this.unreachableLogged) {
+    // Two keep-alives unanswered: the stream's etcd member may be dead; open the stream again
+    // (possibly on another member of the endpoints list) while the lease still has a third of its TTL.
+    if (silentMs > 2 * this.intervalMs) {
+      if (silentMs > this.ttl * 1000 && !this.unreachableLogged) {
         this.unreachableLogged = true;
         log.warn(`${this.who}: etcd has not answered keep-alives of lease ${this.leaseId} for ${silentMs} ms; still registered as far as this broker knows, retrying`);
       }
