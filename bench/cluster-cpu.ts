@@ -30,11 +30,11 @@ import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdProcess } from '../src/cluster/etcd/etcd-process.js';
 import { startBroker, type RunningBroker } from '../src/index.js';
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
-import type { CreateTopicsResponse } from '../src/protocol/generated/messages/create-topics.js';
 import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
 import { diffCounters, type ReplicationCounters } from '../src/replication/replication-stats.js';
 import { inProcessCounters, metricsUrlOf, METRICS_OVERRIDE, perGbLine, scrapeCounters } from './replication-counters.js';
 import { WireClient } from './wire-client.js';
+import { createReplicatedTopic } from './cluster.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PERF = join(ROOT, '.bench-out/build/rdkafka_performance');
@@ -53,24 +53,6 @@ function overrides(): Record<string, string> {
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-async function createTopic(port: number, name: string, rf: number, configs: { name: string; value: string }[]): Promise<void> {
-  const deadline = performance.now() + 60_000;
-  let last = '';
-  while (performance.now() < deadline) {
-    const c = await WireClient.connect(port);
-    try {
-      const res = await c.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, { topics: [{ name, numPartitions: PARTITIONS, replicationFactor: rf, assignments: [], configs }], timeoutMs: 30_000, validateOnly: false });
-      const t = res.topics[0];
-      if (t && (t.errorCode === 0 || t.errorCode === 36)) return;
-      last = `error ${t?.errorCode} ${t?.errorMessage ?? ''}`;
-    } finally {
-      c.close();
-    }
-    await sleep(200);
-  }
-  throw new Error(`CreateTopics ${name}: ${last}`);
 }
 
 async function waitIsr(ports: number[], topic: string, isr: number): Promise<void> {
@@ -209,7 +191,7 @@ async function main(): Promise<void> {
     }
     const ports = brokers.map((b) => b.port);
     let topic = 'cpu';
-    await createTopic(ports[0] as number, topic, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
+    await createReplicatedTopic([ports[0] as number], topic, PARTITIONS, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
     if (!single) await waitIsr(ports, topic, 3);
     const bootstrap = brokers.map((b) => b.bootstrap).join(',');
     // Warm-up: connections, JIT.
@@ -224,7 +206,7 @@ async function main(): Promise<void> {
       // --fresh-topic: measured on a topic created just before (as the bench does).
       if (process.argv.includes('--fresh-topic')) {
         topic = 'cpu-latency';
-        await createTopic(ports[0] as number, topic, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
+        await createReplicatedTopic([ports[0] as number], topic, PARTITIONS, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
         if (!single) await waitIsr(ports, topic, 3);
       }
       // Produce→ack latency at a fixed rate (rdkafka_performance -l prints its own summary).

@@ -106,7 +106,8 @@ const BROKERS = 3;
 const RF = 3;
 const MIN_ISR = 2;
 
-async function createReplicatedTopic(ports: number[], name: string, partitions: number, rf: number, configs: { name: string; value: string }[]): Promise<void> {
+/** Creates the topic through the first of `ports` that answers (retried for 60 s; an existing topic counts). */
+export async function createReplicatedTopic(ports: number[], name: string, partitions: number, rf: number, configs: { name: string; value: string }[]): Promise<void> {
   let last = '';
   const deadline = performance.now() + 60_000;
   while (performance.now() < deadline) {
