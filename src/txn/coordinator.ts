@@ -31,64 +31,39 @@
  * offered. Markers that fail to append (the partition was deleted, a newer epoch is there) are
  * skipped with a log line instead of being retried forever.
  *
- * Here: the transactional ids' state, loading, InitProducerId/AddPartitions/EndTxn and the
- * maintenance; the completion (markers, then Complete*) is txn-completion.ts and InitProducerId's
- * epoch rules are producer-epoch.ts.
+ * Here: the transactional ids' state, InitProducerId/AddPartitions/EndTxn and the maintenance;
+ * loading the partitions this broker leads is txn-partitions.ts, the pending state
+ * in-flight-ids.ts, the completion (markers, then Complete*) txn-completion.ts, InitProducerId's
+ * epoch rules producer-epoch.ts and ListTransactions' filters txn-listing.ts.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import type { Logger } from '../common/logger.js';
-import type { CoordinatorDeps } from '../coordinator/deps.js';
 import { txnAppendErrorCode } from '../coordinator/append-errors.js';
-import { always, chain, type MaybePromise } from '../coordinator/maybe-async.js';
+import { chain, type MaybePromise } from '../coordinator/maybe-async.js';
 import { CoordinatorRuntime } from '../coordinator/runtime.js';
 import type { TimerHandle } from '../common/scheduler.js';
-import { MarkerWriter, type MarkerRouting } from './markers.js';
+import { MarkerWriter } from './markers.js';
 import { completeTransaction, type TxnCompletionHost } from './txn-completion.js';
 import { isValidProducerId, nextProducerEpoch } from './producer-epoch.js';
-import { ProducerIdManager, type ProducerIdBlockSource } from './producer-id-manager.js';
-import { TRANSACTION_STATE_TOPIC, partitionForTransactionalId } from './txn-log.js';
+import { ProducerIdManager } from './producer-id-manager.js';
+import type { ProducerIdAndEpoch, TopicPartitionRef, TxnCoordinatorDeps } from './txn-coordinator-deps.js';
+import { InFlightIds } from './in-flight-ids.js';
+import { listTransactions } from './txn-listing.js';
+import { TRANSACTION_STATE_TOPIC } from './txn-log.js';
+import { TxnPartitions } from './txn-partitions.js';
 import { TxnStateShard, txnRecord } from './txn-state.js';
 import {
   MAX_PRODUCER_EPOCH,
   NO_PRODUCER_EPOCH,
-  NO_PRODUCER_ID,
   TxnState,
+  emptyTransaction,
   hasPartition,
   isComplete,
-  txnStateByName,
   withPartitions,
   type TxnMetadata,
 } from './txn-metadata.js';
 
-export interface ProducerIdAndEpoch {
-  producerId: bigint;
-  producerEpoch: number;
-}
-
-export interface TopicPartitionRef {
-  topic: string;
-  partition: number;
-}
-
-/** Everything the transaction coordinator reads from the broker config (getters: some are dynamic). */
-export interface TxnCoordinatorSettings {
-  readonly stateLogNumPartitions: number;
-  readonly stateLogSegmentBytes: number;
-  /** transaction.abort.timed.out.transaction.cleanup.interval.ms */
-  readonly cleanupIntervalMs: number;
-  /** transaction.max.timeout.ms */
-  readonly maxTimeoutMs: number;
-  /** transactional.id.expiration.ms */
-  readonly idExpirationMs: number;
-}
-
-export type TxnCoordinatorDeps = CoordinatorDeps<TxnCoordinatorSettings> & {
-  /** Producer-id blocks (committed to the cluster metadata by the broker). */
-  producerIdBlocks: ProducerIdBlockSource;
-  /** In a cluster: where the partitions' leaders are (markers for other leaders are sent to them). */
-  markerRouting?: MarkerRouting | null;
-};
+export type { ProducerIdAndEpoch, TopicPartitionRef, TxnCoordinatorDeps, TxnCoordinatorSettings } from './txn-coordinator-deps.js';
 
 const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
 
@@ -104,21 +79,13 @@ export class TransactionCoordinator {
   readonly markers: MarkerWriter;
   readonly producerIds: ProducerIdManager;
   private readonly txns: TxnStateShard;
-  private numPartitions = 0;
   /** The `__transaction_state` partitions loaded here (those this broker leads). */
-  private readonly loaded = new Set<number>();
+  private readonly partitions: TxnPartitions;
   private active = false;
   private timer: TimerHandle | null = null;
   private readonly runtime: CoordinatorRuntime;
-  /**
-   * Transactional ids with an operation in flight (Kafka's pending state), with how many holders:
-   * a request, and after EndTxn's answer the completion (markers, then Complete*). Other requests
-   * for the id get CONCURRENT_TRANSACTIONS meanwhile.
-   */
-  private readonly inFlight = new Map<string, number>();
-
-  /** The creation of `__transaction_state` under way, if any. */
-  private creating: Promise<void> | null = null;
+  /** Transactional ids with an operation in flight (Kafka's pending state). */
+  private readonly inFlight = new InFlightIds();
   /** What the completion of a transaction (txn-completion.ts) uses of this coordinator. */
   private readonly completion: TxnCompletionHost;
 
@@ -126,6 +93,7 @@ export class TransactionCoordinator {
     this.markers = new MarkerWriter(deps.writer, () => deps.scheduler.now(), deps.logger, deps.markerRouting ?? null);
     this.producerIds = new ProducerIdManager(deps.producerIdBlocks);
     this.txns = new TxnStateShard(this.producerIds, deps.logger);
+    this.partitions = new TxnPartitions(deps, this.txns, (ids) => this.completeInterrupted(ids));
     this.runtime = new CoordinatorRuntime(
       TRANSACTION_STATE_TOPIC,
       {
@@ -144,7 +112,7 @@ export class TransactionCoordinator {
       coordinatorEpoch: (id) => this.coordinatorEpoch(id),
       stillCoordinates: (id, coordinatorEpoch) => {
         const txnPartition = this.partitionFor(id);
-        return () => this.active && this.loaded.has(txnPartition) && this.coordinatorEpoch(id) === coordinatorEpoch;
+        return () => this.active && this.partitions.isLoaded(txnPartition) && this.coordinatorEpoch(id) === coordinatorEpoch;
       },
       write: (id, next) => this.write(id, next),
     };
@@ -154,10 +122,6 @@ export class TransactionCoordinator {
     return this.deps.scheduler.now();
   }
 
-  private topicExists(): boolean {
-    return this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC) !== undefined;
-  }
-
   get isActive(): boolean {
     return this.active;
   }
@@ -165,7 +129,7 @@ export class TransactionCoordinator {
   /** Loads `__transaction_state` if it exists, completes interrupted transactions and starts the timeout checks. */
   start(): void {
     this.active = true;
-    if (this.topicExists()) this.loadLed();
+    if (this.partitions.topicExists()) this.partitions.loadLed();
     this.scheduleMaintenance();
   }
 
@@ -187,88 +151,36 @@ export class TransactionCoordinator {
   // ---------------------------------------------------------------- topic and loading
 
   /**
-   * Loads `__transaction_state` when it exists and is not loaded yet; else starts its creation
-   * (an asynchronous metadata commit) and throws COORDINATOR_NOT_AVAILABLE until it exists, as
-   * Kafka answers while the topic is being created.
+   * Loads `__transaction_state` when it exists and is not loaded yet; else starts its creation and
+   * throws COORDINATOR_NOT_AVAILABLE until it exists (txn-partitions.ts).
    */
   ensureTopic(): void {
     if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not active');
-    if (this.numPartitions > 0 && this.topicExists()) return;
-    if (!this.topicExists()) {
-      void this.createTopic().catch(() => undefined);
-      // (A store that commits at once has created it by now.)
-      if (!this.topicExists()) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${TRANSACTION_STATE_TOPIC} is being created`);
-    }
-    this.loadLed();
+    this.partitions.ensure();
   }
 
   /** ensureTopic(), after waiting for the topic's creation (FindCoordinator waits rather than answer COORDINATOR_NOT_AVAILABLE). */
   async topicReady(): Promise<void> {
-    if (this.active && !this.topicExists()) await this.createTopic();
+    if (this.active && !this.partitions.topicExists()) await this.partitions.create();
     this.ensureTopic();
   }
 
-  /** Creates `__transaction_state` (one creation at a time); rejects with the creation's error. */
-  private createTopic(): Promise<void> {
-    if (this.creating !== null) return this.creating;
-    const numPartitions = this.deps.settings.stateLogNumPartitions;
-    const creating = this.deps.internal
-      .create({
-        name: TRANSACTION_STATE_TOPIC,
-        numPartitions,
-        configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.stateLogSegmentBytes) },
-      })
-      .then(() => this.deps.logger.info(`Created internal topic ${TRANSACTION_STATE_TOPIC} with ${numPartitions} partitions`))
-      .finally(() => {
-        if (this.creating === creating) this.creating = null;
-      });
-    this.creating = creating;
-    return creating;
-  }
-
   partitionFor(transactionalId: string): number {
-    const n = this.numPartitions > 0 ? this.numPartitions : this.deps.settings.stateLogNumPartitions;
-    return partitionForTransactionalId(transactionalId, n);
-  }
-
-  /** Loads every `__transaction_state` partition this broker leads and has not loaded yet. */
-  private loadLed(): void {
-    const count = this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC);
-    if (count === undefined) return;
-    this.numPartitions = count;
-    for (const p of this.deps.internal.partitions(TRANSACTION_STATE_TOPIC)) if (!this.loaded.has(p.index)) this.loadPartition(p.index);
+    return this.partitions.partitionFor(transactionalId);
   }
 
   /** This broker became leader of `__transaction_state`-`index`: loads its transactional ids (Kafka's onElection). */
   onBecameLeader(index: number): void {
-    if (!this.active) return;
-    const count = this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC);
-    if (count === undefined) return;
-    this.numPartitions = count;
-    this.unload(index);
-    this.loadPartition(index);
+    if (this.active) this.partitions.becameLeader(index);
   }
 
   /** This broker no longer leads `__transaction_state`-`index`: forgets its transactional ids (Kafka's onResignation). */
   onBecameFollower(index: number): void {
-    if (!this.loaded.has(index)) return;
-    this.unload(index);
-    this.deps.logger.info(`Unloaded ${TRANSACTION_STATE_TOPIC}-${index}: another broker coordinates its transactional ids`);
+    this.partitions.becameFollower(index);
   }
 
-  private unload(index: number): void {
-    this.loaded.delete(index);
-    for (const m of this.txns.values()) if (this.partitionFor(m.transactionalId) === index) this.txns.delete(m.transactionalId);
-  }
-
-  private loadPartition(index: number): void {
-    const p = this.deps.internal.partition(TRANSACTION_STATE_TOPIC, index);
-    if (!p) return;
-    const started = performance.now();
-    const records = this.txns.load(p);
-    this.loaded.add(index);
-    const ids = this.txns.values().filter((m) => this.partitionFor(m.transactionalId) === index);
-    if (records > 0) this.deps.logger.info(`Loaded ${ids.length} transactional ids from ${records} records of ${TRANSACTION_STATE_TOPIC}-${index} in ${(performance.now() - started).toFixed(0)} ms`);
+  /** Completes the Prepare* transactions of a partition just loaded (a crash or a leader change interrupted them). */
+  private completeInterrupted(ids: readonly TxnMetadata[]): void {
     for (const m of ids) {
       if (isPrepare(m.state)) {
         this.deps.logger.info(`Completing the interrupted ${m.state === TxnState.PrepareCommit ? 'commit' : 'abort'} of transactional id ${m.transactionalId}`);
@@ -277,36 +189,14 @@ export class TransactionCoordinator {
     }
   }
 
-  /** Kafka answers CONCURRENT_TRANSACTIONS while a transition is pending: here while an operation for the id is in flight. */
-  private checkNotInFlight(transactionalId: string): void {
-    if (this.inFlight.has(transactionalId)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS, `an operation for ${transactionalId} is waiting for its commit`);
-  }
-
-  private hold(transactionalId: string): void {
-    this.inFlight.set(transactionalId, (this.inFlight.get(transactionalId) ?? 0) + 1);
-  }
-
-  private release(transactionalId: string): void {
-    const n = (this.inFlight.get(transactionalId) ?? 1) - 1;
-    if (n > 0) this.inFlight.set(transactionalId, n);
-    else this.inFlight.delete(transactionalId);
-  }
-
-  /** Runs `body` as the id's one operation in flight (CONCURRENT_TRANSACTIONS when there is one already). */
-  private exclusive<T>(transactionalId: string, body: () => MaybePromise<T>): MaybePromise<T> {
-    this.checkNotInFlight(transactionalId);
-    this.hold(transactionalId);
-    return always(body, () => this.release(transactionalId));
-  }
-
   private checkAvailable(transactionalId: string): void {
     if (!this.active) throw err(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not active');
-    if (this.numPartitions === 0) {
+    if (this.partitions.count === 0) {
       // Clients find the coordinator first, which creates the topic; be lenient with those that skip it.
       this.ensureTopic();
     }
     const partition = this.partitionFor(transactionalId);
-    if (!this.loaded.has(partition)) throw err(ErrorCode.NOT_COORDINATOR, `This broker does not lead ${TRANSACTION_STATE_TOPIC}-${partition}, the partition of ${transactionalId}`);
+    if (!this.partitions.isLoaded(partition)) throw err(ErrorCode.NOT_COORDINATOR, `This broker does not lead ${TRANSACTION_STATE_TOPIC}-${partition}, the partition of ${transactionalId}`);
   }
 
   private coordinatorEpoch(transactionalId: string): number {
@@ -360,8 +250,8 @@ export class TransactionCoordinator {
       throw err(ErrorCode.INVALID_TRANSACTION_TIMEOUT, `The transaction timeout ${transactionTimeoutMs} ms is not within (0, transaction.max.timeout.ms]`);
     }
     this.checkAvailable(transactionalId);
-    return this.exclusive(transactionalId, () => {
-      const m = this.txns.get(transactionalId) ?? this.fresh(transactionalId, transactionTimeoutMs);
+    return this.inFlight.exclusive(transactionalId, () => {
+      const m = this.txns.get(transactionalId) ?? emptyTransaction(transactionalId, this.producerIds.generate(), transactionTimeoutMs, this.now());
       if (expected !== null && !isValidProducerId(m, expected)) throw err(ErrorCode.PRODUCER_FENCED, `Producer ${expected.producerId} with epoch ${expected.producerEpoch} is fenced`);
       return this.initRound(m, transactionTimeoutMs, expected, 0);
     });
@@ -395,27 +285,12 @@ export class TransactionCoordinator {
     }
   }
 
-  private fresh(transactionalId: string, txnTimeoutMs: number): TxnMetadata {
-    return {
-      transactionalId,
-      producerId: this.producerIds.generate(),
-      previousProducerId: NO_PRODUCER_ID,
-      producerEpoch: NO_PRODUCER_EPOCH,
-      lastProducerEpoch: NO_PRODUCER_EPOCH,
-      txnTimeoutMs,
-      state: TxnState.Empty,
-      partitions: EMPTY_PARTITIONS,
-      txnStartTimestamp: -1,
-      txnLastUpdateTimestamp: this.now(),
-    };
-  }
-
   // ---------------------------------------------------------------- AddPartitions / AddOffsets
 
   private validProducer(transactionalId: string, producerId: bigint, producerEpoch: number): TxnMetadata {
     if (transactionalId === '') throw err(ErrorCode.INVALID_REQUEST, 'The transactional id is empty');
     this.checkAvailable(transactionalId);
-    this.checkNotInFlight(transactionalId);
+    this.inFlight.checkNone(transactionalId);
     const m = this.txns.get(transactionalId);
     if (m === undefined || m.producerId !== producerId) throw err(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `Producer id ${producerId} is not the current one of transactional id ${transactionalId}`);
     if (m.producerEpoch !== producerEpoch) throw err(ErrorCode.PRODUCER_FENCED, `Producer epoch ${producerEpoch} is not the current epoch ${m.producerEpoch} of transactional id ${transactionalId}`);
@@ -426,7 +301,7 @@ export class TransactionCoordinator {
   addPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionRef[]): MaybePromise<void> {
     const m = this.validProducer(transactionalId, producerId, producerEpoch);
     if (m.state === TxnState.Ongoing && partitions.every((p) => hasPartition(m, p.topic, p.partition))) return;
-    return this.exclusive(transactionalId, () =>
+    return this.inFlight.exclusive(transactionalId, () =>
       chain(isPrepare(m.state) ? this.completeNow(m) : m, (c) => {
         if (c.state !== TxnState.Ongoing && !isComplete(c.state)) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
         const now = this.now();
@@ -455,8 +330,7 @@ export class TransactionCoordinator {
    * its writes as Kafka's do without KIP-890 verification.
    */
   private coordinatedElsewhere(transactionalId: string): boolean {
-    const count = this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC);
-    return this.markers.routing !== null && count !== undefined && !this.loaded.has(partitionForTransactionalId(transactionalId, count));
+    return this.markers.routing !== null && this.partitions.loadedElsewhere(transactionalId);
   }
 
   /** For Produce: whether the producer's ongoing transaction includes the partition (true when another broker coordinates the id). */
@@ -490,7 +364,7 @@ export class TransactionCoordinator {
     const ids = { producerId: m.producerId, producerEpoch: m.producerEpoch };
     switch (m.state) {
       case TxnState.Ongoing:
-        return this.exclusive(transactionalId, () =>
+        return this.inFlight.exclusive(transactionalId, () =>
           chain(this.transition({ ...m, state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() }), (prepared) => {
             this.completeHeld(prepared);
             return { producerId: prepared.producerId, producerEpoch: prepared.producerEpoch };
@@ -516,8 +390,8 @@ export class TransactionCoordinator {
 
   /** `complete` holding the id: its requests get CONCURRENT_TRANSACTIONS until the Complete* record is committed (or failed). */
   private completeHeld(m: TxnMetadata): void {
-    this.hold(m.transactionalId);
-    completeTransaction(this.completion, m, () => this.release(m.transactionalId));
+    this.inFlight.hold(m.transactionalId);
+    completeTransaction(this.completion, m, () => this.inFlight.release(m.transactionalId));
   }
 
   /** `complete` as a value (or a promise): the state once the Complete* record is committed, or still Prepare* when it failed. */
@@ -548,7 +422,7 @@ export class TransactionCoordinator {
    * commit is immediate; otherwise it goes on in the background.
    */
   runMaintenance(now: number = this.now()): void {
-    if (!this.active || this.numPartitions === 0) return;
+    if (!this.active || this.partitions.count === 0) return;
     const expirationMs = this.deps.settings.idExpirationMs;
     for (const m of this.txns.values()) {
       const id = m.transactionalId;
@@ -558,11 +432,11 @@ export class TransactionCoordinator {
         let r: MaybePromise<unknown> = undefined;
         if (m.state === TxnState.Ongoing && m.txnStartTimestamp + m.txnTimeoutMs < now) {
           this.deps.logger.info(`Aborting the transaction of ${id} (producer ${m.producerId}, epoch ${m.producerEpoch}): it exceeded its timeout of ${m.txnTimeoutMs} ms`);
-          r = this.exclusive(id, () => this.abortOngoing(m));
+          r = this.inFlight.exclusive(id, () => this.abortOngoing(m));
         } else if (isPrepare(m.state)) {
           this.completeHeld(m);
         } else if (isComplete(m.state) && m.txnLastUpdateTimestamp + expirationMs <= now) {
-          r = this.exclusive(id, () => chain(this.write(id, null), () => this.deps.logger.info(`Expired transactional id ${id} after ${expirationMs} ms of inactivity`)));
+          r = this.inFlight.exclusive(id, () => chain(this.write(id, null), () => this.deps.logger.info(`Expired transactional id ${id} after ${expirationMs} ms of inactivity`)));
         }
         if (r instanceof Promise) r.catch(failed);
       } catch (e) {
@@ -579,23 +453,6 @@ export class TransactionCoordinator {
 
   /** ListTransactions: Kafka's filters (state names, producer ids, running longer than durationMs when >= 0). */
   list(stateFilters: readonly string[], producerIdFilters: readonly bigint[], durationMs: number): { unknownStateFilters: string[]; states: TxnMetadata[] } {
-    const unknownStateFilters: string[] = [];
-    const states = new Set<number>();
-    for (const name of stateFilters) {
-      const s = txnStateByName(name);
-      if (s === undefined) unknownStateFilters.push(name);
-      else states.add(s);
-    }
-    const pids = new Set(producerIdFilters);
-    const now = this.now();
-    const out: TxnMetadata[] = [];
-    for (const m of this.txns.values()) {
-      if (m.state === TxnState.Dead) continue;
-      if (pids.size > 0 && !pids.has(m.producerId)) continue;
-      if (stateFilters.length > 0 && !states.has(m.state)) continue;
-      if (durationMs >= 0 && now - m.txnStartTimestamp <= durationMs) continue;
-      out.push(m);
-    }
-    return { unknownStateFilters, states: out };
+    return listTransactions(this.txns.values(), stateFilters, producerIdFilters, durationMs, this.now());
   }
 }

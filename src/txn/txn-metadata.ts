@@ -79,3 +79,21 @@ export function withPartitions(m: TxnMetadata, added: readonly { topic: string; 
 export function isComplete(s: TxnState): boolean {
   return s === TxnState.Empty || s === TxnState.CompleteCommit || s === TxnState.CompleteAbort;
 }
+
+const NO_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
+
+/** A transactional id's state before its first InitProducerId completes: Empty, a new producer id, no epoch yet. */
+export function emptyTransaction(transactionalId: string, producerId: bigint, txnTimeoutMs: number, now: number): TxnMetadata {
+  return {
+    transactionalId,
+    producerId,
+    previousProducerId: NO_PRODUCER_ID,
+    producerEpoch: NO_PRODUCER_EPOCH,
+    lastProducerEpoch: NO_PRODUCER_EPOCH,
+    txnTimeoutMs,
+    state: TxnState.Empty,
+    partitions: NO_PARTITIONS,
+    txnStartTimestamp: -1,
+    txnLastUpdateTimestamp: now,
+  };
+}
