@@ -34,7 +34,8 @@ import { CommitWaiters } from '../replication/commit-waiters.js';
 import { LeaderState } from '../replication/leader-state.js';
 import type { LeaderStatsSink } from '../replication/replication-stats.js';
 import type { AppendResult, PartitionLog } from '../storage/partition-log.js';
-import { type AppendOrigin, type ProducerBatch, ProducerStateManager, readMarker } from '../storage/producer-state.js';
+import { type AppendOrigin, type ProducerBatch, ProducerStateManager } from '../storage/producer-state.js';
+import { readEndTxnMarker } from '../protocol/records/control-record.js';
 
 export type AppendListener = (partition: Partition) => void;
 
@@ -313,7 +314,7 @@ export class Partition {
     const ps = this.producers;
     const epoch = records.readInt16BE(PRODUCER_EPOCH_OFFSET);
     if ((records.readInt16BE(ATTRIBUTES_OFFSET) & CONTROL_FLAG_MASK) !== 0) {
-      const marker = readMarker(records, 0, batchSizeAt(records, 0));
+      const marker = readEndTxnMarker(records, 0, batchSizeAt(records, 0));
       if (marker === null) return this.log.appendAsLeader(records, this.leaderEpoch);
       ps.validateMarker(producerId, epoch, marker.coordinatorEpoch);
       const result = this.appendSnapshotOnRoll(records);

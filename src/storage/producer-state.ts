@@ -7,7 +7,7 @@
  * Everything is per batch, from header fields only. State survives restarts through
  * `<offset>.snapshot` files (taken on segment roll, periodically and at clean shutdown) plus a
  * replay of the log from the newest usable snapshot; aborted transactions are kept in per-segment
- * `<base>.txnindex` files. Both use Kafka's formats (see producer-state-files.ts).
+ * `<base>.txnindex` files (aborted-txns.ts). Both use Kafka's formats (see producer-state-files.ts).
  *
  * Errors follow Kafka 3.x/4.x: an older epoch is INVALID_PRODUCER_EPOCH, a gap or an old
  * sequence is OUT_OF_ORDER_SEQUENCE_NUMBER, a retry of one of the last 5 batches is a duplicate
@@ -30,81 +30,37 @@ import {
   TRANSACTIONAL_FLAG_MASK,
   batchSizeAt,
 } from '../protocol/records/batch-header.js';
-import { RecordReader } from '../protocol/records/varint.js';
+import { ControlRecordType, readEndTxnMarker } from '../protocol/records/control-record.js';
 import type { PartitionLog } from './partition-log.js';
+import { AbortedTxns } from './aborted-txns.js';
+import { type BatchMetadata, type CompletedTxn, type ProducerBatch, type ProducerEntry, INT32_MAX, decrementSequence } from './producer-entry.js';
 import {
   type AbortedTxn,
   type SnapshotEntry,
-  appendTxnIndexEntry,
   listStateFiles,
   readSnapshotFile,
-  readTxnIndexFile,
   snapshotFile,
   txnIndexFile,
   writeSnapshotFile,
-  writeTxnIndexFile,
 } from './producer-state-files.js';
 import { unlinkIfExists } from './fs-util.js';
 
 export type { AbortedTxn } from './producer-state-files.js';
+export { type BatchMetadata, type CompletedTxn, type ProducerBatch, type ProducerEntry, decrementSequence } from './producer-entry.js';
 
 export const NUM_BATCHES_TO_RETAIN = 5;
-const INT32_MAX = 0x7fffffff;
 const NO_EPOCH = -1;
 /** Snapshots kept besides the newest one. */
 const SNAPSHOTS_RETAINED = 2;
 const REPLAY_CHUNK_BYTES = 1 << 20;
-const CONTROL_TYPE_ABORT = 0;
-const CONTROL_TYPE_COMMIT = 1;
 
 /** Where an append comes from: clients get sequence checks, coordinators only epoch checks, replication none. */
 export type AppendOrigin = 'client' | 'coordinator' | 'replication';
-
-/** What the producer checks need from a produce request's batch (its header fields). */
-export interface ProducerBatch {
-  producerId: bigint;
-  producerEpoch: number;
-  baseSequence: number;
-  lastSequence: number;
-  isTransactional: boolean;
-}
-
-export interface BatchMetadata {
-  lastSeq: number;
-  lastOffset: number;
-  /** lastOffset - firstOffset (= lastSeq - firstSeq). */
-  offsetDelta: number;
-  timestamp: number;
-}
-
-export interface ProducerEntry {
-  readonly producerId: bigint;
-  producerEpoch: number;
-  coordinatorEpoch: number;
-  lastTimestamp: number;
-  /** First offset of the producer's open transaction in this partition, -1 when none. */
-  currentTxnFirstOffset: number;
-  /** Oldest first, at most NUM_BATCHES_TO_RETAIN. */
-  batches: BatchMetadata[];
-}
-
-export interface CompletedTxn {
-  producerId: bigint;
-  firstOffset: number;
-  lastOffset: number;
-  isAborted: boolean;
-}
 
 export interface ProducerStateOptions {
   now?: () => number;
   /** producer.id.expiration.ms: producers idle this long (with no open transaction) are forgotten. */
   producerIdExpirationMs?: number;
-}
-
-/** Kafka's DefaultRecordBatch.decrementSequence. */
-export function decrementSequence(sequence: number, decrement: number): number {
-  if (sequence < decrement) return INT32_MAX - (decrement - sequence) + 1;
-  return sequence - decrement;
 }
 
 function firstSeqOf(b: BatchMetadata): number {
@@ -123,12 +79,8 @@ export class ProducerStateManager {
   private readonly producers = new Map<bigint, ProducerEntry>();
   /** producerId -> first offset of its open transaction, in first-offset order (Map insertion order). */
   private readonly ongoing = new Map<bigint, number>();
-  /** Ordered by lastOffset (markers are appended in offset order). */
-  private aborted: AbortedTxn[] = [];
-  /** Largest lastOffset - firstOffset over `aborted`, to bound the search for a fetch range. */
-  private maxAbortedSpan = 0;
-  /** Base offsets of the txn index files that exist. */
-  private readonly txnIndexBases = new Set<number>();
+  /** The aborted transactions (for read_committed fetches) and their index files. */
+  private readonly aborted: AbortedTxns;
   private readonly now: () => number;
   producerIdExpirationMs: number;
   /** The state covers the log below this offset. */
@@ -141,6 +93,7 @@ export class ProducerStateManager {
   private constructor(private readonly plog: PartitionLog, opts: ProducerStateOptions) {
     this.now = opts.now ?? (() => 0);
     this.producerIdExpirationMs = opts.producerIdExpirationMs ?? 86_400_000;
+    this.aborted = new AbortedTxns(plog, `${plog.topic}-${plog.partition}`);
   }
 
   private get name(): string {
@@ -184,26 +137,11 @@ export class ProducerStateManager {
 
   /** Aborted transactions overlapping [fetchOffset, upperBoundOffset): lastOffset >= fetchOffset and firstOffset < upperBoundOffset. */
   collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
-    const list = this.aborted;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((list[mid] as AbortedTxn).lastOffset < fetchOffset) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: AbortedTxn[] = [];
-    const stopAt = upperBoundOffset + this.maxAbortedSpan;
-    for (let i = lo; i < list.length; i++) {
-      const t = list[i] as AbortedTxn;
-      if (t.lastOffset > stopAt) break;
-      if (t.firstOffset < upperBoundOffset) out.push(t);
-    }
-    return out;
+    return this.aborted.collect(fetchOffset, upperBoundOffset);
   }
 
   allAbortedTxns(): readonly AbortedTxn[] {
-    return this.aborted;
+    return this.aborted.all();
   }
 
   // ------------------------------------------------------------------ appends
@@ -317,27 +255,12 @@ export class ProducerStateManager {
       this.ongoing.delete(producerId);
       if (isAbort) {
         const next = this.firstUnstableOffset();
-        this.addAborted({ producerId, firstOffset: completed.firstOffset, lastOffset: offset, lastStableOffset: next >= 0 ? next : offset + 1 }, true);
+        this.aborted.add({ producerId, firstOffset: completed.firstOffset, lastOffset: offset, lastStableOffset: next >= 0 ? next : offset + 1 }, true);
       }
     }
     this.mapEndOffset = Math.max(this.mapEndOffset, offset + 1);
     this.dirty = true;
     return completed;
-  }
-
-  private addAborted(t: AbortedTxn, persist: boolean): void {
-    this.aborted.push(t);
-    this.maxAbortedSpan = Math.max(this.maxAbortedSpan, t.lastOffset - t.firstOffset);
-    if (!persist) return;
-    const bases = this.plog.segmentBaseOffsets();
-    let base = bases[0] ?? 0;
-    for (const b of bases) if (b <= t.lastOffset) base = b;
-    try {
-      appendTxnIndexEntry(txnIndexFile(this.plog.dir, base), t);
-      this.txnIndexBases.add(base);
-    } catch (e) {
-      this.plog.logger.error(`cannot write the aborted transaction index of ${this.name}`, e);
-    }
   }
 
   /**
@@ -358,8 +281,8 @@ export class ProducerStateManager {
         const epoch = buf.readInt16BE(p + PRODUCER_EPOCH_OFFSET);
         const ts = Number(buf.readBigInt64BE(p + MAX_TIMESTAMP_OFFSET));
         if ((attributes & CONTROL_FLAG_MASK) !== 0) {
-          const marker = readMarker(buf, p, p + size);
-          if (marker !== null) this.applyMarker(pid, epoch, marker.coordinatorEpoch, marker.type === CONTROL_TYPE_ABORT, base, ts);
+          const marker = readEndTxnMarker(buf, p, p + size);
+          if (marker !== null) this.applyMarker(pid, epoch, marker.coordinatorEpoch, marker.type === ControlRecordType.ABORT, base, ts);
         } else {
           const baseSequence = buf.readInt32BE(p + BASE_SEQUENCE_OFFSET);
           const delta = last - base;
@@ -401,18 +324,7 @@ export class ProducerStateManager {
 
   /** Drops aborted-transaction entries and txn index files below the log start (after retention). */
   cleanupBelowLogStart(): void {
-    const start = this.plog.logStartOffset;
-    let drop = 0;
-    while (drop < this.aborted.length && (this.aborted[drop] as AbortedTxn).lastOffset < start) drop++;
-    if (drop > 0) this.aborted = this.aborted.slice(drop);
-    if (this.txnIndexBases.size === 0) return;
-    const bases = new Set(this.plog.segmentBaseOffsets());
-    for (const b of [...this.txnIndexBases]) {
-      if (!bases.has(b) && b < start) {
-        unlinkIfExists(txnIndexFile(this.plog.dir, b));
-        this.txnIndexBases.delete(b);
-      }
-    }
+    this.aborted.cleanupBelowLogStart();
   }
 
   get needsSnapshot(): boolean {
@@ -487,30 +399,7 @@ export class ProducerStateManager {
     for (const e of open) this.ongoing.set(e.producerId, e.currentTxnFirstOffset);
 
     // Aborted transactions below the replay point come from the indexes; the replay adds the rest.
-    const segmentBases = new Set(this.plog.segmentBaseOffsets());
-    const all: AbortedTxn[] = [];
-    for (const base of txnIndexes) {
-      const path = txnIndexFile(dir, base);
-      if (!segmentBases.has(base) && base < logStart) {
-        unlinkIfExists(path);
-        continue;
-      }
-      let entries: AbortedTxn[];
-      try {
-        entries = readTxnIndexFile(path);
-      } catch (e) {
-        this.plog.logger.warn(`rebuilding from the log: ${e instanceof Error ? e.message : String(e)}`);
-        entries = [];
-        replayFrom = Math.min(replayFrom, base);
-      }
-      const kept = entries.filter((t) => t.lastOffset < replayFrom);
-      if (kept.length !== entries.length) writeTxnIndexFile(path, kept);
-      if (kept.length === 0) unlinkIfExists(path);
-      else this.txnIndexBases.add(base);
-      for (const t of kept) if (t.lastOffset >= logStart) all.push(t);
-    }
-    all.sort((a, b) => a.lastOffset - b.lastOffset);
-    for (const t of all) this.addAborted(t, false);
+    replayFrom = this.aborted.load(txnIndexes, replayFrom);
     this.mapEndOffset = replayFrom;
 
     if (replayFrom < logEnd) {
@@ -542,27 +431,6 @@ export class ProducerStateManager {
       currentTxnFirstOffset: s.currentTxnFirstOffset,
       batches,
     });
-  }
-}
-
-/** The type and coordinator epoch of a COMMIT/ABORT control batch in buf[pos, end); null for other control records. */
-export function readMarker(buf: Buffer, pos: number, end: number): { type: number; coordinatorEpoch: number } | null {
-  try {
-    const r = new RecordReader(buf, pos + RECORD_BATCH_OVERHEAD, end);
-    r.readVarint(); // length
-    r.readInt8(); // attributes
-    r.readVarlong(); // timestamp delta
-    r.readVarint(); // offset delta
-    const keyLen = r.readVarint();
-    if (keyLen < 4) return null;
-    const key = r.readSlice(keyLen);
-    const type = key.readInt16BE(2);
-    if (type !== CONTROL_TYPE_ABORT && type !== CONTROL_TYPE_COMMIT) return null;
-    const valueLen = r.readVarint();
-    const coordinatorEpoch = valueLen >= 6 ? r.readSlice(valueLen).readInt32BE(2) : -1;
-    return { type, coordinatorEpoch };
-  } catch {
-    return null;
   }
 }
 

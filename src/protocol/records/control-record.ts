@@ -146,3 +146,24 @@ export function readControlRecordTypeAt(buf: Buffer, pos = 0): ControlRecordType
   const key = keyLen < 0 ? null : r.readSlice(keyLen);
   return controlRecordTypeName(parseControlRecordKey(key).type);
 }
+
+/** The type and coordinator epoch of a COMMIT/ABORT control batch in buf[pos, end); null for other control records. */
+export function readEndTxnMarker(buf: Buffer, pos: number, end: number): { type: number; coordinatorEpoch: number } | null {
+  try {
+    const r = new RecordReader(buf, pos + RECORD_BATCH_OVERHEAD, end);
+    r.readVarint(); // length
+    r.readInt8(); // attributes
+    r.readVarlong(); // timestamp delta
+    r.readVarint(); // offset delta
+    const keyLen = r.readVarint();
+    if (keyLen < 4) return null;
+    const key = r.readSlice(keyLen);
+    const type = key.readInt16BE(2);
+    if (type !== ControlRecordType.ABORT && type !== ControlRecordType.COMMIT) return null;
+    const valueLen = r.readVarint();
+    const coordinatorEpoch = valueLen >= 6 ? r.readSlice(valueLen).readInt32BE(2) : -1;
+    return { type, coordinatorEpoch };
+  } catch {
+    return null;
+  }
+}
