@@ -34,6 +34,6 @@ export function runProcess(cmd: string, args: string[], opts: { input?: string |
 /** Debian's Python, which has python3-kafka and python3-confluent-kafka. */
 export const DEBIAN_PYTHON = '/usr/bin/python3';
 
-export function runPython(script: string, args: string[] = [], opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+export function runPython(script: string, args: string[] = [], opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return runProcess(DEBIAN_PYTHON, ['-c', script, ...args], opts);
 }
