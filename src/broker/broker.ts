@@ -162,6 +162,7 @@ export class Broker {
       budget: this.requestBudget,
       framePool: this.pools.requestFrames,
       scram: scramCredentialsOf(() => this.metadata as MetadataStore | undefined),
+      image: () => (this.metadata as MetadataStore | undefined)?.image(),
       nextConnectionId: () => ++this.lastConnectionId,
       clock: this.clock,
       scheduler: this.scheduler,
