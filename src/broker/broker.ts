@@ -281,7 +281,7 @@ export class Broker {
       autoCreateTopics: () => this.config.bool('auto.create.topics.enable'),
     };
     // Client quotas from the metadata (AlterClientQuotas), unless the embedder gave its own quota step.
-    const quotas = this.gateOptions.quotas ?? new ClientQuotaManager({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('quota.window.size.seconds') * 1000, numWindows: this.config.int('quota.window.num') });
+    const quotas = this.gateOptions.quotas ?? new ClientQuotaManager({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('quota.window.size.seconds') * 1000, numWindows: this.config.int('quota.window.num'), fetchSessions: this.fetchSessions });
     const gate = new RequestGate(topicNames, { ...this.gateOptions, quotas, ...(authorizer === undefined ? {} : { authorizer }) });
     return new RequestRouter(buildHandlers(services), gate, this.pools.logReads, this.logger, this.observability?.requests ?? null);
   }
