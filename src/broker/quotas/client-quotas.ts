@@ -8,6 +8,8 @@
  *   quota), every request the time the broker spent on it against `request_percentage` (percent of
  *   one request thread per second: 100 = one thread's whole time).
  * - A client's quota and the rate it shares are resolved by entity precedence (quota-entity.ts).
+ * - CreateTopics, CreatePartitions and DeleteTopics also carry the controller_mutation_rate
+ *   throttle of the request (controller-mutation-quota.ts), the larger throttle applying.
  * - Over its bound, the client's response carries the throttle (sampled-rate.ts) and the channel is
  *   muted for it; the larger of the byte-rate and request-time throttles applies.
  * - A consumer's Fetch asks for at most bound × (quota.window.num − 1) × window bytes.
@@ -27,6 +29,7 @@ import type { RequestContext } from '../handler.js';
 import type { QuotaManager } from '../gate/quota.js';
 import { candidates, QuotaKey } from './quota-entity.js';
 import { ErrorCode } from '../../common/error-codes.js';
+import type { ControllerMutationQuotas } from './controller-mutation-quota.js';
 import { SampledRate } from '../../common/sampled-rate.js';
 
 export interface ClientQuotaOptions {
@@ -39,6 +42,8 @@ export interface ClientQuotaOptions {
   numWindows: number;
   /** The broker's fetch sessions (a throttled Fetch leaves them as Kafka does; absent: untouched). */
   fetchSessions?: { throttled(sessionId: number, full: boolean): void };
+  /** controller_mutation_rate, charged by the topic handlers (absent: its throttle is not reported). */
+  mutations?: Pick<ControllerMutationQuotas, 'throttleTimeMs'>;
 }
 
 interface Resolved {
@@ -49,6 +54,8 @@ interface Resolved {
 
 const PRODUCE = 0;
 const FETCH = 1;
+/** CreateTopics, DeleteTopics, CreatePartitions: charged to controller_mutation_rate. */
+const MUTATIONS: ReadonlySet<number> = new Set([19, 20, 37]);
 /** Rates not recorded for this long are dropped (Kafka expires quota sensors after an hour). */
 const RATE_EXPIRY_MS = 3_600_000;
 
@@ -102,6 +109,7 @@ export class ClientQuotaManager implements QuotaManager {
     }
     // Percent of one thread, per second: a request taking t ms adds t / 10.
     const t = this.record(image, ctx, QuotaKey.requestPercentage, handlerNs / 1e7);
+    if (MUTATIONS.has(ctx.apiKey) && this.opts.mutations !== undefined) throttle = this.opts.mutations.throttleTimeMs(ctx);
     return Math.max(throttle, t);
   }
 
