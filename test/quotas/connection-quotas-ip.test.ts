@@ -139,6 +139,32 @@ test('connection_creation_rate=5 on 127.0.0.1: 5 of 12 connections served, 7 acc
   }
 });
 
+test('eight kafkajs admins connecting at once from an address limited to 3 connections/s: some connections are throttled and closed, every client gets through by reconnecting', { timeout: 120_000 }, async () => {
+  const b = await startBroker({ port: 0, config: { 'quota.window.num': 2, 'quota.window.size.seconds': 1 } });
+  const server = (): ServerView => (b.broker as unknown as { servers: ServerView[] }).servers[0] as ServerView;
+  const admins: ReturnType<Kafka['admin']>[] = [];
+  try {
+    await withClient(b.port, async (c) => {
+      assert.equal((await alter(c, [{ entity: ip('127.0.0.1'), ops: [set('connection_creation_rate', 3)] }])).entries[0]?.errorCode, 0);
+    });
+    for (let i = 0; i < 8; i++) {
+      const kafka = new Kafka({ clientId: `ip-rate-${i}`, brokers: [b.bootstrap], logLevel: logLevel.NOTHING, requestTimeout: 30_000, retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 2000 } });
+      admins.push(kafka.admin());
+    }
+    const results = await Promise.allSettled(admins.map(async (a) => {
+      await a.connect();
+      return (await a.describeCluster()).brokers.length;
+    }));
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    assert.deepEqual(failed, [], 'every kafkajs admin got through');
+    assert.ok(server().throttledTotal > 0, 'some connections were throttled');
+    console.log(`ip quota 3/s: 8 kafkajs admins connected; ${server().throttledTotal} of their connections were throttled and closed on the way`);
+  } finally {
+    await Promise.all(admins.map((a) => a.disconnect().catch(() => undefined)));
+    await b.stop();
+  }
+});
+
 test('listener.name.<l>.max.connections: connections over a listener\'s limit wait (unread) for one of its connections to close; other listeners are not limited; dynamic', { timeout: 60_000 }, async () => {
   const b = await startBroker({
     port: 0,
