@@ -199,6 +199,9 @@ test('listener.name.<l>.max.connections: connections over a listener\'s limit wa
         validateOnly: false,
       });
       assert.equal(r.responses[0]?.errorCode, 0, r.responses[0]?.errorMessage ?? '');
+      // DescribeConfigs of the broker shows it (source DYNAMIC_DEFAULT_BROKER_CONFIG = 3).
+      const described = await c.request<{ results: { configs: { name: string; value: string | null; configSource: number }[] }[] }>(32, 1, { resources: [{ resourceType: 4, resourceName: '1', configurationKeys: null }], includeSynonyms: false });
+      assert.deepEqual(described.results[0]?.configs.filter((e) => e.name.startsWith('listener.name.')).map((e) => [e.name, e.value, e.configSource]), [['listener.name.plaintext.max.connections', '6', 3]]);
       const extra = await rawConnect(plainPort);
       conns.push(extra);
       await waitFor(() => servers()[0]?.waiting.length === 1, 10_000, 'the seventh PLAINTEXT connection to wait', 5);

@@ -99,8 +99,26 @@ function topicEntries(config: BrokerConfig, overrides: Record<string, string>, w
   return out;
 }
 
-/** BROKER <node id>: every broker property with its effective value and source. */
+/** BROKER <node id>: every broker property with its effective value and source, then the dynamic per-listener settings. */
 function brokerEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
+  return [...brokerDefEntries(config, withSynonyms), ...listenerDynamicEntries(config, withSynonyms)];
+}
+
+/** Dynamic settings that are not broker properties themselves (listener.name.<l>.max.connections ...), per broker before the default. */
+function listenerDynamicEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
+  const out = new Map<string, EntryOut>();
+  for (const level of ['dynamic-default', 'dynamic-broker'] as const) {
+    for (const [name, v] of config.dynamicEntries(level)) {
+      if (brokerConfigByName.has(name)) continue;
+      const value = formatConfigValue(v);
+      const source = LEVEL_SOURCE[level];
+      out.set(name, { name, value, readOnly: false, isDefault: false, configSource: source, isSensitive: false, synonyms: withSynonyms ? [{ name, value, source }] : [], configType: 0, documentation: null });
+    }
+  }
+  return [...out.values()];
+}
+
+function brokerDefEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
   return brokerConfigDefs.map((def) => {
     const sensitive = def.sensitive ?? false;
     const level = config.level(def.name);
