@@ -6,7 +6,9 @@
  * listeners) and read at each accept, as dynamic broker configs are; each listener also has
  * its own listener.name.<l>.max.connections and listener.name.<l>.max.connection.creation.rate
  * (static or dynamic), and the connection_creation_rate quotas of ip entities apply on every
- * listener (one rate per address, shared by the listeners). Samsa's deviations: a listener
+ * listener (one rate per address, shared by the listeners). With several listeners, the
+ * inter-broker one (inter.broker.listener.name, else the first) is not held back by the
+ * broker-wide limits (Kafka's protected listener), so replication still connects. Samsa's deviations: a listener
  * with no advertised entry and a wildcard host advertises `localhost`, and port 0 advertises the
  * port actually bound (tests bind free ports).
  */
@@ -19,7 +21,8 @@ import type { BufferPool } from '../common/buffer-pool.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RequestBudget } from '../network/request-budget.js';
 import type { FrameDispatcher } from '../network/connection.js';
-import { KafkaServer, livePerIpOverrides } from '../network/server.js';
+import { KafkaServer } from '../network/server.js';
+import { livePerIpOverrides } from '../network/per-ip-overrides.js';
 import { ConnectionRateLimiter } from '../network/connection-rate.js';
 import { IpConnectionRates } from '../network/ip-connection-rate.js';
 import { entityKey, QuotaKey } from './quotas/quota-entity.js';
@@ -78,7 +81,10 @@ export async function bindListeners(config: BrokerConfig, gate: FrameDispatcher,
   const creationRate = new ConnectionRateLimiter(() => config.int('max.connection.creation.rate'), deps.clock, windowMs, numWindows);
   const image = deps.image;
   const ipConnectionRates = image === undefined ? undefined : new IpConnectionRates((ip) => ipConnectionQuota(image(), ip), deps.clock, windowMs, numWindows);
-  for (const l of config.listeners()) {
+  const listeners = config.listeners();
+  // Kafka's protected listener: the inter-broker one, when there are several.
+  const interBroker = config.str('inter.broker.listener.name') ?? listeners[0]?.name;
+  for (const l of listeners) {
     // SSL / SASL listeners: the TLS handshake and the SASL exchange (auth/secured-listener.ts).
     const authentications = newAuthenticationCounts();
     const secured = securedListener(config, l, gate, { scram: deps.scram, scheduler: deps.scheduler, logger: deps.logger.child('auth'), authentications });
@@ -94,6 +100,7 @@ export async function bindListeners(config: BrokerConfig, gate: FrameDispatcher,
       creationRate,
       listenerCreationRate: new ConnectionRateLimiter(() => config.listenerLimit(l.name, 'max.connection.creation.rate'), deps.clock, windowMs, numWindows),
       maxListenerConnections: () => config.listenerLimit(l.name, 'max.connections'),
+      protectedListener: listeners.length > 1 && l.name === interBroker,
       ...(ipConnectionRates === undefined ? {} : { ipConnectionRates }),
       maxConnectionsPerIp: () => config.int('max.connections.per.ip'),
       maxConnectionsPerIpOverrides: perIpOverrides,

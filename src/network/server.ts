@@ -54,6 +54,12 @@ export interface ListenOptions {
   maxListenerConnections?: () => number;
   /** The connection_creation_rate quotas of client addresses (ip quota entities), shared by the broker's listeners. */
   ipConnectionRates?: IpConnectionRates;
+  /**
+   * The inter-broker listener of a broker with several (Kafka's protected listener): not held
+   * back by the broker-wide max.connections and max.connection.creation.rate (its connections
+   * still count in them); its own listener limits and the ip quotas apply.
+   */
+  protectedListener?: boolean;
   /** connections.max.idle.ms; <= 0 or absent: never closed for idleness. */
   idleMs?: number;
   /** The broker-wide request budget shared by every listener (default: unlimited). */
@@ -91,41 +97,6 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Sockets held unread by the creation rates or the listener's max.connections (Node's default listen backlog). */
 const MAX_WAITING = 511;
 const UNLIMITED = 2147483647;
-
-/** Parses max.connections.per.ip.overrides ("host:count,host:count"); throws on a malformed entry. */
-export function parsePerIpOverrides(entries: readonly string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const e of entries) {
-    const entry = e.trim();
-    if (entry === '') continue;
-    const at = entry.lastIndexOf(':');
-    const count = Number(entry.slice(at + 1));
-    if (at <= 0 || !Number.isInteger(count) || count < 0) throw new Error(`Invalid max.connections.per.ip.overrides entry '${entry}': expected host:count`);
-    out.set(entry.slice(0, at), count);
-  }
-  return out;
-}
-
-/**
- * max.connections.per.ip.overrides as read at each accept (a dynamic broker config): parsed again
- * only when the value changes; a malformed dynamic value keeps the last good one (a static one is
- * refused here, at start).
- */
-export function livePerIpOverrides(read: () => readonly string[], logger: Logger): () => ReadonlyMap<string, number> {
-  const initial = read();
-  let last = { value: initial, parsed: parsePerIpOverrides(initial) as ReadonlyMap<string, number> };
-  return () => {
-    const value = read();
-    if (value === last.value) return last.parsed;
-    try {
-      last = { value, parsed: parsePerIpOverrides(value) };
-    } catch (e) {
-      logger.warn('ignoring max.connections.per.ip.overrides', e);
-      last = { value, parsed: last.parsed };
-    }
-    return last.parsed;
-  };
-}
 
 export class KafkaServer {
   private server: Server | null = null;
@@ -215,7 +186,7 @@ export class KafkaServer {
   }
 
   private accept(socket: Socket): void {
-    const rate = this.opts.creationRate;
+    const rate = this.opts.protectedListener === true ? undefined : this.opts.creationRate;
     const own = this.opts.listenerCreationRate;
     if ((rate !== undefined && !rate.unlimited) || (own !== undefined && !own.unlimited) || this.listenerMax() < UNLIMITED || this.waiting.length > 0) {
       if (this.waiting.length >= MAX_WAITING) {
@@ -236,7 +207,7 @@ export class KafkaServer {
    */
   private admitWaiting(): void {
     if (this.waitTimer !== null) return;
-    const rates = [this.opts.creationRate, this.opts.listenerCreationRate].filter((r): r is ConnectionRateLimiter => r !== undefined && !r.unlimited);
+    const rates = [this.opts.protectedListener === true ? undefined : this.opts.creationRate, this.opts.listenerCreationRate].filter((r): r is ConnectionRateLimiter => r !== undefined && !r.unlimited);
     while (this.waiting.length > 0) {
       if (this.listenerOpen >= this.listenerMax()) return;
       const delay = Math.max(0, ...rates.map((r) => r.delayMs()));
@@ -259,7 +230,7 @@ export class KafkaServer {
     // Counted here: the accepted socket objects are handed over (see adoptFrameSocket), so the
     // net.Server's own count does not see them.
     const max = typeof this.opts.maxConnections === 'function' ? this.opts.maxConnections() : this.opts.maxConnections;
-    if (max !== undefined && this.openCount.count >= max) {
+    if (max !== undefined && this.openCount.count >= max && this.opts.protectedListener !== true) {
       socket.destroy();
       return;
     }

@@ -253,3 +253,30 @@ test('listener.name.<l>.max.connection.creation.rate=3: that listener accepts 3 
     await b.stop();
   }
 });
+
+test('the inter-broker listener is not held back by the broker-wide max.connections (Kafka\'s protected listener); the others are', { timeout: 60_000 }, async () => {
+  const b = await startBroker({
+    port: 0,
+    config: { listeners: 'PLAINTEXT://127.0.0.1:0,OTHER://127.0.0.1:0', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT', 'inter.broker.listener.name': 'PLAINTEXT', 'max.connections': 2 },
+  });
+  const servers = (): ServerView[] => (b.broker as unknown as { servers: ServerView[] }).servers;
+  const [plainPort, otherPort] = b.broker.listeners.map((l) => l.port) as [number, number];
+  const conns: RawConnection[] = [];
+  try {
+    for (let i = 0; i < 2; i++) conns.push(await rawConnect(otherPort));
+    await waitFor(() => servers()[1]?.connectionCount === 2, 10_000, 'two connections on OTHER', 5);
+    const refused = await rawConnect(otherPort);
+    conns.push(refused);
+    await waitFor(() => refused.closed(), 10_000, 'the third OTHER connection (over max.connections=2) closed', 5);
+    // The inter-broker listener still takes connections, and serves them.
+    const wire = await WireClient.connect(plainPort);
+    try {
+      assert.ok((await wire.apiVersions()).apiKeys.length > 0, 'served on the inter-broker listener');
+    } finally {
+      wire.close();
+    }
+  } finally {
+    for (const c of conns) c.socket.destroy();
+    await b.stop();
+  }
+});
