@@ -70,6 +70,11 @@ test('ip quota entities: AlterClientQuotas validates them as Kafka does, Describ
     assert.doesNotMatch(d.stdout, /10\.1\.2\.3/);
     const dd = await samsaCli(['quotas', '--describe', '--entity-type', 'ips', '--entity-default'], { bootstrap: b.bootstrap });
     assert.match(dd.stdout, /Quota configs for ip <default> are connection_creation_rate=40/);
+    // controller_mutation_rate of a user, the same way.
+    assertOk(await samsaCli(['quotas', '--alter', '--entity-type', 'users', '--entity-name', 'bob', '--add-config', 'controller_mutation_rate=2.5'], { bootstrap: b.bootstrap }), 'alter controller_mutation_rate');
+    assert.match((await samsaCli(['quotas', '--describe', '--entity-type', 'users', '--entity-name', 'bob'], { bootstrap: b.bootstrap })).stdout, /Quota configs for user-principal 'bob' are controller_mutation_rate=2\.5/);
+    const wrongKind = await samsaCli(['quotas', '--alter', '--entity-type', 'ips', '--entity-name', '10.0.0.1', '--add-config', 'controller_mutation_rate=1'], { bootstrap: b.bootstrap });
+    assert.notEqual(wrongKind.code, 0, 'an ip entity takes connection_creation_rate only');
     const bad = await samsaCli(['quotas', '--alter', '--ip', '10.0.0.1', '--client', 'x', '--add-config', 'connection_creation_rate=1'], { bootstrap: b.bootstrap });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /stands alone/);
