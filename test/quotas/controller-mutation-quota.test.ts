@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import { ManualScheduler, startBroker } from '../../src/index.js';
 import { WireClient, withClient } from '../helpers/wire.js';
 
@@ -101,6 +102,36 @@ test('controller_mutation_rate, permissive (CreateTopics v4, and kafkajs): every
       await admin.disconnect();
     }
     console.log(`permissive: 4 topics of 5 partitions created at once with a throttle of ${r.throttleTimeMs} ms`);
+  } finally {
+    await b.stop();
+  }
+});
+
+test('@platformatic/kafka (CreateTopics v7) under controller_mutation_rate=1: the second topic of 5 partitions is refused with THROTTLING_QUOTA_EXCEEDED, and a retrying admin gets it through after the throttle', { timeout: 60_000 }, async () => {
+  const b = await startBroker({ port: 0, config: { 'controller.quota.window.num': 1, 'controller.quota.window.size.seconds': 1 } });
+  try {
+    await setRate(b.port, [{ entityType: 'client-id', entityName: 'plt-admin' }], 1);
+    // The bucket holds 1 token: the first topic takes it to −4 (accepted: it was not below zero), the next is refused for 4 s.
+    const admin = new Admin({ clientId: 'plt-admin', bootstrapBrokers: [b.bootstrap], retries: 0 });
+    try {
+      await admin.createTopics({ topics: ['plt1'], partitions: 5, replicas: 1 });
+      await assert.rejects(admin.createTopics({ topics: ['plt2'], partitions: 5, replicas: 1 }), (e: Error & { errors?: Error[] }) => {
+        assert.match(e.errors?.map((x) => x.message).join(' ') ?? e.message, /throttling quota has been exceeded/i);
+        return true;
+      });
+    } finally {
+      await admin.close();
+    }
+    assert.equal(b.broker.metadata.image().topic('plt2'), undefined);
+    const retrying = new Admin({ clientId: 'plt-admin', bootstrapBrokers: [b.bootstrap], retries: 20, retryDelay: 500 });
+    try {
+      const started = Date.now();
+      await retrying.createTopics({ topics: ['plt2'], partitions: 5, replicas: 1 });
+      console.log(`@platformatic/kafka: plt2 created by retrying after ${Date.now() - started} ms (throttle about 4 s)`);
+    } finally {
+      await retrying.close();
+    }
+    assert.equal(b.broker.metadata.image().topic('plt2')?.partitions.length, 5);
   } finally {
     await b.stop();
   }
