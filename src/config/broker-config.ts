@@ -119,8 +119,10 @@ export class BrokerConfig {
    * (Kafka's listener limits do not inherit the broker-wide value, which applies beside them).
    */
   listenerLimit(listenerName: string, key: string): number {
-    const prefixed = `${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`;
-    const v = this.dynamicBroker.get(prefixed) ?? this.dynamicDefault.get(prefixed) ?? this.perListener.get(listenerName.toLowerCase())?.get(key);
+    // Kafka's prefix spells the listener name in lower case; the name as configured is accepted too.
+    const names = [`${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`, `${LISTENER_PREFIX}${listenerName}.${key}`];
+    const dynamic = (m: Map<string, ConfigValue>): ConfigValue | undefined => m.get(names[0] as string) ?? m.get(names[1] as string);
+    const v = dynamic(this.dynamicBroker) ?? dynamic(this.dynamicDefault) ?? this.perListener.get(listenerName.toLowerCase())?.get(key);
     return typeof v === 'number' ? v : 2147483647;
   }
 
