@@ -29,6 +29,7 @@ import { ReplicaManager } from './replica-manager.js';
 import { RequestGate, type GateOptions } from './gate/gate.js';
 import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
 import { ClientQuotaManager } from './quotas/client-quotas.js';
+import { ControllerMutationQuotas } from './quotas/controller-mutation-quota.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier } from './metadata-applier.js';
@@ -162,6 +163,7 @@ export class Broker {
       budget: this.requestBudget,
       framePool: this.pools.requestFrames,
       scram: scramCredentialsOf(() => this.metadata as MetadataStore | undefined),
+      image: () => (this.metadata as MetadataStore | undefined)?.image(),
       nextConnectionId: () => ++this.lastConnectionId,
       clock: this.clock,
       scheduler: this.scheduler,
@@ -246,6 +248,7 @@ export class Broker {
     if (this.gateOptions.authorizer === undefined && authorizer !== undefined) {
       this.logger.info(`ACL authorizer on (${String(this.config.get('authorizer.class.name'))}): super.users ${String(this.config.get('super.users') ?? '(none)')}, allow.everyone.if.no.acl.found=${String(this.config.bool('allow.everyone.if.no.acl.found'))}, ${metadata.image().acls().length} ACL bindings`);
     }
+    const mutationQuotas = new ControllerMutationQuotas({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('controller.quota.window.size.seconds') * 1000, numWindows: this.config.int('controller.quota.window.num') });
     const services: HandlerServices = {
       aclsEnabled: authorizer !== undefined && !authorizer.allowsEverything,
       nodeId: this.nodeId,
@@ -273,6 +276,7 @@ export class Broker {
       leaderThrottle: this.throttles?.leader ?? null,
       topicStats: this.topicStats,
       replicationStats: this.replicationStats,
+      mutationQuotas,
     };
     const topicNames = {
       nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name,
@@ -280,7 +284,7 @@ export class Broker {
       autoCreateTopics: () => this.config.bool('auto.create.topics.enable'),
     };
     // Client quotas from the metadata (AlterClientQuotas), unless the embedder gave its own quota step.
-    const quotas = this.gateOptions.quotas ?? new ClientQuotaManager({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('quota.window.size.seconds') * 1000, numWindows: this.config.int('quota.window.num') });
+    const quotas = this.gateOptions.quotas ?? new ClientQuotaManager({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('quota.window.size.seconds') * 1000, numWindows: this.config.int('quota.window.num'), fetchSessions: this.fetchSessions, mutations: mutationQuotas });
     const gate = new RequestGate(topicNames, { ...this.gateOptions, quotas, ...(authorizer === undefined ? {} : { authorizer }) });
     return new RequestRouter(buildHandlers(services), gate, this.pools.logReads, this.logger, this.observability?.requests ?? null);
   }

@@ -83,6 +83,27 @@ export class FetchSessionCache {
     return { session, full: false };
   }
 
+  /**
+   * A Fetch answered throttled, with no partitions (a consumer over its quota): a session begun by
+   * it is dropped (Kafka creates the session only when it answers the fetch, and answers a
+   * throttled full fetch with no session); an incremental session's partitions are all sent again
+   * with the next answer (Kafka leaves what was last sent unchanged; that next answer carries only
+   * the partitions changed since).
+   */
+  throttled(sessionId: number, full: boolean): void {
+    const session = this.sessions.get(sessionId);
+    if (session === undefined) return;
+    if (full) {
+      this.sessions.delete(sessionId);
+      return;
+    }
+    for (const sp of session.partitions.values()) {
+      sp.sentHighWatermark = -1n;
+      sp.sentLastStableOffset = -1n;
+      sp.sentLogStartOffset = -1n;
+    }
+  }
+
   private allocateId(): number {
     for (;;) {
       const id = this.nextId;

@@ -3,7 +3,12 @@
  * `listeners`, each with its security protocol (auth/secured-listener.ts), and the address clients
  * are told to use. Kafka's rules kept: advertised.listeners overrides the bound address per
  * listener name, max.connections and max.connection.creation.rate are broker-wide (shared by the
- * listeners) and read at each accept, as dynamic broker configs are. Samsa's deviations: a listener
+ * listeners) and read at each accept, as dynamic broker configs are; each listener also has
+ * its own listener.name.<l>.max.connections and listener.name.<l>.max.connection.creation.rate
+ * (static or dynamic), and the connection_creation_rate quotas of ip entities apply on every
+ * listener (one rate per address, shared by the listeners). With several listeners, the
+ * inter-broker one (inter.broker.listener.name, else the first) is not held back by the
+ * broker-wide limits (Kafka's protected listener), so replication still connects. Samsa's deviations: a listener
  * with no advertised entry and a wildcard host advertises `localhost`, and port 0 advertises the
  * port actually bound (tests bind free ports).
  */
@@ -16,8 +21,12 @@ import type { BufferPool } from '../common/buffer-pool.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { RequestBudget } from '../network/request-budget.js';
 import type { FrameDispatcher } from '../network/connection.js';
-import { KafkaServer, livePerIpOverrides } from '../network/server.js';
+import { KafkaServer } from '../network/server.js';
+import { livePerIpOverrides } from '../network/per-ip-overrides.js';
 import { ConnectionRateLimiter } from '../network/connection-rate.js';
+import { IpConnectionRates } from '../network/ip-connection-rate.js';
+import { entityKey, QuotaKey } from './quotas/quota-entity.js';
+import type { MetadataImage } from '../metadata/image.js';
 import { securedListener } from '../auth/secured-listener.js';
 import type { ScramCredentialSource } from '../auth/sasl/scram.js';
 
@@ -39,6 +48,14 @@ export interface ListenerBindingDeps {
   clock: Clock;
   scheduler: Scheduler;
   logger: Logger;
+  /** The current metadata image (its ip quota entities), once the broker has opened its metadata. */
+  image?: () => MetadataImage | undefined;
+}
+
+/** An address's connection_creation_rate: its ip entity's, else the default ip entity's (undefined: unlimited). */
+export function ipConnectionQuota(image: MetadataImage | undefined, ip: string): number | undefined {
+  if (image === undefined || !image.hasClientQuotas) return undefined;
+  return image.clientQuotas(entityKey({ ip }))?.[QuotaKey.connectionCreationRate] ?? image.clientQuotas(entityKey({ ip: null }))?.[QuotaKey.connectionCreationRate];
 }
 
 /** SCRAM credentials for SASL listeners, from the metadata image (open once start-up gets there). */
@@ -59,8 +76,15 @@ export async function bindListeners(config: BrokerConfig, gate: FrameDispatcher,
   const openConnections = { count: 0 };
   const perIpOverrides = livePerIpOverrides(() => config.list('max.connections.per.ip.overrides'), deps.logger);
   // All read at each accept: they are dynamic broker configs (Kafka's DynamicConnectionQuota).
-  const creationRate = new ConnectionRateLimiter(() => config.int('max.connection.creation.rate'), deps.clock, config.int('quota.window.size.seconds') * 1000, config.int('quota.window.num'));
-  for (const l of config.listeners()) {
+  const windowMs = config.int('quota.window.size.seconds') * 1000;
+  const numWindows = config.int('quota.window.num');
+  const creationRate = new ConnectionRateLimiter(() => config.int('max.connection.creation.rate'), deps.clock, windowMs, numWindows);
+  const image = deps.image;
+  const ipConnectionRates = image === undefined ? undefined : new IpConnectionRates((ip) => ipConnectionQuota(image(), ip), deps.clock, windowMs, numWindows);
+  const listeners = config.listeners();
+  // Kafka's protected listener: the inter-broker one, when there are several.
+  const interBroker = config.str('inter.broker.listener.name') ?? listeners[0]?.name;
+  for (const l of listeners) {
     // SSL / SASL listeners: the TLS handshake and the SASL exchange (auth/secured-listener.ts).
     const authentications = newAuthenticationCounts();
     const secured = securedListener(config, l, gate, { scram: deps.scram, scheduler: deps.scheduler, logger: deps.logger.child('auth'), authentications });
@@ -74,6 +98,10 @@ export async function bindListeners(config: BrokerConfig, gate: FrameDispatcher,
       maxConnections: () => config.int('max.connections'),
       openConnections,
       creationRate,
+      listenerCreationRate: new ConnectionRateLimiter(() => config.listenerLimit(l.name, 'max.connection.creation.rate'), deps.clock, windowMs, numWindows),
+      maxListenerConnections: () => config.listenerLimit(l.name, 'max.connections'),
+      protectedListener: listeners.length > 1 && l.name === interBroker,
+      ...(ipConnectionRates === undefined ? {} : { ipConnectionRates }),
       maxConnectionsPerIp: () => config.int('max.connections.per.ip'),
       maxConnectionsPerIpOverrides: perIpOverrides,
       idleMs: config.int('connections.max.idle.ms'),

@@ -177,17 +177,23 @@ export class RequestRouter implements FrameDispatcher {
     // The quota's second step (quota.ts afterResponse) needs the synchronous handling time: only measured when it has work.
     const quotas = this.gate.quotas;
     const after = quotas.afterResponse !== undefined && quotas.enabled?.() !== false ? Number(process.hrtime.bigint() - ctx.receivedAtNs) : -1;
-    const throttled = (res: unknown): number => (after < 0 || res === NO_RESPONSE ? throttleTimeMs : this.throttleAfter(ctx, conn, req, res, throttleTimeMs, after));
+    const finished = (res: unknown): unknown => {
+      if (after < 0 || res === NO_RESPONSE) return this.finish(res, complete, throttleTimeMs, ctx);
+      const t = this.throttleAfter(ctx, conn, req, res, throttleTimeMs, after);
+      // A throttled answer may be replaced (a consumer's Fetch: no records, quota.ts throttledResponse).
+      const sent = t > 0 && quotas.throttledResponse !== undefined ? quotas.throttledResponse(ctx, req, res) : res;
+      return this.finish(sent, complete, t, ctx);
+    };
     if (out instanceof Promise) {
       return out.then(
-        (res: unknown) => this.encode(handler, ctx, this.finish(res, complete, throttled(res), ctx), flexible, codec),
+        (res: unknown) => this.encode(handler, ctx, finished(res), flexible, codec),
         (e: unknown) => {
           const res = this.errorAnswer(handler, work, e, ctx);
-          return this.encode(handler, ctx, this.finish(res, complete, throttled(res), ctx), flexible, codec);
+          return this.encode(handler, ctx, finished(res), flexible, codec);
         },
       );
     }
-    return this.encode(handler, ctx, this.finish(out, complete, throttled(out), ctx), flexible, large ? codec : undefined);
+    return this.encode(handler, ctx, finished(out), flexible, large ? codec : undefined);
   }
 
   /** The quota's second step: the larger throttle wins, and mutes the connection when it is the answer's. */

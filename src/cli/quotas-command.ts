@@ -1,13 +1,17 @@
 /**
  * `samsa quotas` — describe and change client quotas, with kafka-configs.sh's quota flags:
  *
- *   samsa quotas --describe [--entity-type users|clients [--entity-name N | --entity-default]]
+ *   samsa quotas --describe [--entity-type users|clients|ips [--entity-name N | --entity-default]]
  *   samsa quotas --alter --entity-type clients --entity-name X --add-config producer_byte_rate=1024
  *   samsa quotas --alter --entity-type users --entity-default --delete-config consumer_byte_rate
  *   samsa quotas --alter --user alice --client app1 --add-config request_percentage=50
+ *   samsa quotas --alter --entity-type ips --entity-name 10.0.0.7 --add-config connection_creation_rate=20
+ *   samsa quotas --alter --ip-defaults --add-config connection_creation_rate=100
  *
  * A (user, client id) pair is named with --user/--user-defaults and --client/--client-defaults (as
- * kafka-configs.sh allows), or with --entity-type given twice and names in the same order.
+ * kafka-configs.sh allows), or with --entity-type given twice and names in the same order. An ip
+ * entity (--entity-type ips, or --ip ADDRESS / --ip-defaults) stands alone; its one quota is
+ * connection_creation_rate (connections per second from the address, KIP-612).
  * Speaks DescribeClientQuotas v0 / AlterClientQuotas v0 (Kafka 2.6+) to the first bootstrap server.
  * Describe without an entity lists every entity with quotas; with one, the entities made of exactly
  * those types (a name matches that name, a default the default, no name any name).
@@ -18,20 +22,24 @@ import { connectionOptions, connectionSettings, openConnection } from './client.
 import { kafkaError, parseAddConfig } from './configs-command.js';
 import { CliError, ExitCode, toJson, writeOut } from './output.js';
 
-const TYPES: Record<string, 'user' | 'client-id'> = { users: 'user', user: 'user', clients: 'client-id', client: 'client-id' };
+type EntityType = 'user' | 'client-id' | 'ip';
+const TYPES: Record<string, EntityType> = { users: 'user', user: 'user', clients: 'client-id', client: 'client-id', ips: 'ip', ip: 'ip' };
+const LABEL: Record<EntityType, string> = { user: 'user-principal', 'client-id': 'client-id', ip: 'ip' };
 const MATCH = { exact: 0, default: 1, any: 2 } as const;
 
 const options: readonly OptionSpec[] = [
-  { name: 'entity-type', arg: 'users|clients', repeat: true, help: 'Kind of entity (twice for a user and client id pair)' },
-  { name: 'entity-name', arg: 'NAME', repeat: true, help: 'User principal name or client id, in the order of --entity-type' },
+  { name: 'entity-type', arg: 'users|clients|ips', repeat: true, help: 'Kind of entity (twice for a user and client id pair)' },
+  { name: 'entity-name', arg: 'NAME', repeat: true, help: 'User principal name, client id or IP address, in the order of --entity-type' },
   { name: 'entity-default', value: false, help: 'The default entity of the (last) --entity-type without a name' },
   { name: 'user', arg: 'NAME', help: 'A user principal name (same as --entity-type users --entity-name NAME)' },
   { name: 'user-defaults', value: false, help: 'The default user' },
   { name: 'client', arg: 'ID', help: 'A client id (same as --entity-type clients --entity-name ID)' },
   { name: 'client-defaults', value: false, help: 'The default client id' },
+  { name: 'ip', arg: 'ADDRESS', help: 'An IP address (same as --entity-type ips --entity-name ADDRESS)' },
+  { name: 'ip-defaults', value: false, help: 'The default ip entity (every address without its own quota)' },
   { name: 'describe', value: false, help: 'Show quotas' },
   { name: 'alter', value: false, help: 'Change quotas (with --add-config / --delete-config)' },
-  { name: 'add-config', arg: 'K=V,K2=V2', repeat: true, help: 'Quotas to set: producer_byte_rate, consumer_byte_rate, request_percentage, controller_mutation_rate' },
+  { name: 'add-config', arg: 'K=V,K2=V2', repeat: true, help: 'Quotas to set: producer_byte_rate, consumer_byte_rate, request_percentage, controller_mutation_rate (users, clients); connection_creation_rate (ips)' },
   { name: 'delete-config', arg: 'K,K2', repeat: true, help: 'Quotas to remove' },
   { name: 'validate-only', value: false, help: 'With --alter: let the broker check the change without applying it' },
   { name: 'json', value: false, help: 'Print JSON instead of text' },
@@ -41,9 +49,11 @@ const options: readonly OptionSpec[] = [
 
 const usage = `Usage: samsa quotas (--describe | --alter [--add-config K=V,...] [--delete-config K,...]) [ENTITY]
 
-Describe or change client quotas of users and client ids (like kafka-configs.sh --entity-type users|clients).
-ENTITY: --entity-type users|clients (--entity-name NAME | --entity-default), given twice for a pair,
-        or --user NAME | --user-defaults and/or --client ID | --client-defaults.
+Describe or change client quotas of users, client ids and IP addresses (like kafka-configs.sh
+--entity-type users|clients|ips).
+ENTITY: --entity-type users|clients|ips (--entity-name NAME | --entity-default), given twice for a
+        user and client id pair, or --user NAME | --user-defaults and/or --client ID | --client-defaults,
+        or --ip ADDRESS | --ip-defaults.
 
 Options:
 ${formatOptions(options)}
@@ -53,34 +63,38 @@ Examples:
   samsa quotas --alter --entity-type users --entity-default --add-config consumer_byte_rate=2097152
   samsa quotas --alter --user alice --client app1 --add-config request_percentage=50
   samsa quotas --describe --entity-type clients
+  samsa quotas --alter --entity-type ips --entity-name 10.0.0.7 --add-config connection_creation_rate=20
+  samsa quotas --alter --entity-type ips --entity-default --add-config connection_creation_rate=100
   samsa quotas --describe
 `;
 
-type Part = { entityType: 'user' | 'client-id'; entityName: string | null | undefined };
+type Part = { entityType: EntityType; entityName: string | null | undefined };
 
 /** The entity parts named on the command line (entityName undefined: no name given, for describe). */
 export function entityOfArgs(a: ParsedArgs): Part[] {
   const parts: Part[] = [];
   if (a.has('user') || a.has('user-defaults')) parts.push({ entityType: 'user', entityName: a.has('user-defaults') ? null : (a.get('user') as string) });
   if (a.has('client') || a.has('client-defaults')) parts.push({ entityType: 'client-id', entityName: a.has('client-defaults') ? null : (a.get('client') as string) });
+  if (a.has('ip') || a.has('ip-defaults')) parts.push({ entityType: 'ip', entityName: a.has('ip-defaults') ? null : (a.get('ip') as string) });
   const types = a.all('entity-type');
   const names = a.all('entity-name');
-  if (types.length > 0 && parts.length > 0) throw new CliError('Use either --entity-type or --user/--client, not both.');
+  if (types.length > 0 && parts.length > 0) throw new CliError('Use either --entity-type or --user/--client/--ip, not both.');
   if (names.length > types.length) throw new CliError('More --entity-name than --entity-type.');
   types.forEach((t, i) => {
     const entityType = TYPES[t];
-    if (entityType === undefined) throw new CliError(`Unsupported --entity-type '${t}' for quotas.`, 'Use users or clients (samsa configs handles topics and brokers).');
+    if (entityType === undefined) throw new CliError(`Unsupported --entity-type '${t}' for quotas.`, 'Use users, clients or ips (samsa configs handles topics and brokers).');
     parts.push({ entityType, entityName: names[i] ?? (a.has('entity-default') ? null : undefined) });
   });
   if (types.length > 1 && names.length < types.length - 1 && a.has('entity-default')) throw new CliError('--entity-default names the default of one --entity-type only; name the others.');
   const seen = new Set(parts.map((p) => p.entityType));
   if (seen.size !== parts.length) throw new CliError('An entity names each of users and clients at most once.');
+  if (seen.has('ip') && parts.length > 1) throw new CliError('An ip entity stands alone: it cannot be combined with users or clients.');
   // Kafka writes the user first.
   return parts.sort((x, y) => (x.entityType === y.entityType ? 0 : x.entityType === 'user' ? -1 : 1));
 }
 
 function describeEntity(parts: readonly { entityType: string; entityName: string | null }[]): string {
-  return parts.map((p) => `${p.entityType === 'user' ? 'user-principal' : 'client-id'} ${p.entityName === null ? '<default>' : `'${p.entityName}'`}`).join(', ');
+  return parts.map((p) => `${LABEL[p.entityType as EntityType] ?? p.entityType} ${p.entityName === null ? '<default>' : `'${p.entityName}'`}`).join(', ');
 }
 
 async function run(a: ParsedArgs): Promise<number> {
@@ -116,9 +130,9 @@ async function run(a: ParsedArgs): Promise<number> {
       conn.close();
     }
   }
-  if (parts.length === 0) throw new CliError('--alter needs an entity: --entity-type users|clients with --entity-name or --entity-default.', "Run 'samsa quotas --help' for usage.");
+  if (parts.length === 0) throw new CliError('--alter needs an entity: --entity-type users|clients|ips with --entity-name or --entity-default.', "Run 'samsa quotas --help' for usage.");
   const missing = parts.find((p) => p.entityName === undefined);
-  if (missing !== undefined) throw new CliError(`Missing --entity-name (or --entity-default) for --entity-type ${missing.entityType === 'user' ? 'users' : 'clients'}.`);
+  if (missing !== undefined) throw new CliError(`Missing --entity-name (or --entity-default) for --entity-type ${missing.entityType === 'user' ? 'users' : missing.entityType === 'ip' ? 'ips' : 'clients'}.`);
   if (adds.length === 0 && deletes.length === 0) throw new CliError('--alter needs --add-config and/or --delete-config.');
   const ops = [
     ...adds.map(([key, v]) => {

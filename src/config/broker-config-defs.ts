@@ -191,6 +191,9 @@ const own: ConfigKeyDef[] = [
   { name: 'quota.window.size.seconds', type: ConfigType.int, defaultValue: 1, validate: atLeast(1), readOnly: true },
   // Connections accepted per second, broker-wide (listener.name.<l>.max.connection.creation.rate per listener).
   { name: 'max.connection.creation.rate', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(0) },
+  // controller_mutation_rate (KIP-599) token buckets: rate × num × size seconds of burst (broker/quotas/controller-mutation-quota.ts).
+  { name: 'controller.quota.window.num', type: ConfigType.int, defaultValue: 11, validate: atLeast(1), readOnly: true },
+  { name: 'controller.quota.window.size.seconds', type: ConfigType.int, defaultValue: 1, validate: atLeast(1), readOnly: true },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

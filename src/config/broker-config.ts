@@ -11,6 +11,8 @@ import { checkListenerSecurity, ignoredSettingWarnings, securityProtocolMap, uni
 const LISTENER_PREFIX = 'listener.name.';
 /** Settings Kafka lets a listener override with its prefix. */
 const LISTENER_SCOPED = ['ssl.', 'sasl.', 'connection.failed.authentication.delay.ms'];
+/** Kafka's per-listener connection limits (ListenerConnectionQuota), also dynamic broker configs. */
+export const LISTENER_CONNECTION_LIMITS: readonly string[] = ['max.connections', 'max.connection.creation.rate'];
 
 export interface Listener {
   name: string;
@@ -87,7 +89,7 @@ export class BrokerConfig {
       value = raw.trim();
     } else {
       const def = brokerConfigByName.get(name);
-      if (def === undefined || !LISTENER_SCOPED.some((p) => name.startsWith(p))) {
+      if (def === undefined || (!LISTENER_SCOPED.some((p) => name.startsWith(p)) && !LISTENER_CONNECTION_LIMITS.includes(name))) {
         return unimplementedSettingMessage(name) ?? `Unknown configuration '${key}' (${name} cannot be set per listener)`;
       }
       try {
@@ -109,6 +111,19 @@ export class BrokerConfig {
     const own = this.perListener.get(listenerName.toLowerCase());
     if (own?.has(key) === true) return own.get(key) ?? null;
     return this.get(key);
+  }
+
+  /**
+   * A listener's own connection limit (`listener.name.<l>.max.connections` or
+   * `.max.connection.creation.rate`): dynamic per broker, dynamic default, static; else unlimited
+   * (Kafka's listener limits do not inherit the broker-wide value, which applies beside them).
+   */
+  listenerLimit(listenerName: string, key: string): number {
+    // Kafka's prefix spells the listener name in lower case; the name as configured is accepted too.
+    const names = [`${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`, `${LISTENER_PREFIX}${listenerName}.${key}`];
+    const dynamic = (m: Map<string, ConfigValue>): ConfigValue | undefined => m.get(names[0] as string) ?? m.get(names[1] as string);
+    const v = dynamic(this.dynamicBroker) ?? dynamic(this.dynamicDefault) ?? this.perListener.get(listenerName.toLowerCase())?.get(key);
+    return typeof v === 'number' ? v : 2147483647;
   }
 
   /** True when the setting is given for this listener with its listener.name.<listener>. prefix. */

@@ -36,8 +36,14 @@ const otherDynamic = [
 
 export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([...logConfigs, ...otherDynamic].filter((k) => brokerConfigByName.has(k)));
 
+/** `listener.name.<listener>.max.connections` / `.max.connection.creation.rate`: the setting's name, else undefined. */
+function listenerConnectionLimit(name: string): string | undefined {
+  const m = /^listener\.name\.[^.]+\.(max\.connections|max\.connection\.creation\.rate)$/.exec(name);
+  return m?.[1];
+}
+
 export function isDynamicBrokerConfig(name: string): boolean {
-  return DYNAMIC_BROKER_CONFIGS.has(name);
+  return DYNAMIC_BROKER_CONFIGS.has(name) || listenerConnectionLimit(name) !== undefined;
 }
 
 /** A broker config change that cannot be applied; `invalidRequest` = not dynamically updatable (INVALID_REQUEST) vs a bad value (INVALID_CONFIG). */
@@ -63,7 +69,7 @@ export function parseDynamicBrokerConfigs(values: Readonly<Record<string, string
   }
   const out = new Map<string, ConfigValue>();
   for (const [key, raw] of Object.entries(values)) {
-    const def = brokerConfigByName.get(key);
+    const def = brokerConfigByName.get(listenerConnectionLimit(key) ?? key);
     if (def === undefined) throw new BrokerConfigUpdateError(key, `Unknown broker config ${key}`, true);
     let value: ConfigValue;
     try {

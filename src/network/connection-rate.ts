@@ -4,10 +4,11 @@
  * quota.window.size.seconds like the client quotas (common/sampled-rate.ts).
  * Kafka's rule: an acceptor over the rate does not refuse connections, it waits before accepting
  * the next one until the measured rate is back within the limit; every accepted connection counts.
- * Samsa: the listeners share one limiter; a listener holds the sockets it has not accepted yet
- * (paused, unread) in arrival order and accepts them when the limiter allows (see network/server.ts).
- * Not implemented: the per-listener `listener.name.<l>.max.connection.creation.rate` and the `ip`
- * quota entity (connection_creation_rate per address).
+ * The same limiter measures one listener's `listener.name.<l>.max.connection.creation.rate`; a
+ * connection waits for the longer of the two delays. A connection throttled by its address's
+ * quota (ip-connection-rate.ts) is un-recorded from both.
+ * Samsa: the listeners share the broker's limiter; a listener holds the sockets it has not accepted
+ * yet (paused, unread) in arrival order and accepts them when the limiters allow (network/server.ts).
  */
 import type { Clock } from '../common/clock.js';
 import { SampledRate } from '../common/sampled-rate.js';
@@ -46,5 +47,10 @@ export class ConnectionRateLimiter {
   /** Counts an accepted connection. */
   accepted(): void {
     if (!this.unlimited) this.rate.record(1, this.clock.now());
+  }
+
+  /** Un-counts a connection counted by accepted() (one throttled by its address's quota). */
+  unrecord(): void {
+    if (!this.unlimited) this.rate.record(-1, this.clock.now());
   }
 }

@@ -1,11 +1,17 @@
 /**
  * TCP listener that hands each accepted socket to a Connection, and enforces Kafka's connection
  * limits: max.connections (broker-wide when the broker passes its shared count, as Kafka counts;
- * over it a new connection is closed), max.connection.creation.rate (network/connection-rate.ts:
- * connections wait, unread, until the rate allows them), max.connections.per.ip
- * with max.connections.per.ip.overrides (a connection over the limit is closed at once, as
- * Kafka's acceptor does), and connections.max.idle.ms (a connection with no complete request
- * for that long is closed; checked by a sweep, so it closes within 1.25 times the limit).
+ * over it a new connection is closed), max.connection.creation.rate and the listener's own
+ * listener.name.<l>.max.connection.creation.rate (network/connection-rate.ts: connections wait,
+ * unread, until both rates allow them), listener.name.<l>.max.connections (connections wait,
+ * unread, until one of the listener's closes, as Kafka's acceptor waits for a slot), the
+ * connection_creation_rate quota of the client's address (network/ip-connection-rate.ts: a
+ * connection over it is accepted, not served, and closed after its throttle time, as Kafka's
+ * acceptor does), max.connections.per.ip with max.connections.per.ip.overrides (a connection over
+ * the limit is closed at once, as Kafka's acceptor does), and connections.max.idle.ms (a
+ * connection with no complete request for that long is closed; checked by a sweep, so it closes
+ * within 1.25 times the limit). At most MAX_WAITING sockets wait (Kafka's are in the kernel's
+ * accept backlog); more are closed.
  * An SSL listener runs the TLS handshake on the accepted socket (counted against the limits from
  * accept, as Kafka does) and hands the Connection the TLSSocket once it is secure, with the
  * client certificate's principal (ssl.client.auth: `required` refuses a client without a
@@ -24,6 +30,7 @@ import type { Logger } from '../common/logger.js';
 import { Connection, type ConnectionPrincipal, type FrameDispatcher } from './connection.js';
 import { unlimitedBudget, type RequestBudget } from './request-budget.js';
 import type { ConnectionRateLimiter } from './connection-rate.js';
+import { plainAddress, type IpConnectionRates } from './ip-connection-rate.js';
 import { newAuthenticationCounts, type AuthenticationCounts } from './authentication-counts.js';
 
 export interface ListenOptions {
@@ -41,6 +48,18 @@ export interface ListenOptions {
   openConnections?: { count: number };
   /** max.connection.creation.rate, shared by the broker's listeners. */
   creationRate?: ConnectionRateLimiter;
+  /** listener.name.<l>.max.connection.creation.rate: this listener's own. */
+  listenerCreationRate?: ConnectionRateLimiter;
+  /** listener.name.<l>.max.connections, read at each accept (default unlimited). */
+  maxListenerConnections?: () => number;
+  /** The connection_creation_rate quotas of client addresses (ip quota entities), shared by the broker's listeners. */
+  ipConnectionRates?: IpConnectionRates;
+  /**
+   * The inter-broker listener of a broker with several (Kafka's protected listener): not held
+   * back by the broker-wide max.connections and max.connection.creation.rate (its connections
+   * still count in them); its own listener limits and the ip quotas apply.
+   */
+  protectedListener?: boolean;
   /** connections.max.idle.ms; <= 0 or absent: never closed for idleness. */
   idleMs?: number;
   /** The broker-wide request budget shared by every listener (default: unlimited). */
@@ -75,46 +94,9 @@ export interface ListenerTls {
 
 const ANONYMOUS_PRINCIPAL: ConnectionPrincipal = Object.freeze({ principalType: 'User', name: 'ANONYMOUS' });
 const HANDSHAKE_TIMEOUT_MS = 10_000;
-
-/** Parses max.connections.per.ip.overrides ("host:count,host:count"); throws on a malformed entry. */
-export function parsePerIpOverrides(entries: readonly string[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const e of entries) {
-    const entry = e.trim();
-    if (entry === '') continue;
-    const at = entry.lastIndexOf(':');
-    const count = Number(entry.slice(at + 1));
-    if (at <= 0 || !Number.isInteger(count) || count < 0) throw new Error(`Invalid max.connections.per.ip.overrides entry '${entry}': expected host:count`);
-    out.set(entry.slice(0, at), count);
-  }
-  return out;
-}
-
-/** The address as written by a client in overrides: IPv4-mapped IPv6 addresses are compared as IPv4. */
-function plainAddress(addr: string): string {
-  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
-}
-
-/**
- * max.connections.per.ip.overrides as read at each accept (a dynamic broker config): parsed again
- * only when the value changes; a malformed dynamic value keeps the last good one (a static one is
- * refused here, at start).
- */
-export function livePerIpOverrides(read: () => readonly string[], logger: Logger): () => ReadonlyMap<string, number> {
-  const initial = read();
-  let last = { value: initial, parsed: parsePerIpOverrides(initial) as ReadonlyMap<string, number> };
-  return () => {
-    const value = read();
-    if (value === last.value) return last.parsed;
-    try {
-      last = { value, parsed: parsePerIpOverrides(value) };
-    } catch (e) {
-      logger.warn('ignoring max.connections.per.ip.overrides', e);
-      last = { value, parsed: last.parsed };
-    }
-    return last.parsed;
-  };
-}
+/** Sockets held unread by the creation rates or the listener's max.connections (Node's default listen backlog). */
+const MAX_WAITING = 511;
+const UNLIMITED = 2147483647;
 
 export class KafkaServer {
   private server: Server | null = null;
@@ -133,6 +115,11 @@ export class KafkaServer {
   private readonly waiting: Socket[] = [];
   private waitTimer: TimerHandle | null = null;
   private readonly authCounts: AuthenticationCounts;
+  /** This listener's open connections (TLS handshakes included), for listener.name.<l>.max.connections. */
+  private listenerOpen = 0;
+  /** Sockets throttled by their address's connection_creation_rate, closed when their timer fires. */
+  private readonly throttled = new Map<Socket, TimerHandle>();
+  private throttledSoFar = 0;
 
   constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {
     this.budget = opts.budget ?? unlimitedBudget();
@@ -184,9 +171,29 @@ export class KafkaServer {
     return (typeof limit === 'function' ? limit() : limit) ?? Number.MAX_SAFE_INTEGER;
   }
 
+  /** Connections throttled by their address's connection_creation_rate and not closed yet. */
+  get throttledCount(): number {
+    return this.throttled.size;
+  }
+
+  /** Connections throttled by their address's connection_creation_rate since the listener started. */
+  get throttledTotal(): number {
+    return this.throttledSoFar;
+  }
+
+  private listenerMax(): number {
+    return this.opts.maxListenerConnections?.() ?? UNLIMITED;
+  }
+
   private accept(socket: Socket): void {
-    const rate = this.opts.creationRate;
-    if (rate !== undefined && !rate.unlimited) {
+    const rate = this.opts.protectedListener === true ? undefined : this.opts.creationRate;
+    const own = this.opts.listenerCreationRate;
+    if ((rate !== undefined && !rate.unlimited) || (own !== undefined && !own.unlimited) || this.listenerMax() < UNLIMITED || this.waiting.length > 0) {
+      if (this.waiting.length >= MAX_WAITING) {
+        this.opts.logger.debug(`closing connection from ${socket.remoteAddress ?? '?'}: ${MAX_WAITING} connections already wait for the connection limits`);
+        socket.destroy();
+        return;
+      }
       this.waiting.push(socket);
       this.admitWaiting();
       return;
@@ -194,12 +201,16 @@ export class KafkaServer {
     this.admit(socket);
   }
 
-  /** Accepts waiting sockets while the creation rate allows; schedules the next try otherwise. */
+  /**
+   * Accepts waiting sockets while the creation rates and the listener's max.connections allow;
+   * schedules the next try for a rate (a closing connection tries again for the count).
+   */
   private admitWaiting(): void {
-    const rate = this.opts.creationRate;
-    if (rate === undefined || this.waitTimer !== null) return;
+    if (this.waitTimer !== null) return;
+    const rates = [this.opts.protectedListener === true ? undefined : this.opts.creationRate, this.opts.listenerCreationRate].filter((r): r is ConnectionRateLimiter => r !== undefined && !r.unlimited);
     while (this.waiting.length > 0) {
-      const delay = rate.delayMs();
+      if (this.listenerOpen >= this.listenerMax()) return;
+      const delay = Math.max(0, ...rates.map((r) => r.delayMs()));
       if (delay > 0) {
         this.waitTimer = this.clock.schedule(delay, () => {
           this.waitTimer = null;
@@ -209,20 +220,23 @@ export class KafkaServer {
       }
       const socket = this.waiting.shift() as Socket;
       if (socket.destroyed) continue;
-      rate.accepted();
-      this.admit(socket);
+      for (const r of rates) r.accepted();
+      this.admit(socket, rates);
     }
   }
 
-  private admit(socket: Socket): void {
+  /** `rates`: the creation rates that counted this connection (un-counted when its address's quota throttles it). */
+  private admit(socket: Socket, rates: readonly ConnectionRateLimiter[] = []): void {
     // Counted here: the accepted socket objects are handed over (see adoptFrameSocket), so the
     // net.Server's own count does not see them.
     const max = typeof this.opts.maxConnections === 'function' ? this.opts.maxConnections() : this.opts.maxConnections;
-    if (max !== undefined && this.openCount.count >= max) {
+    if (max !== undefined && this.openCount.count >= max && this.opts.protectedListener !== true) {
       socket.destroy();
       return;
     }
     const ip = socket.remoteAddress ?? '';
+    const ipThrottle = this.opts.ipConnectionRates?.record(plainAddress(ip)) ?? 0;
+    if (ipThrottle > 0) return this.throttle(socket, ip, ipThrottle, rates);
     const fromIp = this.perIp.get(ip) ?? 0;
     if (fromIp >= this.limitFor(ip)) {
       this.opts.logger.debug(`closing connection from ${ip}: max.connections.per.ip (${this.limitFor(ip)}) reached`);
@@ -231,9 +245,26 @@ export class KafkaServer {
     }
     this.perIp.set(ip, fromIp + 1);
     this.openCount.count++;
+    this.listenerOpen++;
     const tls = this.opts.tls;
     if (tls !== undefined) return this.handshake(socket, tls, ip);
     this.open(socket, ip, this.opts.securityProtocol === SecurityProtocol.SASL_PLAINTEXT ? null : ANONYMOUS_PRINCIPAL);
+  }
+
+  /** A connection over its address's connection_creation_rate: not served, closed after `ms` (Kafka's delayed close). */
+  private throttle(socket: Socket, ip: string, ms: number, rates: readonly ConnectionRateLimiter[]): void {
+    for (const r of rates) r.unrecord();
+    this.throttledSoFar++;
+    this.opts.logger.debug(`throttling connection from ${ip} for ${ms} ms: connection_creation_rate quota of the address`);
+    const close = (): void => {
+      const timer = this.throttled.get(socket);
+      if (timer === undefined) return;
+      timer.cancel();
+      this.throttled.delete(socket);
+      socket.destroy();
+    };
+    this.throttled.set(socket, this.clock.schedule(ms, close));
+    socket.once('close', close);
   }
 
   /** Runs the TLS handshake; the connection opens once it is secure (with the client certificate's principal). */
@@ -316,9 +347,12 @@ export class KafkaServer {
 
   private release(ip: string): void {
     this.openCount.count--;
+    this.listenerOpen--;
     const n = (this.perIp.get(ip) ?? 1) - 1;
     if (n <= 0) this.perIp.delete(ip);
     else this.perIp.set(ip, n);
+    // A slot of listener.name.<l>.max.connections may be free for a waiting connection.
+    if (this.waiting.length > 0 && this.server !== null) this.admitWaiting();
   }
 
   private closeIdle(idleMs: number): void {
@@ -336,6 +370,11 @@ export class KafkaServer {
     this.waitTimer?.cancel();
     this.waitTimer = null;
     for (const s of this.waiting.splice(0)) s.destroy();
+    for (const [s, timer] of [...this.throttled]) {
+      timer.cancel();
+      s.destroy();
+    }
+    this.throttled.clear();
     const server = this.server;
     this.server = null;
     if (!server) return Promise.resolve();

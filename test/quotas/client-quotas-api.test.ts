@@ -61,7 +61,8 @@ test('AlterClientQuotas validates each entry on its own, as Kafka does; Describe
       { entity: [client('bad')], ops: [set('producer_byte_rate', 10.5)] },
       { entity: [client('bad')], ops: [set('producer_byte_rate', -1)] },
       { entity: [client('a'), client('b')], ops: [set('producer_byte_rate', 1)] },
-      { entity: [{ entityType: 'ip', entityName: '1.2.3.4' }], ops: [set('connection_creation_rate', 1)] },
+      // ip entities take connection_creation_rate only, stand alone, and name an address (connection-quotas-ip.test.ts).
+      { entity: [{ entityType: 'ip', entityName: '1.2.3.4' }], ops: [set('producer_byte_rate', 1)] },
       { entity: [], ops: [set('producer_byte_rate', 1)] },
     ]);
     assert.deepEqual(r.entries.map((e) => e.errorCode), [0, 0, 0, 0, INVALID_REQUEST, INVALID_REQUEST, INVALID_REQUEST, INVALID_REQUEST, INVALID_REQUEST, INVALID_REQUEST]);
@@ -148,13 +149,17 @@ test("a consumer's Fetch asks for at most its quota's window of bytes (Kafka's c
     const before = await fetchAll();
     assert.ok((before.responses[0]?.partitions[0]?.records?.length ?? 0) > 20_000, `no quota: several batches in one answer (${before.responses[0]?.partitions[0]?.records?.length} bytes)`);
     assert.equal(before.throttleTimeMs, 0);
-    // 1000 B/s for (User:ANONYMOUS, this client id): 1000 × 10 windows of 1 s = 10000 bytes a fetch, so one batch.
-    const altered = await c.request<{ entries: { errorCode: number }[] }>(49, 1, { entries: [{ entity: [user('ANONYMOUS'), client('samsa-test')], ops: [set('consumer_byte_rate', 1000)] }], validateOnly: false });
+    // 1100 B/s for (User:ANONYMOUS, this client id): 1100 × 10 windows of 1 s = 11000 bytes a fetch, so one batch.
+    const altered = await c.request<{ entries: { errorCode: number }[] }>(49, 1, { entries: [{ entity: [user('ANONYMOUS'), client('samsa-test')], ops: [set('consumer_byte_rate', 1100)] }], validateOnly: false });
     assert.equal(altered.entries[0]?.errorCode, 0);
     const capped = await fetchAll();
     const bytes = capped.responses[0]?.partitions[0]?.records?.length ?? 0;
     assert.ok(bytes > 10_000 && bytes < 20_000, `one batch only (KIP-74: the first batch even over the cap), got ${bytes} bytes`);
-    assert.ok(capped.throttleTimeMs > 0, 'and the answer is throttled');
+    assert.equal(capped.throttleTimeMs, 0, 'within the quota');
+    // The next one is over the quota: throttled, and (as Kafka answers a throttled Fetch) without records.
+    const over = await fetchAll();
+    assert.ok(over.throttleTimeMs > 0, 'the answer is throttled');
+    assert.deepEqual(over.responses, [], 'a throttled Fetch carries no records');
     const removed = await c.request<{ entries: { errorCode: number }[] }>(49, 1, { entries: [{ entity: [user('ANONYMOUS'), client('samsa-test')], ops: [{ key: 'consumer_byte_rate', value: 0, remove: true }] }], validateOnly: false });
     assert.equal(removed.entries[0]?.errorCode, 0);
   });

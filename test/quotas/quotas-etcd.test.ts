@@ -1,6 +1,6 @@
 /**
  * Client quotas in a cluster on etcd: AlterClientQuotas on one broker writes Kafka's ZooKeeper
- * layout (/config/users/<user>[/clients/<client-id>], /config/clients/<client-id>, names
+ * layout (/config/users/<user>[/clients/<client-id>], /config/clients/<client-id>, /config/ips/<ip>, names
  * percent-encoded, <default> for the default entity), every broker describes and enforces them,
  * a removal deletes the key, and concurrent changes on two brokers are both kept.
  */
@@ -27,14 +27,16 @@ test('quotas altered on one broker are stored in etcd and described and enforced
     entries: [
       { entity: [{ entityType: 'client-id', entityName: 'app/1' }], ops: [{ key: 'producer_byte_rate', value: 1, remove: false }] },
       { entity: [{ entityType: 'user', entityName: null }, { entityType: 'client-id', entityName: 'x' }], ops: [{ key: 'request_percentage', value: 25, remove: false }] },
+      { entity: [{ entityType: 'ip', entityName: '10.9.8.7' }], ops: [{ key: 'connection_creation_rate', value: 30, remove: false }] },
     ],
     validateOnly: false,
   });
-  assert.deepEqual(r.entries.map((e) => e.errorCode), [0, 0]);
+  assert.deepEqual(r.entries.map((e) => e.errorCode), [0, 0, 0]);
 
   const stored = await session.client.getAll().prefix(`${prefix}/config/`).strings();
   assert.deepEqual(JSON.parse(stored[`${prefix}/config/clients/app%2F1`] ?? 'null'), { version: 1, config: { producer_byte_rate: '1' } });
   assert.deepEqual(JSON.parse(stored[`${prefix}/config/users/<default>/clients/x`] ?? 'null'), { version: 1, config: { request_percentage: '25' } });
+  assert.deepEqual(JSON.parse(stored[`${prefix}/config/ips/10.9.8.7`] ?? 'null'), { version: 1, config: { connection_creation_rate: '30' } });
 
   // Broker 2 learns them from its watch.
   const c2 = await WireClient.connect(cluster.broker(2).port);
@@ -42,15 +44,16 @@ test('quotas altered on one broker are stored in etcd and described and enforced
   const described = await waitFor(
     async () => {
       const d = await c2.request<{ entries: { entity: { entityType: string; entityName: string | null }[]; values: { key: string; value: number }[] }[] | null }>(48, 1, { components: [], strict: false });
-      return (d.entries?.length ?? 0) === 2 ? d.entries : undefined;
+      return (d.entries?.length ?? 0) === 3 ? d.entries : undefined;
     },
     20_000,
-    'broker 2 to describe both quotas',
+    'broker 2 to describe the three quotas',
     50,
   );
   assert.deepEqual(described.find((e) => e.entity[0]?.entityName === 'app/1')?.values, [{ key: 'producer_byte_rate', value: 1 }]);
   // Its image (which its quota manager reads on every request) holds them too.
   assert.equal(cluster.broker(2).broker.metadata.image().clientQuotas('client-id=app%2F1')?.['producer_byte_rate'], 1);
+  assert.equal(cluster.broker(2).broker.metadata.image().clientQuotas('ip=10.9.8.7')?.['connection_creation_rate'], 30);
 
   const removed = await c2.request<{ entries: { errorCode: number }[] }>(49, 1, { entries: [{ entity: [{ entityType: 'client-id', entityName: 'app/1' }], ops: [{ key: 'producer_byte_rate', value: 0, remove: true }] }], validateOnly: false });
   assert.equal(removed.entries[0]?.errorCode, 0);

@@ -29,6 +29,12 @@ export interface QuotaManager {
   /** Whether afterResponse has anything to do now (absent: always); false skips its measurements. */
   enabled?(): boolean;
   afterResponse?(ctx: RequestContext, req: unknown, res: unknown, handlerNs: number): number;
+  /**
+   * Optional: the answer sent instead of `res` when afterResponse's step throttles it (Kafka's
+   * throttled Fetch carries no records: KafkaApis answers fetchContext.getThrottledResponse and
+   * un-records the bytes it will not send). Absent or returning `res`: the answer goes as is.
+   */
+  throttledResponse?(ctx: RequestContext, req: unknown, res: unknown): unknown;
 }
 
 export const unlimitedQuotas: QuotaManager = {

@@ -4,6 +4,9 @@
  * configs of the created topic; v7+ topic ids.
  * A topic whose directories cannot be made (EMFILE, ENOSPC) is not created and gets
  * KAFKA_STORAGE_ERROR; the other topics of the request are unaffected.
+ * controller_mutation_rate (quotas/controller-mutation-quota.ts): each topic's partitions are
+ * charged once it is valid; v6+ refuse a topic with THROTTLING_QUOTA_EXCEEDED, older versions are
+ * throttled.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -24,6 +27,7 @@ import { CONFIG_SOURCE } from './config-sources.js';
 import { MAX_PARTITIONS_PER_REQUEST } from './topic-creation.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { TopicController } from '../topic-controller.js';
+import type { ControllerMutationQuotas } from '../quotas/controller-mutation-quota.js';
 
 
 type TopicOut = NonNullable<CreateTopicsResponseInit['topics']>[number];
@@ -43,6 +47,8 @@ function configsOf(deps: CreateTopicsDeps, overrides: Record<string, string>): N
 export interface CreateTopicsDeps {
   readonly topics: Pick<TopicController, 'validateCreate' | 'createEach'>;
   readonly config: BrokerConfig;
+  /** controller_mutation_rate (absent: not limited). */
+  readonly mutationQuotas?: Pick<ControllerMutationQuotas, 'forRequest'>;
 }
 
 export function createTopicsHandler(deps: CreateTopicsDeps): ApiHandler<CreateTopicsRequest, CreateTopicsResponseInit> {
@@ -55,6 +61,7 @@ export function createTopicsHandler(deps: CreateTopicsDeps): ApiHandler<CreateTo
     encode: encodeCreateTopicsResponse,
     handle(ctx, req) {
       const { topics } = deps;
+      const quota = deps.mutationQuotas?.forRequest(ctx, 6);
       // In time slices (common/yield.ts): a request may name a million topics.
       const checked = sliceWork(function* (slice) {
         const seen = new Map<string, number>();
@@ -89,6 +96,7 @@ export function createTopicsHandler(deps: CreateTopicsDeps): ApiHandler<CreateTo
               throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request: at most ${MAX_PARTITIONS_PER_REQUEST} in all.`);
             }
             const { numPartitions, replicationFactor, assignments } = topics.validateCreate(spec);
+            if (!req.validateOnly) quota?.record(numPartitions);
             partitionBudget -= numPartitions;
             out.numPartitions = numPartitions;
             out.replicationFactor = replicationFactor;

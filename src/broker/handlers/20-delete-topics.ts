@@ -1,6 +1,8 @@
 /**
  * DeleteTopics (key 20), v1-6 advertised.
  * Version notes: v4+ flexible; v5+ error messages; v6+ topics by name or id.
+ * controller_mutation_rate (quotas/controller-mutation-quota.ts): each topic deleted charges its
+ * partitions; v5+ refuse a topic with THROTTLING_QUOTA_EXCEEDED, older versions are throttled.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -16,6 +18,7 @@ import { type ApiHandler, defineHandler } from '../handler.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
 import type { MetadataStore } from '../../metadata/store.js';
 import type { TopicController } from '../topic-controller.js';
+import type { ControllerMutationQuotas } from '../quotas/controller-mutation-quota.js';
 
 type Out = NonNullable<DeleteTopicsResponseInit['responses']>[number];
 
@@ -23,6 +26,8 @@ type Out = NonNullable<DeleteTopicsResponseInit['responses']>[number];
 export interface DeleteTopicsDeps {
   readonly metadata: Pick<MetadataStore, 'image'>;
   readonly topics: Pick<TopicController, 'delete'>;
+  /** controller_mutation_rate (absent: not limited). */
+  readonly mutationQuotas?: Pick<ControllerMutationQuotas, 'forRequest'>;
 }
 
 export function deleteTopicsHandler(deps: DeleteTopicsDeps): ApiHandler<DeleteTopicsRequest, DeleteTopicsResponseInit> {
@@ -34,7 +39,7 @@ export function deleteTopicsHandler(deps: DeleteTopicsDeps): ApiHandler<DeleteTo
     decode: decodeDeleteTopicsRequest,
     encode: encodeDeleteTopicsResponse,
     handle(ctx, req) {
-
+      const quota = deps.mutationQuotas?.forRequest(ctx, 5);
       const wanted: { name: string | null; topicId: string }[] =
         ctx.apiVersion >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((n) => ({ name: n, topicId: ZERO_UUID }));
       // Deletions run on the controller's queue, in request order; the answer waits for all of them.
@@ -53,6 +58,14 @@ export function deleteTopicsHandler(deps: DeleteTopicsDeps): ApiHandler<DeleteTo
           if (INTERNAL_TOPICS.has(meta.name)) {
             out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
             out.errorMessage = `Topic ${meta.name} is an internal topic and cannot be deleted`;
+            return out;
+          }
+          try {
+            quota?.record(meta.partitions.length);
+          } catch (e) {
+            if (!(e instanceof KafkaError)) throw e;
+            out.errorCode = e.code;
+            out.errorMessage = e.message;
             return out;
           }
           deleting.push(

@@ -11,7 +11,7 @@ import { ErrorCode } from '../../common/error-codes.js';
 import { brokerConfigByName, brokerConfigDefs } from '../../config/broker-config-defs.js';
 import type { BrokerConfig, BrokerConfigLevel } from '../../config/broker-config.js';
 import { isDynamicBrokerConfig } from '../../config/dynamic-broker-config.js';
-import { formatConfigValue } from '../../config/config-types.js';
+import { formatConfigValue, type ConfigKeyDef } from '../../config/config-types.js';
 import { resolveTopicConfigs } from '../../config/topic-config-resolver.js';
 import { topicConfigByName } from '../../config/topic-config.js';
 import {
@@ -99,8 +99,28 @@ function topicEntries(config: BrokerConfig, overrides: Record<string, string>, w
   return out;
 }
 
-/** BROKER <node id>: every broker property with its effective value and source. */
+/** BROKER <node id>: every broker property with its effective value and source, then the dynamic per-listener settings. */
 function brokerEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
+  return [...brokerDefEntries(config, withSynonyms), ...listenerDynamicEntries(config, withSynonyms)];
+}
+
+/** Dynamic settings that are not broker properties themselves (listener.name.<l>.max.connections ...), per broker before the default. */
+function listenerDynamicEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
+  const out = new Map<string, EntryOut>();
+  for (const level of ['dynamic-default', 'dynamic-broker'] as const) {
+    for (const [name, v] of config.dynamicEntries(level)) {
+      if (brokerConfigByName.has(name)) continue;
+      const def = dynamicDef(name);
+      const sensitive = def === undefined || def.sensitive === true;
+      const value = sensitive ? null : formatConfigValue(v);
+      const source = LEVEL_SOURCE[level];
+      out.set(name, { name, value, readOnly: false, isDefault: false, configSource: source, isSensitive: sensitive, synonyms: withSynonyms ? [{ name, value, source }] : [], configType: def?.type ?? 0, documentation: null });
+    }
+  }
+  return [...out.values()];
+}
+
+function brokerDefEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
   return brokerConfigDefs.map((def) => {
     const sensitive = def.sensitive ?? false;
     const level = config.level(def.name);
@@ -118,11 +138,17 @@ function brokerEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] 
   });
 }
 
+/** The definition of a dynamic setting: its own, or for listener.name.<l>.<setting> the setting's (as sensitive as it). */
+function dynamicDef(name: string): ConfigKeyDef | undefined {
+  const base = /^listener\.name\.[^.]+\.(.+)$/.exec(name)?.[1];
+  return brokerConfigByName.get(name) ?? (base === undefined ? undefined : brokerConfigByName.get(base));
+}
+
 /** BROKER '' (cluster default): only the dynamic cluster-wide defaults, as Kafka. */
 function clusterDefaultEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
   const out: EntryOut[] = [];
   for (const [name, v] of config.dynamicEntries('dynamic-default')) {
-    const def = brokerConfigByName.get(name);
+    const def = dynamicDef(name);
     const sensitive = def?.sensitive ?? false;
     const value = sensitive ? null : formatConfigValue(v);
     out.push({

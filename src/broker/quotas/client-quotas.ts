@@ -8,12 +8,16 @@
  *   quota), every request the time the broker spent on it against `request_percentage` (percent of
  *   one request thread per second: 100 = one thread's whole time).
  * - A client's quota and the rate it shares are resolved by entity precedence (quota-entity.ts).
+ * - CreateTopics, CreatePartitions and DeleteTopics also carry the controller_mutation_rate
+ *   throttle of the request (controller-mutation-quota.ts), the larger throttle applying.
  * - Over its bound, the client's response carries the throttle (sampled-rate.ts) and the channel is
  *   muted for it; the larger of the byte-rate and request-time throttles applies.
  * - A consumer's Fetch asks for at most bound × (quota.window.num − 1) × window bytes.
- * Samsa deviations: a throttled Fetch still carries its records (Kafka answers an empty response
- * and un-records its bytes; with the size cap the long-run rate is the quota either way); Fetch counts the records
- * bytes of the response (Kafka the whole response); request time is the synchronous handling time
+ * - A consumer's Fetch that is throttled (by its byte rate or its request time) is answered with
+ *   no partitions (error NONE, the throttle time; a full fetch with no session, an incremental one
+ *   with its session) and its bytes are un-recorded from the byte rate: the records are read
+ *   again once the throttle is over (KafkaApis.handleFetchRequest, getThrottledResponse).
+ * Samsa deviations: Fetch counts the records bytes of the response (Kafka the whole response); request time is the synchronous handling time
  * on the event loop (decode and handler; Kafka's request-thread time), so time spent waiting (a
  * long-polling Fetch, acks=all) is not counted.
  * With no quota configured anywhere, each step is one boolean check (the fast path).
@@ -24,6 +28,8 @@ import type { FetchRequest, FetchResponse } from '../../protocol/generated/messa
 import type { RequestContext } from '../handler.js';
 import type { QuotaManager } from '../gate/quota.js';
 import { candidates, QuotaKey } from './quota-entity.js';
+import { ErrorCode } from '../../common/error-codes.js';
+import type { ControllerMutationQuotas } from './controller-mutation-quota.js';
 import { SampledRate } from '../../common/sampled-rate.js';
 
 export interface ClientQuotaOptions {
@@ -34,6 +40,10 @@ export interface ClientQuotaOptions {
   windowMs: number;
   /** quota.window.num */
   numWindows: number;
+  /** The broker's fetch sessions (a throttled Fetch leaves them as Kafka does; absent: untouched). */
+  fetchSessions?: { throttled(sessionId: number, full: boolean): void };
+  /** controller_mutation_rate, charged by the topic handlers (absent: its throttle is not reported). */
+  mutations?: Pick<ControllerMutationQuotas, 'throttleTimeMs'>;
 }
 
 interface Resolved {
@@ -44,6 +54,8 @@ interface Resolved {
 
 const PRODUCE = 0;
 const FETCH = 1;
+/** CreateTopics, DeleteTopics, CreatePartitions: charged to controller_mutation_rate. */
+const MUTATIONS: ReadonlySet<number> = new Set([19, 20, 37]);
 /** Rates not recorded for this long are dropped (Kafka expires quota sensors after an hour). */
 const RATE_EXPIRY_MS = 3_600_000;
 
@@ -97,7 +109,27 @@ export class ClientQuotaManager implements QuotaManager {
     }
     // Percent of one thread, per second: a request taking t ms adds t / 10.
     const t = this.record(image, ctx, QuotaKey.requestPercentage, handlerNs / 1e7);
+    if (MUTATIONS.has(ctx.apiKey) && this.opts.mutations !== undefined) throttle = this.opts.mutations.throttleTimeMs(ctx);
     return Math.max(throttle, t);
+  }
+
+  /**
+   * A throttled consumer Fetch: answered with no partitions, its bytes un-recorded (Kafka's
+   * getThrottledResponse). Other answers go as they are.
+   */
+  throttledResponse(ctx: RequestContext, req: unknown, res: unknown): unknown {
+    if (ctx.apiKey !== FETCH) return res;
+    const f = req as FetchRequest;
+    if ((ctx.apiVersion >= 15 ? f.replicaState.replicaId : f.replicaId) >= 0) return res;
+    const r = res as FetchResponse;
+    if (r.errorCode !== ErrorCode.NONE) return res;
+    const bytes = fetchedBytes(r);
+    if (bytes > 0) this.record(this.opts.image(), ctx, QuotaKey.consumerByteRate, -bytes);
+    // v7+ sessions: a new session (epoch 0) is not kept; an incremental one is.
+    const sessions = ctx.apiVersion >= 7 && r.sessionId !== 0;
+    const full = f.sessionEpoch === 0;
+    if (sessions) this.opts.fetchSessions?.throttled(r.sessionId, full);
+    return { ...r, errorCode: ErrorCode.NONE, sessionId: sessions && !full ? r.sessionId : 0, responses: [] };
   }
 
   /** The bound and measured rate (per second) of a client's quota, for tests and tools. */

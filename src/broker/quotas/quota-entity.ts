@@ -9,10 +9,12 @@
  *   <default user>+<default client>, <default user>, client, <default client>.
  * Clients that share the entity the quota came from share its measured rate, except that a
  * default stands for each name separately (every user under `<default>` has a rate of its own).
- * Samsa deviations: the `ip` entity (connection_creation_rate) is refused (INVALID_REQUEST), and
- * controller_mutation_rate is stored and described but not enforced.
- * The entity key: `user=<name>` and/or `client-id=<name>` joined by ',' (user first), a name
- * percent-encoded (encodeURIComponent) and the default written `<default>` (its encoding differs).
+ * The `ip` entity (KIP-612) stands alone (an address or the default ip) and has one key,
+ * `connection_creation_rate` (connections accepted per second from one address: network/server.ts);
+ * an address's quota is its own entity's, else the default ip entity's.
+ * The entity key: `user=<name>` and/or `client-id=<name>` joined by ',' (user first), or
+ * `ip=<address>`, a name percent-encoded (encodeURIComponent) and the default written `<default>`
+ * (its encoding differs).
  */
 
 /** One part of an entity: absent (undefined), the default (null), or a name. */
@@ -21,6 +23,8 @@ export type EntityName = string | null | undefined;
 export interface QuotaEntity {
   readonly user?: string | null;
   readonly clientId?: string | null;
+  /** An ip entity (alone): an address, or null for the default ip. */
+  readonly ip?: string | null;
 }
 
 export const QuotaKey = {
@@ -28,10 +32,15 @@ export const QuotaKey = {
   consumerByteRate: 'consumer_byte_rate',
   requestPercentage: 'request_percentage',
   controllerMutationRate: 'controller_mutation_rate',
+  connectionCreationRate: 'connection_creation_rate',
 } as const;
 export type QuotaKey = (typeof QuotaKey)[keyof typeof QuotaKey];
 
 export const QUOTA_KEYS: ReadonlySet<string> = new Set(Object.values(QuotaKey));
+/** The keys of user / client-id entities. */
+export const CLIENT_QUOTA_KEYS: ReadonlySet<string> = new Set([QuotaKey.producerByteRate, QuotaKey.consumerByteRate, QuotaKey.requestPercentage, QuotaKey.controllerMutationRate]);
+/** The keys of ip entities. */
+export const IP_QUOTA_KEYS: ReadonlySet<string> = new Set([QuotaKey.connectionCreationRate]);
 
 export const EntityType = { user: 'user', clientId: 'client-id', ip: 'ip' } as const;
 
@@ -43,6 +52,7 @@ function part(type: string, name: string | null): string {
 
 /** The canonical key of an entity (the image's map key and the etcd path parts). */
 export function entityKey(e: QuotaEntity): string {
+  if (e.ip !== undefined) return part(EntityType.ip, e.ip);
   const parts: string[] = [];
   if (e.user !== undefined) parts.push(part(EntityType.user, e.user));
   if (e.clientId !== undefined) parts.push(part(EntityType.clientId, e.clientId));
@@ -51,7 +61,7 @@ export function entityKey(e: QuotaEntity): string {
 
 /** The entity of a key made by entityKey; undefined when `key` is not one. */
 export function parseEntityKey(key: string): QuotaEntity | undefined {
-  const out: { user?: string | null; clientId?: string | null } = {};
+  const out: { user?: string | null; clientId?: string | null; ip?: string | null } = {};
   const parts = key.split(',');
   if (parts.length === 0 || parts.length > 2) return undefined;
   for (const p of parts) {
@@ -65,7 +75,8 @@ export function parseEntityKey(key: string): QuotaEntity | undefined {
     } catch {
       return undefined;
     }
-    if (type === EntityType.user && out.user === undefined && out.clientId === undefined) out.user = name;
+    if (type === EntityType.ip && parts.length === 1) out.ip = name;
+    else if (type === EntityType.user && out.user === undefined && out.clientId === undefined) out.user = name;
     else if (type === EntityType.clientId && out.clientId === undefined) out.clientId = name;
     else return undefined;
   }
@@ -75,6 +86,7 @@ export function parseEntityKey(key: string): QuotaEntity | undefined {
 /** The entity as the protocol writes it: [entityType, entityName (null = default)] pairs. */
 export function entityParts(e: QuotaEntity): { entityType: string; entityName: string | null }[] {
   const out: { entityType: string; entityName: string | null }[] = [];
+  if (e.ip !== undefined) out.push({ entityType: EntityType.ip, entityName: e.ip });
   if (e.user !== undefined) out.push({ entityType: EntityType.user, entityName: e.user });
   if (e.clientId !== undefined) out.push({ entityType: EntityType.clientId, entityName: e.clientId });
   return out;

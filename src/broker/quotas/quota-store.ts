@@ -3,15 +3,18 @@
  * AlterClientQuotas do; Kafka's ClientQuotaControlManager and ClientQuotasImage.describe).
  * Kafka's rules:
  * - An entity names each of `user` / `client-id` at most once (or `ip` alone); otherwise the entry
- *   fails with INVALID_REQUEST.
+ *   fails with INVALID_REQUEST. An ip entity names an address (or the default ip).
  * - Quota keys of user / client-id entities: producer_byte_rate and consumer_byte_rate (whole
- *   numbers), request_percentage and controller_mutation_rate; a value must be above 0. An unknown
- *   key or a bad value fails its entry with INVALID_REQUEST; the other entries still apply.
+ *   numbers), request_percentage and controller_mutation_rate; of ip entities:
+ *   connection_creation_rate (a whole number). A value must be above 0. An unknown key (or one of
+ *   the other kind of entity) or a bad value fails its entry with INVALID_REQUEST; the other
+ *   entries still apply.
  * - Each op sets a key or removes it (removing an absent key is no error); an entity left with no
  *   key is deleted.
  * - Describe filters: a component matches an entity type by EXACT name (0), the DEFAULT (1), or
  *   ANY specified name (2, not the default); `strict` asks for entities with no other types.
- * Samsa deviation: `ip` entities (connection_creation_rate) are refused with INVALID_REQUEST.
+ * Samsa deviation: an ip entity's name must be an IP address (Kafka also takes a host name it can
+ * resolve).
  * Changes are serialized on this broker and committed as one metadata delta of operations (set or
  * remove one key), so concurrent changes on two brokers of a cluster both apply.
  */
@@ -19,7 +22,8 @@ import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import type { MetadataImage } from '../../metadata/image.js';
 import type { MetadataStore } from '../../metadata/store.js';
-import { entityKey, EntityType, parseEntityKey, QUOTA_KEYS, QuotaKey, type QuotaEntity } from './quota-entity.js';
+import { isIP } from 'node:net';
+import { CLIENT_QUOTA_KEYS, entityKey, EntityType, IP_QUOTA_KEYS, parseEntityKey, QuotaKey, type QuotaEntity } from './quota-entity.js';
 
 export interface EntityPart {
   readonly entityType: string;
@@ -39,7 +43,11 @@ export function entityOf(parts: readonly EntityPart[]): QuotaEntity {
   const out: { user?: string | null; clientId?: string | null } = {};
   if (parts.length === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Invalid empty client quota entity');
   for (const p of parts) {
-    if (p.entityType === EntityType.ip) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'ip quota entities are not supported by Samsa');
+    if (p.entityType === EntityType.ip) {
+      if (parts.length > 1) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Invalid quota entity combination: ip with another entity type');
+      if (p.entityName !== null && isIP(p.entityName) === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `${p.entityName} is not a valid IP address`);
+      return { ip: p.entityName };
+    }
     if (p.entityType === EntityType.user) {
       if ('user' in out) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Duplicate user entity type');
       out.user = p.entityName;
@@ -53,11 +61,11 @@ export function entityOf(parts: readonly EntityPart[]): QuotaEntity {
   return out;
 }
 
-const WHOLE_NUMBER_KEYS: ReadonlySet<string> = new Set([QuotaKey.producerByteRate, QuotaKey.consumerByteRate]);
+const WHOLE_NUMBER_KEYS: ReadonlySet<string> = new Set([QuotaKey.producerByteRate, QuotaKey.consumerByteRate, QuotaKey.connectionCreationRate]);
 
-/** Throws KafkaError INVALID_REQUEST when `key` = `value` is not a valid quota. */
-export function validateQuota(key: string, value: number): void {
-  if (!QUOTA_KEYS.has(key)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Invalid configuration key ${key}`);
+/** Throws KafkaError INVALID_REQUEST when `key` = `value` is not a valid quota (of an ip entity when `ip`). */
+export function validateQuota(key: string, value: number, ip = false): void {
+  if (!(ip ? IP_QUOTA_KEYS : CLIENT_QUOTA_KEYS).has(key)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Invalid configuration key ${key}`);
   if (!Number.isFinite(value) || value <= 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Invalid value ${value} for configuration key ${key}: must be above 0`);
   if (WHOLE_NUMBER_KEYS.has(key) && !Number.isInteger(value)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Integer value required for configuration key ${key}, got ${value}`);
 }
@@ -68,15 +76,15 @@ export interface QuotaOp {
   readonly remove: boolean;
 }
 
-/** The quotas of an entity after `ops` (validated first; throws KafkaError INVALID_REQUEST). */
-export function applyOps(current: Readonly<Record<string, number>> | undefined, ops: readonly QuotaOp[]): Record<string, number> {
+/** The quotas of an entity after `ops` (validated first; throws KafkaError INVALID_REQUEST); `ip`: of an ip entity. */
+export function applyOps(current: Readonly<Record<string, number>> | undefined, ops: readonly QuotaOp[], ip = false): Record<string, number> {
   const next: Record<string, number> = { ...(current ?? {}) };
   for (const op of ops) {
     if (op.remove) {
-      if (!QUOTA_KEYS.has(op.key)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Invalid configuration key ${op.key}`);
+      if (!(ip ? IP_QUOTA_KEYS : CLIENT_QUOTA_KEYS).has(op.key)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Invalid configuration key ${op.key}`);
       delete next[op.key];
     } else {
-      validateQuota(op.key, op.value);
+      validateQuota(op.key, op.value, ip);
       next[op.key] = op.value;
     }
   }
@@ -99,6 +107,7 @@ export function describeQuotas(image: MetadataImage, components: readonly QuotaF
     const entity = parseEntityKey(key);
     if (entity === undefined) continue;
     const names: Map<string, string | null> = new Map();
+    if (entity.ip !== undefined) names.set(EntityType.ip, entity.ip);
     if (entity.user !== undefined) names.set(EntityType.user, entity.user);
     if (entity.clientId !== undefined) names.set(EntityType.clientId, entity.clientId);
     if (strict && names.size !== components.length) continue;
@@ -137,8 +146,9 @@ export class QuotaAlterer {
     const ops: { entity: string; key: string; value: number | null }[] = [];
     const results = entries.map((e) => {
       try {
-        const key = entityKey(entityOf(e.entity));
-        const next = applyOps(changed.get(key) ?? image.clientQuotas(key), e.ops); // validates
+        const entity = entityOf(e.entity);
+        const key = entityKey(entity);
+        const next = applyOps(changed.get(key) ?? image.clientQuotas(key), e.ops, entity.ip !== undefined); // validates
         changed.set(key, next);
         for (const op of e.ops) ops.push({ entity: key, key: op.key, value: op.remove ? null : op.value });
         return { errorCode: ErrorCode.NONE, errorMessage: null };

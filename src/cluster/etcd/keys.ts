@@ -12,6 +12,7 @@
  *   <prefix>/config/users/<user>                            client quotas of a user (Kafka's /config/users)
  *   <prefix>/config/users/<user>/clients/<client-id>        client quotas of a (user, client id)
  *   <prefix>/config/clients/<client-id>                     client quotas of a client id
+ *   <prefix>/config/ips/<ip>                                connection_creation_rate of an address (Kafka's /config/ips)
  *                                                           (names percent-encoded, the default is <default>)
  *   <prefix>/config/user-credentials/<user>                 SCRAM credentials of a user, salted (user URI-encoded)
  *   <prefix>/latest_producer_id_block                       {version, nextProducerId (decimal string), brokerId}: the last block handed out
@@ -92,6 +93,8 @@ export class EtcdKeys {
     const parts = new Map(entityKey.split(',').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const));
     const user = parts.get('user');
     const client = parts.get('client-id');
+    const ip = parts.get('ip');
+    if (ip !== undefined) return `${this.prefix}/config/ips/${ip}`;
     if (user !== undefined) return `${this.prefix}/config/users/${user}${client !== undefined ? `/clients/${client}` : ''}`;
     return `${this.prefix}/config/clients/${client ?? ''}`;
   }
@@ -124,6 +127,7 @@ export class EtcdKeys {
       if (parts.length === 5 && d === 'clients' && e !== undefined && e !== '') return { kind: 'clientQuota', entity: `user=${c},client-id=${e}` };
     }
     if (parts.length === 3 && a === 'config' && b === 'clients' && c !== undefined && c !== '') return { kind: 'clientQuota', entity: `client-id=${c}` };
+    if (parts.length === 3 && a === 'config' && b === 'ips' && c !== undefined && c !== '') return { kind: 'clientQuota', entity: `ip=${c}` };
     return undefined;
   }
 }
