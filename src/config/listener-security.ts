@@ -149,7 +149,8 @@ const TLS_VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', '
 export function tlsSettings(config: BrokerConfig, listener: string, securityProtocol: SecurityProtocol): TlsSettings {
   const where = `listener ${listener}`;
   const ksType = (str(config, listener, 'ssl.keystore.type') ?? 'JKS').toUpperCase();
-  const location = str(config, listener, 'ssl.keystore.location');
+  // An empty location counts as unset (a dynamic change from a file to inline PEM sets it to '').
+  const location = str(config, listener, 'ssl.keystore.location') || null;
   const chain = str(config, listener, 'ssl.keystore.certificate.chain');
   const inlineKey = str(config, listener, 'ssl.keystore.key');
   const keyPassword = str(config, listener, 'ssl.key.password');
@@ -178,7 +179,7 @@ export function tlsSettings(config: BrokerConfig, listener: string, securityProt
     throw new ConfigError('ssl.keystore.type', `${where}: ssl.keystore.type ${ksType} is not supported (Samsa reads PEM and PKCS12 key stores; convert a JKS store with keytool -importkeystore -deststoretype PKCS12, or use PEM)`);
   }
   const tsType = (str(config, listener, 'ssl.truststore.type') ?? 'JKS').toUpperCase();
-  const tsLocation = str(config, listener, 'ssl.truststore.location');
+  const tsLocation = str(config, listener, 'ssl.truststore.location') || null;
   const tsInline = str(config, listener, 'ssl.truststore.certificates');
   if (tsLocation !== null || tsInline !== null) {
     if (tsType !== 'PEM') {
