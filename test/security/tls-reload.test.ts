@@ -160,4 +160,14 @@ test('IncrementalAlterConfigs: a new trust store for the mTLS listener admits CA
   assert.equal(inline.errorCode, ErrorCode.NONE, inline.errorMessage ?? '');
   assert.equal(await produceFresh(client('MTLS', certs.ca2, certs.client2), 'reload'), 'ok', 'the inline CA2 certificate is served');
   assert.equal(await produceFresh(client('SSL', certs.ca2), 'reload'), 'ok');
+  // DescribeConfigs lists the listener-prefixed dynamic settings, sensitive ones without their value.
+  const c = await WireClient.connect(port('PLAINTEXT'));
+  try {
+    const res = await c.request(32, 4, { resources: [{ resourceType: BROKER, resourceName: '1', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false });
+    const entries = new Map<string, { value: string | null; configSource: number; isSensitive: boolean }>(res.results[0].configs.map((e: { name: string }) => [e.name, e]));
+    assert.deepEqual(entries.get('listener.name.ssl.ssl.keystore.location'), { ...entries.get('listener.name.ssl.ssl.keystore.location'), value: certs.server2, configSource: 2, isSensitive: false });
+    assert.deepEqual(entries.get('listener.name.mtls.ssl.keystore.key'), { ...entries.get('listener.name.mtls.ssl.keystore.key'), value: null, configSource: 2, isSensitive: true });
+  } finally {
+    c.close();
+  }
 });

@@ -10,7 +10,7 @@
 import { ErrorCode } from '../../common/error-codes.js';
 import { brokerConfigByName, brokerConfigDefs } from '../../config/broker-config-defs.js';
 import type { BrokerConfig, BrokerConfigLevel } from '../../config/broker-config.js';
-import { isDynamicBrokerConfig } from '../../config/dynamic-broker-config.js';
+import { isDynamicBrokerConfig, unprefixedName } from '../../config/dynamic-broker-config.js';
 import { formatConfigValue } from '../../config/config-types.js';
 import { resolveTopicConfigs } from '../../config/topic-config-resolver.js';
 import { topicConfigByName } from '../../config/topic-config.js';
@@ -101,7 +101,7 @@ function topicEntries(config: BrokerConfig, overrides: Record<string, string>, w
 
 /** BROKER <node id>: every broker property with its effective value and source. */
 function brokerEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
-  return brokerConfigDefs.map((def) => {
+  return [...brokerConfigDefs.map((def) => {
     const sensitive = def.sensitive ?? false;
     const level = config.level(def.name);
     return {
@@ -115,7 +115,21 @@ function brokerEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] 
       configType: def.type,
       documentation: null,
     };
-  });
+  }), ...listenerEntries(config, withSynonyms)];
+}
+
+/** The listener-prefixed dynamic settings of this broker (listener.name.<l>.ssl.keystore.location, ...), as Kafka lists them. */
+function listenerEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
+  const out: EntryOut[] = [];
+  for (const [name, v] of config.dynamicEntries('dynamic-broker')) {
+    if (!name.startsWith('listener.name.')) continue;
+    const def = brokerConfigByName.get(unprefixedName(name));
+    const sensitive = def?.sensitive ?? false;
+    const value = sensitive ? null : formatConfigValue(v);
+    const source = CONFIG_SOURCE.DYNAMIC_BROKER_CONFIG;
+    out.push({ name, value, readOnly: false, isDefault: false, configSource: source, isSensitive: sensitive, synonyms: withSynonyms ? [{ name, value, source }] : [], configType: def?.type ?? 0, documentation: null });
+  }
+  return out;
 }
 
 /** BROKER '' (cluster default): only the dynamic cluster-wide defaults, as Kafka. */
