@@ -20,6 +20,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { DEBIAN_PYTHON, runProcess } from '../helpers/run-process.js';
+import { KCAT } from '../helpers/compat.js';
 import { claimsFor, JWKS_HANDLER, OAUTH_LOGIN_MODULE, oauthMessage, serveJwks, signingKey, unsecuredToken, type JwksServer, type SigningKey } from '../helpers/oauth.js';
 import { WireClient } from '../helpers/wire.js';
 
@@ -216,6 +217,18 @@ test("confluent-kafka with librdkafka's unsecured JWT: produces as admin; a toke
   const bad = await run('principal=admin scope=other');
   assert.equal(bad.delivered, 0, JSON.stringify(bad));
   assert.ok(bad.errors.some((e) => e.includes('insufficient_scope')), `librdkafka reports the broker's challenge: ${JSON.stringify(bad.errors)}`);
+});
+
+test("kcat (librdkafka's unsecured JWT): produce and consume as admin", { timeout: 90_000 }, async () => {
+  const args = ['-b', `127.0.0.1:${port('UNSECURED')}`, '-t', 'oauth-kcat', '-X', 'security.protocol=SASL_PLAINTEXT', '-X', 'sasl.mechanisms=OAUTHBEARER', '-X', 'enable.sasl.oauthbearer.unsecure.jwt=true', '-X', 'sasl.oauthbearer.config=principal=admin scope=kafka'];
+  const p = await runProcess(KCAT, ['-P', ...args], { input: 'k1\nk2\n', timeoutMs: 30_000 });
+  assert.equal(p.code, 0, p.stderr);
+  const c = await runProcess(KCAT, ['-C', '-e', '-f', '%s\\n', ...args], { timeoutMs: 30_000 });
+  assert.equal(c.code, 0, c.stderr);
+  assert.deepEqual(c.stdout.toString('utf8').trim().split('\n'), ['k1', 'k2']);
+  const denied = await runProcess(KCAT, ['-L', '-m', '5', ...args.slice(0, -1), 'sasl.oauthbearer.config=principal=admin scope=none'], { timeoutMs: 30_000 });
+  assert.notEqual(denied.code, 0, 'a token without the required scope gets no metadata');
+  assert.match(denied.stderr, /insufficient_scope/, denied.stderr);
 });
 
 test('JWKS (KIP-768): RS256 and ES256 tokens verified with the served JWKS; the sub is the principal the ACLs see', { timeout: 90_000 }, async () => {
