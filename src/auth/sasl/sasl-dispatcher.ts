@@ -119,7 +119,7 @@ export class SaslDispatcher implements FrameDispatcher {
   private maybeBeginReauthentication(frame: Buffer, conn: Connection, session: SaslSession): SaslState | undefined {
     if (frame.length < 2 || frame.readInt16BE(0) !== SASL_HANDSHAKE || conn.principal === null) return undefined;
     const now = this.scheduler.now();
-    if (session.lastReauthStart !== 0 && now - session.lastReauthStart < MIN_REAUTH_INTERVAL_MS) return undefined;
+    if (now - session.lastReauthStart < MIN_REAUTH_INTERVAL_MS) return undefined;
     session.lastReauthStart = now;
     const state: SaslState = { phase: 'handshake', server: null, reauth: { principal: conn.principal, mechanism: conn.saslMechanism ?? '' }, badMechanism: null };
     conn.state.set(STATE_KEY, state);
@@ -243,7 +243,7 @@ export class SaslDispatcher implements FrameDispatcher {
       expiresAt = now + lifetimeMs;
     }
     const session = conn.state.get(SESSION_KEY) as SaslSession | undefined;
-    if (session === undefined) conn.state.set(SESSION_KEY, { expiresAt, lastReauthStart: 0 } satisfies SaslSession);
+    if (session === undefined) conn.state.set(SESSION_KEY, { expiresAt, lastReauthStart: Number.NEGATIVE_INFINITY } satisfies SaslSession);
     else session.expiresAt = expiresAt;
     if (state.reauth === null) this.counts.successes++;
     else this.logger.debug(`connection ${conn.id} re-authenticated as ${principal.principalType}:${principal.name}; session lifetime ${lifetimeMs} ms`);
