@@ -20,6 +20,7 @@ import { DEBIAN_PYTHON, runProcess } from '../helpers/run-process.js';
 import { OAUTH_LOGIN_MODULE, oauthMessage, unsecuredToken } from '../helpers/oauth.js';
 import { PLAIN_JAAS } from '../helpers/security.js';
 import { waitFor, WireClient } from '../helpers/wire.js';
+import { scrape } from '../helpers/metrics.js';
 
 const OAUTH_CLIENT = fileURLToPath(new URL('../../../test/security/oauth-client.py', import.meta.url));
 const OAUTH_JAAS = `${OAUTH_LOGIN_MODULE} required ;`;
@@ -50,6 +51,7 @@ before(async () => {
       'listener.name.sasl_plaintext.connections.max.reauth.ms': '5000',
       'listener.name.sasl_plaintext.plain.connections.max.reauth.ms': '2000',
       'connection.failed.authentication.delay.ms': '0',
+      'metrics.listeners': 'http://127.0.0.1:0',
     },
   });
 });
@@ -178,6 +180,16 @@ test('re-authentication: at most once a second; another principal or mechanism f
   } finally {
     mid.close();
   }
+});
+
+test('metrics: re-authentications, failed re-authentications and expired connections killed, per listener (Kafka socket-server-metrics)', { timeout: 30_000 }, async () => {
+  // What the tests above did on SASL_PLAINTEXT: 4 re-authentications, 2 failed, 1 expired session closed.
+  const url = wire.broker.observability?.listeners[0]?.url;
+  assert.ok(url !== undefined);
+  const m = await scrape(url);
+  const value = (name: string) => m.value(`kafka_server_socketservermetrics_${name}`, { listener: 'SASL_PLAINTEXT' });
+  assert.deepEqual([value('successful_reauthentication_total'), value('failed_reauthentication_total'), value('expired_connections_killed_total')], [4, 2, 1]);
+  assert.equal(value('failed_authentication_total'), 0, 'failed re-authentications are not failed authentications');
 });
 
 /** A broker in real time with short sessions, its log lines kept. */

@@ -87,7 +87,10 @@ export class SaslDispatcher implements FrameDispatcher {
       if (session === undefined || session.expiresAt === null) return this.inner.dispatch(frame, conn);
       state = this.maybeBeginReauthentication(frame, conn, session);
       if (state === undefined) {
-        if (this.scheduler.now() > session.expiresAt) throw new Error(`SASL session expired ${this.scheduler.now() - session.expiresAt} ms ago without re-authentication`);
+        if (this.scheduler.now() > session.expiresAt) {
+          this.counts.expiredConnectionsKilled++;
+          throw new Error(`SASL session expired ${this.scheduler.now() - session.expiresAt} ms ago without re-authentication`);
+        }
         return this.inner.dispatch(frame, conn);
       }
     }
@@ -246,7 +249,8 @@ export class SaslDispatcher implements FrameDispatcher {
     if (session === undefined) conn.state.set(SESSION_KEY, { expiresAt, lastReauthStart: Number.NEGATIVE_INFINITY } satisfies SaslSession);
     else session.expiresAt = expiresAt;
     if (state.reauth === null) this.counts.successes++;
-    else this.logger.debug(`connection ${conn.id} re-authenticated as ${principal.principalType}:${principal.name}; session lifetime ${lifetimeMs} ms`);
+    else this.counts.reauthentications++;
+    if (state.reauth !== null) this.logger.debug(`connection ${conn.id} re-authenticated as ${principal.principalType}:${principal.name}; session lifetime ${lifetimeMs} ms`);
     conn.authenticated(principal, mechanism === '' ? null : mechanism);
     conn.state.delete(STATE_KEY);
     return lifetimeMs;
@@ -258,7 +262,8 @@ export class SaslDispatcher implements FrameDispatcher {
     const refusal = state.server instanceof OAuthBearerServer ? state.server.refusal : null;
     state.server = null;
     state.phase = 'handshake';
-    this.counts.failures++;
+    if (state.reauth === null) this.counts.failures++;
+    else this.counts.failedReauthentications++;
     const what = state.reauth === null ? 'authentication' : 're-authentication';
     this.logger.info(`Failed ${what} with ${conn.remoteAddress} (${message}${refusal === null ? '' : `: ${refusal}`})`);
     const delayMs = this.settings.failedAuthDelayMs;
