@@ -2,7 +2,9 @@
  * What a listener's security protocol adds to its server: the TLS handshake (SSL, SASL_SSL) with
  * the client certificate's principal, and the SASL exchange in front of the router
  * (SASL_PLAINTEXT, SASL_SSL). A PLAINTEXT listener gets neither: its connections keep the
- * raw-socket path and go straight to the router.
+ * raw-socket path and go straight to the router. A TLS listener's key material may be replaced
+ * at run time (auth/tls-reload.ts): the change is checked before it is stored and applied to new
+ * connections once the dynamic configs change.
  */
 import type { AuthenticationCounts } from '../network/authentication-counts.js';
 import type { Logger } from '../common/logger.js';
@@ -11,7 +13,7 @@ import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import { listenerSecurity } from '../config/listener-security.js';
 import type { FrameDispatcher } from '../network/connection.js';
 import type { ListenOptions } from '../network/server.js';
-import { mapPrincipal, rfc2253 } from './principal-mapping.js';
+import { ReloadableTls } from './tls-reload.js';
 import { SaslDispatcher } from './sasl/sasl-dispatcher.js';
 import type { ScramCredentialSource } from './sasl/scram.js';
 
@@ -22,21 +24,12 @@ export interface SecuredListener {
 
 /** Throws ConfigError when the listener's protocol lacks what it needs (see config/listener-security.ts). */
 export function securedListener(config: BrokerConfig, listener: Listener, router: FrameDispatcher, deps: { scram: ScramCredentialSource; scheduler: Scheduler; logger: Logger; authentications?: AuthenticationCounts }): SecuredListener {
-  const security = listenerSecurity(config, listener);
+  const security = listenerSecurity(config, listener, { scheduler: deps.scheduler, logger: deps.logger });
   const dispatcher = security.sasl === null ? router : new SaslDispatcher(router, security.sasl, deps.scram, deps.scheduler, deps.logger, deps.authentications);
-  const tls = security.tls;
   const preAuth = security.sasl === null ? {} : { preAuthMaxFrameBytes: security.sasl.maxReceiveSize };
-  if (tls === null) return { dispatcher, options: { securityProtocol: security.protocol, ...preAuth } };
-  return {
-    dispatcher,
-    options: {
-      securityProtocol: security.protocol,
-      ...preAuth,
-      tls: {
-        secureContext: tls.secureContext,
-        clientAuth: tls.clientAuth,
-        principalOf: (subject) => ({ principalType: 'User', name: mapPrincipal(tls.principalRules, rfc2253(subject)) }),
-      },
-    },
-  };
+  if (security.tls === null) return { dispatcher, options: { securityProtocol: security.protocol, ...preAuth } };
+  const tls = new ReloadableTls(config, listener.name, security.protocol, security.tls, deps.logger);
+  config.addReconfigurationCheck((prospective) => void tls.check(prospective));
+  config.onDynamicChange(() => tls.reload());
+  return { dispatcher, options: { securityProtocol: security.protocol, ...preAuth, tls } };
 }

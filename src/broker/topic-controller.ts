@@ -313,8 +313,13 @@ export class TopicController {
   private async alterBrokerConfigsNow(resourceName: string, update: ConfigUpdate, validateOnly: boolean): Promise<void> {
     const configs = typeof update === 'function' ? update(this.brokerConfigs(resourceName)) : update;
     try {
-      parseDynamicBrokerConfigs(configs);
+      const level = this.brokerResourceLevel(resourceName);
+      // New key material is loaded and checked by the listeners before anything is stored.
+      this.config.checkReconfiguration(level, parseDynamicBrokerConfigs(configs, level));
     } catch (e) {
+      if (e instanceof ConfigError && !(e instanceof BrokerConfigUpdateError)) {
+        throw new KafkaError(ErrorCode.INVALID_CONFIG, `Invalid config value for resource ConfigResource(type=BROKER, name='${resourceName}'): ${e.message}`);
+      }
       if (e instanceof BrokerConfigUpdateError) {
         throw new KafkaError(e.invalidRequest ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG, `Invalid config value for resource ConfigResource(type=BROKER, name='${resourceName}'): ${e.message}`);
       }

@@ -194,6 +194,25 @@ const own: ConfigKeyDef[] = [
   // controller_mutation_rate (KIP-599) token buckets: rate × num × size seconds of burst (broker/quotas/controller-mutation-quota.ts).
   { name: 'controller.quota.window.num', type: ConfigType.int, defaultValue: 11, validate: atLeast(1), readOnly: true },
   { name: 'controller.quota.window.size.seconds', type: ConfigType.int, defaultValue: 1, validate: atLeast(1), readOnly: true },
+  // SASL/OAUTHBEARER (auth/oauth/): Kafka's unsecured JWS validator by default, KIP-768's JWKS
+  // validator when the server callback handler names Kafka's OAuthBearerValidatorCallbackHandler
+  // (or a JWKS endpoint is set). All may carry listener.name.<l>.[oauthbearer.] prefixes.
+  { name: 'sasl.server.callback.handler.class', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'sasl.oauthbearer.jwks.endpoint.url', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'sasl.oauthbearer.jwks.endpoint.refresh.ms', type: ConfigType.long, defaultValue: 3_600_000, readOnly: true, validate: atLeast(0) },
+  { name: 'sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', type: ConfigType.long, defaultValue: 100, readOnly: true, validate: atLeast(0) },
+  { name: 'sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', type: ConfigType.long, defaultValue: 10_000, readOnly: true, validate: atLeast(0) },
+  { name: 'sasl.oauthbearer.expected.audience', type: ConfigType.list, defaultValue: [], readOnly: true },
+  { name: 'sasl.oauthbearer.expected.issuer', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'sasl.oauthbearer.sub.claim.name', type: ConfigType.string, defaultValue: 'sub', readOnly: true },
+  { name: 'sasl.oauthbearer.scope.claim.name', type: ConfigType.string, defaultValue: 'scope', readOnly: true },
+  { name: 'sasl.oauthbearer.clock.skew.seconds', type: ConfigType.int, defaultValue: 30, readOnly: true, validate: atLeast(0) },
+  // Re-authentication (KIP-368): 0 = sessions do not expire (except an OAUTHBEARER token's, as Kafka).
+  { name: 'connections.max.reauth.ms', type: ConfigType.long, defaultValue: 0, readOnly: true },
+  // Certificate reload (dynamic ssl.keystore.* / ssl.truststore.*): Kafka refuses a new key store
+  // whose subject / subject alternative names differ from the old one unless these are true.
+  { name: 'ssl.allow.dn.changes', type: ConfigType.boolean, defaultValue: false, readOnly: true },
+  { name: 'ssl.allow.san.changes', type: ConfigType.boolean, defaultValue: false, readOnly: true },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

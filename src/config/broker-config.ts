@@ -10,9 +10,11 @@ import { checkListenerSecurity, ignoredSettingWarnings, securityProtocolMap, uni
 
 const LISTENER_PREFIX = 'listener.name.';
 /** Settings Kafka lets a listener override with its prefix. */
-const LISTENER_SCOPED = ['ssl.', 'sasl.', 'connection.failed.authentication.delay.ms'];
 /** Kafka's per-listener connection limits (ListenerConnectionQuota), also dynamic broker configs. */
 export const LISTENER_CONNECTION_LIMITS: readonly string[] = ['max.connections', 'max.connection.creation.rate'];
+const LISTENER_SCOPED = ['ssl.', 'sasl.', 'connection.failed.authentication.delay.ms', 'connections.max.reauth.ms'];
+/** Kafka's SASL mechanism prefix inside a listener's: listener.name.<l>.<mechanism>.<setting>. */
+const MECHANISM_SCOPED = /^(plain|scram-sha-256|scram-sha-512|oauthbearer|gssapi)\.((?:sasl\.|connections\.max\.reauth\.ms).*)$/;
 
 export interface Listener {
   name: string;
@@ -33,6 +35,9 @@ export class BrokerConfig {
 
   /** Listener-prefixed settings (listener.name.<listener>.<key>), by lower-case listener name. */
   private readonly perListener = new Map<string, Map<string, ConfigValue>>();
+  /** Called after each setDynamic (certificate reload watches it). */
+  private readonly dynamicWatchers = new Set<() => void>();
+  private readonly reconfigurationChecks = new Set<(prospective: BrokerConfig) => void>();
 
   constructor(props: ReadonlyMap<string, string>) {
     this.explicit = new Map();
@@ -85,8 +90,20 @@ export class BrokerConfig {
     const listener = rest.slice(0, dot).toLowerCase();
     const name = rest.slice(dot + 1);
     let value: ConfigValue;
+    const mechanismScoped = MECHANISM_SCOPED.exec(name);
     if (/^[a-z0-9-]+\.sasl\.jaas\.config$/.test(name)) {
       value = raw.trim();
+    } else if (mechanismScoped !== null) {
+      // listener.name.<l>.<mechanism>.<sasl setting> (e.g. oauthbearer.sasl.server.callback.handler.class).
+      const def = brokerConfigByName.get(mechanismScoped[2] as string);
+      if (def === undefined) return `Unknown configuration '${key}'`;
+      try {
+        value = parseConfigValue(def, raw);
+        const problem = def.validate?.(value);
+        if (problem) return `Invalid value ${raw} for configuration ${key}: ${problem}`;
+      } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+      }
     } else {
       const def = brokerConfigByName.get(name);
       if (def === undefined || (!LISTENER_SCOPED.some((p) => name.startsWith(p)) && !LISTENER_CONNECTION_LIMITS.includes(name))) {
@@ -106,8 +123,13 @@ export class BrokerConfig {
     return undefined;
   }
 
-  /** A setting as one listener sees it: its listener.name.<listener>. value, else the broker's. */
+  /**
+   * A setting as one listener sees it: its listener.name.<listener>. value (a dynamic one set on
+   * this broker first, then the static one), else the broker's.
+   */
   forListener(listenerName: string, key: string): ConfigValue {
+    const prefixed = `${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`;
+    if (this.dynamicBroker.has(prefixed)) return this.dynamicBroker.get(prefixed) ?? null;
     const own = this.perListener.get(listenerName.toLowerCase());
     if (own?.has(key) === true) return own.get(key) ?? null;
     return this.get(key);
@@ -126,9 +148,51 @@ export class BrokerConfig {
     return typeof v === 'number' ? v : 2147483647;
   }
 
+  /**
+   * A SASL setting as one mechanism of one listener sees it (Kafka's
+   * listener.name.<listener>.<mechanism>.<key>), else forListener's value.
+   */
+  forMechanism(listenerName: string, mechanism: string, key: string): ConfigValue {
+    const own = this.perListener.get(listenerName.toLowerCase());
+    const scoped = `${mechanism.toLowerCase()}.${key}`;
+    if (own?.has(scoped) === true) return own.get(scoped) ?? null;
+    return this.forListener(listenerName, key);
+  }
+
   /** True when the setting is given for this listener with its listener.name.<listener>. prefix. */
   setForListener(listenerName: string, key: string): boolean {
+    if (this.dynamicBroker.has(`${LISTENER_PREFIX}${listenerName.toLowerCase()}.${key}`)) return true;
     return this.perListener.get(listenerName.toLowerCase())?.has(key) === true;
+  }
+
+  /**
+   * Adds a check run on a prospective config before a dynamic change is committed (a listener
+   * loading new key material); it throws ConfigError to refuse the change.
+   */
+  addReconfigurationCheck(fn: (prospective: BrokerConfig) => void): () => void {
+    this.reconfigurationChecks.add(fn);
+    return () => this.reconfigurationChecks.delete(fn);
+  }
+
+  /** Runs the reconfiguration checks on this config with `values` at `level`; throws their ConfigError. */
+  checkReconfiguration(level: 'dynamic-broker' | 'dynamic-default', values: ReadonlyMap<string, ConfigValue>): void {
+    if (this.reconfigurationChecks.size === 0) return;
+    const prospective = this.withDynamic(level, values);
+    for (const fn of this.reconfigurationChecks) fn(prospective);
+  }
+
+  /** Calls `fn` after every change of the dynamic settings; returns the unsubscribe. */
+  onDynamicChange(fn: () => void): () => void {
+    this.dynamicWatchers.add(fn);
+    return () => this.dynamicWatchers.delete(fn);
+  }
+
+  /** This config as it would be with `values` as the dynamic settings of `level` (to validate a change before committing it). */
+  withDynamic(level: 'dynamic-broker' | 'dynamic-default', values: ReadonlyMap<string, ConfigValue>): BrokerConfig {
+    const copy = Object.create(BrokerConfig.prototype) as BrokerConfig;
+    Object.assign(copy, this, { dynamicWatchers: new Set(), reconfigurationChecks: new Set() });
+    copy.setDynamic(level, values);
+    return copy;
   }
 
   /** The JAAS config of one mechanism on one listener (listener.name.<l>.<mechanism>.sasl.jaas.config), else null. */
@@ -181,6 +245,7 @@ export class BrokerConfig {
   setDynamic(level: 'dynamic-broker' | 'dynamic-default', values: ReadonlyMap<string, ConfigValue>): void {
     if (level === 'dynamic-broker') this.dynamicBroker = new Map(values);
     else this.dynamicDefault = new Map(values);
+    for (const fn of this.dynamicWatchers) fn();
   }
 
   dynamicEntries(level: 'dynamic-broker' | 'dynamic-default'): IterableIterator<[string, ConfigValue]> {

@@ -3,6 +3,11 @@
  * IncrementalAlterConfigs may change at runtime, per broker (resource name = node id) or as the
  * cluster-wide default (empty resource name), and their validation. Precedence of a value:
  * dynamic per-broker, dynamic default, static (server.properties), built-in default.
+ * Key material (Kafka's DynamicBrokerConfig.DynamicSecurityConfigs = SslConfigs.RECONFIGURABLE_CONFIGS:
+ * ssl.keystore.*, ssl.key.password, ssl.truststore.*), unprefixed or with a listener prefix
+ * (`listener.name.<listener>.ssl.keystore.location`), may be changed per broker only, as Kafka
+ * says ("Cannot update these configs at default cluster level, broker id must be specified");
+ * the material itself is loaded and checked by the listener (auth/tls-reload.ts).
  */
 import { ConfigError } from '../common/errors.js';
 import { brokerConfigByName } from './broker-config-defs.js';
@@ -34,7 +39,32 @@ const otherDynamic = [
   'follower.replication.throttled.rate',
 ];
 
-export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([...logConfigs, ...otherDynamic].filter((k) => brokerConfigByName.has(k)));
+/** Kafka's SslConfigs.RECONFIGURABLE_CONFIGS: a listener's key store and trust store. */
+export const RECONFIGURABLE_SSL_CONFIGS: ReadonlySet<string> = new Set([
+  'ssl.keystore.type',
+  'ssl.keystore.location',
+  'ssl.keystore.password',
+  'ssl.key.password',
+  'ssl.keystore.certificate.chain',
+  'ssl.keystore.key',
+  'ssl.truststore.type',
+  'ssl.truststore.location',
+  'ssl.truststore.password',
+  'ssl.truststore.certificates',
+]);
+
+export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([...logConfigs, ...otherDynamic, ...RECONFIGURABLE_SSL_CONFIGS].filter((k) => brokerConfigByName.has(k)));
+
+/** The setting a key names: `listener.name.<l>.<setting>` → `<setting>` (else the key itself). */
+export function unprefixedName(name: string): string {
+  const m = /^listener\.name\.[^.]+\.(.+)$/.exec(name);
+  return m === null ? name : (m[1] as string);
+}
+
+/** A reconfigurable key store / trust store setting, with or without a listener prefix. */
+export function isSslReconfiguration(name: string): boolean {
+  return RECONFIGURABLE_SSL_CONFIGS.has(unprefixedName(name));
+}
 
 /** `listener.name.<listener>.max.connections` / `.max.connection.creation.rate`: the setting's name, else undefined. */
 function listenerConnectionLimit(name: string): string | undefined {
@@ -43,7 +73,9 @@ function listenerConnectionLimit(name: string): string | undefined {
 }
 
 export function isDynamicBrokerConfig(name: string): boolean {
-  return DYNAMIC_BROKER_CONFIGS.has(name) || listenerConnectionLimit(name) !== undefined;
+  if (DYNAMIC_BROKER_CONFIGS.has(name) || listenerConnectionLimit(name) !== undefined) return true;
+  // Listener-prefixed: the key material too (Kafka's per-listener dynamic SSL configs).
+  return name.startsWith('listener.name.') && isSslReconfiguration(name);
 }
 
 /** A broker config change that cannot be applied; `invalidRequest` = not dynamically updatable (INVALID_REQUEST) vs a bad value (INVALID_CONFIG). */
@@ -62,14 +94,20 @@ export class BrokerConfigUpdateError extends ConfigError {
  * Validates a full set of dynamic settings for one level and returns them parsed. Throws
  * BrokerConfigUpdateError naming the offending keys.
  */
-export function parseDynamicBrokerConfigs(values: Readonly<Record<string, string>>): Map<string, ConfigValue> {
+export function parseDynamicBrokerConfigs(values: Readonly<Record<string, string>>, level: 'dynamic-broker' | 'dynamic-default' | null = null): Map<string, ConfigValue> {
   const notDynamic = Object.keys(values).filter((k) => !isDynamicBrokerConfig(k));
   if (notDynamic.length > 0) {
     throw new BrokerConfigUpdateError(notDynamic[0] as string, `Cannot update these configs dynamically: Set(${notDynamic.join(', ')})`, true);
   }
+  const perBroker = Object.keys(values).filter(isSslReconfiguration);
+  if (level === 'dynamic-default' && perBroker.length > 0) {
+    throw new BrokerConfigUpdateError(perBroker[0] as string, `Cannot update these configs at default cluster level, broker id must be specified: Set(${perBroker.join(', ')})`, true);
+  }
   const out = new Map<string, ConfigValue>();
-  for (const [key, raw] of Object.entries(values)) {
-    const def = brokerConfigByName.get(listenerConnectionLimit(key) ?? key);
+  for (const [given, raw] of Object.entries(values)) {
+    // Listener names are matched case-insensitively (stored lower case, as config files spell them).
+    const key = given.replace(/^listener\.name\.([^.]+)\./, (_m, l: string) => `listener.name.${l.toLowerCase()}.`);
+    const def = brokerConfigByName.get(unprefixedName(key));
     if (def === undefined) throw new BrokerConfigUpdateError(key, `Unknown broker config ${key}`, true);
     let value: ConfigValue;
     try {

@@ -15,13 +15,20 @@
  *   takes them, or OpenSSL names) restricts the TLS 1.2 suites and the TLS 1.3 ones.
  * - SASL_* listeners serve `sasl.enabled.mechanisms` (Kafka's default GSSAPI is not implemented:
  *   such a listener is refused); PLAIN reads its users from the listener's
- *   `listener.name.<listener>.plain.sasl.jaas.config` (`user_<name>="<password>"` options).
+ *   `listener.name.<listener>.plain.sasl.jaas.config` (`user_<name>="<password>"` options);
+ *   OAUTHBEARER's validator comes from auth/oauth/oauth-settings.ts; connections.max.reauth.ms
+ *   is read per mechanism (`listener.name.<l>.<mechanism>.connections.max.reauth.ms` first).
  * Every setting may be given per listener (`listener.name.<listener>.<setting>`).
  * Samsa deviations: JKS stores are refused (convert to PEM or PKCS12); a PKCS12 trust store is
  * refused (Node takes CA certificates as PEM).
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, getCiphers, type SecureContext, type SecureVersion } from 'node:tls';
+import type { Logger } from '../common/logger.js';
+import type { Scheduler } from '../common/scheduler.js';
+import { oauthValidator } from '../auth/oauth/oauth-settings.js';
+import type { TokenValidator } from '../auth/oauth/token-validator.js';
 import { ConfigError } from '../common/errors.js';
 import { SecurityProtocol } from '../common/security-protocol.js';
 import { parsePrincipalMappingRules, type PrincipalRule } from '../auth/principal-mapping.js';
@@ -33,6 +40,8 @@ export type ClientAuth = 'none' | 'requested' | 'required';
 
 export interface TlsSettings {
   readonly secureContext: SecureContext;
+  /** The key store's own (leaf) certificate when it is PEM (certificate reload compares it). */
+  readonly certificate: X509Certificate | null;
   readonly clientAuth: ClientAuth;
   readonly principalRules: readonly PrincipalRule[];
 }
@@ -41,6 +50,7 @@ export const SaslMechanism = {
   PLAIN: 'PLAIN',
   SCRAM_SHA_256: 'SCRAM-SHA-256',
   SCRAM_SHA_512: 'SCRAM-SHA-512',
+  OAUTHBEARER: 'OAUTHBEARER',
 } as const;
 export type SaslMechanism = (typeof SaslMechanism)[keyof typeof SaslMechanism];
 const MECHANISMS: readonly string[] = Object.values(SaslMechanism);
@@ -53,6 +63,10 @@ export interface SaslSettings {
   readonly maxReceiveSize: number;
   /** connection.failed.authentication.delay.ms. */
   readonly failedAuthDelayMs: number;
+  /** OAUTHBEARER's token validator (null: OAUTHBEARER not enabled). */
+  readonly oauth: TokenValidator | null;
+  /** connections.max.reauth.ms of each enabled mechanism (0: not set). */
+  readonly maxReauthMs: ReadonlyMap<string, number>;
 }
 
 export interface ListenerSecurity {
@@ -82,15 +96,21 @@ export function checkInterBrokerListener(config: BrokerConfig): void {
   }
 }
 
+/** What OAUTHBEARER's JWKS validator needs (its clock and log); defaults: real time, no log. */
+export interface SecurityDeps {
+  readonly scheduler?: Scheduler;
+  readonly logger?: Logger;
+}
+
 /** Reads (and checks) what `listener` needs; throws ConfigError naming the setting at fault. */
-export function listenerSecurity(config: BrokerConfig, listener: Listener): ListenerSecurity {
+export function listenerSecurity(config: BrokerConfig, listener: Listener, deps: SecurityDeps = {}): ListenerSecurity {
   const protocol = protocolOf(config, listener.name);
   const usesTls = protocol === SecurityProtocol.SSL || protocol === SecurityProtocol.SASL_SSL;
   const usesSasl = protocol === SecurityProtocol.SASL_PLAINTEXT || protocol === SecurityProtocol.SASL_SSL;
   return {
     protocol,
     tls: usesTls ? tlsSettings(config, listener.name, protocol) : null,
-    sasl: usesSasl ? saslSettings(config, listener.name) : null,
+    sasl: usesSasl ? saslSettings(config, listener.name, deps) : null,
   };
 }
 
@@ -125,10 +145,12 @@ function inlinePem(text: string): string {
 
 const TLS_VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
-function tlsSettings(config: BrokerConfig, listener: string, securityProtocol: SecurityProtocol): TlsSettings {
+/** A listener's TLS settings as `config` gives them now (also used to load new key material at run time). */
+export function tlsSettings(config: BrokerConfig, listener: string, securityProtocol: SecurityProtocol): TlsSettings {
   const where = `listener ${listener}`;
   const ksType = (str(config, listener, 'ssl.keystore.type') ?? 'JKS').toUpperCase();
-  const location = str(config, listener, 'ssl.keystore.location');
+  // An empty location counts as unset (a dynamic change from a file to inline PEM sets it to '').
+  const location = str(config, listener, 'ssl.keystore.location') || null;
   const chain = str(config, listener, 'ssl.keystore.certificate.chain');
   const inlineKey = str(config, listener, 'ssl.keystore.key');
   const keyPassword = str(config, listener, 'ssl.key.password');
@@ -157,7 +179,7 @@ function tlsSettings(config: BrokerConfig, listener: string, securityProtocol: S
     throw new ConfigError('ssl.keystore.type', `${where}: ssl.keystore.type ${ksType} is not supported (Samsa reads PEM and PKCS12 key stores; convert a JKS store with keytool -importkeystore -deststoretype PKCS12, or use PEM)`);
   }
   const tsType = (str(config, listener, 'ssl.truststore.type') ?? 'JKS').toUpperCase();
-  const tsLocation = str(config, listener, 'ssl.truststore.location');
+  const tsLocation = str(config, listener, 'ssl.truststore.location') || null;
   const tsInline = str(config, listener, 'ssl.truststore.certificates');
   if (tsLocation !== null || tsInline !== null) {
     if (tsType !== 'PEM') {
@@ -193,7 +215,19 @@ function tlsSettings(config: BrokerConfig, listener: string, securityProtocol: S
   // KIP-684: on a SASL_SSL listener only a listener-prefixed ssl.client.auth applies (SASL authenticates).
   const clientAuthSet = securityProtocol !== SecurityProtocol.SASL_SSL || config.setForListener(listener, 'ssl.client.auth');
   const clientAuth = (clientAuthSet ? (str(config, listener, 'ssl.client.auth') ?? 'none') : 'none') as ClientAuth;
-  return { secureContext, clientAuth, principalRules: parsePrincipalMappingRules(str(config, listener, 'ssl.principal.mapping.rules') ?? 'DEFAULT') };
+  return { secureContext, certificate: leafCertificate(opts.cert), clientAuth, principalRules: parsePrincipalMappingRules(str(config, listener, 'ssl.principal.mapping.rules') ?? 'DEFAULT') };
+}
+
+/** The first certificate of a PEM chain (null: none, or not PEM). */
+function leafCertificate(cert: unknown): X509Certificate | null {
+  const text = Buffer.isBuffer(cert) ? cert.toString('latin1') : typeof cert === 'string' ? cert : null;
+  const m = text === null ? null : /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(text);
+  if (m === null) return null;
+  try {
+    return new X509Certificate(m[0]);
+  } catch {
+    return null;
+  }
 }
 
 /** Splits ssl.cipher.suites into OpenSSL's TLS 1.2 names and TLS 1.3 suite names; refuses unknown ones. */
@@ -227,7 +261,7 @@ export function openSslName(iana: string): string {
   return kx === '' ? cipher : `${kx}-${cipher}`;
 }
 
-function saslSettings(config: BrokerConfig, listener: string): SaslSettings {
+function saslSettings(config: BrokerConfig, listener: string, deps: SecurityDeps): SaslSettings {
   const where = `listener ${listener}`;
   const enabled = list(config, listener, 'sasl.enabled.mechanisms').map((m) => m.toUpperCase());
   const unsupported = enabled.filter((m) => !MECHANISMS.includes(m));
@@ -243,11 +277,15 @@ function saslSettings(config: BrokerConfig, listener: string): SaslSettings {
   }
   for (const m of enabled) {
     const jaas = config.jaasConfig(listener, m);
-    if (jaas !== null && m !== SaslMechanism.PLAIN) parseJaasConfig(`listener.name.${listener.toLowerCase()}.${m.toLowerCase()}.sasl.jaas.config`, jaas);
+    if (jaas !== null && m !== SaslMechanism.PLAIN && m !== SaslMechanism.OAUTHBEARER) parseJaasConfig(`listener.name.${listener.toLowerCase()}.${m.toLowerCase()}.sasl.jaas.config`, jaas);
   }
+  const maxReauthMs = new Map<string, number>();
+  for (const m of enabled) maxReauthMs.set(m, Number(config.forMechanism(listener, m, 'connections.max.reauth.ms') ?? 0));
   return {
     mechanisms: enabled as SaslMechanism[],
     plainUsers,
+    oauth: enabled.includes(SaslMechanism.OAUTHBEARER) ? oauthValidator(config, listener, deps) : null,
+    maxReauthMs,
     maxReceiveSize: Number(config.forListener(listener, 'sasl.server.max.receive.size')),
     failedAuthDelayMs: Number(config.forListener(listener, 'connection.failed.authentication.delay.ms')),
   };

@@ -8,7 +8,7 @@
  * - All four protocols are served (TLS and SASL: src/config/listener-security.ts checks that each
  *   listener has what its protocol needs, so nothing is ever silently served in plaintext).
  * - Security settings Samsa does not implement yet (GSSAPI's sasl.kerberos.*,
- *   security.inter.broker.protocol, connections.max.reauth.ms, ...) are refused with a message saying so,
+ *   security.inter.broker.protocol, ...) are refused with a message saying so,
  *   rather than the generic "unknown configuration".
  * - Settings marked `inert` in broker-config-defs.ts are accepted for compatibility with Kafka's
  *   sample server.properties; setting one explicitly logs a warning that it is ignored (KRaft and
@@ -64,12 +64,12 @@ export function checkListenerSecurity(map: ReadonlyMap<string, string>, lists: r
 
 /** Kafka settings that change security semantics; Samsa refuses them until it implements them. */
 const SECURITY_PREFIXES = ['ssl.', 'sasl.', 'security.', 'listener.name.', 'delegation.token.', 'password.encoder.', 'principal.'];
-const SECURITY_NAMES = new Set(['connections.max.reauth.ms']);
+const SECURITY_NAMES = new Set<string>();
 
 /** A refusal message for an unrecognised key that is a Kafka security setting, else null. */
 export function unimplementedSettingMessage(key: string): string | null {
   if (!SECURITY_NAMES.has(key) && !SECURITY_PREFIXES.some((p) => key.startsWith(p))) return null;
-  return `Configuration '${key}' is a security setting that Samsa does not implement yet (TLS, SASL PLAIN/SCRAM and ACLs are implemented; OAUTHBEARER, GSSAPI and re-authentication are not); remove it`;
+  return `Configuration '${key}' is a security setting that Samsa does not implement yet (TLS, SASL PLAIN/SCRAM/OAUTHBEARER, re-authentication and ACLs are implemented; GSSAPI and delegation tokens are not); remove it`;
 }
 
 /** KRaft settings: ignored because Samsa has no KRaft quorum (a cluster keeps its metadata in etcd: etcd.endpoints). */

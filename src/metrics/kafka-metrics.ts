@@ -15,7 +15,10 @@
  *   kafka.server:type=socket-server-metrics,listener=L connection-count → kafka_server_socketservermetrics_connections{listener}
  *   (not ..._connection_count: promtool's lint refuses a gauge ending in _count);
  *   successful-authentication-total / failed-authentication-total →
- *   kafka_server_socketservermetrics_{successful,failed}_authentication_total{listener}
+ *   kafka_server_socketservermetrics_{successful,failed}_authentication_total{listener};
+ *   successful-reauthentication-total / failed-reauthentication-total / expired-connections-killed-count →
+ *   kafka_server_socketservermetrics_{successful,failed}_reauthentication_total{listener},
+ *   kafka_server_socketservermetrics_expired_connections_killed_total{listener}
  * Nothing here runs on the request path: the gauges walk the hosted partitions when scraped.
  *
  * Deviations: the controller gauges come from the broker that is the controller (1 there, 0
@@ -36,7 +39,7 @@ export interface KafkaMetricSources {
   isrChanges(): { shrinks: number; expands: number };
   connections(): { listener: string; count: number }[];
   /** Successful / failed authentications per listener (socket-server-metrics). */
-  authentications(): { listener: string; successes: number; failures: number }[];
+  authentications(): { listener: string; successes: number; failures: number; reauthentications: number; failedReauthentications: number; expiredConnectionsKilled: number }[];
   /** metrics.partition.series.max: above this many hosted partitions, no per-partition kafka_log_log_* series. */
   readonly maxPartitionSeries: number;
 }
@@ -176,5 +179,17 @@ export function registerKafkaMetrics(registry: Registry, src: KafkaMetricSources
   new Counter({ name: 'kafka_server_socketservermetrics_failed_authentication_total', help: 'Failed authentications per listener (failed-authentication-total: TLS handshakes and SASL exchanges)', labelNames: ['listener'], registers, collect() {
     this.reset();
     for (const { listener, failures } of src.authentications()) this.inc({ listener }, failures);
+  } });
+  new Counter({ name: 'kafka_server_socketservermetrics_successful_reauthentication_total', help: 'Re-authentications on live connections per listener (successful-reauthentication-total, KIP-368)', labelNames: ['listener'], registers, collect() {
+    this.reset();
+    for (const { listener, reauthentications } of src.authentications()) this.inc({ listener }, reauthentications);
+  } });
+  new Counter({ name: 'kafka_server_socketservermetrics_failed_reauthentication_total', help: 'Failed re-authentications per listener (failed-reauthentication-total)', labelNames: ['listener'], registers, collect() {
+    this.reset();
+    for (const { listener, failedReauthentications } of src.authentications()) this.inc({ listener }, failedReauthentications);
+  } });
+  new Counter({ name: 'kafka_server_socketservermetrics_expired_connections_killed_total', help: 'Connections closed because their SASL session expired without re-authentication (expired-connections-killed-count)', labelNames: ['listener'], registers, collect() {
+    this.reset();
+    for (const { listener, expiredConnectionsKilled } of src.authentications()) this.inc({ listener }, expiredConnectionsKilled);
   } });
 }

@@ -5,11 +5,18 @@
  */
 export type SaslStep =
   | { readonly done: false; readonly challenge: Buffer }
-  | { readonly done: true; readonly response: Buffer; readonly user: string };
+  | {
+      readonly done: true;
+      readonly response: Buffer;
+      readonly user: string;
+      /** When the credential expires (epoch ms; OAUTHBEARER's token `exp`): bounds the session (KIP-368). */
+      readonly credentialExpiresAtMs?: number;
+    };
 
 export interface SaslServerMechanism {
   readonly mechanism: string;
-  evaluate(token: Buffer): SaslStep;
+  /** A mechanism that validates asynchronously (OAUTHBEARER with a JWKS) answers a promise. */
+  evaluate(token: Buffer): SaslStep | Promise<SaslStep>;
 }
 
 /** Kafka's SaslAuthenticationException: the message goes to the client. */
