@@ -36,9 +36,29 @@ function baseUri(req: FastifyRequest, group: string, name: string): string {
   return `${req.protocol}://${host}/consumers/${encodeURIComponent(group)}/instances/${encodeURIComponent(name)}`;
 }
 
+/** A GET body, which fastify leaves unread: read here, up to `max` bytes. */
+async function rawJsonBody(req: FastifyRequest, max: number): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req.raw) {
+    size += (c as Buffer).length;
+    if (size > max) throw new RestError(RestErrorCode.BODY_TOO_LARGE, `Request body larger than ${max} bytes`);
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw jsonConversion(e instanceof Error ? e.message : String(e));
+  }
+}
+
 async function committedFor(ctx: RestContext, req: FastifyRequest): Promise<unknown> {
   const i = instanceOf(ctx, req);
-  const body = bodyObject(req);
+  const body = req.method === 'GET' && req.body === undefined ? await rawJsonBody(req, 1024 * 1024) : bodyObject(req);
   const tps = arrayField(body, 'partitions', MAX_PARTITIONS).map((p) => topicPartitionOf(p, false));
   const committed = await i.serial(() => i.consumer.committed(tps));
   return { offsets: committed.map((c) => ({ topic: c.topic, partition: c.partition, offset: Number(c.offset), metadata: c.metadata ?? '' })) };
