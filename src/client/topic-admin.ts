@@ -11,6 +11,7 @@ import type { CreateTopicsResponse } from '../protocol/generated/messages/create
 import type { DeleteTopicsResponse } from '../protocol/generated/messages/delete-topics.js';
 import type { DescribeConfigsResponse } from '../protocol/generated/messages/describe-configs.js';
 import type { IncrementalAlterConfigsResponse } from '../protocol/generated/messages/incremental-alter-configs.js';
+import { ZERO_UUID } from '../protocol/primitives/uuid.js';
 import { AdminError, ApiKey } from './admin.js';
 import type { ClusterClient } from './cluster-client.js';
 import type { KafkaConnection } from './connection.js';
@@ -67,7 +68,7 @@ export async function createTopic(cluster: ClusterClient, t: { name: string; par
 }
 
 export async function deleteTopic(cluster: ClusterClient, name: string): Promise<void> {
-  const res = await toController(cluster, (c) => c.request<DeleteTopicsResponse>(DELETE_TOPICS, 6, { topics: [{ name, topicId: '00000000-0000-0000-0000-000000000000' }], timeoutMs: 30_000 }), (r) => r.responses[0]?.errorCode ?? 0);
+  const res = await toController(cluster, (c) => c.request<DeleteTopicsResponse>(DELETE_TOPICS, 6, { topics: [{ name, topicId: ZERO_UUID }], timeoutMs: 30_000 }), (r) => r.responses[0]?.errorCode ?? 0);
   const r = res.responses[0];
   if (r && r.errorCode !== 0) throw new AdminError(`DeleteTopics for '${name}'`, r.errorCode, r.errorMessage);
   await cluster.refresh().catch(() => undefined);

@@ -80,6 +80,7 @@ export function fromKafkaCode(code: number, detail: string): RestError {
     case 58:
       return new RestError(RestErrorCode.AUTHENTICATION, `Authentication failed: ${detail}`);
     case 17:
+    case 36:
     case 37:
     case 38:
     case 39:
