@@ -117,6 +117,7 @@ export class GroupConsumer {
       await this.revoke();
       await this.leave();
     }
+    this.needsJoin = false;
     this.mode = 'none';
     this.topics = [];
     this.pattern = null;
@@ -257,10 +258,13 @@ export class GroupConsumer {
     this.startJoin();
   }
 
-  /** Before a rebalance: commit (auto commit) and forget the partitions. */
+  /**
+   * Before a rebalance: commit (auto commit). Positions are kept: the new assignment drops those
+   * of partitions it moves elsewhere and keeps those of partitions this member still owns (no
+   * other member can have read them in between).
+   */
   private async revoke(): Promise<void> {
     if (this.opts.autoCommit && this.positions.size > 0) await this.commit().catch(() => undefined);
-    this.setAssigned([]);
   }
 
   private async join(): Promise<void> {
