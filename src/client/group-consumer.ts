@@ -15,7 +15,7 @@
  * thread only keeps the session); a pattern is matched against the topics when joining only.
  */
 import { errorInfo } from '../common/error-codes.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../protocol/consumer-protocol.js';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, encodeSubscription } from '../protocol/consumer-protocol.js';
 import type { HeartbeatResponse } from '../protocol/generated/messages/heartbeat.js';
 import type { JoinGroupResponse } from '../protocol/generated/messages/join-group.js';
 import type { OffsetCommitResponse } from '../protocol/generated/messages/offset-commit.js';
@@ -23,7 +23,9 @@ import type { OffsetFetchResponse } from '../protocol/generated/messages/offset-
 import type { SyncGroupResponse } from '../protocol/generated/messages/sync-group.js';
 import { AdminError, ApiKey, tpKey, type TopicPartitionKey } from './admin.js';
 import type { ClusterClient } from './cluster-client.js';
+import type { KafkaConnection } from './connection.js';
 import { fetchRound, offsetsAt, type FetchedRecord, type TopicPartition } from './partition-fetcher.js';
+import { rangeAssign } from './range-assignor.js';
 
 const JOIN_GROUP = 11;
 const HEARTBEAT = 12;
@@ -73,6 +75,8 @@ export class GroupConsumer {
   private heartbeat: NodeJS.Timeout | null = null;
   private lastCommit = performance.now();
   private closed = false;
+  /** The group coordinator's connection, found once and forgotten on a coordinator error. */
+  private coordinatorConn: Promise<KafkaConnection> | null = null;
 
   constructor(
     private readonly cluster: ClusterClient,
@@ -165,12 +169,14 @@ export class GroupConsumer {
       if (p) p.offset = offset;
     }
     let refresh = false;
+    const outOfRange: TopicPartition[] = [];
     for (const e of round.errors) {
-      if (e.errorCode === 1) this.positions.delete(tpKey(e.topic, e.partition));
+      if (e.errorCode === 1) outOfRange.push({ topic: e.topic, partition: e.partition });
       else if (errorInfo(e.errorCode).retriable || e.errorCode === 3) refresh = true;
       else throw new AdminError(`Fetch from ${e.topic}-${e.partition}`, e.errorCode);
     }
     if (refresh) await this.cluster.refresh().catch(() => undefined);
+    if (outOfRange.length > 0) await this.resetPositions(outOfRange);
     return round.records;
   }
 
@@ -182,11 +188,12 @@ export class GroupConsumer {
     const byTopic = new Map<string, { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string }[]>();
     for (const o of list) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, committedMetadata: o.metadata ?? '' }]);
     const member = this.mode === 'subscribe' ? { generationIdOrMemberEpoch: this.generation, memberId: this.memberId } : { generationIdOrMemberEpoch: -1, memberId: '' };
-    const conn = await this.cluster.coordinator(this.groupId);
+    const conn = await this.coordinator();
     const res = await conn.request<OffsetCommitResponse>(ApiKey.OffsetCommit, 8, { groupId: this.groupId, ...member, groupInstanceId: null, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) });
     for (const t of res.topics) {
       for (const p of t.partitions) {
         if (p.errorCode === 0) continue;
+        this.coordinatorMoved(p.errorCode);
         if (p.errorCode === 27 || p.errorCode === 25 || p.errorCode === 22) this.rejoinSoon(p.errorCode);
         throw new AdminError(`OffsetCommit for ${t.name}-${p.partitionIndex}`, p.errorCode);
       }
@@ -198,10 +205,11 @@ export class GroupConsumer {
     if (tps.length === 0) return [];
     const byTopic = new Map<string, number[]>();
     for (const tp of tps) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
-    const conn = await this.cluster.coordinator(this.groupId);
+    const conn = await this.coordinator();
     const res = await conn.request<OffsetFetchResponse>(ApiKey.OffsetFetch, 8, { groups: [{ groupId: this.groupId, topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }], requireStable: false });
     const g = res.groups[0];
     if (!g) throw new AdminError('OffsetFetch', -1);
+    this.coordinatorMoved(g.errorCode);
     if (g.errorCode !== 0) throw new AdminError('OffsetFetch', g.errorCode);
     const out: TopicPartitionOffset[] = [];
     for (const t of g.topics) {
@@ -222,6 +230,24 @@ export class GroupConsumer {
     if (this.mode === 'subscribe') await this.leave().catch(() => undefined);
   }
 
+  private async coordinator(): Promise<KafkaConnection> {
+    if (this.coordinatorConn !== null) {
+      const known = await this.coordinatorConn.catch(() => null);
+      if (known !== null && !known.client.closed) return known;
+    }
+    const found = this.cluster.coordinator(this.groupId);
+    this.coordinatorConn = found;
+    found.catch(() => (this.coordinatorConn = null));
+    return found;
+  }
+
+  /** COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR: find the coordinator again. */
+  private coordinatorMoved(code: number): boolean {
+    if (code !== 14 && code !== 15 && code !== 16) return false;
+    this.coordinatorConn = null;
+    return true;
+  }
+
   private setAssigned(tps: readonly TopicPartition[]): void {
     const keep = new Set(tps.map((tp) => tpKey(tp.topic, tp.partition)));
     for (const k of [...this.positions.keys()]) if (!keep.has(k)) this.positions.delete(k);
@@ -234,11 +260,15 @@ export class GroupConsumer {
     if (missing.length === 0) return;
     for (const c of await this.committed(missing)) this.positions.set(tpKey(c.topic, c.partition), { topic: c.topic, partition: c.partition, offset: c.offset });
     const still = missing.filter((tp) => !this.positions.has(tpKey(tp.topic, tp.partition)));
-    if (still.length === 0) return;
+    if (still.length > 0) await this.resetPositions(still);
+  }
+
+  /** Positions by auto.offset.reset (no committed offset, or the position is out of range). */
+  private async resetPositions(tps: readonly TopicPartition[]): Promise<void> {
     const reset = this.opts.autoOffsetReset ?? 'latest';
-    if (reset === 'none') throw new IllegalStateError(`Undefined offset with no reset policy for partitions: ${still.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')}`);
-    const offsets = await offsetsAt(this.cluster, still, reset === 'earliest' ? -2n : -1n, this.opts.isolationLevel ?? 0);
-    for (const tp of still) this.positions.set(tpKey(tp.topic, tp.partition), { ...tp, offset: offsets.get(tpKey(tp.topic, tp.partition)) ?? 0n });
+    if (reset === 'none') throw new IllegalStateError(`Undefined offset with no reset policy for partitions: ${tps.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')}`);
+    const offsets = await offsetsAt(this.cluster, tps, reset === 'earliest' ? -2n : -1n, this.opts.isolationLevel ?? 0);
+    for (const tp of tps) this.positions.set(tpKey(tp.topic, tp.partition), { topic: tp.topic, partition: tp.partition, offset: offsets.get(tpKey(tp.topic, tp.partition)) ?? 0n });
   }
 
   private startJoin(): void {
@@ -274,7 +304,7 @@ export class GroupConsumer {
       const snapshot = this.pattern ? await this.cluster.refresh() : await this.cluster.metadata();
       const pattern = this.pattern;
       if (pattern) this.topics = [...snapshot.topics.values()].filter((t) => !t.internal && pattern.test(t.name)).map((t) => t.name).sort();
-      const conn = await this.cluster.coordinator(this.groupId);
+      const conn = await this.coordinator();
       const join = await conn.request<JoinGroupResponse>(
         JOIN_GROUP,
         9,
@@ -298,7 +328,7 @@ export class GroupConsumer {
         this.memberId = '';
         continue;
       }
-      if (join.errorCode === 27 || join.errorCode === 14 || join.errorCode === 15 || join.errorCode === 16) {
+      if (join.errorCode === 27 || this.coordinatorMoved(join.errorCode)) {
         await sleep(200);
         continue;
       }
@@ -308,7 +338,7 @@ export class GroupConsumer {
       const assignments = join.leader === join.memberId ? rangeAssign(join.members, snapshot.topics) : [];
       const sync = await conn.request<SyncGroupResponse>(SYNC_GROUP, 5, { groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: null, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: ASSIGNOR, assignments }, (this.opts.rebalanceTimeoutMs ?? 60_000) + 10_000);
       if (sync.errorCode === 25) this.memberId = '';
-      if (sync.errorCode === 27 || sync.errorCode === 25 || sync.errorCode === 22) continue;
+      if (sync.errorCode === 27 || sync.errorCode === 25 || sync.errorCode === 22 || this.coordinatorMoved(sync.errorCode)) continue;
       if (sync.errorCode !== 0) throw new AdminError(`SyncGroup for '${this.groupId}'`, sync.errorCode);
       const tps = (decodeAssignment(sync.assignment) ?? []).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
       this.setAssigned(tps);
@@ -323,8 +353,9 @@ export class GroupConsumer {
     const every = this.opts.heartbeatIntervalMs ?? 3_000;
     const beat = async (): Promise<void> => {
       if (this.closed || this.mode !== 'subscribe' || this.joining || this.needsJoin) return;
-      const conn = await this.cluster.coordinator(this.groupId);
+      const conn = await this.coordinator();
       const res = await conn.request<HeartbeatResponse>(HEARTBEAT, 4, { groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: null });
+      this.coordinatorMoved(res.errorCode);
       if (res.errorCode === 27 || res.errorCode === 25 || res.errorCode === 22) this.rejoinSoon(res.errorCode);
       else if (res.errorCode !== 0) throw new AdminError(`Heartbeat for '${this.groupId}'`, res.errorCode);
     };
@@ -349,7 +380,7 @@ export class GroupConsumer {
   private async leave(): Promise<void> {
     this.stopHeartbeat();
     if (this.memberId === '') return;
-    const conn = await this.cluster.coordinator(this.groupId);
+    const conn = await this.coordinator();
     await conn.request(LEAVE_GROUP, 5, { groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is being closed' }] });
     this.memberId = '';
     this.generation = -1;
@@ -362,27 +393,4 @@ export class IllegalStateError extends Error {
     super(message);
     this.name = 'IllegalStateError';
   }
-}
-
-/** Kafka's RangeAssignor: per topic, members sorted by id, each a contiguous range (the first ones one more). */
-export function rangeAssign(members: readonly { memberId: string; metadata: Buffer }[], topics: ReadonlyMap<string, { partitions: readonly unknown[] }>): { memberId: string; assignment: Buffer }[] {
-  const byMember = new Map<string, Map<string, number[]>>();
-  const subscribers = new Map<string, string[]>();
-  for (const m of members) {
-    byMember.set(m.memberId, new Map());
-    for (const t of decodeSubscription(m.metadata)?.topics ?? []) subscribers.set(t, [...(subscribers.get(t) ?? []), m.memberId]);
-  }
-  for (const [topic, ids] of subscribers) {
-    const count = topics.get(topic)?.partitions.length ?? 0;
-    const sorted = [...ids].sort();
-    const each = Math.floor(count / sorted.length);
-    const extra = count % sorted.length;
-    let next = 0;
-    sorted.forEach((id, i) => {
-      const n = each + (i < extra ? 1 : 0);
-      if (n > 0) byMember.get(id)?.set(topic, Array.from({ length: n }, (_, k) => next + k));
-      next += n;
-    });
-  }
-  return [...byMember].map(([memberId, ts]) => ({ memberId, assignment: encodeAssignment({ assignedPartitions: [...ts].map(([topic, partitions]) => ({ topic, partitions })), userData: null }, 1) }));
 }

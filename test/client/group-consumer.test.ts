@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ClusterClient } from '../../src/client/cluster-client.js';
-import { GroupConsumer, rangeAssign } from '../../src/client/group-consumer.js';
+import { GroupConsumer } from '../../src/client/group-consumer.js';
+import { rangeAssign } from '../../src/client/range-assignor.js';
 import { produceRecords } from '../../src/client/record-producer.js';
 import { createTopic } from '../../src/client/topic-admin.js';
 import { encodeSubscription, decodeAssignment } from '../../src/protocol/consumer-protocol.js';
@@ -101,6 +102,25 @@ test('a pattern subscription matches topics by regular expression', { timeout: 6
       return c.assignment().length === 2;
     });
     assert.deepEqual(c.subscription(), ['pat-a', 'pat-b']);
+  } finally {
+    await c.close();
+  }
+});
+
+test('a position out of range is reset by auto.offset.reset', { timeout: 60_000 }, async () => {
+  await createTopic(cluster, { name: 'gc-range', partitions: 1, replicationFactor: 1, configs: [] });
+  await produceRecords(cluster, 'gc-range', [0, 1, 2].map((i) => ({ key: null, value: Buffer.from(`r${i}`) })));
+  const c = new GroupConsumer(cluster, { groupId: 'gc-range', autoOffsetReset: 'earliest' });
+  try {
+    await c.assign([{ topic: 'gc-range', partition: 0 }]);
+    await c.poll({ maxWaitMs: 0, maxBytes: 1 });
+    c.seek({ topic: 'gc-range', partition: 0 }, 1000n);
+    const got: string[] = [];
+    await until('records from the beginning', async () => {
+      for (const r of await c.poll({ maxWaitMs: 100, maxBytes: 1 << 20 })) got.push(r.value?.toString() ?? '');
+      return got.length >= 3;
+    });
+    assert.deepEqual(got, ['r0', 'r1', 'r2']);
   } finally {
     await c.close();
   }
