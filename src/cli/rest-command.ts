@@ -8,7 +8,7 @@ import { RestProxy } from '../rest/server.js';
 import { formatOptions, type OptionSpec } from './args.js';
 import { connectionOptions, connectionSettings } from './client.js';
 import { runParsed } from './command.js';
-import { writeOut } from './output.js';
+import { CliError, writeOut } from './output.js';
 
 const options: readonly OptionSpec[] = [
   ...connectionOptions.filter((o) => o.name !== 'timeout'),
@@ -19,6 +19,7 @@ const options: readonly OptionSpec[] = [
   { name: 'consumer-request-timeout-ms', arg: 'MS', help: 'Default wait of GET records (consumer.request.timeout.ms)', default: '1000' },
   { name: 'max-request-bytes', arg: 'N', help: 'Largest request body', default: '67108864' },
   { name: 'max-consumer-instances', arg: 'N', help: 'Consumer instances at most', default: '1000' },
+  { name: 'sasl-mechanism', arg: 'PLAIN', help: 'Require HTTP basic credentials and log in to Kafka with them (SASL PLAIN), one connection set per user' },
   { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
 ];
 
@@ -33,6 +34,8 @@ ${formatOptions(options)}
 export function runRest(args: string[]): Promise<number> {
   return runParsed('samsa rest', args, options, usage, async (a) => {
     const s = connectionSettings(a);
+    const mechanism = a.get('sasl-mechanism');
+    if (mechanism !== undefined && mechanism.toUpperCase() !== 'PLAIN') throw new CliError(`Unsupported --sasl-mechanism '${mechanism}'.`, 'Only PLAIN is supported for now.');
     const logger = new Logger();
     const proxy = await RestProxy.start({
       bootstrap: s.bootstrap,
@@ -44,6 +47,7 @@ export function runRest(args: string[]): Promise<number> {
       consumerRequestTimeoutMs: a.int('consumer-request-timeout-ms', 0, 60_000) ?? 1_000,
       maxRequestBytes: a.int('max-request-bytes', 1024) ?? 64 * 1024 * 1024,
       maxConsumerInstances: a.int('max-consumer-instances', 1) ?? 1_000,
+      sasl: mechanism === undefined ? null : 'PLAIN',
       logger,
     });
     writeOut(`REST proxy listening on ${proxy.url}\n`);

@@ -8,7 +8,8 @@
  * json, avro, jsonschema or protobuf; `auto.offset.reset` earliest/latest/none (smallest/largest
  * accepted); `auto.commit.enable` (default true); `fetch.min.bytes`; `consumer.request.timeout.ms`
  * bounds how long GET records waits. Samsa's bounds on untrusted input: at most `maxInstances`
- * instances (42901 beyond), names of at most 249 characters.
+ * instances (42901 beyond), names of at most 249 characters. With authentication an instance
+ * belongs to the principal that created it (another principal gets 40403).
  */
 import { randomUUID } from 'node:crypto';
 import type { ClusterClient } from '../client/cluster-client.js';
@@ -31,6 +32,8 @@ export class ConsumerInstance {
     readonly name: string,
     readonly settings: ConsumerInstanceSettings,
     readonly consumer: GroupConsumer,
+    /** The principal that created it; only it may use the instance. */
+    readonly owner: string,
   ) {}
 
   /** Runs `fn` after the instance's earlier requests (an instance serves one request at a time). */
@@ -79,7 +82,7 @@ export class ConsumerInstances {
   }
 
   /** Creates an instance from a POST /consumers/{group} body. */
-  create(cluster: ClusterClient, group: string, body: Record<string, unknown>): ConsumerInstance {
+  create(cluster: ClusterClient, group: string, body: Record<string, unknown>, owner = ''): ConsumerInstance {
     const name = str(body, 'name') ?? str(body, 'id') ?? `rest-consumer-${randomUUID()}`;
     if (name.length === 0 || name.length > 249) throw invalidConfig('name must have 1 to 249 characters');
     const key = `${group}\u0000${name}`;
@@ -105,21 +108,21 @@ export class ConsumerInstances {
       heartbeatIntervalMs: intSetting(body, 'heartbeat.interval.ms', 3_000, 3_600_000),
       ...(this.opts.onError ? { onError: this.opts.onError } : {}),
     });
-    const instance = new ConsumerInstance(group, name, settings, consumer);
+    const instance = new ConsumerInstance(group, name, settings, consumer, owner);
     this.instances.set(key, instance);
     return instance;
   }
 
-  /** The instance, its idle clock restarted; 40403 when it does not exist. */
-  get(group: string, name: string): ConsumerInstance {
+  /** The instance, its idle clock restarted; 40403 when it does not exist or belongs to another principal. */
+  get(group: string, name: string, owner = ''): ConsumerInstance {
     const i = this.instances.get(`${group}\u0000${name}`);
-    if (!i) throw instanceNotFound();
+    if (!i || i.owner !== owner) throw instanceNotFound();
     i.lastUsed = performance.now();
     return i;
   }
 
-  async delete(group: string, name: string): Promise<void> {
-    const i = this.get(group, name);
+  async delete(group: string, name: string, owner = ''): Promise<void> {
+    const i = this.get(group, name, owner);
     this.instances.delete(`${group}\u0000${name}`);
     await i.serial(() => i.consumer.close());
   }

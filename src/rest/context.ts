@@ -18,6 +18,8 @@ export interface RestLimits {
 
 export interface RestContext {
   cluster(req: FastifyRequest): Promise<ClusterClient>;
+  /** The identity a request acts as ('' without authentication); consumer instances belong to one. */
+  principal(req: FastifyRequest): string;
   formats: RecordFormats;
   instances: ConsumerInstances;
   limits: RestLimits;

@@ -30,23 +30,27 @@ export interface KafkaListenerAddress {
 }
 
 /**
- * Starts the proxy of `rest.proxy.listeners` against the broker's first PLAINTEXT listener; null
- * when it is not set. Without a PLAINTEXT listener it is not started (the protocol client cannot
- * authenticate yet): a warning says so.
+ * Starts the proxy of `rest.proxy.listeners`; null when it is not set. It connects to the broker's
+ * first PLAINTEXT listener, else to its first SASL_PLAINTEXT listener with PLAIN enabled, mapping
+ * each request's HTTP basic credentials to that principal's SASL PLAIN login (principals.ts).
+ * Without either a warning says why it is not started.
  */
 export async function startConfiguredRestProxy(settings: RestProxySettings, listeners: readonly KafkaListenerAddress[], logger: Logger): Promise<RestProxy | null> {
   const spec = settings.list('rest.proxy.listeners')[0];
   if (spec === undefined) return null;
   const l = parseHttpListener(spec);
   if (!l) throw new Error(`rest.proxy.listeners: '${spec}' is not http://host:port`);
-  const target = listeners.find((x) => x.protocol === 'PLAINTEXT');
+  const plain = listeners.find((x) => x.protocol === 'PLAINTEXT');
+  const sasl = settings.list('sasl.enabled.mechanisms').includes('PLAIN') ? listeners.find((x) => x.protocol === 'SASL_PLAINTEXT') : undefined;
+  const target = plain ?? sasl;
   if (!target) {
-    logger.warn('rest.proxy.listeners is set but the broker has no PLAINTEXT listener for the proxy to connect to: the REST proxy is not started');
+    logger.warn('rest.proxy.listeners is set but the broker has no PLAINTEXT listener, nor a SASL_PLAINTEXT one with PLAIN enabled, for the proxy to connect to: the REST proxy is not started');
     return null;
   }
   const host = target.host === '' || target.host === '0.0.0.0' ? '127.0.0.1' : target.host === '::' ? '::1' : target.host;
   return RestProxy.start({
     bootstrap: [`${host.includes(':') ? `[${host}]` : host}:${target.port}`],
+    sasl: plain ? null : 'PLAIN',
     host: l.host === '' ? '0.0.0.0' : l.host,
     port: l.port,
     schemaRegistryUrl: settings.str('schema.registry.url'),

@@ -10,18 +10,18 @@
  * at most maxRecordsPerRequest records per produce, maxConsumerInstances instances, GET records
  * answers of at most maxPollBytes.
  *
- * Security: the proxy connects with whatever the connection factory gives it (plaintext today).
- * Mapping HTTP basic credentials to the SASL principal of a connection per principal waits for
- * client-side SASL in src/client (docs/rest-proxy.md).
+ * Security: without `sasl` the proxy's connections are anonymous; with sasl 'PLAIN' each request's
+ * HTTP basic credentials are the SASL PLAIN login of that principal's own connections
+ * (principals.ts, docs/rest-proxy.md).
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { ClusterClient, type ConnectionFactory } from '../client/cluster-client.js';
 import type { Logger } from '../common/logger.js';
 import { ConsumerInstances } from './consumer-instances.js';
 import { JsonValueStream, type RestContext } from './context.js';
 import { RestError, RestErrorCode, toRestError } from './errors.js';
 import { RecordFormats } from './formats.js';
+import { Principals } from './principals.js';
 import { SchemaRegistryClient } from './schema-registry-client.js';
 import { registerV2Consumers } from './v2-consumers.js';
 import { registerV2Topics } from './v2-topics.js';
@@ -51,8 +51,13 @@ export interface RestProxyOptions {
   /** Largest GET records answer (keys and values); default 64 MiB. */
   maxPollBytes?: number;
   clientId?: string;
-  /** How connections to the cluster are opened (TLS/SASL when the client offers them). */
-  connect?: ConnectionFactory;
+  /**
+   * 'PLAIN': every request needs HTTP basic credentials, used as the SASL PLAIN login of the Kafka
+   * connections of that principal (principals.ts). Default null: no authentication.
+   */
+  sasl?: 'PLAIN' | null;
+  /** Distinct authenticated principals kept at most; default 1,000. */
+  maxPrincipals?: number;
   logger?: Logger;
 }
 
@@ -104,7 +109,7 @@ function parseJsonBody(text: string): unknown {
 export class RestProxy {
   private constructor(
     private readonly app: FastifyInstance,
-    private readonly clusterClient: ClusterClient,
+    private readonly principals: Principals,
     private readonly instances: ConsumerInstances,
     readonly host: string,
     readonly port: number,
@@ -116,7 +121,7 @@ export class RestProxy {
 
   static async start(opts: RestProxyOptions): Promise<RestProxy> {
     const logger = opts.logger;
-    const cluster = new ClusterClient({ bootstrap: opts.bootstrap, clientId: opts.clientId ?? 'samsa-rest-proxy', ...(opts.connect ? { connect: opts.connect } : {}) });
+    const principals = new Principals({ bootstrap: opts.bootstrap, clientId: opts.clientId ?? 'samsa-rest-proxy', sasl: opts.sasl ?? null, maxPrincipals: opts.maxPrincipals ?? 1_000 });
     const instances = new ConsumerInstances({
       instanceTimeoutMs: opts.consumerInstanceTimeoutMs ?? 300_000,
       maxInstances: opts.maxConsumerInstances ?? 1_000,
@@ -124,7 +129,8 @@ export class RestProxy {
       onError: (e) => logger?.debug(`consumer instance: ${e instanceof Error ? e.message : String(e)}`),
     });
     const ctx: RestContext = {
-      cluster: () => Promise.resolve(cluster),
+      cluster: (req) => principals.clusterFor(req),
+      principal: (req) => principals.principalOf(req),
       formats: new RecordFormats(opts.schemaRegistryUrl ? new SchemaRegistryClient(opts.schemaRegistryUrl) : null),
       instances,
       limits: { maxRecordsPerRequest: opts.maxRecordsPerRequest ?? 10_000, maxPollBytes: opts.maxPollBytes ?? 64 * 1024 * 1024 },
@@ -150,6 +156,7 @@ export class RestProxy {
       else r = toRestError(err);
       if (r.status >= 500) logger?.warn(`REST ${req.method} ${req.url}: ${r.message}`);
       const v3 = req.url.startsWith('/v3');
+      if (r.status === 401) void reply.header('www-authenticate', 'Basic realm="samsa-rest-proxy"');
       void reply
         .code(r.status)
         .type(v3 ? 'application/json' : 'application/vnd.kafka.v2+json')
@@ -168,13 +175,13 @@ export class RestProxy {
     try {
       await app.listen({ host, port: opts.port ?? 8082 });
     } catch (e) {
-      cluster.close();
+      principals.close();
       await instances.closeAll();
       throw e;
     }
     const port = (app.server.address() as AddressInfo).port;
     logger?.info(`REST proxy listening on http://${host}:${port} for Kafka at ${opts.bootstrap.join(',')}`);
-    return new RestProxy(app, cluster, instances, host, port);
+    return new RestProxy(app, principals, instances, host, port);
   }
 
   /** Consumer instances alive now. */
@@ -190,6 +197,6 @@ export class RestProxy {
   async close(): Promise<void> {
     await this.instances.closeAll();
     await this.app.close();
-    this.clusterClient.close();
+    this.principals.close();
   }
 }

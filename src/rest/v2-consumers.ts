@@ -28,7 +28,7 @@ import { formatOfMediaType, mediaTypeOf } from './formats.js';
 const MAX_PARTITIONS = 100_000;
 
 function instanceOf(ctx: RestContext, req: FastifyRequest): ConsumerInstance {
-  return ctx.instances.get(param(req, 'group'), param(req, 'instance'));
+  return ctx.instances.get(param(req, 'group'), param(req, 'instance'), ctx.principal(req));
 }
 
 function baseUri(req: FastifyRequest, group: string, name: string): string {
@@ -67,13 +67,13 @@ async function committedFor(ctx: RestContext, req: FastifyRequest): Promise<unkn
 export function registerV2Consumers(app: FastifyInstance, ctx: RestContext): void {
   app.post('/consumers/:group', async (req, reply) => {
     const group = param(req, 'group');
-    const i = ctx.instances.create(await ctx.cluster(req), group, bodyObject(req));
+    const i = ctx.instances.create(await ctx.cluster(req), group, bodyObject(req), ctx.principal(req));
     reply.type(V2_JSON);
     return { instance_id: i.name, base_uri: baseUri(req, group, i.name) };
   });
 
   app.delete('/consumers/:group/instances/:instance', async (req, reply) => {
-    await ctx.instances.delete(param(req, 'group'), param(req, 'instance'));
+    await ctx.instances.delete(param(req, 'group'), param(req, 'instance'), ctx.principal(req));
     return reply.code(204).send();
   });
 
