@@ -148,6 +148,7 @@ export class GroupConsumer {
   /** Records from the current positions (waiting up to maxWaitMs, also for a rebalance to finish). */
   async poll(o: PollOptions): Promise<FetchedRecord[]> {
     if (this.closed) throw new IllegalStateError('This consumer has already been closed.');
+    if (this.mode === 'none') throw new IllegalStateError('Consumer is not subscribed to any topics or assigned any partitions');
     const deadline = performance.now() + o.maxWaitMs;
     if (this.mode === 'subscribe' && (this.needsJoin || this.joining)) {
       this.startJoin();

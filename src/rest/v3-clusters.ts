@@ -5,6 +5,7 @@
  *   GET  /v3/clusters/{c}/topics                           KafkaTopicList
  *   POST /v3/clusters/{c}/topics                           create {topic_name, partitions_count, replication_factor, configs} -> 201
  *   GET/DELETE /v3/clusters/{c}/topics/{t}                 KafkaTopic / 204
+ *   PATCH /v3/clusters/{c}/topics/{t}                      {partitions_count}: add partitions
  *   GET  /v3/clusters/{c}/topics/{t}/partitions[/{p}]      KafkaPartitionList / KafkaPartition
  *   GET  /v3/clusters/{c}/topics/{t}/configs[/{name}]      KafkaTopicConfigList / KafkaTopicConfig
  *   PUT/DELETE /v3/clusters/{c}/topics/{t}/configs/{name}  set {value} / reset to default -> 204
@@ -17,7 +18,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BrokerMeta, ClusterClient, TopicMeta } from '../client/cluster-client.js';
-import { alterTopicConfigs, createTopic, deleteTopic, describeTopicConfigs, type AlterOp, type ConfigEntry } from '../client/topic-admin.js';
+import { alterTopicConfigs, createPartitions, createTopic, deleteTopic, describeTopicConfigs, type AlterOp, type ConfigEntry } from '../client/topic-admin.js';
 import { arrayField, bodyObject, param, type RestContext } from './context.js';
 import { jsonConversion, RestError } from './errors.js';
 
@@ -185,6 +186,15 @@ export function registerV3Clusters(app: FastifyInstance, ctx: RestContext): void
   app.get('/v3/clusters/:cluster/topics/:topic', async (req) => {
     const s = await scopeOf(ctx, req);
     return topicJson(s, await topicIn(s, param(req, 'topic')));
+  });
+
+  app.patch('/v3/clusters/:cluster/topics/:topic', async (req) => {
+    const s = await scopeOf(ctx, req);
+    const t = await topicIn(s, param(req, 'topic'));
+    const count = bodyObject(req)['partitions_count'];
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw jsonConversion('partitions_count must be a positive integer');
+    if (count !== t.partitions.length) await createPartitions(s.cluster, t.name, count);
+    return topicJson(s, await topicIn(s, t.name));
   });
 
   app.delete('/v3/clusters/:cluster/topics/:topic', async (req, reply) => {

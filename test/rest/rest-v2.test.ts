@@ -91,6 +91,7 @@ test('JSON records: any JSON value round-trips; manual assignment, seek and seek
 
   const c = await http('POST', `${base}/consumers/g-js`, { name: 'j1', format: 'json' });
   const uri = (c.json as { base_uri: string }).base_uri;
+  expectError(await http('GET', `${uri}/records`, undefined, { accept: JSON_V2 }), 409, 40903, 'records before subscribing or assigning');
   expectStatus(await http('POST', `${uri}/assignments`, { partitions: [{ topic: 'js', partition: 0 }] }), 204, 'assign');
   expectError(await http('POST', `${uri}/subscription`, { topics: ['js'] }), 409, 40903, 'subscribe after assign');
   expectStatus(await http('POST', `${uri}/positions`, { offsets: [{ topic: 'js', partition: 0, offset: 1 }] }), 204, 'seek');

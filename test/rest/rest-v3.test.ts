@@ -63,6 +63,10 @@ test('topics: create, get, list, partitions, delete', { timeout: 30_000 }, async
   assert.equal(pj.data[0]?.leader.related, `${c}/topics/v3-topic/partitions/0/replicas/${broker.broker.nodeId}`);
   expectStatus(await http('GET', `${c}/topics/v3-topic/partitions/2`), 200, 'partition 2');
   expectError(await http('GET', `${c}/topics/v3-topic/partitions/9`), 404, 404, 'partition 9');
+  const grown = await http('PATCH', `${c}/topics/v3-topic`, { partitions_count: 5 }, JSON_CT);
+  expectStatus(grown, 200, 'add partitions');
+  assert.equal((grown.json as { partitions_count: number }).partitions_count, 5);
+  expectError(await http('PATCH', `${c}/topics/v3-topic`, { partitions_count: 2 }, JSON_CT), 400, 400, 'fewer partitions');
   expectStatus(await http('DELETE', `${c}/topics/v3-topic`), 204, 'delete');
   expectError(await http('GET', `${c}/topics/v3-topic`), 404, 404, 'deleted topic');
   expectError(await http('DELETE', `${c}/topics/v3-topic`), 404, 404, 'delete again');
