@@ -12,7 +12,6 @@ import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import type { KafkaServer } from '../network/server.js';
 import { checkInterBrokerListener, protocolOf } from '../config/listener-security.js';
-import { startConfiguredRestProxy } from '../rest/embedded.js';
 import type { RestProxy } from '../rest/server.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { DirLock } from '../storage/dir-lock.js';
@@ -236,7 +235,11 @@ export class Broker {
     this.router = this.buildRouter();
     gate.open(this.router);
     this.started = true;
-    this.restProxy = await startConfiguredRestProxy(this.config, this.listeners.map((l) => ({ host: l.host, port: l.port, protocol: protocolOf(this.config, l.name) })), this.logger.child('rest-proxy'));
+    if (this.config.list('rest.proxy.listeners').length > 0) {
+      // Loaded only when configured: a broker without a proxy never loads fastify and the codecs.
+      const { startConfiguredRestProxy } = await import('../rest/embedded.js');
+      this.restProxy = await startConfiguredRestProxy(this.config, this.listeners.map((l) => ({ host: l.host, port: l.port, protocol: protocolOf(this.config, l.name) })), this.logger.child('rest-proxy'));
+    }
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
