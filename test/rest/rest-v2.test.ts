@@ -183,3 +183,18 @@ test('an idle consumer instance is deleted after consumer.instance.timeout.ms', 
     await short.close();
   }
 });
+
+test('auto commit: an instance deleted after reading has committed its positions', { timeout: 60_000 }, async () => {
+  await createTopic('auto', 1);
+  await http('POST', `${base}/topics/auto`, { records: [{ value: 1 }, { value: 2 }, { value: 3 }] }, { 'content-type': JSON_V2 });
+  const c = await http('POST', `${base}/consumers/g-auto`, { name: 'a', format: 'json', 'auto.offset.reset': 'earliest' });
+  const uri = (c.json as { base_uri: string }).base_uri;
+  expectStatus(await http('POST', `${uri}/subscription`, { topics: ['auto'] }), 204, 'subscribe');
+  await pollRecords(uri, 'json', 3);
+  expectStatus(await http('DELETE', uri), 204, 'delete');
+  const again = await http('POST', `${base}/consumers/g-auto`, { name: 'b', format: 'json', 'auto.offset.reset': 'earliest', 'auto.commit.enable': 'false' });
+  const uri2 = (again.json as { base_uri: string }).base_uri;
+  const committed = await http('POST', `${uri2}/offsets/committed`, { partitions: [{ topic: 'auto', partition: 0 }] });
+  assert.deepEqual((committed.json as { offsets: { offset: number }[] }).offsets.map((o) => o.offset), [3]);
+  expectStatus(await http('DELETE', uri2), 204, 'delete');
+});
