@@ -2,7 +2,8 @@
  * The REST proxy's schema formats (avro, jsonschema, protobuf) through Node's fetch, with records
  * in the schema registry wire format checked by an unchanged third-party decoder
  * (@kafkajs/confluent-schema-registry), and records encoded by it read back through HTTP.
- * The registry is test/rest/stub-registry.ts (Confluent's HTTP API) until src/registry/ is on main.
+ * The registry is the project's own (src/registry/, built on a parallel branch) when the build has
+ * it, else test/rest/stub-registry.ts (the same part of Confluent's HTTP API).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -16,11 +17,32 @@ import { startStubRegistry, type StubRegistry } from './stub-registry.js';
 let broker: RunningBroker;
 let proxy: RestProxy;
 let registry: StubRegistry;
+
+interface ProjectRegistry {
+  startRegistry(o: { bootstrap: string; listener: string; replicationFactor: number }): Promise<StubRegistry & { waitForPrimary(timeoutMs?: number): Promise<boolean> }>;
+}
+
+/** src/registry/ when this build has it (the specifier is a variable so this compiles without it), else the stub. */
+async function startSchemaRegistry(bootstrap: string): Promise<StubRegistry> {
+  const specifier = '../../src/registry/registry.js';
+  let mod: ProjectRegistry;
+  try {
+    mod = (await import(specifier)) as ProjectRegistry;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    console.log('# schema registry: test/rest/stub-registry.ts (src/registry/ is not in this build)');
+    return startStubRegistry();
+  }
+  const r = await mod.startRegistry({ bootstrap, listener: 'http://127.0.0.1:0', replicationFactor: 1 });
+  assert.ok(await r.waitForPrimary(30_000), 'the registry has a primary');
+  console.log('# schema registry: src/registry/');
+  return r;
+}
 let decoder: SchemaRegistry;
 
 before(async () => {
   broker = await startBroker({ port: 0, config: GROUP_TEST_BROKER_CONFIG });
-  registry = await startStubRegistry();
+  registry = await startSchemaRegistry(broker.bootstrap);
   proxy = await RestProxy.start({ bootstrap: [broker.bootstrap], port: 0, schemaRegistryUrl: registry.url });
   decoder = new SchemaRegistry({ host: registry.url });
 });
