@@ -52,12 +52,15 @@ async function produce(ctx: RestContext, req: FastifyRequest, fixedPartition: nu
   const format = produceFormat(req);
   const body = bodyObject(req);
   const list = arrayField(body, 'records', ctx.limits.maxRecordsPerRequest);
-  const t = await topicOf(ctx, req);
-  if (fixedPartition !== null && fixedPartition >= t.partitions.length) throw partitionNotFound();
+  let t = await topicOf(ctx, req);
   const recs = list.map((r) => {
     if (typeof r !== 'object' || r === null || Array.isArray(r)) throw jsonConversion('each record must be an object');
     return r as Record<string, unknown>;
   });
+  const highest = recs.reduce((m, r) => (typeof r['partition'] === 'number' && r['partition'] > m ? r['partition'] : m), fixedPartition ?? -1);
+  // Partitions added since the cached metadata: look again before answering 40402.
+  if (highest >= t.partitions.length) t = (await (await ctx.cluster(req)).refresh()).topics.get(t.name) ?? t;
+  if (fixedPartition !== null && fixedPartition >= t.partitions.length) throw partitionNotFound();
   const keyEncoder = await ctx.formats.encoder(format, t.name, 'key', { schema: body['key_schema'], schemaId: body['key_schema_id'] }, recs.some((r) => r['key'] !== undefined && r['key'] !== null));
   const valueEncoder = await ctx.formats.encoder(format, t.name, 'value', { schema: body['value_schema'], schemaId: body['value_schema_id'] }, recs.some((r) => r['value'] !== undefined && r['value'] !== null));
   const toProduce: RecordToProduce[] = recs.map((r) => {

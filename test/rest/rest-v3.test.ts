@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import { ClusterClient } from '../../src/client/cluster-client.js';
+import { createPartitions } from '../../src/client/topic-admin.js';
 import { RestProxy } from '../../src/rest/server.js';
 import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
 import { expectError, expectStatus, http, pollRecords } from './rest-helpers.js';
@@ -156,4 +158,19 @@ test('consumer groups: list, get, consumers, lags and lag summary', { timeout: 6
   const sj = summary.json as { max_lag: number; total_lag: number; max_lag_partition_id: number };
   assert.deepEqual([sj.max_lag, sj.total_lag, sj.max_lag_partition_id], [1, 1, 1]);
   expectStatus(await http('DELETE', uri), 204, 'delete');
+});
+
+test('partitions added by another client are produced to at once through v2 (metadata looked up again)', { timeout: 30_000 }, async () => {
+  expectStatus(await http('POST', `${c}/topics`, { topic_name: 'v3-grow', partitions_count: 1, replication_factor: 1 }, JSON_CT), 201, 'create');
+  const ct = { 'content-type': 'application/vnd.kafka.json.v2+json' };
+  expectStatus(await http('POST', `${proxy.url}/topics/v3-grow`, { records: [{ value: 1 }] }, ct), 200, 'produce to partition 0');
+  const other = new ClusterClient({ bootstrap: [broker.bootstrap] });
+  try {
+    await createPartitions(other, 'v3-grow', 3);
+  } finally {
+    other.close();
+  }
+  const p = await http('POST', `${proxy.url}/topics/v3-grow/partitions/2`, { records: [{ value: 2 }] }, ct);
+  expectStatus(p, 200, 'produce to the new partition 2');
+  assert.deepEqual((p.json as { offsets: { partition: number; offset: number }[] }).offsets.map((o) => [o.partition, o.offset]), [[2, 0]]);
 });
