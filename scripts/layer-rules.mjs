@@ -62,6 +62,13 @@ export const rules = [
     why: 'handlers and the gate receive narrow services (handlers/index.ts buildHandlers), never the Broker',
   },
   {
+    name: 'rest-never-imports-broker',
+    kind: 'forbid',
+    from: ['rest'],
+    to: ['broker', 'group', 'txn', 'coordinator', 'cli', 'cluster', 'replication', 'storage', 'index.ts'],
+    why: 'the REST proxy is a Kafka client: it reaches any cluster through src/client, never the broker it may run in',
+  },
+  {
     name: 'handler-never-imports-handler',
     kind: 'handlers',
     why: 'shared handler code lives beside the handlers in a file without an NN- prefix',

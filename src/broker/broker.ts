@@ -11,7 +11,8 @@ import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import type { KafkaServer } from '../network/server.js';
-import { checkInterBrokerListener } from '../config/listener-security.js';
+import { checkInterBrokerListener, protocolOf } from '../config/listener-security.js';
+import type { RestProxy } from '../rest/server.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { DirLock } from '../storage/dir-lock.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
@@ -77,6 +78,8 @@ export class Broker {
   readonly replicationStats = new ReplicationStats();
   /** The metrics registry and listener (metrics.listeners), null when not configured. */
   observability: BrokerObservability | null = null;
+  /** The REST proxy of rest.proxy.listeners (src/rest/), null when not configured. */
+  restProxy: RestProxy | null = null;
   /** Start-up has finished and stop() has not begun (/health/ready). */
   private started = false;
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
@@ -234,6 +237,11 @@ export class Broker {
     this.router = this.buildRouter();
     gate.open(this.router);
     this.started = true;
+    if (this.config.list('rest.proxy.listeners').length > 0) {
+      // Loaded only when configured: a broker without a proxy never loads fastify and the codecs.
+      const { startConfiguredRestProxy } = await import('../rest/embedded.js');
+      this.restProxy = await startConfiguredRestProxy(this.config, this.listeners.map((l) => ({ host: l.host, port: l.port, protocol: protocolOf(this.config, l.name) })), this.logger.child('rest-proxy'));
+    }
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
@@ -413,6 +421,8 @@ export class Broker {
     const stopping = performance.now();
     const wasStarted = this.started;
     this.started = false;
+    await this.restProxy?.close().catch((e: unknown) => this.logger.warn('closing the REST proxy failed', e));
+    this.restProxy = null;
     await controlledShutdown(this.cluster, this.fetchers, this.config, this.logger);
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];

@@ -213,6 +213,17 @@ const own: ConfigKeyDef[] = [
   // whose subject / subject alternative names differ from the old one unless these are true.
   { name: 'ssl.allow.dn.changes', type: ConfigType.boolean, defaultValue: false, readOnly: true },
   { name: 'ssl.allow.san.changes', type: ConfigType.boolean, defaultValue: false, readOnly: true },
+  // REST proxy (docs/rest-proxy.md, src/rest/): Confluent's REST Proxy API served from the broker
+  // process, talking to this broker's own listener; off unless set (e.g. http://127.0.0.1:8082).
+  // consumer.* and schema.registry.url are Confluent REST Proxy's own names.
+  { name: 'rest.proxy.listeners', type: ConfigType.list, defaultValue: [], readOnly: true, validate: (v) => (Array.isArray(v) && v.length <= 1 && v.every((l) => typeof l === 'string' && /^http:\/\/(\[[^\]]*\]|[^:/]*):\d+\/?$/.test(l)) ? undefined : 'at most one listener, like http://host:port') },
+  { name: 'schema.registry.url', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'consumer.instance.timeout.ms', type: ConfigType.int, defaultValue: 300000, readOnly: true, validate: atLeast(1) },
+  { name: 'consumer.request.timeout.ms', type: ConfigType.int, defaultValue: 1000, readOnly: true, validate: atLeast(0) },
+  { name: 'consumer.request.max.bytes', type: ConfigType.int, defaultValue: 67108864, readOnly: true, validate: atLeast(1) },
+  { name: 'rest.proxy.max.request.bytes', type: ConfigType.int, defaultValue: 67108864, readOnly: true, validate: atLeast(1024) },
+  { name: 'rest.proxy.consumer.instances.max', type: ConfigType.int, defaultValue: 1000, readOnly: true, validate: atLeast(1) },
+  { name: 'rest.proxy.records.per.request.max', type: ConfigType.int, defaultValue: 10000, readOnly: true, validate: atLeast(1) },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

@@ -89,3 +89,20 @@ test('control: the check sees @platformatic/kafka once a CLI client command load
   `);
   assert.ok(platformatic(mods).length > 0, 'loadKafka() loaded the library and the hook saw it');
 });
+
+test('the REST proxy (fastify and the schema codecs) is loaded only by a broker with rest.proxy.listeners', async () => {
+  // Top-level packages only (the etcd client's gRPC loader has a protobufjs of its own).
+  const proxyDeps = (mods: string[]): string[] => mods.filter((m) => /node_modules\/(fastify|avsc|protobufjs|ajv)\//.test(m) && m.split('node_modules').length === 2);
+  const without = await packagesLoadedBy(`
+    const { startBroker } = await import(u('index.js'));
+    const b = await startBroker({ port: 0 });
+    await b.stop();
+  `);
+  assert.deepEqual(proxyDeps(without), [], `loaded: ${proxyDeps(without).slice(0, 5).join(', ')}`);
+  const withProxy = await packagesLoadedBy(`
+    const { startBroker } = await import(u('index.js'));
+    const b = await startBroker({ port: 0, config: { 'rest.proxy.listeners': 'http://127.0.0.1:0' } });
+    await b.stop();
+  `);
+  assert.ok(proxyDeps(withProxy).some((m) => m.includes('node_modules/fastify/')), 'control: the configured proxy loads fastify');
+});
