@@ -32,6 +32,7 @@ const otherDynamic = [
   // Kafka's DynamicReplicationConfig (replication throttles, kafka-reassign-partitions.sh --throttle).
   'leader.replication.throttled.rate',
   'follower.replication.throttled.rate',
+  'replica.alter.log.dirs.io.max.bytes.per.second',
 ];
 
 export const DYNAMIC_BROKER_CONFIGS: ReadonlySet<string> = new Set([...logConfigs, ...otherDynamic].filter((k) => brokerConfigByName.has(k)));

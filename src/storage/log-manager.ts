@@ -277,8 +277,10 @@ export class LogManager {
    * the reopened log; the caller must stop using the old PartitionLog. Kafka copies into a future
    * replica in the background and swaps; a single node moves the closed directory in one step
    * (a rename, or a copy then delete across filesystems), so the move is done when this returns.
+   * `place` moves the closed directory to the target (a throttled move passes one that completes
+   * its future replica and renames that instead).
    */
-  moveLog(topic: string, partition: number, destDir: string, config: LogConfig): PartitionLog {
+  moveLog(topic: string, partition: number, destDir: string, config: LogConfig, place: (source: string, target: string) => void = moveDir): PartitionLog {
     const key = logKey(topic, partition);
     const plog = this.logs.get(key);
     const from = this.dirOfLog.get(key);
@@ -294,7 +296,7 @@ export class LogManager {
     let moved: PartitionLog;
     try {
       fs.rmSync(target, { recursive: true, force: true });
-      moveDir(plog.dir, target);
+      place(plog.dir, target);
       fsyncDir(destDir);
       fsyncDir(from);
       moved = PartitionLog.open(target, topic, partition, config, { ...this.logOpenOptions(), ...state });
