@@ -18,7 +18,7 @@ import {
 } from './file-names.js';
 import { atomicWriteFile, fsyncDir } from './fs-util.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
-import { PartitionLog } from './partition-log.js';
+import { PartitionLog, type PartitionLogOpenOptions } from './partition-log.js';
 import { loadLogDir } from './log-loading.js';
 import { writePartitionMetadata } from './partition-metadata.js';
 import { StorageErrorLog, isLogDirFailure, storageFailureCode } from './storage-error-log.js';
@@ -112,8 +112,8 @@ export class LogManager {
   }
 
   /** What every log opened here shares: time, timers, the segment file bound and the read pool. */
-  private logOpenOptions(): { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger; onLogDirFailure: (e: LogDirFailureError) => void } {
-    const o: { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger; onLogDirFailure: (e: LogDirFailureError) => void } = {
+  private logOpenOptions(): PartitionLogOpenOptions {
+    const o: PartitionLogOpenOptions = {
       scheduler: this.scheduler,
       now: this.now,
       cache: this.segmentCache,
@@ -121,6 +121,7 @@ export class LogManager {
       onLogDirFailure: (e) => this.dirFailures.report(this.configuredDir(e.logDir), e),
     };
     if (this.opts.readPool !== undefined) o.readPool = this.opts.readPool;
+    if (this.opts.onFlush !== undefined) o.onFlush = this.opts.onFlush;
     return o;
   }
 
