@@ -96,7 +96,7 @@ export class SaslDispatcher implements FrameDispatcher {
     encodeSaslHandshakeResponse(w, { errorCode: server === null ? ErrorCode.UNSUPPORTED_SASL_MECHANISM : ErrorCode.NONE, mechanisms: [...enabled] }, version);
     if (server === null) {
       this.counts.failures++;
-      this.logger.info(`Failed authentication with ${conn.remoteAddress} (Unsupported SASL mechanism ${mechanism})`);
+      this.logger.info(`Failed authentication with ${conn.remoteAddress} (Unsupported SASL mechanism ${mechanism})`, conn.logFields);
       conn.closeAfterResponses(`unsupported SASL mechanism ${mechanism}`);
     } else {
       state.server = server;
@@ -153,7 +153,7 @@ export class SaslDispatcher implements FrameDispatcher {
     state.server = null;
     state.phase = 'handshake';
     this.counts.failures++;
-    this.logger.info(`Failed authentication with ${conn.remoteAddress} (${message})`);
+    this.logger.info(`Failed authentication with ${conn.remoteAddress} (${message})`, conn.logFields);
     const delayMs = this.settings.failedAuthDelayMs;
     return new Promise((resolve) => {
       const done = (): void => {
