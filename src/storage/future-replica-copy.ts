@@ -32,6 +32,8 @@ export interface FutureReplicaCopyOptions {
   /** Bytes per second now (Number.MAX_SAFE_INTEGER or more: unbounded). */
   readonly rate: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Checked at every chunk: false (the broker stops, the partition went away) ends the copy. */
+  readonly wanted: () => boolean;
 }
 
 export class FutureReplicaCopy {
@@ -51,7 +53,7 @@ export class FutureReplicaCopy {
   }
 
   get isCancelled(): boolean {
-    return this.cancelled;
+    return this.cancelled || !this.opts.wanted();
   }
 
   /** Copies every file of the source into the future dir (created), paced to the rate. False if cancelled. */
@@ -61,7 +63,7 @@ export class FutureReplicaCopy {
     let windowBytes = 0;
     let windowRate = this.opts.rate();
     for (const name of (await fs.promises.readdir(this.source)).sort()) {
-      if (this.cancelled) return false;
+      if (this.isCancelled) return false;
       const from = join(this.source, name);
       let st: fs.Stats;
       let src: fs.promises.FileHandle;
@@ -80,7 +82,7 @@ export class FutureReplicaCopy {
       try {
         let pos = 0;
         while (pos < st.size) {
-          if (this.cancelled) return false;
+          if (this.isCancelled) return false;
           const rate = this.opts.rate();
           if (rate !== windowRate) {
             windowRate = rate;
@@ -108,7 +110,7 @@ export class FutureReplicaCopy {
         await src.close();
       }
     }
-    return !this.cancelled;
+    return !this.isCancelled;
   }
 
   /** With the log closed: brings the future dir level with the source (see the header); synchronous. */

@@ -91,6 +91,11 @@ export class LogManager {
     for (const [d, cause] of opts.failedDirs ?? []) this.dirFailures.fail(d, cause);
   }
 
+  /** shutdown() was called. */
+  get isShutDown(): boolean {
+    return this.shutDown;
+  }
+
   /** The log dirs that have not failed. */
   get onlineDirs(): string[] {
     return this.logDirs.filter((d) => !this.dirFailures.isOffline(d));

@@ -9,7 +9,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../src/index.js';
@@ -102,5 +102,53 @@ test('reassign --replica-alter-log-dirs-throttle paces the move of a replica to 
     assert.equal(again.batches.flatMap((x) => x.records).length, 45);
   } finally {
     c.close();
+  }
+});
+
+test('a throttled move that a stop interrupts leaves the replica where it was; a future replica left on disk is removed at the next start', { timeout: 120_000 }, async () => {
+  const a = join(tmp, 'stop-a');
+  const b = join(tmp, 'stop-b');
+  const config = { 'log.dirs': `${a},${b}`, 'node.id': 1, [RATE_KEY]: 1024 };
+  let first: RunningBroker | undefined = await startBroker({ port: 0, config });
+  try {
+    const c = await WireClient.connect(first.port);
+    let home: string;
+    try {
+      assert.equal(await c.createTopic('interrupted', 1), 0);
+      home = first.broker.logs.logDirOf('interrupted', 0) as string;
+      for (let i = 0; i < 5; i++) assert.equal((await c.produce('interrupted', 0, batch(i))).errorCode, 0);
+      const r = await samsaCli(['reassign', '--execute', '--reassignment-json-file', (() => {
+        const file = join(tmp, 'plan-interrupted.json');
+        writeFileSync(file, JSON.stringify({ version: 1, partitions: [{ topic: 'interrupted', partition: 0, replicas: [1], log_dirs: [home === a ? b : a] }] }));
+        return file;
+      })()], { bootstrap: first.bootstrap });
+      assertOk(r, 'reassign --execute');
+    } finally {
+      c.close();
+    }
+    const other = home === a ? b : a;
+    await waitFor(() => readdirSync(other).some((n) => n.endsWith('-future')) || undefined, 20_000, 'the future replica', 20);
+    await first.stop();
+    first = undefined;
+    // As a kill -9 in the middle of the copy leaves it (a stop may already have removed its own).
+    const leftover = join(other, `interrupted-0.${'0'.repeat(32)}-future`);
+    mkdirSync(leftover, { recursive: true });
+    writeFileSync(join(leftover, '00000000000000000000.log'), 'partial');
+    const again = await startBroker({ port: 0, config });
+    try {
+      await waitFor(() => readdirSync(other).every((n) => !n.endsWith('-future')) || undefined, 20_000, 'the future replica removed', 20);
+      assert.equal(again.broker.logs.logDirOf('interrupted', 0), home);
+      const c2 = await WireClient.connect(again.port);
+      try {
+        const { batches } = await c2.fetchAll('interrupted', 0);
+        assert.equal(batches.flatMap((x) => x.records).length, 5);
+      } finally {
+        c2.close();
+      }
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await first?.stop();
   }
 });

@@ -83,6 +83,7 @@ function startMove(deps: AlterReplicaLogDirsDeps, moves: Moves, topic: string, i
   const copy = new FutureReplicaCopy(source, join(dest, `${key}.${randomUUID().replace(/-/g, '')}${FUTURE_DIR_SUFFIX}`), {
     rate: () => deps.config.int(ALTER_LOG_DIRS_RATE),
     sleep: (ms) => new Promise((r) => deps.scheduler.schedule(ms, r)),
+    wanted: () => !deps.logs.isShutDown && deps.replicas.partition(topic, index)?.log.dir === source,
   });
   moves.set(key, { dest, copy });
   const started = performance.now();
@@ -126,7 +127,7 @@ function moveReplica(deps: AlterReplicaLogDirsDeps, moves: Moves, topic: string,
 /** What AlterReplicaLogDirs uses: the partitions and the log manager (moves). */
 export interface AlterReplicaLogDirsDeps {
   readonly replicas: Pick<ReplicaManager, 'partition'>;
-  readonly logs: Pick<LogManager, 'logDirs' | 'logDirOf' | 'moveLog' | 'getLog'>;
+  readonly logs: Pick<LogManager, 'logDirs' | 'logDirOf' | 'moveLog' | 'getLog' | 'isShutDown'>;
   readonly logger: Logger;
   readonly config: Pick<BrokerConfig, 'int'>;
   readonly scheduler: Pick<Scheduler, 'schedule'>;
