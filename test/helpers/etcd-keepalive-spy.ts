@@ -20,8 +20,8 @@ type KeepAlive = (this: { client: Pool }, options?: unknown) => Promise<KeepAliv
 export interface KeepAliveSpy {
   /** host:port of the member the latest keep-alive of `leaseId` went to (undefined: none seen). */
   memberOf(leaseId: string): string | undefined;
-  /** Every member the keep-alives of `leaseId` have gone to, in order (repeats collapsed). */
-  history(leaseId: string): string[];
+  /** Every member the keep-alives of `leaseId` have gone to, in order (repeats collapsed), with when (performance.now()) the first keep-alive went there. */
+  history(leaseId: string): { host: string; at: number }[];
   /** Puts etcd3's leaseKeepAlive back. */
   uninstall(): void;
 }
@@ -30,7 +30,7 @@ export function spyOnKeepAlives(): KeepAliveSpy {
   const proto = LeaseClient.prototype as unknown as { leaseKeepAlive: KeepAlive };
   const original = proto.leaseKeepAlive;
   const latest = new Map<string, string>();
-  const seen = new Map<string, string[]>();
+  const seen = new Map<string, { host: string; at: number }[]>();
   proto.leaseKeepAlive = function (this: { client: Pool }, options?: unknown): Promise<KeepAliveStream> {
     const pool = this.client;
     let host = '';
@@ -47,7 +47,7 @@ export function spyOnKeepAlives(): KeepAliveSpy {
         const id = String(req.ID);
         latest.set(id, host);
         const h = seen.get(id) ?? [];
-        if (h[h.length - 1] !== host) h.push(host);
+        if (h[h.length - 1]?.host !== host) h.push({ host, at: performance.now() });
         seen.set(id, h);
         return write(req);
       };
