@@ -28,6 +28,14 @@ const MIN_CHUNK = 1024;
 /** A segment whose tail changed while it was copied is checked over this many bytes before appending to it. */
 const TAIL_CHECK = 4096;
 
+/** A move in progress: the partition, the dir it goes to, and its copy. */
+export interface FutureReplica {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dest: string;
+  readonly copy: FutureReplicaCopy;
+}
+
 export interface FutureReplicaCopyOptions {
   /** Bytes per second now (Number.MAX_SAFE_INTEGER or more: unbounded). */
   readonly rate: () => number;

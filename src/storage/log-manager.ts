@@ -19,6 +19,7 @@ import {
 import { atomicWriteFile, fsyncDir } from './fs-util.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog, type PartitionLogOpenOptions } from './partition-log.js';
+import type { FutureReplica } from './future-replica-copy.js';
 import { loadLogDir } from './log-loading.js';
 import { writePartitionMetadata } from './partition-metadata.js';
 import { StorageErrorLog, isLogDirFailure, storageFailureCode } from './storage-error-log.js';
@@ -90,6 +91,12 @@ export class LogManager {
     this.dirFailures = new LogDirFailures(this.logger, (dir) => this.closeDir(dir));
     for (const [d, cause] of opts.failedDirs ?? []) this.dirFailures.fail(d, cause);
   }
+
+  /**
+   * Future replicas being filled for a move to another log dir (AlterReplicaLogDirs with a
+   * throttle), by partition directory name; shown by DescribeLogDirs with isFuture.
+   */
+  readonly futureReplicas = new Map<string, FutureReplica>();
 
   /** shutdown() was called. */
   get isShutDown(): boolean {

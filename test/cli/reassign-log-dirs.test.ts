@@ -2,7 +2,7 @@
  * `samsa reassign` with a plan that puts a replica in another log dir of its broker, and
  * --replica-alter-log-dirs-throttle (kafka-reassign-partitions.sh): a single broker with two log
  * dirs. --execute sets replica.alter.log.dirs.io.max.bytes.per.second on the broker and starts
- * the move (AlterReplicaLogDirs); the copy is paced to that rate (it takes at least half of
+ * the move (AlterReplicaLogDirs; DescribeLogDirs lists the future replica meanwhile); the copy is paced to that rate (it takes at least half of
  * size/rate: a liveness-style bound, the figures are printed), the partition takes writes while it
  * is copied and keeps every record after the swap; --verify says in progress, then completed, and
  * removes the throttle; a move back without a throttle is done when --execute returns.
@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../src/index.js';
+import type { DescribeLogDirsResponse } from '../../src/protocol/generated/messages/describe-log-dirs.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { WireClient, waitFor } from '../helpers/wire.js';
 import { assertOk, samsaCli } from '../helpers/samsa-cli.js';
@@ -68,6 +69,10 @@ test('reassign --replica-alter-log-dirs-throttle paces the move of a replica to 
     // While it is copied: the partition is still served from its dir and takes writes.
     const future = await waitFor(() => readdirSync(to).find((n) => n.startsWith('moving-0.') && n.endsWith('-future')), 20_000, 'the future replica', 20);
     assert.equal(logs.logDirOf('moving', 0), from);
+    const described = await c.request<DescribeLogDirsResponse>(35, 4, { topics: [{ topic: 'moving', partitions: [0] }] });
+    const entry = (dir: string) => described.results.find((d) => d.logDir === dir)?.topics.find((t) => t.name === 'moving')?.partitions[0];
+    assert.equal(entry(from)?.isFutureKey, false, 'the current replica in its dir');
+    assert.equal(entry(to)?.isFutureKey, true, 'DescribeLogDirs lists the future replica in the destination');
     for (let i = 40; i < 45; i++) assert.equal((await c.produce('moving', 0, batch(i))).errorCode, 0);
     const v = await samsaCli(['reassign', '--verify', '--reassignment-json-file', file], { bootstrap: broker.bootstrap });
     assertOk(v, 'reassign --verify (in progress)');

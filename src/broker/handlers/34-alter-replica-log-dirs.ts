@@ -29,7 +29,7 @@ import { defineHandler, type ApiHandler } from '../handler.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
 import type { Scheduler } from '../../common/scheduler.js';
 import { fsyncDir } from '../../storage/fs-util.js';
-import { FutureReplicaCopy } from '../../storage/future-replica-copy.js';
+import { FutureReplicaCopy, type FutureReplica } from '../../storage/future-replica-copy.js';
 import { FUTURE_DIR_SUFFIX } from '../../storage/file-names.js';
 import type { LogManager } from '../../storage/log-manager.js';
 import type { ReplicaManager } from '../replica-manager.js';
@@ -41,8 +41,8 @@ const FUTURE_SUFFIX_LENGTH = 1 + 32 + '-future'.length;
 /** The broker config bounding a throttled move's copy (bytes/s). */
 export const ALTER_LOG_DIRS_RATE = 'replica.alter.log.dirs.io.max.bytes.per.second';
 
-/** Moves in progress (throttled), by partition. */
-type Moves = Map<string, { dest: string; copy: FutureReplicaCopy }>;
+/** Moves in progress (throttled), by partition (the log manager's futureReplicas). */
+type Moves = Map<string, FutureReplica>;
 
 /**
  * Moves one hosted partition to `dest` with the log closed, then serves it from there: `place`
@@ -85,7 +85,7 @@ function startMove(deps: AlterReplicaLogDirsDeps, moves: Moves, topic: string, i
     sleep: (ms) => new Promise((r) => deps.scheduler.schedule(ms, r)),
     wanted: () => !deps.logs.isShutDown && deps.replicas.partition(topic, index)?.log.dir === source,
   });
-  moves.set(key, { dest, copy });
+  moves.set(key, { topic, partition: index, dest, copy });
   const started = performance.now();
   const current = (): boolean => moves.get(key)?.copy === copy && !copy.isCancelled && deps.replicas.partition(topic, index)?.log.dir === source;
   void copy
@@ -127,14 +127,14 @@ function moveReplica(deps: AlterReplicaLogDirsDeps, moves: Moves, topic: string,
 /** What AlterReplicaLogDirs uses: the partitions and the log manager (moves). */
 export interface AlterReplicaLogDirsDeps {
   readonly replicas: Pick<ReplicaManager, 'partition'>;
-  readonly logs: Pick<LogManager, 'logDirs' | 'logDirOf' | 'moveLog' | 'getLog' | 'isShutDown'>;
+  readonly logs: Pick<LogManager, 'logDirs' | 'logDirOf' | 'moveLog' | 'getLog' | 'isShutDown' | 'futureReplicas'>;
   readonly logger: Logger;
   readonly config: Pick<BrokerConfig, 'int'>;
   readonly scheduler: Pick<Scheduler, 'schedule'>;
 }
 
 export function alterReplicaLogDirsHandler(deps: AlterReplicaLogDirsDeps): ApiHandler<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponseInit> {
-  const moves: Moves = new Map();
+  const moves: Moves = deps.logs.futureReplicas;
   return defineHandler<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponseInit>({
     apiKey: 34,
     name: 'AlterReplicaLogDirs',
