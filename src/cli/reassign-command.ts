@@ -38,7 +38,7 @@ import { formatOptions, type OptionSpec, type ParsedArgs } from './args.js';
 import { connectionOptions, type ConnectionSettings } from './client.js';
 import { runConnected } from './command.js';
 import { CliError, ExitCode, writeOut } from './output.js';
-import { ALTER_LOG_DIRS_RATE, alterLogDirs, brokersOf, currentLogDirs, logDirMoves } from './reassign-log-dirs.js';
+import { ALTER_LOG_DIRS_RATE, alterLogDirs, brokersOf, logDirMoves, verifyLogDirMoves } from './reassign-log-dirs.js';
 
 const ALTER_PARTITION_REASSIGNMENTS = 45;
 const LIST_PARTITION_REASSIGNMENTS = 46;
@@ -350,19 +350,9 @@ async function verify(a: ParsedArgs, conn: KafkaConnection, s: ConnectionSetting
       done++;
     } else text += `There is no active reassignment of partition ${name}, but replica set is ${now === undefined ? 'unknown' : `[${now.join(', ')}]`} rather than [${p.replicas.join(', ')}].\n`;
   }
-  const moves = logDirMoves(plan);
-  let movesDone = 0;
-  if (moves.length > 0) {
-    const now = await currentLogDirs(md, moves, timeoutMs, s.clientId);
-    moves.forEach((m, i) => {
-      const replica = `${m.topic}-${m.partition}-${m.broker}`;
-      if (now[i] === m.dir) {
-        text += `Reassignment of replica ${replica} completed successfully.\n`;
-        movesDone++;
-      } else text += `Reassignment of replica ${replica} is still in progress (log dir ${now[i] ?? 'unknown'}, moving to ${m.dir}).\n`;
-    });
-  }
-  if (done === plan.length && movesDone === moves.length) {
+  const dirs = await verifyLogDirMoves(md, logDirMoves(plan), timeoutMs, s.clientId);
+  text += dirs.text;
+  if (done === plan.length && dirs.complete) {
     text += '\nAll partition reassignments are complete.\n';
     if (!a.has('preserve-throttles')) text += await clearThrottles(conn, md, [...new Set(plan.map((p) => p.topic))], timeoutMs, s.clientId);
   }

@@ -104,3 +104,19 @@ export async function currentLogDirs(md: ClusterMetadata, moves: readonly LogDir
   }
   return moves.map((m) => where.get(`${m.broker}:${m.topic}-${m.partition}`) ?? null);
 }
+
+/** --verify's lines for the log-dir moves, and whether every one is done. */
+export async function verifyLogDirMoves(md: ClusterMetadata, moves: readonly LogDirMove[], timeoutMs: number, clientId: string): Promise<{ text: string; complete: boolean }> {
+  if (moves.length === 0) return { text: '', complete: true };
+  const now = await currentLogDirs(md, moves, timeoutMs, clientId);
+  let text = '';
+  let done = 0;
+  moves.forEach((m, i) => {
+    const replica = `${m.topic}-${m.partition}-${m.broker}`;
+    if (now[i] === m.dir) {
+      text += `Reassignment of replica ${replica} completed successfully.\n`;
+      done++;
+    } else text += `Reassignment of replica ${replica} is still in progress (log dir ${now[i] ?? 'unknown'}, moving to ${m.dir}).\n`;
+  });
+  return { text, complete: done === moves.length };
+}
