@@ -183,7 +183,7 @@ export class Broker {
       this.metadata = this.openMetadata(dirs[0] as string, newClusterId, this.logger.child('metadata'));
     }
     eachUsableDir(dirs, failedDirs, (d) => writeMetaProperties(d, this.nodeId, this.clusterId));
-    this.logs = openLogManager(this.config, { dirs, failedDirs, scheduler: this.scheduler, cache: this.segmentCache, readPool: this.pools.logReads, logger: this.logger });
+    this.logs = openLogManager(this.config, { dirs, failedDirs, scheduler: this.scheduler, cache: this.segmentCache, readPool: this.pools.logReads, logger: this.logger, onFlush: (ms) => this.observability?.logFlushed(ms) });
     if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
     this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock, stats: this.replicationStats });
@@ -317,6 +317,7 @@ export class Broker {
       completedRebalances: () => this.groups?.completedRebalances ?? 0,
       transactions: () => this.txnCoordinator?.list([], [], -1).states.map((m) => txnStateName(m.state)),
       cleaner: () => (this.logs === undefined ? undefined : { totals: this.logs.cleaner.totals, last: this.logs.cleaner.lastStats }),
+      offlineLogDirectoryCount: () => (this.logs === undefined ? 0 : this.logs.logDirs.length - this.logs.onlineDirs.length),
       readiness: () => {
         if (this.stopped) return { ready: false, reason: 'stopping' };
         if (!this.started) return { ready: false, reason: 'starting: loading logs and coordinators' };

@@ -11,6 +11,10 @@ export interface ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly listenerName: string;
+  /** Context fields for log lines about this connection (absent on connections made up by tests). */
+  readonly logFields?: Readonly<Record<string, string | number>>;
+  /** Notes the client id of a request read on it (its log fields carry it). */
+  noteClientId?(clientId: string | null): void;
   /** State a handler may keep per connection (e.g. SASL), keyed by the handler. */
   readonly state: Map<string, unknown>;
   /**

@@ -55,7 +55,7 @@ export function writeMetaProperties(dir: string, nodeId: number, clusterId: stri
 }
 
 /** The log manager over `dirs` (those in `failedDirs` offline), its defaults the broker's log.* configs. */
-export function openLogManager(config: BrokerConfig, deps: { dirs: string[]; failedDirs: Map<string, unknown>; scheduler: Scheduler; cache: SegmentResourceCache; readPool: BufferPool; logger: Logger }): LogManager {
+export function openLogManager(config: BrokerConfig, deps: { dirs: string[]; failedDirs: Map<string, unknown>; scheduler: Scheduler; cache: SegmentResourceCache; readPool: BufferPool; logger: Logger; onFlush?: (ms: number) => void }): LogManager {
   return new LogManager({
     logDirs: deps.dirs,
     defaultConfig: new TopicConfigs(config).logConfigFor({}),
@@ -67,5 +67,6 @@ export function openLogManager(config: BrokerConfig, deps: { dirs: string[]; fai
     flushCheckIntervalMs: Math.min(config.flushIntervalMs, 1000),
     logger: deps.logger.child('log-manager'),
     failedDirs: deps.failedDirs,
+    ...(deps.onFlush === undefined ? {} : { onFlush: deps.onFlush }),
   });
 }

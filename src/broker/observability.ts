@@ -1,7 +1,7 @@
 /**
  * A broker's observability wiring: its own Prometheus registry (never prom-client's global one,
  * so two brokers in one process export apart), filled from the broker's parts at scrape time
- * (metrics/kafka-metrics.ts, replication-metrics.ts, group-metrics.ts, process-metrics.ts) plus the request metrics the
+ * (metrics/kafka-metrics.ts, replication-metrics.ts, group-metrics.ts, log-metrics.ts, process-metrics.ts) plus the request metrics the
  * router feeds, served on `metrics.listeners` with the health endpoints (metrics/metrics-server.ts).
  * Without `metrics.listeners` nothing is built: the router measures nothing, only the plain
  * BrokerTopicMetrics counters are kept (a few additions per partition of a request).
@@ -9,11 +9,12 @@
  * Log levels from the properties: `log.level` (the broker's root level; without it the level of
  * the logger the broker was given) and `log.levels` (component=level), applied at construction.
  */
-import { Gauge, Registry } from 'prom-client';
+import { Gauge, Registry, type Histogram } from 'prom-client';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Logger, LogLevel } from '../common/logger.js';
 import { registerGroupMetrics } from '../metrics/group-metrics.js';
 import { registerKafkaMetrics, type KafkaMetricSources } from '../metrics/kafka-metrics.js';
+import { registerLogMetrics, type LogMetricSources } from '../metrics/log-metrics.js';
 import { registerReplicationMetrics, type ReplicationMetricSources } from '../metrics/replication-metrics.js';
 import { MetricsServer, type Readiness } from '../metrics/metrics-server.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
@@ -22,7 +23,7 @@ import { RequestMetrics } from '../metrics/request-metrics.js';
 import type { GroupMetricSources } from '../metrics/group-metrics.js';
 import { SAMSA_VERSION } from '../common/version.js';
 
-export interface ObservabilitySources extends KafkaMetricSources, GroupMetricSources, CoordinatorMetricSources, ReplicationMetricSources {
+export interface ObservabilitySources extends KafkaMetricSources, GroupMetricSources, CoordinatorMetricSources, ReplicationMetricSources, LogMetricSources {
   readonly nodeId: number;
   apiName(apiKey: number): string;
   readiness(): Readiness;
@@ -31,6 +32,7 @@ export interface ObservabilitySources extends KafkaMetricSources, GroupMetricSou
 export class BrokerObservability {
   readonly registry = new Registry();
   readonly requests: RequestMetrics;
+  private readonly logFlushes: Histogram;
   private readonly process: ProcessMetrics;
   private readonly server: MetricsServer;
 
@@ -41,6 +43,7 @@ export class BrokerObservability {
     registerReplicationMetrics(registry, src);
     registerGroupMetrics(registry, src);
     registerCoordinatorMetrics(registry, src);
+    this.logFlushes = registerLogMetrics(registry, src);
     this.process = new ProcessMetrics(registry);
     const info = new Gauge({ name: 'samsa_build_info', help: 'Samsa version and node id (always 1)', labelNames: ['version', 'node_id'], registers: [registry] });
     info.set({ version: SAMSA_VERSION, node_id: String(src.nodeId) }, 1);
@@ -65,6 +68,11 @@ export class BrokerObservability {
       throw e;
     }
     return o;
+  }
+
+  /** A log flush took `ms` (LogFlushStats). */
+  logFlushed(ms: number): void {
+    this.logFlushes.observe(ms);
   }
 
   /** The bound metrics listeners (port 0 resolved). */

@@ -105,6 +105,7 @@ export class RequestRouter implements FrameDispatcher {
     const flexible = isFlexible(apiKey, apiVersion);
     const r = new Reader(frame, 8);
     const clientId = r.readNullableString();
+    conn.noteClientId?.(clientId);
     if (flexible) r.readTaggedFields();
     const ctx: RequestContext = {
       apiKey,
@@ -220,7 +221,7 @@ export class RequestRouter implements FrameDispatcher {
   private errorAnswer(handler: ApiHandler<unknown, unknown>, req: unknown, e: unknown, ctx: RequestContext): unknown {
     const code = errorCodeOf(e);
     this.observer?.failed(ctx.apiKey, code);
-    if (code === ErrorCode.UNKNOWN_SERVER_ERROR) this.logger.error(`${handler.name} v${ctx.apiVersion} from ${ctx.clientId ?? '?'} failed`, e);
+    if (code === ErrorCode.UNKNOWN_SERVER_ERROR) this.logger.error(`${handler.name} v${ctx.apiVersion} from ${ctx.clientId ?? '?'} failed`, e, ctx.connection.logFields);
     return handler.errorResponse(req, code, ctx);
   }
 
@@ -231,6 +232,7 @@ export class RequestRouter implements FrameDispatcher {
       const c = ctx.connection;
       const ms = Number(process.hrtime.bigint() - ctx.receivedAtNs) / 1e6;
       this.requestLog.debug(`${handler.name} v${ctx.apiVersion} correlation ${ctx.correlationId} from ${ctx.clientId ?? '-'} (${ctx.session.principal.principalType}:${ctx.session.principal.name}) on connection ${c.id} ${c.remoteAddress}:${c.remotePort} [${c.listenerName}] answered in ${ms.toFixed(3)} ms`, {
+        ...c.logFields,
         api: handler.name,
         apiVersion: ctx.apiVersion,
         ms,

@@ -12,7 +12,8 @@
  *   --list                                 the reassignments in progress.
  * Files are Kafka's: {"version":1,"topics":[{"topic":"t"}]} and
  * {"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2],"log_dirs":["any","any"]}]}
- * (log_dirs other than "any" are refused: Samsa moves replicas between brokers only).
+ * (a log_dirs entry other than "any" is an absolute log dir of that replica's broker: --execute
+ * moves the replica there, --verify says whether it is there yet; reassign-log-dirs.ts).
  * Exit codes: 0, or 1 when a request or partition failed (Kafka's tool also exits 0 from --verify
  * while moves are in progress; --verify here exits 0 as well, its text says which).
  * --execute --throttle N (bytes/s), as Kafka's tool: every broker of the moving partitions' old
@@ -22,7 +23,9 @@
  * new replicas); --verify removes them once every partition of the plan is done, unless
  * --preserve-throttles.
  * As Kafka's tool, --execute refuses while a reassignment is in progress (any partition) unless
- * --additional is given. Not implemented: --replica-alter-log-dirs-throttle.
+ * --additional is given. --execute --replica-alter-log-dirs-throttle N (bytes/s), as Kafka's tool:
+ * the brokers with log-dir moves in the plan get replica.alter.log.dirs.io.max.bytes.per.second
+ * = N (their copies between log dirs are paced to it); --verify removes it with the others.
  */
 import { readFileSync } from 'node:fs';
 import { AdminError, fetchMetadata, openFirst, type ClusterMetadata } from '../client/admin.js';
@@ -35,6 +38,7 @@ import { formatOptions, type OptionSpec, type ParsedArgs } from './args.js';
 import { connectionOptions, type ConnectionSettings } from './client.js';
 import { runConnected } from './command.js';
 import { CliError, ExitCode, writeOut } from './output.js';
+import { ALTER_LOG_DIRS_RATE, alterLogDirs, brokersOf, logDirMoves, verifyLogDirMoves } from './reassign-log-dirs.js';
 
 const ALTER_PARTITION_REASSIGNMENTS = 45;
 const LIST_PARTITION_REASSIGNMENTS = 46;
@@ -49,6 +53,7 @@ const options: readonly OptionSpec[] = [
   { name: 'broker-list', arg: 'IDS', help: 'With --generate: the brokers to place replicas on, e.g. 1,2,3,4' },
   { name: 'disable-rack-aware', value: false, help: 'With --generate: ignore broker racks' },
   { name: 'throttle', arg: 'BYTES/S', help: 'With --execute: bound the replication traffic of the moves (removed by --verify once done)' },
+  { name: 'replica-alter-log-dirs-throttle', arg: 'BYTES/S', help: 'With --execute: bound the copies of replicas between log dirs of a broker (removed by --verify once done)' },
   { name: 'additional', value: false, help: 'With --execute: start the moves even while other reassignments are in progress' },
   { name: 'preserve-throttles', value: false, help: 'With --verify: keep the throttles after the moves completed' },
   { name: 'reassignment-json-file', arg: 'FILE', help: 'With --execute, --verify, --cancel: the plan (Kafka\'s format; "-" reads stdin)' },
@@ -78,6 +83,8 @@ export interface PlannedPartition {
   topic: string;
   partition: number;
   replicas: number[];
+  /** Per replica: "any" or the absolute log dir it goes to on its broker. */
+  logDirs?: string[];
 }
 
 function readJson(file: string, what: string): unknown {
@@ -109,12 +116,13 @@ export function parseReassignmentJson(doc: unknown): PlannedPartition[] {
     if (new Set(replicas).size !== replicas.length) throw new CliError(`Partition ${o.topic}-${String(o.partition)} has duplicate replicas: ${replicas.join(',')}.`);
     if (o.log_dirs !== undefined) {
       if (!Array.isArray(o.log_dirs) || o.log_dirs.length !== replicas.length) throw new CliError(`Partition ${o.topic}-${String(o.partition)}: "log_dirs" must list one entry per replica.`);
-      if (o.log_dirs.some((d) => d !== 'any')) throw new CliError(`Partition ${o.topic}-${String(o.partition)}: only "any" log dirs are supported.`, 'Use samsa log-dirs to move a replica between the log dirs of one broker.');
+      if (o.log_dirs.some((d) => d !== 'any' && !(typeof d === 'string' && d.startsWith('/')))) throw new CliError(`Partition ${o.topic}-${String(o.partition)}: each "log_dirs" entry must be "any" or an absolute path.`);
     }
     const key = `${o.topic}-${String(o.partition)}`;
     if (seen.has(key)) throw new CliError(`Reassignment JSON file contains duplicate topic partitions: ${key}.`);
     seen.add(key);
-    return { topic: o.topic, partition: o.partition as number, replicas };
+    const logDirs = o.log_dirs as string[] | undefined;
+    return logDirs !== undefined && logDirs.some((d) => d !== 'any') ? { topic: o.topic, partition: o.partition as number, replicas, logDirs } : { topic: o.topic, partition: o.partition as number, replicas };
   });
 }
 
@@ -280,7 +288,7 @@ async function setThrottles(md: ClusterMetadata, plan: readonly PlannedPartition
 /** --verify once done: the throttled replica lists off the plan's topics, the rates off every broker. */
 async function clearThrottles(conn: KafkaConnection, md: ClusterMetadata, topics: readonly string[], timeoutMs: number, clientId: string): Promise<string> {
   const ids = md.brokers.map((b) => b.nodeId).sort((x, y) => x - y);
-  const failed = await alterBrokerConfigs(md, ids, THROTTLE_RATES.map((name) => ({ name, configOperation: OP_DELETE, value: null })), timeoutMs, clientId);
+  const failed = await alterBrokerConfigs(md, ids, [...THROTTLE_RATES, ALTER_LOG_DIRS_RATE].map((name) => ({ name, configOperation: OP_DELETE, value: null })), timeoutMs, clientId);
   for (const t of topics) await alterConfigs(conn, RESOURCE_TOPIC, t, THROTTLED_REPLICAS.map((name) => ({ name, configOperation: OP_DELETE, value: null })), timeoutMs);
   let text = `Clearing broker-level throttles on brokers ${ids.join(',')}\nClearing topic-level throttles on topics ${topics.join(',')}\n`;
   for (const f of failed) text += `Warning: could not clear the throttle on ${f}\n`;
@@ -291,22 +299,39 @@ async function execute(a: ParsedArgs, conn: KafkaConnection, s: ConnectionSettin
   const timeoutMs = s.timeout;
   const plan = parseReassignmentJson(readJson(a.require('reassignment-json-file'), 'reassignment JSON file'));
   const throttle = a.int('throttle', 1);
-  if (throttle !== undefined && cancel) throw new CliError('--throttle goes with --execute.', undefined, { exitCode: ExitCode.USAGE });
+  const dirThrottle = a.int('replica-alter-log-dirs-throttle', 1);
+  if ((throttle !== undefined || dirThrottle !== undefined) && cancel) throw new CliError('--throttle and --replica-alter-log-dirs-throttle go with --execute.', undefined, { exitCode: ExitCode.USAGE });
+  const moves = cancel ? [] : logDirMoves(plan);
+  let md: ClusterMetadata | undefined;
   let text = '';
   if (!cancel) {
     if (!a.has('additional') && (await ongoing(conn, timeoutMs)).size > 0) {
       throw new CliError('Cannot execute because there is an existing partition assignment.', 'Use --additional to override this and create a new partition assignment in addition to the existing one; --list shows the one in progress.', { exitCode: ExitCode.FAILED });
     }
-    const md = await fetchMetadata(conn, [...new Set(plan.map((p) => p.topic))]);
-    const current = plan.map((p) => ({ ...p, replicas: [...(md.topics.get(p.topic)?.partitions[p.partition]?.replicas ?? [])] })).filter((p) => p.replicas.length > 0);
+    const meta = await fetchMetadata(conn, [...new Set(plan.map((p) => p.topic))]);
+    md = meta;
+    const current = plan.map((p) => ({ topic: p.topic, partition: p.partition, replicas: [...(meta.topics.get(p.topic)?.partitions[p.partition]?.replicas ?? [])] })).filter((p) => p.replicas.length > 0);
     text += `Current partition replica assignment\n\n${planJson(current)}\n\nSave this to use as the --reassignment-json-file option during rollback\n`;
-    if (throttle !== undefined) text += await setThrottles(md, plan, current, throttle, timeoutMs, s.clientId);
+    if (throttle !== undefined) text += await setThrottles(meta, plan, current, throttle, timeoutMs, s.clientId);
+    if (dirThrottle !== undefined && moves.length > 0) {
+      const ids = brokersOf(moves);
+      const bad = await alterBrokerConfigs(meta, ids, [{ name: ALTER_LOG_DIRS_RATE, configOperation: OP_SET, value: String(dirThrottle) }], timeoutMs, s.clientId);
+      if (bad.length > 0) throw new CliError(`Cannot set the throttle on ${bad.join('; ')}.`, 'Nothing was moved; check that every broker of the plan is reachable.', { exitCode: ExitCode.FAILED });
+      text += `The replica-alter-dir throttle limit was set to ${dirThrottle} B/s on brokers ${ids.join(',')}\n`;
+    }
   }
   const { ok, failed } = await alter(conn, plan, cancel, timeoutMs);
   if (ok.length > 0) text += cancel ? `Successfully cancelled partition reassignments for: ${ok.join(',')}\n` : `Successfully started partition reassignments for ${ok.join(',')}\n`;
   if (failed.length > 0) text += `Error ${cancel ? 'cancelling' : 'starting'} partition reassignments:\n${failed.map((f) => `  ${f}\n`).join('')}`;
+  let dirFailed: string[] = [];
+  if (md !== undefined && moves.length > 0) {
+    dirFailed = await alterLogDirs(md, moves, timeoutMs, s.clientId);
+    const started = moves.filter((m) => !dirFailed.some((f) => f.startsWith(`${m.topic}-${m.partition} on broker ${m.broker} `)));
+    if (started.length > 0) text += `Successfully started log directory moves for: ${started.map((m) => `${m.topic}-${m.partition}-${m.broker}`).join(',')}\n`;
+    if (dirFailed.length > 0) text += `Error starting log directory moves:\n${dirFailed.map((f) => `  ${f}\n`).join('')}`;
+  }
   await writeOut(text);
-  return failed.length > 0 ? ExitCode.FAILED : 0;
+  return failed.length > 0 || dirFailed.length > 0 ? ExitCode.FAILED : 0;
 }
 
 async function verify(a: ParsedArgs, conn: KafkaConnection, s: ConnectionSettings): Promise<number> {
@@ -325,7 +350,9 @@ async function verify(a: ParsedArgs, conn: KafkaConnection, s: ConnectionSetting
       done++;
     } else text += `There is no active reassignment of partition ${name}, but replica set is ${now === undefined ? 'unknown' : `[${now.join(', ')}]`} rather than [${p.replicas.join(', ')}].\n`;
   }
-  if (done === plan.length) {
+  const dirs = await verifyLogDirMoves(md, logDirMoves(plan), timeoutMs, s.clientId);
+  text += dirs.text;
+  if (done === plan.length && dirs.complete) {
     text += '\nAll partition reassignments are complete.\n';
     if (!a.has('preserve-throttles')) text += await clearThrottles(conn, md, [...new Set(plan.map((p) => p.topic))], timeoutMs, s.clientId);
   }

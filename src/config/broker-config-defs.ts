@@ -128,6 +128,8 @@ const own: ConfigKeyDef[] = [
   // *.replication.throttled.replicas, measured over window.num windows of window.size.seconds.
   { name: 'leader.replication.throttled.rate', type: ConfigType.long, defaultValue: LONG_MAX, validate: atLeast(1) },
   { name: 'follower.replication.throttled.rate', type: ConfigType.long, defaultValue: LONG_MAX, validate: atLeast(1) },
+  // AlterReplicaLogDirs: bytes/s of a replica's copy into another log dir (unbounded by default).
+  { name: 'replica.alter.log.dirs.io.max.bytes.per.second', type: ConfigType.long, defaultValue: LONG_MAX, validate: atLeast(1) },
   { name: 'replication.quota.window.num', type: ConfigType.int, defaultValue: 11, validate: atLeast(1), readOnly: true },
   { name: 'replication.quota.window.size.seconds', type: ConfigType.int, defaultValue: 1, validate: atLeast(1), readOnly: true },
   // Recognised for compatibility with Kafka's sample server.properties; no effect on a Samsa broker.

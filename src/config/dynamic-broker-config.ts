@@ -37,6 +37,7 @@ const otherDynamic = [
   // Kafka's DynamicReplicationConfig (replication throttles, kafka-reassign-partitions.sh --throttle).
   'leader.replication.throttled.rate',
   'follower.replication.throttled.rate',
+  'replica.alter.log.dirs.io.max.bytes.per.second',
 ];
 
 /** Kafka's SslConfigs.RECONFIGURABLE_CONFIGS: a listener's key store and trust store. */

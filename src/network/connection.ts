@@ -20,6 +20,10 @@
  * versions older than KIP-219's, delays the response instead; Samsa mutes from the moment the
  * quota is computed (before the handler runs, so a request pipelined behind it is never
  * dispatched early) and answers every version at once.
+ * Logging: the connection's lines go through a child logger carrying its context (Kafka's
+ * connectionId is "local-remote-index"; here the fields connectionId, listener, clientAddress, and
+ * once known clientId and principal), so every line of one connection can be found by a field;
+ * `logFields` gives the same fields to lines other components log about the connection.
  */
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -87,7 +91,11 @@ export class Connection implements BudgetWaiter {
   private throttledUntil = 0;
   private throttleTimer: TimerHandle | null = null;
   private readonly scheduler: Scheduler;
-  private readonly logger: Logger;
+  /** The logger the connection was given, and its child with the connection's fields. */
+  private readonly baseLogger: Logger;
+  private logger: Logger;
+  private clientId: string | null = null;
+  private fields: Readonly<Record<string, string | number>> = {};
   private resuming = false;
   /** Holds in force (holdRequestsUntil): later frames wait (see the module comment). */
   private holds = 0;
@@ -109,6 +117,7 @@ export class Connection implements BudgetWaiter {
     this.budget = opts.budget;
     this.onClose = opts.onClose;
     this.scheduler = opts.scheduler ?? systemScheduler;
+    this.baseLogger = opts.logger;
     this.logger = opts.logger;
     this.reader = new FrameReader(opts.maxFrameBytes, {
       onFrame: (frame) => this.onFrame(frame),
@@ -117,6 +126,7 @@ export class Connection implements BudgetWaiter {
     }, opts.framePool);
     this.securityProtocol = opts.securityProtocol ?? 'PLAINTEXT';
     this.principal = opts.principal === undefined ? null : opts.principal;
+    this.rebindLogger();
     this.maxFrameBytes = opts.maxFrameBytes;
     if (this.principal === null && opts.preAuthMaxFrameBytes !== undefined) this.reader.setMaxFrameBytes(Math.min(opts.preAuthMaxFrameBytes, opts.maxFrameBytes));
     let socket: Socket;
@@ -163,7 +173,28 @@ export class Connection implements BudgetWaiter {
   authenticated(principal: ConnectionPrincipal, mechanism: string | null): void {
     this.principal = principal;
     this.saslMechanism = mechanism;
+    this.rebindLogger();
     this.reader.setMaxFrameBytes(this.maxFrameBytes);
+  }
+
+  /** The context fields of this connection's log lines (connectionId, listener, clientAddress, clientId, principal). */
+  get logFields(): Readonly<Record<string, string | number>> {
+    return this.fields;
+  }
+
+  /** The client id of a request read on this connection (the log fields follow the latest one). */
+  noteClientId(clientId: string | null): void {
+    if (clientId === this.clientId || clientId === null || clientId === '') return;
+    this.clientId = clientId;
+    this.rebindLogger();
+  }
+
+  private rebindLogger(): void {
+    const f: Record<string, string | number> = { connectionId: this.id, listener: this.listenerName, clientAddress: `${this.remoteAddress}:${this.remotePort}` };
+    if (this.clientId !== null) f['clientId'] = this.clientId;
+    if (this.principal !== null) f['principal'] = `${this.principal.principalType}:${this.principal.name}`;
+    this.fields = f;
+    this.logger = this.baseLogger.bind(f);
   }
 
   /**

@@ -61,3 +61,10 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
 export function isDeleteDirName(name: string): boolean {
   return name.endsWith(DELETE_DIR_SUFFIX) && /\.[0-9a-f]{32}-delete$/.test(name);
 }
+
+/** A future replica being copied in by AlterReplicaLogDirs: `<topic>-<p>.<32 hex>-future` (Kafka's name). */
+export const FUTURE_DIR_SUFFIX = '-future';
+
+export function isFutureDirName(name: string): boolean {
+  return /\.[0-9a-f]{32}-future$/.test(name);
+}

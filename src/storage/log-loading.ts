@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
-import { CLEAN_SHUTDOWN_FILE, isDeleteDirName, parsePartitionDirName } from './file-names.js';
+import { CLEAN_SHUTDOWN_FILE, isDeleteDirName, isFutureDirName, parsePartitionDirName } from './file-names.js';
 import { unlinkIfExists } from './fs-util.js';
 import type { LogConfig } from './log-config.js';
 import type { LogDirFailures } from './log-dir-failures.js';
@@ -47,7 +47,9 @@ export function loadLogDir(load: LogDirLoad, loaded: PartitionLog[], configFor: 
   let count = 0;
   for (const entry of load.entries()) {
     if (!entry.isDirectory()) continue;
-    if (isDeleteDirName(entry.name)) {
+    // A future replica left by a move that a stop interrupted: the move is not resumed (the
+    // replica stays where it was loaded from; AlterReplicaLogDirs starts it again).
+    if (isDeleteDirName(entry.name) || isFutureDirName(entry.name)) {
       fs.rm(join(dir, entry.name), { recursive: true, force: true }, () => {});
       continue;
     }

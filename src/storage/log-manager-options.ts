@@ -37,6 +37,8 @@ export interface LogManagerOptions {
   cleaner?: Partial<LogCleanerOptions>;
   /** The owner's logger, given to every log here (default the process logger). */
   logger?: Logger;
+  /** Told the duration (ms) of each log flush that fsynced something (Kafka's LogFlushStats). */
+  onFlush?: (ms: number) => void;
   /** Dirs whose disk failed before the manager was made (start-up): offline from the start, never touched. */
   failedDirs?: ReadonlyMap<string, unknown>;
 }

@@ -18,7 +18,8 @@ import {
 } from './file-names.js';
 import { atomicWriteFile, fsyncDir } from './fs-util.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
-import { PartitionLog } from './partition-log.js';
+import { PartitionLog, type PartitionLogOpenOptions } from './partition-log.js';
+import type { FutureReplica } from './future-replica-copy.js';
 import { loadLogDir } from './log-loading.js';
 import { writePartitionMetadata } from './partition-metadata.js';
 import { StorageErrorLog, isLogDirFailure, storageFailureCode } from './storage-error-log.js';
@@ -91,6 +92,17 @@ export class LogManager {
     for (const [d, cause] of opts.failedDirs ?? []) this.dirFailures.fail(d, cause);
   }
 
+  /**
+   * Future replicas being filled for a move to another log dir (AlterReplicaLogDirs with a
+   * throttle), by partition directory name; shown by DescribeLogDirs with isFuture.
+   */
+  readonly futureReplicas = new Map<string, FutureReplica>();
+
+  /** shutdown() was called. */
+  get isShutDown(): boolean {
+    return this.shutDown;
+  }
+
   /** The log dirs that have not failed. */
   get onlineDirs(): string[] {
     return this.logDirs.filter((d) => !this.dirFailures.isOffline(d));
@@ -112,8 +124,8 @@ export class LogManager {
   }
 
   /** What every log opened here shares: time, timers, the segment file bound and the read pool. */
-  private logOpenOptions(): { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger; onLogDirFailure: (e: LogDirFailureError) => void } {
-    const o: { scheduler: Scheduler; now: () => number; cache: SegmentResourceCache; readPool?: BufferPool; logger: Logger; onLogDirFailure: (e: LogDirFailureError) => void } = {
+  private logOpenOptions(): PartitionLogOpenOptions {
+    const o: PartitionLogOpenOptions = {
       scheduler: this.scheduler,
       now: this.now,
       cache: this.segmentCache,
@@ -121,6 +133,7 @@ export class LogManager {
       onLogDirFailure: (e) => this.dirFailures.report(this.configuredDir(e.logDir), e),
     };
     if (this.opts.readPool !== undefined) o.readPool = this.opts.readPool;
+    if (this.opts.onFlush !== undefined) o.onFlush = this.opts.onFlush;
     return o;
   }
 
@@ -277,8 +290,10 @@ export class LogManager {
    * the reopened log; the caller must stop using the old PartitionLog. Kafka copies into a future
    * replica in the background and swaps; a single node moves the closed directory in one step
    * (a rename, or a copy then delete across filesystems), so the move is done when this returns.
+   * `place` moves the closed directory to the target (a throttled move passes one that completes
+   * its future replica and renames that instead).
    */
-  moveLog(topic: string, partition: number, destDir: string, config: LogConfig): PartitionLog {
+  moveLog(topic: string, partition: number, destDir: string, config: LogConfig, place: (source: string, target: string) => void = moveDir): PartitionLog {
     const key = logKey(topic, partition);
     const plog = this.logs.get(key);
     const from = this.dirOfLog.get(key);
@@ -294,7 +309,7 @@ export class LogManager {
     let moved: PartitionLog;
     try {
       fs.rmSync(target, { recursive: true, force: true });
-      moveDir(plog.dir, target);
+      place(plog.dir, target);
       fsyncDir(destDir);
       fsyncDir(from);
       moved = PartitionLog.open(target, topic, partition, config, { ...this.logOpenOptions(), ...state });

@@ -40,4 +40,6 @@ export interface PartitionLogOpenOptions {
   onLogDirFailure?: (e: LogDirFailureError) => void;
   /** The owner's logger (the log manager's; default the process logger). */
   logger?: Logger;
+  /** Told the duration (ms) of each flush that fsynced something (Kafka's LogFlushStats). */
+  onFlush?: (ms: number) => void;
 }

@@ -70,6 +70,7 @@ export class PartitionLog {
   private dirty = false;
   private closed = false;
   private readonly onLogDirFailure: ((e: LogDirFailureError) => void) | undefined;
+  private readonly onFlush: ((ms: number) => void) | undefined;
   /** Set by the broker when the partition opens; without it the cleaner stops at the high watermark. */
   cleanerHooks: CleanerHooks | undefined;
 
@@ -85,6 +86,7 @@ export class PartitionLog {
     this.clock = { now: () => now() };
     this.logger = opts.logger ?? processLog;
     this.onLogDirFailure = opts.onLogDirFailure;
+    this.onFlush = opts.onFlush;
     this.settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes, cache: opts.cache ?? newSegmentResourceCache(), readPool: opts.readPool };
     this.lastFlushTime = this.now();
     this.leaderEpochs = new LeaderEpochCache(dir, () => this._logEndOffset);
@@ -347,10 +349,13 @@ export class PartitionLog {
     const generation = this.truncations;
     let pending = toFlush.length;
     let failed = false;
+    const started = performance.now();
     for (const s of toFlush) {
       s.flushAsync((err) => {
         if (err !== null) failed = true;
-        if (--pending > 0 || failed || this.closed || generation !== this.truncations) return;
+        if (--pending > 0 || failed) return;
+        this.onFlush?.(performance.now() - started);
+        if (this.closed || generation !== this.truncations) return;
         this._recoveryPoint = Math.max(this._recoveryPoint, Math.min(upTo, this._logEndOffset));
       });
     }
@@ -363,11 +368,13 @@ export class PartitionLog {
       this.lastFlushTime = this.now();
       return;
     }
+    const started = performance.now();
     try {
       for (let i = this.segments.floorIndex(this._recoveryPoint); i < this.segments.count; i++) (this.segments.at(i) as Segment).flushSync();
     } catch (e) {
       throw this.storageError(e);
     }
+    this.onFlush?.(performance.now() - started);
     this._recoveryPoint = this._logEndOffset;
     this.unflushedMessages = 0;
     this.dirty = false;

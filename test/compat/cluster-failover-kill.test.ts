@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
-import { startPythonConsumer, startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
+import { startPythonConsumer, startPythonProducer, stopAfterTest } from '../helpers/failover-clients.js';
 import { acksOf, assertLogsHoldAcks, finishProducer, type Ack } from '../helpers/acked-records.js';
 
 const fx = useEtcd({ before, after });
@@ -52,18 +52,12 @@ async function fullIsr(cluster: ProcessCluster, topics: string[], partitions: Re
 
 test(`confluent-kafka idempotent producer and a consumer group through ${ROUNDS} kill -9 rounds of a partition leader`, { timeout: 20 * 60_000 }, async (t) => {
   const cluster = await startProcessCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 3 });
-  let producer: LineProcess | undefined;
-  let consumer: LineProcess | undefined;
-  t.after(async () => {
-    await producer?.kill();
-    await consumer?.kill();
-    await cluster.stop();
-  });
+  const track = stopAfterTest(t, cluster);
   await createReplicatedTopics(cluster.broker(1).port, [{ name: TOPIC, partitions: PARTITIONS }]);
   await fullIsr(cluster, [TOPIC], { [TOPIC]: PARTITIONS });
-  producer = startPythonProducer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, interval: 0.01 });
-  consumer = startPythonConsumer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, group: GROUP, ...(process.env['CONSUMER_DEBUG'] ? { debug: process.env['CONSUMER_DEBUG'] } : {}) });
-  const acks = (): Ack[] => acksOf((producer as LineProcess).lines);
+  const producer = track(startPythonProducer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, interval: 0.01 }));
+  const consumer = track(startPythonConsumer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, group: GROUP, ...(process.env['CONSUMER_DEBUG'] ? { debug: process.env['CONSUMER_DEBUG'] } : {}) }));
+  const acks = (): Ack[] => acksOf(producer.lines);
   await until('the producer to be acknowledged on every partition', () => new Set(acks().map((a) => a.p)).size === PARTITIONS, 60_000);
   // (The consumer is checked at the end, after the producer's guarantees.)
   const resumeMs: number[] = [];
@@ -89,7 +83,7 @@ test(`confluent-kafka idempotent producer and a consumer group through ${ROUNDS}
     if (victim === md.controllerId) kinds.controller++;
     if (victim === coordinator) kinds.coordinator++;
     if (victim !== md.controllerId && victim !== coordinator) kinds.other++;
-    const ackedBefore = (producer as LineProcess).lines.length;
+    const ackedBefore = producer.lines.length;
     const killedAt = performance.now();
     await cluster.kill(victim);
     // Produce resumes: a new acknowledgement on each partition the victim led.
@@ -98,7 +92,7 @@ test(`confluent-kafka idempotent producer and a consumer group through ${ROUNDS}
       () => {
         // Acks arriving within OLD_ACK_WINDOW_MS of the kill were sent by the old leader before it
         // died (no new leader can exist before its lease of broker.session.timeout.ms expires).
-        const after = (producer as LineProcess).lines
+        const after = producer.lines
           .slice(ackedBefore)
           .filter((l) => l.at - killedAt > OLD_ACK_WINDOW_MS && typeof l.msg['o'] === 'number' && victimPartitions.includes(l.msg['p'] as number));
         const seen = new Map<number, number>();

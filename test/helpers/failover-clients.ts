@@ -155,3 +155,20 @@ export function startPythonProducer(job: { bootstrap: string; topic: string; par
 export function startPythonConsumer(job: { bootstrap: string; topic: string; partitions: number; group: string; debug?: string }): LineProcess {
   return runLines(CONSUMER_PY, job, 'confluent-kafka consumer');
 }
+
+/**
+ * Clean-up of a test that runs client processes against a cluster: returns `track`, which notes a
+ * client process as it starts; after the test every tracked process is killed (in the order they
+ * were started), then the cluster stops.
+ */
+export function stopAfterTest(t: { after(fn: () => Promise<void>): void }, cluster: { stop(): Promise<void> }): <P extends LineProcess>(p: P) => P {
+  const started: LineProcess[] = [];
+  t.after(async () => {
+    for (const p of started) await p.kill();
+    await cluster.stop();
+  });
+  return (p) => {
+    started.push(p);
+    return p;
+  };
+}

@@ -12,26 +12,12 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { useEtcd } from '../helpers/etcd.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/cluster-process.js';
 import { kcat } from '../helpers/compat.js';
 import { assertOk, samsaCli } from '../helpers/samsa-cli.js';
 
 const fx = useEtcd({ before, after });
 let cluster: TestCluster;
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last !== undefined ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function withAdmin<T>(bootstrap: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Kafka({ brokers: [bootstrap], clientId: 'cluster-metadata-test', logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
@@ -49,7 +35,7 @@ function electedController(): Promise<number> {
     const ids = cluster.brokers.filter((b) => b.running !== null).map((b) => b.running?.broker.cluster?.controllerId ?? -1);
     const first = ids[0] ?? -1;
     return first >= 0 && ids.every((id) => id === first) ? first : undefined;
-  });
+  }, 20_000);
 }
 
 interface ClusterJson {
@@ -86,6 +72,7 @@ async function startAll(): Promise<void> {
       const t = b.running?.broker.metadata.image().topic('r3');
       return t !== undefined && t.partitions.every((p) => p.isr.length === 3 && p.leader > 0);
     }),
+    20_000,
   );
 }
 
@@ -134,7 +121,7 @@ test("a stopped broker's replicas are offline and it leaves the ISR; samsa clust
       const m = await withAdmin(b1, (admin) => admin.fetchTopicMetadata({ topics: ['r3'] }));
       const parts = m.topics[0]?.partitions ?? [];
       return parts.length === 3 && parts.every((p) => p.offlineReplicas?.join() === '2' && !p.isr.includes(2) && p.leader !== 2) ? parts : undefined;
-    });
+    }, 20_000);
     for (const p of meta) assert.deepEqual([...p.replicas].sort(), [1, 2, 3]);
     // Written while broker 2 is down: it has to catch up before it is back in the ISR.
     const producer = new Kafka({ brokers: [b1], clientId: 'cluster-metadata-producer', logLevel: logLevel.NOTHING }).producer();
@@ -171,7 +158,7 @@ test('a partition whose only replica is down answers LEADER_NOT_AVAILABLE with l
       const md = JSON.parse(out.stdout.toString('utf8')) as { topics: { topic: string; error?: string; partitions: { partition: number; leader: number; error?: string }[] }[] };
       const p = md.topics.find((t) => t.topic === 'solo')?.partitions[0];
       return p !== undefined && p.leader === -1 ? { topic: md.topics.find((t) => t.topic === 'solo'), p } : undefined;
-    });
+    }, 20_000);
     assert.match(r.p.error ?? '', /leader not available|LEADER_NOT_AVAILABLE/i, JSON.stringify(r));
     assert.equal(r.topic?.error, undefined, 'the topic itself has no error');
     const j = await samsaCluster(b1);
@@ -182,5 +169,5 @@ test('a partition whose only replica is down answers LEADER_NOT_AVAILABLE with l
   await until('solo-0 to be led by broker 3 again', async () => {
     const j = await samsaCluster(b1);
     return j.offlinePartitions.length === 0 ? true : undefined;
-  });
+  }, 20_000);
 });

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { startCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/cluster-process.js';
-import { startPythonConsumer, startPythonProducer, type LineProcess } from '../helpers/failover-clients.js';
+import { startPythonConsumer, startPythonProducer, stopAfterTest } from '../helpers/failover-clients.js';
 import { acksOf, auditPartition, longestAckGap } from '../helpers/acked-records.js';
 import { API, WireClient } from '../helpers/wire.js';
 
@@ -44,13 +44,7 @@ async function createTopic(port: number, name: string): Promise<Created> {
 
 test(`etcd down for ${OUTAGE_MS / 1000} s under acks=all load: leaders keep serving, metadata changes fail clearly, the cluster resumes`, { timeout: 5 * 60_000 }, async (t) => {
   const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 3 });
-  let producer: LineProcess | undefined;
-  let consumer: LineProcess | undefined;
-  t.after(async () => {
-    await producer?.kill();
-    await consumer?.kill();
-    await cluster.stop();
-  });
+  const track = stopAfterTest(t, cluster);
   t.after(async () => {
     // Whatever happened, etcd runs again for the next test file's use of the fixture.
     await fx.etcd.members[0]?.start();
@@ -66,8 +60,8 @@ test(`etcd down for ${OUTAGE_MS / 1000} s under acks=all load: leaders keep serv
       ),
     );
   await until('a full ISR on every partition, seen by every broker', () => [1, 2, 3].every((n) => image(n).topic(TOPIC)?.partitions.every((p) => p.isr.length === 3) === true), 30_000);
-  producer = startPythonProducer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, interval: 0.01 });
-  consumer = startPythonConsumer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, group: 'outage-group' });
+  const producer = track(startPythonProducer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, interval: 0.01 }));
+  const consumer = track(startPythonConsumer({ bootstrap: cluster.bootstrap(), topic: TOPIC, partitions: PARTITIONS, group: 'outage-group' }));
   const prod = producer;
   const cons = consumer;
   await until('acknowledgements on every partition', () => new Set(acksOf(prod.lines).map((a) => a.p)).size === PARTITIONS, 60_000);

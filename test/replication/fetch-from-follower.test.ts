@@ -8,7 +8,9 @@
  *   follower's counters show it served the reads); with that follower stopped, the leader serves
  *   the rack's consumers;
  * - a kafkajs consumer with rackId reads from the follower in its rack and falls back to the
- *   leader when that follower stops.
+ *   leader when that follower stops;
+ * - no timer of the brokers (preferred read replica, fetch sessions, delayed fetches) was armed
+ *   with a negative, NaN or overflowing delay during all of the above (timer-guard.ts).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,9 +20,15 @@ import { PY_PRELUDE, runLines } from '../helpers/failover-clients.js';
 import { WireClient, API, waitFor } from '../helpers/wire.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { Kafka, logLevel } from 'kafkajs';
+import { guardTimers, type TimerGuard } from '../helpers/timer-guard.js';
 
 const RACK_AWARE = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
 const fx = useEtcd({ before, after });
+let timers: TimerGuard | undefined;
+before(() => {
+  timers = guardTimers();
+});
+after(() => timers?.uninstall());
 let started: Promise<TestCluster> | undefined;
 
 async function cluster(): Promise<TestCluster> {
@@ -219,4 +227,11 @@ test('a kafkajs consumer with rackId reads from the follower in its rack and fal
   assert.equal(fo.followerReads, otherBefore, `broker ${other} (another rack) served nothing: the leader did`);
   await consumer.disconnect();
   await c.startBroker(follower);
+});
+
+test('no timer was armed with a negative, NaN or overflowing delay by the brokers', () => {
+  assert.ok(timers !== undefined);
+  const libs = [...timers.libraries].map(([p, n]) => `${p} ${n}`).join(', ');
+  console.log(`# bad timer delays: Samsa ${timers.samsa.length}; client libraries: ${libs === '' ? 'none' : libs}`);
+  assert.deepEqual(timers.samsa.map((b) => `${b.delay} ms at ${b.at}`), []);
 });

@@ -145,7 +145,7 @@ export class SaslDispatcher implements FrameDispatcher {
     encodeSaslHandshakeResponse(w, { errorCode: server === null ? ErrorCode.UNSUPPORTED_SASL_MECHANISM : ErrorCode.NONE, mechanisms: [...enabled] }, version);
     if (server === null) {
       this.counts.failures++;
-      this.logger.info(`Failed authentication with ${conn.remoteAddress} (Unsupported SASL mechanism ${mechanism})`);
+      this.logger.info(`Failed authentication with ${conn.remoteAddress} (Unsupported SASL mechanism ${mechanism})`, conn.logFields);
       conn.closeAfterResponses(`unsupported SASL mechanism ${mechanism}`);
     } else {
       state.server = server;
@@ -265,7 +265,7 @@ export class SaslDispatcher implements FrameDispatcher {
     if (state.reauth === null) this.counts.failures++;
     else this.counts.failedReauthentications++;
     const what = state.reauth === null ? 'authentication' : 're-authentication';
-    this.logger.info(`Failed ${what} with ${conn.remoteAddress} (${message}${refusal === null ? '' : `: ${refusal}`})`);
+    this.logger.info(`Failed ${what} with ${conn.remoteAddress} (${message}${refusal === null ? '' : `: ${refusal}`})`, conn.logFields);
     const delayMs = this.settings.failedAuthDelayMs;
     return new Promise((resolve) => {
       const done = (): void => {

@@ -7,11 +7,14 @@
  * A controller writes through EtcdMetadataStore.fenced(epoch): each of its transactions compares
  * the epoch, so once another candidate has won, the old controller's writes are refused
  * (NOT_CONTROLLER), as Kafka's zkVersion check on /controller_epoch refused them.
- * Leadership ends when the lease does (keep-alives stop for the TTL) or on resign().
+ * Leadership ends when the lease does (keep-alives stop for the TTL) or on resign(). The campaign's
+ * lease is kept alive by lease-keeper.ts, as a registration is, so that losing one etcd member
+ * does not depose the controller.
  */
 import { Campaign, type Watcher } from 'etcd3';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import type { EtcdSession } from './session.js';
 
 export interface ControllerLeadership {
@@ -63,7 +66,40 @@ export function campaignForController(session: EtcdSession, nodeId: number, ttlM
     };
     return builder;
   };
-  const campaign = new Campaign(ns, String(nodeId), Math.max(1, Math.ceil(ttlMs / 1000)));
+  // The campaign's lease is kept alive by a LeaseKeeper (moves off a dead etcd member in time), not
+  // by etcd3's Lease; a loss the keeper sees reaches the campaign as the Lease's own 'lost'.
+  const ttl = Math.max(1, Math.ceil(ttlMs / 1000));
+  let keeper: LeaseKeeper | null = null;
+  let released = false;
+  const lease = ns.lease.bind(ns);
+  ns.lease = (leaseTtl, options) => {
+    const l = lease(leaseTtl, { ...options, autoKeepAlive: false });
+    const stop = (): void => {
+      released = true;
+      keeper?.stop();
+    };
+    const revoke = l.revoke.bind(l);
+    l.revoke = (o) => {
+      stop();
+      return revoke(o);
+    };
+    const release = l.release.bind(l);
+    l.release = () => {
+      stop();
+      release();
+    };
+    l.grant().then(
+      (id) => {
+        if (released) return;
+        keeper = new LeaseKeeper(session, id, ttl, `controller candidate ${nodeId}`);
+        session.onClose(() => keeper?.stop());
+        keeper.onLost((err) => l.emit('lost', err));
+      },
+      () => undefined, // the campaign sees the failed grant itself
+    );
+    return l;
+  };
+  const campaign = new Campaign(ns, String(nodeId), ttl);
   session.onClose(() => void campaign.resign().catch(() => undefined));
   const lostListeners: ((err: Error) => void)[] = [];
   let lost: Error | undefined;

@@ -40,6 +40,10 @@ export interface EtcdMember {
   kill(): Promise<void>;
   /** Starts it again on its data dir and ports; resolves once it runs (health needs a quorum: not waited for). */
   start(): Promise<void>;
+  /** SIGSTOP: it stops answering but its TCP connections stay open (a frozen member). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
 }
 
 const START_DEADLINE_MS = 20_000;
@@ -160,6 +164,8 @@ async function tryStart(bin: string, size: number): Promise<EtcdProcess | { fail
       if (alive(children[i] ?? null)) return;
       launch(i, 'existing');
     },
+    freeze: () => void children[i]?.kill('SIGSTOP'),
+    thaw: () => void children[i]?.kill('SIGCONT'),
   }));
   const endpoints = specs.map((m) => url(m.clientPort)).join(',');
   const deadline = performance.now() + START_DEADLINE_MS;

@@ -12,18 +12,17 @@
  * was expired by the server, and a client that could not reach it kept its session until it
  * reconnected and learnt otherwise. While etcd is down for everyone no lease expires (etcd gives
  * every lease a fresh TTL when a member becomes leader), so the registration simply continues
- * when it returns, with no leadership change (docs/cluster.md, "etcd outages"). etcd3's own Lease
- * gives up after 2 TTLs without an answer, hence this keeper.
+ * when it returns, with no leadership change (docs/cluster.md, "etcd outages"). The lease is kept
+ * alive by lease-keeper.ts (etcd3's own Lease gives up after 2 TTLs without an answer, and stays
+ * a whole TTL on a silent etcd member).
  * Samsa deviation: etcd counts TTLs in whole seconds (and enforces a minimum of about 2 s), so
  * ttlMs is rounded up to seconds.
  */
-import type { IDuplexStream, ILeaseKeepAliveRequest, ILeaseKeepAliveResponse } from 'etcd3';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
-import { systemClock } from '../../common/clock.js';
-import { log } from '../../common/logger.js';
 import type { BrokerImage } from '../../metadata/image.js';
 import { encodeBroker } from './keys.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import type { EtcdSession } from './session.js';
 
 export interface BrokerRegistration {
@@ -37,8 +36,6 @@ export interface BrokerRegistration {
   /** Ends the registration now (revokes the lease; the key goes at once). */
   close(): Promise<void>;
 }
-
-type KeepAliveStream = IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse>;
 
 export async function registerBroker(session: EtcdSession, broker: BrokerImage, ttlMs: number): Promise<BrokerRegistration> {
   const { client, keys } = session;
@@ -89,113 +86,4 @@ export async function unregisterBroker(session: EtcdSession, nodeId: number): Pr
     if (!(e instanceof Error && /not found/i.test(e.message))) throw e;
   });
   return true;
-}
-
-/**
- * Sends a keep-alive every TTL/3 on one stream (opened again after any error); reports `lost` only
- * on an answer with TTL 0. While etcd does not answer it logs once and keeps trying.
- */
-class LeaseKeeper {
-  stopped = false;
-  private stream: KeepAliveStream | null = null;
-  private opening = false;
-  private lastAnswerMs = systemClock.now();
-  private unreachableLogged = false;
-  private readonly timer: NodeJS.Timeout;
-  private readonly intervalMs: number;
-  private readonly lost: ((err: Error) => void)[] = [];
-
-  constructor(
-    private readonly session: EtcdSession,
-    private readonly leaseId: string,
-    private readonly ttl: number,
-    private readonly who: string,
-  ) {
-    this.intervalMs = Math.max(200, Math.floor((ttl * 1000) / 3));
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
-    this.tick();
-  }
-
-  onLost(listener: (err: Error) => void): void {
-    this.lost.push(listener);
-  }
-
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.drop();
-  }
-
-  private tick(): void {
-    if (this.stopped) return;
-    const silentMs = systemClock.now() - this.lastAnswerMs;
-    // Two keep-alives unanswered: the stream's etcd member may be dead; open the stream again
-    // (possibly on another member of the endpoints list) while the lease still has a third of its TTL.
-    if (silentMs > 2 * this.intervalMs) {
-      if (silentMs > this.ttl * 1000 && !this.unreachableLogged) {
-        this.unreachableLogged = true;
-        log.warn(`${this.who}: etcd has not answered keep-alives of lease ${this.leaseId} for ${silentMs} ms; still registered as far as this broker knows, retrying`);
-      }
-      // A stream that stopped answering (a dead connection) is opened again.
-      this.drop();
-    }
-    if (this.stream !== null) {
-      try {
-        this.stream.write({ ID: this.leaseId });
-      } catch {
-        this.drop();
-      }
-      return;
-    }
-    if (this.opening) return;
-    this.opening = true;
-    this.session.client.leaseClient.leaseKeepAlive().then(
-      (s) => {
-        this.opening = false;
-        if (this.stopped) {
-          s.cancel();
-          return;
-        }
-        this.stream = s;
-        s.on('data', (r) => this.answered(r));
-        s.on('error', () => {
-          if (this.stream === s) this.stream = null;
-        });
-        s.on('end', () => {
-          if (this.stream === s) this.stream = null;
-        });
-        s.write({ ID: this.leaseId });
-      },
-      () => {
-        this.opening = false;
-      },
-    );
-  }
-
-  private answered(r: ILeaseKeepAliveResponse): void {
-    if (this.stopped) return;
-    if (r.TTL === '0' || Number(r.TTL) <= 0) {
-      this.stop();
-      const err = new Error(`etcd lease ${this.leaseId} expired`);
-      log.warn(`${this.who}: etcd lease ${this.leaseId} expired (not renewed within its TTL of ${this.ttl} s), no longer registered`);
-      for (const l of this.lost) l(err);
-      return;
-    }
-    if (this.unreachableLogged) log.info(`${this.who}: etcd answers again; lease ${this.leaseId} is still valid`);
-    this.unreachableLogged = false;
-    this.lastAnswerMs = systemClock.now();
-  }
-
-  private drop(): void {
-    const s = this.stream;
-    this.stream = null;
-    if (s === null) return;
-    try {
-      s.cancel();
-    } catch {
-      // already closed
-    }
-  }
 }

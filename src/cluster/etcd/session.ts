@@ -43,30 +43,53 @@ export interface EtcdSessionOptions {
   readonly prefix?: string;
 }
 
+function clientOptions(hosts: string[]): IOptions {
+  return {
+    hosts,
+    faultHandling: { host: () => passThrough, watchBackoff: watchBackoff() },
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: systemClock.now() + ETCD_CALL_DEADLINE_MS }),
+    grpcOptions: {
+      // A connection that went silent (a cut link) is noticed and replaced (etcd accepts pings every 5 s).
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5000,
+      'grpc.keepalive_permit_without_calls': 1,
+      // Reconnect within a second of etcd's return (gRPC's backoff grows to 120 s), well inside a lease.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+    },
+  };
+}
+
 export class EtcdSession {
   readonly client: Etcd3;
   readonly keys: EtcdKeys;
+  /** The etcd members' client URLs (etcd.endpoints). */
+  readonly endpoints: readonly string[];
   private closed = false;
   private readonly closeHooks: (() => void)[] = [];
+  private readonly memberClients = new Map<string, Etcd3>();
 
   constructor(options: EtcdSessionOptions) {
     const hosts = (typeof options.endpoints === 'string' ? options.endpoints.split(',') : [...options.endpoints]).map((h) => h.trim()).filter((h) => h !== '');
     if (hosts.length === 0) throw new Error('etcd.endpoints is empty');
+    this.endpoints = hosts;
     this.keys = new EtcdKeys(normalizePrefix(options.prefix ?? DEFAULT_ETCD_PREFIX));
-    this.client = new Etcd3({
-      hosts,
-      faultHandling: { host: () => passThrough, watchBackoff: watchBackoff() },
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: systemClock.now() + ETCD_CALL_DEADLINE_MS }),
-      grpcOptions: {
-        // A connection that went silent (a cut link) is noticed and replaced (etcd accepts pings every 5 s).
-        'grpc.keepalive_time_ms': 10_000,
-        'grpc.keepalive_timeout_ms': 5000,
-        'grpc.keepalive_permit_without_calls': 1,
-        // Reconnect within a second of etcd's return (gRPC's backoff grows to 120 s), well inside a lease.
-        'grpc.initial_reconnect_backoff_ms': 100,
-        'grpc.max_reconnect_backoff_ms': 1000,
-      },
-    });
+    this.client = new Etcd3(clientOptions(hosts));
+  }
+
+  /**
+   * A client bound to one member of `endpoints` (the lease keeper chooses which member carries its
+   * keep-alive stream, and moves it when that member goes silent). gRPC shares the connection to a
+   * member between clients with the same options, so this opens no extra connection.
+   */
+  memberClient(endpoint: string): Etcd3 {
+    if (this.endpoints.length === 1 || this.closed) return this.client;
+    let c = this.memberClients.get(endpoint);
+    if (c === undefined) {
+      c = new Etcd3(clientOptions([endpoint]));
+      this.memberClients.set(endpoint, c);
+    }
+    return c;
   }
 
   get isClosed(): boolean {
@@ -94,5 +117,7 @@ export class EtcdSession {
       }
     }
     this.client.close();
+    for (const c of this.memberClients.values()) c.close();
+    this.memberClients.clear();
   }
 }
