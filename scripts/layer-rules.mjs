@@ -62,6 +62,13 @@ export const rules = [
     why: 'handlers and the gate receive narrow services (handlers/index.ts buildHandlers), never the Broker',
   },
   {
+    name: 'console-is-a-kafka-client',
+    kind: 'only',
+    from: ['console'],
+    allow: ['client', 'common', 'protocol'],
+    why: 'the web console talks to any Kafka cluster through src/client (and is served by a broker only as a client of its own listener)',
+  },
+  {
     name: 'handler-never-imports-handler',
     kind: 'handlers',
     why: 'shared handler code lives beside the handlers in a file without an NN- prefix',

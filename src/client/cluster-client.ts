@@ -10,7 +10,8 @@
  * (NOT_LEADER_OR_FOLLOWER); here `refresh()` is the caller's job, and `any()` tries every known
  * broker until one answers, so a stopped bootstrap broker does not make the cluster look down.
  */
-import { fetchMetadata, openFirst, type ClusterMetadata } from './admin.js';
+import type { ListOffsetsResponse } from '../protocol/generated/messages/list-offsets.js';
+import { ApiKey, fetchMetadata, openFirst, tpKey, type ClusterMetadata, type TopicPartitionKey } from './admin.js';
 import { ClientConnectionError, KafkaConnection } from './connection.js';
 
 export interface ClusterClientOptions {
@@ -97,6 +98,40 @@ export class ClusterClient {
       if (e instanceof ClientConnectionError && conn.client.closed) this.drop(conn);
       throw e;
     }
+  }
+
+  /**
+   * ListOffsets v7 at `timestamp` (ms, or OffsetSpec) for each partition, asked of each
+   * partition's leader. Partitions whose leader is down or answers an error are left out.
+   */
+  async offsetsAt(partitions: readonly { topic: string; partition: number }[], timestamp: bigint, md?: ClusterMetadata): Promise<Map<TopicPartitionKey, bigint>> {
+    const out = new Map<TopicPartitionKey, bigint>();
+    if (partitions.length === 0) return out;
+    const meta = md ?? (await this.refresh());
+    const byLeader = new Map<number, Map<string, number[]>>();
+    for (const p of partitions) {
+      const leader = meta.topics.get(p.topic)?.partitions.find((x) => x.partition === p.partition)?.leader ?? -1;
+      if (leader < 0) continue;
+      let topics = byLeader.get(leader);
+      if (!topics) byLeader.set(leader, (topics = new Map()));
+      topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+    }
+    await Promise.all(
+      [...byLeader].map(async ([leader, topics]) => {
+        let res: ListOffsetsResponse;
+        try {
+          res = await (await this.node(leader)).request<ListOffsetsResponse>(ApiKey.ListOffsets, 7, {
+            replicaId: -1,
+            isolationLevel: 0,
+            topics: [...topics].map(([name, ps]) => ({ name, partitions: ps.map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp })) })),
+          }, 10_000);
+        } catch {
+          return;
+        }
+        for (const t of res.topics) for (const p of t.partitions) if (p.errorCode === 0) out.set(tpKey(t.name, p.partitionIndex), p.offset);
+      }),
+    );
+    return out;
   }
 
   close(): void {

@@ -34,19 +34,22 @@ export class ResetPlanError extends Error {
   }
 }
 
-/** The new offset of each partition in `parts`; `committed` is the group's committed offsets. */
+/**
+ * The new offset of each partition in `parts`; `committed` is the group's committed offsets,
+ * `offsetsAt` answers ListOffsets (the bootstrap broker by default; a cluster client asks leaders).
+ */
 export async function planOffsetReset(
   admin: GroupAdmin,
   group: string,
   parts: readonly { topic: string; partition: number }[],
   spec: ResetSpec,
   committed: Map<string, Map<number, bigint>>,
+  offsetsAt: (parts: readonly { topic: string; partition: number }[], timestamp: bigint) => Promise<Map<string, bigint>> = (ps, ts) => listOffsets(admin.bootstrap, ps, ts),
 ): Promise<PlannedOffset[]> {
   if (parts.length === 0) return [];
-  const conn = admin.bootstrap;
-  const earliest = await listOffsets(conn, parts, OffsetSpec.EARLIEST);
-  const latest = await listOffsets(conn, parts, OffsetSpec.LATEST);
-  const byTime = spec.kind === 'to-time' ? await listOffsets(conn, parts, spec.ms) : null;
+  const earliest = await offsetsAt(parts, OffsetSpec.EARLIEST);
+  const latest = await offsetsAt(parts, OffsetSpec.LATEST);
+  const byTime = spec.kind === 'to-time' ? await offsetsAt(parts, spec.ms) : null;
   return parts.map(({ topic, partition }) => {
     const k = tpKey(topic, partition);
     const lo = earliest.get(k) ?? 0n;

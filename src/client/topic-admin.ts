@@ -152,3 +152,15 @@ export async function partitionSizes(cluster: ClusterClient, brokerIds: readonly
   );
   return out;
 }
+
+/** Selected config values of many topics in one DescribeConfigs (topics answering an error are left out). */
+export async function topicConfigValues(conn: KafkaConnection, topics: readonly string[], keys: readonly string[]): Promise<Map<string, Record<string, string | null>>> {
+  const out = new Map<string, Record<string, string | null>>();
+  if (topics.length === 0) return out;
+  const res = await conn.request<DescribeConfigsResponse>(Key.DescribeConfigs, 3, { resources: topics.map((t) => ({ resourceType: ConfigResource.topic, resourceName: t, configurationKeys: [...keys] })), includeSynonyms: false, includeDocumentation: false });
+  for (const r of res.results) {
+    if (r.errorCode !== 0) continue;
+    out.set(r.resourceName, Object.fromEntries(r.configs.map((c) => [c.name, c.value])));
+  }
+  return out;
+}
