@@ -49,6 +49,8 @@ import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
 import { ReplicationStats } from '../replication/replication-stats.js';
 import { applyLogConfig, BrokerObservability, type ObservabilitySources } from './observability.js';
+import { startBrokerConsole } from './console-listener.js';
+import type { RunningConsole } from '../console/server.js';
 import { StartupGate } from './startup-gate.js';
 import { openLogManager, prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
 import { bindListeners, scramCredentialsOf, type BoundListener } from './listener-binding.js';
@@ -76,6 +78,8 @@ export class Broker {
   readonly replicationStats = new ReplicationStats();
   /** The metrics registry and listener (metrics.listeners), null when not configured. */
   observability: BrokerObservability | null = null;
+  /** The web console (console.listeners), null when not configured. */
+  console: RunningConsole | null = null;
   /** Start-up has finished and stop() has not begun (/health/ready). */
   private started = false;
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
@@ -232,6 +236,7 @@ export class Broker {
     this.router = this.buildRouter();
     gate.open(this.router);
     this.started = true;
+    this.console = await startBrokerConsole(this.config, this.listeners, this.logger.child('console'));
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
@@ -409,6 +414,8 @@ export class Broker {
     const stopping = performance.now();
     const wasStarted = this.started;
     this.started = false;
+    await this.console?.close().catch(() => undefined);
+    this.console = null;
     await controlledShutdown(this.cluster, this.fetchers, this.config, this.logger);
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];

@@ -59,7 +59,7 @@ export interface NewTopic {
 }
 
 export async function createTopic(conn: KafkaConnection, t: NewTopic, timeoutMs = 30_000): Promise<{ topicId: string; partitions: number; replicationFactor: number }> {
-  const res = await conn.request<CreateTopicsResponse>(Key.CreateTopics, 5, {
+  const res = await conn.request<CreateTopicsResponse>(Key.CreateTopics, 7, {
     topics: [{ name: t.name, numPartitions: t.partitions, replicationFactor: t.replicationFactor, assignments: [], configs: t.configs.map((c) => ({ name: c.name, value: c.value })) }],
     timeoutMs,
     validateOnly: false,

@@ -58,7 +58,10 @@ export function toApiError(e: unknown): ApiError {
     return new ApiError(502, e.errorName, msg);
   }
   if (e instanceof ClientConnectionError) return new ApiError(503, 'CLUSTER_UNAVAILABLE', `Cannot reach the cluster: ${e.message}`, 'Check that the brokers are running and --bootstrap-server names them.');
-  if (e instanceof Error && 'statusCode' in e && typeof e.statusCode === 'number' && e.statusCode < 500) return new ApiError(e.statusCode, 'BAD_REQUEST', e.message);
+  if (e instanceof Error && 'statusCode' in e && typeof e.statusCode === 'number' && e.statusCode < 500) {
+    const code = e.statusCode === 404 ? 'NOT_FOUND' : e.statusCode === 405 ? 'METHOD_NOT_ALLOWED' : e.statusCode === 413 ? 'TOO_LARGE' : 'BAD_REQUEST';
+    return new ApiError(e.statusCode, code, e.message);
+  }
   return new ApiError(500, 'INTERNAL', 'The console failed to answer this request (see its log).');
 }
 
