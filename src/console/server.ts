@@ -46,7 +46,7 @@ export interface RunningConsole {
 const BODY_LIMIT = 2 * 1024 * 1024;
 
 export function buildConsoleApp(ctx: ConsoleContext, onError: (e: unknown) => void = () => undefined): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 1000 } });
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 4000 } });
   const assets = loadAssets();
   const shell = appShell();
   app.setErrorHandler((e, _req, reply) => {
