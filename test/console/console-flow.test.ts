@@ -113,6 +113,7 @@ test('create, produce, browse, filter, lag, reset, configs, delete: all from the
   assert.equal(await row1.locator('td.val pre').innerText(), markup);
   assert.equal(await page.locator('[data-testid=messages] img, [data-testid=messages] script').count(), 0);
   assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  await produce.getByRole('button', { name: 'Close' }).click();
   await shot(page, 'messages');
 
   // The page survives a reload at its own URL.
@@ -195,7 +196,7 @@ test('create, produce, browse, filter, lag, reset, configs, delete: all from the
   // Screenshots of the remaining pages.
   await page.goto(`${url}/`);
   await page.getByTestId('stat-topics').waitFor();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=throughput] canvas').length > 0);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=throughput]')?.getAttribute('data-points') ?? 0) >= 3, null, { timeout: 30_000 });
   await shot(page, 'overview');
   await page.goto(`${url}/brokers`);
   await page.locator('[data-testid=broker-configs] tbody tr').first().waitFor();

@@ -30,5 +30,5 @@ export function Chart({ labels, data, height = 220, testid }) {
   useEffect(() => {
     if (plot.current) plot.current.setData(data);
   }, [data]);
-  return html`<div class="chart" ref=${box} data-testid=${testid}></div>`;
+  return html`<div class="chart" ref=${box} data-testid=${testid} data-points=${data[0] ? data[0].length : 0}></div>`;
 }

@@ -166,7 +166,7 @@ export function MessageBrowser({ topic, partitions }) {
     ${result ? html`<p class="muted small" data-testid="browse-summary">${result.records.length} record(s), ${result.scanned} scanned${loadMs !== null ? html`, loaded in <span data-testid="load-time">${Math.round(loadMs)}</span> ms` : null}${mode === 'tail' ? ' — following new records' : ''}</p>` : null}
     ${result && result.records.length === 0 ? html`<p class="muted" data-testid="no-records">No records match.</p>` : null}
     ${result && result.records.length > 0 ? html`<div class="table-wrap"><table class="messages" data-testid="messages">
-      <thead><tr><th>Partition</th><th>Offset</th><th>Timestamp</th><th>Key</th><th>Value</th><th>Headers</th></tr></thead>
+      <thead><tr><th>Partition</th><th>Offset</th><th>Timestamp (UTC)</th><th>Key</th><th>Value</th><th>Headers</th></tr></thead>
       <tbody>${result.records.map((r) => html`<tr data-offset=${r.offset} data-partition=${r.partition}>
         <td>${r.partition}</td><td class="num">${r.offset}</td><td class="small">${time(r.timestamp)}</td>
         <td><${Bytes} b=${r.key} mode=${format} onShowAll=${() => showAll(r)} /></td>
