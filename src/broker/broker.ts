@@ -236,7 +236,7 @@ export class Broker {
     this.router = this.buildRouter();
     gate.open(this.router);
     this.started = true;
-    this.console = await startBrokerConsole(this.config, this.listeners, this.logger.child('console'));
+    this.console = await startBrokerConsole(this.config, this.listeners, this.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [], this.logger.child('console'));
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 

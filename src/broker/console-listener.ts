@@ -2,7 +2,8 @@
  * The web console served by the broker process (console.listeners=http://host:port, or
  * `samsa start --console`): the console (src/console) is started as a Kafka client of this
  * broker's first PLAINTEXT listener, exactly as `samsa console --bootstrap-server` would be,
- * and stopped before the listeners close. fastify and the console's modules are loaded only when
+ * and stopped before the listeners close; with metrics.listeners it also reads this broker's
+ * metrics endpoint for byte rates. fastify and the console's modules are loaded only when
  * the property is set. Without a PLAINTEXT listener the console is not started (a warning says
  * why): the console's client does not speak TLS or SASL yet.
  */
@@ -14,7 +15,7 @@ import type { RunningConsole } from '../console/server.js';
 
 const LOCAL: Readonly<Record<string, string>> = { '': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1' };
 
-export async function startBrokerConsole(config: BrokerConfig, listeners: readonly BoundListener[], logger: Logger): Promise<RunningConsole | null> {
+export async function startBrokerConsole(config: BrokerConfig, listeners: readonly BoundListener[], metricsUrls: readonly string[], logger: Logger): Promise<RunningConsole | null> {
   const spec = config.list('console.listeners')[0];
   if (spec === undefined) return null;
   const own = listeners.find((l) => protocolOf(config, l.name) === 'PLAINTEXT');
@@ -30,6 +31,7 @@ export async function startBrokerConsole(config: BrokerConfig, listeners: readon
     bootstrap: [`${host.includes(':') ? `[${host}]` : host}:${own.port}`],
     host: consoleHost,
     port: Number(m?.[2] ?? 8080),
+    metricsUrl: metricsUrls.length > 0 ? metricsUrls.join(',') : null,
     onError: (e) => logger.error('console request failed', e),
   });
   logger.info(`Console on ${running.url}`);

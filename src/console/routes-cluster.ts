@@ -7,7 +7,8 @@
  * down; a partition with an ISR smaller than its replicas is under-replicated, one without a live
  * leader offline. Throughput is counted from log end offsets (records in) and committed offsets
  * (records consumed), as Kafka UIs do without broker metrics; the browser turns the counters
- * into rates between two polls.
+ * into rates between two polls. With --metrics, the brokers' byte counters (BytesInPerSec,
+ * BytesOutPerSec) from Samsa's metrics endpoints are added (metrics-source.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { OffsetSpec } from '../client/admin.js';
@@ -16,6 +17,7 @@ import { describeAllAcls, describeAllQuotas, describeScramUsers } from '../clien
 import { ConfigResource, describeConfigs } from '../client/topic-admin.js';
 import { ApiError } from './api-error.js';
 import type { ConsoleContext } from './context.js';
+import { readByteCounters } from './metrics-source.js';
 import { int } from './validate.js';
 
 /** At most this many groups are asked for their committed offsets by the throughput counter. */
@@ -58,7 +60,8 @@ export function clusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
         for (const ps of committed.values()) for (const o of ps.values()) consumed += Number(o);
       }),
     );
-    return { time: Date.now(), produced, consumed };
+    const metrics = ctx.services.metricsUrl === null ? null : await readByteCounters(ctx.services.metricsUrl.split(',').map((u) => u.trim()).filter((u) => u !== ''));
+    return { time: Date.now(), produced, consumed, ...(metrics !== null ? { metrics } : {}) };
   });
 
   app.get('/api/brokers/:id/configs', async (req) => {

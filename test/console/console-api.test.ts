@@ -8,6 +8,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
+import { startBroker } from '../../src/index.js';
+import { byteCountersOf } from '../../src/console/metrics-source.js';
+import { startConsole } from '../../src/console/server.js';
 import { startConsoleBroker, type ConsoleBroker } from './console-fixture.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -178,4 +181,21 @@ test('group actions: reset refused while active, dry run, delete offsets, delete
   assert.equal((await call('/api/groups/api-group', 'DELETE')).status, 200);
   assert.equal((await call('/api/groups/api-group')).status, 404);
   assert.equal((await call('/api/groups/never-was', 'DELETE')).status, 404);
+});
+
+test('with --metrics, the throughput counters include the brokers\' byte counters', { timeout: 60_000 }, async (t) => {
+  assert.deepEqual(byteCountersOf('kafka_server_brokertopicmetrics_bytesin_total 10\nkafka_server_brokertopicmetrics_bytesin_total{topic="a"} 7\nkafka_server_brokertopicmetrics_bytesout_total 3\n# HELP x\n'), { bytesIn: 10, bytesOut: 3 });
+  const b = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0' }, logger: { level: 'warn' } });
+  t.after(() => b.stop());
+  const metricsUrl = `${b.broker.observability?.listeners[0]?.url}/metrics`;
+  const running = await startConsole({ bootstrap: [b.bootstrap], port: 0, metricsUrl });
+  t.after(() => running.close());
+  assert.deepEqual(await (await fetch(`${running.url}/api/features`)).json(), { metrics: true, schemaRegistry: false, connect: false });
+  assert.equal((await fetch(`${running.url}/api/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'metered', partitions: 1 }) })).status, 201);
+  const res = await fetch(`${running.url}/api/topics/metered/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'y'.repeat(1000) }) });
+  assert.equal(res.status, 201);
+  const tp = (await (await fetch(`${running.url}/api/throughput`)).json()) as { produced: number; metrics: { bytesIn: number; answered: number } };
+  assert.equal(tp.produced, 1);
+  assert.equal(tp.metrics.answered, 1);
+  assert.ok(tp.metrics.bytesIn >= 1000, JSON.stringify(tp));
 });

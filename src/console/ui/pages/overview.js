@@ -11,6 +11,7 @@ const POINTS = 150;
 
 function useThroughput() {
   const [series, setSeries] = useState([[], [], []]);
+  const [bytes, setBytes] = useState(null);
   const last = useRef(null);
   useEffect(() => {
     let stopped = false;
@@ -22,6 +23,17 @@ function useThroughput() {
         last.current = s;
         if (prev === null || s.time <= prev.time) return;
         const dt = (s.time - prev.time) / 1000;
+        if (s.metrics && prev.metrics) {
+          const m = s.metrics;
+          const p = prev.metrics;
+          setBytes((old) => {
+            const next = (old ?? [[], [], []]).map((a) => a.slice(-POINTS + 1));
+            next[0].push(s.time / 1000);
+            next[1].push(Math.max(0, (m.bytesIn - p.bytesIn) / dt));
+            next[2].push(Math.max(0, (m.bytesOut - p.bytesOut) / dt));
+            return next;
+          });
+        }
         setSeries((old) => {
           const next = old.map((a) => a.slice(-POINTS + 1));
           next[0].push(s.time / 1000);
@@ -40,7 +52,7 @@ function useThroughput() {
       clearInterval(t);
     };
   }, []);
-  return series;
+  return { series, bytes };
 }
 
 function PartitionList({ rows, testid }) {
@@ -53,7 +65,7 @@ function PartitionList({ rows, testid }) {
 
 export function OverviewPage() {
   const { data, error, loading } = useApi('/api/cluster', POLL_MS);
-  const tp = useThroughput();
+  const { series: tp, bytes: tpBytes } = useThroughput();
   return html`<section>
     <h1>Overview</h1>
     <${ErrorBox} error=${error} />
@@ -76,6 +88,7 @@ export function OverviewPage() {
           />
           <h2>Throughput (records/s)</h2>
           <${Chart} labels=${['in (produced)', 'out (consumed)']} data=${tp} testid="throughput" />
+          ${tpBytes ? html`<h2>Bytes/s (broker metrics)</h2><${Chart} labels=${['bytes in', 'bytes out']} data=${tpBytes} testid="throughput-bytes" />` : null}
           <h2>Under-replicated partitions</h2>
           <${PartitionList} rows=${data.underReplicatedPartitions} testid="urp" />
           <h2>Offline partitions</h2>
