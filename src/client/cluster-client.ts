@@ -26,6 +26,7 @@ const address = (host: string, port: number): string => `${host.includes(':') ? 
 
 export class ClusterClient {
   private readonly byAddress = new Map<string, KafkaConnection>();
+  private readonly opening = new Map<string, Promise<KafkaConnection>>();
   private brokers = new Map<number, string>();
   private metadata: ClusterMetadata | null = null;
   private closed = false;
@@ -151,21 +152,32 @@ export class ClusterClient {
       if (c && !c.client.closed) return c;
       if (c) this.byAddress.delete(a);
     }
-    const opts = { clientId: this.clientId, timeoutMs: this.opts.connectTimeoutMs ?? 5_000 };
     let last: unknown;
     for (const a of candidates) {
       try {
-        const conn = await openFirst([a], opts);
+        return await this.openOne(a);
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw last instanceof Error ? last : new ClientConnectionError('no broker address to connect to');
+  }
+
+  /** One connection per address: concurrent callers share the one being opened. */
+  private openOne(a: string): Promise<KafkaConnection> {
+    let p = this.opening.get(a);
+    if (p) return p;
+    p = openFirst([a], { clientId: this.clientId, timeoutMs: this.opts.connectTimeoutMs ?? 5_000 })
+      .then((conn) => {
         if (this.closed) {
           conn.close();
           throw new ClientConnectionError('the client is closed');
         }
         this.byAddress.set(a, conn);
         return conn;
-      } catch (e) {
-        last = e;
-      }
-    }
-    throw last instanceof Error ? last : new ClientConnectionError('no broker address to connect to');
+      })
+      .finally(() => this.opening.delete(a));
+    this.opening.set(a, p);
+    return p;
   }
 }

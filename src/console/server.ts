@@ -12,7 +12,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ClusterClient } from '../client/cluster-client.js';
-import { errorBody, toApiError } from './api-error.js';
+import { ApiError, errorBody, toApiError } from './api-error.js';
 import { appShell, loadAssets } from './assets.js';
 import { ConsoleContext, type ConsoleServices } from './context.js';
 import { clusterRoutes } from './routes-cluster.js';
@@ -53,6 +53,20 @@ export function buildConsoleApp(ctx: ConsoleContext, onError: (e: unknown) => vo
     const api = toApiError(e);
     if (api.status >= 500 && api.code === 'INTERNAL') onError(e);
     void reply.code(api.status).header('cache-control', 'no-store').send(errorBody(api));
+  });
+  // A page of another site may not change anything (cross-site requests, DNS rebinding): a
+  // request that is not GET/HEAD and names an Origin must come from the console's own host.
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return;
+    const origin = req.headers.origin;
+    if (origin === undefined) return;
+    let host: string | null = null;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = null;
+    }
+    if (host === null || host !== req.headers.host) throw new ApiError(403, 'CROSS_ORIGIN', 'Changes are accepted only from pages of the console itself.');
   });
   app.addHook('onSend', async (_req, reply) => {
     reply.header('x-content-type-options', 'nosniff');

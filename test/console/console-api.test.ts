@@ -73,6 +73,14 @@ test('the API validates its input and answers JSON errors', async () => {
   assert.equal((await call('/api/topics/api-t/messages', 'POST', { value: 'x', headers: [{ key: '' }] })).status, 400);
   assert.equal((await call('/api/groups/' + 'g'.repeat(1001))).status, 400);
   assert.equal((await call('/api/no-such-api')).status, 404);
+  // Another site's page cannot change anything: a foreign Origin is refused, a text body too.
+  const foreign = await fetch(`${cb.url}/api/topics/api-t`, { method: 'DELETE', headers: { origin: 'http://evil.example' } });
+  assert.equal(foreign.status, 403);
+  const plain = await fetch(`${cb.url}/api/topics`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"from-text"}' });
+  assert.ok(plain.status === 400 || plain.status === 415, String(plain.status));
+  assert.equal((await call('/api/topics/from-text')).status, 404);
+  const own = await fetch(`${cb.url}/api/topics/api-t/partitions`, { method: 'POST', headers: { origin: cb.url, 'content-type': 'application/json' }, body: '{"count":3}' });
+  assert.equal(own.status, 200);
 });
 
 test('message reads: preview and show all, filters, timestamps, next offsets, delete records', async () => {
