@@ -22,3 +22,21 @@ test('src/console/ imports only src/client, src/common, src/protocol, fastify an
   }
   assert.deepEqual(violations, []);
 });
+
+test('the browser files load nothing from the internet and ship in the package', () => {
+  const uiDir = join(CONSOLE_DIR, 'ui');
+  const files = readdirSync(uiDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js') || f.endsWith('.css'));
+  assert.ok(files.includes('app.js'));
+  const allowed = new Set(['preact', 'preact/hooks', 'htm', 'uplot']);
+  for (const f of files) {
+    const text = readFileSync(join(uiDir, f), 'utf8');
+    assert.doesNotMatch(text, /https?:\/\//, `${f} names a URL`);
+    for (const m of text.matchAll(/\bfrom\s+'([^']+)'|\bimport\s*\(\s*'([^']+)'/g)) {
+      const spec = (m[1] ?? m[2]) as string;
+      assert.ok(spec.startsWith('./') || spec.startsWith('../') || allowed.has(spec), `${f} imports '${spec}'`);
+    }
+  }
+  const pkg = JSON.parse(readFileSync(join(SRC_DIR, '..', 'package.json'), 'utf8')) as { files: string[]; dependencies: Record<string, string> };
+  assert.ok(pkg.files.includes('src/console/ui'));
+  for (const dep of ['fastify', 'preact', 'htm', 'uplot']) assert.ok(pkg.dependencies[dep] !== undefined, dep);
+});
