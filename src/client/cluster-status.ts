@@ -8,6 +8,7 @@
  * partition names it as a replica but it is not registered (Metadata's offline replicas); a
  * broker that hosts nothing and is not registered is not known to the cluster at all.
  */
+import type { ApiVersionsResponse } from '../protocol/generated/messages/api-versions.js';
 import type { DescribeClusterResponse } from '../protocol/generated/messages/describe-cluster.js';
 import { AdminError, ApiKey, type ClusterMetadata } from './admin.js';
 import type { KafkaConnection } from './connection.js';
@@ -65,3 +66,18 @@ export function partitionRows(md: ClusterMetadata, pick: (p: PartitionRow) => bo
 
 export const isUnderReplicated = (p: PartitionRow): boolean => p.isr.length < p.replicas.length;
 export const isOffline = (p: PartitionRow): boolean => p.leader < 0;
+
+export interface FeatureRow {
+  name: string;
+  supportedMinVersion: number;
+  supportedMaxVersion: number;
+  finalizedVersionLevel: number | null;
+}
+
+/** The feature versions a broker supports and the cluster finalized (ApiVersions v3; kafka-features.sh describe). */
+export async function describeFeatures(conn: KafkaConnection, clientSoftwareName: string): Promise<FeatureRow[]> {
+  const av = await conn.request<ApiVersionsResponse>(ApiKey.ApiVersions, 3, { clientSoftwareName, clientSoftwareVersion: '0' });
+  if (av.errorCode !== 0) throw new AdminError('ApiVersions', av.errorCode);
+  const finalized = new Map(av.finalizedFeatures.map((f) => [f.name, f.maxVersionLevel]));
+  return av.supportedFeatures.map((f) => ({ name: f.name, supportedMinVersion: f.minVersion, supportedMaxVersion: f.maxVersion, finalizedVersionLevel: finalized.get(f.name) ?? null }));
+}

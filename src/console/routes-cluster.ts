@@ -10,15 +10,29 @@
  * into rates between two polls. With --metrics, the brokers' byte counters (BytesInPerSec,
  * BytesOutPerSec) from Samsa's metrics endpoints are added (metrics-source.ts).
  */
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { OffsetSpec } from '../client/admin.js';
-import { brokerRows, describeCluster, isOffline, isUnderReplicated, partitionRows } from '../client/cluster-status.js';
+import { brokerRows, describeCluster, describeFeatures, isOffline, isUnderReplicated, partitionRows } from '../client/cluster-status.js';
 import { describeAllAcls, describeAllQuotas, describeScramUsers } from '../client/security-admin.js';
 import { ConfigResource, describeConfigs } from '../client/topic-admin.js';
 import { ApiError } from './api-error.js';
 import type { ConsoleContext } from './context.js';
 import { readByteCounters } from './metrics-source.js';
 import { int } from './validate.js';
+
+/** The package version of this console (package.json beside dist/ or src/). */
+const CONSOLE_VERSION = ((): string => {
+  for (const rel of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'samsa' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there
+    }
+  }
+  return 'unknown';
+})();
 
 /** At most this many groups are asked for their committed offsets by the throughput counter. */
 const THROUGHPUT_GROUPS_MAX = 100;
@@ -33,6 +47,7 @@ export function clusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.get('/api/cluster', async () => {
     const md = await ctx.cluster.refresh();
     const dc = await ctx.cluster.withAny((c) => describeCluster(c));
+    const features = await ctx.cluster.withAny((c) => describeFeatures(c, 'samsa-console')).catch(() => []);
     const topics = [...md.topics.values()];
     return {
       clusterId: dc.clusterId,
@@ -42,6 +57,8 @@ export function clusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       partitionCount: topics.reduce((n, t) => n + t.partitions.length, 0),
       underReplicatedPartitions: partitionRows(md, isUnderReplicated),
       offlinePartitions: partitionRows(md, isOffline),
+      features,
+      consoleVersion: CONSOLE_VERSION,
     };
   });
 

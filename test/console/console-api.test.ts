@@ -7,6 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import { startBroker } from '../../src/index.js';
 import { byteCountersOf } from '../../src/console/metrics-source.js';
@@ -73,6 +74,9 @@ test('the API validates its input and answers JSON errors', async () => {
   assert.equal((await call('/api/topics/api-t/messages', 'POST', { value: 'x', headers: [{ key: '' }] })).status, 400);
   assert.equal((await call('/api/groups/' + 'g'.repeat(1001))).status, 400);
   assert.equal((await call('/api/no-such-api')).status, 404);
+  const cluster = await call('/api/cluster');
+  assert.equal(cluster.body['consoleVersion'], (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version);
+  assert.ok(Array.isArray(cluster.body['features']));
   // Another site's page cannot change anything: a foreign Origin is refused, a text body too.
   const foreign = await fetch(`${cb.url}/api/topics/api-t`, { method: 'DELETE', headers: { origin: 'http://evil.example' } });
   assert.equal(foreign.status, 403);

@@ -79,7 +79,7 @@ export function OverviewPage() {
             <${Stat} label="Under-replicated" value=${count(data.underReplicatedPartitions.length)} warn=${data.underReplicatedPartitions.length > 0} testid="stat-urp" />
             <${Stat} label="Offline partitions" value=${count(data.offlinePartitions.length)} warn=${data.offlinePartitions.length > 0} testid="stat-offline" />
           </div>
-          <p class="muted">Cluster id <code>${data.clusterId}</code>, controller ${data.controllerId}</p>
+          <p class="muted" data-testid="versions">Cluster id <code>${data.clusterId}</code>, controller ${data.controllerId}${data.features.length > 0 ? html` · features ${data.features.map((f) => f.name + ' ' + (f.finalizedVersionLevel ?? '-') + ' (supported ' + f.supportedMinVersion + '-' + f.supportedMaxVersion + ')').join(', ')}` : null} · console ${data.consoleVersion}</p>
           <h2>Brokers</h2>
           <${Table}
             testid="brokers"
