@@ -18,6 +18,8 @@ import type { ConsoleContext } from './context.js';
 import { configMap, int, record, topicName } from './validate.js';
 
 const MAX_PARTITIONS = 100_000;
+/** Groups whose committed offsets are looked at for a topic's detail (the first, by name). */
+const TOPIC_GROUPS_MAX = 500;
 
 export function topicRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.get('/api/topics', async () => {
@@ -80,19 +82,22 @@ export function topicRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       partitionSizes(ctx.cluster, md.brokers.map((b) => b.nodeId), [name]),
     ]);
     const admin = await ctx.groups();
-    const groups: { group: string; state: string; lag: number | null; partitions: number }[] = [];
-    for (const g of await admin.list()) {
-      const committed = await admin.committed(g.group).catch(() => new Map<string, Map<number, bigint>>());
-      const mine = committed.get(name);
-      if (!mine) continue;
-      let lag: number | null = 0;
-      for (const [p, off] of mine) {
-        const end = ends.get(tpKey(name, p));
-        if (end === undefined) lag = null;
-        else if (lag !== null) lag += Math.max(0, Number(end - off));
-      }
-      groups.push({ group: g.group, state: g.state, lag, partitions: mine.size });
-    }
+    const listed = (await admin.list()).slice(0, TOPIC_GROUPS_MAX);
+    const found = await Promise.all(
+      listed.map(async (g) => {
+        const committed = await admin.committed(g.group).catch(() => new Map<string, Map<number, bigint>>());
+        const mine = committed.get(name);
+        if (!mine) return null;
+        let lag: number | null = 0;
+        for (const [p, off] of mine) {
+          const end = ends.get(tpKey(name, p));
+          if (end === undefined) lag = null;
+          else if (lag !== null) lag += Math.max(0, Number(end - off));
+        }
+        return { group: g.group, state: g.state, lag, partitions: mine.size };
+      }),
+    );
+    const groups = found.filter((g) => g !== null);
     const num = (v: bigint | undefined): number | null => (v === undefined ? null : Number(v));
     return {
       name,
