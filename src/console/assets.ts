@@ -66,8 +66,10 @@ export function loadAssets(): Map<string, Asset> {
 const IMPORT_MAP = JSON.stringify({ imports: { preact: '/vendor/preact.mjs', 'preact/hooks': '/vendor/preact-hooks.mjs', htm: '/vendor/htm.mjs', uplot: '/vendor/uplot.mjs' } });
 
 /** The HTML every page path answers, and the Content-Security-Policy that goes with it. */
-export function appShell(): { html: string; csp: string } {
+export function appShell(assets: ReadonlyMap<string, Asset>): { html: string; csp: string } {
   const hash = createHash('sha256').update(IMPORT_MAP).digest('base64');
+  // Every module at once, instead of one import level after another.
+  const preload = [...assets.keys()].filter((u) => (u.endsWith('.js') || u.endsWith('.mjs')) && u !== '/ui/app.js').map((u) => `<link rel="modulepreload" href="${u}">`).join('\n');
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -78,6 +80,7 @@ export function appShell(): { html: string; csp: string } {
 <link rel="stylesheet" href="/vendor/uplot.css">
 <link rel="stylesheet" href="/ui/style.css">
 <script type="importmap">${IMPORT_MAP}</script>
+${preload}
 <script type="module" src="/ui/app.js"></script>
 </head>
 <body>

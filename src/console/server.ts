@@ -48,7 +48,7 @@ const BODY_LIMIT = 2 * 1024 * 1024;
 export function buildConsoleApp(ctx: ConsoleContext, onError: (e: unknown) => void = () => undefined): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { maxParamLength: 4000 } });
   const assets = loadAssets();
-  const shell = appShell();
+  const shell = appShell(assets);
   app.setErrorHandler((e, _req, reply) => {
     const api = toApiError(e);
     if (api.status >= 500 && api.code === 'INTERNAL') onError(e);

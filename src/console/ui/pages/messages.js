@@ -54,8 +54,9 @@ function Produce({ topic, partitions, onProduced }) {
   </form>`;
 }
 
-export function MessageBrowser({ topic, partitions }) {
-  const [partition, setPartition] = useState(partitions.length === 1 ? String(partitions[0]) : 'all');
+/** `partitions` may be null while the topic's detail loads: the first read's answer names them. */
+export function MessageBrowser({ topic, partitions: known }) {
+  const [partition, setPartition] = useState('all');
   const [mode, setMode] = useState('newest');
   const [offset, setOffset] = useState('0');
   const [ts, setTs] = useState('');
@@ -144,6 +145,7 @@ export function MessageBrowser({ topic, partitions }) {
   };
 
   const f = (k) => (e) => setFilter({ ...filter, [k]: e.target.value });
+  const partitions = known ?? (result ? Object.keys(result.partitions).map(Number) : []);
   return html`<div class="browser">
     <form class="card form browse" onSubmit=${(e) => { e.preventDefault(); if (mode !== 'tail') load(); }} data-testid="browse">
       <label>Partition <select name="partition" value=${partition} onChange=${(e) => setPartition(e.target.value)}><option value="all">all</option>${partitions.map((p) => html`<option value=${p}>${p}</option>`)}</select></label>

@@ -82,7 +82,7 @@ export function TopicPage({ name, tab }) {
     <${ErrorBox} error=${error} />
     ${loading && !data ? html`<${Loading} what="the topic" />` : null}
     ${data && tab === 'partitions' ? html`<${Partitions} data=${data} name=${name} reload=${reload} />` : null}
-    ${data && tab === 'messages' ? html`<${MessageBrowser} topic=${name} partitions=${data.partitions.map((p) => p.partition)} />` : null}
+    ${tab === 'messages' && !(error && error.status === 404) ? html`<${MessageBrowser} topic=${name} partitions=${data ? data.partitions.map((p) => p.partition) : null} />` : null}
     ${tab === 'configs' ? html`<${Configs} name=${name} />` : null}
     ${data && tab === 'groups' ? html`<${Groups} data=${data} />` : null}
   </section>`;
