@@ -222,6 +222,7 @@ test('each page has a URL that opens directly, and a phone-width page does not o
     await page.locator('main h1').getByText(heading, { exact: true }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `${path} is ${overflow} px wider than the phone screen`);
+    if (path === '/') await page.screenshot({ path: join(shots.dir, 'phone-overview.png') });
   }
   await page.goto(`${cb.url}/topics/no-such-topic`);
   await page.getByTestId('error').getByText('Not found').waitFor();
