@@ -20,6 +20,8 @@ export interface ClusterClientOptions {
   clientId?: string;
   /** Connect timeout (ms); default 5,000. */
   connectTimeoutMs?: number;
+  /** Default request timeout (ms): a broker that stopped answering (SIGSTOP) holds a page this long; default 15,000. */
+  requestTimeoutMs?: number;
 }
 
 const address = (host: string, port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -167,7 +169,7 @@ export class ClusterClient {
   private openOne(a: string): Promise<KafkaConnection> {
     let p = this.opening.get(a);
     if (p) return p;
-    p = openFirst([a], { clientId: this.clientId, timeoutMs: this.opts.connectTimeoutMs ?? 5_000 })
+    p = openFirst([a], { clientId: this.clientId, timeoutMs: this.opts.connectTimeoutMs ?? 5_000, requestTimeoutMs: this.opts.requestTimeoutMs ?? 15_000 })
       .then((conn) => {
         if (this.closed) {
           conn.close();
