@@ -17,12 +17,11 @@ import { formatOptions, type OptionSpec, type ParsedArgs } from './args.js';
 import { runParsed } from './command.js';
 import { connectionOptions, connectionSettings, type ConnectionSettings } from './client.js';
 import { CliError, ExitCode, formatTable, toJson, writeOut } from './output.js';
-import { CONFIG_SOURCES, ConfigOp, ConfigResource } from '../client/topic-admin.js';
 
-const RESOURCE = { topics: ConfigResource.topic, brokers: ConfigResource.broker, 'broker-loggers': ConfigResource.brokerLogger } as const;
+const RESOURCE = { topics: 2, brokers: 4, 'broker-loggers': 8 } as const;
 type EntityType = keyof typeof RESOURCE;
-const SOURCE_NAMES = CONFIG_SOURCES;
-const OP = ConfigOp;
+const SOURCE_NAMES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG'];
+const OP = { SET: 0, DELETE: 1 } as const;
 
 const options: readonly OptionSpec[] = [
   { name: 'entity-type', arg: 'topics|brokers|broker-loggers', help: 'Kind of entity (broker-loggers: a broker\'s log levels)' },
