@@ -7,7 +7,9 @@
  * offset asked for (records below it are dropped here, as consumers do) and the last may be cut
  * short by maxBytes (a partial batch at the end is ignored); with read_uncommitted the control
  * records of transactions are skipped, not shown; a Fetch at an offset below the log start
- * answers OFFSET_OUT_OF_RANGE. The decoder bounds decompression (compression.ts's default limit).
+ * answers OFFSET_OUT_OF_RANGE; NOT_LEADER_OR_FOLLOWER (or a broken connection) means the leader
+ * moved: the metadata is refreshed and the request sent once more. The decoder bounds
+ * decompression (compression.ts's default limit).
  */
 import { CorruptRecordError } from '../common/errors.js';
 import type { FetchResponse } from '../protocol/generated/messages/fetch.js';
@@ -16,8 +18,22 @@ import { batchSizeAt } from '../protocol/records/batch-header.js';
 import { decodeRecordBatch, encodeRecordBatch, type KafkaRecord } from '../protocol/records/record.js';
 import { AdminError } from './admin.js';
 import type { ClusterClient } from './cluster-client.js';
+import { ClientConnectionError, type KafkaConnection } from './connection.js';
 
 const Key = { Produce: 0, Fetch: 1 } as const;
+const NOT_LEADER_OR_FOLLOWER = 6;
+
+/** Runs `fn` on the partition's leader; once more on a fresh leader when it moved. */
+async function withLeader<T>(cluster: ClusterClient, topic: string, partition: number, fn: (c: KafkaConnection) => Promise<T>): Promise<T> {
+  try {
+    return await fn(await cluster.leader(topic, partition));
+  } catch (e) {
+    const moved = (e instanceof AdminError && e.code === NOT_LEADER_OR_FOLLOWER) || e instanceof ClientConnectionError;
+    if (!moved) throw e;
+    await cluster.refresh();
+    return fn(await cluster.leader(topic, partition));
+  }
+}
 
 export interface NewRecord {
   key: Buffer | null;
@@ -32,7 +48,7 @@ export async function produceRecords(cluster: ClusterClient, topic: string, part
   const batch = encodeRecordBatch({
     records: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers.map((h) => ({ key: h.key, value: h.value })), ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}) })),
   });
-  return cluster.withLeader(topic, partition, async (conn) => {
+  return withLeader(cluster, topic, partition, async (conn) => {
     const res = await conn.request<ProduceResponse>(Key.Produce, 8, { transactionalId: null, acks: -1, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }] }, timeoutMs + 5_000);
     const p = res.responses[0]?.partitionResponses[0];
     if (!p) throw new AdminError(`Produce to ${topic}-${partition}`, -1, 'empty answer');
@@ -55,7 +71,7 @@ export interface FetchedPartition {
  * data when there is none.
  */
 export async function fetchRecords(cluster: ClusterClient, topic: string, partition: number, offset: bigint, opts: { maxBytes: number; maxWaitMs?: number }): Promise<FetchedPartition> {
-  return cluster.withLeader(topic, partition, async (conn) => {
+  return withLeader(cluster, topic, partition, async (conn) => {
     const res = await conn.request<FetchResponse>(Key.Fetch, 11, {
       replicaId: -1,
       maxWaitMs: opts.maxWaitMs ?? 0,

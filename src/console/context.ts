@@ -1,14 +1,17 @@
 /**
- * What every console route uses: the cluster client (a connection per broker), one GroupAdmin
- * over it (re-made when its bootstrap connection breaks), and the optional services the pages
- * appear for (Samsa metrics endpoint; schema registry and Connect later).
+ * What every console route uses: the cluster client (client/cluster-client.ts: a connection per
+ * broker, cached metadata), one GroupAdmin over it (re-made when its connection breaks), and the
+ * optional services the pages appear for (Samsa metrics endpoints; schema registry and Connect
+ * later).
  */
-import { ClusterClient } from '../client/cluster-client.js';
-import { GroupAdmin } from '../client/group-admin.js';
 import { OffsetSpec } from '../client/admin.js';
+import type { ClusterClient } from '../client/cluster-client.js';
+import { ClientConnectionError, type KafkaConnection } from '../client/connection.js';
+import { GroupAdmin } from '../client/group-admin.js';
+import { offsetsAt } from '../client/partition-offsets.js';
 
 export interface ConsoleServices {
-  /** Base URL of a Samsa metrics endpoint (…/metrics), or null. */
+  /** Samsa metrics endpoints (…/metrics, comma separated), or null. */
   metricsUrl: string | null;
   /** Hooks for later pages: the schema registry and Kafka Connect URLs (null: page hidden). */
   schemaRegistryUrl: string | null;
@@ -23,6 +26,17 @@ export class ConsoleContext {
     readonly services: ConsoleServices,
   ) {}
 
+  /** Runs `fn` on a bootstrap broker; a connection that broke meanwhile is replaced once. */
+  async any<T>(fn: (c: KafkaConnection) => Promise<T>): Promise<T> {
+    const first = await this.cluster.any();
+    try {
+      return await fn(first);
+    } catch (e) {
+      if (!(e instanceof ClientConnectionError) || !first.client.closed) throw e;
+      return fn(await this.cluster.any());
+    }
+  }
+
   /** The group admin over a live connection. */
   async groups(): Promise<GroupAdmin> {
     if (this.groupAdmin !== null && !this.groupAdmin.bootstrap.client.closed) return this.groupAdmin;
@@ -32,7 +46,10 @@ export class ConsoleContext {
   }
 
   /** Log end offsets asked of each partition's leader. */
-  readonly endOffsets = (ps: readonly { topic: string; partition: number }[]): Promise<Map<string, bigint>> => this.cluster.offsetsAt(ps, OffsetSpec.LATEST);
+  readonly endOffsets = (ps: readonly { topic: string; partition: number }[]): Promise<Map<string, bigint>> => offsetsAt(this.cluster, ps, OffsetSpec.LATEST);
+
+  /** ListOffsets at a time or spec, of each partition's leader. */
+  readonly offsetsAt = (ps: readonly { topic: string; partition: number }[], ts: bigint): Promise<Map<string, bigint>> => offsetsAt(this.cluster, ps, ts);
 
   close(): void {
     this.groupAdmin?.close();

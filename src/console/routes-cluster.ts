@@ -12,10 +12,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { OffsetSpec } from '../client/admin.js';
+import { fetchMetadata, OffsetSpec } from '../client/admin.js';
 import { brokerRows, describeCluster, describeFeatures, isOffline, isUnderReplicated, partitionRows } from '../client/cluster-status.js';
 import { describeAllAcls, describeAllQuotas, describeScramUsers } from '../client/security-admin.js';
-import { ConfigResource, describeConfigs } from '../client/topic-admin.js';
+import { ConfigResource, describeConfigs } from '../client/config-admin.js';
 import { ApiError } from './api-error.js';
 import type { ConsoleContext } from './context.js';
 import { readByteCounters } from './metrics-source.js';
@@ -45,9 +45,10 @@ export function clusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   }));
 
   app.get('/api/cluster', async () => {
-    const md = await ctx.cluster.refresh();
-    const dc = await ctx.cluster.withAny((c) => describeCluster(c));
-    const features = await ctx.cluster.withAny((c) => describeFeatures(c, 'samsa-console')).catch(() => []);
+    // Metadata with offline replicas (a broker named as a replica but not registered is down).
+    const md = await ctx.any((c) => fetchMetadata(c, null));
+    const dc = await ctx.any((c) => describeCluster(c));
+    const features = await ctx.any((c) => describeFeatures(c, 'samsa-console')).catch(() => []);
     const topics = [...md.topics.values()];
     return {
       clusterId: dc.clusterId,
@@ -65,7 +66,7 @@ export function clusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.get('/api/throughput', async () => {
     const md = await ctx.cluster.refresh();
     const parts = [...md.topics.values()].filter((t) => !t.internal).flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
-    const ends = await ctx.cluster.offsetsAt(parts, OffsetSpec.LATEST, md);
+    const ends = await ctx.offsetsAt(parts, OffsetSpec.LATEST);
     let produced = 0;
     for (const v of ends.values()) produced += Number(v);
     let consumed = 0;
@@ -83,14 +84,14 @@ export function clusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
 
   app.get('/api/brokers/:id/configs', async (req) => {
     const id = int((req.params as Record<string, string>)['id'], 'broker id', 0, 2 ** 31 - 1);
-    return ctx.cluster.withAny((c) => describeConfigs(c, ConfigResource.broker, String(id)));
+    return ctx.any((c) => describeConfigs(c, ConfigResource.broker, String(id)));
   });
 
-  app.get('/api/acls', async () => ctx.cluster.withAny((c) => describeAllAcls(c)));
-  app.get('/api/quotas', async () => ctx.cluster.withAny((c) => describeAllQuotas(c)));
+  app.get('/api/acls', async () => ctx.any((c) => describeAllAcls(c)));
+  app.get('/api/quotas', async () => ctx.any((c) => describeAllQuotas(c)));
   app.get('/api/users', async () => {
     try {
-      return await ctx.cluster.withAny((c) => describeScramUsers(c));
+      return await ctx.any((c) => describeScramUsers(c));
     } catch (e) {
       if (e instanceof Error && /UNSUPPORTED_VERSION|no codec/.test(e.message)) throw new ApiError(501, 'UNSUPPORTED', 'The cluster does not support SCRAM users (DescribeUserScramCredentials).');
       throw e;

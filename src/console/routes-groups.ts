@@ -79,7 +79,7 @@ export function groupRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       parts = [...committed].flatMap(([topic, ps]) => [...ps.keys()].map((partition) => ({ topic, partition })));
     } else {
       const topic = topicName(body['topic']);
-      const md = await ctx.cluster.withAny((c) => fetchMetadata(c, [topic]));
+      const md = await ctx.any((c) => fetchMetadata(c, [topic]));
       const t = md.topics.get(topic);
       if (!t || t.errorCode !== 0) throw notFound(`Topic '${topic}' does not exist`);
       parts = t.partitions.map((p) => ({ topic, partition: p.partition }));
@@ -87,7 +87,7 @@ export function groupRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     parts.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     let plan;
     try {
-      plan = await planOffsetReset(admin, group, parts, spec, committed, (ps, ts) => ctx.cluster.offsetsAt(ps, ts));
+      plan = await planOffsetReset(admin, group, parts, spec, committed, ctx.offsetsAt);
     } catch (e) {
       if (e instanceof ResetPlanError) throw badRequest(e.message, e.hint);
       throw e;

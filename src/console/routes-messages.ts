@@ -13,7 +13,8 @@
  * by the caller, or by Kafka's default partitioner (murmur2 of the key; round robin without).
  */
 import type { FastifyInstance } from 'fastify';
-import { OffsetSpec, tpKey, type ClusterMetadata } from '../client/admin.js';
+import { OffsetSpec, tpKey } from '../client/admin.js';
+import type { TopicMeta } from '../client/cluster-client.js';
 import { fetchRecords, produceRecords } from '../client/record-io.js';
 import { partitionForKey } from '../common/murmur2.js';
 import type { KafkaRecord } from '../protocol/records/record.js';
@@ -52,8 +53,7 @@ interface Browse {
   filter: MessageFilter;
 }
 
-function parseBrowse(q: Record<string, unknown>, md: ClusterMetadata, topic: string): Browse {
-  const t = md.topics.get(topic);
+function parseBrowse(q: Record<string, unknown>, t: TopicMeta | undefined, topic: string): Browse {
   if (!t || t.errorCode !== 0) throw notFound(`Topic '${topic}' does not exist`);
   const all = t.partitions.map((p) => p.partition);
   const p = q['partition'];
@@ -84,11 +84,10 @@ function parseBrowse(q: Record<string, unknown>, md: ClusterMetadata, topic: str
 export function messageRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.get('/api/topics/:topic/messages', async (req) => {
     const topic = topicName((req.params as Record<string, string>)['topic']);
-    const md = await ctx.cluster.refresh([topic]);
-    const b = parseBrowse(req.query as Record<string, unknown>, md, topic);
+    const b = parseBrowse(req.query as Record<string, unknown>, await ctx.cluster.topic(topic), topic);
     const parts = b.partitions.map((partition) => ({ topic, partition }));
-    const [starts, ends] = await Promise.all([ctx.cluster.offsetsAt(parts, OffsetSpec.EARLIEST, md), ctx.cluster.offsetsAt(parts, OffsetSpec.LATEST, md)]);
-    const byTime = b.mode === 'timestamp' ? await ctx.cluster.offsetsAt(parts, BigInt(b.timestamp), md) : null;
+    const [starts, ends] = await Promise.all([ctx.offsetsAt(parts, OffsetSpec.EARLIEST), ctx.offsetsAt(parts, OffsetSpec.LATEST)]);
+    const byTime = b.mode === 'timestamp' ? await ctx.offsetsAt(parts, BigInt(b.timestamp)) : null;
     const filtered = !isEmptyFilter(b.filter);
     const found: { partition: number; r: KafkaRecord }[] = [];
     const next: Record<number, number> = {};
@@ -164,8 +163,7 @@ export function messageRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       if (k === null) throw badRequest('Invalid header: the key is empty');
       return { key: k, value: o['value'] === null || o['value'] === undefined ? null : Buffer.from(String(o['value']), 'utf8') };
     });
-    const md = await ctx.cluster.refresh([topic]);
-    const t = md.topics.get(topic);
+    const t = await ctx.cluster.topic(topic);
     if (!t || t.errorCode !== 0) throw notFound(`Topic '${topic}' does not exist`);
     const count = t.partitions.length;
     const partition = body['partition'] === undefined || body['partition'] === null || body['partition'] === '' ? (key !== null ? partitionForKey(key, count) : Math.floor(Math.random() * count)) : int(body['partition'], 'partition', 0, count - 1);

@@ -11,8 +11,10 @@
  * the groups with a committed offset on one of its partitions.
  */
 import type { FastifyInstance } from 'fastify';
-import { OffsetSpec, tpKey } from '../client/admin.js';
-import { ConfigResource, createPartitions, createTopic, deleteRecords, deleteTopic, describeConfigs, alterConfigs, partitionSizes, topicConfigValues } from '../client/topic-admin.js';
+import { fetchMetadata, OffsetSpec, tpKey } from '../client/admin.js';
+import { topicConfigValues } from '../client/config-admin.js';
+import { deleteRecords, partitionSizes } from '../client/log-admin.js';
+import { alterTopicConfigs, createPartitions, createTopic, deleteTopic, describeTopicConfigs } from '../client/topic-admin.js';
 import { badRequest, notFound } from './api-error.js';
 import type { ConsoleContext } from './context.js';
 import { configMap, int, record, topicName } from './validate.js';
@@ -27,10 +29,10 @@ export function topicRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const topics = [...md.topics.values()].filter((t) => t.errorCode === 0).sort((a, b) => a.name.localeCompare(b.name));
     const parts = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
     const [starts, ends, sizes, configs] = await Promise.all([
-      ctx.cluster.offsetsAt(parts, OffsetSpec.EARLIEST, md),
-      ctx.cluster.offsetsAt(parts, OffsetSpec.LATEST, md),
+      ctx.offsetsAt(parts, OffsetSpec.EARLIEST),
+      ctx.offsetsAt(parts, OffsetSpec.LATEST),
       partitionSizes(ctx.cluster, md.brokers.map((b) => b.nodeId), null),
-      ctx.cluster.withAny((c) => topicConfigValues(c, topics.map((t) => t.name), ['retention.ms', 'retention.bytes', 'cleanup.policy'])).catch(() => new Map<string, Record<string, string | null>>()),
+      ctx.any((c) => topicConfigValues(c, topics.map((t) => t.name), ['retention.ms', 'retention.bytes', 'cleanup.policy'])).catch(() => new Map<string, Record<string, string | null>>()),
     ]);
     return topics.map((t) => {
       let messages = 0;
@@ -65,20 +67,21 @@ export function topicRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const replicationFactor = int(body['replicationFactor'], 'replicationFactor', -1, 32767, -1);
     if (partitions === 0 || replicationFactor === 0) throw badRequest('partitions and replicationFactor must be at least 1 (or -1 for the broker default)');
     const configs = configMap(body['configs'], 'configs');
-    const created = await ctx.cluster.withAny((c) => createTopic(c, { name, partitions, replicationFactor, configs }));
+    await createTopic(ctx.cluster, { name, partitions, replicationFactor, configs });
+    const t = await ctx.cluster.topic(name);
     reply.code(201);
-    return { name, ...created };
+    return { name, topicId: t?.topicId ?? null, partitions: t?.partitions.length ?? null, replicationFactor: t?.partitions[0]?.replicas.length ?? null };
   });
 
   app.get('/api/topics/:topic', async (req) => {
     const name = topicName((req.params as Record<string, string>)['topic']);
-    const md = await ctx.cluster.refresh();
+    const md = await ctx.any((c) => fetchMetadata(c, [name]));
     const t = md.topics.get(name);
     if (!t || t.errorCode !== 0) throw notFound(`Topic '${name}' does not exist`);
     const parts = t.partitions.map((p) => ({ topic: name, partition: p.partition }));
     const [starts, ends, sizes] = await Promise.all([
-      ctx.cluster.offsetsAt(parts, OffsetSpec.EARLIEST, md),
-      ctx.cluster.offsetsAt(parts, OffsetSpec.LATEST, md),
+      ctx.offsetsAt(parts, OffsetSpec.EARLIEST),
+      ctx.offsetsAt(parts, OffsetSpec.LATEST),
       partitionSizes(ctx.cluster, md.brokers.map((b) => b.nodeId), [name]),
     ]);
     const admin = await ctx.groups();
@@ -120,20 +123,20 @@ export function topicRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
 
   app.delete('/api/topics/:topic', async (req) => {
     const name = topicName((req.params as Record<string, string>)['topic']);
-    await ctx.cluster.withAny((c) => deleteTopic(c, name));
+    await deleteTopic(ctx.cluster, name);
     return { deleted: name };
   });
 
   app.post('/api/topics/:topic/partitions', async (req) => {
     const name = topicName((req.params as Record<string, string>)['topic']);
     const count = int(record(req.body, 'body')['count'], 'count', 1, MAX_PARTITIONS);
-    await ctx.cluster.withAny((c) => createPartitions(c, name, count));
+    await createPartitions(ctx.cluster, name, count);
     return { name, partitions: count };
   });
 
   app.get('/api/topics/:topic/configs', async (req) => {
     const name = topicName((req.params as Record<string, string>)['topic']);
-    return ctx.cluster.withAny((c) => describeConfigs(c, ConfigResource.topic, name));
+    return describeTopicConfigs(ctx.cluster, name);
   });
 
   app.patch('/api/topics/:topic/configs', async (req) => {
@@ -142,10 +145,10 @@ export function topicRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const set = configMap(body['set'], 'set');
     const del = body['delete'] ?? [];
     if (!Array.isArray(del) || del.length > 200 || !del.every((d) => typeof d === 'string' && /^[a-zA-Z0-9._-]{1,255}$/.test(d))) throw badRequest('Invalid delete: expected a list of config names');
-    const changes = [...set, ...(del as string[]).map((d) => ({ name: d, value: null }))];
+    const changes = [...set.map((c) => ({ name: c.name, op: 'SET' as const, value: c.value })), ...(del as string[]).map((d) => ({ name: d, op: 'DELETE' as const, value: null }))];
     if (changes.length === 0) throw badRequest('Nothing to change: give set and/or delete');
-    await ctx.cluster.withAny((c) => alterConfigs(c, ConfigResource.topic, name, changes));
-    return ctx.cluster.withAny((c) => describeConfigs(c, ConfigResource.topic, name));
+    await alterTopicConfigs(ctx.cluster, name, changes);
+    return describeTopicConfigs(ctx.cluster, name);
   });
 
   app.post('/api/topics/:topic/delete-records', async (req) => {

@@ -12,6 +12,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ClusterClient } from '../client/cluster-client.js';
+import { KafkaConnection } from '../client/connection.js';
 import { ApiError, errorBody, toApiError } from './api-error.js';
 import { appShell, loadAssets } from './assets.js';
 import { ConsoleContext, type ConsoleServices } from './context.js';
@@ -103,7 +104,10 @@ export function buildConsoleApp(ctx: ConsoleContext, onError: (e: unknown) => vo
 /** Starts the console; resolves once it listens. */
 export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole> {
   const services: ConsoleServices = { metricsUrl: opts.metricsUrl ?? null, schemaRegistryUrl: opts.schemaRegistryUrl ?? null, connectUrl: opts.connectUrl ?? null };
-  const ctx = new ConsoleContext(new ClusterClient({ bootstrap: opts.bootstrap, clientId: opts.clientId ?? 'samsa-console' }), services);
+  const clientId = opts.clientId ?? 'samsa-console';
+  // A broker that stopped answering (SIGSTOP) holds a page at most 15 s.
+  const connect = (address: string): Promise<KafkaConnection> => KafkaConnection.open(address, { clientId, timeoutMs: 5_000, requestTimeoutMs: 15_000 });
+  const ctx = new ConsoleContext(new ClusterClient({ bootstrap: opts.bootstrap, clientId, connect }), services);
   const app = buildConsoleApp(ctx, opts.onError);
   const host = opts.host ?? '127.0.0.1';
   try {
