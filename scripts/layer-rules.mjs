@@ -69,6 +69,13 @@ export const rules = [
     why: 'the REST proxy is a Kafka client: it reaches any cluster through src/client, never the broker it may run in',
   },
   {
+    name: 'console-is-a-kafka-client',
+    kind: 'only',
+    from: ['console'],
+    allow: ['client', 'common', 'protocol'],
+    why: 'the web console talks to any Kafka cluster through src/client (and is served by a broker only as a client of its own listener)',
+  },
+  {
     name: 'handler-never-imports-handler',
     kind: 'handlers',
     why: 'shared handler code lives beside the handlers in a file without an NN- prefix',

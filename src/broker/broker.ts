@@ -51,6 +51,8 @@ import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
 import { ReplicationStats } from '../replication/replication-stats.js';
 import { applyLogConfig, BrokerObservability, type ObservabilitySources } from './observability.js';
+import { startBrokerConsole } from './console-listener.js';
+import type { RunningConsole } from '../console/server.js';
 import { StartupGate } from './startup-gate.js';
 import { openLogManager, prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
 import { bindListeners, scramCredentialsOf, type BoundListener } from './listener-binding.js';
@@ -80,6 +82,8 @@ export class Broker {
   observability: BrokerObservability | null = null;
   /** The REST proxy of rest.proxy.listeners (src/rest/), null when not configured. */
   restProxy: RestProxy | null = null;
+  /** The web console (console.listeners), null when not configured. */
+  console: RunningConsole | null = null;
   /** Start-up has finished and stop() has not begun (/health/ready). */
   private started = false;
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
@@ -242,6 +246,7 @@ export class Broker {
       const { startConfiguredRestProxy } = await import('../rest/embedded.js');
       this.restProxy = await startConfiguredRestProxy(this.config, this.listeners.map((l) => ({ host: l.host, port: l.port, protocol: protocolOf(this.config, l.name) })), this.logger.child('rest-proxy'));
     }
+    this.console = await startBrokerConsole(this.config, this.listeners, this.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [], this.logger.child('console'));
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
@@ -424,6 +429,8 @@ export class Broker {
     this.started = false;
     await this.restProxy?.close().catch((e: unknown) => this.logger.warn('closing the REST proxy failed', e));
     this.restProxy = null;
+    await this.console?.close().catch(() => undefined);
+    this.console = null;
     await controlledShutdown(this.cluster, this.fetchers, this.config, this.logger);
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];

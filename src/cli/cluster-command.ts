@@ -6,14 +6,11 @@
  * them. DescribeCluster v1 gives the live brokers and the controller; Metadata v12 (every topic,
  * internal ones included) gives each partition's leader, replicas and ISR; ApiVersions v3 gives
  * the supported and finalized feature levels (Samsa may finalize none).
- * Kafka's rules: a partition is under-replicated when its ISR is smaller than its replica list,
- * and offline (unavailable) when it has no live leader (leader -1). A broker is down when a
- * partition names it as a replica but it is not registered (Metadata's offline replicas); a
- * broker that hosts nothing and is not registered is not known to the cluster at all.
+ * Kafka's rules for brokers down and partitions under-replicated or offline: client/cluster-status.ts.
  */
-import { AdminError, ApiKey, fetchMetadata, type ClusterMetadata } from '../client/admin.js';
+import { ApiKey, fetchMetadata } from '../client/admin.js';
+import { brokerRows, describeCluster, isOffline, isUnderReplicated, partitionRows, type PartitionRow } from '../client/cluster-status.js';
 import type { ApiVersionsResponse } from '../protocol/generated/messages/api-versions.js';
-import type { DescribeClusterResponse } from '../protocol/generated/messages/describe-cluster.js';
 import { formatOptions, type OptionSpec } from './args.js';
 import { connectionOptions } from './client.js';
 import { runConnected } from './command.js';
@@ -34,50 +31,6 @@ Options:
 ${formatOptions(options)}
 `;
 
-interface BrokerRow {
-  id: number;
-  host: string | null;
-  port: number | null;
-  rack: string | null;
-  alive: boolean;
-  controller: boolean;
-}
-
-interface PartitionRow {
-  topic: string;
-  partition: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas: number[];
-}
-
-/** Live brokers from DescribeCluster, plus the brokers partitions name as replicas that are not live. */
-function brokerRows(dc: DescribeClusterResponse, md: ClusterMetadata): BrokerRow[] {
-  const rows = new Map<number, BrokerRow>();
-  for (const b of dc.brokers) rows.set(b.brokerId, { id: b.brokerId, host: b.host, port: b.port, rack: b.rack, alive: true, controller: b.brokerId === dc.controllerId });
-  for (const t of md.topics.values()) {
-    for (const p of t.partitions) {
-      for (const id of p.replicas) {
-        if (!rows.has(id)) rows.set(id, { id, host: null, port: null, rack: null, alive: false, controller: false });
-      }
-    }
-  }
-  return [...rows.values()].sort((x, y) => x.id - y.id);
-}
-
-/** Partitions of `md` matching `pick`, in topic then partition order. */
-function partitionRows(md: ClusterMetadata, pick: (p: PartitionRow) => boolean): PartitionRow[] {
-  const out: PartitionRow[] = [];
-  for (const t of [...md.topics.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
-    for (const p of t.partitions) {
-      const row = { topic: t.name, partition: p.partition, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr], offlineReplicas: [...p.offline] };
-      if (pick(row)) out.push(row);
-    }
-  }
-  return out;
-}
-
 function partitionTable(title: string, rows: readonly PartitionRow[]): string {
   if (rows.length === 0) return `${title}: none\n`;
   const ids = (l: readonly number[]): string => (l.length === 0 ? '-' : l.join(','));
@@ -86,8 +39,7 @@ function partitionTable(title: string, rows: readonly PartitionRow[]): string {
 
 export function runCluster(args: string[]): Promise<number> {
   return runConnected('samsa cluster', args, options, usage, async (a, conn) => {
-    const dc = await conn.request<DescribeClusterResponse>(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
-    if (dc.errorCode !== 0) throw new AdminError('DescribeCluster', dc.errorCode, dc.errorMessage);
+    const dc = await describeCluster(conn);
     const md = await fetchMetadata(conn, null);
     const av = await conn.request<ApiVersionsResponse>(ApiKey.ApiVersions, 3, { clientSoftwareName: 'samsa-cli', clientSoftwareVersion: '0' });
     const finalized = new Map(av.finalizedFeatures.map((f) => [f.name, f.maxVersionLevel]));
@@ -95,8 +47,8 @@ export function runCluster(args: string[]): Promise<number> {
       clusterId: dc.clusterId,
       controllerId: dc.controllerId,
       brokers: brokerRows(dc, md),
-      underReplicatedPartitions: partitionRows(md, (p) => p.isr.length < p.replicas.length),
-      offlinePartitions: partitionRows(md, (p) => p.leader < 0),
+      underReplicatedPartitions: partitionRows(md, isUnderReplicated),
+      offlinePartitions: partitionRows(md, isOffline),
       features: av.supportedFeatures.map((f) => ({ name: f.name, supportedMinVersion: f.minVersion, supportedMaxVersion: f.maxVersion, finalizedVersionLevel: finalized.get(f.name) ?? null })),
       finalizedFeaturesEpoch: av.finalizedFeaturesEpoch,
     };

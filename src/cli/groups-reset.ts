@@ -9,24 +9,15 @@
  * --to-datetime and --by-duration (the first offset at or after that time, the log end when no
  * record is that recent). Nothing is committed without --execute; --dry-run is the default.
  */
-import { fetchMetadata, listOffsets, OffsetSpec, tpKey } from '../client/admin.js';
+import { fetchMetadata } from '../client/admin.js';
 import type { GroupAdmin } from '../client/group-admin.js';
+import { planOffsetReset, ResetPlanError, type PlannedOffset, type ResetSpec } from '../client/offset-reset.js';
 import type { ParsedArgs } from './args.js';
 import { CliError, ExitCode } from './output.js';
 
 export const RESET_SPECS = ['to-earliest', 'to-latest', 'to-current', 'to-offset', 'shift-by', 'to-datetime', 'by-duration'] as const;
 
-type Spec =
-  | { kind: 'to-earliest' | 'to-latest' | 'to-current' }
-  | { kind: 'to-offset' | 'shift-by'; n: bigint }
-  | { kind: 'to-time'; ms: bigint };
-
-export interface PlannedOffset {
-  group: string;
-  topic: string;
-  partition: number;
-  offset: bigint;
-}
+export type { PlannedOffset } from '../client/offset-reset.js';
 
 /** Java's Duration.parse subset Kafka documents for --by-duration: PnDTnHnMn.nS, optionally negative. */
 export function parseDuration(s: string): number {
@@ -38,7 +29,7 @@ export function parseDuration(s: string): number {
   return m[1] === '-' ? -ms : ms;
 }
 
-function parseSpec(a: ParsedArgs, now: number): Spec {
+function parseSpec(a: ParsedArgs, now: number): ResetSpec {
   const given = RESET_SPECS.filter((k) => a.has(k));
   if (given.length !== 1) {
     throw new CliError(given.length === 0 ? '--reset-offsets needs a reset spec.' : `Options ${given.map((g) => `--${g}`).join(' and ')} cannot be combined.`, `Give exactly one of ${RESET_SPECS.map((k) => `--${k}`).join(', ')}.`);
@@ -93,41 +84,10 @@ export async function planReset(admin: GroupAdmin, a: ParsedArgs, group: string,
   const spec = parseSpec(a, now);
   const committed = await admin.committed(group);
   const parts = await scope(admin, a, committed);
-  if (parts.length === 0) return [];
-  const conn = admin.bootstrap;
-  const earliest = await listOffsets(conn, parts, OffsetSpec.EARLIEST);
-  const latest = await listOffsets(conn, parts, OffsetSpec.LATEST);
-  const byTime = spec.kind === 'to-time' ? await listOffsets(conn, parts, spec.ms) : null;
-  return parts.map(({ topic, partition }) => {
-    const k = tpKey(topic, partition);
-    const lo = earliest.get(k) ?? 0n;
-    const hi = latest.get(k) ?? 0n;
-    const clamp = (o: bigint): bigint => (o < lo ? lo : o > hi ? hi : o);
-    const current = committed.get(topic)?.get(partition);
-    let offset: bigint;
-    switch (spec.kind) {
-      case 'to-earliest':
-        offset = lo;
-        break;
-      case 'to-latest':
-        offset = hi;
-        break;
-      case 'to-current':
-        offset = current ?? hi;
-        break;
-      case 'to-offset':
-        offset = clamp(spec.n);
-        break;
-      case 'shift-by':
-        if (current === undefined) throw new CliError(`Cannot shift the offset of ${topic}-${partition}: the group has no committed offset there.`, 'Use --to-offset, --to-earliest or --to-latest for it.', { exitCode: ExitCode.FAILED });
-        offset = clamp(current + spec.n);
-        break;
-      case 'to-time': {
-        const o = byTime?.get(k) ?? -1n;
-        offset = o < 0n ? hi : o;
-        break;
-      }
-    }
-    return { group, topic, partition, offset };
-  });
+  try {
+    return await planOffsetReset(admin, group, parts, spec, committed);
+  } catch (e) {
+    if (e instanceof ResetPlanError) throw new CliError(e.message, e.hint, { exitCode: ExitCode.FAILED });
+    throw e;
+  }
 }

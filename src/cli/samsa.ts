@@ -22,6 +22,7 @@ Commands:
   acls            Add, remove and list ACLs (kafka-acls.sh)
   quotas          Describe and alter client quotas of users and client ids (kafka-configs.sh style)
   rest            Serve Confluent's REST Proxy API for a cluster (samsa rest --bootstrap-server h:p)
+  console         Serve the web console for a cluster (samsa console --help)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -62,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./quotas-command.js')).runQuotas(rest);
     case 'rest':
       return (await import('./rest-command.js')).runRest(rest);
+    case 'console':
+      return (await import('./console-command.js')).runConsole(rest);
     case '--version':
     case '-V':
     case 'version':

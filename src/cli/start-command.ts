@@ -26,6 +26,8 @@ Options:
   --port N               Set the port of the (single) listener, keeping its host
                          (without other listener settings: PLAINTEXT://127.0.0.1:N)
   --data-dir DIR         Shorthand for log.dirs=DIR
+  --console              Serve the web console too (console.listeners=http://127.0.0.1:8080
+                         unless console.listeners is set)
   -h, --help             Show this help
 
 Environment: SAMSA_<NAME> sets a broker property the way Kafka's Docker images map KAFKA_<NAME>
@@ -42,6 +44,7 @@ export function buildStartConfig(args: string[], env: Readonly<Record<string, st
   const overrides = new Map<string, string>();
   let file: string | null = null;
   let port: string | null = null;
+  let wantConsole = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const next = (): string => {
@@ -67,6 +70,8 @@ export function buildStartConfig(args: string[], env: Readonly<Record<string, st
       overrides.set('listeners', next());
     } else if (a.startsWith('--listeners=')) {
       overrides.set('listeners', a.slice('--listeners='.length));
+    } else if (a === '--console') {
+      wantConsole = true;
     } else if (a === '--data-dir') {
       overrides.set('log.dirs', next());
     } else if (a.startsWith('-')) {
@@ -90,6 +95,7 @@ export function buildStartConfig(args: string[], env: Readonly<Record<string, st
   for (const [k, v] of overrides) props.set(k, v);
   if (port !== null) props.set('listeners', withPort(props.get('listeners'), port));
   if (!props.has('log.dirs') && !props.has('log.dir')) props.set('log.dirs', './samsa-data');
+  if (wantConsole && !props.has('console.listeners')) props.set('console.listeners', 'http://127.0.0.1:8080');
   return new BrokerConfig(props);
 }
 
@@ -140,7 +146,7 @@ export async function runStart(args: string[]): Promise<number> {
     return 1;
   }
   const metrics = broker.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [];
-  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}${l.advertisedPort !== l.port ? ` (bound to port ${l.port})` : ''}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n${metrics.length > 0 ? `Metrics on ${metrics.join(', ')}\n` : ''}`);
+  process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}${l.advertisedPort !== l.port ? ` (bound to port ${l.port})` : ''}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n${metrics.length > 0 ? `Metrics on ${metrics.join(', ')}\n` : ''}${broker.console ? `Console on ${broker.console.url}\n` : ''}`);
   let halted = false;
   await new Promise<void>((resolve) => {
     // Every log dir failed: the broker stopped itself (Kafka halts the process); exit 1.

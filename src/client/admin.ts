@@ -53,7 +53,7 @@ export class AdminError extends Error {
 }
 
 /** Opens a connection to the first reachable bootstrap server. */
-export async function openFirst(bootstrap: readonly string[], opts: { clientId?: string; timeoutMs?: number } = {}): Promise<KafkaConnection> {
+export async function openFirst(bootstrap: readonly string[], opts: { clientId?: string; timeoutMs?: number; requestTimeoutMs?: number } = {}): Promise<KafkaConnection> {
   let last: unknown;
   for (const b of bootstrap) {
     try {

@@ -20,14 +20,15 @@ export class KafkaConnection {
     return this.client.clientId ?? '';
   }
 
-  static async open(address: string, opts: { clientId?: string; timeoutMs?: number } = {}): Promise<KafkaConnection> {
+  /** `timeoutMs` bounds the connect; `requestTimeoutMs` is the default of request() (30 s). */
+  static async open(address: string, opts: { clientId?: string; timeoutMs?: number; requestTimeoutMs?: number } = {}): Promise<KafkaConnection> {
     const { host, port } = parseHostPort(address);
-    const client = await ProtocolClient.connect({ host, port, clientId: opts.clientId ?? 'samsa-cli', connectTimeoutMs: opts.timeoutMs ?? 10_000 });
+    const client = await ProtocolClient.connect({ host, port, clientId: opts.clientId ?? 'samsa-cli', connectTimeoutMs: opts.timeoutMs ?? 10_000, requestTimeoutMs: opts.requestTimeoutMs ?? 30_000 });
     return new KafkaConnection(client);
   }
 
   /** Sends a request and resolves with the decoded response body. */
-  request<T>(apiKey: number, version: number, body: unknown, timeoutMs = 30_000): Promise<T> {
+  request<T>(apiKey: number, version: number, body: unknown, timeoutMs?: number): Promise<T> {
     return this.client.request<T>(apiKey, version, body, timeoutMs);
   }
 

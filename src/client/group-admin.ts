@@ -60,6 +60,9 @@ export interface PartitionResult {
   errorCode: number;
 }
 
+/** Log end offsets of partitions (the bootstrap broker's answer by default; a cluster client asks each leader). */
+export type OffsetLister = (partitions: readonly { topic: string; partition: number }[]) => Promise<Map<string, bigint>>;
+
 /** Talks to the bootstrap broker and to each group's coordinator (connections cached by address). */
 export class GroupAdmin {
   private readonly coordinators = new Map<string, KafkaConnection>();
@@ -81,7 +84,7 @@ export class GroupAdmin {
     const info = await findGroupCoordinator(this.bootstrap, group);
     const address = `${info.host.includes(':') ? `[${info.host}]` : info.host}:${info.port}`;
     let conn = this.coordinators.get(address);
-    if (!conn) {
+    if (!conn || conn.client.closed) {
       conn = await KafkaConnection.open(address, { clientId: this.bootstrap.clientId }).catch(() => this.bootstrap);
       this.coordinators.set(address, conn);
     }
@@ -127,7 +130,7 @@ export class GroupAdmin {
   }
 
   /** kafka-consumer-groups.sh --describe --offsets rows: committed offset, log end and lag per partition. */
-  async offsets(info: GroupInfo): Promise<OffsetRow[]> {
+  async offsets(info: GroupInfo, endOffsets: OffsetLister = (ps) => listOffsets(this.bootstrap, ps, OffsetSpec.LATEST)): Promise<OffsetRow[]> {
     const committed = await this.committed(info.group);
     const rows = new Map<string, OffsetRow>();
     const row = (topic: string, partition: number): OffsetRow => {
@@ -143,7 +146,7 @@ export class GroupAdmin {
       }
     }
     const list = [...rows.values()];
-    const ends = await listOffsets(this.bootstrap, list, OffsetSpec.LATEST).catch(() => new Map<string, bigint>());
+    const ends = await endOffsets(list).catch(() => new Map<string, bigint>());
     for (const r of list) {
       const end = ends.get(tpKey(r.topic, r.partition));
       if (end !== undefined) r.logEndOffset = Number(end);

@@ -226,6 +226,9 @@ const own: ConfigKeyDef[] = [
   { name: 'rest.proxy.max.request.bytes', type: ConfigType.int, defaultValue: 67108864, readOnly: true, validate: atLeast(1024) },
   { name: 'rest.proxy.consumer.instances.max', type: ConfigType.int, defaultValue: 1000, readOnly: true, validate: atLeast(1) },
   { name: 'rest.proxy.records.per.request.max', type: ConfigType.int, defaultValue: 10000, readOnly: true, validate: atLeast(1) },
+  // The web console (src/console, docs/console.md) served by the broker as a client of its own
+  // PLAINTEXT listener; off unless set (e.g. http://127.0.0.1:8080; `samsa start --console`).
+  { name: 'console.listeners', type: ConfigType.list, defaultValue: [], readOnly: true, validate: (v) => (Array.isArray(v) && v.length <= 1 && v.every((l) => typeof l === 'string' && /^http:\/\/(\[[^\]]*\]|[^:/]*):\d+\/?$/.test(l)) ? undefined : 'one listener, like http://host:port') },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

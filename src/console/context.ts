@@ -1,0 +1,59 @@
+/**
+ * What every console route uses: the cluster client (client/cluster-client.ts: a connection per
+ * broker, cached metadata), one GroupAdmin over it (re-made when its connection breaks), and the
+ * optional services the pages appear for (Samsa metrics endpoints; schema registry and Connect
+ * later).
+ */
+import { OffsetSpec } from '../client/admin.js';
+import type { ClusterClient } from '../client/cluster-client.js';
+import { ClientConnectionError, type KafkaConnection } from '../client/connection.js';
+import { GroupAdmin } from '../client/group-admin.js';
+import { offsetsAt } from '../client/partition-offsets.js';
+
+export interface ConsoleServices {
+  /** Samsa metrics endpoints (…/metrics, comma separated), or null. */
+  metricsUrl: string | null;
+  /** Hooks for later pages: the schema registry and Kafka Connect URLs (null: page hidden). */
+  schemaRegistryUrl: string | null;
+  connectUrl: string | null;
+}
+
+export class ConsoleContext {
+  private groupAdmin: GroupAdmin | null = null;
+
+  constructor(
+    readonly cluster: ClusterClient,
+    readonly services: ConsoleServices,
+  ) {}
+
+  /** Runs `fn` on a bootstrap broker; a connection that broke meanwhile is replaced once. */
+  async any<T>(fn: (c: KafkaConnection) => Promise<T>): Promise<T> {
+    const first = await this.cluster.any();
+    try {
+      return await fn(first);
+    } catch (e) {
+      if (!(e instanceof ClientConnectionError) || !first.client.closed) throw e;
+      return fn(await this.cluster.any());
+    }
+  }
+
+  /** The group admin over a live connection. */
+  async groups(): Promise<GroupAdmin> {
+    if (this.groupAdmin !== null && !this.groupAdmin.bootstrap.client.closed) return this.groupAdmin;
+    this.groupAdmin?.close();
+    this.groupAdmin = new GroupAdmin(await this.cluster.any());
+    return this.groupAdmin;
+  }
+
+  /** Log end offsets asked of each partition's leader. */
+  readonly endOffsets = (ps: readonly { topic: string; partition: number }[]): Promise<Map<string, bigint>> => offsetsAt(this.cluster, ps, OffsetSpec.LATEST);
+
+  /** ListOffsets at a time or spec, of each partition's leader. */
+  readonly offsetsAt = (ps: readonly { topic: string; partition: number }[], ts: bigint): Promise<Map<string, bigint>> => offsetsAt(this.cluster, ps, ts);
+
+  close(): void {
+    this.groupAdmin?.close();
+    this.groupAdmin = null;
+    this.cluster.close();
+  }
+}
