@@ -1,10 +1,13 @@
 /**
  * The CLI's connection: a ProtocolClient (protocol-client.ts) opened from a "host:port" string,
- * with client id 'samsa-cli' and a 30 s request timeout unless told otherwise.
+ * with client id 'samsa-cli' and a 30 s request timeout unless told otherwise, over TLS/SASL when
+ * given a ClientSecurity (the CLI's --command-config).
  */
+import type { ClientSecurity } from './client-security.js';
 import { ClientConnectionError, ProtocolClient } from './protocol-client.js';
 
 export { ClientConnectionError, RequestTimeoutError } from './protocol-client.js';
+export { ClientAuthenticationError, type ClientSecurity } from './client-security.js';
 
 /** Parses "host:port" (IPv6 as "[::1]:9092"). */
 export function parseHostPort(s: string, defaultPort = 9092): { host: string; port: number } {
@@ -20,9 +23,9 @@ export class KafkaConnection {
     return this.client.clientId ?? '';
   }
 
-  static async open(address: string, opts: { clientId?: string; timeoutMs?: number } = {}): Promise<KafkaConnection> {
+  static async open(address: string, opts: { clientId?: string; timeoutMs?: number; security?: ClientSecurity | undefined } = {}): Promise<KafkaConnection> {
     const { host, port } = parseHostPort(address);
-    const client = await ProtocolClient.connect({ host, port, clientId: opts.clientId ?? 'samsa-cli', connectTimeoutMs: opts.timeoutMs ?? 10_000 });
+    const client = await ProtocolClient.connect({ host, port, clientId: opts.clientId ?? 'samsa-cli', connectTimeoutMs: opts.timeoutMs ?? 10_000, ...(opts.security !== undefined ? { security: opts.security } : {}) });
     return new KafkaConnection(client);
   }
 
