@@ -67,21 +67,6 @@ export function protocolOf(config: BrokerConfig, listenerName: string): Security
   return (map.get(listenerName) ?? SecurityProtocol.PLAINTEXT) as SecurityProtocol;
 }
 
-/**
- * In a cluster (etcd.endpoints), brokers connect to each other's inter-broker listener
- * (inter.broker.listener.name, else the first listener) with a plaintext client: that listener
- * must be PLAINTEXT until inter-broker TLS/SASL exists, or replication would fail to connect.
- */
-export function checkInterBrokerListener(config: BrokerConfig): void {
-  if (config.list('etcd.endpoints').length === 0) return;
-  const name = config.str('inter.broker.listener.name') ?? config.listeners()[0]?.name;
-  if (name === undefined) return;
-  const protocol = protocolOf(config, name);
-  if (protocol !== SecurityProtocol.PLAINTEXT) {
-    throw new ConfigError('inter.broker.listener.name', `the inter-broker listener ${name} is ${protocol}, but brokers connect to each other in plaintext (inter-broker TLS/SASL is not implemented yet): set inter.broker.listener.name to a PLAINTEXT listener`);
-  }
-}
-
 /** Reads (and checks) what `listener` needs; throws ConfigError naming the setting at fault. */
 export function listenerSecurity(config: BrokerConfig, listener: Listener): ListenerSecurity {
   const protocol = protocolOf(config, listener.name);
