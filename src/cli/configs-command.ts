@@ -97,7 +97,7 @@ class Connection {
   static async open(s: ConnectionSettings): Promise<Connection> {
     const target = s.bootstrap[0] as string;
     try {
-      return new Connection(await KafkaConnection.open(target, { clientId: s.clientId, timeoutMs: s.timeout }));
+      return new Connection(await KafkaConnection.open(target, { clientId: s.clientId, timeoutMs: s.timeout, security: s.security }));
     } catch (e) {
       throw new CliError(`Cannot connect to the cluster at ${target}: ${(e as Error).message}.`, 'Check that a broker is running there, or pass --bootstrap-server host:port.', { exitCode: ExitCode.FAILED });
     }

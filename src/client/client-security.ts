@@ -27,7 +27,9 @@ export interface ClientTlsOptions {
   /** Client certificate chain and key (PEM) for mTLS. */
   readonly cert?: string | Buffer;
   readonly key?: string | Buffer;
-  /** Decrypts an encrypted key. */
+  /** A PKCS12 key store (client certificate and key), instead of cert/key. */
+  readonly pfx?: Buffer;
+  /** Decrypts an encrypted key (or opens the PKCS12 store). */
   readonly passphrase?: string;
   /** A ready-made context (a broker's own key and trust stores), used instead of the fields above. */
   readonly secureContext?: SecureContext;

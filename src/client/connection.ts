@@ -17,7 +17,11 @@ export function parseHostPort(s: string, defaultPort = 9092): { host: string; po
 }
 
 export class KafkaConnection {
-  private constructor(readonly client: ProtocolClient) {}
+  private constructor(
+    readonly client: ProtocolClient,
+    /** How it was opened (TLS/SASL), for connections to other brokers of the same cluster. */
+    readonly security: ClientSecurity | undefined,
+  ) {}
 
   get clientId(): string {
     return this.client.clientId ?? '';
@@ -26,7 +30,7 @@ export class KafkaConnection {
   static async open(address: string, opts: { clientId?: string; timeoutMs?: number; security?: ClientSecurity | undefined } = {}): Promise<KafkaConnection> {
     const { host, port } = parseHostPort(address);
     const client = await ProtocolClient.connect({ host, port, clientId: opts.clientId ?? 'samsa-cli', connectTimeoutMs: opts.timeoutMs ?? 10_000, ...(opts.security !== undefined ? { security: opts.security } : {}) });
-    return new KafkaConnection(client);
+    return new KafkaConnection(client, opts.security);
   }
 
   /** Sends a request and resolves with the decoded response body. */

@@ -215,6 +215,7 @@ export class ProtocolClient {
           ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
           ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
           ...(tls.key !== undefined ? { key: tls.key } : {}),
+          ...(tls.pfx !== undefined ? { pfx: tls.pfx } : {}),
           ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
           ...(tls.verifyHostname === false ? { checkServerIdentity: () => undefined } : {}),
         });

@@ -98,7 +98,7 @@ function readFile(key: string, path: string): Buffer {
 }
 
 /** Inline PEM (Kafka's form): line breaks may be folded away by the properties file; each block is re-wrapped. */
-function inlinePem(text: string): string {
+export function inlinePem(text: string): string {
   const out: string[] = [];
   for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
     const label = m[1] as string;
