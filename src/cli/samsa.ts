@@ -21,6 +21,7 @@ Commands:
   reassign        Move partition replicas between brokers (kafka-reassign-partitions.sh)
   acls            Add, remove and list ACLs (kafka-acls.sh)
   quotas          Describe and alter client quotas of users and client ids (kafka-configs.sh style)
+  users           Add, remove and list users' SCRAM credentials (kafka-configs.sh --entity-type users)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -57,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./reassign-command.js')).runReassign(rest);
     case 'acls':
       return (await import('./acls-command.js')).runAcls(rest);
+    case 'users':
+      return (await import('./users-command.js')).runUsers(rest);
     case 'quotas':
       return (await import('./quotas-command.js')).runQuotas(rest);
     case '--version':
