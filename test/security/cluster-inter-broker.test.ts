@@ -203,3 +203,28 @@ test('a wrong inter-broker password: that broker cannot replicate, drops out of 
     throw e;
   }
 });
+
+test('with ACLs on, a broker principal that is no super user replicates only once it is allowed CLUSTER_ACTION', { timeout: 180_000 }, async (t) => {
+  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 3, config: { ...secureConfig(), 'super.users': 'User:alice' } });
+  t.after(() => cluster.stop());
+  try {
+    const port1 = portOf(cluster.broker(1));
+    await createTopic(port1, 'needs-acl', [1, 2, 3]);
+    // The followers' fetches are refused (TOPIC_AUTHORIZATION_FAILED without CLUSTER_ACTION): they drop out of the ISR.
+    await until('the followers out of the ISR of needs-acl', () => {
+      const isr = isrOn(cluster, 1, 'needs-acl');
+      return isr !== undefined && isr.length === 1 && isr[0] === 1;
+    }, 60_000);
+    const created = await asAlice(port1, (c) =>
+      c.request<{ results: { errorCode: number; errorMessage: string | null }[] }>(30, 3, {
+        // CLUSTER (4) kafka-cluster, LITERAL (3), CLUSTER_ACTION (9), ALLOW (3).
+        creations: [{ resourceType: 4, resourceName: 'kafka-cluster', resourcePatternType: 3, principal: 'User:broker', host: '*', operation: 9, permissionType: 3 }],
+      }),
+    );
+    assert.equal(created.results[0]?.errorCode, 0, created.results[0]?.errorMessage ?? '');
+    await until('both followers back in the ISR', () => isrOn(cluster, 1, 'needs-acl')?.length === 3, 60_000);
+  } catch (e) {
+    console.log(cluster.dumpLogs());
+    throw e;
+  }
+});
