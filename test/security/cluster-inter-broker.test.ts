@@ -228,3 +228,47 @@ test('with ACLs on, a broker principal that is no super user replicates only onc
     throw e;
   }
 });
+
+test('SSL only with ssl.client.auth=required: the brokers replicate with their key store as client certificate (mTLS)', { timeout: 120_000 }, async (t) => {
+  const cluster = await startCluster({
+    endpoints: fx.etcd.endpoints,
+    prefix: fx.prefix(),
+    size: 3,
+    config: {
+      listeners: 'SSL://127.0.0.1:0',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.serverPem,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': certs.caFile,
+      'ssl.client.auth': 'required',
+    },
+  });
+  t.after(() => cluster.stop());
+  try {
+    const c = certs.client('admin');
+    const security: ClientSecurity = { tls: { ca: readFileSync(certs.caFile), cert: readFileSync(c.certFile), key: readFileSync(c.keyFile) } };
+    const port1 = portOf(cluster.broker(1));
+    const client = await ProtocolClient.connect({ port: port1, security, connectTimeoutMs: 20_000 });
+    t.after(() => client.close());
+    const created = await client.request<{ topics: { errorCode: number; errorMessage: string | null }[] }>(19, 7, {
+      topics: [{ name: 'mtls-r3', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs: [{ name: 'min.insync.replicas', value: '3' }] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    assert.equal(created.topics[0]?.errorCode, 0, created.topics[0]?.errorMessage ?? '');
+    await until('a full ISR of mtls-r3', () => isrOn(cluster, 1, 'mtls-r3')?.length === 3, 60_000);
+    const { encodeRecordBatch } = await import('../../src/protocol/records/record.js');
+    // acks=all with min.insync.replicas=3: answered only once both followers fetched it over mTLS.
+    const produced = await client.request<{ responses: { partitionResponses: { errorCode: number }[] }[] }>(0, 9, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 10_000,
+      topicData: [{ name: 'mtls-r3', partitionData: [{ index: 0, records: encodeRecordBatch({ baseTimestamp: 1n, records: [{ value: 'm', timestamp: 1n }] }) }] }],
+    });
+    assert.equal(produced.responses[0]?.partitionResponses[0]?.errorCode, 0);
+    await until('every replica to hold the record', () => cluster.brokers.every((b) => b.running?.broker.replicas.partition('mtls-r3', 0)?.logEndOffset === 1), 30_000);
+  } catch (e) {
+    console.log(cluster.dumpLogs());
+    throw e;
+  }
+});
