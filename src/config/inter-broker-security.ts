@@ -18,12 +18,12 @@
  * before inter-broker security existed); GSSAPI is not implemented, so a SASL inter-broker
  * listener needs the mechanism set; a single node (no etcd.endpoints) checks nothing here.
  */
-import type { ClientSaslOptions, ClientSecurity, ClientTlsOptions } from '../client/client-security.js';
+import { CLIENT_SASL_MECHANISMS, type ClientSaslMechanism, type ClientSaslOptions, type ClientSecurity, type ClientTlsOptions } from '../client/client-security.js';
 import { ConfigError } from '../common/errors.js';
 import { SecurityProtocol } from '../common/security-protocol.js';
 import { parseJaasConfig } from '../auth/jaas.js';
 import type { BrokerConfig } from './broker-config.js';
-import { listenerSecurity, protocolOf, SaslMechanism } from './listener-security.js';
+import { protocolOf, tlsSettings } from './listener-security.js';
 
 export interface InterBrokerSecurity {
   /** The listener name whose endpoint of the target broker is connected to. */
@@ -33,7 +33,8 @@ export interface InterBrokerSecurity {
   readonly security: ClientSecurity | undefined;
 }
 
-const CLIENT_MECHANISMS: readonly string[] = Object.values(SaslMechanism);
+/** The mechanisms the brokers' own client speaks (not every one a listener may serve). */
+const CLIENT_MECHANISMS: readonly string[] = CLIENT_SASL_MECHANISMS;
 
 /** The inter-broker listener's name (see the rules above); throws ConfigError on a conflict or an unknown name. */
 export function interBrokerListenerName(config: BrokerConfig): string {
@@ -60,23 +61,29 @@ export function interBrokerSecurity(config: BrokerConfig): InterBrokerSecurity {
   const listener = config.listeners().find((l) => l.name === listenerName);
   const single = config.list('etcd.endpoints').length === 0;
   if (single || protocol === SecurityProtocol.PLAINTEXT || listener === undefined) return { listenerName, protocol, security: undefined };
-  const own = listenerSecurity(config, listener);
+  // Only what the client needs is read here (the listener itself is checked, and its SASL
+  // server built, when it is bound): its TLS key and trust stores, its enabled mechanisms.
+  const usesTls = protocol === SecurityProtocol.SSL || protocol === SecurityProtocol.SASL_SSL;
+  const usesSasl = protocol === SecurityProtocol.SASL_PLAINTEXT || protocol === SecurityProtocol.SASL_SSL;
   const security: { tls?: ClientTlsOptions; sasl?: ClientSaslOptions } = {};
-  if (own.tls !== null) {
+  if (usesTls) {
+    const own = tlsSettings(config, listenerName, protocol);
     const algorithm = config.forListener(listenerName, 'ssl.endpoint.identification.algorithm');
     const a = typeof algorithm === 'string' ? algorithm.trim().toLowerCase() : '';
     if (a !== '' && a !== 'https') {
       throw new ConfigError('ssl.endpoint.identification.algorithm', `listener ${listenerName}: ssl.endpoint.identification.algorithm ${String(algorithm)} is not supported (https, or empty to turn host name verification off)`);
     }
-    security.tls = { secureContext: own.tls.secureContext, verifyHostname: a === 'https' };
+    security.tls = { secureContext: own.secureContext, verifyHostname: a === 'https' };
   }
-  if (own.sasl !== null) {
+  if (usesSasl) {
     const mechanism = (config.str('sasl.mechanism.inter.broker.protocol') ?? 'GSSAPI').toUpperCase();
     if (!CLIENT_MECHANISMS.includes(mechanism)) {
       throw new ConfigError('sasl.mechanism.inter.broker.protocol', `the inter-broker listener ${listenerName} is ${protocol} and sasl.mechanism.inter.broker.protocol is ${mechanism}, which Samsa's brokers cannot use to reach each other: set it to one of ${CLIENT_MECHANISMS.join(', ')}`);
     }
-    if (!(own.sasl.mechanisms as readonly string[]).includes(mechanism)) {
-      throw new ConfigError('sasl.mechanism.inter.broker.protocol', `sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication: ${mechanism} is not enabled on listener ${listenerName} (${own.sasl.mechanisms.join(', ')})`);
+    const enabledValue = config.forListener(listenerName, 'sasl.enabled.mechanisms');
+    const enabled = (Array.isArray(enabledValue) ? enabledValue : enabledValue === null ? [] : String(enabledValue).split(',')).map((m) => String(m).trim().toUpperCase());
+    if (!enabled.includes(mechanism)) {
+      throw new ConfigError('sasl.mechanism.inter.broker.protocol', `sasl.mechanism.inter.broker.protocol must be included in sasl.enabled.mechanisms when SASL is used for inter-broker communication: ${mechanism} is not enabled on listener ${listenerName} (${enabled.join(', ')})`);
     }
     const key = `listener.name.${listenerName.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
     const jaas = config.jaasConfig(listenerName, mechanism);
@@ -86,7 +93,7 @@ export function interBrokerSecurity(config: BrokerConfig): InterBrokerSecurity {
     if (username === undefined || password === undefined) {
       throw new ConfigError(key, `the inter-broker listener ${listenerName} uses SASL ${mechanism}: the broker's own credentials are the username="..." password="..." options of ${key}`);
     }
-    security.sasl = { mechanism: mechanism as SaslMechanism, username, password };
+    security.sasl = { mechanism: mechanism as ClientSaslMechanism, username, password };
   }
   return { listenerName, protocol, security };
 }

@@ -110,7 +110,7 @@ export function inlinePem(text: string): string {
 
 const TLS_VERSIONS: readonly SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
-function tlsSettings(config: BrokerConfig, listener: string, securityProtocol: SecurityProtocol): TlsSettings {
+export function tlsSettings(config: BrokerConfig, listener: string, securityProtocol: SecurityProtocol): TlsSettings {
   const where = `listener ${listener}`;
   const ksType = (str(config, listener, 'ssl.keystore.type') ?? 'JKS').toUpperCase();
   const location = str(config, listener, 'ssl.keystore.location');
