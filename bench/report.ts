@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { LatencyHistogram } from '../src/cli/stats.js';
 import type { ClusterBenchResult, LatencyOutcome } from './cluster.js';
 import type { MetricsCostResult } from './metrics-cost.js';
+import { renderSecurity, type SecurityResult } from './security.js';
 import type { ManyTopicsResult } from './many-topics.js';
 
 export interface Throughput {
@@ -108,6 +109,8 @@ export interface BenchResults {
   cluster?: ClusterBenchResult;
   /** The metrics section: produce with metrics.listeners on vs off. */
   metricsCost?: MetricsCostResult;
+  /** The security section: TLS and SASL_SSL throughput beside PLAINTEXT. */
+  security?: SecurityResult;
   profiles: { workload: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] }[];
   targets: Target[];
 }
@@ -180,6 +183,7 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (r.cluster !== undefined) out.push(renderCluster(r.cluster));
   if (r.metricsCost !== undefined) out.push(renderMetricsCost(r.metricsCost));
+  if (r.security !== undefined) out.push(renderSecurity(r.security, (h, rows) => mdTable(h, rows)));
   out.push('## Start-up and memory\n');
   out.push(
     mdTable(

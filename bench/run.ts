@@ -32,6 +32,7 @@ import type { ProduceResponse } from '../src/protocol/generated/messages/produce
 import { clusterScenario, type LatencyOutcome } from './cluster.js';
 import { manyTopicsScenario } from './many-topics.js';
 import { metricsCostScenario } from './metrics-cost.js';
+import { securityScenario } from './security.js';
 import { summariseProfile } from './profile.js';
 import { seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type ScaleResult, type Target, type Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
@@ -41,7 +42,7 @@ const CLI = join(ROOT, 'dist/src/cli/samsa.js');
 const NULL_BROKER = join(ROOT, 'dist/bench/null-broker.js');
 const EXAMPLE_SRC = '/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c';
 const PARTITIONS = 6;
-const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'partitions100k'] as const;
+const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'security', 'partitions100k'] as const;
 /** Sections run only when named in --only. */
 const OPT_IN_SECTIONS: readonly string[] = ['partitions100k'];
 type Section = (typeof SECTIONS)[number];
@@ -112,7 +113,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 function startProc(kind: 'samsa' | 'null', port: number, dataDir: string, nodeArgs: string[] = [], overrides: Record<string, string> = {}): BrokerProc {
   const args =
     kind === 'samsa'
-      ? [...nodeArgs, CLI, 'start', '--port', String(port), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])]
+      ? [...nodeArgs, CLI, 'start', ...(overrides.listeners === undefined ? ['--port', String(port)] : []), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])]
       : [...nodeArgs, NULL_BROKER, String(port)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   live.add(child);
@@ -302,17 +303,17 @@ function settlePageCache(): void {
 }
 
 /** `to`: a port on 127.0.0.1 or a bootstrap list. */
-async function perfProduce(bin: string, to: number | string, topic: string, size: number, records: number, acks: string): Promise<Throughput> {
+async function perfProduce(bin: string, to: number | string, topic: string, size: number, records: number, acks: string, extra: string[] = []): Promise<Throughput> {
   settlePageCache();
-  const r = await run(bin, ['-P', '-t', topic, '-b', typeof to === 'number' ? `127.0.0.1:${to}` : to, '-s', String(size), '-c', String(records), '-a', acks, ...NO_WARN, ...THROUGHPUT], 30 * 60_000).done;
+  const r = await run(bin, ['-P', '-t', topic, '-b', typeof to === 'number' ? `127.0.0.1:${to}` : to, '-s', String(size), '-c', String(records), '-a', acks, ...NO_WARN, ...THROUGHPUT, ...extra], 30 * 60_000).done;
   const t = parseProduced(r.stdout);
   if (!t) return failed(`rdkafka_performance exited ${r.code}${r.timedOut ? ' (timeout)' : ''}: ${(r.stderr || r.stdout).slice(-300)}`);
   if (t.records < records && !t.error) t.error = `only ${t.records} of ${records} delivered`;
   return t;
 }
 
-async function perfConsume(bin: string, port: number, topic: string, records: number): Promise<Throughput> {
-  const r = await run(bin, ['-C', '-t', topic, ...partitionArgs(), '-b', `127.0.0.1:${port}`, '-o', 'beginning', '-c', String(records), '-e', ...NO_WARN], 30 * 60_000).done;
+async function perfConsume(bin: string, port: number, topic: string, records: number, extra: string[] = []): Promise<Throughput> {
+  const r = await run(bin, ['-C', '-t', topic, ...partitionArgs(), '-b', `127.0.0.1:${port}`, '-o', 'beginning', '-c', String(records), '-e', ...NO_WARN, ...extra], 30 * 60_000).done;
   const t = parseConsumed(r.stdout);
   if (!t) return failed(`rdkafka_performance exited ${r.code}${r.timedOut ? ' (timeout)' : ''}: ${(r.stderr || r.stdout).slice(-300)}`);
   if (t.records < records) t.error = `only ${t.records} of ${records} consumed`;
@@ -703,6 +704,22 @@ async function main(): Promise<void> {
       startBroker: async (dataDir, overrides) => startBroker('samsa', dataDir, [], overrides),
       createTopic: (port, name, partitions) => createTopic(port, name, partitions),
       produce: (port, topic, size, records, acks) => perfProduce(bin, port, topic, size, records, acks),
+    });
+  }
+
+  if (sections.has('security')) {
+    // TLS and SASL_SSL against PLAINTEXT on one broker (bench/security.ts): the acks=1 workloads, produce and consume.
+    results.security = await securityScenario({
+      log,
+      work,
+      repeats: scale.repeats,
+      partitions: PARTITIONS,
+      workloads: workloads.filter((w) => w.acks === '1'),
+      freePort,
+      startBroker: async (dataDir, overrides) => startBroker('samsa', dataDir, [], overrides),
+      createTopic: (port, name, partitions) => createTopic(port, name, partitions),
+      produce: (port, topic, size, records, acks, extra) => perfProduce(bin, port, topic, size, records, acks, extra),
+      consume: (port, topic, records, extra) => perfConsume(bin, port, topic, records, extra),
     });
   }
 

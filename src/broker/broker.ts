@@ -11,8 +11,9 @@ import { LocalMetadataStore } from '../cluster/metadata-store.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/request-budget.js';
 import type { KafkaServer } from '../network/server.js';
-import { checkInterBrokerListener, protocolOf } from '../config/listener-security.js';
+import { protocolOf } from '../config/listener-security.js';
 import type { RestProxy } from '../rest/server.js';
+import { interBrokerSecurity, type InterBrokerSecurity } from '../config/inter-broker-security.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { DirLock } from '../storage/dir-lock.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
@@ -119,6 +120,8 @@ export class Broker {
   /** Leader/follower roles of the partitions hosted here. */
   roles!: PartitionRoles;
   private fetchers: ReplicaFetcherManager | null = null;
+  /** How this broker reaches the others (its inter-broker listener and client security); set by start(). */
+  private interBroker: InterBrokerSecurity | null = null;
   private markerRouting: TxnMarkerRouting | null = null;
   private isrUpdater: IsrUpdater | null = null;
   /** Replication throttling (cluster only). */
@@ -159,11 +162,7 @@ export class Broker {
     const dirs = this.config.logDirs;
     const failedDirs = prepareLogDirs(dirs, this.dirLocks, this.logger);
     const gate = new StartupGate();
-    const interBroker = this.config.str('inter.broker.listener.name');
-    if (interBroker !== null && !this.config.listeners().some((l) => l.name === interBroker)) {
-      throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name must be a listener name defined in listeners: ${interBroker} is not one of ${this.config.listeners().map((l) => l.name).join(', ')}`);
-    }
-    checkInterBrokerListener(this.config);
+    this.interBroker = interBrokerSecurity(this.config);
     await bindListeners(this.config, gate, {
       servers: this.servers,
       listeners: this.listeners,
@@ -230,7 +229,7 @@ export class Broker {
     this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
     const idFloor = upgradeFloor(dirs[0] as string, this.replicas.all());
-    this.markerRouting = this.cluster === null ? null : txnMarkerRouting(this.config, { localId: this.nodeId, metadata: this.metadata, replicas: this.replicas, defaultListener: this.listeners[0]?.name, scheduler: this.scheduler, logger: this.logger });
+    this.markerRouting = this.cluster === null ? null : txnMarkerRouting(this.config, { localId: this.nodeId, metadata: this.metadata, replicas: this.replicas, interBroker: this.interBroker ?? interBrokerSecurity(this.config), scheduler: this.scheduler, logger: this.logger });
     this.txnCoordinator = new TransactionCoordinator({ ...deps, logger: this.logger.child('txn-coordinator'), settings: txnCoordinatorSettings(this.config), producerIdBlocks: producerIdBlocks(this.metadata, this.nodeId, idFloor), markerRouting: this.markerRouting });
     groupsFollowTxnMarkers(this.txnCoordinator, this.groups);
     this.txnCoordinator.start();
@@ -381,7 +380,7 @@ export class Broker {
   private startReplication(): ReplicaFetcherManager | null {
     const cluster = this.cluster;
     if (cluster === null) return null;
-    const listenerName = this.config.str('inter.broker.listener.name') ?? this.listeners[0]?.name ?? 'PLAINTEXT';
+    const { listenerName, security } = this.interBroker ?? interBrokerSecurity(this.config);
     const c = this.config;
     this.throttles = replicationThrottles({ config: c, metadata: this.metadata, localId: this.nodeId, clock: this.clock });
     this.fetchers = new ReplicaFetcherManager({
@@ -399,7 +398,7 @@ export class Broker {
         const b = this.metadata.image().broker(brokerId);
         const e = b?.endpoints.find((x) => x.listenerName === listenerName) ?? b?.endpoints[0];
         if (e === undefined) return Promise.reject(new Error(`broker ${brokerId} is not registered (no endpoint for ${listenerName})`));
-        return ProtocolClient.connect({ host: e.host, port: e.port, clientId: `samsa-replica-${this.nodeId}`, requestTimeoutMs: c.int('replica.socket.timeout.ms') + c.int('replica.fetch.wait.max.ms') });
+        return ProtocolClient.connect({ host: e.host, port: e.port, clientId: `samsa-replica-${this.nodeId}`, requestTimeoutMs: c.int('replica.socket.timeout.ms') + c.int('replica.fetch.wait.max.ms'), ...(security !== undefined ? { security } : {}) });
       },
     });
     const store = cluster.store;

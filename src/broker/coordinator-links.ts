@@ -9,6 +9,7 @@
  * marker send backoff is a fixed 100 ms.
  */
 import type { BrokerConfig } from '../config/broker-config.js';
+import type { InterBrokerSecurity } from '../config/inter-broker-security.js';
 import type { Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
 import type { MetadataStore } from '../metadata/store.js';
@@ -20,12 +21,13 @@ import type { ReplicaManager } from './replica-manager.js';
 import { TxnMarkerRouting } from './txn-marker-routing.js';
 
 /** In a cluster: the transaction coordinator's WriteTxnMarkers channel to other leaders. */
-export function txnMarkerRouting(config: BrokerConfig, deps: { localId: number; metadata: MetadataStore; replicas: ReplicaManager; defaultListener: string | undefined; scheduler: Scheduler; logger: Logger }): TxnMarkerRouting {
+export function txnMarkerRouting(config: BrokerConfig, deps: { localId: number; metadata: MetadataStore; replicas: ReplicaManager; interBroker: InterBrokerSecurity; scheduler: Scheduler; logger: Logger }): TxnMarkerRouting {
   return new TxnMarkerRouting({
     localId: deps.localId,
     metadata: deps.metadata,
     replicas: deps.replicas,
-    listenerName: config.str('inter.broker.listener.name') ?? deps.defaultListener ?? 'PLAINTEXT',
+    listenerName: deps.interBroker.listenerName,
+    security: deps.interBroker.security,
     scheduler: deps.scheduler,
     backoffMs: 100,
     requestTimeoutMs: config.int('replica.socket.timeout.ms'),

@@ -7,11 +7,12 @@
  * its own listener.name.<l>.max.connections and listener.name.<l>.max.connection.creation.rate
  * (static or dynamic), and the connection_creation_rate quotas of ip entities apply on every
  * listener (one rate per address, shared by the listeners). With several listeners, the
- * inter-broker one (inter.broker.listener.name, else the first) is not held back by the
+ * inter-broker one (inter.broker.listener.name, security.inter.broker.protocol, else the first) is not held back by the
  * broker-wide limits (Kafka's protected listener), so replication still connects. Samsa's deviations: a listener
  * with no advertised entry and a wildcard host advertises `localhost`, and port 0 advertises the
  * port actually bound (tests bind free ports).
  */
+import { interBrokerListenerName } from '../config/inter-broker-security.js';
 import { newAuthenticationCounts } from '../network/authentication-counts.js';
 import type { BrokerConfig, Listener } from '../config/broker-config.js';
 import type { Clock } from '../common/clock.js';
@@ -83,7 +84,7 @@ export async function bindListeners(config: BrokerConfig, gate: FrameDispatcher,
   const ipConnectionRates = image === undefined ? undefined : new IpConnectionRates((ip) => ipConnectionQuota(image(), ip), deps.clock, windowMs, numWindows);
   const listeners = config.listeners();
   // Kafka's protected listener: the inter-broker one, when there are several.
-  const interBroker = config.str('inter.broker.listener.name') ?? listeners[0]?.name;
+  const interBroker = listeners.length > 0 ? interBrokerListenerName(config) : undefined;
   for (const l of listeners) {
     // SSL / SASL listeners: the TLS handshake and the SASL exchange (auth/secured-listener.ts).
     const authentications = newAuthenticationCounts();

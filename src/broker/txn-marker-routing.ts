@@ -11,6 +11,7 @@
 import { ApiKey } from '../protocol/generated/api-keys.js';
 import type { WriteTxnMarkersResponse } from '../protocol/generated/messages/write-txn-markers.js';
 import { ProtocolClient } from '../client/protocol-client.js';
+import type { ClientSecurity } from '../client/client-security.js';
 import { ErrorCode } from '../common/error-codes.js';
 import type { Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
@@ -26,6 +27,8 @@ export interface TxnMarkerRoutingDeps {
   replicas: Pick<ReplicaManager, 'partition'>;
   /** The listener other brokers are reached on (inter.broker.listener.name). */
   listenerName: string;
+  /** This broker's client security on that listener (config/inter-broker-security.ts); undefined: PLAINTEXT. */
+  security: ClientSecurity | undefined;
   scheduler: Pick<Scheduler, 'schedule'>;
   /** Wait between two sends of one marker (retry.backoff.ms). */
   backoffMs: number;
@@ -78,7 +81,7 @@ export class TxnMarkerRouting implements MarkerRouting {
     const b = this.deps.metadata.image().broker(brokerId);
     const e = b?.endpoints.find((x) => x.listenerName === this.deps.listenerName) ?? b?.endpoints[0];
     if (e === undefined) return Promise.reject(new Error(`broker ${brokerId} is not registered`));
-    const connecting = ProtocolClient.connect({ host: e.host, port: e.port, clientId: `samsa-txn-markers-${this.deps.localId}`, requestTimeoutMs: this.deps.requestTimeoutMs });
+    const connecting = ProtocolClient.connect({ host: e.host, port: e.port, clientId: `samsa-txn-markers-${this.deps.localId}`, requestTimeoutMs: this.deps.requestTimeoutMs, ...(this.deps.security !== undefined ? { security: this.deps.security } : {}) });
     this.clients.set(brokerId, connecting);
     connecting.then(
       (c) => void c.whenClosed().then(() => this.drop(brokerId, c)),

@@ -6,6 +6,8 @@
 import type { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { openFirst } from '../client/admin.js';
 import type { KafkaConnection } from '../client/connection.js';
+import { ClientAuthenticationError, type ClientSecurity } from '../client/client-security.js';
+import { readCommandConfig, type CommandConfig } from './command-config.js';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { CliError, ExitCode } from './output.js';
 
@@ -15,12 +17,17 @@ export const connectionOptions: readonly OptionSpec[] = [
   { name: 'bootstrap-server', aliases: ['-b', '--broker-list', '--bootstrap-servers'], arg: 'HOST:PORT[,..]', help: 'Brokers to connect to', default: DEFAULT_BOOTSTRAP },
   { name: 'client-id', arg: 'ID', help: 'Client id sent to the brokers', default: 'samsa-cli' },
   { name: 'timeout', arg: 'MS', help: 'Request timeout in milliseconds', default: '30000' },
+  { name: 'command-config', arg: 'FILE', help: "Client properties (Kafka's: security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.*, ssl.keystore.*)" },
 ];
 
 export interface ConnectionSettings {
   bootstrap: string[];
   clientId: string;
   timeout: number;
+  /** TLS/SASL from --command-config (undefined: PLAINTEXT). */
+  security?: ClientSecurity | undefined;
+  /** The same for @platformatic/kafka's clients. */
+  library?: CommandConfig['library'];
 }
 
 export function connectionSettings(a: ParsedArgs): ConnectionSettings {
@@ -35,11 +42,13 @@ export function connectionSettings(a: ParsedArgs): ConnectionSettings {
     const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(b);
     if (!m || Number(m[2]) > 65535) throw new CliError(`Invalid bootstrap server '${b}'.`, 'Use host:port, e.g. --bootstrap-server localhost:9092');
   }
-  return { bootstrap, clientId: a.get('client-id') ?? 'samsa-cli', timeout: a.int('timeout', 1, 3_600_000) ?? 30_000 };
+  const file = a.get('command-config');
+  const config = file === undefined ? undefined : readCommandConfig(file);
+  return { bootstrap, clientId: a.get('client-id') ?? 'samsa-cli', timeout: a.int('timeout', 1, 3_600_000) ?? 30_000, security: config?.security, library: config?.library ?? {} };
 }
 
-function base(s: ConnectionSettings): { clientId: string; bootstrapBrokers: string[]; timeout: number; retries: number; retryDelay: number } {
-  return { clientId: s.clientId, bootstrapBrokers: s.bootstrap, timeout: s.timeout, retries: 2, retryDelay: 200 };
+function base(s: ConnectionSettings): { clientId: string; bootstrapBrokers: string[]; timeout: number; retries: number; retryDelay: number } & CommandConfig['library'] {
+  return { clientId: s.clientId, bootstrapBrokers: s.bootstrap, timeout: s.timeout, retries: 2, retryDelay: 200, ...(s.library ?? {}) };
 }
 
 /**
@@ -48,8 +57,9 @@ function base(s: ConnectionSettings): { clientId: string; bootstrapBrokers: stri
  */
 export async function openConnection(s: ConnectionSettings): Promise<KafkaConnection> {
   try {
-    return await openFirst(s.bootstrap, { clientId: s.clientId, timeoutMs: Math.min(s.timeout, 10_000) });
+    return await openFirst(s.bootstrap, { clientId: s.clientId, timeoutMs: Math.min(s.timeout, 10_000), security: s.security });
   } catch (e) {
+    if (e instanceof ClientAuthenticationError) throw new CliError(`Authentication failed at ${s.bootstrap.join(',')}: ${e.message}`, 'Check the credentials in --command-config.', { exitCode: ExitCode.FAILED, cause: e });
     throw new CliError(`Cannot connect to the cluster at ${s.bootstrap.join(',')}.`, 'Check that a broker is running there, or pass --bootstrap-server host:port.', { exitCode: ExitCode.FAILED, cause: e });
   }
 }

@@ -24,7 +24,7 @@ const SOURCE_NAMES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG'
 const OP = { SET: 0, DELETE: 1 } as const;
 
 const options: readonly OptionSpec[] = [
-  { name: 'entity-type', arg: 'topics|brokers|broker-loggers', help: 'Kind of entity (broker-loggers: a broker\'s log levels)' },
+  { name: 'entity-type', arg: 'topics|brokers|broker-loggers|users', help: 'Kind of entity (broker-loggers: a broker\'s log levels; users: SCRAM credentials, as samsa users)' },
   { name: 'entity-name', arg: 'NAME', help: 'Topic name or broker id' },
   { name: 'entity-default', value: false, help: 'The cluster-wide default (brokers only)' },
   { name: 'topic', arg: 'NAME', help: 'Same as --entity-type topics --entity-name NAME' },
@@ -97,7 +97,7 @@ class Connection {
   static async open(s: ConnectionSettings): Promise<Connection> {
     const target = s.bootstrap[0] as string;
     try {
-      return new Connection(await KafkaConnection.open(target, { clientId: s.clientId, timeoutMs: s.timeout }));
+      return new Connection(await KafkaConnection.open(target, { clientId: s.clientId, timeoutMs: s.timeout, security: s.security }));
     } catch (e) {
       throw new CliError(`Cannot connect to the cluster at ${target}: ${(e as Error).message}.`, 'Check that a broker is running there, or pass --bootstrap-server host:port.', { exitCode: ExitCode.FAILED });
     }
@@ -174,6 +174,8 @@ async function describe(conn: Connection, s: ConnectionSettings, e: { type: Enti
 }
 
 async function run(a: ParsedArgs): Promise<number> {
+  // SCRAM credentials of users, as kafka-configs.sh --entity-type users (users-command.ts).
+  if (a.get('entity-type') === 'users' || a.get('entity-type') === 'user') return (await import('./users-command.js')).runUsersParsed(a);
   const e = entity(a);
   const doDescribe = a.has('describe');
   const doAlter = a.has('alter');

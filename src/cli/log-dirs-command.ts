@@ -54,7 +54,7 @@ export function runLogDirs(args: string[]): Promise<number> {
         const b = live.get(id) as { host: string; port: number };
         let c: KafkaConnection | null = null;
         try {
-          c = await KafkaConnection.open(`${b.host}:${b.port}`, { clientId: s.clientId, timeoutMs: Math.min(s.timeout, 10_000) });
+          c = await KafkaConnection.open(`${b.host}:${b.port}`, { clientId: s.clientId, timeoutMs: Math.min(s.timeout, 10_000), security: s.security });
           const res = await c.request<DescribeLogDirsResponse>(ApiKey.DescribeLogDirs, 4, { topics: request });
           if (res.errorCode !== 0) throw new AdminError('DescribeLogDirs', res.errorCode);
           return { broker: id, res };

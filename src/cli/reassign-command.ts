@@ -236,13 +236,16 @@ async function alterConfigs(conn: KafkaConnection, resourceType: number, resourc
  * A broker's own configs are changed on that broker: one connection to each (from the metadata).
  * Returns the brokers that could not be changed, with why (the caller decides whether that fails).
  */
-async function alterBrokerConfigs(md: ClusterMetadata, brokerIds: readonly number[], configs: ConfigOp[], timeoutMs: number, clientId: string): Promise<string[]> {
+/** Who the command's own connections to single brokers are opened as. */
+type Who = Pick<ConnectionSettings, 'clientId' | 'security'>;
+
+async function alterBrokerConfigs(md: ClusterMetadata, brokerIds: readonly number[], configs: ConfigOp[], timeoutMs: number, who: Who): Promise<string[]> {
   const failed: string[] = [];
   for (const id of brokerIds) {
     const b = md.brokers.find((x) => x.nodeId === id);
     if (b === undefined) continue; // not registered (gone): nothing to change there
     try {
-      const c = await openFirst([`${b.host}:${b.port}`], { clientId, timeoutMs: Math.min(timeoutMs, 10_000) });
+      const c = await openFirst([`${b.host}:${b.port}`], { clientId: who.clientId, security: who.security, timeoutMs: Math.min(timeoutMs, 10_000) });
       try {
         await alterConfigs(c, RESOURCE_BROKER, String(id), configs, timeoutMs);
       } finally {
@@ -256,7 +259,7 @@ async function alterBrokerConfigs(md: ClusterMetadata, brokerIds: readonly numbe
 }
 
 /** --throttle: the rates on every broker involved, the throttled replica lists on every moving topic. */
-async function setThrottles(md: ClusterMetadata, plan: readonly PlannedPartition[], current: readonly PlannedPartition[], rate: number, timeoutMs: number, clientId: string): Promise<string> {
+async function setThrottles(md: ClusterMetadata, plan: readonly PlannedPartition[], current: readonly PlannedPartition[], rate: number, timeoutMs: number, who: Who): Promise<string> {
   const leader = new Map<string, string[]>();
   const follower = new Map<string, string[]>();
   const brokers = new Set<number>();
@@ -268,14 +271,14 @@ async function setThrottles(md: ClusterMetadata, plan: readonly PlannedPartition
     for (const b of [...now, ...p.replicas]) brokers.add(b);
   }
   const ids = [...brokers].sort((x, y) => x - y);
-  const failed = await alterBrokerConfigs(md, ids, THROTTLE_RATES.map((name) => ({ name, configOperation: OP_SET, value: String(rate) })), timeoutMs, clientId);
+  const failed = await alterBrokerConfigs(md, ids, THROTTLE_RATES.map((name) => ({ name, configOperation: OP_SET, value: String(rate) })), timeoutMs, who);
   if (failed.length > 0) throw new CliError(`Cannot set the throttle on ${failed.join('; ')}.`, 'Nothing was moved; check that every broker of the plan is reachable.', { exitCode: ExitCode.FAILED });
   const topics = [...new Set([...leader.keys(), ...follower.keys()])].sort();
   for (const t of topics) {
     const ops: ConfigOp[] = [];
     if (leader.has(t)) ops.push({ name: THROTTLED_REPLICAS[0], configOperation: OP_SET, value: (leader.get(t) as string[]).join(',') });
     if (follower.has(t)) ops.push({ name: THROTTLED_REPLICAS[1], configOperation: OP_SET, value: (follower.get(t) as string[]).join(',') });
-    const c = await openFirst([`${md.brokers[0]?.host ?? ''}:${md.brokers[0]?.port ?? 0}`], { clientId, timeoutMs: Math.min(timeoutMs, 10_000) });
+    const c = await openFirst([`${md.brokers[0]?.host ?? ''}:${md.brokers[0]?.port ?? 0}`], { clientId: who.clientId, security: who.security, timeoutMs: Math.min(timeoutMs, 10_000) });
     try {
       await alterConfigs(c, RESOURCE_TOPIC, t, ops, timeoutMs);
     } finally {
@@ -286,9 +289,9 @@ async function setThrottles(md: ClusterMetadata, plan: readonly PlannedPartition
 }
 
 /** --verify once done: the throttled replica lists off the plan's topics, the rates off every broker. */
-async function clearThrottles(conn: KafkaConnection, md: ClusterMetadata, topics: readonly string[], timeoutMs: number, clientId: string): Promise<string> {
+async function clearThrottles(conn: KafkaConnection, md: ClusterMetadata, topics: readonly string[], timeoutMs: number, who: Who): Promise<string> {
   const ids = md.brokers.map((b) => b.nodeId).sort((x, y) => x - y);
-  const failed = await alterBrokerConfigs(md, ids, [...THROTTLE_RATES, ALTER_LOG_DIRS_RATE].map((name) => ({ name, configOperation: OP_DELETE, value: null })), timeoutMs, clientId);
+  const failed = await alterBrokerConfigs(md, ids, [...THROTTLE_RATES, ALTER_LOG_DIRS_RATE].map((name) => ({ name, configOperation: OP_DELETE, value: null })), timeoutMs, who);
   for (const t of topics) await alterConfigs(conn, RESOURCE_TOPIC, t, THROTTLED_REPLICAS.map((name) => ({ name, configOperation: OP_DELETE, value: null })), timeoutMs);
   let text = `Clearing broker-level throttles on brokers ${ids.join(',')}\nClearing topic-level throttles on topics ${topics.join(',')}\n`;
   for (const f of failed) text += `Warning: could not clear the throttle on ${f}\n`;
@@ -312,10 +315,10 @@ async function execute(a: ParsedArgs, conn: KafkaConnection, s: ConnectionSettin
     md = meta;
     const current = plan.map((p) => ({ topic: p.topic, partition: p.partition, replicas: [...(meta.topics.get(p.topic)?.partitions[p.partition]?.replicas ?? [])] })).filter((p) => p.replicas.length > 0);
     text += `Current partition replica assignment\n\n${planJson(current)}\n\nSave this to use as the --reassignment-json-file option during rollback\n`;
-    if (throttle !== undefined) text += await setThrottles(meta, plan, current, throttle, timeoutMs, s.clientId);
+    if (throttle !== undefined) text += await setThrottles(meta, plan, current, throttle, timeoutMs, s);
     if (dirThrottle !== undefined && moves.length > 0) {
       const ids = brokersOf(moves);
-      const bad = await alterBrokerConfigs(meta, ids, [{ name: ALTER_LOG_DIRS_RATE, configOperation: OP_SET, value: String(dirThrottle) }], timeoutMs, s.clientId);
+      const bad = await alterBrokerConfigs(meta, ids, [{ name: ALTER_LOG_DIRS_RATE, configOperation: OP_SET, value: String(dirThrottle) }], timeoutMs, s);
       if (bad.length > 0) throw new CliError(`Cannot set the throttle on ${bad.join('; ')}.`, 'Nothing was moved; check that every broker of the plan is reachable.', { exitCode: ExitCode.FAILED });
       text += `The replica-alter-dir throttle limit was set to ${dirThrottle} B/s on brokers ${ids.join(',')}\n`;
     }
@@ -354,7 +357,7 @@ async function verify(a: ParsedArgs, conn: KafkaConnection, s: ConnectionSetting
   text += dirs.text;
   if (done === plan.length && dirs.complete) {
     text += '\nAll partition reassignments are complete.\n';
-    if (!a.has('preserve-throttles')) text += await clearThrottles(conn, md, [...new Set(plan.map((p) => p.topic))], timeoutMs, s.clientId);
+    if (!a.has('preserve-throttles')) text += await clearThrottles(conn, md, [...new Set(plan.map((p) => p.topic))], timeoutMs, s);
   }
   await writeOut(text);
   return 0;

@@ -23,6 +23,7 @@ Commands:
   quotas          Describe and alter client quotas of users and client ids (kafka-configs.sh style)
   rest            Serve Confluent's REST Proxy API for a cluster (samsa rest --bootstrap-server h:p)
   console         Serve the web console for a cluster (samsa console --help)
+  users           Add, remove and list users' SCRAM credentials (kafka-configs.sh --entity-type users)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -59,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./reassign-command.js')).runReassign(rest);
     case 'acls':
       return (await import('./acls-command.js')).runAcls(rest);
+    case 'users':
+      return (await import('./users-command.js')).runUsers(rest);
     case 'quotas':
       return (await import('./quotas-command.js')).runQuotas(rest);
     case 'rest':

@@ -12,7 +12,7 @@ import { errorInfo } from '../common/error-codes.js';
 import type { FindCoordinatorResponse } from '../protocol/generated/messages/find-coordinator.js';
 import type { ListOffsetsResponse } from '../protocol/generated/messages/list-offsets.js';
 import type { MetadataResponse } from '../protocol/generated/messages/metadata.js';
-import { ClientConnectionError, KafkaConnection } from './connection.js';
+import { ClientAuthenticationError, ClientConnectionError, KafkaConnection, type ClientSecurity } from './connection.js';
 
 export const ApiKey = {
   ListOffsets: 2,
@@ -53,12 +53,14 @@ export class AdminError extends Error {
 }
 
 /** Opens a connection to the first reachable bootstrap server. */
-export async function openFirst(bootstrap: readonly string[], opts: { clientId?: string; timeoutMs?: number; requestTimeoutMs?: number } = {}): Promise<KafkaConnection> {
+export async function openFirst(bootstrap: readonly string[], opts: { clientId?: string; timeoutMs?: number; requestTimeoutMs?: number; security?: ClientSecurity | undefined } = {}): Promise<KafkaConnection> {
   let last: unknown;
   for (const b of bootstrap) {
     try {
       return await KafkaConnection.open(b, opts);
     } catch (e) {
+      // Refused credentials are the answer of every broker: no use trying the next one.
+      if (e instanceof ClientAuthenticationError) throw e;
       last = e;
     }
   }

@@ -85,7 +85,7 @@ export class GroupAdmin {
     const address = `${info.host.includes(':') ? `[${info.host}]` : info.host}:${info.port}`;
     let conn = this.coordinators.get(address);
     if (!conn || conn.client.closed) {
-      conn = await KafkaConnection.open(address, { clientId: this.bootstrap.clientId }).catch(() => this.bootstrap);
+      conn = await KafkaConnection.open(address, { clientId: this.bootstrap.clientId, security: this.bootstrap.security }).catch(() => this.bootstrap);
       this.coordinators.set(address, conn);
     }
     return { conn, info };

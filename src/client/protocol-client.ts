@@ -17,9 +17,13 @@
  * - answers are read by the broker's own FrameReader (socket user-buffer reads, each byte copied
  *   once into the buffer the caller sees; large answers in pooled buffers that `requestFrame`'s
  *   caller may give back); a size prefix below 4 (no room for a correlation id) or above
- *   `maxResponseBytes` is a broken stream.
+ *   `maxResponseBytes` is a broken stream;
+ * - over TLS (`security.tls`) the decrypted bytes arrive as 'data' chunks and are copied into the
+ *   same FrameReader (one more copy than the plain path, which stays as it is); with
+ *   `security.sasl` the connection authenticates (client-security.ts) before connect() resolves.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { BufferPool } from '../common/buffer-pool.js';
 import { FrameReader } from '../network/frame-reader.js';
 import { FrameTooLargeError } from '../network/frame-splitter.js';
@@ -27,6 +31,7 @@ import { apiCodecs, type ApiCodec } from '../protocol/generated/registry.js';
 import { readResponseHeader, responseHeaderVersion, writeRequestHeader } from '../protocol/header.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
+import { authenticate, type ClientSecurity } from './client-security.js';
 
 /** The connection could not be made, broke, or was closed; the cause is attached. */
 export class ClientConnectionError extends Error {
@@ -72,6 +77,8 @@ export interface ProtocolClientOptions {
    * pool of this connection's own.
    */
   pool?: BufferPool;
+  /** TLS and/or SASL (client-security.ts); default plaintext. */
+  security?: ClientSecurity;
 }
 
 /** An answer decoded with the frame it was read into (see ProtocolClient.requestFrame). */
@@ -149,11 +156,29 @@ export class ProtocolClient {
     });
   }
 
-  /** Opens a connection; rejects with ClientConnectionError when it cannot be made in time. */
-  static connect(opts: ProtocolClientOptions): Promise<ProtocolClient> {
+  /**
+   * Opens a connection (and authenticates, with `security.sasl`); rejects with
+   * ClientConnectionError when it cannot be made in time or the TLS handshake fails, and with
+   * ClientAuthenticationError when the broker refuses the credentials.
+   */
+  static async connect(opts: ProtocolClientOptions): Promise<ProtocolClient> {
+    const client = await ProtocolClient.open(opts);
+    const sasl = opts.security?.sasl;
+    if (sasl === undefined) return client;
+    try {
+      await authenticate((apiKey, version, body) => client.request(apiKey, version, body), sasl);
+    } catch (e) {
+      client.close();
+      throw e;
+    }
+    return client;
+  }
+
+  private static open(opts: ProtocolClientOptions): Promise<ProtocolClient> {
     const host = opts.host ?? '127.0.0.1';
     const address = `${host.includes(':') ? `[${host}]` : host}:${opts.port}`;
     const timeoutMs = opts.connectTimeoutMs ?? 10_000;
+    const tls = opts.security?.tls;
     return new Promise((resolve, reject) => {
       // The reader's events reach the client once it exists (nothing is read before 'connect').
       let client: ProtocolClient | null = null;
@@ -165,23 +190,49 @@ export class ProtocolClient {
         },
         opts.pool ?? new BufferPool(CLIENT_POOL_BYTES),
       );
-      const s = connect({
-        host,
-        port: opts.port,
-        ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}),
-        onread: {
-          buffer: () => reader.target(),
-          callback: (n: number) => {
-            reader.received(n);
-            return true;
+      const local = opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {};
+      let s: Socket;
+      if (tls === undefined) {
+        s = connect({
+          host,
+          port: opts.port,
+          ...local,
+          onread: {
+            buffer: () => reader.target(),
+            callback: (n: number) => {
+              reader.received(n);
+              return true;
+            },
           },
-        },
-      });
+        });
+      } else {
+        s = tlsConnect({
+          host,
+          port: opts.port,
+          ...local,
+          ...(isIP(host) === 0 ? { servername: host } : {}),
+          ...(tls.secureContext !== undefined ? { secureContext: tls.secureContext } : {}),
+          ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+          ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+          ...(tls.key !== undefined ? { key: tls.key } : {}),
+          ...(tls.pfx !== undefined ? { pfx: tls.pfx } : {}),
+          ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+          ...(tls.verifyHostname === false ? { checkServerIdentity: () => undefined } : {}),
+        });
+        s.on('data', (chunk: Buffer) => {
+          for (let off = 0; off < chunk.length; ) {
+            const target = reader.target();
+            const n = chunk.copy(target, 0, off);
+            off += n;
+            reader.received(n);
+          }
+        });
+      }
       const timer = setTimeout(() => {
         s.destroy();
         reject(new ClientConnectionError(`could not connect to ${address} within ${timeoutMs} ms`));
       }, timeoutMs);
-      s.once('connect', () => {
+      s.once(tls === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
         client = new ProtocolClient(s, reader, opts);
@@ -189,7 +240,8 @@ export class ProtocolClient {
       });
       s.once('error', (e) => {
         clearTimeout(timer);
-        reject(new ClientConnectionError(`could not connect to ${address}: ${e.message}`, { cause: e }));
+        const what = tls === undefined ? '' : ' over TLS';
+        reject(new ClientConnectionError(`could not connect to ${address}${what}: ${e.message}`, { cause: e }));
       });
     });
   }

@@ -156,13 +156,13 @@ const own: ConfigKeyDef[] = [
   { name: 'ssl.protocol', type: ConfigType.string, defaultValue: 'TLSv1.3', readOnly: true },
   { name: 'ssl.enabled.protocols', type: ConfigType.list, defaultValue: ['TLSv1.2', 'TLSv1.3'], readOnly: true },
   { name: 'ssl.cipher.suites', type: ConfigType.list, defaultValue: [], readOnly: true },
-  { name: 'ssl.endpoint.identification.algorithm', type: ConfigType.string, defaultValue: 'https', inert: true },
+  { name: 'ssl.endpoint.identification.algorithm', type: ConfigType.string, defaultValue: 'https', readOnly: true },
   { name: 'ssl.keymanager.algorithm', type: ConfigType.string, defaultValue: 'SunX509', inert: true },
   { name: 'ssl.trustmanager.algorithm', type: ConfigType.string, defaultValue: 'PKIX', inert: true },
   { name: 'ssl.secure.random.implementation', type: ConfigType.string, defaultValue: null, inert: true },
   { name: 'ssl.provider', type: ConfigType.string, defaultValue: null, inert: true },
   { name: 'sasl.enabled.mechanisms', type: ConfigType.list, defaultValue: ['GSSAPI'], readOnly: true },
-  { name: 'sasl.mechanism.inter.broker.protocol', type: ConfigType.string, defaultValue: 'GSSAPI', inert: true },
+  { name: 'sasl.mechanism.inter.broker.protocol', type: ConfigType.string, defaultValue: 'GSSAPI', readOnly: true },
   { name: 'sasl.server.max.receive.size', type: ConfigType.int, defaultValue: 524288, readOnly: true, validate: atLeast(1) },
   { name: 'connection.failed.authentication.delay.ms', type: ConfigType.int, defaultValue: 100, validate: atLeast(0) },
   { name: 'num.network.threads', type: ConfigType.int, defaultValue: 3, inert: true },
@@ -229,6 +229,8 @@ const own: ConfigKeyDef[] = [
   // The web console (src/console, docs/console.md) served by the broker as a client of its own
   // PLAINTEXT listener; off unless set (e.g. http://127.0.0.1:8080; `samsa start --console`).
   { name: 'console.listeners', type: ConfigType.list, defaultValue: [], readOnly: true, validate: (v) => (Array.isArray(v) && v.length <= 1 && v.every((l) => typeof l === 'string' && /^http:\/\/(\[[^\]]*\]|[^:/]*):\d+\/?$/.test(l)) ? undefined : 'one listener, like http://host:port') },
+  // Inter-broker security (config/inter-broker-security.ts): the listener named like this protocol, when inter.broker.listener.name is not set.
+  { name: 'security.inter.broker.protocol', type: ConfigType.string, defaultValue: 'PLAINTEXT', readOnly: true, validate: oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL') },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

@@ -81,21 +81,6 @@ export function protocolOf(config: BrokerConfig, listenerName: string): Security
   return (map.get(listenerName) ?? SecurityProtocol.PLAINTEXT) as SecurityProtocol;
 }
 
-/**
- * In a cluster (etcd.endpoints), brokers connect to each other's inter-broker listener
- * (inter.broker.listener.name, else the first listener) with a plaintext client: that listener
- * must be PLAINTEXT until inter-broker TLS/SASL exists, or replication would fail to connect.
- */
-export function checkInterBrokerListener(config: BrokerConfig): void {
-  if (config.list('etcd.endpoints').length === 0) return;
-  const name = config.str('inter.broker.listener.name') ?? config.listeners()[0]?.name;
-  if (name === undefined) return;
-  const protocol = protocolOf(config, name);
-  if (protocol !== SecurityProtocol.PLAINTEXT) {
-    throw new ConfigError('inter.broker.listener.name', `the inter-broker listener ${name} is ${protocol}, but brokers connect to each other in plaintext (inter-broker TLS/SASL is not implemented yet): set inter.broker.listener.name to a PLAINTEXT listener`);
-  }
-}
-
 /** What OAUTHBEARER's JWKS validator needs (its clock and log); defaults: real time, no log. */
 export interface SecurityDeps {
   readonly scheduler?: Scheduler;
@@ -133,7 +118,7 @@ function readFile(key: string, path: string): Buffer {
 }
 
 /** Inline PEM (Kafka's form): line breaks may be folded away by the properties file; each block is re-wrapped. */
-function inlinePem(text: string): string {
+export function inlinePem(text: string): string {
   const out: string[] = [];
   for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
     const label = m[1] as string;

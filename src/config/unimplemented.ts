@@ -8,7 +8,7 @@
  * - All four protocols are served (TLS and SASL: src/config/listener-security.ts checks that each
  *   listener has what its protocol needs, so nothing is ever silently served in plaintext).
  * - Security settings Samsa does not implement yet (GSSAPI's sasl.kerberos.*,
- *   security.inter.broker.protocol, ...) are refused with a message saying so,
+ *   connections.max.reauth.ms, ...) are refused with a message saying so,
  *   rather than the generic "unknown configuration".
  * - Settings marked `inert` in broker-config-defs.ts are accepted for compatibility with Kafka's
  *   sample server.properties; setting one explicitly logs a warning that it is ignored (KRaft and

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapPrincipal, NoMatchingRuleError, parsePrincipalMappingRules, rfc2253 } from '../../src/auth/principal-mapping.js';
 import { parseJaasConfig, plainUsersOf } from '../../src/auth/jaas.js';
-import { checkInterBrokerListener, listenerSecurity, openSslName } from '../../src/config/listener-security.js';
+import { listenerSecurity, openSslName } from '../../src/config/listener-security.js';
 import { makeTestCerts } from '../helpers/certs.js';
 import { BrokerConfig } from '../../src/config/broker-config.js';
 
@@ -54,13 +54,6 @@ test('IANA cipher suite names as Java takes them map to OpenSSL names', () => {
   assert.equal(openSslName('TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'), 'ECDHE-ECDSA-CHACHA20-POLY1305');
   assert.equal(openSslName('TLS_RSA_WITH_AES_256_GCM_SHA384'), 'AES256-GCM-SHA384');
   assert.equal(openSslName('TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA'), 'ECDHE-RSA-AES256-SHA');
-});
-
-test('in a cluster the inter-broker listener must be PLAINTEXT (inter-broker security is not implemented)', () => {
-  const cluster = (extra: [string, string][]): BrokerConfig => new BrokerConfig(new Map([['node.id', '1'], ['etcd.endpoints', 'http://127.0.0.1:2379'], ...extra]));
-  assert.throws(() => checkInterBrokerListener(cluster([['listeners', 'SSL://127.0.0.1:0,PLAINTEXT://127.0.0.1:0']])), /inter-broker listener SSL is SSL/);
-  assert.doesNotThrow(() => checkInterBrokerListener(cluster([['listeners', 'SSL://127.0.0.1:0,PLAINTEXT://127.0.0.1:0'], ['inter.broker.listener.name', 'PLAINTEXT']])));
-  assert.doesNotThrow(() => checkInterBrokerListener(new BrokerConfig(new Map([['listeners', 'SASL_SSL://127.0.0.1:0']]))), 'a single node has no inter-broker traffic');
 });
 
 test('ssl.client.auth applies to SASL_SSL only with the listener prefix (KIP-684)', () => {

@@ -1,0 +1,141 @@
+/**
+ * The `security` section of `npm run bench` (issue 15, must-show 4): produce and consume
+ * throughput over TLS and SASL_SSL beside PLAINTEXT, in the same run and against the same broker.
+ * One `samsa start` process with three listeners (PLAINTEXT, SSL, SASL_SSL with PLAIN users from
+ * the listener's JAAS config; certificates made here with openssl, a CA and a server certificate
+ * for 127.0.0.1); rdkafka_performance produces then consumes the same workloads through each
+ * listener, the protocols alternating from run to run, best run of each kept. Ratio = protocol ÷
+ * PLAINTEXT (records per second). The SASL mechanism costs only the connection set-up; the
+ * throughput difference of SASL_SSL over SSL is noise.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Throughput } from './report.js';
+
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_SSL'] as const;
+export type BenchProtocol = (typeof SECURITY_PROTOCOLS)[number];
+
+export interface SecurityRow {
+  workload: string;
+  records: number;
+  protocol: BenchProtocol;
+  produce: Throughput;
+  consume: Throughput | null;
+  /** Records per second ÷ PLAINTEXT's (null when either run failed). */
+  produceRatio: number | null;
+  consumeRatio: number | null;
+}
+
+export interface SecurityResult {
+  rows: SecurityRow[];
+  error?: string;
+}
+
+export interface SecurityDeps {
+  log(msg: string): void;
+  work: string;
+  repeats: number;
+  partitions: number;
+  workloads: readonly { name: string; size: number; acks: string; records: number }[];
+  freePort(): Promise<number>;
+  /** Starts `samsa start` with these overrides (they set `listeners`); resolves once it is up. */
+  startBroker(dataDir: string, overrides: Record<string, string>): Promise<{ stop(): Promise<void> }>;
+  createTopic(port: number, name: string, partitions: number): Promise<void>;
+  /** rdkafka_performance with extra librdkafka settings (-X k=v pairs). */
+  produce(port: number, topic: string, size: number, records: number, acks: string, extra: string[]): Promise<Throughput>;
+  consume(port: number, topic: string, records: number, extra: string[]): Promise<Throughput>;
+}
+
+const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="bench" password="bench-secret" user_bench="bench-secret";';
+
+/** A CA and a server certificate for 127.0.0.1 / localhost (Kafka's PEM key store: key + chain in one file). */
+function makeCerts(dir: string): { ca: string; serverPem: string } {
+  mkdirSync(dir, { recursive: true });
+  const ssl = (args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=samsa-bench-ca']);
+  ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  ssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext']);
+  writeFileSync(join(dir, 'server.pem'), readFileSync(join(dir, 'server.key'), 'utf8') + readFileSync(join(dir, 'server.crt'), 'utf8'));
+  return { ca: join(dir, 'ca.crt'), serverPem: join(dir, 'server.pem') };
+}
+
+function librdkafkaSettings(protocol: BenchProtocol, ca: string): string[] {
+  const x = (k: string, v: string): string[] => ['-X', `${k}=${v}`];
+  switch (protocol) {
+    case 'PLAINTEXT':
+      return [];
+    case 'SSL':
+      return [...x('security.protocol', 'SSL'), ...x('ssl.ca.location', ca)];
+    case 'SASL_SSL':
+      return [...x('security.protocol', 'SASL_SSL'), ...x('ssl.ca.location', ca), ...x('sasl.mechanisms', 'PLAIN'), ...x('sasl.username', 'bench'), ...x('sasl.password', 'bench-secret')];
+  }
+}
+
+export async function securityScenario(d: SecurityDeps): Promise<SecurityResult> {
+  const certs = makeCerts(join(d.work, 'security-certs'));
+  const ports: Record<BenchProtocol, number> = { PLAINTEXT: await d.freePort(), SSL: await d.freePort(), SASL_SSL: await d.freePort() };
+  const broker = await d.startBroker(join(d.work, 'samsa-security'), {
+    listeners: SECURITY_PROTOCOLS.map((p) => `${p}://127.0.0.1:${ports[p]}`).join(','),
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': certs.serverPem,
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': JAAS,
+  });
+  const rows: SecurityRow[] = [];
+  try {
+    // Warm-up, not counted: each listener's code path compiled before the first measured run.
+    const first = d.workloads[0];
+    if (first !== undefined) {
+      for (const p of SECURITY_PROTOCOLS) {
+        const topic = `security-warmup-${p}`;
+        await d.createTopic(ports.PLAINTEXT, topic, d.partitions);
+        d.log(`security ${p}: warm-up`);
+        await d.produce(ports[p], topic, first.size, Math.min(first.records, 100_000), first.acks, librdkafkaSettings(p, certs.ca));
+      }
+    }
+    const better = (a: Throughput | null, b: Throughput | null): Throughput | null => (a === null ? b : b === null ? a : !b.error && (a.error !== undefined || b.recordsPerSec > a.recordsPerSec) ? b : a);
+    for (const [i, w] of d.workloads.entries()) {
+      const best = new Map<BenchProtocol, { p: Throughput | null; c: Throughput | null }>();
+      for (let rep = 0; rep < d.repeats; rep++) {
+        // Rotate the order, so a drift in machine load hits every protocol alike.
+        const order = SECURITY_PROTOCOLS.map((_, k) => SECURITY_PROTOCOLS[(k + rep) % SECURITY_PROTOCOLS.length] as BenchProtocol);
+        for (const p of order) {
+          const topic = `security-${i}-${rep}-${p}`;
+          await d.createTopic(ports.PLAINTEXT, topic, d.partitions);
+          const extra = librdkafkaSettings(p, certs.ca);
+          d.log(`security ${w.name} × ${w.records} over ${p}${d.repeats > 1 ? ` (run ${rep + 1}/${d.repeats})` : ''}`);
+          const produced = await d.produce(ports[p], topic, w.size, w.records, w.acks, extra);
+          const consumed = await d.consume(ports[p], topic, produced.records, extra);
+          d.log(`  ${p}: produce ${Math.round(produced.recordsPerSec)} rec/s ${produced.mbPerSec.toFixed(1)} MB/s, consume ${Math.round(consumed.recordsPerSec)} rec/s${produced.error ? ` (${produced.error})` : ''}${consumed.error ? ` (${consumed.error})` : ''}`);
+          const prev = best.get(p);
+          best.set(p, { p: better(prev?.p ?? null, produced), c: better(prev?.c ?? null, consumed) });
+        }
+      }
+      const base = best.get('PLAINTEXT');
+      const ratio = (x: Throughput | null | undefined, y: Throughput | null | undefined): number | null => (x && y && !x.error && !y.error && y.recordsPerSec > 0 ? x.recordsPerSec / y.recordsPerSec : null);
+      for (const p of SECURITY_PROTOCOLS) {
+        const b = best.get(p);
+        if (b?.p == null) continue;
+        rows.push({ workload: w.name, records: w.records, protocol: p, produce: b.p, consume: b.c, produceRatio: ratio(b.p, base?.p), consumeRatio: ratio(b.c, base?.c) });
+      }
+    }
+  } catch (e) {
+    return { rows, error: e instanceof Error ? e.message : String(e) };
+  } finally {
+    await broker.stop();
+  }
+  return { rows };
+}
+
+/** The report's section. */
+export function renderSecurity(r: SecurityResult, table: (head: string[], rows: string[][]) => string): string {
+  const out: string[] = ['## TLS and SASL_SSL vs PLAINTEXT\n'];
+  out.push('One `samsa start` with PLAINTEXT, SSL and SASL_SSL (PLAIN) listeners; rdkafka_performance produces (acks=1) then consumes each workload through each listener, protocols alternating, best run kept. Ratio = records per second ÷ PLAINTEXT\'s. TLS connections read through Node\'s TLSSocket (one more copy per byte than the plaintext path).\n');
+  const tp = (t: Throughput | null): string => (t === null ? 'n/a' : t.error ? `error: ${t.error}` : `${Math.round(t.recordsPerSec).toLocaleString('en-US')} rec/s (${t.mbPerSec.toFixed(1)} MB/s)`);
+  const ra = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(2));
+  out.push(table(['Workload', 'Protocol', 'Produce', '÷ PLAINTEXT', 'Consume', '÷ PLAINTEXT'], r.rows.map((x) => [x.workload, x.protocol, tp(x.produce), ra(x.produceRatio), tp(x.consume), ra(x.consumeRatio)])));
+  if (r.error !== undefined) out.push(`Error: ${r.error}\n`);
+  return out.join('\n');
+}
