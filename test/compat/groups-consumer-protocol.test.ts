@@ -14,7 +14,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { CLI, removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { runProcess } from '../helpers/run-process.js';
 import { modernLibrdkafkaEnv } from '../helpers/modern-librdkafka.js';
 import { GroupConsumer, verifyGroup, waitForAssignment, waitUntil } from '../group/group-harness.js';
 
@@ -137,6 +138,17 @@ test('KIP-848 with librdkafka 2.12: balanced, incremental moves, exclusive owner
   for (const m of [a, b, c]) assert.deepEqual(revokedBetween(m, leaveAt, leftAt), [], `${m.id} revoked nothing when d left`);
   const after3 = owners([a, b, c]);
   for (const p of untouched) assert.equal(after3.get(p), after4.get(p), `partition ${p} stayed with its owner`);
+
+  // `samsa groups` shows the group's type, and its members with their assignments (ConsumerGroupDescribe).
+  const listed = await runProcess(process.execPath, [CLI, 'groups', '--list', '--json', '--bootstrap-server', bootstrap], { timeoutMs: 30_000 });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual((JSON.parse(listed.stdout.toString('utf8')) as { group: string; type: string }[]).find((g) => g.group === GROUP)?.type, 'consumer');
+  const members = await runProcess(process.execPath, [CLI, 'groups', '--describe', '--group', GROUP, '--members', '--json', '--bootstrap-server', bootstrap], { timeoutMs: 30_000 });
+  assert.equal(members.code, 0, members.stderr);
+  const described = JSON.parse(members.stdout.toString('utf8')) as { type: string; state: string; members: { clientId: string; assignment: { topic: string; partitions: number[] }[] }[] };
+  assert.equal(described.type, 'consumer');
+  assert.deepEqual(described.members.map((m) => m.clientId).sort(), ['a', 'b', 'c']);
+  assert.deepEqual(described.members.flatMap((m) => m.assignment.flatMap((t) => t.partitions)).sort((x, y) => x - y), [...Array(PARTITIONS).keys()]);
 
   // The broker is killed and restarted on the same data directory and port.
   const sentBeforeKill = await producing.stop();
