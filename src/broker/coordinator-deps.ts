@@ -112,6 +112,8 @@ export function metadataView(metadata: MetadataStore, replicas: ReplicaManager, 
     partitionCount: (topic) => metadata.image().topic(topic)?.partitions.length,
     hasPartition: (topic, partition) => replicas.partition(topic, partition) !== undefined || (partition >= 0 && partition < (metadata.image().topic(topic)?.partitions.length ?? 0)),
     onTopicDeleted: (listener) => void topics.deleteListeners.push((t) => listener(t.name)),
+    topicId: (topic) => metadata.image().topic(topic)?.topicId,
+    topicNames: () => [...metadata.image().topics()].map((t) => t.name),
   };
 }
 
@@ -133,6 +135,19 @@ export function groupCoordinatorSettings(config: BrokerConfig): GroupCoordinator
     },
     get offsetsRetentionCheckIntervalMs() {
       return config.int('offsets.retention.check.interval.ms');
+    },
+    consumerGroups: {
+      enabled: config.list('group.coordinator.rebalance.protocols').includes('consumer'),
+      get heartbeatIntervalMs() {
+        return config.int('group.consumer.heartbeat.interval.ms');
+      },
+      get sessionTimeoutMs() {
+        return config.int('group.consumer.session.timeout.ms');
+      },
+      get maxSize() {
+        return config.int('group.consumer.max.size');
+      },
+      assignors: config.list('group.consumer.assignors').map((a) => (/RangeAssignor$/.test(a) ? 'range' : /UniformAssignor$/.test(a) ? 'uniform' : a)),
     },
   };
 }

@@ -95,7 +95,7 @@ async function runList(admin: GroupAdmin, a: ParsedArgs): Promise<number> {
   const groups = await admin.list();
   if (a.has('json')) await writeOut(toJson(groups) + '\n');
   else if (groups.length === 0) process.stderr.write('No groups.\n');
-  else await writeOut(formatTable(['GROUP', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.group, g.state, g.protocolType || '-'])));
+  else await writeOut(formatTable(['GROUP', 'TYPE', 'STATE', 'PROTOCOL-TYPE'], groups.map((g) => [g.group, g.type, g.state, g.protocolType || '-'])));
   return 0;
 }
 

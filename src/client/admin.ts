@@ -22,6 +22,7 @@ export const ApiKey = {
   FindCoordinator: 10,
   DescribeGroups: 15,
   ListGroups: 16,
+  ConsumerGroupDescribe: 69,
   DeleteRecords: 21,
   WriteTxnMarkers: 27,
   DescribeConfigs: 32,

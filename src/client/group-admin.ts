@@ -12,6 +12,7 @@
 import { decodeAssignment, type TopicPartitions } from '../protocol/consumer-protocol.js';
 import type { DeleteGroupsResponse } from '../protocol/generated/messages/delete-groups.js';
 import type { DescribeGroupsResponse } from '../protocol/generated/messages/describe-groups.js';
+import type { ConsumerGroupDescribeResponse } from '../protocol/generated/messages/consumer-group-describe.js';
 import type { ListGroupsResponse } from '../protocol/generated/messages/list-groups.js';
 import type { OffsetCommitResponse } from '../protocol/generated/messages/offset-commit.js';
 import type { OffsetDeleteResponse } from '../protocol/generated/messages/offset-delete.js';
@@ -23,6 +24,8 @@ export interface ListedGroup {
   group: string;
   state: string;
   protocolType: string;
+  /** classic or consumer (KIP-848); "classic" from a broker without ListGroups v5. */
+  type: string;
 }
 
 export interface GroupMember {
@@ -35,6 +38,8 @@ export interface GroupMember {
 
 export interface GroupInfo {
   group: string;
+  /** classic or consumer (KIP-848). */
+  type: string;
   exists: boolean;
   state: string;
   protocolType: string;
@@ -75,9 +80,35 @@ export class GroupAdmin {
   }
 
   async list(): Promise<ListedGroup[]> {
-    const res = await this.bootstrap.request<ListGroupsResponse>(ApiKey.ListGroups, 4, { statesFilter: [] });
+    // v5 reports each group's type (KIP-848); a broker without it answers v4.
+    const res = await this.bootstrap
+      .request<ListGroupsResponse>(ApiKey.ListGroups, 5, { statesFilter: [], typesFilter: [] })
+      .catch(() => this.bootstrap.request<ListGroupsResponse>(ApiKey.ListGroups, 4, { statesFilter: [] }));
     if (res.errorCode !== 0) throw new AdminError('ListGroups', res.errorCode);
-    return res.groups.map((g) => ({ group: g.groupId, state: g.groupState, protocolType: g.protocolType })).sort((a, b) => a.group.localeCompare(b.group));
+    return res.groups.map((g) => ({ group: g.groupId, state: g.groupState, protocolType: g.protocolType, type: g.groupType || 'classic' })).sort((a, b) => a.group.localeCompare(b.group));
+  }
+
+  /** A KIP-848 consumer group through ConsumerGroupDescribe; null when the group is not one (or the broker lacks the API). */
+  private async describeConsumerGroup(conn: KafkaConnection, group: string, coordinator: GroupInfo['coordinator']): Promise<GroupInfo | null> {
+    const res = await conn.request<ConsumerGroupDescribeResponse>(ApiKey.ConsumerGroupDescribe, 0, { groupIds: [group], includeAuthorizedOperations: false }).catch(() => null);
+    const g = res?.groups[0];
+    if (!g || g.errorCode !== 0) return null;
+    return {
+      group,
+      type: 'consumer',
+      exists: true,
+      state: g.groupState,
+      protocolType: 'consumer',
+      protocol: g.assignorName,
+      coordinator,
+      members: g.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.instanceId,
+        clientId: m.clientId,
+        host: m.clientHost,
+        assignment: m.assignment.topicPartitions.map((t) => ({ topic: t.topicName, partitions: [...t.partitions].sort((x, y) => x - y) })),
+      })),
+    };
   }
 
   private async coordinator(group: string): Promise<{ conn: KafkaConnection; info: { nodeId: number; host: string; port: number } }> {
@@ -93,11 +124,14 @@ export class GroupAdmin {
 
   async describe(group: string): Promise<GroupInfo> {
     const { conn, info } = await this.coordinator(group);
+    const modern = await this.describeConsumerGroup(conn, group, info);
+    if (modern) return modern;
     const res = await retry(() => conn.request<DescribeGroupsResponse>(ApiKey.DescribeGroups, 5, { groups: [group], includeAuthorizedOperations: false }), (r) => r.groups[0]?.errorCode ?? -1, `DescribeGroups for '${group}'`);
     const g = res.groups[0];
     if (!g) throw new AdminError(`DescribeGroups for '${group}'`, -1);
     return {
       group,
+      type: 'classic',
       exists: g.groupState !== 'Dead',
       state: g.groupState,
       protocolType: g.protocolType,

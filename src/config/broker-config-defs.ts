@@ -86,6 +86,12 @@ const own: ConfigKeyDef[] = [
   { name: 'group.min.session.timeout.ms', type: ConfigType.int, defaultValue: 6000 },
   { name: 'group.max.session.timeout.ms', type: ConfigType.int, defaultValue: 1800000 },
   { name: 'group.max.size', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(1) },
+  // KIP-848 consumer groups (ConsumerGroupHeartbeat; group/consumer/): Kafka 4's names and defaults.
+  { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], readOnly: true, validate: (v) => (Array.isArray(v) && v.includes('classic') && v.every((p) => p === 'classic' || p === 'consumer') ? undefined : "must include 'classic'; 'consumer' is the other protocol served (share and streams groups are not)") },
+  { name: 'group.consumer.heartbeat.interval.ms', type: ConfigType.int, defaultValue: 5000, validate: atLeast(1) },
+  { name: 'group.consumer.session.timeout.ms', type: ConfigType.int, defaultValue: 45000, validate: atLeast(1) },
+  { name: 'group.consumer.max.size', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(1) },
+  { name: 'group.consumer.assignors', type: ConfigType.list, defaultValue: ['uniform', 'range'], readOnly: true, validate: (v) => (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string' && /^(uniform|range|org\.apache\.kafka\.coordinator\.group\.assignor\.(Uniform|Range)Assignor)$/.test(a)) ? undefined : 'the assignors are uniform and range (or their Kafka class names)') },
   { name: 'transaction.state.log.num.partitions', type: ConfigType.int, defaultValue: 50, validate: atLeast(1) },
   { name: 'transaction.state.log.replication.factor', type: ConfigType.short, defaultValue: 3, validate: atLeast(1) },
   { name: 'transaction.state.log.min.isr', type: ConfigType.int, defaultValue: 2, validate: atLeast(1) },
@@ -173,7 +179,6 @@ const own: ConfigKeyDef[] = [
   { name: 'socket.receive.buffer.bytes', type: ConfigType.int, defaultValue: 102400, inert: true },
   { name: 'share.coordinator.state.topic.replication.factor', type: ConfigType.short, defaultValue: 3, inert: true },
   { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
-  { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], inert: true },
   { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
   // Observability (docs/observability.md). Samsa's own: an HTTP listener for /metrics (Prometheus)
   // and /health/live, /health/ready; off unless set (e.g. http://127.0.0.1:9644).

@@ -75,6 +75,10 @@ export interface MetadataView {
   hasPartition(topic: string, partition: number): boolean;
   /** Registers a listener called after a topic was deleted. */
   onTopicDeleted(listener: (topic: string) => void): void;
+  /** The topic's id (KIP-848 consumer groups address partitions by topic id). */
+  topicId?(topic: string): string | undefined;
+  /** Every topic's name (regular expression subscriptions). */
+  topicNames?(): Iterable<string>;
 }
 
 export interface CoordinatorDeps<Settings> {

@@ -41,6 +41,9 @@ import { rescheduleHeartbeat, shutdownGroup } from './rebalance.js';
 import { decodeCoordinatorRecord, type CommittedOffset, type CoordinatorRecord, type DecodedCoordinatorRecord } from './records.js';
 import { appendErrorCode, type GroupCoordinatorSettings, type GroupRuntime, type GroupSettings } from './runtime.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
+import { ConsumerGroup } from './consumer/consumer-group.js';
+import { DEFAULT_CONSUMER_GROUP_SETTINGS, cancelTimers, onConsumerGroupLoaded, replayConsumerRecord } from './consumer/consumer-groups.js';
+import type { ConsumerGroupSettings, TopicCatalog } from './consumer/consumer-heartbeat.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -64,11 +67,22 @@ export class GroupCoordinator implements GroupRuntime {
   /** The creation of `__consumer_offsets` under way, if any. */
   private creatingOffsetsTopic: Promise<void> | null = null;
   private readonly runtime: CoordinatorRuntime;
+  /** KIP-848 consumer group settings (group.consumer.*). */
+  readonly consumerSettings: ConsumerGroupSettings;
+  /** The topics consumer groups subscribe to (ids, partition counts, names). */
+  readonly topicCatalog: TopicCatalog;
 
   constructor(private readonly deps: GroupCoordinatorDeps, opts: { settings?: Partial<GroupSettings> } = {}) {
     this.scheduler = deps.scheduler;
     this.logger = deps.logger;
     this.settings = { ...deps.settings, ...opts.settings };
+    this.consumerSettings = deps.settings.consumerGroups ?? DEFAULT_CONSUMER_GROUP_SETTINGS;
+    const metadata = deps.metadata;
+    this.topicCatalog = {
+      idOf: (name) => metadata.topicId?.(name),
+      partitionsOf: (name) => metadata.partitionCount(name),
+      names: () => metadata.topicNames?.() ?? [],
+    };
     const writer = deps.writer;
     this.runtime = new CoordinatorRuntime(
       OFFSETS_TOPIC,
@@ -95,7 +109,10 @@ export class GroupCoordinator implements GroupRuntime {
     if (!this.active) return;
     this.active = false;
     this.retentionTimer?.cancel();
-    for (const g of this.groups.values()) if (g.type === GroupType.Classic) shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
+    for (const g of this.groups.values()) {
+      if (g.type === GroupType.Classic) shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
+      else cancelTimers(g);
+    }
     this.groups.clear();
     this.offsets.clear();
   }
@@ -184,6 +201,18 @@ export class GroupCoordinator implements GroupRuntime {
     return g && !g.is(GroupState.Dead) ? asClassic(g) : undefined;
   }
 
+  /** The group `groupId` of any kind, unless Dead. */
+  anyGroup(groupId: string): Group | undefined {
+    const g = this.groups.get(groupId);
+    return g && !g.is(GroupState.Dead) ? g : undefined;
+  }
+
+  /** The KIP-848 consumer group `groupId`, if it is one. */
+  consumerGroup(groupId: string): ConsumerGroup | undefined {
+    const g = this.anyGroup(groupId);
+    return g?.type === GroupType.Consumer ? g : undefined;
+  }
+
   /** The classic group `groupId`, created Empty when there is none (throws as `group` does). */
   getOrCreateGroup(groupId: string): ClassicGroup {
     const existing = this.group(groupId);
@@ -206,6 +235,7 @@ export class GroupCoordinator implements GroupRuntime {
   /** Marks a group Dead and forgets it (replaying its tombstone: DeleteGroups, retention). */
   private removeGroup(group: Group): void {
     if (group.type === GroupType.Classic) shutdownGroup(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    else cancelTimers(group);
     group.transitionTo(GroupState.Dead, this.scheduler.now());
     if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
   }
@@ -239,7 +269,7 @@ export class GroupCoordinator implements GroupRuntime {
   }
 
   /** OffsetCommit: resolves with one code per partition; rejects with the KafkaError of a failed validation. */
-  commitOffsets(group: ClassicGroup, req: CommitRequest, known: (topic: string, partition: number) => boolean): Promise<PartitionCode[]> {
+  commitOffsets(group: Group, req: CommitRequest, known: (topic: string, partition: number) => boolean): Promise<PartitionCode[]> {
     return new Promise((resolve, reject) =>
       this.run(group.groupId, () => commitOffsets(this, group, req, known), (o) => {
         if (o.ok) resolve(o.response);
@@ -308,11 +338,18 @@ export class GroupCoordinator implements GroupRuntime {
   /** Applies one record; `loaded` collects the groups a partition load touched (null for live writes). */
   private replay(d: DecodedCoordinatorRecord, loaded: Set<Group> | null): void {
     if (d.type === 'other') return;
+    if (d.type === 'consumer') {
+      this.replayConsumer(d.group, d, loaded);
+      return;
+    }
     if (d.type === 'offset') {
       this.replayOffset(d.group, d.topic, d.partition, d.value, loaded);
       return;
     }
     const prior = this.groups.get(d.group);
+    // A classic record for an id that is now a consumer group (the tombstone written when an
+    // empty classic group became a consumer group is replayed before the consumer records).
+    if (prior?.type === GroupType.Consumer) return;
     if (d.value === null) {
       // Offsets of a deleted group were tombstoned first; any left form a simple group.
       if (prior) {
@@ -354,6 +391,26 @@ export class GroupCoordinator implements GroupRuntime {
     loaded?.add(g);
   }
 
+  /** A consumer group record: creates the group on its first record (replacing an empty classic one), removes it on its epoch tombstone. */
+  private replayConsumer(groupId: string, d: Extract<DecodedCoordinatorRecord, { type: 'consumer' }>, loaded: Set<Group> | null): void {
+    const now = loaded ? null : this.scheduler.now();
+    let g = this.groups.get(groupId);
+    if (g?.type !== GroupType.Consumer) {
+      if (d.record.type === 'group-epoch' && d.record.epoch === null) return;
+      if (g) loaded?.delete(g);
+      g = new ConsumerGroup(groupId, now);
+      this.groups.set(groupId, g);
+      loaded?.add(g);
+    }
+    replayConsumerRecord(g, d.record, now);
+    if (d.record.type === 'group-epoch' && d.record.epoch === null) {
+      loaded?.delete(g);
+      if (loaded === null) this.removeGroup(g);
+      else this.groups.delete(groupId);
+      this.groupForOffsets(groupId, loaded);
+    }
+  }
+
   // ------------------------------------------------------------------------------ loading
 
   /** This broker became leader of `__consumer_offsets`-`index`: loads its groups and offsets (Kafka's onElection). */
@@ -380,6 +437,7 @@ export class GroupCoordinator implements GroupRuntime {
     for (const g of [...this.groups.values()]) {
       if (!inPartition(g.groupId)) continue;
       if (g.type === GroupType.Classic) shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
+      else cancelTimers(g);
       this.groups.delete(g.groupId);
     }
     this.offsets.unload(index, inPartition);
@@ -423,7 +481,11 @@ export class GroupCoordinator implements GroupRuntime {
 
   /** Kafka's onLoaded: loaded members must heartbeat within their session timeout or they are removed. */
   private onGroupLoaded(g: Group): void {
-    if (this.groups.get(g.groupId) !== g || g.type !== GroupType.Classic) return;
+    if (this.groups.get(g.groupId) !== g) return;
+    if (g.type === GroupType.Consumer) {
+      onConsumerGroupLoaded(this, g);
+      return;
+    }
     for (const m of g.members.values()) rescheduleHeartbeat(this, g, m);
     if (g.size > 0) this.logger.info(`Loaded group ${g.groupId} generation ${g.generationId} in state ${g.state} with ${g.size} members`);
   }

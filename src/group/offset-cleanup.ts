@@ -8,14 +8,16 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import type { GroupCoordinator } from './coordinator.js';
-import { GroupState, type ClassicGroup } from './group.js';
+import { GroupState } from './group.js';
+import { GroupType, type Group } from './groups.js';
 import { groupTombstone, offsetTombstone, type CoordinatorRecord } from './records.js';
+import { groupTombstones as consumerGroupTombstones } from './consumer/consumer-records.js';
 
 /** Writes tombstones for `gone` (and the group's, when nothing would be left of it); `done` gets whether they were written. */
-function tombstone(c: GroupCoordinator, g: ClassicGroup, gone: readonly { topic: string; partition: number }[], done: (ok: boolean, groupRemoved: boolean) => void): void {
+function tombstone(c: GroupCoordinator, g: Group, gone: readonly { topic: string; partition: number }[], done: (ok: boolean, groupRemoved: boolean) => void): void {
   const records: CoordinatorRecord[] = gone.map((o) => offsetTombstone(g.groupId, o.topic, o.partition));
-  const removeGroup = g.is(GroupState.Empty) && c.offsets.count(g.groupId) === gone.length && g.pendingMembers.size === 0;
-  if (removeGroup) records.push(groupTombstone(g.groupId));
+  const removeGroup = g.is(GroupState.Empty) && c.offsets.count(g.groupId) === gone.length && (g.type !== GroupType.Classic || g.pendingMembers.size === 0);
+  if (removeGroup) records.push(...(g.type === GroupType.Classic ? [groupTombstone(g.groupId)] : consumerGroupTombstones(g.groupId)));
   if (records.length === 0) return;
   c.run(
     g.groupId,
@@ -28,7 +30,7 @@ function tombstone(c: GroupCoordinator, g: ClassicGroup, gone: readonly { topic:
 }
 
 /** Expires offsets past retention; returns how many expired (counted once their tombstones are written). */
-export function expireOffsets(c: GroupCoordinator, groups: readonly ClassicGroup[], now: number): number {
+export function expireOffsets(c: GroupCoordinator, groups: readonly Group[], now: number): number {
   let expired = 0;
   for (const g of groups) {
     if (c.availability(g.groupId) !== ErrorCode.NONE) continue;
@@ -44,9 +46,9 @@ export function expireOffsets(c: GroupCoordinator, groups: readonly ClassicGroup
 }
 
 /** Tombstones the offsets of topics `doomed` selects in `groups`. */
-export function removeOffsetsOf(c: GroupCoordinator, groups: readonly ClassicGroup[], doomed: (topic: string) => boolean, why: string): void {
+export function removeOffsetsOf(c: GroupCoordinator, groups: readonly Group[], doomed: (topic: string) => boolean, why: string): void {
   for (const g of groups) {
-    if (c.group(g.groupId) !== g) continue;
+    if (c.anyGroup(g.groupId) !== g) continue;
     const gone = c.offsets.partitionsOf(g.groupId, doomed);
     if (gone.length === 0) continue;
     tombstone(c, g, gone, (ok) => {

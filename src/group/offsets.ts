@@ -8,6 +8,8 @@
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import { ClassicGroup, GroupState } from './group.js';
+import { GroupType, type Group } from './groups.js';
+import { validateConsumerOffsetCommit } from './consumer/consumer-offsets.js';
 import { validateMember } from './join.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { offsetCommitRecord, offsetTombstone, type CommittedOffset, type CoordinatorRecord } from './records.js';
@@ -33,6 +35,8 @@ export interface CommitRequest {
   generationId: number;
   /** OffsetCommit v2-v4 retention time; -1 for the broker default. */
   retentionTimeMs: number;
+  /** The request's version (a consumer group member must use v9+); the latest when absent. */
+  apiVersion?: number;
   partitions: CommitPartition[];
 }
 
@@ -63,8 +67,9 @@ export interface PartitionCode {
  * order. Partitions have already been checked against topic metadata (`known`). Nothing changes
  * here: the offsets become the group's when the records are replayed.
  */
-export function commitOffsets(rt: Pick<GroupRuntime, 'scheduler' | 'settings'>, group: ClassicGroup, req: CommitRequest, known: (topic: string, partition: number) => boolean): CoordinatorResult<PartitionCode[]> {
-  validateOffsetCommit(group, req);
+export function commitOffsets(rt: Pick<GroupRuntime, 'scheduler' | 'settings'>, group: Group, req: CommitRequest, known: (topic: string, partition: number) => boolean): CoordinatorResult<PartitionCode[]> {
+  if (group.type === GroupType.Classic) validateOffsetCommit(group, req);
+  else validateConsumerOffsetCommit(group, req.memberId, req.generationId, req.apiVersion ?? 9, false);
   const now = rt.scheduler.now();
   const records: CoordinatorRecord[] = [];
   const codes = req.partitions.map((p): PartitionCode => {

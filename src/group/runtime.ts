@@ -6,6 +6,7 @@ import { groupAppendErrorCode } from '../coordinator/append-errors.js';
 import type { CoordinatorRecord } from '../coordinator/runtime.js';
 import type { Logger } from '../common/logger.js';
 import type { Scheduler } from './scheduler.js';
+import type { ConsumerGroupSettings } from './consumer/consumer-heartbeat.js';
 
 export interface GroupSettings {
   initialRebalanceDelayMs: number;
@@ -43,4 +44,6 @@ export interface GroupCoordinatorSettings extends GroupSettings {
   readonly offsetsTopicNumPartitions: number;
   readonly offsetsTopicSegmentBytes: number;
   readonly offsetsRetentionCheckIntervalMs: number;
+  /** KIP-848 consumer groups (group.consumer.*); absent: Kafka's defaults. */
+  readonly consumerGroups?: ConsumerGroupSettings;
 }

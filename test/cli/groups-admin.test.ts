@@ -102,8 +102,8 @@ test('groups list, --all-groups, --delete-offsets, --delete and an unknown group
   await readWithGroup('g-del', 10);
   let r = await samsaCli(['groups', 'list', ...b()]);
   assertOk(r, 'groups list');
-  assert.match(r.stdout, /^GROUP\s+STATE\s+PROTOCOL-TYPE\n/);
-  assert.match(r.stdout, /\ng-del\s+Empty\s+consumer/);
+  assert.match(r.stdout, /^GROUP\s+TYPE\s+STATE\s+PROTOCOL-TYPE\n/);
+  assert.match(r.stdout, /\ng-del\s+classic\s+Empty\s+consumer/);
 
   r = await samsaCli(['groups', '--describe', '--all-groups', '--json', ...b()]);
   assertOk(r, 'describe --all-groups');

@@ -43,6 +43,6 @@ test('kcat -G: read once, commit, resume; a second group reads everything', { ti
 
   const list = await runProcess(process.execPath, [CLI, 'groups', '--bootstrap-server', broker.bootstrap, '--list', '--json'], { timeoutMs: 20_000 });
   assert.equal(list.code, 0, list.stderr);
-  const groups = JSON.parse(list.stdout.toString('utf8')) as { group: string; state: string; protocolType: string }[];
-  for (const g of ['kcat-a', 'kcat-b']) assert.deepEqual(groups.find((x) => x.group === g), { group: g, state: 'Empty', protocolType: 'consumer' });
+  const groups = JSON.parse(list.stdout.toString('utf8')) as { group: string; state: string; protocolType: string; type: string }[];
+  for (const g of ['kcat-a', 'kcat-b']) assert.deepEqual(groups.find((x) => x.group === g), { group: g, state: 'Empty', protocolType: 'consumer', type: 'classic' });
 });

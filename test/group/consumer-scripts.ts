@@ -24,11 +24,18 @@ conf = {'bootstrap.servers': job['bootstrap'], 'group.id': job['group'], 'client
         'enable.auto.commit': False, 'auto.offset.reset': 'earliest',
         'session.timeout.ms': job['session'], 'heartbeat.interval.ms': 300, 'max.poll.interval.ms': 30000,
         'partition.assignment.strategy': job.get('strategy', 'range'), 'topic.metadata.refresh.interval.ms': 1000}
+# KIP-848 (librdkafka >= 2.12): the broker assigns and times sessions; the classic settings do not apply.
+if job.get('protocol') == 'consumer':
+    for k in ('session.timeout.ms', 'heartbeat.interval.ms', 'partition.assignment.strategy'):
+        del conf[k]
+    conf['group.protocol'] = 'consumer'
+    if job.get('instance'):
+        conf['group.instance.id'] = job['instance']
 if job.get('debug'):
     conf['debug'] = job['debug']
 c = Consumer(conf)
 def on_assign(consumer, parts):
-    emit({'ev': 'assign', 'parts': [p.partition for p in parts], 'full': job.get('strategy', 'range') != 'cooperative-sticky'})
+    emit({'ev': 'assign', 'parts': [p.partition for p in parts], 'full': job.get('strategy', 'range') != 'cooperative-sticky' and job.get('protocol') != 'consumer'})
 def on_revoke(consumer, parts):
     emit({'ev': 'revoke', 'parts': [p.partition for p in parts]})
 c.subscribe([job['topic']], on_assign=on_assign, on_revoke=on_revoke)

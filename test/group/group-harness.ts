@@ -30,6 +30,10 @@ export interface ConsumerJob {
   id: string;
   session: number;
   strategy?: string;
+  /** 'consumer': KIP-848's group.protocol=consumer (confluent-kafka on librdkafka 2.12). */
+  protocol?: 'consumer';
+  /** group.instance.id (static membership). */
+  instance?: string;
 }
 
 export class GroupConsumer {
@@ -51,12 +55,13 @@ export class GroupConsumer {
     }));
   }
 
-  static start(kind: ClientKind, job: ConsumerJob): GroupConsumer {
+  /** `env`: the child's environment (e.g. LD_LIBRARY_PATH to librdkafka 2.12). */
+  static start(kind: ClientKind, job: ConsumerJob, env?: NodeJS.ProcessEnv): GroupConsumer {
     const arg = JSON.stringify(job);
     const child =
       kind === 'kafkajs'
-        ? spawn(process.execPath, [KAFKAJS_CONSUMER, arg], { stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(DEBIAN_PYTHON, ['-c', kind === 'confluent' ? CONFLUENT_CONSUMER : KAFKA_PYTHON_CONSUMER, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
+        ? spawn(process.execPath, [KAFKAJS_CONSUMER, arg], { stdio: ['ignore', 'pipe', 'pipe'], env })
+        : spawn(DEBIAN_PYTHON, ['-c', kind === 'confluent' ? CONFLUENT_CONSUMER : KAFKA_PYTHON_CONSUMER, arg], { stdio: ['ignore', 'pipe', 'pipe'], env });
     return new GroupConsumer(kind, job, child);
   }
 

@@ -314,7 +314,7 @@ function cluster(apiKey: number, operation: Action['operation']): AccessRule<unk
 export const accessRules: ReadonlyMap<number, AccessRule<unknown, unknown>> = new Map(
   ([
     produce, fetch, listOffsets, metadataOperations(metadata), offsetForLeaderEpoch, describeTopicPartitionsOperations(describeTopicPartitions), createTopics, deleteTopics, deleteRecords, createPartitions,
-    group(11), group(12), group(13), group(14),
+    group(11), group(12), group(13), group(14), group(68),
     transactionalId(26),
     cluster(27, AclOperation.CLUSTER_ACTION),
     cluster(34, AclOperation.ALTER), cluster(43, AclOperation.ALTER), cluster(45, AclOperation.ALTER), cluster(64, AclOperation.ALTER),

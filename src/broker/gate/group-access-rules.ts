@@ -17,6 +17,7 @@
 import { ErrorCode } from '../../common/error-codes.js';
 import type { DeleteGroupsRequest, DeleteGroupsResponseInit } from '../../protocol/generated/messages/delete-groups.js';
 import type { DescribeGroupsRequest, DescribeGroupsResponseInit } from '../../protocol/generated/messages/describe-groups.js';
+import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponseInit } from '../../protocol/generated/messages/consumer-group-describe.js';
 import type { FindCoordinatorRequest, FindCoordinatorResponseInit } from '../../protocol/generated/messages/find-coordinator.js';
 import type { ListGroupsResponseInit } from '../../protocol/generated/messages/list-groups.js';
 import type { OffsetCommitRequest, OffsetCommitResponseInit } from '../../protocol/generated/messages/offset-commit.js';
@@ -144,6 +145,19 @@ const describeGroups = perResource<DescribeGroupsRequest, DescribeGroupsResponse
   }),
 });
 
+const consumerGroupDescribe = perResource<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponseInit, string>(69, {
+  items: (req) => req.groupIds,
+  actionOf: (g) => groupAction(AclOperation.DESCRIBE, g),
+  withItems: (req, groupIds) => ({ ...req, groupIds }),
+  addDenied: (res, denied) => ({
+    ...res,
+    groups: [
+      ...(res.groups ?? []),
+      ...denied.map((groupId) => ({ groupId, errorCode: GROUP_DENIED, errorMessage: null, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED })),
+    ],
+  }),
+});
+
 const listGroups = filterAfter<unknown, ListGroupsResponseInit>(16, (res, authorize) => {
   if (allowed(authorize, { operation: AclOperation.DESCRIBE, resource: CLUSTER_RESOURCE })) return res;
   const groups = res.groups ?? [];
@@ -163,4 +177,4 @@ const offsetDelete = thenRule<OffsetDeleteRequest, OffsetDeleteResponseInit>(
   perOffsetTopic(47, AclOperation.READ),
 );
 
-export const groupAccessRules: readonly AccessRule<unknown, unknown>[] = [offsetCommit, offsetFetch, findCoordinator, describeGroupsOperations(describeGroups), listGroups, deleteGroups, offsetDelete] as AccessRule<unknown, unknown>[];
+export const groupAccessRules: readonly AccessRule<unknown, unknown>[] = [offsetCommit, offsetFetch, findCoordinator, describeGroupsOperations(describeGroups), listGroups, deleteGroups, offsetDelete, consumerGroupDescribe] as AccessRule<unknown, unknown>[];

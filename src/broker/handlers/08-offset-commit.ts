@@ -5,7 +5,9 @@
  * (UNKNOWN_TOPIC_OR_PARTITION for all when none of the topics exists); v1 carries a per-partition commit timestamp; v2-v4 a retention time (written
  * as an explicit expire timestamp, OffsetCommitValue v1); v6+ the committed leader epoch;
  * v7+ static membership; v9+ answers GROUP_ID_NOT_FOUND (not ILLEGAL_GENERATION) for a member
- * commit to an unknown group. Generation -1 with no member id is a simple (standalone) commit,
+ * commit to an unknown group, and carries the member epoch of a KIP-848 consumer group's member
+ * (STALE_MEMBER_EPOCH when it is not the current one; older versions are UNSUPPORTED_VERSION for
+ * such members). Generation -1 with no member id is a simple (standalone) commit,
  * accepted while the group is Empty. The answer is sent after the records are in the log.
  */
 import { ErrorCode } from '../../common/error-codes.js';
@@ -51,7 +53,8 @@ export function offsetCommitHandler(deps: OffsetCommitDeps): ApiHandler<OffsetCo
       const c = deps.groups;
       checkGroupRequest(c, req.groupId);
       const generationId = v >= 1 ? req.generationIdOrMemberEpoch : -1;
-      const group = generationId < 0 ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
+      // A KIP-848 consumer group's members commit with their member epoch (group/consumer/consumer-offsets.ts).
+      const group = c.consumerGroup(req.groupId) ?? (generationId < 0 ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId));
       if (!group) return allWith(req, v >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
       const partitions: CommitPartition[] = [];
       for (const t of req.topics) {
@@ -73,6 +76,7 @@ export function offsetCommitHandler(deps: OffsetCommitDeps): ApiHandler<OffsetCo
           groupInstanceId: v >= 7 ? req.groupInstanceId : null,
           generationId,
           retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
+          apiVersion: v,
           partitions,
         },
         (topic, partition) => deps.replicas.partition(topic, partition) !== undefined,

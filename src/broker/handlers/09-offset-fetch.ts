@@ -4,7 +4,9 @@
  * answers it UNSUPPORTED_VERSION for every partition; v0-1 report errors per partition only; v2+ add a top-level error and accept a
  * null topic list meaning "all committed offsets"; v5+ return the committed leader epoch; v7+
  * carry require_stable (nothing is ever pending: transactional offset commits are not
- * implemented); v8+ fetch several groups at once. Partitions without a commit answer offset -1.
+ * implemented); v8+ fetch several groups at once; v9+ carry a KIP-848 member's id and epoch
+ * (UNKNOWN_MEMBER_ID / STALE_MEMBER_EPOCH for the group when they are not current). Partitions
+ * without a commit answer offset -1.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -15,6 +17,7 @@ import {
   type OffsetFetchResponseInit,
 } from '../../protocol/generated/messages/offset-fetch.js';
 import type { GroupCoordinator } from '../../group/coordinator.js';
+import { validateConsumerOffsetFetch } from '../../group/consumer/consumer-offsets.js';
 import type { FetchedOffset } from '../../group/offsets.js';
 import type { GroupDeps } from './group-context.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
@@ -36,9 +39,18 @@ function byTopic(rows: FetchedOffset[]): TopicOut[] {
 
 type Topics = { name: string; partitionIndexes: number[] }[] | null;
 
-function fetchGroup(c: GroupCoordinator, groupId: string, topics: Topics): { errorCode: number; topics: TopicOut[] } {
+function fetchGroup(c: GroupCoordinator, groupId: string, topics: Topics, member?: { memberId: string | null; memberEpoch: number }): { errorCode: number; topics: TopicOut[] } {
   const wanted = topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
-  const code = c.availability(groupId);
+  let code = c.availability(groupId);
+  const consumer = code === ErrorCode.NONE && member !== undefined ? c.consumerGroup(groupId) : undefined;
+  if (consumer !== undefined && member !== undefined) {
+    try {
+      validateConsumerOffsetFetch(consumer, member.memberId, member.memberEpoch);
+    } catch (e) {
+      if (!(e instanceof KafkaError)) throw e;
+      code = e.code;
+    }
+  }
   if (code !== ErrorCode.NONE) {
     const rows = (wanted ?? []).flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: code })));
     return { errorCode: code, topics: byTopic(rows) };
@@ -61,7 +73,7 @@ export function offsetFetchHandler(deps: GroupDeps): ApiHandler<OffsetFetchReque
         return {
           throttleTimeMs: 0,
           groups: req.groups.map((g) => {
-            const r = fetchGroup(c, g.groupId, g.topics);
+            const r = fetchGroup(c, g.groupId, g.topics, ctx.apiVersion >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined);
             return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
           }),
         };

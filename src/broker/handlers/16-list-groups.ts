@@ -1,7 +1,7 @@
 /**
  * ListGroups (key 16), v0-5.
  * Version notes: v4+ filters by state (case-insensitive); v5+ filters by type and reports each
- * group's type (always "classic" here: KIP-848 consumer groups are not implemented). While some
+ * group's type ("classic" or "consumer", KIP-848). While some
  * `__consumer_offsets` partitions are loading, the loaded groups are listed with
  * COORDINATOR_LOAD_IN_PROGRESS.
  */

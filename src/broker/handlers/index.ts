@@ -23,6 +23,8 @@ import { syncGroupHandler } from './14-sync-group.js';
 import { describeGroupsHandler } from './15-describe-groups.js';
 import { listGroupsHandler } from './16-list-groups.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.js';
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe.js';
 import { offsetDeleteHandler, type OffsetDeleteDeps } from './47-offset-delete.js';
 import { apiVersionsHandler } from './18-api-versions.js';
 import { offsetForLeaderEpochHandler, type OffsetForLeaderEpochDeps } from './23-offset-for-leader-epoch.js';
@@ -153,6 +155,8 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     alterUserScramCredentialsHandler(services),
     describeClientQuotasHandler(services),
     alterClientQuotasHandler(services),
+    // KIP-848, unless group.coordinator.rebalance.protocols leaves `consumer` out.
+    ...(services.groups.consumerSettings.enabled === false ? [] : [consumerGroupHeartbeatHandler(services), consumerGroupDescribeHandler(services)]),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
   return handlers;
