@@ -93,6 +93,24 @@ export class SharePartitionManager {
     if (released) this.wake();
   }
 
+  /** Applies acknowledgements to several share-partitions: the error code (and message) of each, by "topicId:partition". */
+  async acknowledgeAll(groupId: string, memberId: string, items: readonly { topicId: string; partition: number; batches: readonly AckBatch[] }[]): Promise<Map<string, { code: number; message: string | null }>> {
+    const out = new Map<string, { code: number; message: string | null }>();
+    await Promise.all(
+      items.map(async (it) => {
+        const pk = partitionKey(it.topicId, it.partition);
+        try {
+          await this.acknowledge(groupId, memberId, it.topicId, it.partition, it.batches);
+          out.set(pk, { code: ErrorCode.NONE, message: null });
+        } catch (e) {
+          const f = this.failed(e);
+          out.set(pk, { code: f.errorCode, message: f.errorMessage });
+        }
+      }),
+    );
+    return out;
+  }
+
   /** Acquires records of one share-partition for `memberId`; never throws (the error is in the result). */
   async acquire(groupId: string, memberId: string, topicId: string, index: number, maxBytes: number): Promise<PartitionFetch> {
     let p: Partition;
