@@ -9,6 +9,8 @@
  * records are delivered. Acknowledgements are answered once the new state is persisted. A lock
  * expiry or a closed share session makes the records available again (persisted too).
  * A ShareFetch that acquires nothing waits up to its max wait for new records (or released ones).
+ * A share-partition belongs to one leader epoch: after a leadership change it is read again from
+ * the persisted state (its acquisitions are forgotten, so those records are delivered again).
  *
  * Samsa's deviation: `share.auto.offset.reset` is a broker-wide setting
  * (`group.share.auto.offset.reset`), not a per-group config.
@@ -51,6 +53,8 @@ export interface PartitionFetch {
 export class SharePartitionManager {
   readonly sessions = new ShareSessions();
   private readonly partitions = new Map<string, SharePartition>();
+  /** The leader epoch each share-partition was initialised at: a later epoch re-reads the persisted state. */
+  private readonly epochs = new Map<string, number>();
   private readonly initializing = new Map<string, Promise<SharePartition>>();
   /** ShareFetches waiting for records (woken by released records). */
   private readonly waiters = new Set<() => void>();
@@ -188,7 +192,12 @@ export class SharePartitionManager {
   private get(key: ShareStateKey, p: Partition): Promise<SharePartition> {
     const id = this.id(key);
     const existing = this.partitions.get(id);
-    if (existing !== undefined) return Promise.resolve(existing);
+    if (existing !== undefined && this.epochs.get(id) === p.leaderEpoch) return Promise.resolve(existing);
+    if (existing !== undefined) {
+      // Leadership moved away and back: what another leader persisted meanwhile is the state.
+      this.partitions.delete(id);
+      this.epochs.delete(id);
+    }
     let pending = this.initializing.get(id);
     if (pending === undefined) {
       pending = this.initialize(key, p).finally(() => this.initializing.delete(id));
@@ -204,6 +213,7 @@ export class SharePartitionManager {
     const sp = new SharePartition(settings, persisted ?? { startOffset: start, batches: [] });
     if (persisted === undefined) await this.persist(key, sp, p);
     this.partitions.set(this.id(key), sp);
+    this.epochs.set(this.id(key), p.leaderEpoch);
     this.deps.logger.debug(`share-partition ${key.groupId} ${p.topic}-${key.partition} initialised at ${sp.startOffset}${persisted ? ' (persisted state)' : ''}`);
     return sp;
   }
