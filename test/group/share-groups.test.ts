@@ -10,6 +10,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { AcknowledgeType, ShareConsumer, type ShareRecord } from '../../src/client/share-consumer.js';
 import { WireClient } from '../helpers/wire.js';
+import type { ShareFetchResponse } from '../../src/protocol/generated/messages/share-fetch.js';
+import type { ShareGroupHeartbeatResponse } from '../../src/protocol/generated/messages/share-group-heartbeat.js';
+import type { ShareGroupDescribeResponse } from '../../src/protocol/generated/messages/share-group-describe.js';
+import type { ShareAcknowledgeResponse } from '../../src/protocol/generated/messages/share-acknowledge.js';
+import type { ListGroupsResponse } from '../../src/protocol/generated/messages/list-groups.js';
 import { CLI } from '../helpers/broker-process.js';
 import { runProcess } from '../helpers/run-process.js';
 import { waitUntil } from './group-harness.js';
@@ -130,8 +135,8 @@ test('4 share consumers on a 1-partition topic: every record accepted exactly on
   // ListGroups type share, ShareGroupDescribe.
   const wire = await WireClient.connect(broker.port);
   try {
-    const lg = await wire.request(16, 5, { statesFilter: [], typesFilter: ['share'] });
-    assert.deepEqual(lg.groups.map((g: { groupId: string; groupType: string }) => [g.groupId, g.groupType]), [[group, 'share']]);
+    const lg = await wire.request<ListGroupsResponse>(16, 5, { statesFilter: [], typesFilter: ['share'] });
+    assert.deepEqual(lg.groups.map((g) => [g.groupId, g.groupType]), [[group, 'share']]);
   } finally {
     wire.close();
   }
@@ -168,28 +173,28 @@ test('acknowledging a record the member does not hold is INVALID_RECORD_STATE; s
   const id = broker.broker.metadata.image().topic(topic)?.topicId as string;
   const wire = await WireClient.connect(broker.port);
   try {
-    const hb = await wire.request(76, 0, { groupId: 'share-g3', memberId: 'm-1', memberEpoch: 0, rackId: null, subscribedTopicNames: [topic] });
+    const hb = await wire.request<ShareGroupHeartbeatResponse>(76, 0, { groupId: 'share-g3', memberId: 'm-1', memberEpoch: 0, rackId: null, subscribedTopicNames: [topic] });
     assert.equal(hb.errorCode, 0);
-    assert.deepEqual(hb.assignment.topicPartitions, [{ topicId: id, partitions: [0] }]);
-    const fetch = (epoch: number, acks: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] = []): Promise<any> =>
-      wire.request(78, 0, { groupId: 'share-g3', memberId: 'm-1', shareSessionEpoch: epoch, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, topics: [{ topicId: id, partitions: [{ partitionIndex: 0, partitionMaxBytes: 1 << 20, acknowledgementBatches: acks }] }], forgottenTopicsData: [] });
+    assert.deepEqual(hb.assignment?.topicPartitions, [{ topicId: id, partitions: [0] }]);
+    const fetch = (epoch: number, acks: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] = []): Promise<ShareFetchResponse> =>
+      wire.request<ShareFetchResponse>(78, 0, { groupId: 'share-g3', memberId: 'm-1', shareSessionEpoch: epoch, maxWaitMs: 100, minBytes: 1, maxBytes: 1 << 20, topics: [{ topicId: id, partitions: [{ partitionIndex: 0, partitionMaxBytes: 1 << 20, acknowledgementBatches: acks }] }], forgottenTopicsData: [] });
     assert.equal((await fetch(3)).errorCode, 122, 'SHARE_SESSION_NOT_FOUND without a session');
     const f0 = await fetch(0);
     assert.equal(f0.errorCode, 0);
-    assert.deepEqual(f0.responses[0].partitions[0].acquiredRecords, [{ firstOffset: 0n, lastOffset: 4n, deliveryCount: 1 }]);
+    assert.deepEqual(f0.responses[0]?.partitions[0]?.acquiredRecords, [{ firstOffset: 0n, lastOffset: 4n, deliveryCount: 1 }]);
     assert.equal((await fetch(5)).errorCode, 123, 'INVALID_SHARE_SESSION_EPOCH');
-    const bad = await wire.request(79, 0, { groupId: 'share-g3', memberId: 'm-2', shareSessionEpoch: 0, topics: [] });
+    const bad = await wire.request<ShareAcknowledgeResponse>(79, 0, { groupId: 'share-g3', memberId: 'm-2', shareSessionEpoch: 0, topics: [] });
     assert.equal(bad.errorCode, 123, 'ShareAcknowledge cannot open a session');
     const f1 = await fetch(1, [{ firstOffset: 0n, lastOffset: 5n, acknowledgeTypes: [1] }]);
-    assert.equal(f1.responses[0].partitions[0].acknowledgeErrorCode, 121, 'offset 5 was never acquired: INVALID_RECORD_STATE');
-    const ack = await wire.request(79, 0, { groupId: 'share-g3', memberId: 'm-1', shareSessionEpoch: 2, topics: [{ topicId: id, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: 0n, lastOffset: 4n, acknowledgeTypes: [1, 1, 3, 1, 2] }] }] }] });
-    assert.equal(ack.responses[0].partitions[0].errorCode, 0);
+    assert.equal(f1.responses[0]?.partitions[0]?.acknowledgeErrorCode, 121, 'offset 5 was never acquired: INVALID_RECORD_STATE');
+    const ack = await wire.request<ShareAcknowledgeResponse>(79, 0, { groupId: 'share-g3', memberId: 'm-1', shareSessionEpoch: 2, topics: [{ topicId: id, partitions: [{ partitionIndex: 0, acknowledgementBatches: [{ firstOffset: 0n, lastOffset: 4n, acknowledgeTypes: [1, 1, 3, 1, 2] }] }] }] });
+    assert.equal(ack.responses[0]?.partitions[0]?.errorCode, 0);
     assert.deepEqual(sharePartition('share-g3', topic)?.counts(), { available: 1, acquired: 0, acknowledged: 0, archived: 0 });
-    const d = await wire.request(77, 0, { groupIds: ['share-g3', 'nope'], includeAuthorizedOperations: false });
-    assert.equal(d.groups[0].groupState, 'Stable');
-    assert.equal(d.groups[0].members[0].memberId, 'm-1');
-    assert.equal(d.groups[1].errorCode, 69);
-    const leave = await wire.request(76, 0, { groupId: 'share-g3', memberId: 'm-1', memberEpoch: -1, rackId: null, subscribedTopicNames: null });
+    const d = await wire.request<ShareGroupDescribeResponse>(77, 0, { groupIds: ['share-g3', 'nope'], includeAuthorizedOperations: false });
+    assert.equal(d.groups[0]?.groupState, 'Stable');
+    assert.equal(d.groups[0]?.members[0]?.memberId, 'm-1');
+    assert.equal(d.groups[1]?.errorCode, 69);
+    const leave = await wire.request<ShareGroupHeartbeatResponse>(76, 0, { groupId: 'share-g3', memberId: 'm-1', memberEpoch: -1, rackId: null, subscribedTopicNames: null });
     assert.equal(leave.memberEpoch, -1);
     const versions = await wire.apiVersions();
     for (const key of [76, 77, 78, 79]) assert.ok(versions.apiKeys.some((k: { apiKey: number }) => k.apiKey === key), `ApiVersions lists ${key}`);
@@ -213,8 +218,8 @@ test('samsa consume --share-group: records printed by one run are accepted, the 
   assert.deepEqual([...first, ...second].sort(), Array.from({ length: 20 }, (_, i) => `v${i}`).sort(), 'every record printed once across both runs');
   const wire = await WireClient.connect(broker.port);
   try {
-    const lg = await wire.request(16, 5, { statesFilter: [], typesFilter: [] });
-    assert.ok(lg.groups.some((g: { groupId: string; groupType: string; groupState: string }) => g.groupId === 'share-cli-g' && g.groupType === 'share' && g.groupState === 'Empty'));
+    const lg = await wire.request<ListGroupsResponse>(16, 5, { statesFilter: [], typesFilter: [] });
+    assert.ok(lg.groups.some((g) => g.groupId === 'share-cli-g' && g.groupType === 'share' && g.groupState === 'Empty'));
   } finally {
     wire.close();
   }
