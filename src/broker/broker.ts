@@ -220,7 +220,7 @@ export class Broker {
     };
     this.groups = new GroupCoordinator({ ...deps, logger: this.logger.child('group-coordinator'), settings: groupCoordinatorSettings(this.config) });
     this.groups.start();
-    this.shares = buildShareServices({ ...deps, logger: this.logger }, this.config, this.replicas, this.metadata, this.groups);
+    this.shares = buildShareServices({ ...deps, logger: this.logger }, this.config, this.replicas, this.metadata, this.topics, this.groups);
     this.logs.startBackgroundTasks();
     this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();

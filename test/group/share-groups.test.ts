@@ -224,3 +224,27 @@ test('samsa consume --share-group: records printed by one run are accepted, the 
     wire.close();
   }
 });
+
+test('deleting a topic removes its share-partitions and tombstones their persisted state', { timeout: 60_000 }, async () => {
+  const topic = 'share-deleted';
+  await createAndProduce(topic, 3);
+  const id = broker.broker.metadata.image().topic(topic)?.topicId as string;
+  const c = await ShareConsumer.connect({ broker: broker.bootstrap, groupId: 'share-g5', topics: [topic] });
+  try {
+    while ((await c.poll()).length === 0);
+    await c.commit();
+  } finally {
+    await c.close();
+  }
+  const key = { groupId: 'share-g5', topicId: id, partition: 0 };
+  assert.equal(broker.broker.shares.store.read(key)?.startOffset, 3);
+  const admin = new Kafka({ clientId: 'share-del', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic] });
+  } finally {
+    await admin.disconnect();
+  }
+  await waitUntil(() => broker.broker.shares.store.read(key) === undefined, 10_000, () => 'the share state of the deleted topic removed');
+  assert.equal(broker.broker.shares.sharePartitions.peek('share-g5', id, 0), undefined);
+});

@@ -68,6 +68,16 @@ export class SharePartitionManager {
     for (const w of [...this.waiters]) w();
   }
 
+  /** A topic was deleted: its share-partitions are dropped and their persisted state tombstoned. */
+  onTopicDeleted(topicId: string): void {
+    for (const id of [...this.partitions.keys()]) {
+      if (!id.includes(`\u0000${topicId}:`)) continue;
+      this.partitions.delete(id);
+      this.epochs.delete(id);
+    }
+    this.deps.store.forgetTopic(topicId).catch((e: unknown) => this.deps.logger.warn(`removing the share state of deleted topic ${topicId} failed: ${String(e)}`));
+  }
+
   /** The share-partition, if initialised (tests, describe). */
   peek(groupId: string, topicId: string, partition: number): SharePartition | undefined {
     return this.partitions.get(this.id({ groupId, topicId, partition }));

@@ -11,6 +11,7 @@ import type { GroupCoordinator } from '../../group/coordinator.js';
 import { ShareGroups } from '../../group/share/share-groups.js';
 import type { MetadataStore } from '../../metadata/store.js';
 import type { ReplicaManager } from '../replica-manager.js';
+import type { TopicController } from '../topic-controller.js';
 import { SharePartitionManager } from './share-partition-manager.js';
 import { ShareStateStore } from './share-state-store.js';
 
@@ -22,7 +23,7 @@ export interface ShareServices {
   close(): void;
 }
 
-export function buildShareServices(deps: Omit<CoordinatorDeps<unknown>, 'settings'>, config: BrokerConfig, replicas: ReplicaManager, metadata: MetadataStore, groups: GroupCoordinator): ShareServices {
+export function buildShareServices(deps: Omit<CoordinatorDeps<unknown>, 'settings'>, config: BrokerConfig, replicas: ReplicaManager, metadata: MetadataStore, topics: TopicController, groups: GroupCoordinator): ShareServices {
   const store = new ShareStateStore({
     ...deps,
     logger: deps.logger.child('share-state'),
@@ -49,6 +50,7 @@ export function buildShareServices(deps: Omit<CoordinatorDeps<unknown>, 'setting
       autoOffsetReset: config.str('group.share.auto.offset.reset') === 'earliest' ? 'earliest' : 'latest',
     }),
   });
+  topics.deleteListeners.push((t) => sharePartitions.onTopicDeleted(t.topicId));
   const shareGroups = new ShareGroups({
     scheduler: deps.scheduler,
     topics: groups.topicCatalog,

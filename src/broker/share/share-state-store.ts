@@ -11,7 +11,8 @@
  * RPCs and writes ShareUpdate records between snapshots; here the partition leader writes full
  * ShareSnapshot records itself (a "simple persister"), which must lead the state partition too:
  * on a cluster where another broker leads it the write fails with NOT_COORDINATOR. ShareUpdate
- * records (key version 1) are read back on load, applied over the snapshot they follow.
+ * records (key version 1) are read back on load, applied over the snapshot they follow. A deleted
+ * topic's share-partitions are tombstoned (Kafka's DeleteShareGroupState on topic deletion).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -112,6 +113,15 @@ export class ShareStateStore {
     });
   }
 
+  /** Tombstones the persisted state of every share-partition of `topicId` (the topic was deleted). */
+  async forgetTopic(topicId: string): Promise<number> {
+    const keys = [...this.states.values()].filter((s) => s.key.topicId === topicId).map((s) => s.key);
+    const n = this.deps.metadata.partitionCount(SHARE_STATE_TOPIC);
+    if (n === undefined) return 0;
+    await Promise.all(keys.map((key) => this.runtime.writeAsync(partitionForGroup(coordinatorKey(key), n), () => ({ records: [{ key: snapshotKey(key), value: null }], response: undefined }))));
+    return keys.length;
+  }
+
   private createTopic(): Promise<void> {
     if (this.creating !== null) return this.creating;
     const numPartitions = this.deps.settings.numPartitions;
@@ -179,10 +189,14 @@ export class ShareStateStore {
 }
 
 /** A ShareSnapshot record (Kafka's key version 0, value version 0). */
-export function snapshotRecord(key: ShareStateKey, state: PersistedShareState, snapshotEpoch: number, leaderEpoch: number): CoordinatorRecord {
+function snapshotKey(key: ShareStateKey): Buffer {
   const kw = new Writer(64);
   kw.writeInt16(SNAPSHOT_KEY_VERSION);
   encodeShareSnapshotKey(kw, { groupId: key.groupId, topicId: key.topicId, partition: key.partition }, SNAPSHOT_KEY_VERSION);
+  return kw.toBuffer();
+}
+
+export function snapshotRecord(key: ShareStateKey, state: PersistedShareState, snapshotEpoch: number, leaderEpoch: number): CoordinatorRecord {
   const vw = new Writer(64 + state.batches.length * 24);
   vw.writeInt16(VALUE_VERSION);
   encodeShareSnapshotValue(
@@ -196,5 +210,5 @@ export function snapshotRecord(key: ShareStateKey, state: PersistedShareState, s
     },
     VALUE_VERSION,
   );
-  return { key: kw.toBuffer(), value: vw.toBuffer() };
+  return { key: snapshotKey(key), value: vw.toBuffer() };
 }
