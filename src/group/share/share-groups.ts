@@ -120,6 +120,8 @@ export class ShareGroups {
     if (req.memberEpoch < -1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Invalid member epoch ${req.memberEpoch}`);
     let g = this.groups.get(req.groupId);
     let m = g?.members.get(req.memberId);
+    // One group epoch bump per heartbeat that changes the membership, a subscription or an assignment.
+    let changed = false;
     if (req.memberEpoch === 0) {
       if (req.subscribedTopicNames === null || req.subscribedTopicNames.length === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'SubscribedTopicNames must be set in the first request');
       if (g === undefined) {
@@ -130,7 +132,7 @@ export class ShareGroups {
         if (g.members.size >= this.deps.settings.maxSize) throw new KafkaError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum size of ${this.deps.settings.maxSize}`);
         m = { memberId: req.memberId === '' ? randomUuid() : req.memberId, memberEpoch: 0, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [], assignment: new Map() };
         g.members.set(m.memberId, m);
-        g.groupEpoch++;
+        changed = true;
       }
     } else {
       if (g === undefined || m === undefined) throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not in share group ${req.groupId}`);
@@ -138,14 +140,14 @@ export class ShareGroups {
     }
     if (req.subscribedTopicNames !== null && !sameNames(req.subscribedTopicNames, m.subscribedTopicNames)) {
       m.subscribedTopicNames = [...new Set(req.subscribedTopicNames)].sort();
-      g.groupEpoch++;
+      changed = true;
     }
     if (req.rackId !== null) m.rackId = req.rackId;
     const target = this.assignmentOf(m.subscribedTopicNames);
-    const changed = !sameAssignment(target, m.assignment);
-    if (changed && req.memberEpoch !== 0) g.groupEpoch++;
+    const assignmentChanged = !sameAssignment(target, m.assignment);
+    if (changed || assignmentChanged) g.groupEpoch++;
     g.assignmentEpoch = g.groupEpoch;
-    const answerAssignment = changed || req.memberEpoch === 0 || m.memberEpoch !== g.groupEpoch;
+    const answerAssignment = assignmentChanged || req.memberEpoch === 0 || m.memberEpoch !== g.groupEpoch;
     m.assignment = target;
     m.memberEpoch = g.groupEpoch;
     this.resetSession(g, m.memberId);
