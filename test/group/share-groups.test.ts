@@ -102,6 +102,7 @@ test('4 share consumers on a 1-partition topic: every record accepted exactly on
       if (records.length > 0) await c.commit();
     }
   };
+  const consumeStarted = performance.now();
   const loops = [0, 1, 2].map((i) => loop(i));
   try {
     await waitUntil(() => accepted.size + rejected.size >= N, 120_000, () => `all ${N} records settled: ${accepted.size} accepted, ${rejected.size} rejected`);
@@ -109,6 +110,7 @@ test('4 share consumers on a 1-partition topic: every record accepted exactly on
     stop = true;
     await Promise.all(loops);
   }
+  const consumeMs = performance.now() - consumeStarted;
   await Promise.all([0, 1, 2].map((i) => consumers[i]!.close()));
   assert.equal(accepted.size + rejected.size, N);
   for (let o = 0n; o < BigInt(N); o++) assert.ok(accepted.has(o) !== rejected.has(o), `offset ${o} settled exactly once`);
@@ -128,7 +130,7 @@ test('4 share consumers on a 1-partition topic: every record accepted exactly on
   for (const o of rejected) assert.equal(deliveries.filter((d) => d.offset === o).length, held.has(o) ? 2 : 1, `rejected offset ${o} not redelivered`);
   const total = deliveries.length;
   const per = [0, 1, 2].map((i) => [...accepted.values()].filter((c) => c === i).length);
-  console.log(`share-10k: accepted per consumer ${per.join('/')}, rejected ${rejected.size}, released ${releasedOnce.size}, ${total} deliveries in all, dead consumer held ${killedHeld.length} records, redelivered ${waited.toFixed(0)} ms after its fetch, ${(redeliveredHeldAt - killedAt).toFixed(0)} ms after its death (lock ${LOCK_MS} ms)`);
+  console.log(`share-10k: settled in ${consumeMs.toFixed(0)} ms (lock wait included); accepted per consumer ${per.join('/')}, rejected ${rejected.size}, released ${releasedOnce.size}, ${total} deliveries in all, dead consumer held ${killedHeld.length} records, redelivered ${waited.toFixed(0)} ms after its fetch, ${(redeliveredHeldAt - killedAt).toFixed(0)} ms after its death (lock ${LOCK_MS} ms)`);
   assert.ok(per.filter((n) => n > 0).length >= 2, `records were shared among the consumers: ${per.join('/')}`);
   const sp = sharePartition(group, topic);
   assert.equal(sp?.startOffset, N, 'the share-partition start offset moved past every record');
