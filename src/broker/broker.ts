@@ -33,6 +33,7 @@ import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
 import { ClientQuotaManager } from './quotas/client-quotas.js';
 import { ControllerMutationQuotas } from './quotas/controller-mutation-quota.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
+import { buildShareServices, type ShareServices } from './share/share-services.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
@@ -114,6 +115,8 @@ export class Broker {
   groups!: GroupCoordinator;
   /** Transactions and producer ids (started before the listeners open). */
   txnCoordinator!: TransactionCoordinator;
+  /** KIP-932 share groups and share-partitions (broker/share/, group/share/). */
+  shares!: ShareServices;
   private producerMaintenance: ProducerStateMaintenance | null = null;
   /** With etcd.endpoints: this broker's membership of the cluster (store, registration, controller candidacy). */
   cluster: ClusterNode | null = null;
@@ -225,6 +228,7 @@ export class Broker {
     };
     this.groups = new GroupCoordinator({ ...deps, logger: this.logger.child('group-coordinator'), settings: groupCoordinatorSettings(this.config) });
     this.groups.start();
+    this.shares = buildShareServices({ ...deps, logger: this.logger }, this.config, this.replicas, this.metadata, this.topics, this.groups);
     this.logs.startBackgroundTasks();
     this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
@@ -275,6 +279,8 @@ export class Broker {
       logs: this.logs,
       groups: this.groups,
       txnCoordinator: this.txnCoordinator,
+      shareGroups: this.shares.shareGroups,
+      sharePartitions: this.shares.sharePartitions,
       fetchSessions: this.fetchSessions,
       requestBudget: this.requestBudget,
       conversions: this.conversions,
@@ -437,6 +443,7 @@ export class Broker {
     this.poolTrimming = null;
     this.fetchSessions.clear();
     this.groups?.shutdown();
+    this.shares?.close();
     this.txnCoordinator?.shutdown();
     this.markerRouting?.close();
     this.producerMaintenance?.stop();

@@ -2,7 +2,8 @@
  * `samsa consume --topic T` — prints records, in the spirit of kafka-console-consumer.sh.
  *
  * Without --group the command assigns partitions itself and fetches from each partition leader
- * (no group coordinator needed); with --group it joins a consumer group and commits offsets.
+ * (no group coordinator needed); with --group it joins a consumer group and commits offsets;
+ * with --share-group it joins a KIP-932 share group and acknowledges records (consume-share.ts).
  */
 import type { Consumer, MessagesStream } from '@platformatic/kafka';
 import { formatOptions, type OptionSpec, type ParsedArgs } from './args.js';
@@ -10,6 +11,7 @@ import { closeQuietly, connectionOptions, createConsumer } from './client.js';
 import { consumerProperties, isConnectionLoss, topicsToConsume, type IsolationLevel } from './consume-options.js';
 import { CliError, toCliError, toJson, writeOut } from './output.js';
 import { runCommand } from './command.js';
+import { consumeShareGroup } from './consume-share.js';
 
 const FORMATS = ['value', 'key-value', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -24,6 +26,7 @@ const options: readonly OptionSpec[] = [
   { name: 'timestamp', arg: 'MS|ISO-DATE', help: 'Start at the first record with this timestamp or later' },
   { name: 'partition', aliases: ['-p'], arg: 'N', repeat: true, help: 'Consume only this partition, repeatable (default: all)' },
   { name: 'group', aliases: ['-g'], arg: 'ID', help: 'Consume as a member of this consumer group and commit offsets' },
+  { name: 'share-group', arg: 'NAME', help: 'Consume as a member of this share group (KIP-932), accepting each printed record' },
   { name: 'max-messages', aliases: ['-n'], arg: 'N', help: 'Exit after this many records' },
   { name: 'timeout-ms', arg: 'MS', help: 'Exit when no record arrives for this long' },
   { name: 'format', aliases: ['-f'], arg: 'FORMAT', help: `Output format: ${FORMATS.join(', ')}`, default: 'value' },
@@ -47,6 +50,7 @@ Examples:
   samsa consume --topic events --from-beginning --max-messages 10
   samsa consume --topic events --format key-value --partition 0 --offset 42
   samsa consume --topic events --json --timestamp 2024-05-01T12:00:00Z --timeout-ms 2000
+  samsa consume --topic jobs --share-group workers --max-messages 100
 `;
 
 interface Printer {
@@ -162,6 +166,23 @@ export async function runConsume(args: string[]): Promise<number> {
     const limits: Limits = { maxMessages, timeoutMs };
     if (props.clientId !== undefined) settings = { ...settings, clientId: props.clientId };
     const topics = await topicsToConsume(settings, a);
+    const shareGroup = a.get('share-group');
+    if (shareGroup !== undefined) {
+      if (group !== undefined || partitions.length > 0 || start.kind !== 'latest') throw new CliError('--share-group cannot be combined with --group, --partition, --offset, --timestamp or --from-beginning.', "A share group's start is the broker's group.share.auto.offset.reset.");
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await consumeShareGroup(settings, { group: shareGroup, topics, maxMessages, timeoutMs, maxWaitMs: maxWait, signal: stop.signal }, (r) => writeOut(formatRecord({ ...r, headers: [] }, p)));
+      } catch (e) {
+        throw toCliError(e, { bootstrap: settings.bootstrap.join(','), what: `Cannot consume '${topics.join(',')}' in share group '${shareGroup}'` });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      return 0;
+    }
     const consumer = await createConsumer(settings, group ?? 'samsa-cli', { maxWaitTime: maxWait, isolationLevel: props.isolationLevel });
     const topic = topics.join(',');
     let count = 0;

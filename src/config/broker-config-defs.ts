@@ -87,11 +87,23 @@ const own: ConfigKeyDef[] = [
   { name: 'group.max.session.timeout.ms', type: ConfigType.int, defaultValue: 1800000 },
   { name: 'group.max.size', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(1) },
   // KIP-848 consumer groups (ConsumerGroupHeartbeat; group/consumer/): Kafka 4's names and defaults.
-  { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], readOnly: true, validate: (v) => (Array.isArray(v) && v.includes('classic') && v.every((p) => p === 'classic' || p === 'consumer') ? undefined : "must include 'classic'; 'consumer' is the other protocol served (share and streams groups are not)") },
+  { name: 'group.coordinator.rebalance.protocols', type: ConfigType.list, defaultValue: ['classic', 'consumer'], readOnly: true, validate: (v) => (Array.isArray(v) && v.includes('classic') && v.every((p) => p === 'classic' || p === 'consumer' || p === 'share') ? undefined : "must include 'classic'; 'consumer' and 'share' are the other protocols served (streams groups are not)") },
   { name: 'group.consumer.heartbeat.interval.ms', type: ConfigType.int, defaultValue: 5000, validate: atLeast(1) },
   { name: 'group.consumer.session.timeout.ms', type: ConfigType.int, defaultValue: 45000, validate: atLeast(1) },
   { name: 'group.consumer.max.size', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(1) },
   { name: 'group.consumer.assignors', type: ConfigType.list, defaultValue: ['uniform', 'range'], readOnly: true, validate: (v) => (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string' && /^(uniform|range|org\.apache\.kafka\.coordinator\.group\.assignor\.(Uniform|Range)Assignor)$/.test(a)) ? undefined : 'the assignors are uniform and range (or their Kafka class names)') },
+  // KIP-932 share groups (group/share/, broker/share/): Kafka 4's names and defaults, served when the
+  // protocols above include 'share'. group.share.auto.offset.reset is Samsa's broker-wide stand-in
+  // for Kafka's per-group share.auto.offset.reset.
+  { name: 'group.share.heartbeat.interval.ms', type: ConfigType.int, defaultValue: 5000, validate: atLeast(1) },
+  { name: 'group.share.session.timeout.ms', type: ConfigType.int, defaultValue: 45000, validate: atLeast(1) },
+  { name: 'group.share.max.size', type: ConfigType.short, defaultValue: 200, validate: atLeast(1) },
+  { name: 'group.share.record.lock.duration.ms', type: ConfigType.int, defaultValue: 30000, validate: atLeast(1) },
+  { name: 'group.share.delivery.count.limit', type: ConfigType.int, defaultValue: 5, validate: between(2, 10) },
+  { name: 'group.share.partition.max.record.locks', type: ConfigType.int, defaultValue: 200, validate: atLeast(1) },
+  { name: 'group.share.auto.offset.reset', type: ConfigType.string, defaultValue: 'latest', validate: oneOf('latest', 'earliest') },
+  { name: 'share.coordinator.state.topic.num.partitions', type: ConfigType.int, defaultValue: 50, validate: atLeast(1), readOnly: true },
+  { name: 'share.coordinator.state.topic.segment.bytes', type: ConfigType.int, defaultValue: 104857600, validate: atLeast(1) },
   { name: 'transaction.state.log.num.partitions', type: ConfigType.int, defaultValue: 50, validate: atLeast(1) },
   { name: 'transaction.state.log.replication.factor', type: ConfigType.short, defaultValue: 3, validate: atLeast(1) },
   { name: 'transaction.state.log.min.isr', type: ConfigType.int, defaultValue: 2, validate: atLeast(1) },

@@ -11,6 +11,9 @@ export function servedHandlers(): readonly ApiHandler<unknown, unknown>[] {
     {},
     {
       get(_target, name) {
+        // The switches the registry itself reads (group.coordinator.rebalance.protocols): every API on.
+        if (name === 'groups') return { consumerSettings: { enabled: true } };
+        if (name === 'shareGroups') return { settings: { enabled: true } };
         throw new Error(`handler service ${String(name)} used outside a broker`);
       },
     },

@@ -17,7 +17,7 @@
  *   DELETE on each topic; CreatePartitions: ALTER on each topic;
  * - JoinGroup, SyncGroup, Heartbeat, LeaveGroup: READ on the group; the other group APIs are in
  *   group-access-rules.ts, the transaction APIs in txn-access-rules.ts, the config APIs in
- *   config-access-rules.ts;
+ *   config-access-rules.ts, the share group APIs in share-access-rules.ts;
  * - EndTxn: WRITE on the transactional id; WriteTxnMarkers: CLUSTER_ACTION on the cluster;
  * - DescribeCluster, DescribeLogDirs, ListPartitionReassignments, DescribeAcls: DESCRIBE on the
  *   cluster; ElectLeaders, AlterPartitionReassignments, AlterReplicaLogDirs, UnregisterBroker,
@@ -51,6 +51,7 @@ import { configAccessRules } from './config-access-rules.js';
 import { groupAccessRules } from './group-access-rules.js';
 import { txnAccessRules } from './txn-access-rules.js';
 import { CLUSTER_RESOURCE, ResourceType, topicResource, type Action } from './authorizer.js';
+import { shareAccessRules } from './share-access-rules.js';
 
 const DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
 
@@ -320,7 +321,7 @@ export const accessRules: ReadonlyMap<number, AccessRule<unknown, unknown>> = ne
     cluster(34, AclOperation.ALTER), cluster(43, AclOperation.ALTER), cluster(45, AclOperation.ALTER), cluster(64, AclOperation.ALTER),
     cluster(30, AclOperation.ALTER), cluster(31, AclOperation.ALTER),
     cluster(29, AclOperation.DESCRIBE), cluster(35, AclOperation.DESCRIBE), cluster(46, AclOperation.DESCRIBE), describeClusterOperations(cluster(60, AclOperation.DESCRIBE) as AccessRule<unknown, DescribeClusterResponseInit>),
-    ...groupAccessRules, ...txnAccessRules, ...configAccessRules,
+    ...groupAccessRules, ...txnAccessRules, ...configAccessRules, ...shareAccessRules,
     // Client quotas: DescribeClientQuotas needs DESCRIBE_CONFIGS, AlterClientQuotas ALTER_CONFIGS on the cluster.
     cluster(48, AclOperation.DESCRIBE_CONFIGS), cluster(49, AclOperation.ALTER_CONFIGS),
   ] as AccessRule<unknown, unknown>[]).map((r) => [r.apiKey, r]),

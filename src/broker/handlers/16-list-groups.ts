@@ -1,7 +1,7 @@
 /**
  * ListGroups (key 16), v0-5.
  * Version notes: v4+ filters by state (case-insensitive); v5+ filters by type and reports each
- * group's type ("classic" or "consumer", KIP-848). While some
+ * group's type ("classic", "consumer" (KIP-848) or "share" (KIP-932)). While some
  * `__consumer_offsets` partitions are loading, the loaded groups are listed with
  * COORDINATOR_LOAD_IN_PROGRESS.
  */
@@ -13,9 +13,11 @@ import {
 } from '../../protocol/generated/messages/list-groups.js';
 import { listGroups } from '../../group/admin.js';
 import type { GroupDeps } from './group-context.js';
+import type { ShareDeps } from './share-deps.js';
+import { listShareGroups } from '../../group/share/share-groups.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
 
-export function listGroupsHandler(deps: GroupDeps): ApiHandler<ListGroupsRequest, ListGroupsResponseInit> {
+export function listGroupsHandler(deps: GroupDeps & Partial<Pick<ShareDeps, 'shareGroups'>>): ApiHandler<ListGroupsRequest, ListGroupsResponseInit> {
   return defineHandler<ListGroupsRequest, ListGroupsResponseInit>({
     apiKey: 16,
     name: 'ListGroups',
@@ -24,8 +26,11 @@ export function listGroupsHandler(deps: GroupDeps): ApiHandler<ListGroupsRequest
     decode: decodeListGroupsRequest,
     encode: encodeListGroupsResponse,
     handle(ctx, req) {
-      const r = listGroups(deps.groups, ctx.apiVersion >= 4 ? req.statesFilter : [], ctx.apiVersion >= 5 ? req.typesFilter : []);
-      return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups };
+      const states = ctx.apiVersion >= 4 ? req.statesFilter : [];
+      const types = ctx.apiVersion >= 5 ? req.typesFilter : [];
+      const r = listGroups(deps.groups, states, types);
+      const shares = deps.shareGroups?.settings.enabled === true ? listShareGroups(deps.shareGroups, (id) => deps.groups.availability(id), states, types) : [];
+      return { throttleTimeMs: 0, errorCode: r.errorCode, groups: [...r.groups, ...shares] };
     },
     errorResponse(_req, errorCode) {
       return { throttleTimeMs: 0, errorCode, groups: [] };

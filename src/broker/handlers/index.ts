@@ -61,6 +61,11 @@ import { describeClientQuotasHandler, type DescribeClientQuotasDeps } from './48
 import { alterClientQuotasHandler, type AlterClientQuotasDeps } from './49-alter-client-quotas.js';
 import type { ConfigResourceDeps } from './config-resources.js';
 import type { GroupDeps } from './group-context.js';
+import type { ShareDeps } from './share-deps.js';
+import { shareGroupHeartbeatHandler } from './76-share-group-heartbeat.js';
+import { shareGroupDescribeHandler } from './77-share-group-describe.js';
+import { shareFetchHandler } from './78-share-fetch.js';
+import { shareAcknowledgeHandler } from './79-share-acknowledge.js';
 
 /** The services all handlers together use (ApiVersions' handler list is built here). */
 export type HandlerServices = ScramDeps &
@@ -70,6 +75,7 @@ export type HandlerServices = ScramDeps &
   MetadataDeps &
   OffsetCommitDeps &
   GroupDeps &
+  ShareDeps &
   FindCoordinatorDeps &
   OffsetDeleteDeps &
   OffsetForLeaderEpochDeps &
@@ -157,6 +163,8 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     alterClientQuotasHandler(services),
     // KIP-848, unless group.coordinator.rebalance.protocols leaves `consumer` out.
     ...(services.groups.consumerSettings.enabled === false ? [] : [consumerGroupHeartbeatHandler(services), consumerGroupDescribeHandler(services)]),
+    // KIP-932, when group.coordinator.rebalance.protocols includes `share`.
+    ...(services.shareGroups.settings.enabled ? [shareGroupHeartbeatHandler(services), shareGroupDescribeHandler(services), shareFetchHandler(services), shareAcknowledgeHandler(services)] : []),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
   return handlers;

@@ -1,0 +1,11 @@
+/** What the share group API handlers use (not a handler: no NN- prefix). */
+import type { ShareGroups } from '../../group/share/share-groups.js';
+import type { SharePartitionManager } from '../share/share-partition-manager.js';
+
+export interface ShareDeps {
+  /** Share groups on the group coordinator (ShareGroupHeartbeat/Describe, ListGroups). */
+  readonly shareGroups: ShareGroups;
+  /** Share-partitions on the partition leaders (ShareFetch/ShareAcknowledge). */
+  readonly sharePartitions: SharePartitionManager;
+  readonly nodeId: number;
+}

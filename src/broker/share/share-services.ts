@@ -1,0 +1,82 @@
+/**
+ * Builds the share group services from the broker's coordinator dependencies and config: the
+ * share-partition state store (`__share_group_state`, loaded here), the share-partitions on this
+ * broker's led partitions, and the share groups on its group coordinator. Share groups are served
+ * only when `group.coordinator.rebalance.protocols` includes `share` (Kafka 4 keeps them behind
+ * that switch too); the services exist either way.
+ */
+import type { BrokerConfig } from '../../config/broker-config.js';
+import type { CoordinatorDeps } from '../../coordinator/deps.js';
+import type { GroupCoordinator } from '../../group/coordinator.js';
+import { ShareGroups } from '../../group/share/share-groups.js';
+import type { MetadataStore } from '../../metadata/store.js';
+import type { ReplicaManager } from '../replica-manager.js';
+import type { TopicController } from '../topic-controller.js';
+import { SharePartitionManager } from './share-partition-manager.js';
+import { ShareStateStore } from './share-state-store.js';
+
+export interface ShareServices {
+  readonly shareGroups: ShareGroups;
+  readonly sharePartitions: SharePartitionManager;
+  readonly store: ShareStateStore;
+  readonly enabled: boolean;
+  close(): void;
+}
+
+export function buildShareServices(deps: Omit<CoordinatorDeps<unknown>, 'settings'>, config: BrokerConfig, replicas: ReplicaManager, metadata: MetadataStore, topics: TopicController, groups: GroupCoordinator): ShareServices {
+  const store = new ShareStateStore({
+    ...deps,
+    logger: deps.logger.child('share-state'),
+    settings: {
+      get numPartitions() {
+        return config.int('share.coordinator.state.topic.num.partitions');
+      },
+      get segmentBytes() {
+        return config.int('share.coordinator.state.topic.segment.bytes');
+      },
+    },
+  });
+  store.load();
+  const sharePartitions = new SharePartitionManager({
+    partition: (topic, index) => replicas.partition(topic, index),
+    topicName: (topicId) => metadata.image().topicById(topicId)?.name,
+    store,
+    scheduler: deps.scheduler,
+    logger: deps.logger.child('share-partitions'),
+    settings: () => ({
+      lockDurationMs: config.int('group.share.record.lock.duration.ms'),
+      deliveryCountLimit: config.int('group.share.delivery.count.limit'),
+      maxInFlight: config.int('group.share.partition.max.record.locks'),
+      autoOffsetReset: config.str('group.share.auto.offset.reset') === 'earliest' ? 'earliest' : 'latest',
+    }),
+  });
+  topics.deleteListeners.push((t) => sharePartitions.onTopicDeleted(t.topicId));
+  const shareGroups = new ShareGroups({
+    scheduler: deps.scheduler,
+    topics: groups.topicCatalog,
+    settings: {
+      enabled: config.list('group.coordinator.rebalance.protocols').includes('share'),
+      get heartbeatIntervalMs() {
+        return config.int('group.share.heartbeat.interval.ms');
+      },
+      get sessionTimeoutMs() {
+        return config.int('group.share.session.timeout.ms');
+      },
+      get maxSize() {
+        return config.int('group.share.max.size');
+      },
+    },
+    otherGroupExists: (groupId) => groups.anyGroup(groupId) !== undefined,
+    persistedGroupIds: () => store.groupIds(),
+  });
+  return {
+    shareGroups,
+    sharePartitions,
+    store,
+    enabled: shareGroups.settings.enabled,
+    close() {
+      shareGroups.shutdown();
+      sharePartitions.close();
+    },
+  };
+}
