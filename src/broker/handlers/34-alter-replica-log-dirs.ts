@@ -134,7 +134,6 @@ export interface AlterReplicaLogDirsDeps {
 }
 
 export function alterReplicaLogDirsHandler(deps: AlterReplicaLogDirsDeps): ApiHandler<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponseInit> {
-  const moves: Moves = deps.logs.futureReplicas;
   return defineHandler<AlterReplicaLogDirsRequest, AlterReplicaLogDirsResponseInit>({
     apiKey: 34,
     name: 'AlterReplicaLogDirs',
@@ -143,6 +142,7 @@ export function alterReplicaLogDirsHandler(deps: AlterReplicaLogDirsDeps): ApiHa
     decode: decodeAlterReplicaLogDirsRequest,
     encode: encodeAlterReplicaLogDirsResponse,
     handle(ctx, req) {
+      const moves: Moves = deps.logs.futureReplicas;
       const configured = new Map(deps.logs.logDirs.map((d) => [resolve(d), d]));
       // topic -> partition -> requested path (the last one naming it wins, as Kafka's map)
       const wanted = new Map<string, Map<number, string>>();
