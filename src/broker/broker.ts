@@ -52,6 +52,8 @@ import { applyLogConfig, BrokerObservability, type ObservabilitySources } from '
 import { StartupGate } from './startup-gate.js';
 import { openLogManager, prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
 import { bindListeners, scramCredentialsOf, type BoundListener } from './listener-binding.js';
+import { startEmbeddedRegistry } from './embedded-registry.js';
+import type { RunningRegistry } from '../registry/registry.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
 export type OpenMetadataStore = (dir: string, newClusterId: () => string, logger: Logger) => MetadataStore;
@@ -78,6 +80,8 @@ export class Broker {
   observability: BrokerObservability | null = null;
   /** Start-up has finished and stop() has not begun (/health/ready). */
   private started = false;
+  /** The schema registry of schema.registry.listeners (started in the background once the broker is up), else null. */
+  schemaRegistry: Promise<RunningRegistry> | null = null;
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
   readonly conversions = new ConversionStats();
   /** Fetch from follower (KIP-392): redirections as leader, consumer reads served as follower. */
@@ -232,6 +236,7 @@ export class Broker {
     this.router = this.buildRouter();
     gate.open(this.router);
     this.started = true;
+    this.schemaRegistry = startEmbeddedRegistry(this.config, this.listeners, this.logger);
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
@@ -409,6 +414,7 @@ export class Broker {
     const stopping = performance.now();
     const wasStarted = this.started;
     this.started = false;
+    await this.schemaRegistry?.then((r) => r.close(), () => undefined);
     await controlledShutdown(this.cluster, this.fetchers, this.config, this.logger);
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];

@@ -21,6 +21,7 @@ Commands:
   reassign        Move partition replicas between brokers (kafka-reassign-partitions.sh)
   acls            Add, remove and list ACLs (kafka-acls.sh)
   quotas          Describe and alter client quotas of users and client ids (kafka-configs.sh style)
+  registry        Serve a schema registry (Confluent's REST API) on a Kafka cluster
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -59,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./acls-command.js')).runAcls(rest);
     case 'quotas':
       return (await import('./quotas-command.js')).runQuotas(rest);
+    case 'registry':
+      return (await import('./registry-command.js')).runRegistry(rest);
     case '--version':
     case '-V':
     case 'version':

@@ -191,6 +191,10 @@ const own: ConfigKeyDef[] = [
   { name: 'quota.window.size.seconds', type: ConfigType.int, defaultValue: 1, validate: atLeast(1), readOnly: true },
   // Connections accepted per second, broker-wide (listener.name.<l>.max.connection.creation.rate per listener).
   { name: 'max.connection.creation.rate', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(0) },
+  // Schema registry in the broker process (docs/schema-registry.md): its HTTP listener (off unless
+  // set, e.g. http://127.0.0.1:8081) and the URL other registry instances forward writes to.
+  { name: 'schema.registry.listeners', type: ConfigType.list, defaultValue: [], readOnly: true, validate: (v) => (Array.isArray(v) && v.length <= 1 && v.every((l) => typeof l === 'string' && /^http:\/\/(\[[^\]]*\]|[^:/]*):\d+\/?$/.test(l)) ? undefined : 'one listener, like http://host:port') },
+  { name: 'schema.registry.advertised.listener', type: ConfigType.string, defaultValue: null, readOnly: true },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;
