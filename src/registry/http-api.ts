@@ -18,6 +18,7 @@ import { fastify, type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from '../common/logger.js';
 import * as E from './errors.js';
 import type { KafkaStore } from './kafka-store.js';
+import { serializedProto } from './formats/protobuf.js';
 import { identityUrl, type PrimaryElection } from './primary-election.js';
 import { versionView, type RegistryService } from './registry-service.js';
 import { isCompatibilityLevel, isMode, isSchemaType, SchemaType, type SchemaInput, type SchemaReference } from './types.js';
@@ -38,6 +39,11 @@ type Q = Record<string, string | undefined>;
 type P = Record<string, string>;
 
 const bool = (v: string | undefined): boolean => v === 'true' || v === '';
+
+/** `format=serialized` asks for a Protobuf schema as a base64 FileDescriptorProto (Confluent). */
+function formatted(schema: string, schemaType: SchemaType, format: string | undefined): string {
+  return format === 'serialized' && schemaType === SchemaType.PROTOBUF ? serializedProto(schema) : schema;
+}
 
 function schemaInput(body: unknown): SchemaInput {
   if (typeof body !== 'object' || body === null) throw E.invalidRequest('the request body must be a JSON object');
@@ -132,7 +138,9 @@ export function buildHttpApi(deps: HttpApiDeps): FastifyInstance {
   app.get('/subjects/:subject/versions', async (req) => service.versionNumbers((req.params as P)['subject'] as string, bool((req.query as Q)['deleted'])));
   app.get('/subjects/:subject/versions/:version', async (req) => {
     const p = req.params as P;
-    return versionView(service.version(p['subject'] as string, p['version'] as string, bool((req.query as Q)['deleted'])));
+    const q = req.query as Q;
+    const v = service.version(p['subject'] as string, p['version'] as string, bool(q['deleted']));
+    return versionView({ ...v, schema: formatted(v.schema, v.schemaType, q['format']) });
   });
   app.get('/subjects/:subject/versions/:version/schema', async (req, reply) => {
     const p = req.params as P;
@@ -173,7 +181,7 @@ export function buildHttpApi(deps: HttpApiDeps): FastifyInstance {
     return {
       ...(s.schemaType !== SchemaType.AVRO ? { schemaType: s.schemaType } : {}),
       ...(s.references.length > 0 ? { references: s.references } : {}),
-      schema: s.schema,
+      schema: formatted(s.schema, s.schemaType, (req.query as Q)['format']),
     };
   });
   app.get('/schemas/ids/:id/schema', async (req) => service.schemaById(schemaIdParam((req.params as P)['id'])).schema);

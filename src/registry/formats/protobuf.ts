@@ -16,9 +16,13 @@
  *  compatible: MESSAGE_ADDED, FIELD_ADDED, FIELD_REMOVED (not required, not in a oneof),
  *  FIELD_NAME_CHANGED, ENUM_ADDED/REMOVED, ENUM_CONST_ADDED/CHANGED/REMOVED (enums are ints on
  *  the wire), ONEOF_ADDED, ONEOF_FIELD_ADDED, a single field moved into a new oneof.
- * Samsa's deviation: services and options are not compared.
+ * Samsa's deviations: services and options are not compared. A schema may also be given as a
+ * base64 FileDescriptorProto (what Confluent's JavaScript client sends; its references then too):
+ * it is stored as given (Confluent stores the .proto text it derives), and `format=serialized`
+ * turns a stored .proto text into a descriptor.
  */
 import protobuf from 'protobufjs';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { invalidSchema } from '../errors.js';
 import { SchemaType } from '../types.js';
 import type { ParsedSchema, ResolvedReference, SchemaFormat } from './format.js';
@@ -88,6 +92,7 @@ function allObjects(ns: protobuf.NamespaceBase, out: Set<protobuf.ReflectionObje
 export const protobufFormat: SchemaFormat<ProtobufSchema> = {
   schemaType: SchemaType.PROTOBUF,
   parse(schema, references: readonly ResolvedReference[], _normalize) {
+    if (isSerialized(schema)) return parseSerialized(schema, references);
     const root = new protobuf.Root();
     const names = new Set(references.map((r) => r.name));
     try {
@@ -135,6 +140,68 @@ export const protobufFormat: SchemaFormat<ProtobufSchema> = {
     return issues;
   },
 };
+
+/** protobufjs's descriptor extension (its typings are empty): what this file uses of it. */
+interface FileProto {
+  name?: string;
+  package?: string;
+  dependency?: string[];
+}
+const ext = descriptor as unknown as {
+  FileDescriptorProto: { decode(b: Uint8Array): FileProto; encode(m: FileProto): { finish(): Uint8Array } };
+};
+const fromDescriptor = (set: { file: FileProto[] }): protobuf.Root => (protobuf.Root as unknown as { fromDescriptor(s: { file: FileProto[] }): protobuf.Root }).fromDescriptor(set);
+const toDescriptor = (root: protobuf.Root): { file: FileProto[] } => (root as unknown as { toDescriptor(syntax: string): { file: FileProto[] } }).toDescriptor('proto3');
+
+/** Is this schema text a base64 FileDescriptorProto rather than .proto source? */
+export function isSerialized(schema: string): boolean {
+  const t = schema.trim();
+  return t.length > 0 && t.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(t);
+}
+
+function decodeFile(b64: string, what: string): FileProto {
+  try {
+    return ext.FileDescriptorProto.decode(Buffer.from(b64.trim(), 'base64'));
+  } catch (e) {
+    throw invalidSchema(`${what} is not a serialized FileDescriptorProto: ${(e as Error).message}`);
+  }
+}
+
+function parseSerialized(schema: string, references: readonly ResolvedReference[]): ProtobufSchema {
+  const refFiles = references.map((r) => {
+    if (!isSerialized(r.schema)) throw invalidSchema(`reference '${r.name}' is .proto text, the schema a serialized descriptor: give both in one form`);
+    return { ...decodeFile(r.schema, `reference '${r.name}'`), name: r.name };
+  });
+  const main = decodeFile(schema, 'the schema');
+  let root: protobuf.Root;
+  const before = new Set<protobuf.ReflectionObject>();
+  try {
+    if (refFiles.length > 0) allObjects(fromDescriptor({ file: refFiles }), before);
+    root = fromDescriptor({ file: [...refFiles, main] });
+    root.resolveAll();
+  } catch (e) {
+    throw invalidSchema((e as Error).message);
+  }
+  const refNames = new Set([...before].map((o) => o.fullName));
+  const messages = new Map<string, protobuf.Type>();
+  collectMessages(root, messages, null);
+  for (const n of [...messages.keys()]) if (refNames.has(`.${n}`)) messages.delete(n);
+  return { schemaType: SchemaType.PROTOBUF, canonical: schema.trim(), root, pkg: main.package ?? '', messages };
+}
+
+/** The schema as a base64 FileDescriptorProto (Confluent's `format=serialized`). */
+export function serializedProto(schema: string): string {
+  if (isSerialized(schema)) return schema.trim();
+  try {
+    const parsed = protobuf.parse(schema, { keepCase: true });
+    const set = toDescriptor(parsed.root);
+    const file = set.file[0] ?? { name: 'schema.proto' };
+    for (const imp of parsed.imports ?? []) file.dependency = [...(file.dependency ?? []), imp];
+    return Buffer.from(ext.FileDescriptorProto.encode(file).finish()).toString('base64');
+  } catch (e) {
+    throw invalidSchema((e as Error).message);
+  }
+}
 
 const WIRE_GROUPS: readonly (readonly string[])[] = [
   ['int32', 'uint32', 'int64', 'uint64', 'bool'],
