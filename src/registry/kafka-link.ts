@@ -66,21 +66,25 @@ export class KafkaLink {
     private readonly requestTimeoutMs = 30_000,
   ) {}
 
-  /** A connection to host:port (reused while it stays open). */
-  connection(hp: HostPort): Promise<ProtocolClient> {
+  /**
+   * A connection to host:port (reused while it stays open). A broker answers a connection's
+   * requests in order, so long polls (the log follower's Fetch, JoinGroup) get a `lane` of their
+   * own: requests on the default lane never wait behind them.
+   */
+  connection(hp: HostPort, lane = ''): Promise<ProtocolClient> {
     if (this.closed) return Promise.reject(new Error('the registry is closing'));
-    const key = `${hp.host}:${hp.port}`;
+    const key = `${hp.host}:${hp.port}/${lane}`;
     const existing = this.conns.get(key);
     if (existing) {
       return existing.then(
         (c) => {
           if (!c.closed) return c;
           this.conns.delete(key);
-          return this.connection(hp);
+          return this.connection(hp, lane);
         },
         () => {
           this.conns.delete(key);
-          return this.connection(hp);
+          return this.connection(hp, lane);
         },
       );
     }
@@ -91,14 +95,14 @@ export class KafkaLink {
   }
 
   /** A connection to broker `nodeId` (from the last metadata). */
-  async node(nodeId: number): Promise<ProtocolClient> {
+  async node(nodeId: number, lane = ''): Promise<ProtocolClient> {
     let hp = this.brokers.get(nodeId);
     if (!hp) {
       await this.metadata([]);
       hp = this.brokers.get(nodeId);
     }
     if (!hp) throw new Error(`broker ${nodeId} is not in the cluster metadata`);
-    return this.connection(hp);
+    return this.connection(hp, lane);
   }
 
   /** Sends a request to any reachable broker (bootstrap servers, then known brokers). */
@@ -135,13 +139,13 @@ export class KafkaLink {
     return { leader: p?.leaderId ?? -1, errorCode: p?.errorCode ?? 3 };
   }
 
-  /** The coordinator of a group. */
+  /** The coordinator of a group, on the 'group' lane (JoinGroup waits for the whole group). */
   async groupCoordinator(group: string): Promise<ProtocolClient> {
     const res = await this.any<FindCoordinatorResponse>(Api.FindCoordinator, 4, { keyType: 0, coordinatorKeys: [group] });
     const c = res.coordinators[0];
     if (!c || c.errorCode !== 0) throw new KafkaLinkError(`FindCoordinator for group '${group}'`, c?.errorCode ?? -1);
     this.brokers.set(c.nodeId, { host: c.host, port: c.port });
-    return this.connection({ host: c.host, port: c.port });
+    return this.connection({ host: c.host, port: c.port }, 'group');
   }
 
   close(): void {

@@ -142,10 +142,10 @@ export class KafkaStore {
     });
   }
 
-  private async leaderConnection(): Promise<ProtocolClient> {
+  private async leaderConnection(lane = ''): Promise<ProtocolClient> {
     const { leader, errorCode } = await this.link.partitionLeader(this.opts.topic, 0);
     if (leader < 0) throw new KafkaLinkError(`no leader for ${this.opts.topic}-0`, errorCode || ErrorCode.LEADER_NOT_AVAILABLE);
-    return this.link.node(leader);
+    return this.link.node(leader, lane);
   }
 
   private async endOffset(): Promise<bigint> {
@@ -194,7 +194,7 @@ export class KafkaStore {
     let backoff = 50;
     while (this.running) {
       try {
-        const leader = await this.leaderConnection();
+        const leader = await this.leaderConnection('fetch');
         while (this.running && !leader.closed) {
           const res = await leader.request<FetchResponse>(Api.Fetch, 12, {
             replicaId: -1,

@@ -144,7 +144,7 @@ export class PrimaryElection {
       } catch (e) {
         if (!this.running) return;
         this.setPrimary(null, null);
-        this.opts.logger.debug(`schema registry election: ${(e as Error).message}`);
+        this.opts.logger.info(`schema registry election: ${(e as Error).message} (retrying)`);
         await sleep(backoff);
         backoff = Math.min(2_000, backoff * 2);
       }
