@@ -52,7 +52,7 @@ import { applyLogConfig, BrokerObservability, type ObservabilitySources } from '
 import { StartupGate } from './startup-gate.js';
 import { openLogManager, prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
 import { bindListeners, scramCredentialsOf, type BoundListener } from './listener-binding.js';
-import { startEmbeddedRegistry } from './embedded-registry.js';
+import { BrokerSchemaIds, startEmbeddedRegistry } from './embedded-registry.js';
 import type { RunningRegistry } from '../registry/registry.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
@@ -82,6 +82,8 @@ export class Broker {
   private started = false;
   /** The schema registry of schema.registry.listeners (started in the background once the broker is up), else null. */
   schemaRegistry: Promise<RunningRegistry> | null = null;
+  /** Registered schema ids for topics with samsa.key/value.schema.validation (started on first use). */
+  private schemaIds: BrokerSchemaIds | null = null;
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
   readonly conversions = new ConversionStats();
   /** Fetch from follower (KIP-392): redirections as leader, consumer reads served as follower. */
@@ -251,7 +253,10 @@ export class Broker {
     if (this.gateOptions.authorizer === undefined && authorizer !== undefined) {
       this.logger.info(`ACL authorizer on (${String(this.config.get('authorizer.class.name'))}): super.users ${String(this.config.get('super.users') ?? '(none)')}, allow.everyone.if.no.acl.found=${String(this.config.bool('allow.everyone.if.no.acl.found'))}, ${metadata.image().acls().length} ACL bindings`);
     }
+    this.schemaIds = new BrokerSchemaIds(() => this.schemaRegistry, this.config, this.listeners, this.logger);
+    const schemaIds = this.schemaIds;
     const services: HandlerServices = {
+      schemaIds: () => schemaIds,
       aclsEnabled: authorizer !== undefined && !authorizer.allowsEverything,
       nodeId: this.nodeId,
       controllerId: cluster !== null ? () => cluster.controllerId : () => this.nodeId,
@@ -415,6 +420,7 @@ export class Broker {
     const wasStarted = this.started;
     this.started = false;
     await this.schemaRegistry?.then((r) => r.close(), () => undefined);
+    await this.schemaIds?.close();
     await controlledShutdown(this.cluster, this.fetchers, this.config, this.logger);
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];

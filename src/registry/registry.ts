@@ -39,7 +39,54 @@ export interface RunningRegistry {
   readonly isPrimary: boolean;
   /** Resolves once a primary is known. */
   waitForPrimary(timeoutMs?: number): Promise<boolean>;
+  /** Is schema id `id` registered (as far as `_schemas` has been read)? */
+  has(id: number): boolean;
+  /** Resolves once `_schemas` has been read to its current end. */
+  refresh(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The registered ids alone, following `_schemas` without serving HTTP (the broker's produce validation). */
+export interface SchemaIdFollower {
+  has(id: number): boolean;
+  refresh(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function newStore(link: KafkaLink, state: RegistryState, logger: Logger, opts: { topic?: string; replicationFactor?: number; startTimeoutMs?: number }): KafkaStore {
+  return new KafkaStore(link, {
+    topic: opts.topic ?? '_schemas',
+    ...(opts.replicationFactor !== undefined ? { replicationFactor: opts.replicationFactor } : {}),
+    logger,
+    ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
+    onRecord: (r) => {
+      if (r.key === null) return;
+      const e = decodeStoreRecord(r.key, r.value);
+      if (e) state.apply(e);
+    },
+  });
+}
+
+export async function followSchemaIds(opts: { bootstrap: string; topic?: string; logger?: Logger; startTimeoutMs?: number }): Promise<SchemaIdFollower> {
+  const logger = (opts.logger ?? new Logger()).child('schema-registry');
+  const link = new KafkaLink(parseBootstrap(opts.bootstrap), 'samsa-schema-ids');
+  const state = new RegistryState();
+  const store = newStore(link, state, logger, opts);
+  try {
+    await store.start();
+  } catch (e) {
+    await store.close();
+    link.close();
+    throw e;
+  }
+  return {
+    has: (id) => state.schemaById(id) !== undefined,
+    refresh: () => store.readToEnd(),
+    async close() {
+      await store.close();
+      link.close();
+    },
+  };
 }
 
 export function parseListener(s: string): { scheme: string; host: string; port: number } {
@@ -55,17 +102,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   const listener = parseListener(opts.listener);
   const link = new KafkaLink(parseBootstrap(opts.bootstrap), opts.clientId ?? 'samsa-schema-registry');
   const state = new RegistryState();
-  const store = new KafkaStore(link, {
-    topic: opts.topic ?? '_schemas',
-    ...(opts.replicationFactor !== undefined ? { replicationFactor: opts.replicationFactor } : {}),
-    logger,
-    ...(opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs } : {}),
-    onRecord: (r) => {
-      if (r.key === null) return;
-      const e = decodeStoreRecord(r.key, r.value);
-      if (e) state.apply(e);
-    },
-  });
+  const store = newStore(link, state, logger, opts);
   let app: ReturnType<typeof buildHttpApi> | null = null;
   let election: PrimaryElection | null = null;
   try {
@@ -107,6 +144,8 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
       async waitForPrimary(timeoutMs = 30_000) {
         return (await el.waitForPrimary(timeoutMs)) !== null;
       },
+      has: (id) => state.schemaById(id) !== undefined,
+      refresh: () => store.readToEnd(),
       async close() {
         await server.close();
         await el.close();
