@@ -129,6 +129,17 @@ test('concurrent registrations of the same schemas through two registry processe
     assert.deepEqual(va.body, [1]);
     assert.deepEqual(vb.body, [1]);
   }
+  // kill -9 of one process: the other is (or becomes, after the session timeout) the primary and
+  // keeps assigning ids after the largest one, never reusing one.
+  a.child.kill('SIGKILL');
+  await a.stop();
+  const killedAt = Date.now();
+  const next = await waitFor(async () => {
+    const r = await sr(b.url, 'POST', '/subjects/after-kill/versions', { schema: schema(999) });
+    return r.status === 200 ? (r.body as { id: number }).id : undefined;
+  }, 60_000, 'a write through the surviving registry process', 250);
+  console.log(`surviving registry process accepted a write ${Date.now() - killedAt} ms after the other was killed`);
+  assert.equal(next, Math.max(...results) + 1);
 });
 
 test('two brokers of an etcd cluster serve one registry: same ids through either, writes forwarded to the primary', { timeout: 180_000 }, async (t) => {
