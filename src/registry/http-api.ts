@@ -7,7 +7,7 @@
  *   DELETE /subjects/{s}[?permanent]                   DELETE /subjects/{s}/versions/{v}[?permanent]
  *   GET|PUT|DELETE /config[/{s}][?defaultToGlobal]     GET|PUT|DELETE /mode[/{s}]
  *   POST /compatibility/subjects/{s}/versions[/{v}][?verbose]
- *   GET /contexts (only the default context "."), GET / ({}).
+ *   GET /contexts (only the default context "."), GET / ({}); Samsa's GET /samsa/primary.
  * Bodies are JSON in `application/vnd.schemaregistry.v1+json`, `application/vnd.schemaregistry+json`
  * or `application/json`; answers are `application/vnd.schemaregistry.v1+json`; errors are
  * `{"error_code", "message"}` with Confluent's codes (errors.ts). A write reaching an instance that
@@ -131,6 +131,11 @@ export function buildHttpApi(deps: HttpApiDeps): FastifyInstance {
 
   app.get('/', async () => ({}));
   app.get('/contexts', async () => ['.']);
+  // Samsa's own: which instance is the primary (Confluent shows it only in its logs).
+  app.get('/samsa/primary', async () => {
+    const p = deps.election.primary;
+    return { primary: p ? identityUrl(p) : null, isPrimary: deps.election.isPrimary };
+  });
   app.get('/schemas/types', async () => [SchemaType.JSON, SchemaType.PROTOBUF, SchemaType.AVRO]);
 
   // Subjects and versions.

@@ -114,6 +114,9 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
       get isPrimary() {
         return holder.election?.isPrimary ?? false;
       },
+      get primary() {
+        return holder.election?.primary ?? null;
+      },
       waitForPrimary: (ms: number) => holder.election?.waitForPrimary(ms) ?? Promise.resolve(null),
     } as unknown as PrimaryElection;
     app = buildHttpApi({ service, store, election: electionProxy, logger });
