@@ -56,7 +56,53 @@ export const avroFormat: SchemaFormat<AvroSchema> = {
       reader.type.createResolver(writer.type);
       return [];
     } catch (e) {
+      const widened = withWriterNames(reader.type, writer.type);
+      if (widened !== null) {
+        try {
+          widened.createResolver(writer.type);
+          return [];
+        } catch {
+          // the names were not the problem: report the first error
+        }
+      }
       return [`reader cannot read data written with the writer schema: ${(e as Error).message}`];
     }
   },
 };
+
+const NAMED = new Set(['record', 'error', 'enum', 'fixed']);
+const unqualified = (n: string): string => n.slice(n.lastIndexOf('.') + 1);
+
+function walkNamed(v: unknown, fn: (o: Record<string, unknown>) => void): void {
+  if (Array.isArray(v)) for (const x of v) walkNamed(x, fn);
+  else if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (typeof o['type'] === 'string' && NAMED.has(o['type']) && typeof o['name'] === 'string') fn(o);
+    for (const x of Object.values(o)) walkNamed(x, fn);
+  }
+}
+
+/** The reader with each named type also aliased to the writer's full names of the same unqualified name (null: nothing to add). */
+function withWriterNames(reader: avro.Type, writer: avro.Type): avro.Type | null {
+  const writerNames = new Map<string, string[]>();
+  walkNamed(writer.schema({ exportAttrs: true }), (o) => {
+    const full = o['name'] as string;
+    writerNames.set(unqualified(full), [...(writerNames.get(unqualified(full)) ?? []), full]);
+  });
+  const json = reader.schema({ exportAttrs: true });
+  let added = false;
+  walkNamed(json, (o) => {
+    const full = o['name'] as string;
+    const extra = (writerNames.get(unqualified(full)) ?? []).filter((w) => w !== full);
+    if (extra.length === 0) return;
+    const aliases = Array.isArray(o['aliases']) ? (o['aliases'] as string[]) : [];
+    o['aliases'] = [...aliases, ...extra];
+    added = true;
+  });
+  if (!added) return null;
+  try {
+    return avro.Type.forSchema(json as avro.Schema);
+  } catch {
+    return null;
+  }
+}
