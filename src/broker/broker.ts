@@ -84,6 +84,8 @@ export class Broker {
   schemaRegistry: Promise<RunningRegistry> | null = null;
   /** Registered schema ids for topics with samsa.key/value.schema.validation (started on first use). */
   private schemaIds: BrokerSchemaIds | null = null;
+  /** Aborts a registry start still waiting for _schemas when the broker stops. */
+  private readonly registryStart = new AbortController();
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
   readonly conversions = new ConversionStats();
   /** Fetch from follower (KIP-392): redirections as leader, consumer reads served as follower. */
@@ -238,7 +240,7 @@ export class Broker {
     this.router = this.buildRouter();
     gate.open(this.router);
     this.started = true;
-    this.schemaRegistry = startEmbeddedRegistry(this.config, this.listeners, this.logger);
+    this.schemaRegistry = startEmbeddedRegistry(this.config, this.listeners, this.logger, this.registryStart.signal);
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
@@ -419,6 +421,7 @@ export class Broker {
     const stopping = performance.now();
     const wasStarted = this.started;
     this.started = false;
+    this.registryStart.abort();
     await this.schemaRegistry?.then((r) => r.close(), () => undefined);
     await this.schemaIds?.close();
     await controlledShutdown(this.cluster, this.fetchers, this.config, this.logger);

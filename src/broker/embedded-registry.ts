@@ -70,7 +70,7 @@ export class BrokerSchemaIds implements SchemaIdSource {
   }
 }
 
-export function startEmbeddedRegistry(config: BrokerConfig, listeners: readonly BoundListener[], logger: Logger): Promise<RunningRegistry> | null {
+export function startEmbeddedRegistry(config: BrokerConfig, listeners: readonly BoundListener[], logger: Logger, signal: AbortSignal): Promise<RunningRegistry> | null {
   const specs = config.list('schema.registry.listeners');
   const spec = specs[0];
   if (spec === undefined) return null;
@@ -87,8 +87,11 @@ export function startEmbeddedRegistry(config: BrokerConfig, listeners: readonly 
       ...(advertised !== null ? { advertisedUrl: advertised } : {}),
       logger,
       startTimeoutMs: 10 * 60_000,
+      signal,
     }),
   );
-  p.catch((e: unknown) => logger.error('the schema registry did not start', e));
+  p.catch((e: unknown) => {
+    if (!signal.aborted) logger.error('the schema registry did not start', e);
+  });
   return p;
 }

@@ -36,6 +36,8 @@ export interface KafkaStoreOptions {
   maxWaitMs?: number;
   /** How long start() waits for the topic to become readable. Default 60 s. */
   startTimeoutMs?: number;
+  /** Aborts a start() still waiting for the topic (the broker stopping meanwhile). */
+  signal?: AbortSignal;
 }
 
 interface OffsetWaiter {
@@ -70,10 +72,10 @@ export class KafkaStore {
     this.loop = this.follow();
     for (;;) {
       try {
-        await this.readToEnd(Math.max(1_000, deadline - Date.now()));
+        await this.readToEnd(Math.max(1_000, Math.min(5_000, deadline - Date.now())));
         return;
       } catch (e) {
-        if (Date.now() > deadline) throw e;
+        if (Date.now() > deadline || this.opts.signal?.aborted === true) throw e;
         await sleep(200);
       }
     }
@@ -182,9 +184,9 @@ export class KafkaStore {
       } catch (e) {
         this.lastError = e;
       }
-      if (Date.now() > deadline) {
+      if (Date.now() > deadline || this.opts.signal?.aborted === true) {
         const why = this.lastError instanceof Error ? `: ${this.lastError.message}` : '';
-        throw new Error(`topic ${this.opts.topic} did not become available${why}`);
+        throw new Error(`topic ${this.opts.topic} did not become available${this.opts.signal?.aborted === true ? ' (start aborted)' : ''}${why}`);
       }
       await sleep(200);
     }

@@ -29,6 +29,8 @@ export interface RegistryOptions {
   logger?: Logger;
   clientId?: string;
   startTimeoutMs?: number;
+  /** Aborts a start still waiting for `_schemas` (startRegistry then rejects). */
+  signal?: AbortSignal;
 }
 
 export interface RunningRegistry {
@@ -53,8 +55,9 @@ export interface SchemaIdFollower {
   close(): Promise<void>;
 }
 
-function newStore(link: KafkaLink, state: RegistryState, logger: Logger, opts: { topic?: string; replicationFactor?: number; startTimeoutMs?: number }): KafkaStore {
+function newStore(link: KafkaLink, state: RegistryState, logger: Logger, opts: { topic?: string; replicationFactor?: number; startTimeoutMs?: number; signal?: AbortSignal }): KafkaStore {
   return new KafkaStore(link, {
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     topic: opts.topic ?? '_schemas',
     ...(opts.replicationFactor !== undefined ? { replicationFactor: opts.replicationFactor } : {}),
     logger,
@@ -107,6 +110,7 @@ export async function startRegistry(opts: RegistryOptions): Promise<RunningRegis
   let election: PrimaryElection | null = null;
   try {
     await store.start();
+    opts.signal?.throwIfAborted();
     const service = new RegistryService(state, store, logger);
     // The port is known once bound; the election starts after it so its identity names it.
     const holder: { election: PrimaryElection | null } = { election: null };
