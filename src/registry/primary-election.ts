@@ -59,6 +59,8 @@ export class PrimaryElection {
   private generation = -1;
   private primaryIdentity: Identity | null = null;
   private primaryMember: string | null = null;
+  /** The last primary known (kept through a rebalance, so the leader can keep it). */
+  private lastPrimaryMember: string | null = null;
   private running = false;
   private loop: Promise<void> | null = null;
   private coordinator: ProtocolClient | null = null;
@@ -113,6 +115,7 @@ export class PrimaryElection {
   private setPrimary(member: string | null, identity: Identity | null): void {
     const before = this.primaryIdentity ? identityUrl(this.primaryIdentity) : null;
     this.primaryMember = member;
+    if (member !== null) this.lastPrimaryMember = member;
     this.primaryIdentity = identity;
     const after = identity ? identityUrl(identity) : null;
     if (after !== null && after !== before) this.opts.logger.info(`schema registry primary: ${after}${member === this.memberId ? ' (this instance)' : ''}`);
@@ -186,7 +189,7 @@ export class PrimaryElection {
       if (join.leader === join.memberId) {
         const members = join.members.map((m) => ({ memberId: m.memberId, identity: parseIdentity(m.metadata) }));
         const eligible = members.filter((m) => m.identity?.leader_eligibility);
-        const keep = eligible.find((m) => m.memberId === this.primaryMember);
+        const keep = eligible.find((m) => m.memberId === this.lastPrimaryMember);
         const chosen = keep ?? [...eligible].sort((a, b) => (identityUrl(a.identity as Identity) < identityUrl(b.identity as Identity) ? -1 : 1))[0];
         const value = Buffer.from(
           JSON.stringify(chosen ? { version: 1, error: 0, master: chosen.memberId, master_identity: chosen.identity } : { version: 1, error: 1, master: null, master_identity: null }),
