@@ -1,6 +1,6 @@
 /**
  * Confluent Schema Registry's REST API on fastify:
- *   GET  /subjects[?deleted]                          GET  /schemas/types
+ *   GET  /subjects[?deleted&subjectPrefix]            GET  /schemas/types, /schemas[?subjectPrefix&latestOnly]
  *   GET  /subjects/{s}/versions[?deleted]              GET  /schemas/ids/{id}[?subject]
  *   GET  /subjects/{s}/versions/{v}[/schema]           GET  /schemas/ids/{id}/schema|versions|subjects
  *   POST /subjects/{s}/versions[?normalize]            POST /subjects/{s}[?normalize&deleted] (lookup)
@@ -139,7 +139,22 @@ export function buildHttpApi(deps: HttpApiDeps): FastifyInstance {
   app.get('/schemas/types', async () => [SchemaType.JSON, SchemaType.PROTOBUF, SchemaType.AVRO]);
 
   // Subjects and versions.
-  app.get('/subjects', async (req) => service.subjects(bool((req.query as Q)['deleted'])));
+  app.get('/subjects', async (req) => {
+    const q = req.query as Q;
+    const prefix = q['subjectPrefix'] ?? '';
+    return service.subjects(bool(q['deleted'])).filter((s) => s.startsWith(prefix));
+  });
+  app.get('/schemas', async (req) => {
+    const q = req.query as Q;
+    const prefix = q['subjectPrefix'] ?? '';
+    const deleted = bool(q['deleted']);
+    const out = [];
+    for (const s of service.subjects(deleted).filter((x) => x.startsWith(prefix))) {
+      const vs = service.state.versions(s, deleted);
+      for (const v of bool(q['latestOnly']) ? vs.slice(-1) : vs) out.push(versionView(v));
+    }
+    return out;
+  });
   app.get('/subjects/:subject/versions', async (req) => service.versionNumbers((req.params as P)['subject'] as string, bool((req.query as Q)['deleted'])));
   app.get('/subjects/:subject/versions/:version', async (req) => {
     const p = req.params as P;

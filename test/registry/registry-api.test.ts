@@ -6,6 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { startRegistry } from '../../src/registry/registry.js';
 import { startBrokerWithRegistry, sr, SR_CONTENT_TYPE, type BrokerWithRegistry } from '../helpers/registry.js';
 
 let env: BrokerWithRegistry;
@@ -39,6 +40,11 @@ test('one id per distinct schema: across subjects, modulo whitespace; versions, 
   const plain = await fetch(`${env.url}/subjects/pt-b`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ schema: s }) });
   assert.equal(plain.status, 200);
   assert.deepEqual((await sr(env.url, 'GET', '/schemas/types')).body, ['JSON', 'PROTOBUF', 'AVRO']);
+  assert.deepEqual((await sr(env.url, 'GET', '/subjects?subjectPrefix=pt-')).body, ['pt-a', 'pt-b']);
+  assert.deepEqual((await sr(env.url, 'GET', '/schemas?subjectPrefix=pt-&latestOnly=true')).body, [
+    { subject: 'pt-a', version: 1, id, schema: s },
+    { subject: 'pt-b', version: 1, id, schema: s },
+  ]);
 });
 
 test("Confluent's errors: 40401, 40402, 40403, 42201, 42202, 42203, 409 with a JSON body", async () => {
@@ -152,4 +158,16 @@ test('normalize: Protobuf and JSON schemas that differ only in layout (and JSON 
   const j2 = JSON.stringify({ properties: { a: { type: 'string' } }, type: 'object' });
   const k1 = ((await sr(env.url, 'POST', '/subjects/norm-j/versions?normalize=true', { schemaType: 'JSON', schema: j1 })).body as { id: number }).id;
   assert.deepEqual((await sr(env.url, 'POST', '/subjects/norm-j/versions?normalize=true', { schemaType: 'JSON', schema: j2 })).body, { id: k1 });
+});
+
+test('a registry start still waiting for Kafka is aborted by its signal (a broker stopping meanwhile does not hang)', async () => {
+  const ac = new AbortController();
+  // Port 1: nothing listens, so the registry keeps retrying to reach the cluster.
+  const starting = startRegistry({ bootstrap: '127.0.0.1:1', listener: 'http://127.0.0.1:0', startTimeoutMs: 120_000, signal: ac.signal });
+  const t0 = Date.now();
+  setTimeout(() => ac.abort(), 300);
+  await assert.rejects(starting, /aborted/);
+  const ms = Date.now() - t0;
+  console.log(`aborted registry start settled after ${ms} ms`);
+  assert.ok(ms < 20_000, `liveness: settled after ${ms} ms`);
 });
