@@ -9,7 +9,7 @@
 /** The layers below broker/ and the coordinators. */
 const LOWER = ['protocol', 'storage', 'network', 'config', 'common', 'metadata', 'client'];
 /** What composes the broker, and what sits on it. */
-const UPPER = ['broker', 'group', 'txn', 'coordinator', 'cli', 'cluster', 'replication'];
+const UPPER = ['broker', 'group', 'txn', 'coordinator', 'cli', 'cluster', 'replication', 'registry'];
 
 export const rules = [
   {
@@ -74,6 +74,13 @@ export const rules = [
     from: ['console'],
     allow: ['client', 'common', 'protocol'],
     why: 'the web console talks to any Kafka cluster through src/client (and is served by a broker only as a client of its own listener)',
+  },
+  {
+    name: 'registry-is-a-kafka-client',
+    kind: 'forbid',
+    from: ['registry'],
+    to: ['broker', 'group', 'txn', 'coordinator', 'cli', 'cluster', 'replication', 'storage', 'metadata', 'index.ts'],
+    why: 'the schema registry talks to Kafka through src/client only, so it runs against any Kafka-protocol cluster',
   },
   {
     name: 'handler-never-imports-handler',

@@ -58,6 +58,8 @@ import type { RunningConsole } from '../console/server.js';
 import { StartupGate } from './startup-gate.js';
 import { openLogManager, prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
 import { bindListeners, scramCredentialsOf, type BoundListener } from './listener-binding.js';
+import { BrokerSchemaIds, startEmbeddedRegistry } from './embedded-registry.js';
+import type { RunningRegistry } from '../registry/registry.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
 export type OpenMetadataStore = (dir: string, newClusterId: () => string, logger: Logger) => MetadataStore;
@@ -88,6 +90,12 @@ export class Broker {
   console: RunningConsole | null = null;
   /** Start-up has finished and stop() has not begun (/health/ready). */
   private started = false;
+  /** The schema registry of schema.registry.listeners (started in the background once the broker is up), else null. */
+  schemaRegistry: Promise<RunningRegistry> | null = null;
+  /** Registered schema ids for topics with samsa.key/value.schema.validation (started on first use). */
+  private schemaIds: BrokerSchemaIds | null = null;
+  /** Aborts a registry start still waiting for _schemas when the broker stops. */
+  private readonly registryStart = new AbortController();
   /** Message-format conversions (old-format produce), see conversion-stats.ts. */
   readonly conversions = new ConversionStats();
   /** Fetch from follower (KIP-392): redirections as leader, consumer reads served as follower. */
@@ -250,6 +258,7 @@ export class Broker {
       this.restProxy = await startConfiguredRestProxy(this.config, this.listeners.map((l) => ({ host: l.host, port: l.port, protocol: protocolOf(this.config, l.name) })), this.logger.child('rest-proxy'));
     }
     this.console = await startBrokerConsole(this.config, this.listeners, this.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [], this.logger.child('console'));
+    this.schemaRegistry = startEmbeddedRegistry(this.config, this.listeners, this.logger, this.registryStart.signal);
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
@@ -265,7 +274,10 @@ export class Broker {
       this.logger.info(`ACL authorizer on (${String(this.config.get('authorizer.class.name'))}): super.users ${String(this.config.get('super.users') ?? '(none)')}, allow.everyone.if.no.acl.found=${String(this.config.bool('allow.everyone.if.no.acl.found'))}, ${metadata.image().acls().length} ACL bindings`);
     }
     const mutationQuotas = new ControllerMutationQuotas({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('controller.quota.window.size.seconds') * 1000, numWindows: this.config.int('controller.quota.window.num') });
+    this.schemaIds = new BrokerSchemaIds(() => this.schemaRegistry, this.config, this.listeners, this.logger);
+    const schemaIds = this.schemaIds;
     const services: HandlerServices = {
+      schemaIds: () => schemaIds,
       aclsEnabled: authorizer !== undefined && !authorizer.allowsEverything,
       nodeId: this.nodeId,
       controllerId: cluster !== null ? () => cluster.controllerId : () => this.nodeId,
@@ -436,6 +448,9 @@ export class Broker {
     this.restProxy = null;
     await this.console?.close().catch(() => undefined);
     this.console = null;
+    this.registryStart.abort();
+    await this.schemaRegistry?.then((r) => r.close(), () => undefined);
+    await this.schemaIds?.close();
     await controlledShutdown(this.cluster, this.fetchers, this.config, this.logger);
     await Promise.all(this.servers.map((s) => s.close()));
     this.servers = [];

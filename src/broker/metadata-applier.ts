@@ -76,7 +76,10 @@ export class TopicConfigs {
     const levelKey = compressionType === 'gzip' || compressionType === 'lz4' || compressionType === 'zstd' ? `compression.${compressionType}.level` : undefined;
     const level = levelKey !== undefined ? numberConfig(c, levelKey) : undefined;
     const createTime = stringConfig(c, 'message.timestamp.type') !== 'LogAppendTime';
+    const keySchemas = stringConfig(c, 'samsa.key.schema.validation') === 'true';
+    const valueSchemas = stringConfig(c, 'samsa.value.schema.validation') === 'true';
     return {
+      ...(keySchemas || valueSchemas ? { schemaValidation: { key: keySchemas, value: valueSchemas } } : {}),
       compact: listConfig(c, 'cleanup.policy').includes('compact'),
       compressionType,
       compressionLevel: level === -1 ? undefined : level,

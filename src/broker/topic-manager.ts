@@ -27,6 +27,8 @@ export interface ProducePolicy {
   timestampAfterMaxMs: number;
   /** message.timestamp.type is LogAppendTime (checked by the old-format up-conversion). */
   logAppendTime?: boolean;
+  /** samsa.key/value.schema.validation: set only when one is on (the normal path checks one field). */
+  schemaValidation?: { key: boolean; value: boolean };
 }
 
 export interface CreateTopicSpec {

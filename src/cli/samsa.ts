@@ -24,6 +24,7 @@ Commands:
   rest            Serve Confluent's REST Proxy API for a cluster (samsa rest --bootstrap-server h:p)
   console         Serve the web console for a cluster (samsa console --help)
   users           Add, remove and list users' SCRAM credentials (kafka-configs.sh --entity-type users)
+  registry        Serve a schema registry (Confluent's REST API) on a Kafka cluster
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -68,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./rest-command.js')).runRest(rest);
     case 'console':
       return (await import('./console-command.js')).runConsole(rest);
+    case 'registry':
+      return (await import('./registry-command.js')).runRegistry(rest);
     case '--version':
     case '-V':
     case 'version':

@@ -147,6 +147,7 @@ export async function runStart(args: string[]): Promise<number> {
   }
   const metrics = broker.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [];
   process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}${l.advertisedPort !== l.port ? ` (bound to port ${l.port})` : ''}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n${metrics.length > 0 ? `Metrics on ${metrics.join(', ')}\n` : ''}${broker.console ? `Console on ${broker.console.url}\n` : ''}`);
+  broker.schemaRegistry?.then((r) => process.stdout.write(`Schema registry on ${r.url}\n`), () => undefined);
   let halted = false;
   await new Promise<void>((resolve) => {
     // Every log dir failed: the broker stopped itself (Kafka halts the process); exit 1.

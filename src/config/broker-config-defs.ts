@@ -248,6 +248,10 @@ const own: ConfigKeyDef[] = [
   { name: 'console.listeners', type: ConfigType.list, defaultValue: [], readOnly: true, validate: (v) => (Array.isArray(v) && v.length <= 1 && v.every((l) => typeof l === 'string' && /^http:\/\/(\[[^\]]*\]|[^:/]*):\d+\/?$/.test(l)) ? undefined : 'one listener, like http://host:port') },
   // Inter-broker security (config/inter-broker-security.ts): the listener named like this protocol, when inter.broker.listener.name is not set.
   { name: 'security.inter.broker.protocol', type: ConfigType.string, defaultValue: 'PLAINTEXT', readOnly: true, validate: oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL') },
+  // Schema registry in the broker process (docs/schema-registry.md): its HTTP listener (off unless
+  // set, e.g. http://127.0.0.1:8081) and the URL other registry instances forward writes to.
+  { name: 'schema.registry.listeners', type: ConfigType.list, defaultValue: [], readOnly: true, validate: (v) => (Array.isArray(v) && v.length <= 1 && v.every((l) => typeof l === 'string' && /^http:\/\/(\[[^\]]*\]|[^:/]*):\d+\/?$/.test(l)) ? undefined : 'one listener, like http://host:port') },
+  { name: 'schema.registry.advertised.listener', type: ConfigType.string, defaultValue: null, readOnly: true },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

@@ -57,6 +57,10 @@ export const topicConfigDefs: readonly TopicConfigDef[] = [
   // Replication throttling (replication/replication-quota.ts): '*' or partition:broker pairs.
   { name: 'follower.replication.throttled.replicas', type: ConfigType.list, defaultValue: [], synonyms: [], validate: throttledReplicas },
   { name: 'leader.replication.throttled.replicas', type: ConfigType.list, defaultValue: [], synonyms: [], validate: throttledReplicas },
+  // Samsa's (Confluent's confluent.*.schema.validation): records must carry a registered schema id
+  // in Confluent's wire format (broker/schema-id-validation.ts, docs/schema-registry.md).
+  { name: 'samsa.key.schema.validation', type: ConfigType.boolean, defaultValue: false, synonyms: [] },
+  { name: 'samsa.value.schema.validation', type: ConfigType.boolean, defaultValue: false, synonyms: [] },
 ];
 
 export const topicConfigByName: ReadonlyMap<string, TopicConfigDef> = new Map(topicConfigDefs.map((d) => [d.name, d]));

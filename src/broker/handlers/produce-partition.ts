@@ -39,6 +39,7 @@ import type { ConversionStats } from '../conversion-stats.js';
 import type { RequestContext } from '../handler.js';
 import type { Partition } from '../partition.js';
 import { checkProduceRecords, maxDecompressedBytes } from '../produce-policy.js';
+import { checkSchemaIds, type SchemaIdSource } from '../schema-id-validation.js';
 import type { ReplicaManager } from '../replica-manager.js';
 import type { TopicController } from '../topic-controller.js';
 import { INTERNAL_TOPICS } from '../topic-manager.js';
@@ -55,6 +56,8 @@ export interface ProducePartitionDeps {
   readonly conversions: Pick<ConversionStats, 'recordProduce'>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Registered schema ids, for topics with samsa.key/value.schema.validation (none: such produces fail). */
+  readonly schemaIds?: () => SchemaIdSource | null;
 }
 
 export function partitionError(index: number, errorCode: number, message: string | null = null): PartitionOut {
@@ -121,8 +124,10 @@ export function preparePartition(deps: ProducePartitionDeps, ctx: RequestContext
     if (isLegacyMessageSet(records)) return upConvert(deps, ctx, topic, index, found, records);
     const info = validateRecordBatches(records, { maxBatchBytes: maxMessageBytes, produceVersion: ctx.apiVersion, requireSingleBatch: ctx.apiVersion >= 3 });
     if (info.producerId >= 0n && info.batchCount > 1) return partitionError(index, ErrorCode.INVALID_RECORD, 'Produce requests with a producer id may only contain one record batch per partition');
-    const checked = checkProduceRecords(deps.topics.producePolicy(topic), topic, index, records, maxMessageBytes, deps.clock.now());
-    return { index, partition: found, info, records: checked, lastOffset: -1 };
+    const policy = deps.topics.producePolicy(topic);
+    const checked = checkProduceRecords(policy, topic, index, records, maxMessageBytes, deps.clock.now());
+    const schemas = policy?.schemaValidation;
+    return { index, partition: found, info, records: schemas === undefined ? checked : checkSchemaIds(checked, schemas, deps.schemaIds?.() ?? null), lastOffset: -1 };
   } catch (e) {
     return errorOut(deps, index, topic, e);
   }
