@@ -136,6 +136,7 @@ export class Partition {
     this._offline = true;
     this._role = 'follower';
     this.leaderState = null;
+    this._log.useTailCache(null);
     this.commitWaiters.failAll(ErrorCode.KAFKA_STORAGE_ERROR);
     this.notify();
   }
@@ -199,6 +200,7 @@ export class Partition {
     this.leaderEpoch = epoch;
     this._role = 'follower';
     this.leaderState = null;
+    this._log.useTailCache(null);
     this.commitWaiters.failAll(errorCode);
     this.notify();
   }
