@@ -27,7 +27,7 @@ import { readInt64 } from './int64.js';
 export const TAIL_CHUNK_BYTES = 1024 * 1024;
 
 /** Default bound on the memory of a broker's tail caches (chunks in use plus chunks kept for reuse). */
-export const TAIL_CACHE_BUDGET_BYTES = 64 * 1024 * 1024;
+export const TAIL_CACHE_BUDGET_BYTES = 16 * 1024 * 1024;
 
 /** What a read returns (the shape of PartitionLog.read's result). */
 export interface TailRead {
@@ -79,6 +79,7 @@ export class TailCachePool {
   private readonly viewsOut = new WeakMap<Buffer, Chunk>();
   private served = 0;
   private reused = 0;
+  private allocated = 0;
 
   constructor(
     readonly budgetBytes: number = TAIL_CACHE_BUDGET_BYTES,
@@ -102,6 +103,11 @@ export class TailCachePool {
     return this.reused;
   }
 
+  /** Chunks allocated. */
+  get chunksAllocated(): number {
+    return this.allocated;
+  }
+
   /** A chunk for `owner`, taking the oldest chunk of any cache when the budget is spent; null when budget < one chunk. */
   acquire(owner: TailCache): Chunk | null {
     if (this.budgetBytes < this.chunkBytes) return null;
@@ -111,7 +117,10 @@ export class TailCachePool {
     }
     let buf = this.free.pop();
     if (buf !== undefined) this.reused++;
-    else buf = Buffer.allocUnsafeSlow(this.chunkBytes);
+    else {
+      buf = Buffer.allocUnsafeSlow(this.chunkBytes);
+      this.allocated++;
+    }
     const c = new Chunk(buf, owner);
     this.live.add(c);
     this.liveBytes += this.chunkBytes;
