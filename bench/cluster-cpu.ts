@@ -281,11 +281,6 @@ async function main(): Promise<void> {
     console.log(`${single ? 'single broker' : '3 brokers RF 3'}: ${records} × 1 KiB acks=all in ${wallMs.toFixed(0)} ms (${last ? `${last[3]} delivered, ${Math.round(Number(last[3]) / (Number(last[4]) / 1000))} rec/s` : `no summary: ${out.slice(-300)}`})`);
     console.log(`  CPU ${cpuSec.toFixed(2)} s${procs ? ` (broker processes: user ${procUser.toFixed(2)}, system ${(procCpu - procUser).toFixed(2)})` : ` (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)})`} = ${(cpuSec / gb).toFixed(2)} CPU s per GB`);
     console.log(`  ${perGbLine(stats, gb)}`);
-    if (!procs) {
-      const tc = brokers.map((b) => (b as RunningBroker).broker.tailCache);
-      const sum = (f: (t: (typeof tc)[number]) => number): number => tc.reduce((a, t) => a + f(t), 0);
-      console.log(`  leaders' tail caches (whole run): ${sum((t) => t.reads)} reads served, chunks allocated ${sum((t) => t.chunksAllocated)}, reused ${sum((t) => t.chunksReused)}`);
-    }
   } finally {
     if (process.argv.includes('--dump')) for (const b of brokers) if ('output' in b) console.log(b.output());
     await Promise.all(brokers.map((b) => b.stop().catch(() => undefined)));

@@ -13,7 +13,6 @@ import { RequestBudget, DEFAULT_MAX_UNSENT_RESPONSE_BYTES } from '../network/req
 import type { KafkaServer } from '../network/server.js';
 import { checkInterBrokerListener } from '../config/listener-security.js';
 import { BrokerBufferPools } from '../common/buffer-pool.js';
-import { TAIL_CACHE_BUDGET_BYTES, TAIL_CHUNK_BYTES, TailCachePool } from '../storage/tail-cache.js';
 import type { DirLock } from '../storage/dir-lock.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import type { LogManager } from '../storage/log-manager.js';
@@ -88,8 +87,6 @@ export class Broker {
   readonly requestBudget: RequestBudget;
   /** This broker's reusable buffers (request frames, log reads), trimmed on its scheduler. */
   readonly pools = new BrokerBufferPools();
-  /** Leaders' recent appends, served to follower fetches from memory (storage/tail-cache.ts). */
-  readonly tailCache = new TailCachePool(TAIL_CACHE_BUDGET_BYTES, TAIL_CHUNK_BYTES, this.pools.logReads);
   /** This broker's bound on open segment files (log.open.files.max). */
   readonly segmentCache: SegmentResourceCache;
   private poolTrimming: TimerHandle | null = null;
@@ -184,7 +181,7 @@ export class Broker {
     this.logs = openLogManager(this.config, { dirs, failedDirs, scheduler: this.scheduler, cache: this.segmentCache, readPool: this.pools.logReads, logger: this.logger });
     if (this.cluster === null) await this.registerSelf();
     this.applier = new MetadataApplier(this.config, this.metadata, this.logs, this.replicas, this.nodeId, this.logger);
-    this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock, stats: this.replicationStats, tailCache: this.tailCache });
+    this.roles = new PartitionRoles({ localId: this.nodeId, replicas: this.replicas, fetchers: this.startReplication(), clock: this.clock, stats: this.replicationStats });
     this.applier.useRoles(this.roles, this.cluster !== null);
     this.logs.dirFailures.onFailure((dir) => this.logDirFailed(dir));
     const updater = this.isrUpdater;
@@ -285,9 +282,7 @@ export class Broker {
     // Client quotas from the metadata (AlterClientQuotas), unless the embedder gave its own quota step.
     const quotas = this.gateOptions.quotas ?? new ClientQuotaManager({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('quota.window.size.seconds') * 1000, numWindows: this.config.int('quota.window.num') });
     const gate = new RequestGate(topicNames, { ...this.gateOptions, quotas, ...(authorizer === undefined ? {} : { authorizer }) });
-    // A written Fetch answer gives back its tail cache views, and its log reads to their pool.
-    const logReads = { give: (b: Buffer): void => void (this.tailCache.release(b) || this.pools.logReads.give(b)) };
-    return new RequestRouter(buildHandlers(services), gate, logReads, this.logger, this.observability?.requests ?? null);
+    return new RequestRouter(buildHandlers(services), gate, this.pools.logReads, this.logger, this.observability?.requests ?? null);
   }
 
   /** What the metrics read at scrape time (broker/observability.ts). */

@@ -17,7 +17,6 @@ import type { MetadataImage, PartitionImage } from '../metadata/image.js';
 import type { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import type { FollowerPartition } from '../replication/replica-fetcher.js';
 import type { LeaderStatsSink } from '../replication/replication-stats.js';
-import type { TailCachePool } from '../storage/tail-cache.js';
 import type { Partition } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
 
@@ -34,8 +33,6 @@ export interface PartitionRolesDeps {
   clock: Clock;
   /** The broker's replication counters (leaders count their high-watermark moves); absent: not counted. */
   stats?: Pick<LeaderStatsSink, 'highWatermarkMoved'>;
-  /** Memory for leaders' recent appends, read by follower fetches (storage/tail-cache.ts); absent: none. */
-  tailCache?: TailCachePool;
 }
 
 /** A Partition as the replica fetcher sees it. */
@@ -112,7 +109,6 @@ export class PartitionRoles {
         p.leaderEpoch = Math.max(p.leaderEpoch, meta.leaderEpoch);
       } else {
         p.becomeLeader(meta.leaderEpoch, localId, meta.replicas, meta.isr, this.deps.clock, this.deps.stats ?? null);
-        p.log.useTailCache(this.deps.tailCache ?? null);
       }
       if (!wasLeader) for (const l of this.listeners) l.becameLeader(p);
       return;

@@ -136,7 +136,6 @@ export class Partition {
     this._offline = true;
     this._role = 'follower';
     this.leaderState = null;
-    this._log.useTailCache(null);
     this.commitWaiters.failAll(ErrorCode.KAFKA_STORAGE_ERROR);
     this.notify();
   }
@@ -200,7 +199,6 @@ export class Partition {
     this.leaderEpoch = epoch;
     this._role = 'follower';
     this.leaderState = null;
-    this._log.useTailCache(null);
     this.commitWaiters.failAll(errorCode);
     this.notify();
   }

@@ -22,7 +22,6 @@ import { activateOrRecover } from './recovery.js';
 import { planRetention } from './retention.js';
 import { EMPTY_BUFFER, Segment, type SegmentSettings } from './segment.js';
 import { newSegmentResourceCache } from './segment-cache.js';
-import { TailCache, type TailCachePool } from './tail-cache.js';
 
 export type { AppendResult } from './batch-assign.js';
 export { OffsetOutOfRangeError } from './errors.js';
@@ -73,8 +72,6 @@ export class PartitionLog {
   private readonly onLogDirFailure: ((e: LogDirFailureError) => void) | undefined;
   /** Set by the broker when the partition opens; without it the cleaner stops at the high watermark. */
   cleanerHooks: CleanerHooks | undefined;
-  /** The latest leader appends in memory (tail-cache.ts), while this broker leads a replicated partition. */
-  private tail: TailCache | null = null;
 
   private constructor(dir: string, topic: string, partition: number, config: LogConfig, opts: PartitionLogOpenOptions) {
     this.dir = dir;
@@ -189,8 +186,6 @@ export class PartitionLog {
     const first = old[0];
     const last = old[old.length - 1];
     if (first === undefined || last === undefined) return false;
-    // Reads of the cleaned range come from the cleaned files from now on.
-    this.tail?.clear();
     const base = first.baseOffset;
     const nextBase = this.segments.at(this.segments.all.indexOf(last) + 1)?.baseOffset ?? Number.MAX_SAFE_INTEGER;
     try {
@@ -226,19 +221,6 @@ export class PartitionLog {
     return this.segments.all.map((s) => s.baseOffset);
   }
 
-  /**
-   * Keeps the leader appends from now on in memory for reads (a leader with followers: their
-   * fetches read what was just appended), or (null) stops and forgets them.
-   */
-  useTailCache(pool: TailCachePool | null): void {
-    if (pool === null) {
-      this.tail?.clear();
-      this.tail = null;
-    } else {
-      this.tail ??= new TailCache(pool);
-    }
-  }
-
   // ---------------------------------------------------------------- appends
 
   /**
@@ -253,7 +235,6 @@ export class PartitionLog {
     const info = assignOffsetsAsLeader(buf, this._logEndOffset, leaderEpoch, logAppendTime);
     if (buf.length === 0) return info;
     this.appendToSegment(buf, info, now);
-    this.tail?.append(buf, info.firstOffset, info.lastOffset);
     if (leaderEpoch >= 0) this.leaderEpochs.assign(leaderEpoch, info.firstOffset);
     this.maybeFlush(now);
     return info;
@@ -269,7 +250,6 @@ export class PartitionLog {
       if (epoch >= 0 && epoch > this.leaderEpochs.latestEpoch()) (epochStarts ??= []).push(epoch, baseOffset);
     });
     if (buf.length === 0) return info;
-    this.tail?.clear();
     this.appendToSegment(buf, info, now);
     if (epochStarts !== undefined) {
       for (let i = 0; i < epochStarts.length; i += 2) this.leaderEpochs.assign(epochStarts[i] as number, epochStarts[i + 1] as number);
@@ -410,12 +390,6 @@ export class PartitionLog {
     }
     const limit = Math.min(maxOffset, this._logEndOffset);
     if (fetchOffset >= limit) return { records: EMPTY_BUFFER, firstBatchOffset: fetchOffset };
-    if (this.tail !== null && fetchOffset >= this.tail.firstOffset && this.tail.firstOffset >= 0) {
-      // Within one segment, as a read of the files (the next segment's base offset ends it).
-      const next = this.segments.at(this.segments.floorIndex(fetchOffset) + 1);
-      const cached = this.tail.read(fetchOffset, maxBytes, limit, minOneMessage, next === undefined ? limit : next.baseOffset);
-      if (cached !== null) return cached;
-    }
     try {
       for (let i = this.segments.floorIndex(fetchOffset); i < this.segments.count; i++) {
         const r = (this.segments.at(i) as Segment).read(fetchOffset, maxBytes, limit, minOneMessage);
@@ -484,7 +458,6 @@ export class PartitionLog {
       this.truncateFullyAndStartAt(offset);
       return;
     }
-    this.tail?.clear();
     this.truncations++;
     this.dirty = true;
     try {
@@ -509,7 +482,6 @@ export class PartitionLog {
   /** Deletes all data; the log restarts empty at `offset`. */
   truncateFullyAndStartAt(offset: number): void {
     this.checkOpen();
-    this.tail?.clear();
     this.truncations++;
     this.dirty = true;
     try {
@@ -588,7 +560,6 @@ export class PartitionLog {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.useTailCache(null);
     try {
       this.segments.closeAll();
     } catch (e) {
