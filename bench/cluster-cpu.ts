@@ -3,7 +3,7 @@
  * throughput ratio is too noisy on a shared 2-core machine to judge a change by).
  *
  *   node dist/bench/cluster-cpu.js [--records N] [--single] [--procs] [--cold] [--override k=v]... [--profile FILE]
- *     [--prof-dir DIR] [--latency RATE [--fresh-topic] [--consumer] [--after-load]] [--show] [--dump]
+ *     [--prof-dir DIR] [--heap-profile FILE] [--latency RATE [--fresh-topic] [--consumer] [--after-load]] [--show] [--dump]
  *
  * One process holds three in-process brokers on a real etcd (default settings, node.id 1..3), a
  * 6-partition topic with replication factor 3 and min.insync.replicas=2; `rdkafka_performance`
@@ -11,7 +11,8 @@
  * (linger.ms=5) in its own process. Reported: the brokers' CPU (process.cpuUsage of this process,
  * which runs nothing else during the workload) per GB of record values, and the replication
  * counters (src/replication/replication-stats.ts, summed over the brokers) per GB; `--profile`
- * writes a .cpuprofile of the workload window only. `--single`: the same against one broker
+ * writes a .cpuprofile of the workload window only, `--heap-profile` a .heapprofile of the
+ * allocations sampled in it (garbage included). `--single`: the same against one broker
  * without etcd (RF 1). `--procs`: the brokers are `samsa start` child processes, as in the bench
  * (CPU from /proc/<pid>/stat; the counters scraped from each one's metrics listener);
  * `--prof-dir` runs them under --cpu-prof.
@@ -237,6 +238,13 @@ async function main(): Promise<void> {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
+    // --heap-profile FILE: sampled allocations of the workload window, garbage included (in-process only).
+    const heapProfile = arg('--heap-profile');
+    if (heapProfile !== undefined) {
+      if (profile === undefined) session.connect();
+      await session.post('HeapProfiler.enable');
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    }
     // The brokers' replication counters (their objects in-process, their /metrics as processes).
     const counters = (): Promise<ReplicationCounters> => (procs ? scrapeCounters(brokers.map((b) => (b as Member).metricsUrl)) : Promise.resolve(inProcessCounters(brokers.map((b) => (b as RunningBroker).broker))));
     const counters0 = await counters();
@@ -256,11 +264,15 @@ async function main(): Promise<void> {
     const etcd1 = await etcdWrites(etcd?.endpoints);
     if (etcd !== undefined) console.log(`  etcd during the workload: ${Object.keys(etcd1).map((k) => `${k.replace(/^etcd_/, '')} +${(etcd1[k] as number) - (etcd0[k] as number)}`).join(', ')}`);
     const stats = diffCounters(await counters(), counters0);
+    if (heapProfile !== undefined) {
+      const { profile: heap } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(heapProfile, JSON.stringify(heap));
+    }
     if (profile !== undefined) {
       const { profile: prof } = await session.post('Profiler.stop');
       writeFileSync(profile, JSON.stringify(prof));
-      session.disconnect();
     }
+    if (profile !== undefined || heapProfile !== undefined) session.disconnect();
     const m = /(\d+) messages produced \((\d+) bytes\), (\d+) delivered .* in (\d+)ms/g;
     const all = [...out.matchAll(m)];
     const last = all[all.length - 1];

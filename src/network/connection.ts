@@ -332,7 +332,12 @@ export class Connection implements BudgetWaiter {
     }
     if (result instanceof Promise) {
       result.then(
-        (chunks) => this.complete(slot, chunks),
+        (chunks) => {
+          // A handler that keeps no view of its frame once it returned keeps none once its answer is
+          // ready either (a Produce waiting for acks=all appended its records long before).
+          if (frame.length >= 2 && this.dispatcher.frameFreeAfterReturn?.(frame.readInt16BE(0)) === true) this.reader.release(frame);
+          this.complete(slot, chunks);
+        },
         (e: unknown) => {
           this.finish(slot);
           this.close(`request failed: ${e instanceof Error ? e.message : String(e)}`);
