@@ -55,6 +55,12 @@ while not stop[0]:
             continue
         emit({'ev': 'rec', 'p': m.partition(), 'o': m.offset(), 'v': m.value().decode()})
         offs[m.partition()] = m.offset() + 1
+    if offs and job.get('protocol') == 'consumer':
+        # KIP-848 revokes incrementally inside consume(): commit only what this member still owns,
+        # or a late commit of a revoked partition overwrites its new owner's progress (Kafka accepts
+        # commits by member epoch, not by ownership).
+        owned = {tp.partition for tp in c.assignment()}
+        offs = {p: o for p, o in offs.items() if p in owned}
     if offs:
         try:
             c.commit(offsets=[TopicPartition(job['topic'], p, o) for p, o in offs.items()], asynchronous=False)
