@@ -19,7 +19,7 @@ import { produceRecords } from '../client/record-producer.js';
 import type { ConnectRecord, ConnectorPlugin, SinkTask, TaskConfig } from './api.js';
 import { ConfigError } from './api.js';
 import type { Converter } from './converters.js';
-import { dlqHeaders, execute, Stage, ToleranceExceededError, type ErrorSettings, type FailureContext } from './errors.js';
+import { dlqHeaders, execute, Stage, type ErrorSettings, type FailureContext } from './errors.js';
 import { State, traceOf, type StatusListener } from './task-status.js';
 import { ensureTopic } from './topics.js';
 import { applyTransforms, type Transform } from './transforms.js';
@@ -113,9 +113,8 @@ export class SinkRunner {
       }
     } catch (e) {
       if (!this.stopping) {
-        const err = e instanceof ToleranceExceededError ? e : e;
-        this.d.log(`task ${this.d.connector}-${this.d.taskId} failed: ${traceOf(err)}`);
-        this.d.onStatus({ state: State.FAILED, trace: traceOf(err) });
+        this.d.log(`task ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`);
+        this.d.onStatus({ state: State.FAILED, trace: traceOf(e) });
       }
     }
   }
@@ -155,4 +154,3 @@ export class SinkRunner {
   }
 }
 
-export type { TaskConfig };
