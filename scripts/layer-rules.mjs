@@ -69,6 +69,13 @@ export const rules = [
     why: 'the REST proxy is a Kafka client: it reaches any cluster through src/client, never the broker it may run in',
   },
   {
+    name: 'connect-never-imports-broker',
+    kind: 'forbid',
+    from: ['connect'],
+    to: ['broker', 'group', 'txn', 'coordinator', 'cli', 'cluster', 'replication', 'storage', 'rest', 'index.ts'],
+    why: 'Kafka Connect is a Kafka client: it reaches any cluster through src/client, never the broker it may run in',
+  },
+  {
     name: 'handler-never-imports-handler',
     kind: 'handlers',
     why: 'shared handler code lives beside the handlers in a file without an NN- prefix',

@@ -22,6 +22,8 @@ Commands:
   acls            Add, remove and list ACLs (kafka-acls.sh)
   quotas          Describe and alter client quotas of users and client ids (kafka-configs.sh style)
   rest            Serve Confluent's REST Proxy API for a cluster (samsa rest --bootstrap-server h:p)
+  connect         A distributed Kafka Connect worker (samsa connect --bootstrap-server h:p)
+  connect-standalone  A standalone Connect worker (worker.properties connector.properties...)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -62,6 +64,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./quotas-command.js')).runQuotas(rest);
     case 'rest':
       return (await import('./rest-command.js')).runRest(rest);
+    case 'connect':
+      return (await import('./connect-command.js')).runConnect(rest, 'distributed');
+    case 'connect-standalone':
+      return (await import('./connect-command.js')).runConnect(rest, 'standalone');
     case '--version':
     case '-V':
     case 'version':
