@@ -86,6 +86,13 @@ export class SinkRunner {
         rebalanceTimeoutMs: 30_000,
         onError: (e) => this.d.log(`sink consumer of ${this.d.connector}-${this.d.taskId}: ${traceOf(e)}`),
       });
+      // The group's leader assigns only topics its metadata knows: wait for them to exist
+      // (Kafka's consumer rejoins once its metadata shows them).
+      while (!this.stopping && topics.length > 0) {
+        const snap = await this.d.cluster.refresh();
+        if (topics.every((t) => snap.topics.get(t)?.errorCode === 0)) break;
+        await sleep(500);
+      }
       await this.consumer.subscribe(regex ? new RegExp(`^(?:${regex})$`) : topics);
       this.d.onStatus({ state: this.paused ? State.PAUSED : State.RUNNING, trace: null });
       while (!this.stopping) {
