@@ -10,7 +10,7 @@
  * keys by __connect_topic/__connect_partition/__connect_offset; upsert is INSERT ... ON CONFLICT
  * (pk) DO UPDATE; a tombstone deletes the row when delete.enabled=true (record_key only); auto.create
  * creates a missing table with the primary key. Samsa's deviations: column types come from the
- * value's JsonConverter schema when present, else from the first record's values (BIGINT,
+ * value's JsonConverter schema when present, else from the values of the first batch (BIGINT,
  * DOUBLE PRECISION, TEXT, BOOLEAN, BYTEA, JSONB); no auto.evolve; within one batch the last
  * record of a key wins before the statement is sent (PostgreSQL refuses one row twice).
  */
@@ -120,13 +120,26 @@ class PostgresSinkTask implements SinkTask {
     return { pk, cols, schema };
   }
 
-  private async ensureTable(table: string, sample: { pk: Row; cols: Row; schema: Map<string, ConnectSchema> }): Promise<void> {
+  /** Creates the table when missing; a column's type comes from its schema, else from every value of the batch. */
+  private async ensureTable(table: string, rows: readonly { pk: Row; cols: Row; schema: Map<string, ConnectSchema> }[]): Promise<void> {
     if (this.known.has(table) || this.client === null) return;
     const exists = await this.client.query('SELECT 1 FROM information_schema.tables WHERE table_name = $1', [table]);
     if (exists.rowCount === 0) {
       if (!this.autoCreate) throw new ConfigError(`Table ${ident(table)} is missing and auto-creation is disabled`);
-      const defs = [...Object.entries(sample.pk).map(([c, v]) => `${ident(c)} ${sqlType(undefined, v)} NOT NULL`), ...Object.entries(sample.cols).map(([c, v]) => `${ident(c)} ${sqlType(sample.schema.get(c), v)}`)];
-      const pkCols = Object.keys(sample.pk);
+      const typeOf = (col: string, part: 'pk' | 'cols'): string => {
+        const types = new Set<string>();
+        for (const r of rows) {
+          const v = r[part][col];
+          if (v !== null && v !== undefined) types.add(sqlType(part === 'cols' ? r.schema.get(col) : undefined, v));
+        }
+        if (types.size === 0) return 'TEXT';
+        if (types.size === 1) return [...types][0] as string;
+        if ([...types].every((t) => t === 'BIGINT' || t === 'DOUBLE PRECISION')) return 'DOUBLE PRECISION';
+        return 'TEXT';
+      };
+      const pkCols = [...new Set(rows.flatMap((r) => Object.keys(r.pk)))];
+      const valueCols = [...new Set(rows.flatMap((r) => Object.keys(r.cols)))];
+      const defs = [...pkCols.map((c) => `${ident(c)} ${typeOf(c, 'pk')} NOT NULL`), ...valueCols.map((c) => `${ident(c)} ${typeOf(c, 'cols')}`)];
       await this.client.query(`CREATE TABLE IF NOT EXISTS ${ident(table)} (${defs.join(', ')}${pkCols.length > 0 ? `, PRIMARY KEY (${pkCols.map(ident).join(', ')})` : ''})`);
     }
     this.known.add(table);
@@ -141,8 +154,7 @@ class PostgresSinkTask implements SinkTask {
     }
     try {
       for (const [table, items] of byTable) {
-        const first = items.find((i) => i.r.value !== null) ?? items[0];
-        if (first) await this.ensureTable(table, first.row);
+        await this.ensureTable(table, items.filter((i) => i.r.value !== null).map((i) => i.row));
         for (let i = 0; i < items.length; i += this.batchSize) await this.writeBatch(table, items.slice(i, i + this.batchSize));
       }
     } catch (e) {

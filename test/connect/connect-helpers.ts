@@ -1,7 +1,8 @@
 /** Helpers of the Connect tests: HTTP calls, polling with a deadline, a PostgreSQL cluster in a temp dir. */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ export function expectStatus(a: Answer, status: number, what: string): void {
   assert.equal(a.status, status, `${what}: HTTP ${a.status} ${a.text}`);
 }
 
-/** Polls `f` until it answers a truthy value or the deadline passes. */
+/** Polls `f` until it answers a truthy value or the deadline passes (an AssertionError ends it at once). */
 export async function waitFor<T>(what: string, f: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -37,6 +38,7 @@ export async function waitFor<T>(what: string, f: () => Promise<T | undefined | 
       const v = await f();
       if (v) return v;
     } catch (e) {
+      if (e instanceof assert.AssertionError) throw e;
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
@@ -77,9 +79,20 @@ export async function startPostgres(): Promise<Postgres | null> {
   const postgres = pgBin('postgres');
   if (initdb === null || postgres === null) return null;
   const dir = mkdtempSync(join(tmpdir(), 'samsa-pg-'));
-  execFileSync(initdb, ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { stdio: 'ignore' });
+  // PostgreSQL refuses to run as root: as root, run it as the postgres user (setpriv execs, so
+  // the child's pid is the server's own).
+  let asUser: string[] = [];
+  if (userInfo().uid === 0) {
+    const ids = execFileSync('id', ['-u', 'postgres']).toString().trim();
+    const gid = execFileSync('id', ['-g', 'postgres']).toString().trim();
+    chownSync(dir, Number(ids), Number(gid));
+    chmodSync(dir, 0o700);
+    asUser = ['setpriv', `--reuid=${ids}`, `--regid=${gid}`, '--clear-groups', '--'];
+  }
+  const run = (bin: string, args: string[]): [string, string[]] => (asUser.length > 0 ? [asUser[0] as string, [...asUser.slice(1), bin, ...args]] : [bin, args]);
+  execFileSync(...run(initdb, ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']), { stdio: 'ignore' });
   const port = await freePort();
-  const child: ChildProcess = spawn(postgres, ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(...run(postgres, ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
