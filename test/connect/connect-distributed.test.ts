@@ -1,7 +1,7 @@
 /**
  * Must-show 1 of issue 20: three `samsa connect` worker processes in one Connect cluster; a
  * FileStreamSource and a PostgreSQL sink (a PostgreSQL cluster of the test's own, upsert by key,
- * auto-created table) move 10,000 JSON lines into the table with exact count and contents; a
+ * auto-created table) move 100,000 JSON lines (CONNECT_TEST_RECORDS) into the table with exact count and contents; a
  * write sent to a follower is forwarded to the leader; kill -9 of a worker running tasks moves
  * them to the others, and lines appended afterwards arrive too: no row lost or duplicated.
  */
@@ -64,7 +64,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const N = 10_000;
+const N = Number(process.env["CONNECT_TEST_RECORDS"] ?? "100000");
 const M = 2_000;
 const line = (i: number): string => JSON.stringify({ id: i, name: `person-${i}`, score: i * 1.5 });
 
