@@ -19,7 +19,7 @@ export interface ConnectRestOptions {
   host: string;
   port: number;
   maxRequestBytes?: number;
-  clusterId: () => string | null;
+  clusterId: () => Promise<string | null>;
   log: (msg: string) => void;
 }
 
@@ -55,9 +55,9 @@ export class ConnectRestServer {
       void reply.code(r.status).type('application/json').send({ error_code: r.status, message: r.message });
     });
     app.setNotFoundHandler((req, reply) => {
-      void reply.code(404).type('application/json').send({ error_code: 404, message: `HTTP 404 Not Found` + (req.url ? '' : '') });
+      void reply.code(404).type('application/json').send({ error_code: 404, message: `HTTP 404 Not Found: ${req.method} ${req.url.split('?')[0] ?? ''}` });
     });
-    app.get('/', async () => ({ version: '3.9.0-samsa', commit: 'samsa', kafka_cluster_id: o.clusterId() }));
+    app.get('/', async () => ({ version: '3.9.0-samsa', commit: 'samsa', kafka_cluster_id: await o.clusterId() }));
     registerRoutes(app, herder);
     await app.listen({ host: o.host, port: o.port });
     const port = (app.server.address() as AddressInfo).port;

@@ -63,7 +63,7 @@ export class ConnectWorker {
     const rest = await ConnectRestServer.start(() => {
       if (herder === null) throw new Error('worker starting');
       return herder;
-    }, { host: o.host ?? '127.0.0.1', port: o.port ?? 8083, maxRequestBytes: o.maxRequestBytes ?? 1024 * 1024, clusterId: () => null, log });
+    }, { host: o.host ?? '127.0.0.1', port: o.port ?? 8083, maxRequestBytes: o.maxRequestBytes ?? 1024 * 1024, clusterId: () => cluster.metadata().then((m) => m.clusterId, () => null), log });
     const workerId = rest.url.replace(/^http:\/\//, '');
     const plugins = o.plugins ?? new PluginRegistry();
     const base = { workerId, cluster, workerConfig: wc, plugins, maxConnectors: o.maxConnectors ?? 1000, log };

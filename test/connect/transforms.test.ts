@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConnectRecord } from '../../src/connect/api.js';
 import { createConverter } from '../../src/connect/converters.js';
-import { errorSettings } from '../../src/connect/errors.js';
+import { errorSettings, execute, Stage, ToleranceExceededError, type FailureContext } from '../../src/connect/errors.js';
+import { RetriableError } from '../../src/connect/api.js';
 import { applyTransforms, buildTransforms } from '../../src/connect/transforms.js';
 
 const rec = (over: Partial<ConnectRecord> = {}): ConnectRecord => ({ topic: 'orders', kafkaPartition: 2, kafkaOffset: 41n, key: null, value: { id: 7, name: 'ann', card: '4111', qty: 3 }, timestamp: Date.UTC(2024, 4, 17, 10, 0, 0), headers: [], ...over });
@@ -99,4 +100,23 @@ test('error settings: errors.tolerance, retry and DLQ keys', () => {
   const s = errorSettings({ 'errors.tolerance': 'all', 'errors.retry.timeout': '30000', 'errors.deadletterqueue.topic.name': 'dlq', 'errors.deadletterqueue.context.headers.enable': 'true' });
   assert.deepEqual([s.tolerateAll, s.retryTimeoutMs, s.dlqTopic, s.dlqContextHeaders], [true, 30_000, 'dlq', true]);
   assert.throws(() => errorSettings({ 'errors.tolerance': 'some' }), /errors.tolerance/);
+});
+
+test('execute: a RetriableError is retried within errors.retry.timeout; otherwise tolerance decides', async () => {
+  let calls = 0;
+  const flaky = (): string => {
+    calls++;
+    if (calls < 3) throw new RetriableError('not yet');
+    return 'done';
+  };
+  const tolerated: FailureContext[] = [];
+  const report = async (f: FailureContext): Promise<void> => void tolerated.push(f);
+  const ok = await execute(errorSettings({ 'errors.retry.timeout': '10000', 'errors.retry.delay.max.ms': '50' }), Stage.TASK_PUT, 'x', flaky, report);
+  assert.deepEqual([ok, calls], [{ ok: true, value: 'done' }, 3]);
+  calls = 0;
+  await assert.rejects(execute(errorSettings({}), Stage.TASK_PUT, 'x', flaky, report), (e: Error) => e instanceof ToleranceExceededError && /stage TASK_PUT/.test(e.message));
+  assert.equal(calls, 1, 'errors.retry.timeout=0: no retry');
+  const skipped = await execute(errorSettings({ 'errors.tolerance': 'all' }), Stage.VALUE_CONVERTER, 'conv', () => { throw new Error('bad'); }, report);
+  assert.deepEqual(skipped, { ok: false });
+  assert.deepEqual(tolerated.map((f) => [f.stage, f.className, (f.error as Error).message]), [['VALUE_CONVERTER', 'conv', 'bad']]);
 });
