@@ -8,8 +8,10 @@
  * Kafka's rules kept: the leader (JoinGroup's `leader` equals our member id) computes every
  * member's assignment from the members' metadata; UNKNOWN_MEMBER_ID resets the member id;
  * ILLEGAL_GENERATION / REBALANCE_IN_PROGRESS mean join again; NOT_COORDINATOR /
- * COORDINATOR_NOT_AVAILABLE find the coordinator again; close() sends LeaveGroup. Samsa's
- * deviation: the member revokes (onRevoke) before every join, as the eager protocol does.
+ * COORDINATOR_NOT_AVAILABLE find the coordinator again; close() sends LeaveGroup. onRevoke runs
+ * before every join (an eager member gives up everything there; a cooperative one only notes the
+ * rebalance) and onLost when the coordinator no longer knows the member (UNKNOWN_MEMBER_ID,
+ * ILLEGAL_GENERATION): whatever it was assigned may be someone else's by now.
  */
 import type { HeartbeatResponse } from '../protocol/generated/messages/heartbeat.js';
 import type { JoinGroupResponse } from '../protocol/generated/messages/join-group.js';
@@ -40,6 +42,8 @@ export interface GroupMemberOptions {
   assign: (self: string, protocol: string, members: JoinedMember[]) => Promise<Map<string, Buffer>>;
   /** Before joining again: give up what was assigned. */
   onRevoke: () => Promise<void>;
+  /** The membership was lost: give up everything at once. */
+  onLost?: () => Promise<void>;
   onAssigned: (assignment: Buffer, info: { generation: number; memberId: string; leaderId: string }) => Promise<void>;
   onError?: (e: unknown) => void;
 }
@@ -107,6 +111,7 @@ export class GroupMember {
         const conn = await this.coordinator();
         const res = await conn.request<HeartbeatResponse>(HEARTBEAT, 4, { groupId: this.opts.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: null });
         if (res.errorCode === 25) this.memberId = '';
+        if (res.errorCode === 25 || res.errorCode === 22) await this.opts.onLost?.();
         if (res.errorCode === 27 || res.errorCode === 25 || res.errorCode === 22) this.rejoin = true;
         else if (this.moved(res.errorCode)) continue;
         else if (res.errorCode !== 0) throw new AdminError(`Heartbeat for '${this.opts.groupId}'`, res.errorCode);
@@ -134,6 +139,7 @@ export class GroupMember {
     }
     if (join.errorCode === 25) {
       this.memberId = '';
+      await this.opts.onLost?.();
       return;
     }
     if (join.errorCode === 27 || this.moved(join.errorCode)) {
@@ -150,6 +156,7 @@ export class GroupMember {
     }
     const sync = await conn.request<SyncGroupResponse>(SYNC_GROUP, 5, { groupId: this.opts.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: null, protocolType: this.opts.protocolType, protocolName: join.protocolName, assignments }, rebalanceTimeoutMs + 10_000);
     if (sync.errorCode === 25) this.memberId = '';
+    if (sync.errorCode === 25 || sync.errorCode === 22) await this.opts.onLost?.();
     if (sync.errorCode === 27 || sync.errorCode === 25 || sync.errorCode === 22 || this.moved(sync.errorCode)) return;
     if (sync.errorCode !== 0) throw new AdminError(`SyncGroup for '${this.opts.groupId}'`, sync.errorCode);
     this.rejoin = false;

@@ -4,18 +4,20 @@
  * `offset.storage.topic`, `status.storage.topic`; membership in the group `group.id` with
  * protocol type "connect"), with the REST API on `listeners` host:port.
  *
- * Kafka's rules kept (DistributedHerder, EagerAssignor): the group leader assigns connectors and
- * tasks round-robin over the members sorted by member id, and tells every member the leader's
- * URL and the config-topic offset the assignment was computed at; a member reads the config
- * topic up to that offset before starting its share; every member stops its tasks before joining
- * again (eager rebalancing); the leader rejoins after it wrote new task configs so they get
- * assigned. Samsa's deviations: the metadata and assignment are JSON ({"url","configOffset"} and
- * {"leader","leaderUrl","configOffset","connectors","tasks"}), not Connect's binary schemas, so
- * Java workers cannot join the same group; no incremental cooperative rebalancing yet.
+ * Kafka's rules kept (DistributedHerder, IncrementalCooperativeAssignor): the group leader
+ * assigns connectors and tasks (assignor.ts: owners keep theirs, new and orphaned units go to the
+ * least loaded, revoked units are handed over in a follow-up rebalance) and tells every member
+ * the leader's URL and the config-topic offset the assignment was computed at; a member reads the
+ * config topic up to that offset before starting its share; a member that lost its membership
+ * stops everything; the leader rejoins after it wrote new task configs so they get assigned.
+ * Samsa's deviations: the metadata and assignment are JSON ({"url","configOffset","connectors",
+ * "tasks"} and {"leader","leaderUrl","configOffset","connectors","tasks","revoked"}), not
+ * Connect's binary schemas, so Java workers cannot join the same group.
  */
 import { ClusterClient } from '../client/cluster-client.js';
-import { GroupMember, type JoinedMember } from '../client/group-member.js';
-import { Herder, type Assignment } from './herder.js';
+import { GroupMember } from '../client/group-member.js';
+import { assignCooperative, PROTOCOL, type AssignmentMessage } from './assignor.js';
+import { Herder } from './herder.js';
 import { PluginRegistry } from './plugins.js';
 import { ConnectRestServer } from './rest-server.js';
 import { FileOffsetStore, KafkaConfigStore, KafkaOffsetStore, KafkaStatusStore, MemoryConfigStore, MemoryStatusStore } from './stores.js';
@@ -33,12 +35,6 @@ export interface ConnectWorkerOptions {
   maxConnectors?: number;
   maxRequestBytes?: number;
   log?: (msg: string) => void;
-}
-
-interface AssignmentMessage extends Assignment {
-  leader: string;
-  leaderUrl: string;
-  configOffset: string;
 }
 
 export class ConnectWorker {
@@ -89,16 +85,21 @@ export class ConnectWorker {
       const member = new GroupMember(cluster, {
         groupId: wc['group.id'] ?? 'connect-cluster',
         protocolType: 'connect',
-        protocols: () => [{ name: 'default', metadata: Buffer.from(JSON.stringify({ url: rest.url, configOffset: String(configs.log.position(0)) })) }],
+        protocols: () => [{ name: PROTOCOL, metadata: Buffer.from(JSON.stringify({ url: rest.url, configOffset: String(configs.log.position(0)), connectors: h.assignment?.connectors ?? [], tasks: h.assignment?.tasks ?? [] })) }],
         sessionTimeoutMs: Number(wc['session.timeout.ms'] ?? '10000'),
         heartbeatIntervalMs: Number(wc['heartbeat.interval.ms'] ?? '3000'),
         rebalanceTimeoutMs: Number(wc['rebalance.timeout.ms'] ?? '60000'),
         assign: async (self, _protocol, members) => {
           await configs.log.readToEnd();
-          return assignRoundRobin(self, rest.url, String(configs.log.position(0)), members, configs.connectors);
+          return assignCooperative(self, rest.url, String(configs.log.position(0)), members, configs.connectors);
         },
+        // Cooperative: tasks keep running through a rebalance; the new assignment stops what moved.
         onRevoke: async () => {
           h.rebalancing = true;
+        },
+        onLost: async () => {
+          h.rebalancing = true;
+          h.assignment = { connectors: [], tasks: [] };
           await h.stopAll(false);
         },
         onAssigned: async (bytes, info) => {
@@ -109,8 +110,11 @@ export class ConnectWorker {
           h.leaderUrl = a.leaderUrl;
           h.generation = info.generation;
           h.rebalancing = false;
-          log(`joined group generation ${info.generation} as ${h.leader ? 'leader' : 'member'}: ${a.connectors.length} connectors, ${a.tasks.length} tasks`);
-          h.reconcileSoon();
+          log(`joined group generation ${info.generation} as ${h.leader ? 'leader' : 'member'}: ${a.connectors.length} connectors, ${a.tasks.length} tasks${a.revoked > 0 ? `, ${a.revoked} revoked` : ''}`);
+          // Stop what was revoked (reconcile stops tasks no longer assigned), then rejoin so it is handed over.
+          void h.schedule(() => h.reconcile()).then(() => {
+            if (a.revoked > 0) member.requestRejoin();
+          });
         },
         onError: (e) => log(`group: ${traceOf(e)}`),
       });
@@ -133,18 +137,4 @@ export class ConnectWorker {
     await this.rest.close();
     this.cluster.close();
   }
-}
-
-/** The leader's eager round-robin: connectors, then tasks, over the members sorted by id. */
-function assignRoundRobin(self: string, leaderUrl: string, configOffset: string, members: JoinedMember[], connectors: ReadonlyMap<string, { tasks: unknown[]; target: string }>): Map<string, Buffer> {
-  const ids = members.map((m) => m.memberId).sort();
-  const out = new Map<string, AssignmentMessage>(ids.map((id) => [id, { leader: self, leaderUrl, configOffset, connectors: [], tasks: [] }]));
-  const names = [...connectors.keys()].sort();
-  names.forEach((name, i) => out.get(ids[i % ids.length] ?? '')?.connectors.push(name));
-  let i = 0;
-  for (const name of names) {
-    const c = connectors.get(name);
-    for (let task = 0; task < (c?.tasks.length ?? 0); task++) out.get(ids[i++ % ids.length] ?? '')?.tasks.push({ connector: name, task });
-  }
-  return new Map([...out].map(([id, a]) => [id, Buffer.from(JSON.stringify(a))]));
 }
