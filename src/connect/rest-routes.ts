@@ -68,8 +68,9 @@ export function registerRoutes(app: FastifyInstance, h: () => Herder): void {
   const leaderOnly = async (req: Req, reply: FastifyReply): Promise<boolean> => {
     const herder = h();
     if (herder.leader && !herder.rebalancing) return false;
-    if (herder.rebalancing || herder.leaderUrl === null) throw new ConnectRestError(409, 'Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)');
-    const res = await fetch(`${herder.leaderUrl}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}) });
+    // A request already forwarded once is not forwarded again (two workers each taking the other for the leader).
+    if (herder.rebalancing || herder.leaderUrl === null || req.headers['x-samsa-forwarded']) throw new ConnectRestError(409, 'Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)');
+    const res = await fetch(`${herder.leaderUrl}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json', 'x-samsa-forwarded': '1' }, ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}) });
     const text = await res.text();
     void reply.code(res.status).type('application/json').send(text === '' ? undefined : text);
     return true;
