@@ -1,9 +1,10 @@
 /**
  * Must-show 1 of issue 20: three `samsa connect` worker processes in one Connect cluster; a
  * FileStreamSource and a PostgreSQL sink (a PostgreSQL cluster of the test's own, upsert by key,
- * auto-created table) move 10,000 JSON lines (CONNECT_TEST_RECORDS=100000 for the issue's 100,000) into the table with exact count and contents; a
- * write sent to a follower is forwarded to the leader; kill -9 of a worker running tasks moves
- * them to the others, and lines appended afterwards arrive too: no row lost or duplicated.
+ * auto-created table) move 10,000 JSON lines (CONNECT_TEST_RECORDS=100000 for the issue's
+ * 100,000) into the table with exact count and contents; writes sent to followers are forwarded
+ * to the leader; kill -9 of the worker running the source task moves its tasks to the others,
+ * and lines appended afterwards arrive too: no row lost or duplicated.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -64,7 +65,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const N = Number(process.env["CONNECT_TEST_RECORDS"] ?? "10000");
+const N = Number(process.env['CONNECT_TEST_RECORDS'] ?? '10000');
 const M = 2_000;
 const line = (i: number): string => JSON.stringify({ id: i, name: `person-${i}`, score: i * 1.5 });
 
