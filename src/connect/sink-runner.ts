@@ -22,7 +22,7 @@ import type { Converter } from './converters.js';
 import { dlqHeaders, execute, Stage, type ErrorSettings, type FailureContext } from './errors.js';
 import { State, traceOf, type StatusListener } from './task-status.js';
 import { ensureTopic } from './topics.js';
-import { applyTransforms, type Transform } from './transforms.js';
+import type { Transform } from './transforms.js';
 
 export interface SinkRunnerDeps {
   cluster: ClusterClient;
@@ -134,8 +134,14 @@ export class SinkRunner {
     const value = await execute(this.d.errors, Stage.VALUE_CONVERTER, this.d.valueConverterClass, () => this.d.valueConverter.toConnectData(f.topic, f.value), report);
     if (!value.ok) return null;
     const r: ConnectRecord = { topic: f.topic, kafkaPartition: f.partition, kafkaOffset: f.offset, key: key.value.value, keySchema: key.value.schema, value: value.value.value, valueSchema: value.value.schema, timestamp: f.timestamp >= 0n ? Number(f.timestamp) : null, headers: f.headers };
-    const t = await execute(this.d.errors, Stage.TRANSFORMATION, this.d.connectorConfig['transforms'] ?? '', () => applyTransforms(this.d.transforms, r), report);
-    return t.ok ? t.value : null;
+    let cur: ConnectRecord | null = r;
+    for (const tf of this.d.transforms) {
+      const input: ConnectRecord = cur;
+      const t = await execute(this.d.errors, Stage.TRANSFORMATION, tf.className ?? '', () => tf(input), report);
+      if (!t.ok || t.value === null) return null;
+      cur = t.value;
+    }
+    return cur;
   }
 
   /** A tolerated failure: logged, and the consumed record written to the DLQ when one is set. */

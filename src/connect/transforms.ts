@@ -14,7 +14,11 @@
  */
 import { ConfigError, DataError, type ConnectRecord } from './api.js';
 
-export type Transform = (r: ConnectRecord) => ConnectRecord | null;
+export interface Transform {
+  (r: ConnectRecord): ConnectRecord | null;
+  /** The configured class (for the DLQ's __connect.errors.class.name). */
+  className?: string;
+}
 type Predicate = (r: ConnectRecord) => boolean;
 
 const PKG = 'org.apache.kafka.connect.transforms.';
@@ -191,13 +195,16 @@ export function buildTransforms(config: Readonly<Record<string, string>>): Trans
   return list(config['transforms']).map((t) => {
     const type = config[`transforms.${t}.type`];
     if (!type) throw new ConfigError(`Missing required configuration "transforms.${t}.type" which has no default value.`);
-    const f = makeTransform(type, (k) => config[`transforms.${t}.${k}`]);
+    const f: Transform = makeTransform(type, (k) => config[`transforms.${t}.${k}`]);
+    f.className = type;
     const pname = config[`transforms.${t}.predicate`];
     if (pname === undefined || pname === '') return f;
     const p = predicates.get(pname);
     if (!p) throw new ConfigError(`Invalid value ${pname} for configuration transforms.${t}.predicate: the predicate is not defined in "predicates".`);
     const negate = (config[`transforms.${t}.negate`] ?? 'false').toLowerCase() === 'true';
-    return (r) => (p(r) !== negate ? f(r) : r);
+    const guarded: Transform = (r) => (p(r) !== negate ? f(r) : r);
+    guarded.className = type;
+    return guarded;
   });
 }
 
