@@ -90,7 +90,12 @@ export async function startPostgres(): Promise<Postgres | null> {
     asUser = ['setpriv', `--reuid=${ids}`, `--regid=${gid}`, '--clear-groups', '--'];
   }
   const run = (bin: string, args: string[]): [string, string[]] => (asUser.length > 0 ? [asUser[0] as string, [...asUser.slice(1), bin, ...args]] : [bin, args]);
-  execFileSync(...run(initdb, ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']), { stdio: 'ignore' });
+  try {
+    execFileSync(...run(initdb, ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']), { stdio: 'ignore' });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const port = await freePort();
   const child: ChildProcess = spawn(...run(postgres, ['-D', join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
