@@ -102,7 +102,14 @@ export async function startPostgres(): Promise<Postgres | null> {
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await waitFor(`postgres to accept connections (${out})`, () => /ready to accept connections/.test(out), 30_000);
+  try {
+    await waitFor('postgres to accept connections', () => /ready to accept connections/.test(out), 30_000);
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${(e as Error).message}\n${out}`);
+  }
   return {
     port,
     url: `jdbc:postgresql://127.0.0.1:${port}/postgres?user=postgres`,
