@@ -83,6 +83,13 @@ export const rules = [
     why: 'the schema registry talks to Kafka through src/client only, so it runs against any Kafka-protocol cluster',
   },
   {
+    name: 'connect-never-imports-broker',
+    kind: 'forbid',
+    from: ['connect'],
+    to: ['broker', 'group', 'txn', 'coordinator', 'cli', 'cluster', 'replication', 'storage', 'rest', 'index.ts'],
+    why: 'Kafka Connect is a Kafka client: it reaches any cluster through src/client, never the broker it may run in',
+  },
+  {
     name: 'handler-never-imports-handler',
     kind: 'handlers',
     why: 'shared handler code lives beside the handlers in a file without an NN- prefix',

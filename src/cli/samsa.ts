@@ -25,6 +25,8 @@ Commands:
   console         Serve the web console for a cluster (samsa console --help)
   users           Add, remove and list users' SCRAM credentials (kafka-configs.sh --entity-type users)
   registry        Serve a schema registry (Confluent's REST API) on a Kafka cluster
+  connect         A distributed Kafka Connect worker (samsa connect --bootstrap-server h:p)
+  connect-standalone  A standalone Connect worker (worker.properties connector.properties...)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -71,6 +73,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./console-command.js')).runConsole(rest);
     case 'registry':
       return (await import('./registry-command.js')).runRegistry(rest);
+    case 'connect':
+      return (await import('./connect-command.js')).runConnect(rest, 'distributed');
+    case 'connect-standalone':
+      return (await import('./connect-command.js')).runConnect(rest, 'standalone');
     case '--version':
     case '-V':
     case 'version':

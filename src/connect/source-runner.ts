@@ -1,0 +1,149 @@
+/**
+ * Runs one source task (Kafka's WorkerSourceTask): poll → transforms → key/value converters →
+ * produce to each record's topic, then the source offsets of the produced records are committed
+ * to the offset store every `offset.flush.interval.ms` and when the task stops.
+ *
+ * Kafka's rules kept: at-least-once (a record is produced before its offset is committed, so a
+ * crash re-sends what followed the last commit); a missing topic is created with
+ * `topic.creation.default.partitions` / `.replication.factor` (default: the broker's); transform
+ * and conversion failures follow errors.tolerance (a tolerated one drops the record: Kafka has no
+ * DLQ for source connectors); pause stops polling but keeps the task. Samsa's deviation: records
+ * are produced in one request per poll batch and topic, with the project's producer (no
+ * idempotence).
+ */
+import type { ClusterClient } from '../client/cluster-client.js';
+import { produceRecords, type RecordToProduce } from '../client/record-producer.js';
+import type { ConnectRecord, ConnectorPlugin, JsonObject, SourceTask, TaskConfig } from './api.js';
+import type { Converter } from './converters.js';
+import { execute, Stage, type ErrorSettings } from './errors.js';
+import { State, traceOf, type StatusListener } from './task-status.js';
+import { ensureTopic } from './topics.js';
+import { applyTransforms, type Transform } from './transforms.js';
+
+/** Where source offsets are kept: a local file (standalone) or connect-offsets (distributed). */
+export interface OffsetStore {
+  get(connector: string, partition: JsonObject): JsonObject | null;
+  put(connector: string, entries: readonly { partition: JsonObject; offset: JsonObject | null }[]): Promise<void>;
+}
+
+export interface SourceRunnerDeps {
+  cluster: ClusterClient;
+  connector: string;
+  taskId: number;
+  plugin: ConnectorPlugin;
+  taskConfig: TaskConfig;
+  connectorConfig: Readonly<Record<string, string>>;
+  keyConverter: Converter;
+  valueConverter: Converter;
+  transforms: Transform[];
+  errors: ErrorSettings;
+  offsets: OffsetStore;
+  offsetFlushIntervalMs: number;
+  onStatus: StatusListener;
+  log: (msg: string) => void;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class SourceRunner {
+  private task: SourceTask | null = null;
+  private stopping = false;
+  private paused = false;
+  private loop: Promise<void> | null = null;
+  private readonly pending = new Map<string, { partition: JsonObject; offset: JsonObject }>();
+  private lastFlush = performance.now();
+  private readonly knownTopics = new Set<string>();
+
+  constructor(private readonly d: SourceRunnerDeps) {}
+
+  start(paused: boolean): void {
+    this.paused = paused;
+    this.loop = this.run();
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.d.onStatus({ state: paused ? State.PAUSED : State.RUNNING, trace: null });
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const create = this.d.plugin.createSourceTask;
+      if (!create) throw new Error(`${this.d.plugin.className} is not a source connector`);
+      this.task = create();
+      await this.task.start(this.d.taskConfig, { offset: (p) => this.d.offsets.get(this.d.connector, p) });
+      this.d.onStatus({ state: this.paused ? State.PAUSED : State.RUNNING, trace: null });
+      while (!this.stopping) {
+        if (this.paused) {
+          await sleep(100);
+          continue;
+        }
+        const polled = await this.task.poll();
+        if (polled.length === 0) {
+          await this.maybeFlush();
+          await sleep(100);
+          continue;
+        }
+        await this.send(polled);
+        await this.maybeFlush();
+      }
+    } catch (e) {
+      if (!this.stopping) {
+        this.d.log(`task ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`);
+        this.d.onStatus({ state: State.FAILED, trace: traceOf(e) });
+      }
+    }
+  }
+
+  private async send(polled: ConnectRecord[]): Promise<void> {
+    const byTopic = new Map<string, { rec: RecordToProduce; src: ConnectRecord }[]>();
+    const noop = async (): Promise<void> => undefined;
+    const cls = this.d.plugin.className;
+    for (const r of polled) {
+      const t = await execute(this.d.errors, Stage.TRANSFORMATION, cls, () => applyTransforms(this.d.transforms, r), noop);
+      if (!t.ok || t.value === null) {
+        if (r.sourcePartition && r.sourceOffset) this.pending.set(JSON.stringify(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
+        continue;
+      }
+      const x = t.value;
+      const key = await execute(this.d.errors, Stage.KEY_CONVERTER, cls, () => this.d.keyConverter.fromConnectData(x.topic, x.keySchema, x.key), noop);
+      if (!key.ok) continue;
+      const value = await execute(this.d.errors, Stage.VALUE_CONVERTER, cls, () => this.d.valueConverter.fromConnectData(x.topic, x.valueSchema, x.value), noop);
+      if (!value.ok) continue;
+      const rec: RecordToProduce = { partition: x.kafkaPartition ?? undefined, key: key.value, value: value.value, headers: x.headers };
+      if (x.timestamp !== null) rec.timestamp = BigInt(x.timestamp);
+      byTopic.set(x.topic, [...(byTopic.get(x.topic) ?? []), { rec, src: r }]);
+    }
+    for (const [topic, items] of byTopic) {
+      if (!this.knownTopics.has(topic)) {
+        const c = this.d.connectorConfig;
+        await ensureTopic(this.d.cluster, topic, Number(c['topic.creation.default.partitions'] ?? '-1'), Number(c['topic.creation.default.replication.factor'] ?? '-1'));
+        this.knownTopics.add(topic);
+      }
+      for (let attempt = 0; ; attempt++) {
+        const results = await produceRecords(this.d.cluster, topic, items.map((i) => i.rec));
+        const failed = results.find((res) => res.errorCode !== 0);
+        if (!failed) break;
+        if (attempt >= 10 || this.stopping) throw new Error(`produce to ${topic} failed: ${failed.errorMessage ?? failed.errorCode}`);
+        await sleep(200 * (attempt + 1));
+      }
+    }
+    for (const r of polled) if (r.sourcePartition && r.sourceOffset) this.pending.set(JSON.stringify(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
+  }
+
+  private async maybeFlush(force = false): Promise<void> {
+    if (this.pending.size === 0 || (!force && performance.now() - this.lastFlush < this.d.offsetFlushIntervalMs)) return;
+    const entries = [...this.pending.values()];
+    this.pending.clear();
+    this.lastFlush = performance.now();
+    await this.d.offsets.put(this.d.connector, entries);
+  }
+
+  /** Stops polling, commits the offsets of what was produced, stops the task. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop?.catch(() => undefined);
+    await this.maybeFlush(true).catch((e) => this.d.log(`offset commit of ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`));
+    await this.task?.stop().catch(() => undefined);
+  }
+}
