@@ -6,8 +6,8 @@
  *   node dist/examples/word-count.js --bootstrap-server localhost:9092 \
  *     --input text-lines --output word-counts --application-id word-count
  */
-import { parseArgs } from 'node:util';
-import { KafkaStreams, Serdes, StreamsBuilder, type Topology } from '../src/streams/index.js';
+import { Serdes, StreamsBuilder, type Topology } from '../src/streams/index.js';
+import { fail, isMain, runExample } from './run-app.js';
 
 /** The word-count topology (also used by the tests). */
 export function wordCountTopology(input: string, output: string): Topology {
@@ -23,41 +23,4 @@ export function wordCountTopology(input: string, output: string): Topology {
   return builder.build();
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      'bootstrap-server': { type: 'string', default: 'localhost:9092' },
-      input: { type: 'string', default: 'streams-plaintext-input' },
-      output: { type: 'string', default: 'streams-wordcount-output' },
-      'application-id': { type: 'string', default: 'streams-wordcount' },
-      'state-dir': { type: 'string' },
-      'commit-interval-ms': { type: 'string', default: '1000' },
-    },
-  });
-  const topology = wordCountTopology(values.input, values.output);
-  process.stdout.write(`${topology.describe()}\n`);
-  const streams = new KafkaStreams(topology, {
-    applicationId: values['application-id'],
-    bootstrapServers: values['bootstrap-server'],
-    commitIntervalMs: Number(values['commit-interval-ms']),
-    ...(values['state-dir'] !== undefined ? { stateDir: values['state-dir'] } : {}),
-    onError: (e) => process.stderr.write(`word-count: ${e instanceof Error ? e.message : String(e)}\n`),
-  });
-  await streams.start();
-  process.stdout.write(`word-count running (application id ${values['application-id']})\n`);
-  const stop = (): void => {
-    streams.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`word-count: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  });
-}
+if (isMain(import.meta.url)) runExample('word-count', { input: 'streams-plaintext-input', output: 'streams-wordcount-output' }, (t) => wordCountTopology(t.input ?? '', t.output ?? '')).catch(fail('word-count'));
