@@ -1,6 +1,6 @@
 /**
  * The command line shared by the Streams examples: --bootstrap-server, --application-id,
- * --state-dir, --commit-interval-ms plus the example's own topic options; prints the topology,
+ * --state-dir, --commit-interval-ms, --processing-guarantee (at_least_once, exactly_once_v2) plus the example's own topic options; prints the topology,
  * runs it until SIGINT/SIGTERM and closes it cleanly.
  */
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ export async function runExample(name: string, topics: Record<string, string>, t
       'application-id': { type: 'string', default: name },
       'state-dir': { type: 'string' },
       'commit-interval-ms': { type: 'string', default: '1000' },
+      'processing-guarantee': { type: 'string', default: 'at_least_once' },
       ...Object.fromEntries(Object.entries(topics).map(([k, v]) => [k, { type: 'string' as const, default: v }])),
     },
   });
@@ -23,6 +24,7 @@ export async function runExample(name: string, topics: Record<string, string>, t
     applicationId: String(values['application-id']),
     bootstrapServers: String(values['bootstrap-server']),
     commitIntervalMs: Number(values['commit-interval-ms']),
+    processingGuarantee: values['processing-guarantee'] === 'exactly_once_v2' ? 'exactly_once_v2' : 'at_least_once',
     ...(values['state-dir'] !== undefined ? { stateDir: String(values['state-dir']) } : {}),
     onError: (e) => process.stderr.write(`${name}: ${e instanceof Error ? e.message : String(e)}\n`),
   });

@@ -102,6 +102,11 @@ export class GroupConsumer {
     return this.memberId;
   }
 
+  /** The generation of the last join (-1 before joining and for manual assignment). */
+  get generationId(): number {
+    return this.generation;
+  }
+
   /** Subscribed topics (a pattern's topics as matched at the last join). */
   subscription(): string[] {
     return this.mode === 'subscribe' ? [...this.topics] : [];

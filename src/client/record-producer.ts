@@ -37,6 +37,19 @@ export interface ProduceOptions {
   acks?: number;
   timeoutMs?: number;
   retries?: number;
+  /** Produce inside a transaction (transactional-producer.ts): the batches carry its producer id, epoch and sequences. */
+  transaction?: ProduceTransaction;
+}
+
+/** What a transactional producer gives produceRecords: its identity, the partitions' sequences, and registering partitions. */
+export interface ProduceTransaction {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** The base sequence of the next `count` records to a partition (advancing it). */
+  nextSequence(topic: string, partition: number, count: number): number;
+  /** AddPartitionsToTxn for the partitions not yet in the transaction. */
+  addPartitions(topic: string, partitions: readonly number[]): Promise<void>;
 }
 
 const PRODUCE = 0;
@@ -62,6 +75,8 @@ export async function produceRecords(cluster: ClusterClient, topic: string, reco
     }
     byPartition.set(p, [...(byPartition.get(p) ?? []), i]);
   });
+  const txn = opts.transaction;
+  if (txn) await txn.addPartitions(topic, [...byPartition.keys()]);
   await Promise.all(
     [...byPartition].map(async ([partition, indexes]) => {
       const now = BigInt(Date.now());
@@ -70,6 +85,7 @@ export async function produceRecords(cluster: ClusterClient, topic: string, reco
           const r = records[i] as RecordToProduce;
           return { key: r.key, value: r.value, headers: r.headers ?? [], timestamp: r.timestamp ?? now };
         }),
+        ...(txn ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: txn.nextSequence(topic, partition, indexes.length), isTransactional: true } : {}),
       });
       const answer = await sendBatch(cluster, topic, partition, batch, opts);
       indexes.forEach((recordIndex, j) => {
@@ -94,7 +110,7 @@ async function sendBatch(cluster: ClusterClient, topic: string, partition: numbe
     try {
       const conn = await cluster.leader(topic, partition);
       const res = await conn.request<ProduceResponse>(PRODUCE, 9, {
-        transactionalId: null,
+        transactionalId: opts.transaction?.transactionalId ?? null,
         acks: opts.acks ?? -1,
         timeoutMs: opts.timeoutMs ?? 30_000,
         topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],

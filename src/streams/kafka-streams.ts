@@ -10,8 +10,11 @@
  * that writes them (a repartition topic: as its upstream sub-topology's input); missing source
  * topics fail start(); auto.offset.reset is earliest; work is committed before a rebalance and on
  * close; a processing error moves the instance to ERROR and stops it. States: CREATED,
- * REBALANCING, RUNNING, PENDING_SHUTDOWN, NOT_RUNNING, ERROR. Samsa's deviations: one stream
- * thread per instance; processing.guarantee at_least_once only (exactly_once_v2 not yet);
+ * REBALANCING, RUNNING, PENDING_SHUTDOWN, NOT_RUNNING, ERROR. With exactly_once_v2 the sink and
+ * changelog records and the input offsets are committed in one transaction (TxnOffsetCommit
+ * carries the group generation, fencing zombies), inputs and changelogs are read read_committed,
+ * and an aborted transaction sends the tasks back to their committed state. Samsa's deviations:
+ * one stream thread per instance (its transactional id takes a new process id at each start);
  * commit.interval.ms defaults to 30,000 as Kafka's at-least-once default; no state directory lock.
  */
 import { tmpdir } from 'node:os';
@@ -22,6 +25,8 @@ import { ClusterClient } from '../client/cluster-client.js';
 import { GroupConsumer } from '../client/group-consumer.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
 import { createTopic } from '../client/topic-admin.js';
+import { TransactionalProducer } from '../client/transactional-producer.js';
+import { randomUUID } from 'node:crypto';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
@@ -42,7 +47,8 @@ export interface StreamsConfig {
   defaultValueSerde?: Serde<unknown>;
   /** default.deserialization.exception.handler: fail (default) or continue (log and skip). */
   deserializationExceptionHandler?: 'fail' | 'continue';
-  processingGuarantee?: 'at_least_once';
+  /** processing.guarantee: at_least_once (default) or exactly_once_v2 (transactions). */
+  processingGuarantee?: 'at_least_once' | 'exactly_once_v2';
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   /** poll.ms (default 100). */
@@ -75,6 +81,10 @@ export class KafkaStreams {
   private lastCommit = 0;
   private restoredTotal = 0;
   private failure: unknown = null;
+  private producer: TransactionalProducer | null = null;
+  /** Bumped when positions are reset after an aborted transaction: records polled before are dropped. */
+  private resetEpoch = 0;
+  private aborts = 0;
 
   constructor(
     readonly topology: Topology,
@@ -93,6 +103,7 @@ export class KafkaStreams {
       defaultKeySerde: config.defaultKeySerde ?? untyped(Serdes.ByteArray()),
       defaultValueSerde: config.defaultValueSerde ?? untyped(Serdes.ByteArray()),
       onDeserializationError: config.deserializationExceptionHandler ?? 'fail',
+      isolationLevel: config.processingGuarantee === 'exactly_once_v2' ? 1 : 0,
     };
   }
 
@@ -129,12 +140,18 @@ export class KafkaStreams {
     this.stateName = StreamsState.REBALANCING;
     try {
       await this.createInternalTopics();
+      if (this.eos) {
+        // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.
+        this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${randomUUID()}-1`, 10_000);
+        await this.producer.init();
+      }
       const topics = [...this.subOfTopic.keys()];
       const subTopics: SubTopologyTopics[] = this.subs.map((s) => ({ id: s.id, topics: s.sourceTopics.map(this.env.resolve) }));
       this.consumer = new GroupConsumer(this.cluster, {
         groupId: this.config.applicationId,
         autoCommit: false,
         autoOffsetReset: 'earliest',
+        isolationLevel: this.env.isolationLevel,
         sessionTimeoutMs: this.config.sessionTimeoutMs ?? 45_000,
         heartbeatIntervalMs: this.config.heartbeatIntervalMs ?? 3_000,
         rebalanceTimeoutMs: 60_000,
@@ -162,13 +179,29 @@ export class KafkaStreams {
     const failed = this.stateName === StreamsState.ERROR;
     this.stateName = StreamsState.PENDING_SHUTDOWN;
     await this.loop;
-    if (!failed) await this.locked(() => this.commitAll()).catch((e) => this.config.onError?.(e));
-    for (const t of this.tasks.values()) await t.close().catch((e) => this.config.onError?.(e));
+    let clean = !failed;
+    if (!failed) {
+      await this.locked(() => this.commitAll()).catch((e) => {
+        clean = false;
+        this.config.onError?.(e);
+      });
+    }
+    if (this.producer?.inTransaction) await this.producer.abort().catch(() => undefined);
+    for (const t of this.tasks.values()) await t.close(this.eos && !clean).catch((e) => this.config.onError?.(e));
     this.restoredTotal = this.restoredRecords;
     this.tasks.clear();
     await this.consumer?.close().catch(() => undefined);
     this.cluster.close();
     this.stateName = failed ? StreamsState.ERROR : StreamsState.NOT_RUNNING;
+  }
+
+  private get eos(): boolean {
+    return this.config.processingGuarantee === 'exactly_once_v2';
+  }
+
+  /** Transactions aborted since start (exactly_once_v2). */
+  get abortedTransactions(): number {
+    return this.aborts;
   }
 
   /** The error that stopped processing, if any. */
@@ -181,14 +214,15 @@ export class KafkaStreams {
     const commitEvery = this.config.commitIntervalMs ?? 30_000;
     while (this.stateName === StreamsState.RUNNING || this.stateName === StreamsState.REBALANCING) {
       try {
+        const epoch = this.resetEpoch;
         const records = await consumer.poll({ maxWaitMs: this.config.pollMs ?? 100, maxBytes: 4 << 20 });
         if (this.stateName !== StreamsState.RUNNING && this.stateName !== StreamsState.REBALANCING) break;
         await this.locked(async () => {
           await this.syncTasks();
-          this.processAll(records);
+          if (epoch === this.resetEpoch) this.processAll(records);
           const pending = [...this.tasks.values()].reduce((n, t) => n + t.pendingOutput, 0);
           if (performance.now() - this.lastCommit >= commitEvery) await this.commitAll();
-          else if (pending > 10_000) for (const t of this.tasks.values()) await t.flush(this.cluster);
+          else if (pending > 10_000) for (const t of this.tasks.values()) await t.flush(this.cluster, this.produceOptions());
         });
       } catch (e) {
         this.failure = e;
@@ -244,12 +278,20 @@ export class KafkaStreams {
     if (this.stateName === StreamsState.REBALANCING && consumer.member !== '' && this.tasks.size > 0) this.stateName = StreamsState.RUNNING;
   }
 
+  private produceOptions(): { transaction?: TransactionalProducer } {
+    return this.producer ? { transaction: this.producer } : {};
+  }
+
   /** Sinks and changelogs written, then the input offsets committed, then the checkpoints. */
   private async commitAll(): Promise<void> {
     this.lastCommit = performance.now();
     const consumer = this.consumer;
     if (!consumer || this.tasks.size === 0) return;
     const tasks = [...this.tasks.values()];
+    if (this.producer) {
+      await this.commitTransaction(consumer, this.producer, tasks);
+      return;
+    }
     for (const t of tasks) await t.flush(this.cluster);
     const offsets = tasks.flatMap((t) => t.offsets()).filter((o) => consumer.assignment().some((a) => tpKey(a.topic, a.partition) === tpKey(o.topic, o.partition)));
     try {
@@ -259,6 +301,40 @@ export class KafkaStreams {
       if (!(e instanceof AdminError) || ![22, 25, 27].includes(e.code)) throw e;
     }
     for (const t of tasks) t.writeCheckpoints();
+  }
+
+  /**
+   * exactly_once_v2: sink and changelog records, then the input offsets (TxnOffsetCommit with the
+   * group generation), in one transaction. When it fails the transaction is aborted, the tasks are
+   * closed dirty (their stores restored again from the committed changelogs) and the positions go
+   * back to the committed offsets; a fenced producer is initialized again.
+   */
+  private async commitTransaction(consumer: GroupConsumer, producer: TransactionalProducer, tasks: StreamTask[]): Promise<void> {
+    const owned = new Set(consumer.assignment().map((a) => tpKey(a.topic, a.partition)));
+    const offsets = tasks.flatMap((t) => t.offsets()).filter((o) => owned.has(tpKey(o.topic, o.partition)));
+    try {
+      for (const t of tasks) await t.flush(this.cluster, { transaction: producer });
+      if (!producer.inTransaction && offsets.length === 0) return;
+      await producer.sendOffsets(this.config.applicationId, offsets, { generationId: consumer.generationId, memberId: consumer.member });
+      await producer.commit();
+    } catch (e) {
+      if (!(e instanceof AdminError)) throw e;
+      this.config.onError?.(e);
+      this.aborts++;
+      await producer.abort().catch(() => undefined);
+      if (e.code === 47 || e.code === 90 || e.code === 48) await producer.init();
+      this.resetEpoch++;
+      for (const [id, t] of [...this.tasks]) {
+        this.restoredTotal += t.restored;
+        this.tasks.delete(id);
+        await t.close(true);
+      }
+      const assigned = consumer.assignment();
+      const committed = await consumer.committed(assigned);
+      for (const c of committed) consumer.seek(c, c.offset);
+      const fresh = assigned.filter((a) => !committed.some((c) => c.topic === a.topic && c.partition === a.partition));
+      if (fresh.length > 0) await consumer.seekTo(fresh, 'beginning');
+    }
   }
 
   private async createInternalTopics(): Promise<void> {

@@ -9,7 +9,9 @@
  * stream time is the largest timestamp processed; the offset committed for a partition is the
  * one after the last record processed; state stores are restored from their changelog before
  * the task processes anything; a record that fails to deserialize fails the application unless
- * the handler says continue (then it is skipped, as LogAndContinueExceptionHandler). Samsa's
+ * the handler says continue (then it is skipped, as LogAndContinueExceptionHandler); under
+ * exactly_once_v2 the changelogs are restored read_committed and a task closed after an aborted
+ * transaction leaves no checkpoint (its stores are wiped and restored). Samsa's
  * deviation: no max.task.idle.ms (a task does not wait for an empty input partition to fill
  * before choosing the next record by timestamp).
  */
@@ -17,7 +19,7 @@ import { join } from 'node:path';
 import type { ClusterClient } from '../client/cluster-client.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
 import { fetchRound, offsetsAt } from '../client/partition-fetcher.js';
-import { produceRecords, type RecordToProduce } from '../client/record-producer.js';
+import { produceRecords, type ProduceOptions, type RecordToProduce } from '../client/record-producer.js';
 import { AdminError, tpKey } from '../client/admin.js';
 import type { Processor, ProcessorContext, RecordSource, StreamRecord } from './processor.js';
 import type { UntypedSerde } from './serdes.js';
@@ -33,6 +35,8 @@ export interface TaskEnv {
   defaultKeySerde: UntypedSerde;
   defaultValueSerde: UntypedSerde;
   onDeserializationError: 'fail' | 'continue';
+  /** 1 (read_committed) under exactly_once_v2: restore only committed changelog records. */
+  isolationLevel: number;
 }
 
 export const taskId = (sub: number, partition: number): string => `${sub}_${partition}`;
@@ -86,10 +90,10 @@ export class StreamTask {
       const topic = store.changelogTopic;
       if (topic === null) continue;
       const tp = { topic, partition: this.partition };
-      const end = (await offsetsAt(cluster, [tp], -1n)).get(tpKey(topic, this.partition)) ?? 0n;
+      const end = (await offsetsAt(cluster, [tp], -1n, this.env.isolationLevel)).get(tpKey(topic, this.partition)) ?? 0n;
       const positions = new Map([[tpKey(topic, this.partition), { ...tp, offset: store.changelogOffset }]]);
       while ((positions.get(tpKey(topic, this.partition))?.offset ?? end) < end) {
-        const round = await fetchRound(cluster, positions, { maxWaitMs: 500, minBytes: 1, maxBytes: 8 << 20 });
+        const round = await fetchRound(cluster, positions, { maxWaitMs: 500, minBytes: 1, maxBytes: 8 << 20, isolationLevel: this.env.isolationLevel });
         const e = round.errors[0];
         if (e) throw new AdminError(`restoring ${store.name} from ${topic}-${this.partition}`, e.errorCode);
         for (const r of round.records) {
@@ -194,13 +198,13 @@ export class StreamTask {
   }
 
   /** Writes the sink records and the stores' changelog records, then the stores' caches to LMDB. */
-  async flush(cluster: ClusterClient): Promise<void> {
+  async flush(cluster: ClusterClient, produce: ProduceOptions = {}): Promise<void> {
     const outputs = this.outputs;
     this.outputs = new Map();
     this.buffered = 0;
     const changelogs = [...this.stores.values()].map((s) => ({ store: s, batch: s.pending() }));
     const write = async (topic: string, records: RecordToProduce[]): Promise<bigint> => {
-      const res = await produceRecords(cluster, topic, records);
+      const res = await produceRecords(cluster, topic, records, produce);
       let end = -1n;
       for (const r of res) {
         if (r.errorCode !== 0) throw new AdminError(`producing to ${topic}-${r.partition}`, r.errorCode, r.errorMessage ?? undefined);
@@ -230,9 +234,10 @@ export class StreamTask {
     return this.stores.get(name);
   }
 
-  async close(): Promise<void> {
+  /** Closes the stores; a dirty close (after an aborted transaction) writes no checkpoint, so the next open wipes and restores them. */
+  async close(dirty = false): Promise<void> {
     for (const p of this.processors.values()) p.close?.();
-    this.writeCheckpoints();
+    if (!dirty) this.writeCheckpoints();
     for (const s of this.stores.values()) await s.close();
   }
 }
