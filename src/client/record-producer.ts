@@ -6,8 +6,10 @@
  * (the Java client's default partitioner); retriable leader errors (NOT_LEADER_OR_FOLLOWER,
  * LEADER_NOT_AVAILABLE, ...) refresh metadata and are retried a few times. Samsa's deviations:
  * records without key or partition are spread round-robin per call (not sticky batches), and
- * there is no idempotence (a retried batch that had been written may be written twice, as with
- * Kafka's enable.idempotence=false).
+ * there is no idempotence outside transactions (a retried batch that had been written may be
+ * written twice, as with Kafka's enable.idempotence=false); inside one (`transaction`, see
+ * transactional-producer.ts) a batch carries the producer id, epoch and its sequence, so a retry
+ * is recognized as a duplicate, and its partitions are added to the transaction first.
  */
 import { errorInfo } from '../common/error-codes.js';
 import { partitionForKey } from '../common/murmur2.js';
