@@ -75,7 +75,9 @@ export async function produceRecords(cluster: ClusterClient, topic: string, reco
       results[i] = { partition: p, offset: -1n, timestamp: -1n, errorCode: 3, errorMessage: `partition ${p} of '${topic}' does not exist` };
       return;
     }
-    byPartition.set(p, [...(byPartition.get(p) ?? []), i]);
+    const list = byPartition.get(p);
+    if (list) list.push(i);
+    else byPartition.set(p, [i]);
   });
   const txn = opts.transaction;
   if (txn) await txn.addPartitions(topic, [...byPartition.keys()]);

@@ -244,7 +244,9 @@ export class KafkaStreams {
       const sub = this.subOfTopic.get(r.topic);
       if (sub === undefined) continue;
       const id = taskId(sub, r.partition);
-      byTask.set(id, [...(byTask.get(id) ?? []), r]);
+      const list = byTask.get(id);
+      if (list) list.push(r);
+      else byTask.set(id, [r]);
     }
     for (const [id, recs] of byTask) this.tasks.get(id)?.process(recs);
   }

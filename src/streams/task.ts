@@ -115,7 +115,9 @@ export class StreamTask {
       const k = tpKey(r.topic, r.partition);
       const done = this.consumed.get(k);
       if (done !== undefined && r.offset < done.offset) continue;
-      queues.set(k, [...(queues.get(k) ?? []), r]);
+      const q = queues.get(k);
+      if (q) q.push(r);
+      else queues.set(k, [r]);
     }
     const heads = new Map<string, number>([...queues.keys()].map((k) => [k, 0]));
     for (;;) {
