@@ -115,3 +115,24 @@ test('stateless operations: split/branch, merge, map, mapValues, flatMap, filter
     await app.close();
   }
 });
+
+test('output larger than the broker message.max.bytes in one commit is written in several requests', { timeout: 180_000 }, async () => {
+  await env.admin.createTopics({ topics: [{ topic: 'big-in', numPartitions: 1 }, { topic: 'big-out', numPartitions: 1 }] });
+  const N = 12_000;
+  const value = 'v'.repeat(200);
+  for (let i = 0; i < N; i += 3_000) await env.producer.send({ topic: 'big-in', messages: Array.from({ length: 3_000 }, (_, j) => ({ key: `k${i + j}`, value })) });
+  const b = new StreamsBuilder();
+  const S = { keySerde: Serdes.String(), valueSerde: Serdes.String() };
+  b.stream<string, string>('big-in', S).mapValues((v) => v.toUpperCase()).to('big-out', S);
+  const errors: unknown[] = [];
+  const app = new KafkaStreams(b.build(), { applicationId: 'big-app', bootstrapServers: env.broker.bootstrap, stateDir: env.stateDir, commitIntervalMs: 5_000, onError: (e) => errors.push(e) });
+  await app.start();
+  try {
+    const out = await readUntil(env.kafka, 'big-out', (rs) => rs.length >= N || errors.length > 0, 120_000);
+    assert.deepEqual(errors, []);
+    assert.equal(out.length, N);
+    assert.ok(out.every((r) => r.value === value.toUpperCase()));
+  } finally {
+    await app.close();
+  }
+});
