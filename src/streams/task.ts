@@ -205,12 +205,15 @@ export class StreamTask {
     this.outputs = new Map();
     this.buffered = 0;
     const changelogs = [...this.stores.values()].map((s) => ({ store: s, batch: s.pending() }));
+    // Requests of at most ~512 KiB, one after the other (in order), under the brokers' message.max.bytes.
     const write = async (topic: string, records: RecordToProduce[]): Promise<bigint> => {
-      const res = await produceRecords(cluster, topic, records, produce);
       let end = -1n;
-      for (const r of res) {
-        if (r.errorCode !== 0) throw new AdminError(`producing to ${topic}-${r.partition}`, r.errorCode, r.errorMessage ?? undefined);
-        if (r.offset + 1n > end) end = r.offset + 1n;
+      for (const chunk of chunks(records, 512 * 1024)) {
+        const res = await produceRecords(cluster, topic, chunk, produce);
+        for (const r of res) {
+          if (r.errorCode !== 0) throw new AdminError(`producing to ${topic}-${r.partition}`, r.errorCode, r.errorMessage ?? undefined);
+          if (r.offset + 1n > end) end = r.offset + 1n;
+        }
       }
       return end;
     };
@@ -242,4 +245,23 @@ export class StreamTask {
     if (!dirty) this.writeCheckpoints();
     for (const s of this.stores.values()) await s.close();
   }
+}
+
+/** Splits records into runs of at most about `maxBytes` (keys, values, headers and per-record overhead). */
+function chunks(records: readonly RecordToProduce[], maxBytes: number): RecordToProduce[][] {
+  const out: RecordToProduce[][] = [];
+  let cur: RecordToProduce[] = [];
+  let size = 0;
+  for (const r of records) {
+    const n = 24 + (r.key?.length ?? 0) + (r.value?.length ?? 0) + (r.headers ?? []).reduce((a, h) => a + h.key.length + (h.value?.length ?? 0) + 4, 0);
+    if (cur.length > 0 && size + n > maxBytes) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(r);
+    size += n;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }
