@@ -45,6 +45,12 @@ export class StreamsBuilder {
     return new KTable<K, V>(this, name, consumed.keySerde, consumed.valueSerde, storeName);
   }
 
+  /** A logged key-value store for processors of the Processor API (KStream.process(supplier, name)). */
+  addStateStore<K, V>(store: { name: string; keySerde: Serde<K>; valueSerde: Serde<V> }): this {
+    this.addStore(store.name, store.keySerde, store.valueSerde);
+    return this;
+  }
+
   build(): Topology {
     this.built = true;
     return this.topology;

@@ -13,3 +13,4 @@ export { Serdes, type Serde } from './serdes.js';
 export { TimeWindows, timeWindowedSerde, type Window, type Windowed } from './windows.js';
 export type { Processor, ProcessorContext, ProcessorSupplier, StreamRecord } from './processor.js';
 export type { KeyValueStore } from './state-store.js';
+export { PunctuationType, type Punctuator, type Cancellable, type PunctuationTypeName } from './punctuation.js';

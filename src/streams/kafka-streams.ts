@@ -220,6 +220,8 @@ export class KafkaStreams {
         await this.locked(async () => {
           await this.syncTasks();
           if (epoch === this.resetEpoch) this.processAll(records);
+          const now = Date.now();
+          for (const t of this.tasks.values()) t.punctuateWallClock(now);
           const pending = [...this.tasks.values()].reduce((n, t) => n + t.pendingOutput, 0);
           if (performance.now() - this.lastCommit >= commitEvery) await this.commitAll();
           else if (pending > 10_000) for (const t of this.tasks.values()) await t.flush(this.cluster, this.produceOptions());

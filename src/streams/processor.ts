@@ -5,10 +5,11 @@
  * Kafka's rules kept: a record carries key, value, timestamp and headers; a processor forwards
  * zero or more records to all its children; stream time is the largest record timestamp the task
  * has processed. Samsa's deviations: processing is synchronous (process() returns nothing to
- * await; stores answer synchronously from their cache and the embedded LMDB); there are no
- * punctuators yet.
+ * await; stores answer synchronously from their cache and the embedded LMDB). Punctuators:
+ * punctuation.ts.
  */
 import type { RecordHeader } from '../protocol/records/record.js';
+import type { Cancellable, Punctuator, PunctuationTypeName } from './punctuation.js';
 import type { KeyValueStore } from './state-store.js';
 
 export interface StreamRecord {
@@ -37,6 +38,8 @@ export interface ProcessorContext {
   /** To every child, or to the named child only. */
   forward(record: StreamRecord, child?: string): void;
   store<K, V>(name: string): KeyValueStore<K, V>;
+  /** Runs `punctuator` every `intervalMs` of stream time or wall-clock time (from init() or process()). */
+  schedule(intervalMs: number, type: PunctuationTypeName, punctuator: Punctuator): Cancellable;
 }
 
 export interface Processor {

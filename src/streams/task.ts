@@ -22,6 +22,7 @@ import { fetchRound, offsetsAt } from '../client/partition-fetcher.js';
 import { produceRecords, type ProduceOptions, type RecordToProduce } from '../client/record-producer.js';
 import { AdminError, tpKey } from '../client/admin.js';
 import type { Processor, ProcessorContext, RecordSource, StreamRecord } from './processor.js';
+import { PunctuationQueue, PunctuationType, type Punctuator } from './punctuation.js';
 import type { UntypedSerde } from './serdes.js';
 import { PersistentStore, type KeyValueStore } from './state-store.js';
 import type { SourceNode, SubTopology, Topology, TopologyNode } from './topology.js';
@@ -56,6 +57,7 @@ export class StreamTask {
   /** The next offset to commit, per input partition. */
   readonly consumed = new Map<string, { topic: string; partition: number; offset: bigint }>();
   private current: RecordSource | null = null;
+  private readonly punctuation = new PunctuationQueue();
 
   constructor(
     readonly sub: SubTopology,
@@ -155,6 +157,17 @@ export class StreamTask {
     this.processed++;
     this.forward(source.name, { key, value, timestamp, headers: r.headers }, undefined);
     this.current = null;
+    this.punctuation.mayPunctuate(PunctuationType.STREAM_TIME, this.streamTime, (node, run, t) => this.punctuate(node, run, t));
+  }
+
+  /** Fires the wall-clock punctuators that are due at `now`. */
+  punctuateWallClock(now: number): number {
+    return this.punctuation.mayPunctuate(PunctuationType.WALL_CLOCK_TIME, now, (node, run, t) => this.punctuate(node, run, t));
+  }
+
+  private punctuate(_node: string, run: Punctuator, time: number): void {
+    this.current = null;
+    run(time);
   }
 
   private forward(from: string, rec: StreamRecord, only: string | undefined): void {
@@ -196,6 +209,7 @@ export class StreamTask {
         if (!s) throw new Error(`Processor ${node} has no access to StateStore ${name} as the store is not connected to the processor.`);
         return s as unknown as KeyValueStore<K, V>;
       },
+      schedule: (intervalMs, type, punctuator) => this.punctuation.schedule(node, intervalMs, type, punctuator, Date.now()),
     };
   }
 
