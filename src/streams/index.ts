@@ -14,3 +14,4 @@ export { TimeWindows, timeWindowedSerde, type Window, type Windowed } from './wi
 export type { Processor, ProcessorContext, ProcessorSupplier, StreamRecord } from './processor.js';
 export type { KeyValueStore } from './state-store.js';
 export { PunctuationType, type Punctuator, type Cancellable, type PunctuationTypeName } from './punctuation.js';
+export { resetApplication, cleanUpLocalState, type ResetOptions, type ResetResult } from './reset.js';

@@ -29,6 +29,7 @@ import { TransactionalProducer } from '../client/transactional-producer.js';
 import { randomUUID } from 'node:crypto';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
+import { cleanUpLocalState } from './reset.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
 import type { SubTopology, Topology } from './topology.js';
@@ -202,6 +203,12 @@ export class KafkaStreams {
   /** Transactions aborted since start (exactly_once_v2). */
   get abortedTransactions(): number {
     return this.aborts;
+  }
+
+  /** Kafka's cleanUp(): deletes this application's local state directory (before start() or after close()). */
+  cleanUp(): void {
+    if (this.stateName !== StreamsState.CREATED && this.stateName !== StreamsState.NOT_RUNNING && this.stateName !== StreamsState.ERROR) throw new Error('Cannot clean up while running.');
+    cleanUpLocalState(this.env.stateDir, this.config.applicationId);
   }
 
   /** The error that stopped processing, if any. */
