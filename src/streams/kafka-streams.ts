@@ -286,7 +286,7 @@ export class KafkaStreams {
       }
       this.tasks.set(id, task);
     }
-    if (this.stateName === StreamsState.REBALANCING && consumer.member !== '' && this.tasks.size > 0) this.stateName = StreamsState.RUNNING;
+    if (this.stateName === StreamsState.REBALANCING && consumer.generationId >= 0) this.stateName = StreamsState.RUNNING;
   }
 
   private produceOptions(): { transaction?: TransactionalProducer } {

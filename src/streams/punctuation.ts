@@ -27,17 +27,15 @@ interface Schedule {
   /** The time of the next firing (-1: with the first record, stream time). */
   next: number;
   run: Punctuator;
-  /** The node whose context forwards what the punctuator emits. */
-  node: string;
   cancelled: boolean;
 }
 
 export class PunctuationQueue {
   private readonly schedules: Schedule[] = [];
 
-  schedule(node: string, intervalMs: number, type: PunctuationTypeName, run: Punctuator, now: number): Cancellable {
+  schedule(intervalMs: number, type: PunctuationTypeName, run: Punctuator, now: number): Cancellable {
     if (!(intervalMs >= 1)) throw new RangeError('The minimum supported scheduling interval is 1 millisecond.');
-    const s: Schedule = { type, intervalMs, next: type === PunctuationType.STREAM_TIME ? -1 : now + intervalMs, run, node, cancelled: false };
+    const s: Schedule = { type, intervalMs, next: type === PunctuationType.STREAM_TIME ? -1 : now + intervalMs, run, cancelled: false };
     this.schedules.push(s);
     return {
       cancel: () => {
@@ -49,14 +47,14 @@ export class PunctuationQueue {
   }
 
   /** Fires the due punctuators of `type` at `time`; returns how many fired. */
-  mayPunctuate(type: PunctuationTypeName, time: number, fire: (node: string, run: Punctuator, time: number) => void): number {
+  mayPunctuate(type: PunctuationTypeName, time: number, fire: (run: Punctuator, time: number) => void): number {
     let fired = 0;
     for (const s of [...this.schedules]) {
       if (s.type !== type || s.cancelled || time < 0) continue;
       if (s.next === -1) s.next = time;
       if (time < s.next) continue;
       s.next += s.intervalMs * (Math.floor((time - s.next) / s.intervalMs) + 1);
-      fire(s.node, s.run, time);
+      fire(s.run, time);
       fired++;
     }
     return fired;

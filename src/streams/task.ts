@@ -157,15 +157,15 @@ export class StreamTask {
     this.processed++;
     this.forward(source.name, { key, value, timestamp, headers: r.headers }, undefined);
     this.current = null;
-    this.punctuation.mayPunctuate(PunctuationType.STREAM_TIME, this.streamTime, (node, run, t) => this.punctuate(node, run, t));
+    this.punctuation.mayPunctuate(PunctuationType.STREAM_TIME, this.streamTime, (run, t) => this.punctuate(run, t));
   }
 
   /** Fires the wall-clock punctuators that are due at `now`. */
   punctuateWallClock(now: number): number {
-    return this.punctuation.mayPunctuate(PunctuationType.WALL_CLOCK_TIME, now, (node, run, t) => this.punctuate(node, run, t));
+    return this.punctuation.mayPunctuate(PunctuationType.WALL_CLOCK_TIME, now, (run, t) => this.punctuate(run, t));
   }
 
-  private punctuate(_node: string, run: Punctuator, time: number): void {
+  private punctuate(run: Punctuator, time: number): void {
     this.current = null;
     run(time);
   }
@@ -209,7 +209,7 @@ export class StreamTask {
         if (!s) throw new Error(`Processor ${node} has no access to StateStore ${name} as the store is not connected to the processor.`);
         return s as unknown as KeyValueStore<K, V>;
       },
-      schedule: (intervalMs, type, punctuator) => this.punctuation.schedule(node, intervalMs, type, punctuator, Date.now()),
+      schedule: (intervalMs, type, punctuator) => this.punctuation.schedule(intervalMs, type, punctuator, Date.now()),
     };
   }
 
