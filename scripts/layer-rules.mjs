@@ -90,6 +90,13 @@ export const rules = [
     why: 'Kafka Connect is a Kafka client: it reaches any cluster through src/client, never the broker it may run in',
   },
   {
+    name: 'streams-never-imports-broker',
+    kind: 'only',
+    from: ['streams'],
+    allow: ['client', 'protocol', 'common'],
+    why: 'the Streams library is a Kafka client: it reaches any cluster through src/client, never the broker it may run beside',
+  },
+  {
     name: 'handler-never-imports-handler',
     kind: 'handlers',
     why: 'shared handler code lives beside the handlers in a file without an NN- prefix',

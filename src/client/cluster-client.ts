@@ -156,11 +156,11 @@ export class ClusterClient {
     return this.broker(p.leader);
   }
 
-  /** The connection to a group's coordinator, retried while the coordinator is not available. */
-  async coordinator(group: string): Promise<KafkaConnection> {
+  /** The connection to a group's (keyType 0) or transactional id's (keyType 1) coordinator, retried while it is not available. */
+  async coordinator(group: string, keyType: 0 | 1 = 0): Promise<KafkaConnection> {
     for (let attempt = 0; ; attempt++) {
       const conn = await this.any();
-      const res = await conn.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 4, { keyType: 0, coordinatorKeys: [group] });
+      const res = await conn.request<FindCoordinatorResponse>(ApiKey.FindCoordinator, 4, { keyType, coordinatorKeys: [group] });
       const c = res.coordinators[0];
       if (c && c.errorCode === 0) return this.connection(formatAddress(c.host, c.port));
       const code = c?.errorCode ?? -1;

@@ -46,6 +46,18 @@ export interface GroupConsumerOptions {
   isolationLevel?: number;
   /** Called with errors of background work (heartbeats, rejoining). */
   onError?: (e: unknown) => void;
+  /** The assignor this member offers and, as leader, runs (default: Kafka's "range"). */
+  assignor?: GroupAssignor;
+  /** Called before each rebalance (after the auto commit), e.g. to flush and commit processed work. */
+  onRevoke?: () => Promise<void>;
+}
+
+/** A partition assignor plugged into the group consumer (Kafka's ConsumerPartitionAssignor). */
+export interface GroupAssignor {
+  name: string;
+  /** The subscription's user data this member sends (e.g. the tasks it owns, for stickiness). */
+  userData?: () => Buffer | null;
+  assign(members: readonly { memberId: string; metadata: Buffer }[], topics: ReadonlyMap<string, { partitions: readonly unknown[] }>): { memberId: string; assignment: Buffer }[];
 }
 
 export interface PollOptions {
@@ -88,6 +100,11 @@ export class GroupConsumer {
   /** The member id given by the coordinator ('' before joining and for manual assignment). */
   get member(): string {
     return this.memberId;
+  }
+
+  /** The generation of the last join (-1 before joining and for manual assignment). */
+  get generationId(): number {
+    return this.generation;
   }
 
   /** Subscribed topics (a pattern's topics as matched at the last join). */
@@ -296,6 +313,7 @@ export class GroupConsumer {
    */
   private async revoke(): Promise<void> {
     if (this.opts.autoCommit && this.positions.size > 0) await this.commit().catch(() => undefined);
+    if (this.opts.onRevoke) await this.opts.onRevoke().catch((e) => this.opts.onError?.(e));
   }
 
   private async join(): Promise<void> {
@@ -316,7 +334,7 @@ export class GroupConsumer {
           memberId: this.memberId,
           groupInstanceId: null,
           protocolType: CONSUMER_PROTOCOL_TYPE,
-          protocols: [{ name: ASSIGNOR, metadata: encodeSubscription({ topics: this.topics, userData: null }, 1) }],
+          protocols: [{ name: this.opts.assignor?.name ?? ASSIGNOR, metadata: encodeSubscription({ topics: this.topics, userData: this.opts.assignor?.userData?.() ?? null }, 1) }],
           reason: null,
         },
         (this.opts.rebalanceTimeoutMs ?? 60_000) + 10_000,
@@ -336,8 +354,9 @@ export class GroupConsumer {
       if (join.errorCode !== 0) throw new AdminError(`JoinGroup for '${this.groupId}'`, join.errorCode);
       this.memberId = join.memberId;
       this.generation = join.generationId;
-      const assignments = join.leader === join.memberId ? rangeAssign(join.members, snapshot.topics) : [];
-      const sync = await conn.request<SyncGroupResponse>(SYNC_GROUP, 5, { groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: null, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: ASSIGNOR, assignments }, (this.opts.rebalanceTimeoutMs ?? 60_000) + 10_000);
+      const assign = this.opts.assignor ? this.opts.assignor.assign.bind(this.opts.assignor) : rangeAssign;
+      const assignments = join.leader === join.memberId ? assign(join.members, snapshot.topics) : [];
+      const sync = await conn.request<SyncGroupResponse>(SYNC_GROUP, 5, { groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: null, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: this.opts.assignor?.name ?? ASSIGNOR, assignments }, (this.opts.rebalanceTimeoutMs ?? 60_000) + 10_000);
       if (sync.errorCode === 25) this.memberId = '';
       if (sync.errorCode === 27 || sync.errorCode === 25 || sync.errorCode === 22 || this.coordinatorMoved(sync.errorCode)) continue;
       if (sync.errorCode !== 0) throw new AdminError(`SyncGroup for '${this.groupId}'`, sync.errorCode);

@@ -7,11 +7,14 @@
  * Kafka's rules kept: records below the fetch offset (the head of a compressed batch) are
  * skipped; control batches (transaction markers) are never returned but do advance the position;
  * a partition answering an error is reported with its code and keeps its position (the caller
- * resets on OFFSET_OUT_OF_RANGE and refreshes metadata on leader errors). Samsa's deviation: no
+ * resets on OFFSET_OUT_OF_RANGE and refreshes metadata on leader errors); with read_committed, the
+ * transactional batches of a producer are skipped from the first offset the response lists as
+ * aborted for it until its ABORT marker (as the Java consumer's Fetcher does). Samsa's deviation: no
  * fetch sessions (every request names every partition) and read_uncommitted unless told.
  */
 import type { FetchResponse } from '../protocol/generated/messages/fetch.js';
 import type { ListOffsetsResponse } from '../protocol/generated/messages/list-offsets.js';
+import { decodeControlRecordType } from '../protocol/records/control-record.js';
 import { decodeRecordBatches, type RecordHeader } from '../protocol/records/record.js';
 import { AdminError, ApiKey, tpKey, type TopicPartitionKey } from './admin.js';
 import type { ClusterClient } from './cluster-client.js';
@@ -118,9 +121,14 @@ export async function fetchRound(cluster: ClusterClient, positions: ReadonlyMap<
         if (full || p.records === null || p.records.length === 0) continue;
         let next = from;
         let truncated = false;
+        const abortedFrom = [...(p.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+        const aborting = new Set<bigint>();
         for (const batch of decodeRecordBatches(p.records)) {
           const batchEnd = batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n;
-          if (!batch.isControl) {
+          while (abortedFrom.length > 0 && (abortedFrom[0]?.firstOffset ?? 0n) <= batch.baseOffset + BigInt(batch.lastOffsetDelta)) aborting.add(abortedFrom.shift()?.producerId ?? -1n);
+          if (batch.isControl && batch.isTransactional && batch.records.length > 0 && decodeControlRecordType(batch) === 'ABORT') aborting.delete(batch.producerId);
+          const aborted = batch.isTransactional && aborting.has(batch.producerId);
+          if (!batch.isControl && !aborted) {
             for (const r of batch.records) {
               if (r.offset < from) continue;
               const rec: FetchedRecord = { topic: t.topic, partition: p.partitionIndex, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers };

@@ -6,8 +6,10 @@
  * (the Java client's default partitioner); retriable leader errors (NOT_LEADER_OR_FOLLOWER,
  * LEADER_NOT_AVAILABLE, ...) refresh metadata and are retried a few times. Samsa's deviations:
  * records without key or partition are spread round-robin per call (not sticky batches), and
- * there is no idempotence (a retried batch that had been written may be written twice, as with
- * Kafka's enable.idempotence=false).
+ * there is no idempotence outside transactions (a retried batch that had been written may be
+ * written twice, as with Kafka's enable.idempotence=false); inside one (`transaction`, see
+ * transactional-producer.ts) a batch carries the producer id, epoch and its sequence, so a retry
+ * is recognized as a duplicate, and its partitions are added to the transaction first.
  */
 import { errorInfo } from '../common/error-codes.js';
 import { partitionForKey } from '../common/murmur2.js';
@@ -37,6 +39,19 @@ export interface ProduceOptions {
   acks?: number;
   timeoutMs?: number;
   retries?: number;
+  /** Produce inside a transaction (transactional-producer.ts): the batches carry its producer id, epoch and sequences. */
+  transaction?: ProduceTransaction;
+}
+
+/** What a transactional producer gives produceRecords: its identity, the partitions' sequences, and registering partitions. */
+export interface ProduceTransaction {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** The base sequence of the next `count` records to a partition (advancing it). */
+  nextSequence(topic: string, partition: number, count: number): number;
+  /** AddPartitionsToTxn for the partitions not yet in the transaction. */
+  addPartitions(topic: string, partitions: readonly number[]): Promise<void>;
 }
 
 const PRODUCE = 0;
@@ -60,8 +75,12 @@ export async function produceRecords(cluster: ClusterClient, topic: string, reco
       results[i] = { partition: p, offset: -1n, timestamp: -1n, errorCode: 3, errorMessage: `partition ${p} of '${topic}' does not exist` };
       return;
     }
-    byPartition.set(p, [...(byPartition.get(p) ?? []), i]);
+    const list = byPartition.get(p);
+    if (list) list.push(i);
+    else byPartition.set(p, [i]);
   });
+  const txn = opts.transaction;
+  if (txn) await txn.addPartitions(topic, [...byPartition.keys()]);
   await Promise.all(
     [...byPartition].map(async ([partition, indexes]) => {
       const now = BigInt(Date.now());
@@ -70,6 +89,7 @@ export async function produceRecords(cluster: ClusterClient, topic: string, reco
           const r = records[i] as RecordToProduce;
           return { key: r.key, value: r.value, headers: r.headers ?? [], timestamp: r.timestamp ?? now };
         }),
+        ...(txn ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: txn.nextSequence(topic, partition, indexes.length), isTransactional: true } : {}),
       });
       const answer = await sendBatch(cluster, topic, partition, batch, opts);
       indexes.forEach((recordIndex, j) => {
@@ -94,7 +114,7 @@ async function sendBatch(cluster: ClusterClient, topic: string, partition: numbe
     try {
       const conn = await cluster.leader(topic, partition);
       const res = await conn.request<ProduceResponse>(PRODUCE, 9, {
-        transactionalId: null,
+        transactionalId: opts.transaction?.transactionalId ?? null,
         acks: opts.acks ?? -1,
         timeoutMs: opts.timeoutMs ?? 30_000,
         topicData: [{ name: topic, partitionData: [{ index: partition, records: batch }] }],

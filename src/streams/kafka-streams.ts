@@ -1,0 +1,400 @@
+/**
+ * KafkaStreams: runs a topology against a Kafka cluster. It creates the internal topics, joins
+ * the consumer group `<application.id>` with the streams assignor, opens and restores a task per
+ * assigned (sub-topology, partition), processes the polled records, and commits every
+ * commit.interval.ms: sink and changelog records are written first, then the input offsets
+ * (at-least-once), then the stores' checkpoints.
+ *
+ * Kafka's rules kept: internal topics are `<application.id>-<name>-repartition` and
+ * `<application.id>-<store>-changelog` (compacted), with as many partitions as the sub-topology
+ * that writes them (a repartition topic: as its upstream sub-topology's input); missing source
+ * topics fail start(); auto.offset.reset is earliest; work is committed before a rebalance and on
+ * close; a processing error moves the instance to ERROR and stops it. States: CREATED,
+ * REBALANCING, RUNNING, PENDING_SHUTDOWN, NOT_RUNNING, ERROR. With exactly_once_v2 the sink and
+ * changelog records and the input offsets are committed in one transaction (TxnOffsetCommit
+ * carries the group generation, fencing zombies), inputs and changelogs are read read_committed,
+ * and an aborted transaction sends the tasks back to their committed state. Samsa's deviations:
+ * one stream thread per instance (its transactional id takes a new process id at each start);
+ * commit.interval.ms defaults to 30,000 as Kafka's at-least-once default; no state directory lock.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { tpKey } from '../client/admin.js';
+import { ClusterClient } from '../client/cluster-client.js';
+import { GroupConsumer } from '../client/group-consumer.js';
+import type { FetchedRecord } from '../client/partition-fetcher.js';
+import { createTopic } from '../client/topic-admin.js';
+import { TransactionalProducer } from '../client/transactional-producer.js';
+import { randomUUID } from 'node:crypto';
+import { AdminError } from '../client/admin.js';
+import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
+import { cleanUpLocalState } from './reset.js';
+import { Serdes, untyped, type Serde } from './serdes.js';
+import { StreamTask, taskId, type TaskEnv } from './task.js';
+import type { SubTopology, Topology } from './topology.js';
+
+export interface StreamsConfig {
+  /** application.id: the group id, the prefix of internal topics and the state directory's name. */
+  applicationId: string;
+  bootstrapServers: string | readonly string[];
+  /** state.dir (default `<tmpdir>/samsa-streams`). */
+  stateDir?: string;
+  /** commit.interval.ms (default 30,000). */
+  commitIntervalMs?: number;
+  /** replication.factor of internal topics (default -1: the broker's default). */
+  replicationFactor?: number;
+  defaultKeySerde?: Serde<unknown>;
+  defaultValueSerde?: Serde<unknown>;
+  /** default.deserialization.exception.handler: fail (default) or continue (log and skip). */
+  deserializationExceptionHandler?: 'fail' | 'continue';
+  /** processing.guarantee: at_least_once (default) or exactly_once_v2 (transactions). */
+  processingGuarantee?: 'at_least_once' | 'exactly_once_v2';
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** poll.ms (default 100). */
+  pollMs?: number;
+  clientId?: string;
+  /** Called with the error that moved the instance to ERROR, and with background errors. */
+  onError?: (e: unknown) => void;
+}
+
+export const StreamsState = {
+  CREATED: 'CREATED',
+  REBALANCING: 'REBALANCING',
+  RUNNING: 'RUNNING',
+  PENDING_SHUTDOWN: 'PENDING_SHUTDOWN',
+  NOT_RUNNING: 'NOT_RUNNING',
+  ERROR: 'ERROR',
+} as const;
+export type StreamsStateName = (typeof StreamsState)[keyof typeof StreamsState];
+
+export class KafkaStreams {
+  private stateName: StreamsStateName = StreamsState.CREATED;
+  private readonly cluster: ClusterClient;
+  private consumer: GroupConsumer | null = null;
+  private readonly tasks = new Map<string, StreamTask>();
+  private readonly subs: SubTopology[];
+  private readonly subOfTopic = new Map<string, number>();
+  private readonly env: TaskEnv;
+  private loop: Promise<void> | null = null;
+  private lock: Promise<unknown> = Promise.resolve();
+  private lastCommit = 0;
+  private restoredTotal = 0;
+  private failure: unknown = null;
+  private producer: TransactionalProducer | null = null;
+  /** Bumped when positions are reset after an aborted transaction: records polled before are dropped. */
+  private resetEpoch = 0;
+  private aborts = 0;
+
+  constructor(
+    readonly topology: Topology,
+    private readonly config: StreamsConfig,
+  ) {
+    if (!/^[a-zA-Z0-9._-]+$/.test(config.applicationId)) throw new Error(`application.id '${config.applicationId}' must be a legal topic name`);
+    this.cluster = new ClusterClient({ bootstrap: typeof config.bootstrapServers === 'string' ? config.bootstrapServers.split(',') : config.bootstrapServers, clientId: config.clientId ?? `${config.applicationId}-streams` });
+    this.subs = topology.subTopologies();
+    const resolve = (t: string): string => (topology.repartitionTopics.has(t) ? `${config.applicationId}-${t}` : t);
+    for (const s of this.subs) for (const t of s.sourceTopics) this.subOfTopic.set(resolve(t), s.id);
+    this.env = {
+      applicationId: config.applicationId,
+      stateDir: config.stateDir ?? join(tmpdir(), 'samsa-streams'),
+      topology,
+      resolve,
+      defaultKeySerde: config.defaultKeySerde ?? untyped(Serdes.ByteArray()),
+      defaultValueSerde: config.defaultValueSerde ?? untyped(Serdes.ByteArray()),
+      onDeserializationError: config.deserializationExceptionHandler ?? 'fail',
+      isolationLevel: config.processingGuarantee === 'exactly_once_v2' ? 1 : 0,
+    };
+  }
+
+  get state(): StreamsStateName {
+    return this.stateName;
+  }
+
+  /** Records read from changelogs to restore stores, since start. */
+  get restoredRecords(): number {
+    return this.restoredTotal + [...this.tasks.values()].reduce((n, t) => n + t.restored, 0);
+  }
+
+  /** The ids of the tasks this instance runs. */
+  activeTasks(): string[] {
+    return [...this.tasks.keys()].sort();
+  }
+
+  /** Interactive query of a local store: the value of `key` in whichever local task holds it. */
+  get<K, V>(storeName: string, key: K): V | undefined {
+    for (const t of this.tasks.values()) {
+      const v = t.store(storeName)?.get(key);
+      if (v !== undefined) return v as V;
+    }
+    return undefined;
+  }
+
+  /** Interactive query: every entry of a store over the local tasks. */
+  all<K, V>(storeName: string): { key: K; value: V }[] {
+    return [...this.tasks.values()].flatMap((t) => (t.store(storeName)?.all() ?? []) as { key: K; value: V }[]);
+  }
+
+  async start(): Promise<void> {
+    if (this.stateName !== StreamsState.CREATED) throw new Error(`KafkaStreams is ${this.stateName}, not CREATED`);
+    this.stateName = StreamsState.REBALANCING;
+    try {
+      await this.createInternalTopics();
+      if (this.eos) {
+        // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.
+        this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${randomUUID()}-1`, 10_000);
+        await this.producer.init();
+      }
+      const topics = [...this.subOfTopic.keys()];
+      const subTopics: SubTopologyTopics[] = this.subs.map((s) => ({ id: s.id, topics: s.sourceTopics.map(this.env.resolve) }));
+      this.consumer = new GroupConsumer(this.cluster, {
+        groupId: this.config.applicationId,
+        autoCommit: false,
+        autoOffsetReset: 'earliest',
+        isolationLevel: this.env.isolationLevel,
+        sessionTimeoutMs: this.config.sessionTimeoutMs ?? 45_000,
+        heartbeatIntervalMs: this.config.heartbeatIntervalMs ?? 3_000,
+        rebalanceTimeoutMs: 60_000,
+        assignor: streamsAssignor(() => subTopics, () => ({ owned: this.activeTasks(), local: this.localStateTasks() })),
+        onRevoke: () => this.locked(() => this.commitAll()),
+        onError: (e) => this.config.onError?.(e),
+      });
+      await this.consumer.subscribe(topics);
+    } catch (e) {
+      this.stateName = StreamsState.ERROR;
+      this.cluster.close();
+      throw e;
+    }
+    this.lastCommit = performance.now();
+    this.loop = this.run();
+  }
+
+  /** Commits the work done, closes the tasks and leaves the group. */
+  async close(): Promise<void> {
+    if (this.stateName === StreamsState.NOT_RUNNING || this.stateName === StreamsState.CREATED) {
+      this.stateName = StreamsState.NOT_RUNNING;
+      this.cluster.close();
+      return;
+    }
+    const failed = this.stateName === StreamsState.ERROR;
+    this.stateName = StreamsState.PENDING_SHUTDOWN;
+    await this.loop;
+    let clean = !failed;
+    if (!failed) {
+      await this.locked(() => this.commitAll()).catch((e) => {
+        clean = false;
+        this.config.onError?.(e);
+      });
+    }
+    if (this.producer?.inTransaction) await this.producer.abort().catch(() => undefined);
+    for (const t of this.tasks.values()) await t.close(this.eos && !clean).catch((e) => this.config.onError?.(e));
+    this.restoredTotal = this.restoredRecords;
+    this.tasks.clear();
+    await this.consumer?.close().catch(() => undefined);
+    this.cluster.close();
+    this.stateName = failed ? StreamsState.ERROR : StreamsState.NOT_RUNNING;
+  }
+
+  private get eos(): boolean {
+    return this.config.processingGuarantee === 'exactly_once_v2';
+  }
+
+  /** Transactions aborted since start (exactly_once_v2). */
+  get abortedTransactions(): number {
+    return this.aborts;
+  }
+
+  /** Kafka's cleanUp(): deletes this application's local state directory (before start() or after close()). */
+  cleanUp(): void {
+    if (this.stateName !== StreamsState.CREATED && this.stateName !== StreamsState.NOT_RUNNING && this.stateName !== StreamsState.ERROR) throw new Error('Cannot clean up while running.');
+    cleanUpLocalState(this.env.stateDir, this.config.applicationId);
+  }
+
+  /** The error that stopped processing, if any. */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  private async run(): Promise<void> {
+    const consumer = this.consumer as GroupConsumer;
+    const commitEvery = this.config.commitIntervalMs ?? 30_000;
+    while (this.stateName === StreamsState.RUNNING || this.stateName === StreamsState.REBALANCING) {
+      try {
+        const epoch = this.resetEpoch;
+        const records = await consumer.poll({ maxWaitMs: this.config.pollMs ?? 100, maxBytes: 4 << 20 });
+        if (this.stateName !== StreamsState.RUNNING && this.stateName !== StreamsState.REBALANCING) break;
+        await this.locked(async () => {
+          await this.syncTasks();
+          if (epoch === this.resetEpoch) this.processAll(records);
+          const now = Date.now();
+          for (const t of this.tasks.values()) t.punctuateWallClock(now);
+          const pending = [...this.tasks.values()].reduce((n, t) => n + t.pendingOutput, 0);
+          if (performance.now() - this.lastCommit >= commitEvery) await this.commitAll();
+          else if (pending > 10_000) for (const t of this.tasks.values()) await t.flush(this.cluster, this.produceOptions());
+        });
+      } catch (e) {
+        this.failure = e;
+        this.stateName = StreamsState.ERROR;
+        this.config.onError?.(e);
+      }
+    }
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private processAll(records: readonly FetchedRecord[]): void {
+    const byTask = new Map<string, FetchedRecord[]>();
+    for (const r of records) {
+      const sub = this.subOfTopic.get(r.topic);
+      if (sub === undefined) continue;
+      const id = taskId(sub, r.partition);
+      const list = byTask.get(id);
+      if (list) list.push(r);
+      else byTask.set(id, [r]);
+    }
+    for (const [id, recs] of byTask) this.tasks.get(id)?.process(recs);
+  }
+
+  /** Opens (and restores) the tasks of the current assignment, closes the others. */
+  private async syncTasks(): Promise<void> {
+    const consumer = this.consumer as GroupConsumer;
+    const wanted = new Map<string, { sub: number; partition: number }>();
+    for (const tp of consumer.assignment()) {
+      const sub = this.subOfTopic.get(tp.topic);
+      if (sub !== undefined) wanted.set(taskId(sub, tp.partition), { sub, partition: tp.partition });
+    }
+    for (const [id, t] of [...this.tasks]) {
+      if (wanted.has(id)) continue;
+      this.restoredTotal += t.restored;
+      this.tasks.delete(id);
+      await t.close();
+    }
+    for (const [id, w] of wanted) {
+      if (this.tasks.has(id)) continue;
+      const sub = this.subs[w.sub] as SubTopology;
+      const task = new StreamTask(sub, w.partition, this.env);
+      try {
+        await task.restore(this.cluster);
+      } catch (e) {
+        await task.close().catch(() => undefined);
+        throw e;
+      }
+      this.tasks.set(id, task);
+    }
+    if (this.stateName === StreamsState.REBALANCING && consumer.generationId >= 0) this.stateName = StreamsState.RUNNING;
+  }
+
+  private produceOptions(): { transaction?: TransactionalProducer } {
+    return this.producer ? { transaction: this.producer } : {};
+  }
+
+  /** Sinks and changelogs written, then the input offsets committed, then the checkpoints. */
+  private async commitAll(): Promise<void> {
+    this.lastCommit = performance.now();
+    const consumer = this.consumer;
+    if (!consumer || this.tasks.size === 0) return;
+    const tasks = [...this.tasks.values()];
+    if (this.producer) {
+      await this.commitTransaction(consumer, this.producer, tasks);
+      return;
+    }
+    for (const t of tasks) await t.flush(this.cluster);
+    const offsets = tasks.flatMap((t) => t.offsets()).filter((o) => consumer.assignment().some((a) => tpKey(a.topic, a.partition) === tpKey(o.topic, o.partition)));
+    try {
+      await consumer.commit(offsets);
+    } catch (e) {
+      // A rebalance under way (the generation moved on): the records are processed again by the next owner (at-least-once).
+      if (!(e instanceof AdminError) || ![22, 25, 27].includes(e.code)) throw e;
+    }
+    for (const t of tasks) t.writeCheckpoints();
+  }
+
+  /**
+   * exactly_once_v2: sink and changelog records, then the input offsets (TxnOffsetCommit with the
+   * group generation), in one transaction. When it fails the transaction is aborted, the tasks are
+   * closed dirty (their stores restored again from the committed changelogs) and the positions go
+   * back to the committed offsets; a fenced producer is initialized again.
+   */
+  private async commitTransaction(consumer: GroupConsumer, producer: TransactionalProducer, tasks: StreamTask[]): Promise<void> {
+    const owned = new Set(consumer.assignment().map((a) => tpKey(a.topic, a.partition)));
+    const offsets = tasks.flatMap((t) => t.offsets()).filter((o) => owned.has(tpKey(o.topic, o.partition)));
+    try {
+      for (const t of tasks) await t.flush(this.cluster, { transaction: producer });
+      if (!producer.inTransaction && offsets.length === 0) return;
+      await producer.sendOffsets(this.config.applicationId, offsets, { generationId: consumer.generationId, memberId: consumer.member });
+      await producer.commit();
+    } catch (e) {
+      if (!(e instanceof AdminError)) throw e;
+      this.config.onError?.(e);
+      this.aborts++;
+      await producer.abort().catch(() => undefined);
+      if (e.code === 47 || e.code === 90 || e.code === 48) await producer.init();
+      this.resetEpoch++;
+      for (const [id, t] of [...this.tasks]) {
+        this.restoredTotal += t.restored;
+        this.tasks.delete(id);
+        await t.close(true);
+      }
+      const assigned = consumer.assignment();
+      const committed = await consumer.committed(assigned);
+      for (const c of committed) consumer.seek(c, c.offset);
+      const fresh = assigned.filter((a) => !committed.some((c) => c.topic === a.topic && c.partition === a.partition));
+      if (fresh.length > 0) await consumer.seekTo(fresh, 'beginning');
+    }
+  }
+
+  private async createInternalTopics(): Promise<void> {
+    const snapshot = await this.cluster.refresh();
+    const counts = new Map<string, number>();
+    for (const [name, t] of snapshot.topics) if (t.errorCode === 0) counts.set(name, t.partitions.length);
+    const missing = this.subs.flatMap((s) => s.sourceTopics.filter((t) => !this.env.topology.repartitionTopics.has(t) && !counts.has(t)));
+    if (missing.length > 0) throw new Error(`MISSING_SOURCE_TOPICS: ${missing.join(', ')} not found`);
+    const widths = new Map<number, number>();
+    const resolve = this.env.resolve;
+    // Repartition topics take the width of the sub-topology writing them: resolve until nothing changes.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const s of this.subs) {
+        const known = s.sourceTopics.map((t) => counts.get(resolve(t))).filter((n): n is number => n !== undefined);
+        if (known.length === 0) continue;
+        const w = Math.max(...known);
+        if (widths.get(s.id) !== w) {
+          widths.set(s.id, w);
+          changed = true;
+        }
+        for (const n of s.nodes) {
+          if (n.kind === 'sink' && this.env.topology.repartitionTopics.has(n.topic) && !counts.has(resolve(n.topic))) {
+            counts.set(resolve(n.topic), w);
+            await this.ensureTopic(resolve(n.topic), w, [{ name: 'retention.ms', value: '-1' }]);
+            changed = true;
+          }
+        }
+      }
+    }
+    for (const s of this.subs) {
+      const w = widths.get(s.id);
+      if (w === undefined) throw new Error(`cannot tell the partition count of sub-topology ${s.id}`);
+      for (const store of s.stores) if (this.env.topology.stores.get(store)?.logged) await this.ensureTopic(`${this.config.applicationId}-${store}-changelog`, w, [{ name: 'cleanup.policy', value: 'compact' }]);
+    }
+  }
+
+  private async ensureTopic(name: string, partitions: number, configs: { name: string; value: string }[]): Promise<void> {
+    try {
+      await createTopic(this.cluster, { name, partitions, replicationFactor: this.config.replicationFactor ?? -1, configs });
+    } catch (e) {
+      if (!(e instanceof AdminError) || e.code !== 36) throw e; // TOPIC_ALREADY_EXISTS
+    }
+  }
+
+  /** Tasks with a state directory on this machine (preferred by the assignor after owned tasks). */
+  private localStateTasks(): string[] {
+    const dir = join(this.env.stateDir, this.config.applicationId);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).filter((d) => /^\d+_\d+$/.test(d));
+  }
+}

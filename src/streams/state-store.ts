@@ -1,0 +1,142 @@
+/**
+ * A persistent key-value state store: a write cache in front of an embedded LMDB database, and
+ * the store's changelog partition (`<application.id>-<store>-changelog`, compacted; partition =
+ * the task's partition). Writes go to the cache; flush() sends the cache's latest value of each
+ * key to the changelog, writes them to LMDB and records the changelog offset reached in a
+ * checkpoint file beside the database.
+ *
+ * Kafka's rules kept (RocksDB store + caching + changelogging): a null value deletes the key and
+ * is logged as a tombstone; the changelog only receives the latest value per key between flushes
+ * (as with Kafka's record cache); on start a store is brought up to date by reading its changelog
+ * partition from the checkpointed offset (from the beginning, after wiping the local copy, when
+ * there is no checkpoint) to its end; the checkpoint is removed while the store is open and
+ * written on flush and close. Samsa's deviations: LMDB instead of RocksDB; keys are ordered by
+ * their serialized bytes only in all() (no range queries yet).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type RootDatabase } from 'lmdb';
+import type { RecordToProduce } from '../client/record-producer.js';
+import type { UntypedSerde } from './serdes.js';
+
+export interface KeyValueStore<K, V> {
+  readonly name: string;
+  get(key: K): V | undefined;
+  put(key: K, value: V | null): void;
+  delete(key: K): void;
+  /** Every entry, in the order of the serialized keys. */
+  all(): { key: K; value: V }[];
+}
+
+/** The changelog writes of one flush, and where the checkpoint goes once they are written. */
+export interface ChangelogBatch {
+  topic: string;
+  partition: number;
+  records: RecordToProduce[];
+}
+
+export class PersistentStore implements KeyValueStore<unknown, unknown> {
+  private readonly db: RootDatabase<Buffer, Buffer>;
+  private readonly dirty = new Map<string, { key: Buffer; value: Buffer | null }>();
+  private readonly checkpointFile: string;
+  /** The changelog offset the database reflects (next offset to read on restore). */
+  changelogOffset: bigint;
+  readonly hadCheckpoint: boolean;
+
+  constructor(
+    readonly name: string,
+    dir: string,
+    readonly changelogTopic: string | null,
+    readonly partition: number,
+    private readonly keySerde: UntypedSerde,
+    private readonly valueSerde: UntypedSerde,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.checkpointFile = join(dir, `${name}.checkpoint`);
+    const path = join(dir, `${name}.mdb`);
+    const checkpoint = readCheckpoint(this.checkpointFile);
+    this.hadCheckpoint = checkpoint !== null;
+    if (checkpoint === null) {
+      rmSync(path, { force: true });
+      rmSync(`${path}-lock`, { force: true });
+    }
+    this.changelogOffset = checkpoint ?? 0n;
+    rmSync(this.checkpointFile, { force: true });
+    this.db = open<Buffer, Buffer>({ path, keyEncoding: 'binary', encoding: 'binary', noSubdir: true });
+  }
+
+  get(key: unknown): unknown {
+    const k = this.keySerde.serialize(key);
+    if (k === null) return undefined;
+    const d = this.dirty.get(k.toString('latin1'));
+    if (d) return d.value === null ? undefined : this.valueSerde.deserialize(d.value);
+    const v = this.db.getBinary(k);
+    return v === undefined ? undefined : this.valueSerde.deserialize(v);
+  }
+
+  put(key: unknown, value: unknown): void {
+    const k = this.keySerde.serialize(key);
+    if (k === null) throw new Error(`store ${this.name}: null keys are not allowed`);
+    this.dirty.set(k.toString('latin1'), { key: k, value: value === null || value === undefined ? null : this.valueSerde.serialize(value) });
+  }
+
+  delete(key: unknown): void {
+    this.put(key, null);
+  }
+
+  all(): { key: unknown; value: unknown }[] {
+    const merged = new Map<string, { key: Buffer; value: Buffer | null }>();
+    for (const { key, value } of this.db.getRange({})) merged.set(Buffer.from(key).toString('latin1'), { key: Buffer.from(key), value: Buffer.from(value) });
+    for (const [s, e] of this.dirty) merged.set(s, e);
+    return [...merged.values()]
+      .filter((e) => e.value !== null)
+      .sort((a, b) => Buffer.compare(a.key, b.key))
+      .map((e) => ({ key: this.keySerde.deserialize(e.key), value: this.valueSerde.deserialize(e.value) }));
+  }
+
+  /** A restored changelog record (no logging). */
+  restore(key: Buffer | null, value: Buffer | null, offset: bigint): void {
+    if (key !== null) {
+      if (value === null) this.db.removeSync(key);
+      else this.db.putSync(key, value);
+    }
+    this.changelogOffset = offset + 1n;
+  }
+
+  /** The changelog records of the cached writes (to be produced before commit()). */
+  pending(): ChangelogBatch | null {
+    if (this.changelogTopic === null || this.dirty.size === 0) return null;
+    return { topic: this.changelogTopic, partition: this.partition, records: [...this.dirty.values()].map((e) => ({ partition: this.partition, key: e.key, value: e.value })) };
+  }
+
+  /** Writes the cache to LMDB (after its changelog records were written up to `changelogEnd`). */
+  async flush(changelogEnd: bigint | null): Promise<void> {
+    if (this.dirty.size > 0) {
+      const entries = [...this.dirty.values()];
+      this.dirty.clear();
+      await this.db.transaction(() => {
+        for (const e of entries) {
+          if (e.value === null) this.db.removeSync(e.key);
+          else this.db.putSync(e.key, e.value);
+        }
+      });
+    }
+    if (changelogEnd !== null) this.changelogOffset = changelogEnd;
+  }
+
+  writeCheckpoint(): void {
+    const tmp = `${this.checkpointFile}.tmp`;
+    writeFileSync(tmp, `${this.changelogOffset}\n`);
+    renameSync(tmp, this.checkpointFile);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+function readCheckpoint(file: string): bigint | null {
+  if (!existsSync(file)) return null;
+  const text = readFileSync(file, 'utf8').trim();
+  return /^\d+$/.test(text) ? BigInt(text) : null;
+}

@@ -1,0 +1,138 @@
+/**
+ * A topology: source, processor and sink nodes with the state stores processors use, split into
+ * sub-topologies (nodes connected by parent links or by a shared store), with a description in
+ * the format of Kafka's Topology#describe().
+ *
+ * Kafka's rules kept: names are `KSTREAM-<KIND>-<10-digit index>` unless given; repartition and
+ * changelog topics are named without the application id here (`<name>-repartition`,
+ * `<store>-changelog`) and prefixed with `<application.id>-` at run time; sub-topologies are
+ * numbered in the order of their first node. Samsa's deviation: none in the description beyond
+ * leaving out global stores (not supported yet).
+ */
+import type { ProcessorSupplier } from './processor.js';
+import type { UntypedSerde } from './serdes.js';
+
+export interface SourceNode {
+  kind: 'source';
+  name: string;
+  topics: string[];
+  keySerde: UntypedSerde | undefined;
+  valueSerde: UntypedSerde | undefined;
+}
+
+export interface ProcessorNode {
+  kind: 'processor';
+  name: string;
+  parents: string[];
+  supplier: ProcessorSupplier;
+  stores: string[];
+}
+
+export interface SinkNode {
+  kind: 'sink';
+  name: string;
+  parents: string[];
+  topic: string;
+  keySerde: UntypedSerde | undefined;
+  valueSerde: UntypedSerde | undefined;
+}
+
+export type TopologyNode = SourceNode | ProcessorNode | SinkNode;
+
+export interface StoreDef {
+  name: string;
+  keySerde: UntypedSerde | undefined;
+  valueSerde: UntypedSerde | undefined;
+  /** Backed by `<application.id>-<name>-changelog` (compacted). */
+  logged: boolean;
+}
+
+export interface SubTopology {
+  id: number;
+  nodes: TopologyNode[];
+  /** Source topics as named in the topology (internal ones without the application id). */
+  sourceTopics: string[];
+  stores: string[];
+}
+
+export class Topology {
+  readonly nodes = new Map<string, TopologyNode>();
+  readonly stores = new Map<string, StoreDef>();
+  /** Repartition topics, named without the application id. */
+  readonly repartitionTopics = new Set<string>();
+  private index = 0;
+
+  /** Kafka's generated node name: `<prefix><10-digit index>`. */
+  newName(prefix: string): string {
+    return `${prefix}${String(this.index++).padStart(10, '0')}`;
+  }
+
+  add(node: TopologyNode): void {
+    if (this.nodes.has(node.name)) throw new Error(`Processor ${node.name} is already added.`);
+    for (const p of node.kind === 'source' ? [] : node.parents) if (!this.nodes.has(p)) throw new Error(`Parent processor ${p} is not added yet.`);
+    this.nodes.set(node.name, node);
+  }
+
+  addStore(def: StoreDef): void {
+    if (this.stores.has(def.name)) throw new Error(`StateStore ${def.name} is already added.`);
+    this.stores.set(def.name, def);
+  }
+
+  children(name: string): TopologyNode[] {
+    return [...this.nodes.values()].filter((n) => n.kind !== 'source' && n.parents.includes(name));
+  }
+
+  /** Sub-topologies: connected components of parent links and shared stores. */
+  subTopologies(): SubTopology[] {
+    const parent = new Map<string, string>();
+    const find = (x: string): string => {
+      let r = x;
+      while (parent.get(r) !== r) r = parent.get(r) ?? r;
+      parent.set(x, r);
+      return r;
+    };
+    const union = (a: string, b: string): void => {
+      const ra = find(a);
+      const rb = find(b);
+      if (ra !== rb) parent.set(rb, ra);
+    };
+    for (const n of this.nodes.keys()) parent.set(n, n);
+    const storeOwner = new Map<string, string>();
+    for (const n of this.nodes.values()) {
+      if (n.kind !== 'source') for (const p of n.parents) union(p, n.name);
+      if (n.kind === 'processor') {
+        for (const s of n.stores) {
+          const o = storeOwner.get(s);
+          if (o === undefined) storeOwner.set(s, n.name);
+          else union(o, n.name);
+        }
+      }
+    }
+    const groups = new Map<string, TopologyNode[]>();
+    for (const n of this.nodes.values()) groups.set(find(n.name), [...(groups.get(find(n.name)) ?? []), n]);
+    return [...groups.values()].map((nodes, id) => ({
+      id,
+      nodes,
+      sourceTopics: nodes.flatMap((n) => (n.kind === 'source' ? n.topics : [])),
+      stores: [...new Set(nodes.flatMap((n) => (n.kind === 'processor' ? n.stores : [])))],
+    }));
+  }
+
+  /** Kafka's TopologyDescription text. */
+  describe(): string {
+    const lines = ['Topologies:'];
+    for (const st of this.subTopologies()) {
+      lines.push(`   Sub-topology: ${st.id}`);
+      for (const n of st.nodes) {
+        const kids = this.children(n.name).map((c) => c.name);
+        if (n.kind === 'source') lines.push(`    Source: ${n.name} (topics: [${n.topics.join(', ')}])`);
+        else if (n.kind === 'processor') lines.push(`    Processor: ${n.name} (stores: [${n.stores.join(', ')}])`);
+        else lines.push(`    Sink: ${n.name} (topic: ${n.topic})`);
+        if (n.kind !== 'sink') lines.push(`      --> ${kids.length > 0 ? kids.join(', ') : 'none'}`);
+        if (n.kind !== 'source') lines.push(`      <-- ${n.parents.join(', ')}`);
+      }
+      lines.push('');
+    }
+    return lines.join('\n');
+  }
+}
