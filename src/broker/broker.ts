@@ -58,7 +58,7 @@ import type { RunningConsole } from '../console/server.js';
 import { StartupGate } from './startup-gate.js';
 import { openLogManager, prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
 import { bindListeners, scramCredentialsOf, type BoundListener } from './listener-binding.js';
-import { BrokerSchemaIds, startEmbeddedRegistry } from './embedded-registry.js';
+import { BrokerSchemaIds, checkOwnClientConfig, startEmbeddedRegistry } from './embedded-registry.js';
 import type { RunningRegistry } from '../registry/registry.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
@@ -174,6 +174,7 @@ export class Broker {
     const failedDirs = prepareLogDirs(dirs, this.dirLocks, this.logger);
     const gate = new StartupGate();
     this.interBroker = interBrokerSecurity(this.config);
+    checkOwnClientConfig(this.config);
     await bindListeners(this.config, gate, {
       servers: this.servers,
       listeners: this.listeners,
