@@ -256,7 +256,9 @@ export class Broker {
     if (this.config.list('rest.proxy.listeners').length > 0) {
       // Loaded only when configured: a broker without a proxy never loads fastify and the codecs.
       const { startConfiguredRestProxy } = await import('../rest/embedded.js');
-      this.restProxy = await startConfiguredRestProxy(this.config, this.listeners.map((l) => ({ host: l.host, port: l.port, protocol: protocolOf(this.config, l.name) })), this.logger.child('rest-proxy'));
+      // Without schema.registry.url: this broker's own registry, when it serves one (started below).
+      const ownRegistry = this.config.list('schema.registry.listeners').length > 0 ? () => this.schemaRegistry?.then((r) => r.url) ?? Promise.reject(new Error('the schema registry is not running')) : null;
+      this.restProxy = await startConfiguredRestProxy(this.config, this.listeners, this.logger.child('rest-proxy'), ownRegistry);
     }
     this.console = await startBrokerConsole(this.config, this.listeners, this.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [], this.logger.child('console'));
     this.schemaRegistry = startEmbeddedRegistry(this.config, this.listeners, this.logger, this.registryStart.signal);
