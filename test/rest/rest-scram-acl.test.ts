@@ -6,7 +6,8 @@
  * with 403 / 40301 as Confluent's REST Proxy answers Kafka authorization failures, a wrong password
  * is 401 / 40101. Then `samsa rest --command-config FILE` (a child process): the file's SASL_SSL
  * SCRAM-SHA-256 login is the identity of every request, and with --sasl-mechanism the file only
- * gives the TLS settings and HTTP users log in as themselves.
+ * gives the TLS settings and HTTP users log in as themselves. `samsa registry --command-config`
+ * keeps its schemas in `_schemas` through the same SASL_SSL listener.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -111,8 +112,13 @@ test('SCRAM over TLS: HTTP users are their SASL principals; ACLs allow alice, re
   assert.deepEqual(aliceList.json, ['sec-t'], 'alice sees only her topics');
 });
 
-async function startRestChild(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'rest', '--bootstrap-server', saslSsl, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startRestChild(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
+  return startChild(['rest', ...args], /REST proxy listening on (http:\/\/\S+)/);
+}
+
+/** `samsa <args> --bootstrap-server <SASL_SSL> --port 0`, once its banner names its URL. */
+async function startChild(args: string[], banner: RegExp): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, ...args, '--bootstrap-server', saslSsl, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
@@ -127,7 +133,7 @@ async function startRestChild(args: string[]): Promise<{ url: string; stop(): Pr
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /REST proxy listening on (http:\/\/\S+)/.exec(out);
+        const m = banner.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(m[1] as string);
@@ -135,7 +141,7 @@ async function startRestChild(args: string[]): Promise<{ url: string; stop(): Pr
       });
       child.on('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`samsa rest exited ${code}: ${out} ${err}`));
+        reject(new Error(`samsa ${args[0] ?? ''} exited ${code}: ${out} ${err}`));
       });
     });
     return { url, stop };
@@ -175,5 +181,45 @@ test('samsa rest --command-config: the file is the proxy’s own SASL_SSL login,
     expectError(await http('POST', `${perUser.url}/topics/sec-t`, { records: [{ value: 3 }] }, { ...json, ...basic('bob', 'bob-secret') }), 403, 40301, 'bob is refused');
   } finally {
     await perUser.stop();
+  }
+});
+
+test('samsa registry --command-config: a standalone registry over SASL_SSL SCRAM', { timeout: 120_000 }, async () => {
+  const file = join(certs.dir, 'admin-512.properties');
+  writeFileSync(
+    file,
+    [
+      'security.protocol=SASL_SSL',
+      'sasl.mechanism=SCRAM-SHA-512',
+      'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="admin-secret";',
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${certs.caFile}`,
+      '',
+    ].join('\n'),
+  );
+  const registry = await startChild(['registry', '--command-config', file, '--replication-factor', '1'], /Schema registry on (http:\/\/\S+)/);
+  try {
+    const ct = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+    const schema = JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }] });
+    let id: unknown;
+    const deadline = Date.now() + 60_000;
+    // The first write waits for the primary election.
+    for (;;) {
+      const r = await http('POST', `${registry.url}/subjects/sec-value/versions`, { schema }, ct);
+      if (r.status === 200) {
+        id = (r.json as { id: unknown }).id;
+        break;
+      }
+      assert.ok(Date.now() < deadline, `register: HTTP ${r.status} ${r.text}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    assert.equal(typeof id, 'number');
+    const got = await http('GET', `${registry.url}/schemas/ids/${String(id)}`);
+    expectStatus(got, 200, 'schema by id');
+    const offsets = await http('GET', `${proxy.url}/topics/_schemas/partitions/0/offsets`, undefined, basic('admin', 'admin-secret'));
+    expectStatus(offsets, 200, '_schemas offsets');
+    assert.ok((offsets.json as { end_offset: number }).end_offset >= 1, 'the schema is stored in _schemas');
+  } finally {
+    await registry.stop();
   }
 });
