@@ -58,7 +58,7 @@ import type { RunningConsole } from '../console/server.js';
 import { StartupGate } from './startup-gate.js';
 import { openLogManager, prepareLogDirs, writeMetaProperties } from './log-dir-startup.js';
 import { bindListeners, scramCredentialsOf, type BoundListener } from './listener-binding.js';
-import { BrokerSchemaIds, startEmbeddedRegistry } from './embedded-registry.js';
+import { BrokerSchemaIds, checkOwnClientConfig, startEmbeddedRegistry } from './embedded-registry.js';
 import type { RunningRegistry } from '../registry/registry.js';
 
 /** Opens the metadata store kept in `dir` (a new one gets the cluster id `newClusterId()`). */
@@ -174,6 +174,7 @@ export class Broker {
     const failedDirs = prepareLogDirs(dirs, this.dirLocks, this.logger);
     const gate = new StartupGate();
     this.interBroker = interBrokerSecurity(this.config);
+    checkOwnClientConfig(this.config);
     await bindListeners(this.config, gate, {
       servers: this.servers,
       listeners: this.listeners,
@@ -255,7 +256,9 @@ export class Broker {
     if (this.config.list('rest.proxy.listeners').length > 0) {
       // Loaded only when configured: a broker without a proxy never loads fastify and the codecs.
       const { startConfiguredRestProxy } = await import('../rest/embedded.js');
-      this.restProxy = await startConfiguredRestProxy(this.config, this.listeners.map((l) => ({ host: l.host, port: l.port, protocol: protocolOf(this.config, l.name) })), this.logger.child('rest-proxy'));
+      // Without schema.registry.url: this broker's own registry, when it serves one (started below).
+      const ownRegistry = this.config.list('schema.registry.listeners').length > 0 ? () => this.schemaRegistry?.then((r) => r.url) ?? Promise.reject(new Error('the schema registry is not running')) : null;
+      this.restProxy = await startConfiguredRestProxy(this.config, this.listeners, this.logger.child('rest-proxy'), ownRegistry);
     }
     this.console = await startBrokerConsole(this.config, this.listeners, this.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [], this.logger.child('console'));
     this.schemaRegistry = startEmbeddedRegistry(this.config, this.listeners, this.logger, this.registryStart.signal);

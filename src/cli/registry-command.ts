@@ -3,9 +3,12 @@
  * against any Kafka cluster: it keeps its state in the cluster's `_schemas` topic and elects a
  * primary with the other instances of the same group, as Confluent Schema Registry does.
  * Prints "Schema registry on <url>" once it serves; stops on SIGINT/SIGTERM.
+ * `--command-config FILE` (Kafka's client properties, command-config.ts): TLS / SASL of its
+ * Kafka connections.
  */
 import { formatOptions, parseArgs, type OptionSpec } from './args.js';
 import { DEFAULT_BOOTSTRAP } from './client.js';
+import { readCommandConfig } from './command-config.js';
 import { reportError } from './output.js';
 
 const options: readonly OptionSpec[] = [
@@ -16,6 +19,7 @@ const options: readonly OptionSpec[] = [
   { name: 'topic', arg: 'NAME', help: 'Topic holding the schemas', default: '_schemas' },
   { name: 'group', arg: 'ID', help: 'Group electing the primary among instances', default: 'schema-registry' },
   { name: 'replication-factor', arg: 'N', help: 'Replication factor when creating the topic (default min(3, brokers))' },
+  { name: 'command-config', arg: 'FILE', help: "Kafka client properties (security.protocol, sasl.*, ssl.*) of the registry's Kafka connections" },
   { name: 'no-leader-eligibility', value: false, help: 'Never become the primary (forward every write)' },
   { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
 ];
@@ -41,6 +45,8 @@ export async function runRegistry(args: string[]): Promise<number> {
     const port = a.int('port', 0, 65535) ?? 8081;
     const rf = a.int('replication-factor', 1, 32767);
     const advertised = a.get('advertised-url');
+    const file = a.get('command-config');
+    const security = file === undefined ? undefined : readCommandConfig(file).security;
     const registry = await startRegistry({
       bootstrap: a.get('bootstrap-server') ?? DEFAULT_BOOTSTRAP,
       listener: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -49,6 +55,7 @@ export async function runRegistry(args: string[]): Promise<number> {
       leaderEligibility: !a.has('no-leader-eligibility'),
       ...(rf !== undefined ? { replicationFactor: rf } : {}),
       ...(advertised !== undefined ? { advertisedUrl: advertised } : {}),
+      ...(security !== undefined ? { security } : {}),
     });
     process.stdout.write(`Schema registry on ${registry.url}\n`);
     await new Promise<void>((resolve) => {

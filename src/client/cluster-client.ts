@@ -147,6 +147,17 @@ export class ClusterClient {
     return (await this.refresh()).topics.get(name);
   }
 
+  /**
+   * The error code a Metadata request naming only `name` answers for it (0 when it exists and may
+   * be described): a topic the principal may not describe is left out of an all-topics answer,
+   * but named alone it is TOPIC_AUTHORIZATION_FAILED, as Kafka's clients see it.
+   */
+  async topicErrorCode(name: string): Promise<number> {
+    const conn = await this.any();
+    const res = await conn.request<MetadataResponse>(ApiKey.Metadata, 12, { topics: [{ name }], allowAutoTopicCreation: false });
+    return res.topics.find((t) => t.name === name)?.errorCode ?? 3;
+  }
+
   /** The connection to the leader of a partition. */
   async leader(topic: string, partition: number): Promise<KafkaConnection> {
     const t = await this.topic(topic);

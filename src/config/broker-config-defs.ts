@@ -252,6 +252,9 @@ const own: ConfigKeyDef[] = [
   // set, e.g. http://127.0.0.1:8081) and the URL other registry instances forward writes to.
   { name: 'schema.registry.listeners', type: ConfigType.list, defaultValue: [], readOnly: true, validate: (v) => (Array.isArray(v) && v.length <= 1 && v.every((l) => typeof l === 'string' && /^http:\/\/(\[[^\]]*\]|[^:/]*):\d+\/?$/.test(l)) ? undefined : 'one listener, like http://host:port') },
   { name: 'schema.registry.advertised.listener', type: ConfigType.string, defaultValue: null, readOnly: true },
+  // The SASL mechanism of the broker's REST proxy when it connects to a SASL listener (HTTP basic
+  // credentials are its login, src/rest/embedded.ts); unset: PLAIN, SCRAM-SHA-512, SCRAM-SHA-256, first enabled.
+  { name: 'rest.proxy.sasl.mechanism', type: ConfigType.string, defaultValue: null, readOnly: true, validate: (v) => (v === null || (typeof v === 'string' && ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(v.toUpperCase())) ? undefined : 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512') },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

@@ -61,6 +61,22 @@ export function interBrokerSecurity(config: BrokerConfig): InterBrokerSecurity {
   const listener = config.listeners().find((l) => l.name === listenerName);
   const single = config.list('etcd.endpoints').length === 0;
   if (single || protocol === SecurityProtocol.PLAINTEXT || listener === undefined) return { listenerName, protocol, security: undefined };
+  return { listenerName, protocol, security: listenerClientSecurity(config, listenerName, protocol) };
+}
+
+/**
+ * The inter-broker listener and this broker's client security on it, on a single node too: what
+ * the broker's own in-process clients (the embedded schema registry) use when it has no
+ * PLAINTEXT listener. Throws ConfigError as interBrokerSecurity does.
+ */
+export function ownClientSecurity(config: BrokerConfig): InterBrokerSecurity {
+  const listenerName = interBrokerListenerName(config);
+  const protocol = protocolOf(config, listenerName);
+  if (protocol === SecurityProtocol.PLAINTEXT) return { listenerName, protocol, security: undefined };
+  return { listenerName, protocol, security: listenerClientSecurity(config, listenerName, protocol) };
+}
+
+function listenerClientSecurity(config: BrokerConfig, listenerName: string, protocol: SecurityProtocol): ClientSecurity {
   // Only what the client needs is read here (the listener itself is checked, and its SASL
   // server built, when it is bound): its TLS key and trust stores, its enabled mechanisms.
   const usesTls = protocol === SecurityProtocol.SSL || protocol === SecurityProtocol.SASL_SSL;
@@ -95,5 +111,5 @@ export function interBrokerSecurity(config: BrokerConfig): InterBrokerSecurity {
     }
     security.sasl = { mechanism: mechanism as ClientSaslMechanism, username, password };
   }
-  return { listenerName, protocol, security };
+  return security;
 }

@@ -10,6 +10,7 @@
  * one ProtocolClient does, as the registry's traffic is tiny.
  */
 import { errorName } from '../common/error-codes.js';
+import type { ClientSecurity } from '../client/client-security.js';
 import { ProtocolClient } from '../client/protocol-client.js';
 import type { MetadataResponse } from '../protocol/generated/messages/metadata.js';
 import type { FindCoordinatorResponse } from '../protocol/generated/messages/find-coordinator.js';
@@ -64,6 +65,8 @@ export class KafkaLink {
     private readonly bootstrap: readonly HostPort[],
     private readonly clientId: string,
     private readonly requestTimeoutMs = 30_000,
+    /** TLS / SASL of every connection (client-security.ts); undefined: PLAINTEXT. */
+    private readonly security?: ClientSecurity,
   ) {}
 
   /**
@@ -88,7 +91,7 @@ export class KafkaLink {
         },
       );
     }
-    const p = ProtocolClient.connect({ host: hp.host, port: hp.port, clientId: this.clientId, connectTimeoutMs: 5_000, requestTimeoutMs: this.requestTimeoutMs });
+    const p = ProtocolClient.connect({ host: hp.host, port: hp.port, clientId: this.clientId, connectTimeoutMs: 5_000, requestTimeoutMs: this.requestTimeoutMs, ...(this.security !== undefined ? { security: this.security } : {}) });
     this.conns.set(key, p);
     p.catch(() => this.conns.delete(key));
     return p;

@@ -3,6 +3,7 @@
  * Confluent's REST API over HTTP. Used by the broker (`schema.registry.listeners`, connecting to
  * its own listener) and by `samsa registry --bootstrap-server` (against any Kafka cluster).
  */
+import type { ClientSecurity } from '../client/client-security.js';
 import { Logger } from '../common/logger.js';
 import { buildHttpApi } from './http-api.js';
 import { KafkaLink, parseBootstrap } from './kafka-link.js';
@@ -15,6 +16,8 @@ import { decodeStoreRecord } from './schema-records.js';
 export interface RegistryOptions {
   /** Kafka bootstrap servers, "host:port[,host:port]". */
   bootstrap: string;
+  /** TLS / SASL of the Kafka connections (src/client/client-security.ts); default PLAINTEXT. */
+  security?: ClientSecurity;
   /** HTTP listener, e.g. "http://127.0.0.1:8081" (port 0: any free port). */
   listener: string;
   /** The URL other instances use to reach this one (forwarded writes); default the bound listener. */
@@ -70,9 +73,9 @@ function newStore(link: KafkaLink, state: RegistryState, logger: Logger, opts: {
   });
 }
 
-export async function followSchemaIds(opts: { bootstrap: string; topic?: string; logger?: Logger; startTimeoutMs?: number }): Promise<SchemaIdFollower> {
+export async function followSchemaIds(opts: { bootstrap: string; security?: ClientSecurity; topic?: string; logger?: Logger; startTimeoutMs?: number }): Promise<SchemaIdFollower> {
   const logger = (opts.logger ?? new Logger()).child('schema-registry');
-  const link = new KafkaLink(parseBootstrap(opts.bootstrap), 'samsa-schema-ids');
+  const link = new KafkaLink(parseBootstrap(opts.bootstrap), 'samsa-schema-ids', 30_000, opts.security);
   const state = new RegistryState();
   const store = newStore(link, state, logger, opts);
   try {
@@ -103,7 +106,7 @@ export function parseListener(s: string): { scheme: string; host: string; port: 
 export async function startRegistry(opts: RegistryOptions): Promise<RunningRegistry> {
   const logger = (opts.logger ?? new Logger()).child('schema-registry');
   const listener = parseListener(opts.listener);
-  const link = new KafkaLink(parseBootstrap(opts.bootstrap), opts.clientId ?? 'samsa-schema-registry');
+  const link = new KafkaLink(parseBootstrap(opts.bootstrap), opts.clientId ?? 'samsa-schema-registry', 30_000, opts.security);
   const state = new RegistryState();
   const store = newStore(link, state, logger, opts);
   let app: ReturnType<typeof buildHttpApi> | null = null;

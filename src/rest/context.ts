@@ -4,7 +4,8 @@
  * read path, query and body fields with Confluent's errors.
  */
 import type { FastifyRequest } from 'fastify';
-import type { ClusterClient } from '../client/cluster-client.js';
+import type { ClusterClient, TopicMeta } from '../client/cluster-client.js';
+import { ErrorCode } from '../common/error-codes.js';
 import type { ConsumerInstances } from './consumer-instances.js';
 import { badRequest, jsonConversion, partitionNotFound, RestError, RestErrorCode } from './errors.js';
 import type { RecordFormats } from './formats.js';
@@ -23,6 +24,18 @@ export interface RestContext {
   formats: RecordFormats;
   instances: ConsumerInstances;
   limits: RestLimits;
+}
+
+/**
+ * A topic's metadata for a request; a topic the principal may not describe is 403 (40301 in v2,
+ * as Confluent maps Kafka's AuthorizationException), a missing one `missing()`.
+ */
+export async function describedTopic(cluster: ClusterClient, name: string, missing: () => RestError): Promise<TopicMeta> {
+  const t = await cluster.topic(name);
+  if (t && t.errorCode === 0) return t;
+  const code = t?.errorCode ?? (await cluster.topicErrorCode(name));
+  if (code === ErrorCode.TOPIC_AUTHORIZATION_FAILED) throw new RestError(RestErrorCode.AUTHORIZATION, `Not authorized to access topics: [${name}]`);
+  throw missing();
 }
 
 /** Confluent's v2 media type of answers that carry no embedded data. */

@@ -12,7 +12,7 @@
  * and 42901 (too many consumer instances), both in Confluent's status*100 style.
  */
 import { AdminError } from '../client/admin.js';
-import { ClientConnectionError } from '../client/connection.js';
+import { ClientAuthenticationError, ClientConnectionError } from '../client/connection.js';
 import { IllegalStateError } from '../client/group-consumer.js';
 import { errorInfo } from '../common/error-codes.js';
 
@@ -98,6 +98,7 @@ export function toRestError(e: unknown): RestError {
   if (e instanceof RestError) return e;
   if (e instanceof AdminError) return fromKafkaCode(e.code, e.message);
   if (e instanceof IllegalStateError) return new RestError(RestErrorCode.ILLEGAL_STATE, `Illegal state: ${e.message}`);
+  if (e instanceof ClientAuthenticationError) return new RestError(RestErrorCode.AUTHENTICATION, `Authentication failed: ${e.message}`);
   if (e instanceof ClientConnectionError) return new RestError(RestErrorCode.KAFKA_RETRIABLE_ERROR, `Retriable Kafka error: ${e.message}`);
   return new RestError(RestErrorCode.KAFKA_ERROR, `Kafka error: ${e instanceof Error ? e.message : String(e)}`);
 }

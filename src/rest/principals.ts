@@ -1,28 +1,24 @@
 /**
  * The REST proxy's Kafka identities. Without authentication every request shares one
- * ClusterClient. With `sasl: 'PLAIN'`, every request must carry HTTP basic credentials, and they
- * become the SASL PLAIN username and password of the Kafka connections made for that principal:
- * one ClusterClient (one connection per broker) per distinct user and password, so Kafka's ACLs
- * apply to each HTTP user.
+ * ClusterClient, whose connections use the proxy's own client security (TLS and/or SASL, e.g. from
+ * `samsa rest --command-config`). With `sasl` set to a mechanism (PLAIN, SCRAM-SHA-256,
+ * SCRAM-SHA-512), every request must carry HTTP basic credentials, and they become the SASL
+ * username and password of the Kafka connections made for that principal (over the proxy's TLS
+ * settings, if any): one ClusterClient (one connection per broker) per distinct user and
+ * password, so Kafka's ACLs apply to each HTTP user.
  *
- * Kafka's rule kept: a SASL connection sends SaslHandshake v1 naming the mechanism, then
- * SaslAuthenticate with the PLAIN message (authzid, NUL, user, NUL, password); a refused login is
- * SASL_AUTHENTICATION_FAILED (58), which the proxy answers 401 (error code 40101). Samsa's
- * deviations: PLAIN only (SCRAM waits for client-side SASL in src/client), at most maxPrincipals
- * identities are kept (the next one is refused with 429 / 42901), and credentials are checked by
- * the broker on the first connection of an identity, not by the proxy.
+ * Kafka's rule kept: the SASL exchange is the Kafka clients' (src/client/client-security.ts); a
+ * refused login is SASL_AUTHENTICATION_FAILED (58), which the proxy answers 401 (error code 40101).
+ * Samsa's deviations: at most maxPrincipals identities are kept (the next one is refused with
+ * 429 / 42901), and credentials are checked by the broker on the first connection of an identity,
+ * not by the proxy; Confluent's own REST proxy needs its commercial security plugins for this.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { AdminError } from '../client/admin.js';
+import type { ClientSaslMechanism, ClientSecurity } from '../client/client-security.js';
 import { ClusterClient } from '../client/cluster-client.js';
 import { KafkaConnection } from '../client/connection.js';
-import type { SaslAuthenticateResponse } from '../protocol/generated/messages/sasl-authenticate.js';
-import type { SaslHandshakeResponse } from '../protocol/generated/messages/sasl-handshake.js';
 import { RestError, RestErrorCode } from './errors.js';
-
-const SASL_HANDSHAKE = 17;
-const SASL_AUTHENTICATE = 36;
 
 export interface BasicCredentials {
   user: string;
@@ -39,26 +35,13 @@ export function parseBasicAuth(header: string | undefined): BasicCredentials | n
   return { user: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
-/** Opens a connection and logs in with SASL PLAIN. */
-export async function openPlain(address: string, clientId: string, c: BasicCredentials): Promise<KafkaConnection> {
-  const conn = await KafkaConnection.open(address, { clientId });
-  try {
-    const hs = await conn.request<SaslHandshakeResponse>(SASL_HANDSHAKE, 1, { mechanism: 'PLAIN' });
-    if (hs.errorCode !== 0) throw new AdminError(`SaslHandshake (server mechanisms: ${hs.mechanisms.join(', ')})`, hs.errorCode);
-    const auth = await conn.request<SaslAuthenticateResponse>(SASL_AUTHENTICATE, 2, { authBytes: Buffer.from(`\u0000${c.user}\u0000${c.password}`, 'utf8') });
-    if (auth.errorCode !== 0) throw new AdminError('SaslAuthenticate', auth.errorCode, auth.errorMessage);
-    return conn;
-  } catch (e) {
-    conn.close();
-    throw e;
-  }
-}
-
 export interface PrincipalsOptions {
   bootstrap: readonly string[];
   clientId: string;
-  /** Turns authentication on; null: one shared anonymous client. */
-  sasl: 'PLAIN' | null;
+  /** Turns authentication on (HTTP basic credentials as this mechanism's login); null: one shared client. */
+  sasl: ClientSaslMechanism | null;
+  /** The proxy's own TLS (and, without `sasl`, SASL) settings of every Kafka connection. */
+  security?: ClientSecurity | undefined;
   maxPrincipals: number;
 }
 
@@ -67,14 +50,15 @@ export class Principals {
   private readonly byKey = new Map<string, ClusterClient>();
 
   constructor(private readonly opts: PrincipalsOptions) {
-    this.shared = opts.sasl === null ? new ClusterClient({ bootstrap: opts.bootstrap, clientId: opts.clientId }) : null;
+    const security = opts.security;
+    this.shared = opts.sasl === null ? new ClusterClient({ bootstrap: opts.bootstrap, clientId: opts.clientId, connect: (address) => KafkaConnection.open(address, { clientId: opts.clientId, security }) }) : null;
   }
 
   /** The identity a request acts as ('' without authentication); 401 without credentials. */
   principalOf(req: FastifyRequest): string {
     if (this.shared) return '';
     const c = parseBasicAuth(req.headers.authorization);
-    if (!c) throw new RestError(RestErrorCode.AUTHENTICATION, 'Authentication required: HTTP basic credentials (the Kafka SASL PLAIN user)');
+    if (!c) throw new RestError(RestErrorCode.AUTHENTICATION, `Authentication required: HTTP basic credentials (the Kafka SASL ${this.opts.sasl ?? ''} user)`);
     return `${c.user}\u0000${createHash('sha256').update(c.password).digest('hex')}`;
   }
 
@@ -86,7 +70,8 @@ export class Principals {
     if (!client) {
       if (this.byKey.size >= this.opts.maxPrincipals) throw new RestError(RestErrorCode.TOO_MANY_INSTANCES, `Too many distinct principals: at most ${this.opts.maxPrincipals}`);
       const creds = parseBasicAuth(req.headers.authorization) as BasicCredentials;
-      client = new ClusterClient({ bootstrap: this.opts.bootstrap, clientId: this.opts.clientId, connect: (address) => openPlain(address, this.opts.clientId, creds) });
+      const security: ClientSecurity = { ...(this.opts.security?.tls !== undefined ? { tls: this.opts.security.tls } : {}), sasl: { mechanism: this.opts.sasl as ClientSaslMechanism, username: creds.user, password: creds.password } };
+      client = new ClusterClient({ bootstrap: this.opts.bootstrap, clientId: this.opts.clientId, connect: (address) => KafkaConnection.open(address, { clientId: this.opts.clientId, security }) });
       this.byKey.set(key, client);
       try {
         await client.any();

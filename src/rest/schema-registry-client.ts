@@ -23,7 +23,17 @@ const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 export class SchemaRegistryClient {
   private readonly byId = new Map<number, RegisteredSchema>();
 
-  constructor(private readonly baseUrl: string) {}
+  /** A function resolves the URL on first use (a broker's own registry, started after the proxy). */
+  constructor(private readonly baseUrl: string | (() => Promise<string>)) {}
+
+  private async base(): Promise<string> {
+    if (typeof this.baseUrl === 'string') return this.baseUrl;
+    try {
+      return await this.baseUrl();
+    } catch (e) {
+      throw new RestError(RestErrorCode.KAFKA_RETRIABLE_ERROR, `Schema registry not available: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
 
   async register(subject: string, schema: string, schemaType: SchemaType): Promise<RegisteredSchema> {
     const body: { schema: string; schemaType?: SchemaType } = { schema };
@@ -51,9 +61,10 @@ export class SchemaRegistryClient {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const baseUrl = await this.base();
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
+      res = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`, {
         method,
         headers: { accept: CONTENT_TYPE, ...(body !== undefined ? { 'content-type': CONTENT_TYPE } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

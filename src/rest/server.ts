@@ -10,12 +10,13 @@
  * at most maxRecordsPerRequest records per produce, maxConsumerInstances instances, GET records
  * answers of at most maxPollBytes.
  *
- * Security: without `sasl` the proxy's connections are anonymous; with sasl 'PLAIN' each request's
- * HTTP basic credentials are the SASL PLAIN login of that principal's own connections
- * (principals.ts, docs/rest-proxy.md).
+ * Security: `security` is the proxy's own client security (TLS, and SASL without `sasl`); with
+ * `sasl` naming a mechanism (PLAIN, SCRAM-SHA-256/512) each request's HTTP basic credentials are
+ * the SASL login of that principal's own connections (principals.ts, docs/rest-proxy.md).
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import type { ClientSaslMechanism, ClientSecurity } from '../client/client-security.js';
 import type { Logger } from '../common/logger.js';
 import { ConsumerInstances } from './consumer-instances.js';
 import { JsonValueStream, type RestContext } from './context.js';
@@ -36,8 +37,11 @@ export interface RestProxyOptions {
   host?: string;
   /** Default 8082; 0 for any free port. */
   port?: number;
-  /** Confluent-compatible schema registry for avro / jsonschema / protobuf; default none. */
-  schemaRegistryUrl?: string | null;
+  /**
+   * Confluent-compatible schema registry for avro / jsonschema / protobuf; default none. A function
+   * resolves it on first use (a broker's own registry, started after the proxy).
+   */
+  schemaRegistryUrl?: string | (() => Promise<string>) | null;
   /** consumer.instance.timeout.ms: idle instances are deleted after it; default 300,000. */
   consumerInstanceTimeoutMs?: number;
   /** consumer.request.timeout.ms: how long GET records waits by default; default 1,000. */
@@ -52,10 +56,12 @@ export interface RestProxyOptions {
   maxPollBytes?: number;
   clientId?: string;
   /**
-   * 'PLAIN': every request needs HTTP basic credentials, used as the SASL PLAIN login of the Kafka
-   * connections of that principal (principals.ts). Default null: no authentication.
+   * A SASL mechanism: every request needs HTTP basic credentials, used as the SASL login of the
+   * Kafka connections of that principal (principals.ts). Default null: no authentication.
    */
-  sasl?: 'PLAIN' | null;
+  sasl?: ClientSaslMechanism | null;
+  /** TLS (and, without `sasl`, SASL) of the proxy's Kafka connections; default PLAINTEXT. */
+  security?: ClientSecurity;
   /** Distinct authenticated principals kept at most; default 1,000. */
   maxPrincipals?: number;
   logger?: Logger;
@@ -121,7 +127,7 @@ export class RestProxy {
 
   static async start(opts: RestProxyOptions): Promise<RestProxy> {
     const logger = opts.logger;
-    const principals = new Principals({ bootstrap: opts.bootstrap, clientId: opts.clientId ?? 'samsa-rest-proxy', sasl: opts.sasl ?? null, maxPrincipals: opts.maxPrincipals ?? 1_000 });
+    const principals = new Principals({ bootstrap: opts.bootstrap, clientId: opts.clientId ?? 'samsa-rest-proxy', sasl: opts.sasl ?? null, security: opts.security, maxPrincipals: opts.maxPrincipals ?? 1_000 });
     const instances = new ConsumerInstances({
       instanceTimeoutMs: opts.consumerInstanceTimeoutMs ?? 300_000,
       maxInstances: opts.maxConsumerInstances ?? 1_000,

@@ -22,7 +22,7 @@ import { produceRecords, type RecordToProduce } from '../client/record-producer.
 import { tpKey } from '../client/admin.js';
 import { describeTopicConfigs } from '../client/topic-admin.js';
 import type { TopicMeta } from '../client/cluster-client.js';
-import { arrayField, bodyObject, param, partitionParam, V2_JSON, type RestContext } from './context.js';
+import { arrayField, bodyObject, describedTopic, param, partitionParam, V2_JSON, type RestContext } from './context.js';
 import { jsonConversion, partitionNotFound, RestError, RestErrorCode, topicNotFound } from './errors.js';
 import { formatOfMediaType, type EmbeddedFormat } from './formats.js';
 
@@ -33,10 +33,7 @@ const partitionJson = (p: TopicMeta['partitions'][number]): unknown => ({
 });
 
 async function topicOf(ctx: RestContext, req: FastifyRequest): Promise<TopicMeta> {
-  const cluster = await ctx.cluster(req);
-  const t = await cluster.topic(param(req, 'topic'));
-  if (!t || t.errorCode !== 0) throw topicNotFound();
-  return t;
+  return describedTopic(await ctx.cluster(req), param(req, 'topic'), topicNotFound);
 }
 
 /** The embedded format of a produce request's Content-Type. */

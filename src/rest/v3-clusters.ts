@@ -19,7 +19,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BrokerMeta, ClusterClient, TopicMeta } from '../client/cluster-client.js';
 import { alterTopicConfigs, createPartitions, createTopic, deleteTopic, describeTopicConfigs, type AlterOp, type ConfigEntry } from '../client/topic-admin.js';
-import { arrayField, bodyObject, param, type RestContext } from './context.js';
+import { arrayField, bodyObject, describedTopic, param, type RestContext } from './context.js';
 import { jsonConversion, RestError } from './errors.js';
 
 export interface V3Scope {
@@ -121,9 +121,7 @@ function configJson(s: V3Scope, t: string, c: ConfigEntry): unknown {
 }
 
 async function topicIn(s: V3Scope, name: string): Promise<TopicMeta> {
-  const t = await s.cluster.topic(name);
-  if (!t || t.errorCode !== 0) throw notFound(`Topic ${name}`);
-  return t;
+  return describedTopic(s.cluster, name, () => notFound(`Topic ${name}`));
 }
 
 function alterOp(v: unknown): AlterOp {

@@ -16,7 +16,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { produceRecords, type RecordToProduce } from '../client/record-producer.js';
 import { errorInfo } from '../common/error-codes.js';
-import { JsonValueStream, param, type RestContext } from './context.js';
+import { describedTopic, JsonValueStream, param, type RestContext } from './context.js';
 import { fromKafkaCode, jsonConversion, RestError, toRestError } from './errors.js';
 import type { EmbeddedFormat } from './formats.js';
 import { notFound, scopeOf, type V3Scope } from './v3-clusters.js';
@@ -95,8 +95,7 @@ export function registerV3Records(app: FastifyInstance, ctx: RestContext): void 
   app.post('/v3/clusters/:cluster/topics/:topic/records', async (req: FastifyRequest, reply) => {
     const s = await scopeOf(ctx, req);
     const topic = param(req, 'topic');
-    const t = await s.cluster.topic(topic);
-    if (!t || t.errorCode !== 0) throw notFound(`Topic ${topic}`);
+    const t = await describedTopic(s.cluster, topic, () => notFound(`Topic ${topic}`));
     if (!(req.body instanceof JsonValueStream)) return produceOne(ctx, s, topic, t.partitions.length, req.body);
     const values = req.body.values;
     if (values.length > ctx.limits.maxRecordsPerRequest) throw jsonConversion(`at most ${ctx.limits.maxRecordsPerRequest} records in one request`);
