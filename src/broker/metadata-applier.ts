@@ -24,6 +24,7 @@ import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/imag
 import type { MetadataStore } from '../metadata/store.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { DeletedLogDir, LogManager } from '../storage/log-manager.js';
+import { readPartitionMetadata } from '../storage/partition-metadata.js';
 import { Partition, type TopicSettings } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
 import type { PartitionRoles } from './partition-roles.js';
@@ -205,9 +206,36 @@ export class MetadataApplier {
     this.logs.syncNewLogDirs();
   }
 
-  /** Undoes prepareLogs for partitions [from, to) of a topic whose commit failed. */
-  abandonLogs(name: string, from: number, to: number): void {
-    for (let p = from; p < to; p++) this.logs.abandonNewLog(name, p);
+  /**
+   * Undoes prepareLogs for partitions [from, to) of topic `topicId` whose commit failed. A log
+   * that is no longer the one this creation prepared is kept: one the applier opened for a topic
+   * of the same name committed meanwhile by another broker (it serves that partition now), or one
+   * recording another topic id (made for that topic after this creation's log was dropped).
+   */
+  abandonLogs(name: string, topicId: string, from: number, to: number): void {
+    for (let p = from; p < to; p++) {
+      const plog = this.logs.getLog(name, p);
+      if (plog === undefined || this.replicas.partition(name, p)?.log === plog || recordedTopicId(plog.dir) !== topicId) continue;
+      this.logs.abandonNewLog(name, p);
+    }
+  }
+
+  /**
+   * Before opening partitions [from, end) of `t` (its creation committed): a log of the same name
+   * recording another topic id that no partition uses was prepared by a creation of this broker
+   * that lost the race (another broker committed `t` first; this broker's commit is still under
+   * way or failing). It is dropped, so the partition gets a log of its own topic: adopting it
+   * would leave a wrong partition.metadata, and the losing creation removes what it prepared.
+   */
+  private dropLogsOfLosingCreation(t: TopicImage, from: number): void {
+    for (const pm of t.partitions.slice(from)) {
+      const plog = this.logs.getLog(t.name, pm.partition);
+      if (plog === undefined || this.replicas.partition(t.name, pm.partition) !== undefined) continue;
+      const recorded = recordedTopicId(plog.dir);
+      if (recorded === undefined || recorded === t.topicId) continue;
+      this.logger.info(`${t.name}-${pm.partition}: dropping the log prepared for topic id ${recorded} (a concurrent creation of ${t.name}); the topic has id ${t.topicId}`);
+      this.logs.abandonNewLog(t.name, pm.partition);
+    }
   }
 
   /**
@@ -327,6 +355,7 @@ export class MetadataApplier {
 
   /** Loads or creates the logs of partitions [from, end) of `t` and registers their Partition objects. */
   private openPartitions(t: TopicImage, from: number): void {
+    this.dropLogsOfLosingCreation(t, from);
     this.prepareLogs(t, from);
     this.openPartitionList(t, t.partitions.slice(from));
   }
@@ -354,6 +383,15 @@ export class MetadataApplier {
       this.replicas.add(partition);
       this.roles?.applyTo(partition, pm);
     }
+  }
+}
+
+/** The topic id a log directory's partition.metadata records (undefined: none, or unreadable). */
+function recordedTopicId(dir: string): string | undefined {
+  try {
+    return readPartitionMetadata(dir);
+  } catch {
+    return undefined;
   }
 }
 

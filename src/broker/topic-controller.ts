@@ -166,7 +166,7 @@ export class TopicController {
       this.applier.syncPreparedLogs();
       image = await this.store.commit({ createdTopics: prepared });
     } catch (e) {
-      for (const t of prepared) this.applier.abandonLogs(t.name, 0, t.partitions.length);
+      for (const t of prepared) this.applier.abandonLogs(t.name, t.topicId, 0, t.partitions.length);
       const err = this.creationError(prepared.map((t) => t.name).join(', '), e);
       return results.map((r) => (r instanceof KafkaError ? r : err));
     }
@@ -258,7 +258,7 @@ export class TopicController {
       this.applier.syncPreparedLogs();
       await this.store.commit({ addedPartitions: [{ topicId: t.topicId, partitions: added }] });
     } catch (e) {
-      this.applier.abandonLogs(name, current, count);
+      this.applier.abandonLogs(name, t.topicId, current, count);
       throw this.creationError(name, e);
     }
     this.logger.info(`Added partitions ${current} to ${count - 1} to topic ${name} (now ${count})`, { topic: name });
