@@ -34,6 +34,7 @@ import type { Logger } from '../common/logger.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
 import { initialState } from '../cluster/partition-elections.js';
 import { assignReplicas } from '../cluster/replica-assignment.js';
+import { MetadataDeltaError } from '../metadata/delta.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import type { MetadataApplier } from './metadata-applier.js';
@@ -179,6 +180,8 @@ export class TopicController {
   /** A failure while creating: the partial topic is gone; fs errors become KAFKA_STORAGE_ERROR. */
   private creationError(name: string, e: unknown): KafkaError {
     if (e instanceof KafkaError) return e;
+    // The commit lost to another broker's (e.g. TOPIC_ALREADY_EXISTS: the same topic created through two brokers at once).
+    if (e instanceof MetadataDeltaError) return new KafkaError(e.code, e.message);
     this.logger.error(`creating topic(s) ${name} failed; nothing of them was kept`, e);
     const code = (e as { code?: unknown } | null)?.code;
     const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;

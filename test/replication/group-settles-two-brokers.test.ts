@@ -8,6 +8,14 @@
  * broker 2 exists (so `__consumer_offsets` is created the moment broker 2 registers), a second
  * member joins through broker 2; both follow the client's retry rule (NOT_COORDINATOR /
  * COORDINATOR_NOT_AVAILABLE / LOAD_IN_PROGRESS: find the coordinator again and rejoin).
+ *
+ * The cause: both brokers created `__consumer_offsets` at once. The losing broker had prepared
+ * the partitions' logs (directories recording its own topic id); the winner's topic reached it
+ * first and its partitions adopted those logs; then the losing commit failed and its clean-up
+ * closed and removed them, so the partition it led kept answering JoinGroup but every append
+ * failed with KAFKA_STORAGE_ERROR ("log is closed", NOT_COORDINATOR to the group). The second test
+ * races CreateTopics of one topic through both brokers and checks every replica's log works and
+ * records the committed topic id.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,8 +23,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { useEtcd } from '../helpers/etcd.js';
-import { FAST_CLUSTER_CONFIG } from '../helpers/cluster.js';
-import { WireClient } from '../helpers/wire.js';
+import { FAST_CLUSTER_CONFIG, startCluster } from '../helpers/cluster.js';
+import { API as WIRE_API, WireClient, waitFor } from '../helpers/wire.js';
+import { encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { readPartitionMetadata } from '../../src/storage/partition-metadata.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 
@@ -45,8 +55,8 @@ class Member {
   private async client(nodeId: number): Promise<WireClient> {
     let c = this.clients.get(nodeId);
     if (c === undefined) {
-      const r = this.nodes[nodeId - 1]?.running;
-      if (r == null) throw new Error(`broker ${nodeId} is not running`);
+      // The coordinator named may be a broker whose start has not returned yet (registered already).
+      const r = await waitFor(() => this.nodes[nodeId - 1]?.running ?? undefined, 30_000, `broker ${nodeId} to be started`, 20);
       c = await WireClient.connect(r.port);
       this.clients.set(nodeId, c);
     }
@@ -154,4 +164,45 @@ test(`a group formed while a 2-broker cluster starts (offsets RF 2) settles, ${R
     }
   }
   console.log(`# settle times (ms): ${timings.join(', ')}`);
+});
+
+test('CreateTopics of one topic through both brokers at once: every replica serves a working log of the committed topic', { timeout: 180_000 }, async (t) => {
+  const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 2 });
+  const clients = await Promise.all([1, 2].map((n) => WireClient.connect(cluster.broker(n).port)));
+  t.after(async () => {
+    for (const c of clients) c.close();
+    await cluster.stop();
+  });
+  const rounds = Number(process.env.COBUG_CREATE_ROUNDS ?? 15);
+  const answers = new Map<number, number>();
+  for (let round = 1; round <= rounds; round++) {
+    const topic = `race-${round}`;
+    const created = await Promise.all(
+      clients.map((c) => c.request(WIRE_API.CreateTopics, 7, { topics: [{ name: topic, numPartitions: 3, replicationFactor: 2, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false })),
+    );
+    for (const r of created) answers.set(r.topics[0].errorCode, (answers.get(r.topics[0].errorCode) ?? 0) + 1);
+    const codes = created.map((r) => r.topics[0].errorCode as number).sort((a, b) => a - b);
+    // One creation wins; the other answers TOPIC_ALREADY_EXISTS (Kafka's answer when the topic exists by the time a creation commits).
+    assert.ok(codes[0] === 0 && (codes[1] === ErrorCode.TOPIC_ALREADY_EXISTS), `round ${round}: CreateTopics answers ${codes.join(', ')} (expected 0 and ${ErrorCode.TOPIC_ALREADY_EXISTS})`);
+    const image = (n: number) => cluster.broker(n).broker.metadata.image();
+    const topicId = await waitFor(() => (image(1).topic(topic) !== undefined && image(2).topic(topic) !== undefined ? image(1).topic(topic)?.topicId : undefined), 30_000, `${topic} in both images`);
+    for (let p = 0; p < 3; p++) {
+      // Acks=all produce through the leader: the leader's log takes it, the follower's log replicates it.
+      const res = await waitFor(async () => {
+        const leader = image(1).topic(topic)?.partitions[p]?.leader ?? -1;
+        if (leader < 1) return undefined;
+        const r = await (clients[leader - 1] as WireClient).produce(topic, p, encodeRecordBatch({ records: [{ key: null, value: Buffer.from(`r${round}`) }] }));
+        return r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || r.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS ? undefined : r;
+      }, 30_000, `${topic}-${p} to accept a produce`);
+      assert.equal(res.errorCode, 0, `round ${round}: produce to ${topic}-${p}: ${res.errorCode} ${res.errorMessage ?? ''}`);
+      for (const n of [1, 2]) {
+        const part = cluster.broker(n).broker.replicas.partition(topic, p);
+        assert.ok(part !== undefined, `broker ${n} hosts ${topic}-${p}`);
+        assert.equal(readPartitionMetadata(part.log.dir), topicId, `broker ${n}: ${topic}-${p}'s directory records the committed topic id`);
+        await waitFor(() => (part.logEndOffset >= 1 ? true : undefined), 30_000, `broker ${n}'s replica of ${topic}-${p} to hold the record`);
+      }
+    }
+  }
+  const dropped = cluster.brokers.reduce((n, b) => n + b.lines.filter((l) => l.includes('dropping the log prepared for topic id')).length, 0);
+  console.log(`# CreateTopics answers over ${rounds} races (code: count): ${[...answers].map(([c, k]) => `${c}: ${k}`).join(', ')}; logs of a losing creation dropped before the partition opened: ${dropped}`);
 });
