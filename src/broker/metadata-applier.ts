@@ -10,6 +10,8 @@
  * names them) and prepareDeletion (partition directories renamed to `-delete`, durably, before
  * the topic leaves the metadata). The applier then finishes the work when the image arrives; for
  * a change it did not prepare (another writer, later: another controller) it does it all itself.
+ * Two brokers creating one topic at once: the committed topic never adopts the loser's prepared
+ * logs (another topic id), and the loser's clean-up never removes a log a partition serves.
  * Only partitions with this broker among their replicas are opened here; a reassignment that adds
  * this broker opens an empty log (it then follows), one that removes it deletes the log. Each opened partition,
  * and each partition whose leader or ISR changes, gets its role from PartitionRoles (leader,
@@ -207,10 +209,8 @@ export class MetadataApplier {
   }
 
   /**
-   * Undoes prepareLogs for partitions [from, to) of topic `topicId` whose commit failed. A log
-   * that is no longer the one this creation prepared is kept: one the applier opened for a topic
-   * of the same name committed meanwhile by another broker (it serves that partition now), or one
-   * recording another topic id (made for that topic after this creation's log was dropped).
+   * Undoes prepareLogs for partitions [from, to) of topic `topicId` whose commit failed, except
+   * logs it no longer owns: one a partition serves, or one recording another topic id.
    */
   abandonLogs(name: string, topicId: string, from: number, to: number): void {
     for (let p = from; p < to; p++) {
@@ -221,11 +221,9 @@ export class MetadataApplier {
   }
 
   /**
-   * Before opening partitions [from, end) of `t` (its creation committed): a log of the same name
-   * recording another topic id that no partition uses was prepared by a creation of this broker
-   * that lost the race (another broker committed `t` first; this broker's commit is still under
-   * way or failing). It is dropped, so the partition gets a log of its own topic: adopting it
-   * would leave a wrong partition.metadata, and the losing creation removes what it prepared.
+   * Before opening partitions [from, end) of `t`: an unused log of that name recording another
+   * topic id was prepared by this broker's creation that lost to another broker's; it is dropped
+   * (adopted, it would record the wrong id, and the losing creation would remove it under us).
    */
   private dropLogsOfLosingCreation(t: TopicImage, from: number): void {
     for (const pm of t.partitions.slice(from)) {
