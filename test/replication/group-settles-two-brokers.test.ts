@@ -15,7 +15,7 @@
  * closed and removed them, so the partition it led kept answering JoinGroup but every append
  * failed with KAFKA_STORAGE_ERROR ("log is closed", NOT_COORDINATOR to the group). The second test
  * races CreateTopics of one topic through both brokers and checks every replica's log works and
- * records the committed topic id.
+ * records the committed topic id; then the same with CreatePartitions.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -166,43 +166,52 @@ test(`a group formed while a 2-broker cluster starts (offsets RF 2) settles, ${R
   console.log(`# settle times (ms): ${timings.join(', ')}`);
 });
 
-test('CreateTopics of one topic through both brokers at once: every replica serves a working log of the committed topic', { timeout: 180_000 }, async (t) => {
+test('CreateTopics, then CreatePartitions, of one topic through both brokers at once: every replica serves a working log of the committed topic', { timeout: 240_000 }, async (t) => {
   const cluster = await startCluster({ endpoints: fx.etcd.endpoints, prefix: fx.prefix(), size: 2 });
   const clients = await Promise.all([1, 2].map((n) => WireClient.connect(cluster.broker(n).port)));
   t.after(async () => {
     for (const c of clients) c.close();
     await cluster.stop();
   });
-  const rounds = Number(process.env.COBUG_CREATE_ROUNDS ?? 15);
-  const answers = new Map<number, number>();
+  const image = (n: number) => cluster.broker(n).broker.metadata.image();
+  /** Acks=all produce through the leader (its log takes the record), then every replica's log holds it and records `topicId`. */
+  const checkPartition = async (topic: string, p: number, topicId: string, round: number): Promise<void> => {
+    const res = await waitFor(async () => {
+      const leader = image(1).topic(topic)?.partitions[p]?.leader ?? -1;
+      if (leader < 1) return undefined;
+      const r = await (clients[leader - 1] as WireClient).produce(topic, p, encodeRecordBatch({ records: [{ key: null, value: Buffer.from(`r${round}`) }] }));
+      return r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || r.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS ? undefined : r;
+    }, 30_000, `${topic}-${p} to accept a produce`);
+    assert.equal(res.errorCode, 0, `round ${round}: produce to ${topic}-${p}: ${res.errorCode} ${res.errorMessage ?? ''}`);
+    for (const n of [1, 2]) {
+      const part = cluster.broker(n).broker.replicas.partition(topic, p);
+      assert.ok(part !== undefined, `broker ${n} hosts ${topic}-${p}`);
+      assert.equal(readPartitionMetadata(part.log.dir), topicId, `broker ${n}: ${topic}-${p}'s directory records the committed topic id`);
+      await waitFor(() => (part.logEndOffset >= 1 ? true : undefined), 30_000, `broker ${n}'s replica of ${topic}-${p} to hold the record`);
+    }
+  };
+  const rounds = Number(process.env.COBUG_CREATE_ROUNDS ?? 10);
+  const answers = new Map<string, number>();
+  const count = (what: string, code: number): void => void answers.set(`${what} ${code}`, (answers.get(`${what} ${code}`) ?? 0) + 1);
   for (let round = 1; round <= rounds; round++) {
     const topic = `race-${round}`;
     const created = await Promise.all(
       clients.map((c) => c.request(WIRE_API.CreateTopics, 7, { topics: [{ name: topic, numPartitions: 3, replicationFactor: 2, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false })),
     );
-    for (const r of created) answers.set(r.topics[0].errorCode, (answers.get(r.topics[0].errorCode) ?? 0) + 1);
     const codes = created.map((r) => r.topics[0].errorCode as number).sort((a, b) => a - b);
+    for (const c of codes) count('CreateTopics', c);
     // One creation wins; the other answers TOPIC_ALREADY_EXISTS (Kafka's answer when the topic exists by the time a creation commits).
-    assert.ok(codes[0] === 0 && (codes[1] === ErrorCode.TOPIC_ALREADY_EXISTS), `round ${round}: CreateTopics answers ${codes.join(', ')} (expected 0 and ${ErrorCode.TOPIC_ALREADY_EXISTS})`);
-    const image = (n: number) => cluster.broker(n).broker.metadata.image();
+    assert.ok(codes[0] === 0 && codes[1] === ErrorCode.TOPIC_ALREADY_EXISTS, `round ${round}: CreateTopics answers ${codes.join(', ')} (expected 0 and ${ErrorCode.TOPIC_ALREADY_EXISTS})`);
     const topicId = await waitFor(() => (image(1).topic(topic) !== undefined && image(2).topic(topic) !== undefined ? image(1).topic(topic)?.topicId : undefined), 30_000, `${topic} in both images`);
-    for (let p = 0; p < 3; p++) {
-      // Acks=all produce through the leader: the leader's log takes it, the follower's log replicates it.
-      const res = await waitFor(async () => {
-        const leader = image(1).topic(topic)?.partitions[p]?.leader ?? -1;
-        if (leader < 1) return undefined;
-        const r = await (clients[leader - 1] as WireClient).produce(topic, p, encodeRecordBatch({ records: [{ key: null, value: Buffer.from(`r${round}`) }] }));
-        return r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || r.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS ? undefined : r;
-      }, 30_000, `${topic}-${p} to accept a produce`);
-      assert.equal(res.errorCode, 0, `round ${round}: produce to ${topic}-${p}: ${res.errorCode} ${res.errorMessage ?? ''}`);
-      for (const n of [1, 2]) {
-        const part = cluster.broker(n).broker.replicas.partition(topic, p);
-        assert.ok(part !== undefined, `broker ${n} hosts ${topic}-${p}`);
-        assert.equal(readPartitionMetadata(part.log.dir), topicId, `broker ${n}: ${topic}-${p}'s directory records the committed topic id`);
-        await waitFor(() => (part.logEndOffset >= 1 ? true : undefined), 30_000, `broker ${n}'s replica of ${topic}-${p} to hold the record`);
-      }
-    }
+    for (let p = 0; p < 3; p++) await checkPartition(topic, p, topicId, round);
+    // The same race adding partitions (both prepare logs of partitions 3 and 4 with the topic's id).
+    const added = await Promise.all(clients.map((c) => c.request(37, 3, { topics: [{ name: topic, count: 5, assignments: null }], timeoutMs: 10_000, validateOnly: false })));
+    const addCodes = added.map((r) => r.results[0].errorCode as number).sort((a, b) => a - b);
+    for (const c of addCodes) count('CreatePartitions', c);
+    assert.equal(addCodes[0], 0, `round ${round}: CreatePartitions answers ${addCodes.join(', ')}`);
+    await waitFor(() => (image(1).topic(topic)?.partitions.length === 5 && image(2).topic(topic)?.partitions.length === 5 ? true : undefined), 30_000, `${topic}'s 5 partitions in both images`);
+    for (let p = 3; p < 5; p++) await checkPartition(topic, p, topicId, round);
   }
   const dropped = cluster.brokers.reduce((n, b) => n + b.lines.filter((l) => l.includes('dropping the log prepared for topic id')).length, 0);
-  console.log(`# CreateTopics answers over ${rounds} races (code: count): ${[...answers].map(([c, k]) => `${c}: ${k}`).join(', ')}; logs of a losing creation dropped before the partition opened: ${dropped}`);
+  console.log(`# answers over ${rounds} races (request code: count): ${[...answers].map(([c, k]) => `${c}: ${k}`).join(', ')}; logs of a losing creation dropped before the partition opened: ${dropped}`);
 });
