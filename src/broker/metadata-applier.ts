@@ -10,6 +10,8 @@
  * names them) and prepareDeletion (partition directories renamed to `-delete`, durably, before
  * the topic leaves the metadata). The applier then finishes the work when the image arrives; for
  * a change it did not prepare (another writer, later: another controller) it does it all itself.
+ * Two brokers creating one topic at once: the committed topic never adopts the loser's prepared
+ * logs (another topic id), and the loser's clean-up never removes a log a partition serves.
  * Only partitions with this broker among their replicas are opened here; a reassignment that adds
  * this broker opens an empty log (it then follows), one that removes it deletes the log. Each opened partition,
  * and each partition whose leader or ISR changes, gets its role from PartitionRoles (leader,
@@ -24,6 +26,7 @@ import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/imag
 import type { MetadataStore } from '../metadata/store.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { DeletedLogDir, LogManager } from '../storage/log-manager.js';
+import { readPartitionMetadata } from '../storage/partition-metadata.js';
 import { Partition, type TopicSettings } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
 import type { PartitionRoles } from './partition-roles.js';
@@ -205,9 +208,32 @@ export class MetadataApplier {
     this.logs.syncNewLogDirs();
   }
 
-  /** Undoes prepareLogs for partitions [from, to) of a topic whose commit failed. */
-  abandonLogs(name: string, from: number, to: number): void {
-    for (let p = from; p < to; p++) this.logs.abandonNewLog(name, p);
+  /**
+   * Undoes prepareLogs for partitions [from, to) of topic `topicId` whose commit failed, except
+   * logs it no longer owns: one a partition serves, or one recording another topic id.
+   */
+  abandonLogs(name: string, topicId: string, from: number, to: number): void {
+    for (let p = from; p < to; p++) {
+      const plog = this.logs.getLog(name, p);
+      if (plog === undefined || this.replicas.partition(name, p)?.log === plog || recordedTopicId(plog.dir) !== topicId) continue;
+      this.logs.abandonNewLog(name, p);
+    }
+  }
+
+  /**
+   * Before opening partitions [from, end) of `t`: an unused log of that name recording another
+   * topic id was prepared by this broker's creation that lost to another broker's; it is dropped
+   * (adopted, it would record the wrong id, and the losing creation would remove it under us).
+   */
+  private dropLogsOfLosingCreation(t: TopicImage, from: number): void {
+    for (const pm of t.partitions.slice(from)) {
+      const plog = this.logs.getLog(t.name, pm.partition);
+      if (plog === undefined || this.replicas.partition(t.name, pm.partition) !== undefined) continue;
+      const recorded = recordedTopicId(plog.dir);
+      if (recorded === undefined || recorded === t.topicId) continue;
+      this.logger.info(`${t.name}-${pm.partition}: dropping the log prepared for topic id ${recorded} (a concurrent creation of ${t.name}); the topic has id ${t.topicId}`);
+      this.logs.abandonNewLog(t.name, pm.partition);
+    }
   }
 
   /**
@@ -327,6 +353,7 @@ export class MetadataApplier {
 
   /** Loads or creates the logs of partitions [from, end) of `t` and registers their Partition objects. */
   private openPartitions(t: TopicImage, from: number): void {
+    this.dropLogsOfLosingCreation(t, from);
     this.prepareLogs(t, from);
     this.openPartitionList(t, t.partitions.slice(from));
   }
@@ -354,6 +381,15 @@ export class MetadataApplier {
       this.replicas.add(partition);
       this.roles?.applyTo(partition, pm);
     }
+  }
+}
+
+/** The topic id a log directory's partition.metadata records (undefined: none, or unreadable). */
+function recordedTopicId(dir: string): string | undefined {
+  try {
+    return readPartitionMetadata(dir);
+  } catch {
+    return undefined;
   }
 }
 

@@ -34,6 +34,7 @@ import type { Logger } from '../common/logger.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
 import { initialState } from '../cluster/partition-elections.js';
 import { assignReplicas } from '../cluster/replica-assignment.js';
+import { MetadataDeltaError } from '../metadata/delta.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import type { MetadataApplier } from './metadata-applier.js';
@@ -166,7 +167,7 @@ export class TopicController {
       this.applier.syncPreparedLogs();
       image = await this.store.commit({ createdTopics: prepared });
     } catch (e) {
-      for (const t of prepared) this.applier.abandonLogs(t.name, 0, t.partitions.length);
+      for (const t of prepared) this.applier.abandonLogs(t.name, t.topicId, 0, t.partitions.length);
       const err = this.creationError(prepared.map((t) => t.name).join(', '), e);
       return results.map((r) => (r instanceof KafkaError ? r : err));
     }
@@ -179,6 +180,8 @@ export class TopicController {
   /** A failure while creating: the partial topic is gone; fs errors become KAFKA_STORAGE_ERROR. */
   private creationError(name: string, e: unknown): KafkaError {
     if (e instanceof KafkaError) return e;
+    // The commit lost to another broker's (e.g. TOPIC_ALREADY_EXISTS: the same topic created through two brokers at once).
+    if (e instanceof MetadataDeltaError) return new KafkaError(e.code, e.message);
     this.logger.error(`creating topic(s) ${name} failed; nothing of them was kept`, e);
     const code = (e as { code?: unknown } | null)?.code;
     const cause = (e as { cause?: { code?: unknown } } | null)?.cause?.code;
@@ -258,7 +261,7 @@ export class TopicController {
       this.applier.syncPreparedLogs();
       await this.store.commit({ addedPartitions: [{ topicId: t.topicId, partitions: added }] });
     } catch (e) {
-      this.applier.abandonLogs(name, current, count);
+      this.applier.abandonLogs(name, t.topicId, current, count);
       throw this.creationError(name, e);
     }
     this.logger.info(`Added partitions ${current} to ${count - 1} to topic ${name} (now ${count})`, { topic: name });
