@@ -4,6 +4,8 @@
  * dynamic members rejoin with the id they are given (MEMBER_ID_REQUIRED); v5+ static
  * membership (group.instance.id); v7+ returns the protocol type; v8+ carries a reason; v9+ lets
  * a rejoining static leader skip the assignment. The answer is held until the join phase ends.
+ * A JoinGroup to a consumer group with members is a classic member of a migrated group
+ * (group/consumer/classic-members.ts), answered at once.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import {
@@ -12,6 +14,7 @@ import {
   type JoinGroupRequest,
   type JoinGroupResponseInit,
 } from '../../protocol/generated/messages/join-group.js';
+import { classicJoinToConsumerGroup } from '../../group/consumer/classic-members.js';
 import { joinGroup } from '../../group/join.js';
 import type { JoinResult } from '../../group/member.js';
 import { joinError } from '../../group/rebalance.js';
@@ -46,6 +49,22 @@ export function joinGroupHandler(deps: GroupDeps): ApiHandler<JoinGroupRequest, 
       const v = ctx.apiVersion;
       if (req.sessionTimeoutMs < c.settings.minSessionTimeoutMs || req.sessionTimeoutMs > c.settings.maxSessionTimeoutMs) {
         return toResponse(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT), v);
+      }
+      const migrated = c.consumerGroup(req.groupId);
+      if (migrated !== undefined && migrated.size > 0) {
+        // A classic member of a consumer group (KIP-848 online migration).
+        return classicJoinToConsumerGroup(c, {
+          groupId: req.groupId,
+          memberId: req.memberId,
+          groupInstanceId: v >= 5 ? req.groupInstanceId : null,
+          sessionTimeoutMs: req.sessionTimeoutMs,
+          rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+          protocolType: req.protocolType,
+          protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+          clientId: ctx.clientId ?? '',
+          clientHost: clientHostOf(ctx),
+          apiVersion: v,
+        }).then((r) => toResponse(r, v));
       }
       const group = req.memberId === '' ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
       if (!group) return toResponse(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID), v);

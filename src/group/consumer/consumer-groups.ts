@@ -7,8 +7,9 @@
  * removed), and the replay of consumer group records.
  *
  * An empty classic group of the same id (e.g. one that only has committed offsets) becomes a
- * consumer group on the first heartbeat, as in Kafka; a classic group with members answers
- * GROUP_ID_NOT_FOUND (online migration of a live classic group is not done).
+ * consumer group on the first heartbeat, as in Kafka; a classic group with members is converted
+ * online when group.consumer.migration.policy allows it (classic-migration.ts), else answers
+ * GROUP_ID_NOT_FOUND. A classic member's session timeout is its own (classic-members.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../common/error-codes.js';
@@ -18,6 +19,7 @@ import type { GroupCoordinator } from '../coordinator.js';
 import { GroupState, type ClassicGroup } from '../group.js';
 import { GroupType } from '../groups.js';
 import { groupTombstone } from '../records.js';
+import { convertClassicGroup } from './classic-migration.js';
 import { ConsumerGroup } from './consumer-group.js';
 import {
   consumerHeartbeat,
@@ -51,12 +53,17 @@ function context(c: ConsumerGroupHost): HeartbeatContext {
 }
 
 /** The group a heartbeat works on: the consumer group, a new one, or an empty classic group it replaces (with the classic group's tombstone). */
-function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group: ConsumerGroup; records: CoordinatorRecord[] } {
+function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group: ConsumerGroup; records: CoordinatorRecord[]; converted?: boolean } {
   const existing = c.anyGroup(req.groupId);
   if (existing?.type === GroupType.Consumer) return { group: existing, records: [] };
   if (req.memberEpoch !== 0) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${req.groupId} not found`);
   if (existing === undefined) return { group: new ConsumerGroup(req.groupId, c.scheduler.now()), records: [] };
   const classic = existing as ClassicGroup;
+  if (classic.size > 0) {
+    const converted = convertClassicGroup(classic, c.consumerSettings, c.topicCatalog, c.scheduler.now());
+    c.logger.info(`Converting classic group ${req.groupId} (generation ${classic.generationId}, ${classic.size} members) to a consumer group`);
+    return { ...converted, converted: true };
+  }
   if (!classic.is(GroupState.Empty) || classic.pendingMembers.size > 0) {
     throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is a classic group with members, not a consumer group`);
   }
@@ -66,9 +73,11 @@ function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group:
 /** ConsumerGroupHeartbeat: resolves with the answer once its records are committed and replayed; rejects with KafkaError. */
 export function consumerGroupHeartbeat(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest, apiVersion: number): Promise<ConsumerHeartbeatAnswer> {
   validateHeartbeat(req, apiVersion, c.consumerSettings);
+  let convertedMembers: string[] = [];
   return c
     .runAsync(req.groupId, () => {
-      const { group, records } = groupFor(c, req);
+      const { group, records, converted } = groupFor(c, req);
+      if (converted === true) convertedMembers = [...group.subscriptions.keys()];
       if (req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
         if (!group.hasMember(req.memberId)) throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}`);
         const leaving = req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH ? staticLeave(group, req.memberId) : removeMember(group, req.memberId, c.topicCatalog);
@@ -81,6 +90,7 @@ export function consumerGroupHeartbeat(c: ConsumerGroupHost, req: ConsumerHeartb
     })
     .then((answer) => {
       if (answer.memberEpoch !== LEAVE_GROUP_MEMBER_EPOCH) scheduleTimers(c, req.groupId, answer.memberId);
+      for (const m of convertedMembers) scheduleTimers(c, req.groupId, m);
       return answer;
     });
 }
@@ -92,7 +102,7 @@ export function scheduleTimers(c: ConsumerGroupHost, groupId: string, memberId: 
   g.sessionTimers.get(memberId)?.cancel();
   g.sessionTimers.set(
     memberId,
-    c.scheduler.schedule(c.consumerSettings.sessionTimeoutMs, () => fence(c, g, memberId, 'its session expired')),
+    c.scheduler.schedule(g.subscriptions.get(memberId)?.classic?.sessionTimeoutMs ?? c.consumerSettings.sessionTimeoutMs, () => fence(c, g, memberId, 'its session expired')),
   );
   const a = g.assignment(memberId);
   if (a.state === MemberState.UnrevokedPartitions) {
