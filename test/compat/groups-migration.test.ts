@@ -1,8 +1,8 @@
 /**
  * KIP-848 online upgrade (issue 18, must-show 2): a classic group of three confluent-kafka
- * consumers (Debian's librdkafka 2.0.2, eager `range`) on a 6-partition topic under continuous
- * produce; the members are restarted one at a time with `group.protocol=consumer` (librdkafka
- * 2.12). The first consumer-protocol member converts the live classic group into a consumer group
+ * consumers (Debian's librdkafka 2.0.2, eager `range`, then again with `cooperative-sticky`) on
+ * a 6-partition topic under continuous produce; the members are restarted one at a time with
+ * `group.protocol=consumer` (librdkafka 2.12). The first consumer-protocol member converts the live classic group into a consumer group
  * (the remaining classic members keep using JoinGroup/SyncGroup/Heartbeat against it); at the end
  * the group is a consumer group (ListGroups v5 type), every produced record was consumed, and no
  * committed record was delivered again.
@@ -25,13 +25,15 @@ const OVERRIDES = {
   'offsets.topic.num.partitions': 4,
 };
 
-let broker: BrokerProcess | null = null;
+const brokers: BrokerProcess[] = [];
 const consumers: GroupConsumer[] = [];
 
 after(async () => {
   for (const c of consumers) await c.kill();
-  await broker?.kill();
-  if (broker) removeDir(broker.dataDir);
+  for (const b of brokers) {
+    await b.kill();
+    removeDir(b.dataDir);
+  }
 });
 
 /** Produces one record per partition every 50 ms until stopped; returns the values sent. */
@@ -65,23 +67,27 @@ async function groupType(bootstrap: string): Promise<string | undefined> {
   return (JSON.parse(listed.stdout.toString('utf8')) as { group: string; type: string }[]).find((g) => g.group === GROUP)?.type;
 }
 
-test('online upgrade classic → consumer: members restarted one at a time with group.protocol=consumer, no loss', { timeout: 300_000 }, async () => {
+async function upgradeOnline(strategy: 'range' | 'cooperative-sticky'): Promise<void> {
   const env = await modernLibrdkafkaEnv();
-  broker = await startBrokerProcess({ overrides: OVERRIDES });
-  const bootstrap = broker.bootstrap;
+  const b = await startBrokerProcess({ overrides: OVERRIDES });
+  brokers.push(b);
+  const bootstrap = b.bootstrap;
   const admin = new Kafka({ clientId: 'migrate-admin', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] });
   await admin.disconnect();
 
+  const mine: GroupConsumer[] = [];
   const startClassic = (id: string): GroupConsumer => {
-    const c = GroupConsumer.start('confluent', { bootstrap, group: GROUP, topic: TOPIC, id, session: 10000 });
+    const c = GroupConsumer.start('confluent', { bootstrap, group: GROUP, topic: TOPIC, id, session: 10000, strategy });
     consumers.push(c);
+    mine.push(c);
     return c;
   };
   const startModern = (id: string): GroupConsumer => {
     const c = GroupConsumer.start('confluent', { bootstrap, group: GROUP, topic: TOPIC, id, session: 10000, protocol: 'consumer' }, env);
     consumers.push(c);
+    mine.push(c);
     return c;
   };
   const producing = startProducing(bootstrap);
@@ -104,13 +110,13 @@ test('online upgrade classic → consumer: members restarted one at a time with 
   const sent = await producing.stop();
   await waitUntil(
     () => {
-      const got = new Set(consumers.flatMap((m) => m.records().map((r) => r.v as string)));
+      const got = new Set(mine.flatMap((m) => m.records().map((r) => r.v as string)));
       return sent.every((v) => got.has(v));
     },
     60_000,
     () => `all ${sent.length} records consumed; ${live.map((m) => m.describe()).join('\n')}`,
   );
-  const verdict = verifyGroup(consumers);
+  const verdict = verifyGroup(mine);
   assert.deepEqual(verdict.violations, [], 'no committed record delivered again');
 
   const admin2 = new Kafka({ clientId: 'migrate-admin2', brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
@@ -123,7 +129,11 @@ test('online upgrade classic → consumer: members restarted one at a time with 
   }
   for (const m of live) await m.stop();
   console.log(
-    `online upgrade: restarts took ${times.join(', ')} ms (stop → all 6 partitions owned again); ${sent.length} records produced, ` +
+    `online upgrade from ${strategy}: restarts took ${times.join(', ')} ms (stop → all 6 partitions owned again); ${sent.length} records produced, ` +
       `${verdict.consumed.size} consumed, ${verdict.duplicates} delivered again (uncommitted when their owner left)`,
   );
-});
+}
+
+test('online upgrade classic (eager range) → consumer: members restarted one at a time with group.protocol=consumer, no loss', { timeout: 300_000 }, () => upgradeOnline('range'));
+
+test('online upgrade classic (cooperative-sticky) → consumer: members restarted one at a time with group.protocol=consumer, no loss', { timeout: 300_000 }, () => upgradeOnline('cooperative-sticky'));
