@@ -154,3 +154,34 @@ test('group.consumer.migration.policy=disabled: a live classic group is not conv
     await b.stop();
   }
 });
+
+test('online downgrade: when the last consumer-protocol member leaves, the classic members are left with a classic group that rebalances', async () => {
+  const group = 'mig-3';
+  const classic = await classicGroup(wire, group);
+  const c1 = await cgh(wire, group, { memberId: 'consumer-1', rebalanceTimeoutMs: 5000, subscribedTopicNames: [TOPIC], topicPartitions: [] });
+  assert.equal(c1.errorCode, ErrorCode.NONE);
+  const rejoin = await classicJoin(wire, group, classic);
+  assert.equal(rejoin.generationId, 2);
+  const mine = partitionsOf((await classicSync(wire, group, classic, 2)).assignment);
+  assert.equal(mine.length, 3);
+  assert.equal(await groupType(wire, group), 'consumer');
+
+  const left = await cgh(wire, group, { memberId: 'consumer-1', memberEpoch: -1 });
+  assert.equal(left.errorCode, ErrorCode.NONE);
+  assert.equal(await groupType(wire, group), 'classic', 'only a classic member is left: the group is classic again');
+
+  // It rebalances: the member is told to rejoin, rejoins as the leader of a new generation and assigns everything to itself.
+  assert.equal((await classicHeartbeat(wire, group, classic, 2)).errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+  const again = await classicJoin(wire, group, classic, mine);
+  assert.equal(again.errorCode, ErrorCode.NONE);
+  assert.equal(again.leader, classic);
+  assert.ok(again.generationId > 2, `generation ${again.generationId}`);
+  const all = encodeAssignment({ assignedPartitions: [{ topic: TOPIC, partitions: [0, 1, 2, 3, 4, 5] }], userData: null });
+  const s = await classicSync(wire, group, classic, again.generationId, [{ memberId: classic, assignment: all }]);
+  assert.equal(s.errorCode, ErrorCode.NONE);
+  assert.deepEqual(partitionsOf(s.assignment), [0, 1, 2, 3, 4, 5]);
+  assert.equal((await classicHeartbeat(wire, group, classic, again.generationId)).errorCode, ErrorCode.NONE);
+  const described = await wire.request<{ groups: { errorCode: number; groupState: string; protocolType: string; members: { memberId: string }[] }[] }>(15, 5, { groups: [group], includeAuthorizedOperations: false });
+  assert.equal(described.groups[0]?.groupState, 'Stable');
+  assert.deepEqual(described.groups[0]?.members.map((m) => m.memberId), [classic]);
+});
