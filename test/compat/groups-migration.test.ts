@@ -5,7 +5,9 @@
  * `group.protocol=consumer` (librdkafka 2.12). The first consumer-protocol member converts the live classic group into a consumer group
  * (the remaining classic members keep using JoinGroup/SyncGroup/Heartbeat against it); at the end
  * the group is a consumer group (ListGroups v5 type), every produced record was consumed, and no
- * committed record was delivered again.
+ * committed record was delivered again. And the way back (KIP-848's downgrade): a consumer group of
+ * three librdkafka 2.12 members restarted one at a time as classic (eager) members becomes a
+ * classic group when its last consumer-protocol member leaves.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,7 +69,7 @@ async function groupType(bootstrap: string): Promise<string | undefined> {
   return (JSON.parse(listed.stdout.toString('utf8')) as { group: string; type: string }[]).find((g) => g.group === GROUP)?.type;
 }
 
-async function upgradeOnline(strategy: 'range' | 'cooperative-sticky'): Promise<void> {
+async function migrateOnline(strategy: 'range' | 'cooperative-sticky', direction: 'upgrade' | 'downgrade'): Promise<void> {
   const env = await modernLibrdkafkaEnv();
   const b = await startBrokerProcess({ overrides: OVERRIDES });
   brokers.push(b);
@@ -91,20 +93,22 @@ async function upgradeOnline(strategy: 'range' | 'cooperative-sticky'): Promise<
     return c;
   };
   const producing = startProducing(bootstrap);
-  const live = [startClassic('a'), startClassic('b'), startClassic('c')];
+  const [from, to, fromType, toType] = direction === 'upgrade' ? [startClassic, startModern, 'classic', 'consumer'] : [startModern, startClassic, 'consumer', 'classic'];
+  const live = [from('a'), from('b'), from('c')];
   await waitForAssignment(live, PARTITIONS, [2, 2, 2], 60_000);
-  assert.equal(await groupType(bootstrap), 'classic');
+  assert.equal(await groupType(bootstrap), fromType);
 
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const old = live[i] as GroupConsumer;
     const t0 = Date.now();
     await old.stop();
-    live[i] = startModern(`${old.id}2`);
+    live[i] = to(`${old.id}2`);
     await waitForAssignment(live, PARTITIONS, [2, 2, 2], 90_000);
     times.push(Date.now() - t0);
-    // The first consumer-protocol member converted the live classic group.
-    assert.equal(await groupType(bootstrap), 'consumer', `after restarting ${old.id}`);
+    // Upgrade: the first consumer-protocol member converted the live classic group. Downgrade:
+    // the group stays a consumer group until its last consumer-protocol member leaves.
+    assert.equal(await groupType(bootstrap), direction === 'upgrade' || i === 2 ? toType : fromType, `after restarting ${old.id}`);
   }
 
   const sent = await producing.stop();
@@ -123,17 +127,20 @@ async function upgradeOnline(strategy: 'range' | 'cooperative-sticky'): Promise<
   await admin2.connect();
   try {
     const groups = await admin2.listGroups();
-    assert.deepEqual(groups.groups.filter((g) => g.groupId === GROUP), [{ groupId: GROUP, protocolType: 'consumer' }]);
+    assert.deepEqual(groups.groups.filter((g) => g.groupId === GROUP), [{ groupId: GROUP, protocolType: 'consumer' }], 'both kinds list the consumer protocol type');
+    assert.equal(await groupType(bootstrap), toType);
   } finally {
     await admin2.disconnect();
   }
   for (const m of live) await m.stop();
   console.log(
-    `online upgrade from ${strategy}: restarts took ${times.join(', ')} ms (stop → all 6 partitions owned again); ${sent.length} records produced, ` +
+    `online ${direction} (classic ${strategy}): restarts took ${times.join(', ')} ms (stop → all 6 partitions owned again); ${sent.length} records produced, ` +
       `${verdict.consumed.size} consumed, ${verdict.duplicates} delivered again (uncommitted when their owner left)`,
   );
 }
 
-test('online upgrade classic (eager range) → consumer: members restarted one at a time with group.protocol=consumer, no loss', { timeout: 300_000 }, () => upgradeOnline('range'));
+test('online upgrade classic (eager range) → consumer: members restarted one at a time with group.protocol=consumer, no loss', { timeout: 300_000 }, () => migrateOnline('range', 'upgrade'));
 
-test('online upgrade classic (cooperative-sticky) → consumer: members restarted one at a time with group.protocol=consumer, no loss', { timeout: 300_000 }, () => upgradeOnline('cooperative-sticky'));
+test('online upgrade classic (cooperative-sticky) → consumer: members restarted one at a time with group.protocol=consumer, no loss', { timeout: 300_000 }, () => migrateOnline('cooperative-sticky', 'upgrade'));
+
+test('online downgrade consumer → classic (eager range): members restarted one at a time with group.protocol=classic, no loss', { timeout: 300_000 }, () => migrateOnline('range', 'downgrade'));
