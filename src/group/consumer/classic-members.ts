@@ -15,9 +15,13 @@
  * - LeaveGroup removes the member (its partitions go to the others).
  * Session timeouts are the member's classic session timeout (consumer-groups.ts scheduleTimers).
  *
- * Deviations: a JoinGroup with an unknown member id is taken as a new member (Kafka only accepts
- * the ids it handed out with MEMBER_ID_REQUIRED); a static member rejoining takes over the member
- * id holding its instance id.
+ * A JoinGroup with an unknown member id is a new member (as Kafka: from v4 after the
+ * MEMBER_ID_REQUIRED round trip); a member using the consumer protocol gets UNKNOWN_MEMBER_ID on
+ * the classic APIs. SyncGroup answers REBALANCE_IN_PROGRESS while the member is behind the group
+ * epoch.
+ * Deviations: a static member rejoining takes over the member id holding its instance id (Kafka
+ * replaces the member); Kafka's join and sync timeouts (a classic member that does not rejoin or
+ * sync in time is removed) are not armed: the session timeout removes it.
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../common/error-codes.js';
@@ -68,6 +72,7 @@ export async function classicJoinToConsumerGroup(c: ConsumerGroupHost, req: Clas
       let memberId = req.memberId === '' ? randomUUID() : req.memberId;
       if (req.groupInstanceId !== null) memberId = group.staticMemberId(req.groupInstanceId) ?? memberId;
       const known = group.hasMember(memberId);
+      if (known && !group.subscriptions.get(memberId)?.classic) throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} does not use the classic protocol`);
       const owned = new Map<string, Set<number>>();
       if (known) {
         for (const tp of sub.ownedPartitions) {
@@ -113,6 +118,8 @@ function validateClassicMember(group: ConsumerGroup, memberId: string, instanceI
   if (!group.hasMember(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
   const s = group.subscriptions.get(memberId);
   if (instanceId !== null && s?.instanceId !== instanceId) return ErrorCode.FENCED_INSTANCE_ID;
+  // A consumer-protocol member has no business on the classic path.
+  if (!s?.classic) return ErrorCode.UNKNOWN_MEMBER_ID;
   if (generationId !== group.assignment(memberId).memberEpoch) return ErrorCode.ILLEGAL_GENERATION;
   return ErrorCode.NONE;
 }
@@ -127,6 +134,9 @@ export function classicSyncToConsumerGroup(
   const code = validateClassicMember(group, req.memberId, req.groupInstanceId, req.generationId);
   if (code !== ErrorCode.NONE) return { errorCode: code, ...none };
   if (req.protocolType !== null && req.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, ...none };
+  const chosen = group.subscriptions.get(req.memberId)?.classic?.supportedProtocols[0]?.name ?? null;
+  if (req.protocolName !== null && req.protocolName !== chosen) return { errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, ...none };
+  if (group.assignment(req.memberId).memberEpoch < group.groupEpoch) return { errorCode: ErrorCode.REBALANCE_IN_PROGRESS, ...none };
   const names = new Map(group.subscribedTopics.map((t) => [t.topicId, t.name]));
   const assigned: { topic: string; partitions: number[] }[] = [];
   for (const [topicId, s] of group.assignment(req.memberId).assigned) {
@@ -134,16 +144,15 @@ export function classicSyncToConsumerGroup(
     if (topic !== undefined && s.size > 0) assigned.push({ topic, partitions: [...s].sort((a, b) => a - b) });
   }
   scheduleTimers(c, group.groupId, req.memberId);
-  const protocolName = req.protocolName ?? group.subscriptions.get(req.memberId)?.classic?.supportedProtocols[0]?.name ?? null;
-  return { errorCode: ErrorCode.NONE, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName, assignment: encodeAssignment({ assignedPartitions: assigned, userData: null }) };
+  return { errorCode: ErrorCode.NONE, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: chosen, assignment: encodeAssignment({ assignedPartitions: assigned, userData: null }) };
 }
 
-/** Whether the member's assignment must change (it must rejoin to get it). */
+/** Whether the member must rejoin (Kafka): the group epoch moved past it, it must revoke, or partitions it waits for were released. */
 function mustRejoin(group: ConsumerGroup, memberId: string): boolean {
-  if (group.groupEpoch > group.assignmentEpoch) return true;
   const a = group.assignment(memberId);
+  if (a.memberEpoch < group.groupEpoch) return true;
   if (a.state === MemberState.UnrevokedPartitions) return true;
-  if (a.state === MemberState.Stable) return a.memberEpoch !== group.assignmentEpoch;
+  if (a.state !== MemberState.UnreleasedPartitions) return false;
   const self = (t: string, p: number): number => (group.partitionOwner(t, p) === memberId ? -1 : group.currentPartitionEpoch(t, p));
   const next = reconcile({ member: a, targetEpoch: group.assignmentEpoch, target: group.target(memberId), partitionEpoch: self, owned: a.assigned });
   return !samePartitions(next.assigned, a.assigned);
@@ -171,7 +180,7 @@ export async function classicLeaveToConsumerGroup(c: ConsumerGroupHost, groupId:
     const removed = new Set<string>();
     const outcomes = leaving.map((m): ClassicLeaveOutcome => {
       const id = m.memberId !== '' ? m.memberId : m.groupInstanceId !== null ? (group.staticMemberId(m.groupInstanceId) ?? '') : '';
-      if (!group.hasMember(id) || removed.has(id)) return { ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+      if (!group.hasMember(id) || removed.has(id) || !group.subscriptions.get(id)?.classic) return { ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
       if (m.groupInstanceId !== null && group.subscriptions.get(id)?.instanceId !== m.groupInstanceId) return { ...m, errorCode: ErrorCode.FENCED_INSTANCE_ID };
       removed.add(id);
       records.push(...removeMember(group, id, c.topicCatalog));
