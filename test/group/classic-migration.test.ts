@@ -7,6 +7,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { decodeAssignment, encodeAssignment, encodeSubscription } from '../../src/protocol/consumer-protocol.js';
@@ -184,4 +187,37 @@ test('online downgrade: when the last consumer-protocol member leaves, the class
   const described = await wire.request<{ groups: { errorCode: number; groupState: string; protocolType: string; members: { memberId: string }[] }[] }>(15, 5, { groups: [group], includeAuthorizedOperations: false });
   assert.equal(described.groups[0]?.groupState, 'Stable');
   assert.deepEqual(described.groups[0]?.members.map((m) => m.memberId), [classic]);
+});
+
+test('a converted group with a classic member is reloaded from its records after a restart (ClassicMemberMetadata)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-migrate-'));
+  const config = { 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': 2 };
+  let b = await startBroker({ port: 0, dataDir: dir, config });
+  let w = await WireClient.connect(b.port);
+  try {
+    await w.createTopic(TOPIC, 6);
+    const classic = await classicGroup(w, 'mig-4');
+    assert.equal((await cgh(w, 'mig-4', { memberId: 'consumer-1', rebalanceTimeoutMs: 5000, subscribedTopicNames: [TOPIC], topicPartitions: [] })).errorCode, ErrorCode.NONE);
+    const rejoin = await classicJoin(w, 'mig-4', classic);
+    const mine = partitionsOf((await classicSync(w, 'mig-4', classic, rejoin.generationId)).assignment);
+    w.close();
+    await b.stop();
+
+    b = await startBroker({ port: 0, dataDir: dir, config });
+    w = await WireClient.connect(b.port);
+    let hbCode = -1;
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      hbCode = (await classicHeartbeat(w, 'mig-4', classic, rejoin.generationId)).errorCode;
+      if (hbCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS && hbCode !== ErrorCode.COORDINATOR_NOT_AVAILABLE && hbCode !== ErrorCode.NOT_COORDINATOR) break;
+    }
+    assert.equal(hbCode, ErrorCode.NONE, 'the classic member is still a member at its epoch');
+    assert.equal(await groupType(w, 'mig-4'), 'consumer');
+    const sync = await classicSync(w, 'mig-4', classic, rejoin.generationId);
+    assert.equal(sync.errorCode, ErrorCode.NONE);
+    assert.deepEqual(partitionsOf(sync.assignment), mine);
+  } finally {
+    w.close();
+    await b.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
