@@ -221,3 +221,14 @@ test('a converted group with a classic member is reloaded from its records after
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an empty consumer group becomes a classic group when a classic member joins (offline downgrade, any policy)', async () => {
+  const group = 'mig-5';
+  const c1 = await cgh(wire, group, { memberId: 'consumer-1', rebalanceTimeoutMs: 5000, subscribedTopicNames: [TOPIC], topicPartitions: [] });
+  assert.equal(c1.errorCode, ErrorCode.NONE);
+  assert.equal((await cgh(wire, group, { memberId: 'consumer-1', memberEpoch: -1 })).errorCode, ErrorCode.NONE);
+  assert.equal(await groupType(wire, group), 'consumer', 'an empty consumer group');
+  const classic = await classicGroup(wire, group);
+  assert.ok(classic.length > 0);
+  assert.equal(await groupType(wire, group), 'classic');
+});

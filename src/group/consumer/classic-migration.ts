@@ -16,7 +16,12 @@
  * Deviations: the conversion happens in any classic group state (members with a JoinGroup or
  * SyncGroup pending get COORDINATOR_NOT_AVAILABLE when the classic group's tombstone is replayed,
  * and rejoin); Kafka also refuses the conversion when the group is at its maximum size. The
- * downgrade (consumer → classic when the last consumer-protocol member leaves) is not done.
+ * downgrade is in classic-downgrade.ts.
+ *
+ * An empty group converts offline in either direction whatever the policy (as in Kafka): an empty
+ * classic group becomes a consumer group on the first ConsumerGroupHeartbeat (consumer-groups.ts),
+ * and an empty consumer group is removed (its records tombstoned, its committed offsets kept) when
+ * a classic member joins, which then creates a classic group (`removeEmptyConsumerGroup`).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -24,12 +29,15 @@ import type { CoordinatorRecord } from '../../coordinator/runtime.js';
 import { decodeAssignment, decodeSubscription, CONSUMER_PROTOCOL_TYPE } from '../../protocol/consumer-protocol.js';
 import type { ClassicGroup } from '../group.js';
 import { decodeCoordinatorRecord, groupTombstone } from '../records.js';
+import { GroupType } from '../groups.js';
 import { ConsumerGroup } from './consumer-group.js';
 import type { ConsumerGroupSettings, TopicCatalog } from './consumer-heartbeat.js';
 import { subscriptionMetadata } from './consumer-heartbeat.js';
 import { MemberState, NO_PARTITIONS, type MemberSubscription, type TopicPartitions } from './consumer-model.js';
+import type { ConsumerGroupHost } from './consumer-groups.js';
 import {
   currentAssignmentRecord,
+  groupTombstones,
   groupEpochRecord,
   memberMetadataRecord,
   partitionMetadataRecord,
@@ -110,4 +118,14 @@ export function convertClassicGroup(classic: ClassicGroup, settings: ConsumerGro
   }
   records.push(...converted);
   return { group, records };
+}
+
+/** Removes the empty consumer group `groupId` (a classic JoinGroup arrived); resolves once its tombstones are replayed. */
+export function removeEmptyConsumerGroup(c: ConsumerGroupHost, groupId: string): Promise<void> {
+  return c.runAsync(groupId, () => {
+    const g = c.anyGroup(groupId);
+    if (g?.type !== GroupType.Consumer || g.size > 0) return { records: [], response: undefined };
+    c.logger.info(`Removing empty consumer group ${groupId}: a classic member joins it`);
+    return { records: groupTombstones(groupId), response: undefined };
+  });
 }
