@@ -8,6 +8,7 @@ import type { LatencyHistogram } from '../src/cli/stats.js';
 import type { ClusterBenchResult, LatencyOutcome } from './cluster.js';
 import type { MetricsCostResult } from './metrics-cost.js';
 import { renderSecurity, type SecurityResult } from './security.js';
+import { renderRebalance, type RebalanceResult } from './rebalance.js';
 import type { ManyTopicsResult } from './many-topics.js';
 
 export interface Throughput {
@@ -111,6 +112,8 @@ export interface BenchResults {
   metricsCost?: MetricsCostResult;
   /** The security section: TLS and SASL_SSL throughput beside PLAINTEXT. */
   security?: SecurityResult;
+  /** The rebalance section: one member joining a 10-member group, classic vs consumer protocol. */
+  rebalance?: RebalanceResult;
   profiles: { workload: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] }[];
   targets: Target[];
 }
@@ -184,6 +187,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.cluster !== undefined) out.push(renderCluster(r.cluster));
   if (r.metricsCost !== undefined) out.push(renderMetricsCost(r.metricsCost));
   if (r.security !== undefined) out.push(renderSecurity(r.security, (h, rows) => mdTable(h, rows)));
+  if (r.rebalance !== undefined) out.push(renderRebalance(r.rebalance, (h, rows) => mdTable(h, rows)));
   out.push('## Start-up and memory\n');
   out.push(
     mdTable(

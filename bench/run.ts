@@ -5,7 +5,8 @@
  *
  * Sections: disk, produce (also consume, memory under load), latency, startup, partitions, profile,
  * cluster (etcd + three brokers, RF 3, min.insync.replicas=2, 1 KiB acks=all against one broker),
- * and partitions100k (100,000 single-partition topics created, written, restarted cleanly and after
+ * rebalance (an 11th member joins a 10-member group: classic eager / cooperative vs KIP-848's
+ * consumer protocol, bench/rebalance.ts), and partitions100k (100,000 single-partition topics created, written, restarted cleanly and after
  * kill -9; minutes long, so only with --only partitions100k; --topics N changes the count).
  * Scale: default (2M × 100 B, 1M × 1 KiB), --quick (smoke, ~2 min), --full (5M records as in the
  * spec). SAMSA_BENCH_SCALE=quick|default|full and SAMSA_BENCH_RECORDS=N override from the
@@ -33,6 +34,7 @@ import { clusterScenario, type LatencyOutcome } from './cluster.js';
 import { manyTopicsScenario } from './many-topics.js';
 import { metricsCostScenario } from './metrics-cost.js';
 import { securityScenario } from './security.js';
+import { rebalanceScenario } from './rebalance.js';
 import { summariseProfile } from './profile.js';
 import { seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type ScaleResult, type Target, type Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
@@ -42,7 +44,7 @@ const CLI = join(ROOT, 'dist/src/cli/samsa.js');
 const NULL_BROKER = join(ROOT, 'dist/bench/null-broker.js');
 const EXAMPLE_SRC = '/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c';
 const PARTITIONS = 6;
-const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'security', 'partitions100k'] as const;
+const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'security', 'rebalance', 'partitions100k'] as const;
 /** Sections run only when named in --only. */
 const OPT_IN_SECTIONS: readonly string[] = ['partitions100k'];
 type Section = (typeof SECTIONS)[number];
@@ -720,6 +722,17 @@ async function main(): Promise<void> {
       createTopic: (port, name, partitions) => createTopic(port, name, partitions),
       produce: (port, topic, size, records, acks, extra) => perfProduce(bin, port, topic, size, records, acks, extra),
       consume: (port, topic, records, extra) => perfConsume(bin, port, topic, records, extra),
+    });
+  }
+
+  if (sections.has('rebalance')) {
+    // One member joins a 10-member group: classic (eager, cooperative) vs consumer protocol (bench/rebalance.ts).
+    results.rebalance = await rebalanceScenario({
+      log,
+      work,
+      repeats: Math.max(3, scale.repeats),
+      startBroker: async (dataDir, overrides) => startBroker('samsa', dataDir, [], overrides),
+      createTopic: (port, name, partitions) => createTopic(port, name, partitions),
     });
   }
 

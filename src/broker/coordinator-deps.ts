@@ -147,6 +147,9 @@ export function groupCoordinatorSettings(config: BrokerConfig): GroupCoordinator
       get maxSize() {
         return config.int('group.consumer.max.size');
       },
+      get migrationPolicy() {
+        return (config.str('group.consumer.migration.policy') ?? 'bidirectional').toLowerCase();
+      },
       assignors: config.list('group.consumer.assignors').map((a) => (/RangeAssignor$/.test(a) ? 'range' : /UniformAssignor$/.test(a) ? 'uniform' : a)),
     },
   };

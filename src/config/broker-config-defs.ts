@@ -92,6 +92,8 @@ const own: ConfigKeyDef[] = [
   { name: 'group.consumer.session.timeout.ms', type: ConfigType.int, defaultValue: 45000, validate: atLeast(1) },
   { name: 'group.consumer.max.size', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(1) },
   { name: 'group.consumer.assignors', type: ConfigType.list, defaultValue: ['uniform', 'range'], readOnly: true, validate: (v) => (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string' && /^(uniform|range|org\.apache\.kafka\.coordinator\.group\.assignor\.(Uniform|Range)Assignor)$/.test(a)) ? undefined : 'the assignors are uniform and range (or their Kafka class names)') },
+  // KIP-848 online migration between classic and consumer groups (group/consumer/classic-migration.ts).
+  { name: 'group.consumer.migration.policy', type: ConfigType.string, defaultValue: 'bidirectional', validate: (v) => (typeof v === 'string' && /^(disabled|upgrade|downgrade|bidirectional)$/i.test(v) ? undefined : 'one of DISABLED, UPGRADE, DOWNGRADE, BIDIRECTIONAL') },
   // KIP-932 share groups (group/share/, broker/share/): Kafka 4's names and defaults, served when the
   // protocols above include 'share'. group.share.auto.offset.reset is Samsa's broker-wide stand-in
   // for Kafka's per-group share.auto.offset.reset.

@@ -365,7 +365,10 @@ export class GroupCoordinator implements GroupRuntime {
       return;
     }
     const v = d.value;
-    if (loaded === null && prior?.type === GroupType.Classic) {
+    // (An Empty classic group standing for offsets only, at generation 0, is replaced by a record
+    // with members: a consumer group downgraded to a classic one, consumer/classic-downgrade.ts.)
+    const downgraded = prior?.type === GroupType.Classic && prior.size === 0 && prior.generationId === 0 && v.members.length > 0;
+    if (loaded === null && prior?.type === GroupType.Classic && !downgraded) {
       // A live group: its membership is in memory; the record carries the generation's assignments.
       if (v.generation !== prior.generationId) return;
       for (const m of v.members) {

@@ -118,13 +118,13 @@ test('ConsumerGroupHeartbeat: join, a second member, revocation before reassignm
   assert.equal(fetchedOk.groups[0]?.errorCode, ErrorCode.NONE);
   assert.equal(fetchedOk.groups[0]?.topics[0]?.partitions[0]?.committedOffset, 0n);
 
-  // ListGroups v5 shows the type; the classic APIs see GROUP_ID_NOT_FOUND.
+  // ListGroups v5 shows the type; a consumer-protocol member on the classic APIs is UNKNOWN_MEMBER_ID (Kafka 4's throwIfMemberDoesNotUseClassicProtocol).
   const listed = await wire.request<{ groups: { groupId: string; groupType: string; groupState: string }[] }>(16, 5, { statesFilter: [], typesFilter: ['consumer'] });
   assert.deepEqual(listed.groups.find((g) => g.groupId === 'g1'), { groupId: 'g1', protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' });
   const classicOnly = await wire.request<{ groups: { groupId: string }[] }>(16, 5, { statesFilter: [], typesFilter: ['classic'] });
   assert.equal(classicOnly.groups.some((g) => g.groupId === 'g1'), false);
   const classicHb = await wire.request<{ errorCode: number }>(12, 4, { groupId: 'g1', generationId: 1, memberId: 'member-1', groupInstanceId: null });
-  assert.equal(classicHb.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  assert.equal(classicHb.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
 
   // member-2 leaves: member-1 gets everything at the next epoch.
   const left = await hb({ groupId: 'g1', memberId: 'member-2', memberEpoch: -1 });

@@ -4,6 +4,9 @@
  * dynamic members rejoin with the id they are given (MEMBER_ID_REQUIRED); v5+ static
  * membership (group.instance.id); v7+ returns the protocol type; v8+ carries a reason; v9+ lets
  * a rejoining static leader skip the assignment. The answer is held until the join phase ends.
+ * A JoinGroup to a consumer group with members is a classic member of a migrated group
+ * (group/consumer/classic-members.ts), answered at once; an empty consumer group is removed
+ * and replaced by a classic group.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import {
@@ -12,6 +15,8 @@ import {
   type JoinGroupRequest,
   type JoinGroupResponseInit,
 } from '../../protocol/generated/messages/join-group.js';
+import { removeEmptyConsumerGroup } from '../../group/consumer/classic-migration.js';
+import { classicJoinToConsumerGroup } from '../../group/consumer/classic-members.js';
 import { joinGroup } from '../../group/join.js';
 import type { JoinResult } from '../../group/member.js';
 import { joinError } from '../../group/rebalance.js';
@@ -47,28 +52,49 @@ export function joinGroupHandler(deps: GroupDeps): ApiHandler<JoinGroupRequest, 
       if (req.sessionTimeoutMs < c.settings.minSessionTimeoutMs || req.sessionTimeoutMs > c.settings.maxSessionTimeoutMs) {
         return toResponse(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT), v);
       }
-      const group = req.memberId === '' ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
-      if (!group) return toResponse(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID), v);
-      return new Promise<JoinGroupResponseInit>((resolve) => {
-        joinGroup(
-          c,
-          group,
-          {
-            groupId: req.groupId,
-            memberId: req.memberId,
-            groupInstanceId: v >= 5 ? req.groupInstanceId : null,
-            sessionTimeoutMs: req.sessionTimeoutMs,
-            rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
-            protocolType: req.protocolType,
-            protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
-            clientId: ctx.clientId ?? '',
-            clientHost: clientHostOf(ctx),
-            apiVersion: v,
-            reason: req.reason,
-          },
-          (r) => resolve(toResponse(r, v)),
-        );
-      });
+      const migrated = c.consumerGroup(req.groupId);
+      if (migrated !== undefined && migrated.size > 0) {
+        // A classic member of a consumer group (KIP-848 online migration).
+        return classicJoinToConsumerGroup(c, {
+          groupId: req.groupId,
+          memberId: req.memberId,
+          groupInstanceId: v >= 5 ? req.groupInstanceId : null,
+          sessionTimeoutMs: req.sessionTimeoutMs,
+          rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+          protocolType: req.protocolType,
+          protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+          clientId: ctx.clientId ?? '',
+          clientHost: clientHostOf(ctx),
+          apiVersion: v,
+        }).then((r) => toResponse(r, v));
+      }
+      const classicJoin = (): JoinGroupResponseInit | Promise<JoinGroupResponseInit> => {
+        const group = req.memberId === '' ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
+        if (!group) return toResponse(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID), v);
+        return new Promise<JoinGroupResponseInit>((resolve) => {
+          joinGroup(
+            c,
+            group,
+            {
+              groupId: req.groupId,
+              memberId: req.memberId,
+              groupInstanceId: v >= 5 ? req.groupInstanceId : null,
+              sessionTimeoutMs: req.sessionTimeoutMs,
+              rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+              protocolType: req.protocolType,
+              protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+              clientId: ctx.clientId ?? '',
+              clientHost: clientHostOf(ctx),
+              apiVersion: v,
+              reason: req.reason,
+            },
+            (r) => resolve(toResponse(r, v)),
+          );
+        });
+      };
+      // An empty consumer group is removed first: the classic member then creates a classic group.
+      if (migrated !== undefined) return removeEmptyConsumerGroup(c, req.groupId).then(() => classicJoin());
+      return classicJoin();
     },
     errorResponse(req, errorCode, ctx) {
       return toResponse(joinError(req.memberId, errorCode), ctx.apiVersion);

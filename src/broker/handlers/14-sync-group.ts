@@ -3,7 +3,8 @@
  * Version notes: v3+ static membership (group.instance.id); v5+ carries the protocol type and
  * name, checked against the group's (INCONSISTENT_GROUP_PROTOCOL) and returned. The leader's
  * assignment is written to `__consumer_offsets` before any member receives its share; followers
- * wait for it.
+ * wait for it. A classic member of a migrated consumer group gets its assignment from
+ * group/consumer/classic-members.ts.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import {
@@ -13,6 +14,7 @@ import {
   type SyncGroupResponseInit,
 } from '../../protocol/generated/messages/sync-group.js';
 import type { SyncResult } from '../../group/member.js';
+import { classicSyncToConsumerGroup } from '../../group/consumer/classic-members.js';
 import { syncGroup } from '../../group/membership.js';
 import { syncError } from '../../group/rebalance.js';
 import { checkGroupRequest, type GroupDeps } from './group-context.js';
@@ -33,9 +35,21 @@ export function syncGroupHandler(deps: GroupDeps): ApiHandler<SyncGroupRequest, 
     handle(ctx, req) {
       const c = deps.groups;
       checkGroupRequest(c, req.groupId);
+      const v = ctx.apiVersion;
+      const migrated = c.consumerGroup(req.groupId);
+      if (migrated !== undefined && migrated.size > 0) {
+        return toResponse(
+          classicSyncToConsumerGroup(c, migrated, {
+            memberId: req.memberId,
+            groupInstanceId: v >= 3 ? req.groupInstanceId : null,
+            generationId: req.generationId,
+            protocolType: v >= 5 ? req.protocolType : null,
+            protocolName: v >= 5 ? req.protocolName : null,
+          }),
+        );
+      }
       const group = c.group(req.groupId);
       if (!group) return toResponse(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
-      const v = ctx.apiVersion;
       return new Promise<SyncGroupResponseInit>((resolve) => {
         syncGroup(
           c,

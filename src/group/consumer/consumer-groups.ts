@@ -7,8 +7,11 @@
  * removed), and the replay of consumer group records.
  *
  * An empty classic group of the same id (e.g. one that only has committed offsets) becomes a
- * consumer group on the first heartbeat, as in Kafka; a classic group with members answers
- * GROUP_ID_NOT_FOUND (online migration of a live classic group is not done).
+ * consumer group on the first heartbeat, as in Kafka; a classic group with members is converted
+ * online when group.consumer.migration.policy allows it (classic-migration.ts), else answers
+ * GROUP_ID_NOT_FOUND. A classic member's session timeout is its own (classic-members.ts). When
+ * the last consumer-protocol member leaves and only classic members remain, the group becomes a
+ * classic group again (classic-downgrade.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../common/error-codes.js';
@@ -17,7 +20,11 @@ import type { CoordinatorRecord } from '../../coordinator/runtime.js';
 import type { GroupCoordinator } from '../coordinator.js';
 import { GroupState, type ClassicGroup } from '../group.js';
 import { GroupType } from '../groups.js';
+import { prepareRebalance, rescheduleHeartbeat } from '../rebalance.js';
 import { groupTombstone } from '../records.js';
+import type { GroupRuntime } from '../runtime.js';
+import { downgradeRecords } from './classic-downgrade.js';
+import { convertClassicGroup } from './classic-migration.js';
 import { ConsumerGroup } from './consumer-group.js';
 import {
   consumerHeartbeat,
@@ -41,7 +48,7 @@ export const DEFAULT_CONSUMER_GROUP_SETTINGS: ConsumerGroupSettings = {
 };
 
 /** What the consumer group side needs of the coordinator (GroupCoordinator implements it). */
-export type ConsumerGroupHost = Pick<GroupCoordinator, 'scheduler' | 'logger' | 'runAsync' | 'run' | 'anyGroup' | 'availability'> & {
+export type ConsumerGroupHost = Pick<GroupCoordinator, 'scheduler' | 'logger' | 'runAsync' | 'run' | 'anyGroup' | 'availability'> & GroupRuntime & {
   readonly consumerSettings: ConsumerGroupSettings;
   readonly topicCatalog: TopicCatalog;
 };
@@ -51,12 +58,17 @@ function context(c: ConsumerGroupHost): HeartbeatContext {
 }
 
 /** The group a heartbeat works on: the consumer group, a new one, or an empty classic group it replaces (with the classic group's tombstone). */
-function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group: ConsumerGroup; records: CoordinatorRecord[] } {
+function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group: ConsumerGroup; records: CoordinatorRecord[]; converted?: boolean } {
   const existing = c.anyGroup(req.groupId);
   if (existing?.type === GroupType.Consumer) return { group: existing, records: [] };
   if (req.memberEpoch !== 0) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${req.groupId} not found`);
   if (existing === undefined) return { group: new ConsumerGroup(req.groupId, c.scheduler.now()), records: [] };
   const classic = existing as ClassicGroup;
+  if (classic.size > 0) {
+    const converted = convertClassicGroup(classic, c.consumerSettings, c.topicCatalog, c.scheduler.now());
+    c.logger.info(`Converting classic group ${req.groupId} (generation ${classic.generationId}, ${classic.size} members) to a consumer group`);
+    return { ...converted, converted: true };
+  }
   if (!classic.is(GroupState.Empty) || classic.pendingMembers.size > 0) {
     throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is a classic group with members, not a consumer group`);
   }
@@ -66,12 +78,17 @@ function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group:
 /** ConsumerGroupHeartbeat: resolves with the answer once its records are committed and replayed; rejects with KafkaError. */
 export function consumerGroupHeartbeat(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest, apiVersion: number): Promise<ConsumerHeartbeatAnswer> {
   validateHeartbeat(req, apiVersion, c.consumerSettings);
+  let convertedMembers: string[] = [];
+  let downgraded = false;
   return c
     .runAsync(req.groupId, () => {
-      const { group, records } = groupFor(c, req);
+      const { group, records, converted } = groupFor(c, req);
+      if (converted === true) convertedMembers = [...group.subscriptions.keys()];
       if (req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
         if (!group.hasMember(req.memberId)) throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}`);
-        const leaving = req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH ? staticLeave(group, req.memberId) : removeMember(group, req.memberId, c.topicCatalog);
+        const downgrade = req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH ? downgradeRecords(group, req.memberId, c.consumerSettings, c.scheduler.now()) : null;
+        if (downgrade !== null) downgraded = true;
+        const leaving = downgrade ?? (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH ? staticLeave(group, req.memberId) : removeMember(group, req.memberId, c.topicCatalog));
         c.logger.info(`Member ${req.memberId} ${req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH ? 'left' : 'left temporarily (static)'} consumer group ${req.groupId}`);
         return { records: [...records, ...leaving], response: { memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null } };
       }
@@ -81,6 +98,8 @@ export function consumerGroupHeartbeat(c: ConsumerGroupHost, req: ConsumerHeartb
     })
     .then((answer) => {
       if (answer.memberEpoch !== LEAVE_GROUP_MEMBER_EPOCH) scheduleTimers(c, req.groupId, answer.memberId);
+      for (const m of convertedMembers) scheduleTimers(c, req.groupId, m);
+      if (downgraded) onDowngraded(c, req.groupId);
       return answer;
     });
 }
@@ -92,7 +111,7 @@ export function scheduleTimers(c: ConsumerGroupHost, groupId: string, memberId: 
   g.sessionTimers.get(memberId)?.cancel();
   g.sessionTimers.set(
     memberId,
-    c.scheduler.schedule(c.consumerSettings.sessionTimeoutMs, () => fence(c, g, memberId, 'its session expired')),
+    c.scheduler.schedule(g.subscriptions.get(memberId)?.classic?.sessionTimeoutMs ?? c.consumerSettings.sessionTimeoutMs, () => fence(c, g, memberId, 'its session expired')),
   );
   const a = g.assignment(memberId);
   if (a.state === MemberState.UnrevokedPartitions) {
@@ -120,11 +139,25 @@ function fence(c: ConsumerGroupHost, g: ConsumerGroup, memberId: string, why: st
   c.logger.info(`Removing member ${memberId} from consumer group ${g.groupId}: ${why}`);
   c.run(
     g.groupId,
-    () => (g.hasMember(memberId) ? { records: removeMember(g, memberId, c.topicCatalog), response: undefined } : { records: [], response: undefined }),
+    () => {
+      if (!g.hasMember(memberId)) return { records: [], response: false };
+      const downgrade = downgradeRecords(g, memberId, c.consumerSettings, c.scheduler.now());
+      return { records: downgrade ?? removeMember(g, memberId, c.topicCatalog), response: downgrade !== null };
+    },
     (o) => {
+      if (o.ok && o.response === true) onDowngraded(c, g.groupId);
       if (!o.ok) c.logger.warn(`Could not remove member ${memberId} from consumer group ${g.groupId}: ${o.error instanceof Error ? o.error.message : String(o.error)}`);
     },
   );
+}
+
+/** The group became a classic group (classic-downgrade.ts): its members' sessions run, and it rebalances so they rejoin. */
+function onDowngraded(c: ConsumerGroupHost, groupId: string): void {
+  const g = c.anyGroup(groupId);
+  if (g?.type !== GroupType.Classic) return;
+  c.logger.info(`Consumer group ${groupId} became a classic group (generation ${g.generationId}, ${g.size} classic members)`);
+  for (const m of g.members.values()) rescheduleHeartbeat(c, g, m);
+  if (g.is(GroupState.Stable)) prepareRebalance(c, g, 'the group was downgraded from a consumer group to a classic group');
 }
 
 /** Cancels every timer of the group (unloaded, removed, coordinator shut down). */

@@ -30,6 +30,7 @@ import {
   LEAVE_GROUP_MEMBER_EPOCH,
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   samePartitions,
+  type ClassicMemberMetadata,
   type MemberAssignment,
   type MemberSubscription,
   type SubscribedTopic,
@@ -59,6 +60,8 @@ export interface ConsumerHeartbeatRequest {
   readonly owned: TopicPartitions | null;
   readonly clientId: string;
   readonly clientHost: string;
+  /** A classic member's JoinGroup (online migration): its session timeout and protocols. */
+  readonly classic?: ClassicMemberMetadata | null;
 }
 
 export interface ConsumerHeartbeatAnswer {
@@ -83,6 +86,8 @@ export interface ConsumerGroupSettings {
   readonly maxSize: number;
   /** group.consumer.assignors: the first is the default. */
   readonly assignors: readonly string[];
+  /** group.consumer.migration.policy (lower case): disabled, upgrade, downgrade or bidirectional (the default). */
+  readonly migrationPolicy?: string;
 }
 
 export interface HeartbeatContext {
@@ -173,7 +178,17 @@ function sameSubscription(a: MemberSubscription, b: MemberSubscription): boolean
     a.rebalanceTimeoutMs === b.rebalanceTimeoutMs &&
     a.serverAssignor === b.serverAssignor &&
     a.subscribedTopicNames.length === b.subscribedTopicNames.length &&
-    a.subscribedTopicNames.every((t, i) => t === b.subscribedTopicNames[i])
+    a.subscribedTopicNames.every((t, i) => t === b.subscribedTopicNames[i]) &&
+    sameClassic(a.classic ?? null, b.classic ?? null)
+  );
+}
+
+function sameClassic(a: ClassicMemberMetadata | null, b: ClassicMemberMetadata | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.sessionTimeoutMs === b.sessionTimeoutMs &&
+    a.supportedProtocols.length === b.supportedProtocols.length &&
+    a.supportedProtocols.every((p, i) => p.name === b.supportedProtocols[i]?.name && p.metadata.equals(b.supportedProtocols[i]?.metadata ?? Buffer.alloc(0)))
   );
 }
 
@@ -279,6 +294,7 @@ export function consumerHeartbeat(group: ConsumerGroup, req: ConsumerHeartbeatRe
     subscribedTopicRegex: req.subscribedTopicRegex !== null ? req.subscribedTopicRegex : (prior?.subscribedTopicRegex ?? null),
     rebalanceTimeoutMs: req.rebalanceTimeoutMs !== -1 ? req.rebalanceTimeoutMs : (prior?.rebalanceTimeoutMs ?? -1),
     serverAssignor: req.serverAssignor ?? prior?.serverAssignor ?? null,
+    classic: req.classic ?? null,
   };
   const subs = new Map(group.subscriptions);
   if (replaced !== undefined) subs.delete(replaced);

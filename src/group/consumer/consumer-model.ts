@@ -34,6 +34,14 @@ export interface MemberSubscription {
   readonly subscribedTopicRegex: string | null;
   readonly rebalanceTimeoutMs: number;
   readonly serverAssignor: string | null;
+  /** Set for a member that speaks the classic protocol (JoinGroup/SyncGroup/Heartbeat) to this group (online migration). */
+  readonly classic?: ClassicMemberMetadata | null;
+}
+
+/** Kafka's ClassicMemberMetadata: what a classic member joined with. */
+export interface ClassicMemberMetadata {
+  readonly sessionTimeoutMs: number;
+  readonly supportedProtocols: readonly { readonly name: string; readonly metadata: Buffer }[];
 }
 
 export interface MemberAssignment {

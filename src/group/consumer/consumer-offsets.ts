@@ -5,7 +5,9 @@
  * the member must exist (UNKNOWN_MEMBER_ID), use OffsetCommit v9+ (UNSUPPORTED_VERSION: older
  * versions carry a generation, not a member epoch), and give its current epoch
  * (STALE_MEMBER_EPOCH: the client refreshes its epoch by heartbeating and retries).
- * Transactional commits without member information are accepted as Kafka does.
+ * Transactional commits without member information are accepted as Kafka does. A classic member
+ * of a migrated group (classic-members.ts) commits with any version and its generation, which must
+ * be its member epoch (ILLEGAL_GENERATION otherwise).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -22,6 +24,11 @@ export function validateConsumerOffsetCommit(group: ConsumerGroup, memberId: str
   if (memberEpoch < 0 && group.size === 0) return;
   if (transactional && memberEpoch === -1 && memberId === '') return;
   if (!group.hasMember(memberId)) throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${group.groupId}`);
+  if (group.subscriptions.get(memberId)?.classic) {
+    // A classic member (online migration) commits with its generation, which is its member epoch.
+    if (memberEpoch !== group.assignment(memberId).memberEpoch) throw new KafkaError(ErrorCode.ILLEGAL_GENERATION, `The generation ${memberEpoch} is not the current generation ${group.assignment(memberId).memberEpoch} of classic member ${memberId}`);
+    return;
+  }
   if (!transactional && apiVersion < 9) throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, 'A member of a consumer group (KIP-848) must commit with OffsetCommit v9 or later');
   validateEpoch(group, memberId, memberEpoch);
 }

@@ -85,7 +85,7 @@ export function partitionMetadataRecord(group: string, topics: readonly Subscrib
 }
 
 export function memberMetadataRecord(group: string, memberId: string, s: MemberSubscription): CoordinatorRecord {
-  return { key: memberKey(group, memberId), value: value((w) => encodeConsumerGroupMemberMetadataValue(w, { ...s, classicMemberMetadata: null }, VALUE_VERSION)) };
+  return { key: memberKey(group, memberId), value: value((w) => encodeConsumerGroupMemberMetadataValue(w, { ...s, classicMemberMetadata: s.classic ?? null }, VALUE_VERSION)) };
 }
 
 export function targetEpochRecord(group: string, epoch: number): CoordinatorRecord {
@@ -169,6 +169,7 @@ export function decodeConsumerRecord(keyVersion: number, kr: Reader, raw: Buffer
           subscribedTopicRegex: v.subscribedTopicRegex,
           rebalanceTimeoutMs: v.rebalanceTimeoutMs,
           serverAssignor: v.serverAssignor,
+          classic: v.classicMemberMetadata,
         },
       };
     }
