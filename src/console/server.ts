@@ -19,6 +19,7 @@ import { ConsoleContext, type ConsoleServices } from './context.js';
 import { clusterRoutes } from './routes-cluster.js';
 import { groupRoutes } from './routes-groups.js';
 import { messageRoutes } from './routes-messages.js';
+import { securityRoutes } from './routes-security.js';
 import { topicRoutes } from './routes-topics.js';
 
 export interface ConsoleOptions {
@@ -79,6 +80,7 @@ export function buildConsoleApp(ctx: ConsoleContext, onError: (e: unknown) => vo
   topicRoutes(app, ctx);
   messageRoutes(app, ctx);
   groupRoutes(app, ctx);
+  securityRoutes(app, ctx);
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     if (path.startsWith('/api/') || path === '/api') {
