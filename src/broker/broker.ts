@@ -257,8 +257,8 @@ export class Broker {
       const { startConfiguredRestProxy } = await import('../rest/embedded.js');
       this.restProxy = await startConfiguredRestProxy(this.config, this.listeners.map((l) => ({ host: l.host, port: l.port, protocol: protocolOf(this.config, l.name) })), this.logger.child('rest-proxy'));
     }
-    this.console = await startBrokerConsole(this.config, this.listeners, this.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [], this.logger.child('console'));
     this.schemaRegistry = startEmbeddedRegistry(this.config, this.listeners, this.logger, this.registryStart.signal);
+    this.console = await startBrokerConsole(this.config, this.listeners, this.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [], this.logger.child('console'), this.schemaRegistry);
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 

@@ -20,7 +20,7 @@ const options: readonly OptionSpec[] = [
   { name: 'port', arg: 'N', help: 'HTTP port of the console', default: '8080' },
   { name: 'host', arg: 'ADDRESS', help: 'Address the console listens on (0.0.0.0: every interface)', default: '127.0.0.1' },
   { name: 'metrics', arg: 'URL', help: 'A Samsa metrics endpoint (http://host:port/metrics), optional' },
-  { name: 'schema-registry', arg: 'URL', help: 'Schema registry URL (its pages come later; accepted now)' },
+  { name: 'schema-registry', arg: 'URL', help: 'Schema registry URL: the Schemas page, and record values decoded through it' },
   { name: 'connect', arg: 'URL', help: 'Kafka Connect URL (its pages come later; accepted now)' },
   { name: 'command-config', arg: 'FILE', help: "Kafka client properties (security.protocol, sasl.*, ssl.*) for the cluster connection" },
   { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },

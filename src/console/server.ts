@@ -19,6 +19,7 @@ import { ConsoleContext, type ConsoleServices } from './context.js';
 import { clusterRoutes } from './routes-cluster.js';
 import { groupRoutes } from './routes-groups.js';
 import { messageRoutes } from './routes-messages.js';
+import { schemaRoutes } from './routes-schemas.js';
 import { securityRoutes } from './routes-security.js';
 import { topicRoutes } from './routes-topics.js';
 
@@ -31,7 +32,8 @@ export interface ConsoleOptions {
   port?: number;
   clientId?: string;
   metricsUrl?: string | null;
-  schemaRegistryUrl?: string | null;
+  /** The schema registry (a promise when it is known only later, as a broker's embedded one). */
+  schemaRegistryUrl?: string | Promise<string> | null;
   connectUrl?: string | null;
   /** TLS and SASL for the cluster connections (a --command-config file); undefined: PLAINTEXT. */
   security?: ClientSecurity | undefined;
@@ -81,6 +83,7 @@ export function buildConsoleApp(ctx: ConsoleContext, onError: (e: unknown) => vo
   messageRoutes(app, ctx);
   groupRoutes(app, ctx);
   securityRoutes(app, ctx);
+  schemaRoutes(app, ctx);
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     if (path.startsWith('/api/') || path === '/api') {
