@@ -4,7 +4,10 @@
  * (avsc), JSON Schema payloads are UTF-8 JSON, and Protobuf payloads start with the message
  * indexes (a zigzag varint count, then that many zigzag varints naming the message: the n-th
  * top-level message of the schema file, then the n-th nested one...; a single 0 byte stands for
- * [0]) followed by the message (protobufjs). Schema references are loaded from the registry into
+ * [0]) followed by the message (protobufjs). Samsa's leniency: a Protobuf value whose message
+ * indexes do not name a message of the schema, or whose message does not decode, is tried as the
+ * schema's first message without indexes, the form @kafkajs/confluent-schema-registry writes
+ * (answered with a note saying so). Schema references are loaded from the registry into
  * the same name space (Avro named types, Protobuf imports), at most REFS_MAX of them.
  *
  * The answer is JSON text: Avro bytes/fixed as strings of code points 0-255 (Avro's JSON encoding)
@@ -22,9 +25,9 @@ const REFS_MAX = 100;
 /** Values larger than this are not decoded (the browser shows their bytes). */
 export const DECODE_MAX = 4 * 1024 * 1024;
 
-export type Decoded = { schemaId: number; schemaType: string; json: string; truncated: boolean } | { schemaId: number | null; error: string };
+export type Decoded = { schemaId: number; schemaType: string; json: string; truncated: boolean; note?: string } | { schemaId: number | null; error: string };
 
-type Decode = (payload: Buffer) => unknown;
+type Decode = (payload: Buffer) => { value: unknown; note?: string };
 
 /** Avro's JSON form of bytes: each byte as the code point of the same value. */
 function jsonSafe(v: unknown): string {
@@ -80,10 +83,10 @@ export class SchemaDecoder {
         avro.Type.forSchema(JSON.parse(text) as avro.Schema, { registry });
       });
       const type = avro.Type.forSchema(JSON.parse(s.schema) as avro.Schema, { registry });
-      return { schemaType: 'AVRO', decode: (payload) => type.fromBuffer(payload) as unknown };
+      return { schemaType: 'AVRO', decode: (payload) => ({ value: type.fromBuffer(payload) as unknown }) };
     }
     if (s.schemaType === 'JSON') {
-      return { schemaType: 'JSON', decode: (payload) => JSON.parse(payload.toString('utf8')) as unknown };
+      return { schemaType: 'JSON', decode: (payload) => ({ value: JSON.parse(payload.toString('utf8')) as unknown }) };
     }
     if (s.schemaType === 'PROTOBUF') {
       const root = new protobuf.Root();
@@ -95,21 +98,32 @@ export class SchemaDecoder {
       root.resolveAll();
       const ns: protobuf.NamespaceBase = parsed.package !== undefined ? (root.lookup(parsed.package) as protobuf.Namespace | null) ?? root : root;
       const messagesOf = (n: protobuf.NamespaceBase): protobuf.Type[] => n.nestedArray.filter((x): x is protobuf.Type => x instanceof protobuf.Type);
+      const asObject = (t: protobuf.Type, body: Buffer): unknown => ({ [t.name]: t.toObject(t.decode(body), { longs: String, enums: String, bytes: String }) });
       return {
         schemaType: 'PROTOBUF',
         decode: (payload) => {
-          const pos = { at: 0 };
-          const count = readVarint(payload, pos);
-          const indexes = count === 0 ? [0] : Array.from({ length: count }, () => readVarint(payload, pos));
-          let types = messagesOf(ns);
-          let type: protobuf.Type | undefined;
-          for (const i of indexes) {
-            type = types[i];
-            if (type === undefined) throw new Error(`the schema has no message at index ${indexes.join('.')}`);
-            types = messagesOf(type);
+          try {
+            const pos = { at: 0 };
+            const count = readVarint(payload, pos);
+            if (count < 0 || count > 100) throw new Error(`${count} message indexes`);
+            const indexes = count === 0 ? [0] : Array.from({ length: count }, () => readVarint(payload, pos));
+            let types = messagesOf(ns);
+            let type: protobuf.Type | undefined;
+            for (const i of indexes) {
+              type = types[i];
+              if (type === undefined) throw new Error(`the schema has no message at index ${indexes.join('.')}`);
+              types = messagesOf(type);
+            }
+            return { value: asObject(type as protobuf.Type, payload.subarray(pos.at)) };
+          } catch (e) {
+            const first = messagesOf(ns)[0];
+            if (first === undefined) throw e;
+            try {
+              return { value: asObject(first, payload), note: `no message indexes: decoded as ${first.name}` };
+            } catch {
+              throw e;
+            }
           }
-          const t = type as protobuf.Type;
-          return { [t.name]: t.toObject(t.decode(payload.subarray(pos.at)), { longs: String, enums: String, bytes: String }) };
         },
       };
     }
@@ -139,8 +153,9 @@ export class SchemaDecoder {
       return { schemaId: id, error: `schema ${id}: ${e instanceof Error ? e.message : String(e)}` };
     }
     try {
-      const json = jsonSafe(schema.decode(b.subarray(5)));
-      return { schemaId: id, schemaType: schema.schemaType, json: json.length > maxChars ? json.slice(0, maxChars) : json, truncated: json.length > maxChars };
+      const { value, note } = schema.decode(b.subarray(5));
+      const json = jsonSafe(value);
+      return { schemaId: id, schemaType: schema.schemaType, json: json.length > maxChars ? json.slice(0, maxChars) : json, truncated: json.length > maxChars, ...(note !== undefined ? { note } : {}) };
     } catch (e) {
       return { schemaId: id, error: `does not decode as ${schema.schemaType} schema ${id}: ${e instanceof Error ? e.message : String(e)}` };
     }

@@ -40,7 +40,7 @@ export function render(b, mode) {
   if (b === null) return { text: 'null', isNull: true };
   if (mode === 'schema') {
     const d = b.decoded;
-    if (d && d.json !== undefined) return { text: d.json, note: d.schemaType + ', schema id ' + d.schemaId + (d.truncated ? ' (decoded text cut; show all for the rest)' : '') };
+    if (d && d.json !== undefined) return { text: d.json, note: d.schemaType + ', schema id ' + d.schemaId + (d.note ? ' (' + d.note + ')' : '') + (d.truncated ? ' (decoded text cut; show all for the rest)' : '') };
     const r = render(b, 'text');
     return { text: r.text, note: d ? d.error : 'not in the schema registry wire format' };
   }
