@@ -15,9 +15,10 @@
  * as base64, default values left out, like Confluent's JsonFormat). A value that is not in the
  * wire format, or does not decode, is answered with the reason instead: the browser shows the
  * raw bytes then. Parsed schemas are cached by id (SCHEMAS_MAX); a failed look-up is not cached.
+ * avsc and protobufjs are loaded on the first schema of their kind.
  */
-import avro from 'avsc';
-import protobuf from 'protobufjs';
+import type avroModule from 'avsc';
+import type protobufModule from 'protobufjs';
 import type { RegistryClient, SchemaReference } from './registry-client.js';
 
 const SCHEMAS_MAX = 1000;
@@ -78,17 +79,19 @@ export class SchemaDecoder {
   private async load(id: number): Promise<{ schemaType: string; decode: Decode }> {
     const s = await this.registry.byId(id);
     if (s.schemaType === 'AVRO') {
-      const registry: Record<string, avro.Type> = {};
+      const avro: typeof avroModule = (await import('avsc')).default;
+      const registry: Record<string, avroModule.Type> = {};
       await this.references(s.references, (_name, text) => {
-        avro.Type.forSchema(JSON.parse(text) as avro.Schema, { registry });
+        avro.Type.forSchema(JSON.parse(text) as avroModule.Schema, { registry });
       });
-      const type = avro.Type.forSchema(JSON.parse(s.schema) as avro.Schema, { registry });
+      const type = avro.Type.forSchema(JSON.parse(s.schema) as avroModule.Schema, { registry });
       return { schemaType: 'AVRO', decode: (payload) => ({ value: type.fromBuffer(payload) as unknown }) };
     }
     if (s.schemaType === 'JSON') {
       return { schemaType: 'JSON', decode: (payload) => ({ value: JSON.parse(payload.toString('utf8')) as unknown }) };
     }
     if (s.schemaType === 'PROTOBUF') {
+      const protobuf: typeof protobufModule = (await import('protobufjs')).default;
       const root = new protobuf.Root();
       await this.references(s.references, (name, text) => {
         protobuf.parse(text, root, { keepCase: true, alternateCommentMode: true });
@@ -96,9 +99,9 @@ export class SchemaDecoder {
       });
       const parsed = protobuf.parse(s.schema, root, { keepCase: true, alternateCommentMode: true });
       root.resolveAll();
-      const ns: protobuf.NamespaceBase = parsed.package !== undefined ? (root.lookup(parsed.package) as protobuf.Namespace | null) ?? root : root;
-      const messagesOf = (n: protobuf.NamespaceBase): protobuf.Type[] => n.nestedArray.filter((x): x is protobuf.Type => x instanceof protobuf.Type);
-      const asObject = (t: protobuf.Type, body: Buffer): unknown => ({ [t.name]: t.toObject(t.decode(body), { longs: String, enums: String, bytes: String }) });
+      const ns: protobufModule.NamespaceBase = parsed.package !== undefined ? (root.lookup(parsed.package) as protobufModule.Namespace | null) ?? root : root;
+      const messagesOf = (n: protobufModule.NamespaceBase): protobufModule.Type[] => n.nestedArray.filter((x): x is protobufModule.Type => x instanceof protobuf.Type);
+      const asObject = (t: protobufModule.Type, body: Buffer): unknown => ({ [t.name]: t.toObject(t.decode(body), { longs: String, enums: String, bytes: String }) });
       return {
         schemaType: 'PROTOBUF',
         decode: (payload) => {
@@ -108,13 +111,13 @@ export class SchemaDecoder {
             if (count < 0 || count > 100) throw new Error(`${count} message indexes`);
             const indexes = count === 0 ? [0] : Array.from({ length: count }, () => readVarint(payload, pos));
             let types = messagesOf(ns);
-            let type: protobuf.Type | undefined;
+            let type: protobufModule.Type | undefined;
             for (const i of indexes) {
               type = types[i];
               if (type === undefined) throw new Error(`the schema has no message at index ${indexes.join('.')}`);
               types = messagesOf(type);
             }
-            return { value: asObject(type as protobuf.Type, payload.subarray(pos.at)) };
+            return { value: asObject(type as protobufModule.Type, payload.subarray(pos.at)) };
           } catch (e) {
             const first = messagesOf(ns)[0];
             if (first === undefined) throw e;

@@ -179,7 +179,7 @@ export function MessageBrowser({ topic, partitions: known }) {
       <thead><tr><th>Partition</th><th>Offset</th><th>Timestamp (UTC)</th><th>Key</th><th>Value</th><th>Headers</th></tr></thead>
       <tbody>${result.records.map((r) => html`<tr data-offset=${r.offset} data-partition=${r.partition}>
         <td>${r.partition}</td><td class="num">${r.offset}</td><td class="small">${time(r.timestamp)}</td>
-        <td><${Bytes} b=${r.key} mode=${format} onShowAll=${() => showAll(r)} /></td>
+        <td><${Bytes} b=${r.key} mode=${format === 'schema' && !(r.key && r.key.decoded) ? 'text' : format} onShowAll=${() => showAll(r)} /></td>
         <td class="val"><${Bytes} b=${r.value} mode=${format} onShowAll=${() => showAll(r)} /></td>
         <td>${r.headers.length === 0 ? html`<span class="muted">-</span>` : r.headers.map((x) => html`<div class="small"><strong>${x.key}</strong>: ${render(x.value, 'text').text}</div>`)}</td>
       </tr>`)}</tbody>
