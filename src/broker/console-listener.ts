@@ -6,7 +6,8 @@
  * metrics endpoint for byte rates, and with schema.registry.listeners its schema registry page uses
  * the broker's embedded registry. fastify and the console's modules are loaded only when
  * the property is set. Without a PLAINTEXT listener the console is not started (a warning says
- * why): the console's client does not speak TLS or SASL yet.
+ * why): it connects as a plaintext client of its own broker (`samsa console --command-config`
+ * connects over TLS or SASL).
  */
 import type { BoundListener } from './listener-binding.js';
 import type { BrokerConfig } from '../config/broker-config.js';

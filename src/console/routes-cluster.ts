@@ -1,7 +1,7 @@
 /**
  * The console API's cluster views: the overview (brokers with liveness, topic and partition
- * counts, under-replicated and offline partitions), throughput counters, broker configs, ACLs,
- * quotas and SCRAM users (routes-security.ts). docs/console.md documents each answer.
+ * counts, under-replicated and offline partitions), throughput counters and broker configs (ACLs,
+ * quotas and SCRAM users: routes-security.ts). docs/console.md documents each answer.
  *
  * Kafka's rules (client/cluster-status.ts): a broker named as a replica but not registered is
  * down; a partition with an ISR smaller than its replicas is under-replicated, one without a live
