@@ -48,7 +48,7 @@ async function scramLogin(user: string, password: string): Promise<string> {
   }
 }
 
-async function confirmIn(page: Page, row: ReturnType<Page['locator']>, label: string, word: string): Promise<void> {
+async function confirmIn(row: ReturnType<Page['locator']>, label: string, word: string): Promise<void> {
   await row.getByRole('button', { name: label, exact: true }).click();
   await row.getByLabel('confirmation').fill(word);
   await row.getByRole('button', { name: `Confirm ${label.toLowerCase()}` }).click();
@@ -76,7 +76,7 @@ test('ACLs added and deleted, a quota set and removed, a SCRAM user saved (kafka
   const acls = await page.getByTestId('acls').innerText();
   assert.match(acls, /User:carol\s+\*\s+ALLOW\s+WRITE\s+TOPIC\s+orders\s+LITERAL/);
   assert.match(acls, /User:carol\s+\*\s+DENY\s+READ\s+GROUP\s+billing-\s+PREFIXED/);
-  await confirmIn(page, page.locator('[data-testid=acls] tbody tr', { hasText: 'orders' }), 'Delete', 'delete');
+  await confirmIn(page.locator('[data-testid=acls] tbody tr', { hasText: 'orders' }), 'Delete', 'delete');
   await page.getByTestId('notice').getByText('Deleted 1 ACL.').waitFor();
   await page.locator('[data-testid=acls] tbody tr', { hasText: 'orders' }).waitFor({ state: 'detached' });
   assert.equal(await page.locator('[data-testid=acls] tbody tr').count(), 1);
@@ -100,7 +100,7 @@ test('ACLs added and deleted, a quota set and removed, a SCRAM user saved (kafka
   const quotas = await page.getByTestId('quotas').innerText();
   assert.match(quotas, /user=carol\s+producer_byte_rate\s+1048576/);
   assert.match(quotas, /user=\(default\)\s+request_percentage\s+50/);
-  await confirmIn(page, page.locator('[data-testid=quotas] tbody tr', { hasText: 'user=carol' }), 'Remove', 'remove');
+  await confirmIn(page.locator('[data-testid=quotas] tbody tr', { hasText: 'user=carol' }), 'Remove', 'remove');
   await page.getByTestId('notice').getByText('Removed producer_byte_rate of user=carol.').waitFor();
   await page.locator('[data-testid=quotas] tbody tr', { hasText: 'user=carol' }).waitFor({ state: 'detached' });
 

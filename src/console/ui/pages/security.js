@@ -60,6 +60,7 @@ function SetQuota({ run, busy, reload }) {
   const [user, setUser] = useState('');
   const [userDefault, setUserDefault] = useState(false);
   const [client, setClient] = useState('');
+  const [clientDefault, setClientDefault] = useState(false);
   const [ip, setIp] = useState('');
   const [key, setKey] = useState('producer_byte_rate');
   const [value, setValue] = useState('');
@@ -69,14 +70,15 @@ function SetQuota({ run, busy, reload }) {
     if (ip !== '') entity.ip = ip;
     else {
       if (user !== '' || userDefault) entity.user = userDefault ? null : user;
-      if (client !== '') entity['client-id'] = client;
+      if (client !== '' || clientDefault) entity['client-id'] = clientDefault ? null : client;
     }
     if (await run(() => api('/api/quotas', { method: 'POST', body: { entity, set: { [key]: value } } }), (r) => 'Set ' + key + '=' + r.set[key] + ' for ' + entityText(r.entity) + '.')) reload();
   };
   return html`<form class="card form browse" onSubmit=${submit} data-testid="set-quota">
     ${input('User', 'user', user, setUser, { placeholder: 'user name', disabled: userDefault })}
     <label class="inline"><input type="checkbox" name="userDefault" checked=${userDefault} onChange=${(e) => setUserDefault(e.target.checked)} /> default user</label>
-    ${input('Client id', 'clientId', client, setClient, { placeholder: 'optional' })}
+    ${input('Client id', 'clientId', client, setClient, { placeholder: 'optional', disabled: clientDefault })}
+    <label class="inline"><input type="checkbox" name="clientDefault" checked=${clientDefault} onChange=${(e) => setClientDefault(e.target.checked)} /> default client</label>
     ${input('IP', 'ip', ip, setIp, { placeholder: 'instead of user/client' })}
     ${select('Quota', 'key', key, setKey, QUOTA_KEYS)}
     ${input('Value', 'value', value, setValue, { type: 'number', min: '0', step: 'any', required: true })}
