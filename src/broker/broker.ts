@@ -260,8 +260,8 @@ export class Broker {
       const ownRegistry = this.config.list('schema.registry.listeners').length > 0 ? () => this.schemaRegistry?.then((r) => r.url) ?? Promise.reject(new Error('the schema registry is not running')) : null;
       this.restProxy = await startConfiguredRestProxy(this.config, this.listeners, this.logger.child('rest-proxy'), ownRegistry);
     }
-    this.console = await startBrokerConsole(this.config, this.listeners, this.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [], this.logger.child('console'));
     this.schemaRegistry = startEmbeddedRegistry(this.config, this.listeners, this.logger, this.registryStart.signal);
+    this.console = await startBrokerConsole(this.config, this.listeners, this.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [], this.logger.child('console'), this.schemaRegistry);
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 

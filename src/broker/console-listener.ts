@@ -3,9 +3,11 @@
  * `samsa start --console`): the console (src/console) is started as a Kafka client of this
  * broker's first PLAINTEXT listener, exactly as `samsa console --bootstrap-server` would be,
  * and stopped before the listeners close; with metrics.listeners it also reads this broker's
- * metrics endpoint for byte rates. fastify and the console's modules are loaded only when
+ * metrics endpoint for byte rates, and with schema.registry.listeners its schema registry page uses
+ * the broker's embedded registry. fastify and the console's modules are loaded only when
  * the property is set. Without a PLAINTEXT listener the console is not started (a warning says
- * why): the console's client does not speak TLS or SASL yet.
+ * why): it connects as a plaintext client of its own broker (`samsa console --command-config`
+ * connects over TLS or SASL).
  */
 import type { BoundListener } from './listener-binding.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -15,7 +17,7 @@ import type { RunningConsole } from '../console/server.js';
 
 const LOCAL: Readonly<Record<string, string>> = { '': '127.0.0.1', '0.0.0.0': '127.0.0.1', '::': '::1' };
 
-export async function startBrokerConsole(config: BrokerConfig, listeners: readonly BoundListener[], metricsUrls: readonly string[], logger: Logger): Promise<RunningConsole | null> {
+export async function startBrokerConsole(config: BrokerConfig, listeners: readonly BoundListener[], metricsUrls: readonly string[], logger: Logger, schemaRegistry: Promise<{ readonly url: string }> | null = null): Promise<RunningConsole | null> {
   const spec = config.list('console.listeners')[0];
   if (spec === undefined) return null;
   const own = listeners.find((l) => protocolOf(config, l.name) === 'PLAINTEXT');
@@ -32,6 +34,7 @@ export async function startBrokerConsole(config: BrokerConfig, listeners: readon
     host: consoleHost,
     port: Number(m?.[2] ?? 8080),
     metricsUrl: metricsUrls.length > 0 ? metricsUrls.join(',') : null,
+    schemaRegistryUrl: schemaRegistry === null ? null : schemaRegistry.then((r) => r.url),
     onError: (e) => logger.error('console request failed', e),
   });
   logger.info(`Console on ${running.url}`);

@@ -3,12 +3,11 @@
  * [--schema-registry URL] [--connect URL] [--command-config FILE]` serves the web console
  * (src/console) until Ctrl-C. It is a Kafka client: it works against any Kafka-protocol cluster.
  *
- * --command-config takes Kafka's client properties file (kafka-*.sh --command-config). Until the
- * protocol client speaks TLS and SASL, only security.protocol=PLAINTEXT (the default) is accepted;
- * anything else is refused with a message rather than connecting without the security asked for.
+ * --command-config takes Kafka's client properties file (kafka-*.sh --command-config, read by
+ * command-config.ts): security.protocol PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL with its
+ * sasl.* and ssl.* settings; every connection of the console to the cluster uses it. A file the
+ * client cannot honour (GSSAPI, JKS stores) is refused with a message rather than ignored.
  */
-import { readFileSync } from 'node:fs';
-import { parseProperties } from '../config/properties-file.js';
 import { formatOptions, type OptionSpec } from './args.js';
 import { connectionOptions } from './client.js';
 import { runParsed } from './command.js';
@@ -21,7 +20,7 @@ const options: readonly OptionSpec[] = [
   { name: 'port', arg: 'N', help: 'HTTP port of the console', default: '8080' },
   { name: 'host', arg: 'ADDRESS', help: 'Address the console listens on (0.0.0.0: every interface)', default: '127.0.0.1' },
   { name: 'metrics', arg: 'URL', help: 'A Samsa metrics endpoint (http://host:port/metrics), optional' },
-  { name: 'schema-registry', arg: 'URL', help: 'Schema registry URL (its pages come later; accepted now)' },
+  { name: 'schema-registry', arg: 'URL', help: 'Schema registry URL: the Schemas page, and record values decoded through it' },
   { name: 'connect', arg: 'URL', help: 'Kafka Connect URL (its pages come later; accepted now)' },
   { name: 'command-config', arg: 'FILE', help: "Kafka client properties (security.protocol, sasl.*, ssl.*) for the cluster connection" },
   { name: 'help', aliases: ['-h'], value: false, help: 'Show this help' },
@@ -42,28 +41,11 @@ function url(v: string | undefined, name: string): string | null {
   return v;
 }
 
-/** The security settings of a --command-config file; PLAINTEXT only for now. */
-export function checkCommandConfig(file: string | undefined): void {
-  if (file === undefined) return;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError(`Cannot read --command-config ${file}: ${(e as Error).message}.`);
-  }
-  const props = parseProperties(text);
-  const protocol = (props.get('security.protocol') ?? 'PLAINTEXT').toUpperCase();
-  if (protocol !== 'PLAINTEXT') {
-    throw new CliError(`security.protocol=${protocol} in ${file} is not supported by the console yet (PLAINTEXT only).`, 'Point the console at a PLAINTEXT listener of the cluster.', { exitCode: ExitCode.FAILED });
-  }
-}
-
 export function runConsole(args: string[]): Promise<number> {
   return runParsed('samsa console', args, options, usage, async (a) => {
     if (a.positional.length > 0) throw new CliError(`Unexpected argument '${a.positional[0]}'.`, "Run 'samsa console --help' for usage.");
     const s = connectionSettings(a);
     const port = a.int('port', 0, 65535) ?? 8080;
-    checkCommandConfig(a.get('command-config'));
     const { startConsole } = await import('../console/server.js');
     const running = await startConsole({
       bootstrap: s.bootstrap,
@@ -73,6 +55,7 @@ export function runConsole(args: string[]): Promise<number> {
       metricsUrl: url(a.get('metrics'), 'metrics'),
       schemaRegistryUrl: url(a.get('schema-registry'), 'schema-registry'),
       connectUrl: url(a.get('connect'), 'connect'),
+      security: s.security,
       onError: (e) => process.stderr.write(`samsa console: request failed: ${e instanceof Error ? e.message : String(e)}\n`),
     }).catch((e: unknown) => {
       throw new CliError(`Cannot start the console on port ${port}: ${(e as Error).message}.`, 'Choose another --port.', { exitCode: ExitCode.FAILED });

@@ -15,16 +15,16 @@ import type { KafkaConnection } from './connection.js';
 
 const Key = { DescribeAcls: 29, DescribeClientQuotas: 48, DescribeUserScramCredentials: 50 } as const;
 
-const RESOURCE_TYPES: Readonly<Record<number, string>> = { 0: 'UNKNOWN', 1: 'ANY', 2: 'TOPIC', 3: 'GROUP', 4: 'CLUSTER', 5: 'TRANSACTIONAL_ID', 6: 'DELEGATION_TOKEN', 7: 'USER' };
-const OPERATIONS: Readonly<Record<number, string>> = {
+export const RESOURCE_TYPES: Readonly<Record<number, string>> = { 0: 'UNKNOWN', 1: 'ANY', 2: 'TOPIC', 3: 'GROUP', 4: 'CLUSTER', 5: 'TRANSACTIONAL_ID', 6: 'DELEGATION_TOKEN', 7: 'USER' };
+export const OPERATIONS: Readonly<Record<number, string>> = {
   0: 'UNKNOWN', 1: 'ANY', 2: 'ALL', 3: 'READ', 4: 'WRITE', 5: 'CREATE', 6: 'DELETE', 7: 'ALTER', 8: 'DESCRIBE',
   9: 'CLUSTER_ACTION', 10: 'DESCRIBE_CONFIGS', 11: 'ALTER_CONFIGS', 12: 'IDEMPOTENT_WRITE', 13: 'CREATE_TOKENS', 14: 'DESCRIBE_TOKENS', 15: 'TWO_PHASE_COMMIT',
 };
-const PATTERN_TYPES: Readonly<Record<number, string>> = { 0: 'UNKNOWN', 1: 'ANY', 2: 'MATCH', 3: 'LITERAL', 4: 'PREFIXED' };
-const PERMISSIONS: Readonly<Record<number, string>> = { 0: 'UNKNOWN', 1: 'ANY', 2: 'DENY', 3: 'ALLOW' };
-const SCRAM_MECHANISMS: Readonly<Record<number, string>> = { 1: 'SCRAM-SHA-256', 2: 'SCRAM-SHA-512' };
+export const PATTERN_TYPES: Readonly<Record<number, string>> = { 0: 'UNKNOWN', 1: 'ANY', 2: 'MATCH', 3: 'LITERAL', 4: 'PREFIXED' };
+export const PERMISSIONS: Readonly<Record<number, string>> = { 0: 'UNKNOWN', 1: 'ANY', 2: 'DENY', 3: 'ALLOW' };
+export const SCRAM_MECHANISMS: Readonly<Record<number, string>> = { 1: 'SCRAM-SHA-256', 2: 'SCRAM-SHA-512' };
 
-const named = (table: Readonly<Record<number, string>>, code: number): string => table[code] ?? String(code);
+export const named = (table: Readonly<Record<number, string>>, code: number): string => table[code] ?? String(code);
 
 export interface AclRow {
   resourceType: string;

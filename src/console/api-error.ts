@@ -11,7 +11,7 @@
  * Kafka error name. Input the console rejects itself is 400 BAD_REQUEST.
  */
 import { AdminError } from '../client/admin.js';
-import { ClientConnectionError } from '../client/connection.js';
+import { ClientAuthenticationError, ClientConnectionError } from '../client/connection.js';
 import { ErrorCode } from '../common/error-codes.js';
 
 export class ApiError extends Error {
@@ -57,6 +57,7 @@ export function toApiError(e: unknown): ApiError {
     if (INVALID.has(e.code)) return new ApiError(400, e.errorName, msg);
     return new ApiError(502, e.errorName, msg);
   }
+  if (e instanceof ClientAuthenticationError) return new ApiError(403, 'SASL_AUTHENTICATION_FAILED', e.message, 'Check the credentials in --command-config.');
   if (e instanceof ClientConnectionError) return new ApiError(503, 'CLUSTER_UNAVAILABLE', `Cannot reach the cluster: ${e.message}`, 'Check that the brokers are running and --bootstrap-server names them.');
   if (e instanceof Error && 'statusCode' in e && typeof e.statusCode === 'number' && e.statusCode < 500) {
     const code = e.statusCode === 404 ? 'NOT_FOUND' : e.statusCode === 405 ? 'METHOD_NOT_ALLOWED' : e.statusCode === 413 ? 'TOO_LARGE' : 'BAD_REQUEST';

@@ -1,30 +1,47 @@
 /**
  * What every console route uses: the cluster client (client/cluster-client.ts: a connection per
  * broker, cached metadata), one GroupAdmin over it (re-made when its connection breaks), and the
- * optional services the pages appear for (Samsa metrics endpoints; schema registry and Connect
- * later).
+ * optional services the pages appear for (Samsa metrics endpoints, the schema registry with its
+ * client and record decoder; Connect later).
  */
 import { OffsetSpec } from '../client/admin.js';
 import type { ClusterClient } from '../client/cluster-client.js';
 import { ClientConnectionError, type KafkaConnection } from '../client/connection.js';
 import { GroupAdmin } from '../client/group-admin.js';
 import { offsetsAt } from '../client/partition-offsets.js';
+import { RegistryClient } from './registry-client.js';
+import { SchemaDecoder } from './schema-decoder.js';
 
 export interface ConsoleServices {
   /** Samsa metrics endpoints (…/metrics, comma separated), or null. */
   metricsUrl: string | null;
-  /** Hooks for later pages: the schema registry and Kafka Connect URLs (null: page hidden). */
-  schemaRegistryUrl: string | null;
+  /** The schema registry's URL (a promise: a broker's embedded registry is known once it listens), or null: page hidden. */
+  schemaRegistryUrl: string | Promise<string> | null;
+  /** Kafka Connect's URL, for its later pages (null: page hidden). */
   connectUrl: string | null;
 }
 
 export class ConsoleContext {
   private groupAdmin: GroupAdmin | null = null;
+  /** The schema registry's client and the decoder of wire-format records (null: no registry). */
+  readonly registry: RegistryClient | null;
+  readonly decoder: SchemaDecoder | null;
 
   constructor(
     readonly cluster: ClusterClient,
     readonly services: ConsoleServices,
-  ) {}
+  ) {
+    const url = services.schemaRegistryUrl;
+    if (url !== null) {
+      // A registry that failed to start rejects every look-up (503), not the console's start.
+      if (typeof url !== 'string') url.catch(() => undefined);
+      this.registry = new RegistryClient(() => Promise.resolve(url));
+      this.decoder = new SchemaDecoder(this.registry);
+    } else {
+      this.registry = null;
+      this.decoder = null;
+    }
+  }
 
   /** Runs `fn` on a bootstrap broker; a connection that broke meanwhile is replaced once. */
   async any<T>(fn: (c: KafkaConnection) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 /**
  * The console API's cluster views: the overview (brokers with liveness, topic and partition
- * counts, under-replicated and offline partitions), throughput counters, broker configs, ACLs,
- * quotas and SCRAM users. docs/console.md documents each answer.
+ * counts, under-replicated and offline partitions), throughput counters and broker configs (ACLs,
+ * quotas and SCRAM users: routes-security.ts). docs/console.md documents each answer.
  *
  * Kafka's rules (client/cluster-status.ts): a broker named as a replica but not registered is
  * down; a partition with an ISR smaller than its replicas is under-replicated, one without a live
@@ -14,9 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { fetchMetadata, OffsetSpec } from '../client/admin.js';
 import { brokerRows, describeCluster, describeFeatures, isOffline, isUnderReplicated, partitionRows } from '../client/cluster-status.js';
-import { describeAllAcls, describeAllQuotas, describeScramUsers } from '../client/security-admin.js';
 import { ConfigResource, describeConfigs } from '../client/config-admin.js';
-import { ApiError } from './api-error.js';
 import type { ConsoleContext } from './context.js';
 import { readByteCounters } from './metrics-source.js';
 import { int } from './validate.js';
@@ -86,16 +84,4 @@ export function clusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const id = int((req.params as Record<string, string>)['id'], 'broker id', 0, 2 ** 31 - 1);
     return ctx.any((c) => describeConfigs(c, ConfigResource.broker, String(id)));
   });
-
-  app.get('/api/acls', async () => ctx.any((c) => describeAllAcls(c)));
-  app.get('/api/quotas', async () => ctx.any((c) => describeAllQuotas(c)));
-  app.get('/api/users', async () => {
-    try {
-      return await ctx.any((c) => describeScramUsers(c));
-    } catch (e) {
-      if (e instanceof Error && /UNSUPPORTED_VERSION|no codec/.test(e.message)) throw new ApiError(501, 'UNSUPPORTED', 'The cluster does not support SCRAM users (DescribeUserScramCredentials).');
-      throw e;
-    }
-  });
-
 }

@@ -7,7 +7,9 @@
  * records matched the filter, `scan` records were read, or the high watermark is reached, and
  * answers each key, value and header value as base64 cut to `preview` bytes with its real size,
  * so a browser never receives an unbounded value; "show all" asks again for one record with a
- * larger preview (at most PREVIEW_MAX). The answer's `next` offsets continue a live tail.
+ * larger preview (at most PREVIEW_MAX). The answer's `next` offsets continue a live tail. With
+ * `decode=schema` (a schema registry configured), keys and values in Confluent's wire format are
+ * also answered decoded (schema-decoder.ts) as JSON text cut to 4 x `preview` characters.
  *
  * Producing sends one record (text or base64 key and value, text headers) to a partition chosen
  * by the caller, or by Kafka's default partitioner (murmur2 of the key; round robin without).
@@ -20,6 +22,7 @@ import { partitionForKey } from '../common/murmur2.js';
 import type { KafkaRecord } from '../protocol/records/record.js';
 import { badRequest, notFound } from './api-error.js';
 import type { ConsoleContext } from './context.js';
+import { type Decoded } from './schema-decoder.js';
 import { isEmptyFilter, matches, parseJsonPath, type MessageFilter } from './message-filter.js';
 import { int, oneOf, optString, record, topicName } from './validate.js';
 
@@ -38,6 +41,8 @@ interface Bytes {
   /** base64 of the first `preview` bytes. */
   base64: string;
   truncated: boolean;
+  /** With decode=schema, for bytes in Confluent's wire format. */
+  decoded?: Decoded;
 }
 
 const bytesOf = (b: Buffer | null, preview: number): Bytes | null => (b === null ? null : { size: b.length, base64: b.subarray(0, preview).toString('base64'), truncated: b.length > preview });
@@ -50,6 +55,7 @@ interface Browse {
   limit: number;
   scan: number;
   preview: number;
+  decode: boolean;
   filter: MessageFilter;
 }
 
@@ -77,6 +83,7 @@ function parseBrowse(q: Record<string, unknown>, t: TopicMeta | undefined, topic
     limit: int(q['limit'], 'limit', 1, LIMIT_MAX, 50),
     scan: int(q['scan'], 'scan', 1, SCAN_MAX, SCAN_DEFAULT),
     preview: int(q['preview'], 'preview', 0, PREVIEW_MAX, PREVIEW_DEFAULT),
+    decode: oneOf(q['decode'], 'decode', ['none', 'schema'] as const, 'none') === 'schema',
     filter,
   };
 }
@@ -126,19 +133,31 @@ export function messageRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     }
     found.sort((x, y) => (b.partitions.length === 1 ? Number(x.r.offset - y.r.offset) : Number(x.r.timestamp - y.r.timestamp) || x.partition - y.partition || Number(x.r.offset - y.r.offset)));
     const page = b.mode === 'newest' ? found.slice(-b.limit) : found.slice(0, b.limit);
+    const decoder = ctx.decoder;
+    if (b.decode && decoder === null) throw badRequest('decode=schema needs a schema registry', 'Start the console with --schema-registry URL.');
+    const maxChars = Math.max(b.preview, 1024) * 4;
+    const shown = async (v: Buffer | null): Promise<Bytes | null> => {
+      const out = bytesOf(v, b.preview);
+      if (out === null || v === null || !b.decode || decoder === null) return out;
+      const decoded = await decoder.decode(v, maxChars);
+      return decoded === null ? out : { ...out, decoded };
+    };
+    const records = await Promise.all(
+      page.map(async ({ partition, r }) => ({
+        partition,
+        offset: Number(r.offset),
+        timestamp: Number(r.timestamp),
+        key: await shown(r.key),
+        value: await shown(r.value),
+        headers: r.headers.map((h) => ({ key: h.key, value: bytesOf(h.value, b.preview) })),
+      })),
+    );
     return {
       topic,
       scanned,
       next,
       partitions: Object.fromEntries(b.partitions.map((p) => [p, { startOffset: Number(starts.get(tpKey(topic, p)) ?? -1n), endOffset: Number(ends.get(tpKey(topic, p)) ?? -1n) }])),
-      records: page.map(({ partition, r }) => ({
-        partition,
-        offset: Number(r.offset),
-        timestamp: Number(r.timestamp),
-        key: bytesOf(r.key, b.preview),
-        value: bytesOf(r.value, b.preview),
-        headers: r.headers.map((h) => ({ key: h.key, value: bytesOf(h.value, b.preview) })),
-      })),
+      records,
     };
   });
 

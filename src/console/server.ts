@@ -12,13 +12,15 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ClusterClient } from '../client/cluster-client.js';
-import { KafkaConnection } from '../client/connection.js';
+import { KafkaConnection, type ClientSecurity } from '../client/connection.js';
 import { ApiError, errorBody, toApiError } from './api-error.js';
 import { appShell, loadAssets } from './assets.js';
 import { ConsoleContext, type ConsoleServices } from './context.js';
 import { clusterRoutes } from './routes-cluster.js';
 import { groupRoutes } from './routes-groups.js';
 import { messageRoutes } from './routes-messages.js';
+import { schemaRoutes } from './routes-schemas.js';
+import { securityRoutes } from './routes-security.js';
 import { topicRoutes } from './routes-topics.js';
 
 export interface ConsoleOptions {
@@ -30,8 +32,11 @@ export interface ConsoleOptions {
   port?: number;
   clientId?: string;
   metricsUrl?: string | null;
-  schemaRegistryUrl?: string | null;
+  /** The schema registry (a promise when it is known only later, as a broker's embedded one). */
+  schemaRegistryUrl?: string | Promise<string> | null;
   connectUrl?: string | null;
+  /** TLS and SASL for the cluster connections (a --command-config file); undefined: PLAINTEXT. */
+  security?: ClientSecurity | undefined;
   /** Called with each request failure the console answered 500 for (for the log). */
   onError?: (e: unknown) => void;
 }
@@ -77,6 +82,8 @@ export function buildConsoleApp(ctx: ConsoleContext, onError: (e: unknown) => vo
   topicRoutes(app, ctx);
   messageRoutes(app, ctx);
   groupRoutes(app, ctx);
+  securityRoutes(app, ctx);
+  schemaRoutes(app, ctx);
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     if (path.startsWith('/api/') || path === '/api') {
@@ -106,7 +113,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   const services: ConsoleServices = { metricsUrl: opts.metricsUrl ?? null, schemaRegistryUrl: opts.schemaRegistryUrl ?? null, connectUrl: opts.connectUrl ?? null };
   const clientId = opts.clientId ?? 'samsa-console';
   // A broker that stopped answering (SIGSTOP) holds a page at most 15 s.
-  const connect = (address: string): Promise<KafkaConnection> => KafkaConnection.open(address, { clientId, timeoutMs: 5_000, requestTimeoutMs: 15_000 });
+  const connect = (address: string): Promise<KafkaConnection> => KafkaConnection.open(address, { clientId, timeoutMs: 5_000, requestTimeoutMs: 15_000, security: opts.security });
   const ctx = new ConsoleContext(new ClusterClient({ bootstrap: opts.bootstrap, clientId, connect }), services);
   const app = buildConsoleApp(ctx, opts.onError);
   const host = opts.host ?? '127.0.0.1';

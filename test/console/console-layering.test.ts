@@ -1,6 +1,7 @@
 /**
  * The console is a Kafka client (scripts/layer-rules.mjs: console-is-a-kafka-client): src/console/
- * imports only src/client, src/common and src/protocol, and of the packages only fastify; never
+ * imports only src/client, src/common and src/protocol, and of the packages only fastify (and
+ * avsc / protobufjs, which decode records through the schema registry); never
  * the broker, storage or coordinators, so it works against any Kafka-protocol cluster.
  */
 import { test } from 'node:test';
@@ -11,13 +12,14 @@ import { SRC_DIR, layerScan, violationsOf } from '../helpers/layers.js';
 
 const CONSOLE_DIR = join(SRC_DIR, 'console');
 
-test('src/console/ imports only src/client, src/common, src/protocol, fastify and node: built-ins', () => {
+test('src/console/ imports only src/client, src/common, src/protocol, fastify, avsc, protobufjs and node: built-ins', () => {
   const files = readdirSync(CONSOLE_DIR).filter((f) => f.endsWith('.ts'));
   assert.ok(files.includes('server.ts'));
   const violations = violationsOf('console-is-a-kafka-client');
+  const packages = new Set(['fastify', 'avsc', 'protobufjs']);
   for (const f of files) {
     for (const { spec } of layerScan.specifiersOf(readFileSync(join(CONSOLE_DIR, f), 'utf8'))) {
-      if (!spec.startsWith('node:') && !spec.startsWith('.') && spec !== 'fastify') violations.push(`src/console/${f} imports the package '${spec}'`);
+      if (!spec.startsWith('node:') && !spec.startsWith('.') && !packages.has(spec)) violations.push(`src/console/${f} imports the package '${spec}'`);
     }
   }
   assert.deepEqual(violations, []);
@@ -38,5 +40,5 @@ test('the browser files load nothing from the internet and ship in the package',
   }
   const pkg = JSON.parse(readFileSync(join(SRC_DIR, '..', 'package.json'), 'utf8')) as { files: string[]; dependencies: Record<string, string> };
   assert.ok(pkg.files.includes('src/console/ui'));
-  for (const dep of ['fastify', 'preact', 'htm', 'uplot']) assert.ok(pkg.dependencies[dep] !== undefined, dep);
+  for (const dep of ['fastify', 'preact', 'htm', 'uplot', 'avsc', 'protobufjs']) assert.ok(pkg.dependencies[dep] !== undefined, dep);
 });

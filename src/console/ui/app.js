@@ -12,6 +12,7 @@ import { GroupsPage } from './pages/groups.js';
 import { GroupPage } from './pages/group.js';
 import { BrokersPage } from './pages/brokers.js';
 import { AclsPage, QuotasPage, UsersPage } from './pages/security.js';
+import { SchemaPage, SchemasPage } from './pages/schemas.js';
 
 const NAV = [
   ['/', 'Overview'],
@@ -35,6 +36,8 @@ function route(path) {
   if (first === 'acls') return html`<${AclsPage} />`;
   if (first === 'quotas') return html`<${QuotasPage} />`;
   if (first === 'users') return html`<${UsersPage} />`;
+  if (first === 'schemas' && second === undefined) return html`<${SchemasPage} />`;
+  if (first === 'schemas' && parts.length === 2) return html`<${SchemaPage} key=${second} subject=${second} />`;
   return html`<div class="error-box" role="alert"><strong>Page not found.</strong> <${Link} href="/">Back to the overview</${Link}></div>`;
 }
 

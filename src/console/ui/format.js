@@ -32,9 +32,18 @@ export function fromBase64(b64) {
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-/** A record's bytes shown as 'text', 'json' (pretty when it parses) or 'hex'. */
+/**
+ * A record's bytes shown as 'text', 'json' (pretty when it parses), 'hex' or 'schema' (decoded
+ * by the console through the schema registry; the text otherwise, with the reason).
+ */
 export function render(b, mode) {
   if (b === null) return { text: 'null', isNull: true };
+  if (mode === 'schema') {
+    const d = b.decoded;
+    if (d && d.json !== undefined) return { text: d.json, note: d.schemaType + ', schema id ' + d.schemaId + (d.note ? ' (' + d.note + ')' : '') + (d.truncated ? ' (decoded text cut; show all for the rest)' : '') };
+    const r = render(b, 'text');
+    return { text: r.text, note: d ? d.error : 'not in the schema registry wire format' };
+  }
   const raw = fromBase64(b.base64);
   if (mode === 'hex') {
     const parts = [];

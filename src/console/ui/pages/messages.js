@@ -1,10 +1,11 @@
 // The message browser: read a partition (or all) from an offset, a timestamp, the newest N, or
 // follow a live tail; filter by key/value text, header or JSON path; show keys, values and headers
-// as text, pretty JSON or hex, cut to a preview with "show all"; and produce a message.
+// as text, pretty JSON or hex, or decoded through the schema registry (Confluent's wire format:
+// Avro, JSON Schema, Protobuf), cut to a preview with "show all"; and produce a message.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, enc } from '../api.js';
 import { render, time } from '../format.js';
-import { ErrorBox, html, Notice, useAction } from '../ui.js';
+import { ErrorBox, html, Notice, useAction, useApi } from '../ui.js';
 
 const SHOW_ALL_BYTES = 4 * 1024 * 1024;
 const TAIL_MS = 1000;
@@ -14,7 +15,7 @@ function Bytes({ b, mode, onShowAll }) {
   const r = render(b, mode);
   return html`<div class=${'bytes' + (r.isNull ? ' muted' : '')}>
     <pre>${r.text}</pre>
-    ${b && b.truncated ? html`<div class="trunc">showing ${atob(b.base64).length} of ${b.size} bytes <button class="link" onClick=${onShowAll}>show all</button></div>` : null}
+    ${b && (b.truncated || (mode === 'schema' && b.decoded && b.decoded.truncated)) ? html`<div class="trunc">showing ${atob(b.base64).length} of ${b.size} bytes <button class="link" onClick=${onShowAll}>show all</button></div>` : null}
     ${r.note ? html`<div class="muted small">${r.note}</div>` : null}
   </div>`;
 }
@@ -63,6 +64,7 @@ export function MessageBrowser({ topic, partitions: known }) {
   const [limit, setLimit] = useState('50');
   const [filter, setFilter] = useState({ key: '', value: '', header: '', jsonPath: '', jsonValue: '' });
   const [format, setFormat] = useState('text');
+  const features = useApi('/api/features').data;
   const [result, setResult] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -75,6 +77,7 @@ export function MessageBrowser({ topic, partitions: known }) {
     offset: mode === 'offset' ? offset : '',
     timestamp: mode === 'timestamp' && ts !== '' ? Date.parse(ts + 'Z') : '',
     limit,
+    decode: format === 'schema' ? 'schema' : '',
     ...filter,
   });
 
@@ -112,7 +115,7 @@ export function MessageBrowser({ topic, partitions: known }) {
         return;
       }
       const ps = Object.keys(next);
-      const got = await Promise.all(ps.map((p) => api(query(topic, p, { ...filter, mode: 'offset', offset: next[p], limit: 500 })).catch((e) => { setError(e); return null; })));
+      const got = await Promise.all(ps.map((p) => api(query(topic, p, { ...filter, mode: 'offset', offset: next[p], limit: 500, decode: format === 'schema' ? 'schema' : '' })).catch((e) => { setError(e); return null; })));
       if (stopped) return;
       const fresh = [];
       got.forEach((g, i) => {
@@ -134,9 +137,14 @@ export function MessageBrowser({ topic, partitions: known }) {
     if (mode !== 'tail') load();
   }, [topic]);
 
+  // Decoded values come from the server: switching to the registry's view reads again.
+  useEffect(() => {
+    if (format === 'schema' && result && mode !== 'tail') load();
+  }, [format]);
+
   const showAll = async (rec) => {
     try {
-      const r = await api(query(topic, rec.partition, { mode: 'offset', offset: rec.offset, limit: 1, preview: SHOW_ALL_BYTES }));
+      const r = await api(query(topic, rec.partition, { mode: 'offset', offset: rec.offset, limit: 1, preview: SHOW_ALL_BYTES, decode: format === 'schema' ? 'schema' : '' }));
       const full = r.records[0];
       if (full) setResult((old) => ({ ...old, records: old.records.map((x) => (x.partition === rec.partition && x.offset === rec.offset ? full : x)) }));
     } catch (e) {
@@ -160,7 +168,7 @@ export function MessageBrowser({ topic, partitions: known }) {
       <label>Header <input name="header" placeholder="name or name=value" value=${filter.header} onInput=${f('header')} /></label>
       <label>JSON path <input name="jsonPath" placeholder="$.field" value=${filter.jsonPath} onInput=${f('jsonPath')} /></label>
       <label>equals <input name="jsonValue" value=${filter.jsonValue} onInput=${f('jsonValue')} /></label>
-      <label>Show as <select name="format" value=${format} onChange=${(e) => setFormat(e.target.value)}><option value="text">text</option><option value="json">JSON</option><option value="hex">hex</option></select></label>
+      <label>Show as <select name="format" value=${format} onChange=${(e) => setFormat(e.target.value)}><option value="text">text</option><option value="json">JSON</option><option value="hex">hex</option>${features && features.schemaRegistry ? html`<option value="schema">schema registry</option>` : null}</select></label>
       <button type="submit" disabled=${busy || mode === 'tail'}>Read</button>
     </form>
     <${Produce} topic=${topic} partitions=${partitions} onProduced=${() => mode !== 'tail' && load()} />
@@ -171,7 +179,7 @@ export function MessageBrowser({ topic, partitions: known }) {
       <thead><tr><th>Partition</th><th>Offset</th><th>Timestamp (UTC)</th><th>Key</th><th>Value</th><th>Headers</th></tr></thead>
       <tbody>${result.records.map((r) => html`<tr data-offset=${r.offset} data-partition=${r.partition}>
         <td>${r.partition}</td><td class="num">${r.offset}</td><td class="small">${time(r.timestamp)}</td>
-        <td><${Bytes} b=${r.key} mode=${format} onShowAll=${() => showAll(r)} /></td>
+        <td><${Bytes} b=${r.key} mode=${format === 'schema' && !(r.key && r.key.decoded) ? 'text' : format} onShowAll=${() => showAll(r)} /></td>
         <td class="val"><${Bytes} b=${r.value} mode=${format} onShowAll=${() => showAll(r)} /></td>
         <td>${r.headers.length === 0 ? html`<span class="muted">-</span>` : r.headers.map((x) => html`<div class="small"><strong>${x.key}</strong>: ${render(x.value, 'text').text}</div>`)}</td>
       </tr>`)}</tbody>
