@@ -186,6 +186,11 @@ test('KIP-848 with librdkafka 2.12: balanced, incremental moves, exclusive owner
     }
   }
   const verdict = verifyGroup(all);
+  if (verdict.violations.length > 0) {
+    const p = Number(/partition (\d+)/.exec(verdict.violations[0] as string)?.[1] ?? 0);
+    const trace = all.flatMap((m) => m.events.filter((e) => e.ev !== 'rec' || e.p === p).filter((e) => e.ev !== 'commit' || String(p) in (e.offs ?? {})).map((e) => `${e.t.toFixed(1)} ${m.id} ${e.ev} ${JSON.stringify(e.parts ?? e.offs?.[String(p)] ?? e.o ?? '')}`));
+    console.log(`partition ${p} timeline:\n${trace.sort().slice(0, 200).join('\n')}`);
+  }
   assert.deepEqual(verdict.violations, [], 'no committed record delivered again');
 
   // Once the members commit their last records, the committed offsets are the log end offsets.
