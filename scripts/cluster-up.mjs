@@ -5,7 +5,7 @@
  * properties as Kafka's images map KAFKA_*). test/cli/cluster-up.test.ts compares this file's
  * settings with the compose file's, so change both together.
  *
- *   npm run build && node scripts/cluster-up.mjs [--data-dir DIR] [--etcd-port N]
+ *   npm run build && node scripts/cluster-up.mjs [--data-dir DIR] [--etcd-port N] [--etcd-peer-port N]
  *       [--external-ports 19092,19093,19094] [--internal-ports 29092,29093,29094]
  *   node scripts/cluster-up.mjs --print      the settings as JSON, starting nothing
  *
@@ -36,7 +36,7 @@ export const COMMON_ENV = {
 };
 
 function parseArgs(argv) {
-  const o = { dataDir: resolve('samsa-cluster'), etcdPort: 2379, external: [19092, 19093, 19094], internal: [29092, 29093, 29094], print: false };
+  const o = { dataDir: resolve('samsa-cluster'), etcdPort: 2379, etcdPeerPort: null, external: [19092, 19093, 19094], internal: [29092, 29093, 29094], print: false };
   const ports = (v, what) => {
     const list = String(v ?? '').split(',').map(Number);
     if (list.length !== NODE_IDS.length || !list.every((p) => Number.isInteger(p) && p > 0 && p < 65536)) throw new Error(`${what} needs ${NODE_IDS.length} ports, e.g. 19092,19093,19094`);
@@ -47,21 +47,25 @@ function parseArgs(argv) {
     if (a === '--print') o.print = true;
     else if (a === '--data-dir') o.dataDir = resolve(argv[++i] ?? '');
     else if (a === '--etcd-port') o.etcdPort = Number(argv[++i]);
+    else if (a === '--etcd-peer-port') o.etcdPeerPort = Number(argv[++i]);
     else if (a === '--external-ports') o.external = ports(argv[++i], a);
     else if (a === '--internal-ports') o.internal = ports(argv[++i], a);
     else if (a === '-h' || a === '--help') {
-      process.stdout.write('Usage: node scripts/cluster-up.mjs [--print] [--data-dir DIR] [--etcd-port N] [--external-ports a,b,c] [--internal-ports a,b,c]\n');
+      process.stdout.write('Usage: node scripts/cluster-up.mjs [--print] [--data-dir DIR] [--etcd-port N] [--etcd-peer-port N] [--external-ports a,b,c] [--internal-ports a,b,c]\n');
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   if (!Number.isInteger(o.etcdPort) || o.etcdPort <= 0 || o.etcdPort > 65534) throw new Error('--etcd-port needs a port');
+  // etcd's peer port: the next one by default (2379 → 2380, as etcd's own defaults).
+  o.etcdPeerPort ??= o.etcdPort + 1;
+  if (!Number.isInteger(o.etcdPeerPort) || o.etcdPeerPort <= 0 || o.etcdPeerPort > 65535) throw new Error('--etcd-peer-port needs a port');
   return o;
 }
 
 /** Every process to start: etcd's arguments and each broker's environment. */
 export function topology(o) {
   const etcdUrl = `http://127.0.0.1:${o.etcdPort}`;
-  const peerUrl = `http://127.0.0.1:${o.etcdPort + 1}`;
+  const peerUrl = `http://127.0.0.1:${o.etcdPeerPort ?? o.etcdPort + 1}`;
   return {
     etcd: {
       args: ['--name=etcd', `--data-dir=${join(o.dataDir, 'etcd')}`, `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`, `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=etcd=${peerUrl}`],

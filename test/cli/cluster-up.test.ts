@@ -109,10 +109,11 @@ test('SAMSA_* variables map to properties as Kafka images map KAFKA_*; samsa sta
 test('scripts/cluster-up.mjs starts etcd and three brokers configured by environment; they form one cluster with racks; SIGTERM stops them', { timeout: 180_000 }, async (t) => {
   const dir = tempDir('samsa-cluster-up-');
   const ports: number[] = [];
-  for (let i = 0; i < 7; i++) ports.push(await freePort());
-  const [etcdPort, ...brokerPorts] = ports as [number, ...number[]];
+  // Every port reserved, etcd's peer port too (the script's default, client port + 1, may be taken).
+  for (let i = 0; i < 8; i++) ports.push(await freePort());
+  const [etcdPort, etcdPeerPort, ...brokerPorts] = ports as [number, number, ...number[]];
   const external = brokerPorts.slice(0, 3);
-  const child = spawn(process.execPath, [SCRIPT, '--data-dir', dir, '--etcd-port', String(etcdPort), '--external-ports', external.join(','), '--internal-ports', brokerPorts.slice(3).join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SCRIPT, '--data-dir', dir, '--etcd-port', String(etcdPort), '--etcd-peer-port', String(etcdPeerPort), '--external-ports', external.join(','), '--internal-ports', brokerPorts.slice(3).join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
