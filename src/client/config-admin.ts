@@ -5,34 +5,20 @@
  *
  * Kafka's rules kept: DescribeConfigs answers each resource's error code separately; sensitive
  * values are never shown (null); a value's source is one of Kafka's ConfigSource names
- * (topic-admin.ts's CONFIG_SOURCES).
+ * (topic-admin.ts's describeResourceConfigs does the reading).
  */
 import type { DescribeConfigsResponse } from '../protocol/generated/messages/describe-configs.js';
-import { AdminError, ApiKey } from './admin.js';
+import { ApiKey } from './admin.js';
 import type { KafkaConnection } from './connection.js';
-import { CONFIG_SOURCES, type ConfigEntry } from './topic-admin.js';
+import { describeResourceConfigs, type ConfigEntry } from './topic-admin.js';
 
 /** DescribeConfigs' resource types. */
 export const ConfigResource = { topic: 2, broker: 4, brokerLogger: 8 } as const;
 export type ConfigResourceType = (typeof ConfigResource)[keyof typeof ConfigResource];
 
 /** Every config of a resource with its source and synonyms. */
-export async function describeConfigs(conn: KafkaConnection, type: ConfigResourceType, name: string): Promise<ConfigEntry[]> {
-  const res = await conn.request<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: type, resourceName: name, configurationKeys: null }], includeSynonyms: true, includeDocumentation: false });
-  const r = res.results[0];
-  if (!r) throw new AdminError(`DescribeConfigs for '${name}'`, -1, 'empty answer');
-  if (r.errorCode !== 0) throw new AdminError(`DescribeConfigs for '${name}'`, r.errorCode, r.errorMessage);
-  return r.configs
-    .map((c) => ({
-      name: c.name,
-      value: c.isSensitive ? null : c.value,
-      isDefault: c.isDefault || c.configSource === 5,
-      readOnly: c.readOnly,
-      sensitive: c.isSensitive,
-      source: CONFIG_SOURCES[c.configSource] ?? 'UNKNOWN',
-      synonyms: c.synonyms.map((s) => ({ name: s.name, value: s.value, source: CONFIG_SOURCES[s.source] ?? 'UNKNOWN' })),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+export function describeConfigs(conn: KafkaConnection, type: ConfigResourceType, name: string): Promise<ConfigEntry[]> {
+  return describeResourceConfigs(conn, type, name);
 }
 
 /** Selected config values of many topics in one DescribeConfigs (topics answering an error are left out). */

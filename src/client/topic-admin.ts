@@ -82,11 +82,15 @@ export async function createPartitions(cluster: ClusterClient, name: string, cou
 }
 
 export async function describeTopicConfigs(cluster: ClusterClient, topic: string, names: readonly string[] | null = null): Promise<ConfigEntry[]> {
-  const conn = await cluster.any();
-  const res = await conn.request<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: TOPIC_RESOURCE, resourceName: topic, configurationKeys: names }], includeSynonyms: true, includeDocumentation: false });
+  return describeResourceConfigs(await cluster.any(), TOPIC_RESOURCE, topic, names);
+}
+
+/** DescribeConfigs of one resource (`names` null: every config), with source and synonyms, sorted by name; sensitive values null. */
+export async function describeResourceConfigs(conn: KafkaConnection, resourceType: number, name: string, names: readonly string[] | null = null): Promise<ConfigEntry[]> {
+  const res = await conn.request<DescribeConfigsResponse>(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType, resourceName: name, configurationKeys: names }], includeSynonyms: true, includeDocumentation: false });
   const r = res.results[0];
-  if (!r) throw new AdminError(`DescribeConfigs for '${topic}'`, -1);
-  if (r.errorCode !== 0) throw new AdminError(`DescribeConfigs for '${topic}'`, r.errorCode, r.errorMessage);
+  if (!r) throw new AdminError(`DescribeConfigs for '${name}'`, -1, 'empty answer');
+  if (r.errorCode !== 0) throw new AdminError(`DescribeConfigs for '${name}'`, r.errorCode, r.errorMessage);
   return r.configs
     .map((c) => ({
       name: c.name,
