@@ -52,21 +52,22 @@ export function joinGroupHandler(deps: GroupDeps): ApiHandler<JoinGroupRequest, 
       if (req.sessionTimeoutMs < c.settings.minSessionTimeoutMs || req.sessionTimeoutMs > c.settings.maxSessionTimeoutMs) {
         return toResponse(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT), v);
       }
+      const join = {
+        groupId: req.groupId,
+        memberId: req.memberId,
+        groupInstanceId: v >= 5 ? req.groupInstanceId : null,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+        protocolType: req.protocolType,
+        protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
+        clientId: ctx.clientId ?? '',
+        clientHost: clientHostOf(ctx),
+        apiVersion: v,
+      };
       const migrated = c.consumerGroup(req.groupId);
       if (migrated !== undefined && migrated.size > 0) {
         // A classic member of a consumer group (KIP-848 online migration).
-        return classicJoinToConsumerGroup(c, {
-          groupId: req.groupId,
-          memberId: req.memberId,
-          groupInstanceId: v >= 5 ? req.groupInstanceId : null,
-          sessionTimeoutMs: req.sessionTimeoutMs,
-          rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
-          protocolType: req.protocolType,
-          protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
-          clientId: ctx.clientId ?? '',
-          clientHost: clientHostOf(ctx),
-          apiVersion: v,
-        }).then((r) => toResponse(r, v));
+        return classicJoinToConsumerGroup(c, join).then((r) => toResponse(r, v));
       }
       const classicJoin = (): JoinGroupResponseInit | Promise<JoinGroupResponseInit> => {
         const group = req.memberId === '' ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId);
@@ -75,19 +76,7 @@ export function joinGroupHandler(deps: GroupDeps): ApiHandler<JoinGroupRequest, 
           joinGroup(
             c,
             group,
-            {
-              groupId: req.groupId,
-              memberId: req.memberId,
-              groupInstanceId: v >= 5 ? req.groupInstanceId : null,
-              sessionTimeoutMs: req.sessionTimeoutMs,
-              rebalanceTimeoutMs: v >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
-              protocolType: req.protocolType,
-              protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
-              clientId: ctx.clientId ?? '',
-              clientHost: clientHostOf(ctx),
-              apiVersion: v,
-              reason: req.reason,
-            },
+            { ...join, reason: req.reason },
             (r) => resolve(toResponse(r, v)),
           );
         });
