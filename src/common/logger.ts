@@ -27,7 +27,11 @@
  * Stack frames (ours) are kept as they are.
  */
 import { pino, stdTimeFunctions, type Logger as PinoLogger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+import { createRequire } from 'node:module';
+
+// pino-pretty (30 modules) is loaded when a pretty logger is first made: a broker logging JSON never
+// loads it (start-up time).
+const requireCjs = createRequire(import.meta.url);
 
 const LEVELS = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 } as const;
 export type LogLevel = keyof typeof LEVELS;
@@ -141,6 +145,7 @@ const TTY = process.stderr.isTTY === true;
 
 /** pino-pretty's formatter for Samsa's fields: `[broker N] [component] message`. */
 function prettifier(colorize: boolean): (line: string) => string {
+  const { prettyFactory } = requireCjs('pino-pretty') as typeof import('pino-pretty');
   return prettyFactory({
     colorize,
     translateTime: 'SYS:HH:MM:ss.l',

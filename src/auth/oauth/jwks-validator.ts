@@ -16,11 +16,13 @@
  * a key the cached set lacks (at most every 30 s, jose's cool-down); a `file:` URL is read once at
  * start-up, as Kafka's JwksFileVerificationKeyResolver does.
  * Samsa deviation: Kafka refreshes an http(s) JWKS in the background on a timer; Samsa refreshes
- * on the first validation after the refresh interval (same keys, no idle fetching).
+ * on the first validation after the refresh interval (same keys, no idle fetching). `jose` is loaded
+ * on the first validation (a broker without OAUTHBEARER never loads it: start-up time); a JWKS file
+ * is read and its shape checked at start-up, its keys imported by jose on first use.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import type { Clock } from '../../common/clock.js';
 import { ConfigError } from '../../common/errors.js';
 import { scopeOf, TokenValidationError, type BearerToken, type TokenValidator } from './token-validator.js';
@@ -53,16 +55,28 @@ export function jwksKeys(url: string, refreshMs: number): JWTVerifyGetKey {
     } catch (e) {
       throw new ConfigError(URL_KEY, `Cannot read the JWKS file of ${URL_KEY} ${url}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    try {
-      return createLocalJWKSet(jwks as JSONWebKeySet);
-    } catch (e) {
-      throw new ConfigError(URL_KEY, `The JWKS file of ${URL_KEY} ${url} is not a JSON Web Key Set: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    if (!isJwksLike(jwks)) throw new ConfigError(URL_KEY, `The JWKS file of ${URL_KEY} ${url} is not a JSON Web Key Set: it needs a "keys" array of objects`);
+    return lazyKeys((jose) => jose.createLocalJWKSet(jwks));
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new ConfigError(URL_KEY, `Invalid value ${url} for configuration ${URL_KEY}: the URL must use http, https or file`);
   }
-  return createRemoteJWKSet(parsed, { cacheMaxAge: refreshMs > 0 ? refreshMs : Infinity, timeoutDuration: 10_000 });
+  return lazyKeys((jose) => jose.createRemoteJWKSet(parsed, { cacheMaxAge: refreshMs > 0 ? refreshMs : Infinity, timeoutDuration: 10_000 }));
+}
+
+function isJwksLike(v: unknown): v is JSONWebKeySet {
+  if (typeof v !== 'object' || v === null) return false;
+  const keys: unknown = Reflect.get(v, 'keys');
+  return Array.isArray(keys) && keys.every((k) => typeof k === 'object' && k !== null && !Array.isArray(k));
+}
+
+/** A key resolver made by jose once it is loaded (on the first token). */
+function lazyKeys(make: (jose: typeof import('jose')) => JWTVerifyGetKey): JWTVerifyGetKey {
+  let keys: Promise<JWTVerifyGetKey> | null = null;
+  return async (header, token) => {
+    keys ??= import('jose').then(make);
+    return (await keys)(header, token);
+  };
 }
 
 export class JwksValidator implements TokenValidator {
@@ -79,6 +93,7 @@ export class JwksValidator implements TokenValidator {
     if (parts.length !== 3 || parts.some((p) => p === '')) throw new TokenValidationError(`Malformed JWT provided; expected three sections (header, payload, and signature), but ${parts.length} sections provided`);
     let payload: Record<string, unknown>;
     try {
+      const { jwtVerify } = await import('jose');
       const verified = await jwtVerify(token, this.keys, {
         ...(o.expectedAudience.length > 0 ? { audience: [...o.expectedAudience] } : {}),
         ...(o.expectedIssuer !== null ? { issuer: o.expectedIssuer } : {}),
