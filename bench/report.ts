@@ -101,7 +101,7 @@ export interface BenchResults {
   runs: { workload: string; broker: string; run: number; produce: Throughput; consume: Throughput | null }[];
   latency: LatencyRow[];
   latencySeries: LatencySeries[];
-  startup: { samsaColdMs: number | null; samsaWarmMs: number | null; nullMs: number | null };
+  startup: { samsaColdMs: number | null; samsaWarmMs: number | null; samsaWarm1kMs?: number | null; nullMs: number | null };
   memory: { samsaIdleMB: number | null; samsaLoadMB: number | null; nullIdleMB: number | null; nullLoadMB: number | null };
   partitions: { count: number; samsa: ScaleResult | null; nullBroker: ScaleResult | null };
   /** The partitions100k section (opt-in). */
@@ -195,6 +195,7 @@ export function renderMarkdown(r: BenchResults): string {
       [
         ['Launch → first acknowledged produce, empty data dir (ms)', ms(r.startup.samsaColdMs, 0), ms(r.startup.nullMs, 0)],
         ['Launch → first acknowledged produce, existing data (ms)', ms(r.startup.samsaWarmMs, 0), '—'],
+        ['Launch → first acknowledged produce, 1,000 partitions on disk (ms)', ms(r.startup.samsaWarm1kMs ?? null, 0), '—'],
         ['RSS idle (MB)', ms(r.memory.samsaIdleMB, 1), ms(r.memory.nullIdleMB, 1)],
         ['RSS peak under 1 KiB produce load (MB)', ms(r.memory.samsaLoadMB, 1), ms(r.memory.nullLoadMB, 1)],
       ],

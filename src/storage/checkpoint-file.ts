@@ -32,8 +32,8 @@ export class CheckpointFile<T> {
   }
 
   /** Writes pre-rendered content (see render()). */
-  writeRendered(content: string): void {
-    atomicWriteFile(this.path, content);
+  writeRendered(content: string, sync = true): void {
+    atomicWriteFile(this.path, content, sync);
   }
 
   /** Entries of the file; [] if it does not exist. Throws CorruptCheckpointError when malformed. */

@@ -108,7 +108,7 @@ export class PartitionLog {
     const first = log.segments.first.baseOffset;
     log._logEndOffset = leo;
     log._logStartOffset = Math.min(Math.max(opts.logStartOffset ?? first, first), leo);
-    log.leaderEpochs.truncateFromEnd(leo);
+    log.leaderEpochs.truncateFromEndAtLoad(leo);
     log.leaderEpochs.truncateFromStart(log._logStartOffset);
     log.highWatermark = opts.highWatermark ?? log._logStartOffset;
     log._recoveryPoint = Math.min(opts.recoveryPoint ?? (loaded.recovered ? 0 : leo), leo);
@@ -289,6 +289,7 @@ export class PartitionLog {
   }
 
   private appendToSegment(buf: Buffer, info: AppendResult, now: number): void {
+    if (this.leaderEpochs.hasPendingWrite) this.leaderEpochs.writePending();
     try {
       let seg = this.segments.last;
       if (seg.shouldRoll(buf.length, info.maxTimestamp, info.lastOffset, now, this._config.segmentBytes, this._config.segmentMs)) {

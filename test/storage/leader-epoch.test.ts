@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CheckpointFile, LeaderEpochCheckpointFile, OffsetCheckpointFile } from '../../src/storage/checkpoint-file.js';
@@ -136,5 +136,43 @@ describe('LeaderEpochCache', () => {
     assert.equal(log.leaderEpochs.latestEpoch(), 2, 'the empty epoch 4 is gone: the follower asks its leader about epoch 2 next');
     assert.equal(log.logEndOffset, 5);
     log.close();
+  });
+  it('a restart does not rewrite the checkpoint of a partition whose leader records the same epoch again', () => {
+    // An empty partition: the load drops (epoch 0, offset 0) as Kafka does, the leader puts it back.
+    const dir = newDir();
+    const log = PartitionLog.open(dir, 't', 0, config());
+    log.leaderEpochs.assign(0, 0);
+    log.close();
+    const path = join(dir, 'leader-epoch-checkpoint');
+    const before = statSync(path);
+    for (let i = 0; i < 3; i++) {
+      const again = PartitionLog.open(dir, 't', 0, config());
+      assert.equal(again.leaderEpochs.latestEpoch(), -1, 'dropped at load: no record of epoch 0 yet');
+      again.leaderEpochs.assign(0, again.logEndOffset);
+      again.close();
+    }
+    const after = statSync(path);
+    assert.equal(after.ino, before.ino, 'not replaced (each rewrite is a new file renamed over the old one)');
+    assert.equal(after.mtimeMs, before.mtimeMs);
+    assert.equal(readFileSync(path, 'utf8'), '0\n1\n0 0\n');
+  });
+
+  it('a load-time truncation is written before the log grows past the entry it dropped', () => {
+    const dir = newDir();
+    const log = PartitionLog.open(dir, 't', 0, config());
+    log.appendAsLeader(makeBatch({ count: 5 }), 2);
+    log.leaderEpochs.assign(4, log.logEndOffset); // leader at epoch 4, replaced before any append
+    log.close();
+    const path = join(dir, 'leader-epoch-checkpoint');
+    assert.equal(readFileSync(path, 'utf8'), '0\n2\n2 0\n4 5\n');
+    const again = PartitionLog.open(dir, 't', 0, config());
+    assert.deepEqual(again.leaderEpochs.entries(), [{ epoch: 2, startOffset: 0 }]);
+    // As a follower it appends more epoch-2 records (no new epoch: the cache itself does not change).
+    again.appendAsFollower(makeBatch({ baseOffset: 5, count: 3, epoch: 2 }));
+    assert.equal(readFileSync(path, 'utf8'), '0\n1\n2 0\n', 'epoch 4 no longer claims offset 5');
+    again.close();
+    const third = PartitionLog.open(dir, 't', 0, config());
+    assert.deepEqual(third.leaderEpochs.entries(), [{ epoch: 2, startOffset: 0 }]);
+    third.close();
   });
 });
