@@ -6,7 +6,7 @@
  *
  * Confluent's rules: a registry behind HTTP basic authentication is logged in to with
  * `user:password` (its clients' basic.auth.user.info, or the URL's user info: service-http.ts);
- * a refused login (401) is answered 403 REGISTRY_HTTP_401 with a hint.
+ * a refused login (401) is answered 403 (REGISTRY_401 with Confluent's error body) with a hint.
  * Rules of its own: every request has a timeout and a bounded answer (service-http.ts); the URL
  * may arrive later (a broker's embedded registry on port 0 is known once it listens).
  */
