@@ -5,7 +5,8 @@
  * JSON on the page (plug-in picked from the worker's list) runs, its lines reach the topic; pause
  * and resume change its state on the page; stopped, its KIP-875 offset is shown and reset, and
  * resumed it reads the file again; a task whose start fails shows FAILED with its trace and runs
- * after "Restart task"; deleting the connector removes it. A console without Connect hides the
+ * after "Restart task"; deleting the connector removes it; the pages fit a phone's width. A console
+ * without Connect hides the
  * page and answers 404 NO_CONNECT; an unreachable Connect answers 503 CONNECT_UNAVAILABLE.
  */
 import { test, before, after } from 'node:test';
@@ -169,6 +170,17 @@ test('Connect pages: create a FileStreamSource from JSON, see it RUNNING, pause/
   assert.deepEqual([body.error.code, body.error.message], ['CONNECT_404', 'Connector lines not found']);
   assert.ok(readFileSync(file, 'utf8').startsWith('alpha'));
   assert.deepEqual(errors, []);
+
+  // At phone width the pages do not overflow.
+  const phone = await newPage(browser, 390, 844);
+  for (const [path, heading] of [['/connect', 'Connect'], ['/connect/flaky', 'flaky']] as const) {
+    await phone.page.goto(`${cb.url}${path}`);
+    await phone.page.locator('main h1').getByText(heading, { exact: true }).waitFor();
+    await phone.page.locator('[data-testid=connectors], [data-testid=tasks]').first().waitFor();
+    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${path} is ${overflow} px wider than the phone screen`);
+  }
+  assert.deepEqual(phone.errors, []);
 });
 
 test('without Connect the page is hidden and the API answers 404 NO_CONNECT; an unreachable Connect answers 503', { timeout: 120_000 }, async () => {
