@@ -6,8 +6,8 @@
  * and resume change its state on the page; stopped, its KIP-875 offset is shown and reset, and
  * resumed it reads the file again; a task whose start fails shows FAILED with its trace and runs
  * after "Restart task"; deleting the connector removes it; the pages fit a phone's width. A console
- * without Connect hides the
- * page and answers 404 NO_CONNECT; an unreachable Connect answers 503 CONNECT_UNAVAILABLE.
+ * without Connect hides the page and answers 404 NO_CONNECT; an unreachable Connect answers 503
+ * CONNECT_UNAVAILABLE.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
