@@ -76,7 +76,12 @@ export function registryUserInfo(option: string | undefined, commandConfig: stri
   }
   if (source === 'SASL_INHERIT') {
     const jaas = get('sasl.jaas.config');
-    const entry = jaas === undefined ? undefined : parseJaasConfig('sasl.jaas.config', jaas).find((e) => e.options.has('username'));
+    let entry;
+    try {
+      entry = jaas === undefined ? undefined : parseJaasConfig('sasl.jaas.config', jaas).find((e) => e.options.has('username'));
+    } catch (e) {
+      throw new CliError(`Invalid sasl.jaas.config in --command-config ${commandConfig}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const user = entry?.options.get('username') ?? get('sasl.username');
     const password = entry?.options.get('password') ?? get('sasl.password');
     if (user === undefined || password === undefined) throw new CliError(`Invalid basic.auth.credentials.source in --command-config ${commandConfig}: SASL_INHERIT needs sasl.jaas.config with username and password`);

@@ -4,8 +4,8 @@
  * does: a node:http proxy that answers 401 with Confluent's error body unless alice's
  * credentials come, forwarding the rest to the broker's embedded registry). Checked:
  * - `samsa console --schema-registry URL --schema-registry-basic-auth alice:secret`, the same
- *   login from --command-config (basic.auth.credentials.source=USER_INFO, basic.auth.user.info),
- *   and from the URL's user info (http://alice:secret@host:port) list the registry's subjects;
+ *   login from --command-config (basic.auth.credentials.source=USER_INFO, basic.auth.user.info;
+ *   SASL_INHERIT, the sasl.jaas.config credentials), and from the URL's user info (http://alice:secret@host:port) list the registry's subjects;
  * - a record in Confluent's wire format is decoded through the registry with that login;
  * - without credentials or with a wrong password the API answers 403 REGISTRY_401 (the registry's error code) with a hint,
  *   and the Schemas page in Chromium says "Not authorized" with that hint (no stack trace);
@@ -101,6 +101,12 @@ test('the console logs in to a registry behind basic auth: option, --command-con
   writeFileSync(file, 'basic.auth.credentials.source=USER_INFO\nbasic.auth.user.info=alice:secret\n');
   const byFile = await startConsoleProcess(['--schema-registry', proxyUrl, '--command-config', file]);
   assert.deepEqual(await subjects(byFile), ['greetings-value']);
+
+  // SASL_INHERIT: the JAAS config's credentials (security.protocol stays PLAINTEXT for Kafka here).
+  const inherit = join(dir, 'inherit.properties');
+  writeFileSync(inherit, 'basic.auth.credentials.source=SASL_INHERIT\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="secret";\n');
+  const byInherit = await startConsoleProcess(['--schema-registry', proxyUrl, '--command-config', inherit]);
+  assert.deepEqual(await subjects(byInherit), ['greetings-value']);
 
   const byUrl = await startConsoleProcess(['--schema-registry', proxyUrl.replace('http://', 'http://alice:secret@')]);
   assert.deepEqual(await subjects(byUrl), ['greetings-value']);
