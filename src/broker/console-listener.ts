@@ -14,21 +14,49 @@
  * principal, like the broker's registry: it listens on 127.0.0.1 by default, has no login of its
  * own, and anyone who can open it can do what that principal may. When that security cannot be
  * built the console is not started and a warning says what to set (the broker still starts).
+ *
+ * With console.command.config=FILE (Kafka's client properties, as `samsa console --command-config`
+ * takes: security.protocol, sasl.*, ssl.*) the console connects instead to the first listener of
+ * that file's security.protocol, logging in as the file says: a principal of its own, with only
+ * the ACLs given to it, rather than the broker's.
  */
+import { readFileSync } from 'node:fs';
 import type { BoundListener } from './listener-binding.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Logger } from '../common/logger.js';
 import type { RunningConsole } from '../console/server.js';
+import { commandConfigOf } from '../cli/command-config.js';
+import { ConfigError } from '../common/errors.js';
+import { parseProperties } from '../config/properties-file.js';
+import { protocolOf } from '../config/listener-security.js';
 import { ownBootstrap, type OwnBootstrap } from './embedded-registry.js';
+
+/** The listener of console.command.config's security.protocol, with the file's client security. */
+function commandConfigBootstrap(config: BrokerConfig, listeners: readonly BoundListener[], file: string): OwnBootstrap {
+  let props: Map<string, string>;
+  try {
+    props = parseProperties(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError('console.command.config', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const protocol = (props.get('security.protocol') ?? 'PLAINTEXT').trim().toUpperCase();
+  const l = listeners.find((x) => protocolOf(config, x.name) === protocol);
+  if (!l) throw new ConfigError('console.command.config', `${file} asks for security.protocol=${protocol}, but the broker has no ${protocol} listener (${listeners.map((x) => x.name).join(', ')})`);
+  const security = commandConfigOf(props, file).security;
+  const host = l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host;
+  return { bootstrap: `${host.includes(':') ? `[${host}]` : host}:${l.port}`, security, listenerName: l.name };
+}
 
 export async function startBrokerConsole(config: BrokerConfig, listeners: readonly BoundListener[], metricsUrls: readonly string[], logger: Logger, schemaRegistry: Promise<{ readonly url: string }> | null = null): Promise<RunningConsole | null> {
   const spec = config.list('console.listeners')[0];
   if (spec === undefined) return null;
+  const file = config.str('console.command.config');
   let own: OwnBootstrap;
   try {
-    own = ownBootstrap(config, listeners);
+    own = file !== null ? commandConfigBootstrap(config, listeners, file) : ownBootstrap(config, listeners);
   } catch (e) {
-    logger.warn(`console.listeners is set but the broker has no PLAINTEXT listener and the console cannot connect through the inter-broker listener: ${e instanceof Error ? e.message : String(e)}; the console is not started`);
+    const why = e instanceof Error ? e.message : String(e);
+    logger.warn(file !== null ? `console.listeners is set but console.command.config cannot be used: ${why}; the console is not started` : `console.listeners is set but the broker has no PLAINTEXT listener and the console cannot connect through the inter-broker listener: ${why}; the console is not started`);
     return null;
   }
   const m = /^http:\/\/(\[[^\]]*\]|[^:/]*):(\d+)\/?$/.exec(spec);

@@ -7,11 +7,17 @@
  * - SSL only with ssl.client.auth=required: the console presents the listener's own key store
  *   (the broker's certificate), so the broker saw its own certificate's principal;
  * - SASL_SSL only without a usable inter-broker mechanism: the broker starts, the console does
- *   not, and a warning says what to set.
+ *   not, and a warning says what to set;
+ * - with console.command.config (Kafka client properties) the console logs in as that file's
+ *   user (User:alice) on the listener of its security.protocol instead, with no inter-broker
+ *   mechanism needed; a file naming a protocol the broker has no listener for leaves the console
+ *   off with a warning.
  * Each is checked in Chromium too (the overview page shows the broker and its address).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
@@ -102,5 +108,39 @@ test('SASL_SSL-only broker without an inter-broker mechanism: the broker starts,
     assert.ok(lines.some((l) => /console is not started/.test(l) && /sasl\.mechanism\.inter\.broker\.protocol/.test(l)), lines.join('\n'));
   } finally {
     await broker.stop();
+  }
+});
+
+test('console.command.config: the console logs in as the file\'s user on that protocol\'s listener', { timeout: 120_000 }, async () => {
+  const file = join(certs.dir, 'console-alice.properties');
+  writeFileSync(file, ['security.protocol=SASL_SSL', 'sasl.mechanism=PLAIN', 'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="alice-secret";', 'ssl.truststore.type=PEM', `ssl.truststore.location=${certs.caFile}`, ''].join('\n'));
+  const authorizer = new RecordingAuthorizer();
+  // No sasl.mechanism.inter.broker.protocol: the inter-broker login is not needed.
+  const broker = await startBroker({
+    port: 0,
+    gate: { authorizer },
+    logger: { level: 'warn' },
+    config: { listeners: 'SASL_SSL://127.0.0.1:0', ...tls(), 'sasl.enabled.mechanisms': 'PLAIN', 'listener.name.sasl_ssl.plain.sasl.jaas.config': PLAIN_JAAS, 'console.listeners': 'http://127.0.0.1:0', 'console.command.config': file },
+  });
+  try {
+    await checkConsole(broker, 'SASL_SSL', 'own-alice');
+    assert.deepEqual([...authorizer.principals('SASL_SSL')], ['User:alice']);
+  } finally {
+    await broker.stop();
+  }
+
+  const ssl = join(certs.dir, 'console-ssl.properties');
+  writeFileSync(ssl, `security.protocol=SSL\nssl.truststore.type=PEM\nssl.truststore.location=${certs.caFile}\n`);
+  const lines: string[] = [];
+  const other = await startBroker({
+    port: 0,
+    logger: { level: 'warn', sink: (line: string) => lines.push(line) },
+    config: { listeners: 'SASL_SSL://127.0.0.1:0', ...tls(), 'sasl.enabled.mechanisms': 'PLAIN', 'listener.name.sasl_ssl.plain.sasl.jaas.config': PLAIN_JAAS, 'console.listeners': 'http://127.0.0.1:0', 'console.command.config': ssl },
+  });
+  try {
+    assert.equal(other.broker.console, null);
+    assert.ok(lines.some((l) => /console\.command\.config cannot be used/.test(l) && /no SSL listener/.test(l)), lines.join('\n'));
+  } finally {
+    await other.stop();
   }
 });
