@@ -257,6 +257,12 @@ const own: ConfigKeyDef[] = [
   // The SASL mechanism of the broker's REST proxy when it connects to a SASL listener (HTTP basic
   // credentials are its login, src/rest/embedded.ts); unset: PLAIN, SCRAM-SHA-512, SCRAM-SHA-256, first enabled.
   { name: 'rest.proxy.sasl.mechanism', type: ConfigType.string, defaultValue: null, readOnly: true, validate: (v) => (v === null || (typeof v === 'string' && ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(v.toUpperCase())) ? undefined : 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512') },
+  // The Kafka Connect REST URL whose connectors the broker's console (console.listeners) shows
+  // (`samsa console --connect`); unset: no Connect pages. User info in it logs in (HTTP basic).
+  // Kafka client properties (security.protocol, sasl.*, ssl.*) the broker's console logs in with,
+  // on the first listener of that protocol; unset: a PLAINTEXT listener, else the inter-broker one.
+  { name: 'console.command.config', type: ConfigType.string, defaultValue: null, readOnly: true },
+  { name: 'console.connect.url', type: ConfigType.string, defaultValue: null, readOnly: true, sensitive: true, validate: (v) => (v === null || (typeof v === 'string' && /^https?:\/\/[^\s]+$/.test(v)) ? undefined : 'an http:// or https:// URL') },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

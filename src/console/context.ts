@@ -2,13 +2,14 @@
  * What every console route uses: the cluster client (client/cluster-client.ts: a connection per
  * broker, cached metadata), one GroupAdmin over it (re-made when its connection breaks), and the
  * optional services the pages appear for (Samsa metrics endpoints, the schema registry with its
- * client and record decoder; Connect later).
+ * client and record decoder, Kafka Connect's REST API).
  */
 import { OffsetSpec } from '../client/admin.js';
 import type { ClusterClient } from '../client/cluster-client.js';
 import { ClientConnectionError, type KafkaConnection } from '../client/connection.js';
 import { GroupAdmin } from '../client/group-admin.js';
 import { offsetsAt } from '../client/partition-offsets.js';
+import { ConnectClient } from './connect-client.js';
 import { RegistryClient } from './registry-client.js';
 import { SchemaDecoder } from './schema-decoder.js';
 
@@ -17,7 +18,9 @@ export interface ConsoleServices {
   metricsUrl: string | null;
   /** The schema registry's URL (a promise: a broker's embedded registry is known once it listens), or null: page hidden. */
   schemaRegistryUrl: string | Promise<string> | null;
-  /** Kafka Connect's URL, for its later pages (null: page hidden). */
+  /** `user:password` for the schema registry's HTTP basic authentication (null: the URL's user info, or none). */
+  schemaRegistryUserInfo?: string | null;
+  /** Kafka Connect's REST URL (null: pages hidden). */
   connectUrl: string | null;
 }
 
@@ -26,6 +29,8 @@ export class ConsoleContext {
   /** The schema registry's client and the decoder of wire-format records (null: no registry). */
   readonly registry: RegistryClient | null;
   readonly decoder: SchemaDecoder | null;
+  /** Kafka Connect's client (null: no Connect). */
+  readonly connect: ConnectClient | null;
 
   constructor(
     readonly cluster: ClusterClient,
@@ -35,12 +40,13 @@ export class ConsoleContext {
     if (url !== null) {
       // A registry that failed to start rejects every look-up (503), not the console's start.
       if (typeof url !== 'string') url.catch(() => undefined);
-      this.registry = new RegistryClient(() => Promise.resolve(url));
+      this.registry = new RegistryClient(() => Promise.resolve(url), services.schemaRegistryUserInfo ?? null);
       this.decoder = new SchemaDecoder(this.registry);
     } else {
       this.registry = null;
       this.decoder = null;
     }
+    this.connect = services.connectUrl === null ? null : new ConnectClient(services.connectUrl);
   }
 
   /** Runs `fn` on a bootstrap broker; a connection that broke meanwhile is replaced once. */

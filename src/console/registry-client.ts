@@ -4,15 +4,17 @@
  * by id, over HTTP with Confluent's content type. Registry failures become ApiErrors with the
  * registry's own error code and message (e.g. 40401 subject not found → 404).
  *
- * Rules of its own: every request has a timeout (REQUEST_MS) and an answer larger than
- * ANSWER_MAX is refused, so a misbehaving registry cannot hold or flood a console page; the URL
+ * Confluent's rules: a registry behind HTTP basic authentication is logged in to with
+ * `user:password` (its clients' basic.auth.user.info, or the URL's user info: service-http.ts);
+ * a refused login (401) is answered 403 (REGISTRY_401 with Confluent's error body) with a hint.
+ * Rules of its own: every request has a timeout and a bounded answer (service-http.ts); the URL
  * may arrive later (a broker's embedded registry on port 0 is known once it listens).
  */
 import { ApiError } from './api-error.js';
+import { failureStatus, serviceRequest, serviceTarget, type ServiceNames, type ServiceTarget } from './service-http.js';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
-const REQUEST_MS = 15_000;
-const ANSWER_MAX = 16 * 1024 * 1024;
+const NAMES: ServiceNames = { what: 'the schema registry', unavailable: 'REGISTRY_UNAVAILABLE', tooLarge: 'REGISTRY_ANSWER_TOO_LARGE', hint: 'Check --schema-registry and that the registry is running.' };
 
 export interface SchemaReference {
   name: string;
@@ -37,37 +39,29 @@ export interface SchemaById {
 }
 
 export class RegistryClient {
-  constructor(private readonly baseUrl: () => Promise<string>) {}
+  /**
+   * @param baseUrl the registry's URL (a promise: known later)
+   * @param userInfo `user:password` for HTTP basic authentication (null: the URL's user info, or none)
+   */
+  constructor(
+    private readonly baseUrl: () => Promise<string>,
+    private readonly userInfo: string | null = null,
+  ) {}
 
   private async get<T>(path: string): Promise<T> {
-    let base: string;
+    let target: ServiceTarget;
     try {
-      base = (await this.baseUrl()).replace(/\/+$/, '');
+      target = serviceTarget(await this.baseUrl(), this.userInfo);
     } catch (e) {
       throw new ApiError(503, 'REGISTRY_UNAVAILABLE', `The schema registry is not available: ${e instanceof Error ? e.message : String(e)}`);
     }
-    let res: Response;
-    try {
-      res = await fetch(base + path, { headers: { accept: CONTENT_TYPE }, signal: AbortSignal.timeout(REQUEST_MS) });
-    } catch (e) {
-      throw new ApiError(503, 'REGISTRY_UNAVAILABLE', `Cannot reach the schema registry at ${base}: ${e instanceof Error ? e.message : String(e)}`, 'Check --schema-registry and that the registry is running.');
+    const res = await serviceRequest(target, NAMES, 'GET', path, { accept: CONTENT_TYPE });
+    if (res.status < 200 || res.status >= 300) {
+      const o = typeof res.body === 'object' && res.body !== null ? (res.body as { error_code?: unknown; message?: unknown }) : {};
+      const login = res.status === 401 ? (target.authorization === null ? 'The schema registry asks for a login: give --schema-registry-basic-auth USER:PASSWORD (or basic.auth.user.info in --command-config).' : 'The schema registry refused the console\'s credentials (--schema-registry-basic-auth or basic.auth.user.info).') : null;
+      throw new ApiError(failureStatus(res.status), typeof o.error_code === 'number' ? `REGISTRY_${o.error_code}` : `REGISTRY_HTTP_${res.status}`, typeof o.message === 'string' ? o.message : `The schema registry answered ${res.status}`, login);
     }
-    const size = Number(res.headers.get('content-length') ?? '0');
-    if (size > ANSWER_MAX) throw new ApiError(502, 'REGISTRY_ANSWER_TOO_LARGE', `The schema registry answered ${size} bytes`);
-    const text = await res.text();
-    if (text.length > ANSWER_MAX) throw new ApiError(502, 'REGISTRY_ANSWER_TOO_LARGE', `The schema registry answered ${text.length} characters`);
-    let body: unknown = null;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = null;
-    }
-    if (!res.ok) {
-      const o = typeof body === 'object' && body !== null ? (body as { error_code?: unknown; message?: unknown }) : {};
-      const status = res.status === 404 ? 404 : res.status === 401 || res.status === 403 ? 403 : res.status < 500 ? 400 : 502;
-      throw new ApiError(status, typeof o.error_code === 'number' ? `REGISTRY_${o.error_code}` : `REGISTRY_HTTP_${res.status}`, typeof o.message === 'string' ? o.message : `The schema registry answered ${res.status}`);
-    }
-    return body as T;
+    return res.body as T;
   }
 
   subjects(): Promise<string[]> {

@@ -9,15 +9,21 @@
  * (records consumed), as Kafka UIs do without broker metrics; the browser turns the counters
  * into rates between two polls. With --metrics, the brokers' byte counters (BytesInPerSec,
  * BytesOutPerSec) from Samsa's metrics endpoints are added (metrics-source.ts).
+ *
+ * Dynamic broker configs (kafka-configs.sh --entity-type brokers --alter): a broker's own
+ * (`/api/brokers/ID/configs`, sent to that broker) or the cluster-wide default
+ * (`/api/brokers/default/configs`, resource name ''); set, or delete to fall back to the static
+ * config or the default. The broker refuses read-only configs (INVALID_REQUEST → 400).
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { fetchMetadata, OffsetSpec } from '../client/admin.js';
 import { brokerRows, describeCluster, describeFeatures, isOffline, isUnderReplicated, partitionRows } from '../client/cluster-status.js';
-import { ConfigResource, describeConfigs } from '../client/config-admin.js';
+import { alterBrokerConfigs, ConfigResource, describeConfigs } from '../client/config-admin.js';
+import { badRequest } from './api-error.js';
 import type { ConsoleContext } from './context.js';
 import { readByteCounters } from './metrics-source.js';
-import { int } from './validate.js';
+import { configMap, int, record } from './validate.js';
 
 /** The package version of this console (package.json beside dist/ or src/). */
 const CONSOLE_VERSION = ((): string => {
@@ -81,7 +87,25 @@ export function clusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   });
 
   app.get('/api/brokers/:id/configs', async (req) => {
-    const id = int((req.params as Record<string, string>)['id'], 'broker id', 0, 2 ** 31 - 1);
-    return ctx.any((c) => describeConfigs(c, ConfigResource.broker, String(id)));
+    const raw = (req.params as Record<string, string>)['id'];
+    if (raw === 'default') return ctx.any((c) => describeConfigs(c, ConfigResource.broker, ''));
+    // Kafka's rule: a broker answers DescribeConfigs for its own id only, so ask that broker.
+    const id = int(raw, 'broker id', 0, 2 ** 31 - 1);
+    return describeConfigs(await ctx.cluster.broker(id), ConfigResource.broker, String(id));
+  });
+
+  app.patch('/api/brokers/:id/configs', async (req) => {
+    const raw = (req.params as Record<string, string>)['id'];
+    const id = raw === 'default' ? null : int(raw, 'broker id', 0, 2 ** 31 - 1);
+    const body = record(req.body, 'body');
+    const set = configMap(body['set'], 'set');
+    const del = body['delete'] ?? [];
+    if (!Array.isArray(del) || del.length > 200 || !del.every((d) => typeof d === 'string' && /^[a-zA-Z0-9._-]{1,255}$/.test(d))) throw badRequest('Invalid delete: expected a list of config names');
+    const changes = [...set.map((c) => ({ name: c.name, op: 'SET' as const, value: c.value })), ...(del as string[]).map((d) => ({ name: d, op: 'DELETE' as const, value: null }))];
+    if (changes.length === 0) throw badRequest('Nothing to change: give set and/or delete');
+    const name = id === null ? '' : String(id);
+    if (id === null) await ctx.any((c) => alterBrokerConfigs(c, '', changes));
+    else await alterBrokerConfigs(await ctx.cluster.broker(id), name, changes);
+    return id === null ? ctx.any((c) => describeConfigs(c, ConfigResource.broker, '')) : describeConfigs(await ctx.cluster.broker(id), ConfigResource.broker, name);
   });
 }

@@ -17,6 +17,7 @@ import { ApiError, errorBody, toApiError } from './api-error.js';
 import { appShell, loadAssets } from './assets.js';
 import { ConsoleContext, type ConsoleServices } from './context.js';
 import { clusterRoutes } from './routes-cluster.js';
+import { connectRoutes } from './routes-connect.js';
 import { groupRoutes } from './routes-groups.js';
 import { messageRoutes } from './routes-messages.js';
 import { schemaRoutes } from './routes-schemas.js';
@@ -34,6 +35,9 @@ export interface ConsoleOptions {
   metricsUrl?: string | null;
   /** The schema registry (a promise when it is known only later, as a broker's embedded one). */
   schemaRegistryUrl?: string | Promise<string> | null;
+  /** `user:password` for a schema registry behind HTTP basic authentication (else the URL's user info). */
+  schemaRegistryUserInfo?: string | null;
+  /** Kafka Connect's REST URL (user info in it: HTTP basic authentication). */
   connectUrl?: string | null;
   /** TLS and SASL for the cluster connections (a --command-config file); undefined: PLAINTEXT. */
   security?: ClientSecurity | undefined;
@@ -84,6 +88,7 @@ export function buildConsoleApp(ctx: ConsoleContext, onError: (e: unknown) => vo
   groupRoutes(app, ctx);
   securityRoutes(app, ctx);
   schemaRoutes(app, ctx);
+  connectRoutes(app, ctx);
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0] ?? '/';
     if (path.startsWith('/api/') || path === '/api') {
@@ -110,7 +115,7 @@ export function buildConsoleApp(ctx: ConsoleContext, onError: (e: unknown) => vo
 
 /** Starts the console; resolves once it listens. */
 export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole> {
-  const services: ConsoleServices = { metricsUrl: opts.metricsUrl ?? null, schemaRegistryUrl: opts.schemaRegistryUrl ?? null, connectUrl: opts.connectUrl ?? null };
+  const services: ConsoleServices = { metricsUrl: opts.metricsUrl ?? null, schemaRegistryUrl: opts.schemaRegistryUrl ?? null, schemaRegistryUserInfo: opts.schemaRegistryUserInfo ?? null, connectUrl: opts.connectUrl ?? null };
   const clientId = opts.clientId ?? 'samsa-console';
   // A broker that stopped answering (SIGSTOP) holds a page at most 15 s.
   const connect = (address: string): Promise<KafkaConnection> => KafkaConnection.open(address, { clientId, timeoutMs: 5_000, requestTimeoutMs: 15_000, security: opts.security });

@@ -155,6 +155,8 @@ test('create, produce, browse, filter, lag, reset, configs, delete: all from the
   await page.getByTestId('total-lag').getByText('3', { exact: true }).waitFor();
   await page.getByTestId('group-state').getByText('Empty').waitFor();
   await page.locator('[data-testid=lag-chart] canvas').first().waitFor();
+  // The lag is charted over time: one point per poll (2 s) while the page is open.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=lag-chart]')?.getAttribute('data-points') ?? 0) >= 3, null, { timeout: 30_000 });
   await shot(page, 'group');
   await page.goto(`${url}/groups`);
   assert.equal(await cell(page, '[data-testid=groups] tr[data-group="console-group"]', 4).innerText(), '3');

@@ -13,6 +13,7 @@ import { GroupPage } from './pages/group.js';
 import { BrokersPage } from './pages/brokers.js';
 import { AclsPage, QuotasPage, UsersPage } from './pages/security.js';
 import { SchemaPage, SchemasPage } from './pages/schemas.js';
+import { ConnectPage, ConnectorPage } from './pages/connect.js';
 
 const NAV = [
   ['/', 'Overview'],
@@ -38,6 +39,8 @@ function route(path) {
   if (first === 'users') return html`<${UsersPage} />`;
   if (first === 'schemas' && second === undefined) return html`<${SchemasPage} />`;
   if (first === 'schemas' && parts.length === 2) return html`<${SchemaPage} key=${second} subject=${second} />`;
+  if (first === 'connect' && second === undefined) return html`<${ConnectPage} />`;
+  if (first === 'connect' && parts.length === 2) return html`<${ConnectorPage} key=${second} name=${second} />`;
   return html`<div class="error-box" role="alert"><strong>Page not found.</strong> <${Link} href="/">Back to the overview</${Link}></div>`;
 }
 
