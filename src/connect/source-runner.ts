@@ -123,7 +123,10 @@ export class SourceRunner {
       for (let attempt = 0; ; attempt++) {
         const results = await produceRecords(this.d.cluster, topic, items.map((i) => i.rec));
         const failed = results.find((res) => res.errorCode !== 0);
-        if (!failed) break;
+        if (!failed) {
+          if (this.task?.commitRecord) items.forEach((it, i) => this.task?.commitRecord?.(it.src, { topic, partition: results[i]?.partition ?? -1, offset: results[i]?.offset ?? -1n }));
+          break;
+        }
         if (attempt >= 10 || this.stopping) throw new Error(`produce to ${topic} failed: ${failed.errorMessage ?? failed.errorCode}`);
         await sleep(200 * (attempt + 1));
       }
