@@ -25,7 +25,7 @@ import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
 import { captureChildOutput } from '../helpers/log-capture.js';
 import { waitFor } from './connect-helpers.js';
 
-const TOPICS: Record<string, number> = { orders: 3, payments: 2 };
+const TOPICS: Record<string, number> = { orders: 3, payments: 2 }; // payments grows to 3 on A while mirrored
 const MAX_LAG = 20;
 const GROUP = 'failover-group';
 const BASE_TS = 1_700_000_000_000;
@@ -139,8 +139,7 @@ const remote = (t: string): string => `A.${t}`;
 test('MirrorMaker 2: a topic pattern is copied to B and a consumer group fails over to B with translated offsets, losing nothing', { timeout: 300_000 }, async () => {
   const admin = kafka(a.bootstrap, 'mm2-test-admin').admin();
   await admin.connect();
-  await admin.createTopics({ topics: [...Object.entries(TOPICS).map(([topic, numPartitions]) => ({ topic, numPartitions })), { topic: 'audit', numPartitions: 1 }], waitForLeaders: true });
-  await admin.disconnect();
+  await admin.createTopics({ topics: [...Object.entries(TOPICS).map(([topic, numPartitions]) => ({ topic, numPartitions, configEntries: [{ name: 'retention.ms', value: '123456789' }] })), { topic: 'audit', numPartitions: 1 }], waitForLeaders: true });
   await produceMore(200);
 
   // The group consumes part of the records on A and commits what it handled.
@@ -171,6 +170,11 @@ test('MirrorMaker 2: a topic pattern is copied to B and a consumer group fails o
   try {
     assert.deepEqual(mm.flows.map((f) => `${f.source}->${f.target}`), ['A->B']);
     await produceMore(100); // after the mirror started
+    // A partition added on A is added on B (refresh.topics.interval.seconds), and its records copied.
+    await admin.createPartitions({ topicPartitions: [{ topic: 'payments', count: 3 }] });
+    await admin.disconnect();
+    TOPICS['payments'] = 3;
+    await produceMore(30);
     const want = total();
     await waitFor(`B to hold all ${want} records (${logs.slice(-5).join(' | ')})`, async () => (await endOffsetsTotal(b.bootstrap, Object.keys(TOPICS).map(remote))) === want, 120_000);
     const copySeconds = (performance.now() - started) / 1000;
@@ -184,6 +188,15 @@ test('MirrorMaker 2: a topic pattern is copied to B and a consumer group fails o
       assert.equal(dst.length, produced.get(t));
       assert.ok(dst.every((r) => r.timestamp === BigInt(BASE_TS + Number(r.headers['n']))));
     }
+
+    // The source topic's non-default config is on the target topic.
+    const adminB0 = kafka(b.bootstrap, 'mm2-test-admin-b0').admin();
+    await adminB0.connect();
+    const described = await adminB0.describeConfigs({ resources: [{ type: 2, name: 'A.orders', configNames: ['retention.ms'] }], includeSynonyms: false });
+    const describedTopics = await adminB0.fetchTopicMetadata({ topics: ['A.payments'] });
+    await adminB0.disconnect();
+    assert.equal(described.resources[0]?.configEntries.find((e) => e.configName === 'retention.ms')?.configValue, '123456789');
+    assert.equal(describedTopics.topics[0]?.partitions.length, 3);
 
     // The translated offsets reach the group on B: within offset.lag.max of the source's, never beyond.
     const adminB = kafka(b.bootstrap, 'mm2-test-admin-b').admin();
