@@ -6,7 +6,8 @@
  * commits them to the same group on B; the group "fails over" to B and ends with every record
  * consumed, none lost, the re-read ones counted and bounded by offset.lag.max per partition.
  * Then `samsa mirror-maker --config` as a real process resumes the flow where the stopped mirror
- * left it: only the new records are copied, nothing twice.
+ * left it: only the new records are copied, nothing twice. And MirrorSourceConnector posted to an
+ * ordinary Connect worker through the REST API, with two tasks sharing the partitions.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,10 +21,11 @@ import { fetchRecords } from '../../src/client/record-io.js';
 import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync } from '../../src/connect/mirror/formats.js';
 import { MirrorMaker } from '../../src/connect/mirror/mirror-maker.js';
 import { parseProperties } from '../../src/connect/properties.js';
+import { ConnectWorker } from '../../src/connect/worker.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
 import { captureChildOutput } from '../helpers/log-capture.js';
-import { waitFor } from './connect-helpers.js';
+import { expectStatus, http, waitFor } from './connect-helpers.js';
 
 const TOPICS: Record<string, number> = { orders: 3, payments: 2 }; // payments grows to 3 on A while mirrored
 const MAX_LAG = 20;
@@ -296,5 +298,39 @@ test('samsa mirror-maker --config resumes a stopped flow: only the new records a
     const values = dst.map((r) => r.value);
     assert.equal(values.length, produced.get(t), `${remote(t)}: nothing copied twice`);
     assert.equal(new Set(values).size, values.length);
+  }
+});
+
+test('MirrorSourceConnector posted to a Connect worker on B through the REST API copies a topic from A', { timeout: 180_000 }, async () => {
+  const admin = kafka(a.bootstrap, 'mm2-test-admin-rest').admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'shipments', numPartitions: 2 }], waitForLeaders: true });
+  await admin.disconnect();
+  const p = kafka(a.bootstrap, 'mm2-test-producer-rest').producer();
+  await p.connect();
+  await p.send({ topic: 'shipments', messages: Array.from({ length: 40 }, (_, n) => ({ key: `k${n}`, value: `shipments-${n}` })), acks: -1 });
+  await p.disconnect();
+  const worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [b.bootstrap], port: 0, log: (m) => logs.push(m) });
+  try {
+    const config = {
+      'connector.class': 'org.apache.kafka.connect.mirror.MirrorSourceConnector',
+      'source.cluster.alias': 'east',
+      'target.cluster.alias': 'B',
+      'source.cluster.bootstrap.servers': a.bootstrap,
+      'target.cluster.bootstrap.servers': b.bootstrap,
+      topics: 'shipments',
+      'replication.factor': '1',
+      'tasks.max': '2',
+      'key.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+      'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
+    };
+    expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'mirror-east', config }), 201, 'create');
+    await waitFor('east.shipments on B', async () => (await endOffsetsTotal(b.bootstrap, ['east.shipments'])) === 40, 60_000);
+    const st = (await http('GET', `${worker.url}/connectors/mirror-east/status`)).json as { tasks: { state: string }[] };
+    assert.deepEqual(st.tasks.map((t) => t.state), ['RUNNING', 'RUNNING']);
+    const copied = (await readAll(b.bootstrap, 'east.shipments')).map((r) => r.value).sort();
+    assert.deepEqual(copied, Array.from({ length: 40 }, (_, n) => `shipments-${n}`).sort(), 'two tasks share the partitions: each record once');
+  } finally {
+    await worker.close();
   }
 });
