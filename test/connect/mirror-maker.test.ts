@@ -334,3 +334,39 @@ test('MirrorSourceConnector posted to a Connect worker on B through the REST API
     await worker.close();
   }
 });
+
+test('a source broker restarting under the mirror: the tasks ride it out and copy what came after', { timeout: 180_000 }, async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'samsa-mm2-c-'));
+  let c = await startBroker({ port: 0, dataDir, config: { ...GROUP_TEST_BROKER_CONFIG } });
+  const port = c.port;
+  let mm: MirrorMaker | null = null;
+  const send = async (from: number): Promise<void> => {
+    const p = kafka(c.bootstrap, 'mm2-test-producer-c').producer();
+    await p.connect();
+    await p.send({ topic: 'events', messages: Array.from({ length: 20 }, (_, j) => ({ key: `k${from + j}`, value: `events-${from + j}` })), acks: -1 });
+    await p.disconnect();
+  };
+  try {
+    const admin = kafka(c.bootstrap, 'mm2-test-admin-c').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'events', numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    await send(0);
+    const props = parseProperties(['clusters = C, B', `C.bootstrap.servers = ${c.bootstrap}`, `B.bootstrap.servers = ${b.bootstrap}`, 'C->B.enabled = true', 'C->B.topics = events', 'replication.factor = 1', 'refresh.topics.interval.seconds = 1', 'emit.checkpoints.interval.seconds = 1', 'refresh.groups.interval.seconds = 1'].join('\n'));
+    mm = await MirrorMaker.start(props, { log: (m) => logs.push(m) });
+    await waitFor('C.events on B', async () => (await endOffsetsTotal(b.bootstrap, ['C.events'])) === 20, 60_000);
+    await c.stop();
+    const downAt = performance.now();
+    c = await startBroker({ port, dataDir, config: { ...GROUP_TEST_BROKER_CONFIG } });
+    process.stdout.write(`# mm2 outage: source broker down for ${((performance.now() - downAt) / 1000).toFixed(1)} s\n`);
+    await send(20);
+    await waitFor(`the records written after the restart on B (${logs.slice(-3).join(' | ')})`, async () => (await endOffsetsTotal(b.bootstrap, ['C.events'])) === 40, 90_000);
+    const states = mm.status();
+    assert.ok(states.length >= 3 && states.every((s) => s.state === 'RUNNING'), JSON.stringify(states));
+    assert.deepEqual((await readAll(b.bootstrap, 'C.events')).map((r) => r.value), Array.from({ length: 40 }, (_, n) => `events-${n}`));
+  } finally {
+    await mm?.close();
+    await c.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

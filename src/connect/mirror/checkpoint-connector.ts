@@ -23,7 +23,7 @@ import { ensureTopic } from '../topics.js';
 import { encodeCheckpoint, type Checkpoint } from './formats.js';
 import { OffsetSyncStore } from './offset-sync-store.js';
 import { DEFAULTS, nameFilter, shouldReplicateTopic } from './policy.js';
-import { boolSetting, clusterClient, intSetting, mirrorSettings, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
+import { boolSetting, clusterClient, intSetting, mirrorSettings, Outage, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
 
 /** Protocol types of groups whose offsets are consumer offsets ("" for a group that only has commits). */
 const CONSUMER_PROTOCOLS = new Set(['consumer', '']);
@@ -46,6 +46,8 @@ class MirrorCheckpointTask implements SourceTask {
   private nextEmit = 0;
   private nextSync = 0;
   private stopping = false;
+  /** A source or target unreachable for longer than this fails the task. */
+  private readonly outage = new Outage(300_000);
 
   async start(config: TaskConfig): Promise<void> {
     this.config = config;
@@ -65,6 +67,10 @@ class MirrorCheckpointTask implements SourceTask {
   }
 
   async poll(): Promise<ConnectRecord[]> {
+    return this.outage.guard(() => this.step(), []);
+  }
+
+  private async step(): Promise<ConnectRecord[]> {
     const now = performance.now();
     if (now >= this.nextGroupRefresh) {
       this.nextGroupRefresh = now + secondsSetting(this.config, 'refresh.groups.interval.seconds', 600);

@@ -67,3 +67,26 @@ export function owns(name: string, index: number, count: number): boolean {
 export const clusterClient = (bootstrap: readonly string[], clientId: string): ClusterClient => new ClusterClient({ bootstrap, clientId });
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Rides out a cluster that is briefly unreachable (a broker restarting): a failed step is retried
+ * on the next poll, and only failures lasting `giveUpMs` end the task (FAILED, with the error).
+ */
+export class Outage {
+  private since: number | null = null;
+  constructor(private readonly giveUpMs: number) {}
+
+  async guard<T>(step: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      const v = await step();
+      this.since = null;
+      return v;
+    } catch (e) {
+      const now = performance.now();
+      this.since ??= now;
+      if (now - this.since >= this.giveUpMs) throw e;
+      await sleep(500);
+      return fallback;
+    }
+  }
+}

@@ -27,7 +27,7 @@ import type { ConnectorPlugin, ConnectRecord, JsonObject, SourceTask, TaskConfig
 import { ensureTopic } from '../topics.js';
 import { encodeOffsetSync, type OffsetSync } from './formats.js';
 import { DEFAULTS, nameFilter, regexList, shouldReplicateTopic } from './policy.js';
-import { boolSetting, clusterClient, intSetting, mirrorSettings, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
+import { boolSetting, clusterClient, intSetting, mirrorSettings, Outage, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
 
 const OFFSET_OUT_OF_RANGE = 1;
 /** Offset syncs waiting for the next poll at most (more are dropped: translation then uses older ones). */
@@ -76,6 +76,8 @@ class MirrorSourceTask implements SourceTask {
   private nextRefresh = 0;
   private nextConfigSync = 0;
   private maxLag = 100n;
+  /** A source or target unreachable for longer than this fails the task. */
+  private readonly outage = new Outage(300_000);
 
   async start(config: TaskConfig, context: TaskContext): Promise<void> {
     this.config = config;
@@ -100,9 +102,7 @@ class MirrorSourceTask implements SourceTask {
   /** Finds the partitions to copy, creates or grows their target topics, and syncs configs. */
   private async refreshTopics(): Promise<void> {
     const now = performance.now();
-    this.nextRefresh = now + secondsSetting(this.config, 'refresh.topics.interval.seconds', 600);
     const syncConfigs = this.s.taskIndex === 0 && boolSetting(this.config, 'sync.topic.configs.enabled', true) && now >= this.nextConfigSync;
-    if (syncConfigs) this.nextConfigSync = now + secondsSetting(this.config, 'sync.topic.configs.interval.seconds', 600);
     const meta = await this.source.refresh();
     for (const t of meta.topics.values()) {
       if (t.errorCode !== 0 || t.internal || !shouldReplicateTopic(this.s.policy, this.filter, this.s.target, t.name)) continue;
@@ -126,6 +126,9 @@ class MirrorSourceTask implements SourceTask {
         this.positions.set(key, { topic: t.name, partition: p.partition, offset: c !== null ? c + 1n : (earliest.get(key) ?? 0n) });
       }
     }
+    // Only a refresh that got through waits for the next interval (a failed one is retried at the next poll).
+    this.nextRefresh = now + secondsSetting(this.config, 'refresh.topics.interval.seconds', 600);
+    if (syncConfigs) this.nextConfigSync = now + secondsSetting(this.config, 'sync.topic.configs.interval.seconds', 600);
   }
 
   private committed(topic: string, partition: number): bigint | null {
@@ -149,6 +152,10 @@ class MirrorSourceTask implements SourceTask {
   }
 
   async poll(): Promise<ConnectRecord[]> {
+    return this.outage.guard(() => this.copy(), []);
+  }
+
+  private async copy(): Promise<ConnectRecord[]> {
     if (performance.now() >= this.nextRefresh) await this.refreshTopics();
     await this.flushSyncs();
     if (this.positions.size === 0) {
