@@ -291,7 +291,9 @@ test('samsa mirror-maker --config resumes a stopped flow: only the new records a
   } finally {
     if (child.exitCode === null) child.kill('SIGTERM');
   }
+  const killedAt = performance.now();
   assert.equal(await exited, 0, out);
+  process.stdout.write(`# mm2 restart: stopped ${((performance.now() - killedAt) / 1000).toFixed(1)} s after SIGTERM\n`);
   release();
   for (const t of Object.keys(TOPICS)) {
     const dst = await readAll(b.bootstrap, remote(t));

@@ -23,7 +23,7 @@ import { ensureTopic } from '../topics.js';
 import { encodeCheckpoint, type Checkpoint } from './formats.js';
 import { OffsetSyncStore } from './offset-sync-store.js';
 import { DEFAULTS, nameFilter, shouldReplicateTopic } from './policy.js';
-import { boolSetting, clusterClient, intSetting, mirrorSettings, Outage, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
+import { atMost, boolSetting, clusterClient, intSetting, mirrorSettings, Outage, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
 
 /** Protocol types of groups whose offsets are consumer offsets ("" for a group that only has commits). */
 const CONSUMER_PROTOCOLS = new Set(['consumer', '']);
@@ -31,11 +31,10 @@ const CONSUMER_PROTOCOLS = new Set(['consumer', '']);
 class MirrorCheckpointTask implements SourceTask {
   private s!: MirrorSettings;
   private config: TaskConfig = {};
-  private sourceAdmin!: GroupAdmin;
-  private targetAdmin!: GroupAdmin;
+  private readonly admins: { source: GroupAdmin | null; target: GroupAdmin | null } = { source: null, target: null };
   private target!: ClusterClient;
   private source!: ClusterClient;
-  private syncs!: OffsetSyncStore;
+  private syncs: OffsetSyncStore | null = null;
   private checkpointsTopic = '';
   private topicFilter: (t: string) => boolean = () => false;
   private groupFilter: (g: string) => boolean = () => false;
@@ -46,6 +45,7 @@ class MirrorCheckpointTask implements SourceTask {
   private nextEmit = 0;
   private nextSync = 0;
   private stopping = false;
+  private id = '';
   /** A source or target unreachable for longer than this fails the task. */
   private readonly outage = new Outage(300_000);
 
@@ -54,16 +54,36 @@ class MirrorCheckpointTask implements SourceTask {
     this.s = mirrorSettings(config);
     this.topicFilter = nameFilter(config, 'topics');
     this.groupFilter = nameFilter(config, 'groups');
-    const id = `mm2-${this.s.source}->${this.s.target}-checkpoint-${this.s.taskIndex}`;
-    this.source = clusterClient(this.s.sourceBootstrap, id);
-    this.target = clusterClient(this.s.targetBootstrap, id);
-    this.sourceAdmin = new GroupAdmin(await openFirst(this.s.sourceBootstrap, { clientId: id }));
-    this.targetAdmin = new GroupAdmin(await openFirst(this.s.targetBootstrap, { clientId: id }));
-    const syncsCluster = (config['offset-syncs.topic.location'] ?? 'source') === 'target' ? this.target : this.source;
-    this.syncs = new OffsetSyncStore(syncsCluster, this.s.policy.offsetSyncsTopic(this.s.target), intSetting(config, 'offset-syncs.topic.replication.factor', 3), () => undefined);
-    await this.syncs.start();
+    this.id = `mm2-${this.s.source}->${this.s.target}-checkpoint-${this.s.taskIndex}`;
+    this.source = clusterClient(this.s.sourceBootstrap, this.id);
+    this.target = clusterClient(this.s.targetBootstrap, this.id);
     this.checkpointsTopic = this.s.policy.checkpointsTopic(this.s.source);
-    await ensureTopic(this.target, this.checkpointsTopic, 1, intSetting(config, 'checkpoints.topic.replication.factor', 3), { 'cleanup.policy': 'compact' });
+  }
+
+  /** The group admin of a side, its connection opened again when the broker dropped it. */
+  private async admin(side: 'source' | 'target'): Promise<GroupAdmin> {
+    const cur = this.admins[side];
+    if (cur && !cur.bootstrap.client.closed) return cur;
+    cur?.close();
+    const a = new GroupAdmin(await openFirst(side === 'source' ? this.s.sourceBootstrap : this.s.targetBootstrap, { clientId: this.id }));
+    this.admins[side] = a;
+    return a;
+  }
+
+  /** The offset syncs (read from the beginning) and the checkpoints topic, at the first poll that reaches both clusters. */
+  private async offsetSyncs(): Promise<OffsetSyncStore> {
+    if (this.syncs) return this.syncs;
+    const syncsCluster = (this.config['offset-syncs.topic.location'] ?? 'source') === 'target' ? this.target : this.source;
+    const store = new OffsetSyncStore(syncsCluster, this.s.policy.offsetSyncsTopic(this.s.target), intSetting(this.config, 'offset-syncs.topic.replication.factor', 3), () => undefined);
+    try {
+      await store.start();
+      await ensureTopic(this.target, this.checkpointsTopic, 1, intSetting(this.config, 'checkpoints.topic.replication.factor', 3), { 'cleanup.policy': 'compact' });
+    } catch (e) {
+      await store.stop();
+      throw e;
+    }
+    this.syncs = store;
+    return store;
   }
 
   async poll(): Promise<ConnectRecord[]> {
@@ -71,10 +91,11 @@ class MirrorCheckpointTask implements SourceTask {
   }
 
   private async step(): Promise<ConnectRecord[]> {
+    await this.offsetSyncs();
     const now = performance.now();
     if (now >= this.nextGroupRefresh) {
+      const listed = await (await this.admin('source')).list();
       this.nextGroupRefresh = now + secondsSetting(this.config, 'refresh.groups.interval.seconds', 600);
-      const listed = await this.sourceAdmin.list();
       this.groups = listed.filter((g) => CONSUMER_PROTOCOLS.has(g.protocolType) && this.groupFilter(g.group) && owns(g.group, this.s.taskIndex, this.s.taskCount)).map((g) => g.group);
     }
     let out: ConnectRecord[] = [];
@@ -95,10 +116,13 @@ class MirrorCheckpointTask implements SourceTask {
   }
 
   private async emitCheckpoints(): Promise<ConnectRecord[]> {
-    await this.syncs.readToEnd();
+    // The syncs written so far; bounded, so a source lost meanwhile cannot hold the task (and its stop) forever.
+    const syncs = await this.offsetSyncs();
+    await atMost(syncs.readToEnd(), 10_000);
+    const admin = await this.admin('source');
     const out: ConnectRecord[] = [];
     for (const group of this.groups) {
-      const committed = await this.sourceAdmin.committed(group).catch(() => null);
+      const committed = await admin.committed(group).catch(() => null);
       if (committed === null) continue;
       let last = this.checkpoints.get(group);
       if (!last) this.checkpoints.set(group, (last = new Map()));
@@ -106,7 +130,7 @@ class MirrorCheckpointTask implements SourceTask {
         if (!shouldReplicateTopic(this.s.policy, this.topicFilter, this.s.target, topic)) continue;
         const remote = this.s.policy.formatRemoteTopic(this.s.source, topic);
         for (const [partition, upstream] of partitions) {
-          const downstream = this.syncs.index.translate(topic, partition, upstream);
+          const downstream = syncs.index.translate(topic, partition, upstream);
           if (downstream === null) continue;
           const key = `${remote}\u0000${partition}`;
           const prev = last.get(key);
@@ -124,11 +148,12 @@ class MirrorCheckpointTask implements SourceTask {
   /** Commits the translated offsets of each group that is not active on the target, forward only. */
   private async syncGroupOffsets(): Promise<void> {
     const meta = await this.target.refresh();
+    const admin = await this.admin('target');
     for (const [group, last] of this.checkpoints) {
       if (last.size === 0) continue;
-      const info = await this.targetAdmin.describe(group).catch(() => null);
+      const info = await admin.describe(group).catch(() => null);
       if (info === null || info.members.length > 0) continue;
-      const current = await this.targetAdmin.committed(group).catch(() => null);
+      const current = await admin.committed(group).catch(() => null);
       if (current === null) continue;
       const offsets = [...last.values()]
         .filter((c) => meta.topics.has(c.topic) && c.partition < (meta.topics.get(c.topic)?.partitions.length ?? 0))
@@ -137,17 +162,17 @@ class MirrorCheckpointTask implements SourceTask {
           return cur === undefined || cur < c.downstreamOffset;
         })
         .map((c) => ({ topic: c.topic, partition: c.partition, offset: c.downstreamOffset }));
-      if (offsets.length > 0) await this.targetAdmin.commit(group, offsets);
+      if (offsets.length > 0) await admin.commit(group, offsets);
     }
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     await this.syncs?.stop();
-    this.sourceAdmin?.close();
-    this.sourceAdmin?.bootstrap.close();
-    this.targetAdmin?.close();
-    this.targetAdmin?.bootstrap.close();
+    for (const a of [this.admins.source, this.admins.target]) {
+      a?.close();
+      a?.bootstrap.close();
+    }
     this.source?.close();
     this.target?.close();
   }

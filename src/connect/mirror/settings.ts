@@ -68,6 +68,16 @@ export const clusterClient = (bootstrap: readonly string[], clientId: string): C
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for `p`, or `ms` at most (the timer cleared either way, so it holds no process open). */
+export async function atMost(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Rides out a cluster that is briefly unreachable (a broker restarting): a failed step is retried
  * on the next poll, and only failures lasting `giveUpMs` end the task (FAILED, with the error).

@@ -18,7 +18,7 @@
  * the partitions themselves (settings.ts), and the task with index 0 keeps the target topics'
  * configs in step.
  */
-import { tpKey, type TopicPartitionKey } from '../../client/admin.js';
+import { AdminError, tpKey, type TopicPartitionKey } from '../../client/admin.js';
 import type { ClusterClient } from '../../client/cluster-client.js';
 import { fetchRound, offsetsAt } from '../../client/partition-fetcher.js';
 import { produceRecords } from '../../client/record-producer.js';
@@ -30,6 +30,7 @@ import { DEFAULTS, nameFilter, regexList, shouldReplicateTopic } from './policy.
 import { boolSetting, clusterClient, intSetting, mirrorSettings, Outage, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
 
 const OFFSET_OUT_OF_RANGE = 1;
+const INVALID_PARTITIONS = 37;
 /** Offset syncs waiting for the next poll at most (more are dropped: translation then uses older ones). */
 const MAX_PENDING_SYNCS = 100_000;
 
@@ -68,6 +69,7 @@ class MirrorSourceTask implements SourceTask {
   private target!: ClusterClient;
   private syncs!: ClusterClient;
   private syncsTopic = '';
+  private syncsTopicReady = false;
   private filter: (topic: string) => boolean = () => false;
   private configExclude = /(?!)/;
   private readonly positions = new Map<TopicPartitionKey, Position>();
@@ -91,8 +93,6 @@ class MirrorSourceTask implements SourceTask {
     this.target = clusterClient(this.s.targetBootstrap, id);
     this.syncs = (config['offset-syncs.topic.location'] ?? 'source') === 'target' ? this.target : this.source;
     this.syncsTopic = this.s.policy.offsetSyncsTopic(this.s.target);
-    await ensureTopic(this.syncs, this.syncsTopic, 1, intSetting(config, 'offset-syncs.topic.replication.factor', 3), { 'cleanup.policy': 'compact' });
-    await this.refreshTopics();
   }
 
   private sourcePartition(topic: string, partition: number): JsonObject {
@@ -104,6 +104,7 @@ class MirrorSourceTask implements SourceTask {
     const now = performance.now();
     const syncConfigs = this.s.taskIndex === 0 && boolSetting(this.config, 'sync.topic.configs.enabled', true) && now >= this.nextConfigSync;
     const meta = await this.source.refresh();
+    const targetMeta = await this.target.refresh();
     for (const t of meta.topics.values()) {
       if (t.errorCode !== 0 || t.internal || !shouldReplicateTopic(this.s.policy, this.filter, this.s.target, t.name)) continue;
       const mine = t.partitions.filter((p) => owns(`${t.name}-${p.partition}`, this.s.taskIndex, this.s.taskCount));
@@ -111,10 +112,11 @@ class MirrorSourceTask implements SourceTask {
       if (fresh.length === 0 && !syncConfigs) continue;
       const remote = this.s.policy.formatRemoteTopic(this.s.source, t.name);
       const configs = boolSetting(this.config, 'sync.topic.configs.enabled', true) ? await this.topicConfigs(t.name) : {};
-      const known = await this.target.topic(remote);
+      const known = targetMeta.topics.get(remote);
       if (!known || known.errorCode !== 0) await ensureTopic(this.target, remote, t.partitions.length, intSetting(this.config, 'replication.factor', 2), configs);
       else {
-        if (known.partitions.length < t.partitions.length) await createPartitions(this.target, remote, t.partitions.length);
+        // INVALID_PARTITIONS: another task grew it first.
+        if (known.partitions.length < t.partitions.length) await createPartitions(this.target, remote, t.partitions.length).catch((e: unknown) => (e instanceof AdminError && e.code === INVALID_PARTITIONS ? undefined : Promise.reject(e)));
         if (syncConfigs) await this.alterConfigs(remote, configs);
       }
       if (fresh.length === 0) continue;
@@ -156,6 +158,10 @@ class MirrorSourceTask implements SourceTask {
   }
 
   private async copy(): Promise<ConnectRecord[]> {
+    if (!this.syncsTopicReady) {
+      await ensureTopic(this.syncs, this.syncsTopic, 1, intSetting(this.config, 'offset-syncs.topic.replication.factor', 3), { 'cleanup.policy': 'compact' });
+      this.syncsTopicReady = true;
+    }
     if (performance.now() >= this.nextRefresh) await this.refreshTopics();
     await this.flushSyncs();
     if (this.positions.size === 0) {
@@ -211,9 +217,13 @@ class MirrorSourceTask implements SourceTask {
     if (this.pendingSyncs.length === 0) return;
     const syncs = this.pendingSyncs;
     this.pendingSyncs = [];
-    const results = await produceRecords(this.syncs, this.syncsTopic, syncs.map((s) => ({ ...encodeOffsetSync(s), partition: 0 })));
-    // A sync that did not get written is dropped (as Kafka's task does when its producer fails): the next one follows.
-    void results;
+    try {
+      // A sync the broker refuses is dropped (as Kafka's task does when its producer fails): the next one follows.
+      await produceRecords(this.syncs, this.syncsTopic, syncs.map((s) => ({ ...encodeOffsetSync(s), partition: 0 })));
+    } catch (e) {
+      this.pendingSyncs = [...syncs, ...this.pendingSyncs].slice(0, MAX_PENDING_SYNCS); // written at the next poll that gets through
+      throw e;
+    }
   }
 
   async stop(): Promise<void> {
