@@ -25,6 +25,7 @@ import { ConnectWorker } from '../../src/connect/worker.js';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
 import { captureChildOutput } from '../helpers/log-capture.js';
+import { samsaCli } from '../helpers/samsa-cli.js';
 import { expectStatus, http, waitFor } from './connect-helpers.js';
 
 const TOPICS: Record<string, number> = { orders: 3, payments: 2 }; // payments grows to 3 on A while mirrored
@@ -371,4 +372,14 @@ test('a source broker restarting under the mirror: the tasks ride it out and cop
     await c.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test('samsa mirror-maker without flows into --clusters, or without a file, exits with an error naming the fix', { timeout: 60_000 }, async () => {
+  const none = await samsaCli(['mirror-maker', '--config', join(dir, 'mm2.properties'), '--clusters', 'A']);
+  assert.notEqual(none.code, 0);
+  assert.match(none.stderr, /No enabled flows/);
+  const missing = await samsaCli(['mirror-maker', '--config', join(dir, 'nope.properties')]);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /Cannot read/);
+  assert.match((await samsaCli(['--help'])).stdout, /mirror-maker/);
 });

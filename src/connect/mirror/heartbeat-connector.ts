@@ -19,17 +19,14 @@ class MirrorHeartbeatTask implements SourceTask {
   private intervalMs = 1000;
   private enabled = true;
   private next = 0;
+  private config: TaskConfig = {};
+  private topicReady = false;
 
   async start(config: TaskConfig): Promise<void> {
+    this.config = config;
     this.s = mirrorSettings(config, false);
     this.intervalMs = Math.max(1, secondsSetting(config, 'emit.heartbeats.interval.seconds', 1));
     this.enabled = boolSetting(config, 'emit.heartbeats.enabled', true);
-    const target = clusterClient(this.s.targetBootstrap, `mm2-${this.s.source}->${this.s.target}-heartbeat`);
-    try {
-      await ensureTopic(target, HEARTBEATS_TOPIC, 1, intSetting(config, 'heartbeats.topic.replication.factor', 3), { 'cleanup.policy': 'compact' });
-    } finally {
-      target.close();
-    }
   }
 
   async poll(): Promise<ConnectRecord[]> {
@@ -37,6 +34,18 @@ class MirrorHeartbeatTask implements SourceTask {
     if (!this.enabled || wait > 0) {
       await sleep(Math.min(500, Math.max(wait, 100)));
       return [];
+    }
+    if (!this.topicReady) {
+      const target = clusterClient(this.s.targetBootstrap, `mm2-${this.s.source}->${this.s.target}-heartbeat`);
+      try {
+        await ensureTopic(target, HEARTBEATS_TOPIC, 1, intSetting(this.config, 'heartbeats.topic.replication.factor', 3), { 'cleanup.policy': 'compact' });
+        this.topicReady = true;
+      } catch {
+        this.next = performance.now() + this.intervalMs; // the target is not reachable now: try again at the next beat
+        return [];
+      } finally {
+        target.close();
+      }
     }
     this.next = performance.now() + this.intervalMs;
     const now = Date.now();
