@@ -33,6 +33,7 @@ Commands:
   registry        Serve a schema registry (Confluent's REST API) on a Kafka cluster
   connect         A distributed Kafka Connect worker (samsa connect --bootstrap-server h:p)
   connect-standalone  A standalone Connect worker (worker.properties connector.properties...)
+  mirror-maker    MirrorMaker 2 between clusters (samsa mirror-maker --config mm2.properties)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -82,6 +83,9 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./connect-command.js')).runConnect(rest, 'distributed');
     case 'connect-standalone':
       return (await import('./connect-command.js')).runConnect(rest, 'standalone');
+    case 'mirror-maker':
+    case 'mirror':
+      return (await import('./mirror-maker-command.js')).runMirrorMaker(rest);
     case '--version':
     case '-V':
     case 'version':

@@ -67,6 +67,8 @@ export interface SourceTask {
   start(config: TaskConfig, context: TaskContext): Promise<void>;
   /** Records ready now ([] when none; the runtime calls again). */
   poll(): Promise<ConnectRecord[]>;
+  /** Optional (Kafka's SourceTask.commitRecord): a polled record was written, at this offset of the target topic. */
+  commitRecord?(record: ConnectRecord, written: { topic: string; partition: number; offset: bigint }): void;
   stop(): Promise<void>;
 }
 

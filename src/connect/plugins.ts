@@ -5,10 +5,11 @@
  */
 import { ConfigError, type ConnectorPlugin } from './api.js';
 import { fileStreamSink, fileStreamSource } from './file-stream.js';
+import { MIRROR_PLUGINS } from './mirror/plugins.js';
 import { postgresSink } from './postgres-sink.js';
 
 export class PluginRegistry {
-  private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink];
+  private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink, ...MIRROR_PLUGINS];
 
   register(p: ConnectorPlugin): void {
     this.plugins.push(p);

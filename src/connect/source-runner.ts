@@ -1,7 +1,9 @@
 /**
  * Runs one source task (Kafka's WorkerSourceTask): poll → transforms → key/value converters →
  * produce to each record's topic, then the source offsets of the produced records are committed
- * to the offset store every `offset.flush.interval.ms` and when the task stops.
+ * to the offset store every `offset.flush.interval.ms` and when the task stops; once a record is
+ * written, the task's optional commitRecord learns its partition and offset (MirrorSource's
+ * offset syncs).
  *
  * Kafka's rules kept: at-least-once (a record is produced before its offset is committed, so a
  * crash re-sends what followed the last commit); a missing topic is created with
@@ -123,12 +125,28 @@ export class SourceRunner {
       for (let attempt = 0; ; attempt++) {
         const results = await produceRecords(this.d.cluster, topic, items.map((i) => i.rec));
         const failed = results.find((res) => res.errorCode !== 0);
-        if (!failed) break;
+        if (!failed) {
+          this.commitRecords(topic, items.map((it) => it.src), results);
+          break;
+        }
         if (attempt >= 10 || this.stopping) throw new Error(`produce to ${topic} failed: ${failed.errorMessage ?? failed.errorCode}`);
         await sleep(200 * (attempt + 1));
       }
     }
     for (const r of polled) if (r.sourcePartition && r.sourceOffset) this.pending.set(JSON.stringify(r.sourcePartition), { partition: r.sourcePartition, offset: r.sourceOffset });
+  }
+
+  /** Tells the task where each record went (Kafka's commitRecord: a failure there is logged, not fatal). */
+  private commitRecords(topic: string, records: readonly ConnectRecord[], results: readonly { partition: number; offset: bigint }[]): void {
+    const task = this.task;
+    if (!task?.commitRecord) return;
+    records.forEach((r, i) => {
+      try {
+        task.commitRecord?.(r, { topic, partition: results[i]?.partition ?? -1, offset: results[i]?.offset ?? -1n });
+      } catch (e) {
+        this.d.log(`commitRecord of ${this.d.connector}-${this.d.taskId}: ${traceOf(e)}`);
+      }
+    });
   }
 
   private async maybeFlush(force = false): Promise<void> {
