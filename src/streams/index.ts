@@ -15,3 +15,6 @@ export type { Processor, ProcessorContext, ProcessorSupplier, StreamRecord } fro
 export type { KeyValueStore } from './state-store.js';
 export { PunctuationType, type Punctuator, type Cancellable, type PunctuationTypeName } from './punctuation.js';
 export { resetApplication, cleanUpLocalState, type ResetOptions, type ResetResult } from './reset.js';
+export { JoinWindows } from './join-windows.js';
+export { GlobalKTable } from './global-ktable.js';
+export type { StreamJoined } from './kstream.js';

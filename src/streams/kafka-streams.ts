@@ -360,15 +360,20 @@ export class KafkaStreams {
     for (let changed = true; changed; ) {
       changed = false;
       for (const s of this.subs) {
-        const known = s.sourceTopics.map((t) => counts.get(resolve(t))).filter((n): n is number => n !== undefined);
+        const readerSized = this.env.topology.readerSizedTopics;
+        const known = s.sourceTopics.filter((t) => !readerSized.has(t)).map((t) => counts.get(resolve(t))).filter((n): n is number => n !== undefined);
         if (known.length === 0) continue;
         const w = Math.max(...known);
         if (widths.get(s.id) !== w) {
           widths.set(s.id, w);
           changed = true;
         }
+        for (const t of s.sourceTopics.filter((x) => readerSized.has(x) && !counts.has(resolve(x)))) {
+          counts.set(resolve(t), w);
+          await this.ensureTopic(resolve(t), w, [{ name: 'retention.ms', value: '-1' }]);
+        }
         for (const n of s.nodes) {
-          if (n.kind === 'sink' && this.env.topology.repartitionTopics.has(n.topic) && !counts.has(resolve(n.topic))) {
+          if (n.kind === 'sink' && this.env.topology.repartitionTopics.has(n.topic) && !readerSized.has(n.topic) && !counts.has(resolve(n.topic))) {
             counts.set(resolve(n.topic), w);
             await this.ensureTopic(resolve(n.topic), w, [{ name: 'retention.ms', value: '-1' }]);
             changed = true;

@@ -60,6 +60,8 @@ export class Topology {
   readonly stores = new Map<string, StoreDef>();
   /** Repartition topics, named without the application id. */
   readonly repartitionTopics = new Set<string>();
+  /** Internal topics as wide as the sub-topology reading them (a foreign-key join's subscription and response topics). */
+  readonly readerSizedTopics = new Set<string>();
   private index = 0;
 
   /** Kafka's generated node name: `<prefix><10-digit index>`. */
