@@ -29,6 +29,7 @@ import { TransactionalProducer } from '../client/transactional-producer.js';
 import { randomUUID } from 'node:crypto';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
+import { GlobalStateManager } from './global-state.js';
 import { cleanUpLocalState } from './reset.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
@@ -78,6 +79,8 @@ export class KafkaStreams {
   private readonly subOfTopic = new Map<string, number>();
   private readonly env: TaskEnv;
   private loop: Promise<void> | null = null;
+  private readonly global: GlobalStateManager;
+  private globalLoop: Promise<void> | null = null;
   private lock: Promise<unknown> = Promise.resolve();
   private lastCommit = 0;
   private restoredTotal = 0;
@@ -105,7 +108,9 @@ export class KafkaStreams {
       defaultValueSerde: config.defaultValueSerde ?? untyped(Serdes.ByteArray()),
       onDeserializationError: config.deserializationExceptionHandler ?? 'fail',
       isolationLevel: config.processingGuarantee === 'exactly_once_v2' ? 1 : 0,
+      globalStore: (name) => this.global.store(name),
     };
+    this.global = new GlobalStateManager(topology.globalStores, this.env);
   }
 
   get state(): StreamsStateName {
@@ -122,17 +127,19 @@ export class KafkaStreams {
     return [...this.tasks.keys()].sort();
   }
 
-  /** Interactive query of a local store: the value of `key` in whichever local task holds it. */
+  /** Interactive query of a local store: the value of `key` in whichever local task holds it (or in a global store). */
   get<K, V>(storeName: string, key: K): V | undefined {
     for (const t of this.tasks.values()) {
       const v = t.store(storeName)?.get(key);
       if (v !== undefined) return v as V;
     }
-    return undefined;
+    return this.global.store(storeName)?.get(key) as V | undefined;
   }
 
   /** Interactive query: every entry of a store over the local tasks. */
   all<K, V>(storeName: string): { key: K; value: V }[] {
+    const g = this.global.store(storeName);
+    if (g) return g.all() as { key: K; value: V }[];
     return [...this.tasks.values()].flatMap((t) => (t.store(storeName)?.all() ?? []) as { key: K; value: V }[]);
   }
 
@@ -141,6 +148,7 @@ export class KafkaStreams {
     this.stateName = StreamsState.REBALANCING;
     try {
       await this.createInternalTopics();
+      await this.global.start(this.cluster);
       if (this.eos) {
         // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.
         this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${randomUUID()}-1`, 10_000);
@@ -163,11 +171,13 @@ export class KafkaStreams {
       await this.consumer.subscribe(topics);
     } catch (e) {
       this.stateName = StreamsState.ERROR;
+      await this.global.close().catch(() => undefined);
       this.cluster.close();
       throw e;
     }
     this.lastCommit = performance.now();
     this.loop = this.run();
+    if (!this.global.empty) this.globalLoop = this.runGlobal();
   }
 
   /** Commits the work done, closes the tasks and leaves the group. */
@@ -180,6 +190,7 @@ export class KafkaStreams {
     const failed = this.stateName === StreamsState.ERROR;
     this.stateName = StreamsState.PENDING_SHUTDOWN;
     await this.loop;
+    await this.globalLoop;
     let clean = !failed;
     if (!failed) {
       await this.locked(() => this.commitAll()).catch((e) => {
@@ -191,6 +202,7 @@ export class KafkaStreams {
     for (const t of this.tasks.values()) await t.close(this.eos && !clean).catch((e) => this.config.onError?.(e));
     this.restoredTotal = this.restoredRecords;
     this.tasks.clear();
+    await this.global.close().catch((e) => this.config.onError?.(e));
     await this.consumer?.close().catch(() => undefined);
     this.cluster.close();
     this.stateName = failed ? StreamsState.ERROR : StreamsState.NOT_RUNNING;
@@ -233,6 +245,19 @@ export class KafkaStreams {
           if (performance.now() - this.lastCommit >= commitEvery) await this.commitAll();
           else if (pending > 10_000) for (const t of this.tasks.values()) await t.flush(this.cluster, this.produceOptions());
         });
+      } catch (e) {
+        this.failure = e;
+        this.stateName = StreamsState.ERROR;
+        this.config.onError?.(e);
+      }
+    }
+  }
+
+  /** Keeps the global stores up to date (Kafka's global stream thread). */
+  private async runGlobal(): Promise<void> {
+    while (this.stateName === StreamsState.RUNNING || this.stateName === StreamsState.REBALANCING) {
+      try {
+        await this.global.poll(this.cluster, this.config.pollMs ?? 100);
       } catch (e) {
         this.failure = e;
         this.stateName = StreamsState.ERROR;

@@ -38,6 +38,8 @@ export interface TaskEnv {
   onDeserializationError: 'fail' | 'continue';
   /** 1 (read_committed) under exactly_once_v2: restore only committed changelog records. */
   isolationLevel: number;
+  /** The GlobalKTable stores (any processor may read them). */
+  globalStore?: (name: string) => KeyValueStore<unknown, unknown> | undefined;
 }
 
 export const taskId = (sub: number, partition: number): string => `${sub}_${partition}`;
@@ -205,7 +207,7 @@ export class StreamTask {
       },
       forward: (rec, child) => this.forward(node, rec, child),
       store: <K, V>(name: string): KeyValueStore<K, V> => {
-        const s = stores.includes(name) ? this.stores.get(name) : undefined;
+        const s = stores.includes(name) ? this.stores.get(name) : this.env.globalStore?.(name);
         if (!s) throw new Error(`Processor ${node} has no access to StateStore ${name} as the store is not connected to the processor.`);
         return s as unknown as KeyValueStore<K, V>;
       },

@@ -6,8 +6,8 @@
  * Kafka's rules kept: names are `KSTREAM-<KIND>-<10-digit index>` unless given; repartition and
  * changelog topics are named without the application id here (`<name>-repartition`,
  * `<store>-changelog`) and prefixed with `<application.id>-` at run time; sub-topologies are
- * numbered in the order of their first node. Samsa's deviation: none in the description beyond
- * leaving out global stores (not supported yet).
+ * numbered in the order of their first node. Samsa's deviation: global store sub-topologies are
+ * numbered after the others.
  */
 import type { ProcessorSupplier } from './processor.js';
 import type { UntypedSerde } from './serdes.js';
@@ -47,6 +47,16 @@ export interface StoreDef {
   logged: boolean;
 }
 
+/** A GlobalKTable's store: filled from every partition of `topic` on every instance (no tasks, no changelog). */
+export interface GlobalStoreDef {
+  topic: string;
+  keySerde: UntypedSerde | undefined;
+  valueSerde: UntypedSerde | undefined;
+  /** The source and processor names shown by describe(). */
+  sourceName: string;
+  processorName: string;
+}
+
 export interface SubTopology {
   id: number;
   nodes: TopologyNode[];
@@ -62,6 +72,8 @@ export class Topology {
   readonly repartitionTopics = new Set<string>();
   /** Internal topics as wide as the sub-topology reading them (a foreign-key join's subscription and response topics). */
   readonly readerSizedTopics = new Set<string>();
+  /** GlobalKTable stores by name. */
+  readonly globalStores = new Map<string, GlobalStoreDef>();
   private index = 0;
 
   /** Kafka's generated node name: `<prefix><10-digit index>`. */
@@ -134,6 +146,12 @@ export class Topology {
         if (n.kind !== 'source') lines.push(`      <-- ${n.parents.join(', ')}`);
       }
       lines.push('');
+    }
+    let id = this.subTopologies().length;
+    for (const [store, g] of this.globalStores) {
+      lines.push(`   Sub-topology: ${id++} for global store (will not generate tasks)`);
+      lines.push(`    Source: ${g.sourceName} (topics: [${g.topic}])`, `      --> ${g.processorName}`);
+      lines.push(`    Processor: ${g.processorName} (stores: [${store}])`, '      --> none', `      <-- ${g.sourceName}`, '');
     }
     return lines.join('\n');
   }
