@@ -18,3 +18,5 @@ export { resetApplication, cleanUpLocalState, type ResetOptions, type ResetResul
 export { JoinWindows } from './join-windows.js';
 export { GlobalKTable } from './global-ktable.js';
 export type { StreamJoined } from './kstream.js';
+export { SessionWindows, SessionWindowedKStream, sessionWindowedSerde } from './session-windows.js';
+export { SlidingWindows, SlidingWindowedKStream } from './sliding-windows.js';
