@@ -20,3 +20,4 @@ export { GlobalKTable } from './global-ktable.js';
 export type { StreamJoined } from './kstream.js';
 export { SessionWindows, SessionWindowedKStream, sessionWindowedSerde } from './session-windows.js';
 export { SlidingWindows, SlidingWindowedKStream } from './sliding-windows.js';
+export { Suppressed, BufferConfig } from './suppress.js';

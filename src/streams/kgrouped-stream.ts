@@ -122,6 +122,6 @@ export class TimeWindowedKStream<K, V> {
         },
       };
     }, [store]);
-    return new KTable<Windowed<K>, A>(b, node, keySerde, m.valueSerde, store);
+    return new KTable<Windowed<K>, A>(b, node, keySerde, m.valueSerde, store).windowed(this.windows.graceMs);
   }
 }

@@ -14,6 +14,7 @@ import { KStream } from './kstream.js';
 import { untyped, type Serde } from './serdes.js';
 import type { JoinKind } from './stream-stream-join.js';
 import { addTableTableJoin } from './table-table-join.js';
+import { addSuppress, type Suppressed } from './suppress.js';
 
 type Joiner = (l: unknown, r: unknown) => unknown;
 /** Any KTable, seen without its types. */
@@ -36,6 +37,24 @@ export class KTable<K, V> {
     /** The store holding the table (null: not materialized). */
     readonly storeName: string | null,
   ) {}
+
+  /** The grace period of the windows of a windowed aggregation's table (undefined: not windowed). */
+  private windowGraceMs: number | undefined;
+
+  /** @internal Marks the table as the result of a windowed aggregation with this grace period. */
+  windowed(graceMs: number): this {
+    this.windowGraceMs = graceMs;
+    return this;
+  }
+
+  /** Holds back updates: with Suppressed.untilWindowCloses, one final result per window once it closed (window end + grace). */
+  suppress(suppressed: Suppressed): KTable<K, V> {
+    const grace = this.windowGraceMs;
+    if (grace === undefined) throw new Error('suppress(untilWindowCloses) needs a windowed table (from windowedBy(...).count/reduce/aggregate)');
+    if (this.keySerde === undefined) throw new Error('suppress needs the table key serde');
+    const node = addSuppress(this.builder, this.node, suppressed, grace, untyped(this.keySerde), untypedOr(this.valueSerde));
+    return new KTable<K, V>(this.builder, node, this.keySerde, this.valueSerde, null);
+  }
 
   filter(predicate: (key: K, value: V) => boolean): KTable<K, V> {
     const node = this.builder.addProcessor('KTABLE-FILTER-', [this.node], () => ({

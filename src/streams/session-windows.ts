@@ -122,6 +122,6 @@ export class SessionWindowedKStream<K, V> {
         },
       };
     }, [store]);
-    return new KTable<Windowed<K>, A>(b, node, sessionWindowedSerde(inner), valueSerde, null);
+    return new KTable<Windowed<K>, A>(b, node, sessionWindowedSerde(inner), valueSerde, null).windowed(graceMs);
   }
 }

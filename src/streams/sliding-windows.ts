@@ -100,6 +100,6 @@ export class SlidingWindowedKStream<K, V> {
         },
       };
     }, [store]);
-    return new KTable<Windowed<K>, A>(b, node, timeWindowedSerde(inner, d), m.valueSerde as Serde<A> | undefined, null);
+    return new KTable<Windowed<K>, A>(b, node, timeWindowedSerde(inner, d), m.valueSerde as Serde<A> | undefined, null).windowed(grace);
   }
 }
