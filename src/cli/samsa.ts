@@ -27,6 +27,7 @@ Commands:
   registry        Serve a schema registry (Confluent's REST API) on a Kafka cluster
   connect         A distributed Kafka Connect worker (samsa connect --bootstrap-server h:p)
   connect-standalone  A standalone Connect worker (worker.properties connector.properties...)
+  streams         Reset a Streams application (samsa streams reset --application-id ID)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -77,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./connect-command.js')).runConnect(rest, 'distributed');
     case 'connect-standalone':
       return (await import('./connect-command.js')).runConnect(rest, 'standalone');
+    case 'streams':
+      return (await import('./streams-command.js')).runStreams(rest);
     case '--version':
     case '-V':
     case 'version':

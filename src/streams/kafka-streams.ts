@@ -30,6 +30,7 @@ import { randomUUID } from 'node:crypto';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
 import { GlobalStateManager } from './global-state.js';
+import { collectMetrics, RateSampler, toPrometheus, type StreamsMetric } from './metrics.js';
 import { cleanUpLocalState } from './reset.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
@@ -80,6 +81,7 @@ export class KafkaStreams {
   private readonly env: TaskEnv;
   private loop: Promise<void> | null = null;
   private readonly global: GlobalStateManager;
+  private readonly rates = new RateSampler();
   private globalLoop: Promise<void> | null = null;
   private lock: Promise<unknown> = Promise.resolve();
   private lastCommit = 0;
@@ -120,6 +122,16 @@ export class KafkaStreams {
   /** Records read from changelogs to restore stores, since start. */
   get restoredRecords(): number {
     return this.restoredTotal + [...this.tasks.values()].reduce((n, t) => n + t.restored, 0);
+  }
+
+  /** Task and processor-node metrics of the local tasks (metrics.ts). */
+  metrics(): StreamsMetric[] {
+    return collectMetrics(this.tasks.values(), `${this.config.applicationId}-StreamThread-1`, this.rates, Date.now());
+  }
+
+  /** metrics() in Prometheus text format, to serve from the application's own HTTP endpoint. */
+  metricsText(): string {
+    return toPrometheus(this.metrics());
   }
 
   /** The ids of the tasks this instance runs. */

@@ -49,6 +49,11 @@ export class StreamTask {
   streamTime = -1;
   restored = 0;
   processed = 0;
+  /** Metrics (metrics.ts): punctuator runs, records dropped by an error handler, records per processor node. */
+  punctuations = 0;
+  dropped = 0;
+  readonly nodeProcessed = new Map<string, number>();
+  readonly createdAt = Date.now();
   private readonly processors = new Map<string, Processor>();
   private readonly contexts = new Map<string, ProcessorContext>();
   private readonly stores = new Map<string, PersistentStore>();
@@ -150,7 +155,10 @@ export class StreamTask {
       key = (source.keySerde ?? this.env.defaultKeySerde).deserialize(r.key);
       value = (source.valueSerde ?? this.env.defaultValueSerde).deserialize(r.value);
     } catch (e) {
-      if (this.env.onDeserializationError === 'continue') return;
+      if (this.env.onDeserializationError === 'continue') {
+        this.dropped++;
+        return;
+      }
       throw new Error(`deserializing ${r.topic}-${r.partition}@${r.offset} in task ${this.id}`, { cause: e });
     }
     const timestamp = Number(r.timestamp);
@@ -169,13 +177,17 @@ export class StreamTask {
 
   private punctuate(run: Punctuator, time: number): void {
     this.current = null;
+    this.punctuations++;
     run(time);
   }
 
   private forward(from: string, rec: StreamRecord, only: string | undefined): void {
     for (const child of this.children.get(from) ?? []) {
       if (only !== undefined && child.name !== only) continue;
-      if (child.kind === 'processor') (this.processors.get(child.name) as Processor).process(rec, this.contexts.get(child.name) as ProcessorContext);
+      if (child.kind === 'processor') {
+        this.nodeProcessed.set(child.name, (this.nodeProcessed.get(child.name) ?? 0) + 1);
+        (this.processors.get(child.name) as Processor).process(rec, this.contexts.get(child.name) as ProcessorContext);
+      }
       else if (child.kind === 'sink') this.emit(child.topic, child.keySerde, child.valueSerde, rec);
     }
   }
