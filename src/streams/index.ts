@@ -21,3 +21,18 @@ export type { StreamJoined } from './kstream.js';
 export { SessionWindows, SessionWindowedKStream, sessionWindowedSerde } from './session-windows.js';
 export { SlidingWindows, SlidingWindowedKStream } from './sliding-windows.js';
 export { Suppressed, BufferConfig } from './suppress.js';
+export { avroSerde, type AvroSerde, type AvroSerdeOptions } from './avro-serde.js';
+export {
+  HandlerResponse,
+  LogAndContinueExceptionHandler,
+  LogAndFailExceptionHandler,
+  LogAndContinueProcessingExceptionHandler,
+  LogAndFailProcessingExceptionHandler,
+  DefaultProductionExceptionHandler,
+  LogAndContinueProductionExceptionHandler,
+  type ErrorHandlerContext,
+  type DeserializationExceptionHandler,
+  type ProductionExceptionHandler,
+  type ProcessingExceptionHandler,
+} from './error-handlers.js';
+export type { StreamsMetric } from './metrics.js';

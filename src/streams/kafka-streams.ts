@@ -30,6 +30,7 @@ import { randomUUID } from 'node:crypto';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
 import { GlobalStateManager } from './global-state.js';
+import { deserializationHandler, processingHandler, productionHandler, type DeserializationExceptionHandler, type ProcessingExceptionHandler, type ProductionExceptionHandler } from './error-handlers.js';
 import { collectMetrics, RateSampler, toPrometheus, type StreamsMetric } from './metrics.js';
 import { cleanUpLocalState } from './reset.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
@@ -48,8 +49,12 @@ export interface StreamsConfig {
   replicationFactor?: number;
   defaultKeySerde?: Serde<unknown>;
   defaultValueSerde?: Serde<unknown>;
-  /** default.deserialization.exception.handler: fail (default) or continue (log and skip). */
-  deserializationExceptionHandler?: 'fail' | 'continue';
+  /** default.deserialization.exception.handler: 'fail' (default, LogAndFail), 'continue' (LogAndContinue) or a handler. */
+  deserializationExceptionHandler?: 'fail' | 'continue' | DeserializationExceptionHandler;
+  /** default.production.exception.handler: 'fail' (default) or 'continue' (drop a sink record the broker refused) or a handler. */
+  productionExceptionHandler?: 'fail' | 'continue' | ProductionExceptionHandler;
+  /** processing.exception.handler (KIP-1033): 'fail' (default) or 'continue' (drop the record) or a handler. */
+  processingExceptionHandler?: 'fail' | 'continue' | ProcessingExceptionHandler;
   /** processing.guarantee: at_least_once (default) or exactly_once_v2 (transactions). */
   processingGuarantee?: 'at_least_once' | 'exactly_once_v2';
   sessionTimeoutMs?: number;
@@ -108,7 +113,9 @@ export class KafkaStreams {
       resolve,
       defaultKeySerde: config.defaultKeySerde ?? untyped(Serdes.ByteArray()),
       defaultValueSerde: config.defaultValueSerde ?? untyped(Serdes.ByteArray()),
-      onDeserializationError: config.deserializationExceptionHandler ?? 'fail',
+      onDeserializationError: deserializationHandler(config.deserializationExceptionHandler),
+      onProductionError: productionHandler(config.productionExceptionHandler),
+      onProcessingError: processingHandler(config.processingExceptionHandler),
       isolationLevel: config.processingGuarantee === 'exactly_once_v2' ? 1 : 0,
       globalStore: (name) => this.global.store(name),
     };
