@@ -28,6 +28,9 @@ export interface GlobalStateEnv {
 
 type Position = { topic: string; partition: number; offset: bigint };
 
+/** LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, retried after a metadata refresh. */
+const RETRIABLE = new Set([5, 6, 74, 75]);
+
 export class GlobalStateManager {
   private readonly stores = new Map<string, PersistentStore>();
   /** Store of each topic, and the next offset per partition. */
@@ -71,6 +74,10 @@ export class GlobalStateManager {
     if (this.empty) return;
     const round = await fetchRound(cluster, this.positions, { maxWaitMs, minBytes: 1, maxBytes: 8 << 20, isolationLevel: this.env.isolationLevel });
     const e = round.errors[0];
+    if (e && RETRIABLE.has(e.errorCode)) {
+      await cluster.refresh(); // a leader moved: find it and read again next round
+      return;
+    }
     if (e) throw new AdminError('reading a global store topic', e.errorCode);
     for (const r of round.records) {
       const pos = this.positions.get(tpKey(r.topic, r.partition));

@@ -425,6 +425,9 @@ export class KafkaStreams {
         }
       }
     }
+    for (const group of this.env.topology.copartitionGroups) {
+      if (new Set(group.map((t) => counts.get(resolve(t)))).size > 1) throw new Error(`Invalid topology: Topics not co-partitioned: [${group.map(resolve).join(',')}]`);
+    }
     for (const s of this.subs) {
       const w = widths.get(s.id);
       if (w === undefined) throw new Error(`cannot tell the partition count of sub-topology ${s.id}`);

@@ -181,6 +181,7 @@ export class KStream<K, V> {
     const keySerde = joined.keySerde ?? this.keySerde ?? other.keySerde;
     const left = this.repartitionRequired ? this.repartition({ ...(keySerde ? { keySerde } : {}), name: `${name ?? this.builder.topology.newName('KSTREAM-JOIN-')}-left` }) : this;
     const right = other.repartitionRequired ? other.repartition({ ...(keySerde ? { keySerde } : {}), name: `${name ?? this.builder.topology.newName('KSTREAM-JOIN-')}-right` }) : other;
+    this.builder.topology.copartition(left.node, right.node);
     const node = addStreamStreamJoin(this.builder, left.node, right.node, joiner, windows, kind, { key: untypedOr(keySerde), left: untypedOr(joined.valueSerde ?? this.valueSerde), right: untypedOr(joined.otherValueSerde ?? other.valueSerde) }, name);
     return new KStream<K, VR>(this.builder, node, keySerde, undefined, false);
   }
@@ -209,6 +210,7 @@ export class KStream<K, V> {
     const store = table.storeName;
     if (store === null) throw new Error('joining with a KTable needs a materialized table (from builder.table() or an aggregation)');
     const from = this.repartitionRequired ? this.repartition({ ...opts, name: opts.name ?? this.builder.topology.newName('KSTREAM-JOIN-') }) : this;
+    this.builder.topology.copartition(from.node, table.node);
     const node = this.builder.addProcessor('KSTREAM-JOIN-', [from.node], () => ({
       process: (r, ctx) => {
         if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) return;

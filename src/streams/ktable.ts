@@ -104,6 +104,7 @@ export class KTable<K, V> {
     const rs = other.storeName;
     if (ls === null || rs === null) throw new Error('a table-table join needs materialized tables (from builder.table() or an aggregation)');
     const store = this.materialize(m);
+    this.builder.topology.copartition(this.node, other.node);
     const node = addTableTableJoin(this.builder, { node: this.node, store: ls }, { node: other.node, store: rs }, joiner, kind, store);
     return new KTable<K, VR>(this.builder, node, m?.keySerde ?? this.keySerde, m?.valueSerde, store);
   }

@@ -48,6 +48,8 @@ export function addStreamStreamJoin(b: StreamsBuilder, leftNode: string, rightNo
   const shared = new Map<string, SharedTime>();
   const lookBack = Math.max(windows.beforeMs, windows.afterMs);
   const side = (s: 0 | 1) => () => ({
+    // A task (re)opened starts a fresh join time (its stores may have gone back to the last commit).
+    init: (ctx: ProcessorContext) => void shared.set(ctx.taskId, { time: -1, oldestOuter: -Infinity }),
     process: (r: StreamRecord, ctx: ProcessorContext) => {
       if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) return;
       let st = shared.get(ctx.taskId);

@@ -72,6 +72,8 @@ export class Topology {
   readonly repartitionTopics = new Set<string>();
   /** Internal topics as wide as the sub-topology reading them (a foreign-key join's subscription and response topics). */
   readonly readerSizedTopics = new Set<string>();
+  /** Topics that must have the same number of partitions (a join's inputs), checked at start. */
+  readonly copartitionGroups: string[][] = [];
   /** GlobalKTable stores by name. */
   readonly globalStores = new Map<string, GlobalStoreDef>();
   private index = 0;
@@ -90,6 +92,37 @@ export class Topology {
   addStore(def: StoreDef): void {
     if (this.stores.has(def.name)) throw new Error(`StateStore ${def.name} is already added.`);
     this.stores.set(def.name, def);
+  }
+
+  /** The source topics feeding `node` (through its ancestors). */
+  upstreamTopics(node: string): string[] {
+    const out = new Set<string>();
+    const seen = new Set<string>();
+    const walk = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const n = this.nodes.get(name);
+      if (n === undefined) return;
+      if (n.kind === 'source') for (const t of n.topics) out.add(t);
+      else for (const p of n.parents) walk(p);
+    };
+    walk(node);
+    return [...out];
+  }
+
+  /**
+   * The two inputs of a join must be co-partitioned (Kafka's copartition groups): their topics are
+   * checked for equal partition counts at start, and when only one side comes through repartition
+   * topics, those take the other side's partition count (they are sized by the sub-topology
+   * reading them).
+   */
+  copartition(a: string, b: string): void {
+    const ta = this.upstreamTopics(a);
+    const tb = this.upstreamTopics(b);
+    const internal = (ts: string[]): boolean => ts.length > 0 && ts.every((t) => this.repartitionTopics.has(t));
+    if (internal(ta) && !internal(tb)) for (const t of ta) this.readerSizedTopics.add(t);
+    if (internal(tb) && !internal(ta)) for (const t of tb) this.readerSizedTopics.add(t);
+    this.copartitionGroups.push([...new Set([...ta, ...tb])]);
   }
 
   children(name: string): TopologyNode[] {

@@ -208,3 +208,34 @@ test('foreign-key join (KIP-213): orders joined with products of another width, 
   }
   assert.deepEqual(errors, []);
 });
+
+test('co-partitioning: a re-keyed stream joined with a narrower table is repartitioned to the table width; inputs of different widths are refused', { timeout: 240_000 }, async () => {
+  await env.admin.createTopics({ topics: [{ topic: 'cp-clicks', numPartitions: 3 }, { topic: 'cp-users', numPartitions: 2 }, { topic: 'cp-out', numPartitions: 2 }] });
+  const users = new Map(Array.from({ length: 9 }, (_, i) => [`u${i}`, `name-${i}`] as [string, string]));
+  await env.producer.send({ topic: 'cp-users', messages: [...users].map(([key, value]) => ({ key, value })) });
+  const clicks = Array.from({ length: 40 }, (_, i) => [`c${i}`, `u${i % 11}`] as [string, string]); // u9 and u10 unknown
+  const build = (rekey: boolean) => {
+    const b = new StreamsBuilder();
+    const t = b.table<string, string>('cp-users', { keySerde: Serdes.String(), valueSerde: Serdes.String(), storeName: 'cp-users-store' });
+    const s = b.stream<string, string>('cp-clicks', { keySerde: Serdes.String(), valueSerde: Serdes.String() });
+    (rekey ? s.selectKey((_k, user) => user) : s).join(t, (user, name) => `${user}:${name}`, { name: 'cp-by-user', keySerde: Serdes.String(), valueSerde: Serdes.String() }).to('cp-out', { keySerde: Serdes.String(), valueSerde: Serdes.String() });
+    return b.build();
+  };
+  const errors: unknown[] = [];
+  const app = new KafkaStreams(build(true), { ...common(), applicationId: 'cp-app', onError: (e) => errors.push(e) });
+  await app.start();
+  try {
+    await env.producer.send({ topic: 'cp-clicks', messages: clicks.map(([key, value]) => ({ key, value })) });
+    const expected = clicks.flatMap(([, u]) => (users.has(u) ? [`${u}|${u}:${users.get(u)}`] : [])).sort();
+    const out = await readUntil(env.kafka, 'cp-out', (rs) => rs.length >= expected.length, 90_000);
+    assert.deepEqual(out.map((r) => `${r.key}|${r.value}`).sort(), expected);
+    const meta = await env.admin.fetchTopicMetadata({ topics: ['cp-app-cp-by-user-repartition'] });
+    assert.equal(meta.topics[0]?.partitions.length, 2);
+  } finally {
+    await app.close();
+  }
+  assert.deepEqual(errors, []);
+  const refused = new KafkaStreams(build(false), { ...common(), applicationId: 'cp-app-2' });
+  await assert.rejects(refused.start(), /Invalid topology: Topics not co-partitioned: \[cp-clicks,cp-users\]/);
+  await refused.close();
+});
