@@ -2,7 +2,7 @@
  * samsa/streams joins against a real in-process broker, outputs read back with kafkajs and
  * compared with results computed here from the same input: stream-stream windowed joins
  * (inner, left, outer; JoinWindows with grace; unmatched records emitted once their window
- * closed; a late record dropped), table-table joins (inner, left, outer, with updates and
+ * closed; a late record without partners), table-table joins (inner, left, outer, with updates and
  * deletions) and a foreign-key table-table join (KIP-213) between tables of different widths,
  * through its subscription and response topics.
  */
@@ -46,7 +46,7 @@ async function waitCommitted(groupId: string, topics: string[], app?: KafkaStrea
 const pairs = (rs: readonly OutRecord[]): string[] => rs.map((r) => `${r.key}|${r.value}`).sort();
 const nonNull = (m: Map<string, string | null>): [string, string | null][] => sortedEntries(new Map([...m].filter(([, v]) => v !== null)));
 
-test('stream-stream joins: inner, left and outer within the join window; unmatched records after the window closes; late records dropped', { timeout: 240_000 }, async () => {
+test('stream-stream joins: inner, left and outer within the join window; unmatched records with null once their window closed; a late record', { timeout: 240_000 }, async () => {
   await env.admin.createTopics({ topics: ['ss-l', 'ss-r', 'ss-inner', 'ss-left', 'ss-outer'].map((topic) => ({ topic, numPartitions: 2 })) });
   const D = 5_000;
   const GRACE = 60_000;
@@ -75,21 +75,24 @@ test('stream-stream joins: inner, left and outer within the join window; unmatch
   l.outerJoin(r, j, w).to('ss-outer', s);
   const errors: unknown[] = [];
   const app = new KafkaStreams(b.build(), { ...common(), applicationId: 'ss-app', onError: (e) => errors.push(e) });
-  await env.producer.send({ topic: 'ss-l', messages: lefts.map((e) => ({ key: e.key, value: e.v, timestamp: String(e.ts) })) });
-  await env.producer.send({ topic: 'ss-r', messages: rights.map((e) => ({ key: e.key, value: e.v, timestamp: String(e.ts) })) });
+  const byTime = (evs: Ev[]): Ev[] => [...evs].sort((x, y) => x.ts - y.ts);
   await app.start();
   try {
-    // Phase 1: every pair joins; nothing is unmatched yet (the windows are still open).
+    // The right side first, then the left (each in timestamp order): processing follows the timestamps, so no
+    // record is declared unmatched before its partners could arrive.
+    await env.producer.send({ topic: 'ss-r', messages: byTime(rights).map((e) => ({ key: e.key, value: e.v, timestamp: String(e.ts) })) });
+    await waitCommitted('ss-app', ['ss-r']);
+    await env.producer.send({ topic: 'ss-l', messages: byTime(lefts).map((e) => ({ key: e.key, value: e.v, timestamp: String(e.ts) })) });
     await waitCommitted('ss-app', ['ss-l', 'ss-r']);
     assert.deepEqual(pairs(await readUntil(env.kafka, 'ss-inner', (rs) => rs.length >= inner.length)), [...inner].sort());
-    assert.deepEqual(pairs(await readUntil(env.kafka, 'ss-left', (rs) => rs.length >= inner.length)), [...inner].sort());
-    // Phase 2: stream time jumps past every window + grace on both partitions; then a late left record (dropped).
+    // Stream time jumps past every window + grace on both partitions: the unmatched records come out. Then a
+    // late left record: its partners expired, the inner join drops it, left/outer joins emit it with null at once.
     const far = BASE + 10 * (D + GRACE);
     await env.producer.send({ topic: 'ss-l', messages: [0, 1].map((p) => ({ key: `advance-${p}`, value: 'x', partition: p, timestamp: String(far) })) });
     await env.producer.send({ topic: 'ss-l', messages: [{ key: 'k0', value: 'LATE', timestamp: String(BASE + 1_000) }] });
     await waitCommitted('ss-app', ['ss-l', 'ss-r']);
-    const expectedLeft = [...inner, ...unmatchedL].sort();
-    const expectedOuter = [...inner, ...unmatchedL, ...unmatchedR].sort();
+    const expectedLeft = [...inner, ...unmatchedL, 'k0|LATE+null'].sort();
+    const expectedOuter = [...inner, ...unmatchedL, ...unmatchedR, 'k0|LATE+null'].sort();
     assert.deepEqual(pairs(await readUntil(env.kafka, 'ss-left', (rs) => rs.length >= expectedLeft.length)), expectedLeft);
     assert.deepEqual(pairs(await readUntil(env.kafka, 'ss-outer', (rs) => rs.length >= expectedOuter.length)), expectedOuter);
     assert.deepEqual(pairs(await readUntil(env.kafka, 'ss-inner', (rs) => rs.length >= inner.length)), [...inner].sort());
