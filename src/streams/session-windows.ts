@@ -7,11 +7,11 @@
  * at t joins every session of its key that ends at or after t - gap and starts at or before
  * t + gap; the merged session spans all of them and t; the merged sessions are removed and a
  * tombstone is forwarded for each (its windowed key) before the merged session's new aggregate;
- * a record whose merged session ends before stream time minus grace is dropped as late; null keys
+ * a session is closed once its end + gap + grace is before stream time, and a record whose merged
+ * session would be closed is dropped as late; suppress(untilWindowCloses) waits grace + gap; null keys
  * and values are skipped; a session-windowed key is the key's bytes, then the end, then the start
  * (8 bytes big-endian each). Samsa's deviations: the sessions of a key are one key-value entry
- * (entry-list-serde.ts); sessions that ended more than gap + grace before stream time are purged
- * when their key is next written.
+ * (entry-list-serde.ts); closed sessions are purged when their key is next written.
  */
 import type { Materialized } from './builder.js';
 import { entryListSerde, type Entry } from './entry-list-serde.js';
@@ -99,9 +99,9 @@ export class SessionWindowedKStream<K, V> {
           const key = r.key as K;
           const ts = r.timestamp;
           observed = Math.max(observed, ts);
-          const closeTime = observed - graceMs;
+          const closeTime = observed - graceMs - gapMs; // a session can still grow by a record up to gap after its end
           const s = ctx.store<K, Entry<A>[]>(store);
-          const sessions = (s.get(key) ?? []).filter((e) => e.end + gapMs >= closeTime);
+          const sessions = (s.get(key) ?? []).filter((e) => e.end >= closeTime);
           const overlapping = sessions.filter((e) => e.end >= ts - gapMs && e.ts <= ts + gapMs);
           let start = ts;
           let end = ts;
@@ -122,6 +122,6 @@ export class SessionWindowedKStream<K, V> {
         },
       };
     }, [store]);
-    return new KTable<Windowed<K>, A>(b, node, sessionWindowedSerde(inner), valueSerde, null).windowed(graceMs);
+    return new KTable<Windowed<K>, A>(b, node, sessionWindowedSerde(inner), valueSerde, null).windowed(graceMs + gapMs);
   }
 }

@@ -8,8 +8,8 @@
  * and, when some record of its key lies in (t, t + d], a right window [t + 1, t + 1 + d]; a
  * window's aggregate covers every record of the key in it; a record updates every window that
  * contains it (an out-of-order record within grace too); a window is closed, and no longer
- * updated, once its end is before stream time minus grace, and a record whose own left window is
- * closed is dropped; the windowed key is the time-windowed one (key bytes + start). Samsa's
+ * updated, once its end is before stream time minus grace, and a record is dropped when even the
+ * window starting at it ([t, t + d]) closed; the windowed key is the time-windowed one (key bytes + start). Samsa's
  * deviations: the records of a key within reach are kept (one key-value entry per key) and the
  * affected windows are re-aggregated from them in arrival order, rather than kept as window
  * aggregates; the windows table is not materialized for queries.
@@ -78,7 +78,7 @@ export class SlidingWindowedKStream<K, V> {
           const ts = r.timestamp;
           observed = Math.max(observed, ts);
           const closeTime = observed - grace;
-          if (ts < closeTime) return; // late: its own window closed
+          if (ts + d < closeTime) return; // late: even the window starting at it closed
           const s = ctx.store<K, Entry<V>[]>(store);
           const records = [...(s.get(key) ?? []).filter((e) => e.ts + 2 * d + 1 >= closeTime), { ts, tag: 0, end: 0, value: r.value as V }];
           s.put(key, records);

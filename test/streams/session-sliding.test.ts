@@ -30,17 +30,18 @@ test('session windows: sessions by inactivity gap, merged by a bridging record, 
   const GRACE = 10_000;
   const events: Ev[] = [
     ...[0, 10_000, 5_000].map((at) => ({ key: 'user-b', at, partition: 0 })),
-    ...[0, 2_000, 4_000, 20_000, 23_000, 12_000, 16_000, 40_000, 9_000].map((at) => ({ key: 'user-a', at, partition: 0 })),
+    ...[0, 2_000, 4_000, 20_000, 23_000, 12_000, 16_000, 40_000, 9_000, 14_000].map((at) => ({ key: 'user-a', at, partition: 0 })),
     ...[100, 3_000, 50_000, 52_000, 30_000, 47_000].map((at) => ({ key: 'user-c', at, partition: 1 })),
   ];
-  // Each partition is processed in offset order: a record is late when it is older than stream time minus grace
-  // (the input keeps late records further than the gap from any live session, so that rule is exact here).
+  // Each partition is processed in offset order: a session closes once its end + gap + grace is before stream
+  // time, so a record is late when it is older than stream time minus grace minus gap (exact for this input: a
+  // late record would only merge into sessions that closed too).
   const accepted = new Map<string, number[]>();
   const observed = [-Infinity, -Infinity];
   let late = 0;
   for (const e of events) {
     observed[e.partition] = Math.max(observed[e.partition] ?? -Infinity, e.at);
-    if (e.at < (observed[e.partition] ?? 0) - GRACE) late++;
+    if (e.at < (observed[e.partition] ?? 0) - GRACE - GAP) late++;
     else accepted.set(e.key, [...(accepted.get(e.key) ?? []), e.at]);
   }
   assert.equal(late, 3);
@@ -78,25 +79,32 @@ test('session windows: sessions by inactivity gap, merged by a bridging record, 
     assert.deepEqual(nonNull(lastValues(out)), nonNull(expected));
     // The merged-away sessions end as tombstones.
     const table = lastValues(out);
-    for (const gone of [`user-a@${BASE + 20_000}-${BASE + 23_000}`, `user-b@${BASE}-${BASE}`, `user-b@${BASE + 10_000}-${BASE + 10_000}`]) assert.equal(table.get(gone), null, gone);
+    for (const gone of [`user-a@${BASE + 12_000}-${BASE + 12_000}`, `user-a@${BASE + 20_000}-${BASE + 23_000}`, `user-b@${BASE}-${BASE}`, `user-b@${BASE + 10_000}-${BASE + 10_000}`]) assert.equal(table.get(gone), null, gone);
   } finally {
     await app.close();
   }
   assert.deepEqual(errors, []);
 });
 
-test('sliding windows (KIP-450): one count per distinct window of records, out-of-order records within grace included', { timeout: 240_000 }, async () => {
+test('sliding windows (KIP-450): one count per distinct window of records, out-of-order records within grace included, a late one dropped', { timeout: 240_000 }, async () => {
   await env.admin.createTopics({ topics: [{ topic: 'sl-in', numPartitions: 2 }, { topic: 'sl-out', numPartitions: 2 }] });
   const D = 5_000;
-  const GRACE = 60_000;
+  const GRACE = 20_000;
   const events: Ev[] = [
-    ...[10_000, 12_000, 14_500, 30_000, 13_000, 34_000, 36_000, 20_000, 40_500].map((at) => ({ key: 'x', at, partition: 0 })),
+    ...[10_000, 12_000, 14_500, 30_000, 13_000, 34_000, 36_000, 20_000, 40_500, 10_000].map((at) => ({ key: 'x', at, partition: 0 })),
     ...[5_000, 6_000, 11_000, 11_000, 25_000, 8_000].map((at) => ({ key: 'y', at, partition: 1 })),
   ];
   // Windows [s, s + D] (inclusive): each record's left window ending at it, and its right window starting 1 ms after it when a record follows within D.
+  // A record is dropped when even the window starting at it ([t, t + D]) closed: t + D < stream time - grace.
+  const observed = [-Infinity, -Infinity];
+  const inTime = events.filter((e) => {
+    observed[e.partition] = Math.max(observed[e.partition] ?? -Infinity, e.at);
+    return e.at + D >= (observed[e.partition] ?? 0) - GRACE;
+  });
+  assert.equal(events.length - inTime.length, 1);
   const expected = new Map<string, string | null>();
   for (const key of ['x', 'y']) {
-    const ts = events.filter((e) => e.key === key).map((e) => e.at);
+    const ts = inTime.filter((e) => e.key === key).map((e) => e.at);
     const starts = new Set<number>();
     for (const t of ts) {
       starts.add(t - D);
