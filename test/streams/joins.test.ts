@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { JoinWindows, KafkaStreams, Serdes, StreamsBuilder } from '../../src/streams/index.js';
-import { lastValues, readUntil, sortedEntries, startEnv, until, type OutRecord, type StreamsEnv } from './helpers.js';
+import { lastValues, readUntil, sortedEntries, startEnv, waitCommitted as waitCommittedOn, type OutRecord, type StreamsEnv } from './helpers.js';
 
 let env: StreamsEnv;
 
@@ -24,24 +24,7 @@ after(async () => {
 const BASE = 1_700_000_000_000;
 const common = () => ({ bootstrapServers: env.broker.bootstrap, stateDir: env.stateDir, commitIntervalMs: 200, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500 });
 
-/** Waits until the group has committed the end offset of every partition of `topics` (all input processed). */
-async function waitCommitted(groupId: string, topics: string[], app?: KafkaStreams): Promise<void> {
-  let seen = '';
-  await until(`${groupId} to commit the end of ${topics.join(', ')}`, async () => {
-    seen = '';
-    let done = true;
-    for (const topic of topics) {
-      const ends = await env.admin.fetchTopicOffsets(topic);
-      const committed = (await env.admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
-      for (const e of ends) {
-        const c = committed.find((x) => x.partition === e.partition)?.offset;
-        seen += ` ${topic}-${e.partition}:${c}/${e.high}`;
-        if (c !== e.high && e.high !== '0') done = false;
-      }
-    }
-    return done;
-  }, 90_000, () => `${seen} state=${app?.state} error=${String(app?.error)}`);
-}
+const waitCommitted = (groupId: string, topics: string[], app?: KafkaStreams): Promise<void> => waitCommittedOn(env, groupId, topics, () => `state=${app?.state} error=${String(app?.error)}`);
 
 const pairs = (rs: readonly OutRecord[]): string[] => rs.map((r) => `${r.key}|${r.value}`).sort();
 const nonNull = (m: Map<string, string | null>): [string, string | null][] => sortedEntries(new Map([...m].filter(([, v]) => v !== null)));

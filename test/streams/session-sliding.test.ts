@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { KafkaStreams, Serdes, SessionWindows, SlidingWindows, StreamsBuilder } from '../../src/streams/index.js';
-import { lastValues, readUntil, sortedEntries, startEnv, type StreamsEnv } from './helpers.js';
+import { lastValues, readUntil, sortedEntries, startEnv, waitCommitted, type StreamsEnv } from './helpers.js';
 
 let env: StreamsEnv;
 
@@ -75,6 +75,7 @@ test('session windows: sessions by inactivity gap, merged by a bridging record, 
   const app = new KafkaStreams(b.build(), { ...common(), applicationId: 'sw-app', onError: (e) => errors.push(e) });
   await app.start();
   try {
+    await waitCommitted(env, 'sw-app', ['sw-in']); // every record processed, the late ones included
     const out = await readUntil(env.kafka, 'sw-out', (rs) => JSON.stringify(nonNull(lastValues(rs))) === JSON.stringify(nonNull(expected)), 90_000);
     assert.deepEqual(nonNull(lastValues(out)), nonNull(expected));
     // The merged-away sessions end as tombstones.
@@ -126,6 +127,7 @@ test('sliding windows (KIP-450): one count per distinct window of records, out-o
   const app = new KafkaStreams(b.build(), { ...common(), applicationId: 'sl-app', onError: (e) => errors.push(e) });
   await app.start();
   try {
+    await waitCommitted(env, 'sl-app', ['sl-in']); // every record processed, the late ones included
     const out = await readUntil(env.kafka, 'sl-out', (rs) => JSON.stringify(nonNull(lastValues(rs))) === JSON.stringify(nonNull(expected)), 90_000);
     assert.deepEqual(nonNull(lastValues(out)), nonNull(expected));
   } finally {
