@@ -34,6 +34,7 @@ Commands:
   connect         A distributed Kafka Connect worker (samsa connect --bootstrap-server h:p)
   connect-standalone  A standalone Connect worker (worker.properties connector.properties...)
   mirror-maker    MirrorMaker 2 between clusters (samsa mirror-maker --config mm2.properties)
+  streams         Reset a Streams application (samsa streams reset --application-id ID)
 
 Run 'samsa <command> --help' for a command's options; 'samsa --version' for the version.
 `;
@@ -86,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
     case 'mirror-maker':
     case 'mirror':
       return (await import('./mirror-maker-command.js')).runMirrorMaker(rest);
+    case 'streams':
+      return (await import('./streams-command.js')).runStreams(rest);
     case '--version':
     case '-V':
     case 'version':

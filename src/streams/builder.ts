@@ -13,6 +13,7 @@ import { untyped, type Serde } from './serdes.js';
 import { Topology } from './topology.js';
 import { KStream } from './kstream.js';
 import { KTable } from './ktable.js';
+import { GlobalKTable } from './global-ktable.js';
 
 export interface Consumed<K, V> {
   keySerde?: Serde<K>;
@@ -43,6 +44,16 @@ export class StreamsBuilder {
     this.addStore(storeName, consumed.keySerde, consumed.valueSerde);
     const name = this.addProcessor('KTABLE-SOURCE-', [source], () => tableSource(storeName), [storeName]);
     return new KTable<K, V>(this, name, consumed.keySerde, consumed.valueSerde, storeName);
+  }
+
+  /** A table replicated in full on every instance, read from all partitions of `topic` (no changelog). */
+  globalTable<K, V>(topic: string, consumed: Consumed<K, V> & Materialized<K, V> = {}): GlobalKTable<K, V> {
+    const sourceName = this.topology.newName('KSTREAM-SOURCE-');
+    const processorName = this.topology.newName('KTABLE-SOURCE-');
+    const storeName = consumed.storeName ?? `${topic}-STATE-STORE-${this.topology.newName('')}`;
+    if (this.topology.globalStores.has(storeName) || this.topology.stores.has(storeName)) throw new Error(`StateStore ${storeName} is already added.`);
+    this.topology.globalStores.set(storeName, { topic, keySerde: consumed.keySerde && untyped(consumed.keySerde), valueSerde: consumed.valueSerde && untyped(consumed.valueSerde), sourceName, processorName });
+    return new GlobalKTable<K, V>(topic, storeName, consumed.keySerde, consumed.valueSerde);
   }
 
   /** A logged key-value store for processors of the Processor API (KStream.process(supplier, name)). */

@@ -15,3 +15,24 @@ export type { Processor, ProcessorContext, ProcessorSupplier, StreamRecord } fro
 export type { KeyValueStore } from './state-store.js';
 export { PunctuationType, type Punctuator, type Cancellable, type PunctuationTypeName } from './punctuation.js';
 export { resetApplication, cleanUpLocalState, type ResetOptions, type ResetResult } from './reset.js';
+export { JoinWindows } from './join-windows.js';
+export { GlobalKTable } from './global-ktable.js';
+export type { StreamJoined } from './kstream.js';
+export { SessionWindows, SessionWindowedKStream, sessionWindowedSerde } from './session-windows.js';
+export { SlidingWindows, SlidingWindowedKStream } from './sliding-windows.js';
+export { Suppressed, BufferConfig } from './suppress.js';
+export { avroSerde, type AvroSerde, type AvroSerdeOptions } from './avro-serde.js';
+export {
+  HandlerResponse,
+  LogAndContinueExceptionHandler,
+  LogAndFailExceptionHandler,
+  LogAndContinueProcessingExceptionHandler,
+  LogAndFailProcessingExceptionHandler,
+  DefaultProductionExceptionHandler,
+  LogAndContinueProductionExceptionHandler,
+  type ErrorHandlerContext,
+  type DeserializationExceptionHandler,
+  type ProductionExceptionHandler,
+  type ProcessingExceptionHandler,
+} from './error-handlers.js';
+export type { StreamsMetric } from './metrics.js';

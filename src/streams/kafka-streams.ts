@@ -29,6 +29,9 @@ import { TransactionalProducer } from '../client/transactional-producer.js';
 import { randomUUID } from 'node:crypto';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
+import { GlobalStateManager } from './global-state.js';
+import { deserializationHandler, processingHandler, productionHandler, type DeserializationExceptionHandler, type ProcessingExceptionHandler, type ProductionExceptionHandler } from './error-handlers.js';
+import { collectMetrics, RateSampler, toPrometheus, type StreamsMetric } from './metrics.js';
 import { cleanUpLocalState } from './reset.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
@@ -46,8 +49,12 @@ export interface StreamsConfig {
   replicationFactor?: number;
   defaultKeySerde?: Serde<unknown>;
   defaultValueSerde?: Serde<unknown>;
-  /** default.deserialization.exception.handler: fail (default) or continue (log and skip). */
-  deserializationExceptionHandler?: 'fail' | 'continue';
+  /** default.deserialization.exception.handler: 'fail' (default, LogAndFail), 'continue' (LogAndContinue) or a handler. */
+  deserializationExceptionHandler?: 'fail' | 'continue' | DeserializationExceptionHandler;
+  /** default.production.exception.handler: 'fail' (default) or 'continue' (drop a sink record the broker refused) or a handler. */
+  productionExceptionHandler?: 'fail' | 'continue' | ProductionExceptionHandler;
+  /** processing.exception.handler (KIP-1033): 'fail' (default) or 'continue' (drop the record) or a handler. */
+  processingExceptionHandler?: 'fail' | 'continue' | ProcessingExceptionHandler;
   /** processing.guarantee: at_least_once (default) or exactly_once_v2 (transactions). */
   processingGuarantee?: 'at_least_once' | 'exactly_once_v2';
   sessionTimeoutMs?: number;
@@ -78,6 +85,9 @@ export class KafkaStreams {
   private readonly subOfTopic = new Map<string, number>();
   private readonly env: TaskEnv;
   private loop: Promise<void> | null = null;
+  private readonly global: GlobalStateManager;
+  private readonly rates = new RateSampler();
+  private globalLoop: Promise<void> | null = null;
   private lock: Promise<unknown> = Promise.resolve();
   private lastCommit = 0;
   private restoredTotal = 0;
@@ -103,9 +113,13 @@ export class KafkaStreams {
       resolve,
       defaultKeySerde: config.defaultKeySerde ?? untyped(Serdes.ByteArray()),
       defaultValueSerde: config.defaultValueSerde ?? untyped(Serdes.ByteArray()),
-      onDeserializationError: config.deserializationExceptionHandler ?? 'fail',
+      onDeserializationError: deserializationHandler(config.deserializationExceptionHandler),
+      onProductionError: productionHandler(config.productionExceptionHandler),
+      onProcessingError: processingHandler(config.processingExceptionHandler),
       isolationLevel: config.processingGuarantee === 'exactly_once_v2' ? 1 : 0,
+      globalStore: (name) => this.global.store(name),
     };
+    this.global = new GlobalStateManager(topology.globalStores, this.env);
   }
 
   get state(): StreamsStateName {
@@ -117,22 +131,34 @@ export class KafkaStreams {
     return this.restoredTotal + [...this.tasks.values()].reduce((n, t) => n + t.restored, 0);
   }
 
+  /** Task and processor-node metrics of the local tasks (metrics.ts). */
+  metrics(): StreamsMetric[] {
+    return collectMetrics(this.tasks.values(), `${this.config.applicationId}-StreamThread-1`, this.rates, Date.now());
+  }
+
+  /** metrics() in Prometheus text format, to serve from the application's own HTTP endpoint. */
+  metricsText(): string {
+    return toPrometheus(this.metrics());
+  }
+
   /** The ids of the tasks this instance runs. */
   activeTasks(): string[] {
     return [...this.tasks.keys()].sort();
   }
 
-  /** Interactive query of a local store: the value of `key` in whichever local task holds it. */
+  /** Interactive query of a local store: the value of `key` in whichever local task holds it (or in a global store). */
   get<K, V>(storeName: string, key: K): V | undefined {
     for (const t of this.tasks.values()) {
       const v = t.store(storeName)?.get(key);
       if (v !== undefined) return v as V;
     }
-    return undefined;
+    return this.global.store(storeName)?.get(key) as V | undefined;
   }
 
   /** Interactive query: every entry of a store over the local tasks. */
   all<K, V>(storeName: string): { key: K; value: V }[] {
+    const g = this.global.store(storeName);
+    if (g) return g.all() as { key: K; value: V }[];
     return [...this.tasks.values()].flatMap((t) => (t.store(storeName)?.all() ?? []) as { key: K; value: V }[]);
   }
 
@@ -141,6 +167,7 @@ export class KafkaStreams {
     this.stateName = StreamsState.REBALANCING;
     try {
       await this.createInternalTopics();
+      await this.global.start(this.cluster);
       if (this.eos) {
         // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.
         this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${randomUUID()}-1`, 10_000);
@@ -163,11 +190,13 @@ export class KafkaStreams {
       await this.consumer.subscribe(topics);
     } catch (e) {
       this.stateName = StreamsState.ERROR;
+      await this.global.close().catch(() => undefined);
       this.cluster.close();
       throw e;
     }
     this.lastCommit = performance.now();
     this.loop = this.run();
+    if (!this.global.empty) this.globalLoop = this.runGlobal();
   }
 
   /** Commits the work done, closes the tasks and leaves the group. */
@@ -180,6 +209,7 @@ export class KafkaStreams {
     const failed = this.stateName === StreamsState.ERROR;
     this.stateName = StreamsState.PENDING_SHUTDOWN;
     await this.loop;
+    await this.globalLoop;
     let clean = !failed;
     if (!failed) {
       await this.locked(() => this.commitAll()).catch((e) => {
@@ -191,6 +221,7 @@ export class KafkaStreams {
     for (const t of this.tasks.values()) await t.close(this.eos && !clean).catch((e) => this.config.onError?.(e));
     this.restoredTotal = this.restoredRecords;
     this.tasks.clear();
+    await this.global.close().catch((e) => this.config.onError?.(e));
     await this.consumer?.close().catch(() => undefined);
     this.cluster.close();
     this.stateName = failed ? StreamsState.ERROR : StreamsState.NOT_RUNNING;
@@ -233,6 +264,19 @@ export class KafkaStreams {
           if (performance.now() - this.lastCommit >= commitEvery) await this.commitAll();
           else if (pending > 10_000) for (const t of this.tasks.values()) await t.flush(this.cluster, this.produceOptions());
         });
+      } catch (e) {
+        this.failure = e;
+        this.stateName = StreamsState.ERROR;
+        this.config.onError?.(e);
+      }
+    }
+  }
+
+  /** Keeps the global stores up to date (Kafka's global stream thread). */
+  private async runGlobal(): Promise<void> {
+    while (this.stateName === StreamsState.RUNNING || this.stateName === StreamsState.REBALANCING) {
+      try {
+        await this.global.poll(this.cluster, this.config.pollMs ?? 100);
       } catch (e) {
         this.failure = e;
         this.stateName = StreamsState.ERROR;
@@ -360,21 +404,29 @@ export class KafkaStreams {
     for (let changed = true; changed; ) {
       changed = false;
       for (const s of this.subs) {
-        const known = s.sourceTopics.map((t) => counts.get(resolve(t))).filter((n): n is number => n !== undefined);
+        const readerSized = this.env.topology.readerSizedTopics;
+        const known = s.sourceTopics.filter((t) => !readerSized.has(t)).map((t) => counts.get(resolve(t))).filter((n): n is number => n !== undefined);
         if (known.length === 0) continue;
         const w = Math.max(...known);
         if (widths.get(s.id) !== w) {
           widths.set(s.id, w);
           changed = true;
         }
+        for (const t of s.sourceTopics.filter((x) => readerSized.has(x) && !counts.has(resolve(x)))) {
+          counts.set(resolve(t), w);
+          await this.ensureTopic(resolve(t), w, [{ name: 'retention.ms', value: '-1' }]);
+        }
         for (const n of s.nodes) {
-          if (n.kind === 'sink' && this.env.topology.repartitionTopics.has(n.topic) && !counts.has(resolve(n.topic))) {
+          if (n.kind === 'sink' && this.env.topology.repartitionTopics.has(n.topic) && !readerSized.has(n.topic) && !counts.has(resolve(n.topic))) {
             counts.set(resolve(n.topic), w);
             await this.ensureTopic(resolve(n.topic), w, [{ name: 'retention.ms', value: '-1' }]);
             changed = true;
           }
         }
       }
+    }
+    for (const group of this.env.topology.copartitionGroups) {
+      if (new Set(group.map((t) => counts.get(resolve(t)))).size > 1) throw new Error(`Invalid topology: Topics not co-partitioned: [${group.map(resolve).join(',')}]`);
     }
     for (const s of this.subs) {
       const w = widths.get(s.id);

@@ -14,7 +14,9 @@
 import type { Materialized, StreamsBuilder } from './builder.js';
 import { KTable } from './ktable.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
-import { timeWindowedSerde, type TimeWindows, type Windowed } from './windows.js';
+import { timeWindowedSerde, TimeWindows, type Windowed } from './windows.js';
+import { SessionWindowedKStream, SessionWindows } from './session-windows.js';
+import { SlidingWindowedKStream, type SlidingWindows } from './sliding-windows.js';
 
 type Aggregator<K, V, A> = (key: K, value: V, aggregate: A) => A;
 
@@ -41,8 +43,14 @@ export class KGroupedStream<K, V> {
     return this.doAggregate<A>('KSTREAM-AGGREGATE-', (k, v, a) => aggregator(k, v, a ?? initializer()), m);
   }
 
-  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V> {
-    return new TimeWindowedKStream<K, V>(this, windows);
+  /** Tumbling/hopping (TimeWindows), session (SessionWindows) or sliding (SlidingWindows) windows. */
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>;
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
+  windowedBy(windows: SlidingWindows): SlidingWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SessionWindows | SlidingWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> | SlidingWindowedKStream<K, V> {
+    if (windows instanceof TimeWindows) return new TimeWindowedKStream<K, V>(this, windows);
+    if (windows instanceof SessionWindows) return new SessionWindowedKStream<K, V>(this, windows);
+    return new SlidingWindowedKStream<K, V>(this, windows);
   }
 
   /** @internal The source node to aggregate from (repartitioned when the key changed) and the store name. */
@@ -114,6 +122,6 @@ export class TimeWindowedKStream<K, V> {
         },
       };
     }, [store]);
-    return new KTable<Windowed<K>, A>(b, node, keySerde, m.valueSerde, store);
+    return new KTable<Windowed<K>, A>(b, node, keySerde, m.valueSerde, store).windowed(this.windows.graceMs);
   }
 }

@@ -11,8 +11,11 @@
  * unless named.
  */
 import type { StreamsBuilder } from './builder.js';
+import { GlobalKTable } from './global-ktable.js';
+import type { JoinWindows } from './join-windows.js';
 import { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
+import { addStreamStreamJoin, type JoinKind } from './stream-stream-join.js';
 import type { ProcessorSupplier, StreamRecord } from './processor.js';
 import { untyped, type Serde } from './serdes.js';
 
@@ -26,6 +29,15 @@ export interface Grouped<K, V> {
   name?: string;
   keySerde?: Serde<K>;
   valueSerde?: Serde<V>;
+}
+
+/** Kafka's StreamJoined: the serdes of both sides' join stores and the stores' name. */
+export interface StreamJoined<K, V, VO> {
+  /** Names the join stores (`KSTREAM-JOINTHIS-<name>-store`, ...) and repartition topics. */
+  name?: string;
+  keySerde?: Serde<K>;
+  valueSerde?: Serde<V>;
+  otherValueSerde?: Serde<VO>;
 }
 
 type Fwd = (r: StreamRecord) => void;
@@ -136,14 +148,56 @@ export class KStream<K, V> {
     return this.selectKey(selector).groupByKey(grouped);
   }
 
-  /** Stream-table inner join: each record with the table's current value for its key. */
-  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR, opts: Grouped<K, V> = {}): KStream<K, VR> {
-    return this.joinTable(table, joiner, false, opts);
+  /** Stream-stream windowed inner join; stream-table inner join; stream-globaltable inner join (by keySelector). */
+  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR, opts?: Grouped<K, V>): KStream<K, VR>;
+  join<GK, GV, VR>(table: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV) => VR): KStream<K, VR>;
+  join(other: KStream<K, unknown> | KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: (x: never, y: never) => unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.dispatchJoin(other, a, b, c, 'inner');
   }
 
-  /** Stream-table left join: the joiner gets null when the table has no value for the key. */
-  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR, opts: Grouped<K, V> = {}): KStream<K, VR> {
-    return this.joinTable(table, joiner as (value: V, tableValue: VT) => VR, true, opts);
+  /** Left joins: windowed with a stream (unmatched left records after the window closes), with a table, with a global table. */
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO | null) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR, opts?: Grouped<K, V>): KStream<K, VR>;
+  leftJoin<GK, GV, VR>(table: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | null) => VR): KStream<K, VR>;
+  leftJoin(other: KStream<K, unknown> | KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: (x: never, y: never) => unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.dispatchJoin(other, a, b, c, 'left');
+  }
+
+  /** Stream-stream windowed outer join: unmatched records of either side, with null for the other, once their window closed. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | null, otherValue: VO | null) => VR, windows: JoinWindows, joined: StreamJoined<K, V, VO> = {}): KStream<K, VR> {
+    return this.streamJoin(other, joiner as (l: unknown, r: unknown) => VR, windows, joined, 'outer');
+  }
+
+  private dispatchJoin(other: KStream<K, unknown> | KTable<K, unknown> | GlobalKTable<unknown, unknown>, a: (x: never, y: never) => unknown, b: unknown, c: unknown, kind: 'inner' | 'left'): KStream<K, unknown> {
+    const fn = a as (x: unknown, y: unknown) => unknown;
+    if (other instanceof KStream) return this.streamJoin(other, fn, b as JoinWindows, (c ?? {}) as StreamJoined<K, V, unknown>, kind);
+    if (other instanceof GlobalKTable) return this.globalJoin(other, fn, b as (v: unknown, g: unknown) => unknown, kind === 'left');
+    return this.joinTable(other, fn, kind === 'left', (b ?? {}) as Grouped<K, V>);
+  }
+
+  private streamJoin<VO, VR>(other: KStream<K, VO>, joiner: (l: unknown, r: unknown) => VR, windows: JoinWindows, joined: StreamJoined<K, V, VO>, kind: JoinKind): KStream<K, VR> {
+    const name = joined.name;
+    const keySerde = joined.keySerde ?? this.keySerde ?? other.keySerde;
+    const left = this.repartitionRequired ? this.repartition({ ...(keySerde ? { keySerde } : {}), name: `${name ?? this.builder.topology.newName('KSTREAM-JOIN-')}-left` }) : this;
+    const right = other.repartitionRequired ? other.repartition({ ...(keySerde ? { keySerde } : {}), name: `${name ?? this.builder.topology.newName('KSTREAM-JOIN-')}-right` }) : other;
+    this.builder.topology.copartition(left.node, right.node);
+    const node = addStreamStreamJoin(this.builder, left.node, right.node, joiner, windows, kind, { key: untypedOr(keySerde), left: untypedOr(joined.valueSerde ?? this.valueSerde), right: untypedOr(joined.otherValueSerde ?? other.valueSerde) }, name);
+    return new KStream<K, VR>(this.builder, node, keySerde, undefined, false);
+  }
+
+  private globalJoin<VR>(table: GlobalKTable<unknown, unknown>, keySelector: (k: unknown, v: unknown) => unknown, joiner: (v: unknown, g: unknown) => unknown, left: boolean): KStream<K, VR> {
+    const store = table.storeName;
+    const node = this.builder.addProcessor('KSTREAM-JOIN-', [this.node], () => ({
+      process: (r, ctx) => {
+        if (r.value === null || r.value === undefined) return;
+        const gk = keySelector(r.key, r.value);
+        const gv = gk === null || gk === undefined ? undefined : ctx.store<unknown, unknown>(store).get(gk);
+        if (gv === undefined && !left) return;
+        ctx.forward({ ...r, value: joiner(r.value, gv ?? null) });
+      },
+    }));
+    return new KStream<K, VR>(this.builder, node, this.keySerde, undefined, this.repartitionRequired);
   }
 
   /** Processor API: a custom processor with access to the named stores. */
@@ -156,6 +210,7 @@ export class KStream<K, V> {
     const store = table.storeName;
     if (store === null) throw new Error('joining with a KTable needs a materialized table (from builder.table() or an aggregation)');
     const from = this.repartitionRequired ? this.repartition({ ...opts, name: opts.name ?? this.builder.topology.newName('KSTREAM-JOIN-') }) : this;
+    this.builder.topology.copartition(from.node, table.node);
     const node = this.builder.addProcessor('KSTREAM-JOIN-', [from.node], () => ({
       process: (r, ctx) => {
         if (r.key === null || r.key === undefined || r.value === null || r.value === undefined) return;

@@ -7,7 +7,8 @@
  *
  * Kafka's rules kept: the reset refuses while the group has members (all instances must be
  * stopped); input topics that do not exist are reported, not created; internal topics are found
- * by the application id prefix and the `-repartition` / `-changelog` suffix. Samsa's deviation:
+ * by the application id prefix and the `-repartition` / `-changelog` suffix (or a foreign-key join's
+ * `-KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION|RESPONSE-<n>-topic`). Samsa's deviation:
  * only --to-earliest (no --to-datetime, --by-duration, --to-offset) and no intermediate topics.
  */
 import { rmSync } from 'node:fs';
@@ -36,7 +37,8 @@ export interface ResetResult {
 export async function resetApplication(o: ResetOptions): Promise<ResetResult> {
   const cluster = new ClusterClient({ bootstrap: typeof o.bootstrapServers === 'string' ? o.bootstrapServers.split(',') : o.bootstrapServers, clientId: `${o.applicationId}-reset` });
   try {
-    const group = await new GroupAdmin(await cluster.any()).describe(o.applicationId);
+    const admin = new GroupAdmin(await cluster.any());
+    const group = await admin.describe(o.applicationId).finally(() => admin.close()); // closes the coordinator connection it opened
     if (group.members.length > 0) throw new Error(`Consumer group ${o.applicationId} is still active (${group.members.length} members): stop every instance of the application first.`);
     const snapshot = await cluster.refresh();
     const missingInputTopics = o.inputTopics.filter((t) => !snapshot.topics.has(t));
@@ -44,7 +46,7 @@ export async function resetApplication(o: ResetOptions): Promise<ResetResult> {
     const earliest = tps.length > 0 ? await offsetsAt(cluster, tps, -2n) : new Map<string, bigint>();
     const reset = tps.map((tp) => ({ ...tp, offset: earliest.get(`${tp.topic}\u0000${tp.partition}`) ?? 0n }));
     const prefix = `${o.applicationId}-`;
-    const internal = [...snapshot.topics.keys()].filter((t) => t.startsWith(prefix) && (t.endsWith('-repartition') || t.endsWith('-changelog'))).sort();
+    const internal = [...snapshot.topics.keys()].filter((t) => t.startsWith(prefix) && isInternalTopicName(t)).sort();
     if (!o.dryRun) {
       if (reset.length > 0) {
         const c = new GroupConsumer(cluster, { groupId: o.applicationId });
@@ -62,6 +64,9 @@ export async function resetApplication(o: ResetOptions): Promise<ResetResult> {
     cluster.close();
   }
 }
+
+/** Kafka's internal topic suffixes: repartition, changelog, and a foreign-key join's subscription and response topics. */
+export const isInternalTopicName = (t: string): boolean => t.endsWith('-repartition') || t.endsWith('-changelog') || /-KTABLE-FK-JOIN-SUBSCRIPTION-(REGISTRATION|RESPONSE)-\d+-topic$/.test(t);
 
 /** Kafka's KafkaStreams#cleanUp(): removes the application's local state directory (the instance must not be running). */
 export function cleanUpLocalState(stateDir: string, applicationId: string): void {

@@ -24,6 +24,7 @@ import { AdminError, tpKey } from '../client/admin.js';
 import type { Processor, ProcessorContext, RecordSource, StreamRecord } from './processor.js';
 import { PunctuationQueue, PunctuationType, type Punctuator } from './punctuation.js';
 import type { UntypedSerde } from './serdes.js';
+import { ProcessingFailure, type DeserializationExceptionHandler, type ErrorHandlerContext, type ProcessingExceptionHandler, type ProductionExceptionHandler } from './error-handlers.js';
 import { PersistentStore, type KeyValueStore } from './state-store.js';
 import type { SourceNode, SubTopology, Topology, TopologyNode } from './topology.js';
 
@@ -35,9 +36,15 @@ export interface TaskEnv {
   resolve: (topic: string) => string;
   defaultKeySerde: UntypedSerde;
   defaultValueSerde: UntypedSerde;
-  onDeserializationError: 'fail' | 'continue';
+  onDeserializationError: DeserializationExceptionHandler;
+  /** Sink records the broker refused (error-handlers.ts); default: fail. */
+  onProductionError?: ProductionExceptionHandler;
+  /** Exceptions thrown by processors (KIP-1033); default: fail. */
+  onProcessingError?: ProcessingExceptionHandler;
   /** 1 (read_committed) under exactly_once_v2: restore only committed changelog records. */
   isolationLevel: number;
+  /** The GlobalKTable stores (any processor may read them). */
+  globalStore?: (name: string) => KeyValueStore<unknown, unknown> | undefined;
 }
 
 export const taskId = (sub: number, partition: number): string => `${sub}_${partition}`;
@@ -47,6 +54,11 @@ export class StreamTask {
   streamTime = -1;
   restored = 0;
   processed = 0;
+  /** Metrics (metrics.ts): punctuator runs, records dropped by an error handler, records per processor node. */
+  punctuations = 0;
+  dropped = 0;
+  readonly nodeProcessed = new Map<string, number>();
+  readonly createdAt = Date.now();
   private readonly processors = new Map<string, Processor>();
   private readonly contexts = new Map<string, ProcessorContext>();
   private readonly stores = new Map<string, PersistentStore>();
@@ -148,7 +160,10 @@ export class StreamTask {
       key = (source.keySerde ?? this.env.defaultKeySerde).deserialize(r.key);
       value = (source.valueSerde ?? this.env.defaultValueSerde).deserialize(r.value);
     } catch (e) {
-      if (this.env.onDeserializationError === 'continue') return;
+      if (this.env.onDeserializationError({ taskId: this.id, processorNodeId: source.name, topic: r.topic, partition: r.partition, offset: r.offset }, { key: r.key, value: r.value, timestamp: r.timestamp }, e) === 'continue') {
+        this.dropped++;
+        return;
+      }
       throw new Error(`deserializing ${r.topic}-${r.partition}@${r.offset} in task ${this.id}`, { cause: e });
     }
     const timestamp = Number(r.timestamp);
@@ -167,13 +182,24 @@ export class StreamTask {
 
   private punctuate(run: Punctuator, time: number): void {
     this.current = null;
+    this.punctuations++;
     run(time);
   }
 
   private forward(from: string, rec: StreamRecord, only: string | undefined): void {
     for (const child of this.children.get(from) ?? []) {
       if (only !== undefined && child.name !== only) continue;
-      if (child.kind === 'processor') (this.processors.get(child.name) as Processor).process(rec, this.contexts.get(child.name) as ProcessorContext);
+      if (child.kind === 'processor') {
+        this.nodeProcessed.set(child.name, (this.nodeProcessed.get(child.name) ?? 0) + 1);
+        try {
+          (this.processors.get(child.name) as Processor).process(rec, this.contexts.get(child.name) as ProcessorContext);
+        } catch (e) {
+          if (e instanceof ProcessingFailure) throw e;
+          const ctx: ErrorHandlerContext = { taskId: this.id, processorNodeId: child.name, topic: this.current?.topic ?? '', partition: this.current?.partition ?? this.partition, offset: this.current?.offset ?? -1n };
+          if (this.env.onProcessingError?.(ctx, rec, e) !== 'continue') throw new ProcessingFailure(ctx, e);
+          this.dropped++;
+        }
+      }
       else if (child.kind === 'sink') this.emit(child.topic, child.keySerde, child.valueSerde, rec);
     }
   }
@@ -205,7 +231,7 @@ export class StreamTask {
       },
       forward: (rec, child) => this.forward(node, rec, child),
       store: <K, V>(name: string): KeyValueStore<K, V> => {
-        const s = stores.includes(name) ? this.stores.get(name) : undefined;
+        const s = stores.includes(name) ? this.stores.get(name) : this.env.globalStore?.(name);
         if (!s) throw new Error(`Processor ${node} has no access to StateStore ${name} as the store is not connected to the processor.`);
         return s as unknown as KeyValueStore<K, V>;
       },
@@ -220,19 +246,29 @@ export class StreamTask {
     this.buffered = 0;
     const changelogs = [...this.stores.values()].map((s) => ({ store: s, batch: s.pending() }));
     // Requests of at most ~512 KiB, one after the other (in order), under the brokers' message.max.bytes.
-    const write = async (topic: string, records: RecordToProduce[]): Promise<bigint> => {
+    const write = async (topic: string, records: RecordToProduce[], sink = false): Promise<bigint> => {
       let end = -1n;
       for (const chunk of chunks(records, 512 * 1024)) {
-        const res = await produceRecords(cluster, topic, chunk, produce);
-        for (const r of res) {
-          if (r.errorCode !== 0) throw new AdminError(`producing to ${topic}-${r.partition}`, r.errorCode, r.errorMessage ?? undefined);
-          if (r.offset + 1n > end) end = r.offset + 1n;
+        let res = await produceRecords(cluster, topic, chunk, produce);
+        const handler = this.env.onProductionError;
+        if (sink && handler && chunk.length > 1 && res.some((r) => r.errorCode !== 0)) {
+          // Refused as a batch: once more record by record, so that the handler judges each record alone.
+          const again = await Promise.all(chunk.map(async (rec, i) => ((res[i]?.errorCode ?? 0) === 0 ? res[i] : (await produceRecords(cluster, topic, [rec], produce))[0])));
+          res = again.filter((r) => r !== undefined);
         }
+        res.forEach((r, i) => {
+          if (r.errorCode !== 0) {
+            const rec = chunk[i] as RecordToProduce;
+            const error = new AdminError(`producing to ${topic}-${r.partition}`, r.errorCode, r.errorMessage ?? undefined);
+            if (!sink || handler?.({ taskId: this.id, processorNodeId: 'sink', topic, partition: r.partition, offset: -1n }, { key: rec.key, value: rec.value, timestamp: rec.timestamp ?? -1n }, error) !== 'continue') throw error;
+            this.dropped++;
+          } else if (r.offset + 1n > end) end = r.offset + 1n;
+        });
       }
       return end;
     };
     await Promise.all([
-      ...[...outputs].map(([topic, records]) => write(topic, records)),
+      ...[...outputs].map(([topic, records]) => write(topic, records, true)),
       ...changelogs.map(async ({ store, batch }) => {
         const end = batch === null ? null : await write(batch.topic, batch.records);
         await store.flush(end);

@@ -6,8 +6,8 @@
  * Kafka's rules kept: names are `KSTREAM-<KIND>-<10-digit index>` unless given; repartition and
  * changelog topics are named without the application id here (`<name>-repartition`,
  * `<store>-changelog`) and prefixed with `<application.id>-` at run time; sub-topologies are
- * numbered in the order of their first node. Samsa's deviation: none in the description beyond
- * leaving out global stores (not supported yet).
+ * numbered in the order of their first node. Samsa's deviation: global store sub-topologies are
+ * numbered after the others.
  */
 import type { ProcessorSupplier } from './processor.js';
 import type { UntypedSerde } from './serdes.js';
@@ -47,6 +47,16 @@ export interface StoreDef {
   logged: boolean;
 }
 
+/** A GlobalKTable's store: filled from every partition of `topic` on every instance (no tasks, no changelog). */
+export interface GlobalStoreDef {
+  topic: string;
+  keySerde: UntypedSerde | undefined;
+  valueSerde: UntypedSerde | undefined;
+  /** The source and processor names shown by describe(). */
+  sourceName: string;
+  processorName: string;
+}
+
 export interface SubTopology {
   id: number;
   nodes: TopologyNode[];
@@ -60,6 +70,12 @@ export class Topology {
   readonly stores = new Map<string, StoreDef>();
   /** Repartition topics, named without the application id. */
   readonly repartitionTopics = new Set<string>();
+  /** Internal topics as wide as the sub-topology reading them (a foreign-key join's subscription and response topics). */
+  readonly readerSizedTopics = new Set<string>();
+  /** Topics that must have the same number of partitions (a join's inputs), checked at start. */
+  readonly copartitionGroups: string[][] = [];
+  /** GlobalKTable stores by name. */
+  readonly globalStores = new Map<string, GlobalStoreDef>();
   private index = 0;
 
   /** Kafka's generated node name: `<prefix><10-digit index>`. */
@@ -76,6 +92,37 @@ export class Topology {
   addStore(def: StoreDef): void {
     if (this.stores.has(def.name)) throw new Error(`StateStore ${def.name} is already added.`);
     this.stores.set(def.name, def);
+  }
+
+  /** The source topics feeding `node` (through its ancestors). */
+  upstreamTopics(node: string): string[] {
+    const out = new Set<string>();
+    const seen = new Set<string>();
+    const walk = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const n = this.nodes.get(name);
+      if (n === undefined) return;
+      if (n.kind === 'source') for (const t of n.topics) out.add(t);
+      else for (const p of n.parents) walk(p);
+    };
+    walk(node);
+    return [...out];
+  }
+
+  /**
+   * The two inputs of a join must be co-partitioned (Kafka's copartition groups): their topics are
+   * checked for equal partition counts at start, and when only one side comes through repartition
+   * topics, those take the other side's partition count (they are sized by the sub-topology
+   * reading them).
+   */
+  copartition(a: string, b: string): void {
+    const ta = this.upstreamTopics(a);
+    const tb = this.upstreamTopics(b);
+    const internal = (ts: string[]): boolean => ts.length > 0 && ts.every((t) => this.repartitionTopics.has(t));
+    if (internal(ta) && !internal(tb)) for (const t of ta) this.readerSizedTopics.add(t);
+    if (internal(tb) && !internal(ta)) for (const t of tb) this.readerSizedTopics.add(t);
+    this.copartitionGroups.push([...new Set([...ta, ...tb])]);
   }
 
   children(name: string): TopologyNode[] {
@@ -132,6 +179,12 @@ export class Topology {
         if (n.kind !== 'source') lines.push(`      <-- ${n.parents.join(', ')}`);
       }
       lines.push('');
+    }
+    let id = this.subTopologies().length;
+    for (const [store, g] of this.globalStores) {
+      lines.push(`   Sub-topology: ${id++} for global store (will not generate tasks)`);
+      lines.push(`    Source: ${g.sourceName} (topics: [${g.topic}])`, `      --> ${g.processorName}`);
+      lines.push(`    Processor: ${g.processorName} (stores: [${store}])`, '      --> none', `      <-- ${g.sourceName}`, '');
     }
     return lines.join('\n');
   }

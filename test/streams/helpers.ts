@@ -95,3 +95,22 @@ export function lastValues(records: readonly OutRecord[]): Map<string, string | 
 export const sortedEntries = (m: ReadonlyMap<string, string | null>): [string, string | null][] => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 export const tableEquals = (a: ReadonlyMap<string, string | null>, b: ReadonlyMap<string, string | null>): boolean => JSON.stringify(sortedEntries(a)) === JSON.stringify(sortedEntries(b));
+
+/** Waits until group `groupId` has committed the end offset of every non-empty partition of `topics` (all input processed). */
+export async function waitCommitted(env: StreamsEnv, groupId: string, topics: readonly string[], detail: () => string = () => ''): Promise<void> {
+  let seen = '';
+  await until(`${groupId} to commit the end of ${topics.join(', ')}`, async () => {
+    seen = '';
+    let done = true;
+    for (const topic of topics) {
+      const ends = await env.admin.fetchTopicOffsets(topic);
+      const committed = (await env.admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
+      for (const e of ends) {
+        const c = committed.find((x) => x.partition === e.partition)?.offset;
+        seen += ` ${topic}-${e.partition}:${c}/${e.high}`;
+        if (c !== e.high && e.high !== '0') done = false;
+      }
+    }
+    return done;
+  }, 90_000, () => `${seen} ${detail()}`);
+}
