@@ -44,6 +44,7 @@ import type { Scheduler, TimerHandle } from './scheduler.js';
 import { ConsumerGroup } from './consumer/consumer-group.js';
 import { DEFAULT_CONSUMER_GROUP_SETTINGS, cancelTimers, onConsumerGroupLoaded, replayConsumerRecord } from './consumer/consumer-groups.js';
 import type { ConsumerGroupSettings, TopicCatalog } from './consumer/consumer-heartbeat.js';
+import { TopicRegexes } from './consumer/topic-regex.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -82,6 +83,7 @@ export class GroupCoordinator implements GroupRuntime {
       idOf: (name) => metadata.topicId?.(name),
       partitionsOf: (name) => metadata.partitionCount(name),
       names: () => metadata.topicNames?.() ?? [],
+      regexes: new TopicRegexes(),
     };
     const writer = deps.writer;
     this.runtime = new CoordinatorRuntime(

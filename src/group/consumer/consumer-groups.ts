@@ -77,11 +77,12 @@ function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group:
 
 /** ConsumerGroupHeartbeat: resolves with the answer once its records are committed and replayed; rejects with KafkaError. */
 export function consumerGroupHeartbeat(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest, apiVersion: number): Promise<ConsumerHeartbeatAnswer> {
-  validateHeartbeat(req, apiVersion, c.consumerSettings);
+  const regexes = c.topicCatalog.regexes;
+  validateHeartbeat(req, apiVersion, c.consumerSettings, regexes);
   let convertedMembers: string[] = [];
   let downgraded = false;
-  return c
-    .runAsync(req.groupId, () => {
+  const write = (): Promise<ConsumerHeartbeatAnswer> =>
+    c.runAsync(req.groupId, () => {
       const { group, records, converted } = groupFor(c, req);
       if (converted === true) convertedMembers = [...group.subscriptions.keys()];
       if (req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
@@ -95,13 +96,32 @@ export function consumerGroupHeartbeat(c: ConsumerGroupHost, req: ConsumerHeartb
       const result = consumerHeartbeat(group, req, context(c));
       if (req.memberEpoch === 0) c.logger.info(`Member ${result.response.memberId} joins consumer group ${req.groupId}`);
       return { records: [...records, ...result.records], response: result.response };
-    })
-    .then((answer) => {
-      if (answer.memberEpoch !== LEAVE_GROUP_MEMBER_EPOCH) scheduleTimers(c, req.groupId, answer.memberId);
-      for (const m of convertedMembers) scheduleTimers(c, req.groupId, m);
-      if (downgraded) onDowngraded(c, req.groupId);
-      return answer;
     });
+  const prepared = prepareRegexes(c, req);
+  return (prepared === null ? write() : prepared.then(write)).then((answer) => {
+    if (answer.memberEpoch !== LEAVE_GROUP_MEMBER_EPOCH) scheduleTimers(c, req.groupId, answer.memberId);
+    for (const m of convertedMembers) scheduleTimers(c, req.groupId, m);
+    if (downgraded) onDowngraded(c, req.groupId);
+    return answer;
+  });
+}
+
+/**
+ * Resolves the regular expressions this heartbeat's write will match against the topics (the
+ * member's own and those of the group's other members) before the write, in slices that yield to
+ * the event loop (topic-regex.ts), so the write itself only matches names created meanwhile.
+ */
+function prepareRegexes(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): Promise<void> | null {
+  const regexes = c.topicCatalog.regexes;
+  if (regexes === undefined || req.memberEpoch < 0) return null;
+  const sources = new Set<string>();
+  if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') sources.add(req.subscribedTopicRegex);
+  const g = c.anyGroup(req.groupId);
+  if (g?.type === GroupType.Consumer) for (const s of g.subscriptions.values()) if (s.subscribedTopicRegex !== null && s.subscribedTopicRegex !== '') sources.add(s.subscribedTopicRegex);
+  if (sources.size === 0) return null;
+  const names = (): Iterable<string> => c.topicCatalog.names();
+  // Another member's stored pattern that RE2 refuses matches nothing (consumer-heartbeat.ts subscribedNames).
+  return [...sources].reduce<Promise<void>>((p, source) => p.then(() => regexes.prepare(source, names).catch(() => undefined)), Promise.resolve());
 }
 
 /** Restarts the member's session timer, and starts (or clears) its revocation timer. */

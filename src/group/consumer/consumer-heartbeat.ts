@@ -16,9 +16,12 @@
  * a new assignment. Static members (instance id) leaving with epoch -2 keep their assignment until
  * their session expires; one rejoining with the same instance id takes over that assignment.
  *
- * Deviations: regular expressions are evaluated with JavaScript's RegExp as a full match (RE2/J
- * constructs JavaScript lacks are refused as INVALID_REGULAR_EXPRESSION) when the member
- * heartbeats, not asynchronously; Kafka's ConsumerGroupRegularExpression records are not written.
+ * Regular expressions are RE2/J patterns matched as a whole (topic-regex.ts: re2js, linear time,
+ * compiled and resolved once per pattern by the coordinator's TopicRegexes).
+ *
+ * Deviations: a pattern is resolved against the topics when a member heartbeats (a new pattern or
+ * new topics first in slices that yield to the event loop, consumer-groups.ts), not by Kafka's
+ * periodic asynchronous refresh; Kafka's ConsumerGroupRegularExpression records are not written.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -46,6 +49,7 @@ import {
   targetMemberRecord,
 } from './consumer-records.js';
 import { reconcile } from './reconciliation.js';
+import { TopicRegexes } from './topic-regex.js';
 
 export interface ConsumerHeartbeatRequest {
   readonly groupId: string;
@@ -76,6 +80,8 @@ export interface TopicCatalog {
   idOf(name: string): string | undefined;
   partitionsOf(name: string): number | undefined;
   names(): Iterable<string>;
+  /** The coordinator's compiled subscription regexes (absent: each use compiles afresh). */
+  readonly regexes?: TopicRegexes;
 }
 
 export interface ConsumerGroupSettings {
@@ -102,7 +108,7 @@ function invalid(message: string): KafkaError {
 }
 
 /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid. */
-export function validateHeartbeat(req: ConsumerHeartbeatRequest, apiVersion: number, settings: ConsumerGroupSettings): void {
+export function validateHeartbeat(req: ConsumerHeartbeatRequest, apiVersion: number, settings: ConsumerGroupSettings, regexes: TopicRegexes = new TopicRegexes(1)): void {
   if (req.groupId === '') throw new KafkaError(ErrorCode.INVALID_GROUP_ID, 'GroupId can not be empty');
   if (req.instanceId === '') throw invalid('InstanceId can not be empty');
   if (req.rackId === '') throw invalid('RackId can not be empty');
@@ -122,31 +128,20 @@ export function validateHeartbeat(req: ConsumerHeartbeatRequest, apiVersion: num
   } else {
     throw invalid(`MemberEpoch ${req.memberEpoch} is invalid`);
   }
-  if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') compileRegex(req.subscribedTopicRegex);
-}
-
-const regexCache = new Map<string, RegExp>();
-
-/** RE2/J regex as a JavaScript full match; INVALID_REGULAR_EXPRESSION when it does not compile. */
-export function compileRegex(source: string): RegExp {
-  let re = regexCache.get(source);
-  if (re) return re;
-  try {
-    re = new RegExp(`^(?:${source})$`, 'u');
-  } catch (e) {
-    throw new KafkaError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex ${source} is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (regexCache.size > 1000) regexCache.clear();
-  regexCache.set(source, re);
-  return re;
+  if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') regexes.validate(req.subscribedTopicRegex);
 }
 
 /** The topic names a subscription covers (by name, or user topics matching its regex). */
 export function subscribedNames(s: MemberSubscription, topics: TopicCatalog): Set<string> {
   const out = new Set(s.subscribedTopicNames);
   if (s.subscribedTopicRegex !== null && s.subscribedTopicRegex !== '') {
-    const re = compileRegex(s.subscribedTopicRegex);
-    for (const name of topics.names()) if (!name.startsWith('__') && re.test(name)) out.add(name);
+    let matching: Set<string> = new Set();
+    try {
+      matching = (topics.regexes ?? new TopicRegexes(1)).matching(s.subscribedTopicRegex, topics.names());
+    } catch {
+      // A stored pattern RE2 refuses (written before patterns were RE2-checked) matches nothing.
+    }
+    for (const name of matching) out.add(name);
   }
   return out;
 }
