@@ -48,7 +48,7 @@ export const DEFAULT_CONSUMER_GROUP_SETTINGS: ConsumerGroupSettings = {
 };
 
 /** What the consumer group side needs of the coordinator (GroupCoordinator implements it). */
-export type ConsumerGroupHost = Pick<GroupCoordinator, 'scheduler' | 'logger' | 'runAsync' | 'run' | 'anyGroup' | 'availability'> & GroupRuntime & {
+export type ConsumerGroupHost = Pick<GroupCoordinator, 'scheduler' | 'logger' | 'runAsync' | 'run' | 'anyGroup' | 'availability' | 'throwIfShareGroup'> & GroupRuntime & {
   readonly consumerSettings: ConsumerGroupSettings;
   readonly topicCatalog: TopicCatalog;
 };
@@ -61,6 +61,7 @@ function context(c: ConsumerGroupHost): HeartbeatContext {
 function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group: ConsumerGroup; records: CoordinatorRecord[]; converted?: boolean } {
   const existing = c.anyGroup(req.groupId);
   if (existing?.type === GroupType.Consumer) return { group: existing, records: [] };
+  c.throwIfShareGroup(req.groupId, 'consumer');
   if (req.memberEpoch !== 0) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${req.groupId} not found`);
   if (existing === undefined) return { group: new ConsumerGroup(req.groupId, c.scheduler.now()), records: [] };
   const classic = existing as ClassicGroup;
