@@ -79,6 +79,8 @@ export interface MetadataView {
   topicId?(topic: string): string | undefined;
   /** Every topic's name (regular expression subscriptions). */
   topicNames?(): Iterable<string>;
+  /** For each partition of `topic`, the racks of the brokers holding its replicas (rack-aware assignment). */
+  partitionRacks?(topic: string): readonly (readonly string[])[] | undefined;
 }
 
 export interface CoordinatorDeps<Settings> {

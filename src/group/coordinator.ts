@@ -85,6 +85,7 @@ export class GroupCoordinator implements GroupRuntime {
       idOf: (name) => metadata.topicId?.(name),
       partitionsOf: (name) => metadata.partitionCount(name),
       names: () => metadata.topicNames?.() ?? [],
+      racksOf: (name) => metadata.partitionRacks?.(name),
       regexes: new TopicRegexes(),
     };
     const writer = deps.writer;

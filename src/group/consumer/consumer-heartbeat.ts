@@ -33,6 +33,7 @@ import {
   LEAVE_GROUP_MEMBER_EPOCH,
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   samePartitions,
+  sameRacks,
   type ClassicMemberMetadata,
   type MemberAssignment,
   type MemberSubscription,
@@ -80,6 +81,8 @@ export interface TopicCatalog {
   idOf(name: string): string | undefined;
   partitionsOf(name: string): number | undefined;
   names(): Iterable<string>;
+  /** For each partition of the topic, the racks of its replicas' brokers (absent: racks unknown). */
+  racksOf?(name: string): readonly (readonly string[])[] | undefined;
   /** The coordinator's compiled subscription regexes (absent: each use compiles afresh). */
   readonly regexes?: TopicRegexes;
 }
@@ -154,13 +157,19 @@ export function subscriptionMetadata(subs: Iterable<MemberSubscription>, topics:
   for (const name of [...names].sort()) {
     const topicId = topics.idOf(name);
     const numPartitions = topics.partitionsOf(name);
-    if (topicId !== undefined && numPartitions !== undefined) out.push({ topicId, name, numPartitions });
+    if (topicId === undefined || numPartitions === undefined) continue;
+    const racks = topics.racksOf?.(name);
+    const partitionRacks = racks !== undefined && racks.some((r) => r.length > 0) ? racks.slice(0, numPartitions).map((r) => [...new Set(r)].sort()) : undefined;
+    out.push(partitionRacks === undefined ? { topicId, name, numPartitions } : { topicId, name, numPartitions, partitionRacks });
   }
   return out;
 }
 
 function sameMetadata(a: readonly SubscribedTopic[], b: readonly SubscribedTopic[]): boolean {
-  return a.length === b.length && a.every((t, i) => t.topicId === b[i]?.topicId && t.name === b[i]?.name && t.numPartitions === b[i]?.numPartitions);
+  return a.length === b.length && a.every((t, i) => {
+    const o = b[i];
+    return o !== undefined && t.topicId === o.topicId && t.name === o.name && t.numPartitions === o.numPartitions && sameRacks(t, o);
+  });
 }
 
 function sameSubscription(a: MemberSubscription, b: MemberSubscription): boolean {
@@ -213,11 +222,13 @@ function computeTarget(
       const t = byName.get(n);
       if (t) ids.add(t.topicId);
     }
-    members.push({ memberId, topicIds: ids });
+    members.push({ memberId, topicIds: ids, rack: s.rackId });
   }
+  const partitionRacks = new Map<string, readonly (readonly string[])[]>();
+  for (const t of metadata) if (t.partitionRacks !== undefined) partitionRacks.set(t.topicId, t.partitionRacks);
   const name = preferred ?? ctx.settings.assignors[0] ?? 'uniform';
   const assignor = assignorNamed(name) ?? assignorNamed('uniform');
-  const result = (assignor as NonNullable<typeof assignor>)({ members, topics: new Map(metadata.map((t) => [t.topicId, t.numPartitions])), previous: group.targets });
+  const result = (assignor as NonNullable<typeof assignor>)({ members, topics: new Map(metadata.map((t) => [t.topicId, t.numPartitions])), previous: group.targets, partitionRacks });
   const records: CoordinatorRecord[] = [];
   const targets = new Map<string, TopicPartitions>();
   for (const [memberId, parts] of result) {
