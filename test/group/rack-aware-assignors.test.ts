@@ -6,6 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rangeAssignor, uniformAssignor, type AssignmentMember, type AssignmentSpec } from '../../src/group/consumer/assignors.js';
+import { partitionMetadataRecord } from '../../src/group/consumer/consumer-records.js';
+import { sameRacks } from '../../src/group/consumer/consumer-model.js';
+import { decodeCoordinatorRecord } from '../../src/group/records.js';
 
 const T = 'topic-id-t';
 const U = 'topic-id-u';
@@ -101,4 +104,17 @@ test('uniform: heterogeneous subscriptions only swap partitions of topics both m
   assert.deepEqual(parts(r, 'm2', U), [], 'm2 never gets a topic it does not subscribe to');
   assert.deepEqual(parts(r, 'm1', U), [0, 1]);
   assert.equal(parts(r, 'm1', T).length + parts(r, 'm2', T).length, 2);
+});
+
+test('partition racks are written to ConsumerGroupPartitionMetadata and read back (a rack change is a metadata change)', () => {
+  const topics = [
+    { topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 't', numPartitions: 3, partitionRacks: [['a'], ['a', 'b'], []] },
+    { topicId: 'AQAAAAAAAAAAAAAAAAAAAA', name: 'u', numPartitions: 2 },
+  ];
+  const r = partitionMetadataRecord('g', topics);
+  const d = decodeCoordinatorRecord(r.key, r.value);
+  assert.equal(d.type, 'consumer');
+  if (d.type !== 'consumer' || d.record.type !== 'partition-metadata') throw new Error('not a partition metadata record');
+  assert.deepEqual(d.record.topics, topics);
+  assert.equal(sameRacks(topics[0]!, { ...topics[0]!, partitionRacks: [['a'], ['b'], []] }), false);
 });

@@ -149,16 +149,20 @@ export function subscribedNames(s: MemberSubscription, topics: TopicCatalog): Se
   return out;
 }
 
-/** The subscribed topics' metadata for the given subscriptions (existing topics, sorted by name). */
+/** The subscribed topics' metadata for the given subscriptions (existing topics, sorted by name; with partition racks when a member has a rack). */
 export function subscriptionMetadata(subs: Iterable<MemberSubscription>, topics: TopicCatalog): SubscribedTopic[] {
   const names = new Set<string>();
-  for (const s of subs) for (const n of subscribedNames(s, topics)) names.add(n);
+  let memberRacks = false;
+  for (const s of subs) {
+    for (const n of subscribedNames(s, topics)) names.add(n);
+    if (s.rackId !== null) memberRacks = true;
+  }
   const out: SubscribedTopic[] = [];
   for (const name of [...names].sort()) {
     const topicId = topics.idOf(name);
     const numPartitions = topics.partitionsOf(name);
     if (topicId === undefined || numPartitions === undefined) continue;
-    const racks = topics.racksOf?.(name);
+    const racks = memberRacks ? topics.racksOf?.(name) : undefined;
     const partitionRacks = racks !== undefined && racks.some((r) => r.length > 0) ? racks.slice(0, numPartitions).map((r) => [...new Set(r)].sort()) : undefined;
     out.push(partitionRacks === undefined ? { topicId, name, numPartitions } : { topicId, name, numPartitions, partitionRacks });
   }
