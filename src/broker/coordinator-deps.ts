@@ -154,6 +154,7 @@ export function groupCoordinatorSettings(config: BrokerConfig): GroupCoordinator
       get migrationPolicy() {
         return (config.str('group.consumer.migration.policy') ?? 'bidirectional').toLowerCase();
       },
+      classicMaxSize: config.int('group.max.size'),
       assignors: config.list('group.consumer.assignors').map((a) => (/RangeAssignor$/.test(a) ? 'range' : /UniformAssignor$/.test(a) ? 'uniform' : a)),
     },
   };

@@ -97,6 +97,8 @@ export interface ConsumerGroupSettings {
   readonly assignors: readonly string[];
   /** group.consumer.migration.policy (lower case): disabled, upgrade, downgrade or bidirectional (the default). */
   readonly migrationPolicy?: string;
+  /** group.max.size: a downgrade to a classic group larger than this is refused (absent: no limit). */
+  readonly classicMaxSize?: number;
 }
 
 export interface HeartbeatContext {
