@@ -85,7 +85,7 @@ test('patterns RE2 refuses (lookbehind, backreferences, too long) are INVALID_RE
   assert.equal(d.groups[0]?.errorCode, ErrorCode.GROUP_ID_NOT_FOUND, 'no member was admitted');
 });
 
-test('the compiled patterns are a bounded LRU per coordinator, and a name is tested once per pattern', () => {
+test('the compiled patterns are a bounded LRU per coordinator; internal topics never match', () => {
   const r = new TopicRegexes(2);
   r.validate('a.*');
   r.validate('b.*');

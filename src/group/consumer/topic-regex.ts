@@ -55,9 +55,8 @@ export class TopicRegexes {
   matching(source: string, names: Iterable<string>): Set<string> {
     const e = this.entry(source);
     const out = new Set<string>();
-    let seen = 0;
-    for (const name of names) {
-      seen++;
+    const live = [...names];
+    for (const name of live) {
       let hit = e.tested.get(name);
       if (hit === undefined) {
         hit = regexSubscribable(name) && e.pattern.matches(name);
@@ -65,8 +64,11 @@ export class TopicRegexes {
       }
       if (hit) out.add(name);
     }
-    // Names of deleted topics pile up: start over once they outnumber the live ones.
-    if (e.tested.size > 2 * seen + 64) e.tested.clear();
+    // Names of deleted topics pile up: forget them once they outnumber the live ones.
+    if (e.tested.size > 2 * live.length + 64) {
+      const current = new Set(live);
+      for (const name of [...e.tested.keys()]) if (!current.has(name)) e.tested.delete(name);
+    }
     return out;
   }
 
