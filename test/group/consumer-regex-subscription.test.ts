@@ -11,8 +11,10 @@ import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 import { MAX_TOPIC_REGEX_LENGTH, TopicRegexes } from '../../src/group/consumer/topic-regex.js';
 import { KafkaError } from '../../src/common/kafka-error.js';
-import { WireClient } from '../helpers/wire.js';
+import { WireClient, waitFor } from '../helpers/wire.js';
 import { removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { modernLibrdkafkaEnv } from '../helpers/modern-librdkafka.js';
+import { GroupConsumer, waitUntil } from './group-harness.js';
 
 let broker: RunningBroker;
 let wire: WireClient;
@@ -139,5 +141,27 @@ test('a catastrophic-backtracking pattern over many long topic names answers pro
       await proc.kill();
       removeDir(proc.dataDir);
     }
+  }
+});
+
+test('librdkafka 2.12 (group.protocol=consumer) subscribing with an RE2 pattern gets the matching topics', { timeout: 600_000 }, async () => {
+  const env = await modernLibrdkafkaEnv();
+  // POSIX classes are RE2 (and librdkafka's own regex) syntax; JavaScript's RegExp refuses `[[:alpha:]]`.
+  const consumer = GroupConsumer.start('confluent', { bootstrap: broker.bootstrap, group: 'rx-librdkafka', topic: '^rx-[[:alpha:]]+', id: 'rx-c', session: 15000, protocol: 'consumer' }, env);
+  try {
+    type Described = { groups: { errorCode: number; members: { subscribedTopicRegex: string | null; assignment: { topicPartitions: { topicName: string }[] } }[] }[] };
+    let last: Described | undefined;
+    const assigned = (): string[] => (last?.groups[0]?.members[0]?.assignment.topicPartitions ?? []).map((t) => t.topicName).sort();
+    await waitFor(async () => {
+      last = await wire.request<Described>(69, 0, { groupIds: ['rx-librdkafka'], includeAuthorizedOperations: false });
+      return assigned().length === 2 || undefined;
+    }, 60_000, 'the librdkafka member assigned the two rx-<letters> topics', 200).catch((e: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}: ${JSON.stringify(last)}\n${consumer.describe()}`);
+    });
+    console.log(`librdkafka sent SubscribedTopicRegex ${JSON.stringify(last?.groups[0]?.members[0]?.subscribedTopicRegex)}`);
+    assert.deepEqual(assigned(), ['rx-alpha', 'rx-beta']);
+    await waitUntil(() => consumer.events.some((e) => e.ev === 'assign'), 30_000, () => `the consumer saw its assignment\n${consumer.describe()}`);
+  } finally {
+    await consumer.stop();
   }
 });
