@@ -2,9 +2,9 @@
  * One group id, one group type (Kafka's GroupMetadataManager): the APIs of one kind of group that
  * find a group of another kind fail instead of creating a second group of the same id.
  * - share group id + JoinGroup: INCONSISTENT_GROUP_PROTOCOL (no member id);
- * - share group id + ConsumerGroupHeartbeat / OffsetCommit: GROUP_ID_NOT_FOUND ("... is not a
- *   consumer group."); + Heartbeat / SyncGroup / LeaveGroup: GROUP_ID_NOT_FOUND ("... is not a
- *   classic group.");
+ * - share group id + ConsumerGroupHeartbeat / OffsetCommit / TxnOffsetCommit: GROUP_ID_NOT_FOUND
+ *   ("... is not a consumer group."); + Heartbeat / SyncGroup / LeaveGroup: GROUP_ID_NOT_FOUND
+ *   ("... is not a classic group.");
  * - classic (even one with only committed offsets) or consumer group id + ShareGroupHeartbeat:
  *   GROUP_ID_NOT_FOUND ("... is not a share group.").
  */
@@ -105,6 +105,18 @@ test('a share group id refuses the classic and consumer group APIs (INCONSISTENT
   assert.equal(sync.errorCode, ErrorCode.GROUP_ID_NOT_FOUND, 'SyncGroup to a share group');
   const leave = await wire.request<Coded>(13, 5, { groupId: 'ex-share', memberId: '', members: [{ memberId: 'x', groupInstanceId: null, reason: null }] });
   assert.equal(leave.errorCode, ErrorCode.GROUP_ID_NOT_FOUND, 'LeaveGroup to a share group');
+
+  // A transactional offset commit for the share group's id (Kafka: the group is not a consumer group).
+  const init = await wire.request<{ errorCode: number; producerId: bigint; producerEpoch: number }>(22, 4, { transactionalId: 'ex-tx', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+  assert.equal(init.errorCode, ErrorCode.NONE);
+  const { producerId, producerEpoch } = init;
+  assert.equal((await wire.request<Coded>(25, 3, { transactionalId: 'ex-tx', producerId, producerEpoch, groupId: 'ex-share' })).errorCode, ErrorCode.NONE);
+  const txnCommit = await wire.request<{ topics: { partitions: { errorCode: number }[] }[] }>(28, 3, {
+    transactionalId: 'ex-tx', groupId: 'ex-share', producerId, producerEpoch, generationId: -1, memberId: '', groupInstanceId: null,
+    topics: [{ name: 'excl', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+  });
+  assert.deepEqual(txnCommit.topics[0]?.partitions.map((p) => p.errorCode), [ErrorCode.GROUP_ID_NOT_FOUND], 'TxnOffsetCommit to a share group');
+  assert.equal((await wire.request<Coded>(26, 3, { transactionalId: 'ex-tx', producerId, producerEpoch, committed: true })).errorCode, ErrorCode.NONE);
 
   assert.deepEqual(await listed('ex-share'), ['share'], 'still one group of that id, a share group');
   const still = await wire.request<Coded & { memberEpoch: number }>(76, 0, { groupId: 'ex-share', memberId: share.memberId, memberEpoch: 1, rackId: null, subscribedTopicNames: null });
