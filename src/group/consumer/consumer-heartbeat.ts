@@ -136,15 +136,23 @@ export function validateHeartbeat(req: ConsumerHeartbeatRequest, apiVersion: num
   if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') regexes.validate(req.subscribedTopicRegex);
 }
 
-/** The topic names a subscription covers (by name, or user topics matching its regex). */
-export function subscribedNames(s: MemberSubscription, topics: TopicCatalog): Set<string> {
+/**
+ * The topic names a subscription covers (by name, or user topics matching its regex). `resolved`
+ * memoizes the regexes' matches over one computation (members usually share a pattern).
+ */
+export function subscribedNames(s: MemberSubscription, topics: TopicCatalog, resolved: Map<string, Set<string>> = new Map()): Set<string> {
   const out = new Set(s.subscribedTopicNames);
-  if (s.subscribedTopicRegex !== null && s.subscribedTopicRegex !== '') {
-    let matching: Set<string> = new Set();
-    try {
-      matching = (topics.regexes ?? new TopicRegexes(1)).matching(s.subscribedTopicRegex, topics.names());
-    } catch {
-      // A stored pattern RE2 refuses (written before patterns were RE2-checked) matches nothing.
+  const regex = s.subscribedTopicRegex;
+  if (regex !== null && regex !== '') {
+    let matching = resolved.get(regex);
+    if (matching === undefined) {
+      try {
+        matching = (topics.regexes ?? new TopicRegexes(1)).matching(regex, topics.names());
+      } catch {
+        // A stored pattern RE2 refuses (written before patterns were RE2-checked) matches nothing.
+        matching = new Set();
+      }
+      resolved.set(regex, matching);
     }
     for (const name of matching) out.add(name);
   }
@@ -155,8 +163,9 @@ export function subscribedNames(s: MemberSubscription, topics: TopicCatalog): Se
 export function subscriptionMetadata(subs: Iterable<MemberSubscription>, topics: TopicCatalog): SubscribedTopic[] {
   const names = new Set<string>();
   let memberRacks = false;
+  const resolved = new Map<string, Set<string>>();
   for (const s of subs) {
-    for (const n of subscribedNames(s, topics)) names.add(n);
+    for (const n of subscribedNames(s, topics, resolved)) names.add(n);
     if (s.rackId !== null) memberRacks = true;
   }
   const out: SubscribedTopic[] = [];
@@ -222,9 +231,10 @@ function computeTarget(
 ): { records: CoordinatorRecord[]; targets: Map<string, TopicPartitions> } {
   const byName = new Map(metadata.map((t) => [t.name, t]));
   const members: AssignmentMember[] = [];
+  const resolved = new Map<string, Set<string>>();
   for (const [memberId, s] of subs) {
     const ids = new Set<string>();
-    for (const n of subscribedNames(s, ctx.topics)) {
+    for (const n of subscribedNames(s, ctx.topics, resolved)) {
       const t = byName.get(n);
       if (t) ids.add(t.topicId);
     }
