@@ -114,6 +114,7 @@ export function metadataView(metadata: MetadataStore, replicas: ReplicaManager, 
     onTopicDeleted: (listener) => void topics.deleteListeners.push((t) => listener(t.name)),
     topicId: (topic) => metadata.image().topic(topic)?.topicId,
     topicNames: () => [...metadata.image().topics()].map((t) => t.name),
+    groupConfigs: (groupId) => metadata.image().groupConfigs(groupId),
     partitionRacks: (topic) => {
       const image = metadata.image();
       return image.topic(topic)?.partitions.map((p) => p.replicas.flatMap((id) => image.broker(id)?.rack ?? []));

@@ -48,13 +48,13 @@ export const DEFAULT_CONSUMER_GROUP_SETTINGS: ConsumerGroupSettings = {
 };
 
 /** What the consumer group side needs of the coordinator (GroupCoordinator implements it). */
-export type ConsumerGroupHost = Pick<GroupCoordinator, 'scheduler' | 'logger' | 'runAsync' | 'run' | 'anyGroup' | 'availability' | 'throwIfShareGroup'> & GroupRuntime & {
+export type ConsumerGroupHost = Pick<GroupCoordinator, 'scheduler' | 'logger' | 'runAsync' | 'run' | 'anyGroup' | 'availability' | 'throwIfShareGroup' | 'consumerSettingsFor'> & GroupRuntime & {
   readonly consumerSettings: ConsumerGroupSettings;
   readonly topicCatalog: TopicCatalog;
 };
 
-function context(c: ConsumerGroupHost): HeartbeatContext {
-  return { topics: c.topicCatalog, settings: c.consumerSettings, newMemberId: () => randomUUID() };
+function context(c: ConsumerGroupHost, groupId: string): HeartbeatContext {
+  return { topics: c.topicCatalog, settings: c.consumerSettingsFor(groupId), newMemberId: () => randomUUID() };
 }
 
 /** The group a heartbeat works on: the consumer group, a new one, or an empty classic group it replaces (with the classic group's tombstone). */
@@ -94,7 +94,7 @@ export function consumerGroupHeartbeat(c: ConsumerGroupHost, req: ConsumerHeartb
         c.logger.info(`Member ${req.memberId} ${req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH ? 'left' : 'left temporarily (static)'} consumer group ${req.groupId}`);
         return { records: [...records, ...leaving], response: { memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null } };
       }
-      const result = consumerHeartbeat(group, req, context(c));
+      const result = consumerHeartbeat(group, req, context(c, req.groupId));
       if (req.memberEpoch === 0) c.logger.info(`Member ${result.response.memberId} joins consumer group ${req.groupId}`);
       return { records: [...records, ...result.records], response: result.response };
     });
@@ -132,12 +132,12 @@ export function scheduleTimers(c: ConsumerGroupHost, groupId: string, memberId: 
   g.sessionTimers.get(memberId)?.cancel();
   g.sessionTimers.set(
     memberId,
-    c.scheduler.schedule(g.subscriptions.get(memberId)?.classic?.sessionTimeoutMs ?? c.consumerSettings.sessionTimeoutMs, () => fence(c, g, memberId, 'its session expired')),
+    c.scheduler.schedule(g.subscriptions.get(memberId)?.classic?.sessionTimeoutMs ?? c.consumerSettingsFor(groupId).sessionTimeoutMs, () => fence(c, g, memberId, 'its session expired')),
   );
   const a = g.assignment(memberId);
   if (a.state === MemberState.UnrevokedPartitions) {
     if (!g.revocationTimers.has(memberId)) {
-      const timeout = Math.max(1, g.subscriptions.get(memberId)?.rebalanceTimeoutMs ?? c.consumerSettings.sessionTimeoutMs);
+      const timeout = Math.max(1, g.subscriptions.get(memberId)?.rebalanceTimeoutMs ?? c.consumerSettingsFor(groupId).sessionTimeoutMs);
       const epoch = a.memberEpoch;
       g.revocationTimers.set(
         memberId,
