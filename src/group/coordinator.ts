@@ -42,10 +42,9 @@ import { decodeCoordinatorRecord, type CommittedOffset, type CoordinatorRecord, 
 import { appendErrorCode, type GroupCoordinatorSettings, type GroupRuntime, type GroupSettings } from './runtime.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 import { ConsumerGroup } from './consumer/consumer-group.js';
-import { DEFAULT_CONSUMER_GROUP_SETTINGS, cancelTimers, onConsumerGroupLoaded, replayConsumerRecord } from './consumer/consumer-groups.js';
+import { DEFAULT_CONSUMER_GROUP_SETTINGS, cancelTimers, onConsumerGroupLoaded, replayConsumerRecord, withGroupConfigs } from './consumer/consumer-groups.js';
 import type { ConsumerGroupSettings, TopicCatalog } from './consumer/consumer-heartbeat.js';
 import { TopicRegexes } from './consumer/topic-regex.js';
-import { consumerGroupOverrides } from '../config/group-config.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -224,19 +223,7 @@ export class GroupCoordinator implements GroupRuntime {
    * (consumer.session.timeout.ms, consumer.heartbeat.interval.ms; config/group-config.ts) over them.
    */
   consumerSettingsFor(groupId: string): ConsumerGroupSettings {
-    const configs = this.deps.metadata.groupConfigs?.(groupId);
-    if (configs === undefined || Object.keys(configs).length === 0) return this.consumerSettings;
-    const o = consumerGroupOverrides(configs);
-    const base = this.consumerSettings;
-    return {
-      ...(base.enabled === undefined ? {} : { enabled: base.enabled }),
-      heartbeatIntervalMs: o.heartbeatIntervalMs ?? base.heartbeatIntervalMs,
-      sessionTimeoutMs: o.sessionTimeoutMs ?? base.sessionTimeoutMs,
-      maxSize: base.maxSize,
-      assignors: base.assignors,
-      ...(base.migrationPolicy === undefined ? {} : { migrationPolicy: base.migrationPolicy }),
-      ...(base.classicMaxSize === undefined ? {} : { classicMaxSize: base.classicMaxSize }),
-    };
+    return withGroupConfigs(this.consumerSettings, this.deps.metadata.groupConfigs?.(groupId));
   }
 
   /** Tells the coordinator which ids are share groups (the share services, built after it). */

@@ -14,6 +14,7 @@
  * classic group again (classic-downgrade.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { consumerGroupOverrides } from '../../config/group-config.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import type { CoordinatorRecord } from '../../coordinator/runtime.js';
@@ -46,6 +47,22 @@ export const DEFAULT_CONSUMER_GROUP_SETTINGS: ConsumerGroupSettings = {
   maxSize: 2147483647,
   assignors: ['uniform', 'range'],
 };
+
+/** The broker's settings with a group's dynamic configs over them (config/group-config.ts). */
+export function withGroupConfigs(base: ConsumerGroupSettings, configs: Readonly<Record<string, string>> | undefined): ConsumerGroupSettings {
+  if (configs === undefined || Object.keys(configs).length === 0) return base;
+  const o = consumerGroupOverrides(configs);
+  // Read once: the broker's settings are getters over its dynamic config.
+  return {
+    ...(base.enabled === undefined ? {} : { enabled: base.enabled }),
+    heartbeatIntervalMs: o.heartbeatIntervalMs ?? base.heartbeatIntervalMs,
+    sessionTimeoutMs: o.sessionTimeoutMs ?? base.sessionTimeoutMs,
+    maxSize: base.maxSize,
+    assignors: base.assignors,
+    ...(base.migrationPolicy === undefined ? {} : { migrationPolicy: base.migrationPolicy }),
+    ...(base.classicMaxSize === undefined ? {} : { classicMaxSize: base.classicMaxSize }),
+  };
+}
 
 /** What the consumer group side needs of the coordinator (GroupCoordinator implements it). */
 export type ConsumerGroupHost = Pick<GroupCoordinator, 'scheduler' | 'logger' | 'runAsync' | 'run' | 'anyGroup' | 'availability' | 'throwIfShareGroup' | 'consumerSettingsFor'> & GroupRuntime & {
