@@ -114,6 +114,11 @@ export function metadataView(metadata: MetadataStore, replicas: ReplicaManager, 
     onTopicDeleted: (listener) => void topics.deleteListeners.push((t) => listener(t.name)),
     topicId: (topic) => metadata.image().topic(topic)?.topicId,
     topicNames: () => [...metadata.image().topics()].map((t) => t.name),
+    groupConfigs: (groupId) => metadata.image().groupConfigs(groupId),
+    partitionRacks: (topic) => {
+      const image = metadata.image();
+      return image.topic(topic)?.partitions.map((p) => p.replicas.flatMap((id) => image.broker(id)?.rack ?? []));
+    },
   };
 }
 
@@ -150,6 +155,7 @@ export function groupCoordinatorSettings(config: BrokerConfig): GroupCoordinator
       get migrationPolicy() {
         return (config.str('group.consumer.migration.policy') ?? 'bidirectional').toLowerCase();
       },
+      classicMaxSize: config.int('group.max.size'),
       assignors: config.list('group.consumer.assignors').map((a) => (/RangeAssignor$/.test(a) ? 'range' : /UniformAssignor$/.test(a) ? 'uniform' : a)),
     },
   };

@@ -39,6 +39,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import type { MetadataApplier } from './metadata-applier.js';
 import { INTERNAL_TOPICS, validateTopicName, type CreateTopicSpec, type NewTopicSpec, type ProducePolicy } from './topic-manager.js';
+import { validateGroupConfigs } from '../config/group-config.js';
 
 /** New configs of a resource: the whole set, or a function of the current set (run on the controller's queue). */
 export type ConfigUpdate = Record<string, string> | ((current: Record<string, string>) => Record<string, string>);
@@ -288,6 +289,23 @@ export class TopicController {
       const t = this.store.image().topic(name) as TopicImage;
       await this.store.commit({ topicConfigs: [{ topicId: t.topicId, configs }] });
       this.logger.info(`Changed the configs of topic ${name}: ${formatConfigs(configs) || '(no overrides)'}`, { topic: name });
+    });
+  }
+
+  /** The dynamic configs of a GROUP resource (config/group-config.ts); empty when none. */
+  groupConfigs(groupId: string): Record<string, string> {
+    return { ...this.store.image().groupConfigs(groupId) };
+  }
+
+  /** Replaces the dynamic configs of a GROUP resource; INVALID_CONFIG for unknown names or bad values (config/group-config.ts). */
+  alterGroupConfigs(groupId: string, update: ConfigUpdate, validateOnly: boolean): Promise<void> {
+    return this.serialize(async () => {
+      if (groupId === '') throw new KafkaError(ErrorCode.INVALID_REQUEST, 'The group id must not be empty');
+      const configs = typeof update === 'function' ? update(this.groupConfigs(groupId)) : update;
+      validateGroupConfigs(groupId, configs, this.config);
+      if (validateOnly) return;
+      await this.store.commit({ groupConfigs: [{ groupId, configs }] });
+      this.logger.info(`Changed the configs of group ${groupId}: ${formatConfigs(configs) || '(no overrides)'}`);
     });
   }
 

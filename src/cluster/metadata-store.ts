@@ -13,6 +13,7 @@
  * a KRaft broker, which is fenced until it does), so a commit that only registers brokers skips
  * the write and its epoch is not persisted.
  * `acls` (the ACL bindings, absent while there are none) was added with ACLs; older versions ignore it.
+ * `groupConfigs` (group id → dynamic group configs, absent while none) was added with group configs.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +43,8 @@ interface Snapshot {
   scramCredentials?: Record<string, Record<string, ScramCredentialImage>>;
   /** Client quotas by entity key (absent while none: files of older versions have none). */
   clientQuotas?: Record<string, Record<string, number>>;
+  /** Dynamic group configs by group id (absent while none: files of older versions have none). */
+  groupConfigs?: Record<string, Record<string, string>>;
 }
 
 export const METADATA_FILE = '__samsa_metadata.json';
@@ -144,6 +147,9 @@ export class LocalMetadataStore implements MetadataStore {
       for (const [entity, q] of image.clientQuotaEntries()) quotas[entity] = { ...q };
       snapshot.clientQuotas = quotas;
     }
+    const groupConfigs: Record<string, Record<string, string>> = {};
+    for (const groupId of image.groupConfigResources()) groupConfigs[groupId] = { ...image.groupConfigs(groupId) };
+    if (Object.keys(groupConfigs).length > 0) snapshot.groupConfigs = groupConfigs;
     const path = join(this.dir, METADATA_FILE);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
@@ -178,7 +184,9 @@ function imageOf(s: Snapshot): MetadataImage {
   for (const [user, byMechanism] of Object.entries(s.scramCredentials ?? {})) scramCredentials.set(user, new Map(Object.entries(byMechanism).map(([m, c]) => [m, Object.freeze({ ...c })])));
   const clientQuotas = new Map<string, Readonly<Record<string, number>>>();
   for (const [entity, q] of Object.entries(s.clientQuotas ?? {})) clientQuotas.set(entity, Object.freeze({ ...q }));
-  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId, scramCredentials, clientQuotas });
+  const groupConfigs = new Map<string, Readonly<Record<string, string>>>();
+  for (const [groupId, configs] of Object.entries(s.groupConfigs ?? {})) groupConfigs.set(groupId, Object.freeze({ ...configs }));
+  return new MetadataImage({ epoch: typeof s.epoch === 'number' ? s.epoch : 0, clusterId: s.clusterId, topics, brokers: new Map(), brokerConfigs, nextProducerId, scramCredentials, clientQuotas, groupConfigs });
 }
 
 /** The image with the snapshot's ACL bindings (none in files written before ACLs). */

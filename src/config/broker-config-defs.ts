@@ -92,6 +92,11 @@ const own: ConfigKeyDef[] = [
   { name: 'group.consumer.session.timeout.ms', type: ConfigType.int, defaultValue: 45000, validate: atLeast(1) },
   { name: 'group.consumer.max.size', type: ConfigType.int, defaultValue: 2147483647, validate: atLeast(1) },
   { name: 'group.consumer.assignors', type: ConfigType.list, defaultValue: ['uniform', 'range'], readOnly: true, validate: (v) => (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string' && /^(uniform|range|org\.apache\.kafka\.coordinator\.group\.assignor\.(Uniform|Range)Assignor)$/.test(a)) ? undefined : 'the assignors are uniform and range (or their Kafka class names)') },
+  // Bounds of the per-group consumer.session.timeout.ms / consumer.heartbeat.interval.ms (config/group-config.ts).
+  { name: 'group.consumer.min.session.timeout.ms', type: ConfigType.int, defaultValue: 45000, readOnly: true, validate: atLeast(1) },
+  { name: 'group.consumer.max.session.timeout.ms', type: ConfigType.int, defaultValue: 60000, readOnly: true, validate: atLeast(1) },
+  { name: 'group.consumer.min.heartbeat.interval.ms', type: ConfigType.int, defaultValue: 5000, readOnly: true, validate: atLeast(1) },
+  { name: 'group.consumer.max.heartbeat.interval.ms', type: ConfigType.int, defaultValue: 15000, readOnly: true, validate: atLeast(1) },
   // KIP-848 online migration between classic and consumer groups (group/consumer/classic-migration.ts).
   { name: 'group.consumer.migration.policy', type: ConfigType.string, defaultValue: 'bidirectional', validate: (v) => (typeof v === 'string' && /^(disabled|upgrade|downgrade|bidirectional)$/i.test(v) ? undefined : 'one of DISABLED, UPGRADE, DOWNGRADE, BIDIRECTIONAL') },
   // KIP-932 share groups (group/share/, broker/share/): Kafka 4's names and defaults, served when the

@@ -79,6 +79,10 @@ export interface MetadataView {
   topicId?(topic: string): string | undefined;
   /** Every topic's name (regular expression subscriptions). */
   topicNames?(): Iterable<string>;
+  /** A group's dynamic configs (IncrementalAlterConfigs resource type GROUP; config/group-config.ts). */
+  groupConfigs?(groupId: string): Readonly<Record<string, string>>;
+  /** For each partition of `topic`, the racks of the brokers holding its replicas (rack-aware assignment). */
+  partitionRacks?(topic: string): readonly (readonly string[])[] | undefined;
 }
 
 export interface CoordinatorDeps<Settings> {

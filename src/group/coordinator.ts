@@ -42,8 +42,9 @@ import { decodeCoordinatorRecord, type CommittedOffset, type CoordinatorRecord, 
 import { appendErrorCode, type GroupCoordinatorSettings, type GroupRuntime, type GroupSettings } from './runtime.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 import { ConsumerGroup } from './consumer/consumer-group.js';
-import { DEFAULT_CONSUMER_GROUP_SETTINGS, cancelTimers, onConsumerGroupLoaded, replayConsumerRecord } from './consumer/consumer-groups.js';
+import { DEFAULT_CONSUMER_GROUP_SETTINGS, cancelTimers, onConsumerGroupLoaded, replayConsumerRecord, withGroupConfigs } from './consumer/consumer-groups.js';
 import type { ConsumerGroupSettings, TopicCatalog } from './consumer/consumer-heartbeat.js';
+import { TopicRegexes } from './consumer/topic-regex.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -71,6 +72,8 @@ export class GroupCoordinator implements GroupRuntime {
   readonly consumerSettings: ConsumerGroupSettings;
   /** The topics consumer groups subscribe to (ids, partition counts, names). */
   readonly topicCatalog: TopicCatalog;
+  /** Whether a KIP-932 share group has this id (share groups are hosted beside this map: share/share-groups.ts). */
+  private shareGroupLookup: (groupId: string) => boolean = () => false;
 
   constructor(private readonly deps: GroupCoordinatorDeps, opts: { settings?: Partial<GroupSettings> } = {}) {
     this.scheduler = deps.scheduler;
@@ -82,6 +85,8 @@ export class GroupCoordinator implements GroupRuntime {
       idOf: (name) => metadata.topicId?.(name),
       partitionsOf: (name) => metadata.partitionCount(name),
       names: () => metadata.topicNames?.() ?? [],
+      racksOf: (name) => metadata.partitionRacks?.(name),
+      regexes: new TopicRegexes(),
     };
     const writer = deps.writer;
     this.runtime = new CoordinatorRuntime(
@@ -213,10 +218,37 @@ export class GroupCoordinator implements GroupRuntime {
     return g?.type === GroupType.Consumer ? g : undefined;
   }
 
-  /** The classic group `groupId`, created Empty when there is none (throws as `group` does). */
+  /**
+   * The KIP-848 settings of one group: the broker's, with the group's dynamic configs
+   * (consumer.session.timeout.ms, consumer.heartbeat.interval.ms; config/group-config.ts) over them.
+   */
+  consumerSettingsFor(groupId: string): ConsumerGroupSettings {
+    return withGroupConfigs(this.consumerSettings, this.deps.metadata.groupConfigs?.(groupId));
+  }
+
+  /** Tells the coordinator which ids are share groups (the share services, built after it). */
+  setShareGroupLookup(lookup: (groupId: string) => boolean): void {
+    this.shareGroupLookup = lookup;
+  }
+
+  /** Whether `groupId` is a share group's id (and no classic or consumer group's). */
+  isShareGroup(groupId: string): boolean {
+    return this.anyGroup(groupId) === undefined && this.shareGroupLookup(groupId);
+  }
+
+  /**
+   * Kafka's rule for a classic or consumer group API that finds a share group of that id: the
+   * group is not created or converted, and the API fails with GROUP_ID_NOT_FOUND.
+   */
+  throwIfShareGroup(groupId: string, kind: 'classic' | 'consumer'): void {
+    if (this.isShareGroup(groupId)) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a ${kind} group.`);
+  }
+
+  /** The classic group `groupId`, created Empty when there is none (throws as `group` does, and GROUP_ID_NOT_FOUND for a share group's id). */
   getOrCreateGroup(groupId: string): ClassicGroup {
     const existing = this.group(groupId);
     if (existing) return existing;
+    this.throwIfShareGroup(groupId, 'consumer');
     this.ensureOffsetsTopic();
     const g = new ClassicGroup(groupId, this.scheduler.now());
     this.groups.set(groupId, g);

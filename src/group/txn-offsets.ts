@@ -73,6 +73,8 @@ function operation(c: GroupCoordinator, checkTxn: TxnOffsetCheck, input: TxnOffs
   // The producer must have the group's partition in its ongoing transaction (AddOffsetsToTxn).
   const txnCode = checkTxn(input.transactionalId, input.producerId, input.producerEpoch, offsetsPartition);
   if (txnCode !== ErrorCode.NONE) return none(all(input, txnCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : txnCode));
+  // A share group's id takes no offsets (Kafka: GROUP_ID_NOT_FOUND, the group is not a consumer group).
+  if (c.isShareGroup(input.groupId)) return none(all(input, ErrorCode.GROUP_ID_NOT_FOUND));
   // Old clients send no member information: Kafka skips the member checks for transactional commits then.
   if (input.generationId >= 0 || input.memberId !== '' || input.groupInstanceId !== null) {
     const group = c.group(input.groupId);

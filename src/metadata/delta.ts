@@ -53,6 +53,8 @@ export interface MetadataDelta {
    * that re-applies a delta after losing a race keeps what the winner wrote to other keys.
    */
   readonly clientQuotaOps?: readonly { readonly entity: string; readonly key: string; readonly value: number | null }[];
+  /** Dynamic group configs, each replacing a group's whole set ({} clears; Kafka's ConfigRecord of resource type GROUP). */
+  readonly groupConfigs?: readonly { readonly groupId: string; readonly configs: Readonly<Record<string, string>> }[];
 }
 
 export interface ProducerIdBlock {
@@ -89,6 +91,7 @@ export function changesDurableState(d: MetadataDelta): boolean {
     (d.scramCredentials?.length ?? 0) > 0 ||
     (d.clientQuotas?.length ?? 0) > 0 ||
     (d.clientQuotaOps?.length ?? 0) > 0 ||
+    (d.groupConfigs?.length ?? 0) > 0 ||
     d.producerIdBlock !== undefined
   );
 }
@@ -146,6 +149,10 @@ export function applyDelta(image: MetadataImage, delta: MetadataDelta): Metadata
   for (const c of delta.brokerConfigs ?? []) {
     if (Object.keys(c.configs).length === 0) next.brokerConfigs.delete(c.resourceName);
     else next.brokerConfigs.set(c.resourceName, Object.freeze({ ...c.configs }));
+  }
+  for (const c of delta.groupConfigs ?? []) {
+    if (Object.keys(c.configs).length === 0) next.groupConfigs.delete(c.groupId);
+    else next.groupConfigs.set(c.groupId, Object.freeze({ ...c.configs }));
   }
   for (const c of delta.scramCredentials ?? []) {
     const mine = new Map(next.scramCredentials.get(c.user) ?? []);

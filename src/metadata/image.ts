@@ -92,6 +92,8 @@ export interface MetadataImageParts {
   readonly scramCredentials?: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>>;
   /** Client quotas by entity key (broker/quotas/quota-entity.ts); absent = none. */
   readonly clientQuotas?: ReadonlyMap<string, Readonly<Record<string, number>>>;
+  /** Dynamic group configs by group id (Kafka's ConfigRecord of resource type GROUP); absent = none. */
+  readonly groupConfigs?: ReadonlyMap<string, Readonly<Record<string, string>>>;
   /** The topic indexes, when the caller kept them up to date (applyDelta); built from `topics` otherwise. */
   readonly indexes?: TopicIndexes;
   /** ACL bindings (none when absent). */
@@ -118,6 +120,7 @@ export interface TopicIndexes {
 const NO_CONFIGS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_SCRAM: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>> = new Map();
 const NO_QUOTAS: ReadonlyMap<string, Readonly<Record<string, number>>> = new Map();
+const NO_GROUP_CONFIGS: ReadonlyMap<string, Readonly<Record<string, string>>> = new Map();
 
 export class MetadataImage {
   readonly epoch: number;
@@ -134,6 +137,7 @@ export class MetadataImage {
   private readonly brokerConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
   private readonly scramMap: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>>;
   private readonly clientQuotaMap: ReadonlyMap<string, Readonly<Record<string, number>>>;
+  private readonly groupConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
 
   /** Takes ownership of the maps in `parts` (they must not change afterwards). */
   constructor(parts: MetadataImageParts) {
@@ -148,6 +152,7 @@ export class MetadataImage {
     this.brokerConfigMap = parts.brokerConfigs;
     this.scramMap = parts.scramCredentials ?? NO_SCRAM;
     this.clientQuotaMap = parts.clientQuotas ?? NO_QUOTAS;
+    this.groupConfigMap = parts.groupConfigs ?? NO_GROUP_CONFIGS;
     let indexes = parts.indexes;
     if (indexes === undefined) {
       indexes = { byId: new Map(), byNormalizedName: new Map() };
@@ -175,6 +180,7 @@ export class MetadataImage {
     nextProducerId: bigint;
     scramCredentials: Map<string, ReadonlyMap<string, ScramCredentialImage>>;
     clientQuotas: Map<string, Readonly<Record<string, number>>>;
+    groupConfigs: Map<string, Readonly<Record<string, string>>>;
     indexes: TopicIndexes;
     acls: readonly AclBinding[];
   } {
@@ -187,6 +193,7 @@ export class MetadataImage {
       nextProducerId: this.nextProducerId,
       scramCredentials: new Map(this.scramMap),
       clientQuotas: new Map(this.clientQuotaMap),
+      groupConfigs: new Map(this.groupConfigMap),
       indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
       acls: this.aclList,
     };
@@ -231,6 +238,16 @@ export class MetadataImage {
   /** The ACL bindings (frozen; the same array until a delta changes them). */
   acls(): readonly AclBinding[] {
     return this.aclList;
+  }
+
+  /** Dynamic configs of a group (IncrementalAlterConfigs resource type GROUP); empty when none. */
+  groupConfigs(groupId: string): Readonly<Record<string, string>> {
+    return this.groupConfigMap.get(groupId) ?? NO_CONFIGS;
+  }
+
+  /** Group ids that have dynamic group configs. */
+  groupConfigResources(): IterableIterator<string> {
+    return this.groupConfigMap.keys();
   }
 
   /** Resource names that have dynamic broker configs. */

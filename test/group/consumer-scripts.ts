@@ -31,6 +31,8 @@ if job.get('protocol') == 'consumer':
     conf['group.protocol'] = 'consumer'
     if job.get('instance'):
         conf['group.instance.id'] = job['instance']
+if job.get('rack'):
+    conf['client.rack'] = job['rack']
 if job.get('debug'):
     conf['debug'] = job['debug']
 c = Consumer(conf)

@@ -34,6 +34,8 @@ export interface ConsumerJob {
   protocol?: 'consumer';
   /** group.instance.id (static membership). */
   instance?: string;
+  /** client.rack (confluent-kafka). */
+  rack?: string;
 }
 
 export class GroupConsumer {

@@ -52,6 +52,7 @@ export function offsetCommitHandler(deps: OffsetCommitDeps): ApiHandler<OffsetCo
       }
       const c = deps.groups;
       checkGroupRequest(c, req.groupId);
+      c.throwIfShareGroup(req.groupId, 'consumer');
       const generationId = v >= 1 ? req.generationIdOrMemberEpoch : -1;
       // A KIP-848 consumer group's members commit with their member epoch (group/consumer/consumer-offsets.ts).
       const group = c.consumerGroup(req.groupId) ?? (generationId < 0 ? c.getOrCreateGroup(req.groupId) : c.group(req.groupId));

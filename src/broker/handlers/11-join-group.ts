@@ -6,7 +6,7 @@
  * a rejoining static leader skip the assignment. The answer is held until the join phase ends.
  * A JoinGroup to a consumer group with members is a classic member of a migrated group
  * (group/consumer/classic-members.ts), answered at once; an empty consumer group is removed
- * and replaced by a classic group.
+ * and replaced by a classic group. A share group's id is INCONSISTENT_GROUP_PROTOCOL, as Kafka.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import {
@@ -64,6 +64,8 @@ export function joinGroupHandler(deps: GroupDeps): ApiHandler<JoinGroupRequest, 
         clientHost: clientHostOf(ctx),
         apiVersion: v,
       };
+      // A share group's id: Kafka answers INCONSISTENT_GROUP_PROTOCOL (no member id).
+      if (c.isShareGroup(req.groupId)) return toResponse(joinError('', ErrorCode.INCONSISTENT_GROUP_PROTOCOL), v);
       const migrated = c.consumerGroup(req.groupId);
       if (migrated !== undefined && migrated.size > 0) {
         // A classic member of a consumer group (KIP-848 online migration).

@@ -27,6 +27,7 @@ export function heartbeatHandler(deps: GroupDeps): ApiHandler<HeartbeatRequest, 
     handle(ctx, req) {
       const c = deps.groups;
       checkGroupRequest(c, req.groupId);
+      c.throwIfShareGroup(req.groupId, 'classic');
       const migrated = c.consumerGroup(req.groupId);
       if (migrated !== undefined && migrated.size > 0) {
         const generationId = req.generationId;

@@ -27,6 +27,7 @@ export function leaveGroupHandler(deps: GroupDeps): ApiHandler<LeaveGroupRequest
     handle(ctx, req) {
       const c = deps.groups;
       checkGroupRequest(c, req.groupId);
+      c.throwIfShareGroup(req.groupId, 'classic');
       const v = ctx.apiVersion;
       const leaving: LeavingMember[] =
         v >= 3 ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null })) : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];

@@ -35,6 +35,7 @@ export function syncGroupHandler(deps: GroupDeps): ApiHandler<SyncGroupRequest, 
     handle(ctx, req) {
       const c = deps.groups;
       checkGroupRequest(c, req.groupId);
+      c.throwIfShareGroup(req.groupId, 'classic');
       const v = ctx.apiVersion;
       const migrated = c.consumerGroup(req.groupId);
       if (migrated !== undefined && migrated.size > 0) {

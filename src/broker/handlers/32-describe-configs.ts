@@ -4,7 +4,8 @@
  * (documentation is always null); v4+ flexible. Resources: topics (2), brokers (4; name = this
  * node's id: every property with its source — dynamic per-broker, dynamic cluster default, static,
  * default — and readOnly unless dynamically updatable; empty name: only the dynamic cluster
- * defaults), broker loggers (8, name = this node's id: every logger with its level, broker-logger.ts). Synonyms list every level at which a
+ * defaults), broker loggers (8, name = this node's id: every logger with its level, broker-logger.ts),
+ * groups (32, name = a group id: its group configs, config/group-config.ts). Synonyms list every level at which a
  * config (and, for topics, its broker synonyms) is set, most specific first, then the default.
  */
 import { ErrorCode } from '../../common/error-codes.js';
@@ -25,6 +26,7 @@ import { defineHandler, type ApiHandler } from '../handler.js';
 import { CONFIG_SOURCE, RESOURCE_TYPE } from './config-sources.js';
 import { checkBrokerLoggerName, describeBrokerLoggers, type BrokerLoggerLevels } from './broker-logger.js';
 import type { MetadataStore } from '../../metadata/store.js';
+import { GROUP_CONFIG_DEFS, groupConfigValue } from '../../config/group-config.js';
 
 type ResultOut = NonNullable<DescribeConfigsResponseInit['results']>[number];
 type EntryOut = NonNullable<ResultOut['configs']>[number];
@@ -144,6 +146,25 @@ function dynamicDef(name: string): ConfigKeyDef | undefined {
   return brokerConfigByName.get(name) ?? (base === undefined ? undefined : brokerConfigByName.get(base));
 }
 
+/** GROUP <id>: every group config (config/group-config.ts), the group's override (GROUP_CONFIG) or the broker's value (DEFAULT_CONFIG), as Kafka. */
+function groupEntries(config: BrokerConfig, overrides: Readonly<Record<string, string>>, withSynonyms: boolean): EntryOut[] {
+  return GROUP_CONFIG_DEFS.map((def) => {
+    const { value, overridden } = groupConfigValue(def, overrides, config);
+    const source = overridden ? CONFIG_SOURCE.GROUP_CONFIG : CONFIG_SOURCE.DEFAULT_CONFIG;
+    return {
+      name: def.name,
+      value: String(value),
+      readOnly: false,
+      isDefault: !overridden,
+      configSource: source,
+      isSensitive: false,
+      synonyms: withSynonyms ? [{ name: def.name, value: String(value), source }] : [],
+      configType: def.type,
+      documentation: null,
+    };
+  });
+}
+
 /** BROKER '' (cluster default): only the dynamic cluster-wide defaults, as Kafka. */
 function clusterDefaultEntries(config: BrokerConfig, withSynonyms: boolean): EntryOut[] {
   const out: EntryOut[] = [];
@@ -181,6 +202,9 @@ function describeResource(deps: DescribeConfigsDeps, r: Resource, withSynonyms: 
       return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${deps.nodeId} or empty string, but received ${r.resourceName}`, configs: [] };
     }
     entries = r.resourceName === '' ? clusterDefaultEntries(deps.config, withSynonyms) : brokerEntries(deps.config, withSynonyms);
+  } else if (r.resourceType === RESOURCE_TYPE.GROUP) {
+    if (r.resourceName === '') return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Group name must not be empty', configs: [] };
+    entries = groupEntries(deps.config, deps.metadata.image().groupConfigs(r.resourceName), withSynonyms);
   } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
     try {
       checkBrokerLoggerName(r.resourceName, deps.nodeId);

@@ -1,6 +1,7 @@
 /**
- * Shared by AlterConfigs and IncrementalAlterConfigs: resource dispatch (TOPIC, BROKER), the
- * duplicate-resource rule, and error-to-response mapping.
+ * Shared by AlterConfigs and IncrementalAlterConfigs: resource dispatch (TOPIC, BROKER; GROUP for
+ * IncrementalAlterConfigs, config/group-config.ts), the duplicate-resource rule, and
+ * error-to-response mapping.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -10,7 +11,7 @@ import { RESOURCE_TYPE } from './config-sources.js';
 
 /** What AlterConfigs and IncrementalAlterConfigs change configs through: the topic controller. */
 export interface ConfigResourceDeps {
-  readonly topics: Pick<TopicController, 'topicConfigs' | 'alterTopicConfigs' | 'brokerConfigs' | 'alterBrokerConfigs'>;
+  readonly topics: Pick<TopicController, 'topicConfigs' | 'alterTopicConfigs' | 'brokerConfigs' | 'alterBrokerConfigs' | 'alterGroupConfigs'>;
   readonly logger: Logger;
 }
 
@@ -33,6 +34,8 @@ export async function alterResources<R extends { resourceType: number; resourceN
   next: (r: R, current: Record<string, string>) => Record<string, string>,
   /** BROKER_LOGGER resources (IncrementalAlterConfigs only): absent, they are refused as AlterConfigs refuses them. */
   brokerLogger?: (r: R) => void,
+  /** Whether GROUP resources are served (IncrementalAlterConfigs; Kafka's legacy AlterConfigs refuses them). */
+  groups = false,
 ): Promise<ResourceResult[]> {
   const count = new Map<string, number>();
   for (const r of resources) count.set(`${r.resourceType}:${r.resourceName}`, (count.get(`${r.resourceType}:${r.resourceName}`) ?? 0) + 1);
@@ -48,6 +51,8 @@ export async function alterResources<R extends { resourceType: number; resourceN
         await topics.alterTopicConfigs(r.resourceName, (current) => next(r, current), validateOnly);
       } else if (r.resourceType === RESOURCE_TYPE.BROKER) {
         await topics.alterBrokerConfigs(r.resourceName, (current) => next(r, current), validateOnly);
+      } else if (r.resourceType === RESOURCE_TYPE.GROUP && groups) {
+        await topics.alterGroupConfigs(r.resourceName, (current) => next(r, current), validateOnly);
       } else if (r.resourceType === RESOURCE_TYPE.BROKER_LOGGER) {
         if (brokerLogger === undefined) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown resource type ${r.resourceType}`);
         brokerLogger(r);

@@ -69,6 +69,8 @@ export function buildShareServices(deps: Omit<CoordinatorDeps<unknown>, 'setting
     otherGroupExists: (groupId) => groups.anyGroup(groupId) !== undefined,
     persistedGroupIds: () => store.groupIds(),
   });
+  // Classic and consumer group APIs refuse a share group's id (Kafka's group id exclusivity).
+  groups.setShareGroupLookup((groupId) => shareGroups.group(groupId) !== undefined);
   return {
     shareGroups,
     sharePartitions,

@@ -83,6 +83,11 @@ export class EtcdKeys {
     return `${this.prefix}/config/brokers/${resourceName === '' ? DEFAULT_BROKER_RESOURCE : resourceName}`;
   }
 
+  /** A group's dynamic configs (Kafka: a ConfigRecord of resource type GROUP); the id is URI-encoded (it may hold '/'). */
+  groupConfig(groupId: string): string {
+    return `${this.prefix}/config/groups/${encodeURIComponent(groupId)}`;
+  }
+
   /** A user's SCRAM credentials (Kafka keeps them in /config/users/<user> beside the user's quotas; Samsa in a key of their own); the name is URI-encoded (it may hold '/'). */
   scramUser(user: string): string {
     return `${this.prefix}/config/user-credentials/${encodeURIComponent(user)}`;
@@ -115,6 +120,13 @@ export class EtcdKeys {
     if (parts.length === 2 && a === 'acls' && b !== undefined && /^[0-9a-f]{32}$/.test(b)) return { kind: 'acl', id: b };
     if (parts.length === 3 && a === 'config' && b === 'topics' && c !== undefined && c !== '') return { kind: 'topicConfig', topic: c };
     if (parts.length === 3 && a === 'config' && b === 'brokers' && c !== undefined && c !== '') return { kind: 'brokerConfig', resourceName: c === DEFAULT_BROKER_RESOURCE ? '' : c };
+    if (parts.length === 3 && a === 'config' && b === 'groups' && c !== undefined && c !== '') {
+      try {
+        return { kind: 'groupConfig', groupId: decodeURIComponent(c) };
+      } catch {
+        return undefined;
+      }
+    }
     if (parts.length === 3 && a === 'config' && b === 'user-credentials' && c !== undefined && c !== '') {
       try {
         return { kind: 'scramUser', user: decodeURIComponent(c) };
@@ -142,6 +154,7 @@ export type ParsedKey =
   | { kind: 'partitionState'; topic: string; partition: number }
   | { kind: 'topicConfig'; topic: string }
   | { kind: 'brokerConfig'; resourceName: string }
+  | { kind: 'groupConfig'; groupId: string }
   | { kind: 'scramUser'; user: string }
   | { kind: 'clientQuota'; entity: string };
 

@@ -281,6 +281,10 @@ export class EtcdMetadataStore implements MetadataStore {
       const c = next.brokerConfigs(r);
       ops.push(Object.keys(c).length > 0 ? client.put(keys.brokerConfig(r)).value(encodeConfig(c)) : client.delete().key(keys.brokerConfig(r)));
     }
+    for (const groupId of new Set((delta.groupConfigs ?? []).map((c) => c.groupId))) {
+      const c = next.groupConfigs(groupId);
+      ops.push(Object.keys(c).length > 0 ? client.put(keys.groupConfig(groupId)).value(encodeConfig(c)) : client.delete().key(keys.groupConfig(groupId)));
+    }
     // ACL bindings: one key each (a binding both deleted and created in one delta is kept).
     const created = new Set((delta.createdAcls ?? []).map((b) => keys.acl(b)));
     for (const b of delta.deletedAcls ?? []) if (!created.has(keys.acl(b))) ops.push(client.delete().key(keys.acl(b)));

@@ -33,6 +33,8 @@ export interface Touched {
   producerIds?: boolean;
   /** Users whose SCRAM credentials changed. */
   scramUsers?: Set<string>;
+  /** Groups whose dynamic configs changed. */
+  groupConfigs?: Set<string>;
 }
 
 export function nothingTouched(): Touched {
@@ -53,6 +55,7 @@ export class EtcdMirror {
   private readonly brokerConfigs = new Map<string, Record<string, string>>();
   private readonly scramUsers = new Map<string, ReadonlyMap<string, ScramCredentialImage>>();
   private readonly clientQuotas = new Map<string, Record<string, number>>();
+  private readonly groupConfigs = new Map<string, Record<string, string>>();
 
   constructor(private readonly keys: EtcdKeys) {}
 
@@ -106,6 +109,11 @@ export class EtcdMirror {
           if (value === undefined) this.brokerConfigs.delete(k.resourceName);
           else this.brokerConfigs.set(k.resourceName, decodeConfig(key, value));
           touched.brokerConfigs.add(k.resourceName);
+          return;
+        case 'groupConfig':
+          if (value === undefined) this.groupConfigs.delete(k.groupId);
+          else this.groupConfigs.set(k.groupId, decodeConfig(key, value));
+          (touched.groupConfigs ??= new Set()).add(k.groupId);
           return;
         case 'scramUser':
           if (value === undefined) this.scramUsers.delete(k.user);
@@ -171,6 +179,7 @@ export class EtcdMirror {
     for (const r of this.brokerConfigs.keys()) touched.brokerConfigs.add(r);
     touched.scramUsers = new Set(this.scramUsers.keys());
     if (this.clientQuotas.size > 0) touched.clientQuotas = new Set(this.clientQuotas.keys());
+    if (this.groupConfigs.size > 0) touched.groupConfigs = new Set(this.groupConfigs.keys());
     return this.next(MetadataImage.empty(this.clusterId), touched, epoch).image;
   }
 
@@ -238,7 +247,15 @@ export class EtcdMirror {
       else parts.clientQuotas.set(entity, Object.freeze({ ...q }));
       clientQuotas.push({ entity, quotas: Object.freeze({ ...(q ?? {}) }) });
     }
+    const groupConfigs: { groupId: string; configs: Readonly<Record<string, string>> }[] = [];
+    for (const groupId of [...(touched.groupConfigs ?? [])].sort()) {
+      const c = this.groupConfigs.get(groupId);
+      if (c === undefined || Object.keys(c).length === 0) parts.groupConfigs.delete(groupId);
+      else parts.groupConfigs.set(groupId, Object.freeze({ ...c }));
+      groupConfigs.push({ groupId, configs: Object.freeze({ ...(c ?? {}) }) });
+    }
     const delta: Mutable<MetadataDelta> = {};
+    if (groupConfigs.length > 0) delta.groupConfigs = groupConfigs;
     if (scram.length > 0) delta.scramCredentials = scram;
     if (clientQuotas.length > 0) delta.clientQuotas = clientQuotas;
     if (created.length > 0) delta.createdTopics = created;

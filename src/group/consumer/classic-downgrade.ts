@@ -11,8 +11,8 @@
  * group then rebalances (its members are told REBALANCE_IN_PROGRESS on their next heartbeat and
  * rejoin, the leader assigning as usual).
  *
- * Deviations: Kafka also refuses the downgrade when the classic group would exceed
- * group.max.size; not checked here.
+ * The downgrade is refused (the group stays a consumer group of classic members) when the
+ * classic group would have more members than `group.max.size` (Kafka's validateOnlineDowngrade).
  */
 import type { CoordinatorRecord } from '../../coordinator/runtime.js';
 import { CONSUMER_PROTOCOL_TYPE, encodeAssignment } from '../../protocol/consumer-protocol.js';
@@ -45,6 +45,7 @@ export function downgradeRecords(group: ConsumerGroup, leaving: string, settings
   if (group.subscriptions.get(leaving)?.classic) return null;
   const remaining = [...group.subscriptions.keys()].filter((id) => id !== leaving);
   if (remaining.length === 0 || remaining.some((id) => !group.subscriptions.get(id)?.classic)) return null;
+  if (settings.classicMaxSize !== undefined && remaining.length > settings.classicMaxSize) return null;
   const protocol = commonProtocol(group, remaining);
   if (protocol === null) return null;
   const names = new Map(group.subscribedTopics.map((t) => [t.topicId, t.name]));

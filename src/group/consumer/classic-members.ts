@@ -100,7 +100,7 @@ export async function classicJoinToConsumerGroup(c: ConsumerGroupHost, req: Clas
           clientHost: req.clientHost,
           classic: { sessionTimeoutMs: req.sessionTimeoutMs, supportedProtocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) },
         },
-        { topics: c.topicCatalog, settings: c.consumerSettings, newMemberId: () => memberId },
+        { topics: c.topicCatalog, settings: c.consumerSettingsFor(req.groupId), newMemberId: () => memberId },
       );
       if (!known) c.logger.info(`Classic member ${memberId} joins consumer group ${req.groupId}`);
       return { records: result.records, response: result.response };

@@ -13,10 +13,13 @@
  * conversion is then processed against the converted group.
  * The classic members keep speaking the classic protocol to it (classic-members.ts).
  *
- * Deviations: the conversion happens in any classic group state (members with a JoinGroup or
+ * A classic group with more members than group.consumer.max.size is not converted
+ * (GROUP_ID_NOT_FOUND, Kafka's validateOnlineUpgrade); one at the limit is, and the joining member
+ * then gets GROUP_MAX_SIZE_REACHED (nothing is written).
+ *
+ * Deviation: the conversion happens in any classic group state (members with a JoinGroup or
  * SyncGroup pending get COORDINATOR_NOT_AVAILABLE when the classic group's tombstone is replayed,
- * and rejoin); Kafka also refuses the conversion when the group is at its maximum size. The
- * downgrade is in classic-downgrade.ts.
+ * and rejoin). The downgrade is in classic-downgrade.ts.
  *
  * An empty group converts offline in either direction whatever the policy (as in Kafka): an empty
  * classic group becomes a consumer group on the first ConsumerGroupHeartbeat (consumer-groups.ts),
@@ -77,6 +80,9 @@ export function convertClassicGroup(classic: ClassicGroup, settings: ConsumerGro
   }
   if (classic.protocolType !== CONSUMER_PROTOCOL_TYPE) {
     throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is a classic group of protocol type ${classic.protocolType ?? 'none'}, it cannot become a consumer group`);
+  }
+  if (classic.size > settings.maxSize) {
+    throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Cannot upgrade classic group ${groupId} to consumer group because the group size exceeds the consumer group maximum size.`);
   }
   const generation = classic.generationId;
   const subs = new Map<string, MemberSubscription>();

@@ -14,6 +14,7 @@
  * classic group again (classic-downgrade.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { consumerGroupOverrides } from '../../config/group-config.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import type { CoordinatorRecord } from '../../coordinator/runtime.js';
@@ -47,20 +48,37 @@ export const DEFAULT_CONSUMER_GROUP_SETTINGS: ConsumerGroupSettings = {
   assignors: ['uniform', 'range'],
 };
 
+/** The broker's settings with a group's dynamic configs over them (config/group-config.ts). */
+export function withGroupConfigs(base: ConsumerGroupSettings, configs: Readonly<Record<string, string>> | undefined): ConsumerGroupSettings {
+  if (configs === undefined || Object.keys(configs).length === 0) return base;
+  const o = consumerGroupOverrides(configs);
+  // Read once: the broker's settings are getters over its dynamic config.
+  return {
+    ...(base.enabled === undefined ? {} : { enabled: base.enabled }),
+    heartbeatIntervalMs: o.heartbeatIntervalMs ?? base.heartbeatIntervalMs,
+    sessionTimeoutMs: o.sessionTimeoutMs ?? base.sessionTimeoutMs,
+    maxSize: base.maxSize,
+    assignors: base.assignors,
+    ...(base.migrationPolicy === undefined ? {} : { migrationPolicy: base.migrationPolicy }),
+    ...(base.classicMaxSize === undefined ? {} : { classicMaxSize: base.classicMaxSize }),
+  };
+}
+
 /** What the consumer group side needs of the coordinator (GroupCoordinator implements it). */
-export type ConsumerGroupHost = Pick<GroupCoordinator, 'scheduler' | 'logger' | 'runAsync' | 'run' | 'anyGroup' | 'availability'> & GroupRuntime & {
+export type ConsumerGroupHost = Pick<GroupCoordinator, 'scheduler' | 'logger' | 'runAsync' | 'run' | 'anyGroup' | 'availability' | 'throwIfShareGroup' | 'consumerSettingsFor'> & GroupRuntime & {
   readonly consumerSettings: ConsumerGroupSettings;
   readonly topicCatalog: TopicCatalog;
 };
 
-function context(c: ConsumerGroupHost): HeartbeatContext {
-  return { topics: c.topicCatalog, settings: c.consumerSettings, newMemberId: () => randomUUID() };
+function context(c: ConsumerGroupHost, groupId: string): HeartbeatContext {
+  return { topics: c.topicCatalog, settings: c.consumerSettingsFor(groupId), newMemberId: () => randomUUID() };
 }
 
 /** The group a heartbeat works on: the consumer group, a new one, or an empty classic group it replaces (with the classic group's tombstone). */
 function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group: ConsumerGroup; records: CoordinatorRecord[]; converted?: boolean } {
   const existing = c.anyGroup(req.groupId);
   if (existing?.type === GroupType.Consumer) return { group: existing, records: [] };
+  c.throwIfShareGroup(req.groupId, 'consumer');
   if (req.memberEpoch !== 0) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${req.groupId} not found`);
   if (existing === undefined) return { group: new ConsumerGroup(req.groupId, c.scheduler.now()), records: [] };
   const classic = existing as ClassicGroup;
@@ -77,11 +95,12 @@ function groupFor(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): { group:
 
 /** ConsumerGroupHeartbeat: resolves with the answer once its records are committed and replayed; rejects with KafkaError. */
 export function consumerGroupHeartbeat(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest, apiVersion: number): Promise<ConsumerHeartbeatAnswer> {
-  validateHeartbeat(req, apiVersion, c.consumerSettings);
+  const regexes = c.topicCatalog.regexes;
+  validateHeartbeat(req, apiVersion, c.consumerSettings, regexes);
   let convertedMembers: string[] = [];
   let downgraded = false;
-  return c
-    .runAsync(req.groupId, () => {
+  const write = (): Promise<ConsumerHeartbeatAnswer> =>
+    c.runAsync(req.groupId, () => {
       const { group, records, converted } = groupFor(c, req);
       if (converted === true) convertedMembers = [...group.subscriptions.keys()];
       if (req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
@@ -92,16 +111,35 @@ export function consumerGroupHeartbeat(c: ConsumerGroupHost, req: ConsumerHeartb
         c.logger.info(`Member ${req.memberId} ${req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH ? 'left' : 'left temporarily (static)'} consumer group ${req.groupId}`);
         return { records: [...records, ...leaving], response: { memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null } };
       }
-      const result = consumerHeartbeat(group, req, context(c));
+      const result = consumerHeartbeat(group, req, context(c, req.groupId));
       if (req.memberEpoch === 0) c.logger.info(`Member ${result.response.memberId} joins consumer group ${req.groupId}`);
       return { records: [...records, ...result.records], response: result.response };
-    })
-    .then((answer) => {
-      if (answer.memberEpoch !== LEAVE_GROUP_MEMBER_EPOCH) scheduleTimers(c, req.groupId, answer.memberId);
-      for (const m of convertedMembers) scheduleTimers(c, req.groupId, m);
-      if (downgraded) onDowngraded(c, req.groupId);
-      return answer;
     });
+  const prepared = prepareRegexes(c, req);
+  return (prepared === null ? write() : prepared.then(write)).then((answer) => {
+    if (answer.memberEpoch !== LEAVE_GROUP_MEMBER_EPOCH) scheduleTimers(c, req.groupId, answer.memberId);
+    for (const m of convertedMembers) scheduleTimers(c, req.groupId, m);
+    if (downgraded) onDowngraded(c, req.groupId);
+    return answer;
+  });
+}
+
+/**
+ * Resolves the regular expressions this heartbeat's write will match against the topics (the
+ * member's own and those of the group's other members) before the write, in slices that yield to
+ * the event loop (topic-regex.ts), so the write itself only matches names created meanwhile.
+ */
+function prepareRegexes(c: ConsumerGroupHost, req: ConsumerHeartbeatRequest): Promise<void> | null {
+  const regexes = c.topicCatalog.regexes;
+  if (regexes === undefined || req.memberEpoch < 0) return null;
+  const sources = new Set<string>();
+  if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') sources.add(req.subscribedTopicRegex);
+  const g = c.anyGroup(req.groupId);
+  if (g?.type === GroupType.Consumer) for (const s of g.subscriptions.values()) if (s.subscribedTopicRegex !== null && s.subscribedTopicRegex !== '') sources.add(s.subscribedTopicRegex);
+  if (sources.size === 0) return null;
+  const names = (): Iterable<string> => c.topicCatalog.names();
+  // Another member's stored pattern that RE2 refuses matches nothing (consumer-heartbeat.ts subscribedNames).
+  return [...sources].reduce<Promise<void>>((p, source) => p.then(() => regexes.prepare(source, names).catch(() => undefined)), Promise.resolve());
 }
 
 /** Restarts the member's session timer, and starts (or clears) its revocation timer. */
@@ -111,12 +149,12 @@ export function scheduleTimers(c: ConsumerGroupHost, groupId: string, memberId: 
   g.sessionTimers.get(memberId)?.cancel();
   g.sessionTimers.set(
     memberId,
-    c.scheduler.schedule(g.subscriptions.get(memberId)?.classic?.sessionTimeoutMs ?? c.consumerSettings.sessionTimeoutMs, () => fence(c, g, memberId, 'its session expired')),
+    c.scheduler.schedule(g.subscriptions.get(memberId)?.classic?.sessionTimeoutMs ?? c.consumerSettingsFor(groupId).sessionTimeoutMs, () => fence(c, g, memberId, 'its session expired')),
   );
   const a = g.assignment(memberId);
   if (a.state === MemberState.UnrevokedPartitions) {
     if (!g.revocationTimers.has(memberId)) {
-      const timeout = Math.max(1, g.subscriptions.get(memberId)?.rebalanceTimeoutMs ?? c.consumerSettings.sessionTimeoutMs);
+      const timeout = Math.max(1, g.subscriptions.get(memberId)?.rebalanceTimeoutMs ?? c.consumerSettingsFor(groupId).sessionTimeoutMs);
       const epoch = a.memberEpoch;
       g.revocationTimers.set(
         memberId,

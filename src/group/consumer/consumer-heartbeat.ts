@@ -16,9 +16,12 @@
  * a new assignment. Static members (instance id) leaving with epoch -2 keep their assignment until
  * their session expires; one rejoining with the same instance id takes over that assignment.
  *
- * Deviations: regular expressions are evaluated with JavaScript's RegExp as a full match (RE2/J
- * constructs JavaScript lacks are refused as INVALID_REGULAR_EXPRESSION) when the member
- * heartbeats, not asynchronously; Kafka's ConsumerGroupRegularExpression records are not written.
+ * Regular expressions are RE2/J patterns matched as a whole (topic-regex.ts: re2js, linear time,
+ * compiled and resolved once per pattern by the coordinator's TopicRegexes).
+ *
+ * Deviations: a pattern is resolved against the topics when a member heartbeats (a new pattern or
+ * new topics first in slices that yield to the event loop, consumer-groups.ts), not by Kafka's
+ * periodic asynchronous refresh; Kafka's ConsumerGroupRegularExpression records are not written.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -30,6 +33,7 @@ import {
   LEAVE_GROUP_MEMBER_EPOCH,
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   samePartitions,
+  sameRacks,
   type ClassicMemberMetadata,
   type MemberAssignment,
   type MemberSubscription,
@@ -46,6 +50,7 @@ import {
   targetMemberRecord,
 } from './consumer-records.js';
 import { reconcile } from './reconciliation.js';
+import { TopicRegexes } from './topic-regex.js';
 
 export interface ConsumerHeartbeatRequest {
   readonly groupId: string;
@@ -76,6 +81,10 @@ export interface TopicCatalog {
   idOf(name: string): string | undefined;
   partitionsOf(name: string): number | undefined;
   names(): Iterable<string>;
+  /** For each partition of the topic, the racks of its replicas' brokers (absent: racks unknown). */
+  racksOf?(name: string): readonly (readonly string[])[] | undefined;
+  /** The coordinator's compiled subscription regexes (absent: each use compiles afresh). */
+  readonly regexes?: TopicRegexes;
 }
 
 export interface ConsumerGroupSettings {
@@ -88,6 +97,8 @@ export interface ConsumerGroupSettings {
   readonly assignors: readonly string[];
   /** group.consumer.migration.policy (lower case): disabled, upgrade, downgrade or bidirectional (the default). */
   readonly migrationPolicy?: string;
+  /** group.max.size: a downgrade to a classic group larger than this is refused (absent: no limit). */
+  readonly classicMaxSize?: number;
 }
 
 export interface HeartbeatContext {
@@ -102,7 +113,7 @@ function invalid(message: string): KafkaError {
 }
 
 /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid. */
-export function validateHeartbeat(req: ConsumerHeartbeatRequest, apiVersion: number, settings: ConsumerGroupSettings): void {
+export function validateHeartbeat(req: ConsumerHeartbeatRequest, apiVersion: number, settings: ConsumerGroupSettings, regexes: TopicRegexes = new TopicRegexes(1)): void {
   if (req.groupId === '') throw new KafkaError(ErrorCode.INVALID_GROUP_ID, 'GroupId can not be empty');
   if (req.instanceId === '') throw invalid('InstanceId can not be empty');
   if (req.rackId === '') throw invalid('RackId can not be empty');
@@ -122,50 +133,58 @@ export function validateHeartbeat(req: ConsumerHeartbeatRequest, apiVersion: num
   } else {
     throw invalid(`MemberEpoch ${req.memberEpoch} is invalid`);
   }
-  if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') compileRegex(req.subscribedTopicRegex);
+  if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') regexes.validate(req.subscribedTopicRegex);
 }
 
-const regexCache = new Map<string, RegExp>();
-
-/** RE2/J regex as a JavaScript full match; INVALID_REGULAR_EXPRESSION when it does not compile. */
-export function compileRegex(source: string): RegExp {
-  let re = regexCache.get(source);
-  if (re) return re;
-  try {
-    re = new RegExp(`^(?:${source})$`, 'u');
-  } catch (e) {
-    throw new KafkaError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex ${source} is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (regexCache.size > 1000) regexCache.clear();
-  regexCache.set(source, re);
-  return re;
-}
-
-/** The topic names a subscription covers (by name, or user topics matching its regex). */
-export function subscribedNames(s: MemberSubscription, topics: TopicCatalog): Set<string> {
+/**
+ * The topic names a subscription covers (by name, or user topics matching its regex). `resolved`
+ * memoizes the regexes' matches over one computation (members usually share a pattern).
+ */
+export function subscribedNames(s: MemberSubscription, topics: TopicCatalog, resolved: Map<string, Set<string>> = new Map()): Set<string> {
   const out = new Set(s.subscribedTopicNames);
-  if (s.subscribedTopicRegex !== null && s.subscribedTopicRegex !== '') {
-    const re = compileRegex(s.subscribedTopicRegex);
-    for (const name of topics.names()) if (!name.startsWith('__') && re.test(name)) out.add(name);
+  const regex = s.subscribedTopicRegex;
+  if (regex !== null && regex !== '') {
+    let matching = resolved.get(regex);
+    if (matching === undefined) {
+      try {
+        matching = (topics.regexes ?? new TopicRegexes(1)).matching(regex, topics.names());
+      } catch {
+        // A stored pattern RE2 refuses (written before patterns were RE2-checked) matches nothing.
+        matching = new Set();
+      }
+      resolved.set(regex, matching);
+    }
+    for (const name of matching) out.add(name);
   }
   return out;
 }
 
-/** The subscribed topics' metadata for the given subscriptions (existing topics, sorted by name). */
+/** The subscribed topics' metadata for the given subscriptions (existing topics, sorted by name; with partition racks when a member has a rack). */
 export function subscriptionMetadata(subs: Iterable<MemberSubscription>, topics: TopicCatalog): SubscribedTopic[] {
   const names = new Set<string>();
-  for (const s of subs) for (const n of subscribedNames(s, topics)) names.add(n);
+  let memberRacks = false;
+  const resolved = new Map<string, Set<string>>();
+  for (const s of subs) {
+    for (const n of subscribedNames(s, topics, resolved)) names.add(n);
+    if (s.rackId !== null) memberRacks = true;
+  }
   const out: SubscribedTopic[] = [];
   for (const name of [...names].sort()) {
     const topicId = topics.idOf(name);
     const numPartitions = topics.partitionsOf(name);
-    if (topicId !== undefined && numPartitions !== undefined) out.push({ topicId, name, numPartitions });
+    if (topicId === undefined || numPartitions === undefined) continue;
+    const racks = memberRacks ? topics.racksOf?.(name) : undefined;
+    const partitionRacks = racks !== undefined && racks.some((r) => r.length > 0) ? racks.slice(0, numPartitions).map((r) => [...new Set(r)].sort()) : undefined;
+    out.push(partitionRacks === undefined ? { topicId, name, numPartitions } : { topicId, name, numPartitions, partitionRacks });
   }
   return out;
 }
 
 function sameMetadata(a: readonly SubscribedTopic[], b: readonly SubscribedTopic[]): boolean {
-  return a.length === b.length && a.every((t, i) => t.topicId === b[i]?.topicId && t.name === b[i]?.name && t.numPartitions === b[i]?.numPartitions);
+  return a.length === b.length && a.every((t, i) => {
+    const o = b[i];
+    return o !== undefined && t.topicId === o.topicId && t.name === o.name && t.numPartitions === o.numPartitions && sameRacks(t, o);
+  });
 }
 
 function sameSubscription(a: MemberSubscription, b: MemberSubscription): boolean {
@@ -212,17 +231,20 @@ function computeTarget(
 ): { records: CoordinatorRecord[]; targets: Map<string, TopicPartitions> } {
   const byName = new Map(metadata.map((t) => [t.name, t]));
   const members: AssignmentMember[] = [];
+  const resolved = new Map<string, Set<string>>();
   for (const [memberId, s] of subs) {
     const ids = new Set<string>();
-    for (const n of subscribedNames(s, ctx.topics)) {
+    for (const n of subscribedNames(s, ctx.topics, resolved)) {
       const t = byName.get(n);
       if (t) ids.add(t.topicId);
     }
-    members.push({ memberId, topicIds: ids });
+    members.push({ memberId, topicIds: ids, rack: s.rackId });
   }
+  const partitionRacks = new Map<string, readonly (readonly string[])[]>();
+  for (const t of metadata) if (t.partitionRacks !== undefined) partitionRacks.set(t.topicId, t.partitionRacks);
   const name = preferred ?? ctx.settings.assignors[0] ?? 'uniform';
   const assignor = assignorNamed(name) ?? assignorNamed('uniform');
-  const result = (assignor as NonNullable<typeof assignor>)({ members, topics: new Map(metadata.map((t) => [t.topicId, t.numPartitions])), previous: group.targets });
+  const result = (assignor as NonNullable<typeof assignor>)({ members, topics: new Map(metadata.map((t) => [t.topicId, t.numPartitions])), previous: group.targets, partitionRacks });
   const records: CoordinatorRecord[] = [];
   const targets = new Map<string, TopicPartitions>();
   for (const [memberId, parts] of result) {

@@ -59,6 +59,18 @@ export interface SubscribedTopic {
   readonly topicId: string;
   readonly name: string;
   readonly numPartitions: number;
+  /**
+   * For each partition, the sorted racks of its replicas' brokers (ConsumerGroupPartitionMetadata
+   * PartitionMetadata); absent when no replica's broker has a rack.
+   */
+  readonly partitionRacks?: readonly (readonly string[])[];
+}
+
+/** Whether two topics' partition racks are the same (absent = none). */
+export function sameRacks(a: SubscribedTopic, b: SubscribedTopic): boolean {
+  const x = a.partitionRacks ?? [];
+  const y = b.partitionRacks ?? [];
+  return x.length === y.length && x.every((rs, i) => rs.length === y[i]?.length && rs.every((r, j) => r === y[i]?.[j]));
 }
 
 /** Kafka's epoch sentinels of ConsumerGroupHeartbeat. */

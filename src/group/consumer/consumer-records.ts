@@ -79,7 +79,18 @@ export function partitionMetadataRecord(group: string, topics: readonly Subscrib
   return {
     key: partitionMetadataKey(group),
     value: value((w) =>
-      encodeConsumerGroupPartitionMetadataValue(w, { topics: topics.map((t) => ({ topicId: t.topicId, topicName: t.name, numPartitions: t.numPartitions, partitionMetadata: [] })) }, VALUE_VERSION),
+      encodeConsumerGroupPartitionMetadataValue(
+        w,
+        {
+          topics: topics.map((t) => ({
+            topicId: t.topicId,
+            topicName: t.name,
+            numPartitions: t.numPartitions,
+            partitionMetadata: (t.partitionRacks ?? []).map((racks, partition) => ({ partition, racks: [...racks] })),
+          })),
+        },
+        VALUE_VERSION,
+      ),
     ),
   };
 }
@@ -138,6 +149,20 @@ export function isConsumerRecordKey(keyVersion: number): boolean {
   return keyVersion >= ConsumerRecordKey.GroupEpoch && keyVersion <= ConsumerRecordKey.CurrentMemberAssignment;
 }
 
+/** A topic of ConsumerGroupPartitionMetadata, with its partitions' racks when any were written (bounded by its partition count). */
+function decodeSubscribedTopic(t: { topicId: string; topicName: string; numPartitions: number; partitionMetadata: readonly { partition: number; racks: readonly string[] }[] }): SubscribedTopic {
+  const base = { topicId: t.topicId, name: t.topicName, numPartitions: t.numPartitions };
+  if (t.partitionMetadata.length === 0) return base;
+  let count = 0;
+  for (const pm of t.partitionMetadata) if (pm.partition >= 0 && pm.partition < t.numPartitions) count = Math.max(count, pm.partition + 1);
+  const racks: string[][] = Array.from({ length: count }, () => []);
+  for (const pm of t.partitionMetadata) {
+    const slot = racks[pm.partition];
+    if (slot !== undefined) slot.push(...pm.racks);
+  }
+  return { ...base, partitionRacks: racks.map((r) => [...new Set(r)].sort()) };
+}
+
 /** Decodes a consumer group record whose key (after its version) is in `kr`. Throws on malformed data. */
 export function decodeConsumerRecord(keyVersion: number, kr: Reader, raw: Buffer | null): DecodedConsumerRecord {
   const vr = raw === null ? null : new Reader(raw);
@@ -149,7 +174,7 @@ export function decodeConsumerRecord(keyVersion: number, kr: Reader, raw: Buffer
     }
     case ConsumerRecordKey.PartitionMetadata: {
       const k = decodeConsumerGroupPartitionMetadataKey(kr, keyVersion);
-      const topics = vr === null ? null : decodeConsumerGroupPartitionMetadataValue(vr, vv).topics.map((t) => ({ topicId: t.topicId, name: t.topicName, numPartitions: t.numPartitions }));
+      const topics = vr === null ? null : decodeConsumerGroupPartitionMetadataValue(vr, vv).topics.map(decodeSubscribedTopic);
       return { type: 'partition-metadata', group: k.groupId, topics };
     }
     case ConsumerRecordKey.MemberMetadata: {
