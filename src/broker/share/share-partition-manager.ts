@@ -8,6 +8,9 @@
  * watermark, the default; earliest: the log start), and that initial state is persisted before
  * records are delivered. Acknowledgements are answered once the new state is persisted. A lock
  * expiry or a closed share session makes the records available again (persisted too).
+ * An acquisition is persisted before its records are returned (acquired records as Available
+ * with their raised delivery count), so records in flight at a crash come back with their count
+ * and `group.share.delivery.count.limit` still applies across crashes.
  * A ShareFetch that acquires nothing waits up to its max wait for new records (or released ones).
  * A share-partition belongs to one leader epoch: after a leadership change it is read again from
  * the persisted state (its acquisitions are forgotten, so those records are delivered again).
