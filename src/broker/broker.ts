@@ -236,8 +236,9 @@ export class Broker {
       scheduler: this.scheduler,
     };
     this.groups = new GroupCoordinator({ ...deps, logger: this.logger.child('group-coordinator'), settings: groupCoordinatorSettings(this.config) });
-    this.groups.start();
+    // The share groups' shard is attached before the coordinator loads its partitions (share records replay into it).
     this.shares = buildShareServices({ ...deps, logger: this.logger }, this.config, this.replicas, this.metadata, this.topics, this.groups);
+    this.groups.start();
     this.logs.startBackgroundTasks();
     this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();

@@ -52,7 +52,9 @@ export function buildShareServices(deps: Omit<CoordinatorDeps<unknown>, 'setting
   });
   topics.deleteListeners.push((t) => sharePartitions.onTopicDeleted(t.topicId));
   const shareGroups = new ShareGroups({
+    host: groups,
     scheduler: deps.scheduler,
+    logger: deps.logger.child('share-groups'),
     topics: groups.topicCatalog,
     settings: {
       enabled: config.list('group.coordinator.rebalance.protocols').includes('share'),
