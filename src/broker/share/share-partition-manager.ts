@@ -13,7 +13,9 @@
  * and `group.share.delivery.count.limit` still applies across crashes.
  * A ShareFetch that acquires nothing waits up to its max wait for new records (or released ones).
  * A share-partition belongs to one leader epoch: after a leadership change it is read again from
- * the persisted state (its acquisitions are forgotten, so those records are delivered again).
+ * the persisted state at its share coordinator (share-persister.ts: its acquisitions are
+ * forgotten, so those records are delivered again, with their delivery counts); reads and writes
+ * carry the leader epoch, so a deposed leader's late writes are fenced (FENCED_LEADER_EPOCH).
  *
  * Samsa's deviation: `share.auto.offset.reset` is a broker-wide setting
  * (`group.share.auto.offset.reset`), not a per-group config.
@@ -25,6 +27,7 @@ import type { Scheduler } from '../../common/scheduler.js';
 import type { Partition } from '../partition.js';
 import { SharePartition, type Acquisition, type SharePartitionSettings } from './share-partition.js';
 import { partitionKey, ShareSessions } from './share-sessions.js';
+import type { SharePersister } from './share-persister.js';
 import type { ShareStateKey, ShareStateStore } from './share-state-store.js';
 
 export interface ShareManagerSettings extends SharePartitionSettings {
@@ -35,6 +38,8 @@ export interface ShareManagerDeps {
   partition(topic: string, index: number): Partition | undefined;
   topicName(topicId: string): string | undefined;
   readonly store: ShareStateStore;
+  /** Reads and writes share-partition state at its share coordinator (share-persister.ts). */
+  readonly persister: SharePersister;
   readonly scheduler: Scheduler;
   readonly logger: Logger;
   settings(): ShareManagerSettings;
@@ -221,7 +226,7 @@ export class SharePartitionManager {
 
   private async initialize(key: ShareStateKey, p: Partition): Promise<SharePartition> {
     const settings = this.deps.settings();
-    const persisted = this.deps.store.read(key);
+    const persisted = await this.deps.persister.read(key, p.leaderEpoch);
     const start = settings.autoOffsetReset === 'earliest' ? p.logStartOffset : p.highWatermark;
     const sp = new SharePartition(settings, persisted ?? { startOffset: start, batches: [] });
     if (persisted === undefined) await this.persist(key, sp, p);
@@ -232,7 +237,7 @@ export class SharePartitionManager {
   }
 
   private persist(key: ShareStateKey, sp: SharePartition, p: Partition): Promise<void> {
-    return this.deps.store.write(key, () => sp.persisted(), p.leaderEpoch);
+    return this.deps.persister.write(key, () => sp.persisted(), p.leaderEpoch);
   }
 
   private scheduleExpiry(key: ShareStateKey, sp: SharePartition, p: Partition, lockId: number): void {
