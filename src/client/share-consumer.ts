@@ -121,6 +121,7 @@ export class ShareConsumer {
     const parts = [...this.assignment].flatMap(([topicId, ps]) => ps.map((p) => `${topicId}:${p}`));
     if (parts.length === 0) return [];
     const byLeader = await this.leadersOf(parts);
+    for (const [leader, keys] of byLeader) for (const k of keys) this.leaderMoved(k, leader);
     const out: ShareRecord[] = [];
     for (const [leader, keys] of byLeader) out.push(...(await this.fetchFrom(leader, keys)));
     this.delivered = [...out];
@@ -292,6 +293,17 @@ export class ShareConsumer {
       }
     }
     return out;
+  }
+
+  /** Records of `k` acquired from another leader than its current one: their pending acknowledgements fail (that acquisition is gone). */
+  private leaderMoved(k: string, leader: number): void {
+    const from = this.acquiredFrom.get(k);
+    if (from === undefined || from === leader) return;
+    this.acquiredFrom.delete(k);
+    if (!this.pending.has(k)) return;
+    this.pending.delete(k);
+    const { topicId, partition } = splitKey(k);
+    this.ackErrors.push({ topicId, partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
   }
 
   /** A leader could not be reached: its session is gone, the acknowledgements sent to it failed, the metadata is stale. */

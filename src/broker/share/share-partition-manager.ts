@@ -11,6 +11,8 @@
  * An acquisition is persisted before its records are returned (acquired records as Available
  * with their raised delivery count), so records in flight at a crash come back with their count
  * and `group.share.delivery.count.limit` still applies across crashes.
+ * A state write that fails drops the in-memory share-partition, which is read again on its next
+ * use (what a failed write changed is either durable or undone, never half of each).
  * A ShareFetch that acquires nothing waits up to its max wait for new records (or released ones).
  * A share-partition belongs to one leader epoch: after a leadership change it is read again from
  * the persisted state at its share coordinator (share-persister.ts: its acquisitions are
@@ -236,8 +238,21 @@ export class SharePartitionManager {
     return sp;
   }
 
+  /**
+   * Persists the share-partition's state. When the write fails, the in-memory state (which may
+   * hold the change the caller is told failed) is dropped: the next request reads the durable
+   * state again (Kafka rolls the change back instead).
+   */
   private persist(key: ShareStateKey, sp: SharePartition, p: Partition): Promise<void> {
-    return this.deps.persister.write(key, () => sp.persisted(), p.leaderEpoch);
+    return this.deps.persister.write(key, () => sp.persisted(), p.leaderEpoch).catch((e: unknown) => {
+      const id = this.id(key);
+      if (this.partitions.get(id) === sp) {
+        this.partitions.delete(id);
+        this.epochs.delete(id);
+        this.deps.logger.warn(`persisting the state of share-partition ${key.groupId} ${p.topic}-${key.partition} failed (${e instanceof Error ? e.message : String(e)}): it will be read again from its share coordinator`);
+      }
+      throw e;
+    });
   }
 
   private scheduleExpiry(key: ShareStateKey, sp: SharePartition, p: Partition, lockId: number): void {
