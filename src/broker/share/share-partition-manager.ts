@@ -63,8 +63,10 @@ export interface PartitionFetch {
 export class SharePartitionManager {
   readonly sessions = new ShareSessions();
   private readonly partitions = new Map<string, SharePartition>();
-  /** The leader epoch each share-partition was initialised at: a later epoch re-reads the persisted state. */
-  private readonly epochs = new Map<string, number>();
+  /** The leader epoch each share-partition was read at (its writes carry it; a later epoch reads the state again). */
+  private readonly readAt = new WeakMap<SharePartition, number>();
+  /** Share-partitions replaced (a leadership change, a failed write): requests still holding one write nothing more. */
+  private readonly retired = new WeakSet<SharePartition>();
   private readonly initializing = new Map<string, Promise<SharePartition>>();
   /** ShareFetches waiting for records (woken by released records). */
   private readonly waiters = new Set<() => void>();
@@ -82,8 +84,7 @@ export class SharePartitionManager {
   onTopicDeleted(topicId: string): void {
     for (const id of [...this.partitions.keys()]) {
       if (!id.includes(`\u0000${topicId}:`)) continue;
-      this.partitions.delete(id);
-      this.epochs.delete(id);
+      this.retire(id);
     }
     this.deps.store.forgetTopic(topicId).catch((e: unknown) => this.deps.logger.warn(`removing the share state of deleted topic ${topicId} failed: ${String(e)}`));
   }
@@ -212,12 +213,9 @@ export class SharePartitionManager {
   private get(key: ShareStateKey, p: Partition): Promise<SharePartition> {
     const id = this.id(key);
     const existing = this.partitions.get(id);
-    if (existing !== undefined && this.epochs.get(id) === p.leaderEpoch) return Promise.resolve(existing);
-    if (existing !== undefined) {
-      // Leadership moved away and back: what another leader persisted meanwhile is the state.
-      this.partitions.delete(id);
-      this.epochs.delete(id);
-    }
+    if (existing !== undefined && this.readAt.get(existing) === p.leaderEpoch) return Promise.resolve(existing);
+    // Leadership moved away and back: what another leader persisted meanwhile is the state.
+    if (existing !== undefined) this.retire(id);
     let pending = this.initializing.get(id);
     if (pending === undefined) {
       pending = this.initialize(key, p).finally(() => this.initializing.delete(id));
@@ -228,12 +226,13 @@ export class SharePartitionManager {
 
   private async initialize(key: ShareStateKey, p: Partition): Promise<SharePartition> {
     const settings = this.deps.settings();
-    const persisted = await this.deps.persister.read(key, p.leaderEpoch);
+    const epoch = p.leaderEpoch;
+    const persisted = await this.deps.persister.read(key, epoch);
     const start = settings.autoOffsetReset === 'earliest' ? p.logStartOffset : p.highWatermark;
     const sp = new SharePartition(settings, persisted ?? { startOffset: start, batches: [] });
+    this.readAt.set(sp, epoch);
     if (persisted === undefined) await this.persist(key, sp, p);
     this.partitions.set(this.id(key), sp);
-    this.epochs.set(this.id(key), p.leaderEpoch);
     this.deps.logger.debug(`share-partition ${key.groupId} ${p.topic}-${key.partition} initialised at ${sp.startOffset}${persisted ? ' (persisted state)' : ''}`);
     return sp;
   }
@@ -244,15 +243,22 @@ export class SharePartitionManager {
    * state again (Kafka rolls the change back instead).
    */
   private persist(key: ShareStateKey, sp: SharePartition, p: Partition): Promise<void> {
-    return this.deps.persister.write(key, () => sp.persisted(), p.leaderEpoch).catch((e: unknown) => {
+    if (this.retired.has(sp)) return Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `The state of share-partition ${key.groupId} ${p.topic}-${key.partition} is being read again`));
+    return this.deps.persister.write(key, () => sp.persisted(), this.readAt.get(sp) ?? p.leaderEpoch).catch((e: unknown) => {
       const id = this.id(key);
       if (this.partitions.get(id) === sp) {
-        this.partitions.delete(id);
-        this.epochs.delete(id);
+        this.retire(id);
         this.deps.logger.warn(`persisting the state of share-partition ${key.groupId} ${p.topic}-${key.partition} failed (${e instanceof Error ? e.message : String(e)}): it will be read again from its share coordinator`);
       }
       throw e;
     });
+  }
+
+  /** Forgets the share-partition `id` (read again on its next use); requests still holding it write nothing more. */
+  private retire(id: string): void {
+    const sp = this.partitions.get(id);
+    if (sp !== undefined) this.retired.add(sp);
+    this.partitions.delete(id);
   }
 
   private scheduleExpiry(key: ShareStateKey, sp: SharePartition, p: Partition, lockId: number): void {
