@@ -5,7 +5,8 @@
  * broker is killed with SIGKILL: in round 1 the partition's leader, in round 2 (after the first
  * victim rejoined) the share-partition's share coordinator (the leader of its
  * `__share_group_state` partition, which share-partition leaders reach with
- * ReadShareGroupState/WriteShareGroupState). The new leader reads the share-partition's state
+ * ReadShareGroupState/WriteShareGroupState), in round 3 the group's coordinator (the members keep
+ * their ids and epochs: membership is replayed from `__consumer_offsets`). The new leader reads the share-partition's state
  * from the share coordinator: every record is accepted exactly once (no record accepted before a
  * kill is delivered again), the held records are delivered again with a higher delivery count,
  * and consumption resumes (times measured and printed).
@@ -17,10 +18,12 @@ import { useEtcd } from '../helpers/etcd.js';
 import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { AcknowledgeType, ShareConsumer, type ShareRecord } from '../../src/client/share-consumer.js';
 import { partitionForGroup } from '../../src/group/java-hash.js';
+import type { ShareGroupDescribeResponse } from '../../src/protocol/generated/messages/share-group-describe.js';
+import { WireClient } from '../helpers/wire.js';
 
 const fx = useEtcd({ before, after });
 const TOPIC = 'share-failover';
-const N = 600;
+const N = 900;
 /** Records per produced batch (a share fetch returns whole batches). */
 const BATCH = 10;
 const SHARE_STATE = '__share_group_state';
@@ -42,7 +45,7 @@ async function fullIsr(cluster: ProcessCluster, topics: [string, number][]): Pro
   );
 }
 
-test('share consumers through a kill -9 of the partition leader: no record accepted twice, held records redelivered by the new leader', { timeout: 5 * 60_000 }, async (t) => {
+test('share consumers through kill -9 of the partition leader, the share coordinator and the group coordinator: no record accepted twice, held records redelivered by a new leader, membership kept', { timeout: 5 * 60_000 }, async (t) => {
   const cluster = await startProcessCluster({
     endpoints: fx.etcd.endpoints,
     prefix: fx.prefix(),
@@ -137,8 +140,8 @@ test('share consumers through a kill -9 of the partition leader: no record accep
   const lines: string[] = [];
   const heldAt: { name: string; records: ShareRecord[]; killedAt: number; leaderKilled: boolean }[] = [];
   /** One round: a chunk accepted, consumer b holding a batch, `victim` (chosen then) killed, the next chunk accepted. */
-  const round = async (name: string, upTo: number, victimOf: (leader: number, coordinator: number) => number): Promise<void> => {
-    await consumeUntil(`${name}: records accepted before the kill`, upTo - N / 4);
+  const round = async (name: string, upTo: number, victimOf: (leader: number, coordinator: number) => Promise<number>): Promise<void> => {
+    await consumeUntil(`${name}: records accepted before the kill`, upTo - N / 6);
     const batch = await until(`${name}: consumer b holds a batch`, async () => {
       const got = await b.poll();
       return got.length > 0 ? got : undefined;
@@ -147,7 +150,7 @@ test('share consumers through a kill -9 of the partition leader: no record accep
     const md = await cluster.metadata([TOPIC, SHARE_STATE]);
     const coordinator = md.partitions.get(`${SHARE_STATE}-${statePartition}`)?.leader ?? -1;
     const leader = md.partitions.get(`${TOPIC}-0`)?.leader ?? -1;
-    const victim = victimOf(leader, coordinator);
+    const victim = await victimOf(leader, coordinator);
     assert.ok(victim > 0);
     const killedAt = performance.now();
     await cluster.kill(victim);
@@ -170,9 +173,33 @@ test('share consumers through a kill -9 of the partition leader: no record accep
   const id = [...a.assignment.keys()][0];
   assert.ok(id !== undefined);
   statePartition = partitionForGroup(`${GROUP}:${id}:0`, 3);
-  // Round 1 kills the partition's leader, round 2 the share-partition's share coordinator.
-  await round('round 1 (partition leader)', N / 2, (leader) => leader);
-  await round('round 2 (share coordinator)', N, (_leader, coordinator) => coordinator);
+  /** The share group as its coordinator describes it. */
+  const describe = async (): Promise<ShareGroupDescribeResponse['groups'][number]> =>
+    until('ShareGroupDescribe at the group coordinator', async () => {
+      const node = await cluster.groupCoordinator(GROUP);
+      if (node < 0) return undefined;
+      const wire = await WireClient.connect(cluster.broker(node).port);
+      try {
+        const g = (await wire.request<ShareGroupDescribeResponse>(77, 0, { groupIds: [GROUP], includeAuthorizedOperations: false })).groups[0];
+        return g?.errorCode === 0 ? g : undefined;
+      } finally {
+        wire.close();
+      }
+    });
+  const membersOf = (g: ShareGroupDescribeResponse['groups'][number]): string[] => g.members.map((m) => `${m.memberId}@${m.memberEpoch}`).sort();
+  // Round 1 kills the partition's leader, round 2 the share-partition's share coordinator, round 3
+  // the group's coordinator (its membership is replayed by the next one: the members carry on with
+  // their ids and epochs, no rejoin, no epoch bump).
+  await round('round 1 (partition leader)', N / 3, async (leader) => leader);
+  await round('round 2 (share coordinator)', (2 * N) / 3, async (_leader, coordinator) => coordinator);
+  const groupBefore = await describe();
+  assert.deepEqual(membersOf(groupBefore), [a.memberId, b.memberId].map((m) => `${m}@${groupBefore.groupEpoch}`).sort());
+  let groupCoordinator = -1;
+  await round('round 3 (group coordinator)', N, async () => (groupCoordinator = await cluster.groupCoordinator(GROUP)));
+  const groupAfter = await describe();
+  assert.equal(groupAfter.groupEpoch, groupBefore.groupEpoch, 'the group epoch survived the group coordinator kill (no member left or rejoined)');
+  assert.deepEqual(membersOf(groupAfter), membersOf(groupBefore), 'the same members with the same epochs');
+  lines.push(`round 3: group coordinator ${groupCoordinator} killed; the group kept epoch ${groupAfter.groupEpoch} and its 2 members (now coordinator ${await cluster.groupCoordinator(GROUP)})`);
   // Whatever is still available (failed acknowledgements not made durable) comes back now.
   let quietSince = performance.now();
   while (performance.now() - quietSince < 3000) {
