@@ -16,7 +16,9 @@
  * written at generation boundaries, and a live group is not rebuilt from it.
  * A committed offset of a group id with no group yet (a simple consumer's commit, replayed or
  * loaded) creates an Empty classic group for it, as Kafka does, so it is listed and described.
- * The per-API logic lives in join.ts, membership.ts, offsets.ts and admin.ts.
+ * The per-API logic lives in join.ts, membership.ts, offsets.ts and admin.ts. Share groups live
+ * beside the map (share/share-groups.ts, attached as a GroupShard): their records go through this
+ * coordinator's runtime and partitions, are replayed into the shard, and follow the same loads.
  *
  * Kafka's rule in a cluster: this broker coordinates the groups of the `__consumer_offsets`
  * partitions it leads. Becoming leader of one loads it (replay of its log; the partition's groups
