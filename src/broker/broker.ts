@@ -241,8 +241,9 @@ export class Broker {
       scheduler: this.scheduler,
     };
     this.groups = new GroupCoordinator({ ...deps, logger: this.logger.child('group-coordinator'), settings: groupCoordinatorSettings(this.config) });
+    // The share groups' shard is attached before the coordinator loads its partitions (share records replay into it).
+    this.shares = buildShareServices({ ...deps, logger: this.logger }, this.config, this.replicas, this.metadata, this.topics, this.groups, { localId: this.nodeId, interBroker: this.interBroker ?? interBrokerSecurity(this.config) });
     this.groups.start();
-    this.shares = buildShareServices({ ...deps, logger: this.logger }, this.config, this.replicas, this.metadata, this.topics, this.groups);
     this.logs.startBackgroundTasks();
     this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
@@ -252,6 +253,7 @@ export class Broker {
     groupsFollowTxnMarkers(this.txnCoordinator, this.groups);
     this.txnCoordinator.start();
     coordinatorsFollowLeadership(this.roles, this.groups, this.txnCoordinator);
+    this.shares.followLeadership(this.roles);
     // The first producer-id block, before the listeners open (after the transaction log is loaded: its ids are never reissued).
     await this.txnCoordinator.producerIds.start();
     this.poolTrimming = this.pools.startTrimming(this.scheduler);
@@ -301,6 +303,7 @@ export class Broker {
       txnCoordinator: this.txnCoordinator,
       shareGroups: this.shares.shareGroups,
       sharePartitions: this.shares.sharePartitions,
+      shareState: this.shares.store,
       fetchSessions: this.fetchSessions,
       requestBudget: this.requestBudget,
       conversions: this.conversions,

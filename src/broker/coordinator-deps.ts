@@ -78,6 +78,9 @@ function internalReplication(config: BrokerConfig, topic: string): { replication
   if (topic === '__transaction_state') {
     return { replicationFactor: config.int('transaction.state.log.replication.factor'), configs: { 'min.insync.replicas': String(config.int('transaction.state.log.min.isr')) } };
   }
+  if (topic === '__share_group_state') {
+    return { replicationFactor: config.int('share.coordinator.state.topic.replication.factor'), configs: { 'min.insync.replicas': String(config.int('share.coordinator.state.topic.min.isr')) } };
+  }
   return { replicationFactor: config.int('offsets.topic.replication.factor'), configs: {} };
 }
 

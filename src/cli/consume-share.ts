@@ -30,7 +30,7 @@ export interface SharedRecord {
 
 /** Runs the share consumer until a limit or the signal; returns how many records were printed. */
 export async function consumeShareGroup(settings: ConnectionSettings, o: ShareConsumeOptions, emit: (r: SharedRecord) => Promise<void>): Promise<number> {
-  const consumer = await ShareConsumer.connect({ broker: settings.bootstrap[0] as string, groupId: o.group, topics: o.topics, clientId: settings.clientId, maxWaitMs: o.maxWaitMs });
+  const consumer = await ShareConsumer.connect({ broker: settings.bootstrap.join(','), groupId: o.group, topics: o.topics, clientId: settings.clientId, maxWaitMs: o.maxWaitMs });
   let emitted = 0;
   let lastActivity = Date.now();
   try {

@@ -1,19 +1,23 @@
 /**
  * A small KIP-932 share consumer over the protocol client: it joins a share group with
- * ShareGroupHeartbeat (and keeps heartbeating at the interval the coordinator gives), fetches
- * with ShareFetch in a share session, and acknowledges what it got: records marked with `ack`
- * go out with the next `poll` (piggy-backed on the ShareFetch), `commit` (ShareAcknowledge) or
- * `close` (the final epoch); delivered records left unmarked are accepted at the next poll
- * (Kafka's implicit acknowledgement mode). Offsets in an acquired range without a record
- * (control records, compacted-away offsets) are acknowledged as gaps (type 0).
+ * ShareGroupHeartbeat at the group's coordinator (and keeps heartbeating at the interval the
+ * coordinator gives), fetches with ShareFetch from each assigned partition's leader in one share
+ * session per leader, and acknowledges what it got: records marked with `ack` go out with the
+ * next `poll` (piggy-backed on the ShareFetch), `commit` (ShareAcknowledge) or `close` (the final
+ * epoch), to the broker they were acquired from; delivered records left unmarked are accepted at
+ * the next poll (Kafka's implicit acknowledgement mode). Offsets in an acquired range without a
+ * record (control records, compacted-away offsets) are acknowledged as gaps (type 0).
  *
  * Kafka's rules kept: the member id is the client's own (a UUID) and epoch 0 joins with the
- * subscription, -1 leaves; UNKNOWN_MEMBER_ID and FENCED_MEMBER_EPOCH re-join; the share session
+ * subscription, -1 leaves; UNKNOWN_MEMBER_ID and FENCED_MEMBER_EPOCH re-join; NOT_COORDINATOR /
+ * COORDINATOR_NOT_AVAILABLE (or a lost connection) find the coordinator again; the share session
  * epoch starts at 0 (no acknowledgements allowed then) and goes up by one per request, back to 0
- * after SHARE_SESSION_NOT_FOUND or INVALID_SHARE_SESSION_EPOCH; only records inside the
- * AcquiredRecords ranges are delivered.
- * Samsa's simplification: one connection, to the given broker, serves as both the group
- * coordinator and the partitions' leader (a single node, or a broker that is both).
+ * after SHARE_SESSION_NOT_FOUND or INVALID_SHARE_SESSION_EPOCH; a leader that cannot be reached or
+ * answers NOT_LEADER_OR_FOLLOWER makes the client refresh its metadata and open a new session at
+ * the new leader; acknowledgements of records acquired from a leader that is gone fail (they are
+ * reported in `ackErrors`, and the records are delivered again by the new leader); only records
+ * inside the AcquiredRecords ranges are delivered.
+ * Samsa's simplification: the leaders are fetched from one after the other in a poll.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
@@ -21,8 +25,8 @@ import { decodeRecordBatches } from '../protocol/records/record.js';
 import type { ShareAcknowledgeResponse } from '../protocol/generated/messages/share-acknowledge.js';
 import type { ShareFetchRequestInit, ShareFetchResponse } from '../protocol/generated/messages/share-fetch.js';
 import type { ShareGroupHeartbeatResponse } from '../protocol/generated/messages/share-group-heartbeat.js';
-import { fetchMetadata } from './admin.js';
-import { KafkaConnection } from './connection.js';
+import { ClusterClient } from './cluster-client.js';
+import type { KafkaConnection } from './connection.js';
 
 export const AcknowledgeType = { Gap: 0, Accept: 1, Release: 2, Reject: 3 } as const;
 export type AcknowledgeType = (typeof AcknowledgeType)[keyof typeof AcknowledgeType];
@@ -30,6 +34,10 @@ export type AcknowledgeType = (typeof AcknowledgeType)[keyof typeof AcknowledgeT
 const SHARE_GROUP_HEARTBEAT = 76;
 const SHARE_FETCH = 78;
 const SHARE_ACKNOWLEDGE = 79;
+/** Errors after which the coordinator is looked up again. */
+const COORDINATOR_MOVED: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
+/** Partition errors after which the metadata is refreshed. */
+const LEADER_MOVED: ReadonlySet<number> = new Set([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.FENCED_LEADER_EPOCH, ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.LEADER_NOT_AVAILABLE]);
 
 export interface ShareRecord {
   topic: string;
@@ -42,7 +50,7 @@ export interface ShareRecord {
 }
 
 export interface ShareConsumerOptions {
-  /** "host:port" of the broker. */
+  /** "host:port" of a broker, or several separated by commas (the bootstrap servers). */
   broker: string;
   groupId: string;
   topics: readonly string[];
@@ -52,36 +60,48 @@ export interface ShareConsumerOptions {
   maxBytes?: number;
 }
 
+/** One share session, with one leader. */
+interface Session {
+  epoch: number;
+  /** "topicId:partition" of the partitions in the session. */
+  partitions: Set<string>;
+}
+
+type Acks = Map<string, Map<bigint, number>>;
+
 export class ShareConsumer {
   readonly memberId = randomUuid();
   memberEpoch = 0;
   /** topic id → partitions, as the coordinator last assigned. */
   assignment = new Map<string, number[]>();
-  /** Acknowledgement errors reported by the broker (partition key → error code), for inspection. */
+  /** Acknowledgement errors reported by the brokers (or a lost leader), for inspection. */
   readonly ackErrors: { topicId: string; partition: number; errorCode: number }[] = [];
-  private sessionEpoch = 0;
-  private inSession = new Set<string>();
+  private readonly cluster: ClusterClient;
+  private coordinator: KafkaConnection | null = null;
+  /** Share sessions by leader node id. */
+  private readonly sessions = new Map<number, Session>();
+  /** "topicId:partition" → the node its delivered records were acquired from. */
+  private readonly acquiredFrom = new Map<string, number>();
   private readonly names = new Map<string, string>();
   private readonly ids = new Map<string, string>();
   /** "topicId:partition" → offset → type, waiting to be sent. */
-  private pending = new Map<string, Map<bigint, number>>();
+  private pending: Acks = new Map();
   /** Delivered by the last poll and not marked yet (accepted implicitly). */
   private delivered: ShareRecord[] = [];
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  private staleMetadata = false;
   private closed = false;
 
-  private constructor(
-    private readonly conn: KafkaConnection,
-    private readonly opts: ShareConsumerOptions,
-  ) {}
+  private constructor(private readonly opts: ShareConsumerOptions) {
+    this.cluster = new ClusterClient({ bootstrap: opts.broker.split(',').map((b) => b.trim()).filter((b) => b !== ''), clientId: opts.clientId ?? 'samsa-share-consumer' });
+  }
 
   static async connect(opts: ShareConsumerOptions): Promise<ShareConsumer> {
-    const conn = await KafkaConnection.open(opts.broker, { clientId: opts.clientId ?? 'samsa-share-consumer' });
-    const c = new ShareConsumer(conn, opts);
+    const c = new ShareConsumer(opts);
     try {
       await c.heartbeat();
     } catch (e) {
-      conn.close();
+      c.kill();
       throw e;
     }
     return c;
@@ -95,38 +115,169 @@ export class ShareConsumer {
     this.delivered = this.delivered.filter((r) => r !== record);
   }
 
-  /** Fetches the next records (acknowledging the previous ones on the way). */
+  /** Fetches the next records from every assigned partition's leader (acknowledging the previous ones on the way). */
   async poll(): Promise<ShareRecord[]> {
     this.acceptDelivered();
     const parts = [...this.assignment].flatMap(([topicId, ps]) => ps.map((p) => `${topicId}:${p}`));
     if (parts.length === 0) return [];
-    const opening = this.sessionEpoch === 0;
+    const byLeader = await this.leadersOf(parts);
+    for (const [leader, keys] of byLeader) for (const k of keys) this.leaderMoved(k, leader);
+    const out: ShareRecord[] = [];
+    for (const [leader, keys] of byLeader) out.push(...(await this.fetchFrom(leader, keys)));
+    this.delivered = [...out];
+    return out;
+  }
+
+  /** Sends the pending acknowledgements now (ShareAcknowledge); resolves with the per-partition error codes. */
+  async commit(): Promise<number[]> {
+    this.acceptDelivered();
+    const codes: number[] = [];
+    for (const [leader, acks] of this.acksByLeader()) codes.push(...(await this.acknowledge(leader, acks, false)));
+    return codes;
+  }
+
+  /** Acknowledges what is pending, closes the share sessions, leaves the group and disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.acceptDelivered();
+    this.stopHeartbeats();
+    try {
+      const byLeader = this.acksByLeader();
+      for (const leader of this.sessions.keys()) await this.acknowledge(leader, byLeader.get(leader) ?? new Map(), true).catch(() => undefined);
+      const conn = await this.coordinatorConnection();
+      await conn.request<ShareGroupHeartbeatResponse>(SHARE_GROUP_HEARTBEAT, 0, { groupId: this.opts.groupId, memberId: this.memberId, memberEpoch: -1, rackId: null, subscribedTopicNames: null });
+    } finally {
+      this.closed = true;
+      this.cluster.close();
+    }
+  }
+
+  /** Drops the connections without acknowledging or leaving (a consumer that dies). */
+  kill(): void {
+    this.stopHeartbeats();
+    this.closed = true;
+    this.cluster.close();
+  }
+
+  // ------------------------------------------------------------------------------ internals
+
+  private async heartbeat(): Promise<void> {
+    if (this.closed) return;
+    const joining = this.memberEpoch === 0;
+    let next = 0;
+    try {
+      if (joining) {
+        const md = await this.cluster.refresh();
+        for (const t of md.topics.values()) {
+          this.names.set(t.topicId, t.name);
+          this.ids.set(t.name, t.topicId);
+        }
+      }
+      const conn = await this.coordinatorConnection();
+      const res = await conn.request<ShareGroupHeartbeatResponse>(SHARE_GROUP_HEARTBEAT, 0, {
+        groupId: this.opts.groupId,
+        memberId: this.memberId,
+        memberEpoch: this.memberEpoch,
+        rackId: null,
+        subscribedTopicNames: joining ? [...this.opts.topics] : null,
+      });
+      next = res.heartbeatIntervalMs > 0 ? res.heartbeatIntervalMs : 5000;
+      if (res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || res.errorCode === ErrorCode.FENCED_MEMBER_EPOCH) {
+        this.memberEpoch = 0;
+        next = 0;
+      } else if (COORDINATOR_MOVED.has(res.errorCode)) {
+        this.coordinator = null;
+        next = 200;
+      } else if (res.errorCode !== ErrorCode.NONE) {
+        if (joining && this.heartbeatTimer === null) throw new Error(`ShareGroupHeartbeat failed: error ${res.errorCode} ${res.errorMessage ?? ''}`);
+      } else {
+        this.memberEpoch = res.memberEpoch;
+        if (res.assignment !== null) this.assignment = new Map(res.assignment.topicPartitions.map((t) => [t.topicId, [...t.partitions].sort((a, b) => a - b)]));
+      }
+    } catch (e) {
+      // The coordinator could not be reached: find it again soon (the first join reports the error).
+      if (this.heartbeatTimer === null && joining) throw e;
+      this.coordinator = null;
+      next = 200;
+    }
+    if (!this.closed) {
+      this.heartbeatTimer = setTimeout(() => void this.heartbeat().catch(() => undefined), next);
+      this.heartbeatTimer.unref();
+    }
+  }
+
+  private async coordinatorConnection(): Promise<KafkaConnection> {
+    if (this.coordinator !== null && !this.coordinator.client.closed) return this.coordinator;
+    this.coordinator = await this.cluster.coordinator(this.opts.groupId);
+    return this.coordinator;
+  }
+
+  private stopHeartbeats(): void {
+    if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  /** The assigned partitions grouped by their leader's node id (leaderless ones are left out this time). */
+  private async leadersOf(parts: readonly string[]): Promise<Map<number, string[]>> {
+    const md = this.staleMetadata ? await this.cluster.refresh() : await this.cluster.metadata();
+    this.staleMetadata = false;
+    const out = new Map<number, string[]>();
+    for (const k of parts) {
+      const { topicId, partition } = splitKey(k);
+      const name = this.names.get(topicId);
+      const leader = name === undefined ? -1 : (md.topics.get(name)?.partitions[partition]?.leader ?? -1);
+      if (leader < 0) {
+        this.staleMetadata = true;
+        continue;
+      }
+      let list = out.get(leader);
+      if (!list) out.set(leader, (list = []));
+      list.push(k);
+    }
+    return out;
+  }
+
+  /** One ShareFetch to `leader` for `keys` (with the pending acknowledgements of records acquired there). */
+  private async fetchFrom(leader: number, keys: readonly string[]): Promise<ShareRecord[]> {
+    let session = this.sessions.get(leader);
+    if (session === undefined) this.sessions.set(leader, (session = { epoch: 0, partitions: new Set() }));
+    const opening = session.epoch === 0;
+    const acks = opening ? new Map<string, Map<bigint, number>>() : this.takeAcks(leader);
+    const forgotten = [...session.partitions].filter((k) => !keys.includes(k));
     const req: ShareFetchRequestInit = {
       groupId: this.opts.groupId,
       memberId: this.memberId,
-      shareSessionEpoch: this.sessionEpoch,
+      shareSessionEpoch: session.epoch,
       maxWaitMs: this.opts.maxWaitMs ?? 500,
       minBytes: 1,
       maxBytes: this.opts.maxBytes ?? 1024 * 1024,
-      topics: this.byTopic(parts, opening ? new Map() : this.pending),
-      forgottenTopicsData: this.byTopic([...this.inSession].filter((k) => !parts.includes(k)), new Map()).map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => p.partitionIndex) })),
+      topics: this.byTopic(keys, acks),
+      forgottenTopicsData: this.byTopic(forgotten, new Map()).map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => p.partitionIndex) })),
     };
-    const sent = opening ? new Map<string, Map<bigint, number>>() : this.pending;
-    if (!opening) this.pending = new Map();
-    const res = await this.conn.request<ShareFetchResponse>(SHARE_FETCH, 0, req);
-    if (res.errorCode !== ErrorCode.NONE) {
-      for (const [k, m] of sent) for (const [o, t] of m) this.markKey(k, o, t);
-      if (res.errorCode === ErrorCode.SHARE_SESSION_NOT_FOUND || res.errorCode === ErrorCode.INVALID_SHARE_SESSION_EPOCH) this.sessionEpoch = 0;
+    let res: ShareFetchResponse;
+    try {
+      const conn = await this.cluster.broker(leader);
+      res = await conn.request<ShareFetchResponse>(SHARE_FETCH, 0, req);
+    } catch {
+      this.leaderLost(leader, acks);
       return [];
     }
-    this.sessionEpoch = this.sessionEpoch >= 0x7fffffff ? 1 : this.sessionEpoch + 1;
-    this.inSession = new Set(parts);
+    if (res.errorCode !== ErrorCode.NONE) {
+      for (const [k, m] of acks) for (const [o, t] of m) this.markKey(k, o, t);
+      if (res.errorCode === ErrorCode.SHARE_SESSION_NOT_FOUND || res.errorCode === ErrorCode.INVALID_SHARE_SESSION_EPOCH) session.epoch = 0;
+      return [];
+    }
+    session.epoch = session.epoch >= 0x7fffffff ? 1 : session.epoch + 1;
+    session.partitions.clear();
+    for (const k of keys) session.partitions.add(k);
     const out: ShareRecord[] = [];
     for (const t of res.responses) {
       const topic = this.names.get(t.topicId) ?? t.topicId;
       for (const p of t.partitions) {
         if (p.acknowledgeErrorCode !== ErrorCode.NONE) this.ackErrors.push({ topicId: t.topicId, partition: p.partitionIndex, errorCode: p.acknowledgeErrorCode });
+        if (LEADER_MOVED.has(p.errorCode)) this.staleMetadata = true;
         if (p.acquiredRecords.length === 0 || p.records === null) continue;
+        this.acquiredFrom.set(`${t.topicId}:${p.partitionIndex}`, leader);
         const byOffset = new Map<bigint, ShareRecord>();
         for (const b of decodeRecordBatches(p.records)) {
           if (b.isControl) continue;
@@ -141,75 +292,85 @@ export class ShareConsumer {
         }
       }
     }
-    this.delivered = [...out];
     return out;
   }
 
-  /** Sends the pending acknowledgements now (ShareAcknowledge); resolves with the per-partition error codes. */
-  async commit(): Promise<number[]> {
-    this.acceptDelivered();
-    return this.acknowledge(false);
+  /** Records of `k` acquired from another leader than its current one: their pending acknowledgements fail (that acquisition is gone). */
+  private leaderMoved(k: string, leader: number): void {
+    const from = this.acquiredFrom.get(k);
+    if (from === undefined || from === leader) return;
+    this.acquiredFrom.delete(k);
+    if (!this.pending.has(k)) return;
+    this.pending.delete(k);
+    const { topicId, partition } = splitKey(k);
+    this.ackErrors.push({ topicId, partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
   }
 
-  /** Acknowledges what is pending, closes the share session, leaves the group and disconnects. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.acceptDelivered();
-    this.stopHeartbeats();
+  /** A leader could not be reached: its session is gone, the acknowledgements sent to it failed, the metadata is stale. */
+  private leaderLost(leader: number, sent: Acks): void {
+    this.sessions.delete(leader);
+    this.staleMetadata = true;
+    for (const [k, m] of [...sent, ...this.takeAcks(leader)]) {
+      if (m.size === 0) continue;
+      const { topicId, partition } = splitKey(k);
+      this.ackErrors.push({ topicId, partition, errorCode: ErrorCode.NETWORK_EXCEPTION });
+    }
+    for (const [k, from] of [...this.acquiredFrom]) if (from === leader) this.acquiredFrom.delete(k);
+  }
+
+  private async acknowledge(leader: number, acks: Acks, final: boolean): Promise<number[]> {
+    const session = this.sessions.get(leader);
+    if (session === undefined || session.epoch === 0 || (acks.size === 0 && !final)) {
+      for (const [k, m] of acks) for (const [o, t] of m) this.markKey(k, o, t);
+      return [];
+    }
+    for (const k of acks.keys()) this.pending.delete(k);
+    let res: ShareAcknowledgeResponse;
     try {
-      if (this.sessionEpoch > 0) await this.acknowledge(true);
-      await this.conn.request<ShareGroupHeartbeatResponse>(SHARE_GROUP_HEARTBEAT, 0, { groupId: this.opts.groupId, memberId: this.memberId, memberEpoch: -1, rackId: null, subscribedTopicNames: null });
-    } finally {
-      this.closed = true;
-      this.conn.close();
+      const conn = await this.cluster.broker(leader);
+      res = await conn.request<ShareAcknowledgeResponse>(SHARE_ACKNOWLEDGE, 0, {
+        groupId: this.opts.groupId,
+        memberId: this.memberId,
+        shareSessionEpoch: final ? -1 : session.epoch,
+        topics: this.byTopic([...acks.keys()], acks).map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })) })),
+      });
+    } catch {
+      this.leaderLost(leader, acks);
+      return [...acks.keys()].map(() => ErrorCode.NETWORK_EXCEPTION);
     }
+    if (res.errorCode !== ErrorCode.NONE) {
+      if (res.errorCode === ErrorCode.SHARE_SESSION_NOT_FOUND || res.errorCode === ErrorCode.INVALID_SHARE_SESSION_EPOCH) session.epoch = 0;
+      return [res.errorCode];
+    }
+    if (final) this.sessions.delete(leader);
+    else session.epoch = session.epoch >= 0x7fffffff ? 1 : session.epoch + 1;
+    const codes = res.responses.flatMap((t) => t.partitions.map((p) => p.errorCode));
+    for (const t of res.responses) for (const p of t.partitions) if (LEADER_MOVED.has(p.errorCode)) this.staleMetadata = true;
+    return codes;
   }
 
-  /** Drops the connection without acknowledging or leaving (a consumer that dies). */
-  kill(): void {
-    this.stopHeartbeats();
-    this.closed = true;
-    this.conn.close();
+  /** The pending acknowledgements by the leader their records were acquired from. */
+  private acksByLeader(): Map<number, Acks> {
+    const out = new Map<number, Acks>();
+    for (const [k, m] of this.pending) {
+      const leader = this.acquiredFrom.get(k);
+      if (leader === undefined) continue;
+      let acks = out.get(leader);
+      if (!acks) out.set(leader, (acks = new Map()));
+      acks.set(k, m);
+    }
+    return out;
   }
 
-  // ------------------------------------------------------------------------------ internals
-
-  private async heartbeat(): Promise<void> {
-    if (this.closed) return;
-    const joining = this.memberEpoch === 0;
-    if (joining) {
-      const md = await fetchMetadata(this.conn, this.opts.topics);
-      for (const t of md.topics.values()) {
-        this.names.set(t.topicId, t.name);
-        this.ids.set(t.name, t.topicId);
-      }
+  /** Removes and returns the pending acknowledgements of records acquired from `leader`. */
+  private takeAcks(leader: number): Acks {
+    const out: Acks = new Map();
+    for (const [k, m] of [...this.pending]) {
+      if (this.acquiredFrom.get(k) !== leader) continue;
+      out.set(k, m);
+      this.pending.delete(k);
     }
-    const res = await this.conn.request<ShareGroupHeartbeatResponse>(SHARE_GROUP_HEARTBEAT, 0, {
-      groupId: this.opts.groupId,
-      memberId: this.memberId,
-      memberEpoch: this.memberEpoch,
-      rackId: null,
-      subscribedTopicNames: joining ? [...this.opts.topics] : null,
-    });
-    let next = res.heartbeatIntervalMs > 0 ? res.heartbeatIntervalMs : 5000;
-    if (res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || res.errorCode === ErrorCode.FENCED_MEMBER_EPOCH) {
-      this.memberEpoch = 0;
-      next = 0;
-    } else if (res.errorCode !== ErrorCode.NONE) {
-      if (joining && this.heartbeatTimer === null) throw new Error(`ShareGroupHeartbeat failed: error ${res.errorCode} ${res.errorMessage ?? ''}`);
-    } else {
-      this.memberEpoch = res.memberEpoch;
-      if (res.assignment !== null) this.assignment = new Map(res.assignment.topicPartitions.map((t) => [t.topicId, [...t.partitions].sort((a, b) => a - b)]));
-    }
-    if (!this.closed) {
-      this.heartbeatTimer = setTimeout(() => void this.heartbeat().catch(() => undefined), next);
-      this.heartbeatTimer.unref();
-    }
-  }
-
-  private stopHeartbeats(): void {
-    if (this.heartbeatTimer !== null) clearTimeout(this.heartbeatTimer);
-    this.heartbeatTimer = null;
+    return out;
   }
 
   private acceptDelivered(): void {
@@ -218,25 +379,6 @@ export class ShareConsumer {
       if (id !== undefined) this.mark(id, r.partition, r.offset, AcknowledgeType.Accept);
     }
     this.delivered = [];
-  }
-
-  private async acknowledge(final: boolean): Promise<number[]> {
-    if (this.pending.size === 0 && !final) return [];
-    if (this.sessionEpoch === 0) return [];
-    const sent = this.pending;
-    this.pending = new Map();
-    const res = await this.conn.request<ShareAcknowledgeResponse>(SHARE_ACKNOWLEDGE, 0, {
-      groupId: this.opts.groupId,
-      memberId: this.memberId,
-      shareSessionEpoch: final ? -1 : this.sessionEpoch,
-      topics: this.byTopic([...sent.keys()], sent).map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })) })),
-    });
-    if (res.errorCode !== ErrorCode.NONE) {
-      if (res.errorCode === ErrorCode.SHARE_SESSION_NOT_FOUND || res.errorCode === ErrorCode.INVALID_SHARE_SESSION_EPOCH) this.sessionEpoch = 0;
-      return [res.errorCode];
-    }
-    if (!final) this.sessionEpoch = this.sessionEpoch >= 0x7fffffff ? 1 : this.sessionEpoch + 1;
-    return res.responses.flatMap((t) => t.partitions.map((p) => p.errorCode));
   }
 
   private mark(topicId: string, partition: number, offset: bigint, type: number): void {
@@ -250,17 +392,21 @@ export class ShareConsumer {
   }
 
   /** Request topics for `keys` ("topicId:partition"), each with its acknowledgement batches from `acks`. */
-  private byTopic(keys: readonly string[], acks: Map<string, Map<bigint, number>>): { topicId: string; partitions: { partitionIndex: number; partitionMaxBytes: number; acknowledgementBatches: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] }[] }[] {
+  private byTopic(keys: readonly string[], acks: Acks): { topicId: string; partitions: { partitionIndex: number; partitionMaxBytes: number; acknowledgementBatches: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] }[] }[] {
     const topics = new Map<string, { partitionIndex: number; partitionMaxBytes: number; acknowledgementBatches: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] }[]>();
     for (const k of new Set([...keys, ...acks.keys()])) {
-      const sep = k.lastIndexOf(':');
-      const topicId = k.slice(0, sep);
+      const { topicId, partition } = splitKey(k);
       let list = topics.get(topicId);
       if (!list) topics.set(topicId, (list = []));
-      list.push({ partitionIndex: Number(k.slice(sep + 1)), partitionMaxBytes: this.opts.maxBytes ?? 1024 * 1024, acknowledgementBatches: batchesOf(acks.get(k)) });
+      list.push({ partitionIndex: partition, partitionMaxBytes: this.opts.maxBytes ?? 1024 * 1024, acknowledgementBatches: batchesOf(acks.get(k)) });
     }
     return [...topics].map(([topicId, partitions]) => ({ topicId, partitions }));
   }
+}
+
+function splitKey(k: string): { topicId: string; partition: number } {
+  const sep = k.lastIndexOf(':');
+  return { topicId: k.slice(0, sep), partition: Number(k.slice(sep + 1)) };
 }
 
 /** Contiguous offsets become one batch (one type when all agree, else one per offset). */

@@ -111,6 +111,9 @@ const own: ConfigKeyDef[] = [
   { name: 'group.share.auto.offset.reset', type: ConfigType.string, defaultValue: 'latest', validate: oneOf('latest', 'earliest') },
   { name: 'share.coordinator.state.topic.num.partitions', type: ConfigType.int, defaultValue: 50, validate: atLeast(1), readOnly: true },
   { name: 'share.coordinator.state.topic.segment.bytes', type: ConfigType.int, defaultValue: 104857600, validate: atLeast(1) },
+  // In a cluster (etcd.endpoints): the replication of __share_group_state, as Kafka's.
+  { name: 'share.coordinator.state.topic.replication.factor', type: ConfigType.short, defaultValue: 3, validate: atLeast(1) },
+  { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, validate: atLeast(1) },
   { name: 'transaction.state.log.num.partitions', type: ConfigType.int, defaultValue: 50, validate: atLeast(1) },
   { name: 'transaction.state.log.replication.factor', type: ConfigType.short, defaultValue: 3, validate: atLeast(1) },
   { name: 'transaction.state.log.min.isr', type: ConfigType.int, defaultValue: 2, validate: atLeast(1) },
@@ -196,8 +199,6 @@ const own: ConfigKeyDef[] = [
   { name: 'num.replica.fetchers', type: ConfigType.int, defaultValue: 1, inert: true },
   { name: 'socket.send.buffer.bytes', type: ConfigType.int, defaultValue: 102400, inert: true },
   { name: 'socket.receive.buffer.bytes', type: ConfigType.int, defaultValue: 102400, inert: true },
-  { name: 'share.coordinator.state.topic.replication.factor', type: ConfigType.short, defaultValue: 3, inert: true },
-  { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, inert: true },
   { name: 'metadata.log.dir', type: ConfigType.string, defaultValue: null, inert: true },
   // Observability (docs/observability.md). Samsa's own: an HTTP listener for /metrics (Prometheus)
   // and /health/live, /health/ready; off unless set (e.g. http://127.0.0.1:9644).

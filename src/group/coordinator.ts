@@ -16,7 +16,9 @@
  * written at generation boundaries, and a live group is not rebuilt from it.
  * A committed offset of a group id with no group yet (a simple consumer's commit, replayed or
  * loaded) creates an Empty classic group for it, as Kafka does, so it is listed and described.
- * The per-API logic lives in join.ts, membership.ts, offsets.ts and admin.ts.
+ * The per-API logic lives in join.ts, membership.ts, offsets.ts and admin.ts. Share groups live
+ * beside the map (share/share-groups.ts, attached as a GroupShard): their records go through this
+ * coordinator's runtime and partitions, are replayed into the shard, and follow the same loads.
  *
  * Kafka's rule in a cluster: this broker coordinates the groups of the `__consumer_offsets`
  * partitions it leads. Becoming leader of one loads it (replay of its log; the partition's groups
@@ -50,6 +52,18 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 
 export type GroupCoordinatorDeps = CoordinatorDeps<GroupCoordinatorSettings>;
 
+/**
+ * Groups kept beside this coordinator's map whose records live in its partitions (share groups,
+ * share/share-groups.ts): their records are replayed into it, and it follows the partitions' loads.
+ */
+export interface GroupShard {
+  replay(record: Extract<DecodedCoordinatorRecord, { type: 'share' }>['record'], loading: boolean): void;
+  /** A partition finished loading: `inPartition` tells its group ids. */
+  loaded(inPartition: (groupId: string) => boolean): void;
+  /** A partition was unloaded (or the coordinator shut down: every group). */
+  unloaded(inPartition: (groupId: string) => boolean): void;
+}
+
 export class GroupCoordinator implements GroupRuntime {
   readonly scheduler: Scheduler;
   readonly logger: Logger;
@@ -74,6 +88,8 @@ export class GroupCoordinator implements GroupRuntime {
   readonly topicCatalog: TopicCatalog;
   /** Whether a KIP-932 share group has this id (share groups are hosted beside this map: share/share-groups.ts). */
   private shareGroupLookup: (groupId: string) => boolean = () => false;
+  /** Share groups (attached by the share services). */
+  private shareShard: GroupShard | null = null;
 
   constructor(private readonly deps: GroupCoordinatorDeps, opts: { settings?: Partial<GroupSettings> } = {}) {
     this.scheduler = deps.scheduler;
@@ -103,6 +119,11 @@ export class GroupCoordinator implements GroupRuntime {
     );
   }
 
+  /** Attaches the share groups' shard (before `start`, so loading replays their records into it). */
+  attachShareShard(shard: GroupShard): void {
+    this.shareShard = shard;
+  }
+
   /** Replays the existing `__consumer_offsets` partitions and starts the retention checks. */
   start(): void {
     this.deps.metadata.onTopicDeleted((t) => this.onTopicDeleted(t));
@@ -120,6 +141,7 @@ export class GroupCoordinator implements GroupRuntime {
     }
     this.groups.clear();
     this.offsets.clear();
+    this.shareShard?.unloaded(() => true);
   }
 
   get isActive(): boolean {
@@ -370,6 +392,10 @@ export class GroupCoordinator implements GroupRuntime {
   /** Applies one record; `loaded` collects the groups a partition load touched (null for live writes). */
   private replay(d: DecodedCoordinatorRecord, loaded: Set<Group> | null): void {
     if (d.type === 'other') return;
+    if (d.type === 'share') {
+      this.shareShard?.replay(d.record, loaded !== null);
+      return;
+    }
     if (d.type === 'consumer') {
       this.replayConsumer(d.group, d, loaded);
       return;
@@ -476,6 +502,7 @@ export class GroupCoordinator implements GroupRuntime {
       this.groups.delete(g.groupId);
     }
     this.offsets.unload(index, inPartition);
+    this.shareShard?.unloaded(inPartition);
   }
 
   private load(p: InternalPartition): void {
@@ -504,6 +531,8 @@ export class GroupCoordinator implements GroupRuntime {
         }
         if (open > 0) this.logger.info(`Recovered ${open} offsets of open transactions in ${OFFSETS_TOPIC}-${p.index}`);
         for (const g of loaded) this.onGroupLoaded(g);
+        const n = this.numPartitions();
+        this.shareShard?.loaded((groupId) => partitionForGroup(groupId, n) === p.index);
         // Offsets are only committed for existing topics: any left for a missing topic belong to
         // one deleted while this partition was loading, or just before a crash.
         removeOffsetsOf(this, [...loaded], (topic) => this.deps.metadata.partitionCount(topic) === undefined, 'of deleted topics');

@@ -2,11 +2,12 @@
  * The records the group coordinator writes to `__consumer_offsets`, in Kafka's formats: the key
  * and value are each an int16 schema version followed by the generated struct. Key versions 0
  * and 1 are offset commits, 2 is group metadata, 3-8 KIP-848 consumer groups
- * (consumer/consumer-records.ts); later ones (share groups) are recognised and ignored. A null
- * value is a tombstone.
+ * (consumer/consumer-records.ts), 9-15 KIP-932 share groups (share/share-records.ts); later ones
+ * are recognised and ignored. A null value is a tombstone.
  */
 import type { CoordinatorRecord } from '../coordinator/runtime.js';
 import { decodeConsumerRecord, isConsumerRecordKey, type DecodedConsumerRecord } from './consumer/consumer-records.js';
+import { decodeShareRecord, isShareRecordKey, type DecodedShareRecord } from './share/share-records.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
 import { decodeOffsetCommitKey, encodeOffsetCommitKey } from '../protocol/generated/internal/offset-commit-key.js';
@@ -42,6 +43,7 @@ export type DecodedCoordinatorRecord =
   | { type: 'offset'; group: string; topic: string; partition: number; value: CommittedOffset | null }
   | { type: 'group'; group: string; value: GroupMetadataValue | null }
   | { type: 'consumer'; group: string; record: DecodedConsumerRecord }
+  | { type: 'share'; group: string; record: DecodedShareRecord }
   | { type: 'other'; keyVersion: number };
 
 function versioned(version: number, body: (w: Writer) => void): Buffer {
@@ -126,6 +128,10 @@ export function decodeCoordinatorRecord(key: Buffer, value: Buffer | null): Deco
   if (isConsumerRecordKey(keyVersion)) {
     const record = decodeConsumerRecord(keyVersion, kr, value);
     return { type: 'consumer', group: record.group, record };
+  }
+  if (isShareRecordKey(keyVersion)) {
+    const record = decodeShareRecord(keyVersion, kr, value);
+    return { type: 'share', group: record.group, record };
   }
   return { type: 'other', keyVersion };
 }

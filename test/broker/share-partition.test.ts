@@ -90,3 +90,16 @@ test('malformed acknowledgement batches are INVALID_REQUEST', () => {
   assert.throws(() => sp.acknowledge('m', 2, 0, [1]), (e: Error & { code?: number }) => e.code === 42);
   assert.throws(() => sp.acknowledge('m', 0, 0, [7]), (e: Error & { code?: number }) => e.code === 42);
 });
+
+test('an acquisition is a change to persist (its raised delivery count); a record persisted at the limit is archived on reload, not delivered again', () => {
+  const sp = new SharePartition(settings, { startOffset: 0, batches: [] });
+  const l = log([[0, 2]]);
+  const before = sp.changes;
+  assert.equal(sp.acquire('m', l, 1 << 20).ranges.length, 1);
+  assert.ok(sp.changes > before, 'the acquisition is persisted before the records go out');
+  assert.deepEqual(sp.persisted().batches, [{ firstOffset: 0, lastOffset: 1, deliveryState: 0, deliveryCount: 1 }]);
+  // Offset 0 was in flight for the last time (count 3 = the limit) at a crash, offset 1 for its second delivery.
+  const reloaded = new SharePartition(settings, { startOffset: 0, batches: [{ firstOffset: 0, lastOffset: 0, deliveryState: 0, deliveryCount: 3 }, { firstOffset: 1, lastOffset: 1, deliveryState: 0, deliveryCount: 2 }] });
+  assert.equal(reloaded.startOffset, 1, 'offset 0 archived');
+  assert.deepEqual(reloaded.acquire('m', l, 1 << 20).ranges, [{ firstOffset: 1, lastOffset: 1, deliveryCount: 3 }]);
+});

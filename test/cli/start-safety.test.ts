@@ -182,7 +182,7 @@ test("Kafka's sample KRaft server.properties starts, warning about the settings 
     assert.equal(child.exitCode, null, `the broker exited ${child.exitCode}:\n${out}${err}`);
     assert.match(out, /is up: PLAINTEXT:\/\/localhost:9092 \(bound to port \d+\), CONTROLLER:\/\/localhost:9093 \(bound to port \d+\)/);
     assert.equal(logged(err, 'warn', /^Ignoring process\.roles, controller\.quorum\.bootstrap\.servers, controller\.quorum\.voters, controller\.listener\.names: Samsa runs as a single node/).length, 1, err);
-    assert.equal(logged(err, 'warn', /^Ignoring num\.network\.threads, num\.io\.threads, socket\.send\.buffer\.bytes, socket\.receive\.buffer\.bytes, num\.recovery\.threads\.per\.data\.dir, share\.coordinator\.state\.topic\.replication\.factor, share\.coordinator\.state\.topic\.min\.isr: accepted for compatibility/).length, 1, err);
+    assert.equal(logged(err, 'warn', /^Ignoring num\.network\.threads, num\.io\.threads, socket\.send\.buffer\.bytes, socket\.receive\.buffer\.bytes, num\.recovery\.threads\.per\.data\.dir: accepted for compatibility/).length, 1, err);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     await exited;

@@ -5,6 +5,8 @@
  * - ShareGroupDescribe: DESCRIBE on each group (a denied one answers GROUP_AUTHORIZATION_FAILED);
  * - ShareFetch, ShareAcknowledge: READ on the group (else GROUP_AUTHORIZATION_FAILED) and READ on
  *   each topic.
+ * - ReadShareGroupState, WriteShareGroupState (inter-broker): CLUSTER_ACTION on the cluster (else
+ *   CLUSTER_AUTHORIZATION_FAILED).
  * Samsa's deviation: a ShareFetch/ShareAcknowledge naming a topic the principal may not read is
  * refused as a whole with TOPIC_AUTHORIZATION_FAILED (Kafka answers those partitions only).
  */
@@ -13,7 +15,7 @@ import type { ShareGroupDescribeRequest, ShareGroupDescribeResponseInit } from '
 import type { ShareGroupHeartbeatRequest } from '../../protocol/generated/messages/share-group-heartbeat.js';
 import { AclOperation, AUTHORIZED_OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 import { perResource, type AccessRule } from './access-rule.js';
-import { topicResource, type Action } from './authorizer.js';
+import { CLUSTER_RESOURCE, topicResource, type Action } from './authorizer.js';
 import { groupAction } from './group-access-rules.js';
 
 /** READ (or `op`) on the group, then `topicOp` on each topic: the first refusal wins. */
@@ -50,4 +52,14 @@ const shareGroupDescribe = perResource<ShareGroupDescribeRequest, ShareGroupDesc
   }),
 });
 
-export const shareAccessRules: readonly AccessRule<unknown, unknown>[] = [shareGroupHeartbeat, shareGroupDescribe, shareFetch, shareAcknowledge] as AccessRule<unknown, unknown>[];
+/** An inter-broker API: CLUSTER_ACTION on the cluster. */
+function clusterAction(apiKey: number): AccessRule<unknown, unknown> {
+  return {
+    apiKey,
+    check(_ctx, _req, authorize) {
+      return authorize([{ operation: AclOperation.CLUSTER_ACTION, resource: CLUSTER_RESOURCE }])[0] === true ? undefined : { kind: 'deny', errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
+    },
+  };
+}
+
+export const shareAccessRules: readonly AccessRule<unknown, unknown>[] = [shareGroupHeartbeat, shareGroupDescribe, shareFetch, shareAcknowledge, clusterAction(84), clusterAction(85)] as AccessRule<unknown, unknown>[];

@@ -3,6 +3,8 @@
  * Version notes: v0 is Kafka 4's (marked unstable there until share groups were finalised).
  * Errors are answered in the response with a message (UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH,
  * GROUP_MAX_SIZE_REACHED, GROUP_ID_NOT_FOUND for a group of another type, INVALID_REQUEST).
+ * The answer is sent once the heartbeat's ShareGroup* records are committed to
+ * `__consumer_offsets` (write errors are answered as the other group APIs answer them).
  * Served only when `group.coordinator.rebalance.protocols` includes `share`.
  */
 import { KafkaError } from '../../common/kafka-error.js';
@@ -29,10 +31,10 @@ export function shareGroupHeartbeatHandler(deps: GroupDeps & ShareDeps): ApiHand
     maxVersion: 0,
     decode: decodeShareGroupHeartbeatRequest,
     encode: encodeShareGroupHeartbeatResponse,
-    handle(ctx, req) {
+    async handle(ctx, req) {
       try {
         checkGroupRequest(deps.groups, req.groupId);
-        const a = deps.shareGroups.heartbeat({
+        const a = await deps.shareGroups.heartbeat({
           groupId: req.groupId,
           memberId: req.memberId,
           memberEpoch: req.memberEpoch,

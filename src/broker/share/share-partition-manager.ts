@@ -8,9 +8,16 @@
  * watermark, the default; earliest: the log start), and that initial state is persisted before
  * records are delivered. Acknowledgements are answered once the new state is persisted. A lock
  * expiry or a closed share session makes the records available again (persisted too).
+ * An acquisition is persisted before its records are returned (acquired records as Available
+ * with their raised delivery count), so records in flight at a crash come back with their count
+ * and `group.share.delivery.count.limit` still applies across crashes.
+ * A state write that fails drops the in-memory share-partition, which is read again on its next
+ * use (what a failed write changed is either durable or undone, never half of each).
  * A ShareFetch that acquires nothing waits up to its max wait for new records (or released ones).
  * A share-partition belongs to one leader epoch: after a leadership change it is read again from
- * the persisted state (its acquisitions are forgotten, so those records are delivered again).
+ * the persisted state at its share coordinator (share-persister.ts: its acquisitions are
+ * forgotten, so those records are delivered again, with their delivery counts); reads and writes
+ * carry the leader epoch, so a deposed leader's late writes are fenced (FENCED_LEADER_EPOCH).
  *
  * Samsa's deviation: `share.auto.offset.reset` is a broker-wide setting
  * (`group.share.auto.offset.reset`), not a per-group config.
@@ -22,6 +29,7 @@ import type { Scheduler } from '../../common/scheduler.js';
 import type { Partition } from '../partition.js';
 import { SharePartition, type Acquisition, type SharePartitionSettings } from './share-partition.js';
 import { partitionKey, ShareSessions } from './share-sessions.js';
+import type { SharePersister } from './share-persister.js';
 import type { ShareStateKey, ShareStateStore } from './share-state-store.js';
 
 export interface ShareManagerSettings extends SharePartitionSettings {
@@ -32,6 +40,8 @@ export interface ShareManagerDeps {
   partition(topic: string, index: number): Partition | undefined;
   topicName(topicId: string): string | undefined;
   readonly store: ShareStateStore;
+  /** Reads and writes share-partition state at its share coordinator (share-persister.ts). */
+  readonly persister: SharePersister;
   readonly scheduler: Scheduler;
   readonly logger: Logger;
   settings(): ShareManagerSettings;
@@ -53,8 +63,10 @@ export interface PartitionFetch {
 export class SharePartitionManager {
   readonly sessions = new ShareSessions();
   private readonly partitions = new Map<string, SharePartition>();
-  /** The leader epoch each share-partition was initialised at: a later epoch re-reads the persisted state. */
-  private readonly epochs = new Map<string, number>();
+  /** The leader epoch each share-partition was read at (its writes carry it; a later epoch reads the state again). */
+  private readonly readAt = new WeakMap<SharePartition, number>();
+  /** Share-partitions replaced (a leadership change, a failed write): requests still holding one write nothing more. */
+  private readonly retired = new WeakSet<SharePartition>();
   private readonly initializing = new Map<string, Promise<SharePartition>>();
   /** ShareFetches waiting for records (woken by released records). */
   private readonly waiters = new Set<() => void>();
@@ -72,8 +84,7 @@ export class SharePartitionManager {
   onTopicDeleted(topicId: string): void {
     for (const id of [...this.partitions.keys()]) {
       if (!id.includes(`\u0000${topicId}:`)) continue;
-      this.partitions.delete(id);
-      this.epochs.delete(id);
+      this.retire(id);
     }
     this.deps.store.forgetTopic(topicId).catch((e: unknown) => this.deps.logger.warn(`removing the share state of deleted topic ${topicId} failed: ${String(e)}`));
   }
@@ -202,12 +213,9 @@ export class SharePartitionManager {
   private get(key: ShareStateKey, p: Partition): Promise<SharePartition> {
     const id = this.id(key);
     const existing = this.partitions.get(id);
-    if (existing !== undefined && this.epochs.get(id) === p.leaderEpoch) return Promise.resolve(existing);
-    if (existing !== undefined) {
-      // Leadership moved away and back: what another leader persisted meanwhile is the state.
-      this.partitions.delete(id);
-      this.epochs.delete(id);
-    }
+    if (existing !== undefined && this.readAt.get(existing) === p.leaderEpoch) return Promise.resolve(existing);
+    // Leadership moved away and back: what another leader persisted meanwhile is the state.
+    if (existing !== undefined) this.retire(id);
     let pending = this.initializing.get(id);
     if (pending === undefined) {
       pending = this.initialize(key, p).finally(() => this.initializing.delete(id));
@@ -218,18 +226,39 @@ export class SharePartitionManager {
 
   private async initialize(key: ShareStateKey, p: Partition): Promise<SharePartition> {
     const settings = this.deps.settings();
-    const persisted = this.deps.store.read(key);
+    const epoch = p.leaderEpoch;
+    const persisted = await this.deps.persister.read(key, epoch);
     const start = settings.autoOffsetReset === 'earliest' ? p.logStartOffset : p.highWatermark;
     const sp = new SharePartition(settings, persisted ?? { startOffset: start, batches: [] });
+    this.readAt.set(sp, epoch);
     if (persisted === undefined) await this.persist(key, sp, p);
     this.partitions.set(this.id(key), sp);
-    this.epochs.set(this.id(key), p.leaderEpoch);
     this.deps.logger.debug(`share-partition ${key.groupId} ${p.topic}-${key.partition} initialised at ${sp.startOffset}${persisted ? ' (persisted state)' : ''}`);
     return sp;
   }
 
+  /**
+   * Persists the share-partition's state. When the write fails, the in-memory state (which may
+   * hold the change the caller is told failed) is dropped: the next request reads the durable
+   * state again (Kafka rolls the change back instead).
+   */
   private persist(key: ShareStateKey, sp: SharePartition, p: Partition): Promise<void> {
-    return this.deps.store.write(key, () => sp.persisted(), p.leaderEpoch);
+    if (this.retired.has(sp)) return Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `The state of share-partition ${key.groupId} ${p.topic}-${key.partition} is being read again`));
+    return this.deps.persister.write(key, () => sp.persisted(), this.readAt.get(sp) ?? p.leaderEpoch).catch((e: unknown) => {
+      const id = this.id(key);
+      if (this.partitions.get(id) === sp) {
+        this.retire(id);
+        this.deps.logger.warn(`persisting the state of share-partition ${key.groupId} ${p.topic}-${key.partition} failed (${e instanceof Error ? e.message : String(e)}): it will be read again from its share coordinator`);
+      }
+      throw e;
+    });
+  }
+
+  /** Forgets the share-partition `id` (read again on its next use); requests still holding it write nothing more. */
+  private retire(id: string): void {
+    const sp = this.partitions.get(id);
+    if (sp !== undefined) this.retired.add(sp);
+    this.partitions.delete(id);
   }
 
   private scheduleExpiry(key: ShareStateKey, sp: SharePartition, p: Partition, lockId: number): void {

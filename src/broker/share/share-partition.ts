@@ -35,7 +35,11 @@ export interface SharePartitionSettings {
   maxInFlight: number;
 }
 
-/** The durable part of the state (ShareSnapshot's fields): acquired records are stored as Available. */
+/**
+ * The durable part of the state (ShareSnapshot's fields): acquired records are stored as Available
+ * with their delivery count (raised by the acquisition), so after a crash they are delivered again
+ * and the delivery-count limit still counts the delivery the crash interrupted.
+ */
 export interface PersistedShareState {
   startOffset: number;
   batches: { firstOffset: number; lastOffset: number; deliveryState: number; deliveryCount: number }[];
@@ -88,7 +92,9 @@ export class SharePartition {
     this.end = initial.startOffset;
     for (const b of initial.batches) {
       for (let o = Math.max(b.firstOffset, this.start); o <= b.lastOffset; o++) {
-        const state = b.deliveryState === RecordState.Acknowledged || b.deliveryState === RecordState.Archived ? b.deliveryState : RecordState.Available;
+        // A record whose last delivery (at the limit) was interrupted by a crash is not delivered again.
+        const settled = b.deliveryState === RecordState.Acknowledged || b.deliveryState === RecordState.Archived;
+        const state: RecordState = settled ? (b.deliveryState as RecordState) : b.deliveryCount >= settings.deliveryCountLimit ? RecordState.Archived : RecordState.Available;
         this.inFlight.set(o, { state, deliveryCount: b.deliveryCount, memberId: null, lockId: 0 });
         this.end = Math.max(this.end, o + 1);
       }
@@ -159,6 +165,8 @@ export class SharePartition {
     }
     this.advanceStart();
     if (acquired.length === 0) return { records: EMPTY, ranges: [], lockId: 0 };
+    // The raised delivery counts are durable before the records go out (persisted as Available).
+    this.changes++;
     return { records: buf.subarray(0, used), ranges: this.rangesOf(acquired), lockId };
   }
 

@@ -1,18 +1,25 @@
 /**
- * Durable share-partition state (KIP-932's persister) in `__share_group_state`, in Kafka's record
- * formats: key ShareSnapshotKey (version 0: group id, topic id, partition), value
- * ShareSnapshotValue (start offset and state batches). The partition of a share-partition's
- * records is Kafka's: abs(hash("group:topicId:partition")) % the topic's partition count
- * (`share.coordinator.state.topic.num.partitions`). The topic is compacted, so the latest
- * snapshot of each key survives; the store is loaded (replayed) at start-up, and a write is
- * answered once committed (the coordinator runtime's rule), then replayed into the cache.
+ * The share coordinator (KIP-932): durable share-partition state in `__share_group_state`, in
+ * Kafka's record formats: key ShareSnapshotKey (version 0: group id, topic id, partition), value
+ * ShareSnapshotValue (leader epoch, start offset and state batches). The partition of a
+ * share-partition's records is Kafka's: abs(hash("group:topicId:partition")) % the topic's
+ * partition count (`share.coordinator.state.topic.num.partitions`). The topic is compacted, so
+ * the latest snapshot of each key survives.
  *
- * Samsa's deviations: Kafka's share coordinator serves ReadShareGroupState/WriteShareGroupState
- * RPCs and writes ShareUpdate records between snapshots; here the partition leader writes full
- * ShareSnapshot records itself (a "simple persister"), which must lead the state partition too:
- * on a cluster where another broker leads it the write fails with NOT_COORDINATOR. ShareUpdate
- * records (key version 1) are read back on load, applied over the snapshot they follow. A deleted
- * topic's share-partitions are tombstoned (Kafka's DeleteShareGroupState on topic deletion).
+ * Kafka's rules kept: the coordinator of a key is the leader of its state partition; it serves
+ * the partitions it leads (loaded by replay when it becomes their leader, forgotten when it stops
+ * leading them: NOT_COORDINATOR for their keys), and a write is answered once committed (the
+ * coordinator runtime's rule), then replayed into the cache. Reads and writes carry the
+ * share-partition's leader epoch: one older than the stored epoch is FENCED_LEADER_EPOCH (a
+ * deposed share-partition leader cannot overwrite its successor's state), and a read with a newer
+ * epoch records it first (so the successor fences its predecessor from its very first read).
+ * Share-partition leaders reach this through ReadShareGroupState / WriteShareGroupState
+ * (share-persister.ts), or directly when they lead the state partition too.
+ *
+ * Samsa's deviations: every write is a full ShareSnapshot record (Kafka writes ShareUpdate
+ * records between snapshots); ShareUpdate records (key version 1) are read back on load, applied
+ * over the snapshot they follow. A deleted topic's share-partitions are tombstoned by the
+ * coordinator of each (Kafka's DeleteShareGroupState on topic deletion).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -54,6 +61,9 @@ interface Stored {
   key: ShareStateKey;
   state: PersistedShareState;
   snapshotEpoch: number;
+  leaderEpoch: number;
+  /** The `__share_group_state` partition it was replayed from. */
+  partition: number;
 }
 
 export class ShareStateStore {
@@ -72,7 +82,7 @@ export class ShareStateStore {
           return deps.writer.append(topic, partition, batch);
         },
       },
-      { replay: (_p, record) => this.replay(record) },
+      { replay: (p, record) => this.replay(p, record) },
       () => deps.scheduler.now(),
     );
   }
@@ -84,9 +94,55 @@ export class ShareStateStore {
     if (records > 0) this.logger.info(`Loaded ${records} share state records: ${this.states.size} share-partitions`);
   }
 
-  /** The persisted state of one share-partition, if any. */
+  /** This broker became leader of `__share_group_state`-`index`: its keys are served here (replayed again). */
+  onBecameLeader(index: number): void {
+    const p = this.deps.internal.partition(SHARE_STATE_TOPIC, index);
+    if (p === undefined) return;
+    this.forgetPartition(index);
+    const records = this.loadPartition(p);
+    this.logger.info(`Loaded ${SHARE_STATE_TOPIC}-${index} (${records} records): its share-partition states are served here`);
+  }
+
+  /** This broker no longer leads `__share_group_state`-`index`: its keys are another coordinator's. */
+  onBecameFollower(index: number): void {
+    this.forgetPartition(index);
+  }
+
+  /** The cached state of one share-partition, if this broker coordinates it and it has one. */
   read(key: ShareStateKey): PersistedShareState | undefined {
     return this.states.get(coordinatorKey(key))?.state;
+  }
+
+  /** The `__share_group_state` partition of `key`, or undefined while the topic does not exist. */
+  partitionOf(key: ShareStateKey): number | undefined {
+    const n = this.deps.metadata.partitionCount(SHARE_STATE_TOPIC);
+    return n === undefined ? undefined : partitionForGroup(coordinatorKey(key), n);
+  }
+
+  /** Whether this broker leads `__share_group_state`-`partition` (coordinates its keys). */
+  leads(partition: number): boolean {
+    return this.deps.internal.partition(SHARE_STATE_TOPIC, partition) !== undefined;
+  }
+
+  /** Resolves once `__share_group_state` exists (created on first use, as Kafka's share coordinator does). */
+  async ensureTopic(): Promise<void> {
+    if (this.deps.metadata.partitionCount(SHARE_STATE_TOPIC) === undefined) await this.createTopic();
+  }
+
+  /**
+   * ReadShareGroupState for one share-partition on its coordinator: the state (undefined when it
+   * has none yet). A newer `leaderEpoch` than the stored one is recorded first; an older one is
+   * FENCED_LEADER_EPOCH. NOT_COORDINATOR when this broker does not lead the key's partition.
+   */
+  async readForLeader(key: ShareStateKey, leaderEpoch: number): Promise<PersistedShareState | undefined> {
+    const partition = this.coordinated(key);
+    return this.runtime.writeAsync(partition, () => {
+      const stored = this.states.get(coordinatorKey(key));
+      if (stored === undefined) return { records: [], response: undefined };
+      checkEpoch(stored, leaderEpoch);
+      if (leaderEpoch <= stored.leaderEpoch) return { records: [], response: stored.state };
+      return { records: [snapshotRecord(key, stored.state, (stored.snapshotEpoch + 1) & 0xffff, leaderEpoch)], response: stored.state };
+    });
   }
 
   /** Every group id with persisted share state. */
@@ -100,26 +156,42 @@ export class ShareStateStore {
   }
 
   /**
-   * Writes a snapshot of one share-partition (`state` is read when the write runs, so queued
-   * writes each carry the latest state); resolves once it is committed (and cached).
+   * WriteShareGroupState for one share-partition on its coordinator: a snapshot (`state` is read
+   * when the write runs, so queued writes each carry the latest state); resolves once it is
+   * committed (and cached). FENCED_LEADER_EPOCH for a leader epoch older than the stored one,
+   * NOT_COORDINATOR when this broker does not lead the key's partition.
    */
   async write(key: ShareStateKey, state: () => PersistedShareState, leaderEpoch: number): Promise<void> {
-    if (this.deps.metadata.partitionCount(SHARE_STATE_TOPIC) === undefined) await this.createTopic();
-    const n = this.deps.metadata.partitionCount(SHARE_STATE_TOPIC) ?? this.deps.settings.numPartitions;
-    const partition = partitionForGroup(coordinatorKey(key), n);
+    await this.ensureTopic();
+    const partition = this.coordinated(key);
     await this.runtime.writeAsync(partition, () => {
-      const snapshotEpoch = ((this.states.get(coordinatorKey(key))?.snapshotEpoch ?? -1) + 1) & 0xffff;
+      const stored = this.states.get(coordinatorKey(key));
+      if (stored !== undefined) checkEpoch(stored, leaderEpoch);
+      const snapshotEpoch = ((stored?.snapshotEpoch ?? -1) + 1) & 0xffff;
       return { records: [snapshotRecord(key, state(), snapshotEpoch, leaderEpoch)], response: undefined };
     });
   }
 
-  /** Tombstones the persisted state of every share-partition of `topicId` (the topic was deleted). */
+  /** Tombstones the persisted state of every share-partition of `topicId` this broker coordinates (the topic was deleted). */
   async forgetTopic(topicId: string): Promise<number> {
     const keys = [...this.states.values()].filter((s) => s.key.topicId === topicId).map((s) => s.key);
     const n = this.deps.metadata.partitionCount(SHARE_STATE_TOPIC);
     if (n === undefined) return 0;
     await Promise.all(keys.map((key) => this.runtime.writeAsync(partitionForGroup(coordinatorKey(key), n), () => ({ records: [{ key: snapshotKey(key), value: null }], response: undefined }))));
     return keys.length;
+  }
+
+  /** The led partition of `key`, else NOT_COORDINATOR. */
+  private coordinated(key: ShareStateKey): number {
+    const partition = this.partitionOf(key);
+    if (partition === undefined || this.deps.internal.partition(SHARE_STATE_TOPIC, partition) === undefined) {
+      throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker is not the share coordinator of ${coordinatorKey(key)}`);
+    }
+    return partition;
+  }
+
+  private forgetPartition(index: number): void {
+    for (const [id, s] of [...this.states]) if (s.partition === index) this.states.delete(id);
   }
 
   private createTopic(): Promise<void> {
@@ -149,7 +221,7 @@ export class ShareStateStore {
         for (const r of batch.records) {
           if (r.key === null) continue;
           try {
-            this.replay({ key: r.key, value: r.value });
+            this.replay(p.index, { key: r.key, value: r.value });
             records++;
           } catch (e) {
             this.logger.warn(`skipping undecodable record at offset ${r.offset} of ${SHARE_STATE_TOPIC}-${p.index}: ${e instanceof Error ? e.message : String(e)}`);
@@ -161,7 +233,7 @@ export class ShareStateStore {
   }
 
   /** A committed record: a snapshot replaces the key's state, an update applies over it, a tombstone deletes it. */
-  private replay(record: CoordinatorRecord): void {
+  private replay(partition: number, record: CoordinatorRecord): void {
     const kr = new Reader(record.key);
     const version = kr.readInt16();
     if (version !== SNAPSHOT_KEY_VERSION && version !== UPDATE_KEY_VERSION) return;
@@ -176,7 +248,7 @@ export class ShareStateStore {
     const valueVersion = vr.readInt16();
     if (version === SNAPSHOT_KEY_VERSION) {
       const v = decodeShareSnapshotValue(vr, valueVersion);
-      this.states.set(id, { key, snapshotEpoch: v.snapshotEpoch, state: { startOffset: Number(v.startOffset), batches: v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) } });
+      this.states.set(id, { key, partition, snapshotEpoch: v.snapshotEpoch, leaderEpoch: v.leaderEpoch, state: { startOffset: Number(v.startOffset), batches: v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) } });
       return;
     }
     const v = decodeShareUpdateValue(vr, valueVersion);
@@ -184,7 +256,13 @@ export class ShareStateStore {
     const start = v.startOffset >= 0n ? Number(v.startOffset) : (prior?.state.startOffset ?? 0);
     const updates = v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount }));
     const kept = (prior?.state.batches ?? []).filter((b) => b.lastOffset >= start && !updates.some((u) => u.firstOffset <= b.lastOffset && u.lastOffset >= b.firstOffset));
-    this.states.set(id, { key, snapshotEpoch: prior?.snapshotEpoch ?? 0, state: { startOffset: start, batches: [...kept, ...updates].sort((a, b) => a.firstOffset - b.firstOffset) } });
+    this.states.set(id, { key, partition, snapshotEpoch: prior?.snapshotEpoch ?? 0, leaderEpoch: Math.max(v.leaderEpoch, prior?.leaderEpoch ?? -1), state: { startOffset: start, batches: [...kept, ...updates].sort((a, b) => a.firstOffset - b.firstOffset) } });
+  }
+}
+
+function checkEpoch(stored: Stored, leaderEpoch: number): void {
+  if (leaderEpoch < stored.leaderEpoch) {
+    throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `Leader epoch ${leaderEpoch} of ${coordinatorKey(stored.key)} is older than its stored leader epoch ${stored.leaderEpoch}`);
   }
 }
 

@@ -14,16 +14,38 @@
  * members (GROUP_MAX_SIZE_REACHED). A group id used by a classic or consumer group is not a
  * share group (GROUP_ID_NOT_FOUND), as Kafka answers.
  *
- * Samsa's deviation: membership is in memory (Kafka writes ShareGroup* records to
- * `__consumer_offsets`); after a restart a share group with persisted share-partition state is
- * listed Empty, and its consumers re-join with epoch 0 after UNKNOWN_MEMBER_ID. A share group id
- * does not block a classic or consumer group of the same id from being created.
+ * Membership is durable, as in Kafka: a heartbeat is a coordinator write (the group coordinator's
+ * runtime) whose ShareGroup* records (share-records.ts) go to the group's `__consumer_offsets`
+ * partition; the group changes only when they are replayed, once committed, and loading a
+ * partition replays them, so after a restart or a coordinator move the group is back with its
+ * epochs, members and assignments, and each loaded member must heartbeat (with its member id and
+ * epoch) within its session timeout or it is removed (Kafka's onLoaded).
+ *
+ * Samsa's deviations: a share group id does not block a classic or consumer group of the same id
+ * from being created; a group with persisted share-partition state but no records here is listed
+ * Empty.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
+import type { Logger } from '../../common/logger.js';
+import type { CoordinatorResult, WriteOutcome } from '../../coordinator/runtime.js';
 import { randomUuid } from '../../protocol/primitives/uuid.js';
 import type { Scheduler, TimerHandle } from '../scheduler.js';
 import type { TopicCatalog } from '../consumer/consumer-heartbeat.js';
+import type { GroupShard } from '../coordinator.js';
+import type { CoordinatorRecord } from '../../coordinator/runtime.js';
+import {
+  shareCurrentAssignmentRecord,
+  shareGroupEpochRecord,
+  shareMemberRecord,
+  shareMemberTombstones,
+  shareStatePartitionsRecord,
+  shareTargetEpochRecord,
+  shareTargetMemberRecord,
+  type DecodedShareRecord,
+  type InitializedTopic,
+  type ShareAssignment,
+} from './share-records.js';
 
 export const SHARE_GROUP_TYPE = 'share';
 export const ShareGroupState = { Empty: 'Empty', Stable: 'Stable', Dead: 'Dead' } as const;
@@ -40,12 +62,13 @@ export const DEFAULT_SHARE_GROUP_SETTINGS: ShareGroupSettings = { enabled: true,
 export interface ShareMember {
   readonly memberId: string;
   memberEpoch: number;
+  previousMemberEpoch: number;
   rackId: string | null;
   clientId: string;
   clientHost: string;
   subscribedTopicNames: string[];
   /** topic id → partitions. */
-  assignment: Map<string, number[]>;
+  assignment: ShareAssignment;
 }
 
 export class ShareGroup {
@@ -54,6 +77,10 @@ export class ShareGroup {
   groupEpoch = 0;
   assignmentEpoch = 0;
   readonly members = new Map<string, ShareMember>();
+  /** The target assignment of each member (ShareGroupTargetAssignmentMember records). */
+  readonly targets = new Map<string, ShareAssignment>();
+  /** Topic partitions whose share-partition state the group has initialised (ShareGroupStatePartitionMetadata). */
+  initialized: InitializedTopic[] = [];
   readonly sessionTimers = new Map<string, TimerHandle>();
 
   constructor(readonly groupId: string) {}
@@ -77,12 +104,22 @@ export interface ShareHeartbeatAnswer {
   memberId: string;
   memberEpoch: number;
   heartbeatIntervalMs: number;
-  /** topic id → partitions; null on a leave. */
-  assignment: Map<string, number[]> | null;
+  /** topic id → partitions; null when unchanged, and on a leave. */
+  assignment: ShareAssignment | null;
+}
+
+/** The coordinator writes share group records through (GroupCoordinator implements it). */
+export interface ShareGroupHost {
+  run<T>(groupId: string, op: () => CoordinatorResult<T>, done: (outcome: WriteOutcome<T>) => void): void;
+  runAsync<T>(groupId: string, op: () => CoordinatorResult<T>): Promise<T>;
+  availability(groupId: string): number;
+  attachShareShard(shard: GroupShard): void;
 }
 
 export interface ShareGroupsDeps {
+  readonly host: ShareGroupHost;
   readonly scheduler: Scheduler;
+  readonly logger: Logger;
   readonly topics: TopicCatalog;
   readonly settings: ShareGroupSettings;
   /** Whether a classic or consumer group has this id. */
@@ -91,10 +128,12 @@ export interface ShareGroupsDeps {
   persistedGroupIds(): Iterable<string>;
 }
 
-export class ShareGroups {
+export class ShareGroups implements GroupShard {
   private readonly groups = new Map<string, ShareGroup>();
 
-  constructor(private readonly deps: ShareGroupsDeps) {}
+  constructor(private readonly deps: ShareGroupsDeps) {
+    deps.host.attachShareShard(this);
+  }
 
   get settings(): ShareGroupSettings {
     return this.deps.settings;
@@ -114,86 +153,212 @@ export class ShareGroups {
     return [...out.values()];
   }
 
-  heartbeat(req: ShareHeartbeat): ShareHeartbeatAnswer {
+  /** ShareGroupHeartbeat: resolves once its records are committed and replayed; rejects with KafkaError. */
+  async heartbeat(req: ShareHeartbeat): Promise<ShareHeartbeatAnswer> {
     if (this.deps.otherGroupExists(req.groupId)) throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a share group`);
-    if (req.memberEpoch === -1) return this.leave(req);
     if (req.memberEpoch < -1) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Invalid member epoch ${req.memberEpoch}`);
-    let g = this.groups.get(req.groupId);
-    let m = g?.members.get(req.memberId);
-    // One group epoch bump per heartbeat that changes the membership, a subscription or an assignment.
-    let changed = false;
+    if (req.memberEpoch === 0 && (req.subscribedTopicNames === null || req.subscribedTopicNames.length === 0)) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'SubscribedTopicNames must be set in the first request');
+    const answer = await this.deps.host.runAsync(req.groupId, () => (req.memberEpoch === -1 ? this.leave(req) : this.join(req)));
+    if (answer.memberEpoch !== -1) this.resetSession(req.groupId, answer.memberId);
+    return answer;
+  }
+
+  shutdown(): void {
+    this.unloaded(() => true);
+  }
+
+  // ------------------------------------------------------------------------------ GroupShard
+
+  replay(r: DecodedShareRecord, _loading: boolean): void {
+    let g = this.groups.get(r.group);
+    if (r.type === 'group-epoch' && r.epoch === null) {
+      if (g !== undefined) this.drop(g);
+      return;
+    }
+    if (g === undefined) {
+      if (r.type === 'ignored') return;
+      g = new ShareGroup(r.group);
+      this.groups.set(r.group, g);
+    }
+    switch (r.type) {
+      case 'group-epoch':
+        g.groupEpoch = r.epoch ?? g.groupEpoch;
+        return;
+      case 'target-epoch':
+        g.assignmentEpoch = r.epoch ?? 0;
+        return;
+      case 'state-partitions':
+        g.initialized = r.initialized ?? [];
+        return;
+      case 'target-member':
+        if (r.partitions === null) g.targets.delete(r.memberId);
+        else g.targets.set(r.memberId, r.partitions);
+        return;
+      case 'member-metadata': {
+        if (r.value === null) {
+          g.sessionTimers.get(r.memberId)?.cancel();
+          g.sessionTimers.delete(r.memberId);
+          g.members.delete(r.memberId);
+          return;
+        }
+        const m = memberOf(g, r.memberId);
+        m.rackId = r.value.rackId;
+        m.clientId = r.value.clientId;
+        m.clientHost = r.value.clientHost;
+        m.subscribedTopicNames = [...r.value.subscribedTopicNames];
+        return;
+      }
+      case 'current-assignment': {
+        if (r.value === null) return;
+        const m = memberOf(g, r.memberId);
+        m.memberEpoch = r.value.memberEpoch;
+        m.previousMemberEpoch = r.value.previousMemberEpoch;
+        m.assignment = r.value.assigned;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  loaded(inPartition: (groupId: string) => boolean): void {
+    for (const g of this.groups.values()) {
+      if (!inPartition(g.groupId)) continue;
+      for (const memberId of g.members.keys()) if (!g.sessionTimers.has(memberId)) this.resetSession(g.groupId, memberId);
+      if (g.members.size > 0) this.deps.logger.info(`Loaded share group ${g.groupId} epoch ${g.groupEpoch} with ${g.members.size} members`);
+    }
+  }
+
+  unloaded(inPartition: (groupId: string) => boolean): void {
+    for (const g of [...this.groups.values()]) if (inPartition(g.groupId)) this.drop(g);
+  }
+
+  // ------------------------------------------------------------------------------ operations (records + answer; no state change)
+
+  private join(req: ShareHeartbeat): CoordinatorResult<ShareHeartbeatAnswer> {
+    const g = this.groups.get(req.groupId);
+    const m = g?.members.get(req.memberId);
     if (req.memberEpoch === 0) {
-      if (req.subscribedTopicNames === null || req.subscribedTopicNames.length === 0) throw new KafkaError(ErrorCode.INVALID_REQUEST, 'SubscribedTopicNames must be set in the first request');
-      if (g === undefined) {
-        g = new ShareGroup(req.groupId);
-        this.groups.set(req.groupId, g);
-      }
-      if (m === undefined) {
-        if (g.members.size >= this.deps.settings.maxSize) throw new KafkaError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum size of ${this.deps.settings.maxSize}`);
-        m = { memberId: req.memberId === '' ? randomUuid() : req.memberId, memberEpoch: 0, rackId: req.rackId, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: [], assignment: new Map() };
-        g.members.set(m.memberId, m);
-        changed = true;
-      }
+      if (m === undefined && g !== undefined && g.members.size >= this.deps.settings.maxSize) throw new KafkaError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The share group has reached its maximum size of ${this.deps.settings.maxSize}`);
     } else {
       if (g === undefined || m === undefined) throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not in share group ${req.groupId}`);
       if (req.memberEpoch !== m.memberEpoch) throw new KafkaError(ErrorCode.FENCED_MEMBER_EPOCH, `Member epoch ${req.memberEpoch} is not the current ${m.memberEpoch}`);
     }
-    if (req.subscribedTopicNames !== null && !sameNames(req.subscribedTopicNames, m.subscribedTopicNames)) {
-      m.subscribedTopicNames = [...new Set(req.subscribedTopicNames)].sort();
-      changed = true;
+    const groupId = req.groupId;
+    const memberId = m?.memberId ?? (req.memberId === '' ? randomUuid() : req.memberId);
+    const names = req.subscribedTopicNames !== null ? [...new Set(req.subscribedTopicNames)].sort() : (m?.subscribedTopicNames ?? []);
+    const sub = { rackId: req.rackId ?? m?.rackId ?? null, clientId: req.clientId, clientHost: req.clientHost, subscribedTopicNames: names };
+    const records: CoordinatorRecord[] = [];
+    const subscriptionChanged = m === undefined || !sameNames(names, m.subscribedTopicNames);
+    if (subscriptionChanged || m.rackId !== sub.rackId || m.clientId !== sub.clientId || m.clientHost !== sub.clientHost) records.push(shareMemberRecord(groupId, memberId, sub));
+    const { target, topics } = this.assignmentOf(names);
+    const assignmentChanged = m === undefined || !sameAssignment(target, m.assignment);
+    let epoch = g?.groupEpoch ?? 0;
+    // One group epoch bump per heartbeat that changes the membership, a subscription or an assignment.
+    if (subscriptionChanged || assignmentChanged) {
+      epoch++;
+      records.push(shareGroupEpochRecord(groupId, epoch));
+      const prior = g?.targets.get(memberId);
+      if (prior === undefined || !sameAssignment(prior, target)) records.push(shareTargetMemberRecord(groupId, memberId, target));
+      records.push(shareTargetEpochRecord(groupId, epoch));
+      const initialized = mergeInitialized(g?.initialized ?? [], topics);
+      if (initialized !== null) records.push(shareStatePartitionsRecord(groupId, initialized));
     }
-    if (req.rackId !== null) m.rackId = req.rackId;
-    const target = this.assignmentOf(m.subscribedTopicNames);
-    const assignmentChanged = !sameAssignment(target, m.assignment);
-    if (changed || assignmentChanged) g.groupEpoch++;
-    g.assignmentEpoch = g.groupEpoch;
-    const answerAssignment = assignmentChanged || req.memberEpoch === 0 || m.memberEpoch !== g.groupEpoch;
-    m.assignment = target;
-    m.memberEpoch = g.groupEpoch;
-    this.resetSession(g, m.memberId);
-    return { memberId: m.memberId, memberEpoch: m.memberEpoch, heartbeatIntervalMs: this.deps.settings.heartbeatIntervalMs, assignment: answerAssignment ? target : null };
+    const epochChanged = m === undefined || m.memberEpoch !== epoch;
+    if (epochChanged || assignmentChanged) records.push(shareCurrentAssignmentRecord(groupId, memberId, { memberEpoch: epoch, previousMemberEpoch: m?.memberEpoch ?? 0, assigned: target }));
+    const answerAssignment = assignmentChanged || req.memberEpoch === 0 || epochChanged;
+    if (m === undefined) this.deps.logger.info(`Member ${memberId} joins share group ${groupId}`);
+    return { records, response: { memberId, memberEpoch: epoch, heartbeatIntervalMs: this.deps.settings.heartbeatIntervalMs, assignment: answerAssignment ? target : null } };
   }
 
-  shutdown(): void {
-    for (const g of this.groups.values()) for (const t of g.sessionTimers.values()) t.cancel();
-    this.groups.clear();
-  }
-
-  private leave(req: ShareHeartbeat): ShareHeartbeatAnswer {
+  private leave(req: ShareHeartbeat): CoordinatorResult<ShareHeartbeatAnswer> {
     const g = this.groups.get(req.groupId);
     if (g === undefined || !g.members.has(req.memberId)) throw new KafkaError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not in share group ${req.groupId}`);
-    this.remove(g, req.memberId);
-    return { memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+    this.deps.logger.info(`Member ${req.memberId} left share group ${req.groupId}`);
+    return { records: removal(g, req.memberId), response: { memberId: req.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null } };
   }
 
-  private remove(g: ShareGroup, memberId: string): void {
-    g.sessionTimers.get(memberId)?.cancel();
-    g.sessionTimers.delete(memberId);
-    if (g.members.delete(memberId)) g.groupEpoch++;
-    g.assignmentEpoch = g.groupEpoch;
-  }
-
-  private resetSession(g: ShareGroup, memberId: string): void {
+  private resetSession(groupId: string, memberId: string): void {
+    const g = this.groups.get(groupId);
+    if (g === undefined || !g.members.has(memberId)) return;
     g.sessionTimers.get(memberId)?.cancel();
     g.sessionTimers.set(
       memberId,
       this.deps.scheduler.schedule(this.deps.settings.sessionTimeoutMs, () => {
-        if (this.groups.get(g.groupId) === g && g.members.has(memberId)) this.remove(g, memberId);
+        g.sessionTimers.delete(memberId);
+        if (this.groups.get(groupId) === g && g.members.has(memberId)) this.expire(g, memberId);
       }),
     );
   }
 
+  /** A member missed its session timeout: its records are tombstoned and the group epoch bumped. */
+  private expire(g: ShareGroup, memberId: string): void {
+    if (this.deps.host.availability(g.groupId) !== ErrorCode.NONE) return;
+    this.deps.logger.info(`Removing member ${memberId} from share group ${g.groupId}: its session expired`);
+    this.deps.host.run(
+      g.groupId,
+      () => ({ records: this.groups.get(g.groupId) === g && g.members.has(memberId) ? removal(g, memberId) : [], response: undefined }),
+      (o) => {
+        if (!o.ok) this.deps.logger.warn(`Could not remove member ${memberId} from share group ${g.groupId}: ${o.error instanceof Error ? o.error.message : String(o.error)}`);
+      },
+    );
+  }
+
+  private drop(g: ShareGroup): void {
+    for (const t of g.sessionTimers.values()) t.cancel();
+    g.sessionTimers.clear();
+    if (this.groups.get(g.groupId) === g) this.groups.delete(g.groupId);
+  }
+
   /** Kafka's SimpleAssignor for share groups, as served here: every partition of every subscribed topic that exists. */
-  private assignmentOf(topics: readonly string[]): Map<string, number[]> {
-    const out = new Map<string, number[]>();
-    for (const name of topics) {
+  private assignmentOf(names: readonly string[]): { target: ShareAssignment; topics: InitializedTopic[] } {
+    const target: ShareAssignment = new Map();
+    const topics: InitializedTopic[] = [];
+    for (const name of names) {
       const id = this.deps.topics.idOf(name);
       const n = this.deps.topics.partitionsOf(name);
       if (id === undefined || n === undefined) continue;
-      out.set(id, Array.from({ length: n }, (_, i) => i));
+      const partitions = Array.from({ length: n }, (_, i) => i);
+      target.set(id, partitions);
+      topics.push({ topicId: id, topicName: name, partitions });
     }
-    return out;
+    return { target, topics };
   }
+}
+
+function memberOf(g: ShareGroup, memberId: string): ShareMember {
+  let m = g.members.get(memberId);
+  if (m === undefined) {
+    m = { memberId, memberEpoch: 0, previousMemberEpoch: 0, rackId: null, clientId: '', clientHost: '', subscribedTopicNames: [], assignment: new Map() };
+    g.members.set(memberId, m);
+  }
+  return m;
+}
+
+/** The records removing a member: its tombstones, then the bumped group and assignment epochs. */
+function removal(g: ShareGroup, memberId: string): CoordinatorRecord[] {
+  const epoch = g.groupEpoch + 1;
+  return [...shareMemberTombstones(g.groupId, memberId), shareGroupEpochRecord(g.groupId, epoch), shareTargetEpochRecord(g.groupId, epoch)];
+}
+
+/** The initialised topic partitions with `topics` added, or null when nothing is new. */
+function mergeInitialized(prior: readonly InitializedTopic[], topics: readonly InitializedTopic[]): InitializedTopic[] | null {
+  const out = new Map(prior.map((t) => [t.topicId, { ...t, partitions: [...t.partitions] }]));
+  let changed = false;
+  for (const t of topics) {
+    const p = out.get(t.topicId);
+    if (p === undefined) {
+      out.set(t.topicId, { ...t, partitions: [...t.partitions] });
+      changed = true;
+      continue;
+    }
+    for (const i of t.partitions) {
+      if (p.partitions.includes(i)) continue;
+      p.partitions.push(i);
+      changed = true;
+    }
+  }
+  return changed ? [...out.values()] : null;
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
@@ -201,7 +366,7 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return x.length === b.length && x.every((n, i) => n === b[i]);
 }
 
-function sameAssignment(a: Map<string, number[]>, b: Map<string, number[]>): boolean {
+function sameAssignment(a: ShareAssignment, b: ShareAssignment): boolean {
   if (a.size !== b.size) return false;
   for (const [id, parts] of a) {
     const other = b.get(id);

@@ -1,0 +1,57 @@
+/**
+ * WriteShareGroupState (key 85), v0: a share-partition leader writes a share-partition's durable
+ * state to its share coordinator (KIP-932; broker/share/share-state-store.ts), answered once the
+ * snapshot is committed to `__share_group_state`. Version notes: v0 is Kafka 4's, an
+ * inter-broker API. Per partition errors: NOT_COORDINATOR (this broker does not lead the key's
+ * `__share_group_state` partition), FENCED_LEADER_EPOCH (a leader epoch older than the stored
+ * one), and what the append reports. Samsa's deviation: the request's state is written as a full
+ * snapshot (start offset -1, "not written", keeps the stored start offset).
+ * Authorized as Kafka does: CLUSTER_ACTION on the cluster (gate/share-access-rules.ts).
+ */
+import { ErrorCode } from '../../common/error-codes.js';
+import { KafkaError } from '../../common/kafka-error.js';
+import {
+  decodeWriteShareGroupStateRequest,
+  encodeWriteShareGroupStateResponse,
+  type WriteShareGroupStateRequest,
+  type WriteShareGroupStateResponseInit,
+} from '../../protocol/generated/messages/write-share-group-state.js';
+import type { ShareStateStore } from '../share/share-state-store.js';
+import { defineHandler, type ApiHandler } from '../handler.js';
+
+export function writeShareGroupStateHandler(deps: { readonly shareState: ShareStateStore }): ApiHandler<WriteShareGroupStateRequest, WriteShareGroupStateResponseInit> {
+  return defineHandler<WriteShareGroupStateRequest, WriteShareGroupStateResponseInit>({
+    apiKey: 85,
+    name: 'WriteShareGroupState',
+    minVersion: 0,
+    maxVersion: 0,
+    decode: decodeWriteShareGroupStateRequest,
+    encode: encodeWriteShareGroupStateResponse,
+    async handle(_ctx, req) {
+      const store = deps.shareState;
+      return {
+        results: await Promise.all(
+          req.topics.map(async (t) => ({
+            topicId: t.topicId,
+            partitions: await Promise.all(
+              t.partitions.map(async (p) => {
+                const key = { groupId: req.groupId, topicId: t.topicId, partition: p.partition };
+                try {
+                  const batches = p.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount }));
+                  await store.write(key, () => ({ startOffset: p.startOffset >= 0n ? Number(p.startOffset) : (store.read(key)?.startOffset ?? 0), batches }), p.leaderEpoch);
+                  return { partition: p.partition, errorCode: ErrorCode.NONE, errorMessage: null };
+                } catch (e) {
+                  if (!(e instanceof KafkaError)) throw e;
+                  return { partition: p.partition, errorCode: e.code, errorMessage: e.message || null };
+                }
+              }),
+            ),
+          })),
+        ),
+      };
+    },
+    errorResponse(req, errorCode) {
+      return { results: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, errorMessage: null })) })) };
+    },
+  });
+}

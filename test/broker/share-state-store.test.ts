@@ -1,0 +1,64 @@
+/**
+ * The share coordinator (broker/share/share-state-store.ts) in memory (CoordinatorDeps from
+ * test/helpers/memory-coordinator-deps.ts): writes and reads carry the share-partition's leader
+ * epoch, an older epoch is FENCED_LEADER_EPOCH, a read with a newer epoch records it (so the
+ * previous leader is fenced from then on); keys of a `__share_group_state` partition led
+ * elsewhere are NOT_COORDINATOR; becoming leader of a partition replays it, losing it forgets it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ErrorCode } from '../../src/common/error-codes.js';
+import { SHARE_STATE_TOPIC, ShareStateStore } from '../../src/broker/share/share-state-store.js';
+import { uuidFromBytes } from '../../src/protocol/primitives/uuid.js';
+import { MemoryCluster } from '../helpers/memory-coordinator-deps.js';
+
+const KEY = { groupId: 'g', topicId: uuidFromBytes(Buffer.alloc(16, 7)), partition: 0 };
+const STATE = { startOffset: 5, batches: [{ firstOffset: 5, lastOffset: 9, deliveryState: 0, deliveryCount: 2 }] };
+
+function store(cluster: MemoryCluster): ShareStateStore {
+  const s = new ShareStateStore(cluster.deps({ numPartitions: 1, segmentBytes: 1 << 20 }));
+  s.load();
+  return s;
+}
+
+const codeOf = async (p: Promise<unknown>): Promise<number | undefined> => {
+  try {
+    await p;
+    return undefined;
+  } catch (e) {
+    return (e as { code?: number }).code;
+  }
+};
+
+test('leader epochs fence a deposed share-partition leader: older writes and reads are FENCED_LEADER_EPOCH, a newer read records its epoch', async () => {
+  const cluster = new MemoryCluster();
+  const s = store(cluster);
+  await s.write(KEY, () => STATE, 3);
+  assert.deepEqual(await s.readForLeader(KEY, 3), STATE);
+  assert.equal(await codeOf(s.write(KEY, () => ({ startOffset: 9, batches: [] }), 2)), ErrorCode.FENCED_LEADER_EPOCH);
+  assert.equal(await codeOf(s.readForLeader(KEY, 2)), ErrorCode.FENCED_LEADER_EPOCH);
+  // The next leader (epoch 4) reads: from then on the epoch-3 leader cannot write.
+  assert.deepEqual(await s.readForLeader(KEY, 4), STATE);
+  assert.equal(await codeOf(s.write(KEY, () => ({ startOffset: 9, batches: [] }), 3)), ErrorCode.FENCED_LEADER_EPOCH);
+  assert.deepEqual(s.read(KEY), STATE, 'nothing a fenced leader wrote is kept');
+  await s.write(KEY, () => ({ startOffset: 10, batches: [] }), 4);
+  // A restarted coordinator replays the snapshots, leader epoch included.
+  const again = store(cluster);
+  assert.deepEqual(again.read(KEY), { startOffset: 10, batches: [] });
+  assert.equal(await codeOf(again.write(KEY, () => STATE, 3)), ErrorCode.FENCED_LEADER_EPOCH);
+  assert.equal(await again.readForLeader({ ...KEY, partition: 1 }, 0), undefined, 'a share-partition without state');
+});
+
+test('the coordinator serves only the state partitions it leads: NOT_COORDINATOR elsewhere; leadership gained replays, lost forgets', async () => {
+  const cluster = new MemoryCluster();
+  const s = store(cluster);
+  await s.write(KEY, () => STATE, 0);
+  cluster.notLed.add(`${SHARE_STATE_TOPIC}-0`);
+  s.onBecameFollower(0);
+  assert.equal(s.read(KEY), undefined, 'forgotten once another broker leads the partition');
+  assert.equal(await codeOf(s.readForLeader(KEY, 0)), ErrorCode.NOT_COORDINATOR);
+  assert.equal(await codeOf(s.write(KEY, () => STATE, 0)), ErrorCode.NOT_COORDINATOR);
+  cluster.notLed.delete(`${SHARE_STATE_TOPIC}-0`);
+  s.onBecameLeader(0);
+  assert.deepEqual(await s.readForLeader(KEY, 0), STATE, 'replayed when the leadership comes back');
+});
