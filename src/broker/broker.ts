@@ -475,6 +475,7 @@ export class Broker {
     await this.cluster?.close();
     this.applier?.stop();
     this.logs?.shutdown();
+    await this.logs?.backgroundWritesDone();
     for (const l of this.dirLocks) l.release();
     this.dirLocks = [];
     await this.observability?.close();
