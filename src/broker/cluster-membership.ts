@@ -16,10 +16,15 @@ import type { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { electLeader } from '../cluster/leader-elections.js';
 import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
 import type { LeaderElector } from './handlers/43-elect-leaders.js';
-import { ClusterNode } from './cluster-node.js';
+import type { ClusterNode } from './cluster-node.js';
 
-/** Joins the cluster on etcd `endpoints` (cluster-node.ts) with the options of `config`. */
-export function openClusterNode(config: BrokerConfig, endpoints: string[], opts: { nodeId: number; newClusterId: () => string; scheduler: Scheduler; logger: Logger }): Promise<ClusterNode> {
+/**
+ * Joins the cluster on etcd `endpoints` (cluster-node.ts) with the options of `config`. The etcd
+ * side (cluster-node.ts and the etcd3 client with gRPC under it, ~40 % of a broker's module
+ * loading) is imported here, so a single-node broker never loads it.
+ */
+export async function openClusterNode(config: BrokerConfig, endpoints: string[], opts: { nodeId: number; newClusterId: () => string; scheduler: Scheduler; logger: Logger }): Promise<ClusterNode> {
+  const { ClusterNode } = await import('./cluster-node.js');
   return ClusterNode.open({
     endpoints,
     prefix: config.str('etcd.prefix') ?? '/samsa',

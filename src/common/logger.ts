@@ -26,8 +26,11 @@
  * anyway, but the pretty printer and whoever prints a decoded `msg` must not be fooled either.
  * Stack frames (ours) are kept as they are.
  */
+import { createRequire } from 'node:module';
 import { pino, stdTimeFunctions, type Logger as PinoLogger } from 'pino';
-import { prettyFactory } from 'pino-pretty';
+
+/** pino-pretty (CommonJS) is loaded on first use: a broker logging JSON never reads it (start-up time). */
+const loadPretty = (): typeof import('pino-pretty') => createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
 
 const LEVELS = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 } as const;
 export type LogLevel = keyof typeof LEVELS;
@@ -141,7 +144,7 @@ const TTY = process.stderr.isTTY === true;
 
 /** pino-pretty's formatter for Samsa's fields: `[broker N] [component] message`. */
 function prettifier(colorize: boolean): (line: string) => string {
-  return prettyFactory({
+  return loadPretty().prettyFactory({
     colorize,
     translateTime: 'SYS:HH:MM:ss.l',
     // The request log's fields repeat its message; other context fields follow on the same line.
