@@ -52,7 +52,8 @@ import type { BrokerImage } from '../metadata/image.js';
 import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline-log-dirs.js';
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
 import { ReplicationStats } from '../replication/replication-stats.js';
-import { applyLogConfig, BrokerObservability, type ObservabilitySources } from './observability.js';
+import type { BrokerObservability, ObservabilitySources } from './observability.js';
+import { applyLogConfig } from './log-levels-config.js';
 import { startBrokerConsole } from './console-listener.js';
 import type { RunningConsole } from '../console/server.js';
 import { StartupGate } from './startup-gate.js';
@@ -188,7 +189,8 @@ export class Broker {
       logger: this.logger,
     });
     // Before the logs load: /health/live answers (and /health/ready says why not) during recovery.
-    this.observability = await BrokerObservability.start(this.config, this.observabilitySources(), this.logger.child('metrics'));
+    // The metrics side (prom-client) is loaded only when metrics.listeners asks for it.
+    if (this.config.list('metrics.listeners').length > 0) this.observability = await (await import('./observability.js')).BrokerObservability.start(this.config, this.observabilitySources(), this.logger.child('metrics'));
     const newClusterId = (): string => this.config.str('cluster.id') ?? randomUuid();
     const endpoints = this.config.list('etcd.endpoints');
     if (endpoints.length > 0) {

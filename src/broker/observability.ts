@@ -11,7 +11,7 @@
  */
 import { Gauge, Registry, type Histogram } from 'prom-client';
 import type { BrokerConfig } from '../config/broker-config.js';
-import type { Logger, LogLevel } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { registerGroupMetrics } from '../metrics/group-metrics.js';
 import { registerKafkaMetrics, type KafkaMetricSources } from '../metrics/kafka-metrics.js';
 import { registerLogMetrics, type LogMetricSources } from '../metrics/log-metrics.js';
@@ -83,14 +83,5 @@ export class BrokerObservability {
   async close(): Promise<void> {
     this.process.close();
     await this.server.close();
-  }
-}
-
-/** Applies `log.level` (when set) and `log.levels` to a broker's logger. */
-export function applyLogConfig(logger: Logger, config: BrokerConfig): void {
-  if (config.has('log.level')) logger.setLevel((config.str('log.level') ?? 'info').toLowerCase() as LogLevel);
-  for (const entry of config.list('log.levels')) {
-    const eq = entry.indexOf('=');
-    logger.setLevel(entry.slice(eq + 1).toLowerCase() as LogLevel, entry.slice(0, eq));
   }
 }

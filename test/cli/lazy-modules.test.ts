@@ -3,7 +3,7 @@
  * target: launch → first acknowledged produce, and `samsa <client command> --help`).
  * - `samsa topics --help` loads no broker module (the `start` command is imported on demand);
  * - a single-node broker (no etcd.endpoints) loads neither the etcd client nor gRPC, nor
- *   pino-pretty when its output is not a terminal.
+ *   pino-pretty when its output is not a terminal, nor prom-client without metrics.listeners.
  * The controls show the same check seeing those modules where they are used.
  */
 import { test } from 'node:test';
@@ -26,9 +26,9 @@ test("control: 'samsa start --help' loads the broker", async () => {
   assert.ok(modules.includes(distUrl('broker/broker.js')));
 });
 
-const lazyPackages = ['etcd3', '@grpc/grpc-js', 'pino-pretty'] as const;
+const lazyPackages = ['etcd3', '@grpc/grpc-js', 'pino-pretty', 'prom-client'] as const;
 
-test('a single-node broker loads neither etcd3 nor gRPC, nor pino-pretty (output not a terminal)', async () => {
+test('a single-node broker loads neither etcd3 nor gRPC, nor pino-pretty (output not a terminal), nor prom-client (no metrics.listeners)', async () => {
   const { modules } = await modulesLoadedByScript(`
     const { startBroker } = await import(${JSON.stringify(distUrl('index.js'))});
     const b = await startBroker({ port: 0 });
@@ -48,4 +48,19 @@ test('control: the cluster side loads the etcd client, and a pretty log format l
   `);
   assert.ok(ofPackage(modules, 'etcd3').length > 0, 'cluster-node.js loads etcd3');
   assert.ok(ofPackage(modules, 'pino-pretty').length > 0, 'the pretty format loads pino-pretty');
+});
+
+test('control: a broker with metrics.listeners loads prom-client and serves /metrics', async () => {
+  const { modules, stdout } = await modulesLoadedByScript(`
+    const { startBroker } = await import(${JSON.stringify(distUrl('index.js'))});
+    const b = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0' } });
+    try {
+      const text = await (await fetch(b.broker.observability.listeners[0].url + '/metrics')).text();
+      process.stdout.write(text.includes('samsa_build_info') ? 'metrics ok' : 'no metrics');
+    } finally {
+      await b.stop();
+    }
+  `);
+  assert.equal(stdout, 'metrics ok');
+  assert.ok(ofPackage(modules, 'prom-client').length > 0);
 });
