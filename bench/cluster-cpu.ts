@@ -252,6 +252,7 @@ async function main(): Promise<void> {
     const hr0 = process.hrtime.bigint() / 1000n;
     const cpuStart = cpuNow();
     const userStart = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) : 0;
+    const perBroker0 = procs ? brokers.map((b) => [cpuOf((b as Member).pid, 'user'), cpuOf((b as Member).pid, 'system')] as const) : [];
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const out = await produce(bootstrap, topic, records);
@@ -260,6 +261,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const procCpu = cpuNow() - cpuStart;
     const procUser = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) - userStart : 0;
+    const perBroker1 = procs ? brokers.map((b) => [cpuOf((b as Member).pid, 'user'), cpuOf((b as Member).pid, 'system')] as const) : [];
     console.log(`  workload window (µs, monotonic): ${hr0} ${process.hrtime.bigint() / 1000n}`);
     const etcd1 = await etcdWrites(etcd?.endpoints);
     if (etcd !== undefined) console.log(`  etcd during the workload: ${Object.keys(etcd1).map((k) => `${k.replace(/^etcd_/, '')} +${(etcd1[k] as number) - (etcd0[k] as number)}`).join(', ')}`);
@@ -280,6 +282,15 @@ async function main(): Promise<void> {
     const cpuSec = procs ? procCpu : (cpu.user + cpu.system) / 1e6;
     console.log(`${single ? 'single broker' : '3 brokers RF 3'}: ${records} × 1 KiB acks=all in ${wallMs.toFixed(0)} ms (${last ? `${last[3]} delivered, ${Math.round(Number(last[3]) / (Number(last[4]) / 1000))} rec/s` : `no summary: ${out.slice(-300)}`})`);
     console.log(`  CPU ${cpuSec.toFixed(2)} s${procs ? ` (broker processes: user ${procUser.toFixed(2)}, system ${(procCpu - procUser).toFixed(2)})` : ` (user ${(cpu.user / 1e6).toFixed(2)}, system ${(cpu.system / 1e6).toFixed(2)})`} = ${(cpuSec / gb).toFixed(2)} CPU s per GB`);
+    if (procs) {
+      // Each broker's user/system CPU per GB (the partition leaders are spread over the three).
+      const per = brokers.map((_, i) => {
+        const [u0, s0] = perBroker0[i] as readonly [number, number];
+        const [u1, s1] = perBroker1[i] as readonly [number, number];
+        return `broker ${i + 1}: user ${((u1 - u0) / gb).toFixed(2)} + system ${((s1 - s0) / gb).toFixed(2)}`;
+      });
+      console.log(`  per GB: ${per.join('; ')}`);
+    }
     console.log(`  ${perGbLine(stats, gb)}`);
   } finally {
     if (process.argv.includes('--dump')) for (const b of brokers) if ('output' in b) console.log(b.output());

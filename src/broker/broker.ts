@@ -53,7 +53,7 @@ import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
 import { ReplicationStats } from '../replication/replication-stats.js';
 import type { BrokerObservability, ObservabilitySources } from './observability.js';
-import { applyLogConfig } from './log-config.js';
+import { applyLogConfig } from './log-levels-config.js';
 import { startBrokerConsole } from './console-listener.js';
 import type { RunningConsole } from '../console/server.js';
 import { StartupGate } from './startup-gate.js';
@@ -483,6 +483,7 @@ export class Broker {
     await this.cluster?.close();
     this.applier?.stop();
     this.logs?.shutdown();
+    await this.logs?.backgroundWritesDone();
     for (const l of this.dirLocks) l.release();
     this.dirLocks = [];
     await this.observability?.close();

@@ -18,9 +18,12 @@ import type { PartitionStateWriter } from '../cluster/controlled-shutdown.js';
 import type { LeaderElector } from './handlers/43-elect-leaders.js';
 import type { ClusterNode } from './cluster-node.js';
 
-/** Joins the cluster on etcd `endpoints` (cluster-node.ts) with the options of `config`. */
+/**
+ * Joins the cluster on etcd `endpoints` (cluster-node.ts) with the options of `config`. The etcd
+ * side (cluster-node.ts and the etcd3 client with gRPC under it, ~40 % of a broker's module
+ * loading) is imported here, so a single-node broker never loads it.
+ */
 export async function openClusterNode(config: BrokerConfig, endpoints: string[], opts: { nodeId: number; newClusterId: () => string; scheduler: Scheduler; logger: Logger }): Promise<ClusterNode> {
-  // Loaded here, not at import: a single broker never loads etcd3 and gRPC (~200 modules, start-up time).
   const { ClusterNode } = await import('./cluster-node.js');
   return ClusterNode.open({
     endpoints,

@@ -36,6 +36,7 @@ import type { LeaderStatsSink } from '../replication/replication-stats.js';
 import type { AppendResult, PartitionLog } from '../storage/partition-log.js';
 import { type AppendOrigin, type ProducerBatch, ProducerStateManager } from '../storage/producer-state.js';
 import { readEndTxnMarker } from '../protocol/records/control-record.js';
+import { readBigInt64At } from '../protocol/primitives/bigint64.js';
 
 export type AppendListener = (partition: Partition) => void;
 
@@ -297,7 +298,7 @@ export class Partition {
   appendAsLeader(records: Buffer, opts: AppendOptions = {}): PartitionAppendResult {
     if (this._offline) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `The log directory of ${this.topic}-${this.index} is offline on this broker`);
     if (this._role === 'follower') throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${this.topic}-${this.index}`);
-    const producerId = opts.batch?.producerId ?? (records.length >= RECORD_BATCH_OVERHEAD ? records.readBigInt64BE(PRODUCER_ID_OFFSET) : -1n);
+    const producerId = opts.batch?.producerId ?? (records.length >= RECORD_BATCH_OVERHEAD ? readBigInt64At(records, PRODUCER_ID_OFFSET) : -1n);
     const result = producerId < 0n ? this.log.appendAsLeader(records, this.leaderEpoch) : this.appendWithProducer(records, producerId, opts);
     if ('duplicate' in result) return result as PartitionAppendResult;
     if (this._role === 'sole-leader') {

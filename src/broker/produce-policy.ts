@@ -42,6 +42,7 @@ import { RecordScanner, scanRecords, type RecordScanStats } from '../protocol/re
 import { recompressPayload, type ScanJob, type ScanJobResult } from '../protocol/records/scan-job.js';
 import { scanPool } from '../protocol/records/scan-pool.js';
 import type { ProducePolicy } from './topic-manager.js';
+import { readInt64 } from '../storage/int64.js';
 
 /** A batch may decompress to this many times max.message.bytes ... */
 export const DECOMPRESSED_LIMIT_FACTOR = 64;
@@ -226,7 +227,7 @@ function offLoop(env: Env, records: Buffer, pos: number, job: ScanJob, scanned: 
 /** The per-record checks of the topic policy for the batch at `pos`, as the scanner takes them (timestampDelta bounds). */
 function recordChecks(env: Env, records: Buffer, pos: number): { keyless: boolean; low: number; high: number } {
   if (!env.bounded) return { keyless: env.compact, low: -Infinity, high: Infinity };
-  const base = Number(records.readBigInt64BE(pos + BASE_TIMESTAMP_OFFSET));
+  const base = readInt64(records, pos + BASE_TIMESTAMP_OFFSET);
   return { keyless: env.compact, low: env.low - base, high: env.high - base };
 }
 

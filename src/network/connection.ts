@@ -54,6 +54,11 @@ interface Waiting {
 }
 
 const MAX_IN_FLIGHT = 64;
+/**
+ * Answers up to this size go out as one copied buffer (a Produce answer, an empty or small Fetch):
+ * copying a few KB costs less than the stream's per-chunk objects and a writev of 2-3 pieces.
+ */
+const SMALL_ANSWER_BYTES = 16 * 1024;
 /** Stop reading requests while this many response bytes wait for a slow client to read them. */
 const MAX_UNSENT_RESPONSE_BYTES = 8 * 1024 * 1024;
 
@@ -390,6 +395,16 @@ export class Connection implements BudgetWaiter {
   private flush(): void {
     const q = this.queue;
     if (q.length === 0 || !(q[0] as Slot).ready) return;
+    // The common case, one small answer ready: one buffer, one write (no cork, no per-chunk
+    // bookkeeping in the stream, no size-prefix buffer of its own).
+    if (q.length === 1 || !(q[1] as Slot).ready) {
+      const single = q[0] as Slot;
+      const chunks = single.chunks;
+      if (chunks !== null && this.writeSmall(chunks)) {
+        q.shift();
+        return this.afterFlush();
+      }
+    }
     this.socket.cork();
     while (q.length > 0 && (q[0] as Slot).ready) {
       const slot = q.shift() as Slot;
@@ -408,6 +423,26 @@ export class Connection implements BudgetWaiter {
       this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(chunks, total));
     }
     this.socket.uncork();
+    this.afterFlush();
+  }
+
+  /** Writes an answer of at most SMALL_ANSWER_BYTES as one buffer (prefix included); false when larger. */
+  private writeSmall(chunks: Buffer[]): boolean {
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    if (size > SMALL_ANSWER_BYTES) return false;
+    const out = Buffer.allocUnsafe(size + 4);
+    out.writeInt32BE(size, 0);
+    let pos = 4;
+    for (const c of chunks) pos += c.copy(out, pos);
+    const total = size + 4;
+    this.unsent += total;
+    this.budget.responseQueued(total);
+    this.socket.write(out, () => this.responseSent(chunks, total));
+    return true;
+  }
+
+  private afterFlush(): void {
     if (this.closing !== null) return this.maybeEnd();
     // A client that does not read its responses must not make us buffer without bound.
     if (this.unsentOverLimit()) this.pause();

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
 import type { OffsetCheckpointFile, TopicPartitionOffset } from './checkpoint-file.js';
 import { DELETE_DIR_SUFFIX, partitionDirName } from './file-names.js';
+import type { BackgroundFileWriter } from './background-file-writer.js';
 import { fsyncDir } from './fs-util.js';
 import { PartitionMetadataError, readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
 
@@ -36,6 +37,8 @@ export interface DirCheckpoints {
   logStartOffsets: OffsetCheckpointFile;
   /** Last content written per file, to skip rewriting unchanged checkpoints. */
   written: Map<string, string>;
+  /** The periodic checkpoints' background writers per file (background-file-writer.ts), made on first use. */
+  writers: Map<string, BackgroundFileWriter>;
 }
 
 /** Whether `<dir>/<name>` is the log of the metadata's topic; if not it is renamed to `-delete` and removed. */
@@ -90,11 +93,22 @@ export function removeDeletedDirs(dirs: readonly DeletedLogDir[], logger: Logger
   }
 }
 
+/** Replaces a checkpoint now unless it holds `entries` already; drops its background write, if any. */
 export function writeIfChanged(cp: DirCheckpoints, file: OffsetCheckpointFile, entries: TopicPartitionOffset[]): void {
   const content = file.render(entries);
-  if (cp.written.get(file.path) === content) return;
-  file.writeRendered(content);
+  const writer = cp.writers.get(file.path);
+  if (cp.written.get(file.path) === content && (writer === undefined || writer.unsettled === null)) return;
+  if (writer !== undefined) writer.writeSync(content);
+  else file.writeRendered(content);
   cp.written.set(file.path, content);
+}
+
+/** Replaces a checkpoint off the event loop unless it holds (or is about to hold) `entries` already. */
+export function writeInBackgroundIfChanged(cp: DirCheckpoints, file: OffsetCheckpointFile, entries: TopicPartitionOffset[], writer: BackgroundFileWriter): void {
+  const content = file.render(entries);
+  const unsettled = writer.unsettled;
+  if (unsettled === content || (unsettled === null && cp.written.get(file.path) === content)) return;
+  writer.write(content);
 }
 
 export function removeQuietly(path: string, logger: Logger): void {

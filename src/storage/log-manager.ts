@@ -17,6 +17,7 @@ import {
   partitionDirName,
 } from './file-names.js';
 import { atomicWriteFile, fsyncDir } from './fs-util.js';
+import { BackgroundFileWriter } from './background-file-writer.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog, type PartitionLogOpenOptions } from './partition-log.js';
 import type { FutureReplica } from './future-replica-copy.js';
@@ -37,6 +38,7 @@ import {
   removeQuietly,
   renameForDeletion,
   writeIfChanged,
+  writeInBackgroundIfChanged,
 } from './log-dirs.js';
 
 export type { DeletedLogDir, ExpectedTopicId } from './log-dirs.js';
@@ -84,6 +86,7 @@ export class LogManager {
         highWatermarks: new OffsetCheckpointFile(join(d, REPLICATION_OFFSET_CHECKPOINT)),
         logStartOffsets: new OffsetCheckpointFile(join(d, LOG_START_OFFSET_CHECKPOINT)),
         written: new Map(),
+        writers: new Map(),
       });
     }
     this.cleaner = new LogCleaner(this, opts.cleaner ?? {}, opts.now === undefined ? scheduler : { now: this.now, schedule: (ms, fn) => scheduler.schedule(ms, fn) }, this.logger);
@@ -340,8 +343,10 @@ export class LogManager {
     };
     every(this.opts.retentionCheckIntervalMs ?? 300000, () => this.runRetention());
     every(this.opts.flushCheckIntervalMs ?? 1000, () => this.runTimeFlush());
+    // The periodic checkpoints are written off the event loop (background-file-writer.ts), as
+    // Kafka's scheduler threads write them off its request path.
     every(this.opts.checkpointIntervalMs ?? 60000, () => {
-      for (const dir of this.onlineDirs) this.safely(`checkpoint of ${dir}`, () => this.checkpointDir(dir), dir);
+      for (const dir of this.onlineDirs) this.safely(`checkpoint of ${dir}`, () => this.checkpointDirInBackground(dir), dir);
     });
     every(this.opts.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
     this.cleaner.start();
@@ -381,8 +386,38 @@ export class LogManager {
     for (const dir of this.onlineDirs) {
       this.safely(`high watermark checkpoint of ${dir}`, () => {
         const cp = this.dirCheckpoints(dir);
-        writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
+        writeInBackgroundIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark), this.backgroundWriter(dir, cp.highWatermarks));
       }, dir);
+    }
+  }
+
+  private checkpointDirInBackground(dir: string): void {
+    const cp = this.dirCheckpoints(dir);
+    writeInBackgroundIfChanged(cp, cp.recoveryPoints, this.entriesFor(dir, (l) => l.recoveryPoint), this.backgroundWriter(dir, cp.recoveryPoints));
+    writeInBackgroundIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark), this.backgroundWriter(dir, cp.highWatermarks));
+    writeInBackgroundIfChanged(cp, cp.logStartOffsets, this.entriesFor(dir, (l) => l.logStartOffset), this.backgroundWriter(dir, cp.logStartOffsets));
+  }
+
+  /** The background writer of one checkpoint file: its outcome is recorded as a synchronous write's would be. */
+  private backgroundWriter(dir: string, file: OffsetCheckpointFile): BackgroundFileWriter {
+    const cp = this.dirCheckpoints(dir);
+    let writer = cp.writers.get(file.path);
+    if (writer === undefined) {
+      writer = new BackgroundFileWriter(file.path, (err, content) => {
+        if (err === null) cp.written.set(file.path, content);
+        else if (!this.shutDown && !this.dirFailures.isOffline(dir)) this.failed(`checkpoint ${file.path}`, err, dir);
+      });
+      cp.writers.set(file.path, writer);
+    }
+    return writer;
+  }
+
+  /** Resolves once no checkpoint is being written in the background (the broker waits for it when it stops). */
+  async backgroundWritesDone(): Promise<void> {
+    for (;;) {
+      const busy = [...this.checkpoints.values()].flatMap((cp) => [...cp.writers.values()]).filter((w) => w.busy);
+      if (busy.length === 0) return;
+      await Promise.all(busy.map((w) => w.idle()));
     }
   }
 
@@ -482,9 +517,13 @@ export class LogManager {
     try {
       task();
     } catch (e) {
-      if (dir !== undefined && isLogDirFailure(e)) this.dirFailures.report(dir, e);
-      else if (storageFailureCode(e) !== undefined) this.storageErrors.failed(what, e);
-      else this.logger.error(`${what} failed`, e);
+      this.failed(what, e, dir);
     }
+  }
+
+  private failed(what: string, e: unknown, dir?: string): void {
+    if (dir !== undefined && isLogDirFailure(e)) this.dirFailures.report(dir, e);
+    else if (storageFailureCode(e) !== undefined) this.storageErrors.failed(what, e);
+    else this.logger.error(`${what} failed`, e);
   }
 }

@@ -44,6 +44,8 @@ import {
   writeSnapshotFile,
 } from './producer-state-files.js';
 import { unlinkIfExists } from './fs-util.js';
+import { readBigInt64At } from '../protocol/primitives/bigint64.js';
+import { readInt64 } from './int64.js';
 
 export type { AbortedTxn } from './producer-state-files.js';
 export { type BatchMetadata, type CompletedTxn, type ProducerBatch, type ProducerEntry, decrementSequence } from './producer-entry.js';
@@ -273,13 +275,13 @@ export class ProducerStateManager {
     while (p + RECORD_BATCH_OVERHEAD <= buf.length) {
       const size = batchSizeAt(buf, p);
       if (p + size > buf.length) break;
-      const base = Number(buf.readBigInt64BE(p));
+      const base = readInt64(buf, p);
       const last = base + buf.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET);
-      const pid = buf.readBigInt64BE(p + PRODUCER_ID_OFFSET);
+      const pid = readBigInt64At(buf, p + PRODUCER_ID_OFFSET);
       if (pid >= 0n) {
         const attributes = buf.readInt16BE(p + ATTRIBUTES_OFFSET);
         const epoch = buf.readInt16BE(p + PRODUCER_EPOCH_OFFSET);
-        const ts = Number(buf.readBigInt64BE(p + MAX_TIMESTAMP_OFFSET));
+        const ts = readInt64(buf, p + MAX_TIMESTAMP_OFFSET);
         if ((attributes & CONTROL_FLAG_MASK) !== 0) {
           const marker = readEndTxnMarker(buf, p, p + size);
           if (marker !== null) this.applyMarker(pid, epoch, marker.coordinatorEpoch, marker.type === ControlRecordType.ABORT, base, ts);

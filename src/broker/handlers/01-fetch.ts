@@ -41,6 +41,7 @@ import type { Scheduler } from '../../common/scheduler.js';
 import type { Clock } from '../../common/clock.js';
 import type { ReplicaSelector } from '../../replication/replica-selector.js';
 import { preferredReadReplica, type FollowerReadStats } from '../preferred-read-replica.js';
+import { readInt64 } from '../../storage/int64.js';
 
 type TopicOut = NonNullable<FetchResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
@@ -142,7 +143,7 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
 function abortedIn(partition: Partition, fetchOffset: number, records: Buffer): { producerId: bigint; firstOffset: bigint }[] {
   let end = fetchOffset;
   for (let p = 0; p + RECORD_BATCH_OVERHEAD <= records.length; p += batchSizeAt(records, p)) {
-    end = Number(records.readBigInt64BE(p)) + records.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET) + 1;
+    end = readInt64(records, p) + records.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET) + 1;
   }
   return partition.producers.collectAbortedTxns(fetchOffset, end).map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }));
 }

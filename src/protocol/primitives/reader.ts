@@ -5,6 +5,7 @@
  * Byte fields are returned as `subarray`s of the input buffer (no copies). No allocation is ever
  * sized from an untrusted length before that length has been checked against the remaining bytes.
  */
+import { readBigInt64At } from './bigint64.js';
 import { ZERO_UUID, uuidFromBytes } from './uuid.js';
 
 export { ZERO_UUID, randomUuid } from './uuid.js';
@@ -96,7 +97,7 @@ export class Reader {
 
   readInt64(): bigint {
     if (this.offset + 8 > this.end) this.ensure(8);
-    const v = this.buf.readBigInt64BE(this.offset);
+    const v = readBigInt64At(this.buf, this.offset);
     this.offset += 8;
     return v;
   }

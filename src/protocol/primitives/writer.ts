@@ -6,6 +6,8 @@
  * cork+write); toBuffer() concatenates it (or returns the single chunk as is).
  */
 
+import { writeBigInt64At } from './bigint64.js';
+
 /** Buffers at most this long passed to writeRawBuffer() are copied instead of referenced. */
 const COPY_THRESHOLD = 128;
 const MAX_CHUNK = 64 * 1024;
@@ -84,7 +86,7 @@ export class Writer {
 
   writeInt64(v: bigint): void {
     if (this.pos + 8 > this.buf.length) this.grow(8);
-    this.buf.writeBigInt64BE(v, this.pos);
+    writeBigInt64At(this.buf, v, this.pos);
     this.pos += 8;
   }
 

@@ -47,6 +47,7 @@ import {
   TRANSACTIONAL_FLAG_MASK,
 } from './batch-header.js';
 import { crc32c } from './crc32c.js';
+import { readBigInt64At } from '../primitives/bigint64.js';
 
 const MIN_BATCH_LENGTH = RECORD_BATCH_OVERHEAD - LOG_OVERHEAD;
 const INT32_MAX = 0x7fffffff;
@@ -163,7 +164,7 @@ export function validateRecordBatches(buf: Buffer, opts?: ValidateOptions): Batc
       throw fail(ErrorCode.INVALID_RECORD, `inconsistent batch offset range [0, ${lastOffsetDelta}] and record count ${count}`);
     }
 
-    const pid = buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET);
+    const pid = readBigInt64At(buf, pos + PRODUCER_ID_OFFSET);
     const epoch = buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET);
     const seq = buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET);
     // Markers written by the transaction coordinator carry no sequence; only client batches need one.
@@ -182,7 +183,7 @@ export function validateRecordBatches(buf: Buffer, opts?: ValidateOptions): Batc
     }
     lastSequence = seq < 0 ? NO_SEQUENCE : incrementSequence(seq, lastOffsetDelta);
 
-    const ts = buf.readBigInt64BE(pos + MAX_TIMESTAMP_OFFSET);
+    const ts = readBigInt64At(buf, pos + MAX_TIMESTAMP_OFFSET);
     if (ts > maxTimestamp) maxTimestamp = ts;
     batchCount++;
     recordCount += count;

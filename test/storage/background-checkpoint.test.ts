@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ManualScheduler } from '../../src/common/scheduler.js';
+import { BackgroundFileWriter } from '../../src/storage/background-file-writer.js';
+import { LogManager } from '../../src/storage/log-manager.js';
+import { config, makeBatch, tempDirs } from './helpers.js';
+import { waitFor } from '../helpers/wire.js';
+
+const newDir = tempDirs();
+
+/** Background writes finish when the thread pool gets to them: wait for the effect, with a generous deadline. */
+const eventually = (cond: () => boolean, what: string): Promise<boolean> => waitFor(() => cond(), 10_000, what, 5);
+
+const read = (path: string): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+
+describe('checkpoints written off the event loop', () => {
+  it('the periodic high watermark checkpoint is not written (nor fsynced) inside the timer, and lands right after', async () => {
+    const d = newDir();
+    const scheduler = new ManualScheduler();
+    const cfg = config();
+    const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg, scheduler, highWatermarkCheckpointIntervalMs: 5000 });
+    mgr.loadAll(() => cfg);
+    const log = mgr.createLog('t', 0, cfg);
+    log.appendAsLeader(makeBatch({ count: 7 }), 0);
+    log.highWatermark = 7;
+    mgr.startBackgroundTasks();
+    const file = join(d, 'replication-offset-checkpoint');
+    scheduler.advance(5000); // the checkpoint timer fires here, synchronously
+    // Kafka writes it on a scheduler thread; here the timer only hands the content to the thread
+    // pool, so a Produce or Fetch queued behind the timer does not wait for two fsyncs.
+    assert.ok(!read(file).includes('t 0 7'), `written inside the timer callback: ${JSON.stringify(read(file))}`);
+    await eventually(() => read(file).includes('t 0 7'), 'the background checkpoint');
+    assert.equal(read(file), '0\n1\nt 0 7\n');
+    assert.ok(!existsSync(`${file}.bg.tmp`));
+    mgr.shutdown();
+  });
+
+  it('a checkpoint written at shutdown is never replaced by an older background write', async () => {
+    const d = newDir();
+    const scheduler = new ManualScheduler();
+    const cfg = config();
+    const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg, scheduler, highWatermarkCheckpointIntervalMs: 5000, checkpointIntervalMs: 5000 });
+    mgr.loadAll(() => cfg);
+    const log = mgr.createLog('t', 0, cfg);
+    log.appendAsLeader(makeBatch({ count: 10 }), 0);
+    log.highWatermark = 3;
+    mgr.startBackgroundTasks();
+    scheduler.advance(5000); // background writes of the older state start
+    log.highWatermark = 10;
+    mgr.shutdown(); // synchronous checkpoints of the newer state
+    await mgr.backgroundWritesDone();
+    assert.equal(read(join(d, 'replication-offset-checkpoint')), '0\n1\nt 0 10\n');
+    assert.equal(read(join(d, 'recovery-point-offset-checkpoint')), '0\n1\nt 0 10\n');
+    for (const f of ['replication-offset-checkpoint', 'recovery-point-offset-checkpoint', 'log-start-offset-checkpoint']) assert.ok(!existsSync(join(d, `${f}.bg.tmp`)), f);
+    const again = new LogManager({ logDirs: [d], defaultConfig: cfg });
+    again.loadAll(() => cfg);
+    assert.equal(again.getLog('t', 0)?.highWatermark, 10);
+    again.shutdown();
+  });
+
+  it('content asked for while a write runs replaces older pending content; only the newest is written next', async () => {
+    const d = newDir();
+    const path = join(d, 'cp');
+    const done: string[] = [];
+    const w = new BackgroundFileWriter(path, (err, content) => {
+      assert.equal(err, null);
+      done.push(content);
+    });
+    w.write('a');
+    assert.ok(w.busy);
+    w.write('b');
+    w.write('c');
+    assert.equal(w.unsettled, 'c');
+    await w.idle();
+    assert.deepEqual(done, ['a', 'c']);
+    assert.equal(readFileSync(path, 'utf8'), 'c');
+    assert.equal(w.unsettled, null);
+  });
+
+  it('a synchronous write drops the background write in flight', async () => {
+    const d = newDir();
+    const path = join(d, 'cp');
+    const done: string[] = [];
+    const w = new BackgroundFileWriter(path, (_err, content) => done.push(content));
+    w.write('old');
+    w.writeSync('new');
+    assert.equal(readFileSync(path, 'utf8'), 'new');
+    await w.idle();
+    assert.equal(readFileSync(path, 'utf8'), 'new');
+    assert.deepEqual(done, []);
+    assert.ok(!existsSync(w.tmpPath));
+  });
+
+  it('a failed background write is reported with its error', async () => {
+    const d = newDir();
+    const errors: (string | undefined)[] = [];
+    const w = new BackgroundFileWriter(join(d, 'missing-dir', 'cp'), (err) => errors.push(err?.code));
+    w.write('x');
+    await w.idle();
+    assert.deepEqual(errors, ['ENOENT']);
+  });
+});
