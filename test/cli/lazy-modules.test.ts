@@ -3,7 +3,7 @@
  * target: launch → first acknowledged produce, and `samsa <client command> --help`).
  * - `samsa topics --help` loads no broker module (the `start` command is imported on demand);
  * - a single-node broker (no etcd.endpoints) loads neither the etcd client nor gRPC, nor
- *   pino-pretty when its output is not a terminal, nor prom-client without metrics.listeners.
+ *   pino-pretty when its output is not a terminal, nor prom-client without metrics.listeners, nor jose without an OAUTHBEARER JWKS listener.
  * The controls show the same check seeing those modules where they are used.
  */
 import { test } from 'node:test';
@@ -26,9 +26,9 @@ test("control: 'samsa start --help' loads the broker", async () => {
   assert.ok(modules.includes(distUrl('broker/broker.js')));
 });
 
-const lazyPackages = ['etcd3', '@grpc/grpc-js', 'pino-pretty', 'prom-client'] as const;
+const lazyPackages = ['etcd3', '@grpc/grpc-js', 'pino-pretty', 'prom-client', 'jose'] as const;
 
-test('a single-node broker loads neither etcd3 nor gRPC, nor pino-pretty (output not a terminal), nor prom-client (no metrics.listeners)', async () => {
+test('a single-node broker loads neither etcd3 nor gRPC, nor pino-pretty (output not a terminal), nor prom-client (no metrics.listeners), nor jose (no OAUTHBEARER)', async () => {
   const { modules } = await modulesLoadedByScript(`
     const { startBroker } = await import(${JSON.stringify(distUrl('index.js'))});
     const b = await startBroker({ port: 0 });
