@@ -89,6 +89,11 @@ export class SharePartitionManager {
     this.deps.store.forgetTopic(topicId).catch((e: unknown) => this.deps.logger.warn(`removing the share state of deleted topic ${topicId} failed: ${String(e)}`));
   }
 
+  /** A share group was deleted: its share-partitions here are forgotten (their state is deleted at the share coordinators). */
+  forgetGroup(groupId: string): void {
+    for (const id of [...this.partitions.keys()]) if (id.startsWith(`${groupId}\u0000`)) this.retire(id);
+  }
+
   /** The share-partition, if initialised (tests, describe). */
   peek(groupId: string, topicId: string, partition: number): SharePartition | undefined {
     return this.partitions.get(this.id({ groupId, topicId, partition }));
@@ -231,7 +236,7 @@ export class SharePartitionManager {
     const start = settings.autoOffsetReset === 'earliest' ? p.logStartOffset : p.highWatermark;
     const sp = new SharePartition(settings, persisted ?? { startOffset: start, batches: [] });
     this.readAt.set(sp, epoch);
-    if (persisted === undefined) await this.persist(key, sp, p);
+    if (persisted === undefined) await this.deps.persister.initialize(key, 0, sp.startOffset);
     this.partitions.set(this.id(key), sp);
     this.deps.logger.debug(`share-partition ${key.groupId} ${p.topic}-${key.partition} initialised at ${sp.startOffset}${persisted ? ' (persisted state)' : ''}`);
     return sp;

@@ -61,6 +61,8 @@ interface Stored {
   key: ShareStateKey;
   state: PersistedShareState;
   snapshotEpoch: number;
+  /** The state epoch InitializeShareGroupState set (Kafka's StateEpoch). */
+  stateEpoch: number;
   leaderEpoch: number;
   /** The `__share_group_state` partition it was replayed from. */
   partition: number;
@@ -141,8 +143,49 @@ export class ShareStateStore {
       if (stored === undefined) return { records: [], response: undefined };
       checkEpoch(stored, leaderEpoch);
       if (leaderEpoch <= stored.leaderEpoch) return { records: [], response: stored.state };
-      return { records: [snapshotRecord(key, stored.state, (stored.snapshotEpoch + 1) & 0xffff, leaderEpoch)], response: stored.state };
+      return { records: [snapshotRecord(key, stored.state, (stored.snapshotEpoch + 1) & 0xffff, leaderEpoch, stored.stateEpoch)], response: stored.state };
     });
+  }
+
+  /**
+   * ReadShareGroupStateSummary for one share-partition: its state epoch and start offset
+   * (undefined when it has no state), fenced like a read (an older leader epoch is
+   * FENCED_LEADER_EPOCH) but recording nothing.
+   */
+  readSummary(key: ShareStateKey, leaderEpoch: number): { stateEpoch: number; startOffset: number } | undefined {
+    this.coordinated(key);
+    const stored = this.states.get(coordinatorKey(key));
+    if (stored === undefined) return undefined;
+    if (leaderEpoch >= 0) checkEpoch(stored, leaderEpoch);
+    return { stateEpoch: stored.stateEpoch, startOffset: stored.state.startOffset };
+  }
+
+  /**
+   * InitializeShareGroupState for one share-partition: a snapshot with `stateEpoch`, the start
+   * offset and no in-flight records (a start offset of -1 keeps the stored one). A state epoch
+   * older than the stored one is FENCED_STATE_EPOCH. Resolves once committed.
+   */
+  async initialize(key: ShareStateKey, stateEpoch: number, startOffset: number): Promise<void> {
+    await this.ensureTopic();
+    const partition = this.coordinated(key);
+    await this.runtime.writeAsync(partition, () => {
+      const stored = this.states.get(coordinatorKey(key));
+      if (stored !== undefined && stateEpoch < stored.stateEpoch) {
+        throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `State epoch ${stateEpoch} of ${coordinatorKey(key)} is older than its stored state epoch ${stored.stateEpoch}`);
+      }
+      const start = startOffset >= 0 ? startOffset : (stored?.state.startOffset ?? 0);
+      const snapshotEpoch = ((stored?.snapshotEpoch ?? -1) + 1) & 0xffff;
+      return { records: [snapshotRecord(key, { startOffset: start, batches: [] }, snapshotEpoch, stored?.leaderEpoch ?? -1, stateEpoch)], response: undefined };
+    });
+  }
+
+  /**
+   * DeleteShareGroupState for one share-partition: a tombstone (compaction removes the key's
+   * records); a share-partition without state is deleted already. Resolves once committed.
+   */
+  async deleteState(key: ShareStateKey): Promise<void> {
+    const partition = this.coordinated(key);
+    await this.runtime.writeAsync(partition, () => ({ records: this.states.has(coordinatorKey(key)) ? [{ key: snapshotKey(key), value: null }] : [], response: undefined }));
   }
 
   /** Every group id with persisted share state. */
@@ -166,9 +209,11 @@ export class ShareStateStore {
     const partition = this.coordinated(key);
     await this.runtime.writeAsync(partition, () => {
       const stored = this.states.get(coordinatorKey(key));
-      if (stored !== undefined) checkEpoch(stored, leaderEpoch);
-      const snapshotEpoch = ((stored?.snapshotEpoch ?? -1) + 1) & 0xffff;
-      return { records: [snapshotRecord(key, state(), snapshotEpoch, leaderEpoch)], response: undefined };
+      // Kafka's rule: only an initialised share-partition is written (a deleted group's state stays deleted).
+      if (stored === undefined) throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `Share-partition ${coordinatorKey(key)} has no state (never initialised, or deleted)`);
+      checkEpoch(stored, leaderEpoch);
+      const snapshotEpoch = (stored.snapshotEpoch + 1) & 0xffff;
+      return { records: [snapshotRecord(key, state(), snapshotEpoch, leaderEpoch, stored.stateEpoch)], response: undefined };
     });
   }
 
@@ -248,7 +293,7 @@ export class ShareStateStore {
     const valueVersion = vr.readInt16();
     if (version === SNAPSHOT_KEY_VERSION) {
       const v = decodeShareSnapshotValue(vr, valueVersion);
-      this.states.set(id, { key, partition, snapshotEpoch: v.snapshotEpoch, leaderEpoch: v.leaderEpoch, state: { startOffset: Number(v.startOffset), batches: v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) } });
+      this.states.set(id, { key, partition, snapshotEpoch: v.snapshotEpoch, stateEpoch: v.stateEpoch, leaderEpoch: v.leaderEpoch, state: { startOffset: Number(v.startOffset), batches: v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) } });
       return;
     }
     const v = decodeShareUpdateValue(vr, valueVersion);
@@ -256,7 +301,7 @@ export class ShareStateStore {
     const start = v.startOffset >= 0n ? Number(v.startOffset) : (prior?.state.startOffset ?? 0);
     const updates = v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount }));
     const kept = (prior?.state.batches ?? []).filter((b) => b.lastOffset >= start && !updates.some((u) => u.firstOffset <= b.lastOffset && u.lastOffset >= b.firstOffset));
-    this.states.set(id, { key, partition, snapshotEpoch: prior?.snapshotEpoch ?? 0, leaderEpoch: Math.max(v.leaderEpoch, prior?.leaderEpoch ?? -1), state: { startOffset: start, batches: [...kept, ...updates].sort((a, b) => a.firstOffset - b.firstOffset) } });
+    this.states.set(id, { key, partition, snapshotEpoch: prior?.snapshotEpoch ?? 0, stateEpoch: prior?.stateEpoch ?? 0, leaderEpoch: Math.max(v.leaderEpoch, prior?.leaderEpoch ?? -1), state: { startOffset: start, batches: [...kept, ...updates].sort((a, b) => a.firstOffset - b.firstOffset) } });
   }
 }
 
@@ -274,14 +319,14 @@ function snapshotKey(key: ShareStateKey): Buffer {
   return kw.toBuffer();
 }
 
-export function snapshotRecord(key: ShareStateKey, state: PersistedShareState, snapshotEpoch: number, leaderEpoch: number): CoordinatorRecord {
+export function snapshotRecord(key: ShareStateKey, state: PersistedShareState, snapshotEpoch: number, leaderEpoch: number, stateEpoch = 0): CoordinatorRecord {
   const vw = new Writer(64 + state.batches.length * 24);
   vw.writeInt16(VALUE_VERSION);
   encodeShareSnapshotValue(
     vw,
     {
       snapshotEpoch,
-      stateEpoch: 0,
+      stateEpoch,
       leaderEpoch,
       startOffset: BigInt(state.startOffset),
       stateBatches: state.batches.map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
