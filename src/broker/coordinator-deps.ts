@@ -64,6 +64,7 @@ function internalPartition(p: Partition): InternalPartition {
       return p.leaderEpoch;
     },
     read: (offset, maxBytes, maxOffset) => p.log.read(offset, maxBytes, maxOffset, true).records,
+    deleteRecordsBefore: (offset) => p.log.deleteRecordsBefore(Math.min(offset, p.highWatermark)),
   };
 }
 

@@ -43,6 +43,8 @@ export interface InternalPartition {
   readonly leaderEpoch: number;
   /** Whole stored record batches from the one holding `offset`, about `maxBytes` (at least one batch), below `maxOffset`. */
   read(offset: number, maxBytes: number, maxOffset: number): Buffer;
+  /** Raises the log start offset to `offset` (at most the high watermark): the records below are no longer needed (Kafka's deleteRecords). */
+  deleteRecordsBefore?(offset: number): void;
 }
 
 export interface InternalTopicSpec {

@@ -17,8 +17,8 @@ import { MemoryCluster } from '../helpers/memory-coordinator-deps.js';
 const KEY = { groupId: 'g', topicId: uuidFromBytes(Buffer.alloc(16, 7)), partition: 0 };
 const STATE = { startOffset: 5, batches: [{ firstOffset: 5, lastOffset: 9, deliveryState: 0, deliveryCount: 2 }] };
 
-function store(cluster: MemoryCluster): ShareStateStore {
-  const s = new ShareStateStore(cluster.deps({ numPartitions: 1, segmentBytes: 1 << 20 }));
+function store(cluster: MemoryCluster, updatesPerSnapshot = 500): ShareStateStore {
+  const s = new ShareStateStore(cluster.deps({ numPartitions: 1, segmentBytes: 1 << 20, updatesPerSnapshot }));
   s.load();
   return s;
 }

@@ -46,6 +46,9 @@ export function buildShareServices(deps: Omit<CoordinatorDeps<unknown>, 'setting
       get segmentBytes() {
         return config.int('share.coordinator.state.topic.segment.bytes');
       },
+      get updatesPerSnapshot() {
+        return config.int('share.coordinator.snapshot.update.records.per.snapshot');
+      },
     },
   });
   store.load();

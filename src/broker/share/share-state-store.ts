@@ -32,8 +32,9 @@ import { Writer } from '../../protocol/primitives/writer.js';
 import { decodeRecordBatches } from '../../protocol/records/record.js';
 import { decodeShareSnapshotKey, encodeShareSnapshotKey } from '../../protocol/generated/internal/share-snapshot-key.js';
 import { decodeShareSnapshotValue, encodeShareSnapshotValue } from '../../protocol/generated/internal/share-snapshot-value.js';
-import { decodeShareUpdateKey } from '../../protocol/generated/internal/share-update-key.js';
-import { decodeShareUpdateValue } from '../../protocol/generated/internal/share-update-value.js';
+import { decodeShareUpdateKey, encodeShareUpdateKey } from '../../protocol/generated/internal/share-update-key.js';
+import { decodeShareUpdateValue, encodeShareUpdateValue } from '../../protocol/generated/internal/share-update-value.js';
+import { applyUpdate, updateBetween, type StateBatch } from './share-state-merge.js';
 import type { PersistedShareState } from './share-partition.js';
 
 export const SHARE_STATE_TOPIC = '__share_group_state';
@@ -44,6 +45,8 @@ const VALUE_VERSION = 0;
 export interface ShareStateSettings {
   readonly numPartitions: number;
   readonly segmentBytes: number;
+  /** ShareUpdate records written between two snapshots of a share-partition (`share.coordinator.snapshot.update.records.per.snapshot`). */
+  readonly updatesPerSnapshot: number;
 }
 
 export interface ShareStateKey {
@@ -66,12 +69,18 @@ interface Stored {
   leaderEpoch: number;
   /** The `__share_group_state` partition it was replayed from. */
   partition: number;
+  /** ShareUpdate records replayed since its last snapshot. */
+  updates: number;
+  /** The offset of its last snapshot in that partition (the log below the lowest one is pruned). */
+  snapshotOffset: number;
 }
 
 export class ShareStateStore {
   private readonly states = new Map<string, Stored>();
   private readonly runtime: CoordinatorRuntime;
   private creating: Promise<void> | null = null;
+  /** The offset of the record being appended to each partition (one write in flight per partition), for replay. */
+  private readonly appendingAt = new Map<number, number>();
   private readonly logger: Logger;
 
   constructor(private readonly deps: CoordinatorDeps<ShareStateSettings>) {
@@ -143,6 +152,7 @@ export class ShareStateStore {
       if (stored === undefined) return { records: [], response: undefined };
       checkEpoch(stored, leaderEpoch);
       if (leaderEpoch <= stored.leaderEpoch) return { records: [], response: stored.state };
+      this.appending(partition);
       return { records: [snapshotRecord(key, stored.state, (stored.snapshotEpoch + 1) & 0xffff, leaderEpoch, stored.stateEpoch)], response: stored.state };
     });
   }
@@ -175,6 +185,7 @@ export class ShareStateStore {
       }
       const start = startOffset >= 0 ? startOffset : (stored?.state.startOffset ?? 0);
       const snapshotEpoch = ((stored?.snapshotEpoch ?? -1) + 1) & 0xffff;
+      this.appending(partition);
       return { records: [snapshotRecord(key, { startOffset: start, batches: [] }, snapshotEpoch, stored?.leaderEpoch ?? -1, stateEpoch)], response: undefined };
     });
   }
@@ -207,14 +218,38 @@ export class ShareStateStore {
   async write(key: ShareStateKey, state: () => PersistedShareState, leaderEpoch: number): Promise<void> {
     await this.ensureTopic();
     const partition = this.coordinated(key);
-    await this.runtime.writeAsync(partition, () => {
+    const snapshot = await this.runtime.writeAsync(partition, () => {
       const stored = this.states.get(coordinatorKey(key));
       // Kafka's rule: only an initialised share-partition is written (a deleted group's state stays deleted).
       if (stored === undefined) throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `Share-partition ${coordinatorKey(key)} has no state (never initialised, or deleted)`);
       checkEpoch(stored, leaderEpoch);
-      const snapshotEpoch = (stored.snapshotEpoch + 1) & 0xffff;
-      return { records: [snapshotRecord(key, state(), snapshotEpoch, leaderEpoch, stored.stateEpoch)], response: undefined };
+      const next = state();
+      const update = stored.updates < this.deps.settings.updatesPerSnapshot ? updateBetween(stored.state, next) : null;
+      this.appending(partition);
+      if (update !== null) return { records: [updateRecord(key, update, stored.snapshotEpoch, leaderEpoch)], response: false };
+      return { records: [snapshotRecord(key, next, (stored.snapshotEpoch + 1) & 0xffff, leaderEpoch, stored.stateEpoch)], response: true };
     });
+    if (snapshot) this.prune(partition);
+  }
+
+  /** Notes where the record about to be appended to `partition` lands (its replay records it as the snapshot's offset). */
+  private appending(partition: number): void {
+    const p = this.deps.internal.partition(SHARE_STATE_TOPIC, partition);
+    if (p !== undefined) this.appendingAt.set(partition, p.logEndOffset);
+  }
+
+  /** Deletes the records of `partition` below the oldest last snapshot of its share-partitions (Kafka's pruning of the state topic). */
+  private prune(partition: number): void {
+    const p = this.deps.internal.partition(SHARE_STATE_TOPIC, partition);
+    if (p === undefined || p.deleteRecordsBefore === undefined) return;
+    let lowest = p.logEndOffset;
+    for (const st of this.states.values()) if (st.partition === partition) lowest = Math.min(lowest, st.snapshotOffset);
+    if (lowest <= p.logStartOffset) return;
+    try {
+      p.deleteRecordsBefore(lowest);
+    } catch (e) {
+      this.logger.debug(`pruning ${SHARE_STATE_TOPIC}-${partition} below ${lowest}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** Tombstones the persisted state of every share-partition of `topicId` this broker coordinates (the topic was deleted). */
@@ -243,7 +278,8 @@ export class ShareStateStore {
     if (this.creating !== null) return this.creating;
     const numPartitions = this.deps.settings.numPartitions;
     const creating = this.deps.internal
-      .create({ name: SHARE_STATE_TOPIC, numPartitions, configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.segmentBytes) } })
+      // Kafka's settings: not compacted (compaction would drop ShareUpdate records); pruned below the oldest live snapshot instead.
+      .create({ name: SHARE_STATE_TOPIC, numPartitions, configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1', 'segment.bytes': String(this.deps.settings.segmentBytes) } })
       .then(() => this.logger.info(`Created internal topic ${SHARE_STATE_TOPIC} with ${numPartitions} partitions`))
       .finally(() => {
         if (this.creating === creating) this.creating = null;
@@ -266,7 +302,7 @@ export class ShareStateStore {
         for (const r of batch.records) {
           if (r.key === null) continue;
           try {
-            this.replay(p.index, { key: r.key, value: r.value });
+            this.replay(p.index, { key: r.key, value: r.value }, Number(r.offset));
             records++;
           } catch (e) {
             this.logger.warn(`skipping undecodable record at offset ${r.offset} of ${SHARE_STATE_TOPIC}-${p.index}: ${e instanceof Error ? e.message : String(e)}`);
@@ -278,7 +314,9 @@ export class ShareStateStore {
   }
 
   /** A committed record: a snapshot replaces the key's state, an update applies over it, a tombstone deletes it. */
-  private replay(partition: number, record: CoordinatorRecord): void {
+  private replay(partition: number, record: CoordinatorRecord, loadedAt?: number): void {
+    const offset = loadedAt ?? this.appendingAt.get(partition) ?? 0;
+    this.appendingAt.delete(partition);
     const kr = new Reader(record.key);
     const version = kr.readInt16();
     if (version !== SNAPSHOT_KEY_VERSION && version !== UPDATE_KEY_VERSION) return;
@@ -293,15 +331,23 @@ export class ShareStateStore {
     const valueVersion = vr.readInt16();
     if (version === SNAPSHOT_KEY_VERSION) {
       const v = decodeShareSnapshotValue(vr, valueVersion);
-      this.states.set(id, { key, partition, snapshotEpoch: v.snapshotEpoch, stateEpoch: v.stateEpoch, leaderEpoch: v.leaderEpoch, state: { startOffset: Number(v.startOffset), batches: v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) } });
+      this.states.set(id, { key, partition, updates: 0, snapshotOffset: offset, snapshotEpoch: v.snapshotEpoch, stateEpoch: v.stateEpoch, leaderEpoch: v.leaderEpoch, state: { startOffset: Number(v.startOffset), batches: v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) } });
       return;
     }
     const v = decodeShareUpdateValue(vr, valueVersion);
     const prior = this.states.get(id);
-    const start = v.startOffset >= 0n ? Number(v.startOffset) : (prior?.state.startOffset ?? 0);
     const updates = v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount }));
-    const kept = (prior?.state.batches ?? []).filter((b) => b.lastOffset >= start && !updates.some((u) => u.firstOffset <= b.lastOffset && u.lastOffset >= b.firstOffset));
-    this.states.set(id, { key, partition, snapshotEpoch: prior?.snapshotEpoch ?? 0, stateEpoch: prior?.stateEpoch ?? 0, leaderEpoch: Math.max(v.leaderEpoch, prior?.leaderEpoch ?? -1), state: { startOffset: start, batches: [...kept, ...updates].sort((a, b) => a.firstOffset - b.firstOffset) } });
+    const state = applyUpdate(prior?.state ?? { startOffset: 0, batches: [] }, Number(v.startOffset), updates);
+    this.states.set(id, {
+      key,
+      partition,
+      updates: (prior?.updates ?? 0) + 1,
+      snapshotOffset: prior?.snapshotOffset ?? offset,
+      snapshotEpoch: prior?.snapshotEpoch ?? 0,
+      stateEpoch: prior?.stateEpoch ?? 0,
+      leaderEpoch: Math.max(v.leaderEpoch, prior?.leaderEpoch ?? -1),
+      state,
+    });
   }
 }
 
@@ -334,4 +380,24 @@ export function snapshotRecord(key: ShareStateKey, state: PersistedShareState, s
     VALUE_VERSION,
   );
   return { key: snapshotKey(key), value: vw.toBuffer() };
+}
+
+/** A ShareUpdate record (Kafka's key version 1, value version 0): the changed batches and the start offset. */
+function updateRecord(key: ShareStateKey, update: { startOffset: number; batches: readonly StateBatch[] }, snapshotEpoch: number, leaderEpoch: number): CoordinatorRecord {
+  const kw = new Writer(64);
+  kw.writeInt16(UPDATE_KEY_VERSION);
+  encodeShareUpdateKey(kw, { groupId: key.groupId, topicId: key.topicId, partition: key.partition }, UPDATE_KEY_VERSION);
+  const vw = new Writer(48 + update.batches.length * 24);
+  vw.writeInt16(VALUE_VERSION);
+  encodeShareUpdateValue(
+    vw,
+    {
+      snapshotEpoch,
+      leaderEpoch,
+      startOffset: BigInt(update.startOffset),
+      stateBatches: update.batches.map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
+    },
+    VALUE_VERSION,
+  );
+  return { key: kw.toBuffer(), value: vw.toBuffer() };
 }
