@@ -45,6 +45,8 @@ export interface InternalPartition {
   read(offset: number, maxBytes: number, maxOffset: number): Buffer;
   /** Raises the log start offset to `offset` (at most the high watermark): the records below are no longer needed (Kafka's deleteRecords). */
   deleteRecordsBefore?(offset: number): void;
+  /** Whether the log is compacted (cleanup.policy includes compact). */
+  readonly compacted?: boolean;
 }
 
 export interface InternalTopicSpec {

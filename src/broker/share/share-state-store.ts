@@ -1,25 +1,32 @@
 /**
  * The share coordinator (KIP-932): durable share-partition state in `__share_group_state`, in
- * Kafka's record formats: key ShareSnapshotKey (version 0: group id, topic id, partition), value
- * ShareSnapshotValue (leader epoch, start offset and state batches). The partition of a
- * share-partition's records is Kafka's: abs(hash("group:topicId:partition")) % the topic's
- * partition count (`share.coordinator.state.topic.num.partitions`). The topic is compacted, so
- * the latest snapshot of each key survives.
+ * Kafka's record formats: ShareSnapshot (key version 0: group id, topic id, partition; value:
+ * state epoch, leader epoch, start offset and state batches) and ShareUpdate (key version 1; value:
+ * the start offset and the batches a write changed). The partition of a share-partition's records
+ * is Kafka's: abs(hash("group:topicId:partition")) % `share.coordinator.state.topic.num.partitions`.
  *
  * Kafka's rules kept: the coordinator of a key is the leader of its state partition; it serves
  * the partitions it leads (loaded by replay when it becomes their leader, forgotten when it stops
  * leading them: NOT_COORDINATOR for their keys), and a write is answered once committed (the
- * coordinator runtime's rule), then replayed into the cache. Reads and writes carry the
- * share-partition's leader epoch: one older than the stored epoch is FENCED_LEADER_EPOCH (a
- * deposed share-partition leader cannot overwrite its successor's state), and a read with a newer
- * epoch records it first (so the successor fences its predecessor from its very first read).
- * Share-partition leaders reach this through ReadShareGroupState / WriteShareGroupState
- * (share-persister.ts), or directly when they lead the state partition too.
+ * coordinator runtime's rule), then replayed into the cache. InitializeShareGroupState sets a
+ * share-partition's first state and state epoch (an older state epoch is FENCED_STATE_EPOCH);
+ * only an initialised share-partition is written (FENCED_STATE_EPOCH otherwise, so a deleted
+ * group's state is never brought back by a late write); DeleteShareGroupState tombstones it.
+ * Reads and writes carry the share-partition's leader epoch: one older than the stored epoch is
+ * FENCED_LEADER_EPOCH (a deposed leader cannot overwrite its successor's state), and a read with a
+ * newer epoch records it first. A write is a ShareUpdate record until
+ * `share.coordinator.snapshot.update.records.per.snapshot` updates followed the last snapshot,
+ * then a ShareSnapshot; load replays the snapshot and the updates after it. The topic is not
+ * compacted (compaction would drop updates): after a snapshot, the records below the oldest last
+ * snapshot of the partition's live share-partitions are deleted (Kafka prunes the same way).
+ * Share-partition leaders reach this through the share coordinator APIs (share-persister.ts), or
+ * directly when they lead the state partition too.
  *
- * Samsa's deviations: every write is a full ShareSnapshot record (Kafka writes ShareUpdate
- * records between snapshots); ShareUpdate records (key version 1) are read back on load, applied
- * over the snapshot they follow. A deleted topic's share-partitions are tombstoned by the
- * coordinator of each (Kafka's DeleteShareGroupState on topic deletion).
+ * Samsa's deviations: share-partition leaders send the whole state with each write; the
+ * coordinator derives the update (the batches that changed, share-state-merge.ts) and writes a
+ * snapshot when no update can express the new state. A `__share_group_state` created compacted
+ * (by an older Samsa) gets snapshots only. A deleted topic's share-partitions are tombstoned by
+ * the coordinator of each (Kafka's DeleteShareGroupState on topic deletion).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -28,19 +35,16 @@ import type { CoordinatorDeps, InternalPartition } from '../../coordinator/deps.
 import { CoordinatorRuntime, type CoordinatorRecord } from '../../coordinator/runtime.js';
 import { partitionForGroup } from '../../group/java-hash.js';
 import { Reader } from '../../protocol/primitives/reader.js';
-import { Writer } from '../../protocol/primitives/writer.js';
 import { decodeRecordBatches } from '../../protocol/records/record.js';
-import { decodeShareSnapshotKey, encodeShareSnapshotKey } from '../../protocol/generated/internal/share-snapshot-key.js';
-import { decodeShareSnapshotValue, encodeShareSnapshotValue } from '../../protocol/generated/internal/share-snapshot-value.js';
-import { decodeShareUpdateKey, encodeShareUpdateKey } from '../../protocol/generated/internal/share-update-key.js';
-import { decodeShareUpdateValue, encodeShareUpdateValue } from '../../protocol/generated/internal/share-update-value.js';
-import { applyUpdate, updateBetween, type StateBatch } from './share-state-merge.js';
+import { decodeShareSnapshotKey } from '../../protocol/generated/internal/share-snapshot-key.js';
+import { decodeShareSnapshotValue } from '../../protocol/generated/internal/share-snapshot-value.js';
+import { decodeShareUpdateKey } from '../../protocol/generated/internal/share-update-key.js';
+import { decodeShareUpdateValue } from '../../protocol/generated/internal/share-update-value.js';
+import { applyUpdate, updateBetween } from './share-state-merge.js';
+import { snapshotKey, snapshotRecord, SNAPSHOT_KEY_VERSION, updateRecord, UPDATE_KEY_VERSION, type ShareStateKey } from './share-state-records.js';
 import type { PersistedShareState } from './share-partition.js';
 
 export const SHARE_STATE_TOPIC = '__share_group_state';
-const SNAPSHOT_KEY_VERSION = 0;
-const UPDATE_KEY_VERSION = 1;
-const VALUE_VERSION = 0;
 
 export interface ShareStateSettings {
   readonly numPartitions: number;
@@ -49,11 +53,7 @@ export interface ShareStateSettings {
   readonly updatesPerSnapshot: number;
 }
 
-export interface ShareStateKey {
-  groupId: string;
-  topicId: string;
-  partition: number;
-}
+export type { ShareStateKey };
 
 /** Kafka's SharePartitionKey coordinator key. */
 export function coordinatorKey(k: ShareStateKey): string {
@@ -224,7 +224,9 @@ export class ShareStateStore {
       if (stored === undefined) throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `Share-partition ${coordinatorKey(key)} has no state (never initialised, or deleted)`);
       checkEpoch(stored, leaderEpoch);
       const next = state();
-      const update = stored.updates < this.deps.settings.updatesPerSnapshot ? updateBetween(stored.state, next) : null;
+      // A compacted state topic (created by an older Samsa) would lose ShareUpdate records: snapshots only there.
+      const compacted = this.deps.internal.partition(SHARE_STATE_TOPIC, partition)?.compacted === true;
+      const update = !compacted && stored.updates < this.deps.settings.updatesPerSnapshot ? updateBetween(stored.state, next) : null;
       this.appending(partition);
       if (update !== null) return { records: [updateRecord(key, update, stored.snapshotEpoch, leaderEpoch)], response: false };
       return { records: [snapshotRecord(key, next, (stored.snapshotEpoch + 1) & 0xffff, leaderEpoch, stored.stateEpoch)], response: true };
@@ -355,49 +357,4 @@ function checkEpoch(stored: Stored, leaderEpoch: number): void {
   if (leaderEpoch < stored.leaderEpoch) {
     throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `Leader epoch ${leaderEpoch} of ${coordinatorKey(stored.key)} is older than its stored leader epoch ${stored.leaderEpoch}`);
   }
-}
-
-/** A ShareSnapshot record (Kafka's key version 0, value version 0). */
-function snapshotKey(key: ShareStateKey): Buffer {
-  const kw = new Writer(64);
-  kw.writeInt16(SNAPSHOT_KEY_VERSION);
-  encodeShareSnapshotKey(kw, { groupId: key.groupId, topicId: key.topicId, partition: key.partition }, SNAPSHOT_KEY_VERSION);
-  return kw.toBuffer();
-}
-
-export function snapshotRecord(key: ShareStateKey, state: PersistedShareState, snapshotEpoch: number, leaderEpoch: number, stateEpoch = 0): CoordinatorRecord {
-  const vw = new Writer(64 + state.batches.length * 24);
-  vw.writeInt16(VALUE_VERSION);
-  encodeShareSnapshotValue(
-    vw,
-    {
-      snapshotEpoch,
-      stateEpoch,
-      leaderEpoch,
-      startOffset: BigInt(state.startOffset),
-      stateBatches: state.batches.map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
-    },
-    VALUE_VERSION,
-  );
-  return { key: snapshotKey(key), value: vw.toBuffer() };
-}
-
-/** A ShareUpdate record (Kafka's key version 1, value version 0): the changed batches and the start offset. */
-function updateRecord(key: ShareStateKey, update: { startOffset: number; batches: readonly StateBatch[] }, snapshotEpoch: number, leaderEpoch: number): CoordinatorRecord {
-  const kw = new Writer(64);
-  kw.writeInt16(UPDATE_KEY_VERSION);
-  encodeShareUpdateKey(kw, { groupId: key.groupId, topicId: key.topicId, partition: key.partition }, UPDATE_KEY_VERSION);
-  const vw = new Writer(48 + update.batches.length * 24);
-  vw.writeInt16(VALUE_VERSION);
-  encodeShareUpdateValue(
-    vw,
-    {
-      snapshotEpoch,
-      leaderEpoch,
-      startOffset: BigInt(update.startOffset),
-      stateBatches: update.batches.map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
-    },
-    VALUE_VERSION,
-  );
-  return { key: kw.toBuffer(), value: vw.toBuffer() };
 }
