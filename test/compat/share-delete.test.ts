@@ -195,6 +195,7 @@ test('the share coordinator at the wire: InitializeShareGroupState, ReadShareGro
     assert.equal(codeOfFirst(await settled(() => init(3, 5n), (res) => codeOfFirst(res) ?? -1)), 0);
     assert.deepEqual(await summary(wire, group, id), { partition: 0, errorCode: 0, errorMessage: null, stateEpoch: 3, startOffset: 5n });
     assert.equal(codeOfFirst(await init(2, 0n)), 124, 'FENCED_STATE_EPOCH: an older state epoch');
+    assert.equal(codeOfFirst(await init(3, 0n)), 124, 'FENCED_STATE_EPOCH: the same state epoch (initialised already)');
     assert.equal(codeOfFirst(await write(1)), 0);
     const r = await read(1);
     assert.equal(r.errorCode, 0);

@@ -9,7 +9,8 @@
  * the partitions it leads (loaded by replay when it becomes their leader, forgotten when it stops
  * leading them: NOT_COORDINATOR for their keys), and a write is answered once committed (the
  * coordinator runtime's rule), then replayed into the cache. InitializeShareGroupState sets a
- * share-partition's first state and state epoch (an older state epoch is FENCED_STATE_EPOCH);
+ * share-partition's first state and state epoch (one not newer than the stored one is
+ * FENCED_STATE_EPOCH);
  * only an initialised share-partition is written (FENCED_STATE_EPOCH otherwise, so a deleted
  * group's state is never brought back by a late write); DeleteShareGroupState tombstones it.
  * Reads and writes carry the share-partition's leader epoch: one older than the stored epoch is
@@ -173,15 +174,16 @@ export class ShareStateStore {
   /**
    * InitializeShareGroupState for one share-partition: a snapshot with `stateEpoch`, the start
    * offset and no in-flight records (a start offset of -1 keeps the stored one). A state epoch
-   * older than the stored one is FENCED_STATE_EPOCH. Resolves once committed.
+   * not newer than the stored one is FENCED_STATE_EPOCH (so of two leaders initialising at once,
+   * one is refused and reads the other's state). Resolves once committed.
    */
   async initialize(key: ShareStateKey, stateEpoch: number, startOffset: number): Promise<void> {
     await this.ensureTopic();
     const partition = this.coordinated(key);
     await this.runtime.writeAsync(partition, () => {
       const stored = this.states.get(coordinatorKey(key));
-      if (stored !== undefined && stateEpoch < stored.stateEpoch) {
-        throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `State epoch ${stateEpoch} of ${coordinatorKey(key)} is older than its stored state epoch ${stored.stateEpoch}`);
+      if (stored !== undefined && stateEpoch <= stored.stateEpoch) {
+        throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `State epoch ${stateEpoch} of ${coordinatorKey(key)} is not newer than its stored state epoch ${stored.stateEpoch}`);
       }
       const start = startOffset >= 0 ? startOffset : (stored?.state.startOffset ?? 0);
       const snapshotEpoch = ((stored?.snapshotEpoch ?? -1) + 1) & 0xffff;
