@@ -64,6 +64,10 @@ function internalPartition(p: Partition): InternalPartition {
       return p.leaderEpoch;
     },
     read: (offset, maxBytes, maxOffset) => p.log.read(offset, maxBytes, maxOffset, true).records,
+    get compacted() {
+      return p.log.config.cleanupPolicy?.compact === true;
+    },
+    deleteRecordsBefore: (offset) => p.log.deleteRecordsBefore(Math.min(offset, p.highWatermark)),
   };
 }
 

@@ -114,6 +114,8 @@ const own: ConfigKeyDef[] = [
   // In a cluster (etcd.endpoints): the replication of __share_group_state, as Kafka's.
   { name: 'share.coordinator.state.topic.replication.factor', type: ConfigType.short, defaultValue: 3, validate: atLeast(1) },
   { name: 'share.coordinator.state.topic.min.isr', type: ConfigType.int, defaultValue: 2, validate: atLeast(1) },
+  // ShareUpdate records between two ShareSnapshot records of a share-partition (Kafka's; 0: snapshots only).
+  { name: 'share.coordinator.snapshot.update.records.per.snapshot', type: ConfigType.int, defaultValue: 500, validate: atLeast(0) },
   { name: 'transaction.state.log.num.partitions', type: ConfigType.int, defaultValue: 50, validate: atLeast(1) },
   { name: 'transaction.state.log.replication.factor', type: ConfigType.short, defaultValue: 3, validate: atLeast(1) },
   { name: 'transaction.state.log.min.isr', type: ConfigType.int, defaultValue: 2, validate: atLeast(1) },

@@ -43,6 +43,10 @@ export interface InternalPartition {
   readonly leaderEpoch: number;
   /** Whole stored record batches from the one holding `offset`, about `maxBytes` (at least one batch), below `maxOffset`. */
   read(offset: number, maxBytes: number, maxOffset: number): Buffer;
+  /** Raises the log start offset to `offset` (at most the high watermark): the records below are no longer needed (Kafka's deleteRecords). */
+  deleteRecordsBefore?(offset: number): void;
+  /** Whether the log is compacted (cleanup.policy includes compact). */
+  readonly compacted?: boolean;
 }
 
 export interface InternalTopicSpec {

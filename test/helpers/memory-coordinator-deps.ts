@@ -41,6 +41,10 @@ export class MemoryPartition implements InternalPartition {
     return Buffer.concat(out);
   }
 
+  deleteRecordsBefore(offset: number): void {
+    this.logStartOffset = Math.max(this.logStartOffset, Math.min(offset, this.logEndOffset));
+  }
+
   decoded(): RecordBatch[] {
     return decodeRecordBatches(Buffer.concat(this.batches));
   }

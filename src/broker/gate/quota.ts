@@ -45,8 +45,8 @@ export const unlimitedQuotas: QuotaManager = {
 
 /**
  * API keys (among the generated messages) whose response has no top-level ThrottleTimeMs field:
- * SaslHandshake (17), WriteTxnMarkers (27), SaslAuthenticate (36), ReadShareGroupState (84),
- * WriteShareGroupState (85), and the controller/broker internal APIs Samsa does not serve.
+ * SaslHandshake (17), WriteTxnMarkers (27), SaslAuthenticate (36), the share coordinator's
+ * Initialize/Read/Write/DeleteShareGroupState and ReadShareGroupStateSummary (83-87), and the controller/broker internal APIs Samsa does not serve.
  * Checked against the schemas by test/broker/gate.
  */
-export const RESPONSES_WITHOUT_THROTTLE: ReadonlySet<number> = new Set([17, 27, 36, 84, 85]);
+export const RESPONSES_WITHOUT_THROTTLE: ReadonlySet<number> = new Set([17, 27, 36, 83, 84, 85, 86, 87]);

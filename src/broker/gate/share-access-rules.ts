@@ -5,7 +5,7 @@
  * - ShareGroupDescribe: DESCRIBE on each group (a denied one answers GROUP_AUTHORIZATION_FAILED);
  * - ShareFetch, ShareAcknowledge: READ on the group (else GROUP_AUTHORIZATION_FAILED) and READ on
  *   each topic.
- * - ReadShareGroupState, WriteShareGroupState (inter-broker): CLUSTER_ACTION on the cluster (else
+ * - Initialize/Read/Write/DeleteShareGroupState, ReadShareGroupStateSummary (inter-broker): CLUSTER_ACTION on the cluster (else
  *   CLUSTER_AUTHORIZATION_FAILED).
  * Samsa's deviation: a ShareFetch/ShareAcknowledge naming a topic the principal may not read is
  * refused as a whole with TOPIC_AUTHORIZATION_FAILED (Kafka answers those partitions only).
@@ -62,4 +62,4 @@ function clusterAction(apiKey: number): AccessRule<unknown, unknown> {
   };
 }
 
-export const shareAccessRules: readonly AccessRule<unknown, unknown>[] = [shareGroupHeartbeat, shareGroupDescribe, shareFetch, shareAcknowledge, clusterAction(84), clusterAction(85)] as AccessRule<unknown, unknown>[];
+export const shareAccessRules: readonly AccessRule<unknown, unknown>[] = [shareGroupHeartbeat, shareGroupDescribe, shareFetch, shareAcknowledge, clusterAction(83), clusterAction(84), clusterAction(85), clusterAction(86), clusterAction(87)] as AccessRule<unknown, unknown>[];

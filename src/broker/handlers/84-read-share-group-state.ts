@@ -34,12 +34,13 @@ export function readShareGroupStateHandler(deps: { readonly shareState: ShareSta
             partitions: await Promise.all(
               t.partitions.map(async (p) => {
                 try {
-                  const s = await deps.shareState.readForLeader({ groupId: req.groupId, topicId: t.topicId, partition: p.partition }, p.leaderEpoch);
+                  const key = { groupId: req.groupId, topicId: t.topicId, partition: p.partition };
+                  const s = await deps.shareState.readForLeader(key, p.leaderEpoch);
                   return {
                     partition: p.partition,
                     errorCode: ErrorCode.NONE,
                     errorMessage: null,
-                    stateEpoch: 0,
+                    stateEpoch: deps.shareState.readSummary(key, -1)?.stateEpoch ?? 0,
                     startOffset: s === undefined ? -1n : BigInt(s.startOffset),
                     stateBatches: (s?.batches ?? []).map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
                   };

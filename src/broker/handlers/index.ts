@@ -66,8 +66,11 @@ import { shareGroupHeartbeatHandler } from './76-share-group-heartbeat.js';
 import { shareGroupDescribeHandler } from './77-share-group-describe.js';
 import { shareFetchHandler } from './78-share-fetch.js';
 import { shareAcknowledgeHandler } from './79-share-acknowledge.js';
+import { initializeShareGroupStateHandler } from './83-initialize-share-group-state.js';
 import { readShareGroupStateHandler } from './84-read-share-group-state.js';
 import { writeShareGroupStateHandler } from './85-write-share-group-state.js';
+import { deleteShareGroupStateHandler } from './86-delete-share-group-state.js';
+import { readShareGroupStateSummaryHandler } from './87-read-share-group-state-summary.js';
 
 /** The services all handlers together use (ApiVersions' handler list is built here). */
 export type HandlerServices = ScramDeps &
@@ -166,7 +169,7 @@ export function buildHandlers(services: HandlerServices): readonly ApiHandler<un
     // KIP-848, unless group.coordinator.rebalance.protocols leaves `consumer` out.
     ...(services.groups.consumerSettings.enabled === false ? [] : [consumerGroupHeartbeatHandler(services), consumerGroupDescribeHandler(services)]),
     // KIP-932, when group.coordinator.rebalance.protocols includes `share`.
-    ...(services.shareGroups.settings.enabled ? [shareGroupHeartbeatHandler(services), shareGroupDescribeHandler(services), shareFetchHandler(services), shareAcknowledgeHandler(services), readShareGroupStateHandler(services), writeShareGroupStateHandler(services)] : []),
+    ...(services.shareGroups.settings.enabled ? [shareGroupHeartbeatHandler(services), shareGroupDescribeHandler(services), shareFetchHandler(services), shareAcknowledgeHandler(services), initializeShareGroupStateHandler(services), readShareGroupStateHandler(services), writeShareGroupStateHandler(services), deleteShareGroupStateHandler(services), readShareGroupStateSummaryHandler(services)] : []),
   ] as unknown as readonly ApiHandler<unknown, unknown>[];
   handlers.push(...built);
   return handlers;

@@ -5,8 +5,10 @@
  *
  * Kafka's rules: a share-partition is initialised on its group's first ShareFetch from its
  * persisted state, else at the start `share.auto.offset.reset` names (latest: the high
- * watermark, the default; earliest: the log start), and that initial state is persisted before
- * records are delivered. Acknowledgements are answered once the new state is persisted. A lock
+ * watermark, the default; earliest: the log start), and that initial state is persisted
+ * (InitializeShareGroupState) before records are delivered. A deleted share group's
+ * share-partitions are forgotten here, and a write of one still cached elsewhere is refused by
+ * its share coordinator (FENCED_STATE_EPOCH: no state), so it is read again, never resurrected. Acknowledgements are answered once the new state is persisted. A lock
  * expiry or a closed share session makes the records available again (persisted too).
  * An acquisition is persisted before its records are returned (acquired records as Available
  * with their raised delivery count), so records in flight at a crash come back with their count
@@ -87,6 +89,11 @@ export class SharePartitionManager {
       this.retire(id);
     }
     this.deps.store.forgetTopic(topicId).catch((e: unknown) => this.deps.logger.warn(`removing the share state of deleted topic ${topicId} failed: ${String(e)}`));
+  }
+
+  /** A share group was deleted: its share-partitions here are forgotten (their state is deleted at the share coordinators). */
+  forgetGroup(groupId: string): void {
+    for (const id of [...this.partitions.keys()]) if (id.startsWith(`${groupId}\u0000`)) this.retire(id);
   }
 
   /** The share-partition, if initialised (tests, describe). */
@@ -227,11 +234,19 @@ export class SharePartitionManager {
   private async initialize(key: ShareStateKey, p: Partition): Promise<SharePartition> {
     const settings = this.deps.settings();
     const epoch = p.leaderEpoch;
-    const persisted = await this.deps.persister.read(key, epoch);
+    let persisted = await this.deps.persister.read(key, epoch);
     const start = settings.autoOffsetReset === 'earliest' ? p.logStartOffset : p.highWatermark;
+    if (persisted === undefined) {
+      try {
+        await this.deps.persister.initialize(key, 0, start);
+      } catch (e) {
+        // Initialised meanwhile (by a leader of another epoch): its state is the state.
+        if (!(e instanceof KafkaError) || e.code !== ErrorCode.FENCED_STATE_EPOCH) throw e;
+        persisted = await this.deps.persister.read(key, epoch);
+      }
+    }
     const sp = new SharePartition(settings, persisted ?? { startOffset: start, batches: [] });
     this.readAt.set(sp, epoch);
-    if (persisted === undefined) await this.persist(key, sp, p);
     this.partitions.set(this.id(key), sp);
     this.deps.logger.debug(`share-partition ${key.groupId} ${p.topic}-${key.partition} initialised at ${sp.startOffset}${persisted ? ' (persisted state)' : ''}`);
     return sp;

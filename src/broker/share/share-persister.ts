@@ -13,9 +13,13 @@
  * the last error is thrown; other errors (FENCED_LEADER_EPOCH) are thrown at once. A write sends
  * the state as it is when the attempt is made, so a retried write never carries stale state.
  *
+ * InitializeShareGroupState (a share-partition's first state) and DeleteShareGroupState (a deleted
+ * share group's) go the same way.
+ *
  * Samsa's deviations: the coordinator is found from the metadata image (Kafka's persister asks
- * FindCoordinator with key type share); InitializeShareGroupState is not sent (the share-partition
- * leader writes the initial state with its first write); one request per share-partition.
+ * FindCoordinator with key type share); the share-partition leader initialises a share-partition
+ * without state on its first use (Kafka's group coordinator does on assignment); one request per
+ * share-partition.
  */
 import { ProtocolClient } from '../../client/protocol-client.js';
 import type { ClientSecurity } from '../../client/client-security.js';
@@ -35,6 +39,10 @@ export interface SharePersister {
   read(key: ShareStateKey, leaderEpoch: number): Promise<PersistedShareState | undefined>;
   /** Writes the state (`state()` as it is when sent); resolves once the coordinator committed it. */
   write(key: ShareStateKey, state: () => PersistedShareState, leaderEpoch: number): Promise<void>;
+  /** InitializeShareGroupState: the share-partition's first state (no in-flight records). */
+  initialize(key: ShareStateKey, stateEpoch: number, startOffset: number): Promise<void>;
+  /** DeleteShareGroupState: the share-partition's state is tombstoned. */
+  delete(key: ShareStateKey): Promise<void>;
   close(): void;
 }
 
@@ -98,6 +106,22 @@ export class RoutedSharePersister implements SharePersister {
       const p = r.results[0]?.partitions[0];
       if (p === undefined) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'WriteShareGroupState answered no partition');
       if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode, p.errorMessage ?? undefined);
+    });
+  }
+
+  initialize(key: ShareStateKey, stateEpoch: number, startOffset: number): Promise<void> {
+    return this.retry(`initializing the share state of ${describe(key)}`, key, async (where) => {
+      if (where === 'local') return this.deps.store.initialize(key, stateEpoch, startOffset);
+      const r = await this.request<PartitionResults>(where, ApiKey.InitializeShareGroupState, { groupId: key.groupId, topics: [{ topicId: key.topicId, partitions: [{ partition: key.partition, stateEpoch, startOffset: BigInt(startOffset) }] }] });
+      throwIfFailed(r, 'InitializeShareGroupState');
+    });
+  }
+
+  delete(key: ShareStateKey): Promise<void> {
+    return this.retry(`deleting the share state of ${describe(key)}`, key, async (where) => {
+      if (where === 'local') return this.deps.store.deleteState(key);
+      const r = await this.request<PartitionResults>(where, ApiKey.DeleteShareGroupState, { groupId: key.groupId, topics: [{ topicId: key.topicId, partitions: [{ partition: key.partition }] }] });
+      throwIfFailed(r, 'DeleteShareGroupState');
     });
   }
 
@@ -175,6 +199,17 @@ export class RoutedSharePersister implements SharePersister {
     }, () => undefined);
     client.close();
   }
+}
+
+/** The shape of the Initialize/DeleteShareGroupState responses. */
+interface PartitionResults {
+  results: { partitions: { errorCode: number; errorMessage: string | null }[] }[];
+}
+
+function throwIfFailed(r: PartitionResults, api: string): void {
+  const p = r.results[0]?.partitions[0];
+  if (p === undefined) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `${api} answered no partition`);
+  if (p.errorCode !== ErrorCode.NONE) throw new KafkaError(p.errorCode, p.errorMessage ?? undefined);
 }
 
 function describe(key: ShareStateKey): string {

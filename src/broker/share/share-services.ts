@@ -17,7 +17,7 @@ import type { ReplicaManager } from '../replica-manager.js';
 import type { TopicController } from '../topic-controller.js';
 import { SharePartitionManager } from './share-partition-manager.js';
 import { RoutedSharePersister } from './share-persister.js';
-import { SHARE_STATE_TOPIC, ShareStateStore } from './share-state-store.js';
+import { SHARE_STATE_TOPIC, ShareStateStore, type ShareStateKey } from './share-state-store.js';
 
 export interface ShareServices {
   readonly shareGroups: ShareGroups;
@@ -45,6 +45,9 @@ export function buildShareServices(deps: Omit<CoordinatorDeps<unknown>, 'setting
       },
       get segmentBytes() {
         return config.int('share.coordinator.state.topic.segment.bytes');
+      },
+      get updatesPerSnapshot() {
+        return config.int('share.coordinator.snapshot.update.records.per.snapshot');
       },
     },
   });
@@ -94,6 +97,14 @@ export function buildShareServices(deps: Omit<CoordinatorDeps<unknown>, 'setting
     },
     otherGroupExists: (groupId) => groups.anyGroup(groupId) !== undefined,
     persistedGroupIds: () => store.groupIds(),
+    async deleteState(groupId, initialized) {
+      const keys = new Map<string, ShareStateKey>();
+      for (const t of initialized) for (const partition of t.partitions) keys.set(`${t.topicId}:${partition}`, { groupId, topicId: t.topicId, partition });
+      for (const { key } of store.partitionsOf(groupId)) keys.set(`${key.topicId}:${key.partition}`, key);
+      sharePartitions.forgetGroup(groupId);
+      await Promise.all([...keys.values()].map((key) => persister.delete(key)));
+      sharePartitions.forgetGroup(groupId);
+    },
   });
   // Classic and consumer group APIs refuse a share group's id (Kafka's group id exclusivity).
   groups.setShareGroupLookup((groupId) => shareGroups.group(groupId) !== undefined);

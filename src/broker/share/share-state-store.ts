@@ -1,25 +1,33 @@
 /**
  * The share coordinator (KIP-932): durable share-partition state in `__share_group_state`, in
- * Kafka's record formats: key ShareSnapshotKey (version 0: group id, topic id, partition), value
- * ShareSnapshotValue (leader epoch, start offset and state batches). The partition of a
- * share-partition's records is Kafka's: abs(hash("group:topicId:partition")) % the topic's
- * partition count (`share.coordinator.state.topic.num.partitions`). The topic is compacted, so
- * the latest snapshot of each key survives.
+ * Kafka's record formats: ShareSnapshot (key version 0: group id, topic id, partition; value:
+ * state epoch, leader epoch, start offset and state batches) and ShareUpdate (key version 1; value:
+ * the start offset and the batches a write changed). The partition of a share-partition's records
+ * is Kafka's: abs(hash("group:topicId:partition")) % `share.coordinator.state.topic.num.partitions`.
  *
  * Kafka's rules kept: the coordinator of a key is the leader of its state partition; it serves
  * the partitions it leads (loaded by replay when it becomes their leader, forgotten when it stops
  * leading them: NOT_COORDINATOR for their keys), and a write is answered once committed (the
- * coordinator runtime's rule), then replayed into the cache. Reads and writes carry the
- * share-partition's leader epoch: one older than the stored epoch is FENCED_LEADER_EPOCH (a
- * deposed share-partition leader cannot overwrite its successor's state), and a read with a newer
- * epoch records it first (so the successor fences its predecessor from its very first read).
- * Share-partition leaders reach this through ReadShareGroupState / WriteShareGroupState
- * (share-persister.ts), or directly when they lead the state partition too.
+ * coordinator runtime's rule), then replayed into the cache. InitializeShareGroupState sets a
+ * share-partition's first state and state epoch (one not newer than the stored one is
+ * FENCED_STATE_EPOCH);
+ * only an initialised share-partition is written (FENCED_STATE_EPOCH otherwise, so a deleted
+ * group's state is never brought back by a late write); DeleteShareGroupState tombstones it.
+ * Reads and writes carry the share-partition's leader epoch: one older than the stored epoch is
+ * FENCED_LEADER_EPOCH (a deposed leader cannot overwrite its successor's state), and a read with a
+ * newer epoch records it first. A write is a ShareUpdate record until
+ * `share.coordinator.snapshot.update.records.per.snapshot` updates followed the last snapshot,
+ * then a ShareSnapshot; load replays the snapshot and the updates after it. The topic is not
+ * compacted (compaction would drop updates): after a snapshot, the records below the oldest last
+ * snapshot of the partition's live share-partitions are deleted (Kafka prunes the same way).
+ * Share-partition leaders reach this through the share coordinator APIs (share-persister.ts), or
+ * directly when they lead the state partition too.
  *
- * Samsa's deviations: every write is a full ShareSnapshot record (Kafka writes ShareUpdate
- * records between snapshots); ShareUpdate records (key version 1) are read back on load, applied
- * over the snapshot they follow. A deleted topic's share-partitions are tombstoned by the
- * coordinator of each (Kafka's DeleteShareGroupState on topic deletion).
+ * Samsa's deviations: share-partition leaders send the whole state with each write; the
+ * coordinator derives the update (the batches that changed, share-state-merge.ts) and writes a
+ * snapshot when no update can express the new state. A `__share_group_state` created compacted
+ * (by an older Samsa) gets snapshots only. A deleted topic's share-partitions are tombstoned by
+ * the coordinator of each (Kafka's DeleteShareGroupState on topic deletion).
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -28,29 +36,25 @@ import type { CoordinatorDeps, InternalPartition } from '../../coordinator/deps.
 import { CoordinatorRuntime, type CoordinatorRecord } from '../../coordinator/runtime.js';
 import { partitionForGroup } from '../../group/java-hash.js';
 import { Reader } from '../../protocol/primitives/reader.js';
-import { Writer } from '../../protocol/primitives/writer.js';
 import { decodeRecordBatches } from '../../protocol/records/record.js';
-import { decodeShareSnapshotKey, encodeShareSnapshotKey } from '../../protocol/generated/internal/share-snapshot-key.js';
-import { decodeShareSnapshotValue, encodeShareSnapshotValue } from '../../protocol/generated/internal/share-snapshot-value.js';
+import { decodeShareSnapshotKey } from '../../protocol/generated/internal/share-snapshot-key.js';
+import { decodeShareSnapshotValue } from '../../protocol/generated/internal/share-snapshot-value.js';
 import { decodeShareUpdateKey } from '../../protocol/generated/internal/share-update-key.js';
 import { decodeShareUpdateValue } from '../../protocol/generated/internal/share-update-value.js';
+import { applyUpdate, updateBetween } from './share-state-merge.js';
+import { snapshotKey, snapshotRecord, SNAPSHOT_KEY_VERSION, updateRecord, UPDATE_KEY_VERSION, type ShareStateKey } from './share-state-records.js';
 import type { PersistedShareState } from './share-partition.js';
 
 export const SHARE_STATE_TOPIC = '__share_group_state';
-const SNAPSHOT_KEY_VERSION = 0;
-const UPDATE_KEY_VERSION = 1;
-const VALUE_VERSION = 0;
 
 export interface ShareStateSettings {
   readonly numPartitions: number;
   readonly segmentBytes: number;
+  /** ShareUpdate records written between two snapshots of a share-partition (`share.coordinator.snapshot.update.records.per.snapshot`). */
+  readonly updatesPerSnapshot: number;
 }
 
-export interface ShareStateKey {
-  groupId: string;
-  topicId: string;
-  partition: number;
-}
+export type { ShareStateKey };
 
 /** Kafka's SharePartitionKey coordinator key. */
 export function coordinatorKey(k: ShareStateKey): string {
@@ -61,15 +65,23 @@ interface Stored {
   key: ShareStateKey;
   state: PersistedShareState;
   snapshotEpoch: number;
+  /** The state epoch InitializeShareGroupState set (Kafka's StateEpoch). */
+  stateEpoch: number;
   leaderEpoch: number;
   /** The `__share_group_state` partition it was replayed from. */
   partition: number;
+  /** ShareUpdate records replayed since its last snapshot. */
+  updates: number;
+  /** The offset of its last snapshot in that partition (the log below the lowest one is pruned). */
+  snapshotOffset: number;
 }
 
 export class ShareStateStore {
   private readonly states = new Map<string, Stored>();
   private readonly runtime: CoordinatorRuntime;
   private creating: Promise<void> | null = null;
+  /** The offset of the record being appended to each partition (one write in flight per partition), for replay. */
+  private readonly appendingAt = new Map<number, number>();
   private readonly logger: Logger;
 
   constructor(private readonly deps: CoordinatorDeps<ShareStateSettings>) {
@@ -141,8 +153,52 @@ export class ShareStateStore {
       if (stored === undefined) return { records: [], response: undefined };
       checkEpoch(stored, leaderEpoch);
       if (leaderEpoch <= stored.leaderEpoch) return { records: [], response: stored.state };
-      return { records: [snapshotRecord(key, stored.state, (stored.snapshotEpoch + 1) & 0xffff, leaderEpoch)], response: stored.state };
+      this.appending(partition);
+      return { records: [snapshotRecord(key, stored.state, (stored.snapshotEpoch + 1) & 0xffff, leaderEpoch, stored.stateEpoch)], response: stored.state };
     });
+  }
+
+  /**
+   * ReadShareGroupStateSummary for one share-partition: its state epoch and start offset
+   * (undefined when it has no state), fenced like a read (an older leader epoch is
+   * FENCED_LEADER_EPOCH) but recording nothing.
+   */
+  readSummary(key: ShareStateKey, leaderEpoch: number): { stateEpoch: number; startOffset: number } | undefined {
+    this.coordinated(key);
+    const stored = this.states.get(coordinatorKey(key));
+    if (stored === undefined) return undefined;
+    if (leaderEpoch >= 0) checkEpoch(stored, leaderEpoch);
+    return { stateEpoch: stored.stateEpoch, startOffset: stored.state.startOffset };
+  }
+
+  /**
+   * InitializeShareGroupState for one share-partition: a snapshot with `stateEpoch`, the start
+   * offset and no in-flight records (a start offset of -1 keeps the stored one). A state epoch
+   * not newer than the stored one is FENCED_STATE_EPOCH (so of two leaders initialising at once,
+   * one is refused and reads the other's state). Resolves once committed.
+   */
+  async initialize(key: ShareStateKey, stateEpoch: number, startOffset: number): Promise<void> {
+    await this.ensureTopic();
+    const partition = this.coordinated(key);
+    await this.runtime.writeAsync(partition, () => {
+      const stored = this.states.get(coordinatorKey(key));
+      if (stored !== undefined && stateEpoch <= stored.stateEpoch) {
+        throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `State epoch ${stateEpoch} of ${coordinatorKey(key)} is not newer than its stored state epoch ${stored.stateEpoch}`);
+      }
+      const start = startOffset >= 0 ? startOffset : (stored?.state.startOffset ?? 0);
+      const snapshotEpoch = ((stored?.snapshotEpoch ?? -1) + 1) & 0xffff;
+      this.appending(partition);
+      return { records: [snapshotRecord(key, { startOffset: start, batches: [] }, snapshotEpoch, stored?.leaderEpoch ?? -1, stateEpoch)], response: undefined };
+    });
+  }
+
+  /**
+   * DeleteShareGroupState for one share-partition: a tombstone (compaction removes the key's
+   * records); a share-partition without state is deleted already. Resolves once committed.
+   */
+  async deleteState(key: ShareStateKey): Promise<void> {
+    const partition = this.coordinated(key);
+    await this.runtime.writeAsync(partition, () => ({ records: this.states.has(coordinatorKey(key)) ? [{ key: snapshotKey(key), value: null }] : [], response: undefined }));
   }
 
   /** Every group id with persisted share state. */
@@ -164,12 +220,40 @@ export class ShareStateStore {
   async write(key: ShareStateKey, state: () => PersistedShareState, leaderEpoch: number): Promise<void> {
     await this.ensureTopic();
     const partition = this.coordinated(key);
-    await this.runtime.writeAsync(partition, () => {
+    const snapshot = await this.runtime.writeAsync(partition, () => {
       const stored = this.states.get(coordinatorKey(key));
-      if (stored !== undefined) checkEpoch(stored, leaderEpoch);
-      const snapshotEpoch = ((stored?.snapshotEpoch ?? -1) + 1) & 0xffff;
-      return { records: [snapshotRecord(key, state(), snapshotEpoch, leaderEpoch)], response: undefined };
+      // Kafka's rule: only an initialised share-partition is written (a deleted group's state stays deleted).
+      if (stored === undefined) throw new KafkaError(ErrorCode.FENCED_STATE_EPOCH, `Share-partition ${coordinatorKey(key)} has no state (never initialised, or deleted)`);
+      checkEpoch(stored, leaderEpoch);
+      const next = state();
+      // A compacted state topic (created by an older Samsa) would lose ShareUpdate records: snapshots only there.
+      const compacted = this.deps.internal.partition(SHARE_STATE_TOPIC, partition)?.compacted === true;
+      const update = !compacted && stored.updates < this.deps.settings.updatesPerSnapshot ? updateBetween(stored.state, next) : null;
+      this.appending(partition);
+      if (update !== null) return { records: [updateRecord(key, update, stored.snapshotEpoch, leaderEpoch)], response: false };
+      return { records: [snapshotRecord(key, next, (stored.snapshotEpoch + 1) & 0xffff, leaderEpoch, stored.stateEpoch)], response: true };
     });
+    if (snapshot) this.prune(partition);
+  }
+
+  /** Notes where the record about to be appended to `partition` lands (its replay records it as the snapshot's offset). */
+  private appending(partition: number): void {
+    const p = this.deps.internal.partition(SHARE_STATE_TOPIC, partition);
+    if (p !== undefined) this.appendingAt.set(partition, p.logEndOffset);
+  }
+
+  /** Deletes the records of `partition` below the oldest last snapshot of its share-partitions (Kafka's pruning of the state topic). */
+  private prune(partition: number): void {
+    const p = this.deps.internal.partition(SHARE_STATE_TOPIC, partition);
+    if (p === undefined || p.deleteRecordsBefore === undefined) return;
+    let lowest = p.logEndOffset;
+    for (const st of this.states.values()) if (st.partition === partition) lowest = Math.min(lowest, st.snapshotOffset);
+    if (lowest <= p.logStartOffset) return;
+    try {
+      p.deleteRecordsBefore(lowest);
+    } catch (e) {
+      this.logger.debug(`pruning ${SHARE_STATE_TOPIC}-${partition} below ${lowest}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** Tombstones the persisted state of every share-partition of `topicId` this broker coordinates (the topic was deleted). */
@@ -198,7 +282,8 @@ export class ShareStateStore {
     if (this.creating !== null) return this.creating;
     const numPartitions = this.deps.settings.numPartitions;
     const creating = this.deps.internal
-      .create({ name: SHARE_STATE_TOPIC, numPartitions, configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.segmentBytes) } })
+      // Kafka's settings: not compacted (compaction would drop ShareUpdate records); pruned below the oldest live snapshot instead.
+      .create({ name: SHARE_STATE_TOPIC, numPartitions, configs: { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1', 'segment.bytes': String(this.deps.settings.segmentBytes) } })
       .then(() => this.logger.info(`Created internal topic ${SHARE_STATE_TOPIC} with ${numPartitions} partitions`))
       .finally(() => {
         if (this.creating === creating) this.creating = null;
@@ -221,7 +306,7 @@ export class ShareStateStore {
         for (const r of batch.records) {
           if (r.key === null) continue;
           try {
-            this.replay(p.index, { key: r.key, value: r.value });
+            this.replay(p.index, { key: r.key, value: r.value }, Number(r.offset));
             records++;
           } catch (e) {
             this.logger.warn(`skipping undecodable record at offset ${r.offset} of ${SHARE_STATE_TOPIC}-${p.index}: ${e instanceof Error ? e.message : String(e)}`);
@@ -233,7 +318,9 @@ export class ShareStateStore {
   }
 
   /** A committed record: a snapshot replaces the key's state, an update applies over it, a tombstone deletes it. */
-  private replay(partition: number, record: CoordinatorRecord): void {
+  private replay(partition: number, record: CoordinatorRecord, loadedAt?: number): void {
+    const offset = loadedAt ?? this.appendingAt.get(partition) ?? 0;
+    this.appendingAt.delete(partition);
     const kr = new Reader(record.key);
     const version = kr.readInt16();
     if (version !== SNAPSHOT_KEY_VERSION && version !== UPDATE_KEY_VERSION) return;
@@ -248,15 +335,23 @@ export class ShareStateStore {
     const valueVersion = vr.readInt16();
     if (version === SNAPSHOT_KEY_VERSION) {
       const v = decodeShareSnapshotValue(vr, valueVersion);
-      this.states.set(id, { key, partition, snapshotEpoch: v.snapshotEpoch, leaderEpoch: v.leaderEpoch, state: { startOffset: Number(v.startOffset), batches: v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) } });
+      this.states.set(id, { key, partition, updates: 0, snapshotOffset: offset, snapshotEpoch: v.snapshotEpoch, stateEpoch: v.stateEpoch, leaderEpoch: v.leaderEpoch, state: { startOffset: Number(v.startOffset), batches: v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })) } });
       return;
     }
     const v = decodeShareUpdateValue(vr, valueVersion);
     const prior = this.states.get(id);
-    const start = v.startOffset >= 0n ? Number(v.startOffset) : (prior?.state.startOffset ?? 0);
     const updates = v.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount }));
-    const kept = (prior?.state.batches ?? []).filter((b) => b.lastOffset >= start && !updates.some((u) => u.firstOffset <= b.lastOffset && u.lastOffset >= b.firstOffset));
-    this.states.set(id, { key, partition, snapshotEpoch: prior?.snapshotEpoch ?? 0, leaderEpoch: Math.max(v.leaderEpoch, prior?.leaderEpoch ?? -1), state: { startOffset: start, batches: [...kept, ...updates].sort((a, b) => a.firstOffset - b.firstOffset) } });
+    const state = applyUpdate(prior?.state ?? { startOffset: 0, batches: [] }, Number(v.startOffset), updates);
+    this.states.set(id, {
+      key,
+      partition,
+      updates: (prior?.updates ?? 0) + 1,
+      snapshotOffset: prior?.snapshotOffset ?? offset,
+      snapshotEpoch: prior?.snapshotEpoch ?? 0,
+      stateEpoch: prior?.stateEpoch ?? 0,
+      leaderEpoch: Math.max(v.leaderEpoch, prior?.leaderEpoch ?? -1),
+      state,
+    });
   }
 }
 
@@ -264,29 +359,4 @@ function checkEpoch(stored: Stored, leaderEpoch: number): void {
   if (leaderEpoch < stored.leaderEpoch) {
     throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `Leader epoch ${leaderEpoch} of ${coordinatorKey(stored.key)} is older than its stored leader epoch ${stored.leaderEpoch}`);
   }
-}
-
-/** A ShareSnapshot record (Kafka's key version 0, value version 0). */
-function snapshotKey(key: ShareStateKey): Buffer {
-  const kw = new Writer(64);
-  kw.writeInt16(SNAPSHOT_KEY_VERSION);
-  encodeShareSnapshotKey(kw, { groupId: key.groupId, topicId: key.topicId, partition: key.partition }, SNAPSHOT_KEY_VERSION);
-  return kw.toBuffer();
-}
-
-export function snapshotRecord(key: ShareStateKey, state: PersistedShareState, snapshotEpoch: number, leaderEpoch: number): CoordinatorRecord {
-  const vw = new Writer(64 + state.batches.length * 24);
-  vw.writeInt16(VALUE_VERSION);
-  encodeShareSnapshotValue(
-    vw,
-    {
-      snapshotEpoch,
-      stateEpoch: 0,
-      leaderEpoch,
-      startOffset: BigInt(state.startOffset),
-      stateBatches: state.batches.map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
-    },
-    VALUE_VERSION,
-  );
-  return { key: snapshotKey(key), value: vw.toBuffer() };
 }

@@ -21,6 +21,9 @@
  * epochs, members and assignments, and each loaded member must heartbeat (with its member id and
  * epoch) within its session timeout or it is removed (Kafka's onLoaded).
  *
+ * DeleteGroups deletes an Empty share group: the state of its share-partitions at their share
+ * coordinators (DeleteShareGroupState), then its records (tombstones).
+ *
  * Samsa's deviations: a share group id does not block a classic or consumer group of the same id
  * from being created; a group with persisted share-partition state but no records here is listed
  * Empty.
@@ -37,6 +40,7 @@ import type { CoordinatorRecord } from '../../coordinator/runtime.js';
 import {
   shareCurrentAssignmentRecord,
   shareGroupEpochRecord,
+  shareGroupTombstones,
   shareMemberRecord,
   shareMemberTombstones,
   shareStatePartitionsRecord,
@@ -126,6 +130,8 @@ export interface ShareGroupsDeps {
   otherGroupExists(groupId: string): boolean;
   /** Group ids with persisted share-partition state (listed Empty when they have no members). */
   persistedGroupIds(): Iterable<string>;
+  /** Deletes the durable state of the group's share-partitions (DeleteShareGroupState at their share coordinators). */
+  deleteState(groupId: string, initialized: readonly InitializedTopic[]): Promise<void>;
 }
 
 export class ShareGroups implements GroupShard {
@@ -161,6 +167,36 @@ export class ShareGroups implements GroupShard {
     const answer = await this.deps.host.runAsync(req.groupId, () => (req.memberEpoch === -1 ? this.leave(req) : this.join(req)));
     if (answer.memberEpoch !== -1) this.resetSession(req.groupId, answer.memberId);
     return answer;
+  }
+
+  /**
+   * DeleteGroups of a share group (Kafka's rules): only an Empty group (NON_EMPTY_GROUP
+   * otherwise, GROUP_ID_NOT_FOUND when unknown); its share-partitions' state is deleted first,
+   * then its records are tombstoned (replaying them drops it, on a reload too). Resolves with the
+   * group's error code.
+   */
+  async delete(groupId: string): Promise<number> {
+    const code = this.deps.host.availability(groupId);
+    if (code !== ErrorCode.NONE) return code;
+    const g = this.group(groupId);
+    if (g === undefined || this.deps.otherGroupExists(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (g.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    try {
+      await this.deps.deleteState(groupId, g.initialized);
+      await this.deps.host.runAsync(groupId, () => {
+        const current = this.groups.get(groupId);
+        if (current === undefined) return { records: [], response: undefined };
+        if (current.members.size > 0) throw new KafkaError(ErrorCode.NON_EMPTY_GROUP, `Share group ${groupId} has members again`);
+        const targets = [...current.targets.keys()].flatMap((memberId) => shareMemberTombstones(groupId, memberId));
+        return { records: [...targets, ...shareGroupTombstones(groupId)], response: undefined };
+      });
+      this.deps.logger.info(`Deleted share group ${groupId}`);
+      return ErrorCode.NONE;
+    } catch (e) {
+      if (e instanceof KafkaError) return e.code;
+      this.deps.logger.warn(`Deleting share group ${groupId} failed: ${e instanceof Error ? e.message : String(e)}`);
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
   }
 
   shutdown(): void {

@@ -33,12 +33,15 @@ interface Setup {
   coordinator: GroupCoordinator;
   cluster: MemoryCluster;
   partitions: Map<string, number>;
+  /** The share-partitions whose state DeleteGroups deleted, as "group topicId:partitions". */
+  deleted: string[];
   /** A new coordinator and share groups over the same `__consumer_offsets` log (a restart). */
   restart(): Setup;
 }
 
 function setup(opts: { maxSize?: number; others?: string[]; persisted?: string[] } = {}, cluster = new MemoryCluster(), partitions = new Map([['a', 2], ['b', 1]])): Setup {
   const coordinator = new GroupCoordinator(cluster.deps(SETTINGS));
+  const deleted: string[] = [];
   const groups = new ShareGroups({
     host: coordinator,
     scheduler: cluster.scheduler,
@@ -47,6 +50,10 @@ function setup(opts: { maxSize?: number; others?: string[]; persisted?: string[]
     settings: { enabled: true, heartbeatIntervalMs: 5000, sessionTimeoutMs: 45000, maxSize: opts.maxSize ?? 200 },
     otherGroupExists: (id) => (opts.others ?? []).includes(id),
     persistedGroupIds: () => opts.persisted ?? [],
+    deleteState: (groupId, initialized) => {
+      for (const t of initialized) deleted.push(`${groupId} ${t.topicId}:${t.partitions.join(',')}`);
+      return Promise.resolve();
+    },
   });
   coordinator.start();
   return {
@@ -54,6 +61,7 @@ function setup(opts: { maxSize?: number; others?: string[]; persisted?: string[]
     coordinator,
     cluster,
     partitions,
+    deleted,
     restart: () => {
       coordinator.shutdown();
       return setup(opts, cluster, partitions);
@@ -148,4 +156,22 @@ test('a member leaves with epoch -1, or is removed when its session times out', 
   assert.equal(groups.group('g')?.members.size, 0, 'm2 missed its session timeout');
   assert.equal(groups.group('g')?.state, 'Empty');
   assert.deepEqual(groups.all().map((g) => [g.groupId, g.state]).sort(), [['g', 'Empty'], ['old-g', 'Empty']], 'a group known only from its persisted state is listed Empty');
+});
+
+test('DeleteGroups of a share group: NON_EMPTY_GROUP while it has members; once Empty its share-partitions state is deleted and its records tombstoned, so a reload does not bring it back', async () => {
+  const s = setup();
+  const a = await s.groups.heartbeat(hb('m1', 0, ['a', 'b']));
+  assert.equal(await s.groups.delete('g'), 68, 'NON_EMPTY_GROUP');
+  assert.deepEqual(s.deleted, []);
+  assert.equal(await s.groups.delete('nope'), 69, 'GROUP_ID_NOT_FOUND');
+  await s.groups.heartbeat(hb(a.memberId, -1));
+  assert.equal(s.groups.group('g')?.state, 'Empty');
+  assert.equal(await s.groups.delete('g'), 0);
+  assert.deepEqual(s.deleted.sort(), [`g ${ID.a}:0,1`, `g ${ID.b}:0`].sort());
+  assert.equal(s.groups.group('g'), undefined);
+  assert.equal(await s.groups.delete('g'), 69, 'deleted already');
+  const again = s.restart();
+  assert.equal(again.groups.group('g'), undefined, 'the tombstones are replayed on load');
+  // The id is free: a new group of that id starts at epoch 1.
+  assert.equal((await again.groups.heartbeat(hb('m2', 0, ['a']))).memberEpoch, 1);
 });
