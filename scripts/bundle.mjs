@@ -5,7 +5,10 @@
 // its own. The bundle is one file plus a few chunks that only the optional parts (REST proxy,
 // registry, console, cluster membership, metrics) load when configured.
 //
-//   node scripts/bundle.mjs            (run by `npm run build`, `prepare`, `test` and `bench`)
+//   node scripts/bundle.mjs [--outdir DIR]   (run by `npm run build`, `prepare`, `test` and `bench`)
+//
+// --outdir (default dist/bundle; the tests build into a directory of their own) must be inside the
+// repository: the bundle imports node_modules packages from where it is.
 //
 // - node_modules packages stay external (native addons, their own files, lazily loaded ones).
 // - Splitting keeps each dynamic import() a separate chunk, so what the unbundled code loads lazily
@@ -22,7 +25,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = join(root, 'dist', 'bundle');
+const outArg = process.argv.indexOf('--outdir');
+const outdir = outArg > 0 && process.argv[outArg + 1] !== undefined ? resolve(process.argv[outArg + 1]) : join(root, 'dist', 'bundle');
 const entries = { 'start-command': join(root, 'dist', 'src', 'cli', 'start-command.js') };
 
 for (const e of Object.values(entries)) {
