@@ -153,7 +153,9 @@ export class MetadataApplier {
     const dirsOffline = this.logs.dirFailures.offlineDirs.length > 0;
     for (const t of image.topics()) {
       if (!dirsOffline) {
-        this.openPartitions(t, 0);
+        // The logs were just loaded against this image's topic ids (LogManager.loadAll): none was
+        // prepared for another creation, so their partition.metadata is not read a second time.
+        this.openPartitions(t, 0, false);
         continue;
       }
       // A log dir failed before start-up: a hosted partition found in no online dir may be on it,
@@ -352,8 +354,8 @@ export class MetadataApplier {
   }
 
   /** Loads or creates the logs of partitions [from, end) of `t` and registers their Partition objects. */
-  private openPartitions(t: TopicImage, from: number): void {
-    this.dropLogsOfLosingCreation(t, from);
+  private openPartitions(t: TopicImage, from: number, checkRecordedIds = true): void {
+    if (checkRecordedIds) this.dropLogsOfLosingCreation(t, from);
     this.prepareLogs(t, from);
     this.openPartitionList(t, t.partitions.slice(from));
   }

@@ -19,7 +19,7 @@ import type { Logger } from '../common/logger.js';
 import { runSliced, TimeSlice, whenDone } from '../common/yield.js';
 import type { Connection, DispatchResult, FrameDispatcher } from '../network/connection.js';
 import { isFlexible } from '../protocol/generated/flexible-versions.js';
-import { loadSlicedCodec, type SlicedApiCodec } from '../protocol/generated/sliced-codecs.js';
+import { slicedCodecOf, type SlicedApiCodec } from '../protocol/generated/sliced-codecs.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
 import type { BufferPool } from '../common/buffer-pool.js';
@@ -58,12 +58,9 @@ export class RequestRouter implements FrameDispatcher {
   ) {
     this.handlers = new Map(handlers.map((h) => [h.apiKey, h]));
     this.requestLog = logger.child('request');
-    // The message modules are already loaded by the handlers: these resolve within a few ticks.
     for (const h of handlers) {
-      loadSlicedCodec(h.apiKey)?.then(
-        (c) => this.slicedCodecs.set(h.apiKey, c),
-        (e: unknown) => this.logger.error(`cannot load the sliced codecs of ${h.name}`, e),
-      );
+      const codec = slicedCodecOf(h.apiKey);
+      if (codec !== null) this.slicedCodecs.set(h.apiKey, codec);
     }
   }
 

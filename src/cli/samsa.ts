@@ -2,6 +2,8 @@
 /** The `samsa` command line. */
 import { readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
+import { bundledEntry } from './bundled-entry.js';
+import type * as StartCommand from './start-command.js';
 
 // Node's on-disk compile cache (Node >= 22.1; in the OS temp dir, or NODE_COMPILE_CACHE): later
 // runs skip parsing and compiling the ~400 modules a broker loads (start-up time). Commands load
@@ -42,10 +44,12 @@ Run 'samsa <command> --help' for a command's options; 'samsa --version' for the 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case 'start':
-      // Every command loads its own modules only: the broker's (~430 files) are not read for
-      // `samsa topics --help`, and no client library is read for `samsa start`.
-      return (await import('./start-command.js')).runStart(rest);
+    case 'start': {
+      // The bundled broker (scripts/bundle.mjs) when it is built and current: start-up time.
+      const bundle = bundledEntry('start-command', new URL('./', import.meta.url));
+      const command = (bundle === null ? await import('./start-command.js') : await import(bundle.href)) as typeof StartCommand;
+      return command.runStart(rest);
+    }
     case 'groups':
       return (await import('./groups-command.js')).runGroups(rest);
     case 'configs':

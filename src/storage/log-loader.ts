@@ -30,16 +30,27 @@ export interface LoadedSegments {
   segments: Segment[];
   /** True when any segment was rescanned (the recovered ones still need an fsync). */
   recovered: boolean;
+  /**
+   * The directory's entries after loading when no file was changed since the listing (null
+   * otherwise): the producer state's loading reads them instead of listing the directory again.
+   */
+  names: string[] | null;
 }
 
 export function loadSegments(dir: string, settings: SegmentSettings, now: number, epochs: LeaderEpochCache, opts: LoadOptions): LoadedSegments {
+  // One listing serves the cleaner's swap recovery, the segments and (after a clean load) the
+  // producer state (start-up time with many partitions); listed again only if the swap recovery changed files.
+  let names = fs.readdirSync(dir);
   // An interrupted cleaner swap is finished (committed) or rolled back (not yet committed) first.
-  recoverCleanerFiles(dir);
+  const swaps = recoverCleanerFiles(dir, names);
+  if (swaps.discarded > 0 || swaps.completed.length > 0) names = fs.readdirSync(dir);
+  let unchanged = true;
   const logSizes = new Map<number, number>();
   const indexFiles: { name: string; baseOffset: number }[] = [];
-  for (const name of fs.readdirSync(dir)) {
+  for (const name of names) {
     if (name.endsWith(DELETED_SUFFIX) || name.endsWith(TMP_SUFFIX)) {
       unlinkIfExists(join(dir, name));
+      unchanged = false;
       continue;
     }
     const parsed = parseSegmentFileName(name);
@@ -47,13 +58,17 @@ export function loadSegments(dir: string, settings: SegmentSettings, now: number
     if (parsed.kind === 'log') logSizes.set(parsed.baseOffset, fs.statSync(join(dir, name)).size);
     else indexFiles.push({ name, baseOffset: parsed.baseOffset });
   }
-  for (const f of indexFiles) if (!logSizes.has(f.baseOffset)) unlinkIfExists(join(dir, f.name));
+  for (const f of indexFiles) {
+    if (logSizes.has(f.baseOffset)) continue;
+    unlinkIfExists(join(dir, f.name));
+    unchanged = false;
+  }
 
   const bases = [...logSizes.keys()].sort((a, b) => a - b);
   const segments = bases.map((b) => Segment.openExisting(dir, b, logSizes.get(b) as number, settings, now));
   if (segments.length === 0) {
     segments.push(Segment.create(dir, opts.initialOffset, settings, now));
-    return { segments, recovered: false };
+    return { segments, recovered: false, names: null };
   }
   let recovered = false;
   if (opts.recover) {
@@ -69,10 +84,10 @@ export function loadSegments(dir: string, settings: SegmentSettings, now: number
   const end = opts.cleanLogEndOffset;
   if (!opts.recover && end !== undefined && plausibleEnd(last, end)) {
     last.markActiveLazily(end);
-    return { segments, recovered: false };
+    return { segments, recovered: false, names: unchanged ? names : null };
   }
   if (activateOrRecover(segments, last, epochs, opts.logger)) recovered = true;
-  return { segments, recovered };
+  return { segments, recovered, names: unchanged && !recovered ? names : null };
 }
 
 /** A checkpointed end offset the last segment can hold: its base offset when empty, above it otherwise. */

@@ -45,6 +45,13 @@ export function loadLogDir(load: LogDirLoad, loaded: PartitionLog[], configFor: 
   const logStartOffsets = readCheckpointMap(cp.logStartOffsets, logger);
   const started = performance.now();
   let count = 0;
+  // One config per topic, not per partition directory (resolving a topic's configs is the costly part).
+  const configs = new Map<string, LogConfig>();
+  const configOf = (topic: string): LogConfig => {
+    let c = configs.get(topic);
+    if (c === undefined) configs.set(topic, (c = configFor(topic)));
+    return c;
+  };
   for (const entry of load.entries()) {
     if (!entry.isDirectory()) continue;
     // A future replica left by a move that a stop interrupted: the move is not resumed (the
@@ -58,7 +65,7 @@ export function loadLogDir(load: LogDirLoad, loaded: PartitionLog[], configFor: 
     const key = logKey(tp.topic, tp.partition);
     if (logs.has(key)) continue;
     if (expectedTopicId !== undefined && !belongsToMetadata(dir, entry.name, tp.topic, tp.partition, expectedTopicId, logger)) continue;
-    const opts: Parameters<typeof PartitionLog.open>[4] = { ...load.openOptions(), recover: !clean, cleanShutdown: clean };
+    const opts: Parameters<typeof PartitionLog.open>[4] = { ...load.openOptions(), recover: !clean, cleanShutdown: clean, existingDir: true };
     const rp = recoveryPoints.get(entry.name);
     const hw = highWatermarks.get(entry.name);
     const lso = logStartOffsets.get(entry.name);
@@ -66,7 +73,7 @@ export function loadLogDir(load: LogDirLoad, loaded: PartitionLog[], configFor: 
     if (hw !== undefined) opts.highWatermark = hw;
     if (lso !== undefined) opts.logStartOffset = lso;
     try {
-      const plog = PartitionLog.open(join(dir, entry.name), tp.topic, tp.partition, configFor(tp.topic), opts);
+      const plog = PartitionLog.open(join(dir, entry.name), tp.topic, tp.partition, configOf(tp.topic), opts);
       logs.set(key, plog);
       dirOfLog.set(key, dir);
       loaded.push(plog);

@@ -42,4 +42,6 @@ export interface PartitionLogOpenOptions {
   logger?: Logger;
   /** Told the duration (ms) of each flush that fsynced something (Kafka's LogFlushStats). */
   onFlush?: (ms: number) => void;
+  /** The directory is known to exist (start-up loading of a listed directory): no mkdir. */
+  existingDir?: boolean;
 }

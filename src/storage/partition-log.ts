@@ -73,6 +73,8 @@ export class PartitionLog {
   private readonly onFlush: ((ms: number) => void) | undefined;
   /** Set by the broker when the partition opens; without it the cleaner stops at the high watermark. */
   cleanerHooks: CleanerHooks | undefined;
+  /** See takeNamesAtLoad. */
+  private namesAtLoad: { names: readonly string[]; start: number; end: number } | null = null;
 
   private constructor(dir: string, topic: string, partition: number, config: LogConfig, opts: PartitionLogOpenOptions) {
     this.dir = dir;
@@ -94,7 +96,7 @@ export class PartitionLog {
 
   /** Loads the partition directory (creating it if needed), recovering when asked or when the tail is malformed. */
   static open(dir: string, topic: string, partition: number, config: LogConfig, opts: PartitionLogOpenOptions = {}): PartitionLog {
-    fs.mkdirSync(dir, { recursive: true });
+    if (opts.existingDir !== true) fs.mkdirSync(dir, { recursive: true });
     const log = new PartitionLog(dir, topic, partition, config, opts);
     const loaded = loadSegments(dir, log.settings, log.now(), log.leaderEpochs, {
       recover: opts.recover === true,
@@ -114,7 +116,18 @@ export class PartitionLog {
     log._recoveryPoint = Math.min(opts.recoveryPoint ?? (loaded.recovered ? 0 : leo), leo);
     // Recovered segments are made durable in the background; the recovery point follows.
     if (loaded.recovered && log._recoveryPoint < leo) log.flushInBackground(leo);
+    if (loaded.names !== null) log.namesAtLoad = { names: loaded.names, start: log._logStartOffset, end: leo };
     return log;
+  }
+
+  /**
+   * The directory's entries listed at load, once, while the log is unchanged since (no append,
+   * truncation or retention): the producer state's loading uses them instead of a second listing.
+   */
+  takeNamesAtLoad(): readonly string[] | null {
+    const at = this.namesAtLoad;
+    this.namesAtLoad = null;
+    return at !== null && at.start === this._logStartOffset && at.end === this._logEndOffset && this.truncations === 0 ? at.names : null;
   }
 
   get config(): LogConfig {

@@ -64,11 +64,14 @@ export function txnIndexFile(dir: string, baseOffset: number): string {
 
 const STATE_FILE = /^(\d{20})\.(snapshot|txnindex)$/;
 
-/** Snapshot offsets and txn index base offsets found in `dir`, each sorted ascending. */
-export function listStateFiles(dir: string): { snapshots: number[]; txnIndexes: number[] } {
+/**
+ * Snapshot offsets and txn index base offsets found in `dir`, each sorted ascending. `names`: the
+ * directory's entries when the caller already has them (the listing made at load).
+ */
+export function listStateFiles(dir: string, names: readonly string[] = fs.readdirSync(dir)): { snapshots: number[]; txnIndexes: number[] } {
   const snapshots: number[] = [];
   const txnIndexes: number[] = [];
-  for (const name of fs.readdirSync(dir)) {
+  for (const name of names) {
     const m = STATE_FILE.exec(name);
     if (m === null) continue;
     const offset = Number(m[1]);

@@ -374,7 +374,7 @@ export class ProducerStateManager {
     const dir = this.plog.dir;
     const logEnd = this.plog.logEndOffset;
     const logStart = this.plog.logStartOffset;
-    const { snapshots, txnIndexes } = listStateFiles(dir);
+    const { snapshots, txnIndexes } = listStateFiles(dir, this.plog.takeNamesAtLoad() ?? undefined);
     let replayFrom = logStart;
     let loaded = false;
     for (let i = snapshots.length - 1; i >= 0; i--) {

@@ -41,18 +41,22 @@ export interface BrokerProcessOptions {
   fdLimit?: number;
   /** How long to wait for the startup line (default 15 s). */
   startTimeoutMs?: number;
+  /** The script run as `node <cli> start ...` (default dist/src/cli/samsa.js). */
+  cli?: string;
+  /** Environment of the broker process (default this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startBrokerProcess(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
   const dataDir = opts.dataDir ?? tempDir();
-  const args = [CLI, 'start', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
+  const args = [opts.cli ?? CLI, 'start', '--port', String(opts.port ?? 0), '--data-dir', dataDir, ...(opts.args ?? [])];
   for (const [k, v] of Object.entries(opts.overrides ?? {})) args.push('--override', `${k}=${v}`);
   const argv = [...(opts.nodeArgs ?? []), ...args];
   // prlimit execs the command, so child.pid is the broker's own pid.
   const child =
     opts.fdLimit === undefined
-      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('prlimit', [`--nofile=${opts.fdLimit}:${opts.fdLimit}`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env })
+      : spawn('prlimit', [`--nofile=${opts.fdLimit}:${opts.fdLimit}`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

@@ -1013,14 +1013,20 @@ function main() {
     files.set('flexible-versions.ts', lines.join('\n'));
   }
 
-  // sliced-codecs.ts: the resumable request decoder and response encoder of each API, loaded on
-  // demand (a module the broker's handler already imported loads without evaluating anything).
+  // sliced-codecs.ts: the resumable request decoder and response encoder of each API. Imported
+  // statically: the broker's handlers import every message module anyway, and a dynamic import per
+  // API would make each message module an entry of its own in the bundled broker (scripts/bundle.mjs).
   {
     const lines = [HEADER.trimEnd()];
     lines.push(
       "import type { Reader } from '../primitives/reader.js';",
       "import type { Writer } from '../primitives/writer.js';",
       "import type { Sliced, Slicer } from '../primitives/sliced-codec.js';",
+    );
+    for (const a of apiList) {
+      lines.push(`import { decode${a.request.name}Sliced, encode${a.response.name}Sliced } from './messages/${kebab(a.apiName)}.js';`);
+    }
+    lines.push(
       '',
       '/** The sliced (generator) request decoder and response encoder of one API. */',
       'export interface SlicedApiCodec {',
@@ -1030,17 +1036,21 @@ function main() {
       '',
       "type Enc = SlicedApiCodec['encodeResponse'];",
       '',
-      '/** Loads the sliced codecs of an API key; null for an unknown key. */',
-      'export function loadSlicedCodec(apiKey: number): Promise<SlicedApiCodec> | null {',
-      '  switch (apiKey) {',
+      '/** The sliced codecs by API key. */',
+      'const codecs: ReadonlyMap<number, SlicedApiCodec> = new Map<number, SlicedApiCodec>([',
     );
     for (const a of apiList) {
-      lines.push(
-        `    case ${a.apiKey}:`,
-        `      return import('./messages/${kebab(a.apiName)}.js').then((m) => ({ decodeRequest: m.decode${a.request.name}Sliced, encodeResponse: m.encode${a.response.name}Sliced as Enc }));`,
-      );
+      lines.push(`  [${a.apiKey}, { decodeRequest: decode${a.request.name}Sliced, encodeResponse: encode${a.response.name}Sliced as Enc }],`);
     }
-    lines.push('    default:', '      return null;', '  }', '}', '');
+    lines.push(
+      ']);',
+      '',
+      '/** The sliced codecs of an API key; null for an unknown key. */',
+      'export function slicedCodecOf(apiKey: number): SlicedApiCodec | null {',
+      '  return codecs.get(apiKey) ?? null;',
+      '}',
+      '',
+    );
     files.set('sliced-codecs.ts', lines.join('\n'));
   }
 

@@ -2,6 +2,94 @@
 import type { Reader } from '../primitives/reader.js';
 import type { Writer } from '../primitives/writer.js';
 import type { Sliced, Slicer } from '../primitives/sliced-codec.js';
+import { decodeProduceRequestSliced, encodeProduceResponseSliced } from './messages/produce.js';
+import { decodeFetchRequestSliced, encodeFetchResponseSliced } from './messages/fetch.js';
+import { decodeListOffsetsRequestSliced, encodeListOffsetsResponseSliced } from './messages/list-offsets.js';
+import { decodeMetadataRequestSliced, encodeMetadataResponseSliced } from './messages/metadata.js';
+import { decodeLeaderAndIsrRequestSliced, encodeLeaderAndIsrResponseSliced } from './messages/leader-and-isr.js';
+import { decodeStopReplicaRequestSliced, encodeStopReplicaResponseSliced } from './messages/stop-replica.js';
+import { decodeUpdateMetadataRequestSliced, encodeUpdateMetadataResponseSliced } from './messages/update-metadata.js';
+import { decodeControlledShutdownRequestSliced, encodeControlledShutdownResponseSliced } from './messages/controlled-shutdown.js';
+import { decodeOffsetCommitRequestSliced, encodeOffsetCommitResponseSliced } from './messages/offset-commit.js';
+import { decodeOffsetFetchRequestSliced, encodeOffsetFetchResponseSliced } from './messages/offset-fetch.js';
+import { decodeFindCoordinatorRequestSliced, encodeFindCoordinatorResponseSliced } from './messages/find-coordinator.js';
+import { decodeJoinGroupRequestSliced, encodeJoinGroupResponseSliced } from './messages/join-group.js';
+import { decodeHeartbeatRequestSliced, encodeHeartbeatResponseSliced } from './messages/heartbeat.js';
+import { decodeLeaveGroupRequestSliced, encodeLeaveGroupResponseSliced } from './messages/leave-group.js';
+import { decodeSyncGroupRequestSliced, encodeSyncGroupResponseSliced } from './messages/sync-group.js';
+import { decodeDescribeGroupsRequestSliced, encodeDescribeGroupsResponseSliced } from './messages/describe-groups.js';
+import { decodeListGroupsRequestSliced, encodeListGroupsResponseSliced } from './messages/list-groups.js';
+import { decodeSaslHandshakeRequestSliced, encodeSaslHandshakeResponseSliced } from './messages/sasl-handshake.js';
+import { decodeApiVersionsRequestSliced, encodeApiVersionsResponseSliced } from './messages/api-versions.js';
+import { decodeCreateTopicsRequestSliced, encodeCreateTopicsResponseSliced } from './messages/create-topics.js';
+import { decodeDeleteTopicsRequestSliced, encodeDeleteTopicsResponseSliced } from './messages/delete-topics.js';
+import { decodeDeleteRecordsRequestSliced, encodeDeleteRecordsResponseSliced } from './messages/delete-records.js';
+import { decodeInitProducerIdRequestSliced, encodeInitProducerIdResponseSliced } from './messages/init-producer-id.js';
+import { decodeOffsetForLeaderEpochRequestSliced, encodeOffsetForLeaderEpochResponseSliced } from './messages/offset-for-leader-epoch.js';
+import { decodeAddPartitionsToTxnRequestSliced, encodeAddPartitionsToTxnResponseSliced } from './messages/add-partitions-to-txn.js';
+import { decodeAddOffsetsToTxnRequestSliced, encodeAddOffsetsToTxnResponseSliced } from './messages/add-offsets-to-txn.js';
+import { decodeEndTxnRequestSliced, encodeEndTxnResponseSliced } from './messages/end-txn.js';
+import { decodeWriteTxnMarkersRequestSliced, encodeWriteTxnMarkersResponseSliced } from './messages/write-txn-markers.js';
+import { decodeTxnOffsetCommitRequestSliced, encodeTxnOffsetCommitResponseSliced } from './messages/txn-offset-commit.js';
+import { decodeDescribeAclsRequestSliced, encodeDescribeAclsResponseSliced } from './messages/describe-acls.js';
+import { decodeCreateAclsRequestSliced, encodeCreateAclsResponseSliced } from './messages/create-acls.js';
+import { decodeDeleteAclsRequestSliced, encodeDeleteAclsResponseSliced } from './messages/delete-acls.js';
+import { decodeDescribeConfigsRequestSliced, encodeDescribeConfigsResponseSliced } from './messages/describe-configs.js';
+import { decodeAlterConfigsRequestSliced, encodeAlterConfigsResponseSliced } from './messages/alter-configs.js';
+import { decodeAlterReplicaLogDirsRequestSliced, encodeAlterReplicaLogDirsResponseSliced } from './messages/alter-replica-log-dirs.js';
+import { decodeDescribeLogDirsRequestSliced, encodeDescribeLogDirsResponseSliced } from './messages/describe-log-dirs.js';
+import { decodeSaslAuthenticateRequestSliced, encodeSaslAuthenticateResponseSliced } from './messages/sasl-authenticate.js';
+import { decodeCreatePartitionsRequestSliced, encodeCreatePartitionsResponseSliced } from './messages/create-partitions.js';
+import { decodeCreateDelegationTokenRequestSliced, encodeCreateDelegationTokenResponseSliced } from './messages/create-delegation-token.js';
+import { decodeRenewDelegationTokenRequestSliced, encodeRenewDelegationTokenResponseSliced } from './messages/renew-delegation-token.js';
+import { decodeExpireDelegationTokenRequestSliced, encodeExpireDelegationTokenResponseSliced } from './messages/expire-delegation-token.js';
+import { decodeDescribeDelegationTokenRequestSliced, encodeDescribeDelegationTokenResponseSliced } from './messages/describe-delegation-token.js';
+import { decodeDeleteGroupsRequestSliced, encodeDeleteGroupsResponseSliced } from './messages/delete-groups.js';
+import { decodeElectLeadersRequestSliced, encodeElectLeadersResponseSliced } from './messages/elect-leaders.js';
+import { decodeIncrementalAlterConfigsRequestSliced, encodeIncrementalAlterConfigsResponseSliced } from './messages/incremental-alter-configs.js';
+import { decodeAlterPartitionReassignmentsRequestSliced, encodeAlterPartitionReassignmentsResponseSliced } from './messages/alter-partition-reassignments.js';
+import { decodeListPartitionReassignmentsRequestSliced, encodeListPartitionReassignmentsResponseSliced } from './messages/list-partition-reassignments.js';
+import { decodeOffsetDeleteRequestSliced, encodeOffsetDeleteResponseSliced } from './messages/offset-delete.js';
+import { decodeDescribeClientQuotasRequestSliced, encodeDescribeClientQuotasResponseSliced } from './messages/describe-client-quotas.js';
+import { decodeAlterClientQuotasRequestSliced, encodeAlterClientQuotasResponseSliced } from './messages/alter-client-quotas.js';
+import { decodeDescribeUserScramCredentialsRequestSliced, encodeDescribeUserScramCredentialsResponseSliced } from './messages/describe-user-scram-credentials.js';
+import { decodeAlterUserScramCredentialsRequestSliced, encodeAlterUserScramCredentialsResponseSliced } from './messages/alter-user-scram-credentials.js';
+import { decodeVoteRequestSliced, encodeVoteResponseSliced } from './messages/vote.js';
+import { decodeBeginQuorumEpochRequestSliced, encodeBeginQuorumEpochResponseSliced } from './messages/begin-quorum-epoch.js';
+import { decodeEndQuorumEpochRequestSliced, encodeEndQuorumEpochResponseSliced } from './messages/end-quorum-epoch.js';
+import { decodeDescribeQuorumRequestSliced, encodeDescribeQuorumResponseSliced } from './messages/describe-quorum.js';
+import { decodeAlterPartitionRequestSliced, encodeAlterPartitionResponseSliced } from './messages/alter-partition.js';
+import { decodeUpdateFeaturesRequestSliced, encodeUpdateFeaturesResponseSliced } from './messages/update-features.js';
+import { decodeEnvelopeRequestSliced, encodeEnvelopeResponseSliced } from './messages/envelope.js';
+import { decodeFetchSnapshotRequestSliced, encodeFetchSnapshotResponseSliced } from './messages/fetch-snapshot.js';
+import { decodeDescribeClusterRequestSliced, encodeDescribeClusterResponseSliced } from './messages/describe-cluster.js';
+import { decodeDescribeProducersRequestSliced, encodeDescribeProducersResponseSliced } from './messages/describe-producers.js';
+import { decodeBrokerRegistrationRequestSliced, encodeBrokerRegistrationResponseSliced } from './messages/broker-registration.js';
+import { decodeBrokerHeartbeatRequestSliced, encodeBrokerHeartbeatResponseSliced } from './messages/broker-heartbeat.js';
+import { decodeUnregisterBrokerRequestSliced, encodeUnregisterBrokerResponseSliced } from './messages/unregister-broker.js';
+import { decodeDescribeTransactionsRequestSliced, encodeDescribeTransactionsResponseSliced } from './messages/describe-transactions.js';
+import { decodeListTransactionsRequestSliced, encodeListTransactionsResponseSliced } from './messages/list-transactions.js';
+import { decodeAllocateProducerIdsRequestSliced, encodeAllocateProducerIdsResponseSliced } from './messages/allocate-producer-ids.js';
+import { decodeConsumerGroupHeartbeatRequestSliced, encodeConsumerGroupHeartbeatResponseSliced } from './messages/consumer-group-heartbeat.js';
+import { decodeConsumerGroupDescribeRequestSliced, encodeConsumerGroupDescribeResponseSliced } from './messages/consumer-group-describe.js';
+import { decodeControllerRegistrationRequestSliced, encodeControllerRegistrationResponseSliced } from './messages/controller-registration.js';
+import { decodeGetTelemetrySubscriptionsRequestSliced, encodeGetTelemetrySubscriptionsResponseSliced } from './messages/get-telemetry-subscriptions.js';
+import { decodePushTelemetryRequestSliced, encodePushTelemetryResponseSliced } from './messages/push-telemetry.js';
+import { decodeAssignReplicasToDirsRequestSliced, encodeAssignReplicasToDirsResponseSliced } from './messages/assign-replicas-to-dirs.js';
+import { decodeListClientMetricsResourcesRequestSliced, encodeListClientMetricsResourcesResponseSliced } from './messages/list-client-metrics-resources.js';
+import { decodeDescribeTopicPartitionsRequestSliced, encodeDescribeTopicPartitionsResponseSliced } from './messages/describe-topic-partitions.js';
+import { decodeShareGroupHeartbeatRequestSliced, encodeShareGroupHeartbeatResponseSliced } from './messages/share-group-heartbeat.js';
+import { decodeShareGroupDescribeRequestSliced, encodeShareGroupDescribeResponseSliced } from './messages/share-group-describe.js';
+import { decodeShareFetchRequestSliced, encodeShareFetchResponseSliced } from './messages/share-fetch.js';
+import { decodeShareAcknowledgeRequestSliced, encodeShareAcknowledgeResponseSliced } from './messages/share-acknowledge.js';
+import { decodeAddRaftVoterRequestSliced, encodeAddRaftVoterResponseSliced } from './messages/add-raft-voter.js';
+import { decodeRemoveRaftVoterRequestSliced, encodeRemoveRaftVoterResponseSliced } from './messages/remove-raft-voter.js';
+import { decodeUpdateRaftVoterRequestSliced, encodeUpdateRaftVoterResponseSliced } from './messages/update-raft-voter.js';
+import { decodeInitializeShareGroupStateRequestSliced, encodeInitializeShareGroupStateResponseSliced } from './messages/initialize-share-group-state.js';
+import { decodeReadShareGroupStateRequestSliced, encodeReadShareGroupStateResponseSliced } from './messages/read-share-group-state.js';
+import { decodeWriteShareGroupStateRequestSliced, encodeWriteShareGroupStateResponseSliced } from './messages/write-share-group-state.js';
+import { decodeDeleteShareGroupStateRequestSliced, encodeDeleteShareGroupStateResponseSliced } from './messages/delete-share-group-state.js';
+import { decodeReadShareGroupStateSummaryRequestSliced, encodeReadShareGroupStateSummaryResponseSliced } from './messages/read-share-group-state-summary.js';
 
 /** The sliced (generator) request decoder and response encoder of one API. */
 export interface SlicedApiCodec {
@@ -11,186 +99,99 @@ export interface SlicedApiCodec {
 
 type Enc = SlicedApiCodec['encodeResponse'];
 
-/** Loads the sliced codecs of an API key; null for an unknown key. */
-export function loadSlicedCodec(apiKey: number): Promise<SlicedApiCodec> | null {
-  switch (apiKey) {
-    case 0:
-      return import('./messages/produce.js').then((m) => ({ decodeRequest: m.decodeProduceRequestSliced, encodeResponse: m.encodeProduceResponseSliced as Enc }));
-    case 1:
-      return import('./messages/fetch.js').then((m) => ({ decodeRequest: m.decodeFetchRequestSliced, encodeResponse: m.encodeFetchResponseSliced as Enc }));
-    case 2:
-      return import('./messages/list-offsets.js').then((m) => ({ decodeRequest: m.decodeListOffsetsRequestSliced, encodeResponse: m.encodeListOffsetsResponseSliced as Enc }));
-    case 3:
-      return import('./messages/metadata.js').then((m) => ({ decodeRequest: m.decodeMetadataRequestSliced, encodeResponse: m.encodeMetadataResponseSliced as Enc }));
-    case 4:
-      return import('./messages/leader-and-isr.js').then((m) => ({ decodeRequest: m.decodeLeaderAndIsrRequestSliced, encodeResponse: m.encodeLeaderAndIsrResponseSliced as Enc }));
-    case 5:
-      return import('./messages/stop-replica.js').then((m) => ({ decodeRequest: m.decodeStopReplicaRequestSliced, encodeResponse: m.encodeStopReplicaResponseSliced as Enc }));
-    case 6:
-      return import('./messages/update-metadata.js').then((m) => ({ decodeRequest: m.decodeUpdateMetadataRequestSliced, encodeResponse: m.encodeUpdateMetadataResponseSliced as Enc }));
-    case 7:
-      return import('./messages/controlled-shutdown.js').then((m) => ({ decodeRequest: m.decodeControlledShutdownRequestSliced, encodeResponse: m.encodeControlledShutdownResponseSliced as Enc }));
-    case 8:
-      return import('./messages/offset-commit.js').then((m) => ({ decodeRequest: m.decodeOffsetCommitRequestSliced, encodeResponse: m.encodeOffsetCommitResponseSliced as Enc }));
-    case 9:
-      return import('./messages/offset-fetch.js').then((m) => ({ decodeRequest: m.decodeOffsetFetchRequestSliced, encodeResponse: m.encodeOffsetFetchResponseSliced as Enc }));
-    case 10:
-      return import('./messages/find-coordinator.js').then((m) => ({ decodeRequest: m.decodeFindCoordinatorRequestSliced, encodeResponse: m.encodeFindCoordinatorResponseSliced as Enc }));
-    case 11:
-      return import('./messages/join-group.js').then((m) => ({ decodeRequest: m.decodeJoinGroupRequestSliced, encodeResponse: m.encodeJoinGroupResponseSliced as Enc }));
-    case 12:
-      return import('./messages/heartbeat.js').then((m) => ({ decodeRequest: m.decodeHeartbeatRequestSliced, encodeResponse: m.encodeHeartbeatResponseSliced as Enc }));
-    case 13:
-      return import('./messages/leave-group.js').then((m) => ({ decodeRequest: m.decodeLeaveGroupRequestSliced, encodeResponse: m.encodeLeaveGroupResponseSliced as Enc }));
-    case 14:
-      return import('./messages/sync-group.js').then((m) => ({ decodeRequest: m.decodeSyncGroupRequestSliced, encodeResponse: m.encodeSyncGroupResponseSliced as Enc }));
-    case 15:
-      return import('./messages/describe-groups.js').then((m) => ({ decodeRequest: m.decodeDescribeGroupsRequestSliced, encodeResponse: m.encodeDescribeGroupsResponseSliced as Enc }));
-    case 16:
-      return import('./messages/list-groups.js').then((m) => ({ decodeRequest: m.decodeListGroupsRequestSliced, encodeResponse: m.encodeListGroupsResponseSliced as Enc }));
-    case 17:
-      return import('./messages/sasl-handshake.js').then((m) => ({ decodeRequest: m.decodeSaslHandshakeRequestSliced, encodeResponse: m.encodeSaslHandshakeResponseSliced as Enc }));
-    case 18:
-      return import('./messages/api-versions.js').then((m) => ({ decodeRequest: m.decodeApiVersionsRequestSliced, encodeResponse: m.encodeApiVersionsResponseSliced as Enc }));
-    case 19:
-      return import('./messages/create-topics.js').then((m) => ({ decodeRequest: m.decodeCreateTopicsRequestSliced, encodeResponse: m.encodeCreateTopicsResponseSliced as Enc }));
-    case 20:
-      return import('./messages/delete-topics.js').then((m) => ({ decodeRequest: m.decodeDeleteTopicsRequestSliced, encodeResponse: m.encodeDeleteTopicsResponseSliced as Enc }));
-    case 21:
-      return import('./messages/delete-records.js').then((m) => ({ decodeRequest: m.decodeDeleteRecordsRequestSliced, encodeResponse: m.encodeDeleteRecordsResponseSliced as Enc }));
-    case 22:
-      return import('./messages/init-producer-id.js').then((m) => ({ decodeRequest: m.decodeInitProducerIdRequestSliced, encodeResponse: m.encodeInitProducerIdResponseSliced as Enc }));
-    case 23:
-      return import('./messages/offset-for-leader-epoch.js').then((m) => ({ decodeRequest: m.decodeOffsetForLeaderEpochRequestSliced, encodeResponse: m.encodeOffsetForLeaderEpochResponseSliced as Enc }));
-    case 24:
-      return import('./messages/add-partitions-to-txn.js').then((m) => ({ decodeRequest: m.decodeAddPartitionsToTxnRequestSliced, encodeResponse: m.encodeAddPartitionsToTxnResponseSliced as Enc }));
-    case 25:
-      return import('./messages/add-offsets-to-txn.js').then((m) => ({ decodeRequest: m.decodeAddOffsetsToTxnRequestSliced, encodeResponse: m.encodeAddOffsetsToTxnResponseSliced as Enc }));
-    case 26:
-      return import('./messages/end-txn.js').then((m) => ({ decodeRequest: m.decodeEndTxnRequestSliced, encodeResponse: m.encodeEndTxnResponseSliced as Enc }));
-    case 27:
-      return import('./messages/write-txn-markers.js').then((m) => ({ decodeRequest: m.decodeWriteTxnMarkersRequestSliced, encodeResponse: m.encodeWriteTxnMarkersResponseSliced as Enc }));
-    case 28:
-      return import('./messages/txn-offset-commit.js').then((m) => ({ decodeRequest: m.decodeTxnOffsetCommitRequestSliced, encodeResponse: m.encodeTxnOffsetCommitResponseSliced as Enc }));
-    case 29:
-      return import('./messages/describe-acls.js').then((m) => ({ decodeRequest: m.decodeDescribeAclsRequestSliced, encodeResponse: m.encodeDescribeAclsResponseSliced as Enc }));
-    case 30:
-      return import('./messages/create-acls.js').then((m) => ({ decodeRequest: m.decodeCreateAclsRequestSliced, encodeResponse: m.encodeCreateAclsResponseSliced as Enc }));
-    case 31:
-      return import('./messages/delete-acls.js').then((m) => ({ decodeRequest: m.decodeDeleteAclsRequestSliced, encodeResponse: m.encodeDeleteAclsResponseSliced as Enc }));
-    case 32:
-      return import('./messages/describe-configs.js').then((m) => ({ decodeRequest: m.decodeDescribeConfigsRequestSliced, encodeResponse: m.encodeDescribeConfigsResponseSliced as Enc }));
-    case 33:
-      return import('./messages/alter-configs.js').then((m) => ({ decodeRequest: m.decodeAlterConfigsRequestSliced, encodeResponse: m.encodeAlterConfigsResponseSliced as Enc }));
-    case 34:
-      return import('./messages/alter-replica-log-dirs.js').then((m) => ({ decodeRequest: m.decodeAlterReplicaLogDirsRequestSliced, encodeResponse: m.encodeAlterReplicaLogDirsResponseSliced as Enc }));
-    case 35:
-      return import('./messages/describe-log-dirs.js').then((m) => ({ decodeRequest: m.decodeDescribeLogDirsRequestSliced, encodeResponse: m.encodeDescribeLogDirsResponseSliced as Enc }));
-    case 36:
-      return import('./messages/sasl-authenticate.js').then((m) => ({ decodeRequest: m.decodeSaslAuthenticateRequestSliced, encodeResponse: m.encodeSaslAuthenticateResponseSliced as Enc }));
-    case 37:
-      return import('./messages/create-partitions.js').then((m) => ({ decodeRequest: m.decodeCreatePartitionsRequestSliced, encodeResponse: m.encodeCreatePartitionsResponseSliced as Enc }));
-    case 38:
-      return import('./messages/create-delegation-token.js').then((m) => ({ decodeRequest: m.decodeCreateDelegationTokenRequestSliced, encodeResponse: m.encodeCreateDelegationTokenResponseSliced as Enc }));
-    case 39:
-      return import('./messages/renew-delegation-token.js').then((m) => ({ decodeRequest: m.decodeRenewDelegationTokenRequestSliced, encodeResponse: m.encodeRenewDelegationTokenResponseSliced as Enc }));
-    case 40:
-      return import('./messages/expire-delegation-token.js').then((m) => ({ decodeRequest: m.decodeExpireDelegationTokenRequestSliced, encodeResponse: m.encodeExpireDelegationTokenResponseSliced as Enc }));
-    case 41:
-      return import('./messages/describe-delegation-token.js').then((m) => ({ decodeRequest: m.decodeDescribeDelegationTokenRequestSliced, encodeResponse: m.encodeDescribeDelegationTokenResponseSliced as Enc }));
-    case 42:
-      return import('./messages/delete-groups.js').then((m) => ({ decodeRequest: m.decodeDeleteGroupsRequestSliced, encodeResponse: m.encodeDeleteGroupsResponseSliced as Enc }));
-    case 43:
-      return import('./messages/elect-leaders.js').then((m) => ({ decodeRequest: m.decodeElectLeadersRequestSliced, encodeResponse: m.encodeElectLeadersResponseSliced as Enc }));
-    case 44:
-      return import('./messages/incremental-alter-configs.js').then((m) => ({ decodeRequest: m.decodeIncrementalAlterConfigsRequestSliced, encodeResponse: m.encodeIncrementalAlterConfigsResponseSliced as Enc }));
-    case 45:
-      return import('./messages/alter-partition-reassignments.js').then((m) => ({ decodeRequest: m.decodeAlterPartitionReassignmentsRequestSliced, encodeResponse: m.encodeAlterPartitionReassignmentsResponseSliced as Enc }));
-    case 46:
-      return import('./messages/list-partition-reassignments.js').then((m) => ({ decodeRequest: m.decodeListPartitionReassignmentsRequestSliced, encodeResponse: m.encodeListPartitionReassignmentsResponseSliced as Enc }));
-    case 47:
-      return import('./messages/offset-delete.js').then((m) => ({ decodeRequest: m.decodeOffsetDeleteRequestSliced, encodeResponse: m.encodeOffsetDeleteResponseSliced as Enc }));
-    case 48:
-      return import('./messages/describe-client-quotas.js').then((m) => ({ decodeRequest: m.decodeDescribeClientQuotasRequestSliced, encodeResponse: m.encodeDescribeClientQuotasResponseSliced as Enc }));
-    case 49:
-      return import('./messages/alter-client-quotas.js').then((m) => ({ decodeRequest: m.decodeAlterClientQuotasRequestSliced, encodeResponse: m.encodeAlterClientQuotasResponseSliced as Enc }));
-    case 50:
-      return import('./messages/describe-user-scram-credentials.js').then((m) => ({ decodeRequest: m.decodeDescribeUserScramCredentialsRequestSliced, encodeResponse: m.encodeDescribeUserScramCredentialsResponseSliced as Enc }));
-    case 51:
-      return import('./messages/alter-user-scram-credentials.js').then((m) => ({ decodeRequest: m.decodeAlterUserScramCredentialsRequestSliced, encodeResponse: m.encodeAlterUserScramCredentialsResponseSliced as Enc }));
-    case 52:
-      return import('./messages/vote.js').then((m) => ({ decodeRequest: m.decodeVoteRequestSliced, encodeResponse: m.encodeVoteResponseSliced as Enc }));
-    case 53:
-      return import('./messages/begin-quorum-epoch.js').then((m) => ({ decodeRequest: m.decodeBeginQuorumEpochRequestSliced, encodeResponse: m.encodeBeginQuorumEpochResponseSliced as Enc }));
-    case 54:
-      return import('./messages/end-quorum-epoch.js').then((m) => ({ decodeRequest: m.decodeEndQuorumEpochRequestSliced, encodeResponse: m.encodeEndQuorumEpochResponseSliced as Enc }));
-    case 55:
-      return import('./messages/describe-quorum.js').then((m) => ({ decodeRequest: m.decodeDescribeQuorumRequestSliced, encodeResponse: m.encodeDescribeQuorumResponseSliced as Enc }));
-    case 56:
-      return import('./messages/alter-partition.js').then((m) => ({ decodeRequest: m.decodeAlterPartitionRequestSliced, encodeResponse: m.encodeAlterPartitionResponseSliced as Enc }));
-    case 57:
-      return import('./messages/update-features.js').then((m) => ({ decodeRequest: m.decodeUpdateFeaturesRequestSliced, encodeResponse: m.encodeUpdateFeaturesResponseSliced as Enc }));
-    case 58:
-      return import('./messages/envelope.js').then((m) => ({ decodeRequest: m.decodeEnvelopeRequestSliced, encodeResponse: m.encodeEnvelopeResponseSliced as Enc }));
-    case 59:
-      return import('./messages/fetch-snapshot.js').then((m) => ({ decodeRequest: m.decodeFetchSnapshotRequestSliced, encodeResponse: m.encodeFetchSnapshotResponseSliced as Enc }));
-    case 60:
-      return import('./messages/describe-cluster.js').then((m) => ({ decodeRequest: m.decodeDescribeClusterRequestSliced, encodeResponse: m.encodeDescribeClusterResponseSliced as Enc }));
-    case 61:
-      return import('./messages/describe-producers.js').then((m) => ({ decodeRequest: m.decodeDescribeProducersRequestSliced, encodeResponse: m.encodeDescribeProducersResponseSliced as Enc }));
-    case 62:
-      return import('./messages/broker-registration.js').then((m) => ({ decodeRequest: m.decodeBrokerRegistrationRequestSliced, encodeResponse: m.encodeBrokerRegistrationResponseSliced as Enc }));
-    case 63:
-      return import('./messages/broker-heartbeat.js').then((m) => ({ decodeRequest: m.decodeBrokerHeartbeatRequestSliced, encodeResponse: m.encodeBrokerHeartbeatResponseSliced as Enc }));
-    case 64:
-      return import('./messages/unregister-broker.js').then((m) => ({ decodeRequest: m.decodeUnregisterBrokerRequestSliced, encodeResponse: m.encodeUnregisterBrokerResponseSliced as Enc }));
-    case 65:
-      return import('./messages/describe-transactions.js').then((m) => ({ decodeRequest: m.decodeDescribeTransactionsRequestSliced, encodeResponse: m.encodeDescribeTransactionsResponseSliced as Enc }));
-    case 66:
-      return import('./messages/list-transactions.js').then((m) => ({ decodeRequest: m.decodeListTransactionsRequestSliced, encodeResponse: m.encodeListTransactionsResponseSliced as Enc }));
-    case 67:
-      return import('./messages/allocate-producer-ids.js').then((m) => ({ decodeRequest: m.decodeAllocateProducerIdsRequestSliced, encodeResponse: m.encodeAllocateProducerIdsResponseSliced as Enc }));
-    case 68:
-      return import('./messages/consumer-group-heartbeat.js').then((m) => ({ decodeRequest: m.decodeConsumerGroupHeartbeatRequestSliced, encodeResponse: m.encodeConsumerGroupHeartbeatResponseSliced as Enc }));
-    case 69:
-      return import('./messages/consumer-group-describe.js').then((m) => ({ decodeRequest: m.decodeConsumerGroupDescribeRequestSliced, encodeResponse: m.encodeConsumerGroupDescribeResponseSliced as Enc }));
-    case 70:
-      return import('./messages/controller-registration.js').then((m) => ({ decodeRequest: m.decodeControllerRegistrationRequestSliced, encodeResponse: m.encodeControllerRegistrationResponseSliced as Enc }));
-    case 71:
-      return import('./messages/get-telemetry-subscriptions.js').then((m) => ({ decodeRequest: m.decodeGetTelemetrySubscriptionsRequestSliced, encodeResponse: m.encodeGetTelemetrySubscriptionsResponseSliced as Enc }));
-    case 72:
-      return import('./messages/push-telemetry.js').then((m) => ({ decodeRequest: m.decodePushTelemetryRequestSliced, encodeResponse: m.encodePushTelemetryResponseSliced as Enc }));
-    case 73:
-      return import('./messages/assign-replicas-to-dirs.js').then((m) => ({ decodeRequest: m.decodeAssignReplicasToDirsRequestSliced, encodeResponse: m.encodeAssignReplicasToDirsResponseSliced as Enc }));
-    case 74:
-      return import('./messages/list-client-metrics-resources.js').then((m) => ({ decodeRequest: m.decodeListClientMetricsResourcesRequestSliced, encodeResponse: m.encodeListClientMetricsResourcesResponseSliced as Enc }));
-    case 75:
-      return import('./messages/describe-topic-partitions.js').then((m) => ({ decodeRequest: m.decodeDescribeTopicPartitionsRequestSliced, encodeResponse: m.encodeDescribeTopicPartitionsResponseSliced as Enc }));
-    case 76:
-      return import('./messages/share-group-heartbeat.js').then((m) => ({ decodeRequest: m.decodeShareGroupHeartbeatRequestSliced, encodeResponse: m.encodeShareGroupHeartbeatResponseSliced as Enc }));
-    case 77:
-      return import('./messages/share-group-describe.js').then((m) => ({ decodeRequest: m.decodeShareGroupDescribeRequestSliced, encodeResponse: m.encodeShareGroupDescribeResponseSliced as Enc }));
-    case 78:
-      return import('./messages/share-fetch.js').then((m) => ({ decodeRequest: m.decodeShareFetchRequestSliced, encodeResponse: m.encodeShareFetchResponseSliced as Enc }));
-    case 79:
-      return import('./messages/share-acknowledge.js').then((m) => ({ decodeRequest: m.decodeShareAcknowledgeRequestSliced, encodeResponse: m.encodeShareAcknowledgeResponseSliced as Enc }));
-    case 80:
-      return import('./messages/add-raft-voter.js').then((m) => ({ decodeRequest: m.decodeAddRaftVoterRequestSliced, encodeResponse: m.encodeAddRaftVoterResponseSliced as Enc }));
-    case 81:
-      return import('./messages/remove-raft-voter.js').then((m) => ({ decodeRequest: m.decodeRemoveRaftVoterRequestSliced, encodeResponse: m.encodeRemoveRaftVoterResponseSliced as Enc }));
-    case 82:
-      return import('./messages/update-raft-voter.js').then((m) => ({ decodeRequest: m.decodeUpdateRaftVoterRequestSliced, encodeResponse: m.encodeUpdateRaftVoterResponseSliced as Enc }));
-    case 83:
-      return import('./messages/initialize-share-group-state.js').then((m) => ({ decodeRequest: m.decodeInitializeShareGroupStateRequestSliced, encodeResponse: m.encodeInitializeShareGroupStateResponseSliced as Enc }));
-    case 84:
-      return import('./messages/read-share-group-state.js').then((m) => ({ decodeRequest: m.decodeReadShareGroupStateRequestSliced, encodeResponse: m.encodeReadShareGroupStateResponseSliced as Enc }));
-    case 85:
-      return import('./messages/write-share-group-state.js').then((m) => ({ decodeRequest: m.decodeWriteShareGroupStateRequestSliced, encodeResponse: m.encodeWriteShareGroupStateResponseSliced as Enc }));
-    case 86:
-      return import('./messages/delete-share-group-state.js').then((m) => ({ decodeRequest: m.decodeDeleteShareGroupStateRequestSliced, encodeResponse: m.encodeDeleteShareGroupStateResponseSliced as Enc }));
-    case 87:
-      return import('./messages/read-share-group-state-summary.js').then((m) => ({ decodeRequest: m.decodeReadShareGroupStateSummaryRequestSliced, encodeResponse: m.encodeReadShareGroupStateSummaryResponseSliced as Enc }));
-    default:
-      return null;
-  }
+/** The sliced codecs by API key. */
+const codecs: ReadonlyMap<number, SlicedApiCodec> = new Map<number, SlicedApiCodec>([
+  [0, { decodeRequest: decodeProduceRequestSliced, encodeResponse: encodeProduceResponseSliced as Enc }],
+  [1, { decodeRequest: decodeFetchRequestSliced, encodeResponse: encodeFetchResponseSliced as Enc }],
+  [2, { decodeRequest: decodeListOffsetsRequestSliced, encodeResponse: encodeListOffsetsResponseSliced as Enc }],
+  [3, { decodeRequest: decodeMetadataRequestSliced, encodeResponse: encodeMetadataResponseSliced as Enc }],
+  [4, { decodeRequest: decodeLeaderAndIsrRequestSliced, encodeResponse: encodeLeaderAndIsrResponseSliced as Enc }],
+  [5, { decodeRequest: decodeStopReplicaRequestSliced, encodeResponse: encodeStopReplicaResponseSliced as Enc }],
+  [6, { decodeRequest: decodeUpdateMetadataRequestSliced, encodeResponse: encodeUpdateMetadataResponseSliced as Enc }],
+  [7, { decodeRequest: decodeControlledShutdownRequestSliced, encodeResponse: encodeControlledShutdownResponseSliced as Enc }],
+  [8, { decodeRequest: decodeOffsetCommitRequestSliced, encodeResponse: encodeOffsetCommitResponseSliced as Enc }],
+  [9, { decodeRequest: decodeOffsetFetchRequestSliced, encodeResponse: encodeOffsetFetchResponseSliced as Enc }],
+  [10, { decodeRequest: decodeFindCoordinatorRequestSliced, encodeResponse: encodeFindCoordinatorResponseSliced as Enc }],
+  [11, { decodeRequest: decodeJoinGroupRequestSliced, encodeResponse: encodeJoinGroupResponseSliced as Enc }],
+  [12, { decodeRequest: decodeHeartbeatRequestSliced, encodeResponse: encodeHeartbeatResponseSliced as Enc }],
+  [13, { decodeRequest: decodeLeaveGroupRequestSliced, encodeResponse: encodeLeaveGroupResponseSliced as Enc }],
+  [14, { decodeRequest: decodeSyncGroupRequestSliced, encodeResponse: encodeSyncGroupResponseSliced as Enc }],
+  [15, { decodeRequest: decodeDescribeGroupsRequestSliced, encodeResponse: encodeDescribeGroupsResponseSliced as Enc }],
+  [16, { decodeRequest: decodeListGroupsRequestSliced, encodeResponse: encodeListGroupsResponseSliced as Enc }],
+  [17, { decodeRequest: decodeSaslHandshakeRequestSliced, encodeResponse: encodeSaslHandshakeResponseSliced as Enc }],
+  [18, { decodeRequest: decodeApiVersionsRequestSliced, encodeResponse: encodeApiVersionsResponseSliced as Enc }],
+  [19, { decodeRequest: decodeCreateTopicsRequestSliced, encodeResponse: encodeCreateTopicsResponseSliced as Enc }],
+  [20, { decodeRequest: decodeDeleteTopicsRequestSliced, encodeResponse: encodeDeleteTopicsResponseSliced as Enc }],
+  [21, { decodeRequest: decodeDeleteRecordsRequestSliced, encodeResponse: encodeDeleteRecordsResponseSliced as Enc }],
+  [22, { decodeRequest: decodeInitProducerIdRequestSliced, encodeResponse: encodeInitProducerIdResponseSliced as Enc }],
+  [23, { decodeRequest: decodeOffsetForLeaderEpochRequestSliced, encodeResponse: encodeOffsetForLeaderEpochResponseSliced as Enc }],
+  [24, { decodeRequest: decodeAddPartitionsToTxnRequestSliced, encodeResponse: encodeAddPartitionsToTxnResponseSliced as Enc }],
+  [25, { decodeRequest: decodeAddOffsetsToTxnRequestSliced, encodeResponse: encodeAddOffsetsToTxnResponseSliced as Enc }],
+  [26, { decodeRequest: decodeEndTxnRequestSliced, encodeResponse: encodeEndTxnResponseSliced as Enc }],
+  [27, { decodeRequest: decodeWriteTxnMarkersRequestSliced, encodeResponse: encodeWriteTxnMarkersResponseSliced as Enc }],
+  [28, { decodeRequest: decodeTxnOffsetCommitRequestSliced, encodeResponse: encodeTxnOffsetCommitResponseSliced as Enc }],
+  [29, { decodeRequest: decodeDescribeAclsRequestSliced, encodeResponse: encodeDescribeAclsResponseSliced as Enc }],
+  [30, { decodeRequest: decodeCreateAclsRequestSliced, encodeResponse: encodeCreateAclsResponseSliced as Enc }],
+  [31, { decodeRequest: decodeDeleteAclsRequestSliced, encodeResponse: encodeDeleteAclsResponseSliced as Enc }],
+  [32, { decodeRequest: decodeDescribeConfigsRequestSliced, encodeResponse: encodeDescribeConfigsResponseSliced as Enc }],
+  [33, { decodeRequest: decodeAlterConfigsRequestSliced, encodeResponse: encodeAlterConfigsResponseSliced as Enc }],
+  [34, { decodeRequest: decodeAlterReplicaLogDirsRequestSliced, encodeResponse: encodeAlterReplicaLogDirsResponseSliced as Enc }],
+  [35, { decodeRequest: decodeDescribeLogDirsRequestSliced, encodeResponse: encodeDescribeLogDirsResponseSliced as Enc }],
+  [36, { decodeRequest: decodeSaslAuthenticateRequestSliced, encodeResponse: encodeSaslAuthenticateResponseSliced as Enc }],
+  [37, { decodeRequest: decodeCreatePartitionsRequestSliced, encodeResponse: encodeCreatePartitionsResponseSliced as Enc }],
+  [38, { decodeRequest: decodeCreateDelegationTokenRequestSliced, encodeResponse: encodeCreateDelegationTokenResponseSliced as Enc }],
+  [39, { decodeRequest: decodeRenewDelegationTokenRequestSliced, encodeResponse: encodeRenewDelegationTokenResponseSliced as Enc }],
+  [40, { decodeRequest: decodeExpireDelegationTokenRequestSliced, encodeResponse: encodeExpireDelegationTokenResponseSliced as Enc }],
+  [41, { decodeRequest: decodeDescribeDelegationTokenRequestSliced, encodeResponse: encodeDescribeDelegationTokenResponseSliced as Enc }],
+  [42, { decodeRequest: decodeDeleteGroupsRequestSliced, encodeResponse: encodeDeleteGroupsResponseSliced as Enc }],
+  [43, { decodeRequest: decodeElectLeadersRequestSliced, encodeResponse: encodeElectLeadersResponseSliced as Enc }],
+  [44, { decodeRequest: decodeIncrementalAlterConfigsRequestSliced, encodeResponse: encodeIncrementalAlterConfigsResponseSliced as Enc }],
+  [45, { decodeRequest: decodeAlterPartitionReassignmentsRequestSliced, encodeResponse: encodeAlterPartitionReassignmentsResponseSliced as Enc }],
+  [46, { decodeRequest: decodeListPartitionReassignmentsRequestSliced, encodeResponse: encodeListPartitionReassignmentsResponseSliced as Enc }],
+  [47, { decodeRequest: decodeOffsetDeleteRequestSliced, encodeResponse: encodeOffsetDeleteResponseSliced as Enc }],
+  [48, { decodeRequest: decodeDescribeClientQuotasRequestSliced, encodeResponse: encodeDescribeClientQuotasResponseSliced as Enc }],
+  [49, { decodeRequest: decodeAlterClientQuotasRequestSliced, encodeResponse: encodeAlterClientQuotasResponseSliced as Enc }],
+  [50, { decodeRequest: decodeDescribeUserScramCredentialsRequestSliced, encodeResponse: encodeDescribeUserScramCredentialsResponseSliced as Enc }],
+  [51, { decodeRequest: decodeAlterUserScramCredentialsRequestSliced, encodeResponse: encodeAlterUserScramCredentialsResponseSliced as Enc }],
+  [52, { decodeRequest: decodeVoteRequestSliced, encodeResponse: encodeVoteResponseSliced as Enc }],
+  [53, { decodeRequest: decodeBeginQuorumEpochRequestSliced, encodeResponse: encodeBeginQuorumEpochResponseSliced as Enc }],
+  [54, { decodeRequest: decodeEndQuorumEpochRequestSliced, encodeResponse: encodeEndQuorumEpochResponseSliced as Enc }],
+  [55, { decodeRequest: decodeDescribeQuorumRequestSliced, encodeResponse: encodeDescribeQuorumResponseSliced as Enc }],
+  [56, { decodeRequest: decodeAlterPartitionRequestSliced, encodeResponse: encodeAlterPartitionResponseSliced as Enc }],
+  [57, { decodeRequest: decodeUpdateFeaturesRequestSliced, encodeResponse: encodeUpdateFeaturesResponseSliced as Enc }],
+  [58, { decodeRequest: decodeEnvelopeRequestSliced, encodeResponse: encodeEnvelopeResponseSliced as Enc }],
+  [59, { decodeRequest: decodeFetchSnapshotRequestSliced, encodeResponse: encodeFetchSnapshotResponseSliced as Enc }],
+  [60, { decodeRequest: decodeDescribeClusterRequestSliced, encodeResponse: encodeDescribeClusterResponseSliced as Enc }],
+  [61, { decodeRequest: decodeDescribeProducersRequestSliced, encodeResponse: encodeDescribeProducersResponseSliced as Enc }],
+  [62, { decodeRequest: decodeBrokerRegistrationRequestSliced, encodeResponse: encodeBrokerRegistrationResponseSliced as Enc }],
+  [63, { decodeRequest: decodeBrokerHeartbeatRequestSliced, encodeResponse: encodeBrokerHeartbeatResponseSliced as Enc }],
+  [64, { decodeRequest: decodeUnregisterBrokerRequestSliced, encodeResponse: encodeUnregisterBrokerResponseSliced as Enc }],
+  [65, { decodeRequest: decodeDescribeTransactionsRequestSliced, encodeResponse: encodeDescribeTransactionsResponseSliced as Enc }],
+  [66, { decodeRequest: decodeListTransactionsRequestSliced, encodeResponse: encodeListTransactionsResponseSliced as Enc }],
+  [67, { decodeRequest: decodeAllocateProducerIdsRequestSliced, encodeResponse: encodeAllocateProducerIdsResponseSliced as Enc }],
+  [68, { decodeRequest: decodeConsumerGroupHeartbeatRequestSliced, encodeResponse: encodeConsumerGroupHeartbeatResponseSliced as Enc }],
+  [69, { decodeRequest: decodeConsumerGroupDescribeRequestSliced, encodeResponse: encodeConsumerGroupDescribeResponseSliced as Enc }],
+  [70, { decodeRequest: decodeControllerRegistrationRequestSliced, encodeResponse: encodeControllerRegistrationResponseSliced as Enc }],
+  [71, { decodeRequest: decodeGetTelemetrySubscriptionsRequestSliced, encodeResponse: encodeGetTelemetrySubscriptionsResponseSliced as Enc }],
+  [72, { decodeRequest: decodePushTelemetryRequestSliced, encodeResponse: encodePushTelemetryResponseSliced as Enc }],
+  [73, { decodeRequest: decodeAssignReplicasToDirsRequestSliced, encodeResponse: encodeAssignReplicasToDirsResponseSliced as Enc }],
+  [74, { decodeRequest: decodeListClientMetricsResourcesRequestSliced, encodeResponse: encodeListClientMetricsResourcesResponseSliced as Enc }],
+  [75, { decodeRequest: decodeDescribeTopicPartitionsRequestSliced, encodeResponse: encodeDescribeTopicPartitionsResponseSliced as Enc }],
+  [76, { decodeRequest: decodeShareGroupHeartbeatRequestSliced, encodeResponse: encodeShareGroupHeartbeatResponseSliced as Enc }],
+  [77, { decodeRequest: decodeShareGroupDescribeRequestSliced, encodeResponse: encodeShareGroupDescribeResponseSliced as Enc }],
+  [78, { decodeRequest: decodeShareFetchRequestSliced, encodeResponse: encodeShareFetchResponseSliced as Enc }],
+  [79, { decodeRequest: decodeShareAcknowledgeRequestSliced, encodeResponse: encodeShareAcknowledgeResponseSliced as Enc }],
+  [80, { decodeRequest: decodeAddRaftVoterRequestSliced, encodeResponse: encodeAddRaftVoterResponseSliced as Enc }],
+  [81, { decodeRequest: decodeRemoveRaftVoterRequestSliced, encodeResponse: encodeRemoveRaftVoterResponseSliced as Enc }],
+  [82, { decodeRequest: decodeUpdateRaftVoterRequestSliced, encodeResponse: encodeUpdateRaftVoterResponseSliced as Enc }],
+  [83, { decodeRequest: decodeInitializeShareGroupStateRequestSliced, encodeResponse: encodeInitializeShareGroupStateResponseSliced as Enc }],
+  [84, { decodeRequest: decodeReadShareGroupStateRequestSliced, encodeResponse: encodeReadShareGroupStateResponseSliced as Enc }],
+  [85, { decodeRequest: decodeWriteShareGroupStateRequestSliced, encodeResponse: encodeWriteShareGroupStateResponseSliced as Enc }],
+  [86, { decodeRequest: decodeDeleteShareGroupStateRequestSliced, encodeResponse: encodeDeleteShareGroupStateResponseSliced as Enc }],
+  [87, { decodeRequest: decodeReadShareGroupStateSummaryRequestSliced, encodeResponse: encodeReadShareGroupStateSummaryResponseSliced as Enc }],
+]);
+
+/** The sliced codecs of an API key; null for an unknown key. */
+export function slicedCodecOf(apiKey: number): SlicedApiCodec | null {
+  return codecs.get(apiKey) ?? null;
 }

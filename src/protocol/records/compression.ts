@@ -14,13 +14,11 @@
  * codec-framing.ts.
  */
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
-import { compressSync as snappyCompressRaw } from 'snappy';
-import { compressFrameSync as lz4CompressFrame, decompressFrameSync as lz4DecompressFrame } from 'lz4-napi';
 import type * as ZstdBindingModule from 'zstd-napi/binding.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import { CompressionType } from './batch-header.js';
-import { corrupt, DEFAULT_MAX_DECOMPRESSED_BYTES, isXerialSnappy, rawSnappyBlock, scanLz4Frame, tooLarge, xerialBlocks, XERIAL_BLOCK_SIZE, XERIAL_HEADER_SIZE, XERIAL_MAGIC, zstd } from './codec-framing.js';
+import { corrupt, DEFAULT_MAX_DECOMPRESSED_BYTES, isXerialSnappy, lz4, rawSnappyBlock, scanLz4Frame, snappy, tooLarge, xerialBlocks, XERIAL_BLOCK_SIZE, XERIAL_HEADER_SIZE, XERIAL_MAGIC, zstd } from './codec-framing.js';
 
 export { DEFAULT_MAX_DECOMPRESSED_BYTES, isXerialSnappy, XERIAL_BLOCK_SIZE, XERIAL_MAGIC } from './codec-framing.js';
 export { DecompressBudgetExceeded, decompressInto, decompressIntoAsync, type DecompressSink } from './decompress-into.js';
@@ -64,7 +62,7 @@ export function compress(codec: number, data: Buffer, options?: CompressOptions)
     case CompressionType.snappy:
       return xerialSnappyCompress(data);
     case CompressionType.lz4:
-      return lz4CompressFrame(data);
+      return lz4().compressFrameSync(data);
     case CompressionType.zstd:
       return zstdCompress(data, options?.level ?? ZSTD_LEVEL_DEFAULT);
     default:
@@ -121,7 +119,7 @@ export function xerialSnappyCompress(data: Buffer, blockSize = XERIAL_BLOCK_SIZE
   parts.push(header);
   let total = header.length;
   for (let pos = 0; pos < data.length; pos += blockSize) {
-    const block = snappyCompressRaw(data.subarray(pos, Math.min(data.length, pos + blockSize)));
+    const block = snappy().compressSync(data.subarray(pos, Math.min(data.length, pos + blockSize)));
     const len = Buffer.allocUnsafe(4);
     len.writeInt32BE(block.length, 0);
     parts.push(len, block);
@@ -132,7 +130,7 @@ export function xerialSnappyCompress(data: Buffer, blockSize = XERIAL_BLOCK_SIZE
 
 /** Raw (unframed) snappy block compression. */
 export function rawSnappyCompress(data: Buffer): Buffer {
-  return snappyCompressRaw(data);
+  return snappy().compressSync(data);
 }
 
 /** Decode either xerial-framed or raw snappy. */
@@ -170,7 +168,7 @@ function lz4Decompress(data: Buffer, max: number): Buffer {
   for (const f of frames) {
     let out: Buffer;
     try {
-      out = lz4DecompressFrame(data.subarray(f.start, f.end));
+      out = lz4().decompressFrameSync(data.subarray(f.start, f.end));
     } catch (e) {
       throw corrupt('lz4: invalid compressed data', e);
     }
@@ -189,8 +187,8 @@ let zstdDCtx: ZstdBindingModule.DCtx | undefined;
 let zstdCCtx: ZstdBindingModule.CCtx | undefined;
 
 function zstdCompress(data: Buffer, level: number): Buffer {
-  zstdCCtx ??= new zstd.CCtx();
-  const dst = Buffer.allocUnsafe(zstd.compressBound(data.length));
+  zstdCCtx ??= new (zstd().CCtx)();
+  const dst = Buffer.allocUnsafe(zstd().compressBound(data.length));
   const n = zstdCCtx.compress(dst, data, level);
   return dst.subarray(0, n);
 }
@@ -201,14 +199,14 @@ function zstdCompress(data: Buffer, level: number): Buffer {
  */
 function zstdDecompress(data: Buffer, max: number): Buffer {
   if (data.length === 0) throw corrupt('zstd: empty input');
-  const dctx = (zstdDCtx ??= new zstd.DCtx());
-  const chunkSize = zstd.dStreamOutSize();
+  const dctx = (zstdDCtx ??= new (zstd().DCtx)());
+  const chunkSize = zstd().dStreamOutSize();
   const parts: Buffer[] = [];
   let total = 0;
   let src = data;
   let lastRet = 0;
   try {
-    dctx.reset(zstd.ResetDirective.sessionOnly);
+    dctx.reset(zstd().ResetDirective.sessionOnly);
     for (;;) {
       const dst = Buffer.allocUnsafe(chunkSize);
       const [ret, produced, consumed] = dctx.decompressStream(dst, src);
@@ -227,7 +225,7 @@ function zstdDecompress(data: Buffer, max: number): Buffer {
       if (consumed === 0 && produced === 0) throw corrupt('zstd: decoder made no progress');
     }
   } catch (e) {
-    dctx.reset(zstd.ResetDirective.sessionOnly);
+    dctx.reset(zstd().ResetDirective.sessionOnly);
     if (e instanceof KafkaError) throw e;
     throw corrupt('zstd: invalid compressed data', e);
   }

@@ -18,12 +18,11 @@
  * UNSUPPORTED_COMPRESSION_TYPE). The size limit and the synchronous budget are Samsa's.
  */
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { decompressFrameSync as lz4DecompressFrame } from 'lz4-napi';
 import type * as ZstdBindingModule from 'zstd-napi/binding.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import { CompressionType } from './batch-header.js';
-import { corrupt, isXerialSnappy, rawSnappyBlock, rawSnappyLength, scanLz4Frame, xerialBlocks, zstd } from './codec-framing.js';
+import { corrupt, isXerialSnappy, lz4, rawSnappyBlock, rawSnappyLength, scanLz4Frame, xerialBlocks, zstd } from './codec-framing.js';
 
 /** Receives decompressed output in order. The chunk may be reused once write() returns. */
 export interface DecompressSink {
@@ -176,7 +175,7 @@ function lz4Into(data: Buffer, sink: DecompressSink, limit: number, budget: numb
   for (let i = 0; i < frames.length; i += 2) {
     let out: Buffer;
     try {
-      out = lz4DecompressFrame(data.subarray(frames[i], frames[i + 1]));
+      out = lz4().decompressFrameSync(data.subarray(frames[i], frames[i + 1]));
     } catch (e) {
       throw corrupt('lz4: invalid compressed data', e);
     }
@@ -195,18 +194,18 @@ function zstdInto(data: Buffer, sink: DecompressSink, limit: number, budget: num
   // The first frame's declared content size (zstd verifies it against what the frame decodes to).
   let declared: number | null = null;
   try {
-    declared = zstd.getFrameContentSize(data);
+    declared = zstd().getFrameContentSize(data);
   } catch {
     declared = null; // not a frame header zstd understands: the decoder below reports it
   }
   if (declared !== null) checkSize('zstd', declared, limit, budget);
-  const dctx = (zstdStreamDCtx ??= new zstd.DCtx());
-  const out = (zstdStreamOut ??= Buffer.allocUnsafe(zstd.dStreamOutSize()));
+  const dctx = (zstdStreamDCtx ??= new (zstd().DCtx)());
+  const out = (zstdStreamOut ??= Buffer.allocUnsafe(zstd().dStreamOutSize()));
   let total = 0;
   let src = data;
   let lastRet = 0;
   try {
-    dctx.reset(zstd.ResetDirective.sessionOnly);
+    dctx.reset(zstd().ResetDirective.sessionOnly);
     for (;;) {
       const [ret, produced, consumed] = dctx.decompressStream(out, src);
       if (consumed > 0 || produced > 0) lastRet = ret;
@@ -220,7 +219,7 @@ function zstdInto(data: Buffer, sink: DecompressSink, limit: number, budget: num
       if (consumed === 0 && produced === 0) throw corrupt('zstd: decoder made no progress');
     }
   } catch (e) {
-    dctx.reset(zstd.ResetDirective.sessionOnly);
+    dctx.reset(zstd().ResetDirective.sessionOnly);
     if (passThrough(e)) throw e;
     throw corrupt('zstd: invalid compressed data', e);
   }

@@ -37,10 +37,13 @@ export interface SwapRecovery {
   completed: { base: number; end: number }[];
 }
 
-/** Finishes or rolls back interrupted cleaner swaps in a partition directory (before segments are loaded). */
-export function recoverCleanerFiles(dir: string): SwapRecovery {
+/**
+ * Finishes or rolls back interrupted cleaner swaps in a partition directory (before segments are
+ * loaded). `names`: the directory's entries when the caller has just listed it (one listing per
+ * partition at start-up).
+ */
+export function recoverCleanerFiles(dir: string, names: readonly string[] = fs.readdirSync(dir)): SwapRecovery {
   const result: SwapRecovery = { discarded: 0, completed: [] };
-  const names = fs.readdirSync(dir);
   const swaps: { name: string; base: number; end: number }[] = [];
   for (const name of names) {
     if (name.endsWith(CLEANED_SUFFIX)) {
