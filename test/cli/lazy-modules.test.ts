@@ -21,8 +21,8 @@ test("'samsa topics --help' loads no broker or storage module", async () => {
   assert.deepEqual(brokerModules(modules), [], `loaded: ${brokerModules(modules).slice(0, 5).join(', ')}`);
 });
 
-test("control: 'samsa start --help' loads the broker", async () => {
-  const { modules } = await modulesLoadedBy([SAMSA, 'start', '--help']);
+test("control: 'samsa start --help' loads the broker (the unbundled modules: SAMSA_BUNDLE=0)", async () => {
+  const { modules } = await modulesLoadedBy([SAMSA, 'start', '--help'], { ...process.env, SAMSA_BUNDLE: '0' });
   assert.ok(modules.includes(distUrl('broker/broker.js')));
 });
 
