@@ -89,6 +89,8 @@ export interface ConnectorPlugin {
   /** Task configs for at most maxTasks tasks. */
   taskConfigs(config: Record<string, string>, maxTasks: number): TaskConfig[];
   createSourceTask?: () => SourceTask;
+  /** Source connectors: whether records and offsets may be written in one transaction (KIP-618's exactlyOnceSupport; default UNSUPPORTED). */
+  exactlyOnceSupport?: 'SUPPORTED' | 'UNSUPPORTED';
   createSinkTask?: () => SinkTask;
 }
 

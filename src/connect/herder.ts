@@ -16,6 +16,7 @@ import type { ClusterClient } from '../client/cluster-client.js';
 import { ConfigError, type ConnectorPlugin, type TaskConfig } from './api.js';
 import { CONVERTER_CLASSES, createConverter } from './converters.js';
 import { errorSettings } from './errors.js';
+import { fenceTasks, transactionalId, transactionSettings, type ExactlyOnceDeps, type TransactionalOffsets } from './exactly-once.js';
 import type { PluginRegistry } from './plugins.js';
 import { SinkRunner } from './sink-runner.js';
 import { SourceRunner } from './source-runner.js';
@@ -33,6 +34,8 @@ export interface HerderOptions {
   offsets: FullOffsetStore;
   maxConnectors: number;
   log: (msg: string) => void;
+  /** Distributed workers with exactly.once.source.support=enabled: source tasks write transactionally. */
+  exactlyOnce?: { groupId: string; offsets: TransactionalOffsets; newClient: (clientId: string) => ClusterClient } | null;
 }
 
 export interface Assignment {
@@ -95,7 +98,16 @@ export class Herder {
     if (!Number.isInteger(max) || max < 1) throw new ConfigError(`Invalid value ${config['tasks.max']} for configuration tasks.max: Value must be at least 1`);
     buildTransforms(config);
     errorSettings(config);
+    if (this.o.exactlyOnce && p.type === 'source') transactionSettings(p, config, this.o.workerConfig);
     return p.taskConfigs(config, max);
+  }
+
+  private isSource(config: Readonly<Record<string, string>>): boolean {
+    try {
+      return this.plugin(config).type === 'source';
+    } catch {
+      return false;
+    }
   }
 
   private owns(connector: string): boolean {
@@ -126,6 +138,9 @@ export class Herder {
           }
         }
         if (JSON.stringify(tasks) !== JSON.stringify(s.tasks)) {
+          // Exactly-once: the previous generation of tasks is fenced before the new one can start.
+          const eos = this.o.exactlyOnce;
+          if (eos && s.tasks.length > 0 && this.isSource(s.config)) await fenceTasks(this.o.cluster, eos.groupId, name, s.tasks.length);
           await this.o.configs.putTaskConfigs(name, tasks);
           this.onTasksChanged();
         }
@@ -194,7 +209,7 @@ export class Herder {
       };
       const runner =
         plugin.type === 'source'
-          ? new SourceRunner({ ...common, offsets: this.o.offsets, offsetFlushIntervalMs: Number(this.o.workerConfig['offset.flush.interval.ms'] ?? '60000') })
+          ? new SourceRunner({ ...common, offsets: this.o.offsets, offsetFlushIntervalMs: Number(this.o.workerConfig['offset.flush.interval.ms'] ?? '60000'), exactlyOnce: this.exactlyOnceOf(connector, task, plugin, merged) })
           : new SinkRunner({ ...common, keyConverterClass: keyClass, valueConverterClass: valueClass });
       this.running.set(taskKey(connector, task), { runner, config: JSON.stringify([s.config, taskConfig]), target });
       runner.start(target === 'PAUSED');
@@ -203,6 +218,13 @@ export class Herder {
     } catch (e) {
       onStatus({ state: State.FAILED, trace: traceOf(e) });
     }
+  }
+
+  private exactlyOnceOf(connector: string, task: number, plugin: ConnectorPlugin, config: Readonly<Record<string, string>>): ExactlyOnceDeps | null {
+    const eos = this.o.exactlyOnce;
+    if (!eos) return null;
+    const settings = transactionSettings(plugin, config, this.o.workerConfig);
+    return { cluster: eos.newClient(`connector-producer-${connector}-${task}`), transactionalId: transactionalId(eos.groupId, connector, task), settings, offsets: eos.offsets };
   }
 
   /** Restarts what this worker owns of a connector (a restart request). */

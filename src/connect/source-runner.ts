@@ -7,15 +7,19 @@
  * crash re-sends what followed the last commit); a missing topic is created with
  * `topic.creation.default.partitions` / `.replication.factor` (default: the broker's); transform
  * and conversion failures follow errors.tolerance (a tolerated one drops the record: Kafka has no
- * DLQ for source connectors); pause stops polling but keeps the task. Samsa's deviation: records
- * are produced in one request per poll batch and topic, with the project's producer (no
- * idempotence).
+ * DLQ for source connectors); pause stops polling but keeps the task. With exactly-once
+ * (exactly-once.ts) the records and their offsets go to Kafka in one transaction instead, and a
+ * task fenced by a newer incarnation stops without writing a status (the newer one owns it).
+ * Samsa's deviation: records are produced in one request per poll batch and topic, with the
+ * project's producer (no idempotence outside transactions).
  */
 import type { ClusterClient } from '../client/cluster-client.js';
-import { produceRecords, type RecordToProduce } from '../client/record-producer.js';
+import { produceRecords, type ProducedRecord, type RecordToProduce } from '../client/record-producer.js';
+import { TransactionalProducer, TransactionFencedError } from '../client/transactional-producer.js';
 import type { ConnectRecord, ConnectorPlugin, JsonObject, SourceTask, TaskConfig } from './api.js';
 import type { Converter } from './converters.js';
 import { execute, Stage, type ErrorSettings } from './errors.js';
+import type { ExactlyOnceDeps } from './exactly-once.js';
 import { State, traceOf, type StatusListener } from './task-status.js';
 import { ensureTopic } from './topics.js';
 import { applyTransforms, type Transform } from './transforms.js';
@@ -41,6 +45,18 @@ export interface SourceRunnerDeps {
   offsetFlushIntervalMs: number;
   onStatus: StatusListener;
   log: (msg: string) => void;
+  /** Set when the worker runs exactly-once sources (KIP-618). */
+  exactlyOnce?: ExactlyOnceDeps | null;
+}
+
+const FENCED_CODES = new Set([47, 90]); // INVALID_PRODUCER_EPOCH, PRODUCER_FENCED
+
+/** The first failed result of a produce call as an error (fenced producers as TransactionFencedError). */
+function produceFailure(topic: string, results: readonly ProducedRecord[]): Error | null {
+  const failed = results.find((res) => res.errorCode !== 0);
+  if (!failed) return null;
+  if (FENCED_CODES.has(failed.errorCode)) return new TransactionFencedError(`produce to ${topic}`, failed.errorCode);
+  return new Error(`produce to ${topic} failed: ${failed.errorMessage ?? failed.errorCode}`);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -53,8 +69,14 @@ export class SourceRunner {
   private readonly pending = new Map<string, { partition: JsonObject; offset: JsonObject }>();
   private lastFlush = performance.now();
   private readonly knownTopics = new Set<string>();
+  private txn: TransactionalProducer | null = null;
+  private fenced = false;
 
   constructor(private readonly d: SourceRunnerDeps) {}
+
+  private get producerCluster(): ClusterClient {
+    return this.d.exactlyOnce?.cluster ?? this.d.cluster;
+  }
 
   start(paused: boolean): void {
     this.paused = paused;
@@ -71,10 +93,18 @@ export class SourceRunner {
       const create = this.d.plugin.createSourceTask;
       if (!create) throw new Error(`${this.d.plugin.className} is not a source connector`);
       this.task = create();
+      const eos = this.d.exactlyOnce;
+      if (eos) {
+        // Fence the previous incarnation (its open transaction is aborted), then read the offsets it committed.
+        this.txn = new TransactionalProducer(eos.cluster, eos.transactionalId, 60_000);
+        await this.txn.init();
+        await eos.offsets.readToEnd();
+      }
       await this.task.start(this.d.taskConfig, { offset: (p) => this.d.offsets.get(this.d.connector, p) });
       this.d.onStatus({ state: this.paused ? State.PAUSED : State.RUNNING, trace: null });
       while (!this.stopping) {
         if (this.paused) {
+          await this.maybeFlush();
           await sleep(100);
           continue;
         }
@@ -88,7 +118,16 @@ export class SourceRunner {
         await this.maybeFlush();
       }
     } catch (e) {
-      if (!this.stopping) {
+      if (e instanceof TransactionFencedError) {
+        this.fenced = true;
+        this.d.log(`task ${this.d.connector}-${this.d.taskId} was fenced by a newer instance (${e.message}): stopping`);
+      } else {
+        if (this.txn) {
+          // What this transaction holds is dropped with it; the successor resumes from the committed offsets.
+          this.pending.clear();
+          await this.txn.abort().catch(() => undefined);
+        }
+        if (this.stopping) return;
         this.d.log(`task ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`);
         this.d.onStatus({ state: State.FAILED, trace: traceOf(e) });
       }
@@ -120,11 +159,16 @@ export class SourceRunner {
         await ensureTopic(this.d.cluster, topic, Number(c['topic.creation.default.partitions'] ?? '-1'), Number(c['topic.creation.default.replication.factor'] ?? '-1'));
         this.knownTopics.add(topic);
       }
+      if (this.txn) {
+        // Inside a transaction a failed produce fails the task (the transaction is aborted).
+        const err = produceFailure(topic, await produceRecords(this.producerCluster, topic, items.map((i) => i.rec), { transaction: this.txn }));
+        if (err) throw err;
+        continue;
+      }
       for (let attempt = 0; ; attempt++) {
-        const results = await produceRecords(this.d.cluster, topic, items.map((i) => i.rec));
-        const failed = results.find((res) => res.errorCode !== 0);
-        if (!failed) break;
-        if (attempt >= 10 || this.stopping) throw new Error(`produce to ${topic} failed: ${failed.errorMessage ?? failed.errorCode}`);
+        const err = produceFailure(topic, await produceRecords(this.d.cluster, topic, items.map((i) => i.rec)));
+        if (!err) break;
+        if (attempt >= 10 || this.stopping) throw err;
         await sleep(200 * (attempt + 1));
       }
     }
@@ -132,6 +176,7 @@ export class SourceRunner {
   }
 
   private async maybeFlush(force = false): Promise<void> {
+    if (this.txn) return this.maybeCommitTransaction(force);
     if (this.pending.size === 0 || (!force && performance.now() - this.lastFlush < this.d.offsetFlushIntervalMs)) return;
     const entries = [...this.pending.values()];
     this.pending.clear();
@@ -139,11 +184,29 @@ export class SourceRunner {
     await this.d.offsets.put(this.d.connector, entries);
   }
 
-  /** Stops polling, commits the offsets of what was produced, stops the task. */
+  /** Exactly-once: the offsets of the transaction's records join it, and it commits (poll: every time; interval: when due). */
+  private async maybeCommitTransaction(force: boolean): Promise<void> {
+    const txn = this.txn;
+    const eos = this.d.exactlyOnce;
+    if (!txn || !eos || this.fenced || (this.pending.size === 0 && !txn.inTransaction)) return;
+    if (!force && eos.settings.boundary === 'interval' && performance.now() - this.lastFlush < eos.settings.intervalMs) return;
+    const entries = [...this.pending.values()];
+    if (entries.length > 0) {
+      const err = produceFailure(eos.offsets.topic, await produceRecords(eos.cluster, eos.offsets.topic, eos.offsets.records(this.d.connector, entries), { transaction: txn }));
+      if (err) throw err;
+    }
+    await txn.commit();
+    this.pending.clear();
+    this.lastFlush = performance.now();
+    eos.offsets.applyCommitted(this.d.connector, entries);
+  }
+
+  /** Stops polling, commits the offsets of what was produced (exactly-once: the open transaction), stops the task. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop?.catch(() => undefined);
     await this.maybeFlush(true).catch((e) => this.d.log(`offset commit of ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`));
     await this.task?.stop().catch(() => undefined);
+    this.d.exactlyOnce?.cluster.close();
   }
 }
