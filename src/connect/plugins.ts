@@ -6,9 +6,10 @@
 import { ConfigError, type ConnectorPlugin } from './api.js';
 import { fileStreamSink, fileStreamSource } from './file-stream.js';
 import { postgresSink } from './postgres-sink.js';
+import { postgresSource } from './postgres-source.js';
 
 export class PluginRegistry {
-  private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink];
+  private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink, postgresSource];
 
   register(p: ConnectorPlugin): void {
     this.plugins.push(p);
