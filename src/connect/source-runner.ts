@@ -166,9 +166,10 @@ export class SourceRunner {
         continue;
       }
       for (let attempt = 0; ; attempt++) {
-        const err = produceFailure(topic, await produceRecords(this.d.cluster, topic, items.map((i) => i.rec)));
-        if (!err) break;
-        if (attempt >= 10 || this.stopping) throw err;
+        const results = await produceRecords(this.d.cluster, topic, items.map((i) => i.rec));
+        const failed = results.find((res) => res.errorCode !== 0);
+        if (!failed) break;
+        if (attempt >= 10 || this.stopping) throw new Error(`produce to ${topic} failed: ${failed.errorMessage ?? failed.errorCode}`);
         await sleep(200 * (attempt + 1));
       }
     }

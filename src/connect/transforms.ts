@@ -7,12 +7,14 @@
  * Kafka's classes answered to (with $Key/$Value variants where Kafka has them): InsertField,
  * ReplaceField (include/exclude, with the older whitelist/blacklist names, renames), MaskField
  * (fields, replacement), ValueToKey (fields), ExtractField (field), TimestampRouter (topic.format,
- * timestamp.format), RegexRouter (regex, replacement), Filter; predicates TopicNameMatches
+ * timestamp.format), RegexRouter (regex, replacement), Filter, and those of
+ * transforms-headers-cast.ts (Cast, HeaderFrom, InsertHeader, DropHeaders); predicates TopicNameMatches
  * (pattern), HasHeaderKey (name), RecordIsTombstone. Samsa's deviations: records are schemaless
  * values (a struct is a plain object), so a transform that needs a struct accepts any object;
  * timestamp.format knows the yyyy MM dd HH mm ss tokens only.
  */
 import { ConfigError, DataError, type ConnectRecord } from './api.js';
+import { makeHeaderOrCastTransform } from './transforms-headers-cast.js';
 
 export interface Transform {
   (r: ConnectRecord): ConnectRecord | null;
@@ -159,8 +161,11 @@ function makeTransform(cls: string, c: (k: string) => string | undefined): Trans
     }
     case 'Filter':
       return () => null;
-    default:
+    default: {
+      const t = makeHeaderOrCastTransform(base, part, c);
+      if (t !== null) return t;
       throw new ConfigError(`Invalid value ${cls} for configuration transforms: Class ${cls} could not be found.`);
+    }
   }
 }
 
