@@ -104,10 +104,17 @@ class JsonConverter implements Converter {
   }
 }
 
+/** Converters of loaded plug-ins (PluginRegistry). */
+export interface ConverterLookup {
+  converter(cls: string): { create(settings: (k: string) => string | undefined, isKey: boolean): Converter } | undefined;
+}
+
 /** The converter named by `config[prefix]` (a class name or its simple name), with its prefixed settings. */
-export function createConverter(config: Readonly<Record<string, string>>, prefix: 'key.converter' | 'value.converter' | 'header.converter', fallback: string = CONVERTER_CLASSES.json): Converter {
+export function createConverter(config: Readonly<Record<string, string>>, prefix: 'key.converter' | 'value.converter' | 'header.converter', fallback: string = CONVERTER_CLASSES.json, plugins?: ConverterLookup): Converter {
   const cls = (config[prefix] ?? fallback).trim();
   const sub = (k: string): string | undefined => config[`${prefix}.${k}`];
+  const custom = plugins?.converter(cls);
+  if (custom) return custom.create(sub, prefix === 'key.converter');
   if (cls === CONVERTER_CLASSES.string || cls === alias(CONVERTER_CLASSES.string)) return new StringConverter();
   if (cls === CONVERTER_CLASSES.bytes || cls === alias(CONVERTER_CLASSES.bytes)) return new ByteArrayConverter();
   if (cls === CONVERTER_CLASSES.json || cls === alias(CONVERTER_CLASSES.json)) return new JsonConverter((sub('schemas.enable') ?? 'true').toLowerCase() !== 'false');

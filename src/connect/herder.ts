@@ -96,7 +96,7 @@ export class Herder {
     const p = this.plugin(config);
     const max = Number(config['tasks.max'] ?? '1');
     if (!Number.isInteger(max) || max < 1) throw new ConfigError(`Invalid value ${config['tasks.max']} for configuration tasks.max: Value must be at least 1`);
-    buildTransforms(config);
+    buildTransforms(config, this.o.plugins);
     errorSettings(config);
     if (this.o.exactlyOnce && p.type === 'source') transactionSettings(p, config, this.o.workerConfig);
     return p.taskConfigs(config, max);
@@ -200,9 +200,9 @@ export class Herder {
         plugin,
         taskConfig,
         connectorConfig: s.config,
-        keyConverter: createConverter(merged, 'key.converter'),
-        valueConverter: createConverter(merged, 'value.converter'),
-        transforms: buildTransforms(s.config),
+        keyConverter: createConverter(merged, 'key.converter', CONVERTER_CLASSES.json, this.o.plugins),
+        valueConverter: createConverter(merged, 'value.converter', CONVERTER_CLASSES.json, this.o.plugins),
+        transforms: buildTransforms(s.config, this.o.plugins),
         errors: errorSettings(s.config),
         onStatus,
         log: this.o.log,

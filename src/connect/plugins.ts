@@ -1,14 +1,60 @@
 /**
  * The connector plug-ins a worker knows: the bundled ones, answering to Kafka's class names and
  * short aliases (as Kafka's plugin aliases: the simple class name, and without "Connector"), and
- * any registered by the embedding program (`registerPlugin`).
+ * any registered by the embedding program (`register`) or loaded from `plugin.path` /
+ * `plugin.packages` (plugin-loader.ts), which may also bring transforms, predicates and converters.
  */
-import { ConfigError, type ConnectorPlugin } from './api.js';
+import { ConfigError, type ConnectRecord, type ConnectorPlugin } from './api.js';
+import type { Converter } from './converters.js';
 import { fileStreamSink, fileStreamSource } from './file-stream.js';
 import { postgresSink } from './postgres-sink.js';
 import { postgresSource } from './postgres-source.js';
 
+/** Settings of a transform, predicate or converter (without its `transforms.<name>.` style prefix). */
+export type PluginSettings = (key: string) => string | undefined;
+
+/** A single message transform from a plug-in (Kafka's PluginType "transformation"). */
+export interface TransformPlugin {
+  type: 'transformation';
+  className: string;
+  aliases?: string[];
+  create(settings: PluginSettings): (r: ConnectRecord) => ConnectRecord | null;
+}
+
+export interface PredicatePlugin {
+  type: 'predicate';
+  className: string;
+  aliases?: string[];
+  create(settings: PluginSettings): (r: ConnectRecord) => boolean;
+}
+
+export interface ConverterPlugin {
+  type: 'converter';
+  className: string;
+  aliases?: string[];
+  create(settings: PluginSettings, isKey: boolean): Converter;
+}
+
+type Named = { className: string; aliases?: string[] };
+const byName = <T extends Named>(list: readonly T[], name: string): T | undefined => list.find((p) => p.className === name.trim() || (p.aliases ?? []).includes(name.trim()));
+
 export class PluginRegistry {
+  readonly transforms: TransformPlugin[] = [];
+  readonly predicates: PredicatePlugin[] = [];
+  readonly converters: ConverterPlugin[] = [];
+
+  transform(cls: string): TransformPlugin | undefined {
+    return byName(this.transforms, cls);
+  }
+
+  predicate(cls: string): PredicatePlugin | undefined {
+    return byName(this.predicates, cls);
+  }
+
+  converter(cls: string): ConverterPlugin | undefined {
+    return byName(this.converters, cls);
+  }
+
   private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink, postgresSource];
 
   register(p: ConnectorPlugin): void {

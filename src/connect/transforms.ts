@@ -73,7 +73,15 @@ function formatTimestamp(ms: number, format: string): string {
 /** A Java replacement string ($1, \$) as a JS one. */
 const javaReplacement = (s: string): string => s.replace(/\\\$/g, '$$$$');
 
-function makeTransform(cls: string, c: (k: string) => string | undefined): Transform {
+/** Transforms and predicates of loaded plug-ins (PluginRegistry). */
+export interface TransformLookup {
+  transform(cls: string): { create(settings: (k: string) => string | undefined): (r: ConnectRecord) => ConnectRecord | null } | undefined;
+  predicate(cls: string): { create(settings: (k: string) => string | undefined): (r: ConnectRecord) => boolean } | undefined;
+}
+
+function makeTransform(cls: string, c: (k: string) => string | undefined, plugins?: TransformLookup): Transform {
+  const custom = plugins?.transform(cls);
+  if (custom) return custom.create(c);
   const name = simpleName(cls, PKG);
   const [base, part] = name.split('$') as [string, string | undefined];
   const which: 'Key' | 'Value' = part === 'Key' ? 'Key' : 'Value';
@@ -169,7 +177,9 @@ function makeTransform(cls: string, c: (k: string) => string | undefined): Trans
   }
 }
 
-function makePredicate(cls: string, c: (k: string) => string | undefined): Predicate {
+function makePredicate(cls: string, c: (k: string) => string | undefined, plugins?: TransformLookup): Predicate {
+  const custom = plugins?.predicate(cls);
+  if (custom) return custom.create(c);
   switch (simpleName(cls, PRED_PKG)) {
     case 'TopicNameMatches': {
       const pattern = c('pattern');
@@ -190,17 +200,17 @@ function makePredicate(cls: string, c: (k: string) => string | undefined): Predi
 }
 
 /** The chain of a connector's `transforms`, each guarded by its predicate; validates the config. */
-export function buildTransforms(config: Readonly<Record<string, string>>): Transform[] {
+export function buildTransforms(config: Readonly<Record<string, string>>, plugins?: TransformLookup): Transform[] {
   const predicates = new Map<string, Predicate>();
   for (const p of list(config['predicates'])) {
     const type = config[`predicates.${p}.type`];
     if (!type) throw new ConfigError(`Missing required configuration "predicates.${p}.type" which has no default value.`);
-    predicates.set(p, makePredicate(type, (k) => config[`predicates.${p}.${k}`]));
+    predicates.set(p, makePredicate(type, (k) => config[`predicates.${p}.${k}`], plugins));
   }
   return list(config['transforms']).map((t) => {
     const type = config[`transforms.${t}.type`];
     if (!type) throw new ConfigError(`Missing required configuration "transforms.${t}.type" which has no default value.`);
-    const f: Transform = makeTransform(type, (k) => config[`transforms.${t}.${k}`]);
+    const f: Transform = makeTransform(type, (k) => config[`transforms.${t}.${k}`], plugins);
     f.className = type;
     const pname = config[`transforms.${t}.predicate`];
     if (pname === undefined || pname === '') return f;

@@ -20,6 +20,7 @@ import { GroupMember } from '../client/group-member.js';
 import { assignCooperative, PROTOCOL, type AssignmentMessage } from './assignor.js';
 import { ExactlyOnceSourceSupport, workerExactlyOnce } from './exactly-once.js';
 import { Herder } from './herder.js';
+import { loadPlugins } from './plugin-loader.js';
 import { PluginRegistry } from './plugins.js';
 import { ConnectRestServer } from './rest-server.js';
 import { FileOffsetStore, KafkaConfigStore, KafkaOffsetStore, KafkaStatusStore, MemoryConfigStore, MemoryStatusStore } from './stores.js';
@@ -64,6 +65,11 @@ export class ConnectWorker {
     }, { host: o.host ?? '127.0.0.1', port: o.port ?? 8083, maxRequestBytes: o.maxRequestBytes ?? 1024 * 1024, clusterId: () => cluster.metadata().then((m) => m.clusterId, () => null), log });
     const workerId = rest.url.replace(/^http:\/\//, '');
     const plugins = o.plugins ?? new PluginRegistry();
+    if (wc['plugin.path'] !== undefined || wc['plugin.packages'] !== undefined) {
+      const report = await loadPlugins(plugins, wc['plugin.path'], wc['plugin.packages']);
+      if (report.loaded.length > 0) log(`loaded plug-ins: ${report.loaded.join(', ')}`);
+      for (const f of report.failed) log(`plug-in ${f.source} not loaded: ${f.error}`);
+    }
     const base = { workerId, cluster, workerConfig: wc, plugins, maxConnectors: o.maxConnectors ?? 1000, log };
     try {
       if (o.mode === 'standalone') {
