@@ -9,6 +9,7 @@ import type { Converter } from './converters.js';
 import { fileStreamSink, fileStreamSource } from './file-stream.js';
 import { postgresSink } from './postgres-sink.js';
 import { postgresSource } from './postgres-source.js';
+import { httpSink } from './http-sink.js';
 
 /** Settings of a transform, predicate or converter (without its `transforms.<name>.` style prefix). */
 export type PluginSettings = (key: string) => string | undefined;
@@ -55,7 +56,7 @@ export class PluginRegistry {
     return byName(this.converters, cls);
   }
 
-  private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink, postgresSource];
+  private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink, postgresSource, httpSink];
 
   register(p: ConnectorPlugin): void {
     this.plugins.push(p);
