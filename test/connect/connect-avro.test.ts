@@ -2,13 +2,15 @@
  * io.confluent.connect.avro.AvroConverter against Samsa's schema registry (in the broker's
  * process): a source's structured records (with a Connect schema, a field cast by Cast$Value and
  * one copied to a header by HeaderFrom$Value) are written in the registry's wire format — magic
- * byte 0, the schema id, Avro binary — checked by reading the raw bytes with kafkajs, fetching the
- * schema by id over the registry's HTTP API and decoding with avsc; a sink with the same
- * converter gets the values and schemas back; bytes without the magic byte go to the dead letter
- * queue (errors.tolerance=all) with the converter's DataException.
+ * byte 0, the schema id, Avro binary — checked by reading the raw bytes with kafkajs and decoding
+ * them with @kafkajs/confluent-schema-registry (and avsc with the schema fetched by id); a sink
+ * with the same converter gets the values and schemas back, also for records that
+ * @kafkajs/confluent-schema-registry encoded with a schema of its own; bytes without the magic
+ * byte go to the dead letter queue (errors.tolerance=all) with the converter's DataException.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ConnectRecord, ConnectSchema, ConnectorPlugin, SinkTask, SourceTask } from '../../src/connect/api.js';
@@ -93,12 +95,18 @@ test('AvroConverter: wire format with registered schemas, read back by a sink; C
   const kafka = new Kafka({ brokers: [env.broker.bootstrap], clientId: 'connect-avro-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: 'avro-people', numPartitions: 1 }] });
+  await admin.createTopics({ topics: [{ topic: 'avro-people', numPartitions: 1 }, { topic: 'avro-ext', numPartitions: 1 }] });
   await admin.disconnect();
   // A record that is not in the wire format: the sink's converter refuses it.
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic: 'avro-people', messages: [{ key: 'bad', value: 'not avro' }] });
+  // Records another client encoded, with a schema it registered (a nested record, an enum, a map).
+  const registry = new SchemaRegistry({ host: env.url });
+  const extSchema = { type: 'record', name: 'Ext', namespace: 'org.other', fields: [{ name: 'n', type: 'long' }, { name: 'note', type: ['null', 'string'], default: null }, { name: 'inner', type: { type: 'record', name: 'Inner', fields: [{ name: 'x', type: 'int' }] } }, { name: 'color', type: { type: 'enum', name: 'Color', symbols: ['RED', 'GREEN'] } }, { name: 'attrs', type: { type: 'map', values: 'double' } }] };
+  const { id: extId } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(extSchema) }, { subject: 'avro-ext-value' });
+  const ext = [{ n: 1, note: null, inner: { x: 5 }, color: 'GREEN', attrs: { a: 1.5 } }, { n: 2, note: 'hi', inner: { x: -1 }, color: 'RED', attrs: {} }];
+  await producer.send({ topic: 'avro-ext', messages: await Promise.all(ext.map(async (v) => ({ key: `e${v.n}`, value: await registry.encode(extId, v) }))) });
   await producer.disconnect();
 
   const plugins = new PluginRegistry();
@@ -107,13 +115,17 @@ test('AvroConverter: wire format with registered schemas, read back by a sink; C
   const worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [env.broker.bootstrap], port: 0, plugins, workerConfig: { 'offset.flush.interval.ms': '200', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter': 'io.confluent.connect.avro.AvroConverter', 'value.converter.schema.registry.url': env.url }, log: () => undefined });
   t.after(() => worker.close());
   expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'people-source', config: { 'connector.class': 'PeopleSource', topic: 'avro-people', transforms: 'qty,hdr', 'transforms.qty.type': 'org.apache.kafka.connect.transforms.Cast$Value', 'transforms.qty.spec': 'qty:int32', 'transforms.hdr.type': 'org.apache.kafka.connect.transforms.HeaderFrom$Value', 'transforms.hdr.fields': 'name', 'transforms.hdr.headers': 'person-name', 'transforms.hdr.operation': 'copy' } }), 201, 'create source');
-  expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'people-sink', config: { 'connector.class': 'CollectingSink', topics: 'avro-people', 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': 'avro-dlq', 'errors.deadletterqueue.topic.replication.factor': '1', 'errors.deadletterqueue.context.headers.enable': 'true' } }), 201, 'create sink');
+  expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'people-sink', config: { 'connector.class': 'CollectingSink', topics: 'avro-people,avro-ext', 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': 'avro-dlq', 'errors.deadletterqueue.topic.replication.factor': '1', 'errors.deadletterqueue.context.headers.enable': 'true' } }), 201, 'create sink');
 
-  await waitFor(`${N} records in the sink`, () => {
-    const failed = received.length > N;
-    if (failed) assert.fail(`${received.length} records for ${N}`);
-    return received.length === N;
+  await waitFor(`${N + ext.length} records in the sink`, () => {
+    if (received.length > N + ext.length) assert.fail(`${received.length} records for ${N + ext.length}`);
+    return received.length === N + ext.length;
   }, 120_000);
+  const fromExt = received.filter((r) => r.topic === 'avro-ext');
+  assert.deepEqual(fromExt.map((r) => r.value), ext);
+  assert.deepEqual(fromExt[0]?.valueSchema?.fields?.map((f) => [f.field, f.type, f.optional ?? false]), [['n', 'int64', false], ['note', 'string', true], ['inner', 'struct', false], ['color', 'string', false], ['attrs', 'map', false]]);
+  assert.equal(fromExt[0]?.valueSchema?.name, 'org.other.Ext');
+  received.splice(0, received.length, ...received.filter((r) => r.topic === 'avro-people'));
   const expected = Array.from({ length: N }, (_, i) => ({ ...person(i + 1), qty: (i + 1) * 2 }));
   assert.deepEqual(received.map((r) => r.value), expected);
   assert.deepEqual(received.map((r) => r.key), Array.from({ length: N }, (_, i) => `k${i + 1}`));
@@ -152,7 +164,10 @@ test('AvroConverter: wire format with registered schemas, read back by a sink; C
   const type = avro.Type.forSchema(avroSchema as avro.Schema, { wrapUnions: false });
   const decoded = good.map((b) => ({ ...(type.fromBuffer(b.subarray(5)) as Record<string, unknown>) }));
   assert.deepEqual(decoded, expected);
-  assert.deepEqual((await http('GET', `${env.url}/subjects`)).json, ['avro-people-value']);
+  // The other client reads Samsa's bytes too.
+  const byClient = await Promise.all(good.map(async (b) => ({ ...((await registry.decode(b)) as Record<string, unknown>) })));
+  assert.deepEqual(byClient, expected);
+  assert.deepEqual(((await http('GET', `${env.url}/subjects`)).json as string[]).sort(), ['avro-ext-value', 'avro-people-value']);
 
   // The record without the magic byte: DLQ with the converter's error.
   const dlq = kafka.consumer({ groupId: 'avro-dlq-reader' });
