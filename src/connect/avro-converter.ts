@@ -230,6 +230,8 @@ function fromAvroValue(s: ConnectSchema, v: unknown): unknown {
 class AvroConverter implements Converter {
   /** Avro types and their Connect schemas by schema text (parsing is the costly part). */
   private readonly types = new Map<string, { text: string; type: avro.Type; connect: ConnectSchema | null }>();
+  /** The Avro schema text of a Connect schema object (records of one source share theirs). */
+  private readonly schemaTexts = new WeakMap<ConnectSchema, string>();
 
   constructor(
     private readonly isKey: boolean,
@@ -250,7 +252,11 @@ class AvroConverter implements Converter {
   async fromConnectData(topic: string, schema: ConnectSchema | null | undefined, value: unknown): Promise<Buffer | null> {
     if (value === null || value === undefined) return null;
     const s = schema ?? inferSchema(value);
-    const text = JSON.stringify(toAvroSchema({ ...s, optional: false }, { n: 0 }));
+    let text = schema ? this.schemaTexts.get(schema) : undefined;
+    if (text === undefined) {
+      text = JSON.stringify(toAvroSchema({ ...s, optional: false }, { n: 0 }));
+      if (schema) this.schemaTexts.set(schema, text);
+    }
     const { type } = this.parsed(text);
     let payload: Buffer;
     try {

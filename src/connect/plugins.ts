@@ -1,15 +1,18 @@
 /**
  * The connector plug-ins a worker knows: the bundled ones, answering to Kafka's class names and
  * short aliases (as Kafka's plugin aliases: the simple class name, and without "Connector"), and
- * any registered by the embedding program (`register`) or loaded from `plugin.path` /
- * `plugin.packages` (plugin-loader.ts), which may also bring transforms, predicates and converters.
+ * any registered by the embedding program (`registerPlugin`).
  */
-import { ConfigError, type ConnectRecord, type ConnectorPlugin } from './api.js';
-import type { Converter } from './converters.js';
+import { ConfigError, type ConnectorPlugin } from './api.js';
 import { fileStreamSink, fileStreamSource } from './file-stream.js';
 import { postgresSink } from './postgres-sink.js';
-import { postgresSource } from './postgres-source.js';
+
+// This slice's connectors, and the transforms, predicates and converters that plug-ins bring
+// (loaded from plugin.path / plugin.packages by plugin-loader.ts).
+import type { ConnectRecord } from './api.js';
+import type { Converter } from './converters.js';
 import { httpSink } from './http-sink.js';
+import { postgresSource } from './postgres-source.js';
 
 /** Settings of a transform, predicate or converter (without its `transforms.<name>.` style prefix). */
 export type PluginSettings = (key: string) => string | undefined;
@@ -40,9 +43,14 @@ type Named = { className: string; aliases?: string[] };
 const byName = <T extends Named>(list: readonly T[], name: string): T | undefined => list.find((p) => p.className === name.trim() || (p.aliases ?? []).includes(name.trim()));
 
 export class PluginRegistry {
+  private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink];
   readonly transforms: TransformPlugin[] = [];
   readonly predicates: PredicatePlugin[] = [];
   readonly converters: ConverterPlugin[] = [];
+
+  constructor() {
+    this.plugins.push(postgresSource, httpSink);
+  }
 
   transform(cls: string): TransformPlugin | undefined {
     return byName(this.transforms, cls);
@@ -55,8 +63,6 @@ export class PluginRegistry {
   converter(cls: string): ConverterPlugin | undefined {
     return byName(this.converters, cls);
   }
-
-  private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink, postgresSource, httpSink];
 
   register(p: ConnectorPlugin): void {
     this.plugins.push(p);

@@ -96,7 +96,9 @@ export class SourceRunner {
       const eos = this.d.exactlyOnce;
       if (eos) {
         // Fence the previous incarnation (its open transaction is aborted), then read the offsets it committed.
-        this.txn = new TransactionalProducer(eos.cluster, eos.transactionalId, 60_000);
+        // Kafka's default transaction.timeout.ms, raised so that an interval's transaction cannot time out (at most the broker's 15-minute cap).
+        const timeoutMs = Math.min(900_000, Math.max(60_000, eos.settings.boundary === 'interval' ? eos.settings.intervalMs * 2 : 0));
+        this.txn = new TransactionalProducer(eos.cluster, eos.transactionalId, timeoutMs);
         await this.txn.init();
         await eos.offsets.readToEnd();
       }
