@@ -44,25 +44,6 @@ const byName = <T extends Named>(list: readonly T[], name: string): T | undefine
 
 export class PluginRegistry {
   private readonly plugins: ConnectorPlugin[] = [fileStreamSource, fileStreamSink, postgresSink];
-  readonly transforms: TransformPlugin[] = [];
-  readonly predicates: PredicatePlugin[] = [];
-  readonly converters: ConverterPlugin[] = [];
-
-  constructor() {
-    this.plugins.push(postgresSource, httpSink);
-  }
-
-  transform(cls: string): TransformPlugin | undefined {
-    return byName(this.transforms, cls);
-  }
-
-  predicate(cls: string): PredicatePlugin | undefined {
-    return byName(this.predicates, cls);
-  }
-
-  converter(cls: string): ConverterPlugin | undefined {
-    return byName(this.converters, cls);
-  }
 
   register(p: ConnectorPlugin): void {
     this.plugins.push(p);
@@ -84,5 +65,26 @@ export class PluginRegistry {
     const p = this.find(cls);
     if (!p) throw new ConfigError(`Failed to find any class that implements Connector and which name matches ${cls}, available connectors are: ${this.plugins.map((x) => x.className).join(', ')}`);
     return p;
+  }
+
+  // Plug-ins (plugin-loader.ts) and this slice's bundled connectors.
+  readonly transforms: TransformPlugin[] = [];
+  readonly predicates: PredicatePlugin[] = [];
+  readonly converters: ConverterPlugin[] = [];
+
+  constructor() {
+    this.plugins.push(postgresSource, httpSink);
+  }
+
+  transform(cls: string): TransformPlugin | undefined {
+    return byName(this.transforms, cls);
+  }
+
+  predicate(cls: string): PredicatePlugin | undefined {
+    return byName(this.predicates, cls);
+  }
+
+  converter(cls: string): ConverterPlugin | undefined {
+    return byName(this.converters, cls);
   }
 }
