@@ -144,3 +144,41 @@ test('exactly-once settings: exactly.once.support=required and transaction.bound
   expectStatus(await post('bad-support', { ...base, 'exactly.once.support': 'sometimes' }), 400, 'exactly.once.support=sometimes');
   expectStatus(await post('good', { ...base, 'exactly.once.support': 'required', 'transaction.boundary': 'interval', 'transaction.boundary.interval.ms': '500' }), 201, 'a valid exactly-once source');
 });
+
+test('exactly-once source: a reconfigured connector fences its running task; one transaction per poll; every line once', { timeout: 300_000 }, async (t) => {
+  const M = 3000;
+  const file = join(dir, 'reconf.txt');
+  const expected = Array.from({ length: M }, (_, i) => `r-${i}`);
+  writeFileSync(file, expected.join('\n') + '\n');
+  const logs: string[] = [];
+  const worker = await ConnectWorker.start({
+    mode: 'distributed',
+    bootstrap: [broker.bootstrap],
+    port: 0,
+    workerConfig: { 'group.id': 'connect-eos-reconf', 'exactly.once.source.support': 'enabled', 'config.storage.topic': 'eosr-configs', 'offset.storage.topic': 'eosr-offsets', 'status.storage.topic': 'eosr-status', 'config.storage.replication.factor': '1', 'offset.storage.replication.factor': '1', 'status.storage.replication.factor': '1', 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '1000', 'offset.flush.interval.ms': '60000', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' },
+    log: (m) => logs.push(m),
+  });
+  t.after(() => worker.close());
+  const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'connect-eos-reconf', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  await admin.createTopics({ topics: [{ topic: 'eos-reconf', numPartitions: 1 }] });
+  const config = (batch: string): Record<string, string> => ({ 'connector.class': 'FileStreamSource', file, topic: 'eos-reconf', 'batch.size': batch });
+  const put = async (batch: string): Promise<void> => {
+    const a = await waitFor('config written', async () => {
+      const r = await http('PUT', `${worker.url}/connectors/reconf/config`, config(batch));
+      return r.status === 409 ? null : r;
+    });
+    assert.ok(a.status === 200 || a.status === 201, `PUT config: ${a.status} ${a.text}`);
+  };
+  await put('5');
+  await waitFor('a part of the file produced', async () => Number((await admin.fetchTopicOffsets('eos-reconf'))[0]?.high ?? '0') >= M / 10, 120_000);
+  await put('7');
+  const committed = await readCommitted(kafka, 'eos-reconf', (v) => v.includes(`r-${M - 1}`));
+  assert.equal(committed.length, M, `read_committed saw ${committed.length} values for ${M} lines`);
+  assert.deepEqual(committed, expected);
+  const st = (await http('GET', `${worker.url}/connectors/reconf/status`)).json as { tasks: { state: string }[] };
+  assert.deepEqual(st.tasks.map((x) => x.state), ['RUNNING']);
+  t.diagnostic(logs.filter((l) => /fenced/.test(l)).join('; ') || 'the old task was stopped before the fence reached it');
+});
