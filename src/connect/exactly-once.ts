@@ -79,12 +79,6 @@ export interface TransactionalOffsets {
 }
 
 export interface ExactlyOnceDeps {
-  /**
-   * The task's own client for its producer (closed when the task stops): a broker answers a
-   * connection's requests in order, so on the worker's shared connection every transactional
-   * request would wait behind the internal topics' long-polling fetches.
-   */
-  cluster: ClusterClient;
   transactionalId: string;
   settings: TransactionSettings;
   offsets: TransactionalOffsets;

@@ -19,7 +19,7 @@ import { errorSettings } from './errors.js';
 import { fenceTasks, transactionalId, transactionSettings, type ExactlyOnceDeps, type TransactionalOffsets } from './exactly-once.js';
 import type { PluginRegistry } from './plugins.js';
 import { SinkRunner } from './sink-runner.js';
-import { SourceRunner } from './source-runner.js';
+import { SourceRunner, type SourceRunnerDeps } from './source-runner.js';
 import type { ConfigStore, FullOffsetStore, StatusStore } from './stores.js';
 import { State, traceOf, type TargetState } from './task-status.js';
 import { buildTransforms } from './transforms.js';
@@ -35,7 +35,14 @@ export interface HerderOptions {
   maxConnectors: number;
   log: (msg: string) => void;
   /** Distributed workers with exactly.once.source.support=enabled: source tasks write transactionally. */
-  exactlyOnce?: { groupId: string; offsets: TransactionalOffsets; newClient: (clientId: string) => ClusterClient } | null;
+  exactlyOnce?: { groupId: string; offsets: TransactionalOffsets } | null;
+  /**
+   * A client of a task's own (Kafka gives each task its producer or consumer): a broker answers
+   * a connection's requests in order, so on the worker's shared connection every produce and
+   * commit would wait behind the internal topics' long-polling fetches. Without it tasks share
+   * `cluster`.
+   */
+  newClient?: (clientId: string) => ClusterClient;
 }
 
 export interface Assignment {
@@ -209,8 +216,8 @@ export class Herder {
       };
       const runner =
         plugin.type === 'source'
-          ? new SourceRunner({ ...common, offsets: this.o.offsets, offsetFlushIntervalMs: Number(this.o.workerConfig['offset.flush.interval.ms'] ?? '60000'), exactlyOnce: this.exactlyOnceOf(connector, task, plugin, merged) })
-          : new SinkRunner({ ...common, keyConverterClass: keyClass, valueConverterClass: valueClass });
+          ? this.sourceRunner(common, connector, task, plugin, merged)
+          : new SinkRunner({ ...common, ...this.ownClient(`connector-consumer-${connector}-${task}`), keyConverterClass: keyClass, valueConverterClass: valueClass });
       this.running.set(taskKey(connector, task), { runner, config: JSON.stringify([s.config, taskConfig]), target });
       runner.start(target === 'PAUSED');
       const topics = plugin.type === 'sink' ? (s.config['topics'] ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '') : [taskConfig['topic'] ?? s.config['topic'] ?? ''].filter((x) => x !== '');
@@ -220,11 +227,16 @@ export class Herder {
     }
   }
 
-  private exactlyOnceOf(connector: string, task: number, plugin: ConnectorPlugin, config: Readonly<Record<string, string>>): ExactlyOnceDeps | null {
+  /** A task's own client, when the worker makes them (else the task uses the worker's). */
+  private ownClient(clientId: string): { cluster: ClusterClient; ownsCluster: true } | Record<string, never> {
+    const own = this.o.newClient?.(clientId);
+    return own ? { cluster: own, ownsCluster: true } : {};
+  }
+
+  private sourceRunner(common: Omit<SourceRunnerDeps, 'offsets' | 'offsetFlushIntervalMs'>, connector: string, task: number, plugin: ConnectorPlugin, config: Readonly<Record<string, string>>): SourceRunner {
     const eos = this.o.exactlyOnce;
-    if (!eos) return null;
-    const settings = transactionSettings(plugin, config, this.o.workerConfig);
-    return { cluster: eos.newClient(`connector-producer-${connector}-${task}`), transactionalId: transactionalId(eos.groupId, connector, task), settings, offsets: eos.offsets };
+    const exactlyOnce: ExactlyOnceDeps | null = eos ? { transactionalId: transactionalId(eos.groupId, connector, task), settings: transactionSettings(plugin, config, this.o.workerConfig), offsets: eos.offsets } : null;
+    return new SourceRunner({ ...common, ...this.ownClient(`connector-producer-${connector}-${task}`), offsets: this.o.offsets, offsetFlushIntervalMs: Number(this.o.workerConfig['offset.flush.interval.ms'] ?? '60000'), exactlyOnce });
   }
 
   /** Restarts what this worker owns of a connector (a restart request). */

@@ -28,6 +28,8 @@ import type { Transform } from './transforms.js';
 
 export interface SinkRunnerDeps {
   cluster: ClusterClient;
+  /** The runner closes `cluster` when it stops (a client of the task's own). */
+  ownsCluster?: boolean;
   connector: string;
   taskId: number;
   plugin: ConnectorPlugin;
@@ -179,6 +181,7 @@ export class SinkRunner {
     await this.loop?.catch(() => undefined);
     await this.consumer?.close().catch(() => undefined);
     await this.task?.stop().catch(() => undefined);
+    if (this.d.ownsCluster) this.d.cluster.close();
   }
 }
 

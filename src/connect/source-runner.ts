@@ -31,7 +31,10 @@ export interface OffsetStore {
 }
 
 export interface SourceRunnerDeps {
+  /** The task's producer client (see `ownsCluster`). */
   cluster: ClusterClient;
+  /** The runner closes `cluster` when it stops (a client of the task's own). */
+  ownsCluster?: boolean;
   connector: string;
   taskId: number;
   plugin: ConnectorPlugin;
@@ -74,10 +77,6 @@ export class SourceRunner {
 
   constructor(private readonly d: SourceRunnerDeps) {}
 
-  private get producerCluster(): ClusterClient {
-    return this.d.exactlyOnce?.cluster ?? this.d.cluster;
-  }
-
   start(paused: boolean): void {
     this.paused = paused;
     this.loop = this.run();
@@ -98,7 +97,7 @@ export class SourceRunner {
         // Fence the previous incarnation (its open transaction is aborted), then read the offsets it committed.
         // Kafka's default transaction.timeout.ms, raised so that an interval's transaction cannot time out (at most the broker's 15-minute cap).
         const timeoutMs = Math.min(900_000, Math.max(60_000, eos.settings.boundary === 'interval' ? eos.settings.intervalMs * 2 : 0));
-        this.txn = new TransactionalProducer(eos.cluster, eos.transactionalId, timeoutMs);
+        this.txn = new TransactionalProducer(this.d.cluster, eos.transactionalId, timeoutMs);
         await this.txn.init();
         await eos.offsets.readToEnd();
       }
@@ -163,7 +162,7 @@ export class SourceRunner {
       }
       if (this.txn) {
         // Inside a transaction a failed produce fails the task (the transaction is aborted).
-        const err = produceFailure(topic, await produceRecords(this.producerCluster, topic, items.map((i) => i.rec), { transaction: this.txn }));
+        const err = produceFailure(topic, await produceRecords(this.d.cluster, topic, items.map((i) => i.rec), { transaction: this.txn }));
         if (err) throw err;
         continue;
       }
@@ -195,7 +194,7 @@ export class SourceRunner {
     if (!force && eos.settings.boundary === 'interval' && performance.now() - this.lastFlush < eos.settings.intervalMs) return;
     const entries = [...this.pending.values()];
     if (entries.length > 0) {
-      const err = produceFailure(eos.offsets.topic, await produceRecords(eos.cluster, eos.offsets.topic, eos.offsets.records(this.d.connector, entries), { transaction: txn }));
+      const err = produceFailure(eos.offsets.topic, await produceRecords(this.d.cluster, eos.offsets.topic, eos.offsets.records(this.d.connector, entries), { transaction: txn }));
       if (err) throw err;
     }
     await txn.commit();
@@ -210,6 +209,6 @@ export class SourceRunner {
     await this.loop?.catch(() => undefined);
     await this.maybeFlush(true).catch((e) => this.d.log(`offset commit of ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`));
     await this.task?.stop().catch(() => undefined);
-    this.d.exactlyOnce?.cluster.close();
+    if (this.d.ownsCluster) this.d.cluster.close();
   }
 }

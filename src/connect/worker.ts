@@ -70,7 +70,7 @@ export class ConnectWorker {
       if (report.loaded.length > 0) log(`loaded plug-ins: ${report.loaded.join(', ')}`);
       for (const f of report.failed) log(`plug-in ${f.source} not loaded: ${f.error}`);
     }
-    const base = { workerId, cluster, workerConfig: wc, plugins, maxConnectors: o.maxConnectors ?? 1000, log };
+    const base = { workerId, cluster, workerConfig: wc, plugins, maxConnectors: o.maxConnectors ?? 1000, log, newClient: (clientId: string) => new ClusterClient({ bootstrap: o.bootstrap, clientId }) };
     try {
       if (o.mode === 'standalone') {
         if (workerExactlyOnce(wc) !== ExactlyOnceSourceSupport.DISABLED) log('exactly.once.source.support applies to distributed workers only: ignored in standalone mode');
@@ -86,7 +86,7 @@ export class ConnectWorker {
       await offsets.log.start();
       await statuses.log.start();
       await configs.log.start();
-      const exactlyOnce = eos === ExactlyOnceSourceSupport.ENABLED ? { groupId: wc['group.id'] ?? 'connect-cluster', offsets, newClient: (clientId: string) => new ClusterClient({ bootstrap: o.bootstrap, clientId }) } : null;
+      const exactlyOnce = eos === ExactlyOnceSourceSupport.ENABLED ? { groupId: wc['group.id'] ?? 'connect-cluster', offsets } : null;
       const h = new Herder({ ...base, configs, statuses, offsets, exactlyOnce });
       herder = h;
       h.leader = false;
