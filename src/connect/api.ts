@@ -72,8 +72,18 @@ export interface SourceTask {
   stop(): Promise<void>;
 }
 
+/** What a sink task can ask of the runtime (Kafka's SinkTaskContext). */
+export interface SinkTaskContext {
+  /**
+   * KIP-610's ErrantRecordReporter: hands a record the task could not write to the runtime's error
+   * handling (errors.tolerance=all: logged and written to the dead letter queue as consumed;
+   * none: the task fails).
+   */
+  reportErrant(record: ConnectRecord, error: unknown): Promise<void>;
+}
+
 export interface SinkTask {
-  start(config: TaskConfig): Promise<void>;
+  start(config: TaskConfig, context?: SinkTaskContext): Promise<void>;
   put(records: ConnectRecord[]): Promise<void>;
   /** Makes everything put so far durable. */
   flush(): Promise<void>;
@@ -91,6 +101,8 @@ export interface ConnectorPlugin {
   /** Task configs for at most maxTasks tasks. */
   taskConfigs(config: Record<string, string>, maxTasks: number): TaskConfig[];
   createSourceTask?: () => SourceTask;
+  /** Source connectors: whether records and offsets may be written in one transaction (KIP-618's exactlyOnceSupport; default UNSUPPORTED). */
+  exactlyOnceSupport?: 'SUPPORTED' | 'UNSUPPORTED';
   createSinkTask?: () => SinkTask;
 }
 

@@ -7,21 +7,33 @@
  * string form) and reads bytes as a string; ByteArrayConverter passes bytes through (a non-Buffer
  * value is a DataException); JsonConverter with `schemas.enable=true` (the default) writes and
  * expects the {"schema":..., "payload":...} envelope, with false plain JSON; null stays null (a
- * tombstone). Samsa's deviations: JsonConverter infers a schema from the value when the record
+ * tombstone); io.confluent.connect.avro.AvroConverter (avro-converter.ts) writes the schema
+ * registry's wire format. Samsa's deviations: JsonConverter infers a schema from the value when the record
  * has none; bytes in JSON are base64 as in Kafka, but read back as a string unless the envelope
  * says "bytes".
  */
 import { ConfigError, DataError, type ConnectSchema } from './api.js';
+import { createAvroConverter, AVRO_CONVERTER_CLASS } from './avro-converter.js';
+import { inferSchema } from './schema-infer.js';
 
+export { inferSchema };
+
+/** Converts a record's key or value; a converter that talks to a schema registry answers promises. */
 export interface Converter {
-  fromConnectData(topic: string, schema: ConnectSchema | null | undefined, value: unknown): Buffer | null;
-  toConnectData(topic: string, bytes: Buffer | null): { schema: ConnectSchema | null; value: unknown };
+  fromConnectData(topic: string, schema: ConnectSchema | null | undefined, value: unknown): Buffer | null | Promise<Buffer | null>;
+  toConnectData(topic: string, bytes: Buffer | null): ConnectData | Promise<ConnectData>;
+}
+
+export interface ConnectData {
+  schema: ConnectSchema | null;
+  value: unknown;
 }
 
 export const CONVERTER_CLASSES = {
   string: 'org.apache.kafka.connect.storage.StringConverter',
   json: 'org.apache.kafka.connect.json.JsonConverter',
   bytes: 'org.apache.kafka.connect.converters.ByteArrayConverter',
+  avro: AVRO_CONVERTER_CLASS,
 } as const;
 
 const alias = (cls: string): string => cls.slice(cls.lastIndexOf('.') + 1);
@@ -46,18 +58,6 @@ class ByteArrayConverter implements Converter {
   toConnectData(_topic: string, bytes: Buffer | null): { schema: ConnectSchema | null; value: unknown } {
     return { schema: { type: 'bytes', optional: true }, value: bytes };
   }
-}
-
-/** The schema JsonConverter writes for a value that came without one. */
-export function inferSchema(value: unknown): ConnectSchema {
-  if (typeof value === 'string') return { type: 'string', optional: true };
-  if (typeof value === 'boolean') return { type: 'boolean', optional: true };
-  if (typeof value === 'number') return Number.isInteger(value) ? { type: 'int64', optional: true } : { type: 'double', optional: true };
-  if (typeof value === 'bigint') return { type: 'int64', optional: true };
-  if (Buffer.isBuffer(value)) return { type: 'bytes', optional: true };
-  if (Array.isArray(value)) return { type: 'array', items: value.length > 0 ? inferSchema(value[0]) : { type: 'string', optional: true }, optional: true };
-  if (value !== null && typeof value === 'object') return { type: 'struct', fields: Object.entries(value).map(([field, v]) => ({ ...inferSchema(v), field })), optional: true };
-  return { type: 'string', optional: true };
 }
 
 function toJsonValue(value: unknown): unknown {
@@ -104,12 +104,20 @@ class JsonConverter implements Converter {
   }
 }
 
+/** Converters of loaded plug-ins (PluginRegistry). */
+export interface ConverterLookup {
+  converter(cls: string): { create(settings: (k: string) => string | undefined, isKey: boolean): Converter } | undefined;
+}
+
 /** The converter named by `config[prefix]` (a class name or its simple name), with its prefixed settings. */
-export function createConverter(config: Readonly<Record<string, string>>, prefix: 'key.converter' | 'value.converter' | 'header.converter', fallback: string = CONVERTER_CLASSES.json): Converter {
+export function createConverter(config: Readonly<Record<string, string>>, prefix: 'key.converter' | 'value.converter' | 'header.converter', fallback: string = CONVERTER_CLASSES.json, plugins?: ConverterLookup): Converter {
   const cls = (config[prefix] ?? fallback).trim();
   const sub = (k: string): string | undefined => config[`${prefix}.${k}`];
+  const custom = plugins?.converter(cls);
+  if (custom) return custom.create(sub, prefix === 'key.converter');
   if (cls === CONVERTER_CLASSES.string || cls === alias(CONVERTER_CLASSES.string)) return new StringConverter();
   if (cls === CONVERTER_CLASSES.bytes || cls === alias(CONVERTER_CLASSES.bytes)) return new ByteArrayConverter();
   if (cls === CONVERTER_CLASSES.json || cls === alias(CONVERTER_CLASSES.json)) return new JsonConverter((sub('schemas.enable') ?? 'true').toLowerCase() !== 'false');
+  if (cls === CONVERTER_CLASSES.avro || cls === alias(CONVERTER_CLASSES.avro)) return createAvroConverter(prefix === 'key.converter', sub);
   throw new ConfigError(`Invalid value ${cls} for configuration ${prefix}: Class ${cls} could not be found.`);
 }

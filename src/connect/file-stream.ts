@@ -111,6 +111,8 @@ export const fileStreamSource: ConnectorPlugin = {
     return [{ file: config['file'], topic, 'batch.size': config['batch.size'] ?? '2000' }];
   },
   createSourceTask: () => new FileSourceTask(),
+  // Kafka's FileStreamSourceConnector declares SUPPORTED for a file (its offsets are byte positions).
+  exactlyOnceSupport: 'SUPPORTED',
 };
 
 export const fileStreamSink: ConnectorPlugin = {

@@ -16,9 +16,10 @@ import type { ClusterClient } from '../client/cluster-client.js';
 import { ConfigError, type ConnectorPlugin, type TaskConfig } from './api.js';
 import { CONVERTER_CLASSES, createConverter } from './converters.js';
 import { errorSettings } from './errors.js';
+import { fenceTasks, transactionalId, transactionSettings, type ExactlyOnceDeps, type TransactionalOffsets } from './exactly-once.js';
 import type { PluginRegistry } from './plugins.js';
 import { SinkRunner } from './sink-runner.js';
-import { SourceRunner } from './source-runner.js';
+import { SourceRunner, type SourceRunnerDeps } from './source-runner.js';
 import type { ConfigStore, FullOffsetStore, StatusStore } from './stores.js';
 import { State, traceOf, type TargetState } from './task-status.js';
 import { buildTransforms } from './transforms.js';
@@ -33,6 +34,15 @@ export interface HerderOptions {
   offsets: FullOffsetStore;
   maxConnectors: number;
   log: (msg: string) => void;
+  /** Distributed workers with exactly.once.source.support=enabled: source tasks write transactionally. */
+  exactlyOnce?: { groupId: string; offsets: TransactionalOffsets } | null;
+  /**
+   * A client of a task's own (Kafka gives each task its producer or consumer): a broker answers
+   * a connection's requests in order, so on the worker's shared connection every produce and
+   * commit would wait behind the internal topics' long-polling fetches. Without it tasks share
+   * `cluster`.
+   */
+  newClient?: (clientId: string) => ClusterClient;
 }
 
 export interface Assignment {
@@ -93,9 +103,18 @@ export class Herder {
     const p = this.plugin(config);
     const max = Number(config['tasks.max'] ?? '1');
     if (!Number.isInteger(max) || max < 1) throw new ConfigError(`Invalid value ${config['tasks.max']} for configuration tasks.max: Value must be at least 1`);
-    buildTransforms(config);
+    buildTransforms(config, this.o.plugins);
     errorSettings(config);
+    if (this.o.exactlyOnce && p.type === 'source') transactionSettings(p, config, this.o.workerConfig);
     return p.taskConfigs(config, max);
+  }
+
+  private isSource(config: Readonly<Record<string, string>>): boolean {
+    try {
+      return this.plugin(config).type === 'source';
+    } catch {
+      return false;
+    }
   }
 
   private owns(connector: string): boolean {
@@ -126,6 +145,9 @@ export class Herder {
           }
         }
         if (JSON.stringify(tasks) !== JSON.stringify(s.tasks)) {
+          // Exactly-once: the previous generation of tasks is fenced before the new one can start.
+          const eos = this.o.exactlyOnce;
+          if (eos && s.tasks.length > 0 && this.isSource(s.config)) await fenceTasks(this.o.cluster, eos.groupId, name, s.tasks.length);
           await this.o.configs.putTaskConfigs(name, tasks);
           this.onTasksChanged();
         }
@@ -185,17 +207,17 @@ export class Herder {
         plugin,
         taskConfig,
         connectorConfig: s.config,
-        keyConverter: createConverter(merged, 'key.converter'),
-        valueConverter: createConverter(merged, 'value.converter'),
-        transforms: buildTransforms(s.config),
+        keyConverter: createConverter(merged, 'key.converter', CONVERTER_CLASSES.json, this.o.plugins),
+        valueConverter: createConverter(merged, 'value.converter', CONVERTER_CLASSES.json, this.o.plugins),
+        transforms: buildTransforms(s.config, this.o.plugins),
         errors: errorSettings(s.config),
         onStatus,
         log: this.o.log,
       };
       const runner =
         plugin.type === 'source'
-          ? new SourceRunner({ ...common, offsets: this.o.offsets, offsetFlushIntervalMs: Number(this.o.workerConfig['offset.flush.interval.ms'] ?? '60000') })
-          : new SinkRunner({ ...common, keyConverterClass: keyClass, valueConverterClass: valueClass });
+          ? this.sourceRunner(common, connector, task, plugin, merged)
+          : new SinkRunner({ ...common, ...this.ownClient(`connector-consumer-${connector}-${task}`), keyConverterClass: keyClass, valueConverterClass: valueClass });
       this.running.set(taskKey(connector, task), { runner, config: JSON.stringify([s.config, taskConfig]), target });
       runner.start(target === 'PAUSED');
       const topics = plugin.type === 'sink' ? (s.config['topics'] ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '') : [taskConfig['topic'] ?? s.config['topic'] ?? ''].filter((x) => x !== '');
@@ -203,6 +225,18 @@ export class Herder {
     } catch (e) {
       onStatus({ state: State.FAILED, trace: traceOf(e) });
     }
+  }
+
+  /** A task's own client, when the worker makes them (else the task uses the worker's). */
+  private ownClient(clientId: string): { cluster: ClusterClient; ownsCluster: true } | Record<string, never> {
+    const own = this.o.newClient?.(clientId);
+    return own ? { cluster: own, ownsCluster: true } : {};
+  }
+
+  private sourceRunner(common: Omit<SourceRunnerDeps, 'offsets' | 'offsetFlushIntervalMs'>, connector: string, task: number, plugin: ConnectorPlugin, config: Readonly<Record<string, string>>): SourceRunner {
+    const eos = this.o.exactlyOnce;
+    const exactlyOnce: ExactlyOnceDeps | null = eos ? { transactionalId: transactionalId(eos.groupId, connector, task), settings: transactionSettings(plugin, config, this.o.workerConfig), offsets: eos.offsets } : null;
+    return new SourceRunner({ ...common, ...this.ownClient(`connector-producer-${connector}-${task}`), offsets: this.o.offsets, offsetFlushIntervalMs: Number(this.o.workerConfig['offset.flush.interval.ms'] ?? '60000'), exactlyOnce });
   }
 
   /** Restarts what this worker owns of a connector (a restart request). */

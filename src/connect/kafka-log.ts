@@ -5,7 +5,8 @@
  *
  * Kafka's rules kept: `readToEnd()` waits until every partition has been read up to the end
  * offset it had when called, so a worker sees its own writes and the leader's before acting;
- * the topic is created when missing (cleanup.policy=compact). Samsa's deviation: one fetch loop
+ * the topic is created when missing (cleanup.policy=compact); read_committed when the worker
+ * runs exactly-once sources (the offsets topic). Samsa's deviation: one fetch loop
  * per log with short long-polls (200 ms) instead of a consumer thread.
  */
 import { tpKey, type TopicPartitionKey } from '../client/admin.js';
@@ -31,6 +32,8 @@ export class KafkaLog {
     private readonly replicationFactor: number,
     private readonly onRecord: LogRecordHandler,
     private readonly onError: (e: unknown) => void = () => undefined,
+    /** 1: read_committed (records of open or aborted transactions are not applied; readToEnd stops at the last stable offset). */
+    private readonly isolationLevel = 0,
   ) {}
 
   async start(): Promise<void> {
@@ -46,7 +49,7 @@ export class KafkaLog {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        const round = await fetchRound(this.cluster, this.positions, { maxWaitMs: 200, minBytes: 1, maxBytes: 8 * 1024 * 1024 });
+        const round = await fetchRound(this.cluster, this.positions, { maxWaitMs: 200, minBytes: 1, maxBytes: 8 * 1024 * 1024, isolationLevel: this.isolationLevel });
         for (const r of round.records) this.onRecord(r.key, r.value, r.partition, r.offset);
         for (const [k, offset] of round.next) {
           const p = this.positions.get(k);
@@ -69,9 +72,9 @@ export class KafkaLog {
     return this.positions.get(tpKey(this.topic, partition))?.offset ?? 0n;
   }
 
-  /** Waits until the log has been read up to the end offsets of now. */
+  /** Waits until the log has been read up to the end offsets of now (read_committed: the last stable offsets). */
   async readToEnd(): Promise<void> {
-    const ends = await offsetsAt(this.cluster, [...this.positions.values()].map((p) => ({ topic: p.topic, partition: p.partition })), -1n);
+    const ends = await offsetsAt(this.cluster, [...this.positions.values()].map((p) => ({ topic: p.topic, partition: p.partition })), -1n, this.isolationLevel);
     await this.waitFor((p) => (ends.get(tpKey(this.topic, p)) ?? 0n));
   }
 

@@ -244,7 +244,13 @@ export function registerRoutes(app: FastifyInstance, h: () => Herder): void {
     return reply.code(202).send();
   });
 
-  app.get('/connector-plugins', async () => h().o.plugins.all().map((p) => ({ class: p.className, type: p.type, version: p.version })));
+  app.get('/connector-plugins', async (req: Req) => {
+    const reg = h().o.plugins;
+    const connectors = reg.all().map((p) => ({ class: p.className, type: p.type, version: p.version }));
+    if (req.query['connectorsOnly'] !== 'false') return connectors;
+    // Loaded (plugin.path / plugin.packages) transforms, predicates and converters.
+    return [...connectors, ...[...reg.transforms, ...reg.predicates, ...reg.converters].map((p) => ({ class: p.className, type: p.type }))];
+  });
   app.put('/connector-plugins/:plugin/config/validate', async (req: Req) => {
     const config = configOf(req.body);
     const plugin = h().o.plugins.find(req.params['plugin'] ?? '');

@@ -9,6 +9,8 @@
  * the record and, with a dead letter queue, writes the consumed record (original bytes and
  * headers) there with the error context headers; put() failures are retried while retriable
  * within errors.retry.timeout and otherwise fail the task (put errors are never tolerated).
+ * A task may report records it could not write (KIP-610's ErrantRecordReporter: SinkTaskContext.
+ * reportErrant), which then take the same way as a tolerated failure (stage TASK_PUT).
  * Samsa's deviation: the offsets are committed after every poll's flush, not on
  * offset.flush.interval.ms.
  */
@@ -19,13 +21,15 @@ import { produceRecords } from '../client/record-producer.js';
 import type { ConnectRecord, ConnectorPlugin, SinkTask, TaskConfig } from './api.js';
 import { ConfigError } from './api.js';
 import type { Converter } from './converters.js';
-import { dlqHeaders, execute, Stage, type ErrorSettings, type FailureContext } from './errors.js';
+import { dlqHeaders, execute, Stage, ToleranceExceededError, type ErrorSettings, type FailureContext } from './errors.js';
 import { State, traceOf, type StatusListener } from './task-status.js';
 import { ensureTopic } from './topics.js';
 import type { Transform } from './transforms.js';
 
 export interface SinkRunnerDeps {
   cluster: ClusterClient;
+  /** The runner closes `cluster` when it stops (a client of the task's own). */
+  ownsCluster?: boolean;
   connector: string;
   taskId: number;
   plugin: ConnectorPlugin;
@@ -50,6 +54,8 @@ export class SinkRunner {
   private paused = false;
   private loop: Promise<void> | null = null;
   private dlqReady = false;
+  /** The records of the current poll as consumed (for the DLQ of records the task reports). */
+  private readonly consumed = new Map<string, FetchedRecord>();
   /** Records put since the runner started (for tests and the logs). */
   put = 0;
 
@@ -76,7 +82,7 @@ export class SinkRunner {
       const create = this.d.plugin.createSinkTask;
       if (!create) throw new Error(`${this.d.plugin.className} is not a sink connector`);
       this.task = create();
-      await this.task.start(this.d.taskConfig);
+      await this.task.start(this.d.taskConfig, { reportErrant: (r, e) => this.reportErrant(r, e) });
       this.consumer = new GroupConsumer(this.d.cluster, {
         groupId: c['consumer.override.group.id'] ?? `connect-${this.d.connector}`,
         autoOffsetReset: c['consumer.override.auto.offset.reset'] === 'latest' ? 'latest' : 'earliest',
@@ -104,7 +110,9 @@ export class SinkRunner {
         if (this.stopping) break;
         if (fetched.length === 0) continue;
         const batch: ConnectRecord[] = [];
+        this.consumed.clear();
         for (const f of fetched) {
+          this.consumed.set(`${f.topic}\u0000${f.partition}\u0000${f.offset}`, f);
           const r = await this.convert(f);
           if (r !== null) batch.push(r);
         }
@@ -144,6 +152,15 @@ export class SinkRunner {
     return cur;
   }
 
+  /** KIP-610: a record the task could not write, reported as a failure of stage TASK_PUT. */
+  private async reportErrant(r: ConnectRecord, error: unknown): Promise<void> {
+    const fc: FailureContext = { stage: Stage.TASK_PUT, className: this.d.plugin.className, error };
+    if (!this.d.errors.tolerateAll) throw new ToleranceExceededError(Stage.TASK_PUT, error);
+    const f = this.consumed.get(`${r.topic}\u0000${r.kafkaPartition ?? -1}\u0000${r.kafkaOffset ?? -1n}`);
+    if (f) await this.report(f, fc);
+    else if (this.d.errors.logEnable) this.d.log(`Error encountered in task ${this.d.connector}-${this.d.taskId} for a record not in the current batch: ${traceOf(error)}`);
+  }
+
   /** A tolerated failure: logged, and the consumed record written to the DLQ when one is set. */
   private async report(f: FetchedRecord, fc: FailureContext): Promise<void> {
     const msg = fc.error instanceof Error ? fc.error.message : String(fc.error);
@@ -164,6 +181,7 @@ export class SinkRunner {
     await this.loop?.catch(() => undefined);
     await this.consumer?.close().catch(() => undefined);
     await this.task?.stop().catch(() => undefined);
+    if (this.d.ownsCluster) this.d.cluster.close();
   }
 }
 

@@ -9,15 +9,19 @@
  * crash re-sends what followed the last commit); a missing topic is created with
  * `topic.creation.default.partitions` / `.replication.factor` (default: the broker's); transform
  * and conversion failures follow errors.tolerance (a tolerated one drops the record: Kafka has no
- * DLQ for source connectors); pause stops polling but keeps the task. Samsa's deviation: records
- * are produced in one request per poll batch and topic, with the project's producer (no
- * idempotence).
+ * DLQ for source connectors); pause stops polling but keeps the task. With exactly-once
+ * (exactly-once.ts) the records and their offsets go to Kafka in one transaction instead, and a
+ * task fenced by a newer incarnation stops without writing a status (the newer one owns it).
+ * Samsa's deviation: records are produced in one request per poll batch and topic, with the
+ * project's producer (no idempotence outside transactions).
  */
 import type { ClusterClient } from '../client/cluster-client.js';
-import { produceRecords, type RecordToProduce } from '../client/record-producer.js';
+import { produceRecords, type ProducedRecord, type RecordToProduce } from '../client/record-producer.js';
+import { TransactionalProducer, TransactionFencedError } from '../client/transactional-producer.js';
 import type { ConnectRecord, ConnectorPlugin, JsonObject, SourceTask, TaskConfig } from './api.js';
 import type { Converter } from './converters.js';
 import { execute, Stage, type ErrorSettings } from './errors.js';
+import type { ExactlyOnceDeps } from './exactly-once.js';
 import { State, traceOf, type StatusListener } from './task-status.js';
 import { ensureTopic } from './topics.js';
 import { applyTransforms, type Transform } from './transforms.js';
@@ -29,7 +33,10 @@ export interface OffsetStore {
 }
 
 export interface SourceRunnerDeps {
+  /** The task's producer client (see `ownsCluster`). */
   cluster: ClusterClient;
+  /** The runner closes `cluster` when it stops (a client of the task's own). */
+  ownsCluster?: boolean;
   connector: string;
   taskId: number;
   plugin: ConnectorPlugin;
@@ -43,6 +50,18 @@ export interface SourceRunnerDeps {
   offsetFlushIntervalMs: number;
   onStatus: StatusListener;
   log: (msg: string) => void;
+  /** Set when the worker runs exactly-once sources (KIP-618). */
+  exactlyOnce?: ExactlyOnceDeps | null;
+}
+
+const FENCED_CODES = new Set([47, 90]); // INVALID_PRODUCER_EPOCH, PRODUCER_FENCED
+
+/** The first failed result of a produce call as an error (fenced producers as TransactionFencedError). */
+function produceFailure(topic: string, results: readonly ProducedRecord[]): Error | null {
+  const failed = results.find((res) => res.errorCode !== 0);
+  if (!failed) return null;
+  if (FENCED_CODES.has(failed.errorCode)) return new TransactionFencedError(`produce to ${topic}`, failed.errorCode);
+  return new Error(`produce to ${topic} failed: ${failed.errorMessage ?? failed.errorCode}`);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -55,6 +74,8 @@ export class SourceRunner {
   private readonly pending = new Map<string, { partition: JsonObject; offset: JsonObject }>();
   private lastFlush = performance.now();
   private readonly knownTopics = new Set<string>();
+  private txn: TransactionalProducer | null = null;
+  private fenced = false;
 
   constructor(private readonly d: SourceRunnerDeps) {}
 
@@ -73,10 +94,20 @@ export class SourceRunner {
       const create = this.d.plugin.createSourceTask;
       if (!create) throw new Error(`${this.d.plugin.className} is not a source connector`);
       this.task = create();
+      const eos = this.d.exactlyOnce;
+      if (eos) {
+        // Fence the previous incarnation (its open transaction is aborted), then read the offsets it committed.
+        // Kafka's default transaction.timeout.ms, raised so that an interval's transaction cannot time out (at most the broker's 15-minute cap).
+        const timeoutMs = Math.min(900_000, Math.max(60_000, eos.settings.boundary === 'interval' ? eos.settings.intervalMs * 2 : 0));
+        this.txn = new TransactionalProducer(this.d.cluster, eos.transactionalId, timeoutMs);
+        await this.txn.init();
+        await eos.offsets.readToEnd();
+      }
       await this.task.start(this.d.taskConfig, { offset: (p) => this.d.offsets.get(this.d.connector, p) });
       this.d.onStatus({ state: this.paused ? State.PAUSED : State.RUNNING, trace: null });
       while (!this.stopping) {
         if (this.paused) {
+          await this.maybeFlush();
           await sleep(100);
           continue;
         }
@@ -90,7 +121,16 @@ export class SourceRunner {
         await this.maybeFlush();
       }
     } catch (e) {
-      if (!this.stopping) {
+      if (e instanceof TransactionFencedError) {
+        this.fenced = true;
+        this.d.log(`task ${this.d.connector}-${this.d.taskId} was fenced by a newer instance (${e.message}): stopping`);
+      } else {
+        if (this.txn) {
+          // What this transaction holds is dropped with it; the successor resumes from the committed offsets.
+          this.pending.clear();
+          await this.txn.abort().catch(() => undefined);
+        }
+        if (this.stopping) return;
         this.d.log(`task ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`);
         this.d.onStatus({ state: State.FAILED, trace: traceOf(e) });
       }
@@ -122,6 +162,12 @@ export class SourceRunner {
         await ensureTopic(this.d.cluster, topic, Number(c['topic.creation.default.partitions'] ?? '-1'), Number(c['topic.creation.default.replication.factor'] ?? '-1'));
         this.knownTopics.add(topic);
       }
+      if (this.txn) {
+        // Inside a transaction a failed produce fails the task (the transaction is aborted).
+        const err = produceFailure(topic, await produceRecords(this.d.cluster, topic, items.map((i) => i.rec), { transaction: this.txn }));
+        if (err) throw err;
+        continue;
+      }
       for (let attempt = 0; ; attempt++) {
         const results = await produceRecords(this.d.cluster, topic, items.map((i) => i.rec));
         const failed = results.find((res) => res.errorCode !== 0);
@@ -150,6 +196,7 @@ export class SourceRunner {
   }
 
   private async maybeFlush(force = false): Promise<void> {
+    if (this.txn) return this.maybeCommitTransaction(force);
     if (this.pending.size === 0 || (!force && performance.now() - this.lastFlush < this.d.offsetFlushIntervalMs)) return;
     const entries = [...this.pending.values()];
     this.pending.clear();
@@ -157,11 +204,29 @@ export class SourceRunner {
     await this.d.offsets.put(this.d.connector, entries);
   }
 
-  /** Stops polling, commits the offsets of what was produced, stops the task. */
+  /** Exactly-once: the offsets of the transaction's records join it, and it commits (poll: every time; interval: when due). */
+  private async maybeCommitTransaction(force: boolean): Promise<void> {
+    const txn = this.txn;
+    const eos = this.d.exactlyOnce;
+    if (!txn || !eos || this.fenced || (this.pending.size === 0 && !txn.inTransaction)) return;
+    if (!force && eos.settings.boundary === 'interval' && performance.now() - this.lastFlush < eos.settings.intervalMs) return;
+    const entries = [...this.pending.values()];
+    if (entries.length > 0) {
+      const err = produceFailure(eos.offsets.topic, await produceRecords(this.d.cluster, eos.offsets.topic, eos.offsets.records(this.d.connector, entries), { transaction: txn }));
+      if (err) throw err;
+    }
+    await txn.commit();
+    this.pending.clear();
+    this.lastFlush = performance.now();
+    eos.offsets.applyCommitted(this.d.connector, entries);
+  }
+
+  /** Stops polling, commits the offsets of what was produced (exactly-once: the open transaction), stops the task. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop?.catch(() => undefined);
     await this.maybeFlush(true).catch((e) => this.d.log(`offset commit of ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`));
     await this.task?.stop().catch(() => undefined);
+    if (this.d.ownsCluster) this.d.cluster.close();
   }
 }

@@ -13,7 +13,9 @@
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import type { ClusterClient } from '../client/cluster-client.js';
+import type { RecordToProduce } from '../client/record-producer.js';
 import type { JsonObject, TaskConfig } from './api.js';
+import type { TransactionalOffsets } from './exactly-once.js';
 import { KafkaLog } from './kafka-log.js';
 import type { OffsetStore } from './source-runner.js';
 import type { Status, TargetState } from './task-status.js';
@@ -132,11 +134,15 @@ export class FileOffsetStore implements FullOffsetStore {
   all(connector: string): { partition: JsonObject; offset: JsonObject }[] {
     return [...this.map].map(([k, offset]) => [JSON.parse(k) as [string, JsonObject], offset] as const).filter(([k]) => k[0] === connector).map(([k, offset]) => ({ partition: k[1], offset }));
   }
-  async put(connector: string, entries: readonly { partition: JsonObject; offset: JsonObject | null }[]): Promise<void> {
+  /** Updates the offsets in memory only. */
+  protected setLocal(connector: string, entries: readonly { partition: JsonObject; offset: JsonObject | null }[]): void {
     for (const e of entries) {
       if (e.offset === null) this.map.delete(offsetKey(connector, e.partition));
       else this.map.set(offsetKey(connector, e.partition), e.offset);
     }
+  }
+  async put(connector: string, entries: readonly { partition: JsonObject; offset: JsonObject | null }[]): Promise<void> {
+    this.setLocal(connector, entries);
     if (this.file === null) return;
     const tmp = `${this.file}.tmp`;
     await writeFile(tmp, JSON.stringify([...this.map]));
@@ -248,21 +254,33 @@ export class KafkaStatusStore extends MemoryStatusStore {
   }
 }
 
-/** connect-offsets. */
-export class KafkaOffsetStore extends FileOffsetStore {
+/** connect-offsets (read_committed when the worker runs exactly-once sources). */
+export class KafkaOffsetStore extends FileOffsetStore implements TransactionalOffsets {
   readonly log: KafkaLog;
-  constructor(cluster: ClusterClient, topic: string, rf: number, onError: (e: unknown) => void) {
+  constructor(cluster: ClusterClient, topic: string, rf: number, onError: (e: unknown) => void, isolationLevel = 0) {
     super(null);
-    this.log = new KafkaLog(cluster, topic, 25, rf, (k, v) => this.apply(k, v), onError);
+    this.log = new KafkaLog(cluster, topic, 25, rf, (k, v) => this.apply(k, v), onError, isolationLevel);
+  }
+  get topic(): string {
+    return this.log.topic;
   }
   private apply(k: Buffer | null, v: Buffer | null): void {
     if (k === null) return;
     try {
       const [connector, partition] = JSON.parse(k.toString('utf8')) as [string, JsonObject];
-      void super.put(connector, [{ partition, offset: v === null ? null : (JSON.parse(v.toString('utf8')) as JsonObject) }]);
+      this.setLocal(connector, [{ partition, offset: v === null ? null : (JSON.parse(v.toString('utf8')) as JsonObject) }]);
     } catch {
       // not an offset record
     }
+  }
+  records(connector: string, entries: readonly { partition: JsonObject; offset: JsonObject | null }[]): RecordToProduce[] {
+    return entries.map((e) => ({ key: Buffer.from(offsetKey(connector, e.partition), 'utf8'), value: e.offset === null ? null : enc(e.offset) }));
+  }
+  applyCommitted(connector: string, entries: readonly { partition: JsonObject; offset: JsonObject | null }[]): void {
+    this.setLocal(connector, entries);
+  }
+  readToEnd(): Promise<void> {
+    return this.log.readToEnd();
   }
   override async put(connector: string, entries: readonly { partition: JsonObject; offset: JsonObject | null }[]): Promise<void> {
     await super.put(connector, entries);

@@ -7,12 +7,14 @@
  * Kafka's classes answered to (with $Key/$Value variants where Kafka has them): InsertField,
  * ReplaceField (include/exclude, with the older whitelist/blacklist names, renames), MaskField
  * (fields, replacement), ValueToKey (fields), ExtractField (field), TimestampRouter (topic.format,
- * timestamp.format), RegexRouter (regex, replacement), Filter; predicates TopicNameMatches
+ * timestamp.format), RegexRouter (regex, replacement), Filter, and those of
+ * transforms-headers-cast.ts (Cast, HeaderFrom, InsertHeader, DropHeaders); predicates TopicNameMatches
  * (pattern), HasHeaderKey (name), RecordIsTombstone. Samsa's deviations: records are schemaless
  * values (a struct is a plain object), so a transform that needs a struct accepts any object;
  * timestamp.format knows the yyyy MM dd HH mm ss tokens only.
  */
 import { ConfigError, DataError, type ConnectRecord } from './api.js';
+import { makeHeaderOrCastTransform } from './transforms-headers-cast.js';
 
 export interface Transform {
   (r: ConnectRecord): ConnectRecord | null;
@@ -71,7 +73,15 @@ function formatTimestamp(ms: number, format: string): string {
 /** A Java replacement string ($1, \$) as a JS one. */
 const javaReplacement = (s: string): string => s.replace(/\\\$/g, '$$$$');
 
-function makeTransform(cls: string, c: (k: string) => string | undefined): Transform {
+/** Transforms and predicates of loaded plug-ins (PluginRegistry). */
+export interface TransformLookup {
+  transform(cls: string): { create(settings: (k: string) => string | undefined): (r: ConnectRecord) => ConnectRecord | null } | undefined;
+  predicate(cls: string): { create(settings: (k: string) => string | undefined): (r: ConnectRecord) => boolean } | undefined;
+}
+
+function makeTransform(cls: string, c: (k: string) => string | undefined, plugins?: TransformLookup): Transform {
+  const custom = plugins?.transform(cls);
+  if (custom) return custom.create(c);
   const name = simpleName(cls, PKG);
   const [base, part] = name.split('$') as [string, string | undefined];
   const which: 'Key' | 'Value' = part === 'Key' ? 'Key' : 'Value';
@@ -159,12 +169,17 @@ function makeTransform(cls: string, c: (k: string) => string | undefined): Trans
     }
     case 'Filter':
       return () => null;
-    default:
+    default: {
+      const t = makeHeaderOrCastTransform(base, part, c);
+      if (t !== null) return t;
       throw new ConfigError(`Invalid value ${cls} for configuration transforms: Class ${cls} could not be found.`);
+    }
   }
 }
 
-function makePredicate(cls: string, c: (k: string) => string | undefined): Predicate {
+function makePredicate(cls: string, c: (k: string) => string | undefined, plugins?: TransformLookup): Predicate {
+  const custom = plugins?.predicate(cls);
+  if (custom) return custom.create(c);
   switch (simpleName(cls, PRED_PKG)) {
     case 'TopicNameMatches': {
       const pattern = c('pattern');
@@ -185,17 +200,17 @@ function makePredicate(cls: string, c: (k: string) => string | undefined): Predi
 }
 
 /** The chain of a connector's `transforms`, each guarded by its predicate; validates the config. */
-export function buildTransforms(config: Readonly<Record<string, string>>): Transform[] {
+export function buildTransforms(config: Readonly<Record<string, string>>, plugins?: TransformLookup): Transform[] {
   const predicates = new Map<string, Predicate>();
   for (const p of list(config['predicates'])) {
     const type = config[`predicates.${p}.type`];
     if (!type) throw new ConfigError(`Missing required configuration "predicates.${p}.type" which has no default value.`);
-    predicates.set(p, makePredicate(type, (k) => config[`predicates.${p}.${k}`]));
+    predicates.set(p, makePredicate(type, (k) => config[`predicates.${p}.${k}`], plugins));
   }
   return list(config['transforms']).map((t) => {
     const type = config[`transforms.${t}.type`];
     if (!type) throw new ConfigError(`Missing required configuration "transforms.${t}.type" which has no default value.`);
-    const f: Transform = makeTransform(type, (k) => config[`transforms.${t}.${k}`]);
+    const f: Transform = makeTransform(type, (k) => config[`transforms.${t}.${k}`], plugins);
     f.className = type;
     const pname = config[`transforms.${t}.predicate`];
     if (pname === undefined || pname === '') return f;

@@ -10,6 +10,7 @@
  * the leader's URL and the config-topic offset the assignment was computed at; a member reads the
  * config topic up to that offset before starting its share; a member that lost its membership
  * stops everything; the leader rejoins after it wrote new task configs so they get assigned.
+ * With `exactly.once.source.support=enabled` source tasks write transactionally (exactly-once.ts).
  * Samsa's deviations: the metadata and assignment are JSON ({"url","configOffset","connectors",
  * "tasks"} and {"leader","leaderUrl","configOffset","connectors","tasks","revoked"}), not
  * Connect's binary schemas, so Java workers cannot join the same group.
@@ -17,7 +18,9 @@
 import { ClusterClient } from '../client/cluster-client.js';
 import { GroupMember } from '../client/group-member.js';
 import { assignCooperative, PROTOCOL, type AssignmentMessage } from './assignor.js';
+import { ExactlyOnceSourceSupport, workerExactlyOnce } from './exactly-once.js';
 import { Herder } from './herder.js';
+import { loadPlugins } from './plugin-loader.js';
 import { PluginRegistry } from './plugins.js';
 import { ConnectRestServer } from './rest-server.js';
 import { FileOffsetStore, KafkaConfigStore, KafkaOffsetStore, KafkaStatusStore, MemoryConfigStore, MemoryStatusStore } from './stores.js';
@@ -62,21 +65,29 @@ export class ConnectWorker {
     }, { host: o.host ?? '127.0.0.1', port: o.port ?? 8083, maxRequestBytes: o.maxRequestBytes ?? 1024 * 1024, clusterId: () => cluster.metadata().then((m) => m.clusterId, () => null), log });
     const workerId = rest.url.replace(/^http:\/\//, '');
     const plugins = o.plugins ?? new PluginRegistry();
-    const base = { workerId, cluster, workerConfig: wc, plugins, maxConnectors: o.maxConnectors ?? 1000, log };
+    if (wc['plugin.path'] !== undefined || wc['plugin.packages'] !== undefined) {
+      const report = await loadPlugins(plugins, wc['plugin.path'], wc['plugin.packages']);
+      if (report.loaded.length > 0) log(`loaded plug-ins: ${report.loaded.join(', ')}`);
+      for (const f of report.failed) log(`plug-in ${f.source} not loaded: ${f.error}`);
+    }
+    const base = { workerId, cluster, workerConfig: wc, plugins, maxConnectors: o.maxConnectors ?? 1000, log, newClient: (clientId: string) => new ClusterClient({ bootstrap: o.bootstrap, clientId }) };
     try {
       if (o.mode === 'standalone') {
+        if (workerExactlyOnce(wc) !== ExactlyOnceSourceSupport.DISABLED) log('exactly.once.source.support applies to distributed workers only: ignored in standalone mode');
         herder = new Herder({ ...base, configs: new MemoryConfigStore(), statuses: new MemoryStatusStore(), offsets: new FileOffsetStore(wc['offset.storage.file.filename'] ?? null) });
         return new ConnectWorker(herder, rest, cluster);
       }
       const rf = (k: string): number => Number(wc[k] ?? '3');
       const onError = (e: unknown): void => log(`internal topic: ${traceOf(e)}`);
-      const offsets = new KafkaOffsetStore(cluster, wc['offset.storage.topic'] ?? 'connect-offsets', rf('offset.storage.replication.factor'), onError);
+      const eos = workerExactlyOnce(wc);
+      const offsets = new KafkaOffsetStore(cluster, wc['offset.storage.topic'] ?? 'connect-offsets', rf('offset.storage.replication.factor'), onError, eos === ExactlyOnceSourceSupport.DISABLED ? 0 : 1);
       const statuses = new KafkaStatusStore(cluster, wc['status.storage.topic'] ?? 'connect-status', rf('status.storage.replication.factor'), onError);
       const configs = new KafkaConfigStore(cluster, wc['config.storage.topic'] ?? 'connect-configs', rf('config.storage.replication.factor'), onError);
       await offsets.log.start();
       await statuses.log.start();
       await configs.log.start();
-      const h = new Herder({ ...base, configs, statuses, offsets });
+      const exactlyOnce = eos === ExactlyOnceSourceSupport.ENABLED ? { groupId: wc['group.id'] ?? 'connect-cluster', offsets } : null;
+      const h = new Herder({ ...base, configs, statuses, offsets, exactlyOnce });
       herder = h;
       h.leader = false;
       h.rebalancing = true;

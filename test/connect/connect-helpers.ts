@@ -1,11 +1,12 @@
-/** Helpers of the Connect tests: HTTP calls, polling with a deadline, a PostgreSQL cluster in a temp dir. */
+/** Helpers of the Connect tests: HTTP calls, polling with a deadline, a PostgreSQL cluster in a temp dir, `samsa connect` worker processes. */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { captureChildOutput } from '../helpers/log-capture.js';
 
 export interface Answer {
   status: number;
@@ -119,6 +120,52 @@ export async function startPostgres(): Promise<Postgres | null> {
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface WorkerProcess {
+  url: string;
+  /** host:port, as statuses name the worker. */
+  id: string;
+  child: ChildProcess;
+  output(): string;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A `samsa connect` worker process (distributed) with a worker.properties file; resolves once its REST API listens. */
+export async function startWorkerProcess(bootstrap: string, groupId: string, props: string): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [resolve('dist/src/cli/samsa.js'), 'connect', '--bootstrap-server', bootstrap, '--port', '0', '--group-id', groupId, props], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  captureChildOutput(`connect worker ${child.pid ?? '?'}`, () => out);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  let url: string;
+  try {
+    url = await waitFor(`worker startup (${out})`, () => {
+      if (!running()) throw new assert.AssertionError({ message: `worker exited: ${out}` });
+      return /Connect worker listening on (http:\/\/\S+)/.exec(out)?.[1];
+    }, 60_000);
+  } catch (e) {
+    if (running()) child.kill('SIGKILL');
+    await exited;
+    throw e;
+  }
+  return {
+    url,
+    id: url.replace('http://', ''),
+    child,
+    output: () => out,
+    async kill() {
+      if (running()) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (running()) child.kill('SIGTERM');
+      await exited;
     },
   };
 }
