@@ -18,7 +18,7 @@ import type { TopicPartitionRef } from './txn-coordinator-deps.js';
 import { TxnState, hasPartition, isPrepare, type TxnMetadata } from './txn-metadata.js';
 
 /** NONE when `producerId`/`producerEpoch` is the id's current producer, else INVALID_PRODUCER_ID_MAPPING or PRODUCER_FENCED. */
-export function producerMismatch(m: TxnMetadata | undefined, producerId: bigint, producerEpoch: number): number {
+function producerMismatch(m: TxnMetadata | undefined, producerId: bigint, producerEpoch: number): number {
   if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
   if (m.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
   return ErrorCode.NONE;
