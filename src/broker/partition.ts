@@ -34,7 +34,8 @@ import { CommitWaiters } from '../replication/commit-waiters.js';
 import { LeaderState } from '../replication/leader-state.js';
 import type { LeaderStatsSink } from '../replication/replication-stats.js';
 import type { AppendResult, PartitionLog } from '../storage/partition-log.js';
-import { type AppendOrigin, type ProducerBatch, ProducerStateManager } from '../storage/producer-state.js';
+import type { AppendOrigin } from '../storage/producer-append-checks.js';
+import { type ProducerBatch, ProducerStateManager } from '../storage/producer-state.js';
 import { readEndTxnMarker } from '../protocol/records/control-record.js';
 import { readBigInt64At } from '../protocol/primitives/bigint64.js';
 

@@ -9,15 +9,9 @@
  * replay of the log from the newest usable snapshot; aborted transactions are kept in per-segment
  * `<base>.txnindex` files (aborted-txns.ts). Both use Kafka's formats (see producer-state-files.ts).
  *
- * Errors follow Kafka 3.x/4.x: an older epoch is INVALID_PRODUCER_EPOCH, a gap or an old
- * sequence is OUT_OF_ORDER_SEQUENCE_NUMBER, a retry of one of the last 5 batches is a duplicate
- * (the caller answers with the original offsets), an unknown producer may start at any sequence
- * (Kafka no longer answers UNKNOWN_PRODUCER_ID or DUPLICATE_SEQUENCE_NUMBER), a plain batch while
- * the producer's transaction is open is INVALID_TXN_STATE, a marker from an older coordinator is
- * TRANSACTION_COORDINATOR_FENCED.
+ * The checks a batch passes before it is appended, with Kafka 3.x/4.x's errors, are in
+ * producer-append-checks.ts; this file records what was appended.
  */
-import { ErrorCode } from '../common/error-codes.js';
-import { KafkaError } from '../common/kafka-error.js';
 import {
   ATTRIBUTES_OFFSET,
   BASE_SEQUENCE_OFFSET,
@@ -33,7 +27,8 @@ import {
 import { ControlRecordType, readEndTxnMarker } from '../protocol/records/control-record.js';
 import type { PartitionLog } from './partition-log.js';
 import { AbortedTxns } from './aborted-txns.js';
-import { type BatchMetadata, type CompletedTxn, type ProducerBatch, type ProducerEntry, INT32_MAX, decrementSequence } from './producer-entry.js';
+import { type AppendOrigin, checkDataBatch, checkMarker, findDuplicateBatch } from './producer-append-checks.js';
+import { type BatchMetadata, type CompletedTxn, type ProducerBatch, type ProducerEntry, INT32_MAX } from './producer-entry.js';
 import {
   type AbortedTxn,
   type SnapshotEntry,
@@ -51,30 +46,14 @@ export type { AbortedTxn } from './producer-state-files.js';
 export { type BatchMetadata, type CompletedTxn, type ProducerBatch, type ProducerEntry, decrementSequence } from './producer-entry.js';
 
 export const NUM_BATCHES_TO_RETAIN = 5;
-const NO_EPOCH = -1;
 /** Snapshots kept besides the newest one. */
 const SNAPSHOTS_RETAINED = 2;
 const REPLAY_CHUNK_BYTES = 1 << 20;
-
-/** Where an append comes from: clients get sequence checks, coordinators only epoch checks, replication none. */
-export type AppendOrigin = 'client' | 'coordinator' | 'replication';
 
 export interface ProducerStateOptions {
   now?: () => number;
   /** producer.id.expiration.ms: producers idle this long (with no open transaction) are forgotten. */
   producerIdExpirationMs?: number;
-}
-
-function firstSeqOf(b: BatchMetadata): number {
-  return decrementSequence(b.lastSeq, b.offsetDelta);
-}
-
-function inSequence(lastSeq: number, nextSeq: number): boolean {
-  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
-}
-
-function fail(code: number, message: string): KafkaError {
-  return new KafkaError(code, message);
 }
 
 export class ProducerStateManager {
@@ -153,49 +132,12 @@ export class ProducerStateManager {
    * range): its metadata, so the caller can answer with the original offsets.
    */
   findDuplicate(b: ProducerBatch): { firstOffset: number; lastOffset: number; timestamp: number } | undefined {
-    const e = this.producers.get(b.producerId);
-    if (e === undefined || e.producerEpoch !== b.producerEpoch) return undefined;
-    for (const m of e.batches) {
-      if (m.lastSeq === b.lastSequence && firstSeqOf(m) === b.baseSequence) {
-        return { firstOffset: m.lastOffset - m.offsetDelta, lastOffset: m.lastOffset, timestamp: m.timestamp };
-      }
-    }
-    return undefined;
+    return findDuplicateBatch(this.producers.get(b.producerId), b);
   }
 
   /** Checks epoch, sequence and transaction state of a data batch before it is appended. Throws KafkaError. */
   validateData(b: ProducerBatch, origin: AppendOrigin): void {
-    if (origin === 'replication') return;
-    const e = this.producers.get(b.producerId);
-    const currentEpoch = e?.producerEpoch ?? NO_EPOCH;
-    if (b.producerEpoch < currentEpoch) {
-      throw fail(
-        ErrorCode.INVALID_PRODUCER_EPOCH,
-        `Epoch of producer ${b.producerId} in ${this.name} is ${b.producerEpoch}, which is smaller than the last seen epoch ${currentEpoch}`,
-      );
-    }
-    if (origin === 'client') {
-      if (b.producerEpoch !== currentEpoch) {
-        if (b.baseSequence !== 0 && currentEpoch !== NO_EPOCH) {
-          throw fail(
-            ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-            `Invalid sequence number for new epoch of producer ${b.producerId} in partition ${this.name}: ${b.producerEpoch} (request epoch), ${b.baseSequence} (seq. number), ${currentEpoch} (current producer epoch)`,
-          );
-        }
-      } else {
-        const last = e?.batches[e.batches.length - 1];
-        const currentLastSeq = last?.lastSeq ?? -1;
-        if (!inSequence(currentLastSeq, b.baseSequence)) {
-          throw fail(
-            ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-            `Out of order sequence number for producer ${b.producerId} in partition ${this.name}: ${b.baseSequence} (incoming seq. number), ${currentLastSeq} (current end sequence number)`,
-          );
-        }
-      }
-    }
-    if (e !== undefined && e.currentTxnFirstOffset >= 0 && !b.isTransactional) {
-      throw fail(ErrorCode.INVALID_TXN_STATE, `Expected transactional write from producer ${b.producerId} in partition ${this.name}`);
-    }
+    checkDataBatch(this.producers.get(b.producerId), b, origin, this.name);
   }
 
   /** Records an appended data batch [firstOffset, lastOffset]. */
@@ -221,20 +163,7 @@ export class ProducerStateManager {
 
   /** Checks a COMMIT/ABORT marker before it is appended. Throws KafkaError. */
   validateMarker(producerId: bigint, producerEpoch: number, coordinatorEpoch: number): void {
-    const e = this.producers.get(producerId);
-    if (e === undefined) return;
-    if (producerEpoch < e.producerEpoch) {
-      throw fail(
-        ErrorCode.INVALID_PRODUCER_EPOCH,
-        `Epoch of producer ${producerId} in ${this.name} is ${producerEpoch}, which is smaller than the last seen epoch ${e.producerEpoch}`,
-      );
-    }
-    if (coordinatorEpoch < e.coordinatorEpoch) {
-      throw fail(
-        ErrorCode.TRANSACTION_COORDINATOR_FENCED,
-        `Invalid coordinator epoch for producerId ${producerId} in partition ${this.name}: ${coordinatorEpoch} (zombie), ${e.coordinatorEpoch} (current)`,
-      );
-    }
+    checkMarker(this.producers.get(producerId), producerId, producerEpoch, coordinatorEpoch, this.name);
   }
 
   /** Records an appended marker at `offset`; returns the transaction it completed, if the producer had one open. */

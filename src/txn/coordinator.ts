@@ -15,8 +15,7 @@
  * CompleteAbort (the id stays in flight until then). A crash in between leaves a Prepare* state,
  * completed when the coordinator loads. Ongoing transactions past their timeout are aborted with
  * a bumped epoch (fencing the producer), also those found after a restart. A failed write answers
- * Kafka's mapping of the log error (coordinator/append-errors.ts: NOT_LEADER_OR_FOLLOWER ->
- * NOT_COORDINATOR, NOT_ENOUGH_REPLICAS -> COORDINATOR_NOT_AVAILABLE, ...).
+ * Kafka's mapping of the log error (txn-state-writer.ts).
  *
  * In a cluster (Kafka's rule) this broker coordinates the transactional ids of the
  * `__transaction_state` partitions it leads: becoming leader of one loads it (and completes its
@@ -32,18 +31,18 @@
  * skipped with a log line instead of being retried forever.
  *
  * Here: the transactional ids' state, InitProducerId/AddPartitions/EndTxn and the maintenance;
- * loading the partitions this broker leads is txn-partitions.ts, the pending state
- * in-flight-ids.ts, the completion (markers, then Complete*) txn-completion.ts, InitProducerId's
- * epoch rules producer-epoch.ts and ListTransactions' filters txn-listing.ts.
+ * loading the partitions this broker leads is txn-partitions.ts, writing a state (record, commit,
+ * replay) txn-state-writer.ts, the pending state in-flight-ids.ts, the completion (markers, then
+ * Complete*) txn-completion.ts, InitProducerId's epoch rules producer-epoch.ts, the producer id and
+ * epoch checks producer-checks.ts and ListTransactions' filters txn-listing.ts.
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import { txnAppendErrorCode } from '../coordinator/append-errors.js';
 import { chain, type MaybePromise } from '../coordinator/maybe-async.js';
-import { CoordinatorRuntime } from '../coordinator/runtime.js';
 import type { TimerHandle } from '../common/scheduler.js';
 import { MarkerWriter } from './markers.js';
 import { completeTransaction, type TxnCompletionHost } from './txn-completion.js';
+import { currentProducerState, inOngoingTransaction, txnOffsetCommitError, verifyOnlyResults } from './producer-checks.js';
 import { isValidProducerId, nextProducerEpoch } from './producer-epoch.js';
 import { ProducerIdManager } from './producer-id-manager.js';
 import type { ProducerIdAndEpoch, TopicPartitionRef, TxnCoordinatorDeps } from './txn-coordinator-deps.js';
@@ -51,28 +50,25 @@ import { InFlightIds } from './in-flight-ids.js';
 import { listTransactions } from './txn-listing.js';
 import { TRANSACTION_STATE_TOPIC } from './txn-log.js';
 import { TxnPartitions } from './txn-partitions.js';
-import { TxnStateShard, txnRecord } from './txn-state.js';
+import { TxnStateShard } from './txn-state.js';
+import { TxnStateWriter } from './txn-state-writer.js';
 import {
   MAX_PRODUCER_EPOCH,
+  NO_PARTITIONS,
   NO_PRODUCER_EPOCH,
   TxnState,
   emptyTransaction,
   hasPartition,
   isComplete,
+  isPrepare,
   withPartitions,
   type TxnMetadata,
 } from './txn-metadata.js';
 
 export type { ProducerIdAndEpoch, TopicPartitionRef, TxnCoordinatorDeps, TxnCoordinatorSettings } from './txn-coordinator-deps.js';
 
-const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
-
 function err(code: number, message?: string): KafkaError {
   return new KafkaError(code, message);
-}
-
-function isPrepare(s: TxnState): boolean {
-  return s === TxnState.PrepareCommit || s === TxnState.PrepareAbort;
 }
 
 export class TransactionCoordinator {
@@ -83,7 +79,8 @@ export class TransactionCoordinator {
   private readonly partitions: TxnPartitions;
   private active = false;
   private timer: TimerHandle | null = null;
-  private readonly runtime: CoordinatorRuntime;
+  /** Writes a transactional id's next state and answers once it is committed and replayed. */
+  private readonly stateWriter: TxnStateWriter;
   /** Transactional ids with an operation in flight (Kafka's pending state). */
   private readonly inFlight = new InFlightIds();
   /** What the completion of a transaction (txn-completion.ts) uses of this coordinator. */
@@ -94,17 +91,7 @@ export class TransactionCoordinator {
     this.producerIds = new ProducerIdManager(deps.producerIdBlocks);
     this.txns = new TxnStateShard(this.producerIds, deps.logger);
     this.partitions = new TxnPartitions(deps, this.txns, (ids) => this.completeInterrupted(ids));
-    this.runtime = new CoordinatorRuntime(
-      TRANSACTION_STATE_TOPIC,
-      {
-        append: (topic, partition, batch) => {
-          if (!deps.internal.partition(topic, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${topic} partition ${partition}`);
-          return deps.writer.append(topic, partition, batch);
-        },
-      },
-      { replay: (_partition, record) => this.txns.replay(record) },
-      () => deps.scheduler.now(),
-    );
+    this.stateWriter = new TxnStateWriter(deps, this.txns, (id) => this.partitionFor(id));
     this.completion = {
       markers: this.markers,
       logger: deps.logger,
@@ -114,7 +101,7 @@ export class TransactionCoordinator {
         const txnPartition = this.partitionFor(id);
         return () => this.active && this.partitions.isLoaded(txnPartition) && this.coordinatorEpoch(id) === coordinatorEpoch;
       },
-      write: (id, next) => this.write(id, next),
+      write: (id, next) => this.stateWriter.write(id, next),
     };
   }
 
@@ -203,36 +190,6 @@ export class TransactionCoordinator {
     return this.deps.internal.partition(TRANSACTION_STATE_TOPIC, this.partitionFor(transactionalId))?.leaderEpoch ?? 0;
   }
 
-  // ---------------------------------------------------------------- records and replay
-
-  /**
-   * Writes the record of `next` (or the tombstone, when null) and returns (or resolves with) the
-   * state its replay left, once it is committed: at once when the commit is immediate. Throws (or
-   * rejects with) the KafkaError the client gets when the append or its commit fails; the state is
-   * then unchanged. Writes to one partition queue behind a write waiting for its commit.
-   */
-  private write(transactionalId: string, next: TxnMetadata | null): MaybePromise<TxnMetadata | undefined> {
-    const partition = this.partitionFor(transactionalId);
-    if (!this.deps.internal.partition(TRANSACTION_STATE_TOPIC, partition)) throw err(ErrorCode.NOT_COORDINATOR, `No ${TRANSACTION_STATE_TOPIC} partition for ${transactionalId}`);
-    const failed = (e: unknown): never => {
-      throw err(txnAppendErrorCode(e, `the transaction state of ${transactionalId}`, this.deps.logger), `writing the transaction state of ${transactionalId} failed`);
-    };
-    const replayed = (): TxnMetadata | undefined => this.txns.get(transactionalId);
-    let written: MaybePromise<undefined>;
-    try {
-      written = this.runtime.writeNow(partition, () => ({ records: [txnRecord(transactionalId, next)], response: undefined }));
-    } catch (e) {
-      return failed(e);
-    }
-    if (written instanceof Promise) return written.then(replayed, failed);
-    return replayed();
-  }
-
-  /** Persists `next`; it is current once replayed. Returns the replayed state. */
-  private transition(next: TxnMetadata): MaybePromise<TxnMetadata> {
-    return chain(this.write(next.transactionalId, next), (m) => m ?? next);
-  }
-
   // ---------------------------------------------------------------- InitProducerId
 
   /**
@@ -275,7 +232,7 @@ export class TransactionCoordinator {
       case TxnState.CompleteCommit:
       case TxnState.CompleteAbort: {
         const next = nextProducerEpoch(m, transactionTimeoutMs, expected, this.now(), () => this.producerIds.generate());
-        return chain(this.transition(next), () => {
+        return chain(this.stateWriter.transition(next), () => {
           this.deps.logger.debug(`Initialized transactional id ${m.transactionalId} with producer id ${next.producerId} and epoch ${next.producerEpoch}`);
           return { producerId: next.producerId, producerEpoch: next.producerEpoch };
         });
@@ -291,10 +248,7 @@ export class TransactionCoordinator {
     if (transactionalId === '') throw err(ErrorCode.INVALID_REQUEST, 'The transactional id is empty');
     this.checkAvailable(transactionalId);
     this.inFlight.checkNone(transactionalId);
-    const m = this.txns.get(transactionalId);
-    if (m === undefined || m.producerId !== producerId) throw err(ErrorCode.INVALID_PRODUCER_ID_MAPPING, `Producer id ${producerId} is not the current one of transactional id ${transactionalId}`);
-    if (m.producerEpoch !== producerEpoch) throw err(ErrorCode.PRODUCER_FENCED, `Producer epoch ${producerEpoch} is not the current epoch ${m.producerEpoch} of transactional id ${transactionalId}`);
-    return m;
+    return currentProducerState(this.txns.get(transactionalId), transactionalId, producerId, producerEpoch);
   }
 
   /** AddPartitionsToTxn (and AddOffsetsToTxn's partition); throws (or rejects with) KafkaError once the Ongoing record is committed. */
@@ -308,20 +262,18 @@ export class TransactionCoordinator {
         const next = {
           ...c,
           state: TxnState.Ongoing,
-          partitions: withPartitions(c.state === TxnState.Ongoing ? c : { ...c, partitions: EMPTY_PARTITIONS }, partitions),
+          partitions: withPartitions(c.state === TxnState.Ongoing ? c : { ...c, partitions: NO_PARTITIONS }, partitions),
           txnStartTimestamp: c.state === TxnState.Ongoing ? c.txnStartTimestamp : now,
           txnLastUpdateTimestamp: now,
         };
-        return chain(this.transition(next), () => undefined);
+        return chain(this.stateWriter.transition(next), () => undefined);
       }),
     );
   }
 
   /** AddPartitionsToTxn v4+ verifyOnly: per partition NONE when in the transaction, else TRANSACTION_ABORTABLE; throws for the whole transaction. */
   verifyPartitions(transactionalId: string, producerId: bigint, producerEpoch: number, partitions: readonly TopicPartitionRef[]): number[] {
-    const m = this.validProducer(transactionalId, producerId, producerEpoch);
-    if (m.state === TxnState.PrepareCommit || m.state === TxnState.PrepareAbort) throw err(ErrorCode.CONCURRENT_TRANSACTIONS);
-    return partitions.map((p) => (m.state === TxnState.Ongoing && hasPartition(m, p.topic, p.partition) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE));
+    return verifyOnlyResults(this.validProducer(transactionalId, producerId, producerEpoch), partitions);
   }
 
   /**
@@ -336,18 +288,13 @@ export class TransactionCoordinator {
   /** For Produce: whether the producer's ongoing transaction includes the partition (true when another broker coordinates the id). */
   isPartitionInTransaction(transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number): boolean {
     if (this.coordinatedElsewhere(transactionalId)) return true;
-    const m = this.txns.get(transactionalId);
-    return m !== undefined && m.producerId === producerId && m.producerEpoch === producerEpoch && m.state === TxnState.Ongoing && hasPartition(m, topic, partition);
+    return inOngoingTransaction(this.txns.get(transactionalId), producerId, producerEpoch, topic, partition);
   }
 
   /** For TxnOffsetCommit: KafkaError code if the producer may not commit offsets for `group` now, else NONE. */
   checkTxnOffsetCommit(transactionalId: string, producerId: bigint, producerEpoch: number, offsetsTopic: string, offsetsPartition: number): number {
     if (this.coordinatedElsewhere(transactionalId)) return ErrorCode.NONE;
-    const m = this.txns.get(transactionalId);
-    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (m.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
-    if (m.state !== TxnState.Ongoing || !hasPartition(m, offsetsTopic, offsetsPartition)) return ErrorCode.INVALID_TXN_STATE;
-    return ErrorCode.NONE;
+    return txnOffsetCommitError(this.txns.get(transactionalId), producerId, producerEpoch, offsetsTopic, offsetsPartition);
   }
 
   // ---------------------------------------------------------------- EndTxn
@@ -365,7 +312,7 @@ export class TransactionCoordinator {
     switch (m.state) {
       case TxnState.Ongoing:
         return this.inFlight.exclusive(transactionalId, () =>
-          chain(this.transition({ ...m, state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() }), (prepared) => {
+          chain(this.stateWriter.transition({ ...m, state: commit ? TxnState.PrepareCommit : TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() }), (prepared) => {
             this.completeHeld(prepared);
             return { producerId: prepared.producerId, producerEpoch: prepared.producerEpoch };
           }),
@@ -410,7 +357,7 @@ export class TransactionCoordinator {
   /** Aborts an Ongoing transaction with a bumped epoch (fencing its producer); the caller holds the id. */
   private abortOngoing(m: TxnMetadata): MaybePromise<TxnMetadata> {
     const epoch = m.producerEpoch < MAX_PRODUCER_EPOCH ? m.producerEpoch + 1 : m.producerEpoch;
-    const prepared = this.transition({ ...m, producerEpoch: epoch, lastProducerEpoch: NO_PRODUCER_EPOCH, state: TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() });
+    const prepared = this.stateWriter.transition({ ...m, producerEpoch: epoch, lastProducerEpoch: NO_PRODUCER_EPOCH, state: TxnState.PrepareAbort, txnLastUpdateTimestamp: this.now() });
     return chain(prepared, (p) => this.completeNow(p));
   }
 
@@ -436,7 +383,7 @@ export class TransactionCoordinator {
         } else if (isPrepare(m.state)) {
           this.completeHeld(m);
         } else if (isComplete(m.state) && m.txnLastUpdateTimestamp + expirationMs <= now) {
-          r = this.inFlight.exclusive(id, () => chain(this.write(id, null), () => this.deps.logger.info(`Expired transactional id ${id} after ${expirationMs} ms of inactivity`)));
+          r = this.inFlight.exclusive(id, () => chain(this.stateWriter.write(id, null), () => this.deps.logger.info(`Expired transactional id ${id} after ${expirationMs} ms of inactivity`)));
         }
         if (r instanceof Promise) r.catch(failed);
       } catch (e) {

@@ -8,14 +8,12 @@
  */
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
-import type { ProducerIdAndEpoch } from './coordinator.js';
-import { NO_PRODUCER_EPOCH, TxnState, isEpochExhausted, type TxnMetadata } from './txn-metadata.js';
-
-const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
+import type { ProducerIdAndEpoch } from './txn-coordinator-deps.js';
+import { NO_PARTITIONS, NO_PRODUCER_EPOCH, TxnState, isEpochExhausted, type TxnMetadata } from './txn-metadata.js';
 
 /** The Empty state InitProducerId moves `m` to, at `now`; `newProducerId` only when the epoch is exhausted. */
 export function nextProducerEpoch(m: TxnMetadata, txnTimeoutMs: number, expected: ProducerIdAndEpoch | null, now: number, newProducerId: () => bigint): TxnMetadata {
-  const base = { ...m, txnTimeoutMs, state: TxnState.Empty, partitions: EMPTY_PARTITIONS, txnStartTimestamp: -1, txnLastUpdateTimestamp: now };
+  const base = { ...m, txnTimeoutMs, state: TxnState.Empty, partitions: NO_PARTITIONS, txnStartTimestamp: -1, txnLastUpdateTimestamp: now };
   if (isEpochExhausted(m.producerEpoch) && (expected === null || expected.producerEpoch === m.producerEpoch)) {
     return { ...base, producerId: newProducerId(), previousProducerId: m.producerId, producerEpoch: 0, lastProducerEpoch: expected !== null ? m.producerEpoch : NO_PRODUCER_EPOCH };
   }

@@ -16,9 +16,7 @@ import { ErrorCode } from '../common/error-codes.js';
 import type { Logger } from '../common/logger.js';
 import type { MaybePromise } from '../coordinator/maybe-async.js';
 import type { MarkerWriter, TxnMarker } from './markers.js';
-import { TxnState, type TxnMetadata } from './txn-metadata.js';
-
-const EMPTY_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
+import { NO_PARTITIONS, TxnState, type TxnMetadata } from './txn-metadata.js';
 
 /** What the completion uses of the transaction coordinator. */
 export interface TxnCompletionHost {
@@ -29,7 +27,7 @@ export interface TxnCompletionHost {
   coordinatorEpoch(transactionalId: string): number;
   /** Whether this broker still coordinates the id with `coordinatorEpoch` (its partition taken now). */
   stillCoordinates(transactionalId: string, coordinatorEpoch: number): () => boolean;
-  /** Writes the record of `next` (see coordinator.ts `write`). */
+  /** Writes the record of `next` (txn-state-writer.ts `write`). */
   write(transactionalId: string, next: TxnMetadata): MaybePromise<TxnMetadata | undefined>;
 }
 
@@ -61,7 +59,7 @@ export function completeTransaction(host: TxnCompletionHost, m: TxnMetadata, don
 
 /** Writes CompleteCommit/CompleteAbort once the markers are in; `done` either way (a failure is retried later). */
 function writeComplete(host: TxnCompletionHost, m: TxnMetadata, commit: boolean, done: () => void): void {
-  const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: EMPTY_PARTITIONS, txnLastUpdateTimestamp: host.now() };
+  const next = { ...m, state: commit ? TxnState.CompleteCommit : TxnState.CompleteAbort, partitions: NO_PARTITIONS, txnLastUpdateTimestamp: host.now() };
   const failed = (e: unknown): void => {
     host.logger.error(`could not complete the transaction of ${m.transactionalId}; will retry`, e);
     done();

@@ -80,7 +80,13 @@ export function isComplete(s: TxnState): boolean {
   return s === TxnState.Empty || s === TxnState.CompleteCommit || s === TxnState.CompleteAbort;
 }
 
-const NO_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
+/** PrepareCommit or PrepareAbort: the markers (then Complete*) are still to be written. */
+export function isPrepare(s: TxnState): boolean {
+  return s === TxnState.PrepareCommit || s === TxnState.PrepareAbort;
+}
+
+/** The partitions of a state with no open transaction. */
+export const NO_PARTITIONS: ReadonlyMap<string, ReadonlySet<number>> = new Map();
 
 /** A transactional id's state before its first InitProducerId completes: Empty, a new producer id, no epoch yet. */
 export function emptyTransaction(transactionalId: string, producerId: bigint, txnTimeoutMs: number, now: number): TxnMetadata {

@@ -18,6 +18,7 @@
  * so a deposed controller's write is refused with NOT_CONTROLLER.
  * While etcd does not answer, writes fail with REQUEST_TIMED_OUT ("the cluster metadata store (etcd)
  * is unreachable", etcdUnreachable) after the call deadline (session.ts); the image stays as it was.
+ * The keys a delta writes are in delta-writes.ts, the guarded transaction in guarded-txn.ts.
  * Samsa deviations: broker registrations are not committed as deltas (registerBroker in
  * registration.ts binds them to a lease); the image epoch grows by the etcd revision, not by one.
  */
@@ -25,14 +26,14 @@ import type { Watcher } from 'etcd3';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import { log } from '../../common/logger.js';
-import { encodeAcl } from './acl-keys.js';
 import { applyDelta, type MetadataDelta } from '../../metadata/delta.js';
-import type { MetadataImage, PartitionImage, TopicImage } from '../../metadata/image.js';
+import type { MetadataImage, TopicImage } from '../../metadata/image.js';
 import type { MetadataListener, MetadataStore } from '../../metadata/store.js';
-import { encodeClientQuotas, encodeConfig, encodeTopic, type PartitionStateValue } from './keys.js';
+import { deltaWrites } from './delta-writes.js';
+import { type Guard, guardedTxn } from './guarded-txn.js';
+import { encodeTopic, type PartitionStateValue } from './keys.js';
 import { EtcdMirror, isEmptyDelta, nothingTouched, type Touched } from './mirror.js';
 import type { EtcdSession } from './session.js';
-import { encodeScramUser } from './scram-users.js';
 
 /** The new leader, leader epoch and ISR of a partition (AlterPartition's request). */
 export interface PartitionStateChange {
@@ -67,9 +68,6 @@ interface Waiter {
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
-
-type Op = ReturnType<EtcdSession['client']['put']> | ReturnType<EtcdSession['client']['delete']>;
-type Guard = { key: string; modRevision: number };
 
 export class EtcdMetadataStore implements MetadataStore {
   private current: MetadataImage;
@@ -139,9 +137,9 @@ export class EtcdMetadataStore implements MetadataStore {
       const base = this.current;
       const next = applyDelta(base, delta); // throws MetadataDeltaError: the delta does not fit
       const guards: Guard[] = [{ key: keys.metadataVersion, modRevision: this.mirror.versionModRevision }];
-      const ops = this.opsFor(base, next, delta, guards);
+      const ops = deltaWrites(this.session, this.mirror, base, next, delta, guards);
       ops.push(client.put(keys.metadataVersion).value(String(this.mirror.version + 1)));
-      const r = await this.transact(guards, ops, options);
+      const r = await guardedTxn(this.session, guards, ops, options.controllerEpoch);
       if (r.committed) return this.imageAt(r.revision);
       await this.afterConflict(guards, r.current);
     }
@@ -176,7 +174,7 @@ export class EtcdMetadataStore implements MetadataStore {
       const key = keys.partitionState(t.name, partition);
       const guards: Guard[] = [{ key, modRevision: this.mirror.partitionStateRevision(t.name, partition) }];
       const state: PartitionStateValue = { version: 1, leader: change.leader, leaderEpoch: change.leaderEpoch, isr: [...change.isr], partitionEpoch: epoch + 1 };
-      const r = await this.transact(guards, [client.put(key).value(JSON.stringify(state))], options);
+      const r = await guardedTxn(this.session, guards, [client.put(key).value(JSON.stringify(state))], options.controllerEpoch);
       if (r.committed) return this.imageAt(r.revision);
       await this.afterConflict(guards, r.current);
     }
@@ -210,7 +208,7 @@ export class EtcdMetadataStore implements MetadataStore {
         client.put(stateKey).value(JSON.stringify(state)),
         client.put(keys.metadataVersion).value(String(this.mirror.version + 1)),
       ];
-      const r = await this.transact(guards, ops, options);
+      const r = await guardedTxn(this.session, guards, ops, options.controllerEpoch);
       if (r.committed) return this.imageAt(r.revision);
       await this.afterConflict(guards, r.current);
     }
@@ -231,100 +229,6 @@ export class EtcdMetadataStore implements MetadataStore {
 
   private checkOpen(): void {
     if (this.closed) throw new Error('the etcd metadata store is closed');
-  }
-
-  /** The keys to write for base → next (one put or delete per key: etcd refuses a key twice in a transaction). */
-  private opsFor(base: MetadataImage, next: MetadataImage, delta: MetadataDelta, guards: Guard[]): Op[] {
-    const { client, keys } = this.session;
-    const names = new Set<string>();
-    for (const id of delta.deletedTopics ?? []) names.add(base.topicById(id)?.name ?? '');
-    for (const t of delta.createdTopics ?? []) names.add(t.name);
-    for (const x of [...(delta.addedPartitions ?? []), ...(delta.changedPartitions ?? []), ...(delta.topicConfigs ?? [])]) names.add(next.topicById(x.topicId)?.name ?? '');
-    names.delete('');
-    const ops: Op[] = [];
-    for (const name of names) {
-      const before = base.topic(name);
-      const after = next.topic(name);
-      const same = before !== undefined && after !== undefined && before.topicId === after.topicId;
-      const count = after?.partitions.length ?? 0;
-      for (let p = count; p < (before?.partitions.length ?? 0); p++) ops.push(client.delete().key(keys.partitionState(name, p)));
-      if (after === undefined) {
-        ops.push(client.delete().key(keys.topic(name)), client.delete().key(keys.topicConfig(name)));
-        continue;
-      }
-      ops.push(client.put(keys.topic(name)).value(encodeTopic(after)));
-      after.partitions.forEach((p, i) => {
-        const old = same ? before.partitions[i] : undefined;
-        if (old !== undefined && sameState(old, p)) return;
-        const partitionEpoch = old === undefined ? (p.partitionEpoch ?? 0) : (old.partitionEpoch ?? 0) + 1;
-        if (old !== undefined) guards.push({ key: keys.partitionState(name, i), modRevision: this.mirror.partitionStateRevision(name, i) });
-        const state: PartitionStateValue = { version: 1, leader: p.leader, leaderEpoch: p.leaderEpoch, isr: [...p.isr], partitionEpoch };
-        ops.push(client.put(keys.partitionState(name, i)).value(JSON.stringify(state)));
-      });
-      if (Object.keys(after.configs).length > 0) ops.push(client.put(keys.topicConfig(name)).value(encodeConfig(after.configs)));
-      else if (before !== undefined && Object.keys(before.configs).length > 0) ops.push(client.delete().key(keys.topicConfig(name)));
-    }
-    if (delta.producerIdBlock !== undefined) {
-      // Guarded like every commit by metadata_version: two brokers never get the same block.
-      ops.push(client.put(keys.producerIdBlock).value(JSON.stringify({ version: 1, nextProducerId: String(next.nextProducerId), brokerId: delta.producerIdBlock.brokerId })));
-    }
-    for (const user of new Set((delta.scramCredentials ?? []).map((c) => c.user))) {
-      const creds = next.scramCredentialsOf(user) ?? new Map();
-      ops.push(creds.size > 0 ? client.put(keys.scramUser(user)).value(encodeScramUser(creds)) : client.delete().key(keys.scramUser(user)));
-    }
-    for (const entity of new Set([...(delta.clientQuotas ?? []), ...(delta.clientQuotaOps ?? [])].map((q) => q.entity))) {
-      const q = next.clientQuotas(entity);
-      ops.push(q !== undefined ? client.put(keys.clientQuota(entity)).value(encodeClientQuotas(q)) : client.delete().key(keys.clientQuota(entity)));
-    }
-    const resources = new Set((delta.brokerConfigs ?? []).map((c) => c.resourceName));
-    for (const r of resources) {
-      const c = next.brokerConfigs(r);
-      ops.push(Object.keys(c).length > 0 ? client.put(keys.brokerConfig(r)).value(encodeConfig(c)) : client.delete().key(keys.brokerConfig(r)));
-    }
-    for (const groupId of new Set((delta.groupConfigs ?? []).map((c) => c.groupId))) {
-      const c = next.groupConfigs(groupId);
-      ops.push(Object.keys(c).length > 0 ? client.put(keys.groupConfig(groupId)).value(encodeConfig(c)) : client.delete().key(keys.groupConfig(groupId)));
-    }
-    // ACL bindings: one key each (a binding both deleted and created in one delta is kept).
-    const created = new Set((delta.createdAcls ?? []).map((b) => keys.acl(b)));
-    for (const b of delta.deletedAcls ?? []) if (!created.has(keys.acl(b))) ops.push(client.delete().key(keys.acl(b)));
-    const put = new Set<string>();
-    for (const b of delta.createdAcls ?? []) {
-      const k = keys.acl(b);
-      if (put.has(k)) continue;
-      put.add(k);
-      ops.push(client.put(k).value(encodeAcl(b)));
-    }
-    return ops;
-  }
-
-  /** One transaction: the ops when every guard (and the controller epoch) holds, else reads of them. */
-  private async transact(guards: readonly Guard[], ops: Op[], options: WriteOptions): Promise<{ committed: true; revision: number } | { committed: false; current: Map<string, number> }> {
-    const { client, keys } = this.session;
-    const [first, ...rest] = guards;
-    if (first === undefined) throw new Error('a metadata transaction needs a guard');
-    let txn = client.if(first.key, 'Mod', '==', first.modRevision);
-    for (const g of rest) txn = txn.and(g.key, 'Mod', '==', g.modRevision);
-    if (options.controllerEpoch !== undefined) txn = txn.and(keys.controllerEpoch, 'Value', '==', String(options.controllerEpoch));
-    const reads = [...guards.map((g) => client.get(g.key)), client.get(keys.controllerEpoch)];
-    const res = await txn
-      .then(...ops)
-      .else(...reads)
-      .commit()
-      .catch((e: unknown) => {
-        throw etcdUnreachable(e);
-      });
-    if (res.succeeded) return { committed: true, revision: Number(res.header.revision) };
-    const current = new Map<string, number>();
-    res.responses.forEach((r, i) => {
-      const kv = r.response_range.kvs[0];
-      const g = guards[i];
-      if (g !== undefined) current.set(g.key, kv === undefined ? 0 : Number(kv.mod_revision));
-      else if (options.controllerEpoch !== undefined && kv?.value.toString() !== String(options.controllerEpoch)) {
-        throw new KafkaError(ErrorCode.NOT_CONTROLLER, `controller epoch ${options.controllerEpoch} is not current (now ${kv?.value.toString() ?? 'none'}): this controller was deposed`);
-      }
-    });
-    return { committed: false, current };
   }
 
   /** After a lost compare: waits until the watch has brought every guarded key that moved. */
@@ -399,20 +303,4 @@ export class EtcdMetadataStore implements MetadataStore {
 export interface FencedMetadataStore extends MetadataStore {
   alterPartition(topicId: string, partition: number, expectedPartitionEpoch: number, change: PartitionStateChange): Promise<MetadataImage>;
   alterPartitionAssignment(topicId: string, partition: number, expectedPartitionEpoch: number, change: PartitionAssignmentChange): Promise<MetadataImage>;
-}
-
-/**
- * A failed etcd call (etcd down, or this broker cut off from it) as the Kafka error clients get:
- * REQUEST_TIMED_OUT (retriable), as Kafka brokers answered metadata changes while ZooKeeper was
- * unreachable; the message says why. (A call that timed out may still have been applied; the
- * watch shows it once etcd answers again.)
- */
-export function etcdUnreachable(e: unknown): KafkaError {
-  if (e instanceof KafkaError) return e;
-  const why = e instanceof Error ? e.message : String(e);
-  return new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the cluster metadata store (etcd) is unreachable, metadata changes wait until it answers: ${why}`, { cause: e });
-}
-
-function sameState(a: PartitionImage, b: PartitionImage): boolean {
-  return a.leader === b.leader && a.leaderEpoch === b.leaderEpoch && a.isr.length === b.isr.length && a.isr.every((r, i) => r === b.isr[i]);
 }

@@ -1,5 +1,5 @@
 /**
- * The copy pass's rule for one batch (step 3 of log-cleaner.ts): keep a record only when no newer
+ * The copy pass's rule for one batch (step 2 of log-compaction.ts): keep a record only when no newer
  * record has its key, drop keyless records, data of aborted transactions and tombstones / markers
  * whose delete horizon passed, and stamp a delete horizon (KIP-534: DELETE_HORIZON attribute bit,
  * baseTimestamp = horizon) on tombstones and discardable markers cleaned for the first time.
@@ -27,7 +27,7 @@ import { ControlRecordType, readControlRecordTypeAt } from '../../protocol/recor
 import { decodeRecordBatch, encodeRecordBatch, rewriteBatchCrc } from '../../protocol/records/record.js';
 import { readInt64 } from '../int64.js';
 import { type BatchView, type RecordSlot, recordsSection, walkRecords } from './batch-io.js';
-import type { CleanStats } from './log-cleaner.js';
+import type { CleanStats } from './log-compaction.js';
 import type { OffsetMap } from './offset-map.js';
 import type { TxnTracker } from './txn-tracker.js';
 
