@@ -4,7 +4,6 @@
  * shared 2-core machine moves more than any change to the produce path does.
  *
  *   node dist/bench/produce-cpu.js [--baseline DIR] [--null] [--pairs N] [--records N] [--warmup N] [--size B] [--acks 1|-1]
- *     [--node-args "FLAGS"]
  *
  * Per round and build: a fresh `samsa start` process (the build's dist/src/cli/samsa.js, a temp
  * data dir, 6 partitions), a warm-up (default 100,000 records), then N records (default 500,000) of B bytes
@@ -14,7 +13,7 @@
  * CPU over the workload (from /proc/<pid>/stat) per GB of record values, and the throughput. With
  * `--baseline DIR` (another checkout built with `tsc`) the builds alternate round by round, with
  * `--null` the null broker (bench/null-broker.ts) runs in each round too; medians and ranges at the
- * end. `--node-args` gives Node/V8 flags to this build's broker only (e.g. against `--baseline .`).
+ * end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -84,14 +83,14 @@ interface Result {
   recPerSec: number;
 }
 
-async function once(kind: string, root: string, records: number, size: number, acks: string, warmup: number, nodeArgs: string[]): Promise<Result> {
+async function once(kind: string, root: string, records: number, size: number, acks: string, warmup: number): Promise<Result> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-produce-cpu-'));
   const args =
     kind === 'null'
       ? [join(ROOT, 'dist/bench/null-broker.js'), String(port)]
       : [join(root, 'dist/src/cli/samsa.js'), 'start', '--port', String(port), '--data-dir', dataDir, '--override', 'num.partitions=6', '--override', 'auto.create.topics.enable=true'];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
@@ -135,7 +134,6 @@ async function main(): Promise<void> {
   const size = Number(arg('--size') ?? 1024);
   const acks = arg('--acks') ?? '1';
   const warmup = Number(arg('--warmup') ?? 100_000);
-  const newNodeArgs = (arg('--node-args') ?? '').split(' ').filter((a) => a !== '');
   const builds: [string, string][] = [['new', ROOT]];
   if (baseline !== undefined) builds.unshift(['old', resolve(baseline)]);
   if (process.argv.includes('--null')) builds.push(['null', ROOT]);
@@ -144,7 +142,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < pairs; i++) {
     const order = i % 2 === 0 ? builds : [...builds].reverse();
     for (const [kind, root] of order) {
-      const r = await once(kind, root, records, size, acks, warmup, kind === 'new' ? newNodeArgs : []);
+      const r = await once(kind, root, records, size, acks, warmup);
       results.get(kind)?.push(r);
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
       console.log(`  round ${i + 1} ${kind.padEnd(4)} CPU ${(r.user + r.system).toFixed(3)} s/GB (user ${r.user.toFixed(3)}, system ${r.system.toFixed(3)}), ${Math.round(r.recPerSec)} rec/s, load ${load}`);

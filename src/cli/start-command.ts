@@ -13,7 +13,6 @@ import { parseProperties } from '../config/properties-file.js';
 import { ConfigError } from '../common/errors.js';
 import { envToProperty, propertiesFromEnv } from '../config/env-config.js';
 import { Logger } from '../common/logger.js';
-import { tuneV8ForBroker } from './v8-tuning.js';
 
 export const startUsage = `Usage: samsa start [server.properties] [options]
 
@@ -149,7 +148,6 @@ export async function runStart(args: string[]): Promise<number> {
   const metrics = broker.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [];
   process.stdout.write(`Samsa broker ${broker.nodeId} is up: ${broker.listeners.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}${l.advertisedPort !== l.port ? ` (bound to port ${l.port})` : ''}`).join(', ')} data in ${config.logDirs.join(', ')}\n${reachabilityNote(broker.listeners)}\n${metrics.length > 0 ? `Metrics on ${metrics.join(', ')}\n` : ''}${broker.console ? `Console on ${broker.console.url}\n` : ''}`);
   broker.schemaRegistry?.then((r) => process.stdout.write(`Schema registry on ${r.url}\n`), () => undefined);
-  tuneV8ForBroker(); // once up: V8 optimises the per-request code sooner (v8-tuning.ts)
   let halted = false;
   await new Promise<void>((resolve) => {
     // Every log dir failed: the broker stopped itself (Kafka halts the process); exit 1.
