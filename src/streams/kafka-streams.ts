@@ -81,6 +81,7 @@ export class KafkaStreams {
   private lock: Promise<unknown> = Promise.resolve();
   private lastCommit = 0;
   private restoredTotal = 0;
+  private processedTotal = 0;
   private failure: unknown = null;
   private producer: TransactionalProducer | null = null;
   /** Bumped when positions are reset after an aborted transaction: records polled before are dropped. */
@@ -115,6 +116,11 @@ export class KafkaStreams {
   /** Records read from changelogs to restore stores, since start. */
   get restoredRecords(): number {
     return this.restoredTotal + [...this.tasks.values()].reduce((n, t) => n + t.restored, 0);
+  }
+
+  /** Input records processed by this instance's tasks, since start. */
+  get processedRecords(): number {
+    return this.processedTotal + [...this.tasks.values()].reduce((n, t) => n + t.processed, 0);
   }
 
   /** The ids of the tasks this instance runs. */
@@ -189,8 +195,7 @@ export class KafkaStreams {
     }
     if (this.producer?.inTransaction) await this.producer.abort().catch(() => undefined);
     for (const t of this.tasks.values()) await t.close(this.eos && !clean).catch((e) => this.config.onError?.(e));
-    this.restoredTotal = this.restoredRecords;
-    this.tasks.clear();
+    for (const [id, t] of [...this.tasks]) this.retire(id, t);
     await this.consumer?.close().catch(() => undefined);
     this.cluster.close();
     this.stateName = failed ? StreamsState.ERROR : StreamsState.NOT_RUNNING;
@@ -241,6 +246,13 @@ export class KafkaStreams {
     }
   }
 
+  /** Drops a task from the running set, keeping its counters in the instance's totals. */
+  private retire(id: string, t: StreamTask): void {
+    this.restoredTotal += t.restored;
+    this.processedTotal += t.processed;
+    this.tasks.delete(id);
+  }
+
   private locked<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn, fn);
     this.lock = run.catch(() => undefined);
@@ -270,8 +282,7 @@ export class KafkaStreams {
     }
     for (const [id, t] of [...this.tasks]) {
       if (wanted.has(id)) continue;
-      this.restoredTotal += t.restored;
-      this.tasks.delete(id);
+      this.retire(id, t);
       await t.close();
     }
     for (const [id, w] of wanted) {
@@ -336,8 +347,7 @@ export class KafkaStreams {
       if (e.code === 47 || e.code === 90 || e.code === 48) await producer.init();
       this.resetEpoch++;
       for (const [id, t] of [...this.tasks]) {
-        this.restoredTotal += t.restored;
-        this.tasks.delete(id);
+        this.retire(id, t);
         await t.close(true);
       }
       const assigned = consumer.assignment();

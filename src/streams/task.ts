@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { ClusterClient } from '../client/cluster-client.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
 import { fetchRound, offsetsAt } from '../client/partition-fetcher.js';
-import { produceRecords, type ProduceOptions, type RecordToProduce } from '../client/record-producer.js';
+import { produceBatches, type ProduceOptions, type RecordToProduce } from '../client/record-producer.js';
 import { AdminError, tpKey } from '../client/admin.js';
 import type { Processor, ProcessorContext, RecordSource, StreamRecord } from './processor.js';
 import { PunctuationQueue, PunctuationType, type Punctuator } from './punctuation.js';
@@ -112,35 +112,48 @@ export class StreamTask {
 
   /** Processes fetched records of this task's partitions: by timestamp across partitions, in offset order within one. */
   process(records: readonly FetchedRecord[]): void {
-    const queues = new Map<string, FetchedRecord[]>();
+    // A fetch round returns each partition's records as one run in offset order: one queue per run.
+    const queues: { records: FetchedRecord[]; head: number; done: { topic: string; partition: number; offset: bigint } }[] = [];
+    let q: (typeof queues)[number] | undefined;
     for (const r of records) {
-      const k = tpKey(r.topic, r.partition);
-      const done = this.consumed.get(k);
-      if (done !== undefined && r.offset < done.offset) continue;
-      const q = queues.get(k);
-      if (q) q.push(r);
-      else queues.set(k, [r]);
-    }
-    const heads = new Map<string, number>([...queues.keys()].map((k) => [k, 0]));
-    for (;;) {
-      let best: FetchedRecord | undefined;
-      let bestKey = '';
-      for (const [k, q] of queues) {
-        const r = q[heads.get(k) ?? 0];
-        if (r && (best === undefined || r.timestamp < best.timestamp)) {
-          best = r;
-          bestKey = k;
+      if (q === undefined || q.done.topic !== r.topic || q.done.partition !== r.partition) {
+        q = queues.find((x) => x.done.topic === r.topic && x.done.partition === r.partition);
+        if (q === undefined) {
+          const k = tpKey(r.topic, r.partition);
+          let done = this.consumed.get(k);
+          if (done === undefined) {
+            done = { topic: r.topic, partition: r.partition, offset: -1n };
+            this.consumed.set(k, done);
+          }
+          q = { records: [], head: 0, done };
+          queues.push(q);
         }
       }
+      if (r.offset >= q.done.offset) q.records.push(r);
+    }
+    if (queues.length === 1) {
+      const only = queues[0] as (typeof queues)[number];
+      for (const r of only.records) {
+        only.done.offset = r.offset + 1n;
+        this.processOne(r);
+      }
+      return;
+    }
+    for (;;) {
+      let best: (typeof queues)[number] | undefined;
+      for (const x of queues) {
+        const r = x.records[x.head];
+        if (r && (best === undefined || r.timestamp < (best.records[best.head] as FetchedRecord).timestamp)) best = x;
+      }
       if (best === undefined) return;
-      heads.set(bestKey, (heads.get(bestKey) ?? 0) + 1);
-      this.processOne(best);
+      const r = best.records[best.head++] as FetchedRecord;
+      best.done.offset = r.offset + 1n;
+      this.processOne(r);
     }
   }
 
   private processOne(r: FetchedRecord): void {
     const source = this.sources.get(r.topic);
-    this.consumed.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1n });
     if (!source) return;
     let key: unknown;
     let value: unknown;
@@ -153,7 +166,7 @@ export class StreamTask {
     }
     const timestamp = Number(r.timestamp);
     if (timestamp > this.streamTime) this.streamTime = timestamp;
-    this.current = { topic: r.topic, partition: r.partition, offset: r.offset };
+    this.current = r;
     this.processed++;
     this.forward(source.name, { key, value, timestamp, headers: r.headers }, undefined);
     this.current = null;
@@ -223,10 +236,9 @@ export class StreamTask {
     const write = async (topic: string, records: RecordToProduce[]): Promise<bigint> => {
       let end = -1n;
       for (const chunk of chunks(records, 512 * 1024)) {
-        const res = await produceRecords(cluster, topic, chunk, produce);
-        for (const r of res) {
+        for (const r of await produceBatches(cluster, topic, chunk, produce)) {
           if (r.errorCode !== 0) throw new AdminError(`producing to ${topic}-${r.partition}`, r.errorCode, r.errorMessage ?? undefined);
-          if (r.offset + 1n > end) end = r.offset + 1n;
+          if (r.endOffset > end) end = r.endOffset;
         }
       }
       return end;
@@ -242,7 +254,7 @@ export class StreamTask {
 
   /** The offsets to commit for this task's input partitions. */
   offsets(): { topic: string; partition: number; offset: bigint }[] {
-    return [...this.consumed.values()];
+    return [...this.consumed.values()].filter((o) => o.offset >= 0n).map((o) => ({ ...o }));
   }
 
   writeCheckpoints(): void {
