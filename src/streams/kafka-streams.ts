@@ -31,6 +31,7 @@ import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
 import { cleanUpLocalState } from './reset.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
+import { StandbyTask, updateStandbys } from './standby-task.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
 import type { SubTopology, Topology } from './topology.js';
 
@@ -54,9 +55,22 @@ export interface StreamsConfig {
   heartbeatIntervalMs?: number;
   /** poll.ms (default 100). */
   pollMs?: number;
+  /** num.standby.replicas (default 0): standby tasks kept on other instances for each task. */
+  numStandbyReplicas?: number;
+  /** Told when a task's stores were restored (Kafka's StateRestoreListener.onRestoreEnd, per task). */
+  onRestored?: (e: RestoreEvent) => void;
   clientId?: string;
   /** Called with the error that moved the instance to ERROR, and with background errors. */
   onError?: (e: unknown) => void;
+}
+
+export interface RestoreEvent {
+  task: string;
+  /** Changelog records read. */
+  records: number;
+  ms: number;
+  /** The task ran here as a standby just before (only the changelogs' tail was left). */
+  wasStandby: boolean;
 }
 
 export const StreamsState = {
@@ -74,6 +88,12 @@ export class KafkaStreams {
   private readonly cluster: ClusterClient;
   private consumer: GroupConsumer | null = null;
   private readonly tasks = new Map<string, StreamTask>();
+  private readonly standbys = new Map<string, StandbyTask>();
+  /** The standby tasks of the last assignment. */
+  private assignedStandbys: string[] = [];
+  private standbyApplied = 0;
+  /** The standby tasks this instance kept before the last sync (a task among them restores only the changelogs' tail). */
+  private assignedStandbysBefore = new Set<string>();
   private readonly subs: SubTopology[];
   private readonly subOfTopic = new Map<string, number>();
   private readonly env: TaskEnv;
@@ -128,6 +148,21 @@ export class KafkaStreams {
     return [...this.tasks.keys()].sort();
   }
 
+  /** The ids of the standby tasks this instance keeps. */
+  standbyTasks(): string[] {
+    return [...this.standbys.keys()].sort();
+  }
+
+  /** Where this instance's standby tasks read their changelog partitions next. */
+  standbyPositions(): { topic: string; partition: number; offset: bigint }[] {
+    return [...this.standbys.values()].flatMap((t) => t.positions());
+  }
+
+  /** Changelog records applied by standby tasks, since start. */
+  get standbyRecords(): number {
+    return this.standbyApplied + [...this.standbys.values()].reduce((n, t) => n + t.applied, 0);
+  }
+
   /** Interactive query of a local store: the value of `key` in whichever local task holds it. */
   get<K, V>(storeName: string, key: K): V | undefined {
     for (const t of this.tasks.values()) {
@@ -162,7 +197,12 @@ export class KafkaStreams {
         sessionTimeoutMs: this.config.sessionTimeoutMs ?? 45_000,
         heartbeatIntervalMs: this.config.heartbeatIntervalMs ?? 3_000,
         rebalanceTimeoutMs: 60_000,
-        assignor: streamsAssignor(() => subTopics, () => ({ owned: this.activeTasks(), local: this.localStateTasks() })),
+        assignor: streamsAssignor(
+          () => subTopics,
+          () => ({ owned: this.activeTasks(), standby: this.standbyTasks(), local: this.localStateTasks() }),
+          this.config.numStandbyReplicas ?? 0,
+          (standbys) => (this.assignedStandbys = standbys),
+        ),
         onRevoke: () => this.locked(() => this.commitAll()),
         onError: (e) => this.config.onError?.(e),
       });
@@ -196,6 +236,7 @@ export class KafkaStreams {
     if (this.producer?.inTransaction) await this.producer.abort().catch(() => undefined);
     for (const t of this.tasks.values()) await t.close(this.eos && !clean).catch((e) => this.config.onError?.(e));
     for (const [id, t] of [...this.tasks]) this.retire(id, t);
+    for (const id of [...this.standbys.keys()]) await this.closeStandby(id).catch((e) => this.config.onError?.(e));
     await this.consumer?.close().catch(() => undefined);
     this.cluster.close();
     this.stateName = failed ? StreamsState.ERROR : StreamsState.NOT_RUNNING;
@@ -232,6 +273,7 @@ export class KafkaStreams {
         await this.locked(async () => {
           await this.syncTasks();
           if (epoch === this.resetEpoch) this.processAll(records);
+          if (this.standbys.size > 0) await updateStandbys(this.cluster, this.standbys.values(), this.env.isolationLevel);
           const now = Date.now();
           for (const t of this.tasks.values()) t.punctuateWallClock(now);
           const pending = [...this.tasks.values()].reduce((n, t) => n + t.pendingOutput, 0);
@@ -272,7 +314,7 @@ export class KafkaStreams {
     for (const [id, recs] of byTask) this.tasks.get(id)?.process(recs);
   }
 
-  /** Opens (and restores) the tasks of the current assignment, closes the others. */
+  /** Opens (and restores) the tasks of the current assignment, closes the others; the same for standbys. */
   private async syncTasks(): Promise<void> {
     const consumer = this.consumer as GroupConsumer;
     const wanted = new Map<string, { sub: number; partition: number }>();
@@ -280,15 +322,24 @@ export class KafkaStreams {
       const sub = this.subOfTopic.get(tp.topic);
       if (sub !== undefined) wanted.set(taskId(sub, tp.partition), { sub, partition: tp.partition });
     }
+    const standbys = new Map<string, { sub: number; partition: number }>();
+    for (const id of this.assignedStandbys) {
+      const m = /^(\d+)_(\d+)$/.exec(id);
+      const sub = Number(m?.[1]);
+      if (m && !wanted.has(id) && this.subs[sub]?.stores.some((n) => this.env.topology.stores.get(n)?.logged)) standbys.set(id, { sub, partition: Number(m[2]) });
+    }
     for (const [id, t] of [...this.tasks]) {
       if (wanted.has(id)) continue;
       this.retire(id, t);
       await t.close();
     }
+    for (const id of [...this.standbys.keys()]) if (!standbys.has(id)) await this.closeStandby(id);
     for (const [id, w] of wanted) {
       if (this.tasks.has(id)) continue;
       const sub = this.subs[w.sub] as SubTopology;
+      const wasStandby = this.assignedStandbysBefore.has(id);
       const task = new StreamTask(sub, w.partition, this.env);
+      const started = performance.now();
       try {
         await task.restore(this.cluster);
       } catch (e) {
@@ -296,8 +347,22 @@ export class KafkaStreams {
         throw e;
       }
       this.tasks.set(id, task);
+      this.config.onRestored?.({ task: id, records: task.restored, ms: performance.now() - started, wasStandby });
     }
+    for (const [id, w] of standbys) {
+      if (this.standbys.has(id)) continue;
+      this.standbys.set(id, new StandbyTask(this.subs[w.sub] as SubTopology, w.partition, this.env));
+    }
+    this.assignedStandbysBefore = new Set(this.standbys.keys());
     if (this.stateName === StreamsState.REBALANCING && consumer.generationId >= 0) this.stateName = StreamsState.RUNNING;
+  }
+
+  private async closeStandby(id: string): Promise<void> {
+    const t = this.standbys.get(id);
+    if (!t) return;
+    this.standbyApplied += t.applied;
+    this.standbys.delete(id);
+    await t.close();
   }
 
   private produceOptions(): { transaction?: TransactionalProducer } {
@@ -323,6 +388,7 @@ export class KafkaStreams {
       if (!(e instanceof AdminError) || ![22, 25, 27].includes(e.code)) throw e;
     }
     for (const t of tasks) t.writeCheckpoints();
+    for (const t of this.standbys.values()) t.writeCheckpoints();
   }
 
   /**
@@ -339,6 +405,7 @@ export class KafkaStreams {
       if (!producer.inTransaction && offsets.length === 0) return;
       await producer.sendOffsets(this.config.applicationId, offsets, { generationId: consumer.generationId, memberId: consumer.member });
       await producer.commit();
+      for (const t of this.standbys.values()) t.writeCheckpoints();
     } catch (e) {
       if (!(e instanceof AdminError)) throw e;
       this.config.onError?.(e);

@@ -119,13 +119,17 @@ export class PersistentStore implements KeyValueStore<unknown, unknown> {
     return v === null ? null : this.valueSerde.serialize(v);
   }
 
-  /** A restored changelog record (no logging). */
-  restore(key: Buffer | null, value: Buffer | null, offset: bigint): void {
-    if (key !== null) {
-      if (value === null) this.db.removeSync(key);
-      else this.db.putSync(key, value);
-    }
-    this.changelogOffset = offset + 1n;
+  /** Restored changelog records (no logging), written to LMDB in one transaction. */
+  restoreBatch(records: readonly { key: Buffer | null; value: Buffer | null; offset: bigint }[]): void {
+    if (records.length === 0) return;
+    this.db.transactionSync(() => {
+      for (const r of records) {
+        if (r.key === null) continue;
+        if (r.value === null) this.db.removeSync(r.key);
+        else this.db.putSync(r.key, r.value);
+      }
+    });
+    this.changelogOffset = (records[records.length - 1] as { offset: bigint }).offset + 1n;
   }
 
   /**

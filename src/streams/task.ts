@@ -98,10 +98,8 @@ export class StreamTask {
         const round = await fetchRound(cluster, positions, { maxWaitMs: 500, minBytes: 1, maxBytes: 8 << 20, isolationLevel: this.env.isolationLevel });
         const e = round.errors[0];
         if (e) throw new AdminError(`restoring ${store.name} from ${topic}-${this.partition}`, e.errorCode);
-        for (const r of round.records) {
-          store.restore(r.key, r.value, r.offset);
-          this.restored++;
-        }
+        store.restoreBatch(round.records);
+        this.restored += round.records.length;
         const next = round.next.get(tpKey(topic, this.partition));
         if (next !== undefined) positions.set(tpKey(topic, this.partition), { ...tp, offset: next });
       }
