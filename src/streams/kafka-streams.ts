@@ -14,12 +14,13 @@
  * changelog records and the input offsets are committed in one transaction (TxnOffsetCommit
  * carries the group generation, fencing zombies), inputs and changelogs are read read_committed,
  * and an aborted transaction sends the tasks back to their committed state. Samsa's deviations:
- * one stream thread per instance (its transactional id takes a new process id at each start);
+ * one stream thread per instance (its transactional id `<application.id>-<process id>-1` keeps the
+ * process id of the state directory, so two instances must not share one);
  * commit.interval.ms defaults to 30,000 as Kafka's at-least-once default; no state directory lock.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tpKey } from '../client/admin.js';
 import { ClusterClient } from '../client/cluster-client.js';
 import { GroupConsumer } from '../client/group-consumer.js';
@@ -184,7 +185,8 @@ export class KafkaStreams {
       await this.createInternalTopics();
       if (this.eos) {
         // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.
-        this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${randomUUID()}-1`, 10_000);
+        // The process id lives in the state directory, so a restarted instance's InitProducerId aborts the open transaction its killed predecessor left.
+        this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${this.processId()}-1`, 10_000);
         await this.producer.init();
       }
       const topics = [...this.subOfTopic.keys()];
@@ -466,6 +468,23 @@ export class KafkaStreams {
     } catch (e) {
       if (!(e instanceof AdminError) || e.code !== 36) throw e; // TOPIC_ALREADY_EXISTS
     }
+  }
+
+  /** The process id kept in `<state.dir>/<application.id>/kafka-streams-process-metadata` (made on first start), as Kafka's StateDirectory. */
+  private processId(): string {
+    const dir = join(this.env.stateDir, this.config.applicationId);
+    const file = join(dir, 'kafka-streams-process-metadata');
+    try {
+      const id = (JSON.parse(readFileSync(file, 'utf8')) as { processId?: unknown }).processId;
+      if (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return id;
+    } catch {
+      // missing or unreadable: a new process id
+    }
+    const id = randomUUID();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify({ processId: id }));
+    renameSync(`${file}.tmp`, file);
+    return id;
   }
 
   /** Tasks with a state directory on this machine (preferred by the assignor after owned tasks). */
