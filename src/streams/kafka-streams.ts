@@ -20,17 +20,17 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tpKey } from '../client/admin.js';
 import { ClusterClient } from '../client/cluster-client.js';
 import { GroupConsumer } from '../client/group-consumer.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
-import { createTopic } from '../client/topic-admin.js';
 import { TransactionalProducer } from '../client/transactional-producer.js';
-import { randomUUID } from 'node:crypto';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
+import { createInternalTopics } from './internal-topics.js';
 import { cleanUpLocalState } from './reset.js';
+import { processId } from './state-directory.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import { StandbyTask, updateStandbys } from './standby-task.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
@@ -182,11 +182,11 @@ export class KafkaStreams {
     if (this.stateName !== StreamsState.CREATED) throw new Error(`KafkaStreams is ${this.stateName}, not CREATED`);
     this.stateName = StreamsState.REBALANCING;
     try {
-      await this.createInternalTopics();
+      await createInternalTopics(this.cluster, this.subs, this.env, this.config.replicationFactor ?? -1);
       if (this.eos) {
         // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.
         // The process id lives in the state directory, so a restarted instance's InitProducerId aborts the open transaction its killed predecessor left.
-        this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${this.processId()}-1`, 10_000);
+        this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${processId(this.env.stateDir, this.config.applicationId)}-1`, 10_000);
         await this.producer.init();
       }
       const topics = [...this.subOfTopic.keys()];
@@ -425,66 +425,6 @@ export class KafkaStreams {
       const fresh = assigned.filter((a) => !committed.some((c) => c.topic === a.topic && c.partition === a.partition));
       if (fresh.length > 0) await consumer.seekTo(fresh, 'beginning');
     }
-  }
-
-  private async createInternalTopics(): Promise<void> {
-    const snapshot = await this.cluster.refresh();
-    const counts = new Map<string, number>();
-    for (const [name, t] of snapshot.topics) if (t.errorCode === 0) counts.set(name, t.partitions.length);
-    const missing = this.subs.flatMap((s) => s.sourceTopics.filter((t) => !this.env.topology.repartitionTopics.has(t) && !counts.has(t)));
-    if (missing.length > 0) throw new Error(`MISSING_SOURCE_TOPICS: ${missing.join(', ')} not found`);
-    const widths = new Map<number, number>();
-    const resolve = this.env.resolve;
-    // Repartition topics take the width of the sub-topology writing them: resolve until nothing changes.
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const s of this.subs) {
-        const known = s.sourceTopics.map((t) => counts.get(resolve(t))).filter((n): n is number => n !== undefined);
-        if (known.length === 0) continue;
-        const w = Math.max(...known);
-        if (widths.get(s.id) !== w) {
-          widths.set(s.id, w);
-          changed = true;
-        }
-        for (const n of s.nodes) {
-          if (n.kind === 'sink' && this.env.topology.repartitionTopics.has(n.topic) && !counts.has(resolve(n.topic))) {
-            counts.set(resolve(n.topic), w);
-            await this.ensureTopic(resolve(n.topic), w, [{ name: 'retention.ms', value: '-1' }]);
-            changed = true;
-          }
-        }
-      }
-    }
-    for (const s of this.subs) {
-      const w = widths.get(s.id);
-      if (w === undefined) throw new Error(`cannot tell the partition count of sub-topology ${s.id}`);
-      for (const store of s.stores) if (this.env.topology.stores.get(store)?.logged) await this.ensureTopic(`${this.config.applicationId}-${store}-changelog`, w, [{ name: 'cleanup.policy', value: 'compact' }]);
-    }
-  }
-
-  private async ensureTopic(name: string, partitions: number, configs: { name: string; value: string }[]): Promise<void> {
-    try {
-      await createTopic(this.cluster, { name, partitions, replicationFactor: this.config.replicationFactor ?? -1, configs });
-    } catch (e) {
-      if (!(e instanceof AdminError) || e.code !== 36) throw e; // TOPIC_ALREADY_EXISTS
-    }
-  }
-
-  /** The process id kept in `<state.dir>/<application.id>/kafka-streams-process-metadata` (made on first start), as Kafka's StateDirectory. */
-  private processId(): string {
-    const dir = join(this.env.stateDir, this.config.applicationId);
-    const file = join(dir, 'kafka-streams-process-metadata');
-    try {
-      const id = (JSON.parse(readFileSync(file, 'utf8')) as { processId?: unknown }).processId;
-      if (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return id;
-    } catch {
-      // missing or unreadable: a new process id
-    }
-    const id = randomUUID();
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify({ processId: id }));
-    renameSync(`${file}.tmp`, file);
-    return id;
   }
 
   /** Tasks with a state directory on this machine (preferred by the assignor after owned tasks). */
