@@ -2,7 +2,8 @@
  * A samsa/streams application run as a child process by exactly-once-kill.test.ts (so kill -9 is
  * real): counts the records of --input per key with exactly_once_v2 and writes each running count
  * to --output (value: the count as a decimal string). Prints `running`, then one line per task
- * restored: `restored <task> <records> <ms> <standby|changelog>`; errors go to stderr.
+ * restored: `restored <task> <records> <ms> <standby|changelog>`, and `state ...` lines when its state
+ * or tasks change; errors go to stderr.
  *
  *   node dist/test/streams/eos-count-app.js --bootstrap-server H:P --input I --output O --application-id A --state-dir D
  */
@@ -43,6 +44,13 @@ const app = new KafkaStreams(builder.build(), {
 });
 await app.start();
 process.stdout.write('running\n');
+// For diagnosis when a test fails: the state and active tasks, whenever they change.
+let last = '';
+setInterval(() => {
+  const now = `${app.state} ${app.activeTasks().join(',')} processed ${app.processedRecords} aborted ${app.abortedTransactions}`;
+  if (now.split(' processed')[0] !== last.split(' processed')[0]) process.stdout.write(`state ${now}\n`);
+  last = now;
+}, 500).unref();
 const stop = (): void => {
   app.close().then(
     () => process.exit(0),
