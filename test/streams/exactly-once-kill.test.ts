@@ -151,7 +151,8 @@ test(`exactly_once_v2, two instances, ${KILLS} × kill -9 of one: the committed 
     assert.equal(got.length, RECORDS, 'one committed update per input record');
     assert.deepEqual([...seen].sort(), [...want].sort(), 'the final counts');
     for (const r of restarts) assert.ok(r.records > 0, `restart after kill ${r.kill} restored its stores from the changelogs: ${JSON.stringify(r)}`);
-    process.stdout.write(`# exactly_once_v2 kill test: ${RECORDS} records, ${KEYS} keys, ${PARTITIONS} partitions, ${KILLS} kill -9, input processed in ${processedMs} ms\n`);
+    const changelog = await readTopic('eosk-app-counts-changelog');
+    process.stdout.write(`# exactly_once_v2 kill test: ${RECORDS} records, ${KEYS} keys, ${PARTITIONS} partitions, ${KILLS} kill -9, input processed in ${processedMs} ms; the changelog holds ${changelog.length} committed records\n`);
     for (const r of restarts) process.stdout.write(`#   kill ${r.kill} at ${r.atCommitted} committed: restart restored ${r.tasks} task(s), ${r.records} changelog records in ${r.ms} ms\n`);
   } finally {
     await producer.disconnect().catch(() => undefined);
