@@ -60,77 +60,28 @@ let roundRobin = 0;
 
 /** Produces `records` to `topic`; results in the order of `records`. Throws AdminError for an unknown topic. */
 export async function produceRecords(cluster: ClusterClient, topic: string, records: readonly RecordToProduce[], opts: ProduceOptions = {}): Promise<ProducedRecord[]> {
-  const results: ProducedRecord[] = new Array<ProducedRecord>(records.length);
-  const answers = await producePartitions(cluster, topic, records, opts, (i, partition, errorMessage) => (results[i] = { partition, offset: -1n, timestamp: -1n, errorCode: 3, errorMessage }));
-  for (const a of answers) {
-    a.indexes.forEach((recordIndex, j) => {
-      results[recordIndex] = {
-        partition: a.partition,
-        offset: a.errorCode === 0 ? a.baseOffset + BigInt(j) : -1n,
-        timestamp: a.errorCode === 0 ? (a.logAppendTime >= 0n ? a.logAppendTime : (records[recordIndex]?.timestamp ?? a.now)) : -1n,
-        errorCode: a.errorCode,
-        errorMessage: a.errorCode === 0 ? null : (a.errorMessage ?? errorInfo(a.errorCode).name),
-      };
-    });
-  }
-  return results;
-}
-
-/** The outcome of one partition's batch: the first error, or the offset after its last record. */
-export interface PartitionProduced {
-  partition: number;
-  errorCode: number;
-  errorMessage: string | null;
-  /** The offset after the batch's last record (-1 when not written). */
-  endOffset: bigint;
-}
-
-/**
- * Produces `records` like produceRecords, answering per partition instead of per record (for
- * callers that only need where each partition's batch ended, e.g. a changelog writer).
- */
-export async function produceBatches(cluster: ClusterClient, topic: string, records: readonly RecordToProduce[], opts: ProduceOptions = {}): Promise<PartitionProduced[]> {
-  const bad: PartitionProduced[] = [];
-  const answers = await producePartitions(cluster, topic, records, opts, (_i, partition, errorMessage) => {
-    if (!bad.some((b) => b.partition === partition)) bad.push({ partition, errorCode: 3, errorMessage, endOffset: -1n });
-  });
-  return [...bad, ...answers.map((a) => ({ partition: a.partition, errorCode: a.errorCode, errorMessage: a.errorCode === 0 ? null : (a.errorMessage ?? errorInfo(a.errorCode).name), endOffset: a.errorCode === 0 ? a.baseOffset + BigInt(a.indexes.length) : -1n }))];
-}
-
-interface PartitionAnswer {
-  partition: number;
-  indexes: number[];
-  now: bigint;
-  errorCode: number;
-  errorMessage: string | null;
-  baseOffset: bigint;
-  logAppendTime: bigint;
-}
-
-/** Partitions the records, writes one batch per partition (in parallel) and answers per partition. */
-async function producePartitions(cluster: ClusterClient, topic: string, records: readonly RecordToProduce[], opts: ProduceOptions, badPartition: (index: number, partition: number, message: string) => void): Promise<PartitionAnswer[]> {
   const meta = await cluster.topic(topic);
   if (!meta || meta.errorCode !== 0) throw new AdminError(`topic '${topic}'`, meta?.errorCode || 3);
   const count = meta.partitions.length;
   const byPartition = new Map<number, number[]>();
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i] as RecordToProduce;
+  const results: ProducedRecord[] = new Array<ProducedRecord>(records.length);
+  records.forEach((r, i) => {
     let p: number;
     if (r.partition !== undefined) p = r.partition;
     else if (r.key !== null) p = partitionForKey(r.key, count);
     else p = roundRobin++ % count;
     if (roundRobin > 0x3fffffff) roundRobin = 0;
     if (p < 0 || p >= count) {
-      badPartition(i, p, `partition ${p} of '${topic}' does not exist`);
-      continue;
+      results[i] = { partition: p, offset: -1n, timestamp: -1n, errorCode: 3, errorMessage: `partition ${p} of '${topic}' does not exist` };
+      return;
     }
     const list = byPartition.get(p);
     if (list) list.push(i);
     else byPartition.set(p, [i]);
-  }
+  });
   const txn = opts.transaction;
   if (txn) await txn.addPartitions(topic, [...byPartition.keys()]);
-  return Promise.all(
+  await Promise.all(
     [...byPartition].map(async ([partition, indexes]) => {
       const now = BigInt(Date.now());
       const batch = encodeRecordBatch({
@@ -141,9 +92,18 @@ async function producePartitions(cluster: ClusterClient, topic: string, records:
         ...(txn ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: txn.nextSequence(topic, partition, indexes.length), isTransactional: true } : {}),
       });
       const answer = await sendBatch(cluster, topic, partition, batch, opts);
-      return { partition, indexes, now, ...answer };
+      indexes.forEach((recordIndex, j) => {
+        results[recordIndex] = {
+          partition,
+          offset: answer.errorCode === 0 ? answer.baseOffset + BigInt(j) : -1n,
+          timestamp: answer.errorCode === 0 ? (answer.logAppendTime >= 0n ? answer.logAppendTime : (records[recordIndex]?.timestamp ?? now)) : -1n,
+          errorCode: answer.errorCode,
+          errorMessage: answer.errorCode === 0 ? null : (answer.errorMessage ?? errorInfo(answer.errorCode).name),
+        };
+      });
     }),
   );
+  return results;
 }
 
 async function sendBatch(cluster: ClusterClient, topic: string, partition: number, batch: Buffer, opts: ProduceOptions): Promise<{ errorCode: number; errorMessage: string | null; baseOffset: bigint; logAppendTime: bigint }> {

@@ -25,14 +25,14 @@ import { tpKey } from '../client/admin.js';
 import { ClusterClient } from '../client/cluster-client.js';
 import { GroupConsumer } from '../client/group-consumer.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
+import { createTopic } from '../client/topic-admin.js';
 import { TransactionalProducer } from '../client/transactional-producer.js';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
-import { createInternalTopics } from './internal-topics.js';
 import { cleanUpLocalState } from './reset.js';
-import { processId } from './state-directory.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import { StandbyTask, updateStandbys } from './standby-task.js';
+import { processId } from './state-directory.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
 import type { SubTopology, Topology } from './topology.js';
 
@@ -139,29 +139,9 @@ export class KafkaStreams {
     return this.restoredTotal + [...this.tasks.values()].reduce((n, t) => n + t.restored, 0);
   }
 
-  /** Input records processed by this instance's tasks, since start. */
-  get processedRecords(): number {
-    return this.processedTotal + [...this.tasks.values()].reduce((n, t) => n + t.processed, 0);
-  }
-
   /** The ids of the tasks this instance runs. */
   activeTasks(): string[] {
     return [...this.tasks.keys()].sort();
-  }
-
-  /** The ids of the standby tasks this instance keeps. */
-  standbyTasks(): string[] {
-    return [...this.standbys.keys()].sort();
-  }
-
-  /** Where this instance's standby tasks read their changelog partitions next. */
-  standbyPositions(): { topic: string; partition: number; offset: bigint }[] {
-    return [...this.standbys.values()].flatMap((t) => t.positions());
-  }
-
-  /** Changelog records applied by standby tasks, since start. */
-  get standbyRecords(): number {
-    return this.standbyApplied + [...this.standbys.values()].reduce((n, t) => n + t.applied, 0);
   }
 
   /** Interactive query of a local store: the value of `key` in whichever local task holds it. */
@@ -182,7 +162,7 @@ export class KafkaStreams {
     if (this.stateName !== StreamsState.CREATED) throw new Error(`KafkaStreams is ${this.stateName}, not CREATED`);
     this.stateName = StreamsState.REBALANCING;
     try {
-      await createInternalTopics(this.cluster, this.subs, this.env, this.config.replicationFactor ?? -1);
+      await this.createInternalTopics();
       if (this.eos) {
         // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.
         // The process id lives in the state directory, so a restarted instance's InitProducerId aborts the open transaction its killed predecessor left.
@@ -235,10 +215,12 @@ export class KafkaStreams {
         this.config.onError?.(e);
       });
     }
+    for (const id of [...this.standbys.keys()]) await this.closeStandby(id).catch((e) => this.config.onError?.(e));
+    this.processedTotal = this.processedRecords;
     if (this.producer?.inTransaction) await this.producer.abort().catch(() => undefined);
     for (const t of this.tasks.values()) await t.close(this.eos && !clean).catch((e) => this.config.onError?.(e));
-    for (const [id, t] of [...this.tasks]) this.retire(id, t);
-    for (const id of [...this.standbys.keys()]) await this.closeStandby(id).catch((e) => this.config.onError?.(e));
+    this.restoredTotal = this.restoredRecords;
+    this.tasks.clear();
     await this.consumer?.close().catch(() => undefined);
     this.cluster.close();
     this.stateName = failed ? StreamsState.ERROR : StreamsState.NOT_RUNNING;
@@ -251,6 +233,26 @@ export class KafkaStreams {
   /** Transactions aborted since start (exactly_once_v2). */
   get abortedTransactions(): number {
     return this.aborts;
+  }
+
+  /** Input records processed by this instance's tasks, since start. */
+  get processedRecords(): number {
+    return this.processedTotal + [...this.tasks.values()].reduce((n, t) => n + t.processed, 0);
+  }
+
+  /** The ids of the standby tasks this instance keeps. */
+  standbyTasks(): string[] {
+    return [...this.standbys.keys()].sort();
+  }
+
+  /** Where this instance's standby tasks read their changelog partitions next. */
+  standbyPositions(): { topic: string; partition: number; offset: bigint }[] {
+    return [...this.standbys.values()].flatMap((t) => t.positions());
+  }
+
+  /** Changelog records applied by standby tasks, since start. */
+  get standbyRecords(): number {
+    return this.standbyApplied + [...this.standbys.values()].reduce((n, t) => n + t.applied, 0);
   }
 
   /** Kafka's cleanUp(): deletes this application's local state directory (before start() or after close()). */
@@ -288,13 +290,6 @@ export class KafkaStreams {
         this.config.onError?.(e);
       }
     }
-  }
-
-  /** Drops a task from the running set, keeping its counters in the instance's totals. */
-  private retire(id: string, t: StreamTask): void {
-    this.restoredTotal += t.restored;
-    this.processedTotal += t.processed;
-    this.tasks.delete(id);
   }
 
   private locked<T>(fn: () => Promise<T>): Promise<T> {
@@ -367,6 +362,13 @@ export class KafkaStreams {
     await t.close();
   }
 
+  /** Drops a task from the running set, keeping its counters in the instance's totals. */
+  private retire(id: string, t: StreamTask): void {
+    this.restoredTotal += t.restored;
+    this.processedTotal += t.processed;
+    this.tasks.delete(id);
+  }
+
   private produceOptions(): { transaction?: TransactionalProducer } {
     return this.producer ? { transaction: this.producer } : {};
   }
@@ -424,6 +426,49 @@ export class KafkaStreams {
       for (const c of committed) consumer.seek(c, c.offset);
       const fresh = assigned.filter((a) => !committed.some((c) => c.topic === a.topic && c.partition === a.partition));
       if (fresh.length > 0) await consumer.seekTo(fresh, 'beginning');
+    }
+  }
+
+  private async createInternalTopics(): Promise<void> {
+    const snapshot = await this.cluster.refresh();
+    const counts = new Map<string, number>();
+    for (const [name, t] of snapshot.topics) if (t.errorCode === 0) counts.set(name, t.partitions.length);
+    const missing = this.subs.flatMap((s) => s.sourceTopics.filter((t) => !this.env.topology.repartitionTopics.has(t) && !counts.has(t)));
+    if (missing.length > 0) throw new Error(`MISSING_SOURCE_TOPICS: ${missing.join(', ')} not found`);
+    const widths = new Map<number, number>();
+    const resolve = this.env.resolve;
+    // Repartition topics take the width of the sub-topology writing them: resolve until nothing changes.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const s of this.subs) {
+        const known = s.sourceTopics.map((t) => counts.get(resolve(t))).filter((n): n is number => n !== undefined);
+        if (known.length === 0) continue;
+        const w = Math.max(...known);
+        if (widths.get(s.id) !== w) {
+          widths.set(s.id, w);
+          changed = true;
+        }
+        for (const n of s.nodes) {
+          if (n.kind === 'sink' && this.env.topology.repartitionTopics.has(n.topic) && !counts.has(resolve(n.topic))) {
+            counts.set(resolve(n.topic), w);
+            await this.ensureTopic(resolve(n.topic), w, [{ name: 'retention.ms', value: '-1' }]);
+            changed = true;
+          }
+        }
+      }
+    }
+    for (const s of this.subs) {
+      const w = widths.get(s.id);
+      if (w === undefined) throw new Error(`cannot tell the partition count of sub-topology ${s.id}`);
+      for (const store of s.stores) if (this.env.topology.stores.get(store)?.logged) await this.ensureTopic(`${this.config.applicationId}-${store}-changelog`, w, [{ name: 'cleanup.policy', value: 'compact' }]);
+    }
+  }
+
+  private async ensureTopic(name: string, partitions: number, configs: { name: string; value: string }[]): Promise<void> {
+    try {
+      await createTopic(this.cluster, { name, partitions, replicationFactor: this.config.replicationFactor ?? -1, configs });
+    } catch (e) {
+      if (!(e instanceof AdminError) || e.code !== 36) throw e; // TOPIC_ALREADY_EXISTS
     }
   }
 

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { ClusterClient } from '../client/cluster-client.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
 import { fetchRound, offsetsAt } from '../client/partition-fetcher.js';
-import { produceBatches, type ProduceOptions, type RecordToProduce } from '../client/record-producer.js';
+import { produceRecords, type ProduceOptions, type RecordToProduce } from '../client/record-producer.js';
 import { AdminError, tpKey } from '../client/admin.js';
 import type { Processor, ProcessorContext, RecordSource, StreamRecord } from './processor.js';
 import { PunctuationQueue, PunctuationType, type Punctuator } from './punctuation.js';
@@ -234,9 +234,10 @@ export class StreamTask {
     const write = async (topic: string, records: RecordToProduce[]): Promise<bigint> => {
       let end = -1n;
       for (const chunk of chunks(records, 512 * 1024)) {
-        for (const r of await produceBatches(cluster, topic, chunk, produce)) {
+        const res = await produceRecords(cluster, topic, chunk, produce);
+        for (const r of res) {
           if (r.errorCode !== 0) throw new AdminError(`producing to ${topic}-${r.partition}`, r.errorCode, r.errorMessage ?? undefined);
-          if (r.endOffset > end) end = r.endOffset;
+          if (r.offset + 1n > end) end = r.offset + 1n;
         }
       }
       return end;
