@@ -119,6 +119,11 @@ export class PersistentStore implements KeyValueStore<unknown, unknown> {
     return v === null ? null : this.valueSerde.serialize(v);
   }
 
+  /** A restored changelog record (no logging). */
+  restore(key: Buffer | null, value: Buffer | null, offset: bigint): void {
+    this.restoreBatch([{ key, value, offset }]);
+  }
+
   /** Restored changelog records (no logging), written to LMDB in one transaction. */
   restoreBatch(records: readonly { key: Buffer | null; value: Buffer | null; offset: bigint }[]): void {
     if (records.length === 0) return;
