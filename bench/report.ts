@@ -9,6 +9,7 @@ import type { ClusterBenchResult, LatencyOutcome } from './cluster.js';
 import type { MetricsCostResult } from './metrics-cost.js';
 import { renderSecurity, type SecurityResult } from './security.js';
 import { renderRebalance, type RebalanceResult } from './rebalance.js';
+import { renderStreams, type StreamsBenchResult } from './streams.js';
 import type { ManyTopicsResult } from './many-topics.js';
 
 export interface Throughput {
@@ -114,6 +115,8 @@ export interface BenchResults {
   security?: SecurityResult;
   /** The rebalance section: one member joining a 10-member group, classic vs consumer protocol. */
   rebalance?: RebalanceResult;
+  /** The streams section: samsa/streams topologies against a consumer → producer loop. */
+  streams?: StreamsBenchResult;
   profiles: { workload: string; totalMs: number; top: ProfileEntry[]; byFile: ProfileEntry[] }[];
   targets: Target[];
 }
@@ -188,6 +191,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.metricsCost !== undefined) out.push(renderMetricsCost(r.metricsCost));
   if (r.security !== undefined) out.push(renderSecurity(r.security, (h, rows) => mdTable(h, rows)));
   if (r.rebalance !== undefined) out.push(renderRebalance(r.rebalance, (h, rows) => mdTable(h, rows)));
+  if (r.streams !== undefined) out.push(renderStreams(r.streams, (h, rows) => mdTable(h, rows)));
   out.push('## Start-up and memory\n');
   out.push(
     mdTable(

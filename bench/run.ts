@@ -6,7 +6,8 @@
  * Sections: disk, produce (also consume, memory under load), latency, startup, partitions, profile,
  * cluster (etcd + three brokers, RF 3, min.insync.replicas=2, 1 KiB acks=all against one broker),
  * rebalance (an 11th member joins a 10-member group: classic eager / cooperative vs KIP-848's
- * consumer protocol, bench/rebalance.ts), and partitions100k (100,000 single-partition topics created, written, restarted cleanly and after
+ * consumer protocol, bench/rebalance.ts), streams (samsa/streams stateless and count topologies
+ * against a consumer → producer loop, bench/streams.ts), and partitions100k (100,000 single-partition topics created, written, restarted cleanly and after
  * kill -9; minutes long, so only with --only partitions100k; --topics N changes the count).
  * Scale: default (2M × 100 B, 1M × 1 KiB), --quick (smoke, ~2 min), --full (5M records as in the
  * spec). SAMSA_BENCH_SCALE=quick|default|full and SAMSA_BENCH_RECORDS=N override from the
@@ -35,6 +36,7 @@ import { manyTopicsScenario } from './many-topics.js';
 import { metricsCostScenario } from './metrics-cost.js';
 import { securityScenario } from './security.js';
 import { rebalanceScenario } from './rebalance.js';
+import { streamsScenario } from './streams.js';
 import { summariseProfile } from './profile.js';
 import { seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type ScaleResult, type Target, type Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
@@ -44,7 +46,7 @@ const CLI = join(ROOT, 'dist/src/cli/samsa.js');
 const NULL_BROKER = join(ROOT, 'dist/bench/null-broker.js');
 const EXAMPLE_SRC = '/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c';
 const PARTITIONS = 6;
-const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'security', 'rebalance', 'partitions100k'] as const;
+const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'security', 'rebalance', 'streams', 'partitions100k'] as const;
 /** Sections run only when named in --only. */
 const OPT_IN_SECTIONS: readonly string[] = ['partitions100k'];
 type Section = (typeof SECTIONS)[number];
@@ -523,7 +525,7 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   // partitions100k uses only the wire client: no need for librdkafka's tool when it runs alone.
-  const needsPerf = [...sections].some((x) => !OPT_IN_SECTIONS.includes(x));
+  const needsPerf = [...sections].some((x) => !OPT_IN_SECTIONS.includes(x) && x !== 'streams');
   const { bin, version } = needsPerf ? buildRdkafkaPerf(join(ROOT, '.bench-out', 'build')) : { bin: '', version: 'not used' };
   let commit = 'unknown';
   try {
@@ -770,6 +772,17 @@ async function main(): Promise<void> {
       repeats: Math.max(3, scale.repeats),
       startBroker: async (dataDir, overrides) => startBroker('samsa', dataDir, [], overrides),
       createTopic: (port, name, partitions) => createTopic(port, name, partitions),
+    });
+  }
+
+  if (sections.has('streams')) {
+    // samsa/streams topologies against a plain consumer → producer loop on the same client (bench/streams.ts).
+    const env = process.env['SAMSA_BENCH_RECORDS'];
+    results.streams = await streamsScenario({
+      log,
+      work,
+      records: env ? Number(env) : scale.name === 'quick' ? 200_000 : scale.name === 'full' ? 2_000_000 : 1_000_000,
+      startBroker: async (dataDir, overrides) => startBroker('samsa', dataDir, [], overrides),
     });
   }
 

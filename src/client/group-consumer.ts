@@ -58,6 +58,8 @@ export interface GroupAssignor {
   /** The subscription's user data this member sends (e.g. the tasks it owns, for stickiness). */
   userData?: () => Buffer | null;
   assign(members: readonly { memberId: string; metadata: Buffer }[], topics: ReadonlyMap<string, { partitions: readonly unknown[] }>): { memberId: string; assignment: Buffer }[];
+  /** Told this member's assignment bytes after each successful SyncGroup (Kafka's onAssignment). */
+  onAssignment?: (assignment: Buffer) => void;
 }
 
 export interface PollOptions {
@@ -362,6 +364,7 @@ export class GroupConsumer {
       if (sync.errorCode !== 0) throw new AdminError(`SyncGroup for '${this.groupId}'`, sync.errorCode);
       const tps = (decodeAssignment(sync.assignment) ?? []).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
       this.setAssigned(tps);
+      this.opts.assignor?.onAssignment?.(sync.assignment);
       this.needsJoin = false;
       this.startHeartbeat();
       return;

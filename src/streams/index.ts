@@ -7,7 +7,7 @@ export { StreamsBuilder, type Consumed, type Materialized } from './builder.js';
 export { KStream, BranchedKStream, type Produced, type Grouped } from './kstream.js';
 export { KGroupedStream, TimeWindowedKStream } from './kgrouped-stream.js';
 export { KTable } from './ktable.js';
-export { KafkaStreams, StreamsState, type StreamsConfig, type StreamsStateName } from './kafka-streams.js';
+export { KafkaStreams, StreamsState, type RestoreEvent, type StreamsConfig, type StreamsStateName } from './kafka-streams.js';
 export { Topology } from './topology.js';
 export { Serdes, type Serde } from './serdes.js';
 export { TimeWindows, timeWindowedSerde, type Window, type Windowed } from './windows.js';

@@ -14,7 +14,8 @@
  * changelog records and the input offsets are committed in one transaction (TxnOffsetCommit
  * carries the group generation, fencing zombies), inputs and changelogs are read read_committed,
  * and an aborted transaction sends the tasks back to their committed state. Samsa's deviations:
- * one stream thread per instance (its transactional id takes a new process id at each start);
+ * one stream thread per instance (its transactional id `<application.id>-<process id>-1` keeps the
+ * process id of the state directory, so two instances must not share one);
  * commit.interval.ms defaults to 30,000 as Kafka's at-least-once default; no state directory lock.
  */
 import { tmpdir } from 'node:os';
@@ -26,7 +27,6 @@ import { GroupConsumer } from '../client/group-consumer.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
 import { createTopic } from '../client/topic-admin.js';
 import { TransactionalProducer } from '../client/transactional-producer.js';
-import { randomUUID } from 'node:crypto';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
 import { GlobalStateManager } from './global-state.js';
@@ -34,6 +34,8 @@ import { deserializationHandler, processingHandler, productionHandler, type Dese
 import { collectMetrics, RateSampler, toPrometheus, type StreamsMetric } from './metrics.js';
 import { cleanUpLocalState } from './reset.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
+import { StandbyTask, updateStandbys } from './standby-task.js';
+import { processId } from './state-directory.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
 import type { SubTopology, Topology } from './topology.js';
 
@@ -61,9 +63,22 @@ export interface StreamsConfig {
   heartbeatIntervalMs?: number;
   /** poll.ms (default 100). */
   pollMs?: number;
+  /** num.standby.replicas (default 0): standby tasks kept on other instances for each task. */
+  numStandbyReplicas?: number;
+  /** Told when a task's stores were restored (Kafka's StateRestoreListener.onRestoreEnd, per task). */
+  onRestored?: (e: RestoreEvent) => void;
   clientId?: string;
   /** Called with the error that moved the instance to ERROR, and with background errors. */
   onError?: (e: unknown) => void;
+}
+
+export interface RestoreEvent {
+  task: string;
+  /** Changelog records read. */
+  records: number;
+  ms: number;
+  /** The task ran here as a standby just before (only the changelogs' tail was left). */
+  wasStandby: boolean;
 }
 
 export const StreamsState = {
@@ -81,6 +96,12 @@ export class KafkaStreams {
   private readonly cluster: ClusterClient;
   private consumer: GroupConsumer | null = null;
   private readonly tasks = new Map<string, StreamTask>();
+  private readonly standbys = new Map<string, StandbyTask>();
+  /** The standby tasks of the last assignment. */
+  private assignedStandbys: string[] = [];
+  private standbyApplied = 0;
+  /** The standby tasks this instance kept before the last sync (a task among them restores only the changelogs' tail). */
+  private assignedStandbysBefore = new Set<string>();
   private readonly subs: SubTopology[];
   private readonly subOfTopic = new Map<string, number>();
   private readonly env: TaskEnv;
@@ -91,6 +112,7 @@ export class KafkaStreams {
   private lock: Promise<unknown> = Promise.resolve();
   private lastCommit = 0;
   private restoredTotal = 0;
+  private processedTotal = 0;
   private failure: unknown = null;
   private producer: TransactionalProducer | null = null;
   /** Bumped when positions are reset after an aborted transaction: records polled before are dropped. */
@@ -170,7 +192,8 @@ export class KafkaStreams {
       await this.global.start(this.cluster);
       if (this.eos) {
         // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.
-        this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${randomUUID()}-1`, 10_000);
+        // The process id lives in the state directory, so a restarted instance's InitProducerId aborts the open transaction its killed predecessor left.
+        this.producer = new TransactionalProducer(this.cluster, `${this.config.applicationId}-${processId(this.env.stateDir, this.config.applicationId)}-1`, 10_000);
         await this.producer.init();
       }
       const topics = [...this.subOfTopic.keys()];
@@ -183,7 +206,12 @@ export class KafkaStreams {
         sessionTimeoutMs: this.config.sessionTimeoutMs ?? 45_000,
         heartbeatIntervalMs: this.config.heartbeatIntervalMs ?? 3_000,
         rebalanceTimeoutMs: 60_000,
-        assignor: streamsAssignor(() => subTopics, () => ({ owned: this.activeTasks(), local: this.localStateTasks() })),
+        assignor: streamsAssignor(
+          () => subTopics,
+          () => ({ owned: this.activeTasks(), standby: this.standbyTasks(), local: this.localStateTasks() }),
+          this.config.numStandbyReplicas ?? 0,
+          (standbys) => (this.assignedStandbys = standbys),
+        ),
         onRevoke: () => this.locked(() => this.commitAll()),
         onError: (e) => this.config.onError?.(e),
       });
@@ -217,6 +245,8 @@ export class KafkaStreams {
         this.config.onError?.(e);
       });
     }
+    for (const id of [...this.standbys.keys()]) await this.closeStandby(id).catch((e) => this.config.onError?.(e));
+    this.processedTotal = this.processedRecords;
     if (this.producer?.inTransaction) await this.producer.abort().catch(() => undefined);
     for (const t of this.tasks.values()) await t.close(this.eos && !clean).catch((e) => this.config.onError?.(e));
     this.restoredTotal = this.restoredRecords;
@@ -234,6 +264,26 @@ export class KafkaStreams {
   /** Transactions aborted since start (exactly_once_v2). */
   get abortedTransactions(): number {
     return this.aborts;
+  }
+
+  /** Input records processed by this instance's tasks, since start. */
+  get processedRecords(): number {
+    return this.processedTotal + [...this.tasks.values()].reduce((n, t) => n + t.processed, 0);
+  }
+
+  /** The ids of the standby tasks this instance keeps. */
+  standbyTasks(): string[] {
+    return [...this.standbys.keys()].sort();
+  }
+
+  /** Where this instance's standby tasks read their changelog partitions next. */
+  standbyPositions(): { topic: string; partition: number; offset: bigint }[] {
+    return [...this.standbys.values()].flatMap((t) => t.positions());
+  }
+
+  /** Changelog records applied by standby tasks, since start. */
+  get standbyRecords(): number {
+    return this.standbyApplied + [...this.standbys.values()].reduce((n, t) => n + t.applied, 0);
   }
 
   /** Kafka's cleanUp(): deletes this application's local state directory (before start() or after close()). */
@@ -258,6 +308,7 @@ export class KafkaStreams {
         await this.locked(async () => {
           await this.syncTasks();
           if (epoch === this.resetEpoch) this.processAll(records);
+          if (this.standbys.size > 0) await updateStandbys(this.cluster, this.standbys.values(), this.env.isolationLevel);
           const now = Date.now();
           for (const t of this.tasks.values()) t.punctuateWallClock(now);
           const pending = [...this.tasks.values()].reduce((n, t) => n + t.pendingOutput, 0);
@@ -304,7 +355,7 @@ export class KafkaStreams {
     for (const [id, recs] of byTask) this.tasks.get(id)?.process(recs);
   }
 
-  /** Opens (and restores) the tasks of the current assignment, closes the others. */
+  /** Opens (and restores) the tasks of the current assignment, closes the others; the same for standbys. */
   private async syncTasks(): Promise<void> {
     const consumer = this.consumer as GroupConsumer;
     const wanted = new Map<string, { sub: number; partition: number }>();
@@ -312,16 +363,24 @@ export class KafkaStreams {
       const sub = this.subOfTopic.get(tp.topic);
       if (sub !== undefined) wanted.set(taskId(sub, tp.partition), { sub, partition: tp.partition });
     }
+    const standbys = new Map<string, { sub: number; partition: number }>();
+    for (const id of this.assignedStandbys) {
+      const m = /^(\d+)_(\d+)$/.exec(id);
+      const sub = Number(m?.[1]);
+      if (m && !wanted.has(id) && this.subs[sub]?.stores.some((n) => this.env.topology.stores.get(n)?.logged)) standbys.set(id, { sub, partition: Number(m[2]) });
+    }
     for (const [id, t] of [...this.tasks]) {
       if (wanted.has(id)) continue;
-      this.restoredTotal += t.restored;
-      this.tasks.delete(id);
+      this.retire(id, t);
       await t.close();
     }
+    for (const id of [...this.standbys.keys()]) if (!standbys.has(id)) await this.closeStandby(id);
     for (const [id, w] of wanted) {
       if (this.tasks.has(id)) continue;
       const sub = this.subs[w.sub] as SubTopology;
+      const wasStandby = this.assignedStandbysBefore.has(id);
       const task = new StreamTask(sub, w.partition, this.env);
+      const started = performance.now();
       try {
         await task.restore(this.cluster);
       } catch (e) {
@@ -329,8 +388,29 @@ export class KafkaStreams {
         throw e;
       }
       this.tasks.set(id, task);
+      this.config.onRestored?.({ task: id, records: task.restored, ms: performance.now() - started, wasStandby });
     }
+    for (const [id, w] of standbys) {
+      if (this.standbys.has(id)) continue;
+      this.standbys.set(id, new StandbyTask(this.subs[w.sub] as SubTopology, w.partition, this.env));
+    }
+    this.assignedStandbysBefore = new Set(this.standbys.keys());
     if (this.stateName === StreamsState.REBALANCING && consumer.generationId >= 0) this.stateName = StreamsState.RUNNING;
+  }
+
+  private async closeStandby(id: string): Promise<void> {
+    const t = this.standbys.get(id);
+    if (!t) return;
+    this.standbyApplied += t.applied;
+    this.standbys.delete(id);
+    await t.close();
+  }
+
+  /** Drops a task from the running set, keeping its counters in the instance's totals. */
+  private retire(id: string, t: StreamTask): void {
+    this.restoredTotal += t.restored;
+    this.processedTotal += t.processed;
+    this.tasks.delete(id);
   }
 
   private produceOptions(): { transaction?: TransactionalProducer } {
@@ -356,6 +436,7 @@ export class KafkaStreams {
       if (!(e instanceof AdminError) || ![22, 25, 27].includes(e.code)) throw e;
     }
     for (const t of tasks) t.writeCheckpoints();
+    for (const t of this.standbys.values()) t.writeCheckpoints();
   }
 
   /**
@@ -372,6 +453,7 @@ export class KafkaStreams {
       if (!producer.inTransaction && offsets.length === 0) return;
       await producer.sendOffsets(this.config.applicationId, offsets, { generationId: consumer.generationId, memberId: consumer.member });
       await producer.commit();
+      for (const t of this.standbys.values()) t.writeCheckpoints();
     } catch (e) {
       if (!(e instanceof AdminError)) throw e;
       this.config.onError?.(e);
@@ -380,8 +462,7 @@ export class KafkaStreams {
       if (e.code === 47 || e.code === 90 || e.code === 48) await producer.init();
       this.resetEpoch++;
       for (const [id, t] of [...this.tasks]) {
-        this.restoredTotal += t.restored;
-        this.tasks.delete(id);
+        this.retire(id, t);
         await t.close(true);
       }
       const assigned = consumer.assignment();

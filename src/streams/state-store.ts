@@ -1,8 +1,8 @@
 /**
  * A persistent key-value state store: a write cache in front of an embedded LMDB database, and
  * the store's changelog partition (`<application.id>-<store>-changelog`, compacted; partition =
- * the task's partition). Writes go to the cache; flush() sends the cache's latest value of each
- * key to the changelog, writes them to LMDB and records the changelog offset reached in a
+ * the task's partition). Writes go to the cache (values kept as put, serialized when flushed);
+ * flush() sends the cache's latest value of each key to the changelog, writes them to LMDB and records the changelog offset reached in a
  * checkpoint file beside the database.
  *
  * Kafka's rules kept (RocksDB store + caching + changelogging): a null value deletes the key and
@@ -35,10 +35,20 @@ export interface ChangelogBatch {
   records: RecordToProduce[];
 }
 
+/** A cached write: the serialized key and the value as put (serialized when flushed); null deletes. */
+interface CachedWrite {
+  key: Buffer;
+  value: unknown;
+}
+
 export class PersistentStore implements KeyValueStore<unknown, unknown> {
   private readonly db: RootDatabase<Buffer, Buffer>;
-  private readonly dirty = new Map<string, { key: Buffer; value: Buffer | null }>();
+  private dirty = new Map<string, CachedWrite>();
   private readonly checkpointFile: string;
+  /** The last key serialized (a get() followed by a put() of the same key serializes it once). */
+  private lastKey: unknown = undefined;
+  private lastKeyBytes: Buffer | null = null;
+  private lastKeyId = '';
   /** The changelog offset the database reflects (next offset to read on restore). */
   changelogOffset: bigint;
   readonly hadCheckpoint: boolean;
@@ -65,19 +75,30 @@ export class PersistentStore implements KeyValueStore<unknown, unknown> {
     this.db = open<Buffer, Buffer>({ path, keyEncoding: 'binary', encoding: 'binary', noSubdir: true });
   }
 
+  /** The serialized key and its cache id (primitive keys repeated back to back are serialized once). */
+  private keyOf(key: unknown): { bytes: Buffer | null; id: string } {
+    if (key === this.lastKey && (typeof key === 'string' || typeof key === 'number' || typeof key === 'bigint')) return { bytes: this.lastKeyBytes, id: this.lastKeyId };
+    const bytes = this.keySerde.serialize(key);
+    const id = bytes === null ? '' : bytes.toString('latin1');
+    this.lastKey = key;
+    this.lastKeyBytes = bytes;
+    this.lastKeyId = id;
+    return { bytes, id };
+  }
+
   get(key: unknown): unknown {
-    const k = this.keySerde.serialize(key);
-    if (k === null) return undefined;
-    const d = this.dirty.get(k.toString('latin1'));
-    if (d) return d.value === null ? undefined : this.valueSerde.deserialize(d.value);
-    const v = this.db.getBinary(k);
+    const { bytes, id } = this.keyOf(key);
+    if (bytes === null) return undefined;
+    const d = this.dirty.get(id) ?? this.flushingCache.get(id);
+    if (d) return d.value === null ? undefined : d.value;
+    const v = this.db.getBinary(bytes);
     return v === undefined ? undefined : this.valueSerde.deserialize(v);
   }
 
   put(key: unknown, value: unknown): void {
-    const k = this.keySerde.serialize(key);
-    if (k === null) throw new Error(`store ${this.name}: null keys are not allowed`);
-    this.dirty.set(k.toString('latin1'), { key: k, value: value === null || value === undefined ? null : this.valueSerde.serialize(value) });
+    const { bytes, id } = this.keyOf(key);
+    if (bytes === null) throw new Error(`store ${this.name}: null keys are not allowed`);
+    this.dirty.set(id, { key: bytes, value: value === undefined ? null : value });
   }
 
   delete(key: unknown): void {
@@ -87,33 +108,60 @@ export class PersistentStore implements KeyValueStore<unknown, unknown> {
   all(): { key: unknown; value: unknown }[] {
     const merged = new Map<string, { key: Buffer; value: Buffer | null }>();
     for (const { key, value } of this.db.getRange({})) merged.set(Buffer.from(key).toString('latin1'), { key: Buffer.from(key), value: Buffer.from(value) });
-    for (const [s, e] of this.dirty) merged.set(s, e);
+    for (const [s, e] of [...this.flushingCache, ...this.dirty]) merged.set(s, { key: e.key, value: this.serializeValue(e.value) });
     return [...merged.values()]
       .filter((e) => e.value !== null)
       .sort((a, b) => Buffer.compare(a.key, b.key))
       .map((e) => ({ key: this.keySerde.deserialize(e.key), value: this.valueSerde.deserialize(e.value) }));
   }
 
+  private serializeValue(v: unknown): Buffer | null {
+    return v === null ? null : this.valueSerde.serialize(v);
+  }
+
   /** A restored changelog record (no logging). */
   restore(key: Buffer | null, value: Buffer | null, offset: bigint): void {
-    if (key !== null) {
-      if (value === null) this.db.removeSync(key);
-      else this.db.putSync(key, value);
-    }
-    this.changelogOffset = offset + 1n;
+    this.restoreBatch([{ key, value, offset }]);
   }
 
-  /** The changelog records of the cached writes (to be produced before commit()). */
+  /** Restored changelog records (no logging), written to LMDB in one transaction. */
+  restoreBatch(records: readonly { key: Buffer | null; value: Buffer | null; offset: bigint }[]): void {
+    if (records.length === 0) return;
+    this.db.transactionSync(() => {
+      for (const r of records) {
+        if (r.key === null) continue;
+        if (r.value === null) this.db.removeSync(r.key);
+        else this.db.putSync(r.key, r.value);
+      }
+    });
+    this.changelogOffset = (records[records.length - 1] as { offset: bigint }).offset + 1n;
+  }
+
+  /**
+   * The cached writes, serialized, as changelog records (to be produced before flush()); the
+   * cache moves to the flush in progress, so writes made meanwhile belong to the next one.
+   */
   pending(): ChangelogBatch | null {
-    if (this.changelogTopic === null || this.dirty.size === 0) return null;
-    return { topic: this.changelogTopic, partition: this.partition, records: [...this.dirty.values()].map((e) => ({ partition: this.partition, key: e.key, value: e.value })) };
+    if (this.dirty.size === 0) return null;
+    const entries: { key: Buffer; value: Buffer | null }[] = [];
+    for (const e of this.dirty.values()) entries.push({ key: e.key, value: this.serializeValue(e.value) });
+    this.flushing = entries;
+    this.flushingCache = this.dirty;
+    this.dirty = new Map();
+    if (this.changelogTopic === null) return null;
+    return { topic: this.changelogTopic, partition: this.partition, records: entries.map((e) => ({ partition: this.partition, key: e.key, value: e.value })) };
   }
 
-  /** Writes the cache to LMDB (after its changelog records were written up to `changelogEnd`). */
+  private flushing: { key: Buffer; value: Buffer | null }[] = [];
+  /** The writes being flushed, still read by get() until they are in LMDB. */
+  private flushingCache = new Map<string, CachedWrite>();
+
+  /** Writes the entries taken by pending() to LMDB (after their changelog records were written up to `changelogEnd`). */
   async flush(changelogEnd: bigint | null): Promise<void> {
-    if (this.dirty.size > 0) {
-      const entries = [...this.dirty.values()];
-      this.dirty.clear();
+    if (this.dirty.size > 0 && this.flushing.length === 0) this.pending();
+    const entries = this.flushing;
+    this.flushing = [];
+    if (entries.length > 0) {
       await this.db.transaction(() => {
         for (const e of entries) {
           if (e.value === null) this.db.removeSync(e.key);
@@ -121,6 +169,7 @@ export class PersistentStore implements KeyValueStore<unknown, unknown> {
         }
       });
     }
+    this.flushingCache = new Map();
     if (changelogEnd !== null) this.changelogOffset = changelogEnd;
   }
 

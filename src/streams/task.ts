@@ -110,10 +110,8 @@ export class StreamTask {
         const round = await fetchRound(cluster, positions, { maxWaitMs: 500, minBytes: 1, maxBytes: 8 << 20, isolationLevel: this.env.isolationLevel });
         const e = round.errors[0];
         if (e) throw new AdminError(`restoring ${store.name} from ${topic}-${this.partition}`, e.errorCode);
-        for (const r of round.records) {
-          store.restore(r.key, r.value, r.offset);
-          this.restored++;
-        }
+        store.restoreBatch(round.records);
+        this.restored += round.records.length;
         const next = round.next.get(tpKey(topic, this.partition));
         if (next !== undefined) positions.set(tpKey(topic, this.partition), { ...tp, offset: next });
       }
@@ -124,35 +122,48 @@ export class StreamTask {
 
   /** Processes fetched records of this task's partitions: by timestamp across partitions, in offset order within one. */
   process(records: readonly FetchedRecord[]): void {
-    const queues = new Map<string, FetchedRecord[]>();
+    // A fetch round returns each partition's records as one run in offset order: one queue per run.
+    const queues: { records: FetchedRecord[]; head: number; done: { topic: string; partition: number; offset: bigint } }[] = [];
+    let q: (typeof queues)[number] | undefined;
     for (const r of records) {
-      const k = tpKey(r.topic, r.partition);
-      const done = this.consumed.get(k);
-      if (done !== undefined && r.offset < done.offset) continue;
-      const q = queues.get(k);
-      if (q) q.push(r);
-      else queues.set(k, [r]);
-    }
-    const heads = new Map<string, number>([...queues.keys()].map((k) => [k, 0]));
-    for (;;) {
-      let best: FetchedRecord | undefined;
-      let bestKey = '';
-      for (const [k, q] of queues) {
-        const r = q[heads.get(k) ?? 0];
-        if (r && (best === undefined || r.timestamp < best.timestamp)) {
-          best = r;
-          bestKey = k;
+      if (q === undefined || q.done.topic !== r.topic || q.done.partition !== r.partition) {
+        q = queues.find((x) => x.done.topic === r.topic && x.done.partition === r.partition);
+        if (q === undefined) {
+          const k = tpKey(r.topic, r.partition);
+          let done = this.consumed.get(k);
+          if (done === undefined) {
+            done = { topic: r.topic, partition: r.partition, offset: -1n };
+            this.consumed.set(k, done);
+          }
+          q = { records: [], head: 0, done };
+          queues.push(q);
         }
       }
+      if (r.offset >= q.done.offset) q.records.push(r);
+    }
+    if (queues.length === 1) {
+      const only = queues[0] as (typeof queues)[number];
+      for (const r of only.records) {
+        only.done.offset = r.offset + 1n;
+        this.processOne(r);
+      }
+      return;
+    }
+    for (;;) {
+      let best: (typeof queues)[number] | undefined;
+      for (const x of queues) {
+        const r = x.records[x.head];
+        if (r && (best === undefined || r.timestamp < (best.records[best.head] as FetchedRecord).timestamp)) best = x;
+      }
       if (best === undefined) return;
-      heads.set(bestKey, (heads.get(bestKey) ?? 0) + 1);
-      this.processOne(best);
+      const r = best.records[best.head++] as FetchedRecord;
+      best.done.offset = r.offset + 1n;
+      this.processOne(r);
     }
   }
 
   private processOne(r: FetchedRecord): void {
     const source = this.sources.get(r.topic);
-    this.consumed.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1n });
     if (!source) return;
     let key: unknown;
     let value: unknown;
@@ -168,7 +179,7 @@ export class StreamTask {
     }
     const timestamp = Number(r.timestamp);
     if (timestamp > this.streamTime) this.streamTime = timestamp;
-    this.current = { topic: r.topic, partition: r.partition, offset: r.offset };
+    this.current = r;
     this.processed++;
     this.forward(source.name, { key, value, timestamp, headers: r.headers }, undefined);
     this.current = null;
@@ -278,7 +289,7 @@ export class StreamTask {
 
   /** The offsets to commit for this task's input partitions. */
   offsets(): { topic: string; partition: number; offset: bigint }[] {
-    return [...this.consumed.values()];
+    return [...this.consumed.values()].filter((o) => o.offset >= 0n).map((o) => ({ ...o }));
   }
 
   writeCheckpoints(): void {
