@@ -34,7 +34,8 @@ function electedController(): Promise<number> {
   return until('every broker to know the same elected controller', () => {
     const ids = cluster.brokers.filter((b) => b.running !== null).map((b) => b.running?.broker.cluster?.controllerId ?? -1);
     const first = ids[0] ?? -1;
-    return first >= 0 && ids.every((id) => id === first) ? first : undefined;
+    if (first >= 0 && ids.every((id) => id === first)) return first;
+    throw new Error(`controller ids per broker: ${ids.join(', ')}`);
   }, 20_000);
 }
 

@@ -158,36 +158,79 @@ async function takeEpoch(session: EtcdSession, campaignKey: string): Promise<num
 
 /**
  * Follows who the controller is: `onChange` with its node id (undefined while there is none), at
- * once and on every change. An observer that fails (etcd3 ends it on an unrecoverable watch error,
- * e.g. under load or while etcd restarts) is made again after a short pause, so the answer never
- * stays stale. Returns a function that stops observing.
+ * once and on every change. The leader is the candidate key with the oldest create revision (the
+ * election recipe); it is read again after every change under the election prefix, with a watch
+ * opened before the first read so no change is missed. etcd3's ElectionObserver is not used: when
+ * it sees no leader and several candidates' keys arrive in one watch response, it takes the last
+ * one as the leader and keeps it until that key is deleted (seen under load: one broker named
+ * broker 2 the controller for good while the others, rightly, named broker 1). A watch that fails
+ * is opened again after a short pause, so the answer never stays stale. Returns a function that
+ * stops observing.
  */
 export async function observeController(session: EtcdSession, onChange: (nodeId: number | undefined) => void): Promise<() => Promise<void>> {
   const parse = (v: string | undefined): number | undefined => (v === undefined || !/^\d+$/.test(v) ? undefined : Number(v));
+  const candidates = session.client.namespace(session.keys.root).namespace(`election/${ELECTION}/`);
   let stopped = false;
-  let current: { cancel(): Promise<void> } | null = null;
+  let watcher: Watcher | null = null;
   let retry: NodeJS.Timeout | null = null;
+  let reported = false;
+  let last: number | undefined;
+  let reading: Promise<void> | null = null;
+  let readAgain = false;
+  const report = (id: number | undefined): void => {
+    if (reported && id === last) return;
+    reported = true;
+    last = id;
+    onChange(id);
+  };
+  const later = (fn: () => void): void => {
+    if (stopped || retry !== null) return;
+    retry = setTimeout(() => {
+      retry = null;
+      fn();
+    }, 500);
+    retry.unref();
+  };
+  // One read at a time; a change during a read asks for one more.
+  const readLeader = (): Promise<void> => {
+    if (reading !== null) {
+      readAgain = true;
+      return reading;
+    }
+    reading = (async () => {
+      do {
+        readAgain = false;
+        const oldest = await candidates.getAll().sort('Create', 'Ascend').limit(1).exec();
+        if (stopped) return;
+        report(parse(oldest.kvs[0]?.value.toString()));
+      } while (readAgain && !stopped);
+    })().finally(() => {
+      reading = null;
+    });
+    return reading;
+  };
+  const reread = (): void => void readLeader().catch(() => later(reread));
   const start = async (): Promise<void> => {
-    const observer = await session.client.namespace(session.keys.root).election(ELECTION).observe();
+    const w = await candidates.watch().prefix('').watcher();
     if (stopped) {
-      await observer.cancel().catch(() => undefined);
+      await w.cancel().catch(() => undefined);
       return;
     }
-    current = observer;
-    onChange(parse(observer.leader()));
-    observer.on('change', (v) => onChange(parse(v)));
-    observer.on('error', () => {
-      void observer.cancel().catch(() => undefined);
-      if (stopped || current !== observer) return;
-      current = null;
-      retry = setTimeout(() => void start().catch(() => undefined), 500);
-      retry.unref();
+    watcher = w;
+    w.on('data', reread);
+    w.on('error', () => {
+      void w.cancel().catch(() => undefined);
+      if (stopped || watcher !== w) return;
+      watcher = null;
+      later(restart);
     });
+    await readLeader().catch(() => later(reread));
   };
+  const restart = (): void => void start().catch(() => later(restart));
   await start();
   return async () => {
     stopped = true;
     if (retry !== null) clearTimeout(retry);
-    await current?.cancel().catch(() => undefined);
+    await watcher?.cancel().catch(() => undefined);
   };
 }
