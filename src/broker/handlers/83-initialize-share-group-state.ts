@@ -10,8 +10,6 @@
  * Samsa's deviation: sent by the share-partition leader when it finds no state (Kafka's group
  * coordinator sends it when it assigns a partition).
  */
-import { ErrorCode } from '../../common/error-codes.js';
-import { KafkaError } from '../../common/kafka-error.js';
 import {
   decodeInitializeShareGroupStateRequest,
   encodeInitializeShareGroupStateResponse,
@@ -19,6 +17,7 @@ import {
   type InitializeShareGroupStateResponseInit,
 } from '../../protocol/generated/messages/initialize-share-group-state.js';
 import type { ShareStateStore } from '../share/share-state-store.js';
+import { allSharePartitionsFailed, answerEachSharePartition, sharePartitionOk } from '../share/share-state-answers.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
 
 export function initializeShareGroupStateHandler(deps: { readonly shareState: ShareStateStore }): ApiHandler<InitializeShareGroupStateRequest, InitializeShareGroupStateResponseInit> {
@@ -31,26 +30,14 @@ export function initializeShareGroupStateHandler(deps: { readonly shareState: Sh
     encode: encodeInitializeShareGroupStateResponse,
     async handle(_ctx, req) {
       return {
-        results: await Promise.all(
-          req.topics.map(async (t) => ({
-            topicId: t.topicId,
-            partitions: await Promise.all(
-              t.partitions.map(async (p) => {
-                try {
-                  await deps.shareState.initialize({ groupId: req.groupId, topicId: t.topicId, partition: p.partition }, p.stateEpoch, Number(p.startOffset));
-                  return { partition: p.partition, errorCode: ErrorCode.NONE, errorMessage: null };
-                } catch (e) {
-                  if (!(e instanceof KafkaError)) throw e;
-                  return { partition: p.partition, errorCode: e.code, errorMessage: e.message || null };
-                }
-              }),
-            ),
-          })),
-        ),
+        results: await answerEachSharePartition(req.groupId, req.topics, {}, async (key, p) => {
+          await deps.shareState.initialize(key, p.stateEpoch, Number(p.startOffset));
+          return sharePartitionOk(p.partition);
+        }),
       };
     },
     errorResponse(req, errorCode) {
-      return { results: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, errorMessage: null })) })) };
+      return { results: allSharePartitionsFailed(req.topics, errorCode, {}) };
     },
   });
 }

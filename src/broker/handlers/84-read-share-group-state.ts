@@ -7,8 +7,6 @@
  * (a leader epoch older than the stored one); a newer leader epoch is recorded before answering.
  * Authorized as Kafka does: CLUSTER_ACTION on the cluster (gate/share-access-rules.ts).
  */
-import { ErrorCode } from '../../common/error-codes.js';
-import { KafkaError } from '../../common/kafka-error.js';
 import {
   decodeReadShareGroupStateRequest,
   encodeReadShareGroupStateResponse,
@@ -16,7 +14,11 @@ import {
   type ReadShareGroupStateResponseInit,
 } from '../../protocol/generated/messages/read-share-group-state.js';
 import type { ShareStateStore } from '../share/share-state-store.js';
+import { allSharePartitionsFailed, answerEachSharePartition, sharePartitionOk } from '../share/share-state-answers.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
+
+/** The other fields of a share-partition whose read failed. */
+const NOT_READ = { stateEpoch: 0, startOffset: -1n, stateBatches: [] } as const;
 
 export function readShareGroupStateHandler(deps: { readonly shareState: ShareStateStore }): ApiHandler<ReadShareGroupStateRequest, ReadShareGroupStateResponseInit> {
   return defineHandler<ReadShareGroupStateRequest, ReadShareGroupStateResponseInit>({
@@ -28,34 +30,19 @@ export function readShareGroupStateHandler(deps: { readonly shareState: ShareSta
     encode: encodeReadShareGroupStateResponse,
     async handle(_ctx, req) {
       return {
-        results: await Promise.all(
-          req.topics.map(async (t) => ({
-            topicId: t.topicId,
-            partitions: await Promise.all(
-              t.partitions.map(async (p) => {
-                try {
-                  const key = { groupId: req.groupId, topicId: t.topicId, partition: p.partition };
-                  const s = await deps.shareState.readForLeader(key, p.leaderEpoch);
-                  return {
-                    partition: p.partition,
-                    errorCode: ErrorCode.NONE,
-                    errorMessage: null,
-                    stateEpoch: deps.shareState.readSummary(key, -1)?.stateEpoch ?? 0,
-                    startOffset: s === undefined ? -1n : BigInt(s.startOffset),
-                    stateBatches: (s?.batches ?? []).map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
-                  };
-                } catch (e) {
-                  if (!(e instanceof KafkaError)) throw e;
-                  return { partition: p.partition, errorCode: e.code, errorMessage: e.message || null, stateEpoch: 0, startOffset: -1n, stateBatches: [] };
-                }
-              }),
-            ),
-          })),
-        ),
+        results: await answerEachSharePartition(req.groupId, req.topics, NOT_READ, async (key, p) => {
+          const s = await deps.shareState.readForLeader(key, p.leaderEpoch);
+          return {
+            ...sharePartitionOk(p.partition),
+            stateEpoch: deps.shareState.readSummary(key, -1)?.stateEpoch ?? 0,
+            startOffset: s === undefined ? -1n : BigInt(s.startOffset),
+            stateBatches: (s?.batches ?? []).map((b) => ({ firstOffset: BigInt(b.firstOffset), lastOffset: BigInt(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount })),
+          };
+        }),
       };
     },
     errorResponse(req, errorCode) {
-      return { results: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, errorMessage: null, stateEpoch: 0, startOffset: -1n, stateBatches: [] })) })) };
+      return { results: allSharePartitionsFailed(req.topics, errorCode, NOT_READ) };
     },
   });
 }

@@ -8,8 +8,6 @@
  * snapshot (start offset -1, "not written", keeps the stored start offset).
  * Authorized as Kafka does: CLUSTER_ACTION on the cluster (gate/share-access-rules.ts).
  */
-import { ErrorCode } from '../../common/error-codes.js';
-import { KafkaError } from '../../common/kafka-error.js';
 import {
   decodeWriteShareGroupStateRequest,
   encodeWriteShareGroupStateResponse,
@@ -17,6 +15,7 @@ import {
   type WriteShareGroupStateResponseInit,
 } from '../../protocol/generated/messages/write-share-group-state.js';
 import type { ShareStateStore } from '../share/share-state-store.js';
+import { allSharePartitionsFailed, answerEachSharePartition, sharePartitionOk } from '../share/share-state-answers.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
 
 export function writeShareGroupStateHandler(deps: { readonly shareState: ShareStateStore }): ApiHandler<WriteShareGroupStateRequest, WriteShareGroupStateResponseInit> {
@@ -30,28 +29,15 @@ export function writeShareGroupStateHandler(deps: { readonly shareState: ShareSt
     async handle(_ctx, req) {
       const store = deps.shareState;
       return {
-        results: await Promise.all(
-          req.topics.map(async (t) => ({
-            topicId: t.topicId,
-            partitions: await Promise.all(
-              t.partitions.map(async (p) => {
-                const key = { groupId: req.groupId, topicId: t.topicId, partition: p.partition };
-                try {
-                  const batches = p.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount }));
-                  await store.write(key, () => ({ startOffset: p.startOffset >= 0n ? Number(p.startOffset) : (store.read(key)?.startOffset ?? 0), batches }), p.leaderEpoch);
-                  return { partition: p.partition, errorCode: ErrorCode.NONE, errorMessage: null };
-                } catch (e) {
-                  if (!(e instanceof KafkaError)) throw e;
-                  return { partition: p.partition, errorCode: e.code, errorMessage: e.message || null };
-                }
-              }),
-            ),
-          })),
-        ),
+        results: await answerEachSharePartition(req.groupId, req.topics, {}, async (key, p) => {
+          const batches = p.stateBatches.map((b) => ({ firstOffset: Number(b.firstOffset), lastOffset: Number(b.lastOffset), deliveryState: b.deliveryState, deliveryCount: b.deliveryCount }));
+          await store.write(key, () => ({ startOffset: p.startOffset >= 0n ? Number(p.startOffset) : (store.read(key)?.startOffset ?? 0), batches }), p.leaderEpoch);
+          return sharePartitionOk(p.partition);
+        }),
       };
     },
     errorResponse(req, errorCode) {
-      return { results: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, errorMessage: null })) })) };
+      return { results: allSharePartitionsFailed(req.topics, errorCode, {}) };
     },
   });
 }

@@ -7,8 +7,6 @@
  * (this broker does not lead the key's `__share_group_state` partition) and what the append
  * reports. Authorized as Kafka does: CLUSTER_ACTION on the cluster (gate/share-access-rules.ts).
  */
-import { ErrorCode } from '../../common/error-codes.js';
-import { KafkaError } from '../../common/kafka-error.js';
 import {
   decodeDeleteShareGroupStateRequest,
   encodeDeleteShareGroupStateResponse,
@@ -16,6 +14,7 @@ import {
   type DeleteShareGroupStateResponseInit,
 } from '../../protocol/generated/messages/delete-share-group-state.js';
 import type { ShareStateStore } from '../share/share-state-store.js';
+import { allSharePartitionsFailed, answerEachSharePartition, sharePartitionOk } from '../share/share-state-answers.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
 
 export function deleteShareGroupStateHandler(deps: { readonly shareState: ShareStateStore }): ApiHandler<DeleteShareGroupStateRequest, DeleteShareGroupStateResponseInit> {
@@ -28,26 +27,14 @@ export function deleteShareGroupStateHandler(deps: { readonly shareState: ShareS
     encode: encodeDeleteShareGroupStateResponse,
     async handle(_ctx, req) {
       return {
-        results: await Promise.all(
-          req.topics.map(async (t) => ({
-            topicId: t.topicId,
-            partitions: await Promise.all(
-              t.partitions.map(async (p) => {
-                try {
-                  await deps.shareState.deleteState({ groupId: req.groupId, topicId: t.topicId, partition: p.partition });
-                  return { partition: p.partition, errorCode: ErrorCode.NONE, errorMessage: null };
-                } catch (e) {
-                  if (!(e instanceof KafkaError)) throw e;
-                  return { partition: p.partition, errorCode: e.code, errorMessage: e.message || null };
-                }
-              }),
-            ),
-          })),
-        ),
+        results: await answerEachSharePartition(req.groupId, req.topics, {}, async (key, p) => {
+          await deps.shareState.deleteState(key);
+          return sharePartitionOk(p.partition);
+        }),
       };
     },
     errorResponse(req, errorCode) {
-      return { results: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, errorMessage: null })) })) };
+      return { results: allSharePartitionsFailed(req.topics, errorCode, {}) };
     },
   });
 }

@@ -8,8 +8,6 @@
  * checked); unlike ReadShareGroupState it records nothing. Authorized as Kafka does:
  * CLUSTER_ACTION on the cluster (gate/share-access-rules.ts).
  */
-import { ErrorCode } from '../../common/error-codes.js';
-import { KafkaError } from '../../common/kafka-error.js';
 import {
   decodeReadShareGroupStateSummaryRequest,
   encodeReadShareGroupStateSummaryResponse,
@@ -17,7 +15,11 @@ import {
   type ReadShareGroupStateSummaryResponseInit,
 } from '../../protocol/generated/messages/read-share-group-state-summary.js';
 import type { ShareStateStore } from '../share/share-state-store.js';
+import { allSharePartitionsFailed, answerEachSharePartition, sharePartitionOk } from '../share/share-state-answers.js';
 import { defineHandler, type ApiHandler } from '../handler.js';
+
+/** The other fields of a share-partition without a summary. */
+const NO_SUMMARY = { stateEpoch: -1, startOffset: -1n } as const;
 
 export function readShareGroupStateSummaryHandler(deps: { readonly shareState: ShareStateStore }): ApiHandler<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponseInit> {
   return defineHandler<ReadShareGroupStateSummaryRequest, ReadShareGroupStateSummaryResponseInit>({
@@ -27,24 +29,16 @@ export function readShareGroupStateSummaryHandler(deps: { readonly shareState: S
     maxVersion: 0,
     decode: decodeReadShareGroupStateSummaryRequest,
     encode: encodeReadShareGroupStateSummaryResponse,
-    handle(_ctx, req) {
+    async handle(_ctx, req) {
       return {
-        results: req.topics.map((t) => ({
-          topicId: t.topicId,
-          partitions: t.partitions.map((p) => {
-            try {
-              const s = deps.shareState.readSummary({ groupId: req.groupId, topicId: t.topicId, partition: p.partition }, p.leaderEpoch);
-              return { partition: p.partition, errorCode: ErrorCode.NONE, errorMessage: null, stateEpoch: s?.stateEpoch ?? -1, startOffset: BigInt(s?.startOffset ?? -1) };
-            } catch (e) {
-              if (!(e instanceof KafkaError)) throw e;
-              return { partition: p.partition, errorCode: e.code, errorMessage: e.message || null, stateEpoch: -1, startOffset: -1n };
-            }
-          }),
-        })),
+        results: await answerEachSharePartition(req.groupId, req.topics, NO_SUMMARY, (key, p) => {
+          const s = deps.shareState.readSummary(key, p.leaderEpoch);
+          return { ...sharePartitionOk(p.partition), stateEpoch: s?.stateEpoch ?? -1, startOffset: BigInt(s?.startOffset ?? -1) };
+        }),
       };
     },
     errorResponse(req, errorCode) {
-      return { results: req.topics.map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode, errorMessage: null, stateEpoch: -1, startOffset: -1n })) })) };
+      return { results: allSharePartitionsFailed(req.topics, errorCode, NO_SUMMARY) };
     },
   });
 }
