@@ -24,9 +24,11 @@
  * DeleteGroups deletes an Empty share group: the state of its share-partitions at their share
  * coordinators (DeleteShareGroupState), then its records (tombstones).
  *
- * Samsa's deviations: a share group id does not block a classic or consumer group of the same id
- * from being created; a group with persisted share-partition state but no records here is listed
- * Empty.
+ * One group type per id, as Kafka: a share group's id is refused by the classic and consumer
+ * group APIs (GroupCoordinator.isShareGroup), and ShareGroupHeartbeat refuses a classic or consumer
+ * group's id. Samsa's deviations: in a cluster, a share group and a consumer group created for the
+ * same id at the same instant can both be created; a group with persisted share-partition state
+ * but no records here is listed Empty.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
