@@ -10,13 +10,13 @@
  */
 import { ApiKey } from '../protocol/generated/api-keys.js';
 import type { WriteTxnMarkersResponse } from '../protocol/generated/messages/write-txn-markers.js';
-import { ProtocolClient } from '../client/protocol-client.js';
 import type { ClientSecurity } from '../client/client-security.js';
 import { ErrorCode } from '../common/error-codes.js';
 import type { Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { MarkerRouting, TxnMarker } from '../txn/markers.js';
+import { PeerConnections } from './peer-connections.js';
 import type { ReplicaManager } from './replica-manager.js';
 
 const WRITE_TXN_MARKERS_VERSION = 1;
@@ -37,10 +37,19 @@ export interface TxnMarkerRoutingDeps {
 }
 
 export class TxnMarkerRouting implements MarkerRouting {
-  private readonly clients = new Map<number, Promise<ProtocolClient>>();
-  private closed = false;
+  private readonly peers: PeerConnections;
 
-  constructor(private readonly deps: TxnMarkerRoutingDeps) {}
+  constructor(private readonly deps: TxnMarkerRoutingDeps) {
+    this.peers = new PeerConnections({
+      metadata: deps.metadata,
+      listenerName: deps.listenerName,
+      clientId: `samsa-txn-markers-${deps.localId}`,
+      requestTimeoutMs: deps.requestTimeoutMs,
+      security: deps.security,
+      unregistered: (brokerId) => new Error(`broker ${brokerId} is not registered`),
+      closedError: () => new Error('the marker channel is closed'),
+    });
+  }
 
   leaderOf(topic: string, partition: number): 'local' | number | null {
     const meta = this.deps.metadata.image().topic(topic)?.partitions[partition];
@@ -51,14 +60,14 @@ export class TxnMarkerRouting implements MarkerRouting {
   }
 
   async send(brokerId: number, topic: string, partition: number, marker: TxnMarker): Promise<number> {
-    const client = await this.client(brokerId);
+    const client = await this.peers.get(brokerId);
     try {
       const r = await client.request<WriteTxnMarkersResponse>(ApiKey.WriteTxnMarkers, WRITE_TXN_MARKERS_VERSION, {
         markers: [{ producerId: marker.producerId, producerEpoch: marker.producerEpoch, transactionResult: marker.commit, topics: [{ name: topic, partitionIndexes: [partition] }], coordinatorEpoch: marker.coordinatorEpoch }],
       });
       return r.markers[0]?.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
     } catch (e) {
-      this.drop(brokerId, client);
+      this.peers.drop(brokerId, client);
       throw e;
     }
   }
@@ -69,35 +78,6 @@ export class TxnMarkerRouting implements MarkerRouting {
 
   /** Closes every connection; later sends fail. */
   close(): void {
-    this.closed = true;
-    for (const c of this.clients.values()) void c.then((x) => x.close(), () => undefined);
-    this.clients.clear();
-  }
-
-  private client(brokerId: number): Promise<ProtocolClient> {
-    if (this.closed) return Promise.reject(new Error('the marker channel is closed'));
-    const existing = this.clients.get(brokerId);
-    if (existing !== undefined) return existing;
-    const b = this.deps.metadata.image().broker(brokerId);
-    const e = b?.endpoints.find((x) => x.listenerName === this.deps.listenerName) ?? b?.endpoints[0];
-    if (e === undefined) return Promise.reject(new Error(`broker ${brokerId} is not registered`));
-    const connecting = ProtocolClient.connect({ host: e.host, port: e.port, clientId: `samsa-txn-markers-${this.deps.localId}`, requestTimeoutMs: this.deps.requestTimeoutMs, ...(this.deps.security !== undefined ? { security: this.deps.security } : {}) });
-    this.clients.set(brokerId, connecting);
-    connecting.then(
-      (c) => void c.whenClosed().then(() => this.drop(brokerId, c)),
-      () => {
-        if (this.clients.get(brokerId) === connecting) this.clients.delete(brokerId);
-      },
-    );
-    return connecting;
-  }
-
-  private drop(brokerId: number, client: ProtocolClient): void {
-    const current = this.clients.get(brokerId);
-    if (current === undefined) return;
-    void current.then((c) => {
-      if (c === client && this.clients.get(brokerId) === current) this.clients.delete(brokerId);
-    }, () => undefined);
-    client.close();
+    this.peers.close();
   }
 }

@@ -21,7 +21,6 @@
  * without state on its first use (Kafka's group coordinator does on assignment); one request per
  * share-partition.
  */
-import { ProtocolClient } from '../../client/protocol-client.js';
 import type { ClientSecurity } from '../../client/client-security.js';
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
@@ -31,6 +30,7 @@ import type { MetadataStore } from '../../metadata/store.js';
 import { ApiKey } from '../../protocol/generated/api-keys.js';
 import type { ReadShareGroupStateResponse } from '../../protocol/generated/messages/read-share-group-state.js';
 import type { WriteShareGroupStateResponse } from '../../protocol/generated/messages/write-share-group-state.js';
+import { PeerConnections } from '../peer-connections.js';
 import type { PersistedShareState } from './share-partition.js';
 import { SHARE_STATE_TOPIC, type ShareStateKey, type ShareStateStore } from './share-state-store.js';
 
@@ -65,10 +65,19 @@ const RETRIED: ReadonlySet<number> = new Set([ErrorCode.NOT_COORDINATOR, ErrorCo
 class NoCoordinator extends Error {}
 
 export class RoutedSharePersister implements SharePersister {
-  private readonly clients = new Map<number, Promise<ProtocolClient>>();
-  private closed = false;
+  private readonly peers: PeerConnections;
 
-  constructor(private readonly deps: PersisterDeps) {}
+  constructor(private readonly deps: PersisterDeps) {
+    this.peers = new PeerConnections({
+      metadata: deps.metadata,
+      listenerName: deps.listenerName,
+      clientId: `samsa-share-persister-${deps.localId}`,
+      requestTimeoutMs: deps.requestTimeoutMs,
+      security: deps.security,
+      unregistered: (brokerId) => new NoCoordinator(`broker ${brokerId} is not registered`),
+      closedError: () => new Error('the share persister is closed'),
+    });
+  }
 
   read(key: ShareStateKey, leaderEpoch: number): Promise<PersistedShareState | undefined> {
     return this.retry(`reading the share state of ${describe(key)}`, key, async (where) => {
@@ -126,9 +135,7 @@ export class RoutedSharePersister implements SharePersister {
   }
 
   close(): void {
-    this.closed = true;
-    for (const c of this.clients.values()) void c.then((x) => x.close(), () => undefined);
-    this.clients.clear();
+    this.peers.close();
   }
 
   // ------------------------------------------------------------------------------ internals
@@ -142,7 +149,7 @@ export class RoutedSharePersister implements SharePersister {
         return await attempt(this.coordinatorOf(key));
       } catch (e) {
         const retriable = !(e instanceof KafkaError) || RETRIED.has(e.code);
-        if (this.closed || !retriable || this.deps.scheduler.now() >= deadline) {
+        if (this.peers.isClosed || !retriable || this.deps.scheduler.now() >= deadline) {
           if (e instanceof KafkaError) throw e;
           throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
@@ -164,40 +171,13 @@ export class RoutedSharePersister implements SharePersister {
   }
 
   private async request<T>(brokerId: number, apiKey: number, body: unknown): Promise<T> {
-    const client = await this.client(brokerId);
+    const client = await this.peers.get(brokerId);
     try {
       return await client.request<T>(apiKey, 0, body);
     } catch (e) {
-      this.drop(brokerId, client);
+      this.peers.drop(brokerId, client);
       throw e;
     }
-  }
-
-  private client(brokerId: number): Promise<ProtocolClient> {
-    if (this.closed) return Promise.reject(new Error('the share persister is closed'));
-    const existing = this.clients.get(brokerId);
-    if (existing !== undefined) return existing;
-    const b = this.deps.metadata.image().broker(brokerId);
-    const e = b?.endpoints.find((x) => x.listenerName === this.deps.listenerName) ?? b?.endpoints[0];
-    if (e === undefined) return Promise.reject(new NoCoordinator(`broker ${brokerId} is not registered`));
-    const connecting = ProtocolClient.connect({ host: e.host, port: e.port, clientId: `samsa-share-persister-${this.deps.localId}`, requestTimeoutMs: this.deps.requestTimeoutMs, ...(this.deps.security !== undefined ? { security: this.deps.security } : {}) });
-    this.clients.set(brokerId, connecting);
-    connecting.then(
-      (c) => void c.whenClosed().then(() => this.drop(brokerId, c)),
-      () => {
-        if (this.clients.get(brokerId) === connecting) this.clients.delete(brokerId);
-      },
-    );
-    return connecting;
-  }
-
-  private drop(brokerId: number, client: ProtocolClient): void {
-    const current = this.clients.get(brokerId);
-    if (current === undefined) return;
-    void current.then((c) => {
-      if (c === client && this.clients.get(brokerId) === current) this.clients.delete(brokerId);
-    }, () => undefined);
-    client.close();
   }
 }
 
