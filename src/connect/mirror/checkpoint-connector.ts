@@ -23,7 +23,7 @@ import { ensureTopic } from '../topics.js';
 import { encodeCheckpoint, type Checkpoint } from './formats.js';
 import { OffsetSyncStore } from './offset-sync-store.js';
 import { DEFAULTS, nameFilter, shouldReplicateTopic } from './policy.js';
-import { atMost, boolSetting, clusterClient, intSetting, mirrorSettings, Outage, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
+import { atMost, boolSetting, CLUSTERS_CONFIG, clusterClient, intSetting, mirrorSettings, Outage, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
 
 /** Protocol types of groups whose offsets are consumer offsets ("" for a group that only has commits). */
 const CONSUMER_PROTOCOLS = new Set(['consumer', '']);
@@ -184,10 +184,7 @@ export const mirrorCheckpointConnector: ConnectorPlugin = {
   type: 'source',
   version: '1.0.0',
   config: [
-    { name: 'source.cluster.alias', type: 'STRING', required: false, defaultValue: 'source', documentation: 'Alias of the source cluster' },
-    { name: 'target.cluster.alias', type: 'STRING', required: false, defaultValue: 'target', documentation: 'Alias of the target cluster' },
-    { name: 'source.cluster.bootstrap.servers', type: 'LIST', required: true, documentation: 'Brokers of the source cluster' },
-    { name: 'target.cluster.bootstrap.servers', type: 'LIST', required: true, documentation: 'Brokers of the target cluster' },
+    ...CLUSTERS_CONFIG,
     { name: 'groups', type: 'LIST', required: false, defaultValue: DEFAULTS.groups, documentation: 'Consumer groups to checkpoint (regexes)' },
     { name: 'groups.exclude', type: 'LIST', required: false, defaultValue: DEFAULTS['groups.exclude'], documentation: 'Consumer groups not to checkpoint (regexes)' },
     { name: 'emit.checkpoints.interval.seconds', type: 'LONG', required: false, defaultValue: '60', documentation: 'How often to write checkpoints' },

@@ -12,7 +12,7 @@ import type { ConnectorPlugin, ConnectRecord, SourceTask, TaskConfig } from '../
 import { ensureTopic } from '../topics.js';
 import { encodeHeartbeat } from './formats.js';
 import { HEARTBEATS_TOPIC } from './policy.js';
-import { boolSetting, clusterClient, intSetting, mirrorSettings, secondsSetting, sleep, type MirrorSettings } from './settings.js';
+import { ALIAS_CONFIG, boolSetting, clusterClient, intSetting, mirrorSettings, secondsSetting, sleep, type MirrorSettings } from './settings.js';
 
 class MirrorHeartbeatTask implements SourceTask {
   private s!: MirrorSettings;
@@ -62,8 +62,7 @@ export const mirrorHeartbeatConnector: ConnectorPlugin = {
   type: 'source',
   version: '1.0.0',
   config: [
-    { name: 'source.cluster.alias', type: 'STRING', required: false, defaultValue: 'source', documentation: 'Alias of the source cluster' },
-    { name: 'target.cluster.alias', type: 'STRING', required: false, defaultValue: 'target', documentation: 'Alias of the target cluster' },
+    ...ALIAS_CONFIG,
     { name: 'emit.heartbeats.interval.seconds', type: 'LONG', required: false, defaultValue: '1', documentation: 'How often to write a heartbeat' },
     { name: 'emit.heartbeats.enabled', type: 'BOOLEAN', required: false, defaultValue: 'true', documentation: 'Whether to write heartbeats' },
   ],

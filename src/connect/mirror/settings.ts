@@ -11,8 +11,21 @@
  * (`task.index` of `task.count`, set by taskConfigs): the same split, found by the tasks.
  */
 import { ClusterClient } from '../../client/cluster-client.js';
-import { ConfigError, type TaskConfig } from '../api.js';
+import { ConfigError, type ConfigDef, type TaskConfig } from '../api.js';
 import { replicationPolicy, type ReplicationPolicy } from './policy.js';
+
+/** The cluster aliases every mirror connector takes. */
+export const ALIAS_CONFIG: readonly ConfigDef[] = [
+  { name: 'source.cluster.alias', type: 'STRING', required: false, defaultValue: 'source', documentation: 'Alias of the source cluster' },
+  { name: 'target.cluster.alias', type: 'STRING', required: false, defaultValue: 'target', documentation: 'Alias of the target cluster' },
+];
+
+/** The two clusters' bootstrap servers (the connectors that read or write both clusters). */
+export const CLUSTERS_CONFIG: readonly ConfigDef[] = [
+  ...ALIAS_CONFIG,
+  { name: 'source.cluster.bootstrap.servers', type: 'LIST', required: true, documentation: 'Brokers of the source cluster' },
+  { name: 'target.cluster.bootstrap.servers', type: 'LIST', required: true, documentation: 'Brokers of the target cluster' },
+];
 
 export interface MirrorSettings {
   source: string;

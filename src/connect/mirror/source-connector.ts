@@ -27,7 +27,7 @@ import type { ConnectorPlugin, ConnectRecord, JsonObject, SourceTask, TaskConfig
 import { ensureTopic } from '../topics.js';
 import { encodeOffsetSync, type OffsetSync } from './formats.js';
 import { DEFAULTS, nameFilter, regexList, shouldReplicateTopic } from './policy.js';
-import { boolSetting, clusterClient, intSetting, mirrorSettings, Outage, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
+import { boolSetting, CLUSTERS_CONFIG, clusterClient, intSetting, mirrorSettings, Outage, owns, secondsSetting, sleep, splitTasks, type MirrorSettings } from './settings.js';
 
 const OFFSET_OUT_OF_RANGE = 1;
 const INVALID_PARTITIONS = 37;
@@ -239,10 +239,7 @@ export const mirrorSourceConnector: ConnectorPlugin = {
   type: 'source',
   version: '1.0.0',
   config: [
-    { name: 'source.cluster.alias', type: 'STRING', required: false, defaultValue: 'source', documentation: 'Alias of the source cluster' },
-    { name: 'target.cluster.alias', type: 'STRING', required: false, defaultValue: 'target', documentation: 'Alias of the target cluster' },
-    { name: 'source.cluster.bootstrap.servers', type: 'LIST', required: true, documentation: 'Brokers of the source cluster' },
-    { name: 'target.cluster.bootstrap.servers', type: 'LIST', required: true, documentation: 'Brokers of the target cluster' },
+    ...CLUSTERS_CONFIG,
     { name: 'topics', type: 'LIST', required: false, defaultValue: DEFAULTS.topics, documentation: 'Topics to replicate (regexes)' },
     { name: 'topics.exclude', type: 'LIST', required: false, defaultValue: DEFAULTS['topics.exclude'], documentation: 'Topics not to replicate (regexes)' },
     { name: 'replication.factor', type: 'INT', required: false, defaultValue: '2', documentation: 'Replication factor of new target topics' },
