@@ -27,8 +27,18 @@ export interface SecurityRow {
   consumeRatio: number | null;
 }
 
+export interface SecurityRun {
+  workload: string;
+  protocol: BenchProtocol;
+  run: number;
+  produce: Throughput;
+  consume: Throughput;
+}
+
 export interface SecurityResult {
   rows: SecurityRow[];
+  /** Every run (the rows keep each protocol's best; the targets use run pairs). */
+  runs?: SecurityRun[];
   error?: string;
 }
 
@@ -84,6 +94,7 @@ export async function securityScenario(d: SecurityDeps): Promise<SecurityResult>
     'listener.name.sasl_ssl.plain.sasl.jaas.config': JAAS,
   });
   const rows: SecurityRow[] = [];
+  const runs: SecurityRun[] = [];
   try {
     // Warm-up, not counted: each listener's code path compiled before the first measured run.
     const first = d.workloads[0];
@@ -109,6 +120,7 @@ export async function securityScenario(d: SecurityDeps): Promise<SecurityResult>
           const produced = await d.produce(ports[p], topic, w.size, w.records, w.acks, extra);
           const consumed = await d.consume(ports[p], topic, produced.records, extra);
           d.log(`  ${p}: produce ${Math.round(produced.recordsPerSec)} rec/s ${produced.mbPerSec.toFixed(1)} MB/s, consume ${Math.round(consumed.recordsPerSec)} rec/s${produced.error ? ` (${produced.error})` : ''}${consumed.error ? ` (${consumed.error})` : ''}`);
+          runs.push({ workload: w.name, protocol: p, run: rep + 1, produce: produced, consume: consumed });
           const prev = best.get(p);
           best.set(p, { p: better(prev?.p ?? null, produced), c: better(prev?.c ?? null, consumed) });
         }
@@ -122,11 +134,11 @@ export async function securityScenario(d: SecurityDeps): Promise<SecurityResult>
       }
     }
   } catch (e) {
-    return { rows, error: e instanceof Error ? e.message : String(e) };
+    return { rows, runs, error: e instanceof Error ? e.message : String(e) };
   } finally {
     await broker.stop();
   }
-  return { rows };
+  return { rows, runs };
 }
 
 /** The report's section. */
