@@ -3,7 +3,7 @@
  * section, whose percentiles a loaded 2-core machine moves by orders of magnitude; CPU and
  * allocation per request it moves much less).
  *
- *   node dist/bench/request-cost.js [--baseline DIR] [--rounds N] [--rate R] [--seconds S] [--alloc]
+ *   node dist/bench/request-cost.js [--baseline DIR] [--rounds N] [--rate R] [--seconds S] [--alloc [--top N]]
  *
  * Per build and round, in a fresh process: one in-process broker (the build's dist/src/index.js,
  * metrics.listeners on a free port, 6 partitions), a consumer (`rdkafka_performance -C`, built by
@@ -11,7 +11,8 @@
  * the latency section) for S seconds. Reported per request (Produce + Fetch, counted from the
  * broker's own kafka_network_requestmetrics_requests_total): the process's CPU (user, system) and,
  * with `--alloc`, the JavaScript heap allocated (the inspector's sampling heap profiler with
- * collected objects included, so garbage counts). With `--baseline DIR` (a checkout of another
+ * collected objects included, so garbage counts; `--top N` lists the N functions allocating most,
+ * bytes per request each). With `--baseline DIR` (a checkout of another
  * commit, built with `tsc`, rdkafka_performance taken from this one) builds alternate round by
  * round; medians and ranges at the end.
  */
@@ -38,6 +39,8 @@ interface Cost {
   systemUs: number;
   /** KB of JavaScript heap per request (--alloc), else null. */
   allocKb: number | null;
+  /** With --alloc --top N: the N functions allocating most, bytes per request each. */
+  topAlloc?: { fn: string; bytes: number }[];
 }
 
 interface EmbeddedBroker {
@@ -57,12 +60,29 @@ async function requestCounts(url: string): Promise<Record<string, number>> {
 
 interface SamplingNode {
   selfSize: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
   children: SamplingNode[];
 }
 const totalBytes = (n: SamplingNode): number => n.selfSize + n.children.reduce((a, c) => a + totalBytes(c), 0);
 
+/** Self bytes per allocating function (name, file and line), largest first. */
+function topAllocators(head: SamplingNode, n: number, per: number): { fn: string; bytes: number }[] {
+  const by = new Map<string, number>();
+  const walk = (nd: SamplingNode): void => {
+    if (nd.selfSize > 0) {
+      const f = nd.callFrame;
+      const file = f.url.slice(f.url.lastIndexOf('/', f.url.lastIndexOf('/') - 1) + 1);
+      const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+      by.set(key, (by.get(key) ?? 0) + nd.selfSize);
+    }
+    for (const c of nd.children) walk(c);
+  };
+  walk(head);
+  return [...by].sort((a, b) => b[1] - a[1]).slice(0, n).map(([fn, bytes]) => ({ fn, bytes: bytes / per }));
+}
+
 /** One measurement of the build at `root` (in this process). */
-async function child(root: string, rate: number, seconds: number, alloc: boolean): Promise<Cost> {
+async function child(root: string, rate: number, seconds: number, alloc: boolean, top: number): Promise<Cost> {
   const { startBroker } = (await import(pathToFileURL(join(root, 'dist/src/index.js')).href)) as { startBroker(o: object): Promise<EmbeddedBroker> };
   const dir = mkdtempSync(join(tmpdir(), 'samsa-request-cost-'));
   const b = await startBroker({ port: 0, dataDir: dir, logger: { sink: () => undefined, level: 'warn' }, config: { 'num.partitions': 6, 'metrics.listeners': 'http://127.0.0.1:0' } });
@@ -87,6 +107,7 @@ async function child(root: string, rate: number, seconds: number, alloc: boolean
     const cpu = process.cpuUsage(cpu0);
     const after = await requestCounts(url);
     let allocKb: number | null = null;
+    let topAlloc: { fn: string; bytes: number }[] | undefined;
     const produce = (after['Produce'] ?? 0) - (before['Produce'] ?? 0);
     const fetches = (after['Fetch'] ?? 0) - (before['Fetch'] ?? 0);
     const n = Math.max(1, produce + fetches);
@@ -94,17 +115,18 @@ async function child(root: string, rate: number, seconds: number, alloc: boolean
       const { profile } = await session.post('HeapProfiler.stopSampling');
       session.disconnect();
       allocKb = totalBytes(profile.head as SamplingNode) / n / 1000;
+      if (top > 0) topAlloc = topAllocators(profile.head as SamplingNode, top, n);
     }
     await Promise.race([consumer, sleep(10_000)]);
-    return { produce, fetch: fetches, userUs: cpu.user / n, systemUs: cpu.system / n, allocKb };
+    return { produce, fetch: fetches, userUs: cpu.user / n, systemUs: cpu.system / n, allocKb, ...(topAlloc !== undefined ? { topAlloc } : {}) };
   } finally {
     await b.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function measure(root: string, rate: number, seconds: number, alloc: boolean): Cost {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '--rate', String(rate), '--seconds', String(seconds), ...(alloc ? ['--alloc'] : [])], { encoding: 'utf8' });
+function measure(root: string, rate: number, seconds: number, alloc: boolean, top: number): Cost {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', root, '--rate', String(rate), '--seconds', String(seconds), '--top', String(top), ...(alloc ? ['--alloc'] : [])], { encoding: 'utf8' });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Cost;
@@ -117,9 +139,10 @@ async function main(): Promise<void> {
   const rate = Number(arg('--rate') ?? 50_000);
   const seconds = Number(arg('--seconds') ?? 6);
   const alloc = process.argv.includes('--alloc');
+  const top = Number(arg('--top') ?? 0);
   const childRoot = arg('--child');
   if (childRoot !== undefined) {
-    process.stdout.write(`${JSON.stringify(await child(childRoot, rate, seconds, alloc))}\n`);
+    process.stdout.write(`${JSON.stringify(await child(childRoot, rate, seconds, alloc, top))}\n`);
     process.exit(0);
   }
   const rounds = Number(arg('--rounds') ?? 3);
@@ -128,9 +151,10 @@ async function main(): Promise<void> {
   const results = new Map<string, Cost[]>(builds.map(([name]) => [name, []]));
   for (let i = 0; i < rounds; i++) {
     for (const [name, root] of i % 2 === 0 ? builds : [...builds].reverse()) {
-      const c = measure(root, rate, seconds, alloc);
+      const c = measure(root, rate, seconds, alloc, top);
       results.get(name)?.push(c);
       console.log(`${name}: ${c.produce} Produce + ${c.fetch} Fetch; per request ${(c.userUs + c.systemUs).toFixed(1)} µs CPU (user ${c.userUs.toFixed(1)}, system ${c.systemUs.toFixed(1)})${c.allocKb !== null ? `, ${c.allocKb.toFixed(2)} KB allocated` : ''}`);
+      for (const t of c.topAlloc ?? []) console.log(`  ${t.bytes.toFixed(0).padStart(6)} B/request  ${t.fn}`);
     }
   }
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;

@@ -43,6 +43,8 @@ export interface RequestObserver {
   answered(apiKey: number, apiVersion: number, ms: number): void;
   failed(apiKey: number, errorCode: number): void;
   throttled(apiKey: number, ms: number): void;
+  /** The split of an answered request's time (network/frame-dispatcher.ts requestTimed). */
+  timed?(apiKey: number, queueMs: number, localMs: number, remoteMs: number, responseQueueMs: number, sendMs: number): void;
 }
 
 export class RequestRouter implements FrameDispatcher {
@@ -82,6 +84,14 @@ export class RequestRouter implements FrameDispatcher {
     if (!this.releasingResponses.delete(chunks)) return;
     const pool = this.logReads;
     for (const c of chunks) pool.give(c);
+  }
+
+  get timesRequests(): boolean {
+    return this.observer?.timed !== undefined;
+  }
+
+  requestTimed(apiKey: number, queueMs: number, localMs: number, remoteMs: number, responseQueueMs: number, sendMs: number): void {
+    this.observer?.timed?.(apiKey, queueMs, localMs, remoteMs, responseQueueMs, sendMs);
   }
 
   frameFreeAfterReturn(apiKey: number): boolean {

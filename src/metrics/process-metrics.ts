@@ -2,6 +2,7 @@
  * Process and event-loop metrics of a broker's registry, read at scrape time: CPU, RSS, heap,
  * GC time per kind, event-loop delay (lag) and utilisation. The names are prom-client's default
  * metrics' (process_cpu_seconds_total, process_resident_memory_bytes, nodejs_gc_duration_seconds,
+ * nodejs_gc_runs_total (prom-client's count of the GC histogram, as a counter),
  * nodejs_eventloop_lag_p50/p99/max_seconds), plus Kafka's network idle gauge:
  *   kafka_network_socketserver_networkprocessoravgidle_percent
  * (Kafka: the share of time its network threads wait for work; here 1 - event-loop utilisation
@@ -22,6 +23,7 @@ export class ProcessMetrics {
   private readonly delay: IntervalHistogram;
   private readonly gcObserver: PerformanceObserver;
   private readonly gcSeconds = new Map<string, number>();
+  private readonly gcRuns = new Map<string, number>();
   private closed = false;
 
   constructor(registry: Registry) {
@@ -32,6 +34,7 @@ export class ProcessMetrics {
         const detail = Reflect.get(e, 'detail') as { kind?: number } | undefined;
         const kind = GC_KINDS[detail?.kind ?? 0] ?? 'other';
         this.gcSeconds.set(kind, (this.gcSeconds.get(kind) ?? 0) + e.duration / 1000);
+        this.gcRuns.set(kind, (this.gcRuns.get(kind) ?? 0) + 1);
       }
     });
     this.gcObserver.observe({ entryTypes: ['gc'] });
@@ -64,6 +67,17 @@ export class ProcessMetrics {
       collect() {
         this.reset();
         for (const [kind, s] of gc) this.inc({ kind }, s);
+      },
+    });
+    const runs = this.gcRuns;
+    new Counter({
+      name: 'nodejs_gc_runs_total',
+      help: 'Garbage collections, per kind',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, n] of runs) this.inc({ kind }, n);
       },
     });
     // prom-client's names (nodejs_eventloop_lag_p50_seconds, ...): a gauge may not carry a quantile label.

@@ -26,6 +26,7 @@
  * `logFields` gives the same fields to lines other components log about the connection.
  */
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { TLSSocket } from 'node:tls';
 import type { SecurityProtocol } from '../common/security-protocol.js';
 import type { Logger } from '../common/logger.js';
@@ -45,12 +46,25 @@ interface Slot {
   chunks: Buffer[] | null;
   /** Request bytes charged to the budget; -1 once given back. */
   charged: number;
+  /**
+   * The request's API key and its times (performance.now(), ms) when the dispatcher times
+   * requests (FrameDispatcher.timesRequests), else 0: frame read, dispatched, dispatch returned,
+   * answer ready, answer handed to the socket.
+   */
+  apiKey: number;
+  readAt: number;
+  startAt: number;
+  returnedAt: number;
+  readyAt: number;
+  writtenAt: number;
 }
 
 /** A complete frame read but not dispatched yet, with the budget already charged for it (0: none). */
 interface Waiting {
   frame: Buffer;
   charged: number;
+  /** When it was read (performance.now(); 0 when requests are not timed). */
+  readAt: number;
 }
 
 const MAX_IN_FLIGHT = 64;
@@ -113,7 +127,6 @@ export class Connection implements BudgetWaiter {
   private requestsRead = 0;
   private requestsAtLastCheck = 0;
   private lastActive = 0;
-
   constructor(accepted: Socket, private readonly dispatcher: FrameDispatcher, opts: ConnectionOptions) {
     this.id = opts.id;
     this.remoteAddress = accepted.remoteAddress ?? '';
@@ -262,19 +275,20 @@ export class Connection implements BudgetWaiter {
     this.requestsRead++;
     const charged = this.frameCharge;
     this.frameCharge = 0;
+    const readAt = this.dispatcher.timesRequests === true ? performance.now() : 0;
     // While paused, frames already read (the rest of the current chunk) wait here: bounded by
     // what one read delivered.
     if (this.paused || this.budgetBlocked || this.throttled || this.backlog.length > 0) {
-      this.backlog.push({ frame, charged });
+      this.backlog.push({ frame, charged, readAt });
       return;
     }
     const admitted = this.admit(frame, charged);
     if (admitted < 0) {
-      this.backlog.push({ frame, charged });
+      this.backlog.push({ frame, charged, readAt });
       this.blockOnBudget();
       return;
     }
-    this.dispatchFrame(frame, admitted);
+    this.dispatchFrame(frame, admitted, readAt);
   }
 
   /** The charge a frame is dispatched with, or -1 when the budget has no room for it yet. */
@@ -322,8 +336,11 @@ export class Connection implements BudgetWaiter {
     this.maybeResume();
   }
 
-  private dispatchFrame(frame: Buffer, charged: number): void {
-    const slot: Slot = { ready: false, chunks: null, charged };
+  private dispatchFrame(frame: Buffer, charged: number, readAt: number): void {
+    const timed = readAt !== 0;
+    const startAt = timed ? performance.now() : 0;
+    const apiKey = timed && frame.length >= 2 ? frame.readInt16BE(0) : 0;
+    const slot: Slot = { ready: false, chunks: null, charged, apiKey, readAt, startAt, returnedAt: 0, readyAt: 0, writtenAt: 0 };
     this.budget.takeRequest();
     this.queue.push(slot);
     if (this.queue.length >= MAX_IN_FLIGHT) this.pause();
@@ -335,6 +352,7 @@ export class Connection implements BudgetWaiter {
       this.close(`request failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    if (timed) slot.returnedAt = performance.now();
     if (result instanceof Promise) {
       result.then(
         (chunks) => {
@@ -385,6 +403,7 @@ export class Connection implements BudgetWaiter {
 
   private complete(slot: Slot, chunks: DispatchResult): void {
     if (!this.closed) {
+      if (slot.startAt !== 0) slot.readyAt = performance.now();
       slot.ready = true;
       slot.chunks = chunks;
       this.flush();
@@ -400,7 +419,7 @@ export class Connection implements BudgetWaiter {
     if (q.length === 1 || !(q[1] as Slot).ready) {
       const single = q[0] as Slot;
       const chunks = single.chunks;
-      if (chunks !== null && this.writeSmall(chunks)) {
+      if (chunks !== null && this.writeSmall(single, chunks)) {
         q.shift();
         return this.afterFlush();
       }
@@ -420,14 +439,15 @@ export class Connection implements BudgetWaiter {
       const total = size + 4;
       this.unsent += total;
       this.budget.responseQueued(total);
-      this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(chunks, total));
+      if (slot.startAt !== 0) slot.writtenAt = performance.now();
+      this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(slot, chunks, total));
     }
     this.socket.uncork();
     this.afterFlush();
   }
 
   /** Writes an answer of at most SMALL_ANSWER_BYTES as one buffer (prefix included); false when larger. */
-  private writeSmall(chunks: Buffer[]): boolean {
+  private writeSmall(slot: Slot, chunks: Buffer[]): boolean {
     let size = 0;
     for (const c of chunks) size += c.length;
     if (size > SMALL_ANSWER_BYTES) return false;
@@ -438,7 +458,8 @@ export class Connection implements BudgetWaiter {
     const total = size + 4;
     this.unsent += total;
     this.budget.responseQueued(total);
-    this.socket.write(out, () => this.responseSent(chunks, total));
+    if (slot.startAt !== 0) slot.writtenAt = performance.now();
+    this.socket.write(out, () => this.responseSent(slot, chunks, total));
     return true;
   }
 
@@ -449,12 +470,20 @@ export class Connection implements BudgetWaiter {
     else this.maybeResume();
   }
 
-  private responseSent(chunks: Buffer[], total: number): void {
+  private responseSent(slot: Slot, chunks: Buffer[], total: number): void {
     if (!this.closed) {
       this.unsent -= total;
       this.budget.responseSent(total);
+      if (slot.startAt !== 0) this.timeRequest(slot);
     }
     this.dispatcher.responseWritten?.(chunks);
+  }
+
+  /** Hands the split of an answered request's time to the dispatcher (metrics/request-metrics.ts). */
+  private timeRequest(s: Slot): void {
+    const sentAt = performance.now();
+    // An answer ready synchronously has ~0 remote time (dispatch returned it: its encoding is local).
+    this.dispatcher.requestTimed?.(s.apiKey, s.startAt - s.readAt, s.returnedAt - s.startAt, s.readyAt - s.returnedAt, s.writtenAt - s.readyAt, sentAt - s.writtenAt);
   }
 
   /** Unsent responses over this connection's bound, or any while the broker-wide bound is exceeded. */
@@ -480,7 +509,7 @@ export class Connection implements BudgetWaiter {
         break;
       }
       this.backlog.shift();
-      this.dispatchFrame(w.frame, admitted);
+      this.dispatchFrame(w.frame, admitted, w.readAt);
     }
     this.resuming = false;
     const copied = this.copied;
