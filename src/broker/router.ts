@@ -185,23 +185,27 @@ export class RequestRouter implements FrameDispatcher {
     // The quota's second step (quota.ts afterResponse) needs the synchronous handling time: only measured when it has work.
     const quotas = this.gate.quotas;
     const after = quotas.afterResponse !== undefined && quotas.enabled?.() !== false ? Number(process.hrtime.bigint() - ctx.receivedAtNs) : -1;
-    const finished = (res: unknown): unknown => {
-      if (after < 0 || res === NO_RESPONSE) return this.finish(res, complete, throttleTimeMs, ctx);
-      const t = this.throttleAfter(ctx, conn, req, res, throttleTimeMs, after);
-      // A throttled answer may be replaced (a consumer's Fetch: no records, quota.ts throttledResponse).
-      const sent = t > 0 && quotas.throttledResponse !== undefined ? quotas.throttledResponse(ctx, req, res) : res;
-      return this.finish(sent, complete, t, ctx);
-    };
     if (out instanceof Promise) {
       return out.then(
-        (res: unknown) => this.encode(handler, ctx, finished(res), flexible, codec),
+        (res: unknown) => this.encode(handler, ctx, this.finished(res, ctx, conn, req, complete, throttleTimeMs, after), flexible, codec),
         (e: unknown) => {
           const res = this.errorAnswer(handler, work, e, ctx);
-          return this.encode(handler, ctx, finished(res), flexible, codec);
+          return this.encode(handler, ctx, this.finished(res, ctx, conn, req, complete, throttleTimeMs, after), flexible, codec);
         },
       );
     }
-    return this.encode(handler, ctx, finished(out), flexible, large ? codec : undefined);
+    // The synchronous answer (every Produce and most Fetches): no closure per request.
+    return this.encode(handler, ctx, this.finished(out, ctx, conn, req, complete, throttleTimeMs, after), flexible, large ? codec : undefined);
+  }
+
+  /** The answer after the quota's second step (`after`: the synchronous handling time in ns, -1: no second step). */
+  private finished(res: unknown, ctx: RequestContext, conn: Connection, req: unknown, complete: ((res: unknown) => unknown) | undefined, throttleTimeMs: number, after: number): unknown {
+    if (after < 0 || res === NO_RESPONSE) return this.finish(res, complete, throttleTimeMs, ctx);
+    const t = this.throttleAfter(ctx, conn, req, res, throttleTimeMs, after);
+    // A throttled answer may be replaced (a consumer's Fetch: no records, quota.ts throttledResponse).
+    const quotas = this.gate.quotas;
+    const sent = t > 0 && quotas.throttledResponse !== undefined ? quotas.throttledResponse(ctx, req, res) : res;
+    return this.finish(sent, complete, t, ctx);
   }
 
   /** The quota's second step: the larger throttle wins, and mutes the connection when it is the answer's. */

@@ -97,52 +97,62 @@ function produceExisting(deps: ProduceDeps, ctx: RequestContext, req: ProduceReq
     }
     slots.push(row);
   }
-  const finish = (): Appended => {
-    const responses: TopicOut[] = [];
-    let delayed: DelayedCommit | undefined;
-    let answer: Promise<ProduceResponseInit> | undefined;
-    const stats = deps.topicStats;
-    req.topicData.forEach((t, ti) => {
-      const row = slots[ti] as Slot[];
-      const known = stats !== undefined && deps.replicas.partitions(t.name) !== undefined;
-      const partitionResponses = row.map((s, pi) => {
-        if (!isPrepared(s)) {
-          if (known) stats.produceFailed(t.name, t.partitionData[pi]?.records?.length ?? 0);
-          return s;
+  if (waits === undefined) return appendAll(deps, ctx, req, acks, transactionalId, slots);
+  return Promise.all(waits).then(() => appendAll(deps, ctx, req, acks, transactionalId, slots));
+}
+
+/**
+ * Appends the prepared partitions in request order and assembles the answer (plain loops: no
+ * closure per request or partition on this path, which every Produce takes).
+ */
+function appendAll(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null, slots: Slot[][]): Appended {
+  const responses: TopicOut[] = [];
+  let delayed: DelayedCommit | undefined;
+  let answer: Promise<ProduceResponseInit> | undefined;
+  const stats = deps.topicStats;
+  const topics = req.topicData;
+  for (let ti = 0; ti < topics.length; ti++) {
+    const t = topics[ti] as ProduceRequest['topicData'][number];
+    const row = slots[ti] as Slot[];
+    const known = stats !== undefined && deps.replicas.partitions(t.name) !== undefined;
+    const partitionResponses: PartitionOut[] = [];
+    for (let pi = 0; pi < row.length; pi++) {
+      const s = row[pi] as Slot;
+      if (!isPrepared(s)) {
+        if (known) stats.produceFailed(t.name, t.partitionData[pi]?.records?.length ?? 0);
+        partitionResponses.push(s);
+        continue;
+      }
+      let out: PartitionOut;
+      if (s.settled === undefined) out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.records as Buffer);
+      else if ('error' in s.settled) out = errorOut(deps, s.index, t.name, s.settled.error);
+      else out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.settled.records);
+      if (stats !== undefined) {
+        // Bytes as received (Kafka's BytesIn is the request's record bytes, before any recompression).
+        const bytes = t.partitionData[pi]?.records?.length ?? 0;
+        if (out.errorCode === ErrorCode.NONE) stats.produced(t.name, s.info.recordCount, bytes);
+        else stats.produceFailed(t.name, bytes);
+      }
+      partitionResponses.push(out);
+      if (s.settled !== undefined && 'error' in s.settled) continue;
+      // acks=all on a replicated leader: the answer waits for the high watermark (never on a sole leader).
+      if (acks === -1 && s.partition.role === 'leader' && out.errorCode === ErrorCode.NONE) {
+        if (delayed === undefined) {
+          let complete!: () => void;
+          answer = new Promise<ProduceResponseInit>((resolve) => (complete = () => resolve({ responses, throttleTimeMs: 0 })));
+          delayed = new DelayedCommit(() => complete());
         }
-        let out: PartitionOut;
-        if (s.settled === undefined) out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.records as Buffer);
-        else if ('error' in s.settled) out = errorOut(deps, s.index, t.name, s.settled.error);
-        else out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.settled.records);
-        if (stats !== undefined) {
-          // Bytes as received (Kafka's BytesIn is the request's record bytes, before any recompression).
-          const bytes = t.partitionData[pi]?.records?.length ?? 0;
-          if (out.errorCode === ErrorCode.NONE) stats.produced(t.name, s.info.recordCount, bytes);
-          else stats.produceFailed(t.name, bytes);
-        }
-        if (s.settled !== undefined && 'error' in s.settled) return out;
-        // acks=all on a replicated leader: the answer waits for the high watermark (never on a sole leader).
-        if (acks === -1 && s.partition.role === 'leader' && out.errorCode === ErrorCode.NONE) {
-          if (delayed === undefined) {
-            let complete!: () => void;
-            answer = new Promise<ProduceResponseInit>((resolve) => (complete = () => resolve({ responses, throttleTimeMs: 0 })));
-            delayed = new DelayedCommit(() => complete());
-          }
-          waitForCommit(delayed, t.name, s, out);
-        }
-        return out;
-      });
-      responses.push({ name: t.name, partitionResponses });
-    });
-    if (acks === 0) return NO_RESPONSE;
-    if (delayed !== undefined) {
-      delayed.start(deps.scheduler, req.timeoutMs);
-      return new AwaitingCommit(answer as Promise<ProduceResponseInit>);
+        waitForCommit(delayed, t.name, s, out);
+      }
     }
-    return { responses, throttleTimeMs: 0 };
-  };
-  if (waits === undefined) return finish();
-  return Promise.all(waits).then(finish);
+    responses.push({ name: t.name, partitionResponses });
+  }
+  if (acks === 0) return NO_RESPONSE;
+  if (delayed !== undefined) {
+    delayed.start(deps.scheduler, req.timeoutMs);
+    return new AwaitingCommit(answer as Promise<ProduceResponseInit>);
+  }
+  return { responses, throttleTimeMs: 0 };
 }
 
 /** Kafka's ProduceRequest.hasTransactionalRecords: looks at the first batch of each partition. */

@@ -148,6 +148,26 @@ function abortedIn(partition: Partition, fetchOffset: number, records: Buffer): 
   return partition.producers.collectAbortedTxns(fetchOffset, end).map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }));
 }
 
+/**
+ * A consumer's fetch whose every partition is a healthy one led here, asked at exactly its end
+ * (the high watermark, or the last stable offset for read_committed) at the expected epoch, on a
+ * broker without a replica selector: readAll would answer nothing and nothing immediate, so the
+ * long poll starts without building that empty answer (the common wait of a consumer that keeps
+ * up; its answer is read when it wakes). Conservative: anything else goes through readAll.
+ */
+function nothingToRead(deps: FetchDeps, ctx: RequestContext, targets: readonly Target[], req: FetchRequest, replica: boolean): boolean {
+  if (replica || ctx.apiVersion < 4 || deps.replicaSelector !== null || targets.length === 0) return false;
+  const committed = req.isolationLevel === READ_COMMITTED;
+  for (const t of targets) {
+    const p = t.partition;
+    if (p === undefined || t.error !== ErrorCode.NONE || t.diverging !== undefined || p.offline || p.log.isClosed || !p.isLeader) return false;
+    const sp = t.sp;
+    if (sp.currentLeaderEpoch >= 0 && sp.currentLeaderEpoch !== p.leaderEpoch) return false;
+    if (Number(sp.fetchOffset) !== (committed ? p.lastStableOffset : p.highWatermark)) return false;
+  }
+  return true;
+}
+
 interface ReadResult {
   target: Target;
   out: PartitionOut;
@@ -350,11 +370,13 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
       // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
       // broker-wide bound on unsent responses: a full broker still answers with the first batch.
       const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, deps.config.int('fetch.max.bytes'), deps.requestBudget.responseRoom);
-      const first = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
       const stats = deps.topicStats;
-      if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.immediate || targets.length === 0) {
-        if (stats !== undefined) countFetch(stats, first.results, replica);
-        return buildResponse(deps, ctx, first.results, session, full);
+      if (req.maxWaitMs <= 0 || req.minBytes <= 0 || !nothingToRead(deps, ctx, targets, req, replica)) {
+        const first = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
+        if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.immediate || targets.length === 0) {
+          if (stats !== undefined) countFetch(stats, first.results, replica);
+          return buildResponse(deps, ctx, first.results, session, full);
+        }
       }
       // Long poll: wait for appends to any fetched partition, or the deadline.
       return new Promise((resolve) => {
