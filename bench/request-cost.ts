@@ -21,7 +21,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -115,8 +115,8 @@ async function child(root: string, rate: number, seconds: number, alloc: boolean
     const obs = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         const kind = (Reflect.get(e, 'detail') as { kind?: number } | undefined)?.kind ?? 0;
-        if (kind === 1) gc.minor++;
-        else if (kind === 2) gc.major++;
+        if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.minor++;
+        else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
         gc.ms += e.duration;
         gc.maxMs = Math.max(gc.maxMs, e.duration);
       }

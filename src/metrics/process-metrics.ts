@@ -12,12 +12,18 @@
  * that are never removed; a broker started and stopped in a test would leak them. These are
  * started with the metrics listener and stopped with it (`close()`).
  */
-import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Event-loop delay sampling interval. */
 const RESOLUTION_MS = 20;
-const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+/** Node's GC entry kinds (perf_hooks constants: minor 1, major 4, incremental 8, weakcb 16). */
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
 
 export class ProcessMetrics {
   private readonly delay: IntervalHistogram;

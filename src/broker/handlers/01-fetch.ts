@@ -49,6 +49,23 @@ type PartitionOut = NonNullable<TopicOut['partitions']>[number];
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * The offsets of an answer as BigInts, from a small direct-mapped cache: BigInt(n) allocates on
+ * every call, and a consumer's fetches answer the same high watermark, last stable offset and log
+ * start offset of its quiet partitions again and again (three per partition per Fetch).
+ */
+const BIG_SLOTS = 1024;
+const bigKeys = new Float64Array(BIG_SLOTS).fill(-1);
+const bigValues: bigint[] = new Array<bigint>(BIG_SLOTS).fill(-1n);
+function bigOffset(n: number): bigint {
+  const i = n & (BIG_SLOTS - 1);
+  if (bigKeys[i] === n) return bigValues[i] as bigint;
+  const b = BigInt(n);
+  bigKeys[i] = n;
+  bigValues[i] = b;
+  return b;
+}
+
 interface Target {
   sp: SessionPartition;
   partition: Partition | undefined;
@@ -197,9 +214,9 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
     if (partition?.offline === true) out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
     else if (partition?.log.isClosed === true) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     else if (partition && target.error === ErrorCode.NONE) {
-      out.highWatermark = BigInt(partition.highWatermark);
-      out.lastStableOffset = BigInt(partition.lastStableOffset);
-      out.logStartOffset = BigInt(partition.logStartOffset);
+      out.highWatermark = bigOffset(partition.highWatermark);
+      out.lastStableOffset = bigOffset(partition.lastStableOffset);
+      out.logStartOffset = bigOffset(partition.logStartOffset);
       if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = [];
       const legacyError = legacyMagic === -1 ? ErrorCode.NONE : legacyFetchError(deps, partition);
       if (legacyError !== ErrorCode.NONE) {
@@ -380,13 +397,12 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
       }
       // Long poll: wait for appends to any fetched partition, or the deadline.
       return new Promise((resolve) => {
-        const unsubscribe: (() => void)[] = [];
         let done = false;
         const finish = (): void => {
           if (done) return;
           done = true;
           timer.cancel();
-          for (const u of unsubscribe) u();
+          for (const t of targets) t.partition?.removeAppendListener(onAppend);
           const last = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId).results;
           if (stats !== undefined) countFetch(stats, last, replica);
           resolve(buildResponse(deps, ctx, last, session, full));
@@ -405,7 +421,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           const again = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
           if (again.bytes >= req.minBytes || again.immediate) finish();
         };
-        for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));
+        for (const t of targets) t.partition?.addAppendListener(onAppend);
         const timer = deps.scheduler.schedule(req.maxWaitMs, finish);
       });
     },
