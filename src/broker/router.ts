@@ -83,7 +83,10 @@ export class RequestRouter implements FrameDispatcher {
   responseWritten(chunks: Buffer[]): void {
     if (!this.releasingResponses.delete(chunks)) return;
     const pool = this.logReads;
-    for (const c of chunks) pool.give(c);
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i] as (typeof chunks)[number];
+      pool.give(c);
+    }
   }
 
   get timesRequests(): boolean {

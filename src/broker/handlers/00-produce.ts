@@ -57,7 +57,10 @@ import { answerOf, AwaitingCommit, COMMIT_TAIL, enqueue, PRODUCE_TAIL, type Appe
 /** Auto-creates the request's unknown topics (when enabled); resolves to the failures' codes. Undefined when none is missing. */
 function createMissingTopics(deps: ProduceDeps, req: ProduceRequest): Promise<CreationErrors> | undefined {
   let missing: Set<string> | undefined;
-  for (const t of req.topicData) if (!deps.replicas.partitions(t.name)) (missing ??= new Set()).add(t.name);
+  for (let i = 0; i < req.topicData.length; i++) {
+    const t = req.topicData[i] as (typeof req.topicData)[number];
+    if (!deps.replicas.partitions(t.name)) (missing ??= new Set()).add(t.name);
+  }
   if (missing === undefined || !deps.config.bool('auto.create.topics.enable')) return undefined;
   const errors = new Map<string, number>();
   return Promise.all(
@@ -81,9 +84,11 @@ function produce(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, ac
 function produceExisting(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null, creationErrors: CreationErrors): ProduceResult {
   const slots: Slot[][] = [];
   let waits: Promise<void>[] | undefined;
-  for (const t of req.topicData) {
+  for (let ti = 0; ti < req.topicData.length; ti++) {
+    const t = req.topicData[ti] as (typeof req.topicData)[number];
     const row: Slot[] = [];
-    for (const p of t.partitionData) {
+    for (let pi = 0; pi < t.partitionData.length; pi++) {
+      const p = t.partitionData[pi] as (typeof t.partitionData)[number];
       const s = preparePartition(deps, ctx, acks, t.name, p.index, p.records, creationErrors);
       if (isPrepared(s) && s.records instanceof Promise) {
         (waits ??= []).push(
@@ -157,8 +162,10 @@ function appendAll(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, 
 
 /** Kafka's ProduceRequest.hasTransactionalRecords: looks at the first batch of each partition. */
 function hasTransactionalRecords(req: ProduceRequest): boolean {
-  for (const t of req.topicData) {
-    for (const p of t.partitionData) {
+  for (let ti = 0; ti < req.topicData.length; ti++) {
+    const t = req.topicData[ti] as (typeof req.topicData)[number];
+    for (let pi = 0; pi < t.partitionData.length; pi++) {
+      const p = t.partitionData[pi] as (typeof t.partitionData)[number];
       const r = p.records;
       // Old-format message sets have no transactional flag (their byte 21 is key or timestamp data).
       if (r !== null && r.length > ATTRIBUTES_OFFSET + 1 && r[MAGIC_OFFSET] === 2 && (r.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) !== 0) return true;

@@ -107,11 +107,13 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
   const { apiVersion } = ctx;
   const useIds = apiVersion >= 13;
   const requested: SessionPartition[] = [];
-  for (const t of req.topics) {
+  for (let ti = 0; ti < req.topics.length; ti++) {
+    const t = req.topics[ti] as (typeof req.topics)[number];
     const meta = useIds ? deps.metadata.image().topicById(t.topicId) : deps.metadata.image().topic(t.topic);
     const name = useIds ? (meta?.name ?? '') : t.topic;
     const topicId = useIds ? t.topicId : (meta?.topicId ?? ZERO_UUID);
-    for (const p of t.partitions) {
+    for (let pi = 0; pi < t.partitions.length; pi++) {
+      const p = t.partitions[pi] as (typeof t.partitions)[number];
       requested.push({
         topic: name,
         topicId,
@@ -131,7 +133,8 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
   if (session) {
     const key = (sp: SessionPartition): string => FetchSession.key(useIds ? sp.topicId : sp.topic, sp.partition);
     if (full) session.partitions.clear();
-    for (const sp of requested) {
+    for (let i = 0; i < requested.length; i++) {
+      const sp = requested[i] as (typeof requested)[number];
       const prev = session.partitions.get(key(sp));
       if (prev) {
         prev.fetchOffset = sp.fetchOffset;
@@ -175,7 +178,8 @@ function abortedIn(partition: Partition, fetchOffset: number, records: Buffer): 
 function nothingToRead(deps: FetchDeps, ctx: RequestContext, targets: readonly Target[], req: FetchRequest, replica: boolean): boolean {
   if (replica || ctx.apiVersion < 4 || deps.replicaSelector !== null || targets.length === 0) return false;
   const committed = req.isolationLevel === READ_COMMITTED;
-  for (const t of targets) {
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i] as (typeof targets)[number];
     const p = t.partition;
     if (p === undefined || t.error !== ErrorCode.NONE || t.diverging !== undefined || p.offline || p.log.isClosed || !p.isLeader) return false;
     const sp = t.sp;
@@ -206,7 +210,8 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
   const results: ReadResult[] = [];
   // Consumers of Fetch v11+ carry client metadata (the rack): they may read from followers.
   const clientMetadata = !replica && ctx.apiVersion >= 11;
-  for (const target of targets) {
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i] as (typeof targets)[number];
     const { sp, partition } = target;
     let followerRead = false;
     const out: PartitionOut = { partitionIndex: sp.partition, errorCode: target.error, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
@@ -272,7 +277,8 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
 
 /** Kafka's BytesOut / TotalFetchRequests / FailedFetchRequests (consumers), ReplicationBytesOut (followers), per partition answered. */
 function countFetch(stats: FetchStats, results: ReadResult[], replica: boolean): void {
-  for (const { target, out } of results) {
+  for (let i = 0; i < results.length; i++) {
+    const { target, out } = results[i] as (typeof results)[number];
     const bytes = out.records === null || out.records === undefined ? 0 : recordsSize(out.records);
     if (replica) stats.replicationBytesOut += bytes;
     else if (target.partition !== undefined) stats.fetched(target.sp.topic, bytes, out.errorCode !== ErrorCode.NONE);
@@ -283,7 +289,10 @@ function countFetch(stats: FetchStats, results: ReadResult[], replica: boolean):
 function recordsSize(records: Uint8Array | readonly Uint8Array[]): number {
   if (records instanceof Uint8Array) return records.length;
   let n = 0;
-  for (const c of records) n += c.length;
+  for (let i = 0; i < records.length; i++) {
+    const c = records[i] as (typeof records)[number];
+    n += c.length;
+  }
   return n;
 }
 
@@ -292,7 +301,8 @@ function buildResponse(deps: FetchDeps, ctx: RequestContext, results: ReadResult
   const responses: TopicOut[] = [];
   let current: TopicOut | null = null;
   let currentKey = '';
-  for (const { target, out, followerRead } of results) {
+  for (let i = 0; i < results.length; i++) {
+    const { target, out, followerRead } = results[i] as (typeof results)[number];
     const sp = target.sp;
     const size = out.records == null ? 0 : recordsSize(out.records);
     if (followerRead && size > 0) deps.followerReads.recordFollowerRead(size);
@@ -402,7 +412,10 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           if (done) return;
           done = true;
           timer.cancel();
-          for (const t of targets) t.partition?.removeAppendListener(onAppend);
+          for (let i = 0; i < targets.length; i++) {
+            const t = targets[i] as (typeof targets)[number];
+            t.partition?.removeAppendListener(onAppend);
+          }
           const last = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId).results;
           if (stats !== undefined) countFetch(stats, last, replica);
           resolve(buildResponse(deps, ctx, last, session, full));
@@ -421,7 +434,10 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           const again = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
           if (again.bytes >= req.minBytes || again.immediate) finish();
         };
-        for (const t of targets) t.partition?.addAppendListener(onAppend);
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[i] as (typeof targets)[number];
+          t.partition?.addAppendListener(onAppend);
+        }
         const timer = deps.scheduler.schedule(req.maxWaitMs, finish);
       });
     },
