@@ -1,6 +1,6 @@
 /**
  * The broker's side of a latency run (issue 22, target 2): its /metrics scraped before and after
- * the run, and the difference read as Kafka's request metrics split per API (RequestQueueTimeMs,
+ * each rate (its Samsa runs, and the null broker's while Samsa idles), and the difference read as Kafka's request metrics split per API (RequestQueueTimeMs,
  * LocalTimeMs, RemoteTimeMs, ResponseQueueTimeMs, ResponseSendTimeMs and TotalTimeMs: mean and
  * p99 from the histograms' buckets), garbage collections per kind (count and time), the largest
  * event-loop delay and the broker's CPU over the run.
@@ -52,6 +52,23 @@ export function parseSnapshot(text: string): MetricsSnapshot {
     if (Number.isFinite(v) || line.endsWith('Inf')) out.set(line.slice(0, sp), v);
   }
   return out;
+}
+
+const urls = new WeakMap<object, string>();
+
+/**
+ * Scrapes a bench broker process started with `metrics.listeners` (port 0 allowed): its /metrics
+ * URL is read from its log the first time (kept, as the log tail the process keeps moves on).
+ */
+export async function scrapeBroker(proc: { output(): string }): Promise<MetricsSnapshot> {
+  let url = urls.get(proc);
+  if (url === undefined) {
+    const m = /Metrics listener on (http:\/\/[^\s"]+)/.exec(proc.output());
+    if (m === null) throw new Error('the broker logged no metrics listener (start it with metrics.listeners)');
+    url = `${m[1] as string}/metrics`;
+    urls.set(proc, url);
+  }
+  return scrapeSnapshot(url);
 }
 
 export async function scrapeSnapshot(url: string): Promise<MetricsSnapshot> {

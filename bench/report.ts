@@ -50,7 +50,7 @@ export interface ComparedRow {
 
 export interface LatencyRow {
   rate: number;
-  /** The broker's request time split, GC and event-loop delay over the Samsa run (latency-breakdown.ts). */
+  /** The broker's request time split, GC and event-loop delay over the rate's runs (latency-breakdown.ts). */
   breakdown?: LatencyBreakdown;
   records: number;
   samsaEndToEnd: LatencySummary | null;
@@ -180,7 +180,7 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(mdTable(['Workload', 'Records', 'Samsa', 'Null broker (synthetic fetch)', 'Ratio'], r.consume.map((p) => [p.name, n(p.records), tp(p.samsa), tp(p.nullBroker), p.ratio.toFixed(2)])));
   }
   if (r.latency.length) {
-    out.push('## End-to-end latency (ms; 100-byte records, acks=all, linger.ms=1)\n');
+    out.push('## End-to-end latency (ms; 100-byte records, acks=1, linger.ms=0)\n');
     out.push('Produce→consume is measured by a consumer that reads the send time stamped into each record; produce→ack is the delivery-report latency on the producer. The null broker stores nothing, so it has only produce→ack. The throughput runs batch with the librdkafka defaults (linger.ms=5, batch.num.messages=10000, batch.size=1 MB).\n');
     out.push(
       mdTable(

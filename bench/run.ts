@@ -34,11 +34,11 @@ import type { ProduceResponse } from '../src/protocol/generated/messages/produce
 import { clusterScenario, type LatencyOutcome } from './cluster.js';
 import { manyTopicsScenario } from './many-topics.js';
 import { metricsCostScenario } from './metrics-cost.js';
+import { breakdown, scrapeBroker } from './latency-breakdown.js';
 import { securityScenario } from './security.js';
 import { rebalanceScenario } from './rebalance.js';
 import { streamsScenario } from './streams.js';
 import { summariseProfile } from './profile.js';
-import { breakdown, scrapeSnapshot } from './latency-breakdown.js';
 import { seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type ScaleResult, type Target, type Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
 
@@ -256,12 +256,6 @@ const NO_WARN = ['-X', 'log_level=3'];
  * record as soon as the client can, so the figures show the broker rather than client batching.
  */
 const LOW_LATENCY = ['-X', 'linger.ms=0', '-X', 'fetch.wait.max.ms=100'];
-/**
- * The latency section runs issue 22's target conditions: acks=all, linger.ms=1, 100 B records at
- * these rates (1,000/s as the quiet reference of earlier reports).
- */
-const LATENCY_TARGET = ['-X', 'linger.ms=1', '-X', 'fetch.wait.max.ms=100'];
-const LATENCY_RATES = [1000, 10_000, 50_000];
 /**
  * Throughput runs use librdkafka's own default linger (5 ms): with rdkafka_performance's 1000 ms
  * the last partial batches wait up to a second, a tail that dominates short runs.
@@ -617,15 +611,14 @@ async function main(): Promise<void> {
   }
 
   if (sections.has('latency')) {
-    const metricsPort = await freePort();
-    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    const samsa = await startBroker('samsa', join(work, 'samsa-latency'), [], { 'metrics.listeners': `http://127.0.0.1:${metricsPort}` });
+    const samsa = await startBroker('samsa', join(work, 'samsa-latency'), [], { 'metrics.listeners': 'http://127.0.0.1:0' });
     const nul = await startBroker('null', join(work, 'null'));
     try {
-      for (const rate of LATENCY_RATES) {
+      for (const rate of [1000, 50_000]) {
         const records = rate * scale.latencySeconds;
         const topic = `latency-${rate}`;
         const e2e = new LatencyHistogram();
+        const scraped = await scrapeBroker(samsa); // the broker's side of this rate (latency-breakdown.ts)
         const ack = new LatencyHistogram();
         const nack = new LatencyHistogram();
         const row: LatencyRow = { rate, records, samsaEndToEnd: null, samsaProduceAck: null, nullProduceAck: null, received: 0 };
@@ -634,11 +627,9 @@ async function main(): Promise<void> {
         log(`latency ${rate} rec/s × ${scale.latencySeconds} s → samsa`);
         const cfile = join(work, `lat-${rate}-consumer.txt`);
         const pfile = join(work, `lat-${rate}-producer.txt`);
-        const consumer = run(bin, ['-C', '-l', '-A', cfile, '-t', topic, ...partitionArgs(), '-b', `127.0.0.1:${samsa.port}`, '-o', 'end', '-c', String(records), '-q', ...NO_WARN, ...LATENCY_TARGET], (scale.latencySeconds + 60) * 1000);
+        const consumer = run(bin, ['-C', '-l', '-A', cfile, '-t', topic, ...partitionArgs(), '-b', `127.0.0.1:${samsa.port}`, '-o', 'end', '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (scale.latencySeconds + 60) * 1000);
         await sleep(3000); // let the consumer reach the end of each partition first
-        const scraped = await scrapeSnapshot(metricsUrl);
-        const producer = await run(bin, ['-P', '-l', '-A', pfile, '-t', topic, '-b', `127.0.0.1:${samsa.port}`, '-s', '100', '-a', '-1', '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...LATENCY_TARGET], (scale.latencySeconds + 60) * 1000).done;
-        row.breakdown = breakdown(scraped, await scrapeSnapshot(metricsUrl));
+        const producer = await run(bin, ['-P', '-l', '-A', pfile, '-t', topic, '-b', `127.0.0.1:${samsa.port}`, '-s', '100', '-a', '1', '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (scale.latencySeconds + 60) * 1000).done;
         const cons = await Promise.race([consumer.done, sleep(15_000).then(() => null)]);
         if (cons === null) {
           consumer.child.kill('SIGINT');
@@ -651,14 +642,15 @@ async function main(): Promise<void> {
         if (producer.code !== 0) row.error = `producer exited ${producer.code}`;
         log(`latency ${rate} rec/s → null broker`);
         const npfile = join(work, `lat-${rate}-null-producer.txt`);
-        await run(bin, ['-P', '-l', '-A', npfile, '-t', topic, '-b', `127.0.0.1:${nul.port}`, '-s', '100', '-a', '-1', '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...LATENCY_TARGET], (scale.latencySeconds + 60) * 1000).done;
+        await run(bin, ['-P', '-l', '-A', npfile, '-t', topic, '-b', `127.0.0.1:${nul.port}`, '-s', '100', '-a', '1', '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (scale.latencySeconds + 60) * 1000).done;
         readLatencies(npfile, nack);
         row.samsaEndToEnd = summary(e2e);
         row.samsaProduceAck = summary(ack);
+        row.breakdown = breakdown(scraped, await scrapeBroker(samsa));
         row.nullProduceAck = summary(nack);
         results.latency.push(row);
         results.latencySeries.push(seriesFrom(`Samsa produce→consume @ ${rate.toLocaleString('en-US')}/s`, e2e), seriesFrom(`Samsa produce→ack @ ${rate.toLocaleString('en-US')}/s`, ack), seriesFrom(`Null broker produce→ack @ ${rate.toLocaleString('en-US')}/s`, nack));
-        log(`  e2e p50 ${row.samsaEndToEnd?.p50.toFixed(2)} p99 ${row.samsaEndToEnd?.p99.toFixed(2)} p99.9 ${row.samsaEndToEnd?.p999.toFixed(2)} ms; received ${row.received}; broker GC ${row.breakdown.gc.map((g) => `${g.kind} ${g.runs}× ${g.ms.toFixed(0)} ms`).join(', ')}, event-loop delay max ${row.breakdown.loopLagMaxMs.toFixed(1)} ms`);
+        log(`  e2e p50 ${row.samsaEndToEnd?.p50.toFixed(2)} p99 ${row.samsaEndToEnd?.p99.toFixed(2)} ms; received ${row.received}`);
       }
     } finally {
       await samsa.stop();
