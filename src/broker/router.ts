@@ -83,10 +83,7 @@ export class RequestRouter implements FrameDispatcher {
   responseWritten(chunks: Buffer[]): void {
     if (!this.releasingResponses.delete(chunks)) return;
     const pool = this.logReads;
-    for (let i = 0; i < chunks.length; i++) {
-      const c = chunks[i] as (typeof chunks)[number];
-      pool.give(c);
-    }
+    for (let i = 0; i < chunks.length; i++) pool.give(chunks[i] as Buffer);
   }
 
   get timesRequests(): boolean {

@@ -433,10 +433,7 @@ export class Connection implements BudgetWaiter {
       const chunks = slot.chunks;
       if (chunks === null) continue;
       let size = 0;
-      for (let i = 0; i < chunks.length; i++) {
-        const c = chunks[i] as (typeof chunks)[number];
-        size += c.length;
-      }
+      for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
       const prefix = Buffer.allocUnsafe(4);
       prefix.writeInt32BE(size, 0);
       this.socket.write(prefix);
@@ -455,18 +452,12 @@ export class Connection implements BudgetWaiter {
   /** Writes an answer of at most SMALL_ANSWER_BYTES as one buffer (prefix included); false when larger. */
   private writeSmall(slot: Slot, chunks: Buffer[]): boolean {
     let size = 0;
-    for (let i = 0; i < chunks.length; i++) {
-      const c = chunks[i] as (typeof chunks)[number];
-      size += c.length;
-    }
+    for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
     if (size > SMALL_ANSWER_BYTES) return false;
     const out = Buffer.allocUnsafe(size + 4);
     out.writeInt32BE(size, 0);
     let pos = 4;
-    for (let i = 0; i < chunks.length; i++) {
-      const c = chunks[i] as (typeof chunks)[number];
-      pos += c.copy(out, pos);
-    }
+    for (let i = 0; i < chunks.length; i++) pos += (chunks[i] as Buffer).copy(out, pos);
     const total = size + 4;
     this.unsent += total;
     this.budget.responseQueued(total);

@@ -58,8 +58,8 @@ import { answerOf, AwaitingCommit, COMMIT_TAIL, enqueue, PRODUCE_TAIL, type Appe
 function createMissingTopics(deps: ProduceDeps, req: ProduceRequest): Promise<CreationErrors> | undefined {
   let missing: Set<string> | undefined;
   for (let i = 0; i < req.topicData.length; i++) {
-    const t = req.topicData[i] as (typeof req.topicData)[number];
-    if (!deps.replicas.partitions(t.name)) (missing ??= new Set()).add(t.name);
+    const name = (req.topicData[i] as ProduceRequest['topicData'][number]).name;
+    if (!deps.replicas.partitions(name)) (missing ??= new Set()).add(name);
   }
   if (missing === undefined || !deps.config.bool('auto.create.topics.enable')) return undefined;
   const errors = new Map<string, number>();
@@ -85,10 +85,10 @@ function produceExisting(deps: ProduceDeps, ctx: RequestContext, req: ProduceReq
   const slots: Slot[][] = [];
   let waits: Promise<void>[] | undefined;
   for (let ti = 0; ti < req.topicData.length; ti++) {
-    const t = req.topicData[ti] as (typeof req.topicData)[number];
+    const t = req.topicData[ti] as ProduceRequest['topicData'][number];
     const row: Slot[] = [];
     for (let pi = 0; pi < t.partitionData.length; pi++) {
-      const p = t.partitionData[pi] as (typeof t.partitionData)[number];
+      const p = t.partitionData[pi] as ProduceRequest['topicData'][number]['partitionData'][number];
       const s = preparePartition(deps, ctx, acks, t.name, p.index, p.records, creationErrors);
       if (isPrepared(s) && s.records instanceof Promise) {
         (waits ??= []).push(
@@ -163,9 +163,9 @@ function appendAll(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, 
 /** Kafka's ProduceRequest.hasTransactionalRecords: looks at the first batch of each partition. */
 function hasTransactionalRecords(req: ProduceRequest): boolean {
   for (let ti = 0; ti < req.topicData.length; ti++) {
-    const t = req.topicData[ti] as (typeof req.topicData)[number];
+    const t = req.topicData[ti] as ProduceRequest['topicData'][number];
     for (let pi = 0; pi < t.partitionData.length; pi++) {
-      const p = t.partitionData[pi] as (typeof t.partitionData)[number];
+      const p = t.partitionData[pi] as ProduceRequest['topicData'][number]['partitionData'][number];
       const r = p.records;
       // Old-format message sets have no transactional flag (their byte 21 is key or timestamp data).
       if (r !== null && r.length > ATTRIBUTES_OFFSET + 1 && r[MAGIC_OFFSET] === 2 && (r.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) !== 0) return true;

@@ -42,29 +42,13 @@ import type { Clock } from '../../common/clock.js';
 import type { ReplicaSelector } from '../../replication/replica-selector.js';
 import { preferredReadReplica, type FollowerReadStats } from '../preferred-read-replica.js';
 import { readInt64 } from '../../storage/int64.js';
+import { bigOffset } from '../offset-bigints.js';
 
 type TopicOut = NonNullable<FetchResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
 
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
-
-/**
- * The offsets of an answer as BigInts, from a small direct-mapped cache: BigInt(n) allocates on
- * every call, and a consumer's fetches answer the same high watermark, last stable offset and log
- * start offset of its quiet partitions again and again (three per partition per Fetch).
- */
-const BIG_SLOTS = 1024;
-const bigKeys = new Float64Array(BIG_SLOTS).fill(-1);
-const bigValues: bigint[] = new Array<bigint>(BIG_SLOTS).fill(-1n);
-function bigOffset(n: number): bigint {
-  const i = n & (BIG_SLOTS - 1);
-  if (bigKeys[i] === n) return bigValues[i] as bigint;
-  const b = BigInt(n);
-  bigKeys[i] = n;
-  bigValues[i] = b;
-  return b;
-}
 
 interface Target {
   sp: SessionPartition;
@@ -108,12 +92,12 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
   const useIds = apiVersion >= 13;
   const requested: SessionPartition[] = [];
   for (let ti = 0; ti < req.topics.length; ti++) {
-    const t = req.topics[ti] as (typeof req.topics)[number];
+    const t = req.topics[ti] as FetchRequest['topics'][number];
     const meta = useIds ? deps.metadata.image().topicById(t.topicId) : deps.metadata.image().topic(t.topic);
     const name = useIds ? (meta?.name ?? '') : t.topic;
     const topicId = useIds ? t.topicId : (meta?.topicId ?? ZERO_UUID);
     for (let pi = 0; pi < t.partitions.length; pi++) {
-      const p = t.partitions[pi] as (typeof t.partitions)[number];
+      const p = t.partitions[pi] as FetchRequest['topics'][number]['partitions'][number];
       requested.push({
         topic: name,
         topicId,
@@ -134,7 +118,7 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
     const key = (sp: SessionPartition): string => FetchSession.key(useIds ? sp.topicId : sp.topic, sp.partition);
     if (full) session.partitions.clear();
     for (let i = 0; i < requested.length; i++) {
-      const sp = requested[i] as (typeof requested)[number];
+      const sp = requested[i] as SessionPartition;
       const prev = session.partitions.get(key(sp));
       if (prev) {
         prev.fetchOffset = sp.fetchOffset;
@@ -179,7 +163,7 @@ function nothingToRead(deps: FetchDeps, ctx: RequestContext, targets: readonly T
   if (replica || ctx.apiVersion < 4 || deps.replicaSelector !== null || targets.length === 0) return false;
   const committed = req.isolationLevel === READ_COMMITTED;
   for (let i = 0; i < targets.length; i++) {
-    const t = targets[i] as (typeof targets)[number];
+    const t = targets[i] as Target;
     const p = t.partition;
     if (p === undefined || t.error !== ErrorCode.NONE || t.diverging !== undefined || p.offline || p.log.isClosed || !p.isLeader) return false;
     const sp = t.sp;
@@ -211,7 +195,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
   // Consumers of Fetch v11+ carry client metadata (the rack): they may read from followers.
   const clientMetadata = !replica && ctx.apiVersion >= 11;
   for (let i = 0; i < targets.length; i++) {
-    const target = targets[i] as (typeof targets)[number];
+    const target = targets[i] as Target;
     const { sp, partition } = target;
     let followerRead = false;
     const out: PartitionOut = { partitionIndex: sp.partition, errorCode: target.error, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
@@ -278,7 +262,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
 /** Kafka's BytesOut / TotalFetchRequests / FailedFetchRequests (consumers), ReplicationBytesOut (followers), per partition answered. */
 function countFetch(stats: FetchStats, results: ReadResult[], replica: boolean): void {
   for (let i = 0; i < results.length; i++) {
-    const { target, out } = results[i] as (typeof results)[number];
+    const { target, out } = results[i] as ReadResult;
     const bytes = out.records === null || out.records === undefined ? 0 : recordsSize(out.records);
     if (replica) stats.replicationBytesOut += bytes;
     else if (target.partition !== undefined) stats.fetched(target.sp.topic, bytes, out.errorCode !== ErrorCode.NONE);
@@ -289,10 +273,7 @@ function countFetch(stats: FetchStats, results: ReadResult[], replica: boolean):
 function recordsSize(records: Uint8Array | readonly Uint8Array[]): number {
   if (records instanceof Uint8Array) return records.length;
   let n = 0;
-  for (let i = 0; i < records.length; i++) {
-    const c = records[i] as (typeof records)[number];
-    n += c.length;
-  }
+  for (let i = 0; i < records.length; i++) n += (records[i] as Uint8Array).length;
   return n;
 }
 
@@ -302,7 +283,7 @@ function buildResponse(deps: FetchDeps, ctx: RequestContext, results: ReadResult
   let current: TopicOut | null = null;
   let currentKey = '';
   for (let i = 0; i < results.length; i++) {
-    const { target, out, followerRead } = results[i] as (typeof results)[number];
+    const { target, out, followerRead } = results[i] as ReadResult;
     const sp = target.sp;
     const size = out.records == null ? 0 : recordsSize(out.records);
     if (followerRead && size > 0) deps.followerReads.recordFollowerRead(size);
@@ -412,10 +393,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           if (done) return;
           done = true;
           timer.cancel();
-          for (let i = 0; i < targets.length; i++) {
-            const t = targets[i] as (typeof targets)[number];
-            t.partition?.removeAppendListener(onAppend);
-          }
+          for (let i = 0; i < targets.length; i++) (targets[i] as Target).partition?.removeAppendListener(onAppend);
           const last = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId).results;
           if (stats !== undefined) countFetch(stats, last, replica);
           resolve(buildResponse(deps, ctx, last, session, full));
@@ -434,10 +412,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           const again = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
           if (again.bytes >= req.minBytes || again.immediate) finish();
         };
-        for (let i = 0; i < targets.length; i++) {
-          const t = targets[i] as (typeof targets)[number];
-          t.partition?.addAppendListener(onAppend);
-        }
+        for (let i = 0; i < targets.length; i++) (targets[i] as Target).partition?.addAppendListener(onAppend);
         const timer = deps.scheduler.schedule(req.maxWaitMs, finish);
       });
     },
