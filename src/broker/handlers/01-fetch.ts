@@ -229,7 +229,9 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
         const maxOffset = replica ? partition.logEndOffset : req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
         try {
           const limit = Math.min(sp.partitionMaxBytes, remaining);
-          const { records } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0);
+          const fetchOffset = Number(sp.fetchOffset);
+          // At the end of what it may read (a consumer that keeps up): nothing to read, no read result built.
+          const records = fetchOffset === maxOffset && fetchOffset >= partition.logStartOffset ? EMPTY : partition.log.read(fetchOffset, Math.max(limit, 0), maxOffset, bytes === 0).records;
           if (legacyMagic !== -1 && records.length > 0) {
             const c = downConvertRead(deps, partition, records, legacyMagic, sp.fetchOffset, Math.max(limit, 0), bytes === 0, ctx.clientId);
             out.records = c.chunks;
