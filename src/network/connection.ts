@@ -24,6 +24,9 @@
  * connectionId is "local-remote-index"; here the fields connectionId, listener, clientAddress, and
  * once known clientId and principal), so every line of one connection can be found by a field;
  * `logFields` gives the same fields to lines other components log about the connection.
+ * Request metrics: when the dispatcher asks (timesRequests), each answered request's time is split
+ * as Kafka's RequestMetrics split it (queue, local, remote, response queue, send; see
+ * metrics/request-metrics.ts) from timestamps kept in its slot, and handed to requestTimed.
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
