@@ -11,6 +11,7 @@ import { renderSecurity, type SecurityResult } from './security.js';
 import { renderRebalance, type RebalanceResult } from './rebalance.js';
 import { renderStreams, type StreamsBenchResult } from './streams.js';
 import type { ManyTopicsResult } from './many-topics.js';
+import { renderBreakdown, type LatencyBreakdown } from './latency-breakdown.js';
 
 export interface Throughput {
   records: number;
@@ -49,6 +50,8 @@ export interface ComparedRow {
 
 export interface LatencyRow {
   rate: number;
+  /** The broker's request time split, GC and event-loop delay over the rate's runs (latency-breakdown.ts). */
+  breakdown?: LatencyBreakdown;
   records: number;
   samsaEndToEnd: LatencySummary | null;
   samsaProduceAck: LatencySummary | null;
@@ -194,6 +197,7 @@ export function renderMarkdown(r: BenchResults): string {
       ),
     );
     out.push('![latency distribution](latency.svg)\n');
+    out.push(renderBreakdown(r.latency, mdTable));
   }
   if (r.cluster !== undefined) out.push(renderCluster(r.cluster));
   if (r.metricsCost !== undefined) out.push(renderMetricsCost(r.metricsCost));

@@ -34,6 +34,7 @@ import type { ProduceResponse } from '../src/protocol/generated/messages/produce
 import { clusterScenario, type LatencyOutcome } from './cluster.js';
 import { manyTopicsScenario } from './many-topics.js';
 import { metricsCostScenario } from './metrics-cost.js';
+import { breakdown, scrapeBroker } from './latency-breakdown.js';
 import { securityScenario } from './security.js';
 import { rebalanceScenario } from './rebalance.js';
 import { streamsScenario } from './streams.js';
@@ -619,8 +620,9 @@ async function main(): Promise<void> {
 
   if (sections.has('latency')) {
     // Issue 22 target 2: 100 B records, acks=all, linger.ms=1, at 10k and 50k records/s; every
-    // rate runs `repeats` times (a new topic each), Samsa and the null broker alternating.
-    const samsa = await startBroker('samsa', join(work, 'samsa-latency'));
+    // rate runs `repeats` times (a new topic each), Samsa and the null broker alternating. The
+    // metrics listener gives the broker's side of each run (latency-breakdown.ts).
+    const samsa = await startBroker('samsa', join(work, 'samsa-latency'), [], { 'metrics.listeners': 'http://127.0.0.1:0' });
     const nul = await startBroker('null', join(work, 'null'));
     const settings = ['-X', 'linger.ms=1', '-X', 'fetch.wait.max.ms=100'];
     const acks = '-1';
@@ -628,6 +630,7 @@ async function main(): Promise<void> {
       for (const rate of [10_000, 50_000]) {
         const records = rate * scale.latencySeconds;
         const e2e = new LatencyHistogram();
+        const scraped = await scrapeBroker(samsa); // the broker's side of this rate (latency-breakdown.ts)
         const ack = new LatencyHistogram();
         const nack = new LatencyHistogram();
         const row: LatencyRow = { rate, records, samsaEndToEnd: null, samsaProduceAck: null, nullProduceAck: null, received: 0, acks: 'all', lingerMs: 1, runs: [] };
@@ -668,6 +671,7 @@ async function main(): Promise<void> {
         }
         row.samsaEndToEnd = summary(e2e);
         row.samsaProduceAck = summary(ack);
+        row.breakdown = breakdown(scraped, await scrapeBroker(samsa));
         row.nullProduceAck = summary(nack);
         results.latency.push(row);
         results.latencySeries.push(seriesFrom(`Samsa produce→consume @ ${rate.toLocaleString('en-US')}/s`, e2e), seriesFrom(`Samsa produce→ack @ ${rate.toLocaleString('en-US')}/s`, ack), seriesFrom(`Null broker produce→ack @ ${rate.toLocaleString('en-US')}/s`, nack));

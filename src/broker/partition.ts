@@ -84,7 +84,14 @@ export class Partition {
   isrCandidateListener: ((p: Partition) => void) | null = null;
   private _log: PartitionLog;
   private _producers: ProducerStateManager;
-  private readonly listeners = new Set<AppendListener>();
+  /**
+   * Append listeners (a Fetch's long poll per partition it waits on): an array, not a Set, since
+   * a Set whose entries come and go with every long poll reallocates its table every few
+   * add/delete pairs; `notifying` holds the snapshot a notify() call iterates (reused).
+   */
+  private readonly listeners: AppendListener[] = [];
+  private notifying: AppendListener[] | null = null;
+  private readonly notifyScratch: AppendListener[] = [];
   private _offline = false;
 
   constructor(
@@ -348,13 +355,38 @@ export class Partition {
   }
 
   onAppend(listener: AppendListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.addAppendListener(listener);
+    return () => this.removeAppendListener(listener);
   }
 
+  /** Calls `listener` after every append (once even if added twice) until removed. */
+  addAppendListener(listener: AppendListener): void {
+    if (!this.listeners.includes(listener)) this.listeners.push(listener);
+  }
+
+  removeAppendListener(listener: AppendListener): void {
+    const ls = this.listeners;
+    const i = ls.indexOf(listener);
+    if (i < 0) return;
+    const last = ls.pop() as AppendListener;
+    if (i < ls.length) ls[i] = last;
+  }
+
+  /** Calls the listeners registered now (one added or removed by a listener takes effect next time). */
   notify(): void {
-    if (this.listeners.size === 0) return;
-    for (const l of [...this.listeners]) l(this);
+    const ls = this.listeners;
+    if (ls.length === 0) return;
+    // A notify() from inside a listener (nested) copies; the outermost reuses its scratch array.
+    const snap = this.notifying === null ? this.notifyScratch : [];
+    for (let i = 0; i < ls.length; i++) snap.push(ls[i] as AppendListener);
+    const outer = this.notifying;
+    this.notifying = snap;
+    try {
+      for (let i = 0; i < snap.length; i++) (snap[i] as AppendListener)(this);
+    } finally {
+      this.notifying = outer;
+      snap.length = 0;
+    }
   }
 }
 

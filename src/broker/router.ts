@@ -43,6 +43,8 @@ export interface RequestObserver {
   answered(apiKey: number, apiVersion: number, ms: number): void;
   failed(apiKey: number, errorCode: number): void;
   throttled(apiKey: number, ms: number): void;
+  /** The split of an answered request's time (network/frame-dispatcher.ts requestTimed). */
+  timed?(apiKey: number, queueMs: number, localMs: number, remoteMs: number, responseQueueMs: number, sendMs: number): void;
 }
 
 export class RequestRouter implements FrameDispatcher {
@@ -81,7 +83,15 @@ export class RequestRouter implements FrameDispatcher {
   responseWritten(chunks: Buffer[]): void {
     if (!this.releasingResponses.delete(chunks)) return;
     const pool = this.logReads;
-    for (const c of chunks) pool.give(c);
+    for (let i = 0; i < chunks.length; i++) pool.give(chunks[i] as Buffer);
+  }
+
+  get timesRequests(): boolean {
+    return this.observer?.timed !== undefined;
+  }
+
+  requestTimed(apiKey: number, queueMs: number, localMs: number, remoteMs: number, responseQueueMs: number, sendMs: number): void {
+    this.observer?.timed?.(apiKey, queueMs, localMs, remoteMs, responseQueueMs, sendMs);
   }
 
   frameFreeAfterReturn(apiKey: number): boolean {
@@ -175,23 +185,27 @@ export class RequestRouter implements FrameDispatcher {
     // The quota's second step (quota.ts afterResponse) needs the synchronous handling time: only measured when it has work.
     const quotas = this.gate.quotas;
     const after = quotas.afterResponse !== undefined && quotas.enabled?.() !== false ? Number(process.hrtime.bigint() - ctx.receivedAtNs) : -1;
-    const finished = (res: unknown): unknown => {
-      if (after < 0 || res === NO_RESPONSE) return this.finish(res, complete, throttleTimeMs, ctx);
-      const t = this.throttleAfter(ctx, conn, req, res, throttleTimeMs, after);
-      // A throttled answer may be replaced (a consumer's Fetch: no records, quota.ts throttledResponse).
-      const sent = t > 0 && quotas.throttledResponse !== undefined ? quotas.throttledResponse(ctx, req, res) : res;
-      return this.finish(sent, complete, t, ctx);
-    };
     if (out instanceof Promise) {
       return out.then(
-        (res: unknown) => this.encode(handler, ctx, finished(res), flexible, codec),
+        (res: unknown) => this.encode(handler, ctx, this.finished(res, ctx, conn, req, complete, throttleTimeMs, after), flexible, codec),
         (e: unknown) => {
           const res = this.errorAnswer(handler, work, e, ctx);
-          return this.encode(handler, ctx, finished(res), flexible, codec);
+          return this.encode(handler, ctx, this.finished(res, ctx, conn, req, complete, throttleTimeMs, after), flexible, codec);
         },
       );
     }
-    return this.encode(handler, ctx, finished(out), flexible, large ? codec : undefined);
+    // The synchronous answer (every Produce and most Fetches): no closure per request.
+    return this.encode(handler, ctx, this.finished(out, ctx, conn, req, complete, throttleTimeMs, after), flexible, large ? codec : undefined);
+  }
+
+  /** The answer after the quota's second step (`after`: the synchronous handling time in ns, -1: no second step). */
+  private finished(res: unknown, ctx: RequestContext, conn: Connection, req: unknown, complete: ((res: unknown) => unknown) | undefined, throttleTimeMs: number, after: number): unknown {
+    if (after < 0 || res === NO_RESPONSE) return this.finish(res, complete, throttleTimeMs, ctx);
+    const t = this.throttleAfter(ctx, conn, req, res, throttleTimeMs, after);
+    // A throttled answer may be replaced (a consumer's Fetch: no records, quota.ts throttledResponse).
+    const quotas = this.gate.quotas;
+    const sent = t > 0 && quotas.throttledResponse !== undefined ? quotas.throttledResponse(ctx, req, res) : res;
+    return this.finish(sent, complete, t, ctx);
   }
 
   /** The quota's second step: the larger throttle wins, and mutes the connection when it is the answer's. */

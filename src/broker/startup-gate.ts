@@ -40,4 +40,12 @@ export class StartupGate implements FrameDispatcher {
   responseWritten(chunks: Buffer[]): void {
     this.router?.responseWritten(chunks);
   }
+
+  get timesRequests(): boolean {
+    return this.router !== null && this.router.timesRequests;
+  }
+
+  requestTimed(apiKey: number, queueMs: number, localMs: number, remoteMs: number, responseQueueMs: number, sendMs: number): void {
+    this.router?.requestTimed(apiKey, queueMs, localMs, remoteMs, responseQueueMs, sendMs);
+  }
 }

@@ -2,6 +2,7 @@
  * Process and event-loop metrics of a broker's registry, read at scrape time: CPU, RSS, heap,
  * GC time per kind, event-loop delay (lag) and utilisation. The names are prom-client's default
  * metrics' (process_cpu_seconds_total, process_resident_memory_bytes, nodejs_gc_duration_seconds,
+ * nodejs_gc_runs_total (prom-client's count of the GC histogram, as a counter),
  * nodejs_eventloop_lag_p50/p99/max_seconds), plus Kafka's network idle gauge:
  *   kafka_network_socketserver_networkprocessoravgidle_percent
  * (Kafka: the share of time its network threads wait for work; here 1 - event-loop utilisation
@@ -11,17 +12,24 @@
  * that are never removed; a broker started and stopped in a test would leak them. These are
  * started with the metrics listener and stopped with it (`close()`).
  */
-import { monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** Event-loop delay sampling interval. */
 const RESOLUTION_MS = 20;
-const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+/** Node's GC entry kinds (perf_hooks constants: minor 1, major 4, incremental 8, weakcb 16). */
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
 
 export class ProcessMetrics {
   private readonly delay: IntervalHistogram;
   private readonly gcObserver: PerformanceObserver;
   private readonly gcSeconds = new Map<string, number>();
+  private readonly gcRuns = new Map<string, number>();
   private closed = false;
 
   constructor(registry: Registry) {
@@ -32,6 +40,7 @@ export class ProcessMetrics {
         const detail = Reflect.get(e, 'detail') as { kind?: number } | undefined;
         const kind = GC_KINDS[detail?.kind ?? 0] ?? 'other';
         this.gcSeconds.set(kind, (this.gcSeconds.get(kind) ?? 0) + e.duration / 1000);
+        this.gcRuns.set(kind, (this.gcRuns.get(kind) ?? 0) + 1);
       }
     });
     this.gcObserver.observe({ entryTypes: ['gc'] });
@@ -64,6 +73,17 @@ export class ProcessMetrics {
       collect() {
         this.reset();
         for (const [kind, s] of gc) this.inc({ kind }, s);
+      },
+    });
+    const runs = this.gcRuns;
+    new Counter({
+      name: 'nodejs_gc_runs_total',
+      help: 'Garbage collections, per kind',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, n] of runs) this.inc({ kind }, n);
       },
     });
     // prom-client's names (nodejs_eventloop_lag_p50_seconds, ...): a gauge may not carry a quantile label.

@@ -24,8 +24,12 @@
  * connectionId is "local-remote-index"; here the fields connectionId, listener, clientAddress, and
  * once known clientId and principal), so every line of one connection can be found by a field;
  * `logFields` gives the same fields to lines other components log about the connection.
+ * Request metrics: when the dispatcher asks (timesRequests), each answered request's time is split
+ * as Kafka's RequestMetrics split it (queue, local, remote, response queue, send; see
+ * metrics/request-metrics.ts) from timestamps kept in its slot, and handed to requestTimed.
  */
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { TLSSocket } from 'node:tls';
 import type { SecurityProtocol } from '../common/security-protocol.js';
 import type { Logger } from '../common/logger.js';
@@ -45,12 +49,29 @@ interface Slot {
   chunks: Buffer[] | null;
   /** Request bytes charged to the budget; -1 once given back. */
   charged: number;
+  /**
+   * When the dispatcher times requests (FrameDispatcher.timesRequests): the API key, when the
+   * frame was read (performance.now(), ms; 0: not timed), and in whole microseconds after that
+   * (small integers, stored without a heap number each): dispatched, dispatch returned, answer
+   * ready, answer handed to the socket.
+   */
+  apiKey: number;
+  readAt: number;
+  startUs: number;
+  returnedUs: number;
+  readyUs: number;
+  writtenUs: number;
 }
+
+/** Whole microseconds since `t0` (performance.now() ms). */
+const usSince = (t0: number): number => Math.round((performance.now() - t0) * 1000);
 
 /** A complete frame read but not dispatched yet, with the budget already charged for it (0: none). */
 interface Waiting {
   frame: Buffer;
   charged: number;
+  /** When it was read (performance.now(); 0 when requests are not timed). */
+  readAt: number;
 }
 
 const MAX_IN_FLIGHT = 64;
@@ -113,7 +134,6 @@ export class Connection implements BudgetWaiter {
   private requestsRead = 0;
   private requestsAtLastCheck = 0;
   private lastActive = 0;
-
   constructor(accepted: Socket, private readonly dispatcher: FrameDispatcher, opts: ConnectionOptions) {
     this.id = opts.id;
     this.remoteAddress = accepted.remoteAddress ?? '';
@@ -262,19 +282,20 @@ export class Connection implements BudgetWaiter {
     this.requestsRead++;
     const charged = this.frameCharge;
     this.frameCharge = 0;
+    const readAt = this.dispatcher.timesRequests === true ? performance.now() : 0;
     // While paused, frames already read (the rest of the current chunk) wait here: bounded by
     // what one read delivered.
     if (this.paused || this.budgetBlocked || this.throttled || this.backlog.length > 0) {
-      this.backlog.push({ frame, charged });
+      this.backlog.push({ frame, charged, readAt });
       return;
     }
     const admitted = this.admit(frame, charged);
     if (admitted < 0) {
-      this.backlog.push({ frame, charged });
+      this.backlog.push({ frame, charged, readAt });
       this.blockOnBudget();
       return;
     }
-    this.dispatchFrame(frame, admitted);
+    this.dispatchFrame(frame, admitted, readAt);
   }
 
   /** The charge a frame is dispatched with, or -1 when the budget has no room for it yet. */
@@ -322,8 +343,10 @@ export class Connection implements BudgetWaiter {
     this.maybeResume();
   }
 
-  private dispatchFrame(frame: Buffer, charged: number): void {
-    const slot: Slot = { ready: false, chunks: null, charged };
+  private dispatchFrame(frame: Buffer, charged: number, readAt: number): void {
+    const timed = readAt !== 0;
+    const apiKey = timed && frame.length >= 2 ? frame.readInt16BE(0) : 0;
+    const slot: Slot = { ready: false, chunks: null, charged, apiKey, readAt, startUs: timed ? usSince(readAt) : 0, returnedUs: 0, readyUs: 0, writtenUs: 0 };
     this.budget.takeRequest();
     this.queue.push(slot);
     if (this.queue.length >= MAX_IN_FLIGHT) this.pause();
@@ -335,6 +358,7 @@ export class Connection implements BudgetWaiter {
       this.close(`request failed: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    if (timed) slot.returnedUs = usSince(readAt);
     if (result instanceof Promise) {
       result.then(
         (chunks) => {
@@ -385,6 +409,7 @@ export class Connection implements BudgetWaiter {
 
   private complete(slot: Slot, chunks: DispatchResult): void {
     if (!this.closed) {
+      if (slot.readAt !== 0) slot.readyUs = usSince(slot.readAt);
       slot.ready = true;
       slot.chunks = chunks;
       this.flush();
@@ -400,7 +425,7 @@ export class Connection implements BudgetWaiter {
     if (q.length === 1 || !(q[1] as Slot).ready) {
       const single = q[0] as Slot;
       const chunks = single.chunks;
-      if (chunks !== null && this.writeSmall(chunks)) {
+      if (chunks !== null && this.writeSmall(single, chunks)) {
         q.shift();
         return this.afterFlush();
       }
@@ -411,7 +436,7 @@ export class Connection implements BudgetWaiter {
       const chunks = slot.chunks;
       if (chunks === null) continue;
       let size = 0;
-      for (const c of chunks) size += c.length;
+      for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
       const prefix = Buffer.allocUnsafe(4);
       prefix.writeInt32BE(size, 0);
       this.socket.write(prefix);
@@ -420,25 +445,27 @@ export class Connection implements BudgetWaiter {
       const total = size + 4;
       this.unsent += total;
       this.budget.responseQueued(total);
-      this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(chunks, total));
+      if (slot.readAt !== 0) slot.writtenUs = usSince(slot.readAt);
+      this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(slot, chunks, total));
     }
     this.socket.uncork();
     this.afterFlush();
   }
 
   /** Writes an answer of at most SMALL_ANSWER_BYTES as one buffer (prefix included); false when larger. */
-  private writeSmall(chunks: Buffer[]): boolean {
+  private writeSmall(slot: Slot, chunks: Buffer[]): boolean {
     let size = 0;
-    for (const c of chunks) size += c.length;
+    for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
     if (size > SMALL_ANSWER_BYTES) return false;
     const out = Buffer.allocUnsafe(size + 4);
     out.writeInt32BE(size, 0);
     let pos = 4;
-    for (const c of chunks) pos += c.copy(out, pos);
+    for (let i = 0; i < chunks.length; i++) pos += (chunks[i] as Buffer).copy(out, pos);
     const total = size + 4;
     this.unsent += total;
     this.budget.responseQueued(total);
-    this.socket.write(out, () => this.responseSent(chunks, total));
+    if (slot.readAt !== 0) slot.writtenUs = usSince(slot.readAt);
+    this.socket.write(out, () => this.responseSent(slot, chunks, total));
     return true;
   }
 
@@ -449,12 +476,20 @@ export class Connection implements BudgetWaiter {
     else this.maybeResume();
   }
 
-  private responseSent(chunks: Buffer[], total: number): void {
+  private responseSent(slot: Slot, chunks: Buffer[], total: number): void {
     if (!this.closed) {
       this.unsent -= total;
       this.budget.responseSent(total);
+      if (slot.readAt !== 0) this.timeRequest(slot);
     }
     this.dispatcher.responseWritten?.(chunks);
+  }
+
+  /** Hands the split of an answered request's time to the dispatcher (metrics/request-metrics.ts). */
+  private timeRequest(s: Slot): void {
+    const sentUs = usSince(s.readAt);
+    // An answer ready synchronously has ~0 remote time (dispatch returned it: its encoding is local).
+    this.dispatcher.requestTimed?.(s.apiKey, s.startUs / 1000, (s.returnedUs - s.startUs) / 1000, (s.readyUs - s.returnedUs) / 1000, (s.writtenUs - s.readyUs) / 1000, (sentUs - s.writtenUs) / 1000);
   }
 
   /** Unsent responses over this connection's bound, or any while the broker-wide bound is exceeded. */
@@ -480,7 +515,7 @@ export class Connection implements BudgetWaiter {
         break;
       }
       this.backlog.shift();
-      this.dispatchFrame(w.frame, admitted);
+      this.dispatchFrame(w.frame, admitted, w.readAt);
     }
     this.resuming = false;
     const copied = this.copied;

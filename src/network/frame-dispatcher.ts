@@ -2,8 +2,10 @@
  * What a connection hands its request frames to (Kafka's RequestChannel between the network and
  * the request handlers): one call per frame, answered with the response chunks or nothing (acks=0
  * Produce), synchronously or later; responses still go out in request order (connection.ts).
- * Samsa's addition: the dispatcher may say a frame's buffer is free once dispatch returned, so
- * the connection reuses it for the next large frame.
+ * Samsa's additions: the dispatcher may say a frame's buffer is free once dispatch returned, so
+ * the connection reuses it for the next large frame; and it may ask for the split of each answered
+ * request's time (Kafka's RequestMetrics queue/local/remote/response-queue/send times), which the
+ * connection then measures (metrics/request-metrics.ts says what each part covers).
  */
 import type { Connection } from './connection.js';
 
@@ -20,4 +22,8 @@ export interface FrameDispatcher {
   frameFreeAfterReturn?(apiKey: number): boolean;
   /** Called once a response's chunks have been written to the socket (or the write failed). */
   responseWritten?(chunks: Buffer[]): void;
+  /** True when requestTimed wants the split of every answered request's time (read per request). */
+  readonly timesRequests?: boolean;
+  /** The split of an answered request's time, in milliseconds (only when timesRequests). */
+  requestTimed?(apiKey: number, queueMs: number, localMs: number, remoteMs: number, responseQueueMs: number, sendMs: number): void;
 }

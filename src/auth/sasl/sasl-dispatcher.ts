@@ -137,6 +137,14 @@ export class SaslDispatcher implements FrameDispatcher {
     this.inner.responseWritten?.(chunks);
   }
 
+  get timesRequests(): boolean {
+    return this.inner.timesRequests === true;
+  }
+
+  requestTimed(apiKey: number, queueMs: number, localMs: number, remoteMs: number, responseQueueMs: number, sendMs: number): void {
+    this.inner.requestTimed?.(apiKey, queueMs, localMs, remoteMs, responseQueueMs, sendMs);
+  }
+
   private handshake(mechanism: string, version: number, correlationId: number, conn: Connection, state: SaslState): DispatchResult {
     const enabled = this.settings.mechanisms;
     const w = new Writer(64);

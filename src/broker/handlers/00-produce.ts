@@ -57,7 +57,10 @@ import { answerOf, AwaitingCommit, COMMIT_TAIL, enqueue, PRODUCE_TAIL, type Appe
 /** Auto-creates the request's unknown topics (when enabled); resolves to the failures' codes. Undefined when none is missing. */
 function createMissingTopics(deps: ProduceDeps, req: ProduceRequest): Promise<CreationErrors> | undefined {
   let missing: Set<string> | undefined;
-  for (const t of req.topicData) if (!deps.replicas.partitions(t.name)) (missing ??= new Set()).add(t.name);
+  for (let i = 0; i < req.topicData.length; i++) {
+    const name = (req.topicData[i] as ProduceRequest['topicData'][number]).name;
+    if (!deps.replicas.partitions(name)) (missing ??= new Set()).add(name);
+  }
   if (missing === undefined || !deps.config.bool('auto.create.topics.enable')) return undefined;
   const errors = new Map<string, number>();
   return Promise.all(
@@ -81,9 +84,11 @@ function produce(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, ac
 function produceExisting(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null, creationErrors: CreationErrors): ProduceResult {
   const slots: Slot[][] = [];
   let waits: Promise<void>[] | undefined;
-  for (const t of req.topicData) {
+  for (let ti = 0; ti < req.topicData.length; ti++) {
+    const t = req.topicData[ti] as ProduceRequest['topicData'][number];
     const row: Slot[] = [];
-    for (const p of t.partitionData) {
+    for (let pi = 0; pi < t.partitionData.length; pi++) {
+      const p = t.partitionData[pi] as ProduceRequest['topicData'][number]['partitionData'][number];
       const s = preparePartition(deps, ctx, acks, t.name, p.index, p.records, creationErrors);
       if (isPrepared(s) && s.records instanceof Promise) {
         (waits ??= []).push(
@@ -97,58 +102,70 @@ function produceExisting(deps: ProduceDeps, ctx: RequestContext, req: ProduceReq
     }
     slots.push(row);
   }
-  const finish = (): Appended => {
-    const responses: TopicOut[] = [];
-    let delayed: DelayedCommit | undefined;
-    let answer: Promise<ProduceResponseInit> | undefined;
-    const stats = deps.topicStats;
-    req.topicData.forEach((t, ti) => {
-      const row = slots[ti] as Slot[];
-      const known = stats !== undefined && deps.replicas.partitions(t.name) !== undefined;
-      const partitionResponses = row.map((s, pi) => {
-        if (!isPrepared(s)) {
-          if (known) stats.produceFailed(t.name, t.partitionData[pi]?.records?.length ?? 0);
-          return s;
+  if (waits === undefined) return appendAll(deps, ctx, req, acks, transactionalId, slots);
+  return Promise.all(waits).then(() => appendAll(deps, ctx, req, acks, transactionalId, slots));
+}
+
+/**
+ * Appends the prepared partitions in request order and assembles the answer (plain loops: no
+ * closure per request or partition on this path, which every Produce takes).
+ */
+function appendAll(deps: ProduceDeps, ctx: RequestContext, req: ProduceRequest, acks: number, transactionalId: string | null, slots: Slot[][]): Appended {
+  const responses: TopicOut[] = [];
+  let delayed: DelayedCommit | undefined;
+  let answer: Promise<ProduceResponseInit> | undefined;
+  const stats = deps.topicStats;
+  const topics = req.topicData;
+  for (let ti = 0; ti < topics.length; ti++) {
+    const t = topics[ti] as ProduceRequest['topicData'][number];
+    const row = slots[ti] as Slot[];
+    const known = stats !== undefined && deps.replicas.partitions(t.name) !== undefined;
+    const partitionResponses: PartitionOut[] = [];
+    for (let pi = 0; pi < row.length; pi++) {
+      const s = row[pi] as Slot;
+      if (!isPrepared(s)) {
+        if (known) stats.produceFailed(t.name, t.partitionData[pi]?.records?.length ?? 0);
+        partitionResponses.push(s);
+        continue;
+      }
+      let out: PartitionOut;
+      if (s.settled === undefined) out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.records as Buffer);
+      else if ('error' in s.settled) out = errorOut(deps, s.index, t.name, s.settled.error);
+      else out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.settled.records);
+      if (stats !== undefined) {
+        // Bytes as received (Kafka's BytesIn is the request's record bytes, before any recompression).
+        const bytes = t.partitionData[pi]?.records?.length ?? 0;
+        if (out.errorCode === ErrorCode.NONE) stats.produced(t.name, s.info.recordCount, bytes);
+        else stats.produceFailed(t.name, bytes);
+      }
+      partitionResponses.push(out);
+      if (s.settled !== undefined && 'error' in s.settled) continue;
+      // acks=all on a replicated leader: the answer waits for the high watermark (never on a sole leader).
+      if (acks === -1 && s.partition.role === 'leader' && out.errorCode === ErrorCode.NONE) {
+        if (delayed === undefined) {
+          let complete!: () => void;
+          answer = new Promise<ProduceResponseInit>((resolve) => (complete = () => resolve({ responses, throttleTimeMs: 0 })));
+          delayed = new DelayedCommit(() => complete());
         }
-        let out: PartitionOut;
-        if (s.settled === undefined) out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.records as Buffer);
-        else if ('error' in s.settled) out = errorOut(deps, s.index, t.name, s.settled.error);
-        else out = appendPrepared(deps, ctx, transactionalId, t.name, s, s.settled.records);
-        if (stats !== undefined) {
-          // Bytes as received (Kafka's BytesIn is the request's record bytes, before any recompression).
-          const bytes = t.partitionData[pi]?.records?.length ?? 0;
-          if (out.errorCode === ErrorCode.NONE) stats.produced(t.name, s.info.recordCount, bytes);
-          else stats.produceFailed(t.name, bytes);
-        }
-        if (s.settled !== undefined && 'error' in s.settled) return out;
-        // acks=all on a replicated leader: the answer waits for the high watermark (never on a sole leader).
-        if (acks === -1 && s.partition.role === 'leader' && out.errorCode === ErrorCode.NONE) {
-          if (delayed === undefined) {
-            let complete!: () => void;
-            answer = new Promise<ProduceResponseInit>((resolve) => (complete = () => resolve({ responses, throttleTimeMs: 0 })));
-            delayed = new DelayedCommit(() => complete());
-          }
-          waitForCommit(delayed, t.name, s, out);
-        }
-        return out;
-      });
-      responses.push({ name: t.name, partitionResponses });
-    });
-    if (acks === 0) return NO_RESPONSE;
-    if (delayed !== undefined) {
-      delayed.start(deps.scheduler, req.timeoutMs);
-      return new AwaitingCommit(answer as Promise<ProduceResponseInit>);
+        waitForCommit(delayed, t.name, s, out);
+      }
     }
-    return { responses, throttleTimeMs: 0 };
-  };
-  if (waits === undefined) return finish();
-  return Promise.all(waits).then(finish);
+    responses.push({ name: t.name, partitionResponses });
+  }
+  if (acks === 0) return NO_RESPONSE;
+  if (delayed !== undefined) {
+    delayed.start(deps.scheduler, req.timeoutMs);
+    return new AwaitingCommit(answer as Promise<ProduceResponseInit>);
+  }
+  return { responses, throttleTimeMs: 0 };
 }
 
 /** Kafka's ProduceRequest.hasTransactionalRecords: looks at the first batch of each partition. */
 function hasTransactionalRecords(req: ProduceRequest): boolean {
-  for (const t of req.topicData) {
-    for (const p of t.partitionData) {
+  for (let ti = 0; ti < req.topicData.length; ti++) {
+    const t = req.topicData[ti] as ProduceRequest['topicData'][number];
+    for (let pi = 0; pi < t.partitionData.length; pi++) {
+      const p = t.partitionData[pi] as ProduceRequest['topicData'][number]['partitionData'][number];
       const r = p.records;
       // Old-format message sets have no transactional flag (their byte 21 is key or timestamp data).
       if (r !== null && r.length > ATTRIBUTES_OFFSET + 1 && r[MAGIC_OFFSET] === 2 && (r.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG_MASK) !== 0) return true;

@@ -42,6 +42,7 @@ import type { Clock } from '../../common/clock.js';
 import type { ReplicaSelector } from '../../replication/replica-selector.js';
 import { preferredReadReplica, type FollowerReadStats } from '../preferred-read-replica.js';
 import { readInt64 } from '../../storage/int64.js';
+import { bigOffset } from '../offset-bigints.js';
 
 type TopicOut = NonNullable<FetchResponseInit['responses']>[number];
 type PartitionOut = NonNullable<TopicOut['partitions']>[number];
@@ -90,11 +91,13 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
   const { apiVersion } = ctx;
   const useIds = apiVersion >= 13;
   const requested: SessionPartition[] = [];
-  for (const t of req.topics) {
+  for (let ti = 0; ti < req.topics.length; ti++) {
+    const t = req.topics[ti] as FetchRequest['topics'][number];
     const meta = useIds ? deps.metadata.image().topicById(t.topicId) : deps.metadata.image().topic(t.topic);
     const name = useIds ? (meta?.name ?? '') : t.topic;
     const topicId = useIds ? t.topicId : (meta?.topicId ?? ZERO_UUID);
-    for (const p of t.partitions) {
+    for (let pi = 0; pi < t.partitions.length; pi++) {
+      const p = t.partitions[pi] as FetchRequest['topics'][number]['partitions'][number];
       requested.push({
         topic: name,
         topicId,
@@ -114,7 +117,8 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
   if (session) {
     const key = (sp: SessionPartition): string => FetchSession.key(useIds ? sp.topicId : sp.topic, sp.partition);
     if (full) session.partitions.clear();
-    for (const sp of requested) {
+    for (let i = 0; i < requested.length; i++) {
+      const sp = requested[i] as SessionPartition;
       const prev = session.partitions.get(key(sp));
       if (prev) {
         prev.fetchOffset = sp.fetchOffset;
@@ -148,6 +152,27 @@ function abortedIn(partition: Partition, fetchOffset: number, records: Buffer): 
   return partition.producers.collectAbortedTxns(fetchOffset, end).map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }));
 }
 
+/**
+ * A consumer's fetch whose every partition is a healthy one led here, asked at exactly its end
+ * (the high watermark, or the last stable offset for read_committed) at the expected epoch, on a
+ * broker without a replica selector: readAll would answer nothing and nothing immediate, so the
+ * long poll starts without building that empty answer (the common wait of a consumer that keeps
+ * up; its answer is read when it wakes). Conservative: anything else goes through readAll.
+ */
+function nothingToRead(deps: FetchDeps, ctx: RequestContext, targets: readonly Target[], req: FetchRequest, replica: boolean): boolean {
+  if (replica || ctx.apiVersion < 4 || deps.replicaSelector !== null || targets.length === 0) return false;
+  const committed = req.isolationLevel === READ_COMMITTED;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i] as Target;
+    const p = t.partition;
+    if (p === undefined || t.error !== ErrorCode.NONE || t.diverging !== undefined || p.offline || p.log.isClosed || !p.isLeader) return false;
+    const sp = t.sp;
+    if (sp.currentLeaderEpoch >= 0 && sp.currentLeaderEpoch !== p.leaderEpoch) return false;
+    if (Number(sp.fetchOffset) !== (committed ? p.lastStableOffset : p.highWatermark)) return false;
+  }
+  return true;
+}
+
 interface ReadResult {
   target: Target;
   out: PartitionOut;
@@ -169,7 +194,8 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
   const results: ReadResult[] = [];
   // Consumers of Fetch v11+ carry client metadata (the rack): they may read from followers.
   const clientMetadata = !replica && ctx.apiVersion >= 11;
-  for (const target of targets) {
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i] as Target;
     const { sp, partition } = target;
     let followerRead = false;
     const out: PartitionOut = { partitionIndex: sp.partition, errorCode: target.error, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
@@ -177,9 +203,9 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
     if (partition?.offline === true) out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
     else if (partition?.log.isClosed === true) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     else if (partition && target.error === ErrorCode.NONE) {
-      out.highWatermark = BigInt(partition.highWatermark);
-      out.lastStableOffset = BigInt(partition.lastStableOffset);
-      out.logStartOffset = BigInt(partition.logStartOffset);
+      out.highWatermark = bigOffset(partition.highWatermark);
+      out.lastStableOffset = bigOffset(partition.lastStableOffset);
+      out.logStartOffset = bigOffset(partition.logStartOffset);
       if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = [];
       const legacyError = legacyMagic === -1 ? ErrorCode.NONE : legacyFetchError(deps, partition);
       if (legacyError !== ErrorCode.NONE) {
@@ -203,7 +229,9 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
         const maxOffset = replica ? partition.logEndOffset : req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
         try {
           const limit = Math.min(sp.partitionMaxBytes, remaining);
-          const { records } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0);
+          const fetchOffset = Number(sp.fetchOffset);
+          // At the end of what it may read (a consumer that keeps up): nothing to read, no read result built.
+          const records = fetchOffset === maxOffset && fetchOffset >= partition.logStartOffset ? EMPTY : partition.log.read(fetchOffset, Math.max(limit, 0), maxOffset, bytes === 0).records;
           if (legacyMagic !== -1 && records.length > 0) {
             const c = downConvertRead(deps, partition, records, legacyMagic, sp.fetchOffset, Math.max(limit, 0), bytes === 0, ctx.clientId);
             out.records = c.chunks;
@@ -235,7 +263,8 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
 
 /** Kafka's BytesOut / TotalFetchRequests / FailedFetchRequests (consumers), ReplicationBytesOut (followers), per partition answered. */
 function countFetch(stats: FetchStats, results: ReadResult[], replica: boolean): void {
-  for (const { target, out } of results) {
+  for (let i = 0; i < results.length; i++) {
+    const { target, out } = results[i] as ReadResult;
     const bytes = out.records === null || out.records === undefined ? 0 : recordsSize(out.records);
     if (replica) stats.replicationBytesOut += bytes;
     else if (target.partition !== undefined) stats.fetched(target.sp.topic, bytes, out.errorCode !== ErrorCode.NONE);
@@ -246,7 +275,7 @@ function countFetch(stats: FetchStats, results: ReadResult[], replica: boolean):
 function recordsSize(records: Uint8Array | readonly Uint8Array[]): number {
   if (records instanceof Uint8Array) return records.length;
   let n = 0;
-  for (const c of records) n += c.length;
+  for (let i = 0; i < records.length; i++) n += (records[i] as Uint8Array).length;
   return n;
 }
 
@@ -255,7 +284,8 @@ function buildResponse(deps: FetchDeps, ctx: RequestContext, results: ReadResult
   const responses: TopicOut[] = [];
   let current: TopicOut | null = null;
   let currentKey = '';
-  for (const { target, out, followerRead } of results) {
+  for (let i = 0; i < results.length; i++) {
+    const { target, out, followerRead } = results[i] as ReadResult;
     const sp = target.sp;
     const size = out.records == null ? 0 : recordsSize(out.records);
     if (followerRead && size > 0) deps.followerReads.recordFollowerRead(size);
@@ -350,21 +380,22 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
       // Bounded by fetch.max.bytes whatever the client asks, and (Samsa) by the room left under the
       // broker-wide bound on unsent responses: a full broker still answers with the first batch.
       const maxResponseBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : 0x7fffffff, deps.config.int('fetch.max.bytes'), deps.requestBudget.responseRoom);
-      const first = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
       const stats = deps.topicStats;
-      if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.immediate || targets.length === 0) {
-        if (stats !== undefined) countFetch(stats, first.results, replica);
-        return buildResponse(deps, ctx, first.results, session, full);
+      if (req.maxWaitMs <= 0 || req.minBytes <= 0 || !nothingToRead(deps, ctx, targets, req, replica)) {
+        const first = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
+        if (req.maxWaitMs <= 0 || first.bytes >= req.minBytes || first.immediate || targets.length === 0) {
+          if (stats !== undefined) countFetch(stats, first.results, replica);
+          return buildResponse(deps, ctx, first.results, session, full);
+        }
       }
       // Long poll: wait for appends to any fetched partition, or the deadline.
       return new Promise((resolve) => {
-        const unsubscribe: (() => void)[] = [];
         let done = false;
         const finish = (): void => {
           if (done) return;
           done = true;
           timer.cancel();
-          for (const u of unsubscribe) u();
+          for (let i = 0; i < targets.length; i++) (targets[i] as Target).partition?.removeAppendListener(onAppend);
           const last = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId).results;
           if (stats !== undefined) countFetch(stats, last, replica);
           resolve(buildResponse(deps, ctx, last, session, full));
@@ -383,7 +414,7 @@ export function fetchHandler(deps: FetchDeps): ApiHandler<FetchRequest, FetchRes
           const again = readAll(deps, ctx, targets, req, maxResponseBytes, replicaId);
           if (again.bytes >= req.minBytes || again.immediate) finish();
         };
-        for (const t of targets) if (t.partition) unsubscribe.push(t.partition.onAppend(onAppend));
+        for (let i = 0; i < targets.length; i++) (targets[i] as Target).partition?.addAppendListener(onAppend);
         const timer = deps.scheduler.schedule(req.maxWaitMs, finish);
       });
     },

@@ -192,8 +192,9 @@ export function appendPrepared(deps: ProducePartitionDeps, ctx: RequestContext, 
       index,
       errorCode: ErrorCode.NONE,
       baseOffset: BigInt(result.firstOffset),
-      logAppendTimeMs: BigInt(result.logAppendTime),
-      logStartOffset: BigInt(found.logStartOffset),
+      // -1 (CreateTime) and 0 (a log from its start) as constants: BigInt(n) allocates each time.
+      logAppendTimeMs: result.logAppendTime === -1 ? -1n : BigInt(result.logAppendTime),
+      logStartOffset: found.logStartOffset === 0 ? 0n : BigInt(found.logStartOffset),
       recordErrors: [],
       errorMessage: null,
     };
