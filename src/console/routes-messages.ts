@@ -113,17 +113,27 @@ export function messageRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       const mine: KafkaRecord[] = [];
       let pos = from;
       let read = 0;
-      // Newest N with a filter keeps the last `limit` matches of the scanned window.
+      // Newest N with a filter keeps the last `limit` matches of the scanned window. `pos` ends
+      // just past the last record looked at, never past `hi`: a Fetch may return records appended
+      // after the ListOffsets (or past the scan or match limit), and a live tail continuing from
+      // `next` must still see them.
       while (pos < hi && read < b.scan && (b.mode === 'newest' || mine.length < b.limit)) {
         const got = await fetchRecords(ctx.cluster, topic, partition, pos, { maxBytes: FETCH_BYTES });
         if (got.nextOffset <= pos) break;
+        let stop: bigint | null = null;
         for (const r of got.records) {
-          if (r.offset >= hi || read >= b.scan) break;
+          if (r.offset >= hi || read >= b.scan) {
+            stop = r.offset < hi ? r.offset : hi;
+            break;
+          }
           read++;
           if (!filtered || matches(r, b.filter)) mine.push(r);
-          if (b.mode !== 'newest' && mine.length >= b.limit) break;
+          if (b.mode !== 'newest' && mine.length >= b.limit) {
+            stop = r.offset + 1n;
+            break;
+          }
         }
-        pos = got.nextOffset;
+        pos = stop ?? (got.nextOffset < hi ? got.nextOffset : hi);
       }
       scanned += read;
       const kept = b.mode === 'newest' ? mine.slice(-b.limit) : mine.slice(0, b.limit);

@@ -521,6 +521,9 @@ export class KafkaStreams {
       await createTopic(this.cluster, { name, partitions, replicationFactor: this.config.replicationFactor ?? -1, configs });
     } catch (e) {
       if (!(e instanceof AdminError) || e.code !== 36) throw e; // TOPIC_ALREADY_EXISTS
+      // Another instance created it since our metadata was read: the cached metadata must know it
+      // before a task restores from it (else UNKNOWN_TOPIC_OR_PARTITION until the cache expires).
+      await this.cluster.refresh().catch(() => undefined);
     }
   }
 

@@ -49,8 +49,10 @@ test('live tail, show all, hex, read from a time, header filter, add partitions 
   await row.getByText('00000000  6b 30').waitFor();
   await browse.locator('select[name=format]').selectOption('text');
 
-  // Live tail over both partitions: records produced after it started appear. (The time input
-  // takes whole seconds: the tailed records are produced in a later second than the first one.)
+  // Live tail over both partitions: records produced after it started appear. "following new
+  // records" shows once the tail's start read answered (its next offsets are known); the records
+  // are produced after that. (The time input takes whole seconds: the tailed records are produced
+  // in a later second than the first one.)
   while (Math.floor(Date.now() / 1000) === Math.floor(firstAt / 1000)) await new Promise((r) => setTimeout(r, 20));
   const tailFrom = Date.now();
   await browse.locator('select[name=mode]').selectOption('tail');

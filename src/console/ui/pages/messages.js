@@ -69,6 +69,7 @@ export function MessageBrowser({ topic, partitions: known }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const [loadMs, setLoadMs] = useState(null);
+  const [following, setFollowing] = useState(false);
   const tail = useRef(null);
   const first = useRef(true);
 
@@ -103,15 +104,22 @@ export function MessageBrowser({ topic, partitions: known }) {
     }
   };
 
-  // Live tail: from the answer's next offsets, poll each partition for what arrived since.
+  // Live tail: from the answer's next offsets, poll each partition for what arrived since. One
+  // step at a time (the next is scheduled when one ends: a slow answer never overlaps a second
+  // read of the same offsets); "following new records" shows once the start offsets are known.
   useEffect(() => {
+    setFollowing(false);
     if (mode !== 'tail') return undefined;
     let stopped = false;
     let next = null;
     const step = async () => {
       if (next === null) {
         const r = await load();
-        if (r) next = { ...r.next };
+        if (stopped) return;
+        if (r) {
+          next = { ...r.next };
+          setFollowing(true);
+        }
         return;
       }
       const ps = Object.keys(next);
@@ -125,11 +133,15 @@ export function MessageBrowser({ topic, partitions: known }) {
       });
       if (fresh.length > 0) setResult((old) => old && { ...old, records: [...old.records, ...fresh.sort((a, b) => a.timestamp - b.timestamp)].slice(-TAIL_KEEP) });
     };
-    step();
-    tail.current = setInterval(step, TAIL_MS);
+    const loop = () => {
+      step().finally(() => {
+        if (!stopped) tail.current = setTimeout(loop, TAIL_MS);
+      });
+    };
+    loop();
     return () => {
       stopped = true;
-      clearInterval(tail.current);
+      clearTimeout(tail.current);
     };
   }, [mode, partition, topic]);
 
@@ -173,7 +185,7 @@ export function MessageBrowser({ topic, partitions: known }) {
     </form>
     <${Produce} topic=${topic} partitions=${partitions} onProduced=${() => mode !== 'tail' && load()} />
     <${ErrorBox} error=${error} />
-    ${result ? html`<p class="muted small" data-testid="browse-summary">${result.records.length} record(s), ${result.scanned} scanned${loadMs !== null ? html`, loaded in <span data-testid="load-time">${Math.round(loadMs)}</span> ms` : null}${mode === 'tail' ? ' — following new records' : ''}</p>` : null}
+    ${result ? html`<p class="muted small" data-testid="browse-summary">${result.records.length} record(s), ${result.scanned} scanned${loadMs !== null ? html`, loaded in <span data-testid="load-time">${Math.round(loadMs)}</span> ms` : null}${mode === 'tail' ? (following ? ' — following new records' : ' — starting the live tail') : ''}</p>` : null}
     ${result && result.records.length === 0 ? html`<p class="muted" data-testid="no-records">No records match.</p>` : null}
     ${result && result.records.length > 0 ? html`<div class="table-wrap"><table class="messages" data-testid="messages">
       <thead><tr><th>Partition</th><th>Offset</th><th>Timestamp (UTC)</th><th>Key</th><th>Value</th><th>Headers</th></tr></thead>
