@@ -29,10 +29,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-// Preloaded into every test file's process: quiet-logs.js holds broker logs back (printed only for
-// failing tests); kafkajs-idle-timer.js stops kafkajs' 1 ms timer loop on idle connections (and
-// Node 24's TimeoutNegativeWarning about it).
-const preload = ['dist/test/helpers/quiet-logs.js', 'dist/test/helpers/kafkajs-idle-timer.js'].map((f) => resolve(f)).filter((f) => existsSync(f)).flatMap((f) => ['--import', pathToFileURL(f).href]);
+const quiet = resolve('dist/test/helpers/quiet-logs.js');
+const preload = existsSync(quiet) ? ['--import', pathToFileURL(quiet).href] : [];
 // --test-force-exit: a file whose tests all finished exits even if a library left a timer behind
 // (etcd3's reconnect timers after a member was killed and restarted kept one file's process alive
 // for minutes under load); a test that leaks a handle still fails on its own assertions.

@@ -8,7 +8,6 @@
  * argv: bootstrap inTopic outTopic groupId transactionalId
  */
 import { Kafka, logLevel } from 'kafkajs';
-import '../helpers/kafkajs-idle-timer.js';
 
 const [bootstrap, inTopic, outTopic, groupId, transactionalId] = process.argv.slice(2) as [string, string, string, string, string];
 
