@@ -16,7 +16,11 @@
  *   NOT_LEADER_OR_FOLLOWER, as before KIP-392, and asks the metadata again;
  * - a follower never answers OFFSET_OUT_OF_RANGE to a consumer: its log may lag the leader's, so
  *   an offset it lacks may well exist; it answers NOT_LEADER_OR_FOLLOWER (the client asks the
- *   leader, which alone decides whether the offset is out of range).
+ *   leader, which alone decides whether the offset is out of range);
+ * - nor does a leader that may have been replaced without knowing it yet (in a cluster: not
+ *   registered, or its etcd lease's keep-alives unanswered for half of broker.session.timeout.ms,
+ *   cluster-node.ts `leadershipInDoubt`: frozen or cut off from etcd, it still answers Metadata
+ *   naming itself, and its log ends below what the new leader has since committed).
  * Why it matters: librdkafka 2.0 treats OFFSET_OUT_OF_RANGE as final and applies
  * auto.offset.reset, so a consumer group member sent to a lagging follower restarted from the
  * earliest offset, below the offsets it had committed (the cluster chaos test's "lost commit").
@@ -32,7 +36,10 @@ export function consumerFetchAtFollowerError(hasClientMetadata: boolean, selecto
   return hasClientMetadata && selectorConfigured ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
 }
 
-/** The error for a fetch offset outside this replica's log: OFFSET_OUT_OF_RANGE unless a follower served a consumer (only the leader decides). */
-export function consumerOutOfRangeError(servedByFollower: boolean): number {
-  return servedByFollower ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.OFFSET_OUT_OF_RANGE;
+/**
+ * The error for a consumer's fetch offset outside this replica's log: OFFSET_OUT_OF_RANGE from a
+ * leader sure of its leadership, else (a follower, or a leader in doubt) NOT_LEADER_OR_FOLLOWER.
+ */
+export function consumerOutOfRangeError(notSurelyLeader: boolean): number {
+  return notSurelyLeader ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.OFFSET_OUT_OF_RANGE;
 }

@@ -219,7 +219,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
             if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = abortedIn(partition, Number(sp.fetchOffset), records);
           }
         } catch (e) {
-          if (e instanceof OffsetOutOfRangeError) out.errorCode = consumerOutOfRangeError(followerRead);
+          if (e instanceof OffsetOutOfRangeError) out.errorCode = replica ? ErrorCode.OFFSET_OUT_OF_RANGE : consumerOutOfRangeError(followerRead || deps.leadershipInDoubt?.() === true);
           else if (e instanceof KafkaError) out.errorCode = e.code;
           else if (e instanceof LogDirFailureError) out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR; // the dir goes offline (log-dir-failures.ts)
           else {
@@ -306,6 +306,8 @@ export interface FetchDeps extends DownConvertDeps {
   /** replica.selector.class (null: consumers always read from the leader). */
   readonly replicaSelector: ReplicaSelector | null;
   readonly followerReads: FollowerReadStats;
+  /** In a cluster: whether this broker may have been replaced as leader unknowingly (cluster-node.ts). */
+  readonly leadershipInDoubt?: () => boolean;
   /** The broker's replication counters: follower fetches served, long-poll wakeups. */
   readonly replicationStats?: Pick<LeaderStatsSink, 'followerFetchServed' | 'longPollWakeup'>;
 }
