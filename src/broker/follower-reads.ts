@@ -7,9 +7,10 @@
  * metadata fences it (FENCED_LEADER_EPOCH), and an out-of-range answer from a follower sends it to
  * the leader before it resets its position.
  *
- * Samsa's deviations, both proposed by Kafka's maintainers for KAFKA-14255 (apache/kafka#12674,
- * #12734) for clients that send Fetch v11 without KIP-320 (librdkafka before 2.1, kafkajs: their
- * current leader epoch is -1 and they follow whatever leader a Metadata answer names):
+ * Samsa's deviations, for clients that send Fetch v11 without KIP-320 (librdkafka before 2.1,
+ * kafkajs: their current leader epoch is -1 and they follow whatever leader a Metadata answer
+ * names); the first two were proposed by Kafka's maintainers for KAFKA-14255 (apache/kafka#12674,
+ * #12734, not merged upstream), the third is Samsa's, from its etcd leases:
  * - without `replica.selector.class` no leader ever sends a consumer to a follower, so a consumer
  *   fetching from a follower is there by mistake (stale metadata, e.g. from a broker frozen or cut
  *   off from etcd, or kept after a leader change because the follower kept answering): it gets
@@ -22,8 +23,9 @@
  *   cluster-node.ts `leadershipInDoubt`: frozen or cut off from etcd, it still answers Metadata
  *   naming itself, and its log ends below what the new leader has since committed).
  * Why it matters: librdkafka 2.0 treats OFFSET_OUT_OF_RANGE as final and applies
- * auto.offset.reset, so a consumer group member sent to a lagging follower restarted from the
- * earliest offset, below the offsets it had committed (the cluster chaos test's "lost commit").
+ * auto.offset.reset, so a consumer group member sent to a lagging replica restarts from the
+ * earliest offset, below the offsets it had committed (the likely cause of the cluster chaos
+ * test's "lost commit" in CI).
  */
 import { ErrorCode } from '../common/error-codes.js';
 
