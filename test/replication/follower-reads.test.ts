@@ -9,7 +9,8 @@
  *   to another broker (preferred leader election) follows the new leader: the old leader, now a
  *   follower, serves it nothing. Before, the old leader kept serving it as a follower, and once
  *   such a follower lagged the consumer's position its OFFSET_OUT_OF_RANGE made librdkafka apply
- *   auto.offset.reset (the chaos test's consumer restarted at offset 0 below its commits).
+ *   auto.offset.reset (offset 0, below the group's commits: the likely cause of the chaos test's
+ *   CI failure).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

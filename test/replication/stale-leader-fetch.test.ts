@@ -4,8 +4,8 @@
  * leader has committed since. A consumer sent to it by that stale metadata (librdkafka 2.0 follows
  * any Metadata answer and sends no leader epoch) at an offset it read from the new leader gets
  * NOT_LEADER_OR_FOLLOWER, not OFFSET_OUT_OF_RANGE (which librdkafka answers with
- * auto.offset.reset: a consumer group member restarted at offset 0, below its commits, in the
- * cluster chaos test). src/broker/follower-reads.ts. Healed, the old leader follows; the new
+ * auto.offset.reset: a group member restarts at offset 0, below its commits, the likely cause of
+ * the cluster chaos test's CI failure). src/broker/follower-reads.ts. Healed, the old leader follows; the new
  * leader, sure of its leadership, still says OFFSET_OUT_OF_RANGE past its log end.
  */
 import { after, before, test } from 'node:test';
