@@ -309,6 +309,7 @@ export class Broker {
       conversions: this.conversions,
       replicaSelector: replicaSelectorFor(this.config.str('replica.selector.class')),
       followerReads: this.followerReads,
+      ...(cluster === null ? {} : { leadershipInDoubt: () => cluster.leadershipInDoubt() }),
       pools: this.pools,
       logger: this.logger,
       elections: this.cluster === null ? null : leaderElector(this.cluster.store),

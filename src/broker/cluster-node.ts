@@ -96,6 +96,18 @@ export class ClusterNode {
     await this.registration?.update(broker);
   }
 
+  /**
+   * Whether this broker may have been replaced as leader without knowing it yet: it is not
+   * registered (registering again after a lost lease), or etcd has left its lease's keep-alives
+   * unanswered for more than half of broker.session.timeout.ms (frozen or cut off from etcd: the
+   * controller elects other leaders once the lease expires, and this broker's metadata, learnt
+   * from etcd, may be stale). follower-reads.ts uses it.
+   */
+  leadershipInDoubt(): boolean {
+    const reg = this.registration;
+    return reg === null || reg.silentMs() > this.opts.sessionTimeoutMs / 2;
+  }
+
   /** Step 5: campaigns for controller (in the background) for as long as the node is open. */
   startCampaign(): void {
     this.campaigning ??= this.campaign();

@@ -239,7 +239,10 @@ test(`chaos: ${ROUNDS} rounds of kill -9, SIGSTOP, link cuts and etcd cuts under
   }
   const final = cons.lines.find((l) => l.msg['final'] !== undefined)?.msg['final'] as [number, number][] | undefined;
   console.log(`# consumer: final committed ${JSON.stringify(final)}; ${regressions.length} restarts below a committed offset`);
-  assert.deepEqual(regressions.slice(0, 10), [], 'the consumer restarted below a committed offset (a commit was lost)');
+  // librdkafka logs why it moved a partition's position (e.g. "offset reset (at offset 36, broker 2)
+  // to BEGINNING ...: Broker: Offset out of range"): an answer of a broker, not a lost commit.
+  const resets = cons.stderr().split('\n').filter((l) => l.includes('offset reset'));
+  assert.deepEqual(regressions.slice(0, 10), [], `the consumer restarted below a committed offset (a commit was lost, or a broker made librdkafka reset: ${resets.slice(0, 5).join(' | ') || 'no reset logged'})`);
   assert.deepEqual(final, ends.map((e, p) => [p, e]), 'final committed offsets');
   passed = true;
 });

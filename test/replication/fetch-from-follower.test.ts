@@ -3,7 +3,8 @@
  * replica.selector.class = RackAwareReplicaSelector:
  * - on the wire: the leader answers a consumer's Fetch v11 from another rack's client with the
  *   follower in that rack as preferred read replica (and no records); a follower serves Fetch v11
- *   up to its high watermark and refuses Fetch v10 (NOT_LEADER_OR_FOLLOWER);
+ *   up to its high watermark and refuses Fetch v10 (NOT_LEADER_OR_FOLLOWER), and answers an offset
+ *   past its log end NOT_LEADER_OR_FOLLOWER where the leader says OFFSET_OUT_OF_RANGE;
  * - a confluent-kafka consumer with client.rack reads from the follower in its rack (the
  *   follower's counters show it served the reads); with that follower stopped, the leader serves
  *   the rack's consumers;
@@ -130,6 +131,30 @@ test('the leader names the follower in the client rack; a follower serves Fetch 
   assert.equal(c.broker(3).broker.followerReads.followerReads, before + 1);
   // Before v11 a consumer has no client metadata: only the leader serves it.
   assert.equal((await fetch(c.broker(3).port, 10, 'ffw', '')).errorCode, 6);
+});
+
+test('a follower answers a consumer past its log end NOT_LEADER_OR_FOLLOWER (the leader decides what is out of range)', { timeout: 120_000 }, async () => {
+  const c = await cluster();
+  await createTopic(c, 'ffo');
+  await produce(c, 'ffo', 'o', 3);
+  await waitFor(() => [2, 3].every((id) => c.broker(id).broker.replicas.partition('ffo', 0)?.highWatermark === 3) || undefined, 20_000, 'followers at high watermark 3', 50);
+  const at = async (port: number, offset: bigint): Promise<number> => {
+    const client = await WireClient.connect(port);
+    try {
+      const res = await client.request(API.Fetch, 11, {
+        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+        topics: [{ topic: 'ffo', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+        forgottenTopicsData: [], rackId: 'rack-3',
+      });
+      return res.responses[0].partitions[0].errorCode as number;
+    } finally {
+      client.close();
+    }
+  };
+  // A follower may lag the leader: an offset it lacks may exist there (follower-reads.ts).
+  assert.equal(await at(c.broker(3).port, 40n), 6, 'follower: NOT_LEADER_OR_FOLLOWER');
+  assert.equal(await at(c.broker(1).port, 40n), 1, 'leader: OFFSET_OUT_OF_RANGE');
+  assert.equal(await at(c.broker(3).port, 0n), 0, 'the follower still serves what it has');
 });
 
 /** A confluent-kafka consumer (assign, from offset 0) with client.rack; a line {c:[o,v]} per record. */

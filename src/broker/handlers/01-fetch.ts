@@ -7,7 +7,8 @@
  * v11+ rack id and preferred read replica (KIP-392: with `replica.selector.class` set, the leader
  * may answer a consumer's fetch with the replica to read from instead of records; a follower serves
  * consumer fetches of v11+ up to its high watermark, or its last stable offset for read_committed;
- * before v11 only the leader serves consumers); v12+ flexible, diverging epoch;
+ * before v11 only the leader serves consumers; Samsa's deviations in follower-reads.ts: only with a
+ * selector configured, and never OFFSET_OUT_OF_RANGE from a follower); v12+ flexible, diverging epoch;
  * v13+ topic ids instead of names; v15+ replica state; v16+ node endpoints; v17 replica directory id.
  * Long poll: waits up to max.wait.ms until min.bytes are available. Serves stored batch bytes as
  * they are on disk (v4+). read_committed (isolation level 1) reads stop at the last stable offset and
@@ -30,6 +31,7 @@ import { LAST_OFFSET_DELTA_OFFSET, RECORD_BATCH_OVERHEAD, batchSizeAt } from '..
 import { OffsetOutOfRangeError } from '../../storage/partition-log.js';
 import { downConvertRead, legacyFetchError, legacyMagicOf, type DownConvertDeps } from '../fetch-down-convert.js';
 import { FetchSession, type SessionPartition } from '../fetch-session.js';
+import { consumerFetchAtFollowerError, consumerOutOfRangeError } from '../follower-reads.js';
 import { defineHandler, type RequestContext, type ApiHandler } from '../handler.js';
 import type { Partition } from '../partition.js';
 import type { BrokerConfig } from '../../config/broker-config.js';
@@ -213,7 +215,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
         out.highWatermark = out.lastStableOffset = out.logStartOffset = -1n;
       } else if (sp.currentLeaderEpoch >= 0 && sp.currentLeaderEpoch !== partition.leaderEpoch) {
         out.errorCode = sp.currentLeaderEpoch > partition.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-      } else if (!replica && !partition.isLeader && !clientMetadata) {
+      } else if (!replica && !partition.isLeader && consumerFetchAtFollowerError(clientMetadata, deps.replicaSelector !== null) !== ErrorCode.NONE) {
         out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
       } else if (target.diverging !== undefined) {
         out.divergingEpoch = { epoch: target.diverging.epoch, endOffset: BigInt(target.diverging.endOffset) };
@@ -245,7 +247,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
             if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = abortedIn(partition, Number(sp.fetchOffset), records);
           }
         } catch (e) {
-          if (e instanceof OffsetOutOfRangeError) out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+          if (e instanceof OffsetOutOfRangeError) out.errorCode = replica ? ErrorCode.OFFSET_OUT_OF_RANGE : consumerOutOfRangeError(followerRead || deps.leadershipInDoubt?.() === true);
           else if (e instanceof KafkaError) out.errorCode = e.code;
           else if (e instanceof LogDirFailureError) out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR; // the dir goes offline (log-dir-failures.ts)
           else {
@@ -334,6 +336,8 @@ export interface FetchDeps extends DownConvertDeps {
   /** replica.selector.class (null: consumers always read from the leader). */
   readonly replicaSelector: ReplicaSelector | null;
   readonly followerReads: FollowerReadStats;
+  /** In a cluster: whether this broker may have been replaced as leader unknowingly (cluster-node.ts). */
+  readonly leadershipInDoubt?: () => boolean;
   /** The broker's replication counters: follower fetches served, long-poll wakeups. */
   readonly replicationStats?: Pick<LeaderStatsSink, 'followerFetchServed' | 'longPollWakeup'>;
 }

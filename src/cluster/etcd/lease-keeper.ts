@@ -62,6 +62,14 @@ export class LeaseKeeper {
     return this.session.endpoints[this.member] ?? '';
   }
 
+  /**
+   * How long etcd has left this lease's keep-alives unanswered (Infinity once lost or stopped): a
+   * broker silent for long enough may have lost its lease without knowing it yet.
+   */
+  get silentMs(): number {
+    return this.stopped ? Number.POSITIVE_INFINITY : systemClock.now() - this.lastAnswerMs;
+  }
+
   onLost(listener: (err: Error) => void): void {
     this.lost.push(listener);
   }

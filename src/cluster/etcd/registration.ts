@@ -31,6 +31,8 @@ export interface BrokerRegistration {
   readonly leaseId: string;
   /** Calls `listener` when etcd reports the lease expired: the broker is no longer registered. */
   onLost(listener: (err: Error) => void): void;
+  /** How long etcd has left the lease's keep-alives unanswered (lease-keeper.ts). */
+  silentMs(): number;
   /** Rewrites the registration's value on the same lease (offline log dirs changed). */
   update(broker: BrokerImage): Promise<void>;
   /** Ends the registration now (revokes the lease; the key goes at once). */
@@ -54,6 +56,7 @@ export async function registerBroker(session: EtcdSession, broker: BrokerImage, 
     nodeId: broker.nodeId,
     leaseId,
     onLost: (l) => keeper.onLost(l),
+    silentMs: () => keeper.silentMs,
     update: async (b) => {
       if (keeper.stopped) return;
       await client.put(key).value(encodeBroker(b)).lease(leaseId);
