@@ -132,7 +132,8 @@ export class LocalMetadataStore implements MetadataStore {
   }
 
   private persist(image: MetadataImage): void {
-    const snapshot: Snapshot = { version: 1, clusterId: image.clusterId, topics: [...image.topics()] };
+    // The topics are written from their cached JSON (snapshotText); the rest is small.
+    const snapshot: Omit<Snapshot, 'topics'> = { version: 1, clusterId: image.clusterId };
     const brokerConfigs: Record<string, Record<string, string>> = {};
     for (const name of image.brokerConfigResources()) brokerConfigs[name] = { ...image.brokerConfigs(name) };
     if (Object.keys(brokerConfigs).length > 0) snapshot.brokerConfigs = brokerConfigs;
@@ -154,7 +155,7 @@ export class LocalMetadataStore implements MetadataStore {
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify(snapshot));
+      writeSync(fd, snapshotText(snapshot, image));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -172,6 +173,33 @@ export class LocalMetadataStore implements MetadataStore {
       // directories cannot be fsynced on some platforms
     }
   }
+}
+
+/**
+ * Each topic's JSON, by the frozen TopicImage it was made from: images share unchanged topics, so
+ * a commit serializes only the topics it changed instead of all of them (at 100,000 topics that
+ * was ~250 ms of every commit). The file is still the whole snapshot.
+ */
+const topicJson = new WeakMap<TopicImage, string>();
+
+/** Topic JSON texts made since the process started (tests bound a commit's work with it). */
+export const snapshotStats = { topicsSerialized: 0 };
+
+/** The snapshot file's text: `rest` with the image's topics (same JSON as JSON.stringify of a Snapshot). */
+function snapshotText(rest: Omit<Snapshot, 'topics'>, image: MetadataImage): string {
+  const parts: string[] = [];
+  for (const t of image.topics()) {
+    let json = topicJson.get(t);
+    if (json === undefined) {
+      json = JSON.stringify(t);
+      topicJson.set(t, json);
+      snapshotStats.topicsSerialized++;
+    }
+    parts.push(json);
+  }
+  const { version, clusterId, ...others } = rest;
+  const tail = JSON.stringify(others);
+  return `{"version":${JSON.stringify(version)},"clusterId":${JSON.stringify(clusterId)},"topics":[${parts.join(',')}]${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
 }
 
 function imageOf(s: Snapshot): MetadataImage {
