@@ -1,7 +1,8 @@
 /**
  * The report of the `partitions100k` section (bench/many-topics.ts): every step of the growth
  * curve side by side, the cost per partition between consecutive counts (the marginal cost, so a
- * super-linear step shows as a growing figure from left to right), and acceptance-target rows.
+ * super-linear step shows as a growing figure from left to right), and the section's acceptance
+ * rows (issue 22 target 6; the report's target table points to this section for them).
  */
 import type { Target } from './report.js';
 import type { ManyTopicsCurve, ManyTopicsResult, ProcSample } from './many-topics.js';
@@ -83,6 +84,9 @@ export function renderManyTopics(curve: ManyTopicsCurve, table: Table): string {
     const rows = COST_MEASURES.map((m) => [`${m.label} (${m.unit} per partition)`, ...done.map((s, i) => n(marginalCost(m, s, i === 0 ? undefined : done[i - 1]), m.unit === 'ms' ? 3 : 1))]);
     out.push(table(headers, rows));
   }
+  const targets = manyTopicsTargets(curve);
+  out.push('Issue 22 target 6 (the report\'s acceptance targets point here):\n');
+  out.push(table(['Target', 'Goal', 'Measured', 'Result'], targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? 'not measured' : t.pass ? 'PASS' : 'FAIL'])));
   return out.join('\n');
 }
 

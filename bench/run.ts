@@ -34,7 +34,6 @@ import type { MetadataResponse } from '../src/protocol/generated/messages/metada
 import type { ProduceResponse } from '../src/protocol/generated/messages/produce.js';
 import { clusterScenario, type LatencyOutcome } from './cluster.js';
 import { manyTopicsCurve } from './many-topics.js';
-import { manyTopicsTargets } from './many-topics-report.js';
 import { metricsCostScenario } from './metrics-cost.js';
 import { securityScenario } from './security.js';
 import { rebalanceScenario } from './rebalance.js';
@@ -863,7 +862,6 @@ async function main(): Promise<void> {
   for (const row of results.metricsCost?.rows ?? []) {
     targets.push({ name: `Metrics cost, produce ${row.workload} (metrics.listeners on, scraped every second ÷ off)`, target: '< 3 %', measured: row.cost === null ? 'n/a' : `${(row.cost * 100).toFixed(1)} %`, pass: row.cost === null ? null : row.cost < 0.03 });
   }
-  if (results.manyTopics !== undefined) targets.push(...manyTopicsTargets(results.manyTopics));
   results.targets = targets;
   results.meta.notes.push('Produce runs each start from a settled page cache (`sync`, and `drop_caches` when run as root), so a run measures its own writes, not the kernel writing back or reclaiming what earlier runs wrote.');
   if (scale.repeats > 1) results.meta.notes.push(`Throughput: best of ${scale.repeats} runs per workload and broker, alternating; every run is in results.json (runs).`);
