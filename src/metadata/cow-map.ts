@@ -55,16 +55,21 @@ export class CowMap<K, V> implements Map<K, V> {
 
   /** A base key that keeps its base position (not deleted since). */
   private atBase(key: K): boolean {
-    return !this.gone.has(key) && this.base.has(key);
+    return (this.gone.size === 0 || !this.gone.has(key)) && this.base.has(key);
   }
 
   has(key: K): boolean {
     return this.top.has(key) || this.atBase(key);
   }
 
+  /** (Read per request by handlers: the common case, a key not changed lately, is two lookups.) */
   get(key: K): V | undefined {
-    if (this.top.has(key)) return this.top.get(key);
-    return this.gone.has(key) ? undefined : this.base.get(key);
+    if (this.top.size > 0) {
+      const v = this.top.get(key);
+      if (v !== undefined || this.top.has(key)) return v;
+    }
+    if (this.gone.size > 0 && this.gone.has(key)) return undefined;
+    return this.base.get(key);
   }
 
   set(key: K, value: V): this {
