@@ -6,12 +6,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatencyHistogram } from '../src/cli/stats.js';
 import type { ClusterBenchResult, LatencyOutcome } from './cluster.js';
+import { renderManyTopics } from './many-topics-report.js';
 import type { MetricsCostResult } from './metrics-cost.js';
 import { renderSecurity, type SecurityResult } from './security.js';
 import { renderRebalance, type RebalanceResult } from './rebalance.js';
 import { renderStreams, type StreamsBenchResult } from './streams.js';
-import type { ManyTopicsCurve } from './many-topics.js';
-import { renderManyTopics } from './many-topics-report.js';
+import type { ManyTopicsResult } from './many-topics.js';
 
 export interface Throughput {
   records: number;
@@ -107,7 +107,7 @@ export interface BenchResults {
   memory: { samsaIdleMB: number | null; samsaLoadMB: number | null; nullIdleMB: number | null; nullLoadMB: number | null };
   partitions: { count: number; samsa: ScaleResult | null; nullBroker: ScaleResult | null };
   /** The partitions100k section (opt-in): the growth curve, one step per count. */
-  manyTopics?: ManyTopicsCurve;
+  manyTopics?: { steps: ManyTopicsResult[] };
   /** The cluster section: three brokers on etcd, RF 3, against one broker. */
   cluster?: ClusterBenchResult;
   /** The metrics section: produce with metrics.listeners on vs off. */
