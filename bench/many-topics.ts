@@ -1,12 +1,15 @@
 /**
- * Bench section `partitions100k` (issue 10, item 6): N single-partition topics (default 100,000)
+ * Bench section `partitions100k` (issue 10, item 6; issue 22, target 6): N single-partition topics
  * on one Samsa broker: created, one record written to each, restarted cleanly and after kill -9,
  * every record read back after each restart. Reports the time of each step and the broker's open
- * fds (/proc/<pid>/fd) and RSS after each. Not part of the default run (it takes minutes):
- * `npm run bench -- --only partitions100k [--topics N]`.
+ * fds (/proc/<pid>/fd) and RSS after each. The section runs a growth curve, one scenario per count
+ * in a fresh data dir (default 1,000, 10,000 and 100,000), so the cost per partition between
+ * counts is visible (bench/many-topics-report.ts renders it). Not part of the default run (it
+ * takes minutes): `npm run bench -- --only partitions100k [--topics N[,N...]]`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
 import type { CreateTopicsResponse } from '../src/protocol/generated/messages/create-topics.js';
@@ -25,6 +28,8 @@ export interface ManyTopicsResult {
   topics: number;
   fdLimit: number | null;
   createMs: number;
+  /** Mean time of a CreateTopics of one topic once the N exist (SINGLE_CREATES of them): the cost of one metadata commit at N. */
+  createOneMs: number;
   writeMs: number;
   afterWrite: ProcSample;
   cleanStopMs: number;
@@ -41,10 +46,19 @@ export interface ManyTopicsResult {
   maxRssMB: number;
   /** Topics that answered an error, or whose records did not read back as written. */
   errors: number;
+  /** The machine's 1-minute load average when the scenario started and when it ended. */
+  loadAvg: [number, number];
   error?: string;
 }
 
+/** The growth curve: one scenario per count, in increasing order. */
+export interface ManyTopicsCurve {
+  steps: ManyTopicsResult[];
+}
+
 const PER_REQUEST = 1000;
+/** One-topic CreateTopics requests timed after the bulk creation (their topics get no records). */
+const SINGLE_CREATES = 20;
 
 interface Proc {
   port: number;
@@ -108,6 +122,17 @@ async function createAll(c: WireClient, count: number): Promise<number> {
   });
 }
 
+/** Creates SINGLE_CREATES more topics, one per CreateTopics; returns the topics that failed. */
+async function createSingles(c: WireClient): Promise<number> {
+  let errors = 0;
+  for (let i = 0; i < SINGLE_CREATES; i++) {
+    const topics = [{ name: `t100k-single-${i}`, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }];
+    const res = await c.request<CreateTopicsResponse>(ApiKey.CreateTopics, 5, { topics, timeoutMs: 600_000, validateOnly: false });
+    errors += res.topics.filter((t) => t.errorCode !== 0).length;
+  }
+  return errors;
+}
+
 async function writeAll(c: WireClient, count: number, round: number): Promise<number> {
   return chunks(count, async (from, to) => {
     const topicData = [];
@@ -144,6 +169,7 @@ export async function manyTopicsScenario(opts: { cli: string; cwd: string; dataD
     topics: count,
     fdLimit: opts.fdLimit,
     createMs: 0,
+    createOneMs: 0,
     writeMs: 0,
     afterWrite: { openFds: -1, rssMB: -1 },
     cleanStopMs: 0,
@@ -158,6 +184,7 @@ export async function manyTopicsScenario(opts: { cli: string; cwd: string; dataD
     maxOpenFds: 0,
     maxRssMB: 0,
     errors: 0,
+    loadAvg: [loadavg()[0] ?? 0, 0],
   };
   let proc: Proc | undefined;
   let sampler: NodeJS.Timeout | undefined;
@@ -174,7 +201,7 @@ export async function manyTopicsScenario(opts: { cli: string; cwd: string; dataD
     const errors = await fn();
     const ms = performance.now() - t0;
     r.errors += errors;
-    log(`partitions100k: ${what}: ${(ms / 1000).toFixed(1)} s${errors > 0 ? `, ${errors} errors` : ''}`);
+    log(`partitions100k ${count}: ${what}: ${(ms / 1000).toFixed(1)} s${errors > 0 ? `, ${errors} errors` : ''}`);
     return ms;
   };
   try {
@@ -182,18 +209,19 @@ export async function manyTopicsScenario(opts: { cli: string; cwd: string; dataD
       const s = await startSamsa(opts.cli, opts.cwd, await opts.port(), opts.dataDir, opts.fdLimit);
       proc = s.proc;
       watch(proc);
-      log(`partitions100k: ${what}: ${(s.ms / 1000).toFixed(1)} s`);
+      log(`partitions100k ${count}: ${what}: ${(s.ms / 1000).toFixed(1)} s`);
       return s.ms;
     };
     await start('first start');
     let c = await WireClient.connect((proc as Proc).port);
     r.createMs = await timed(`create ${count} topics`, () => createAll(c, count));
+    r.createOneMs = (await timed(`${SINGLE_CREATES} more, one per CreateTopics`, () => createSingles(c))) / SINGLE_CREATES;
     r.writeMs = await timed('one record to each', () => writeAll(c, count, 0));
     r.afterWrite = sample(proc?.child.pid);
     c.close();
 
     r.cleanStopMs = await stopProc(proc as Proc, 'SIGTERM');
-    log(`partitions100k: clean stop: ${(r.cleanStopMs / 1000).toFixed(1)} s`);
+    log(`partitions100k ${count}: clean stop: ${(r.cleanStopMs / 1000).toFixed(1)} s`);
     r.cleanStartMs = await start('start after clean stop');
     r.afterCleanStart = sample(proc?.child.pid);
     c = await WireClient.connect((proc as Proc).port);
@@ -210,10 +238,29 @@ export async function manyTopicsScenario(opts: { cli: string; cwd: string; dataD
     c.close();
   } catch (e) {
     r.error = (e as Error).message.slice(0, 2000);
-    log(`partitions100k: failed: ${r.error}\n${proc?.output().slice(-3000) ?? ''}`);
+    log(`partitions100k ${count}: failed: ${r.error}\n${proc?.output().slice(-3000) ?? ''}`);
   } finally {
     clearInterval(sampler);
     if (proc !== undefined) await stopProc(proc, 'SIGTERM');
+    r.loadAvg[1] = loadavg()[0] ?? 0;
   }
   return r;
+}
+
+/**
+ * The growth curve: the scenario once per count (sorted, increasing), each in its own data dir
+ * under `dataDir`, removed after its step.
+ */
+export async function manyTopicsCurve(opts: { cli: string; cwd: string; dataDir: string; port: () => Promise<number>; counts: readonly number[]; fdLimit: number | null; log: (m: string) => void }): Promise<ManyTopicsCurve> {
+  const steps: ManyTopicsResult[] = [];
+  for (const count of [...new Set(opts.counts)].sort((a, b) => a - b)) {
+    const dataDir = `${opts.dataDir}-${count}`;
+    opts.log(`partitions100k: step of ${count} topics (load average ${(loadavg()[0] ?? 0).toFixed(2)})`);
+    try {
+      steps.push(await manyTopicsScenario({ cli: opts.cli, cwd: opts.cwd, dataDir, port: opts.port, count, fdLimit: opts.fdLimit, log: opts.log }));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return { steps };
 }

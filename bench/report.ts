@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatencyHistogram } from '../src/cli/stats.js';
 import type { ClusterBenchResult, LatencyOutcome } from './cluster.js';
+import { renderManyTopics } from './many-topics-report.js';
 import type { MetricsCostResult } from './metrics-cost.js';
 import { renderSecurity, type SecurityResult } from './security.js';
 import { renderRebalance, type RebalanceResult } from './rebalance.js';
@@ -115,8 +116,8 @@ export interface BenchResults {
   startupRuns?: { samsaCold: number[]; samsaWarm1k: number[]; nul: number[] };
   memory: { samsaIdleMB: number | null; samsaLoadMB: number | null; nullIdleMB: number | null; nullLoadMB: number | null };
   partitions: { count: number; samsa: ScaleResult | null; nullBroker: ScaleResult | null };
-  /** The partitions100k section (opt-in). */
-  manyTopics?: ManyTopicsResult;
+  /** The partitions100k section (opt-in): the growth curve, one step per count. */
+  manyTopics?: { steps: ManyTopicsResult[] };
   /** The cluster section: three brokers on etcd, RF 3, against one broker. */
   cluster?: ClusterBenchResult;
   /** The metrics section: produce with metrics.listeners on vs off. */
@@ -232,28 +233,7 @@ export function renderMarkdown(r: BenchResults): string {
       ],
     ),
   );
-  const mt = r.manyTopics;
-  if (mt !== undefined) {
-    out.push(`## ${n(mt.topics)} single-partition topics on one broker (fd limit ${mt.fdLimit ?? 'n/a'})\n`);
-    if (mt.error) out.push(`Failed: ${mt.error}\n`);
-    const s = (x: { openFds: number; rssMB: number }): string => `${n(x.openFds)} fds, ${n(x.rssMB, 0)} MB`;
-    out.push(
-      mdTable(
-        ['Step', 'Time (s)', 'Open fds, RSS after'],
-        [
-          ['Create (1,000 topics per CreateTopics)', n(mt.createMs / 1000, 1), ''],
-          ['One record to each (acks=1, 1,000 per Produce)', n(mt.writeMs / 1000, 1), s(mt.afterWrite)],
-          ['Clean stop (SIGTERM)', n(mt.cleanStopMs / 1000, 1), ''],
-          ['Start after clean stop (to listening)', n(mt.cleanStartMs / 1000, 1), s(mt.afterCleanStart)],
-          ['Read every record back', n(mt.readAfterCleanMs / 1000, 1), ''],
-          ['Second record to each', n(mt.secondWriteMs / 1000, 1), ''],
-          ['Start after kill -9 (recovery, to listening)', n(mt.killStartMs / 1000, 1), s(mt.afterKillStart)],
-          ['Read every record back', n(mt.readAfterKillMs / 1000, 1), s(mt.afterRead)],
-        ],
-      ),
-    );
-    out.push(`Peak over the scenario: ${n(mt.maxOpenFds)} open fds, ${n(mt.maxRssMB, 0)} MB RSS; topics answering an error or reading back wrong: ${n(mt.errors)}.\n`);
-  }
+  if (r.manyTopics !== undefined) out.push(renderManyTopics(r.manyTopics, (h, rows) => mdTable(h, rows)));
   if (r.disk) out.push(`## Disk\n\nSequential write to the data directory's disk (${r.disk.path}, ${n(r.disk.bytes / 1048576)} MiB, 1 MiB writes, fsync at end): **${n(r.disk.writeMBps, 0)} MB/s**.\n`);
   for (const prof of r.profiles) {
     out.push(`## Where the broker's time goes: ${prof.workload}\n`);

@@ -7,8 +7,9 @@
  * cluster (etcd + three brokers, RF 3, min.insync.replicas=2, 1 KiB acks=all against one broker),
  * rebalance (an 11th member joins a 10-member group: classic eager / cooperative vs KIP-848's
  * consumer protocol, bench/rebalance.ts), streams (samsa/streams stateless and count topologies
- * against a consumer → producer loop, bench/streams.ts), and partitions100k (100,000 single-partition topics created, written, restarted cleanly and after
- * kill -9; minutes long, so only with --only partitions100k; --topics N changes the count).
+ * against a consumer → producer loop, bench/streams.ts), and partitions100k (single-partition topics created, written, restarted cleanly and after
+ * kill -9, as a growth curve of 1,000 / 10,000 / 100,000 topics; minutes long, so only with --only partitions100k;
+ * --topics N[,N...] chooses the counts).
  * Scale: default (2M × 100 B, 1M × 1 KiB), --quick (smoke, ~2 min), --full (5M records as in the
  * spec). SAMSA_BENCH_SCALE=quick|default|full and SAMSA_BENCH_RECORDS=N override from the
  * environment. Results: .bench-out/<timestamp>/{report.md,results.json,latency.svg} and a copy in
@@ -32,7 +33,7 @@ import type { CreateTopicsResponse } from '../src/protocol/generated/messages/cr
 import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
 import type { ProduceResponse } from '../src/protocol/generated/messages/produce.js';
 import { clusterScenario, type LatencyOutcome } from './cluster.js';
-import { manyTopicsScenario } from './many-topics.js';
+import { manyTopicsCurve } from './many-topics.js';
 import { metricsCostScenario } from './metrics-cost.js';
 import { breakdown, scrapeBroker } from './latency-breakdown.js';
 import { securityScenario } from './security.js';
@@ -487,13 +488,13 @@ async function e2eLatency(bin: string, work: string, bootstrap: string, topic: s
 
 // ---------------------------------------------------------------------------------------------
 
-function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: string | undefined; partitions: number | undefined; topics: number } {
+function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: string | undefined; partitions: number | undefined; topics: number[] } {
   let scaleName = process.env['SAMSA_BENCH_SCALE'] ?? 'default';
   let only: string[] | undefined;
   let skip: string[] = [];
   let out: string | undefined;
   let partitions: number | undefined;
-  let topics = 100_000;
+  let topics = [1_000, 10_000, 100_000];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--quick') scaleName = 'quick';
@@ -502,7 +503,7 @@ function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: 
     else if (a === '--skip') skip = (argv[++i] ?? '').split(',');
     else if (a === '--out') out = argv[++i];
     else if (a === '--partitions') partitions = Number(argv[++i]);
-    else if (a === '--topics') topics = Number(argv[++i]);
+    else if (a === '--topics') topics = (argv[++i] ?? '').split(',').map(Number);
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]?.replace(/^\/\*\*?|^ \* ?/gm, '') ?? '');
       process.exit(0);
@@ -511,6 +512,7 @@ function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: 
   const base = SCALES[scaleName];
   if (!base) throw new Error(`unknown scale '${scaleName}' (quick, default, full)`);
   const scale = { ...base };
+  if (topics.length === 0 || topics.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('--topics takes positive integers, comma-separated');
   const env = process.env['SAMSA_BENCH_RECORDS'];
   if (env) scale.smallRecords = scale.largeRecords = Number(env);
   for (const s of [...(only ?? []), ...skip]) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section '${s}' (${SECTIONS.join(', ')})`);
@@ -817,12 +819,10 @@ async function main(): Promise<void> {
   }
 
   if (sections.has('partitions100k')) {
-    const dataDir = join(work, 'samsa-100k');
     const limit = Number(execFileSync('sh', ['-c', 'ulimit -n']).toString().trim());
-    log(`partitions100k: ${topics} single-partition topics on one broker (fd limit ${Number.isFinite(limit) ? limit : 'unlimited'})`);
-    results.manyTopics = await manyTopicsScenario({ cli: CLI, cwd: ROOT, dataDir, port: freePort, count: topics, fdLimit: null, log });
-    if (Number.isFinite(limit)) results.manyTopics.fdLimit = limit;
-    rmSync(dataDir, { recursive: true, force: true });
+    log(`partitions100k: growth curve ${topics.join(', ')} single-partition topics on one broker (fd limit ${Number.isFinite(limit) ? limit : 'unlimited'})`);
+    results.manyTopics = await manyTopicsCurve({ cli: CLI, cwd: ROOT, dataDir: join(work, 'samsa-100k'), port: freePort, counts: topics, fdLimit: null, log });
+    if (Number.isFinite(limit)) for (const s of results.manyTopics.steps) s.fdLimit = limit;
   }
 
   if (sections.has('profile')) {

@@ -250,7 +250,7 @@ export class MetadataApplier {
   }
 
   private apply(image: MetadataImage, delta: MetadataDelta, previous: MetadataImage): void {
-    for (const t of deletedTopics(previous, image)) this.finishDeletion(t);
+    for (const t of deletedTopics(previous, image, delta)) this.finishDeletion(t);
     for (const t of delta.createdTopics ?? []) this.openNew(image, t.topicId, 0);
     for (const a of delta.addedPartitions ?? []) {
       const before = previous.topicById(a.topicId)?.partitions.length ?? 0;

@@ -205,9 +205,20 @@ function changeAcls(acls: readonly AclBinding[], delta: MetadataDelta): AclBindi
   return out;
 }
 
-/** Topics of `previous` that `next` no longer has (by id: a re-created namesake counts as deleted). */
-export function deletedTopics(previous: MetadataImage, next: MetadataImage): TopicImage[] {
+/**
+ * Topics of `previous` that `next` no longer has (by id: a re-created namesake counts as deleted).
+ * With the `delta` that made `next`, only the topics it deletes are looked at (a commit then costs
+ * its own size, not one lookup per topic); without it, every topic of `previous` is.
+ */
+export function deletedTopics(previous: MetadataImage, next: MetadataImage, delta?: MetadataDelta): TopicImage[] {
   const out: TopicImage[] = [];
+  if (delta !== undefined) {
+    for (const id of delta.deletedTopics ?? []) {
+      const t = previous.topicById(id);
+      if (t !== undefined && next.topicById(id) === undefined) out.push(t);
+    }
+    return out;
+  }
   for (const t of previous.topics()) if (next.topicById(t.topicId) === undefined) out.push(t);
   return out;
 }

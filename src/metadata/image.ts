@@ -15,6 +15,7 @@
  */
 
 import type { AclBinding } from '../auth/acl.js';
+import { CowMap } from './cow-map.js';
 
 const NO_ACLS: readonly AclBinding[] = Object.freeze([]);
 
@@ -170,7 +171,11 @@ export class MetadataImage {
     return new MetadataImage({ epoch: 0, clusterId, topics: new Map(), brokers: new Map(), brokerConfigs: new Map() });
   }
 
-  /** The parts of this image, as copies a new image may change (the indexes must be kept consistent with `topics`). */
+  /**
+   * The parts of this image, as copies a new image may change (the indexes must be kept consistent
+   * with `topics`). The topic maps are copy-on-write (cow-map.ts): a copy costs the entries changed
+   * lately, not one per topic.
+   */
   parts(): {
     epoch: number;
     clusterId: string;
@@ -187,14 +192,14 @@ export class MetadataImage {
     return {
       epoch: this.epoch,
       clusterId: this.clusterId,
-      topics: new Map(this.byName),
+      topics: CowMap.fork(this.byName),
       brokers: new Map(this.brokerMap),
       brokerConfigs: new Map(this.brokerConfigMap),
       nextProducerId: this.nextProducerId,
       scramCredentials: new Map(this.scramMap),
       clientQuotas: new Map(this.clientQuotaMap),
       groupConfigs: new Map(this.groupConfigMap),
-      indexes: { byId: new Map(this.byId), byNormalizedName: new Map(this.byNormalizedName) },
+      indexes: { byId: CowMap.fork(this.byId), byNormalizedName: CowMap.fork(this.byNormalizedName) },
       acls: this.aclList,
     };
   }
