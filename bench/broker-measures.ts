@@ -12,7 +12,8 @@ import { encodeRecordBatch } from '../src/protocol/records/record.js';
 import type { CreateTopicsResponse } from '../src/protocol/generated/messages/create-topics.js';
 import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
 import type { ProduceResponse } from '../src/protocol/generated/messages/produce.js';
-import { freePort, openFds, rssMB, startBroker, startProc, type BrokerProc } from './bench-processes.js';
+import { freePort } from '../src/common/free-port.js';
+import { openFds, rssMB, startBroker, startProc, type BrokerProc } from './bench-processes.js';
 import type { ScaleResult } from './report.js';
 import { WireClient } from './wire-client.js';
 

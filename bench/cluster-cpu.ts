@@ -36,7 +36,7 @@ import { diffCounters, type ReplicationCounters } from '../src/replication/repli
 import { inProcessCounters, metricsUrlOf, METRICS_OVERRIDE, perGbLine, scrapeCounters } from './replication-counters.js';
 import { WireClient } from './wire-client.js';
 import { createReplicatedTopic } from './cluster.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../src/common/free-port.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PERF = join(ROOT, '.bench-out/build/rdkafka_performance');
