@@ -65,5 +65,8 @@ async function ensureTopic(cluster: ClusterClient, replicationFactor: number, na
     await createTopic(cluster, { name, partitions, replicationFactor, configs });
   } catch (e) {
     if (!(e instanceof AdminError) || e.code !== 36) throw e; // TOPIC_ALREADY_EXISTS
+    // Another instance created it since our metadata was read: the cached metadata must know it
+    // before a task restores from it (else UNKNOWN_TOPIC_OR_PARTITION until the cache expires).
+    await cluster.refresh().catch(() => undefined);
   }
 }
