@@ -36,6 +36,7 @@ import { diffCounters, type ReplicationCounters } from '../src/replication/repli
 import { inProcessCounters, metricsUrlOf, METRICS_OVERRIDE, perGbLine, scrapeCounters } from './replication-counters.js';
 import { WireClient } from './wire-client.js';
 import { createReplicatedTopic } from './cluster.js';
+import { freePort } from '../src/common/free-port.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PERF = join(ROOT, '.bench-out/build/rdkafka_performance');
@@ -95,17 +96,6 @@ interface Member {
   metricsUrl: string;
   output(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((res) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 /** `samsa start` in a child process, as the bench runs it. */

@@ -40,11 +40,10 @@ import { TopicController } from './topic-controller.js';
 import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
 import type { ClusterNode } from './cluster-node.js';
 import { controlledShutdown, leaderElector, openClusterNode } from './cluster-membership.js';
-import { IsrUpdater } from './isr-updater.js';
-import { replicationThrottles } from './replication-throttles.js';
+import type { IsrUpdater } from './isr-updater.js';
+import { startClusterReplication, type ClusterReplication } from './cluster-replication.js';
 import { PartitionRoles } from './partition-roles.js';
-import { ProtocolClient } from '../client/protocol-client.js';
-import { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
+import type { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { txnStateName } from '../txn/txn-metadata.js';
 import type { TxnMarkerRouting } from './txn-marker-routing.js';
 import { coordinatorsFollowLeadership, groupsFollowTxnMarkers, txnMarkerRouting } from './coordinator-links.js';
@@ -137,7 +136,7 @@ export class Broker {
   private markerRouting: TxnMarkerRouting | null = null;
   private isrUpdater: IsrUpdater | null = null;
   /** Replication throttling (cluster only). */
-  private throttles: ReturnType<typeof replicationThrottles> | null = null;
+  private throttles: ClusterReplication['throttles'] | null = null;
   private servers: KafkaServer[] = [];
   private stopped = false;
   private dirLocks: DirLock[] = [];
@@ -410,38 +409,10 @@ export class Broker {
   private startReplication(): ReplicaFetcherManager | null {
     const cluster = this.cluster;
     if (cluster === null) return null;
-    const { listenerName, security } = this.interBroker ?? interBrokerSecurity(this.config);
-    const c = this.config;
-    this.throttles = replicationThrottles({ config: c, metadata: this.metadata, localId: this.nodeId, clock: this.clock });
-    this.fetchers = new ReplicaFetcherManager({
-      throttle: this.throttles.follower,
-      stats: this.replicationStats,
-      localId: this.nodeId,
-      scheduler: this.scheduler,
-      maxWaitMs: c.int('replica.fetch.wait.max.ms'),
-      minBytes: c.int('replica.fetch.min.bytes'),
-      maxBytes: c.int('replica.fetch.response.max.bytes'),
-      partitionMaxBytes: c.int('replica.fetch.max.bytes'),
-      backoffMs: c.int('replica.fetch.backoff.ms'),
-      logger: this.logger.child('replica-fetcher'),
-      connect: (brokerId) => {
-        const b = this.metadata.image().broker(brokerId);
-        const e = b?.endpoints.find((x) => x.listenerName === listenerName) ?? b?.endpoints[0];
-        if (e === undefined) return Promise.reject(new Error(`broker ${brokerId} is not registered (no endpoint for ${listenerName})`));
-        return ProtocolClient.connect({ host: e.host, port: e.port, clientId: `samsa-replica-${this.nodeId}`, requestTimeoutMs: c.int('replica.socket.timeout.ms') + c.int('replica.fetch.wait.max.ms'), ...(security !== undefined ? { security } : {}) });
-      },
-    });
-    const store = cluster.store;
-    this.isrUpdater = new IsrUpdater({
-      localId: this.nodeId,
-      replicas: this.replicas,
-      writer: store,
-      scheduler: this.scheduler,
-      lagTimeMaxMs: () => c.int('replica.lag.time.max.ms'),
-      isrEligible: (id) => this.metadata.image().broker(id) !== undefined,
-      logger: this.logger.child('isr'),
-    });
-    this.isrUpdater.start();
+    const r = startClusterReplication({ config: this.config, cluster, metadata: this.metadata, localId: this.nodeId, replicas: this.replicas, stats: this.replicationStats, clock: this.clock, scheduler: this.scheduler, interBroker: this.interBroker ?? interBrokerSecurity(this.config), logger: this.logger });
+    this.throttles = r.throttles;
+    this.fetchers = r.fetchers;
+    this.isrUpdater = r.isrUpdater;
     return this.fetchers;
   }
 

@@ -24,6 +24,7 @@ import type { SyncGroupResponse } from '../protocol/generated/messages/sync-grou
 import { AdminError, ApiKey, tpKey, type TopicPartitionKey } from './admin.js';
 import type { ClusterClient } from './cluster-client.js';
 import type { KafkaConnection } from './connection.js';
+import { IllegalStateError, type GroupConsumerOptions, type PollOptions, type TopicPartitionOffset } from './group-consumer-options.js';
 import { fetchRound, offsetsAt, type FetchedRecord, type TopicPartition } from './partition-fetcher.js';
 import { rangeAssign } from './range-assignor.js';
 
@@ -33,45 +34,7 @@ const LEAVE_GROUP = 13;
 const SYNC_GROUP = 14;
 const ASSIGNOR = 'range';
 
-export type OffsetReset = 'earliest' | 'latest' | 'none';
-
-export interface GroupConsumerOptions {
-  groupId: string;
-  sessionTimeoutMs?: number;
-  rebalanceTimeoutMs?: number;
-  heartbeatIntervalMs?: number;
-  autoOffsetReset?: OffsetReset;
-  autoCommit?: boolean;
-  autoCommitIntervalMs?: number;
-  isolationLevel?: number;
-  /** Called with errors of background work (heartbeats, rejoining). */
-  onError?: (e: unknown) => void;
-  /** The assignor this member offers and, as leader, runs (default: Kafka's "range"). */
-  assignor?: GroupAssignor;
-  /** Called before each rebalance (after the auto commit), e.g. to flush and commit processed work. */
-  onRevoke?: () => Promise<void>;
-}
-
-/** A partition assignor plugged into the group consumer (Kafka's ConsumerPartitionAssignor). */
-export interface GroupAssignor {
-  name: string;
-  /** The subscription's user data this member sends (e.g. the tasks it owns, for stickiness). */
-  userData?: () => Buffer | null;
-  assign(members: readonly { memberId: string; metadata: Buffer }[], topics: ReadonlyMap<string, { partitions: readonly unknown[] }>): { memberId: string; assignment: Buffer }[];
-  /** Told this member's assignment bytes after each successful SyncGroup (Kafka's onAssignment). */
-  onAssignment?: (assignment: Buffer) => void;
-}
-
-export interface PollOptions {
-  maxWaitMs: number;
-  maxBytes: number;
-  minBytes?: number;
-}
-
-export interface TopicPartitionOffset extends TopicPartition {
-  offset: bigint;
-  metadata?: string;
-}
+export { IllegalStateError, type GroupAssignor, type GroupConsumerOptions, type OffsetReset, type PollOptions, type TopicPartitionOffset } from './group-consumer-options.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -410,10 +373,3 @@ export class GroupConsumer {
   }
 }
 
-/** A consumer in the wrong state for the call (Kafka's IllegalStateException). */
-export class IllegalStateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IllegalStateError';
-  }
-}

@@ -27,9 +27,9 @@ import type { ShareFetchRequestInit, ShareFetchResponse } from '../protocol/gene
 import type { ShareGroupHeartbeatResponse } from '../protocol/generated/messages/share-group-heartbeat.js';
 import { ClusterClient } from './cluster-client.js';
 import type { KafkaConnection } from './connection.js';
+import { AcknowledgeType, requestTopics, splitKey, type Acks } from './share-acks.js';
 
-export const AcknowledgeType = { Gap: 0, Accept: 1, Release: 2, Reject: 3 } as const;
-export type AcknowledgeType = (typeof AcknowledgeType)[keyof typeof AcknowledgeType];
+export { AcknowledgeType };
 
 const SHARE_GROUP_HEARTBEAT = 76;
 const SHARE_FETCH = 78;
@@ -67,8 +67,6 @@ interface Session {
   partitions: Set<string>;
 }
 
-type Acks = Map<string, Map<bigint, number>>;
-
 export class ShareConsumer {
   readonly memberId = randomUuid();
   memberEpoch = 0;
@@ -91,9 +89,11 @@ export class ShareConsumer {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private staleMetadata = false;
   private closed = false;
+  private readonly maxBytes: number;
 
   private constructor(private readonly opts: ShareConsumerOptions) {
     this.cluster = new ClusterClient({ bootstrap: opts.broker.split(',').map((b) => b.trim()).filter((b) => b !== ''), clientId: opts.clientId ?? 'samsa-share-consumer' });
+    this.maxBytes = opts.maxBytes ?? 1024 * 1024;
   }
 
   static async connect(opts: ShareConsumerOptions): Promise<ShareConsumer> {
@@ -250,9 +250,9 @@ export class ShareConsumer {
       shareSessionEpoch: session.epoch,
       maxWaitMs: this.opts.maxWaitMs ?? 500,
       minBytes: 1,
-      maxBytes: this.opts.maxBytes ?? 1024 * 1024,
-      topics: this.byTopic(keys, acks),
-      forgottenTopicsData: this.byTopic(forgotten, new Map()).map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => p.partitionIndex) })),
+      maxBytes: this.maxBytes,
+      topics: requestTopics(keys, acks, this.maxBytes),
+      forgottenTopicsData: requestTopics(forgotten, new Map(), this.maxBytes).map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => p.partitionIndex) })),
     };
     let res: ShareFetchResponse;
     try {
@@ -332,7 +332,7 @@ export class ShareConsumer {
         groupId: this.opts.groupId,
         memberId: this.memberId,
         shareSessionEpoch: final ? -1 : session.epoch,
-        topics: this.byTopic([...acks.keys()], acks).map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })) })),
+        topics: requestTopics([...acks.keys()], acks, this.maxBytes).map((t) => ({ topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, acknowledgementBatches: p.acknowledgementBatches })) })),
       });
     } catch {
       this.leaderLost(leader, acks);
@@ -390,38 +390,4 @@ export class ShareConsumer {
     if (!m) this.pending.set(key, (m = new Map()));
     m.set(offset, type);
   }
-
-  /** Request topics for `keys` ("topicId:partition"), each with its acknowledgement batches from `acks`. */
-  private byTopic(keys: readonly string[], acks: Acks): { topicId: string; partitions: { partitionIndex: number; partitionMaxBytes: number; acknowledgementBatches: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] }[] }[] {
-    const topics = new Map<string, { partitionIndex: number; partitionMaxBytes: number; acknowledgementBatches: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] }[]>();
-    for (const k of new Set([...keys, ...acks.keys()])) {
-      const { topicId, partition } = splitKey(k);
-      let list = topics.get(topicId);
-      if (!list) topics.set(topicId, (list = []));
-      list.push({ partitionIndex: partition, partitionMaxBytes: this.opts.maxBytes ?? 1024 * 1024, acknowledgementBatches: batchesOf(acks.get(k)) });
-    }
-    return [...topics].map(([topicId, partitions]) => ({ topicId, partitions }));
-  }
-}
-
-function splitKey(k: string): { topicId: string; partition: number } {
-  const sep = k.lastIndexOf(':');
-  return { topicId: k.slice(0, sep), partition: Number(k.slice(sep + 1)) };
-}
-
-/** Contiguous offsets become one batch (one type when all agree, else one per offset). */
-function batchesOf(m: Map<bigint, number> | undefined): { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] {
-  if (m === undefined) return [];
-  const offsets = [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const out: { firstOffset: bigint; lastOffset: bigint; acknowledgeTypes: number[] }[] = [];
-  for (const o of offsets) {
-    const t = m.get(o) as number;
-    const prev = out[out.length - 1];
-    if (prev && prev.lastOffset === o - 1n) {
-      prev.lastOffset = o;
-      prev.acknowledgeTypes.push(t);
-    } else out.push({ firstOffset: o, lastOffset: o, acknowledgeTypes: [t] });
-  }
-  for (const b of out) if (b.acknowledgeTypes.every((t) => t === b.acknowledgeTypes[0])) b.acknowledgeTypes = [b.acknowledgeTypes[0] as number];
-  return out;
 }

@@ -16,17 +16,11 @@
  */
 import pg from 'pg';
 import { ConfigError, DataError, RetriableError, type ConnectRecord, type ConnectSchema, type ConnectorPlugin, type SinkTask, type TaskConfig } from './api.js';
+import { CONNECTION_CONFIG, pgClientSettings, pgConnectionString, requireConnectionUrl } from './postgres-connection.js';
 
 type Row = Record<string, unknown>;
 
 const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
-
-/** jdbc:postgresql://host:port/db?user=..  → postgres://host:port/db?user=.. */
-export function pgConnectionString(url: string): string {
-  if (url.startsWith('jdbc:postgresql://')) return `postgres://${url.slice('jdbc:postgresql://'.length)}`;
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return url;
-  throw new ConfigError(`Invalid value ${url} for configuration connection.url: expected jdbc:postgresql://host:port/database`);
-}
 
 function sqlType(schema: ConnectSchema | undefined, value: unknown): string {
   switch (schema?.type) {
@@ -76,8 +70,7 @@ class PostgresSinkTask implements SinkTask {
   private readonly known = new Set<string>();
 
   async start(config: TaskConfig): Promise<void> {
-    const url = config['connection.url'];
-    if (!url) throw new ConfigError('Missing required configuration "connection.url" which has no default value.');
+    const url = requireConnectionUrl(config);
     this.tableFormat = config['table.name.format'] ?? '${topic}';
     this.pkMode = (config['pk.mode'] ?? 'none').toLowerCase();
     if (!['none', 'record_key', 'record_value', 'kafka'].includes(this.pkMode)) throw new ConfigError(`Invalid value ${this.pkMode} for configuration pk.mode`);
@@ -87,7 +80,7 @@ class PostgresSinkTask implements SinkTask {
     this.autoCreate = config['auto.create'] === 'true';
     this.batchSize = Math.max(1, Number(config['batch.size'] ?? '3000') || 3000);
     this.deleteEnabled = config['delete.enabled'] === 'true';
-    const client = new pg.Client({ connectionString: pgConnectionString(url), user: config['connection.user'] || undefined, password: config['connection.password'] || undefined });
+    const client = new pg.Client(pgClientSettings(url, config));
     try {
       await client.connect();
     } catch (e) {
@@ -208,9 +201,7 @@ export const postgresSink: ConnectorPlugin = {
   type: 'sink',
   version: '1.0.0',
   config: [
-    { name: 'connection.url', type: 'STRING', required: true, documentation: 'JDBC connection URL (jdbc:postgresql://host:port/db).' },
-    { name: 'connection.user', type: 'STRING', required: false, documentation: 'JDBC connection user.' },
-    { name: 'connection.password', type: 'PASSWORD', required: false, documentation: 'JDBC connection password.' },
+    ...CONNECTION_CONFIG,
     { name: 'table.name.format', type: 'STRING', required: false, defaultValue: '${topic}', documentation: 'Destination table name, ${topic} replaced by the topic.' },
     { name: 'pk.mode', type: 'STRING', required: false, defaultValue: 'none', documentation: 'none, kafka, record_key or record_value.' },
     { name: 'pk.fields', type: 'LIST', required: false, defaultValue: '', documentation: 'Primary key field names.' },
@@ -220,8 +211,7 @@ export const postgresSink: ConnectorPlugin = {
     { name: 'delete.enabled', type: 'BOOLEAN', required: false, defaultValue: 'false', documentation: 'Tombstones delete rows (pk.mode=record_key).' },
   ],
   taskConfigs(config, maxTasks) {
-    if (!config['connection.url']) throw new ConfigError('Missing required configuration "connection.url" which has no default value.');
-    pgConnectionString(config['connection.url']);
+    pgConnectionString(requireConnectionUrl(config));
     return Array.from({ length: Math.max(1, maxTasks) }, () => ({ ...config }));
   },
   createSinkTask: () => new PostgresSinkTask(),

@@ -23,7 +23,7 @@
  */
 import pg from 'pg';
 import { ConfigError, DataError, RetriableError, type ConnectRecord, type ConnectSchema, type ConnectorPlugin, type JsonObject, type SourceTask, type TaskConfig, type TaskContext } from './api.js';
-import { pgConnectionString } from './postgres-sink.js';
+import { CONNECTION_CONFIG, pgClientSettings, pgConnectionString, requireConnectionUrl } from './postgres-connection.js';
 
 const MODES = ['bulk', 'incrementing', 'timestamp', 'timestamp+incrementing'] as const;
 type Mode = (typeof MODES)[number];
@@ -194,9 +194,7 @@ class PostgresSourceTask implements SourceTask {
   private async connect(config: TaskConfig): Promise<void> {
     // Reconnects (after a lost connection) use the same settings.
     this.clientConfig = {
-      connectionString: pgConnectionString(this.url),
-      user: config['connection.user'] || undefined,
-      password: config['connection.password'] || undefined,
+      ...pgClientSettings(this.url, config),
       options: '-c TimeZone=UTC',
       // Every value as the server's text, converted by column type in parse().
       types: { getTypeParser: () => (v: string) => v },
@@ -322,9 +320,7 @@ export const postgresSource: ConnectorPlugin = {
   type: 'source',
   version: '1.0.0',
   config: [
-    { name: 'connection.url', type: 'STRING', required: true, documentation: 'JDBC connection URL (jdbc:postgresql://host:port/db).' },
-    { name: 'connection.user', type: 'STRING', required: false, documentation: 'JDBC connection user.' },
-    { name: 'connection.password', type: 'PASSWORD', required: false, documentation: 'JDBC connection password.' },
+    ...CONNECTION_CONFIG,
     { name: 'mode', type: 'STRING', required: true, documentation: 'bulk, incrementing, timestamp or timestamp+incrementing.' },
     { name: 'incrementing.column.name', type: 'STRING', required: false, defaultValue: '', documentation: 'A strictly increasing column (incrementing modes).' },
     { name: 'timestamp.column.name', type: 'LIST', required: false, defaultValue: '', documentation: 'Timestamp columns (their COALESCE) for the timestamp modes.' },
@@ -336,8 +332,7 @@ export const postgresSource: ConnectorPlugin = {
     { name: 'timestamp.delay.interval.ms', type: 'LONG', required: false, defaultValue: '0', documentation: 'How long after its timestamp a row is read (timestamp modes).' },
   ],
   taskConfigs(config, maxTasks) {
-    if (!config['connection.url']) throw new ConfigError('Missing required configuration "connection.url" which has no default value.');
-    pgConnectionString(config['connection.url']);
+    pgConnectionString(requireConnectionUrl(config));
     if (config['topic.prefix'] === undefined) throw new ConfigError('Missing required configuration "topic.prefix" which has no default value.');
     const s = settings(config);
     const tables = list(config['table.whitelist'] ?? config['table.include.list']);

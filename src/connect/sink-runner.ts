@@ -14,64 +14,31 @@
  * Samsa's deviation: the offsets are committed after every poll's flush, not on
  * offset.flush.interval.ms.
  */
-import type { ClusterClient } from '../client/cluster-client.js';
 import { GroupConsumer } from '../client/group-consumer.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
 import { produceRecords } from '../client/record-producer.js';
-import type { ConnectRecord, ConnectorPlugin, SinkTask, TaskConfig } from './api.js';
+import type { ConnectRecord, SinkTask } from './api.js';
 import { ConfigError } from './api.js';
-import type { Converter } from './converters.js';
-import { dlqHeaders, execute, Stage, ToleranceExceededError, type ErrorSettings, type FailureContext } from './errors.js';
-import { State, traceOf, type StatusListener } from './task-status.js';
+import { dlqHeaders, execute, Stage, ToleranceExceededError, type FailureContext } from './errors.js';
+import { traceOf } from './task-status.js';
+import { sleep, TaskRunner, type TaskRunnerDeps } from './task-runner.js';
 import { ensureTopic } from './topics.js';
-import type { Transform } from './transforms.js';
 
-export interface SinkRunnerDeps {
-  cluster: ClusterClient;
-  /** The runner closes `cluster` when it stops (a client of the task's own). */
-  ownsCluster?: boolean;
-  connector: string;
-  taskId: number;
-  plugin: ConnectorPlugin;
-  taskConfig: TaskConfig;
-  connectorConfig: Readonly<Record<string, string>>;
-  keyConverter: Converter;
-  valueConverter: Converter;
+export interface SinkRunnerDeps extends TaskRunnerDeps {
   keyConverterClass: string;
   valueConverterClass: string;
-  transforms: Transform[];
-  errors: ErrorSettings;
-  onStatus: StatusListener;
-  log: (msg: string) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export class SinkRunner {
+export class SinkRunner extends TaskRunner<SinkRunnerDeps> {
   private task: SinkTask | null = null;
   private consumer: GroupConsumer | null = null;
-  private stopping = false;
-  private paused = false;
-  private loop: Promise<void> | null = null;
   private dlqReady = false;
   /** The records of the current poll as consumed (for the DLQ of records the task reports). */
   private readonly consumed = new Map<string, FetchedRecord>();
   /** Records put since the runner started (for tests and the logs). */
   put = 0;
 
-  constructor(private readonly d: SinkRunnerDeps) {}
-
-  start(paused: boolean): void {
-    this.paused = paused;
-    this.loop = this.run();
-  }
-
-  setPaused(paused: boolean): void {
-    this.paused = paused;
-    this.d.onStatus({ state: paused ? State.PAUSED : State.RUNNING, trace: null });
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     try {
       const c = this.d.connectorConfig;
       const topics = (c['topics'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -100,7 +67,7 @@ export class SinkRunner {
         await sleep(500);
       }
       await this.consumer.subscribe(regex ? new RegExp(`^(?:${regex})$`) : topics);
-      this.d.onStatus({ state: this.paused ? State.PAUSED : State.RUNNING, trace: null });
+      this.reportStarted();
       while (!this.stopping) {
         if (this.paused) {
           await sleep(100);
@@ -127,10 +94,7 @@ export class SinkRunner {
         await this.consumer.commit().catch((e) => this.d.log(`offset commit of ${this.d.connector}-${this.d.taskId}: ${traceOf(e)}`));
       }
     } catch (e) {
-      if (!this.stopping) {
-        this.d.log(`task ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`);
-        this.d.onStatus({ state: State.FAILED, trace: traceOf(e) });
-      }
+      this.reportFailed(e);
     }
   }
 

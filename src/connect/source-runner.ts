@@ -15,16 +15,15 @@
  * Samsa's deviation: records are produced in one request per poll batch and topic, with the
  * project's producer (no idempotence outside transactions).
  */
-import type { ClusterClient } from '../client/cluster-client.js';
 import { produceRecords, type ProducedRecord, type RecordToProduce } from '../client/record-producer.js';
 import { TransactionalProducer, TransactionFencedError } from '../client/transactional-producer.js';
-import type { ConnectRecord, ConnectorPlugin, JsonObject, SourceTask, TaskConfig } from './api.js';
-import type { Converter } from './converters.js';
-import { execute, Stage, type ErrorSettings } from './errors.js';
+import type { ConnectRecord, JsonObject, SourceTask } from './api.js';
+import { execute, Stage } from './errors.js';
 import type { ExactlyOnceDeps } from './exactly-once.js';
-import { State, traceOf, type StatusListener } from './task-status.js';
+import { traceOf } from './task-status.js';
+import { sleep, TaskRunner, type TaskRunnerDeps } from './task-runner.js';
 import { ensureTopic } from './topics.js';
-import { applyTransforms, type Transform } from './transforms.js';
+import { applyTransforms } from './transforms.js';
 
 /** Where source offsets are kept: a local file (standalone) or connect-offsets (distributed). */
 export interface OffsetStore {
@@ -32,24 +31,9 @@ export interface OffsetStore {
   put(connector: string, entries: readonly { partition: JsonObject; offset: JsonObject | null }[]): Promise<void>;
 }
 
-export interface SourceRunnerDeps {
-  /** The task's producer client (see `ownsCluster`). */
-  cluster: ClusterClient;
-  /** The runner closes `cluster` when it stops (a client of the task's own). */
-  ownsCluster?: boolean;
-  connector: string;
-  taskId: number;
-  plugin: ConnectorPlugin;
-  taskConfig: TaskConfig;
-  connectorConfig: Readonly<Record<string, string>>;
-  keyConverter: Converter;
-  valueConverter: Converter;
-  transforms: Transform[];
-  errors: ErrorSettings;
+export interface SourceRunnerDeps extends TaskRunnerDeps {
   offsets: OffsetStore;
   offsetFlushIntervalMs: number;
-  onStatus: StatusListener;
-  log: (msg: string) => void;
   /** Set when the worker runs exactly-once sources (KIP-618). */
   exactlyOnce?: ExactlyOnceDeps | null;
 }
@@ -64,32 +48,15 @@ function produceFailure(topic: string, results: readonly ProducedRecord[]): Erro
   return new Error(`produce to ${topic} failed: ${failed.errorMessage ?? failed.errorCode}`);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export class SourceRunner {
+export class SourceRunner extends TaskRunner<SourceRunnerDeps> {
   private task: SourceTask | null = null;
-  private stopping = false;
-  private paused = false;
-  private loop: Promise<void> | null = null;
   private readonly pending = new Map<string, { partition: JsonObject; offset: JsonObject }>();
   private lastFlush = performance.now();
   private readonly knownTopics = new Set<string>();
   private txn: TransactionalProducer | null = null;
   private fenced = false;
 
-  constructor(private readonly d: SourceRunnerDeps) {}
-
-  start(paused: boolean): void {
-    this.paused = paused;
-    this.loop = this.run();
-  }
-
-  setPaused(paused: boolean): void {
-    this.paused = paused;
-    this.d.onStatus({ state: paused ? State.PAUSED : State.RUNNING, trace: null });
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     try {
       const create = this.d.plugin.createSourceTask;
       if (!create) throw new Error(`${this.d.plugin.className} is not a source connector`);
@@ -104,7 +71,7 @@ export class SourceRunner {
         await eos.offsets.readToEnd();
       }
       await this.task.start(this.d.taskConfig, { offset: (p) => this.d.offsets.get(this.d.connector, p) });
-      this.d.onStatus({ state: this.paused ? State.PAUSED : State.RUNNING, trace: null });
+      this.reportStarted();
       while (!this.stopping) {
         if (this.paused) {
           await this.maybeFlush();
@@ -130,9 +97,7 @@ export class SourceRunner {
           this.pending.clear();
           await this.txn.abort().catch(() => undefined);
         }
-        if (this.stopping) return;
-        this.d.log(`task ${this.d.connector}-${this.d.taskId} failed: ${traceOf(e)}`);
-        this.d.onStatus({ state: State.FAILED, trace: traceOf(e) });
+        this.reportFailed(e);
       }
     }
   }

@@ -20,10 +20,9 @@ import type { FastifyInstance } from 'fastify';
 import { fetchMetadata, OffsetSpec } from '../client/admin.js';
 import { brokerRows, describeCluster, describeFeatures, isOffline, isUnderReplicated, partitionRows } from '../client/cluster-status.js';
 import { alterBrokerConfigs, ConfigResource, describeConfigs } from '../client/config-admin.js';
-import { badRequest } from './api-error.js';
 import type { ConsoleContext } from './context.js';
 import { readByteCounters } from './metrics-source.js';
-import { configMap, int, record } from './validate.js';
+import { configChanges, int } from './validate.js';
 
 /** The package version of this console (package.json beside dist/ or src/). */
 const CONSOLE_VERSION = ((): string => {
@@ -97,12 +96,7 @@ export function clusterRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.patch('/api/brokers/:id/configs', async (req) => {
     const raw = (req.params as Record<string, string>)['id'];
     const id = raw === 'default' ? null : int(raw, 'broker id', 0, 2 ** 31 - 1);
-    const body = record(req.body, 'body');
-    const set = configMap(body['set'], 'set');
-    const del = body['delete'] ?? [];
-    if (!Array.isArray(del) || del.length > 200 || !del.every((d) => typeof d === 'string' && /^[a-zA-Z0-9._-]{1,255}$/.test(d))) throw badRequest('Invalid delete: expected a list of config names');
-    const changes = [...set.map((c) => ({ name: c.name, op: 'SET' as const, value: c.value })), ...(del as string[]).map((d) => ({ name: d, op: 'DELETE' as const, value: null }))];
-    if (changes.length === 0) throw badRequest('Nothing to change: give set and/or delete');
+    const changes = configChanges(req.body);
     const name = id === null ? '' : String(id);
     if (id === null) await ctx.any((c) => alterBrokerConfigs(c, '', changes));
     else await alterBrokerConfigs(await ctx.cluster.broker(id), name, changes);

@@ -17,7 +17,7 @@ import { deleteRecords, partitionSizes } from '../client/log-admin.js';
 import { alterTopicConfigs, createPartitions, createTopic, deleteTopic, describeTopicConfigs } from '../client/topic-admin.js';
 import { badRequest, notFound } from './api-error.js';
 import type { ConsoleContext } from './context.js';
-import { configMap, int, record, topicName } from './validate.js';
+import { configChanges, configMap, int, record, topicName } from './validate.js';
 
 const MAX_PARTITIONS = 100_000;
 /** Groups whose committed offsets are looked at for a topic's detail (the first, by name). */
@@ -141,12 +141,7 @@ export function topicRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
 
   app.patch('/api/topics/:topic/configs', async (req) => {
     const name = topicName((req.params as Record<string, string>)['topic']);
-    const body = record(req.body, 'body');
-    const set = configMap(body['set'], 'set');
-    const del = body['delete'] ?? [];
-    if (!Array.isArray(del) || del.length > 200 || !del.every((d) => typeof d === 'string' && /^[a-zA-Z0-9._-]{1,255}$/.test(d))) throw badRequest('Invalid delete: expected a list of config names');
-    const changes = [...set.map((c) => ({ name: c.name, op: 'SET' as const, value: c.value })), ...(del as string[]).map((d) => ({ name: d, op: 'DELETE' as const, value: null }))];
-    if (changes.length === 0) throw badRequest('Nothing to change: give set and/or delete');
+    const changes = configChanges(req.body);
     await alterTopicConfigs(ctx.cluster, name, changes);
     return describeTopicConfigs(ctx.cluster, name);
   });

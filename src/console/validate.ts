@@ -61,3 +61,14 @@ export function configMap(v: unknown, field: string): { name: string; value: str
     return { name, value: s };
   });
 }
+
+/** A config change request's body, `{"set": {name: value}, "delete": [name]}`, as SET and DELETE changes (at least one). */
+export function configChanges(body: unknown): { name: string; op: 'SET' | 'DELETE'; value: string | null }[] {
+  const o = record(body, 'body');
+  const set = configMap(o['set'], 'set');
+  const del = o['delete'] ?? [];
+  if (!Array.isArray(del) || del.length > 200 || !del.every((d) => typeof d === 'string' && /^[a-zA-Z0-9._-]{1,255}$/.test(d))) throw badRequest('Invalid delete: expected a list of config names');
+  const changes = [...set.map((c) => ({ name: c.name, op: 'SET' as const, value: c.value })), ...(del as string[]).map((d) => ({ name: d, op: 'DELETE' as const, value: null }))];
+  if (changes.length === 0) throw badRequest('Nothing to change: give set and/or delete');
+  return changes;
+}

@@ -25,71 +25,20 @@ import { tpKey } from '../client/admin.js';
 import { ClusterClient } from '../client/cluster-client.js';
 import { GroupConsumer } from '../client/group-consumer.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
-import { createTopic } from '../client/topic-admin.js';
 import { TransactionalProducer } from '../client/transactional-producer.js';
 import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
 import { GlobalStateManager } from './global-state.js';
-import { deserializationHandler, processingHandler, productionHandler, type DeserializationExceptionHandler, type ProcessingExceptionHandler, type ProductionExceptionHandler } from './error-handlers.js';
+import { createInternalTopics } from './internal-topics.js';
+import { deserializationHandler, processingHandler, productionHandler } from './error-handlers.js';
 import { collectMetrics, RateSampler, toPrometheus, type StreamsMetric } from './metrics.js';
 import { cleanUpLocalState } from './reset.js';
-import { Serdes, untyped, type Serde } from './serdes.js';
+import { Serdes, untyped } from './serdes.js';
 import { StandbyTask, updateStandbys } from './standby-task.js';
 import { processId } from './state-directory.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
+import { StreamsState, type StreamsConfig, type StreamsStateName } from './streams-config.js';
 import type { SubTopology, Topology } from './topology.js';
-
-export interface StreamsConfig {
-  /** application.id: the group id, the prefix of internal topics and the state directory's name. */
-  applicationId: string;
-  bootstrapServers: string | readonly string[];
-  /** state.dir (default `<tmpdir>/samsa-streams`). */
-  stateDir?: string;
-  /** commit.interval.ms (default 30,000). */
-  commitIntervalMs?: number;
-  /** replication.factor of internal topics (default -1: the broker's default). */
-  replicationFactor?: number;
-  defaultKeySerde?: Serde<unknown>;
-  defaultValueSerde?: Serde<unknown>;
-  /** default.deserialization.exception.handler: 'fail' (default, LogAndFail), 'continue' (LogAndContinue) or a handler. */
-  deserializationExceptionHandler?: 'fail' | 'continue' | DeserializationExceptionHandler;
-  /** default.production.exception.handler: 'fail' (default) or 'continue' (drop a sink record the broker refused) or a handler. */
-  productionExceptionHandler?: 'fail' | 'continue' | ProductionExceptionHandler;
-  /** processing.exception.handler (KIP-1033): 'fail' (default) or 'continue' (drop the record) or a handler. */
-  processingExceptionHandler?: 'fail' | 'continue' | ProcessingExceptionHandler;
-  /** processing.guarantee: at_least_once (default) or exactly_once_v2 (transactions). */
-  processingGuarantee?: 'at_least_once' | 'exactly_once_v2';
-  sessionTimeoutMs?: number;
-  heartbeatIntervalMs?: number;
-  /** poll.ms (default 100). */
-  pollMs?: number;
-  /** num.standby.replicas (default 0): standby tasks kept on other instances for each task. */
-  numStandbyReplicas?: number;
-  /** Told when a task's stores were restored (Kafka's StateRestoreListener.onRestoreEnd, per task). */
-  onRestored?: (e: RestoreEvent) => void;
-  clientId?: string;
-  /** Called with the error that moved the instance to ERROR, and with background errors. */
-  onError?: (e: unknown) => void;
-}
-
-export interface RestoreEvent {
-  task: string;
-  /** Changelog records read. */
-  records: number;
-  ms: number;
-  /** The task ran here as a standby just before (only the changelogs' tail was left). */
-  wasStandby: boolean;
-}
-
-export const StreamsState = {
-  CREATED: 'CREATED',
-  REBALANCING: 'REBALANCING',
-  RUNNING: 'RUNNING',
-  PENDING_SHUTDOWN: 'PENDING_SHUTDOWN',
-  NOT_RUNNING: 'NOT_RUNNING',
-  ERROR: 'ERROR',
-} as const;
-export type StreamsStateName = (typeof StreamsState)[keyof typeof StreamsState];
 
 export class KafkaStreams {
   private stateName: StreamsStateName = StreamsState.CREATED;
@@ -188,7 +137,7 @@ export class KafkaStreams {
     if (this.stateName !== StreamsState.CREATED) throw new Error(`KafkaStreams is ${this.stateName}, not CREATED`);
     this.stateName = StreamsState.REBALANCING;
     try {
-      await this.createInternalTopics();
+      await createInternalTopics(this.cluster, this.subs, this.env, this.config.replicationFactor ?? -1);
       await this.global.start(this.cluster);
       if (this.eos) {
         // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.
@@ -470,60 +419,6 @@ export class KafkaStreams {
       for (const c of committed) consumer.seek(c, c.offset);
       const fresh = assigned.filter((a) => !committed.some((c) => c.topic === a.topic && c.partition === a.partition));
       if (fresh.length > 0) await consumer.seekTo(fresh, 'beginning');
-    }
-  }
-
-  private async createInternalTopics(): Promise<void> {
-    const snapshot = await this.cluster.refresh();
-    const counts = new Map<string, number>();
-    for (const [name, t] of snapshot.topics) if (t.errorCode === 0) counts.set(name, t.partitions.length);
-    const missing = this.subs.flatMap((s) => s.sourceTopics.filter((t) => !this.env.topology.repartitionTopics.has(t) && !counts.has(t)));
-    if (missing.length > 0) throw new Error(`MISSING_SOURCE_TOPICS: ${missing.join(', ')} not found`);
-    const widths = new Map<number, number>();
-    const resolve = this.env.resolve;
-    // Repartition topics take the width of the sub-topology writing them: resolve until nothing changes.
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const s of this.subs) {
-        const readerSized = this.env.topology.readerSizedTopics;
-        const known = s.sourceTopics.filter((t) => !readerSized.has(t)).map((t) => counts.get(resolve(t))).filter((n): n is number => n !== undefined);
-        if (known.length === 0) continue;
-        const w = Math.max(...known);
-        if (widths.get(s.id) !== w) {
-          widths.set(s.id, w);
-          changed = true;
-        }
-        for (const t of s.sourceTopics.filter((x) => readerSized.has(x) && !counts.has(resolve(x)))) {
-          counts.set(resolve(t), w);
-          await this.ensureTopic(resolve(t), w, [{ name: 'retention.ms', value: '-1' }]);
-        }
-        for (const n of s.nodes) {
-          if (n.kind === 'sink' && this.env.topology.repartitionTopics.has(n.topic) && !readerSized.has(n.topic) && !counts.has(resolve(n.topic))) {
-            counts.set(resolve(n.topic), w);
-            await this.ensureTopic(resolve(n.topic), w, [{ name: 'retention.ms', value: '-1' }]);
-            changed = true;
-          }
-        }
-      }
-    }
-    for (const group of this.env.topology.copartitionGroups) {
-      if (new Set(group.map((t) => counts.get(resolve(t)))).size > 1) throw new Error(`Invalid topology: Topics not co-partitioned: [${group.map(resolve).join(',')}]`);
-    }
-    for (const s of this.subs) {
-      const w = widths.get(s.id);
-      if (w === undefined) throw new Error(`cannot tell the partition count of sub-topology ${s.id}`);
-      for (const store of s.stores) if (this.env.topology.stores.get(store)?.logged) await this.ensureTopic(`${this.config.applicationId}-${store}-changelog`, w, [{ name: 'cleanup.policy', value: 'compact' }]);
-    }
-  }
-
-  private async ensureTopic(name: string, partitions: number, configs: { name: string; value: string }[]): Promise<void> {
-    try {
-      await createTopic(this.cluster, { name, partitions, replicationFactor: this.config.replicationFactor ?? -1, configs });
-    } catch (e) {
-      if (!(e instanceof AdminError) || e.code !== 36) throw e; // TOPIC_ALREADY_EXISTS
-      // Another instance created it since our metadata was read: the cached metadata must know it
-      // before a task restores from it (else UNKNOWN_TOPIC_OR_PARTITION until the cache expires).
-      await this.cluster.refresh().catch(() => undefined);
     }
   }
 

@@ -6,37 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startBroker, type RunningBroker } from '../../src/index.js';
-import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
+import { test } from 'node:test';
 import { captureChildOutput } from '../helpers/log-capture.js';
-import { http, waitFor } from './connect-helpers.js';
+import { connectSuite, http, waitFor } from './connect-helpers.js';
 
-let broker: RunningBroker;
-let dir: string;
-
-before(async () => {
-  broker = await startBroker({ port: 0, config: { ...GROUP_TEST_BROKER_CONFIG } });
-  dir = mkdtempSync(join(tmpdir(), 'samsa-connect-cli-'));
-});
-
-after(async () => {
-  await broker?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const suite = connectSuite('samsa-connect-cli-');
 
 test('samsa connect-standalone with Kafka-style properties files moves a file through a topic', { timeout: 120_000 }, async () => {
-  const src = join(dir, 'in.txt');
-  const dst = join(dir, 'out.txt');
-  const offsets = join(dir, 'connect.offsets');
+  const src = join(suite.dir, 'in.txt');
+  const dst = join(suite.dir, 'out.txt');
+  const offsets = join(suite.dir, 'connect.offsets');
   writeFileSync(src, 'one\ntwo\nthree\n');
-  writeFileSync(join(dir, 'worker.properties'), `# a standalone worker\nbootstrap.servers=${broker.bootstrap}\nlisteners=http://127.0.0.1:0\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename=${offsets}\noffset.flush.interval.ms=100\n`);
-  writeFileSync(join(dir, 'source.properties'), `name=local-file-source\nconnector.class=FileStreamSource\ntasks.max=1\nfile=${src}\ntopic=connect-test\n`);
-  writeFileSync(join(dir, 'sink.json'), JSON.stringify({ name: 'local-file-sink', config: { 'connector.class': 'FileStreamSink', 'tasks.max': '1', file: dst, topics: 'connect-test' } }));
-  const child = spawn(process.execPath, [resolve('dist/src/cli/samsa.js'), 'connect-standalone', join(dir, 'worker.properties'), join(dir, 'source.properties'), join(dir, 'sink.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(join(suite.dir, 'worker.properties'), `# a standalone worker\nbootstrap.servers=${suite.broker.bootstrap}\nlisteners=http://127.0.0.1:0\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.storage.file.filename=${offsets}\noffset.flush.interval.ms=100\n`);
+  writeFileSync(join(suite.dir, 'source.properties'), `name=local-file-source\nconnector.class=FileStreamSource\ntasks.max=1\nfile=${src}\ntopic=connect-test\n`);
+  writeFileSync(join(suite.dir, 'sink.json'), JSON.stringify({ name: 'local-file-sink', config: { 'connector.class': 'FileStreamSink', 'tasks.max': '1', file: dst, topics: 'connect-test' } }));
+  const child = spawn(process.execPath, [resolve('dist/src/cli/samsa.js'), 'connect-standalone', join(suite.dir, 'worker.properties'), join(suite.dir, 'source.properties'), join(suite.dir, 'sink.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

@@ -8,29 +8,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ConnectWorker } from '../../src/connect/worker.js';
-import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
-import { expectStatus, http, startWorkerProcess, waitFor, type WorkerProcess } from './connect-helpers.js';
+import { connectSuite, expectStatus, http, startWorkerProcess, waitFor, type WorkerProcess } from './connect-helpers.js';
 
-let broker: RunningBroker;
-let dir: string;
-
-before(async () => {
-  broker = await startBroker({ port: 0, config: { ...GROUP_TEST_BROKER_CONFIG } });
-  dir = mkdtempSync(join(tmpdir(), 'samsa-connect-eos-'));
-});
-
-after(async () => {
-  await broker?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const suite = connectSuite('samsa-connect-eos-');
 
 const N = Number(process.env['CONNECT_EOS_RECORDS'] ?? '50000');
 
@@ -52,7 +38,7 @@ async function readCommitted(kafka: Kafka, topic: string, done: (values: string[
 }
 
 test('exactly-once source: kill -9 of the worker mid-stream, read_committed sees every line once', { timeout: 600_000 }, async (t) => {
-  const props = join(dir, 'worker.properties');
+  const props = join(suite.dir, 'worker.properties');
   writeFileSync(
     props,
     [
@@ -67,18 +53,18 @@ test('exactly-once source: kill -9 of the worker mid-stream, read_committed sees
       'value.converter=org.apache.kafka.connect.storage.StringConverter',
     ].join('\n'),
   );
-  const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'connect-eos-test', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: [suite.broker.bootstrap], clientId: 'connect-eos-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   t.after(() => admin.disconnect());
   await admin.createTopics({ topics: [{ topic: 'eos-lines', numPartitions: 1 }] });
-  const file = join(dir, 'lines.txt');
+  const file = join(suite.dir, 'lines.txt');
   const expected = Array.from({ length: N }, (_, i) => `line-${i}`);
   writeFileSync(file, expected.join('\n') + '\n');
 
   const workers: WorkerProcess[] = [];
   t.after(() => Promise.all(workers.map((w) => w.kill())));
-  workers.push(...(await Promise.all([startWorkerProcess(broker.bootstrap, 'connect-eos', props), startWorkerProcess(broker.bootstrap, 'connect-eos', props)])));
+  workers.push(...(await Promise.all([startWorkerProcess(suite.broker.bootstrap, 'connect-eos', props), startWorkerProcess(suite.broker.bootstrap, 'connect-eos', props)])));
   const created = await waitFor('the source created', async () => {
     const a = await http('POST', `${workers[0]?.url ?? ''}/connectors`, { name: 'eos-file', config: { 'connector.class': 'FileStreamSource', file, topic: 'eos-lines', 'batch.size': '50', 'exactly.once.support': 'required', 'transaction.boundary': 'interval', 'transaction.boundary.interval.ms': '300' } });
     return a.status === 409 && /rebalance|stale/.test(a.text) ? null : a;
@@ -116,7 +102,7 @@ test('exactly-once source: kill -9 of the worker mid-stream, read_committed sees
   assert.equal(committed.length, N, `read_committed saw ${committed.length} values for ${N} lines (${committed.length > N ? 'duplicates' : 'loss'})`);
   assert.deepEqual(committed, expected);
   // kcat (librdkafka) read_uncommitted to the end (run asynchronously: the broker is in this process).
-  const uncommitted = (await promisify(execFile)('kcat', ['-C', '-b', broker.bootstrap, '-t', 'eos-lines', '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_uncommitted', '-f', '%s\n'], { maxBuffer: 64 * 1024 * 1024 })).stdout.split('\n').filter((l) => l !== '');
+  const uncommitted = (await promisify(execFile)('kcat', ['-C', '-b', suite.broker.bootstrap, '-t', 'eos-lines', '-o', 'beginning', '-e', '-q', '-X', 'isolation.level=read_uncommitted', '-f', '%s\n'], { maxBuffer: 64 * 1024 * 1024 })).stdout.split('\n').filter((l) => l !== '');
   t.diagnostic(`read_uncommitted (kcat) saw ${uncommitted.length} values: ${uncommitted.length - N} from the transaction of the killed worker, aborted`);
   const offsets = (await http('GET', `${survivor.url}/connectors/eos-file/offsets`)).json as { offsets: { partition: unknown; offset: { position: number } }[] };
   assert.deepEqual(offsets.offsets.map((o) => o.offset.position), [expected.join('\n').length + 1]);
@@ -126,7 +112,7 @@ test('exactly-once source: kill -9 of the worker mid-stream, read_committed sees
 test('exactly-once settings: exactly.once.support=required and transaction.boundary are validated as Kafka does', { timeout: 120_000 }, async (t) => {
   const worker = await ConnectWorker.start({
     mode: 'distributed',
-    bootstrap: [broker.bootstrap],
+    bootstrap: [suite.broker.bootstrap],
     port: 0,
     workerConfig: { 'group.id': 'connect-eos-validate', 'exactly.once.source.support': 'enabled', 'config.storage.topic': 'eosv-configs', 'offset.storage.topic': 'eosv-offsets', 'status.storage.topic': 'eosv-status', 'config.storage.replication.factor': '1', 'offset.storage.replication.factor': '1', 'status.storage.replication.factor': '1', 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '1000' },
     log: () => undefined,
@@ -137,7 +123,7 @@ test('exactly-once settings: exactly.once.support=required and transaction.bound
       const a = await http('POST', `${worker.url}/connectors`, { name, config });
       return a.status === 409 && /rebalance|stale/.test(a.text) ? null : a;
     });
-  const base = { 'connector.class': 'FileStreamSource', file: join(dir, 'none.txt'), topic: 'eosv' };
+  const base = { 'connector.class': 'FileStreamSource', file: join(suite.dir, 'none.txt'), topic: 'eosv' };
   const bad = await post('bad-boundary', { ...base, 'transaction.boundary': 'connector' });
   expectStatus(bad, 400, 'transaction.boundary=connector');
   assert.match(bad.text, /connector-defined transaction boundaries/);
@@ -147,19 +133,19 @@ test('exactly-once settings: exactly.once.support=required and transaction.bound
 
 test('exactly-once source: a reconfigured connector fences its running task; one transaction per poll; every line once', { timeout: 300_000 }, async (t) => {
   const M = 3000;
-  const file = join(dir, 'reconf.txt');
+  const file = join(suite.dir, 'reconf.txt');
   const expected = Array.from({ length: M }, (_, i) => `r-${i}`);
   writeFileSync(file, expected.join('\n') + '\n');
   const logs: string[] = [];
   const worker = await ConnectWorker.start({
     mode: 'distributed',
-    bootstrap: [broker.bootstrap],
+    bootstrap: [suite.broker.bootstrap],
     port: 0,
     workerConfig: { 'group.id': 'connect-eos-reconf', 'exactly.once.source.support': 'enabled', 'config.storage.topic': 'eosr-configs', 'offset.storage.topic': 'eosr-offsets', 'status.storage.topic': 'eosr-status', 'config.storage.replication.factor': '1', 'offset.storage.replication.factor': '1', 'status.storage.replication.factor': '1', 'session.timeout.ms': '6000', 'heartbeat.interval.ms': '1000', 'offset.flush.interval.ms': '60000', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' },
     log: (m) => logs.push(m),
   });
   t.after(() => worker.close());
-  const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'connect-eos-reconf', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: [suite.broker.bootstrap], clientId: 'connect-eos-reconf', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   t.after(() => admin.disconnect());

@@ -1,12 +1,17 @@
 /** Helpers of the Connect tests: HTTP calls, polling with a deadline, a PostgreSQL cluster in a temp dir, `samsa connect` worker processes. */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
+import { startBroker, type RunningBroker } from '../../src/index.js';
+import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
+import { freePort } from '../../src/common/free-port.js';
 import { captureChildOutput } from '../helpers/log-capture.js';
+
+export { freePort };
 
 export interface Answer {
   status: number;
@@ -45,17 +50,6 @@ export async function waitFor<T>(what: string, f: () => Promise<T | undefined | 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function pgBin(name: string): string | null {
@@ -169,3 +163,43 @@ export async function startWorkerProcess(bootstrap: string, groupId: string, pro
     },
   };
 }
+
+export interface ConnectSuite {
+  /** The broker (GROUP_TEST_BROKER_CONFIG), once the file's before hook ran. */
+  readonly broker: RunningBroker;
+  /** The file's temporary directory. */
+  readonly dir: string;
+}
+
+/** Registers the test file's hooks: a broker and a temporary directory named `<prefix>XXXXXX`, stopped and removed after the tests. */
+export function connectSuite(prefix: string): ConnectSuite {
+  let broker: RunningBroker | undefined;
+  let dir: string | undefined;
+  before(async () => {
+    broker = await startBroker({ port: 0, config: { ...GROUP_TEST_BROKER_CONFIG } });
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  after(async () => {
+    await broker?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get broker() {
+      if (broker === undefined) throw new Error('the broker is not started (used outside a test?)');
+      return broker;
+    },
+    get dir() {
+      if (dir === undefined) throw new Error('the directory is not made (used outside a test?)');
+      return dir;
+    },
+  };
+}
+
+/** The non-empty lines of a file ([] while it does not exist). */
+export const fileLines = (f: string): string[] => {
+  try {
+    return readFileSync(f, 'utf8').split('\n').filter((l) => l !== '');
+  } catch {
+    return [];
+  }
+};

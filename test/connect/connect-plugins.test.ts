@@ -8,36 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startBroker, type RunningBroker } from '../../src/index.js';
+import { test } from 'node:test';
 import { ConnectWorker } from '../../src/connect/worker.js';
-import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
 import { captureChildOutput } from '../helpers/log-capture.js';
-import { expectStatus, http, waitFor } from './connect-helpers.js';
+import { connectSuite, expectStatus, fileLines, http, waitFor } from './connect-helpers.js';
 
-let broker: RunningBroker;
-let dir: string;
-
-before(async () => {
-  broker = await startBroker({ port: 0, config: { ...GROUP_TEST_BROKER_CONFIG } });
-  dir = mkdtempSync(join(tmpdir(), 'samsa-connect-plugins-'));
-});
-
-after(async () => {
-  await broker?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-const lines = (f: string): string[] => {
-  try {
-    return readFileSync(f, 'utf8').split('\n').filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-};
+const suite = connectSuite('samsa-connect-plugins-');
 
 /** A source emitting `count` records "<prefix>-<i>" once (JavaScript, as a plug-in author writes it). */
 const sourceModule = (exportLine: string, className: string, prefix: string): string => `
@@ -66,7 +44,7 @@ ${exportLine}
 `;
 
 test('plugin.path: a module file, an npm-style package with a transform and a converter; a broken one is skipped', { timeout: 120_000 }, async (t) => {
-  const plugins = join(dir, 'plugins');
+  const plugins = join(suite.dir, 'plugins');
   mkdirSync(join(plugins, 'upper-transform', 'lib'), { recursive: true });
   writeFileSync(join(plugins, 'counter-source.mjs'), sourceModule('export const counterSource = plugin;', 'com.example.CounterSource', 'n'));
   writeFileSync(join(plugins, 'upper-transform', 'package.json'), JSON.stringify({ name: 'upper-transform', version: '1.0.0', type: 'module', exports: { '.': { import: './lib/main.js' } } }));
@@ -85,7 +63,7 @@ test('plugin.path: a module file, an npm-style package with a transform and a co
   writeFileSync(join(plugins, 'README.txt'), 'not a plug-in\n');
 
   const logs: string[] = [];
-  const worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [broker.bootstrap], port: 0, workerConfig: { 'plugin.path': plugins, 'offset.flush.interval.ms': '200', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' }, log: (m) => logs.push(m) });
+  const worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [suite.broker.bootstrap], port: 0, workerConfig: { 'plugin.path': plugins, 'offset.flush.interval.ms': '200', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' }, log: (m) => logs.push(m) });
   t.after(() => worker.close());
   assert.ok(logs.some((l) => /broken\.mjs not loaded: boom at import/.test(l)), logs.join('\n'));
   const classes = ((await http('GET', `${worker.url}/connector-plugins`)).json as { class: string; type: string }[]).map((p) => `${p.class}:${p.type}`);
@@ -94,21 +72,21 @@ test('plugin.path: a module file, an npm-style package with a transform and a co
   const all = ((await http('GET', `${worker.url}/connector-plugins?connectorsOnly=false`)).json as { class: string; type: string }[]).map((p) => `${p.class}:${p.type}`);
   assert.ok(all.includes('com.example.Upper:transformation') && all.includes('com.example.TaggedConverter:converter'), all.join(', '));
 
-  const out = join(dir, 'counted.txt');
+  const out = join(suite.dir, 'counted.txt');
   expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'counter', config: { 'connector.class': 'CounterSource', topic: 'counted', count: '4', transforms: 'up', 'transforms.up.type': 'Upper', 'value.converter': 'com.example.TaggedConverter', 'value.converter.tag': 'got' } }), 201, 'create the plug-in source');
   expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'counted-file', config: { 'connector.class': 'FileStreamSink', topics: 'counted', file: out } }), 201, 'create sink');
-  await waitFor('four lines', () => lines(out).length >= 4);
-  assert.deepEqual(lines(out), ['got:N-0', 'got:N-1', 'got:N-2', 'got:N-3']);
+  await waitFor('four lines', () => fileLines(out).length >= 4);
+  assert.deepEqual(fileLines(out), ['got:N-0', 'got:N-1', 'got:N-2', 'got:N-3']);
 });
 
 test('plugin.packages: samsa connect-standalone loads a CommonJS package by its npm name from its working directory', { timeout: 120_000 }, async () => {
-  const cwd = join(dir, 'app');
+  const cwd = join(suite.dir, 'app');
   const pkg = join(cwd, 'node_modules', 'samsa-plugin-hello');
   mkdirSync(pkg, { recursive: true });
   writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'samsa-plugin-hello', version: '1.0.0', main: 'hello.js' }));
   writeFileSync(join(pkg, 'hello.js'), sourceModule('module.exports = { helloSource: plugin };', 'com.example.HelloSource', 'hello'));
-  const out = join(dir, 'hello.txt');
-  writeFileSync(join(cwd, 'worker.properties'), `bootstrap.servers=${broker.bootstrap}\nlisteners=http://127.0.0.1:0\nplugin.packages=samsa-plugin-hello\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.flush.interval.ms=100\n`);
+  const out = join(suite.dir, 'hello.txt');
+  writeFileSync(join(cwd, 'worker.properties'), `bootstrap.servers=${suite.broker.bootstrap}\nlisteners=http://127.0.0.1:0\nplugin.packages=samsa-plugin-hello\nkey.converter=org.apache.kafka.connect.storage.StringConverter\nvalue.converter=org.apache.kafka.connect.storage.StringConverter\noffset.flush.interval.ms=100\n`);
   writeFileSync(join(cwd, 'hello.properties'), `name=hello\nconnector.class=com.example.HelloSource\ntopic=hello-topic\ncount=3\n`);
   writeFileSync(join(cwd, 'sink.properties'), `name=hello-sink\nconnector.class=FileStreamSink\ntopics=hello-topic\nfile=${out}\n`);
   const child = spawn(process.execPath, [resolve('dist/src/cli/samsa.js'), 'connect-standalone', 'worker.properties', 'hello.properties', 'sink.properties'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -120,9 +98,9 @@ test('plugin.packages: samsa connect-standalone loads a CommonJS package by its 
   try {
     await waitFor(`three lines (${text})`, () => {
       if (child.exitCode !== null) throw new assert.AssertionError({ message: `worker exited: ${text}` });
-      return lines(out).length >= 3;
+      return fileLines(out).length >= 3;
     }, 60_000);
-    assert.deepEqual(lines(out), ['hello-0', 'hello-1', 'hello-2']);
+    assert.deepEqual(fileLines(out), ['hello-0', 'hello-1', 'hello-2']);
     assert.match(text, /loaded plug-ins: com\.example\.HelloSource/);
   } finally {
     if (child.exitCode === null) child.kill('SIGTERM');

@@ -7,37 +7,15 @@
  * topics and their reset, delete (204, then 404), request body and connector count bounds.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { ConnectorPlugin, SinkTask } from '../../src/connect/api.js';
 import { PluginRegistry } from '../../src/connect/plugins.js';
 import { ConnectWorker } from '../../src/connect/worker.js';
-import { startBroker, type RunningBroker } from '../../src/index.js';
-import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
-import { expectStatus, http, waitFor } from './connect-helpers.js';
+import { connectSuite, expectStatus, fileLines, http, waitFor } from './connect-helpers.js';
 
-let broker: RunningBroker;
-let dir: string;
-
-before(async () => {
-  broker = await startBroker({ port: 0, config: { ...GROUP_TEST_BROKER_CONFIG } });
-  dir = mkdtempSync(join(tmpdir(), 'samsa-connect-rest-'));
-});
-
-after(async () => {
-  await broker?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const lines = (f: string): string[] => {
-  try {
-    return readFileSync(f, 'utf8').split('\n').filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-};
+const suite = connectSuite('samsa-connect-rest-');
 
 /** A sink plug-in whose first start fails (a task to restart through the API). */
 let starts = 0;
@@ -62,7 +40,7 @@ const flakySink: ConnectorPlugin = {
 test('the Connect REST API, endpoint by endpoint', { timeout: 180_000 }, async (t) => {
   const plugins = new PluginRegistry();
   plugins.register(flakySink);
-  const worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [broker.bootstrap], port: 0, plugins, maxConnectors: 4, maxRequestBytes: 64 * 1024, workerConfig: { 'offset.flush.interval.ms': '100', 'offset.storage.file.filename': join(dir, 'offsets.json'), 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' }, log: () => undefined });
+  const worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [suite.broker.bootstrap], port: 0, plugins, maxConnectors: 4, maxRequestBytes: 64 * 1024, workerConfig: { 'offset.flush.interval.ms': '100', 'offset.storage.file.filename': join(suite.dir, 'offsets.json'), 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' }, log: () => undefined });
   t.after(() => worker.close());
   const u = worker.url;
   type Status = { name: string; connector: { state: string; worker_id: string }; tasks: { id: number; state: string; worker_id: string; trace?: string }[]; type: string };
@@ -80,8 +58,8 @@ test('the Connect REST API, endpoint by endpoint', { timeout: 180_000 }, async (
   assert.deepEqual(vj.configs.find((c) => c.value.name === 'file')?.value.errors, ['Missing required configuration "file" which has no default value.']);
   expectStatus(await http('PUT', `${u}/connector-plugins/NoSuchConnector/config/validate`, {}), 404, 'validate unknown');
 
-  const src = join(dir, 'in.txt');
-  const out = join(dir, 'out.txt');
+  const src = join(suite.dir, 'in.txt');
+  const out = join(suite.dir, 'out.txt');
   writeFileSync(src, 'a\nb\nc\n');
   const srcConfig = { 'connector.class': 'FileStreamSource', file: src, topic: 'rest-lines', 'tasks.max': '1' };
   const created = await http('POST', `${u}/connectors`, { name: 'src', config: srcConfig });
@@ -96,7 +74,7 @@ test('the Connect REST API, endpoint by endpoint', { timeout: 180_000 }, async (
   expectStatus(await http('POST', `${u}/connectors`, { config: srcConfig }), 400, 'no name');
   expectStatus(await http('PUT', `${u}/connectors/sink/config`, { 'connector.class': 'FileStreamSink', file: out, topics: 'rest-lines' }), 201, 'put new');
   expectStatus(await http('PUT', `${u}/connectors/sink/config`, { 'connector.class': 'FileStreamSink', file: out, topics: 'rest-lines', 'tasks.max': '1' }), 200, 'put existing');
-  await waitFor('3 lines through', () => lines(out).length >= 3);
+  await waitFor('3 lines through', () => fileLines(out).length >= 3);
 
   assert.deepEqual((await http('GET', `${u}/connectors`)).json, ['sink', 'src']);
   const expanded = (await http('GET', `${u}/connectors?expand=status&expand=info`)).json as Record<string, { status: Status; info: { type: string } }>;
@@ -121,7 +99,7 @@ test('the Connect REST API, endpoint by endpoint', { timeout: 180_000 }, async (
   expectStatus(await http('PUT', `${u}/connectors/src/resume`), 202, 'resume');
   await waitFor('src RUNNING', async () => (await status('src')).tasks[0]?.state === 'RUNNING');
   appendFileSync(src, 'd\n');
-  await waitFor('4 lines through', () => lines(out).length >= 4);
+  await waitFor('4 lines through', () => fileLines(out).length >= 4);
 
   // offsets (KIP-875)
   const offsets = await waitFor('the source offset', async () => {
@@ -146,8 +124,8 @@ test('the Connect REST API, endpoint by endpoint', { timeout: 180_000 }, async (
   assert.deepEqual(patched.json, { message: 'The offsets for this connector have been altered successfully' });
   expectStatus(await http('PUT', `${u}/connectors/src/resume`), 202, 'resume after stop');
   // From byte 2: b, c, d once more.
-  await waitFor('7 lines through', () => lines(out).length >= 7);
-  assert.deepEqual(lines(out), ['a', 'b', 'c', 'd', 'b', 'c', 'd']);
+  await waitFor('7 lines through', () => fileLines(out).length >= 7);
+  assert.deepEqual(fileLines(out), ['a', 'b', 'c', 'd', 'b', 'c', 'd']);
   const sinkOffsets = await waitFor('the sink offsets', async () => {
     const o = (await http('GET', `${u}/connectors/sink/offsets`)).json as { offsets: { offset: { kafka_offset: number } }[] };
     return o.offsets[0]?.offset.kafka_offset === 7 ? o : null;
@@ -176,8 +154,8 @@ test('the Connect REST API, endpoint by endpoint', { timeout: 180_000 }, async (
 
   // bounds
   expectStatus(await http('POST', `${u}/connectors`, { name: 'big', config: { 'connector.class': 'FileStreamSink', file: out, topics: 'x', pad: 'x'.repeat(70_000) } }), 413, 'body too large');
-  expectStatus(await http('POST', `${u}/connectors`, { name: 'fourth', config: { 'connector.class': 'FileStreamSink', file: join(dir, 'x.txt'), topics: 'rest-lines' } }), 201, 'fourth');
-  const fifth = await http('POST', `${u}/connectors`, { name: 'fifth', config: { 'connector.class': 'FileStreamSink', file: join(dir, 'x.txt'), topics: 'rest-lines' } });
+  expectStatus(await http('POST', `${u}/connectors`, { name: 'fourth', config: { 'connector.class': 'FileStreamSink', file: join(suite.dir, 'x.txt'), topics: 'rest-lines' } }), 201, 'fourth');
+  const fifth = await http('POST', `${u}/connectors`, { name: 'fifth', config: { 'connector.class': 'FileStreamSink', file: join(suite.dir, 'x.txt'), topics: 'rest-lines' } });
   expectStatus(fifth, 400, 'over maxConnectors');
 
   // delete

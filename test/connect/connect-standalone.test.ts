@@ -6,63 +6,41 @@
  * Kafka's __connect.errors.* headers (read back with kafkajs) while the others flow.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ConnectWorker } from '../../src/connect/worker.js';
-import { GROUP_TEST_BROKER_CONFIG } from '../group/scenario.js';
-import { expectStatus, http, waitFor } from './connect-helpers.js';
+import { connectSuite, expectStatus, fileLines, http, waitFor } from './connect-helpers.js';
 
-let broker: RunningBroker;
-let dir: string;
-
-before(async () => {
-  broker = await startBroker({ port: 0, config: { ...GROUP_TEST_BROKER_CONFIG } });
-  dir = mkdtempSync(join(tmpdir(), 'samsa-connect-'));
-});
-
-after(async () => {
-  await broker?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const lines = (f: string): string[] => {
-  try {
-    return readFileSync(f, 'utf8').split('\n').filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-};
+const suite = connectSuite('samsa-connect-');
 
 test('FileStreamSource to FileStreamSink through a topic; a restarted worker resumes after the stored offset', { timeout: 120_000 }, async (t) => {
-  const src = join(dir, 'in.txt');
-  const dst = join(dir, 'out.txt');
-  const offsets = join(dir, 'offsets.json');
+  const src = join(suite.dir, 'in.txt');
+  const dst = join(suite.dir, 'out.txt');
+  const offsets = join(suite.dir, 'offsets.json');
   writeFileSync(src, Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n') + '\n');
   const wc = { 'offset.storage.file.filename': offsets, 'offset.flush.interval.ms': '200', 'key.converter': 'org.apache.kafka.connect.storage.StringConverter', 'value.converter': 'org.apache.kafka.connect.storage.StringConverter' };
-  let worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [broker.bootstrap], port: 0, workerConfig: wc, log: () => undefined });
+  let worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [suite.broker.bootstrap], port: 0, workerConfig: wc, log: () => undefined });
   t.after(() => worker.close());
   expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'file-in', config: { 'connector.class': 'FileStreamSource', file: src, topic: 'lines', 'tasks.max': '1' } }), 201, 'create source');
   expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'file-out', config: { 'connector.class': 'org.apache.kafka.connect.file.FileStreamSinkConnector', file: dst, topics: 'lines' } }), 201, 'create sink');
-  await waitFor('500 lines in the sink file', () => lines(dst).length >= 500);
-  assert.deepEqual(lines(dst), Array.from({ length: 500 }, (_, i) => `line ${i}`));
+  await waitFor('500 lines in the sink file', () => fileLines(dst).length >= 500);
+  assert.deepEqual(fileLines(dst), Array.from({ length: 500 }, (_, i) => `line ${i}`));
   const st = await http('GET', `${worker.url}/connectors/file-in/status`);
   assert.deepEqual((st.json as { connector: { state: string }; tasks: { state: string }[] }).tasks.map((x) => x.state), ['RUNNING']);
 
   await worker.close();
   appendFileSync(src, Array.from({ length: 100 }, (_, i) => `more ${i}`).join('\n') + '\n');
-  worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [broker.bootstrap], port: 0, workerConfig: wc, log: () => undefined });
+  worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [suite.broker.bootstrap], port: 0, workerConfig: wc, log: () => undefined });
   expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'file-in', config: { 'connector.class': 'FileStreamSource', file: src, topic: 'lines' } }), 201, 'create source again');
   expectStatus(await http('POST', `${worker.url}/connectors`, { name: 'file-out', config: { 'connector.class': 'FileStreamSink', file: dst, topics: 'lines' } }), 201, 'create sink again');
-  await waitFor('600 lines in the sink file', () => lines(dst).length >= 600);
-  assert.deepEqual(lines(dst), [...Array.from({ length: 500 }, (_, i) => `line ${i}`), ...Array.from({ length: 100 }, (_, i) => `more ${i}`)]);
+  await waitFor('600 lines in the sink file', () => fileLines(dst).length >= 600);
+  assert.deepEqual(fileLines(dst), [...Array.from({ length: 500 }, (_, i) => `line ${i}`), ...Array.from({ length: 100 }, (_, i) => `more ${i}`)]);
 });
 
 test('a malformed record goes to the dead letter queue with the __connect.errors.* headers; the others flow', { timeout: 120_000 }, async (t) => {
-  const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'dlq-test', logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ brokers: [suite.broker.bootstrap], clientId: 'dlq-test', logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 1 }] });
@@ -72,8 +50,8 @@ test('a malformed record goes to the dead letter queue with the __connect.errors
   await producer.send({ topic: 'orders', messages: [{ value: '{"id":1}' }, { value: '{"id":2' }, { value: '[5]' }, { value: '{"id":3}' }] });
   await producer.disconnect();
 
-  const dst = join(dir, 'orders.txt');
-  const worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [broker.bootstrap], port: 0, log: () => undefined });
+  const dst = join(suite.dir, 'orders.txt');
+  const worker = await ConnectWorker.start({ mode: 'standalone', bootstrap: [suite.broker.bootstrap], port: 0, log: () => undefined });
   t.after(() => worker.close());
   const config = {
     'connector.class': 'FileStreamSink',
@@ -91,8 +69,8 @@ test('a malformed record goes to the dead letter queue with the __connect.errors
     'errors.deadletterqueue.context.headers.enable': 'true',
   };
   expectStatus(await http('PUT', `${worker.url}/connectors/orders-sink/config`, config), 201, 'create');
-  await waitFor('two good records in the file', () => lines(dst).length >= 2);
-  assert.deepEqual(lines(dst), ['1', '3']);
+  await waitFor('two good records in the file', () => fileLines(dst).length >= 2);
+  assert.deepEqual(fileLines(dst), ['1', '3']);
 
   const consumer = kafka.consumer({ groupId: 'dlq-reader' });
   await consumer.connect();

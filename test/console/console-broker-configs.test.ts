@@ -6,30 +6,18 @@
  * brings back the static/default values; a read-only config is refused with the broker's
  * message. The API answers the same for /api/brokers/default/configs.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import type { Browser } from 'playwright-core';
 const { ConfigResourceTypes, Kafka, logLevel } = kafkajs;
-import { launchBrowser, newPage, screenshotDir, startConsoleBroker, type ConsoleBroker } from './console-fixture.js';
+import { consoleBrowserSuite, newPage } from './console-fixture.js';
 
-let cb: ConsoleBroker;
-let browser: Browser;
-const shots = screenshotDir();
-before(async () => {
-  cb = await startConsoleBroker();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await cb?.stop();
-  shots.cleanup();
-});
+const suite = consoleBrowserSuite();
 
 /** The broker's own config values, as kafkajs reads them (DescribeConfigs of BROKER 1). */
 async function brokerValues(names: string[]): Promise<Record<string, { value: string | null; source: number }>> {
-  const admin = new Kafka({ clientId: 'console-broker-configs', brokers: [cb.broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ clientId: 'console-broker-configs', brokers: [suite.cb.broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: names }] });
@@ -40,8 +28,8 @@ async function brokerValues(names: string[]): Promise<Record<string, { value: st
 }
 
 test('Brokers page: set a dynamic config on a broker and as the default, remove them; read-only refused', { timeout: 120_000 }, async () => {
-  const { page, errors } = await newPage(browser);
-  await page.goto(`${cb.url}/brokers/1`);
+  const { page, errors } = await newPage(suite.browser);
+  await page.goto(`${suite.cb.url}/brokers/1`);
   await page.locator('[data-testid=broker-configs] tbody tr').first().waitFor();
   const row = (name: string) => page.locator(`[data-testid=broker-configs] tr[data-config="${name}"]`);
   const form = page.getByTestId('set-broker-config');
@@ -61,9 +49,9 @@ test('Brokers page: set a dynamic config on a broker and as the default, remove 
   await row('message.max.bytes').getByText('DYNAMIC_DEFAULT_BROKER_CONFIG').waitFor();
   // Kafka's ConfigSource ids: DYNAMIC_BROKER_CONFIG 2, DYNAMIC_DEFAULT_BROKER_CONFIG 3, DEFAULT_CONFIG 5.
   assert.deepEqual(await brokerValues(['log.retention.ms', 'message.max.bytes']), { 'log.retention.ms': { value: '3600000', source: 2 }, 'message.max.bytes': { value: '2000000', source: 3 } });
-  const defaults = (await (await fetch(`${cb.url}/api/brokers/default/configs`)).json()) as { name: string; value: string; source: string }[];
+  const defaults = (await (await fetch(`${suite.cb.url}/api/brokers/default/configs`)).json()) as { name: string; value: string; source: string }[];
   assert.deepEqual(defaults.map((c) => [c.name, c.value, c.source]), [['message.max.bytes', '2000000', 'DYNAMIC_DEFAULT_BROKER_CONFIG']]);
-  await page.screenshot({ path: join(shots.dir, 'broker-configs.png') });
+  await page.screenshot({ path: join(suite.shotsDir, 'broker-configs.png') });
 
   // A read-only config is refused with the broker's reason.
   await form.getByLabel('Config').fill('log.dirs');

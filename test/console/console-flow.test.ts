@@ -8,40 +8,27 @@
  * SAMSA_UPDATE_SCREENSHOTS=1; the security pages' are console-security.test.ts's). Also: a phone-width page has no horizontal overflow, and a
  * console whose cluster is down says so without a stack trace.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import kafkajs from 'kafkajs';
 import { startConsole } from '../../src/console/server.js';
-import { launchBrowser, newPage, screenshotDir, startConsoleBroker, type ConsoleBroker } from './console-fixture.js';
+import { consoleBrowserSuite, newPage } from './console-fixture.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-let cb: ConsoleBroker;
-let browser: Browser;
-const shots = screenshotDir();
+const suite = consoleBrowserSuite();
 
-before(async () => {
-  cb = await startConsoleBroker();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await cb?.stop();
-  shots.cleanup();
-});
-
-const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(shots.dir, `${name}.png`) });
+const shot = (page: Page, name: string): Promise<Buffer> => page.screenshot({ path: join(suite.shotsDir, `${name}.png`) });
 
 /** The text of a table cell: row matched by a data attribute, column by index. */
 const cell = (page: Page, rowSelector: string, col: number) => page.locator(`${rowSelector} > td`).nth(col);
 
 test('create, produce, browse, filter, lag, reset, configs, delete: all from the browser', { timeout: 240_000 }, async () => {
-  const { page, errors } = await newPage(browser);
+  const { page, errors } = await newPage(suite.browser);
   const topic = 'console-orders';
-  const url = cb.url;
+  const url = suite.cb.url;
 
   // Overview: one broker, alive.
   await page.goto(`${url}/`);
@@ -123,7 +110,7 @@ test('create, produce, browse, filter, lag, reset, configs, delete: all from the
   await page.locator('[data-testid=messages] tr[data-offset="1"]').waitFor();
 
   // A kafkajs group reads both records and commits; three more records make its lag 3.
-  const kafka = new Kafka({ clientId: 'console-test', brokers: [cb.broker.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'console-test', brokers: [suite.cb.broker.bootstrap], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: 'console-group', sessionTimeout: 10_000, heartbeatInterval: 500 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -218,17 +205,17 @@ test('create, produce, browse, filter, lag, reset, configs, delete: all from the
 });
 
 test('each page has a URL that opens directly, and a phone-width page does not overflow', { timeout: 60_000 }, async () => {
-  const { page, errors } = await newPage(browser, 390, 844);
+  const { page, errors } = await newPage(suite.browser, 390, 844);
   for (const [path, heading] of [['/', 'Overview'], ['/topics', 'Topics'], ['/groups', 'Consumer groups'], ['/brokers', 'Brokers'], ['/brokers/1', 'Brokers'], ['/acls', 'ACLs'], ['/quotas', 'Quotas'], ['/users', 'SCRAM users']] as const) {
-    await page.goto(`${cb.url}${path}`);
+    await page.goto(`${suite.cb.url}${path}`);
     await page.locator('main h1').getByText(heading, { exact: true }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `${path} is ${overflow} px wider than the phone screen`);
-    if (path === '/') await page.screenshot({ path: join(shots.dir, 'phone-overview.png') });
+    if (path === '/') await page.screenshot({ path: join(suite.shotsDir, 'phone-overview.png') });
   }
-  await page.goto(`${cb.url}/topics/no-such-topic`);
+  await page.goto(`${suite.cb.url}/topics/no-such-topic`);
   await page.getByTestId('error').getByText('Not found').waitFor();
-  await page.goto(`${cb.url}/no/such/page`);
+  await page.goto(`${suite.cb.url}/no/such/page`);
   await page.getByText('Page not found.').waitFor();
   assert.deepEqual(errors, []);
 });
@@ -242,7 +229,7 @@ test('a console whose cluster is down says so, without a stack trace', { timeout
   await new Promise<void>((r) => srv.close(() => r()));
   const running = await startConsole({ bootstrap: [`127.0.0.1:${port}`], port: 0 });
   try {
-    const { page } = await newPage(browser);
+    const { page } = await newPage(suite.browser);
     await page.goto(`${running.url}/`);
     const box = page.getByTestId('error');
     await box.getByText('Cluster unavailable').waitFor();

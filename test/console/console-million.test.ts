@@ -5,32 +5,20 @@
  * filtered scan are measured too. The figures are printed; the only bounds are generous liveness
  * bounds (the machine is shared), the target of the issue (< 1 s) is reported, not asserted.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { WireClient } from '../helpers/wire.js';
-import { launchBrowser, newPage, startConsoleBroker, type ConsoleBroker } from './console-fixture.js';
+import { consoleBrowserSuite, newPage } from './console-fixture.js';
 
 const RECORDS = 1_000_000;
 const PER_BATCH = 1000;
 const LIVENESS_MS = 30_000;
 
-let cb: ConsoleBroker;
-let browser: Browser;
-
-before(async () => {
-  cb = await startConsoleBroker();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await cb?.stop();
-});
+const suite = consoleBrowserSuite();
 
 test('the message browser answers its first page quickly on a topic of 1,000,000 records', { timeout: 300_000 }, async () => {
-  const client = await WireClient.connect(cb.broker.port);
+  const client = await WireClient.connect(suite.cb.broker.port);
   try {
     assert.equal(await client.createTopic('million', 1), 0);
     const started = Date.now();
@@ -50,9 +38,9 @@ test('the message browser answers its first page quickly on a topic of 1,000,000
     client.close();
   }
 
-  const { page, errors } = await newPage(browser);
+  const { page, errors } = await newPage(suite.browser);
   const nav = Date.now();
-  await page.goto(`${cb.url}/topics/million/messages`);
+  await page.goto(`${suite.cb.url}/topics/million/messages`);
   await page.locator(`[data-testid=messages] tr[data-offset="${RECORDS - 1}"]`).waitFor({ timeout: LIVENESS_MS });
   const onScreenMs = Date.now() - nav;
   const firstPageMs = await page.evaluate(() => (window as unknown as { __samsaFirstPageMs: number }).__samsaFirstPageMs);

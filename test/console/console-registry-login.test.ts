@@ -13,17 +13,16 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startConsole } from '../../src/console/server.js';
-import { CLI } from '../helpers/broker-process.js';
 import { sr, startBrokerWithRegistry, type BrokerWithRegistry } from '../helpers/registry.js';
 import { samsaCli } from '../helpers/samsa-cli.js';
-import { launchBrowser, newPage } from './console-fixture.js';
+import { launchBrowser, newPage, startConsoleProcess } from './console-fixture.js';
 
 let b: BrokerWithRegistry;
 let proxy: Server;
@@ -66,22 +65,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `samsa console` on a free port; resolves with its URL. */
-async function startConsoleProcess(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [CLI, 'console', '--port', '0', '--bootstrap-server', b.broker.bootstrap, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const url = /Samsa console on (http:\/\/\S+) /.exec(out)?.[1];
-    if (url !== undefined) return url;
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`samsa console did not start: ${out}`);
-}
+/** Starts `samsa console` against the broker on a free port; resolves with its URL. */
+const consoleOnBroker = (args: string[]): Promise<string> => startConsoleProcess(['--bootstrap-server', b.broker.bootstrap, ...args], children);
 
 async function subjects(consoleUrl: string): Promise<string[]> {
   const r = await fetch(`${consoleUrl}/api/schemas`);
@@ -94,21 +79,21 @@ test('the console logs in to a registry behind basic auth: option, --command-con
   assert.equal(registered.status, 200);
   const id = (registered.body as { id: number }).id;
 
-  const byOption = await startConsoleProcess(['--schema-registry', proxyUrl, '--schema-registry-basic-auth', 'alice:secret']);
+  const byOption = await consoleOnBroker(['--schema-registry', proxyUrl, '--schema-registry-basic-auth', 'alice:secret']);
   assert.deepEqual(await subjects(byOption), ['greetings-value']);
 
   const file = join(dir, 'client.properties');
   writeFileSync(file, 'basic.auth.credentials.source=USER_INFO\nbasic.auth.user.info=alice:secret\n');
-  const byFile = await startConsoleProcess(['--schema-registry', proxyUrl, '--command-config', file]);
+  const byFile = await consoleOnBroker(['--schema-registry', proxyUrl, '--command-config', file]);
   assert.deepEqual(await subjects(byFile), ['greetings-value']);
 
   // SASL_INHERIT: the JAAS config's credentials (security.protocol stays PLAINTEXT for Kafka here).
   const inherit = join(dir, 'inherit.properties');
   writeFileSync(inherit, 'basic.auth.credentials.source=SASL_INHERIT\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="secret";\n');
-  const byInherit = await startConsoleProcess(['--schema-registry', proxyUrl, '--command-config', inherit]);
+  const byInherit = await consoleOnBroker(['--schema-registry', proxyUrl, '--command-config', inherit]);
   assert.deepEqual(await subjects(byInherit), ['greetings-value']);
 
-  const byUrl = await startConsoleProcess(['--schema-registry', proxyUrl.replace('http://', 'http://alice:secret@')]);
+  const byUrl = await consoleOnBroker(['--schema-registry', proxyUrl.replace('http://', 'http://alice:secret@')]);
   assert.deepEqual(await subjects(byUrl), ['greetings-value']);
 
   // A record in Confluent's wire format (magic 0, schema id, Avro "hello"), decoded with the login.

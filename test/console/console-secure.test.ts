@@ -7,13 +7,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI } from '../helpers/broker-process.js';
 import { makeTestCerts, type TestCerts } from '../helpers/certs.js';
 import { startSecureBroker, type SecureBroker } from '../helpers/security.js';
 import { samsaCli } from '../helpers/samsa-cli.js';
+import { startConsoleProcess } from './console-fixture.js';
 
 let certs: TestCerts;
 let b: SecureBroker;
@@ -49,26 +49,9 @@ function saslSslConfig(password: string): string {
   return path;
 }
 
-/** Starts `samsa console` on a free port; resolves with its URL. */
-async function startConsoleProcess(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, [CLI, 'console', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const url = /Samsa console on (http:\/\/\S+) /.exec(out)?.[1];
-    if (url !== undefined) return url;
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`samsa console did not start: ${out}`);
-}
-
 test('samsa console --command-config logs in over SASL_SSL; a wrong password answers 403', { timeout: 120_000 }, async () => {
   const bootstrap = `127.0.0.1:${b.port('SASL_SSL')}`;
-  const url = await startConsoleProcess(['--bootstrap-server', bootstrap, '--command-config', saslSslConfig('admin-secret')]);
+  const url = await startConsoleProcess(['--bootstrap-server', bootstrap, '--command-config', saslSslConfig('admin-secret')], children);
   const cluster = await fetch(`${url}/api/cluster`);
   assert.equal(cluster.status, 200, await cluster.clone().text());
   const body = (await cluster.json()) as { brokers: { id: number; port: number }[] };
@@ -79,7 +62,7 @@ test('samsa console --command-config logs in over SASL_SSL; a wrong password ans
   assert.deepEqual(topics.filter((t) => t.name === 'console-secure').map((t) => t.partitions), [2]);
   assert.ok(b.authorizer.principals('SASL_SSL').has('User:admin'));
 
-  const bad = await startConsoleProcess(['--bootstrap-server', bootstrap, '--command-config', saslSslConfig('wrong')]);
+  const bad = await startConsoleProcess(['--bootstrap-server', bootstrap, '--command-config', saslSslConfig('wrong')], children);
   const refused = await fetch(`${bad}/api/cluster`);
   assert.equal(refused.status, 403);
   const err = (await refused.json()) as { error: { code: string; message: string } };

@@ -5,31 +5,22 @@
  * the form lets kafkajs log in with it, and once deleted (confirmation: the user's name) kafkajs
  * is refused. Each step asserts on what the page shows; the API refuses a malformed binding.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, startConsoleBroker, type ConsoleBroker } from './console-fixture.js';
+import type { Page } from 'playwright-core';
+import { consoleBrowserSuite, newPage } from './console-fixture.js';
 
-let cb: ConsoleBroker;
-let browser: Browser;
-before(async () => {
-  cb = await startConsoleBroker({
+const suite = consoleBrowserSuite({
     listeners: 'PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
     'sasl.enabled.mechanisms': 'SCRAM-SHA-256',
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'allow.everyone.if.no.acl.found': 'true',
     'connection.failed.authentication.delay.ms': '50',
   });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await cb?.stop();
-});
 
 const saslPort = (): number => {
-  const l = cb.broker.broker.listeners.find((x) => x.name === 'SASL_PLAINTEXT');
+  const l = suite.cb.broker.broker.listeners.find((x) => x.name === 'SASL_PLAINTEXT');
   if (l === undefined) throw new Error('no SASL_PLAINTEXT listener');
   return l.port;
 };
@@ -55,10 +46,10 @@ async function confirmIn(row: ReturnType<Page['locator']>, label: string, word: 
 }
 
 test('ACLs added and deleted, a quota set and removed, a SCRAM user saved (kafkajs logs in) and deleted, from the pages', { timeout: 120_000 }, async () => {
-  const { page, errors } = await newPage(browser);
+  const { page, errors } = await newPage(suite.browser);
 
   // ACLs
-  await page.goto(`${cb.url}/acls`);
+  await page.goto(`${suite.cb.url}/acls`);
   await page.getByText('No ACLs.').waitFor();
   const form = page.getByTestId('add-acl');
   await form.getByLabel('Principal').fill('User:carol');
@@ -84,7 +75,7 @@ test('ACLs added and deleted, a quota set and removed, a SCRAM user saved (kafka
   assert.equal(refused, 400);
 
   // Quotas
-  await page.goto(`${cb.url}/quotas`);
+  await page.goto(`${suite.cb.url}/quotas`);
   await page.getByText('No client quotas.').waitFor();
   const qf = page.getByTestId('set-quota');
   await qf.getByLabel('User', { exact: true }).fill('carol');
@@ -106,7 +97,7 @@ test('ACLs added and deleted, a quota set and removed, a SCRAM user saved (kafka
 
   // SCRAM users
   assert.match(await scramLogin('carol', 'carol-secret'), /SASL|auth/i);
-  await page.goto(`${cb.url}/users`);
+  await page.goto(`${suite.cb.url}/users`);
   await page.getByText('No SCRAM users.').waitFor();
   const uf = page.getByTestId('add-user');
   await uf.getByLabel('User', { exact: true }).fill('carol');
