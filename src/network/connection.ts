@@ -24,6 +24,9 @@
  * connectionId is "local-remote-index"; here the fields connectionId, listener, clientAddress, and
  * once known clientId and principal), so every line of one connection can be found by a field;
  * `logFields` gives the same fields to lines other components log about the connection.
+ * Zero copy (docs/zero-copy.md): an answer carrying file-region placeholders (Fetch) goes out with
+ * sendfile when it is the first thing to write (zero-copy-send.ts); nothing else is written until
+ * it is sent. Otherwise (TLS, bytes still queued, no addon) its placeholders are read first.
  */
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
@@ -34,6 +37,8 @@ import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
 import { CopiedInput } from './copied-input.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
+import { hasFileRegion } from '../common/file-region.js';
+import { materialize, ZeroCopySend, zeroCopyFd } from './zero-copy-send.js';
 
 export type { DispatchResult, FrameDispatcher } from './frame-dispatcher.js';
 export type { ConnectionOptions, ConnectionPrincipal } from './connection-options.js';
@@ -113,6 +118,10 @@ export class Connection implements BudgetWaiter {
   private requestsRead = 0;
   private requestsAtLastCheck = 0;
   private lastActive = 0;
+  /** The answer being sent with zero copy: nothing else is written until it is done. */
+  private zeroCopy: ZeroCopySend | null = null;
+  /** The descriptor zero-copy sends use (-1: none, e.g. TLS); -2 until first asked. */
+  private sendFd = -2;
 
   constructor(accepted: Socket, private readonly dispatcher: FrameDispatcher, opts: ConnectionOptions) {
     this.id = opts.id;
@@ -166,7 +175,7 @@ export class Connection implements BudgetWaiter {
    * a request still being handled is not idle.
    */
   idleFor(now: number, idleMs: number): boolean {
-    if (this.requestsRead !== this.requestsAtLastCheck || this.queue.length > 0 || this.lastActive === 0) {
+    if (this.requestsRead !== this.requestsAtLastCheck || this.queue.length > 0 || this.zeroCopy !== null || this.lastActive === 0) {
       this.requestsAtLastCheck = this.requestsRead;
       this.lastActive = now;
       return false;
@@ -216,7 +225,7 @@ export class Connection implements BudgetWaiter {
   }
 
   private maybeEnd(): void {
-    if (this.closing === null || this.closed || this.queue.length > 0) return;
+    if (this.closing === null || this.closed || this.queue.length > 0 || this.zeroCopy !== null) return;
     this.logger.debug(`closing connection ${this.id} from ${this.remoteAddress}:${this.remotePort}: ${this.closing}`);
     this.socket.end(() => this.close());
   }
@@ -394,7 +403,7 @@ export class Connection implements BudgetWaiter {
 
   private flush(): void {
     const q = this.queue;
-    if (q.length === 0 || !(q[0] as Slot).ready) return;
+    if (q.length === 0 || !(q[0] as Slot).ready || this.zeroCopy !== null) return;
     // The common case, one small answer ready: one buffer, one write (no cork, no per-chunk
     // bookkeeping in the stream, no size-prefix buffer of its own).
     if (q.length === 1 || !(q[1] as Slot).ready) {
@@ -405,11 +414,27 @@ export class Connection implements BudgetWaiter {
         return this.afterFlush();
       }
     }
+    let zeroCopy: Buffer[] | null = null;
     this.socket.cork();
     while (q.length > 0 && (q[0] as Slot).ready) {
       const slot = q.shift() as Slot;
       const chunks = slot.chunks;
       if (chunks === null) continue;
+      if (hasFileRegion(chunks)) {
+        // Sent from the file when nothing is queued before it (corked writes count), else read.
+        if (this.socket.writableLength === 0 && this.zeroCopyFd() >= 0) {
+          zeroCopy = chunks;
+          break;
+        }
+        try {
+          materialize(chunks);
+        } catch (e) {
+          this.socket.uncork();
+          this.dispatcher.responseWritten?.(chunks);
+          this.close(`cannot read a Fetch answer's records: ${e instanceof Error ? e.message : String(e)}`);
+          return;
+        }
+      }
       let size = 0;
       for (const c of chunks) size += c.length;
       const prefix = Buffer.allocUnsafe(4);
@@ -423,13 +448,41 @@ export class Connection implements BudgetWaiter {
       this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(chunks, total));
     }
     this.socket.uncork();
+    if (zeroCopy !== null) this.sendZeroCopy(zeroCopy);
     this.afterFlush();
+  }
+
+  private zeroCopyFd(): number {
+    if (this.sendFd === -2) this.sendFd = zeroCopyFd(this.socket);
+    return this.sendFd;
+  }
+
+  /** Sends an answer with placeholders from their files (zero-copy-send.ts); later answers wait for it. */
+  private sendZeroCopy(chunks: Buffer[]): void {
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    const prefix = Buffer.allocUnsafe(4);
+    prefix.writeInt32BE(size, 0);
+    const total = size + 4;
+    this.unsent += total;
+    this.budget.responseQueued(total);
+    const send = new ZeroCopySend(this.socket, this.zeroCopyFd(), [prefix, ...chunks], (err) => {
+      this.zeroCopy = null;
+      this.responseSent(chunks, total);
+      if (err !== null) return this.close(`zero-copy send failed: ${err.message}`);
+      if (this.closed) return;
+      this.flush();
+      this.afterFlush();
+    });
+    this.zeroCopy = send;
+    send.start();
   }
 
   /** Writes an answer of at most SMALL_ANSWER_BYTES as one buffer (prefix included); false when larger. */
   private writeSmall(chunks: Buffer[]): boolean {
     let size = 0;
     for (const c of chunks) size += c.length;
+    // (Never an answer with placeholders: they are larger, see MIN_REGION_BYTES.)
     if (size > SMALL_ANSWER_BYTES) return false;
     const out = Buffer.allocUnsafe(size + 4);
     out.writeInt32BE(size, 0);

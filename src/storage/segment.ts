@@ -406,6 +406,39 @@ export class Segment {
     return r;
   }
 
+  /**
+   * The zero-copy form of read() (src/common/file-region.ts): where the answer's bytes are, without
+   * reading them, when they are the whole rest of this segment from the batch holding
+   * `startOffset`, at least `minBytes` and at most `maxBytes`. The caller guarantees every batch of the segment is below
+   * its read limit (`endOffset`, the segment's end, is at most the limit), so no batch boundary has
+   * to be read. Null otherwise (read() decides).
+   */
+  tailRegion(startOffset: number, minBytes: number, maxBytes: number, endOffset: number): { position: number; length: number; firstBatchOffset: number } | null {
+    if (this._size === 0 || this.lazy) return null;
+    let position: number;
+    let firstBatchOffset: number;
+    if (startOffset === this.readHintOffset && this.readHintPosition < this._size) {
+      position = this.readHintPosition;
+      firstBatchOffset = startOffset;
+    } else {
+      this.ensureOffsetIndex();
+      const found = findBatch(this.fd(), this.log.path, this.baseOffset, this._size, startOffset, this.offsetIndex.lookupPosition(startOffset));
+      if (found === null) return null;
+      position = found.position;
+      firstBatchOffset = found.baseOffset;
+    }
+    const length = this._size - position;
+    if (length > maxBytes || length < minBytes) return null;
+    this.readHintOffset = endOffset;
+    this.readHintPosition = this._size;
+    return { position, length, firstBatchOffset };
+  }
+
+  /** The log fd for a zero-copy send of a region tailRegion() gave (reopened if the fd cache closed it). */
+  sendFd(): number {
+    return this.fd();
+  }
+
   /** Raw log bytes [position, position + length) into buf[offset...] (the cleaner's reads); returns bytes read. */
   readRaw(buf: Buffer, offset: number, length: number, position: number): number {
     return readFully(this.fd(), buf, offset, length, position);

@@ -169,6 +169,8 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
   const results: ReadResult[] = [];
   // Consumers of Fetch v11+ carry client metadata (the rack): they may read from followers.
   const clientMetadata = !replica && ctx.apiVersion >= 11;
+  // Placeholders only where nothing looks at the bytes: no down-conversion, no aborted-txn scan.
+  const zeroCopy = deps.zeroCopy === true && legacyMagic === -1 && req.isolationLevel !== READ_COMMITTED;
   for (const target of targets) {
     const { sp, partition } = target;
     let followerRead = false;
@@ -203,7 +205,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
         const maxOffset = replica ? partition.logEndOffset : req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
         try {
           const limit = Math.min(sp.partitionMaxBytes, remaining);
-          const { records } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0);
+          const { records } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0, zeroCopy);
           if (legacyMagic !== -1 && records.length > 0) {
             const c = downConvertRead(deps, partition, records, legacyMagic, sp.fetchOffset, Math.max(limit, 0), bytes === 0, ctx.clientId);
             out.records = c.chunks;
@@ -304,6 +306,11 @@ export interface FetchDeps extends DownConvertDeps {
   /** replica.selector.class (null: consumers always read from the leader). */
   readonly replicaSelector: ReplicaSelector | null;
   readonly followerReads: FollowerReadStats;
+  /**
+   * Zero copy (docs/zero-copy.md): reads that go into the answer as they are may be placeholders
+   * the connection sends from the file (fetch.zero.copy.enable and the addon built; absent: never).
+   */
+  readonly zeroCopy?: boolean;
   /** The broker's replication counters: follower fetches served, long-poll wakeups. */
   readonly replicationStats?: Pick<LeaderStatsSink, 'followerFetchServed' | 'longPollWakeup'>;
 }
