@@ -43,6 +43,8 @@ export interface CleanerHooks {
 export interface ReadResult {
   records: Buffer;
   firstBatchOffset: number;
+  /** A zero-copy read's placeholder (read(..., true)): the offset after its last batch. */
+  nextOffset?: number;
 }
 
 export class PartitionLog {
@@ -430,8 +432,9 @@ export class PartitionLog {
   }
 
   /**
-   * read()'s zero-copy answer from segment `i` (docs/zero-copy.md): a placeholder standing for the
-   * rest of the segment, when all of it is below `limit` and within `maxBytes`; null otherwise.
+   * read()'s zero-copy answer from segment `i` (docs/zero-copy.md): a placeholder standing for
+   * whole batches of the rest of the segment (up to `maxBytes`), when all of it is below `limit`;
+   * null otherwise.
    * The region fails at send time if the log was truncated or closed, or the segment left it.
    */
   private readRegion(i: number, fetchOffset: number, maxBytes: number, limit: number): ReadResult | null {
@@ -453,7 +456,7 @@ export class PartitionLog {
         return seg.sendFd();
       },
     });
-    return { records, firstBatchOffset: at.firstBatchOffset };
+    return { records, firstBatchOffset: at.firstBatchOffset, nextOffset: at.nextOffset };
   }
 
   /**

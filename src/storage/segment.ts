@@ -408,12 +408,13 @@ export class Segment {
 
   /**
    * The zero-copy form of read() (src/common/file-region.ts): where the answer's bytes are, without
-   * reading them, when they are the whole rest of this segment from the batch holding
-   * `startOffset`, at least `minBytes` and at most `maxBytes`. The caller guarantees every batch of the segment is below
-   * its read limit (`endOffset`, the segment's end, is at most the limit), so no batch boundary has
-   * to be read. Null otherwise (read() decides).
+   * reading them: from the batch holding `startOffset` to the end of this segment, or, when that is
+   * over `maxBytes`, to the last batch start within `maxBytes` that the offset index knows (its
+   * entries are batch starts); at least `minBytes`. The caller guarantees every batch of the
+   * segment is below its read limit (`endOffset`, the segment's end, is at most the limit), so no
+   * batch has to be read. Null otherwise (read() decides).
    */
-  tailRegion(startOffset: number, minBytes: number, maxBytes: number, endOffset: number): { position: number; length: number; firstBatchOffset: number } | null {
+  tailRegion(startOffset: number, minBytes: number, maxBytes: number, endOffset: number): { position: number; length: number; firstBatchOffset: number; nextOffset: number } | null {
     if (this._size === 0 || this.lazy) return null;
     let position: number;
     let firstBatchOffset: number;
@@ -427,11 +428,22 @@ export class Segment {
       position = found.position;
       firstBatchOffset = found.baseOffset;
     }
-    const length = this._size - position;
-    if (length > maxBytes || length < minBytes) return null;
-    this.readHintOffset = endOffset;
-    this.readHintPosition = this._size;
-    return { position, length, firstBatchOffset };
+    let end = this._size;
+    let nextOffset = endOffset;
+    if (end - position > maxBytes) {
+      this.ensureOffsetIndex();
+      end = this.offsetIndex.batchStartAtOrBelow(position + maxBytes);
+      if (end - position < minBytes) return null;
+      // The offset the next read starts at: the base offset of the batch at the cut.
+      const head = Buffer.allocUnsafe(8);
+      if (readFully(this.fd(), head, 0, 8, end) < 8) return null;
+      nextOffset = readInt64(head, 0);
+    }
+    const length = end - position;
+    if (length < minBytes) return null;
+    this.readHintOffset = nextOffset;
+    this.readHintPosition = end;
+    return { position, length, firstBatchOffset, nextOffset };
   }
 
   /** The log fd for a zero-copy send of a region tailRegion() gave (reopened if the fd cache closed it). */

@@ -48,14 +48,25 @@ describe('zero-copy reads', () => {
     }
   });
 
-  it('reads as before when a batch of the rest reaches the limit, the rest is over maxBytes, or it is small', () => {
-    const log = PartitionLog.open(newDir(), 'z', 0, config({}));
+  it('cuts at an indexed batch start past maxBytes; reads as before when a batch of the rest reaches the limit, or it is small', () => {
+    const log = PartitionLog.open(newDir(), 'z', 0, config({ indexIntervalBytes: 4096 }));
     try {
       for (let i = 0; i < 10; i++) log.appendAsLeader(makeBatch({ count: 10, valueSize: 1000 }), 0);
       // Below the log end (a consumer's high watermark): the boundary must be read.
       assert.equal(fileRegionOf(log.read(0, 1 << 20, 95, true, true).records), undefined);
-      // More than maxBytes left.
-      assert.equal(fileRegionOf(log.read(0, 50_000, 100, true, true).records), undefined);
+      // More than maxBytes left: cut at the last batch start within maxBytes the offset index knows.
+      const cut = log.read(0, 50_000, 100, true, true);
+      assert.ok(fileRegionOf(cut.records));
+      assert.equal(cut.nextOffset, 40);
+      materialize([cut.records]);
+      assert.ok(cut.records.equals(log.read(0, 50_000, 100, true).records));
+      // The next read starts where the cut one ended.
+      const next = log.read(40, 50_000, 100, true, true);
+      assert.equal(next.firstBatchOffset, 40);
+      materialize([next.records]);
+      assert.ok(next.records.equals(log.read(40, 50_000, 100, true).records));
+      // Less than one batch within maxBytes (minOneMessage reads the batch as before).
+      assert.equal(fileRegionOf(log.read(0, 5_000, 100, true, true).records), undefined);
       // Less than MIN_REGION_BYTES left.
       assert.equal(fileRegionOf(log.read(90, 1 << 20, 100, true, true).records), undefined);
       // Not asked for.

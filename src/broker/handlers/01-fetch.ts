@@ -139,11 +139,17 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
   });
 }
 
-/** The aborted transactions overlapping the fetched batches (Kafka's collectAbortedTxns up to the end of the data read). */
-function abortedIn(partition: Partition, fetchOffset: number, records: Buffer): { producerId: bigint; firstOffset: bigint }[] {
-  let end = fetchOffset;
-  for (let p = 0; p + RECORD_BATCH_OVERHEAD <= records.length; p += batchSizeAt(records, p)) {
-    end = readInt64(records, p) + records.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET) + 1;
+/**
+ * The aborted transactions overlapping the fetched batches (Kafka's collectAbortedTxns up to the
+ * end of the data read: `nextOffset` when the read knows it, a zero-copy placeholder's bytes are
+ * not there to be scanned).
+ */
+function abortedIn(partition: Partition, fetchOffset: number, records: Buffer, nextOffset: number | undefined): { producerId: bigint; firstOffset: bigint }[] {
+  let end = nextOffset ?? fetchOffset;
+  if (nextOffset === undefined) {
+    for (let p = 0; p + RECORD_BATCH_OVERHEAD <= records.length; p += batchSizeAt(records, p)) {
+      end = readInt64(records, p) + records.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET) + 1;
+    }
   }
   return partition.producers.collectAbortedTxns(fetchOffset, end).map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }));
 }
@@ -169,8 +175,9 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
   const results: ReadResult[] = [];
   // Consumers of Fetch v11+ carry client metadata (the rack): they may read from followers.
   const clientMetadata = !replica && ctx.apiVersion >= 11;
-  // Placeholders only where nothing looks at the bytes: no down-conversion, no aborted-txn scan.
-  const zeroCopy = deps.zeroCopy === true && legacyMagic === -1 && req.isolationLevel !== READ_COMMITTED;
+  // Placeholders only where nothing looks at the bytes (no down-conversion; read_committed takes
+  // the end of the aborted-transaction lookup from the read).
+  const zeroCopy = deps.zeroCopy === true && legacyMagic === -1;
   for (const target of targets) {
     const { sp, partition } = target;
     let followerRead = false;
@@ -205,7 +212,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
         const maxOffset = replica ? partition.logEndOffset : req.isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark;
         try {
           const limit = Math.min(sp.partitionMaxBytes, remaining);
-          const { records } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0, zeroCopy);
+          const { records, nextOffset } = partition.log.read(Number(sp.fetchOffset), Math.max(limit, 0), maxOffset, bytes === 0, zeroCopy);
           if (legacyMagic !== -1 && records.length > 0) {
             const c = downConvertRead(deps, partition, records, legacyMagic, sp.fetchOffset, Math.max(limit, 0), bytes === 0, ctx.clientId);
             out.records = c.chunks;
@@ -216,7 +223,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
             bytes += records.length;
             remaining -= records.length;
             if (replica) deps.leaderThrottle?.sent(partition, records.length);
-            if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = abortedIn(partition, Number(sp.fetchOffset), records);
+            if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = abortedIn(partition, Number(sp.fetchOffset), records, nextOffset);
           }
         } catch (e) {
           if (e instanceof OffsetOutOfRangeError) out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
