@@ -123,6 +123,14 @@ export class ZeroCopySend {
         fds.push(region === undefined ? -1 : region.fd());
         positions.push(region === undefined ? 0 : region.position);
       }
+      // Asking for a region's descriptor may open its segment and make the fd cache close
+      // another's, whose number a later open may then reuse: asked again, every descriptor must
+      // be the same (nothing opened this time, so nothing closed), or the send fails rather than
+      // send another file's bytes.
+      this.parts.forEach((p, i) => {
+        const region = fileRegionOf(p);
+        if (region !== undefined && region.fd() !== fds[i]) throw new Error('a segment descriptor changed while the answer was being sent');
+      });
       const before = this.sent;
       n = send(this.fd, this.parts, fds, positions, this.sent);
       if (n < 0) throw new Error(`zero-copy send failed (errno ${-n})`);

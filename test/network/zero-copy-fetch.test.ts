@@ -3,7 +3,8 @@
  * the segment files with sendfile are byte-for-byte the stored ones and correctly framed for
  * kcat (librdkafka) and kafkajs; a reader too slow for the socket's buffers (the send stops on a
  * full buffer and resumes on writable events) gets its answer whole, and the answers pipelined
- * behind it after it, in order; with fetch.zero.copy.enable=false nothing goes by sendfile.
+ * behind it after it, in order; over TLS the same answers are read and encrypted as before (never
+ * sendfile); with fetch.zero.copy.enable=false nothing goes by sendfile.
  * The zero-copy counters (zeroCopyStats) prove which path served the bytes.
  */
 import { after, before, test } from 'node:test';
@@ -19,6 +20,8 @@ import { zeroCopyAvailable, zeroCopyStats } from '../../src/network/zero-copy-se
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/records/record.js';
 import type { FetchResponse } from '../../src/protocol/generated/messages/fetch.js';
 import { kcat } from '../helpers/compat.js';
+import { makeTestCerts } from '../helpers/certs.js';
+import { startSecureBroker } from '../helpers/security.js';
 import { waitFor, withClient } from '../helpers/wire.js';
 
 let broker: RunningBroker;
@@ -164,5 +167,37 @@ test('fetch.zero.copy.enable=false: the same answers, nothing sent with sendfile
   } finally {
     await off.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('TLS: kcat over SSL reads the same records, filled from the files, never sent with sendfile', { timeout: 90_000 }, async () => {
+  const certs = makeTestCerts();
+  try {
+    const b = await startSecureBroker(certs);
+    try {
+      const topic = 'zc-tls';
+      const values: string[] = [];
+      await withClient(b.port('PLAINTEXT'), async (c) => {
+        assert.equal(await c.createTopic(topic, 1), 0);
+        for (let batch = 0; batch < 5; batch++) {
+          const records = Array.from({ length: 100 }, () => {
+            const i = values.length;
+            values.push(valueOf(topic, i, 2000));
+            return { value: Buffer.from(values[i] as string) };
+          });
+          assert.equal((await c.produce(topic, 0, encodeRecordBatch({ records }))).errorCode, 0);
+        }
+      });
+      const answers0 = zeroCopyStats.answers;
+      const r = await kcat(['-C', '-b', `127.0.0.1:${b.port('SSL')}`, '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${certs.caFile}`, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o %s\\n'], { timeoutMs: 60_000 });
+      const lines = r.stdout.toString('utf8').split('\n').filter((l) => l !== '');
+      assert.equal(lines.length, values.length);
+      lines.forEach((l, i) => assert.equal(l, `${i} ${values[i] as string}`, `kcat record ${i}`));
+      assert.equal(zeroCopyStats.answers, answers0, 'no answer went by sendfile on the TLS listener');
+    } finally {
+      await b.stop();
+    }
+  } finally {
+    certs.remove();
   }
 });
