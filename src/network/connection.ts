@@ -241,6 +241,8 @@ export class Connection implements BudgetWaiter {
     if (this.closed) return;
     this.closed = true;
     // Requests still being handled give their budget back when they finish (see finish()).
+    // Answers ready but never written (waiting behind a zero-copy send) go back to their pools.
+    for (const slot of this.queue) if (slot.ready && slot.chunks !== null) this.dispatcher.responseWritten?.(slot.chunks);
     this.queue.length = 0;
     for (const w of this.backlog) this.budget.release(w.charged);
     this.backlog.length = 0;
