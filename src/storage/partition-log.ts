@@ -433,15 +433,15 @@ export class PartitionLog {
 
   /**
    * read()'s zero-copy answer from segment `i` (docs/zero-copy.md): a placeholder standing for
-   * whole batches of the rest of the segment (up to `maxBytes`), when all of it is below `limit`;
-   * null otherwise.
+   * whole batches of the rest of the segment below `limit` (up to `maxBytes`), when they can be
+   * found without reading them (Segment.tailRegion); null otherwise.
    * The region fails at send time if the log was truncated or closed, or the segment left it.
    */
   private readRegion(i: number, fetchOffset: number, maxBytes: number, limit: number): ReadResult | null {
     const seg = this.segments.at(i) as Segment;
     const end = i + 1 < this.segments.count ? (this.segments.at(i + 1) as Segment).baseOffset : this._logEndOffset;
-    if (end > limit || end <= fetchOffset) return null;
-    const at = seg.tailRegion(fetchOffset, MIN_REGION_BYTES, maxBytes, end);
+    if (end <= fetchOffset) return null;
+    const at = seg.tailRegion(fetchOffset, MIN_REGION_BYTES, maxBytes, end, limit);
     if (at === null) return null;
     const pool = this.settings.readPool;
     const records = pool === undefined ? Buffer.allocUnsafe(at.length) : pool.take(at.length);

@@ -410,11 +410,12 @@ export class Segment {
    * The zero-copy form of read() (src/common/file-region.ts): where the answer's bytes are, without
    * reading them: from the batch holding `startOffset` to the end of this segment, or, when that is
    * over `maxBytes`, to the last batch start within `maxBytes` that the offset index knows (its
-   * entries are batch starts); at least `minBytes`. The caller guarantees every batch of the
-   * segment is below its read limit (`endOffset`, the segment's end, is at most the limit), so no
-   * batch has to be read. Null otherwise (read() decides).
+   * entries are batch starts); at least `minBytes`. `endOffset` is the segment's end; when the read
+   * limit `limitOffset` is below it (a consumer's high watermark), the region ends after the last
+   * batch below the limit that the offset index knows (one header read checks it). No batch has
+   * to be read otherwise. Null when no such region (read() decides).
    */
-  tailRegion(startOffset: number, minBytes: number, maxBytes: number, endOffset: number): { position: number; length: number; firstBatchOffset: number; nextOffset: number } | null {
+  tailRegion(startOffset: number, minBytes: number, maxBytes: number, endOffset: number, limitOffset: number): { position: number; length: number; firstBatchOffset: number; nextOffset: number } | null {
     if (this._size === 0 || this.lazy) return null;
     let position: number;
     let firstBatchOffset: number;
@@ -424,12 +425,26 @@ export class Segment {
     } else {
       this.ensureOffsetIndex();
       const found = findBatch(this.fd(), this.log.path, this.baseOffset, this._size, startOffset, this.offsetIndex.lookupPosition(startOffset));
-      if (found === null) return null;
+      if (found === null || found.lastOffset >= limitOffset) return null;
       position = found.position;
       firstBatchOffset = found.baseOffset;
     }
     let end = this._size;
     let nextOffset = endOffset;
+    if (limitOffset < endOffset) {
+      this.ensureOffsetIndex();
+      const slot = this.offsetIndex.lookupSlot(limitOffset - 1);
+      if (slot < 0) return null;
+      const at = this.offsetIndex.positionAt(slot);
+      const last = this.offsetIndex.offsetAt(slot);
+      const head = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD);
+      if (at < position || readFully(this.fd(), head, 0, RECORD_BATCH_OVERHEAD, at) < RECORD_BATCH_OVERHEAD) return null;
+      const size = head.readInt32BE(BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+      // The entry names this batch's last offset: anything else and the region is not trusted.
+      if (size < RECORD_BATCH_OVERHEAD || at + size > this._size || readInt64(head, 0) + head.readInt32BE(LAST_OFFSET_DELTA_OFFSET) !== last) return null;
+      end = at + size;
+      nextOffset = last + 1;
+    }
     if (end - position > maxBytes) {
       this.ensureOffsetIndex();
       end = this.offsetIndex.batchStartAtOrBelow(position + maxBytes);

@@ -48,12 +48,18 @@ describe('zero-copy reads', () => {
     }
   });
 
-  it('cuts at an indexed batch start past maxBytes; reads as before when a batch of the rest reaches the limit, or it is small', () => {
+  it('cuts at an indexed batch start past maxBytes and after the last indexed batch below the limit; reads as before when it is small', () => {
     const log = PartitionLog.open(newDir(), 'z', 0, config({ indexIntervalBytes: 4096 }));
     try {
       for (let i = 0; i < 10; i++) log.appendAsLeader(makeBatch({ count: 10, valueSize: 1000 }), 0);
-      // Below the log end (a consumer's high watermark): the boundary must be read.
-      assert.equal(fileRegionOf(log.read(0, 1 << 20, 95, true, true).records), undefined);
+      // Below the log end (a consumer's high watermark): up to the last indexed batch below it.
+      const below = log.read(0, 1 << 20, 95, true, true);
+      assert.ok(fileRegionOf(below.records));
+      assert.equal(below.nextOffset, 90);
+      materialize([below.records]);
+      assert.ok(below.records.equals(log.read(0, 1 << 20, 95, true).records));
+      // The first batch reaches the limit: nothing (as an ordinary read).
+      assert.equal(log.read(90, 1 << 20, 95, true, true).records.length, 0);
       // More than maxBytes left: cut at the last batch start within maxBytes the offset index knows.
       const cut = log.read(0, 50_000, 100, true, true);
       assert.ok(fileRegionOf(cut.records));
