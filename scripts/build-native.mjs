@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm install` hook: builds the optional native addons of native/crc32c with node-gyp: CRC32C
- * and the record scan of uncompressed produced batches (record-scan.c). Never fails the install:
- * without a compiler or Node's headers Samsa uses @node-rs/crc32 (about 4x slower on large
- * batches) and the JavaScript record scanner (about 2.5x slower per record), and says so here.
+ * `npm install` hook: builds the optional native addons of native/crc32c with node-gyp: CRC32C,
+ * the record scan of uncompressed produced batches (record-scan.c) and the zero-copy send of Fetch
+ * answers (zero-copy.c, sendfile). Never fails the install: without a compiler or Node's headers
+ * Samsa uses @node-rs/crc32 (about 4x slower on large batches), the JavaScript record scanner
+ * (about 2.5x slower per record) and copies of the log bytes it sends, and says so here.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,7 +25,7 @@ function nodeGyp() {
 const gyp = nodeGyp();
 if (!existsSync(join(dir, 'binding.gyp'))) process.exit(0);
 if (!gyp) {
-  console.warn('samsa: node-gyp not found; the native addons are not built (falling back to @node-rs/crc32 and the JavaScript record scanner)');
+  console.warn('samsa: node-gyp not found; the native addons are not built (falling back to @node-rs/crc32, the JavaScript record scanner and copied Fetch answers)');
   process.exit(0);
 }
 const args = [gyp, 'rebuild'];
@@ -34,5 +35,5 @@ if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--node
 const r = spawnSync(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status !== 0) {
   const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-5).join('\n');
-  console.warn(`samsa: building the native addons failed; falling back to @node-rs/crc32 and the JavaScript record scanner\n${tail}`);
+  console.warn(`samsa: building the native addons failed; falling back to @node-rs/crc32, the JavaScript record scanner and copied Fetch answers\n${tail}`);
 }

@@ -12,6 +12,12 @@
       "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra"],
       "xcode_settings": { "OTHER_CFLAGS": ["-O3"] },
       "conditions": [["OS=='linux'", { "libraries": ["-lm"] }]]
+    },
+    {
+      "target_name": "samsa_zero_copy",
+      "sources": ["zero-copy.c"],
+      "cflags": ["-O2", "-std=c11", "-Wall", "-Wextra"],
+      "xcode_settings": { "OTHER_CFLAGS": ["-O2"] }
     }
   ]
 }

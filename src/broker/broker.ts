@@ -33,6 +33,7 @@ import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
 import { ClientQuotaManager } from './quotas/client-quotas.js';
 import { ControllerMutationQuotas } from './quotas/controller-mutation-quota.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
+import { zeroCopyAvailable } from '../network/zero-copy-send.js';
 import { buildShareServices, type ShareServices } from './share/share-services.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier } from './metadata-applier.js';
@@ -318,6 +319,7 @@ export class Broker {
       topicStats: this.topicStats,
       replicationStats: this.replicationStats,
       mutationQuotas,
+      zeroCopy: zeroCopyAvailable && this.config.bool('fetch.zero.copy.enable'),
     };
     const topicNames = {
       nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name,

@@ -271,6 +271,9 @@ const own: ConfigKeyDef[] = [
   // on the first listener of that protocol; unset: a PLAINTEXT listener, else the inter-broker one.
   { name: 'console.command.config', type: ConfigType.string, defaultValue: null, readOnly: true },
   { name: 'console.connect.url', type: ConfigType.string, defaultValue: null, readOnly: true, sensitive: true, validate: (v) => (v === null || (typeof v === 'string' && /^https?:\/\/[^\s]+$/.test(v)) ? undefined : 'an http:// or https:// URL') },
+  // Samsa's own (docs/zero-copy.md): Fetch answers' record bytes go from the segment files to
+  // plaintext sockets with sendfile when the native addon is built (Kafka always does so).
+  { name: 'fetch.zero.copy.enable', type: ConfigType.boolean, defaultValue: true, readOnly: true },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

@@ -27,6 +27,9 @@
  * Request metrics: when the dispatcher asks (timesRequests), each answered request's time is split
  * as Kafka's RequestMetrics split it (queue, local, remote, response queue, send; see
  * metrics/request-metrics.ts) from timestamps kept in its slot, and handed to requestTimed.
+ * Zero copy (docs/zero-copy.md): an answer carrying file-region placeholders (Fetch) goes out with
+ * sendfile when it is the first thing to write (zero-copy-send.ts); nothing else is written until
+ * it is sent. Otherwise (TLS, bytes still queued, no addon) its placeholders are read first.
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +41,8 @@ import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
 import { CopiedInput } from './copied-input.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
+import { hasFileRegion } from '../common/file-region.js';
+import { materialize, ZeroCopySend, zeroCopyFd } from './zero-copy-send.js';
 
 export type { DispatchResult, FrameDispatcher } from './frame-dispatcher.js';
 export type { ConnectionOptions, ConnectionPrincipal } from './connection-options.js';
@@ -134,6 +139,11 @@ export class Connection implements BudgetWaiter {
   private requestsRead = 0;
   private requestsAtLastCheck = 0;
   private lastActive = 0;
+  /** The answer being sent with zero copy: nothing else is written until it is done. */
+  private zeroCopy: ZeroCopySend | null = null;
+  /** The descriptor zero-copy sends use (-1: none, e.g. TLS); -2 until first asked. */
+  private sendFd = -2;
+
   constructor(accepted: Socket, private readonly dispatcher: FrameDispatcher, opts: ConnectionOptions) {
     this.id = opts.id;
     this.remoteAddress = accepted.remoteAddress ?? '';
@@ -186,7 +196,7 @@ export class Connection implements BudgetWaiter {
    * a request still being handled is not idle.
    */
   idleFor(now: number, idleMs: number): boolean {
-    if (this.requestsRead !== this.requestsAtLastCheck || this.queue.length > 0 || this.lastActive === 0) {
+    if (this.requestsRead !== this.requestsAtLastCheck || this.queue.length > 0 || this.zeroCopy !== null || this.lastActive === 0) {
       this.requestsAtLastCheck = this.requestsRead;
       this.lastActive = now;
       return false;
@@ -236,7 +246,7 @@ export class Connection implements BudgetWaiter {
   }
 
   private maybeEnd(): void {
-    if (this.closing === null || this.closed || this.queue.length > 0) return;
+    if (this.closing === null || this.closed || this.queue.length > 0 || this.zeroCopy !== null) return;
     this.logger.debug(`closing connection ${this.id} from ${this.remoteAddress}:${this.remotePort}: ${this.closing}`);
     this.socket.end(() => this.close());
   }
@@ -252,6 +262,8 @@ export class Connection implements BudgetWaiter {
     if (this.closed) return;
     this.closed = true;
     // Requests still being handled give their budget back when they finish (see finish()).
+    // Answers ready but never written (waiting behind a zero-copy send) go back to their pools.
+    for (const slot of this.queue) if (slot.ready && slot.chunks !== null) this.dispatcher.responseWritten?.(slot.chunks);
     this.queue.length = 0;
     for (const w of this.backlog) this.budget.release(w.charged);
     this.backlog.length = 0;
@@ -419,7 +431,7 @@ export class Connection implements BudgetWaiter {
 
   private flush(): void {
     const q = this.queue;
-    if (q.length === 0 || !(q[0] as Slot).ready) return;
+    if (q.length === 0 || !(q[0] as Slot).ready || this.zeroCopy !== null) return;
     // The common case, one small answer ready: one buffer, one write (no cork, no per-chunk
     // bookkeeping in the stream, no size-prefix buffer of its own).
     if (q.length === 1 || !(q[1] as Slot).ready) {
@@ -430,11 +442,27 @@ export class Connection implements BudgetWaiter {
         return this.afterFlush();
       }
     }
+    let zeroCopy: Slot | null = null;
     this.socket.cork();
     while (q.length > 0 && (q[0] as Slot).ready) {
       const slot = q.shift() as Slot;
       const chunks = slot.chunks;
       if (chunks === null) continue;
+      if (hasFileRegion(chunks)) {
+        // Sent from the file when nothing is queued before it (corked writes count), else read.
+        if (this.socket.writableLength === 0 && this.zeroCopyFd() >= 0) {
+          zeroCopy = slot;
+          break;
+        }
+        try {
+          materialize(chunks);
+        } catch (e) {
+          this.socket.uncork();
+          this.dispatcher.responseWritten?.(chunks);
+          this.close(`cannot read a Fetch answer's records: ${e instanceof Error ? e.message : String(e)}`);
+          return;
+        }
+      }
       let size = 0;
       for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
       const prefix = Buffer.allocUnsafe(4);
@@ -449,13 +477,42 @@ export class Connection implements BudgetWaiter {
       this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(slot, chunks, total));
     }
     this.socket.uncork();
+    if (zeroCopy !== null) this.sendZeroCopy(zeroCopy, zeroCopy.chunks as Buffer[]);
     this.afterFlush();
+  }
+
+  private zeroCopyFd(): number {
+    if (this.sendFd === -2) this.sendFd = zeroCopyFd(this.socket);
+    return this.sendFd;
+  }
+
+  /** Sends an answer with placeholders from their files (zero-copy-send.ts); later answers wait for it. */
+  private sendZeroCopy(slot: Slot, chunks: Buffer[]): void {
+    let size = 0;
+    for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
+    const prefix = Buffer.allocUnsafe(4);
+    prefix.writeInt32BE(size, 0);
+    const total = size + 4;
+    this.unsent += total;
+    this.budget.responseQueued(total);
+    if (slot.readAt !== 0) slot.writtenUs = usSince(slot.readAt);
+    const send = new ZeroCopySend(this.socket, this.zeroCopyFd(), [prefix, ...chunks], (err) => {
+      this.zeroCopy = null;
+      this.responseSent(slot, chunks, total);
+      if (err !== null) return this.close(`zero-copy send failed: ${err.message}`);
+      if (this.closed) return;
+      this.flush();
+      this.afterFlush();
+    });
+    this.zeroCopy = send;
+    send.start();
   }
 
   /** Writes an answer of at most SMALL_ANSWER_BYTES as one buffer (prefix included); false when larger. */
   private writeSmall(slot: Slot, chunks: Buffer[]): boolean {
     let size = 0;
     for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
+    // (Never an answer with placeholders: they are larger, see MIN_REGION_BYTES.)
     if (size > SMALL_ANSWER_BYTES) return false;
     const out = Buffer.allocUnsafe(size + 4);
     out.writeInt32BE(size, 0);

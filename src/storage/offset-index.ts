@@ -51,6 +51,12 @@ export class OffsetIndex extends AbstractIndex {
     return this.largestLowerBound(target - this.baseOffset, this.relKey);
   }
 
+  /** The largest position of an entry (a batch start) at most `position`; -1 when none. */
+  batchStartAtOrBelow(position: number): number {
+    const slot = this.largestLowerBound(position, (i) => this.positionAt(i));
+    return slot < 0 ? -1 : this.positionAt(slot);
+  }
+
   /** File position to start scanning from to find `target`. */
   lookupPosition(target: number): number {
     const slot = this.lookupSlot(target);

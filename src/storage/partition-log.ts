@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../common/clock.js';
+import { MIN_REGION_BYTES, registerFileRegion } from '../common/file-region.js';
 import { log as processLog, type Logger } from '../common/logger.js';
 import { systemScheduler, type Scheduler } from '../common/scheduler.js';
 import { logFile } from './file-names.js';
@@ -42,6 +43,8 @@ export interface CleanerHooks {
 export interface ReadResult {
   records: Buffer;
   firstBatchOffset: number;
+  /** A zero-copy read's placeholder (read(..., true)): the offset after its last batch. */
+  nextOffset?: number;
 }
 
 export class PartitionLog {
@@ -401,8 +404,10 @@ export class PartitionLog {
    * Whole batches starting from the batch containing fetchOffset, up to maxBytes (one whole batch
    * regardless when minOneMessage), never reaching maxOffset (exclusive). Reads stay within one
    * segment, like Kafka. Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
+   * `zeroCopy`: the records may be a placeholder whose bytes are not read (readRegion; only for a
+   * Fetch answer that goes to a connection as it is, see src/common/file-region.ts).
    */
-  read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): ReadResult {
+  read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean, zeroCopy = false): ReadResult {
     this.checkOpen();
     if (fetchOffset < this._logStartOffset || fetchOffset > this._logEndOffset) {
       throw new OffsetOutOfRangeError(
@@ -413,6 +418,10 @@ export class PartitionLog {
     if (fetchOffset >= limit) return { records: EMPTY_BUFFER, firstBatchOffset: fetchOffset };
     try {
       for (let i = this.segments.floorIndex(fetchOffset); i < this.segments.count; i++) {
+        if (zeroCopy) {
+          const r = this.readRegion(i, fetchOffset, maxBytes, limit);
+          if (r !== null) return r;
+        }
         const r = (this.segments.at(i) as Segment).read(fetchOffset, maxBytes, limit, minOneMessage);
         if (r !== null) return { records: r.records, firstBatchOffset: r.firstBatchOffset };
       }
@@ -420,6 +429,34 @@ export class PartitionLog {
       throw this.storageError(e);
     }
     return { records: EMPTY_BUFFER, firstBatchOffset: fetchOffset };
+  }
+
+  /**
+   * read()'s zero-copy answer from segment `i` (docs/zero-copy.md): a placeholder standing for
+   * whole batches of the rest of the segment below `limit` (up to `maxBytes`), when they can be
+   * found without reading them (Segment.tailRegion); null otherwise.
+   * The region fails at send time if the log was truncated or closed, or the segment left it.
+   */
+  private readRegion(i: number, fetchOffset: number, maxBytes: number, limit: number): ReadResult | null {
+    const seg = this.segments.at(i) as Segment;
+    const end = i + 1 < this.segments.count ? (this.segments.at(i + 1) as Segment).baseOffset : this._logEndOffset;
+    if (end <= fetchOffset) return null;
+    const at = seg.tailRegion(fetchOffset, MIN_REGION_BYTES, maxBytes, end, limit);
+    if (at === null) return null;
+    const pool = this.settings.readPool;
+    const records = pool === undefined ? Buffer.allocUnsafe(at.length) : pool.take(at.length);
+    const generation = this.truncations;
+    const { position, length } = at;
+    registerFileRegion(records, {
+      position,
+      fd: () => {
+        if (this.closed || generation !== this.truncations || this.segments.at(this.segments.floorIndex(seg.baseOffset)) !== seg || seg.size < position + length) {
+          throw new Error(`${this.topic}-${this.partition}: the log changed since the read of ${length} bytes at ${position}`);
+        }
+        return seg.sendFd();
+      },
+    });
+    return { records, firstBatchOffset: at.firstBatchOffset, nextOffset: at.nextOffset };
   }
 
   /**

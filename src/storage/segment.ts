@@ -406,6 +406,66 @@ export class Segment {
     return r;
   }
 
+  /**
+   * The zero-copy form of read() (src/common/file-region.ts): where the answer's bytes are, without
+   * reading them: from the batch holding `startOffset` to the end of this segment, or, when that is
+   * over `maxBytes`, to the last batch start within `maxBytes` that the offset index knows (its
+   * entries are batch starts); at least `minBytes`. `endOffset` is the segment's end; when the read
+   * limit `limitOffset` is below it (a consumer's high watermark), the region ends after the last
+   * batch below the limit that the offset index knows (one header read checks it). No batch has
+   * to be read otherwise. Null when no such region (read() decides).
+   */
+  tailRegion(startOffset: number, minBytes: number, maxBytes: number, endOffset: number, limitOffset: number): { position: number; length: number; firstBatchOffset: number; nextOffset: number } | null {
+    if (this._size === 0 || this.lazy) return null;
+    let position: number;
+    let firstBatchOffset: number;
+    if (startOffset === this.readHintOffset && this.readHintPosition < this._size) {
+      position = this.readHintPosition;
+      firstBatchOffset = startOffset;
+    } else {
+      this.ensureOffsetIndex();
+      const found = findBatch(this.fd(), this.log.path, this.baseOffset, this._size, startOffset, this.offsetIndex.lookupPosition(startOffset));
+      if (found === null || found.lastOffset >= limitOffset) return null;
+      position = found.position;
+      firstBatchOffset = found.baseOffset;
+    }
+    let end = this._size;
+    let nextOffset = endOffset;
+    if (limitOffset < endOffset) {
+      this.ensureOffsetIndex();
+      const slot = this.offsetIndex.lookupSlot(limitOffset - 1);
+      if (slot < 0) return null;
+      const at = this.offsetIndex.positionAt(slot);
+      const last = this.offsetIndex.offsetAt(slot);
+      const head = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD);
+      if (at < position || readFully(this.fd(), head, 0, RECORD_BATCH_OVERHEAD, at) < RECORD_BATCH_OVERHEAD) return null;
+      const size = head.readInt32BE(BATCH_LENGTH_OFFSET) + LOG_OVERHEAD;
+      // The entry names this batch's last offset: anything else and the region is not trusted.
+      if (size < RECORD_BATCH_OVERHEAD || at + size > this._size || readInt64(head, 0) + head.readInt32BE(LAST_OFFSET_DELTA_OFFSET) !== last) return null;
+      end = at + size;
+      nextOffset = last + 1;
+    }
+    if (end - position > maxBytes) {
+      this.ensureOffsetIndex();
+      end = this.offsetIndex.batchStartAtOrBelow(position + maxBytes);
+      if (end - position < minBytes) return null;
+      // The offset the next read starts at: the base offset of the batch at the cut.
+      const head = Buffer.allocUnsafe(8);
+      if (readFully(this.fd(), head, 0, 8, end) < 8) return null;
+      nextOffset = readInt64(head, 0);
+    }
+    const length = end - position;
+    if (length < minBytes) return null;
+    this.readHintOffset = nextOffset;
+    this.readHintPosition = end;
+    return { position, length, firstBatchOffset, nextOffset };
+  }
+
+  /** The log fd for a zero-copy send of a region tailRegion() gave (reopened if the fd cache closed it). */
+  sendFd(): number {
+    return this.fd();
+  }
+
   /** Raw log bytes [position, position + length) into buf[offset...] (the cleaner's reads); returns bytes read. */
   readRaw(buf: Buffer, offset: number, length: number, position: number): number {
     return readFully(this.fd(), buf, offset, length, position);

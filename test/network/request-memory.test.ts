@@ -99,8 +99,13 @@ test('queued.max.request.bytes in a broker process: RSS stays bounded under 20 h
   }
 });
 
-test('40 clients pipelining fetches with max_bytes 2^31-1 and never reading: broker RSS stays bounded and drops after they close', { timeout: 180_000 }, async () => {
-  const broker = await startBrokerProcess();
+/**
+ * 40 clients pipelining fetches of a 30 MB partition with max_bytes 2^31-1, never reading: the
+ * broker's RSS stays bounded, and once they close it comes back down to within `settled` bytes
+ * above where it started.
+ */
+async function fetchFlood(overrides: Record<string, string | number>, settled: (before: number, peak: number) => number): Promise<void> {
+  const broker = await startBrokerProcess({ overrides });
   const socks: Socket[] = [];
   try {
     await withClient(broker.port, async (c) => {
@@ -139,13 +144,25 @@ test('40 clients pipelining fetches with max_bytes 2^31-1 and never reading: bro
     let after = 0;
     await waitFor(() => {
       after = rssKiB(pid);
-      return after - before < (peak - before) / 2;
-    }, 60_000, 'broker RSS to drop after the clients closed', 500);
-    console.log(`fetch flood (30 MB partition, 40 clients x 20 fetches of max_bytes 2^31-1, never read): RSS ${before >> 10} MB before, peak ${peak >> 10} MB, ${after >> 10} MB after they closed`);
+      return after - before < settled(before, peak);
+    }, 60_000, `broker RSS to drop after the clients closed (${before >> 10} MB before, peak ${peak >> 10} MB)`, 500);
+    console.log(`fetch flood (30 MB partition, 40 clients x 20 fetches of max_bytes 2^31-1, never read; ${JSON.stringify(overrides)}): RSS ${before >> 10} MB before, peak ${peak >> 10} MB, ${after >> 10} MB after they closed`);
     assert.ok(peak - before < 600 * 1024, `broker RSS grew by ${(peak - before) >> 10} MB`);
   } finally {
     for (const s of socks) s.destroy();
     await broker.stop();
     removeDir(broker.dataDir);
   }
+}
+
+test('40 clients pipelining fetches with max_bytes 2^31-1 and never reading: broker RSS stays bounded and drops after they close', { timeout: 180_000 }, async () => {
+  // Copied answers (zero copy off): the unread answers' buffers are most of the growth, and go.
+  await fetchFlood({ 'fetch.zero.copy.enable': 'false' }, (before, peak) => (peak - before) / 2);
+});
+
+test('the same with zero-copy answers: far less memory, back to within 64 MB of the start', { timeout: 180_000 }, async () => {
+  // Zero copy (docs/zero-copy.md): the answers waiting behind the one being sent hold placeholders
+  // whose bytes are never read, so the peak is about where copied answers settle after the close
+  // (the log-read pool keeps up to 32 MB); no halving of so small a growth is to be expected.
+  await fetchFlood({}, () => 64 * 1024);
 });

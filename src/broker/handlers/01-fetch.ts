@@ -145,11 +145,17 @@ function resolveTargets(deps: FetchDeps, ctx: RequestContext, req: FetchRequest,
   });
 }
 
-/** The aborted transactions overlapping the fetched batches (Kafka's collectAbortedTxns up to the end of the data read). */
-function abortedIn(partition: Partition, fetchOffset: number, records: Buffer): { producerId: bigint; firstOffset: bigint }[] {
-  let end = fetchOffset;
-  for (let p = 0; p + RECORD_BATCH_OVERHEAD <= records.length; p += batchSizeAt(records, p)) {
-    end = readInt64(records, p) + records.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET) + 1;
+/**
+ * The aborted transactions overlapping the fetched batches (Kafka's collectAbortedTxns up to the
+ * end of the data read: `nextOffset` when the read knows it, a zero-copy placeholder's bytes are
+ * not there to be scanned).
+ */
+function abortedIn(partition: Partition, fetchOffset: number, records: Buffer, nextOffset: number | undefined): { producerId: bigint; firstOffset: bigint }[] {
+  let end = nextOffset ?? fetchOffset;
+  if (nextOffset === undefined) {
+    for (let p = 0; p + RECORD_BATCH_OVERHEAD <= records.length; p += batchSizeAt(records, p)) {
+      end = readInt64(records, p) + records.readInt32BE(p + LAST_OFFSET_DELTA_OFFSET) + 1;
+    }
   }
   return partition.producers.collectAbortedTxns(fetchOffset, end).map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }));
 }
@@ -196,6 +202,9 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
   const results: ReadResult[] = [];
   // Consumers of Fetch v11+ carry client metadata (the rack): they may read from followers.
   const clientMetadata = !replica && ctx.apiVersion >= 11;
+  // Placeholders only where nothing looks at the bytes (no down-conversion; read_committed takes
+  // the end of the aborted-transaction lookup from the read).
+  const zeroCopy = deps.zeroCopy === true && legacyMagic === -1;
   for (let i = 0; i < targets.length; i++) {
     const target = targets[i] as Target;
     const { sp, partition } = target;
@@ -233,7 +242,9 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
           const limit = Math.min(sp.partitionMaxBytes, remaining);
           const fetchOffset = Number(sp.fetchOffset);
           // At the end of what it may read (a consumer that keeps up): nothing to read, no read result built.
-          const records = fetchOffset === maxOffset && fetchOffset >= partition.logStartOffset ? EMPTY : partition.log.read(fetchOffset, Math.max(limit, 0), maxOffset, bytes === 0).records;
+          const read = fetchOffset === maxOffset && fetchOffset >= partition.logStartOffset ? null : partition.log.read(fetchOffset, Math.max(limit, 0), maxOffset, bytes === 0, zeroCopy);
+          const records = read === null ? EMPTY : read.records;
+          const nextOffset = read?.nextOffset;
           if (legacyMagic !== -1 && records.length > 0) {
             const c = downConvertRead(deps, partition, records, legacyMagic, sp.fetchOffset, Math.max(limit, 0), bytes === 0, ctx.clientId);
             out.records = c.chunks;
@@ -244,7 +255,7 @@ function readAll(deps: FetchDeps, ctx: RequestContext, targets: Target[], req: F
             bytes += records.length;
             remaining -= records.length;
             if (replica) deps.leaderThrottle?.sent(partition, records.length);
-            if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = abortedIn(partition, Number(sp.fetchOffset), records);
+            if (req.isolationLevel === READ_COMMITTED) out.abortedTransactions = abortedIn(partition, Number(sp.fetchOffset), records, nextOffset);
           }
         } catch (e) {
           if (e instanceof OffsetOutOfRangeError) out.errorCode = replica ? ErrorCode.OFFSET_OUT_OF_RANGE : consumerOutOfRangeError(followerRead || deps.leadershipInDoubt?.() === true);
@@ -338,6 +349,11 @@ export interface FetchDeps extends DownConvertDeps {
   readonly followerReads: FollowerReadStats;
   /** In a cluster: whether this broker may have been replaced as leader unknowingly (cluster-node.ts). */
   readonly leadershipInDoubt?: () => boolean;
+  /**
+   * Zero copy (docs/zero-copy.md): reads that go into the answer as they are may be placeholders
+   * the connection sends from the file (fetch.zero.copy.enable and the addon built; absent: never).
+   */
+  readonly zeroCopy?: boolean;
   /** The broker's replication counters: follower fetches served, long-poll wakeups. */
   readonly replicationStats?: Pick<LeaderStatsSink, 'followerFetchServed' | 'longPollWakeup'>;
 }
