@@ -18,7 +18,8 @@ import { timeWindowedSerde, TimeWindows, type Windowed } from './windows.js';
 import { SessionWindowedKStream, SessionWindows } from './session-windows.js';
 import { SlidingWindowedKStream, type SlidingWindows } from './sliding-windows.js';
 
-type Aggregator<K, V, A> = (key: K, value: V, aggregate: A) => A;
+/** Folds one record into a key's aggregate (Kafka Streams' Aggregator). */
+export type Aggregator<K, V, A> = (key: K, value: V, aggregate: A) => A;
 
 export class KGroupedStream<K, V> {
   /** @internal */

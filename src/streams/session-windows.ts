@@ -15,7 +15,7 @@
  */
 import type { Materialized } from './builder.js';
 import { entryListSerde, type Entry } from './entry-list-serde.js';
-import type { KGroupedStream } from './kgrouped-stream.js';
+import type { Aggregator, KGroupedStream } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import type { Windowed } from './windows.js';
@@ -59,8 +59,6 @@ export function sessionWindowedSerde<K>(inner: Serde<K>): Serde<Windowed<K>> {
     },
   };
 }
-
-type Aggregator<K, V, A> = (key: K, value: V, aggregate: A) => A;
 
 export class SessionWindowedKStream<K, V> {
   /** @internal */

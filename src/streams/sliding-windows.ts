@@ -16,7 +16,7 @@
  */
 import type { Materialized } from './builder.js';
 import { entryListSerde, anySerde, type Entry } from './entry-list-serde.js';
-import type { KGroupedStream } from './kgrouped-stream.js';
+import type { Aggregator, KGroupedStream } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import { timeWindowedSerde, type Windowed } from './windows.js';
@@ -38,8 +38,6 @@ export class SlidingWindows {
     return new SlidingWindows(timeDifferenceMs, 0);
   }
 }
-
-type Aggregator<K, V, A> = (key: K, value: V, aggregate: A) => A;
 
 export class SlidingWindowedKStream<K, V> {
   /** @internal */
