@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { readSync } from 'node:fs';
-import { fileRegionOf, forgetFileRegion } from '../common/file-region.js';
+import { fileRegionOf, forgetFileRegion, type FileRegion } from '../common/file-region.js';
 
 type SendFunction = (socketFd: number, parts: Buffer[], fds: number[], positions: number[], skip: number) => number;
 
@@ -94,6 +94,8 @@ export class ZeroCopySend {
   private sent = 0;
   private done = false;
   private readonly total: number;
+  /** Each part's file region (undefined: a buffer sent as it is), looked up once. */
+  private readonly regions: (FileRegion | undefined)[];
 
   constructor(
     private readonly socket: Socket,
@@ -104,6 +106,7 @@ export class ZeroCopySend {
     let total = 0;
     for (const p of parts) total += p.length;
     this.total = total;
+    this.regions = parts.map(fileRegionOf);
     zeroCopyStats.answers++;
   }
 
@@ -118,8 +121,7 @@ export class ZeroCopySend {
     const positions: number[] = [];
     let n: number;
     try {
-      for (const p of this.parts) {
-        const region = fileRegionOf(p);
+      for (const region of this.regions) {
         fds.push(region === undefined ? -1 : region.fd());
         positions.push(region === undefined ? 0 : region.position);
       }
@@ -127,8 +129,7 @@ export class ZeroCopySend {
       // another's, whose number a later open may then reuse: asked again, every descriptor must
       // be the same (nothing opened this time, so nothing closed), or the send fails rather than
       // send another file's bytes.
-      this.parts.forEach((p, i) => {
-        const region = fileRegionOf(p);
+      this.regions.forEach((region, i) => {
         if (region !== undefined && region.fd() !== fds[i]) throw new Error('a segment descriptor changed while the answer was being sent');
       });
       const before = this.sent;
@@ -160,12 +161,13 @@ export class ZeroCopySend {
   /** The rest of the current buffer part, or up to PIECE_BYTES of the current region (read now). */
   private nextPiece(): Buffer {
     let skip = this.sent;
-    for (const p of this.parts) {
+    for (let i = 0; i < this.parts.length; i++) {
+      const p = this.parts[i] as Buffer;
       if (skip >= p.length) {
         skip -= p.length;
         continue;
       }
-      if (fileRegionOf(p) === undefined) return p.subarray(skip);
+      if (this.regions[i] === undefined) return p.subarray(skip);
       const end = Math.min(p.length, skip + PIECE_BYTES);
       fill(p, skip, end);
       zeroCopyStats.copiedBytes += end - skip;
@@ -177,9 +179,9 @@ export class ZeroCopySend {
   /** Adds the region bytes among [from, to) of the answer to the stats. */
   private countFileBytes(from: number, to: number): void {
     let at = 0;
-    for (const p of this.parts) {
-      const end = at + p.length;
-      if (end > from && at < to && fileRegionOf(p) !== undefined) zeroCopyStats.fileBytes += Math.min(end, to) - Math.max(at, from);
+    for (let i = 0; i < this.parts.length; i++) {
+      const end = at + (this.parts[i] as Buffer).length;
+      if (end > from && at < to && this.regions[i] !== undefined) zeroCopyStats.fileBytes += Math.min(end, to) - Math.max(at, from);
       at = end;
       if (at >= to) break;
     }
