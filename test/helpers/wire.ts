@@ -124,9 +124,19 @@ export class WireClient {
     return res.responses[0].partitionResponses[0];
   }
 
-  /** One Fetch (v12, by name) of a partition from `offset`; returns the partition data. */
-  async fetchOnce(topic: string, partition: number, offset: bigint, maxBytes = 4 * 1024 * 1024, maxWaitMs = 0): Promise<{ errorCode: number; highWatermark: bigint; logStartOffset: bigint; records: Buffer | null }> {
-    const res = await this.request(API.Fetch, 12, {
+  /**
+   * One consumer Fetch (v12 by default, by name) of a partition from `offset`, without a leader
+   * epoch; `rackId` for v11+ (fetch from follower). Returns the partition data.
+   */
+  async fetchOnce(
+    topic: string,
+    partition: number,
+    offset: bigint,
+    maxBytes = 4 * 1024 * 1024,
+    maxWaitMs = 0,
+    opts: { version?: number; rackId?: string } = {},
+  ): Promise<{ errorCode: number; highWatermark: bigint; logStartOffset: bigint; preferredReadReplica: number; records: Buffer | null }> {
+    const res = await this.request(API.Fetch, opts.version ?? 12, {
       replicaId: -1,
       maxWaitMs,
       minBytes: 0,
@@ -136,7 +146,7 @@ export class WireClient {
       sessionEpoch: -1,
       topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: maxBytes }] }],
       forgottenTopicsData: [],
-      rackId: '',
+      rackId: opts.rackId ?? '',
     });
     if (res.errorCode !== 0) throw new Error(`fetch error ${res.errorCode}`);
     return res.responses[0].partitions[0];

@@ -82,22 +82,10 @@ async function produce(c: TestCluster, topic: string, prefix: string, n: number)
 }
 
 /** The partition of a Fetch (by name, v11 or v10) from offset 0 with `rackId`. */
-async function fetch(port: number, version: number, topic: string, rackId: string): Promise<{ errorCode: number; highWatermark: bigint; preferredReadReplica: number; records: Buffer | null }> {
+async function fetch(port: number, version: number, topic: string, rackId: string, offset = 0n): Promise<{ errorCode: number; highWatermark: bigint; preferredReadReplica: number; records: Buffer | null }> {
   const client = await WireClient.connect(port);
   try {
-    const res = await client.request(API.Fetch, version, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId,
-    });
-    return res.responses[0].partitions[0];
+    return await client.fetchOnce(topic, 0, offset, 1 << 20, 0, { version, rackId });
   } finally {
     client.close();
   }
@@ -138,19 +126,7 @@ test('a follower answers a consumer past its log end NOT_LEADER_OR_FOLLOWER (the
   await createTopic(c, 'ffo');
   await produce(c, 'ffo', 'o', 3);
   await waitFor(() => [2, 3].every((id) => c.broker(id).broker.replicas.partition('ffo', 0)?.highWatermark === 3) || undefined, 20_000, 'followers at high watermark 3', 50);
-  const at = async (port: number, offset: bigint): Promise<number> => {
-    const client = await WireClient.connect(port);
-    try {
-      const res = await client.request(API.Fetch, 11, {
-        replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-        topics: [{ topic: 'ffo', partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-        forgottenTopicsData: [], rackId: 'rack-3',
-      });
-      return res.responses[0].partitions[0].errorCode as number;
-    } finally {
-      client.close();
-    }
-  };
+  const at = async (port: number, offset: bigint): Promise<number> => (await fetch(port, 11, 'ffo', 'rack-3', offset)).errorCode;
   // A follower may lag the leader: an offset it lacks may exist there (follower-reads.ts).
   assert.equal(await at(c.broker(3).port, 40n), 6, 'follower: NOT_LEADER_OR_FOLLOWER');
   assert.equal(await at(c.broker(1).port, 40n), 1, 'leader: OFFSET_OUT_OF_RANGE');

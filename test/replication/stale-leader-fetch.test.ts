@@ -24,19 +24,7 @@ const TOPIC = 'stale';
 async function consumerFetch(port: number, offset: bigint): Promise<{ errorCode: number; records: Buffer | null }> {
   const client = await WireClient.connect(port);
   try {
-    const res = await client.request(API.Fetch, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    return res.responses[0].partitions[0];
+    return await client.fetchOnce(TOPIC, 0, offset, 1 << 20, 0, { version: 11 });
   } finally {
     client.close();
   }
