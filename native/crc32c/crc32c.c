@@ -164,7 +164,7 @@ VP_TARGET static uint32_t crc32c_vpclmul(uint32_t crc, const uint8_t* p, size_t 
   __m512i x1 = _mm512_loadu_si512((const void*)(p + 64));
   __m512i x2 = _mm512_loadu_si512((const void*)(p + 128));
   __m512i x3 = _mm512_loadu_si512((const void*)(p + 192));
-  x0 = _mm512_xor_si512(x0, _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)crc)));
+  x0 = _mm512_xor_si512(x0, _mm512_inserti32x4(_mm512_setzero_si512(), _mm_cvtsi32_si128((int)crc), 0));
   p += 256;
   len -= 256;
   __m512i k = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)K2048_HI, (long long)K2048_LO));
