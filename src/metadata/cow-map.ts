@@ -101,7 +101,13 @@ export class CowMap<K, V> implements Map<K, V> {
     this.tail = 0;
   }
 
+  /** Nothing changed since the fork: iterating the base is iterating this map. */
+  private get unchanged(): boolean {
+    return this.top.size === 0 && this.gone.size === 0;
+  }
+
   *entries(): MapIterator<[K, V]> {
+    if (this.unchanged) return yield* this.base.entries();
     for (const [k, v] of this.base) {
       if (this.gone.has(k)) continue;
       yield [k, this.top.has(k) ? (this.top.get(k) as V) : v];
@@ -110,11 +116,19 @@ export class CowMap<K, V> implements Map<K, V> {
   }
 
   *keys(): MapIterator<K> {
-    for (const [k] of this.entries()) yield k;
+    if (this.unchanged) return yield* this.base.keys();
+    for (const k of this.base.keys()) if (!this.gone.has(k)) yield k;
+    for (const k of this.top.keys()) if (!this.atBase(k)) yield k;
   }
 
+  /** (Iterated over every topic at start-up: without a [key, value] pair per entry.) */
   *values(): MapIterator<V> {
-    for (const [, v] of this.entries()) yield v;
+    if (this.unchanged) return yield* this.base.values();
+    for (const [k, v] of this.base) {
+      if (this.gone.has(k)) continue;
+      yield this.top.has(k) ? (this.top.get(k) as V) : v;
+    }
+    for (const [k, v] of this.top) if (!this.atBase(k)) yield v;
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {
