@@ -6,7 +6,8 @@
  * broker of the process added to. And each broker caches its topics' resolved configs
  * (broker/topic-configs.ts): topics without overrides share one LogConfig, AlterConfigs and
  * IncrementalAlterConfigs on a topic and a dynamic broker default reach the logs, and one broker's
- * dynamic default never reaches another's topics.
+ * dynamic default never reaches another's topics. The client library too: each ClusterClient has
+ * its own round robin for records without key or partition (a module-level counter was shared).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,8 @@ import { alterBrokerConfigs } from '../../src/client/config-admin.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import type { LogConfig } from '../../src/storage/log-config.js';
 import type { IncrementalAlterConfigsResponse } from '../../src/protocol/generated/messages/incremental-alter-configs.js';
+import { ClusterClient } from '../../src/client/cluster-client.js';
+import { produceRecords } from '../../src/client/record-producer.js';
 import { withClient } from '../helpers/wire.js';
 
 const { ConfigResourceTypes, Kafka, logLevel } = kafkajs;
@@ -122,5 +125,23 @@ test('topic configs are resolved once per set of overrides, per broker, and foll
   } finally {
     conn.close();
     await admin.disconnect();
+  }
+});
+
+test("each client's keyless records go round robin from the first partition, whatever another client in the process produced", { timeout: 60_000 }, async () => {
+  await withClient(a.port, async (c) => {
+    assert.equal(await c.createTopic('rr-one', 4), 0);
+    assert.equal(await c.createTopic('rr-two', 4), 0);
+  });
+  const first = new ClusterClient({ bootstrap: [a.bootstrap], clientId: 'rr-1' });
+  const second = new ClusterClient({ bootstrap: [a.bootstrap], clientId: 'rr-2' });
+  try {
+    const one = await produceRecords(first, 'rr-one', [{ key: null, value: Buffer.from('x') }]);
+    assert.deepEqual(one.map((r) => r.partition), [0]);
+    const two = await produceRecords(second, 'rr-two', Array.from({ length: 4 }, (_, i) => ({ key: null, value: Buffer.from(`v${i}`) })));
+    assert.deepEqual(two.map((r) => [r.partition, r.errorCode]), [[0, 0], [1, 0], [2, 0], [3, 0]]);
+  } finally {
+    first.close();
+    second.close();
   }
 });
