@@ -37,7 +37,7 @@ import { inProcessCounters, metricsUrlOf, METRICS_OVERRIDE, perGbLine, scrapeCou
 import { WireClient } from './wire-client.js';
 import { createReplicatedTopic } from './cluster.js';
 import { freePort } from '../src/common/free-port.js';
-import { zeroCopyStats } from '../src/network/zero-copy-send.js';
+import { newZeroCopyStats, type ZeroCopyStats } from '../src/network/zero-copy-send.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PERF = join(ROOT, '.bench-out/build/rdkafka_performance');
@@ -245,7 +245,13 @@ async function main(): Promise<void> {
     const userStart = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) : 0;
     const perBroker0 = procs ? brokers.map((b) => [cpuOf((b as Member).pid, 'user'), cpuOf((b as Member).pid, 'system')] as const) : [];
     const cpu0 = process.cpuUsage();
-    const zc0 = { ...zeroCopyStats };
+    // Each in-process broker counts its own zero-copy sends: summed over the three.
+    const zeroCopy = (): ZeroCopyStats => {
+      const sum = newZeroCopyStats();
+      if (!procs) for (const b of brokers) for (const k of ['answers', 'fileBytes', 'copiedBytes', 'waits'] as const) sum[k] += (b as RunningBroker).broker.zeroCopyStats[k];
+      return sum;
+    };
+    const zc0 = zeroCopy();
     const t0 = performance.now();
     const out = await produce(bootstrap, topic, records);
     if (process.argv.includes('--show')) console.log(out);
@@ -285,6 +291,7 @@ async function main(): Promise<void> {
     }
     console.log(`  ${perGbLine(stats, gb)}`);
     // In-process brokers: how the Fetch answers' record bytes went (docs/zero-copy.md).
+    const zeroCopyStats = zeroCopy();
     if (!procs) console.log(`  zero copy: ${zeroCopyStats.answers - zc0.answers} answers, ${((zeroCopyStats.fileBytes - zc0.fileBytes) / 1e9).toFixed(2)} GB by sendfile, ${((zeroCopyStats.copiedBytes - zc0.copiedBytes) / 1e6).toFixed(1)} MB copied in ${zeroCopyStats.waits - zc0.waits} waits for a full socket`);
   } finally {
     if (process.argv.includes('--dump')) for (const b of brokers) if ('output' in b) console.log(b.output());

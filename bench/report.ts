@@ -132,6 +132,24 @@ export interface BenchResults {
   targets: Target[];
 }
 
+/** Results with `meta` and nothing measured yet (sections fill them in). */
+export function emptyResults(meta: BenchResults['meta'], partitionCount: number): BenchResults {
+  return {
+    meta,
+    disk: null,
+    produce: [],
+    consume: [],
+    runs: [],
+    latency: [],
+    latencySeries: [],
+    startup: { samsaColdMs: null, samsaWarmMs: null, samsaWarm1kMs: null, nullMs: null },
+    memory: { samsaIdleMB: null, samsaLoadMB: null, nullIdleMB: null, nullLoadMB: null },
+    partitions: { count: partitionCount, samsa: null, nullBroker: null },
+    profiles: [],
+    targets: [],
+  };
+}
+
 const NINES_MAX = 3.5;
 
 /** Curve points from a histogram, from p0 to p99.97 on a "nines" axis. */

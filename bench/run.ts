@@ -37,7 +37,7 @@ import { rebalanceScenario } from './rebalance.js';
 import { streamsScenario } from './streams.js';
 import { summariseProfile } from './profile.js';
 import { buildRdkafkaPerf, e2eLatency, NO_WARN, partitionArgs, perfConsume, perfProduce, readLatencies, summary } from './rdkafka-perf.js';
-import { seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type Throughput } from './report.js';
+import { emptyResults, seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type Throughput } from './report.js';
 import { acceptanceTargets } from './targets.js';
 
 const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'security', 'rebalance', 'streams', 'partitions100k'] as const;
@@ -114,20 +114,8 @@ async function main(): Promise<void> {
   } catch {
     /* not a git checkout */
   }
-  const results: BenchResults = {
-    meta: { date: new Date().toISOString(), scale: scale.name, node: process.version, librdkafka: version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', loadAvgAtStart: loadavg(), commit, durationSec: 0, notes: [] },
-    disk: null,
-    produce: [],
-    consume: [],
-    runs: [],
-    latency: [],
-    latencySeries: [],
-    startup: { samsaColdMs: null, samsaWarmMs: null, samsaWarm1kMs: null, nullMs: null },
-    memory: { samsaIdleMB: null, samsaLoadMB: null, nullIdleMB: null, nullLoadMB: null },
-    partitions: { count: partitions ?? scale.partitions, samsa: null, nullBroker: null },
-    profiles: [],
-    targets: [],
-  };
+  const meta = { date: new Date().toISOString(), scale: scale.name, node: process.version, librdkafka: version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', loadAvgAtStart: loadavg(), commit, durationSec: 0, notes: [] };
+  const results: BenchResults = emptyResults(meta, partitions ?? scale.partitions);
   log(`scale ${scale.name}: ${scale.smallRecords} × 100 B, ${scale.largeRecords} × 1 KiB, best of ${scale.repeats}; sections ${[...sections].join(', ')}; output ${outDir}`);
 
   if (sections.has('disk')) {

@@ -33,7 +33,7 @@ import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
 import { ClientQuotaManager } from './quotas/client-quotas.js';
 import { ControllerMutationQuotas } from './quotas/controller-mutation-quota.js';
 import { buildHandlers, type HandlerServices } from './handlers/index.js';
-import { zeroCopyAvailable } from '../network/zero-copy-send.js';
+import { newZeroCopyStats, zeroCopyAvailable } from '../network/zero-copy-send.js';
 import { buildShareServices, type ShareServices } from './share/share-services.js';
 import { RequestRouter } from './router.js';
 import { MetadataApplier } from './metadata-applier.js';
@@ -108,6 +108,8 @@ export class Broker {
   readonly pools = new BrokerBufferPools();
   /** This broker's bound on open segment files (log.open.files.max). */
   readonly segmentCache: SegmentResourceCache;
+  /** Zero-copy Fetch sends of this broker's connections (network/zero-copy-send.ts). */
+  readonly zeroCopyStats = newZeroCopyStats();
   private poolTrimming: TimerHandle | null = null;
   /** Connection ids, unique across this broker's listeners. */
   private lastConnectionId = 0;
@@ -184,6 +186,7 @@ export class Broker {
       scram: scramCredentialsOf(() => this.metadata as MetadataStore | undefined),
       image: () => (this.metadata as MetadataStore | undefined)?.image(),
       nextConnectionId: () => ++this.lastConnectionId,
+      zeroCopyStats: this.zeroCopyStats,
       clock: this.clock,
       scheduler: this.scheduler,
       logger: this.logger,

@@ -29,6 +29,7 @@ import { IpConnectionRates } from '../network/ip-connection-rate.js';
 import { entityKey, QuotaKey } from './quotas/quota-entity.js';
 import type { MetadataImage } from '../metadata/image.js';
 import { securedListener } from '../auth/secured-listener.js';
+import type { ZeroCopyStats } from '../network/zero-copy-send.js';
 import type { ScramCredentialSource } from '../auth/sasl/scram.js';
 
 export interface BoundListener extends Listener {
@@ -49,6 +50,8 @@ export interface ListenerBindingDeps {
   clock: Clock;
   scheduler: Scheduler;
   logger: Logger;
+  /** The broker's zero-copy send counters, shared by its listeners. */
+  zeroCopyStats?: ZeroCopyStats;
   /** The current metadata image (its ip quota entities), once the broker has opened its metadata. */
   image?: () => MetadataImage | undefined;
 }
@@ -110,6 +113,7 @@ export async function bindListeners(config: BrokerConfig, gate: FrameDispatcher,
       scheduler: deps.scheduler,
       framePool: deps.framePool,
       nextConnectionId: deps.nextConnectionId,
+      ...(deps.zeroCopyStats === undefined ? {} : { zeroCopyStats: deps.zeroCopyStats }),
       logger: deps.logger.child('network'),
     });
     const bound = await server.listen();

@@ -17,7 +17,7 @@ import type { Scheduler } from '../common/scheduler.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { SegmentResourceCache } from '../storage/segment-cache.js';
-import { TopicConfigs } from './metadata-applier.js';
+import { TopicConfigs } from './topic-configs.js';
 import { lockLogDir, type DirLock } from '../storage/dir-lock.js';
 import { eachUsableDir } from './offline-log-dirs.js';
 

@@ -19,7 +19,6 @@
  */
 import type { BrokerConfig } from '../config/broker-config.js';
 import { parseDynamicBrokerConfigs } from '../config/dynamic-broker-config.js';
-import { resolveTopicConfigs, numberConfig, stringConfig, type ResolvedTopicConfig } from '../config/topic-config-resolver.js';
 import type { Logger } from '../common/logger.js';
 import { deletedTopics, type MetadataDelta } from '../metadata/delta.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/image.js';
@@ -27,80 +26,16 @@ import type { MetadataStore } from '../metadata/store.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { DeletedLogDir, LogManager } from '../storage/log-manager.js';
 import { readPartitionMetadata } from '../storage/partition-metadata.js';
-import { Partition, type TopicSettings } from './partition.js';
+import { Partition } from './partition.js';
 import type { ReplicaManager } from './replica-manager.js';
 import type { PartitionRoles } from './partition-roles.js';
 import type { ProducePolicy } from './topic-manager.js';
+import { TopicConfigs } from './topic-configs.js';
 
 /** A deletion prepared before its commit: the partitions taken offline and their renamed directories. */
 interface PreparedDeletion {
   partitions: Partition[];
   doomed: DeletedLogDir[];
-}
-
-/** Effective topic settings from the broker config and a topic's overrides (no store, no logs). */
-export class TopicConfigs {
-  constructor(private readonly config: BrokerConfig) {}
-
-  logConfigFor(overrides: Readonly<Record<string, string>>): LogConfig {
-    const c = resolveTopicConfigs(this.config, overrides);
-    const policy = listConfig(c, 'cleanup.policy');
-    return {
-      segmentBytes: numberConfig(c, 'segment.bytes'),
-      segmentMs: numberConfig(c, 'segment.ms'),
-      retentionMs: numberConfig(c, 'retention.ms'),
-      retentionBytes: numberConfig(c, 'retention.bytes'),
-      indexIntervalBytes: numberConfig(c, 'index.interval.bytes'),
-      segmentIndexBytes: numberConfig(c, 'segment.index.bytes'),
-      flushIntervalMessages: numberConfig(c, 'flush.messages'),
-      flushIntervalMs: numberConfig(c, 'flush.ms'),
-      fileDeleteDelayMs: numberConfig(c, 'file.delete.delay.ms'),
-      messageTimestampType: stringConfig(c, 'message.timestamp.type') === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime',
-      cleanupPolicy: { delete: policy.includes('delete'), compact: policy.includes('compact') },
-      deleteRetentionMs: numberConfig(c, 'delete.retention.ms'),
-      minCleanableDirtyRatio: numberConfig(c, 'min.cleanable.dirty.ratio'),
-      minCompactionLagMs: numberConfig(c, 'min.compaction.lag.ms'),
-      maxCompactionLagMs: numberConfig(c, 'max.compaction.lag.ms'),
-    };
-  }
-
-  settingsFor(overrides: Readonly<Record<string, string>>): TopicSettings {
-    const c = resolveTopicConfigs(this.config, overrides);
-    return {
-      maxMessageBytes: numberConfig(c, 'max.message.bytes'),
-      minInsyncReplicas: numberConfig(c, 'min.insync.replicas'),
-      downConversionEnable: c.get('message.downconversion.enable')?.value !== false,
-    };
-  }
-
-  producePolicyFor(overrides: Readonly<Record<string, string>>): ProducePolicy {
-    const c = resolveTopicConfigs(this.config, overrides);
-    const compressionType = stringConfig(c, 'compression.type');
-    const levelKey = compressionType === 'gzip' || compressionType === 'lz4' || compressionType === 'zstd' ? `compression.${compressionType}.level` : undefined;
-    const level = levelKey !== undefined ? numberConfig(c, levelKey) : undefined;
-    const createTime = stringConfig(c, 'message.timestamp.type') !== 'LogAppendTime';
-    const keySchemas = stringConfig(c, 'samsa.key.schema.validation') === 'true';
-    const valueSchemas = stringConfig(c, 'samsa.value.schema.validation') === 'true';
-    return {
-      ...(keySchemas || valueSchemas ? { schemaValidation: { key: keySchemas, value: valueSchemas } } : {}),
-      compact: listConfig(c, 'cleanup.policy').includes('compact'),
-      compressionType,
-      compressionLevel: level === -1 ? undefined : level,
-      timestampBeforeMaxMs: createTime ? numberConfig(c, 'message.timestamp.before.max.ms') : Number.MAX_SAFE_INTEGER,
-      timestampAfterMaxMs: createTime ? numberConfig(c, 'message.timestamp.after.max.ms') : Number.MAX_SAFE_INTEGER,
-      logAppendTime: !createTime,
-    };
-  }
-
-  /** log.cleaner.* settings from the broker config. */
-  cleanerOptions(): { enabled: boolean; backoffMs: number; dedupeBufferSize: number; ioBufferSize: number } {
-    return {
-      enabled: this.config.bool('log.cleaner.enable'),
-      backoffMs: this.config.int('log.cleaner.backoff.ms'),
-      dedupeBufferSize: this.config.int('log.cleaner.dedupe.buffer.size'),
-      ioBufferSize: Math.max(64 * 1024, this.config.int('log.cleaner.io.buffer.size')),
-    };
-  }
 }
 
 export class MetadataApplier {
@@ -393,9 +328,4 @@ function recordedTopicId(dir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function listConfig(m: ReadonlyMap<string, ResolvedTopicConfig>, key: string): string[] {
-  const v = m.get(key)?.value;
-  return Array.isArray(v) ? v : typeof v === 'string' ? v.split(',').map((x) => x.trim()) : [];
 }

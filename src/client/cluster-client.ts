@@ -67,12 +67,21 @@ export class ClusterClient {
   private fetchedAt = 0;
   private readonly maxAgeMs: number;
   private closed = false;
+  /** The round robin of records produced without key or partition (this client's own, as each Kafka producer has its own). */
+  private roundRobin = 0;
 
   constructor(private readonly opts: ClusterClientOptions) {
     if (opts.bootstrap.length === 0) throw new Error('no bootstrap servers');
     this.clientId = opts.clientId ?? 'samsa-client';
     this.connect = opts.connect ?? ((address) => KafkaConnection.open(address, { clientId: this.clientId }));
     this.maxAgeMs = opts.metadataMaxAgeMs ?? 5_000;
+  }
+
+  /** The next number of the round robin over partitions for a record without key or partition. */
+  nextRoundRobin(): number {
+    const n = this.roundRobin;
+    this.roundRobin = (n + 1) & 0x3fffffff;
+    return n;
   }
 
   /** The connection to an address, opened once (a broken one is replaced on the next call). */

@@ -56,8 +56,6 @@ export interface ProduceTransaction {
 
 const PRODUCE = 0;
 
-let roundRobin = 0;
-
 /** Produces `records` to `topic`; results in the order of `records`. Throws AdminError for an unknown topic. */
 export async function produceRecords(cluster: ClusterClient, topic: string, records: readonly RecordToProduce[], opts: ProduceOptions = {}): Promise<ProducedRecord[]> {
   const meta = await cluster.topic(topic);
@@ -69,8 +67,7 @@ export async function produceRecords(cluster: ClusterClient, topic: string, reco
     let p: number;
     if (r.partition !== undefined) p = r.partition;
     else if (r.key !== null) p = partitionForKey(r.key, count);
-    else p = roundRobin++ % count;
-    if (roundRobin > 0x3fffffff) roundRobin = 0;
+    else p = cluster.nextRoundRobin() % count;
     if (p < 0 || p >= count) {
       results[i] = { partition: p, offset: -1n, timestamp: -1n, errorCode: 3, errorMessage: `partition ${p} of '${topic}' does not exist` };
       return;

@@ -61,6 +61,8 @@ export class LocalMetadataStore implements MetadataStore {
   private readonly journal: MetadataJournal;
   /** Bytes of the snapshot file last written or read. */
   private snapshotBytes = 0;
+  /** Topic JSON texts this store made for its snapshots (tests bound a commit's work with it). */
+  readonly snapshotStats: SnapshotStats = { topicsSerialized: 0 };
 
   private constructor(
     private readonly dir: string,
@@ -193,7 +195,7 @@ export class LocalMetadataStore implements MetadataStore {
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
     try {
-      const text = snapshotText(snapshot, image);
+      const text = snapshotText(snapshot, image, this.snapshotStats);
       writeSync(fd, text);
       this.snapshotBytes = Buffer.byteLength(text);
       fsyncSync(fd);
@@ -222,18 +224,20 @@ export class LocalMetadataStore implements MetadataStore {
  */
 const topicJson = new WeakMap<TopicImage, string>();
 
-/** Topic JSON texts made since the process started (tests bound a commit's work with it). */
-export const snapshotStats = { topicsSerialized: 0 };
+/** Topic JSON texts a store made (the others came from the cache). */
+export interface SnapshotStats {
+  topicsSerialized: number;
+}
 
 /** The snapshot file's text: `rest` with the image's topics (same JSON as JSON.stringify of a Snapshot). */
-function snapshotText(rest: Omit<Snapshot, 'topics'>, image: MetadataImage): string {
+function snapshotText(rest: Omit<Snapshot, 'topics'>, image: MetadataImage, stats: SnapshotStats): string {
   const parts: string[] = [];
   for (const t of image.topics()) {
     let json = topicJson.get(t);
     if (json === undefined) {
       json = JSON.stringify(t);
       topicJson.set(t, json);
-      snapshotStats.topicsSerialized++;
+      stats.topicsSerialized++;
     }
     parts.push(json);
   }

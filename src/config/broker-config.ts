@@ -37,6 +37,7 @@ export class BrokerConfig {
   private readonly perListener = new Map<string, Map<string, ConfigValue>>();
   /** Called after each setDynamic (certificate reload watches it). */
   private readonly dynamicWatchers = new Set<() => void>();
+  private dynamicChanges = 0;
   private readonly reconfigurationChecks = new Set<(prospective: BrokerConfig) => void>();
 
   constructor(props: ReadonlyMap<string, string>) {
@@ -181,6 +182,11 @@ export class BrokerConfig {
     for (const fn of this.reconfigurationChecks) fn(prospective);
   }
 
+  /** Bumped by every setDynamic: caches of values derived from this config compare it. */
+  get dynamicVersion(): number {
+    return this.dynamicChanges;
+  }
+
   /** Calls `fn` after every change of the dynamic settings; returns the unsubscribe. */
   onDynamicChange(fn: () => void): () => void {
     this.dynamicWatchers.add(fn);
@@ -245,6 +251,7 @@ export class BrokerConfig {
   setDynamic(level: 'dynamic-broker' | 'dynamic-default', values: ReadonlyMap<string, ConfigValue>): void {
     if (level === 'dynamic-broker') this.dynamicBroker = new Map(values);
     else this.dynamicDefault = new Map(values);
+    this.dynamicChanges++;
     for (const fn of this.dynamicWatchers) fn();
   }
 

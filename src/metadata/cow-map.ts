@@ -12,8 +12,13 @@
  * handed to fork() (or to a MetadataImage) must not be changed afterwards.
  */
 
-/** Entries copied by fork() since the process started (tests read it to bound a commit's work). */
-export const cowMapStats = { copiedEntries: 0 };
+/**
+ * Entries copied by fork(), counted by whoever forks (a metadata image's line, image.ts: tests
+ * bound a commit's work with it); never process-wide, since several brokers may share a process.
+ */
+export interface CowMapStats {
+  copiedEntries: number;
+}
 
 export class CowMap<K, V> implements Map<K, V> {
   private base: ReadonlyMap<K, V>;
@@ -31,17 +36,17 @@ export class CowMap<K, V> implements Map<K, V> {
 
   /**
    * A changeable copy of `source` that shares its unchanged entries. `source` must not change
-   * afterwards (an image's maps never do).
+   * afterwards (an image's maps never do). The entries copied are added to `stats`, if given.
    */
-  static fork<K, V>(source: ReadonlyMap<K, V>): CowMap<K, V> {
+  static fork<K, V>(source: ReadonlyMap<K, V>, stats?: CowMapStats): CowMap<K, V> {
     if (!(source instanceof CowMap)) return new CowMap(source, new Map(), new Set(), 0);
     const s = source as CowMap<K, V>;
     const changed = s.top.size + s.gone.size;
     if (changed > 64 && changed > Math.sqrt(s.base.size) * 8) {
-      cowMapStats.copiedEntries += s.size;
+      if (stats !== undefined) stats.copiedEntries += s.size;
       return new CowMap(new Map(s), new Map(), new Set(), 0);
     }
-    cowMapStats.copiedEntries += changed;
+    if (stats !== undefined) stats.copiedEntries += changed;
     return new CowMap(s.base, new Map(s.top), new Set(s.gone), s.tail);
   }
 
@@ -96,7 +101,13 @@ export class CowMap<K, V> implements Map<K, V> {
     this.tail = 0;
   }
 
+  /** Nothing changed since the fork: iterating the base is iterating this map. */
+  private get unchanged(): boolean {
+    return this.top.size === 0 && this.gone.size === 0;
+  }
+
   *entries(): MapIterator<[K, V]> {
+    if (this.unchanged) return yield* this.base.entries();
     for (const [k, v] of this.base) {
       if (this.gone.has(k)) continue;
       yield [k, this.top.has(k) ? (this.top.get(k) as V) : v];
@@ -105,11 +116,19 @@ export class CowMap<K, V> implements Map<K, V> {
   }
 
   *keys(): MapIterator<K> {
-    for (const [k] of this.entries()) yield k;
+    if (this.unchanged) return yield* this.base.keys();
+    for (const k of this.base.keys()) if (!this.gone.has(k)) yield k;
+    for (const k of this.top.keys()) if (!this.atBase(k)) yield k;
   }
 
+  /** (Iterated over every topic at start-up: without a [key, value] pair per entry.) */
   *values(): MapIterator<V> {
-    for (const [, v] of this.entries()) yield v;
+    if (this.unchanged) return yield* this.base.values();
+    for (const [k, v] of this.base) {
+      if (this.gone.has(k)) continue;
+      yield this.top.has(k) ? (this.top.get(k) as V) : v;
+    }
+    for (const [k, v] of this.top) if (!this.atBase(k)) yield v;
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {

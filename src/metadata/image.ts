@@ -15,7 +15,7 @@
  */
 
 import type { AclBinding } from '../auth/acl.js';
-import { CowMap } from './cow-map.js';
+import { CowMap, type CowMapStats } from './cow-map.js';
 
 const NO_ACLS: readonly AclBinding[] = Object.freeze([]);
 
@@ -99,6 +99,8 @@ export interface MetadataImageParts {
   readonly indexes?: TopicIndexes;
   /** ACL bindings (none when absent). */
   readonly acls?: readonly AclBinding[];
+  /** The copy counter of the image this one derives from (parts()); absent: a new one. */
+  readonly copyStats?: CowMapStats;
 }
 
 /**
@@ -139,6 +141,11 @@ export class MetadataImage {
   private readonly scramMap: ReadonlyMap<string, ReadonlyMap<string, ScramCredentialImage>>;
   private readonly clientQuotaMap: ReadonlyMap<string, Readonly<Record<string, number>>>;
   private readonly groupConfigMap: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  /**
+   * Topic map entries copied by parts() (cow-map.ts), shared by every image derived from this one's
+   * first ancestor: each metadata store's line of images counts its own (not frozen).
+   */
+  readonly copyStats: CowMapStats;
 
   /** Takes ownership of the maps in `parts` (they must not change afterwards). */
   constructor(parts: MetadataImageParts) {
@@ -164,6 +171,7 @@ export class MetadataImage {
     }
     this.byId = indexes.byId;
     this.byNormalizedName = indexes.byNormalizedName;
+    this.copyStats = parts.copyStats ?? { copiedEntries: 0 };
     Object.freeze(this);
   }
 
@@ -188,19 +196,22 @@ export class MetadataImage {
     groupConfigs: Map<string, Readonly<Record<string, string>>>;
     indexes: TopicIndexes;
     acls: readonly AclBinding[];
+    copyStats: CowMapStats;
   } {
+    const stats = this.copyStats;
     return {
       epoch: this.epoch,
       clusterId: this.clusterId,
-      topics: CowMap.fork(this.byName),
+      topics: CowMap.fork(this.byName, stats),
       brokers: new Map(this.brokerMap),
       brokerConfigs: new Map(this.brokerConfigMap),
       nextProducerId: this.nextProducerId,
       scramCredentials: new Map(this.scramMap),
       clientQuotas: new Map(this.clientQuotaMap),
       groupConfigs: new Map(this.groupConfigMap),
-      indexes: { byId: CowMap.fork(this.byId), byNormalizedName: CowMap.fork(this.byNormalizedName) },
+      indexes: { byId: CowMap.fork(this.byId, stats), byNormalizedName: CowMap.fork(this.byNormalizedName, stats) },
       acls: this.aclList,
+      copyStats: stats,
     };
   }
 

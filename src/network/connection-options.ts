@@ -12,6 +12,7 @@ import type { Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
 import type { Connection } from './connection.js';
 import type { RequestBudget } from './request-budget.js';
+import type { ZeroCopyStats } from './zero-copy-send.js';
 
 export interface ConnectionOptions {
   maxFrameBytes: number;
@@ -32,6 +33,8 @@ export interface ConnectionOptions {
   principal?: ConnectionPrincipal | null;
   /** The largest frame read before authentication (sasl.server.max.receive.size); default maxFrameBytes. */
   preAuthMaxFrameBytes?: number;
+  /** The broker's zero-copy send counters, shared by its connections (default: the connection's own). */
+  zeroCopyStats?: ZeroCopyStats;
 }
 
 /** Who a connection authenticated as (Kafka's KafkaPrincipal: `User:alice`). */

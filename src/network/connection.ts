@@ -42,7 +42,7 @@ import { adoptFrameSocket, FrameReader } from './frame-reader.js';
 import { CopiedInput } from './copied-input.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
 import { hasFileRegion } from '../common/file-region.js';
-import { materialize, ZeroCopySend, zeroCopyFd } from './zero-copy-send.js';
+import { materialize, newZeroCopyStats, ZeroCopySend, zeroCopyFd, type ZeroCopyStats } from './zero-copy-send.js';
 
 export type { DispatchResult, FrameDispatcher } from './frame-dispatcher.js';
 export type { ConnectionOptions, ConnectionPrincipal } from './connection-options.js';
@@ -143,6 +143,8 @@ export class Connection implements BudgetWaiter {
   private zeroCopy: ZeroCopySend | null = null;
   /** The descriptor zero-copy sends use (-1: none, e.g. TLS); -2 until first asked. */
   private sendFd = -2;
+  /** The broker's zero-copy counters (ConnectionOptions.zeroCopyStats). */
+  private readonly zeroCopyStats: ZeroCopyStats;
 
   constructor(accepted: Socket, private readonly dispatcher: FrameDispatcher, opts: ConnectionOptions) {
     this.id = opts.id;
@@ -154,6 +156,7 @@ export class Connection implements BudgetWaiter {
     this.scheduler = opts.scheduler ?? systemScheduler;
     this.baseLogger = opts.logger;
     this.logger = opts.logger;
+    this.zeroCopyStats = opts.zeroCopyStats ?? newZeroCopyStats();
     this.reader = new FrameReader(opts.maxFrameBytes, {
       onFrame: (frame) => this.onFrame(frame),
       onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
@@ -503,7 +506,7 @@ export class Connection implements BudgetWaiter {
       if (this.closed) return;
       this.flush();
       this.afterFlush();
-    });
+    }, this.zeroCopyStats);
     this.zeroCopy = send;
     send.start();
   }

@@ -32,6 +32,7 @@ import { unlimitedBudget, type RequestBudget } from './request-budget.js';
 import type { ConnectionRateLimiter } from './connection-rate.js';
 import { plainAddress, type IpConnectionRates } from './ip-connection-rate.js';
 import { newAuthenticationCounts, type AuthenticationCounts } from './authentication-counts.js';
+import { newZeroCopyStats, type ZeroCopyStats } from './zero-copy-send.js';
 
 export interface ListenOptions {
   host: string;
@@ -80,6 +81,8 @@ export interface ListenOptions {
   authentications?: AuthenticationCounts;
   /** SASL listeners: the largest frame read before authentication (sasl.server.max.receive.size). */
   preAuthMaxFrameBytes?: number;
+  /** The broker's zero-copy send counters, shared by its listeners (default: this listener's own). */
+  zeroCopyStats?: ZeroCopyStats;
 }
 
 export interface ListenerTls {
@@ -120,6 +123,7 @@ export class KafkaServer {
   /** Sockets throttled by their address's connection_creation_rate, closed when their timer fires. */
   private readonly throttled = new Map<Socket, TimerHandle>();
   private throttledSoFar = 0;
+  private readonly zeroCopyStats: ZeroCopyStats;
 
   constructor(private readonly dispatcher: FrameDispatcher, private readonly opts: ListenOptions) {
     this.budget = opts.budget ?? unlimitedBudget();
@@ -129,6 +133,7 @@ export class KafkaServer {
     this.nextConnectionId = opts.nextConnectionId ?? (() => ++seq);
     this.openCount = opts.openConnections ?? { count: 0 };
     this.authCounts = opts.authentications ?? newAuthenticationCounts();
+    this.zeroCopyStats = opts.zeroCopyStats ?? newZeroCopyStats();
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -334,6 +339,7 @@ export class KafkaServer {
       framePool: this.framePool,
       scheduler: this.clock,
       logger: this.opts.logger,
+      zeroCopyStats: this.zeroCopyStats,
     });
     this.connections.add(conn);
     conn.idleFor(this.clock.now(), 0);

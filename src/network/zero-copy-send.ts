@@ -75,7 +75,11 @@ export function materialize(chunks: readonly Buffer[]): void {
   }
 }
 
-/** Counters of zero-copy sends (bytes sent by the kernel from files, and copied when the socket was full). */
+/**
+ * Counters of zero-copy sends (bytes sent by the kernel from files, and copied when the socket was
+ * full). A broker owns one, shared by its listeners' connections (never process-wide: several
+ * brokers may run in one process).
+ */
 export interface ZeroCopyStats {
   answers: number;
   fileBytes: number;
@@ -83,7 +87,9 @@ export interface ZeroCopyStats {
   waits: number;
 }
 
-export const zeroCopyStats: ZeroCopyStats = { answers: 0, fileBytes: 0, copiedBytes: 0, waits: 0 };
+export function newZeroCopyStats(): ZeroCopyStats {
+  return { answers: 0, fileBytes: 0, copiedBytes: 0, waits: 0 };
+}
 
 /**
  * One answer being sent: `parts` (size prefix first), some of them placeholders. start() sends
@@ -102,12 +108,13 @@ export class ZeroCopySend {
     private readonly fd: number,
     private readonly parts: Buffer[],
     private readonly onDone: (err: Error | null) => void,
+    private readonly stats: ZeroCopyStats,
   ) {
     let total = 0;
     for (const p of parts) total += p.length;
     this.total = total;
     this.regions = parts.map(fileRegionOf);
-    zeroCopyStats.answers++;
+    stats.answers++;
   }
 
   start(): void {
@@ -149,7 +156,7 @@ export class ZeroCopySend {
     } catch (e) {
       return this.finish(e instanceof Error ? e : new Error(String(e)));
     }
-    zeroCopyStats.waits++;
+    this.stats.waits++;
     this.socket.write(piece, (err) => {
       if (err) return this.finish(err);
       this.sent += piece.length;
@@ -170,7 +177,7 @@ export class ZeroCopySend {
       if (this.regions[i] === undefined) return p.subarray(skip);
       const end = Math.min(p.length, skip + PIECE_BYTES);
       fill(p, skip, end);
-      zeroCopyStats.copiedBytes += end - skip;
+      this.stats.copiedBytes += end - skip;
       return p.subarray(skip, end);
     }
     throw new Error('nothing left to send');
@@ -181,7 +188,7 @@ export class ZeroCopySend {
     let at = 0;
     for (let i = 0; i < this.parts.length; i++) {
       const end = at + (this.parts[i] as Buffer).length;
-      if (end > from && at < to && this.regions[i] !== undefined) zeroCopyStats.fileBytes += Math.min(end, to) - Math.max(at, from);
+      if (end > from && at < to && this.regions[i] !== undefined) this.stats.fileBytes += Math.min(end, to) - Math.max(at, from);
       at = end;
       if (at >= to) break;
     }

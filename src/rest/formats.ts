@@ -69,8 +69,6 @@ function firstMessage(root: protobuf.Root): protobuf.Type {
   return t;
 }
 
-const ajv = new Ajv({ strict: false, allErrors: false });
-
 /** The codec of a registered schema (compiled once per id). */
 interface SchemaCodec {
   encode(v: unknown): Buffer;
@@ -88,6 +86,9 @@ function compile(s: RegisteredSchema): SchemaCodec {
         };
       }
       case 'JSON': {
+        // An Ajv of its own: Ajv keeps every schema it compiled by its $id and refuses a second one
+        // with the same $id (another version of the subject, or another proxy in the process).
+        const ajv = new Ajv({ strict: false, allErrors: false });
         const validate = ajv.compile(JSON.parse(s.schema) as object);
         return {
           encode: (v) => {

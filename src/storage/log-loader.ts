@@ -31,15 +31,17 @@ export interface LoadedSegments {
   /** True when any segment was rescanned (the recovered ones still need an fsync). */
   recovered: boolean;
   /**
-   * The directory's entries after loading when no file was changed since the listing (null
-   * otherwise): the producer state's loading reads them instead of listing the directory again.
+   * The directory's entries as listed at load, when loading removed no file (null otherwise): the
+   * producer state's loading reads its snapshot and txn index names from them instead of listing
+   * the directory again. A recovery rewrites or removes segment files (.log, .index, .timeindex)
+   * only, never those, so a recovered log (every log after kill -9) keeps its listing too.
    */
   names: string[] | null;
 }
 
 export function loadSegments(dir: string, settings: SegmentSettings, now: number, epochs: LeaderEpochCache, opts: LoadOptions): LoadedSegments {
-  // One listing serves the cleaner's swap recovery, the segments and (after a clean load) the
-  // producer state (start-up time with many partitions); listed again only if the swap recovery changed files.
+  // One listing serves the cleaner's swap recovery, the segments and the producer state (start-up
+  // time with many partitions); listed again only if the swap recovery changed files.
   let names = fs.readdirSync(dir);
   // An interrupted cleaner swap is finished (committed) or rolled back (not yet committed) first.
   const swaps = recoverCleanerFiles(dir, names);
@@ -87,7 +89,7 @@ export function loadSegments(dir: string, settings: SegmentSettings, now: number
     return { segments, recovered: false, names: unchanged ? names : null };
   }
   if (activateOrRecover(segments, last, epochs, opts.logger)) recovered = true;
-  return { segments, recovered, names: unchanged && !recovered ? names : null };
+  return { segments, recovered, names: unchanged ? names : null };
 }
 
 /** A checkpointed end offset the last segment can hold: its base offset when empty, above it otherwise. */

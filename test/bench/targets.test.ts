@@ -5,25 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { acceptanceTargets, spreadOf } from '../../bench/targets.js';
-import type { BenchResults, Throughput } from '../../bench/report.js';
+import { emptyResults, type BenchResults, type Throughput } from '../../bench/report.js';
 
 const tp = (recordsPerSec: number, bytes = 1e9): Throughput => ({ records: 1, bytes, elapsedMs: 1, recordsPerSec, mbPerSec: 1 });
 
 function empty(): BenchResults {
-  return {
-    meta: { date: '', scale: 'test', node: '', librdkafka: '', cpus: 2, cpuModel: '', loadAvgAtStart: [], commit: '', durationSec: 0, notes: [] },
-    disk: null,
-    produce: [],
-    consume: [],
-    runs: [],
-    latency: [],
-    latencySeries: [],
-    startup: { samsaColdMs: null, samsaWarmMs: null, nullMs: null },
-    memory: { samsaIdleMB: null, samsaLoadMB: null, nullIdleMB: null, nullLoadMB: null },
-    partitions: { count: 0, samsa: null, nullBroker: null },
-    profiles: [],
-    targets: [],
-  };
+  return emptyResults({ date: '', scale: 'test', node: '', librdkafka: '', cpus: 2, cpuModel: '', loadAvgAtStart: [], commit: '', durationSec: 0, notes: [] }, 0);
 }
 
 test('spreadOf: median (lower middle), min, max and count; nothing for no values', () => {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { assertOk, samsaCli, waitFor } from '../helpers/samsa-cli.js';
+import { createTopicWithRecords } from '../helpers/kafkajs-setup.js';
 
 const { Kafka, logLevel } = kafkajs;
 let broker: RunningBroker;
@@ -18,14 +19,7 @@ const TOPIC = 'reset-me';
 before(async () => {
   broker = await startBroker({ port: 0, config: { 'offsets.topic.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 } });
   kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'cli-groups', logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }] });
-  await admin.disconnect();
-  const p = kafka.producer();
-  await p.connect();
-  await p.send({ topic: TOPIC, messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `v${i}` })) });
-  await p.disconnect();
+  await createTopicWithRecords(kafka, TOPIC, 2, Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `v${i}` })));
 });
 
 after(async () => {

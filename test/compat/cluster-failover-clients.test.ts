@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer as PltConsumer, Producer as PltProducer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { useEtcd } from '../helpers/etcd.js';
-import { createReplicatedTopics, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
+import { createReplicatedTopics, fullIsrLeader, startProcessCluster, until, type ProcessCluster } from '../helpers/cluster-process.js';
 import { KCAT, kcat } from '../helpers/compat.js';
 import { captureChildOutput } from '../helpers/log-capture.js';
 import { DEBIAN_PYTHON } from '../helpers/run-process.js';
@@ -46,10 +46,7 @@ async function createTopic(name: string, replicas?: number[]): Promise<void> {
 }
 
 async function fullIsr(topic: string): Promise<number> {
-  return until(`${topic}-0 led with a full ISR`, async () => {
-    const s = (await cluster.metadata([topic])).partitions.get(`${topic}-0`);
-    return s !== undefined && s.leader >= 0 && s.isr.length === 3 ? s.leader : undefined;
-  });
+  return (await fullIsrLeader(cluster, topic)).leader;
 }
 
 /** kill -9 of the partition's leader; returns the victim (restarted by `recover`). */

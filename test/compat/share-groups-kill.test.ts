@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
 import { CLI, removeDir, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { runProcess } from '../helpers/run-process.js';
+import { createTopicWithRecords } from '../helpers/kafkajs-setup.js';
 import { AcknowledgeType, ShareConsumer } from '../../src/client/share-consumer.js';
 
 const TOPIC = 'share-kill';
@@ -36,14 +37,7 @@ test('share-partition state survives a broker kill -9: accepted and rejected rec
   broker = await startBrokerProcess({ overrides: OVERRIDES });
   dataDir = broker.dataDir;
   const kafka = new Kafka({ clientId: 'share-kill', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }] });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
-  await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: N }, (_, i) => ({ value: `v${i}` })) });
-  await producer.disconnect();
+  await createTopicWithRecords(kafka, TOPIC, 1, Array.from({ length: N }, (_, i) => ({ value: `v${i}` })));
 
   const settled = new Set<bigint>();
   const a = await ShareConsumer.connect({ broker: broker.bootstrap, groupId: GROUP, topics: [TOPIC], maxBytes: 4096 });

@@ -222,6 +222,14 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
   }
 }
 
+/** Waits until partition 0 of `topic` has a leader and its three replicas in the ISR (as any live broker sees it); returns that state. */
+export function fullIsrLeader(cluster: ProcessCluster, topic: string, timeoutMs?: number): Promise<PartitionState> {
+  return until(`${topic}-0 led with a full ISR`, async () => {
+    const s = (await cluster.metadata([topic])).partitions.get(`${topic}-0`);
+    return s !== undefined && s.leader >= 0 && s.isr.length === 3 ? s : undefined;
+  }, timeoutMs);
+}
+
 /** A topic for createReplicatedTopics: `partitions` × RF 3, or explicit `assignments` (one replica list per partition). */
 export interface ReplicatedTopic {
   name: string;

@@ -87,6 +87,28 @@ emit({'final': [[tp.partition, tp.offset] for tp in final]})
 c.close()
 `;
 
+/**
+ * A consumer assigned partition 0 of the topic from offset 0 (no subscription, no commits), with
+ * `job.config` as more librdkafka settings (group.id, client.rack, ...). Lines: {c:[o,v]} per record.
+ */
+const ASSIGNED_CONSUMER_PY = String.raw`
+import json, sys, threading
+from confluent_kafka import Consumer, TopicPartition
+${PY_PRELUDE}c = Consumer({'bootstrap.servers': job['bootstrap'], 'enable.auto.commit': False,
+              'auto.offset.reset': 'earliest', 'fetch.wait.max.ms': 100,
+              'reconnect.backoff.ms': 50, 'reconnect.backoff.max.ms': 500,
+              'error_cb': lambda e: emit({'error': str(e)}), **job.get('config', {})})
+c.assign([TopicPartition(job['topic'], 0, 0)])
+while not stop.is_set():
+    m = c.poll(0.1)
+    if m is not None:
+        if m.error():
+            emit({'perr': str(m.error())})
+        else:
+            emit({'c': [m.offset(), m.value().decode()]})
+c.close()
+`;
+
 export interface JsonLine {
   /** performance.now() when the line arrived. */
   at: number;
@@ -154,6 +176,21 @@ export function startPythonProducer(job: { bootstrap: string; topic: string; par
 
 export function startPythonConsumer(job: { bootstrap: string; topic: string; partitions: number; group: string; debug?: string }): LineProcess {
   return runLines(CONSUMER_PY, job, 'confluent-kafka consumer');
+}
+
+/** A confluent-kafka consumer of partition 0 of `topic` from offset 0 (ASSIGNED_CONSUMER_PY); `config`: group.id and more librdkafka settings. */
+export function startAssignedConsumer(job: { bootstrap: string; topic: string; config: Record<string, string | number> }, label = 'confluent-kafka consumer'): LineProcess {
+  return runLines(ASSIGNED_CONSUMER_PY, job, label);
+}
+
+/** The records an assigned consumer (startAssignedConsumer) printed, in order. */
+export function consumedBy(p: { lines: readonly JsonLine[] }): { o: number; v: string }[] {
+  return p.lines.flatMap((l) => (Array.isArray(l.msg.c) ? [{ o: l.msg.c[0] as number, v: l.msg.c[1] as string }] : []));
+}
+
+/** `prefix-0` .. `prefix-(n-1)`: the values a test produced, in order. */
+export function numberedValues(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 }
 
 /**

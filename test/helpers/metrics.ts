@@ -1,8 +1,10 @@
 /**
  * Scraping a broker's metrics listener in tests: GET /metrics parsed with a real Prometheus text
- * parser (parse-prometheus-text-format, prom2json's output), and lookups by name and labels.
+ * parser (parse-prometheus-text-format, prom2json's output), and lookups by name and labels; a
+ * broker started with a metrics listener, and its URL.
  */
 import parsePrometheusTextFormat, { type ParsedFamily, type ParsedSample } from 'parse-prometheus-text-format';
+import { Broker, startBroker, type RunningBroker } from '../../src/index.js';
 
 export type { ParsedFamily, ParsedSample };
 
@@ -77,4 +79,18 @@ export async function scrape(url: string): Promise<Scrape> {
   const type = res.headers.get('content-type') ?? '';
   if (!type.startsWith('text/plain; version=0.0.4')) throw new Error(`unexpected content type ${type}`);
   return new Scrape(text, parseExposition(text));
+}
+
+/** The URL of a broker's first metrics listener (metrics.listeners); throws when it has none. */
+export function metricsUrl(b: RunningBroker | Broker): string {
+  const broker = b instanceof Broker ? b : b.broker;
+  const url = broker.observability?.listeners[0]?.url;
+  if (url === undefined) throw new Error('the broker has no metrics listener bound (metrics.listeners)');
+  return url;
+}
+
+/** An in-process broker on a free port with a metrics listener on a free port (and `config`), and that listener's URL. */
+export async function startMetricsBroker(config: Record<string, string | number | boolean> = {}): Promise<{ broker: RunningBroker; url: string }> {
+  const broker = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0', ...config } });
+  return { broker, url: metricsUrl(broker) };
 }

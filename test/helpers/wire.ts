@@ -5,7 +5,7 @@
  * (Metadata, CreateTopics, Produce, Fetch, ListOffsets).
  */
 import { ProtocolClient, encodeRequestFrame } from '../../src/client/protocol-client.js';
-import { decodeRecordBatches, type RecordBatch } from '../../src/protocol/records/record.js';
+import { decodeRecordBatches, encodeRecordBatch, type RecordBatch } from '../../src/protocol/records/record.js';
 
 export const API = { Produce: 0, Fetch: 1, ListOffsets: 2, Metadata: 3, ApiVersions: 18, CreateTopics: 19 } as const;
 
@@ -122,6 +122,17 @@ export class WireClient {
       topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
     });
     return res.responses[0].partitionResponses[0];
+  }
+
+  /**
+   * Produces `n` batches of one record each, values `${prefix}-0` .. `${prefix}-(n-1)` (timestamp
+   * 1000), to partition 0 of `topic` with acks=all; throws on the first one refused.
+   */
+  async produceNumbered(topic: string, prefix: string, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const r = await this.produce(topic, 0, encodeRecordBatch({ baseTimestamp: 1_000n, records: [{ value: `${prefix}-${i}`, timestamp: 1_000n }] }), -1);
+      if (r.errorCode !== 0) throw new Error(`produce ${prefix}-${i} to ${topic}-0: error ${r.errorCode} ${r.errorMessage ?? ''}`);
+    }
   }
 
   /**

@@ -12,7 +12,7 @@ import { Broker, BrokerConfig, startBroker, type RunningBroker } from '../../src
 import { LocalMetadataStore } from '../../src/cluster/metadata-store.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { DeferredStore } from '../helpers/deferred-store.js';
-import { scrape } from '../helpers/metrics.js';
+import { metricsUrl, scrape, startMetricsBroker } from '../helpers/metrics.js';
 import { WireClient, waitFor } from '../helpers/wire.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,10 +28,7 @@ let broker: RunningBroker;
 let url: string;
 
 before(async () => {
-  broker = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0', 'offsets.topic.num.partitions': 1 } });
-  const bound = broker.broker.observability?.listeners[0];
-  assert.ok(bound, 'the metrics listener is bound');
-  url = bound.url;
+  ({ broker, url } = await startMetricsBroker({ 'offsets.topic.num.partitions': 1 }));
 });
 
 after(async () => {
@@ -131,8 +128,8 @@ test('after a known workload, /metrics counters equal what was sent and every AP
 test('two brokers in one process export apart: a registry per broker', { timeout: 60_000 }, async () => {
   const other = await startBroker({ port: 0, config: { 'node.id': 2, 'metrics.listeners': 'http://127.0.0.1:0' } });
   try {
-    const otherUrl = other.broker.observability?.listeners[0]?.url;
-    assert.ok(otherUrl !== undefined && otherUrl !== url);
+    const otherUrl = metricsUrl(other);
+    assert.notEqual(otherUrl, url);
     const before = (await scrape(url)).value('kafka_server_brokertopicmetrics_messagesin_total') ?? 0;
     const c = await WireClient.connect(other.port);
     try {
@@ -155,7 +152,7 @@ test('two brokers in one process export apart: a registry per broker', { timeout
 
 test('health: /health/live and /health/ready answer 200 on a running broker; unknown paths 404; nothing after stop', { timeout: 60_000 }, async () => {
   const b = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0' } });
-  const u = b.broker.observability?.listeners[0]?.url ?? '';
+  const u = metricsUrl(b);
   try {
     const live = await fetch(`${u}/health/live`);
     assert.equal(live.status, 200);
@@ -199,7 +196,7 @@ test('health: /health/ready is 503 while the broker starts (live is 200), 200 on
 test('metrics.partition.series.max: above it, no per-partition log series (the broker-wide gauges stay)', { timeout: 60_000 }, async () => {
   const b = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0', 'metrics.partition.series.max': 2 } });
   try {
-    const u = b.broker.observability?.listeners[0]?.url ?? '';
+    const u = metricsUrl(b);
     const c = await WireClient.connect(b.port);
     try {
       assert.equal(await c.createTopic('two', 2), 0);

@@ -8,8 +8,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import { startBroker, type RunningBroker } from '../../src/index.js';
-import { scrape, type Scrape } from '../helpers/metrics.js';
+import type { RunningBroker } from '../../src/index.js';
+import { createTopicWithRecords } from '../helpers/kafkajs-setup.js';
+import { scrape, startMetricsBroker, type Scrape } from '../helpers/metrics.js';
 import { API, WireClient, waitFor } from '../helpers/wire.js';
 
 const TOPIC = 'time-split';
@@ -21,10 +22,7 @@ let broker: RunningBroker;
 let url: string;
 
 before(async () => {
-  broker = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0', 'offsets.topic.num.partitions': 1 } });
-  const bound = broker.broker.observability?.listeners[0];
-  assert.ok(bound, 'the metrics listener is bound');
-  url = bound.url;
+  ({ broker, url } = await startMetricsBroker({ 'offsets.topic.num.partitions': 1 }));
 });
 
 after(async () => {
@@ -43,14 +41,7 @@ function observed(m: Scrape, metric: string, api: string, ms: number): { count: 
 
 test('every answered request is split into queue/local/remote/response-queue/send time; a long poll waits in remote time, a request behind it in the response queue', { timeout: 120_000 }, async () => {
   const kafka = new Kafka({ clientId: 'split-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }] });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let i = 0; i < SENDS; i++) await producer.send({ topic: TOPIC, acks: -1, messages: [{ value: `v${i}` }] });
-  await producer.disconnect();
+  await createTopicWithRecords(kafka, TOPIC, 1, Array.from({ length: SENDS }, (_, i) => ({ value: `v${i}` })));
 
   const c = await WireClient.connect(broker.port);
   try {

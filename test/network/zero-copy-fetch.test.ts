@@ -5,7 +5,7 @@
  * full buffer and resumes on writable events) gets its answer whole, and the answers pipelined
  * behind it after it, in order; over TLS the same answers are read and encrypted as before (never
  * sendfile); with fetch.zero.copy.enable=false nothing goes by sendfile.
- * The zero-copy counters (zeroCopyStats) prove which path served the bytes.
+ * The broker's zero-copy counters (Broker.zeroCopyStats) prove which path served the bytes.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { ProtocolClient } from '../../src/client/protocol-client.js';
-import { zeroCopyAvailable, zeroCopyStats } from '../../src/network/zero-copy-send.js';
+import { zeroCopyAvailable } from '../../src/network/zero-copy-send.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/records/record.js';
 import type { FetchResponse } from '../../src/protocol/generated/messages/fetch.js';
 import { kcat } from '../helpers/compat.js';
@@ -70,15 +70,15 @@ test('kcat and kafkajs read back, byte for byte, records served from the segment
   const values = await produce(topic, 30, 100, 2000, { 'segment.bytes': 600_000 });
   const total = values.reduce((a, v) => a + v.length, 0);
 
-  const before1 = zeroCopyStats.fileBytes;
+  const before1 = broker.broker.zeroCopyStats.fileBytes;
   const r = await kcat(['-C', '-b', broker.bootstrap, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o %k %s\\n'], { timeoutMs: 60_000 });
   const lines = r.stdout.toString('utf8').split('\n').filter((l) => l !== '');
   assert.equal(lines.length, values.length);
   lines.forEach((l, i) => assert.equal(l, `${i} k${i} ${values[i] as string}`, `kcat record ${i}`));
-  const kcatFileBytes = zeroCopyStats.fileBytes - before1;
+  const kcatFileBytes = broker.broker.zeroCopyStats.fileBytes - before1;
   assert.ok(kcatFileBytes >= total / 2, `kcat: ${kcatFileBytes} of about ${total} bytes sent from the files`);
 
-  const before2 = zeroCopyStats.fileBytes;
+  const before2 = broker.broker.zeroCopyStats.fileBytes;
   const kafka = new Kafka({ clientId: 'zero-copy', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: 'zc-kafkajs', maxBytesPerPartition: 1 << 20 });
   const seen: { offset: string; key: string; value: string }[] = [];
@@ -100,7 +100,7 @@ test('kcat and kafkajs read back, byte for byte, records served from the segment
     assert.equal(m.key, `k${i}`);
     assert.ok(m.value === values[i], `kafkajs record ${i}`);
   });
-  const kafkajsFileBytes = zeroCopyStats.fileBytes - before2;
+  const kafkajsFileBytes = broker.broker.zeroCopyStats.fileBytes - before2;
   assert.ok(kafkajsFileBytes >= total / 2, `kafkajs: ${kafkajsFileBytes} of about ${total} bytes sent from the files`);
   console.log(`# kcat: ${kcatFileBytes} B, kafkajs: ${kafkajsFileBytes} B of ${total} B of values sent with sendfile`);
 });
@@ -111,7 +111,7 @@ test('a reader slower than the socket buffers: the send stops when they are full
   const values = await produce(topic, 24, 60, 16 * 1024);
   const client = await ProtocolClient.connect({ port: broker.port, requestTimeoutMs: 0 });
   try {
-    const stats0 = { ...zeroCopyStats };
+    const stats0 = { ...broker.broker.zeroCopyStats };
     client.pause();
     const fetch = client.request<FetchResponse>(1, 12, {
       replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 64 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
@@ -123,8 +123,8 @@ test('a reader slower than the socket buffers: the send stops when they are full
     const done = Promise.all([fetch.then(() => order.push('fetch')), client.request(18, 3, { clientSoftwareName: 'zc', clientSoftwareVersion: '1' }).then(() => order.push('apiVersions'))]);
     done.catch(() => undefined); // awaited below
     // The broker's send stopped on a full socket buffer (the client reads nothing).
-    await waitFor(() => zeroCopyStats.waits > stats0.waits, 30_000, 'the zero-copy send waited for a writable socket');
-    const stalledAt = zeroCopyStats.fileBytes - stats0.fileBytes;
+    await waitFor(() => broker.broker.zeroCopyStats.waits > stats0.waits, 30_000, 'the zero-copy send waited for a writable socket');
+    const stalledAt = broker.broker.zeroCopyStats.fileBytes - stats0.fileBytes;
     client.resume();
     await done;
     assert.deepEqual(order, ['fetch', 'apiVersions']);
@@ -136,9 +136,9 @@ test('a reader slower than the socket buffers: the send stops when they are full
     const got = batches.flatMap((b) => b.records.map((r) => r.value?.toString() ?? ''));
     assert.equal(got.length, values.length);
     got.forEach((v, i) => assert.ok(v === values[i], `record ${i}`));
-    const fileBytes = zeroCopyStats.fileBytes - stats0.fileBytes;
-    const copied = zeroCopyStats.copiedBytes - stats0.copiedBytes;
-    const waits = zeroCopyStats.waits - stats0.waits;
+    const fileBytes = broker.broker.zeroCopyStats.fileBytes - stats0.fileBytes;
+    const copied = broker.broker.zeroCopyStats.copiedBytes - stats0.copiedBytes;
+    const waits = broker.broker.zeroCopyStats.waits - stats0.waits;
     const size = (p.records as Buffer).length;
     assert.equal(fileBytes + copied, size, 'every record byte went either by sendfile or as a copied piece');
     assert.ok(fileBytes > size / 2, `${fileBytes} of ${size} bytes by sendfile`);
@@ -157,12 +157,12 @@ test('fetch.zero.copy.enable=false: the same answers, nothing sent with sendfile
       const value = Buffer.alloc(10_000, 7);
       const res = await c.produce('zc-off', 0, encodeRecordBatch({ records: Array.from({ length: 50 }, () => ({ value })) }));
       assert.equal(res.errorCode, 0);
-      const before1 = zeroCopyStats.answers;
+      const before1 = off.broker.zeroCopyStats.answers;
       const p = await c.fetchOnce('zc-off', 0, 0n);
       assert.equal(p.errorCode, 0);
       const batches = decodeRecordBatches(p.records ?? Buffer.alloc(0), { verifyCrc: true });
       assert.equal(batches[0]?.records.length, 50);
-      assert.equal(zeroCopyStats.answers, before1);
+      assert.equal(off.broker.zeroCopyStats.answers, before1);
     });
   } finally {
     await off.stop();
@@ -188,12 +188,12 @@ test('TLS: kcat over SSL reads the same records, filled from the files, never se
           assert.equal((await c.produce(topic, 0, encodeRecordBatch({ records }))).errorCode, 0);
         }
       });
-      const answers0 = zeroCopyStats.answers;
+      const answers0 = b.broker.broker.zeroCopyStats.answers;
       const r = await kcat(['-C', '-b', `127.0.0.1:${b.port('SSL')}`, '-X', 'security.protocol=SSL', '-X', `ssl.ca.location=${certs.caFile}`, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o %s\\n'], { timeoutMs: 60_000 });
       const lines = r.stdout.toString('utf8').split('\n').filter((l) => l !== '');
       assert.equal(lines.length, values.length);
       lines.forEach((l, i) => assert.equal(l, `${i} ${values[i] as string}`, `kcat record ${i}`));
-      assert.equal(zeroCopyStats.answers, answers0, 'no answer went by sendfile on the TLS listener');
+      assert.equal(b.broker.broker.zeroCopyStats.answers, answers0, 'no answer went by sendfile on the TLS listener');
     } finally {
       await b.stop();
     }

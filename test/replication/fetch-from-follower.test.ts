@@ -17,9 +17,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { PY_PRELUDE, runLines } from '../helpers/failover-clients.js';
-import { WireClient, API, waitFor } from '../helpers/wire.js';
-import { encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { consumedBy, numberedValues as values, startAssignedConsumer } from '../helpers/failover-clients.js';
+import { WireClient, API, waitFor, withClient } from '../helpers/wire.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { guardTimers, type TimerGuard } from '../helpers/timer-guard.js';
 
@@ -47,8 +46,6 @@ async function cluster(): Promise<TestCluster> {
   return started;
 }
 
-const batch = (value: string): Buffer => encodeRecordBatch({ baseTimestamp: 1_000n, records: [{ value, timestamp: 1_000n }] });
-
 /** Creates `topic` on replicas [1, 2, 3] (broker 1 leads) and waits for the full ISR on every broker. */
 async function createTopic(c: TestCluster, topic: string): Promise<void> {
   const admin = await WireClient.connect(c.broker(1).port);
@@ -69,26 +66,13 @@ async function createTopic(c: TestCluster, topic: string): Promise<void> {
 }
 
 /** Produces `n` records to the leader (broker 1) with acks=all. */
-async function produce(c: TestCluster, topic: string, prefix: string, n: number): Promise<void> {
-  const client = await WireClient.connect(c.broker(1).port);
-  try {
-    for (let i = 0; i < n; i++) {
-      const r = await client.produce(topic, 0, batch(`${prefix}-${i}`), -1);
-      assert.equal(r.errorCode, 0, `produce ${prefix}-${i}: ${r.errorCode} ${r.errorMessage}`);
-    }
-  } finally {
-    client.close();
-  }
+function produce(c: TestCluster, topic: string, prefix: string, n: number): Promise<void> {
+  return withClient(c.broker(1).port, (w) => w.produceNumbered(topic, prefix, n));
 }
 
 /** The partition of a Fetch (by name, v11 or v10) from offset 0 with `rackId`. */
-async function fetch(port: number, version: number, topic: string, rackId: string, offset = 0n): Promise<{ errorCode: number; highWatermark: bigint; preferredReadReplica: number; records: Buffer | null }> {
-  const client = await WireClient.connect(port);
-  try {
-    return await client.fetchOnce(topic, 0, offset, 1 << 20, 0, { version, rackId });
-  } finally {
-    client.close();
-  }
+function fetch(port: number, version: number, topic: string, rackId: string, offset = 0n): Promise<{ errorCode: number; highWatermark: bigint; preferredReadReplica: number; records: Buffer | null }> {
+  return withClient(port, (w) => w.fetchOnce(topic, 0, offset, 1 << 20, 0, { version, rackId }));
 }
 
 test('the leader names the follower in the client rack; a follower serves Fetch v11 up to its high watermark', { timeout: 120_000 }, async () => {
@@ -133,35 +117,12 @@ test('a follower answers a consumer past its log end NOT_LEADER_OR_FOLLOWER (the
   assert.equal(await at(c.broker(3).port, 0n), 0, 'the follower still serves what it has');
 });
 
-/** A confluent-kafka consumer (assign, from offset 0) with client.rack; a line {c:[o,v]} per record. */
-const CONSUMER_PY = String.raw`
-import json, sys, threading
-from confluent_kafka import Consumer, TopicPartition
-${PY_PRELUDE}c = Consumer({'bootstrap.servers': job['bootstrap'], 'group.id': 'ffr-assign', 'client.rack': job['rack'],
-              'enable.auto.commit': False, 'auto.offset.reset': 'earliest', 'fetch.wait.max.ms': 100,
-              'topic.metadata.refresh.interval.ms': 1000, 'reconnect.backoff.ms': 50, 'reconnect.backoff.max.ms': 500,
-              'error_cb': lambda e: emit({'error': str(e)})})
-c.assign([TopicPartition(job['topic'], 0, 0)])
-while not stop.is_set():
-    m = c.poll(0.1)
-    if m is not None:
-        if m.error():
-            emit({'perr': str(m.error())})
-        else:
-            emit({'c': [m.offset(), m.value().decode()]})
-c.close()
-`;
-
-/** The records a consumer process printed, in order. */
-const consumedBy = (p: { lines: { msg: Record<string, unknown> }[] }): { o: number; v: string }[] => p.lines.flatMap((l) => (Array.isArray(l.msg.c) ? [{ o: l.msg.c[0] as number, v: l.msg.c[1] as string }] : []));
-const values = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-
 test('a confluent-kafka consumer with client.rack reads from the follower in its rack; with that follower stopped the leader serves the rack', { timeout: 180_000 }, async (t) => {
   const c = await cluster();
   await createTopic(c, 'ffr');
   await produce(c, 'ffr', 'a', 20);
   const f3Before = c.broker(3).broker.followerReads.followerReads;
-  const consumer = runLines(CONSUMER_PY, { bootstrap: c.bootstrap(), topic: 'ffr', rack: 'rack-2' }, 'confluent-kafka rack consumer');
+  const consumer = startAssignedConsumer({ bootstrap: c.bootstrap(), topic: 'ffr', config: { 'group.id': 'ffr-assign', 'client.rack': 'rack-2', 'topic.metadata.refresh.interval.ms': 1000 } }, 'confluent-kafka rack consumer');
   t.after(() => consumer.kill());
   await waitFor(() => consumedBy(consumer).length >= 20 || undefined, 60_000, `20 records consumed (${consumer.stderr()})`, 50);
   const f2 = c.broker(2).broker.followerReads;
@@ -180,7 +141,7 @@ test('a confluent-kafka consumer with client.rack reads from the follower in its
   await c.stopBroker(2);
   await produce(c, 'ffr', 'b', 20);
   const redirectsBefore = c.broker(1).broker.followerReads.redirects;
-  const second = runLines(CONSUMER_PY, { bootstrap: c.bootstrap(), topic: 'ffr', rack: 'rack-2' }, 'confluent-kafka rack consumer 2');
+  const second = startAssignedConsumer({ bootstrap: c.bootstrap(), topic: 'ffr', config: { 'group.id': 'ffr-assign', 'client.rack': 'rack-2', 'topic.metadata.refresh.interval.ms': 1000 } }, 'confluent-kafka rack consumer 2');
   t.after(() => second.kill());
   await waitFor(() => consumedBy(second).length >= 40 || undefined, 60_000, `40 records consumed with broker 2 stopped (${second.stderr()})`, 50);
   assert.deepEqual(consumedBy(second).map((r) => r.v), [...values('a', 20), ...values('b', 20)]);

@@ -16,9 +16,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import { PY_PRELUDE, runLines } from '../helpers/failover-clients.js';
-import { WireClient, API, waitFor } from '../helpers/wire.js';
-import { encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { consumedBy, numberedValues as values, startAssignedConsumer } from '../helpers/failover-clients.js';
+import { WireClient, API, waitFor, withClient } from '../helpers/wire.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 
 const fx = useEtcd({ before, after });
@@ -32,8 +31,6 @@ async function cluster(): Promise<TestCluster> {
   });
   return started;
 }
-
-const batch = (value: string): Buffer => encodeRecordBatch({ baseTimestamp: 1_000n, records: [{ value, timestamp: 1_000n }] });
 
 /** Creates `topic` with one partition on `replicas` (the first leads) and waits for the full ISR on every broker. */
 async function createTopic(c: TestCluster, topic: string, replicas: number[]): Promise<void> {
@@ -59,26 +56,13 @@ async function ledBy(c: TestCluster, topic: string, leader: number): Promise<voi
 }
 
 /** Produces `n` records to `leader` with acks=all. */
-async function produce(c: TestCluster, leader: number, topic: string, prefix: string, n: number): Promise<void> {
-  const client = await WireClient.connect(c.broker(leader).port);
-  try {
-    for (let i = 0; i < n; i++) {
-      const r = await client.produce(topic, 0, batch(`${prefix}-${i}`), -1);
-      assert.equal(r.errorCode, 0, `produce ${prefix}-${i}: ${r.errorCode} ${r.errorMessage}`);
-    }
-  } finally {
-    client.close();
-  }
+function produce(c: TestCluster, leader: number, topic: string, prefix: string, n: number): Promise<void> {
+  return withClient(c.broker(leader).port, (w) => w.produceNumbered(topic, prefix, n));
 }
 
 /** A consumer's Fetch v11 of partition 0 at `offset`, without a leader epoch and without a rack (librdkafka 2.0). */
-async function consumerFetch(port: number, topic: string, offset: bigint): Promise<{ errorCode: number; records: Buffer | null }> {
-  const client = await WireClient.connect(port);
-  try {
-    return await client.fetchOnce(topic, 0, offset, 1 << 20, 0, { version: 11 });
-  } finally {
-    client.close();
-  }
+function consumerFetch(port: number, topic: string, offset: bigint): Promise<{ errorCode: number; records: Buffer | null }> {
+  return withClient(port, (w) => w.fetchOnce(topic, 0, offset, 1 << 20, 0, { version: 11 }));
 }
 
 test('without a replica selector a follower answers a consumer NOT_LEADER_OR_FOLLOWER, never OFFSET_OUT_OF_RANGE; the leader serves it', { timeout: 120_000 }, async () => {
@@ -104,28 +88,6 @@ test('without a replica selector a follower answers a consumer NOT_LEADER_OR_FOL
   assert.equal((await consumerFetch(c.broker(1).port, 'frw', 50n)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
 });
 
-/** A confluent-kafka consumer (assign, from offset 0); a line {c:[o,v]} per record. */
-const CONSUMER_PY = String.raw`
-import json, sys, threading
-from confluent_kafka import Consumer, TopicPartition
-${PY_PRELUDE}c = Consumer({'bootstrap.servers': job['bootstrap'], 'group.id': 'frc-assign',
-              'enable.auto.commit': False, 'auto.offset.reset': 'earliest', 'fetch.wait.max.ms': 100,
-              'reconnect.backoff.ms': 50, 'reconnect.backoff.max.ms': 500,
-              'error_cb': lambda e: emit({'error': str(e)})})
-c.assign([TopicPartition(job['topic'], 0, 0)])
-while not stop.is_set():
-    m = c.poll(0.1)
-    if m is not None:
-        if m.error():
-            emit({'perr': str(m.error())})
-        else:
-            emit({'c': [m.offset(), m.value().decode()]})
-c.close()
-`;
-
-const consumedBy = (p: { lines: { msg: Record<string, unknown> }[] }): { o: number; v: string }[] => p.lines.flatMap((l) => (Array.isArray(l.msg.c) ? [{ o: l.msg.c[0] as number, v: l.msg.c[1] as string }] : []));
-const values = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
-
 test('a confluent-kafka consumer follows a leadership move instead of reading on from the old leader, now a follower', { timeout: 180_000 }, async (t) => {
   const c = await cluster();
   // Preferred leader 2; with broker 2 stopped and back (a follower again), broker 1 leads.
@@ -136,7 +98,7 @@ test('a confluent-kafka consumer follows a leadership move instead of reading on
   await ledBy(c, 'frc', 1);
   await produce(c, 1, 'frc', 'a', 20);
 
-  const consumer = runLines(CONSUMER_PY, { bootstrap: c.bootstrap(), topic: 'frc' }, 'confluent-kafka consumer');
+  const consumer = startAssignedConsumer({ bootstrap: c.bootstrap(), topic: 'frc', config: { 'group.id': 'frc-assign' } });
   t.after(() => consumer.kill());
   await waitFor(() => consumedBy(consumer).length >= 20 || undefined, 60_000, `20 records consumed from broker 1 (${consumer.stderr()})`, 50);
   const oldLeaderReads = c.broker(1).broker.followerReads;

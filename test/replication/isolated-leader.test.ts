@@ -15,10 +15,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
-import { startProcessCluster, until } from '../helpers/cluster-process.js';
+import { createReplicatedTopics, fullIsrLeader, startProcessCluster, until } from '../helpers/cluster-process.js';
 import { FaultNet } from '../helpers/fault-net.js';
 import { auditPartition, type Ack } from '../helpers/acked-records.js';
-import { API, WireClient } from '../helpers/wire.js';
+import { WireClient } from '../helpers/wire.js';
 import { producerLoop, type Outcome } from '../helpers/wire-producer.js';
 
 const fx = useEtcd({ before, after });
@@ -32,21 +32,8 @@ test('a leader cut off from etcd and the other brokers stops acknowledging acks=
     await cluster.stop();
     await net.close();
   });
-  const admin = await WireClient.connect(cluster.broker(1).port);
-  try {
-    const created = await admin.request(API.CreateTopics, 7, {
-      topics: [{ name: TOPIC, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: '2' }] }],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
-  } finally {
-    admin.close();
-  }
-  const first = await until('a leader with a full ISR', async () => {
-    const s = (await cluster.metadata([TOPIC])).partitions.get(`${TOPIC}-0`);
-    return s !== undefined && s.leader >= 0 && s.isr.length === 3 ? s : undefined;
-  });
+  await createReplicatedTopics(cluster.broker(1).port, [{ name: TOPIC }]);
+  const first = await fullIsrLeader(cluster, TOPIC);
   const old = first.leader;
   const others = [1, 2, 3].filter((n) => n !== old);
   const outcomes: Outcome[] = [];
@@ -113,18 +100,9 @@ test('a leader replaced before it appended anything follows its successor and re
     await net.close();
   });
   const topic = 'empty-epoch';
-  const admin = await WireClient.connect(cluster.broker(1).port);
-  try {
-    const created = await admin.request(API.CreateTopics, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
-    assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
-  } finally {
-    admin.close();
-  }
+  await createReplicatedTopics(cluster.broker(1).port, [{ name: topic, configs: { 'min.insync.replicas': '1' } }]);
   const state = async (via?: number) => (await cluster.metadata([topic], via)).partitions.get(`${topic}-0`);
-  const first = await until('a full ISR', async () => {
-    const s = await state();
-    return s !== undefined && s.leader >= 0 && s.isr.length === 3 ? s : undefined;
-  });
+  const first = await fullIsrLeader(cluster, topic);
   // Some records at the first leader's epoch, replicated everywhere.
   const outcomes: Outcome[] = [];
   const loop = producerLoop((n) => cluster.broker(n).port, topic, () => first.leader, 'r', outcomes);

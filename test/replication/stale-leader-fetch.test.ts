@@ -11,35 +11,21 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
-import { startProcessCluster, until } from '../helpers/cluster-process.js';
+import { createReplicatedTopics, fullIsrLeader, startProcessCluster, until } from '../helpers/cluster-process.js';
 import { FaultNet } from '../helpers/fault-net.js';
-import { API, WireClient } from '../helpers/wire.js';
-import { encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { withClient } from '../helpers/wire.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 
 const fx = useEtcd({ before, after });
 const TOPIC = 'stale';
 
 /** A consumer's Fetch v11 of partition 0 at `offset`, without a leader epoch and without a rack (librdkafka 2.0). */
-async function consumerFetch(port: number, offset: bigint): Promise<{ errorCode: number; records: Buffer | null }> {
-  const client = await WireClient.connect(port);
-  try {
-    return await client.fetchOnce(TOPIC, 0, offset, 1 << 20, 0, { version: 11 });
-  } finally {
-    client.close();
-  }
+function consumerFetch(port: number, offset: bigint): Promise<{ errorCode: number; records: Buffer | null }> {
+  return withClient(port, (c) => c.fetchOnce(TOPIC, 0, offset, 1 << 20, 0, { version: 11 }));
 }
 
-async function produce(port: number, prefix: string, n: number): Promise<void> {
-  const client = await WireClient.connect(port);
-  try {
-    for (let i = 0; i < n; i++) {
-      const r = await client.produce(TOPIC, 0, encodeRecordBatch({ baseTimestamp: 1_000n, records: [{ value: `${prefix}-${i}`, timestamp: 1_000n }] }), -1);
-      assert.equal(r.errorCode, 0, `produce ${prefix}-${i}: ${r.errorCode} ${r.errorMessage}`);
-    }
-  } finally {
-    client.close();
-  }
+function produce(port: number, prefix: string, n: number): Promise<void> {
+  return withClient(port, (c) => c.produceNumbered(TOPIC, prefix, n));
 }
 
 test('a leader replaced while cut off from etcd answers a consumer past its log end NOT_LEADER_OR_FOLLOWER, not OFFSET_OUT_OF_RANGE', { timeout: 5 * 60_000 }, async (t) => {
@@ -50,22 +36,9 @@ test('a leader replaced while cut off from etcd answers a consumer past its log 
     await cluster.stop();
     await net.close();
   });
-  const admin = await WireClient.connect(cluster.broker(1).port);
-  try {
-    const created = await admin.request(API.CreateTopics, 7, {
-      topics: [{ name: TOPIC, numPartitions: 1, replicationFactor: 3, assignments: [], configs: [{ name: 'min.insync.replicas', value: '2' }] }],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    assert.equal(created.topics[0].errorCode, 0, created.topics[0].errorMessage);
-  } finally {
-    admin.close();
-  }
+  await createReplicatedTopics(cluster.broker(1).port, [{ name: TOPIC }]);
   const state = async (via?: number) => (await cluster.metadata([TOPIC], via)).partitions.get(`${TOPIC}-0`);
-  const first = await until('a leader with a full ISR', async () => {
-    const s = await state();
-    return s !== undefined && s.leader >= 0 && s.isr.length === 3 ? s : undefined;
-  });
+  const first = await fullIsrLeader(cluster, TOPIC);
   const old = first.leader;
   const others = [1, 2, 3].filter((n) => n !== old);
   await produce(cluster.broker(old).port, 'a', 5);

@@ -2,14 +2,17 @@
  * File-system work per partition when a broker restarts (start-up time with many partitions, issue
  * 22 target 3): each partition directory is listed once (the listing serves the cleaner's swap
  * recovery, the segments and the producer state snapshots), its partition.metadata is read once,
- * and no mkdir is made for a directory that was just listed. The restarted broker still serves
+ * and no mkdir is made for a directory that was just listed; after an unclean shutdown too (the
+ * recovered logs keep their listing for the producer state). The restarted broker still serves
  * every partition with its records.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { CLEAN_SHUTDOWN_FILE } from '../../src/storage/file-names.js';
 import { startBroker } from '../../src/index.js';
 import { removeDir, tempDir } from '../helpers/broker-process.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
@@ -50,7 +53,11 @@ async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; listings:
   }
 }
 
-test(`a restart lists each of ${PARTITIONS} partition directories once and reads its partition.metadata once`, { timeout: 120_000 }, async () => {
+/**
+ * Writes to the partitions, stops the broker and restarts it on the same data dir while counting;
+ * `unclean`: the clean-shutdown marker is removed first, so every log is recovered (as after kill -9).
+ */
+async function restartCounted(unclean: boolean): Promise<void> {
   const dataDir = tempDir('samsa-listings-');
   try {
     const first = await startBroker({ port: 0, dataDir, logger: { level: 'warn' } });
@@ -62,6 +69,7 @@ test(`a restart lists each of ${PARTITIONS} partition directories once and reads
     } finally {
       await first.stop();
     }
+    if (unclean) rmSync(join(dataDir, CLEAN_SHUTDOWN_FILE));
 
     const { result: second, listings, metadataReads, mkdirs } = await counting(() => startBroker({ port: 0, dataDir, logger: { level: 'warn' } }));
     try {
@@ -84,4 +92,8 @@ test(`a restart lists each of ${PARTITIONS} partition directories once and reads
   } finally {
     removeDir(dataDir);
   }
-});
+}
+
+test(`a restart lists each of ${PARTITIONS} partition directories once and reads its partition.metadata once`, { timeout: 120_000 }, () => restartCounted(false));
+
+test(`a restart after an unclean shutdown (every log recovered) still lists each partition directory once`, { timeout: 120_000 }, () => restartCounted(true));
