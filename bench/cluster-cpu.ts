@@ -3,7 +3,7 @@
  * throughput ratio is too noisy on a shared 2-core machine to judge a change by).
  *
  *   node dist/bench/cluster-cpu.js [--records N] [--single] [--procs] [--cold] [--override k=v]... [--profile FILE]
- *     [--prof-dir DIR] [--heap-profile FILE] [--latency RATE [--fresh-topic] [--consumer] [--after-load]] [--show] [--dump]
+ *     [--prof-dir DIR] [--node-arg X]... [--heap-profile FILE] [--latency RATE [--fresh-topic] [--consumer] [--after-load]] [--show] [--dump]
  *
  * One process holds three in-process brokers on a real etcd (default settings, node.id 1..3), a
  * 6-partition topic with replication factor 3 and min.insync.replicas=2; `rdkafka_performance`
@@ -15,7 +15,7 @@
  * allocations sampled in it (garbage included). `--single`: the same against one broker
  * without etcd (RF 1). `--procs`: the brokers are `samsa start` child processes, as in the bench
  * (CPU from /proc/<pid>/stat; the counters scraped from each one's metrics listener);
- * `--prof-dir` runs them under --cpu-prof.
+ * `--prof-dir` runs them under --cpu-prof, `--node-arg X` passes X to each of them (e.g. --trace-gc).
  * `--cold`: no warm-up, the workload runs on the topic just created (as the bench's runs do).
  * `--latency RATE`: instead, produce→ack latency of RATE records/s for 3 s (linger.ms=0), with
  * `--consumer` produce→consume too, `--fresh-topic` on a topic created just before.
@@ -106,6 +106,11 @@ async function spawnBroker(dataDir: string, overrides: Record<string, string>): 
   // --prof-dir DIR: each broker process under --cpu-prof (windowed with the printed hrtime span).
   const profDir = arg('--prof-dir');
   const nodeArgs = profDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  // --node-arg X (repeatable): more Node options for each broker process (e.g. --trace-gc).
+  process.argv.forEach((a, i) => {
+    const v = a === '--node-arg' ? process.argv[i + 1] : undefined;
+    if (v !== undefined) nodeArgs.push(v);
+  });
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000_000)));
