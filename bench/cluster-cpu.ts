@@ -135,6 +135,21 @@ async function spawnBroker(dataDir: string, overrides: Record<string, string>): 
   };
 }
 
+/** Minor page faults of a process so far (each first touch of a page: costly on a VM that gives freed pages back to its host). */
+function minorFaultsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
+/** Resident and data-segment sizes of a process now (MB), from /proc/<pid>/status. */
+function memoryOf(pid: number | undefined): { rss: number; data: number } {
+  if (pid === undefined) return { rss: 0, data: 0 };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, data: kb('VmData') / 1024 };
+}
+
 /** CPU seconds (utime + stime) of a process so far; `part` picks one of the two. */
 function cpuOf(pid: number | undefined, part: 'user' | 'system' | 'both' = 'both'): number {
   if (pid === undefined) return 0;
@@ -249,6 +264,8 @@ async function main(): Promise<void> {
     const cpuStart = cpuNow();
     const userStart = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) : 0;
     const perBroker0 = procs ? brokers.map((b) => [cpuOf((b as Member).pid, 'user'), cpuOf((b as Member).pid, 'system')] as const) : [];
+    const faults0 = procs ? brokers.map((b) => minorFaultsOf((b as Member).pid)) : [];
+    const memory0 = procs ? brokers.map((b) => memoryOf((b as Member).pid)) : [];
     const cpu0 = process.cpuUsage();
     const zc0 = { ...zeroCopyStats };
     const t0 = performance.now();
@@ -259,6 +276,8 @@ async function main(): Promise<void> {
     const procCpu = cpuNow() - cpuStart;
     const procUser = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) - userStart : 0;
     const perBroker1 = procs ? brokers.map((b) => [cpuOf((b as Member).pid, 'user'), cpuOf((b as Member).pid, 'system')] as const) : [];
+    const faults1 = procs ? brokers.map((b) => minorFaultsOf((b as Member).pid)) : [];
+    const memory1 = procs ? brokers.map((b) => memoryOf((b as Member).pid)) : [];
     console.log(`  workload window (µs, monotonic): ${hr0} ${process.hrtime.bigint() / 1000n}`);
     const etcd1 = await etcdWrites(etcd?.endpoints);
     if (etcd !== undefined) console.log(`  etcd during the workload: ${Object.keys(etcd1).map((k) => `${k.replace(/^etcd_/, '')} +${(etcd1[k] as number) - (etcd0[k] as number)}`).join(', ')}`);
@@ -287,6 +306,8 @@ async function main(): Promise<void> {
         return `broker ${i + 1}: user ${((u1 - u0) / gb).toFixed(2)} + system ${((s1 - s0) / gb).toFixed(2)}`;
       });
       console.log(`  per GB: ${per.join('; ')}`);
+      console.log(`  minor page faults per GB: ${faults1.map((f, i) => `broker ${i + 1}: ${Math.round((f - (faults0[i] as number)) / gb)}`).join('; ')}`);
+      console.log(`  memory before → after (MB): ${memory1.map((m, i) => `broker ${i + 1}: RSS ${(memory0[i] as { rss: number }).rss.toFixed(0)} → ${m.rss.toFixed(0)}, data ${(memory0[i] as { data: number }).data.toFixed(0)} → ${m.data.toFixed(0)}`).join('; ')}`);
     }
     console.log(`  ${perGbLine(stats, gb)}`);
     // In-process brokers: how the Fetch answers' record bytes went (docs/zero-copy.md).
