@@ -3,7 +3,7 @@
  * throughput ratio is too noisy on a shared 2-core machine to judge a change by).
  *
  *   node dist/bench/cluster-cpu.js [--records N] [--single] [--procs] [--cold] [--override k=v]... [--profile FILE]
- *     [--prof-dir DIR] [--heap-profile FILE] [--latency RATE [--fresh-topic] [--consumer] [--after-load]] [--show] [--dump]
+ *     [--prof-dir DIR] [--node-arg X]... [--heap-profile FILE] [--latency RATE [--fresh-topic] [--consumer] [--after-load]] [--show] [--dump]
  *
  * One process holds three in-process brokers on a real etcd (default settings, node.id 1..3), a
  * 6-partition topic with replication factor 3 and min.insync.replicas=2; `rdkafka_performance`
@@ -15,7 +15,7 @@
  * allocations sampled in it (garbage included). `--single`: the same against one broker
  * without etcd (RF 1). `--procs`: the brokers are `samsa start` child processes, as in the bench
  * (CPU from /proc/<pid>/stat; the counters scraped from each one's metrics listener);
- * `--prof-dir` runs them under --cpu-prof.
+ * `--prof-dir` runs them under --cpu-prof, `--node-arg X` passes X to each of them (e.g. --trace-gc).
  * `--cold`: no warm-up, the workload runs on the topic just created (as the bench's runs do).
  * `--latency RATE`: instead, produce→ack latency of RATE records/s for 3 s (linger.ms=0), with
  * `--consumer` produce→consume too, `--fresh-topic` on a topic created just before.
@@ -106,6 +106,11 @@ async function spawnBroker(dataDir: string, overrides: Record<string, string>): 
   // --prof-dir DIR: each broker process under --cpu-prof (windowed with the printed hrtime span).
   const profDir = arg('--prof-dir');
   const nodeArgs = profDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  // --node-arg X (repeatable): more Node options for each broker process (e.g. --trace-gc).
+  process.argv.forEach((a, i) => {
+    const v = a === '--node-arg' ? process.argv[i + 1] : undefined;
+    if (v !== undefined) nodeArgs.push(v);
+  });
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => void (out = (out + d.toString()).slice(-20_000_000)));
@@ -128,6 +133,21 @@ async function spawnBroker(dataDir: string, overrides: Record<string, string>): 
       await exited;
     },
   };
+}
+
+/** Minor page faults of a process so far (each first touch of a page: costly on a VM that gives freed pages back to its host). */
+function minorFaultsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
+/** Resident and data-segment sizes of a process now (MB), from /proc/<pid>/status. */
+function memoryOf(pid: number | undefined): { rss: number; data: number } {
+  if (pid === undefined) return { rss: 0, data: 0 };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, data: kb('VmData') / 1024 };
 }
 
 /** CPU seconds (utime + stime) of a process so far; `part` picks one of the two. */
@@ -244,6 +264,8 @@ async function main(): Promise<void> {
     const cpuStart = cpuNow();
     const userStart = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) : 0;
     const perBroker0 = procs ? brokers.map((b) => [cpuOf((b as Member).pid, 'user'), cpuOf((b as Member).pid, 'system')] as const) : [];
+    const faults0 = procs ? brokers.map((b) => minorFaultsOf((b as Member).pid)) : [];
+    const memory0 = procs ? brokers.map((b) => memoryOf((b as Member).pid)) : [];
     const cpu0 = process.cpuUsage();
     // Each in-process broker counts its own zero-copy sends: summed over the three.
     const zeroCopy = (): ZeroCopyStats => {
@@ -260,6 +282,8 @@ async function main(): Promise<void> {
     const procCpu = cpuNow() - cpuStart;
     const procUser = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) - userStart : 0;
     const perBroker1 = procs ? brokers.map((b) => [cpuOf((b as Member).pid, 'user'), cpuOf((b as Member).pid, 'system')] as const) : [];
+    const faults1 = procs ? brokers.map((b) => minorFaultsOf((b as Member).pid)) : [];
+    const memory1 = procs ? brokers.map((b) => memoryOf((b as Member).pid)) : [];
     console.log(`  workload window (µs, monotonic): ${hr0} ${process.hrtime.bigint() / 1000n}`);
     const etcd1 = await etcdWrites(etcd?.endpoints);
     if (etcd !== undefined) console.log(`  etcd during the workload: ${Object.keys(etcd1).map((k) => `${k.replace(/^etcd_/, '')} +${(etcd1[k] as number) - (etcd0[k] as number)}`).join(', ')}`);
@@ -288,6 +312,8 @@ async function main(): Promise<void> {
         return `broker ${i + 1}: user ${((u1 - u0) / gb).toFixed(2)} + system ${((s1 - s0) / gb).toFixed(2)}`;
       });
       console.log(`  per GB: ${per.join('; ')}`);
+      console.log(`  minor page faults per GB: ${faults1.map((f, i) => `broker ${i + 1}: ${Math.round((f - (faults0[i] as number)) / gb)}`).join('; ')}`);
+      console.log(`  memory before → after (MB): ${memory1.map((m, i) => `broker ${i + 1}: RSS ${(memory0[i] as { rss: number }).rss.toFixed(0)} → ${m.rss.toFixed(0)}, data ${(memory0[i] as { data: number }).data.toFixed(0)} → ${m.data.toFixed(0)}`).join('; ')}`);
     }
     console.log(`  ${perGbLine(stats, gb)}`);
     // In-process brokers: how the Fetch answers' record bytes went (docs/zero-copy.md).

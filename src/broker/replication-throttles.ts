@@ -22,15 +22,19 @@ export interface ReplicationThrottlesDeps {
 
 type Side = 'leader' | 'follower';
 
+/** The config keys, as constants: a key built per check (a template string) is hashed anew at every lookup. */
+const RATE_KEY = { leader: 'leader.replication.throttled.rate', follower: 'follower.replication.throttled.rate' } as const satisfies Record<Side, string>;
+const REPLICAS_KEY = { leader: 'leader.replication.throttled.replicas', follower: 'follower.replication.throttled.replicas' } as const satisfies Record<Side, string>;
+
 export function replicationThrottles(deps: ReplicationThrottlesDeps): { leader: LeaderThrottle; follower: FollowerThrottle } {
   const windowMs = deps.config.int('replication.quota.window.size.seconds') * 1000;
   const numWindows = deps.config.int('replication.quota.window.num');
-  const quota = (side: Side): ReplicationQuota => new ReplicationQuota({ clock: deps.clock, rate: () => deps.config.int(`${side}.replication.throttled.rate`), windowMs, numWindows });
+  const quota = (side: Side): ReplicationQuota => new ReplicationQuota({ clock: deps.clock, rate: () => deps.config.int(RATE_KEY[side]), windowMs, numWindows });
   const quotas = { leader: quota('leader'), follower: quota('follower') };
   // Parsed lists by their text (topic configs change rarely).
   const parsed = new Map<string, ReadonlySet<number> | 'all'>();
   const throttled = (side: Side, topic: string, partition: number): boolean => {
-    const value = deps.metadata.image().topic(topic)?.configs[`${side}.replication.throttled.replicas`];
+    const value = deps.metadata.image().topic(topic)?.configs[REPLICAS_KEY[side]];
     if (value === undefined || value === '') return false;
     let set = parsed.get(value);
     if (set === undefined) {
@@ -41,7 +45,7 @@ export function replicationThrottles(deps: ReplicationThrottlesDeps): { leader: 
     return set === 'all' || set.has(partition);
   };
   // Checked first, so that an unthrottled broker (the default) pays one config read per partition.
-  const limited = (side: Side): boolean => deps.config.int(`${side}.replication.throttled.rate`) < Number.MAX_SAFE_INTEGER;
+  const limited = (side: Side): boolean => deps.config.int(RATE_KEY[side]) < Number.MAX_SAFE_INTEGER;
   return {
     leader: {
       holdBack: (p, replicaId) => limited('leader') && throttled('leader', p.topic, p.index) && !(p.isr?.includes(replicaId) ?? false) && quotas.leader.exceeded(),

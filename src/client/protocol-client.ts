@@ -88,6 +88,9 @@ export interface FramedResponse<T> {
   release(): void;
 }
 
+/** Frames up to this size given as chunks are joined and written at once. */
+const SMALL_FRAME_BYTES = 16 * 1024;
+
 /** Bytes a connection's own pool keeps for reuse at most (answers are read one at a time by most callers). */
 const CLIENT_POOL_BYTES = 16 * 1024 * 1024;
 
@@ -353,6 +356,18 @@ export class ProtocolClient {
     if (this.socket.destroyed) return;
     if (Buffer.isBuffer(bytes)) {
       this.socket.write(bytes);
+      return;
+    }
+    // A small frame (a replica fetcher's Fetch, most requests) goes out as one buffer, one write:
+    // corked chunks cost a writev and the stream's buffering per request.
+    if (bytes.length === 1) {
+      this.socket.write(bytes[0] as Buffer);
+      return;
+    }
+    let size = 0;
+    for (const c of bytes) size += c.length;
+    if (size <= SMALL_FRAME_BYTES) {
+      this.socket.write(Buffer.concat(bytes as Buffer[], size));
       return;
     }
     this.socket.cork();

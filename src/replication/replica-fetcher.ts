@@ -11,7 +11,8 @@
  *   changes in a row converge in more rounds).
  * - Fetch (v12: `replica_id` = this broker, `last_fetched_epoch`) from the log end offset; the
  *   leader reads up to its own log end, not its high watermark. Batches are appended as they are
- *   (offsets, epochs and producer fields kept). A `diverging_epoch` in the answer (KIP-320) truncates
+ *   (offsets, epochs and producer fields kept) once their CRCs checked out; a corrupt batch is
+ *   logged and its partition fetched again after `backoffMs` (Kafka's partitions with errors). A `diverging_epoch` in the answer (KIP-320) truncates
  *   the same way as OffsetForLeaderEpoch.
  * An answer that names no epoch (the leader has none at or below the follower's) truncates to the
  * follower's high watermark, as Kafka does.
@@ -23,6 +24,7 @@
  * log end offset).
  */
 import { ErrorCode } from '../common/error-codes.js';
+import { KafkaError } from '../common/kafka-error.js';
 import { log as processLog, type Logger } from '../common/logger.js';
 import type { Scheduler } from '../common/scheduler.js';
 import type { ProtocolClient } from '../client/protocol-client.js';
@@ -342,7 +344,16 @@ export class ReplicaFetcher {
     if (records !== null && records.length > 0) {
       const whole = wholeBatches(records);
       if (whole.length > 0) {
-        p.appendFromLeader(whole);
+        try {
+          p.appendFromLeader(whole);
+        } catch (e) {
+          if (!(e instanceof KafkaError) || e.code !== ErrorCode.CORRUPT_MESSAGE) throw e;
+          // Kafka's fetcher: a corrupt batch is logged and the partition fetched again after the
+          // backoff (nothing of this answer appended); the other partitions go on.
+          (this.opts.logger ?? processLog).error(`${p.topic}-${p.partition}: records fetched from broker ${this.opts.sourceId} at offset ${p.logEndOffset} are corrupt, not appended: ${e.message}`);
+          this.delay(f);
+          return 0;
+        }
         appended = whole.length;
         this.opts.throttle?.received(p.topic, p.partition, whole.length);
       }

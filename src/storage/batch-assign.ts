@@ -1,6 +1,6 @@
 /**
  * Per-batch work of the produce path, done in place on the received buffer: validate the framing
- * of each v2 batch, assign offsets (leader) or check them (follower). One pass, no per-record work,
+ * of each v2 batch, assign offsets (leader) or check them and the CRCs (follower). One pass, no per-record work,
  * no allocation besides the result.
  */
 import { ErrorCode } from '../common/error-codes.js';
@@ -83,6 +83,9 @@ export function assignOffsetsAsLeader(buf: Buffer, nextOffset: number, leaderEpo
 
 /**
  * Follower: offsets are already assigned; they must start at or after `logEndOffset` and increase.
+ * Every batch's CRC32C is checked (Kafka's follower append validates each batch as the leader's
+ * does: a batch damaged on the way is CORRUPT_MESSAGE and nothing of `buf` is appended), one pass
+ * over the bytes with the native checksum, no per-record work.
  * `onEpoch` is called for each batch whose leader epoch is higher than any seen before in `buf`.
  */
 export function analyzeFollowerBatches(buf: Buffer, logEndOffset: number, onEpoch: (epoch: number, baseOffset: number) => void): AppendResult {
@@ -103,6 +106,9 @@ export function analyzeFollowerBatches(buf: Buffer, logEndOffset: number, onEpoc
         firstOffset < 0 ? base : firstOffset,
         last,
       );
+    }
+    if (crc32c(buf.subarray(p + ATTRIBUTES_OFFSET, p + size)) !== buf.readUInt32BE(p + CRC_OFFSET)) {
+      throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${p} (offset ${base}) failed its CRC check`);
     }
     if (firstOffset < 0) firstOffset = base;
     const epoch = buf.readInt32BE(p + PARTITION_LEADER_EPOCH_OFFSET);
