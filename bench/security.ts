@@ -60,7 +60,7 @@ export interface SecurityDeps {
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="bench" password="bench-secret" user_bench="bench-secret";';
 
 /** A CA and a server certificate for 127.0.0.1 / localhost (Kafka's PEM key store: key + chain in one file). */
-function makeCerts(dir: string): { ca: string; serverPem: string } {
+export function makeCerts(dir: string): { ca: string; serverPem: string } {
   mkdirSync(dir, { recursive: true });
   const ssl = (args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=samsa-bench-ca']);
