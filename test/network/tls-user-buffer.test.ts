@@ -85,3 +85,50 @@ test('TLS server socket in user-buffer mode: 3 MB through buffers of 1 B to 70 K
   assert.ok(pauses > 10, `${pauses} pauses`);
   t.diagnostic(`${calls} reads, ${pauses} pauses, ${deliveredWhilePaused} chunks delivered after a pause in the same turn`);
 });
+
+test('TLS 1.2 server socket in user-buffer mode: the client renegotiates between two 1 MB writes; every byte arrives in order', { timeout: 60_000 }, async (t) => {
+  const certs = makeTestCerts();
+  t.after(() => certs.remove());
+  const secureContext = createSecureContext({ key: readFileSync(certs.serverKeyFile), cert: readFileSync(certs.serverCertFile), maxVersion: 'TLSv1.2' });
+  const first = randomBytes(1024 * 1024);
+  const second = randomBytes(1024 * 1024);
+  const received = Buffer.alloc(first.length + second.length);
+  let pos = 0;
+  let renegotiated = false;
+  const done = new Promise<void>((resolve, reject) => {
+    const server = createServer((raw: Socket) => {
+      const s = new TLSSocket(raw, { isServer: true, secureContext });
+      s.on('error', reject);
+      s.once('secure', () => {
+        const ok = readTlsInto(s, {
+          next: () => (pos < received.length ? received.subarray(pos, pos + 10_000) : Buffer.alloc(16)),
+          received: (n) => {
+            pos += n;
+          },
+        });
+        if (!ok) reject(new Error('readTlsInto refused the socket'));
+      });
+      s.once('end', () => {
+        server.close();
+        resolve();
+      });
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      const c = connect({ port, host: '127.0.0.1', ca: readFileSync(certs.caFile), servername: 'localhost', maxVersion: 'TLSv1.2' }, () => {
+        c.write(first, () => {
+          c.renegotiate({}, (err) => {
+            if (err) return reject(err);
+            renegotiated = true;
+            c.end(second);
+          });
+        });
+      });
+      c.on('error', reject);
+    });
+  });
+  await done;
+  assert.ok(renegotiated);
+  assert.equal(pos, received.length);
+  assert.ok(received.equals(Buffer.concat([first, second])));
+});
