@@ -3,7 +3,7 @@
  * alternating: a development tool beside the `produce` bench section, whose throughput ratio a
  * shared 2-core machine moves more than any change to the produce path does.
  *
- *   node dist/bench/produce-cpu.js [--baseline DIR] [--null] [--pairs N] [--records N] [--warmup N] [--size B] [--acks 1|-1] [--ssl] [--node-args 'A B']
+ *   node dist/bench/produce-cpu.js [--baseline DIR] [--null] [--pairs N] [--records N] [--warmup N] [--size B] [--acks 1|-1] [--ssl] [--consume] [--node-args 'A B']
  *
  * Per round and build: a fresh `samsa start` process (the build's dist/src/cli/samsa.js, a temp
  * data dir, 6 partitions), a warm-up (default 100,000 records), then N records (default 500,000) of B bytes
@@ -15,7 +15,8 @@
  * `--null` the null broker (bench/null-broker.ts) runs in each round too; medians and ranges at the
  * end. With `--ssl` the broker also has an SSL listener (certificates made with openssl, as the
  * `security` bench section's) and rdkafka_performance produces through it: the TLS read path's
- * CPU per GB (issue 22 target 5). `--node-args` passes options to the broker processes (e.g.
+ * CPU per GB (issue 22 target 5). `--consume`: then every record is consumed from the beginning
+ * (rdkafka_performance -C, 6 partitions) and the broker's CPU per GB of that read is reported too. `--node-args` passes options to the broker processes (e.g.
  * `--trace-gc-nvp` is not useful here; `--cpu-prof --cpu-prof-dir=DIR` is).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -73,6 +74,8 @@ interface Result {
   user: number;
   system: number;
   recPerSec: number;
+  /** With --consume: the broker's CPU s/GB while the same records are consumed from the beginning. */
+  consume: number | null;
 }
 
 interface Tls {
@@ -116,7 +119,15 @@ async function once(kind: string, root: string, records: number, size: number, a
     const secs = (performance.now() - t0) / 1000;
     const [u1, s1] = cpuOf(pid);
     const gb = (records * size) / 1e9;
-    return { user: (u1 - u0) / gb, system: (s1 - s0) / gb, recPerSec: records / secs };
+    let consume: number | null = null;
+    if (consumeToo) {
+      const parts = Array.from({ length: 6 }, (_, i) => ['-p', String(i)]).flat();
+      const all = warmup + records;
+      await run(['-C', '-t', 'pc', ...parts, ...through, '-o', 'beginning', '-c', String(all), '-e', '-X', 'log_level=3']);
+      const [u2, s2] = cpuOf(pid);
+      consume = (u2 - u1 + (s2 - s1)) / ((all * size) / 1e9);
+    }
+    return { user: (u1 - u0) / gb, system: (s1 - s0) / gb, recPerSec: records / secs, consume };
   } finally {
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -132,6 +143,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
+const consumeToo = process.argv.includes('--consume');
 const certDir = process.argv.includes('--ssl') ? mkdtempSync(join(tmpdir(), 'samsa-produce-cpu-certs-')) : null;
 
 async function main(): Promise<void> {
@@ -154,13 +166,13 @@ async function main(): Promise<void> {
       const r = await once(kind, root, records, size, acks, warmup, tls, nodeArgs);
       results.get(kind)?.push(r);
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-      console.log(`  round ${i + 1} ${kind.padEnd(4)} CPU ${(r.user + r.system).toFixed(3)} s/GB (user ${r.user.toFixed(3)}, system ${r.system.toFixed(3)}), ${Math.round(r.recPerSec)} rec/s, load ${load}`);
+      console.log(`  round ${i + 1} ${kind.padEnd(4)} CPU ${(r.user + r.system).toFixed(3)} s/GB (user ${r.user.toFixed(3)}, system ${r.system.toFixed(3)}), ${Math.round(r.recPerSec)} rec/s${r.consume !== null ? `, consume CPU ${r.consume.toFixed(3)} s/GB` : ''}, load ${load}`);
     }
   }
   for (const [kind, rs] of results) {
     const tot = rs.map((r) => r.user + r.system);
     console.log(
-      `${kind.padEnd(4)} CPU s/GB median ${median(tot).toFixed(3)} (${Math.min(...tot).toFixed(3)}–${Math.max(...tot).toFixed(3)}), user ${median(rs.map((r) => r.user)).toFixed(3)}, system ${median(rs.map((r) => r.system)).toFixed(3)}; rec/s median ${Math.round(median(rs.map((r) => r.recPerSec)))}`,
+      `${kind.padEnd(4)} CPU s/GB median ${median(tot).toFixed(3)} (${Math.min(...tot).toFixed(3)}–${Math.max(...tot).toFixed(3)}), user ${median(rs.map((r) => r.user)).toFixed(3)}, system ${median(rs.map((r) => r.system)).toFixed(3)}; rec/s median ${Math.round(median(rs.map((r) => r.recPerSec)))}${consumeToo ? `; consume CPU s/GB median ${median(rs.map((r) => r.consume ?? 0)).toFixed(3)}` : ''}`,
     );
   }
 }
