@@ -17,7 +17,7 @@
  * `security` bench section's) and rdkafka_performance produces through it: the TLS read path's
  * CPU per GB (issue 22 target 5). `--consume`: then every record is consumed from the beginning
  * (rdkafka_performance -C, 6 partitions) and the broker's CPU per GB of that read is reported too. `--node-args` passes options to the broker processes (e.g.
- * `--trace-gc-nvp` is not useful here; `--cpu-prof --cpu-prof-dir=DIR` is).
+ * `--cpu-prof --cpu-prof-dir=DIR`; `--trace-gc`: the GCs during the produce run are counted).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -76,6 +76,8 @@ interface Result {
   recPerSec: number;
   /** With --consume: the broker's CPU s/GB while the same records are consumed from the beginning. */
   consume: number | null;
+  /** GCs during the produce run (counted from --trace-gc output; 0 without it). */
+  gc: { young: number; full: number };
 }
 
 interface Tls {
@@ -98,7 +100,14 @@ async function once(kind: string, root: string, records: number, size: number, a
   }
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
   let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
+  // With --node-args --trace-gc: V8's GC lines counted as they come (young and full collections).
+  const gcs = { young: 0, full: 0 };
+  child.stdout?.on('data', (d: Buffer) => {
+    const text = d.toString();
+    gcs.young += text.split(' Scavenge ').length - 1;
+    gcs.full += text.split(' Mark-Compact ').length - 1;
+    out = (out + text).slice(-10_000);
+  });
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-10_000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
@@ -114,10 +123,12 @@ async function once(kind: string, root: string, records: number, size: number, a
     const common = ['-P', '-t', 'pc', ...through, '-s', String(size), '-a', acks, '-X', 'log_level=3', '-X', 'linger.ms=5'];
     await run([...common, '-c', String(warmup)]);
     const [u0, s0] = cpuOf(pid);
+    const gc0 = { ...gcs };
     const t0 = performance.now();
     await run([...common, '-c', String(records)]);
     const secs = (performance.now() - t0) / 1000;
     const [u1, s1] = cpuOf(pid);
+    const gc = { young: gcs.young - gc0.young, full: gcs.full - gc0.full };
     const gb = (records * size) / 1e9;
     let consume: number | null = null;
     if (consumeToo) {
@@ -127,7 +138,7 @@ async function once(kind: string, root: string, records: number, size: number, a
       const [u2, s2] = cpuOf(pid);
       consume = (u2 - u1 + (s2 - s1)) / ((all * size) / 1e9);
     }
-    return { user: (u1 - u0) / gb, system: (s1 - s0) / gb, recPerSec: records / secs, consume };
+    return { user: (u1 - u0) / gb, system: (s1 - s0) / gb, recPerSec: records / secs, consume, gc };
   } finally {
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -166,7 +177,7 @@ async function main(): Promise<void> {
       const r = await once(kind, root, records, size, acks, warmup, tls, nodeArgs);
       results.get(kind)?.push(r);
       const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-      console.log(`  round ${i + 1} ${kind.padEnd(4)} CPU ${(r.user + r.system).toFixed(3)} s/GB (user ${r.user.toFixed(3)}, system ${r.system.toFixed(3)}), ${Math.round(r.recPerSec)} rec/s${r.consume !== null ? `, consume CPU ${r.consume.toFixed(3)} s/GB` : ''}, load ${load}`);
+      console.log(`  round ${i + 1} ${kind.padEnd(4)} CPU ${(r.user + r.system).toFixed(3)} s/GB (user ${r.user.toFixed(3)}, system ${r.system.toFixed(3)}), ${Math.round(r.recPerSec)} rec/s${r.gc.young + r.gc.full > 0 ? `, GCs ${r.gc.young} young ${r.gc.full} full` : ''}${r.consume !== null ? `, consume CPU ${r.consume.toFixed(3)} s/GB` : ''}, load ${load}`);
     }
   }
   for (const [kind, rs] of results) {
