@@ -8,12 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { TLSSocket } from 'node:tls';
+import { connect, TLSSocket } from 'node:tls';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { startBroker } from '../../src/index.js';
 import { KCAT } from '../helpers/compat.js';
 import { makeTestCerts } from '../helpers/certs.js';
 import { runProcess } from '../helpers/run-process.js';
+import { startSecureBroker } from '../helpers/security.js';
 
 test('4 MB produced over TLS: the broker pushes no decrypted chunk through the TLS stream, and every record reads back intact', { timeout: 120_000 }, async (t) => {
   const certs = makeTestCerts();
@@ -51,4 +53,28 @@ test('4 MB produced over TLS: the broker pushes no decrypted chunk through the T
   assert.ok(lines.every((l, i) => l === values[i]), 'records differ from those produced');
   // Before: each decrypted chunk (at most 16 KiB) was pushed, over 4 MB in hundreds of chunks.
   assert.ok(pushedBytes < 64 * 1024, `${pushedChunks} decrypted chunks (${pushedBytes} bytes) pushed through the TLS stream`);
+});
+
+test('SASL_SSL: a frame over the pre-authentication limit, with 200 KB more behind it in the same flight, closes that connection; the listener keeps serving', { timeout: 60_000 }, async (t) => {
+  const certs = makeTestCerts();
+  t.after(() => certs.remove());
+  const secure = await startSecureBroker(certs);
+  t.after(() => secure.stop());
+  const port = secure.port('SASL_SSL');
+  // The size prefix declares 10 MB (over the limit before authentication); the bytes behind it
+  // are decrypted in the same turn as the prefix, after the connection decided to close.
+  const closed = await new Promise<boolean>((resolve, reject) => {
+    const c = connect({ port, host: '127.0.0.1', ca: readFileSync(certs.caFile), servername: 'localhost' }, () => {
+      const junk = Buffer.alloc(4 + 200_000, 0x41);
+      junk.writeInt32BE(10_000_000, 0);
+      c.write(junk);
+    });
+    c.on('error', () => resolve(true));
+    c.on('close', () => resolve(true));
+    c.on('data', () => reject(new Error('the broker answered an oversized unauthenticated frame')));
+  });
+  assert.ok(closed);
+  const meta = await runProcess(KCAT, ['-L', '-b', `127.0.0.1:${port}`, '-X', 'security.protocol=SASL_SSL', '-X', `ssl.ca.location=${certs.caFile}`, '-X', 'sasl.mechanisms=PLAIN', '-X', 'sasl.username=alice', '-X', 'sasl.password=alice-secret'], { timeoutMs: 30_000 });
+  assert.equal(meta.code, 0, meta.stderr);
+  assert.match(meta.stdout.toString(), /1 brokers:/);
 });
