@@ -27,8 +27,6 @@ export interface TlsFrameInputHooks {
 
 export class TlsFrameInput implements TlsReadTarget {
   private landing: Buffer | null = null;
-  /** Decrypted chunks that did not land in the reader (copied through the landing buffer). */
-  landed = 0;
 
   constructor(
     private readonly reader: FrameReader,
@@ -50,7 +48,6 @@ export class TlsFrameInput implements TlsReadTarget {
       this.reader.received(n);
       return;
     }
-    this.landed++;
     // A copy: the landing buffer takes the next chunk.
     this.copied.push(Buffer.from(buf.subarray(0, n)));
     if (this.copied.hasPending) this.hooks.hold();
