@@ -60,7 +60,7 @@ export interface SecurityDeps {
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="bench" password="bench-secret" user_bench="bench-secret";';
 
 /** A CA and a server certificate for 127.0.0.1 / localhost (Kafka's PEM key store: key + chain in one file). */
-function makeCerts(dir: string): { ca: string; serverPem: string } {
+export function makeCerts(dir: string): { ca: string; serverPem: string } {
   mkdirSync(dir, { recursive: true });
   const ssl = (args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=samsa-bench-ca']);
@@ -144,7 +144,7 @@ export async function securityScenario(d: SecurityDeps): Promise<SecurityResult>
 /** The report's section. */
 export function renderSecurity(r: SecurityResult, table: (head: string[], rows: string[][]) => string): string {
   const out: string[] = ['## TLS and SASL_SSL vs PLAINTEXT\n'];
-  out.push('One `samsa start` with PLAINTEXT, SSL and SASL_SSL (PLAIN) listeners; rdkafka_performance produces (acks=1) then consumes each workload through each listener, protocols alternating, best run kept. Ratio = records per second ÷ PLAINTEXT\'s. TLS connections read through Node\'s TLSSocket (one more copy per byte than the plaintext path).\n');
+  out.push('One `samsa start` with PLAINTEXT, SSL and SASL_SSL (PLAIN) listeners; rdkafka_performance produces (acks=1) then consumes each workload through each listener, protocols alternating, best run kept. Ratio = records per second ÷ PLAINTEXT\'s. TLS connections read through Node\'s TLSSocket, whose decrypted bytes land in the frame reader\'s buffers (Node\'s TLSWrap still copies each byte twice besides decrypting it: into OpenSSL\'s record buffer, and from its ≤ 16 KiB decryption buffer into ours).\n');
   const tp = (t: Throughput | null): string => (t === null ? 'n/a' : t.error ? `error: ${t.error}` : `${Math.round(t.recordsPerSec).toLocaleString('en-US')} rec/s (${t.mbPerSec.toFixed(1)} MB/s)`);
   const ra = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(2));
   out.push(table(['Workload', 'Protocol', 'Produce', '÷ PLAINTEXT', 'Consume', '÷ PLAINTEXT'], r.rows.map((x) => [x.workload, x.protocol, tp(x.produce), ra(x.produceRatio), tp(x.consume), ra(x.consumeRatio)])));

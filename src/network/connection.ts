@@ -40,6 +40,8 @@ import { systemScheduler, type Scheduler, type TimerHandle } from '../common/sch
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
 import { CopiedInput } from './copied-input.js';
+import { TlsFrameInput } from './tls-frame-input.js';
+import { readTlsInto } from './tls-user-buffer.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
 import { hasFileRegion } from '../common/file-region.js';
 import { materialize, newZeroCopyStats, ZeroCopySend, zeroCopyFd, type ZeroCopyStats } from './zero-copy-send.js';
@@ -169,15 +171,19 @@ export class Connection implements BudgetWaiter {
     if (this.principal === null && opts.preAuthMaxFrameBytes !== undefined) this.reader.setMaxFrameBytes(Math.min(opts.preAuthMaxFrameBytes, opts.maxFrameBytes));
     let socket: Socket;
     if (accepted instanceof TLSSocket) {
-      // TLS: Node decrypts into buffers of its own; their bytes are copied into the reader's.
+      // TLS: decrypted straight into the reader's buffers (tls-frame-input.ts) where Node allows
+      // it, else Node decrypts into buffers of its own and their bytes are copied into the reader's.
       socket = accepted;
       const copied = new CopiedInput(this.reader);
       this.copied = copied;
-      socket.on('data', (chunk: Buffer) => {
-        if (this.closed) return;
-        copied.push(chunk);
-        if (copied.hasPending) socket.pause();
-      });
+      const input = new TlsFrameInput(this.reader, copied, { closed: () => this.closed, hold: () => socket.pause() });
+      if (!readTlsInto(accepted, input)) {
+        socket.on('data', (chunk: Buffer) => {
+          if (this.closed) return;
+          copied.push(chunk);
+          if (copied.hasPending) socket.pause();
+        });
+      }
     } else {
       socket = adoptFrameSocket(accepted, this.reader);
       socket.setNoDelay(true);

@@ -19,7 +19,8 @@
  * untrusted one, as Java's TLS engine does; `none` never asks). A handshake that does not finish
  * within the idle limit (connections.max.idle.ms, else 10 s) is dropped.
  * Samsa: PLAINTEXT and SASL_PLAINTEXT connections keep the raw-socket path (frame-reader.ts);
- * TLS reads go through Node's TLSSocket and are copied into the frame reader.
+ * TLS connections keep Node's TLSSocket, whose decrypted bytes land straight in the frame
+ * reader's buffers (tls-frame-input.ts; on a Node without that mode, 'data' chunks are copied in).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';

@@ -1,0 +1,55 @@
+/**
+ * A TLS connection's decrypted bytes read into its FrameReader (see tls-user-buffer.ts for the
+ * mechanism): each decrypted chunk lands straight in the reader's target (the staging buffer or
+ * a large frame's own buffer), as plaintext connections read, with no Buffer of its own.
+ *
+ * While the reader cannot take bytes (it waits for request memory: isBlocked) or earlier bytes
+ * still wait to be fed (CopiedInput), the chunks TLSWrap still decrypts after the socket was
+ * paused land in a landing buffer of the connection and are copied into the CopiedInput, which
+ * feeds them to the reader once it can take them, in order; the connection keeps the socket
+ * paused meanwhile (`hold`). The reader's target only moves outside a read callback while bytes
+ * wait in the CopiedInput, i.e. while TLSWrap has been given the landing buffer, so TLSWrap never
+ * writes into a region of the reader that was handed out or moved.
+ */
+import type { CopiedInput } from './copied-input.js';
+import type { FrameReader } from './frame-reader.js';
+import type { TlsReadTarget } from './tls-user-buffer.js';
+
+/** TLSWrap decrypts at most this much per SSL_read: one landing callback per chunk. */
+const LANDING_BYTES = 16 * 1024;
+
+export interface TlsFrameInputHooks {
+  /** The connection is closed: bytes are dropped. */
+  closed(): boolean;
+  /** Bytes wait in the CopiedInput: stop reading the socket until they are fed. */
+  hold(): void;
+}
+
+export class TlsFrameInput implements TlsReadTarget {
+  private landing: Buffer | null = null;
+
+  constructor(
+    private readonly reader: FrameReader,
+    private readonly copied: CopiedInput,
+    private readonly hooks: TlsFrameInputHooks,
+  ) {}
+
+  next(): Buffer {
+    if (this.hooks.closed() || this.copied.hasPending || this.reader.isBlocked) {
+      if (this.landing === null) this.landing = Buffer.allocUnsafeSlow(LANDING_BYTES);
+      return this.landing;
+    }
+    return this.reader.target();
+  }
+
+  received(n: number, buf: Buffer): void {
+    if (this.hooks.closed()) return;
+    if (buf !== this.landing) {
+      this.reader.received(n);
+      return;
+    }
+    // A copy: the landing buffer takes the next chunk.
+    this.copied.push(Buffer.from(buf.subarray(0, n)));
+    if (this.copied.hasPending) this.hooks.hold();
+  }
+}
