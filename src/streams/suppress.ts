@@ -185,17 +185,18 @@ export function addSuppress(b: StreamsBuilder, parent: string, sup: Suppressed, 
             minTime = Math.min(minTime, time);
           }
         }
-        // Over capacity: emit the oldest early, or fail (Kafka's enforceConstraints).
+        // Kafka's enforceConstraints: the entries due first, then, over capacity, the oldest early (or fail).
+        if (minTime + wait <= observed) {
+          minTime = Infinity;
+          for (const h of held.values()) if (h.time + wait > observed) minTime = Math.min(minTime, h.time);
+          const due = [...held].filter(([, h]) => h.time + wait <= observed).sort(([, a], [, c]) => a.time - c.time);
+          for (const [id, h] of due) emit(id, h);
+        }
         while (held.size > maxRecords || bytes > maxBytes) {
           if (whenFull === 'shutDown') throw new Error(`${name} buffer exceeded its max capacity. Currently [${held.size}/${maxRecords}] records and [${bytes}/${maxBytes}] bytes.`);
           const [id, h] = oldest(held);
           emit(id, h);
         }
-        if (minTime + wait > observed) return;
-        minTime = Infinity;
-        for (const h of held.values()) if (h.time + wait > observed) minTime = Math.min(minTime, h.time);
-        const due = [...held].filter(([, h]) => h.time + wait <= observed).sort(([, a], [, c]) => a.time - c.time);
-        for (const [id, h] of due) emit(id, h);
       },
     };
   }, [store]);
