@@ -16,7 +16,7 @@
  * end written) passes its last session end + retention (window-retention.ts).
  */
 import type { Materialized } from './builder.js';
-import { entryListSerde, type Entry } from './entry-list-serde.js';
+import { entryListSerde, latestEnd, type Entry } from './entry-list-serde.js';
 import { windowRetention, type Aggregator, type KGroupedStream } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
@@ -126,10 +126,3 @@ export class SessionWindowedKStream<K, V> {
     return new KTable<Windowed<K>, A>(b, node, sessionWindowedSerde(inner), valueSerde, null).windowed(graceMs + gapMs);
   }
 }
-
-/** The time of a key's session list: its latest session end. */
-const latestEnd = (_key: Buffer, value: () => unknown): number => {
-  let t = -Infinity;
-  for (const e of value() as Entry<unknown>[]) t = Math.max(t, e.end);
-  return t;
-};
