@@ -5,12 +5,13 @@
  * state directory does not bring them back, and the store's changelog is created as Kafka creates
  * it (cleanup.policy=compact,delete, retention.ms = store retention +
  * windowstore.changelog.additional.retention.ms); a session store forgets the keys whose last
- * session is older than its retention (gap + grace).
+ * session is older than its retention (gap + grace), and a stream-stream join buffer forgets the
+ * keys whose latest record is past the join's retention.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { KafkaStreams, Serdes, SessionWindows, StreamsBuilder, TimeWindows, type Windowed } from '../../src/streams/index.js';
+import { JoinWindows, KafkaStreams, Serdes, SessionWindows, StreamsBuilder, TimeWindows, type Windowed } from '../../src/streams/index.js';
 import { startEnv, until, type StreamsEnv } from './helpers.js';
 
 let env: StreamsEnv;
@@ -114,6 +115,29 @@ test('session windows: a key whose last session ended before stream time - (gap 
     await until('key y in the store', () => keys().includes('y'), 60_000, () => JSON.stringify(keys()));
     // Store stream time 10 s, retention 1.5 s: old (last end 0.8 s) and x (2 s) are gone.
     assert.deepEqual(keys(), ['y']);
+  } finally {
+    await app.close();
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('stream-stream join: a buffered key not written again leaves the join store once its latest record is past before + after + grace', { timeout: 240_000 }, async () => {
+  await env.admin.createTopics({ topics: [{ topic: 'wr-left', numPartitions: 1 }, { topic: 'wr-right', numPartitions: 1 }, { topic: 'wr-joined', numPartitions: 1 }] });
+  const b = new StreamsBuilder();
+  const strings = { keySerde: Serdes.String(), valueSerde: Serdes.String() };
+  const right = b.stream<string, string>('wr-right', strings);
+  b.stream<string, string>('wr-left', strings)
+    .join(right, (l, r) => `${l}+${r}`, JoinWindows.ofTimeDifferenceWithNoGrace(1_000), { name: 'wrj' })
+    .to('wr-joined', strings);
+  const errors: unknown[] = [];
+  const app = new KafkaStreams(b.build(), config('wr-join-app', errors));
+  const keys = (): string[] => app.all<string, unknown>('KSTREAM-JOINTHIS-wrj-store').map((e) => e.key).sort();
+  await env.producer.send({ topic: 'wr-left', messages: [['old', 0], ['mid', 9_000], ['new', 10_000]].map(([key, at]) => ({ key: String(key), value: 'v', timestamp: String(BASE + Number(at)) })) });
+  await app.start();
+  try {
+    await until('key new in the join store', () => keys().includes('new'), 60_000, () => JSON.stringify(keys()));
+    // Store stream time 10 s, retention 2 s: old (0 s) is gone, mid (9 s) stays.
+    assert.deepEqual(keys(), ['mid', 'new']);
   } finally {
     await app.close();
   }
