@@ -134,7 +134,11 @@ export function addSuppress(b: StreamsBuilder, parent: string, sup: Suppressed, 
   const name = sup.name ?? `KTABLE-SUPPRESS-STATE-STORE-${n}`;
   const store = name;
   const values = valueSerde ?? anySerde;
-  b.addStore(store, keySerde, bufferedSerde(values));
+  // untilWindowCloses buffers the values alone (the buffer time is the window end, as before
+  // untilTimeLimit existed); untilTimeLimit's entries carry their buffer time.
+  b.addStore(store, keySerde, windowed ? values : bufferedSerde(values));
+  const wrap = (time: number, value: unknown): unknown => (windowed ? value : ({ time, value } satisfies Buffered));
+  const unwrap = (key: unknown, stored: unknown): Buffered => (windowed ? { time: (key as Windowed<unknown>).window.end, value: stored } : (stored as Buffered));
   const { maxRecords, maxBytes, whenFull } = sup.buffer;
   const sizeOf = (keyBytes: number, value: unknown): number => keyBytes + (value === null ? 0 : (values.serialize(value)?.length ?? 0));
   return b.addProcessor('KTABLE-SUPPRESS-', [parent], (): Processor => {
@@ -145,19 +149,21 @@ export function addSuppress(b: StreamsBuilder, parent: string, sup: Suppressed, 
     let minTime = -Infinity;
     return {
       process: (r: StreamRecord, ctx) => {
-        const buffer = ctx.store<unknown, Buffered>(store);
+        const buffer = ctx.store<unknown, unknown>(store);
         if (index === null) {
           index = new Map();
           for (const e of buffer.all()) {
             const kb = keySerde.serialize(e.key) ?? Buffer.alloc(0);
-            const size = sizeOf(kb.length, e.value.value);
-            index.set(kb.toString('latin1'), { key: e.key, time: e.value.time, timestamp: e.value.time, bytes: size });
+            const { time, value } = unwrap(e.key, e.value);
+            const size = sizeOf(kb.length, value);
+            index.set(kb.toString('latin1'), { key: e.key, time, timestamp: time, bytes: size });
             bytes += size;
           }
         }
         const held = index;
         const emit = (id: string, h: Held): void => {
-          const entry = buffer.get(h.key);
+          const stored = buffer.get(h.key);
+          const entry = stored === undefined ? undefined : unwrap(h.key, stored);
           buffer.delete(h.key);
           held.delete(id);
           bytes -= h.bytes;
@@ -179,7 +185,7 @@ export function addSuppress(b: StreamsBuilder, parent: string, sup: Suppressed, 
           } else {
             const time = prior?.time ?? (windowed ? (key as Windowed<unknown>).window.end : r.timestamp);
             const size = sizeOf(kb.length, value);
-            buffer.put(key, { time, value });
+            buffer.put(key, wrap(time, value));
             held.set(id, { key, time, timestamp: r.timestamp, bytes: size });
             bytes += size - (prior?.bytes ?? 0);
             minTime = Math.min(minTime, time);
