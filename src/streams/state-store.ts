@@ -10,8 +10,11 @@
  * (as with Kafka's record cache); on start a store is brought up to date by reading its changelog
  * partition from the checkpointed offset (from the beginning, after wiping the local copy, when
  * there is no checkpoint) to its end; the checkpoint is removed while the store is open and
- * written on flush and close. Samsa's deviations: LMDB instead of RocksDB; keys are ordered by
- * their serialized bytes only in all() (no range queries yet).
+ * written on flush and close. A windowed store (a RetentionSpec) forgets its expired entries
+ * (window-retention.ts): they leave the cache and LMDB without a changelog tombstone, and a restore
+ * skips them. Samsa's deviations: LMDB instead of RocksDB; keys are ordered by their serialized
+ * bytes only in all() (no range queries yet); a window that expires while still in the write
+ * cache is not sent to the changelog (Kafka's cache would log it, and its segments then drop it).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
