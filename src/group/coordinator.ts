@@ -16,7 +16,8 @@
  * written at generation boundaries, and a live group is not rebuilt from it.
  * A committed offset of a group id with no group yet (a simple consumer's commit, replayed or
  * loaded) creates an Empty classic group for it, as Kafka does, so it is listed and described.
- * The per-API logic lives in join.ts, membership.ts, offsets.ts and admin.ts. Share groups live
+ * The per-API logic lives in join.ts, membership.ts, offsets.ts and admin.ts; the replay of
+ * committed records in coordinator-replay.ts. Share groups live
  * beside the map (share/share-groups.ts, attached as a GroupShard): their records go through this
  * coordinator's runtime and partitions, are replayed into the shard, and follow the same loads.
  *
@@ -29,22 +30,22 @@
 import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import type { Logger } from '../common/logger.js';
-import type { CoordinatorDeps, InternalPartition } from '../coordinator/deps.js';
+import type { CoordinatorDeps } from '../coordinator/deps.js';
 import { CoordinatorRuntime, type CoordinatorResult, type WriteOutcome } from '../coordinator/runtime.js';
 import { ClassicGroup, GroupState } from './group.js';
 import { asClassic, GroupType, type Group } from './groups.js';
 import { partitionForGroup } from './java-hash.js';
-import { loadPartition } from './loader.js';
-import { ClassicMember } from './member.js';
 import { expireOffsets, removeOffsetsOf } from './offset-cleanup.js';
 import { OffsetStore } from './offset-store.js';
 import { commitOffsets, deleteOffsets, failedCommitCodes, fetchOffsets, type CommitRequest, type FetchedOffset, type PartitionCode } from './offsets.js';
-import { rescheduleHeartbeat, shutdownGroup } from './rebalance.js';
-import { decodeCoordinatorRecord, type CommittedOffset, type CoordinatorRecord, type DecodedCoordinatorRecord } from './records.js';
+import { shutdownGroup } from './rebalance.js';
+import type { CoordinatorRecord } from './records.js';
 import { appendErrorCode, type GroupCoordinatorSettings, type GroupRuntime, type GroupSettings } from './runtime.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
+import { PartitionLoads } from './coordinator-loading.js';
+import { GroupReplayer, type GroupShard } from './coordinator-replay.js';
 import { ConsumerGroup } from './consumer/consumer-group.js';
-import { DEFAULT_CONSUMER_GROUP_SETTINGS, cancelTimers, onConsumerGroupLoaded, replayConsumerRecord, withGroupConfigs } from './consumer/consumer-groups.js';
+import { DEFAULT_CONSUMER_GROUP_SETTINGS, cancelTimers, withGroupConfigs } from './consumer/consumer-groups.js';
 import type { ConsumerGroupSettings, TopicCatalog } from './consumer/consumer-heartbeat.js';
 import { TopicRegexes } from './consumer/topic-regex.js';
 
@@ -52,17 +53,7 @@ export const OFFSETS_TOPIC = '__consumer_offsets';
 
 export type GroupCoordinatorDeps = CoordinatorDeps<GroupCoordinatorSettings>;
 
-/**
- * Groups kept beside this coordinator's map whose records live in its partitions (share groups,
- * share/share-groups.ts): their records are replayed into it, and it follows the partitions' loads.
- */
-export interface GroupShard {
-  replay(record: Extract<DecodedCoordinatorRecord, { type: 'share' }>['record'], loading: boolean): void;
-  /** A partition finished loading: `inPartition` tells its group ids. */
-  loaded(inPartition: (groupId: string) => boolean): void;
-  /** A partition was unloaded (or the coordinator shut down: every group). */
-  unloaded(inPartition: (groupId: string) => boolean): void;
-}
+export type { GroupShard } from './coordinator-replay.js';
 
 export class GroupCoordinator implements GroupRuntime {
   readonly scheduler: Scheduler;
@@ -73,10 +64,6 @@ export class GroupCoordinator implements GroupRuntime {
   /** Rebalances completed by this coordinator's groups (metrics). */
   completedRebalances = 0;
   private readonly groups = new Map<string, Group>();
-  private readonly loadingPartitions = new Set<number>();
-  /** Per partition, the token of its latest load: an unload (or a newer load) cancels the one under way. */
-  private readonly loadTokens = new Map<number, number>();
-  private lastLoadToken = 0;
   private active = true;
   private retentionTimer: TimerHandle | null = null;
   /** The creation of `__consumer_offsets` under way, if any. */
@@ -90,6 +77,16 @@ export class GroupCoordinator implements GroupRuntime {
   private shareGroupLookup: (groupId: string) => boolean = () => false;
   /** Share groups (attached by the share services). */
   private shareShard: GroupShard | null = null;
+  /** Applies committed records to the map, the offsets and the share shard (coordinator-replay.ts). */
+  private readonly replayer = new GroupReplayer({
+    groups: this.groups,
+    offsets: this.offsets,
+    now: () => this.scheduler.now(),
+    shareShard: () => this.shareShard,
+    removeGroup: (g) => this.removeGroup(g),
+  });
+  /** The `__consumer_offsets` partitions' loads and unloads (coordinator-loading.ts). */
+  private readonly loads: PartitionLoads;
 
   constructor(private readonly deps: GroupCoordinatorDeps, opts: { settings?: Partial<GroupSettings> } = {}) {
     this.scheduler = deps.scheduler;
@@ -114,9 +111,17 @@ export class GroupCoordinator implements GroupRuntime {
           return writer.append(topic, partition, batch);
         },
       },
-      { replay: (partition, record, producerId) => this.replayRecord(partition, record, producerId) },
+      { replay: (partition, record, producerId) => this.replayer.replayRecord(partition, record, producerId) },
       () => this.scheduler.now(),
     );
+    this.loads = new PartitionLoads({
+      coordinator: this,
+      groups: this.groups,
+      replayer: this.replayer,
+      logger: this.logger,
+      shareShard: () => this.shareShard,
+      partitionCount: (topic) => deps.metadata.partitionCount(topic),
+    });
   }
 
   /** Attaches the share groups' shard (before `start`, so loading replays their records into it). */
@@ -127,7 +132,7 @@ export class GroupCoordinator implements GroupRuntime {
   /** Replays the existing `__consumer_offsets` partitions and starts the retention checks. */
   start(): void {
     this.deps.metadata.onTopicDeleted((t) => this.onTopicDeleted(t));
-    for (const p of this.deps.internal.partitions(OFFSETS_TOPIC)) this.load(p);
+    for (const p of this.deps.internal.partitions(OFFSETS_TOPIC)) this.loads.load(p);
     this.scheduleRetention();
   }
 
@@ -201,7 +206,7 @@ export class GroupCoordinator implements GroupRuntime {
     if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) !== undefined && !this.deps.internal.partition(OFFSETS_TOPIC, this.partitionFor(groupId))) {
       throw new KafkaError(ErrorCode.NOT_COORDINATOR, `This broker does not lead ${OFFSETS_TOPIC}-${this.partitionFor(groupId)}, the partition of group ${groupId}`);
     }
-    if (this.loadingPartitions.size > 0 && this.loadingPartitions.has(this.partitionFor(groupId))) {
+    if (this.loads.loading.size > 0 && this.loads.loading.has(this.partitionFor(groupId))) {
       throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, `Group ${groupId} is being loaded`);
     }
   }
@@ -217,7 +222,7 @@ export class GroupCoordinator implements GroupRuntime {
   }
 
   get isLoading(): boolean {
-    return this.loadingPartitions.size > 0;
+    return this.loads.loading.size > 0;
   }
 
   // ------------------------------------------------------------------------------ groups
@@ -350,126 +355,14 @@ export class GroupCoordinator implements GroupRuntime {
 
   // ------------------------------------------------------------------------------ replay
 
-  /** The shard's replay: a committed record of `partition` (transactional ones wait for their marker). */
-  private replayRecord(partition: number, record: CoordinatorRecord, producerId: bigint): void {
-    const d = decodeCoordinatorRecord(record.key, record.value);
-    if (producerId >= 0n) {
-      if (d.type === 'offset' && d.value !== null) this.offsets.addPending(partition, producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
-      return;
-    }
-    this.replay(d, null);
-  }
-
   /**
    * A COMMIT/ABORT marker reached `__consumer_offsets`-`partition`: the producer's pending
    * transactional offsets become committed (or are dropped). A partition still loading replays
    * the marker from its log instead.
    */
   onTransactionMarker(partition: number, producerId: bigint, commit: boolean): void {
-    if (this.loadingPartitions.has(partition)) return;
-    for (const e of this.offsets.replayMarker(partition, producerId, commit)) this.groupForOffsets(e.groupId, null);
-  }
-
-  private replayOffset(groupId: string, topic: string, partition: number, value: CommittedOffset | null, loaded: Set<Group> | null): void {
-    if (value === null) {
-      this.offsets.replayTombstone(groupId, topic, partition);
-      return;
-    }
-    this.offsets.replayCommit(groupId, topic, partition, value);
-    this.groupForOffsets(groupId, loaded);
-  }
-
-  /** A group id with committed offsets has a group: an Empty classic one when it had none (a simple group). */
-  private groupForOffsets(groupId: string, loaded: Set<Group> | null): void {
-    let g = this.groups.get(groupId);
-    if (!g) {
-      g = new ClassicGroup(groupId, loaded ? null : this.scheduler.now());
-      this.groups.set(groupId, g);
-    }
-    loaded?.add(g);
-  }
-
-  /** Applies one record; `loaded` collects the groups a partition load touched (null for live writes). */
-  private replay(d: DecodedCoordinatorRecord, loaded: Set<Group> | null): void {
-    if (d.type === 'other') return;
-    if (d.type === 'share') {
-      this.shareShard?.replay(d.record, loaded !== null);
-      return;
-    }
-    if (d.type === 'consumer') {
-      this.replayConsumer(d.group, d, loaded);
-      return;
-    }
-    if (d.type === 'offset') {
-      this.replayOffset(d.group, d.topic, d.partition, d.value, loaded);
-      return;
-    }
-    const prior = this.groups.get(d.group);
-    // A classic record for an id that is now a consumer group (the tombstone written when an
-    // empty classic group became a consumer group is replayed before the consumer records).
-    if (prior?.type === GroupType.Consumer) return;
-    if (d.value === null) {
-      // Offsets of a deleted group were tombstoned first; any left form a simple group.
-      if (prior) {
-        loaded?.delete(prior);
-        if (loaded === null) this.removeGroup(prior);
-        else this.groups.delete(d.group);
-      }
-      if (this.offsets.hasOffsets(d.group)) {
-        const g = new ClassicGroup(d.group, null);
-        this.groups.set(d.group, g);
-        loaded?.add(g);
-      }
-      return;
-    }
-    const v = d.value;
-    // (An Empty classic group standing for offsets only, at generation 0, is replaced by a record
-    // with members: a consumer group downgraded to a classic one, consumer/classic-downgrade.ts.)
-    const downgraded = prior?.type === GroupType.Classic && prior.size === 0 && prior.generationId === 0 && v.members.length > 0;
-    if (loaded === null && prior?.type === GroupType.Classic && !downgraded) {
-      // A live group: its membership is in memory; the record carries the generation's assignments.
-      if (v.generation !== prior.generationId) return;
-      for (const m of v.members) {
-        const member = prior.members.get(m.memberId);
-        if (member) member.assignment = m.assignment;
-      }
-      return;
-    }
-    const g = new ClassicGroup(d.group, v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : null);
-    g.protocolType = v.protocolType === '' ? null : v.protocolType;
-    g.generationId = v.generation;
-    g.protocolName = v.protocol;
-    const now = this.scheduler.now();
-    for (const m of v.members) {
-      const member = new ClassicMember(m.memberId, m.groupInstanceId, m.clientId, m.clientHost, m.rebalanceTimeout, m.sessionTimeout, g.protocolType ?? '', [{ name: v.protocol ?? '', metadata: m.subscription }], now);
-      member.assignment = m.assignment;
-      g.add(member);
-    }
-    g.leaderId = v.leader;
-    g.state = v.members.length > 0 ? GroupState.Stable : GroupState.Empty;
-    if (prior) loaded?.delete(prior);
-    this.groups.set(d.group, g);
-    loaded?.add(g);
-  }
-
-  /** A consumer group record: creates the group on its first record (replacing an empty classic one), removes it on its epoch tombstone. */
-  private replayConsumer(groupId: string, d: Extract<DecodedCoordinatorRecord, { type: 'consumer' }>, loaded: Set<Group> | null): void {
-    const now = loaded ? null : this.scheduler.now();
-    let g = this.groups.get(groupId);
-    if (g?.type !== GroupType.Consumer) {
-      if (d.record.type === 'group-epoch' && d.record.epoch === null) return;
-      if (g) loaded?.delete(g);
-      g = new ConsumerGroup(groupId, now);
-      this.groups.set(groupId, g);
-      loaded?.add(g);
-    }
-    replayConsumerRecord(g, d.record, now);
-    if (d.record.type === 'group-epoch' && d.record.epoch === null) {
-      loaded?.delete(g);
-      if (loaded === null) this.removeGroup(g);
-      else this.groups.delete(groupId);
-      this.groupForOffsets(groupId, loaded);
-    }
+    if (this.loads.loading.has(partition)) return;
+    for (const e of this.offsets.replayMarker(partition, producerId, commit)) this.replayer.groupForOffsets(e.groupId, null);
   }
 
   // ------------------------------------------------------------------------------ loading
@@ -479,79 +372,15 @@ export class GroupCoordinator implements GroupRuntime {
     if (!this.active) return;
     const p = this.deps.internal.partition(OFFSETS_TOPIC, index);
     if (!p) return;
-    this.unload(index);
-    this.load(p);
+    this.loads.unload(index);
+    this.loads.load(p);
   }
 
   /** This broker no longer leads `__consumer_offsets`-`index`: forgets its groups and offsets (Kafka's onResignation). */
   onBecameFollower(index: number): void {
     if (!this.active) return;
-    this.unload(index);
+    this.loads.unload(index);
     this.logger.info(`Unloaded ${OFFSETS_TOPIC}-${index}: another broker coordinates its groups`);
-  }
-
-  private unload(index: number): void {
-    this.loadTokens.delete(index);
-    this.loadingPartitions.delete(index);
-    const n = this.numPartitions();
-    const inPartition = (groupId: string): boolean => partitionForGroup(groupId, n) === index;
-    for (const g of [...this.groups.values()]) {
-      if (!inPartition(g.groupId)) continue;
-      if (g.type === GroupType.Classic) shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
-      else cancelTimers(g);
-      this.groups.delete(g.groupId);
-    }
-    this.offsets.unload(index, inPartition);
-    this.shareShard?.unloaded(inPartition);
-  }
-
-  private load(p: InternalPartition): void {
-    this.loadingPartitions.add(p.index);
-    const token = ++this.lastLoadToken;
-    this.loadTokens.set(p.index, token);
-    const loaded = new Set<Group>();
-    const target = { replay: (d: DecodedCoordinatorRecord) => this.replay(d, loaded) };
-    loadPartition(
-      p,
-      target,
-      (err, stats) => {
-        if (this.loadTokens.get(p.index) !== token) return;
-        this.loadingPartitions.delete(p.index);
-        if (err) {
-          this.logger.error(`Loading ${OFFSETS_TOPIC}-${p.index} failed after ${stats.records} records`, err);
-          return;
-        }
-        let open = 0;
-        for (const [producerId, records] of stats.openTransactions) {
-          for (const d of records) {
-            if (d.type !== 'offset' || d.value === null) continue;
-            this.offsets.addPending(p.index, producerId, [{ groupId: d.group, topic: d.topic, partition: d.partition, value: d.value }]);
-            open++;
-          }
-        }
-        if (open > 0) this.logger.info(`Recovered ${open} offsets of open transactions in ${OFFSETS_TOPIC}-${p.index}`);
-        for (const g of loaded) this.onGroupLoaded(g);
-        const n = this.numPartitions();
-        this.shareShard?.loaded((groupId) => partitionForGroup(groupId, n) === p.index);
-        // Offsets are only committed for existing topics: any left for a missing topic belong to
-        // one deleted while this partition was loading, or just before a crash.
-        removeOffsetsOf(this, [...loaded], (topic) => this.deps.metadata.partitionCount(topic) === undefined, 'of deleted topics');
-        if (stats.records > 0) this.logger.info(`Loaded ${stats.records} records (${stats.bytes} bytes) from ${OFFSETS_TOPIC}-${p.index} in ${stats.ms.toFixed(0)} ms: ${loaded.size} groups`);
-      },
-      () => !this.active || this.loadTokens.get(p.index) !== token,
-      this.logger,
-    );
-  }
-
-  /** Kafka's onLoaded: loaded members must heartbeat within their session timeout or they are removed. */
-  private onGroupLoaded(g: Group): void {
-    if (this.groups.get(g.groupId) !== g) return;
-    if (g.type === GroupType.Consumer) {
-      onConsumerGroupLoaded(this, g);
-      return;
-    }
-    for (const m of g.members.values()) rescheduleHeartbeat(this, g, m);
-    if (g.size > 0) this.logger.info(`Loaded group ${g.groupId} generation ${g.generationId} in state ${g.state} with ${g.size} members`);
   }
 
   // ------------------------------------------------------------------------------ retention, deleted topics

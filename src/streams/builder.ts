@@ -11,6 +11,7 @@
 import type { Processor, ProcessorSupplier } from './processor.js';
 import { untyped, type Serde } from './serdes.js';
 import { Topology } from './topology.js';
+import type { RetentionSpec } from './window-retention.js';
 import { KStream } from './kstream.js';
 import { KTable } from './ktable.js';
 import { GlobalKTable } from './global-ktable.js';
@@ -25,6 +26,11 @@ export interface Materialized<K, V> {
   storeName?: string | undefined;
   keySerde?: Serde<K> | undefined;
   valueSerde?: Serde<V> | undefined;
+  /**
+   * Materialized.withRetention of a windowed store (ms): how long a window stays in the store after
+   * stream time passed its start; at least window size + grace (the default; session windows: gap + grace).
+   */
+  retentionMs?: number | undefined;
 }
 
 export class StreamsBuilder {
@@ -83,8 +89,8 @@ export class StreamsBuilder {
   }
 
   /** @internal */
-  addStore<K, V>(name: string, keySerde: Serde<K> | undefined, valueSerde: Serde<V> | undefined): void {
-    this.topology.addStore({ name, keySerde: keySerde && untyped(keySerde), valueSerde: valueSerde && untyped(valueSerde), logged: true });
+  addStore<K, V>(name: string, keySerde: Serde<K> | undefined, valueSerde: Serde<V> | undefined, retention?: RetentionSpec): void {
+    this.topology.addStore({ name, keySerde: keySerde && untyped(keySerde), valueSerde: valueSerde && untyped(valueSerde), logged: true, retention });
   }
 
   /** @internal A sink to `<name>-repartition` and a source reading it back; returns the source's name. */

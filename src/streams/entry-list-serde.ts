@@ -80,3 +80,17 @@ export function entryListSerde<V>(serdes: Serde<V> | ((tag: number) => Serde<V>)
     },
   };
 }
+
+/** The time of a list for a store's retention (window-retention.ts): its latest `ts`. */
+export const latestTs = (_key: Buffer, value: () => unknown): number => {
+  let t = -Infinity;
+  for (const e of value() as Entry<unknown>[]) t = Math.max(t, e.ts);
+  return t;
+};
+
+/** The time of a session list for a store's retention: its latest session end. */
+export const latestEnd = (_key: Buffer, value: () => unknown): number => {
+  let t = -Infinity;
+  for (const e of value() as Entry<unknown>[]) t = Math.max(t, e.end);
+  return t;
+};

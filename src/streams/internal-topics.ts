@@ -17,7 +17,7 @@ import type { TaskEnv } from './task.js';
 import type { SubTopology } from './topology.js';
 
 /** Fails on missing source topics or non co-partitioned groups; creates the repartition and changelog topics. */
-export async function createInternalTopics(cluster: ClusterClient, subs: readonly SubTopology[], env: TaskEnv, replicationFactor: number): Promise<void> {
+export async function createInternalTopics(cluster: ClusterClient, subs: readonly SubTopology[], env: TaskEnv, replicationFactor: number, additionalRetentionMs = DEFAULT_ADDITIONAL_RETENTION_MS): Promise<void> {
   const snapshot = await cluster.refresh();
   const counts = new Map<string, number>();
   for (const [name, t] of snapshot.topics) if (t.errorCode === 0) counts.set(name, t.partitions.length);
@@ -56,8 +56,29 @@ export async function createInternalTopics(cluster: ClusterClient, subs: readonl
   for (const s of subs) {
     const w = widths.get(s.id);
     if (w === undefined) throw new Error(`cannot tell the partition count of sub-topology ${s.id}`);
-    for (const store of s.stores) if (env.topology.stores.get(store)?.logged) await ensureTopic(cluster, replicationFactor, `${env.applicationId}-${store}-changelog`, w, [{ name: 'cleanup.policy', value: 'compact' }]);
+    for (const store of s.stores) {
+      const def = env.topology.stores.get(store);
+      if (def?.logged) await ensureTopic(cluster, replicationFactor, `${env.applicationId}-${store}-changelog`, w, changelogConfigs(def.retention?.retentionMs, additionalRetentionMs));
+    }
   }
+}
+
+/** windowstore.changelog.additional.retention.ms's default: one day. */
+export const DEFAULT_ADDITIONAL_RETENTION_MS = 86_400_000;
+
+/**
+ * A changelog's configs (Kafka's UnwindowedUnversionedChangelogTopicConfig / WindowedChangelogTopicConfig):
+ * `compact`, or for a windowed store `compact,delete` with retention.ms = store retention +
+ * windowstore.changelog.additional.retention.ms (Long.MAX_VALUE when the sum overflows).
+ */
+export function changelogConfigs(retentionMs: number | undefined, additionalRetentionMs: number): { name: string; value: string }[] {
+  if (retentionMs === undefined) return [{ name: 'cleanup.policy', value: 'compact' }];
+  const sum = BigInt(retentionMs) + BigInt(additionalRetentionMs);
+  const max = (1n << 63n) - 1n;
+  return [
+    { name: 'cleanup.policy', value: 'compact,delete' },
+    { name: 'retention.ms', value: String(sum > max ? max : sum) },
+  ];
 }
 
 async function ensureTopic(cluster: ClusterClient, replicationFactor: number, name: string, partitions: number, configs: { name: string; value: string }[]): Promise<void> {

@@ -137,7 +137,7 @@ export class KafkaStreams {
     if (this.stateName !== StreamsState.CREATED) throw new Error(`KafkaStreams is ${this.stateName}, not CREATED`);
     this.stateName = StreamsState.REBALANCING;
     try {
-      await createInternalTopics(this.cluster, this.subs, this.env, this.config.replicationFactor ?? -1);
+      await createInternalTopics(this.cluster, this.subs, this.env, this.config.replicationFactor ?? -1, this.config.windowStoreChangelogAdditionalRetentionMs);
       await this.global.start(this.cluster);
       if (this.eos) {
         // EOS v2: one producer per stream thread, `<application.id>-<process id>-<thread>`; zombies are fenced by the group generation.

@@ -8,13 +8,15 @@
  * null value are skipped; every update of an aggregate is forwarded downstream (as with Kafka's
  * cache disabled); a windowed aggregation drops a record whose window closed (window end + grace
  * at or before the processor's observed stream time) and stores each window under the windowed
- * key (key bytes + 8-byte start). Samsa's deviations: counts are JS numbers; expired windows are
- * not yet purged from the store (no segment retention).
+ * key (key bytes + 8-byte start); the store keeps a window for its retention (Materialized's
+ * retentionMs, default and minimum window size + grace) after the store's stream time passed its
+ * start (window-retention.ts). Samsa's deviation: counts are JS numbers.
  */
 import type { Materialized, StreamsBuilder } from './builder.js';
 import { KTable } from './ktable.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import { timeWindowedSerde, TimeWindows, type Windowed } from './windows.js';
+import { windowStartOf } from './window-retention.js';
 import { SessionWindowedKStream, SessionWindows } from './session-windows.js';
 import { SlidingWindowedKStream, type SlidingWindows } from './sliding-windows.js';
 
@@ -103,7 +105,7 @@ export class TimeWindowedKStream<K, V> {
     const inner = m.keySerde ?? this.grouped.keySerde;
     if (inner === undefined) throw new Error(`the windowed store ${store} needs a key serde (Materialized.keySerde or Grouped.keySerde)`);
     const keySerde = timeWindowedSerde(inner, this.windows.sizeMs);
-    b.addStore(store, keySerde, m.valueSerde);
+    b.addStore(store, keySerde, m.valueSerde, { retentionMs: windowRetention(store, this.windows.sizeMs + this.windows.graceMs, m.retentionMs), timeOf: windowStartOf });
     const windows = this.windows;
     const node = b.addProcessor(prefix, [from], () => {
       let observed = -1;
@@ -125,4 +127,11 @@ export class TimeWindowedKStream<K, V> {
     }, [store]);
     return new KTable<Windowed<K>, A>(b, node, keySerde, m.valueSerde, store).windowed(this.windows.graceMs);
   }
+}
+
+/** A windowed store's retention: Materialized's, else `minimum`; a shorter one than `minimum` is refused (as Kafka). */
+export function windowRetention(store: string, minimum: number, retentionMs: number | undefined): number {
+  const r = retentionMs ?? minimum;
+  if (r < minimum) throw new RangeError(`The retention period of the window store ${store} must be no smaller than its window size plus the grace period. Got size+grace=[${minimum}], retention=[${r}]`);
+  return r;
 }

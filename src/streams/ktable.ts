@@ -47,12 +47,14 @@ export class KTable<K, V> {
     return this;
   }
 
-  /** Holds back updates: with Suppressed.untilWindowCloses, one final result per window once it closed (window end + grace). */
+  /**
+   * Holds back updates: with Suppressed.untilWindowCloses, one final result per window once it
+   * closed (window end + grace); with Suppressed.untilTimeLimit, a key's latest value once the time
+   * limit passed since its first held update (or earlier, when a bounded buffer is full).
+   */
   suppress(suppressed: Suppressed): KTable<K, V> {
-    const grace = this.windowGraceMs;
-    if (grace === undefined) throw new Error('suppress(untilWindowCloses) needs a windowed table (from windowedBy(...).count/reduce/aggregate)');
     if (this.keySerde === undefined) throw new Error('suppress needs the table key serde');
-    const node = addSuppress(this.builder, this.node, suppressed, grace, untyped(this.keySerde), untypedOr(this.valueSerde));
+    const node = addSuppress(this.builder, this.node, suppressed, this.windowGraceMs, untyped(this.keySerde), untypedOr(this.valueSerde));
     return new KTable<K, V>(this.builder, node, this.keySerde, this.valueSerde, null);
   }
 

@@ -11,11 +11,13 @@
  * session would be closed is dropped as late; suppress(untilWindowCloses) waits grace + gap; null keys
  * and values are skipped; a session-windowed key is the key's bytes, then the end, then the start
  * (8 bytes big-endian each). Samsa's deviations: the sessions of a key are one key-value entry
- * (entry-list-serde.ts); closed sessions are purged when their key is next written.
+ * (entry-list-serde.ts); closed sessions are purged when their key is next written, and a key
+ * whose sessions all closed leaves the store once the store's stream time (the largest session
+ * end written) passes its last session end + retention (window-retention.ts).
  */
 import type { Materialized } from './builder.js';
-import { entryListSerde, type Entry } from './entry-list-serde.js';
-import type { Aggregator, KGroupedStream } from './kgrouped-stream.js';
+import { entryListSerde, latestEnd, type Entry } from './entry-list-serde.js';
+import { windowRetention, type Aggregator, type KGroupedStream } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
 import type { Windowed } from './windows.js';
@@ -87,7 +89,8 @@ export class SessionWindowedKStream<K, V> {
     if (inner === undefined) throw new Error(`the session store ${store} needs a key serde (Materialized.keySerde or Grouped.keySerde)`);
     const valueSerde = m.valueSerde as Serde<A> | undefined;
     // The sessions of a key: entries (start, end, aggregate).
-    b.addStore(store, inner, entryListSerde(valueSerde ? untyped(valueSerde) : untyped(Serdes.Json<unknown>())));
+    // Kept for gap + grace (Materialized retentionMs: at least that) after the store's stream time passed the key's last session end.
+    b.addStore(store, inner, entryListSerde(valueSerde ? untyped(valueSerde) : untyped(Serdes.Json<unknown>())), { retentionMs: windowRetention(store, this.windows.gapMs + this.windows.graceMs, m.retentionMs), timeOf: latestEnd });
     const { gapMs, graceMs } = this.windows;
     const node = b.addProcessor(prefix, [from], () => {
       let observed = -1;

@@ -12,10 +12,11 @@
  * window starting at it ([t, t + d]) closed; the windowed key is the time-windowed one (key bytes + start). Samsa's
  * deviations: the records of a key within reach are kept (one key-value entry per key) and the
  * affected windows are re-aggregated from them in arrival order, rather than kept as window
- * aggregates; the windows table is not materialized for queries.
+ * aggregates (a key whose latest record is out of reach, 2 d + 1 + grace behind the store's
+ * stream time, leaves the store: window-retention.ts); the windows table is not materialized for queries.
  */
 import type { Materialized } from './builder.js';
-import { entryListSerde, anySerde, type Entry } from './entry-list-serde.js';
+import { entryListSerde, anySerde, latestTs, type Entry } from './entry-list-serde.js';
 import type { Aggregator, KGroupedStream } from './kgrouped-stream.js';
 import { KTable } from './ktable.js';
 import { Serdes, untyped, type Serde } from './serdes.js';
@@ -64,9 +65,10 @@ export class SlidingWindowedKStream<K, V> {
     const inner = (m.keySerde ?? this.grouped.keySerde) as Serde<K> | undefined;
     if (inner === undefined) throw new Error(`the sliding-window store ${store} needs a key serde (Materialized.keySerde or Grouped.keySerde)`);
     const recordSerde = this.grouped.valueSerde ? untyped(this.grouped.valueSerde) : anySerde;
-    b.addStore(store, inner, entryListSerde(recordSerde)); // the records of a key within reach
     const d = this.windows.timeDifferenceMs;
     const grace = this.windows.graceMs;
+    // The records of a key within reach; a key whose latest record is out of reach (2 d + 1 + grace) leaves the store.
+    b.addStore(store, inner, entryListSerde(recordSerde), { retentionMs: 2 * d + 1 + grace, timeOf: latestTs });
     const node = b.addProcessor(prefix, [from], () => {
       let observed = -1;
       return {

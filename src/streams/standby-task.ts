@@ -38,7 +38,7 @@ export class StandbyTask {
       if (!def) throw new Error(`unknown store ${name}`);
       if (!def.logged) continue;
       const topic = `${env.applicationId}-${name}-changelog`;
-      this.stores.set(tpKey(topic, partition), new PersistentStore(name, dir, topic, partition, def.keySerde ?? env.defaultKeySerde, def.valueSerde ?? env.defaultValueSerde));
+      this.stores.set(tpKey(topic, partition), new PersistentStore(name, dir, topic, partition, def.keySerde ?? env.defaultKeySerde, def.valueSerde ?? env.defaultValueSerde, def.retention));
     }
   }
 

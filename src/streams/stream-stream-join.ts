@@ -17,11 +17,12 @@
  * the outer side(s) (KIP-962), a null value is skipped; both sides must be co-partitioned (a side
  * whose key changed is repartitioned first). Samsa's deviations: stores are key-value stores
  * holding a list per key (entry-list-serde.ts) and expire records exactly at the retention (not
- * by segment); unmatched records are found by scanning the outer store when its oldest entry may
+ * by segment): a key's list is pruned when the key is written, and a key not written again leaves
+ * the store once its latest record is past the retention (window-retention.ts); unmatched records are found by scanning the outer store when its oldest entry may
  * be due, at every such record (no wall-clock emit interval).
  */
 import type { StreamsBuilder } from './builder.js';
-import { anySerde, entryListSerde, type Entry } from './entry-list-serde.js';
+import { anySerde, entryListSerde, latestTs, type Entry } from './entry-list-serde.js';
 import type { JoinWindows } from './join-windows.js';
 import type { ProcessorContext, StreamRecord } from './processor.js';
 import type { UntypedSerde } from './serdes.js';
@@ -45,8 +46,10 @@ export function addStreamStreamJoin(b: StreamsBuilder, leftNode: string, rightNo
   const t = b.topology;
   const base = name ?? t.newName('');
   const stores = [`KSTREAM-JOINTHIS-${base}-store`, `KSTREAM-JOINOTHER-${base}-store`] as const;
-  b.addStore(stores[0], serdes.key, entryListSerde(serdes.left ?? anySerde));
-  b.addStore(stores[1], serdes.key, entryListSerde(serdes.right ?? anySerde));
+  // A key leaves a buffer once its latest record is past the retention (window-retention.ts).
+  const retention = { retentionMs: windows.retentionMs, timeOf: latestTs };
+  b.addStore(stores[0], serdes.key, entryListSerde(serdes.left ?? anySerde), retention);
+  b.addStore(stores[1], serdes.key, entryListSerde(serdes.right ?? anySerde), retention);
   const outerStore = kind === 'inner' ? null : `KSTREAM-OUTERSHARED-${base}-store`;
   if (outerStore !== null) b.addStore(outerStore, serdes.key, entryListSerde((tag) => (tag === 0 ? serdes.left : serdes.right) ?? anySerde));
   const shared = new Map<string, SharedTime>();

@@ -39,6 +39,8 @@ export interface StreamsConfig {
   /** Told when a task's stores were restored (Kafka's StateRestoreListener.onRestoreEnd, per task). */
   onRestored?: (e: RestoreEvent) => void;
   clientId?: string;
+  /** windowstore.changelog.additional.retention.ms (default 86,400,000): added to a windowed store's retention for its changelog's retention.ms. */
+  windowStoreChangelogAdditionalRetentionMs?: number;
   /** Called with the error that moved the instance to ERROR, and with background errors. */
   onError?: (e: unknown) => void;
 }

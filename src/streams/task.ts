@@ -81,7 +81,7 @@ export class StreamTask {
     for (const name of sub.stores) {
       const def = env.topology.stores.get(name);
       if (!def) throw new Error(`unknown store ${name}`);
-      this.stores.set(name, new PersistentStore(name, dir, def.logged ? `${env.applicationId}-${name}-changelog` : null, partition, def.keySerde ?? env.defaultKeySerde, def.valueSerde ?? env.defaultValueSerde));
+      this.stores.set(name, new PersistentStore(name, dir, def.logged ? `${env.applicationId}-${name}-changelog` : null, partition, def.keySerde ?? env.defaultKeySerde, def.valueSerde ?? env.defaultValueSerde, def.retention));
     }
     for (const n of sub.nodes) {
       this.children.set(n.name, env.topology.children(n.name));

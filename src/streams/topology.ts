@@ -9,6 +9,7 @@
  * numbered in the order of their first node. Samsa's deviation: global store sub-topologies are
  * numbered after the others.
  */
+import type { RetentionSpec } from './window-retention.js';
 import type { ProcessorSupplier } from './processor.js';
 import type { UntypedSerde } from './serdes.js';
 
@@ -45,6 +46,8 @@ export interface StoreDef {
   valueSerde: UntypedSerde | undefined;
   /** Backed by `<application.id>-<name>-changelog` (compacted). */
   logged: boolean;
+  /** A windowed store: its entries expire (window-retention.ts), its changelog is `compact,delete`. */
+  retention?: RetentionSpec | undefined;
 }
 
 /** A GlobalKTable's store: filled from every partition of `topic` on every instance (no tasks, no changelog). */
