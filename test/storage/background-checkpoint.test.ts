@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualScheduler } from '../../src/common/scheduler.js';
@@ -14,6 +15,27 @@ const newDir = tempDirs();
 const eventually = (cond: () => boolean, what: string): Promise<boolean> => waitFor(() => cond(), 10_000, what, 5);
 
 const read = (path: string): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+
+/** node:fs as CommonJS: its functions can be wrapped (then synced into the ESM namespace the storage code imports). */
+const fsModule = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+
+/** Runs `fn` with every renameSync onto `target` observed: the target's link count just before each. */
+async function linksOfReplacedTarget(target: string, fn: () => Promise<void>): Promise<number[]> {
+  const seen: number[] = [];
+  const original = fsModule.renameSync;
+  fsModule.renameSync = (from, to) => {
+    if (String(to) === target && existsSync(target)) seen.push(statSync(target).nlink);
+    original(from, to);
+  };
+  syncBuiltinESMExports();
+  try {
+    await fn();
+  } finally {
+    fsModule.renameSync = original;
+    syncBuiltinESMExports();
+  }
+  return seen;
+}
 
 describe('checkpoints written off the event loop', () => {
   it('the periodic high watermark checkpoint is not written (nor fsynced) inside the timer, and lands right after', async () => {
@@ -100,5 +122,55 @@ describe('checkpoints written off the event loop', () => {
     w.write('x');
     await w.idle();
     assert.deepEqual(errors, ['ENOENT']);
+  });
+
+  it('the rename on the event loop never frees the replaced checkpoint (it keeps a second link, dropped on the thread pool)', async () => {
+    const d = newDir();
+    const path = join(d, 'cp');
+    // The file being replaced has data blocks: freeing them is what blocks (a discard on ext4 -o discard).
+    writeFileSync(path, 'x'.repeat(64 * 1024));
+    const w = new BackgroundFileWriter(path, (err) => assert.equal(err, null));
+    const links = await linksOfReplacedTarget(path, async () => {
+      w.write('a');
+      await w.idle();
+      w.write('b');
+      await w.idle();
+    });
+    assert.deepEqual(links, [2, 2], 'each rename onto the checkpoint drops one of two links, so the inode is not evicted on the event loop');
+    assert.equal(readFileSync(path, 'utf8'), 'b');
+    assert.equal(statSync(path).nlink, 1);
+    assert.ok(!existsSync(w.oldPath), 'the second name is removed on the thread pool');
+    assert.ok(!existsSync(w.tmpPath));
+  });
+
+  it('a leftover second name (a crash between link and unlink) is replaced, and the first write of a file needs none', async () => {
+    const d = newDir();
+    const path = join(d, 'cp');
+    const w = new BackgroundFileWriter(path, (err) => assert.equal(err, null));
+    writeFileSync(w.oldPath, 'stale');
+    w.write('first'); // nothing to replace yet: no link, the rename still lands
+    await w.idle();
+    assert.equal(readFileSync(path, 'utf8'), 'first');
+    assert.ok(!existsSync(w.oldPath));
+    writeFileSync(w.oldPath, 'stale again');
+    w.write('second');
+    await w.idle();
+    assert.equal(readFileSync(path, 'utf8'), 'second');
+    assert.ok(!existsSync(w.oldPath));
+  });
+
+  it('a synchronous write while the second link is held still wins, and the link is dropped', async () => {
+    const d = newDir();
+    const path = join(d, 'cp');
+    writeFileSync(path, 'base');
+    const w = new BackgroundFileWriter(path, () => undefined);
+    w.write('old');
+    // Let the background write reach the thread pool steps before the synchronous one.
+    await eventually(() => existsSync(w.oldPath) || readFileSync(path, 'utf8') === 'old', 'the background write under way');
+    w.writeSync('new');
+    await w.idle();
+    assert.equal(readFileSync(path, 'utf8'), 'new');
+    assert.ok(!existsSync(w.oldPath));
+    assert.ok(!existsSync(w.tmpPath));
   });
 });
