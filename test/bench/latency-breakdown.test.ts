@@ -74,7 +74,7 @@ test('event-loop stalls between two scrapes are read back per cause and shown in
     return (b.stalls.find((s) => s.cause === 'cpu')?.count ?? 0) >= 1;
   }, 20_000, 'a cpu stall in the scrape');
   const got = b as LatencyBreakdown;
-  assert.deepEqual(got.stalls.map((s) => s.cause), ['gc', 'cpu', 'off_cpu']);
+  assert.deepEqual(got.stalls.map((s) => s.cause), ['gc', 'cpu', 'no_cpu', 'blocked']);
   assert.ok((got.stalls.find((s) => s.cause === 'cpu')?.ms ?? 0) >= 25);
   const md = renderBreakdown([{ rate: 1000, breakdown: got }], (head, rows) => [head.join('|'), ...rows.map((r) => r.join('|'))].join('\n'));
   assert.match(md, /Stalls > 5 ms/);
