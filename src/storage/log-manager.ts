@@ -18,6 +18,7 @@ import {
 } from './file-names.js';
 import { atomicWriteFile, fsyncDir } from './fs-util.js';
 import { BackgroundFileWriter } from './background-file-writer.js';
+import { renderInSlices, SLICE_PARTITIONS, type SlicedPass } from './sliced-checkpoint.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog, type PartitionLogOpenOptions } from './partition-log.js';
 import type { FutureReplica } from './future-replica-copy.js';
@@ -39,6 +40,7 @@ import {
   renameForDeletion,
   writeIfChanged,
   writeInBackgroundIfChanged,
+  writeRenderedInBackgroundIfChanged,
 } from './log-dirs.js';
 
 export type { DeletedLogDir, ExpectedTopicId } from './log-dirs.js';
@@ -100,6 +102,10 @@ export class LogManager {
    * throttle), by partition directory name; shown by DescribeLogDirs with isFuture.
    */
   readonly futureReplicas = new Map<string, FutureReplica>();
+
+  /** The sliced high watermark checkpoint under way (many partitions), and the synchronous checkpoints written (a pass started before one is dropped). */
+  private hwPass: SlicedPass | null = null;
+  private syncCheckpoints = 0;
 
   /** shutdown() was called. */
   get isShutDown(): boolean {
@@ -383,12 +389,39 @@ export class LogManager {
   }
 
   private checkpointHighWatermarks(): void {
+    // Many partitions: the content is built in slices between other work (sliced-checkpoint.ts).
+    if (this.logs.size > (this.opts.checkpointSlicePartitions ?? SLICE_PARTITIONS)) {
+      this.checkpointHighWatermarksInSlices();
+      return;
+    }
     for (const dir of this.onlineDirs) {
       this.safely(`high watermark checkpoint of ${dir}`, () => {
         const cp = this.dirCheckpoints(dir);
         writeInBackgroundIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark), this.backgroundWriter(dir, cp.highWatermarks));
       }, dir);
     }
+  }
+
+  private checkpointHighWatermarksInSlices(): void {
+    if (this.hwPass !== null) return; // the previous pass is still going
+    const syncWrites = this.syncCheckpoints;
+    this.hwPass = renderInSlices(
+      this.logs,
+      (key) => this.dirOfLog.get(key),
+      (l, dir) => this.dirCheckpoints(dir).highWatermarks.line({ topic: l.topic, partition: l.partition, offset: l.highWatermark }),
+      () => this.shutDown || this.syncCheckpoints !== syncWrites,
+      (byDir) => {
+        this.hwPass = null;
+        if (byDir === null) return; // a synchronous checkpoint (or shutdown) came meanwhile
+        for (const dir of this.onlineDirs) {
+          this.safely(`high watermark checkpoint of ${dir}`, () => {
+            const cp = this.dirCheckpoints(dir);
+            writeRenderedInBackgroundIfChanged(cp, cp.highWatermarks, cp.highWatermarks.renderLines(byDir.get(dir) ?? []), this.backgroundWriter(dir, cp.highWatermarks));
+          }, dir);
+        }
+      },
+      this.opts.checkpointSlicePartitions ?? SLICE_PARTITIONS,
+    );
   }
 
   private checkpointDirInBackground(dir: string): void {
@@ -429,6 +462,7 @@ export class LogManager {
   }
 
   private checkpointDir(dir: string): void {
+    this.syncCheckpoints++;
     const cp = this.dirCheckpoints(dir);
     writeIfChanged(cp, cp.recoveryPoints, this.entriesFor(dir, (l) => l.recoveryPoint));
     writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
@@ -447,6 +481,8 @@ export class LogManager {
   shutdown(): void {
     if (this.shutDown) return;
     this.shutDown = true;
+    this.hwPass?.cancel();
+    this.hwPass = null;
     void this.cleaner.stop();
     for (const t of this.timers) t.cancel();
     this.timers.length = 0;

@@ -173,4 +173,58 @@ describe('checkpoints written off the event loop', () => {
     assert.ok(!existsSync(w.oldPath));
     assert.ok(!existsSync(w.tmpPath));
   });
+
+  it('with many partitions the high watermark checkpoint is built a slice at a time, each in its own macrotask', async () => {
+    const d = newDir();
+    const scheduler = new ManualScheduler();
+    const cfg = config();
+    // 5 logs, 2 per slice: slices [t-0, t-1], [t-2, t-3], [t-4].
+    const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg, scheduler, highWatermarkCheckpointIntervalMs: 5000, checkpointSlicePartitions: 2 });
+    mgr.loadAll(() => cfg);
+    const logs = [0, 1, 2, 3, 4].map((p) => {
+      const log = mgr.createLog('t', p, cfg);
+      log.appendAsLeader(makeBatch({ count: 10 }), 0);
+      log.highWatermark = 3;
+      return log;
+    });
+    mgr.startBackgroundTasks();
+    const file = join(d, 'replication-offset-checkpoint');
+    scheduler.advance(5000); // the timer only starts the pass
+    await new Promise((r) => setImmediate(r)); // the first slice (t-0, t-1) ran
+    (logs[0] as (typeof logs)[0]).highWatermark = 9;
+    (logs[4] as (typeof logs)[0]).highWatermark = 9;
+    await eventually(() => read(file).includes('t 4 '), 'the sliced checkpoint');
+    // t-0 was read before the change, t-4 after it: the pass spanned several macrotasks.
+    assert.equal(read(file), '0\n5\nt 0 3\nt 1 3\nt 2 3\nt 3 3\nt 4 9\n');
+    mgr.shutdown();
+  });
+
+  it('a sliced pass that a synchronous checkpoint overtook is dropped (the newer file stays)', async () => {
+    const d = newDir();
+    const scheduler = new ManualScheduler();
+    const cfg = config();
+    const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg, scheduler, highWatermarkCheckpointIntervalMs: 5000, checkpointSlicePartitions: 2 });
+    mgr.loadAll(() => cfg);
+    const logs = [0, 1, 2].map((p) => {
+      const log = mgr.createLog('t', p, cfg);
+      log.appendAsLeader(makeBatch({ count: 10 }), 0);
+      log.highWatermark = 3;
+      return log;
+    });
+    mgr.startBackgroundTasks();
+    const file = join(d, 'replication-offset-checkpoint');
+    scheduler.advance(5000);
+    await new Promise((r) => setImmediate(r)); // t-0 and t-1 read at 3
+    for (const l of logs) l.highWatermark = 7;
+    mgr.checkpointAll(); // synchronous: every partition at 7
+    assert.equal(read(file), '0\n3\nt 0 7\nt 1 7\nt 2 7\n');
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r)); // the pass ends (stale)
+    await mgr.backgroundWritesDone();
+    assert.equal(read(file), '0\n3\nt 0 7\nt 1 7\nt 2 7\n', 'the pass that read t-0 at 3 did not replace it');
+    // The next pass runs normally.
+    logs[2]!.highWatermark = 8;
+    scheduler.advance(5000);
+    await eventually(() => read(file).includes('t 2 8'), 'the next pass');
+    mgr.shutdown();
+  });
 });
