@@ -103,8 +103,9 @@ export class LogManager {
    */
   readonly futureReplicas = new Map<string, FutureReplica>();
 
-  /** The sliced high watermark checkpoint under way (many partitions), and the synchronous checkpoints written (a pass started before one is dropped). */
-  private hwPass: SlicedPass | null = null;
+  /** The sliced checkpoint pass under way (many partitions), and the synchronous checkpoints written (a pass started before one is dropped). */
+  private slicedPass: SlicedPass | null = null;
+  private slicedNext: (() => void) | null = null;
   private syncCheckpoints = 0;
 
   /** shutdown() was called. */
@@ -352,6 +353,10 @@ export class LogManager {
     // The periodic checkpoints are written off the event loop (background-file-writer.ts), as
     // Kafka's scheduler threads write them off its request path.
     every(this.opts.checkpointIntervalMs ?? 60000, () => {
+      if (this.logs.size > this.sliceSize) {
+        this.checkpointInSlices([(cp) => cp.recoveryPoints, (cp) => cp.highWatermarks, (cp) => cp.logStartOffsets], [(l) => l.recoveryPoint, (l) => l.highWatermark, (l) => l.logStartOffset]);
+        return;
+      }
       for (const dir of this.onlineDirs) this.safely(`checkpoint of ${dir}`, () => this.checkpointDirInBackground(dir), dir);
     });
     every(this.opts.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
@@ -390,7 +395,7 @@ export class LogManager {
 
   private checkpointHighWatermarks(): void {
     // Many partitions: the content is built in slices between other work (sliced-checkpoint.ts).
-    if (this.logs.size > (this.opts.checkpointSlicePartitions ?? SLICE_PARTITIONS)) {
+    if (this.logs.size > this.sliceSize) {
       this.checkpointHighWatermarksInSlices();
       return;
     }
@@ -403,25 +408,50 @@ export class LogManager {
   }
 
   private checkpointHighWatermarksInSlices(): void {
-    if (this.hwPass !== null) return; // the previous pass is still going
+    this.checkpointInSlices([(cp) => cp.highWatermarks], [(l) => l.highWatermark]);
+  }
+
+  /**
+   * Background checkpoints of every online dir whose content is built in slices
+   * (sliced-checkpoint.ts); skipped while the previous sliced pass is still going.
+   */
+  private checkpointInSlices(files: ((cp: DirCheckpoints) => OffsetCheckpointFile)[], values: ((l: PartitionLog) => number)[]): void {
+    if (this.shutDown) return;
+    if (this.slicedPass !== null) {
+      // The 60 s pass (several files) waits for the one under way; another high watermark pass is not needed.
+      if (files.length > 1) this.slicedNext = () => this.checkpointInSlices(files, values);
+      return;
+    }
     const syncWrites = this.syncCheckpoints;
-    this.hwPass = renderInSlices(
+    this.slicedPass = renderInSlices(
       this.logs,
       (key) => this.dirOfLog.get(key),
-      (l, dir) => this.dirCheckpoints(dir).highWatermarks.line({ topic: l.topic, partition: l.partition, offset: l.highWatermark }),
+      files.length,
+      (l, dir, f) => (files[f] as (cp: DirCheckpoints) => OffsetCheckpointFile)(this.dirCheckpoints(dir)).line({ topic: l.topic, partition: l.partition, offset: (values[f] as (l: PartitionLog) => number)(l) }),
       () => this.shutDown || this.syncCheckpoints !== syncWrites,
       (byDir) => {
-        this.hwPass = null;
+        this.slicedPass = null;
+        const next = this.slicedNext;
+        this.slicedNext = null;
+        if (next !== null) setImmediate(next);
         if (byDir === null) return; // a synchronous checkpoint (or shutdown) came meanwhile
         for (const dir of this.onlineDirs) {
-          this.safely(`high watermark checkpoint of ${dir}`, () => {
+          this.safely(`checkpoint of ${dir}`, () => {
             const cp = this.dirCheckpoints(dir);
-            writeRenderedInBackgroundIfChanged(cp, cp.highWatermarks, cp.highWatermarks.renderLines(byDir.get(dir) ?? []), this.backgroundWriter(dir, cp.highWatermarks));
+            files.forEach((fileOf, f) => {
+              const file = fileOf(cp);
+              writeRenderedInBackgroundIfChanged(cp, file, file.renderLines(byDir.get(dir)?.[f] ?? []), this.backgroundWriter(dir, file));
+            });
           }, dir);
         }
       },
-      this.opts.checkpointSlicePartitions ?? SLICE_PARTITIONS,
+      this.sliceSize,
     );
+  }
+
+  /** Logs per slice of the sliced checkpoints, and the count above which they are sliced. */
+  private get sliceSize(): number {
+    return this.opts.checkpointSlicePartitions ?? SLICE_PARTITIONS;
   }
 
   private checkpointDirInBackground(dir: string): void {
@@ -481,8 +511,9 @@ export class LogManager {
   shutdown(): void {
     if (this.shutDown) return;
     this.shutDown = true;
-    this.hwPass?.cancel();
-    this.hwPass = null;
+    this.slicedPass?.cancel();
+    this.slicedPass = null;
+    this.slicedNext = null;
     void this.cleaner.stop();
     for (const t of this.timers) t.cancel();
     this.timers.length = 0;

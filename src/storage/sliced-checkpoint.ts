@@ -1,5 +1,5 @@
 /**
- * The periodic high watermark checkpoint of a broker with many partitions, rendered in slices.
+ * The periodic checkpoints of a broker with many partitions, rendered in slices.
  *
  * Kafka's rule: ReplicaManager writes replication-offset-checkpoint every
  * replica.high.watermark.checkpoint.interval.ms (5 s) on a scheduler thread, reading each
@@ -8,7 +8,8 @@
  * in the timer callback: ~40–125 ms for 100,000 partitions on this machine, every 5 s, a stall
  * every Produce and Fetch waited behind. Above SLICE_PARTITIONS logs the content is built
  * SLICE_PARTITIONS lines at a time, each slice in its own macrotask (setImmediate), and the file
- * is handed to the background writer once the last slice is done.
+ * is handed to the background writer once the last slice is done. The same for the 60 s pass
+ * (recovery points, high watermarks and log start offsets: three lines per partition).
  *
  * Deviation: as in Kafka, the values are read partition by partition over the pass (a few
  * milliseconds apart), not at one instant. A log deleted or replaced during the pass is left out
@@ -26,20 +27,21 @@ export interface SlicedPass {
 }
 
 /**
- * Renders, per log dir, one checkpoint line for each log (`line(log)`) over several macrotasks,
- * then calls `done` with the lines per dir, or with null when `isStale()` by then (not at all
- * once cancelled).
+ * Renders, per log dir, `files` checkpoint lines for each log (`line(log, dir, file)`, file
+ * 0..files-1) over several macrotasks, then calls `done` with the lines per dir and file, or with
+ * null when `isStale()` by then (not at all once cancelled).
  */
 export function renderInSlices(
   logs: ReadonlyMap<string, PartitionLog>,
   dirOf: (key: string) => string | undefined,
-  line: (log: PartitionLog, dir: string) => string,
+  files: number,
+  line: (log: PartitionLog, dir: string, file: number) => string,
   isStale: () => boolean,
-  done: (linesByDir: Map<string, string[]> | null) => void,
+  done: (linesByDir: Map<string, string[][]> | null) => void,
   slice = SLICE_PARTITIONS,
 ): SlicedPass {
   const keys = [...logs.keys()];
-  const byDir = new Map<string, string[]>();
+  const byDir = new Map<string, string[][]>();
   let next = 0;
   let cancelled = false;
   let immediate: NodeJS.Immediate | null = null;
@@ -53,8 +55,8 @@ export function renderInSlices(
       const dir = dirOf(key);
       if (log === undefined || dir === undefined || log.isClosed) continue;
       let lines = byDir.get(dir);
-      if (lines === undefined) byDir.set(dir, (lines = []));
-      lines.push(line(log, dir));
+      if (lines === undefined) byDir.set(dir, (lines = Array.from({ length: files }, () => [])));
+      for (let f = 0; f < files; f++) (lines[f] as string[]).push(line(log, dir, f));
     }
     if (next < keys.length) {
       immediate = setImmediate(step);

@@ -227,4 +227,29 @@ describe('checkpoints written off the event loop', () => {
     await eventually(() => read(file).includes('t 2 8'), 'the next pass');
     mgr.shutdown();
   });
+
+  it('the 60 s pass is sliced too (recovery points, high watermarks, log start offsets), also when the high watermark pass runs at the same moment', async () => {
+    const d = newDir();
+    const scheduler = new ManualScheduler();
+    const cfg = config();
+    // Both timers fire in the same advance: the full pass waits for the high watermark one, then runs.
+    const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg, scheduler, highWatermarkCheckpointIntervalMs: 5000, checkpointIntervalMs: 5000, checkpointSlicePartitions: 2 });
+    mgr.loadAll(() => cfg);
+    for (const p of [0, 1, 2]) {
+      const log = mgr.createLog('t', p, cfg);
+      log.appendAsLeader(makeBatch({ count: 10 }), 0);
+      log.highWatermark = 4;
+      log.flush();
+    }
+    mgr.startBackgroundTasks();
+    scheduler.advance(5000);
+    const rp = join(d, 'recovery-point-offset-checkpoint');
+    const ls = join(d, 'log-start-offset-checkpoint');
+    await eventually(() => read(rp).includes('t 2 10') && read(ls).includes('t 2 0'), 'the sliced 60 s pass');
+    await mgr.backgroundWritesDone();
+    assert.equal(read(rp), '0\n3\nt 0 10\nt 1 10\nt 2 10\n');
+    assert.equal(read(join(d, 'replication-offset-checkpoint')), '0\n3\nt 0 4\nt 1 4\nt 2 4\n');
+    assert.equal(read(ls), '0\n3\nt 0 0\nt 1 0\nt 2 0\n');
+    mgr.shutdown();
+  });
 });
