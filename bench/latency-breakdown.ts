@@ -3,7 +3,8 @@
  * each rate (its Samsa runs, and the null broker's while Samsa idles), and the difference read as Kafka's request metrics split per API (RequestQueueTimeMs,
  * LocalTimeMs, RemoteTimeMs, ResponseQueueTimeMs, ResponseSendTimeMs and TotalTimeMs: mean and
  * p99 from the histograms' buckets), garbage collections per kind (count and time), the largest
- * event-loop delay and the broker's CPU over the run.
+ * event-loop delay, the event-loop stalls by cause (samsa_eventloop_stall_ms: count and total
+ * lateness of gc, cpu, no_cpu and blocked stalls) and the broker's CPU over the run.
  * p99 is interpolated inside the bucket that holds it (the buckets are request-metrics.ts's
  * TOTAL_TIME_BUCKETS_MS, 0.25 ms to 30 s), so it is as coarse as those bounds.
  */
@@ -28,6 +29,8 @@ export interface LatencyBreakdown {
   gc: { kind: string; runs: number; ms: number }[];
   /** Largest event-loop delay seen over the run (nodejs_eventloop_lag_max_seconds of the scrape after it). */
   loopLagMaxMs: number;
+  /** Event-loop stalls (> 5 ms late) per cause over the run: count and summed lateness. */
+  stalls: { cause: string; count: number; ms: number }[];
   cpuSeconds: number;
 }
 
@@ -113,7 +116,7 @@ function p99(a: MetricsSnapshot, b: MetricsSnapshot, metric: string, api: string
 
 /** What the broker did between two scrapes, for the APIs given. */
 export function breakdown(a: MetricsSnapshot, b: MetricsSnapshot, apis: readonly string[] = ['Produce', 'Fetch']): LatencyBreakdown {
-  const out: LatencyBreakdown = { apis: [], gc: [], loopLagMaxMs: (b.get('nodejs_eventloop_lag_max_seconds') ?? 0) * 1000, cpuSeconds: delta(a, b, 'process_cpu_seconds_total') };
+  const out: LatencyBreakdown = { apis: [], gc: [], loopLagMaxMs: (b.get('nodejs_eventloop_lag_max_seconds') ?? 0) * 1000, stalls: [], cpuSeconds: delta(a, b, 'process_cpu_seconds_total') };
   for (const api of apis) {
     const parts: TimePart[] = [];
     let requests = 0;
@@ -131,6 +134,9 @@ export function breakdown(a: MetricsSnapshot, b: MetricsSnapshot, apis: readonly
     const kind = labelsOf(key)['kind'] ?? '?';
     const runs = delta(a, b, key);
     if (runs > 0) out.gc.push({ kind, runs, ms: delta(a, b, `nodejs_gc_duration_seconds_total{kind="${kind}"}`) * 1000 });
+  }
+  for (const cause of ['gc', 'cpu', 'no_cpu', 'blocked']) {
+    out.stalls.push({ cause, count: delta(a, b, `samsa_eventloop_stall_ms_count{cause="${cause}"}`), ms: delta(a, b, `samsa_eventloop_stall_ms_sum{cause="${cause}"}`) });
   }
   return out;
 }
@@ -153,10 +159,10 @@ export function renderBreakdown(rows: readonly { rate: number; breakdown?: Laten
   out.push(table(head, body));
   out.push(
     table(
-      ['Rate (rec/s)', 'Broker CPU s', 'GC runs (kind: count, ms)', 'Event-loop delay max (ms)'],
+      ['Rate (rec/s)', 'Broker CPU s', 'GC runs (kind: count, ms)', 'Event-loop delay max (ms)', 'Stalls > 5 ms (cause: count, ms late)'],
       with_.map((r) => {
         const b = r.breakdown as LatencyBreakdown;
-        return [r.rate.toLocaleString('en-US'), b.cpuSeconds.toFixed(2), b.gc.map((g) => `${g.kind}: ${g.runs}, ${g.ms.toFixed(1)}`).join('; ') || '—', b.loopLagMaxMs.toFixed(1)];
+        return [r.rate.toLocaleString('en-US'), b.cpuSeconds.toFixed(2), b.gc.map((g) => `${g.kind}: ${g.runs}, ${g.ms.toFixed(1)}`).join('; ') || '—', b.loopLagMaxMs.toFixed(1), (b.stalls ?? []).map((x) => `${x.cause}: ${x.count}, ${x.ms.toFixed(0)}`).join('; ') || '—'];
       }),
     ),
   );

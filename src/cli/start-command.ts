@@ -13,6 +13,7 @@ import { parseProperties } from '../config/properties-file.js';
 import { ConfigError } from '../common/errors.js';
 import { envToProperty, propertiesFromEnv } from '../config/env-config.js';
 import { Logger } from '../common/logger.js';
+import { installGcHeadroom } from '../common/gc-headroom.js';
 
 export const startUsage = `Usage: samsa start [server.properties] [options]
 
@@ -137,12 +138,15 @@ export async function runStart(args: string[]): Promise<number> {
   }
   // Log lines go to stderr: JSON lines, or pino-pretty's on a terminal (log.format=auto), or as log.format says.
   const format = config.str('log.format');
+  // The process is the broker's: V8's old-generation headroom is set here (gc-headroom.ts).
+  const gcHeadroom = installGcHeadroom(config.int('gc.old.generation.headroom.mb'));
   const broker = new Broker(config, { logger: new Logger(format === 'json' || format === 'pretty' ? { format } : {}) });
   try {
     await broker.start();
   } catch (e) {
     process.stderr.write(`samsa start: failed to start: ${(e as Error).message}\n`);
     await broker.stop().catch(() => undefined);
+    gcHeadroom.close();
     return 1;
   }
   const metrics = broker.observability?.listeners.map((l) => `${l.url}/metrics`) ?? [];
@@ -170,6 +174,7 @@ export async function runStart(args: string[]): Promise<number> {
   });
   // The broker has stopped (logs flushed, locks released). The etcd client can keep a socket
   // open for a while after it is closed; do not let it hold the process.
+  gcHeadroom.close();
   setTimeout(() => process.exit(halted ? 1 : 0), 2000).unref();
   return halted ? 1 : 0;
 }

@@ -274,6 +274,9 @@ const own: ConfigKeyDef[] = [
   // Samsa's own (docs/zero-copy.md): Fetch answers' record bytes go from the segment files to
   // plaintext sockets with sendfile when the native addon is built (Kafka always does so).
   { name: 'fetch.zero.copy.enable', type: ConfigType.boolean, defaultValue: true, readOnly: true },
+  // Samsa's own (src/common/gc-headroom.ts): room in MB `samsa start` keeps in V8's old generation
+  // above the live heap, so a small heap under load is not fully collected every few seconds; 0: V8's own.
+  { name: 'gc.old.generation.headroom.mb', type: ConfigType.int, defaultValue: 48, readOnly: true, validate: atLeast(0) },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;

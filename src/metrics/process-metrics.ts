@@ -8,12 +8,15 @@
  * (Kafka: the share of time its network threads wait for work; here 1 - event-loop utilisation
  * since the previous scrape, as the one event loop does the network processors' work).
  *
+ * Event-loop stalls by cause (samsa_eventloop_stall_ms) are event-loop-stalls.ts's.
+ *
  * Not prom-client's collectDefaultMetrics: that installs a GC observer and an event-loop monitor
  * that are never removed; a broker started and stopped in a test would leak them. These are
  * started with the metrics listener and stopped with it (`close()`).
  */
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { EventLoopStalls } from './event-loop-stalls.js';
 
 /** Event-loop delay sampling interval. */
 const RESOLUTION_MS = 20;
@@ -30,13 +33,17 @@ export class ProcessMetrics {
   private readonly gcObserver: PerformanceObserver;
   private readonly gcSeconds = new Map<string, number>();
   private readonly gcRuns = new Map<string, number>();
+  readonly stalls: EventLoopStalls;
   private closed = false;
 
   constructor(registry: Registry) {
     this.delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     this.delay.enable();
+    const stalls = new EventLoopStalls(registry);
+    this.stalls = stalls;
     this.gcObserver = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
+        stalls.noteGc(e.startTime, e.duration);
         const detail = Reflect.get(e, 'detail') as { kind?: number } | undefined;
         const kind = GC_KINDS[detail?.kind ?? 0] ?? 'other';
         this.gcSeconds.set(kind, (this.gcSeconds.get(kind) ?? 0) + e.duration / 1000);
@@ -118,5 +125,6 @@ export class ProcessMetrics {
     this.closed = true;
     this.delay.disable();
     this.gcObserver.disconnect();
+    this.stalls.close();
   }
 }

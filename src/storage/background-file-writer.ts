@@ -12,15 +12,22 @@
  * - one background write at a time; content asked for while one runs replaces any older pending
  *   content and is written next (only the newest matters);
  * - the background write uses its own temp name (`<file>.bg.tmp`) and is renamed into place on
- *   the event loop (a rename is a metadata operation), so it cannot interleave with a synchronous
- *   write (`writeSync`, used at shutdown and where the caller needs the file durable at once);
+ *   the event loop, so it cannot interleave with a synchronous write (`writeSync`, used at
+ *   shutdown and where the caller needs the file durable at once);
+ * - that rename never frees the replaced file's blocks on the event loop: the thread pool first
+ *   gives the current file a second name (`<file>.bg.old`, a hard link), so the rename only drops
+ *   one of two links, and the thread pool then unlinks `<file>.bg.old`, where the inode is evicted.
+ *   Freeing a file's blocks is not a metadata-only step: on ext4 mounted with `discard` the
+ *   eviction issues and waits for a discard of those blocks (measured 0.3 ms on an idle disk and
+ *   6–32 ms on a busy one, every high watermark checkpoint, i.e. every 5 s, during steady produce);
  * - a synchronous write supersedes the background write in flight and anything pending: that one
  *   is dropped instead of renamed (it would put older content over newer);
  * - `idle()` resolves when nothing is in flight (the owner waits for it at shutdown, so no write
  *   runs after a data directory is handed back).
  * Deviation: none in what lands on disk; a crash between the background fsync and the rename
  * leaves the previous checkpoint, as a crash before Kafka's scheduler thread ran would; a leftover
- * `<file>.bg.tmp` is overwritten by the next background write.
+ * `<file>.bg.tmp` is overwritten by the next background write and a leftover `<file>.bg.old` (a
+ * second name of an older checkpoint) is removed by it.
  */
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
@@ -36,12 +43,15 @@ export class BackgroundFileWriter {
   private generation = 0;
   private waiters: (() => void)[] = [];
   readonly tmpPath: string;
+  /** The second name the replaced file holds while the rename runs (its blocks are freed off the loop). */
+  readonly oldPath: string;
 
   constructor(
     readonly path: string,
     private readonly done: BackgroundWriteDone,
   ) {
     this.tmpPath = `${path}.bg.tmp`;
+    this.oldPath = `${path}.bg.old`;
   }
 
   /** Whether a background write runs now. */
@@ -114,17 +124,33 @@ export class BackgroundFileWriter {
               finish(syncErr);
               return;
             }
-            try {
-              fs.renameSync(this.tmpPath, this.path);
-            } catch (e) {
-              finish(e as NodeJS.ErrnoException);
-              return;
-            }
-            fsyncDirAsync(dirname(this.path), finish);
+            this.holdReplaced(() => {
+              if (generation !== this.generation) {
+                fs.unlink(this.tmpPath, () => fs.unlink(this.oldPath, () => finish(null)));
+                return;
+              }
+              try {
+                fs.renameSync(this.tmpPath, this.path);
+              } catch (e) {
+                fs.unlink(this.oldPath, () => finish(e as NodeJS.ErrnoException));
+                return;
+              }
+              // The replaced inode's last name goes here, on the thread pool: its blocks are freed there.
+              fs.unlink(this.oldPath, () => fsyncDirAsync(dirname(this.path), finish));
+            });
           });
         });
       });
     });
+  }
+
+  /**
+   * Links the file now in place to `oldPath` (after removing a leftover one), all on the thread
+   * pool; `then` runs either way: without the link the rename still works, it only frees the
+   * replaced blocks itself (the first write of a file replaces nothing).
+   */
+  private holdReplaced(then: () => void): void {
+    fs.unlink(this.oldPath, () => fs.link(this.path, this.oldPath, () => then()));
   }
 }
 

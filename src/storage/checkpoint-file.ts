@@ -23,6 +23,16 @@ export class CheckpointFile<T> {
   render(entries: Iterable<T>): string {
     const lines: string[] = [];
     for (const e of entries) lines.push(this.formatter.toLine(e));
+    return this.renderLines(lines);
+  }
+
+  /** One entry's line (content built a part at a time, sliced-checkpoint.ts). */
+  line(entry: T): string {
+    return this.formatter.toLine(entry);
+  }
+
+  /** Serialized file content of lines from line(). */
+  renderLines(lines: readonly string[]): string {
     return `${this.version}\n${lines.length}\n${lines.length > 0 ? `${lines.join('\n')}\n` : ''}`;
   }
 

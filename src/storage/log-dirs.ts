@@ -105,7 +105,11 @@ export function writeIfChanged(cp: DirCheckpoints, file: OffsetCheckpointFile, e
 
 /** Replaces a checkpoint off the event loop unless it holds (or is about to hold) `entries` already. */
 export function writeInBackgroundIfChanged(cp: DirCheckpoints, file: OffsetCheckpointFile, entries: TopicPartitionOffset[], writer: BackgroundFileWriter): void {
-  const content = file.render(entries);
+  writeRenderedInBackgroundIfChanged(cp, file, file.render(entries), writer);
+}
+
+/** writeInBackgroundIfChanged with the content rendered already. */
+export function writeRenderedInBackgroundIfChanged(cp: DirCheckpoints, file: OffsetCheckpointFile, content: string, writer: BackgroundFileWriter): void {
   const unsettled = writer.unsettled;
   if (unsettled === content || (unsettled === null && cp.written.get(file.path) === content)) return;
   writer.write(content);

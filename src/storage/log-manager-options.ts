@@ -31,6 +31,8 @@ export interface LogManagerOptions {
   checkpointIntervalMs?: number;
   /** replica.high.watermark.checkpoint.interval.ms (default 5000). */
   highWatermarkCheckpointIntervalMs?: number;
+  /** Above this many logs the high watermark checkpoint is built this many lines per macrotask (sliced-checkpoint.ts; tests set it small). */
+  checkpointSlicePartitions?: number;
   /** Accepted for Kafka parity (num.recovery.threads.per.data.dir); recovery runs on the calling thread. */
   recoveryThreads?: number;
   /** log.cleaner.* settings (the cleaner runs once background tasks start, when enabled). */

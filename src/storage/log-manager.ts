@@ -18,6 +18,7 @@ import {
 } from './file-names.js';
 import { atomicWriteFile, fsyncDir } from './fs-util.js';
 import { BackgroundFileWriter } from './background-file-writer.js';
+import { renderInSlices, SLICE_PARTITIONS, type SlicedPass } from './sliced-checkpoint.js';
 import { type LogConfig, defaultLogConfig } from './log-config.js';
 import { PartitionLog, type PartitionLogOpenOptions } from './partition-log.js';
 import type { FutureReplica } from './future-replica-copy.js';
@@ -39,6 +40,7 @@ import {
   renameForDeletion,
   writeIfChanged,
   writeInBackgroundIfChanged,
+  writeRenderedInBackgroundIfChanged,
 } from './log-dirs.js';
 
 export type { DeletedLogDir, ExpectedTopicId } from './log-dirs.js';
@@ -100,6 +102,11 @@ export class LogManager {
    * throttle), by partition directory name; shown by DescribeLogDirs with isFuture.
    */
   readonly futureReplicas = new Map<string, FutureReplica>();
+
+  /** The sliced checkpoint pass under way (many partitions), and the synchronous checkpoints written (a pass started before one is dropped). */
+  private slicedPass: SlicedPass | null = null;
+  private slicedNext: (() => void) | null = null;
+  private syncCheckpoints = 0;
 
   /** shutdown() was called. */
   get isShutDown(): boolean {
@@ -346,6 +353,10 @@ export class LogManager {
     // The periodic checkpoints are written off the event loop (background-file-writer.ts), as
     // Kafka's scheduler threads write them off its request path.
     every(this.opts.checkpointIntervalMs ?? 60000, () => {
+      if (this.logs.size > this.sliceSize) {
+        this.checkpointInSlices([(cp) => cp.recoveryPoints, (cp) => cp.highWatermarks, (cp) => cp.logStartOffsets], [(l) => l.recoveryPoint, (l) => l.highWatermark, (l) => l.logStartOffset]);
+        return;
+      }
       for (const dir of this.onlineDirs) this.safely(`checkpoint of ${dir}`, () => this.checkpointDirInBackground(dir), dir);
     });
     every(this.opts.highWatermarkCheckpointIntervalMs ?? 5000, () => this.checkpointHighWatermarks());
@@ -383,12 +394,64 @@ export class LogManager {
   }
 
   private checkpointHighWatermarks(): void {
+    // Many partitions: the content is built in slices between other work (sliced-checkpoint.ts).
+    if (this.logs.size > this.sliceSize) {
+      this.checkpointHighWatermarksInSlices();
+      return;
+    }
     for (const dir of this.onlineDirs) {
       this.safely(`high watermark checkpoint of ${dir}`, () => {
         const cp = this.dirCheckpoints(dir);
         writeInBackgroundIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark), this.backgroundWriter(dir, cp.highWatermarks));
       }, dir);
     }
+  }
+
+  private checkpointHighWatermarksInSlices(): void {
+    this.checkpointInSlices([(cp) => cp.highWatermarks], [(l) => l.highWatermark]);
+  }
+
+  /**
+   * Background checkpoints of every online dir whose content is built in slices
+   * (sliced-checkpoint.ts); skipped while the previous sliced pass is still going.
+   */
+  private checkpointInSlices(files: ((cp: DirCheckpoints) => OffsetCheckpointFile)[], values: ((l: PartitionLog) => number)[]): void {
+    if (this.shutDown) return;
+    if (this.slicedPass !== null) {
+      // The 60 s pass (several files) waits for the one under way; another high watermark pass is not needed.
+      if (files.length > 1) this.slicedNext = () => this.checkpointInSlices(files, values);
+      return;
+    }
+    const syncWrites = this.syncCheckpoints;
+    this.slicedPass = renderInSlices(
+      this.logs,
+      (key) => this.dirOfLog.get(key),
+      files.length,
+      (l, dir, f) => (files[f] as (cp: DirCheckpoints) => OffsetCheckpointFile)(this.dirCheckpoints(dir)).line({ topic: l.topic, partition: l.partition, offset: (values[f] as (l: PartitionLog) => number)(l) }),
+      () => this.shutDown || this.syncCheckpoints !== syncWrites,
+      (byDir) => {
+        this.slicedPass = null;
+        const next = this.slicedNext;
+        this.slicedNext = null;
+        if (next !== null) setImmediate(next);
+        if (byDir === null) return; // a synchronous checkpoint (or shutdown) came meanwhile
+        for (const dir of this.onlineDirs) {
+          this.safely(`checkpoint of ${dir}`, () => {
+            const cp = this.dirCheckpoints(dir);
+            files.forEach((fileOf, f) => {
+              const file = fileOf(cp);
+              writeRenderedInBackgroundIfChanged(cp, file, file.renderLines(byDir.get(dir)?.[f] ?? []), this.backgroundWriter(dir, file));
+            });
+          }, dir);
+        }
+      },
+      this.sliceSize,
+    );
+  }
+
+  /** Logs per slice of the sliced checkpoints, and the count above which they are sliced. */
+  private get sliceSize(): number {
+    return this.opts.checkpointSlicePartitions ?? SLICE_PARTITIONS;
   }
 
   private checkpointDirInBackground(dir: string): void {
@@ -429,6 +492,7 @@ export class LogManager {
   }
 
   private checkpointDir(dir: string): void {
+    this.syncCheckpoints++;
     const cp = this.dirCheckpoints(dir);
     writeIfChanged(cp, cp.recoveryPoints, this.entriesFor(dir, (l) => l.recoveryPoint));
     writeIfChanged(cp, cp.highWatermarks, this.entriesFor(dir, (l) => l.highWatermark));
@@ -447,6 +511,9 @@ export class LogManager {
   shutdown(): void {
     if (this.shutDown) return;
     this.shutDown = true;
+    this.slicedPass?.cancel();
+    this.slicedPass = null;
+    this.slicedNext = null;
     void this.cleaner.stop();
     for (const t of this.timers) t.cancel();
     this.timers.length = 0;

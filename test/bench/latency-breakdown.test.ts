@@ -59,3 +59,24 @@ test('two scrapes around 3 Produce and 2 Fetch requests: the split per API, the 
     c.close();
   }
 });
+
+test('event-loop stalls between two scrapes are read back per cause and shown in the report rows', { timeout: 60_000 }, async () => {
+  const before = await scrapeSnapshot(url);
+  let b: LatencyBreakdown | undefined;
+  await waitFor(async () => {
+    // The broker runs in this process: a 40 ms spin stalls its event loop (cpu, unless the OS took the CPU away).
+    const end = performance.now() + 40;
+    while (performance.now() < end) {
+      // spin
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    b = breakdown(before, await scrapeSnapshot(url));
+    return (b.stalls.find((s) => s.cause === 'cpu')?.count ?? 0) >= 1;
+  }, 20_000, 'a cpu stall in the scrape');
+  const got = b as LatencyBreakdown;
+  assert.deepEqual(got.stalls.map((s) => s.cause), ['gc', 'cpu', 'no_cpu', 'blocked']);
+  assert.ok((got.stalls.find((s) => s.cause === 'cpu')?.ms ?? 0) >= 25);
+  const md = renderBreakdown([{ rate: 1000, breakdown: got }], (head, rows) => [head.join('|'), ...rows.map((r) => r.join('|'))].join('\n'));
+  assert.match(md, /Stalls > 5 ms/);
+  assert.match(md, /cpu: \d+, \d+/);
+});
