@@ -278,7 +278,7 @@ export async function kafkaScenario(d: KafkaBenchDeps): Promise<KafkaBenchResult
 /** The report's rows for the section (markdown). */
 export function renderKafka(k: KafkaBenchResult): string {
   const out = ['## Apache Kafka on this machine (reference)\n'];
-  if (k.skipped !== undefined) return `${out[0]}Skipped: ${k.skipped}.\n`;
+  if (k.skipped !== undefined) return `${out[0]}\nSkipped: ${k.skipped}.\n`;
   out.push(`Apache Kafka ${k.version ?? '?'} (jars from ${k.libs ?? '?'}), KRaft combined nodes, JVM ${KAFKA_JVM_OPTS.join(' ')}; the cluster section's workload (1 KiB, acks=all, linger.ms=5), alternating.\n`);
   if (k.error !== undefined) out.push(`Failed: ${k.error.slice(0, 500)}\n`);
   const rate = (t: Throughput | null): string => (t === null ? 'n/a' : `${Math.round(t.recordsPerSec).toLocaleString('en-US')} rec/s`);
