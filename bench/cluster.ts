@@ -129,7 +129,7 @@ export async function createReplicatedTopic(ports: number[], name: string, parti
 }
 
 /** Polls every broker's Metadata until each partition has a leader and `isr` in-sync replicas. */
-async function waitReplicated(ports: number[], topic: string, partitions: number, isr: number, timeoutMs = 60_000): Promise<void> {
+export async function waitReplicated(ports: number[], topic: string, partitions: number, isr: number, timeoutMs = 60_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let seen = '';
   for (;;) {

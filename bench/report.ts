@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatencyHistogram } from '../src/cli/stats.js';
 import type { ClusterBenchResult, LatencyOutcome } from './cluster.js';
+import { renderKafka, type KafkaBenchResult } from './kafka.js';
 import { renderManyTopics } from './many-topics-report.js';
 import type { MetricsCostResult } from './metrics-cost.js';
 import { renderSecurity, type SecurityResult } from './security.js';
@@ -120,6 +121,8 @@ export interface BenchResults {
   manyTopics?: { steps: ManyTopicsResult[] };
   /** The cluster section: three brokers on etcd, RF 3, against one broker. */
   cluster?: ClusterBenchResult;
+  /** The kafka section (opt-in): Apache Kafka single node and 3-node cluster, the same workload. */
+  kafka?: KafkaBenchResult;
   /** The metrics section: produce with metrics.listeners on vs off. */
   metricsCost?: MetricsCostResult;
   /** The security section: TLS and SASL_SSL throughput beside PLAINTEXT. */
@@ -219,6 +222,7 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(renderBreakdown(r.latency, mdTable));
   }
   if (r.cluster !== undefined) out.push(renderCluster(r.cluster));
+  if (r.kafka !== undefined) out.push(renderKafka(r.kafka));
   if (r.metricsCost !== undefined) out.push(renderMetricsCost(r.metricsCost));
   if (r.security !== undefined) out.push(renderSecurity(r.security, (h, rows) => mdTable(h, rows)));
   if (r.rebalance !== undefined) out.push(renderRebalance(r.rebalance, (h, rows) => mdTable(h, rows)));

@@ -9,7 +9,8 @@
  * consumer protocol, bench/rebalance.ts), streams (samsa/streams stateless and count topologies
  * against a consumer → producer loop, bench/streams.ts), and partitions100k (single-partition topics created, written, restarted cleanly and after
  * kill -9, as a growth curve of 1,000 / 10,000 / 100,000 topics; minutes long, so only with --only partitions100k;
- * --topics N[,N...] chooses the counts).
+ * --topics N[,N...] chooses the counts), and kafka (Apache Kafka single node and 3-node cluster with
+ * the cluster section's workload, bench/kafka.ts; only with --only kafka and --kafka-home DIR).
  * Scale: default (2M × 100 B, 1M × 1 KiB), --quick (smoke, ~2 min), --full (5M records as in the
  * spec). SAMSA_BENCH_SCALE=quick|default|full and SAMSA_BENCH_RECORDS=N override from the
  * environment. Results: .bench-out/<timestamp>/{report.md,results.json,latency.svg} and a copy in
@@ -29,6 +30,7 @@ import { freePort } from '../src/common/free-port.js';
 import { CLI, log, onAbort, PARTITIONS, ROOT, RssSampler, rssMB, run, startBroker } from './bench-processes.js';
 import { createTopic, diskWrite, partitionScale, processCpuMs, timeToFirstProduce } from './broker-measures.js';
 import { clusterScenario } from './cluster.js';
+import { kafkaScenario } from './kafka.js';
 import { manyTopicsCurve } from './many-topics.js';
 import { metricsCostScenario } from './metrics-cost.js';
 import { breakdown, scrapeBroker } from './latency-breakdown.js';
@@ -40,9 +42,9 @@ import { buildRdkafkaPerf, e2eLatency, NO_WARN, partitionArgs, perfConsume, perf
 import { emptyResults, seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type Throughput } from './report.js';
 import { acceptanceTargets } from './targets.js';
 
-const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'security', 'rebalance', 'streams', 'partitions100k'] as const;
+const SECTIONS = ['disk', 'produce', 'latency', 'startup', 'partitions', 'profile', 'cluster', 'metrics', 'security', 'rebalance', 'streams', 'partitions100k', 'kafka'] as const;
 /** Sections run only when named in --only. */
-const OPT_IN_SECTIONS: readonly string[] = ['partitions100k'];
+const OPT_IN_SECTIONS: readonly string[] = ['partitions100k', 'kafka'];
 type Section = (typeof SECTIONS)[number];
 
 interface Scale {
@@ -80,6 +82,7 @@ function parseCli(argv: string[]): { scale: Scale; sections: Set<Section>; out: 
     else if (a === '--skip') skip = (argv[++i] ?? '').split(',');
     else if (a === '--out') out = argv[++i];
     else if (a === '--partitions') partitions = Number(argv[++i]);
+    else if (a === '--kafka-home') process.env['SAMSA_BENCH_KAFKA_HOME'] = argv[++i] ?? '';
     else if (a === '--topics') topics = (argv[++i] ?? '').split(',').map(Number);
     else if (a === '--help' || a === '-h') {
       process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]?.replace(/^\/\*\*?|^ \* ?/gm, '') ?? '');
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   // partitions100k uses only the wire client: no need for librdkafka's tool when it runs alone.
-  const needsPerf = [...sections].some((x) => !OPT_IN_SECTIONS.includes(x) && x !== 'streams');
+  const needsPerf = [...sections].some((x) => x !== 'partitions100k' && x !== 'streams');
   const { bin, version } = needsPerf ? buildRdkafkaPerf(join(ROOT, '.bench-out', 'build')) : { bin: '', version: 'not used' };
   let commit = 'unknown';
   try {
@@ -328,6 +331,10 @@ async function main(): Promise<void> {
       latency: (bootstrap, topic, rate, records, size, acks, tag) => e2eLatency(bin, work, bootstrap, topic, rate, records, size, acks, tag),
       onAbort,
     });
+  }
+
+  if (sections.has('kafka')) {
+    results.kafka = await kafkaScenario({ log, work, kafkaHome: process.env['SAMSA_BENCH_KAFKA_HOME'], recordSize: 1024, records: scale.largeRecords, repeats: scale.repeats, partitions: PARTITIONS, produce: (bootstrap, topic, size, records, acks) => perfProduce(bin, bootstrap, topic, size, records, acks), onAbort });
   }
 
   if (sections.has('metrics')) {
