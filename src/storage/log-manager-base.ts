@@ -6,7 +6,7 @@
  * Kafka's rule (LogManager, LogDirFailureChannel): an I/O error on a log dir takes that dir offline
  * and its logs with it, the broker keeps serving from the other dirs; a full disk is reported.
  * Samsa's deviations: a failed dir is reported by callback (LogDirFailures) rather than through a
- * channel polled by a handler thread; the logs of the dir are closed at once, without a flush.
+ * channel polled by a handler thread.
  */
 import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';

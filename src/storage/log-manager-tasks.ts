@@ -6,11 +6,11 @@
  * point and log start offset checkpoints every log.flush.offset.checkpoint.interval.ms, the high
  * watermark checkpoint every replica.high.watermark.checkpoint.interval.ms; a clean shutdown
  * flushes every log, writes the checkpoints and then the clean-shutdown marker, whose absence at
- * the next start means the logs past their recovery points are rescanned.
+ * the next start means the logs past their recovery points are rescanned (here no marker is
+ * written when closing a log failed).
  * Samsa's deviations: the periodic checkpoints are written off the event loop
  * (background-file-writer.ts), and only when their contents changed; the high watermark checkpoint
- * is the log manager's (Kafka's ReplicaManager writes it); no marker is written when closing a log
- * failed.
+ * is the log manager's (Kafka's ReplicaManager writes it).
  */
 import { join } from 'node:path';
 import { scheduleRepeating } from '../common/scheduler.js';

@@ -6,9 +6,10 @@
  * Kafka's rule (LogSegment): offsets in the indexes are relative to the base offset (an int32); a
  * missing or corrupt index is rebuilt from the log; the largest timestamp of a sealed segment is
  * the time index's last entry.
- * Samsa's deviations: an inactive segment's fd and indexes are opened on use and closed by an LRU
- * handle cache (Kafka keeps every segment's files mapped); a corrupt index found on use is rebuilt
- * there and then (with CRC checks) rather than only at load.
+ * Samsa's deviations: an inactive segment's `.log` fd and its indexes are opened on use and closed
+ * by an LRU handle cache, log.open.files.max (Kafka keeps every segment's log file open and maps
+ * its indexes on first use); a corrupt index found on use is rebuilt there and then (with CRC
+ * checks).
  */
 import type { BufferPool } from '../common/buffer-pool.js';
 import { CorruptIndexError } from '../common/errors.js';
