@@ -26,21 +26,17 @@ import { GroupCoordinator } from '../group/coordinator.js';
 import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter, txnCoordinatorSettings } from './coordinator-deps.js';
 import { ConversionStats } from './conversion-stats.js';
 import { FollowerReadStats } from './preferred-read-replica.js';
-import { replicaSelectorFor } from '../replication/replica-selector.js';
 import { ReplicaManager } from './replica-manager.js';
-import { RequestGate, type GateOptions } from './gate/gate.js';
-import { aclAuthorizerOf } from '../auth/configured-authorizer.js';
-import { ClientQuotaManager } from './quotas/client-quotas.js';
-import { ControllerMutationQuotas } from './quotas/controller-mutation-quota.js';
-import { buildHandlers, type HandlerServices } from './handlers/index.js';
-import { newZeroCopyStats, zeroCopyAvailable } from '../network/zero-copy-send.js';
+import type { GateOptions } from './gate/gate.js';
+import { newZeroCopyStats } from '../network/zero-copy-send.js';
 import { buildShareServices, type ShareServices } from './share/share-services.js';
-import { RequestRouter } from './router.js';
+import type { RequestRouter } from './router.js';
+import { buildRequestRouter } from './broker-router.js';
 import { MetadataApplier } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
 import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
 import type { ClusterNode } from './cluster-node.js';
-import { controlledShutdown, leaderElector, openClusterNode } from './cluster-membership.js';
+import { controlledShutdown, openClusterNode } from './cluster-membership.js';
 import type { IsrUpdater } from './isr-updater.js';
 import { startClusterReplication, type ClusterReplication } from './cluster-replication.js';
 import { PartitionRoles } from './partition-roles.js';
@@ -275,64 +271,10 @@ export class Broker {
     this.logger.info(`Samsa broker ${this.nodeId} started in ${(performance.now() - started).toFixed(0)} ms: listeners ${this.listeners.map((l) => `${l.name}://${l.host || '0.0.0.0'}:${l.port}`).join(', ')}, log.dirs ${dirs.join(', ')}`);
   }
 
-  /**
-   * The handlers get the services they use, passed explicitly (handlers/index.ts), never the
-   * Broker; the gate resolves topic ids through the metadata image.
-   */
+  /** The request router (broker-router.ts); the schema ids it serves are closed when the broker stops. */
   private buildRouter(): RequestRouter {
-    const metadata = this.metadata;
-    const cluster = this.cluster;
-    const authorizer = this.gateOptions.authorizer ?? aclAuthorizerOf(this.config, () => metadata.image());
-    if (this.gateOptions.authorizer === undefined && authorizer !== undefined) {
-      this.logger.info(`ACL authorizer on (${String(this.config.get('authorizer.class.name'))}): super.users ${String(this.config.get('super.users') ?? '(none)')}, allow.everyone.if.no.acl.found=${String(this.config.bool('allow.everyone.if.no.acl.found'))}, ${metadata.image().acls().length} ACL bindings`);
-    }
-    const mutationQuotas = new ControllerMutationQuotas({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('controller.quota.window.size.seconds') * 1000, numWindows: this.config.int('controller.quota.window.num') });
     this.schemaIds = new BrokerSchemaIds(() => this.schemaRegistry, this.config, this.listeners, this.logger);
-    const schemaIds = this.schemaIds;
-    const services: HandlerServices = {
-      schemaIds: () => schemaIds,
-      aclsEnabled: authorizer !== undefined && !authorizer.allowsEverything,
-      nodeId: this.nodeId,
-      controllerId: cluster !== null ? () => cluster.controllerId : () => this.nodeId,
-      config: this.config,
-      clock: this.clock,
-      scheduler: this.scheduler,
-      metadata,
-      scramStore: metadata,
-      topics: this.topics,
-      replicas: this.replicas,
-      logs: this.logs,
-      groups: this.groups,
-      txnCoordinator: this.txnCoordinator,
-      shareGroups: this.shares.shareGroups,
-      sharePartitions: this.shares.sharePartitions,
-      shareState: this.shares.store,
-      fetchSessions: this.fetchSessions,
-      requestBudget: this.requestBudget,
-      conversions: this.conversions,
-      replicaSelector: replicaSelectorFor(this.config.str('replica.selector.class')),
-      followerReads: this.followerReads,
-      ...(cluster === null ? {} : { leadershipInDoubt: () => cluster.leadershipInDoubt() }),
-      pools: this.pools,
-      logger: this.logger,
-      elections: this.cluster === null ? null : leaderElector(this.cluster.store),
-      assignments: cluster?.store ?? null,
-      registrations: cluster === null ? null : { unregister: (id: number) => cluster.unregister(id) },
-      leaderThrottle: this.throttles?.leader ?? null,
-      topicStats: this.topicStats,
-      replicationStats: this.replicationStats,
-      mutationQuotas,
-      zeroCopy: zeroCopyAvailable && this.config.bool('fetch.zero.copy.enable'),
-    };
-    const topicNames = {
-      nameOfId: (topicId: string) => metadata.image().topicById(topicId)?.name,
-      exists: (name: string) => metadata.image().topic(name) !== undefined,
-      autoCreateTopics: () => this.config.bool('auto.create.topics.enable'),
-    };
-    // Client quotas from the metadata (AlterClientQuotas), unless the embedder gave its own quota step.
-    const quotas = this.gateOptions.quotas ?? new ClientQuotaManager({ image: () => metadata.image(), clock: this.clock, windowMs: this.config.int('quota.window.size.seconds') * 1000, numWindows: this.config.int('quota.window.num'), fetchSessions: this.fetchSessions, mutations: mutationQuotas });
-    const gate = new RequestGate(topicNames, { ...this.gateOptions, quotas, ...(authorizer === undefined ? {} : { authorizer }) });
-    return new RequestRouter(buildHandlers(services), gate, this.pools.logReads, this.logger, this.observability?.requests ?? null);
+    return buildRequestRouter(this, this.schemaIds, this.gateOptions, this.throttles?.leader ?? null);
   }
 
   /** What the metrics read at scrape time (broker/observability.ts). */

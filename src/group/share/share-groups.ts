@@ -29,13 +29,16 @@
  * group's id. Samsa's deviations: in a cluster, a share group and a consumer group created for the
  * same id at the same instant can both be created; a group with persisted share-partition state
  * but no records here is listed Empty.
+ *
+ * Here: the heartbeats, deletion and replay of share groups; the group model (ShareGroup, its
+ * members) and the pure helpers over it are share-group.ts, the records share-records.ts.
  */
 import { ErrorCode } from '../../common/error-codes.js';
 import { KafkaError } from '../../common/kafka-error.js';
 import type { Logger } from '../../common/logger.js';
 import type { CoordinatorResult, WriteOutcome } from '../../coordinator/runtime.js';
 import { randomUuid } from '../../protocol/primitives/uuid.js';
-import type { Scheduler, TimerHandle } from '../scheduler.js';
+import type { Scheduler } from '../scheduler.js';
 import type { TopicCatalog } from '../consumer/consumer-heartbeat.js';
 import type { GroupShard } from '../coordinator.js';
 import type { CoordinatorRecord } from '../../coordinator/runtime.js';
@@ -52,49 +55,7 @@ import {
   type InitializedTopic,
   type ShareAssignment,
 } from './share-records.js';
-
-export const SHARE_GROUP_TYPE = 'share';
-export const ShareGroupState = { Empty: 'Empty', Stable: 'Stable', Dead: 'Dead' } as const;
-
-export interface ShareGroupSettings {
-  readonly enabled: boolean;
-  readonly heartbeatIntervalMs: number;
-  readonly sessionTimeoutMs: number;
-  readonly maxSize: number;
-}
-
-export const DEFAULT_SHARE_GROUP_SETTINGS: ShareGroupSettings = { enabled: true, heartbeatIntervalMs: 5000, sessionTimeoutMs: 45000, maxSize: 200 };
-
-export interface ShareMember {
-  readonly memberId: string;
-  memberEpoch: number;
-  previousMemberEpoch: number;
-  rackId: string | null;
-  clientId: string;
-  clientHost: string;
-  subscribedTopicNames: string[];
-  /** topic id → partitions. */
-  assignment: ShareAssignment;
-}
-
-export class ShareGroup {
-  readonly type = SHARE_GROUP_TYPE;
-  readonly protocolType = 'share';
-  groupEpoch = 0;
-  assignmentEpoch = 0;
-  readonly members = new Map<string, ShareMember>();
-  /** The target assignment of each member (ShareGroupTargetAssignmentMember records). */
-  readonly targets = new Map<string, ShareAssignment>();
-  /** Topic partitions whose share-partition state the group has initialised (ShareGroupStatePartitionMetadata). */
-  initialized: InitializedTopic[] = [];
-  readonly sessionTimers = new Map<string, TimerHandle>();
-
-  constructor(readonly groupId: string) {}
-
-  get state(): string {
-    return this.members.size === 0 ? ShareGroupState.Empty : ShareGroupState.Stable;
-  }
-}
+import { SHARE_GROUP_TYPE, ShareGroup, type ShareGroupSettings, memberOf, mergeInitialized, removal, sameAssignment, sameNames } from './share-group.js';
 
 export interface ShareHeartbeat {
   groupId: string;
@@ -362,55 +323,6 @@ export class ShareGroups implements GroupShard {
     }
     return { target, topics };
   }
-}
-
-function memberOf(g: ShareGroup, memberId: string): ShareMember {
-  let m = g.members.get(memberId);
-  if (m === undefined) {
-    m = { memberId, memberEpoch: 0, previousMemberEpoch: 0, rackId: null, clientId: '', clientHost: '', subscribedTopicNames: [], assignment: new Map() };
-    g.members.set(memberId, m);
-  }
-  return m;
-}
-
-/** The records removing a member: its tombstones, then the bumped group and assignment epochs. */
-function removal(g: ShareGroup, memberId: string): CoordinatorRecord[] {
-  const epoch = g.groupEpoch + 1;
-  return [...shareMemberTombstones(g.groupId, memberId), shareGroupEpochRecord(g.groupId, epoch), shareTargetEpochRecord(g.groupId, epoch)];
-}
-
-/** The initialised topic partitions with `topics` added, or null when nothing is new. */
-function mergeInitialized(prior: readonly InitializedTopic[], topics: readonly InitializedTopic[]): InitializedTopic[] | null {
-  const out = new Map(prior.map((t) => [t.topicId, { ...t, partitions: [...t.partitions] }]));
-  let changed = false;
-  for (const t of topics) {
-    const p = out.get(t.topicId);
-    if (p === undefined) {
-      out.set(t.topicId, { ...t, partitions: [...t.partitions] });
-      changed = true;
-      continue;
-    }
-    for (const i of t.partitions) {
-      if (p.partitions.includes(i)) continue;
-      p.partitions.push(i);
-      changed = true;
-    }
-  }
-  return changed ? [...out.values()] : null;
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  const x = [...new Set(a)].sort();
-  return x.length === b.length && x.every((n, i) => n === b[i]);
-}
-
-function sameAssignment(a: ShareAssignment, b: ShareAssignment): boolean {
-  if (a.size !== b.size) return false;
-  for (const [id, parts] of a) {
-    const other = b.get(id);
-    if (other === undefined || other.length !== parts.length || other.some((p, i) => p !== parts[i])) return false;
-  }
-  return true;
 }
 
 /** ListGroups' share groups: those whose coordinator partition is loaded, filtered by state and type (case-insensitive). */
