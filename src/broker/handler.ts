@@ -45,6 +45,13 @@ export interface RequestContext {
   readonly receivedAtNs: bigint;
   /** The connection itself: per-connection handler state (Produce's ordering queue). */
   readonly connection: ConnectionInfo;
+  /**
+   * Set for handlers with requestFreeAfterReturn: the handler may call it once it keeps no view of
+   * its request's bytes, before its answer is ready (Produce after its appends, while an acks=all
+   * answer waits for the followers), and the frame's buffer is reused from then on. Calling it is
+   * optional (the connection gives the frame back when the answer is ready) and idempotent.
+   */
+  readonly requestDone?: (() => void) | undefined;
 }
 
 /** Returned by a handler that must not answer (Produce with acks=0). */
