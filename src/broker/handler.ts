@@ -71,7 +71,8 @@ export interface ApiHandler<Req, Res> {
   /**
    * Set when handle() keeps no reference to the request (or its bytes) once it has returned a
    * result that is not a promise: the connection then reuses the frame's buffer for the next
-   * request. Produce sets it; a handler that stores views of its request must not.
+   * request. Produce sets it (and gives its frame back earlier, through ctx.requestDone, when its
+   * answer waits for the followers); a handler that stores views of its request must not.
    */
   readonly requestFreeAfterReturn?: boolean;
   /**
