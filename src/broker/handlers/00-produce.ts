@@ -188,7 +188,8 @@ export interface ProduceDeps extends TopicCreationDeps, ProducePartitionDeps {
  * The appends ran (they wrote the bytes and keep no view of them): the request's frame goes back to
  * the pool now, not when an acks=all answer is ready (a pipelining producer would otherwise hold a
  * ~1 MB frame per request waiting for the followers, beyond what the pool keeps: fresh buffers,
- * page faults).
+ * page faults). Kafka does the same for its memory: a Produce drops its records once they are
+ * appended, so a request parked until the followers have them holds none.
  */
 function appended(ctx: RequestContext, a: Appended): Appended {
   if (a instanceof AwaitingCommit) ctx.requestDone?.();
