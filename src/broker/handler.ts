@@ -45,6 +45,13 @@ export interface RequestContext {
   readonly receivedAtNs: bigint;
   /** The connection itself: per-connection handler state (Produce's ordering queue). */
   readonly connection: ConnectionInfo;
+  /**
+   * Set for handlers with requestFreeAfterReturn: the handler may call it once it keeps no view of
+   * its request's bytes, before its answer is ready (Produce after its appends, while an acks=all
+   * answer waits for the followers), and the frame's buffer is reused from then on. Calling it is
+   * optional (the connection gives the frame back when the answer is ready) and idempotent.
+   */
+  readonly requestDone?: (() => void) | undefined;
 }
 
 /** Returned by a handler that must not answer (Produce with acks=0). */
@@ -64,7 +71,8 @@ export interface ApiHandler<Req, Res> {
   /**
    * Set when handle() keeps no reference to the request (or its bytes) once it has returned a
    * result that is not a promise: the connection then reuses the frame's buffer for the next
-   * request. Produce sets it; a handler that stores views of its request must not.
+   * request. Produce sets it (and gives its frame back earlier, through ctx.requestDone, when its
+   * answer waits for the followers); a handler that stores views of its request must not.
    */
   readonly requestFreeAfterReturn?: boolean;
   /**

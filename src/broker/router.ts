@@ -122,6 +122,8 @@ export class RequestRouter implements FrameDispatcher {
       session: this.gate.session(conn),
       receivedAtNs: process.hrtime.bigint(),
       connection: conn,
+      // Produce only (requestFreeAfterReturn): its frame goes back to the pool after the appends.
+      requestDone: handler.requestFreeAfterReturn === true ? () => conn.releaseFrame(frame) : undefined,
     };
     const codec = this.slicedCodecs.get(apiKey);
     if (codec !== undefined && frame.length > LARGE_FRAME_BYTES) {

@@ -133,6 +133,8 @@ export class Connection implements BudgetWaiter {
   /** Holds in force (holdRequestsUntil): later frames wait (see the module comment). */
   private holds = 0;
   private readonly backlog: Waiting[] = [];
+  /** Frames given back already (releaseFrame): each frame view is a new object, so this is per request. */
+  private readonly releasedFrames = new WeakSet<Buffer>();
   /** Charge of the large frame being read (admitted by reserve()), handed to it when complete. */
   private frameCharge = 0;
   /** Response bytes written to the socket and not yet taken by the kernel. */
@@ -371,6 +373,8 @@ export class Connection implements BudgetWaiter {
     this.budget.takeRequest();
     this.queue.push(slot);
     if (this.queue.length >= MAX_IN_FLIGHT) this.pause();
+    // Asked before dispatch: once the frame is given back its bytes may already hold another request.
+    const freeAfter = frame.length >= 2 && this.dispatcher.frameFreeAfterReturn?.(frame.readInt16BE(0)) === true;
     let result: DispatchResult | Promise<DispatchResult>;
     try {
       result = this.dispatcher.dispatch(frame, this);
@@ -384,8 +388,8 @@ export class Connection implements BudgetWaiter {
       result.then(
         (chunks) => {
           // A handler that keeps no view of its frame once it returned keeps none once its answer is
-          // ready either (a Produce waiting for acks=all appended its records long before).
-          if (frame.length >= 2 && this.dispatcher.frameFreeAfterReturn?.(frame.readInt16BE(0)) === true) this.reader.release(frame);
+          // ready either (a Produce waiting for acks=all gave it back after its appends: releaseFrame).
+          if (freeAfter) this.releaseFrame(frame);
           this.complete(slot, chunks);
         },
         (e: unknown) => {
@@ -394,7 +398,7 @@ export class Connection implements BudgetWaiter {
         },
       );
     } else {
-      if (frame.length >= 2 && this.dispatcher.frameFreeAfterReturn?.(frame.readInt16BE(0)) === true) this.reader.release(frame);
+      if (freeAfter) this.releaseFrame(frame);
       this.complete(slot, result);
     }
   }
@@ -411,6 +415,19 @@ export class Connection implements BudgetWaiter {
       this.maybeResume();
     };
     settled.then(lift, lift);
+  }
+
+  /**
+   * Gives a request frame's buffer back for reuse by a later large frame, at most once per frame:
+   * the handler may do it as soon as it keeps no view of the frame (RequestContext.requestDone: a
+   * Produce once its appends ran, while its acks=all answer still waits for the followers), the
+   * connection does it when the answer is ready, and only the first call counts (the buffer may
+   * belong to another frame by the second).
+   */
+  releaseFrame(frame: Buffer): void {
+    if (this.releasedFrames.has(frame)) return;
+    this.releasedFrames.add(frame);
+    this.reader.release(frame);
   }
 
   /** Gives a request's budget back (once). */

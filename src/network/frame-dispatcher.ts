@@ -17,7 +17,8 @@ export interface FrameDispatcher {
   dispatch(frame: Buffer, conn: Connection): DispatchResult | Promise<DispatchResult>;
   /**
    * True when a request of this API key, once dispatch() has returned a result (not a promise),
-   * holds no reference to its frame's bytes, so the frame buffer can be reused.
+   * holds no reference to its frame's bytes, so the frame buffer can be reused. Such a request may
+   * also give its frame back before its answer is ready (Connection.releaseFrame).
    */
   frameFreeAfterReturn?(apiKey: number): boolean;
   /** Called once a response's chunks have been written to the socket (or the write failed). */
