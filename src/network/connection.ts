@@ -24,12 +24,10 @@
  * connectionId is "local-remote-index"; here the fields connectionId, listener, clientAddress, and
  * once known clientId and principal), so every line of one connection can be found by a field;
  * `logFields` gives the same fields to lines other components log about the connection.
- * Request metrics: when the dispatcher asks (timesRequests), each answered request's time is split
- * as Kafka's RequestMetrics split it (queue, local, remote, response queue, send; see
- * metrics/request-metrics.ts) from timestamps kept in its slot, and handed to requestTimed.
- * Zero copy (docs/zero-copy.md): an answer carrying file-region placeholders (Fetch) goes out with
- * sendfile when it is the first thing to write (zero-copy-send.ts); nothing else is written until
- * it is sent. Otherwise (TLS, bytes still queued, no addon) its placeholders are read first.
+ * Responses: the queue of requests in flight, the writing of their answers in order (corked
+ * writes, zero-copy sends) and the request-time metrics' response-queue and send parts are the
+ * ResponseWriter's (response-writer.ts); the connection creates each request's slot when it
+ * dispatches it and hands the writer its answer.
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -43,35 +41,13 @@ import { CopiedInput } from './copied-input.js';
 import { TlsFrameInput } from './tls-frame-input.js';
 import { readTlsInto } from './tls-user-buffer.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
-import { hasFileRegion } from '../common/file-region.js';
-import { materialize, newZeroCopyStats, ZeroCopySend, zeroCopyFd, type ZeroCopyStats } from './zero-copy-send.js';
+import { newZeroCopyStats } from './zero-copy-send.js';
+import { ResponseWriter, usSince, type ResponseOwner, type Slot } from './response-writer.js';
 
 export type { DispatchResult, FrameDispatcher } from './frame-dispatcher.js';
 export type { ConnectionOptions, ConnectionPrincipal } from './connection-options.js';
 import type { DispatchResult, FrameDispatcher } from './frame-dispatcher.js';
 import type { ConnectionOptions, ConnectionPrincipal } from './connection-options.js';
-
-interface Slot {
-  ready: boolean;
-  chunks: Buffer[] | null;
-  /** Request bytes charged to the budget; -1 once given back. */
-  charged: number;
-  /**
-   * When the dispatcher times requests (FrameDispatcher.timesRequests): the API key, when the
-   * frame was read (performance.now(), ms; 0: not timed), and in whole microseconds after that
-   * (small integers, stored without a heap number each): dispatched, dispatch returned, answer
-   * ready, answer handed to the socket.
-   */
-  apiKey: number;
-  readAt: number;
-  startUs: number;
-  returnedUs: number;
-  readyUs: number;
-  writtenUs: number;
-}
-
-/** Whole microseconds since `t0` (performance.now() ms). */
-const usSince = (t0: number): number => Math.round((performance.now() - t0) * 1000);
 
 /** A complete frame read but not dispatched yet, with the budget already charged for it (0: none). */
 interface Waiting {
@@ -82,15 +58,8 @@ interface Waiting {
 }
 
 const MAX_IN_FLIGHT = 64;
-/**
- * Answers up to this size go out as one copied buffer (a Produce answer, an empty or small Fetch):
- * copying a few KB costs less than the stream's per-chunk objects and a writev of 2-3 pieces.
- */
-const SMALL_ANSWER_BYTES = 16 * 1024;
-/** Stop reading requests while this many response bytes wait for a slow client to read them. */
-const MAX_UNSENT_RESPONSE_BYTES = 8 * 1024 * 1024;
 
-export class Connection implements BudgetWaiter {
+export class Connection implements BudgetWaiter, ResponseOwner {
   readonly id: number;
   readonly state = new Map<string, unknown>();
   readonly remoteAddress: string;
@@ -113,7 +82,8 @@ export class Connection implements BudgetWaiter {
   private readonly reader: FrameReader;
   private readonly budget: RequestBudget;
   private readonly onClose: (c: Connection) => void;
-  private readonly queue: Slot[] = [];
+  /** The requests in flight, in order, and the writing of their answers. */
+  private readonly writer: ResponseWriter;
   private closed = false;
   /** Paused for this connection's own reasons (requests in flight, unsent responses). */
   private paused = false;
@@ -137,18 +107,10 @@ export class Connection implements BudgetWaiter {
   private readonly releasedFrames = new WeakSet<Buffer>();
   /** Charge of the large frame being read (admitted by reserve()), handed to it when complete. */
   private frameCharge = 0;
-  /** Response bytes written to the socket and not yet taken by the kernel. */
-  private unsent = 0;
   /** Complete requests read so far (the idle check compares it between sweeps). */
   private requestsRead = 0;
   private requestsAtLastCheck = 0;
   private lastActive = 0;
-  /** The answer being sent with zero copy: nothing else is written until it is done. */
-  private zeroCopy: ZeroCopySend | null = null;
-  /** The descriptor zero-copy sends use (-1: none, e.g. TLS); -2 until first asked. */
-  private sendFd = -2;
-  /** The broker's zero-copy counters (ConnectionOptions.zeroCopyStats). */
-  private readonly zeroCopyStats: ZeroCopyStats;
 
   constructor(accepted: Socket, private readonly dispatcher: FrameDispatcher, opts: ConnectionOptions) {
     this.id = opts.id;
@@ -160,7 +122,6 @@ export class Connection implements BudgetWaiter {
     this.scheduler = opts.scheduler ?? systemScheduler;
     this.baseLogger = opts.logger;
     this.logger = opts.logger;
-    this.zeroCopyStats = opts.zeroCopyStats ?? newZeroCopyStats();
     this.reader = new FrameReader(opts.maxFrameBytes, {
       onFrame: (frame) => this.onFrame(frame),
       onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
@@ -191,6 +152,7 @@ export class Connection implements BudgetWaiter {
       socket.setNoDelay(true);
     }
     this.socket = socket;
+    this.writer = new ResponseWriter(socket, dispatcher, this.budget, this, opts.zeroCopyStats ?? newZeroCopyStats());
     socket.on('error', (err) => this.logger.debug(`connection ${this.id} error: ${err.message}`));
     socket.on('close', () => this.teardown());
     socket.on('drain', () => this.maybeResume());
@@ -207,7 +169,7 @@ export class Connection implements BudgetWaiter {
    * a request still being handled is not idle.
    */
   idleFor(now: number, idleMs: number): boolean {
-    if (this.requestsRead !== this.requestsAtLastCheck || this.queue.length > 0 || this.zeroCopy !== null || this.lastActive === 0) {
+    if (this.requestsRead !== this.requestsAtLastCheck || !this.writer.idle || this.lastActive === 0) {
       this.requestsAtLastCheck = this.requestsRead;
       this.lastActive = now;
       return false;
@@ -257,7 +219,7 @@ export class Connection implements BudgetWaiter {
   }
 
   private maybeEnd(): void {
-    if (this.closing === null || this.closed || this.queue.length > 0 || this.zeroCopy !== null) return;
+    if (this.closing === null || this.closed || !this.writer.idle) return;
     this.logger.debug(`closing connection ${this.id} from ${this.remoteAddress}:${this.remotePort}: ${this.closing}`);
     this.socket.end(() => this.close());
   }
@@ -273,15 +235,11 @@ export class Connection implements BudgetWaiter {
     if (this.closed) return;
     this.closed = true;
     // Requests still being handled give their budget back when they finish (see finish()).
-    // Answers ready but never written (waiting behind a zero-copy send) go back to their pools.
-    for (const slot of this.queue) if (slot.ready && slot.chunks !== null) this.dispatcher.responseWritten?.(slot.chunks);
-    this.queue.length = 0;
+    this.writer.teardown();
     for (const w of this.backlog) this.budget.release(w.charged);
     this.backlog.length = 0;
     this.budget.release(this.frameCharge);
     this.frameCharge = 0;
-    this.budget.responseSent(this.unsent);
-    this.unsent = 0;
     this.budget.cancelWait(this);
     this.throttleTimer?.cancel();
     this.throttleTimer = null;
@@ -371,8 +329,8 @@ export class Connection implements BudgetWaiter {
     const apiKey = timed && frame.length >= 2 ? frame.readInt16BE(0) : 0;
     const slot: Slot = { ready: false, chunks: null, charged, apiKey, readAt, startUs: timed ? usSince(readAt) : 0, returnedUs: 0, readyUs: 0, writtenUs: 0 };
     this.budget.takeRequest();
-    this.queue.push(slot);
-    if (this.queue.length >= MAX_IN_FLIGHT) this.pause();
+    this.writer.add(slot);
+    if (this.writer.inFlight >= MAX_IN_FLIGHT) this.pause();
     // Asked before dispatch: once the frame is given back its bytes may already hold another request.
     const freeAfter = frame.length >= 2 && this.dispatcher.frameFreeAfterReturn?.(frame.readInt16BE(0)) === true;
     let result: DispatchResult | Promise<DispatchResult>;
@@ -446,145 +404,22 @@ export class Connection implements BudgetWaiter {
   }
 
   private complete(slot: Slot, chunks: DispatchResult): void {
-    if (!this.closed) {
-      if (slot.readAt !== 0) slot.readyUs = usSince(slot.readAt);
-      slot.ready = true;
-      slot.chunks = chunks;
-      this.flush();
-    }
+    if (!this.closed) this.writer.answer(slot, chunks);
     this.finish(slot);
   }
 
-  private flush(): void {
-    const q = this.queue;
-    if (q.length === 0 || !(q[0] as Slot).ready || this.zeroCopy !== null) return;
-    // The common case, one small answer ready: one buffer, one write (no cork, no per-chunk
-    // bookkeeping in the stream, no size-prefix buffer of its own).
-    if (q.length === 1 || !(q[1] as Slot).ready) {
-      const single = q[0] as Slot;
-      const chunks = single.chunks;
-      if (chunks !== null && this.writeSmall(single, chunks)) {
-        q.shift();
-        return this.afterFlush();
-      }
-    }
-    let zeroCopy: Slot | null = null;
-    this.socket.cork();
-    while (q.length > 0 && (q[0] as Slot).ready) {
-      const slot = q.shift() as Slot;
-      const chunks = slot.chunks;
-      if (chunks === null) continue;
-      if (hasFileRegion(chunks)) {
-        // Sent from the file when nothing is queued before it (corked writes count), else read.
-        if (this.socket.writableLength === 0 && this.zeroCopyFd() >= 0) {
-          zeroCopy = slot;
-          break;
-        }
-        try {
-          materialize(chunks);
-        } catch (e) {
-          this.socket.uncork();
-          this.dispatcher.responseWritten?.(chunks);
-          this.close(`cannot read a Fetch answer's records: ${e instanceof Error ? e.message : String(e)}`);
-          return;
-        }
-      }
-      let size = 0;
-      for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
-      const prefix = Buffer.allocUnsafe(4);
-      prefix.writeInt32BE(size, 0);
-      this.socket.write(prefix);
-      const last = chunks.length - 1;
-      for (let i = 0; i < last; i++) this.socket.write(chunks[i] as Buffer);
-      const total = size + 4;
-      this.unsent += total;
-      this.budget.responseQueued(total);
-      if (slot.readAt !== 0) slot.writtenUs = usSince(slot.readAt);
-      this.socket.write(last >= 0 ? (chunks[last] as Buffer) : prefix.subarray(4), () => this.responseSent(slot, chunks, total));
-    }
-    this.socket.uncork();
-    if (zeroCopy !== null) this.sendZeroCopy(zeroCopy, zeroCopy.chunks as Buffer[]);
-    this.afterFlush();
-  }
-
-  private zeroCopyFd(): number {
-    if (this.sendFd === -2) this.sendFd = zeroCopyFd(this.socket);
-    return this.sendFd;
-  }
-
-  /** Sends an answer with placeholders from their files (zero-copy-send.ts); later answers wait for it. */
-  private sendZeroCopy(slot: Slot, chunks: Buffer[]): void {
-    let size = 0;
-    for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
-    const prefix = Buffer.allocUnsafe(4);
-    prefix.writeInt32BE(size, 0);
-    const total = size + 4;
-    this.unsent += total;
-    this.budget.responseQueued(total);
-    if (slot.readAt !== 0) slot.writtenUs = usSince(slot.readAt);
-    const send = new ZeroCopySend(this.socket, this.zeroCopyFd(), [prefix, ...chunks], (err) => {
-      this.zeroCopy = null;
-      this.responseSent(slot, chunks, total);
-      if (err !== null) return this.close(`zero-copy send failed: ${err.message}`);
-      if (this.closed) return;
-      this.flush();
-      this.afterFlush();
-    }, this.zeroCopyStats);
-    this.zeroCopy = send;
-    send.start();
-  }
-
-  /** Writes an answer of at most SMALL_ANSWER_BYTES as one buffer (prefix included); false when larger. */
-  private writeSmall(slot: Slot, chunks: Buffer[]): boolean {
-    let size = 0;
-    for (let i = 0; i < chunks.length; i++) size += (chunks[i] as Buffer).length;
-    // (Never an answer with placeholders: they are larger, see MIN_REGION_BYTES.)
-    if (size > SMALL_ANSWER_BYTES) return false;
-    const out = Buffer.allocUnsafe(size + 4);
-    out.writeInt32BE(size, 0);
-    let pos = 4;
-    for (let i = 0; i < chunks.length; i++) pos += (chunks[i] as Buffer).copy(out, pos);
-    const total = size + 4;
-    this.unsent += total;
-    this.budget.responseQueued(total);
-    if (slot.readAt !== 0) slot.writtenUs = usSince(slot.readAt);
-    this.socket.write(out, () => this.responseSent(slot, chunks, total));
-    return true;
-  }
-
-  private afterFlush(): void {
+  /** The writer wrote answers (or ended a zero-copy send): see ResponseOwner. */
+  responsesFlushed(): void {
     if (this.closing !== null) return this.maybeEnd();
     // A client that does not read its responses must not make us buffer without bound.
-    if (this.unsentOverLimit()) this.pause();
+    if (this.writer.overLimit()) this.pause();
     else this.maybeResume();
-  }
-
-  private responseSent(slot: Slot, chunks: Buffer[], total: number): void {
-    if (!this.closed) {
-      this.unsent -= total;
-      this.budget.responseSent(total);
-      if (slot.readAt !== 0) this.timeRequest(slot);
-    }
-    this.dispatcher.responseWritten?.(chunks);
-  }
-
-  /** Hands the split of an answered request's time to the dispatcher (metrics/request-metrics.ts). */
-  private timeRequest(s: Slot): void {
-    const sentUs = usSince(s.readAt);
-    // An answer ready synchronously has ~0 remote time (dispatch returned it: its encoding is local).
-    this.dispatcher.requestTimed?.(s.apiKey, s.startUs / 1000, (s.returnedUs - s.startUs) / 1000, (s.readyUs - s.returnedUs) / 1000, (s.writtenUs - s.readyUs) / 1000, (sentUs - s.writtenUs) / 1000);
-  }
-
-  /** Unsent responses over this connection's bound, or any while the broker-wide bound is exceeded. */
-  private unsentOverLimit(): boolean {
-    const pending = this.socket.writableLength;
-    return pending >= MAX_UNSENT_RESPONSE_BYTES || (pending > 0 && this.budget.responsesOverLimit);
   }
 
   private maybeResume(): void {
     if (this.closed || this.resuming || this.closing !== null) return;
     if (this.paused) {
-      if (this.queue.length >= MAX_IN_FLIGHT / 2 || this.unsentOverLimit() || this.holds > 0) return;
+      if (this.writer.inFlight >= MAX_IN_FLIGHT / 2 || this.writer.overLimit() || this.holds > 0) return;
       this.paused = false;
     }
     if (this.budgetBlocked || this.throttled) return;
