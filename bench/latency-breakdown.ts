@@ -3,7 +3,7 @@
  * each rate (its Samsa runs, and the null broker's while Samsa idles), and the difference read as Kafka's request metrics split per API (RequestQueueTimeMs,
  * LocalTimeMs, RemoteTimeMs, ResponseQueueTimeMs, ResponseSendTimeMs and TotalTimeMs: mean and
  * p99 from the histograms' buckets), garbage collections per kind (count and time), the largest
- * event-loop delay, the event-loop stalls by cause (samsa_eventloop_stall_ms: count and total
+ * event-loop delay, the event-loop stalls by cause (samsa_eventloop_stall_seconds: count and total
  * lateness of gc, cpu, no_cpu and blocked stalls) and the broker's CPU over the run.
  * p99 is interpolated inside the bucket that holds it (the buckets are request-metrics.ts's
  * TOTAL_TIME_BUCKETS_MS, 0.25 ms to 30 s), so it is as coarse as those bounds.
@@ -136,7 +136,7 @@ export function breakdown(a: MetricsSnapshot, b: MetricsSnapshot, apis: readonly
     if (runs > 0) out.gc.push({ kind, runs, ms: delta(a, b, `nodejs_gc_duration_seconds_total{kind="${kind}"}`) * 1000 });
   }
   for (const cause of ['gc', 'cpu', 'no_cpu', 'blocked']) {
-    out.stalls.push({ cause, count: delta(a, b, `samsa_eventloop_stall_ms_count{cause="${cause}"}`), ms: delta(a, b, `samsa_eventloop_stall_ms_sum{cause="${cause}"}`) });
+    out.stalls.push({ cause, count: delta(a, b, `samsa_eventloop_stall_seconds_count{cause="${cause}"}`), ms: delta(a, b, `samsa_eventloop_stall_seconds_sum{cause="${cause}"}`) * 1000 });
   }
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * Event-loop stalls: every time the loop could not run a 10 ms timer within 5 ms of its due
  * time, the stall is counted with its length and its cause, as
- *   samsa_eventloop_stall_ms{cause="gc"|"cpu"|"no_cpu"|"blocked"} (histogram, ms)
+ *   samsa_eventloop_stall_seconds{cause="gc"|"cpu"|"no_cpu"|"blocked"} (histogram, seconds:
+ *   Prometheus's base unit)
  * - gc: garbage collection pauses make up at least half of the delay;
  * - cpu: otherwise the loop's own thread was on a CPU for at least half of the stall (a long
  *   synchronous task: a large request, a timer's loop over many partitions);
@@ -30,7 +31,7 @@ export type StallCause = (typeof StallCause)[keyof typeof StallCause];
 /** The measuring timer's period, and the lateness counted as a stall. */
 export const STALL_TICK_MS = 10;
 export const STALL_THRESHOLD_MS = 5;
-const BUCKETS_MS = [5, 10, 20, 50, 100, 250, 1000] as const;
+const BUCKETS_SECONDS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1] as const;
 
 /**
  * Which cause a stall of `delayMs` (lateness) over `gapMs` (the whole interval) gets, from the GC
@@ -110,7 +111,7 @@ export class EventLoopStalls {
   private gcs: number[] = [];
 
   constructor(registry: Registry) {
-    this.histogram = new PlainHistogram('samsa_eventloop_stall_ms', `Event-loop stalls (a ${STALL_TICK_MS} ms timer late by more than ${STALL_THRESHOLD_MS} ms): lateness in ms, by cause (gc; cpu: the loop busy; no_cpu: waiting for a CPU; blocked: in a system call that waited)`, 'cause', BUCKETS_MS, registry);
+    this.histogram = new PlainHistogram('samsa_eventloop_stall_seconds', `Event-loop stalls (a ${STALL_TICK_MS} ms timer late by more than ${STALL_THRESHOLD_MS} ms): lateness in seconds, by cause (gc; cpu: the loop busy; no_cpu: waiting for a CPU; blocked: in a system call that waited)`, 'cause', BUCKETS_SECONDS, registry);
     this.cells = { gc: this.histogram.child(StallCause.gc), cpu: this.histogram.child(StallCause.cpu), no_cpu: this.histogram.child(StallCause.noCpu), blocked: this.histogram.child(StallCause.blocked) };
     this.timer = setInterval(() => this.tick(), STALL_TICK_MS);
     this.timer.unref();
@@ -151,7 +152,7 @@ export class EventLoopStalls {
       const e = s + (this.gcs[i + 1] as number);
       if (e > p.start && s < p.end) gcMs += Math.min(e, p.end) - Math.max(s, p.start);
     }
-    this.histogram.observe(this.cells[stallCause(p.delayMs, p.end - p.start, gcMs, p.cpuMs, p.waitMs)], p.delayMs);
+    this.histogram.observe(this.cells[stallCause(p.delayMs, p.end - p.start, gcMs, p.cpuMs, p.waitMs)], p.delayMs / 1000);
   }
 
   close(): void {

@@ -8,7 +8,7 @@
  * (Kafka: the share of time its network threads wait for work; here 1 - event-loop utilisation
  * since the previous scrape, as the one event loop does the network processors' work).
  *
- * Event-loop stalls by cause (samsa_eventloop_stall_ms) are event-loop-stalls.ts's.
+ * Event-loop stalls by cause (samsa_eventloop_stall_seconds) are event-loop-stalls.ts's.
  *
  * Not prom-client's collectDefaultMetrics: that installs a GC observer and an event-loop monitor
  * that are never removed; a broker started and stopped in a test would leak them. These are

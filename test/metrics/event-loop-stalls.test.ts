@@ -25,11 +25,11 @@ after(async () => {
   await broker?.stop();
 });
 
-/** count and sum of samsa_eventloop_stall_ms for one cause. */
+/** count and sum (in ms) of samsa_eventloop_stall_seconds for one cause. */
 async function stalls(cause: string): Promise<{ count: number; sum: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const num = (suffix: string): number => Number(new RegExp(`^samsa_eventloop_stall_ms_${suffix}\\{cause="${cause}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { count: num('count'), sum: num('sum') };
+  const num = (suffix: string): number => Number(new RegExp(`^samsa_eventloop_stall_seconds_${suffix}\\{cause="${cause}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { count: num('count'), sum: num('sum') * 1000 };
 }
 
 const busy = (ms: number): void => {
