@@ -96,6 +96,30 @@ export async function startBroker(kind: 'samsa' | 'null', dataDir: string, nodeA
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's times (getconf CLK_TCK on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * A process's CPU seconds so far (utime, stime) and minor page faults, from /proc/<pid>/stat
+ * (fields 10, 14 and 15 of proc(5), counted after the command name); zeros when unknown.
+ */
+export function procStat(pid: number | undefined): { user: number; system: number; minorFaults: number } {
+  if (pid === undefined) return { user: 0, system: 0, minorFaults: 0 };
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / CLOCK_TICKS, system: Number(f[12]) / CLOCK_TICKS, minorFaults: Number(f[7]) };
+  } catch {
+    return { user: 0, system: 0, minorFaults: 0 };
+  }
+}
+
+/** CPU seconds (user + system) of a process so far; 0 when unknown. */
+export function cpuSec(pid: number | undefined): number {
+  const s = procStat(pid);
+  return s.user + s.system;
+}
+
 export function rssMB(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {

@@ -38,6 +38,7 @@ import { WireClient } from './wire-client.js';
 import { createReplicatedTopic } from './cluster.js';
 import { freePort } from '../src/common/free-port.js';
 import { newZeroCopyStats, type ZeroCopyStats } from '../src/network/zero-copy-send.js';
+import { procStat } from './bench-processes.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PERF = join(ROOT, '.bench-out/build/rdkafka_performance');
@@ -135,13 +136,6 @@ async function spawnBroker(dataDir: string, overrides: Record<string, string>): 
   };
 }
 
-/** Minor page faults of a process so far (each first touch of a page: costly on a VM that gives freed pages back to its host). */
-function minorFaultsOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
-}
-
 /** Resident and data-segment sizes of a process now (MB), from /proc/<pid>/status. */
 function memoryOf(pid: number | undefined): { rss: number; data: number } {
   if (pid === undefined) return { rss: 0, data: 0 };
@@ -152,12 +146,8 @@ function memoryOf(pid: number | undefined): { rss: number; data: number } {
 
 /** CPU seconds (utime + stime) of a process so far; `part` picks one of the two. */
 function cpuOf(pid: number | undefined, part: 'user' | 'system' | 'both' = 'both'): number {
-  if (pid === undefined) return 0;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const user = Number(f[11]) / 100;
-  const system = Number(f[12]) / 100;
-  return part === 'user' ? user : part === 'system' ? system : user + system;
+  const s = procStat(pid);
+  return part === 'user' ? s.user : part === 'system' ? s.system : s.user + s.system;
 }
 
 /** etcd's write counters (its /metrics): proposals committed, puts, txns. */
@@ -264,7 +254,7 @@ async function main(): Promise<void> {
     const cpuStart = cpuNow();
     const userStart = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) : 0;
     const perBroker0 = procs ? brokers.map((b) => [cpuOf((b as Member).pid, 'user'), cpuOf((b as Member).pid, 'system')] as const) : [];
-    const faults0 = procs ? brokers.map((b) => minorFaultsOf((b as Member).pid)) : [];
+    const faults0 = procs ? brokers.map((b) => procStat((b as Member).pid).minorFaults) : [];
     const memory0 = procs ? brokers.map((b) => memoryOf((b as Member).pid)) : [];
     const cpu0 = process.cpuUsage();
     // Each in-process broker counts its own zero-copy sends: summed over the three.
@@ -282,7 +272,7 @@ async function main(): Promise<void> {
     const procCpu = cpuNow() - cpuStart;
     const procUser = procs ? brokers.reduce((a, b) => a + cpuOf((b as Member).pid, 'user'), 0) - userStart : 0;
     const perBroker1 = procs ? brokers.map((b) => [cpuOf((b as Member).pid, 'user'), cpuOf((b as Member).pid, 'system')] as const) : [];
-    const faults1 = procs ? brokers.map((b) => minorFaultsOf((b as Member).pid)) : [];
+    const faults1 = procs ? brokers.map((b) => procStat((b as Member).pid).minorFaults) : [];
     const memory1 = procs ? brokers.map((b) => memoryOf((b as Member).pid)) : [];
     console.log(`  workload window (µs, monotonic): ${hr0} ${process.hrtime.bigint() / 1000n}`);
     const etcd1 = await etcdWrites(etcd?.endpoints);

@@ -27,6 +27,7 @@ import { diffCounters, type ReplicationCounters } from '../src/replication/repli
 import { metricsUrlOf, METRICS_OVERRIDE, perGbLine, scrapeCounters } from './replication-counters.js';
 import type { LatencySummary, Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
+import { cpuSec } from './bench-processes.js';
 
 /** A broker process started by the harness (bench/run.ts). */
 export interface ClusterBenchBroker {
@@ -87,19 +88,6 @@ export interface ClusterBenchResult {
   runs: ClusterBenchRun[];
   latency: { rate: number; records: number; recordSize: number; single: LatencyOutcome | null; cluster: LatencyOutcome | null } | null;
   error?: string;
-}
-
-/** CPU seconds (utime + stime) of a process so far, from /proc/<pid>/stat; 0 when unknown. */
-function cpuSec(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of stat(5), counted from after the command name (field 3 is f[0]).
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 const BROKERS = 3;

@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../src/common/free-port.js';
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
 import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
-import { live } from './bench-processes.js';
+import { cpuSec, live } from './bench-processes.js';
 import { createReplicatedTopic, waitReplicated } from './cluster.js';
 import type { Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
@@ -125,17 +125,6 @@ export function kafkaProperties(node: NodePorts, nodes: NodePorts[], logDir: str
     'group.initial.rebalance.delay.ms': '0',
   };
   return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
-}
-
-function cpuSec(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 interface KafkaNode {

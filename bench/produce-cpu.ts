@@ -27,10 +27,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/common/free-port.js';
 import { makeCerts } from './security.js';
+import { procStat } from './bench-processes.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PERF = join(ROOT, '.bench-out/build/rdkafka_performance');
-const TICK = 100; // clock ticks per second (getconf CLK_TCK on Linux)
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -39,9 +39,8 @@ function arg(name: string): string | undefined {
 
 /** [user, system] CPU seconds of a process. */
 function cpuOf(pid: number): [number, number] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [Number(f[11]) / TICK, Number(f[12]) / TICK];
+  const s = procStat(pid);
+  return [s.user, s.system];
 }
 
 function run(args: string[]): Promise<string> {
