@@ -184,18 +184,6 @@ export interface ProduceDeps extends TopicCreationDeps, ProducePartitionDeps {
   readonly topicStats?: Pick<BrokerTopicStats, 'produced' | 'produceFailed'>;
 }
 
-/**
- * The appends ran (they wrote the bytes and keep no view of them): the request's frame goes back to
- * the pool now, not when an acks=all answer is ready (a pipelining producer would otherwise hold a
- * ~1 MB frame per request waiting for the followers, beyond what the pool keeps: fresh buffers,
- * page faults). Kafka does the same for its memory: a Produce drops its records once they are
- * appended, so a request parked until the followers have them holds none.
- */
-function appended(ctx: RequestContext, a: Appended): Appended {
-  if (a instanceof AwaitingCommit) ctx.requestDone?.();
-  return a;
-}
-
 export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest, ProduceResponseInit> {
   return defineHandler<ProduceRequest, ProduceResponseInit>({
     apiKey: 0,
@@ -217,15 +205,15 @@ export function produceHandler(deps: ProduceDeps): ApiHandler<ProduceRequest, Pr
       }
       const conn = ctx.connection;
       const pending = conn.state.get(PRODUCE_TAIL) as Promise<void> | undefined;
-      if (pending !== undefined) return enqueue(conn, pending.then(() => produce(deps, ctx, req, acks, transactionalId))).then((a) => answerOf(conn, appended(ctx, a)));
+      if (pending !== undefined) return enqueue(conn, pending.then(() => produce(deps, ctx, req, acks, transactionalId))).then((a) => answerOf(conn, a, ctx.requestDone));
       // acks=0/1 behind acks=all answers still waiting on this connection: appended (and so
       // acknowledged) only once those settled, as Kafka's muted connection would read it, so a
       // leader that lost its leadership meanwhile answers it NOT_LEADER_OR_FOLLOWER instead.
       const commits = acks === -1 ? undefined : (conn.state.get(COMMIT_TAIL) as Promise<void> | undefined);
-      if (commits !== undefined) return enqueue(conn, commits.then(() => produce(deps, ctx, req, acks, transactionalId))).then((a) => answerOf(conn, appended(ctx, a)));
+      if (commits !== undefined) return enqueue(conn, commits.then(() => produce(deps, ctx, req, acks, transactionalId))).then((a) => answerOf(conn, a, ctx.requestDone));
       const out = produce(deps, ctx, req, acks, transactionalId);
-      if (out instanceof Promise) return enqueue(conn, out).then((a) => answerOf(conn, appended(ctx, a)));
-      return answerOf(conn, appended(ctx, out));
+      if (out instanceof Promise) return enqueue(conn, out).then((a) => answerOf(conn, a, ctx.requestDone));
+      return answerOf(conn, out, ctx.requestDone);
     },
     errorResponse(req, errorCode) {
       return {

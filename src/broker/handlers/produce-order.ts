@@ -52,10 +52,16 @@ export const COMMIT_TAIL = 'produce.commit-tail';
 
 /**
  * The answer of appended partitions, once committed when they wait for the high watermark; such
- * a wait becomes part of the connection's pending commits (COMMIT_TAIL).
+ * a wait becomes part of the connection's pending commits (COMMIT_TAIL). A request that waits
+ * calls `requestDone` first: its appends wrote the bytes and keep no view of them, so its frame
+ * goes back to the pool now rather than when the followers have the records (a pipelining
+ * producer would otherwise hold a ~1 MB frame per waiting request, beyond what the pool keeps:
+ * fresh buffers, page faults). Kafka does the same for its memory: a Produce drops its records
+ * once appended, so a request parked until the followers have them holds none.
  */
-export function answerOf(conn: ConnectionInfo, a: Appended): ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit> {
+export function answerOf(conn: ConnectionInfo, a: Appended, requestDone?: () => void): ProduceResponseInit | typeof NO_RESPONSE | Promise<ProduceResponseInit> {
   if (!(a instanceof AwaitingCommit)) return a;
+  requestDone?.();
   const prev = conn.state.get(COMMIT_TAIL) as Promise<void> | undefined;
   const settled = a.answer.then(
     () => undefined,
