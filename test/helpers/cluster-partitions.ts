@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { TestCluster } from './cluster.js';
 import { WireClient, API } from './wire.js';
 import type { PartitionImage } from '../../src/metadata/image.js';
+import { decodeRecordBatches, type RecordBatch } from '../../src/protocol/records/record.js';
 
 /** Polls `fn` every 50 ms until it returns a value (not undefined/false); throws after `timeoutMs`. */
 export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
@@ -36,4 +37,25 @@ export async function createTopic(port: number, name: string, assignment: number
   } finally {
     admin.close();
   }
+}
+
+/**
+ * Every batch of `topic`-0 in broker `nodeId`'s own log (read from its files, CRCs checked), once
+ * that log ends at `end`.
+ */
+export async function replicaLogBatches(cluster: TestCluster, nodeId: number, topic: string, end: number, timeoutMs?: number): Promise<RecordBatch[]> {
+  const p = await until(`broker ${nodeId} to hold ${end} records`, () => {
+    const part = cluster.broker(nodeId).broker.replicas.partition(topic, 0);
+    return part !== undefined && part.logEndOffset === end ? part : undefined;
+  }, timeoutMs);
+  const got: RecordBatch[] = [];
+  let offset = 0;
+  while (offset < end) {
+    const decoded = decodeRecordBatches(p.log.read(offset, 1 << 20, end, true).records, { verifyCrc: true });
+    const last = decoded[decoded.length - 1];
+    assert.ok(last !== undefined, `broker ${nodeId}: no batch at offset ${offset}`);
+    got.push(...decoded);
+    offset = Number(last.baseOffset) + last.lastOffsetDelta + 1;
+  }
+  return got;
 }

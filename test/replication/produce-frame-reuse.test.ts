@@ -14,9 +14,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { startCluster } from '../helpers/cluster.js';
-import { createTopic, partitionOn, until } from '../helpers/cluster-partitions.js';
+import { createTopic, partitionOn, replicaLogBatches, until } from '../helpers/cluster-partitions.js';
 import { WireClient, API } from '../helpers/wire.js';
-import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/records/record.js';
+import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import type { ReplicaFetcherManager } from '../../src/replication/fetcher-manager.js';
 import { ErrorCode } from '../../src/common/error-codes.js';
 
@@ -78,19 +78,7 @@ test('acks=all produce waiting for the followers: request frames are reused afte
 
     // The leader's and broker 3's logs hold every request's records exactly (read from their files).
     for (const n of [1, 3]) {
-      const p = await until(`broker ${n} to hold ${end} records`, () => {
-        const part = cluster.broker(n).broker.replicas.partition('reuse', 0);
-        return part !== undefined && part.logEndOffset === end ? part : undefined;
-      }, 60_000);
-      const got = [];
-      let offset = 0;
-      while (offset < end) {
-        const r = p.log.read(offset, 1 << 20, end, true);
-        const decoded = decodeRecordBatches(r.records, { verifyCrc: true });
-        assert.ok(decoded.length > 0);
-        got.push(...decoded);
-        offset = Number(decoded[decoded.length - 1]?.baseOffset) + perBatch;
-      }
+      const got = await replicaLogBatches(cluster, n, 'reuse', end, 60_000);
       assert.equal(got.length, requests, `broker ${n}`);
       // The two connections' batches interleave in the log; each is identified by its first key.
       const tags = new Set<number>();

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useEtcd } from '../helpers/etcd.js';
 import { startCluster } from '../helpers/cluster.js';
-import { createTopic, partitionOn, until } from '../helpers/cluster-partitions.js';
+import { createTopic, partitionOn, replicaLogBatches, until } from '../helpers/cluster-partitions.js';
 import { WireClient, API } from '../helpers/wire.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/records/record.js';
 
@@ -51,19 +51,7 @@ test('replicated acks=all produce: frames go back to the pool once answered, eve
     // Every replica's log holds the exact batches (read from each broker's own files).
     const end = batches * perBatch;
     for (const n of [1, 2, 3]) {
-      const p = await until(`broker ${n} to hold ${end} records`, () => {
-        const part = cluster.broker(n).broker.replicas.partition('bufs', 0);
-        return part !== undefined && part.logEndOffset === end ? part : undefined;
-      });
-      const got = [];
-      let offset = 0;
-      while (offset < end) {
-        const r = p.log.read(offset, 1 << 20, end, true);
-        const decoded = decodeRecordBatches(r.records, { verifyCrc: true });
-        assert.ok(decoded.length > 0);
-        got.push(...decoded);
-        offset = Number(decoded[decoded.length - 1]?.baseOffset) + perBatch;
-      }
+      const got = await replicaLogBatches(cluster, n, 'bufs', end);
       assert.equal(got.length, batches, `broker ${n}`);
       got.forEach((d, tag) => {
         assert.equal(d.baseOffset, BigInt(tag * perBatch));
