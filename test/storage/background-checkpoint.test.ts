@@ -37,6 +37,25 @@ async function linksOfReplacedTarget(target: string, fn: () => Promise<void>): P
   return seen;
 }
 
+/**
+ * A started log manager on a fresh dir with checkpoints sliced 2 logs at a time (the timers on a
+ * manual clock): `partitions` logs of topic t, 10 records each, high watermark `hw`.
+ */
+function slicedManager(partitions: number, hw: number, intervals: { checkpointIntervalMs?: number } = {}) {
+  const d = newDir();
+  const scheduler = new ManualScheduler();
+  const cfg = config();
+  const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg, scheduler, highWatermarkCheckpointIntervalMs: 5000, checkpointSlicePartitions: 2, ...intervals });
+  mgr.loadAll(() => cfg);
+  const logs = Array.from({ length: partitions }, (_, p) => {
+    const log = mgr.createLog('t', p, cfg);
+    log.appendAsLeader(makeBatch({ count: 10 }), 0);
+    log.highWatermark = hw;
+    return log;
+  });
+  return { d, scheduler, mgr, logs };
+}
+
 describe('checkpoints written off the event loop', () => {
   it('the periodic high watermark checkpoint is not written (nor fsynced) inside the timer, and lands right after', async () => {
     const d = newDir();
@@ -175,18 +194,8 @@ describe('checkpoints written off the event loop', () => {
   });
 
   it('with many partitions the high watermark checkpoint is built a slice at a time, each in its own macrotask', async () => {
-    const d = newDir();
-    const scheduler = new ManualScheduler();
-    const cfg = config();
     // 5 logs, 2 per slice: slices [t-0, t-1], [t-2, t-3], [t-4].
-    const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg, scheduler, highWatermarkCheckpointIntervalMs: 5000, checkpointSlicePartitions: 2 });
-    mgr.loadAll(() => cfg);
-    const logs = [0, 1, 2, 3, 4].map((p) => {
-      const log = mgr.createLog('t', p, cfg);
-      log.appendAsLeader(makeBatch({ count: 10 }), 0);
-      log.highWatermark = 3;
-      return log;
-    });
+    const { d, scheduler, mgr, logs } = slicedManager(5, 3);
     mgr.startBackgroundTasks();
     const file = join(d, 'replication-offset-checkpoint');
     scheduler.advance(5000); // the timer only starts the pass
@@ -200,17 +209,7 @@ describe('checkpoints written off the event loop', () => {
   });
 
   it('a sliced pass that a synchronous checkpoint overtook is dropped (the newer file stays)', async () => {
-    const d = newDir();
-    const scheduler = new ManualScheduler();
-    const cfg = config();
-    const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg, scheduler, highWatermarkCheckpointIntervalMs: 5000, checkpointSlicePartitions: 2 });
-    mgr.loadAll(() => cfg);
-    const logs = [0, 1, 2].map((p) => {
-      const log = mgr.createLog('t', p, cfg);
-      log.appendAsLeader(makeBatch({ count: 10 }), 0);
-      log.highWatermark = 3;
-      return log;
-    });
+    const { d, scheduler, mgr, logs } = slicedManager(3, 3);
     mgr.startBackgroundTasks();
     const file = join(d, 'replication-offset-checkpoint');
     scheduler.advance(5000);
@@ -229,18 +228,9 @@ describe('checkpoints written off the event loop', () => {
   });
 
   it('the 60 s pass is sliced too (recovery points, high watermarks, log start offsets), also when the high watermark pass runs at the same moment', async () => {
-    const d = newDir();
-    const scheduler = new ManualScheduler();
-    const cfg = config();
     // Both timers fire in the same advance: the full pass waits for the high watermark one, then runs.
-    const mgr = new LogManager({ logDirs: [d], defaultConfig: cfg, scheduler, highWatermarkCheckpointIntervalMs: 5000, checkpointIntervalMs: 5000, checkpointSlicePartitions: 2 });
-    mgr.loadAll(() => cfg);
-    for (const p of [0, 1, 2]) {
-      const log = mgr.createLog('t', p, cfg);
-      log.appendAsLeader(makeBatch({ count: 10 }), 0);
-      log.highWatermark = 4;
-      log.flush();
-    }
+    const { d, scheduler, mgr, logs } = slicedManager(3, 4, { checkpointIntervalMs: 5000 });
+    for (const log of logs) log.flush();
     mgr.startBackgroundTasks();
     scheduler.advance(5000);
     const rp = join(d, 'recovery-point-offset-checkpoint');
