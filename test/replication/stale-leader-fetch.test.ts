@@ -47,7 +47,10 @@ test('a leader replaced while cut off from etcd answers a consumer past its log 
   net.cut(`b${old}`, 'etcd');
   const next = await until('the others to elect a new leader', async () => {
     const s = await state(others[0]);
-    return s !== undefined && s.leader >= 0 && s.leader !== old ? s : undefined;
+    if (s === undefined || s.leader < 0 || s.leader === old) return undefined;
+    // The new leader itself must have applied the change before it takes produce (CI once saw
+    // others[0] name it a moment before it knew: NOT_LEADER_OR_FOLLOWER on the first record).
+    return (await state(s.leader))?.leader === s.leader ? s : undefined;
   }, 60_000);
   await produce(cluster.broker(next.leader).port, 'b', 10);
   const stale = await state(old);
