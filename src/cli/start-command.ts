@@ -14,7 +14,6 @@ import { ConfigError } from '../common/errors.js';
 import { envToProperty, propertiesFromEnv } from '../config/env-config.js';
 import { Logger } from '../common/logger.js';
 import { installGcHeadroom } from '../common/gc-headroom.js';
-import { installJitTiering } from '../common/jit-tiering.js';
 
 export const startUsage = `Usage: samsa start [server.properties] [options]
 
@@ -141,8 +140,6 @@ export async function runStart(args: string[]): Promise<number> {
   const format = config.str('log.format');
   // The process is the broker's: V8's old-generation headroom is set here (gc-headroom.ts).
   const gcHeadroom = installGcHeadroom(config.int('gc.old.generation.headroom.mb'));
-  // And when V8 optimizes its functions (jit-tiering.ts).
-  installJitTiering({ maglevInvocations: config.int('jit.maglev.invocations'), turbofanInvocations: config.int('jit.turbofan.invocations') });
   const broker = new Broker(config, { logger: new Logger(format === 'json' || format === 'pretty' ? { format } : {}) });
   try {
     await broker.start();

@@ -277,10 +277,6 @@ const own: ConfigKeyDef[] = [
   // Samsa's own (src/common/gc-headroom.ts): room in MB `samsa start` keeps in V8's old generation
   // above the live heap, so a small heap under load is not fully collected every few seconds; 0: V8's own.
   { name: 'gc.old.generation.headroom.mb', type: ConfigType.int, defaultValue: 48, readOnly: true, validate: atLeast(0) },
-  // Samsa's own (src/common/jit-tiering.ts): invocations before V8 optimizes a function with
-  // Maglev / TurboFan in the `samsa start` process (fewer compiles per GB in the first GBs); 0: V8's own.
-  { name: 'jit.maglev.invocations', type: ConfigType.int, defaultValue: 1000, readOnly: true, validate: atLeast(0) },
-  { name: 'jit.turbofan.invocations', type: ConfigType.int, defaultValue: 10000, readOnly: true, validate: atLeast(0) },
 ];
 
 export const brokerConfigDefs: readonly ConfigKeyDef[] = own;
