@@ -56,6 +56,15 @@ export function startProc(kind: 'samsa' | 'null', port: number, dataDir: string,
       ? [...nodeArgs, CLI, 'start', ...(overrides.listeners === undefined ? ['--port', String(port)] : []), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])]
       : [...nodeArgs, NULL_BROKER, String(port)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  return { kind, port, child, ...watchChild(child, 20_000) };
+}
+
+/**
+ * A server child the bench started (a broker, a Kafka node): killed when the bench exits (`live`),
+ * the last 20,000 characters of its output kept, stopped with SIGTERM and, after `killAfterMs`,
+ * SIGKILL.
+ */
+export function watchChild(child: ChildProcess, killAfterMs: number): { output(): string; stop(): Promise<void> } {
   live.add(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
@@ -67,14 +76,11 @@ export function startProc(kind: 'samsa' | 'null', port: number, dataDir: string,
     }),
   );
   return {
-    kind,
-    port,
-    child,
     output: () => out,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const t = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
       await exited;
       clearTimeout(t);
     },

@@ -30,12 +30,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startEtcd, type EtcdProcess } from '../src/cluster/etcd/etcd-process.js';
 import { startBroker, type RunningBroker } from '../src/index.js';
-import { ApiKey } from '../src/protocol/generated/api-keys.js';
-import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
 import { diffCounters, type ReplicationCounters } from '../src/replication/replication-stats.js';
 import { inProcessCounters, metricsUrlOf, METRICS_OVERRIDE, perGbLine, scrapeCounters } from './replication-counters.js';
-import { WireClient } from './wire-client.js';
-import { createReplicatedTopic } from './cluster.js';
+import { createReplicatedTopic, waitReplicated } from './cluster.js';
 import { freePort } from '../src/common/free-port.js';
 import { newZeroCopyStats, type ZeroCopyStats } from '../src/network/zero-copy-send.js';
 import { procStat } from './bench-processes.js';
@@ -57,26 +54,6 @@ function overrides(): Record<string, string> {
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-async function waitIsr(ports: number[], topic: string, isr: number): Promise<void> {
-  const deadline = performance.now() + 60_000;
-  for (;;) {
-    let ok = true;
-    for (const port of ports) {
-      const c = await WireClient.connect(port);
-      try {
-        const md = await c.request<MetadataResponse>(ApiKey.Metadata, 9, { topics: [{ name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-        const parts = md.topics[0]?.partitions ?? [];
-        if (parts.length !== PARTITIONS || parts.some((p) => p.leaderId < 0 || p.isrNodes.length < isr)) ok = false;
-      } finally {
-        c.close();
-      }
-    }
-    if (ok) return;
-    if (performance.now() > deadline) throw new Error(`${topic}: ISR not ${isr} within 60 s`);
-    await sleep(50);
-  }
 }
 
 function produce(bootstrap: string, topic: string, records: number, extra: string[] = ['-X', 'linger.ms=5']): Promise<string> {
@@ -194,7 +171,7 @@ async function main(): Promise<void> {
     const ports = brokers.map((b) => b.port);
     let topic = 'cpu';
     await createReplicatedTopic([ports[0] as number], topic, PARTITIONS, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
-    if (!single) await waitIsr(ports, topic, 3);
+    if (!single) await waitReplicated(ports, topic, PARTITIONS, 3);
     const bootstrap = brokers.map((b) => b.bootstrap).join(',');
     // Warm-up: connections, JIT.
     // --cold: measured on the topic just created, as the bench's runs are.
@@ -209,7 +186,7 @@ async function main(): Promise<void> {
       if (process.argv.includes('--fresh-topic')) {
         topic = 'cpu-latency';
         await createReplicatedTopic([ports[0] as number], topic, PARTITIONS, single ? 1 : 3, single ? [] : [{ name: 'min.insync.replicas', value: '2' }]);
-        if (!single) await waitIsr(ports, topic, 3);
+        if (!single) await waitReplicated(ports, topic, PARTITIONS, 3);
       }
       // Produce→ack latency at a fixed rate (rdkafka_performance -l prints its own summary).
       const file = join(dirs[0] as string, 'latency.txt');

@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../src/common/free-port.js';
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
 import type { MetadataResponse } from '../src/protocol/generated/messages/metadata.js';
-import { cpuSec, live } from './bench-processes.js';
+import { cpuSec, watchChild } from './bench-processes.js';
 import { createReplicatedTopic, waitReplicated } from './cluster.js';
 import type { Throughput } from './report.js';
 import { WireClient } from './wire-client.js';
@@ -158,23 +158,7 @@ async function startNodes(java: string, libs: string, dir: string, count: number
     }
     if (!/exit 0/.test(formatted)) throw new Error(`no storage tool found in ${libs}: ${formatted.slice(-500)}`);
     const child = spawn(java, [...KAFKA_JVM_OPTS, `-Dkafka.logs.dir=${join(nodeDir, 'app-logs')}`, '-cp', cp, 'kafka.Kafka', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(child);
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-    child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-    const exited = new Promise<void>((r) => child.once('exit', () => (live.delete(child), r())));
-    nodes.push({
-      ports: p,
-      child,
-      output: () => out,
-      async stop() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
-        await exited;
-        clearTimeout(t);
-      },
-    });
+    nodes.push({ ports: p, child, ...watchChild(child, 30_000) });
   }
   // Up: every node answers Metadata listing all `count` brokers.
   const deadline = performance.now() + 120_000;

@@ -18,23 +18,22 @@ import { BrokerBufferPools } from '../common/buffer-pool.js';
 import type { DirLock } from '../storage/dir-lock.js';
 import { randomUuid } from '../protocol/primitives/uuid.js';
 import type { LogManager } from '../storage/log-manager.js';
-import { TransactionCoordinator } from '../txn/coordinator.js';
+import type { TransactionCoordinator } from '../txn/coordinator.js';
 import { newSegmentResourceCache, type SegmentResourceCache } from '../storage/segment-cache.js';
 import { ProducerStateMaintenance } from '../txn/producer-maintenance.js';
 import { FetchSessionCache } from './fetch-session.js';
-import { GroupCoordinator } from '../group/coordinator.js';
-import { groupCoordinatorSettings, internalTopics, metadataView, partitionWriter, txnCoordinatorSettings } from './coordinator-deps.js';
+import type { GroupCoordinator } from '../group/coordinator.js';
 import { ConversionStats } from './conversion-stats.js';
 import { FollowerReadStats } from './preferred-read-replica.js';
 import { ReplicaManager } from './replica-manager.js';
 import type { GateOptions } from './gate/gate.js';
 import { newZeroCopyStats } from '../network/zero-copy-send.js';
-import { buildShareServices, type ShareServices } from './share/share-services.js';
+import type { ShareServices } from './share/share-services.js';
 import type { RequestRouter } from './router.js';
 import { buildRequestRouter } from './broker-router.js';
 import { MetadataApplier } from './metadata-applier.js';
 import { TopicController } from './topic-controller.js';
-import { producerIdBlocks, upgradeFloor } from './producer-id-blocks.js';
+import { upgradeFloor } from './producer-id-blocks.js';
 import type { ClusterNode } from './cluster-node.js';
 import { controlledShutdown, openClusterNode } from './cluster-membership.js';
 import type { IsrUpdater } from './isr-updater.js';
@@ -43,7 +42,7 @@ import { PartitionRoles } from './partition-roles.js';
 import type { ReplicaFetcherManager } from '../replication/fetcher-manager.js';
 import { txnStateName } from '../txn/txn-metadata.js';
 import type { TxnMarkerRouting } from './txn-marker-routing.js';
-import { coordinatorsFollowLeadership, groupsFollowTxnMarkers, txnMarkerRouting } from './coordinator-links.js';
+import { sharedCoordinatorDeps, startGroupCoordinator, startTxnCoordinator, txnMarkerRouting, type CoordinatorHost } from './coordinator-links.js';
 import type { BrokerImage } from '../metadata/image.js';
 import { eachUsableDir, takePartitionsOffline, withOfflineDirs } from './offline-log-dirs.js';
 import { BrokerTopicStats } from '../metrics/topic-stats.js';
@@ -232,27 +231,16 @@ export class Broker {
       await this.cluster.register(this.selfImage());
       this.cluster.startCampaign();
     }
-    // The coordinators get narrow dependencies (coordinator/deps.ts), never the Broker.
-    const deps = {
-      writer: partitionWriter(this.replicas, { scheduler: this.scheduler, commitTimeoutMs: this.config.int('offsets.commit.timeout.ms') }),
-      internal: internalTopics(this.replicas, this.topics, this.config),
-      metadata: metadataView(this.metadata, this.replicas, this.topics),
-      scheduler: this.scheduler,
-    };
-    this.groups = new GroupCoordinator({ ...deps, logger: this.logger.child('group-coordinator'), settings: groupCoordinatorSettings(this.config) });
-    // The share groups' shard is attached before the coordinator loads its partitions (share records replay into it).
-    this.shares = buildShareServices({ ...deps, logger: this.logger }, this.config, this.replicas, this.metadata, this.topics, this.groups, { localId: this.nodeId, interBroker: this.interBroker ?? interBrokerSecurity(this.config) });
-    this.groups.start();
+    // The coordinators get narrow dependencies (coordinator/deps.ts), never the Broker (coordinator-links.ts).
+    const host: CoordinatorHost = { config: this.config, nodeId: this.nodeId, replicas: this.replicas, topics: this.topics, metadata: this.metadata, roles: this.roles, scheduler: this.scheduler, logger: this.logger, interBroker: this.interBroker ?? interBrokerSecurity(this.config) };
+    const deps = sharedCoordinatorDeps(host);
+    startGroupCoordinator(host, deps, this);
     this.logs.startBackgroundTasks();
     this.producerMaintenance = new ProducerStateMaintenance(() => [...this.replicas.all()].filter((p) => !p.offline), () => this.config.int('producer.id.expiration.ms'), this.scheduler, this.logger);
     this.producerMaintenance.start();
     const idFloor = upgradeFloor(dirs[0] as string, this.replicas.all());
-    this.markerRouting = this.cluster === null ? null : txnMarkerRouting(this.config, { localId: this.nodeId, metadata: this.metadata, replicas: this.replicas, interBroker: this.interBroker ?? interBrokerSecurity(this.config), scheduler: this.scheduler, logger: this.logger });
-    this.txnCoordinator = new TransactionCoordinator({ ...deps, logger: this.logger.child('txn-coordinator'), settings: txnCoordinatorSettings(this.config), producerIdBlocks: producerIdBlocks(this.metadata, this.nodeId, idFloor), markerRouting: this.markerRouting });
-    groupsFollowTxnMarkers(this.txnCoordinator, this.groups);
-    this.txnCoordinator.start();
-    coordinatorsFollowLeadership(this.roles, this.groups, this.txnCoordinator);
-    this.shares.followLeadership(this.roles);
+    this.markerRouting = this.cluster === null ? null : txnMarkerRouting(this.config, { localId: this.nodeId, metadata: this.metadata, replicas: this.replicas, interBroker: host.interBroker, scheduler: this.scheduler, logger: this.logger });
+    startTxnCoordinator(host, deps, this, idFloor, this.markerRouting);
     // The first producer-id block, before the listeners open (after the transaction log is loaded: its ids are never reissued).
     await this.txnCoordinator.producerIds.start();
     this.poolTrimming = this.pools.startTrimming(this.scheduler);

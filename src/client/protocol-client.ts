@@ -1,6 +1,6 @@
 /**
  * Samsa's one Kafka protocol client: a TCP connection that sends requests encoded with the
- * generated codecs and matches the answers by correlation id. The CLI (connection.ts), the test
+ * generated codecs (request-frame.ts) and matches the answers by correlation id. The CLI (connection.ts), the test
  * helper (test/helpers/wire.ts) and the bench (bench/wire-client.ts) are thin wrappers over it.
  *
  * Kafka's rule: a broker answers a connection's requests in the order it received them, each
@@ -27,11 +27,10 @@ import { connect as tlsConnect } from 'node:tls';
 import { BufferPool } from '../common/buffer-pool.js';
 import { FrameReader } from '../network/frame-reader.js';
 import { FrameTooLargeError } from '../network/frame-splitter.js';
-import { apiCodecs, type ApiCodec } from '../protocol/generated/registry.js';
-import { readResponseHeader, responseHeaderVersion, writeRequestHeader } from '../protocol/header.js';
-import { Reader } from '../protocol/primitives/reader.js';
-import { Writer } from '../protocol/primitives/writer.js';
 import { authenticate, type ClientSecurity } from './client-security.js';
+import { codecOf, decodeResponseFrame, encodeRequestFrame } from './request-frame.js';
+
+export { decodeResponseFrame, encodeRequestFrame } from './request-frame.js';
 
 /** The connection could not be made, broke, or was closed; the cause is attached. */
 export class ClientConnectionError extends Error {
@@ -99,35 +98,6 @@ interface Waiter {
   reject(e: Error): void;
 }
 
-function codecOf(apiKey: number): ApiCodec {
-  const codec = apiCodecs.get(apiKey);
-  if (!codec) throw new Error(`no codec for API key ${apiKey}`);
-  return codec;
-}
-
-/**
- * Encodes a request frame, size prefix included, as a list of chunks (large fields such as record
- * batches by reference, not copied). `Buffer.concat` them for one buffer.
- */
-export function encodeRequestFrame(apiKey: number, version: number, body: unknown, correlationId: number, clientId: string | null): Buffer[] {
-  const codec = codecOf(apiKey);
-  const w = new Writer(256);
-  w.writeInt32(0);
-  writeRequestHeader(w, { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId });
-  codec.encodeRequest(w, body, version);
-  const chunks = w.toChunks();
-  // The first chunk holds at least the 4-byte prefix (the writer starts with room for it).
-  (chunks[0] as Buffer).writeInt32BE(w.length - 4, 0);
-  return chunks;
-}
-
-/** Decodes an answer frame (payload after the size prefix: response header, then body). */
-export function decodeResponseFrame<T>(apiKey: number, version: number, frame: Buffer): T {
-  const codec = codecOf(apiKey);
-  const r = new Reader(frame);
-  readResponseHeader(r, responseHeaderVersion(apiKey, version));
-  return codec.decodeResponse(r, version) as T;
-}
 
 export class ProtocolClient {
   readonly clientId: string | null;

@@ -31,6 +31,7 @@ import { ErrorCode } from '../common/error-codes.js';
 import { KafkaError } from '../common/kafka-error.js';
 import type { Logger } from '../common/logger.js';
 import type { CoordinatorDeps } from '../coordinator/deps.js';
+import { InternalTopic } from '../coordinator/internal-topic.js';
 import { CoordinatorRuntime, type CoordinatorResult, type WriteOutcome } from '../coordinator/runtime.js';
 import { ClassicGroup, GroupState } from './group.js';
 import { asClassic, GroupType, type Group } from './groups.js';
@@ -66,8 +67,8 @@ export class GroupCoordinator implements GroupRuntime {
   private readonly groups = new Map<string, Group>();
   private active = true;
   private retentionTimer: TimerHandle | null = null;
-  /** The creation of `__consumer_offsets` under way, if any. */
-  private creatingOffsetsTopic: Promise<void> | null = null;
+  /** `__consumer_offsets` and its creation on demand (coordinator/internal-topic.ts). */
+  private readonly offsetsTopic: InternalTopic;
   private readonly runtime: CoordinatorRuntime;
   /** KIP-848 consumer group settings (group.consumer.*). */
   readonly consumerSettings: ConsumerGroupSettings;
@@ -94,6 +95,7 @@ export class GroupCoordinator implements GroupRuntime {
     this.settings = { ...deps.settings, ...opts.settings };
     this.consumerSettings = deps.settings.consumerGroups ?? DEFAULT_CONSUMER_GROUP_SETTINGS;
     const metadata = deps.metadata;
+    this.offsetsTopic = new InternalTopic(deps, OFFSETS_TOPIC, () => ({ numPartitions: deps.settings.offsetsTopicNumPartitions, segmentBytes: deps.settings.offsetsTopicSegmentBytes }));
     this.topicCatalog = {
       idOf: (name) => metadata.topicId?.(name),
       partitionsOf: (name) => metadata.partitionCount(name),
@@ -169,35 +171,12 @@ export class GroupCoordinator implements GroupRuntime {
    * asynchronous metadata commit), as Kafka answers meanwhile.
    */
   ensureOffsetsTopic(): void {
-    if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) !== undefined) return;
-    void this.createOffsetsTopic().catch(() => undefined);
-    // (A store that commits at once has created it by now.)
-    if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) === undefined) {
-      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${OFFSETS_TOPIC} is being created`);
-    }
+    this.offsetsTopic.ensure();
   }
 
   /** Resolves once `__consumer_offsets` exists, creating it if needed (FindCoordinator waits for it). */
-  async offsetsTopicReady(): Promise<void> {
-    if (this.deps.metadata.partitionCount(OFFSETS_TOPIC) === undefined) await this.createOffsetsTopic();
-  }
-
-  /** Creates `__consumer_offsets` (one creation at a time); rejects with the creation's error. */
-  private createOffsetsTopic(): Promise<void> {
-    if (this.creatingOffsetsTopic !== null) return this.creatingOffsetsTopic;
-    const numPartitions = this.deps.settings.offsetsTopicNumPartitions;
-    const creating = this.deps.internal
-      .create({
-        name: OFFSETS_TOPIC,
-        numPartitions,
-        configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.offsetsTopicSegmentBytes) },
-      })
-      .then(() => this.logger.info(`Created internal topic ${OFFSETS_TOPIC} with ${numPartitions} partitions`))
-      .finally(() => {
-        if (this.creatingOffsetsTopic === creating) this.creatingOffsetsTopic = null;
-      });
-    this.creatingOffsetsTopic = creating;
-    return creating;
+  offsetsTopicReady(): Promise<void> {
+    return this.offsetsTopic.ready();
   }
 
   /** Throws the error a group request gets when this coordinator cannot serve `groupId` right now. */

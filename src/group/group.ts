@@ -32,6 +32,19 @@ const VALID_PREVIOUS: Record<GroupState, readonly GroupState[]> = {
   Dead: ['Stable', 'PreparingRebalance', 'CompletingRebalance', 'Empty', 'Dead'],
 };
 
+/** The name with the most votes (the first seen among equals); undefined when there are none. */
+function mostVoted(votes: ReadonlyMap<string, number>): string | undefined {
+  let best: string | undefined;
+  let bestVotes = -1;
+  for (const [name, n] of votes) {
+    if (n > bestVotes) {
+      best = name;
+      bestVotes = n;
+    }
+  }
+  return best;
+}
+
 export class ClassicGroup {
   readonly type = GroupType.Classic;
   state: GroupState = GroupState.Empty;
@@ -167,15 +180,7 @@ export class ClassicGroup {
       const v = m.vote(candidates);
       votes.set(v, (votes.get(v) ?? 0) + 1);
     }
-    let best = '';
-    let bestVotes = -1;
-    for (const [name, n] of votes) {
-      if (n > bestVotes) {
-        best = name;
-        bestVotes = n;
-      }
-    }
-    return best;
+    return mostVoted(votes) ?? '';
   }
 
   /** What selectProtocol would pick if `memberId` supported `protocols` instead of its own; null when no protocol would be common. */
@@ -192,15 +197,7 @@ export class ClassicGroup {
       if (!choice) return null;
       votes.set(choice.name, (votes.get(choice.name) ?? 0) + 1);
     }
-    let best: string | null = null;
-    let bestVotes = -1;
-    for (const [name, n] of votes) {
-      if (n > bestVotes) {
-        best = name;
-        bestVotes = n;
-      }
-    }
-    return best;
+    return mostVoted(votes) ?? null;
   }
 
   /** Largest rebalance timeout of any member (how long a join phase may wait). */

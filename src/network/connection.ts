@@ -20,10 +20,10 @@
  * versions older than KIP-219's, delays the response instead; Samsa mutes from the moment the
  * quota is computed (before the handler runs, so a request pipelined behind it is never
  * dispatched early) and answers every version at once.
- * Logging: the connection's lines go through a child logger carrying its context (Kafka's
- * connectionId is "local-remote-index"; here the fields connectionId, listener, clientAddress, and
- * once known clientId and principal), so every line of one connection can be found by a field;
- * `logFields` gives the same fields to lines other components log about the connection.
+ * Identity and logging: who is at the other end (address, listener, principal, client id) and the
+ * child logger carrying those fields are ConnectionIdentity's (connection-identity.ts), which this
+ * class extends; TLS input is tls-frame-input.ts's; a frame's admission against the budget is
+ * RequestBudget.admit.
  * Responses: the queue of requests in flight, the writing of their answers in order (corked
  * writes, zero-copy sends) and the request-time metrics' response-queue and send parts are the
  * ResponseWriter's (response-writer.ts); the connection creates each request's slot when it
@@ -32,14 +32,12 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { TLSSocket } from 'node:tls';
-import type { SecurityProtocol } from '../common/security-protocol.js';
-import type { Logger } from '../common/logger.js';
 import { systemScheduler, type Scheduler, type TimerHandle } from '../common/scheduler.js';
 import { FrameTooLargeError } from './frame-splitter.js';
 import { adoptFrameSocket, FrameReader } from './frame-reader.js';
-import { CopiedInput } from './copied-input.js';
-import { TlsFrameInput } from './tls-frame-input.js';
-import { readTlsInto } from './tls-user-buffer.js';
+import type { CopiedInput } from './copied-input.js';
+import { adoptTlsFrameSocket } from './tls-frame-input.js';
+import { ConnectionIdentity } from './connection-identity.js';
 import type { BudgetWaiter, RequestBudget } from './request-budget.js';
 import { newZeroCopyStats } from './zero-copy-send.js';
 import { ResponseWriter, usSince, type ResponseOwner, type Slot } from './response-writer.js';
@@ -59,20 +57,7 @@ interface Waiting {
 
 const MAX_IN_FLIGHT = 64;
 
-export class Connection implements BudgetWaiter, ResponseOwner {
-  readonly id: number;
-  readonly state = new Map<string, unknown>();
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly listenerName: string;
-  readonly securityProtocol: SecurityProtocol;
-  /**
-   * Who the connection authenticated as: set at accept (PLAINTEXT: anonymous; SSL: from the client
-   * certificate) or by SASL once it succeeds; null while a SASL listener's client has not yet.
-   */
-  principal: ConnectionPrincipal | null;
-  /** The SASL mechanism the connection authenticated with (null: none). */
-  saslMechanism: string | null = null;
+export class Connection extends ConnectionIdentity implements BudgetWaiter, ResponseOwner {
   private readonly maxFrameBytes: number;
   private readonly socket: Socket;
   /** TLS: decrypted bytes copied into the reader (kept while it waits for request memory). */
@@ -94,11 +79,6 @@ export class Connection implements BudgetWaiter, ResponseOwner {
   private throttledUntil = 0;
   private throttleTimer: TimerHandle | null = null;
   private readonly scheduler: Scheduler;
-  /** The logger the connection was given, and its child with the connection's fields. */
-  private readonly baseLogger: Logger;
-  private logger: Logger;
-  private clientId: string | null = null;
-  private fields: Readonly<Record<string, string | number>> = {};
   private resuming = false;
   /** Holds in force (holdRequestsUntil): later frames wait (see the module comment). */
   private holds = 0;
@@ -113,40 +93,22 @@ export class Connection implements BudgetWaiter, ResponseOwner {
   private lastActive = 0;
 
   constructor(accepted: Socket, private readonly dispatcher: FrameDispatcher, opts: ConnectionOptions) {
-    this.id = opts.id;
-    this.remoteAddress = accepted.remoteAddress ?? '';
-    this.remotePort = accepted.remotePort ?? 0;
-    this.listenerName = opts.listenerName;
+    super(accepted, opts);
     this.budget = opts.budget;
     this.onClose = opts.onClose;
     this.scheduler = opts.scheduler ?? systemScheduler;
-    this.baseLogger = opts.logger;
-    this.logger = opts.logger;
     this.reader = new FrameReader(opts.maxFrameBytes, {
       onFrame: (frame) => this.onFrame(frame),
       onError: (e) => this.close(e instanceof FrameTooLargeError ? e.message : `frame error: ${String(e)}`),
       reserve: (size) => this.reserve(size),
     }, opts.framePool);
-    this.securityProtocol = opts.securityProtocol ?? 'PLAINTEXT';
-    this.principal = opts.principal === undefined ? null : opts.principal;
-    this.rebindLogger();
     this.maxFrameBytes = opts.maxFrameBytes;
     if (this.principal === null && opts.preAuthMaxFrameBytes !== undefined) this.reader.setMaxFrameBytes(Math.min(opts.preAuthMaxFrameBytes, opts.maxFrameBytes));
     let socket: Socket;
     if (accepted instanceof TLSSocket) {
-      // TLS: decrypted straight into the reader's buffers (tls-frame-input.ts) where Node allows
-      // it, else Node decrypts into buffers of its own and their bytes are copied into the reader's.
+      // TLS: decrypted into the reader's buffers, or copied into them (tls-frame-input.ts).
       socket = accepted;
-      const copied = new CopiedInput(this.reader);
-      this.copied = copied;
-      const input = new TlsFrameInput(this.reader, copied, { closed: () => this.closed, hold: () => socket.pause() });
-      if (!readTlsInto(accepted, input)) {
-        socket.on('data', (chunk: Buffer) => {
-          if (this.closed) return;
-          copied.push(chunk);
-          if (copied.hasPending) socket.pause();
-        });
-      }
+      this.copied = adoptTlsFrameSocket(accepted, this.reader, () => this.closed);
     } else {
       socket = adoptFrameSocket(accepted, this.reader);
       socket.setNoDelay(true);
@@ -179,30 +141,8 @@ export class Connection implements BudgetWaiter, ResponseOwner {
 
   /** SASL succeeded: the principal is set and frames up to socket.request.max.bytes are read again. */
   authenticated(principal: ConnectionPrincipal, mechanism: string | null): void {
-    this.principal = principal;
-    this.saslMechanism = mechanism;
-    this.rebindLogger();
+    this.setPrincipal(principal, mechanism);
     this.reader.setMaxFrameBytes(this.maxFrameBytes);
-  }
-
-  /** The context fields of this connection's log lines (connectionId, listener, clientAddress, clientId, principal). */
-  get logFields(): Readonly<Record<string, string | number>> {
-    return this.fields;
-  }
-
-  /** The client id of a request read on this connection (the log fields follow the latest one). */
-  noteClientId(clientId: string | null): void {
-    if (clientId === this.clientId || clientId === null || clientId === '') return;
-    this.clientId = clientId;
-    this.rebindLogger();
-  }
-
-  private rebindLogger(): void {
-    const f: Record<string, string | number> = { connectionId: this.id, listener: this.listenerName, clientAddress: `${this.remoteAddress}:${this.remotePort}` };
-    if (this.clientId !== null) f['clientId'] = this.clientId;
-    if (this.principal !== null) f['principal'] = `${this.principal.principalType}:${this.principal.name}`;
-    this.fields = f;
-    this.logger = this.baseLogger.bind(f);
   }
 
   /**
@@ -213,8 +153,7 @@ export class Connection implements BudgetWaiter, ResponseOwner {
     if (this.closed || this.closing !== null) return;
     this.closing = reason;
     this.socket.pause();
-    for (const w of this.backlog) this.budget.release(w.charged);
-    this.backlog.length = 0;
+    this.dropBacklog();
     this.maybeEnd();
   }
 
@@ -236,8 +175,7 @@ export class Connection implements BudgetWaiter, ResponseOwner {
     this.closed = true;
     // Requests still being handled give their budget back when they finish (see finish()).
     this.writer.teardown();
-    for (const w of this.backlog) this.budget.release(w.charged);
-    this.backlog.length = 0;
+    this.dropBacklog();
     this.budget.release(this.frameCharge);
     this.frameCharge = 0;
     this.budget.cancelWait(this);
@@ -245,6 +183,12 @@ export class Connection implements BudgetWaiter, ResponseOwner {
     this.throttleTimer = null;
     this.copied?.clear();
     this.onClose(this);
+  }
+
+  /** Frames read but never to be dispatched (the connection closes): their charges go back. */
+  private dropBacklog(): void {
+    for (const w of this.backlog) this.budget.release(w.charged);
+    this.backlog.length = 0;
   }
 
   /** The reader found a large frame's size prefix: admit it if the pool has memory left. */
@@ -270,21 +214,13 @@ export class Connection implements BudgetWaiter, ResponseOwner {
       this.backlog.push({ frame, charged, readAt });
       return;
     }
-    const admitted = this.admit(frame, charged);
+    const admitted = this.budget.admit(frame.length, charged);
     if (admitted < 0) {
       this.backlog.push({ frame, charged, readAt });
       this.blockOnBudget();
       return;
     }
     this.dispatchFrame(frame, admitted, readAt);
-  }
-
-  /** The charge a frame is dispatched with, or -1 when the budget has no room for it yet. */
-  private admit(frame: Buffer, charged: number): number {
-    if (!this.budget.requestSlotAvailable) return -1;
-    if (charged > 0) return charged;
-    // A small frame, read in the staging buffer: charged now (non-strict, as a large one).
-    return this.budget.tryCharge(frame.length) ? frame.length : -1;
   }
 
   private blockOnBudget(): void {
@@ -393,8 +329,7 @@ export class Connection implements BudgetWaiter, ResponseOwner {
     if (slot.charged < 0) return;
     const charged = slot.charged;
     slot.charged = -1;
-    this.budget.releaseRequest();
-    this.budget.release(charged);
+    this.budget.requestDone(charged);
   }
 
   private pause(): void {
@@ -427,7 +362,7 @@ export class Connection implements BudgetWaiter, ResponseOwner {
     this.resuming = true;
     while (!this.paused && !this.budgetBlocked && !this.throttled && !this.closed && this.backlog.length > 0) {
       const w = this.backlog[0] as Waiting;
-      const admitted = this.admit(w.frame, w.charged);
+      const admitted = this.budget.admit(w.frame.length, w.charged);
       if (admitted < 0) {
         this.blockOnBudget();
         break;

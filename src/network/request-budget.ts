@@ -96,6 +96,18 @@ export class RequestBudget {
     this.wake();
   }
 
+  /**
+   * The charge a complete frame is dispatched with, or -1 when it must wait (no request slot, or no
+   * memory for it). `charged`: what its size prefix was charged already (a large frame); a small
+   * frame, read in a connection's staging buffer (charged 0), is charged now, non-strict as a large
+   * one.
+   */
+  admit(frameLength: number, charged: number): number {
+    if (!this.requestSlotAvailable) return -1;
+    if (charged > 0) return charged;
+    return this.tryCharge(frameLength) ? frameLength : -1;
+  }
+
   takeRequest(): void {
     this.requestsHeld++;
   }
@@ -103,6 +115,12 @@ export class RequestBudget {
   releaseRequest(): void {
     this.requestsHeld--;
     this.wake();
+  }
+
+  /** A dispatched request is done: its request slot and the `charged` bytes it was admitted with are given back. */
+  requestDone(charged: number): void {
+    this.releaseRequest();
+    this.release(charged);
   }
 
   /** Response bytes handed to a socket / taken by the kernel. */

@@ -10,10 +10,14 @@
  * paused meanwhile (`hold`). The reader's target only moves outside a read callback while bytes
  * wait in the CopiedInput, i.e. while TLSWrap has been given the landing buffer, so TLSWrap never
  * writes into a region of the reader that was handed out or moved.
+ * adoptTlsFrameSocket sets this up for an accepted TLSSocket; on a Node without the user-buffer
+ * mode (readTlsInto refuses) Node decrypts into buffers of its own and each 'data' chunk is copied
+ * into the reader through the same CopiedInput.
  */
-import type { CopiedInput } from './copied-input.js';
+import type { TLSSocket } from 'node:tls';
+import { CopiedInput } from './copied-input.js';
 import type { FrameReader } from './frame-reader.js';
-import type { TlsReadTarget } from './tls-user-buffer.js';
+import { readTlsInto, type TlsReadTarget } from './tls-user-buffer.js';
 
 /** TLSWrap decrypts at most this much per SSL_read: one landing callback per chunk. */
 const LANDING_BYTES = 16 * 1024;
@@ -52,4 +56,22 @@ export class TlsFrameInput implements TlsReadTarget {
     this.copied.push(Buffer.from(buf.subarray(0, n)));
     if (this.copied.hasPending) this.hooks.hold();
   }
+}
+
+/**
+ * Reads an accepted TLS connection's decrypted bytes into `reader` (see the module comment) and
+ * returns the CopiedInput that keeps the bytes the reader cannot take yet; the socket is paused
+ * while it has some. `closed`: the connection is closed (bytes are dropped).
+ */
+export function adoptTlsFrameSocket(socket: TLSSocket, reader: FrameReader, closed: () => boolean): CopiedInput {
+  const copied = new CopiedInput(reader);
+  const input = new TlsFrameInput(reader, copied, { closed, hold: () => socket.pause() });
+  if (!readTlsInto(socket, input)) {
+    socket.on('data', (chunk: Buffer) => {
+      if (closed()) return;
+      copied.push(chunk);
+      if (copied.hasPending) socket.pause();
+    });
+  }
+  return copied;
 }

@@ -23,6 +23,8 @@ import type { RegistryState } from './registry-state.js';
 import { configKey, configValue, deleteSubjectKey, deleteSubjectValue, modeKey, modeValue, schemaKey, schemaValue } from './schema-records.js';
 import { CompatibilityLevel, Mode, SchemaType, type SchemaInput, type SchemaReference, type SubjectVersion } from './types.js';
 
+export { versionView, type VersionView } from './types.js';
+
 const FORMATS: Record<SchemaType, SchemaFormat> = {
   AVRO: avroFormat as SchemaFormat,
   JSON: jsonSchemaFormat as SchemaFormat,
@@ -31,26 +33,6 @@ const FORMATS: Record<SchemaType, SchemaFormat> = {
 
 export const DEFAULT_COMPATIBILITY: CompatibilityLevel = CompatibilityLevel.BACKWARD;
 
-/** A version as the API shows it (schemaType left out for AVRO, references when any). */
-export interface VersionView {
-  subject: string;
-  version: number;
-  id: number;
-  schemaType?: SchemaType;
-  references?: SchemaReference[];
-  schema: string;
-}
-
-export function versionView(v: SubjectVersion): VersionView {
-  return {
-    subject: v.subject,
-    version: v.version,
-    id: v.id,
-    ...(v.schemaType !== SchemaType.AVRO ? { schemaType: v.schemaType } : {}),
-    ...(v.references.length > 0 ? { references: v.references } : {}),
-    schema: v.schema,
-  };
-}
 
 /** "latest"/-1 → null, 1..2^31-1 → the number, anything else → 42202. */
 export function parseVersion(s: string): number | null {

@@ -15,7 +15,7 @@
  * Untrusted input: records of unknown key types are ignored (Confluent does the same); a record
  * whose JSON does not match its key type throws (the store logs and skips it).
  */
-import { isCompatibilityLevel, isMode, isSchemaType, SchemaType, type CompatibilityLevel, type Mode, type SchemaReference, type SubjectVersion } from './types.js';
+import { isCompatibilityLevel, isMode, isSchemaType, versionView, type CompatibilityLevel, type Mode, type SchemaReference, type SubjectVersion } from './types.js';
 
 export type StoreEvent =
   | { kind: 'schema'; subject: string; version: number; value: SubjectVersion | null }
@@ -42,17 +42,7 @@ export function noopKey(): Buffer {
 }
 
 export function schemaValue(v: SubjectVersion): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      subject: v.subject,
-      version: v.version,
-      id: v.id,
-      ...(v.schemaType !== SchemaType.AVRO ? { schemaType: v.schemaType } : {}),
-      ...(v.references.length > 0 ? { references: v.references } : {}),
-      schema: v.schema,
-      deleted: v.deleted,
-    }),
-  );
+  return Buffer.from(JSON.stringify({ ...versionView(v), deleted: v.deleted }));
 }
 export function configValue(level: CompatibilityLevel): Buffer {
   return Buffer.from(JSON.stringify({ compatibilityLevel: level }));

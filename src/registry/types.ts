@@ -57,3 +57,24 @@ export interface SchemaInput {
   schema: string;
   references: SchemaReference[];
 }
+
+/** A version as the API shows it and as its `_schemas` record holds it (with `deleted`): schemaType left out for AVRO, references when any. */
+export interface VersionView {
+  subject: string;
+  version: number;
+  id: number;
+  schemaType?: SchemaType;
+  references?: SchemaReference[];
+  schema: string;
+}
+
+export function versionView(v: SubjectVersion): VersionView {
+  return {
+    subject: v.subject,
+    version: v.version,
+    id: v.id,
+    ...(v.schemaType !== SchemaType.AVRO ? { schemaType: v.schemaType } : {}),
+    ...(v.references.length > 0 ? { references: v.references } : {}),
+    schema: v.schema,
+  };
+}

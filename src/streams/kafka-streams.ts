@@ -17,16 +17,15 @@
  * one stream thread per instance (its transactional id `<application.id>-<process id>-1` keeps the
  * process id of the state directory, so two instances must not share one);
  * commit.interval.ms defaults to 30,000 as Kafka's at-least-once default; no state directory lock.
+ * The commit itself is commit.ts's, the standby tasks' bookkeeping standby-tasks.ts's.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
-import { tpKey } from '../client/admin.js';
 import { ClusterClient } from '../client/cluster-client.js';
 import { GroupConsumer } from '../client/group-consumer.js';
 import type { FetchedRecord } from '../client/partition-fetcher.js';
 import { TransactionalProducer } from '../client/transactional-producer.js';
-import { AdminError } from '../client/admin.js';
 import { streamsAssignor, type SubTopologyTopics } from './assignor.js';
 import { GlobalStateManager } from './global-state.js';
 import { createInternalTopics } from './internal-topics.js';
@@ -34,7 +33,8 @@ import { deserializationHandler, processingHandler, productionHandler } from './
 import { collectMetrics, RateSampler, toPrometheus, type StreamsMetric } from './metrics.js';
 import { cleanUpLocalState } from './reset.js';
 import { Serdes, untyped } from './serdes.js';
-import { StandbyTask, updateStandbys } from './standby-task.js';
+import { commitAtLeastOnce, commitInTransaction } from './commit.js';
+import { StandbyTasks, type TaskPlace } from './standby-tasks.js';
 import { processId } from './state-directory.js';
 import { StreamTask, taskId, type TaskEnv } from './task.js';
 import { StreamsState, type StreamsConfig, type StreamsStateName } from './streams-config.js';
@@ -45,12 +45,8 @@ export class KafkaStreams {
   private readonly cluster: ClusterClient;
   private consumer: GroupConsumer | null = null;
   private readonly tasks = new Map<string, StreamTask>();
-  private readonly standbys = new Map<string, StandbyTask>();
-  /** The standby tasks of the last assignment. */
-  private assignedStandbys: string[] = [];
-  private standbyApplied = 0;
-  /** The standby tasks this instance kept before the last sync (a task among them restores only the changelogs' tail). */
-  private assignedStandbysBefore = new Set<string>();
+  /** The standby tasks this instance keeps (standby-tasks.ts). */
+  private readonly standbys: StandbyTasks;
   private readonly subs: SubTopology[];
   private readonly subOfTopic = new Map<string, number>();
   private readonly env: TaskEnv;
@@ -91,6 +87,7 @@ export class KafkaStreams {
       globalStore: (name) => this.global.store(name),
     };
     this.global = new GlobalStateManager(topology.globalStores, this.env);
+    this.standbys = new StandbyTasks(this.subs, this.env);
   }
 
   get state(): StreamsStateName {
@@ -159,7 +156,7 @@ export class KafkaStreams {
           () => subTopics,
           () => ({ owned: this.activeTasks(), standby: this.standbyTasks(), local: this.localStateTasks() }),
           this.config.numStandbyReplicas ?? 0,
-          (standbys) => (this.assignedStandbys = standbys),
+          (standbys) => (this.standbys.assigned = standbys),
         ),
         onRevoke: () => this.locked(() => this.commitAll()),
         onError: (e) => this.config.onError?.(e),
@@ -194,7 +191,7 @@ export class KafkaStreams {
         this.config.onError?.(e);
       });
     }
-    for (const id of [...this.standbys.keys()]) await this.closeStandby(id).catch((e) => this.config.onError?.(e));
+    await this.standbys.closeAll((e) => this.config.onError?.(e));
     this.processedTotal = this.processedRecords;
     if (this.producer?.inTransaction) await this.producer.abort().catch(() => undefined);
     for (const t of this.tasks.values()) await t.close(this.eos && !clean).catch((e) => this.config.onError?.(e));
@@ -222,17 +219,17 @@ export class KafkaStreams {
 
   /** The ids of the standby tasks this instance keeps. */
   standbyTasks(): string[] {
-    return [...this.standbys.keys()].sort();
+    return this.standbys.ids();
   }
 
   /** Where this instance's standby tasks read their changelog partitions next. */
   standbyPositions(): { topic: string; partition: number; offset: bigint }[] {
-    return [...this.standbys.values()].flatMap((t) => t.positions());
+    return this.standbys.positions();
   }
 
   /** Changelog records applied by standby tasks, since start. */
   get standbyRecords(): number {
-    return this.standbyApplied + [...this.standbys.values()].reduce((n, t) => n + t.applied, 0);
+    return this.standbys.applied;
   }
 
   /** Kafka's cleanUp(): deletes this application's local state directory (before start() or after close()). */
@@ -257,7 +254,7 @@ export class KafkaStreams {
         await this.locked(async () => {
           await this.syncTasks();
           if (epoch === this.resetEpoch) this.processAll(records);
-          if (this.standbys.size > 0) await updateStandbys(this.cluster, this.standbys.values(), this.env.isolationLevel);
+          if (this.standbys.size > 0) await this.standbys.update(this.cluster);
           const now = Date.now();
           for (const t of this.tasks.values()) t.punctuateWallClock(now);
           const pending = [...this.tasks.values()].reduce((n, t) => n + t.pendingOutput, 0);
@@ -307,27 +304,22 @@ export class KafkaStreams {
   /** Opens (and restores) the tasks of the current assignment, closes the others; the same for standbys. */
   private async syncTasks(): Promise<void> {
     const consumer = this.consumer as GroupConsumer;
-    const wanted = new Map<string, { sub: number; partition: number }>();
+    const wanted = new Map<string, TaskPlace>();
     for (const tp of consumer.assignment()) {
       const sub = this.subOfTopic.get(tp.topic);
       if (sub !== undefined) wanted.set(taskId(sub, tp.partition), { sub, partition: tp.partition });
     }
-    const standbys = new Map<string, { sub: number; partition: number }>();
-    for (const id of this.assignedStandbys) {
-      const m = /^(\d+)_(\d+)$/.exec(id);
-      const sub = Number(m?.[1]);
-      if (m && !wanted.has(id) && this.subs[sub]?.stores.some((n) => this.env.topology.stores.get(n)?.logged)) standbys.set(id, { sub, partition: Number(m[2]) });
-    }
+    const standbys = this.standbys.wanted(wanted);
     for (const [id, t] of [...this.tasks]) {
       if (wanted.has(id)) continue;
       this.retire(id, t);
       await t.close();
     }
-    for (const id of [...this.standbys.keys()]) if (!standbys.has(id)) await this.closeStandby(id);
+    await this.standbys.closeUnwanted(standbys);
     for (const [id, w] of wanted) {
       if (this.tasks.has(id)) continue;
       const sub = this.subs[w.sub] as SubTopology;
-      const wasStandby = this.assignedStandbysBefore.has(id);
+      const wasStandby = this.standbys.wasKept(id);
       const task = new StreamTask(sub, w.partition, this.env);
       const started = performance.now();
       try {
@@ -339,20 +331,8 @@ export class KafkaStreams {
       this.tasks.set(id, task);
       this.config.onRestored?.({ task: id, records: task.restored, ms: performance.now() - started, wasStandby });
     }
-    for (const [id, w] of standbys) {
-      if (this.standbys.has(id)) continue;
-      this.standbys.set(id, new StandbyTask(this.subs[w.sub] as SubTopology, w.partition, this.env));
-    }
-    this.assignedStandbysBefore = new Set(this.standbys.keys());
+    this.standbys.open(standbys);
     if (this.stateName === StreamsState.REBALANCING && consumer.generationId >= 0) this.stateName = StreamsState.RUNNING;
-  }
-
-  private async closeStandby(id: string): Promise<void> {
-    const t = this.standbys.get(id);
-    if (!t) return;
-    this.standbyApplied += t.applied;
-    this.standbys.delete(id);
-    await t.close();
   }
 
   /** Drops a task from the running set, keeping its counters in the instance's totals. */
@@ -366,7 +346,7 @@ export class KafkaStreams {
     return this.producer ? { transaction: this.producer } : {};
   }
 
-  /** Sinks and changelogs written, then the input offsets committed, then the checkpoints. */
+  /** Sinks and changelogs written, then the input offsets committed, then the checkpoints (commit.ts). */
   private async commitAll(): Promise<void> {
     this.lastCommit = performance.now();
     const consumer = this.consumer;
@@ -376,50 +356,32 @@ export class KafkaStreams {
       await this.commitTransaction(consumer, this.producer, tasks);
       return;
     }
-    for (const t of tasks) await t.flush(this.cluster);
-    const offsets = tasks.flatMap((t) => t.offsets()).filter((o) => consumer.assignment().some((a) => tpKey(a.topic, a.partition) === tpKey(o.topic, o.partition)));
-    try {
-      await consumer.commit(offsets);
-    } catch (e) {
-      // A rebalance under way (the generation moved on): the records are processed again by the next owner (at-least-once).
-      if (!(e instanceof AdminError) || ![22, 25, 27].includes(e.code)) throw e;
-    }
-    for (const t of tasks) t.writeCheckpoints();
-    for (const t of this.standbys.values()) t.writeCheckpoints();
+    await commitAtLeastOnce(this.cluster, consumer, tasks, this.standbys);
   }
 
   /**
-   * exactly_once_v2: sink and changelog records, then the input offsets (TxnOffsetCommit with the
-   * group generation), in one transaction. When it fails the transaction is aborted, the tasks are
-   * closed dirty (their stores restored again from the committed changelogs) and the positions go
-   * back to the committed offsets; a fenced producer is initialized again.
+   * exactly_once_v2: records and input offsets in one transaction (commit.ts). When it fails the
+   * transaction is aborted, the tasks are closed dirty (their stores restored again from the
+   * committed changelogs) and the positions go back to the committed offsets; a fenced producer
+   * is initialized again.
    */
   private async commitTransaction(consumer: GroupConsumer, producer: TransactionalProducer, tasks: StreamTask[]): Promise<void> {
-    const owned = new Set(consumer.assignment().map((a) => tpKey(a.topic, a.partition)));
-    const offsets = tasks.flatMap((t) => t.offsets()).filter((o) => owned.has(tpKey(o.topic, o.partition)));
-    try {
-      for (const t of tasks) await t.flush(this.cluster, { transaction: producer });
-      if (!producer.inTransaction && offsets.length === 0) return;
-      await producer.sendOffsets(this.config.applicationId, offsets, { generationId: consumer.generationId, memberId: consumer.member });
-      await producer.commit();
-      for (const t of this.standbys.values()) t.writeCheckpoints();
-    } catch (e) {
-      if (!(e instanceof AdminError)) throw e;
-      this.config.onError?.(e);
-      this.aborts++;
-      await producer.abort().catch(() => undefined);
-      if (e.code === 47 || e.code === 90 || e.code === 48) await producer.init();
-      this.resetEpoch++;
-      for (const [id, t] of [...this.tasks]) {
-        this.retire(id, t);
-        await t.close(true);
-      }
-      const assigned = consumer.assignment();
-      const committed = await consumer.committed(assigned);
-      for (const c of committed) consumer.seek(c, c.offset);
-      const fresh = assigned.filter((a) => !committed.some((c) => c.topic === a.topic && c.partition === a.partition));
-      if (fresh.length > 0) await consumer.seekTo(fresh, 'beginning');
+    const e = await commitInTransaction(this.cluster, consumer, producer, tasks, this.standbys, this.config.applicationId);
+    if (e === null) return;
+    this.config.onError?.(e);
+    this.aborts++;
+    await producer.abort().catch(() => undefined);
+    if (e.code === 47 || e.code === 90 || e.code === 48) await producer.init();
+    this.resetEpoch++;
+    for (const [id, t] of [...this.tasks]) {
+      this.retire(id, t);
+      await t.close(true);
     }
+    const assigned = consumer.assignment();
+    const committed = await consumer.committed(assigned);
+    for (const c of committed) consumer.seek(c, c.offset);
+    const fresh = assigned.filter((a) => !committed.some((c) => c.topic === a.topic && c.partition === a.partition));
+    if (fresh.length > 0) await consumer.seekTo(fresh, 'beginning');
   }
 
   /** Tasks with a state directory on this machine (preferred by the assignor after owned tasks). */

@@ -4,15 +4,15 @@
  * removeTransactionsForTxnTopicPartition). A transactional id belongs to partition
  * `abs(hash(id)) % partitions`; this broker coordinates the ids of the partitions it leads,
  * loaded by replaying their log into the shard. The topic is created on demand (the first
- * FindCoordinator) with `transaction.state.log.num.partitions` partitions, compacted.
+ * FindCoordinator) with `transaction.state.log.num.partitions` partitions, compacted
+ * (coordinator/internal-topic.ts, shared with `__consumer_offsets`).
  *
  * Deviation: none known; the coordinator (coordinator.ts) decides what to do with the loaded ids
  * (complete interrupted Prepare* transactions).
  */
-import { ErrorCode } from '../common/error-codes.js';
-import { KafkaError } from '../common/kafka-error.js';
 import type { Logger } from '../common/logger.js';
 import type { InternalTopics, MetadataView } from '../coordinator/deps.js';
+import { InternalTopic } from '../coordinator/internal-topic.js';
 import { TRANSACTION_STATE_TOPIC, partitionForTransactionalId } from './txn-log.js';
 import type { TxnMetadata } from './txn-metadata.js';
 import type { TxnStateShard } from './txn-state.js';
@@ -27,15 +27,17 @@ export interface TxnPartitionsDeps {
 export class TxnPartitions {
   private numPartitions = 0;
   private readonly loaded = new Set<number>();
-  /** The creation of `__transaction_state` under way, if any. */
-  private creating: Promise<void> | null = null;
+  /** `__transaction_state` and its creation on demand. */
+  private readonly topic: InternalTopic;
 
   /** `onLoaded` gets the transactional ids of each partition loaded. */
   constructor(
     private readonly deps: TxnPartitionsDeps,
     private readonly txns: TxnStateShard,
     private readonly onLoaded: (ids: readonly TxnMetadata[]) => void,
-  ) {}
+  ) {
+    this.topic = new InternalTopic(deps, TRANSACTION_STATE_TOPIC, () => ({ numPartitions: deps.settings.stateLogNumPartitions, segmentBytes: deps.settings.stateLogSegmentBytes }));
+  }
 
   /** The topic's partition count once loaded (0 before). */
   get count(): number {
@@ -43,7 +45,7 @@ export class TxnPartitions {
   }
 
   topicExists(): boolean {
-    return this.deps.metadata.partitionCount(TRANSACTION_STATE_TOPIC) !== undefined;
+    return this.topic.exists();
   }
 
   partitionFor(transactionalId: string): number {
@@ -68,30 +70,13 @@ export class TxnPartitions {
    */
   ensure(): void {
     if (this.numPartitions > 0 && this.topicExists()) return;
-    if (!this.topicExists()) {
-      void this.create().catch(() => undefined);
-      // (A store that commits at once has created it by now.)
-      if (!this.topicExists()) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${TRANSACTION_STATE_TOPIC} is being created`);
-    }
+    this.topic.ensure();
     this.loadLed();
   }
 
   /** Creates `__transaction_state` (one creation at a time); rejects with the creation's error. */
   create(): Promise<void> {
-    if (this.creating !== null) return this.creating;
-    const numPartitions = this.deps.settings.stateLogNumPartitions;
-    const creating = this.deps.internal
-      .create({
-        name: TRANSACTION_STATE_TOPIC,
-        numPartitions,
-        configs: { 'cleanup.policy': 'compact', 'segment.bytes': String(this.deps.settings.stateLogSegmentBytes) },
-      })
-      .then(() => this.deps.logger.info(`Created internal topic ${TRANSACTION_STATE_TOPIC} with ${numPartitions} partitions`))
-      .finally(() => {
-        if (this.creating === creating) this.creating = null;
-      });
-    this.creating = creating;
-    return creating;
+    return this.topic.create();
   }
 
   /** Loads every partition this broker leads and has not loaded yet. */

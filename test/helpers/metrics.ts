@@ -1,8 +1,9 @@
 /**
  * Scraping a broker's metrics listener in tests: GET /metrics parsed with a real Prometheus text
  * parser (parse-prometheus-text-format, prom2json's output), and lookups by name and labels; a
- * broker started with a metrics listener, and its URL.
+ * broker started with a metrics listener, and its URL (one per test file: metricsBrokerForFile).
  */
+import { after, before } from 'node:test';
 import parsePrometheusTextFormat, { type ParsedFamily, type ParsedSample } from 'parse-prometheus-text-format';
 import { Broker, startBroker, type RunningBroker } from '../../src/index.js';
 
@@ -93,4 +94,30 @@ export function metricsUrl(b: RunningBroker | Broker): string {
 export async function startMetricsBroker(config: Record<string, string | number | boolean> = {}): Promise<{ broker: RunningBroker; url: string }> {
   const broker = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0', ...config } });
   return { broker, url: metricsUrl(broker) };
+}
+
+/**
+ * One startMetricsBroker broker shared by a test file's tests: started before them, stopped after
+ * them (node:test's before/after); read its `broker` and `url` inside the tests.
+ */
+export function metricsBrokerForFile(config: Record<string, string | number | boolean> = {}): { readonly broker: RunningBroker; readonly url: string } {
+  let started: { broker: RunningBroker; url: string } | undefined;
+  before(async () => {
+    started = await startMetricsBroker(config);
+  });
+  after(async () => {
+    await started?.broker.stop();
+  });
+  const get = (): { broker: RunningBroker; url: string } => {
+    if (started === undefined) throw new Error('the metrics broker is not started (read it inside a test)');
+    return started;
+  };
+  return {
+    get broker() {
+      return get().broker;
+    },
+    get url() {
+      return get().url;
+    },
+  };
 }

@@ -5,14 +5,14 @@
  * names as the JMX exporter maps them), request histograms per API, the ReplicaManager and log
  * gauges; two brokers in one process export apart; the health endpoints answer.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import { Broker, BrokerConfig, startBroker, type RunningBroker } from '../../src/index.js';
+import { Broker, BrokerConfig, startBroker } from '../../src/index.js';
 import { LocalMetadataStore } from '../../src/cluster/metadata-store.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record.js';
 import { DeferredStore } from '../helpers/deferred-store.js';
-import { metricsUrl, scrape, startMetricsBroker } from '../helpers/metrics.js';
+import { metricsBrokerForFile, metricsUrl, scrape } from '../helpers/metrics.js';
 import { WireClient, waitFor } from '../helpers/wire.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,19 +24,10 @@ const PER_SEND = 10;
 const FETCH_ROUNDS = 3;
 const MESSAGE_TOO_LARGE = 10;
 
-let broker: RunningBroker;
-let url: string;
-
-before(async () => {
-  ({ broker, url } = await startMetricsBroker({ 'offsets.topic.num.partitions': 1 }));
-});
-
-after(async () => {
-  await broker?.stop();
-});
+const metrics = metricsBrokerForFile({ 'offsets.topic.num.partitions': 1 });
 
 test('after a known workload, /metrics counters equal what was sent and every API used has a latency histogram', { timeout: 120_000 }, async () => {
-  const kafka = new Kafka({ clientId: 'metrics-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'metrics-test', brokers: [metrics.broker.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: '4096' }] }] });
@@ -48,7 +39,7 @@ test('after a known workload, /metrics counters equal what was sent and every AP
   }
   await producer.disconnect();
 
-  const c = await WireClient.connect(broker.port);
+  const c = await WireClient.connect(metrics.broker.port);
   let rejectedBytes: number;
   const partitionBytes: number[] = [];
   try {
@@ -72,7 +63,7 @@ test('after a known workload, /metrics counters equal what was sent and every AP
   const storedBytes = (partitionBytes[0] ?? 0) + (partitionBytes[1] ?? 0);
   assert.ok(storedBytes > SENDS * PER_SEND * 10, `bytes stored: ${storedBytes}`);
 
-  const m = await scrape(url);
+  const m = await scrape(metrics.url);
   const topic = { topic: TOPIC };
   const N = SENDS * PER_SEND;
   // BrokerTopicMetrics, per topic and for all topics (the series without a topic label).
@@ -129,8 +120,8 @@ test('two brokers in one process export apart: a registry per broker', { timeout
   const other = await startBroker({ port: 0, config: { 'node.id': 2, 'metrics.listeners': 'http://127.0.0.1:0' } });
   try {
     const otherUrl = metricsUrl(other);
-    assert.notEqual(otherUrl, url);
-    const before = (await scrape(url)).value('kafka_server_brokertopicmetrics_messagesin_total') ?? 0;
+    assert.notEqual(otherUrl, metrics.url);
+    const before = (await scrape(metrics.url)).value('kafka_server_brokertopicmetrics_messagesin_total') ?? 0;
     const c = await WireClient.connect(other.port);
     try {
       assert.equal(await c.createTopic('only-on-2', 1), 0);
@@ -138,7 +129,7 @@ test('two brokers in one process export apart: a registry per broker', { timeout
     } finally {
       c.close();
     }
-    const mine = await scrape(url);
+    const mine = await scrape(metrics.url);
     const theirs = await scrape(otherUrl);
     assert.equal(theirs.value('kafka_server_brokertopicmetrics_messagesin_total', { topic: 'only-on-2' }), 2);
     assert.equal(theirs.value('kafka_server_brokertopicmetrics_messagesin_total'), 2);

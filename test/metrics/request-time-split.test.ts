@@ -5,12 +5,11 @@
  * time; an ApiVersions pipelined behind it on the same connection waits for it in the response
  * queue (answers go out in request order).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
-import type { RunningBroker } from '../../src/index.js';
 import { createTopicWithRecords } from '../helpers/kafkajs-setup.js';
-import { scrape, startMetricsBroker, type Scrape } from '../helpers/metrics.js';
+import { metricsBrokerForFile, scrape, type Scrape } from '../helpers/metrics.js';
 import { API, WireClient, waitFor } from '../helpers/wire.js';
 
 const TOPIC = 'time-split';
@@ -18,16 +17,7 @@ const SENDS = 4;
 const LONG_POLL_MS = 400;
 const SPLIT = ['requestqueuetimems', 'localtimems', 'remotetimems', 'responsequeuetimems', 'responsesendtimems'] as const;
 
-let broker: RunningBroker;
-let url: string;
-
-before(async () => {
-  ({ broker, url } = await startMetricsBroker({ 'offsets.topic.num.partitions': 1 }));
-});
-
-after(async () => {
-  await broker?.stop();
-});
+const metrics = metricsBrokerForFile({ 'offsets.topic.num.partitions': 1 });
 
 const requests = (m: Scrape, api: string): number => m.values('kafka_network_requestmetrics_requests_total').filter(([l]) => l['request'] === api).reduce((n, [, v]) => n + v, 0);
 
@@ -40,10 +30,10 @@ function observed(m: Scrape, metric: string, api: string, ms: number): { count: 
 }
 
 test('every answered request is split into queue/local/remote/response-queue/send time; a long poll waits in remote time, a request behind it in the response queue', { timeout: 120_000 }, async () => {
-  const kafka = new Kafka({ clientId: 'split-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'split-test', brokers: [metrics.broker.bootstrap], logLevel: logLevel.NOTHING });
   await createTopicWithRecords(kafka, TOPIC, 1, Array.from({ length: SENDS }, (_, i) => ({ value: `v${i}` })));
 
-  const c = await WireClient.connect(broker.port);
+  const c = await WireClient.connect(metrics.broker.port);
   try {
     // A Fetch at the end of the partition that needs 1 byte: answered when max_wait_ms runs out.
     const poll = c.request(API.Fetch, 12, {
@@ -69,9 +59,9 @@ test('every answered request is split into queue/local/remote/response-queue/sen
   }
 
   // Send times are taken when the socket has taken the answer: poll until every answer counted.
-  let m = await scrape(url);
+  let m = await scrape(metrics.url);
   await waitFor(async () => {
-    m = await scrape(url);
+    m = await scrape(metrics.url);
     return ['Produce', 'Fetch', 'ApiVersions'].every((api) => observed(m, 'responsesendtimems', api, 250).count === requests(m, api));
   }, 10_000, 'every answer timed');
   for (const name of SPLIT) {

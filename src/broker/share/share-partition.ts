@@ -199,25 +199,19 @@ export class SharePartition {
 
   /** The acquisition lock `lockId` timed out: its records still acquired become available (or archived at the limit). */
   expireLock(lockId: number): number {
-    let released = 0;
-    for (const r of this.inFlight.values()) {
-      if (r.state === RecordState.Acquired && r.lockId === lockId) {
-        this.makeAvailable(r);
-        released++;
-      }
-    }
-    if (released > 0) {
-      this.changes++;
-      this.advanceStart();
-    }
-    return released;
+    return this.releaseAcquired((r) => r.lockId === lockId);
   }
 
   /** Releases every record `memberId` holds (its share session closed). */
   releaseMember(memberId: string): number {
+    return this.releaseAcquired((r) => r.memberId === memberId);
+  }
+
+  /** Makes the acquired records that `which` picks available again (or archived at the limit); returns how many. */
+  private releaseAcquired(which: (r: InFlight) => boolean): number {
     let released = 0;
     for (const r of this.inFlight.values()) {
-      if (r.state === RecordState.Acquired && r.memberId === memberId) {
+      if (r.state === RecordState.Acquired && which(r)) {
         this.makeAvailable(r);
         released++;
       }
