@@ -24,14 +24,14 @@ import { readRequestHeader } from '../src/protocol/header.js';
 import { Reader } from '../src/protocol/primitives/reader.js';
 import { randomUuid } from '../src/protocol/primitives/uuid.js';
 import { Writer } from '../src/protocol/primitives/writer.js';
-import { BASE_OFFSET_OFFSET, RECORDS_COUNT_OFFSET, RECORD_BATCH_OVERHEAD, ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK } from '../src/protocol/records/batch-header.js';
-import { encodeRecordBatch } from '../src/protocol/records/record.js';
+import { BASE_OFFSET_OFFSET, RECORDS_COUNT_OFFSET, RECORD_BATCH_OVERHEAD } from '../src/protocol/records/batch-header.js';
 import type { ApiVersionsRequest } from '../src/protocol/generated/messages/api-versions.js';
 import type { MetadataRequest } from '../src/protocol/generated/messages/metadata.js';
 import type { ProduceRequest, ProduceResponseTopicProduceResponseInit } from '../src/protocol/generated/messages/produce.js';
 import type { CreateTopicsRequest } from '../src/protocol/generated/messages/create-topics.js';
 import type { ListOffsetsRequest } from '../src/protocol/generated/messages/list-offsets.js';
 import { PartitionFiles } from './null-store.js';
+import { BatchTemplates, firstValueSize } from './synthetic-batches.js';
 import { readTlsFrames, samsaSecureContext, suiteOf, tlsHandshake } from './null-tls.js';
 import type { FetchRequest, FetchResponseFetchableTopicResponseInit, FetchResponsePartitionDataInit } from '../src/protocol/generated/messages/fetch.js';
 
@@ -80,7 +80,7 @@ export class NullBroker {
   private readonly sockets = new Set<Socket>();
   /** Connections of the SSL listener (Metadata names the listener a request came in on). */
   private readonly secure = new WeakSet<Socket>();
-  private readonly templates = new Map<string, Buffer>();
+  private readonly templates = new BatchTemplates();
   private server: Server | undefined;
   private sslServer: Server | undefined;
   port = 0;
@@ -140,26 +140,32 @@ export class NullBroker {
   }
 
   private accept(accepted: Socket): void {
-    // The same input path as Samsa's connections: frames read straight into pooled buffers,
-    // given back once answered (nothing here keeps a view of a request).
-    const reader: FrameReader = new FrameReader(100 * 1024 * 1024, {
-      onFrame: (frame) => {
-        try {
-          socket.cork();
-          this.onFrame(socket, frame);
-          socket.uncork();
-          reader.release(frame);
-        } catch {
-          socket.destroy();
-        }
-      },
-      onError: () => socket.destroy(),
-    });
+    // The same input path as Samsa's connections: frames read straight into pooled buffers.
+    const reader = this.frameReader(() => socket);
     const socket: Socket = adoptFrameSocket(accepted, reader);
     this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  /** Frames answered on `socket()` (corked), their buffers given back once answered (nothing here keeps a view of a request). */
+  private frameReader(socket: () => Socket): FrameReader {
+    const reader: FrameReader = new FrameReader(100 * 1024 * 1024, {
+      onFrame: (frame) => {
+        const s = socket();
+        try {
+          s.cork();
+          this.onFrame(s, frame);
+          s.uncork();
+          reader.release(frame);
+        } catch {
+          s.destroy();
+        }
+      },
+      onError: () => socket().destroy(),
+    });
+    return reader;
   }
 
   private acceptTls(accepted: Socket, ctx: SecureContext): void {
@@ -171,20 +177,7 @@ export class NullBroker {
       if (this.stats.tlsSuites[suite] === undefined) this.opts.log?.(`TLS suite: ${suite}`);
       this.stats.tlsSuites[suite] = (this.stats.tlsSuites[suite] ?? 0) + 1;
       this.secure.add(t);
-      const reader: FrameReader = new FrameReader(100 * 1024 * 1024, {
-        onFrame: (frame) => {
-          try {
-            t.cork();
-            this.onFrame(t, frame);
-            t.uncork();
-            reader.release(frame);
-          } catch {
-            t.destroy();
-          }
-        },
-        onError: () => t.destroy(),
-      });
-      const how = readTlsFrames(t, reader);
+      const how = readTlsFrames(t, this.frameReader(() => t));
       this.stats.tlsRead[how] = (this.stats.tlsRead[how] ?? 0) + 1;
     });
   }
@@ -365,7 +358,7 @@ export class NullBroker {
           const limit = Math.min(fp.partitionMaxBytes, budget);
           while (offset < hw) {
             const n = Math.min(FETCH_BATCH_RECORDS, hw - offset);
-            const tpl = this.template(t.valueSize, n);
+            const tpl = this.templates.get(t.valueSize, n);
             if (bytes > 0 && bytes + tpl.length > limit) break;
             const b = Buffer.allocUnsafe(tpl.length);
             tpl.copy(b);
@@ -384,46 +377,6 @@ export class NullBroker {
     if (any || req.maxWaitMs <= 0) answer();
     else setTimeout(answer, Math.min(req.maxWaitMs, 500));
   }
-
-  /** A batch of `n` records with `valueSize`-byte values (valid CRC; baseOffset patched per use). */
-  private template(valueSize: number, n: number): Buffer {
-    const key = `${valueSize}:${n}`;
-    let b = this.templates.get(key);
-    if (!b) {
-      const value = Buffer.alloc(valueSize, 0x61);
-      const ts = BigInt(Date.now());
-      b = encodeRecordBatch({ baseOffset: 0n, baseTimestamp: ts, records: Array.from({ length: n }, () => ({ value, timestamp: ts })) });
-      if (this.templates.size > 64) this.templates.clear();
-      this.templates.set(key, b);
-    }
-    return b;
-  }
-}
-
-/** Value length of the first record of an uncompressed batch at `pos`, or -1. */
-function firstValueSize(buf: Buffer, pos: number): number {
-  if ((buf.readInt16BE(pos + ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK) !== 0) return -1;
-  let p = pos + RECORD_BATCH_OVERHEAD;
-  const varint = (): number => {
-    let shift = 0;
-    let result = 0;
-    for (;;) {
-      if (p >= buf.length) return NaN;
-      const byte = buf[p++] as number;
-      result += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) break;
-      shift += 7;
-    }
-    return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-  };
-  varint(); // record length
-  p += 1; // attributes
-  varint(); // timestamp delta
-  varint(); // offset delta
-  const keyLen = varint();
-  if (keyLen > 0) p += keyLen;
-  const valueLen = varint();
-  return Number.isFinite(valueLen) ? valueLen : -1;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
