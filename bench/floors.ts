@@ -148,7 +148,11 @@ export function renderProduceFloors(r: BenchResults, table: (head: string[], row
   const out: string[] = ['## Produce floor: the store-only broker (same run)\n'];
   out.push('The null broker in store mode (bench/null-store.ts) checks the CRC32C of every batch with Samsa\'s native CRC and appends every byte received to one file per partition (one write() per partition per request; no offsets, index or fsync), answering as the null broker does. It runs in the produce rotation after Samsa and the null broker. Figures: median (min–max) over the runs; ratios per run pair.\n');
   const cpu = (broker: string, w: string): string => showSpread(spreadOf(r.runs.filter((x) => x.workload === w && x.broker === broker).flatMap((x) => { const v = produceCpu(x); return v === null ? [] : [v]; })), 3);
-  const rate = (w: string): string => showSpread(spreadOf(r.runs.filter((x) => x.workload === w && x.broker === STORE_BROKER).flatMap((x) => { const v = produceRate(x); return v === null ? [] : [v]; })), 0);
+  const rate = (w: string): string => {
+    const s = spreadOf(r.runs.filter((x) => x.workload === w && x.broker === STORE_BROKER).flatMap((x) => { const v = produceRate(x); return v === null ? [] : [v]; }));
+    const f = (x: number): string => Math.round(x).toLocaleString('en-US');
+    return s === null ? 'n/a' : s.n === 1 ? `${f(s.median)} (1 run)` : `${f(s.median)} (${f(s.min)}–${f(s.max)}, ${s.n} runs)`;
+  };
   out.push(
     table(
       ['Workload', 'Store-only rec/s', 'Store-only ÷ null', 'Samsa ÷ store-only', 'CPU-s/GB null', 'CPU-s/GB store-only', 'CPU-s/GB Samsa', 'CPU store-only ÷ null', 'CPU Samsa ÷ store-only'],
