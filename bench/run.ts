@@ -3,7 +3,7 @@
  *
  *   node dist/bench/run.js [--quick | --full] [--only a,b] [--skip a,b] [--out DIR] [--partitions N] [--topics N]
  *
- * Sections: disk, produce (also consume, memory under load), latency, startup, partitions, profile,
+ * Sections: disk, produce (also consume, memory under load; the store-only broker of bench/floors.ts beside the null broker), latency, startup, partitions, profile,
  * cluster (etcd + three brokers, RF 3, min.insync.replicas=2, 1 KiB acks=all against one broker),
  * rebalance (an 11th member joins a 10-member group: classic eager / cooperative vs KIP-848's
  * consumer protocol, bench/rebalance.ts), streams (samsa/streams stateless and count topologies
