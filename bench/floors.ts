@@ -13,6 +13,9 @@
  *
  * Ratios pair run k of one broker with run k of the other, as bench/targets.ts does. A floor row
  * carries `floor: true`; the report reads its result as whether the floor itself meets the goal.
+ * The store-only rows bound Samsa (it does all of that work and more); the null broker's TLS ratio
+ * is TLS's cost with no broker work beside it, the lowest such ratio, so for TLS the row to read
+ * is Samsa SSL ÷ null broker SSL (bench/README.md, Same-run floors).
  */
 import type { BenchResults, Target, Throughput } from './report.js';
 import type { SecurityRun } from './security.js';
