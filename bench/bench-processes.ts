@@ -24,8 +24,11 @@ export function log(msg: string): void {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
+/** Samsa's CLI, the null broker, or the null broker in store mode (null-store.ts: its files in the data dir). */
+export type BrokerKind = 'samsa' | 'null' | 'store';
+
 export interface BrokerProc {
-  kind: 'samsa' | 'null';
+  kind: BrokerKind;
   port: number;
   child: ChildProcess;
   output(): string;
@@ -50,11 +53,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-export function startProc(kind: 'samsa' | 'null', port: number, dataDir: string, nodeArgs: string[] = [], overrides: Record<string, string> = {}): BrokerProc {
+/** For the null broker, `overrides` become its options (`--ssl-keystore FILE`, …). */
+export function startProc(kind: BrokerKind, port: number, dataDir: string, nodeArgs: string[] = [], overrides: Record<string, string> = {}): BrokerProc {
   const args =
     kind === 'samsa'
       ? [...nodeArgs, CLI, 'start', ...(overrides.listeners === undefined ? ['--port', String(port)] : []), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])]
-      : [...nodeArgs, NULL_BROKER, String(port)];
+      : [...nodeArgs, NULL_BROKER, String(port), ...(kind === 'store' ? ['--store', dataDir] : []), ...Object.entries(overrides).flatMap(([k, v]) => [`--${k}`, v])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   return { kind, port, child, ...watchChild(child, 20_000) };
 }
@@ -87,7 +91,7 @@ export function watchChild(child: ChildProcess, killAfterMs: number): { output()
   };
 }
 
-export async function startBroker(kind: 'samsa' | 'null', dataDir: string, nodeArgs: string[] = [], overrides: Record<string, string> = {}): Promise<BrokerProc> {
+export async function startBroker(kind: BrokerKind, dataDir: string, nodeArgs: string[] = [], overrides: Record<string, string> = {}): Promise<BrokerProc> {
   const port = await freePort();
   const p = startProc(kind, port, dataDir, nodeArgs, overrides);
   const deadline = performance.now() + 20_000;

@@ -7,9 +7,15 @@
  * measures what the client and loopback alone can do; Samsa ÷ null broker says how close Samsa
  * gets to that limit.
  *
- * Run standalone: node dist/bench/null-broker.js [port]
+ * Two optional same-run floors (issue 22): an SSL listener beside the PLAINTEXT one, with Samsa's
+ * own TLS settings and TLS input path (null-tls.ts), for the TLS ÷ PLAINTEXT ratios; and a "store"
+ * mode (null-store.ts) in which Produce checks every batch's CRC and appends the bytes to one
+ * file per partition before answering, for produce throughput and CPU per GB.
+ *
+ * Run standalone: node dist/bench/null-broker.js [port] [--ssl-port N --ssl-keystore PEM] [--store DIR]
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import { ErrorCode } from '../src/common/error-codes.js';
 import { adoptFrameSocket, FrameReader } from '../src/network/frame-reader.js';
 import { ApiKey } from '../src/protocol/generated/api-keys.js';
@@ -18,13 +24,15 @@ import { readRequestHeader } from '../src/protocol/header.js';
 import { Reader } from '../src/protocol/primitives/reader.js';
 import { randomUuid } from '../src/protocol/primitives/uuid.js';
 import { Writer } from '../src/protocol/primitives/writer.js';
-import { BASE_OFFSET_OFFSET, RECORDS_COUNT_OFFSET, RECORD_BATCH_OVERHEAD, ATTRIBUTES_OFFSET, COMPRESSION_CODEC_MASK } from '../src/protocol/records/batch-header.js';
-import { encodeRecordBatch } from '../src/protocol/records/record.js';
+import { BASE_OFFSET_OFFSET, RECORDS_COUNT_OFFSET, RECORD_BATCH_OVERHEAD } from '../src/protocol/records/batch-header.js';
 import type { ApiVersionsRequest } from '../src/protocol/generated/messages/api-versions.js';
 import type { MetadataRequest } from '../src/protocol/generated/messages/metadata.js';
 import type { ProduceRequest, ProduceResponseTopicProduceResponseInit } from '../src/protocol/generated/messages/produce.js';
 import type { CreateTopicsRequest } from '../src/protocol/generated/messages/create-topics.js';
 import type { ListOffsetsRequest } from '../src/protocol/generated/messages/list-offsets.js';
+import { PartitionFiles } from './null-store.js';
+import { BatchTemplates, firstValueSize } from './synthetic-batches.js';
+import { readTlsFrames, samsaSecureContext, suiteOf, tlsHandshake } from './null-tls.js';
 import type { FetchRequest, FetchResponseFetchableTopicResponseInit, FetchResponsePartitionDataInit } from '../src/protocol/generated/messages/fetch.js';
 
 const SUPPORTED = [ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.ApiVersions, ApiKey.CreateTopics] as const;
@@ -44,6 +52,10 @@ export interface NullBrokerStats {
   records: number;
   bytes: number;
   fetchRequests: number;
+  /** TLS connections by negotiated protocol and suite ("TLSv1.3 TLS_AES_256_GCM_SHA384"). */
+  tlsSuites: Record<string, number>;
+  /** How TLS connections read their decrypted bytes (Samsa's user-buffer path, or 'data' copies). */
+  tlsRead: Record<string, number>;
 }
 
 export interface NullBrokerOptions {
@@ -51,20 +63,34 @@ export interface NullBrokerOptions {
   host?: string;
   /** Partitions of auto-created topics. */
   defaultPartitions?: number;
+  /** An SSL listener too: Samsa's TLS settings for this PEM key store (key + certificate chain). */
+  ssl?: { port?: number; keystorePem: string };
+  /** Store mode: Produce checks each batch's CRC and appends the bytes to one file per partition in this directory. */
+  storeDir?: string;
+  /** Told each newly seen TLS suite (the standalone broker prints it). */
+  log?: (msg: string) => void;
 }
 
 export class NullBroker {
-  readonly stats: NullBrokerStats = { produceRequests: 0, records: 0, bytes: 0, fetchRequests: 0 };
+  readonly stats: NullBrokerStats = { produceRequests: 0, records: 0, bytes: 0, fetchRequests: 0, tlsSuites: {}, tlsRead: {} };
+  /** The partition files of store mode (null: stores nothing). */
+  readonly files: PartitionFiles | null;
   private readonly topics = new Map<string, TopicState>();
   private readonly byId = new Map<string, string>();
   private readonly sockets = new Set<Socket>();
-  private readonly templates = new Map<string, Buffer>();
+  /** Connections of the SSL listener (Metadata names the listener a request came in on). */
+  private readonly secure = new WeakSet<Socket>();
+  private readonly templates = new BatchTemplates();
   private server: Server | undefined;
+  private sslServer: Server | undefined;
   port = 0;
+  /** The SSL listener's port (0: none). */
+  sslPort = 0;
   readonly host: string;
 
   constructor(private readonly opts: NullBrokerOptions = {}) {
     this.host = opts.host ?? '127.0.0.1';
+    this.files = opts.storeDir === undefined ? null : new PartitionFiles(opts.storeDir);
   }
 
   async start(): Promise<number> {
@@ -76,12 +102,26 @@ export class NullBroker {
     });
     const addr = server.address();
     this.port = typeof addr === 'object' && addr ? addr.port : 0;
+    if (this.opts.ssl !== undefined) {
+      const ctx = samsaSecureContext(this.opts.ssl.keystorePem);
+      // As Samsa's listener: accepted paused, no Nagle, the TLSSocket made over the accepted socket.
+      const ssl = createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.acceptTls(s, ctx));
+      this.sslServer = ssl;
+      await new Promise<void>((resolve, reject) => {
+        ssl.once('error', reject);
+        ssl.listen(this.opts.ssl?.port ?? 0, this.host, () => resolve());
+      });
+      const a = ssl.address();
+      this.sslPort = typeof a === 'object' && a ? a.port : 0;
+    }
     return this.port;
   }
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const close = (srv: Server | undefined): Promise<void> => new Promise<void>((resolve) => (srv ? srv.close(() => resolve()) : resolve()));
+    await Promise.all([close(this.server), close(this.sslServer)]);
+    this.files?.close();
   }
 
   get bootstrap(): string {
@@ -100,26 +140,46 @@ export class NullBroker {
   }
 
   private accept(accepted: Socket): void {
-    // The same input path as Samsa's connections: frames read straight into pooled buffers,
-    // given back once answered (nothing here keeps a view of a request).
-    const reader: FrameReader = new FrameReader(100 * 1024 * 1024, {
-      onFrame: (frame) => {
-        try {
-          socket.cork();
-          this.onFrame(socket, frame);
-          socket.uncork();
-          reader.release(frame);
-        } catch {
-          socket.destroy();
-        }
-      },
-      onError: () => socket.destroy(),
-    });
+    // The same input path as Samsa's connections: frames read straight into pooled buffers.
+    const reader = this.frameReader(() => socket);
     const socket: Socket = adoptFrameSocket(accepted, reader);
     this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  /** Frames answered on `socket()` (corked), their buffers given back once answered (nothing here keeps a view of a request). */
+  private frameReader(socket: () => Socket): FrameReader {
+    const reader: FrameReader = new FrameReader(100 * 1024 * 1024, {
+      onFrame: (frame) => {
+        const s = socket();
+        try {
+          s.cork();
+          this.onFrame(s, frame);
+          s.uncork();
+          reader.release(frame);
+        } catch {
+          s.destroy();
+        }
+      },
+      onError: () => socket().destroy(),
+    });
+    return reader;
+  }
+
+  private acceptTls(accepted: Socket, ctx: SecureContext): void {
+    this.sockets.add(accepted);
+    accepted.on('error', () => undefined);
+    accepted.on('close', () => this.sockets.delete(accepted));
+    tlsHandshake(accepted, ctx, (t: TLSSocket) => {
+      const suite = suiteOf(t);
+      if (this.stats.tlsSuites[suite] === undefined) this.opts.log?.(`TLS suite: ${suite}`);
+      this.stats.tlsSuites[suite] = (this.stats.tlsSuites[suite] ?? 0) + 1;
+      this.secure.add(t);
+      const how = readTlsFrames(t, this.frameReader(() => t));
+      this.stats.tlsRead[how] = (this.stats.tlsRead[how] ?? 0) + 1;
+    });
   }
 
   private onFrame(socket: Socket, frame: Buffer): void {
@@ -144,7 +204,7 @@ export class NullBroker {
         this.send(socket, h.correlationId, ApiKey.ApiVersions, v, this.apiVersions(0));
         return;
       case ApiKey.Metadata:
-        this.send(socket, h.correlationId, ApiKey.Metadata, v, this.metadata(req as MetadataRequest));
+        this.send(socket, h.correlationId, ApiKey.Metadata, v, this.metadata(req as MetadataRequest, this.secure.has(socket) ? this.sslPort : this.port));
         return;
       case ApiKey.CreateTopics:
         this.send(socket, h.correlationId, ApiKey.CreateTopics, v, this.createTopics(req as CreateTopicsRequest));
@@ -188,11 +248,11 @@ export class NullBroker {
     };
   }
 
-  private metadata(req: MetadataRequest): unknown {
+  private metadata(req: MetadataRequest, port: number): unknown {
     const names = req.topics === null ? [...this.topics.keys()] : req.topics.map((t) => t.name ?? this.byId.get(t.topicId) ?? '');
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: 1, host: this.host, port: this.port, rack: null }],
+      brokers: [{ nodeId: 1, host: this.host, port, rack: null }],
       clusterId: 'null-broker',
       controllerId: 1,
       topics: names.map((name) => {
@@ -233,7 +293,13 @@ export class NullBroker {
           const base = t.counts[pd.index] as number;
           const recs = pd.records;
           let n = 0;
-          if (recs) {
+          if (recs && this.files !== null) {
+            n = this.files.append(td.name, pd.index, recs);
+            if (n < 0) return { index: pd.index, errorCode: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1n };
+            const vs = recs.length >= RECORD_BATCH_OVERHEAD ? firstValueSize(recs, 0) : -1;
+            if (vs >= 0) t.valueSize = vs;
+            this.stats.bytes += recs.length;
+          } else if (recs) {
             let pos = 0;
             while (pos + RECORD_BATCH_OVERHEAD <= recs.length) {
               const size = recs.readInt32BE(pos + 8) + 12;
@@ -292,7 +358,7 @@ export class NullBroker {
           const limit = Math.min(fp.partitionMaxBytes, budget);
           while (offset < hw) {
             const n = Math.min(FETCH_BATCH_RECORDS, hw - offset);
-            const tpl = this.template(t.valueSize, n);
+            const tpl = this.templates.get(t.valueSize, n);
             if (bytes > 0 && bytes + tpl.length > limit) break;
             const b = Buffer.allocUnsafe(tpl.length);
             tpl.copy(b);
@@ -311,52 +377,25 @@ export class NullBroker {
     if (any || req.maxWaitMs <= 0) answer();
     else setTimeout(answer, Math.min(req.maxWaitMs, 500));
   }
-
-  /** A batch of `n` records with `valueSize`-byte values (valid CRC; baseOffset patched per use). */
-  private template(valueSize: number, n: number): Buffer {
-    const key = `${valueSize}:${n}`;
-    let b = this.templates.get(key);
-    if (!b) {
-      const value = Buffer.alloc(valueSize, 0x61);
-      const ts = BigInt(Date.now());
-      b = encodeRecordBatch({ baseOffset: 0n, baseTimestamp: ts, records: Array.from({ length: n }, () => ({ value, timestamp: ts })) });
-      if (this.templates.size > 64) this.templates.clear();
-      this.templates.set(key, b);
-    }
-    return b;
-  }
-}
-
-/** Value length of the first record of an uncompressed batch at `pos`, or -1. */
-function firstValueSize(buf: Buffer, pos: number): number {
-  if ((buf.readInt16BE(pos + ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK) !== 0) return -1;
-  let p = pos + RECORD_BATCH_OVERHEAD;
-  const varint = (): number => {
-    let shift = 0;
-    let result = 0;
-    for (;;) {
-      if (p >= buf.length) return NaN;
-      const byte = buf[p++] as number;
-      result += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) break;
-      shift += 7;
-    }
-    return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-  };
-  varint(); // record length
-  p += 1; // attributes
-  varint(); // timestamp delta
-  varint(); // offset delta
-  const keyLen = varint();
-  if (keyLen > 0) p += keyLen;
-  const valueLen = varint();
-  return Number.isFinite(valueLen) ? valueLen : -1;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const nb = new NullBroker({ port: Number(process.argv[2] ?? 0), defaultPartitions: 6 });
+  const args = process.argv.slice(2);
+  const opt = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const keystorePem = opt('--ssl-keystore');
+  const storeDir = opt('--store');
+  const nb = new NullBroker({
+    port: Number(args[0] !== undefined && !args[0].startsWith('--') ? args[0] : 0),
+    defaultPartitions: 6,
+    ...(keystorePem !== undefined ? { ssl: { port: Number(opt('--ssl-port') ?? 0), keystorePem } } : {}),
+    ...(storeDir !== undefined ? { storeDir } : {}),
+    log: (msg) => process.stdout.write(`${msg}\n`),
+  });
   nb.start().then(
-    (port) => process.stdout.write(`Null broker is up: PLAINTEXT://127.0.0.1:${port}\n`),
+    (port) => process.stdout.write(`Null broker is up: PLAINTEXT://127.0.0.1:${port}${nb.sslPort > 0 ? `, SSL://127.0.0.1:${nb.sslPort}` : ''}${storeDir !== undefined ? ` (store mode: ${storeDir})` : ''}\n`),
     (e: unknown) => {
       process.stderr.write(`null broker: ${String(e)}\n`);
       process.exitCode = 1;

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LatencyHistogram } from '../src/cli/stats.js';
 import type { ClusterBenchResult, LatencyOutcome } from './cluster.js';
+import { renderProduceFloors, resultOf } from './floors.js';
 import { renderKafka, type KafkaBenchResult } from './kafka.js';
 import { renderManyTopics } from './many-topics-report.js';
 import type { MetricsCostResult } from './metrics-cost.js';
@@ -90,6 +91,8 @@ export interface Target {
   target: string;
   measured: string;
   pass: boolean | null;
+  /** A same-run floor (bench/floors.ts): `pass` says whether the floor itself meets the goal. */
+  floor?: boolean;
 }
 
 export interface BenchResults {
@@ -198,12 +201,14 @@ export function renderMarkdown(r: BenchResults): string {
 
   if (r.targets.length) {
     out.push('## Acceptance targets\n');
-    out.push(mdTable(['Target', 'Goal', 'Measured', 'Result'], r.targets.map((t) => [t.name, t.target, t.measured, t.pass === null ? 'not measured' : t.target === 'reported' ? 'reported' : t.pass ? 'PASS' : 'FAIL']), ['l', 'l', 'r', 'l']));
+    out.push(mdTable(['Target', 'Goal', 'Measured', 'Result'], r.targets.map((t) => [t.name, t.target, t.measured, resultOf(t)]), ['l', 'l', 'r', 'l']));
   }
   if (r.produce.length) {
     out.push('## Produce throughput (rdkafka_performance, 6 partitions, linger.ms=5)\n');
     out.push(mdTable(['Workload', 'Records', 'Samsa', 'Null broker', 'Ratio'], r.produce.map((p) => [p.name, n(p.records), tp(p.samsa), tp(p.nullBroker), p.ratio.toFixed(2)])));
   }
+  const floors = renderProduceFloors(r, (h, rows) => mdTable(h, rows));
+  if (floors !== '') out.push(floors);
   if (r.consume.length) {
     out.push('## Consume throughput (one rdkafka_performance consumer, all partitions from the beginning)\n');
     out.push(mdTable(['Workload', 'Records', 'Samsa', 'Null broker (synthetic fetch)', 'Ratio'], r.consume.map((p) => [p.name, n(p.records), tp(p.samsa), tp(p.nullBroker), p.ratio.toFixed(2)])));

@@ -3,7 +3,7 @@
  *
  *   node dist/bench/run.js [--quick | --full] [--only a,b] [--skip a,b] [--out DIR] [--partitions N] [--topics N]
  *
- * Sections: disk, produce (also consume, memory under load), latency, startup, partitions, profile,
+ * Sections: disk, produce (also consume, memory under load; the store-only broker of bench/floors.ts beside the null broker), latency, startup, partitions, profile,
  * cluster (etcd + three brokers, RF 3, min.insync.replicas=2, 1 KiB acks=all against one broker),
  * rebalance (an 11th member joins a 10-member group: classic eager / cooperative vs KIP-848's
  * consumer protocol, bench/rebalance.ts), streams (samsa/streams stateless and count topologies
@@ -136,6 +136,8 @@ async function main(): Promise<void> {
   if (sections.has('produce')) {
     const samsa = await startBroker('samsa', join(work, 'samsa-produce'));
     const nul = await startBroker('null', join(work, 'null'));
+    // The same-run floor of targets 1 and 4 (bench/floors.ts): produce only, no consume (its fetch is the null broker's).
+    const store = await startBroker('store', join(work, 'store-produce'));
     await sleep(2000);
     results.memory.samsaIdleMB = rssMB(samsa.child.pid);
     results.memory.nullIdleMB = rssMB(nul.child.pid);
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
         // interference from other work on a shared machine.
         for (let rep = 0; rep < scale.repeats; rep++) {
           const topic = `produce-${i}-${rep}`;
-          for (const b of [samsa, nul]) {
+          for (const b of [samsa, nul, store]) {
             await createTopic(b.port, topic, PARTITIONS);
             log(`produce ${w.name} × ${w.records} → ${b.kind}${scale.repeats > 1 ? ` (run ${rep + 1}/${scale.repeats})` : ''}`);
             const sampler = new RssSampler(b.child.pid);
@@ -157,18 +159,19 @@ async function main(): Promise<void> {
             const rss = sampler.stop();
             let c: Throughput | null = null;
             let cpu2: number | null = null;
-            if (w.consume) {
+            if (w.consume && b.kind !== 'store') {
               log(`consume ${w.name} × ${p.records} ← ${b.kind}`);
               c = await perfConsume(bin, b.port, topic, p.records);
               cpu2 = processCpuMs(b.child.pid);
             }
             const produceCpuMs = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
             const consumeCpuMs = cpu1 !== null && cpu2 !== null ? cpu2 - cpu1 : null;
-            log(`  ${b.kind}: produce ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s${c ? `, consume ${Math.round(c.recordsPerSec)} rec/s` : ''}${p.error ? ` (${p.error})` : ''}`);
+            log(`  ${b.kind}: produce ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s${produceCpuMs !== null ? `, broker CPU ${(produceCpuMs / 1000).toFixed(2)} s` : ''}${c ? `, consume ${Math.round(c.recordsPerSec)} rec/s` : ''}${p.error ? ` (${p.error})` : ''}`);
+            results.runs.push({ workload: w.name, broker: b.kind, run: rep + 1, produce: p, consume: c, produceCpuMs, consumeCpuMs });
+            if (b.kind === 'store') continue;
             const prev = res[b.kind];
             const best = (x: Throughput | null | undefined, y: Throughput | null): Throughput | null => (!x ? y : !y ? x : y.recordsPerSec > x.recordsPerSec && !y.error ? y : x);
             res[b.kind] = { p: best(prev?.p, p) as Throughput, c: best(prev?.c, c), rss: Math.max(prev?.rss ?? 0, rss) };
-            results.runs.push({ workload: w.name, broker: b.kind, run: rep + 1, produce: p, consume: c, produceCpuMs, consumeCpuMs });
           }
         }
         const s = res.samsa;
@@ -184,7 +187,9 @@ async function main(): Promise<void> {
     } finally {
       await samsa.stop();
       await nul.stop();
+      await store.stop();
       rmSync(join(work, 'samsa-produce'), { recursive: true, force: true });
+      rmSync(join(work, 'store-produce'), { recursive: true, force: true });
     }
   }
 
@@ -362,6 +367,12 @@ async function main(): Promise<void> {
       workloads: workloads.filter((w) => w.acks === '1'),
       freePort,
       startBroker: async (dataDir, overrides) => startBroker('samsa', dataDir, [], overrides),
+      startNullBroker: async (keystorePem) => {
+        // The null broker with an SSL listener too (bench/null-tls.ts): the same-run TLS floor.
+        const sslPort = await freePort();
+        const b = await startBroker('null', join(work, 'null'), [], { 'ssl-port': String(sslPort), 'ssl-keystore': keystorePem });
+        return { ports: { PLAINTEXT: b.port, SSL: sslPort }, output: b.output, stop: b.stop };
+      },
       createTopic: (port, name, partitions) => createTopic(port, name, partitions),
       produce: (port, topic, size, records, acks, extra) => perfProduce(bin, port, topic, size, records, acks, extra),
       consume: (port, topic, records, extra) => perfConsume(bin, port, topic, records, extra),

@@ -7,6 +7,12 @@
  * listener, the protocols alternating from run to run, best run of each kept. Ratio = protocol ÷
  * PLAINTEXT (records per second). The SASL mechanism costs only the connection set-up; the
  * throughput difference of SASL_SSL over SSL is noise.
+ *
+ * The same-run floor of the TLS ratio (issue 22, target 5; bench/floors.ts): the null broker with
+ * an SSL listener beside its PLAINTEXT one (null-tls.ts: Samsa's TLS settings, the same
+ * certificates, Samsa's TLS read path) takes part in the same rotation, produce and (synthetic)
+ * consume over both; its SSL ÷ PLAINTEXT is what TLS costs the client and a broker that does
+ * nothing else on this machine.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +35,8 @@ export interface SecurityRow {
 
 export interface SecurityRun {
   workload: string;
+  /** Absent: Samsa (results written before the null broker took part). */
+  broker?: 'samsa' | 'null';
   protocol: BenchProtocol;
   run: number;
   produce: Throughput;
@@ -39,6 +47,10 @@ export interface SecurityResult {
   rows: SecurityRow[];
   /** Every run (the rows keep each protocol's best; the targets use run pairs). */
   runs?: SecurityRun[];
+  /** The null broker's best runs over PLAINTEXT and SSL (ratios to its own PLAINTEXT). */
+  nullRows?: SecurityRow[];
+  /** The TLS version and suite the client negotiated with the null broker (as it logged them). */
+  nullSuites?: string[];
   error?: string;
 }
 
@@ -51,6 +63,8 @@ export interface SecurityDeps {
   freePort(): Promise<number>;
   /** Starts `samsa start` with these overrides (they set `listeners`); resolves once it is up. */
   startBroker(dataDir: string, overrides: Record<string, string>): Promise<{ stop(): Promise<void> }>;
+  /** Starts the null broker with an SSL listener for this PEM key store beside its PLAINTEXT one. */
+  startNullBroker(keystorePem: string): Promise<{ ports: { PLAINTEXT: number; SSL: number }; output(): string; stop(): Promise<void> }>;
   createTopic(port: number, name: string, partitions: number): Promise<void>;
   /** rdkafka_performance with extra librdkafka settings (-X k=v pairs). */
   produce(port: number, topic: string, size: number, records: number, acks: string, extra: string[]): Promise<Throughput>;
@@ -83,6 +97,15 @@ function librdkafkaSettings(protocol: BenchProtocol, ca: string): string[] {
   }
 }
 
+/** One listener the rotation produces to and consumes from: Samsa's three, the null broker's two. */
+interface Leg {
+  broker: 'samsa' | 'null';
+  protocol: BenchProtocol;
+  port: number;
+  /** The broker's PLAINTEXT port (topics are created through it). */
+  admin: number;
+}
+
 export async function securityScenario(d: SecurityDeps): Promise<SecurityResult> {
   const certs = makeCerts(join(d.work, 'security-certs'));
   const ports: Record<BenchProtocol, number> = { PLAINTEXT: await d.freePort(), SSL: await d.freePort(), SASL_SSL: await d.freePort() };
@@ -94,51 +117,62 @@ export async function securityScenario(d: SecurityDeps): Promise<SecurityResult>
     'listener.name.sasl_ssl.plain.sasl.jaas.config': JAAS,
   });
   const rows: SecurityRow[] = [];
+  const nullRows: SecurityRow[] = [];
   const runs: SecurityRun[] = [];
+  let nul: Awaited<ReturnType<SecurityDeps['startNullBroker']>> | undefined;
+  const suites = (): string[] => [...new Set([...(nul?.output() ?? '').matchAll(/TLS suite: (.+)/g)].map((m) => (m[1] as string).trim()))];
   try {
+    nul = await d.startNullBroker(certs.serverPem);
+    const legs: Leg[] = [
+      ...SECURITY_PROTOCOLS.map((protocol): Leg => ({ broker: 'samsa', protocol, port: ports[protocol], admin: ports.PLAINTEXT })),
+      ...(['PLAINTEXT', 'SSL'] as const).map((protocol): Leg => ({ broker: 'null', protocol, port: (nul as NonNullable<typeof nul>).ports[protocol], admin: (nul as NonNullable<typeof nul>).ports.PLAINTEXT })),
+    ];
+    const name = (l: Leg): string => (l.broker === 'samsa' ? l.protocol : `null broker ${l.protocol}`);
     // Warm-up, not counted: each listener's code path compiled before the first measured run.
     const first = d.workloads[0];
     if (first !== undefined) {
-      for (const p of SECURITY_PROTOCOLS) {
-        const topic = `security-warmup-${p}`;
-        await d.createTopic(ports.PLAINTEXT, topic, d.partitions);
-        d.log(`security ${p}: warm-up`);
-        await d.produce(ports[p], topic, first.size, Math.min(first.records, 100_000), first.acks, librdkafkaSettings(p, certs.ca));
+      for (const l of legs) {
+        const topic = `security-warmup-${l.broker}-${l.protocol}`;
+        await d.createTopic(l.admin, topic, d.partitions);
+        d.log(`security ${name(l)}: warm-up`);
+        await d.produce(l.port, topic, first.size, Math.min(first.records, 100_000), first.acks, librdkafkaSettings(l.protocol, certs.ca));
       }
     }
     const better = (a: Throughput | null, b: Throughput | null): Throughput | null => (a === null ? b : b === null ? a : !b.error && (a.error !== undefined || b.recordsPerSec > a.recordsPerSec) ? b : a);
     for (const [i, w] of d.workloads.entries()) {
-      const best = new Map<BenchProtocol, { p: Throughput | null; c: Throughput | null }>();
+      const best = new Map<string, { p: Throughput | null; c: Throughput | null }>();
       for (let rep = 0; rep < d.repeats; rep++) {
-        // Rotate the order, so a drift in machine load hits every protocol alike.
-        const order = SECURITY_PROTOCOLS.map((_, k) => SECURITY_PROTOCOLS[(k + rep) % SECURITY_PROTOCOLS.length] as BenchProtocol);
-        for (const p of order) {
-          const topic = `security-${i}-${rep}-${p}`;
-          await d.createTopic(ports.PLAINTEXT, topic, d.partitions);
-          const extra = librdkafkaSettings(p, certs.ca);
-          d.log(`security ${w.name} × ${w.records} over ${p}${d.repeats > 1 ? ` (run ${rep + 1}/${d.repeats})` : ''}`);
-          const produced = await d.produce(ports[p], topic, w.size, w.records, w.acks, extra);
-          const consumed = await d.consume(ports[p], topic, produced.records, extra);
-          d.log(`  ${p}: produce ${Math.round(produced.recordsPerSec)} rec/s ${produced.mbPerSec.toFixed(1)} MB/s, consume ${Math.round(consumed.recordsPerSec)} rec/s${produced.error ? ` (${produced.error})` : ''}${consumed.error ? ` (${consumed.error})` : ''}`);
-          runs.push({ workload: w.name, protocol: p, run: rep + 1, produce: produced, consume: consumed });
-          const prev = best.get(p);
-          best.set(p, { p: better(prev?.p ?? null, produced), c: better(prev?.c ?? null, consumed) });
+        // Rotate the order, so a drift in machine load hits every listener alike.
+        const order = legs.map((_, k) => legs[(k + rep) % legs.length] as Leg);
+        for (const l of order) {
+          const topic = `security-${i}-${rep}-${l.broker}-${l.protocol}`;
+          await d.createTopic(l.admin, topic, d.partitions);
+          const extra = librdkafkaSettings(l.protocol, certs.ca);
+          d.log(`security ${w.name} × ${w.records} over ${name(l)}${d.repeats > 1 ? ` (run ${rep + 1}/${d.repeats})` : ''}`);
+          const produced = await d.produce(l.port, topic, w.size, w.records, w.acks, extra);
+          const consumed = await d.consume(l.port, topic, produced.records, extra);
+          d.log(`  ${name(l)}: produce ${Math.round(produced.recordsPerSec)} rec/s ${produced.mbPerSec.toFixed(1)} MB/s, consume ${Math.round(consumed.recordsPerSec)} rec/s${produced.error ? ` (${produced.error})` : ''}${consumed.error ? ` (${consumed.error})` : ''}`);
+          runs.push({ workload: w.name, broker: l.broker, protocol: l.protocol, run: rep + 1, produce: produced, consume: consumed });
+          const key = `${l.broker} ${l.protocol}`;
+          const prev = best.get(key);
+          best.set(key, { p: better(prev?.p ?? null, produced), c: better(prev?.c ?? null, consumed) });
         }
       }
-      const base = best.get('PLAINTEXT');
       const ratio = (x: Throughput | null | undefined, y: Throughput | null | undefined): number | null => (x && y && !x.error && !y.error && y.recordsPerSec > 0 ? x.recordsPerSec / y.recordsPerSec : null);
-      for (const p of SECURITY_PROTOCOLS) {
-        const b = best.get(p);
+      for (const l of legs) {
+        const b = best.get(`${l.broker} ${l.protocol}`);
+        const base = best.get(`${l.broker} PLAINTEXT`);
         if (b?.p == null) continue;
-        rows.push({ workload: w.name, records: w.records, protocol: p, produce: b.p, consume: b.c, produceRatio: ratio(b.p, base?.p), consumeRatio: ratio(b.c, base?.c) });
+        (l.broker === 'samsa' ? rows : nullRows).push({ workload: w.name, records: w.records, protocol: l.protocol, produce: b.p, consume: b.c, produceRatio: ratio(b.p, base?.p), consumeRatio: ratio(b.c, base?.c) });
       }
     }
   } catch (e) {
-    return { rows, runs, error: e instanceof Error ? e.message : String(e) };
+    return { rows, runs, nullRows, nullSuites: suites(), error: e instanceof Error ? e.message : String(e) };
   } finally {
     await broker.stop();
+    await nul?.stop();
   }
-  return { rows, runs };
+  return { rows, runs, nullRows, nullSuites: suites() };
 }
 
 /** The report's section. */
@@ -148,6 +182,11 @@ export function renderSecurity(r: SecurityResult, table: (head: string[], rows: 
   const tp = (t: Throughput | null): string => (t === null ? 'n/a' : t.error ? `error: ${t.error}` : `${Math.round(t.recordsPerSec).toLocaleString('en-US')} rec/s (${t.mbPerSec.toFixed(1)} MB/s)`);
   const ra = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(2));
   out.push(table(['Workload', 'Protocol', 'Produce', '÷ PLAINTEXT', 'Consume', '÷ PLAINTEXT'], r.rows.map((x) => [x.workload, x.protocol, tp(x.produce), ra(x.produceRatio), tp(x.consume), ra(x.consumeRatio)])));
+  if (r.nullRows !== undefined && r.nullRows.length > 0) {
+    out.push(`### Floor: the null broker over SSL and PLAINTEXT (same run)\n`);
+    out.push(`The null broker with an SSL listener beside its PLAINTEXT one (bench/null-tls.ts: the secure context from Samsa's own code for the same key store and default settings, Samsa's TLS read path), in the same rotation; it stores nothing and its consume is the synthetic fetch. Negotiated: ${r.nullSuites !== undefined && r.nullSuites.length > 0 ? r.nullSuites.join(', ') : 'not logged'}. Its SSL ÷ PLAINTEXT is TLS's cost when the broker's own work is ~0 (so the lowest ratio a broker sees here: one that spends more per byte on both protocols gets closer to 1); Samsa SSL ÷ null SSL says how close Samsa's TLS throughput comes to the machine's TLS limit (per-run ratios in the acceptance targets).\n`);
+    out.push(table(['Workload', 'Protocol', 'Produce', '÷ PLAINTEXT', 'Consume (synthetic)', '÷ PLAINTEXT'], r.nullRows.map((x) => [x.workload, x.protocol, tp(x.produce), ra(x.produceRatio), tp(x.consume), ra(x.consumeRatio)])));
+  }
   if (r.error !== undefined) out.push(`Error: ${r.error}\n`);
   return out.join('\n');
 }

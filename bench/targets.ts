@@ -6,60 +6,13 @@
  * Ratios are formed per run pair (run k of Samsa ÷ run k of the baseline, measured one after the
  * other in the same run of the bench) and then summarised, so a drift in machine load during the
  * run widens the spread rather than favouring one side. Rows a section did not run say so
- * ("not measured") instead of disappearing.
+ * ("not measured") instead of disappearing. Beside targets 1, 4 and 5 stand their same-run floors
+ * (bench/floors.ts): the store-only broker's and the null broker's TLS ratios against the same goal.
  */
+import { cpuFloorTargets, cpuPerGb, ok, pairRatios, produceFloorTargets, spreadOf, showSpread as show, targetRow as row, tlsFloorTargets, tlsRatios } from './floors.js';
 import type { BenchResults, Target, Throughput } from './report.js';
 
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-  n: number;
-}
-
-/** Median (the lower middle for an even count), min and max; null for no values. */
-export function spreadOf(values: readonly number[]): Spread | null {
-  const xs = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (xs.length === 0) return null;
-  return { median: xs[Math.floor((xs.length - 1) / 2)] as number, min: xs[0] as number, max: xs[xs.length - 1] as number, n: xs.length };
-}
-
-function show(s: Spread | null, digits: number, unit = ''): string {
-  if (s === null) return 'n/a';
-  const f = (x: number): string => x.toFixed(digits);
-  return s.n === 1 ? `${f(s.median)}${unit} (1 run)` : `${f(s.median)}${unit} (${f(s.min)}–${f(s.max)}, ${s.n} runs)`;
-}
-
-type Compare = 'atLeast' | 'below' | 'atMost';
-
-function row(name: string, goal: number, compare: Compare, s: Spread | null, digits: number, unit = ''): Target {
-  const sign = compare === 'atLeast' ? '≥' : compare === 'below' ? '<' : '≤';
-  const pass = s === null ? null : compare === 'atLeast' ? s.median >= goal : compare === 'below' ? s.median < goal : s.median <= goal;
-  return { name, target: `${sign} ${goal}${unit}`, measured: show(s, digits, unit), pass };
-}
-
-const ok = (t: Throughput | null | undefined): t is Throughput => t !== null && t !== undefined && t.error === undefined && t.recordsPerSec > 0;
-
-/** Per-run-pair ratios of a workload's Samsa and null-broker runs, `pick` choosing the figure. */
-function pairRatios(r: BenchResults, workload: string, pick: (x: BenchResults['runs'][number]) => number | null): number[] {
-  const byRun = new Map<number, { samsa?: number | null; nul?: number | null }>();
-  for (const x of r.runs) {
-    if (x.workload !== workload) continue;
-    const e = byRun.get(x.run) ?? {};
-    if (x.broker === 'samsa') e.samsa = pick(x);
-    else e.nul = pick(x);
-    byRun.set(x.run, e);
-  }
-  const out: number[] = [];
-  for (const e of byRun.values()) if (typeof e.samsa === 'number' && typeof e.nul === 'number' && e.nul > 0) out.push(e.samsa / e.nul);
-  return out;
-}
-
-/** Broker CPU-seconds per GB of record values moved by one run (null without a CPU figure). */
-function cpuPerGb(cpuMs: number | null | undefined, t: Throughput | null | undefined): number | null {
-  if (cpuMs === null || cpuMs === undefined || !ok(t) || t.bytes <= 0) return null;
-  return cpuMs / 1000 / (t.bytes / 1e9);
-}
+export { spreadOf, type Spread } from './floors.js';
 
 export function acceptanceTargets(r: BenchResults): Target[] {
   const targets: Target[] = [];
@@ -68,8 +21,9 @@ export function acceptanceTargets(r: BenchResults): Target[] {
   // Issue 22 target 1: produce 1 KiB ≥ 0.95 × the null broker (acks=1 and acks=all).
   for (const acks of ['1', 'all']) {
     const w = `1 KiB, acks=${acks}`;
-    const ratios = pairRatios(r, w, (x) => (ok(x.produce) ? x.produce.recordsPerSec : null));
+    const ratios = pairRatios(r, w, 'samsa', 'null', (x) => (ok(x.produce) ? x.produce.recordsPerSec : null));
     targets.push(row(`Produce ${w}: Samsa ÷ null broker (issue 22, target 1)`, 0.95, 'atLeast', measuredProduce ? spreadOf(ratios) : null, 2));
+    targets.push(...produceFloorTargets(r, w, measuredProduce));
   }
 
   // Issue 22 target 2: 100 B, acks=all, linger 1 ms, at 10k and 50k records/s.
@@ -89,13 +43,14 @@ export function acceptanceTargets(r: BenchResults): Target[] {
   // Issue 22 target 4: broker CPU per GB, Samsa ÷ null broker, 1 KiB produce; consume reported.
   for (const acks of ['1', 'all']) {
     const w = `1 KiB, acks=${acks}`;
-    const ratios = pairRatios(r, w, (x) => cpuPerGb(x.produceCpuMs, x.produce));
+    const ratios = pairRatios(r, w, 'samsa', 'null', (x) => cpuPerGb(x.produceCpuMs, x.produce));
     targets.push(row(`Broker CPU-s per GB, produce ${w}: Samsa ÷ null broker (issue 22, target 4)`, 1.5, 'atMost', measuredProduce ? spreadOf(ratios) : null, 2, '×'));
+    targets.push(...cpuFloorTargets(r, w, measuredProduce));
   }
   for (const size of ['100 B', '1 KiB']) {
     const w = `${size}, acks=1`;
     const samsa = spreadOf(r.runs.filter((x) => x.workload === w && x.broker === 'samsa').flatMap((x) => { const v = cpuPerGb(x.consumeCpuMs, x.consume); return v === null ? [] : [v]; }));
-    const ratios = spreadOf(pairRatios(r, w, (x) => cpuPerGb(x.consumeCpuMs, x.consume)));
+    const ratios = spreadOf(pairRatios(r, w, 'samsa', 'null', (x) => cpuPerGb(x.consumeCpuMs, x.consume)));
     targets.push({ name: `Broker CPU-s per GB, consume ${size}: Samsa (÷ null broker's synthetic fetch) (issue 22, target 4)`, target: 'reported', measured: samsa === null ? 'n/a' : `${show(samsa, 3, ' s/GB')}; ratio ${show(ratios, 2, '×')}`, pass: samsa === null ? null : true });
   }
 
@@ -111,16 +66,9 @@ export function acceptanceTargets(r: BenchResults): Target[] {
   targets.push(row(`${clName} (issue 13, must-show 6)`, 0.5, 'atLeast', cl ? spreadOf(clusterRatios) : null, 2));
   targets.push(row(`${clName} (issue 22, target 5)`, 0.6, 'atLeast', cl ? spreadOf(clusterRatios) : null, 2));
   for (const dir of ['produce', 'consume'] as const) {
-    const ratios: number[] = [];
     const sec = r.security;
-    for (const x of sec?.runs ?? []) {
-      if (x.protocol !== 'SSL') continue;
-      const base = sec?.runs?.find((y) => y.protocol === 'PLAINTEXT' && y.workload === x.workload && y.run === x.run);
-      const a = x[dir];
-      const b = base?.[dir];
-      if (ok(a) && ok(b)) ratios.push(a.recordsPerSec / b.recordsPerSec);
-    }
-    targets.push(row(`TLS ${dir} ÷ PLAINTEXT, 100 B and 1 KiB acks=1 (issue 22, target 5)`, 0.7, 'atLeast', sec ? spreadOf(ratios) : null, 2));
+    targets.push(row(`TLS ${dir} ÷ PLAINTEXT, 100 B and 1 KiB acks=1 (issue 22, target 5)`, 0.7, 'atLeast', sec ? spreadOf(tlsRatios(sec.runs ?? [], dir, 'samsa')) : null, 2));
+    targets.push(...tlsFloorTargets(r, dir));
   }
 
   // Issue 22 target 6: the partition-scale curve is its own section (partitions100k); its rows are listed there.

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { acceptanceTargets, spreadOf } from '../../bench/targets.js';
-import { emptyResults, type BenchResults, type Throughput } from '../../bench/report.js';
+import { emptyResults, renderMarkdown, type BenchResults, type Throughput } from '../../bench/report.js';
+import type { SecurityRun } from '../../bench/security.js';
 
 const tp = (recordsPerSec: number, bytes = 1e9): Throughput => ({ records: 1, bytes, elapsedMs: 1, recordsPerSec, mbPerSec: 1 });
 
@@ -58,4 +59,67 @@ test('latency targets use each run\'s percentiles; the cluster rows pair runs by
   const c13 = t.find((x) => x.name.includes('issue 13'));
   assert.equal(c13?.measured, '0.45 (0.45–0.55, 2 runs)');
   assert.equal(c13?.pass, false);
+});
+
+test('floors (targets 1 and 4): store-only ÷ null broker and Samsa ÷ store-only per run pair; store runs leave Samsa ÷ null broker alone', () => {
+  const r = empty();
+  const w = '1 KiB, acks=1';
+  // Per run: Samsa, null broker, store-only (records/s, broker CPU ms for 1 GB).
+  for (const [run, s, n, st, sCpu, nCpu, stCpu] of [[1, 80, 100, 90, 2400, 1000, 1800], [2, 70, 100, 80, 2200, 1000, 2000], [3, 90, 100, 100, 2600, 1000, 1600]] as const) {
+    r.runs.push({ workload: w, broker: 'samsa', run, produce: tp(s), consume: null, produceCpuMs: sCpu, consumeCpuMs: null });
+    r.runs.push({ workload: w, broker: 'null', run, produce: tp(n), consume: null, produceCpuMs: nCpu, consumeCpuMs: null });
+    r.runs.push({ workload: w, broker: 'store', run, produce: tp(st), consume: null, produceCpuMs: stCpu, consumeCpuMs: null });
+  }
+  const t = acceptanceTargets(r);
+  const by = (prefix: string) => t.find((x) => x.name.startsWith(prefix));
+  assert.equal(by('Produce 1 KiB, acks=1: Samsa ÷ null broker')?.measured, '0.80 (0.70–0.90, 3 runs)', 'the store runs are not null-broker runs');
+  const floor = by('Produce 1 KiB, acks=1: store-only broker ÷ null broker');
+  assert.match(floor?.name ?? '', /floor \(store-only broker, same run\) \(issue 22, target 1\)$/);
+  assert.equal(floor?.measured, '0.90 (0.80–1.00, 3 runs)');
+  assert.equal(floor?.floor, true);
+  assert.equal(floor?.pass, false, 'a floor of 0.90 does not reach ≥ 0.95');
+  assert.equal(by('Produce 1 KiB, acks=1: Samsa ÷ store-only broker')?.measured, '0.89 (0.88–0.90, 3 runs)');
+  assert.equal(by('Broker CPU-s per GB, produce 1 KiB, acks=1: Samsa ÷ null broker')?.measured, '2.40× (2.20–2.60, 3 runs)');
+  const cpuFloor = by('Broker CPU-s per GB, produce 1 KiB, acks=1: store-only broker ÷ null broker');
+  assert.equal(cpuFloor?.measured, '1.80× (1.60–2.00, 3 runs)');
+  assert.equal(cpuFloor?.pass, false, '1.8× is above the ≤ 1.5× goal: out of reach for a broker that stores');
+  assert.equal(by('Broker CPU-s per GB, produce 1 KiB, acks=1: Samsa ÷ store-only broker')?.measured, '1.33× (1.10–1.63, 3 runs)');
+  // acks=all had no runs: its floor rows are there, not measured... and the report prints them.
+  assert.equal(by('Produce 1 KiB, acks=all: store-only broker ÷ null broker')?.measured, 'n/a');
+  const md = renderMarkdown({ ...r, targets: t });
+  assert.match(md, /\| Produce 1 KiB, acks=1: store-only broker ÷ null broker — floor \(store-only broker, same run\) \(issue 22, target 1\) \| ≥ 0\.95 \| 0\.90 \(0\.80–1\.00, 3 runs\) \| floor: below goal \|/);
+  assert.match(md, /\| Broker CPU-s per GB, produce 1 KiB, acks=1: Samsa ÷ store-only broker \(issue 22, target 4\) \| reported \| 1\.33× \(1\.10–1\.63, 3 runs\) \| reported \|/);
+  assert.match(md, /## Produce floor: the store-only broker \(same run\)/);
+  assert.match(md, /\| 1 KiB, acks=1 \| 90 \(80–100, 3 runs\) \| 0\.90 \(0\.80–1\.00, 3 runs\) \| 0\.89 \(0\.88–0\.90, 3 runs\) \| 1\.000 \(1\.000–1\.000, 3 runs\) \| 1\.800 \(1\.600–2\.000, 3 runs\) \| 2\.400 \(2\.200–2\.600, 3 runs\) \|/);
+});
+
+test('floors (target 5): null broker TLS ÷ PLAINTEXT against the goal, Samsa SSL ÷ null SSL; Samsa\'s own row ignores the null broker\'s runs', () => {
+  const r = empty();
+  const run = (broker: 'samsa' | 'null' | undefined, protocol: 'PLAINTEXT' | 'SSL', n: number, p: number, c: number): SecurityRun => ({ workload: '1 KiB, acks=1', ...(broker ? { broker } : {}), protocol, run: n, produce: tp(p), consume: tp(c) });
+  r.security = {
+    rows: [],
+    runs: [
+      // Run 1: Samsa SSL 50/PLAINTEXT 100 (produce), null broker SSL 60/PLAINTEXT 100; the null runs listed first.
+      run('null', 'SSL', 1, 60, 40), run('null', 'PLAINTEXT', 1, 100, 100), run('samsa', 'SSL', 1, 50, 70), run('samsa', 'PLAINTEXT', 1, 100, 100),
+      // Run 2: an older result's Samsa runs carry no broker field.
+      run('null', 'SSL', 2, 65, 50), run('null', 'PLAINTEXT', 2, 100, 100), run(undefined, 'SSL', 2, 60, 80), run(undefined, 'PLAINTEXT', 2, 100, 100),
+    ],
+    nullRows: [],
+    nullSuites: ['TLSv1.3 TLS_AES_256_GCM_SHA384'],
+  };
+  const t = acceptanceTargets(r);
+  const by = (prefix: string) => t.filter((x) => x.name.startsWith(prefix));
+  const [samsaProduce, nullProduce] = by('TLS produce ÷ PLAINTEXT');
+  assert.equal(samsaProduce?.measured, '0.50 (0.50–0.60, 2 runs)', 'Samsa SSL ÷ Samsa PLAINTEXT only');
+  assert.equal(samsaProduce?.pass, false);
+  assert.match(nullProduce?.name ?? '', /null broker — floor \(null broker, same run\) \(issue 22, target 5\)$/);
+  assert.equal(nullProduce?.measured, '0.60 (0.60–0.65, 2 runs)');
+  assert.equal(nullProduce?.pass, false, 'the floor is below 0.7 too');
+  assert.equal(by('TLS produce, 100 B and 1 KiB acks=1: Samsa SSL ÷ null broker SSL')[0]?.measured, '0.83 (0.83–0.92, 2 runs)');
+  const [samsaConsume, nullConsume] = by('TLS consume ÷ PLAINTEXT');
+  assert.equal(samsaConsume?.measured, '0.70 (0.70–0.80, 2 runs)');
+  assert.equal(nullConsume?.measured, '0.40 (0.40–0.50, 2 runs)');
+  assert.equal(by('TLS consume, 100 B and 1 KiB acks=1: Samsa SSL ÷ null broker SSL')[0]?.measured, '1.60 (1.60–1.75, 2 runs)');
+  const md = renderMarkdown({ ...r, targets: t });
+  assert.match(md, /\| TLS produce ÷ PLAINTEXT, 100 B and 1 KiB acks=1: null broker — floor \(null broker, same run\) \(issue 22, target 5\) \| ≥ 0\.7 \| 0\.60 \(0\.60–0\.65, 2 runs\) \| floor: below goal \|/);
 });
