@@ -9,7 +9,8 @@
  *   (throughput, CPU-seconds per GB) against the goal, and Samsa ÷ store-only.
  * - TLS (target 5): the null broker with an SSL listener (null-tls.ts: Samsa's TLS settings and
  *   read path) runs in the security section's rotation. Rows: null broker SSL ÷ PLAINTEXT against
- *   the goal, and Samsa SSL ÷ null broker SSL.
+ *   the goal, and Samsa SSL ÷ null broker SSL; reported beside them, each broker's CPU-seconds per
+ *   GB over SSL ÷ over PLAINTEXT (produce and consume).
  *
  * Ratios pair run k of one broker with run k of the other, as bench/targets.ts does. A floor row
  * carries `floor: true`; the report reads its result as whether the floor itself meets the goal.
@@ -105,23 +106,32 @@ export function cpuFloorTargets(r: BenchResults, workload: string, measured: boo
 /** Whose run a security run is (runs written before the null broker took part are Samsa's). */
 export const securityBroker = (x: SecurityRun): 'samsa' | 'null' => x.broker ?? 'samsa';
 
-/** Per-run ratios of `dir` throughput: `a` ÷ `b`, each picked from the same workload and run number. */
-function securityRatios(runs: readonly SecurityRun[], dir: 'produce' | 'consume', a: (x: SecurityRun) => boolean, b: (x: SecurityRun) => boolean): number[] {
+/** A security run's figure for one direction: records per second, or broker CPU-seconds per GB. */
+type SecurityPick = (x: SecurityRun, dir: 'produce' | 'consume') => number | null;
+const securityRate: SecurityPick = (x, dir) => {
+  const t = x[dir];
+  return ok(t) ? t.recordsPerSec : null;
+};
+/** Broker CPU-seconds per GB of one security run and direction (null in results written before it was measured). */
+export const securityCpu: SecurityPick = (x, dir) => cpuPerGb(dir === 'produce' ? x.produceCpuMs : x.consumeCpuMs, x[dir]);
+
+/** Per-run ratios of `dir` figures (throughput unless `pick` says otherwise): `a` ÷ `b`, each picked from the same workload and run number. */
+function securityRatios(runs: readonly SecurityRun[], dir: 'produce' | 'consume', a: (x: SecurityRun) => boolean, b: (x: SecurityRun) => boolean, pick: SecurityPick = securityRate): number[] {
   const out: number[] = [];
   for (const x of runs) {
     if (!a(x)) continue;
     const y = runs.find((z) => b(z) && z.workload === x.workload && z.run === x.run);
-    const p = x[dir];
-    const q = y?.[dir];
-    if (ok(p) && ok(q)) out.push(p.recordsPerSec / q.recordsPerSec);
+    const p = pick(x, dir);
+    const q = y === undefined ? null : pick(y, dir);
+    if (p !== null && q !== null && q > 0) out.push(p / q);
   }
   return out;
 }
 
-/** SSL ÷ PLAINTEXT per run pair of one broker (target 5's ratio). */
-export function tlsRatios(runs: readonly SecurityRun[], dir: 'produce' | 'consume', broker: 'samsa' | 'null'): number[] {
+/** SSL ÷ PLAINTEXT per run pair of one broker (target 5's ratio; broker CPU per GB with `pick` = securityCpu). */
+export function tlsRatios(runs: readonly SecurityRun[], dir: 'produce' | 'consume', broker: 'samsa' | 'null', pick: SecurityPick = securityRate): number[] {
   const on = (protocol: string) => (x: SecurityRun): boolean => securityBroker(x) === broker && x.protocol === protocol;
-  return securityRatios(runs, dir, on('SSL'), on('PLAINTEXT'));
+  return securityRatios(runs, dir, on('SSL'), on('PLAINTEXT'), pick);
 }
 
 /** Target 5's floor rows for one direction: null broker SSL ÷ PLAINTEXT against the goal, and Samsa SSL ÷ null broker SSL. */
@@ -134,6 +144,20 @@ export function tlsFloorTargets(r: BenchResults, dir: 'produce' | 'consume'): Ta
     { ...targetRow(`TLS ${dir} ÷ PLAINTEXT, 100 B and 1 KiB acks=1: null broker — floor (null broker, same run) (issue 22, target 5)`, 0.7, 'atLeast', s(tlsRatios(runs, dir, 'null')), 2), floor: true },
     reportedRow(`TLS ${dir}, 100 B and 1 KiB acks=1: Samsa SSL ÷ null broker SSL (issue 22, target 5)`, s(securityRatios(runs, dir, ssl('samsa'), ssl('null'))), 2),
   ];
+}
+
+/**
+ * Target 5's CPU rows for one direction (reported, no goal): broker CPU-seconds per GB over SSL ÷
+ * over PLAINTEXT per run pair, for Samsa and for the null broker. Steadier than the throughput
+ * ratios on a shared machine; the difference of the two is what Samsa's TLS path costs beyond TLS.
+ */
+export function tlsCpuTargets(r: BenchResults, dir: 'produce' | 'consume'): Target[] {
+  const sec = r.security;
+  const runs = sec?.runs ?? [];
+  const s = (xs: number[]): Spread | null => (sec === undefined ? null : spreadOf(xs));
+  return (['samsa', 'null'] as const).map((broker) =>
+    reportedRow(`Broker CPU-s per GB, TLS ${dir}, 100 B and 1 KiB acks=1: ${broker === 'samsa' ? 'Samsa' : 'null broker'} SSL ÷ PLAINTEXT (issue 22, target 5)`, s(tlsRatios(runs, dir, broker, securityCpu)), 2, '×'),
+  );
 }
 
 /** The report's result cell of a target row. */

@@ -366,12 +366,15 @@ async function main(): Promise<void> {
       partitions: PARTITIONS,
       workloads: workloads.filter((w) => w.acks === '1'),
       freePort,
-      startBroker: async (dataDir, overrides) => startBroker('samsa', dataDir, [], overrides),
+      startBroker: async (dataDir, overrides) => {
+        const b = await startBroker('samsa', dataDir, [], overrides);
+        return { stop: b.stop, cpuMs: () => processCpuMs(b.child.pid) };
+      },
       startNullBroker: async (keystorePem) => {
         // The null broker with an SSL listener too (bench/null-tls.ts): the same-run TLS floor.
         const sslPort = await freePort();
         const b = await startBroker('null', join(work, 'null'), [], { 'ssl-port': String(sslPort), 'ssl-keystore': keystorePem });
-        return { ports: { PLAINTEXT: b.port, SSL: sslPort }, output: b.output, stop: b.stop };
+        return { ports: { PLAINTEXT: b.port, SSL: sslPort }, output: b.output, stop: b.stop, cpuMs: () => processCpuMs(b.child.pid) };
       },
       createTopic: (port, name, partitions) => createTopic(port, name, partitions),
       produce: (port, topic, size, records, acks, extra) => perfProduce(bin, port, topic, size, records, acks, extra),

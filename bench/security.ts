@@ -13,10 +13,16 @@
  * certificates, Samsa's TLS read path) takes part in the same rotation, produce and (synthetic)
  * consume over both; its SSL ÷ PLAINTEXT is what TLS costs the client and a broker that does
  * nothing else on this machine.
+ *
+ * Every run also records the broker process's CPU time over its produce and its consume phase
+ * (user + system, all threads, from /proc, as the produce section reads it) as CPU-seconds per GB:
+ * on this shared machine it holds under load where throughput does not. The targets report its
+ * SSL ÷ PLAINTEXT per run pair for Samsa and for the null broker (bench/floors.ts tlsCpuTargets).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuPerGb, securityBroker, securityCpu, showSpread, spreadOf } from './floors.js';
 import type { Throughput } from './report.js';
 
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_SSL'] as const;
@@ -41,6 +47,12 @@ export interface SecurityRun {
   run: number;
   produce: Throughput;
   consume: Throughput;
+  /** The broker process's CPU time (user + system, ms) over the produce and the consume phase (null: not readable; absent in older results). */
+  produceCpuMs?: number | null;
+  consumeCpuMs?: number | null;
+  /** The same as broker CPU-seconds per GB of record values moved (null without a figure). */
+  produceCpuSecPerGb?: number | null;
+  consumeCpuSecPerGb?: number | null;
 }
 
 export interface SecurityResult {
@@ -62,9 +74,9 @@ export interface SecurityDeps {
   workloads: readonly { name: string; size: number; acks: string; records: number }[];
   freePort(): Promise<number>;
   /** Starts `samsa start` with these overrides (they set `listeners`); resolves once it is up. */
-  startBroker(dataDir: string, overrides: Record<string, string>): Promise<{ stop(): Promise<void> }>;
+  startBroker(dataDir: string, overrides: Record<string, string>): Promise<{ stop(): Promise<void>; cpuMs?(): number | null }>;
   /** Starts the null broker with an SSL listener for this PEM key store beside its PLAINTEXT one. */
-  startNullBroker(keystorePem: string): Promise<{ ports: { PLAINTEXT: number; SSL: number }; output(): string; stop(): Promise<void> }>;
+  startNullBroker(keystorePem: string): Promise<{ ports: { PLAINTEXT: number; SSL: number }; output(): string; stop(): Promise<void>; cpuMs?(): number | null }>;
   createTopic(port: number, name: string, partitions: number): Promise<void>;
   /** rdkafka_performance with extra librdkafka settings (-X k=v pairs). */
   produce(port: number, topic: string, size: number, records: number, acks: string, extra: string[]): Promise<Throughput>;
@@ -149,10 +161,20 @@ export async function securityScenario(d: SecurityDeps): Promise<SecurityResult>
           await d.createTopic(l.admin, topic, d.partitions);
           const extra = librdkafkaSettings(l.protocol, certs.ca);
           d.log(`security ${w.name} × ${w.records} over ${name(l)}${d.repeats > 1 ? ` (run ${rep + 1}/${d.repeats})` : ''}`);
+          // The broker process's CPU over each phase, as the produce section reads it (bench/run.ts).
+          const cpu = (): number | null => (l.broker === 'samsa' ? broker.cpuMs?.() : nul?.cpuMs?.()) ?? null;
+          const cpu0 = cpu();
           const produced = await d.produce(l.port, topic, w.size, w.records, w.acks, extra);
+          const cpu1 = cpu();
           const consumed = await d.consume(l.port, topic, produced.records, extra);
-          d.log(`  ${name(l)}: produce ${Math.round(produced.recordsPerSec)} rec/s ${produced.mbPerSec.toFixed(1)} MB/s, consume ${Math.round(consumed.recordsPerSec)} rec/s${produced.error ? ` (${produced.error})` : ''}${consumed.error ? ` (${consumed.error})` : ''}`);
-          runs.push({ workload: w.name, broker: l.broker, protocol: l.protocol, run: rep + 1, produce: produced, consume: consumed });
+          const cpu2 = cpu();
+          const produceCpuMs = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
+          const consumeCpuMs = cpu1 !== null && cpu2 !== null ? cpu2 - cpu1 : null;
+          const produceCpuSecPerGb = cpuPerGb(produceCpuMs, produced);
+          const consumeCpuSecPerGb = cpuPerGb(consumeCpuMs, consumed);
+          const perGb = (x: number | null): string => (x === null ? '' : `, broker ${x.toFixed(2)} CPU-s/GB`);
+          d.log(`  ${name(l)}: produce ${Math.round(produced.recordsPerSec)} rec/s ${produced.mbPerSec.toFixed(1)} MB/s${perGb(produceCpuSecPerGb)}, consume ${Math.round(consumed.recordsPerSec)} rec/s${perGb(consumeCpuSecPerGb)}${produced.error ? ` (${produced.error})` : ''}${consumed.error ? ` (${consumed.error})` : ''}`);
+          runs.push({ workload: w.name, broker: l.broker, protocol: l.protocol, run: rep + 1, produce: produced, consume: consumed, produceCpuMs, consumeCpuMs, produceCpuSecPerGb, consumeCpuSecPerGb });
           const key = `${l.broker} ${l.protocol}`;
           const prev = best.get(key);
           best.set(key, { p: better(prev?.p ?? null, produced), c: better(prev?.c ?? null, consumed) });
@@ -181,11 +203,15 @@ export function renderSecurity(r: SecurityResult, table: (head: string[], rows: 
   out.push('One `samsa start` with PLAINTEXT, SSL and SASL_SSL (PLAIN) listeners; rdkafka_performance produces (acks=1) then consumes each workload through each listener, protocols alternating, best run kept. Ratio = records per second ÷ PLAINTEXT\'s. TLS connections read through Node\'s TLSSocket, whose decrypted bytes land in the frame reader\'s buffers (Node\'s TLSWrap still copies each byte twice besides decrypting it: into OpenSSL\'s record buffer, and from its ≤ 16 KiB decryption buffer into ours).\n');
   const tp = (t: Throughput | null): string => (t === null ? 'n/a' : t.error ? `error: ${t.error}` : `${Math.round(t.recordsPerSec).toLocaleString('en-US')} rec/s (${t.mbPerSec.toFixed(1)} MB/s)`);
   const ra = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(2));
-  out.push(table(['Workload', 'Protocol', 'Produce', '÷ PLAINTEXT', 'Consume', '÷ PLAINTEXT'], r.rows.map((x) => [x.workload, x.protocol, tp(x.produce), ra(x.produceRatio), tp(x.consume), ra(x.consumeRatio)])));
+  // Broker CPU-seconds per GB: median (min–max) over every run of this broker, workload and protocol.
+  const cpu = (broker: 'samsa' | 'null', x: SecurityRow, dir: 'produce' | 'consume'): string =>
+    showSpread(spreadOf((r.runs ?? []).filter((y) => securityBroker(y) === broker && y.workload === x.workload && y.protocol === x.protocol).flatMap((y) => { const v = securityCpu(y, dir); return v === null ? [] : [v]; })), 2);
+  out.push('Broker CPU-s/GB: the broker process\'s CPU time (user + system, all its threads, from /proc) over the phase ÷ GB of record values moved; median (min–max) over the runs. Per-run-pair SSL ÷ PLAINTEXT ratios of it are in the acceptance targets.\n');
+  out.push(table(['Workload', 'Protocol', 'Produce', '÷ PLAINTEXT', 'Produce CPU-s/GB', 'Consume', '÷ PLAINTEXT', 'Consume CPU-s/GB'], r.rows.map((x) => [x.workload, x.protocol, tp(x.produce), ra(x.produceRatio), cpu('samsa', x, 'produce'), tp(x.consume), ra(x.consumeRatio), cpu('samsa', x, 'consume')])));
   if (r.nullRows !== undefined && r.nullRows.length > 0) {
     out.push(`### Floor: the null broker over SSL and PLAINTEXT (same run)\n`);
     out.push(`The null broker with an SSL listener beside its PLAINTEXT one (bench/null-tls.ts: the secure context from Samsa's own code for the same key store and default settings, Samsa's TLS read path), in the same rotation; it stores nothing and its consume is the synthetic fetch. Negotiated: ${r.nullSuites !== undefined && r.nullSuites.length > 0 ? r.nullSuites.join(', ') : 'not logged'}. Its SSL ÷ PLAINTEXT is TLS's cost when the broker's own work is ~0 (so the lowest ratio a broker sees here: one that spends more per byte on both protocols gets closer to 1); Samsa SSL ÷ null SSL says how close Samsa's TLS throughput comes to the machine's TLS limit (per-run ratios in the acceptance targets).\n`);
-    out.push(table(['Workload', 'Protocol', 'Produce', '÷ PLAINTEXT', 'Consume (synthetic)', '÷ PLAINTEXT'], r.nullRows.map((x) => [x.workload, x.protocol, tp(x.produce), ra(x.produceRatio), tp(x.consume), ra(x.consumeRatio)])));
+    out.push(table(['Workload', 'Protocol', 'Produce', '÷ PLAINTEXT', 'Produce CPU-s/GB', 'Consume (synthetic)', '÷ PLAINTEXT', 'Consume CPU-s/GB'], r.nullRows.map((x) => [x.workload, x.protocol, tp(x.produce), ra(x.produceRatio), cpu('null', x, 'produce'), tp(x.consume), ra(x.consumeRatio), cpu('null', x, 'consume')])));
   }
   if (r.error !== undefined) out.push(`Error: ${r.error}\n`);
   return out.join('\n');

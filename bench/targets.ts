@@ -9,7 +9,7 @@
  * ("not measured") instead of disappearing. Beside targets 1, 4 and 5 stand their same-run floors
  * (bench/floors.ts): the store-only broker's and the null broker's TLS ratios against the same goal.
  */
-import { cpuFloorTargets, cpuPerGb, ok, pairRatios, produceFloorTargets, spreadOf, showSpread as show, targetRow as row, tlsFloorTargets, tlsRatios } from './floors.js';
+import { cpuFloorTargets, cpuPerGb, ok, pairRatios, produceFloorTargets, spreadOf, showSpread as show, targetRow as row, tlsCpuTargets, tlsFloorTargets, tlsRatios } from './floors.js';
 import type { BenchResults, Target, Throughput } from './report.js';
 
 export { spreadOf, type Spread } from './floors.js';
@@ -69,6 +69,7 @@ export function acceptanceTargets(r: BenchResults): Target[] {
     const sec = r.security;
     targets.push(row(`TLS ${dir} ÷ PLAINTEXT, 100 B and 1 KiB acks=1 (issue 22, target 5)`, 0.7, 'atLeast', sec ? spreadOf(tlsRatios(sec.runs ?? [], dir, 'samsa')) : null, 2));
     targets.push(...tlsFloorTargets(r, dir));
+    targets.push(...tlsCpuTargets(r, dir));
   }
 
   // Issue 22 target 6: the partition-scale curve is its own section (partitions100k); its rows are listed there.

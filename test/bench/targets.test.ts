@@ -123,3 +123,50 @@ test('floors (target 5): null broker TLS ÷ PLAINTEXT against the goal, Samsa SS
   const md = renderMarkdown({ ...r, targets: t });
   assert.match(md, /\| TLS produce ÷ PLAINTEXT, 100 B and 1 KiB acks=1: null broker — floor \(null broker, same run\) \(issue 22, target 5\) \| ≥ 0\.7 \| 0\.60 \(0\.60–0\.65, 2 runs\) \| floor: below goal \|/);
 });
+
+test('target 5, broker CPU per GB: SSL ÷ PLAINTEXT per run pair for Samsa and the null broker, reported; the security tables show CPU-s/GB per protocol', () => {
+  const r = empty();
+  const w = '1 KiB, acks=1';
+  // 1e9 bytes per phase, so CPU ms / 1000 = CPU-s/GB.
+  const run = (broker: 'samsa' | 'null', protocol: 'PLAINTEXT' | 'SSL', n: number, produceCpuMs?: number, consumeCpuMs = 0): SecurityRun => ({
+    workload: w, broker, protocol, run: n, produce: tp(100), consume: tp(100), ...(produceCpuMs === undefined ? {} : { produceCpuMs, consumeCpuMs }),
+  });
+  const none = acceptanceTargets(r).filter((x) => x.name.startsWith('Broker CPU-s per GB, TLS'));
+  assert.equal(none.length, 4, 'produce and consume, Samsa and the null broker');
+  assert.ok(none.every((x) => x.pass === null && x.target === 'reported'), 'not measured without a security section');
+  r.security = {
+    rows: [
+      { workload: w, records: 1, protocol: 'PLAINTEXT', produce: tp(100), consume: tp(100), produceRatio: 1, consumeRatio: 1 },
+      { workload: w, records: 1, protocol: 'SSL', produce: tp(100), consume: tp(100), produceRatio: 1, consumeRatio: 1 },
+    ],
+    runs: [
+      // Samsa: produce 1.0 → 1.5 s/GB and 1.0 → 1.8; consume 0.8 → 1.2 and 1.0 → 1.3.
+      run('samsa', 'PLAINTEXT', 1, 1000, 800), run('samsa', 'SSL', 1, 1500, 1200), run('samsa', 'PLAINTEXT', 2, 1000, 1000), run('samsa', 'SSL', 2, 1800, 1300),
+      // The null broker: produce 0.5 → 1.0 and 0.4 → 1.0; consume 0.2 → 0.5 and 0.25 → 0.5.
+      run('null', 'SSL', 1, 1000, 500), run('null', 'PLAINTEXT', 1, 500, 200), run('null', 'SSL', 2, 1000, 500), run('null', 'PLAINTEXT', 2, 400, 250),
+      // Run 3 of an older result: no CPU figures, so no pair.
+      run('samsa', 'PLAINTEXT', 3), run('samsa', 'SSL', 3), run('null', 'PLAINTEXT', 3), run('null', 'SSL', 3),
+    ],
+    nullRows: [
+      { workload: w, records: 1, protocol: 'PLAINTEXT', produce: tp(100), consume: tp(100), produceRatio: 1, consumeRatio: 1 },
+      { workload: w, records: 1, protocol: 'SSL', produce: tp(100), consume: tp(100), produceRatio: 1, consumeRatio: 1 },
+    ],
+  };
+  const t = acceptanceTargets(r);
+  const row = (name: string) => t.find((x) => x.name === name);
+  const name = (dir: string, who: string): string => `Broker CPU-s per GB, TLS ${dir}, 100 B and 1 KiB acks=1: ${who} SSL ÷ PLAINTEXT (issue 22, target 5)`;
+  assert.equal(row(name('produce', 'Samsa'))?.measured, '1.50× (1.50–1.80, 2 runs)');
+  assert.equal(row(name('produce', 'null broker'))?.measured, '2.00× (2.00–2.50, 2 runs)');
+  assert.equal(row(name('consume', 'Samsa'))?.measured, '1.30× (1.30–1.50, 2 runs)');
+  assert.equal(row(name('consume', 'null broker'))?.measured, '2.00× (2.00–2.50, 2 runs)');
+  for (const dir of ['produce', 'consume']) for (const who of ['Samsa', 'null broker']) assert.equal(row(name(dir, who))?.pass, true);
+  const md = renderMarkdown({ ...r, targets: t });
+  assert.match(md, /\| Broker CPU-s per GB, TLS produce, 100 B and 1 KiB acks=1: Samsa SSL ÷ PLAINTEXT \(issue 22, target 5\) \| reported \| 1\.50× \(1\.50–1\.80, 2 runs\) \| reported \|/);
+  assert.match(md, /\| Broker CPU-s per GB, TLS consume, 100 B and 1 KiB acks=1: null broker SSL ÷ PLAINTEXT \(issue 22, target 5\) \| reported \| 2\.00× \(2\.00–2\.50, 2 runs\) \| reported \|/);
+  // The security tables: Samsa's and the null broker's CPU-s/GB per protocol, produce and consume.
+  assert.match(md, /\| Workload \| Protocol \| Produce \| ÷ PLAINTEXT \| Produce CPU-s\/GB \| Consume \| ÷ PLAINTEXT \| Consume CPU-s\/GB \|/);
+  assert.match(md, /\| 1 KiB, acks=1 \| PLAINTEXT \| [^|]+ \| 1\.00 \| 1\.00 \(1\.00–1\.00, 2 runs\) \| [^|]+ \| 1\.00 \| 0\.80 \(0\.80–1\.00, 2 runs\) \|/);
+  assert.match(md, /\| 1 KiB, acks=1 \| SSL \| [^|]+ \| 1\.00 \| 1\.50 \(1\.50–1\.80, 2 runs\) \| [^|]+ \| 1\.00 \| 1\.20 \(1\.20–1\.30, 2 runs\) \|/);
+  assert.match(md, /\| 1 KiB, acks=1 \| PLAINTEXT \| [^|]+ \| 1\.00 \| 0\.40 \(0\.40–0\.50, 2 runs\) \| [^|]+ \| 1\.00 \| 0\.20 \(0\.20–0\.25, 2 runs\) \|/);
+  assert.match(md, /\| 1 KiB, acks=1 \| SSL \| [^|]+ \| 1\.00 \| 1\.00 \(1\.00–1\.00, 2 runs\) \| [^|]+ \| 1\.00 \| 0\.50 \(0\.50–0\.50, 2 runs\) \|/);
+});
