@@ -14,17 +14,6 @@ import { freePort } from '../src/common/free-port.js';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/src/cli/samsa.js');
 const NULL_BROKER = join(ROOT, 'dist/bench/null-broker.js');
-/**
- * Node options of every Samsa broker process the bench starts, as docker/Dockerfile and
- * deploy/systemd/samsa.service start it: one V8 platform worker thread instead of Node's four.
- * Measured (latency bench, 10k rec/s, 2-core VM, perf sched timehist of the event loop's thread):
- * with four workers the loop thread slept in glibc's pthread_cond_signal (from
- * NodePlatform::PostTaskOnWorkerThread: V8 handing a concurrent Maglev/TurboFan compile job or a
- * parallel scavenge's helper tasks to the pool) until a woken worker got a CPU, 56–68 such futex
- * sleeps per 20 s run, up to 170 ms each: the `blocked` event-loop stalls; with one worker 7–11,
- * none above 4 ms. Node reads this option only at process start (not settable from the broker).
- */
-export const SAMSA_NODE_ARGS = ['--v8-pool-size=1'] as const;
 /** Partitions of the bench topics (num.partitions of the brokers started here). */
 export const PARTITIONS = 6;
 
@@ -64,7 +53,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 export function startProc(kind: 'samsa' | 'null', port: number, dataDir: string, nodeArgs: string[] = [], overrides: Record<string, string> = {}): BrokerProc {
   const args =
     kind === 'samsa'
-      ? [...SAMSA_NODE_ARGS, ...nodeArgs, CLI, 'start', ...(overrides.listeners === undefined ? ['--port', String(port)] : []), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])]
+      ? [...nodeArgs, CLI, 'start', ...(overrides.listeners === undefined ? ['--port', String(port)] : []), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])]
       : [...nodeArgs, NULL_BROKER, String(port)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   live.add(child);
