@@ -9,8 +9,9 @@
  * scrape of a broker (JIT-cold, about 70 KB of text) kept the loop busy 16 ms in one macrotask
  * (getMetricsAsString, formatLabels, the gauges' collect), counted as a `cpu` event-loop stall,
  * and every Produce and Fetch read meanwhile waited behind it; the bench's own scrape before each
- * rate lands in that rate's stall table (a stall is classified one tick after it ends). Largest loop gap during a warm scrape of an idle
- * in-process broker (21 KB): 2.4–5.2 ms before, 1.7–3.6 ms sliced.
+ * rate lands in that rate's stall table (a stall is classified one tick after it ends). Largest
+ * loop gap during a warm scrape of an idle in-process broker (21 KB): 2.4–5.2 ms before, 1.7–3.6
+ * ms sliced.
  *
  * Here the families are rendered in registry order, one after another, and the loop gets a turn
  * (setImmediate) whenever SCRAPE_SLICE_MS have passed since the last one: requests, timers and I/O
