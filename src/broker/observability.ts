@@ -20,6 +20,7 @@ import { MetricsServer, type Readiness } from '../metrics/metrics-server.js';
 import { ProcessMetrics } from '../metrics/process-metrics.js';
 import { registerCoordinatorMetrics, type CoordinatorMetricSources } from '../metrics/coordinator-metrics.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
+import { renderInSlices } from '../metrics/sliced-scrape.js';
 import type { GroupMetricSources } from '../metrics/group-metrics.js';
 import { SAMSA_VERSION } from '../common/version.js';
 
@@ -49,7 +50,7 @@ export class BrokerObservability {
     info.set({ version: SAMSA_VERSION, node_id: String(src.nodeId) }, 1);
     this.server = new MetricsServer(
       {
-        scrape: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+        scrape: async () => ({ contentType: registry.contentType, body: await renderInSlices(registry) }),
         readiness: () => src.readiness(),
       },
       logger,
