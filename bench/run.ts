@@ -168,7 +168,7 @@ async function main(): Promise<void> {
             const consumeCpuMs = cpu1 !== null && cpu2 !== null ? cpu2 - cpu1 : null;
             log(`  ${b.kind}: produce ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s${produceCpuMs !== null ? `, broker CPU ${(produceCpuMs / 1000).toFixed(2)} s` : ''}${c ? `, consume ${Math.round(c.recordsPerSec)} rec/s` : ''}${p.error ? ` (${p.error})` : ''}`);
             results.runs.push({ workload: w.name, broker: b.kind, run: rep + 1, produce: p, consume: c, produceCpuMs, consumeCpuMs });
-            if (b.kind === 'store') continue;
+            if (b.kind === 'store' || b.kind === 'serve') continue;
             const prev = res[b.kind];
             const best = (x: Throughput | null | undefined, y: Throughput | null): Throughput | null => (!x ? y : !y ? x : y.recordsPerSec > x.recordsPerSec && !y.error ? y : x);
             res[b.kind] = { p: best(prev?.p, p) as Throughput, c: best(prev?.c, c), rss: Math.max(prev?.rss ?? 0, rss) };
