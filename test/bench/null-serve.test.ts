@@ -133,25 +133,31 @@ test('null broker serve mode: rdkafka consumer at the end (kcat -o end) gets wha
   }
 });
 
-test('serve store: offsets across batches, the cap drops the oldest batches of any partition, out of range below the start', () => {
+test('serve store: offsets across batches, the ring drops the oldest batches of any partition for room, out of range below the start', () => {
   const batch = encodeRecordBatch({ records: Array.from({ length: 4 }, () => ({ value: Buffer.alloc(100, 1) })) });
-  const s = new ServeStore(batch.length * 3);
+  const s = new ServeStore(batch.length * 4);
   assert.equal(s.append('t', 0, batch), 0);
   assert.equal(s.append('t', 1, batch), 0);
   assert.equal(s.append('t', 0, Buffer.concat([batch, batch])), 4, 'two batches in one request: 4 and 8');
-  assert.deepEqual(s.range('t', 0), { start: 4, end: 12 }, 'the oldest batch (t-0 at 0) dropped');
-  assert.deepEqual(s.range('t', 1), { start: 0, end: 4 });
-  assert.equal(s.heldBytes, batch.length * 3);
+  assert.deepEqual(s.range('t', 0), { start: 0, end: 12 }, 'the ring is full, nothing dropped yet');
+  assert.equal(s.stats.dropped, 0);
+  assert.equal(s.append('t', 1, batch), 4);
+  assert.deepEqual(s.range('t', 0), { start: 4, end: 12 }, 'the oldest batch (t-0 at 0) made room');
+  assert.deepEqual(s.range('t', 1), { start: 0, end: 8 });
+  assert.equal(s.heldBytes, batch.length * 4);
   assert.equal(s.stats.dropped, 1);
   assert.equal(s.read('t', 0, 3, 1 << 20, true).errorCode, 'outOfRange');
   const r = s.read('t', 0, 9, 1 << 20, true);
-  assert.ok(r.errorCode === 0 && r.batches.length === 1 && r.batches[0]?.readBigInt64BE(0) === 8n, 'the batch holding offset 9');
+  assert.ok(r.errorCode === 0 && r.records?.length === batch.length && r.records.readBigInt64BE(0) === 8n, 'the batch holding offset 9');
+  const all = s.read('t', 1, 0, 1 << 20, true);
+  assert.ok(all.errorCode === 0 && all.records?.length === batch.length * 2 && all.records.readBigInt64BE(batch.length) === 4n, 'both batches of t-1, the second wrapped to the ring\'s start');
+  assert.ok(all.records.subarray(8, batch.length).equals(batch.subarray(8)));
   const one = s.read('t', 0, 4, 10, true);
-  assert.ok(one.errorCode === 0 && one.batches.length === 1, 'at least one batch over the max bytes');
+  assert.ok(one.errorCode === 0 && one.records?.length === batch.length, 'at least one batch over the max bytes');
   const none = s.read('t', 0, 4, 10, false);
-  assert.ok(none.errorCode === 0 && none.batches.length === 0);
+  assert.ok(none.errorCode === 0 && none.records === null);
   const bad = Buffer.from(batch);
   bad.writeInt8(1, 16);
   assert.equal(s.append('t', 1, bad), -1, 'magic 1: refused');
-  assert.deepEqual(s.range('t', 1), { start: 0, end: 4 });
+  assert.deepEqual(s.range('t', 1), { start: 0, end: 8 });
 });
