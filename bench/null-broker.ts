@@ -361,7 +361,13 @@ export class NullBroker {
     this.stats.fetchRequests++;
     if (this.served !== null) {
       const topics = { nameOf: (name: string, id: string) => name || this.byId.get(id) || '', partitionsOf: (name: string) => this.topics.get(name)?.counts.length };
-      serveFetch(this.served, topics, req, v, (body) => this.send(socket, correlationId, ApiKey.Fetch, v, body), () => socket.destroyed);
+      // Corked: an answer sent from a produce or a timer goes out in one write, as one sent inline.
+      const answer = (body: unknown): void => {
+        socket.cork();
+        this.send(socket, correlationId, ApiKey.Fetch, v, body);
+        socket.uncork();
+      };
+      serveFetch(this.served, topics, req, v, answer, () => socket.destroyed);
       return;
     }
     let budget = req.maxBytes > 0 ? req.maxBytes : 50 * 1024 * 1024;
