@@ -67,7 +67,7 @@ export interface LatencyRow {
   acks?: string;
   lingerMs?: number;
   /** Each run's own percentiles (the row's summaries merge every run's records). */
-  runs?: { endToEnd: LatencySummary | null; produceAck: LatencySummary | null; nullProduceAck: LatencySummary | null; floorEndToEnd?: LatencySummary | null }[];
+  runs?: { endToEnd: LatencySummary | null; produceAck: LatencySummary | null; nullProduceAck: LatencySummary | null; floorEndToEnd?: LatencySummary | null; samsaCpuMs?: number | null; floorCpuMs?: number | null }[];
   error?: string;
   /** A floor run's consumer missed records or its producer failed. */
   floorError?: string;

@@ -234,7 +234,9 @@ async function main(): Promise<void> {
           await createTopic(nul.port, topic, PARTITIONS);
           await createTopic(serve.port, topic, PARTITIONS);
           log(`latency ${rate} rec/s × ${scale.latencySeconds} s → samsa (run ${rep + 1}/${scale.repeats})`);
+          const samsaCpu0 = processCpuMs(samsa.child.pid);
           const { cfile, pfile, received, producerCode } = await e2ePair(samsa.port, topic, rate, records, `${rate}-${rep}`);
+          const samsaCpu1 = processCpuMs(samsa.child.pid);
           const runE2e = new LatencyHistogram();
           const runAck = new LatencyHistogram();
           const runNack = new LatencyHistogram();
@@ -247,7 +249,10 @@ async function main(): Promise<void> {
           if (producerCode !== 0) row.error = `producer exited ${producerCode} in run ${rep + 1}`;
           // The floor: the same pair against the null broker serving from memory.
           log(`latency ${rate} rec/s → null broker serving from memory (run ${rep + 1}/${scale.repeats})`);
+          const floorCpu0 = processCpuMs(serve.child.pid);
           const f = await e2ePair(serve.port, topic, rate, records, `${rate}-${rep}-serve`);
+          const floorCpu1 = processCpuMs(serve.child.pid);
+          const cpuOf = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? b - a : null);
           const runFloor = new LatencyHistogram();
           readLatencies(f.cfile, runFloor);
           readLatencies(f.cfile, floor);
@@ -258,9 +263,9 @@ async function main(): Promise<void> {
           await run(bin, ['-P', '-l', '-A', npfile, '-t', topic, '-b', `127.0.0.1:${nul.port}`, '-s', '100', '-a', acks, '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...settings], (scale.latencySeconds + 60) * 1000).done;
           readLatencies(npfile, runNack);
           readLatencies(npfile, nack);
-          const one = { endToEnd: summary(runE2e), produceAck: summary(runAck), nullProduceAck: summary(runNack), floorEndToEnd: summary(runFloor) };
+          const one = { endToEnd: summary(runE2e), produceAck: summary(runAck), nullProduceAck: summary(runNack), floorEndToEnd: summary(runFloor), samsaCpuMs: cpuOf(samsaCpu0, samsaCpu1), floorCpuMs: cpuOf(floorCpu0, floorCpu1) };
           row.runs?.push(one);
-          log(`  run ${rep + 1}: e2e p50 ${one.endToEnd?.p50.toFixed(2)} p99 ${one.endToEnd?.p99.toFixed(2)} p99.9 ${one.endToEnd?.p999.toFixed(2)} ms; received ${received}; floor p50 ${one.floorEndToEnd?.p50.toFixed(2)} p99 ${one.floorEndToEnd?.p99.toFixed(2)} p99.9 ${one.floorEndToEnd?.p999.toFixed(2)} ms; received ${f.received}`);
+          log(`  run ${rep + 1}: e2e p50 ${one.endToEnd?.p50.toFixed(2)} p99 ${one.endToEnd?.p99.toFixed(2)} p99.9 ${one.endToEnd?.p999.toFixed(2)} ms; received ${received}; floor p50 ${one.floorEndToEnd?.p50.toFixed(2)} p99 ${one.floorEndToEnd?.p99.toFixed(2)} p99.9 ${one.floorEndToEnd?.p999.toFixed(2)} ms; received ${f.received}; broker CPU samsa ${one.samsaCpuMs} ms, floor ${one.floorCpuMs} ms`);
         }
         row.samsaEndToEnd = summary(e2e);
         row.samsaProduceAck = summary(ack);
@@ -270,7 +275,7 @@ async function main(): Promise<void> {
         results.latency.push(row);
         results.latencySeries.push(seriesFrom(`Samsa produce→consume @ ${rate.toLocaleString('en-US')}/s`, e2e), seriesFrom(`Samsa produce→ack @ ${rate.toLocaleString('en-US')}/s`, ack), seriesFrom(`Null broker produce→ack @ ${rate.toLocaleString('en-US')}/s`, nack), seriesFrom(`Null broker serving produce→consume @ ${rate.toLocaleString('en-US')}/s`, floor));
         const per = (pick: (x: { endToEnd: LatencySummary | null; floorEndToEnd?: LatencySummary | null }) => number | undefined): string => (row.runs ?? []).map((x) => pick(x)?.toFixed(2) ?? 'n/a').join(', ');
-        results.meta.notes.push(`Latency at ${rate.toLocaleString('en-US')} rec/s, Samsa end-to-end per run: p99 ${per((x) => x.endToEnd?.p99)} ms; p99.9 ${per((x) => x.endToEnd?.p999)} ms; the null broker serving from memory: p99 ${per((x) => x.floorEndToEnd?.p99)} ms; p99.9 ${per((x) => x.floorEndToEnd?.p999)} ms.`);
+        results.meta.notes.push(`Latency at ${rate.toLocaleString('en-US')} rec/s, Samsa end-to-end per run: p99 ${per((x) => x.endToEnd?.p99)} ms; p99.9 ${per((x) => x.endToEnd?.p999)} ms; the null broker serving from memory: p99 ${per((x) => x.floorEndToEnd?.p99)} ms; p99.9 ${per((x) => x.floorEndToEnd?.p999)} ms; broker CPU (user+sys) per run, Samsa ${(row.runs ?? []).map((x) => x.samsaCpuMs ?? 'n/a').join(', ')} ms, the floor ${(row.runs ?? []).map((x) => x.floorCpuMs ?? 'n/a').join(', ')} ms.`);
       }
     } finally {
       await samsa.stop();
