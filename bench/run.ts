@@ -252,7 +252,7 @@ async function main(): Promise<void> {
           const floorCpu0 = processCpuMs(serve.child.pid);
           const f = await e2ePair(serve.port, topic, rate, records, `${rate}-${rep}-serve`);
           const floorCpu1 = processCpuMs(serve.child.pid);
-          const cpuOf = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? b - a : null);
+          const cpuOf = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? Math.round(b - a) : null);
           const runFloor = new LatencyHistogram();
           readLatencies(f.cfile, runFloor);
           readLatencies(f.cfile, floor);
