@@ -24,8 +24,8 @@ export function log(msg: string): void {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-/** Samsa's CLI, the null broker, or the null broker in store mode (null-store.ts: its files in the data dir). */
-export type BrokerKind = 'samsa' | 'null' | 'store';
+/** Samsa's CLI, the null broker, or the null broker in store mode (null-store.ts: its files in the data dir) or serve mode (null-serve.ts). */
+export type BrokerKind = 'samsa' | 'null' | 'store' | 'serve';
 
 export interface BrokerProc {
   kind: BrokerKind;
@@ -58,7 +58,7 @@ export function startProc(kind: BrokerKind, port: number, dataDir: string, nodeA
   const args =
     kind === 'samsa'
       ? [...nodeArgs, CLI, 'start', ...(overrides.listeners === undefined ? ['--port', String(port)] : []), '--data-dir', dataDir, '--override', `num.partitions=${PARTITIONS}`, '--override', 'auto.create.topics.enable=true', ...Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`])]
-      : [...nodeArgs, NULL_BROKER, String(port), ...(kind === 'store' ? ['--store', dataDir] : []), ...Object.entries(overrides).flatMap(([k, v]) => [`--${k}`, v])];
+      : [...nodeArgs, NULL_BROKER, String(port), ...(kind === 'store' ? ['--store', dataDir] : kind === 'serve' ? ['--serve'] : []), ...Object.entries(overrides).flatMap(([k, v]) => [`--${k}`, v])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   return { kind, port, child, ...watchChild(child, 20_000) };
 }

@@ -10,9 +10,11 @@
  * Two optional same-run floors (issue 22): an SSL listener beside the PLAINTEXT one, with Samsa's
  * own TLS settings and TLS input path (null-tls.ts), for the TLS ÷ PLAINTEXT ratios; and a "store"
  * mode (null-store.ts) in which Produce checks every batch's CRC and appends the bytes to one
- * file per partition before answering, for produce throughput and CPU per GB.
+ * file per partition before answering, for produce throughput and CPU per GB; and a "serve" mode
+ * (null-serve.ts) that keeps the produced batches in memory, assigns their offsets and serves them
+ * to Fetch with long polls woken by Produce, for end-to-end latency.
  *
- * Run standalone: node dist/bench/null-broker.js [port] [--ssl-port N --ssl-keystore PEM] [--store DIR]
+ * Run standalone: node dist/bench/null-broker.js [port] [--ssl-port N --ssl-keystore PEM] [--store DIR] [--serve [--serve-cap-mb N]]
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
@@ -31,6 +33,7 @@ import type { ProduceRequest, ProduceResponseTopicProduceResponseInit } from '..
 import type { CreateTopicsRequest } from '../src/protocol/generated/messages/create-topics.js';
 import type { ListOffsetsRequest } from '../src/protocol/generated/messages/list-offsets.js';
 import { PartitionFiles } from './null-store.js';
+import { serveFetch, ServeStore } from './null-serve.js';
 import { BatchTemplates, firstValueSize } from './synthetic-batches.js';
 import { readTlsFrames, samsaSecureContext, suiteOf, tlsHandshake } from './null-tls.js';
 import type { FetchRequest, FetchResponseFetchableTopicResponseInit, FetchResponsePartitionDataInit } from '../src/protocol/generated/messages/fetch.js';
@@ -67,6 +70,8 @@ export interface NullBrokerOptions {
   ssl?: { port?: number; keystorePem: string };
   /** Store mode: Produce checks each batch's CRC and appends the bytes to one file per partition in this directory. */
   storeDir?: string;
+  /** Serve mode: produced batches kept in memory (up to capBytes, 64 MiB by default) and served to Fetch. */
+  serve?: { capBytes?: number };
   /** Told each newly seen TLS suite (the standalone broker prints it). */
   log?: (msg: string) => void;
 }
@@ -75,6 +80,8 @@ export class NullBroker {
   readonly stats: NullBrokerStats = { produceRequests: 0, records: 0, bytes: 0, fetchRequests: 0, tlsSuites: {}, tlsRead: {} };
   /** The partition files of store mode (null: stores nothing). */
   readonly files: PartitionFiles | null;
+  /** The in-memory batches of serve mode (null: Fetch answers synthetic batches). */
+  readonly served: ServeStore | null;
   private readonly topics = new Map<string, TopicState>();
   private readonly byId = new Map<string, string>();
   private readonly sockets = new Set<Socket>();
@@ -91,6 +98,7 @@ export class NullBroker {
   constructor(private readonly opts: NullBrokerOptions = {}) {
     this.host = opts.host ?? '127.0.0.1';
     this.files = opts.storeDir === undefined ? null : new PartitionFiles(opts.storeDir);
+    this.served = opts.serve === undefined ? null : new ServeStore(opts.serve.capBytes);
   }
 
   async start(): Promise<number> {
@@ -293,6 +301,15 @@ export class NullBroker {
           const base = t.counts[pd.index] as number;
           const recs = pd.records;
           let n = 0;
+          if (recs && this.served !== null) {
+            const first = this.served.append(td.name, pd.index, recs);
+            if (first < 0) return { index: pd.index, errorCode: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1n };
+            const r = this.served.range(td.name, pd.index);
+            t.counts[pd.index] = r.end;
+            this.stats.records += r.end - first;
+            this.stats.bytes += recs.length;
+            return { index: pd.index, errorCode: 0, baseOffset: BigInt(first), logAppendTimeMs: -1n, logStartOffset: BigInt(r.start) };
+          }
           if (recs && this.files !== null) {
             n = this.files.append(td.name, pd.index, recs);
             if (n < 0) return { index: pd.index, errorCode: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1n };
@@ -331,7 +348,8 @@ export class NullBroker {
           partitions: tr.partitions.map((p) => {
             const hw = t?.counts[p.partitionIndex];
             if (hw === undefined) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1n, offset: -1n };
-            const offset = p.timestamp === -1n ? BigInt(hw) : 0n;
+            const range = this.served?.range(tr.name, p.partitionIndex) ?? { start: 0, end: hw };
+            const offset = BigInt(p.timestamp === -1n ? range.end : range.start);
             return { partitionIndex: p.partitionIndex, errorCode: 0, timestamp: -1n, offset, leaderEpoch: 0, oldStyleOffsets: [offset] };
           }),
         };
@@ -341,6 +359,17 @@ export class NullBroker {
 
   private fetch(socket: Socket, correlationId: number, v: number, req: FetchRequest): void {
     this.stats.fetchRequests++;
+    if (this.served !== null) {
+      const topics = { nameOf: (name: string, id: string) => name || this.byId.get(id) || '', partitionsOf: (name: string) => this.topics.get(name)?.counts.length };
+      // Corked: an answer sent from a produce or a timer goes out in one write, as one sent inline.
+      const answer = (body: unknown): void => {
+        socket.cork();
+        this.send(socket, correlationId, ApiKey.Fetch, v, body);
+        socket.uncork();
+      };
+      serveFetch(this.served, topics, req, v, answer, () => socket.destroyed);
+      return;
+    }
     let budget = req.maxBytes > 0 ? req.maxBytes : 50 * 1024 * 1024;
     let any = false;
     const responses: FetchResponseFetchableTopicResponseInit[] = req.topics.map((ft) => {
@@ -387,15 +416,17 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const keystorePem = opt('--ssl-keystore');
   const storeDir = opt('--store');
+  const serveCapMb = opt('--serve-cap-mb');
   const nb = new NullBroker({
     port: Number(args[0] !== undefined && !args[0].startsWith('--') ? args[0] : 0),
     defaultPartitions: 6,
     ...(keystorePem !== undefined ? { ssl: { port: Number(opt('--ssl-port') ?? 0), keystorePem } } : {}),
     ...(storeDir !== undefined ? { storeDir } : {}),
+    ...(args.includes('--serve') ? { serve: serveCapMb !== undefined ? { capBytes: Number(serveCapMb) * 1024 * 1024 } : {} } : {}),
     log: (msg) => process.stdout.write(`${msg}\n`),
   });
   nb.start().then(
-    (port) => process.stdout.write(`Null broker is up: PLAINTEXT://127.0.0.1:${port}${nb.sslPort > 0 ? `, SSL://127.0.0.1:${nb.sslPort}` : ''}${storeDir !== undefined ? ` (store mode: ${storeDir})` : ''}\n`),
+    (port) => process.stdout.write(`Null broker is up: PLAINTEXT://127.0.0.1:${port}${nb.sslPort > 0 ? `, SSL://127.0.0.1:${nb.sslPort}` : ''}${storeDir !== undefined ? ` (store mode: ${storeDir})` : ''}${nb.served !== null ? ' (serve mode)' : ''}\n`),
     (e: unknown) => {
       process.stderr.write(`null broker: ${String(e)}\n`);
       process.exitCode = 1;

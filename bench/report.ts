@@ -59,14 +59,18 @@ export interface LatencyRow {
   samsaEndToEnd: LatencySummary | null;
   samsaProduceAck: LatencySummary | null;
   nullProduceAck: LatencySummary | null;
+  /** The same consumer + producer pair against the null broker serving from memory (null-serve.ts): the end-to-end floor. */
+  floorEndToEnd?: LatencySummary | null;
   /** Records the consumer saw with a latency stamp. */
   received: number;
   /** The producer's settings (acks, linger.ms). */
   acks?: string;
   lingerMs?: number;
   /** Each run's own percentiles (the row's summaries merge every run's records). */
-  runs?: { endToEnd: LatencySummary | null; produceAck: LatencySummary | null; nullProduceAck: LatencySummary | null }[];
+  runs?: { endToEnd: LatencySummary | null; produceAck: LatencySummary | null; nullProduceAck: LatencySummary | null; floorEndToEnd?: LatencySummary | null; samsaCpuMs?: number | null; floorCpuMs?: number | null }[];
   error?: string;
+  /** A floor run's consumer missed records or its producer failed. */
+  floorError?: string;
 }
 
 export interface ScaleResult {
@@ -216,11 +220,11 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.latency.length) {
     const l0 = r.latency[0];
     out.push(`## End-to-end latency (ms; 100-byte records, acks=${l0?.acks ?? '1'}, linger.ms=${l0?.lingerMs ?? 0}${l0?.runs && l0.runs.length > 1 ? `; every record of ${l0.runs.length} runs per rate` : ''})\n`);
-    out.push('Produce→consume is measured by a consumer that reads the send time stamped into each record; produce→ack is the delivery-report latency on the producer. The null broker stores nothing, so it has only produce→ack. The throughput runs batch with the librdkafka defaults (linger.ms=5, batch.num.messages=10000, batch.size=1 MB).\n');
+    out.push('Produce→consume is measured by a consumer that reads the send time stamped into each record; produce→ack is the delivery-report latency on the producer. The null broker stores nothing, so it has only produce→ack; the floor is the same consumer + producer pair, in the same rotation, against the null broker serving the produced batches from memory (bench/null-serve.ts). The throughput runs batch with the librdkafka defaults (linger.ms=5, batch.num.messages=10000, batch.size=1 MB).\n');
     out.push(
       mdTable(
-        ['Rate (rec/s)', 'Records', 'Samsa e2e p50', 'p99', 'p99.9', 'Samsa ack p50', 'p99', 'p99.9', 'Null ack p50', 'p99', 'p99.9'],
-        r.latency.map((l) => [n(l.rate), l.error ? `${n(l.received)} (${l.error})` : n(l.received), ...lat(l.samsaEndToEnd), ...lat(l.samsaProduceAck), ...lat(l.nullProduceAck)]),
+        ['Rate (rec/s)', 'Records', 'Samsa e2e p50', 'p99', 'p99.9', 'Floor e2e p50', 'p99', 'p99.9', 'Samsa ack p50', 'p99', 'p99.9', 'Null ack p50', 'p99', 'p99.9'],
+        r.latency.map((l) => [n(l.rate), l.error ? `${n(l.received)} (${l.error})` : n(l.received), ...lat(l.samsaEndToEnd), ...lat(l.floorEndToEnd ?? null).map((x, i) => (i === 0 && l.floorError ? `${x} (${l.floorError})` : x)), ...lat(l.samsaProduceAck), ...lat(l.nullProduceAck)]),
       ),
     );
     out.push('![latency distribution](latency.svg)\n');

@@ -168,7 +168,7 @@ async function main(): Promise<void> {
             const consumeCpuMs = cpu1 !== null && cpu2 !== null ? cpu2 - cpu1 : null;
             log(`  ${b.kind}: produce ${Math.round(p.recordsPerSec)} rec/s ${p.mbPerSec.toFixed(1)} MB/s${produceCpuMs !== null ? `, broker CPU ${(produceCpuMs / 1000).toFixed(2)} s` : ''}${c ? `, consume ${Math.round(c.recordsPerSec)} rec/s` : ''}${p.error ? ` (${p.error})` : ''}`);
             results.runs.push({ workload: w.name, broker: b.kind, run: rep + 1, produce: p, consume: c, produceCpuMs, consumeCpuMs });
-            if (b.kind === 'store') continue;
+            if (b.kind === 'store' || b.kind === 'serve') continue;
             const prev = res[b.kind];
             const best = (x: Throughput | null | undefined, y: Throughput | null): Throughput | null => (!x ? y : !y ? x : y.recordsPerSec > x.recordsPerSec && !y.error ? y : x);
             res[b.kind] = { p: best(prev?.p, p) as Throughput, c: best(prev?.c, c), rss: Math.max(prev?.rss ?? 0, rss) };
@@ -195,12 +195,30 @@ async function main(): Promise<void> {
 
   if (sections.has('latency')) {
     // Issue 22 target 2: 100 B records, acks=all, linger.ms=1, at 10k and 50k records/s; every
-    // rate runs `repeats` times (a new topic each), Samsa and the null broker alternating. The
+    // rate runs `repeats` times (a new topic each), Samsa and the null brokers alternating: the
+    // null broker in serve mode (null-serve.ts) with the same consumer + producer pair, the
+    // end-to-end floor, and the plain null broker with the producer only (produce→ack). The
     // metrics listener gives the broker's side of each run (latency-breakdown.ts).
     const samsa = await startBroker('samsa', join(work, 'samsa-latency'), [], { 'metrics.listeners': 'http://127.0.0.1:0' });
     const nul = await startBroker('null', join(work, 'null'));
+    const serve = await startBroker('serve', join(work, 'null'));
     const settings = ['-X', 'linger.ms=1', '-X', 'fetch.wait.max.ms=100'];
     const acks = '-1';
+    /** A consumer at the end of every partition, then a producer at `rate`: the records' stamps in the consumer's file. */
+    const e2ePair = async (port: number, topic: string, rate: number, records: number, tag: string): Promise<{ cfile: string; pfile: string; received: number; producerCode: number | null }> => {
+      const cfile = join(work, `lat-${tag}-consumer.txt`);
+      const pfile = join(work, `lat-${tag}-producer.txt`);
+      const consumer = run(bin, ['-C', '-l', '-A', cfile, '-t', topic, ...partitionArgs(), '-b', `127.0.0.1:${port}`, '-o', 'end', '-c', String(records), '-q', ...NO_WARN, ...settings], (scale.latencySeconds + 60) * 1000);
+      await sleep(3000); // let the consumer reach the end of each partition first
+      const producer = await run(bin, ['-P', '-l', '-A', pfile, '-t', topic, '-b', `127.0.0.1:${port}`, '-s', '100', '-a', acks, '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...settings], (scale.latencySeconds + 60) * 1000).done;
+      const cons = await Promise.race([consumer.done, sleep(15_000).then(() => null)]);
+      if (cons === null) {
+        consumer.child.kill('SIGINT');
+        await Promise.race([consumer.done, sleep(3000)]);
+        consumer.child.kill('SIGKILL');
+      }
+      return { cfile, pfile, received: readLatencies(cfile, new LatencyHistogram()), producerCode: producer.code };
+    };
     try {
       for (const rate of [10_000, 50_000]) {
         const records = rate * scale.latencySeconds;
@@ -208,54 +226,61 @@ async function main(): Promise<void> {
         const scraped = await scrapeBroker(samsa); // the broker's side of this rate (latency-breakdown.ts)
         const ack = new LatencyHistogram();
         const nack = new LatencyHistogram();
-        const row: LatencyRow = { rate, records, samsaEndToEnd: null, samsaProduceAck: null, nullProduceAck: null, received: 0, acks: 'all', lingerMs: 1, runs: [] };
+        const floor = new LatencyHistogram();
+        const row: LatencyRow = { rate, records, samsaEndToEnd: null, samsaProduceAck: null, nullProduceAck: null, floorEndToEnd: null, received: 0, acks: 'all', lingerMs: 1, runs: [] };
         for (let rep = 0; rep < scale.repeats; rep++) {
           const topic = `latency-${rate}-${rep}`;
           await createTopic(samsa.port, topic, PARTITIONS);
           await createTopic(nul.port, topic, PARTITIONS);
+          await createTopic(serve.port, topic, PARTITIONS);
           log(`latency ${rate} rec/s × ${scale.latencySeconds} s → samsa (run ${rep + 1}/${scale.repeats})`);
-          const cfile = join(work, `lat-${rate}-${rep}-consumer.txt`);
-          const pfile = join(work, `lat-${rate}-${rep}-producer.txt`);
-          const consumer = run(bin, ['-C', '-l', '-A', cfile, '-t', topic, ...partitionArgs(), '-b', `127.0.0.1:${samsa.port}`, '-o', 'end', '-c', String(records), '-q', ...NO_WARN, ...settings], (scale.latencySeconds + 60) * 1000);
-          await sleep(3000); // let the consumer reach the end of each partition first
-          const producer = await run(bin, ['-P', '-l', '-A', pfile, '-t', topic, '-b', `127.0.0.1:${samsa.port}`, '-s', '100', '-a', acks, '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...settings], (scale.latencySeconds + 60) * 1000).done;
-          const cons = await Promise.race([consumer.done, sleep(15_000).then(() => null)]);
-          if (cons === null) {
-            consumer.child.kill('SIGINT');
-            await Promise.race([consumer.done, sleep(3000)]);
-            consumer.child.kill('SIGKILL');
-          }
+          const samsaCpu0 = processCpuMs(samsa.child.pid);
+          const { cfile, pfile, received, producerCode } = await e2ePair(samsa.port, topic, rate, records, `${rate}-${rep}`);
+          const samsaCpu1 = processCpuMs(samsa.child.pid);
           const runE2e = new LatencyHistogram();
           const runAck = new LatencyHistogram();
           const runNack = new LatencyHistogram();
-          const received = readLatencies(cfile, runE2e);
+          readLatencies(cfile, runE2e);
           readLatencies(cfile, e2e);
           readLatencies(pfile, runAck);
           readLatencies(pfile, ack);
           row.received += received;
           if (received < records) row.error = `consumer saw ${received} of ${records} in run ${rep + 1}`;
-          if (producer.code !== 0) row.error = `producer exited ${producer.code} in run ${rep + 1}`;
+          if (producerCode !== 0) row.error = `producer exited ${producerCode} in run ${rep + 1}`;
+          // The floor: the same pair against the null broker serving from memory.
+          log(`latency ${rate} rec/s → null broker serving from memory (run ${rep + 1}/${scale.repeats})`);
+          const floorCpu0 = processCpuMs(serve.child.pid);
+          const f = await e2ePair(serve.port, topic, rate, records, `${rate}-${rep}-serve`);
+          const floorCpu1 = processCpuMs(serve.child.pid);
+          const cpuOf = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? Math.round(b - a) : null);
+          const runFloor = new LatencyHistogram();
+          readLatencies(f.cfile, runFloor);
+          readLatencies(f.cfile, floor);
+          if (f.received < records) row.floorError = `consumer saw ${f.received} of ${records} in run ${rep + 1}`;
+          if (f.producerCode !== 0) row.floorError = `producer exited ${f.producerCode} in run ${rep + 1}`;
           log(`latency ${rate} rec/s → null broker (run ${rep + 1}/${scale.repeats})`);
           const npfile = join(work, `lat-${rate}-${rep}-null-producer.txt`);
           await run(bin, ['-P', '-l', '-A', npfile, '-t', topic, '-b', `127.0.0.1:${nul.port}`, '-s', '100', '-a', acks, '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...settings], (scale.latencySeconds + 60) * 1000).done;
           readLatencies(npfile, runNack);
           readLatencies(npfile, nack);
-          const one = { endToEnd: summary(runE2e), produceAck: summary(runAck), nullProduceAck: summary(runNack) };
+          const one = { endToEnd: summary(runE2e), produceAck: summary(runAck), nullProduceAck: summary(runNack), floorEndToEnd: summary(runFloor), samsaCpuMs: cpuOf(samsaCpu0, samsaCpu1), floorCpuMs: cpuOf(floorCpu0, floorCpu1) };
           row.runs?.push(one);
-          log(`  run ${rep + 1}: e2e p50 ${one.endToEnd?.p50.toFixed(2)} p99 ${one.endToEnd?.p99.toFixed(2)} p99.9 ${one.endToEnd?.p999.toFixed(2)} ms; received ${received}`);
+          log(`  run ${rep + 1}: e2e p50 ${one.endToEnd?.p50.toFixed(2)} p99 ${one.endToEnd?.p99.toFixed(2)} p99.9 ${one.endToEnd?.p999.toFixed(2)} ms; received ${received}; floor p50 ${one.floorEndToEnd?.p50.toFixed(2)} p99 ${one.floorEndToEnd?.p99.toFixed(2)} p99.9 ${one.floorEndToEnd?.p999.toFixed(2)} ms; received ${f.received}; broker CPU samsa ${one.samsaCpuMs} ms, floor ${one.floorCpuMs} ms`);
         }
         row.samsaEndToEnd = summary(e2e);
         row.samsaProduceAck = summary(ack);
         row.breakdown = breakdown(scraped, await scrapeBroker(samsa));
         row.nullProduceAck = summary(nack);
+        row.floorEndToEnd = summary(floor);
         results.latency.push(row);
-        results.latencySeries.push(seriesFrom(`Samsa produce→consume @ ${rate.toLocaleString('en-US')}/s`, e2e), seriesFrom(`Samsa produce→ack @ ${rate.toLocaleString('en-US')}/s`, ack), seriesFrom(`Null broker produce→ack @ ${rate.toLocaleString('en-US')}/s`, nack));
-        const per = (pick: (x: { endToEnd: LatencySummary | null }) => number | undefined): string => (row.runs ?? []).map((x) => pick(x)?.toFixed(2) ?? 'n/a').join(', ');
-        results.meta.notes.push(`Latency at ${rate.toLocaleString('en-US')} rec/s, Samsa end-to-end per run: p99 ${per((x) => x.endToEnd?.p99)} ms; p99.9 ${per((x) => x.endToEnd?.p999)} ms.`);
+        results.latencySeries.push(seriesFrom(`Samsa produce→consume @ ${rate.toLocaleString('en-US')}/s`, e2e), seriesFrom(`Samsa produce→ack @ ${rate.toLocaleString('en-US')}/s`, ack), seriesFrom(`Null broker produce→ack @ ${rate.toLocaleString('en-US')}/s`, nack), seriesFrom(`Null broker serving produce→consume @ ${rate.toLocaleString('en-US')}/s`, floor));
+        const per = (pick: (x: { endToEnd: LatencySummary | null; floorEndToEnd?: LatencySummary | null }) => number | undefined): string => (row.runs ?? []).map((x) => pick(x)?.toFixed(2) ?? 'n/a').join(', ');
+        results.meta.notes.push(`Latency at ${rate.toLocaleString('en-US')} rec/s, Samsa end-to-end per run: p99 ${per((x) => x.endToEnd?.p99)} ms; p99.9 ${per((x) => x.endToEnd?.p999)} ms; the null broker serving from memory: p99 ${per((x) => x.floorEndToEnd?.p99)} ms; p99.9 ${per((x) => x.floorEndToEnd?.p999)} ms; broker CPU (user+sys) per run, Samsa ${(row.runs ?? []).map((x) => x.samsaCpuMs ?? 'n/a').join(', ')} ms, the floor ${(row.runs ?? []).map((x) => x.floorCpuMs ?? 'n/a').join(', ')} ms.`);
       }
     } finally {
       await samsa.stop();
       await nul.stop();
+      await serve.stop();
       rmSync(join(work, 'samsa-latency'), { recursive: true, force: true });
     }
   }

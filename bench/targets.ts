@@ -10,7 +10,8 @@
  * (bench/floors.ts): the store-only broker's and the null broker's TLS ratios against the same goal.
  */
 import { cpuFloorTargets, cpuPerGb, ok, pairRatios, produceFloorTargets, spreadOf, showSpread as show, targetRow as row, tlsCpuTargets, tlsFloorTargets, tlsRatios } from './floors.js';
-import type { BenchResults, Target, Throughput } from './report.js';
+import type { BenchResults, LatencySummary, Target, Throughput } from './report.js';
+import type { Spread } from './floors.js';
 
 export { spreadOf, type Spread } from './floors.js';
 
@@ -33,6 +34,10 @@ export function acceptanceTargets(r: BenchResults): Target[] {
     const label = `End-to-end latency at ${rate.toLocaleString('en-US')} rec/s (100 B, acks=all, linger 1 ms)`;
     targets.push(row(`${label}: p99 (issue 22, target 2)`, 2, 'below', l ? spreadOf(runs.flatMap((x) => (x.endToEnd ? [x.endToEnd.p99] : []))) : null, 2, ' ms'));
     targets.push(row(`${label}: p99.9 (issue 22, target 2)`, 5, 'below', l ? spreadOf(runs.flatMap((x) => (x.endToEnd ? [x.endToEnd.p999] : []))) : null, 2, ' ms'));
+    // The same-run floor: the same pair against the null broker serving from memory (null-serve.ts).
+    const floor = (pick: (s: LatencySummary) => number): Spread | null => (l ? spreadOf(runs.flatMap((x) => (x.floorEndToEnd ? [pick(x.floorEndToEnd)] : []))) : null);
+    targets.push(row(`${label}: p99, floor (null broker serving from memory, same run)`, 2, 'below', floor((s) => s.p99), 2, ' ms'));
+    targets.push(row(`${label}: p99.9, floor (null broker serving from memory, same run)`, 5, 'below', floor((s) => s.p999), 2, ' ms'));
   }
 
   // Issue 22 target 3: start-up.
