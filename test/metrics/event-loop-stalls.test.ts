@@ -5,29 +5,17 @@
  * classification rule itself on its own (gc, cpu, no_cpu: waiting for a CPU, blocked).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startBroker, type RunningBroker } from '../../src/index.js';
 import { STALL_THRESHOLD_MS, stallCause } from '../../src/metrics/event-loop-stalls.js';
 import { waitFor } from '../helpers/wire.js';
+import { metricsBrokerForFile } from '../helpers/metrics.js';
 
-let broker: RunningBroker;
-let url: string;
-
-before(async () => {
-  broker = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0', 'offsets.topic.num.partitions': 1 } });
-  const bound = broker.broker.observability?.listeners[0];
-  assert.ok(bound, 'the metrics listener is bound');
-  url = bound.url;
-});
-
-after(async () => {
-  await broker?.stop();
-});
+const fx = metricsBrokerForFile({ 'offsets.topic.num.partitions': 1 });
 
 /** count and sum (in ms) of samsa_eventloop_stall_seconds for one cause. */
 async function stalls(cause: string): Promise<{ count: number; sum: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${fx.url}/metrics`)).text();
   const num = (suffix: string): number => Number(new RegExp(`^samsa_eventloop_stall_seconds_${suffix}\\{cause="${cause}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   return { count: num('count'), sum: num('sum') * 1000 };
 }

@@ -5,10 +5,10 @@
  * one macrotask, a `cpu` stall of the loop for the whole scrape).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { startBroker, type RunningBroker } from '../../src/index.js';
 import { renderInSlices } from '../../src/metrics/sliced-scrape.js';
+import { metricsBrokerForFile } from '../helpers/metrics.js';
 
 const busy = (ms: number): void => {
   const end = performance.now() + ms;
@@ -38,22 +38,10 @@ describe('renderInSlices', () => {
 });
 
 describe('a broker scrape', () => {
-  let broker: RunningBroker;
-  let url: string;
-
-  before(async () => {
-    broker = await startBroker({ port: 0, config: { 'metrics.listeners': 'http://127.0.0.1:0', 'offsets.topic.num.partitions': 1 } });
-    const bound = broker.broker.observability?.listeners[0];
-    assert.ok(bound, 'the metrics listener is bound');
-    url = bound.url;
-  });
-
-  after(async () => {
-    await broker?.stop();
-  });
+  const fx = metricsBrokerForFile({ 'offsets.topic.num.partitions': 1 });
 
   it('lets the event loop run between slow metric families (not one macrotask for the whole scrape)', async () => {
-    const registry = broker.broker.observability?.registry;
+    const registry = fx.broker.broker.observability?.registry;
     assert.ok(registry);
     // A turn counter the loop advances whenever it gets to run its check phase.
     let turn = 0;
@@ -72,7 +60,7 @@ describe('a broker scrape', () => {
       } });
     }
     try {
-      const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+      const text = await (await fetch(`${fx.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
       for (let i = 0; i < 4; i++) assert.match(text, new RegExp(`^test_slow_family_${i} ${i}$`, 'm'));
       assert.match(text, /^samsa_eventloop_stall_seconds_count\{cause="cpu"\} /m, 'the broker families are still there');
       assert.equal(seen.length, 4);
