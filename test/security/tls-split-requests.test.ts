@@ -8,8 +8,9 @@
  * ~8x slower.
  * Observed from the client: its own protocol log gives each FetchResponse's round trip. A fetch
  * that waited for a delayed ACK cannot take less than the kernel's 40 ms floor, so the test
- * counts fetches at or over that floor (every one of them before the fix, whatever the load) and
- * asserts they are a minority; the figures are printed, not asserted as a rate.
+ * counts fetches at or over that floor (before the fix: every fetch whose request carried all six
+ * partitions, 50-75% of them, whatever the load; after: none on an idle machine) and asserts they
+ * are at most a quarter; the figures are printed, not asserted as a rate.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,7 +70,7 @@ test('SSL consumers with topic names of 24-40 characters (6 partitions): fetches
     const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
     lines.push(`${length} chars: FetchRequest ${Math.min(...requestBytes)}-${Math.max(...requestBytes)} bytes, ${rtts.length} fetches, median rtt ${median.toFixed(1)} ms, ${delayed} at or over ${DELAYED_ACK_FLOOR_MS} ms`);
     assert.ok(rtts.length >= 10, `topic of ${length} characters: only ${rtts.length} fetches`);
-    if (delayed * 2 >= rtts.length) failures.push(`${length} chars: ${delayed} of ${rtts.length} fetches took ${DELAYED_ACK_FLOOR_MS} ms or more`);
+    if (delayed * 4 > rtts.length) failures.push(`${length} chars: ${delayed} of ${rtts.length} fetches took ${DELAYED_ACK_FLOOR_MS} ms or more`);
   }
   t.diagnostic(lines.join('; '));
   assert.deepEqual(failures, [], lines.join('\n'));
