@@ -2,7 +2,7 @@
 /**
  * `npm install` hook: builds the optional native addons of native/crc32c with node-gyp: CRC32C,
  * the record scan of uncompressed produced batches (record-scan.c) and the zero-copy send of Fetch
- * answers (zero-copy.c, sendfile). Never fails the install: without a compiler or Node's headers
+ * answers (zero-copy.c, sendfile; also TCP_QUICKACK for TLS requests read in pieces). Never fails the install: without a compiler or Node's headers
  * Samsa uses @node-rs/crc32 (about 4x slower on large batches), the JavaScript record scanner
  * (about 2.5x slower per record) and copies of the log bytes it sends, and says so here.
  */

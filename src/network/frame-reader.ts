@@ -83,6 +83,11 @@ export class FrameReader {
     return this.frame !== null;
   }
 
+  /** Some bytes of a frame (its size prefix or part of it, or part of its payload) are read, not all. */
+  get partialFrame(): boolean {
+    return this.frame !== null || this.filled > this.start;
+  }
+
   /** Parsing waits for reserve() to admit a frame. */
   get isBlocked(): boolean {
     return this.blocked;

@@ -13,10 +13,14 @@
  * adoptTlsFrameSocket sets this up for an accepted TLSSocket; on a Node without the user-buffer
  * mode (readTlsInto refuses) Node decrypts into buffers of its own and each 'data' chunk is copied
  * into the reader through the same CopiedInput.
+ * A read that leaves a request frame incomplete gets its TCP ACK at once (prompt-ack.ts: a client
+ * with Nagle's algorithm on that writes a request as several TLS records would otherwise wait for
+ * the kernel's delayed ACK before sending the last one).
  */
 import type { TLSSocket } from 'node:tls';
 import { CopiedInput } from './copied-input.js';
 import type { FrameReader } from './frame-reader.js';
+import { promptAcker } from './prompt-ack.js';
 import { readTlsInto, type TlsReadTarget } from './tls-user-buffer.js';
 
 /** TLSWrap decrypts at most this much per SSL_read: one landing callback per chunk. */
@@ -27,6 +31,8 @@ export interface TlsFrameInputHooks {
   closed(): boolean;
   /** Bytes wait in the CopiedInput: stop reading the socket until they are fed. */
   hold(): void;
+  /** Bytes were fed to the reader (prompt-ack.ts: a frame left incomplete gets its ACK at once). */
+  fed?(): void;
 }
 
 export class TlsFrameInput implements TlsReadTarget {
@@ -50,6 +56,7 @@ export class TlsFrameInput implements TlsReadTarget {
     if (this.hooks.closed()) return;
     if (buf !== this.landing) {
       this.reader.received(n);
+      this.hooks.fed?.();
       return;
     }
     // A copy: the landing buffer takes the next chunk.
@@ -65,12 +72,14 @@ export class TlsFrameInput implements TlsReadTarget {
  */
 export function adoptTlsFrameSocket(socket: TLSSocket, reader: FrameReader, closed: () => boolean): CopiedInput {
   const copied = new CopiedInput(reader);
-  const input = new TlsFrameInput(reader, copied, { closed, hold: () => socket.pause() });
+  const fed = promptAcker(socket, () => reader.partialFrame && !copied.hasPending, closed);
+  const input = new TlsFrameInput(reader, copied, { closed, hold: () => socket.pause(), fed });
   if (!readTlsInto(socket, input)) {
     socket.on('data', (chunk: Buffer) => {
       if (closed()) return;
       copied.push(chunk);
       if (copied.hasPending) socket.pause();
+      else fed();
     });
   }
   return copied;

@@ -139,3 +139,34 @@ test('over TCP: an adopted socket reads frames of mixed sizes, pauses and resume
   client.destroy();
   await new Promise<void>((r) => server.close(() => r()));
 });
+
+test('partialFrame: true while a frame (small or large, prefix or payload) is partly read, false on frame boundaries', () => {
+  const frames: number[] = [];
+  const reader = new FrameReader(10_000_000, { onFrame: (f) => frames.push(f.length), onError: (e) => assert.fail(e) });
+  const push = (bytes: Buffer): void => {
+    const target = reader.target();
+    bytes.copy(target);
+    reader.received(bytes.length);
+  };
+  assert.equal(reader.partialFrame, false);
+  // A 257-byte request that arrives as 256 bytes, then 1 (a client writing it as two TLS records).
+  const small = frame(Buffer.alloc(253, 7));
+  push(small.subarray(0, 2));
+  assert.equal(reader.partialFrame, true, 'half a size prefix');
+  push(small.subarray(2, 256));
+  assert.equal(reader.partialFrame, true, 'all but the last byte');
+  push(small.subarray(256));
+  assert.equal(reader.partialFrame, false);
+  assert.deepEqual(frames, [253]);
+  // A frame large enough for a buffer of its own.
+  const large = frame(Buffer.alloc(100_000, 1));
+  push(large.subarray(0, 60_000));
+  assert.equal(reader.partialFrame, true);
+  for (let pos = 60_000; pos < large.length;) {
+    const n = Math.min(reader.target().length, large.length - pos);
+    push(large.subarray(pos, pos + n));
+    pos += n;
+  }
+  assert.equal(reader.partialFrame, false);
+  assert.deepEqual(frames, [253, 100_000]);
+});
