@@ -18,37 +18,12 @@
  * turn that ends inside a frame, none when frames end on read boundaries (the common case).
  * Needs the native addon (native/crc32c/zero-copy.c, Linux); without it ACKs stay the kernel's.
  */
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { socketAddon, socketFd } from './socket-addon.js';
 
 type QuickAckFunction = (socketFd: number) => number;
 
-/** Where the addon is built, relative to this file's compiled location (dist/src/network). */
-const ADDON = '../../../native/crc32c/build/Release/samsa_zero_copy.node';
-
-function loadQuickAck(): QuickAckFunction | null {
-  if (process.platform !== 'linux') return null;
-  try {
-    const m = createRequire(import.meta.url)(ADDON) as { supported?: unknown; quickAck?: unknown };
-    return m.supported === true && typeof m.quickAck === 'function' ? (m.quickAck as QuickAckFunction) : null;
-  } catch {
-    return null;
-  }
-}
-
-const quickAck = loadQuickAck();
-
-/** Whether prompt ACKs are possible in this process (the addon is built and has quickAck). */
-export const promptAckAvailable: boolean = quickAck !== null;
-
-/** Counters (for tests and diagnostics): ACKs forced, and failed setsockopt calls. */
-export const promptAckStats = { acks: 0, failures: 0 };
-
-/** The TCP descriptor under a socket (a TLSSocket's handle forwards its TCP handle's), or -1. */
-function tcpFd(socket: Socket): number {
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : -1;
-}
+const quickAck = typeof socketAddon?.quickAck === 'function' ? (socketAddon.quickAck as QuickAckFunction) : null;
 
 /**
  * Call `afterRead()` after bytes were fed to the frame reader; once the reads of this event-loop
@@ -62,10 +37,9 @@ export function promptAcker(socket: Socket, incomplete: () => boolean, closed: (
   const check = (): void => {
     scheduled = false;
     if (closed() || socket.destroyed || !incomplete()) return;
-    const fd = tcpFd(socket);
-    if (fd < 0) return;
-    if (ack(fd) === 0) promptAckStats.acks++;
-    else promptAckStats.failures++;
+    const fd = socketFd(socket);
+    // A failed setsockopt leaves the ACK to the kernel, as without the addon.
+    if (fd >= 0) ack(fd);
   };
   return () => {
     if (scheduled || !incomplete()) return;

@@ -17,31 +17,18 @@
  * Deviation: where the addon is not built (or not Linux), or the connection is TLS, placeholders
  * are filled with a read (materialize()) and written as before; nothing else changes.
  */
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { readSync } from 'node:fs';
 import { fileRegionOf, forgetFileRegion, type FileRegion } from '../common/file-region.js';
+import { socketAddon, socketFd } from './socket-addon.js';
 
 type SendFunction = (socketFd: number, parts: Buffer[], fds: number[], positions: number[], skip: number) => number;
-
-/** Where the addon is built, relative to this file's compiled location (dist/src/network). */
-const ADDON = '../../../native/crc32c/build/Release/samsa_zero_copy.node';
 
 /** Bytes of a region written through Node's stream (copied) each time the socket's buffer is full. */
 export const PIECE_BYTES = 64 * 1024;
 
-function loadAddon(): SendFunction | null {
-  if (process.platform !== 'linux') return null;
-  try {
-    const m = createRequire(import.meta.url)(ADDON) as { supported?: unknown; send?: unknown };
-    return m.supported === true && typeof m.send === 'function' ? (m.send as SendFunction) : null;
-  } catch {
-    return null;
-  }
-}
-
-const nativeSend = loadAddon();
+const nativeSend = typeof socketAddon?.send === 'function' ? (socketAddon.send as SendFunction) : null;
 
 /** Whether zero-copy sends are possible in this process (the addon is built and loaded). */
 export const zeroCopyAvailable: boolean = nativeSend !== null;
@@ -49,8 +36,7 @@ export const zeroCopyAvailable: boolean = nativeSend !== null;
 /** The descriptor zero-copy sends may use for `socket`: -1 for TLS, a non-TCP handle, or no addon. */
 export function zeroCopyFd(socket: Socket): number {
   if (nativeSend === null || socket instanceof TLSSocket) return -1;
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+  return socketFd(socket);
 }
 
 /** Reads `buf[from, to)` of a placeholder from its region; throws when the bytes cannot be had. */
