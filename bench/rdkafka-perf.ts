@@ -133,28 +133,39 @@ export function summary(h: LatencyHistogram): LatencySummary | null {
 }
 
 /**
- * Produce→consume and produce→ack latency at a fixed rate, as in the latency section: a consumer at
- * the end of every partition reads the send time stamped into each record.
+ * One latency pair: an rdkafka_performance consumer at the end of every partition (`-l`: it
+ * writes each record's produce→consume time to its file), then a producer at `rate` (its file:
+ * produce→ack). `extra`: librdkafka settings of both. The consumer is stopped if it has not seen
+ * every record 15 s after the producer ended.
  */
-export async function e2eLatency(bin: string, work: string, bootstrap: string, topic: string, rate: number, records: number, size: number, acks: string, tag: string): Promise<LatencyOutcome> {
-  const seconds = records / rate;
-  const e2e = new LatencyHistogram();
-  const ack = new LatencyHistogram();
-  const cfile = join(work, `lat-${tag}-${rate}-consumer.txt`);
-  const pfile = join(work, `lat-${tag}-${rate}-producer.txt`);
-  const consumer = run(bin, ['-C', '-l', '-A', cfile, '-t', topic, ...partitionArgs(), '-b', bootstrap, '-o', 'end', '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (seconds + 60) * 1000);
+export async function latencyPair(bin: string, work: string, bootstrap: string, topic: string, rate: number, records: number, size: number, acks: string, extra: readonly string[], tag: string): Promise<{ cfile: string; pfile: string; producerCode: number | null }> {
+  const timeoutMs = (records / rate + 60) * 1000;
+  const cfile = join(work, `lat-${tag}-consumer.txt`);
+  const pfile = join(work, `lat-${tag}-producer.txt`);
+  const consumer = run(bin, ['-C', '-l', '-A', cfile, '-t', topic, ...partitionArgs(), '-b', bootstrap, '-o', 'end', '-c', String(records), '-q', ...NO_WARN, ...extra], timeoutMs);
   await sleep(3000); // let the consumer reach the end of each partition first
-  const producer = await run(bin, ['-P', '-l', '-A', pfile, '-t', topic, '-b', bootstrap, '-s', String(size), '-a', acks, '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...LOW_LATENCY], (seconds + 60) * 1000).done;
+  const producer = await run(bin, ['-P', '-l', '-A', pfile, '-t', topic, '-b', bootstrap, '-s', String(size), '-a', acks, '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...extra], timeoutMs).done;
   const cons = await Promise.race([consumer.done, sleep(15_000).then(() => null)]);
   if (cons === null) {
     consumer.child.kill('SIGINT');
     await Promise.race([consumer.done, sleep(3000)]);
     consumer.child.kill('SIGKILL');
   }
-  const received = readLatencies(cfile, e2e);
-  readLatencies(pfile, ack);
+  return { cfile, pfile, producerCode: producer.code };
+}
+
+/**
+ * Produce→consume and produce→ack latency at a fixed rate, as in the latency section: a consumer at
+ * the end of every partition reads the send time stamped into each record.
+ */
+export async function e2eLatency(bin: string, work: string, bootstrap: string, topic: string, rate: number, records: number, size: number, acks: string, tag: string): Promise<LatencyOutcome> {
+  const e2e = new LatencyHistogram();
+  const ack = new LatencyHistogram();
+  const pair = await latencyPair(bin, work, bootstrap, topic, rate, records, size, acks, LOW_LATENCY, `${tag}-${rate}`);
+  const received = readLatencies(pair.cfile, e2e);
+  readLatencies(pair.pfile, ack);
   const out: LatencyOutcome = { endToEnd: summary(e2e), produceAck: summary(ack), received };
   if (received < records) out.error = `consumer saw ${received} of ${records}`;
-  if (producer.code !== 0) out.error = `producer exited ${producer.code}`;
+  if (pair.producerCode !== 0) out.error = `producer exited ${pair.producerCode}`;
   return out;
 }

@@ -38,7 +38,7 @@ import { securityScenario } from './security.js';
 import { rebalanceScenario } from './rebalance.js';
 import { streamsScenario } from './streams.js';
 import { summariseProfile } from './profile.js';
-import { buildRdkafkaPerf, e2eLatency, NO_WARN, partitionArgs, perfConsume, perfProduce, readLatencies, summary } from './rdkafka-perf.js';
+import { buildRdkafkaPerf, e2eLatency, latencyPair, NO_WARN, partitionArgs, perfConsume, perfProduce, readLatencies, summary } from './rdkafka-perf.js';
 import { emptyResults, seriesFrom, writeReport, type BenchResults, type ComparedRow, type LatencyRow, type LatencySummary, type Throughput } from './report.js';
 import { acceptanceTargets } from './targets.js';
 
@@ -204,20 +204,10 @@ async function main(): Promise<void> {
     const serve = await startBroker('serve', join(work, 'null'));
     const settings = ['-X', 'linger.ms=1', '-X', 'fetch.wait.max.ms=100'];
     const acks = '-1';
-    /** A consumer at the end of every partition, then a producer at `rate`: the records' stamps in the consumer's file. */
+    /** A consumer at the end of every partition, then a producer at `rate` (latencyPair): the records' stamps in the consumer's file. */
     const e2ePair = async (port: number, topic: string, rate: number, records: number, tag: string): Promise<{ cfile: string; pfile: string; received: number; producerCode: number | null }> => {
-      const cfile = join(work, `lat-${tag}-consumer.txt`);
-      const pfile = join(work, `lat-${tag}-producer.txt`);
-      const consumer = run(bin, ['-C', '-l', '-A', cfile, '-t', topic, ...partitionArgs(), '-b', `127.0.0.1:${port}`, '-o', 'end', '-c', String(records), '-q', ...NO_WARN, ...settings], (scale.latencySeconds + 60) * 1000);
-      await sleep(3000); // let the consumer reach the end of each partition first
-      const producer = await run(bin, ['-P', '-l', '-A', pfile, '-t', topic, '-b', `127.0.0.1:${port}`, '-s', '100', '-a', acks, '-r', String(rate), '-c', String(records), '-q', ...NO_WARN, ...settings], (scale.latencySeconds + 60) * 1000).done;
-      const cons = await Promise.race([consumer.done, sleep(15_000).then(() => null)]);
-      if (cons === null) {
-        consumer.child.kill('SIGINT');
-        await Promise.race([consumer.done, sleep(3000)]);
-        consumer.child.kill('SIGKILL');
-      }
-      return { cfile, pfile, received: readLatencies(cfile, new LatencyHistogram()), producerCode: producer.code };
+      const pair = await latencyPair(bin, work, `127.0.0.1:${port}`, topic, rate, records, 100, acks, settings, tag);
+      return { ...pair, received: readLatencies(pair.cfile, new LatencyHistogram()) };
     };
     try {
       for (const rate of [10_000, 50_000]) {
